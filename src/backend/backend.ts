@@ -1,0 +1,135 @@
+// The kernel contract: op-name lists, the Backend interface every device implements, the registry.
+//
+// A backend only moves numbers. It never sees autograd, broadcasting rules or dtype promotion:
+// ops.ts resolves all of that and hands the backend views whose shapes already agree.
+// The index of a name in each `as const` list is the integer tag the C side switches on.
+
+export const DTYPES = ["float32", "int32", "float64"] as const;
+/** float64 exists for the js backend's finite-difference gradient checks; the public dtypes are float32 and int32. */
+export type DType = (typeof DTYPES)[number];
+export type TypedArray = Float32Array | Int32Array | Float64Array;
+
+/** out[i] = f(a[i]). `a` and `out` share one dtype (cast is the exception: it converts). */
+export const UNARY_OPS = [
+  "copy", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "sin", "cos", "square",
+  "relu", "sigmoid", "tanh", "erf", "sign", "log1p", "reciprocal", "floor",
+] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+
+/** out[i] = f(a[i], b[i]). Comparisons (eq..le) write 1 or 0. */
+export const BINARY_OPS = [
+  "add", "sub", "mul", "div", "pow", "maximum", "minimum",
+  "eq", "ne", "gt", "ge", "lt", "le",
+] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
+
+/** Reductions over a set of axes; arg* write int32 indices along a single axis. */
+export const REDUCE_OPS = ["sum", "max", "min", "argmax", "argmin"] as const;
+export type ReduceOp = (typeof REDUCE_OPS)[number];
+
+/**
+ * A strided window on a typed array: element (i0, i1, ...) lives at
+ * data[offset + i0*strides[0] + i1*strides[1] + ...]. Strides may be 0 (broadcast).
+ * Shapes here are already validated by the TypeScript side; backends may trust them.
+ */
+export interface View {
+  data: TypedArray;
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Fresh storage of n elements. Contents are unspecified unless `zero` is true. */
+  alloc(dtype: DType, n: number, zero?: boolean): TypedArray;
+
+  /** out = f(a), elementwise. out is contiguous with a's shape; a may be strided. */
+  unary(op: UnaryOp, out: View, a: View): void;
+  /** out = a (converted to out's dtype). out contiguous, a strided, same shape. */
+  cast(out: View, a: View): void;
+  /** out = f(a, b). a and b already expanded (stride 0) to out's shape; same dtype as each other.
+   *  out has that dtype too, except comparisons, which write 0/1 into a float32 out. */
+  binary(op: BinaryOp, out: View, a: View, b: View): void;
+  /** out = cond ? a : b. All three already expanded to out's shape; cond is any dtype (nonzero = true). */
+  where(out: View, cond: View, a: View, b: View): void;
+  /**
+   * Strided copy: out (any strides, possibly the window of a bigger tensor) = a, or += a when
+   * `accumulate`. Same shape, same dtype. When accumulating, out may alias itself through
+   * overlapping strides (as_strided backward), so elements are visited one at a time in order.
+   */
+  copy(out: View, a: View, accumulate: boolean): void;
+  /** out[i] = value for every element of the (strided) view. */
+  fill(out: View, value: number): void;
+
+  /**
+   * Reduce `a` over the axes flagged in `axes` (one flag per dim of a).
+   * out is contiguous with a's shape where reduced dims become 1 (keepdim layout).
+   * sum/max/min: same dtype as a. max/min propagate NaN.
+   * argmax/argmin: exactly one axis is flagged; out is int32 holding the index along it of the
+   * first extreme value (NaN counts as the extreme, like PyTorch).
+   */
+  reduce(op: ReduceOp, out: View, a: View, axes: readonly boolean[]): void;
+
+  /**
+   * Batched matrix product: a [...batch, M, K] @ b [...batch, K, N] -> out [...batch, M, N].
+   * Batch shapes are identical (broadcast already applied through stride 0). a and b may be
+   * strided in every dim (a transpose arrives as swapped strides). out is contiguous. float32/float64.
+   */
+  matmul(out: View, a: View, b: View): void;
+
+  /**
+   * out[..., i_dim, ...] = a[..., index[..., i_dim, ...], ...] along `dim` (torch.gather).
+   * index is int32 with out's shape (may be strided/expanded); every index is already checked
+   * to lie in [0, a.shape[dim]).
+   */
+  gather(out: View, a: View, dim: number, index: View): void;
+  /** out[..., index[...], ...] += src[...] along `dim` (torch.scatter_add_). out is contiguous;
+   *  index and src share a shape; indices already checked. */
+  scatterAdd(out: View, dim: number, index: View, src: View): void;
+
+  /** Fill a contiguous float view from the shared seeded generator. */
+  random(out: View, dist: "uniform" | "normal", rng: () => number): void;
+}
+
+const registry = new Map<string, Backend>();
+
+export function registerBackend(b: Backend): void {
+  registry.set(b.name, b);
+}
+
+export function getBackend(name: string): Backend {
+  const b = registry.get(name);
+  if (!b) {
+    throw new Error(`device: unknown or unavailable device '${name}' (available: ${[...registry.keys()].join(", ")})`);
+  }
+  return b;
+}
+
+/** The devices that loaded in this process, e.g. ["cpu", "js"]. Tests loop over these. */
+export function availableDevices(): string[] {
+  return [...registry.keys()];
+}
+
+let defaultDevice: string | null = null;
+/** The device new tensors go to: DLGRAD_DEVICE, else "cpu" when the native addon loaded, else "js". */
+export function getDefaultDevice(): string {
+  if (defaultDevice) return defaultDevice;
+  const env = typeof process !== "undefined" ? process.env.DLGRAD_DEVICE : undefined;
+  if (env) return getBackend(env).name;
+  return registry.has("cpu") ? "cpu" : "js";
+}
+export function setDefaultDevice(name: string | null): void {
+  if (name !== null) getBackend(name);
+  defaultDevice = name;
+}
+
+export function isFloat(dtype: DType): boolean {
+  return dtype !== "int32";
+}
+export function elementCtor(dtype: DType): Float32ArrayConstructor | Int32ArrayConstructor | Float64ArrayConstructor {
+  return dtype === "float32" ? Float32Array : dtype === "int32" ? Int32Array : Float64Array;
+}
+export function dtypeOf(a: TypedArray): DType {
+  return a instanceof Float32Array ? "float32" : a instanceof Int32Array ? "int32" : "float64";
+}

@@ -1,0 +1,280 @@
+// The `js` backend: every kernel of the contract in plain TypeScript. The readable reference.
+import {
+  type Backend, type BinaryOp, type DType, type ReduceOp, type TypedArray, type UnaryOp, type View,
+  elementCtor, registerBackend,
+} from "./backend.js";
+
+/**
+ * Walk every element of `shape` for several views at once. For each run along the last dim,
+ * `inner(bases, n, innerStrides)` gets the offset of the run's first element in each view.
+ * 0-d shapes give one run of length 1.
+ */
+export function forEachRun(
+  shape: readonly number[],
+  views: readonly { strides: readonly number[]; offset: number }[],
+  inner: (bases: number[], n: number, inStrides: number[]) => void,
+): void {
+  const nd = shape.length;
+  for (const d of shape) if (d === 0) return;
+  const k = views.length;
+  if (nd === 0) {
+    inner(views.map((v) => v.offset), 1, views.map(() => 0));
+    return;
+  }
+  const n = shape[nd - 1];
+  const inStrides = views.map((v) => v.strides[nd - 1]);
+  const idx = new Array<number>(nd - 1).fill(0);
+  const bases = views.map((v) => v.offset);
+  for (;;) {
+    inner(bases.slice(), n, inStrides);
+    // advance the odometer over the outer dims, updating each view's base offset
+    let d = nd - 2;
+    for (; d >= 0; d--) {
+      idx[d]++;
+      for (let j = 0; j < k; j++) bases[j] += views[j].strides[d];
+      if (idx[d] < shape[d]) break;
+      for (let j = 0; j < k; j++) bases[j] -= views[j].strides[d] * shape[d];
+      idx[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
+/** erf with |error| < 1.2e-7 (Numerical Recipes erfc), enough for float32 results. */
+export function erf(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
+    t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? 1 - r : r - 1;
+}
+
+const unaryFns: Record<UnaryOp, (x: number) => number> = {
+  copy: (x) => x,
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  abs: Math.abs,
+  sin: Math.sin,
+  cos: Math.cos,
+  square: (x) => x * x,
+  relu: (x) => (x > 0 ? x : Number.isNaN(x) ? x : 0),
+  // two branches so exp never overflows: large |x| gives exactly 0 or 1, never NaN
+  sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  tanh: Math.tanh,
+  erf,
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x), // keeps 0, -0 and NaN
+  log1p: Math.log1p,
+  reciprocal: (x) => 1 / x,
+  floor: Math.floor,
+};
+
+const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  // PyTorch's maximum/minimum propagate NaN from either side
+  maximum: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
+  minimum: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
+  eq: (a, b) => (a === b ? 1 : 0),
+  ne: (a, b) => (a !== b ? 1 : 0),
+  gt: (a, b) => (a > b ? 1 : 0),
+  ge: (a, b) => (a >= b ? 1 : 0),
+  lt: (a, b) => (a < b ? 1 : 0),
+  le: (a, b) => (a <= b ? 1 : 0),
+};
+
+/** Integer ops wrap to int32 like C; a typed Int32Array store truncates the same way. */
+function runUnary(f: (x: number) => number, out: View, a: View): void {
+  const o = out.data, x = a.data;
+  let p = out.offset;
+  forEachRun(a.shape, [a], ([ia], n, [sa]) => {
+    for (let i = 0; i < n; i++, ia += sa) o[p++] = f(x[ia]);
+  });
+}
+
+/** Index of the first extreme along a run; NaN wins (PyTorch semantics). */
+function argExtreme(x: TypedArray, base: number, n: number, s: number, isMax: boolean): number {
+  let best = x[base], bi = 0;
+  if (best !== best) return 0;
+  for (let i = 1, p = base + s; i < n; i++, p += s) {
+    const v = x[p];
+    if (v !== v) return i;
+    if (isMax ? v > best : v < best) { best = v; bi = i; }
+  }
+  return bi;
+}
+
+export const jsBackend: Backend = {
+  name: "js",
+
+  alloc(dtype: DType, n: number): TypedArray {
+    return new (elementCtor(dtype))(n); // JS typed arrays start zeroed
+  },
+
+  unary(op, out, a) {
+    runUnary(unaryFns[op], out, a);
+  },
+
+  cast(out, a) {
+    // float -> int32 truncates toward zero like PyTorch's .to(torch.int32)
+    runUnary(out.data instanceof Int32Array ? Math.trunc : (x) => x, out, a);
+  },
+
+  binary(op, out, a, b) {
+    const f = binaryFns[op];
+    const o = out.data, x = a.data, y = b.data;
+    let p = out.offset;
+    if (op === "div" && out.data instanceof Int32Array) throw new Error("div: integer division is not a kernel");
+    forEachRun(out.shape, [a, b], ([ia, ib], n, [sa, sb]) => {
+      for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = f(x[ia], y[ib]);
+    });
+  },
+
+  where(out, cond, a, b) {
+    const o = out.data, c = cond.data, x = a.data, y = b.data;
+    let p = out.offset;
+    forEachRun(out.shape, [cond, a, b], ([ic, ia, ib], n, [sc, sa, sb]) => {
+      for (let i = 0; i < n; i++, ic += sc, ia += sa, ib += sb) o[p++] = c[ic] !== 0 ? x[ia] : y[ib];
+    });
+  },
+
+  copy(out, a, accumulate) {
+    const o = out.data, x = a.data;
+    forEachRun(out.shape, [out, a], ([io, ia], n, [so, sa]) => {
+      if (accumulate) for (let i = 0; i < n; i++, io += so, ia += sa) o[io] += x[ia];
+      else for (let i = 0; i < n; i++, io += so, ia += sa) o[io] = x[ia];
+    });
+  },
+
+  fill(out, value) {
+    const o = out.data;
+    forEachRun(out.shape, [out], ([io], n, [so]) => {
+      for (let i = 0; i < n; i++, io += so) o[io] = value;
+    });
+  },
+
+  reduce(op: ReduceOp, out, a, axes) {
+    const o = out.data, x = a.data;
+    if (op === "argmax" || op === "argmin") {
+      // move the reduced axis last, then each run is one argument search
+      const ax = axes.indexOf(true);
+      const shape = a.shape.filter((_, d) => d !== ax).concat([a.shape[ax]]);
+      const strides = a.strides.filter((_, d) => d !== ax).concat([a.strides[ax]]);
+      let p = out.offset;
+      forEachRun(shape, [{ strides, offset: a.offset }], ([ia], n, [sa]) => {
+        o[p++] = argExtreme(x, ia, n, sa, op === "argmax");
+      });
+      return;
+    }
+    // out strides in a's index space: 0 along reduced axes, so every input element lands on its slot
+    const outStrides = new Array<number>(a.shape.length);
+    let st = 1;
+    for (let d = a.shape.length - 1; d >= 0; d--) {
+      outStrides[d] = axes[d] ? 0 : st;
+      if (!axes[d]) st *= a.shape[d];
+    }
+    const init = op === "sum" ? 0 : op === "max" ? -Infinity : Infinity;
+    const nOut = out.shape.reduce((s, d) => s * d, 1);
+    for (let i = 0; i < nOut; i++) o[out.offset + i] = init;
+    const ov = { strides: outStrides, offset: out.offset };
+    if (op === "sum") {
+      forEachRun(a.shape, [ov, a], ([io, ia], n, [so, sa]) => {
+        if (so === 0) {
+          let acc = 0;
+          for (let i = 0; i < n; i++, ia += sa) acc += x[ia];
+          o[io] += acc;
+        } else for (let i = 0; i < n; i++, io += so, ia += sa) o[io] += x[ia];
+      });
+    } else {
+      const isMax = op === "max";
+      forEachRun(a.shape, [ov, a], ([io, ia], n, [so, sa]) => {
+        for (let i = 0; i < n; i++, io += so, ia += sa) {
+          const v = x[ia], cur = o[io];
+          if (v !== v || (isMax ? v > cur : v < cur)) o[io] = v;
+          else if (cur !== cur) o[io] = cur;
+        }
+      });
+    }
+  },
+
+  matmul(out, a, b) {
+    const nd = a.shape.length;
+    const M = a.shape[nd - 2], K = a.shape[nd - 1], N = b.shape[nd - 1];
+    const batch = a.shape.slice(0, nd - 2);
+    const sam = a.strides[nd - 2], sak = a.strides[nd - 1];
+    const sbk = b.strides[nd - 2], sbn = b.strides[nd - 1];
+    const o = out.data, x = a.data, y = b.data;
+    let p = out.offset;
+    const acc = new Float64Array(N);
+    // loop order i-k-j: the inner loop walks a row of b and a row of out
+    forEachRun(batch.concat([1]), [
+      { strides: a.strides.slice(0, nd - 2).concat([0]), offset: a.offset },
+      { strides: b.strides.slice(0, nd - 2).concat([0]), offset: b.offset },
+    ], ([ba, bb]) => {
+      for (let i = 0; i < M; i++) {
+        acc.fill(0);
+        for (let k = 0; k < K; k++) {
+          const av = x[ba + i * sam + k * sak];
+          if (av === 0 && Number.isFinite(av)) continue;
+          let q = bb + k * sbk;
+          for (let j = 0; j < N; j++, q += sbn) acc[j] += av * y[q];
+        }
+        for (let j = 0; j < N; j++) o[p++] = acc[j];
+      }
+    });
+  },
+
+  gather(out, a, dim, index) {
+    const o = out.data, x = a.data, ix = index.data;
+    // walk out and index together; the source offset uses a's strides except along `dim`
+    const aStrides = a.strides.map((s, d) => (d === dim ? 0 : s));
+    const sDim = a.strides[dim];
+    let p = out.offset;
+    forEachRun(out.shape, [index, { strides: aStrides, offset: a.offset }], ([ii, ia], n, [si, sa]) => {
+      for (let i = 0; i < n; i++, ii += si, ia += sa) o[p++] = x[ia + ix[ii] * sDim];
+    });
+  },
+
+  scatterAdd(out, dim, index, src) {
+    const o = out.data, s = src.data, ix = index.data;
+    const oStrides = contiguousStrides(out.shape).map((st, d) => (d === dim ? 0 : st));
+    const sDim = contiguousStrides(out.shape)[dim];
+    forEachRun(index.shape, [index, src, { strides: oStrides, offset: out.offset }], ([ii, is, io], n, [si, ss, so]) => {
+      for (let i = 0; i < n; i++, ii += si, is += ss, io += so) o[io + ix[ii] * sDim] += s[is];
+    });
+  },
+
+  random(out, dist, rng) {
+    const o = out.data;
+    const n = out.shape.reduce((s, d) => s * d, 1);
+    if (dist === "uniform") {
+      for (let i = 0; i < n; i++) o[out.offset + i] = rng();
+      return;
+    }
+    // Box-Muller, two normals per pair of uniforms; 1 - u keeps log away from 0
+    for (let i = 0; i < n; i += 2) {
+      const r = Math.sqrt(-2 * Math.log(1 - rng())), th = 2 * Math.PI * rng();
+      o[out.offset + i] = r * Math.cos(th);
+      if (i + 1 < n) o[out.offset + i + 1] = r * Math.sin(th);
+    }
+  },
+};
+
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let st = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    s[d] = st;
+    st *= shape[d];
+  }
+  return s;
+}
+
+registerBackend(jsBackend);
