@@ -1,0 +1,320 @@
+// Composite ops (nn.functional): a few lines of primitives each, no backward code of their own.
+import { Tensor } from "./tensor.js";
+import { fmt, normDims } from "./shape.js";
+import { narrow, unfold, where } from "./ops.js";
+import { noGrad } from "./autograd.js";
+
+export type Reduction = "mean" | "sum" | "none";
+export interface LossOptions {
+  reduction?: Reduction;
+}
+export interface NllOptions extends LossOptions {
+  ignoreIndex?: number;
+}
+export interface CrossEntropyOptions extends NllOptions {
+  labelSmoothing?: number;
+}
+
+function reduce(loss: Tensor, reduction: Reduction = "mean", op = "loss"): Tensor {
+  if (reduction === "none") return loss;
+  if (reduction === "sum") return loss.sum();
+  if (reduction === "mean") return loss.mean();
+  throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got '${reduction}'`);
+}
+
+// ---- activations ---------------------------------------------------------------------------
+
+export const relu = (x: Tensor): Tensor => x.relu();
+export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
+export const tanh = (x: Tensor): Tensor => x.tanh();
+
+/** GELU: x Φ(x) with the exact erf form (PyTorch's default), or the tanh approximation. */
+export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
+  if (opts.approximate === "tanh") {
+    const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+    return x.mul(0.5).mul(inner.tanh().add(1));
+  }
+  return x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
+}
+
+/** SiLU (swish): x σ(x). */
+export function silu(x: Tensor): Tensor {
+  return x.mul(x.sigmoid());
+}
+
+/** x if x > 0 else slope x. */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  return where(x.gt(0), x, x.mul(negativeSlope));
+}
+
+/** exp(x - max) / sum(exp(x - max)): subtracting the max keeps exp from overflowing. */
+export function softmax(x: Tensor, dim: number): Tensor {
+  const e = x.sub(x.max(dim, { keepdim: true }).detach()).exp();
+  return e.div(e.sum(dim, { keepdim: true }));
+}
+
+/** (x - max) - log(sum(exp(x - max))). */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  const z = x.sub(x.max(dim, { keepdim: true }).detach());
+  return z.sub(z.exp().sum(dim, { keepdim: true }).log());
+}
+
+/** log(sum(exp(x))) that never overflows: the max is taken out first (and infinities left alone). */
+export function logsumexp(x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean } = {}): Tensor {
+  const dims = normDims("logsumexp", dim, x.ndim);
+  const m0 = x.max(dims, { keepdim: true }).detach();
+  const m = where(m0.abs().eq(Infinity), 0, m0);
+  const out = x.sub(m).exp().sum(dims, { keepdim: true }).log().add(m);
+  return opts.keepdim ? out : out.squeeze(dims);
+}
+
+/** Variance with Bessel's correction by default (correction=1), like torch.var. */
+export function variance(x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean; correction?: number } = {}): Tensor {
+  const dims = normDims("var", dim, x.ndim);
+  const n = dims.reduce((s, d) => s * x.shape[d], 1);
+  const xc = x.sub(x.mean(dims, { keepdim: true }));
+  return xc.square().sum(dims, { keepdim: opts.keepdim }).div(Math.max(0, n - (opts.correction ?? 1)));
+}
+
+// ---- losses --------------------------------------------------------------------------------
+
+/**
+ * Negative log-likelihood of class indices, with PyTorch's ignoreIndex and label smoothing:
+ * loss = (1-ε)·(-logp[target]) + ε·mean_c(-logp[c]); "mean" divides by the non-ignored count.
+ */
+function nll(op: string, logp: Tensor, target: Tensor, opts: CrossEntropyOptions): Tensor {
+  const { reduction = "mean", ignoreIndex = -100, labelSmoothing = 0 } = opts;
+  if (!(target instanceof Tensor)) throw new Error(`${op}: target must be a Tensor`);
+  if (target.dtype !== "int32") throw new Error(`${op}: target must hold int32 class indices, got ${target.dtype} (shape ${fmt(target.shape)})`);
+  if (logp.ndim === 0) throw new Error(`${op}: input must have a class dim, got shape ${fmt(logp.shape)}`);
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new Error(`${op}: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
+  const classDim = logp.ndim === 1 ? 0 : 1;
+  const nClass = logp.shape[classDim];
+  const expected = logp.shape.filter((_, i) => i !== classDim);
+  if (target.shape.join() !== expected.join()) {
+    throw new Error(`${op}: target shape ${fmt(target.shape)} does not match input shape ${fmt(logp.shape)} (expected ${fmt(expected)})`);
+  }
+  // classes last: [..., C]
+  const lp = classDim === 1 && logp.ndim > 2 ? logp.movedim(1, -1) : logp;
+  const valid = target.ne(ignoreIndex);
+  const safe = where(valid, target, 0);
+  if (safe.numel > 0) {
+    const lo = noGrad(() => safe.min().item()), hi = noGrad(() => safe.max().item());
+    if (lo < 0 || hi >= nClass) throw new Error(`${op}: target ${lo < 0 ? lo : hi} is out of range for ${nClass} classes`);
+  }
+  let loss = lp.gather(-1, safe.unsqueeze(-1)).squeeze(-1).neg().mul(valid);
+  if (labelSmoothing > 0) {
+    const smooth = lp.sum(-1).neg().div(nClass).mul(valid);
+    loss = loss.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing));
+  }
+  if (reduction === "mean") return loss.sum().div(valid.sum());
+  return reduce(loss, reduction, op);
+}
+
+/** Cross-entropy of logits [N, C] (or [C], or [N, C, d...]) against int32 class indices,
+ *  or against class probabilities of the input's shape. */
+export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  const classDim = input.ndim === 1 ? 0 : 1;
+  if (target instanceof Tensor && target.dtype !== "int32" && target.shape.join() === input.shape.join()) {
+    // probability targets: -sum_c p_c log q_c, smoothed toward the uniform distribution
+    const eps = opts.labelSmoothing ?? 0;
+    const p = eps > 0 ? target.mul(1 - eps).add(eps / input.shape[classDim]) : target;
+    const loss = input.logSoftmax(classDim).mul(p).sum(classDim).neg();
+    return reduce(loss, opts.reduction, "crossEntropy");
+  }
+  return nll("crossEntropy", input.logSoftmax(classDim), target, opts);
+}
+
+/** NLL of log-probabilities (the output of logSoftmax). */
+export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): Tensor {
+  return nll("nllLoss", input, target, opts);
+}
+
+function sameShape(op: string, a: Tensor, b: Tensor): void {
+  if (!(b instanceof Tensor) || a.shape.join() !== b.shape.join()) {
+    throw new Error(`${op}: target shape ${b instanceof Tensor ? fmt(b.shape) : typeof b} must match input shape ${fmt(a.shape)}`);
+  }
+}
+
+/** max(x, 0) - x·y + log(1 + exp(-|x|)): stable for any |x|. */
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: LossOptions & { posWeight?: Tensor } = {}): Tensor {
+  sameShape("binaryCrossEntropyWithLogits", input, target);
+  const softplusNeg = input.abs().neg().exp().log1p(); // log(1 + e^-|x|)
+  let loss: Tensor;
+  if (opts.posWeight) {
+    // PyTorch: (1 - y) x + (1 + (w - 1) y) (log(1 + e^-|x|) + max(-x, 0))
+    const lw = opts.posWeight.sub(1).mul(target).add(1);
+    loss = target.neg().add(1).mul(input).add(lw.mul(softplusNeg.add(input.neg().relu())));
+  } else {
+    loss = input.relu().sub(input.mul(target)).add(softplusNeg);
+  }
+  return reduce(loss, opts.reduction, "binaryCrossEntropyWithLogits");
+}
+
+export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  sameShape("mseLoss", input, target);
+  return reduce(input.sub(target).square(), opts.reduction, "mseLoss");
+}
+
+// ---- layers --------------------------------------------------------------------------------
+
+/** x W^T + b with W [out, in]; W^T is a view, never a copy. */
+export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (weight.ndim !== 2 || input.ndim === 0 || input.shape[input.ndim - 1] !== weight.shape[1]) {
+    throw new Error(`linear: input ${fmt(input.shape)} does not match weight ${fmt(weight.shape)} (expected [..., ${weight.shape[1]}])`);
+  }
+  const out = input.matmul(weight.transpose(0, 1));
+  return bias ? out.add(bias) : out;
+}
+
+/** Rows of weight [num, dim] picked by int32 indices of any shape: [...input.shape, dim]. */
+export function embedding(input: Tensor, weight: Tensor): Tensor {
+  if (input.dtype !== "int32") throw new Error(`embedding: indices must be int32, got ${input.dtype} (shape ${fmt(input.shape)})`);
+  if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-D, got ${fmt(weight.shape)}`);
+  return weight.indexSelect(0, input.reshape(-1)).reshape([...input.shape, weight.shape[1]]);
+}
+
+/** Zero a fraction p of elements and scale the rest by 1/(1-p) while training. */
+export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
+  if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p}`);
+  if (!training || p === 0) return input;
+  if (p === 1) return input.mul(0);
+  const keep = Tensor.rand(input.shape, { device: input.device }).lt(1 - p);
+  return input.mul(keep.mul(1 / (1 - p)));
+}
+
+function normDimsOf(op: string, input: Tensor, normalizedShape: number | readonly number[]): number[] {
+  const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+  const tail = input.shape.slice(input.ndim - shape.length);
+  if (shape.length > input.ndim || tail.join() !== shape.join()) {
+    throw new Error(`${op}: normalizedShape ${fmt(shape)} does not match the last dims of input ${fmt(input.shape)}`);
+  }
+  return shape.map((_, i) => input.ndim - shape.length + i);
+}
+
+/** (x - mean) / sqrt(var + eps) · weight + bias over the last dims (biased variance). */
+export function layerNorm(
+  input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5,
+): Tensor {
+  const dims = normDimsOf("layerNorm", input, normalizedShape);
+  const xc = input.sub(input.mean(dims, { keepdim: true }));
+  let y = xc.mul(xc.square().mean(dims, { keepdim: true }).add(eps).rsqrt());
+  if (weight) y = y.mul(weight);
+  if (bias) y = y.add(bias);
+  return y;
+}
+
+/** x / sqrt(mean(x²) + eps) · weight; eps defaults to float32's machine epsilon like PyTorch. */
+export function rmsNorm(input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, eps?: number): Tensor {
+  const dims = normDimsOf("rmsNorm", input, normalizedShape);
+  const y = input.mul(input.square().mean(dims, { keepdim: true }).add(eps ?? 1.1920928955078125e-7).rsqrt());
+  return weight ? y.mul(weight) : y;
+}
+
+/** Constant padding: pads = [before, after] for each of the last dims, last dim first (torch.nn.functional.pad). */
+export function pad(input: Tensor, pads: readonly number[], value = 0): Tensor {
+  if (pads.length % 2 !== 0 || pads.length / 2 > input.ndim || pads.some((p) => !Number.isInteger(p) || p < 0)) {
+    throw new Error(`pad: pads ${fmt(pads)} must be non-negative pairs for at most ${input.ndim} dims`);
+  }
+  const shape = [...input.shape];
+  const starts = shape.map(() => 0);
+  for (let i = 0; i < pads.length / 2; i++) {
+    const d = input.ndim - 1 - i;
+    starts[d] = pads[2 * i];
+    shape[d] += pads[2 * i] + pads[2 * i + 1];
+  }
+  const out = Tensor.full(shape, value, { dtype: input.dtype, device: input.device });
+  let window = out;
+  shape.forEach((_, d) => (window = narrow(window, d, starts[d], input.shape[d])));
+  if (input.numel > 0) noGrad(() => window.assign(input));
+  // the backward of padding is the window it was written into
+  return out.track("pad", [input], (g) => {
+    let gw = g;
+    shape.forEach((_, d) => (gw = narrow(gw, d, starts[d], input.shape[d])));
+    return [gw];
+  });
+}
+
+function pair(op: string, v: number | readonly number[] | undefined, dflt: number): [number, number] {
+  const p: number[] = v === undefined ? [dflt, dflt] : typeof v === "number" ? [v, v] : [...v];
+  if (p.length !== 2 || p.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`${op}: expected a non-negative integer or a pair, got ${JSON.stringify(v)}`);
+  return [p[0], p[1]];
+}
+
+export interface Conv2dOptions {
+  stride?: number | readonly number[];
+  padding?: number | readonly number[];
+}
+
+/** 2-D convolution (cross-correlation) of input [N, C, H, W] with weight [OC, C, kh, kw], as
+ *  im2col: sliding-window views, one copy into columns, and one batched matmul. */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const unbatched = input.ndim === 3;
+  const x = unbatched ? input.unsqueeze(0) : input;
+  if (x.ndim !== 4 || weight.ndim !== 4 || x.shape[1] !== weight.shape[1]) {
+    throw new Error(`conv2d: input ${fmt(input.shape)} and weight ${fmt(weight.shape)} do not match (expected [N, C, H, W] and [OC, C, kh, kw])`);
+  }
+  const [sh, sw] = pair("conv2d", opts.stride, 1), [ph, pw] = pair("conv2d", opts.padding, 0);
+  if (sh === 0 || sw === 0) throw new Error("conv2d: stride must be positive");
+  const [n, c] = x.shape, [oc, , kh, kw] = weight.shape;
+  const xp = ph || pw ? pad(x, [pw, pw, ph, ph]) : x;
+  if (xp.shape[2] < kh || xp.shape[3] < kw) {
+    throw new Error(`conv2d: kernel ${fmt([kh, kw])} is larger than the padded input ${fmt(xp.shape.slice(2))}`);
+  }
+  const win = unfold(unfold(xp, 2, kh, sh), 3, kw, sw); // [N, C, OH, OW, kh, kw], a view
+  const [oh, ow] = win.shape.slice(2, 4);
+  const cols = win.permute(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, oh * ow);
+  let out = weight.reshape(oc, c * kh * kw).matmul(cols).reshape(n, oc, oh, ow);
+  if (bias) out = out.add(bias.reshape(1, oc, 1, 1));
+  return unbatched ? out.squeeze(0) : out;
+}
+
+/** Max over kernel windows; the gradient goes to the first maximum of each window, like PyTorch. */
+export function maxPool2d(
+  input: Tensor, kernelSize: number | readonly number[], stride?: number | readonly number[] | null, padding: number | readonly number[] = 0,
+): Tensor {
+  const unbatched = input.ndim === 3;
+  const x = unbatched ? input.unsqueeze(0) : input;
+  if (x.ndim !== 4) throw new Error(`maxPool2d: expects [N, C, H, W] or [C, H, W], got ${fmt(input.shape)}`);
+  const [kh, kw] = pair("maxPool2d", kernelSize, 1);
+  const [sh, sw] = pair("maxPool2d", stride ?? [kh, kw], 1), [ph, pw] = pair("maxPool2d", padding, 0);
+  if (ph * 2 > kh || pw * 2 > kw) throw new Error(`maxPool2d: padding ${fmt([ph, pw])} must be at most half the kernel ${fmt([kh, kw])}`);
+  const xp = ph || pw ? pad(x, [pw, pw, ph, ph], -Infinity) : x;
+  if (xp.shape[2] < kh || xp.shape[3] < kw) throw new Error(`maxPool2d: kernel ${fmt([kh, kw])} is larger than the input ${fmt(xp.shape.slice(2))}`);
+  const win = unfold(unfold(xp, 2, kh, sh), 3, kw, sw);
+  const flat = win.reshape(...win.shape.slice(0, 4), kh * kw);
+  const out = flat.gather(-1, flat.argmax(-1, { keepdim: true })).squeeze(-1);
+  return unbatched ? out.squeeze(0) : out;
+}
+
+export interface AttentionOptions {
+  /** int32: nonzero = may attend (PyTorch's boolean mask); float: added to the scores. */
+  attnMask?: Tensor | null;
+  isCausal?: boolean;
+  dropoutP?: number;
+  scale?: number;
+  training?: boolean;
+}
+
+/** softmax(q kᵀ · scale + mask) v over [..., L, E] queries and [..., S, E] keys. */
+export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
+  if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2 || q.shape[q.ndim - 1] !== k.shape[k.ndim - 1] || k.shape[k.ndim - 2] !== v.shape[v.ndim - 2]) {
+    throw new Error(`scaledDotProductAttention: q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)} do not fit [..., L, E], [..., S, E], [..., S, Ev]`);
+  }
+  const [l, s] = [q.shape[q.ndim - 2], k.shape[k.ndim - 2]];
+  let scores = q.matmul(k.transpose(-1, -2)).mul(opts.scale ?? 1 / Math.sqrt(q.shape[q.ndim - 1]));
+  if (opts.isCausal) scores = scores.maskedFill(Tensor.ones([l, s], { device: q.device }).tril().eq(0), -Infinity);
+  const m = opts.attnMask;
+  if (m) scores = m.dtype === "int32" ? scores.maskedFill(m.eq(0), -Infinity) : scores.add(m);
+  let attn = scores.softmax(-1);
+  if (opts.dropoutP) attn = dropout(attn, opts.dropoutP, opts.training ?? true);
+  return attn.matmul(v);
+}
+
+/** One-hot int32 encoding with numClasses (inferred from the max when omitted). */
+export function oneHot(input: Tensor, numClasses?: number): Tensor {
+  if (input.dtype !== "int32") throw new Error(`oneHot: expects int32 indices, got ${input.dtype}`);
+  const n = numClasses ?? (input.numel ? input.max().item() + 1 : 0);
+  return input.unsqueeze(-1).eq(Tensor.arange(n, undefined, 1, { device: input.device })).int();
+}
+

@@ -1,0 +1,10 @@
+// dlgrad: the public surface (see API.md).
+import "./backend/js.js";
+
+export { Tensor, tensor, grad } from "./tensor.js";
+export type { DType, TensorOptions, FromOptions, NestedArray, SliceIndex } from "./tensor.js";
+export { noGrad, isGradEnabled } from "./autograd.js";
+export { manualSeed } from "./random.js";
+export { availableDevices, getDefaultDevice, setDefaultDevice, registerBackend } from "./backend/backend.js";
+export type { Backend, View } from "./backend/backend.js";
+export * as F from "./functional.js";

@@ -1,0 +1,506 @@
+// The layers: thin modules holding parameters, whose forward calls the composites in functional.ts.
+import { Tensor } from "../tensor.js";
+import * as F from "../functional.js";
+import { Module, Parameter } from "./module.js";
+import * as init from "./init.js";
+
+const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
+
+function checkPositiveInt(layer: string, name: string, v: number): void {
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`nn.${layer}: ${name} must be a positive integer, got ${v}`);
+}
+
+/** PyTorch's default for Linear and Conv2d: weight kaiming-uniform(a=√5) = U(±1/√fanIn), bias U(±1/√fanIn). */
+function resetLinearLike(weight: Tensor, bias: Tensor | null): void {
+  init.kaimingUniform_(weight, { a: Math.sqrt(5) });
+  if (bias) {
+    const [fanIn] = init.calculateFanInAndFanOut(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    init.uniform_(bias, -bound, bound);
+  }
+}
+
+/** y = x Wᵀ + b, W: [outFeatures, inFeatures]. */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  weight: Tensor;
+  bias: Tensor | null;
+
+  constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean } = {}) {
+    super();
+    checkPositiveInt("Linear", "inFeatures", inFeatures);
+    checkPositiveInt("Linear", "outFeatures", outFeatures);
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = Parameter(Tensor.empty([outFeatures, inFeatures]));
+    this.bias = (opts.bias ?? true) ? Parameter(Tensor.empty([outFeatures])) : null;
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    resetLinearLike(this.weight, this.bias);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.linear(x, this.weight, this.bias ?? undefined);
+  }
+
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}
+
+/** A lookup table: int32 indices of any shape → rows of `weight` [numEmbeddings, embeddingDim], N(0, 1) at start. */
+export class Embedding extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  weight: Tensor;
+
+  constructor(numEmbeddings: number, embeddingDim: number) {
+    super();
+    checkPositiveInt("Embedding", "numEmbeddings", numEmbeddings);
+    checkPositiveInt("Embedding", "embeddingDim", embeddingDim);
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    this.weight = Parameter(Tensor.empty([numEmbeddings, embeddingDim]));
+    init.normal_(this.weight);
+  }
+
+  override forward(indices: Tensor): Tensor {
+    return F.embedding(indices, this.weight);
+  }
+
+  override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}`;
+  }
+}
+
+const shapeOf = (s: number | readonly number[]): number[] => (typeof s === "number" ? [s] : [...s]);
+
+/** Normalises over the trailing `normalizedShape` dims: (x − mean)/√(var + eps)·weight + bias (weight 1, bias 0 at start). */
+export class LayerNorm extends Module {
+  readonly normalizedShape: number[];
+  readonly eps: number;
+  weight: Tensor | null;
+  bias: Tensor | null;
+
+  constructor(normalizedShape: number | readonly number[], opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {}) {
+    super();
+    this.normalizedShape = shapeOf(normalizedShape);
+    this.eps = opts.eps ?? 1e-5;
+    const affine = opts.elementwiseAffine ?? true;
+    this.weight = affine ? Parameter(Tensor.ones(this.normalizedShape)) : null;
+    this.bias = affine && (opts.bias ?? true) ? Parameter(Tensor.zeros(this.normalizedShape)) : null;
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.layerNorm(x, this.normalizedShape, this.weight ?? undefined, this.bias ?? undefined, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `[${this.normalizedShape.join(", ")}], eps=${this.eps}, elementwiseAffine=${this.weight !== null}`;
+  }
+}
+
+/** x / √(mean(x²) + eps) · weight over the trailing dims. eps defaults to float32's machine epsilon, like PyTorch. */
+export class RMSNorm extends Module {
+  readonly normalizedShape: number[];
+  readonly eps: number | undefined;
+  weight: Tensor | null;
+
+  constructor(normalizedShape: number | readonly number[], opts: { eps?: number; elementwiseAffine?: boolean } = {}) {
+    super();
+    this.normalizedShape = shapeOf(normalizedShape);
+    this.eps = opts.eps;
+    this.weight = (opts.elementwiseAffine ?? true) ? Parameter(Tensor.ones(this.normalizedShape)) : null;
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.rmsNorm(x, this.normalizedShape, this.weight ?? undefined, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `[${this.normalizedShape.join(", ")}], eps=${this.eps}, elementwiseAffine=${this.weight !== null}`;
+  }
+}
+
+/** Zeroes each element with probability p in training mode and scales the rest by 1/(1−p); identity in eval mode. */
+export class Dropout extends Module {
+  readonly p: number;
+
+  constructor(p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new Error(`nn.Dropout: p must be between 0 and 1, got ${p}`);
+    this.p = p;
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.dropout(x, this.p, this.training);
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}
+
+/**
+ * A list of sub-modules, indexable like an array (`list[0]`, `list.length`, `for..of`), named
+ * `0`, `1`, ... in the state dict (`blocks.0.attn.weight`).
+ */
+export class ModuleList<T extends Module = Module> extends Module {
+  [index: number]: T;
+  #length = 0;
+
+  constructor(modules: Iterable<T> = []) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Adds a module at the end. */
+  append(m: T): this {
+    if (!(m instanceof Module)) throw new Error(`nn.${this.constructor.name}: element ${this.#length} is not an nn.Module`);
+    this[this.#length++] = m;
+    return this;
+  }
+
+  /** Adds several modules at the end. */
+  extend(ms: Iterable<T>): this {
+    for (const m of ms) this.append(m);
+    return this;
+  }
+
+  /** The module at index i (negative counts from the end). */
+  at(i: number): T | undefined {
+    return this[i < 0 ? this.#length + i : i];
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = 0; i < this.#length; i++) yield this[i];
+  }
+}
+
+/** Applies its modules in order: `new Sequential(new Linear(2, 8), new ReLU(), new Linear(8, 1))`. */
+export class Sequential extends ModuleList<Module> {
+  constructor(...layers: Module[]) {
+    super(layers);
+  }
+
+  override forward(x: Tensor): Tensor {
+    for (const m of this) x = m.forward(x);
+    return x;
+  }
+}
+
+/** Returns its input. */
+export class Identity extends Module {
+  override forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+/** max(x, 0). */
+export class ReLU extends Module {
+  override forward(x: Tensor): Tensor {
+    return F.relu(x);
+  }
+}
+
+/** x·Φ(x), or its tanh approximation with `{ approximate: "tanh" }`. */
+export class GELU extends Module {
+  readonly approximate: "none" | "tanh";
+
+  constructor(opts: { approximate?: "none" | "tanh" } = {}) {
+    super();
+    this.approximate = opts.approximate ?? "none";
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.gelu(x, { approximate: this.approximate });
+  }
+
+  override extraRepr(): string {
+    return this.approximate === "none" ? "" : `approximate=${JSON.stringify(this.approximate)}`;
+  }
+}
+
+/** x·sigmoid(x). */
+export class SiLU extends Module {
+  override forward(x: Tensor): Tensor {
+    return F.silu(x);
+  }
+}
+
+/** tanh(x). */
+export class Tanh extends Module {
+  override forward(x: Tensor): Tensor {
+    return x.tanh();
+  }
+}
+
+/** 1/(1 + e^−x). */
+export class Sigmoid extends Module {
+  override forward(x: Tensor): Tensor {
+    return x.sigmoid();
+  }
+}
+
+/** x for x ≥ 0, negativeSlope·x otherwise. */
+export class LeakyReLU extends Module {
+  readonly negativeSlope: number;
+
+  constructor(negativeSlope = 0.01) {
+    super();
+    this.negativeSlope = negativeSlope;
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.leakyRelu(x, this.negativeSlope);
+  }
+
+  override extraRepr(): string {
+    return `negativeSlope=${this.negativeSlope}`;
+  }
+}
+
+/** softmax along `dim` (default −1). */
+export class Softmax extends Module {
+  readonly dim: number;
+
+  constructor(dim = -1) {
+    super();
+    this.dim = dim;
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.softmax(x, this.dim);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** log-softmax along `dim` (default −1). */
+export class LogSoftmax extends Module {
+  readonly dim: number;
+
+  constructor(dim = -1) {
+    super();
+    this.dim = dim;
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.logSoftmax(x, this.dim);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** Flattens dims startDim..endDim (default 1..−1, keeping the batch dim). */
+export class Flatten extends Module {
+  readonly startDim: number;
+  readonly endDim: number;
+
+  constructor(startDim = 1, endDim = -1) {
+    super();
+    this.startDim = startDim;
+    this.endDim = endDim;
+  }
+
+  override forward(x: Tensor): Tensor {
+    return x.flatten(this.startDim, this.endDim);
+  }
+
+  override extraRepr(): string {
+    return `startDim=${this.startDim}, endDim=${this.endDim}`;
+  }
+}
+
+export interface Conv2dOptions {
+  stride?: number | [number, number];
+  padding?: number | [number, number];
+  bias?: boolean;
+}
+
+/** 2-D convolution (cross-correlation) of [N, C, H, W] by weight [outChannels, inChannels, kH, kW]. */
+export class Conv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  weight: Tensor;
+  bias: Tensor | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], opts: Conv2dOptions = {}) {
+    super();
+    checkPositiveInt("Conv2d", "inChannels", inChannels);
+    checkPositiveInt("Conv2d", "outChannels", outChannels);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = pair(kernelSize);
+    this.stride = pair(opts.stride ?? 1);
+    this.padding = pair(opts.padding ?? 0);
+    for (const k of this.kernelSize) checkPositiveInt("Conv2d", "kernelSize", k);
+    for (const s of this.stride) checkPositiveInt("Conv2d", "stride", s);
+    this.weight = Parameter(Tensor.empty([outChannels, inChannels, ...this.kernelSize]));
+    this.bias = (opts.bias ?? true) ? Parameter(Tensor.empty([outChannels])) : null;
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    resetLinearLike(this.weight, this.bias);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.conv2d(x, this.weight, this.bias ?? undefined, { stride: this.stride, padding: this.padding });
+  }
+
+  override extraRepr(): string {
+    return (
+      `${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize.join(", ")}], ` +
+      `stride=[${this.stride.join(", ")}], padding=[${this.padding.join(", ")}], bias=${this.bias !== null}`
+    );
+  }
+}
+
+/** Max over kernelSize windows of [N, C, H, W], moving by stride (default: kernelSize). */
+export class MaxPool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+
+  constructor(kernelSize: number | [number, number], stride?: number | [number, number]) {
+    super();
+    this.kernelSize = pair(kernelSize);
+    this.stride = pair(stride ?? kernelSize);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.maxPool2d(x, this.kernelSize, this.stride);
+  }
+
+  override extraRepr(): string {
+    return `kernelSize=[${this.kernelSize.join(", ")}], stride=[${this.stride.join(", ")}]`;
+  }
+}
+
+export interface MultiheadAttentionOptions {
+  /** Biases on the input and output projections (default true). */
+  bias?: boolean;
+  /** Inputs and output are [batch, seq, embed] when true; [seq, batch, embed] (PyTorch's default) when false. */
+  batchFirst?: boolean;
+  /** Dropout probability on the attention weights in training mode (default 0). */
+  dropout?: number;
+}
+
+export interface MultiheadAttentionForwardOptions {
+  /** Additive float mask, [L, S] or [batch·numHeads, L, S]: use −Infinity for positions not to attend to. */
+  attnMask?: Tensor;
+  /** Masks out keys j > i (query i attends to keys 0..i). */
+  isCausal?: boolean;
+  /** Return the attention weights too (default true, like PyTorch). */
+  needWeights?: boolean;
+  /** Average the returned weights over heads (default true). */
+  averageAttnWeights?: boolean;
+}
+
+/**
+ * PyTorch's nn.MultiheadAttention (kdim = vdim = embedDim): softmax(QKᵀ/√d + mask)V per head, then
+ * `outProj`. Parameters: inProjWeight [3E, E] (xavier-uniform), inProjBias [3E] (zeros),
+ * outProj (Linear, bias zeros) — PyTorch's in_proj_weight, in_proj_bias, out_proj.
+ * `forward(q, k, v)` returns `[output, weights | null]`.
+ */
+export class MultiheadAttention extends Module {
+  readonly embedDim: number;
+  readonly numHeads: number;
+  readonly headDim: number;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  inProjWeight: Tensor;
+  inProjBias: Tensor | null;
+  outProj: Linear;
+
+  constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
+    super();
+    checkPositiveInt("MultiheadAttention", "embedDim", embedDim);
+    checkPositiveInt("MultiheadAttention", "numHeads", numHeads);
+    if (embedDim % numHeads !== 0) {
+      throw new Error(`nn.MultiheadAttention: embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
+    }
+    this.embedDim = embedDim;
+    this.numHeads = numHeads;
+    this.headDim = embedDim / numHeads;
+    this.batchFirst = opts.batchFirst ?? false;
+    this.dropout = opts.dropout ?? 0;
+    const bias = opts.bias ?? true;
+    this.inProjWeight = Parameter(Tensor.empty([3 * embedDim, embedDim]));
+    this.inProjBias = bias ? Parameter(Tensor.zeros([3 * embedDim])) : null;
+    this.outProj = new Linear(embedDim, embedDim, { bias });
+    init.xavierUniform_(this.inProjWeight);
+    if (this.outProj.bias) init.zeros_(this.outProj.bias);
+  }
+
+  override forward(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    opts: MultiheadAttentionForwardOptions = {},
+  ): [Tensor, Tensor | null] {
+    const E = this.embedDim, H = this.numHeads, D = this.headDim;
+    const unbatched = query.ndim === 2;
+    for (const [n, t] of [["query", query], ["key", key], ["value", value]] as const) {
+      if (t.ndim !== (unbatched ? 2 : 3) || t.shape[t.ndim - 1] !== E) {
+        throw new Error(
+          `nn.MultiheadAttention: ${n} must be [${unbatched ? "L, E" : this.batchFirst ? "N, L, E" : "L, N, E"}] ` +
+            `with E = ${E}, got [${t.shape.join(", ")}]`,
+        );
+      }
+    }
+    // Work in [N, L, E].
+    const toBatchFirst = (t: Tensor) => (unbatched ? t.unsqueeze(0) : this.batchFirst ? t : t.transpose(0, 1));
+    const q0 = toBatchFirst(query), k0 = toBatchFirst(key), v0 = toBatchFirst(value);
+    const [N, L] = q0.shape, S = k0.shape[1];
+    let q: Tensor, k: Tensor, v: Tensor;
+    if (query === key && key === value) {
+      [q, k, v] = F.linear(q0, this.inProjWeight, this.inProjBias ?? undefined).chunk(3, -1);
+    } else {
+      const w = (i: number) => this.inProjWeight.slice([i * E, (i + 1) * E]);
+      const b = (i: number) => this.inProjBias?.slice([i * E, (i + 1) * E]);
+      q = F.linear(q0, w(0), b(0));
+      k = F.linear(k0, w(1), b(1));
+      v = F.linear(v0, w(2), b(2));
+    }
+    const heads = (t: Tensor, len: number) => t.reshape([N, len, H, D]).transpose(1, 2); // [N, H, len, D]
+    q = heads(q, L);
+    k = heads(k, S);
+    v = heads(v, S);
+    let scores = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(D)); // [N, H, L, S]
+    if (opts.isCausal) scores = scores.maskedFill(Tensor.ones([L, S]).triu(1), -Infinity);
+    if (opts.attnMask) {
+      const m = opts.attnMask;
+      scores = scores.add(m.ndim === 3 ? m.reshape([N, H, L, S]) : m);
+    }
+    let weights = scores.softmax(-1);
+    if (this.dropout > 0 && this.training) weights = F.dropout(weights, this.dropout, true);
+    let out = weights.matmul(v).transpose(1, 2).reshape([N, L, E]);
+    out = this.outProj.forward(out);
+    out = unbatched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1);
+    let w: Tensor | null = null;
+    if (opts.needWeights ?? true) {
+      w = (opts.averageAttnWeights ?? true) ? weights.mean(1) : weights;
+      if (unbatched) w = w.squeeze(0);
+    }
+    return [out, w];
+  }
+
+  override extraRepr(): string {
+    return `embedDim=${this.embedDim}, numHeads=${this.numHeads}, batchFirst=${this.batchFirst}`;
+  }
+}

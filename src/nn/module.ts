@@ -1,0 +1,312 @@
+// nn.Module: parameters, children and state dicts found by walking a module's own fields, like PyTorch's.
+import { Tensor } from "../tensor.js";
+import { noGrad } from "../autograd.js";
+
+/**
+ * A module's state dict: a flat, ordered `Record<string, Tensor>` keyed by dotted names
+ * (`blocks.0.attn.qkv.weight`), in the order the fields were assigned. `save()` and `load()`
+ * take and return this same type, so `model.loadStateDict(load(path))` round-trips.
+ */
+export type StateDict = Record<string, Tensor>;
+
+// Tensors made parameters explicitly (by `Parameter()` or a layer). They stay parameters when
+// frozen with `requiresGrad = false`, as in PyTorch.
+const PARAMETERS = new WeakSet<Tensor>();
+
+/**
+ * Marks a tensor as a module parameter, like `nn.Parameter(t)`: a leaf with `requiresGrad = true`
+ * (a non-leaf is detached first). Any leaf `Tensor` field with `requiresGrad` is a parameter too;
+ * marking one keeps it a parameter after it is frozen (`p.requiresGrad = false`).
+ */
+export function Parameter(t: Tensor, requiresGrad = true): Tensor {
+  const p = t.isLeaf ? t : t.detach();
+  p.requiresGrad = requiresGrad;
+  PARAMETERS.add(p);
+  return p;
+}
+
+/** True for a tensor that a module field holding it makes a parameter. */
+export function isParameter(t: Tensor): boolean {
+  return PARAMETERS.has(t) || (t.requiresGrad && t.isLeaf);
+}
+
+/** `model.loadStateDict` result: keys it did not find / did not expect (always empty when strict). */
+export interface LoadResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+type Slot = { kind: "param" | "buffer"; name: string; tensor: Tensor };
+
+/**
+ * Base class of every layer and model. Subclasses assign parameters (`Tensor` fields with
+ * `requiresGrad`), sub-modules and arrays of sub-modules as fields, and override `forward`.
+ * Fields are walked in insertion order; an array field `blocks` of modules gives names
+ * `blocks.0`, `blocks.1`, ... Non-parameter tensors are ignored unless registered with
+ * `registerBuffer` (then they are saved in the state dict and moved by `to()`).
+ */
+export class Module {
+  /** True in training mode (Dropout active), false after `eval()`. */
+  training = true;
+  // Buffer names by module, kept outside the instance so they are not walked as fields.
+  static #buffers = new WeakMap<Module, Map<string, boolean>>();
+
+  /** The computation. Subclasses override it; call it directly: `model.forward(x)`. */
+  forward(..._args: any[]): any {
+    throw new Error(`${this.constructor.name}: forward() is not implemented; subclasses of nn.Module override it`);
+  }
+
+  /** Same as `forward(...args)` (PyTorch's `module(x)`), typed from the subclass's forward. */
+  call<M extends Module>(this: M, ...args: Parameters<M["forward"]>): ReturnType<M["forward"]> {
+    return this.forward(...args);
+  }
+
+  /**
+   * Registers a non-parameter tensor (running statistics, a fixed mask) as field `name`.
+   * Persistent buffers are part of the state dict; every buffer follows `to(device)`.
+   */
+  registerBuffer(name: string, tensor: Tensor | null, opts: { persistent?: boolean } = {}): void {
+    let m = Module.#buffers.get(this);
+    if (!m) Module.#buffers.set(this, (m = new Map()));
+    m.set(name, opts.persistent ?? true);
+    (this as unknown as Record<string, unknown>)[name] = tensor;
+  }
+
+  /** This module's own parameters and buffers (not its children's), in field order. */
+  #ownSlots(): Slot[] {
+    const out: Slot[] = [];
+    const buffers = Module.#buffers.get(this);
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Tensor) {
+        if (buffers?.has(key)) out.push({ kind: "buffer", name: key, tensor: value });
+        else if (isParameter(value)) out.push({ kind: "param", name: key, tensor: value });
+      } else if (Array.isArray(value)) {
+        value.forEach((v, i) => {
+          if (v instanceof Tensor && isParameter(v)) out.push({ kind: "param", name: `${key}.${i}`, tensor: v });
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Direct sub-modules with their field names (array elements as `field.i`). */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Module) out.push([key, value]);
+      else if (Array.isArray(value)) {
+        value.forEach((v, i) => {
+          if (v instanceof Module) out.push([`${key}.${i}`, v]);
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Direct sub-modules. */
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /** This module and every descendant, depth first, each once, with dotted names ("" for this one). */
+  namedModules(prefix = ""): [string, Module][] {
+    const out: [string, Module][] = [];
+    const seen = new Set<Module>();
+    const visit = (m: Module, name: string) => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      out.push([name, m]);
+      for (const [k, c] of m.namedChildren()) visit(c, name ? `${name}.${k}` : k);
+    };
+    visit(this, prefix);
+    return out;
+  }
+
+  /** This module and every descendant. */
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** Every parameter with its dotted name, each tensor once (the first name of a shared one). */
+  namedParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    for (const [prefix, m] of this.namedModules()) {
+      for (const s of m.#ownSlots()) {
+        if (s.kind !== "param" || seen.has(s.tensor)) continue;
+        seen.add(s.tensor);
+        out.push([prefix ? `${prefix}.${s.name}` : s.name, s.tensor]);
+      }
+    }
+    return out;
+  }
+
+  /** Every parameter, each once, in `namedParameters()` order: what an optimizer takes. */
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Every registered buffer with its dotted name. */
+  namedBuffers(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [prefix, m] of this.namedModules()) {
+      for (const s of m.#ownSlots()) if (s.kind === "buffer") out.push([prefix ? `${prefix}.${s.name}` : s.name, s.tensor]);
+    }
+    return out;
+  }
+
+  /** Sets training mode on this module and every descendant. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode: `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Every slot of the state dict with its full name; shared tensors appear under each name, like PyTorch. */
+  #stateSlots(): [string, Slot][] {
+    const out: [string, Slot][] = [];
+    const stack = new Set<Module>();
+    const visit = (m: Module, prefix: string) => {
+      if (stack.has(m)) return; // a field pointing back up the tree
+      stack.add(m);
+      const persistent = Module.#buffers.get(m);
+      for (const s of m.#ownSlots()) {
+        if (s.kind === "buffer" && !persistent?.get(s.name)) continue;
+        out.push([prefix + s.name, s]);
+      }
+      for (const [k, c] of m.namedChildren()) visit(c, `${prefix}${k}.`);
+      stack.delete(m);
+    };
+    visit(this, "");
+    return out;
+  }
+
+  /**
+   * Parameters and persistent buffers by dotted name (see `StateDict`). The values are detached
+   * tensors sharing storage with the module's, like PyTorch's.
+   */
+  stateDict(): StateDict {
+    const sd: StateDict = {};
+    for (const [name, s] of this.#stateSlots()) sd[name] = s.tensor.detach();
+    return sd;
+  }
+
+  /**
+   * Copies the tensors of `sd` into this module's parameters and buffers, in place.
+   * Strict (the default): any missing or unexpected key fails, listing them all. A shape or dtype
+   * mismatch always fails. Nothing is copied unless every check passes.
+   */
+  loadStateDict(sd: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
+    const strict = opts.strict ?? true;
+    const src = sd instanceof Map ? sd : new Map(Object.entries(sd));
+    const slots = this.#stateSlots();
+    const expected = new Set(slots.map(([n]) => n));
+    const missingKeys: string[] = [];
+    const mismatched: string[] = [];
+    const copies: [Tensor, Tensor][] = [];
+    for (const [name, s] of slots) {
+      const t = src.get(name);
+      if (t === undefined) {
+        missingKeys.push(name);
+      } else if (!(t instanceof Tensor)) {
+        mismatched.push(`${name}: expected a Tensor, got ${describe(t)}`);
+      } else if (!sameShape(t.shape, s.tensor.shape)) {
+        mismatched.push(
+          `${name}: copying a tensor of shape [${t.shape.join(", ")}] from the state dict, ` +
+            `the shape in the current model is [${s.tensor.shape.join(", ")}]`,
+        );
+      } else if (t.dtype !== s.tensor.dtype) {
+        mismatched.push(`${name}: the state dict holds ${t.dtype}, the current model ${s.tensor.dtype}`);
+      } else {
+        copies.push([s.tensor, t]);
+      }
+    }
+    const unexpectedKeys = [...src.keys()].filter((k) => !expected.has(k));
+    const problems: string[] = [];
+    if (strict && missingKeys.length) problems.push(`  missing keys: ${missingKeys.map(quote).join(", ")}`);
+    if (strict && unexpectedKeys.length) problems.push(`  unexpected keys: ${unexpectedKeys.map(quote).join(", ")}`);
+    for (const m of mismatched) problems.push(`  size mismatch for ${m}`);
+    if (problems.length) {
+      throw new Error(`Error(s) in loading state dict for ${this.constructor.name}:\n${problems.join("\n")}`);
+    }
+    noGrad(() => {
+      for (const [dst, t] of copies) dst.assign(t.device === dst.device ? t : t.to(dst.device));
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** Sets every parameter's gradient to null (PyTorch's `zero_grad(set_to_none=True)`). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /**
+   * Moves every parameter and buffer to `device`, replacing the fields (tied tensors stay tied).
+   * Optimizers hold the old tensors: create them after moving the model.
+   */
+  to(device: string): this {
+    const moved = new Map<Tensor, Tensor>();
+    const move = (t: Tensor, param: boolean): Tensor => {
+      if (t.device === device) return t;
+      let n = moved.get(t);
+      if (!n) {
+        n = noGrad(() => t.detach().to(device));
+        if (param) Parameter(n, t.requiresGrad);
+        moved.set(t, n);
+      }
+      return n;
+    };
+    for (const m of this.modules()) {
+      const buffers = Module.#buffers.get(m);
+      const fields = m as unknown as Record<string, unknown>;
+      for (const [key, value] of Object.entries(m)) {
+        if (value instanceof Tensor) {
+          if (buffers?.has(key)) fields[key] = move(value, false);
+          else if (isParameter(value)) fields[key] = move(value, true);
+        } else if (Array.isArray(value)) {
+          value.forEach((v, i) => {
+            if (v instanceof Tensor && isParameter(v)) value[i] = move(v, true);
+          });
+        }
+      }
+    }
+    return this;
+  }
+
+  /** Extra text inside this module's line of `toString()`, e.g. `in_features=2, ...`. */
+  extraRepr(): string {
+    return "";
+  }
+
+  /** PyTorch-style tree: `MLP(\n  (fc1): Linear(inFeatures=784, outFeatures=256, bias=true)\n)`. */
+  toString(): string {
+    const children = this.namedChildren();
+    const extra = this.extraRepr();
+    if (!children.length) return `${this.constructor.name}(${extra})`;
+    const lines = extra ? extra.split("\n") : [];
+    for (const [k, c] of children) lines.push(`(${k}): ${c.toString()}`);
+    return `${this.constructor.name}(\n${lines.map((l) => "  " + l.split("\n").join("\n  ")).join("\n")}\n)`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function quote(s: string): string {
+  return JSON.stringify(s);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "object" ? (v as object).constructor?.name ?? "object" : typeof v;
+}

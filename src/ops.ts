@@ -1,0 +1,551 @@
+// Every primitive op: validate, allocate the output, one backend call, and the backward rule in Tensor ops.
+import { type BinaryOp, type DType, type ReduceOp, type UnaryOp, type View, isFloat } from "./backend/backend.js";
+import { noGrad } from "./autograd.js";
+import { type SliceIndex, Tensor } from "./tensor.js";
+import {
+  broadcastShapes, contiguousStrides, fmt, inferShape, normDim, normDims, numel, viewStrides,
+} from "./shape.js";
+
+export const noGradDo = noGrad;
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameDevice(op: string, ...ts: Tensor[]): void {
+  for (const t of ts) {
+    if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor or a number, got ${typeof t}`);
+    if (t.device !== ts[0].device) throw new Error(`${op}: tensors are on different devices (${ts[0].device} and ${t.device})`);
+  }
+}
+
+/** Type promotion: float64 > float32 > int32, like PyTorch's for the dtypes we have. */
+export function promote(a: DType, b: DType): DType {
+  if (a === "float64" || b === "float64") return "float64";
+  if (a === "float32" || b === "float32") return "float32";
+  return "int32";
+}
+
+/** A 0-d tensor for a number operand: integers stay integers next to an int32 tensor. */
+function scalar(v: number, like: Tensor): Tensor {
+  if (typeof v !== "number") throw new Error(`expected a Tensor or a number, got ${typeof v}`);
+  const dtype: DType = like.dtype === "int32" && !Number.isInteger(v) ? "float32" : like.dtype;
+  const t = Tensor.alloc([], dtype, like.device);
+  t.data[0] = v;
+  return t;
+}
+
+function asTensor(v: Tensor | number, like: Tensor): Tensor {
+  return v instanceof Tensor ? v : scalar(v, like);
+}
+
+// ---- dtype and device ----------------------------------------------------------------------
+
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  const out = Tensor.alloc(x.shape, dtype, x.device);
+  x.backend.cast(out, x);
+  return isFloat(dtype) && isFloat(x.dtype) ? out.track("cast", [x], (g) => [g.cast(x.dtype)]) : out;
+}
+
+export function toDevice(x: Tensor, device: string): Tensor {
+  if (x.device === device) return x;
+  const out = Tensor.alloc(x.shape, x.dtype, device);
+  out.data.set(x.toTypedArray()); // every backend today keeps its storage in host memory
+  return out.track("to", [x], (g) => [g.to(x.device)]);
+}
+
+// ---- elementwise ---------------------------------------------------------------------------
+
+// ops that only make sense on floats: an int32 input is promoted first, as in PyTorch
+const FLOAT_ONLY = new Set<UnaryOp>(["exp", "log", "sqrt", "rsqrt", "sin", "cos", "sigmoid", "tanh", "erf", "log1p", "reciprocal"]);
+
+const unaryGrad: Record<UnaryOp, (g: Tensor, x: Tensor, out: Tensor) => Tensor> = {
+  copy: (g) => g,
+  neg: (g) => g.neg(),
+  exp: (g, _x, out) => g.mul(out), // d e^x = e^x
+  log: (g, x) => g.div(x),
+  sqrt: (g, _x, out) => g.div(out.mul(2)),
+  rsqrt: (g, _x, out) => g.mul(out.pow(3)).mul(-0.5), // d x^-1/2 = -1/2 x^-3/2
+  abs: (g, x) => g.mul(x.sign()),
+  sin: (g, x) => g.mul(x.cos()),
+  cos: (g, x) => g.mul(x.sin()).neg(),
+  square: (g, x) => g.mul(x).mul(2),
+  relu: (g, x) => g.mul(x.gt(0)),
+  sigmoid: (g, _x, out) => g.mul(out.mul(out.neg().add(1))), // s (1 - s)
+  tanh: (g, _x, out) => g.mul(out.square().neg().add(1)), // 1 - tanh^2
+  erf: (g, x) => g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))),
+  sign: (g) => g.mul(0),
+  log1p: (g, x) => g.div(x.add(1)),
+  reciprocal: (g, _x, out) => g.mul(out.square()).neg(),
+  floor: (g) => g.mul(0),
+};
+
+export function unary(op: UnaryOp, x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor`);
+  if (x.dtype === "int32" && FLOAT_ONLY.has(op)) x = cast(x, "float32");
+  if (x.dtype === "int32" && op === "floor") return x;
+  const out = Tensor.alloc(x.shape, x.dtype, x.device);
+  x.backend.unary(op, out, x);
+  return out.track(op, [x], (g) => [unaryGrad[op](g, x, out)]);
+}
+
+const COMPARISONS = new Set<BinaryOp>(["eq", "ne", "gt", "ge", "lt", "le"]);
+
+function binaryGrad(op: BinaryOp, g: Tensor, x: Tensor, y: Tensor, out: Tensor): (Tensor | (() => Tensor) | null)[] {
+  switch (op) {
+    case "add": return [g, g];
+    case "sub": return [g, () => g.neg()];
+    case "mul": return [() => g.mul(y), () => g.mul(x)];
+    case "div": return [() => g.div(y), () => g.mul(out).div(y).neg()]; // d(x/y)/dy = -(x/y)/y
+    case "pow": return [
+      // PyTorch masks the 0 * inf cases: exponent 0 gives no base gradient, base 0 none for the exponent
+      () => where(y.eq(0), 0, g.mul(y).mul(x.pow(y.sub(1)))),
+      () => where(x.eq(0).mul(y.ge(0)), 0, g.mul(out).mul(x.log())),
+    ];
+    case "maximum":
+    case "minimum": {
+      // ties split the gradient evenly, like PyTorch
+      const wins = (a: Tensor, b: Tensor) => (op === "maximum" ? a.gt(b) : a.lt(b)).add(a.eq(b).mul(0.5));
+      return [() => g.mul(wins(x, y)), () => g.mul(wins(y, x))];
+    }
+    default: return [null, null];
+  }
+}
+
+export function binary(op: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
+  const bt = asTensor(b, a);
+  sameDevice(op, a, bt);
+  let dtype = promote(a.dtype, bt.dtype);
+  if ((op === "div" || op === "pow") && dtype === "int32") dtype = "float32"; // true division
+  const shape = sameShape(a.shape, bt.shape) ? a.shape : broadcastShapes(op, a.shape, bt.shape);
+  const x = expand(cast(a, dtype), shape), y = expand(cast(bt, dtype), shape);
+  const isCmp = COMPARISONS.has(op);
+  const out = Tensor.alloc(shape, isCmp ? "float32" : dtype, a.device);
+  a.backend.binary(op, out, x, y);
+  return isCmp ? out : out.track(op, [x, y], (g) => binaryGrad(op, g, x, y, out));
+}
+
+export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
+  if (!(cond instanceof Tensor)) throw new Error("where: cond must be a Tensor");
+  const like = a instanceof Tensor ? a : b instanceof Tensor ? b : Tensor.alloc([], "float32", cond.device);
+  const at = asTensor(a, like), bt = asTensor(b, like);
+  sameDevice("where", cond, at, bt);
+  const dtype = promote(at.dtype, bt.dtype);
+  const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, at.shape), bt.shape);
+  const c = expand(cond, shape), x = expand(cast(at, dtype), shape), y = expand(cast(bt, dtype), shape);
+  const out = Tensor.alloc(shape, dtype, cond.device);
+  cond.backend.where(out, c, x, y);
+  return out.track("where", [c, x, y], (g) => [null, () => where(c, g, 0), () => where(c, 0, g)]);
+}
+
+/** clamp(x, min, max): where(x < min, min, where(x > max, max, x)); the gradient passes where unclamped. */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  if (min == null && max == null) throw new Error("clamp: at least one of min and max must be given");
+  let out = x;
+  if (min != null) out = where(out.lt(min), min, out);
+  if (max != null) out = where(out.gt(max), max, out);
+  return out;
+}
+
+export function triangle(x: Tensor, k: number, which: "tril" | "triu"): Tensor {
+  if (x.ndim < 2) throw new Error(`${which}: expects a tensor with at least 2 dims, got shape ${fmt(x.shape)}`);
+  const [m, n] = x.shape.slice(-2);
+  const d = Tensor.arange(n, undefined, 1, { device: x.device }).sub(Tensor.arange(m, undefined, 1, { device: x.device }).unsqueeze(-1));
+  return where(which === "tril" ? d.le(k) : d.ge(k), x, 0);
+}
+
+/** In-place write of src (broadcast, cast) into x's storage. No graph. */
+export function assign(x: Tensor, src: Tensor | number): void {
+  noGrad(() => {
+    const s = asTensor(src, x);
+    sameDevice("assign", x, s);
+    if (!sameShape(broadcastShapes("assign", x.shape, s.shape), x.shape)) {
+      throw new Error(`assign: cannot write a tensor of shape ${fmt(s.shape)} into one of shape ${fmt(x.shape)}`);
+    }
+    x.backend.copy(x, expand(cast(s, x.dtype), x.shape), false);
+  });
+}
+
+// ---- views ---------------------------------------------------------------------------------
+
+function makeView(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
+  return new Tensor(x.data, shape, strides, offset, x.device);
+}
+
+/** Broadcast to `shape` with stride-0 dims; -1 keeps a size. Backward sums back. */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(x.shape, shape)) return x;
+  const lead = shape.length - x.ndim;
+  const bad = () => new Error(`expand: cannot expand shape ${fmt(x.shape)} to ${fmt(shape)}`);
+  if (lead < 0) throw bad();
+  const outShape = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
+  const strides = outShape.map((d, i) => {
+    if (!Number.isInteger(d) || d < 0) throw bad();
+    if (i < lead) return 0;
+    const xd = x.shape[i - lead];
+    if (xd === d) return x.strides[i - lead];
+    if (xd === 1) return 0;
+    throw bad();
+  });
+  return makeView(x, outShape, strides, x.offset).track("expand", [x], (g) => [sumTo(g, x.shape)]);
+}
+
+/** Sum a broadcast gradient back down to `shape`. */
+export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  return sum(g, dims, true).reshape(shape);
+}
+
+export function reshape(x: Tensor, shape: readonly number[], strict: boolean): Tensor {
+  const op = strict ? "view" : "reshape";
+  const to = inferShape(op, x.shape, shape);
+  if (sameShape(to, x.shape)) return x;
+  let strides = viewStrides(x.shape, x.strides, to);
+  if (strides === null) {
+    if (strict) throw new Error(`view: shape ${fmt(to)} is not compatible with the strides of the input (shape ${fmt(x.shape)}); use reshape()`);
+    x = contiguous(x);
+    strides = contiguousStrides(to);
+  }
+  const src = x;
+  return makeView(src, to, strides, src.offset).track(op, [src], (g) => [g.reshape(src.shape)]);
+}
+
+export function flatten(x: Tensor, start = 0, end = -1): Tensor {
+  if (x.ndim === 0) return reshape(x, [1], false);
+  const s = normDim("flatten", start, x.ndim), e = normDim("flatten", end, x.ndim);
+  if (s > e) throw new Error(`flatten: startDim ${start} comes after endDim ${end} for shape ${fmt(x.shape)}`);
+  return reshape(x, [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)], false);
+}
+
+export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
+  const dims = dim === undefined ? x.shape.map((_, i) => i) : normDims("squeeze", dim, x.ndim);
+  return reshape(x, x.shape.filter((d, i) => !(d === 1 && dims.includes(i))), false);
+}
+
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  const d = normDim("unsqueeze", dim, x.ndim + 1);
+  return reshape(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)], false);
+}
+
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  const p = dims.map((d) => normDim("permute", d, x.ndim));
+  if (p.length !== x.ndim || new Set(p).size !== p.length) {
+    throw new Error(`permute: dims ${fmt(dims)} is not a permutation of the ${x.ndim} dims of shape ${fmt(x.shape)}`);
+  }
+  if (p.every((d, i) => d === i)) return x;
+  const inv = new Array<number>(p.length);
+  p.forEach((d, i) => (inv[d] = i));
+  return makeView(x, p.map((d) => x.shape[d]), p.map((d) => x.strides[d]), x.offset)
+    .track("permute", [x], (g) => [g.permute(inv)]);
+}
+
+export function transpose(x: Tensor, d0: number, d1: number): Tensor {
+  const p = x.shape.map((_, i) => i);
+  const a = normDim("transpose", d0, x.ndim), b = normDim("transpose", d1, x.ndim);
+  if (x.ndim === 0) return x;
+  [p[a], p[b]] = [p[b], p[a]];
+  return permute(x, p);
+}
+
+export function movedim(x: Tensor, source: number, destination: number): Tensor {
+  const s = normDim("movedim", source, x.ndim), d = normDim("movedim", destination, x.ndim);
+  const rest = x.shape.map((_, i) => i).filter((i) => i !== s);
+  rest.splice(d, 0, s);
+  return permute(x, rest);
+}
+
+export function contiguous(x: Tensor): Tensor {
+  return x.isContiguous() ? x : clone(x);
+}
+
+export function clone(x: Tensor): Tensor {
+  const out = Tensor.alloc(x.shape, x.dtype, x.device);
+  x.backend.copy(out, x, false);
+  return out.track("clone", [x], (g) => [g]);
+}
+
+/** A view computed from (shape, strides, offset); any such view maps to the same window in
+ *  any tensor of the same shape, so its backward scatters g into zeros through the same map. */
+type ViewFn = (shape: readonly number[], strides: readonly number[], offset: number) => [number[], number[], number];
+
+function stridedView(op: string, x: Tensor, f: ViewFn): Tensor {
+  const [shape, strides, offset] = f(x.shape, x.strides, x.offset);
+  return makeView(x, shape, strides, numel(shape) === 0 ? 0 : offset)
+    .track(op, [x], (g) => [embed(op, g, x.shape, f)]);
+}
+
+/** zeros(baseShape) with g added into the window f selects; its own backward is that window. */
+function embed(op: string, g: Tensor, baseShape: readonly number[], f: ViewFn): Tensor {
+  const out = Tensor.alloc(baseShape, g.dtype, g.device, true);
+  const [shape, strides, offset] = f(baseShape, contiguousStrides(baseShape), 0);
+  if (numel(shape) > 0) g.backend.copy({ data: out.data, shape, strides, offset }, g, true);
+  return out.track(`${op}Backward`, [g], (gg) => [stridedView(op, gg, f)]);
+}
+
+export function slice(x: Tensor, idx: readonly SliceIndex[]): Tensor {
+  const used = idx.filter((i) => i !== null).length;
+  if (used > x.ndim) throw new Error(`slice: too many indices (${used}) for a tensor of shape ${fmt(x.shape)}`);
+  // validate once on x's shape so errors come from the call, not from a later backward
+  let d = 0;
+  for (const i of idx) {
+    if (i === null) continue;
+    if (typeof i === "number") {
+      if (!Number.isInteger(i) || i < -x.shape[d] || i >= x.shape[d]) {
+        throw new Error(`slice: index ${i} is out of bounds for dim ${d} with size ${x.shape[d]} (shape ${fmt(x.shape)})`);
+      }
+    } else if (!Array.isArray(i) || i.length > 3) throw new Error(`slice: each index must be a number, null or [start?, end?, step?], got ${JSON.stringify(i)}`);
+    else {
+      const step = i[2] ?? 1;
+      if (!Number.isInteger(step) || step <= 0) throw new Error(`slice: step must be a positive integer, got ${step}`);
+      if ((i[0] != null && !Number.isInteger(i[0])) || (i[1] != null && !Number.isInteger(i[1]))) {
+        throw new Error(`slice: start and end must be integers, got ${JSON.stringify(i)}`);
+      }
+    }
+    d++;
+  }
+  return stridedView("slice", x, (shape, strides, offset) => {
+    const os: number[] = [], ost: number[] = [];
+    let dim = 0;
+    for (const i of idx) {
+      if (i === null) {
+        os.push(1);
+        ost.push(0);
+      } else if (typeof i === "number") {
+        offset += (i < 0 ? i + shape[dim] : i) * strides[dim];
+        dim++;
+      } else {
+        const n = shape[dim], step = i[2] ?? 1;
+        // Python slice semantics: negatives count from the end, then clamp into [0, n]
+        const norm = (v: number | null | undefined, dflt: number) => (v == null ? dflt : Math.min(n, Math.max(0, v < 0 ? v + n : v)));
+        const start = norm(i[0], 0), end = norm(i[1], n);
+        os.push(Math.max(0, Math.ceil((end - start) / step)));
+        ost.push(strides[dim] * step);
+        offset += start * strides[dim];
+        dim++;
+      }
+    }
+    return [os.concat(shape.slice(dim)), ost.concat(strides.slice(dim)), offset];
+  });
+}
+
+/** The elements [start, start+length) of one dim, a view (torch.narrow). */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  const d = normDim("narrow", dim, x.ndim);
+  if (start < 0 || length < 0 || start + length > x.shape[d]) {
+    throw new Error(`narrow: range [${start}, ${start + length}) is out of bounds for dim ${dim} with size ${x.shape[d]}`);
+  }
+  return stridedView("narrow", x, (shape, strides, offset) => [
+    shape.map((s, i) => (i === d ? length : s)), [...strides], offset + start * strides[d],
+  ]);
+}
+
+/** Sliding windows of `size` every `step` along dim, as a new last dim (torch.Tensor.unfold). A view. */
+export function unfold(x: Tensor, dim: number, size: number, step: number): Tensor {
+  const d = normDim("unfold", dim, x.ndim);
+  if (!(size >= 1 && size <= x.shape[d] && step >= 1)) {
+    throw new Error(`unfold: window ${size} with step ${step} does not fit dim ${dim} of shape ${fmt(x.shape)}`);
+  }
+  return stridedView("unfold", x, (shape, strides, offset) => [
+    [...shape.map((s, i) => (i === d ? Math.floor((s - size) / step) + 1 : s)), size],
+    [...strides.map((s, i) => (i === d ? s * step : s)), strides[d]],
+    offset,
+  ]);
+}
+
+// ---- reductions ----------------------------------------------------------------------------
+
+function reduceInto(op: ReduceOp, x: Tensor, dims: number[], dtype: DType): Tensor {
+  const axes = x.shape.map((_, i) => dims.includes(i));
+  const out = Tensor.alloc(x.shape.map((s, i) => (axes[i] ? 1 : s)), dtype, x.device);
+  x.backend.reduce(op, out, x, axes);
+  return out;
+}
+
+function dropDims(t: Tensor, dims: number[], keepdim: boolean | undefined): Tensor {
+  return keepdim ? t : reshape(t, t.shape.filter((_, i) => !dims.includes(i)), false);
+}
+
+export function sum(x: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor {
+  const dims = normDims("sum", dim, x.ndim);
+  const out = reduceInto("sum", x, dims, x.dtype).track("sum", [x], (g) => [g.expand(x.shape)]);
+  return dropDims(out, dims, keepdim);
+}
+
+export function mean(x: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor {
+  const dims = normDims("mean", dim, x.ndim);
+  const n = dims.reduce((s, d) => s * x.shape[d], 1);
+  return sum(cast(x, x.dtype === "int32" ? "float32" : x.dtype), dims, keepdim).div(n);
+}
+
+/** max/min values (amax/amin): ties share the gradient evenly, like PyTorch. */
+export function extreme(op: "max" | "min", x: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor {
+  const dims = normDims(op, dim, x.ndim);
+  for (const d of dims) {
+    if (x.shape[d] === 0) throw new Error(`${op}: cannot reduce over dim ${d} of size 0 (shape ${fmt(x.shape)})`);
+  }
+  const out = reduceInto(op, x, dims, x.dtype);
+  out.track(op, [x], (g) => [() => {
+    const mask = x.eq(out.detach());
+    return g.expand(x.shape).mul(mask).div(mask.sum(dims, { keepdim: true }));
+  }]);
+  return dropDims(out, dims, keepdim);
+}
+
+export function argExtreme(op: "argmax" | "argmin", x: Tensor, dim?: number, keepdim?: boolean): Tensor {
+  if (dim === undefined) {
+    const flat = argExtreme(op, reshape(x, [-1], false), 0, false);
+    return keepdim ? reshape(flat, x.shape.map(() => 1), false) : flat;
+  }
+  const d = normDim(op, dim, x.ndim);
+  if (x.ndim > 0 && x.shape[d] === 0) throw new Error(`${op}: cannot reduce over dim ${dim} of size 0 (shape ${fmt(x.shape)})`);
+  if (x.ndim === 0) return Tensor.zeros([], { dtype: "int32", device: x.device });
+  return dropDims(reduceInto(op, x, [d], "int32"), [d], keepdim);
+}
+
+// ---- linear algebra ------------------------------------------------------------------------
+
+/** Batched product of equal-batch operands [..., M, K] @ [..., K, N]. */
+function mm(a: Tensor, b: Tensor): Tensor {
+  const nd = a.ndim;
+  const out = Tensor.alloc([...a.shape.slice(0, nd - 1), b.shape[nd - 1]], a.dtype, a.device);
+  a.backend.matmul(out, a, b);
+  // d(AB)/dA = G B^T, d(AB)/dB = A^T G; transposes are views
+  return out.track("matmul", [a, b], (g) => [() => mm(g, b.transpose(-1, -2)), () => mm(a.transpose(-1, -2), g)]);
+}
+
+/** torch.matmul: 1-D operands become a row/column, batch dims broadcast. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  sameDevice("matmul", a, b);
+  if (a.ndim === 0 || b.ndim === 0) throw new Error(`matmul: both arguments need at least 1 dim, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  if (!isFloat(a.dtype) || !isFloat(b.dtype)) throw new Error(`matmul: expects floating-point tensors, got ${a.dtype} and ${b.dtype}`);
+  const dtype = promote(a.dtype, b.dtype);
+  const aa = a.ndim === 1 ? unsqueeze(a, 0) : a, bb = b.ndim === 1 ? unsqueeze(b, -1) : b;
+  const [m, k] = aa.shape.slice(-2), [k2, n] = bb.shape.slice(-2);
+  if (k !== k2) throw new Error(`matmul: inner dimensions differ: ${fmt(a.shape)} @ ${fmt(b.shape)}`);
+  const batch = broadcastShapes("matmul", aa.shape.slice(0, -2), bb.shape.slice(0, -2));
+  let out = mm(expand(cast(aa, dtype), [...batch, m, k]), expand(cast(bb, dtype), [...batch, k, n]));
+  if (a.ndim === 1) out = squeeze(out, -2);
+  if (b.ndim === 1) out = squeeze(out, -1);
+  return out;
+}
+
+// ---- gathering -----------------------------------------------------------------------------
+
+function checkIndex(op: string, index: Tensor, size: number, dim: number): void {
+  if (!(index instanceof Tensor)) throw new Error(`${op}: index must be a Tensor`);
+  if (index.dtype !== "int32") throw new Error(`${op}: index must be an int32 tensor, got ${index.dtype} (shape ${fmt(index.shape)})`);
+  if (index.numel === 0) return;
+  const lo = noGrad(() => index.min().item()), hi = noGrad(() => index.max().item());
+  if (lo < 0 || hi >= size) {
+    throw new Error(`${op}: index ${lo < 0 ? lo : hi} is out of range for dim ${dim} with size ${size}`);
+  }
+}
+
+/** out[i][j] = x[i][index[i][j]] for dim 1, like torch.gather. */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  sameDevice("gather", x, index);
+  const d = normDim("gather", dim, x.ndim);
+  if (index.ndim !== x.ndim) throw new Error(`gather: index ${fmt(index.shape)} must have as many dims as input ${fmt(x.shape)}`);
+  for (let i = 0; i < x.ndim; i++) {
+    if (i !== d && index.shape[i] > x.shape[i]) {
+      throw new Error(`gather: index shape ${fmt(index.shape)} is larger than input shape ${fmt(x.shape)} at dim ${i}`);
+    }
+  }
+  checkIndex("gather", index, x.shape[d] ?? 1, d);
+  const out = Tensor.alloc(index.shape, x.dtype, x.device);
+  if (out.numel > 0) x.backend.gather(out, x, d, index);
+  return out.track("gather", [x], (g) => [() => scatterAdd(x.shape, d, index, g)]);
+}
+
+/** zeros(shape) with src added at the positions index names along dim; the inverse of gather. */
+function scatterAdd(shape: readonly number[], dim: number, index: Tensor, src: Tensor): Tensor {
+  const out = Tensor.alloc(shape, src.dtype, src.device, true);
+  if (src.numel > 0) src.backend.scatterAdd(out, dim, index, src);
+  return out.track("scatterAdd", [src], (g) => [() => gather(g, dim, index)]);
+}
+
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normDim("indexSelect", dim, x.ndim);
+  if (!(index instanceof Tensor) || index.ndim > 1) {
+    throw new Error(`indexSelect: index must be a 0-d or 1-D int32 tensor, got shape ${index instanceof Tensor ? fmt(index.shape) : typeof index}`);
+  }
+  const n = index.numel;
+  const shape = x.shape.map((s, i) => (i === d ? n : s));
+  if (x.ndim === 0) return gather(x, 0, reshape(index, [], false));
+  // the 1-D index, viewed along `dim` and broadcast over the other dims (no copy)
+  const idx = expand(reshape(index, x.shape.map((_, i) => (i === d ? n : 1)), false), shape);
+  return gather(x, d, idx);
+}
+
+export function cat(ts: readonly Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(ts as unknown) || ts.length === 0) throw new Error("cat: expects a non-empty array of tensors");
+  sameDevice("cat", ...ts);
+  const first = ts[0];
+  if (first.ndim === 0) throw new Error("cat: zero-dimensional tensors cannot be concatenated (use stack)");
+  const d = normDim("cat", dim, first.ndim);
+  ts.forEach((t, j) => {
+    if (t.ndim !== first.ndim || t.shape.some((s, i) => i !== d && s !== first.shape[i])) {
+      throw new Error(`cat: tensors must have the same shape except in dim ${d}: got ${fmt(first.shape)} and ${fmt(t.shape)} (entry ${j})`);
+    }
+  });
+  const dtype = ts.map((t) => t.dtype).reduce(promote);
+  const shape = first.shape.map((s, i) => (i === d ? ts.reduce((acc, t) => acc + t.shape[d], 0) : s));
+  const out = Tensor.alloc(shape, dtype, first.device);
+  const strides = contiguousStrides(shape);
+  const starts: number[] = [];
+  let start = 0;
+  for (const t of ts) {
+    starts.push(start);
+    const view: View = { data: out.data, shape: t.shape, strides, offset: start * strides[d] };
+    if (t.numel > 0) out.backend.copy(view, cast(t, dtype), false);
+    start += t.shape[d];
+  }
+  const parts = ts.map((t) => cast(t, dtype));
+  return out.track("cat", parts, (g) => parts.map((t, j) => () => narrow(g, d, starts[j], t.shape[d])));
+}
+
+export function stack(ts: readonly Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(ts as unknown) || ts.length === 0) throw new Error("stack: expects a non-empty array of tensors");
+  ts.forEach((t, j) => {
+    if (!sameShape(t.shape, ts[0].shape)) {
+      throw new Error(`stack: expects each tensor to be equal size, got ${fmt(ts[0].shape)} at entry 0 and ${fmt(t.shape)} at entry ${j}`);
+    }
+  });
+  const d = normDim("stack", dim, ts[0].ndim + 1);
+  return cat(ts.map((t) => unsqueeze(t, d)), d);
+}
+
+export function split(x: Tensor, size: number | readonly number[], dim = 0): Tensor[] {
+  const d = normDim("split", dim, x.ndim);
+  const n = x.shape[d];
+  let sizes: number[];
+  if (typeof size === "number") {
+    if (!Number.isInteger(size) || size <= 0) throw new Error(`split: size must be a positive integer, got ${size}`);
+    sizes = [];
+    for (let s = 0; s < n; s += size) sizes.push(Math.min(size, n - s));
+    if (n === 0) sizes.push(0);
+  } else {
+    sizes = [...size];
+    if (sizes.reduce((a, b) => a + b, 0) !== n || sizes.some((s) => !Number.isInteger(s) || s < 0)) {
+      throw new Error(`split: sizes ${fmt(sizes)} must be non-negative and sum to ${n} (dim ${dim} of shape ${fmt(x.shape)})`);
+    }
+  }
+  let start = 0;
+  return sizes.map((s) => {
+    const part = narrow(x, d, start, s);
+    start += s;
+    return part;
+  });
+}
+
+export function chunk(x: Tensor, n: number, dim = 0): Tensor[] {
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`chunk: number of chunks must be a positive integer, got ${n}`);
+  const d = normDim("chunk", dim, x.ndim);
+  return split(x, Math.max(1, Math.ceil(x.shape[d] / n)), d);
+}

@@ -1,0 +1,64 @@
+// Adam and AdamW (decoupled weight decay).
+import type { Tensor } from "../tensor.js";
+import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
+import { adamUpdate, type AdamHyper, type AdamState } from "./updates.js";
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+  maximize?: boolean;
+}
+
+function hyper(opts: AdamOptions, weightDecay: number): AdamHyper {
+  return {
+    lr: opts.lr ?? 1e-3,
+    betas: [...(opts.betas ?? [0.9, 0.999])] as [number, number],
+    eps: opts.eps ?? 1e-8,
+    weightDecay: opts.weightDecay ?? weightDecay,
+    amsgrad: opts.amsgrad ?? false,
+    maximize: opts.maximize ?? false,
+  };
+}
+
+function validateAdam(name: string, g: AdamHyper): void {
+  if (!(g.eps >= 0)) throw new Error(`${name}: invalid eps ${g.eps} (must be >= 0)`);
+  g.betas.forEach((b, i) => {
+    if (!(b >= 0 && b < 1)) throw new Error(`${name}: invalid beta at index ${i}: ${b} (must be in [0, 1))`);
+  });
+  if (!(g.weightDecay >= 0)) throw new Error(`${name}: invalid weightDecay ${g.weightDecay} (must be >= 0)`);
+}
+
+/** `torch.optim.Adam` (lr 1e-3, betas [0.9, 0.999], eps 1e-8, L2 weightDecay 0 added to the gradient). */
+export class Adam extends Optimizer<AdamHyper> {
+  constructor(params: ParamsInput<AdamHyper>, opts: AdamOptions = {}) {
+    super(params, hyper(opts, 0));
+  }
+
+  protected override validate(g: ParamGroup<AdamHyper>): void {
+    super.validate(g);
+    validateAdam(this.constructor.name, g);
+  }
+
+  protected override update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamHyper>): void {
+    adamUpdate(p, grad, state as AdamState, group, false);
+  }
+}
+
+/** `torch.optim.AdamW`: Adam with decoupled weight decay p ← p·(1 − lr·λ), λ = 0.01 by default. */
+export class AdamW extends Optimizer<AdamHyper> {
+  constructor(params: ParamsInput<AdamHyper>, opts: AdamOptions = {}) {
+    super(params, hyper(opts, 0.01));
+  }
+
+  protected override validate(g: ParamGroup<AdamHyper>): void {
+    super.validate(g);
+    validateAdam(this.constructor.name, g);
+  }
+
+  protected override update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamHyper>): void {
+    adamUpdate(p, grad, state as AdamState, group, true);
+  }
+}

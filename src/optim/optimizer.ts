@@ -1,0 +1,241 @@
+// Optimizer base: parameter groups, per-parameter state, step/zeroGrad, and state dicts flat enough for safetensors.
+import { Tensor } from "../tensor.js";
+import { noGrad } from "../autograd.js";
+
+/** Hyperparameters every optimizer has. `lr` is what schedulers change. */
+export interface BaseHyper {
+  lr: number;
+}
+
+/** One parameter group: its tensors and its own copy of every hyperparameter. */
+export type ParamGroup<H extends BaseHyper> = H & {
+  params: Tensor[];
+  /** Set by the first lr scheduler attached; its base learning rate. */
+  initialLr?: number;
+};
+
+/** What an optimizer takes: parameters (`model.parameters()`), or groups with per-group overrides. */
+export type ParamsInput<H extends BaseHyper> =
+  | Iterable<Tensor>
+  | readonly ({ params: Iterable<Tensor> } & Partial<H>)[];
+
+/** Per-parameter state: tensors (moment buffers) and numbers (step counts). */
+export type ParamState = Record<string, Tensor | number>;
+
+/**
+ * An optimizer's state dict: one flat `Record<string, Tensor>`, the same type a module's state
+ * dict has, so `save(opt.stateDict(), path)` and `opt.loadStateDict(load(path))` work directly.
+ * PyTorch's nested dict flattened with dots, parameters numbered 0, 1, ... across groups in order:
+ *
+ * - `state.<i>.<name>`: the state of parameter i (`momentumBuffer`; `step`, `expAvg`, `expAvgSq`,
+ *   `maxExpAvgSq`). Step counts are float32 0-d tensors, as in PyTorch.
+ * - `paramGroups.<g>.<hyper>`: group g's hyperparameters as 0-d tensors (float64 numbers, int32 0/1
+ *   booleans; `betas` a float64 [2]); `paramGroups.<g>.params`: int32 indices of its parameters.
+ */
+export type OptimizerStateDict = Record<string, Tensor>;
+
+/**
+ * Base class of every optimizer. Subclasses give their defaults and one `update` that changes a
+ * parameter in place from its gradient; `step()` calls it for every parameter with a gradient,
+ * inside `noGrad`.
+ */
+export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
+  readonly defaults: H;
+  paramGroups: ParamGroup<H>[] = [];
+  /** State by parameter, created on its first update. */
+  state = new Map<Tensor, ParamState>();
+
+  constructor(params: ParamsInput<H>, defaults: H) {
+    this.defaults = defaults;
+    const name = this.constructor.name;
+    if (params instanceof Tensor) throw new Error(`${name}: params must be an iterable of Tensors (e.g. model.parameters()), got a single Tensor`);
+    if (params == null || typeof (params as Iterable<unknown>)[Symbol.iterator] !== "function") {
+      throw new Error(`${name}: params must be an iterable of Tensors or of parameter groups, got ${typeName(params)}`);
+    }
+    const list = [...(params as Iterable<unknown>)];
+    if (list.length === 0) throw new Error(`${name}: got an empty parameter list`);
+    const isGroup = (v: unknown) => typeof v === "object" && v !== null && !(v instanceof Tensor) && "params" in v;
+    if (isGroup(list[0])) {
+      for (const g of list) {
+        if (!isGroup(g)) throw new Error(`${name}: params mixes parameter groups and ${typeName(g)}`);
+        this.addParamGroup(g as { params: Iterable<Tensor> } & Partial<H>);
+      }
+    } else {
+      this.addParamGroup({ params: list } as unknown as { params: Iterable<Tensor> } & Partial<H>);
+    }
+  }
+
+  /** Adds a group of parameters, with hyperparameters overriding the defaults. */
+  addParamGroup(group: { params: Iterable<Tensor> } & Partial<H>): void {
+    const name = this.constructor.name;
+    const g = group as { params: unknown };
+    if (g.params instanceof Tensor) g.params = [g.params];
+    const params = [...(g.params as Iterable<unknown>)];
+    const gi = this.paramGroups.length;
+    if (params.length === 0) throw new Error(`${name}: parameter group ${gi} has an empty parameter list`);
+    const seen = new Set(this.paramGroups.flatMap((pg) => pg.params));
+    params.forEach((p, i) => {
+      const where = gi > 0 ? `group ${gi}, params[${i}]` : `params[${i}]`;
+      if (!(p instanceof Tensor)) throw new Error(`${name}: ${where} is not a Tensor (got ${typeName(p)})`);
+      if (p.dtype !== "float32" && p.dtype !== "float64") {
+        throw new Error(`${name}: ${where} has dtype ${p.dtype}; only floating-point tensors can be optimized`);
+      }
+      if (!p.isLeaf) throw new Error(`${name}: ${where} is not a leaf tensor (it is computed from others); optimize the leaves`);
+      if (seen.has(p)) throw new Error(`${name}: ${where} appears more than once in the parameters`);
+      seen.add(p);
+    });
+    const merged = { ...this.defaults, ...group, params } as ParamGroup<H>;
+    this.validate(merged);
+    this.paramGroups.push(merged);
+  }
+
+  /** Checks a group's hyperparameters; subclasses extend it. */
+  protected validate(g: ParamGroup<H>): void {
+    if (!(g.lr >= 0)) throw new Error(`${this.constructor.name}: invalid learning rate ${g.lr} (must be >= 0)`);
+  }
+
+  /** The learning rate of the first group. */
+  get lr(): number {
+    return this.paramGroups[0].lr;
+  }
+
+  /** Sets the learning rate of every group. */
+  set lr(value: number) {
+    for (const g of this.paramGroups) g.lr = value;
+  }
+
+  /** Sets every parameter's gradient to null (PyTorch's `zero_grad(set_to_none=True)`). */
+  zeroGrad(): void {
+    for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
+  }
+
+  /**
+   * One update of every parameter that has a gradient. With a closure, calls it first (with
+   * gradients enabled) and returns its value, like PyTorch's `step(closure)`.
+   */
+  step(closure?: () => number): number | undefined {
+    const loss = closure?.();
+    noGrad(() => {
+      for (const group of this.paramGroups) {
+        for (const p of group.params) {
+          if (p.grad === null) continue;
+          let s = this.state.get(p);
+          if (!s) this.state.set(p, (s = {}));
+          this.update(p, p.grad, s, group);
+        }
+      }
+    });
+    return loss;
+  }
+
+  /** Changes `p` in place from its gradient, updating its state (created empty). Runs under noGrad. */
+  protected abstract update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<H>): void;
+
+  /** The state and hyperparameters as one flat `Record<string, Tensor>` (see `OptimizerStateDict`). */
+  stateDict(): OptimizerStateDict {
+    const sd: OptimizerStateDict = {};
+    let i = 0;
+    const index = new Map<Tensor, number>();
+    for (const g of this.paramGroups) for (const p of g.params) index.set(p, i++);
+    for (const [p, s] of this.state) {
+      const pi = index.get(p);
+      if (pi === undefined) continue;
+      for (const [k, v] of Object.entries(s)) {
+        sd[`state.${pi}.${k}`] = v instanceof Tensor ? v.detach() : Tensor.from(new Float32Array([v]), { shape: [] });
+      }
+    }
+    this.paramGroups.forEach((g, gi) => {
+      for (const [k, v] of Object.entries(g)) {
+        const key = `paramGroups.${gi}.${k}`;
+        if (k === "params") {
+          sd[key] = Tensor.from(Int32Array.from(g.params, (p) => index.get(p) as number), { shape: [g.params.length], dtype: "int32" });
+        } else if (typeof v === "number") {
+          sd[key] = Tensor.from(new Float64Array([v]), { shape: [], dtype: "float64" });
+        } else if (typeof v === "boolean") {
+          sd[key] = Tensor.from(new Int32Array([v ? 1 : 0]), { shape: [], dtype: "int32" });
+        } else if (Array.isArray(v) && v.every((x) => typeof x === "number")) {
+          sd[key] = Tensor.from(Float64Array.from(v as number[]), { shape: [v.length], dtype: "float64" });
+        }
+      }
+    });
+    return sd;
+  }
+
+  /**
+   * Restores state (and hyperparameters, where `paramGroups.*` keys are present) from a state
+   * dict, e.g. `opt.loadStateDict(load("opt.safetensors"))`. Parameters are matched by position:
+   * build the optimizer over the same parameters in the same order. Everything is checked before
+   * anything changes; state tensors are copied.
+   */
+  loadStateDict(sd: OptimizerStateDict | Map<string, Tensor>): void {
+    const name = this.constructor.name;
+    const entries = sd instanceof Map ? [...sd] : Object.entries(sd);
+    const params = this.paramGroups.flatMap((g) => g.params);
+    const newState = new Map<Tensor, ParamState>();
+    const groupUpdates: [number, string, Tensor][] = [];
+    const fail = (msg: string): never => {
+      throw new Error(`${name}.loadStateDict: ${msg}`);
+    };
+    for (const [key, t] of entries) {
+      if (!(t instanceof Tensor)) fail(`${key} is not a Tensor`);
+      let m = /^state\.(\d+)\.([A-Za-z_][\w]*)$/.exec(key);
+      if (m) {
+        const i = Number(m[1]);
+        if (i >= params.length) fail(`${key}: parameter ${i} does not exist (this optimizer has ${params.length})`);
+        const p = params[i];
+        let s = newState.get(p);
+        if (!s) newState.set(p, (s = {}));
+        if (m[2] === "step") {
+          if (t.numel !== 1) fail(`${key} must hold one number, got shape [${t.shape.join(", ")}]`);
+          s.step = Math.round(t.item());
+        } else {
+          if (t.shape.length !== p.shape.length || t.shape.some((d, j) => d !== p.shape[j])) {
+            fail(`${key} has shape [${t.shape.join(", ")}] but parameter ${i} has shape [${p.shape.join(", ")}]`);
+          }
+          s[m[2]] = t;
+        }
+        continue;
+      }
+      m = /^paramGroups\.(\d+)\.([A-Za-z_][\w]*)$/.exec(key);
+      if (m) {
+        const gi = Number(m[1]);
+        if (gi >= this.paramGroups.length) fail(`${key}: group ${gi} does not exist (this optimizer has ${this.paramGroups.length})`);
+        if (m[2] === "params" && t.numel !== this.paramGroups[gi].params.length) {
+          fail(`${key}: the state dict's group ${gi} has ${t.numel} parameters, this optimizer's has ${this.paramGroups[gi].params.length}`);
+        }
+        groupUpdates.push([gi, m[2], t]);
+        continue;
+      }
+      fail(`unexpected key ${JSON.stringify(key)} (expected state.<i>.<name> or paramGroups.<g>.<name>)`);
+    }
+    for (const [gi, k, t] of groupUpdates) {
+      if (k === "params") continue;
+      const g = this.paramGroups[gi] as Record<string, unknown>;
+      const values = Array.from(t.toTypedArray() as ArrayLike<number>);
+      if (typeof g[k] === "boolean") g[k] = values[0] !== 0;
+      else if (Array.isArray(g[k]) || t.ndim > 0) g[k] = values;
+      else g[k] = values[0];
+    }
+    this.state = new Map();
+    for (const [p, s] of newState) {
+      const copy: ParamState = {};
+      for (const [k, v] of Object.entries(s)) copy[k] = v instanceof Tensor ? cloneTo(v, p) : v;
+      this.state.set(p, copy);
+    }
+  }
+}
+
+/** A fresh copy of `t` on p's device with p's dtype. */
+function cloneTo(t: Tensor, p: Tensor): Tensor {
+  return noGrad(() => {
+    const out = Tensor.zeros(t.shape, { dtype: p.dtype, device: p.device });
+    return out.assign(t.device === p.device ? t : t.to(p.device));
+  });
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return (v as object).constructor?.name ?? "object";
+  return typeof v;
+}

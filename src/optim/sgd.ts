@@ -1,0 +1,42 @@
+// SGD with momentum, dampening, Nesterov momentum and (L2) weight decay.
+import type { Tensor } from "../tensor.js";
+import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
+import { sgdUpdate, type SGDHyper } from "./updates.js";
+
+export interface SGDOptions {
+  /** Learning rate (required, like PyTorch's SGD). */
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+}
+
+/** `torch.optim.SGD`: `new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 })`. */
+export class SGD extends Optimizer<SGDHyper> {
+  constructor(params: ParamsInput<SGDHyper>, opts: SGDOptions) {
+    if (opts === undefined || typeof opts.lr !== "number") throw new Error("SGD: lr is required, e.g. new SGD(params, { lr: 0.1 })");
+    super(params, {
+      lr: opts.lr,
+      momentum: opts.momentum ?? 0,
+      dampening: opts.dampening ?? 0,
+      weightDecay: opts.weightDecay ?? 0,
+      nesterov: opts.nesterov ?? false,
+      maximize: opts.maximize ?? false,
+    });
+  }
+
+  protected override validate(g: ParamGroup<SGDHyper>): void {
+    super.validate(g);
+    if (!(g.momentum >= 0)) throw new Error(`SGD: invalid momentum ${g.momentum} (must be >= 0)`);
+    if (!(g.weightDecay >= 0)) throw new Error(`SGD: invalid weightDecay ${g.weightDecay} (must be >= 0)`);
+    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
+      throw new Error("SGD: nesterov momentum requires a momentum > 0 and dampening = 0");
+    }
+  }
+
+  protected override update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<SGDHyper>): void {
+    sgdUpdate(p, grad, state as { momentumBuffer?: Tensor }, group);
+  }
+}

@@ -1,0 +1,41 @@
+// The one seeded generator behind every random creator, dropout and DataLoader shuffling.
+
+// xoshiro128** state, seeded through splitmix32 so nearby seeds give unrelated streams
+const s = new Uint32Array(4);
+
+function splitmix32(x: number): () => number {
+  return () => {
+    x = (x + 0x9e3779b9) | 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+/** Reseed every random creator, like torch.manual_seed. */
+export function manualSeed(seed: number): void {
+  if (!Number.isFinite(seed)) throw new Error(`manualSeed: seed must be a finite number, got ${seed}`);
+  const hi = Math.floor(seed / 2 ** 32) >>> 0;
+  const next = splitmix32((seed >>> 0) ^ Math.imul(hi, 0x27d4eb2d));
+  for (let i = 0; i < 4; i++) s[i] = next();
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** A uniform float in [0, 1) with 32 random bits. */
+export function random(): number {
+  const r = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+  const t = s[1] << 9;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 11);
+  return r / 4294967296;
+}
+
+manualSeed(67280421310721); // PyTorch's default seed: runs are reproducible even without manualSeed
