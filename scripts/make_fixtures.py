@@ -511,7 +511,8 @@ def gen_reduce():
                         args["dim"] = dim
                     if corr is not None:
                         args["correction"] = corr
-                    add_case("reduce", op, f"dim={dim},keepdim={keepdim},correction={corr}", [Inp("x", [2, 3, 4])],
+                    # [3, 2, 4]: every reduced count exceeds the largest correction (N - correction > 0)
+                    add_case("reduce", op, f"dim={dim},keepdim={keepdim},correction={corr}", [Inp("x", [3, 2, 4])],
                              fn, args, tol=LOOSE)
         add_case("reduce", op, "transposed,dim=0", [Inp("x", [4, 3], layout="transposed")], fn, {"dim": 0}, tol=LOOSE)
     for op in ["argmax", "argmin"]:
@@ -843,7 +844,8 @@ def gen_functional():
     add_case("F", "F.maxPool2d", "k=2,odd", [Inp("x", [1, 1, 5, 5])], pool, {"kernel": 2})
     add_case("F", "F.maxPool2d", "sliced", [Inp("x", [1, 2, 4, 4], layout="sliced")], pool, {"kernel": 2})
 
-    # scaledDotProductAttention (reference by hand, PyTorch 2 semantics: boolean mask, true = take part)
+    # scaledDotProductAttention (reference by hand, PyTorch 2 semantics: boolean mask, true = take part;
+    # dlgrad has no bool dtype, so the mask is int32 with nonzero = take part)
     def sdpa(q, k, v, mask=None, isCausal=False):
         d = q.shape[-1]
         s = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(d)
@@ -863,7 +865,7 @@ def gen_functional():
              [Inp("q", [1, 2, 3, 4]), Inp("k", [1, 2, 3, 4]), Inp("v", [1, 2, 3, 4])], sdpa, {"isCausal": True}, tol=LOOSE)
     mask = [[1, 0, 1, 1, 0], [0, 1, 1, 0, 0], [1, 1, 1, 1, 1]]
     add_case("F", "F.scaledDotProductAttention", "attnMask",
-             [Inp("q", [2, 3, 4]), Inp("k", [2, 5, 4]), Inp("v", [2, 5, 4]), Inp("mask", data=mask, grad=False)],
+             [Inp("q", [2, 3, 4]), Inp("k", [2, 5, 4]), Inp("v", [2, 5, 4]), Inp("mask", data=mask, dtype="int32")],
              sdpa, tol=LOOSE)
     add_case("F", "F.scaledDotProductAttention", "noncontig",
              [Inp("q", [2, 3, 4], layout="sliced"), Inp("k", [2, 5, 4], layout="transposed"), Inp("v", [2, 5, 4])],

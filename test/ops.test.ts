@@ -1,0 +1,225 @@
+// Every op against PyTorch's golden values (test/fixtures/ops.json, written by
+// scripts/make_fixtures.py), forward and backward, on every available device.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { F, Tensor, availableDevices, grad } from "../src/index.js";
+import {
+  type FCase, type FInput, assertTensorClose, decodeArgs, fromFixture, loadFixtures, runAll, shapeStr,
+} from "./helpers.js";
+
+const fixtures = loadFixtures();
+
+/** The leaf (what gradients are taken against) and the tensor passed to the op. */
+function buildInput(inp: FInput, device: string): { leaf: Tensor; x: Tensor } {
+  const leaf = fromFixture(inp, device, inp.grad, inp.dtype);
+  let x: Tensor;
+  switch (inp.layout) {
+    case "contiguous":
+      x = leaf;
+      break;
+    case "transposed":
+      x = leaf.transpose(-1, -2);
+      break;
+    case "sliced":
+      x = leaf.slice(...inp.slice!);
+      break;
+    case "expanded":
+      x = leaf.expand(inp.expand!);
+      break;
+    default:
+      throw new Error(`unknown layout ${String(inp.layout)}`);
+  }
+  return { leaf, x };
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** Call the op a case names, the way a user would. */
+function runOp(c: FCase, xs: Tensor[], args: Record<string, any>): Tensor[] {
+  const by: Record<string, Tensor> = {};
+  c.inputs.forEach((inp, i) => (by[inp.name] = xs[i]));
+  const x = xs[0];
+  const other = (): Tensor | number => (args.same ? x : args.scalar !== undefined ? args.scalar : xs[1]);
+  const red = { keepdim: args.keepdim };
+  switch (c.op) {
+    // elementwise unary
+    case "neg": return [x.neg()];
+    case "exp": return [x.exp()];
+    case "log": return [x.log()];
+    case "sqrt": return [x.sqrt()];
+    case "rsqrt": return [x.rsqrt()];
+    case "abs": return [x.abs()];
+    case "sin": return [x.sin()];
+    case "cos": return [x.cos()];
+    case "square": return [x.square()];
+    case "relu": return [x.relu()];
+    case "sigmoid": return [x.sigmoid()];
+    case "tanh": return [x.tanh()];
+    case "gelu": return [x.gelu()];
+    case "silu": return [x.silu()];
+    case "leakyRelu": return [args.slope === undefined ? x.leakyRelu() : x.leakyRelu(args.slope)];
+    case "clamp": return [x.clamp(args.min, args.max)];
+    // elementwise binary (Tensor or number)
+    case "add": return [x.add(other())];
+    case "sub": return [x.sub(other())];
+    case "mul": return [x.mul(other())];
+    case "div": return [x.div(other())];
+    case "pow": return [x.pow(other())];
+    case "maximum": return [x.maximum(other())];
+    case "minimum": return [x.minimum(other())];
+    case "eq": return [x.eq(other())];
+    case "ne": return [x.ne(other())];
+    case "gt": return [x.gt(other())];
+    case "ge": return [x.ge(other())];
+    case "lt": return [x.lt(other())];
+    case "le": return [x.le(other())];
+    // selection
+    case "where": return [Tensor.where(by.cond, by.a, by.b)];
+    case "maskedFill": return [by.x.maskedFill(by.mask, args.value)];
+    case "tril": return [args.k === undefined ? x.tril() : x.tril(args.k)];
+    case "triu": return [args.k === undefined ? x.triu() : x.triu(args.k)];
+    // reductions
+    case "sum": return [x.sum(args.dim, red)];
+    case "mean": return [x.mean(args.dim, red)];
+    case "max": return [x.max(args.dim, red)];
+    case "min": return [x.min(args.dim, red)];
+    case "logsumexp": return [x.logsumexp(args.dim, red)];
+    case "var": return [x.var(args.dim, { keepdim: args.keepdim, correction: args.correction })];
+    case "std": return [x.std(args.dim, { keepdim: args.keepdim, correction: args.correction })];
+    case "argmax": return [x.argmax(args.dim, red)];
+    case "argmin": return [x.argmin(args.dim, red)];
+    // linear algebra
+    case "matmul": return [xs[0].matmul(xs[1])];
+    case "T": return [x.T];
+    // movement
+    case "reshape": return [x.reshape(args.shape)];
+    case "view": return [x.view(args.shape)];
+    case "flatten": return [x.flatten(args.start, args.end)];
+    case "squeeze": return [args.dim === undefined ? x.squeeze() : x.squeeze(args.dim)];
+    case "unsqueeze": return [x.unsqueeze(args.dim)];
+    case "permute": return [x.permute(...(args.dims as number[]))];
+    case "transpose": return [x.transpose(args.d0, args.d1)];
+    case "expand": return [x.expand(args.shape)];
+    case "contiguous": return [x.contiguous()];
+    case "slice": return [x.slice(...args.idx)];
+    // gathering
+    case "indexSelect": return [by.x.indexSelect(args.dim, by.index)];
+    case "gather": return [by.x.gather(args.dim, by.index)];
+    case "cat": return [args.dim === undefined ? Tensor.cat(xs) : Tensor.cat(xs, args.dim)];
+    case "stack": return [args.dim === undefined ? Tensor.stack(xs) : Tensor.stack(xs, args.dim)];
+    case "split": return x.split(args.size, args.dim);
+    case "chunk": return x.chunk(args.n, args.dim);
+    // neural-net methods
+    case "softmax": return [x.softmax(args.dim)];
+    case "logSoftmax": return [x.logSoftmax(args.dim)];
+    case "crossEntropy": {
+      const opts: Record<string, any> = {};
+      for (const k of ["reduction", "ignoreIndex", "labelSmoothing"]) if (args[k] !== undefined) opts[k] = args[k];
+      return [by.x.crossEntropy(by.target, opts)];
+    }
+    case "nllLoss": return [by.x.nllLoss(by.target)];
+    case "binaryCrossEntropyWithLogits": return [by.x.binaryCrossEntropyWithLogits(by.target)];
+    case "mseLoss": return [by.x.mseLoss(by.target)];
+    // nn.functional
+    case "F.linear": return [F.linear(by.x, by.w, by.b)];
+    case "F.embedding": return [F.embedding(by.input, by.w)];
+    case "F.layerNorm": return [F.layerNorm(by.x, args.normalizedShape, by.w, by.b, args.eps ?? 1e-5)];
+    case "F.rmsNorm": return [F.rmsNorm(by.x, args.normalizedShape, by.w, args.eps)];
+    case "F.conv2d": return [F.conv2d(by.x, by.w, by.b, { stride: args.stride, padding: args.padding })];
+    case "F.maxPool2d": return [F.maxPool2d(by.x, args.kernel, args.stride)];
+    case "F.scaledDotProductAttention":
+      return [F.scaledDotProductAttention(by.q, by.k, by.v, { isCausal: args.isCausal ?? false, attnMask: by.mask })];
+    default:
+      throw new Error(`ops.test: no dispatch for op '${c.op}'`);
+  }
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+function sumLoss(outs: Tensor[], gs: (Tensor | null)[]): Tensor | null {
+  let loss: Tensor | null = null;
+  outs.forEach((o, i) => {
+    const g = gs[i];
+    if (!g) return;
+    const term = o.mul(g).sum();
+    loss = loss ? loss.add(term) : term;
+  });
+  return loss;
+}
+
+function zerosOrNull(t: Tensor | null, shape: readonly number[]): Tensor {
+  return t ?? Tensor.zeros(shape);
+}
+
+function runCase(c: FCase, device: string): void {
+  const args = decodeArgs(c.args);
+  const built = c.inputs.map((inp) => buildInput(inp, device));
+  const before = built.map((b) => Array.from(b.leaf.toTypedArray()));
+  const outs = runOp(c, built.map((b) => b.x), args);
+  assert.equal(outs.length, c.outs.length, `${outs.length} outputs, expected ${c.outs.length}`);
+  outs.forEach((o, i) => {
+    assert.equal(o.device, device, `out[${i}] is on device ${o.device}`);
+    assertTensorClose(o, c.outs[i], c.tol, `out[${i}]`);
+  });
+  const gs = c.gs.map((g) => (g ? fromFixture(g, device) : null));
+  const loss = sumLoss(outs, gs);
+  const gradLeaves = built.filter((_, i) => c.inputs[i].grad).map((b) => b.leaf);
+  if (loss && gradLeaves.length > 0) {
+    if (c.second) {
+      // grads with createGraph, then d/dleaf of sum_j (grads_j * h_j).sum()
+      const g1 = grad(loss, gradLeaves, { createGraph: true, allowUnused: true });
+      let k = 0;
+      let loss2: Tensor | null = null;
+      c.inputs.forEach((inp, i) => {
+        if (!inp.grad) return;
+        const g = g1[k++];
+        assertTensorClose(g, c.grads[i]!, c.tol, `grad[${inp.name}] (createGraph)`);
+        const h = fromFixture(c.second!.hs[i]!, device);
+        const term = g.mul(h).sum();
+        loss2 = loss2 ? loss2.add(term) : term;
+      });
+      const g2 = grad(loss2!, gradLeaves, { allowUnused: true });
+      k = 0;
+      c.inputs.forEach((inp, i) => {
+        if (!inp.grad) return;
+        assertTensorClose(g2[k++], c.second!.grads2[i]!, c.tol, `second-order grad[${inp.name}]`);
+      });
+    } else {
+      loss.backward();
+      c.inputs.forEach((inp, i) => {
+        if (!inp.grad) return;
+        const leaf = built[i].leaf;
+        assertTensorClose(zerosOrNull(leaf.grad, leaf.shape), c.grads[i]!, c.tol, `grad[${inp.name}]`);
+      });
+    }
+  }
+  // no op may write into its inputs
+  built.forEach((b, i) => {
+    assert.deepEqual(Array.from(b.leaf.toTypedArray()), before[i], `input ${c.inputs[i].name} was modified`);
+  });
+}
+
+const families = [...new Set(fixtures.cases.map((c) => c.family))];
+
+test("fixtures are present and cover the op families", () => {
+  assert.ok(fixtures.cases.length > 500, `only ${fixtures.cases.length} cases`);
+  for (const f of ["unary", "binary", "compare", "select", "reduce", "matmul", "movement", "slice", "gather", "join", "nn", "F", "second", "special"]) {
+    assert.ok(families.includes(f), `family ${f} missing from ops.json`);
+  }
+  // every case carries a non-uniform upstream gradient: a plain .sum() would hide a rule that drops g
+  for (const c of fixtures.cases) {
+    for (const g of c.gs) {
+      if (g && g.data.length > 1) assert.ok(new Set(g.data).size > 1, `${c.name}: uniform upstream gradient`);
+    }
+  }
+});
+
+for (const device of availableDevices()) {
+  describe(`device ${device}`, () => {
+    for (const family of families) {
+      const cases = fixtures.cases.filter((c) => c.family === family);
+      test(`${family} (${cases.length} cases)`, () => {
+        runAll(cases, (c) => `${c.name} ${c.inputs.map((i) => `${i.name}${shapeStr(i.shape)}:${i.layout}`).join(" ")}`,
+          (c) => runCase(c, device));
+      });
+    }
+  });
+}
