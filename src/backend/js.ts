@@ -14,26 +14,46 @@ export function forEachRun(
   views: readonly { strides: readonly number[]; offset: number }[],
   inner: (bases: number[], n: number, inStrides: number[]) => void,
 ): void {
-  const nd = shape.length;
-  for (const d of shape) if (d === 0) return;
   const k = views.length;
-  if (nd === 0) {
-    inner(views.map((v) => v.offset), 1, views.map(() => 0));
+  // Coalesce: drop size-1 dims and merge neighbours that are contiguous in every view, so the
+  // common cases (contiguous, scalar-broadcast) become a single long run.
+  const dims: number[] = [];
+  const strides: number[][] = views.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d];
+    if (n === 0) return;
+    if (n === 1) continue;
+    const last = dims.length - 1;
+    let merge = last >= 0;
+    for (let j = 0; merge && j < k; j++) merge = strides[j][last] === views[j].strides[d] * n;
+    if (merge) {
+      dims[last] *= n;
+      for (let j = 0; j < k; j++) strides[j][last] = views[j].strides[d];
+    } else {
+      dims.push(n);
+      for (let j = 0; j < k; j++) strides[j].push(views[j].strides[d]);
+    }
+  }
+  const bases = views.map((v) => v.offset);
+  const nd = dims.length;
+  if (nd <= 1) {
+    inner(bases, nd ? dims[0] : 1, strides.map((st) => (nd ? st[0] : 0)));
     return;
   }
-  const n = shape[nd - 1];
-  const inStrides = views.map((v) => v.strides[nd - 1]);
+  const n = dims[nd - 1];
+  const inStrides = strides.map((st) => st[nd - 1]);
   const idx = new Array<number>(nd - 1).fill(0);
-  const bases = views.map((v) => v.offset);
+  const run = bases.slice();
   for (;;) {
-    inner(bases.slice(), n, inStrides);
+    for (let j = 0; j < k; j++) run[j] = bases[j];
+    inner(run, n, inStrides);
     // advance the odometer over the outer dims, updating each view's base offset
     let d = nd - 2;
     for (; d >= 0; d--) {
       idx[d]++;
-      for (let j = 0; j < k; j++) bases[j] += views[j].strides[d];
-      if (idx[d] < shape[d]) break;
-      for (let j = 0; j < k; j++) bases[j] -= views[j].strides[d] * shape[d];
+      for (let j = 0; j < k; j++) bases[j] += strides[j][d];
+      if (idx[d] < dims[d]) break;
+      for (let j = 0; j < k; j++) bases[j] -= strides[j][d] * dims[d];
       idx[d] = 0;
     }
     if (d < 0) return;
@@ -163,13 +183,14 @@ export const jsBackend: Backend = {
   reduce(op: ReduceOp, out, a, axes) {
     const o = out.data, x = a.data;
     if (op === "argmax" || op === "argmin") {
-      // move the reduced axis last, then each run is one argument search
+      // one argument search per element of the other dims
       const ax = axes.indexOf(true);
-      const shape = a.shape.filter((_, d) => d !== ax).concat([a.shape[ax]]);
-      const strides = a.strides.filter((_, d) => d !== ax).concat([a.strides[ax]]);
+      const len = a.shape[ax], sAx = a.strides[ax];
+      const outer = a.shape.filter((_, d) => d !== ax);
+      const strides = a.strides.filter((_, d) => d !== ax);
       let p = out.offset;
-      forEachRun(shape, [{ strides, offset: a.offset }], ([ia], n, [sa]) => {
-        o[p++] = argExtreme(x, ia, n, sa, op === "argmax");
+      forEachRun(outer, [{ strides, offset: a.offset }], ([ia], n, [sa]) => {
+        for (let i = 0; i < n; i++, ia += sa) o[p++] = argExtreme(x, ia, len, sAx, op === "argmax");
       });
       return;
     }
@@ -213,20 +234,21 @@ export const jsBackend: Backend = {
     const o = out.data, x = a.data, y = b.data;
     let p = out.offset;
     const acc = new Float64Array(N);
-    // loop order i-k-j: the inner loop walks a row of b and a row of out
-    forEachRun(batch.concat([1]), [
-      { strides: a.strides.slice(0, nd - 2).concat([0]), offset: a.offset },
-      { strides: b.strides.slice(0, nd - 2).concat([0]), offset: b.offset },
-    ], ([ba, bb]) => {
-      for (let i = 0; i < M; i++) {
-        acc.fill(0);
-        for (let k = 0; k < K; k++) {
-          const av = x[ba + i * sam + k * sak];
-          if (av === 0 && Number.isFinite(av)) continue;
-          let q = bb + k * sbk;
-          for (let j = 0; j < N; j++, q += sbn) acc[j] += av * y[q];
+    // one matrix per element of the batch dims; loop order i-k-j walks rows of b and out
+    forEachRun(batch, [
+      { strides: a.strides.slice(0, nd - 2), offset: a.offset },
+      { strides: b.strides.slice(0, nd - 2), offset: b.offset },
+    ], ([ba, bb], nb, [sba, sbb]) => {
+      for (let t = 0; t < nb; t++, ba += sba, bb += sbb) {
+        for (let i = 0; i < M; i++) {
+          acc.fill(0);
+          for (let k = 0; k < K; k++) {
+            const av = x[ba + i * sam + k * sak];
+            let q = bb + k * sbk;
+            for (let j = 0; j < N; j++, q += sbn) acc[j] += av * y[q];
+          }
+          for (let j = 0; j < N; j++) o[p++] = acc[j];
         }
-        for (let j = 0; j < N; j++) o[p++] = acc[j];
       }
     });
   },
