@@ -8,3 +8,7 @@ export { manualSeed } from "./random.js";
 export { availableDevices, getDefaultDevice, setDefaultDevice, registerBackend } from "./backend/backend.js";
 export type { Backend, View } from "./backend/backend.js";
 export * as F from "./functional.js";
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
+export * as data from "./data/index.js";
+export { save, load, loadMetadata } from "./io/safetensors.js";

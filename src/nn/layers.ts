@@ -371,23 +371,25 @@ export class Conv2d extends Module {
   }
 }
 
-/** Max over kernelSize windows of [N, C, H, W], moving by stride (default: kernelSize). */
+/** Max over kernelSize windows of [N, C, H, W], moving by stride (default: kernelSize), with −∞ padding. */
 export class MaxPool2d extends Module {
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
+  readonly padding: [number, number];
 
-  constructor(kernelSize: number | [number, number], stride?: number | [number, number]) {
+  constructor(kernelSize: number | [number, number], stride?: number | [number, number] | null, padding: number | [number, number] = 0) {
     super();
     this.kernelSize = pair(kernelSize);
     this.stride = pair(stride ?? kernelSize);
+    this.padding = pair(padding);
   }
 
   override forward(x: Tensor): Tensor {
-    return F.maxPool2d(x, this.kernelSize, this.stride);
+    return F.maxPool2d(x, this.kernelSize, this.stride, this.padding);
   }
 
   override extraRepr(): string {
-    return `kernelSize=[${this.kernelSize.join(", ")}], stride=[${this.stride.join(", ")}]`;
+    return `kernelSize=[${this.kernelSize.join(", ")}], stride=[${this.stride.join(", ")}], padding=[${this.padding.join(", ")}]`;
   }
 }
 
@@ -401,7 +403,11 @@ export interface MultiheadAttentionOptions {
 }
 
 export interface MultiheadAttentionForwardOptions {
-  /** Additive float mask, [L, S] or [batch·numHeads, L, S]: use −Infinity for positions not to attend to. */
+  /**
+   * [L, S] or [batch·numHeads, L, S], as in F.scaledDotProductAttention: a float mask is added to
+   * the scores (−Infinity blocks); an int32 mask lets query i attend to key j where it is nonzero.
+   * (PyTorch's MultiheadAttention takes a boolean mask the other way round: true blocks.)
+   */
   attnMask?: Tensor;
   /** Masks out keys j > i (query i attends to keys 0..i). */
   isCausal?: boolean;
@@ -482,18 +488,28 @@ export class MultiheadAttention extends Module {
     k = heads(k, S);
     v = heads(v, S);
     let scores = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(D)); // [N, H, L, S]
-    if (opts.isCausal) scores = scores.maskedFill(Tensor.ones([L, S]).triu(1), -Infinity);
-    if (opts.attnMask) {
-      const m = opts.attnMask;
-      scores = scores.add(m.ndim === 3 ? m.reshape([N, H, L, S]) : m);
+    let mask = opts.attnMask ?? null;
+    if (mask && mask.ndim === 3) mask = mask.reshape([N, H, L, S]);
+    const needWeights = opts.needWeights ?? true;
+    const dropoutP = this.training ? this.dropout : 0;
+    let weights: Tensor | null = null;
+    let attended: Tensor; // [N, H, L, D]
+    if (!needWeights) {
+      attended = F.scaledDotProductAttention(q, k, v, { attnMask: mask, isCausal: opts.isCausal, dropoutP, training: this.training });
+    } else {
+      // F.scaledDotProductAttention's steps, keeping the weights
+      let scores = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(D)); // [N, H, L, S]
+      if (opts.isCausal) scores = scores.maskedFill(Tensor.ones([L, S], { device: q.device }).triu(1), -Infinity);
+      if (mask) scores = mask.dtype === "int32" ? scores.maskedFill(mask.eq(0), -Infinity) : scores.add(mask);
+      weights = scores.softmax(-1);
+      if (dropoutP > 0) weights = F.dropout(weights, dropoutP, true);
+      attended = weights.matmul(v);
     }
-    let weights = scores.softmax(-1);
-    if (this.dropout > 0 && this.training) weights = F.dropout(weights, this.dropout, true);
-    let out = weights.matmul(v).transpose(1, 2).reshape([N, L, E]);
+    let out = attended.transpose(1, 2).reshape([N, L, E]);
     out = this.outProj.forward(out);
     out = unbatched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1);
     let w: Tensor | null = null;
-    if (opts.needWeights ?? true) {
+    if (weights) {
       w = (opts.averageAttnWeights ?? true) ? weights.mean(1) : weights;
       if (unbatched) w = w.squeeze(0);
     }

@@ -210,7 +210,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     }
     for (const [gi, k, t] of groupUpdates) {
       if (k === "params") continue;
-      const g = this.paramGroups[gi] as Record<string, unknown>;
+      const g = this.paramGroups[gi] as unknown as Record<string, unknown>;
       const values = Array.from(t.toTypedArray() as ArrayLike<number>);
       if (typeof g[k] === "boolean") g[k] = values[0] !== 0;
       else if (Array.isArray(g[k]) || t.ndim > 0) g[k] = values;

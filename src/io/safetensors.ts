@@ -1,0 +1,348 @@
+// safetensors files: save and load state dicts in the format PyTorch and Hugging Face use.
+//
+// Layout: an 8-byte little-endian u64 N, then N bytes of UTF-8 JSON
+// `{"__metadata__"?: {string: string}, name: {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}}`
+// padded with spaces to a multiple of 8, then the tensors' bytes, little-endian, C order.
+// Offsets count from the first byte after the header; the tensors must cover that data exactly,
+// without overlaps or holes. The reader treats the file as hostile: every number in the header
+// is checked before any tensor byte is read.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import { Tensor } from "../tensor.js";
+import { Module, type StateDict } from "../nn/module.js";
+
+/** The largest header accepted, as in the reference implementation. */
+export const MAX_HEADER_SIZE = 100_000_000;
+
+type Target = "float32" | "int32" | "float64";
+interface DtypeInfo {
+  size: number;
+  target: Target;
+}
+
+// Every safetensors dtype this reader converts, by name: F32, I32 and F64 load as they are; the
+// 16-bit floats widen to float32, the other integers become int32 (values outside int32 fail).
+const DTYPES: Record<string, DtypeInfo> = {
+  F32: { size: 4, target: "float32" },
+  I32: { size: 4, target: "int32" },
+  F64: { size: 8, target: "float64" },
+  F16: { size: 2, target: "float32" },
+  BF16: { size: 2, target: "float32" },
+  I64: { size: 8, target: "int32" },
+  U64: { size: 8, target: "int32" },
+  U32: { size: 4, target: "int32" },
+  I16: { size: 2, target: "int32" },
+  U16: { size: 2, target: "int32" },
+  I8: { size: 1, target: "int32" },
+  U8: { size: 1, target: "int32" },
+  BOOL: { size: 1, target: "int32" },
+};
+// Named by the format but not convertible here.
+const UNSUPPORTED = new Set(["F8_E4M3", "F8_E5M2", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64"]);
+
+const WRITE_DTYPE: Record<Target, string> = { float64: "F64", float32: "F32", int32: "I32" };
+// The reference writer orders tensors by dtype alignment, largest first, then by name.
+const WRITE_RANK: Record<string, number> = { F64: 0, F32: 1, I32: 2 };
+
+const LITTLE_ENDIAN = os.endianness() === "LE";
+
+interface Entry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+export interface SaveOptions {
+  /** String key/value pairs stored in the header's `__metadata__` (e.g. `{ format: "pt" }`). */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Writes a module's state dict, or a `Record`/`Map` of tensors, to `path` as safetensors
+ * (float32 as F32, int32 as I32, float64 as F64). The write is atomic: the bytes go to
+ * `path.tmp-<pid>`, are flushed to disk, and the file is renamed over `path`, so a crash never
+ * leaves a half-written file under `path`.
+ */
+export function save(moduleOrStateDict: Module | StateDict | Map<string, Tensor>, path: string, opts: SaveOptions = {}): void {
+  const sd: [string, Tensor][] =
+    moduleOrStateDict instanceof Module
+      ? Object.entries(moduleOrStateDict.stateDict())
+      : moduleOrStateDict instanceof Map
+        ? [...moduleOrStateDict]
+        : Object.entries(moduleOrStateDict);
+  const seen = new Set<string>();
+  for (const [name, t] of sd) {
+    if (!(t instanceof Tensor)) throw new Error(`safetensors: save ${path}: ${JSON.stringify(name)} is not a Tensor`);
+    if (name === "__metadata__") throw new Error(`safetensors: save ${path}: the name "__metadata__" is reserved`);
+    if (seen.has(name)) throw new Error(`safetensors: save ${path}: duplicate tensor name ${JSON.stringify(name)}`);
+    seen.add(name);
+    if (!(t.dtype in WRITE_DTYPE)) throw new Error(`safetensors: save ${path}: ${name} has unsupported dtype ${t.dtype}`);
+  }
+  if (opts.metadata !== undefined) {
+    for (const [k, v] of Object.entries(opts.metadata)) {
+      if (typeof v !== "string") throw new Error(`safetensors: save ${path}: metadata value of ${JSON.stringify(k)} must be a string`);
+    }
+  }
+  const items = sd.map(([name, t]) => ({ name, t, dtype: WRITE_DTYPE[t.dtype as Target] }));
+  items.sort((a, b) => WRITE_RANK[a.dtype] - WRITE_RANK[b.dtype] || Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  const header: Record<string, unknown> = {};
+  if (opts.metadata !== undefined) header.__metadata__ = opts.metadata;
+  let offset = 0;
+  const chunks: Uint8Array[] = [];
+  for (const { name, t, dtype } of items) {
+    const bytes = toLittleEndianBytes(t.toTypedArray() as Float32Array | Int32Array | Float64Array);
+    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes.byteLength] };
+    offset += bytes.byteLength;
+    chunks.push(bytes);
+  }
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const headerBytes = Buffer.from(json, "utf8");
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(headerBytes.length));
+  writeAtomic(path, [prefix, headerBytes, ...chunks]);
+}
+
+function writeAtomic(path: string, chunks: Uint8Array[]): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, "w");
+  try {
+    for (const c of chunks) {
+      let done = 0;
+      while (done < c.byteLength) done += fs.writeSync(fd, c, done, c.byteLength - done);
+    }
+    fs.fsyncSync(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fs.closeSync(fd);
+  try {
+    fs.renameSync(tmp, path);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+function toLittleEndianBytes(a: Float32Array | Int32Array | Float64Array): Uint8Array {
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  if (LITTLE_ENDIAN) return bytes;
+  const out = Uint8Array.from(bytes);
+  const w = a.BYTES_PER_ELEMENT;
+  for (let i = 0; i < out.length; i += w) out.subarray(i, i + w).reverse();
+  return out;
+}
+
+/**
+ * Reads a safetensors file into a `Record<string, Tensor>` ordered by name. F32, I32 and F64
+ * load as they are; F16/BF16 widen to float32 and the other integer dtypes become int32.
+ * Every malformed file fails with an Error naming the file (and the tensor), before any data is read.
+ */
+export function load(path: string): StateDict {
+  const buf = fs.readFileSync(path);
+  const { entries, dataStart } = parseFile(path, buf.length, (n) => buf.subarray(8, 8 + n), buf.subarray(0, 8));
+  const out: StateDict = {};
+  entries.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  for (const e of entries) {
+    // defineProperty, so that a tensor named "__proto__" stays a plain key
+    const value = toTensor(path, e, buf.subarray(dataStart + e.begin, dataStart + e.end));
+    Object.defineProperty(out, e.name, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** The `__metadata__` strings of a safetensors file (an empty object when it has none); reads only the header. */
+export function loadMetadata(path: string): Record<string, string> {
+  const fd = fs.openSync(path, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const first = Buffer.alloc(Math.min(8, size));
+    fs.readSync(fd, first, 0, first.length, 0);
+    return parseFile(path, size, (n) => {
+      const h = Buffer.alloc(n);
+      fs.readSync(fd, h, 0, n, 8);
+      return h;
+    }, first).metadata;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function fail(path: string, msg: string): never {
+  throw new Error(`safetensors: ${path}: ${msg}`);
+}
+
+/** Validates the whole header against a file of `size` bytes; `readHeader(n)` gives the n header bytes. */
+function parseFile(
+  path: string,
+  size: number,
+  readHeader: (n: number) => Uint8Array,
+  first: Uint8Array,
+): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } {
+  if (size < 8) fail(path, `file is too short (${size} bytes) to hold the 8-byte header length`);
+  const n = new DataView(first.buffer, first.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(MAX_HEADER_SIZE)) fail(path, `header length ${n} is larger than the ${MAX_HEADER_SIZE}-byte limit`);
+  const headerLen = Number(n);
+  if (8 + headerLen > size) fail(path, `header length ${headerLen} runs past the end of the file (${size} bytes)`);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(readHeader(headerLen));
+  } catch {
+    fail(path, "header is not valid UTF-8");
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (e) {
+    fail(path, `header is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof header !== "object" || header === null || Array.isArray(header)) {
+    fail(path, `header must be a JSON object, got ${header === null ? "null" : Array.isArray(header) ? "an array" : typeof header}`);
+  }
+  const dup = duplicateKey(text);
+  if (dup !== null) fail(path, `duplicate tensor name ${JSON.stringify(dup)} in the header`);
+  const dataLen = size - 8 - headerLen;
+  const metadata: Record<string, string> = {};
+  const entries: Entry[] = [];
+  for (const [name, v] of Object.entries(header as Record<string, unknown>)) {
+    if (name === "__metadata__") {
+      if (typeof v !== "object" || v === null || Array.isArray(v)) fail(path, "__metadata__ must be an object of strings");
+      for (const [k, s] of Object.entries(v as Record<string, unknown>)) {
+        if (typeof s !== "string") fail(path, `__metadata__ value of ${JSON.stringify(k)} must be a string`);
+        metadata[k] = s;
+      }
+      continue;
+    }
+    const where = `tensor ${JSON.stringify(name)}`;
+    if (typeof v !== "object" || v === null || Array.isArray(v)) fail(path, `${where}: entry must be an object with dtype, shape and data_offsets`);
+    const { dtype, shape, data_offsets: offsets } = v as Record<string, unknown>;
+    if (typeof dtype !== "string") fail(path, `${where}: dtype must be a string`);
+    if (UNSUPPORTED.has(dtype)) fail(path, `${where}: unsupported dtype ${dtype}`);
+    if (!Object.hasOwn(DTYPES, dtype)) fail(path, `${where}: unknown dtype ${JSON.stringify(dtype)}`);
+    const info = DTYPES[dtype];
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      fail(path, `${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    }
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
+      fail(path, `${where}: data_offsets must be [begin, end] with non-negative integers, got ${JSON.stringify(offsets)}`);
+    }
+    const [begin, end] = offsets as number[];
+    if (end < begin) fail(path, `${where}: data_offsets [${begin}, ${end}] end before they begin`);
+    let count = 1;
+    for (const d of shape as number[]) {
+      count *= d;
+      if (!Number.isSafeInteger(count * info.size)) fail(path, `${where}: shape [${(shape as number[]).join(", ")}] is too large`);
+    }
+    if (end - begin !== count * info.size) {
+      fail(
+        path,
+        `${where}: shape [${(shape as number[]).join(", ")}] of ${dtype} needs ${count * info.size} bytes, ` +
+          `but data_offsets [${begin}, ${end}] hold ${end - begin}`,
+      );
+    }
+    if (end > dataLen) fail(path, `${where}: data_offsets [${begin}, ${end}] are out of range (the data is ${dataLen} bytes)`);
+    entries.push({ name, dtype, shape: shape as number[], begin, end });
+  }
+  // The tensors must tile the data exactly: sorted by offset, each starts where the last ended.
+  const byOffset = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let pos = 0;
+  let prev: Entry | null = null;
+  for (const e of byOffset) {
+    if (e.begin < pos) fail(path, `tensor ${JSON.stringify(e.name)}: data_offsets [${e.begin}, ${e.end}] overlap tensor ${JSON.stringify(prev?.name)}`);
+    if (e.begin > pos) fail(path, `tensor ${JSON.stringify(e.name)}: data_offsets [${e.begin}, ${e.end}] leave a hole at bytes [${pos}, ${e.begin}]`);
+    pos = e.end;
+    prev = e;
+  }
+  if (pos !== dataLen) fail(path, `the tensors cover ${pos} bytes of data but the file holds ${dataLen} after the header`);
+  return { entries, metadata, dataStart: 8 + headerLen };
+}
+
+/** The first key that appears twice at the top level of a valid JSON object text, or null. */
+function duplicateKey(text: string): string | null {
+  const keys = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const start = i;
+      for (i++; text[i] !== '"'; i++) if (text[i] === "\\") i++;
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(text.slice(start, i + 1)) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+        expectKey = false;
+      }
+    } else if (c === "{" || c === "[") {
+      depth++;
+      if (depth === 1) expectKey = true;
+    } else if (c === "}" || c === "]") {
+      depth--;
+    } else if (c === "," && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return null;
+}
+
+/** Copies an entry's bytes into a fresh, aligned typed array of its dtype (converting where needed). */
+function toTensor(path: string, e: Entry, bytes: Uint8Array): Tensor {
+  const info = DTYPES[e.dtype];
+  const count = bytes.length / info.size;
+  const opts = { shape: e.shape, dtype: info.target };
+  if (LITTLE_ENDIAN && (e.dtype === "F32" || e.dtype === "I32" || e.dtype === "F64")) {
+    const copy = new Uint8Array(bytes.length);
+    copy.set(bytes);
+    const arr = e.dtype === "F32" ? new Float32Array(copy.buffer) : e.dtype === "I32" ? new Int32Array(copy.buffer) : new Float64Array(copy.buffer);
+    return Tensor.from(arr, opts);
+  }
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (info.target === "float64") return Tensor.from(Float64Array.from({ length: count }, (_, i) => v.getFloat64(8 * i, true)), opts);
+  if (info.target === "float32") {
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) {
+      if (e.dtype === "F32") out[i] = v.getFloat32(4 * i, true);
+      else if (e.dtype === "BF16") out[i] = bf16(v.getUint16(2 * i, true));
+      else out[i] = f16(v.getUint16(2 * i, true));
+    }
+    return Tensor.from(out, opts);
+  }
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    let x: number | bigint;
+    switch (e.dtype) {
+      case "I32": x = v.getInt32(4 * i, true); break;
+      case "I64": x = v.getBigInt64(8 * i, true); break;
+      case "U64": x = v.getBigUint64(8 * i, true); break;
+      case "U32": x = v.getUint32(4 * i, true); break;
+      case "I16": x = v.getInt16(2 * i, true); break;
+      case "U16": x = v.getUint16(2 * i, true); break;
+      case "I8": x = v.getInt8(i); break;
+      default: x = v.getUint8(i); // U8, BOOL
+    }
+    if (x < -2147483648 || x > 2147483647) {
+      fail(path, `tensor ${JSON.stringify(e.name)}: ${e.dtype} value ${x} at index ${i} does not fit in int32`);
+    }
+    out[i] = Number(x);
+  }
+  return Tensor.from(out, opts);
+}
+
+function bf16(bits: number): number {
+  const f = new Float32Array(1);
+  new Uint32Array(f.buffer)[0] = bits << 16;
+  return f[0];
+}
+
+function f16(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
