@@ -136,18 +136,20 @@ function sameShape(op: string, a: Tensor, b: Tensor): void {
   }
 }
 
-/** max(x, 0) - x·y + log(1 + exp(-|x|)): stable for any |x|. */
+/** log(1 + e^(βx))/β, linear above the threshold (torch.nn.functional.softplus). The exp only ever
+ *  sees clamped inputs, so the unused branch of `where` never puts inf·0 = NaN into gradients. */
+export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  const bx = beta === 1 ? x : x.mul(beta);
+  const soft = bx.clamp(null, threshold).exp().log1p();
+  return where(bx.gt(threshold), x, beta === 1 ? soft : soft.div(beta));
+}
+
+/** (1 - y)·x + softplus(-x): stable for any |x| and smooth at 0 (PyTorch's form, with posWeight). */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: LossOptions & { posWeight?: Tensor } = {}): Tensor {
   sameShape("binaryCrossEntropyWithLogits", input, target);
-  const softplusNeg = input.abs().neg().exp().log1p(); // log(1 + e^-|x|)
-  let loss: Tensor;
-  if (opts.posWeight) {
-    // PyTorch: (1 - y) x + (1 + (w - 1) y) (log(1 + e^-|x|) + max(-x, 0))
-    const lw = opts.posWeight.sub(1).mul(target).add(1);
-    loss = target.neg().add(1).mul(input).add(lw.mul(softplusNeg.add(input.neg().relu())));
-  } else {
-    loss = input.relu().sub(input.mul(target)).add(softplusNeg);
-  }
+  let sp = softplus(input.neg());
+  if (opts.posWeight) sp = sp.mul(opts.posWeight.sub(1).mul(target).add(1)); // 1 + (w - 1)·y
+  const loss = target.neg().add(1).mul(input).add(sp);
   return reduce(loss, opts.reduction, "binaryCrossEntropyWithLogits");
 }
 
