@@ -300,9 +300,14 @@ export class Tensor {
       g = gradient.detach();
     }
     const grads = runBackward([this], [g], (t) => t.isLeaf, false);
+    // A leaf's .grad must be its own dense buffer: a rule may hand the same tensor to two parents
+    // (add), a stride-0 view (sum), or the caller's gradient, and optimizers update in place.
+    const owned = new Set<TypedArray>([g.data]);
     for (const [t, gt] of grads) {
       if (!t.isLeaf || !t.requiresGrad) continue;
-      t.grad = t.grad ? ops.noGradDo(() => t.grad!.add(gt)) : gt.gradFn ? gt.detach() : gt;
+      if (t.grad) t.grad = ops.noGradDo(() => t.grad!.add(gt));
+      else t.grad = gt.isContiguous() && !owned.has(gt.data) ? gt : ops.noGradDo(() => ops.clone(gt));
+      owned.add(t.grad.data);
     }
   }
   /** A tensor sharing storage with no history. */
