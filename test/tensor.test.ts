@@ -1,0 +1,211 @@
+// The autograd engine and Tensor basics: deep graphs, accumulation, noGrad, detach, DOT
+// output, PyTorch-style printing, seeding, and the README example.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { inspect } from "node:util";
+import { Tensor, availableDevices, grad, manualSeed, noGrad, tensor } from "../src/index.js";
+
+describe("autograd engine", () => {
+  test("a 100,000-op chain runs backward without a stack overflow", () => {
+    const x = tensor(0.5, { requiresGrad: true });
+    let y = x;
+    for (let i = 0; i < 100_000; i++) y = i % 2 === 0 ? y.add(1) : y.mul(1);
+    assert.equal(y.item(), 50_000.5);
+    y.backward();
+    assert.equal(x.grad!.item(), 1);
+  });
+
+  test("a deep chain through grad() and toDot() too", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    let y = x;
+    for (let i = 0; i < 20_000; i++) y = y.mul(1);
+    const [g] = grad(y.sum(), [x]);
+    assert.deepEqual(g.toArray(), [1, 1]);
+    assert.ok(Tensor.toDot(y).startsWith("digraph"));
+  });
+
+  test("gradients accumulate across two backward() calls", () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    x.mul(2).sum().backward();
+    assert.deepEqual(x.grad!.toArray(), [2, 2, 2]);
+    x.mul(x).sum().backward(); // d/dx x² = 2x, added to the previous 2
+    assert.deepEqual(x.grad!.toArray(), [4, 6, 8]);
+    // the same graph twice (no buffers are freed in dlgrad)
+    const y = x.mul(3).sum();
+    x.grad = null;
+    y.backward();
+    y.backward();
+    assert.deepEqual(x.grad!.toArray(), [6, 6, 6]);
+  });
+
+  test("a tensor used twice gets the sum of both gradients; non-leaves get no .grad", () => {
+    const x = tensor([1, -2], { requiresGrad: true });
+    const h = x.mul(3);
+    h.add(h.mul(h)).sum().backward(); // d/dx (3x + 9x²) = 3 + 18x
+    assert.deepEqual(x.grad!.toArray(), [21, -33]);
+    assert.equal(h.isLeaf, false);
+    assert.equal(h.grad, null);
+  });
+
+  test("backward with an explicit non-uniform gradient", () => {
+    const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    x.mul(x).backward(tensor([[1, 0.5], [-1, 2]]));
+    assert.deepEqual(x.grad!.toArray(), [[2, 2], [-6, 16]]);
+  });
+
+  test("noGrad records nothing, returns its value, and restores recording even after a throw", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = noGrad(() => x.mul(2));
+    assert.equal(y.requiresGrad, false);
+    assert.equal(y.gradFn, null);
+    assert.deepEqual(y.toArray(), [2, 4]);
+    assert.throws(() => noGrad(() => {
+      throw new Error("boom");
+    }), /boom/);
+    const z = x.mul(2);
+    assert.equal(z.requiresGrad, true, "recording is back on after noGrad threw");
+    // nested
+    noGrad(() => noGrad(() => x.add(1)));
+    assert.equal(x.mul(1).requiresGrad, true);
+  });
+
+  test("detach cuts the graph and shares storage", () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const d = x.detach();
+    assert.equal(d.requiresGrad, false);
+    assert.equal(d.isLeaf, true);
+    assert.deepEqual(d.toArray(), [1, 2, 3]);
+    d.mul(x).sum().backward(); // only the x branch counts: grad = d = x
+    assert.deepEqual(x.grad!.toArray(), [1, 2, 3]);
+    assert.equal(d.grad, null);
+  });
+
+  test("requiresGrad flags: leaves, ops on leaves, and setting it", () => {
+    const a = tensor([1, 2]);
+    assert.equal(a.requiresGrad, false);
+    assert.equal(a.isLeaf, true);
+    assert.equal(a.mul(2).requiresGrad, false);
+    a.requiresGrad = true;
+    const b = a.mul(2);
+    assert.equal(b.requiresGrad, true);
+    assert.equal(b.isLeaf, false);
+    assert.ok(b.gradFn !== null);
+  });
+
+  test("Tensor.toDot returns a Graphviz digraph naming the ops", () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4], { requiresGrad: true });
+    const dot = Tensor.toDot(a.mul(b).exp().sum());
+    assert.equal(typeof dot, "string");
+    assert.ok(dot.startsWith("digraph"), dot.slice(0, 40));
+    assert.match(dot, /mul/);
+    assert.match(dot, /exp/);
+    assert.match(dot, /sum/);
+    assert.ok(dot.trimEnd().endsWith("}"));
+  });
+});
+
+describe("printing like PyTorch", () => {
+  test("floats with four decimals and the requiresGrad flag", () => {
+    assert.equal(tensor([[0.1, 0.2]], { requiresGrad: true }).toString(), "tensor([[0.1000, 0.2000]], requiresGrad=true)");
+    assert.equal(tensor([[0.1, 0.2]]).toString(), "tensor([[0.1000, 0.2000]])");
+    assert.equal(tensor(3.5).toString(), "tensor(3.5000)");
+    assert.equal(tensor([0.001, 1]).toString(), "tensor([0.0010, 1.0000])");
+  });
+
+  test("integer-valued floats print as `1.`", () => {
+    assert.equal(tensor([1, 2, 3]).toString(), "tensor([1., 2., 3.])");
+    assert.equal(tensor([[1, 2], [3, 4]]).toString(), "tensor([[1., 2.],\n        [3., 4.]])");
+  });
+
+  test("int32 prints integers and its dtype", () => {
+    assert.equal(tensor([1, 2, 3], { dtype: "int32" }).toString(), "tensor([1, 2, 3], dtype=int32)");
+    assert.equal(tensor([[1, 2], [3, 4]], { dtype: "int32" }).toString(), "tensor([[1, 2],\n        [3, 4]], dtype=int32)");
+  });
+
+  test("scientific notation, nan and inf, empty", () => {
+    assert.equal(tensor([-1.5, 2.25, 1e-5]).toString(), "tensor([-1.5000e+00,  2.2500e+00,  1.0000e-05])");
+    assert.equal(tensor([100000, 1]).toString(), "tensor([1.0000e+05, 1.0000e+00])");
+    assert.equal(tensor([1.5, NaN, Infinity, -Infinity]).toString(), "tensor([1.5000,    nan,    inf,   -inf])");
+    assert.equal(Tensor.zeros([0, 3]).toString(), "tensor([], size=(0, 3))");
+  });
+
+  test("large tensors elide the middle with ...", () => {
+    const s = Tensor.arange(0, 2000, 1, { dtype: "float32" }).toString();
+    assert.ok(s.startsWith("tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,"), s);
+    assert.match(s, /\.\.\./);
+    assert.match(s, /1\.9990e\+03\]\)$/);
+    assert.ok(!s.includes("1.0000e+03"), "the middle is not printed");
+    assert.ok(s.length < 200, `${s.length} characters`);
+    const m = Tensor.arange(0, 1200, 1, { dtype: "float32" }).reshape([40, 30]).toString();
+    assert.ok(m.split("\n").some((l) => l.trim() === "...,"), m);
+    assert.ok(m.length < 1000);
+  });
+
+  test("console.log / util.inspect print the same as toString", () => {
+    const t = tensor([[0.1, 0.2]], { requiresGrad: true });
+    assert.equal(inspect(t), t.toString());
+  });
+});
+
+describe("seeding", () => {
+  test("manualSeed makes rand, randn, randint and uniform reproducible", () => {
+    const draw = () => [
+      Tensor.rand([5]).toArray(), Tensor.randn([2, 3]).toArray(),
+      Tensor.randint(0, 10, [6]).toArray(), Tensor.uniform([4], -2, 3).toArray(),
+    ];
+    manualSeed(42);
+    const a = draw();
+    manualSeed(42);
+    const b = draw();
+    assert.deepEqual(a, b);
+    manualSeed(43);
+    const c = draw();
+    assert.notDeepEqual(a[0], c[0], "another seed gives other numbers");
+    assert.notDeepEqual(a[1], c[1]);
+  });
+
+  test("distributions look right", () => {
+    manualSeed(7);
+    const u = Array.from(Tensor.rand([4000]).toTypedArray());
+    assert.ok(u.every((v) => v >= 0 && v < 1));
+    const mean = u.reduce((s, v) => s + v, 0) / u.length;
+    assert.ok(Math.abs(mean - 0.5) < 0.03, `rand mean ${mean}`);
+    const n = Array.from(Tensor.randn([4000]).toTypedArray());
+    const nm = n.reduce((s, v) => s + v, 0) / n.length;
+    const nv = n.reduce((s, v) => s + (v - nm) ** 2, 0) / n.length;
+    assert.ok(Math.abs(nm) < 0.08 && Math.abs(nv - 1) < 0.1, `randn mean ${nm} var ${nv}`);
+    const r = Array.from(Tensor.randint(3, 7, [1000]).toTypedArray());
+    assert.ok(r.every((v) => Number.isInteger(v) && v >= 3 && v < 7));
+    assert.equal(new Set(r).size, 4);
+    assert.equal(Tensor.randint(0, 5, [3]).dtype, "int32");
+  });
+});
+
+describe("README example", () => {
+  test("a.add(b).sum().backward() with b broadcast over rows", () => {
+    const a = Tensor.rand([2, 3], { requiresGrad: true });
+    const b = Tensor.rand([1, 3], { requiresGrad: true });
+    a.add(b).sum().backward();
+    assert.deepEqual(a.grad!.toArray(), [[1, 1, 1], [1, 1, 1]]);
+    assert.deepEqual(b.grad!.toArray(), [[2, 2, 2]]);
+  });
+});
+
+describe("devices", () => {
+  test("availableDevices includes js, tensors land on the device asked for, to() copies", () => {
+    const devs = availableDevices();
+    assert.ok(devs.includes("js"), `devices: ${devs}`);
+    for (const d of devs) {
+      const x = tensor([1, 2, 3], { device: d, requiresGrad: true });
+      assert.equal(x.device, d);
+      for (const e of devs) {
+        const y = x.to(e);
+        assert.equal(y.device, e);
+        assert.deepEqual(y.toArray(), [1, 2, 3]);
+        y.mul(tensor([1, 2, 3], { device: e })).sum().backward();
+      }
+      assert.deepEqual(x.grad!.toArray(), [1 * devs.length, 2 * devs.length, 3 * devs.length], "gradients flow back through to()");
+    }
+  });
+});
