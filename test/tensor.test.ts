@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import { Tensor, availableDevices, grad, manualSeed, noGrad, tensor } from "../src/index.js";
+import { F, Tensor, availableDevices, grad, manualSeed, noGrad, tensor } from "../src/index.js";
 
 describe("autograd engine", () => {
   test("a 100,000-op chain runs backward without a stack overflow", () => {
@@ -207,5 +207,25 @@ describe("devices", () => {
       }
       assert.deepEqual(x.grad!.toArray(), [1 * devs.length, 2 * devs.length, 3 * devs.length], "gradients flow back through to()");
     }
+  });
+});
+
+describe("dropout", () => {
+  test("F.dropout: identity when not training, scaled mask when training, gradient through the same mask", () => {
+    const x = Tensor.ones([1000], { requiresGrad: true });
+    assert.deepEqual(F.dropout(x, 0.5, false).toArray(), x.toArray());
+    manualSeed(3);
+    const y = F.dropout(x, 0.25, true);
+    const v = Array.from(y.toTypedArray());
+    assert.ok(v.every((e) => e === 0 || Math.abs(e - 1 / 0.75) < 1e-6), "kept values are scaled by 1/(1-p)");
+    const dropped = v.filter((e) => e === 0).length;
+    assert.ok(dropped > 180 && dropped < 320, `${dropped} of 1000 dropped at p=0.25`);
+    y.mul(tensor(Array.from({ length: 1000 }, (_, i) => i % 3))).sum().backward();
+    const g = Array.from(x.grad!.toTypedArray());
+    g.forEach((e, i) => assert.ok(Math.abs(e - v[i] * (i % 3)) < 1e-5, `grad[${i}] ${e}`));
+    manualSeed(3);
+    assert.deepEqual(F.dropout(x, 0.25, true).toArray(), y.toArray(), "reproducible under manualSeed");
+    assert.ok(F.dropout(x, 1, true).toTypedArray().every((e) => e === 0), "p=1 drops everything");
+    assert.deepEqual(F.dropout(x, 0, true).toArray(), x.toArray(), "p=0 keeps everything");
   });
 });
