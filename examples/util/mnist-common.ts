@@ -1,0 +1,238 @@
+// What the MNIST examples share: command-line flags, the data (with --limit), evaluation, and the
+// outputs (weights as safetensors, curves as SVG, the --json line). The training loops themselves
+// are in examples/mnist.ts and examples/mnist-cnn.ts.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { Tensor, noGrad, manualSeed, nn, data, save, availableDevices, getDefaultDevice, setDefaultDevice } from "../../src/index.js";
+import { chartsSvg, writeSvg } from "./plot.js";
+
+export interface Defaults {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+}
+
+export interface MnistArgs extends Defaults {
+  /** Directory of IDX files, or undefined for the bundled digits. */
+  dataDir: string | undefined;
+  device: string;
+  /** Where the weights go (default `<out>/<name>.safetensors`). */
+  save: string;
+  /** Weights to evaluate instead of training. */
+  load: string | undefined;
+  /** Directory of the default outputs (weights, curves). */
+  out: string;
+  plot: string;
+  json: boolean;
+  seed: number;
+  /** Use only this many training (and test) samples; 0 = all. */
+  limit: number;
+}
+
+/** Parses the examples' flags (`--help` prints the usage and exits). */
+export function parseMnistArgs(name: string, description: string, defaults: Defaults, argv = process.argv.slice(2)): MnistArgs {
+  const usage = `${description}
+
+usage: node dist/examples/${name}.js [flags]
+
+  --epochs N        training epochs (default ${defaults.epochs})
+  --batch-size N    samples per step (default ${defaults.batchSize})
+  --lr X            Adam learning rate (default ${defaults.lr})
+  --seed N          seed of the initial weights, the shuffling and dropout (default 0)
+  --data-dir DIR    train on the IDX files in DIR (train-images-idx3-ubyte[.gz], ...; e.g.
+                    the full 60,000-digit MNIST) instead of the 10,000 bundled digits
+  --limit N         use only N training and N test samples, spread evenly over each set
+                    (quick runs; default: all)
+  --device NAME     backend: ${availableDevices().join(", ")} (default ${getDefaultDevice()}; DLGRAD_DEVICE sets it too)
+  --out DIR         directory of the default outputs (default out)
+  --save FILE       where to write the trained weights, safetensors (default <out>/${modelFile(name)}.safetensors)
+  --plot FILE       where to write the loss and accuracy curves, SVG (default <out>/${modelFile(name)}.svg)
+  --load FILE       evaluate the weights in FILE on the test set, without training
+  --json            end with one line of JSON (testAccuracy, trainSeconds, epochs, history...)
+  --help            this text`;
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        epochs: { type: "string" },
+        "batch-size": { type: "string" },
+        lr: { type: "string" },
+        seed: { type: "string" },
+        "data-dir": { type: "string" },
+        limit: { type: "string" },
+        device: { type: "string" },
+        out: { type: "string" },
+        save: { type: "string" },
+        plot: { type: "string" },
+        load: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    fail(`${(e as Error).message}\n\n${usage}`);
+  }
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const int = (flag: string, v: string | undefined, dflt: number, min: number): number => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) fail(`--${flag} must be an integer ≥ ${min}, got '${v}'`);
+    return n;
+  };
+  const num = (flag: string, v: string | undefined, dflt: number): number => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) fail(`--${flag} must be a positive number, got '${v}'`);
+    return n;
+  };
+  const device = values.device ?? getDefaultDevice();
+  if (!availableDevices().includes(device)) fail(`--device: unknown or unavailable device '${device}' (available: ${availableDevices().join(", ")})`);
+  if (values["data-dir"] !== undefined && !fs.existsSync(values["data-dir"])) fail(`--data-dir: ${values["data-dir"]} does not exist`);
+  if (values.load !== undefined && !fs.existsSync(values.load)) fail(`--load: ${values.load} does not exist`);
+  const out = values.out ?? "out";
+  return {
+    epochs: int("epochs", values.epochs, defaults.epochs, 1),
+    batchSize: int("batch-size", values["batch-size"], defaults.batchSize, 1),
+    lr: num("lr", values.lr, defaults.lr),
+    seed: int("seed", values.seed, 0, 0),
+    dataDir: values["data-dir"],
+    limit: int("limit", values.limit, 0, 1),
+    device,
+    out,
+    save: values.save ?? path.join(out, `${modelFile(name)}.safetensors`),
+    plot: values.plot ?? path.join(out, `${modelFile(name)}.svg`),
+    load: values.load,
+    json: values.json ?? false,
+  };
+}
+
+/** `mnist` → `mnist-mlp`, `mnist-cnn` → `mnist-cnn`: the base name of the output files. */
+function modelFile(name: string): string {
+  return name === "mnist" ? "mnist-mlp" : name;
+}
+
+function fail(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(2);
+}
+
+export interface Split {
+  trainImages: Tensor;
+  trainLabels: Tensor;
+  testImages: Tensor;
+  testLabels: Tensor;
+  source: string;
+}
+
+/** `n` indices spread evenly over `0..total-1` (every digit appears even though the bundled set is sorted by digit). */
+function spread(total: number, n: number): Tensor {
+  const idx = new Int32Array(Math.min(n, total));
+  for (let i = 0; i < idx.length; i++) idx[i] = Math.floor((i * total) / idx.length);
+  return Tensor.from(idx, { shape: [idx.length], dtype: "int32" });
+}
+
+/** MNIST from `--data-dir` or the bundled digits, cut to `--limit` samples. Call after setting the device. */
+export function loadData(args: MnistArgs): Split {
+  const d = data.mnist(args.dataDir !== undefined ? { dir: args.dataDir } : {});
+  let { trainImages, trainLabels, testImages, testLabels } = d;
+  if (args.limit > 0) {
+    const tr = spread(trainImages.shape[0], args.limit), te = spread(testImages.shape[0], args.limit);
+    [trainImages, trainLabels] = [trainImages.indexSelect(0, tr), trainLabels.indexSelect(0, tr)];
+    [testImages, testLabels] = [testImages.indexSelect(0, te), testLabels.indexSelect(0, te)];
+  }
+  const source = args.dataDir !== undefined ? `IDX files in ${args.dataDir}` : "the bundled digits";
+  return { trainImages, trainLabels, testImages, testLabels, source };
+}
+
+/** Selects the device and seeds the generator: call first. */
+export function setup(args: MnistArgs): void {
+  setDefaultDevice(args.device);
+  manualSeed(args.seed);
+}
+
+/** Accuracy of `model` on (images, labels), in eval mode and without a graph, `batch` samples at a time. */
+export function evaluate(model: nn.Module, images: Tensor, labels: Tensor, batch = 1000): number {
+  const wasTraining = model.training;
+  model.eval();
+  let correct = 0;
+  noGrad(() => {
+    const n = images.shape[0];
+    for (let i = 0; i < n; i += batch) {
+      const end = Math.min(n, i + batch);
+      const logits = model.forward(images.slice([i, end])) as Tensor;
+      correct += logits.argmax(1).eq(labels.slice([i, end])).sum().item();
+    }
+  });
+  model.train(wasTraining);
+  return correct / images.shape[0];
+}
+
+export interface EpochRecord {
+  epoch: number;
+  /** Mean training loss over the epoch. */
+  loss: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  /** Seconds of training in this epoch (evaluation excluded). */
+  seconds: number;
+}
+
+export interface History {
+  /** Per step: x in epochs (epoch − 1 + step/steps) and the batch loss. */
+  stepX: number[];
+  stepLoss: number[];
+  epochs: EpochRecord[];
+}
+
+/** Writes the loss and accuracy curves as an SVG: loss per step and per epoch; train and test accuracy per epoch. */
+export function writeCurves(file: string, title: string, h: History): void {
+  const ex = h.epochs.map((e) => e.epoch);
+  const svg = chartsSvg(
+    [
+      {
+        title: "training loss",
+        xLabel: "epoch",
+        yLabel: "cross-entropy",
+        xMin: 0,
+        yMin: 0,
+        series: [
+          { name: "per step", x: h.stepX, y: h.stepLoss, color: "#9ecae1", width: 1, markers: false },
+          { name: "epoch mean", x: ex, y: h.epochs.map((e) => e.loss), color: "#1f77b4" },
+        ],
+      },
+      {
+        title: "accuracy",
+        xLabel: "epoch",
+        yFormat: "percent",
+        yMax: 1,
+        xMin: ex.length > 1 ? undefined : 0,
+        legend: "bottom-right",
+        series: [
+          { name: "train", x: ex, y: h.epochs.map((e) => e.trainAccuracy), color: "#ff7f0e" },
+          { name: "test", x: ex, y: h.epochs.map((e) => e.testAccuracy), color: "#2ca02c" },
+        ],
+      },
+    ],
+    { title },
+  );
+  writeSvg(file, svg);
+}
+
+/** Saves the weights (with metadata) and returns the path. */
+export function saveWeights(model: nn.Module, file: string, metadata: Record<string, string | number>): string {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  save(model, file, { metadata: Object.fromEntries(Object.entries({ format: "pt", ...metadata }).map(([k, v]) => [k, String(v)])) });
+  return file;
+}
+
+/** Number of scalars in the model's parameters. */
+export function countParameters(model: nn.Module): number {
+  return model.parameters().reduce((n, p) => n + p.numel, 0);
+}
