@@ -1,7 +1,8 @@
 // nn: every layer against PyTorch (forward and gradients), Module's naming and state dicts, init, clipping.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Tensor, manualSeed, nn, noGrad } from "../src/index.js";
+import { Tensor, manualSeed, nn, noGrad, optim } from "../src/index.js";
+import { getBackend, registerBackend } from "../src/backend/backend.js";
 import { assertClose, assertNear, ft, loadTrain, type LayerCase } from "./train_helpers.js";
 
 type Call = (m: nn.Module, xs: Tensor[]) => [Tensor, Tensor | null];
@@ -192,6 +193,9 @@ describe("Module", () => {
     const bad = net.stateDict();
     bad["scale"] = Tensor.from(new Int32Array([1]), { shape: [1], dtype: "int32" });
     assert.throws(() => net.loadStateDict(bad), /scale: the state dict holds int32, the current model float32/);
+    bad["scale"] = Tensor.from(new Float64Array([0.5]), { shape: [1], dtype: "float64" });
+    net.loadStateDict(bad);
+    assert.deepEqual(net.scale.toArray(), [0.5]);
   });
 
   it("train()/eval() set training on the whole tree; Dropout follows it", () => {
@@ -223,6 +227,42 @@ describe("Module", () => {
     assert.equal(lin.weight, w);
   });
 
+  it("to(device) moves parameters and buffers, keeping names, ties and leafness", () => {
+    // a second device for this process only: the js kernels under another name
+    registerBackend({ ...getBackend("js"), name: "js-copy" });
+    class Tied extends nn.Module {
+      a = new nn.Linear(3, 3);
+      b = new nn.Linear(3, 2);
+      head = new nn.Linear(3, 3, { bias: false });
+      constructor() {
+        super();
+        this.head.weight = this.a.weight;
+        this.registerBuffer("mask", Tensor.ones([3]));
+      }
+      override forward(x: Tensor): Tensor {
+        return this.b.forward(this.head.forward(this.a.forward(x)).mul((this as unknown as { mask: Tensor }).mask));
+      }
+    }
+    const m = new Tied();
+    const x = Tensor.randn([4, 3]);
+    const want = m.forward(x).toArray();
+    const names = m.namedParameters().map(([n]) => n);
+    const sd = m.stateDict();
+    m.a.weight.requiresGrad = false;
+    assert.equal(m.to("js-copy"), m);
+    assert.ok([...m.parameters(), ...m.namedBuffers().map(([, b]) => b)].every((p) => p.device === "js-copy"));
+    assert.deepEqual(m.namedParameters().map(([n]) => n), names);
+    assert.equal(m.head.weight, m.a.weight, "still tied");
+    assert.equal(m.a.weight.requiresGrad, false, "a frozen parameter stays frozen");
+    assert.ok(m.b.weight.isLeaf && m.b.weight.requiresGrad);
+    assert.deepEqual(m.forward(x.to("js-copy")).toArray(), want);
+    m.loadStateDict(sd); // tensors on another device are copied across
+    const opt = new optim.SGD(m.parameters(), { lr: 0.1 });
+    m.forward(x.to("js-copy")).sum().backward();
+    opt.step();
+    assert.equal(m.b.weight.device, "js-copy");
+  });
+
   it("ModuleList and Sequential index, iterate and check their elements", () => {
     const list = new nn.ModuleList([new nn.ReLU(), new nn.Tanh()]);
     assert.equal(list.length, 2);
@@ -234,6 +274,11 @@ describe("Module", () => {
     const seq = new nn.Sequential(new nn.Linear(2, 4), new nn.ReLU(), new nn.Linear(4, 1));
     assert.deepEqual(seq.namedParameters().map(([n]) => n), ["0.weight", "0.bias", "2.weight", "2.bias"]);
     assert.deepEqual(seq.forward(Tensor.ones([5, 2])).shape, [5, 1]);
+  });
+
+  it("exposes the functional composites as nn.functional", () => {
+    assert.equal(typeof nn.functional.conv2d, "function");
+    assert.equal(typeof nn.functional.crossEntropy, "function");
   });
 
   it("prints a PyTorch-style tree", () => {

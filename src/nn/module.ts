@@ -197,8 +197,9 @@ export class Module {
 
   /**
    * Copies the tensors of `sd` into this module's parameters and buffers, in place.
-   * Strict (the default): any missing or unexpected key fails, listing them all. A shape or dtype
-   * mismatch always fails. Nothing is copied unless every check passes.
+   * Strict (the default): any missing or unexpected key fails, listing them all. A shape mismatch,
+   * or int32 against a float dtype, always fails (float32 and float64 convert). Nothing is copied
+   * unless every check passes.
    */
   loadStateDict(sd: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
     const strict = opts.strict ?? true;
@@ -219,7 +220,8 @@ export class Module {
           `${name}: copying a tensor of shape [${t.shape.join(", ")}] from the state dict, ` +
             `the shape in the current model is [${s.tensor.shape.join(", ")}]`,
         );
-      } else if (t.dtype !== s.tensor.dtype) {
+      } else if (t.dtype !== s.tensor.dtype && (t.dtype === "int32" || s.tensor.dtype === "int32")) {
+        // float32 <-> float64 converts, as PyTorch's copy_ does; integers and floats do not mix
         mismatched.push(`${name}: the state dict holds ${t.dtype}, the current model ${s.tensor.dtype}`);
       } else {
         copies.push([s.tensor, t]);
