@@ -49,9 +49,9 @@ export function formatTensor(t: Tensor): string {
     if (d === t.ndim) return cell(flat[base]);
     const idx = keep(t.shape[d]);
     if (d === t.ndim - 1) {
-      const items = idx.map((i) => (i < 0 ? "..." : cell(flat[base + i * strides[d]])));
+      const items = idx.map((i) => (i < 0 ? " ..." : cell(flat[base + i * strides[d]]))); // PyTorch's ellipsis item
       // wrap long rows the way PyTorch does: as many items per line as fit in LINE_WIDTH
-      const per = Math.max(1, Math.floor((LINE_WIDTH - ind - 1) / (width + 2)));
+      const per = Math.max(1, Math.floor((LINE_WIDTH - ind) / (width + 2)));
       const lines: string[] = [];
       for (let i = 0; i < items.length; i += per) lines.push(items.slice(i, i + per).join(", "));
       return `[${lines.join(`,\n${" ".repeat(ind + 1)}`)}]`;

@@ -1,7 +1,7 @@
 // Composite ops (nn.functional): a few lines of primitives each, no backward code of their own.
 import { Tensor } from "./tensor.js";
 import { fmt, normDims } from "./shape.js";
-import { narrow, unfold, where } from "./ops.js";
+import { checkIndex, narrow, unfold, where } from "./ops.js";
 import { noGrad } from "./autograd.js";
 
 export type Reduction = "mean" | "sum" | "none";
@@ -173,6 +173,7 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
 export function embedding(input: Tensor, weight: Tensor): Tensor {
   if (input.dtype !== "int32") throw new Error(`embedding: indices must be int32, got ${input.dtype} (shape ${fmt(input.shape)})`);
   if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-D, got ${fmt(weight.shape)}`);
+  checkIndex("embedding", input, weight.shape[0], 0);
   return weight.indexSelect(0, input.reshape(-1)).reshape([...input.shape, weight.shape[1]]);
 }
 

@@ -128,6 +128,14 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
   return isCmp ? out : out.track(op, [x, y], (g) => binaryGrad(op, g, x, y, out));
 }
 
+export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  if (!(mask instanceof Tensor)) throw new Error("maskedFill: mask must be a Tensor");
+  if (!sameShape(broadcastShapes("maskedFill", x.shape, mask.shape), x.shape)) {
+    throw new Error(`maskedFill: mask of shape ${fmt(mask.shape)} cannot broadcast to the input's shape ${fmt(x.shape)}`);
+  }
+  return where(mask, value, x);
+}
+
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
   if (!(cond instanceof Tensor)) throw new Error("where: cond must be a Tensor");
   const like = a instanceof Tensor ? a : b instanceof Tensor ? b : Tensor.alloc([], "float32", cond.device);
@@ -428,7 +436,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const aa = a.ndim === 1 ? unsqueeze(a, 0) : a, bb = b.ndim === 1 ? unsqueeze(b, -1) : b;
   const [m, k] = aa.shape.slice(-2), [k2, n] = bb.shape.slice(-2);
   if (k !== k2) throw new Error(`matmul: inner dimensions differ: ${fmt(a.shape)} @ ${fmt(b.shape)}`);
-  const batch = broadcastShapes("matmul", aa.shape.slice(0, -2), bb.shape.slice(0, -2));
+  let batch: number[];
+  try {
+    batch = broadcastShapes("matmul", aa.shape.slice(0, -2), bb.shape.slice(0, -2));
+  } catch {
+    throw new Error(`matmul: batch dims of ${fmt(a.shape)} and ${fmt(b.shape)} cannot broadcast`);
+  }
   let out = mm(expand(cast(aa, dtype), [...batch, m, k]), expand(cast(bb, dtype), [...batch, k, n]));
   if (a.ndim === 1) out = squeeze(out, -2);
   if (b.ndim === 1) out = squeeze(out, -1);
@@ -437,7 +450,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 // ---- gathering -----------------------------------------------------------------------------
 
-function checkIndex(op: string, index: Tensor, size: number, dim: number): void {
+export function checkIndex(op: string, index: Tensor, size: number, dim: number): void {
   if (!(index instanceof Tensor)) throw new Error(`${op}: index must be a Tensor`);
   if (index.dtype !== "int32") throw new Error(`${op}: index must be an int32 tensor, got ${index.dtype} (shape ${fmt(index.shape)})`);
   if (index.numel === 0) return;
@@ -458,6 +471,10 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     }
   }
   checkIndex("gather", index, x.shape[d] ?? 1, d);
+  return gatherChecked(x, d, index);
+}
+
+function gatherChecked(x: Tensor, d: number, index: Tensor): Tensor {
   const out = Tensor.alloc(index.shape, x.dtype, x.device);
   if (out.numel > 0) x.backend.gather(out, x, d, index);
   return out.track("gather", [x], (g) => [() => scatterAdd(x.shape, d, index, g)]);
@@ -467,7 +484,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 function scatterAdd(shape: readonly number[], dim: number, index: Tensor, src: Tensor): Tensor {
   const out = Tensor.alloc(shape, src.dtype, src.device, true);
   if (src.numel > 0) src.backend.scatterAdd(out, dim, index, src);
-  return out.track("scatterAdd", [src], (g) => [() => gather(g, dim, index)]);
+  return out.track("scatterAdd", [src], (g) => [() => gatherChecked(g, dim, index)]);
 }
 
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
@@ -475,12 +492,14 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (!(index instanceof Tensor) || index.ndim > 1) {
     throw new Error(`indexSelect: index must be a 0-d or 1-D int32 tensor, got shape ${index instanceof Tensor ? fmt(index.shape) : typeof index}`);
   }
+  sameDevice("indexSelect", x, index);
+  checkIndex("indexSelect", index, x.shape[d] ?? 1, d);
   const n = index.numel;
   const shape = x.shape.map((s, i) => (i === d ? n : s));
-  if (x.ndim === 0) return gather(x, 0, reshape(index, [], false));
+  if (x.ndim === 0) return gatherChecked(x, 0, reshape(index, [], false));
   // the 1-D index, viewed along `dim` and broadcast over the other dims (no copy)
   const idx = expand(reshape(index, x.shape.map((_, i) => (i === d ? n : 1)), false), shape);
-  return gather(x, d, idx);
+  return gatherChecked(x, d, idx);
 }
 
 export function cat(ts: readonly Tensor[], dim = 0): Tensor {

@@ -361,7 +361,7 @@ export class Tensor {
 
   // ---- selection ---------------------------------------------------------------------------
   static where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor { return ops.where(cond, a, b); }
-  maskedFill(mask: Tensor, value: number): Tensor { return ops.where(mask, value, this); }
+  maskedFill(mask: Tensor, value: number): Tensor { return ops.maskedFill(this, mask, value); }
   tril(k = 0): Tensor { return ops.triangle(this, k, "tril"); }
   triu(k = 0): Tensor { return ops.triangle(this, k, "triu"); }
 
