@@ -1,0 +1,326 @@
+// A character-level GPT on the Brown corpus (or any text file).
+//
+//   npm run gpt -- --train [--steps 1500] [--lr 1e-3] [--eval-interval 250] [--resume] [--json]
+//   npm run gpt -- --generate [--max-tokens 1000] [--temperature 0.8] [--top-k 20] [--prompt "The "] [--no-cache]
+//   npm run gpt -- --dump-text out/brown.txt        (the cleaned corpus, for bench/gpt_torch.py)
+//
+// Training writes out/gpt.safetensors (the model, with its config and vocabulary as metadata),
+// out/gpt.optim.safetensors (AdamW's state) and out/gpt-loss.svg (the loss curves).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { availableDevices, getDefaultDevice, load, loadMetadata, manualSeed, noGrad, optim, nn, save, setDefaultDevice } from "../src/index.js";
+import { CharTokenizer, Rng, getBatch, loadBrown, splitTrainVal } from "./gpt/data.js";
+import { DEFAULT_CONFIG, GPT, type GPTConfig, generateIds } from "./gpt/model.js";
+import { Progress } from "./util/progress.js";
+import { chartsSvg, writeSvg } from "./util/plot.js";
+
+const USAGE = `usage: npm run gpt -- --train | --generate | --dump-text FILE [options]
+
+  --train                 train (AdamW, random windows), evaluate, checkpoint, plot
+  --generate              stream text from a checkpoint (Ctrl+C stops)
+  --dump-text FILE        write the cleaned training text to FILE and exit
+
+common:   --checkpoint FILE (out/gpt.safetensors)  --device js|cpu  --seed N (1337)  --json
+training: --steps N (1500)  --lr X (1e-3)  --batch-size N (16)  --eval-interval N (250)
+          --eval-iters N (20)  --weight-decay X (0.01)  --grad-clip X (1; 0: off)  --resume
+          --text FILE (instead of the Brown corpus)  --plot FILE (out/gpt-loss.svg)
+          --block-size N (128)  --n-layer N (6)  --n-head N (4)  --n-embd N (128)
+generate: --max-tokens N (1000)  --temperature X (0.8)  --top-k N (0: all)  --prompt TEXT  --no-cache`;
+
+const { values: args } = parseArgs({
+  options: {
+    train: { type: "boolean" },
+    generate: { type: "boolean" },
+    "dump-text": { type: "string" },
+    checkpoint: { type: "string", default: "out/gpt.safetensors" },
+    device: { type: "string" },
+    seed: { type: "string", default: "1337" },
+    json: { type: "boolean" },
+    steps: { type: "string", default: "1500" },
+    lr: { type: "string", default: "1e-3" },
+    "batch-size": { type: "string", default: "16" },
+    "eval-interval": { type: "string", default: "250" },
+    "eval-iters": { type: "string", default: "20" },
+    "weight-decay": { type: "string", default: "0.01" },
+    "grad-clip": { type: "string", default: "1" },
+    resume: { type: "boolean" },
+    text: { type: "string" },
+    plot: { type: "string", default: "out/gpt-loss.svg" },
+    "block-size": { type: "string", default: String(DEFAULT_CONFIG.blockSize) },
+    "n-layer": { type: "string", default: String(DEFAULT_CONFIG.nLayer) },
+    "n-head": { type: "string", default: String(DEFAULT_CONFIG.nHead) },
+    "n-embd": { type: "string", default: String(DEFAULT_CONFIG.nEmbd) },
+    "max-tokens": { type: "string", default: "1000" },
+    temperature: { type: "string", default: "0.8" },
+    "top-k": { type: "string", default: "0" },
+    prompt: { type: "string" },
+    "no-cache": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+
+function num(name: keyof typeof args, { int = false, min = -Infinity } = {}): number {
+  const raw = args[name] as string;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || (int && !Number.isInteger(v)) || v < min) {
+    throw new Error(`gpt: --${name} must be ${int ? "an integer" : "a number"}${min > -Infinity ? ` >= ${min}` : ""}, got ${JSON.stringify(raw)}`);
+  }
+  return v;
+}
+
+const optimPath = (ckpt: string) => ckpt.replace(/(\.safetensors)?$/, ".optim.safetensors");
+
+function loadText(): string {
+  return args.text ? fs.readFileSync(args.text, "utf8") : loadBrown();
+}
+
+interface HistoryPoint {
+  step: number;
+  trainLoss: number;
+  valLoss: number;
+}
+
+function median(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Mean loss over `iters` fixed validation windows (the same windows at every evaluation). */
+function evaluate(model: GPT, ids: Int32Array, batchSize: number, iters: number, seed: number): number {
+  const rng = new Rng(seed ^ 0x5eed);
+  const { blockSize } = model.config;
+  model.eval();
+  let total = 0;
+  noGrad(() => {
+    for (let i = 0; i < iters; i++) {
+      const { x, y } = getBatch(ids, batchSize, blockSize, rng);
+      total += model.loss(x, y).item();
+    }
+  });
+  model.train();
+  return total / iters;
+}
+
+async function train(): Promise<void> {
+  const steps = num("steps", { int: true, min: 0 });
+  const lr = num("lr", { min: 0 });
+  const batchSize = num("batch-size", { int: true, min: 1 });
+  const evalInterval = num("eval-interval", { int: true, min: 1 });
+  const evalIters = num("eval-iters", { int: true, min: 1 });
+  const seed = num("seed", { int: true });
+  const gradClip = num("grad-clip", { min: 0 });
+  const ckpt = args.checkpoint!;
+  const quiet = Boolean(args.json);
+  const say = (s: string) => (quiet ? process.stderr : process.stdout).write(s + "\n");
+
+  const t0 = performance.now();
+  const text = loadText();
+  let tok = CharTokenizer.fromText(text);
+  let config: GPTConfig = {
+    vocabSize: tok.vocabSize,
+    blockSize: num("block-size", { int: true, min: 1 }),
+    nLayer: num("n-layer", { int: true, min: 1 }),
+    nHead: num("n-head", { int: true, min: 1 }),
+    nEmbd: num("n-embd", { int: true, min: 1 }),
+    dropout: 0,
+  };
+  let startStep = 0;
+  let history: HistoryPoint[] = [];
+  let trainCurve: [number, number][] = [];
+  if (args.resume) {
+    const meta = loadMetadata(ckpt);
+    config = JSON.parse(meta.config);
+    const saved = new CharTokenizer(meta.vocab);
+    if (saved.toString() !== tok.toString()) throw new Error(`gpt: --resume: the vocabulary of ${ckpt} does not match this text's`);
+    tok = saved;
+    startStep = Number(meta.step);
+    history = JSON.parse(meta.history ?? "[]");
+    trainCurve = JSON.parse(meta.trainCurve ?? "[]");
+  }
+  const ids = tok.encode(text);
+  const { train: trainIds, val: valIds } = splitTrainVal(ids);
+
+  manualSeed(seed);
+  const model = new GPT(config);
+  const opt = new optim.AdamW(model.parameters(), { lr, weightDecay: num("weight-decay", { min: 0 }) });
+  if (args.resume) {
+    model.loadStateDict(load(ckpt));
+    opt.loadStateDict(load(optimPath(ckpt)));
+    opt.lr = lr;
+  }
+  say(
+    `gpt: ${model.numParams().toLocaleString("en-US")} parameters, ${config.nLayer} layers, ${config.nHead} heads, width ${config.nEmbd}, ` +
+      `context ${config.blockSize}; ${text.length.toLocaleString("en-US")} characters (${tok.vocabSize} distinct), ` +
+      `${trainIds.length.toLocaleString("en-US")} train / ${valIds.length.toLocaleString("en-US")} val; device ${getDefaultDevice()}; ` +
+      `loaded in ${((performance.now() - t0) / 1000).toFixed(1)}s` + (args.resume ? `; resuming at step ${startStep}` : ""),
+  );
+
+  const saveCheckpoint = (step: number) => {
+    fs.mkdirSync(path.dirname(path.resolve(ckpt)), { recursive: true });
+    const metadata = {
+      config: JSON.stringify(config),
+      vocab: tok.toString(),
+      step: String(step),
+      seed: String(seed),
+      history: JSON.stringify(history),
+      trainCurve: JSON.stringify(trainCurve),
+    };
+    save(model, ckpt, { metadata });
+    save(opt.stateDict(), optimPath(ckpt), { metadata: { step: String(step) } });
+  };
+
+  // batches depend only on the seed and the step: skip the windows of the steps already done
+  const rng = new Rng(seed);
+  for (let i = 0; i < startStep * batchSize; i++) rng.next();
+
+  let stop = false;
+  const onSigint = () => {
+    if (stop) process.exit(130);
+    stop = true;
+  };
+  process.on("SIGINT", onSigint);
+  const bar = new Progress({ total: Math.max(0, steps - startStep), label: "gpt", every: quiet ? 0 : 10, stream: quiet ? process.stderr : process.stdout });
+  const stepMs: number[] = [];
+  let recent: number[] = [];
+  let ema = NaN;
+  let step = startStep;
+  let last: HistoryPoint | null = history.at(-1) ?? null;
+  const tokensPerStep = batchSize * config.blockSize;
+  while (step < steps && !stop) {
+    const ts = performance.now();
+    const { x, y } = getBatch(trainIds, batchSize, config.blockSize, rng);
+    const loss = model.loss(x, y);
+    opt.zeroGrad();
+    loss.backward();
+    if (gradClip > 0) nn.utils.clipGradNorm(model.parameters(), gradClip);
+    opt.step();
+    const l = loss.item();
+    const ms = performance.now() - ts;
+    step++;
+    stepMs.push(ms);
+    recent.push(l);
+    ema = Number.isNaN(ema) ? l : 0.9 * ema + 0.1 * l;
+    trainCurve.push([step, l]);
+    bar.update(step - startStep, { loss: ema, "tok/s": String(Math.round((tokensPerStep * 1000) / median(stepMs.slice(-20)))) });
+    if (step % evalInterval === 0 || step === steps) {
+      const valLoss = evaluate(model, valIds, batchSize, evalIters, seed);
+      last = { step, trainLoss: recent.reduce((a, b) => a + b, 0) / recent.length, valLoss };
+      history.push(last);
+      recent = [];
+      bar.log(`step ${step}: train loss ${last.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}, ${median(stepMs).toFixed(0)} ms/step (median)`);
+      saveCheckpoint(step);
+    }
+    await new Promise((r) => setImmediate(r)); // let Ctrl+C in
+  }
+  bar.done();
+  process.off("SIGINT", onSigint);
+  if (stop && step % evalInterval !== 0) {
+    const valLoss = evaluate(model, valIds, batchSize, evalIters, seed);
+    last = { step, trainLoss: recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : NaN, valLoss };
+    history.push(last);
+    say(`stopped at step ${step}: val loss ${valLoss.toFixed(4)}`);
+    saveCheckpoint(step);
+  }
+  if (step === startStep && !fs.existsSync(ckpt)) saveCheckpoint(step); // --steps 0: the initial weights
+  if (history.length && args.plot) {
+    const smooth: number[] = [];
+    let e = NaN;
+    for (const [, l] of trainCurve) smooth.push((e = Number.isNaN(e) ? l : 0.95 * e + 0.05 * l));
+    writeSvg(args.plot, chartsSvg({
+      title: `char GPT, ${model.numParams().toLocaleString("en-US")} parameters, lr ${lr}, batch ${batchSize}`,
+      xLabel: "step",
+      yLabel: "loss (nats/char)",
+      series: [
+        { name: "train (smoothed)", x: trainCurve.map(([s]) => s), y: smooth, markers: false, width: 1.5 },
+        { name: "validation", x: history.map((h) => h.step), y: history.map((h) => h.valLoss) },
+      ],
+    }, { width: 720, height: 420 }));
+    say(`loss curve: ${args.plot}; checkpoint: ${ckpt}`);
+  }
+  const summary = {
+    step,
+    trainLoss: last?.trainLoss ?? NaN,
+    valLoss: last?.valLoss ?? NaN,
+    msPerStep: median(stepMs),
+    msPerStepMean: stepMs.length ? stepMs.reduce((a, b) => a + b, 0) / stepMs.length : NaN,
+    tokensPerSec: (tokensPerStep * 1000) / median(stepMs),
+    stepsRun: stepMs.length,
+    device: getDefaultDevice(),
+    params: model.numParams(),
+    lr,
+    batchSize,
+    history,
+  };
+  if (args.json) process.stdout.write(JSON.stringify(summary) + "\n");
+}
+
+async function generateMain(): Promise<void> {
+  const ckpt = args.checkpoint!;
+  if (!fs.existsSync(ckpt)) throw new Error(`gpt: no checkpoint at ${ckpt}: train first (npm run gpt -- --train)`);
+  const meta = loadMetadata(ckpt);
+  const config: GPTConfig = JSON.parse(meta.config);
+  const tok = new CharTokenizer(meta.vocab);
+  manualSeed(0);
+  const model = new GPT(config);
+  model.loadStateDict(load(ckpt));
+  const maxTokens = num("max-tokens", { int: true, min: 0 });
+  const temperature = num("temperature", { min: 0 });
+  const topK = num("top-k", { int: true, min: 0 });
+  const cache = !args["no-cache"];
+  const prompt = args.prompt ?? (tok.chars.includes("\n") ? "\n" : tok.chars[0]);
+  const promptIds = tok.encode(prompt);
+  const rng = new Rng(num("seed", { int: true }));
+  const out = args.json ? process.stderr : process.stdout;
+  if (args.prompt) out.write(prompt);
+  let stop = false;
+  const onSigint = () => {
+    if (stop) process.exit(130);
+    stop = true;
+  };
+  process.on("SIGINT", onSigint);
+  const gen = generateIds(model, promptIds, () => rng.next(), { temperature, topK: topK || undefined, cache });
+  const t0 = performance.now();
+  let n = 0;
+  let text = "";
+  while (n < maxTokens && !stop) {
+    const ch = tok.decode([gen.next().value]);
+    text += ch;
+    out.write(ch);
+    n++;
+    if (n % 8 === 0) await new Promise((r) => setImmediate(r)); // let Ctrl+C in
+  }
+  const secs = (performance.now() - t0) / 1000;
+  process.off("SIGINT", onSigint);
+  const rate = n / secs;
+  process.stderr.write(`\n\n${n} characters in ${secs.toFixed(2)}s: ${rate.toFixed(1)} chars/s (${cache ? "KV cache" : "no cache"}, device ${getDefaultDevice()}, step ${meta.step})\n`);
+  if (args.json) process.stdout.write(JSON.stringify({ chars: n, seconds: secs, charsPerSec: rate, cache, device: getDefaultDevice(), step: Number(meta.step), text }) + "\n");
+}
+
+async function main(): Promise<void> {
+  if (args.help || (!args.train && !args.generate && !args["dump-text"])) {
+    console.log(USAGE);
+    if (!args.help) process.exitCode = 2;
+    return;
+  }
+  if (args.device) {
+    if (!availableDevices().includes(args.device)) throw new Error(`gpt: device '${args.device}' is not available (available: ${availableDevices().join(", ")})`);
+    setDefaultDevice(args.device);
+  }
+  if (args["dump-text"]) {
+    const file = args["dump-text"];
+    const text = loadText();
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    fs.writeFileSync(file, text);
+    console.log(`gpt: wrote ${text.length.toLocaleString("en-US")} characters (${CharTokenizer.fromText(text).vocabSize} distinct) to ${file}`);
+  }
+  if (args.train) await train();
+  if (args.generate) await generateMain();
+}
+
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});
