@@ -3,6 +3,7 @@ import { Tensor } from "./tensor.js";
 import { fmt, normDims } from "./shape.js";
 import { checkIndex, narrow, unfold, where } from "./ops.js";
 import { noGrad } from "./autograd.js";
+import * as fused from "./fused.js";
 
 export type Reduction = "mean" | "sum" | "none";
 export interface LossOptions {
@@ -34,6 +35,10 @@ export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): T
     const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
     return x.mul(0.5).mul(inner.tanh().add(1));
   }
+  return fused.gelu(x, geluExact) ?? geluExact(x);
+}
+
+function geluExact(x: Tensor): Tensor {
   return x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
 }
 
@@ -49,12 +54,20 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 
 /** exp(x - max) / sum(exp(x - max)): subtracting the max keeps exp from overflowing. */
 export function softmax(x: Tensor, dim: number): Tensor {
+  return fused.softmax(x, dim, false, (x) => softmaxComposite(x, -1)) ?? softmaxComposite(x, dim);
+}
+
+function softmaxComposite(x: Tensor, dim: number): Tensor {
   const e = x.sub(x.max(dim, { keepdim: true }).detach()).exp();
   return e.div(e.sum(dim, { keepdim: true }));
 }
 
 /** (x - max) - log(sum(exp(x - max))). */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return fused.softmax(x, dim, true, (x) => logSoftmaxComposite(x, -1)) ?? logSoftmaxComposite(x, dim);
+}
+
+function logSoftmaxComposite(x: Tensor, dim: number): Tensor {
   const z = x.sub(x.max(dim, { keepdim: true }).detach());
   return z.sub(z.exp().sum(dim, { keepdim: true }).log());
 }
@@ -200,6 +213,14 @@ export function layerNorm(
   input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5,
 ): Tensor {
   const dims = normDimsOf("layerNorm", input, normalizedShape);
+  if (dims.length === 1) {
+    const f = fused.layerNorm(input, weight ?? null, bias ?? null, eps, (x, w, b) => layerNormComposite(x, dims, w, b, eps));
+    if (f) return f;
+  }
+  return layerNormComposite(input, dims, weight, bias, eps);
+}
+
+function layerNormComposite(input: Tensor, dims: number[], weight: Tensor | null | undefined, bias: Tensor | null | undefined, eps: number): Tensor {
   const xc = input.sub(input.mean(dims, { keepdim: true }));
   let y = xc.mul(xc.square().mean(dims, { keepdim: true }).add(eps).rsqrt());
   if (weight) y = y.mul(weight);

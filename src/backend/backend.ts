@@ -90,6 +90,44 @@ export interface Backend {
 
   /** Fill a contiguous float view from the shared seeded generator. */
   random(out: View, dist: "uniform" | "normal", rng: () => number): void;
+
+  /** Optional fused kernels (see FusedKernels); ops fall back to their composites without them. */
+  fused?: Partial<FusedKernels>;
+}
+
+/** Adam/AdamW hyper-parameters for one fused step (PyTorch's update, bias-corrected, `step` >= 1). */
+export interface AdamStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** true: AdamW's decoupled decay p *= 1 - lr·wd; false: Adam's L2 term g += wd·p. */
+  decoupled: boolean;
+  step: number;
+}
+
+/**
+ * Fused kernels a backend may offer where one call beats a chain of primitives. Every view is
+ * contiguous float32; "rows" means numel / n with n the size of the last dim. The composite in
+ * functional.ts / optim stays the reference and the tests hold the two to the same fixtures.
+ */
+export interface FusedKernels {
+  /** softmax (log=false) or logSoftmax (log=true) over the last dim. */
+  softmax(out: View, x: View, log: boolean): void;
+  /** softmax: gx = y·(g - Σ g·y); logSoftmax: gx = g - exp(y)·Σ g. y is the forward output. */
+  softmaxBackward(gx: View, g: View, y: View, log: boolean): void;
+  /** out = (x - mean)·rstd·weight + bias over the last dim; writes mean and rstd ([rows]) for backward.
+   *  weight and bias ([n]) may be null. rstd = 1/sqrt(biased var + eps). */
+  layerNorm(out: View, mean: View, rstd: View, x: View, weight: View | null, bias: View | null, eps: number): void;
+  /** Writes gx (like x), and gw, gb ([n], summed over rows) when not null. */
+  layerNormBackward(gx: View, gw: View | null, gb: View | null, g: View, x: View, mean: View, rstd: View, weight: View | null): void;
+  /** Exact (erf) GELU: out = x·Φ(x). */
+  gelu(out: View, x: View): void;
+  /** gx = g·(Φ(x) + x·φ(x)). */
+  geluBackward(gx: View, g: View, x: View): void;
+  /** One in-place Adam/AdamW step on p, with moment buffers m and v (all the same shape as grad). */
+  adam(p: View, grad: View, m: View, v: View, h: AdamStep): void;
 }
 
 const registry = new Map<string, Backend>();

@@ -2,6 +2,7 @@
 // Kept apart from the classes so a backend can swap in a fused kernel with the same contract.
 // Each follows PyTorch's single-tensor (foreach=False) code, operation for operation, so float32
 // results agree to rounding. Callers run them under noGrad.
+import { adamStep } from "../fused.js";
 import { Tensor } from "../tensor.js";
 
 function clone(t: Tensor): Tensor {
@@ -68,6 +69,10 @@ export function adamUpdate(p: Tensor, grad: Tensor, state: AdamState, h: AdamHyp
   }
   const expAvg = state.expAvg as Tensor, expAvgSq = state.expAvgSq as Tensor;
   const step = ++state.step;
+  if (!h.amsgrad && !h.maximize &&
+    adamStep(p, grad, expAvg, expAvgSq, { lr: h.lr, beta1, beta2, eps: h.eps, weightDecay: h.weightDecay, decoupled, step })) {
+    return; // the backend's fused kernel did the same update in one pass
+  }
   let g = h.maximize ? grad.neg() : grad;
   if (h.weightDecay !== 0) {
     if (decoupled) p.assign(p.mul(1 - h.lr * h.weightDecay));

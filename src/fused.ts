@@ -1,0 +1,94 @@
+// Fused fast paths: used when the tensor's backend offers the kernel and the shapes fit; each
+// returns null otherwise and the caller runs its composite, which stays the reference.
+import type { AdamStep, FusedKernels, View } from "./backend/backend.js";
+import { isGradEnabled } from "./autograd.js";
+import { type GradOut } from "./autograd.js";
+import { Tensor, grad } from "./tensor.js";
+
+function kernel<K extends keyof FusedKernels>(x: Tensor, name: K): FusedKernels[K] | undefined {
+  return x.dtype === "float32" && x.numel > 0 ? x.backend.fused?.[name] : undefined;
+}
+
+/**
+ * Record a fused op. Its backward runs the fused backward kernel; but when a graph of the
+ * backward is being built (grad with createGraph), it differentiates the composite instead, so
+ * higher-order gradients still work without a hand-written Tensor-op rule per fused kernel.
+ */
+function track(
+  op: string, out: Tensor, inputs: (Tensor | null)[], kernelBackward: (g: Tensor) => GradOut[],
+  composite: (...xs: (Tensor | null)[]) => Tensor,
+): Tensor {
+  const parents = inputs.filter((t): t is Tensor => t !== null);
+  return out.track(op, parents, (g) => {
+    if (!isGradEnabled()) return kernelBackward(g);
+    const need = parents.filter((p) => p.requiresGrad);
+    const gs = grad(composite(...inputs), need, { gradOutputs: g, createGraph: true, allowUnused: true });
+    return parents.map((p) => (p.requiresGrad ? gs[need.indexOf(p)] : null));
+  });
+}
+
+const alloc = (like: Tensor) => Tensor.alloc(like.shape, like.dtype, like.device);
+
+/** softmax / logSoftmax over the last dim, or null. */
+export function softmax(x: Tensor, dim: number, log: boolean, composite: (x: Tensor) => Tensor): Tensor | null {
+  const k = kernel(x, "softmax"), kb = kernel(x, "softmaxBackward");
+  if (!k || !kb || x.ndim === 0 || (dim !== -1 && dim !== x.ndim - 1)) return null;
+  const xc = x.contiguous();
+  const out = alloc(xc);
+  k(out, xc, log);
+  return track(log ? "logSoftmax" : "softmax", out, [xc], (g) => [() => {
+    const gx = alloc(xc);
+    kb(gx, g.contiguous(), out, log);
+    return gx;
+  }], (x) => composite(x!));
+}
+
+/** Exact GELU, or null. */
+export function gelu(x: Tensor, composite: (x: Tensor) => Tensor): Tensor | null {
+  const k = kernel(x, "gelu"), kb = kernel(x, "geluBackward");
+  if (!k || !kb) return null;
+  const xc = x.contiguous();
+  const out = alloc(xc);
+  k(out, xc);
+  return track("gelu", out, [xc], (g) => [() => {
+    const gx = alloc(xc);
+    kb(gx, g.contiguous(), xc);
+    return gx;
+  }], (x) => composite(x!));
+}
+
+/** layerNorm over the last dim with optional 1-D weight and bias, or null. */
+export function layerNorm(
+  x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number,
+  composite: (x: Tensor, w: Tensor | null, b: Tensor | null) => Tensor,
+): Tensor | null {
+  const k = kernel(x, "layerNorm"), kb = kernel(x, "layerNormBackward");
+  if (!k || !kb || x.ndim === 0) return null;
+  const n = x.shape[x.ndim - 1];
+  for (const p of [weight, bias]) {
+    if (p && (p.dtype !== "float32" || p.ndim !== 1 || p.shape[0] !== n || p.device !== x.device)) return null;
+  }
+  const xc = x.contiguous(), wc = weight?.contiguous() ?? null, bc = bias?.contiguous() ?? null;
+  const rows = xc.numel / n;
+  const out = alloc(xc);
+  const mean = Tensor.alloc([rows], "float32", x.device), rstd = Tensor.alloc([rows], "float32", x.device);
+  k(out, mean, rstd, xc, wc, bc, eps);
+  return track("layerNorm", out, [xc, wc, bc], (g) => {
+    const gx = alloc(xc);
+    const gw = wc?.requiresGrad ? alloc(wc) : null, gb = bc?.requiresGrad ? alloc(bc) : null;
+    kb(gx, gw, gb, g.contiguous(), xc, mean, rstd, wc);
+    const res: GradOut[] = [gx];
+    if (wc) res.push(gw);
+    if (bc) res.push(gb);
+    return res;
+  }, (x, w, b) => composite(x!, w, b));
+}
+
+/** One in-place Adam/AdamW step through the fused kernel; false when it does not apply. */
+export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamStep): boolean {
+  const k = kernel(p, "adam");
+  const all = [p, g, m, v];
+  if (!k || all.some((t) => t.dtype !== "float32" || !t.isContiguous() || t.device !== p.device || t.numel !== p.numel)) return false;
+  k(p as View, g, m, v, h);
+  return true;
+}

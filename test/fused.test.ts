@@ -1,0 +1,177 @@
+// The fused fast paths (src/fused.ts) against their composites: a backend "js-fused" made of the
+// js kernels plus plain-TypeScript fused kernels, which also spell out what a C version must do.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Tensor, grad, manualSeed, nn, optim, registerBackend, F } from "../src/index.js";
+import { jsBackend, erf } from "../src/backend/js.js";
+import type { AdamStep, Backend, FusedKernels, View } from "../src/backend/backend.js";
+
+const rowsOf = (v: View) => v.data.length === 0 ? 0 : v.shape.reduce((a, b) => a * b, 1) / v.shape[v.shape.length - 1];
+const lastDim = (v: View) => v.shape[v.shape.length - 1];
+
+const fusedJs: FusedKernels = {
+  softmax(out, x, log) {
+    const n = lastDim(x), R = rowsOf(x);
+    for (let r = 0; r < R; r++) {
+      const xo = x.offset + r * n, oo = out.offset + r * n;
+      let m = -Infinity;
+      for (let i = 0; i < n; i++) m = Math.max(m, x.data[xo + i]);
+      let s = 0;
+      for (let i = 0; i < n; i++) s += Math.exp(x.data[xo + i] - m);
+      for (let i = 0; i < n; i++) out.data[oo + i] = log ? x.data[xo + i] - m - Math.log(s) : Math.exp(x.data[xo + i] - m) / s;
+    }
+  },
+  softmaxBackward(gx, g, y, log) {
+    const n = lastDim(y), R = rowsOf(y);
+    for (let r = 0; r < R; r++) {
+      const o = r * n;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += log ? g.data[g.offset + o + i] : g.data[g.offset + o + i] * y.data[y.offset + o + i];
+      for (let i = 0; i < n; i++) {
+        const gi = g.data[g.offset + o + i], yi = y.data[y.offset + o + i];
+        gx.data[gx.offset + o + i] = log ? gi - Math.exp(yi) * s : yi * (gi - s);
+      }
+    }
+  },
+  layerNorm(out, mean, rstd, x, w, b, eps) {
+    const n = lastDim(x), R = rowsOf(x);
+    for (let r = 0; r < R; r++) {
+      let mu = 0, v = 0;
+      for (let i = 0; i < n; i++) mu += x.data[x.offset + r * n + i];
+      mu /= n;
+      for (let i = 0; i < n; i++) v += (x.data[x.offset + r * n + i] - mu) ** 2;
+      const rs = 1 / Math.sqrt(v / n + eps);
+      mean.data[mean.offset + r] = mu;
+      rstd.data[rstd.offset + r] = rs;
+      for (let i = 0; i < n; i++) {
+        const xh = (x.data[x.offset + r * n + i] - mu) * rs;
+        out.data[out.offset + r * n + i] = xh * (w ? w.data[w.offset + i] : 1) + (b ? b.data[b.offset + i] : 0);
+      }
+    }
+  },
+  layerNormBackward(gx, gw, gb, g, x, mean, rstd, w) {
+    const n = lastDim(x), R = rowsOf(x);
+    if (gw) gw.data.fill(0, gw.offset, gw.offset + n);
+    if (gb) gb.data.fill(0, gb.offset, gb.offset + n);
+    for (let r = 0; r < R; r++) {
+      const mu = mean.data[mean.offset + r], rs = rstd.data[rstd.offset + r];
+      // dxhat = g·w; gx = rstd·(dxhat - mean(dxhat) - xhat·mean(dxhat·xhat))
+      let s1 = 0, s2 = 0;
+      for (let i = 0; i < n; i++) {
+        const xh = (x.data[x.offset + r * n + i] - mu) * rs, gi = g.data[g.offset + r * n + i];
+        const dxh = gi * (w ? w.data[w.offset + i] : 1);
+        s1 += dxh;
+        s2 += dxh * xh;
+        if (gw) gw.data[gw.offset + i] += gi * xh;
+        if (gb) gb.data[gb.offset + i] += gi;
+      }
+      for (let i = 0; i < n; i++) {
+        const xh = (x.data[x.offset + r * n + i] - mu) * rs;
+        const dxh = g.data[g.offset + r * n + i] * (w ? w.data[w.offset + i] : 1);
+        gx.data[gx.offset + r * n + i] = rs * (dxh - s1 / n - xh * s2 / n);
+      }
+    }
+  },
+  gelu(out, x) {
+    const n = x.shape.reduce((a, b) => a * b, 1);
+    for (let i = 0; i < n; i++) {
+      const v = x.data[x.offset + i];
+      out.data[out.offset + i] = 0.5 * v * (1 + erf(v * Math.SQRT1_2));
+    }
+  },
+  geluBackward(gx, g, x) {
+    const n = x.shape.reduce((a, b) => a * b, 1);
+    for (let i = 0; i < n; i++) {
+      const v = x.data[x.offset + i];
+      const cdf = 0.5 * (1 + erf(v * Math.SQRT1_2)), pdf = Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI);
+      gx.data[gx.offset + i] = g.data[g.offset + i] * (cdf + v * pdf);
+    }
+  },
+  adam(p, g, m, v, h: AdamStep) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    const bc1 = 1 - h.beta1 ** h.step, bc2s = Math.sqrt(1 - h.beta2 ** h.step);
+    for (let i = 0; i < n; i++) {
+      let pi = p.data[p.offset + i], gi = g.data[g.offset + i];
+      if (h.weightDecay !== 0) {
+        if (h.decoupled) pi *= 1 - h.lr * h.weightDecay;
+        else gi += h.weightDecay * pi;
+      }
+      const mi = (m.data[m.offset + i] = h.beta1 * m.data[m.offset + i] + (1 - h.beta1) * gi);
+      const vi = (v.data[v.offset + i] = h.beta2 * v.data[v.offset + i] + (1 - h.beta2) * gi * gi);
+      p.data[p.offset + i] = pi - (h.lr / bc1) * mi / (Math.sqrt(vi) / bc2s + h.eps);
+    }
+  },
+};
+
+const fusedBackend: Backend = { ...jsBackend, name: "js-fused", fused: fusedJs };
+registerBackend(fusedBackend);
+
+function close(a: Tensor, b: Tensor, what: string, tol = 1e-5): void {
+  assert.deepEqual(a.shape, b.shape, `${what}: shape`);
+  const x = a.toTypedArray(), y = b.toTypedArray();
+  for (let i = 0; i < x.length; i++) {
+    assert.ok(Math.abs(x[i] - y[i]) <= tol + tol * 10 * Math.abs(y[i]), `${what}[${i}]: fused ${x[i]} vs composite ${y[i]}`);
+  }
+}
+
+/** Run fn on both devices from the same data; compare the output, first and second-order gradients. */
+function compare(name: string, shapes: number[][], fn: (...xs: Tensor[]) => Tensor): void {
+  manualSeed(7);
+  const data = shapes.map((s) => Tensor.randn(s, { device: "js" }));
+  const g = Tensor.randn(fn(...data).shape, { device: "js" });
+  const run = (device: string) => {
+    const xs = data.map((d) => d.to(device).detach());
+    xs.forEach((x) => (x.requiresGrad = true));
+    const out = fn(...xs);
+    const gs = grad(out, xs, { gradOutputs: g.to(device), createGraph: true });
+    // a second derivative through the fused op's backward
+    const gg = grad(gs.map((t) => t.square().sum()).reduce((a, b) => a.add(b)), xs, { allowUnused: true });
+    return { out, gs, gg, op: out.gradFn?.op };
+  };
+  const a = run("js-fused"), b = run("js");
+  close(a.out, b.out.to("js-fused"), `${name} forward`);
+  a.gs.forEach((t, i) => close(t, b.gs[i].to("js-fused"), `${name} grad ${i}`));
+  a.gg.forEach((t, i) => close(t, b.gg[i].to("js-fused"), `${name} second-order grad ${i}`, 1e-4));
+}
+
+test("fused softmax / logSoftmax / crossEntropy match their composites (first and second order)", () => {
+  compare("softmax", [[4, 7]], (x) => x.softmax(-1));
+  compare("logSoftmax 3-D", [[2, 3, 5]], (x) => x.logSoftmax(2));
+  compare("softmax transposed input", [[5, 3]], (x) => x.transpose(0, 1).softmax(-1));
+  compare("crossEntropy", [[6, 5]], (x) => x.crossEntropy(Tensor.from([0, 4, 2, 1, 3, 0], { dtype: "int32", device: x.device })));
+});
+
+test("fused layerNorm and gelu match their composites (first and second order)", () => {
+  compare("layerNorm affine", [[3, 4, 8], [8], [8]], (x, w, b) => F.layerNorm(x, [8], w, b));
+  compare("layerNorm plain", [[5, 6]], (x) => F.layerNorm(x, 6));
+  compare("gelu", [[3, 9]], (x) => x.gelu());
+});
+
+test("the fused path is the one taken on a backend that has it", () => {
+  const x = Tensor.randn([2, 3], { device: "js-fused", requiresGrad: true });
+  assert.equal(x.softmax(-1).gradFn?.op, "softmax");
+  assert.equal(F.layerNorm(x, 3).gradFn?.op, "layerNorm");
+  assert.equal(x.gelu().gradFn?.op, "gelu");
+  // softmax over a dim that is not last takes the composite
+  assert.notEqual(x.softmax(0).gradFn?.op, "softmax");
+});
+
+test("fused Adam and AdamW steps match the composite update over several steps", () => {
+  for (const [Opt, opts] of [[optim.Adam, { lr: 0.01, weightDecay: 0.1 }], [optim.AdamW, { lr: 0.01 }]] as const) {
+    const results: Tensor[][] = [];
+    for (const device of ["js-fused", "js"]) {
+      manualSeed(3);
+      const model = new nn.Linear(5, 3);
+      model.to(device);
+      const opt = new Opt(model.parameters(), opts);
+      const x = Tensor.randn([8, 5], { device });
+      for (let i = 0; i < 4; i++) {
+        opt.zeroGrad();
+        model.forward(x).square().mean().backward();
+        opt.step();
+      }
+      results.push(model.parameters());
+    }
+    results[0].forEach((p, i) => close(p, results[1][i].to("js-fused"), `${Opt.name} param ${i}`, 1e-6));
+  }
+});
