@@ -1,0 +1,131 @@
+// A GAN that learns to draw digits: MLP generator and discriminator on the bundled MNIST digits.
+//
+//   npm run gan [-- --epochs 30] [--batch-size 64] [--device cpu] [--json]
+//
+// Every epoch writes out/gan-epoch-N.png: 8×8 samples from the same fixed noise.
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { Tensor, availableDevices, data, getDefaultDevice, manualSeed, type nn, noGrad, optim, setDefaultDevice } from "../src/index.js";
+import { discriminator, generator } from "./gan/nets.js";
+import { Progress } from "./util/progress.js";
+import { imageGrid, upscale, writePng } from "./util/png.js";
+
+const USAGE = `usage: npm run gan -- [options]
+  --epochs N (30)  --batch-size N (64)  --lr X (2e-4)  --device js|cpu  --seed N (0)
+  --hidden N (256: the generator is NOISE → N → 2N → 4N → 784, the discriminator the reverse)
+  --noise N (128)  --limit N (use only the first N digits)  --out DIR (out)  --json`;
+
+const { values: args } = parseArgs({
+  options: {
+    epochs: { type: "string", default: "30" },
+    "batch-size": { type: "string", default: "64" },
+    lr: { type: "string", default: "2e-4" },
+    device: { type: "string" },
+    seed: { type: "string", default: "0" },
+    hidden: { type: "string", default: "256" },
+    noise: { type: "string", default: "128" },
+    limit: { type: "string" },
+    out: { type: "string", default: "out" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+
+function num(name: keyof typeof args, min = 0, int = true): number {
+  const raw = args[name] as string;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || (int && !Number.isInteger(v)) || v < min) throw new Error(`gan: --${name} must be ${int ? "an integer" : "a number"} >= ${min}, got ${JSON.stringify(raw)}`);
+  return v;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+
+async function main(): Promise<void> {
+  if (args.help) return void console.log(USAGE);
+  if (args.device) {
+    if (!availableDevices().includes(args.device)) throw new Error(`gan: device '${args.device}' is not available (available: ${availableDevices().join(", ")})`);
+    setDefaultDevice(args.device);
+  }
+  const epochs = num("epochs", 1), batchSize = num("batch-size", 1), lr = num("lr", 0, false);
+  const hidden = num("hidden", 1), noiseDim = num("noise", 1), seed = num("seed", 0);
+  const quiet = Boolean(args.json);
+  const log = (s: string) => (quiet ? process.stderr : process.stdout).write(s + "\n");
+
+  // every bundled digit (train and test: a GAN has no use for a held-out set), scaled to [−1, 1]
+  const m = data.mnist();
+  let images = noGrad(() => Tensor.cat([m.trainImages, m.testImages], 0).mul(2).sub(1));
+  if (args.limit) images = images.slice([0, num("limit", 1)]).contiguous();
+  const n = images.shape[0];
+
+  manualSeed(seed);
+  const G = generator(noiseDim, hidden);
+  const D = discriminator(hidden);
+  const fixedNoise = Tensor.randn([64, noiseDim]);
+  const optG = new optim.Adam(G.parameters(), { lr, betas: [0.5, 0.999] });
+  const optD = new optim.Adam(D.parameters(), { lr, betas: [0.5, 0.999] });
+  const loader = new data.DataLoader([images], { batchSize, shuffle: true, dropLast: n >= batchSize, seed });
+  const nParams = (mod: nn.Module) => mod.parameters().reduce((s, p) => s + p.numel, 0);
+  log(`gan: ${n} digits, generator ${nParams(G).toLocaleString("en-US")} and discriminator ${nParams(D).toLocaleString("en-US")} parameters, batch ${batchSize}, device ${getDefaultDevice()}`);
+
+  const bar = new Progress({ total: loader.length, epochs, label: "gan", stream: quiet ? process.stderr : process.stdout });
+  const stepMs: number[] = [];
+  let summary: Record<string, unknown> = {};
+  let stop = false;
+  process.on("SIGINT", () => (stop ? process.exit(130) : (stop = true)));
+  for (let epoch = 1; epoch <= epochs && !stop; epoch++) {
+    bar.startEpoch(epoch);
+    let sumD = 0, sumG = 0, sumReal = 0, sumFake = 0, steps = 0;
+    for (const [real] of loader) {
+      const t0 = performance.now();
+      const b = real.shape[0];
+      const ones = Tensor.ones([b, 1]), zeros = Tensor.zeros([b, 1]);
+      const fake = G.forward(Tensor.randn([b, noiseDim]));
+
+      // discriminator: real → 1, fake → 0 (the fake's graph is cut: no generator gradients here)
+      const dReal = D.forward(real), dFake = D.forward(fake.detach());
+      const lossD = dReal.binaryCrossEntropyWithLogits(ones).add(dFake.binaryCrossEntropyWithLogits(zeros));
+      optD.zeroGrad();
+      lossD.backward();
+      optD.step();
+
+      // generator: make the updated discriminator say 1; its own weights need no gradient here
+      for (const p of D.parameters()) p.requiresGrad = false;
+      const lossG = D.forward(fake).binaryCrossEntropyWithLogits(ones);
+      optG.zeroGrad();
+      lossG.backward();
+      optG.step();
+      for (const p of D.parameters()) p.requiresGrad = true;
+
+      const ld = lossD.item(), lg = lossG.item();
+      const pReal = noGrad(() => dReal.sigmoid().mean().item()), pFake = noGrad(() => dFake.sigmoid().mean().item());
+      stepMs.push(performance.now() - t0);
+      sumD += ld; sumG += lg; sumReal += pReal; sumFake += pFake; steps++;
+      bar.tick({ lossD: ld, lossG: lg, "D(x)": pReal, "D(G(z))": pFake });
+      await new Promise((r) => setImmediate(r)); // let Ctrl+C in
+      if (stop) break;
+    }
+    const file = path.join(args.out!, `gan-epoch-${epoch}.png`);
+    const samples = noGrad(() => {
+      G.eval();
+      const s = G.forward(fixedNoise).toTypedArray();
+      G.train();
+      return s;
+    });
+    writePng(file, upscale(imageGrid(samples, { tileHeight: 28, tileWidth: 28, cols: 8, lo: -1, hi: 1 }), 2));
+    summary = {
+      epoch, lossD: sumD / steps, lossG: sumG / steps, dReal: sumReal / steps, dFake: sumFake / steps,
+      msPerStep: median(stepMs), steps: stepMs.length, device: getDefaultDevice(), image: file,
+    };
+    bar.endEpoch({ lossD: sumD / steps, lossG: sumG / steps, "D(x)": sumReal / steps, "D(G(z))": sumFake / steps }, file);
+  }
+  bar.done();
+  if (args.json) process.stdout.write(JSON.stringify(summary) + "\n");
+}
+
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});
