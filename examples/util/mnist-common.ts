@@ -4,8 +4,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { Tensor, noGrad, manualSeed, nn, data, save, availableDevices, getDefaultDevice, setDefaultDevice } from "../../src/index.js";
+import { Tensor, noGrad, manualSeed, nn, data, save, load, availableDevices, getDefaultDevice, setDefaultDevice } from "../../src/index.js";
 import { chartsSvg, writeSvg } from "./plot.js";
+import { pct } from "./progress.js";
 
 export interface Defaults {
   epochs: number;
@@ -235,4 +236,59 @@ export function saveWeights(model: nn.Module, file: string, metadata: Record<str
 /** Number of scalars in the model's parameters. */
 export function countParameters(model: nn.Module): number {
   return model.parameters().reduce((n, p) => n + p.numel, 0);
+}
+
+/** `--load`: evaluates the saved weights on the test set, prints the accuracy (and the JSON line), exits. */
+export function evaluateSaved(example: string, model: nn.Module, args: MnistArgs, split: Split): never {
+  model.loadStateDict(load(args.load!));
+  const t0 = performance.now();
+  const testAccuracy = evaluate(model, split.testImages, split.testLabels);
+  const evalSeconds = (performance.now() - t0) / 1000;
+  console.log(`${args.load}: test accuracy ${pct(testAccuracy)} on ${split.testImages.shape[0]} test samples (${split.source}, device ${args.device})`);
+  if (args.json) {
+    const testSamples = split.testImages.shape[0];
+    console.log(JSON.stringify({ example, loaded: args.load, device: args.device, testSamples, testAccuracy, trainSeconds: 0, evalSeconds, epochs: 0 }));
+  }
+  process.exit(0);
+}
+
+/**
+ * After training: saves the weights and the curves, prints the summary, and with `--json` the
+ * JSON line. `trainSeconds` is the time of the training steps, `totalSeconds` includes evaluation.
+ */
+export function finish(
+  example: string, model: nn.Module, args: MnistArgs, split: Split, history: History,
+  timing: { trainSeconds: number; totalSeconds: number; steps: number },
+): void {
+  const last = history.epochs[history.epochs.length - 1];
+  const weights = saveWeights(model, args.save, { model: example, epochs: args.epochs, testAccuracy: last.testAccuracy.toFixed(4) });
+  writeCurves(args.plot, `${example} · ${args.epochs} epoch${args.epochs === 1 ? "" : "s"} · test accuracy ${pct(last.testAccuracy)}`, history);
+  const { trainSeconds, totalSeconds, steps } = timing;
+  console.log(
+    `test accuracy ${pct(last.testAccuracy)} after ${args.epochs} epoch${args.epochs === 1 ? "" : "s"}; training took ${trainSeconds.toFixed(1)} s ` +
+      `(${(steps / trainSeconds).toFixed(1)} steps/s; ${totalSeconds.toFixed(1)} s with evaluation)`,
+  );
+  console.log(`saved the weights to ${weights} and the curves to ${args.plot}`);
+  if (args.json) {
+    console.log(
+      JSON.stringify({
+        example,
+        device: args.device,
+        epochs: args.epochs,
+        batchSize: args.batchSize,
+        lr: args.lr,
+        seed: args.seed,
+        trainSamples: split.trainImages.shape[0],
+        testSamples: split.testImages.shape[0],
+        testAccuracy: last.testAccuracy,
+        trainAccuracy: last.trainAccuracy,
+        finalLoss: last.loss,
+        trainSeconds,
+        totalSeconds,
+        weights,
+        plot: args.plot,
+        history: history.epochs,
+      }),
+    );
+  }
 }

@@ -195,7 +195,7 @@ function chartGroup(chart: Chart, ox: number, oy: number, w: number, h: number):
   // legend
   const where = chart.legend ?? "top-right";
   if (where !== "none" && series.length > 0) {
-    const lw = Math.max(...series.map((s) => s.name.length)) * 7 + 38, lh = series.length * 18 + 8;
+    const lw = Math.max(...series.map((s) => s.name.length)) * 7.5 + 44, lh = series.length * 18 + 8;
     const lx = where.endsWith("right") ? left + pw - lw - 8 : left + 8;
     const ly = where.startsWith("top") ? top + 8 : top + ph - lh - 8;
     out.push(`<g transform="translate(${f2(lx)},${f2(ly)})">`);

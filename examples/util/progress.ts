@@ -87,6 +87,7 @@ export class Progress {
   #epochStart: number;
   #runStart: number;
   #lastDraw = -Infinity;
+  #lastUpdate = 0; // clock at the last update: an epoch's time excludes what runs between its last step and endEpoch
   #drawn = false; // an unfinished in-place line is on screen
   #metrics: Metrics = {};
 
@@ -125,7 +126,7 @@ export class Progress {
     if (epoch !== undefined) this.#epoch = epoch;
     this.#step = 0;
     this.#metrics = {};
-    this.#epochStart = this.#now();
+    this.#epochStart = this.#lastUpdate = this.#now();
     this.#lastDraw = -Infinity;
   }
 
@@ -138,7 +139,7 @@ export class Progress {
   update(step: number, metrics?: Metrics): void {
     this.#step = step;
     if (metrics) this.#metrics = { ...this.#metrics, ...metrics };
-    const t = this.#now();
+    const t = (this.#lastUpdate = this.#now());
     if (this.tty) {
       if (t - this.#lastDraw >= this.#minInterval || step >= this.total) {
         this.#lastDraw = t;
@@ -150,13 +151,14 @@ export class Progress {
   }
 
   /**
-   * Ends the epoch: prints its final line (both modes) with the metrics given, the epoch's time and
-   * `extra` (e.g. the test accuracy) appended, and a newline. Returns the line.
+   * Ends the epoch: prints its final line (both modes) with the metrics given, the epoch's time
+   * (start to last update, so an evaluation after the last step is not counted) and `extra` (e.g.
+   * the test accuracy) appended, and a newline. Returns the line.
    */
   endEpoch(metrics?: Metrics, extra?: string): string {
     if (metrics) this.#metrics = { ...this.#metrics, ...metrics };
     const parts = [this.#head(), `${this.#step}/${this.total}`, ...this.#metricParts()];
-    const secs = this.epochSeconds;
+    const secs = (this.#lastUpdate - this.#epochStart) / 1000;
     if (secs > 0 && this.#step > 0) parts.push(`${formatRate(this.#step / secs)} it/s`);
     parts.push(`${secs.toFixed(1)}s`);
     if (extra) parts.push(extra);
