@@ -123,9 +123,11 @@ function compare(name: string, shapes: number[][], fn: (...xs: Tensor[]) => Tens
     const xs = data.map((d) => d.to(device).detach());
     xs.forEach((x) => (x.requiresGrad = true));
     const out = fn(...xs);
-    const gs = grad(out, xs, { gradOutputs: g.to(device), createGraph: true });
-    // a second derivative through the fused op's backward
-    const gg = grad(gs.map((t) => t.square().sum()).reduce((a, b) => a.add(b)), xs, { allowUnused: true });
+    // first order through the fused backward kernel (no graph is being built)
+    const gs = grad(out, xs, { gradOutputs: g.to(device) });
+    // second order: with createGraph the fused op differentiates its composite
+    const gs2 = grad(fn(...xs), xs, { gradOutputs: g.to(device), createGraph: true });
+    const gg = grad(gs2.map((t) => t.square().sum()).reduce((a, b) => a.add(b)), xs, { allowUnused: true });
     return { out, gs, gg, op: out.gradFn?.op };
   };
   const a = run("js-fused"), b = run("js");
