@@ -1,7 +1,5 @@
-// The one seeded generator behind every random creator, dropout and DataLoader shuffling.
-
-// xoshiro128** state, seeded through splitmix32 so nearby seeds give unrelated streams
-const s = new Uint32Array(4);
+// The seeded generators: one global stream behind every random creator and dropout, and
+// independent streams (`generator(seed)`) for DataLoader shuffling and tests.
 
 function splitmix32(x: number): () => number {
   return () => {
@@ -13,29 +11,39 @@ function splitmix32(x: number): () => number {
   };
 }
 
-/** Reseed every random creator, like torch.manual_seed. */
-export function manualSeed(seed: number): void {
-  if (!Number.isFinite(seed)) throw new Error(`manualSeed: seed must be a finite number, got ${seed}`);
-  const hi = Math.floor(seed / 2 ** 32) >>> 0;
-  const next = splitmix32((seed >>> 0) ^ Math.imul(hi, 0x27d4eb2d));
-  for (let i = 0; i < 4; i++) s[i] = next();
-}
-
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-/** A uniform float in [0, 1) with 32 random bits. */
-export function random(): number {
-  const r = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
-  const t = s[1] << 9;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 11);
-  return r / 4294967296;
+/** A xoshiro128** stream of uniform floats in [0, 1) with 32 random bits, seeded through
+ *  splitmix32 so nearby seeds give unrelated streams. */
+export function generator(seed: number): () => number {
+  if (!Number.isFinite(seed)) throw new Error(`manualSeed: seed must be a finite number, got ${seed}`);
+  const hi = Math.floor(seed / 2 ** 32) >>> 0;
+  const next = splitmix32((seed >>> 0) ^ Math.imul(hi, 0x27d4eb2d));
+  const s = Uint32Array.of(next(), next(), next(), next());
+  return () => {
+    const r = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
+    return r / 4294967296;
+  };
 }
 
-manualSeed(67280421310721); // PyTorch's default seed: runs are reproducible even without manualSeed
+// PyTorch's default seed: runs are reproducible even without manualSeed
+let global = generator(67280421310721);
+
+/** Reseed every random creator, like torch.manual_seed. */
+export function manualSeed(seed: number): void {
+  global = generator(seed);
+}
+
+/** The next uniform float in [0, 1) from the global stream. */
+export function random(): number {
+  return global();
+}

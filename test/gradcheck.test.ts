@@ -5,23 +5,13 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { F, Tensor, grad, noGrad } from "../src/index.js";
 import { runAll } from "./helpers.js";
+import { generator as rng } from "../src/random.js";
 
 const OPTS = { dtype: "float64", device: "js" } as const;
 const EPS = 1e-6;
 const ATOL = 1e-6;
 const RTOL = 1e-5;
 
-/** mulberry32: a small seeded generator, independent of the library's own. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hash(s: string): number {
   let h = 2166136261;

@@ -3,6 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { F, Tensor, availableDevices, grad } from "../src/index.js";
+import { generator as rng } from "../src/random.js";
 import {
   type FCase, type FInput, assertTensorClose, decodeArgs, fromFixture, loadFixtures, runAll, shapeStr,
 } from "./helpers.js";
@@ -227,17 +228,6 @@ for (const device of availableDevices()) {
 // ---- every other device against the js reference, on sizes that are larger and more ragged
 // than the fixtures' (odd lengths, tails after any blocking, non-contiguous, broadcast, 0-d)
 
-/** mulberry32, seeded: the same inputs on every device. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface CrossCase {
   name: string;

@@ -3,6 +3,7 @@ import {
   type Backend, type BinaryOp, type DType, type ReduceOp, type TypedArray, type UnaryOp, type View,
   elementCtor, registerBackend,
 } from "./backend.js";
+import { contiguousStrides } from "../shape.js";
 
 /**
  * Walk every element of `shape` for several views at once. For each run along the last dim,
@@ -289,14 +290,5 @@ export const jsBackend: Backend = {
   },
 };
 
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let st = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = st;
-    st *= shape[d];
-  }
-  return s;
-}
 
 registerBackend(jsBackend);

@@ -1,5 +1,6 @@
 // DataLoader: mini-batches of a dataset, optionally shuffled each epoch with a seeded generator.
 import { Tensor } from "../tensor.js";
+import { generator as mulberry32 } from "../random.js";
 
 /**
  * What a DataLoader batches:
@@ -115,14 +116,3 @@ export class DataLoader implements Iterable<Tensor[]> {
   }
 }
 
-/** A small seeded generator of uniform numbers in [0, 1) (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
