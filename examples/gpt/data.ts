@@ -32,7 +32,7 @@ export function stripTag(token: string): string {
  * One tagged sentence (`The/at jury/nn said/vbd ``/`` no/at evidence/nn ''/'' ./.`) as readable
  * text (`The jury said "no evidence".`): tags stripped, the `` and '' quote tokens turned into `"`,
  * words joined by one space except before closing punctuation and inside quotes and brackets.
- * A lone `'` token opens and closes single quotes in turn.
+ * A lone `'` token opens and closes single quotes in turn; `''` inside a word (inch marks, `10''`) is `"` too.
  */
 export function cleanSentence(line: string): string {
   let out = "";
@@ -53,6 +53,8 @@ export function cleanSentence(line: string): string {
       attachLeft = singleOpen;
       attachRight = !singleOpen;
       singleOpen = !singleOpen;
+    } else if (w.includes("''")) {
+      w = w.replaceAll("''", '"'); // inch marks inside a word: 10''/nns
     }
     if (w === "." && out.endsWith(".")) continue; // "Jr./np ./." ends the sentence once
     out += (glue || attachLeft ? "" : " ") + w;
