@@ -59,12 +59,13 @@ export class CausalSelfAttention extends nn.Module {
     this.proj = new nn.Linear(cfg.nEmbd, cfg.nEmbd);
   }
 
-  override forward(x: Tensor, cache?: LayerCache): Tensor {
-    const [b, t, c] = x.shape;
+  /** x: [B·T, C] rows, batch-major (2-D, so every Linear is one matrix product). */
+  override forward(x: Tensor, b: number, t: number, cache?: LayerCache): Tensor {
+    const c = this.nEmbd;
     const hd = c / this.nHead;
-    // [B, T, 3C] -> three [B, nHead, T, hd] views
+    // [B·T, 3C] -> three [B, nHead, T, hd] views
     const heads = (u: Tensor) => u.reshape(b, t, this.nHead, hd).transpose(1, 2);
-    const [q, kNew, vNew] = this.qkv.forward(x).split(c, -1).map(heads);
+    const [q, kNew, vNew] = this.qkv.forward(x).reshape(b, t, 3 * c).split(c, -1).map(heads);
     let k = kNew, v = vNew;
     const past = cache?.k ? cache.k.shape[2] : 0;
     if (cache) {
@@ -80,7 +81,7 @@ export class CausalSelfAttention extends nn.Module {
     // new query i (at position past + i) may attend to keys 0 .. past + i
     else if (t > 1) opts.attnMask = Tensor.ones([t, past + t], { dtype: "int32", device: x.device }).tril(past);
     const y = F.scaledDotProductAttention(q, k, v, opts); // [B, nHead, T, hd]
-    const out = this.proj.forward(y.transpose(1, 2).reshape(b, t, c));
+    const out = this.proj.forward(y.transpose(1, 2).reshape(b * t, c));
     return F.dropout(out, this.dropout, this.training);
   }
 }
@@ -114,8 +115,9 @@ export class Block extends nn.Module {
     this.ln2 = new nn.LayerNorm(cfg.nEmbd);
     this.mlp = new MLP(cfg);
   }
-  override forward(x: Tensor, cache?: LayerCache): Tensor {
-    x = x.add(this.attn.forward(this.ln1.forward(x), cache));
+  /** x: [B·T, C]. */
+  override forward(x: Tensor, b: number, t: number, cache?: LayerCache): Tensor {
+    x = x.add(this.attn.forward(this.ln1.forward(x), b, t, cache));
     return x.add(this.mlp.forward(this.ln2.forward(x)));
   }
 }
@@ -163,16 +165,17 @@ export class GPT extends nn.Module {
    * sit at positions cache.length ... cache.length + T - 1, and the cache grows by T.
    */
   override forward(idx: Tensor, cache?: KVCache): Tensor {
-    const [, t] = idx.shape;
+    const [b, t] = idx.shape;
     const past = cache?.length ?? 0;
     if (past + t > this.config.blockSize) {
       throw new Error(`GPT: ${past + t} positions exceed the context of ${this.config.blockSize}`);
     }
     const pos = Tensor.arange(past, past + t, 1, { dtype: "int32", device: idx.device });
-    let x = this.wte.forward(idx).add(this.wpe.forward(pos));
+    // activations are [B·T, C] rows from here on: each Linear is then a single matrix product
+    let x = this.wte.forward(idx.reshape(b * t)).reshape(b, t, -1).add(this.wpe.forward(pos)).reshape(b * t, -1);
     x = F.dropout(x, this.config.dropout ?? 0, this.training);
-    this.blocks.forEach((blk, i) => (x = blk.forward(x, cache?.layers[i])));
-    return this.head.forward(this.lnF.forward(x));
+    this.blocks.forEach((blk, i) => (x = blk.forward(x, b, t, cache?.layers[i])));
+    return this.head.forward(this.lnF.forward(x)).reshape(b, t, -1);
   }
 
   /** Mean cross-entropy of the next-character predictions. */
