@@ -1,0 +1,31 @@
+{
+  "targets": [
+    {
+      "target_name": "dlgrad",
+      "sources": [
+        "native/binding.c",
+        "native/pool_v8.cc",
+        "native/kernels/iter.c",
+        "native/kernels/threads.c",
+        "native/kernels/pool.c",
+        "native/kernels/elementwise.c",
+        "native/kernels/reduce.c",
+        "native/kernels/matmul.c",
+        "native/kernels/gather.c"
+      ],
+      "cflags!": ["-O2", "-O3"],
+      "cflags_cc!": ["-O2", "-O3"],
+      "cflags_c": [
+        "-std=c11", "-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math",
+        "-ffp-contract=off", "-pthread", "-Wall", "-Wextra", "-Wno-unused-parameter"
+      ],
+      "cflags_cc": ["-std=c++17", "-O2", "-pthread"],
+      "ldflags": ["-pthread"],
+      "libraries": ["-lm"],
+      "defines": ["_GNU_SOURCE"],
+      "xcode_settings": {
+        "OTHER_CFLAGS": ["-std=c11", "-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off"]
+      }
+    }
+  ]
+}

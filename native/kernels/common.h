@@ -1,0 +1,95 @@
+/* Shared definitions of the C kernels: views, the strided iterator, the thread pool, the memory pool.
+ *
+ * The kernels are pure C11 and know nothing about N-API: binding.c validates every view (dtype,
+ * bounds, detached buffers) before it calls in here, so a kernel may trust its arguments.
+ * Offsets and strides are in elements, signed 64-bit. */
+#ifndef DL_COMMON_H
+#define DL_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DL_MAXD 16 /* most dims a view may have (the TypeScript side falls back to js beyond) */
+#define DL_MAXV 4  /* most views walked together (where: out, cond, a, b) */
+
+enum { DL_F32 = 0, DL_I32 = 1 };
+
+/* Op tags: the index of the name in the `as const` lists of src/backend/backend.ts.
+ * binding.c checks at load time that these lists still match (dl_*_names below). */
+enum {
+  UN_COPY, UN_NEG, UN_EXP, UN_LOG, UN_SQRT, UN_RSQRT, UN_ABS, UN_SIN, UN_COS, UN_SQUARE,
+  UN_RELU, UN_SIGMOID, UN_TANH, UN_ERF, UN_SIGN, UN_LOG1P, UN_RECIPROCAL, UN_FLOOR, UN_COUNT
+};
+enum {
+  BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_POW, BIN_MAXIMUM, BIN_MINIMUM,
+  BIN_EQ, BIN_NE, BIN_GT, BIN_GE, BIN_LT, BIN_LE, BIN_COUNT
+};
+enum { RED_SUM, RED_MAX, RED_MIN, RED_ARGMAX, RED_ARGMIN, RED_COUNT };
+
+extern const char* const dl_unary_names[UN_COUNT];
+extern const char* const dl_binary_names[BIN_COUNT];
+extern const char* const dl_reduce_names[RED_COUNT];
+
+/* ---- strided iteration ---------------------------------------------------------------------- */
+
+/* nv views walked together over one shape: element i of view v is at off[v] + sum_d idx[d]*st[v][d]. */
+typedef struct {
+  int nd, nv;
+  int64_t shape[DL_MAXD];
+  int64_t off[DL_MAXV];
+  int64_t st[DL_MAXV][DL_MAXD];
+} dl_iter;
+
+/* Drops size-1 dims and merges dims that are contiguous in every view. Leaves nd >= 1.
+ * Order of elements is unchanged (row-major over the original shape). */
+void dl_iter_coalesce(dl_iter* it);
+int64_t dl_iter_numel(const dl_iter* it);
+
+/* One run along the last dim: n elements, view v starting at offs[v] with step st[v]. */
+typedef void (*dl_run_fn)(void* ctx, const int64_t* offs, int64_t n, const int64_t* st);
+/* Calls fn for every run covering the row-major linear element range [start, end), in order. */
+void dl_iter_range(const dl_iter* it, int64_t start, int64_t end, dl_run_fn fn, void* ctx);
+/* Walks all elements, split over the thread pool when numel >= grain (and `parallel`). */
+void dl_iter_run(const dl_iter* it, dl_run_fn fn, void* ctx, int64_t grain, bool parallel);
+
+/* Lowest and highest element offsets a view reaches (numel must be > 0). */
+void dl_view_extent(int nd, const int64_t* shape, int64_t off, const int64_t* st, int64_t* lo, int64_t* hi);
+
+/* ---- thread pool ---------------------------------------------------------------------------- */
+
+typedef void (*dl_task_fn)(void* ctx, int64_t task);
+/* Runs fn(ctx, 0..ntasks-1) on the pool (the calling thread takes part) and returns when all are
+ * done. Runs inline when the pool has one thread, when nested, or when another caller holds it. */
+void dl_parallel(int64_t ntasks, dl_task_fn fn, void* ctx);
+int dl_num_threads(void);
+void dl_set_num_threads(int n);
+
+/* ---- memory pool ---------------------------------------------------------------------------- */
+
+/* A block of at least `bytes` (64-byte aligned; 2 MiB aligned with transparent huge pages when
+ * large). *cls is the block's real size, to hand back to dl_pool_put; *fresh is true when the
+ * memory was just mapped (so it reads as zeros). NULL when out of memory. Thread-safe. */
+void* dl_pool_get(size_t bytes, size_t* cls, bool* fresh);
+/* Returns a block to the pool (or to the system when the pool is over its cap). Thread-safe:
+ * V8 may call this from a background thread. */
+void dl_pool_put(void* p, size_t cls);
+void dl_pool_stats(double* out6); /* cached bytes, cached blocks, live bytes, live blocks, fresh maps, hits */
+void dl_pool_set_cap(size_t bytes);
+void dl_pool_trim(void);
+void dl_memzero(void* p, size_t bytes); /* memset 0, split over the pool when large */
+
+/* ---- JS number semantics -------------------------------------------------------------------- */
+
+/* ECMAScript ToInt32: what storing a double into an Int32Array does (NaN/Inf -> 0, wrap mod 2^32). */
+int32_t dl_toint32(double v);
+
+#if defined(__GNUC__)
+#define DL_LIKELY(x) __builtin_expect(!!(x), 1)
+#define DL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define DL_LIKELY(x) (x)
+#define DL_UNLIKELY(x) (x)
+#endif
+
+#endif

@@ -1,0 +1,428 @@
+/* Elementwise kernels: unary, cast, binary, where, copy, fill.
+ *
+ * Semantics follow src/backend/js.ts exactly: float32 ops that JS computes in double (exp, pow,
+ * rsqrt, ...) are computed in double here and rounded once; + - * / sqrt in float32 give the same
+ * result as double-then-round. int32 results wrap like a store into an Int32Array.
+ *
+ * Every kernel walks its views with dl_iter (dims coalesced, runs along the last dim); each run
+ * takes a contiguous or scalar-broadcast fast path when it can. Outputs that overlap an input in
+ * any way other than element-for-element (out === a) are computed one element at a time, in
+ * order, on one thread, which is what the js backend does. */
+#include <math.h>
+#include <string.h>
+
+#include "common.h"
+#include "kernels.h"
+#include "vmath.h"
+
+#define CHUNK 256 /* scratch size for strided runs of the double-computed ops */
+
+/* ---- overlap analysis ------------------------------------------------------------------------ */
+
+/* true when view v of `it` may touch memory that view 0 (the output) also touches, other than as the
+ * very same element at the same iteration point */
+static bool hazard(const dl_iter* it, const char* const* base, int v, int esize) {
+  if (base[v] == NULL || base[0] == NULL) return false;
+  int64_t lo0, hi0, lo1, hi1;
+  dl_view_extent(it->nd, it->shape, it->off[0], it->st[0], &lo0, &hi0);
+  dl_view_extent(it->nd, it->shape, it->off[v], it->st[v], &lo1, &hi1);
+  const char* a0 = base[0] + lo0 * esize; const char* b0 = base[0] + (hi0 + 1) * esize;
+  const char* a1 = base[v] + lo1 * esize; const char* b1 = base[v] + (hi1 + 1) * esize;
+  if (b0 <= a1 || b1 <= a0) return false; /* disjoint */
+  if (base[0] + it->off[0] * esize != base[v] + it->off[v] * esize) return true;
+  for (int d = 0; d < it->nd; d++)
+    if (it->st[0][d] != it->st[v][d]) return true;
+  return false; /* identical views: element i reads and writes only element i */
+}
+
+static bool any_hazard(const dl_iter* it, const char* const* base, int esize) {
+  for (int v = 1; v < it->nv; v++)
+    if (hazard(it, base, v, esize)) return true;
+  return false;
+}
+
+/* true when no two index tuples of the view reach the same element */
+bool dl_view_nonoverlapping(int nd, const int64_t* shape, const int64_t* st) {
+  int64_t s[DL_MAXD], n[DL_MAXD];
+  int k = 0;
+  for (int d = 0; d < nd; d++) {
+    if (shape[d] == 0) return true;
+    if (shape[d] == 1) continue;
+    if (st[d] == 0) return false;
+    s[k] = st[d] < 0 ? -st[d] : st[d];
+    n[k] = shape[d];
+    k++;
+  }
+  for (int i = 1; i < k; i++) /* insertion sort by |stride| */
+    for (int j = i; j > 0 && s[j] < s[j - 1]; j--) {
+      int64_t t = s[j]; s[j] = s[j - 1]; s[j - 1] = t;
+      t = n[j]; n[j] = n[j - 1]; n[j - 1] = t;
+    }
+  int64_t reach = 0; /* largest offset reachable with the smaller strides */
+  for (int i = 0; i < k; i++) {
+    if (s[i] <= reach) return false;
+    reach += s[i] * (n[i] - 1);
+  }
+  return true;
+}
+
+/* ---- unary ----------------------------------------------------------------------------------- */
+
+#define UN_F32(X)                                                        \
+  X(UN_COPY, x)                                                          \
+  X(UN_NEG, -x)                                                          \
+  X(UN_EXP, (float)dl_exp_d((double)x))                                  \
+  X(UN_LOG, (float)dl_log_d((double)x))                                  \
+  X(UN_SQRT, sqrtf(x))                                                   \
+  X(UN_RSQRT, (float)(1.0 / sqrt((double)x)))                            \
+  X(UN_ABS, fabsf(x))                                                    \
+  X(UN_SIN, (float)sin((double)x))                                       \
+  X(UN_COS, (float)cos((double)x))                                       \
+  X(UN_SQUARE, x * x)                                                    \
+  X(UN_RELU, x > 0.0f ? x : (x != x ? x : 0.0f))                         \
+  X(UN_SIGMOID, (float)dl_sigmoid_d((double)x))                          \
+  X(UN_TANH, (float)tanh((double)x))                                     \
+  X(UN_ERF, (float)dl_erf_d((double)x))                                  \
+  X(UN_SIGN, x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : x))                   \
+  X(UN_LOG1P, (float)log1p((double)x))                                   \
+  X(UN_RECIPROCAL, 1.0f / x)                                             \
+  X(UN_FLOOR, floorf(x))
+
+/* int32: ops exact in integers directly, the rest as JS does: f(double) then ToInt32 */
+#define UN_I32(X)                                                        \
+  X(UN_COPY, x)                                                          \
+  X(UN_NEG, (int32_t)(0u - (uint32_t)x))                                 \
+  X(UN_EXP, dl_toint32(exp((double)x)))                                  \
+  X(UN_LOG, dl_toint32(log((double)x)))                                  \
+  X(UN_SQRT, dl_toint32(sqrt((double)x)))                                \
+  X(UN_RSQRT, dl_toint32(1.0 / sqrt((double)x)))                         \
+  X(UN_ABS, x < 0 ? (int32_t)(0u - (uint32_t)x) : x)                     \
+  X(UN_SIN, dl_toint32(sin((double)x)))                                  \
+  X(UN_COS, dl_toint32(cos((double)x)))                                  \
+  X(UN_SQUARE, dl_toint32((double)x * (double)x))                        \
+  X(UN_RELU, x > 0 ? x : 0)                                              \
+  X(UN_SIGMOID, dl_toint32(dl_sigmoid_d((double)x)))                     \
+  X(UN_TANH, dl_toint32(tanh((double)x)))                                \
+  X(UN_ERF, dl_toint32(dl_erf_d((double)x)))                             \
+  X(UN_SIGN, (x > 0) - (x < 0))                                          \
+  X(UN_LOG1P, dl_toint32(log1p((double)x)))                              \
+  X(UN_RECIPROCAL, dl_toint32(1.0 / (double)x))                          \
+  X(UN_FLOOR, x)
+
+#define UN_CONTIG_CASE(OP, EXPR) \
+  case OP: for (int64_t i = 0; i < n; i++) { const T x = a[i]; o[i] = (EXPR); } break;
+#define UN_STRIDED_CASE(OP, EXPR) \
+  case OP: for (int64_t i = 0; i < n; i++) { const T x = a[i * sa]; o[i * so] = (EXPR); } break;
+
+#define T float
+static void un_f32_contig(int op, float* o, const float* a, int64_t n) {
+  switch (op) { UN_F32(UN_CONTIG_CASE) }
+}
+static void un_f32_strided(int op, float* o, const float* a, int64_t n, int64_t so, int64_t sa) {
+  switch (op) { UN_F32(UN_STRIDED_CASE) }
+}
+#undef T
+#define T int32_t
+static void un_i32_contig(int op, int32_t* o, const int32_t* a, int64_t n) {
+  switch (op) { UN_I32(UN_CONTIG_CASE) }
+}
+static void un_i32_strided(int op, int32_t* o, const int32_t* a, int64_t n, int64_t so, int64_t sa) {
+  switch (op) { UN_I32(UN_STRIDED_CASE) }
+}
+#undef T
+
+typedef struct { int op; char* o; const char* a; bool ordered; } un_ctx;
+
+static void un_f32_run(void* c, const int64_t* off, int64_t n, const int64_t* st) {
+  const un_ctx* u = (const un_ctx*)c;
+  float* o = (float*)u->o + off[0];
+  const float* a = (const float*)u->a + off[1];
+  const int64_t so = st[0], sa = st[1];
+  if (u->ordered) { un_f32_strided(u->op, o, a, n, so, sa); return; }
+  if (so == 1 && sa == 1) { un_f32_contig(u->op, o, a, n); return; }
+  if (u->op == UN_COPY || u->op == UN_NEG || u->op == UN_ABS || u->op == UN_SQUARE || u->op == UN_RELU) {
+    un_f32_strided(u->op, o, a, n, so, sa);
+    return;
+  }
+  /* gather a chunk, apply the vectorised contiguous loop, scatter */
+  float tmp[CHUNK];
+  for (int64_t i0 = 0; i0 < n; i0 += CHUNK) {
+    const int64_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
+    const float* ap = a + i0 * sa;
+    for (int64_t j = 0; j < m; j++) tmp[j] = ap[j * sa];
+    if (so == 1) un_f32_contig(u->op, o + i0, tmp, m);
+    else {
+      un_f32_contig(u->op, tmp, tmp, m);
+      float* op = o + i0 * so;
+      for (int64_t j = 0; j < m; j++) op[j * so] = tmp[j];
+    }
+  }
+}
+
+static void un_i32_run(void* c, const int64_t* off, int64_t n, const int64_t* st) {
+  const un_ctx* u = (const un_ctx*)c;
+  int32_t* o = (int32_t*)u->o + off[0];
+  const int32_t* a = (const int32_t*)u->a + off[1];
+  if (!u->ordered && st[0] == 1 && st[1] == 1) un_i32_contig(u->op, o, a, n);
+  else un_i32_strided(u->op, o, a, n, st[0], st[1]);
+}
+
+static int64_t un_grain(int op) {
+  switch (op) {
+    case UN_COPY: case UN_NEG: case UN_ABS: case UN_SQUARE: case UN_RELU: case UN_SIGN:
+    case UN_FLOOR: case UN_SQRT: case UN_RECIPROCAL:
+      return 1 << 18;
+    case UN_SIN: case UN_COS: case UN_TANH: case UN_LOG1P:
+      return 1 << 13;
+    default:
+      return 1 << 15;
+  }
+}
+
+void dl_unary(int op, int dtype, dl_iter* it, char* o, const char* a) {
+  const char* base[2] = { o, a };
+  dl_iter_coalesce(it);
+  un_ctx c = { op, o, a, any_hazard(it, base, 4) };
+  dl_iter_run(it, dtype == DL_F32 ? un_f32_run : un_i32_run, &c, un_grain(op), !c.ordered);
+}
+
+/* ---- cast ------------------------------------------------------------------------------------ */
+
+typedef struct { int from, to; char* o; const char* a; bool ordered; } cast_ctx;
+
+static void cast_run(void* c, const int64_t* off, int64_t n, const int64_t* st) {
+  const cast_ctx* k = (const cast_ctx*)c;
+  const int64_t so = st[0], sa = st[1];
+  if (k->from == k->to) { /* 32-bit words either way */
+    uint32_t* o = (uint32_t*)k->o + off[0];
+    const uint32_t* a = (const uint32_t*)k->a + off[1];
+    if (!k->ordered && so == 1 && sa == 1) memmove(o, a, (size_t)n * 4);
+    else for (int64_t i = 0; i < n; i++) o[i * so] = a[i * sa];
+  } else if (k->to == DL_F32) { /* int32 -> float32: round to nearest, like JS */
+    float* o = (float*)k->o + off[0];
+    const int32_t* a = (const int32_t*)k->a + off[1];
+    if (!k->ordered && so == 1 && sa == 1) for (int64_t i = 0; i < n; i++) o[i] = (float)a[i];
+    else for (int64_t i = 0; i < n; i++) o[i * so] = (float)a[i * sa];
+  } else { /* float32 -> int32: truncate toward zero, wrap mod 2^32, NaN/Inf -> 0 (ToInt32) */
+    int32_t* o = (int32_t*)k->o + off[0];
+    const float* a = (const float*)k->a + off[1];
+    if (!k->ordered && so == 1 && sa == 1) {
+      for (int64_t i0 = 0; i0 < n; i0 += 1024) {
+        const int64_t m = n - i0 < 1024 ? n - i0 : 1024;
+        const float* ac = a + i0;
+        int32_t* oc = o + i0;
+        int bad = 0;
+        for (int64_t i = 0; i < m; i++) bad |= !(ac[i] >= -2147483648.0f && ac[i] < 2147483648.0f);
+        if (!bad) for (int64_t i = 0; i < m; i++) oc[i] = (int32_t)ac[i];
+        else for (int64_t i = 0; i < m; i++) oc[i] = dl_toint32((double)ac[i]);
+      }
+    } else {
+      for (int64_t i = 0; i < n; i++) o[i * so] = dl_toint32((double)a[i * sa]);
+    }
+  }
+}
+
+void dl_cast(int to, int from, dl_iter* it, char* o, const char* a) {
+  const char* base[2] = { o, a };
+  dl_iter_coalesce(it);
+  cast_ctx c = { from, to, o, a, any_hazard(it, base, 4) };
+  dl_iter_run(it, cast_run, &c, 1 << 18, !c.ordered);
+}
+
+/* ---- binary ---------------------------------------------------------------------------------- */
+
+/* pow as Math.pow: NaN exponent gives NaN, and (+-1) ** (+-Inf) is NaN (C's pow says 1) */
+static inline double js_pow(double x, double y) {
+  if (y != y) return NAN;
+  if (isinf(y) && fabs(x) == 1.0) return NAN;
+  return pow(x, y);
+}
+
+/* int32 multiply as JS does it: exact product rounded to double, then ToInt32 */
+static inline int32_t js_imul(int32_t x, int32_t y) {
+  const int64_t p = (int64_t)x * (int64_t)y;
+  const double d = (double)p;
+  return (int32_t)(uint32_t)(uint64_t)(int64_t)d; /* |d| <= 2^62: exact conversion */
+}
+
+#define BIN_LOOPS(EXPR)                                                                          \
+  if (so == 1 && sa == 1 && sb == 1) {                                                           \
+    for (int64_t i = 0; i < n; i++) { const TI x = a[i], y = b[i]; o[i] = (EXPR); }              \
+  } else if (so == 1 && sa == 1 && sb == 0) {                                                    \
+    const TI y = b[0];                                                                           \
+    for (int64_t i = 0; i < n; i++) { const TI x = a[i]; o[i] = (EXPR); }                        \
+  } else if (so == 1 && sa == 0 && sb == 1) {                                                    \
+    const TI x = a[0];                                                                           \
+    for (int64_t i = 0; i < n; i++) { const TI y = b[i]; o[i] = (EXPR); }                        \
+  } else {                                                                                       \
+    for (int64_t i = 0; i < n; i++) { const TI x = a[i * sa], y = b[i * sb]; o[i * so] = (EXPR); } \
+  }
+
+/* ordered: always the element-at-a-time loop, as the js backend does it */
+#define BIN_CASE(OP, EXPR) \
+  case OP: if (ordered) { for (int64_t i = 0; i < n; i++) { const TI x = a[i * sa], y = b[i * sb]; o[i * so] = (EXPR); } } else { BIN_LOOPS(EXPR) } break;
+
+#define BIN_CMP_CASES                       \
+  BIN_CASE(BIN_EQ, (TO)(x == y ? 1 : 0))    \
+  BIN_CASE(BIN_NE, (TO)(x != y ? 1 : 0))    \
+  BIN_CASE(BIN_GT, (TO)(x > y ? 1 : 0))     \
+  BIN_CASE(BIN_GE, (TO)(x >= y ? 1 : 0))    \
+  BIN_CASE(BIN_LT, (TO)(x < y ? 1 : 0))     \
+  BIN_CASE(BIN_LE, (TO)(x <= y ? 1 : 0))
+
+#define BIN_SIG(NAME)                                                                            \
+  static void NAME(int op, TO* o, const TI* a, const TI* b, int64_t n, int64_t so, int64_t sa,   \
+                   int64_t sb, bool ordered)
+
+#define TI float
+#define TO float
+BIN_SIG(bin_f32) {
+  switch (op) {
+    BIN_CASE(BIN_ADD, x + y)
+    BIN_CASE(BIN_SUB, x - y)
+    BIN_CASE(BIN_MUL, x * y)
+    BIN_CASE(BIN_DIV, x / y)
+    BIN_CASE(BIN_POW, (float)js_pow((double)x, (double)y))
+    BIN_CASE(BIN_MAXIMUM, (x != x || y != y) ? NAN : (x > y ? x : y))
+    BIN_CASE(BIN_MINIMUM, (x != x || y != y) ? NAN : (x < y ? x : y))
+    BIN_CMP_CASES
+  }
+}
+#undef TO
+#define TO int32_t
+BIN_SIG(cmp_f32_i32) { switch (op) { BIN_CMP_CASES } }
+#undef TO
+#undef TI
+#define TI int32_t
+#define TO int32_t
+BIN_SIG(bin_i32) {
+  switch (op) {
+    BIN_CASE(BIN_ADD, (int32_t)((uint32_t)x + (uint32_t)y))
+    BIN_CASE(BIN_SUB, (int32_t)((uint32_t)x - (uint32_t)y))
+    BIN_CASE(BIN_MUL, js_imul(x, y))
+    BIN_CASE(BIN_POW, dl_toint32(js_pow((double)x, (double)y)))
+    BIN_CASE(BIN_MAXIMUM, x > y ? x : y)
+    BIN_CASE(BIN_MINIMUM, x < y ? x : y)
+    BIN_CMP_CASES
+  }
+}
+#undef TO
+#define TO float
+BIN_SIG(cmp_i32_f32) { switch (op) { BIN_CMP_CASES } }
+#undef TO
+#undef TI
+
+typedef struct { int op, tin, tout; char* o; const char* a; const char* b; bool ordered; } bin_ctx;
+
+static void bin_run(void* c, const int64_t* off, int64_t n, const int64_t* st) {
+  const bin_ctx* k = (const bin_ctx*)c;
+  if (k->tin == DL_F32) {
+    const float* a = (const float*)k->a + off[1];
+    const float* b = (const float*)k->b + off[2];
+    if (k->tout == DL_F32) bin_f32(k->op, (float*)k->o + off[0], a, b, n, st[0], st[1], st[2], k->ordered);
+    else cmp_f32_i32(k->op, (int32_t*)k->o + off[0], a, b, n, st[0], st[1], st[2], k->ordered);
+  } else {
+    const int32_t* a = (const int32_t*)k->a + off[1];
+    const int32_t* b = (const int32_t*)k->b + off[2];
+    if (k->tout == DL_I32) bin_i32(k->op, (int32_t*)k->o + off[0], a, b, n, st[0], st[1], st[2], k->ordered);
+    else cmp_i32_f32(k->op, (float*)k->o + off[0], a, b, n, st[0], st[1], st[2], k->ordered);
+  }
+}
+
+void dl_binary(int op, int tout, int tin, dl_iter* it, char* o, const char* a, const char* b) {
+  const char* base[3] = { o, a, b };
+  dl_iter_coalesce(it);
+  bin_ctx c = { op, tin, tout, o, a, b, any_hazard(it, base, 4) };
+  dl_iter_run(it, bin_run, &c, op == BIN_POW ? 1 << 13 : 1 << 18, !c.ordered);
+}
+
+/* ---- where ----------------------------------------------------------------------------------- */
+
+typedef struct { int tcond; char* o; const char* c; const char* a; const char* b; bool ordered; } where_ctx;
+
+#define WHERE_LOOP(TEST)                                                                            \
+  if (!k->ordered && so == 1 && sc == 1 && sa == 1 && sb == 1) {                                    \
+    for (int64_t i = 0; i < n; i++) o[i] = (TEST(c[i])) ? a[i] : b[i];                              \
+  } else {                                                                                          \
+    for (int64_t i = 0; i < n; i++) o[i * so] = (TEST(c[i * sc])) ? a[i * sa] : b[i * sb];          \
+  }
+#define NZ_F(v) ((v) != 0.0f)
+#define NZ_I(v) ((v) != 0)
+
+static void where_run(void* ctx, const int64_t* off, int64_t n, const int64_t* st) {
+  const where_ctx* k = (const where_ctx*)ctx;
+  uint32_t* o = (uint32_t*)k->o + off[0];
+  const uint32_t* a = (const uint32_t*)k->a + off[2];
+  const uint32_t* b = (const uint32_t*)k->b + off[3];
+  const int64_t so = st[0], sc = st[1], sa = st[2], sb = st[3];
+  if (k->tcond == DL_F32) {
+    const float* c = (const float*)k->c + off[1];
+    WHERE_LOOP(NZ_F)
+  } else {
+    const int32_t* c = (const int32_t*)k->c + off[1];
+    WHERE_LOOP(NZ_I)
+  }
+}
+
+void dl_where(int tcond, dl_iter* it, char* o, const char* c, const char* a, const char* b) {
+  const char* base[4] = { o, c, a, b };
+  dl_iter_coalesce(it);
+  where_ctx k = { tcond, o, c, a, b, any_hazard(it, base, 4) };
+  dl_iter_run(it, where_run, &k, 1 << 18, !k.ordered);
+}
+
+/* ---- copy / fill ----------------------------------------------------------------------------- */
+
+typedef struct { int dtype; bool acc, ordered; char* o; const char* a; } copy_ctx;
+
+static void copy_run(void* ctx, const int64_t* off, int64_t n, const int64_t* st) {
+  const copy_ctx* k = (const copy_ctx*)ctx;
+  const int64_t so = st[0], sa = st[1];
+  if (!k->acc) {
+    uint32_t* o = (uint32_t*)k->o + off[0];
+    const uint32_t* a = (const uint32_t*)k->a + off[1];
+    if (!k->ordered && so == 1 && sa == 1) memcpy(o, a, (size_t)n * 4);
+    else if (!k->ordered && so == 1 && sa == 0) { const uint32_t v = a[0]; for (int64_t i = 0; i < n; i++) o[i] = v; }
+    else for (int64_t i = 0; i < n; i++) o[i * so] = a[i * sa];
+  } else if (k->dtype == DL_F32) {
+    float* o = (float*)k->o + off[0];
+    const float* a = (const float*)k->a + off[1];
+    if (!k->ordered && so == 1 && sa == 1) for (int64_t i = 0; i < n; i++) o[i] += a[i];
+    else for (int64_t i = 0; i < n; i++) o[i * so] += a[i * sa];
+  } else {
+    int32_t* o = (int32_t*)k->o + off[0];
+    const int32_t* a = (const int32_t*)k->a + off[1];
+    if (!k->ordered && so == 1 && sa == 1) for (int64_t i = 0; i < n; i++) o[i] = (int32_t)((uint32_t)o[i] + (uint32_t)a[i]);
+    else for (int64_t i = 0; i < n; i++) o[i * so] = (int32_t)((uint32_t)o[i * so] + (uint32_t)a[i * sa]);
+  }
+}
+
+void dl_copy(int dtype, bool acc, dl_iter* it, char* o, const char* a) {
+  const char* base[2] = { o, a };
+  bool ordered = !dl_view_nonoverlapping(it->nd, it->shape, it->st[0]);
+  dl_iter_coalesce(it);
+  ordered = ordered || any_hazard(it, base, 4);
+  copy_ctx k = { dtype, acc, ordered, o, a };
+  dl_iter_run(it, copy_run, &k, 1 << 18, !ordered);
+}
+
+typedef struct { uint32_t v; char* o; } fill_ctx;
+
+static void fill_run(void* ctx, const int64_t* off, int64_t n, const int64_t* st) {
+  const fill_ctx* k = (const fill_ctx*)ctx;
+  uint32_t* o = (uint32_t*)k->o + off[0];
+  const uint32_t v = k->v;
+  const int64_t so = st[0];
+  if (so == 1) for (int64_t i = 0; i < n; i++) o[i] = v;
+  else for (int64_t i = 0; i < n; i++) o[i * so] = v;
+}
+
+void dl_fill(int dtype, dl_iter* it, char* o, double value) {
+  fill_ctx k;
+  k.o = o;
+  if (dtype == DL_F32) { const float f = (float)value; memcpy(&k.v, &f, 4); }
+  else { const int32_t i = dl_toint32(value); memcpy(&k.v, &i, 4); }
+  dl_iter_coalesce(it);
+  /* a self-overlapping out stays on one thread (no two threads write one element) */
+  dl_iter_run(it, fill_run, &k, 1 << 18, dl_view_nonoverlapping(it->nd, it->shape, it->st[0]));
+}

@@ -1,0 +1,125 @@
+/* The strided iterator shared by the elementwise kernels, and small helpers. */
+#include <math.h>
+
+#include "common.h"
+
+const char* const dl_unary_names[UN_COUNT] = {
+  "copy", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "sin", "cos", "square",
+  "relu", "sigmoid", "tanh", "erf", "sign", "log1p", "reciprocal", "floor",
+};
+const char* const dl_binary_names[BIN_COUNT] = {
+  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "gt", "ge", "lt", "le",
+};
+const char* const dl_reduce_names[RED_COUNT] = { "sum", "max", "min", "argmax", "argmin" };
+
+int32_t dl_toint32(double v) {
+  if (!isfinite(v)) return 0;
+  if (fabs(v) < 9.0e18) return (int32_t)(uint32_t)(uint64_t)(int64_t)v; /* truncates toward 0 */
+  double m = fmod(trunc(v), 4294967296.0);                            /* exact */
+  if (m < 0) m += 4294967296.0;
+  return (int32_t)(uint32_t)m;
+}
+
+void dl_iter_coalesce(dl_iter* it) {
+  int j = 0;
+  for (int d = 0; d < it->nd; d++) {
+    const int64_t s = it->shape[d];
+    if (s == 1) continue;
+    if (j > 0) {
+      bool ok = true;
+      for (int v = 0; v < it->nv; v++)
+        if (it->st[v][j - 1] != it->st[v][d] * s) { ok = false; break; }
+      if (ok) {
+        it->shape[j - 1] *= s;
+        for (int v = 0; v < it->nv; v++) it->st[v][j - 1] = it->st[v][d];
+        continue;
+      }
+    }
+    it->shape[j] = s;
+    for (int v = 0; v < it->nv; v++) it->st[v][j] = it->st[v][d];
+    j++;
+  }
+  if (j == 0) {
+    j = 1;
+    it->shape[0] = 1;
+    for (int v = 0; v < it->nv; v++) it->st[v][0] = 0;
+  }
+  it->nd = j;
+}
+
+int64_t dl_iter_numel(const dl_iter* it) {
+  int64_t n = 1;
+  for (int d = 0; d < it->nd; d++) n *= it->shape[d];
+  return n;
+}
+
+void dl_iter_range(const dl_iter* it, int64_t start, int64_t end, dl_run_fn fn, void* ctx) {
+  if (start >= end) return;
+  const int nd = it->nd, nv = it->nv;
+  const int64_t n = it->shape[nd - 1];
+  int64_t idx[DL_MAXD], base[DL_MAXV], inner[DL_MAXV], offs[DL_MAXV];
+  int64_t rem = start / n, i = start % n;
+  for (int d = nd - 2; d >= 0; d--) {
+    idx[d] = rem % it->shape[d];
+    rem /= it->shape[d];
+  }
+  for (int v = 0; v < nv; v++) {
+    int64_t b = it->off[v];
+    for (int d = 0; d < nd - 1; d++) b += idx[d] * it->st[v][d];
+    base[v] = b;
+    inner[v] = it->st[v][nd - 1];
+  }
+  int64_t pos = start;
+  for (;;) {
+    const int64_t cnt = (n - i < end - pos) ? n - i : end - pos;
+    for (int v = 0; v < nv; v++) offs[v] = base[v] + i * inner[v];
+    fn(ctx, offs, cnt, inner);
+    pos += cnt;
+    if (pos >= end) return;
+    i = 0;
+    for (int d = nd - 2; d >= 0; d--) {
+      idx[d]++;
+      for (int v = 0; v < nv; v++) base[v] += it->st[v][d];
+      if (idx[d] < it->shape[d]) break;
+      for (int v = 0; v < nv; v++) base[v] -= it->st[v][d] * it->shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+typedef struct {
+  const dl_iter* it;
+  dl_run_fn fn;
+  void* ctx;
+  int64_t total, ntasks;
+} iter_job;
+
+static void iter_task(void* p, int64_t t) {
+  const iter_job* j = (const iter_job*)p;
+  /* split on multiples of 16 elements so that no two threads write into one cache line
+     of a contiguous output */
+  int64_t a = (j->total * t / j->ntasks) & ~(int64_t)15;
+  int64_t b = t + 1 == j->ntasks ? j->total : (j->total * (t + 1) / j->ntasks) & ~(int64_t)15;
+  dl_iter_range(j->it, a, b, j->fn, j->ctx);
+}
+
+void dl_iter_run(const dl_iter* it, dl_run_fn fn, void* ctx, int64_t grain, bool parallel) {
+  const int64_t total = dl_iter_numel(it);
+  const int nt = dl_num_threads();
+  if (!parallel || nt <= 1 || total < grain) {
+    dl_iter_range(it, 0, total, fn, ctx);
+    return;
+  }
+  iter_job j = { it, fn, ctx, total, nt };
+  dl_parallel(nt, iter_task, &j);
+}
+
+void dl_view_extent(int nd, const int64_t* shape, int64_t off, const int64_t* st, int64_t* lo, int64_t* hi) {
+  int64_t l = off, h = off;
+  for (int d = 0; d < nd; d++) {
+    const int64_t e = st[d] * (shape[d] - 1);
+    if (e < 0) l += e; else h += e;
+  }
+  *lo = l;
+  *hi = h;
+}

@@ -1,0 +1,39 @@
+/* Entry points of the kernels, called by binding.c after it has validated every view.
+ * Pointers are the typed arrays' base addresses (element 0 of the array, not of the view);
+ * views carry their element offsets in the dl_iter. Outputs first, then inputs. */
+#ifndef DL_KERNELS_H
+#define DL_KERNELS_H
+
+#include "common.h"
+
+/* it: views (out, a) over the shared shape. dtype of both: DL_F32 or DL_I32. */
+void dl_unary(int op, int dtype, dl_iter* it, char* o, const char* a);
+/* it: views (out, a); converts a's dtype `from` to out's dtype `to` */
+void dl_cast(int to, int from, dl_iter* it, char* o, const char* a);
+/* it: views (out, a, b). tin: dtype of a and b; tout: dtype of out (differs only for comparisons) */
+void dl_binary(int op, int tout, int tin, dl_iter* it, char* o, const char* a, const char* b);
+/* it: views (out, cond, a, b); a, b, out: 32-bit elements of one dtype; cond: DL_F32 or DL_I32 */
+void dl_where(int tcond, dl_iter* it, char* o, const char* c, const char* a, const char* b);
+/* it: views (out, a); out (+)= a, elements in order when out overlaps itself or a */
+void dl_copy(int dtype, bool acc, dl_iter* it, char* o, const char* a);
+/* it: view (out) */
+void dl_fill(int dtype, dl_iter* it, char* o, double value);
+bool dl_view_nonoverlapping(int nd, const int64_t* shape, const int64_t* st);
+
+/* out: contiguous keepdim layout starting at `out` (offset applied); a: shape/strides/offset.
+ * mask: bit d set when dim d is reduced (exactly one bit for argmax/argmin). */
+void dl_reduce(int op, int dtype, char* out, const char* a, int nd, const int64_t* shape, int64_t a_off,
+               const int64_t* st, uint32_t mask);
+
+/* pointers have the view offsets applied; see matmul.c */
+void dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_t* bshape, const int64_t* bsa,
+                   const int64_t* bsb, const int64_t* bsc, int64_t M, int64_t N, int64_t K, int64_t sam,
+                   int64_t sak, int64_t sbk, int64_t sbn, int64_t ldc);
+const char* dl_gemm_kind(void);
+
+/* it: views (out, index, a with stride 0 along dim); returns -1 on an index outside [0, lim) */
+int dl_gather(dl_iter* it, char* o, const char* a, const int32_t* ix, int64_t sdim, int64_t lim);
+/* it: views (index, src, out with stride 0 along dim); returns -1 (out untouched) on a bad index */
+int dl_scatter_add(int dtype, dl_iter* it, char* o, const int32_t* ix, const char* src, int64_t sdim, int64_t lim);
+
+#endif

@@ -1,0 +1,370 @@
+/* Batched SGEMM: out[b] (M x N, row stride ldc, contiguous rows) = a[b] (M x K) @ b[b] (K x N).
+ *
+ * a and b may be strided in every dim: a transpose arrives as swapped strides and is read through
+ * them while packing (no copies of whole operands). The structure is the classic one (Goto/BLIS):
+ *   for each NC-wide block of columns, for each KC-deep slice of K:
+ *     pack the KC x NC block of b into NR-wide panels (kept in L2/L3)
+ *     for each MC-tall block of rows: pack the MC x KC block of a into MR-tall panels (L2)
+ *       for each NR panel, for each MR panel: the register-blocked micro-kernel (b panel in L1)
+ * Micro-kernels: AVX-512 12x32 (24 zmm accumulators), AVX2/FMA 6x16, or plain C 4x16.
+ * Tiny products (M*N*K <= 4096) skip packing and sum in double, which gives bit-for-bit the js
+ * backend's result. Large work is split over the thread pool: by batch when there are enough,
+ * otherwise each product is split along its larger dim. */
+#include <stdlib.h>
+#include <string.h>
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#include <immintrin.h>
+#endif
+
+#include "common.h"
+#include "kernels.h"
+
+#if defined(__AVX512F__)
+#define MR 12
+#define NR 32
+#define DL_GEMM_KIND "avx512 12x32"
+#elif defined(__AVX2__) && defined(__FMA__)
+#define MR 6
+#define NR 16
+#define DL_GEMM_KIND "avx2 6x16"
+#else
+#define MR 4
+#define NR 16
+#define DL_GEMM_KIND "c 4x16"
+#endif
+
+#define KC 256
+#define MC (MR * 12)
+#define NC (NR * 64)
+#define TINY 4096
+#define PAR_MIN ((int64_t)1 << 18) /* M*N*K (times batch) above which threads are used */
+
+const char* dl_gemm_kind(void) { return DL_GEMM_KIND; }
+
+static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* ---- micro-kernels: C[MR x NR] (=|+=) Ap[kc x MR]^T-panel times Bp[kc x NR]-panel ---------- */
+
+#if defined(__AVX512F__)
+#define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#define DECL(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
+#define STEP(i)                                          \
+  {                                                      \
+    const __m512 av = _mm512_set1_ps(A[i]);              \
+    c##i##0 = _mm512_fmadd_ps(av, b0, c##i##0);          \
+    c##i##1 = _mm512_fmadd_ps(av, b1, c##i##1);          \
+  }
+#define STORE(i)                                                             \
+  {                                                                          \
+    float* cp = C + (i) * ldc;                                               \
+    if (acc) {                                                               \
+      c##i##0 = _mm512_add_ps(_mm512_loadu_ps(cp), c##i##0);                 \
+      c##i##1 = _mm512_add_ps(_mm512_loadu_ps(cp + 16), c##i##1);            \
+    }                                                                        \
+    _mm512_storeu_ps(cp, c##i##0);                                           \
+    _mm512_storeu_ps(cp + 16, c##i##1);                                      \
+  }
+#define PF(i) _mm_prefetch((const char*)(C + (i) * ldc), _MM_HINT_T0); _mm_prefetch((const char*)(C + (i) * ldc + 16), _MM_HINT_T0);
+
+static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc) {
+  ROWS(DECL)
+  ROWS(PF)
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; k++) {
+    const __m512 b0 = _mm512_load_ps(B), b1 = _mm512_load_ps(B + 16);
+    ROWS(STEP)
+    A += MR;
+    B += NR;
+  }
+  ROWS(STORE)
+}
+#undef ROWS
+#undef DECL
+#undef STEP
+#undef STORE
+#undef PF
+
+#elif defined(__AVX2__) && defined(__FMA__)
+#define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define DECL(i) __m256 c##i##0 = _mm256_setzero_ps(), c##i##1 = _mm256_setzero_ps();
+#define STEP(i)                                          \
+  {                                                      \
+    const __m256 av = _mm256_broadcast_ss(A + (i));      \
+    c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0);          \
+    c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);          \
+  }
+#define STORE(i)                                                             \
+  {                                                                          \
+    float* cp = C + (i) * ldc;                                               \
+    if (acc) {                                                               \
+      c##i##0 = _mm256_add_ps(_mm256_loadu_ps(cp), c##i##0);                 \
+      c##i##1 = _mm256_add_ps(_mm256_loadu_ps(cp + 8), c##i##1);             \
+    }                                                                        \
+    _mm256_storeu_ps(cp, c##i##0);                                           \
+    _mm256_storeu_ps(cp + 8, c##i##1);                                       \
+  }
+
+static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc) {
+  ROWS(DECL)
+  for (int64_t k = 0; k < kc; k++) {
+    const __m256 b0 = _mm256_load_ps(B), b1 = _mm256_load_ps(B + 8);
+    ROWS(STEP)
+    A += MR;
+    B += NR;
+  }
+  ROWS(STORE)
+}
+#undef ROWS
+#undef DECL
+#undef STEP
+#undef STORE
+
+#else
+static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc) {
+  float c[MR][NR];
+  for (int i = 0; i < MR; i++)
+    for (int j = 0; j < NR; j++) c[i][j] = 0.0f;
+  for (int64_t k = 0; k < kc; k++) {
+    for (int i = 0; i < MR; i++) {
+      const float av = A[i];
+      for (int j = 0; j < NR; j++) c[i][j] += av * B[j];
+    }
+    A += MR;
+    B += NR;
+  }
+  for (int i = 0; i < MR; i++)
+    for (int j = 0; j < NR; j++) C[i * ldc + j] = acc ? C[i * ldc + j] + c[i][j] : c[i][j];
+}
+#endif
+
+/* ---- packing --------------------------------------------------------------------------------- */
+
+/* A points at element (row 0, k 0) of an mc x kc block; panels of MR rows, k-major, zero padded */
+static void pack_a(float* restrict Ap, const float* A, int64_t sam, int64_t sak, int64_t mc, int64_t kc) {
+  for (int64_t p = 0; p < mc; p += MR) {
+    const int64_t mr = min64(MR, mc - p);
+    float* restrict d = Ap + p * kc;
+    const float* s = A + p * sam;
+    if (sam == 1 && mr == MR) {
+      for (int64_t k = 0; k < kc; k++)
+        for (int r = 0; r < MR; r++) d[k * MR + r] = s[k * sak + r];
+    } else if (sak == 1) {
+      const float* rows[MR];
+      for (int r = 0; r < MR; r++) rows[r] = s + (r < mr ? r : 0) * sam;
+      for (int64_t k = 0; k < kc; k++)
+        for (int r = 0; r < MR; r++) d[k * MR + r] = r < mr ? rows[r][k] : 0.0f;
+    } else {
+      for (int64_t k = 0; k < kc; k++)
+        for (int r = 0; r < MR; r++) d[k * MR + r] = r < mr ? s[r * sam + k * sak] : 0.0f;
+    }
+  }
+}
+
+/* B points at element (k 0, col 0) of a kc x nc block; panels of NR columns, k-major, zero padded */
+static void pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn, int64_t kc, int64_t nc) {
+  for (int64_t q = 0; q < nc; q += NR) {
+    const int64_t nr = min64(NR, nc - q);
+    float* restrict d = Bp + q * kc;
+    const float* s = B + q * sbn;
+    if (sbn == 1 && nr == NR) {
+      for (int64_t k = 0; k < kc; k++) memcpy(d + k * NR, s + k * sbk, NR * sizeof(float));
+    } else if (sbk == 1) {
+      /* transposed b: each column is contiguous along k */
+      for (int64_t k0 = 0; k0 < kc; k0 += 16) {
+        const int64_t kn = min64(16, kc - k0);
+        for (int j = 0; j < NR; j++) {
+          if (j < nr) {
+            const float* col = s + j * sbn + k0;
+            for (int64_t k = 0; k < kn; k++) d[(k0 + k) * NR + j] = col[k];
+          } else {
+            for (int64_t k = 0; k < kn; k++) d[(k0 + k) * NR + j] = 0.0f;
+          }
+        }
+      }
+    } else {
+      for (int64_t k = 0; k < kc; k++)
+        for (int j = 0; j < NR; j++) d[k * NR + j] = j < nr ? s[k * sbk + j * sbn] : 0.0f;
+    }
+  }
+}
+
+/* ---- one product, a block of it ------------------------------------------------------------- */
+
+typedef struct {
+  int64_t M, N, K;
+  int64_t sam, sak, sbk, sbn, ldc;
+} gemm_dims;
+
+static _Thread_local float* tl_ap;
+static _Thread_local float* tl_bp;
+
+static bool ensure_buffers(void) {
+  if (!tl_ap) tl_ap = (float*)aligned_alloc(64, (size_t)MC * KC * sizeof(float));
+  if (!tl_bp) tl_bp = (float*)aligned_alloc(64, (size_t)NC * KC * sizeof(float));
+  return tl_ap && tl_bp;
+}
+
+/* split n into parts of at most blk, as equal as possible, rounded up to `unit` */
+static int64_t balanced(int64_t n, int64_t blk, int64_t unit) {
+  const int64_t parts = (n + blk - 1) / blk;
+  int64_t b = (n + parts - 1) / parts;
+  b = (b + unit - 1) / unit * unit;
+  return b < blk ? b : blk;
+}
+
+static void gemm_naive(const gemm_dims* g, float* C, const float* A, const float* B) {
+  for (int64_t i = 0; i < g->M; i++)
+    for (int64_t j = 0; j < g->N; j++) {
+      double acc = 0.0;
+      const float* a = A + i * g->sam;
+      const float* b = B + j * g->sbn;
+      for (int64_t k = 0; k < g->K; k++) acc += (double)a[k * g->sak] * (double)b[k * g->sbk];
+      C[i * g->ldc + j] = (float)acc;
+    }
+}
+
+static void gemm_block(const gemm_dims* g, float* C, const float* A, const float* B, int64_t m0, int64_t m1,
+                       int64_t n0, int64_t n1) {
+  if (m1 <= m0 || n1 <= n0) return;
+  if (g->K == 0) {
+    for (int64_t i = m0; i < m1; i++) memset(C + i * g->ldc + n0, 0, (size_t)(n1 - n0) * sizeof(float));
+    return;
+  }
+  if (!ensure_buffers()) { /* out of memory: the slow path still gives the right answer */
+    gemm_dims h = *g;
+    h.M = m1 - m0;
+    h.N = n1 - n0;
+    gemm_naive(&h, C + m0 * g->ldc + n0, A + m0 * g->sam, B + n0 * g->sbn);
+    return;
+  }
+  float* Ap = tl_ap;
+  float* Bp = tl_bp;
+  _Alignas(64) float tmp[MR * NR];
+  const int64_t K = g->K, ldc = g->ldc;
+  const int64_t kcb = balanced(K, KC, 1);
+  const int64_t mcb = balanced(m1 - m0, MC, MR);
+  for (int64_t jc = n0; jc < n1; jc += NC) {
+    const int64_t nc = min64(NC, n1 - jc);
+    for (int64_t pc = 0; pc < K; pc += kcb) {
+      const int64_t kc = min64(kcb, K - pc);
+      pack_b(Bp, B + pc * g->sbk + jc * g->sbn, g->sbk, g->sbn, kc, nc);
+      for (int64_t ic = m0; ic < m1; ic += mcb) {
+        const int64_t mc = min64(mcb, m1 - ic);
+        pack_a(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int64_t nr = min64(NR, nc - jr);
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int64_t mr = min64(MR, mc - ir);
+            float* c = C + (ic + ir) * ldc + jc + jr;
+            if (mr == MR && nr == NR) {
+              ukernel(kc, Ap + ir * kc, Bp + jr * kc, c, ldc, pc > 0);
+            } else {
+              ukernel(kc, Ap + ir * kc, Bp + jr * kc, tmp, NR, 0);
+              for (int64_t i = 0; i < mr; i++)
+                for (int64_t j = 0; j < nr; j++)
+                  c[i * ldc + j] = pc > 0 ? c[i * ldc + j] + tmp[i * NR + j] : tmp[i * NR + j];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/* ---- batches and threads --------------------------------------------------------------------- */
+
+typedef struct {
+  gemm_dims g;
+  float* C;
+  const float* A;
+  const float* B;
+  int nb;                    /* batch dims */
+  int64_t bshape[DL_MAXD];
+  int64_t bsa[DL_MAXD], bsb[DL_MAXD], bsc[DL_MAXD];
+  int64_t nbatch;
+  int parts;                 /* tasks per product */
+  bool split_m;
+} mm_job;
+
+static void batch_ptrs(const mm_job* j, int64_t b, float** C, const float** A, const float** B) {
+  int64_t oa = 0, ob = 0, oc = 0;
+  for (int d = j->nb - 1; d >= 0; d--) {
+    const int64_t i = b % j->bshape[d];
+    b /= j->bshape[d];
+    oa += i * j->bsa[d];
+    ob += i * j->bsb[d];
+    oc += i * j->bsc[d];
+  }
+  *C = j->C + oc;
+  *A = j->A + oa;
+  *B = j->B + ob;
+}
+
+static void mm_task(void* ctx, int64_t t) {
+  const mm_job* j = (const mm_job*)ctx;
+  const int64_t b = t / j->parts, p = t % j->parts;
+  float* C;
+  const float* A;
+  const float* B;
+  batch_ptrs(j, b, &C, &A, &B);
+  const gemm_dims* g = &j->g;
+  if (j->parts == 1) {
+    gemm_block(g, C, A, B, 0, g->M, 0, g->N);
+  } else if (j->split_m) {
+    const int64_t units = (g->M + MR - 1) / MR;
+    const int64_t m0 = min64(g->M, units * p / j->parts * MR), m1 = min64(g->M, units * (p + 1) / j->parts * MR);
+    gemm_block(g, C, A, B, m0, m1, 0, g->N);
+  } else {
+    const int64_t units = (g->N + NR - 1) / NR;
+    const int64_t n0 = min64(g->N, units * p / j->parts * NR), n1 = min64(g->N, units * (p + 1) / j->parts * NR);
+    gemm_block(g, C, A, B, 0, g->M, n0, n1);
+  }
+}
+
+/* batch dims: nb, bshape, and the batch strides of a, b and out; offsets already applied to the pointers */
+void dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_t* bshape, const int64_t* bsa,
+                   const int64_t* bsb, const int64_t* bsc, int64_t M, int64_t N, int64_t K, int64_t sam,
+                   int64_t sak, int64_t sbk, int64_t sbn, int64_t ldc) {
+  mm_job j;
+  memset(&j, 0, sizeof j);
+  j.g.M = M; j.g.N = N; j.g.K = K;
+  j.g.sam = sam; j.g.sak = sak; j.g.sbk = sbk; j.g.sbn = sbn; j.g.ldc = ldc;
+  j.C = C; j.A = A; j.B = B;
+  j.nbatch = 1;
+  for (int d = 0; d < nb; d++) {
+    if (bshape[d] == 1) continue;
+    j.bshape[j.nb] = bshape[d];
+    j.bsa[j.nb] = bsa[d];
+    j.bsb[j.nb] = bsb[d];
+    j.bsc[j.nb] = bsc[d];
+    j.nbatch *= bshape[d];
+    j.nb++;
+  }
+  if (j.nbatch == 0 || M == 0 || N == 0) return;
+  if (M * N * K <= TINY) {
+    for (int64_t b = 0; b < j.nbatch; b++) {
+      float* c;
+      const float* a;
+      const float* bb;
+      batch_ptrs(&j, b, &c, &a, &bb);
+      if (K == 0) {
+        for (int64_t i = 0; i < M; i++) memset(c + i * ldc, 0, (size_t)N * sizeof(float));
+      } else {
+        gemm_naive(&j.g, c, a, bb);
+      }
+    }
+    return;
+  }
+  const int nt = dl_num_threads();
+  const int64_t work = j.nbatch * M * N * (K > 0 ? K : 1);
+  j.parts = 1;
+  if (nt > 1 && work >= PAR_MIN && j.nbatch < 2 * nt) {
+    j.split_m = M >= N;
+    const int64_t units = j.split_m ? (M + MR - 1) / MR : (N + NR - 1) / NR;
+    j.parts = units >= nt ? nt : (int)units;
+    if (j.parts < 1) j.parts = 1;
+  }
+  const int64_t ntasks = j.nbatch * j.parts;
+  if (nt > 1 && work >= PAR_MIN && ntasks > 1) dl_parallel(ntasks, mm_task, &j);
+  else for (int64_t t = 0; t < ntasks; t++) mm_task(&j, t);
+}

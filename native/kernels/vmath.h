@@ -1,0 +1,85 @@
+/* Double-precision exp and log written so that GCC vectorises loops that call them.
+ *
+ * The js backend computes float32 ops in double (Math.exp etc.) and rounds on store; doing the
+ * same here, with a ~1 ulp double result, gives the same float32 as JS except when the exact
+ * value lies within ~1e-16 (relative) of a float32 rounding boundary. */
+#ifndef DL_VMATH_H
+#define DL_VMATH_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline double dl_bits_to_d(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
+static inline uint64_t dl_d_to_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+
+/* exp(x) for x in double; results for |x| beyond the float32 range are clamped (the callers
+ * round to float32, where exp(-110) is 0 and exp(100) is +Inf). NaN propagates. */
+static inline double dl_exp_d(double x) {
+  x = x > 100.0 ? 100.0 : x;
+  x = x < -110.0 ? -110.0 : x;
+  double kd = fma(x, 0x1.71547652b82fep0, 0x1.8p52); /* round(x / ln2) in the low mantissa bits */
+  const uint64_t ki = dl_d_to_bits(kd);
+  kd -= 0x1.8p52;
+  double r = fma(kd, -0x1.62e42fee00000p-1, x); /* x - k*ln2, ln2 in two parts */
+  r = fma(kd, -0x1.a39ef35793c76p-33, r);
+  /* Taylor series to r^12: |r| <= 0.347, truncation error < 2e-16 */
+  double p = 1.0 / 479001600.0;
+  p = fma(p, r, 1.0 / 39916800.0);
+  p = fma(p, r, 1.0 / 3628800.0);
+  p = fma(p, r, 1.0 / 362880.0);
+  p = fma(p, r, 1.0 / 40320.0);
+  p = fma(p, r, 1.0 / 5040.0);
+  p = fma(p, r, 1.0 / 720.0);
+  p = fma(p, r, 1.0 / 120.0);
+  p = fma(p, r, 1.0 / 24.0);
+  p = fma(p, r, 1.0 / 6.0);
+  p = fma(p, r, 0.5);
+  p = fma(p, r, 1.0);
+  p = fma(p, r, 1.0);
+  return p * dl_bits_to_d((ki + 1023) << 52); /* 2^k: k in [-159, 145], a normal double */
+}
+
+/* log(x) for x in double (fdlibm's reduction and polynomial, branch-free). */
+static inline double dl_log_d(double x) {
+  const uint64_t bits = dl_d_to_bits(x);
+  /* x = m * 2^e with m in [sqrt(2)/2, sqrt(2)) */
+  const uint64_t hx = bits >> 32;
+  const uint64_t i = ((hx & 0x000fffff) + 0x95f64) & 0x100000; /* 0x100000 when mantissa >= sqrt2 */
+  const int64_t e = (int64_t)(hx >> 20) - 1023 + (int64_t)(i >> 20);
+  const double m = dl_bits_to_d((bits & 0x000fffffffffffffULL) | ((uint64_t)(i ^ 0x3ff00000) << 32));
+  const double f = m - 1.0;
+  const double hfsq = 0.5 * f * f;
+  const double s = f / (2.0 + f);
+  const double z = s * s, w = z * z;
+  const double t1 = w * (3.999999999940941908e-01 + w * (2.222219843214978396e-01 + w * 1.531383769920937332e-01));
+  const double t2 = z * (6.666666666666735130e-01 + w * (2.857142874366239149e-01 + w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
+  const double R = t2 + t1;
+  const double dk = (double)e;
+  double y = dk * 6.93147180369123816490e-01 - ((hfsq - (s * (hfsq + R) + dk * 1.90821492927058770002e-10)) - f);
+  /* special cases (x is never a double subnormal here: it comes from a float32) */
+  y = x == 0.0 ? -INFINITY : y;
+  y = x < 0.0 ? NAN : y;
+  y = x == INFINITY ? x : y;
+  y = x != x ? x : y;
+  return y;
+}
+
+/* The js backend's erf (Numerical Recipes erfc, |error| < 1.2e-7), operation for operation. */
+static inline double dl_erf_d(double x) {
+  const double z = fabs(x);
+  const double t = 1.0 / (1.0 + 0.5 * z);
+  const double r = t * dl_exp_d(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
+    t * (-0.82215223 + t * 0.17087277)))))))));
+  double y = x >= 0.0 ? 1.0 - r : r - 1.0;
+  return x != x ? x : y;
+}
+
+/* sigmoid as the js backend computes it: two branches so that exp never overflows */
+static inline double dl_sigmoid_d(double x) {
+  const double e = dl_exp_d(-fabs(x));
+  return x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+}
+
+#endif

@@ -1,0 +1,54 @@
+// Typed arrays over pool memory, returned to the pool by V8 itself when they die.
+//
+// Why not napi_create_external_arraybuffer: Node runs N-API finalizers from setImmediate, so in a
+// synchronous loop (a training loop, a benchmark) no block ever comes back until the loop yields:
+// memory grows without bound and every allocation faults in fresh pages. A V8 BackingStore
+// deleter runs as soon as the GC frees the buffer (possibly on a GC helper thread, hence the
+// thread-safe pool), so steady-state loops reuse the same blocks.
+//
+// This is the one place that uses the V8 API; it converts between napi_value and v8::Local the
+// way Node's own N-API implementation does (a napi_value is the Local's slot pointer). The addon
+// is always compiled against the headers of the Node that runs it (node-gyp at install time).
+#include <node_api.h>
+#include <v8.h>
+
+#include <cstring>
+#include <memory>
+
+extern "C" {
+#include "kernels/common.h"
+napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero);
+}
+
+static void return_block(void* data, size_t length, void* deleter_data) {
+  (void)length;
+  dl_pool_put(data, reinterpret_cast<size_t>(deleter_data));
+}
+
+napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero) {
+  (void)env;
+#if defined(V8_ENABLE_SANDBOX)
+  // external backing stores are not allowed inside the V8 sandbox: let the caller use plain arrays
+  (void)dtype; (void)n; (void)zero;
+  return nullptr;
+#else
+  v8::Isolate* iso = v8::Isolate::GetCurrent();
+  if (!iso) return nullptr;
+  const size_t bytes = n * 4;
+  size_t cls = 0;
+  bool fresh = false;
+  void* p = dl_pool_get(bytes > 0 ? bytes : 4, &cls, &fresh);
+  if (!p) return nullptr;
+  if (zero && !fresh) dl_memzero(p, bytes);
+  std::unique_ptr<v8::BackingStore> bs =
+      v8::ArrayBuffer::NewBackingStore(p, bytes, return_block, reinterpret_cast<void*>(cls));
+  v8::Local<v8::ArrayBuffer> ab = v8::ArrayBuffer::New(iso, std::move(bs));
+  v8::Local<v8::Value> ta;
+  if (dtype == DL_F32) ta = v8::Float32Array::New(ab, 0, n);
+  else ta = v8::Int32Array::New(ab, 0, n);
+  napi_value r;
+  static_assert(sizeof(r) == sizeof(ta), "napi_value and v8::Local differ in size");
+  std::memcpy(&r, &ta, sizeof r);
+  return r;
+#endif
+}

@@ -1,0 +1,517 @@
+// The cpu backend (native addon) against the js reference kernels, at the kernel level:
+// random shapes and layouts (contiguous, transposed, sliced, negative and zero strides, offsets),
+// every op, float32 and int32; matmul on awkward shapes; and bad calls that must throw, not crash.
+// Skipped when the addon did not load.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import {
+  BINARY_OPS, REDUCE_OPS, UNARY_OPS,
+  type Backend, type DType, type TypedArray, type View, availableDevices,
+} from "../src/backend/backend.js";
+import { jsBackend as js } from "../src/backend/js.js";
+import { cpuBackend as cpu, nativeConfig, nativeInfo, nativePoolStats } from "../src/backend/native.js";
+
+const skip = availableDevices().includes("cpu") ? false : `native addon not loaded: ${nativeInfo().reason}`;
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Rng = () => number;
+const randint = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const ctor = (dt: DType) => (dt === "float32" ? Float32Array : dt === "int32" ? Int32Array : Float64Array);
+
+function contiguous(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) { st[d] = s; s *= shape[d]; }
+  return st;
+}
+
+const SPECIAL_F = [0, -0, NaN, Infinity, -Infinity, 1, -1, 0.5, 1e-40, -3e38, 88.5, -104];
+const SPECIAL_I = [0, 1, -1, 2147483647, -2147483648, 65536, -65537];
+
+/** a value generator for a dtype; `tame` keeps floats finite and moderate */
+function gen(r: Rng, dt: DType, mode: "wild" | "tame" | "small" | "ties" = "wild"): () => number {
+  if (dt === "int32") {
+    if (mode === "small" || mode === "ties") return () => randint(r, -6, 6);
+    return () => (r() < 0.1 ? pick(r, SPECIAL_I) : randint(r, -1000, 1000));
+  }
+  if (mode === "ties") return () => (r() < 0.05 ? pick(r, [NaN, -0, 0]) : randint(r, -3, 3) / 2);
+  if (mode === "tame" || mode === "small") return () => (r() - 0.5) * 8;
+  return () => (r() < 0.08 ? pick(r, SPECIAL_F) : (r() - 0.5) * 8);
+}
+
+/** a random view of `shape` over a fresh array: permuted dims, steps, flips, broadcast, offset */
+function randView(r: Rng, shape: readonly number[], dt: DType, g: () => number, broadcast = true): View {
+  const nd = shape.length;
+  const perm = [...Array(nd).keys()];
+  if (r() < 0.4) for (let i = nd - 1; i > 0; i--) { const j = randint(r, 0, i); [perm[i], perm[j]] = [perm[j], perm[i]]; }
+  const strides = new Array<number>(nd).fill(0);
+  let s = 1;
+  for (let k = nd - 1; k >= 0; k--) {
+    const d = perm[k];
+    if (broadcast && r() < 0.15) { strides[d] = 0; continue; }
+    const step = r() < 0.2 ? 2 : 1;
+    strides[d] = s * step;
+    s *= Math.max(shape[d], 1) * step;
+  }
+  let offset = r() < 0.3 ? randint(r, 1, 3) : 0;
+  for (let d = 0; d < nd; d++) {
+    if (strides[d] !== 0 && shape[d] > 1 && r() < 0.1) { offset += (shape[d] - 1) * strides[d]; strides[d] = -strides[d]; }
+  }
+  let hi = offset;
+  for (let d = 0; d < nd; d++) if (strides[d] > 0 && shape[d] > 0) hi += strides[d] * (shape[d] - 1);
+  const data = new (ctor(dt))(hi + 1 + randint(r, 0, 2));
+  for (let i = 0; i < data.length; i++) data[i] = g();
+  return { data, shape: [...shape], strides, offset };
+}
+
+/** a contiguous output view inside a slightly bigger array, prefilled with a marker */
+function outView(r: Rng, shape: readonly number[], dt: DType): View {
+  const off = r() < 0.3 ? randint(r, 1, 3) : 0;
+  const data = new (ctor(dt))(off + numel(shape) + randint(r, 0, 2)).fill(dt === "int32" ? 12345 : 777);
+  return { data, shape: [...shape], strides: contiguous(shape), offset: off };
+}
+
+const cloneView = (v: View): View => ({ ...v, data: v.data.slice() });
+
+function randShape(r: Rng, maxNd = 4, maxDim = 5): number[] {
+  const nd = randint(r, 0, maxNd);
+  return Array.from({ length: nd }, () => (r() < 0.05 ? 0 : r() < 0.2 ? 1 : randint(r, 1, maxDim)));
+}
+
+const same = (x: number, y: number) => Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y));
+const F32_EPS = 2 ** -23;
+
+/** element-for-element equality (NaN equals NaN, -0 differs from 0); `tol(i)` allows a difference */
+function assertArrays(got: TypedArray, want: TypedArray, what: string, tol?: (i: number) => number): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < got.length; i++) {
+    const g = got[i], w = want[i];
+    if (same(g, w)) continue;
+    if (tol && Number.isFinite(w) && Math.abs(g - w) <= tol(i)) continue;
+    if (tol && Number.isFinite(w) && g === 0 && w === 0) continue;
+    assert.fail(`${what}: element ${i}: cpu ${g}, js ${w}`);
+  }
+}
+
+const ulps = (want: TypedArray, n: number) => (i: number) => n * F32_EPS * Math.max(Math.abs(want[i]), 1.2e-38);
+
+/** run one kernel call on both backends with separate copies of the output */
+function both(outs: View[], call: (b: Backend, outs: View[]) => void): [View[], View[]] {
+  const o1 = outs.map(cloneView), o2 = outs.map(cloneView);
+  call(cpu, o1);
+  call(js, o2);
+  return [o1, o2];
+}
+
+// ---- elementwise -------------------------------------------------------------------------------
+
+const EXACT_UNARY = new Set(["copy", "neg", "sqrt", "rsqrt", "abs", "square", "relu", "sign", "reciprocal", "floor"]);
+
+test("unary: cpu matches js on random layouts", { skip }, () => {
+  const r = mulberry32(1);
+  for (let trial = 0; trial < 1500; trial++) {
+    const op = UNARY_OPS[trial % UNARY_OPS.length];
+    const dt: DType = r() < 0.7 ? "float32" : "int32";
+    const shape = randShape(r);
+    const a = randView(r, shape, dt, gen(r, dt, dt === "int32" && !EXACT_UNARY.has(op) ? "small" : "wild"));
+    const out = outView(r, shape, dt);
+    const [[c], [j]] = both([out], (b, [o]) => b.unary(op, o, a));
+    assertArrays(c.data, j.data, `unary ${op} ${dt} [${shape}] strides [${a.strides}]`,
+      dt === "float32" && !EXACT_UNARY.has(op) ? ulps(j.data, 1) : undefined);
+  }
+});
+
+test("unary: in place (out is a) and large arrays split over threads", { skip }, () => {
+  const r = mulberry32(2);
+  for (const op of UNARY_OPS) {
+    for (const n of [37, 300_001]) {
+      const init = Float32Array.from({ length: n }, gen(r, "float32"));
+      const c = init.slice(), j = init.slice();
+      const vc: View = { data: c, shape: [n], strides: [1], offset: 0 };
+      const vj: View = { data: j, shape: [n], strides: [1], offset: 0 };
+      cpu.unary(op, vc, vc);
+      js.unary(op, vj, vj);
+      assertArrays(c, j, `unary ${op} in place n=${n}`, EXACT_UNARY.has(op) ? undefined : ulps(j, 1));
+    }
+    // strided input, large: the chunked gather path
+    const base = Float32Array.from({ length: 2 * 70_000 }, gen(r, "float32"));
+    const a: View = { data: base, shape: [700, 100], strides: [1, 1400], offset: 0 };
+    const [[c], [j]] = both([outView(r, [700, 100], "float32")], (b, [o]) => b.unary(op, o, a));
+    assertArrays(c.data, j.data, `unary ${op} transposed large`, EXACT_UNARY.has(op) ? undefined : ulps(j.data, 1));
+  }
+});
+
+test("binary: cpu matches js on random layouts and broadcasts", { skip }, () => {
+  const r = mulberry32(3);
+  for (let trial = 0; trial < 2000; trial++) {
+    const op = BINARY_OPS[trial % BINARY_OPS.length];
+    const dt: DType = r() < 0.65 ? "float32" : "int32";
+    if (op === "div" && dt === "int32") continue;
+    const isCmp = BINARY_OPS.indexOf(op) >= BINARY_OPS.indexOf("eq");
+    const outDt: DType = isCmp && r() < 0.7 ? "float32" : isCmp ? "int32" : dt;
+    const shape = randShape(r);
+    const g = gen(r, dt, op === "pow" && dt === "int32" ? "small" : r() < 0.3 ? "ties" : "wild");
+    const a = randView(r, shape, dt, g), b = randView(r, shape, dt, g);
+    const [[c], [j]] = both([outView(r, shape, outDt)], (be, [o]) => be.binary(op, o, a, b));
+    assertArrays(c.data, j.data, `binary ${op} ${dt}->${outDt} [${shape}] a[${a.strides}] b[${b.strides}]`,
+      op === "pow" && dt === "float32" ? ulps(j.data, 1) : undefined);
+  }
+});
+
+test("binary: scalar broadcast, in place and large", { skip }, () => {
+  const r = mulberry32(4);
+  for (const op of BINARY_OPS) {
+    for (const dt of ["float32", "int32"] as DType[]) {
+      if (op === "div" && dt === "int32") continue;
+      const isCmp = BINARY_OPS.indexOf(op) >= BINARY_OPS.indexOf("eq");
+      const outDt: DType = isCmp ? "float32" : dt;
+      for (const n of [5, 262_200]) {
+        const g = gen(r, dt, op === "pow" && dt === "int32" ? "small" : "wild");
+        const a: View = { data: Float32Array.from({ length: n }, g), shape: [n], strides: [1], offset: 0 };
+        if (dt === "int32") a.data = Int32Array.from(a.data);
+        const s: View = { data: new (ctor(dt))([g()]), shape: [n], strides: [0], offset: 0 };
+        for (const [x, y] of [[a, s], [s, a], [a, a]]) {
+          const [[c], [j]] = both([outView(r, [n], outDt)], (be, [o]) => be.binary(op, o, x, y));
+          assertArrays(c.data, j.data, `binary ${op} ${dt} n=${n}`, op === "pow" && dt === "float32" ? ulps(j.data, 1) : undefined);
+        }
+        if (!isCmp) { // out is a
+          const c = cloneView(a), j = cloneView(a);
+          cpu.binary(op, c, c, s);
+          js.binary(op, j, j, s);
+          assertArrays(c.data, j.data, `binary ${op} in place`, op === "pow" && dt === "float32" ? ulps(j.data, 1) : undefined);
+        }
+      }
+    }
+  }
+});
+
+test("cast, where, fill, copy: cpu matches js", { skip }, () => {
+  const r = mulberry32(5);
+  for (let trial = 0; trial < 1500; trial++) {
+    const shape = randShape(r);
+    const kind = trial % 4;
+    if (kind === 0) {
+      const from: DType = r() < 0.5 ? "float32" : "int32";
+      const to: DType = r() < 0.5 ? "float32" : "int32";
+      const a = randView(r, shape, from, from === "float32" ? () => (r() < 0.2 ? pick(r, [...SPECIAL_F, 3e9, -3e9, 2147483647.5, -2147483648, 1e20]) : (r() - 0.5) * 1e4) : gen(r, from));
+      const [[c], [j]] = both([outView(r, shape, to)], (b, [o]) => b.cast(o, a));
+      assertArrays(c.data, j.data, `cast ${from}->${to} [${shape}]`);
+    } else if (kind === 1) {
+      const dt: DType = r() < 0.5 ? "float32" : "int32";
+      const cdt: DType = r() < 0.5 ? "float32" : "int32";
+      const cond = randView(r, shape, cdt, cdt === "float32" ? () => pick(r, [0, -0, 1, NaN, 2.5]) : () => randint(r, -1, 1));
+      const a = randView(r, shape, dt, gen(r, dt)), b = randView(r, shape, dt, gen(r, dt));
+      const [[c], [j]] = both([outView(r, shape, dt)], (be, [o]) => be.where(o, cond, a, b));
+      assertArrays(c.data, j.data, `where [${shape}]`);
+    } else if (kind === 2) {
+      const dt: DType = r() < 0.5 ? "float32" : "int32";
+      const out = randView(r, shape, dt, gen(r, dt), false);
+      const value = pick(r, [0, -0, 1.5, -7, NaN, Infinity, 3e9, 1e-50, 2 ** 31]);
+      const [[c], [j]] = both([out], (b, [o]) => b.fill(o, value));
+      assertArrays(c.data, j.data, `fill ${value} [${shape}]`);
+    } else {
+      const dt: DType = r() < 0.5 ? "float32" : "int32";
+      const out = randView(r, shape, dt, gen(r, dt, "tame"), false);
+      const a = randView(r, shape, dt, gen(r, dt, "tame"));
+      const acc = r() < 0.5;
+      const [[c], [j]] = both([out], (b, [o]) => b.copy(o, a, acc));
+      assertArrays(c.data, j.data, `copy acc=${acc} [${shape}] out[${out.strides}] a[${a.strides}]`);
+    }
+  }
+});
+
+test("copy: overlapping out (as_strided backward) and aliasing input visit elements in order", { skip }, () => {
+  const r = mulberry32(6);
+  for (let trial = 0; trial < 300; trial++) {
+    const n = randint(r, 3, 12);
+    const data = Float32Array.from({ length: n + 16 }, gen(r, "float32", "tame"));
+    const shape = [randint(r, 1, 4), randint(r, 1, 4)];
+    const out: View = { data, shape, strides: [randint(r, 0, 2), randint(r, 0, 2)], offset: randint(r, 0, 2) };
+    // a may read from the same array
+    const a: View = r() < 0.5
+      ? { data, shape, strides: [randint(r, 0, 2), randint(r, -1, 2)], offset: randint(r, 3, 5) }
+      : randView(r, shape, "float32", gen(r, "float32", "tame"));
+    const acc = r() < 0.7;
+    const c = { ...out, data: data.slice() }, j = { ...out, data: data.slice() };
+    const ac = a.data === data ? { ...a, data: c.data } : a, aj = a.data === data ? { ...a, data: j.data } : a;
+    cpu.copy(c, ac, acc);
+    js.copy(j, aj, acc);
+    assertArrays(c.data, j.data, `overlapping copy acc=${acc} out[${out.strides}] a[${a.strides}]`);
+  }
+  // large copies (threaded) with transposed input
+  const a: View = { data: Float32Array.from({ length: 600 * 500 }, gen(r, "float32")), shape: [500, 600], strides: [1, 500], offset: 0 };
+  for (const acc of [false, true]) {
+    const [[c], [j]] = both([outView(r, [500, 600], "float32")], (b, [o]) => b.copy(o, a, acc));
+    assertArrays(c.data, j.data, `large copy acc=${acc}`);
+  }
+});
+
+// ---- reductions ----------------------------------------------------------------------------------
+
+/** reference for a reduction: js, except int32 max/min, which js initialises from -Infinity
+ *  stored in an Int32Array (0); computed in float64 instead */
+function refReduce(op: (typeof REDUCE_OPS)[number], out: View, a: View, axes: boolean[]): void {
+  if ((op === "max" || op === "min") && a.data instanceof Int32Array) {
+    const a64 = { ...a, data: Float64Array.from(a.data) };
+    const o64 = { ...out, data: new Float64Array(out.data.length) };
+    js.reduce(op, o64, a64, axes);
+    const n = numel(out.shape);
+    for (let i = 0; i < n; i++) out.data[out.offset + i] = o64.data[out.offset + i];
+    return;
+  }
+  js.reduce(op, out, a, axes);
+}
+
+test("reduce: cpu matches js over random axes and layouts", { skip }, () => {
+  const r = mulberry32(7);
+  for (let trial = 0; trial < 2500; trial++) {
+    const op = REDUCE_OPS[trial % REDUCE_OPS.length];
+    const dt: DType = r() < 0.65 ? "float32" : "int32";
+    let shape = randShape(r, 4, 6);
+    if (op === "argmax" || op === "argmin") {
+      if (shape.length === 0) shape = [randint(r, 1, 5)];
+      if (shape.includes(0)) continue;
+    }
+    let axes = shape.map(() => r() < 0.5);
+    if (op === "argmax" || op === "argmin") {
+      const ax = randint(r, 0, shape.length - 1);
+      axes = shape.map((_, d) => d === ax);
+    }
+    const a = randView(r, shape, dt, gen(r, dt, op === "sum" ? "tame" : r() < 0.5 ? "ties" : "wild"));
+    const oshape = shape.map((s, d) => (axes[d] ? 1 : s));
+    const odt: DType = op === "argmax" || op === "argmin" ? "int32" : dt;
+    if (op === "sum" && dt === "float32" && r() < 0.2) for (let i = 0; i < a.data.length; i++) if (r() < 0.05) a.data[i] = pick(r, [NaN, Infinity, -Infinity, -0]);
+    const out = outView(r, oshape, odt);
+    const c = cloneView(out), j = cloneView(out);
+    cpu.reduce(op, c, a, axes);
+    refReduce(op, j, a, axes);
+    let tol: ((i: number) => number) | undefined;
+    if (op === "sum" && dt === "float32") {
+      const absA = { ...a, data: a.data.map(Math.abs) };
+      const bound = cloneView(out);
+      js.reduce("sum", bound, absA, axes);
+      tol = (i) => 4 * F32_EPS * Math.abs(bound.data[i]) + 1e-38;
+    }
+    assertArrays(c.data, j.data, `reduce ${op} ${dt} [${shape}] axes [${axes}] strides [${a.strides}]`, tol);
+  }
+});
+
+test("reduce: large inputs (threaded paths), signed zeros and NaN", { skip }, () => {
+  const r = mulberry32(8);
+  const shapes: [number[], boolean[]][] = [
+    [[270_000], [true]],
+    [[3, 90_000], [false, true]],
+    [[500, 540], [false, true]],
+    [[540, 500], [true, false]],
+    [[20, 60, 230], [true, false, true]],
+    [[3, 300, 300], [false, true, false]],
+  ];
+  for (const [shape, axes] of shapes) {
+    for (const op of REDUCE_OPS) {
+      if ((op === "argmax" || op === "argmin") && axes.filter(Boolean).length !== 1) continue;
+      for (const mode of op === "sum" ? ["tame", "wild"] as const : ["ties", "wild"] as const) {
+        const a = randView(r, shape, "float32", gen(r, "float32", mode), false);
+        if (mode === "ties") for (let i = 0; i < a.data.length; i++) a.data[i] = r() < 0.999 ? -Math.abs(a.data[i]) - 1 : pick(r, [0, -0]);
+        const oshape = shape.map((s, d) => (axes[d] ? 1 : s));
+        const out = outView(r, oshape, op.startsWith("arg") ? "int32" : "float32");
+        const c = cloneView(out), j = cloneView(out);
+        cpu.reduce(op, c, a, axes);
+        js.reduce(op, j, a, axes);
+        let tol: ((i: number) => number) | undefined;
+        if (op === "sum") {
+          const bound = cloneView(out);
+          js.reduce("sum", bound, { ...a, data: a.data.map(Math.abs) }, axes);
+          tol = (i) => 4 * F32_EPS * Math.abs(bound.data[i]) + 1e-38;
+        }
+        assertArrays(c.data, j.data, `reduce ${op} ${mode} [${shape}] axes [${axes}]`, tol);
+      }
+    }
+  }
+});
+
+// ---- matmul ------------------------------------------------------------------------------------
+
+function checkMatmul(r: Rng, batch: number[], M: number, K: number, N: number, what: string): void {
+  const nd = batch.length + 2;
+  const a = randView(r, [...batch, M, K], "float32", gen(r, "float32", "tame"));
+  const b = randView(r, [...batch, K, N], "float32", gen(r, "float32", "tame"));
+  // a transpose arrives as swapped strides, broadcast batch dims as stride 0: randView makes both
+  void nd;
+  const out = outView(r, [...batch, M, N], "float32");
+  const [[c], [j]] = both([out], (be, [o]) => be.matmul(o, a, b));
+  const absA = { ...a, data: a.data.map(Math.abs) }, absB = { ...b, data: b.data.map(Math.abs) };
+  const bound = cloneView(out);
+  js.matmul(bound, absA, absB);
+  assertArrays(c.data, j.data, `matmul ${what} [${batch}] ${M}x${K}x${N} a[${a.strides}] b[${b.strides}]`,
+    (i) => (2 * K + 4) * F32_EPS * Math.abs(bound.data[i]) + 1e-30);
+}
+
+test("matmul: awkward shapes, transposed and broadcast operands", { skip }, () => {
+  const r = mulberry32(9);
+  const dims = [0, 1, 2, 3, 5, 11, 12, 13, 31, 32, 33, 47, 64, 100];
+  for (let trial = 0; trial < 400; trial++) {
+    const batch = r() < 0.5 ? [] : r() < 0.7 ? [randint(r, 1, 3)] : [randint(r, 1, 2), randint(r, 0, 3)];
+    checkMatmul(r, batch, pick(r, dims), pick(r, dims), pick(r, dims), `#${trial}`);
+  }
+  // sizes that take the packed, blocked and threaded paths (K spans several KC blocks)
+  for (const [M, K, N] of [[1, 600, 300], [300, 1, 250], [257, 513, 129], [130, 300, 1100], [64, 64, 64], [128, 784, 64]]) {
+    checkMatmul(r, [], M, K, N, "large");
+  }
+  checkMatmul(r, [4], 100, 70, 90, "batched");
+  checkMatmul(r, [2, 3], 40, 50, 60, "batched2");
+});
+
+test("matmul: tiny products are bit-identical to js", { skip }, () => {
+  const r = mulberry32(10);
+  for (let trial = 0; trial < 200; trial++) {
+    const M = randint(r, 1, 6), K = randint(r, 0, 6), N = randint(r, 1, 6);
+    const a = randView(r, [M, K], "float32", gen(r, "float32", "tame"));
+    const b = randView(r, [K, N], "float32", gen(r, "float32", "tame"));
+    const [[c], [j]] = both([outView(r, [M, N], "float32")], (be, [o]) => be.matmul(o, a, b));
+    assertArrays(c.data, j.data, `tiny matmul ${M}x${K}x${N}`);
+  }
+});
+
+test("matmul: out overlapping an input still gives the right answer", { skip }, () => {
+  const r = mulberry32(11);
+  const data = Float32Array.from({ length: 64 * 64 }, gen(r, "float32", "tame"));
+  const a: View = { data, shape: [64, 64], strides: [64, 1], offset: 0 };
+  const b: View = { data: Float32Array.from({ length: 64 * 64 }, gen(r, "float32", "tame")), shape: [64, 64], strides: [64, 1], offset: 0 };
+  const want = cloneView(a);
+  js.matmul(want, { ...a, data: data.slice() }, b);
+  const got = cloneView(a);
+  cpu.matmul(got, { ...a, data: got.data }, b); // out is a
+  assertArrays(got.data, want.data, "matmul in place", (i) => 1e-4 * Math.max(1, Math.abs(want.data[i])));
+});
+
+// ---- gather / scatterAdd -----------------------------------------------------------------------
+
+test("gather and scatterAdd: cpu matches js", { skip }, () => {
+  const r = mulberry32(12);
+  for (let trial = 0; trial < 800; trial++) {
+    const dt: DType = r() < 0.6 ? "float32" : "int32";
+    const nd = randint(r, 1, 3);
+    const ashape = Array.from({ length: nd }, () => randint(r, 1, 5));
+    const dim = randint(r, 0, nd - 1);
+    const ishape = ashape.map((s, d) => (d === dim ? randint(r, 0, 6) : randint(r, 1, s)));
+    const index = randView(r, ishape, "int32", () => randint(r, 0, ashape[dim] - 1));
+    if (trial % 2 === 0) {
+      const a = randView(r, ashape, dt, gen(r, dt));
+      const [[c], [j]] = both([outView(r, ishape, dt)], (b, [o]) => b.gather(o, a, dim, index));
+      assertArrays(c.data, j.data, `gather dim ${dim} [${ashape}] <- [${ishape}]`);
+    } else {
+      const src = randView(r, ishape, dt, gen(r, dt, "tame"));
+      const out = outView(r, ashape, dt);
+      const [[c], [j]] = both([out], (b, [o]) => b.scatterAdd(o, dim, index, src));
+      assertArrays(c.data, j.data, `scatterAdd dim ${dim} [${ashape}] <- [${ishape}]`);
+    }
+  }
+});
+
+// ---- alloc / pool --------------------------------------------------------------------------------
+
+test("alloc: typed arrays of the right kind, zeroed on request, reused", { skip }, () => {
+  for (const n of [0, 5, 100_000, 1_000_000]) {
+    const f = cpu.alloc("float32", n, true);
+    assert.ok(f instanceof Float32Array);
+    assert.equal(f.length, n);
+    assert.ok(f.every((x) => x === 0));
+    const i = cpu.alloc("int32", n, true);
+    assert.ok(i instanceof Int32Array);
+    assert.equal(i.length, n);
+    assert.ok(cpu.alloc("float64", n, true) instanceof Float64Array);
+  }
+  // dirty a block, drop it, and check that a zeroed allocation of the same size is zero
+  for (let k = 0; k < 20; k++) {
+    const x = cpu.alloc("float32", 300_000);
+    x.fill(3);
+    const y = cpu.alloc("float32", 300_000, true);
+    assert.ok(y.every((v) => v === 0));
+  }
+  assert.ok(nativePoolStats() !== null);
+});
+
+test("threads: single-threaded results equal threaded ones", { skip }, () => {
+  const r = mulberry32(13);
+  const a: View = { data: Float32Array.from({ length: 512 * 512 }, gen(r, "float32", "tame")), shape: [512, 512], strides: [512, 1], offset: 0 };
+  const run = () => {
+    const o: View = { data: new Float32Array(512 * 512), shape: [512, 512], strides: [512, 1], offset: 0 };
+    cpu.matmul(o, a, { ...a, strides: [1, 512] });
+    const e: View = { data: new Float32Array(512 * 512), shape: [512, 512], strides: [512, 1], offset: 0 };
+    cpu.unary("exp", e, a);
+    return [o.data, e.data];
+  };
+  const [m2, e2] = run();
+  nativeConfig({ threads: 1 });
+  const [m1, e1] = run();
+  nativeConfig({ threads: 0 });
+  assertArrays(m1, m2, "matmul 1 vs 2 threads");
+  assertArrays(e1, e2, "exp 1 vs 2 threads");
+});
+
+// ---- bad calls -----------------------------------------------------------------------------------
+
+test("bad calls from JavaScript throw instead of crashing", { skip }, () => {
+  const v = (data: TypedArray, shape: number[], strides?: number[], offset = 0): View =>
+    ({ data, shape, strides: strides ?? contiguous(shape), offset });
+  const f = (n: number) => new Float32Array(n);
+  const throwsCpu = (fn: () => void, re: RegExp) => assert.throws(fn, (e: unknown) => e instanceof Error && re.test(e.message));
+
+  // views reaching outside their arrays
+  throwsCpu(() => cpu.binary("add", v(f(4), [3, 4]), v(f(12), [3, 4]), v(f(12), [3, 4])), /cpu\.binary\(add\).*'out'/);
+  throwsCpu(() => cpu.unary("exp", v(f(12), [3, 4]), v(f(12), [3, 4], [4, 1], 1)), /cpu\.unary\(exp\).*'a'/);
+  throwsCpu(() => cpu.unary("neg", v(f(12), [3, 4]), v(f(12), [3, 4], [-4, 1], 0)), /reaches/);
+  throwsCpu(() => cpu.unary("neg", v(f(12), [3, 4]), v(f(12), [3, 4], [4, 1], -1)), /offset/);
+  throwsCpu(() => cpu.unary("neg", v(f(12), [3, 4]), v(f(12), [3, 4], [4.5, 1], 0)), /stride/);
+  throwsCpu(() => cpu.matmul(v(f(12), [3, 4]), v(f(12), [3, 4]), v(f(12), [4, 4])), /cpu\.matmul.*'b'/);
+  throwsCpu(() => cpu.matmul(v(f(9), [3, 3]), v(f(12), [3, 4]), v(f(12), [3, 4])), /inner dims/);
+  throwsCpu(() => cpu.reduce("sum", v(f(1), [1, 1], [1, 1], 5), v(f(12), [3, 4]), [true, true]), /'out'/);
+  throwsCpu(() => cpu.copy(v(f(12), [3, 4], [4, 1], 0), v(f(12), [3, 4], [0, 4], 0), false), /'a'/);
+  throwsCpu(() => cpu.fill(v(f(12), [3, 5]), 1), /'out'/);
+  throwsCpu(() => cpu.where(v(f(6), [6]), v(f(5), [6]), v(f(6), [6]), v(f(6), [6])), /'cond'/);
+  // wrong shapes
+  throwsCpu(() => cpu.binary("add", v(f(12), [3, 4]), v(f(12), [4, 3]), v(f(12), [3, 4])), /shape/);
+  throwsCpu(() => cpu.unary("exp", v(f(12), [3, 4]), v(f(12), [12])), /dims/);
+  // indices out of range (the core checks these too)
+  const idx = new Int32Array([0, 7, 1]);
+  throwsCpu(() => cpu.gather(v(f(3), [3]), v(f(4), [4]), 0, v(idx, [3])), /index out of range/);
+  const out = f(4);
+  throwsCpu(() => cpu.scatterAdd(v(out, [4]), 0, v(idx, [3]), v(f(3).fill(1), [3])), /index out of range/);
+  assert.ok(out.every((x) => x === 0), "a rejected scatterAdd leaves out untouched");
+  // wrong dtypes
+  throwsCpu(() => cpu.binary("add", v(f(3), [3]), v(new Int32Array(3), [3]), v(f(3), [3])), /must be/);
+  throwsCpu(() => cpu.unary("exp", v(new Int32Array(3), [3]), v(f(3), [3])), /must be/);
+  throwsCpu(() => cpu.matmul(v(f(4), [2, 2]), v(new Int32Array(4), [2, 2]), v(f(4), [2, 2])), /must be float32/);
+  throwsCpu(() => cpu.reduce("argmax", v(f(3), [3, 1]), v(f(6), [3, 2]), [false, true]), /must be int32/);
+  throwsCpu(() => cpu.binary("div", v(new Int32Array(3), [3]), v(new Int32Array(3), [3]), v(new Int32Array(3), [3])), /integer division/);
+  throwsCpu(() => cpu.unary("exp", v(f(3), [3]), v(new Uint8Array(3) as unknown as Float32Array, [3])), /must be a Float32Array or Int32Array/);
+  // detached buffers
+  const det = f(12);
+  structuredClone(det.buffer, { transfer: [det.buffer] });
+  throwsCpu(() => cpu.unary("exp", v(f(12), [3, 4]), v(det, [3, 4])), /detached|reaches/);
+  throwsCpu(() => cpu.binary("add", v(det, [3, 4]), v(f(12), [3, 4]), v(f(12), [3, 4])), /detached|reaches/);
+  const pooled = cpu.alloc("float32", 100_000) as Float32Array;
+  structuredClone(pooled.buffer, { transfer: [pooled.buffer] });
+  throwsCpu(() => cpu.matmul(v(f(4), [2, 2]), v(pooled, [2, 2]), v(f(4), [2, 2])), /detached|reaches/);
+  // an unknown op name
+  throwsCpu(() => cpu.unary("nope" as never, v(f(3), [3]), v(f(3), [3])), /bad op tag/);
+  // still alive and correct
+  const o = v(f(3), [3]);
+  cpu.binary("add", o, v(Float32Array.of(1, 2, 3), [3]), v(Float32Array.of(1, 1, 1), [3]));
+  assert.deepEqual([...o.data], [2, 3, 4]);
+});
