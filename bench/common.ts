@@ -1,0 +1,162 @@
+// Shared by the bench driver (run.ts) and its JavaScript workers (worker.ts): the cells, the
+// timing loop, the worker protocol. bench/torch_bench.py mirrors the timing loop and protocol.
+
+/** One measured cell: a workload at one size. */
+export interface Cell {
+  /** "W1.matmul.1024" */
+  id: string;
+  workload: "W1" | "W2" | "W3" | "W4" | "W5";
+  label: string;
+  /** Floating-point operations per run, for GFLOP/s (W1 only). */
+  flops?: number;
+  /** Print in µs rather than ms. */
+  micro?: boolean;
+  /** Matrix size for W1. */
+  n?: number;
+}
+
+export const CELLS: Cell[] = [
+  ...[64, 256, 1024, 2048].map((n): Cell => ({ id: `W1.matmul.${n}`, workload: "W1", label: `matmul ${n}²`, flops: 2 * n ** 3, n })),
+  { id: "W2.add", workload: "W2", label: "add 4096² (new output)" },
+  { id: "W2.exp", workload: "W2", label: "exp 4096² (new output)" },
+  { id: "W3.sum", workload: "W3", label: "sum() 4096²" },
+  { id: "W3.sum-1", workload: "W3", label: "sum(-1) 4096²" },
+  { id: "W4.mlp-step", workload: "W4", label: "MNIST MLP train step" },
+  { id: "W4.tiny-add", workload: "W4", label: "tiny add 2×3", micro: true },
+  { id: "W4.tiny-fwdbwd", workload: "W4", label: "tiny mul.sum.backward 2×3", micro: true },
+  { id: "W5.gpt-step", workload: "W5", label: "GPT train step" },
+];
+
+/** The MNIST batches every library trains on (written by run.ts from dlgrad's data.mnist()). */
+export const MNIST_BATCHES = 16;
+export const MNIST_BATCH = 128;
+
+/** GPT hyper-parameters of W5. */
+export const GPT = { vocab: 65, ctx: 128, layers: 6, heads: 4, width: 128, batch: 16, lr: 1e-4 } as const;
+
+/** What the driver asks a worker to do. */
+export interface RunRequest {
+  id: number;
+  cell: string;
+  /** Aim for about this much measured time (after warm-up). */
+  targetMs: number;
+  /** Give up on more repetitions past this; one run longer than this is reported alone. */
+  capMs: number;
+  /** Path of the MNIST batch file. */
+  mnist: string;
+}
+
+/** What a worker answers. `skip` is a reason the cell cannot run on that library. */
+export interface RunResult {
+  id: number;
+  medianMs?: number;
+  minMs?: number;
+  reps?: number;
+  note?: string;
+  skip?: string;
+  error?: string;
+}
+
+/** Protocol lines from workers start with this; anything else on their stdout is just printed. */
+export const TAG = "@@bench ";
+
+export interface Measured {
+  medianMs: number;
+  minMs: number;
+  reps: number;
+  note?: string;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Times `fn` (one run of the workload, finished when it returns or its promise settles): one
+ * warm-up run (two for fast cells), then enough repetitions for about `targetMs`, at least 3 and
+ * at most 500 samples, within `capMs`. Runs far shorter than 1 ms are batched so each sample is
+ * ~1 ms. A warm-up longer than half the cap is reported alone (noted). `beforeSample` runs outside
+ * the timed region (a GC, say).
+ */
+export async function measure(
+  fn: () => unknown, targetMs: number, capMs: number, now: () => number = () => performance.now(),
+): Promise<Measured> {
+  const start = now();
+  const timeOnce = async (): Promise<number> => {
+    const t0 = now();
+    const r = fn();
+    if (r instanceof Promise) await r;
+    return now() - t0;
+  };
+  let w = await timeOnce();
+  if (w > capMs / 2) return { medianMs: w, minMs: w, reps: 1, note: "one run, warm-up included (slow)" };
+  if (w < targetMs / 4) w = Math.min(w, await timeOnce());
+  // Batch tiny runs: `inner` calls per sample.
+  let inner = 1;
+  if (w < 1) {
+    const t0 = now();
+    let k = 0;
+    while (now() - t0 < 5) {
+      const r = fn();
+      if (r instanceof Promise) await r;
+      k++;
+    }
+    w = (now() - t0) / k;
+    inner = Math.max(1, Math.ceil(1 / Math.max(w, 1e-6)));
+  }
+  const per = w * inner;
+  const left = capMs - (now() - start);
+  let reps = Math.round(targetMs / per);
+  reps = Math.max(3, Math.min(500, reps));
+  reps = Math.max(1, Math.min(reps, Math.floor(left / per)));
+  const samples: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = now();
+    for (let i = 0; i < inner; i++) {
+      const x = fn();
+      if (x instanceof Promise) await x;
+    }
+    samples.push((now() - t0) / inner);
+    if (now() - start > capMs && samples.length >= 1) break;
+  }
+  return {
+    medianMs: median(samples),
+    minMs: Math.min(...samples),
+    reps: samples.length,
+    note: samples.length < 3 ? `${samples.length} rep${samples.length > 1 ? "s" : ""} (slow)` : undefined,
+  };
+}
+
+/** Reads the MNIST batch file: [MNIST_BATCHES, 128, 784] float32 pixels then [MNIST_BATCHES, 128] int32 labels. */
+export function parseMnistBatches(buf: Uint8Array): { images: Float32Array; labels: Int32Array } {
+  const nImg = MNIST_BATCHES * MNIST_BATCH * 784, nLab = MNIST_BATCHES * MNIST_BATCH;
+  if (buf.byteLength !== 4 * (nImg + nLab)) throw new Error(`mnist batch file: expected ${4 * (nImg + nLab)} bytes, got ${buf.byteLength}`);
+  const copy = new Uint8Array(buf).buffer; // aligned
+  return { images: new Float32Array(copy, 0, nImg), labels: new Int32Array(copy, 4 * nImg, nLab) };
+}
+
+/** A small deterministic generator (mulberry32) for data every JS library shares. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n standard-normal floats (Box–Muller) from `rng`. */
+export function randn(n: number, r: () => number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u = 1 - r(), v = r();
+    const m = Math.sqrt(-2 * Math.log(u)) * scale;
+    out[i] = m * Math.cos(2 * Math.PI * v);
+    if (i + 1 < n) out[i + 1] = m * Math.sin(2 * Math.PI * v);
+  }
+  return out;
+}

@@ -1,0 +1,96 @@
+// dlgrad on one of its devices ("cpu": the native addon, "js": plain TypeScript), through its public API.
+import * as fs from "node:fs";
+import type { Cell, RunRequest } from "../common.js";
+import { GPT, MNIST_BATCHES, MNIST_BATCH, parseMnistBatches } from "../common.js";
+import { Tensor, nn, optim, availableDevices, setDefaultDevice, manualSeed } from "../../src/index.js";
+import { Gpt } from "../gpt.js";
+import type { LibImpl, Prepared } from "./types.js";
+
+export function dlgrad(device: "cpu" | "js"): LibImpl {
+  return {
+    async init() {
+      let desc = "";
+      if (device === "cpu") {
+        // The addon registers "cpu" when src/backend/native.ts is imported; until the public index
+        // imports it, load it here (a no-op once the index does). A string specifier keeps tsc
+        // from depending on that file.
+        const url = new URL("../../src/backend/native.js", import.meta.url).href;
+        const native = (await import(url).catch(() => null)) as { nativeInfo?: () => { description: string } } | null;
+        desc = native?.nativeInfo?.().description ?? "";
+      }
+      if (!availableDevices().includes(device)) {
+        return device === "cpu"
+          ? "device 'cpu' is not available (the native addon build/Release/dlgrad.node did not load)"
+          : `device '${device}' is not available (have ${availableDevices().join(", ")})`;
+      }
+      setDefaultDevice(device);
+      const pkg = JSON.parse(fs.readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+      return { version: `${pkg.version} (${device}${desc ? `: ${desc}` : ""})` };
+    },
+
+    async prepare(cell: Cell, req: RunRequest): Promise<Prepared | string> {
+      manualSeed(0);
+      switch (cell.workload) {
+        case "W1": {
+          const a = Tensor.randn([cell.n!, cell.n!]), b = Tensor.randn([cell.n!, cell.n!]);
+          return { run: () => a.matmul(b) };
+        }
+        case "W2":
+        case "W3": {
+          const a = Tensor.randn([4096, 4096]), b = Tensor.randn([4096, 4096]);
+          const fns: Record<string, () => unknown> = {
+            "W2.add": () => a.add(b),
+            "W2.exp": () => a.exp(),
+            "W3.sum": () => a.sum().item(),
+            "W3.sum-1": () => a.sum(-1),
+          };
+          return { run: fns[cell.id] };
+        }
+        case "W4": {
+          if (cell.id === "W4.tiny-add") {
+            const a = Tensor.rand([2, 3]), b = Tensor.rand([2, 3]);
+            return { run: () => a.add(b) };
+          }
+          if (cell.id === "W4.tiny-fwdbwd") {
+            const a = Tensor.rand([2, 3], { requiresGrad: true }), b = Tensor.rand([2, 3], { requiresGrad: true });
+            return { run: () => a.mul(b).sum().backward() };
+          }
+          const { images, labels } = parseMnistBatches(fs.readFileSync(req.mnist));
+          const xs: Tensor[] = [], ys: Tensor[] = [];
+          for (let i = 0; i < MNIST_BATCHES; i++) {
+            xs.push(Tensor.from(images.slice(i * MNIST_BATCH * 784, (i + 1) * MNIST_BATCH * 784), { shape: [MNIST_BATCH, 784] }));
+            ys.push(Tensor.from(labels.slice(i * MNIST_BATCH, (i + 1) * MNIST_BATCH), { shape: [MNIST_BATCH], dtype: "int32" }));
+          }
+          const model = new nn.Sequential(new nn.Linear(784, 64), new nn.ReLU(), new nn.Linear(64, 10));
+          const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+          let step = 0;
+          return {
+            run: () => {
+              const i = step++ % MNIST_BATCHES;
+              opt.zeroGrad();
+              const loss = model.forward(xs[i]).crossEntropy(ys[i]);
+              loss.backward();
+              opt.step();
+              return loss.item();
+            },
+          };
+        }
+        case "W5": {
+          const model = new Gpt(GPT);
+          const opt = new optim.AdamW(model.parameters(), { lr: GPT.lr });
+          const idx = Tensor.randint(0, GPT.vocab, [GPT.batch, GPT.ctx], { dtype: "int32" });
+          const tgt = Tensor.randint(0, GPT.vocab, [GPT.batch, GPT.ctx], { dtype: "int32" });
+          return {
+            run: () => {
+              opt.zeroGrad();
+              const loss = model.forward(idx, tgt);
+              loss.backward();
+              opt.step();
+              return loss.item();
+            },
+          };
+        }
+      }
+    },
+  };
+}

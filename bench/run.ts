@@ -1,0 +1,396 @@
+// npm run bench: dlgrad (cpu, js) against TensorFlow.js (cpu, wasm), jax-js (wasm, jit) and PyTorch
+// (1 and 2 threads), side by side in one run, cell by cell. Each library lives in its own worker
+// process (bench/worker.ts, bench/torch_bench.py) that stays up for the whole run; cells go to the
+// libraries in turn, so slow drift of a shared machine hits every library alike.
+//
+//   npm run bench -- [--quick] [--only W1,W4 | --only W1.matmul.1024] [--libs dlgrad-cpu,torch]
+//                    [--out out/bench.json] [--target MS] [--cap S]
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as readline from "node:readline";
+import { fileURLToPath } from "node:url";
+import { CELLS, TAG, MNIST_BATCHES, MNIST_BATCH, rng, type Cell, type RunRequest, type RunResult } from "./common.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const PYTHON = "/usr/bin/python3";
+
+const ALL_LIBS = ["dlgrad-cpu", "dlgrad-js", "tfjs-cpu", "tfjs-wasm", "jax-js", "torch-1t", "torch-2t"] as const;
+type Lib = (typeof ALL_LIBS)[number];
+const ALIASES: Record<string, Lib[]> = {
+  torch: ["torch-1t", "torch-2t"], pytorch: ["torch-1t", "torch-2t"], dlgrad: ["dlgrad-cpu", "dlgrad-js"],
+  tfjs: ["tfjs-cpu", "tfjs-wasm"], jax: ["jax-js"],
+};
+
+// ---- arguments ------------------------------------------------------------------------------
+
+interface Args {
+  quick: boolean;
+  only: string[] | null;
+  libs: Lib[];
+  out: string;
+  targetMs: number;
+  capMs: number;
+}
+
+function usage(msg?: string): never {
+  if (msg) console.error(`bench: ${msg}`);
+  console.error(
+    "usage: npm run bench -- [--quick] [--only W1,W4,W5.gpt-step] [--libs " + ALL_LIBS.join(",") + "]\n" +
+    "                        [--out out/bench.json] [--target MS per cell] [--cap S per cell]\n" +
+    "  --libs also takes the groups torch, dlgrad, tfjs, jax",
+  );
+  process.exit(msg ? 2 : 0);
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false, only: null, libs: [...ALL_LIBS], out: path.join(ROOT, "out", "bench.json"), targetMs: 0, capMs: 0 };
+  let target: number | null = null, cap: number | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split("=", 2) as [string, string | undefined];
+    const val = () => inline ?? argv[++i] ?? usage(`${flag} needs a value`);
+    switch (flag) {
+      case "--quick": a.quick = true; break;
+      case "--only": a.only = val().split(",").map((s) => s.trim()).filter(Boolean); break;
+      case "--libs": {
+        const libs = new Set<Lib>();
+        for (const name of val().split(",").map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+          if (ALIASES[name]) ALIASES[name].forEach((l) => libs.add(l));
+          else if ((ALL_LIBS as readonly string[]).includes(name)) libs.add(name as Lib);
+          else usage(`unknown library '${name}' (have ${ALL_LIBS.join(", ")}, torch, dlgrad, tfjs, jax)`);
+        }
+        a.libs = ALL_LIBS.filter((l) => libs.has(l));
+        break;
+      }
+      case "--out": a.out = path.resolve(val()); break;
+      case "--target": target = Number(val()); break;
+      case "--cap": cap = Number(val()) * 1000; break;
+      case "-h": case "--help": usage(); break;
+      default: usage(`unknown flag ${flag}`);
+    }
+  }
+  a.targetMs = target ?? (a.quick ? 150 : 750);
+  a.capMs = cap ?? (a.quick ? 6_000 : 30_000);
+  if (a.only) {
+    for (const o of a.only) if (!CELLS.some((c) => c.id === o || c.workload === o)) usage(`--only: no workload or cell '${o}' (have W1..W5 and ${CELLS.map((c) => c.id).join(", ")})`);
+  }
+  return a;
+}
+
+/** tfjs's banner suggesting tfjs-node, and the like: not worth printing. */
+const NOISE = /^=+$|looks like you are running TensorFlow\.js in Node|tfjs-node/;
+
+// ---- workers --------------------------------------------------------------------------------
+
+interface Ready { ready: boolean; version?: string; skip?: string }
+
+/** One library's worker process, started on first use and restarted after a time-out. */
+class Worker {
+  proc: ChildProcessWithoutNullStreams | null = null;
+  info: Ready | null = null;
+  private waiters = new Map<number | "ready", (msg: Record<string, unknown>) => void>();
+  private nextId = 1;
+
+  constructor(readonly lib: Lib) {}
+
+  private command(): [string, string[], NodeJS.ProcessEnv] {
+    if (this.lib.startsWith("torch")) {
+      const n = this.lib === "torch-2t" ? "2" : "1";
+      const env = { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n };
+      return [PYTHON, ["-u", path.join(ROOT, "bench", "torch_bench.py"), n], env];
+    }
+    return [process.execPath, ["--expose-gc", path.join(ROOT, "dist", "bench", "worker.js"), this.lib], process.env];
+  }
+
+  async start(): Promise<Ready> {
+    if (this.proc && this.info) return this.info;
+    const [cmd, args, env] = this.command();
+    if (cmd === PYTHON && !fs.existsSync(PYTHON)) return (this.info = { ready: false, skip: `${PYTHON} not found` });
+    const proc = spawn(cmd, args, { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
+    this.proc = proc;
+    const onLine = (line: string) => {
+      if (line.startsWith(TAG)) {
+        const msg = JSON.parse(line.slice(TAG.length)) as Record<string, unknown>;
+        const key = "ready" in msg ? "ready" : (msg.id as number);
+        const w = this.waiters.get(key);
+        this.waiters.delete(key);
+        w?.(msg);
+      } else if (line.trim() && !NOISE.test(line)) process.stderr.write(`  [${this.lib}] ${line}\n`);
+    };
+    readline.createInterface({ input: proc.stdout }).on("line", onLine);
+    readline.createInterface({ input: proc.stderr }).on("line", (l) => {
+      if (l.trim() && !NOISE.test(l)) process.stderr.write(`  [${this.lib}] ${l}\n`);
+    });
+    proc.on("exit", (code, sig) => {
+      if (this.proc === proc) this.proc = null;
+      for (const [, w] of this.waiters) w({ error: `worker exited (${sig ?? `code ${code}`})` });
+      this.waiters.clear();
+    });
+    const ready = await this.wait("ready", 120_000);
+    this.info = ready.error ? { ready: false, skip: String(ready.error) } : (ready as unknown as Ready);
+    return this.info;
+  }
+
+  private wait(key: number | "ready", ms: number): Promise<Record<string, unknown>> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(key);
+        this.kill();
+        resolve({ timedOut: true, error: `no answer in ${Math.round(ms / 1000)} s` });
+      }, ms);
+      this.waiters.set(key, (msg) => {
+        clearTimeout(timer);
+        resolve(msg);
+      });
+    });
+  }
+
+  async run(req: Omit<RunRequest, "id">, timeoutMs: number): Promise<RunResult & { timedOut?: boolean }> {
+    const info = await this.start();
+    if (!info.ready) return { id: 0, skip: info.skip };
+    const id = this.nextId++;
+    this.proc!.stdin.write(JSON.stringify({ ...req, id }) + "\n");
+    const res = await this.wait(id, timeoutMs);
+    if (res.timedOut) this.info = null; // restart on next use
+    return res as unknown as RunResult & { timedOut?: boolean };
+  }
+
+  kill(): void {
+    if (this.proc) {
+      this.proc.kill("SIGKILL");
+      this.proc = null;
+    }
+  }
+
+  close(): void {
+    this.proc?.stdin.end();
+  }
+}
+
+// ---- MNIST batches shared by every library ---------------------------------------------------
+
+/** Writes 16 batches of 128 training digits from dlgrad's data.mnist() (seeded pick) for every library. */
+async function writeMnistBatches(file: string): Promise<void> {
+  const { data } = await import("../src/index.js");
+  const m = data.mnist();
+  const images = m.trainImages.toTypedArray() as Float32Array, labels = m.trainLabels.toTypedArray() as Int32Array;
+  const n = labels.length, r = rng(42);
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [perm[i], perm[j]] = [perm[j], perm[i]];
+  }
+  const total = MNIST_BATCHES * MNIST_BATCH;
+  const img = new Float32Array(total * 784), lab = new Int32Array(total);
+  for (let k = 0; k < total; k++) {
+    img.set(images.subarray(perm[k] * 784, (perm[k] + 1) * 784), k * 784);
+    lab[k] = labels[perm[k]];
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, Buffer.concat([Buffer.from(img.buffer), Buffer.from(lab.buffer)]));
+}
+
+// ---- formatting -----------------------------------------------------------------------------
+
+interface CellOut {
+  id: string;
+  label: string;
+  unit: "ms" | "µs";
+  flops?: number;
+  results: Partial<Record<Lib, RunResult & { gflops?: number }>>;
+}
+
+const fmtNum = (x: number): string =>
+  x >= 1000 ? x.toFixed(0) : x >= 100 ? x.toFixed(1) : x >= 10 ? x.toFixed(2) : x >= 1 ? x.toFixed(2) : x.toFixed(3);
+
+function fmtTime(r: RunResult | undefined, unit: "ms" | "µs"): string {
+  if (!r) return "";
+  if (r.skip !== undefined) return "skip";
+  if (r.error !== undefined) return (r as { timedOut?: boolean }).timedOut ? "timeout" : "error";
+  const v = unit === "µs" ? r.medianMs! * 1000 : r.medianMs!;
+  return fmtNum(v) + (r.reps !== undefined && r.reps < 3 ? "*" : "");
+}
+
+function table(header: string[], rows: string[][]): string {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
+  return [line(header), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n");
+}
+
+const ok = (r: RunResult | undefined): r is RunResult & { medianMs: number } => !!r && r.medianMs !== undefined;
+
+/** The torch reference of a cell: the faster of 1 and 2 threads (the stricter comparison). */
+function torchBest(c: CellOut): { lib: Lib; ms: number } | null {
+  const cands = (["torch-1t", "torch-2t"] as const).filter((l) => ok(c.results[l])).map((l) => ({ lib: l, ms: c.results[l]!.medianMs! }));
+  return cands.length ? cands.reduce((a, b) => (b.ms < a.ms ? b : a)) : null;
+}
+
+interface Target { what: string; value: string; goal: string; met: boolean | null }
+
+function targets(cells: CellOut[]): Target[] {
+  const get = (id: string) => cells.find((c) => c.id === id);
+  const ms = (id: string, lib: Lib) => {
+    const r = get(id)?.results[lib];
+    return ok(r) ? r.medianMs : null;
+  };
+  const out: Target[] = [];
+  const cpu = (id: string) => ms(id, "dlgrad-cpu");
+  const ratio = (a: number | null, b: number | null) => (a !== null && b !== null ? a / b : null);
+  const fmtR = (x: number | null) => (x === null ? "n/a" : `${x.toFixed(2)}×`);
+  // W1 1024: ≥ 300 GFLOP/s and ≥ 1.5× torch-2t GFLOP/s
+  const m = cpu("W1.matmul.1024"), t2 = ms("W1.matmul.1024", "torch-2t");
+  const gf = m !== null ? (2 * 1024 ** 3) / m / 1e6 : null;
+  out.push({ what: "W1 matmul 1024² GFLOP/s", value: gf === null ? "n/a" : gf.toFixed(0), goal: "≥ 300", met: gf === null ? null : gf >= 300 });
+  const sp = ratio(t2, m);
+  out.push({ what: "W1 matmul 1024² speed vs torch-2t", value: fmtR(sp), goal: "≥ 1.5×", met: sp === null ? null : sp >= 1.5 });
+  const add = cpu("W2.add");
+  out.push({ what: "W2 add 4096² ms", value: add === null ? "n/a" : add.toFixed(2), goal: "≤ 8 ms", met: add === null ? null : add <= 8 });
+  const tAdd = get("W2.add") ? torchBest(get("W2.add")!) : null;
+  const spAdd = ratio(tAdd?.ms ?? null, add);
+  out.push({ what: "W2 add speed vs torch", value: fmtR(spAdd), goal: "≥ 20×", met: spAdd === null ? null : spAdd >= 20 });
+  for (const [id, what, goal] of [["W4.mlp-step", "W4 MLP step time ÷ torch", 0.8], ["W4.tiny-fwdbwd", "W4 tiny fwd+bwd time ÷ torch", 0.5], ["W5.gpt-step", "W5 GPT step time ÷ torch", 0.5]] as const) {
+    const c = get(id);
+    const tb = c ? torchBest(c) : null;
+    const r = ratio(cpu(id), tb?.ms ?? null);
+    out.push({ what, value: fmtR(r), goal: `≤ ${goal}×`, met: r === null ? null : r <= goal });
+  }
+  // every workload ≥ 5× faster than tfjs-wasm and jax-js
+  for (const peer of ["tfjs-wasm", "jax-js"] as const) {
+    let worst: { id: string; sp: number } | null = null;
+    for (const c of cells) {
+      const sp = ratio(ms(c.id, peer), cpu(c.id));
+      if (sp !== null && (!worst || sp < worst.sp)) worst = { id: c.id, sp };
+    }
+    out.push({ what: `slowest speed-up vs ${peer}`, value: worst ? `${worst.sp.toFixed(1)}× (${worst.id})` : "n/a", goal: "≥ 5× everywhere", met: worst ? worst.sp >= 5 : null });
+  }
+  return out;
+}
+
+function report(cells: CellOut[], libs: Lib[], infos: Partial<Record<Lib, Ready>>): string {
+  const ran = libs.filter((l) => infos[l]?.ready);
+  const out: string[] = [];
+  out.push("Median time per run (ms; µs for the tiny ops; * = fewer than 3 repetitions)\n");
+  out.push(table(["workload", ...ran], cells.map((c) => [`${c.label}${c.unit === "µs" ? " µs" : ""}`, ...ran.map((l) => fmtTime(c.results[l], c.unit))])));
+  const w1 = cells.filter((c) => c.flops);
+  if (w1.length) {
+    out.push("\nW1 matmul GFLOP/s\n");
+    out.push(table(["size", ...ran], w1.map((c) => [c.label, ...ran.map((l) => (c.results[l]?.gflops !== undefined ? c.results[l]!.gflops!.toFixed(1) : fmtTime(c.results[l], c.unit)))])));
+  }
+  const refs: { name: string; pick: (c: CellOut) => number | null }[] = [];
+  if (libs.includes("torch-1t") || libs.includes("torch-2t")) refs.push({ name: "PyTorch (the faster of 1 and 2 threads)", pick: (c) => torchBest(c)?.ms ?? null });
+  const dl: Lib | undefined = ran.includes("dlgrad-cpu") ? "dlgrad-cpu" : ran.includes("dlgrad-js") ? "dlgrad-js" : undefined;
+  if (dl) refs.push({ name: dl, pick: (c) => (ok(c.results[dl]) ? c.results[dl]!.medianMs! : null) });
+  for (const ref of refs) {
+    out.push(`\nTime ÷ ${ref.name}'s time (below 1 = faster)\n`);
+    out.push(table(["workload", ...ran], cells.map((c) => {
+      const base = ref.pick(c);
+      return [c.label, ...ran.map((l) => (base !== null && ok(c.results[l]) ? (c.results[l]!.medianMs! / base).toFixed(2) : ""))];
+    })));
+  }
+  const notes: string[] = [];
+  for (const l of libs) if (infos[l] && !infos[l]!.ready) notes.push(`${l}: not run: ${infos[l]!.skip}`);
+  for (const c of cells) for (const l of ran) {
+    const r = c.results[l];
+    if (r?.skip) notes.push(`${c.id} ${l}: skipped: ${r.skip}`);
+    else if (r?.error) notes.push(`${c.id} ${l}: ${r.error}`);
+    else if (r?.note) notes.push(`${c.id} ${l}: ${r.note}`);
+  }
+  if (notes.length) out.push("\nNotes\n\n" + notes.map((n) => `- ${n}`).join("\n"));
+  if (ran.includes("dlgrad-cpu")) {
+    out.push("\nTargets of issue 3 (dlgrad-cpu)\n");
+    out.push(table(["target", "value", "goal", "met"], targets(cells).map((t) => [t.what, t.value, t.goal, t.met === null ? "n/a" : t.met ? "yes" : "NO"])));
+  }
+  return out.join("\n");
+}
+
+// ---- main -----------------------------------------------------------------------------------
+
+/** In --quick, cells known to take far longer than the cap on a library are not started. */
+const QUICK_SKIP: Partial<Record<Lib, string[]>> = {
+  "dlgrad-js": ["W5.gpt-step"],
+  "tfjs-cpu": ["W5.gpt-step"],
+};
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const cells = CELLS.filter((c) => !args.only || args.only.includes(c.id) || args.only.includes(c.workload));
+  const t0 = Date.now();
+  const mnistFile = path.join(ROOT, "out", "bench-mnist.bin");
+  if (cells.some((c) => c.id === "W4.mlp-step")) await writeMnistBatches(mnistFile);
+
+  const cpus = os.cpus();
+  const machine = {
+    cpu: `${cpus[0]?.model ?? "?"} × ${cpus.length}`,
+    memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    load: os.loadavg().map((x) => +x.toFixed(2)),
+  };
+  console.log(`dlgrad bench${args.quick ? " (--quick)" : ""}: ${cells.length} cells × ${args.libs.length} libraries on ${machine.cpu}, node ${machine.node}, load ${machine.load.join(" ")}`);
+  console.log(`per cell: ~${args.targetMs} ms of repetitions after warm-up, at most ${args.capMs / 1000} s\n`);
+
+  const workers = new Map<Lib, Worker>(args.libs.map((l) => [l, new Worker(l)]));
+  const infos: Partial<Record<Lib, Ready>> = {};
+  const out: CellOut[] = cells.map((c: Cell) => ({ id: c.id, label: c.label, unit: c.micro ? "µs" : "ms", flops: c.flops, results: {} }));
+  process.on("SIGINT", () => {
+    for (const w of workers.values()) w.kill();
+    process.exit(130);
+  });
+
+  for (const [ci, cell] of cells.entries()) {
+    const row: string[] = [];
+    for (const lib of args.libs) {
+      const w = workers.get(lib)!;
+      let res: RunResult & { timedOut?: boolean; gflops?: number };
+      const info = await w.start();
+      infos[lib] = info;
+      if (!info.ready) continue;
+      if (args.quick && QUICK_SKIP[lib]?.includes(cell.id)) {
+        res = { id: 0, skip: "not run with --quick (one run takes well over the cap)" };
+      } else if (cell.n && cell.n > 64 && predictTooSlow(out, cell, lib, args.capMs)) {
+        res = { id: 0, skip: `predicted from the smaller size to take over ${args.capMs / 1000} s per run` };
+      } else {
+        const timeout = Math.max(2 * args.capMs, args.capMs + 60_000);
+        res = await w.run({ cell: cell.id, targetMs: args.targetMs, capMs: args.capMs, mnist: mnistFile }, timeout);
+      }
+      if (res.medianMs !== undefined && cell.flops) res.gflops = cell.flops / res.medianMs / 1e6;
+      delete (res as { id?: number }).id;
+      out[ci].results[lib] = res;
+      const unit = cell.micro ? "µs" : "ms";
+      row.push(`${lib} ${fmtTime(res, unit)}${res.medianMs !== undefined ? (cell.micro ? " µs" : " ms") : ""}`);
+    }
+    console.log(`${cell.id.padEnd(16)} ${row.join(" | ")}`);
+  }
+  for (const w of workers.values()) w.close();
+
+  console.log("\nlibraries:");
+  for (const l of args.libs) console.log(`  ${l.padEnd(11)} ${infos[l]?.ready ? infos[l]!.version : `not run: ${infos[l]?.skip}`}`);
+  console.log("\n" + report(out, args.libs, infos));
+  const seconds = (Date.now() - t0) / 1000;
+  console.log(`\n${seconds.toFixed(0)} s; results in ${path.relative(process.cwd(), args.out) || args.out}`);
+
+  fs.mkdirSync(path.dirname(args.out), { recursive: true });
+  fs.writeFileSync(args.out, JSON.stringify({
+    date: new Date().toISOString(),
+    machine,
+    args: { quick: args.quick, only: args.only, libs: args.libs, targetMs: args.targetMs, capMs: args.capMs },
+    seconds,
+    libraries: Object.fromEntries(args.libs.map((l) => [l, infos[l] ?? null])),
+    cells: out,
+    targets: args.libs.includes("dlgrad-cpu") && infos["dlgrad-cpu"]?.ready ? targets(out) : null,
+  }, null, 2) + "\n");
+}
+
+/** W1: a library whose previous size took t ms would take t·(n/n₀)³ here; skip when over the cap. */
+function predictTooSlow(out: CellOut[], cell: Cell, lib: Lib, capMs: number): boolean {
+  const prev = out.filter((c) => c.flops && c.flops < cell.flops! && ok(c.results[lib])).pop();
+  if (!prev) return false;
+  const predicted = prev.results[lib]!.medianMs! * (cell.flops! / prev.flops!);
+  return predicted > capMs;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
