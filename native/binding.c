@@ -68,7 +68,8 @@ static napi_value throw_status(napi_env env, const char* fn, napi_status st) {
 
 typedef struct {
   napi_env env;
-  char fn[64];
+  const char* name; /* "binary" */
+  const char* op;   /* "add", or NULL */
   inst_t* inst;
   size_t argc;
   napi_value argv[8];
@@ -81,20 +82,17 @@ static bool begin(call_t* c, napi_env env, napi_callback_info info, const char* 
   c->env = env;
   c->failed = false;
   c->argc = 8;
+  c->name = name;
+  c->op = NULL;
   void* data = NULL;
-  snprintf(c->fn, sizeof c->fn, "cpu.%s", name);
   napi_status st = napi_get_cb_info(env, info, &c->argc, c->argv, NULL, &data);
-  if (st != napi_ok) { throw_status(env, c->fn, st); return false; }
+  if (st != napi_ok) { throw_status(env, name, st); return false; }
   c->inst = (inst_t*)data;
-  if (!c->inst || !c->inst->meta) { throw_fmt(env, "%s: native backend not initialised", c->fn); return false; }
-  if (c->argc < nargs) { throw_fmt(env, "%s: expected %d arguments, got %d", c->fn, (int)nargs, (int)c->argc); return false; }
+  if (!c->inst || !c->inst->meta) { throw_fmt(env, "cpu.%s: native backend not initialised", name); return false; }
+  if (c->argc < nargs) { throw_fmt(env, "cpu.%s: expected %d arguments, got %d", name, (int)nargs, (int)c->argc); return false; }
   c->m = c->inst->meta;
   c->mend = c->inst->meta + META_LEN;
   return true;
-}
-
-static void set_name(call_t* c, const char* name, const char* op) {
-  snprintf(c->fn, sizeof c->fn, "cpu.%s(%s)", name, op);
 }
 
 static bool fail(call_t* c, const char* fmt, ...) {
@@ -103,7 +101,8 @@ static bool fail(call_t* c, const char* fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  throw_fmt(c->env, "%s: %s", c->fn, buf);
+  if (c->op) throw_fmt(c->env, "cpu.%s(%s): %s", c->name, c->op, buf);
+  else throw_fmt(c->env, "cpu.%s: %s", c->name, buf);
   c->failed = true;
   return false;
 }
@@ -138,12 +137,9 @@ static bool get_arr(call_t* c, size_t i, const char* vname, arr_t* a) {
   napi_typedarray_type type;
   size_t length = 0;
   void* data = NULL;
-  bool is = false;
-  napi_status st = napi_is_typedarray(c->env, c->argv[i], &is);
-  if (st != napi_ok) { throw_status(c->env, c->fn, st); c->failed = true; return false; }
-  if (!is) return fail(c, "'%s' must be a Float32Array or Int32Array", vname);
-  st = napi_get_typedarray_info(c->env, c->argv[i], &type, &length, &data, NULL, NULL);
-  if (st != napi_ok) { throw_status(c->env, c->fn, st); c->failed = true; return false; }
+  /* fails (napi_invalid_arg) for anything that is not a typed array */
+  if (napi_get_typedarray_info(c->env, c->argv[i], &type, &length, &data, NULL, NULL) != napi_ok)
+    return fail(c, "'%s' must be a Float32Array or Int32Array", vname);
   a->data = (char*)data;
   a->len = data ? (int64_t)length : 0; /* a detached buffer reports no data */
   a->dtype = type == napi_float32_array ? DL_F32 : type == napi_int32_array ? DL_I32 : type == napi_float64_array ? 2 : -1;
@@ -210,7 +206,8 @@ static bool rd_op(call_t* c, size_t argi, int count, const char* const* names, c
   napi_status st = napi_get_value_int32(c->env, c->argv[argi], &v);
   if (st != napi_ok || v < 0 || v >= count) return fail(c, "bad op tag");
   *op = v;
-  set_name(c, base, names[v]);
+  c->op = names[v];
+  (void)base;
   return true;
 }
 
@@ -461,7 +458,7 @@ static napi_value js_matmul(napi_env env, napi_callback_info info) {
   }
   /* compute into a contiguous scratch, then copy out in order */
   float* tmp = (float*)malloc((size_t)numel * sizeof(float));
-  if (!tmp) return throw_fmt(env, "%s: out of memory", c.fn);
+  if (!tmp) return throw_fmt(env, "cpu.matmul: out of memory");
   int64_t ts[DL_MAXD];
   int64_t s = 1;
   for (int d = nd - 1; d >= 0; d--) { ts[d] = s; s *= oshape[d]; }

@@ -13,6 +13,9 @@ import { jsBackend as js } from "../src/backend/js.js";
 import { cpuBackend as cpu, nativeConfig, nativeInfo, nativePoolStats } from "../src/backend/native.js";
 
 const skip = availableDevices().includes("cpu") ? false : `native addon not loaded: ${nativeInfo().reason}`;
+// ops on a handful of elements normally run on the js kernels (cheaper than the N-API call);
+// here every op goes to C
+nativeConfig({ tinyOps: 0 });
 
 // ---- helpers ---------------------------------------------------------------------------------
 

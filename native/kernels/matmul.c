@@ -66,7 +66,7 @@ static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
   }
 #define PF(i) _mm_prefetch((const char*)(C + (i) * ldc), _MM_HINT_T0); _mm_prefetch((const char*)(C + (i) * ldc + 16), _MM_HINT_T0);
 
-static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc) {
+__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc) {
   ROWS(DECL)
   ROWS(PF)
 #pragma GCC unroll 4
@@ -104,7 +104,7 @@ static void ukernel(int64_t kc, const float* restrict A, const float* restrict B
     _mm256_storeu_ps(cp + 8, c##i##1);                                       \
   }
 
-static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc) {
+__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc) {
   ROWS(DECL)
   for (int64_t k = 0; k < kc; k++) {
     const __m256 b0 = _mm256_load_ps(B), b1 = _mm256_load_ps(B + 8);
@@ -120,7 +120,7 @@ static void ukernel(int64_t kc, const float* restrict A, const float* restrict B
 #undef STORE
 
 #else
-static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc) {
+__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc) {
   float c[MR][NR];
   for (int i = 0; i < MR; i++)
     for (int j = 0; j < NR; j++) c[i][j] = 0.0f;

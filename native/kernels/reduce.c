@@ -21,6 +21,10 @@
 #include "common.h"
 #include "kernels.h"
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 /* ---- run reducers ---------------------------------------------------------------------------- */
 
 static double sum_f32_run(const float* a, int64_t n, int64_t s) {
@@ -48,32 +52,48 @@ static uint32_t sum_i32_run(const int32_t* a, int64_t n, int64_t s) {
   return acc;
 }
 
+/* the js backend's update of a slot: NaN always replaces, then strictly greater (less) */
+static inline float ext_step(float cur, float v, bool is_max) {
+  return (v != v || (is_max ? v > cur : v < cur)) ? v : cur;
+}
+
 /* max (or min) of a float run: *nan set when the run holds a NaN; the returned value is the first
  * element equal to the extreme (so the sign of a zero is the first zero's) */
 static float ext_f32_run(const float* a, int64_t n, int64_t s, bool is_max, bool* nan) {
-  float m[16];
-  int isn[16];
-  for (int j = 0; j < 16; j++) { m[j] = is_max ? -INFINITY : INFINITY; isn[j] = 0; }
-  int64_t i = 0;
-  if (s == 1) {
-    if (is_max) {
-      for (; i + 16 <= n; i += 16)
-        for (int j = 0; j < 16; j++) { const float v = a[i + j]; m[j] = v > m[j] ? v : m[j]; isn[j] |= v != v; }
-    } else {
-      for (; i + 16 <= n; i += 16)
-        for (int j = 0; j < 16; j++) { const float v = a[i + j]; m[j] = v < m[j] ? v : m[j]; isn[j] |= v != v; }
-    }
-  }
+  /* lanes take NaN and keep it (v > NaN is false), like the js backend's update; the lanes are
+     combined afterwards, and only the sign of a zero depends on which equal element came first */
   float r = is_max ? -INFINITY : INFINITY;
-  int anyn = 0;
-  for (int j = 0; j < 16; j++) { r = is_max ? (m[j] > r ? m[j] : r) : (m[j] < r ? m[j] : r); anyn |= isn[j]; }
-  for (; i < n; i++) {
-    const float v = a[i * s];
-    r = is_max ? (v > r ? v : r) : (v < r ? v : r);
-    anyn |= v != v;
+  int64_t i = 0;
+#if defined(__AVX512F__)
+  if (s == 1 && n >= 64) {
+    __m512 m0 = _mm512_set1_ps(r), m1 = m0, m2 = m0, m3 = m0;
+    const int pred = is_max ? _CMP_GT_OQ : _CMP_LT_OQ;
+#define EXT_LANE(M, P)                                                                           \
+    {                                                                                            \
+      const __m512 v = _mm512_loadu_ps(P);                                                       \
+      const __mmask16 k = (is_max ? _mm512_cmp_ps_mask(v, M, _CMP_GT_OQ) : _mm512_cmp_ps_mask(v, M, _CMP_LT_OQ)) | \
+                          _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);                                \
+      M = _mm512_mask_mov_ps(M, k, v);                                                           \
+    }
+    (void)pred;
+    for (; i + 64 <= n; i += 64) {
+      EXT_LANE(m0, a + i)
+      EXT_LANE(m1, a + i + 16)
+      EXT_LANE(m2, a + i + 32)
+      EXT_LANE(m3, a + i + 48)
+    }
+#undef EXT_LANE
+    float lanes[64];
+    _mm512_storeu_ps(lanes, m0);
+    _mm512_storeu_ps(lanes + 16, m1);
+    _mm512_storeu_ps(lanes + 32, m2);
+    _mm512_storeu_ps(lanes + 48, m3);
+    for (int j = 0; j < 64; j++) r = ext_step(r, lanes[j], is_max);
   }
-  *nan = anyn != 0;
-  if (anyn) return NAN;
+#endif
+  for (; i < n; i++) r = ext_step(r, a[i * s], is_max);
+  *nan = r != r;
+  if (r != r) return NAN;
   if (r == 0.0f) /* which zero came first */
     for (int64_t k = 0; k < n; k++)
       if (a[k * s] == 0.0f) return a[k * s];
@@ -92,10 +112,6 @@ static int32_t ext_i32_run(const int32_t* a, int64_t n, int64_t s, bool is_max) 
   return r;
 }
 
-/* the js backend's update of a slot: NaN always replaces, then strictly greater (less) */
-static inline float ext_step(float cur, float v, bool is_max) {
-  return (v != v || (is_max ? v > cur : v < cur)) ? v : cur;
-}
 
 /* ---- dims ------------------------------------------------------------------------------------ */
 

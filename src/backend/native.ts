@@ -8,8 +8,10 @@
 // the addon registered once; a call passes only the op tag and the typed arrays, so a tiny op costs
 // one N-API call and no JS allocation. The addon checks every view against its array (dtype,
 // detached buffer, min and max reachable element) and throws instead of touching memory outside.
-// float64 (used only by the finite-difference gradient checks) and views with more than MAX_DIMS
-// dims run on the js kernels: storage is an ordinary typed array for both backends.
+// float64 (used only by the finite-difference gradient checks), views with more than MAX_DIMS dims
+// and elementwise ops on at most TINY elements run on the js kernels: storage is an ordinary typed
+// array for both backends, and the results are the same (float32 + - * / and comparisons exactly;
+// exp, log, ... to within the last bit, and only rarely that).
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -47,6 +49,10 @@ const META_LEN = 512;
 /** Allocations of at least this many elements come from the native pool; smaller ones are plain
  *  typed arrays (cheaper to create, and V8's heap already reuses their memory). */
 const POOL_MIN_ELEMENTS = 16384;
+
+/** Ops on at most this many elements run on the js kernels: typed arrays of <= 64 bytes live on
+ *  V8's heap, and handing one to C makes V8 move it off-heap first (~0.4 us, more than the op). */
+let TINY = 16;
 
 const WARNED = Symbol.for("dlgrad.nativeWarned");
 
@@ -86,6 +92,13 @@ const RED = Object.fromEntries(REDUCE_OPS.map((n, i) => [n, i])) as Record<strin
 
 function isF64(a: TypedArray): boolean {
   return a instanceof Float64Array;
+}
+
+/** true when the shape has at most TINY elements */
+function tiny(shape: readonly number[]): boolean {
+  let n = 1;
+  for (let d = 0; d < shape.length; d++) n *= shape[d];
+  return n <= TINY;
 }
 
 function bad(fn: string, msg: string): never {
@@ -131,7 +144,7 @@ export const cpuBackend: Backend = {
 
   unary(op, out, a) {
     const nd = out.shape.length;
-    if (nd > MAX_DIMS || isF64(out.data) || isF64(a.data)) return jsBackend.unary(op, out, a);
+    if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data)) return jsBackend.unary(op, out, a);
     let p = putShape(out.shape, nd);
     p = putView(p, out, out.shape, nd, "unary", "out");
     putView(p, a, out.shape, nd, "unary", "a");
@@ -140,7 +153,7 @@ export const cpuBackend: Backend = {
 
   cast(out, a) {
     const nd = out.shape.length;
-    if (nd > MAX_DIMS || isF64(out.data) || isF64(a.data)) return jsBackend.cast(out, a);
+    if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data)) return jsBackend.cast(out, a);
     let p = putShape(out.shape, nd);
     p = putView(p, out, out.shape, nd, "cast", "out");
     putView(p, a, out.shape, nd, "cast", "a");
@@ -149,7 +162,9 @@ export const cpuBackend: Backend = {
 
   binary(op, out, a, b) {
     const nd = out.shape.length;
-    if (nd > MAX_DIMS || isF64(out.data) || isF64(a.data) || isF64(b.data)) return jsBackend.binary(op, out, a, b);
+    if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || isF64(b.data)) {
+      return jsBackend.binary(op, out, a, b);
+    }
     let p = putShape(out.shape, nd);
     p = putView(p, out, out.shape, nd, "binary", "out");
     p = putView(p, a, out.shape, nd, "binary", "a");
@@ -159,7 +174,7 @@ export const cpuBackend: Backend = {
 
   where(out, cond, a, b) {
     const nd = out.shape.length;
-    if (nd > MAX_DIMS || isF64(out.data) || isF64(cond.data) || isF64(a.data) || isF64(b.data)) {
+    if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(cond.data) || isF64(a.data) || isF64(b.data)) {
       return jsBackend.where(out, cond, a, b);
     }
     let p = putShape(out.shape, nd);
@@ -172,7 +187,7 @@ export const cpuBackend: Backend = {
 
   copy(out, a, accumulate) {
     const nd = out.shape.length;
-    if (nd > MAX_DIMS || isF64(out.data) || isF64(a.data)) return jsBackend.copy(out, a, accumulate);
+    if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data)) return jsBackend.copy(out, a, accumulate);
     let p = putShape(out.shape, nd);
     p = putView(p, out, out.shape, nd, "copy", "out");
     p = putView(p, a, out.shape, nd, "copy", "a");
@@ -182,7 +197,7 @@ export const cpuBackend: Backend = {
 
   fill(out, value) {
     const nd = out.shape.length;
-    if (nd > MAX_DIMS || isF64(out.data)) return jsBackend.fill(out, value);
+    if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data)) return jsBackend.fill(out, value);
     let p = putShape(out.shape, nd);
     p = putView(p, out, out.shape, nd, "fill", "out");
     meta[p] = value;
@@ -191,7 +206,9 @@ export const cpuBackend: Backend = {
 
   reduce(op, out, a, axes) {
     const nd = a.shape.length;
-    if (nd > MAX_DIMS || isF64(out.data) || isF64(a.data)) return jsBackend.reduce(op, out, a, axes);
+    // js initialises int32 max/min from -Infinity stored in an Int32Array (0): those stay native
+    const jsOk = !(a.data instanceof Int32Array && (op === "max" || op === "min"));
+    if (nd > MAX_DIMS || (jsOk && tiny(a.shape)) || isF64(out.data) || isF64(a.data)) return jsBackend.reduce(op, out, a, axes);
     const fn = "reduce";
     if (axes.length !== nd) bad(fn, `${axes.length} axis flags for ${nd} dims`);
     if (out.shape.length !== nd) bad(fn, `out has ${out.shape.length} dims, expected ${nd} (keepdim layout)`);
@@ -236,7 +253,7 @@ export const cpuBackend: Backend = {
 
   gather(out, a, dim, index) {
     const nd = out.shape.length;
-    if (nd > MAX_DIMS || isF64(out.data) || isF64(a.data)) return jsBackend.gather(out, a, dim, index);
+    if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data)) return jsBackend.gather(out, a, dim, index);
     const fn = "gather";
     if (a.shape.length !== nd) bad(fn, `a has ${a.shape.length} dims, expected ${nd}`);
     let p = putShape(out.shape, nd);
@@ -250,7 +267,7 @@ export const cpuBackend: Backend = {
 
   scatterAdd(out, dim, index, src) {
     const nd = index.shape.length;
-    if (nd > MAX_DIMS || isF64(out.data) || isF64(src.data)) return jsBackend.scatterAdd(out, dim, index, src);
+    if (nd > MAX_DIMS || tiny(index.shape) || isF64(out.data) || isF64(src.data)) return jsBackend.scatterAdd(out, dim, index, src);
     const fn = "scatterAdd";
     if (out.shape.length !== nd) bad(fn, `out has ${out.shape.length} dims, expected ${nd}`);
     let p = putShape(index.shape, nd);
@@ -282,8 +299,10 @@ export function nativePoolStats(): { cachedBytes: number; cachedBlocks: number; 
 }
 
 /** Tuning knobs: threads 1 keeps every kernel on the calling thread, 0 uses all; poolCapBytes caps
- *  the memory kept for reuse; trim gives the cached blocks back to the system. */
-export function nativeConfig(opts: { threads?: number; poolCapBytes?: number; trim?: boolean }): number {
+ *  the memory kept for reuse; trim gives the cached blocks back to the system; tinyOps: ops on at
+ *  most this many elements use the js kernels (default 16; tests set 0 to exercise the C ones). */
+export function nativeConfig(opts: { threads?: number; poolCapBytes?: number; trim?: boolean; tinyOps?: number }): number {
+  if (opts.tinyOps !== undefined) TINY = opts.tinyOps;
   if (!loaded.addon) return 0;
   return addon.config(opts.threads ?? -1, opts.poolCapBytes ?? -1, opts.trim ?? false);
 }
