@@ -1,5 +1,6 @@
 // dlgrad: the public surface (see API.md).
 import "./backend/js.js";
+import "./backend/native.js"; // registers "cpu" when the addon loads
 
 export { Tensor, tensor, grad } from "./tensor.js";
 export type { DType, TensorOptions, FromOptions, NestedArray, SliceIndex } from "./tensor.js";
