@@ -53,6 +53,10 @@ void dl_iter_range(const dl_iter* it, int64_t start, int64_t end, dl_run_fn fn, 
 /* Walks all elements, split over the thread pool when numel >= grain (and `parallel`). */
 void dl_iter_run(const dl_iter* it, dl_run_fn fn, void* ctx, int64_t grain, bool parallel);
 
+/* Like dl_iter_run, but walks 2-D tiles when an input is transposed relative to view 0 (the
+ * output). Elements are visited in a different order: only when the order does not matter. */
+void dl_iter_run_auto(const dl_iter* it, dl_run_fn fn, void* ctx, int64_t grain, bool parallel);
+
 /* Lowest and highest element offsets a view reaches (numel must be > 0). */
 void dl_view_extent(int nd, const int64_t* shape, int64_t off, const int64_t* st, int64_t* lo, int64_t* hi);
 

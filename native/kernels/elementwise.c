@@ -183,7 +183,8 @@ void dl_unary(int op, int dtype, dl_iter* it, char* o, const char* a) {
   const char* base[2] = { o, a };
   dl_iter_coalesce(it);
   un_ctx c = { op, o, a, any_hazard(it, base, 4) };
-  dl_iter_run(it, dtype == DL_F32 ? un_f32_run : un_i32_run, &c, un_grain(op), !c.ordered);
+  if (c.ordered) dl_iter_run(it, dtype == DL_F32 ? un_f32_run : un_i32_run, &c, un_grain(op), false);
+  else dl_iter_run_auto(it, dtype == DL_F32 ? un_f32_run : un_i32_run, &c, un_grain(op), true);
 }
 
 /* ---- cast ------------------------------------------------------------------------------------ */
@@ -226,7 +227,8 @@ void dl_cast(int to, int from, dl_iter* it, char* o, const char* a) {
   const char* base[2] = { o, a };
   dl_iter_coalesce(it);
   cast_ctx c = { from, to, o, a, any_hazard(it, base, 4) };
-  dl_iter_run(it, cast_run, &c, 1 << 18, !c.ordered);
+  if (c.ordered) dl_iter_run(it, cast_run, &c, 1 << 18, false);
+  else dl_iter_run_auto(it, cast_run, &c, 1 << 18, true);
 }
 
 /* ---- binary ---------------------------------------------------------------------------------- */
@@ -333,7 +335,8 @@ void dl_binary(int op, int tout, int tin, dl_iter* it, char* o, const char* a, c
   const char* base[3] = { o, a, b };
   dl_iter_coalesce(it);
   bin_ctx c = { op, tin, tout, o, a, b, any_hazard(it, base, 4) };
-  dl_iter_run(it, bin_run, &c, op == BIN_POW ? 1 << 13 : 1 << 18, !c.ordered);
+  if (c.ordered) dl_iter_run(it, bin_run, &c, 1 << 18, false);
+  else dl_iter_run_auto(it, bin_run, &c, op == BIN_POW ? 1 << 13 : 1 << 18, true);
 }
 
 /* ---- where ----------------------------------------------------------------------------------- */
@@ -368,7 +371,8 @@ void dl_where(int tcond, dl_iter* it, char* o, const char* c, const char* a, con
   const char* base[4] = { o, c, a, b };
   dl_iter_coalesce(it);
   where_ctx k = { tcond, o, c, a, b, any_hazard(it, base, 4) };
-  dl_iter_run(it, where_run, &k, 1 << 18, !k.ordered);
+  if (k.ordered) dl_iter_run(it, where_run, &k, 1 << 18, false);
+  else dl_iter_run_auto(it, where_run, &k, 1 << 18, true);
 }
 
 /* ---- copy / fill ----------------------------------------------------------------------------- */
@@ -403,7 +407,8 @@ void dl_copy(int dtype, bool acc, dl_iter* it, char* o, const char* a) {
   dl_iter_coalesce(it);
   ordered = ordered || any_hazard(it, base, 4);
   copy_ctx k = { dtype, acc, ordered, o, a };
-  dl_iter_run(it, copy_run, &k, 1 << 18, !ordered);
+  if (ordered) dl_iter_run(it, copy_run, &k, 1 << 18, false);
+  else dl_iter_run_auto(it, copy_run, &k, 1 << 18, true);
 }
 
 typedef struct { uint32_t v; char* o; } fill_ctx;

@@ -123,3 +123,93 @@ void dl_view_extent(int nd, const int64_t* shape, int64_t off, const int64_t* st
   *lo = l;
   *hi = h;
 }
+
+/* ---- tiled walk for transposed inputs --------------------------------------------------------
+ * When an input's last-dim stride is large but it is contiguous along another dim p, walking runs
+ * along the last dim touches a new cache line (and often a new page) per element. Instead, runs
+ * are visited tile by tile: TP consecutive indices of p times TL of the last dim, so the lines an
+ * input tile touches are reused from L1. Only for kernels whose result does not depend on the
+ * order of elements (no overlap between output and inputs). */
+
+#define TP 32
+#define TL 8
+
+typedef struct {
+  const dl_iter* it;
+  dl_run_fn fn;
+  void* ctx;
+  int p, nod;
+  int od[DL_MAXD];
+  int64_t nbp, units, ntasks;
+} tile_job;
+
+static void tile_units(const tile_job* j, int64_t u0, int64_t u1) {
+  const dl_iter* it = j->it;
+  const int nd = it->nd, nv = it->nv, p = j->p;
+  const int64_t L = it->shape[nd - 1], P = it->shape[p];
+  int64_t base[DL_MAXV], offs[DL_MAXV], inner[DL_MAXV];
+  for (int v = 0; v < nv; v++) inner[v] = it->st[v][nd - 1];
+  for (int64_t u = u0; u < u1; u++) {
+    int64_t rem = u / j->nbp;
+    const int64_t pb = u % j->nbp;
+    for (int v = 0; v < nv; v++) base[v] = it->off[v];
+    for (int k = j->nod - 1; k >= 0; k--) {
+      const int d = j->od[k];
+      const int64_t i = rem % it->shape[d];
+      rem /= it->shape[d];
+      for (int v = 0; v < nv; v++) base[v] += i * it->st[v][d];
+    }
+    const int64_t i0 = pb * TP, i1 = i0 + TP < P ? i0 + TP : P;
+    for (int64_t j0 = 0; j0 < L; j0 += TL) {
+      const int64_t n = L - j0 < TL ? L - j0 : TL;
+      for (int64_t i = i0; i < i1; i++) {
+        for (int v = 0; v < nv; v++) offs[v] = base[v] + i * it->st[v][p] + j0 * inner[v];
+        j->fn(j->ctx, offs, n, inner);
+      }
+    }
+  }
+}
+
+static void tile_task(void* c, int64_t t) {
+  const tile_job* j = (const tile_job*)c;
+  tile_units(j, j->units * t / j->ntasks, j->units * (t + 1) / j->ntasks);
+}
+
+static int abs_lt(int64_t a, int64_t b) { return (a < 0 ? -a : a) < (b < 0 ? -b : b); }
+
+void dl_iter_run_auto(const dl_iter* it, dl_run_fn fn, void* ctx, int64_t grain, bool parallel) {
+  const int nd = it->nd;
+  int p = -1;
+  if (nd >= 2 && it->shape[nd - 1] >= 16 && (it->st[0][nd - 1] == 1 || it->st[0][nd - 1] == -1)) {
+    for (int v = 1; v < it->nv && p < 0; v++) {
+      const int64_t sl = it->st[v][nd - 1];
+      if (!(sl >= 32 || sl <= -32)) continue;
+      int best = -1;
+      for (int d = 0; d < nd - 1; d++)
+        if (it->st[v][d] != 0 && it->shape[d] >= 8 && (best < 0 || abs_lt(it->st[v][d], it->st[v][best]))) best = d;
+      if (best >= 0 && abs_lt(it->st[v][best], 8)) p = best;
+    }
+  }
+  if (p < 0) {
+    dl_iter_run(it, fn, ctx, grain, parallel);
+    return;
+  }
+  tile_job j;
+  j.it = it;
+  j.fn = fn;
+  j.ctx = ctx;
+  j.p = p;
+  j.nod = 0;
+  int64_t nouter = 1;
+  for (int d = 0; d < nd - 1; d++)
+    if (d != p) { j.od[j.nod++] = d; nouter *= it->shape[d]; }
+  j.nbp = (it->shape[p] + TP - 1) / TP;
+  j.units = nouter * j.nbp;
+  const int nt = dl_num_threads();
+  if (parallel && nt > 1 && dl_iter_numel(it) >= grain && j.units >= 2) {
+    j.ntasks = j.units < nt ? j.units : nt;
+    dl_parallel(j.ntasks, tile_task, &j);
+  } else {
+    tile_units(&j, 0, j.units);
+  }
+}
