@@ -32,6 +32,7 @@ p.add_argument("--block-size", type=int, default=128)
 p.add_argument("--n-layer", type=int, default=6)
 p.add_argument("--n-head", type=int, default=4)
 p.add_argument("--n-embd", type=int, default=128)
+p.add_argument("--init-scheme", choices=["gpt2", "torch"], default="gpt2", help="as --init in examples/gpt.ts")
 p.add_argument("--threads", type=int, default=1, help="torch and OpenBLAS threads (default 1)")
 p.add_argument("--init", help="start from the weights of a dlgrad checkpoint (safetensors)")
 p.add_argument("--json", action="store_true", help="last line: one JSON object")
@@ -124,7 +125,7 @@ class GPT(nn.Module):
         self.blocks = nn.ModuleList([Block(c) for _ in range(c.n_layer)])
         self.lnF = nn.LayerNorm(c.n_embd)
         self.head = nn.Linear(c.n_embd, vocab, bias=False)
-        for name, prm in self.named_parameters():  # GPT-2's initialisation, as in model.ts
+        for name, prm in self.named_parameters() if c.init_scheme == "gpt2" else []:  # GPT-2's initialisation, as in model.ts
             if name.endswith(".bias"):
                 nn.init.zeros_(prm)
             elif name.startswith("lnF") or ".ln" in name:

@@ -26,6 +26,7 @@ training: --steps N (1500)  --lr X (1e-3)  --batch-size N (16)  --eval-interval 
           --eval-iters N (20)  --weight-decay X (0.01)  --grad-clip X (1; 0: off)  --resume
           --text FILE (instead of the Brown corpus)  --plot FILE (out/gpt-loss.svg)
           --block-size N (128)  --n-layer N (6)  --n-head N (4)  --n-embd N (128)
+          --init-scheme gpt2|torch (gpt2: N(0, 0.02); torch: the layers' PyTorch defaults)
 generate: --max-tokens N (1000)  --temperature X (0.8)  --top-k N (0: all)  --prompt TEXT  --no-cache`;
 
 const { values: args } = parseArgs({
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
     "n-layer": { type: "string", default: String(DEFAULT_CONFIG.nLayer) },
     "n-head": { type: "string", default: String(DEFAULT_CONFIG.nHead) },
     "n-embd": { type: "string", default: String(DEFAULT_CONFIG.nEmbd) },
+    "init-scheme": { type: "string", default: "gpt2" },
     "max-tokens": { type: "string", default: "1000" },
     temperature: { type: "string", default: "0.8" },
     "top-k": { type: "string", default: "0" },
@@ -126,6 +128,7 @@ async function train(): Promise<void> {
     nHead: num("n-head", { int: true, min: 1 }),
     nEmbd: num("n-embd", { int: true, min: 1 }),
     dropout: 0,
+    init: args["init-scheme"] as GPTConfig["init"],
   };
   let startStep = 0;
   let history: HistoryPoint[] = [];

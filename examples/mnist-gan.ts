@@ -13,7 +13,7 @@ import { imageGrid, upscale, writePng } from "./util/png.js";
 const USAGE = `usage: npm run gan -- [options]
   --epochs N (30)  --batch-size N (64)  --lr X (2e-4)  --device js|cpu  --seed N (0)
   --hidden N (256: the generator is NOISE → N → 2N → 4N → 784, the discriminator the reverse)
-  --noise N (128)  --limit N (use only the first N digits)  --out DIR (out)  --json`;
+  --noise N (128)  --limit N (train on N random digits)  --out DIR (out)  --json`;
 
 const { values: args } = parseArgs({
   options: {
@@ -57,10 +57,11 @@ async function main(): Promise<void> {
   // every bundled digit (train and test: a GAN has no use for a held-out set), scaled to [−1, 1]
   const m = data.mnist();
   let images = noGrad(() => Tensor.cat([m.trainImages, m.testImages], 0).mul(2).sub(1));
-  if (args.limit) images = images.slice([0, num("limit", 1)]).contiguous();
+  manualSeed(seed);
+  // the bundled digits are grouped by class: a subset is a random one
+  if (args.limit) images = images.indexSelect(0, Tensor.randperm(images.shape[0]).slice([0, num("limit", 1)]));
   const n = images.shape[0];
 
-  manualSeed(seed);
   const G = generator(noiseDim, hidden);
   const D = discriminator(hidden);
   const fixedNoise = Tensor.randn([64, noiseDim]);

@@ -45,7 +45,7 @@ test("smoke: npm run gan -- --epochs 2 (tiny) writes a PNG grid per epoch", () =
   try {
     const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "examples", "mnist-gan.js");
     const out = execFileSync(process.execPath, [script, "--epochs", "2", "--limit", "64", "--batch-size", "32", "--hidden", "8", "--noise", "8",
-      "--out", dir, "--device", "js", "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      "--out", dir, "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     const summary = JSON.parse(out.trim().split("\n").at(-1)!);
     assert.equal(summary.epoch, 2);
     assert.equal(summary.steps, 4);

@@ -11,6 +11,9 @@ export interface GPTConfig {
   nEmbd: number;
   /** Dropout after attention, MLP and embeddings while training (0: none, the default). */
   dropout?: number;
+  /** "gpt2" (the default): N(0, 0.02) weights, residual projections scaled by 1/√(2·nLayer);
+   *  "torch": the layers' own defaults (PyTorch's: Linear U(±1/√fanIn), Embedding N(0, 1)). */
+  init?: "gpt2" | "torch";
 }
 
 /** dlgrad's GPT: context 128, 6 layers, 4 heads, width 128 (about 1.2M parameters with 85 characters). */
@@ -140,7 +143,8 @@ export class GPT extends nn.Module {
     this.blocks = Array.from({ length: cfg.nLayer }, () => new Block(cfg));
     this.lnF = new nn.LayerNorm(cfg.nEmbd);
     this.head = new nn.Linear(cfg.nEmbd, cfg.vocabSize, { bias: false });
-    this.initWeights();
+    if ((cfg.init ?? "gpt2") === "gpt2") this.initWeights();
+    else if (cfg.init !== "torch") throw new Error(`GPT: init must be "gpt2" or "torch", got ${JSON.stringify(cfg.init)}`);
   }
 
   /** GPT-2's initialisation: N(0, 0.02) weights and embeddings, zero biases, residual projections
