@@ -352,7 +352,7 @@ async function main(): Promise<void> {
         res = { id: 0, skip: `predicted from the smaller size to take over ${args.capMs / 1000} s per run` };
       } else {
         const timeout = Math.max(2 * args.capMs, args.capMs + 60_000);
-        res = await w.run({ cell: cell.id, targetMs: args.targetMs, capMs: args.capMs, mnist: mnistFile }, timeout);
+        res = await w.run({ cell: cell.id, targetMs: args.targetMs, capMs: args.capMs, warmup: cell.warmup ?? 1, minReps: cell.minReps ?? 3, mnist: mnistFile }, timeout);
       }
       if (res.medianMs !== undefined && cell.flops) res.gflops = cell.flops / res.medianMs / 1e6;
       delete (res as { id?: number }).id;

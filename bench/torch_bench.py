@@ -41,7 +41,7 @@ def median(xs):
     return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2
 
 
-def measure(fn, target_ms, cap_ms):
+def measure(fn, target_ms, cap_ms, warmup=1, min_reps=3):
     start = now_ms()
 
     def once():
@@ -51,7 +51,11 @@ def measure(fn, target_ms, cap_ms):
 
     w = once()
     if w > cap_ms / 2:
-        return dict(medianMs=w, minMs=w, reps=1, note="one run, warm-up included (slow)")
+        return dict(medianMs=w, minMs=w, maxMs=w, reps=1, note="one run, warm-up included (slow)")
+    i = 1
+    while i < warmup and now_ms() - start < cap_ms / 3:
+        w = once()
+        i += 1
     if w < target_ms / 4:
         w = min(w, once())
     inner = 1
@@ -64,7 +68,7 @@ def measure(fn, target_ms, cap_ms):
         inner = max(1, math.ceil(1 / max(w, 1e-6)))
     per = w * inner
     left = cap_ms - (now_ms() - start)
-    reps = max(3, min(500, round(target_ms / per)))
+    reps = max(min_reps, min(500, round(target_ms / per)))
     reps = max(1, min(reps, math.floor(left / per)))
     samples = []
     for _ in range(reps):
@@ -74,7 +78,7 @@ def measure(fn, target_ms, cap_ms):
         samples.append((now_ms() - t0) / inner)
         if now_ms() - start > cap_ms:
             break
-    out = dict(medianMs=median(samples), minMs=min(samples), reps=len(samples))
+    out = dict(medianMs=median(samples), minMs=min(samples), maxMs=max(samples), reps=len(samples))
     if len(samples) < 3:
         out["note"] = f"{len(samples)} rep{'s' if len(samples) > 1 else ''} (slow)"
     return out
@@ -214,7 +218,7 @@ def main():
             if fn is None:
                 res["skip"] = f"unknown cell {req['cell']}"
             else:
-                res.update(measure(fn, req["targetMs"], req["capMs"]))
+                res.update(measure(fn, req["targetMs"], req["capMs"], req.get("warmup", 1), req.get("minReps", 3)))
         except Exception as e:  # noqa: BLE001
             res["error"] = f"{type(e).__name__}: {e}"[:300]
         fn = None

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       else {
         gc();
         try {
-          Object.assign(res, await measure(prep.run, req.targetMs, req.capMs));
+          Object.assign(res, await measure(prep.run, req));
         } finally {
           prep.dispose?.();
         }
