@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { fileURLToPath } from "node:url";
-import { CELLS, TAG, MNIST_BATCHES, MNIST_BATCH, rng, type Cell, type RunRequest, type RunResult } from "./common.js";
+import { CELLS, TAG, MNIST_BATCHES, MNIST_BATCH, median, rng, type Cell, type RunRequest, type RunResult } from "./common.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const PYTHON = "/usr/bin/python3";
@@ -320,14 +320,18 @@ async function main(): Promise<void> {
   if (cells.some((c) => c.id === "W4.mlp-step")) await writeMnistBatches(mnistFile);
 
   const cpus = os.cpus();
+  const firstTouch = firstTouchUsPerPage();
   const machine = {
     cpu: `${cpus[0]?.model ?? "?"} × ${cpus.length}`,
     memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    loadAfter: [] as number[],
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     load: os.loadavg().map((x) => +x.toFixed(2)),
+    firstTouchUsPerPage: +firstTouch.toFixed(2),
   };
   console.log(`dlgrad bench${args.quick ? " (--quick)" : ""}: ${cells.length} cells × ${args.libs.length} libraries on ${machine.cpu}, node ${machine.node}, load ${machine.load.join(" ")}`);
+  console.log(`first touch of fresh memory: ${machine.firstTouchUsPerPage} µs per 4 KiB page (what a new 64 MiB output costs beyond the arithmetic)`);
   console.log(`per cell: ~${args.targetMs} ms of repetitions after warm-up, at most ${args.capMs / 1000} s\n`);
 
   const workers = new Map<Lib, Worker>(args.libs.map((l) => [l, new Worker(l)]));
@@ -363,12 +367,13 @@ async function main(): Promise<void> {
     console.log(`${cell.id.padEnd(16)} ${row.join(" | ")}`);
   }
   for (const w of workers.values()) w.close();
+  machine.loadAfter = os.loadavg().map((x) => +x.toFixed(2));
 
   console.log("\nlibraries:");
   for (const l of args.libs) console.log(`  ${l.padEnd(11)} ${infos[l]?.ready ? infos[l]!.version : `not run: ${infos[l]?.skip}`}`);
   console.log("\n" + report(out, args.libs, infos));
   const seconds = (Date.now() - t0) / 1000;
-  console.log(`\n${seconds.toFixed(0)} s; results in ${path.relative(process.cwd(), args.out) || args.out}`);
+  console.log(`\n${seconds.toFixed(0)} s, load average at the end ${machine.loadAfter.join(" ")}; results in ${path.relative(process.cwd(), args.out) || args.out}`);
 
   fs.mkdirSync(path.dirname(args.out), { recursive: true });
   fs.writeFileSync(args.out, JSON.stringify({
@@ -380,6 +385,21 @@ async function main(): Promise<void> {
     cells: out,
     targets: args.libs.includes("dlgrad-cpu") && infos["dlgrad-cpu"]?.ready ? targets(out) : null,
   }, null, 2) + "\n");
+}
+
+/** µs per 4 KiB page to fault in fresh memory: a new 64 MiB array written twice, the difference (median of 3). */
+function firstTouchUsPerPage(): number {
+  const est: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const a = new Float32Array(1 << 24);
+    let t = performance.now();
+    a.fill(1);
+    const first = performance.now() - t;
+    t = performance.now();
+    a.fill(2);
+    est.push(((first - (performance.now() - t)) * 1000) / ((a.byteLength / 4096)));
+  }
+  return Math.max(0, median(est));
 }
 
 /** W1: a library whose previous size took t ms would take t·(n/n₀)³ here; skip when over the cap. */
