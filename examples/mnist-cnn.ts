@@ -74,4 +74,4 @@ for (let epoch = 1; epoch <= args.epochs; epoch++) {
 
 finish("mnist-cnn", model, args, split, history, {
   trainSeconds, totalSeconds: (performance.now() - runStart) / 1000, steps: args.epochs * loader.length,
-});
+}, "MNIST CNN conv16-conv32-fc");

@@ -67,4 +67,4 @@ for (let epoch = 1; epoch <= args.epochs; epoch++) {
 
 finish("mnist-mlp", model, args, split, history, {
   trainSeconds, totalSeconds: (performance.now() - runStart) / 1000, steps: args.epochs * loader.length,
-});
+}, "MNIST MLP 784-256-128-10");

@@ -258,11 +258,11 @@ export function evaluateSaved(example: string, model: nn.Module, args: MnistArgs
  */
 export function finish(
   example: string, model: nn.Module, args: MnistArgs, split: Split, history: History,
-  timing: { trainSeconds: number; totalSeconds: number; steps: number },
+  timing: { trainSeconds: number; totalSeconds: number; steps: number }, title = example,
 ): void {
   const last = history.epochs[history.epochs.length - 1];
   const weights = saveWeights(model, args.save, { model: example, epochs: args.epochs, testAccuracy: last.testAccuracy.toFixed(4) });
-  writeCurves(args.plot, `${example} · ${args.epochs} epoch${args.epochs === 1 ? "" : "s"} · test accuracy ${pct(last.testAccuracy)}`, history);
+  writeCurves(args.plot, `${title} · ${args.epochs} epoch${args.epochs === 1 ? "" : "s"} · test accuracy ${pct(last.testAccuracy)}`, history);
   const { trainSeconds, totalSeconds, steps } = timing;
   console.log(
     `test accuracy ${pct(last.testAccuracy)} after ${args.epochs} epoch${args.epochs === 1 ? "" : "s"}; training took ${trainSeconds.toFixed(1)} s ` +
