@@ -264,6 +264,25 @@ test("copy: overlapping out (as_strided backward) and aliasing input visit eleme
   }
 });
 
+test("transposed copies (the 16 x 16 block path) match js", { skip }, () => {
+  const r = mulberry32(14);
+  for (const [B, P, L] of [[1, 16, 16], [1, 17, 33], [2, 40, 70], [3, 64, 16], [1, 100, 129], [2, 1, 50]]) {
+    const base = Float32Array.from({ length: B * P * L + 5 }, gen(r, "float32"));
+    const a: View = { data: base, shape: [B, L, P], strides: [P * L, 1, L], offset: 3 }; // a[b, j, i] at i*L + j
+    for (const how of ["copy", "cast", "unary"] as const) {
+      const [[c], [j]] = both([outView(r, [B, L, P], "float32")], (be, [o]) => {
+        if (how === "copy") be.copy(o, a, false);
+        else if (how === "cast") be.cast(o, a);
+        else be.unary("copy", o, a);
+      });
+      assertArrays(c.data, j.data, `transpose ${how} [${B},${P},${L}]`);
+    }
+    const ai: View = { ...a, data: Int32Array.from(base, (x) => (Number.isFinite(x) ? Math.round(x * 100) : 7)) };
+    const [[c], [j]] = both([outView(r, [B, L, P], "int32")], (be, [o]) => be.copy(o, ai, false));
+    assertArrays(c.data, j.data, `transpose int32 [${B},${P},${L}]`);
+  }
+});
+
 // ---- reductions ----------------------------------------------------------------------------------
 
 /** reference for a reduction: js, except int32 max/min, which js initialises from -Infinity

@@ -15,6 +15,10 @@
 #include "kernels.h"
 #include "vmath.h"
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #define CHUNK 256 /* scratch size for strided runs of the double-computed ops */
 
 /* ---- overlap analysis ------------------------------------------------------------------------ */
@@ -62,6 +66,131 @@ bool dl_view_nonoverlapping(int nd, const int64_t* shape, const int64_t* st) {
   for (int i = 0; i < k; i++) {
     if (s[i] <= reach) return false;
     reach += s[i] * (n[i] - 1);
+  }
+  return true;
+}
+
+/* ---- 2-D transposes of 32-bit elements ------------------------------------------------------
+ * o[i*so + j] = a[i + j*sa] for i < P, j < L: a is contiguous along i, o along j. In 16 x 16 blocks
+ * every load and every store is one full cache line, whatever the strides. */
+
+#if defined(__AVX512F__)
+static inline void tr16(__m512 r[16]) {
+  __m512 t[16];
+  for (int k = 0; k < 8; k++) {
+    t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+    t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+  }
+  for (int k = 0; k < 4; k++) {
+    r[4 * k] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
+    r[4 * k + 1] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
+    r[4 * k + 2] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
+    r[4 * k + 3] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
+  }
+  for (int k = 0; k < 4; k++) {
+    t[k] = _mm512_shuffle_f32x4(r[k], r[k + 4], 0x88);
+    t[k + 4] = _mm512_shuffle_f32x4(r[k], r[k + 4], 0xDD);
+    t[k + 8] = _mm512_shuffle_f32x4(r[k + 8], r[k + 12], 0x88);
+    t[k + 12] = _mm512_shuffle_f32x4(r[k + 8], r[k + 12], 0xDD);
+  }
+  for (int k = 0; k < 8; k++) {
+    r[k] = _mm512_shuffle_f32x4(t[k], t[k + 8], 0x88);
+    r[k + 8] = _mm512_shuffle_f32x4(t[k], t[k + 8], 0xDD);
+  }
+}
+#endif
+
+static void transpose_block(uint32_t* o, int64_t so, const uint32_t* a, int64_t sa, int64_t P, int64_t L) {
+  int64_t j0 = 0;
+#if defined(__AVX512F__)
+  /* column blocks outer: the 16 input columns are read as 16 sequential streams */
+  for (; j0 + 16 <= L; j0 += 16) {
+    int64_t i0 = 0;
+    for (; i0 + 16 <= P; i0 += 16) {
+      __m512 r[16];
+      for (int j = 0; j < 16; j++) r[j] = _mm512_loadu_ps((const float*)(a + i0 + (j0 + j) * sa));
+      tr16(r);
+      for (int k = 0; k < 16; k++) _mm512_storeu_ps((float*)(o + (i0 + k) * so + j0), r[k]);
+    }
+    for (int64_t i = i0; i < P; i++)
+      for (int64_t j = j0; j < j0 + 16; j++) o[i * so + j] = a[i + j * sa];
+  }
+#endif
+  for (; j0 < L; j0 += 8) {
+    const int64_t j1 = j0 + 8 < L ? j0 + 8 : L;
+    for (int64_t i0 = 0; i0 < P; i0 += 8) {
+      const int64_t i1 = i0 + 8 < P ? i0 + 8 : P;
+      for (int64_t i = i0; i < i1; i++)
+        for (int64_t j = j0; j < j1; j++) o[i * so + j] = a[i + j * sa];
+    }
+  }
+}
+
+typedef struct {
+  const dl_iter* it;
+  char* o;
+  const char* a;
+  int p, nod;
+  int od[DL_MAXD];
+  int64_t nbp, units, ntasks;
+} trans_job;
+
+#define TB 64 /* columns (along the last dim) per unit of work */
+
+static void trans_units(const trans_job* j, int64_t u0, int64_t u1) {
+  const dl_iter* it = j->it;
+  const int nd = it->nd, p = j->p;
+  const int64_t L = it->shape[nd - 1], P = it->shape[p];
+  for (int64_t u = u0; u < u1; u++) {
+    int64_t rem = u / j->nbp;
+    const int64_t pb = u % j->nbp;
+    int64_t bo = it->off[0], ba = it->off[1];
+    for (int k = j->nod - 1; k >= 0; k--) {
+      const int d = j->od[k];
+      const int64_t i = rem % it->shape[d];
+      rem /= it->shape[d];
+      bo += i * it->st[0][d];
+      ba += i * it->st[1][d];
+    }
+    const int64_t j0 = pb * TB, n = L - j0 < TB ? L - j0 : TB;
+    transpose_block((uint32_t*)j->o + bo + j0, it->st[0][p], (const uint32_t*)j->a + ba + j0 * it->st[1][nd - 1],
+                    it->st[1][nd - 1], P, n);
+  }
+}
+
+static void trans_task(void* c, int64_t t) {
+  const trans_job* j = (const trans_job*)c;
+  trans_units(j, j->units * t / j->ntasks, j->units * (t + 1) / j->ntasks);
+}
+
+/* A 2-view copy of 32-bit elements where a is transposed relative to out: done in blocks.
+ * Returns false (nothing done) when the layout does not fit. it must be coalesced. */
+static bool try_transpose(const dl_iter* it, char* o, const char* a) {
+  const int nd = it->nd;
+  if (nd < 2 || it->nv != 2 || it->st[0][nd - 1] != 1 || it->shape[nd - 1] < 16) return false;
+  const int64_t sl = it->st[1][nd - 1];
+  if (sl < 16 && sl > -16) return false;
+  int p = -1;
+  for (int d = 0; d < nd - 1; d++)
+    if (it->st[1][d] == 1 && it->shape[d] >= 16) p = d;
+  if (p < 0) return false;
+  trans_job j;
+  j.it = it;
+  j.o = o;
+  j.a = a;
+  j.p = p;
+  j.nod = 0;
+  int64_t nouter = 1;
+  for (int d = 0; d < nd - 1; d++)
+    if (d != p) { j.od[j.nod++] = d; nouter *= it->shape[d]; }
+  j.nbp = (it->shape[nd - 1] + TB - 1) / TB;
+  j.units = nouter * j.nbp;
+  const int nt = dl_num_threads();
+  if (nt > 1 && dl_iter_numel(it) >= (1 << 18) && j.units >= 2) {
+    j.ntasks = j.units < nt ? j.units : nt;
+    dl_parallel(j.ntasks, trans_task, &j);
+  } else {
+    trans_units(&j, 0, j.units);
   }
   return true;
 }
@@ -183,6 +312,7 @@ void dl_unary(int op, int dtype, dl_iter* it, char* o, const char* a) {
   const char* base[2] = { o, a };
   dl_iter_coalesce(it);
   un_ctx c = { op, o, a, any_hazard(it, base, 4) };
+  if (op == UN_COPY && !c.ordered && try_transpose(it, o, a)) return;
   if (c.ordered) dl_iter_run(it, dtype == DL_F32 ? un_f32_run : un_i32_run, &c, un_grain(op), false);
   else dl_iter_run_auto(it, dtype == DL_F32 ? un_f32_run : un_i32_run, &c, un_grain(op), true);
 }
@@ -227,6 +357,7 @@ void dl_cast(int to, int from, dl_iter* it, char* o, const char* a) {
   const char* base[2] = { o, a };
   dl_iter_coalesce(it);
   cast_ctx c = { from, to, o, a, any_hazard(it, base, 4) };
+  if (from == to && !c.ordered && try_transpose(it, o, a)) return;
   if (c.ordered) dl_iter_run(it, cast_run, &c, 1 << 18, false);
   else dl_iter_run_auto(it, cast_run, &c, 1 << 18, true);
 }
@@ -407,6 +538,7 @@ void dl_copy(int dtype, bool acc, dl_iter* it, char* o, const char* a) {
   dl_iter_coalesce(it);
   ordered = ordered || any_hazard(it, base, 4);
   copy_ctx k = { dtype, acc, ordered, o, a };
+  if (!acc && !ordered && try_transpose(it, o, a)) return;
   if (ordered) dl_iter_run(it, copy_run, &k, 1 << 18, false);
   else dl_iter_run_auto(it, copy_run, &k, 1 << 18, true);
 }

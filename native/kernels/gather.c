@@ -22,6 +22,14 @@ static void gather_run(void* c, const int64_t* off, int64_t n, const int64_t* st
   const uint32_t* a = (const uint32_t*)g->a + off[2];
   const int64_t so = st[0], si = st[1], sa = st[2], sd = g->sdim, lim = g->lim;
   if (g->bad >= 0) return;
+  if (si == 0) { /* one index for the whole run (index_select, embedding rows): a strided copy */
+    const int32_t k = ix[0];
+    if (DL_UNLIKELY(k < 0 || k >= lim)) { g->bad = 1; return; }
+    const uint32_t* src = a + (int64_t)k * sd;
+    if (so == 1 && sa == 1) memcpy(o, src, (size_t)n * 4);
+    else for (int64_t i = 0; i < n; i++) o[i * so] = src[i * sa];
+    return;
+  }
   for (int64_t i = 0; i < n; i++) {
     const int32_t k = ix[i * si];
     if (DL_UNLIKELY(k < 0 || k >= lim)) { g->bad = 1; return; }

@@ -37,7 +37,7 @@
 #define MC (MR * 12)
 #define NC (NR * 64)
 #define TINY 4096
-#define PAR_MIN ((int64_t)1 << 18) /* M*N*K (times batch) above which threads are used */
+#define PAR_MIN ((int64_t)1 << 20) /* M*N*K (times batch) above which threads are used */
 
 const char* dl_gemm_kind(void) { return DL_GEMM_KIND; }
 

@@ -11,12 +11,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
 
 #define MAX_THREADS 64
-#define SPIN_ITERS 20000 /* ~50-100 us of pause instructions */
+#define SPIN_NS 100000 /* a worker spins this long after a job before it sleeps */
 
 static int g_nthreads = 0; /* 0 until started */
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -63,17 +64,24 @@ static void run_units(uint32_t gen) {
   }
 }
 
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 static void* worker_main(void* arg) {
   (void)arg;
   unsigned seen = atomic_load(&g_wake);
   for (;;) {
     unsigned w;
     int spins = 0;
+    int64_t t0 = 0;
     while ((w = atomic_load_explicit(&g_wake, memory_order_acquire)) == seen) {
-      if (++spins < SPIN_ITERS) {
-        cpu_relax();
-        continue;
-      }
+      cpu_relax();
+      if ((++spins & 31) != 0) continue;
+      if (t0 == 0) { t0 = now_ns(); continue; }
+      if (now_ns() - t0 < SPIN_NS) continue;
       pthread_mutex_lock(&g_mu);
       while ((w = atomic_load(&g_wake)) == seen) pthread_cond_wait(&g_cv, &g_mu);
       pthread_mutex_unlock(&g_mu);
