@@ -23,10 +23,10 @@ const USAGE = `usage: npm run gpt -- --train | --generate | --dump-text FILE [op
 
 common:   --checkpoint FILE (out/gpt.safetensors)  --device js|cpu  --seed N (1337)  --json
 training: --steps N (1500)  --lr X (1e-3)  --batch-size N (16)  --eval-interval N (250)
-          --eval-iters N (20)  --weight-decay X (0.01)  --grad-clip X (1; 0: off)  --resume
+          --eval-iters N (20)  --weight-decay X (0.01)  --grad-clip X (0: off)  --resume
           --text FILE (instead of the Brown corpus)  --plot FILE (out/gpt-loss.svg)
           --block-size N (128)  --n-layer N (6)  --n-head N (4)  --n-embd N (128)
-          --init-scheme gpt2|torch (gpt2: N(0, 0.02); torch: the layers' PyTorch defaults)
+          --init-scheme torch|gpt2 (torch: the layers' PyTorch defaults; gpt2: N(0, 0.02))
 generate: --max-tokens N (1000)  --temperature X (0.8)  --top-k N (0: all)  --prompt TEXT  --no-cache`;
 
 const { values: args } = parseArgs({
@@ -44,7 +44,7 @@ const { values: args } = parseArgs({
     "eval-interval": { type: "string", default: "250" },
     "eval-iters": { type: "string", default: "20" },
     "weight-decay": { type: "string", default: "0.01" },
-    "grad-clip": { type: "string", default: "1" },
+    "grad-clip": { type: "string", default: "0" },
     resume: { type: "boolean" },
     text: { type: "string" },
     plot: { type: "string", default: "out/gpt-loss.svg" },
@@ -52,7 +52,7 @@ const { values: args } = parseArgs({
     "n-layer": { type: "string", default: String(DEFAULT_CONFIG.nLayer) },
     "n-head": { type: "string", default: String(DEFAULT_CONFIG.nHead) },
     "n-embd": { type: "string", default: String(DEFAULT_CONFIG.nEmbd) },
-    "init-scheme": { type: "string", default: "gpt2" },
+    "init-scheme": { type: "string", default: "torch" },
     "max-tokens": { type: "string", default: "1000" },
     temperature: { type: "string", default: "0.8" },
     "top-k": { type: "string", default: "0" },

@@ -11,13 +11,14 @@ export interface GPTConfig {
   nEmbd: number;
   /** Dropout after attention, MLP and embeddings while training (0: none, the default). */
   dropout?: number;
-  /** "gpt2" (the default): N(0, 0.02) weights, residual projections scaled by 1/√(2·nLayer);
-   *  "torch": the layers' own defaults (PyTorch's: Linear U(±1/√fanIn), Embedding N(0, 1)). */
+  /** "torch" (the default): the layers' own initialisation, PyTorch's (Linear U(±1/√fanIn),
+   *  Embedding N(0, 1), LayerNorm 1 and 0); "gpt2": N(0, 0.02) weights, zero biases, residual
+   *  projections scaled by 1/√(2·nLayer). */
   init?: "gpt2" | "torch";
 }
 
 /** dlgrad's GPT: context 128, 6 layers, 4 heads, width 128 (about 1.2M parameters with 85 characters). */
-export const DEFAULT_CONFIG: Omit<GPTConfig, "vocabSize"> = { blockSize: 128, nLayer: 6, nHead: 4, nEmbd: 128, dropout: 0 };
+export const DEFAULT_CONFIG: Omit<GPTConfig, "vocabSize"> = { blockSize: 128, nLayer: 6, nHead: 4, nEmbd: 128, dropout: 0, init: "torch" };
 
 /** One layer's cached keys and values, [B, nHead, positions so far, headDim] each. */
 export interface LayerCache {
@@ -143,8 +144,8 @@ export class GPT extends nn.Module {
     this.blocks = Array.from({ length: cfg.nLayer }, () => new Block(cfg));
     this.lnF = new nn.LayerNorm(cfg.nEmbd);
     this.head = new nn.Linear(cfg.nEmbd, cfg.vocabSize, { bias: false });
-    if ((cfg.init ?? "gpt2") === "gpt2") this.initWeights();
-    else if (cfg.init !== "torch") throw new Error(`GPT: init must be "gpt2" or "torch", got ${JSON.stringify(cfg.init)}`);
+    if (cfg.init === "gpt2") this.initWeights();
+    else if ((cfg.init ?? "torch") !== "torch") throw new Error(`GPT: init must be "gpt2" or "torch", got ${JSON.stringify(cfg.init)}`);
   }
 
   /** GPT-2's initialisation: N(0, 0.02) weights and embeddings, zero biases, residual projections
