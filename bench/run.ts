@@ -14,7 +14,8 @@ import { fileURLToPath } from "node:url";
 import { CELLS, TAG, MNIST_BATCHES, MNIST_BATCH, median, rng, type Cell, type RunRequest, type RunResult } from "./common.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const PYTHON = "/usr/bin/python3";
+/** Debian's python3-torch lives under the system interpreter (the python3 on PATH may have no torch). */
+const PYTHON = process.env.DLGRAD_BENCH_PYTHON ?? "/usr/bin/python3";
 
 const ALL_LIBS = ["dlgrad-cpu", "dlgrad-js", "tfjs-cpu", "tfjs-wasm", "jax-js", "torch-1t", "torch-2t"] as const;
 type Lib = (typeof ALL_LIBS)[number];
@@ -32,6 +33,8 @@ interface Args {
   out: string;
   targetMs: number;
   capMs: number;
+  markdown: boolean;
+  from: string | null;
 }
 
 function usage(msg?: string): never {
@@ -39,13 +42,17 @@ function usage(msg?: string): never {
   console.error(
     "usage: npm run bench -- [--quick] [--only W1,W4,W5.gpt-step] [--libs " + ALL_LIBS.join(",") + "]\n" +
     "                        [--out out/bench.json] [--target MS per cell] [--cap S per cell]\n" +
+    "                        [--markdown] [--from out/bench.json (print a past run, run nothing)]\n" +
     "  --libs also takes the groups torch, dlgrad, tfjs, jax",
   );
   process.exit(msg ? 2 : 0);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: null, libs: [...ALL_LIBS], out: path.join(ROOT, "out", "bench.json"), targetMs: 0, capMs: 0 };
+  const a: Args = {
+    quick: false, only: null, libs: [...ALL_LIBS], out: path.join(ROOT, "out", "bench.json"), targetMs: 0, capMs: 0,
+    markdown: false, from: null,
+  };
   let target: number | null = null, cap: number | null = null;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split("=", 2) as [string, string | undefined];
@@ -64,6 +71,8 @@ function parseArgs(argv: string[]): Args {
         break;
       }
       case "--out": a.out = path.resolve(val()); break;
+      case "--markdown": a.markdown = true; break;
+      case "--from": a.from = path.resolve(val()); break;
       case "--target": target = Number(val()); break;
       case "--cap": cap = Number(val()) * 1000; break;
       case "-h": case "--help": usage(); break;
@@ -312,8 +321,30 @@ const QUICK_SKIP: Partial<Record<Lib, string[]>> = {
   "tfjs-cpu": ["W5.gpt-step"],
 };
 
+/** The medians as a Markdown table (for the README): ms, µs for tiny ops, GFLOP/s beside W1. */
+function markdown(cells: CellOut[], libs: Lib[], machine: Record<string, unknown>): string {
+  const head = `| workload | ${libs.join(" | ")} |\n|---|${libs.map(() => "---:").join("|")}|`;
+  const rows = cells.map((c) => {
+    const vals = libs.map((l) => {
+      const r = c.results[l];
+      const t = fmtTime(r, c.unit);
+      return r?.gflops !== undefined ? `${t} (${r.gflops.toFixed(r.gflops < 10 ? 1 : 0)})` : t;
+    });
+    return `| ${c.flops ? `${c.label}, ms (GFLOP/s)` : `${c.label}, ${c.unit}`} | ${vals.join(" | ")} |`;
+  });
+  const load = (machine.load as number[] | undefined)?.join(" ") ?? "?";
+  return `${head}\n${rows.join("\n")}\n\n${String(machine.cpu)}, node ${String(machine.node)}, load average ${load} at the start` +
+    `, first touch of fresh memory ${String(machine.firstTouchUsPerPage)} µs/page; * = fewer than 3 runs.`;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.from) {
+    const past = JSON.parse(fs.readFileSync(args.from, "utf8")) as { cells: CellOut[]; args: { libs: Lib[] }; machine: Record<string, unknown>; libraries: Partial<Record<Lib, Ready>> };
+    const libs = past.args.libs.filter((l) => past.libraries[l]?.ready);
+    console.log(args.markdown ? markdown(past.cells, libs, past.machine) : report(past.cells, past.args.libs, past.libraries));
+    return;
+  }
   const cells = CELLS.filter((c) => !args.only || args.only.includes(c.id) || args.only.includes(c.workload));
   const t0 = Date.now();
   const mnistFile = path.join(ROOT, "out", "bench-mnist.bin");
@@ -372,6 +403,7 @@ async function main(): Promise<void> {
   console.log("\nlibraries:");
   for (const l of args.libs) console.log(`  ${l.padEnd(11)} ${infos[l]?.ready ? infos[l]!.version : `not run: ${infos[l]?.skip}`}`);
   console.log("\n" + report(out, args.libs, infos));
+  if (args.markdown) console.log("\n" + markdown(out, args.libs.filter((l) => infos[l]?.ready), machine));
   const seconds = (Date.now() - t0) / 1000;
   console.log(`\n${seconds.toFixed(0)} s, load average at the end ${machine.loadAfter.join(" ")}; results in ${path.relative(process.cwd(), args.out) || args.out}`);
 
