@@ -2,7 +2,7 @@
 //   npx tsc -p . && node dist/bench/kernels.js [--quick]
 // matmul N x N (GFLOP/s, cpu with all threads and with one), a + b / exp / sum / sum(-1) on
 // 4096 x 4096 including the output allocation (ms), and the cost of a tiny op (us).
-import type { Backend, DType, View } from "../src/backend/backend.js";
+import type { Backend, View } from "../src/backend/backend.js";
 import { jsBackend as js } from "../src/backend/js.js";
 import { cpuBackend as cpu, nativeConfig, nativeInfo, nativePoolStats } from "../src/backend/native.js";
 
@@ -25,26 +25,33 @@ function rand(b: Backend, n: number): Float32Array {
   return x;
 }
 
-/** median time in ms of fn over `reps` runs after `warm` warm-up runs, capped at ~budget ms */
+/** median wall time in ms of fn over `reps` runs after `warm` warm-up runs, capped at ~budget ms;
+ *  also records the process CPU time per run (all threads), which stays meaningful on a busy machine */
+let lastCpu = 0;
 function time(fn: () => void, reps: number, warm = 2, budget = 3000): number {
   for (let i = 0; i < warm; i++) fn();
   const ts: number[] = [];
   const start = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < reps; i++) {
     const t = performance.now();
     fn();
     ts.push(performance.now() - t);
     if (performance.now() - start > budget) break;
   }
+  const c = process.cpuUsage(c0);
+  lastCpu = (c.user + c.system) / 1000 / ts.length;
   ts.sort((a, b) => a - b);
   return ts[Math.floor(ts.length / 2)];
 }
+const os = await import("node:os");
+console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")} on ${os.cpus().length} cpus (wall times are only meaningful on an idle machine; cpu = process CPU time per call, all threads)`);
 
 const fmt = (x: number, d = 1) => x.toFixed(d).padStart(9);
 
 // ---- matmul ------------------------------------------------------------------------------------
 console.log("\nmatmul N x N (float32), GFLOP/s");
-console.log("      N    cpu(all)   cpu(1 thr)   js");
+console.log("      N    cpu(all)   cpu(1 thr)   js      | per cpu-second: all, 1 thr");
 for (const N of quick ? [64, 256, 1024] : [64, 256, 1024, 2048]) {
   const a = view(rand(cpu, N * N), [N, N]), b = view(rand(cpu, N * N), [N, N]);
   const flop = 2 * N * N * N;
@@ -54,11 +61,13 @@ for (const N of quick ? [64, 256, 1024] : [64, 256, 1024, 2048]) {
     be.matmul(o, a, b);
   };
   const tAll = time(mm(cpu), reps);
+  const cAll = lastCpu;
   nativeConfig({ threads: 1 });
   const t1 = time(mm(cpu), reps);
+  const c1 = lastCpu;
   nativeConfig({ threads: 0 });
   const tJs = N <= 256 ? time(mm(js), N <= 64 ? 50 : 3, 1) : NaN;
-  console.log(`${String(N).padStart(7)} ${fmt(flop / tAll / 1e6)}  ${fmt(flop / t1 / 1e6)}  ${Number.isNaN(tJs) ? "        -" : fmt(flop / tJs / 1e6, 2)}`);
+  console.log(`${String(N).padStart(7)} ${fmt(flop / tAll / 1e6)}  ${fmt(flop / t1 / 1e6)}  ${Number.isNaN(tJs) ? "        -" : fmt(flop / tJs / 1e6, 2)}   | ${fmt(flop / cAll / 1e6)} ${fmt(flop / c1 / 1e6)}`);
 }
 { // transposed operand, as in x @ W.T
   const N = 1024;
@@ -75,7 +84,7 @@ for (const N of quick ? [64, 256, 1024] : [64, 256, 1024, 2048]) {
 // ---- elementwise and reductions on 4096 x 4096 --------------------------------------------------
 const N = 4096, n = N * N;
 console.log(`\n${N} x ${N} float32, ms (median), output allocated every call`);
-console.log("  op              cpu        js");
+console.log("  op              cpu        js     | cpu: CPU ms per call");
 const ca = view(rand(cpu, n), [N, N]), cb = view(rand(cpu, n), [N, N]);
 const ja = view(Float32Array.from(ca.data), [N, N]), jb = view(Float32Array.from(cb.data), [N, N]);
 type Case = [string, (be: Backend, a: View, b: View) => void];
@@ -90,11 +99,10 @@ const cases: Case[] = [
 ];
 for (const [name, f] of cases) {
   const tc = time(() => f(cpu, ca, cb), quick ? 10 : 30);
+  const cc = lastCpu;
   const tj = time(() => f(js, ja, jb), quick ? 2 : 5, 1, 8000);
-  console.log(`  ${name.padEnd(14)}${fmt(tc, 2)} ${fmt(tj, 1)}`);
+  console.log(`  ${name.padEnd(14)}${fmt(tc, 2)} ${fmt(tj, 1)}   | ${fmt(cc, 2)}`);
 }
-const dtypes: DType[] = ["float32"];
-void dtypes;
 
 // ---- tiny ops ----------------------------------------------------------------------------------
 console.log("\ntiny op (2 x 3), us per call");

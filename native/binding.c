@@ -404,7 +404,23 @@ static napi_value js_reduce(napi_env env, napi_callback_info info) {
     s *= oshape[d];
   }
   if (!check_view(&c, "out", &o, nd, oshape, ooff, ost) || !check_view(&c, "a", &a, nd, shape, aoff, st)) return NULL;
-  if (s > 0) dl_reduce(op, a.dtype, o.data + ooff * 4, a.data, nd, shape, aoff, st, (uint32_t)mask);
+  if (s == 0) return undefined(env);
+  /* out overlapping a (nothing sensible, but possible): reduce into scratch, then copy */
+  int64_t alo, ahi;
+  dl_view_extent(nd, shape, aoff, st, &alo, &ahi);
+  const char* o0 = o.data + ooff * 4; const char* o1 = o.data + (ooff + s) * 4;
+  bool numel_a = true;
+  for (int d = 0; d < nd; d++) if (shape[d] == 0) numel_a = false;
+  if (numel_a && !(a.data + (ahi + 1) * 4 <= o0 || o1 <= a.data + alo * 4)) {
+    char* tmp = (char*)malloc((size_t)s * 4);
+    if (!tmp) return throw_fmt(env, "cpu.reduce: out of memory");
+    memcpy(tmp, o0, (size_t)s * 4);
+    dl_reduce(op, a.dtype, tmp, a.data, nd, shape, aoff, st, (uint32_t)mask);
+    memcpy(o.data + ooff * 4, tmp, (size_t)s * 4);
+    free(tmp);
+    return undefined(env);
+  }
+  dl_reduce(op, a.dtype, o.data + ooff * 4, a.data, nd, shape, aoff, st, (uint32_t)mask);
   return undefined(env);
 }
 

@@ -486,6 +486,28 @@ test("threads: single-threaded results equal threaded ones", { skip }, () => {
   assertArrays(e1, e2, "exp 1 vs 2 threads");
 });
 
+test("tiny ops (js kernels by default) agree with the C kernels; int32 max/min stay in C", { skip }, () => {
+  const r = mulberry32(15);
+  nativeConfig({ tinyOps: 16 });
+  try {
+    for (let trial = 0; trial < 200; trial++) {
+      const shape = [randint(r, 1, 4), randint(r, 1, 4)];
+      const a = randView(r, shape, "float32", gen(r, "float32", "tame")), b = randView(r, shape, "float32", gen(r, "float32", "tame"));
+      const op = pick(r, BINARY_OPS);
+      const [[c], [j]] = both([outView(r, shape, "float32")], (be, [o]) => be.binary(op, o, a, b));
+      assertArrays(c.data, j.data, `tiny binary ${op}`, op === "pow" ? ulps(j.data, 1) : undefined);
+    }
+    const neg: View = { data: Int32Array.of(-5, -3, -9), shape: [3], strides: [1], offset: 0 };
+    const o: View = { data: new Int32Array(1), shape: [1], strides: [1], offset: 0 };
+    cpu.reduce("max", o, neg, [true]);
+    assert.equal(o.data[0], -3);
+    cpu.reduce("min", o, { ...neg, data: Int32Array.of(5, 3, 9) }, [true]);
+    assert.equal(o.data[0], 3);
+  } finally {
+    nativeConfig({ tinyOps: 0 });
+  }
+});
+
 // ---- bad calls -----------------------------------------------------------------------------------
 
 test("bad calls from JavaScript throw instead of crashing", { skip }, () => {

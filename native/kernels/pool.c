@@ -6,7 +6,7 @@
  * dead block goes to a free list of its size class instead of back to the system. The pool keeps
  * at most `cap` bytes cached (DLGRAD_POOL_MB, default a quarter of RAM, at most 4 GiB).
  *
- * Size classes: 2^k * {4,5,6,7}/4 from 64 KiB up, so a block wastes at most 25 %.
+ * Size classes: 2^k * {4,5,6,7}/4 from 16 KiB up, so a block wastes at most 25 %.
  * All functions are thread-safe (the V8 deleter that returns a block may run on a GC thread). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -19,7 +19,7 @@
 
 #include "common.h"
 
-#define MIN_CLASS_LOG 16 /* 64 KiB */
+#define MIN_CLASS_LOG 14 /* 16 KiB */
 #define NCLASSES (4 * 48)
 #define HUGE_SZ ((size_t)2 << 20)
 

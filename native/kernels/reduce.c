@@ -67,7 +67,6 @@ static float ext_f32_run(const float* a, int64_t n, int64_t s, bool is_max, bool
 #if defined(__AVX512F__)
   if (s == 1 && n >= 64) {
     __m512 m0 = _mm512_set1_ps(r), m1 = m0, m2 = m0, m3 = m0;
-    const int pred = is_max ? _CMP_GT_OQ : _CMP_LT_OQ;
 #define EXT_LANE(M, P)                                                                           \
     {                                                                                            \
       const __m512 v = _mm512_loadu_ps(P);                                                       \
@@ -75,7 +74,6 @@ static float ext_f32_run(const float* a, int64_t n, int64_t s, bool is_max, bool
                           _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);                                \
       M = _mm512_mask_mov_ps(M, k, v);                                                           \
     }
-    (void)pred;
     for (; i + 64 <= n; i += 64) {
       EXT_LANE(m0, a + i)
       EXT_LANE(m1, a + i + 16)
@@ -222,36 +220,77 @@ static void h1_split_task(void* c, int64_t t) {
 
 /* V: the last dim is kept; out[j] = step(out[j], a[..., j]) over all outer index tuples, in order.
  * Task t handles columns [c0, c1) for every outer tuple. */
+/* `rows` consecutive rows (a step `sr` apart) folded into o[0..n) in order. Four rows go through
+ * each pass: t = o[i]; t op= a0[i]; t op= a1[i]; ... performs exactly the same float operations in
+ * the same order as one row at a time, with a quarter of the loads and stores of o. */
+static void v_rows_f32(int op, float* restrict o, const float* a, int64_t sr, int64_t rows, int64_t n, int64_t sa) {
+  int64_t r = 0;
+  if (sa == 1) {
+    for (; r + 4 <= rows; r += 4) {
+      const float* restrict a0 = a + r * sr;
+      const float* restrict a1 = a0 + sr;
+      const float* restrict a2 = a1 + sr;
+      const float* restrict a3 = a2 + sr;
+      if (op == RED_SUM) {
+        for (int64_t i = 0; i < n; i++) { float t = o[i]; t += a0[i]; t += a1[i]; t += a2[i]; t += a3[i]; o[i] = t; }
+      } else if (op == RED_MAX) {
+        for (int64_t i = 0; i < n; i++) {
+          float t = o[i];
+          t = ext_step(t, a0[i], true); t = ext_step(t, a1[i], true); t = ext_step(t, a2[i], true); t = ext_step(t, a3[i], true);
+          o[i] = t;
+        }
+      } else {
+        for (int64_t i = 0; i < n; i++) {
+          float t = o[i];
+          t = ext_step(t, a0[i], false); t = ext_step(t, a1[i], false); t = ext_step(t, a2[i], false); t = ext_step(t, a3[i], false);
+          o[i] = t;
+        }
+      }
+    }
+  }
+  for (; r < rows; r++) {
+    const float* restrict ar = a + r * sr;
+    if (op == RED_SUM) {
+      if (sa == 1) for (int64_t i = 0; i < n; i++) o[i] += ar[i];
+      else for (int64_t i = 0; i < n; i++) o[i] += ar[i * sa];
+    } else if (op == RED_MAX) {
+      if (sa == 1) for (int64_t i = 0; i < n; i++) o[i] = ext_step(o[i], ar[i], true);
+      else for (int64_t i = 0; i < n; i++) o[i] = ext_step(o[i], ar[i * sa], true);
+    } else {
+      if (sa == 1) for (int64_t i = 0; i < n; i++) o[i] = ext_step(o[i], ar[i], false);
+      else for (int64_t i = 0; i < n; i++) o[i] = ext_step(o[i], ar[i * sa], false);
+    }
+  }
+}
+
+static void v_rows_i32(int op, int32_t* restrict o, const int32_t* a, int64_t sr, int64_t rows, int64_t n, int64_t sa) {
+  for (int64_t r = 0; r < rows; r++) {
+    const int32_t* restrict ar = a + r * sr;
+    if (op == RED_SUM) for (int64_t i = 0; i < n; i++) o[i] = (int32_t)((uint32_t)o[i] + (uint32_t)ar[i * sa]);
+    else if (op == RED_MAX) for (int64_t i = 0; i < n; i++) o[i] = ar[i * sa] > o[i] ? ar[i * sa] : o[i];
+    else for (int64_t i = 0; i < n; i++) o[i] = ar[i * sa] < o[i] ? ar[i * sa] : o[i];
+  }
+}
+
+/* V: the last dim is kept; out[j] = step(out[j], a[..., j]) over all outer index tuples, in order.
+ * Columns [c0, c1) for every outer tuple. The innermost outer dim, when reduced, is walked by
+ * v_rows (several rows per pass). out never overlaps a (binding.c sees to that). */
 static void v_cols(const red_job* j, int64_t c0, int64_t c1) {
   const rdims* r = j->r;
   const int ko = r->k - 1;
   const int64_t sa = r->sa[ko];
   const int64_t n = c1 - c0;
+  /* the dim walked by v_rows: the innermost outer dim if it is reduced, else none */
+  const bool fold = ko >= 1 && r->so[ko - 1] == 0;
+  const int nout = fold ? ko - 1 : ko; /* dims left to the odometer */
+  const int64_t rows = fold ? r->n[ko - 1] : 1, sr = fold ? r->sa[ko - 1] : 0;
   int64_t idx[DL_MAXD];
-  for (int d = 0; d < ko; d++) idx[d] = 0;
+  for (int d = 0; d < nout; d++) idx[d] = 0;
   int64_t ab = j->a_off + c0 * sa, ob = c0;
-  const bool is_max = j->op == RED_MAX;
   for (;;) {
-    if (j->dtype == DL_F32) {
-      float* o = (float*)j->o + ob;
-      const float* a = (const float*)j->a + ab;
-      if (j->op == RED_SUM) {
-        if (sa == 1) for (int64_t i = 0; i < n; i++) o[i] += a[i];
-        else for (int64_t i = 0; i < n; i++) o[i] += a[i * sa];
-      } else if (sa == 1) {
-        if (is_max) for (int64_t i = 0; i < n; i++) o[i] = ext_step(o[i], a[i], true);
-        else for (int64_t i = 0; i < n; i++) o[i] = ext_step(o[i], a[i], false);
-      } else {
-        for (int64_t i = 0; i < n; i++) o[i] = ext_step(o[i], a[i * sa], is_max);
-      }
-    } else {
-      int32_t* o = (int32_t*)j->o + ob;
-      const int32_t* a = (const int32_t*)j->a + ab;
-      if (j->op == RED_SUM) for (int64_t i = 0; i < n; i++) o[i] = (int32_t)((uint32_t)o[i] + (uint32_t)a[i * sa]);
-      else if (is_max) for (int64_t i = 0; i < n; i++) o[i] = a[i * sa] > o[i] ? a[i * sa] : o[i];
-      else for (int64_t i = 0; i < n; i++) o[i] = a[i * sa] < o[i] ? a[i * sa] : o[i];
-    }
-    int d = ko - 1;
+    if (j->dtype == DL_F32) v_rows_f32(j->op, (float*)j->o + ob, (const float*)j->a + ab, sr, rows, n, sa);
+    else v_rows_i32(j->op, (int32_t*)j->o + ob, (const int32_t*)j->a + ab, sr, rows, n, sa);
+    int d = nout - 1;
     for (; d >= 0; d--) {
       idx[d]++;
       ab += r->sa[d];

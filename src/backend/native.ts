@@ -48,7 +48,7 @@ const MAX_DIMS = 16;
 const META_LEN = 512;
 /** Allocations of at least this many elements come from the native pool; smaller ones are plain
  *  typed arrays (cheaper to create, and V8's heap already reuses their memory). */
-const POOL_MIN_ELEMENTS = 16384;
+const POOL_MIN_ELEMENTS = 4096;
 
 /** Ops on at most this many elements run on the js kernels: typed arrays of <= 64 bytes live on
  *  V8's heap, and handing one to C makes V8 move it off-heap first (~0.4 us, more than the op). */
