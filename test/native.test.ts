@@ -159,6 +159,26 @@ test("unary: in place (out is a) and large arrays split over threads", { skip },
   }
 });
 
+test("unary float32 ops computed in double are bit-identical to js on every kind of input", { skip }, () => {
+  const r = mulberry32(16);
+  const n = 1 << 16;
+  const a = new Float32Array(n), bits = new Uint32Array(a.buffer);
+  for (const op of UNARY_OPS) {
+    let differ = 0;
+    for (const mode of ["bits", "wide", "small"] as const) {
+      for (let i = 0; i < n; i++) {
+        if (mode === "bits") bits[i] = (r() * 2 ** 32) >>> 0; // every exponent, denormals, NaN, Inf
+        else a[i] = (r() - 0.5) * (mode === "wide" ? 200 : 2e-3);
+      }
+      const [[c], [j]] = both([outView(r, [n], "float32")], (b, [o]) => b.unary(op, o, { data: a, shape: [n], strides: [1], offset: 0 }));
+      for (let i = 0; i < c.data.length; i++) if (!same(c.data[i], j.data[i])) differ++;
+      assertArrays(c.data, j.data, `unary ${op} (${mode})`, ulps(j.data, 1));
+    }
+    // a correctly rounded double result can still round differently to float32 in rare cases
+    assert.ok(differ <= 2, `unary ${op}: ${differ} of ${3 * n} results differ from js in the last bit`);
+  }
+});
+
 test("binary: cpu matches js on random layouts and broadcasts", { skip }, () => {
   const r = mulberry32(3);
   for (let trial = 0; trial < 2000; trial++) {

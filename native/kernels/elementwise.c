@@ -210,10 +210,10 @@ static bool try_transpose(const dl_iter* it, char* o, const char* a) {
   X(UN_SQUARE, x * x)                                                    \
   X(UN_RELU, x > 0.0f ? x : (x != x ? x : 0.0f))                         \
   X(UN_SIGMOID, (float)dl_sigmoid_d((double)x))                          \
-  X(UN_TANH, (float)tanh((double)x))                                     \
+  X(UN_TANH, (float)dl_tanh_d((double)x))                                \
   X(UN_ERF, (float)dl_erf_d((double)x))                                  \
   X(UN_SIGN, x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : x))                   \
-  X(UN_LOG1P, (float)log1p((double)x))                                   \
+  X(UN_LOG1P, (float)dl_log1p_d((double)x))                              \
   X(UN_RECIPROCAL, 1.0f / x)                                             \
   X(UN_FLOOR, floorf(x))
 
@@ -301,7 +301,7 @@ static int64_t un_grain(int op) {
     case UN_COPY: case UN_NEG: case UN_ABS: case UN_SQUARE: case UN_RELU: case UN_SIGN:
     case UN_FLOOR: case UN_SQRT: case UN_RECIPROCAL:
       return 1 << 18;
-    case UN_SIN: case UN_COS: case UN_TANH: case UN_LOG1P:
+    case UN_SIN: case UN_COS:
       return 1 << 13;
     default:
       return 1 << 15;

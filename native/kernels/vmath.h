@@ -82,4 +82,52 @@ static inline double dl_sigmoid_d(double x) {
   return x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
 }
 
+/* expm1(x) = e^x - 1 without cancellation near 0: same reduction as dl_exp_d,
+ * e^x - 1 = 2^k * (q + 1) - 1 = 2^k * q + (2^k - 1) with q = e^r - 1 from its series. */
+static inline double dl_expm1_d(double x) {
+  x = x > 100.0 ? 100.0 : x;
+  x = x < -110.0 ? -110.0 : x;
+  double kd = fma(x, 0x1.71547652b82fep0, 0x1.8p52);
+  const uint64_t ki = dl_d_to_bits(kd);
+  kd -= 0x1.8p52;
+  double r = fma(kd, -0x1.62e42fee00000p-1, x);
+  r = fma(kd, -0x1.a39ef35793c76p-33, r);
+  double p = 1.0 / 479001600.0;
+  p = fma(p, r, 1.0 / 39916800.0);
+  p = fma(p, r, 1.0 / 3628800.0);
+  p = fma(p, r, 1.0 / 362880.0);
+  p = fma(p, r, 1.0 / 40320.0);
+  p = fma(p, r, 1.0 / 5040.0);
+  p = fma(p, r, 1.0 / 720.0);
+  p = fma(p, r, 1.0 / 120.0);
+  p = fma(p, r, 1.0 / 24.0);
+  p = fma(p, r, 1.0 / 6.0);
+  p = fma(p, r, 0.5);
+  const double q = fma(p * r, r, r); /* e^r - 1 = r + r^2 (1/2 + r/6 + ...) */
+  const double s = dl_bits_to_d((ki + 1023) << 52); /* 2^k */
+  return fma(s, q, s - 1.0);
+}
+
+/* tanh(x) = expm1(2|x|) / (expm1(2|x|) + 2) with the sign of x (keeps -0, NaN) */
+static inline double dl_tanh_d(double x) {
+  const double ax = fabs(x);
+  const double e = dl_expm1_d(2.0 * (ax > 40.0 ? 40.0 : ax));
+  const double t = e / (e + 2.0);
+  const double y = copysign(t, x);
+  return x != x ? x : y;
+}
+
+/* log1p(x) = log(u) - ((u - 1) - x) / u with u = 1 + x rounded: the second term puts back what
+ * the rounding of u lost */
+static inline double dl_log1p_d(double x) {
+  const double u = 1.0 + x;
+  const double c = (u - 1.0) - x;
+  const double y = dl_log_d(u) - c / u;
+  double r = u == 1.0 ? x : y;       /* |x| below half an ulp of 1 (and +-0) */
+  r = u == 0.0 ? -INFINITY : r;      /* x = -1 */
+  r = x == INFINITY ? x : r;
+  r = (x < -1.0 || x != x) ? NAN : r;
+  return r;
+}
+
 #endif
