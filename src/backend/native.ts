@@ -101,8 +101,10 @@ function tiny(shape: readonly number[]): boolean {
   return n <= TINY;
 }
 
+/** the op of the call in progress, for error messages ("cpu.binary(add): ...") */
+let curOp = "";
 function bad(fn: string, msg: string): never {
-  throw new Error(`cpu.${fn}: ${msg}`);
+  throw new Error(`cpu.${fn}${curOp ? `(${curOp})` : ""}: ${msg}`);
 }
 
 /** meta[1..] = shape; returns the next slot */
@@ -145,6 +147,7 @@ export const cpuBackend: Backend = {
   unary(op, out, a) {
     const nd = out.shape.length;
     if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data)) return jsBackend.unary(op, out, a);
+    curOp = op;
     let p = putShape(out.shape, nd);
     p = putView(p, out, out.shape, nd, "unary", "out");
     putView(p, a, out.shape, nd, "unary", "a");
@@ -154,6 +157,7 @@ export const cpuBackend: Backend = {
   cast(out, a) {
     const nd = out.shape.length;
     if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data)) return jsBackend.cast(out, a);
+    curOp = "";
     let p = putShape(out.shape, nd);
     p = putView(p, out, out.shape, nd, "cast", "out");
     putView(p, a, out.shape, nd, "cast", "a");
@@ -165,6 +169,7 @@ export const cpuBackend: Backend = {
     if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || isF64(b.data)) {
       return jsBackend.binary(op, out, a, b);
     }
+    curOp = op;
     let p = putShape(out.shape, nd);
     p = putView(p, out, out.shape, nd, "binary", "out");
     p = putView(p, a, out.shape, nd, "binary", "a");
@@ -177,6 +182,7 @@ export const cpuBackend: Backend = {
     if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(cond.data) || isF64(a.data) || isF64(b.data)) {
       return jsBackend.where(out, cond, a, b);
     }
+    curOp = "";
     let p = putShape(out.shape, nd);
     p = putView(p, out, out.shape, nd, "where", "out");
     p = putView(p, cond, out.shape, nd, "where", "cond");
@@ -188,6 +194,7 @@ export const cpuBackend: Backend = {
   copy(out, a, accumulate) {
     const nd = out.shape.length;
     if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data)) return jsBackend.copy(out, a, accumulate);
+    curOp = "";
     let p = putShape(out.shape, nd);
     p = putView(p, out, out.shape, nd, "copy", "out");
     p = putView(p, a, out.shape, nd, "copy", "a");
@@ -198,6 +205,7 @@ export const cpuBackend: Backend = {
   fill(out, value) {
     const nd = out.shape.length;
     if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data)) return jsBackend.fill(out, value);
+    curOp = "";
     let p = putShape(out.shape, nd);
     p = putView(p, out, out.shape, nd, "fill", "out");
     meta[p] = value;
@@ -210,6 +218,7 @@ export const cpuBackend: Backend = {
     const jsOk = !(a.data instanceof Int32Array && (op === "max" || op === "min"));
     if (nd > MAX_DIMS || (jsOk && tiny(a.shape)) || isF64(out.data) || isF64(a.data)) return jsBackend.reduce(op, out, a, axes);
     const fn = "reduce";
+    curOp = op;
     if (axes.length !== nd) bad(fn, `${axes.length} axis flags for ${nd} dims`);
     if (out.shape.length !== nd) bad(fn, `out has ${out.shape.length} dims, expected ${nd} (keepdim layout)`);
     let mask = 0;
@@ -231,6 +240,7 @@ export const cpuBackend: Backend = {
       return jsBackend.matmul(out, a, b); // float64 (gradient checks), int32: the js kernel
     }
     const fn = "matmul";
+    curOp = "";
     if (nd < 2 || b.shape.length !== nd || out.shape.length !== nd) bad(fn, `need a, b and out with the same number (>= 2) of dims`);
     const M = a.shape[nd - 2], K = a.shape[nd - 1], N = b.shape[nd - 1];
     if (b.shape[nd - 2] !== K) bad(fn, `inner dims differ: [${a.shape.join(", ")}] @ [${b.shape.join(", ")}]`);
@@ -255,6 +265,7 @@ export const cpuBackend: Backend = {
     const nd = out.shape.length;
     if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data)) return jsBackend.gather(out, a, dim, index);
     const fn = "gather";
+    curOp = "";
     if (a.shape.length !== nd) bad(fn, `a has ${a.shape.length} dims, expected ${nd}`);
     let p = putShape(out.shape, nd);
     p = putView(p, out, out.shape, nd, fn, "out");
@@ -269,6 +280,7 @@ export const cpuBackend: Backend = {
     const nd = index.shape.length;
     if (nd > MAX_DIMS || tiny(index.shape) || isF64(out.data) || isF64(src.data)) return jsBackend.scatterAdd(out, dim, index, src);
     const fn = "scatterAdd";
+    curOp = "";
     if (out.shape.length !== nd) bad(fn, `out has ${out.shape.length} dims, expected ${nd}`);
     let p = putShape(index.shape, nd);
     p = putView(p, index, index.shape, nd, fn, "index");
