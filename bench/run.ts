@@ -386,8 +386,8 @@ async function main(): Promise<void> {
       } else if (cell.n && cell.n > 64 && predictTooSlow(out, cell, lib, args.capMs)) {
         res = { id: 0, skip: `predicted from the smaller size to take over ${args.capMs / 1000} s per run` };
       } else {
-        const timeout = Math.max(2 * args.capMs, args.capMs + 60_000);
-        res = await w.run({ cell: cell.id, targetMs: args.targetMs, capMs: args.capMs, warmup: cell.warmup ?? 1, minReps: cell.minReps ?? 3, mnist: mnistFile }, timeout);
+        const timeout = 3 * args.capMs + 60_000;
+        res = await w.run({ cell: cell.id, targetMs: args.targetMs, capMs: args.capMs, warmup: cell.warmup ?? 1, minReps: args.quick ? Math.min(5, cell.minReps ?? 3) : cell.minReps ?? 3, mnist: mnistFile }, timeout);
       }
       if (res.medianMs !== undefined && cell.flops) res.gflops = cell.flops / res.medianMs / 1e6;
       delete (res as { id?: number }).id;
