@@ -6,7 +6,8 @@
  * dead block goes to a free list of its size class instead of back to the system. The pool keeps
  * at most `cap` bytes cached (DLGRAD_POOL_MB, default a quarter of RAM, at most 4 GiB).
  *
- * Size classes: 2^k * {4,5,6,7}/4 from 16 KiB up, so a block wastes at most 25 %.
+ * Size classes: 2^k * {4,5,6,7}/4 from 16 KiB up, so a block wastes at most 25 %. Classes up to
+ * 512 KiB are carved from 4 MiB slabs (pages are touched only when a block is used).
  * All functions are thread-safe (the V8 deleter that returns a block may run on a GC thread). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -22,11 +24,28 @@
 #define MIN_CLASS_LOG 14 /* 16 KiB */
 #define NCLASSES (4 * 48)
 #define HUGE_SZ ((size_t)2 << 20)
+/* classes up to this size are carved out of SLAB_SZ mappings (one mmap, one VMA for many blocks,
+ * pages touched only when a block is used); their blocks stay in the pool for good. Larger blocks
+ * get a mapping each. */
+#define SLAB_MAX_CLASS ((size_t)512 << 10)
+#define SLAB_SZ ((size_t)4 << 20)
+/* Every EPOCH_NS, half of the blocks of a class that were never needed during the whole epoch
+ * (its low-water mark of free blocks) are given back: steady loops keep their working set, while
+ * the memory of a one-off peak decays instead of staying pinned for the rest of the process. */
+#define EPOCH_NS ((int64_t)5000000000)
 
 typedef struct block { struct block* next; } block;
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static block* g_free[NCLASSES];
+static size_t g_nfree[NCLASSES];   /* blocks in g_free[c] */
+static size_t g_minfree[NCLASSES]; /* fewest blocks g_free[c] held during this epoch */
+static char* g_slab_cur[NCLASSES];
+static size_t g_slab_left[NCLASSES];
+static void** g_cold[NCLASSES];    /* slab blocks given back with MADV_DONTNEED (no RSS) */
+static size_t g_ncold[NCLASSES], g_capcold[NCLASSES];
+static int64_t g_epoch_start;
+static size_t g_released;
 static size_t g_cached_bytes, g_cached_blocks, g_live_bytes, g_live_blocks, g_fresh, g_hits;
 static size_t g_cap;
 static int g_cap_set;
@@ -56,6 +75,57 @@ static int class_of(size_t bytes, size_t* size) {
   return idx < NCLASSES ? idx : -1;
 }
 
+static size_t class_size(int i) {
+  const size_t base = (size_t)1 << (MIN_CLASS_LOG + i / 4);
+  return base + (size_t)(i % 4) * (base / 4);
+}
+
+static int64_t mono_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* called with g_mu held */
+static void cold_push(int i, void* p) {
+  if (g_ncold[i] == g_capcold[i]) {
+    const size_t cap = g_capcold[i] ? 2 * g_capcold[i] : 64;
+    void** a = (void**)realloc(g_cold[i], cap * sizeof(void*));
+    if (!a) return; /* keep it mapped and forgotten rather than fail */
+    g_cold[i] = a;
+    g_capcold[i] = cap;
+  }
+  g_cold[i][g_ncold[i]++] = p;
+}
+
+/* called with g_mu held: gives back the blocks no class needed during the epoch */
+static void maybe_trim(void) {
+  const int64_t now = mono_ns();
+  if (g_epoch_start == 0) { g_epoch_start = now; return; }
+  if (now - g_epoch_start < EPOCH_NS) return;
+  g_epoch_start = now;
+  for (int i = 0; i < NCLASSES; i++) {
+    size_t k = (g_minfree[i] + 1) / 2;
+    const size_t size = class_size(i);
+    while (k > 0 && g_free[i]) {
+      block* b = g_free[i];
+      g_free[i] = b->next;
+      g_nfree[i]--;
+      g_cached_bytes -= size;
+      g_cached_blocks--;
+      g_released++;
+      k--;
+      if (size <= SLAB_MAX_CLASS) {
+        madvise(b, size, MADV_DONTNEED);
+        cold_push(i, b);
+      } else {
+        munmap(b, size);
+      }
+    }
+    g_minfree[i] = g_nfree[i];
+  }
+}
+
 static void* map_block(size_t size) {
   if (size >= HUGE_SZ) {
     const size_t len = size + HUGE_SZ;
@@ -83,12 +153,17 @@ void* dl_pool_get(size_t bytes, size_t* cls, bool* fresh) {
     g_cap = default_cap();
     g_cap_set = 1;
   }
+  maybe_trim();
   block* b = g_free[idx];
   if (b) {
     g_free[idx] = b->next;
+    g_nfree[idx]--;
+    if (g_nfree[idx] < g_minfree[idx]) g_minfree[idx] = g_nfree[idx];
     g_cached_bytes -= size;
     g_cached_blocks--;
     g_hits++;
+  } else {
+    g_minfree[idx] = 0;
   }
   g_live_bytes += size;
   g_live_blocks++;
@@ -97,6 +172,41 @@ void* dl_pool_get(size_t bytes, size_t* cls, bool* fresh) {
   if (b) {
     *fresh = false;
     return b;
+  }
+  if (size <= SLAB_MAX_CLASS) {
+    /* carve from the class's current slab, mapping a new one when it is used up; blocks are
+       handed out untouched (zero pages) */
+    pthread_mutex_lock(&g_mu);
+    if (g_ncold[idx] > 0) { /* a block given back earlier: zero pages again */
+      void* c = g_cold[idx][--g_ncold[idx]];
+      pthread_mutex_unlock(&g_mu);
+      *fresh = true;
+      return c;
+    }
+    if (g_slab_left[idx] == 0) {
+      pthread_mutex_unlock(&g_mu);
+      char* slab = mmap(NULL, SLAB_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      pthread_mutex_lock(&g_mu);
+      if (slab == MAP_FAILED) {
+        g_live_bytes -= size;
+        g_live_blocks--;
+        pthread_mutex_unlock(&g_mu);
+        return NULL;
+      }
+      g_fresh++;
+      if (g_slab_left[idx] == 0) {
+        g_slab_cur[idx] = slab;
+        g_slab_left[idx] = SLAB_SZ / size;
+      } else {
+        munmap(slab, SLAB_SZ); /* another thread refilled it meanwhile */
+      }
+    }
+    char* p = g_slab_cur[idx];
+    g_slab_cur[idx] += size;
+    g_slab_left[idx]--;
+    pthread_mutex_unlock(&g_mu);
+    *fresh = true;
+    return p;
   }
   void* p = map_block(size);
   pthread_mutex_lock(&g_mu);
@@ -114,10 +224,11 @@ void dl_pool_put(void* p, size_t size) {
   pthread_mutex_lock(&g_mu);
   g_live_bytes -= size;
   g_live_blocks--;
-  if (idx >= 0 && sz2 == size && g_cached_bytes + size <= g_cap) {
+  if (idx >= 0 && sz2 == size && (size <= SLAB_MAX_CLASS || g_cached_bytes + size <= g_cap)) {
     block* b = (block*)p;
     b->next = g_free[idx];
     g_free[idx] = b;
+    g_nfree[idx]++;
     g_cached_bytes += size;
     g_cached_blocks++;
     p = NULL;
@@ -128,14 +239,27 @@ void dl_pool_put(void* p, size_t size) {
 
 void dl_pool_trim(void) {
   for (int i = 0; i < NCLASSES; i++) {
+    if (class_size(i) <= SLAB_MAX_CLASS) { /* slab blocks stay mapped: give their pages back */
+      pthread_mutex_lock(&g_mu);
+      while (g_free[i]) {
+        block* b = g_free[i];
+        g_free[i] = b->next;
+        g_cached_bytes -= class_size(i);
+        g_cached_blocks--;
+        madvise(b, class_size(i), MADV_DONTNEED);
+        cold_push(i, b);
+      }
+      g_nfree[i] = 0;
+      g_minfree[i] = 0;
+      pthread_mutex_unlock(&g_mu);
+      continue;
+    }
     pthread_mutex_lock(&g_mu);
     block* b = g_free[i];
     g_free[i] = NULL;
-    size_t size = 0;
-    if (b) {
-      const int lg = MIN_CLASS_LOG + i / 4;
-      size = ((size_t)1 << lg) + (size_t)(i % 4) * (((size_t)1 << lg) / 4);
-    }
+    g_nfree[i] = 0;
+    g_minfree[i] = 0;
+    const size_t size = class_size(i);
     while (b) {
       block* n = b->next;
       g_cached_bytes -= size;
