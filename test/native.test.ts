@@ -485,6 +485,14 @@ test("alloc: typed arrays of the right kind, zeroed on request, reused", { skip 
     const y = cpu.alloc("float32", 300_000, true);
     assert.ok(y.every((v) => v === 0));
   }
+  // blocks given back to the system (trim) read as zeros when they come back
+  for (let k = 0; k < 50; k++) cpu.alloc("float32", 20_000).fill(5);
+  nativeConfig({ trim: true });
+  for (let k = 0; k < 50; k++) {
+    const z = cpu.alloc("float32", 20_000, true);
+    assert.ok(z.every((v) => v === 0));
+    z.fill(7);
+  }
   assert.ok(nativePoolStats() !== null);
 });
 
