@@ -1,0 +1,270 @@
+/* Fused kernels: softmax/logSoftmax, layerNorm, exact GELU (forward and backward) and the Adam step.
+ * One pass over memory where the composites make five to ten; the composites in src/functional.ts
+ * and src/optim/updates.ts stay the reference (test/fused.test.ts spells out the same maths in JS).
+ * Every array is contiguous float32; "rows" are the leading dims flattened, n the last dim.
+ * Row statistics accumulate in double, like the js reference. Work splits over the thread pool by
+ * rows (or by element ranges) when it is large enough to pay for the hand-off. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "fused.h"
+#include "vmath.h"
+
+#define GRAIN 32768 /* elements per task below which a single thread does the job */
+
+typedef struct {
+  int64_t rows, n, per; /* rows in total, row length, rows per task */
+  void (*row)(void* ctx, int64_t r);
+  void* ctx;
+} rows_job;
+
+static void rows_task(void* p, int64_t t) {
+  const rows_job* j = (const rows_job*)p;
+  const int64_t r0 = t * j->per, r1 = r0 + j->per < j->rows ? r0 + j->per : j->rows;
+  for (int64_t r = r0; r < r1; r++) j->row(j->ctx, r);
+}
+
+/* fn(ctx, r) for every row, split over the pool in contiguous blocks of rows */
+static void for_rows(int64_t rows, int64_t n, void (*fn)(void*, int64_t), void* ctx) {
+  int64_t per = rows;
+  if (rows * n >= 2 * GRAIN && dl_num_threads() > 1) {
+    int64_t tasks = dl_num_threads() * 4;
+    if (tasks > rows) tasks = rows;
+    per = (rows + tasks - 1) / tasks;
+  }
+  rows_job j = { rows, n, per > 0 ? per : 1, fn, ctx };
+  dl_parallel((rows + j.per - 1) / j.per, rows_task, &j);
+}
+
+/* ---- softmax -------------------------------------------------------------------------------- */
+
+typedef struct { float* out; const float* x; int64_t n; int log; } sm_ctx;
+
+static void softmax_row(void* p, int64_t r) {
+  const sm_ctx* c = (const sm_ctx*)p;
+  const float* x = c->x + r * c->n;
+  float* o = c->out + r * c->n;
+  const int64_t n = c->n;
+  float m = -INFINITY;
+  for (int64_t i = 0; i < n; i++) m = x[i] > m || isnan(x[i]) ? x[i] : m;
+  double s = 0;
+  for (int64_t i = 0; i < n; i++) s += dl_exp_d((double)x[i] - m);
+  if (c->log) {
+    const double ls = log(s);
+    for (int64_t i = 0; i < n; i++) o[i] = (float)((double)x[i] - m - ls);
+  } else {
+    const double inv = 1.0 / s;
+    for (int64_t i = 0; i < n; i++) o[i] = (float)(dl_exp_d((double)x[i] - m) * inv);
+  }
+}
+
+void dl_softmax_f32(float* out, const float* x, int64_t rows, int64_t n, int log_) {
+  sm_ctx c = { out, x, n, log_ };
+  for_rows(rows, n, softmax_row, &c);
+}
+
+typedef struct { float* gx; const float* g; const float* y; int64_t n; int log; } smb_ctx;
+
+static void softmax_backward_row(void* p, int64_t r) {
+  const smb_ctx* c = (const smb_ctx*)p;
+  const int64_t n = c->n;
+  const float* g = c->g + r * n;
+  const float* y = c->y + r * n;
+  float* gx = c->gx + r * n;
+  double s = 0;
+  if (c->log) {
+    for (int64_t i = 0; i < n; i++) s += g[i];
+    for (int64_t i = 0; i < n; i++) gx[i] = (float)(g[i] - dl_exp_d(y[i]) * s); /* g - softmax·Σg */
+  } else {
+    for (int64_t i = 0; i < n; i++) s += (double)g[i] * y[i];
+    for (int64_t i = 0; i < n; i++) gx[i] = (float)(y[i] * (g[i] - s)); /* y·(g - Σ g·y) */
+  }
+}
+
+void dl_softmax_backward_f32(float* gx, const float* g, const float* y, int64_t rows, int64_t n, int log_) {
+  smb_ctx c = { gx, g, y, n, log_ };
+  for_rows(rows, n, softmax_backward_row, &c);
+}
+
+/* ---- layerNorm ------------------------------------------------------------------------------ */
+
+typedef struct {
+  float *out, *mean, *rstd;
+  const float *x, *w, *b;
+  int64_t n;
+  double eps;
+} ln_ctx;
+
+static void layernorm_row(void* p, int64_t r) {
+  const ln_ctx* c = (const ln_ctx*)p;
+  const int64_t n = c->n;
+  const float* x = c->x + r * n;
+  float* o = c->out + r * n;
+  double mu = 0, v = 0;
+  for (int64_t i = 0; i < n; i++) mu += x[i];
+  mu /= (double)n;
+  for (int64_t i = 0; i < n; i++) v += ((double)x[i] - mu) * ((double)x[i] - mu);
+  const double rs = 1.0 / sqrt(v / (double)n + c->eps);
+  c->mean[r] = (float)mu;
+  c->rstd[r] = (float)rs;
+  for (int64_t i = 0; i < n; i++) {
+    const double xh = ((double)x[i] - mu) * rs;
+    o[i] = (float)(xh * (c->w ? c->w[i] : 1.0f) + (c->b ? c->b[i] : 0.0f));
+  }
+}
+
+void dl_layernorm_f32(float* out, float* mean, float* rstd, const float* x, const float* w, const float* b,
+                      int64_t rows, int64_t n, double eps) {
+  ln_ctx c = { out, mean, rstd, x, w, b, n, eps };
+  for_rows(rows, n, layernorm_row, &c);
+}
+
+/* Backward: per row, dxhat = g·w and gx = rstd·(dxhat - mean(dxhat) - xhat·mean(dxhat·xhat)).
+ * gw = Σ_rows g·xhat and gb = Σ_rows g go into one partial sum per task, added up at the end in
+ * task order, so the result does not depend on scheduling. */
+typedef struct {
+  float* gx;
+  const float *g, *x, *mean, *rstd, *w;
+  double* part; /* [ntasks][2n]: gw then gb */
+  int64_t rows, n, per;
+  int want_w, want_b;
+} lnb_ctx;
+
+static void layernorm_backward_task(void* p, int64_t t) {
+  const lnb_ctx* c = (const lnb_ctx*)p;
+  const int64_t n = c->n, r0 = t * c->per, r1 = r0 + c->per < c->rows ? r0 + c->per : c->rows;
+  double* pw = c->part + t * 2 * n;
+  double* pb = pw + n;
+  for (int64_t r = r0; r < r1; r++) {
+    const float* g = c->g + r * n;
+    const float* x = c->x + r * n;
+    float* gx = c->gx + r * n;
+    const double mu = c->mean[r], rs = c->rstd[r];
+    double s1 = 0, s2 = 0;
+    for (int64_t i = 0; i < n; i++) {
+      const double xh = ((double)x[i] - mu) * rs;
+      const double dxh = (double)g[i] * (c->w ? c->w[i] : 1.0f);
+      s1 += dxh;
+      s2 += dxh * xh;
+      pw[i] += (double)g[i] * xh;
+      pb[i] += g[i];
+    }
+    s1 /= (double)n;
+    s2 /= (double)n;
+    for (int64_t i = 0; i < n; i++) {
+      const double xh = ((double)x[i] - mu) * rs;
+      const double dxh = (double)g[i] * (c->w ? c->w[i] : 1.0f);
+      gx[i] = (float)(rs * (dxh - s1 - xh * s2));
+    }
+  }
+}
+
+int dl_layernorm_backward_f32(float* gx, float* gw, float* gb, const float* g, const float* x, const float* mean,
+                              const float* rstd, const float* w, int64_t rows, int64_t n) {
+  int64_t tasks = 1;
+  if (rows * n >= 2 * GRAIN && dl_num_threads() > 1) tasks = dl_num_threads() * 2;
+  if (tasks > rows) tasks = rows > 0 ? rows : 1;
+  const int64_t per = rows > 0 ? (rows + tasks - 1) / tasks : 1;
+  tasks = rows > 0 ? (rows + per - 1) / per : 1;
+  double* part = (double*)calloc((size_t)(tasks * 2 * n), sizeof(double));
+  if (!part) return -1;
+  lnb_ctx c = { gx, g, x, mean, rstd, w, part, rows, n, per, gw != NULL, gb != NULL };
+  dl_parallel(tasks, layernorm_backward_task, &c);
+  for (int64_t i = 0; i < n; i++) {
+    double sw = 0, sb = 0;
+    for (int64_t t = 0; t < tasks; t++) {
+      sw += part[t * 2 * n + i];
+      sb += part[t * 2 * n + n + i];
+    }
+    if (gw) gw[i] = (float)sw;
+    if (gb) gb[i] = (float)sb;
+  }
+  free(part);
+  return 0;
+}
+
+/* ---- GELU ----------------------------------------------------------------------------------- */
+
+typedef struct { float* out; const float* g; const float* x; int64_t n, per; } gelu_ctx;
+
+static void gelu_task(void* p, int64_t t) {
+  const gelu_ctx* c = (const gelu_ctx*)p;
+  const int64_t i0 = t * c->per, i1 = i0 + c->per < c->n ? i0 + c->per : c->n;
+  for (int64_t i = i0; i < i1; i++) {
+    const double v = c->x[i];
+    c->out[i] = (float)(0.5 * v * (1.0 + dl_erf_d(v * 0.7071067811865476)));
+  }
+}
+
+static void gelu_backward_task(void* p, int64_t t) {
+  const gelu_ctx* c = (const gelu_ctx*)p;
+  const int64_t i0 = t * c->per, i1 = i0 + c->per < c->n ? i0 + c->per : c->n;
+  for (int64_t i = i0; i < i1; i++) {
+    const double v = c->x[i];
+    const double cdf = 0.5 * (1.0 + dl_erf_d(v * 0.7071067811865476));
+    const double pdf = dl_exp_d(-0.5 * v * v) * 0.3989422804014327; /* 1/sqrt(2π) */
+    c->out[i] = (float)(c->g[i] * (cdf + v * pdf));
+  }
+}
+
+static void for_elements(int64_t n, void (*fn)(void*, int64_t), gelu_ctx* c) {
+  int64_t tasks = 1;
+  if (n >= 2 * GRAIN && dl_num_threads() > 1) tasks = dl_num_threads() * 4;
+  c->per = (n + tasks - 1) / tasks;
+  if (c->per < 1) c->per = 1;
+  dl_parallel((n + c->per - 1) / c->per, fn, c);
+}
+
+void dl_gelu_f32(float* out, const float* x, int64_t n) {
+  gelu_ctx c = { out, NULL, x, n, 0 };
+  for_elements(n, gelu_task, &c);
+}
+
+void dl_gelu_backward_f32(float* gx, const float* g, const float* x, int64_t n) {
+  gelu_ctx c = { gx, g, x, n, 0 };
+  for_elements(n, gelu_backward_task, &c);
+}
+
+/* ---- Adam / AdamW --------------------------------------------------------------------------- */
+
+typedef struct {
+  float *p, *m, *v;
+  const float* g;
+  int64_t n, per;
+  double lr, b1, b2, eps, wd, bc1, bc2s;
+  int decoupled;
+} adam_ctx;
+
+/* PyTorch's single-tensor Adam, in the same order of operations as src/optim/updates.ts */
+static void adam_task(void* p_, int64_t t) {
+  const adam_ctx* c = (const adam_ctx*)p_;
+  const int64_t i0 = t * c->per, i1 = i0 + c->per < c->n ? i0 + c->per : c->n;
+  const float b1 = (float)c->b1, b2 = (float)c->b2, omb1 = (float)(1 - c->b1), omb2 = (float)(1 - c->b2);
+  const float step = (float)(c->lr / c->bc1), bc2s = (float)c->bc2s, eps = (float)c->eps;
+  const float decay = (float)(1 - c->lr * c->wd), wd = (float)c->wd;
+  for (int64_t i = i0; i < i1; i++) {
+    float p = c->p[i], g = c->g[i];
+    if (c->wd != 0) {
+      if (c->decoupled) p = p * decay;
+      else g = g + p * wd;
+    }
+    const float m = c->m[i] * b1 + g * omb1;
+    const float v = c->v[i] * b2 + (g * omb2) * g;
+    c->m[i] = m;
+    c->v[i] = v;
+    c->p[i] = p + (m * -step) / (sqrtf(v) / bc2s + eps);
+  }
+}
+
+void dl_adam_f32(float* p, const float* g, float* m, float* v, int64_t n, double lr, double beta1, double beta2,
+                 double eps, double weight_decay, int decoupled, double step) {
+  adam_ctx c = { p, m, v, g, n, 0, lr, beta1, beta2, eps, weight_decay,
+                 1 - pow(beta1, step), sqrt(1 - pow(beta2, step)), decoupled };
+  int64_t tasks = 1;
+  if (n >= 2 * GRAIN && dl_num_threads() > 1) tasks = dl_num_threads() * 4;
+  c.per = (n + tasks - 1) / tasks;
+  if (c.per < 1) c.per = 1;
+  dl_parallel((n + c.per - 1) / c.per, adam_task, &c);
+}

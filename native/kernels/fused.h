@@ -1,0 +1,21 @@
+/* Fused kernels (see fused.c). Contiguous float32 arrays; rows = numel / n. Outputs first. */
+#ifndef DL_FUSED_H
+#define DL_FUSED_H
+
+#include <stdint.h>
+
+void dl_softmax_f32(float* out, const float* x, int64_t rows, int64_t n, int log_);
+void dl_softmax_backward_f32(float* gx, const float* g, const float* y, int64_t rows, int64_t n, int log_);
+/* w, b may be NULL; mean and rstd are [rows] */
+void dl_layernorm_f32(float* out, float* mean, float* rstd, const float* x, const float* w, const float* b,
+                      int64_t rows, int64_t n, double eps);
+/* gw, gb, w may be NULL; returns -1 when out of memory */
+int dl_layernorm_backward_f32(float* gx, float* gw, float* gb, const float* g, const float* x, const float* mean,
+                              const float* rstd, const float* w, int64_t rows, int64_t n);
+void dl_gelu_f32(float* out, const float* x, int64_t n);
+void dl_gelu_backward_f32(float* gx, const float* g, const float* x, int64_t n);
+/* in place on p, m, v */
+void dl_adam_f32(float* p, const float* g, float* m, float* v, int64_t n, double lr, double beta1, double beta2,
+                 double eps, double weight_decay, int decoupled, double step);
+
+#endif
