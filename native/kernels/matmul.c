@@ -137,6 +137,33 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
 }
 #endif
 
+#if defined(__AVX512F__)
+/* 16 x 16 transpose in registers: r[j] lane i -> r[i] lane j */
+static inline void tr16(__m512 r[16]) {
+  __m512 t[16];
+  for (int k = 0; k < 8; k++) {
+    t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+    t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+  }
+  for (int k = 0; k < 4; k++) {
+    r[4 * k] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
+    r[4 * k + 1] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
+    r[4 * k + 2] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
+    r[4 * k + 3] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
+  }
+  for (int k = 0; k < 4; k++) {
+    t[k] = _mm512_shuffle_f32x4(r[k], r[k + 4], 0x88);
+    t[k + 4] = _mm512_shuffle_f32x4(r[k], r[k + 4], 0xDD);
+    t[k + 8] = _mm512_shuffle_f32x4(r[k + 8], r[k + 12], 0x88);
+    t[k + 12] = _mm512_shuffle_f32x4(r[k + 8], r[k + 12], 0xDD);
+  }
+  for (int k = 0; k < 8; k++) {
+    r[k] = _mm512_shuffle_f32x4(t[k], t[k + 8], 0x88);
+    r[k + 8] = _mm512_shuffle_f32x4(t[k], t[k + 8], 0xDD);
+  }
+}
+#endif
+
 /* ---- packing --------------------------------------------------------------------------------- */
 
 /* A points at element (row 0, k 0) of an mc x kc block; panels of MR rows, k-major, zero padded */
@@ -151,7 +178,17 @@ static void pack_a(float* restrict Ap, const float* A, int64_t sam, int64_t sak,
     } else if (sak == 1) {
       const float* rows[MR];
       for (int r = 0; r < MR; r++) rows[r] = s + (r < mr ? r : 0) * sam;
-      for (int64_t k = 0; k < kc; k++)
+      int64_t k0 = 0;
+#if defined(__AVX512F__)
+      /* 16 k at a time: load MR rows, transpose, store MR lanes per k */
+      for (; k0 + 16 <= kc; k0 += 16) {
+        __m512 v[16];
+        for (int r = 0; r < 16; r++) v[r] = r < mr ? _mm512_loadu_ps(rows[r < MR ? r : 0] + k0) : _mm512_setzero_ps();
+        tr16(v);
+        for (int k = 0; k < 16; k++) _mm512_mask_storeu_ps(d + (k0 + k) * MR, (__mmask16)((1u << MR) - 1), v[k]);
+      }
+#endif
+      for (int64_t k = k0; k < kc; k++)
         for (int r = 0; r < MR; r++) d[k * MR + r] = r < mr ? rows[r][k] : 0.0f;
     } else {
       for (int64_t k = 0; k < kc; k++)
@@ -170,7 +207,18 @@ static void pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn,
       for (int64_t k = 0; k < kc; k++) memcpy(d + k * NR, s + k * sbk, NR * sizeof(float));
     } else if (sbk == 1) {
       /* transposed b: each column is contiguous along k */
-      for (int64_t k0 = 0; k0 < kc; k0 += 16) {
+      int64_t kk = 0;
+#if defined(__AVX512F__)
+      for (; kk + 16 <= kc; kk += 16) {
+        for (int h = 0; h < NR; h += 16) {
+          __m512 v[16];
+          for (int j = 0; j < 16; j++) v[j] = h + j < nr ? _mm512_loadu_ps(s + (h + j) * sbn + kk) : _mm512_setzero_ps();
+          tr16(v);
+          for (int k = 0; k < 16; k++) _mm512_store_ps(d + (kk + k) * NR + h, v[k]);
+        }
+      }
+#endif
+      for (int64_t k0 = kk; k0 < kc; k0 += 16) {
         const int64_t kn = min64(16, kc - k0);
         for (int j = 0; j < NR; j++) {
           if (j < nr) {
