@@ -423,8 +423,20 @@ function mm(a: Tensor, b: Tensor): Tensor {
   const nd = a.ndim;
   const out = Tensor.alloc([...a.shape.slice(0, nd - 1), b.shape[nd - 1]], a.dtype, a.device);
   a.backend.matmul(out, a, b);
-  // d(AB)/dA = G B^T, d(AB)/dB = A^T G; transposes are views
-  return out.track("matmul", [a, b], (g) => [() => mm(g, b.transpose(-1, -2)), () => mm(a.transpose(-1, -2), g)]);
+  // d(AB)/dA = G Bᵀ, d(AB)/dB = Aᵀ G (transposes are views). An operand that is itself a transposed
+  // view (x @ W.T) gets its gradient computed transposed, (Gᵀ A)ᵀ, so that it arrives in the
+  // layout of the tensor behind the view and needs no transposed copy.
+  const tr = (t: Tensor) => t.transpose(-1, -2);
+  return out.track("matmul", [a, b], (g) => [
+    () => (isTransposed(a) ? tr(mm(b, tr(g))) : mm(g, tr(b))),
+    () => (isTransposed(b) ? tr(mm(tr(g), a)) : mm(tr(a), g)),
+  ]);
+}
+
+/** The last two dims are a transposed contiguous matrix (strides [1, rows]). */
+function isTransposed(t: Tensor): boolean {
+  const nd = t.ndim, [r, c] = t.shape.slice(-2);
+  return r > 1 && c > 1 && t.strides[nd - 2] === 1 && t.strides[nd - 1] === r;
 }
 
 /** torch.matmul: 1-D operands become a row/column, batch dims broadcast. */

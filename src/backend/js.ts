@@ -202,7 +202,9 @@ export const jsBackend: Backend = {
       outStrides[d] = axes[d] ? 0 : st;
       if (!axes[d]) st *= a.shape[d];
     }
-    const init = op === "sum" ? 0 : op === "max" ? -Infinity : Infinity;
+    // an Int32Array would store ±Infinity as 0, so integer max/min start from the int32 limits
+    const isInt = out.data instanceof Int32Array;
+    const init = op === "sum" ? 0 : op === "max" ? (isInt ? -2147483648 : -Infinity) : (isInt ? 2147483647 : Infinity);
     const nOut = out.shape.reduce((s, d) => s * d, 1);
     for (let i = 0; i < nOut; i++) o[out.offset + i] = init;
     const ov = { strides: outStrides, offset: out.offset };
