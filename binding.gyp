@@ -11,7 +11,8 @@
         "native/kernels/elementwise.c",
         "native/kernels/reduce.c",
         "native/kernels/matmul.c",
-        "native/kernels/gather.c"
+        "native/kernels/gather.c",
+        "native/kernels/fused.c"
       ],
       "cflags!": ["-O2", "-O3"],
       "cflags_cc!": ["-O2", "-O3"],

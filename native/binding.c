@@ -19,6 +19,7 @@
 
 #include "kernels/common.h"
 #include "kernels/kernels.h"
+#include "kernels/fused.h"
 
 #define META_LEN 512
 
@@ -72,7 +73,7 @@ typedef struct {
   const char* op;   /* "add", or NULL */
   inst_t* inst;
   size_t argc;
-  napi_value argv[8];
+  napi_value argv[10];
   const double* m; /* meta cursor */
   const double* mend;
   bool failed;
@@ -81,7 +82,7 @@ typedef struct {
 static bool begin(call_t* c, napi_env env, napi_callback_info info, const char* name, size_t nargs) {
   c->env = env;
   c->failed = false;
-  c->argc = 8;
+  c->argc = 10;
   c->name = name;
   c->op = NULL;
   void* data = NULL;
@@ -550,6 +551,89 @@ static napi_value js_scatter_add(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* ---- fused kernels -------------------------------------------------------------------------- */
+
+/* fused(kind, ...arrays): meta = [rows, n, offset of each array, scalars...]. Every array is a
+ * contiguous float32 window [offset, offset + size) where size is rows·n, rows or n; optional ones
+ * may be null. The table below is the whole contract; each window is checked before any kernel. */
+enum { SZ_RN, SZ_R, SZ_N };
+enum { FU_SOFTMAX, FU_SOFTMAX_BWD, FU_LAYERNORM, FU_LAYERNORM_BWD, FU_GELU, FU_GELU_BWD, FU_ADAM, FU_COUNT };
+static const struct {
+  const char* name;
+  int nargs, nscalars;
+  int size[8];
+  bool optional[8];
+} fused_kinds[FU_COUNT] = {
+  { "softmax", 2, 1, { SZ_RN, SZ_RN }, { 0 } },
+  { "softmaxBackward", 3, 1, { SZ_RN, SZ_RN, SZ_RN }, { 0 } },
+  { "layerNorm", 6, 1, { SZ_RN, SZ_R, SZ_R, SZ_RN, SZ_N, SZ_N }, { 0, 0, 0, 0, 1, 1 } },
+  { "layerNormBackward", 8, 0, { SZ_RN, SZ_N, SZ_N, SZ_RN, SZ_RN, SZ_R, SZ_R, SZ_N }, { 0, 1, 1, 0, 0, 0, 0, 1 } },
+  { "gelu", 2, 0, { SZ_RN, SZ_RN }, { 0 } },
+  { "geluBackward", 3, 0, { SZ_RN, SZ_RN, SZ_RN }, { 0 } },
+  { "adam", 4, 7, { SZ_RN, SZ_RN, SZ_RN, SZ_RN }, { 0 } },
+};
+
+static napi_value js_fused(napi_env env, napi_callback_info info) {
+  call_t c;
+  if (!begin(&c, env, info, "fused", 1)) return NULL;
+  int32_t kind = -1;
+  if (napi_get_value_int32(env, c.argv[0], &kind) != napi_ok || kind < 0 || kind >= FU_COUNT) {
+    fail(&c, "unknown fused kernel");
+    return NULL;
+  }
+  c.op = fused_kinds[kind].name;
+  const int nargs = fused_kinds[kind].nargs;
+  if ((int)c.argc < 1 + nargs) { fail(&c, "expected %d arrays, got %d", nargs, (int)c.argc - 1); return NULL; }
+  int64_t rows, n;
+  if (!rd(&c, 0, MAXI, &rows, "rows") || !rd(&c, 1, MAXI, &n, "n")) return NULL;
+  if ((double)rows * (double)n > 1e15) { fail(&c, "too many elements"); return NULL; }
+  float* ptr[8] = { 0 };
+  for (int i = 0; i < nargs; i++) {
+    int64_t off;
+    if (!rd(&c, 0, MAXI, &off, "an offset")) return NULL;
+    napi_valuetype vt;
+    if (napi_typeof(env, c.argv[1 + i], &vt) != napi_ok) { fail(&c, "bad argument %d", i); return NULL; }
+    if (vt == napi_null || vt == napi_undefined) {
+      if (!fused_kinds[kind].optional[i]) { fail(&c, "array %d is required", i); return NULL; }
+      continue;
+    }
+    arr_t a;
+    char vname[16];
+    snprintf(vname, sizeof vname, "array %d", i);
+    if (!get_arr(&c, 1 + (size_t)i, vname, &a) || !want_dtype(&c, &a, vname, DL_F32)) return NULL;
+    const int64_t size = fused_kinds[kind].size[i] == SZ_RN ? rows * n : fused_kinds[kind].size[i] == SZ_R ? rows : n;
+    if (size > 0 && a.data == NULL) { fail(&c, "the buffer of %s is detached", vname); return NULL; }
+    if (off + size > a.len) {
+      fail(&c, "%s needs elements %lld..%lld but has %lld", vname, (long long)off, (long long)(off + size), (long long)a.len);
+      return NULL;
+    }
+    ptr[i] = (float*)a.data + off;
+  }
+  double sc[8] = { 0 };
+  for (int i = 0; i < fused_kinds[kind].nscalars; i++) {
+    if (c.m >= c.mend) { fail(&c, "meta overflow"); return NULL; }
+    sc[i] = *c.m++;
+  }
+  if (rows * n == 0) return undefined(env);
+  switch (kind) {
+    case FU_SOFTMAX: dl_softmax_f32(ptr[0], ptr[1], rows, n, sc[0] != 0); break;
+    case FU_SOFTMAX_BWD: dl_softmax_backward_f32(ptr[0], ptr[1], ptr[2], rows, n, sc[0] != 0); break;
+    case FU_LAYERNORM: dl_layernorm_f32(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], rows, n, sc[0]); break;
+    case FU_LAYERNORM_BWD:
+      if (dl_layernorm_backward_f32(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], ptr[6], ptr[7], rows, n) < 0) {
+        fail(&c, "out of memory");
+        return NULL;
+      }
+      break;
+    case FU_GELU: dl_gelu_f32(ptr[0], ptr[1], rows * n); break;
+    case FU_GELU_BWD: dl_gelu_backward_f32(ptr[0], ptr[1], ptr[2], rows * n); break;
+    case FU_ADAM:
+      dl_adam_f32(ptr[0], ptr[1], ptr[2], ptr[3], rows * n, sc[0], sc[1], sc[2], sc[3], sc[4], sc[5] != 0, sc[6]);
+      break;
+  }
+  return undefined(env);
+}
+
 /* alloc(dtype, n, zero) -> Float32Array | Int32Array over pool memory, or null when unavailable */
 static napi_value js_alloc(napi_env env, napi_callback_info info) {
   const char* fn = "cpu.alloc";
@@ -623,6 +707,7 @@ NAPI_MODULE_INIT() {
     { "where", js_where },     { "copy", js_copy },     { "fill", js_fill },         { "reduce", js_reduce },
     { "matmul", js_matmul },   { "gather", js_gather }, { "scatterAdd", js_scatter_add },
     { "alloc", js_alloc },     { "poolStats", js_pool_stats }, { "config", js_config },
+    { "fused", js_fused },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -2,7 +2,7 @@
 // js kernels plus plain-TypeScript fused kernels, which also spell out what a C version must do.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Tensor, grad, manualSeed, nn, optim, registerBackend, F } from "../src/index.js";
+import { Tensor, availableDevices, grad, manualSeed, nn, optim, registerBackend, F } from "../src/index.js";
 import { jsBackend, erf } from "../src/backend/js.js";
 import type { AdamStep, Backend, FusedKernels, View } from "../src/backend/backend.js";
 
@@ -105,6 +105,8 @@ const fusedJs: FusedKernels = {
 
 const fusedBackend: Backend = { ...jsBackend, name: "js-fused", fused: fusedJs };
 registerBackend(fusedBackend);
+/** Every backend with fused kernels: the JS reference above, and the C addon's when it loaded. */
+const FUSED_DEVICES = availableDevices().filter((d) => d === "js-fused" || d === "cpu");
 
 function close(a: Tensor, b: Tensor, what: string, tol = 1e-5): void {
   assert.deepEqual(a.shape, b.shape, `${what}: shape`);
@@ -130,10 +132,13 @@ function compare(name: string, shapes: number[][], fn: (...xs: Tensor[]) => Tens
     const gg = grad(gs2.map((t) => t.square().sum()).reduce((a, b) => a.add(b)), xs, { allowUnused: true });
     return { out, gs, gg, op: out.gradFn?.op };
   };
-  const a = run("js-fused"), b = run("js");
-  close(a.out, b.out.to("js-fused"), `${name} forward`);
-  a.gs.forEach((t, i) => close(t, b.gs[i].to("js-fused"), `${name} grad ${i}`));
-  a.gg.forEach((t, i) => close(t, b.gg[i].to("js-fused"), `${name} second-order grad ${i}`, 1e-4));
+  const b = run("js");
+  for (const device of FUSED_DEVICES) {
+    const a = run(device);
+    close(a.out, b.out.to(device), `${device} ${name} forward`);
+    a.gs.forEach((t, i) => close(t, b.gs[i].to(device), `${device} ${name} grad ${i}`));
+    a.gg.forEach((t, i) => close(t, b.gg[i].to(device), `${device} ${name} second-order grad ${i}`, 1e-4));
+  }
 }
 
 test("fused softmax / logSoftmax / crossEntropy match their composites (first and second order)", () => {
@@ -150,18 +155,21 @@ test("fused layerNorm and gelu match their composites (first and second order)",
 });
 
 test("the fused path is the one taken on a backend that has it", () => {
-  const x = Tensor.randn([2, 3], { device: "js-fused", requiresGrad: true });
+  for (const device of FUSED_DEVICES) {
+  const x = Tensor.randn([2, 3], { device, requiresGrad: true });
   assert.equal(x.softmax(-1).gradFn?.op, "softmax");
   assert.equal(F.layerNorm(x, 3).gradFn?.op, "layerNorm");
   assert.equal(x.gelu().gradFn?.op, "gelu");
   // softmax over a dim that is not last takes the composite
   assert.notEqual(x.softmax(0).gradFn?.op, "softmax");
+  }
 });
 
 test("fused Adam and AdamW steps match the composite update over several steps", () => {
   for (const [Opt, opts] of [[optim.Adam, { lr: 0.01, weightDecay: 0.1 }], [optim.AdamW, { lr: 0.01 }]] as const) {
     const results: Tensor[][] = [];
-    for (const device of ["js-fused", "js"]) {
+    const devices = ["js", ...FUSED_DEVICES];
+    for (const device of devices) {
       manualSeed(3);
       const model = new nn.Linear(5, 3);
       model.to(device);
@@ -174,6 +182,8 @@ test("fused Adam and AdamW steps match the composite update over several steps",
       }
       results.push(model.parameters());
     }
-    results[0].forEach((p, i) => close(p, results[1][i].to("js-fused"), `${Opt.name} param ${i}`, 1e-6));
+    for (let d = 1; d < devices.length; d++) {
+      results[d].forEach((p, i) => close(p, results[0][i].to(devices[d]), `${devices[d]} ${Opt.name} param ${i}`, 1e-6));
+    }
   }
 });

@@ -38,25 +38,66 @@ static void for_rows(int64_t rows, int64_t n, void (*fn)(void*, int64_t), void* 
   dl_parallel((rows + j.per - 1) / j.per, rows_task, &j);
 }
 
+/* ---- row reductions ------------------------------------------------------------------------- */
+/* Eight independent accumulators: a single running sum is a serial chain that the compiler may not
+ * reorder (no fast-math), so it would also keep the loop that feeds it from vectorising. */
+
+static double sum_f(const float* a, int64_t n) {
+  double acc[8] = { 0 };
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) acc[k] += a[i + k];
+  for (; i < n; i++) acc[0] += a[i];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+static double dot_f(const float* a, const float* b, int64_t n) {
+  double acc[8] = { 0 };
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) acc[k] += (double)a[i + k] * b[i + k];
+  for (; i < n; i++) acc[0] += (double)a[i] * b[i];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/* max that propagates NaN (like the composite's max) */
+static float max_f(const float* a, int64_t n) {
+  float acc[8] = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY };
+  int nan = 0;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) {
+      const float v = a[i + k];
+      acc[k] = v > acc[k] ? v : acc[k];
+      nan |= v != v;
+    }
+  for (; i < n; i++) {
+    acc[0] = a[i] > acc[0] ? a[i] : acc[0];
+    nan |= a[i] != a[i];
+  }
+  float m = acc[0];
+  for (int k = 1; k < 8; k++) m = acc[k] > m ? acc[k] : m;
+  return nan ? NAN : m;
+}
+
 /* ---- softmax -------------------------------------------------------------------------------- */
 
 typedef struct { float* out; const float* x; int64_t n; int log; } sm_ctx;
 
 static void softmax_row(void* p, int64_t r) {
   const sm_ctx* c = (const sm_ctx*)p;
-  const float* x = c->x + r * c->n;
-  float* o = c->out + r * c->n;
   const int64_t n = c->n;
-  float m = -INFINITY;
-  for (int64_t i = 0; i < n; i++) m = x[i] > m || isnan(x[i]) ? x[i] : m;
-  double s = 0;
-  for (int64_t i = 0; i < n; i++) s += dl_exp_d((double)x[i] - m);
+  const float* x = c->x + r * n;
+  float* o = c->out + r * n;
+  const double m = max_f(x, n);
+  for (int64_t i = 0; i < n; i++) o[i] = (float)dl_exp_d((double)x[i] - m); /* exp once, into out */
+  const double s = sum_f(o, n);
   if (c->log) {
-    const double ls = log(s);
-    for (int64_t i = 0; i < n; i++) o[i] = (float)((double)x[i] - m - ls);
+    const double ls = m + log(s);
+    for (int64_t i = 0; i < n; i++) o[i] = (float)((double)x[i] - ls);
   } else {
-    const double inv = 1.0 / s;
-    for (int64_t i = 0; i < n; i++) o[i] = (float)(dl_exp_d((double)x[i] - m) * inv);
+    const float inv = (float)(1.0 / s);
+    for (int64_t i = 0; i < n; i++) o[i] *= inv;
   }
 }
 
@@ -73,12 +114,11 @@ static void softmax_backward_row(void* p, int64_t r) {
   const float* g = c->g + r * n;
   const float* y = c->y + r * n;
   float* gx = c->gx + r * n;
-  double s = 0;
   if (c->log) {
-    for (int64_t i = 0; i < n; i++) s += g[i];
+    const double s = sum_f(g, n);
     for (int64_t i = 0; i < n; i++) gx[i] = (float)(g[i] - dl_exp_d(y[i]) * s); /* g - softmax·Σg */
   } else {
-    for (int64_t i = 0; i < n; i++) s += (double)g[i] * y[i];
+    const double s = dot_f(g, y, n);
     for (int64_t i = 0; i < n; i++) gx[i] = (float)(y[i] * (g[i] - s)); /* y·(g - Σ g·y) */
   }
 }
@@ -102,10 +142,13 @@ static void layernorm_row(void* p, int64_t r) {
   const int64_t n = c->n;
   const float* x = c->x + r * n;
   float* o = c->out + r * n;
-  double mu = 0, v = 0;
-  for (int64_t i = 0; i < n; i++) mu += x[i];
-  mu /= (double)n;
-  for (int64_t i = 0; i < n; i++) v += ((double)x[i] - mu) * ((double)x[i] - mu);
+  const double mu = sum_f(x, n) / (double)n;
+  double acc[8] = { 0 };
+  int64_t i0 = 0;
+  for (; i0 + 8 <= n; i0 += 8)
+    for (int k = 0; k < 8; k++) acc[k] += ((double)x[i0 + k] - mu) * ((double)x[i0 + k] - mu);
+  for (; i0 < n; i0++) acc[0] += ((double)x[i0] - mu) * ((double)x[i0] - mu);
+  const double v = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
   const double rs = 1.0 / sqrt(v / (double)n + c->eps);
   c->mean[r] = (float)mu;
   c->rstd[r] = (float)rs;

@@ -19,10 +19,11 @@ import { fileURLToPath } from "node:url";
 
 import {
   BINARY_OPS, REDUCE_OPS, UNARY_OPS,
-  type Backend, type DType, type TypedArray, type View,
+  type Backend, type DType, type FusedKernels, type TypedArray, type View,
   registerBackend,
 } from "./backend.js";
 import { jsBackend } from "./js.js";
+import { isContiguous } from "../shape.js";
 
 type Arr32 = Float32Array | Int32Array;
 
@@ -41,6 +42,7 @@ interface Addon {
   alloc(dtype: number, n: number, zero: boolean): Arr32 | null;
   poolStats(): number[];
   config(threads: number, poolCapBytes: number, trim: boolean): number;
+  fused(kind: number, ...arrays: (TypedArray | null)[]): void;
 }
 
 /** Views with more dims than this run on the js kernels (the C side has fixed-size arrays). */
@@ -294,6 +296,39 @@ export const cpuBackend: Backend = {
   random(out, dist, rng) {
     jsBackend.random(out, dist, rng);
   },
+};
+
+// Fused kernels: one C call each (native/kernels/fused.c). Views are contiguous float32 windows;
+// meta = [rows, n, the offset of each array, scalars]; the addon checks every window's bounds.
+const FUSED: Record<keyof FusedKernels, number> = {
+  softmax: 0, softmaxBackward: 1, layerNorm: 2, layerNormBackward: 3, gelu: 4, geluBackward: 5, adam: 6,
+};
+
+function fusedCall(kind: keyof FusedKernels, like: View, views: (View | null)[], scalars: number[]): void {
+  const nd = like.shape.length;
+  const n = nd ? like.shape[nd - 1] : 1;
+  let numel = 1;
+  for (let d = 0; d < nd; d++) numel *= like.shape[d];
+  for (const v of views) {
+    if (v && !isContiguous(v.shape, v.strides)) bad(`fused(${kind})`, `view of shape [${v.shape.join(", ")}] is not contiguous`);
+  }
+  meta[0] = n ? numel / n : 0;
+  meta[1] = n;
+  let p = 2;
+  for (const v of views) meta[p++] = v ? v.offset : 0;
+  for (const x of scalars) meta[p++] = x;
+  addon.fused(FUSED[kind], ...views.map((v) => (v ? v.data : null)));
+}
+
+cpuBackend.fused = {
+  softmax: (out, x, log) => fusedCall("softmax", x, [out, x], [log ? 1 : 0]),
+  softmaxBackward: (gx, g, y, log) => fusedCall("softmaxBackward", y, [gx, g, y], [log ? 1 : 0]),
+  layerNorm: (out, mean, rstd, x, w, b, eps) => fusedCall("layerNorm", x, [out, mean, rstd, x, w, b], [eps]),
+  layerNormBackward: (gx, gw, gb, g, x, mean, rstd, w) => fusedCall("layerNormBackward", x, [gx, gw, gb, g, x, mean, rstd, w], []),
+  gelu: (out, x) => fusedCall("gelu", x, [out, x], []),
+  geluBackward: (gx, g, x) => fusedCall("geluBackward", x, [gx, g, x], []),
+  adam: (p, g, m, v, h) => fusedCall("adam", p, [p, g, m, v],
+    [h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled ? 1 : 0, h.step]),
 };
 
 if (loaded.addon) registerBackend(cpuBackend);
