@@ -445,6 +445,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) throw new Error(`matmul: both arguments need at least 1 dim, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
   if (!isFloat(a.dtype) || !isFloat(b.dtype)) throw new Error(`matmul: expects floating-point tensors, got ${a.dtype} and ${b.dtype}`);
   const dtype = promote(a.dtype, b.dtype);
+  if (a.ndim > 2 && b.ndim === 2 && a.shape[a.ndim - 1] === b.shape[0]) {
+    // [..., M, K] @ [K, N]: fold the batch dims into M (as PyTorch does), so one GEMM does the work
+    // and the gradient of b is one product over all rows instead of a per-batch product summed after
+    const lead = a.shape.slice(0, -1);
+    return reshape(matmul(reshape(a, [-1, b.shape[0]], false), b), [...lead, b.shape[1]], false);
+  }
   const aa = a.ndim === 1 ? unsqueeze(a, 0) : a, bb = b.ndim === 1 ? unsqueeze(b, -1) : b;
   const [m, k] = aa.shape.slice(-2), [k2, n] = bb.shape.slice(-2);
   if (k !== k2) throw new Error(`matmul: inner dimensions differ: ${fmt(a.shape)} @ ${fmt(b.shape)}`);
