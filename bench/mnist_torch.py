@@ -14,7 +14,8 @@ is a test sample when i % 5 == 0 (7,996 train / 2,004 test), ordered by digit.
 
 `trainSeconds` counts the training loop only (forward, backward, optimizer step over every
 epoch); the per-epoch test evaluation is timed apart, as in the dlgrad examples.
-Runs on Debian's python3-torch (1.13): /usr/bin/python3, not a `python3` elsewhere on PATH.
+Runs on Debian's python3-torch (1.13): /usr/bin/python3, not a `python3` elsewhere on PATH. Its
+speed depends on the system BLAS (see loaded_blas; the JSON line names it).
 """
 import argparse
 import json
@@ -49,6 +50,18 @@ def bundled_digits():
     return as_x(train_x), as_y(train_y), as_x(test_x), as_y(test_y)
 
 
+def loaded_blas():
+    """The BLAS library this process loaded. Debian's torch calls whatever libblas.so.3 points at:
+    the reference BLAS (package libblas3) is ~20x slower on these matmuls than OpenBLAS
+    (libopenblas0-pthread), which the machine notes (MACHINE.md) assume."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+        return sorted(os.path.realpath(p) for p in libs)
+    except OSError:
+        return None
+
+
 def mlp():
     return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
 
@@ -74,14 +87,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", choices=["mlp", "cnn"], default="mlp")
     ap.add_argument("--epochs", type=int, default=None, help="default: 15 (mlp), 10 (cnn)")
-    ap.add_argument("--batch-size", type=int, default=None, help="default: 128 (mlp), 64 (cnn)")
+    ap.add_argument("--batch-size", type=int, default=None, help="default: 64, as in the dlgrad examples")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: PyTorch's)")
     ap.add_argument("--json", action="store_true", help="last line: one JSON object")
     args = ap.parse_args()
     epochs = args.epochs or (15 if args.model == "mlp" else 10)
-    batch_size = args.batch_size or (128 if args.model == "mlp" else 64)
+    batch_size = args.batch_size or 64
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -125,6 +138,8 @@ def main():
         "model": args.model,
         "framework": f"pytorch {torch.__version__}",
         "threads": torch.get_num_threads(),
+        "openblasThreads": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "blas": loaded_blas(),
         "epochs": epochs,
         "batchSize": batch_size,
         "lr": args.lr,

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,6 +72,41 @@ describe("examples/mnist.js (smoke)", () => {
     assert.equal(back.epochs, 0);
     assert.equal(back.trainSeconds, 0);
     assert.equal(back.testAccuracy, acc, "the saved weights evaluate to the accuracy measured after training");
+  });
+
+  it("--data-dir reads IDX files (plain and .gz)", async () => {
+    const idxDir = join(dir, "idx");
+    mkdirSync(idxDir);
+    // 100 training and 20 test 28×28 images: digit d is a bright column at x = 2 + 2d
+    const images = (n: number) => {
+      const b = Buffer.alloc(16 + n * 784);
+      b.writeUInt32BE(0x00000803, 0);
+      b.writeUInt32BE(n, 4);
+      b.writeUInt32BE(28, 8);
+      b.writeUInt32BE(28, 12);
+      for (let i = 0; i < n; i++) for (let y = 0; y < 28; y++) b[16 + i * 784 + y * 28 + 2 + 2 * (i % 10)] = 255;
+      return b;
+    };
+    const labels = (n: number) => {
+      const b = Buffer.alloc(8 + n);
+      b.writeUInt32BE(0x00000801, 0);
+      b.writeUInt32BE(n, 4);
+      for (let i = 0; i < n; i++) b[8 + i] = i % 10;
+      return b;
+    };
+    writeFileSync(join(idxDir, "train-images-idx3-ubyte.gz"), zlib.gzipSync(images(100)));
+    writeFileSync(join(idxDir, "train-labels-idx1-ubyte"), labels(100));
+    writeFileSync(join(idxDir, "t10k-images-idx3-ubyte"), images(20));
+    writeFileSync(join(idxDir, "t10k-labels-idx1-ubyte.gz"), zlib.gzipSync(labels(20)));
+    const r = await run("mnist.js", ["--data-dir", idxDir, "--epochs", "3", "--batch-size", "10", "--lr", "0.01", "--json", "--out", join(dir, "idx-out")]);
+    const j = lastJson(r);
+    assert.equal(j.trainSamples, 100);
+    assert.equal(j.testSamples, 20);
+    assert.equal(j.testAccuracy, 1, "ten trivially separable classes");
+    assert.match(r.stdout, /from IDX files in /);
+    const missing = await run("mnist.js", ["--data-dir", join(dir, "nope")]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--data-dir: .* does not exist/);
   });
 
   it("--help prints the flags; a bad flag exits 2 with a message", async () => {
