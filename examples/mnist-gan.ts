@@ -1,6 +1,6 @@
 // A GAN that learns to draw digits: MLP generator and discriminator on the bundled MNIST digits.
 //
-//   npm run gan [-- --epochs 30] [--batch-size 64] [--device cpu] [--json]
+//   npm run gan [-- --epochs 30] [--batch-size 32] [--device cpu] [--json]
 //
 // Every epoch writes out/gan-epoch-N.png: 8×8 samples from the same fixed noise.
 import * as path from "node:path";
@@ -11,14 +11,14 @@ import { Progress } from "./util/progress.js";
 import { imageGrid, upscale, writePng } from "./util/png.js";
 
 const USAGE = `usage: npm run gan -- [options]
-  --epochs N (30)  --batch-size N (64)  --lr X (2e-4)  --device js|cpu  --seed N (0)
+  --epochs N (30)  --batch-size N (32)  --lr X (2e-4)  --device js|cpu  --seed N (0)
   --hidden N (256: the generator is NOISE → N → 2N → 4N → 784, the discriminator the reverse)
   --noise N (128)  --limit N (train on N random digits)  --out DIR (out)  --json`;
 
 const { values: args } = parseArgs({
   options: {
     epochs: { type: "string", default: "30" },
-    "batch-size": { type: "string", default: "64" },
+    "batch-size": { type: "string", default: "32" },
     lr: { type: "string", default: "2e-4" },
     device: { type: "string" },
     seed: { type: "string", default: "0" },
