@@ -587,3 +587,29 @@ test("bad calls from JavaScript throw instead of crashing", { skip }, () => {
   cpu.binary("add", o, v(Float32Array.of(1, 2, 3), [3]), v(Float32Array.of(1, 1, 1), [3]));
   assert.deepEqual([...o.data], [2, 3, 4]);
 });
+
+test("fused gelu / geluBackward (float32, vectorised): close to the double formula on large, odd sizes", { skip }, () => {
+  const erf = (x: number) => {
+    const z = Math.abs(x), t = 1 / (1 + 0.5 * z);
+    const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+      t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+    return x >= 0 ? 1 - r : r - 1;
+  };
+  for (const n of [1, 17, 100003]) {
+    const x = new Float32Array(n + 3), g = new Float32Array(n + 3), o = new Float32Array(n + 3), ob = new Float32Array(n + 3);
+    for (let i = 0; i < n + 3; i++) { x[i] = -15 + (30 * i) / n; g[i] = 1 + (i % 7) / 7; }
+    if (n > 10) { x[5] = NaN; x[6] = Infinity; x[7] = -Infinity; x[8] = 0; x[9] = -0; x[10] = 1e-30; }
+    const V = (d: Float32Array): View => ({ data: d, shape: [n], strides: [1], offset: 3 });
+    cpu.fused!.gelu!(V(o), V(x));
+    cpu.fused!.geluBackward!(V(ob), V(g), V(x));
+    for (let i = 3; i < n + 3; i++) {
+      const v = x[i], cdf = 0.5 * (1 + erf(v * Math.SQRT1_2));
+      const y = v * cdf, yb = g[i] * (cdf + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI));
+      for (const [got, want, what] of [[o[i], y, "gelu"], [ob[i], yb, "geluBackward"]] as const) {
+        if (!Number.isFinite(want)) { assert.ok(Object.is(got, want), `${what}(${v}) = ${got}, expected ${want}`); continue; }
+        assert.ok(Math.abs(got - want) <= 1e-6 + 1e-5 * Math.abs(want), `${what}(${v}) = ${got}, expected ${want}`);
+      }
+    }
+    assert.equal(o[0], 0); // nothing written before the view
+  }
+});

@@ -232,23 +232,73 @@ int dl_layernorm_backward_f32(float* gx, float* gw, float* gb, const float* g, c
 
 typedef struct { float* out; const float* g; const float* x; int64_t n, per; } gelu_ctx;
 
+/* GELU in float32, written so that GCC vectorises it 16 lanes wide (the double version ran at
+ * ~4 ns per element). exp: Cephes' expf (range reduction by ln2 in two parts, degree-6
+ * polynomial, ~1 ulp); the argument is clamped to [-87, 88] so that 2^k stays a normal float, and
+ * below -87 the result is 0 (so that inf * exp(-inf) is NaN as in js). NaN passes through. */
+static inline float gelu_exp_f(float x) {
+  const float x0 = x;
+  x = x > 88.0f ? 88.0f : x;
+  x = x < -87.0f ? -87.0f : x;
+  float kd = fmaf(x, 1.44269504088896341f, 12582912.0f); /* 1.5 * 2^23 + round(x / ln2) */
+  uint32_t kb;
+  memcpy(&kb, &kd, 4);
+  kd -= 12582912.0f;
+  float r = fmaf(kd, -0.693359375f, x);
+  r = fmaf(kd, 2.12194440e-4f, r);
+  float p = 1.9875691500e-4f;
+  p = fmaf(p, r, 1.3981999507e-3f);
+  p = fmaf(p, r, 8.3334519073e-3f);
+  p = fmaf(p, r, 4.1665795894e-2f);
+  p = fmaf(p, r, 1.6666665459e-1f);
+  p = fmaf(p, r, 5.0000001201e-1f);
+  p = fmaf(p * r, r, r) + 1.0f;
+  const uint32_t sb = (kb - 0x4B400000u + 127u) << 23; /* 2^k, k in [-126, 127] */
+  float s;
+  memcpy(&s, &sb, 4);
+  return x0 < -87.0f ? 0.0f : p * s;
+}
+
+/* Phi(v) = 0.5 (1 + erf(v / sqrt 2)) with the js backend's erf (Numerical Recipes erfc,
+ * |error| < 1.2e-7): for v < 0 it is 0.5 erfc(|z|) directly, without the cancellation of 1 + erf */
+static inline float gelu_cdf_f(float v) {
+  const float z = fabsf(v) * 0.70710678118654752f;
+  const float t = 1.0f / fmaf(0.5f, z, 1.0f);
+  float q = 0.17087277f;
+  q = fmaf(q, t, -0.82215223f);
+  q = fmaf(q, t, 1.48851587f);
+  q = fmaf(q, t, -1.13520398f);
+  q = fmaf(q, t, 0.27886807f);
+  q = fmaf(q, t, -0.18628806f);
+  q = fmaf(q, t, 0.09678418f);
+  q = fmaf(q, t, 0.37409196f);
+  q = fmaf(q, t, 1.00002368f);
+  q = fmaf(q, t, -1.26551223f);
+  const float h = 0.5f * t * gelu_exp_f(fmaf(-z, z, q)); /* 0.5 erfc(z) */
+  return v >= 0.0f ? 1.0f - h : h; /* NaN: h is NaN */
+}
+
 static void gelu_task(void* p, int64_t t) {
   const gelu_ctx* c = (const gelu_ctx*)p;
   const int64_t i0 = t * c->per, i1 = i0 + c->per < c->n ? i0 + c->per : c->n;
+  float* out = c->out;
+  const float* x = c->x;
   for (int64_t i = i0; i < i1; i++) {
-    const double v = c->x[i];
-    c->out[i] = (float)(0.5 * v * (1.0 + dl_erf_d(v * 0.7071067811865476)));
+    const float v = x[i];
+    out[i] = v * gelu_cdf_f(v);
   }
 }
 
 static void gelu_backward_task(void* p, int64_t t) {
   const gelu_ctx* c = (const gelu_ctx*)p;
   const int64_t i0 = t * c->per, i1 = i0 + c->per < c->n ? i0 + c->per : c->n;
+  float* out = c->out;
+  const float* x = c->x;
+  const float* g = c->g;
   for (int64_t i = i0; i < i1; i++) {
-    const double v = c->x[i];
-    const double cdf = 0.5 * (1.0 + dl_erf_d(v * 0.7071067811865476));
-    const double pdf = dl_exp_d(-0.5 * v * v) * 0.3989422804014327; /* 1/sqrt(2π) */
-    c->out[i] = (float)(c->g[i] * (cdf + v * pdf));
+    const float v = x[i];
+    const float pdf = gelu_exp_f(-0.5f * v * v) * 0.39894228040143268f; /* 1/sqrt(2 pi) */
+    out[i] = g[i] * fmaf(v, pdf, gelu_cdf_f(v));
   }
 }
 
