@@ -613,3 +613,31 @@ test("fused gelu / geluBackward (float32, vectorised): close to the double formu
     assert.equal(o[0], 0); // nothing written before the view
   }
 });
+
+test("where: broadcast fast paths (cond, a, b each contiguous or stride 0), large and odd sizes, NaN conditions", { skip }, () => {
+  const r = mulberry32(77);
+  for (const shape of [[3, 5, 37], [16, 4, 33, 33], [5, 70001]]) {
+    const nd = shape.length;
+    for (let mask = 0; mask < 8; mask++) {
+      for (const cdt of ["float32", "int32"] as DType[]) {
+        const dt: DType = mask % 2 ? "float32" : "int32";
+        // bit 2: cond broadcast over the leading dims (a mask); bit 1: a a scalar; bit 0: b a row
+        const mk = (bcast: boolean, lead: boolean, t: DType, g: () => number): View => {
+          const st = contiguous(shape);
+          if (bcast) for (let d = 0; d < nd; d++) if (lead ? d < nd - 2 : true) st[d] = 0;
+          let hi = 0;
+          for (let d = 0; d < nd; d++) hi += st[d] * (shape[d] - 1);
+          const off = randint(r, 0, 2);
+          const data = new (ctor(t))(off + hi + 1);
+          for (let i = 0; i < data.length; i++) data[i] = g();
+          return { data, shape: [...shape], strides: st, offset: off };
+        };
+        const cond = mk((mask & 4) !== 0, true, cdt, cdt === "float32" ? () => pick(r, [0, -0, 1, NaN, 2.5]) : () => randint(r, -1, 1));
+        const a = mk((mask & 2) !== 0, false, dt, gen(r, dt));
+        const b = mk((mask & 1) !== 0, true, dt, gen(r, dt));
+        const [[c], [j]] = both([outView(r, shape, dt)], (be, [o]) => be.where(o, cond, a, b));
+        assertArrays(c.data, j.data, `where [${shape}] mask ${mask} cond ${cdt}`);
+      }
+    }
+  }
+});

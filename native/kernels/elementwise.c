@@ -474,14 +474,40 @@ void dl_binary(int op, int tout, int tin, dl_iter* it, char* o, const char* a, c
 
 typedef struct { int tcond; char* o; const char* c; const char* a; const char* b; bool ordered; } where_ctx;
 
-#define WHERE_LOOP(TEST)                                                                            \
-  if (!k->ordered && so == 1 && sc == 1 && sa == 1 && sb == 1) {                                    \
-    for (int64_t i = 0; i < n; i++) o[i] = (TEST(c[i])) ? a[i] : b[i];                              \
-  } else {                                                                                          \
-    for (int64_t i = 0; i < n; i++) o[i * so] = (TEST(c[i * sc])) ? a[i * sa] : b[i * sb];          \
+/* contiguous out; cond, a and b each contiguous or broadcast (stride 0): the strides are constants
+ * in every instance, so each loop vectorises (a masked blend) */
+#define WHERE_FAST(NAME, TC, TEST)                                                                  \
+  static inline __attribute__((always_inline)) void NAME(uint32_t* o, const TC* c, const uint32_t* a, \
+                                                         const uint32_t* b, int64_t n, const int sc,  \
+                                                         const int sa, const int sb) {                \
+    for (int64_t i = 0; i < n; i++) {                                                             \
+      const uint32_t x = a[i * sa], y = b[i * sb]; /* both loaded: no branch, a blend */          \
+      o[i] = (TEST(c[i * sc])) ? x : y;                                                           \
+    }                                                                                             \
   }
 #define NZ_F(v) ((v) != 0.0f)
 #define NZ_I(v) ((v) != 0)
+WHERE_FAST(where_fast_f, float, NZ_F)
+WHERE_FAST(where_fast_i, int32_t, NZ_I)
+
+#define WHERE_DISPATCH(FN)                                                                          \
+  switch ((sc == 1) * 4 + (sa == 1) * 2 + (sb == 1)) {                                              \
+    case 0: FN(o, c, a, b, n, 0, 0, 0); break;                                                      \
+    case 1: FN(o, c, a, b, n, 0, 0, 1); break;                                                      \
+    case 2: FN(o, c, a, b, n, 0, 1, 0); break;                                                      \
+    case 3: FN(o, c, a, b, n, 0, 1, 1); break;                                                      \
+    case 4: FN(o, c, a, b, n, 1, 0, 0); break;                                                      \
+    case 5: FN(o, c, a, b, n, 1, 0, 1); break;                                                      \
+    case 6: FN(o, c, a, b, n, 1, 1, 0); break;                                                      \
+    default: FN(o, c, a, b, n, 1, 1, 1); break;                                                     \
+  }
+
+#define WHERE_LOOP(TEST, FN)                                                                        \
+  if (!k->ordered && so == 1 && (sc == 0 || sc == 1) && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) { \
+    WHERE_DISPATCH(FN)                                                                              \
+  } else {                                                                                          \
+    for (int64_t i = 0; i < n; i++) o[i * so] = (TEST(c[i * sc])) ? a[i * sa] : b[i * sb];          \
+  }
 
 static void where_run(void* ctx, const int64_t* off, int64_t n, const int64_t* st) {
   const where_ctx* k = (const where_ctx*)ctx;
@@ -491,10 +517,10 @@ static void where_run(void* ctx, const int64_t* off, int64_t n, const int64_t* s
   const int64_t so = st[0], sc = st[1], sa = st[2], sb = st[3];
   if (k->tcond == DL_F32) {
     const float* c = (const float*)k->c + off[1];
-    WHERE_LOOP(NZ_F)
+    WHERE_LOOP(NZ_F, where_fast_f)
   } else {
     const int32_t* c = (const int32_t*)k->c + off[1];
-    WHERE_LOOP(NZ_I)
+    WHERE_LOOP(NZ_I, where_fast_i)
   }
 }
 

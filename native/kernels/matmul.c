@@ -409,7 +409,9 @@ void dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64
   if (nt > 1 && work >= PAR_MIN && j.nbatch < 2 * nt) {
     j.split_m = M >= N;
     const int64_t units = j.split_m ? (M + MR - 1) / MR : (N + NR - 1) / NR;
-    j.parts = units >= nt ? nt : (int)units;
+    /* several parts per thread: a thread that is descheduled (a loaded machine) leaves the rest
+       of the work to the others instead of making them wait for its one big part */
+    j.parts = units >= 4 * nt ? 4 * nt : (int)units;
     if (j.parts < 1) j.parts = 1;
   }
   const int64_t ntasks = j.nbatch * j.parts;

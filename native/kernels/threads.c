@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #endif
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 
 #define MAX_THREADS 64
 #define SPIN_NS 100000 /* a worker spins this long after a job before it sleeps */
+#define WAIT_SPIN_NS 20000 /* the caller spins this long for unfinished units, then yields */
 
 static int g_nthreads = 0; /* 0 until started */
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -153,6 +155,15 @@ void dl_parallel(int64_t ntasks, dl_task_fn fn, void* ctx) {
   pthread_cond_broadcast(&g_cv);
   pthread_mutex_unlock(&g_mu);
   run_units(gen);
-  while (atomic_load_explicit(&g_finished, memory_order_acquire) < units) cpu_relax();
+  /* a worker still busy with its last unit: spin briefly, then yield, so that on a loaded machine
+     (more runnable threads than cores) the waiting caller does not burn the time the worker needs */
+  int64_t t0 = 0;
+  int spins = 0;
+  while (atomic_load_explicit(&g_finished, memory_order_acquire) < units) {
+    cpu_relax();
+    if ((++spins & 63) != 0) continue;
+    if (t0 == 0) { t0 = now_ns(); continue; }
+    if (now_ns() - t0 > WAIT_SPIN_NS) sched_yield();
+  }
   atomic_flag_clear(&g_busy);
 }
