@@ -2,9 +2,8 @@
 // max-pooling (16 then 32 channels), dropout, and a linear head; Adam, cross-entropy. Same flags
 // and outputs as examples/mnist.ts (`--help`). The weights load into the CNN class of
 // bench/mnist_torch.py (conv1.weight, conv2.weight, fc.weight, ...).
-import { Tensor, nn, optim, data } from "../src/index.js";
-import { Progress, pct } from "./util/progress.js";
-import { parseMnistArgs, setup, loadData, evaluate, evaluateSaved, finish, countParameters, type History } from "./util/mnist-common.js";
+import { Tensor, nn } from "../src/index.js";
+import { parseMnistArgs, setup, loadData, evaluateSaved, train } from "./util/mnist-common.js";
 
 class CNN extends nn.Module {
   conv1 = new nn.Conv2d(1, 16, 3, { padding: 1 }); // [N, 16, 28, 28]
@@ -31,47 +30,6 @@ setup(args); // device and seed
 
 const model = new CNN();
 const split = loadData(args);
-const { trainImages, trainLabels, testImages, testLabels } = split;
 if (args.load !== undefined) evaluateSaved("mnist-cnn", model, args, split); // --load: evaluate, no training
 
-const loader = new data.DataLoader([trainImages, trainLabels], { batchSize: args.batchSize, shuffle: true, seed: args.seed });
-const optimizer = new optim.Adam(model.parameters(), { lr: args.lr });
-console.log(
-  `CNN conv16-conv32-fc (${countParameters(model).toLocaleString("en-US")} parameters), Adam lr ${args.lr}, batch ${args.batchSize}, ` +
-    `${args.epochs} epoch${args.epochs === 1 ? "" : "s"}, ${trainImages.shape[0]} training / ${testImages.shape[0]} test samples from ${split.source}, device ${args.device}`,
-);
-
-const history: History = { stepX: [], stepLoss: [], epochs: [] };
-const bar = new Progress({ total: loader.length, epochs: args.epochs, every: 25 });
-const runStart = performance.now();
-let trainSeconds = 0;
-
-for (let epoch = 1; epoch <= args.epochs; epoch++) {
-  bar.startEpoch(epoch);
-  const t0 = performance.now();
-  let lossSum = 0, correct = 0, seen = 0, step = 0;
-  for (const [x, y] of loader) {
-    const logits = model.forward(x);
-    const loss = logits.crossEntropy(y);
-    optimizer.zeroGrad();
-    loss.backward();
-    optimizer.step();
-
-    const l = loss.item();
-    lossSum += l * x.shape[0];
-    correct += logits.argmax(1).eq(y).sum().item();
-    seen += x.shape[0];
-    history.stepX.push(epoch - 1 + ++step / loader.length);
-    history.stepLoss.push(l);
-    bar.update(step, { loss: lossSum / seen, acc: correct / seen });
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  trainSeconds += seconds;
-  const testAccuracy = evaluate(model, testImages, testLabels, 500);
-  history.epochs.push({ epoch, loss: lossSum / seen, trainAccuracy: correct / seen, testAccuracy, seconds });
-  bar.endEpoch({ loss: lossSum / seen, acc: correct / seen }, `test acc ${pct(testAccuracy)}`);
-}
-
-finish("mnist-cnn", model, args, split, history, {
-  trainSeconds, totalSeconds: (performance.now() - runStart) / 1000, steps: args.epochs * loader.length,
-}, "MNIST CNN conv16-conv32-fc");
+train("mnist-cnn", "CNN conv16-conv32-fc", model, args, split, { evalBatch: 500, barEvery: 25 });

@@ -553,25 +553,43 @@ static napi_value js_scatter_add(napi_env env, napi_callback_info info) {
 
 /* ---- fused kernels -------------------------------------------------------------------------- */
 
-/* fused(kind, ...arrays): meta = [rows, n, offset of each array, scalars...]. Every array is a
- * contiguous float32 window [offset, offset + size) where size is rows·n, rows or n; optional ones
- * may be null. The table below is the whole contract; each window is checked before any kernel. */
-enum { SZ_RN, SZ_R, SZ_N };
-enum { FU_SOFTMAX, FU_SOFTMAX_BWD, FU_LAYERNORM, FU_LAYERNORM_BWD, FU_GELU, FU_GELU_BWD, FU_ADAM, FU_COUNT };
+/* fused(kind, ...arrays): meta = [rows, n, scalars..., offset of each array]. Every array is a
+ * contiguous window [offset, offset + size) where size is rows·n, rows, n, or (SZ_RP) rows times
+ * the first two scalars (a plane of maxPoolIndices' input); float32 unless marked int32; optional
+ * ones may be null. The table below is the whole contract; each window is checked before any kernel. */
+enum { SZ_RN, SZ_R, SZ_N, SZ_RP };
+enum { FU_SOFTMAX, FU_SOFTMAX_BWD, FU_LAYERNORM, FU_LAYERNORM_BWD, FU_GELU, FU_GELU_BWD, FU_ADAM, FU_MAXPOOL_IDX, FU_COUNT };
 static const struct {
   const char* name;
   int nargs, nscalars;
   int size[8];
   bool optional[8];
+  bool i32[8];
 } fused_kinds[FU_COUNT] = {
-  { "softmax", 2, 1, { SZ_RN, SZ_RN }, { 0 } },
-  { "softmaxBackward", 3, 1, { SZ_RN, SZ_RN, SZ_RN }, { 0 } },
-  { "layerNorm", 6, 1, { SZ_RN, SZ_R, SZ_R, SZ_RN, SZ_N, SZ_N }, { 0, 0, 0, 0, 1, 1 } },
-  { "layerNormBackward", 8, 0, { SZ_RN, SZ_N, SZ_N, SZ_RN, SZ_RN, SZ_R, SZ_R, SZ_N }, { 0, 1, 1, 0, 0, 0, 0, 1 } },
-  { "gelu", 2, 0, { SZ_RN, SZ_RN }, { 0 } },
-  { "geluBackward", 3, 0, { SZ_RN, SZ_RN, SZ_RN }, { 0 } },
-  { "adam", 4, 7, { SZ_RN, SZ_RN, SZ_RN, SZ_RN }, { 0 } },
+  { "softmax", 2, 1, { SZ_RN, SZ_RN }, { 0 }, { 0 } },
+  { "softmaxBackward", 3, 1, { SZ_RN, SZ_RN, SZ_RN }, { 0 }, { 0 } },
+  { "layerNorm", 6, 1, { SZ_RN, SZ_R, SZ_R, SZ_RN, SZ_N, SZ_N }, { 0, 0, 0, 0, 1, 1 }, { 0 } },
+  { "layerNormBackward", 8, 0, { SZ_RN, SZ_N, SZ_N, SZ_RN, SZ_RN, SZ_R, SZ_R, SZ_N }, { 0, 1, 1, 0, 0, 0, 0, 1 }, { 0 } },
+  { "gelu", 2, 0, { SZ_RN, SZ_RN }, { 0 }, { 0 } },
+  { "geluBackward", 3, 0, { SZ_RN, SZ_RN, SZ_RN }, { 0 }, { 0 } },
+  { "adam", 4, 7, { SZ_RN, SZ_RN, SZ_RN, SZ_RN }, { 0 }, { 0 } },
+  /* idx [planes, OH·OW] int32, x [planes, H, W]; scalars H, W, kh, kw, sh, sw */
+  { "maxPoolIndices", 2, 6, { SZ_RN, SZ_RP }, { 0 }, { 1, 0 } },
 };
+
+/* maxPoolIndices' scalars: whole numbers, a window that fits, and n = OH·OW */
+static bool check_pool(call_t* c, const double* sc, int64_t rows, int64_t n) {
+  for (int i = 0; i < 6; i++) {
+    if (!(sc[i] >= (i < 2 ? 0 : 1) && sc[i] <= 2147483647.0 && sc[i] == floor(sc[i]))) { fail(c, "bad window scalar %d", i); return false; }
+  }
+  const int64_t H = (int64_t)sc[0], W = (int64_t)sc[1], kh = (int64_t)sc[2], kw = (int64_t)sc[3];
+  if (kh > H || kw > W) { fail(c, "window %lldx%lld is larger than the plane %lldx%lld", (long long)kh, (long long)kw, (long long)H, (long long)W); return false; }
+  if ((double)H * (double)W > 2147483647.0) { fail(c, "plane too large for int32 indices"); return false; }
+  if ((double)rows * (double)H * (double)W > 1e15) { fail(c, "too many elements"); return false; }
+  const int64_t oh = (H - kh) / (int64_t)sc[4] + 1, ow = (W - kw) / (int64_t)sc[5] + 1;
+  if (oh * ow != n) { fail(c, "n = %lld but the windows give %lld", (long long)n, (long long)(oh * ow)); return false; }
+  return true;
+}
 
 static napi_value js_fused(napi_env env, napi_callback_info info) {
   call_t c;
@@ -587,7 +605,13 @@ static napi_value js_fused(napi_env env, napi_callback_info info) {
   int64_t rows, n;
   if (!rd(&c, 0, MAXI, &rows, "rows") || !rd(&c, 1, MAXI, &n, "n")) return NULL;
   if ((double)rows * (double)n > 1e15) { fail(&c, "too many elements"); return NULL; }
-  float* ptr[8] = { 0 };
+  double sc[8] = { 0 };
+  for (int i = 0; i < fused_kinds[kind].nscalars; i++) {
+    if (c.m >= c.mend) { fail(&c, "meta overflow"); return NULL; }
+    sc[i] = *c.m++;
+  }
+  if (kind == FU_MAXPOOL_IDX && !check_pool(&c, sc, rows, n)) return NULL;
+  void* ptr[8] = { 0 };
   for (int i = 0; i < nargs; i++) {
     int64_t off;
     if (!rd(&c, 0, MAXI, &off, "an offset")) return NULL;
@@ -600,19 +624,16 @@ static napi_value js_fused(napi_env env, napi_callback_info info) {
     arr_t a;
     char vname[16];
     snprintf(vname, sizeof vname, "array %d", i);
-    if (!get_arr(&c, 1 + (size_t)i, vname, &a) || !want_dtype(&c, &a, vname, DL_F32)) return NULL;
-    const int64_t size = fused_kinds[kind].size[i] == SZ_RN ? rows * n : fused_kinds[kind].size[i] == SZ_R ? rows : n;
+    const int dt = fused_kinds[kind].i32[i] ? DL_I32 : DL_F32;
+    if (!get_arr(&c, 1 + (size_t)i, vname, &a) || !want_dtype(&c, &a, vname, dt)) return NULL;
+    const int sk = fused_kinds[kind].size[i];
+    const int64_t size = sk == SZ_RN ? rows * n : sk == SZ_R ? rows : sk == SZ_N ? n : rows * (int64_t)sc[0] * (int64_t)sc[1];
     if (size > 0 && a.data == NULL) { fail(&c, "the buffer of %s is detached", vname); return NULL; }
     if (off + size > a.len) {
       fail(&c, "%s needs elements %lld..%lld but has %lld", vname, (long long)off, (long long)(off + size), (long long)a.len);
       return NULL;
     }
-    ptr[i] = (float*)a.data + off;
-  }
-  double sc[8] = { 0 };
-  for (int i = 0; i < fused_kinds[kind].nscalars; i++) {
-    if (c.m >= c.mend) { fail(&c, "meta overflow"); return NULL; }
-    sc[i] = *c.m++;
+    ptr[i] = (char*)a.data + 4 * off; /* both dtypes are 4 bytes */
   }
   if (rows * n == 0) return undefined(env);
   switch (kind) {
@@ -629,6 +650,10 @@ static napi_value js_fused(napi_env env, napi_callback_info info) {
     case FU_GELU_BWD: dl_gelu_backward_f32(ptr[0], ptr[1], ptr[2], rows * n); break;
     case FU_ADAM:
       dl_adam_f32(ptr[0], ptr[1], ptr[2], ptr[3], rows * n, sc[0], sc[1], sc[2], sc[3], sc[4], sc[5] != 0, sc[6]);
+      break;
+    case FU_MAXPOOL_IDX:
+      dl_maxpool_indices_f32(ptr[0], ptr[1], rows, (int64_t)sc[0], (int64_t)sc[1], (int64_t)sc[2], (int64_t)sc[3],
+                             (int64_t)sc[4], (int64_t)sc[5]);
       break;
   }
   return undefined(env);

@@ -1,7 +1,7 @@
 // Composite ops (nn.functional): a few lines of primitives each, no backward code of their own.
 import { Tensor } from "./tensor.js";
 import { fmt, normDims } from "./shape.js";
-import { checkIndex, narrow, unfold, where } from "./ops.js";
+import { checkIndex, im2col, narrow, unfold, where } from "./ops.js";
 import { noGrad } from "./autograd.js";
 import * as fused from "./fused.js";
 
@@ -271,7 +271,9 @@ export interface Conv2dOptions {
 }
 
 /** 2-D convolution (cross-correlation) of input [N, C, H, W] with weight [OC, C, kh, kw], as
- *  im2col: sliding-window views, one copy into columns, and one batched matmul. */
+ *  im2col and one GEMM: the columns [C·kh·kw, N·OH·OW] (rows in the weight's order) make the
+ *  forward, the weight gradient and the input gradient one large matmul each over all N·OH·OW
+ *  positions. */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   const unbatched = input.ndim === 3;
   const x = unbatched ? input.unsqueeze(0) : input;
@@ -285,12 +287,11 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   if (xp.shape[2] < kh || xp.shape[3] < kw) {
     throw new Error(`conv2d: kernel ${fmt([kh, kw])} is larger than the padded input ${fmt(xp.shape.slice(2))}`);
   }
-  const win = unfold(unfold(xp, 2, kh, sh), 3, kw, sw); // [N, C, OH, OW, kh, kw], a view
-  const [oh, ow] = win.shape.slice(2, 4);
-  const cols = win.permute(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, oh * ow);
-  let out = weight.reshape(oc, c * kh * kw).matmul(cols).reshape(n, oc, oh, ow);
-  if (bias) out = out.add(bias.reshape(1, oc, 1, 1));
-  return unbatched ? out.squeeze(0) : out;
+  const oh = Math.floor((xp.shape[2] - kh) / sh) + 1, ow = Math.floor((xp.shape[3] - kw) / sw) + 1;
+  const cols = im2col(xp, kh, kw, sh, sw); // [C·kh·kw, N·OH·OW]
+  const out = weight.reshape(oc, c * kh * kw).matmul(cols).reshape(oc, n, oh, ow).transpose(0, 1); // [N, OC, OH, OW]
+  const y = bias ? out.add(bias.reshape(1, oc, 1, 1)) : out.contiguous(); // contiguous, like PyTorch's
+  return unbatched ? y.squeeze(0) : y;
 }
 
 /** Max over kernel windows; the gradient goes to the first maximum of each window, like PyTorch. */
@@ -305,10 +306,15 @@ export function maxPool2d(
   if (ph * 2 > kh || pw * 2 > kw) throw new Error(`maxPool2d: padding ${fmt([ph, pw])} must be at most half the kernel ${fmt([kh, kw])}`);
   const xp = ph || pw ? pad(x, [pw, pw, ph, ph], -Infinity) : x;
   if (xp.shape[2] < kh || xp.shape[3] < kw) throw new Error(`maxPool2d: kernel ${fmt([kh, kw])} is larger than the input ${fmt(xp.shape.slice(2))}`);
+  const out = fused.maxPool2d(xp, kh, kw, sh, sw) ?? maxPoolComposite(xp, kh, kw, sh, sw);
+  return unbatched ? out.squeeze(0) : out;
+}
+
+/** The reference: each window's first argmax picks its value (a gather over window views). */
+function maxPoolComposite(xp: Tensor, kh: number, kw: number, sh: number, sw: number): Tensor {
   const win = unfold(unfold(xp, 2, kh, sh), 3, kw, sw);
   const flat = win.reshape(...win.shape.slice(0, 4), kh * kw);
-  const out = flat.gather(-1, flat.argmax(-1, { keepdim: true })).squeeze(-1);
-  return unbatched ? out.squeeze(0) : out;
+  return flat.gather(-1, flat.argmax(-1, { keepdim: true })).squeeze(-1);
 }
 
 export interface AttentionOptions {

@@ -92,3 +92,19 @@ export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamStep
   k(p as View, g, m, v, h);
   return true;
 }
+
+/**
+ * maxPool2d over [N, C, H, W] (already padded), or null: the backend finds each window's first
+ * maximum (int32 indices) and a gather picks the values, so the gradient is gather's (a
+ * scatter-add to the maxima) and higher orders work without a backward of its own.
+ */
+export function maxPool2d(x: Tensor, kh: number, kw: number, sh: number, sw: number): Tensor | null {
+  const k = kernel(x, "maxPoolIndices");
+  if (!k || x.ndim !== 4) return null;
+  const [n, c, h, w] = x.shape;
+  const oh = Math.floor((h - kh) / sh) + 1, ow = Math.floor((w - kw) / sw) + 1;
+  const planes = x.contiguous().reshape(n * c, h * w);
+  const idx = Tensor.alloc([n * c, oh * ow], "int32", x.device);
+  k(idx, planes.reshape(n * c, h, w), kh, kw, sh, sw);
+  return planes.gather(1, idx).reshape(n, c, oh, ow);
+}

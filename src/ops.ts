@@ -366,6 +366,43 @@ export function unfold(x: Tensor, dim: number, size: number, step: number): Tens
   ]);
 }
 
+/**
+ * im2col: the kh·kw taps of a sliding window over x [N, C, H, W] (stride sh, sw) as columns
+ * [C·kh·kw, N·OH·OW]: row (c, i, j), column (n, oh, ow) holds x[n, c, oh·sh + i, ow·sw + j], the
+ * layout of a convolution as one GEMM. One strided copy per tap. Its backward, col2im, adds each
+ * tap back into one zeroed input (no overlapping writes within a copy), and col2im's backward is
+ * im2col again, so higher orders work.
+ */
+export function im2col(x: Tensor, kh: number, kw: number, sh: number, sw: number): Tensor {
+  if (x.ndim !== 4 || !(kh >= 1 && kw >= 1 && sh >= 1 && sw >= 1) || kh > x.shape[2] || kw > x.shape[3]) {
+    throw new Error(`im2col: window ${fmt([kh, kw])} with stride ${fmt([sh, sw])} does not fit input ${fmt(x.shape)}`);
+  }
+  const [n, c, h, w] = x.shape;
+  const out = Tensor.alloc([c * kh * kw, n * (Math.floor((h - kh) / sh) + 1) * (Math.floor((w - kw) / sw) + 1)], x.dtype, x.device);
+  if (out.numel > 0) forEachTap(x, out, kh, kw, sh, sw, (xv, cv) => x.backend.copy(cv, xv, false));
+  return out.track("im2col", [x], (g) => [() => col2im(g, x.shape, kh, kw, sh, sw)]);
+}
+
+function col2im(g: Tensor, shape: readonly number[], kh: number, kw: number, sh: number, sw: number): Tensor {
+  const out = Tensor.alloc(shape, g.dtype, g.device, true);
+  const gc = g.contiguous();
+  if (gc.numel > 0) forEachTap(out, gc, kh, kw, sh, sw, (xv, cv) => g.backend.copy(xv, cv, true));
+  return out.track("col2im", [g], (gg) => [() => im2col(gg, kh, kw, sh, sw)]);
+}
+
+/** For each tap (i, j): the [C, N, OH, OW] view of x it reads and the rows of cols it fills. */
+function forEachTap(x: Tensor, cols: Tensor, kh: number, kw: number, sh: number, sw: number, f: (xv: View, cv: View) => void): void {
+  const [n, c, h, w] = x.shape, [s0, s1, s2, s3] = x.strides;
+  const oh = Math.floor((h - kh) / sh) + 1, ow = Math.floor((w - kw) / sw) + 1, l = n * oh * ow;
+  const shape = [c, n, oh, ow];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      f({ data: x.data, shape, strides: [s1, s0, s2 * sh, s3 * sw], offset: x.offset + i * s2 + j * s3 },
+        { data: cols.data, shape, strides: [kh * kw * l, oh * ow, ow, 1], offset: cols.offset + (i * kw + j) * l });
+    }
+  }
+}
+
 // ---- reductions ----------------------------------------------------------------------------
 
 function reduceInto(op: ReduceOp, x: Tensor, dims: number[], dtype: DType): Tensor {

@@ -101,6 +101,23 @@ const fusedJs: FusedKernels = {
       p.data[p.offset + i] = pi - (h.lr / bc1) * mi / (Math.sqrt(vi) / bc2s + h.eps);
     }
   },
+  maxPoolIndices(idx, x, kh, kw, sh, sw) {
+    const [P, H, W] = x.shape, OW = Math.floor((W - kw) / sw) + 1, n = lastDim(idx);
+    for (let p = 0; p < P; p++) {
+      for (let o = 0; o < n; o++) {
+        const i0 = Math.floor(o / OW) * sh, j0 = (o % OW) * sw;
+        // the window's elements in row-major order: the first maximum, or the first NaN
+        let bi = i0 * W + j0, best = x.data[x.offset + p * H * W + bi];
+        for (let i = i0; i < i0 + kh && best === best; i++) {
+          for (let j = j0; j < j0 + kw; j++) {
+            const v = x.data[x.offset + p * H * W + i * W + j];
+            if (v > best || v !== v) { best = v; bi = i * W + j; if (v !== v) break; }
+          }
+        }
+        idx.data[idx.offset + p * n + o] = bi;
+      }
+    }
+  },
 };
 
 const fusedBackend: Backend = { ...jsBackend, name: "js-fused", fused: fusedJs };
@@ -154,12 +171,47 @@ test("fused layerNorm and gelu match their composites (first and second order)",
   compare("gelu", [[3, 9]], (x) => x.gelu());
 });
 
+test("fused maxPool2d matches its composite: ties, NaN, stride, padding, non-contiguous input, gradients", () => {
+  manualSeed(3);
+  // small integers: many ties inside windows (the first maximum takes the gradient)
+  const base = Tensor.randint(0, 3, [2, 3, 9, 8], { dtype: "float32", device: "js" });
+  const nan = base.toTypedArray();
+  for (const i of [5, 40, 41]) nan[i] = NaN;
+  const withNaN = Tensor.from(nan, { shape: base.shape, device: "js" });
+  const cases: [string, Tensor, (x: Tensor) => Tensor][] = [
+    ["2x2", base, (x) => F.maxPool2d(x, 2)],
+    ["3x2 stride 2x1", base, (x) => F.maxPool2d(x, [3, 2], [2, 1])],
+    ["3x3 stride 2 padding 1", base, (x) => F.maxPool2d(x, 3, 2, 1)],
+    ["NaN windows", withNaN, (x) => F.maxPool2d(x, 2)],
+    ["transposed input", base, (x) => F.maxPool2d(x.transpose(2, 3), 2)],
+    ["unbatched", base, (x) => F.maxPool2d(x.slice(1), [2, 3])],
+  ];
+  for (const [name, data, fn] of cases) {
+    const run = (device: string) => {
+      const x = data.to(device).detach();
+      x.requiresGrad = true;
+      const out = fn(x);
+      const g = Tensor.arange(out.numel).to(device).reshape(out.shape).mul(0.25).sub(1);
+      out.mul(g).sum().backward();
+      return { out, gx: x.grad! };
+    };
+    const ref = run("js");
+    for (const device of FUSED_DEVICES) {
+      const r = run(device);
+      assert.deepEqual(Array.from(r.out.toTypedArray()), Array.from(ref.out.toTypedArray()), `${device} ${name} forward`);
+      assert.deepEqual(Array.from(r.gx.toTypedArray()), Array.from(ref.gx.toTypedArray()), `${device} ${name} gradient`);
+    }
+  }
+});
+
 test("the fused path is the one taken on a backend that has it", () => {
   for (const device of FUSED_DEVICES) {
   const x = Tensor.randn([2, 3], { device, requiresGrad: true });
   assert.equal(x.softmax(-1).gradFn?.op, "softmax");
   assert.equal(F.layerNorm(x, 3).gradFn?.op, "layerNorm");
   assert.equal(x.gelu().gradFn?.op, "gelu");
+  // maxPool2d: the kernel's indices feed a gather
+  assert.equal(F.maxPool2d(Tensor.randn([1, 1, 4, 4], { device, requiresGrad: true }), 2).gradFn?.op, "reshape");
   // softmax over a dim that is not last takes the composite
   assert.notEqual(x.softmax(0).gradFn?.op, "softmax");
   }

@@ -364,6 +364,8 @@ const second: Check[] = [
   { name: "pow(3)", specs: [S([4])], f: ([x]) => x.pow(3) },
   { name: "sqrt/log", specs: [S([4], "pos")], f: ([x]) => x.sqrt().add(x.log()) },
   { name: "layerNorm", specs: [S([2, 4])], f: ([x]) => F.layerNorm(x, [4]) },
+  // im2col's backward is col2im and col2im's is im2col: both orders go through the pair
+  { name: "conv2d(x², w) stride 2 padding 1", specs: [S([1, 2, 5, 4]), S([2, 2, 3, 3])], f: ([x, w]) => F.conv2d(x.square(), w, null, { stride: 2, padding: 1 }) },
 ];
 
 describe("gradcheck (float64, js, central differences)", () => {

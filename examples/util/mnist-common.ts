@@ -4,9 +4,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { Tensor, noGrad, manualSeed, nn, data, save, load, availableDevices, getDefaultDevice, setDefaultDevice } from "../../src/index.js";
+import { Tensor, noGrad, manualSeed, nn, optim, data, save, load, availableDevices, getDefaultDevice, setDefaultDevice } from "../../src/index.js";
 import { chartsSvg, writeSvg } from "./plot.js";
-import { pct } from "./progress.js";
+import { Progress, pct } from "./progress.js";
 
 export interface Defaults {
   epochs: number;
@@ -253,16 +253,69 @@ export function evaluateSaved(example: string, model: nn.Module, args: MnistArgs
 }
 
 /**
+ * The training loop both MNIST examples share: Adam and cross-entropy over shuffled batches, a
+ * progress bar, the test accuracy after each epoch; then `finish`. `evalBatch` bounds the memory
+ * of evaluation (the CNN's activations are larger than the MLP's).
+ */
+export function train(
+  example: string, title: string, model: nn.Module, args: MnistArgs, split: Split,
+  opts: { evalBatch?: number; barEvery?: number } = {},
+): void {
+  const { trainImages, trainLabels, testImages, testLabels } = split;
+  const loader = new data.DataLoader([trainImages, trainLabels], { batchSize: args.batchSize, shuffle: true, seed: args.seed });
+  const optimizer = new optim.Adam(model.parameters(), { lr: args.lr });
+  console.log(
+    `${title} (${countParameters(model).toLocaleString("en-US")} parameters), Adam lr ${args.lr}, batch ${args.batchSize}, ` +
+      `${args.epochs} epoch${args.epochs === 1 ? "" : "s"}, ${trainImages.shape[0]} training / ${testImages.shape[0]} test samples from ${split.source}, device ${args.device}`,
+  );
+
+  const history: History = { stepX: [], stepLoss: [], epochs: [] };
+  const bar = new Progress({ total: loader.length, epochs: args.epochs, every: opts.barEvery });
+  const runStart = performance.now();
+  let trainSeconds = 0;
+
+  for (let epoch = 1; epoch <= args.epochs; epoch++) {
+    bar.startEpoch(epoch);
+    const t0 = performance.now();
+    let lossSum = 0, correct = 0, seen = 0, step = 0;
+    for (const [x, y] of loader) {
+      const logits = model.forward(x);
+      const loss = logits.crossEntropy(y);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+
+      const l = loss.item();
+      lossSum += l * x.shape[0];
+      correct += logits.argmax(1).eq(y).sum().item();
+      seen += x.shape[0];
+      history.stepX.push(epoch - 1 + ++step / loader.length);
+      history.stepLoss.push(l);
+      bar.update(step, { loss: lossSum / seen, acc: correct / seen });
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    trainSeconds += seconds;
+    const testAccuracy = evaluate(model, testImages, testLabels, opts.evalBatch);
+    history.epochs.push({ epoch, loss: lossSum / seen, trainAccuracy: correct / seen, testAccuracy, seconds });
+    bar.endEpoch({ loss: lossSum / seen, acc: correct / seen }, `test acc ${pct(testAccuracy)}`);
+  }
+
+  finish(example, model, args, split, history, {
+    trainSeconds, totalSeconds: (performance.now() - runStart) / 1000, steps: args.epochs * loader.length,
+  }, title);
+}
+
+/**
  * After training: saves the weights and the curves, prints the summary, and with `--json` the
  * JSON line. `trainSeconds` is the time of the training steps, `totalSeconds` includes evaluation.
  */
-export function finish(
+function finish(
   example: string, model: nn.Module, args: MnistArgs, split: Split, history: History,
-  timing: { trainSeconds: number; totalSeconds: number; steps: number }, title = example,
+  timing: { trainSeconds: number; totalSeconds: number; steps: number }, title: string,
 ): void {
   const last = history.epochs[history.epochs.length - 1];
   const weights = saveWeights(model, args.save, { model: example, epochs: args.epochs, testAccuracy: last.testAccuracy.toFixed(4) });
-  writeCurves(args.plot, `${title} · ${args.epochs} epoch${args.epochs === 1 ? "" : "s"} · test accuracy ${pct(last.testAccuracy)}`, history);
+  writeCurves(args.plot, `MNIST ${title} · ${args.epochs} epoch${args.epochs === 1 ? "" : "s"} · test accuracy ${pct(last.testAccuracy)}`, history);
   const { trainSeconds, totalSeconds, steps } = timing;
   console.log(
     `test accuracy ${pct(last.testAccuracy)} after ${args.epochs} epoch${args.epochs === 1 ? "" : "s"}; training took ${trainSeconds.toFixed(1)} s ` +

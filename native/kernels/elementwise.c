@@ -15,7 +15,7 @@
 #include "kernels.h"
 #include "vmath.h"
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -445,13 +445,46 @@ BIN_SIG(cmp_i32_f32) { switch (op) { BIN_CMP_CASES } }
 #undef TO
 #undef TI
 
-typedef struct { int op, tin, tout; char* o; const char* a; const char* b; bool ordered; } bin_ctx;
+/* Outputs larger than the last-level cache are written with non-temporal stores: they bypass the
+ * cache, so the output's lines are not first read from memory (a third less traffic for a + b);
+ * smaller outputs stay in cache for the next op to read. */
+#define STREAM_BYTES ((int64_t)32 << 20)
+
+#if defined(__AVX2__)
+#define STREAM_LOOP(VEXPR, EXPR)                                                                 \
+  for (; i < n && ((uintptr_t)(o + i) & 31) != 0; i++) { const float x = a[i], y = b[i]; o[i] = (EXPR); } \
+  for (; i + 8 <= n; i += 8) {                                                                   \
+    const __m256 x = _mm256_loadu_ps(a + i), y = _mm256_loadu_ps(b + i);                         \
+    _mm256_stream_ps(o + i, VEXPR);                                                              \
+  }                                                                                              \
+  for (; i < n; i++) { const float x = a[i], y = b[i]; o[i] = (EXPR); }
+
+/* contiguous float32 add/sub/mul/div with streaming stores; false if op is not one of those */
+static bool bin_f32_stream(int op, float* o, const float* a, const float* b, int64_t n) {
+  int64_t i = 0;
+  switch (op) {
+    case BIN_ADD: STREAM_LOOP(_mm256_add_ps(x, y), x + y) break;
+    case BIN_SUB: STREAM_LOOP(_mm256_sub_ps(x, y), x - y) break;
+    case BIN_MUL: STREAM_LOOP(_mm256_mul_ps(x, y), x * y) break;
+    case BIN_DIV: STREAM_LOOP(_mm256_div_ps(x, y), x / y) break;
+    default: return false;
+  }
+  _mm_sfence(); /* streaming stores are weakly ordered: make them visible before the op returns */
+  return true;
+}
+#undef STREAM_LOOP
+#else
+static bool bin_f32_stream(int op, float* o, const float* a, const float* b, int64_t n) { return false; }
+#endif
+
+typedef struct { int op, tin, tout; char* o; const char* a; const char* b; bool ordered, stream; } bin_ctx;
 
 static void bin_run(void* c, const int64_t* off, int64_t n, const int64_t* st) {
   const bin_ctx* k = (const bin_ctx*)c;
   if (k->tin == DL_F32) {
     const float* a = (const float*)k->a + off[1];
     const float* b = (const float*)k->b + off[2];
+    if (k->stream && st[0] == 1 && st[1] == 1 && st[2] == 1 && bin_f32_stream(k->op, (float*)k->o + off[0], a, b, n)) return;
     if (k->tout == DL_F32) bin_f32(k->op, (float*)k->o + off[0], a, b, n, st[0], st[1], st[2], k->ordered);
     else cmp_f32_i32(k->op, (int32_t*)k->o + off[0], a, b, n, st[0], st[1], st[2], k->ordered);
   } else {
@@ -465,7 +498,8 @@ static void bin_run(void* c, const int64_t* off, int64_t n, const int64_t* st) {
 void dl_binary(int op, int tout, int tin, dl_iter* it, char* o, const char* a, const char* b) {
   const char* base[3] = { o, a, b };
   dl_iter_coalesce(it);
-  bin_ctx c = { op, tin, tout, o, a, b, any_hazard(it, base, 4) };
+  bin_ctx c = { op, tin, tout, o, a, b, any_hazard(it, base, 4), false };
+  c.stream = !c.ordered && tin == DL_F32 && tout == DL_F32 && dl_iter_numel(it) * 4 >= STREAM_BYTES;
   if (c.ordered) dl_iter_run(it, bin_run, &c, 1 << 18, false);
   else dl_iter_run_auto(it, bin_run, &c, op == BIN_POW ? 1 << 13 : 1 << 18, true);
 }

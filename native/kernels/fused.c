@@ -5,6 +5,7 @@
  * Row statistics accumulate in double, like the js reference. Work splits over the thread pool by
  * rows (or by element ranges) when it is large enough to pay for the hand-off. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -360,4 +361,53 @@ void dl_adam_f32(float* p, const float* g, float* m, float* v, int64_t n, double
   c.per = (n + tasks - 1) / tasks;
   if (c.per < 1) c.per = 1;
   dl_parallel((n + c.per - 1) / c.per, adam_task, &c);
+}
+
+/* ---- max-pooling window indices -------------------------------------------------------------- */
+
+typedef struct { int32_t* idx; const float* x; int64_t H, W, kh, kw, sh, sw, OH, OW; } pool_ctx;
+
+#define POOL_CHUNK 64
+
+static void maxpool_planes(void* ctx, int64_t p) {
+  const pool_ctx* k = (const pool_ctx*)ctx;
+  const int64_t H = k->H, W = k->W, kh = k->kh, kw = k->kw, sh = k->sh, sw = k->sw, OH = k->OH, OW = k->OW;
+  const float* x = k->x + p * H * W;
+  int32_t* idx = k->idx + p * OH * OW;
+  float best[POOL_CHUNK];
+  int32_t bi[POOL_CHUNK];
+  /* up to 64 windows of one output row at a time, tap by tap: the windows are independent, so
+     the loop over them vectorises (branch-free selects) instead of chaining compares per window */
+  for (int64_t oh = 0; oh < OH; oh++) {
+    for (int64_t ow0 = 0; ow0 < OW; ow0 += POOL_CHUNK) {
+      const int64_t m = OW - ow0 < POOL_CHUNK ? OW - ow0 : POOL_CHUNK;
+      const int32_t base = (int32_t)(oh * sh * W + ow0 * sw);
+      for (int64_t t = 0; t < m; t++) {
+        bi[t] = base + (int32_t)(t * sw);
+        best[t] = x[bi[t]];
+      }
+      for (int64_t i = 0; i < kh; i++) {
+        for (int64_t j = (i == 0); j < kw; j++) {
+          const int32_t off = base + (int32_t)(i * W + j);
+          const float* row = x + off;
+          /* a larger value, or the first NaN, takes over; once best is NaN nothing does */
+          for (int64_t t = 0; t < m; t++) {
+            const float v = row[t * sw], b = best[t];
+            const bool take = (v > b) | ((v != v) & (b == b));
+            best[t] = take ? v : b;
+            bi[t] = take ? off + (int32_t)(t * sw) : bi[t];
+          }
+        }
+      }
+      memcpy(idx + oh * OW + ow0, bi, (size_t)m * sizeof(int32_t));
+    }
+  }
+}
+
+void dl_maxpool_indices_f32(int32_t* idx, const float* x, int64_t planes, int64_t H, int64_t W, int64_t kh,
+                            int64_t kw, int64_t sh, int64_t sw) {
+  pool_ctx k = { idx, x, H, W, kh, kw, sh, sw, (H - kh) / sh + 1, (W - kw) / sw + 1 };
+  /* planes are independent: split them over the threads when there is enough work */
+  if (planes > 1 && planes * k.OH * k.OW * kh * kw >= ((int64_t)1 << 16)) dl_parallel(planes, maxpool_planes, &k);
+  else for (int64_t p = 0; p < planes; p++) maxpool_planes(&k, p);
 }

@@ -17,5 +17,9 @@ void dl_gelu_backward_f32(float* gx, const float* g, const float* x, int64_t n);
 /* in place on p, m, v */
 void dl_adam_f32(float* p, const float* g, float* m, float* v, int64_t n, double lr, double beta1, double beta2,
                  double eps, double weight_decay, int decoupled, double step);
+/* idx[p, oh, ow] = the flat index (i * W + j) in plane p of x [planes, H, W] of the first maximum
+ * of the kh x kw window at (oh * sh, ow * sw); a NaN counts as the maximum (the first NaN wins) */
+void dl_maxpool_indices_f32(int32_t* idx, const float* x, int64_t planes, int64_t H, int64_t W, int64_t kh,
+                            int64_t kw, int64_t sh, int64_t sw);
 
 #endif

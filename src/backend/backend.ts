@@ -109,7 +109,7 @@ export interface AdamStep {
 
 /**
  * Fused kernels a backend may offer where one call beats a chain of primitives. Every view is
- * contiguous float32; "rows" means numel / n with n the size of the last dim. The composite in
+ * contiguous float32 (maxPoolIndices' idx: int32); "rows" means numel / n with n the size of the last dim. The composite in
  * functional.ts / optim stays the reference and the tests hold the two to the same fixtures.
  */
 export interface FusedKernels {
@@ -128,6 +128,10 @@ export interface FusedKernels {
   geluBackward(gx: View, g: View, x: View): void;
   /** One in-place Adam/AdamW step on p, with moment buffers m and v (all the same shape as grad). */
   adam(p: View, grad: View, m: View, v: View, h: AdamStep): void;
+  /** Max-pooling's argmax: idx (int32 [planes, OH·OW]) = the flat index i·W + j in its plane of x
+   *  ([planes, H, W]) of the first maximum of each kh×kw window (stride sh, sw); a NaN is the
+   *  maximum (the first one wins), as argmax over the window does. */
+  maxPoolIndices(idx: View, x: View, kh: number, kw: number, sh: number, sw: number): void;
 }
 
 const registry = new Map<string, Backend>();

@@ -299,9 +299,9 @@ export const cpuBackend: Backend = {
 };
 
 // Fused kernels: one C call each (native/kernels/fused.c). Views are contiguous float32 windows;
-// meta = [rows, n, the offset of each array, scalars]; the addon checks every window's bounds.
+// meta = [rows, n, scalars, the offset of each array]; the addon checks every window's bounds.
 const FUSED: Record<keyof FusedKernels, number> = {
-  softmax: 0, softmaxBackward: 1, layerNorm: 2, layerNormBackward: 3, gelu: 4, geluBackward: 5, adam: 6,
+  softmax: 0, softmaxBackward: 1, layerNorm: 2, layerNormBackward: 3, gelu: 4, geluBackward: 5, adam: 6, maxPoolIndices: 7,
 };
 
 function fusedCall(kind: keyof FusedKernels, like: View, views: (View | null)[], scalars: number[]): void {
@@ -315,8 +315,8 @@ function fusedCall(kind: keyof FusedKernels, like: View, views: (View | null)[],
   meta[0] = n ? numel / n : 0;
   meta[1] = n;
   let p = 2;
-  for (const v of views) meta[p++] = v ? v.offset : 0;
   for (const x of scalars) meta[p++] = x;
+  for (const v of views) meta[p++] = v ? v.offset : 0;
   addon.fused(FUSED[kind], ...views.map((v) => (v ? v.data : null)));
 }
 
@@ -329,6 +329,7 @@ cpuBackend.fused = {
   geluBackward: (gx, g, x) => fusedCall("geluBackward", x, [gx, g, x], []),
   adam: (p, g, m, v, h) => fusedCall("adam", p, [p, g, m, v],
     [h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled ? 1 : 0, h.step]),
+  maxPoolIndices: (idx, x, kh, kw, sh, sw) => fusedCall("maxPoolIndices", idx, [idx, x], [x.shape[1], x.shape[2], kh, kw, sh, sw]),
 };
 
 if (loaded.addon) registerBackend(cpuBackend);
