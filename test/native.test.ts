@@ -641,3 +641,22 @@ test("where: broadcast fast paths (cond, a, b each contiguous or stride 0), larg
     }
   }
 });
+
+test("binary: outputs over 32 MiB (streaming stores) at unaligned offsets, in place too", { skip }, () => {
+  const r = mulberry32(11);
+  const n = (33 << 20) / 4 + 5; // just over the streaming threshold, not a multiple of 8
+  const mk = (off: number): View => {
+    const data = new Float32Array(off + n);
+    for (let i = 0; i < data.length; i += 97) data[i] = r() - 0.5; // sparse values: quick to fill
+    return { data, shape: [n], strides: [1], offset: off };
+  };
+  const a = mk(3), b = mk(1);
+  for (const op of ["add", "sub", "mul", "div"] as const) {
+    const [[c], [j]] = both([{ data: new Float32Array(n + 7), shape: [n], strides: [1], offset: 7 }], (be, [o]) => be.binary(op, o, a, b));
+    assertArrays(c.data, j.data, `binary ${op} n=${n}`);
+  }
+  const c = cloneView(a), j = cloneView(a); // out is a: the same array read and streamed to
+  cpu.binary("add", c, c, b);
+  js.binary("add", j, j, b);
+  assertArrays(c.data, j.data, "binary add in place, streaming");
+});
