@@ -172,6 +172,28 @@ static inline void tr16(__m512 r[16]) {
 }
 #endif
 
+#if !defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__)
+#define HAVE_TR8 1
+/* r[i] = row i of an 8 x 8 block -> r[k] = column k */
+static inline void tr8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int k = 0; k < 4; k++) {
+    t[2 * k] = _mm256_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+    t[2 * k + 1] = _mm256_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+  }
+  for (int k = 0; k < 2; k++) {
+    u[4 * k] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
+    u[4 * k + 1] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
+    u[4 * k + 2] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
+    u[4 * k + 3] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
+  }
+  for (int k = 0; k < 4; k++) {
+    r[k] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x20);
+    r[k + 4] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x31);
+  }
+}
+#endif
+
 /* ---- packing --------------------------------------------------------------------------------- */
 
 /* A points at element (row 0, k 0) of an mc x kc block; panels of MR rows, k-major, zero padded */
@@ -194,6 +216,17 @@ static void pack_a(float* restrict Ap, const float* A, int64_t sam, int64_t sak,
         for (int r = 0; r < 16; r++) v[r] = r < mr ? _mm512_loadu_ps(rows[r < MR ? r : 0] + k0) : _mm512_setzero_ps();
         tr16(v);
         for (int k = 0; k < 16; k++) _mm512_mask_storeu_ps(d + (k0 + k) * MR, (__mmask16)((1u << MR) - 1), v[k]);
+      }
+#elif defined(HAVE_TR8)
+      /* 8 k at a time: load the 6 rows (and 2 zero rows), transpose, store 6 lanes per k */
+      for (; k0 + 8 <= kc; k0 += 8) {
+        __m256 v[8];
+        for (int r = 0; r < 8; r++) v[r] = r < mr ? _mm256_loadu_ps(rows[r < MR ? r : 0] + k0) : _mm256_setzero_ps();
+        tr8(v);
+        for (int k = 0; k < 8; k++) {
+          _mm_storeu_ps(d + (k0 + k) * MR, _mm256_castps256_ps128(v[k]));
+          _mm_storel_pi((__m64*)(d + (k0 + k) * MR + 4), _mm256_extractf128_ps(v[k], 1));
+        }
       }
 #endif
       for (int64_t k = k0; k < kc; k++)
@@ -223,6 +256,15 @@ static void pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn,
           for (int j = 0; j < 16; j++) v[j] = h + j < nr ? _mm512_loadu_ps(s + (h + j) * sbn + kk) : _mm512_setzero_ps();
           tr16(v);
           for (int k = 0; k < 16; k++) _mm512_store_ps(d + (kk + k) * NR + h, v[k]);
+        }
+      }
+#elif defined(HAVE_TR8)
+      for (; kk + 8 <= kc; kk += 8) {
+        for (int h = 0; h < NR; h += 8) {
+          __m256 v[8];
+          for (int j = 0; j < 8; j++) v[j] = h + j < nr ? _mm256_loadu_ps(s + (h + j) * sbn + kk) : _mm256_setzero_ps();
+          tr8(v);
+          for (int k = 0; k < 8; k++) _mm256_store_ps(d + (kk + k) * NR + h, v[k]);
         }
       }
 #endif
