@@ -14,6 +14,7 @@
 #include "common.h"
 #include "kernels.h"
 #include "vmath.h"
+#include "transpose.h"
 
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
@@ -74,31 +75,6 @@ bool dl_view_nonoverlapping(int nd, const int64_t* shape, const int64_t* st) {
  * o[i*so + j] = a[i + j*sa] for i < P, j < L: a is contiguous along i, o along j. In 16 x 16 blocks
  * every load and every store is one full cache line, whatever the strides. */
 
-#if defined(__AVX512F__)
-static inline void tr16(__m512 r[16]) {
-  __m512 t[16];
-  for (int k = 0; k < 8; k++) {
-    t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
-    t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
-  }
-  for (int k = 0; k < 4; k++) {
-    r[4 * k] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
-    r[4 * k + 1] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
-    r[4 * k + 2] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
-    r[4 * k + 3] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
-  }
-  for (int k = 0; k < 4; k++) {
-    t[k] = _mm512_shuffle_f32x4(r[k], r[k + 4], 0x88);
-    t[k + 4] = _mm512_shuffle_f32x4(r[k], r[k + 4], 0xDD);
-    t[k + 8] = _mm512_shuffle_f32x4(r[k + 8], r[k + 12], 0x88);
-    t[k + 12] = _mm512_shuffle_f32x4(r[k + 8], r[k + 12], 0xDD);
-  }
-  for (int k = 0; k < 8; k++) {
-    r[k] = _mm512_shuffle_f32x4(t[k], t[k + 8], 0x88);
-    r[k + 8] = _mm512_shuffle_f32x4(t[k], t[k + 8], 0xDD);
-  }
-}
-#endif
 
 static void transpose_block(uint32_t* o, int64_t so, const uint32_t* a, int64_t sa, int64_t P, int64_t L) {
   int64_t j0 = 0;
@@ -114,6 +90,18 @@ static void transpose_block(uint32_t* o, int64_t so, const uint32_t* a, int64_t 
     }
     for (int64_t i = i0; i < P; i++)
       for (int64_t j = j0; j < j0 + 16; j++) o[i * so + j] = a[i + j * sa];
+  }
+#elif defined(__AVX2__)
+  for (; j0 + 8 <= L; j0 += 8) {
+    int64_t i0 = 0;
+    for (; i0 + 8 <= P; i0 += 8) {
+      __m256 r[8];
+      for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps((const float*)(a + i0 + (j0 + j) * sa));
+      tr8(r);
+      for (int k = 0; k < 8; k++) _mm256_storeu_ps((float*)(o + (i0 + k) * so + j0), r[k]);
+    }
+    for (int64_t i = i0; i < P; i++)
+      for (int64_t j = j0; j < j0 + 8; j++) o[i * so + j] = a[i + j * sa];
   }
 #endif
   for (; j0 < L; j0 += 8) {

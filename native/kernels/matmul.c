@@ -18,6 +18,7 @@
 
 #include "common.h"
 #include "kernels.h"
+#include "transpose.h"
 
 #if defined(__AVX512F__)
 #define MR 12
@@ -145,54 +146,7 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
 }
 #endif
 
-#if defined(__AVX512F__)
-/* 16 x 16 transpose in registers: r[j] lane i -> r[i] lane j */
-static inline void tr16(__m512 r[16]) {
-  __m512 t[16];
-  for (int k = 0; k < 8; k++) {
-    t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
-    t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
-  }
-  for (int k = 0; k < 4; k++) {
-    r[4 * k] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
-    r[4 * k + 1] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
-    r[4 * k + 2] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
-    r[4 * k + 3] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
-  }
-  for (int k = 0; k < 4; k++) {
-    t[k] = _mm512_shuffle_f32x4(r[k], r[k + 4], 0x88);
-    t[k + 4] = _mm512_shuffle_f32x4(r[k], r[k + 4], 0xDD);
-    t[k + 8] = _mm512_shuffle_f32x4(r[k + 8], r[k + 12], 0x88);
-    t[k + 12] = _mm512_shuffle_f32x4(r[k + 8], r[k + 12], 0xDD);
-  }
-  for (int k = 0; k < 8; k++) {
-    r[k] = _mm512_shuffle_f32x4(t[k], t[k + 8], 0x88);
-    r[k + 8] = _mm512_shuffle_f32x4(t[k], t[k + 8], 0xDD);
-  }
-}
-#endif
 
-#if !defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__)
-#define HAVE_TR8 1
-/* r[i] = row i of an 8 x 8 block -> r[k] = column k */
-static inline void tr8(__m256 r[8]) {
-  __m256 t[8], u[8];
-  for (int k = 0; k < 4; k++) {
-    t[2 * k] = _mm256_unpacklo_ps(r[2 * k], r[2 * k + 1]);
-    t[2 * k + 1] = _mm256_unpackhi_ps(r[2 * k], r[2 * k + 1]);
-  }
-  for (int k = 0; k < 2; k++) {
-    u[4 * k] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
-    u[4 * k + 1] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
-    u[4 * k + 2] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
-    u[4 * k + 3] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
-  }
-  for (int k = 0; k < 4; k++) {
-    r[k] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x20);
-    r[k + 4] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x31);
-  }
-}
-#endif
 
 /* ---- packing --------------------------------------------------------------------------------- */
 
@@ -217,7 +171,7 @@ static void pack_a(float* restrict Ap, const float* A, int64_t sam, int64_t sak,
         tr16(v);
         for (int k = 0; k < 16; k++) _mm512_mask_storeu_ps(d + (k0 + k) * MR, (__mmask16)((1u << MR) - 1), v[k]);
       }
-#elif defined(HAVE_TR8)
+#elif defined(__AVX2__)
       /* 8 k at a time: load the 6 rows (and 2 zero rows), transpose, store 6 lanes per k */
       for (; k0 + 8 <= kc; k0 += 8) {
         __m256 v[8];
@@ -258,7 +212,7 @@ static void pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn,
           for (int k = 0; k < 16; k++) _mm512_store_ps(d + (kk + k) * NR + h, v[k]);
         }
       }
-#elif defined(HAVE_TR8)
+#elif defined(__AVX2__)
       for (; kk + 8 <= kc; kk += 8) {
         for (int h = 0; h < NR; h += 8) {
           __m256 v[8];
