@@ -554,11 +554,12 @@ static napi_value js_scatter_add(napi_env env, napi_callback_info info) {
 /* ---- fused kernels -------------------------------------------------------------------------- */
 
 /* fused(kind, ...arrays): meta = [rows, n, scalars..., offset of each array]. Every array is a
- * contiguous window [offset, offset + size) where size is rows·n, rows, n, or (SZ_RP) rows times
- * the first two scalars (a plane of maxPoolIndices' input); float32 unless marked int32; optional
+ * contiguous window [offset, offset + size) where size is rows·n, rows, n, (SZ_RP) rows times
+ * the first two scalars (a plane of maxPoolIndices' input) or (SZ_X4) the product of the first
+ * four (im2col's input); float32 unless marked int32; optional
  * ones may be null. The table below is the whole contract; each window is checked before any kernel. */
-enum { SZ_RN, SZ_R, SZ_N, SZ_RP };
-enum { FU_SOFTMAX, FU_SOFTMAX_BWD, FU_LAYERNORM, FU_LAYERNORM_BWD, FU_GELU, FU_GELU_BWD, FU_ADAM, FU_MAXPOOL_IDX, FU_COUNT };
+enum { SZ_RN, SZ_R, SZ_N, SZ_RP, SZ_X4 };
+enum { FU_SOFTMAX, FU_SOFTMAX_BWD, FU_LAYERNORM, FU_LAYERNORM_BWD, FU_GELU, FU_GELU_BWD, FU_ADAM, FU_MAXPOOL_IDX, FU_IM2COL, FU_COL2IM, FU_COUNT };
 static const struct {
   const char* name;
   int nargs, nscalars;
@@ -575,7 +576,31 @@ static const struct {
   { "adam", 4, 7, { SZ_RN, SZ_RN, SZ_RN, SZ_RN }, { 0 }, { 0 } },
   /* idx [planes, OH·OW] int32, x [planes, H, W]; scalars H, W, kh, kw, sh, sw */
   { "maxPoolIndices", 2, 6, { SZ_RN, SZ_RP }, { 0 }, { 1, 0 } },
+  /* cols [C·kh·kw, N·OH·OW], x [N, C, H, W]; scalars N, C, H, W, kh, kw, sh, sw, ph, pw */
+  { "im2col", 2, 10, { SZ_RN, SZ_X4 }, { 0 }, { 0 } },
+  { "col2im", 2, 10, { SZ_X4, SZ_RN }, { 0 }, { 0 } },
 };
+
+/* im2col/col2im's scalars: whole numbers in range, a window that fits the padded input, and
+ * rows = C·kh·kw, n = N·OH·OW */
+static bool check_conv(call_t* c, const double* sc, int64_t rows, int64_t n) {
+  for (int i = 0; i < 10; i++) {
+    const double lo = (i >= 4 && i < 8) ? 1 : 0;
+    if (!(sc[i] >= lo && sc[i] <= 2147483647.0 && sc[i] == floor(sc[i]))) { fail(c, "bad window scalar %d", i); return false; }
+  }
+  if (sc[0] * sc[1] * sc[2] * sc[3] > 1e15) { fail(c, "too many elements"); return false; }
+  const int64_t N = (int64_t)sc[0], C = (int64_t)sc[1], H = (int64_t)sc[2], W = (int64_t)sc[3];
+  const int64_t kh = (int64_t)sc[4], kw = (int64_t)sc[5], sh = (int64_t)sc[6], sw = (int64_t)sc[7];
+  const int64_t ph = (int64_t)sc[8], pw = (int64_t)sc[9];
+  if (kh > H + 2 * ph || kw > W + 2 * pw) { fail(c, "window larger than the padded input"); return false; }
+  const int64_t oh = (H + 2 * ph - kh) / sh + 1, ow = (W + 2 * pw - kw) / sw + 1;
+  if ((double)C * kh * kw != (double)rows || (double)N * oh * ow != (double)n) {
+    fail(c, "columns [%lld, %lld] do not match the window's [%lld, %lld]", (long long)rows, (long long)n,
+         (long long)(C * kh * kw), (long long)(N * oh * ow));
+    return false;
+  }
+  return true;
+}
 
 /* maxPoolIndices' scalars: whole numbers, a window that fits, and n = OH·OW */
 static bool check_pool(call_t* c, const double* sc, int64_t rows, int64_t n) {
@@ -605,12 +630,13 @@ static napi_value js_fused(napi_env env, napi_callback_info info) {
   int64_t rows, n;
   if (!rd(&c, 0, MAXI, &rows, "rows") || !rd(&c, 1, MAXI, &n, "n")) return NULL;
   if ((double)rows * (double)n > 1e15) { fail(&c, "too many elements"); return NULL; }
-  double sc[8] = { 0 };
+  double sc[12] = { 0 };
   for (int i = 0; i < fused_kinds[kind].nscalars; i++) {
     if (c.m >= c.mend) { fail(&c, "meta overflow"); return NULL; }
     sc[i] = *c.m++;
   }
   if (kind == FU_MAXPOOL_IDX && !check_pool(&c, sc, rows, n)) return NULL;
+  if ((kind == FU_IM2COL || kind == FU_COL2IM) && !check_conv(&c, sc, rows, n)) return NULL;
   void* ptr[8] = { 0 };
   for (int i = 0; i < nargs; i++) {
     int64_t off;
@@ -627,7 +653,9 @@ static napi_value js_fused(napi_env env, napi_callback_info info) {
     const int dt = fused_kinds[kind].i32[i] ? DL_I32 : DL_F32;
     if (!get_arr(&c, 1 + (size_t)i, vname, &a) || !want_dtype(&c, &a, vname, dt)) return NULL;
     const int sk = fused_kinds[kind].size[i];
-    const int64_t size = sk == SZ_RN ? rows * n : sk == SZ_R ? rows : sk == SZ_N ? n : rows * (int64_t)sc[0] * (int64_t)sc[1];
+    const int64_t size = sk == SZ_RN ? rows * n : sk == SZ_R ? rows : sk == SZ_N ? n
+                       : sk == SZ_RP ? rows * (int64_t)sc[0] * (int64_t)sc[1]
+                                     : (int64_t)sc[0] * (int64_t)sc[1] * (int64_t)sc[2] * (int64_t)sc[3];
     if (size > 0 && a.data == NULL) { fail(&c, "the buffer of %s is detached", vname); return NULL; }
     if (off + size > a.len) {
       fail(&c, "%s needs elements %lld..%lld but has %lld", vname, (long long)off, (long long)(off + size), (long long)a.len);
@@ -655,6 +683,14 @@ static napi_value js_fused(napi_env env, napi_callback_info info) {
       dl_maxpool_indices_f32(ptr[0], ptr[1], rows, (int64_t)sc[0], (int64_t)sc[1], (int64_t)sc[2], (int64_t)sc[3],
                              (int64_t)sc[4], (int64_t)sc[5]);
       break;
+    case FU_IM2COL:
+    case FU_COL2IM: {
+      int64_t d[10];
+      for (int i = 0; i < 10; i++) d[i] = (int64_t)sc[i];
+      if (kind == FU_IM2COL) dl_im2col_f32(ptr[0], ptr[1], d);
+      else dl_col2im_f32(ptr[0], ptr[1], d);
+      break;
+    }
   }
   return undefined(env);
 }

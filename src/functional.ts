@@ -282,13 +282,12 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   }
   const [sh, sw] = pair("conv2d", opts.stride, 1), [ph, pw] = pair("conv2d", opts.padding, 0);
   if (sh === 0 || sw === 0) throw new Error("conv2d: stride must be positive");
-  const [n, c] = x.shape, [oc, , kh, kw] = weight.shape;
-  const xp = ph || pw ? pad(x, [pw, pw, ph, ph]) : x;
-  if (xp.shape[2] < kh || xp.shape[3] < kw) {
-    throw new Error(`conv2d: kernel ${fmt([kh, kw])} is larger than the padded input ${fmt(xp.shape.slice(2))}`);
+  const [n, c, h, w] = x.shape, [oc, , kh, kw] = weight.shape;
+  if (h + 2 * ph < kh || w + 2 * pw < kw) {
+    throw new Error(`conv2d: kernel ${fmt([kh, kw])} is larger than the padded input ${fmt([h + 2 * ph, w + 2 * pw])}`);
   }
-  const oh = Math.floor((xp.shape[2] - kh) / sh) + 1, ow = Math.floor((xp.shape[3] - kw) / sw) + 1;
-  const cols = im2col(xp, kh, kw, sh, sw); // [C·kh·kw, N·OH·OW]
+  const oh = Math.floor((h + 2 * ph - kh) / sh) + 1, ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
+  const cols = im2col(x, kh, kw, sh, sw, ph, pw); // [C·kh·kw, N·OH·OW], padding included
   const out = weight.reshape(oc, c * kh * kw).matmul(cols).reshape(oc, n, oh, ow).transpose(0, 1); // [N, OC, OH, OW]
   const y = bias ? out.add(bias.reshape(1, oc, 1, 1)) : out.contiguous(); // contiguous, like PyTorch's
   return unbatched ? y.squeeze(0) : y;

@@ -1,5 +1,5 @@
 // Every primitive op: validate, allocate the output, one backend call, and the backward rule in Tensor ops.
-import { type BinaryOp, type DType, type ReduceOp, type UnaryOp, type View, isFloat } from "./backend/backend.js";
+import { type BinaryOp, type ConvWindow, type DType, type ReduceOp, type UnaryOp, type View, isFloat } from "./backend/backend.js";
 import { noGrad } from "./autograd.js";
 import { type SliceIndex, Tensor } from "./tensor.js";
 import {
@@ -367,38 +367,55 @@ export function unfold(x: Tensor, dim: number, size: number, step: number): Tens
 }
 
 /**
- * im2col: the kh·kw taps of a sliding window over x [N, C, H, W] (stride sh, sw) as columns
- * [C·kh·kw, N·OH·OW]: row (c, i, j), column (n, oh, ow) holds x[n, c, oh·sh + i, ow·sw + j], the
- * layout of a convolution as one GEMM. One strided copy per tap. Its backward, col2im, adds each
- * tap back into one zeroed input (no overlapping writes within a copy), and col2im's backward is
+ * im2col: the kh·kw taps of a sliding window over x [N, C, H, W] zero-padded by ph, pw (stride
+ * sh, sw) as columns [C·kh·kw, N·OH·OW]: row (c, i, j), column (n, oh, ow) holds
+ * x[n, c, oh·sh + i - ph, ow·sw + j - pw] (0 in the padding), the layout of a convolution as one
+ * GEMM. One strided copy per tap, of the part of it inside x. Its backward, col2im, adds each tap
+ * back into one zeroed input (no overlapping writes within a copy), and col2im's backward is
  * im2col again, so higher orders work.
  */
-export function im2col(x: Tensor, kh: number, kw: number, sh: number, sw: number): Tensor {
-  if (x.ndim !== 4 || !(kh >= 1 && kw >= 1 && sh >= 1 && sw >= 1) || kh > x.shape[2] || kw > x.shape[3]) {
-    throw new Error(`im2col: window ${fmt([kh, kw])} with stride ${fmt([sh, sw])} does not fit input ${fmt(x.shape)}`);
+export function im2col(x: Tensor, kh: number, kw: number, sh: number, sw: number, ph = 0, pw = 0): Tensor {
+  const ok = (v: number, lo: number) => Number.isInteger(v) && v >= lo;
+  if (x.ndim !== 4 || !ok(kh, 1) || !ok(kw, 1) || !ok(sh, 1) || !ok(sw, 1) || !ok(ph, 0) || !ok(pw, 0) ||
+      kh > x.shape[2] + 2 * ph || kw > x.shape[3] + 2 * pw) {
+    throw new Error(`im2col: window ${fmt([kh, kw])} with stride ${fmt([sh, sw])} and padding ${fmt([ph, pw])} does not fit input ${fmt(x.shape)}`);
   }
   const [n, c, h, w] = x.shape;
-  const out = Tensor.alloc([c * kh * kw, n * (Math.floor((h - kh) / sh) + 1) * (Math.floor((w - kw) / sw) + 1)], x.dtype, x.device);
-  if (out.numel > 0) forEachTap(x, out, kh, kw, sh, sw, (xv, cv) => x.backend.copy(cv, xv, false));
-  return out.track("im2col", [x], (g) => [() => col2im(g, x.shape, kh, kw, sh, sw)]);
+  const oh = Math.floor((h + 2 * ph - kh) / sh) + 1, ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
+  const win = { kh, kw, sh, sw, ph, pw, oh, ow };
+  const fused = x.dtype === "float32" ? x.backend.fused?.im2col : undefined; // one threaded call on cpu
+  const out = Tensor.alloc([c * kh * kw, n * oh * ow], x.dtype, x.device, !fused && (ph > 0 || pw > 0));
+  if (out.numel > 0 && fused) fused(out, x.contiguous(), win);
+  else if (out.numel > 0) forEachTap(x, out, win, (xv, cv) => x.backend.copy(cv, xv, false));
+  return out.track("im2col", [x], (g) => [() => col2im(g, x.shape, win)]);
 }
 
-function col2im(g: Tensor, shape: readonly number[], kh: number, kw: number, sh: number, sw: number): Tensor {
+interface Window extends ConvWindow { oh: number; ow: number }
+
+function col2im(g: Tensor, shape: readonly number[], win: Window): Tensor {
   const out = Tensor.alloc(shape, g.dtype, g.device, true);
   const gc = g.contiguous();
-  if (gc.numel > 0) forEachTap(out, gc, kh, kw, sh, sw, (xv, cv) => g.backend.copy(xv, cv, true));
-  return out.track("col2im", [g], (gg) => [() => im2col(gg, kh, kw, sh, sw)]);
+  const fused = g.dtype === "float32" ? g.backend.fused?.col2im : undefined;
+  if (gc.numel > 0 && fused) fused(out, gc, win);
+  else if (gc.numel > 0) forEachTap(out, gc, win, (xv, cv) => g.backend.copy(xv, cv, true));
+  return out.track("col2im", [g], (gg) => [() => im2col(gg, win.kh, win.kw, win.sh, win.sw, win.ph, win.pw)]);
 }
 
-/** For each tap (i, j): the [C, N, OH, OW] view of x it reads and the rows of cols it fills. */
-function forEachTap(x: Tensor, cols: Tensor, kh: number, kw: number, sh: number, sw: number, f: (xv: View, cv: View) => void): void {
-  const [n, c, h, w] = x.shape, [s0, s1, s2, s3] = x.strides;
-  const oh = Math.floor((h - kh) / sh) + 1, ow = Math.floor((w - kw) / sw) + 1, l = n * oh * ow;
-  const shape = [c, n, oh, ow];
+/** For each tap (i, j): the [C, N, OH', OW'] view of x it reads and the part of cols it fills,
+ *  where OH' x OW' are the output positions whose input falls inside x (not in the padding). */
+function forEachTap(x: Tensor, cols: Tensor, { kh, kw, sh, sw, ph, pw, oh, ow }: Window, f: (xv: View, cv: View) => void): void {
+  const [n, c, h, w] = x.shape, [s0, s1, s2, s3] = x.strides, l = n * oh * ow;
+  // output positions o with 0 <= o·s + t - p < size: [lo, hi)
+  const range = (t: number, s: number, p: number, size: number, count: number) =>
+    [Math.max(0, Math.ceil((p - t) / s)), Math.min(count, Math.floor((size - 1 + p - t) / s) + 1)];
   for (let i = 0; i < kh; i++) {
+    const [h0, h1] = range(i, sh, ph, h, oh);
     for (let j = 0; j < kw; j++) {
-      f({ data: x.data, shape, strides: [s1, s0, s2 * sh, s3 * sw], offset: x.offset + i * s2 + j * s3 },
-        { data: cols.data, shape, strides: [kh * kw * l, oh * ow, ow, 1], offset: cols.offset + (i * kw + j) * l });
+      const [w0, w1] = range(j, sw, pw, w, ow);
+      if (h1 <= h0 || w1 <= w0) continue;
+      const shape = [c, n, h1 - h0, w1 - w0];
+      f({ data: x.data, shape, strides: [s1, s0, s2 * sh, s3 * sw], offset: x.offset + (h0 * sh + i - ph) * s2 + (w0 * sw + j - pw) * s3 },
+        { data: cols.data, shape, strides: [kh * kw * l, oh * ow, ow, 1], offset: cols.offset + (i * kw + j) * l + h0 * ow + w0 });
     }
   }
 }

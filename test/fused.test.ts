@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Tensor, availableDevices, grad, manualSeed, nn, optim, registerBackend, F } from "../src/index.js";
 import { jsBackend, erf } from "../src/backend/js.js";
-import type { AdamStep, Backend, FusedKernels, View } from "../src/backend/backend.js";
+import type { AdamStep, Backend, ConvWindow, FusedKernels, View } from "../src/backend/backend.js";
 
 const rowsOf = (v: View) => v.data.length === 0 ? 0 : v.shape.reduce((a, b) => a * b, 1) / v.shape[v.shape.length - 1];
 const lastDim = (v: View) => v.shape[v.shape.length - 1];
@@ -118,7 +118,26 @@ const fusedJs: FusedKernels = {
       }
     }
   },
+  im2col(cols, x, w) {
+    taps(x, cols, w, (xi, ci) => { cols.data[ci] = xi < 0 ? 0 : x.data[xi]; });
+  },
+  col2im(x, cols, w) {
+    taps(x, cols, w, (xi, ci) => { if (xi >= 0) x.data[xi] += cols.data[ci]; });
+  },
 };
+
+/** Every (x index or -1 in the padding, cols index) pair, tap by tap (i, j), as im2col defines them. */
+function taps(x: View, cols: View, w: ConvWindow, f: (xi: number, ci: number) => void): void {
+  const [N, C, H, W] = x.shape;
+  const OH = Math.floor((H + 2 * w.ph - w.kh) / w.sh) + 1, OW = Math.floor((W + 2 * w.pw - w.kw) / w.sw) + 1, L = N * OH * OW;
+  for (let c = 0; c < C; c++) for (let i = 0; i < w.kh; i++) for (let j = 0; j < w.kw; j++) {
+    for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+      const hh = oh * w.sh + i - w.ph, ww = ow * w.sw + j - w.pw;
+      const inside = hh >= 0 && hh < H && ww >= 0 && ww < W;
+      f(inside ? x.offset + ((n * C + c) * H + hh) * W + ww : -1, cols.offset + ((c * w.kh + i) * w.kw + j) * L + (n * OH + oh) * OW + ow);
+    }
+  }
+}
 
 const fusedBackend: Backend = { ...jsBackend, name: "js-fused", fused: fusedJs };
 registerBackend(fusedBackend);
@@ -202,6 +221,13 @@ test("fused maxPool2d matches its composite: ties, NaN, stride, padding, non-con
       assert.deepEqual(Array.from(r.gx.toTypedArray()), Array.from(ref.gx.toTypedArray()), `${device} ${name} gradient`);
     }
   }
+});
+
+test("fused im2col / col2im: conv2d matches its composite (strides, padding, non-contiguous input, second order)", () => {
+  compare("conv2d 3x3 padding 1", [[2, 3, 6, 5], [4, 3, 3, 3], [4]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }));
+  compare("conv2d 2x3 stride 2x1 padding 1x2", [[2, 2, 7, 5], [3, 2, 2, 3]], (x, w) => F.conv2d(x, w, null, { stride: [2, 1], padding: [1, 2] }));
+  compare("conv2d stride 3 padding 2, transposed input", [[1, 2, 8, 9], [2, 2, 3, 3]], (x, w) => F.conv2d(x.transpose(2, 3), w, null, { stride: 3, padding: 2 }));
+  compare("conv2d of x² (second order through col2im)", [[1, 2, 5, 4], [2, 2, 3, 3]], (x, w) => F.conv2d(x.square(), w, null, { stride: 2, padding: 1 }));
 });
 
 test("the fused path is the one taken on a backend that has it", () => {

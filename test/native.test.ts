@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 
 import {
   BINARY_OPS, REDUCE_OPS, UNARY_OPS,
-  type Backend, type DType, type TypedArray, type View, availableDevices,
+  type Backend, type DType, type FusedKernels, type TypedArray, type View, availableDevices,
 } from "../src/backend/backend.js";
 import { jsBackend as js } from "../src/backend/js.js";
 import { cpuBackend as cpu, nativeConfig, nativeInfo, nativePoolStats } from "../src/backend/native.js";
@@ -659,4 +659,22 @@ test("binary: outputs over 32 MiB (streaming stores) at unaligned offsets, in pl
   cpu.binary("add", c, c, b);
   js.binary("add", j, j, b);
   assertArrays(c.data, j.data, "binary add in place, streaming");
+});
+
+test("fused im2col / col2im / maxPoolIndices: bad windows and short arrays throw, nothing is written", { skip }, () => {
+  const f = cpu.fused as FusedKernels;
+  const x: View = { data: new Float32Array(2 * 3 * 5 * 5), shape: [2, 3, 5, 5], strides: contiguous([2, 3, 5, 5]), offset: 0 };
+  const cols = (rows: number, n: number, len = rows * n): View => ({ data: new Float32Array(len).fill(7), shape: [rows, n], strides: [n, 1], offset: 0 });
+  const win = { kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 };
+  f.im2col(cols(27, 50), x, win); // the right shape: fine
+  const wrong = cols(27, 49);
+  assert.throws(() => f.im2col(wrong, x, win), /im2col.*do not match/);
+  assert.ok(wrong.data.every((v) => v === 7));
+  assert.throws(() => f.im2col(cols(27, 50), x, { ...win, kh: 8 }), /im2col.*larger than the padded input/);
+  assert.throws(() => f.col2im(x, cols(27, 50), { ...win, sh: 0 }), /col2im.*bad window/);
+  const short: View = { ...x, shape: [2, 3, 5, 6], strides: contiguous([2, 3, 5, 6]) }; // claims more than its array holds
+  assert.throws(() => f.im2col(cols(27, 60), short, win), /im2col.*needs elements/);
+  const idx: View = { data: new Int32Array(2 * 3 * 4), shape: [6, 4], strides: [4, 1], offset: 0 };
+  assert.throws(() => f.maxPoolIndices(idx, { ...x, shape: [6, 5, 5], strides: [25, 5, 1] }, 3, 3, 1, 1), /maxPoolIndices.*windows give 9/);
+  assert.throws(() => f.maxPoolIndices({ ...idx, data: new Float32Array(24) }, { ...x, shape: [6, 5, 5], strides: [25, 5, 1] }, 2, 2, 2, 2), /maxPoolIndices/);
 });

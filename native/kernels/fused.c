@@ -411,3 +411,83 @@ void dl_maxpool_indices_f32(int32_t* idx, const float* x, int64_t planes, int64_
   if (planes > 1 && planes * k.OH * k.OW * kh * kw >= ((int64_t)1 << 16)) dl_parallel(planes, maxpool_planes, &k);
   else for (int64_t p = 0; p < planes; p++) maxpool_planes(&k, p);
 }
+
+/* ---- im2col / col2im ------------------------------------------------------------------------- */
+
+typedef struct { float* o; const float* a; int64_t N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW; } conv_ctx;
+
+static void conv_ctx_init(conv_ctx* k, float* o, const float* a, const int64_t* d) {
+  k->o = o; k->a = a;
+  k->N = d[0]; k->C = d[1]; k->H = d[2]; k->W = d[3]; k->kh = d[4]; k->kw = d[5];
+  k->sh = d[6]; k->sw = d[7]; k->ph = d[8]; k->pw = d[9];
+  k->OH = (k->H + 2 * k->ph - k->kh) / k->sh + 1;
+  k->OW = (k->W + 2 * k->pw - k->kw) / k->sw + 1;
+}
+
+/* the output columns [w0, w1) of tap offset j whose input column ow*sw + j - pw is inside [0, W) */
+static void tap_cols(const conv_ctx* k, int64_t j, int64_t* w0, int64_t* w1) {
+  int64_t lo = 0, hi = k->OW;
+  while (lo < hi && lo * k->sw + j - k->pw < 0) lo++;
+  while (hi > lo && (hi - 1) * k->sw + j - k->pw >= k->W) hi--;
+  *w0 = lo; *w1 = hi;
+}
+
+/* task t: row (c, i, j) = t / N of cols, image n = t % N */
+static void im2col_task(void* ctx, int64_t t) {
+  const conv_ctx* k = (const conv_ctx*)ctx;
+  const int64_t row = t / k->N, n = t % k->N;
+  const int64_t c = row / (k->kh * k->kw), i = (row / k->kw) % k->kh, j = row % k->kw;
+  const int64_t OH = k->OH, OW = k->OW;
+  float* dst = k->o + row * (k->N * OH * OW) + n * OH * OW;
+  const float* src = k->a + (n * k->C + c) * k->H * k->W;
+  int64_t w0, w1;
+  tap_cols(k, j, &w0, &w1);
+  for (int64_t oh = 0; oh < OH; oh++) {
+    float* d = dst + oh * OW;
+    const int64_t hh = oh * k->sh + i - k->ph;
+    if (hh < 0 || hh >= k->H || w1 <= w0) { memset(d, 0, (size_t)OW * sizeof(float)); continue; }
+    const float* s = src + hh * k->W + j - k->pw;
+    for (int64_t ow = 0; ow < w0; ow++) d[ow] = 0.0f;
+    if (k->sw == 1) memcpy(d + w0, s + w0, (size_t)(w1 - w0) * sizeof(float));
+    else for (int64_t ow = w0; ow < w1; ow++) d[ow] = s[ow * k->sw];
+    for (int64_t ow = w1; ow < OW; ow++) d[ow] = 0.0f;
+  }
+}
+
+/* task t: plane (n, c) = (t / C, t % C) of x, so no two tasks write the same element */
+static void col2im_task(void* ctx, int64_t t) {
+  const conv_ctx* k = (const conv_ctx*)ctx;
+  const int64_t n = t / k->C, c = t % k->C, OH = k->OH, OW = k->OW, L = k->N * OH * OW;
+  float* dst = k->o + t * k->H * k->W;
+  for (int64_t i = 0; i < k->kh; i++) {
+    for (int64_t j = 0; j < k->kw; j++) {
+      const float* src = k->a + ((c * k->kh + i) * k->kw + j) * L + n * OH * OW;
+      int64_t w0, w1;
+      tap_cols(k, j, &w0, &w1);
+      for (int64_t oh = 0; oh < OH; oh++) {
+        const int64_t hh = oh * k->sh + i - k->ph;
+        if (hh < 0 || hh >= k->H) continue;
+        float* d = dst + hh * k->W + j - k->pw;
+        const float* s = src + oh * OW;
+        for (int64_t ow = w0; ow < w1; ow++) d[ow * k->sw] += s[ow];
+      }
+    }
+  }
+}
+
+/* both split over the threads when there is enough work */
+void dl_im2col_f32(float* cols, const float* x, const int64_t* d) {
+  conv_ctx k;
+  conv_ctx_init(&k, cols, x, d);
+  const int64_t ntasks = k.C * k.kh * k.kw * k.N;
+  if (ntasks * k.OH * k.OW >= ((int64_t)1 << 15)) dl_parallel(ntasks, im2col_task, &k);
+  else for (int64_t t = 0; t < ntasks; t++) im2col_task(&k, t);
+}
+
+void dl_col2im_f32(float* x, const float* cols, const int64_t* d) {
+  conv_ctx k;
+  conv_ctx_init(&k, x, cols, d);
+  const int64_t ntasks = k.N * k.C;
+  if (ntasks * k.kh * k.kw * k.OH * k.OW >= ((int64_t)1 << 15)) dl_parallel(ntasks, col2im_task, &k);
+  else for (int64_t t = 0; t < ntasks; t++) col2im_task(&k, t);
+}

@@ -107,6 +107,9 @@ export interface AdamStep {
   step: number;
 }
 
+/** A convolution's sliding window: kernel, stride and zero padding. */
+export interface ConvWindow { kh: number; kw: number; sh: number; sw: number; ph: number; pw: number }
+
 /**
  * Fused kernels a backend may offer where one call beats a chain of primitives. Every view is
  * contiguous float32 (maxPoolIndices' idx: int32); "rows" means numel / n with n the size of the last dim. The composite in
@@ -132,6 +135,11 @@ export interface FusedKernels {
    *  ([planes, H, W]) of the first maximum of each kh×kw window (stride sh, sw); a NaN is the
    *  maximum (the first one wins), as argmax over the window does. */
   maxPoolIndices(idx: View, x: View, kh: number, kw: number, sh: number, sw: number): void;
+  /** cols ([C·kh·kw, N·OH·OW]) = the taps of x ([N, C, H, W]) zero-padded by w.ph, w.pw: row
+   *  (c, i, j), column (n, oh, ow) holds x[n, c, oh·sh + i - ph, ow·sw + j - pw]. */
+  im2col(cols: View, x: View, w: ConvWindow): void;
+  /** x += every tap of cols (the adjoint of im2col), summed per element in tap order (i, j). */
+  col2im(x: View, cols: View, w: ConvWindow): void;
 }
 
 const registry = new Map<string, Backend>();

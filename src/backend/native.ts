@@ -301,7 +301,7 @@ export const cpuBackend: Backend = {
 // Fused kernels: one C call each (native/kernels/fused.c). Views are contiguous float32 windows;
 // meta = [rows, n, scalars, the offset of each array]; the addon checks every window's bounds.
 const FUSED: Record<keyof FusedKernels, number> = {
-  softmax: 0, softmaxBackward: 1, layerNorm: 2, layerNormBackward: 3, gelu: 4, geluBackward: 5, adam: 6, maxPoolIndices: 7,
+  softmax: 0, softmaxBackward: 1, layerNorm: 2, layerNormBackward: 3, gelu: 4, geluBackward: 5, adam: 6, maxPoolIndices: 7, im2col: 8, col2im: 9,
 };
 
 function fusedCall(kind: keyof FusedKernels, like: View, views: (View | null)[], scalars: number[]): void {
@@ -330,6 +330,8 @@ cpuBackend.fused = {
   adam: (p, g, m, v, h) => fusedCall("adam", p, [p, g, m, v],
     [h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled ? 1 : 0, h.step]),
   maxPoolIndices: (idx, x, kh, kw, sh, sw) => fusedCall("maxPoolIndices", idx, [idx, x], [x.shape[1], x.shape[2], kh, kw, sh, sw]),
+  im2col: (cols, x, w) => fusedCall("im2col", cols, [cols, x], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw]),
+  col2im: (x, cols, w) => fusedCall("col2im", cols, [x, cols], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw]),
 };
 
 if (loaded.addon) registerBackend(cpuBackend);
