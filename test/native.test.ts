@@ -17,6 +17,11 @@ const skip = availableDevices().includes("cpu") ? false : `native addon not load
 // here every op goes to C
 nativeConfig({ tinyOps: 0 });
 
+// CI sets DLGRAD_REQUIRE_CPU=1: there a missing addon is a failure, not a quiet fall-back to js
+test("the native addon loaded (when DLGRAD_REQUIRE_CPU=1)", { skip: process.env.DLGRAD_REQUIRE_CPU === "1" ? false : "DLGRAD_REQUIRE_CPU is not set" }, () => {
+  assert.ok(availableDevices().includes("cpu"), `the cpu backend did not load: ${nativeInfo().reason}`);
+});
+
 // ---- helpers ---------------------------------------------------------------------------------
 
 function mulberry32(seed: number): () => number {
