@@ -567,8 +567,9 @@ static const struct {
   bool optional[8];
   bool i32[8];
 } fused_kinds[FU_COUNT] = {
-  { "softmax", 2, 1, { SZ_RN, SZ_RN }, { 0 }, { 0 } },
-  { "softmaxBackward", 3, 1, { SZ_RN, SZ_RN, SZ_RN }, { 0 }, { 0 } },
+  /* scalars: log, scale (> 0), causal rows L (0: none; else rows is a multiple of L) */
+  { "softmax", 2, 3, { SZ_RN, SZ_RN }, { 0 }, { 0 } },
+  { "softmaxBackward", 3, 3, { SZ_RN, SZ_RN, SZ_RN }, { 0 }, { 0 } },
   { "layerNorm", 6, 1, { SZ_RN, SZ_R, SZ_R, SZ_RN, SZ_N, SZ_N }, { 0, 0, 0, 0, 1, 1 }, { 0 } },
   { "layerNormBackward", 8, 0, { SZ_RN, SZ_N, SZ_N, SZ_RN, SZ_RN, SZ_R, SZ_R, SZ_N }, { 0, 1, 1, 0, 0, 0, 0, 1 }, { 0 } },
   { "gelu", 2, 0, { SZ_RN, SZ_RN }, { 0 }, { 0 } },
@@ -636,6 +637,13 @@ static napi_value js_fused(napi_env env, napi_callback_info info) {
     sc[i] = *c.m++;
   }
   if (kind == FU_MAXPOOL_IDX && !check_pool(&c, sc, rows, n)) return NULL;
+  if (kind == FU_SOFTMAX || kind == FU_SOFTMAX_BWD) {
+    if (!(sc[1] > 0 && sc[1] < 3.4e38)) { fail(&c, "scale must be positive and finite"); return NULL; }
+    if (!(sc[2] >= 0 && sc[2] == floor(sc[2]) && sc[2] <= (double)rows) || (sc[2] > 0 && rows % (int64_t)sc[2] != 0)) {
+      fail(&c, "causal rows %g do not divide %lld rows", sc[2], (long long)rows);
+      return NULL;
+    }
+  }
   if ((kind == FU_IM2COL || kind == FU_COL2IM) && !check_conv(&c, sc, rows, n)) return NULL;
   void* ptr[8] = { 0 };
   for (int i = 0; i < nargs; i++) {
@@ -665,8 +673,8 @@ static napi_value js_fused(napi_env env, napi_callback_info info) {
   }
   if (rows * n == 0) return undefined(env);
   switch (kind) {
-    case FU_SOFTMAX: dl_softmax_f32(ptr[0], ptr[1], rows, n, sc[0] != 0); break;
-    case FU_SOFTMAX_BWD: dl_softmax_backward_f32(ptr[0], ptr[1], ptr[2], rows, n, sc[0] != 0); break;
+    case FU_SOFTMAX: dl_softmax_f32(ptr[0], ptr[1], rows, n, sc[0] != 0, sc[1], (int64_t)sc[2]); break;
+    case FU_SOFTMAX_BWD: dl_softmax_backward_f32(ptr[0], ptr[1], ptr[2], rows, n, sc[0] != 0, sc[1], (int64_t)sc[2]); break;
     case FU_LAYERNORM: dl_layernorm_f32(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], rows, n, sc[0]); break;
     case FU_LAYERNORM_BWD:
       if (dl_layernorm_backward_f32(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], ptr[6], ptr[7], rows, n) < 0) {

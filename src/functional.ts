@@ -331,11 +331,15 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     throw new Error(`scaledDotProductAttention: q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)} do not fit [..., L, E], [..., S, E], [..., S, Ev]`);
   }
   const [l, s] = [q.shape[q.ndim - 2], k.shape[k.ndim - 2]];
-  let scores = q.matmul(k.transpose(-1, -2)).mul(opts.scale ?? 1 / Math.sqrt(q.shape[q.ndim - 1]));
-  if (opts.isCausal) scores = scores.maskedFill(Tensor.ones([l, s], { device: q.device }).tril().eq(0), -Infinity);
-  const m = opts.attnMask;
-  if (m) scores = m.dtype === "int32" ? scores.maskedFill(m.eq(0), -Infinity) : scores.add(m);
-  let attn = scores.softmax(-1);
+  const scale = opts.scale ?? 1 / Math.sqrt(q.shape[q.ndim - 1]), m = opts.attnMask;
+  const weights = (raw: Tensor): Tensor => {
+    let scores = raw.mul(scale);
+    if (opts.isCausal) scores = scores.maskedFill(Tensor.ones([l, s], { device: q.device }).tril().eq(0), -Infinity);
+    if (m) scores = m.dtype === "int32" ? scores.maskedFill(m.eq(0), -Infinity) : scores.add(m);
+    return scores.softmax(-1);
+  };
+  const raw = q.matmul(k.transpose(-1, -2));
+  let attn = (opts.isCausal && !m ? fused.causalSoftmax(raw, scale, weights) : null) ?? weights(raw);
   if (opts.dropoutP) attn = dropout(attn, opts.dropoutP, opts.training ?? true);
   return attn.matmul(v);
 }

@@ -43,6 +43,25 @@ export function softmax(x: Tensor, dim: number, log: boolean, composite: (x: Ten
   }], (x) => composite(x!));
 }
 
+/**
+ * Causal attention weights softmax(scale·x masked above the diagonal) over [..., L, S] scores in
+ * one kernel, or null: what scaledDotProductAttention's isCausal composite does with a mul, a
+ * maskedFill and a softmax, without the two full-size temporaries (and their gradients).
+ */
+export function causalSoftmax(x: Tensor, scale: number, composite: (x: Tensor) => Tensor): Tensor | null {
+  const k = kernel(x, "softmax"), kb = kernel(x, "softmaxBackward");
+  if (!k || !kb || x.ndim < 2 || !(scale > 0 && Number.isFinite(scale))) return null;
+  const xc = x.contiguous();
+  const rows = xc.shape[xc.ndim - 2];
+  const out = alloc(xc);
+  k(out, xc, false, scale, rows);
+  return track("causalSoftmax", out, [xc], (g) => [() => {
+    const gx = alloc(xc);
+    kb(gx, g.contiguous(), out, false, scale, rows);
+    return gx;
+  }], (x) => composite(x!));
+}
+
 /** Exact GELU, or null. */
 export function gelu(x: Tensor, composite: (x: Tensor) => Tensor): Tensor | null {
   const k = kernel(x, "gelu"), kb = kernel(x, "geluBackward");

@@ -10,26 +10,30 @@ const rowsOf = (v: View) => v.data.length === 0 ? 0 : v.shape.reduce((a, b) => a
 const lastDim = (v: View) => v.shape[v.shape.length - 1];
 
 const fusedJs: FusedKernels = {
-  softmax(out, x, log) {
+  softmax(out, x, log, scale = 1, causal = 0) {
     const n = lastDim(x), R = rowsOf(x);
     for (let r = 0; r < R; r++) {
       const xo = x.offset + r * n, oo = out.offset + r * n;
+      const v = causal ? Math.min(n, (r % causal) + 1) : n; // entries kept in this row
       let m = -Infinity;
-      for (let i = 0; i < n; i++) m = Math.max(m, x.data[xo + i]);
+      for (let i = 0; i < v; i++) m = Math.max(m, scale * x.data[xo + i]);
       let s = 0;
-      for (let i = 0; i < n; i++) s += Math.exp(x.data[xo + i] - m);
-      for (let i = 0; i < n; i++) out.data[oo + i] = log ? x.data[xo + i] - m - Math.log(s) : Math.exp(x.data[xo + i] - m) / s;
+      for (let i = 0; i < v; i++) s += Math.exp(scale * x.data[xo + i] - m);
+      for (let i = 0; i < n; i++) {
+        const z = scale * x.data[xo + i] - m;
+        out.data[oo + i] = i >= v ? (log ? -Infinity : 0) : log ? z - Math.log(s) : Math.exp(z) / s;
+      }
     }
   },
-  softmaxBackward(gx, g, y, log) {
+  softmaxBackward(gx, g, y, log, scale = 1, causal = 0) {
     const n = lastDim(y), R = rowsOf(y);
     for (let r = 0; r < R; r++) {
-      const o = r * n;
+      const o = r * n, v = causal ? Math.min(n, (r % causal) + 1) : n;
       let s = 0;
-      for (let i = 0; i < n; i++) s += log ? g.data[g.offset + o + i] : g.data[g.offset + o + i] * y.data[y.offset + o + i];
+      for (let i = 0; i < v; i++) s += log ? g.data[g.offset + o + i] : g.data[g.offset + o + i] * y.data[y.offset + o + i];
       for (let i = 0; i < n; i++) {
         const gi = g.data[g.offset + o + i], yi = y.data[y.offset + o + i];
-        gx.data[gx.offset + o + i] = log ? gi - Math.exp(yi) * s : yi * (gi - s);
+        gx.data[gx.offset + o + i] = i >= v ? 0 : scale * (log ? gi - Math.exp(yi) * s : yi * (gi - s));
       }
     }
   },
@@ -182,6 +186,16 @@ test("fused softmax / logSoftmax / crossEntropy match their composites (first an
   compare("logSoftmax 3-D", [[2, 3, 5]], (x) => x.logSoftmax(2));
   compare("softmax transposed input", [[5, 3]], (x) => x.transpose(0, 1).softmax(-1));
   compare("crossEntropy", [[6, 5]], (x) => x.crossEntropy(Tensor.from([0, 4, 2, 1, 3, 0], { dtype: "int32", device: x.device })));
+});
+
+test("fused causal attention weights match the isCausal composite (L = S and L < S, first and second order)", () => {
+  compare("sdpa causal", [[2, 3, 5, 4], [2, 3, 5, 4], [2, 3, 5, 6]], (q, k, v) => F.scaledDotProductAttention(q, k, v, { isCausal: true }));
+  compare("sdpa causal L < S, scale 0.3", [[1, 2, 3, 4], [1, 2, 6, 4], [1, 2, 6, 2]], (q, k, v) => F.scaledDotProductAttention(q, k, v, { isCausal: true, scale: 0.3 }));
+  for (const device of FUSED_DEVICES) {
+    const q = Tensor.randn([1, 4, 3], { device, requiresGrad: true });
+    const out = F.scaledDotProductAttention(q, q, q, { isCausal: true }); // attn.matmul(v): attn is its first parent
+    assert.equal(out.gradFn!.parents[0].gradFn!.op, "causalSoftmax");
+  }
 });
 
 test("fused layerNorm and gelu match their composites (first and second order)", () => {

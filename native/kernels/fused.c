@@ -83,7 +83,10 @@ static float max_f(const float* a, int64_t n) {
 
 /* ---- softmax -------------------------------------------------------------------------------- */
 
-typedef struct { float* out; const float* x; int64_t n; int log; } sm_ctx;
+/* scale multiplies the inputs first; causal > 0: the rows are [.., L, n] matrices with L = causal,
+ * and row i of each keeps only its first i + 1 entries (top-left aligned, like PyTorch's is_causal):
+ * the rest get probability 0 (log: -inf) and gradient 0. */
+typedef struct { float* out; const float* x; int64_t n; int log; float scale; int64_t causal; } sm_ctx;
 
 /* exp in float32, written so that GCC vectorises the loops that call it (8 or 16 lanes; the
  * double exp ran at ~4 ns per element). Cephes' expf (range reduction by ln2 in two parts, degree-6
@@ -114,47 +117,52 @@ static inline float exp_f(float x) {
 
 static void softmax_row(void* p, int64_t r) {
   const sm_ctx* c = (const sm_ctx*)p;
-  const int64_t n = c->n;
+  const int64_t n = c->n, v = c->causal && r % c->causal + 1 < n ? r % c->causal + 1 : n;
   const float* x = c->x + r * n;
   float* o = c->out + r * n;
-  const double m = max_f(x, n);
+  const float sc = c->scale; /* > 0, so max(sc·x) = sc·max(x) */
+  const double m = (double)max_f(x, v) * sc;
   const float mf = (float)m;
-  for (int64_t i = 0; i < n; i++) o[i] = exp_f(x[i] - mf); /* exp once, into out: vectorised, ~1 ulp */
-  const double s = sum_f(o, n);
+  for (int64_t i = 0; i < v; i++) o[i] = exp_f(x[i] * sc - mf); /* exp once, into out: vectorised, ~1 ulp */
+  const double s = sum_f(o, v);
   if (c->log) {
     const double ls = m + log(s);
-    for (int64_t i = 0; i < n; i++) o[i] = (float)((double)x[i] - ls);
+    for (int64_t i = 0; i < v; i++) o[i] = (float)((double)(x[i] * sc) - ls);
+    for (int64_t i = v; i < n; i++) o[i] = -INFINITY;
   } else {
     const float inv = (float)(1.0 / s);
-    for (int64_t i = 0; i < n; i++) o[i] *= inv;
+    for (int64_t i = 0; i < v; i++) o[i] *= inv;
+    for (int64_t i = v; i < n; i++) o[i] = 0.0f;
   }
 }
 
-void dl_softmax_f32(float* out, const float* x, int64_t rows, int64_t n, int log_) {
-  sm_ctx c = { out, x, n, log_ };
+void dl_softmax_f32(float* out, const float* x, int64_t rows, int64_t n, int log_, double scale, int64_t causal) {
+  sm_ctx c = { out, x, n, log_, (float)scale, causal };
   for_rows(rows, n, softmax_row, &c);
 }
 
-typedef struct { float* gx; const float* g; const float* y; int64_t n; int log; } smb_ctx;
+typedef struct { float* gx; const float* g; const float* y; int64_t n; int log; float scale; int64_t causal; } smb_ctx;
 
 static void softmax_backward_row(void* p, int64_t r) {
   const smb_ctx* c = (const smb_ctx*)p;
-  const int64_t n = c->n;
+  const int64_t n = c->n, v = c->causal && r % c->causal + 1 < n ? r % c->causal + 1 : n;
   const float* g = c->g + r * n;
   const float* y = c->y + r * n;
   float* gx = c->gx + r * n;
+  const float sc = c->scale;
   if (c->log) {
-    const double s = sum_f(g, n);
-    const float sf = (float)s;
-    for (int64_t i = 0; i < n; i++) gx[i] = g[i] - exp_f(y[i]) * sf; /* g - softmax·Σg */
+    const float s = (float)sum_f(g, v);
+    for (int64_t i = 0; i < v; i++) gx[i] = sc * (g[i] - exp_f(y[i]) * s); /* g - softmax·Σg */
   } else {
-    const double s = dot_f(g, y, n);
-    for (int64_t i = 0; i < n; i++) gx[i] = (float)(y[i] * (g[i] - s)); /* y·(g - Σ g·y) */
+    const double s = dot_f(g, y, v);
+    for (int64_t i = 0; i < v; i++) gx[i] = sc * (float)(y[i] * (g[i] - s)); /* y·(g - Σ g·y) */
   }
+  for (int64_t i = v; i < n; i++) gx[i] = 0.0f;
 }
 
-void dl_softmax_backward_f32(float* gx, const float* g, const float* y, int64_t rows, int64_t n, int log_) {
-  smb_ctx c = { gx, g, y, n, log_ };
+void dl_softmax_backward_f32(float* gx, const float* g, const float* y, int64_t rows, int64_t n, int log_, double scale,
+                             int64_t causal) {
+  smb_ctx c = { gx, g, y, n, log_, (float)scale, causal };
   for_rows(rows, n, softmax_backward_row, &c);
 }
 

@@ -4,8 +4,10 @@
 
 #include <stdint.h>
 
-void dl_softmax_f32(float* out, const float* x, int64_t rows, int64_t n, int log_);
-void dl_softmax_backward_f32(float* gx, const float* g, const float* y, int64_t rows, int64_t n, int log_);
+/* softmax of scale·x over rows of n; causal > 0: row r keeps its first r % causal + 1 entries */
+void dl_softmax_f32(float* out, const float* x, int64_t rows, int64_t n, int log_, double scale, int64_t causal);
+void dl_softmax_backward_f32(float* gx, const float* g, const float* y, int64_t rows, int64_t n, int log_, double scale,
+                             int64_t causal);
 /* w, b may be NULL; mean and rstd are [rows] */
 void dl_layernorm_f32(float* out, float* mean, float* rstd, const float* x, const float* w, const float* b,
                       int64_t rows, int64_t n, double eps);

@@ -116,10 +116,13 @@ export interface ConvWindow { kh: number; kw: number; sh: number; sw: number; ph
  * functional.ts / optim stays the reference and the tests hold the two to the same fixtures.
  */
 export interface FusedKernels {
-  /** softmax (log=false) or logSoftmax (log=true) over the last dim. */
-  softmax(out: View, x: View, log: boolean): void;
-  /** softmax: gx = y·(g - Σ g·y); logSoftmax: gx = g - exp(y)·Σ g. y is the forward output. */
-  softmaxBackward(gx: View, g: View, y: View, log: boolean): void;
+  /** softmax (log=false) or logSoftmax (log=true) of scale·x over the last dim. causalRows L > 0:
+   *  x is [..., L, n] and row i of each matrix keeps only entries j <= i (top-left aligned, like
+   *  PyTorch's is_causal); the others get 0 (log: -inf). */
+  softmax(out: View, x: View, log: boolean, scale?: number, causalRows?: number): void;
+  /** softmax: gx = scale·y·(g - Σ g·y); logSoftmax: gx = scale·(g - exp(y)·Σ g); sums over the kept
+   *  entries, 0 for the masked ones. y is the forward output. */
+  softmaxBackward(gx: View, g: View, y: View, log: boolean, scale?: number, causalRows?: number): void;
   /** out = (x - mean)·rstd·weight + bias over the last dim; writes mean and rstd ([rows]) for backward.
    *  weight and bias ([n]) may be null. rstd = 1/sqrt(biased var + eps). */
   layerNorm(out: View, mean: View, rstd: View, x: View, weight: View | null, bias: View | null, eps: number): void;

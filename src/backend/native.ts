@@ -321,8 +321,8 @@ function fusedCall(kind: keyof FusedKernels, like: View, views: (View | null)[],
 }
 
 cpuBackend.fused = {
-  softmax: (out, x, log) => fusedCall("softmax", x, [out, x], [log ? 1 : 0]),
-  softmaxBackward: (gx, g, y, log) => fusedCall("softmaxBackward", y, [gx, g, y], [log ? 1 : 0]),
+  softmax: (out, x, log, scale = 1, causal = 0) => fusedCall("softmax", x, [out, x], [log ? 1 : 0, scale, causal]),
+  softmaxBackward: (gx, g, y, log, scale = 1, causal = 0) => fusedCall("softmaxBackward", y, [gx, g, y], [log ? 1 : 0, scale, causal]),
   layerNorm: (out, mean, rstd, x, w, b, eps) => fusedCall("layerNorm", x, [out, mean, rstd, x, w, b], [eps]),
   layerNormBackward: (gx, gw, gb, g, x, mean, rstd, w) => fusedCall("layerNormBackward", x, [gx, gw, gb, g, x, mean, rstd, w], []),
   gelu: (out, x) => fusedCall("gelu", x, [out, x], []),
