@@ -218,6 +218,8 @@ test("fused maxPool2d matches its composite: ties, NaN, stride, padding, non-con
     ["NaN windows", withNaN, (x) => F.maxPool2d(x, 2)],
     ["transposed input", base, (x) => F.maxPool2d(x.transpose(2, 3), 2)],
     ["unbatched", base, (x) => F.maxPool2d(x.slice(1), [2, 3])],
+    // 17 windows per row: two full groups of 8 and a short one in the vectorised 2x2 path
+    ["2x2 wide rows", Tensor.randint(0, 3, [2, 2, 5, 35], { dtype: "float32", device: "js" }), (x) => F.maxPool2d(x, 2)],
   ];
   for (const [name, data, fn] of cases) {
     const run = (device: string) => {
