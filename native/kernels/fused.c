@@ -523,7 +523,8 @@ static void col2im_task(void* ctx, int64_t t) {
         if (hh < 0 || hh >= k->H) continue;
         float* d = dst + hh * k->W + j - k->pw;
         const float* s = src + oh * OW;
-        for (int64_t ow = w0; ow < w1; ow++) d[ow * k->sw] += s[ow];
+        if (k->sw == 1) for (int64_t ow = w0; ow < w1; ow++) d[ow] += s[ow]; /* vectorises */
+        else for (int64_t ow = w0; ow < w1; ow++) d[ow * k->sw] += s[ow];
       }
     }
   }

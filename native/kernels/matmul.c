@@ -59,7 +59,7 @@ static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
     c##i##1 = _mm512_fmadd_ps(av, b1, c##i##1);          \
   }
 #define STORE(i)                                                             \
-  {                                                                          \
+  if ((i) < mr) { /* rows past mr are padding of a short panel */            \
     float* cp = C + (i) * ldc;                                               \
     if (acc) {                                                               \
       c##i##0 = _mm512_add_ps(_mm512_loadu_ps(cp), c##i##0);                 \
@@ -70,7 +70,8 @@ static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
   }
 #define PF(i) _mm_prefetch((const char*)(C + (i) * ldc), _MM_HINT_T0); _mm_prefetch((const char*)(C + (i) * ldc + 16), _MM_HINT_T0);
 
-__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc) {
+__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc,
+                                                int mr) {
   ROWS(DECL)
   ROWS(PF)
 #pragma GCC unroll 4
@@ -98,7 +99,7 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
     c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);          \
   }
 #define STORE(i)                                                             \
-  {                                                                          \
+  if ((i) < mr) { /* rows past mr are padding of a short panel */            \
     float* cp = C + (i) * ldc;                                               \
     if (acc) {                                                               \
       c##i##0 = _mm256_add_ps(_mm256_loadu_ps(cp), c##i##0);                 \
@@ -110,7 +111,8 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
 
 #define PF(i) _mm_prefetch((const char*)(C + (i) * ldc), _MM_HINT_T0); _mm_prefetch((const char*)(C + (i) * ldc + 15), _MM_HINT_T0);
 
-__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc) {
+__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc,
+                                                int mr) {
   ROWS(DECL)
   ROWS(PF)
 #pragma GCC unroll 4
@@ -129,7 +131,8 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
 #undef PF
 
 #else
-__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc) {
+__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc,
+                                                int mr) {
   float c[MR][NR];
   for (int i = 0; i < MR; i++)
     for (int j = 0; j < NR; j++) c[i][j] = 0.0f;
@@ -141,7 +144,7 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
     A += MR;
     B += NR;
   }
-  for (int i = 0; i < MR; i++)
+  for (int i = 0; i < mr; i++)
     for (int j = 0; j < NR; j++) C[i * ldc + j] = acc ? C[i * ldc + j] + c[i][j] : c[i][j];
 }
 #endif
@@ -308,10 +311,10 @@ static void gemm_block(const gemm_dims* g, float* C, const float* A, const float
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int64_t mr = min64(MR, mc - ir);
             float* c = C + (ic + ir) * ldc + jc + jr;
-            if (mr == MR && nr == NR) {
-              ukernel(kc, Ap + ir * kc, Bp + jr * kc, c, ldc, pc > 0);
+            if (nr == NR) { /* short row panels store their mr rows directly */
+              ukernel(kc, Ap + ir * kc, Bp + jr * kc, c, ldc, pc > 0, (int)mr);
             } else {
-              ukernel(kc, Ap + ir * kc, Bp + jr * kc, tmp, NR, 0);
+              ukernel(kc, Ap + ir * kc, Bp + jr * kc, tmp, NR, 0, MR);
               for (int64_t i = 0; i < mr; i++)
                 for (int64_t j = 0; j < nr; j++)
                   c[i * ldc + j] = pc > 0 ? c[i * ldc + j] + tmp[i * NR + j] : tmp[i * NR + j];
