@@ -87,8 +87,8 @@ export function median(xs: number[]): number {
  * Times `fn` (one run of the workload, finished when it returns or its promise settles): `warmup`
  * warm-up runs (a second one for fast cells), then enough repetitions for about `targetMs`, at
  * least `minReps` and at most 500 samples, all within `capMs`. Runs far shorter than 1 ms are
- * warmed up for ~300 ms more and batched so each sample is ~1 ms. A first run longer than the cap is reported alone (noted); after
- * a shorter one, at least one timed run follows even past the cap.
+ * warmed up for ~300 ms more and batched so each sample is ~1 ms. A first run longer than the cap
+ * is reported alone (noted); after a shorter one, at least one timed run follows even past the cap.
  */
 export async function measure(
   fn: () => unknown, opts: { targetMs: number; capMs: number; warmup?: number; minReps?: number },

@@ -556,8 +556,8 @@ static napi_value js_scatter_add(napi_env env, napi_callback_info info) {
 /* fused(kind, ...arrays): meta = [rows, n, scalars..., offset of each array]. Every array is a
  * contiguous window [offset, offset + size) where size is rows·n, rows, n, (SZ_RP) rows times
  * the first two scalars (a plane of maxPoolIndices' input) or (SZ_X4) the product of the first
- * four (im2col's input); float32 unless marked int32; optional
- * ones may be null. The table below is the whole contract; each window is checked before any kernel. */
+ * four (im2col's input); float32 unless marked int32; optional ones may be null. The table below
+ * is the whole contract; each window is checked before any kernel. */
 enum { SZ_RN, SZ_R, SZ_N, SZ_RP, SZ_X4 };
 enum { FU_SOFTMAX, FU_SOFTMAX_BWD, FU_LAYERNORM, FU_LAYERNORM_BWD, FU_GELU, FU_GELU_BWD, FU_ADAM, FU_MAXPOOL_IDX, FU_IM2COL, FU_COL2IM, FU_COUNT };
 static const struct {
@@ -582,13 +582,19 @@ static const struct {
   { "col2im", 2, 10, { SZ_X4, SZ_RN }, { 0 }, { 0 } },
 };
 
+/* sc[from..to) are whole numbers in [lo, 2^31) (window sizes, strides, paddings, image sizes) */
+static bool whole_scalars(call_t* c, const double* sc, int from, int to, double lo) {
+  for (int i = from; i < to; i++) {
+    if (!(sc[i] >= lo && sc[i] <= 2147483647.0 && sc[i] == floor(sc[i]))) { fail(c, "bad window scalar %d", i); return false; }
+  }
+  return true;
+}
+
 /* im2col/col2im's scalars: whole numbers in range, a window that fits the padded input, and
  * rows = C·kh·kw, n = N·OH·OW */
 static bool check_conv(call_t* c, const double* sc, int64_t rows, int64_t n) {
-  for (int i = 0; i < 10; i++) {
-    const double lo = (i >= 4 && i < 8) ? 1 : 0;
-    if (!(sc[i] >= lo && sc[i] <= 2147483647.0 && sc[i] == floor(sc[i]))) { fail(c, "bad window scalar %d", i); return false; }
-  }
+  /* N, C, H, W and the padding may be 0; kernel and stride at least 1 */
+  if (!whole_scalars(c, sc, 0, 4, 0) || !whole_scalars(c, sc, 4, 8, 1) || !whole_scalars(c, sc, 8, 10, 0)) return false;
   if (sc[0] * sc[1] * sc[2] * sc[3] > 1e15) { fail(c, "too many elements"); return false; }
   const int64_t N = (int64_t)sc[0], C = (int64_t)sc[1], H = (int64_t)sc[2], W = (int64_t)sc[3];
   const int64_t kh = (int64_t)sc[4], kw = (int64_t)sc[5], sh = (int64_t)sc[6], sw = (int64_t)sc[7];
@@ -605,9 +611,8 @@ static bool check_conv(call_t* c, const double* sc, int64_t rows, int64_t n) {
 
 /* maxPoolIndices' scalars: whole numbers, a window that fits, and n = OH·OW */
 static bool check_pool(call_t* c, const double* sc, int64_t rows, int64_t n) {
-  for (int i = 0; i < 6; i++) {
-    if (!(sc[i] >= (i < 2 ? 0 : 1) && sc[i] <= 2147483647.0 && sc[i] == floor(sc[i]))) { fail(c, "bad window scalar %d", i); return false; }
-  }
+  /* H and W may be 0; kernel and stride at least 1 */
+  if (!whole_scalars(c, sc, 0, 2, 0) || !whole_scalars(c, sc, 2, 6, 1)) return false;
   const int64_t H = (int64_t)sc[0], W = (int64_t)sc[1], kh = (int64_t)sc[2], kw = (int64_t)sc[3];
   if (kh > H || kw > W) { fail(c, "window %lldx%lld is larger than the plane %lldx%lld", (long long)kh, (long long)kw, (long long)H, (long long)W); return false; }
   if ((double)H * (double)W > 2147483647.0) { fail(c, "plane too large for int32 indices"); return false; }

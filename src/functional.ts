@@ -1,6 +1,6 @@
 // Composite ops (nn.functional): a few lines of primitives each, no backward code of their own.
 import { Tensor } from "./tensor.js";
-import { fmt, normDims } from "./shape.js";
+import { fmt, normDims, windowCount } from "./shape.js";
 import { checkIndex, im2col, narrow, unfold, where } from "./ops.js";
 import { noGrad } from "./autograd.js";
 import * as fused from "./fused.js";
@@ -286,7 +286,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   if (h + 2 * ph < kh || w + 2 * pw < kw) {
     throw new Error(`conv2d: kernel ${fmt([kh, kw])} is larger than the padded input ${fmt([h + 2 * ph, w + 2 * pw])}`);
   }
-  const oh = Math.floor((h + 2 * ph - kh) / sh) + 1, ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
+  const oh = windowCount(h, kh, sh, ph), ow = windowCount(w, kw, sw, pw);
   const cols = im2col(x, kh, kw, sh, sw, ph, pw); // [C·kh·kw, N·OH·OW], padding included
   const out = weight.reshape(oc, c * kh * kw).matmul(cols).reshape(oc, n, oh, ow).transpose(0, 1); // [N, OC, OH, OW]
   const y = bias ? out.add(bias.reshape(1, oc, 1, 1)) : out.contiguous(); // contiguous, like PyTorch's
@@ -339,7 +339,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     return scores.softmax(-1);
   };
   const raw = q.matmul(k.transpose(-1, -2));
-  let attn = (opts.isCausal && !m ? fused.causalSoftmax(raw, scale, weights) : null) ?? weights(raw);
+  let attn = (opts.isCausal && !m ? fused.softmax(raw, -1, false, weights, scale, true) : null) ?? weights(raw);
   if (opts.dropoutP) attn = dropout(attn, opts.dropoutP, opts.training ?? true);
   return attn.matmul(v);
 }

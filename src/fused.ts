@@ -4,6 +4,7 @@ import type { AdamStep, FusedKernels, View } from "./backend/backend.js";
 import { isGradEnabled } from "./autograd.js";
 import { type GradOut } from "./autograd.js";
 import { Tensor, grad } from "./tensor.js";
+import { windowCount } from "./shape.js";
 
 function kernel<K extends keyof FusedKernels>(x: Tensor, name: K): FusedKernels[K] | undefined {
   return x.dtype === "float32" && x.numel > 0 ? x.backend.fused?.[name] : undefined;
@@ -29,35 +30,24 @@ function track(
 
 const alloc = (like: Tensor) => Tensor.alloc(like.shape, like.dtype, like.device);
 
-/** softmax / logSoftmax over the last dim, or null. */
-export function softmax(x: Tensor, dim: number, log: boolean, composite: (x: Tensor) => Tensor): Tensor | null {
-  const k = kernel(x, "softmax"), kb = kernel(x, "softmaxBackward");
-  if (!k || !kb || x.ndim === 0 || (dim !== -1 && dim !== x.ndim - 1)) return null;
-  const xc = x.contiguous();
-  const out = alloc(xc);
-  k(out, xc, log);
-  return track(log ? "logSoftmax" : "softmax", out, [xc], (g) => [() => {
-    const gx = alloc(xc);
-    kb(gx, g.contiguous(), out, log);
-    return gx;
-  }], (x) => composite(x!));
-}
-
 /**
- * Causal attention weights softmax(scale·x masked above the diagonal) over [..., L, S] scores in
- * one kernel, or null: what scaledDotProductAttention's isCausal composite does with a mul, a
- * maskedFill and a softmax, without the two full-size temporaries (and their gradients).
+ * softmax / logSoftmax of scale·x over the last dim, or null. causal: x is [..., L, S] attention
+ * scores and row i keeps only entries j <= i (what scaledDotProductAttention's isCausal composite
+ * does with a mul, a maskedFill and a softmax, without their two full-size temporaries).
  */
-export function causalSoftmax(x: Tensor, scale: number, composite: (x: Tensor) => Tensor): Tensor | null {
+export function softmax(
+  x: Tensor, dim: number, log: boolean, composite: (x: Tensor) => Tensor, scale = 1, causal = false,
+): Tensor | null {
   const k = kernel(x, "softmax"), kb = kernel(x, "softmaxBackward");
-  if (!k || !kb || x.ndim < 2 || !(scale > 0 && Number.isFinite(scale))) return null;
+  if (!k || !kb || x.ndim < (causal ? 2 : 1) || (dim !== -1 && dim !== x.ndim - 1)) return null;
+  if (!(scale > 0 && Number.isFinite(scale))) return null;
   const xc = x.contiguous();
-  const rows = xc.shape[xc.ndim - 2];
+  const rows = causal ? xc.shape[xc.ndim - 2] : 0;
   const out = alloc(xc);
-  k(out, xc, false, scale, rows);
-  return track("causalSoftmax", out, [xc], (g) => [() => {
+  k(out, xc, log, scale, rows);
+  return track(causal ? "causalSoftmax" : log ? "logSoftmax" : "softmax", out, [xc], (g) => [() => {
     const gx = alloc(xc);
-    kb(gx, g.contiguous(), out, false, scale, rows);
+    kb(gx, g.contiguous(), out, log, scale, rows);
     return gx;
   }], (x) => composite(x!));
 }
@@ -121,7 +111,7 @@ export function maxPool2d(x: Tensor, kh: number, kw: number, sh: number, sw: num
   const k = kernel(x, "maxPoolIndices");
   if (!k || x.ndim !== 4) return null;
   const [n, c, h, w] = x.shape;
-  const oh = Math.floor((h - kh) / sh) + 1, ow = Math.floor((w - kw) / sw) + 1;
+  const oh = windowCount(h, kh, sh), ow = windowCount(w, kw, sw);
   const planes = x.contiguous().reshape(n * c, h * w);
   const idx = Tensor.alloc([n * c, oh * ow], "int32", x.device);
   k(idx, planes.reshape(n * c, h, w), kh, kw, sh, sw);

@@ -3,7 +3,7 @@ import { type BinaryOp, type ConvWindow, type DType, type ReduceOp, type UnaryOp
 import { noGrad } from "./autograd.js";
 import { type SliceIndex, Tensor } from "./tensor.js";
 import {
-  broadcastShapes, contiguousStrides, fmt, inferShape, normDim, normDims, numel, viewStrides,
+  broadcastShapes, contiguousStrides, fmt, inferShape, normDim, normDims, numel, viewStrides, windowCount,
 } from "./shape.js";
 
 export const noGradDo = noGrad;
@@ -360,7 +360,7 @@ export function unfold(x: Tensor, dim: number, size: number, step: number): Tens
     throw new Error(`unfold: window ${size} with step ${step} does not fit dim ${dim} of shape ${fmt(x.shape)}`);
   }
   return stridedView("unfold", x, (shape, strides, offset) => [
-    [...shape.map((s, i) => (i === d ? Math.floor((s - size) / step) + 1 : s)), size],
+    [...shape.map((s, i) => (i === d ? windowCount(s, size, step) : s)), size],
     [...strides.map((s, i) => (i === d ? s * step : s)), strides[d]],
     offset,
   ]);
@@ -381,7 +381,7 @@ export function im2col(x: Tensor, kh: number, kw: number, sh: number, sw: number
     throw new Error(`im2col: window ${fmt([kh, kw])} with stride ${fmt([sh, sw])} and padding ${fmt([ph, pw])} does not fit input ${fmt(x.shape)}`);
   }
   const [n, c, h, w] = x.shape;
-  const oh = Math.floor((h + 2 * ph - kh) / sh) + 1, ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
+  const oh = windowCount(h, kh, sh, ph), ow = windowCount(w, kw, sw, pw);
   const win = { kh, kw, sh, sw, ph, pw, oh, ow };
   const fused = x.dtype === "float32" ? x.backend.fused?.im2col : undefined; // one threaded call on cpu
   const out = Tensor.alloc([c * kh * kw, n * oh * ow], x.dtype, x.device, !fused && (ph > 0 || pw > 0));

@@ -32,6 +32,11 @@ export function isContiguous(shape: Shape, strides: readonly number[]): boolean 
   return true;
 }
 
+/** Positions of a window of `size` sliding with `stride` over `n` zero-padded by `pad` on each side. */
+export function windowCount(n: number, size: number, stride: number, pad = 0): number {
+  return Math.floor((n + 2 * pad - size) / stride) + 1;
+}
+
 export function checkShape(op: string, shape: Shape): number[] {
   if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of sizes, got ${String(shape)}`);
   for (const d of shape) {

@@ -75,7 +75,6 @@ bool dl_view_nonoverlapping(int nd, const int64_t* shape, const int64_t* st) {
  * o[i*so + j] = a[i + j*sa] for i < P, j < L: a is contiguous along i, o along j. In 16 x 16 blocks
  * every load and every store is one full cache line, whatever the strides. */
 
-
 static void transpose_block(uint32_t* o, int64_t so, const uint32_t* a, int64_t sa, int64_t P, int64_t L) {
   int64_t j0 = 0;
 #if defined(__AVX512F__)

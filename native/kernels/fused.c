@@ -382,6 +382,48 @@ typedef struct { int32_t* idx; const float* x; int64_t H, W, kh, kw, sh, sw, OH,
 
 #define POOL_CHUNK 64
 
+#if defined(__AVX2__)
+/* One output row of the common 2x2 / stride 2 pool, 8 windows at a time: the even and odd columns
+ * of the two input rows are the four candidates, compared in the window's row-major order. The
+ * last group may be short: masked loads (nothing read past the row's 2·rem columns) and a masked
+ * store. Returns OW: the whole row is done. */
+static int64_t maxpool2x2_row(int32_t* idx, const float* x, int64_t W, int64_t oh, int64_t OW) {
+  const float* r0 = x + 2 * oh * W;
+  const float* r1 = r0 + W;
+  const __m256i step = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const int32_t offs[4] = { 0, 1, (int32_t)W, (int32_t)W + 1 };
+  for (int64_t ow = 0; ow < OW; ow += 8) {
+    const int32_t rem = OW - ow < 8 ? (int32_t)(OW - ow) : 8;
+    const __m256i ma = _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * rem), lane);
+    const __m256i mb = _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * rem - 8), lane);
+    const int64_t c0 = 2 * ow;
+    __m256 v[4];
+    for (int r = 0; r < 2; r++) {
+      const float* row = r ? r1 : r0;
+      const __m256 a = rem == 8 ? _mm256_loadu_ps(row + c0) : _mm256_maskload_ps(row + c0, ma);
+      const __m256 b = rem == 8 ? _mm256_loadu_ps(row + c0 + 8) : _mm256_maskload_ps(row + c0 + 8, mb);
+      const __m256 ev = _mm256_shuffle_ps(a, b, 0x88), od = _mm256_shuffle_ps(a, b, 0xDD); /* per lane */
+      v[2 * r] = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), 0xD8));
+      v[2 * r + 1] = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(od), 0xD8));
+    }
+    const __m256i base = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(2 * oh * W + c0)), step);
+    __m256 best = v[0];
+    __m256i bi = base;
+    for (int t = 1; t < 4; t++) { /* a larger value, or the first NaN, takes over */
+      const __m256 take = _mm256_or_ps(_mm256_cmp_ps(v[t], best, _CMP_GT_OQ),
+                                       _mm256_and_ps(_mm256_cmp_ps(v[t], v[t], _CMP_UNORD_Q), _mm256_cmp_ps(best, best, _CMP_ORD_Q)));
+      best = _mm256_blendv_ps(best, v[t], take);
+      const __m256i cand = _mm256_add_epi32(base, _mm256_set1_epi32(offs[t]));
+      bi = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(bi), _mm256_castsi256_ps(cand), take));
+    }
+    if (rem == 8) _mm256_storeu_si256((__m256i*)(idx + ow), bi);
+    else _mm256_maskstore_epi32(idx + ow, _mm256_cmpgt_epi32(_mm256_set1_epi32(rem), lane), bi);
+  }
+  return OW;
+}
+#endif
+
 static void maxpool_planes(void* ctx, int64_t p) {
   const pool_ctx* k = (const pool_ctx*)ctx;
   const int64_t H = k->H, W = k->W, kh = k->kh, kw = k->kw, sh = k->sh, sw = k->sw, OH = k->OH, OW = k->OW;
@@ -389,49 +431,13 @@ static void maxpool_planes(void* ctx, int64_t p) {
   int32_t* idx = k->idx + p * OH * OW;
   float best[POOL_CHUNK];
   int32_t bi[POOL_CHUNK];
-  /* up to 64 windows of one output row at a time, tap by tap: the windows are independent, so
-     the loop over them vectorises (branch-free selects) instead of chaining compares per window */
+  /* 2x2 / stride 2 rows go to maxpool2x2_row on AVX2. Otherwise up to 64 windows of one output
+     row at a time, tap by tap: the windows are independent, so the loop over them vectorises
+     (branch-free selects) instead of chaining compares per window */
   for (int64_t oh = 0; oh < OH; oh++) {
     int64_t ow_start = 0;
 #if defined(__AVX2__)
-    if (kh == 2 && kw == 2 && sh == 2 && sw == 2) {
-      /* the common 2x2 / stride 2 pool, 8 windows at a time: even and odd columns of the two rows
-         are the four candidates, compared in the window's row-major order */
-      const float* r0 = x + 2 * oh * W;
-      const float* r1 = r0 + W;
-      const __m256i step = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
-      const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-      for (; ow_start < OW; ow_start += 8) {
-        /* the last group may be short: masked loads (nothing read past the row's 2·rem columns)
-           and a masked store */
-        const int32_t rem = OW - ow_start < 8 ? (int32_t)(OW - ow_start) : 8;
-        const __m256i ma = _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * rem), lane);
-        const __m256i mb = _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * rem - 8), lane);
-        const int64_t c0 = 2 * ow_start;
-        __m256 v[4];
-        for (int r = 0; r < 2; r++) {
-          const float* row = r ? r1 : r0;
-          const __m256 a = rem == 8 ? _mm256_loadu_ps(row + c0) : _mm256_maskload_ps(row + c0, ma);
-          const __m256 b = rem == 8 ? _mm256_loadu_ps(row + c0 + 8) : _mm256_maskload_ps(row + c0 + 8, mb);
-          const __m256 ev = _mm256_shuffle_ps(a, b, 0x88), od = _mm256_shuffle_ps(a, b, 0xDD); /* per lane */
-          v[2 * r] = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), 0xD8));
-          v[2 * r + 1] = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(od), 0xD8));
-        }
-        const __m256i base = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(2 * oh * W + c0)), step);
-        const int32_t offs[4] = { 0, 1, (int32_t)W, (int32_t)W + 1 };
-        __m256 best = v[0];
-        __m256i bi = base;
-        for (int t = 1; t < 4; t++) {
-          const __m256 take = _mm256_or_ps(_mm256_cmp_ps(v[t], best, _CMP_GT_OQ),
-                                           _mm256_and_ps(_mm256_cmp_ps(v[t], v[t], _CMP_UNORD_Q), _mm256_cmp_ps(best, best, _CMP_ORD_Q)));
-          best = _mm256_blendv_ps(best, v[t], take);
-          const __m256i cand = _mm256_add_epi32(base, _mm256_set1_epi32(offs[t]));
-          bi = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(bi), _mm256_castsi256_ps(cand), take));
-        }
-        if (rem == 8) _mm256_storeu_si256((__m256i*)(idx + oh * OW + ow_start), bi);
-        else _mm256_maskstore_epi32(idx + oh * OW + ow_start, _mm256_cmpgt_epi32(_mm256_set1_epi32(rem), lane), bi);
-      }
-    }
+    if (kh == 2 && kw == 2 && sh == 2 && sw == 2) ow_start = maxpool2x2_row(idx + oh * OW, x, W, oh, OW);
 #endif
     for (int64_t ow0 = ow_start; ow0 < OW; ow0 += POOL_CHUNK) {
       const int64_t m = OW - ow0 < POOL_CHUNK ? OW - ow0 : POOL_CHUNK;

@@ -149,8 +149,6 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
 }
 #endif
 
-
-
 /* ---- packing --------------------------------------------------------------------------------- */
 
 /* A points at element (row 0, k 0) of an mc x kc block; panels of MR rows, k-major, zero padded */

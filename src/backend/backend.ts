@@ -112,8 +112,9 @@ export interface ConvWindow { kh: number; kw: number; sh: number; sw: number; ph
 
 /**
  * Fused kernels a backend may offer where one call beats a chain of primitives. Every view is
- * contiguous float32 (maxPoolIndices' idx: int32); "rows" means numel / n with n the size of the last dim. The composite in
- * functional.ts / optim stays the reference and the tests hold the two to the same fixtures.
+ * contiguous float32 (maxPoolIndices' idx: int32); "rows" means numel / n with n the size of the
+ * last dim. The composite in functional.ts / optim stays the reference and the tests hold the two
+ * to the same fixtures.
  */
 export interface FusedKernels {
   /** softmax (log=false) or logSoftmax (log=true) of scale·x over the last dim. causalRows L > 0:
