@@ -12,7 +12,8 @@
         "native/kernels/reduce.c",
         "native/kernels/matmul.c",
         "native/kernels/gather.c",
-        "native/kernels/fused.c"
+        "native/kernels/fused.c",
+        "native/kernels/attention.c"
       ],
       "cflags!": ["-O2", "-O3"],
       "cflags_cc!": ["-O2", "-O3"],

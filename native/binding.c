@@ -708,6 +708,60 @@ static napi_value js_fused(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* attention(backward, ...arrays): forward arrays out, p, q, k, v; backward arrays gq, gk, gv, g, p,
+ * q, k, v. meta = [B1, B2, L, S, E, Ev, scale, causal, then per array: offset and the strides of
+ * its first three dims] (the last dim has stride 1). Each view is [B1, B2, rows, cols] with rows
+ * and cols from its role; every element it reaches must lie inside its float32 array. */
+static napi_value js_attention(napi_env env, napi_callback_info info) {
+  call_t c;
+  if (!begin(&c, env, info, "attention", 1)) return NULL;
+  bool bwd = false;
+  if (napi_get_value_bool(env, c.argv[0], &bwd) != napi_ok) { fail(&c, "the first argument must be a boolean"); return NULL; }
+  c.op = bwd ? "backward" : "forward";
+  const int nargs = bwd ? 8 : 5;
+  if ((int)c.argc < 1 + nargs) { fail(&c, "expected %d arrays, got %d", nargs, (int)c.argc - 1); return NULL; }
+  dl_att_dims d;
+  memset(&d, 0, sizeof d);
+  int64_t causal;
+  if (!rd(&c, 0, MAXI, &d.B1, "B1") || !rd(&c, 0, MAXI, &d.B2, "B2") || !rd(&c, 0, MAXI, &d.L, "L") ||
+      !rd(&c, 0, MAXI, &d.S, "S") || !rd(&c, 0, MAXI, &d.E, "E") || !rd(&c, 0, MAXI, &d.Ev, "Ev"))
+    return NULL;
+  if (c.m >= c.mend) { fail(&c, "meta overflow"); return NULL; }
+  d.scale = *c.m++;
+  if (!(d.scale > 0 && d.scale < 3.4e38)) { fail(&c, "scale must be positive and finite"); return NULL; }
+  if (!rd(&c, 0, 1, &causal, "causal")) return NULL;
+  d.causal = (int)causal;
+  /* per-thread scratch is a few rows/cols products: keep every one far from overflow */
+  if ((double)d.B1 * d.B2 * (d.L + d.S) * (d.E + d.Ev + d.L + d.S) > 1e15) { fail(&c, "too many elements"); return NULL; }
+  /* rows and cols of each role: q [L, E], k [S, E], v [S, Ev], out and g [L, Ev], p [L, S] */
+  enum { Q, K, V, O, P };
+  const int64_t rows[5] = { d.L, d.S, d.S, d.L, d.L }, cols[5] = { d.E, d.E, d.Ev, d.Ev, d.S };
+  static const int fwd_roles[5] = { O, P, Q, K, V }, bwd_roles[8] = { Q, K, V, O, P, Q, K, V };
+  static const char* const fwd_names[5] = { "out", "p", "q", "k", "v" };
+  static const char* const bwd_names[8] = { "gq", "gk", "gv", "g", "p", "q", "k", "v" };
+  int64_t* fwd_st[5] = { d.so, d.sp, d.sq, d.sk, d.sv };
+  int64_t* bwd_st[8] = { d.sgq, d.sgk, d.sgv, d.so, d.sp, d.sq, d.sk, d.sv };
+  float* ptr[8];
+  for (int i = 0; i < nargs; i++) {
+    const int role = bwd ? bwd_roles[i] : fwd_roles[i];
+    const char* vname = bwd ? bwd_names[i] : fwd_names[i];
+    int64_t* st = bwd ? bwd_st[i] : fwd_st[i];
+    arr_t a;
+    int64_t off, st4[4];
+    if (!get_arr(&c, 1 + (size_t)i, vname, &a) || !want_dtype(&c, &a, vname, DL_F32) || !rd_view(&c, 3, &off, st4))
+      return NULL;
+    st4[3] = 1;
+    const int64_t shape[4] = { d.B1, d.B2, rows[role], cols[role] };
+    if (!check_view(&c, vname, &a, 4, shape, off, st4)) return NULL;
+    memcpy(st, st4, 3 * sizeof(int64_t));
+    ptr[i] = (float*)a.data + off;
+  }
+  const int rc = bwd ? dl_attention_backward_f32(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], ptr[6], ptr[7], &d)
+                     : dl_attention_f32(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], &d);
+  if (rc < 0) { fail(&c, "out of memory"); return NULL; }
+  return undefined(env);
+}
+
 /* alloc(dtype, n, zero) -> Float32Array | Int32Array over pool memory, or null when unavailable */
 static napi_value js_alloc(napi_env env, napi_callback_info info) {
   const char* fn = "cpu.alloc";
@@ -781,7 +835,7 @@ NAPI_MODULE_INIT() {
     { "where", js_where },     { "copy", js_copy },     { "fill", js_fill },         { "reduce", js_reduce },
     { "matmul", js_matmul },   { "gather", js_gather }, { "scatterAdd", js_scatter_add },
     { "alloc", js_alloc },     { "poolStats", js_pool_stats }, { "config", js_config },
-    { "fused", js_fused },
+    { "fused", js_fused },     { "attention", js_attention },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

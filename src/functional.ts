@@ -338,10 +338,14 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     if (m) scores = m.dtype === "int32" ? scores.maskedFill(m.eq(0), -Infinity) : scores.add(m);
     return scores.softmax(-1);
   };
-  const raw = q.matmul(k.transpose(-1, -2));
-  let attn = (opts.isCausal && !m ? fused.softmax(raw, -1, false, weights, scale, true) : null) ?? weights(raw);
-  if (opts.dropoutP) attn = dropout(attn, opts.dropoutP, opts.training ?? true);
-  return attn.matmul(v);
+  const composite = (q: Tensor, k: Tensor, v: Tensor): Tensor => {
+    const raw = q.matmul(k.transpose(-1, -2));
+    let attn = (opts.isCausal && !m ? fused.softmax(raw, -1, false, weights, scale, true) : null) ?? weights(raw);
+    if (opts.dropoutP) attn = dropout(attn, opts.dropoutP, opts.training ?? true);
+    return attn.matmul(v);
+  };
+  const noDropout = !opts.dropoutP || opts.training === false;
+  return (!m && noDropout ? fused.attention(q, k, v, scale, opts.isCausal ?? false, composite) : null) ?? composite(q, k, v);
 }
 
 /** One-hot int32 encoding with numClasses (inferred from the max when omitted). */

@@ -93,6 +93,57 @@ export function layerNorm(
   }, (x, w, b) => composite(x!, w, b));
 }
 
+/** t as a 4-D attention view [B1, B2, rows, cols] (leading 1s for 2-D and 3-D tensors). */
+function view4(t: Tensor): View {
+  const lead = 4 - t.ndim;
+  return {
+    data: t.data,
+    shape: [...Array<number>(lead).fill(1), ...t.shape],
+    // a size-1 last dim reads one element: its stride does not matter
+    strides: [...Array<number>(lead).fill(0), ...t.strides.slice(0, -1), 1],
+    offset: t.offset,
+  };
+}
+
+/** A fresh [.., rows, cols] tensor laid out as [B1, rows, B2, cols] when 4-D: attention's
+ *  outputs and gradients then come out in the [batch, time, heads, dim] order that multi-head
+ *  code reshapes to and from, so those reshapes are views instead of copies. */
+function allocHeadsMajor(like: Tensor, rows: number, cols: number): Tensor {
+  if (like.ndim !== 4) return Tensor.alloc([...like.shape.slice(0, -2), rows, cols], "float32", like.device);
+  const [b1, b2] = like.shape;
+  return Tensor.alloc([b1, rows, b2, cols], "float32", like.device).transpose(1, 2);
+}
+
+/**
+ * Scaled dot-product attention without a mask (or with the causal one), or null: one kernel does
+ * the scores, the softmax and the product with v head by head, another the three gradients. q, k
+ * and v are read through their strides (the split heads of one qkv projection need no copies);
+ * batch dims must match exactly (no broadcasting).
+ */
+export function attention(
+  q: Tensor, k: Tensor, v: Tensor, scale: number, causal: boolean,
+  composite: (q: Tensor, k: Tensor, v: Tensor) => Tensor,
+): Tensor | null {
+  const kf = kernel(q, "attention"), kb = kernel(q, "attentionBackward");
+  if (!kf || !kb || !(scale > 0 && Number.isFinite(scale))) return null;
+  const nd = q.ndim;
+  if (nd < 2 || nd > 4 || k.ndim !== nd || v.ndim !== nd) return null;
+  for (const t of [k, v]) if (t.dtype !== "float32" || t.device !== q.device || t.numel === 0) return null;
+  for (let d = 0; d < nd - 2; d++) if (k.shape[d] !== q.shape[d] || v.shape[d] !== q.shape[d]) return null;
+  const lastContiguous = (t: Tensor) => (t.shape[nd - 1] <= 1 || t.strides[nd - 1] === 1 ? t : t.contiguous());
+  const [qc, kc, vc] = [q, k, v].map(lastContiguous);
+  const L = q.shape[nd - 2], S = k.shape[nd - 2], Ev = v.shape[nd - 1];
+  const out = allocHeadsMajor(qc, L, Ev);
+  const p = Tensor.alloc([...q.shape.slice(0, -2), L, S], "float32", q.device);
+  kf(view4(out), view4(p), view4(qc), view4(kc), view4(vc), scale, causal);
+  return track(causal ? "causalAttention" : "attention", out, [qc, kc, vc], (g) => {
+    const gq = allocHeadsMajor(qc, L, qc.shape[nd - 1]), gk = allocHeadsMajor(kc, S, kc.shape[nd - 1]);
+    const gv = allocHeadsMajor(vc, S, Ev);
+    kb(view4(gq), view4(gk), view4(gv), view4(lastContiguous(g)), view4(p), view4(qc), view4(kc), view4(vc), scale, causal);
+    return [gq, gk, gv];
+  }, (q, k, v) => composite(q!, k!, v!));
+}
+
 /** One in-place Adam/AdamW step through the fused kernel; false when it does not apply. */
 export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamStep): boolean {
   const k = kernel(p, "adam");

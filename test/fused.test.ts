@@ -128,7 +128,49 @@ const fusedJs: FusedKernels = {
   col2im(x, cols, w) {
     taps(x, cols, w, (xi, ci) => { if (xi >= 0) x.data[xi] += cols.data[ci]; });
   },
+  attention(out, p, q, k, v, scale, causal) {
+    heads(q, k, v, (ix, L, S, E, Ev) => {
+      const at = (w: View, r: number, c: number) => w.data[ix(w, r, c)];
+      for (let i = 0; i < L; i++) {
+        const n = causal ? Math.min(i + 1, S) : S; // keys row i may see
+        const s = Array.from({ length: n }, (_, j) => { let d = 0; for (let e = 0; e < E; e++) d += at(q, i, e) * at(k, j, e); return scale * d; });
+        const m = Math.max(...s), z = s.reduce((a, x) => a + Math.exp(x - m), 0);
+        for (let j = 0; j < S; j++) p.data[ix(p, i, j)] = j < n ? Math.exp(s[j] - m) / z : 0;
+        for (let e = 0; e < Ev; e++) { let o = 0; for (let j = 0; j < n; j++) o += at(p, i, j) * at(v, j, e); out.data[ix(out, i, e)] = o; }
+      }
+    });
+  },
+  attentionBackward(gq, gk, gv, g, p, q, k, v, scale, causal) {
+    heads(q, k, v, (ix, L, S, E, Ev) => {
+      const at = (w: View, r: number, c: number) => w.data[ix(w, r, c)];
+      const ds: number[][] = []; // scale·p∘(dp − Σ p∘dp), 0 where p is masked
+      for (let i = 0; i < L; i++) {
+        const n = causal ? Math.min(i + 1, S) : S;
+        const dp = Array.from({ length: n }, (_, j) => { let d = 0; for (let e = 0; e < Ev; e++) d += at(g, i, e) * at(v, j, e); return d; });
+        const dot = dp.reduce((a, x, j) => a + x * at(p, i, j), 0);
+        ds.push(Array.from({ length: S }, (_, j) => (j < n ? scale * at(p, i, j) * (dp[j] - dot) : 0)));
+      }
+      const sum = (n: number, f: (r: number) => number) => { let a = 0; for (let r = 0; r < n; r++) a += f(r); return a; };
+      for (let i = 0; i < L; i++) for (let e = 0; e < E; e++) gq.data[ix(gq, i, e)] = sum(S, (j) => ds[i][j] * at(k, j, e));
+      for (let j = 0; j < S; j++) {
+        for (let e = 0; e < E; e++) gk.data[ix(gk, j, e)] = sum(L, (i) => ds[i][j] * at(q, i, e));
+        for (let e = 0; e < Ev; e++) gv.data[ix(gv, j, e)] = sum(L, (i) => at(p, i, j) * at(g, i, e));
+      }
+    });
+  },
 };
+
+type Ix = (w: View, row: number, col: number) => number;
+/** Runs f once per (b1, b2) head of the 4-D attention views; ix gives the array index of
+ *  element (row, col) of that head's matrix in any of them. */
+function heads(q: View, k: View, v: View, f: (ix: Ix, L: number, S: number, E: number, Ev: number) => void): void {
+  const [B1, B2, L, E] = q.shape, S = k.shape[2], Ev = v.shape[3];
+  for (let b1 = 0; b1 < B1; b1++) {
+    for (let b2 = 0; b2 < B2; b2++) {
+      f((w, r, c) => w.offset + b1 * w.strides[0] + b2 * w.strides[1] + r * w.strides[2] + c * w.strides[3], L, S, E, Ev);
+    }
+  }
+}
 
 /** Every (x index or -1 in the padding, cols index) pair, tap by tap (i, j), as im2col defines them. */
 function taps(x: View, cols: View, w: ConvWindow, f: (xi: number, ci: number) => void): void {
@@ -191,10 +233,43 @@ test("fused softmax / logSoftmax / crossEntropy match their composites (first an
 test("fused causal attention weights match the isCausal composite (L = S and L < S, first and second order)", () => {
   compare("sdpa causal", [[2, 3, 5, 4], [2, 3, 5, 4], [2, 3, 5, 6]], (q, k, v) => F.scaledDotProductAttention(q, k, v, { isCausal: true }));
   compare("sdpa causal L < S, scale 0.3", [[1, 2, 3, 4], [1, 2, 6, 4], [1, 2, 6, 2]], (q, k, v) => F.scaledDotProductAttention(q, k, v, { isCausal: true, scale: 0.3 }));
+  // (batch dims that broadcast keep the fused attention kernel out: the composite runs, with the
+  // fused causal softmax)
+  compare("sdpa causal, broadcast batch", [[2, 3, 5, 4], [1, 3, 5, 4], [2, 1, 5, 6]], (q, k, v) => F.scaledDotProductAttention(q, k, v, { isCausal: true }));
   for (const device of FUSED_DEVICES) {
-    const q = Tensor.randn([1, 4, 3], { device, requiresGrad: true });
-    const out = F.scaledDotProductAttention(q, q, q, { isCausal: true }); // attn.matmul(v): attn is its first parent
-    assert.equal(out.gradFn!.parents[0].gradFn!.op, "causalSoftmax");
+    const q = Tensor.randn([2, 4, 3], { device, requiresGrad: true }), k = Tensor.randn([1, 4, 3], { device });
+    const ops = new Set<string>();
+    const walk = (t: Tensor): void => { if (t.gradFn) { ops.add(t.gradFn.op); t.gradFn.parents.forEach(walk); } };
+    walk(F.scaledDotProductAttention(q, k, k, { isCausal: true }));
+    assert.ok(ops.has("causalSoftmax"), [...ops].join(", "));
+  }
+});
+
+test("fused attention matches the composite: causal or not, L != S, odd sizes, strided heads (first and second order)", () => {
+  const sdpa = (opts: F.AttentionOptions) => (q: Tensor, k: Tensor, v: Tensor) => F.scaledDotProductAttention(q, k, v, opts);
+  compare("attention causal", [[2, 3, 5, 4], [2, 3, 5, 4], [2, 3, 5, 6]], sdpa({ isCausal: true }));
+  compare("attention full", [[2, 3, 5, 4], [2, 3, 7, 4], [2, 3, 7, 6]], sdpa({}));
+  compare("attention causal L < S, scale 0.3", [[1, 2, 3, 4], [1, 2, 6, 4], [1, 2, 6, 2]], sdpa({ isCausal: true, scale: 0.3 }));
+  compare("attention causal L > S", [[1, 2, 9, 3], [1, 2, 4, 3], [1, 2, 4, 5]], sdpa({ isCausal: true }));
+  // sizes past one 6-row block and one 16-column tile, not multiples of either
+  compare("attention 3-D, 23 positions, dims 17 and 19", [[2, 23, 17], [2, 23, 17], [2, 23, 19]], sdpa({ isCausal: true }));
+  compare("attention 2-D", [[13, 3], [13, 3], [13, 2]], sdpa({}));
+  // the heads of one qkv projection, as multi-head code makes them: strided views, no copies
+  compare("attention on split heads", [[2, 7, 3 * 8]], (qkv) => {
+    const [q, k, v] = qkv.split(8, 2).map((t) => t.reshape(2, 7, 2, 4).transpose(1, 2));
+    return sdpa({ isCausal: true })(q, k, v);
+  });
+  compare("attention, transposed last dims", [[2, 4, 5], [2, 4, 5], [2, 4, 5]], (q, k, v) => sdpa({})(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)));
+  for (const device of FUSED_DEVICES) {
+    const q = Tensor.randn([1, 2, 4, 3], { device, requiresGrad: true });
+    assert.equal(F.scaledDotProductAttention(q, q, q, { isCausal: true }).gradFn?.op, "causalAttention");
+    assert.equal(F.scaledDotProductAttention(q, q, q).gradFn?.op, "attention");
+    // a mask, dropout or broadcast batch dims take the composite
+    const mask = Tensor.ones([4, 4], { dtype: "int32", device }).tril();
+    assert.notEqual(F.scaledDotProductAttention(q, q, q, { attnMask: mask }).gradFn?.op, "attention");
+    assert.notEqual(F.scaledDotProductAttention(q, q, q, { dropoutP: 0.5 }).gradFn?.op, "attention");
+    const k1 = Tensor.randn([1, 1, 4, 3], { device });
+    assert.notEqual(F.scaledDotProductAttention(q, k1, k1).gradFn?.op, "attention");
   }
 });
 

@@ -42,48 +42,6 @@ static void for_rows(int64_t rows, int64_t n, void (*fn)(void*, int64_t), void* 
   dl_parallel((rows + j.per - 1) / j.per, rows_task, &j);
 }
 
-/* ---- row reductions ------------------------------------------------------------------------- */
-/* Eight independent accumulators: a single running sum is a serial chain that the compiler may not
- * reorder (no fast-math), so it would also keep the loop that feeds it from vectorising. */
-
-static double sum_f(const float* a, int64_t n) {
-  double acc[8] = { 0 };
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; k++) acc[k] += a[i + k];
-  for (; i < n; i++) acc[0] += a[i];
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
-static double dot_f(const float* a, const float* b, int64_t n) {
-  double acc[8] = { 0 };
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; k++) acc[k] += (double)a[i + k] * b[i + k];
-  for (; i < n; i++) acc[0] += (double)a[i] * b[i];
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
-/* max that propagates NaN (like the composite's max) */
-static float max_f(const float* a, int64_t n) {
-  float acc[8] = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY };
-  int nan = 0;
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; k++) {
-      const float v = a[i + k];
-      acc[k] = v > acc[k] ? v : acc[k];
-      nan |= v != v;
-    }
-  for (; i < n; i++) {
-    acc[0] = a[i] > acc[0] ? a[i] : acc[0];
-    nan |= a[i] != a[i];
-  }
-  float m = acc[0];
-  for (int k = 1; k < 8; k++) m = acc[k] > m ? acc[k] : m;
-  return nan ? NAN : m;
-}
-
 /* ---- softmax -------------------------------------------------------------------------------- */
 
 /* scale multiplies the inputs first; causal > 0: the rows are [.., L, n] matrices with L = causal,
@@ -91,43 +49,16 @@ static float max_f(const float* a, int64_t n) {
  * the rest get probability 0 (log: -inf) and gradient 0. */
 typedef struct { float* out; const float* x; int64_t n; int log; float scale; int64_t causal; } sm_ctx;
 
-/* exp in float32, written so that GCC vectorises the loops that call it (8 or 16 lanes; the
- * double exp ran at ~4 ns per element). Cephes' expf (range reduction by ln2 in two parts, degree-6
- * polynomial, ~1 ulp); the argument is clamped to [-87, 88] so that 2^k stays a normal float, and
- * below -87 the result is 0 (so that inf * exp(-inf) is NaN as in js). NaN passes through. */
-static inline float exp_f(float x) {
-  const float x0 = x;
-  x = x > 88.0f ? 88.0f : x;
-  x = x < -87.0f ? -87.0f : x;
-  float kd = fmaf(x, 1.44269504088896341f, 12582912.0f); /* 1.5 * 2^23 + round(x / ln2) */
-  uint32_t kb;
-  memcpy(&kb, &kd, 4);
-  kd -= 12582912.0f;
-  float r = fmaf(kd, -0.693359375f, x);
-  r = fmaf(kd, 2.12194440e-4f, r);
-  float p = 1.9875691500e-4f;
-  p = fmaf(p, r, 1.3981999507e-3f);
-  p = fmaf(p, r, 8.3334519073e-3f);
-  p = fmaf(p, r, 4.1665795894e-2f);
-  p = fmaf(p, r, 1.6666665459e-1f);
-  p = fmaf(p, r, 5.0000001201e-1f);
-  p = fmaf(p * r, r, r) + 1.0f;
-  const uint32_t sb = (kb - 0x4B400000u + 127u) << 23; /* 2^k, k in [-126, 127] */
-  float s;
-  memcpy(&s, &sb, 4);
-  return x0 < -87.0f ? 0.0f : p * s;
-}
-
 static void softmax_row(void* p, int64_t r) {
   const sm_ctx* c = (const sm_ctx*)p;
   const int64_t n = c->n, v = c->causal && r % c->causal + 1 < n ? r % c->causal + 1 : n;
   const float* x = c->x + r * n;
   float* o = c->out + r * n;
   const float sc = c->scale; /* > 0, so max(sc·x) = sc·max(x) */
-  const double m = (double)max_f(x, v) * sc;
+  const double m = (double)dl_max_f(x, v) * sc;
   const float mf = (float)m;
-  for (int64_t i = 0; i < v; i++) o[i] = exp_f(x[i] * sc - mf); /* exp once, into out: vectorised, ~1 ulp */
-  const double s = sum_f(o, v);
+  for (int64_t i = 0; i < v; i++) o[i] = dl_exp_f(x[i] * sc - mf); /* exp once, into out: vectorised, ~1 ulp */
+  const double s = dl_sum_f(o, v);
   if (c->log) {
     const double ls = m + log(s);
     for (int64_t i = 0; i < v; i++) o[i] = (float)((double)(x[i] * sc) - ls);
@@ -154,10 +85,10 @@ static void softmax_backward_row(void* p, int64_t r) {
   float* gx = c->gx + r * n;
   const float sc = c->scale;
   if (c->log) {
-    const float s = (float)sum_f(g, v);
-    for (int64_t i = 0; i < v; i++) gx[i] = sc * (g[i] - exp_f(y[i]) * s); /* g - softmax·Σg */
+    const float s = (float)dl_sum_f(g, v);
+    for (int64_t i = 0; i < v; i++) gx[i] = sc * (g[i] - dl_exp_f(y[i]) * s); /* g - softmax·Σg */
   } else {
-    const double s = dot_f(g, y, v);
+    const double s = dl_dot_f(g, y, v);
     for (int64_t i = 0; i < v; i++) gx[i] = sc * (float)(y[i] * (g[i] - s)); /* y·(g - Σ g·y) */
   }
   for (int64_t i = v; i < n; i++) gx[i] = 0.0f;
@@ -183,7 +114,7 @@ static void layernorm_row(void* p, int64_t r) {
   const int64_t n = c->n;
   const float* x = c->x + r * n;
   float* o = c->out + r * n;
-  const double mu = sum_f(x, n) / (double)n;
+  const double mu = dl_sum_f(x, n) / (double)n;
   double acc[8] = { 0 };
   int64_t i0 = 0;
   for (; i0 + 8 <= n; i0 += 8)
@@ -288,7 +219,7 @@ static inline float gelu_cdf_f(float v) {
   q = fmaf(q, t, 0.37409196f);
   q = fmaf(q, t, 1.00002368f);
   q = fmaf(q, t, -1.26551223f);
-  const float h = 0.5f * t * exp_f(fmaf(-z, z, q)); /* 0.5 erfc(z) */
+  const float h = 0.5f * t * dl_exp_f(fmaf(-z, z, q)); /* 0.5 erfc(z) */
   return v >= 0.0f ? 1.0f - h : h; /* NaN: h is NaN */
 }
 
@@ -311,7 +242,7 @@ static void gelu_backward_task(void* p, int64_t t) {
   const float* g = c->g;
   for (int64_t i = i0; i < i1; i++) {
     const float v = x[i];
-    const float pdf = exp_f(-0.5f * v * v) * 0.39894228040143268f; /* 1/sqrt(2 pi) */
+    const float pdf = dl_exp_f(-0.5f * v * v) * 0.39894228040143268f; /* 1/sqrt(2 pi) */
     out[i] = g[i] * fmaf(v, pdf, gelu_cdf_f(v));
   }
 }

@@ -30,4 +30,18 @@ void dl_maxpool_indices_f32(int32_t* idx, const float* x, int64_t planes, int64_
 void dl_im2col_f32(float* cols, const float* x, const int64_t* d);
 void dl_col2im_f32(float* x, const float* cols, const int64_t* d);
 
+/* Scaled dot-product attention over views [B1, B2, T, D] (strides for B1, B2 and T; the last dim
+ * is contiguous): q [.., L, E], k [.., S, E], v [.., S, Ev], out and g [.., L, Ev], p [.., L, S].
+ * causal: row i of P keeps j <= i. scale > 0. In the backward, `so` holds the strides of g.
+ * Both return -1 when a thread could not get its scratch memory. */
+typedef struct {
+  int64_t B1, B2, L, S, E, Ev;
+  double scale;
+  int causal;
+  int64_t sq[3], sk[3], sv[3], so[3], sp[3], sgq[3], sgk[3], sgv[3];
+} dl_att_dims;
+int dl_attention_f32(float* out, float* p, const float* q, const float* k, const float* v, const dl_att_dims* d);
+int dl_attention_backward_f32(float* gq, float* gk, float* gv, const float* g, const float* p, const float* q,
+                              const float* k, const float* v, const dl_att_dims* d);
+
 #endif

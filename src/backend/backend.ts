@@ -144,6 +144,16 @@ export interface FusedKernels {
   im2col(cols: View, x: View, w: ConvWindow): void;
   /** x += every tap of cols (the adjoint of im2col), summed per element in tap order (i, j). */
   col2im(x: View, cols: View, w: ConvWindow): void;
+  /**
+   * Scaled dot-product attention. Unlike the kernels above, the views are 4-D [B1, B2, rows, cols]
+   * with any strides, except that the last dim is contiguous: q [.., L, E], k [.., S, E], v [.., S,
+   * Ev], out [.., L, Ev], p [.., L, S]. Writes p = softmax(scale·q·kᵀ) over the last dim (causal:
+   * row i keeps j <= i, the others are 0) and out = p·v. scale > 0.
+   */
+  attention(out: View, p: View, q: View, k: View, v: View, scale: number, causal: boolean): void;
+  /** Writes gq, gk, gv (shaped like q, k, v) from g = ∂loss/∂out (shaped like out) and the forward's p:
+   *  dS = scale·p∘(g·vᵀ − rowsum(p∘(g·vᵀ))), gq = dS·k, gk = dSᵀ·q, gv = pᵀ·g. */
+  attentionBackward(gq: View, gk: View, gv: View, g: View, p: View, q: View, k: View, v: View, scale: number, causal: boolean): void;
 }
 
 const registry = new Map<string, Backend>();

@@ -43,6 +43,7 @@ interface Addon {
   poolStats(): number[];
   config(threads: number, poolCapBytes: number, trim: boolean): number;
   fused(kind: number, ...arrays: (TypedArray | null)[]): void;
+  attention(backward: boolean, ...arrays: TypedArray[]): void;
 }
 
 /** Views with more dims than this run on the js kernels (the C side has fixed-size arrays). */
@@ -300,11 +301,12 @@ export const cpuBackend: Backend = {
 
 // Fused kernels: one C call each (native/kernels/fused.c). Views are contiguous float32 windows;
 // meta = [rows, n, scalars, the offset of each array]; the addon checks every window's bounds.
-const FUSED: Record<keyof FusedKernels, number> = {
+type TableKernel = Exclude<keyof FusedKernels, "attention" | "attentionBackward">;
+const FUSED: Record<TableKernel, number> = {
   softmax: 0, softmaxBackward: 1, layerNorm: 2, layerNormBackward: 3, gelu: 4, geluBackward: 5, adam: 6, maxPoolIndices: 7, im2col: 8, col2im: 9,
 };
 
-function fusedCall(kind: keyof FusedKernels, like: View, views: (View | null)[], scalars: number[]): void {
+function fusedCall(kind: TableKernel, like: View, views: (View | null)[], scalars: number[]): void {
   const nd = like.shape.length;
   const n = nd ? like.shape[nd - 1] : 1;
   let numel = 1;
@@ -320,6 +322,25 @@ function fusedCall(kind: keyof FusedKernels, like: View, views: (View | null)[],
   addon.fused(FUSED[kind], ...views.map((v) => (v ? v.data : null)));
 }
 
+/** attention's views: [B1, B2, rows, cols] windows whose last dim is contiguous; meta = [B1, B2,
+ *  L, S, E, Ev, scale, causal, then each view's offset and first three strides]. */
+function attentionCall(backward: boolean, views: View[], q: View, k: View, v: View, scale: number, causal: boolean): void {
+  const fn = "attention";
+  curOp = backward ? "backward" : "forward";
+  const [B1, B2, L, E] = q.shape, S = k.shape[2], Ev = v.shape[3];
+  const dims = [B1, B2, L, S, E, Ev];
+  meta.set(dims);
+  meta[6] = scale;
+  meta[7] = causal ? 1 : 0;
+  let p = 8;
+  for (const w of views) {
+    if (w.shape.length !== 4 || w.strides[3] !== 1) bad(fn, `views must be 4-D with a contiguous last dim, got shape [${w.shape.join(", ")}] strides [${w.strides.join(", ")}]`);
+    meta[p++] = w.offset;
+    for (let d = 0; d < 3; d++) meta[p++] = w.strides[d];
+  }
+  addon.attention(backward, ...views.map((w) => w.data));
+}
+
 cpuBackend.fused = {
   softmax: (out, x, log, scale = 1, causal = 0) => fusedCall("softmax", x, [out, x], [log ? 1 : 0, scale, causal]),
   softmaxBackward: (gx, g, y, log, scale = 1, causal = 0) => fusedCall("softmaxBackward", y, [gx, g, y], [log ? 1 : 0, scale, causal]),
@@ -332,6 +353,9 @@ cpuBackend.fused = {
   maxPoolIndices: (idx, x, kh, kw, sh, sw) => fusedCall("maxPoolIndices", idx, [idx, x], [x.shape[1], x.shape[2], kh, kw, sh, sw]),
   im2col: (cols, x, w) => fusedCall("im2col", cols, [cols, x], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw]),
   col2im: (x, cols, w) => fusedCall("col2im", cols, [x, cols], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw]),
+  attention: (out, p, q, k, v, scale, causal) => attentionCall(false, [out, p, q, k, v], q, k, v, scale, causal),
+  attentionBackward: (gq, gk, gv, g, p, q, k, v, scale, causal) =>
+    attentionCall(true, [gq, gk, gv, g, p, q, k, v], q, k, v, scale, causal),
 };
 
 if (loaded.addon) registerBackend(cpuBackend);
