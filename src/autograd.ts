@@ -2,9 +2,18 @@
 import type { Tensor } from "./tensor.js";
 import { fmt } from "./shape.js";
 
+/**
+ * The gradient of a view's base: zero except in the window the view selects (what a slice,
+ * narrow or split passes back). The engine adds it straight into a gradient it is accumulating
+ * (`addInto`) instead of materialising base-sized zeros and adding those.
+ */
+export class WindowGrad {
+  constructor(readonly materialize: () => Tensor, readonly addInto: (target: Tensor) => void) {}
+}
+
 /** A backward rule returns one gradient per parent: a Tensor, a thunk computed only if that
- *  parent needs it, or null for "no gradient" (an integer input, a mask). */
-export type GradOut = Tensor | (() => Tensor) | null;
+ *  parent needs it, a WindowGrad, or null for "no gradient" (an integer input, a mask). */
+export type GradOut = Tensor | (() => Tensor) | WindowGrad | null;
 export interface Node {
   op: string;
   parents: Tensor[];
@@ -68,12 +77,26 @@ export function runBackward(
 ): Map<Tensor, Tensor> {
   return withGrad(createGraph, () => {
     const grads = new Map<Tensor, Tensor>();
-    const add = (t: Tensor, g: Tensor) => {
+    // Gradients this sweep made itself (sums, materialised windows) that nothing else has seen
+    // yet: more contributions are added into them in place. Without a graph of the backward only:
+    // with createGraph every sum must stay a node.
+    const owned = new Set<Tensor>();
+    const add = (t: Tensor, o: Tensor | WindowGrad) => {
+      const prev = grads.get(t);
+      if (o instanceof WindowGrad) {
+        if (prev && owned.has(prev)) return o.addInto(prev);
+        o = o.materialize();
+        if (!prev && !createGraph) owned.add(o);
+      }
+      const g = o;
       if (g.shape.length !== t.shape.length || g.shape.some((d, i) => d !== t.shape[i])) {
         throw new Error(`backward: internal error: gradient of shape ${fmt(g.shape)} for a tensor of shape ${fmt(t.shape)}`);
       }
-      const prev = grads.get(t);
-      grads.set(t, prev ? prev.add(g) : g);
+      if (!prev) return void grads.set(t, g);
+      if (owned.has(prev)) return prev.backend.binary("add", prev, prev, g);
+      const sum = prev.add(g);
+      grads.set(t, sum);
+      if (!createGraph) owned.add(sum);
     };
     roots.forEach((r, i) => add(r, rootGrads[i]));
     const order = topoOrder(roots);
@@ -82,6 +105,7 @@ export function runBackward(
       const g = grads.get(t);
       if (!g) continue;
       if (!keep(t)) grads.delete(t); // intermediate gradients die as soon as they are used
+      owned.delete(g); // the rule below may hand g on (as a parent's gradient, or a view of it)
       const node = t.gradFn!;
       const outs = node.backward(g);
       node.parents.forEach((p, j) => {

@@ -1,6 +1,6 @@
 // Every primitive op: validate, allocate the output, one backend call, and the backward rule in Tensor ops.
 import { type BinaryOp, type ConvWindow, type DType, type ReduceOp, type UnaryOp, type View, isFloat } from "./backend/backend.js";
-import { noGrad } from "./autograd.js";
+import { WindowGrad, isGradEnabled, noGrad } from "./autograd.js";
 import { type SliceIndex, Tensor } from "./tensor.js";
 import {
   broadcastShapes, contiguousStrides, fmt, inferShape, normDim, normDims, numel, viewStrides, windowCount,
@@ -285,7 +285,13 @@ type ViewFn = (shape: readonly number[], strides: readonly number[], offset: num
 function stridedView(op: string, x: Tensor, f: ViewFn): Tensor {
   const [shape, strides, offset] = f(x.shape, x.strides, x.offset);
   return makeView(x, shape, strides, numel(shape) === 0 ? 0 : offset)
-    .track(op, [x], (g) => [embed(op, g, x.shape, f)]);
+    .track(op, [x], (g) => [
+      // building a graph of the backward: a node; otherwise the engine may add g into its window
+      isGradEnabled() ? embed(op, g, x.shape, f) : new WindowGrad(() => embed(op, g, x.shape, f), (target) => {
+        const [ws, wst, wo] = f(target.shape, target.strides, target.offset);
+        if (numel(ws) > 0) g.backend.copy({ data: target.data, shape: ws, strides: wst, offset: wo }, g, true);
+      }),
+    ]);
 }
 
 /** zeros(baseShape) with g added into the window f selects; its own backward is that window. */

@@ -47,6 +47,34 @@ describe("autograd engine", () => {
     assert.equal(h.grad, null);
   });
 
+  test("gradients summed in place: windows of one base, shared and handed-on gradients stay right", () => {
+    for (const device of availableDevices()) {
+      // x feeds three overlapping slices, a split, itself (a handed-on gradient) and a reshape
+      const x = Tensor.arange(12, undefined, 1, { device, dtype: "float32" }).reshape(3, 4).detach();
+      x.requiresGrad = true;
+      const a = x.mul(2);
+      const [p, q] = a.split([1, 3], 1);
+      const loss = a.slice([0, 2]).sum().add(a.slice([1, 3]).mul(3).sum()).add(a.slice([], [1, 3]).sum())
+        .add(p.mul(5).sum()).add(q.sum()).add(a.mul(a).sum()).add(a.reshape(12).sum()).add(x.sum());
+      const [ga] = grad(loss, [a]);
+      loss.backward();
+      // d loss / d a[i][j] = [i < 2] + 3[i >= 1] + [1 <= j < 3] + 5[j = 0] + [j >= 1] + 2a + 1
+      const want = Array.from({ length: 12 }, (_, n) => {
+        const i = Math.floor(n / 4), j = n % 4;
+        return +(i < 2) + 3 * +(i >= 1) + +(j >= 1 && j < 3) + 5 * +(j === 0) + +(j >= 1) + 4 * n + 1;
+      });
+      assert.deepEqual(Array.from(ga.toTypedArray()), want, device);
+      assert.deepEqual(Array.from(x.grad!.toTypedArray()), want.map((w) => 2 * w + 1), device);
+      // an accumulated gradient handed on to two parents at once (add's backward), one of which
+      // then gets more: the other must not see it
+      const y = Tensor.ones([3, 4], { device, requiresGrad: true });
+      const u = y.mul(2), v = y.mul(3), b = u.add(v);
+      u.mul(7).sum().add(v.mul(11).sum()).add(b.slice([0, 2]).sum().add(b.slice([1, 3]).sum())).backward();
+      const gb = (n: number) => +(n < 8) + +(n >= 4);
+      assert.deepEqual(Array.from(y.grad!.toTypedArray()), want.map((_, n) => 2 * (gb(n) + 7) + 3 * (gb(n) + 11)), device);
+    }
+  });
+
   test("backward with an explicit non-uniform gradient", () => {
     const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
     x.mul(x).backward(tensor([[1, 0.5], [-1, 2]]));
