@@ -449,6 +449,17 @@ static napi_value js_matmul(napi_env env, napi_callback_info info) {
   if (!check_view(&c, "out", &o, nd, oshape, oo, so) || !check_view(&c, "a", &a, nd, ashape, oa, sa) ||
       !check_view(&c, "b", &b, nd, bshape, ob, sb))
     return NULL;
+  /* then: has bias (0/1); with one, its offset and stride and a 4th array, [N] added to every row */
+  int64_t has_bias, obias = 0, sbias = 0;
+  const float* bias = NULL;
+  if (!rd(&c, 0, 1, &has_bias, "the bias flag")) return NULL;
+  if (has_bias) {
+    arr_t bb;
+    if ((int)c.argc < 4 || !get_arr(&c, 3, "bias", &bb) || !want_dtype(&c, &bb, "bias", DL_F32) ||
+        !rd_view(&c, 1, &obias, &sbias) || !check_view(&c, "bias", &bb, 1, &N, obias, &sbias))
+      return NULL;
+    bias = (const float*)bb.data + obias;
+  }
   int64_t numel = M * N;
   for (int d = 0; d < nb; d++) numel *= shp[d];
   if (numel == 0) return undefined(env);
@@ -469,8 +480,9 @@ static napi_value js_matmul(napi_env env, napi_callback_info info) {
     }
   }
   if (out_ok && disjoint) {
-    dl_matmul_f32((float*)o.data + oo, (const float*)a.data + oa, (const float*)b.data + ob, nb, shp, sa, sb, so, M, N, K,
-                  sa[nb], sa[nb + 1], sb[nb], sb[nb + 1], so[nb]);
+    if (dl_matmul_f32((float*)o.data + oo, (const float*)a.data + oa, (const float*)b.data + ob, nb, shp, sa, sb, so, M,
+                      N, K, sa[nb], sa[nb + 1], sb[nb], sb[nb + 1], so[nb], bias, sbias) < 0)
+      return throw_fmt(env, "cpu.matmul: out of memory");
     return undefined(env);
   }
   /* compute into a contiguous scratch, then copy out in order */
@@ -479,8 +491,11 @@ static napi_value js_matmul(napi_env env, napi_callback_info info) {
   int64_t ts[DL_MAXD];
   int64_t s = 1;
   for (int d = nd - 1; d >= 0; d--) { ts[d] = s; s *= oshape[d]; }
-  dl_matmul_f32(tmp, (const float*)a.data + oa, (const float*)b.data + ob, nb, shp, sa, sb, ts, M, N, K, sa[nb],
-                sa[nb + 1], sb[nb], sb[nb + 1], ts[nb]);
+  if (dl_matmul_f32(tmp, (const float*)a.data + oa, (const float*)b.data + ob, nb, shp, sa, sb, ts, M, N, K, sa[nb],
+                    sa[nb + 1], sb[nb], sb[nb + 1], ts[nb], bias, sbias) < 0) {
+    free(tmp);
+    return throw_fmt(env, "cpu.matmul: out of memory");
+  }
   dl_iter it;
   iter_init(&it, nd, oshape, 2);
   it.off[0] = oo;

@@ -1,6 +1,6 @@
 // Every primitive op: validate, allocate the output, one backend call, and the backward rule in Tensor ops.
 import { type BinaryOp, type ConvWindow, type DType, type ReduceOp, type UnaryOp, type View, isFloat } from "./backend/backend.js";
-import { WindowGrad, isGradEnabled, noGrad } from "./autograd.js";
+import { type GradOut, WindowGrad, isGradEnabled, noGrad } from "./autograd.js";
 import { type SliceIndex, Tensor } from "./tensor.js";
 import {
   broadcastShapes, contiguousStrides, fmt, inferShape, normDim, normDims, numel, viewStrides, windowCount,
@@ -479,18 +479,37 @@ export function argExtreme(op: "argmax" | "argmin", x: Tensor, dim?: number, kee
 // ---- linear algebra ------------------------------------------------------------------------
 
 /** Batched product of equal-batch operands [..., M, K] @ [..., K, N]. */
-function mm(a: Tensor, b: Tensor): Tensor {
+/** a @ b (+ bias [N] on every row, added by the product's own stores). */
+function mm(a: Tensor, b: Tensor, bias?: Tensor): Tensor {
   const nd = a.ndim;
   const out = Tensor.alloc([...a.shape.slice(0, nd - 1), b.shape[nd - 1]], a.dtype, a.device);
-  a.backend.matmul(out, a, b);
+  a.backend.matmul(out, a, b, bias);
   // d(AB)/dA = G Bᵀ, d(AB)/dB = Aᵀ G (transposes are views). An operand that is itself a transposed
   // view (x @ W.T) gets its gradient computed transposed, (Gᵀ A)ᵀ, so that it arrives in the
   // layout of the tensor behind the view and needs no transposed copy.
   const tr = (t: Tensor) => t.transpose(-1, -2);
-  return out.track("matmul", [a, b], (g) => [
+  const grads = (g: Tensor): GradOut[] => [
     () => (isTransposed(a) ? tr(mm(b, tr(g))) : mm(g, tr(b))),
     () => (isTransposed(b) ? tr(mm(tr(g), a)) : mm(tr(a), g)),
-  ]);
+  ];
+  if (!bias) return out.track("matmul", [a, b], grads);
+  return out.track("linear", [a, b, bias], (g) => [...grads(g), () => sumTo(g, bias.shape)]);
+}
+
+/** x @ wᵀ + bias (F.linear) as one product that adds the bias as it stores; x is [..., K], w
+ *  [N, K], bias [N], all float32 or float64 alike. */
+export function linear(x: Tensor, w: Tensor, bias: Tensor): Tensor {
+  sameDevice("linear", x, w, bias);
+  const [n, k] = w.shape;
+  if (x.ndim === 0 || w.ndim !== 2 || x.shape[x.ndim - 1] !== k || bias.ndim !== 1 || bias.shape[0] !== n) {
+    throw new Error(`linear: input ${fmt(x.shape)}, weight ${fmt(w.shape)} and bias ${fmt(bias.shape)} do not fit [..., K], [N, K], [N]`);
+  }
+  if (!isFloat(x.dtype) || x.dtype !== w.dtype || x.dtype !== bias.dtype) {
+    throw new Error(`linear: expects input, weight and bias of one floating-point dtype, got ${x.dtype}, ${w.dtype} and ${bias.dtype}`);
+  }
+  const rows = x.ndim === 2 ? x : reshape(x, [-1, k], false);
+  const out = mm(rows, transpose(w, 0, 1), bias);
+  return x.ndim === 2 ? out : reshape(out, [...x.shape.slice(0, -1), n], false);
 }
 
 /** The last two dims are a transposed contiguous matrix (strides [1, rows]). */

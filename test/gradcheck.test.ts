@@ -333,6 +333,7 @@ add("nn", "mseLoss", [S([3, 4]), S([3, 4])], ([x, t]) => x.mseLoss(t));
 add("nn", "mseLoss transposed", [S([4, 3]), S([3, 4])], ([x, t]) => F.mseLoss(x.T, t));
 add("nn", "F.linear", [S([2, 3]), S([4, 3]), S([4])], ([x, w, b]) => F.linear(x, w, b));
 add("nn", "F.linear N-D no bias", [S([2, 2, 3]), S([4, 3])], ([x, w]) => F.linear(x, w));
+add("nn", "F.linear N-D, strided bias", [S([2, 2, 3]), S([4, 3]), S([8])], ([x, w, b]) => F.linear(x, w, b.slice([0, 8, 2])));
 add("nn", "F.layerNorm", [S([2, 3, 4]), S([4]), S([4])], ([x, w, b]) => F.layerNorm(x, [4], w, b));
 add("nn", "F.layerNorm 2 dims", [S([2, 3, 4]), S([3, 4]), S([3, 4])], ([x, w, b]) => F.layerNorm(x, [3, 4], w, b, 1e-3));
 add("nn", "F.layerNorm no affine", [S([3, 5])], ([x]) => F.layerNorm(x, [5]));

@@ -1,7 +1,7 @@
 // nn: every layer against PyTorch (forward and gradients), Module's naming and state dicts, init, clipping.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Tensor, manualSeed, nn, noGrad, optim } from "../src/index.js";
+import { F, Tensor, availableDevices, manualSeed, nn, noGrad, optim } from "../src/index.js";
 import { getBackend, registerBackend } from "../src/backend/backend.js";
 import { assertClose, assertNear, ft, loadTrain, type LayerCase } from "./train_helpers.js";
 
@@ -92,6 +92,32 @@ const NET_NAMES = [
   "blocks.1.attn.weight", "blocks.1.attn.bias", "blocks.1.norm.weight", "blocks.1.norm.bias",
   "heads.0.weight", "heads.0.bias", "heads.1.weight",
 ];
+
+describe("F.linear adds its bias inside the product", () => {
+  it("N-D input, K over one packed slice, N not a multiple of 16, strided bias: values and gradients", () => {
+    manualSeed(5);
+    const data = [Tensor.randn([3, 7, 300]), Tensor.randn([37, 300]), Tensor.randn([74])];
+    for (const device of availableDevices()) {
+      const run = (fusedBias: boolean) => {
+        const [x, w, b2] = data.map((t) => {
+          const c = t.to(device).detach();
+          c.requiresGrad = true;
+          return c;
+        });
+        const b = b2.slice([0, 74, 2]);
+        const out = fusedBias ? F.linear(x, w, b) : x.matmul(w.T).add(b);
+        out.mul(out).sum().backward();
+        return [out, x.grad!, w.grad!, b2.grad!];
+      };
+      const fusedRun = run(true), ref = run(false);
+      assert.equal(F.linear(data[0].to(device), data[1].to(device), data[2].to(device).slice([0, 74, 2])).shape.join(), "3,7,37");
+      fusedRun.forEach((t, i) => {
+        const a = t.toTypedArray(), r = ref[i].toTypedArray();
+        for (let j = 0; j < a.length; j++) assert.ok(Math.abs(a[j] - r[j]) <= 1e-3 * (1 + Math.abs(r[j])), `${device} tensor ${i}[${j}]: ${a[j]} vs ${r[j]}`);
+      });
+    }
+  });
+});
 
 describe("Module", () => {
   it("names parameters with dotted paths in field order (own tensors first, then children)", () => {

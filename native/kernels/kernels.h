@@ -25,10 +25,11 @@ bool dl_view_nonoverlapping(int nd, const int64_t* shape, const int64_t* st);
 void dl_reduce(int op, int dtype, char* out, const char* a, int nd, const int64_t* shape, int64_t a_off,
                const int64_t* st, uint32_t mask);
 
-/* pointers have the view offsets applied; see matmul.c */
-void dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_t* bshape, const int64_t* bsa,
-                   const int64_t* bsb, const int64_t* bsc, int64_t M, int64_t N, int64_t K, int64_t sam,
-                   int64_t sak, int64_t sbk, int64_t sbn, int64_t ldc);
+/* pointers have the view offsets applied; see matmul.c. bias: NULL, or [N] with stride sbias, added
+ * to every row. Returns -1 when out of memory. */
+int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_t* bshape, const int64_t* bsa,
+                  const int64_t* bsb, const int64_t* bsc, int64_t M, int64_t N, int64_t K, int64_t sam,
+                  int64_t sak, int64_t sbk, int64_t sbn, int64_t ldc, const float* bias, int64_t sbias);
 const char* dl_gemm_kind(void);
 
 /* it: views (out, index, a with stride 0 along dim); returns -1 on an index outside [0, lim) */

@@ -64,14 +64,18 @@ static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
     if (acc) {                                                               \
       c##i##0 = _mm512_add_ps(_mm512_loadu_ps(cp), c##i##0);                 \
       c##i##1 = _mm512_add_ps(_mm512_loadu_ps(cp + 16), c##i##1);            \
+    } else if (bias) {                                                       \
+      c##i##0 = _mm512_add_ps(c##i##0, bias0);                               \
+      c##i##1 = _mm512_add_ps(c##i##1, bias1);                               \
     }                                                                        \
     _mm512_storeu_ps(cp, c##i##0);                                           \
     _mm512_storeu_ps(cp + 16, c##i##1);                                      \
   }
 #define PF(i) _mm_prefetch((const char*)(C + (i) * ldc), _MM_HINT_T0); _mm_prefetch((const char*)(C + (i) * ldc + 16), _MM_HINT_T0);
+#define BIAS const __m512 bias0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps(), bias1 = bias ? _mm512_loadu_ps(bias + 16) : bias0;
 
 __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc,
-                                                int mr) {
+                                                int mr, const float* bias) {
   ROWS(DECL)
   ROWS(PF)
 #pragma GCC unroll 4
@@ -81,6 +85,7 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
     A += MR;
     B += NR;
   }
+  BIAS
   ROWS(STORE)
 }
 #undef ROWS
@@ -88,6 +93,7 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
 #undef STEP
 #undef STORE
 #undef PF
+#undef BIAS
 
 #elif defined(__AVX2__) && defined(__FMA__)
 #define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
@@ -104,15 +110,19 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
     if (acc) {                                                               \
       c##i##0 = _mm256_add_ps(_mm256_loadu_ps(cp), c##i##0);                 \
       c##i##1 = _mm256_add_ps(_mm256_loadu_ps(cp + 8), c##i##1);             \
+    } else if (bias) {                                                       \
+      c##i##0 = _mm256_add_ps(c##i##0, bias0);                               \
+      c##i##1 = _mm256_add_ps(c##i##1, bias1);                               \
     }                                                                        \
     _mm256_storeu_ps(cp, c##i##0);                                           \
     _mm256_storeu_ps(cp + 8, c##i##1);                                       \
   }
 
 #define PF(i) _mm_prefetch((const char*)(C + (i) * ldc), _MM_HINT_T0); _mm_prefetch((const char*)(C + (i) * ldc + 15), _MM_HINT_T0);
+#define BIAS const __m256 bias0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps(), bias1 = bias ? _mm256_loadu_ps(bias + 8) : bias0;
 
 __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc,
-                                                int mr) {
+                                                int mr, const float* bias) {
   ROWS(DECL)
   ROWS(PF)
 #pragma GCC unroll 4
@@ -122,6 +132,7 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
     A += MR;
     B += NR;
   }
+  BIAS
   ROWS(STORE)
 }
 #undef ROWS
@@ -129,10 +140,11 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
 #undef STEP
 #undef STORE
 #undef PF
+#undef BIAS
 
 #else
 __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc,
-                                                int mr) {
+                                                int mr, const float* bias) {
   float c[MR][NR];
   for (int i = 0; i < MR; i++)
     for (int j = 0; j < NR; j++) c[i][j] = 0.0f;
@@ -145,7 +157,7 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
     B += NR;
   }
   for (int i = 0; i < mr; i++)
-    for (int j = 0; j < NR; j++) C[i * ldc + j] = acc ? C[i * ldc + j] + c[i][j] : c[i][j];
+    for (int j = 0; j < NR; j++) C[i * ldc + j] = acc ? C[i * ldc + j] + c[i][j] : bias ? c[i][j] + bias[j] : c[i][j];
 }
 #endif
 
@@ -265,29 +277,34 @@ static int64_t balanced(int64_t n, int64_t blk, int64_t unit) {
   return b < blk ? b : blk;
 }
 
-static void gemm_naive(const gemm_dims* g, float* C, const float* A, const float* B) {
+/* the product rounded to float32, then + bias[j] in float32: what the matmul-then-add composite gives */
+static void gemm_naive(const gemm_dims* g, float* C, const float* A, const float* B, const float* bias) {
   for (int64_t i = 0; i < g->M; i++)
     for (int64_t j = 0; j < g->N; j++) {
       double acc = 0.0;
       const float* a = A + i * g->sam;
       const float* b = B + j * g->sbn;
       for (int64_t k = 0; k < g->K; k++) acc += (double)a[k * g->sak] * (double)b[k * g->sbk];
-      C[i * g->ldc + j] = (float)acc;
+      C[i * g->ldc + j] = bias ? (float)acc + bias[j] : (float)acc;
     }
 }
 
-static void gemm_block(const gemm_dims* g, float* C, const float* A, const float* B, int64_t m0, int64_t m1,
-                       int64_t n0, int64_t n1) {
+/* bias (contiguous, N) or NULL: added to every row by the stores of the first K slice */
+static void gemm_block(const gemm_dims* g, float* C, const float* A, const float* B, const float* bias, int64_t m0,
+                       int64_t m1, int64_t n0, int64_t n1) {
   if (m1 <= m0 || n1 <= n0) return;
   if (g->K == 0) {
-    for (int64_t i = m0; i < m1; i++) memset(C + i * g->ldc + n0, 0, (size_t)(n1 - n0) * sizeof(float));
+    for (int64_t i = m0; i < m1; i++) {
+      if (bias) memcpy(C + i * g->ldc + n0, bias + n0, (size_t)(n1 - n0) * sizeof(float));
+      else memset(C + i * g->ldc + n0, 0, (size_t)(n1 - n0) * sizeof(float));
+    }
     return;
   }
   if (!ensure_buffers()) { /* out of memory: the slow path still gives the right answer */
     gemm_dims h = *g;
     h.M = m1 - m0;
     h.N = n1 - n0;
-    gemm_naive(&h, C + m0 * g->ldc + n0, A + m0 * g->sam, B + n0 * g->sbn);
+    gemm_naive(&h, C + m0 * g->ldc + n0, A + m0 * g->sam, B + n0 * g->sbn, bias ? bias + n0 : NULL);
     return;
   }
   float* Ap = tl_ap;
@@ -309,13 +326,14 @@ static void gemm_block(const gemm_dims* g, float* C, const float* A, const float
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int64_t mr = min64(MR, mc - ir);
             float* c = C + (ic + ir) * ldc + jc + jr;
+            const float* bj = bias && pc == 0 ? bias + jc + jr : NULL;
             if (nr == NR) { /* short row panels store their mr rows directly */
-              ukernel(kc, Ap + ir * kc, Bp + jr * kc, c, ldc, pc > 0, (int)mr);
+              ukernel(kc, Ap + ir * kc, Bp + jr * kc, c, ldc, pc > 0, (int)mr, bj);
             } else {
-              ukernel(kc, Ap + ir * kc, Bp + jr * kc, tmp, NR, 0, MR);
+              ukernel(kc, Ap + ir * kc, Bp + jr * kc, tmp, NR, 0, MR, NULL);
               for (int64_t i = 0; i < mr; i++)
                 for (int64_t j = 0; j < nr; j++)
-                  c[i * ldc + j] = pc > 0 ? c[i * ldc + j] + tmp[i * NR + j] : tmp[i * NR + j];
+                  c[i * ldc + j] = pc > 0 ? c[i * ldc + j] + tmp[i * NR + j] : bj ? tmp[i * NR + j] + bj[j] : tmp[i * NR + j];
             }
           }
         }
@@ -331,6 +349,7 @@ typedef struct {
   float* C;
   const float* A;
   const float* B;
+  const float* bias;         /* contiguous [N] or NULL */
   int nb;                    /* batch dims */
   int64_t bshape[DL_MAXD];
   int64_t bsa[DL_MAXD], bsb[DL_MAXD], bsc[DL_MAXD];
@@ -362,24 +381,32 @@ static void mm_task(void* ctx, int64_t t) {
   batch_ptrs(j, b, &C, &A, &B);
   const gemm_dims* g = &j->g;
   if (j->parts == 1) {
-    gemm_block(g, C, A, B, 0, g->M, 0, g->N);
+    gemm_block(g, C, A, B, j->bias, 0, g->M, 0, g->N);
   } else if (j->split_m) {
     const int64_t units = (g->M + MR - 1) / MR;
     const int64_t m0 = min64(g->M, units * p / j->parts * MR), m1 = min64(g->M, units * (p + 1) / j->parts * MR);
-    gemm_block(g, C, A, B, m0, m1, 0, g->N);
+    gemm_block(g, C, A, B, j->bias, m0, m1, 0, g->N);
   } else {
     const int64_t units = (g->N + NR - 1) / NR;
     const int64_t n0 = min64(g->N, units * p / j->parts * NR), n1 = min64(g->N, units * (p + 1) / j->parts * NR);
-    gemm_block(g, C, A, B, 0, g->M, n0, n1);
+    gemm_block(g, C, A, B, j->bias, 0, g->M, n0, n1);
   }
 }
 
 /* batch dims: nb, bshape, and the batch strides of a, b and out; offsets already applied to the pointers */
-void dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_t* bshape, const int64_t* bsa,
-                   const int64_t* bsb, const int64_t* bsc, int64_t M, int64_t N, int64_t K, int64_t sam,
-                   int64_t sak, int64_t sbk, int64_t sbn, int64_t ldc) {
+int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_t* bshape, const int64_t* bsa,
+                  const int64_t* bsb, const int64_t* bsc, int64_t M, int64_t N, int64_t K, int64_t sam,
+                  int64_t sak, int64_t sbk, int64_t sbn, int64_t ldc, const float* bias, int64_t sbias) {
   mm_job j;
   memset(&j, 0, sizeof j);
+  float* bias_copy = NULL;
+  if (bias && sbias != 1 && N > 1) { /* the stores read 16 consecutive bias values */
+    bias_copy = (float*)malloc((size_t)N * sizeof(float));
+    if (!bias_copy) return -1;
+    for (int64_t n = 0; n < N; n++) bias_copy[n] = bias[n * sbias];
+    bias = bias_copy;
+  }
+  j.bias = bias;
   j.g.M = M; j.g.N = N; j.g.K = K;
   j.g.sam = sam; j.g.sak = sak; j.g.sbk = sbk; j.g.sbn = sbn; j.g.ldc = ldc;
   j.C = C; j.A = A; j.B = B;
@@ -393,20 +420,20 @@ void dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64
     j.nbatch *= bshape[d];
     j.nb++;
   }
-  if (j.nbatch == 0 || M == 0 || N == 0) return;
+  if (j.nbatch == 0 || M == 0 || N == 0) {
+    free(bias_copy);
+    return 0;
+  }
   if (M * N * K <= TINY) {
     for (int64_t b = 0; b < j.nbatch; b++) {
       float* c;
       const float* a;
       const float* bb;
       batch_ptrs(&j, b, &c, &a, &bb);
-      if (K == 0) {
-        for (int64_t i = 0; i < M; i++) memset(c + i * ldc, 0, (size_t)N * sizeof(float));
-      } else {
-        gemm_naive(&j.g, c, a, bb);
-      }
+      gemm_naive(&j.g, c, a, bb, bias); /* K = 0 too: the sums are 0 */
     }
-    return;
+    free(bias_copy);
+    return 0;
   }
   const int nt = dl_num_threads();
   const int64_t work = j.nbatch * M * N * (K > 0 ? K : 1);
@@ -422,4 +449,6 @@ void dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64
   const int64_t ntasks = j.nbatch * j.parts;
   if (nt > 1 && work >= PAR_MIN && ntasks > 1) dl_parallel(ntasks, mm_task, &j);
   else for (int64_t t = 0; t < ntasks; t++) mm_task(&j, t);
+  free(bias_copy);
+  return 0;
 }

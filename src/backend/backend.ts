@@ -75,8 +75,10 @@ export interface Backend {
    * Batched matrix product: a [...batch, M, K] @ b [...batch, K, N] -> out [...batch, M, N].
    * Batch shapes are identical (broadcast already applied through stride 0). a and b may be
    * strided in every dim (a transpose arrives as swapped strides). out is contiguous. float32/float64.
+   * bias ([N], any stride, out's dtype), when given, is added to every row of every product: what
+   * the product followed by an add gives (nn.Linear), without a second pass over out.
    */
-  matmul(out: View, a: View, b: View): void;
+  matmul(out: View, a: View, b: View, bias?: View | null): void;
 
   /**
    * out[..., i_dim, ...] = a[..., index[..., i_dim, ...], ...] along `dim` (torch.gather).

@@ -228,7 +228,7 @@ export const jsBackend: Backend = {
     }
   },
 
-  matmul(out, a, b) {
+  matmul(out, a, b, bias) {
     const nd = a.shape.length;
     const M = a.shape[nd - 2], K = a.shape[nd - 1], N = b.shape[nd - 1];
     const batch = a.shape.slice(0, nd - 2);
@@ -251,6 +251,8 @@ export const jsBackend: Backend = {
             for (let j = 0; j < N; j++, q += sbn) acc[j] += av * y[q];
           }
           for (let j = 0; j < N; j++) o[p++] = acc[j];
+          // the rounded product, then + bias: the same float32 sums as a matmul and an add
+          if (bias) for (let j = 0; j < N; j++) o[p - N + j] += bias.data[bias.offset + j * bias.strides[0]];
         }
       }
     });

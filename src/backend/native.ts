@@ -36,7 +36,7 @@ interface Addon {
   copy(out: TypedArray, a: TypedArray): void;
   fill(out: TypedArray): void;
   reduce(op: number, out: TypedArray, a: TypedArray): void;
-  matmul(out: TypedArray, a: TypedArray, b: TypedArray): void;
+  matmul(out: TypedArray, a: TypedArray, b: TypedArray, bias?: TypedArray): void;
   gather(out: TypedArray, a: TypedArray, index: TypedArray): void;
   scatterAdd(out: TypedArray, index: TypedArray, src: TypedArray): void;
   alloc(dtype: number, n: number, zero: boolean): Arr32 | null;
@@ -236,11 +236,11 @@ export const cpuBackend: Backend = {
     addon.reduce(RED[op], out.data, a.data);
   },
 
-  matmul(out, a, b) {
+  matmul(out, a, b, bias) {
     const nd = a.shape.length;
     const allInt = out.data instanceof Int32Array && a.data instanceof Int32Array && b.data instanceof Int32Array;
-    if (nd > MAX_DIMS || isF64(out.data) || isF64(a.data) || isF64(b.data) || allInt) {
-      return jsBackend.matmul(out, a, b); // float64 (gradient checks), int32: the js kernel
+    if (nd > MAX_DIMS || isF64(out.data) || isF64(a.data) || isF64(b.data) || allInt || (bias && !(bias.data instanceof Float32Array))) {
+      return jsBackend.matmul(out, a, b, bias); // float64 (gradient checks), int32: the js kernel
     }
     const fn = "matmul";
     curOp = "";
@@ -260,8 +260,12 @@ export const cpuBackend: Backend = {
     meta[p++] = N;
     p = putStrides(p, out, nd, fn, "out");
     p = putStrides(p, a, nd, fn, "a");
-    putStrides(p, b, nd, fn, "b");
-    addon.matmul(out.data, a.data, b.data);
+    p = putStrides(p, b, nd, fn, "b");
+    meta[p++] = bias ? 1 : 0;
+    if (!bias) return addon.matmul(out.data, a.data, b.data);
+    if (bias.shape.length !== 1 || bias.shape[0] !== N) bad(fn, `bias of shape [${bias.shape.join(", ")}] for ${N} columns`);
+    putStrides(p, bias, 1, fn, "bias");
+    addon.matmul(out.data, a.data, b.data, bias.data);
   },
 
   gather(out, a, dim, index) {
