@@ -165,6 +165,26 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
 
 /* A points at element (row 0, k 0) of an mc x kc block; panels of MR rows, k-major, zero padded */
 static void pack_a(float* restrict Ap, const float* A, int64_t sam, int64_t sak, int64_t mc, int64_t kc) {
+  if (sam == 1 && sak != 1) {
+    /* a transposed (the weight gradient's Gᵀ): for each k its mc values are contiguous. Walk k
+       outermost and read each such run once; panel by panel, the runs of one panel would be
+       re-read for the next from lines whose stride (often 2 KiB) maps them to a couple of L1 sets */
+    for (int64_t k = 0; k < kc; k++) {
+      const float* s = A + k * sak;
+      /* each run is a separate short stream the hardware prefetcher is late for: ask 8 rows ahead */
+      if (k + 8 < kc)
+        for (int64_t p = 0; p < mc; p += 16) __builtin_prefetch(s + 8 * sak + p);
+      for (int64_t p = 0; p < mc; p += MR) {
+        const int64_t mr = min64(MR, mc - p);
+        float* restrict d = Ap + p * kc + k * MR;
+        if (mr == MR)
+          for (int r = 0; r < MR; r++) d[r] = s[p + r];
+        else
+          for (int r = 0; r < MR; r++) d[r] = r < mr ? s[p + r] : 0.0f;
+      }
+    }
+    return;
+  }
   for (int64_t p = 0; p < mc; p += MR) {
     const int64_t mr = min64(MR, mc - p);
     float* restrict d = Ap + p * kc;
