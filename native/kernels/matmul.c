@@ -227,6 +227,23 @@ static void pack_a(float* restrict Ap, const float* A, int64_t sam, int64_t sak,
 
 /* B points at element (k 0, col 0) of a kc x nc block; panels of NR columns, k-major, zero padded */
 static void pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn, int64_t kc, int64_t nc) {
+  if (sbn == 1 && sbk != 1) {
+    /* rows of b contiguous: walk k outermost and copy each row's nc values once, in order, into
+       the panels. Panel by panel, every panel would read one line per row at the row stride,
+       a pattern the prefetchers follow badly (it stalled on nearly every line). */
+    for (int64_t k = 0; k < kc; k++) {
+      const float* s = B + k * sbk;
+      if (k + 4 < kc)
+        for (int64_t q = 0; q < nc; q += 16) __builtin_prefetch(s + 4 * sbk + q);
+      int64_t q = 0;
+      for (; q + NR <= nc; q += NR) memcpy(Bp + q * kc + k * NR, s + q, NR * sizeof(float));
+      if (q < nc) {
+        float* d = Bp + q * kc + k * NR;
+        for (int64_t j = 0; j < NR; j++) d[j] = q + j < nc ? s[q + j] : 0.0f;
+      }
+    }
+    return;
+  }
   for (int64_t q = 0; q < nc; q += NR) {
     const int64_t nr = min64(NR, nc - q);
     float* restrict d = Bp + q * kc;
