@@ -25,7 +25,7 @@
 #include "fused.h"
 #include "transpose.h"
 #include "vmath.h"
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__AVX__)
 #include <immintrin.h>
 #endif
 
@@ -192,6 +192,20 @@ static void scores(const dl_att_dims* d, float* sc, int64_t Sp, const float* a, 
 /* entries of row i that are kept */
 static inline int64_t kept(const dl_att_dims* d, int64_t i) { return d->causal ? min64(i + 1, d->S) : d->S; }
 
+/* dst[0..n) = src[0..n). P goes to memory only for the backward, much later: streaming stores
+ * skip reading its lines in first (and keep them out of the cache) when the row is aligned. */
+static void store_row(float* dst, const float* src, int64_t n) {
+#if defined(__AVX__)
+  if (((uintptr_t)dst & 31) == 0) {
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) _mm256_stream_ps(dst + j, _mm256_loadu_ps(src + j));
+    for (; j < n; j++) dst[j] = src[j];
+    return;
+  }
+#endif
+  memcpy(dst, src, (size_t)n * sizeof(float));
+}
+
 static void forward_task(void* p, int64_t t) {
   att_ctx* c = (att_ctx*)p;
   const dl_att_dims* d = c->d;
@@ -207,17 +221,20 @@ static void forward_task(void* p, int64_t t) {
   pack_rows(vp, Evp, c->v + base(d->sv, b1, b2), d->sv[2], S, Ev);
   scores(d, sc, Sp, q, d->sq[2], kt, E);
   const float scale = (float)d->scale;
-  for (int64_t i = 0; i < L; i++) {
+  for (int64_t i = 0; i < L; i++) { /* P in place of the scores, then out to p */
     const int64_t n = kept(d, i);
-    const float* s = sc + i * Sp;
-    float* pr = P + i * d->sp[2];
+    float* s = sc + i * Sp;
     const float mf = max_row(s, n) * scale; /* scale > 0: max(scale·s) = scale·max(s) */
-    for (int64_t j = 0; j < n; j++) pr[j] = dl_exp_f(s[j] * scale - mf); /* two loops: both vectorise */
-    const float inv = (float)(1.0 / dl_sum_f(pr, n));
-    for (int64_t j = 0; j < n; j++) pr[j] *= inv;
-    for (int64_t j = n; j < S; j++) pr[j] = 0.0f;
+    for (int64_t j = 0; j < n; j++) s[j] = dl_exp_f(s[j] * scale - mf); /* separate loops: each vectorises */
+    const float inv = (float)(1.0 / dl_sum_f(s, n));
+    for (int64_t j = 0; j < n; j++) s[j] *= inv;
+    for (int64_t j = n; j < Sp; j++) s[j] = 0.0f;
+    store_row(P + i * d->sp[2], s, S);
   }
-  product(d, L, Ev, keys_of_rows, P, d->sp[2], 1, vp, Evp, tmp, out, d->so[2]);
+  product(d, L, Ev, keys_of_rows, sc, Sp, 1, vp, Evp, tmp, out, d->so[2]);
+#if defined(__AVX__)
+  _mm_sfence(); /* streaming stores are weakly ordered: make P visible before the task ends */
+#endif
 }
 
 static void backward_task(void* p, int64_t t) {
@@ -232,6 +249,9 @@ static void backward_task(void* p, int64_t t) {
   const float* g = c->g + base(d->so, b1, b2);
   const float* P = c->pin + base(d->sp, b1, b2);
   const int64_t ps = d->sp[2];
+  /* P was streamed to memory by the forward: start fetching it now, it is needed after dP */
+  for (int64_t i = 0; i < L; i++)
+    for (int64_t j = 0; j < kept(d, i); j += 16) __builtin_prefetch(P + i * ps + j);
   pack_cols(vt, Sp, c->v + base(d->sv, b1, b2), d->sv[2], S, Ev);
   pack_rows(kp, Ep, c->k + base(d->sk, b1, b2), d->sk[2], S, E);
   pack_rows(qp, Ep, c->q + base(d->sq, b1, b2), d->sq[2], L, E);
