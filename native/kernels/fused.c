@@ -109,25 +109,29 @@ typedef struct {
   double eps;
 } ln_ctx;
 
-static void layernorm_row(void* p, int64_t r) {
-  const ln_ctx* c = (const ln_ctx*)p;
+/* One row: the mean in double, the centred values into o, the variance from them in double
+ * (eight partial sums), then o = xhat·w + b in float. has_w and has_b are constants at each call,
+ * so no load is conditional and every loop vectorises. */
+static inline void layernorm_row_(const ln_ctx* c, int64_t r, const int has_w, const int has_b) {
   const int64_t n = c->n;
   const float* x = c->x + r * n;
   float* o = c->out + r * n;
-  const double mu = dl_sum_f(x, n) / (double)n;
-  double acc[8] = { 0 };
-  int64_t i0 = 0;
-  for (; i0 + 8 <= n; i0 += 8)
-    for (int k = 0; k < 8; k++) acc[k] += ((double)x[i0 + k] - mu) * ((double)x[i0 + k] - mu);
-  for (; i0 < n; i0++) acc[0] += ((double)x[i0] - mu) * ((double)x[i0] - mu);
-  const double v = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  const double rs = 1.0 / sqrt(v / (double)n + c->eps);
-  c->mean[r] = (float)mu;
-  c->rstd[r] = (float)rs;
-  for (int64_t i = 0; i < n; i++) {
-    const double xh = ((double)x[i] - mu) * rs;
-    o[i] = (float)(xh * (c->w ? c->w[i] : 1.0f) + (c->b ? c->b[i] : 0.0f));
-  }
+  const float mu = (float)(dl_sum_f(x, n) / (double)n);
+  for (int64_t i = 0; i < n; i++) o[i] = x[i] - mu;
+  const double v = dl_dot_f(o, o, n);
+  const float rs = (float)(1.0 / sqrt(v / (double)n + c->eps));
+  c->mean[r] = mu;
+  c->rstd[r] = rs;
+  const float *w = c->w, *b = c->b;
+  for (int64_t i = 0; i < n; i++) o[i] = o[i] * rs * (has_w ? w[i] : 1.0f) + (has_b ? b[i] : 0.0f);
+}
+
+static void layernorm_row(void* p, int64_t r) {
+  const ln_ctx* c = (const ln_ctx*)p;
+  if (c->w && c->b) layernorm_row_(c, r, 1, 1);
+  else if (c->w) layernorm_row_(c, r, 1, 0);
+  else if (c->b) layernorm_row_(c, r, 0, 1);
+  else layernorm_row_(c, r, 0, 0);
 }
 
 void dl_layernorm_f32(float* out, float* mean, float* rstd, const float* x, const float* w, const float* b,
@@ -145,34 +149,49 @@ typedef struct {
   double* part; /* [ntasks][2n]: gw then gb */
   int64_t rows, n, per;
   int want_w, want_b;
+  int failed; /* a task could not get its scratch */
 } lnb_ctx;
+
+/* One row, in simple loops that vectorise: xhat and dxhat = g·w in float into scratch, the two
+ * row sums over them in double (eight partial sums), the parameter gradients, then gx. has_w is a
+ * constant at each call, so the weight's load is not conditional. */
+static inline void layernorm_backward_row(const lnb_ctx* c, int64_t r, double* pw, double* pb, float* xh,
+                                          float* dxh, const int has_w) {
+  const int64_t n = c->n;
+  const float* g = c->g + r * n;
+  const float* x = c->x + r * n;
+  const float* w = c->w;
+  float* gx = c->gx + r * n;
+  const float mu = c->mean[r], rs = c->rstd[r];
+  for (int64_t i = 0; i < n; i++) {
+    xh[i] = (x[i] - mu) * rs;
+    dxh[i] = has_w ? g[i] * w[i] : g[i];
+  }
+  const float s1 = (float)(dl_sum_f(dxh, n) / (double)n), s2 = (float)(dl_dot_f(dxh, xh, n) / (double)n);
+  for (int64_t i = 0; i < n; i++) {
+    pw[i] += (double)(g[i] * xh[i]);
+    pb[i] += g[i];
+  }
+  for (int64_t i = 0; i < n; i++) gx[i] = rs * (dxh[i] - s1 - xh[i] * s2);
+}
+
+static _Thread_local float* tl_ln;
+static _Thread_local int64_t tl_ln_n;
 
 static void layernorm_backward_task(void* p, int64_t t) {
   const lnb_ctx* c = (const lnb_ctx*)p;
   const int64_t n = c->n, r0 = t * c->per, r1 = r0 + c->per < c->rows ? r0 + c->per : c->rows;
   double* pw = c->part + t * 2 * n;
   double* pb = pw + n;
+  if (tl_ln_n < n) { /* xhat and dxhat of one row */
+    free(tl_ln);
+    tl_ln = (float*)malloc((size_t)(2 * n) * sizeof(float));
+    tl_ln_n = tl_ln ? n : 0;
+  }
+  if (!tl_ln) { ((lnb_ctx*)p)->failed = 1; return; }
   for (int64_t r = r0; r < r1; r++) {
-    const float* g = c->g + r * n;
-    const float* x = c->x + r * n;
-    float* gx = c->gx + r * n;
-    const double mu = c->mean[r], rs = c->rstd[r];
-    double s1 = 0, s2 = 0;
-    for (int64_t i = 0; i < n; i++) {
-      const double xh = ((double)x[i] - mu) * rs;
-      const double dxh = (double)g[i] * (c->w ? c->w[i] : 1.0f);
-      s1 += dxh;
-      s2 += dxh * xh;
-      pw[i] += (double)g[i] * xh;
-      pb[i] += g[i];
-    }
-    s1 /= (double)n;
-    s2 /= (double)n;
-    for (int64_t i = 0; i < n; i++) {
-      const double xh = ((double)x[i] - mu) * rs;
-      const double dxh = (double)g[i] * (c->w ? c->w[i] : 1.0f);
-      gx[i] = (float)(rs * (dxh - s1 - xh * s2));
-    }
+    if (c->w) layernorm_backward_row(c, r, pw, pb, tl_ln, tl_ln + n, 1);
+    else layernorm_backward_row(c, r, pw, pb, tl_ln, tl_ln + n, 0);
   }
 }
 
@@ -185,8 +204,12 @@ int dl_layernorm_backward_f32(float* gx, float* gw, float* gb, const float* g, c
   tasks = rows > 0 ? (rows + per - 1) / per : 1;
   double* part = (double*)calloc((size_t)(tasks * 2 * n), sizeof(double));
   if (!part) return -1;
-  lnb_ctx c = { gx, g, x, mean, rstd, w, part, rows, n, per, gw != NULL, gb != NULL };
+  lnb_ctx c = { gx, g, x, mean, rstd, w, part, rows, n, per, gw != NULL, gb != NULL, 0 };
   dl_parallel(tasks, layernorm_backward_task, &c);
+  if (c.failed) {
+    free(part);
+    return -1;
+  }
   for (int64_t i = 0; i < n; i++) {
     double sw = 0, sb = 0;
     for (int64_t t = 0; t < tasks; t++) {
