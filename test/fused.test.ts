@@ -259,6 +259,11 @@ test("fused attention matches the composite: causal or not, L != S, odd sizes, s
     const [q, k, v] = qkv.split(8, 2).map((t) => t.reshape(2, 7, 2, 4).transpose(1, 2));
     return sdpa({ isCausal: true })(q, k, v);
   });
+  // head sizes of whole 16-column tiles: the C kernel stores them straight into the strided outputs
+  compare("attention on split heads of 32 and 16", [[2, 13, 2 * (32 + 32 + 16)]], (qkv) => {
+    const [q, k, v] = qkv.split([64, 64, 32], 2).map((t) => t.reshape(2, 13, 2, -1).transpose(1, 2));
+    return sdpa({ isCausal: true })(q, k, v);
+  });
   compare("attention, transposed last dims", [[2, 4, 5], [2, 4, 5], [2, 4, 5]], (q, k, v) => sdpa({})(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)));
   for (const device of FUSED_DEVICES) {
     const q = Tensor.randn([1, 2, 4, 3], { device, requiresGrad: true });

@@ -155,15 +155,20 @@ typedef void (*krange_fn)(const dl_att_dims* d, int64_t i0, int mr, int64_t* k0,
 static void product(const dl_att_dims* d, int64_t rows, int64_t cols, krange_fn kr, const float* a, int64_t ars,
                     int64_t aks, const float* b, int64_t bks, float* tmp, float* c, int64_t ldc) {
   const int64_t cp = pad16(cols);
+  const bool direct = cols == cp; /* whole tiles: store straight into c, no copy through tmp */
+  float* t = direct ? c : tmp;
+  const int64_t ldt = direct ? ldc : cp;
   for (int64_t i0 = 0; i0 < rows; i0 += MR) {
     const int mr = (int)min64(MR, rows - i0);
     int64_t k0, k1;
     kr(d, i0, mr, &k0, &k1);
+    float* ti = direct ? t + i0 * ldt : t;
     for (int64_t j0 = 0; j0 < cp; j0 += NR) {
-      if (k1 > k0) mk(k1 - k0, a + i0 * ars + k0 * aks, ars, aks, b + k0 * bks + j0, bks, tmp + j0, cp, mr);
-      else for (int r = 0; r < mr; r++) memset(tmp + r * cp + j0, 0, NR * sizeof(float));
+      if (k1 > k0) mk(k1 - k0, a + i0 * ars + k0 * aks, ars, aks, b + k0 * bks + j0, bks, ti + j0, ldt, mr);
+      else for (int r = 0; r < mr; r++) memset(ti + r * ldt + j0, 0, NR * sizeof(float));
     }
-    for (int r = 0; r < mr; r++) memcpy(c + (i0 + r) * ldc, tmp + r * cp, (size_t)cols * sizeof(float));
+    if (!direct)
+      for (int r = 0; r < mr; r++) memcpy(c + (i0 + r) * ldc, tmp + r * cp, (size_t)cols * sizeof(float));
   }
 }
 
