@@ -666,6 +666,28 @@ test("binary: outputs over 32 MiB (streaming stores) at unaligned offsets, in pl
   assertArrays(c.data, j.data, "binary add in place, streaming");
 });
 
+test("fused attention: bad views, scale and dtypes throw before anything is written", { skip }, () => {
+  const f = cpu.fused as FusedKernels;
+  const V = (shape: number[], len = shape.reduce((a, b) => a * b, 1), strides = contiguous(shape)): View =>
+    ({ data: new Float32Array(len).fill(7), shape, strides, offset: 0 });
+  const q = V([1, 2, 5, 4]), k = V([1, 2, 6, 4]), v = V([1, 2, 6, 3]);
+  const run = (out: View, p: View, scale = 0.5) => f.attention(out, p, q, k, v, scale, true);
+  run(V([1, 2, 5, 3]), V([1, 2, 5, 6])); // the right shapes: fine
+  const short = V([1, 2, 5, 3], 29);
+  assert.throws(() => run(short, V([1, 2, 5, 6])), /attention\(forward\).*'out' reaches elements/);
+  assert.ok(short.data.every((x) => x === 7));
+  assert.throws(() => run(V([1, 2, 5, 3]), V([1, 2, 5, 6], 59)), /attention\(forward\).*'p' reaches/);
+  assert.throws(() => run(V([1, 2, 5, 3]), V([1, 2, 5, 6]), 0), /scale must be positive/);
+  assert.throws(() => run(V([1, 2, 5, 3]), V([1, 2, 5, 6]), NaN), /scale must be positive/);
+  assert.throws(() => run(V([1, 2, 5, 3], 30, [30, 15, 3, 2]), V([1, 2, 5, 6])), /contiguous last dim/);
+  assert.throws(() => run({ ...V([1, 2, 5, 3]), data: new Int32Array(30) }, V([1, 2, 5, 6])), /'out' must be float32/);
+  const g = V([1, 2, 5, 3]);
+  assert.throws(() => f.attentionBackward(V([1, 2, 5, 4]), V([1, 2, 6, 4]), V([1, 2, 6, 3], 35), g, V([1, 2, 5, 6]), q, k, v, 0.5, true),
+    /attention\(backward\).*'gv' reaches/);
+  // negative strides reaching before the start of the array
+  assert.throws(() => run(V([1, 2, 5, 3], 30, [30, 15, -3, 1]), V([1, 2, 5, 6])), /'out' reaches elements -12/);
+});
+
 test("fused im2col / col2im / maxPoolIndices: bad windows and short arrays throw, nothing is written", { skip }, () => {
   const f = cpu.fused as FusedKernels;
   const x: View = { data: new Float32Array(2 * 3 * 5 * 5), shape: [2, 3, 5, 5], strides: contiguous([2, 3, 5, 5]), offset: 0 };
