@@ -83,16 +83,17 @@ export function runBackward(
     const owned = new Set<Tensor>();
     const add = (t: Tensor, o: Tensor | WindowGrad) => {
       const prev = grads.get(t);
-      if (o instanceof WindowGrad) {
-        if (prev && owned.has(prev)) return o.addInto(prev);
-        o = o.materialize();
-        if (!prev && !createGraph) owned.add(o);
-      }
-      const g = o;
+      const window = o instanceof WindowGrad;
+      if (window && prev && owned.has(prev)) return o.addInto(prev);
+      const g = window ? o.materialize() : o;
       if (g.shape.length !== t.shape.length || g.shape.some((d, i) => d !== t.shape[i])) {
         throw new Error(`backward: internal error: gradient of shape ${fmt(g.shape)} for a tensor of shape ${fmt(t.shape)}`);
       }
-      if (!prev) return void grads.set(t, g);
+      if (!prev) {
+        grads.set(t, g);
+        if (window && !createGraph) owned.add(g);
+        return;
+      }
       if (owned.has(prev)) return prev.backend.binary("add", prev, prev, g);
       const sum = prev.add(g);
       grads.set(t, sum);

@@ -2,7 +2,6 @@
 import { Tensor } from "./tensor.js";
 import { fmt, normDims, windowCount } from "./shape.js";
 import { checkIndex, im2col, linear as linearOp, narrow, unfold, where } from "./ops.js";
-import { isFloat } from "./backend/backend.js";
 import { noGrad } from "./autograd.js";
 import * as fused from "./fused.js";
 
@@ -179,12 +178,7 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   if (weight.ndim !== 2 || input.ndim === 0 || input.shape[input.ndim - 1] !== weight.shape[1]) {
     throw new Error(`linear: input ${fmt(input.shape)} does not match weight ${fmt(weight.shape)} (expected [..., ${weight.shape[1]}])`);
   }
-  // a bias of one dtype with the rest, shaped [N], is added by the product itself
-  if (bias && bias.ndim === 1 && bias.shape[0] === weight.shape[0] && bias.dtype === input.dtype && weight.dtype === input.dtype && isFloat(input.dtype)) {
-    return linearOp(input, weight, bias);
-  }
-  const out = input.matmul(weight.transpose(0, 1));
-  return bias ? out.add(bias) : out;
+  return linearOp(input, weight, bias);
 }
 
 /** Rows of weight [num, dim] picked by int32 indices of any shape: [...input.shape, dim]. */

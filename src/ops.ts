@@ -287,18 +287,20 @@ function stridedView(op: string, x: Tensor, f: ViewFn): Tensor {
   return makeView(x, shape, strides, numel(shape) === 0 ? 0 : offset)
     .track(op, [x], (g) => [
       // building a graph of the backward: a node; otherwise the engine may add g into its window
-      isGradEnabled() ? embed(op, g, x.shape, f) : new WindowGrad(() => embed(op, g, x.shape, f), (target) => {
-        const [ws, wst, wo] = f(target.shape, target.strides, target.offset);
-        if (numel(ws) > 0) g.backend.copy({ data: target.data, shape: ws, strides: wst, offset: wo }, g, true);
-      }),
+      isGradEnabled() ? embed(op, g, x.shape, f) : new WindowGrad(() => embed(op, g, x.shape, f), (target) => addIntoWindow(target, g, f)),
     ]);
+}
+
+/** target += g in the window f selects of it. */
+function addIntoWindow(target: Tensor, g: Tensor, f: ViewFn): void {
+  const [shape, strides, offset] = f(target.shape, target.strides, target.offset);
+  if (numel(shape) > 0) g.backend.copy({ data: target.data, shape, strides, offset }, g, true);
 }
 
 /** zeros(baseShape) with g added into the window f selects; its own backward is that window. */
 function embed(op: string, g: Tensor, baseShape: readonly number[], f: ViewFn): Tensor {
   const out = Tensor.alloc(baseShape, g.dtype, g.device, true);
-  const [shape, strides, offset] = f(baseShape, contiguousStrides(baseShape), 0);
-  if (numel(shape) > 0) g.backend.copy({ data: out.data, shape, strides, offset }, g, true);
+  addIntoWindow(out, g, f);
   return out.track(`${op}Backward`, [g], (gg) => [stridedView(op, gg, f)]);
 }
 
@@ -478,8 +480,8 @@ export function argExtreme(op: "argmax" | "argmin", x: Tensor, dim?: number, kee
 
 // ---- linear algebra ------------------------------------------------------------------------
 
-/** Batched product of equal-batch operands [..., M, K] @ [..., K, N]. */
-/** a @ b (+ bias [N] on every row, added by the product's own stores). */
+/** Batched product of equal-batch operands [..., M, K] @ [..., K, N] (+ bias [N] on every row,
+ *  added by the product's own stores). */
 function mm(a: Tensor, b: Tensor, bias?: Tensor): Tensor {
   const nd = a.ndim;
   const out = Tensor.alloc([...a.shape.slice(0, nd - 1), b.shape[nd - 1]], a.dtype, a.device);
@@ -496,16 +498,16 @@ function mm(a: Tensor, b: Tensor, bias?: Tensor): Tensor {
   return out.track("linear", [a, b, bias], (g) => [...grads(g), () => sumTo(g, bias.shape)]);
 }
 
-/** x @ wᵀ + bias (F.linear) as one product that adds the bias as it stores; x is [..., K], w
- *  [N, K], bias [N], all float32 or float64 alike. */
-export function linear(x: Tensor, w: Tensor, bias: Tensor): Tensor {
-  sameDevice("linear", x, w, bias);
+/** x @ wᵀ (+ bias) for F.linear, which has checked x [..., K] against w [N, K]. A bias [N] of
+ *  x's and w's floating-point dtype, on their device, is added by the product's stores; any
+ *  other (broadcast, another dtype) by an add after it. */
+export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
   const [n, k] = w.shape;
-  if (x.ndim === 0 || w.ndim !== 2 || x.shape[x.ndim - 1] !== k || bias.ndim !== 1 || bias.shape[0] !== n) {
-    throw new Error(`linear: input ${fmt(x.shape)}, weight ${fmt(w.shape)} and bias ${fmt(bias.shape)} do not fit [..., K], [N, K], [N]`);
-  }
-  if (!isFloat(x.dtype) || x.dtype !== w.dtype || x.dtype !== bias.dtype) {
-    throw new Error(`linear: expects input, weight and bias of one floating-point dtype, got ${x.dtype}, ${w.dtype} and ${bias.dtype}`);
+  const inProduct = bias && bias.ndim === 1 && bias.shape[0] === n && isFloat(x.dtype) && x.dtype === w.dtype &&
+    bias.dtype === x.dtype && w.device === x.device && bias.device === x.device;
+  if (!inProduct) {
+    const out = matmul(x, transpose(w, 0, 1));
+    return bias ? out.add(bias) : out;
   }
   const rows = x.ndim === 2 ? x : reshape(x, [-1, k], false);
   const out = mm(rows, transpose(w, 0, 1), bias);

@@ -23,7 +23,7 @@
 
 #include "common.h"
 #include "fused.h"
-#include "transpose.h"
+#include "kernels.h"
 #include "vmath.h"
 #if defined(__AVX__)
 #include <immintrin.h>
@@ -32,7 +32,6 @@
 #define MR 6
 #define NR 16
 
-static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static inline int64_t pad16(int64_t n) { return (n + NR - 1) / NR * NR; }
 
 /* C[r][0..16) = Σ_{k < kn} A(r, k)·B(k, 0..16) for r < mr, with A(r, k) = a[r·ars + k·aks] and
@@ -79,20 +78,6 @@ static void mk(int64_t kn, const float* a, int64_t ars, int64_t aks, const float
 }
 #endif
 
-/* ---- per-thread scratch ------------------------------------------------------------------------ */
-
-static _Thread_local float* tl_buf;
-static _Thread_local size_t tl_cap;
-
-static float* scratch(size_t floats) {
-  if (floats > tl_cap) {
-    free(tl_buf);
-    tl_buf = (float*)aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
-    tl_cap = tl_buf ? floats : 0;
-  }
-  return tl_buf;
-}
-
 typedef struct {
   const dl_att_dims* d;
   float *out, *p, *gq, *gk, *gv;
@@ -111,39 +96,10 @@ static void pack_rows(float* dst, int64_t pitch, const float* src, int64_t ss, i
   }
 }
 
-/* dst (n x pitch, zero padded) = transpose of src (rows x n, row stride ss). Row by row: a
- * column walk would read with the row stride, and rows ~1.5 KiB apart (the heads of a qkv
- * projection) fall into a few L1 sets and evict each other. */
+/* dst (n x pitch, zero padded) = transpose of src (rows x n, row stride ss) */
 static void pack_cols(float* dst, int64_t pitch, const float* src, int64_t ss, int64_t rows, int64_t n) {
-  int64_t r0 = 0;
-#if defined(__AVX2__)
-  for (; r0 + 8 <= rows; r0 += 8) { /* 8 x 8 blocks transposed in registers */
-    int64_t e0 = 0;
-    for (; e0 + 8 <= n; e0 += 8) {
-      __m256 v[8];
-      for (int r = 0; r < 8; r++) v[r] = _mm256_loadu_ps(src + (r0 + r) * ss + e0);
-      tr8(v);
-      for (int e = 0; e < 8; e++) _mm256_storeu_ps(dst + (e0 + e) * pitch + r0, v[e]);
-    }
-    for (int r = 0; r < 8; r++)
-      for (int64_t e = e0; e < n; e++) dst[e * pitch + r0 + r] = src[(r0 + r) * ss + e];
-  }
-#endif
-  for (int64_t r = r0; r < rows; r++)
-    for (int64_t e = 0; e < n; e++) dst[e * pitch + r] = src[r * ss + e];
+  dl_transpose_32((uint32_t*)dst, pitch, (const uint32_t*)src, ss, n, rows);
   for (int64_t e = 0; e < n; e++) memset(dst + e * pitch + rows, 0, (size_t)(pitch - rows) * sizeof(float));
-}
-
-/* max of a[0..n) (NaN is not looked for: it reaches the softmax's sum anyway, and so every entry) */
-static float max_row(const float* a, int64_t n) {
-  float acc[8] = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY };
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; k++) acc[k] = a[i + k] > acc[k] ? a[i + k] : acc[k];
-  for (; i < n; i++) acc[0] = a[i] > acc[0] ? a[i] : acc[0];
-  float m = acc[0];
-  for (int k = 1; k < 8; k++) m = acc[k] > m ? acc[k] : m;
-  return m;
 }
 
 /* C (rows x cols at c, row stride ldc) = A·B through the micro-kernel, tile by tile: rows in
@@ -159,7 +115,7 @@ static void product(const dl_att_dims* d, int64_t rows, int64_t cols, krange_fn 
   float* t = direct ? c : tmp;
   const int64_t ldt = direct ? ldc : cp;
   for (int64_t i0 = 0; i0 < rows; i0 += MR) {
-    const int mr = (int)min64(MR, rows - i0);
+    const int mr = (int)dl_min64(MR, rows - i0);
     int64_t k0, k1;
     kr(d, i0, mr, &k0, &k1);
     float* ti = direct ? t + i0 * ldt : t;
@@ -175,12 +131,12 @@ static void product(const dl_att_dims* d, int64_t rows, int64_t cols, krange_fn 
 /* row blocks of P·v and dS·k: causal rows i0..i0+mr-1 see keys j < i0 + mr */
 static void keys_of_rows(const dl_att_dims* d, int64_t i0, int mr, int64_t* k0, int64_t* k1) {
   *k0 = 0;
-  *k1 = d->causal ? min64(d->S, i0 + mr) : d->S;
+  *k1 = d->causal ? dl_min64(d->S, i0 + mr) : d->S;
 }
 /* row blocks of dSᵀ·q and Pᵀ·g (rows are keys j0..): causal queries i >= j0 see them */
 static void rows_of_keys(const dl_att_dims* d, int64_t j0, int mr, int64_t* k0, int64_t* k1) {
   (void)mr;
-  *k0 = d->causal ? min64(j0, d->L) : 0;
+  *k0 = d->causal ? dl_min64(j0, d->L) : 0;
   *k1 = d->L;
 }
 
@@ -188,14 +144,14 @@ static void rows_of_keys(const dl_att_dims* d, int64_t j0, int mr, int64_t* k0, 
  * E x Sp, the transposed keys or values) */
 static void scores(const dl_att_dims* d, float* sc, int64_t Sp, const float* a, int64_t as, const float* bt, int64_t E) {
   for (int64_t i0 = 0; i0 < d->L; i0 += MR) {
-    const int mr = (int)min64(MR, d->L - i0);
-    const int64_t jend = d->causal ? min64(d->S, i0 + mr) : d->S;
+    const int mr = (int)dl_min64(MR, d->L - i0);
+    const int64_t jend = d->causal ? dl_min64(d->S, i0 + mr) : d->S;
     for (int64_t j0 = 0; j0 < jend; j0 += NR) mk(E, a + i0 * as, as, 1, bt + j0, Sp, sc + i0 * Sp + j0, Sp, mr);
   }
 }
 
 /* entries of row i that are kept */
-static inline int64_t kept(const dl_att_dims* d, int64_t i) { return d->causal ? min64(i + 1, d->S) : d->S; }
+static inline int64_t kept(const dl_att_dims* d, int64_t i) { return d->causal ? dl_min64(i + 1, d->S) : d->S; }
 
 /* dst[0..n) = src[0..n). P goes to memory only for the backward, much later: streaming stores
  * skip reading its lines in first (and keep them out of the cache) when the row is aligned. */
@@ -216,7 +172,7 @@ static void forward_task(void* p, int64_t t) {
   const dl_att_dims* d = c->d;
   const int64_t b1 = t / d->B2, b2 = t % d->B2;
   const int64_t L = d->L, S = d->S, E = d->E, Ev = d->Ev, Sp = pad16(S), Evp = pad16(Ev);
-  float* buf = scratch((size_t)(E * Sp + S * Evp + L * Sp + MR * Evp));
+  float* buf = dl_scratch((size_t)(E * Sp + S * Evp + L * Sp + MR * Evp));
   if (!buf) { c->failed = 1; return; }
   float *kt = buf, *vp = kt + E * Sp, *sc = vp + S * Evp, *tmp = sc + L * Sp;
   const float* q = c->q + base(d->sq, b1, b2);
@@ -227,14 +183,8 @@ static void forward_task(void* p, int64_t t) {
   scores(d, sc, Sp, q, d->sq[2], kt, E);
   const float scale = (float)d->scale;
   for (int64_t i = 0; i < L; i++) { /* P in place of the scores, then out to p */
-    const int64_t n = kept(d, i);
-    float* s = sc + i * Sp;
-    const float mf = max_row(s, n) * scale; /* scale > 0: max(scale·s) = scale·max(s) */
-    for (int64_t j = 0; j < n; j++) s[j] = dl_exp_f(s[j] * scale - mf); /* separate loops: each vectorises */
-    const float inv = (float)(1.0 / dl_sum_f(s, n));
-    for (int64_t j = 0; j < n; j++) s[j] *= inv;
-    for (int64_t j = n; j < Sp; j++) s[j] = 0.0f;
-    store_row(P + i * d->sp[2], s, S);
+    dl_softmax_row_f(sc + i * Sp, sc + i * Sp, kept(d, i), Sp, scale);
+    store_row(P + i * d->sp[2], sc + i * Sp, S);
   }
   product(d, L, Ev, keys_of_rows, sc, Sp, 1, vp, Evp, tmp, out, d->so[2]);
 #if defined(__AVX__)
@@ -248,7 +198,7 @@ static void backward_task(void* p, int64_t t) {
   const int64_t b1 = t / d->B2, b2 = t % d->B2;
   const int64_t L = d->L, S = d->S, E = d->E, Ev = d->Ev, Sp = pad16(S), Ep = pad16(E), Evp = pad16(Ev);
   const int64_t W = Ep > Evp ? Ep : Evp;
-  float* buf = scratch((size_t)(Ev * Sp + L * Sp + S * Ep + L * Ep + L * Evp + MR * W));
+  float* buf = dl_scratch((size_t)(Ev * Sp + L * Sp + S * Ep + L * Ep + L * Evp + MR * W));
   if (!buf) { c->failed = 1; return; }
   float *vt = buf, *ds = vt + Ev * Sp, *kp = ds + L * Sp, *qp = kp + S * Ep, *gp = qp + L * Ep, *tmp = gp + L * Evp;
   const float* g = c->g + base(d->so, b1, b2);

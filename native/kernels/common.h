@@ -82,11 +82,16 @@ void dl_pool_stats(double* out6); /* cached bytes, cached blocks, live bytes, li
 void dl_pool_set_cap(size_t bytes);
 void dl_pool_trim(void);
 void dl_memzero(void* p, size_t bytes); /* memset 0, split over the pool when large */
+/* This thread's scratch: at least `floats` floats, 64-byte aligned, grown as needed; NULL when out
+ * of memory. Valid until this thread's next call, so a kernel never holds it across another's. */
+float* dl_scratch(size_t floats);
 
 /* ---- JS number semantics -------------------------------------------------------------------- */
 
 /* ECMAScript ToInt32: what storing a double into an Int32Array does (NaN/Inf -> 0, wrap mod 2^32). */
 int32_t dl_toint32(double v);
+
+static inline int64_t dl_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 #if defined(__GNUC__)
 #define DL_LIKELY(x) __builtin_expect(!!(x), 1)

@@ -75,7 +75,7 @@ bool dl_view_nonoverlapping(int nd, const int64_t* shape, const int64_t* st) {
  * o[i*so + j] = a[i + j*sa] for i < P, j < L: a is contiguous along i, o along j. In 16 x 16 blocks
  * every load and every store is one full cache line, whatever the strides. */
 
-static void transpose_block(uint32_t* o, int64_t so, const uint32_t* a, int64_t sa, int64_t P, int64_t L) {
+void dl_transpose_32(uint32_t* o, int64_t so, const uint32_t* a, int64_t sa, int64_t P, int64_t L) {
   int64_t j0 = 0;
 #if defined(__AVX512F__)
   /* column blocks outer: the 16 input columns are read as 16 sequential streams */
@@ -140,7 +140,7 @@ static void trans_units(const trans_job* j, int64_t u0, int64_t u1) {
       ba += i * it->st[1][d];
     }
     const int64_t j0 = pb * TB, n = L - j0 < TB ? L - j0 : TB;
-    transpose_block((uint32_t*)j->o + bo + j0, it->st[0][p], (const uint32_t*)j->a + ba + j0 * it->st[1][nd - 1],
+    dl_transpose_32((uint32_t*)j->o + bo + j0, it->st[0][p], (const uint32_t*)j->a + ba + j0 * it->st[1][nd - 1],
                     it->st[1][nd - 1], P, n);
   }
 }

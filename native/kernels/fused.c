@@ -54,20 +54,14 @@ static void softmax_row(void* p, int64_t r) {
   const int64_t n = c->n, v = c->causal && r % c->causal + 1 < n ? r % c->causal + 1 : n;
   const float* x = c->x + r * n;
   float* o = c->out + r * n;
-  const float sc = c->scale; /* > 0, so max(sc·x) = sc·max(x) */
-  const double m = (double)dl_max_f(x, v) * sc;
+  const float sc = c->scale;
+  if (!c->log) return dl_softmax_row_f(o, x, v, n, sc);
+  const double m = (double)dl_max_f(x, v) * sc; /* sc > 0, so max(sc·x) = sc·max(x) */
   const float mf = (float)m;
   for (int64_t i = 0; i < v; i++) o[i] = dl_exp_f(x[i] * sc - mf); /* exp once, into out: vectorised, ~1 ulp */
-  const double s = dl_sum_f(o, v);
-  if (c->log) {
-    const double ls = m + log(s);
-    for (int64_t i = 0; i < v; i++) o[i] = (float)((double)(x[i] * sc) - ls);
-    for (int64_t i = v; i < n; i++) o[i] = -INFINITY;
-  } else {
-    const float inv = (float)(1.0 / s);
-    for (int64_t i = 0; i < v; i++) o[i] *= inv;
-    for (int64_t i = v; i < n; i++) o[i] = 0.0f;
-  }
+  const double ls = m + log(dl_sum_f(o, v));
+  for (int64_t i = 0; i < v; i++) o[i] = (float)((double)(x[i] * sc) - ls);
+  for (int64_t i = v; i < n; i++) o[i] = -INFINITY;
 }
 
 void dl_softmax_f32(float* out, const float* x, int64_t rows, int64_t n, int log_, double scale, int64_t causal) {
@@ -175,23 +169,16 @@ static inline void layernorm_backward_row(const lnb_ctx* c, int64_t r, double* p
   for (int64_t i = 0; i < n; i++) gx[i] = rs * (dxh[i] - s1 - xh[i] * s2);
 }
 
-static _Thread_local float* tl_ln;
-static _Thread_local int64_t tl_ln_n;
-
 static void layernorm_backward_task(void* p, int64_t t) {
   const lnb_ctx* c = (const lnb_ctx*)p;
   const int64_t n = c->n, r0 = t * c->per, r1 = r0 + c->per < c->rows ? r0 + c->per : c->rows;
   double* pw = c->part + t * 2 * n;
   double* pb = pw + n;
-  if (tl_ln_n < n) { /* xhat and dxhat of one row */
-    free(tl_ln);
-    tl_ln = (float*)malloc((size_t)(2 * n) * sizeof(float));
-    tl_ln_n = tl_ln ? n : 0;
-  }
-  if (!tl_ln) { ((lnb_ctx*)p)->failed = 1; return; }
+  float* xh = dl_scratch((size_t)(2 * n)); /* xhat and dxhat of one row */
+  if (!xh) { ((lnb_ctx*)p)->failed = 1; return; }
   for (int64_t r = r0; r < r1; r++) {
-    if (c->w) layernorm_backward_row(c, r, pw, pb, tl_ln, tl_ln + n, 1);
-    else layernorm_backward_row(c, r, pw, pb, tl_ln, tl_ln + n, 0);
+    if (c->w) layernorm_backward_row(c, r, pw, pb, xh, xh + n, 1);
+    else layernorm_backward_row(c, r, pw, pb, xh, xh + n, 0);
   }
 }
 

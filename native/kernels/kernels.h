@@ -19,6 +19,8 @@ void dl_copy(int dtype, bool acc, dl_iter* it, char* o, const char* a);
 /* it: view (out) */
 void dl_fill(int dtype, dl_iter* it, char* o, double value);
 bool dl_view_nonoverlapping(int nd, const int64_t* shape, const int64_t* st);
+/* o[i*so + j] = a[i + j*sa] for i < P, j < L (32-bit elements), in register-transposed blocks */
+void dl_transpose_32(uint32_t* o, int64_t so, const uint32_t* a, int64_t sa, int64_t P, int64_t L);
 
 /* out: contiguous keepdim layout starting at `out` (offset applied); a: shape/strides/offset.
  * mask: bit d set when dim d is reduced (exactly one bit for argmax/argmin). */

@@ -45,7 +45,6 @@
 
 const char* dl_gemm_kind(void) { return DL_GEMM_KIND; }
 
-static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /* ---- micro-kernels: C[MR x NR] (=|+=) Ap[kc x MR]^T-panel times Bp[kc x NR]-panel ---------- */
 
@@ -175,7 +174,7 @@ static void pack_a(float* restrict Ap, const float* A, int64_t sam, int64_t sak,
       if (k + 8 < kc)
         for (int64_t p = 0; p < mc; p += 16) __builtin_prefetch(s + 8 * sak + p);
       for (int64_t p = 0; p < mc; p += MR) {
-        const int64_t mr = min64(MR, mc - p);
+        const int64_t mr = dl_min64(MR, mc - p);
         float* restrict d = Ap + p * kc + k * MR;
         if (mr == MR)
           for (int r = 0; r < MR; r++) d[r] = s[p + r];
@@ -186,7 +185,7 @@ static void pack_a(float* restrict Ap, const float* A, int64_t sam, int64_t sak,
     return;
   }
   for (int64_t p = 0; p < mc; p += MR) {
-    const int64_t mr = min64(MR, mc - p);
+    const int64_t mr = dl_min64(MR, mc - p);
     float* restrict d = Ap + p * kc;
     const float* s = A + p * sam;
     if (sam == 1 && mr == MR) {
@@ -251,7 +250,7 @@ static void pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn,
     return;
   }
   for (int64_t q = 0; q < nc; q += NR) {
-    const int64_t nr = min64(NR, nc - q);
+    const int64_t nr = dl_min64(NR, nc - q);
     float* restrict d = Bp + q * kc;
     const float* s = B + q * sbn;
     if (sbn == 1 && nr == NR) {
@@ -279,7 +278,7 @@ static void pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn,
       }
 #endif
       for (int64_t k0 = kk; k0 < kc; k0 += 16) {
-        const int64_t kn = min64(16, kc - k0);
+        const int64_t kn = dl_min64(16, kc - k0);
         for (int j = 0; j < NR; j++) {
           if (j < nr) {
             const float* col = s + j * sbn + k0;
@@ -332,17 +331,11 @@ static void gemm_naive(const gemm_dims* g, float* C, const float* A, const float
     }
 }
 
-/* bias (contiguous, N) or NULL: added to every row by the stores of the first K slice */
+/* bias (contiguous, N) or NULL: added to every row by the stores of the first K slice. K > 0
+ * (K = 0 is a tiny product: gemm_naive) */
 static void gemm_block(const gemm_dims* g, float* C, const float* A, const float* B, const float* bias, int64_t m0,
                        int64_t m1, int64_t n0, int64_t n1) {
   if (m1 <= m0 || n1 <= n0) return;
-  if (g->K == 0) {
-    for (int64_t i = m0; i < m1; i++) {
-      if (bias) memcpy(C + i * g->ldc + n0, bias + n0, (size_t)(n1 - n0) * sizeof(float));
-      else memset(C + i * g->ldc + n0, 0, (size_t)(n1 - n0) * sizeof(float));
-    }
-    return;
-  }
   if (!ensure_buffers()) { /* out of memory: the slow path still gives the right answer */
     gemm_dims h = *g;
     h.M = m1 - m0;
@@ -357,17 +350,17 @@ static void gemm_block(const gemm_dims* g, float* C, const float* A, const float
   const int64_t kcb = balanced(K, KC, 1);
   const int64_t mcb = balanced(m1 - m0, MC, MR);
   for (int64_t jc = n0; jc < n1; jc += NC) {
-    const int64_t nc = min64(NC, n1 - jc);
+    const int64_t nc = dl_min64(NC, n1 - jc);
     for (int64_t pc = 0; pc < K; pc += kcb) {
-      const int64_t kc = min64(kcb, K - pc);
+      const int64_t kc = dl_min64(kcb, K - pc);
       pack_b(Bp, B + pc * g->sbk + jc * g->sbn, g->sbk, g->sbn, kc, nc);
       for (int64_t ic = m0; ic < m1; ic += mcb) {
-        const int64_t mc = min64(mcb, m1 - ic);
+        const int64_t mc = dl_min64(mcb, m1 - ic);
         pack_a(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
         for (int64_t jr = 0; jr < nc; jr += NR) {
-          const int64_t nr = min64(NR, nc - jr);
+          const int64_t nr = dl_min64(NR, nc - jr);
           for (int64_t ir = 0; ir < mc; ir += MR) {
-            const int64_t mr = min64(MR, mc - ir);
+            const int64_t mr = dl_min64(MR, mc - ir);
             float* c = C + (ic + ir) * ldc + jc + jr;
             const float* bj = bias && pc == 0 ? bias + jc + jr : NULL;
             if (nr == NR) { /* short row panels store their mr rows directly */
@@ -427,11 +420,11 @@ static void mm_task(void* ctx, int64_t t) {
     gemm_block(g, C, A, B, j->bias, 0, g->M, 0, g->N);
   } else if (j->split_m) {
     const int64_t units = (g->M + MR - 1) / MR;
-    const int64_t m0 = min64(g->M, units * p / j->parts * MR), m1 = min64(g->M, units * (p + 1) / j->parts * MR);
+    const int64_t m0 = dl_min64(g->M, units * p / j->parts * MR), m1 = dl_min64(g->M, units * (p + 1) / j->parts * MR);
     gemm_block(g, C, A, B, j->bias, m0, m1, 0, g->N);
   } else {
     const int64_t units = (g->N + NR - 1) / NR;
-    const int64_t n0 = min64(g->N, units * p / j->parts * NR), n1 = min64(g->N, units * (p + 1) / j->parts * NR);
+    const int64_t n0 = dl_min64(g->N, units * p / j->parts * NR), n1 = dl_min64(g->N, units * (p + 1) / j->parts * NR);
     gemm_block(g, C, A, B, j->bias, 0, g->M, n0, n1);
   }
 }
@@ -442,14 +435,6 @@ int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_
                   int64_t sak, int64_t sbk, int64_t sbn, int64_t ldc, const float* bias, int64_t sbias) {
   mm_job j;
   memset(&j, 0, sizeof j);
-  float* bias_copy = NULL;
-  if (bias && sbias != 1 && N > 1) { /* the stores read 16 consecutive bias values */
-    bias_copy = (float*)malloc((size_t)N * sizeof(float));
-    if (!bias_copy) return -1;
-    for (int64_t n = 0; n < N; n++) bias_copy[n] = bias[n * sbias];
-    bias = bias_copy;
-  }
-  j.bias = bias;
   j.g.M = M; j.g.N = N; j.g.K = K;
   j.g.sam = sam; j.g.sak = sak; j.g.sbk = sbk; j.g.sbn = sbn; j.g.ldc = ldc;
   j.C = C; j.A = A; j.B = B;
@@ -463,10 +448,15 @@ int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_
     j.nbatch *= bshape[d];
     j.nb++;
   }
-  if (j.nbatch == 0 || M == 0 || N == 0) {
-    free(bias_copy);
-    return 0;
+  if (j.nbatch == 0 || M == 0 || N == 0) return 0;
+  float* bias_copy = NULL;
+  if (bias && sbias != 1 && N > 1) { /* the stores read 16 consecutive bias values */
+    bias_copy = (float*)malloc((size_t)N * sizeof(float));
+    if (!bias_copy) return -1;
+    for (int64_t n = 0; n < N; n++) bias_copy[n] = bias[n * sbias];
+    bias = bias_copy;
   }
+  j.bias = bias;
   if (M * N * K <= TINY) {
     for (int64_t b = 0; b < j.nbatch; b++) {
       float* c;
@@ -475,23 +465,22 @@ int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_
       batch_ptrs(&j, b, &c, &a, &bb);
       gemm_naive(&j.g, c, a, bb, bias); /* K = 0 too: the sums are 0 */
     }
-    free(bias_copy);
-    return 0;
+  } else {
+    const int nt = dl_num_threads();
+    const int64_t work = j.nbatch * M * N * K;
+    j.parts = 1;
+    if (nt > 1 && work >= PAR_MIN && j.nbatch < 2 * nt) {
+      j.split_m = M >= N;
+      const int64_t units = j.split_m ? (M + MR - 1) / MR : (N + NR - 1) / NR;
+      /* one part per thread: each part packs its own copy of b's blocks, so more parts cost more
+         packing (measured: 4 parts per thread lost 10-20 % at 256..2048 on 2 cores) */
+      j.parts = units >= nt ? nt : (int)units;
+      if (j.parts < 1) j.parts = 1;
+    }
+    const int64_t ntasks = j.nbatch * j.parts;
+    if (nt > 1 && work >= PAR_MIN && ntasks > 1) dl_parallel(ntasks, mm_task, &j);
+    else for (int64_t t = 0; t < ntasks; t++) mm_task(&j, t);
   }
-  const int nt = dl_num_threads();
-  const int64_t work = j.nbatch * M * N * (K > 0 ? K : 1);
-  j.parts = 1;
-  if (nt > 1 && work >= PAR_MIN && j.nbatch < 2 * nt) {
-    j.split_m = M >= N;
-    const int64_t units = j.split_m ? (M + MR - 1) / MR : (N + NR - 1) / NR;
-    /* one part per thread: each part packs its own copy of b's blocks, so more parts cost more
-       packing (measured: 4 parts per thread lost 10-20 % at 256..2048 on 2 cores) */
-    j.parts = units >= nt ? nt : (int)units;
-    if (j.parts < 1) j.parts = 1;
-  }
-  const int64_t ntasks = j.nbatch * j.parts;
-  if (nt > 1 && work >= PAR_MIN && ntasks > 1) dl_parallel(ntasks, mm_task, &j);
-  else for (int64_t t = 0; t < ntasks; t++) mm_task(&j, t);
   free(bias_copy);
   return 0;
 }

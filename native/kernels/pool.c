@@ -310,3 +310,15 @@ void dl_memzero(void* p, size_t bytes) {
   zero_job j = { (char*)p, bytes, ((bytes + (size_t)nt - 1) / (size_t)nt + 63) & ~(size_t)63 };
   dl_parallel(nt, zero_task, &j);
 }
+
+static _Thread_local float* tl_scratch;
+static _Thread_local size_t tl_scratch_n;
+
+float* dl_scratch(size_t floats) {
+  if (floats > tl_scratch_n) {
+    free(tl_scratch);
+    tl_scratch = (float*)aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
+    tl_scratch_n = tl_scratch ? floats : 0;
+  }
+  return tl_scratch;
+}

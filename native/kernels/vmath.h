@@ -179,24 +179,27 @@ static inline double dl_dot_f(const float* a, const float* b, int64_t n) {
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/* max that propagates NaN (like the composite's max) */
+/* max of a[0..n). A NaN is not looked for: the softmaxes that use this put it through exp and
+ * their sum, so it reaches every entry anyway (and the NaN test kept the loop from vectorising). */
 static inline float dl_max_f(const float* a, int64_t n) {
   float acc[8] = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY };
-  int nan = 0;
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; k++) {
-      const float v = a[i + k];
-      acc[k] = v > acc[k] ? v : acc[k];
-      nan |= v != v;
-    }
-  for (; i < n; i++) {
-    acc[0] = a[i] > acc[0] ? a[i] : acc[0];
-    nan |= a[i] != a[i];
-  }
+    for (int k = 0; k < 8; k++) acc[k] = a[i + k] > acc[k] ? a[i + k] : acc[k];
+  for (; i < n; i++) acc[0] = a[i] > acc[0] ? a[i] : acc[0];
   float m = acc[0];
   for (int k = 1; k < 8; k++) m = acc[k] > m ? acc[k] : m;
-  return nan ? NAN : m;
+  return m;
+}
+
+/* o[0..n) = softmax of scale·x over its first `kept` entries, 0 past them (o may be x; scale > 0,
+ * so max(scale·x) = scale·max(x)). The exp loop writes o first: every loop vectorises. */
+static inline void dl_softmax_row_f(float* o, const float* x, int64_t kept, int64_t n, float scale) {
+  const float mf = dl_max_f(x, kept) * scale;
+  for (int64_t i = 0; i < kept; i++) o[i] = dl_exp_f(x[i] * scale - mf);
+  const float inv = (float)(1.0 / dl_sum_f(o, kept));
+  for (int64_t i = 0; i < kept; i++) o[i] *= inv;
+  for (int64_t i = kept; i < n; i++) o[i] = 0.0f;
 }
 
 #endif
