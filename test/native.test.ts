@@ -5,8 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from "../src/prims.js";
 import {
-  BINARY_OPS, REDUCE_OPS, UNARY_OPS,
   type Backend, type DType, type FusedKernels, type TypedArray, type View, availableDevices,
 } from "../src/backend/backend.js";
 import { jsBackend as js } from "../src/backend/js.js";

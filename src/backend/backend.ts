@@ -9,23 +9,8 @@ export const DTYPES = ["float32", "int32", "float64"] as const;
 export type DType = (typeof DTYPES)[number];
 export type TypedArray = Float32Array | Int32Array | Float64Array;
 
-/** out[i] = f(a[i]). `a` and `out` share one dtype (cast is the exception: it converts). */
-export const UNARY_OPS = [
-  "copy", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "sin", "cos", "square",
-  "relu", "sigmoid", "tanh", "erf", "sign", "log1p", "reciprocal", "floor",
-] as const;
-export type UnaryOp = (typeof UNARY_OPS)[number];
-
-/** out[i] = f(a[i], b[i]). Comparisons (eq..le) write 1 or 0. */
-export const BINARY_OPS = [
-  "add", "sub", "mul", "div", "pow", "maximum", "minimum",
-  "eq", "ne", "gt", "ge", "lt", "le",
-] as const;
-export type BinaryOp = (typeof BINARY_OPS)[number];
-
-/** Reductions over a set of axes; arg* write int32 indices along a single axis. */
-export const REDUCE_OPS = ["sum", "max", "min", "argmax", "argmin"] as const;
-export type ReduceOp = (typeof REDUCE_OPS)[number];
+import type { UnaryOp, BinaryOp, ReduceOp } from "../prims.js";
+export type { UnaryOp, BinaryOp, ReduceOp } from "../prims.js";
 
 /**
  * A strided window on a typed array: element (i0, i1, ...) lives at

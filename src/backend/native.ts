@@ -17,8 +17,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from "../prims.js";
 import {
-  BINARY_OPS, REDUCE_OPS, UNARY_OPS,
   type Backend, type DType, type FusedKernels, type TypedArray, type View,
   registerBackend,
 } from "./backend.js";
