@@ -1,8 +1,8 @@
 // Composite ops (nn.functional): a few lines of primitives each, no backward code of their own.
-import { Tensor } from "./tensor.js";
+import { Tensor } from "./core.js";
 import { fmt, normDims, windowCount } from "./shape.js";
 import { checkIndex, im2col, linear as linearOp, narrow, unfold, where } from "./ops.js";
-import { noGrad } from "./autograd.js";
+import { noGrad } from "./graph.js";
 import * as fused from "./fused.js";
 
 export type Reduction = "mean" | "sum" | "none";

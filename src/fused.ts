@@ -1,9 +1,9 @@
 // Fused fast paths: used when the tensor's backend offers the kernel and the shapes fit; each
 // returns null otherwise and the caller runs its composite, which stays the reference.
 import type { AdamStep, FusedKernels, View } from "./backend/backend.js";
-import { isGradEnabled } from "./autograd.js";
-import { type GradOut } from "./autograd.js";
-import { Tensor, grad } from "./tensor.js";
+import { type GradOut, isGradEnabled } from "./graph.js";
+import { Tensor } from "./core.js";
+import { grad } from "./engine.js";
 import { windowCount } from "./shape.js";
 
 function kernel<K extends keyof FusedKernels>(x: Tensor, name: K): FusedKernels[K] | undefined {

@@ -4,7 +4,7 @@ import "./backend/native.js"; // registers "cpu" when the addon loads
 
 export { Tensor, tensor, grad } from "./tensor.js";
 export type { DType, TensorOptions, FromOptions, NestedArray, SliceIndex } from "./tensor.js";
-export { noGrad, isGradEnabled } from "./autograd.js";
+export { noGrad, isGradEnabled } from "./graph.js";
 export { manualSeed } from "./random.js";
 export { availableDevices, getDefaultDevice, setDefaultDevice, registerBackend } from "./backend/backend.js";
 export type { Backend, View } from "./backend/backend.js";

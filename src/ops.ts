@@ -1,12 +1,12 @@
-// Every primitive op: validate, allocate the output, one backend call, and the backward rule in Tensor ops.
-import { type BinaryOp, type ConvWindow, type DType, type ReduceOp, type UnaryOp, type View, isFloat } from "./backend/backend.js";
-import { type GradOut, WindowGrad, isGradEnabled, noGrad } from "./autograd.js";
-import { type SliceIndex, Tensor } from "./tensor.js";
+// Every primitive op: validate, allocate the output, one backend call, and record the backward rule
+// (for the table-driven families, the rule comes from prims.ts). Imports only the layers below it.
+import { type ConvWindow, type DType, type View, isFloat } from "./backend/backend.js";
+import { type GradOut, WindowGrad, isGradEnabled, noGrad } from "./graph.js";
+import { type SliceIndex, Tensor } from "./core.js";
+import { BINARY, type BinaryOp, REDUCE, type ReduceOp, UNARY, type UnaryOp } from "./prims.js";
 import {
   broadcastShapes, contiguousStrides, fmt, inferShape, normDim, normDims, numel, viewStrides, windowCount,
 } from "./shape.js";
-
-export const noGradDo = noGrad;
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
@@ -59,73 +59,30 @@ export function toDevice(x: Tensor, device: string): Tensor {
 
 // ---- elementwise ---------------------------------------------------------------------------
 
-// ops that only make sense on floats: an int32 input is promoted first, as in PyTorch
-const FLOAT_ONLY = new Set<UnaryOp>(["exp", "log", "sqrt", "rsqrt", "sin", "cos", "sigmoid", "tanh", "erf", "log1p", "reciprocal"]);
-
-const unaryGrad: Record<UnaryOp, (g: Tensor, x: Tensor, out: Tensor) => Tensor> = {
-  copy: (g) => g,
-  neg: (g) => g.neg(),
-  exp: (g, _x, out) => g.mul(out), // d e^x = e^x
-  log: (g, x) => g.div(x),
-  sqrt: (g, _x, out) => g.div(out.mul(2)),
-  rsqrt: (g, _x, out) => g.mul(out.pow(3)).mul(-0.5), // d x^-1/2 = -1/2 x^-3/2
-  abs: (g, x) => g.mul(x.sign()),
-  sin: (g, x) => g.mul(x.cos()),
-  cos: (g, x) => g.mul(x.sin()).neg(),
-  square: (g, x) => g.mul(x).mul(2),
-  relu: (g, x) => g.mul(x.gt(0)),
-  sigmoid: (g, _x, out) => g.mul(out.mul(out.neg().add(1))), // s (1 - s)
-  tanh: (g, _x, out) => g.mul(out.square().neg().add(1)), // 1 - tanh^2
-  erf: (g, x) => g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))),
-  sign: (g) => g.mul(0),
-  log1p: (g, x) => g.div(x.add(1)),
-  reciprocal: (g, _x, out) => g.mul(out.square()).neg(),
-  floor: (g) => g.mul(0),
-};
-
+/** A unary primitive of prims.ts's UNARY table: its int32 rule, one kernel call, its gradient rule. */
 export function unary(op: UnaryOp, x: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor`);
-  if (x.dtype === "int32" && FLOAT_ONLY.has(op)) x = cast(x, "float32");
-  if (x.dtype === "int32" && op === "floor") return x;
+  const rule = UNARY[op];
+  if (x.dtype === "int32" && rule.int === "float") x = cast(x, "float32");
+  if (x.dtype === "int32" && rule.int === "identity") return x;
   const out = Tensor.alloc(x.shape, x.dtype, x.device);
   x.backend.unary(op, out, x);
-  return out.track(op, [x], (g) => [unaryGrad[op](g, x, out)]);
+  return out.track(op, [x], (g) => [rule.grad(g, x, out)]);
 }
 
-const COMPARISONS = new Set<BinaryOp>(["eq", "ne", "gt", "ge", "lt", "le"]);
-
-function binaryGrad(op: BinaryOp, g: Tensor, x: Tensor, y: Tensor, out: Tensor): (Tensor | (() => Tensor) | null)[] {
-  switch (op) {
-    case "add": return [g, g];
-    case "sub": return [g, () => g.neg()];
-    case "mul": return [() => g.mul(y), () => g.mul(x)];
-    case "div": return [() => g.div(y), () => g.mul(out).div(y).neg()]; // d(x/y)/dy = -(x/y)/y
-    case "pow": return [
-      // PyTorch masks the 0 * inf cases: exponent 0 gives no base gradient, base 0 none for the exponent
-      () => where(y.eq(0), 0, g.mul(y).mul(x.pow(y.sub(1)))),
-      () => where(x.eq(0).mul(y.ge(0)), 0, g.mul(out).mul(x.log())),
-    ];
-    case "maximum":
-    case "minimum": {
-      // ties split the gradient evenly, like PyTorch
-      const wins = (a: Tensor, b: Tensor) => (op === "maximum" ? a.gt(b) : a.lt(b)).add(a.eq(b).mul(0.5));
-      return [() => g.mul(wins(x, y)), () => g.mul(wins(y, x))];
-    }
-    default: return [null, null];
-  }
-}
-
+/** A binary primitive of prims.ts's BINARY table: promote, broadcast (as expand views), one kernel call. */
 export function binary(op: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
   const bt = asTensor(b, a);
   sameDevice(op, a, bt);
+  const rule = BINARY[op];
   let dtype = promote(a.dtype, bt.dtype);
-  if ((op === "div" || op === "pow") && dtype === "int32") dtype = "float32"; // true division
+  if (rule.out === "float" && dtype === "int32") dtype = "float32"; // true division
   const shape = sameShape(a.shape, bt.shape) ? a.shape : broadcastShapes(op, a.shape, bt.shape);
   const x = expand(cast(a, dtype), shape), y = expand(cast(bt, dtype), shape);
-  const isCmp = COMPARISONS.has(op);
-  const out = Tensor.alloc(shape, isCmp ? "float32" : dtype, a.device);
+  const out = Tensor.alloc(shape, rule.out === "compare" ? "float32" : dtype, a.device);
   a.backend.binary(op, out, x, y);
-  return isCmp ? out : out.track(op, [x, y], (g) => binaryGrad(op, g, x, y, out));
+  const grad = rule.grad;
+  return grad === null ? out : out.track(op, [x, y], (g) => grad(g, x, y, out));
 }
 
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
@@ -430,11 +387,14 @@ function forEachTap(x: Tensor, cols: Tensor, { kh, kw, sh, sw, ph, pw, oh, ow }:
 
 // ---- reductions ----------------------------------------------------------------------------
 
-function reduceInto(op: ReduceOp, x: Tensor, dims: number[], dtype: DType): Tensor {
+/** A reduction of prims.ts's REDUCE table over dims, in the keepdim layout, with its gradient rule. */
+function reduceInto(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
+  const rule = REDUCE[op];
   const axes = x.shape.map((_, i) => dims.includes(i));
-  const out = Tensor.alloc(x.shape.map((s, i) => (axes[i] ? 1 : s)), dtype, x.device);
+  const out = Tensor.alloc(x.shape.map((s, i) => (axes[i] ? 1 : s)), rule.out === "int32" ? "int32" : x.dtype, x.device);
   x.backend.reduce(op, out, x, axes);
-  return out;
+  const grad = rule.grad;
+  return grad === null ? out : out.track(op, [x], (g) => [() => grad(g, x, out, dims)]);
 }
 
 function dropDims(t: Tensor, dims: number[], keepdim: boolean | undefined): Tensor {
@@ -443,8 +403,7 @@ function dropDims(t: Tensor, dims: number[], keepdim: boolean | undefined): Tens
 
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor {
   const dims = normDims("sum", dim, x.ndim);
-  const out = reduceInto("sum", x, dims, x.dtype).track("sum", [x], (g) => [g.expand(x.shape)]);
-  return dropDims(out, dims, keepdim);
+  return dropDims(reduceInto("sum", x, dims), dims, keepdim);
 }
 
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor {
@@ -459,12 +418,7 @@ export function extreme(op: "max" | "min", x: Tensor, dim?: number | readonly nu
   for (const d of dims) {
     if (x.shape[d] === 0) throw new Error(`${op}: cannot reduce over dim ${d} of size 0 (shape ${fmt(x.shape)})`);
   }
-  const out = reduceInto(op, x, dims, x.dtype);
-  out.track(op, [x], (g) => [() => {
-    const mask = x.eq(out.detach());
-    return g.expand(x.shape).mul(mask).div(mask.sum(dims, { keepdim: true }));
-  }]);
-  return dropDims(out, dims, keepdim);
+  return dropDims(reduceInto(op, x, dims), dims, keepdim);
 }
 
 export function argExtreme(op: "argmax" | "argmin", x: Tensor, dim?: number, keepdim?: boolean): Tensor {
@@ -475,7 +429,7 @@ export function argExtreme(op: "argmax" | "argmin", x: Tensor, dim?: number, kee
   const d = normDim(op, dim, x.ndim);
   if (x.ndim > 0 && x.shape[d] === 0) throw new Error(`${op}: cannot reduce over dim ${dim} of size 0 (shape ${fmt(x.shape)})`);
   if (x.ndim === 0) return Tensor.zeros([], { dtype: "int32", device: x.device });
-  return dropDims(reduceInto(op, x, [d], "int32"), [d], keepdim);
+  return dropDims(reduceInto(op, x, [d]), [d], keepdim);
 }
 
 // ---- linear algebra ------------------------------------------------------------------------

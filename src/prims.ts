@@ -1,8 +1,17 @@
-// The primitive op families: the name lists every backend and the gradient tables are keyed by.
-// The index of a name in each `as const` list is the integer tag the C side switches on;
-// scripts/gen-ops.mjs reads these lists to generate native/gen/ops_list.h (keep the format).
+// The primitive op families, one table each: the name list every backend and the C side are keyed
+// by, the dtype rule, and the backward rule written in Tensor ops (so higher orders come for free).
+//
+// Every backend declares its kernels `satisfies Record<UnaryOp, ...>` (and so on), so a name added
+// here without a kernel, or without a gradient rule below, is a tsc error. The index of a name in
+// each `as const` list is the integer tag the C side switches on: scripts/gen-ops.mjs reads these
+// lists (keep their format) to generate native/gen/ops_list.h, and a name without C arms is a C
+// compile error. docs/ARCHITECTURE.md has the recipe for adding an op.
+//
+// Bottom layer: only `import type` of Tensor (its methods are called at run time, never imported).
+import type { Tensor } from "./core.js";
+import type { GradOut } from "./graph.js";
 
-/** out[i] = f(a[i]). `a` and `out` share one dtype (cast is the exception: it converts). */
+/** out[i] = f(a[i]). `a` and `out` share one dtype. */
 export const UNARY_OPS = [
   "copy", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "sin", "cos", "square",
   "relu", "sigmoid", "tanh", "erf", "sign", "log1p", "reciprocal", "floor",
@@ -20,3 +29,96 @@ export type BinaryOp = (typeof BINARY_OPS)[number];
 export const REDUCE_OPS = ["sum", "max", "min", "argmax", "argmin"] as const;
 export type ReduceOp = (typeof REDUCE_OPS)[number];
 
+// ---- unary ---------------------------------------------------------------------------------
+
+/**
+ * int32 input: "float" promotes to float32 first (as PyTorch does for exp, sin, ...), "same" keeps
+ * int32, "identity" returns the input itself (floor of an integer).
+ * grad(g, x, out) is ∂loss/∂x given g = ∂loss/∂out.
+ */
+export interface UnaryRule {
+  int: "float" | "same" | "identity";
+  grad: (g: Tensor, x: Tensor, out: Tensor) => Tensor;
+}
+
+export const UNARY = {
+  copy: { int: "same", grad: (g) => g },
+  neg: { int: "same", grad: (g) => g.neg() },
+  exp: { int: "float", grad: (g, _x, out) => g.mul(out) }, // d e^x = e^x
+  log: { int: "float", grad: (g, x) => g.div(x) },
+  sqrt: { int: "float", grad: (g, _x, out) => g.div(out.mul(2)) },
+  rsqrt: { int: "float", grad: (g, _x, out) => g.mul(out.pow(3)).mul(-0.5) }, // d x^-1/2 = -1/2 x^-3/2
+  abs: { int: "same", grad: (g, x) => g.mul(x.sign()) },
+  sin: { int: "float", grad: (g, x) => g.mul(x.cos()) },
+  cos: { int: "float", grad: (g, x) => g.mul(x.sin()).neg() },
+  square: { int: "same", grad: (g, x) => g.mul(x).mul(2) },
+  relu: { int: "same", grad: (g, x) => g.mul(x.gt(0)) },
+  sigmoid: { int: "float", grad: (g, _x, out) => g.mul(out.mul(out.neg().add(1))) }, // s (1 - s)
+  tanh: { int: "float", grad: (g, _x, out) => g.mul(out.square().neg().add(1)) }, // 1 - tanh^2
+  erf: { int: "float", grad: (g, x) => g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))) },
+  sign: { int: "same", grad: (g) => g.mul(0) },
+  log1p: { int: "float", grad: (g, x) => g.div(x.add(1)) },
+  reciprocal: { int: "float", grad: (g, _x, out) => g.mul(out.square()).neg() },
+  floor: { int: "identity", grad: (g) => g.mul(0) },
+} satisfies Record<UnaryOp, UnaryRule>;
+
+// ---- binary --------------------------------------------------------------------------------
+
+/**
+ * out: "promote" is the promoted input dtype; "float" is that, but int32 becomes float32 (true
+ * division); "compare" writes 0/1 into float32 and has no gradient.
+ * grad(g, x, y, out) gives ∂loss/∂x and ∂loss/∂y; a thunk is computed only if that input needs it.
+ */
+export type BinaryRule =
+  | { out: "promote" | "float"; grad: (g: Tensor, x: Tensor, y: Tensor, out: Tensor) => [GradOut, GradOut] }
+  | { out: "compare"; grad: null };
+
+/** maximum/minimum: ties split the gradient evenly, like PyTorch. */
+const extremeGrad = (pick: "gt" | "lt") => (g: Tensor, x: Tensor, y: Tensor): [GradOut, GradOut] => {
+  const wins = (a: Tensor, b: Tensor) => a[pick](b).add(a.eq(b).mul(0.5));
+  return [() => g.mul(wins(x, y)), () => g.mul(wins(y, x))];
+};
+const compare = { out: "compare", grad: null } as const;
+
+export const BINARY = {
+  add: { out: "promote", grad: (g) => [g, g] },
+  sub: { out: "promote", grad: (g) => [g, () => g.neg()] },
+  mul: { out: "promote", grad: (g, x, y) => [() => g.mul(y), () => g.mul(x)] },
+  div: { out: "float", grad: (g, _x, y, out) => [() => g.div(y), () => g.mul(out).div(y).neg()] }, // d(x/y)/dy = -(x/y)/y
+  pow: {
+    out: "float",
+    // PyTorch masks the 0 * inf cases: exponent 0 gives no base gradient, base 0 none for the exponent
+    grad: (g, x, y, out) => [
+      () => g.mul(y).mul(x.pow(y.sub(1))).maskedFill(y.eq(0), 0),
+      () => g.mul(out).mul(x.log()).maskedFill(x.eq(0).mul(y.ge(0)), 0),
+    ],
+  },
+  maximum: { out: "promote", grad: extremeGrad("gt") },
+  minimum: { out: "promote", grad: extremeGrad("lt") },
+  eq: compare, ne: compare, gt: compare, ge: compare, lt: compare, le: compare,
+} satisfies Record<BinaryOp, BinaryRule>;
+
+// ---- reductions ----------------------------------------------------------------------------
+
+/**
+ * out: "same" keeps the input dtype, "int32" writes indices. grad(g, x, out, dims): g and out in the
+ * keepdim layout; null for index reductions (no gradient).
+ */
+export interface ReduceRule {
+  out: "same" | "int32";
+  grad: ((g: Tensor, x: Tensor, out: Tensor, dims: number[]) => Tensor) | null;
+}
+
+/** max/min: the gradient goes to every element equal to the extreme, shared evenly among ties. */
+const extremeReduceGrad = (g: Tensor, x: Tensor, out: Tensor, dims: number[]): Tensor => {
+  const mask = x.eq(out.detach());
+  return g.expand(x.shape).mul(mask).div(mask.sum(dims, { keepdim: true }));
+};
+
+export const REDUCE = {
+  sum: { out: "same", grad: (g, x) => g.expand(x.shape) },
+  max: { out: "same", grad: extremeReduceGrad },
+  min: { out: "same", grad: extremeReduceGrad },
+  argmax: { out: "int32", grad: null },
+  argmin: { out: "int32", grad: null },
+} satisfies Record<ReduceOp, ReduceRule>;

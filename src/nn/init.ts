@@ -1,6 +1,6 @@
 // nn.init: in-place initialisers with PyTorch's gain and fan rules, drawn from the global generator.
 import { Tensor } from "../tensor.js";
-import { noGrad } from "../autograd.js";
+import { noGrad } from "../graph.js";
 
 export type Nonlinearity =
   | "linear" | "identity" | "sigmoid" | "tanh" | "relu" | "leakyRelu" | "leaky_relu" | "selu"

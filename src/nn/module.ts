@@ -1,6 +1,6 @@
 // nn.Module: parameters, children and state dicts found by walking a module's own fields, like PyTorch's.
 import { Tensor } from "../tensor.js";
-import { noGrad } from "../autograd.js";
+import { noGrad } from "../graph.js";
 
 /**
  * A module's state dict: a flat, ordered `Record<string, Tensor>` keyed by dotted names

@@ -1,6 +1,6 @@
 // nn.utils: gradient clipping.
 import { Tensor } from "../tensor.js";
-import { noGrad } from "../autograd.js";
+import { noGrad } from "../graph.js";
 
 function gradsOf(params: Tensor | Iterable<Tensor>): Tensor[] {
   const list = params instanceof Tensor ? [params] : [...params];

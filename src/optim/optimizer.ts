@@ -1,6 +1,6 @@
 // Optimizer base: parameter groups, per-parameter state, step/zeroGrad, and state dicts flat enough for safetensors.
 import { Tensor } from "../tensor.js";
-import { noGrad } from "../autograd.js";
+import { noGrad } from "../graph.js";
 
 /** Hyperparameters every optimizer has. `lr` is what schedulers change. */
 export interface BaseHyper {

@@ -1,0 +1,286 @@
+// The Tensor core: a strided view (shape, strides, offset) on a backend's storage, its graph edge
+// (track), creation and reading. No op lives here: ops.ts computes, and tensor.ts adds the fluent
+// methods (x.add(y), x.sum(), ...) on top, so this file imports nothing above the backends.
+import { type Backend, type DType, type TypedArray, type View, DTYPES, dtypeOf, getBackend, getDefaultDevice, isFloat } from "./backend/backend.js";
+import { type GradOut, type Node, isGradEnabled, toDot } from "./graph.js";
+import { checkShape, contiguousStrides, fmt, isContiguous, numel } from "./shape.js";
+import { random } from "./random.js";
+import { formatTensor } from "./format.js";
+
+export interface TensorOptions {
+  dtype?: DType;
+  device?: string;
+  requiresGrad?: boolean;
+}
+export interface FromOptions extends TensorOptions {
+  shape?: readonly number[];
+}
+export type NestedArray = number | boolean | NestedArray[];
+/** An index for `slice`: a number selects (and drops) a dim, [start?, end?, step?] is Python's start:end:step, null inserts a dim. */
+export type SliceIndex = number | null | readonly (number | null | undefined)[];
+
+function checkDtype(op: string, dtype: DType): DType {
+  if (!(DTYPES as readonly string[]).includes(dtype)) throw new Error(`${op}: unknown dtype '${dtype}' (expected float32 or int32)`);
+  return dtype;
+}
+
+export class Tensor {
+  /** The storage; several tensors (views) may share it. */
+  readonly data: TypedArray;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly dtype: DType;
+  readonly device: string;
+  /** Accumulated gradient of a leaf after backward(). */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor (null for leaves and for tensors made without grad). */
+  gradFn: Node | null = null;
+  #requiresGrad = false;
+
+  constructor(data: TypedArray, shape: readonly number[], strides: readonly number[], offset: number, device: string) {
+    this.data = data;
+    this.shape = shape;
+    this.strides = strides;
+    this.offset = offset;
+    this.dtype = dtypeOf(data);
+    this.device = device;
+  }
+
+  get backend(): Backend {
+    return getBackend(this.device);
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get numel(): number {
+    return numel(this.shape);
+  }
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+  get requiresGrad(): boolean {
+    return this.#requiresGrad;
+  }
+  set requiresGrad(v: boolean) {
+    if (!this.isLeaf) throw new Error("requiresGrad: can only be changed on leaf tensors (use detach() for a non-leaf)");
+    if (v && !isFloat(this.dtype)) {
+      throw new Error(`requiresGrad: only floating-point tensors can require gradients (got ${this.dtype}, shape ${fmt(this.shape)})`);
+    }
+    this.#requiresGrad = v;
+  }
+  isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
+
+  /** Record how this tensor was made, if grad mode is on and some parent needs a gradient. */
+  track(op: string, parents: Tensor[], backward: (g: Tensor) => GradOut[]): this {
+    if (isGradEnabled() && parents.some((p) => p.#requiresGrad)) {
+      this.gradFn = { op, parents, backward };
+      this.#requiresGrad = true;
+    }
+    return this;
+  }
+
+  // ---- creation ----------------------------------------------------------------------------
+
+  /** A fresh contiguous tensor of the given shape (contents unspecified unless zero). */
+  static alloc(shape: readonly number[], dtype: DType, device: string, zero = false): Tensor {
+    const data = getBackend(device).alloc(dtype, numel(shape), zero);
+    return new Tensor(data, shape, contiguousStrides(shape), 0, device);
+  }
+
+  /** From a number, nested arrays, or a typed array (with opts.shape). float32 unless opts.dtype says otherwise. */
+  static from(data: NestedArray | TypedArray | Tensor, opts: FromOptions = {}): Tensor {
+    if (data instanceof Tensor) {
+      // a copy, like torch.tensor(t): through host memory, so any device and dtype pair works
+      return Tensor.from(data.toTypedArray(), { shape: data.shape, dtype: data.dtype, device: data.device, ...opts });
+    }
+    let flat: ArrayLike<number>;
+    let shape: number[];
+    let dtype: DType;
+    if (ArrayBuffer.isView(data)) {
+      flat = data as TypedArray;
+      shape = opts.shape ? checkShape("Tensor.from", opts.shape) : [data.length];
+      if (numel(shape) !== data.length) throw new Error(`Tensor.from: shape ${fmt(shape)} needs ${numel(shape)} elements, the array has ${data.length}`);
+      dtype = opts.dtype ?? (data instanceof Int32Array ? "int32" : "float32");
+    } else {
+      shape = [];
+      let probe: NestedArray = data;
+      while (Array.isArray(probe)) {
+        shape.push(probe.length);
+        probe = probe[0];
+      }
+      const out: number[] = [];
+      const walk = (x: NestedArray, d: number) => {
+        if (d === shape.length) {
+          if (Array.isArray(x)) throw new Error(`tensor: ragged nested array (expected shape ${fmt(shape)})`);
+          out.push(typeof x === "boolean" ? Number(x) : x);
+          return;
+        }
+        if (!Array.isArray(x) || x.length !== shape[d]) throw new Error(`tensor: ragged nested array (expected shape ${fmt(shape)})`);
+        for (const y of x) walk(y, d + 1);
+      };
+      walk(data, 0);
+      if (out.some((v) => typeof v !== "number")) throw new Error("tensor: data must hold only numbers");
+      if (opts.shape) throw new Error("tensor: opts.shape is only for typed arrays");
+      flat = out;
+      dtype = opts.dtype ?? "float32";
+    }
+    checkDtype("tensor", dtype);
+    const t = Tensor.alloc(shape, dtype, opts.device ?? getDefaultDevice());
+    t.data.set(flat);
+    return t.withGrad(opts);
+  }
+
+  private withGrad(opts: TensorOptions): this {
+    if (opts.requiresGrad) this.requiresGrad = true;
+    return this;
+  }
+
+  static full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
+    const s = checkShape("full", shape);
+    const dtype = checkDtype("full", opts.dtype ?? "float32");
+    const t = Tensor.alloc(s, dtype, opts.device ?? getDefaultDevice(), value === 0);
+    if (value !== 0) t.backend.fill(t, value);
+    return t.withGrad(opts);
+  }
+  static zeros(shape: readonly number[], opts?: TensorOptions): Tensor {
+    return Tensor.full(shape, 0, opts);
+  }
+  static ones(shape: readonly number[], opts?: TensorOptions): Tensor {
+    return Tensor.full(shape, 1, opts);
+  }
+  static empty(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+    const t = Tensor.alloc(checkShape("empty", shape), checkDtype("empty", opts.dtype ?? "float32"), opts.device ?? getDefaultDevice());
+    return t.withGrad(opts);
+  }
+  static zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+    return Tensor.full(t.shape, 0, { dtype: t.dtype, device: t.device, ...opts });
+  }
+  static onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+    return Tensor.full(t.shape, 1, { dtype: t.dtype, device: t.device, ...opts });
+  }
+  static fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Tensor {
+    return Tensor.full(t.shape, value, { dtype: t.dtype, device: t.device, ...opts });
+  }
+  static randLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+    return Tensor.rand(t.shape, { dtype: t.dtype, device: t.device, ...opts });
+  }
+  static randnLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+    return Tensor.randn(t.shape, { dtype: t.dtype, device: t.device, ...opts });
+  }
+
+  private static randomOf(op: string, shape: readonly number[], dist: "uniform" | "normal", opts: TensorOptions): Tensor {
+    const dtype = checkDtype(op, opts.dtype ?? "float32");
+    if (!isFloat(dtype)) throw new Error(`${op}: dtype must be floating point, got ${dtype}`);
+    const t = Tensor.alloc(checkShape(op, shape), dtype, opts.device ?? getDefaultDevice());
+    t.backend.random(t, dist, random);
+    return t;
+  }
+  /** U[0, 1), seeded by manualSeed. */
+  static rand(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+    return Tensor.randomOf("rand", shape, "uniform", opts).withGrad(opts);
+  }
+  /** N(0, 1), seeded by manualSeed. */
+  static randn(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+    return Tensor.randomOf("randn", shape, "normal", opts).withGrad(opts);
+  }
+  /** U[low, high). */
+  static uniform(shape: readonly number[], low: number, high: number, opts: TensorOptions = {}): Tensor {
+    if (!(low <= high)) throw new Error(`uniform: low (${low}) must be <= high (${high})`);
+    const u = Tensor.randomOf("uniform", shape, "uniform", opts);
+    // u·(high - low) + low in u's dtype, two backend calls in place (what u.mul(..).add(..) computes)
+    const scalar = (v: number): View => {
+      const s = Tensor.alloc([], u.dtype, u.device);
+      s.backend.fill(s, v);
+      return { data: s.data, shape: u.shape, strides: u.shape.map(() => 0), offset: 0 };
+    };
+    if (u.numel > 0) {
+      u.backend.binary("mul", u, u, scalar(high - low));
+      u.backend.binary("add", u, u, scalar(low));
+    }
+    return u.withGrad(opts);
+  }
+  /** Integers uniform in [low, high), int32 by default. */
+  static randint(low: number, high: number, shape: readonly number[], opts: TensorOptions = {}): Tensor {
+    if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new Error(`randint: need integers low < high, got ${low} and ${high}`);
+    const t = Tensor.alloc(checkShape("randint", shape), checkDtype("randint", opts.dtype ?? "int32"), opts.device ?? getDefaultDevice());
+    for (let i = 0; i < t.numel; i++) t.data[i] = low + Math.floor(random() * (high - low));
+    return t;
+  }
+  /** A random permutation of 0..n-1 (int32), seeded. */
+  static randperm(n: number, opts: TensorOptions = {}): Tensor {
+    if (!Number.isInteger(n) || n < 0) throw new Error(`randperm: n must be a non-negative integer, got ${n}`);
+    const t = Tensor.alloc([n], opts.dtype ?? "int32", opts.device ?? getDefaultDevice());
+    for (let i = 0; i < n; i++) t.data[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      const tmp = t.data[i];
+      t.data[i] = t.data[j];
+      t.data[j] = tmp;
+    }
+    return t;
+  }
+  /** arange(end) or arange(start, end, step=1), like torch.arange. */
+  static arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
+    if (end === undefined) [start, end] = [0, start];
+    if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a non-zero finite number, got ${step}`);
+    const n = Math.max(0, Math.ceil((end - start) / step));
+    const ints = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
+    const t = Tensor.alloc([n], opts.dtype ?? (ints ? "int32" : "float32"), opts.device ?? getDefaultDevice());
+    for (let i = 0; i < n; i++) t.data[i] = start + i * step;
+    return t.withGrad(opts);
+  }
+  static linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+    if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
+    const t = Tensor.alloc([steps], opts.dtype ?? "float32", opts.device ?? getDefaultDevice());
+    const d = steps > 1 ? (end - start) / (steps - 1) : 0;
+    // fill from both ends like PyTorch so the last value is exactly `end`
+    for (let i = 0; i < steps; i++) t.data[i] = i < steps / 2 ? start + i * d : end - (steps - 1 - i) * d;
+    return t.withGrad(opts);
+  }
+  static eye(n: number, m: number = n, opts: TensorOptions = {}): Tensor {
+    const t = Tensor.zeros([n, m], opts);
+    for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
+    return t;
+  }
+
+  // ---- reading -----------------------------------------------------------------------------
+
+  /** A flat, contiguous copy of the values. */
+  toTypedArray(): TypedArray {
+    if (this.isContiguous()) return this.data.slice(this.offset, this.offset + this.numel);
+    const c = Tensor.alloc(this.shape, this.dtype, this.device);
+    this.backend.copy(c, this, false);
+    return c.data;
+  }
+  /** Nested arrays, like tolist(). */
+  toArray(): NestedArray {
+    const flat = this.toTypedArray();
+    if (this.ndim === 0) return flat[0];
+    let i = 0;
+    const build = (d: number): NestedArray[] =>
+      Array.from({ length: this.shape[d] }, () => (d === this.ndim - 1 ? flat[i++] : build(d + 1)));
+    return build(0);
+  }
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.numel !== 1) throw new Error(`item: only one-element tensors can be converted to a number, got shape ${fmt(this.shape)}`);
+    return this.data[this.offset];
+  }
+  toString(): string {
+    return formatTensor(this);
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return formatTensor(this);
+  }
+
+  /** A tensor sharing storage with no history. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape, this.strides, this.offset, this.device);
+  }
+  static toDot(t: Tensor): string {
+    return toDot(t);
+  }
+}

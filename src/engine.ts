@@ -1,0 +1,141 @@
+// The engine: the reverse sweep over a recorded graph, grad(), and the one leaf-gradient policy
+// (what backward() stores in .grad). Above ops.ts: its sums are ordinary ops.
+import { Tensor } from "./core.js";
+import type { TypedArray } from "./backend/backend.js";
+import { WindowGrad, noGrad, withGrad } from "./graph.js";
+import { clone } from "./ops.js";
+import { fmt } from "./shape.js";
+
+/** Tensors reachable from roots that have a node, parents before children. Iterative DFS. */
+function topoOrder(roots: Tensor[]): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: [Tensor, number][] = [];
+  for (const r of roots) {
+    if (r.gradFn === null || seen.has(r)) continue;
+    seen.add(r);
+    stack.push([r, 0]);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const parents = top[0].gradFn!.parents;
+      if (top[1] < parents.length) {
+        const p = parents[top[1]++];
+        if (p.gradFn !== null && !seen.has(p)) {
+          seen.add(p);
+          stack.push([p, 0]);
+        }
+      } else {
+        order.push(top[0]);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+
+/**
+ * Reverse-mode sweep. Returns the gradient of sum(roots * rootGrads) for every tensor that
+ * `keep` selects. With createGraph the backward ops are themselves recorded (higher order).
+ */
+export function runBackward(
+  roots: Tensor[], rootGrads: Tensor[], keep: (t: Tensor) => boolean, createGraph: boolean,
+): Map<Tensor, Tensor> {
+  return withGrad(createGraph, () => {
+    const grads = new Map<Tensor, Tensor>();
+    // Gradients this sweep made itself (sums, materialised windows) that nothing else has seen
+    // yet: more contributions are added into them in place. Without a graph of the backward only:
+    // with createGraph every sum must stay a node.
+    const owned = new Set<Tensor>();
+    const add = (t: Tensor, o: Tensor | WindowGrad) => {
+      const prev = grads.get(t);
+      const window = o instanceof WindowGrad;
+      if (window && prev && owned.has(prev)) return o.addInto(prev);
+      const g = window ? o.materialize() : o;
+      if (g.shape.length !== t.shape.length || g.shape.some((d, i) => d !== t.shape[i])) {
+        throw new Error(`backward: internal error: gradient of shape ${fmt(g.shape)} for a tensor of shape ${fmt(t.shape)}`);
+      }
+      if (!prev) {
+        grads.set(t, g);
+        if (window && !createGraph) owned.add(g);
+        return;
+      }
+      if (owned.has(prev)) return prev.backend.binary("add", prev, prev, g);
+      const sum = prev.add(g);
+      grads.set(t, sum);
+      if (!createGraph) owned.add(sum);
+    };
+    roots.forEach((r, i) => add(r, rootGrads[i]));
+    const order = topoOrder(roots);
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const g = grads.get(t);
+      if (!g) continue;
+      if (!keep(t)) grads.delete(t); // intermediate gradients die as soon as they are used
+      owned.delete(g); // the rule below may hand g on (as a parent's gradient, or a view of it)
+      const node = t.gradFn!;
+      const outs = node.backward(g);
+      node.parents.forEach((p, j) => {
+        if (!p.requiresGrad) return;
+        const o = outs[j];
+        if (o === null || o === undefined) return;
+        add(p, typeof o === "function" ? o() : o);
+      });
+    }
+    return grads;
+  });
+}
+
+/** t.backward(gradient?): accumulate d(t)/d(leaf) into every leaf's .grad. A non-scalar needs an
+ *  explicit gradient. */
+export function backward(t: Tensor, gradient?: Tensor): void {
+  if (!t.requiresGrad) throw new Error(`backward: tensor of shape ${fmt(t.shape)} does not require grad and has no gradFn`);
+  let g: Tensor;
+  if (gradient === undefined) {
+    if (t.numel !== 1) throw new Error(`backward: grad can be implicitly created only for scalar outputs, got shape ${fmt(t.shape)}`);
+    g = Tensor.onesLike(t);
+  } else {
+    if (!(gradient instanceof Tensor)) throw new Error("backward: gradient must be a Tensor");
+    if (gradient.shape.join() !== t.shape.join()) {
+      throw new Error(`backward: gradient shape ${fmt(gradient.shape)} does not match tensor shape ${fmt(t.shape)}`);
+    }
+    g = gradient.detach();
+  }
+  const grads = runBackward([t], [g], (x) => x.isLeaf, false);
+  // The leaf-gradient policy. A leaf's .grad must be its own dense buffer: a rule may hand the same
+  // tensor to two parents (add), a stride-0 view (sum), or the caller's gradient, and optimizers
+  // update .grad in place.
+  const owned = new Set<TypedArray>([g.data]);
+  for (const [x, gx] of grads) {
+    if (!x.isLeaf || !x.requiresGrad) continue;
+    if (x.grad) x.grad = noGrad(() => x.grad!.add(gx));
+    else x.grad = gx.isContiguous() && !owned.has(gx.data) ? gx : noGrad(() => clone(gx));
+    owned.add(x.grad.data);
+  }
+}
+
+/** Gradients of sum(outputs * gradOutputs) with respect to inputs, like torch.autograd.grad. */
+export function grad(
+  outputs: Tensor | Tensor[], inputs: Tensor | Tensor[],
+  opts: { gradOutputs?: Tensor | Tensor[]; createGraph?: boolean; allowUnused?: boolean } = {},
+): Tensor[] {
+  const outs = Array.isArray(outputs) ? outputs : [outputs];
+  const ins = Array.isArray(inputs) ? inputs : [inputs];
+  const gos = opts.gradOutputs === undefined ? [] : Array.isArray(opts.gradOutputs) ? opts.gradOutputs : [opts.gradOutputs];
+  const rootGrads = outs.map((o, i) => {
+    if (!o.requiresGrad) throw new Error(`grad: output ${i} of shape ${fmt(o.shape)} does not require grad`);
+    if (gos[i]) return gos[i];
+    if (o.numel !== 1) throw new Error(`grad: gradOutputs must be given for non-scalar output ${i} of shape ${fmt(o.shape)}`);
+    return Tensor.onesLike(o);
+  });
+  ins.forEach((t, i) => {
+    if (!t.requiresGrad) throw new Error(`grad: input ${i} of shape ${fmt(t.shape)} does not require grad`);
+  });
+  const want = new Set(ins);
+  const grads = runBackward(outs, rootGrads, (t) => want.has(t), opts.createGraph ?? false);
+  return ins.map((t, i) => {
+    const g = grads.get(t);
+    if (g) return g;
+    if (!opts.allowUnused) throw new Error(`grad: input ${i} of shape ${fmt(t.shape)} is not used in the graph of the outputs (pass allowUnused: true)`);
+    return Tensor.zerosLike(t);
+  });
+}
