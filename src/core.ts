@@ -1,7 +1,9 @@
 // The Tensor core: a strided view (shape, strides, offset) on a backend's storage, its graph edge
 // (track), creation and reading. No op lives here: ops.ts computes, and tensor.ts adds the fluent
 // methods (x.add(y), x.sum(), ...) on top, so this file imports nothing above the backends.
-import { type Backend, type DType, type TypedArray, type View, DTYPES, dtypeOf, getBackend, getDefaultDevice, isFloat } from "./backend/backend.js";
+import {
+  type Backend, type DType, type Storage, type TypedArray, type View, DTYPES, dtypeOf, elementCtor, getBackend, getDefaultDevice, isFloat,
+} from "./backend/backend.js";
 import { type GradOut, type Node, isGradEnabled, toDot } from "./graph.js";
 import { checkShape, contiguousStrides, fmt, isContiguous, numel } from "./shape.js";
 import { random } from "./random.js";
@@ -25,8 +27,8 @@ function checkDtype(op: string, dtype: DType): DType {
 }
 
 export class Tensor {
-  /** The storage; several tensors (views) may share it. */
-  readonly data: TypedArray;
+  /** The storage; several tensors (views) may share it. Only the tensor's backend reads or writes it. */
+  readonly data: Storage;
   readonly shape: readonly number[];
   readonly strides: readonly number[];
   readonly offset: number;
@@ -38,7 +40,7 @@ export class Tensor {
   gradFn: Node | null = null;
   #requiresGrad = false;
 
-  constructor(data: TypedArray, shape: readonly number[], strides: readonly number[], offset: number, device: string) {
+  constructor(data: Storage, shape: readonly number[], strides: readonly number[], offset: number, device: string) {
     this.data = data;
     this.shape = shape;
     this.strides = strides;
@@ -47,7 +49,7 @@ export class Tensor {
     this.device = device;
   }
 
-  get backend(): Backend {
+  get backend(): Backend<Storage> {
     return getBackend(this.device);
   }
   get ndim(): number {
@@ -129,7 +131,7 @@ export class Tensor {
     }
     checkDtype("tensor", dtype);
     const t = Tensor.alloc(shape, dtype, opts.device ?? getDefaultDevice());
-    t.data.set(flat);
+    t.backend.upload(t.data, flat);
     return t.withGrad(opts);
   }
 
@@ -191,7 +193,7 @@ export class Tensor {
     if (!(low <= high)) throw new Error(`uniform: low (${low}) must be <= high (${high})`);
     const u = Tensor.randomOf("uniform", shape, "uniform", opts);
     // u·(high - low) + low in u's dtype, two backend calls in place (what u.mul(..).add(..) computes)
-    const scalar = (v: number): View => {
+    const scalar = (v: number): View<Storage> => {
       const s = Tensor.alloc([], u.dtype, u.device);
       s.backend.fill(s, v);
       return { data: s.data, shape: u.shape, strides: u.shape.map(() => 0), offset: 0 };
@@ -205,22 +207,22 @@ export class Tensor {
   /** Integers uniform in [low, high), int32 by default. */
   static randint(low: number, high: number, shape: readonly number[], opts: TensorOptions = {}): Tensor {
     if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new Error(`randint: need integers low < high, got ${low} and ${high}`);
-    const t = Tensor.alloc(checkShape("randint", shape), checkDtype("randint", opts.dtype ?? "int32"), opts.device ?? getDefaultDevice());
-    for (let i = 0; i < t.numel; i++) t.data[i] = low + Math.floor(random() * (high - low));
-    return t;
+    return Tensor.fromHost(checkShape("randint", shape), checkDtype("randint", opts.dtype ?? "int32"), opts.device, (a) => {
+      for (let i = 0; i < a.length; i++) a[i] = low + Math.floor(random() * (high - low));
+    });
   }
   /** A random permutation of 0..n-1 (int32), seeded. */
   static randperm(n: number, opts: TensorOptions = {}): Tensor {
     if (!Number.isInteger(n) || n < 0) throw new Error(`randperm: n must be a non-negative integer, got ${n}`);
-    const t = Tensor.alloc([n], opts.dtype ?? "int32", opts.device ?? getDefaultDevice());
-    for (let i = 0; i < n; i++) t.data[i] = i;
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      const tmp = t.data[i];
-      t.data[i] = t.data[j];
-      t.data[j] = tmp;
-    }
-    return t;
+    return Tensor.fromHost([n], checkDtype("randperm", opts.dtype ?? "int32"), opts.device, (a) => {
+      for (let i = 0; i < n; i++) a[i] = i;
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        const tmp = a[i];
+        a[i] = a[j];
+        a[j] = tmp;
+      }
+    });
   }
   /** arange(end) or arange(start, end, step=1), like torch.arange. */
   static arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
@@ -228,46 +230,67 @@ export class Tensor {
     if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a non-zero finite number, got ${step}`);
     const n = Math.max(0, Math.ceil((end - start) / step));
     const ints = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
-    const t = Tensor.alloc([n], opts.dtype ?? (ints ? "int32" : "float32"), opts.device ?? getDefaultDevice());
-    for (let i = 0; i < n; i++) t.data[i] = start + i * step;
-    return t.withGrad(opts);
+    return Tensor.fromHost([n], checkDtype("arange", opts.dtype ?? (ints ? "int32" : "float32")), opts.device, (a) => {
+      for (let i = 0; i < n; i++) a[i] = start + i * step;
+    }).withGrad(opts);
   }
   static linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
     if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
-    const t = Tensor.alloc([steps], opts.dtype ?? "float32", opts.device ?? getDefaultDevice());
     const d = steps > 1 ? (end - start) / (steps - 1) : 0;
-    // fill from both ends like PyTorch so the last value is exactly `end`
-    for (let i = 0; i < steps; i++) t.data[i] = i < steps / 2 ? start + i * d : end - (steps - 1 - i) * d;
-    return t.withGrad(opts);
+    return Tensor.fromHost([steps], checkDtype("linspace", opts.dtype ?? "float32"), opts.device, (a) => {
+      // fill from both ends like PyTorch so the last value is exactly `end`
+      for (let i = 0; i < steps; i++) a[i] = i < steps / 2 ? start + i * d : end - (steps - 1 - i) * d;
+    }).withGrad(opts);
   }
   static eye(n: number, m: number = n, opts: TensorOptions = {}): Tensor {
-    const t = Tensor.zeros([n, m], opts);
-    for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
-    return t;
+    const shape = checkShape("eye", [n, m]);
+    return Tensor.fromHost(shape, checkDtype("eye", opts.dtype ?? "float32"), opts.device, (a) => {
+      for (let i = 0; i < Math.min(n, m); i++) a[i * m + i] = 1;
+    }).withGrad(opts);
   }
 
   // ---- reading -----------------------------------------------------------------------------
 
-  /** A flat, contiguous copy of the values. */
+  /** A flat, contiguous copy of the values. Host-visible devices only (js, cpu, wasm): on a GPU,
+   *  `await toTypedArrayAsync()`. */
   toTypedArray(): TypedArray {
-    if (this.isContiguous()) return this.data.slice(this.offset, this.offset + this.numel);
-    const c = Tensor.alloc(this.shape, this.dtype, this.device);
-    this.backend.copy(c, this, false);
-    return c.data;
+    return this.#read("toTypedArray", "toTypedArrayAsync");
   }
-  /** Nested arrays, like tolist(). */
+  /** Nested arrays, like tolist(). Host-visible devices only: on a GPU, `await toArrayAsync()`. */
   toArray(): NestedArray {
-    const flat = this.toTypedArray();
-    if (this.ndim === 0) return flat[0];
-    let i = 0;
-    const build = (d: number): NestedArray[] =>
-      Array.from({ length: this.shape[d] }, () => (d === this.ndim - 1 ? flat[i++] : build(d + 1)));
-    return build(0);
+    return nest(this.#read("toArray", "toArrayAsync"), this.shape);
   }
-  /** The value of a one-element tensor. */
+  /** The value of a one-element tensor. Host-visible devices only: on a GPU, `await itemAsync()`. */
   item(): number {
-    if (this.numel !== 1) throw new Error(`item: only one-element tensors can be converted to a number, got shape ${fmt(this.shape)}`);
-    return this.data[this.offset];
+    checkItem(this);
+    return this.#read("item", "itemAsync")[0];
+  }
+  /** toTypedArray on every device: resolves once the ops that write this tensor have run. */
+  toTypedArrayAsync(): Promise<TypedArray> {
+    return this.backend.readAsync(this);
+  }
+  /** toArray on every device. */
+  async toArrayAsync(): Promise<NestedArray> {
+    return nest(await this.backend.readAsync(this), this.shape);
+  }
+  /** item on every device. */
+  async itemAsync(): Promise<number> {
+    checkItem(this);
+    return (await this.backend.readAsync(this))[0];
+  }
+  #read(op: string, asyncForm: string): TypedArray {
+    const r = this.backend.read(this);
+    if (r === null) throw new Error(`${op}: the values of a tensor on '${this.device}' cannot be read synchronously; use \`await t.${asyncForm}()\``);
+    return r;
+  }
+
+  /** A tensor of the given shape whose values `fill` writes into a host array, then uploaded. */
+  static fromHost(shape: readonly number[], dtype: DType, device: string | undefined, fill: (a: TypedArray) => void): Tensor {
+    const host = new (elementCtor(dtype))(numel(shape));
+    fill(host);
+    const t = Tensor.alloc(shape, dtype, device ?? getDefaultDevice());
+    t.backend.upload(t.data, host);
+    return t;
   }
   toString(): string {
     return formatTensor(this);
@@ -283,4 +306,17 @@ export class Tensor {
   static toDot(t: Tensor): string {
     return toDot(t);
   }
+}
+
+function checkItem(t: Tensor): void {
+  if (t.numel !== 1) throw new Error(`item: only one-element tensors can be converted to a number, got shape ${fmt(t.shape)}`);
+}
+
+/** Flat row-major values as nested arrays of `shape` (a number for 0-d). */
+function nest(flat: TypedArray, shape: readonly number[]): NestedArray {
+  if (shape.length === 0) return flat[0];
+  let i = 0;
+  const build = (d: number): NestedArray[] =>
+    Array.from({ length: shape[d] }, () => (d === shape.length - 1 ? flat[i++] : build(d + 1)));
+  return build(0);
 }

@@ -1,7 +1,7 @@
 // The engine: the reverse sweep over a recorded graph, grad(), and the one leaf-gradient policy
 // (what backward() stores in .grad). Above ops.ts: its sums are ordinary ops.
 import { Tensor } from "./core.js";
-import type { TypedArray } from "./backend/backend.js";
+import type { Storage } from "./backend/backend.js";
 import { WindowGrad, noGrad, withGrad } from "./graph.js";
 import { clone } from "./ops.js";
 import { fmt } from "./shape.js";
@@ -104,7 +104,7 @@ export function backward(t: Tensor, gradient?: Tensor): void {
   // The leaf-gradient policy. A leaf's .grad must be its own dense buffer: a rule may hand the same
   // tensor to two parents (add), a stride-0 view (sum), or the caller's gradient, and optimizers
   // update .grad in place.
-  const owned = new Set<TypedArray>([g.data]);
+  const owned = new Set<Storage>([g.data]);
   for (const [x, gx] of grads) {
     if (!x.isLeaf || !x.requiresGrad) continue;
     if (x.grad) x.grad = noGrad(() => x.grad!.add(gx));

@@ -1,12 +1,12 @@
 // Fused fast paths: used when the tensor's backend offers the kernel and the shapes fit; each
 // returns null otherwise and the caller runs its composite, which stays the reference.
-import type { AdamStep, FusedKernels, View } from "./backend/backend.js";
+import type { AdamStep, FusedKernels, Storage, View } from "./backend/backend.js";
 import { type GradOut, isGradEnabled } from "./graph.js";
 import { Tensor } from "./core.js";
 import { grad } from "./engine.js";
 import { windowCount } from "./shape.js";
 
-function kernel<K extends keyof FusedKernels>(x: Tensor, name: K): FusedKernels[K] | undefined {
+function kernel<K extends keyof FusedKernels>(x: Tensor, name: K): FusedKernels<Storage>[K] | undefined {
   return x.dtype === "float32" && x.numel > 0 ? x.backend.fused?.[name] : undefined;
 }
 
@@ -94,7 +94,7 @@ export function layerNorm(
 }
 
 /** t as a 4-D attention view [B1, B2, rows, cols] (leading 1s for 2-D and 3-D tensors). */
-function view4(t: Tensor): View {
+function view4(t: Tensor): View<Storage> {
   const lead = 4 - t.ndim;
   return {
     data: t.data,

@@ -1,6 +1,6 @@
 // Every primitive op: validate, allocate the output, one backend call, and record the backward rule
 // (for the table-driven families, the rule comes from prims.ts). Imports only the layers below it.
-import { type ConvWindow, type DType, type View, isFloat } from "./backend/backend.js";
+import { type ConvWindow, type DType, type Storage, type View, isFloat } from "./backend/backend.js";
 import { type GradOut, WindowGrad, isGradEnabled, noGrad } from "./graph.js";
 import { type SliceIndex, Tensor } from "./core.js";
 import { BINARY, type BinaryOp, REDUCE, type ReduceOp, UNARY, type UnaryOp } from "./prims.js";
@@ -33,7 +33,7 @@ function scalar(v: number, like: Tensor): Tensor {
   if (typeof v !== "number") throw new Error(`expected a Tensor or a number, got ${typeof v}`);
   const dtype: DType = like.dtype === "int32" && !Number.isInteger(v) ? "float32" : like.dtype;
   const t = Tensor.alloc([], dtype, like.device);
-  t.data[0] = v;
+  t.backend.upload(t.data, [v]);
   return t;
 }
 
@@ -52,8 +52,11 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 
 export function toDevice(x: Tensor, device: string): Tensor {
   if (x.device === device) return x;
+  // through host memory: a GPU source must be read with toTypedArrayAsync first (its read is null)
+  const host = x.backend.read(x);
+  if (host === null) throw new Error(`to: a tensor on '${x.device}' cannot be copied to '${device}' synchronously; use \`await t.toTypedArrayAsync()\` and tensor(values, { device })`);
   const out = Tensor.alloc(x.shape, x.dtype, device);
-  out.data.set(x.toTypedArray()); // every backend today keeps its storage in host memory
+  out.backend.upload(out.data, host);
   return out.track("to", [x], (g) => [g.to(x.device)]);
 }
 
@@ -368,7 +371,7 @@ function col2im(g: Tensor, shape: readonly number[], win: Window): Tensor {
 
 /** For each tap (i, j): the [C, N, OH', OW'] view of x it reads and the part of cols it fills,
  *  where OH' x OW' are the output positions whose input falls inside x (not in the padding). */
-function forEachTap(x: Tensor, cols: Tensor, { kh, kw, sh, sw, ph, pw, oh, ow }: Window, f: (xv: View, cv: View) => void): void {
+function forEachTap(x: Tensor, cols: Tensor, { kh, kw, sh, sw, ph, pw, oh, ow }: Window, f: (xv: View<Storage>, cv: View<Storage>) => void): void {
   const [n, c, h, w] = x.shape, [s0, s1, s2, s3] = x.strides, l = n * oh * ow;
   // output positions o with 0 <= o·s + t - p < size: [lo, hi)
   const range = (t: number, s: number, p: number, size: number, count: number) =>
@@ -574,7 +577,7 @@ export function cat(ts: readonly Tensor[], dim = 0): Tensor {
   let start = 0;
   for (const t of ts) {
     starts.push(start);
-    const view: View = { data: out.data, shape: t.shape, strides, offset: start * strides[d] };
+    const view: View<Storage> = { data: out.data, shape: t.shape, strides, offset: start * strides[d] };
     if (t.numel > 0) out.backend.copy(view, cast(t, dtype), false);
     start += t.shape[d];
   }

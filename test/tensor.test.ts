@@ -257,3 +257,22 @@ describe("dropout", () => {
     assert.deepEqual(F.dropout(x, 0, true).toArray(), x.toArray(), "p=0 keeps everything");
   });
 });
+
+describe("reading values", () => {
+  for (const device of availableDevices()) {
+    test(`async readback equals the sync one on ${device}`, async () => {
+      const x = Tensor.arange(12, { dtype: "float32", device }).reshape(3, 4).transpose(0, 1);
+      assert.deepEqual(await x.toArrayAsync(), x.toArray());
+      assert.deepEqual(Array.from(await x.toTypedArrayAsync()), Array.from(x.toTypedArray()));
+      assert.equal(await x.sum().itemAsync(), 66);
+      await assert.rejects(async () => x.itemAsync(), /item: only one-element tensors/);
+    });
+    test(`creation uploads host values on ${device}`, () => {
+      assert.deepEqual(Tensor.eye(2, 3, { device }).toArray(), [[1, 0, 0], [0, 1, 0]]);
+      assert.deepEqual(Tensor.linspace(0, 1, 3, { device }).toArray(), [0, 0.5, 1]);
+      assert.deepEqual(tensor(Tensor.arange(3, { device }), { dtype: "float32" }).toArray(), [0, 1, 2]);
+      const u = Tensor.uniform([1000], -2, 3, { device }).toTypedArray();
+      assert.ok(u.every((v) => v >= -2 && v < 3) && Math.min(...u) < -1.9 && Math.max(...u) > 2.9);
+    });
+  }
+});

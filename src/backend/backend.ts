@@ -17,35 +17,53 @@ export type { UnaryOp, BinaryOp, ReduceOp } from "../prims.js";
  * data[offset + i0*strides[0] + i1*strides[1] + ...]. Strides may be 0 (broadcast).
  * Shapes here are already validated by the TypeScript side; backends may trust them.
  */
-export interface View {
-  data: TypedArray;
+/** A buffer the core cannot index (GPU memory): only its backend reads and writes it. */
+export interface DeviceBuffer {
+  readonly dtype: DType;
+  /** elements */
+  readonly length: number;
+}
+/** What a device keeps a tensor's elements in: a typed array on the host devices (js, cpu, wasm),
+ *  a DeviceBuffer on a GPU. Code above the backends never indexes it: creation fills a host array
+ *  and hands it to `upload`, reading goes through `read`/`readAsync`. */
+export type Storage = TypedArray | DeviceBuffer;
+
+export interface View<S extends Storage = TypedArray> {
+  data: S;
   shape: readonly number[];
   strides: readonly number[];
   offset: number;
 }
 
-export interface Backend {
+export interface Backend<S extends Storage = TypedArray> {
   readonly name: string;
   /** Fresh storage of n elements. Contents are unspecified unless `zero` is true. */
-  alloc(dtype: DType, n: number, zero?: boolean): TypedArray;
+  alloc(dtype: DType, n: number, zero?: boolean): S;
+  /** dst[0..values.length) = values (converted to dst's dtype). The one way host values reach a device. */
+  upload(dst: S, values: ArrayLike<number>): void;
+  /** A contiguous host copy of a view's elements, synchronously: null where the storage is not
+   *  host-visible (a GPU), and then readAsync is the way. */
+  read(src: View<S>): TypedArray | null;
+  /** A contiguous host copy of a view's elements, once every queued op that writes it has run. */
+  readAsync(src: View<S>): Promise<TypedArray>;
 
   /** out = f(a), elementwise. out is contiguous with a's shape; a may be strided. */
-  unary(op: UnaryOp, out: View, a: View): void;
+  unary(op: UnaryOp, out: View<S>, a: View<S>): void;
   /** out = a (converted to out's dtype). out contiguous, a strided, same shape. */
-  cast(out: View, a: View): void;
+  cast(out: View<S>, a: View<S>): void;
   /** out = f(a, b). a and b already expanded (stride 0) to out's shape; same dtype as each other.
    *  out has that dtype too, except comparisons, which write 0/1 into a float32 out. */
-  binary(op: BinaryOp, out: View, a: View, b: View): void;
+  binary(op: BinaryOp, out: View<S>, a: View<S>, b: View<S>): void;
   /** out = cond ? a : b. All three already expanded to out's shape; cond is any dtype (nonzero = true). */
-  where(out: View, cond: View, a: View, b: View): void;
+  where(out: View<S>, cond: View<S>, a: View<S>, b: View<S>): void;
   /**
    * Strided copy: out (any strides, possibly the window of a bigger tensor) = a, or += a when
    * `accumulate`. Same shape, same dtype. When accumulating, out may alias itself through
    * overlapping strides (as_strided backward), so elements are visited one at a time in order.
    */
-  copy(out: View, a: View, accumulate: boolean): void;
+  copy(out: View<S>, a: View<S>, accumulate: boolean): void;
   /** out[i] = value for every element of the (strided) view. */
-  fill(out: View, value: number): void;
+  fill(out: View<S>, value: number): void;
 
   /**
    * Reduce `a` over the axes flagged in `axes` (one flag per dim of a).
@@ -54,7 +72,7 @@ export interface Backend {
    * argmax/argmin: exactly one axis is flagged; out is int32 holding the index along it of the
    * first extreme value (NaN counts as the extreme, like PyTorch).
    */
-  reduce(op: ReduceOp, out: View, a: View, axes: readonly boolean[]): void;
+  reduce(op: ReduceOp, out: View<S>, a: View<S>, axes: readonly boolean[]): void;
 
   /**
    * Batched matrix product: a [...batch, M, K] @ b [...batch, K, N] -> out [...batch, M, N].
@@ -63,23 +81,23 @@ export interface Backend {
    * bias ([N], any stride, out's dtype), when given, is added to every row of every product: what
    * the product followed by an add gives (nn.Linear), without a second pass over out.
    */
-  matmul(out: View, a: View, b: View, bias?: View | null): void;
+  matmul(out: View<S>, a: View<S>, b: View<S>, bias?: View<S> | null): void;
 
   /**
    * out[..., i_dim, ...] = a[..., index[..., i_dim, ...], ...] along `dim` (torch.gather).
    * index is int32 with out's shape (may be strided/expanded); every index is already checked
    * to lie in [0, a.shape[dim]).
    */
-  gather(out: View, a: View, dim: number, index: View): void;
+  gather(out: View<S>, a: View<S>, dim: number, index: View<S>): void;
   /** out[..., index[...], ...] += src[...] along `dim` (torch.scatter_add_). out is contiguous;
    *  index and src share a shape; indices already checked. */
-  scatterAdd(out: View, dim: number, index: View, src: View): void;
+  scatterAdd(out: View<S>, dim: number, index: View<S>, src: View<S>): void;
 
   /** Fill a contiguous float view from the shared seeded generator. */
-  random(out: View, dist: "uniform" | "normal", rng: () => number): void;
+  random(out: View<S>, dist: "uniform" | "normal", rng: () => number): void;
 
   /** Optional fused kernels (see FusedKernels); ops fall back to their composites without them. */
-  fused?: Partial<FusedKernels>;
+  fused?: Partial<FusedKernels<S>>;
 }
 
 /** Adam/AdamW hyper-parameters for one fused step (PyTorch's update, bias-corrected, `step` >= 1). */
@@ -103,53 +121,53 @@ export interface ConvWindow { kh: number; kw: number; sh: number; sw: number; ph
  * last dim. The composite in functional.ts / optim stays the reference and the tests hold the two
  * to the same fixtures.
  */
-export interface FusedKernels {
+export interface FusedKernels<S extends Storage = TypedArray> {
   /** softmax (log=false) or logSoftmax (log=true) of scale·x over the last dim. causalRows L > 0:
    *  x is [..., L, n] and row i of each matrix keeps only entries j <= i (top-left aligned, like
    *  PyTorch's is_causal); the others get 0 (log: -inf). */
-  softmax(out: View, x: View, log: boolean, scale?: number, causalRows?: number): void;
+  softmax(out: View<S>, x: View<S>, log: boolean, scale?: number, causalRows?: number): void;
   /** softmax: gx = scale·y·(g - Σ g·y); logSoftmax: gx = scale·(g - exp(y)·Σ g); sums over the kept
    *  entries, 0 for the masked ones. y is the forward output. */
-  softmaxBackward(gx: View, g: View, y: View, log: boolean, scale?: number, causalRows?: number): void;
+  softmaxBackward(gx: View<S>, g: View<S>, y: View<S>, log: boolean, scale?: number, causalRows?: number): void;
   /** out = (x - mean)·rstd·weight + bias over the last dim; writes mean and rstd ([rows]) for backward.
    *  weight and bias ([n]) may be null. rstd = 1/sqrt(biased var + eps). */
-  layerNorm(out: View, mean: View, rstd: View, x: View, weight: View | null, bias: View | null, eps: number): void;
+  layerNorm(out: View<S>, mean: View<S>, rstd: View<S>, x: View<S>, weight: View<S> | null, bias: View<S> | null, eps: number): void;
   /** Writes gx (like x), and gw, gb ([n], summed over rows) when not null. */
-  layerNormBackward(gx: View, gw: View | null, gb: View | null, g: View, x: View, mean: View, rstd: View, weight: View | null): void;
+  layerNormBackward(gx: View<S>, gw: View<S> | null, gb: View<S> | null, g: View<S>, x: View<S>, mean: View<S>, rstd: View<S>, weight: View<S> | null): void;
   /** Exact (erf) GELU: out = x·Φ(x). */
-  gelu(out: View, x: View): void;
+  gelu(out: View<S>, x: View<S>): void;
   /** gx = g·(Φ(x) + x·φ(x)). */
-  geluBackward(gx: View, g: View, x: View): void;
+  geluBackward(gx: View<S>, g: View<S>, x: View<S>): void;
   /** One in-place Adam/AdamW step on p, with moment buffers m and v (all the same shape as grad). */
-  adam(p: View, grad: View, m: View, v: View, h: AdamStep): void;
+  adam(p: View<S>, grad: View<S>, m: View<S>, v: View<S>, h: AdamStep): void;
   /** Max-pooling's argmax: idx (int32 [planes, OH·OW]) = the flat index i·W + j in its plane of x
    *  ([planes, H, W]) of the first maximum of each kh×kw window (stride sh, sw); a NaN is the
    *  maximum (the first one wins), as argmax over the window does. */
-  maxPoolIndices(idx: View, x: View, kh: number, kw: number, sh: number, sw: number): void;
+  maxPoolIndices(idx: View<S>, x: View<S>, kh: number, kw: number, sh: number, sw: number): void;
   /** cols ([C·kh·kw, N·OH·OW]) = the taps of x ([N, C, H, W]) zero-padded by w.ph, w.pw: row
    *  (c, i, j), column (n, oh, ow) holds x[n, c, oh·sh + i - ph, ow·sw + j - pw]. */
-  im2col(cols: View, x: View, w: ConvWindow): void;
+  im2col(cols: View<S>, x: View<S>, w: ConvWindow): void;
   /** x += every tap of cols (the adjoint of im2col), summed per element in tap order (i, j). */
-  col2im(x: View, cols: View, w: ConvWindow): void;
+  col2im(x: View<S>, cols: View<S>, w: ConvWindow): void;
   /**
    * Scaled dot-product attention. Unlike the kernels above, the views are 4-D [B1, B2, rows, cols]
    * with any strides, except that the last dim is contiguous: q [.., L, E], k [.., S, E], v [.., S,
    * Ev], out [.., L, Ev], p [.., L, S]. Writes p = softmax(scale·q·kᵀ) over the last dim (causal:
    * row i keeps j <= i, the others are 0) and out = p·v. scale > 0.
    */
-  attention(out: View, p: View, q: View, k: View, v: View, scale: number, causal: boolean): void;
+  attention(out: View<S>, p: View<S>, q: View<S>, k: View<S>, v: View<S>, scale: number, causal: boolean): void;
   /** Writes gq, gk, gv (shaped like q, k, v) from g = ∂loss/∂out (shaped like out) and the forward's p:
    *  dS = scale·p∘(g·vᵀ − rowsum(p∘(g·vᵀ))), gq = dS·k, gk = dSᵀ·q, gv = pᵀ·g. */
-  attentionBackward(gq: View, gk: View, gv: View, g: View, p: View, q: View, k: View, v: View, scale: number, causal: boolean): void;
+  attentionBackward(gq: View<S>, gk: View<S>, gv: View<S>, g: View<S>, p: View<S>, q: View<S>, k: View<S>, v: View<S>, scale: number, causal: boolean): void;
 }
 
-const registry = new Map<string, Backend>();
+const registry = new Map<string, Backend<Storage>>();
 
-export function registerBackend(b: Backend): void {
+export function registerBackend(b: Backend<any>): void { // eslint-disable-line @typescript-eslint/no-explicit-any
   registry.set(b.name, b);
 }
 
-export function getBackend(name: string): Backend {
+export function getBackend(name: string): Backend<Storage> {
   const b = registry.get(name);
   if (!b) {
     throw new Error(`device: unknown or unavailable device '${name}' (available: ${[...registry.keys()].join(", ")})`);
@@ -181,6 +199,7 @@ export function isFloat(dtype: DType): boolean {
 export function elementCtor(dtype: DType): Float32ArrayConstructor | Int32ArrayConstructor | Float64ArrayConstructor {
   return dtype === "float32" ? Float32Array : dtype === "int32" ? Int32Array : Float64Array;
 }
-export function dtypeOf(a: TypedArray): DType {
+export function dtypeOf(a: Storage): DType {
+  if (!ArrayBuffer.isView(a)) return a.dtype;
   return a instanceof Float32Array ? "float32" : a instanceof Int32Array ? "int32" : "float64";
 }

@@ -1,9 +1,9 @@
 // The `js` backend: every kernel of the contract in plain TypeScript. The readable reference.
 import {
   type Backend, type BinaryOp, type DType, type ReduceOp, type TypedArray, type UnaryOp, type View,
-  elementCtor, registerBackend,
+  dtypeOf, elementCtor, registerBackend,
 } from "./backend.js";
-import { contiguousStrides } from "../shape.js";
+import { contiguousStrides, isContiguous } from "../shape.js";
 
 /**
  * Walk every element of `shape` for several views at once. For each run along the last dim,
@@ -132,8 +132,28 @@ function argExtreme(x: TypedArray, base: number, n: number, s: number, isMax: bo
   return bi;
 }
 
+/** upload/read/readAsync of a backend whose storage is a host typed array (js, cpu, wasm): the
+ *  copy into a fresh contiguous array is the backend's own copy kernel. */
+export const hostIO: Pick<Backend, "upload" | "read" | "readAsync"> = {
+  upload(dst, values) {
+    dst.set(values);
+  },
+  read(this: Backend, src) {
+    let n = 1;
+    for (const d of src.shape) n *= d;
+    if (isContiguous(src.shape, src.strides)) return src.data.slice(src.offset, src.offset + n);
+    const out = this.alloc(dtypeOf(src.data), n);
+    if (n > 0) this.copy({ data: out, shape: src.shape, strides: contiguousStrides(src.shape), offset: 0 }, src, false);
+    return out;
+  },
+  readAsync(this: Backend, src) {
+    return Promise.resolve(this.read(src)!);
+  },
+};
+
 export const jsBackend: Backend = {
   name: "js",
+  ...hostIO,
 
   alloc(dtype: DType, n: number): TypedArray {
     return new (elementCtor(dtype))(n); // JS typed arrays start zeroed

@@ -22,7 +22,7 @@ import {
   type Backend, type DType, type FusedKernels, type TypedArray, type View,
   registerBackend,
 } from "./backend.js";
-import { jsBackend } from "./js.js";
+import { hostIO, jsBackend } from "./js.js";
 import { isContiguous } from "../shape.js";
 
 type Arr32 = Float32Array | Int32Array;
@@ -140,6 +140,7 @@ function putStrides(p: number, v: View, nd: number, fn: string, name: string): n
 
 export const cpuBackend: Backend = {
   name: "cpu",
+  ...hostIO,
 
   alloc(dtype: DType, n: number, zero?: boolean): TypedArray {
     if (dtype === "float64" || n < POOL_MIN_ELEMENTS) return jsBackend.alloc(dtype, n, zero);
