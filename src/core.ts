@@ -225,7 +225,17 @@ export class Tensor {
     });
   }
   /** arange(end) or arange(start, end, step=1), like torch.arange. */
-  static arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
+  static arange(end: number, opts?: TensorOptions): Tensor;
+  static arange(start: number, end?: number, step?: number, opts?: TensorOptions): Tensor;
+  static arange(...args: (number | TensorOptions | undefined)[]): Tensor {
+    // the options object may follow any number of the positional arguments
+    const last = args[args.length - 1];
+    const opts: TensorOptions = typeof last === "object" && last !== null ? (args.pop() as TensorOptions) : {};
+    for (const [i, a] of args.entries()) {
+      if (a !== undefined && typeof a !== "number") throw new Error(`arange: argument ${i + 1} must be a number, got ${typeof a}`);
+    }
+    let [start, end, step = 1] = args as (number | undefined)[];
+    if (start === undefined) throw new Error("arange: expects at least an end");
     if (end === undefined) [start, end] = [0, start];
     if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a non-zero finite number, got ${step}`);
     const n = Math.max(0, Math.ceil((end - start) / step));

@@ -270,7 +270,8 @@ describe("reading values", () => {
     test(`creation uploads host values on ${device}`, () => {
       assert.deepEqual(Tensor.eye(2, 3, { device }).toArray(), [[1, 0, 0], [0, 1, 0]]);
       assert.deepEqual(Tensor.linspace(0, 1, 3, { device }).toArray(), [0, 0.5, 1]);
-      assert.deepEqual(tensor(Tensor.arange(3, { device }), { dtype: "float32" }).toArray(), [0, 1, 2]);
+      assert.deepEqual(Tensor.from(Tensor.arange(3, { device }), { dtype: "float32" }).toArray(), [0, 1, 2]);
+      assert.equal(Tensor.arange(0, 5, 1, { dtype: "float32", device }).dtype, "float32");
       const u = Tensor.uniform([1000], -2, 3, { device }).toTypedArray();
       assert.ok(u.every((v) => v >= -2 && v < 3) && Math.min(...u) < -1.9 && Math.max(...u) > 2.9);
     });
