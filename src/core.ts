@@ -2,8 +2,10 @@
 // (track), creation and reading. No op lives here: ops.ts computes, and tensor.ts adds the fluent
 // methods (x.add(y), x.sum(), ...) on top, so this file imports nothing above the backends.
 import {
-  type Backend, type DType, type Storage, type TypedArray, type View, DTYPES, dtypeOf, elementCtor, getBackend, getDefaultDevice, isFloat,
+  type Backend, type DType, type Storage, type TypedArray, type View,
+  DTYPES, availableDevices, dtypeOf, elementCtor, getBackend, getDefaultDevice, isFloat,
 } from "./backend/backend.js";
+import { INT32_MAX, INT32_MIN, checkBool, checkInt, checkInt32Value, checkNumber, checkOptions, describe } from "./check.js";
 import { type GradOut, type Node, isGradEnabled, toDot } from "./graph.js";
 import { checkShape, contiguousStrides, fmt, isContiguous, numel } from "./shape.js";
 import { random } from "./random.js";
@@ -21,9 +23,23 @@ export type NestedArray = number | boolean | NestedArray[];
 /** An index for `slice`: a number selects (and drops) a dim, [start?, end?, step?] is Python's start:end:step, null inserts a dim. */
 export type SliceIndex = number | null | readonly (number | null | undefined)[];
 
-function checkDtype(op: string, dtype: DType): DType {
-  if (!(DTYPES as readonly string[]).includes(dtype)) throw new Error(`${op}: unknown dtype '${dtype}' (expected float32 or int32)`);
-  return dtype;
+/** A creator's options, checked: known keys only, a known dtype and device, a boolean requiresGrad. */
+function creationOptions(op: string, opts: FromOptions | undefined, dtype: DType, extra: string[] = [], device?: string) {
+  const o = checkOptions(op, opts, ["dtype", "device", "requiresGrad", ...extra]);
+  if (o.dtype !== undefined && !(DTYPES as readonly unknown[]).includes(o.dtype)) {
+    throw new Error(`${op}: unknown dtype ${describe(o.dtype)} (expected 'float32' or 'int32')`);
+  }
+  const dev = o.device ?? device ?? getDefaultDevice();
+  if (typeof dev !== "string" || !availableDevices().includes(dev)) {
+    throw new Error(`${op}: unknown or unavailable device ${describe(dev)} (available: ${availableDevices().join(", ")})`);
+  }
+  if (o.requiresGrad !== undefined) checkBool(op, "requiresGrad", o.requiresGrad);
+  return { dtype: o.dtype ?? dtype, device: dev, requiresGrad: o.requiresGrad === true, shape: o.shape };
+}
+
+function likeShape(op: string, t: Tensor): readonly number[] {
+  if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(t)}`);
+  return t.shape;
 }
 
 export class Tensor {
@@ -85,28 +101,36 @@ export class Tensor {
   }
 
   // ---- creation ----------------------------------------------------------------------------
+  // Every creator validates its arguments (creationOptions, checkShape, checkInt, ...) first, so
+  // a mistake is named by the creator the user called.
 
-  /** A fresh contiguous tensor of the given shape (contents unspecified unless zero). */
+  /** A fresh contiguous tensor of the given shape (contents unspecified unless zero). Internal:
+   *  callers have validated shape, dtype and device. */
   static alloc(shape: readonly number[], dtype: DType, device: string, zero = false): Tensor {
     const data = getBackend(device).alloc(dtype, numel(shape), zero);
     return new Tensor(data, shape, contiguousStrides(shape), 0, device);
   }
 
   /** From a number, nested arrays, or a typed array (with opts.shape). float32 unless opts.dtype says otherwise. */
-  static from(data: NestedArray | TypedArray | Tensor, opts: FromOptions = {}): Tensor {
+  static from(data: NestedArray | TypedArray | Tensor, opts?: FromOptions): Tensor {
+    const o = creationOptions("tensor", opts, "float32", ["shape"]);
     if (data instanceof Tensor) {
       // a copy, like torch.tensor(t): through host memory, so any device and dtype pair works
       return Tensor.from(data.toTypedArray(), { shape: data.shape, dtype: data.dtype, device: data.device, ...opts });
     }
     let flat: ArrayLike<number>;
     let shape: number[];
-    let dtype: DType;
+    let dtype = o.dtype;
     if (ArrayBuffer.isView(data)) {
-      flat = data as TypedArray;
-      shape = opts.shape ? checkShape("Tensor.from", opts.shape) : [data.length];
-      if (numel(shape) !== data.length) throw new Error(`Tensor.from: shape ${fmt(shape)} needs ${numel(shape)} elements, the array has ${data.length}`);
-      dtype = opts.dtype ?? (data instanceof Int32Array ? "int32" : "float32");
+      if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof Float64Array)) {
+        throw new Error(`tensor: typed array data must be a Float32Array, Int32Array or Float64Array, got ${describe(data)}`);
+      }
+      flat = data;
+      shape = o.shape ? checkShape("tensor", o.shape) : [data.length];
+      if (numel(shape) !== data.length) throw new Error(`tensor: shape ${fmt(shape)} needs ${numel(shape)} elements, the array has ${data.length}`);
+      if (opts?.dtype === undefined && data instanceof Int32Array) dtype = "int32";
     } else {
+      if (o.shape) throw new Error("tensor: opts.shape is only for typed arrays");
       shape = [];
       let probe: NestedArray = data;
       while (Array.isArray(probe)) {
@@ -117,6 +141,7 @@ export class Tensor {
       const walk = (x: NestedArray, d: number) => {
         if (d === shape.length) {
           if (Array.isArray(x)) throw new Error(`tensor: ragged nested array (expected shape ${fmt(shape)})`);
+          if (typeof x !== "number" && typeof x !== "boolean") throw new Error(`tensor: data must hold only numbers or booleans, got ${describe(x)}`);
           out.push(typeof x === "boolean" ? Number(x) : x);
           return;
         }
@@ -124,74 +149,80 @@ export class Tensor {
         for (const y of x) walk(y, d + 1);
       };
       walk(data, 0);
-      if (out.some((v) => typeof v !== "number")) throw new Error("tensor: data must hold only numbers");
-      if (opts.shape) throw new Error("tensor: opts.shape is only for typed arrays");
+      checkShape("tensor", shape);
       flat = out;
-      dtype = opts.dtype ?? "float32";
     }
-    checkDtype("tensor", dtype);
-    const t = Tensor.alloc(shape, dtype, opts.device ?? getDefaultDevice());
+    if (dtype === "int32" && !(flat instanceof Int32Array)) for (let i = 0; i < flat.length; i++) checkInt32Value("tensor", flat[i]);
+    const t = Tensor.alloc(shape, dtype, o.device);
     t.backend.upload(t.data, flat);
-    return t.withGrad(opts);
+    return t.withGrad("tensor", o.requiresGrad);
   }
 
-  private withGrad(opts: TensorOptions): this {
-    if (opts.requiresGrad) this.requiresGrad = true;
+  private withGrad(op: string, requiresGrad: boolean): this {
+    if (requiresGrad && !isFloat(this.dtype)) throw new Error(`${op}: only floating-point tensors can require gradients, got dtype ${this.dtype}`);
+    if (requiresGrad) this.requiresGrad = true;
     return this;
   }
 
-  static full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
-    const s = checkShape("full", shape);
-    const dtype = checkDtype("full", opts.dtype ?? "float32");
-    const t = Tensor.alloc(s, dtype, opts.device ?? getDefaultDevice(), value === 0);
-    if (value !== 0) t.backend.fill(t, value);
-    return t.withGrad(opts);
+  static full(shape: readonly number[], value: number, opts?: TensorOptions): Tensor {
+    return Tensor.#full("full", shape, value, opts);
+  }
+  static #full(op: string, shape: readonly number[], value: number, opts: TensorOptions | undefined, like?: Tensor): Tensor {
+    const o = creationOptions(op, opts, like?.dtype ?? "float32", [], like?.device);
+    const s = checkShape(op, shape);
+    checkNumber(op, "fill value", value);
+    if (o.dtype === "int32") checkInt32Value(op, value);
+    const t = Tensor.alloc(s, o.dtype, o.device, value === 0);
+    if (value !== 0 && t.numel > 0) t.backend.fill(t, value);
+    return t.withGrad(op, o.requiresGrad);
   }
   static zeros(shape: readonly number[], opts?: TensorOptions): Tensor {
-    return Tensor.full(shape, 0, opts);
+    return Tensor.#full("zeros", shape, 0, opts);
   }
   static ones(shape: readonly number[], opts?: TensorOptions): Tensor {
-    return Tensor.full(shape, 1, opts);
+    return Tensor.#full("ones", shape, 1, opts);
   }
-  static empty(shape: readonly number[], opts: TensorOptions = {}): Tensor {
-    const t = Tensor.alloc(checkShape("empty", shape), checkDtype("empty", opts.dtype ?? "float32"), opts.device ?? getDefaultDevice());
-    return t.withGrad(opts);
+  static empty(shape: readonly number[], opts?: TensorOptions): Tensor {
+    const o = creationOptions("empty", opts, "float32");
+    return Tensor.alloc(checkShape("empty", shape), o.dtype, o.device).withGrad("empty", o.requiresGrad);
   }
-  static zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-    return Tensor.full(t.shape, 0, { dtype: t.dtype, device: t.device, ...opts });
+  static zerosLike(t: Tensor, opts?: TensorOptions): Tensor {
+    return Tensor.#full("zerosLike", likeShape("zerosLike", t), 0, opts, t);
   }
-  static onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-    return Tensor.full(t.shape, 1, { dtype: t.dtype, device: t.device, ...opts });
+  static onesLike(t: Tensor, opts?: TensorOptions): Tensor {
+    return Tensor.#full("onesLike", likeShape("onesLike", t), 1, opts, t);
   }
-  static fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Tensor {
-    return Tensor.full(t.shape, value, { dtype: t.dtype, device: t.device, ...opts });
+  static fullLike(t: Tensor, value: number, opts?: TensorOptions): Tensor {
+    return Tensor.#full("fullLike", likeShape("fullLike", t), value, opts, t);
   }
-  static randLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-    return Tensor.rand(t.shape, { dtype: t.dtype, device: t.device, ...opts });
+  static randLike(t: Tensor, opts?: TensorOptions): Tensor {
+    return Tensor.#random("randLike", likeShape("randLike", t), "uniform", opts, t);
   }
-  static randnLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-    return Tensor.randn(t.shape, { dtype: t.dtype, device: t.device, ...opts });
+  static randnLike(t: Tensor, opts?: TensorOptions): Tensor {
+    return Tensor.#random("randnLike", likeShape("randnLike", t), "normal", opts, t);
   }
 
-  private static randomOf(op: string, shape: readonly number[], dist: "uniform" | "normal", opts: TensorOptions): Tensor {
-    const dtype = checkDtype(op, opts.dtype ?? "float32");
-    if (!isFloat(dtype)) throw new Error(`${op}: dtype must be floating point, got ${dtype}`);
-    const t = Tensor.alloc(checkShape(op, shape), dtype, opts.device ?? getDefaultDevice());
-    t.backend.random(t, dist, random);
-    return t;
+  static #random(op: string, shape: readonly number[], dist: "uniform" | "normal", opts: TensorOptions | undefined, like?: Tensor): Tensor {
+    const o = creationOptions(op, opts, like?.dtype ?? "float32", [], like?.device);
+    if (!isFloat(o.dtype)) throw new Error(`${op}: dtype must be floating point, got ${o.dtype}`);
+    const t = Tensor.alloc(checkShape(op, shape), o.dtype, o.device);
+    if (t.numel > 0) t.backend.random(t, dist, random);
+    return t.withGrad(op, o.requiresGrad);
   }
   /** U[0, 1), seeded by manualSeed. */
-  static rand(shape: readonly number[], opts: TensorOptions = {}): Tensor {
-    return Tensor.randomOf("rand", shape, "uniform", opts).withGrad(opts);
+  static rand(shape: readonly number[], opts?: TensorOptions): Tensor {
+    return Tensor.#random("rand", shape, "uniform", opts);
   }
   /** N(0, 1), seeded by manualSeed. */
-  static randn(shape: readonly number[], opts: TensorOptions = {}): Tensor {
-    return Tensor.randomOf("randn", shape, "normal", opts).withGrad(opts);
+  static randn(shape: readonly number[], opts?: TensorOptions): Tensor {
+    return Tensor.#random("randn", shape, "normal", opts);
   }
   /** U[low, high). */
-  static uniform(shape: readonly number[], low: number, high: number, opts: TensorOptions = {}): Tensor {
+  static uniform(shape: readonly number[], low: number, high: number, opts?: TensorOptions): Tensor {
+    checkNumber("uniform", "low", low, true);
+    checkNumber("uniform", "high", high, true);
     if (!(low <= high)) throw new Error(`uniform: low (${low}) must be <= high (${high})`);
-    const u = Tensor.randomOf("uniform", shape, "uniform", opts);
+    const u = Tensor.#random("uniform", shape, "uniform", { ...opts, requiresGrad: false });
     // u·(high - low) + low in u's dtype, two backend calls in place (what u.mul(..).add(..) computes)
     const scalar = (v: number): View<Storage> => {
       const s = Tensor.alloc([], u.dtype, u.device);
@@ -202,19 +233,23 @@ export class Tensor {
       u.backend.binary("mul", u, u, scalar(high - low));
       u.backend.binary("add", u, u, scalar(low));
     }
-    return u.withGrad(opts);
+    return u.withGrad("uniform", opts?.requiresGrad === true);
   }
   /** Integers uniform in [low, high), int32 by default. */
-  static randint(low: number, high: number, shape: readonly number[], opts: TensorOptions = {}): Tensor {
-    if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new Error(`randint: need integers low < high, got ${low} and ${high}`);
-    return Tensor.fromHost(checkShape("randint", shape), checkDtype("randint", opts.dtype ?? "int32"), opts.device, (a) => {
+  static randint(low: number, high: number, shape: readonly number[], opts?: TensorOptions): Tensor {
+    const o = creationOptions("randint", opts, "int32");
+    checkInt("randint", "low", low, INT32_MIN, INT32_MAX);
+    checkInt("randint", "high", high, INT32_MIN + 1, INT32_MAX + 1);
+    if (high <= low) throw new Error(`randint: need low < high, got ${low} and ${high}`);
+    return Tensor.fromHost(checkShape("randint", shape), o.dtype, o.device, (a) => {
       for (let i = 0; i < a.length; i++) a[i] = low + Math.floor(random() * (high - low));
-    });
+    }).withGrad("randint", o.requiresGrad);
   }
   /** A random permutation of 0..n-1 (int32), seeded. */
-  static randperm(n: number, opts: TensorOptions = {}): Tensor {
-    if (!Number.isInteger(n) || n < 0) throw new Error(`randperm: n must be a non-negative integer, got ${n}`);
-    return Tensor.fromHost([n], checkDtype("randperm", opts.dtype ?? "int32"), opts.device, (a) => {
+  static randperm(n: number, opts?: TensorOptions): Tensor {
+    const o = creationOptions("randperm", opts, "int32");
+    checkInt("randperm", "n", n, 0, INT32_MAX);
+    return Tensor.fromHost(checkShape("randperm", [n]), o.dtype, o.device, (a) => {
       for (let i = 0; i < n; i++) a[i] = i;
       for (let i = n - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
@@ -222,41 +257,47 @@ export class Tensor {
         a[i] = a[j];
         a[j] = tmp;
       }
-    });
+    }).withGrad("randperm", o.requiresGrad);
   }
-  /** arange(end) or arange(start, end, step=1), like torch.arange. */
+  /** arange(end) or arange(start, end, step=1), like torch.arange; the options may follow any of them. */
   static arange(end: number, opts?: TensorOptions): Tensor;
   static arange(start: number, end?: number, step?: number, opts?: TensorOptions): Tensor;
   static arange(...args: (number | TensorOptions | undefined)[]): Tensor {
-    // the options object may follow any number of the positional arguments
     const last = args[args.length - 1];
-    const opts: TensorOptions = typeof last === "object" && last !== null ? (args.pop() as TensorOptions) : {};
-    for (const [i, a] of args.entries()) {
-      if (a !== undefined && typeof a !== "number") throw new Error(`arange: argument ${i + 1} must be a number, got ${typeof a}`);
-    }
+    const opts = typeof last === "object" && last !== null ? (args.pop() as TensorOptions) : undefined;
+    if (args.length > 3) throw new Error(`arange: expects at most 3 numbers (start, end, step), got ${args.length}`);
+    const names = args.length === 1 ? ["end"] : ["start", "end", "step"];
+    args.forEach((a, i) => { if (a !== undefined) checkNumber("arange", names[i], a, true); });
     let [start, end, step = 1] = args as (number | undefined)[];
     if (start === undefined) throw new Error("arange: expects at least an end");
     if (end === undefined) [start, end] = [0, start];
-    if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a non-zero finite number, got ${step}`);
+    if (step === 0) throw new Error("arange: step must be non-zero");
     const n = Math.max(0, Math.ceil((end - start) / step));
     const ints = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
-    return Tensor.fromHost([n], checkDtype("arange", opts.dtype ?? (ints ? "int32" : "float32")), opts.device, (a) => {
+    const o = creationOptions("arange", opts, ints ? "int32" : "float32");
+    if (o.dtype === "int32") [start, end - step].forEach((v) => n > 0 && checkInt32Value("arange", v));
+    return Tensor.fromHost(checkShape("arange", [n]), o.dtype, o.device, (a) => {
       for (let i = 0; i < n; i++) a[i] = start + i * step;
-    }).withGrad(opts);
+    }).withGrad("arange", o.requiresGrad);
   }
-  static linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
-    if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
+  static linspace(start: number, end: number, steps: number, opts?: TensorOptions): Tensor {
+    const o = creationOptions("linspace", opts, "float32");
+    checkNumber("linspace", "start", start, true);
+    checkNumber("linspace", "end", end, true);
+    checkInt("linspace", "steps", steps, 0, INT32_MAX);
     const d = steps > 1 ? (end - start) / (steps - 1) : 0;
-    return Tensor.fromHost([steps], checkDtype("linspace", opts.dtype ?? "float32"), opts.device, (a) => {
+    return Tensor.fromHost([steps], o.dtype, o.device, (a) => {
       // fill from both ends like PyTorch so the last value is exactly `end`
       for (let i = 0; i < steps; i++) a[i] = i < steps / 2 ? start + i * d : end - (steps - 1 - i) * d;
-    }).withGrad(opts);
+    }).withGrad("linspace", o.requiresGrad);
   }
-  static eye(n: number, m: number = n, opts: TensorOptions = {}): Tensor {
-    const shape = checkShape("eye", [n, m]);
-    return Tensor.fromHost(shape, checkDtype("eye", opts.dtype ?? "float32"), opts.device, (a) => {
+  static eye(n: number, m: number = n, opts?: TensorOptions): Tensor {
+    const o = creationOptions("eye", opts, "float32");
+    checkInt("eye", "n", n, 0);
+    checkInt("eye", "m", m, 0);
+    return Tensor.fromHost(checkShape("eye", [n, m]), o.dtype, o.device, (a) => {
       for (let i = 0; i < Math.min(n, m); i++) a[i * m + i] = 1;
-    }).withGrad(opts);
+    }).withGrad("eye", o.requiresGrad);
   }
 
   // ---- reading -----------------------------------------------------------------------------

@@ -37,11 +37,16 @@ export function windowCount(n: number, size: number, stride: number, pad = 0): n
   return Math.floor((n + 2 * pad - size) / stride) + 1;
 }
 
+/** The most elements one tensor may have (int32 indices in the kernels). */
+export const MAX_NUMEL = 2147483647;
+
 export function checkShape(op: string, shape: Shape): number[] {
   if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of sizes, got ${String(shape)}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape ${fmt(shape)} (sizes must be non-negative integers)`);
   }
+  const n = numel(shape);
+  if (n > MAX_NUMEL) throw new Error(`${op}: shape ${fmt(shape)} has ${n} elements, more than a tensor can hold (${MAX_NUMEL})`);
   return [...shape];
 }
 

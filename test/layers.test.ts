@@ -12,7 +12,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../src");
 function layer(file: string): number {
   const f = file.replace(/\.js$/, "");
   const table: Record<string, number> = {
-    shape: 0, random: 0, format: 0,
+    shape: 0, random: 0, format: 0, check: 0,
     prims: 1, graph: 1, "backend/backend": 1,
     "backend/js": 2, "backend/native": 2, "backend/wasm": 2, "backend/wasm_module": 2,
     core: 3, ops: 4, engine: 5, fused: 6, functional: 7, tensor: 8,
