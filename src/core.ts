@@ -50,8 +50,7 @@ export class Tensor {
   readonly offset: number;
   readonly dtype: DType;
   readonly device: string;
-  /** Accumulated gradient of a leaf after backward(). */
-  grad: Tensor | null = null;
+  #grad: Tensor | null = null;
   /** The op that produced this tensor (null for leaves and for tensors made without grad). */
   gradFn: Node | null = null;
   #requiresGrad = false;
@@ -63,6 +62,21 @@ export class Tensor {
     this.offset = offset;
     this.dtype = dtypeOf(data);
     this.device = device;
+  }
+
+  /** Accumulated gradient of a leaf after backward(). Settable (to null, or a tensor of this shape,
+   *  dtype and device: an optimizer would otherwise update with a broadcast gradient). */
+  get grad(): Tensor | null {
+    return this.#grad;
+  }
+  set grad(g: Tensor | null) {
+    if (g !== null) {
+      if (!(g instanceof Tensor)) throw new Error(`grad: expected a Tensor or null, got ${describe(g)}`);
+      if (fmt(g.shape) !== fmt(this.shape) || g.dtype !== this.dtype || g.device !== this.device) {
+        throw new Error(`grad: assigned gradient ${fmt(g.shape)} ${g.dtype} on ${g.device} does not match the tensor ${fmt(this.shape)} ${this.dtype} on ${this.device}`);
+      }
+    }
+    this.#grad = g;
   }
 
   get backend(): Backend<Storage> {
@@ -94,7 +108,7 @@ export class Tensor {
   /** Record how this tensor was made, if grad mode is on and some parent needs a gradient. */
   track(op: string, parents: Tensor[], backward: (g: Tensor) => GradOut[]): this {
     if (isGradEnabled() && parents.some((p) => p.#requiresGrad)) {
-      this.gradFn = { op, parents, backward };
+      this.gradFn = { op, parents, backward, versions: [versionOf(this), ...parents.map(versionOf)] };
       this.#requiresGrad = true;
     }
     return this;
@@ -357,6 +371,17 @@ export class Tensor {
   static toDot(t: Tensor): string {
     return toDot(t);
   }
+}
+
+/** In-place writes per storage (PyTorch's version counter): a graph node records the versions of
+ *  its output and parents, and backward refuses a node whose tensors were written since. */
+const versions = new WeakMap<object, number>();
+export function versionOf(t: Tensor): number {
+  return versions.get(t.data) ?? 0;
+}
+/** Called by every in-place write into t's storage (assign, optimizer steps). */
+export function bumpVersion(t: Tensor): void {
+  versions.set(t.data, versionOf(t) + 1);
 }
 
 function checkItem(t: Tensor): void {

@@ -1,10 +1,11 @@
 // The engine: the reverse sweep over a recorded graph, grad(), and the one leaf-gradient policy
 // (what backward() stores in .grad). Above ops.ts: its sums are ordinary ops.
-import { Tensor } from "./core.js";
+import { Tensor, versionOf } from "./core.js";
 import type { Storage } from "./backend/backend.js";
-import { WindowGrad, noGrad, withGrad } from "./graph.js";
+import { type Node, WindowGrad, noGrad, withGrad } from "./graph.js";
 import { clone } from "./ops.js";
 import { fmt } from "./shape.js";
+import { checkOptions, describe } from "./check.js";
 
 /** Tensors reachable from roots that have a node, parents before children. Iterative DFS. */
 function topoOrder(roots: Tensor[]): Tensor[] {
@@ -73,6 +74,7 @@ export function runBackward(
       if (!keep(t)) grads.delete(t); // intermediate gradients die as soon as they are used
       owned.delete(g); // the rule below may hand g on (as a parent's gradient, or a view of it)
       const node = t.gradFn!;
+      checkVersions(t, node);
       const outs = node.backward(g);
       node.parents.forEach((p, j) => {
         if (!p.requiresGrad) return;
@@ -82,6 +84,15 @@ export function runBackward(
       });
     }
     return grads;
+  });
+}
+
+/** A node's rule reads its output and parents: refuse if any was written in place since it ran. */
+function checkVersions(t: Tensor, node: Node): void {
+  [t, ...node.parents].forEach((x, i) => {
+    if (versionOf(x) !== node.versions[i]) {
+      throw new Error(`backward: a tensor of shape ${fmt(x.shape)} needed by the gradient of '${node.op}' was modified in place (assign, an optimizer step) after '${node.op}' used it; PyTorch refuses this too ("modified by an inplace operation"): make the write before the forward pass, or on a clone`);
+    }
   });
 }
 
@@ -118,12 +129,22 @@ export function grad(
   outputs: Tensor | Tensor[], inputs: Tensor | Tensor[],
   opts: { gradOutputs?: Tensor | Tensor[]; createGraph?: boolean; allowUnused?: boolean } = {},
 ): Tensor[] {
-  const outs = Array.isArray(outputs) ? outputs : [outputs];
-  const ins = Array.isArray(inputs) ? inputs : [inputs];
-  const gos = opts.gradOutputs === undefined ? [] : Array.isArray(opts.gradOutputs) ? opts.gradOutputs : [opts.gradOutputs];
+  checkOptions("grad", opts, ["gradOutputs", "createGraph", "allowUnused"]);
+  const list = (name: string, v: Tensor | Tensor[]): Tensor[] => {
+    const l = Array.isArray(v) ? v : [v];
+    l.forEach((t, i) => {
+      if (!(t instanceof Tensor)) throw new Error(`grad: ${name}[${i}] must be a Tensor, got ${describe(t)}`);
+    });
+    return l;
+  };
+  const outs = list("outputs", outputs), ins = list("inputs", inputs);
+  const gos = opts.gradOutputs === undefined ? [] : list("gradOutputs", opts.gradOutputs);
   const rootGrads = outs.map((o, i) => {
     if (!o.requiresGrad) throw new Error(`grad: output ${i} of shape ${fmt(o.shape)} does not require grad`);
-    if (gos[i]) return gos[i];
+    if (gos[i]) {
+      if (fmt(gos[i].shape) !== fmt(o.shape)) throw new Error(`grad: gradOutputs[${i}] has shape ${fmt(gos[i].shape)}, output ${i} has ${fmt(o.shape)}`);
+      return gos[i];
+    }
     if (o.numel !== 1) throw new Error(`grad: gradOutputs must be given for non-scalar output ${i} of shape ${fmt(o.shape)}`);
     return Tensor.onesLike(o);
   });

@@ -1,6 +1,7 @@
 // Composite ops (nn.functional): a few lines of primitives each, no backward code of their own.
 import { Tensor } from "./core.js";
 import { fmt, normDims, windowCount } from "./shape.js";
+import { checkInt, checkOptions, describe } from "./check.js";
 import { checkIndex, im2col, linear as linearOp, narrow, unfold, where } from "./ops.js";
 import { noGrad } from "./graph.js";
 import * as fused from "./fused.js";
@@ -54,28 +55,42 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 
 /** exp(x - max) / sum(exp(x - max)): subtracting the max keeps exp from overflowing. */
 export function softmax(x: Tensor, dim: number): Tensor {
+  dim = softmaxDim("softmax", x, dim);
   return fused.softmax(x, dim, false, (x) => softmaxComposite(x, -1)) ?? softmaxComposite(x, dim);
 }
 
+/** The dim of a softmax-like op, checked with the op's name; size 0 is allowed (empty result). */
+function softmaxDim(op: string, x: Tensor, dim: number): number {
+  if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(x)}`);
+  return normDims(op, checkInt(op, "dim", dim), x.ndim)[0] ?? 0;
+}
+
+/** max over dims for shifting exp: 0 where the reduced size is 0 (nothing to shift). */
+function shiftMax(x: Tensor, dims: number[]): Tensor {
+  if (dims.some((d) => x.shape[d] === 0)) return Tensor.zeros(x.shape.map((s, i) => (dims.includes(i) ? 1 : s)), { dtype: x.dtype, device: x.device });
+  return x.max(dims, { keepdim: true }).detach();
+}
+
 function softmaxComposite(x: Tensor, dim: number): Tensor {
-  const e = x.sub(x.max(dim, { keepdim: true }).detach()).exp();
+  const e = x.sub(shiftMax(x, normDims("softmax", dim, x.ndim))).exp();
   return e.div(e.sum(dim, { keepdim: true }));
 }
 
 /** (x - max) - log(sum(exp(x - max))). */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
+  dim = softmaxDim("logSoftmax", x, dim);
   return fused.softmax(x, dim, true, (x) => logSoftmaxComposite(x, -1)) ?? logSoftmaxComposite(x, dim);
 }
 
 function logSoftmaxComposite(x: Tensor, dim: number): Tensor {
-  const z = x.sub(x.max(dim, { keepdim: true }).detach());
+  const z = x.sub(shiftMax(x, normDims("logSoftmax", dim, x.ndim)));
   return z.sub(z.exp().sum(dim, { keepdim: true }).log());
 }
 
 /** log(sum(exp(x))) that never overflows: the max is taken out first (and infinities left alone). */
 export function logsumexp(x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean } = {}): Tensor {
   const dims = normDims("logsumexp", dim, x.ndim);
-  const m0 = x.max(dims, { keepdim: true }).detach();
+  const m0 = shiftMax(x, dims);
   const m = where(m0.abs().eq(Infinity), 0, m0);
   const out = x.sub(m).exp().sum(dims, { keepdim: true }).log().add(m);
   return opts.keepdim ? out : out.squeeze(dims);
@@ -87,6 +102,14 @@ export function variance(x: Tensor, dim?: number | readonly number[], opts: { ke
   const n = dims.reduce((s, d) => s * x.shape[d], 1);
   const xc = x.sub(x.mean(dims, { keepdim: true }));
   return xc.square().sum(dims, { keepdim: opts.keepdim }).div(Math.max(0, n - (opts.correction ?? 1)));
+}
+
+/** Standard deviation: sqrt(var). Where the variance is 0 the gradient is 0 (PyTorch's), not the
+ *  0·∞ = NaN of the plain chain rule: sqrt sees 1 there and the result is masked back to 0. */
+export function std(x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean; correction?: number } = {}): Tensor {
+  const v = variance(x, dim, opts);
+  const zero = v.eq(0);
+  return where(zero, 0, where(zero, 1, v).sqrt());
 }
 
 // ---- losses --------------------------------------------------------------------------------
@@ -115,11 +138,14 @@ function nll(op: string, logp: Tensor, target: Tensor, opts: CrossEntropyOptions
     const lo = noGrad(() => safe.min().item()), hi = noGrad(() => safe.max().item());
     if (lo < 0 || hi >= nClass) throw new Error(`${op}: target ${lo < 0 ? lo : hi} is out of range for ${nClass} classes`);
   }
-  let loss = lp.gather(-1, safe.unsqueeze(-1)).squeeze(-1).neg().mul(valid);
+  // ignored rows are selected out (where), not multiplied by 0: their log-probabilities may be
+  // NaN or -inf (masked padding), and PyTorch's loss stays finite then
+  let loss = lp.gather(-1, safe.unsqueeze(-1)).squeeze(-1).neg();
   if (labelSmoothing > 0) {
-    const smooth = lp.sum(-1).neg().div(nClass).mul(valid);
+    const smooth = lp.sum(-1).neg().div(nClass);
     loss = loss.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing));
   }
+  loss = where(valid, loss, 0);
   if (reduction === "mean") return loss.sum().div(valid.sum());
   return reduce(loss, reduction, op);
 }
@@ -207,11 +233,22 @@ function normDimsOf(op: string, input: Tensor, normalizedShape: number | readonl
   return shape.map((_, i) => input.ndim - shape.length + i);
 }
 
+/** A norm's weight and bias must have the normalized shape. */
+function checkAffine(op: string, input: Tensor, dims: number[], params: Record<string, Tensor | null | undefined>): void {
+  const want = dims.map((d) => input.shape[d]);
+  for (const [name, p] of Object.entries(params)) {
+    if (p == null) continue;
+    if (!(p instanceof Tensor)) throw new Error(`${op}: ${name} must be a Tensor or null, got ${describe(p)}`);
+    if (fmt(p.shape) !== fmt(want)) throw new Error(`${op}: ${name} of shape ${fmt(p.shape)} does not match the normalized shape ${fmt(want)}`);
+  }
+}
+
 /** (x - mean) / sqrt(var + eps) · weight + bias over the last dims (biased variance). */
 export function layerNorm(
   input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5,
 ): Tensor {
   const dims = normDimsOf("layerNorm", input, normalizedShape);
+  checkAffine("layerNorm", input, dims, { weight, bias });
   if (dims.length === 1) {
     const f = fused.layerNorm(input, weight ?? null, bias ?? null, eps, (x, w, b) => layerNormComposite(x, dims, w, b, eps));
     if (f) return f;
@@ -230,6 +267,7 @@ function layerNormComposite(input: Tensor, dims: number[], weight: Tensor | null
 /** x / sqrt(mean(x²) + eps) · weight; eps defaults to float32's machine epsilon like PyTorch. */
 export function rmsNorm(input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, eps?: number): Tensor {
   const dims = normDimsOf("rmsNorm", input, normalizedShape);
+  checkAffine("rmsNorm", input, dims, { weight });
   const y = input.mul(input.square().mean(dims, { keepdim: true }).add(eps ?? 1.1920928955078125e-7).rsqrt());
   return weight ? y.mul(weight) : y;
 }
@@ -279,9 +317,13 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   if (x.ndim !== 4 || weight.ndim !== 4 || x.shape[1] !== weight.shape[1]) {
     throw new Error(`conv2d: input ${fmt(input.shape)} and weight ${fmt(weight.shape)} do not match (expected [N, C, H, W] and [OC, C, kh, kw])`);
   }
+  checkOptions("conv2d", opts, ["stride", "padding"]);
   const [sh, sw] = pair("conv2d", opts.stride, 1), [ph, pw] = pair("conv2d", opts.padding, 0);
   if (sh === 0 || sw === 0) throw new Error("conv2d: stride must be positive");
   const [n, c, h, w] = x.shape, [oc, , kh, kw] = weight.shape;
+  if (bias != null && (!(bias instanceof Tensor) || fmt(bias.shape) !== fmt([oc]))) {
+    throw new Error(`conv2d: bias must have shape [${oc}] (one per output channel), got ${bias instanceof Tensor ? fmt(bias.shape) : describe(bias)}`);
+  }
   if (h + 2 * ph < kh || w + 2 * pw < kw) {
     throw new Error(`conv2d: kernel ${fmt([kh, kw])} is larger than the padded input ${fmt([h + 2 * ph, w + 2 * pw])}`);
   }
@@ -301,6 +343,7 @@ export function maxPool2d(
   if (x.ndim !== 4) throw new Error(`maxPool2d: expects [N, C, H, W] or [C, H, W], got ${fmt(input.shape)}`);
   const [kh, kw] = pair("maxPool2d", kernelSize, 1);
   const [sh, sw] = pair("maxPool2d", stride ?? [kh, kw], 1), [ph, pw] = pair("maxPool2d", padding, 0);
+  if (kh < 1 || kw < 1 || sh < 1 || sw < 1) throw new Error(`maxPool2d: kernelSize and stride must be positive, got ${fmt([kh, kw])} and ${fmt([sh, sw])}`);
   if (ph * 2 > kh || pw * 2 > kw) throw new Error(`maxPool2d: padding ${fmt([ph, pw])} must be at most half the kernel ${fmt([kh, kw])}`);
   const xp = ph || pw ? pad(x, [pw, pw, ph, ph], -Infinity) : x;
   if (xp.shape[2] < kh || xp.shape[3] < kw) throw new Error(`maxPool2d: kernel ${fmt([kh, kw])} is larger than the input ${fmt(xp.shape.slice(2))}`);
@@ -351,6 +394,8 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
 export function oneHot(input: Tensor, numClasses?: number): Tensor {
   if (input.dtype !== "int32") throw new Error(`oneHot: expects int32 indices, got ${input.dtype}`);
   const n = numClasses ?? (input.numel ? input.max().item() + 1 : 0);
+  checkInt("oneHot", "numClasses", n, 0);
+  if (input.numel > 0) checkIndex("oneHot", input, n, 0);
   return input.unsqueeze(-1).eq(Tensor.arange(n, undefined, 1, { device: input.device })).int();
 }
 

@@ -2,7 +2,7 @@
 // returns null otherwise and the caller runs its composite, which stays the reference.
 import type { AdamStep, FusedKernels, Storage, View } from "./backend/backend.js";
 import { type GradOut, isGradEnabled } from "./graph.js";
-import { Tensor } from "./core.js";
+import { Tensor, bumpVersion } from "./core.js";
 import { grad } from "./engine.js";
 import { windowCount } from "./shape.js";
 
@@ -149,7 +149,8 @@ export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamStep
   const k = kernel(p, "adam");
   const all = [p, g, m, v];
   if (!k || all.some((t) => t.dtype !== "float32" || !t.isContiguous() || t.device !== p.device || t.numel !== p.numel)) return false;
-  k(p as View, g, m, v, h);
+  k(p, g, m, v, h);
+  for (const t of [p, m, v]) bumpVersion(t);
   return true;
 }
 

@@ -19,6 +19,8 @@ export interface Node {
   op: string;
   parents: Tensor[];
   backward: (g: Tensor) => GradOut[];
+  /** The storage versions of the output and each parent when recorded (see core.ts's versionOf). */
+  versions: number[];
 }
 
 let gradEnabled = true;

@@ -2,10 +2,11 @@
 // (for the table-driven families, the rule comes from prims.ts). Imports only the layers below it.
 import { type ConvWindow, type DType, type Storage, type View, isFloat } from "./backend/backend.js";
 import { type GradOut, WindowGrad, isGradEnabled, noGrad } from "./graph.js";
-import { type SliceIndex, Tensor } from "./core.js";
+import { type SliceIndex, Tensor, bumpVersion } from "./core.js";
 import { BINARY, type BinaryOp, REDUCE, type ReduceOp, UNARY, type UnaryOp } from "./prims.js";
+import { checkInt, describe } from "./check.js";
 import {
-  broadcastShapes, contiguousStrides, fmt, inferShape, normDim, normDims, numel, viewStrides, windowCount,
+  broadcastShapes, nonOverlapping, contiguousStrides, fmt, inferShape, normDim, normDims, numel, viewStrides, windowCount,
 } from "./shape.js";
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -16,7 +17,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 function sameDevice(op: string, ...ts: Tensor[]): void {
   for (const t of ts) {
-    if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor or a number, got ${typeof t}`);
+    if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor or a number, got ${describe(t)}`);
     if (t.device !== ts[0].device) throw new Error(`${op}: tensors are on different devices (${ts[0].device} and ${t.device})`);
   }
 }
@@ -29,16 +30,16 @@ export function promote(a: DType, b: DType): DType {
 }
 
 /** A 0-d tensor for a number operand: integers stay integers next to an int32 tensor. */
-function scalar(v: number, like: Tensor): Tensor {
-  if (typeof v !== "number") throw new Error(`expected a Tensor or a number, got ${typeof v}`);
+function scalar(op: string, v: number, like: Tensor): Tensor {
+  if (typeof v !== "number") throw new Error(`${op}: expected a Tensor or a number, got ${describe(v)}`);
   const dtype: DType = like.dtype === "int32" && !Number.isInteger(v) ? "float32" : like.dtype;
   const t = Tensor.alloc([], dtype, like.device);
   t.backend.upload(t.data, [v]);
   return t;
 }
 
-function asTensor(v: Tensor | number, like: Tensor): Tensor {
-  return v instanceof Tensor ? v : scalar(v, like);
+function asTensor(op: string, v: Tensor | number, like: Tensor): Tensor {
+  return v instanceof Tensor ? v : scalar(op, v, like);
 }
 
 // ---- dtype and device ----------------------------------------------------------------------
@@ -75,7 +76,8 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
 
 /** A binary primitive of prims.ts's BINARY table: promote, broadcast (as expand views), one kernel call. */
 export function binary(op: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
-  const bt = asTensor(b, a);
+  if (!(a instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(a)}`);
+  const bt = asTensor(op, b, a);
   sameDevice(op, a, bt);
   const rule = BINARY[op];
   let dtype = promote(a.dtype, bt.dtype);
@@ -99,7 +101,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
   if (!(cond instanceof Tensor)) throw new Error("where: cond must be a Tensor");
   const like = a instanceof Tensor ? a : b instanceof Tensor ? b : Tensor.alloc([], "float32", cond.device);
-  const at = asTensor(a, like), bt = asTensor(b, like);
+  const at = asTensor("where", a, like), bt = asTensor("where", b, like);
   sameDevice("where", cond, at, bt);
   const dtype = promote(at.dtype, bt.dtype);
   const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, at.shape), bt.shape);
@@ -128,12 +130,16 @@ export function triangle(x: Tensor, k: number, which: "tril" | "triu"): Tensor {
 /** In-place write of src (broadcast, cast) into x's storage. No graph. */
 export function assign(x: Tensor, src: Tensor | number): void {
   noGrad(() => {
-    const s = asTensor(src, x);
+    const s = asTensor("assign", src, x);
     sameDevice("assign", x, s);
+    if (!nonOverlapping(x.shape, x.strides)) {
+      throw new Error(`assign: cannot write into a view whose elements overlap (shape ${fmt(x.shape)}, strides ${fmt(x.strides)}; an expanded view repeats elements): write into a contiguous copy instead`);
+    }
     if (!sameShape(broadcastShapes("assign", x.shape, s.shape), x.shape)) {
       throw new Error(`assign: cannot write a tensor of shape ${fmt(s.shape)} into one of shape ${fmt(x.shape)}`);
     }
     x.backend.copy(x, expand(cast(s, x.dtype), x.shape), false);
+    bumpVersion(x);
   });
 }
 
@@ -313,7 +319,10 @@ export function slice(x: Tensor, idx: readonly SliceIndex[]): Tensor {
 /** The elements [start, start+length) of one dim, a view (torch.narrow). */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const d = normDim("narrow", dim, x.ndim);
-  if (start < 0 || length < 0 || start + length > x.shape[d]) {
+  checkInt("narrow", "start", start);
+  checkInt("narrow", "length", length, 0);
+  if (start < 0 && start >= -x.shape[d]) start += x.shape[d]; // from the end, like PyTorch
+  if (start < 0 || start + length > x.shape[d]) {
     throw new Error(`narrow: range [${start}, ${start + length}) is out of bounds for dim ${dim} with size ${x.shape[d]}`);
   }
   return stridedView("narrow", x, (shape, strides, offset) => [
@@ -324,7 +333,9 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 /** Sliding windows of `size` every `step` along dim, as a new last dim (torch.Tensor.unfold). A view. */
 export function unfold(x: Tensor, dim: number, size: number, step: number): Tensor {
   const d = normDim("unfold", dim, x.ndim);
-  if (!(size >= 1 && size <= x.shape[d] && step >= 1)) {
+  checkInt("unfold", "size", size, 0);
+  checkInt("unfold", "step", step, 1);
+  if (!(size <= x.shape[d])) {
     throw new Error(`unfold: window ${size} with step ${step} does not fit dim ${dim} of shape ${fmt(x.shape)}`);
   }
   return stridedView("unfold", x, (shape, strides, offset) => [
@@ -559,7 +570,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 }
 
 export function cat(ts: readonly Tensor[], dim = 0): Tensor {
-  if (!Array.isArray(ts as unknown) || ts.length === 0) throw new Error("cat: expects a non-empty array of tensors");
+  checkTensorList("cat", ts);
   sameDevice("cat", ...ts);
   const first = ts[0];
   if (first.ndim === 0) throw new Error("cat: zero-dimensional tensors cannot be concatenated (use stack)");
@@ -585,8 +596,15 @@ export function cat(ts: readonly Tensor[], dim = 0): Tensor {
   return out.track("cat", parts, (g) => parts.map((t, j) => () => narrow(g, d, starts[j], t.shape[d])));
 }
 
+function checkTensorList(op: string, ts: readonly Tensor[]): void {
+  if (!Array.isArray(ts as unknown) || ts.length === 0) throw new Error(`${op}: expects a non-empty array of tensors, got ${describe(ts)}`);
+  ts.forEach((t, j) => {
+    if (!(t instanceof Tensor)) throw new Error(`${op}: entry ${j} must be a Tensor, got ${describe(t)}`);
+  });
+}
+
 export function stack(ts: readonly Tensor[], dim = 0): Tensor {
-  if (!Array.isArray(ts as unknown) || ts.length === 0) throw new Error("stack: expects a non-empty array of tensors");
+  checkTensorList("stack", ts);
   ts.forEach((t, j) => {
     if (!sameShape(t.shape, ts[0].shape)) {
       throw new Error(`stack: expects each tensor to be equal size, got ${fmt(ts[0].shape)} at entry 0 and ${fmt(t.shape)} at entry ${j}`);

@@ -52,7 +52,8 @@ export const UNARY = {
   sin: { int: "float", grad: (g, x) => g.mul(x.cos()) },
   cos: { int: "float", grad: (g, x) => g.mul(x.sin()).neg() },
   square: { int: "same", grad: (g, x) => g.mul(x).mul(2) },
-  relu: { int: "same", grad: (g, x) => g.mul(x.gt(0)) },
+  // masked, not multiplied by 0/1, so an inf or NaN upstream gradient stays out (PyTorch's threshold_backward)
+  relu: { int: "same", grad: (g, x) => g.maskedFill(x.le(0), 0) },
   sigmoid: { int: "float", grad: (g, _x, out) => g.mul(out.mul(out.neg().add(1))) }, // s (1 - s)
   tanh: { int: "float", grad: (g, _x, out) => g.mul(out.square().neg().add(1)) }, // 1 - tanh^2
   erf: { int: "float", grad: (g, x) => g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))) },
@@ -73,10 +74,12 @@ export type BinaryRule =
   | { out: "promote" | "float"; grad: (g: Tensor, x: Tensor, y: Tensor, out: Tensor) => [GradOut, GradOut] }
   | { out: "compare"; grad: null };
 
-/** maximum/minimum: ties split the gradient evenly, like PyTorch. */
-const extremeGrad = (pick: "gt" | "lt") => (g: Tensor, x: Tensor, y: Tensor): [GradOut, GradOut] => {
-  const wins = (a: Tensor, b: Tensor) => a[pick](b).add(a.eq(b).mul(0.5));
-  return [() => g.mul(wins(x, y)), () => g.mul(wins(y, x))];
+/** maximum/minimum, as PyTorch: ties split the gradient evenly, the loser gets 0 (masked, so an
+ *  inf or NaN upstream gradient does not leak to it), and a NaN passes the gradient to both. */
+const extremeGrad = (loses: "lt" | "gt") => (g: Tensor, x: Tensor, y: Tensor): [GradOut, GradOut] => {
+  const shared = () => g.div(2).maskedFill(x.ne(y), 0).add(g.maskedFill(x.eq(y), 0));
+  const wins = loses === "lt" ? "gt" : "lt";
+  return [() => shared().maskedFill(x[loses](y), 0), () => shared().maskedFill(x[wins](y), 0)];
 };
 const compare = { out: "compare", grad: null } as const;
 
@@ -93,8 +96,8 @@ export const BINARY = {
       () => g.mul(out).mul(x.log()).maskedFill(x.eq(0).mul(y.ge(0)), 0),
     ],
   },
-  maximum: { out: "promote", grad: extremeGrad("gt") },
-  minimum: { out: "promote", grad: extremeGrad("lt") },
+  maximum: { out: "promote", grad: extremeGrad("lt") },
+  minimum: { out: "promote", grad: extremeGrad("gt") },
   eq: compare, ne: compare, gt: compare, ge: compare, lt: compare, le: compare,
 } satisfies Record<BinaryOp, BinaryRule>;
 
@@ -112,7 +115,7 @@ export interface ReduceRule {
 /** max/min: the gradient goes to every element equal to the extreme, shared evenly among ties. */
 const extremeReduceGrad = (g: Tensor, x: Tensor, out: Tensor, dims: number[]): Tensor => {
   const mask = x.eq(out.detach());
-  return g.expand(x.shape).mul(mask).div(mask.sum(dims, { keepdim: true }));
+  return g.div(mask.sum(dims, { keepdim: true })).expand(x.shape).maskedFill(mask.eq(0), 0);
 };
 
 export const REDUCE = {

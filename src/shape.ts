@@ -130,3 +130,17 @@ export function inferShape(op: string, from: Shape, to: readonly number[]): numb
   if (numel(out) !== n) throw new Error(`${op}: cannot reshape tensor of shape ${fmt(from)} (${n} elements) into ${fmt(to)}`);
   return out;
 }
+
+/** No two elements of the view share a storage slot (false for expanded, stride-0 views and for
+ *  overlapping windows such as unfold's): sort the dims by stride and require each stride to
+ *  step past everything the smaller ones reach. */
+export function nonOverlapping(shape: Shape, strides: readonly number[]): boolean {
+  const dims = shape.map((n, i) => [n, Math.abs(strides[i])]).filter(([n]) => n > 1).sort((a, b) => a[1] - b[1]);
+  if (shape.some((n) => n === 0)) return true;
+  let reach = 1; // the span of the dims so far, in elements
+  for (const [n, st] of dims) {
+    if (st < reach) return false;
+    reach = st * (n - 1) + reach;
+  }
+  return true;
+}

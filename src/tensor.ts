@@ -5,6 +5,7 @@ import { Tensor } from "./core.js";
 import type { DType } from "./backend/backend.js";
 import { UNARY_OPS, type UnaryOp } from "./prims.js";
 import { fmt } from "./shape.js";
+import { checkBool, checkInt, checkNumber, checkOptions } from "./check.js";
 import * as ops from "./ops.js";
 import * as F from "./functional.js";
 import { backward, grad } from "./engine.js";
@@ -24,6 +25,22 @@ export interface VarOptions extends ReduceOptions {
 }
 
 const DTYPE_NAMES: readonly string[] = ["float32", "int32", "float64"];
+
+/** A reduction's (dim?, opts?) checked: dim an integer or a list of them (an empty list means every
+ *  dim, as in PyTorch 1.13), or the options object in the dim's place; known option keys only. */
+function reduceArgs<O extends ReduceOptions>(op: string, dim: Dims | O | undefined, opts: O | undefined, single = false, extra: string[] = []): [Dims | undefined, O] {
+  if (typeof dim === "object" && dim !== null && !Array.isArray(dim)) {
+    if (opts !== undefined) throw new Error(`${op}: options given twice (in the dim's place and after it)`);
+    [dim, opts] = [undefined, dim as O];
+  }
+  const o = checkOptions(op, opts, ["keepdim", ...extra]);
+  if (o.keepdim !== undefined) checkBool(op, "keepdim", o.keepdim);
+  if ((o as VarOptions).correction !== undefined) checkNumber(op, "correction", (o as VarOptions).correction, true);
+  if (dim === undefined) return [undefined, o];
+  if (single || !Array.isArray(dim)) return [checkInt(op, "dim", dim), o];
+  (dim as readonly unknown[]).forEach((d) => checkInt(op, "dim", d));
+  return [(dim as readonly number[]).length === 0 ? undefined : (dim as readonly number[]), o];
+}
 
 function flatArgs(args: (number | readonly number[])[]): number[] {
   return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
@@ -73,18 +90,18 @@ const methods = {
   tril(this: Tensor, k = 0): Tensor { return ops.triangle(this, k, "tril"); },
   triu(this: Tensor, k = 0): Tensor { return ops.triangle(this, k, "triu"); },
 
-  // ---- reductions --------------------------------------------------------------------------
-  sum(this: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor { return ops.sum(this, dim, opts?.keepdim); },
-  mean(this: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor { return ops.mean(this, dim, opts?.keepdim); },
-  max(this: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor { return ops.extreme("max", this, dim, opts?.keepdim); },
-  min(this: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor { return ops.extreme("min", this, dim, opts?.keepdim); },
-  amax(this: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor { return ops.extreme("max", this, dim, opts?.keepdim); },
-  amin(this: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor { return ops.extreme("min", this, dim, opts?.keepdim); },
-  argmax(this: Tensor, dim?: number, opts?: ReduceOptions): Tensor { return ops.argExtreme("argmax", this, dim, opts?.keepdim); },
-  argmin(this: Tensor, dim?: number, opts?: ReduceOptions): Tensor { return ops.argExtreme("argmin", this, dim, opts?.keepdim); },
-  logsumexp(this: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor { return F.logsumexp(this, dim, opts); },
-  var(this: Tensor, dim?: Dims, opts?: VarOptions): Tensor { return F.variance(this, dim, opts); },
-  std(this: Tensor, dim?: Dims, opts?: VarOptions): Tensor { return F.variance(this, dim, opts).sqrt(); },
+  // ---- reductions (dim and options checked by reduceArgs; the options may take the dim's place) ----
+  sum(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("sum", dim, opts); return ops.sum(this, d, o.keepdim); },
+  mean(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("mean", dim, opts); return ops.mean(this, d, o.keepdim); },
+  max(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("max", dim, opts); return ops.extreme("max", this, d, o.keepdim); },
+  min(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("min", dim, opts); return ops.extreme("min", this, d, o.keepdim); },
+  amax(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("amax", dim, opts); return ops.extreme("max", this, d, o.keepdim); },
+  amin(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("amin", dim, opts); return ops.extreme("min", this, d, o.keepdim); },
+  argmax(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("argmax", dim, opts, true); return ops.argExtreme("argmax", this, d as number | undefined, o.keepdim); },
+  argmin(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("argmin", dim, opts, true); return ops.argExtreme("argmin", this, d as number | undefined, o.keepdim); },
+  logsumexp(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("logsumexp", dim, opts); return F.logsumexp(this, d, o); },
+  var(this: Tensor, dim?: Dims | VarOptions, opts?: VarOptions): Tensor { const [d, o] = reduceArgs("var", dim, opts, false, ["correction"]); return F.variance(this, d, o); },
+  std(this: Tensor, dim?: Dims | VarOptions, opts?: VarOptions): Tensor { const [d, o] = reduceArgs("std", dim, opts, false, ["correction"]); return F.std(this, d, o); },
 
   // ---- linear algebra ----------------------------------------------------------------------
   matmul(this: Tensor, o: Tensor): Tensor { return ops.matmul(this, o); },
