@@ -15,7 +15,7 @@ export interface AdamOptions {
 function hyper(opts: AdamOptions, weightDecay: number): AdamHyper {
   return {
     lr: opts.lr ?? 1e-3,
-    betas: [...(opts.betas ?? [0.9, 0.999])] as [number, number],
+    betas: (Array.isArray(opts.betas) ? [...opts.betas] : opts.betas ?? [0.9, 0.999]) as [number, number], // checked by validate
     eps: opts.eps ?? 1e-8,
     weightDecay: opts.weightDecay ?? weightDecay,
     amsgrad: opts.amsgrad ?? false,
@@ -34,7 +34,7 @@ function validateAdam(name: string, g: AdamHyper): void {
 /** `torch.optim.Adam` (lr 1e-3, betas [0.9, 0.999], eps 1e-8, L2 weightDecay 0 added to the gradient). */
 export class Adam extends Optimizer<AdamHyper> {
   constructor(params: ParamsInput<AdamHyper>, opts: AdamOptions = {}) {
-    super(params, hyper(opts, 0));
+    super(params, hyper(opts, 0), opts);
   }
 
   protected override validate(g: ParamGroup<AdamHyper>): void {
@@ -50,7 +50,7 @@ export class Adam extends Optimizer<AdamHyper> {
 /** `torch.optim.AdamW`: Adam with decoupled weight decay p ← p·(1 − lr·λ), λ = 0.01 by default. */
 export class AdamW extends Optimizer<AdamHyper> {
   constructor(params: ParamsInput<AdamHyper>, opts: AdamOptions = {}) {
-    super(params, hyper(opts, 0.01));
+    super(params, hyper(opts, 0.01), opts);
   }
 
   protected override validate(g: ParamGroup<AdamHyper>): void {

@@ -1,6 +1,11 @@
 // Optimizer base: parameter groups, per-parameter state, step/zeroGrad, and state dicts flat enough for safetensors.
 import { Tensor } from "../tensor.js";
 import { noGrad } from "../graph.js";
+import { checkOptions, describe } from "../check.js";
+
+/** Hyperparameters that are flags or pairs of numbers; every other one is a number. */
+const FLAGS = new Set(["amsgrad", "maximize", "nesterov", "centered", "foreach", "capturable", "differentiable", "fused"]);
+const PAIRS = new Set(["betas", "etas", "stepSizes"]);
 
 /** Hyperparameters every optimizer has. `lr` is what schedulers change. */
 export interface BaseHyper {
@@ -45,9 +50,12 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   /** State by parameter, created on its first update. */
   state = new Map<Tensor, ParamState>();
 
-  constructor(params: ParamsInput<H>, defaults: H) {
+  /** `opts`, when given, is the options object the user passed: a key that is not a
+   *  hyperparameter of this optimizer is an error. */
+  constructor(params: ParamsInput<H>, defaults: H, opts?: object) {
     this.defaults = defaults;
     const name = this.constructor.name;
+    if (opts !== undefined) checkOptions(name, opts, Object.keys(defaults));
     if (params instanceof Tensor) throw new Error(`${name}: params must be an iterable of Tensors (e.g. model.parameters()), got a single Tensor`);
     if (params == null || typeof (params as Iterable<unknown>)[Symbol.iterator] !== "function") {
       throw new Error(`${name}: params must be an iterable of Tensors or of parameter groups, got ${typeName(params)}`);
@@ -84,6 +92,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       if (seen.has(p)) throw new Error(`${name}: ${where} appears more than once in the parameters`);
       seen.add(p);
     });
+    checkOptions(`${name} parameter group ${gi}`, group, ["params", "initialLr", ...Object.keys(this.defaults)]);
     const merged = { ...this.defaults, ...group, params } as ParamGroup<H>;
     this.validate(merged);
     this.paramGroups.push(merged);
@@ -91,6 +100,15 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
 
   /** Checks a group's hyperparameters; subclasses extend it. */
   protected validate(g: ParamGroup<H>): void {
+    // every hyperparameter has its kind: a number, a flag, or a pair of numbers (betas)
+    for (const k of Object.keys(this.defaults)) {
+      const v = (g as unknown as Record<string, unknown>)[k];
+      const kind = FLAGS.has(k) ? "flag" : PAIRS.has(k) ? "pair" : "number";
+      const ok = kind === "number" ? typeof v === "number" && !Number.isNaN(v)
+        : kind === "flag" ? typeof v === "boolean"
+        : Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "number" && !Number.isNaN(x));
+      if (!ok) throw new Error(`${this.constructor.name}: ${k} must be ${kind === "number" ? "a number" : kind === "flag" ? "true or false" : "an array of 2 numbers"}, got ${describe(v)}`);
+    }
     if (!(g.lr >= 0)) throw new Error(`${this.constructor.name}: invalid learning rate ${g.lr} (must be >= 0)`);
   }
 

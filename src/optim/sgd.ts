@@ -24,7 +24,7 @@ export class SGD extends Optimizer<SGDHyper> {
       weightDecay: opts.weightDecay ?? 0,
       nesterov: opts.nesterov ?? false,
       maximize: opts.maximize ?? false,
-    });
+    }, opts);
   }
 
   protected override validate(g: ParamGroup<SGDHyper>): void {
