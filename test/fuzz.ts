@@ -1,0 +1,321 @@
+// Differential fuzzing: seeded random chains of ops (views, broadcasting, 0-size and 0-d tensors,
+// int32, NaN/Inf, non-contiguous inputs) run on every device and compared with the js reference,
+// forward values and input gradients. A mismatch is saved as a JSON case that `--replay` runs again.
+// Tolerances: 2e-5 relative (gradients 1e-4); an ill-conditioned chain whose float32 results move
+// apart is judged against the same chain run in float64 on js (see `differs`).
+//
+//   npm run fuzz -- [--cases 100000] [--seed 1] [--out out/fuzz]
+//   node dist/test/fuzz.js --replay out/fuzz/case-123.json
+// test/fuzz.test.ts runs a few hundred cases in the suite.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { F, Tensor, availableDevices, noGrad } from "../src/index.js";
+import { generator } from "../src/random.js";
+import { nativeConfig } from "../src/backend/native.js";
+
+// tiny ops would run on the js kernels inside the cpu backend: send every op to the C kernels
+nativeConfig({ tinyOps: 0 });
+
+type DT = "float32" | "int32";
+/** A tensor by value: how to rebuild it on any device, and the view to take of it. */
+export interface TSpec { shape: number[]; dtype: DT; values: (number | string)[]; view: "plain" | "transposed" | "sliced" | "expanded" }
+export interface Step { op: string; args: (number | boolean | null | number[] | TSpec)[] }
+export interface Case { seed: number; input: TSpec; chain: Step[]; grad: boolean }
+export interface Mismatch { seed: number; device: string; what: string; file?: string }
+
+// JSON keeps neither NaN, the infinities nor -0: those travel as strings
+const enc = (v: number) => (Number.isFinite(v) && !Object.is(v, -0) ? v : Object.is(v, -0) ? "-0" : String(v));
+const dec = (v: number | string) => (typeof v === "number" ? v : Number(v));
+
+function specTensor(s: TSpec, device: string, requiresGrad = false): Tensor {
+  const vals = s.values.map(dec);
+  // the stored values are those of the base tensor; the view picks its elements without a copy
+  if (s.view === "transposed" && s.shape.length >= 2) {
+    const sh = [...s.shape];
+    [sh[0], sh[1]] = [sh[1], sh[0]];
+    const base = Tensor.from(Float64Array.from(vals), { shape: sh, dtype: s.dtype, device });
+    const t = base.transpose(0, 1);
+    return requiresGrad ? leaf(t) : t;
+  }
+  if (s.view === "sliced" && s.shape.length >= 1) {
+    const sh = [...s.shape];
+    sh[sh.length - 1] = sh[sh.length - 1] * 2;
+    const big = Array.from({ length: vals.length * 2 }, (_, i) => (i % 2 === 0 ? vals[i >> 1] : 777));
+    const t = Tensor.from(Float64Array.from(big), { shape: sh, dtype: s.dtype, device }).slice(...sh.slice(0, -1).map(() => [] as number[]), [null, null, 2]);
+    return requiresGrad ? leaf(t) : t;
+  }
+  if (s.view === "expanded" && s.shape.length >= 1 && vals.length > 0 && s.shape[0] > 1) {
+    const n = vals.length / s.shape[0];
+    const t = Tensor.from(Float64Array.from(vals.slice(0, n)), { shape: [1, ...s.shape.slice(1)], dtype: s.dtype, device }).expand(s.shape);
+    return requiresGrad ? leaf(t) : t;
+  }
+  return Tensor.from(Float64Array.from(vals), { shape: s.shape, dtype: s.dtype, device, requiresGrad });
+}
+
+/** A leaf with the view's values (a view cannot be a leaf that requires grad). */
+function leaf(t: Tensor): Tensor {
+  return Tensor.from(t.toTypedArray(), { shape: t.shape, dtype: t.dtype, device: t.device, requiresGrad: true });
+}
+
+// ---- generators ------------------------------------------------------------------------------
+
+class Rng {
+  next: () => number;
+  constructor(seed: number) { this.next = generator(seed); }
+  int(lo: number, hi: number): number { return lo + Math.floor(this.next() * (hi - lo + 1)); }
+  pick<T>(xs: readonly T[]): T { return xs[Math.floor(this.next() * xs.length)]; }
+  chance(p: number): boolean { return this.next() < p; }
+}
+
+function genShape(r: Rng, nd = r.int(0, 4)): number[] {
+  // mostly tiny; sometimes one long dim, so vectorised and blocked kernel paths run too
+  const long = r.chance(0.3) ? r.int(0, nd - 1) : -1;
+  return Array.from({ length: nd }, (_, i) => (r.chance(0.08) ? 0 : r.chance(0.25) ? 1 : i === long ? r.int(17, 70) : r.int(2, 5)));
+}
+
+function genSpec(r: Rng, shape: number[], dtype: DT, view?: TSpec["view"]): TSpec {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const special = r.chance(0.3);
+  const values = Array.from({ length: n }, () => {
+    if (dtype === "int32") return r.int(-6, 6);
+    if (special && r.chance(0.15)) return enc(r.pick([NaN, Infinity, -Infinity, 0, -0]));
+    return Math.round((r.next() * 6 - 3) * 1000) / 1000;
+  });
+  return { shape, dtype, values, view: view ?? r.pick(["plain", "plain", "transposed", "sliced", "expanded"]) };
+}
+
+/** A shape that broadcasts with `s`: some dims dropped from the front or set to 1. */
+function broadcastPartner(r: Rng, s: number[]): number[] {
+  const lead = r.int(0, s.length);
+  return s.slice(lead).map((d) => (r.chance(0.3) ? 1 : d));
+}
+
+const UNARY = ["neg", "exp", "log", "sqrt", "rsqrt", "abs", "sin", "cos", "square", "relu", "sigmoid", "tanh", "erf", "sign", "log1p", "reciprocal", "floor", "gelu", "silu"];
+const BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "gt", "ge", "lt", "le"];
+const REDUCE = ["sum", "mean", "max", "min", "amax", "argmax", "argmin", "logsumexp", "var", "std"];
+
+/** One random step applicable to a tensor of this shape and dtype, or null. */
+function genStep(r: Rng, shape: number[], dtype: DT): Step | null {
+  const nd = shape.length;
+  const dim = () => r.int(-Math.max(nd, 1), Math.max(nd, 1) - 1);
+  switch (r.int(0, 9)) {
+    case 0: case 1: return { op: r.pick(UNARY), args: [] };
+    case 2: case 3: {
+      const other = r.chance(0.25) ? enc(r.pick([2, 0.5, -1, 0, 3])) as number : genSpec(r, broadcastPartner(r, shape), r.chance(0.2) ? "int32" : dtype);
+      return { op: r.pick(BINARY), args: [other] };
+    }
+    case 4: {
+      const op = r.pick(REDUCE);
+      if (op.startsWith("arg")) return nd === 0 || shape.some((d) => d === 0) ? null : { op, args: [dim(), r.chance(0.5)] };
+      const d = r.chance(0.3) ? null : dim();
+      if ((op === "max" || op === "min" || op === "amax") && (d === null ? shape.includes(0) : shape[(d + Math.max(nd, 1)) % Math.max(nd, 1)] === 0)) return null;
+      return { op, args: [d, r.chance(0.5)] };
+    }
+    case 5: {
+      if (nd === 0) return { op: "unsqueeze", args: [0] };
+      const kind = r.int(0, 4);
+      if (kind === 0) return { op: "transpose", args: [dim(), dim()] };
+      if (kind === 1) return { op: "flatten", args: [] };
+      if (kind === 2) return { op: "unsqueeze", args: [r.int(-nd - 1, nd)] };
+      if (kind === 3) return { op: "narrowHalf", args: [dim()] };
+      return { op: "sliceStep", args: [dim()] };
+    }
+    case 6: return nd === 0 ? null : { op: r.pick(["softmax", "logSoftmax"]), args: [dim()] };
+    case 7: {
+      if (nd === 0 || dtype === "int32") return null;
+      const k = shape[nd - 1], n = r.int(0, 4);
+      return { op: "matmul", args: [genSpec(r, nd === 1 ? [k] : [k, n], "float32")] };
+    }
+    case 8: return { op: "where", args: [genSpec(r, broadcastPartner(r, shape), "float32"), enc(r.pick([0, -1, Infinity])) as number] };
+    case 9: {
+      if (nd === 0) return { op: "clamp", args: [r.chance(0.5) ? -1 : null, r.chance(0.5) ? 1.5 : null] };
+      const kind = r.int(0, 4);
+      if (kind === 0) return { op: "permute", args: [[...shape.keys()].sort(() => r.next() - 0.5)] };
+      if (kind === 1) return { op: "cat", args: [dim()] };
+      if (kind === 2 && nd >= 2) return { op: r.pick(["tril", "triu"]), args: [r.int(-2, 2)] };
+      const k = (dim() + nd) % nd;
+      if (kind === 3 && shape[k] > 0) return { op: "indexSelect", args: [k, Array.from({ length: r.int(0, 4) }, () => r.int(0, shape[k] - 1))] };
+      return { op: "expandNew", args: [r.int(1, 3)] };
+    }
+  }
+  return null;
+}
+
+export function genCase(seed: number): Case {
+  const r = new Rng(seed);
+  const dtype: DT = r.chance(0.2) ? "int32" : "float32";
+  const input = genSpec(r, genShape(r), dtype);
+  const chain: Step[] = [];
+  let probe = specTensor(input, "js");
+  for (let i = r.int(1, 4); i > 0; i--) {
+    const step = genStep(r, [...probe.shape], probe.dtype as DT);
+    if (!step) continue;
+    // a documented difference, not a bug: the cpu GELU keeps the far negative tail (gelu(-6) is
+    // -7e-9) where PyTorch and the js composite round it to 0, and a reciprocal turns that into
+    // -1e8 against -inf
+    if (step.op === "reciprocal" && chain[chain.length - 1]?.op === "gelu") continue;
+    try {
+      probe = noGrad(() => applyStep(probe, step, "js"));
+      chain.push(step);
+    } catch {
+      break; // a step the js reference refuses ends the chain (refusals are checked by the bad-input table)
+    }
+  }
+  return { seed, input, chain, grad: dtype === "float32" && r.chance(0.6) };
+}
+
+function applyStep(t: Tensor, s: Step, device: string): Tensor {
+  const a = s.args;
+  const arg = (i: number) => {
+    const v = a[i];
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? specTensor(v as TSpec, device) : typeof v === "string" ? Number(v) : v;
+  };
+  const d = (i: number) => a[i] as number;
+  switch (s.op) {
+    case "gelu": return F.gelu(t);
+    case "silu": return F.silu(t);
+    case "sum": case "mean": case "max": case "min": case "amax": case "logsumexp": case "var": case "std": {
+      const m = (t as unknown as Record<string, (d?: number, o?: object) => Tensor>)[s.op].bind(t);
+      return a[0] === null ? m(undefined, { keepdim: a[1] as boolean }) : m(d(0), { keepdim: a[1] as boolean });
+    }
+    case "argmax": case "argmin": return t[s.op](d(0), { keepdim: a[1] as boolean });
+    case "transpose": return t.transpose(d(0), d(1));
+    case "flatten": return t.flatten();
+    case "unsqueeze": return t.unsqueeze(d(0));
+    case "narrowHalf": { const n = t.shape[(d(0) + t.ndim) % t.ndim]; return t.narrow(d(0), Math.floor(n / 3), Math.ceil(n / 2) - Math.floor(n / 3) + (n > 0 ? 0 : 0)); }
+    case "sliceStep": { const nd = t.ndim, k = (d(0) + nd) % nd; return t.slice(...Array.from({ length: k }, () => [] as number[]), [1, null, 2]); }
+    case "softmax": return t.softmax(d(0));
+    case "logSoftmax": return t.logSoftmax(d(0));
+    case "matmul": return t.matmul(arg(0) as Tensor);
+    case "where": return Tensor.where((arg(0) as Tensor).gt(0), t, arg(1) as number);
+    case "clamp": return t.clamp(a[0] as number | null, a[1] as number | null);
+    case "permute": return t.permute(a[0] as number[]);
+    case "cat": return Tensor.cat([t, t.mul(2)], d(0));
+    case "tril": return t.tril(d(0));
+    case "triu": return t.triu(d(0));
+    case "indexSelect": return t.indexSelect(d(0), Tensor.from(Int32Array.from(a[1] as number[]), { device }));
+    case "expandNew": return t.unsqueeze(0).expand(d(0), ...t.shape);
+    default:
+      if (BINARY.includes(s.op)) return (t as unknown as Record<string, (o: Tensor | number) => Tensor>)[s.op](arg(0) as Tensor | number);
+      return (t as unknown as Record<string, () => Tensor>)[s.op]();
+  }
+}
+
+/** Output, and the input's gradient for a seeded upstream gradient, or the error message. */
+function runCase(c: Case, device: string, f64 = false): { out?: Tensor; grad?: Tensor | null; error?: string } {
+  try {
+    let x = specTensor(c.input, device, c.grad && !f64);
+    if (f64) x = Tensor.from(x.toTypedArray(), { shape: x.shape, dtype: x.dtype === "float32" ? "float64" : x.dtype, device, requiresGrad: c.grad });
+    let t = x;
+    for (const s of c.chain) t = applyStep(t, s, device);
+    if (!c.grad || !t.requiresGrad || t.dtype === "int32") return { out: t };
+    const r = new Rng(c.seed ^ 0x5bd1e995);
+    const g = Tensor.from(Float64Array.from({ length: t.numel }, () => r.next() * 2 - 1), { shape: t.shape, device, dtype: t.dtype });
+    t.backward(g);
+    return { out: t, grad: x.grad };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Values equal within float32 tolerance (NaN equals NaN, infinities exactly); int32 exactly. An
+ *  ill-conditioned chain (reciprocals of near-zeros, then long sums) can move float32 results far
+ *  from each other: where the float64 run `exact` is given, an element only counts as a mismatch
+ *  if it is clearly further from it than js's own float32 result is. */
+function differs(a: Tensor, b: Tensor, rtol: number, atol: number, exact?: Tensor): string | null {
+  if (a.shape.join() !== b.shape.join() || a.dtype !== b.dtype) return `shape/dtype ${a.shape}/${a.dtype} vs ${b.shape}/${b.dtype}`;
+  const x = a.toTypedArray(), y = b.toTypedArray(), z = exact?.toTypedArray();
+  for (let i = 0; i < x.length; i++) {
+    const u = x[i], v = y[i];
+    if (Number.isNaN(u) && Number.isNaN(v)) continue;
+    if (u === v) continue;
+    const tol = atol + rtol * Math.abs(v);
+    if (!Number.isFinite(u) || !Number.isFinite(v) || a.dtype === "int32") return `element ${i}: ${u} vs js ${v}`;
+    if (Math.abs(u - v) <= tol) continue;
+    // float32 sums of many terms in another order (the C kernels' blocked sums against js's float64
+    // accumulation) and approximations of erf amplified by a reciprocal stay within 1e-3 of float64
+    if (z && Number.isFinite(z[i]) && Math.abs(u - z[i]) <= Math.max(2 * Math.abs(v - z[i]), 1e-3 * Math.abs(z[i])) + tol) continue;
+    return `element ${i}: ${u} vs js ${v}${z ? ` (float64: ${z[i]})` : ""}`;
+  }
+  return null;
+}
+
+/** Runs one case on every device against js; the mismatches found. */
+export function checkCase(c: Case, devices: string[]): Mismatch[] {
+  const ref = runCase(c, "js");
+  const found: Mismatch[] = [];
+  for (const device of devices) {
+    if (device === "js") continue;
+    const got = runCase(c, device);
+    let what: string | null = null;
+    if (ref.error !== undefined || got.error !== undefined) {
+      if (ref.error !== got.error) what = `error: '${got.error}' vs js '${ref.error}'`;
+    } else {
+      const exact = () => runCase(c, "js", true);
+      what = differs(got.out!, ref.out!, 2e-5, 1e-5);
+      if (what && ref.out!.dtype === "float32") what = differs(got.out!, ref.out!, 2e-5, 1e-5, exact().out?.cast("float32"));
+      if (!what && (ref.grad ?? null) !== null) {
+        what = got.grad ? differs(got.grad, ref.grad!, 1e-4, 1e-4) : "no gradient";
+        if (what && got.grad) what = differs(got.grad, ref.grad!, 1e-4, 1e-4, exact().grad?.cast("float32"));
+        if (what) what = `gradient: ${what}`;
+      }
+    }
+    if (what) found.push({ seed: c.seed, device, what });
+  }
+  return found;
+}
+
+export function fuzz(opts: { seed: number; cases: number; out?: string; log?: (s: string) => void }): { cases: number; mismatches: Mismatch[] } {
+  const devices = availableDevices();
+  const mismatches: Mismatch[] = [];
+  let steps = 0, errors = 0, grads = 0;
+  for (let i = 0; i < opts.cases; i++) {
+    const c = genCase(opts.seed * 1_000_003 + i);
+    steps += c.chain.length;
+    const probe = runCase(c, "js");
+    if (probe.error !== undefined) errors++;
+    if (probe.grad) grads++;
+    for (const m of checkCase(c, devices)) {
+      if (opts.out) {
+        mkdirSync(opts.out, { recursive: true });
+        m.file = join(opts.out, `case-${c.seed}.json`);
+        writeFileSync(m.file, JSON.stringify(c, null, 1));
+      }
+      mismatches.push(m);
+      opts.log?.(`mismatch on ${m.device} (seed ${m.seed}): ${m.what}${m.file ? `  -> node dist/test/fuzz.js --replay ${m.file}` : ""}`);
+    }
+    if (opts.log && (i + 1) % 10000 === 0) opts.log(`${i + 1} cases, ${mismatches.length} mismatches`);
+  }
+  opts.log?.(`mean chain ${(steps / opts.cases).toFixed(2)} steps; ${errors} cases end in an error (same on every device), ${grads} compare gradients`);
+  return { cases: opts.cases, mismatches };
+}
+
+function main(): void {
+  const { values } = parseArgs({ options: { cases: { type: "string", default: "100000" }, seed: { type: "string", default: "1" }, out: { type: "string", default: "out/fuzz" }, replay: { type: "string" } } });
+  if (values.replay) {
+    const c = JSON.parse(readFileSync(values.replay, "utf8")) as Case;
+    console.log(`case ${c.seed}: input ${JSON.stringify(c.input.shape)} ${c.input.dtype} ${c.input.view}, chain ${c.chain.map((s) => s.op).join(" -> ")}`);
+    for (const d of availableDevices()) {
+      const r = runCase(c, d);
+      console.log(`${d}: ${r.error ?? r.out!.toString()}${r.grad ? `\n  grad ${r.grad.toString()}` : ""}`);
+    }
+    const m = checkCase(c, availableDevices());
+    console.log(m.length ? m.map((x) => `MISMATCH ${x.device}: ${x.what}`).join("\n") : "no mismatch");
+    process.exitCode = m.length ? 1 : 0;
+    return;
+  }
+  const n = Number(values.cases), seed = Number(values.seed);
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) {
+    console.error("fuzz: --cases and --seed must be integers (usage: npm run fuzz -- [--cases N] [--seed S] [--out DIR] | --replay FILE)");
+    process.exit(2);
+  }
+  const t0 = performance.now();
+  console.log(`fuzz: ${n} cases from seed ${seed} on ${availableDevices().join(", ")} against js`);
+  const r = fuzz({ seed, cases: n, out: values.out, log: (s) => console.log(s) });
+  console.log(`fuzz: ${r.cases} cases, ${r.mismatches.length} mismatches, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  process.exitCode = r.mismatches.length ? 1 : 0;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) main();
