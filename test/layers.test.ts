@@ -19,6 +19,7 @@ function layer(file: string): number {
     index: 10, node: 10,
   };
   if (f in table) return table[f];
+  if (/^functional\//.test(f)) return 7; // composites, beside functional.ts
   if (/^(nn|optim|data|io)\//.test(f)) return 9; // the library above the core
   if (/^backend\//.test(f)) return 2;
   throw new Error(`layers.test: no layer for src/${f}: add it to the table`);
