@@ -5,18 +5,26 @@ import { checkInt, checkOptions, describe } from "./check.js";
 import { checkIndex, im2col, linear as linearOp, narrow, unfold, where } from "./ops.js";
 import { noGrad } from "./graph.js";
 import * as fused from "./fused.js";
+import { softplus } from "./functional/activations.js";
+
+// the composites that live in their own files
+export {
+  binaryCrossEntropy, cosineSimilarity, crossEntropy, huberLoss, klDiv, l1Loss, nllLoss, pairwiseDistance, smoothL1Loss,
+  type CosineSimilarityOptions, type CrossEntropyOptions, type KlDivOptions, type NllOptions, type PairwiseDistanceOptions,
+  type ReductionOptions, type WeightedLossOptions,
+} from "./functional/losses.js";
+export {
+  elu, glu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu, softplus, type HardtanhOptions, type SoftplusOptions,
+} from "./functional/activations.js";
+export { batchNorm, groupNorm, instanceNorm, type BatchNormOptions, type GroupNormOptions, type InstanceNormOptions } from "./functional/norms.js";
+export {
+  adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, avgPool2d, maxPool1d, type MaxPool1dOptions,
+} from "./functional/pooling.js";
 
 export type Reduction = "mean" | "sum" | "none";
 export interface LossOptions {
   reduction?: Reduction;
 }
-export interface NllOptions extends LossOptions {
-  ignoreIndex?: number;
-}
-export interface CrossEntropyOptions extends NllOptions {
-  labelSmoothing?: number;
-}
-
 function reduce(loss: Tensor, reduction: Reduction = "mean", op = "loss"): Tensor {
   if (reduction === "none") return loss;
   if (reduction === "sum") return loss.sum();
@@ -114,73 +122,10 @@ export function std(x: Tensor, dim?: number | readonly number[], opts: { keepdim
 
 // ---- losses --------------------------------------------------------------------------------
 
-/**
- * Negative log-likelihood of class indices, with PyTorch's ignoreIndex and label smoothing:
- * loss = (1-ε)·(-logp[target]) + ε·mean_c(-logp[c]); "mean" divides by the non-ignored count.
- */
-function nll(op: string, logp: Tensor, target: Tensor, opts: CrossEntropyOptions): Tensor {
-  const { reduction = "mean", ignoreIndex = -100, labelSmoothing = 0 } = opts;
-  if (!(target instanceof Tensor)) throw new Error(`${op}: target must be a Tensor`);
-  if (target.dtype !== "int32") throw new Error(`${op}: target must hold int32 class indices, got ${target.dtype} (shape ${fmt(target.shape)})`);
-  if (logp.ndim === 0) throw new Error(`${op}: input must have a class dim, got shape ${fmt(logp.shape)}`);
-  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new Error(`${op}: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
-  const classDim = logp.ndim === 1 ? 0 : 1;
-  const nClass = logp.shape[classDim];
-  const expected = logp.shape.filter((_, i) => i !== classDim);
-  if (target.shape.join() !== expected.join()) {
-    throw new Error(`${op}: target shape ${fmt(target.shape)} does not match input shape ${fmt(logp.shape)} (expected ${fmt(expected)})`);
-  }
-  // classes last: [..., C]
-  const lp = classDim === 1 && logp.ndim > 2 ? logp.movedim(1, -1) : logp;
-  const valid = target.ne(ignoreIndex);
-  const safe = where(valid, target, 0);
-  if (safe.numel > 0) {
-    const lo = noGrad(() => safe.min().item()), hi = noGrad(() => safe.max().item());
-    if (lo < 0 || hi >= nClass) throw new Error(`${op}: target ${lo < 0 ? lo : hi} is out of range for ${nClass} classes`);
-  }
-  // ignored rows are selected out (where), not multiplied by 0: their log-probabilities may be
-  // NaN or -inf (masked padding), and PyTorch's loss stays finite then
-  let loss = lp.gather(-1, safe.unsqueeze(-1)).squeeze(-1).neg();
-  if (labelSmoothing > 0) {
-    const smooth = lp.sum(-1).neg().div(nClass);
-    loss = loss.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing));
-  }
-  loss = where(valid, loss, 0);
-  if (reduction === "mean") return loss.sum().div(valid.sum());
-  return reduce(loss, reduction, op);
-}
-
-/** Cross-entropy of logits [N, C] (or [C], or [N, C, d...]) against int32 class indices,
- *  or against class probabilities of the input's shape. */
-export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
-  const classDim = input.ndim === 1 ? 0 : 1;
-  if (target instanceof Tensor && target.dtype !== "int32" && target.shape.join() === input.shape.join()) {
-    // probability targets: -sum_c p_c log q_c, smoothed toward the uniform distribution
-    const eps = opts.labelSmoothing ?? 0;
-    const p = eps > 0 ? target.mul(1 - eps).add(eps / input.shape[classDim]) : target;
-    const loss = input.logSoftmax(classDim).mul(p).sum(classDim).neg();
-    return reduce(loss, opts.reduction, "crossEntropy");
-  }
-  return nll("crossEntropy", input.logSoftmax(classDim), target, opts);
-}
-
-/** NLL of log-probabilities (the output of logSoftmax). */
-export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): Tensor {
-  return nll("nllLoss", input, target, opts);
-}
-
 function sameShape(op: string, a: Tensor, b: Tensor): void {
   if (!(b instanceof Tensor) || a.shape.join() !== b.shape.join()) {
     throw new Error(`${op}: target shape ${b instanceof Tensor ? fmt(b.shape) : typeof b} must match input shape ${fmt(a.shape)}`);
   }
-}
-
-/** log(1 + e^(βx))/β, linear above the threshold (torch.nn.functional.softplus). The exp only ever
- *  sees clamped inputs, so the unused branch of `where` never puts inf·0 = NaN into gradients. */
-export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
-  const bx = beta === 1 ? x : x.mul(beta);
-  const soft = bx.clamp(null, threshold).exp().log1p();
-  return where(bx.gt(threshold), x, beta === 1 ? soft : soft.div(beta));
 }
 
 /** (1 - y)·x + softplus(-x): stable for any |x| and smooth at 0 (PyTorch's form, with posWeight). */

@@ -1,0 +1,122 @@
+// Activations as composites of primitives, with PyTorch 1.13's values and its gradients at the
+// kinks (which side of a `where` a boundary point takes is chosen to match aten's backward).
+import type { Tensor } from "../core.js";
+import { where } from "../ops.js";
+import { fmt, normDim } from "../shape.js";
+import { type Args, checkFloat, checkNumber, parseArgs } from "./args.js";
+
+export interface HardtanhOptions {
+  minVal?: number;
+  maxVal?: number;
+}
+
+/** Hardtanh: x clamped to [minVal, maxVal] (default [-1, 1]); the gradient is 0 at and outside
+ *  the bounds, like PyTorch's hardtanh_backward. */
+export function hardtanh(input: Tensor, ...args: Args<[minVal: number, maxVal: number], HardtanhOptions>): Tensor {
+  const a = parseArgs("hardtanh", args, ["minVal", "maxVal"]);
+  checkFloat("hardtanh", "input", input);
+  const lo = checkNumber("hardtanh", "minVal", a.minVal ?? -1), hi = checkNumber("hardtanh", "maxVal", a.maxVal ?? 1);
+  if (lo > hi) throw new Error(`hardtanh: minVal (${lo}) must be <= maxVal (${hi})`);
+  return clip(input, lo, hi);
+}
+
+function clip(x: Tensor, lo: number, hi: number): Tensor {
+  return where(x.le(lo), lo, where(x.ge(hi), hi, x));
+}
+
+/** min(max(x, 0), 6): hardtanh(x, 0, 6). */
+export function relu6(input: Tensor): Tensor {
+  checkFloat("relu6", "input", input);
+  return clip(input, 0, 6);
+}
+
+/** x for x > 0, α(eᵡ - 1) otherwise (α = 1 by default). */
+export function elu(input: Tensor, ...args: Args<[alpha: number], { alpha?: number }>): Tensor {
+  const a = parseArgs("elu", args, ["alpha"]);
+  checkFloat("elu", "input", input);
+  return eluOf(input, checkNumber("elu", "alpha", a.alpha ?? 1));
+}
+
+function eluOf(x: Tensor, alpha: number): Tensor {
+  // exp sees only x <= 0: a large x would make inf in the unused branch, and inf·0 = NaN in the gradient
+  return where(x.gt(0), x, x.clamp(null, 0).exp().sub(1).mul(alpha));
+}
+
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+
+/** scale·elu(x, α) with the self-normalising constants α ≈ 1.6733, scale ≈ 1.0507. */
+export function selu(input: Tensor): Tensor {
+  checkFloat("selu", "input", input);
+  return eluOf(input, SELU_ALPHA).mul(SELU_SCALE);
+}
+
+export interface SoftplusOptions {
+  beta?: number;
+  threshold?: number;
+}
+
+/** log(1 + e^(βx))/β, and x itself where βx > threshold (torch.nn.functional.softplus(x, beta=1,
+ *  threshold=20)). The exp only ever sees clamped inputs, so the unused branch of `where` never
+ *  puts inf·0 = NaN into gradients. */
+export function softplus(input: Tensor, ...args: Args<[beta: number, threshold: number], SoftplusOptions>): Tensor {
+  const a = parseArgs("softplus", args, ["beta", "threshold"]);
+  checkFloat("softplus", "input", input);
+  const beta = checkNumber("softplus", "beta", a.beta ?? 1), threshold = checkNumber("softplus", "threshold", a.threshold ?? 20);
+  return softplusOf(input, beta, threshold);
+}
+
+function softplusOf(x: Tensor, beta: number, threshold: number): Tensor {
+  const bx = beta === 1 ? x : x.mul(beta);
+  const soft = bx.clamp(null, threshold).exp().log1p();
+  return where(bx.gt(threshold), x, beta === 1 ? soft : soft.div(beta));
+}
+
+/** x·tanh(softplus(x)). */
+export function mish(input: Tensor): Tensor {
+  checkFloat("mish", "input", input);
+  return input.mul(softplusOf(input, 1, 20).tanh());
+}
+
+/** log σ(x) = -softplus(-x): exact for any x, smooth at 0. */
+export function logsigmoid(input: Tensor): Tensor {
+  checkFloat("logsigmoid", "input", input);
+  return softplusOf(input.neg(), 1, 20).neg();
+}
+
+/** Gated linear unit: a·σ(b), where a and b are the two halves of dim (default -1). */
+export function glu(input: Tensor, ...args: Args<[dim: number], { dim?: number }>): Tensor {
+  const a = parseArgs("glu", args, ["dim"]);
+  checkFloat("glu", "input", input);
+  if (input.ndim === 0) throw new Error("glu: does not support 0-d (scalar) inputs");
+  const dim = normDim("glu", checkNumber("glu", "dim", a.dim ?? -1, Number.isInteger, "an integer"), input.ndim);
+  const n = input.shape[dim];
+  if (n % 2 !== 0) throw new Error(`glu: the halved dim must have an even size, but dim ${dim} of shape ${fmt(input.shape)} has ${n}`);
+  const [x, g] = input.split(n / 2, dim);
+  return x.mul(g.sigmoid());
+}
+
+/** x·relu6(x + 3)/6. The gradient (2x + 3)/6 holds on the closed [-3, 3], like PyTorch's. */
+export function hardswish(input: Tensor): Tensor {
+  checkFloat("hardswish", "input", input);
+  return where(input.lt(-3), 0, where(input.gt(3), input, input.mul(input.add(3)).div(6)));
+}
+
+/** relu6(x + 3)/6. The gradient 1/6 holds on the open (-3, 3), like PyTorch's. */
+export function hardsigmoid(input: Tensor): Tensor {
+  checkFloat("hardsigmoid", "input", input);
+  return where(input.le(-3), 0, where(input.ge(3), 1, input.div(6).add(0.5)));
+}
+
+/** x for x > 0, w·x otherwise, with one learnt slope per channel (dim 1) or one for all. */
+export function prelu(input: Tensor, weight: Tensor): Tensor {
+  checkFloat("prelu", "input", input);
+  checkFloat("prelu", "weight", weight);
+  const channels = input.ndim >= 2 ? input.shape[1] : 1;
+  if (weight.numel !== 1 && weight.numel !== channels) {
+    throw new Error(`prelu: weight must have 1 element or one per channel (${channels}, dim 1 of input ${fmt(input.shape)}), got shape ${fmt(weight.shape)}`);
+  }
+  // a per-channel slope broadcasts along dim 1
+  const w = weight.numel === 1 ? weight.reshape([]) : weight.reshape([channels, ...Array<number>(input.ndim - 2).fill(1)]);
+  return where(input.gt(0), input, input.mul(w));
+}

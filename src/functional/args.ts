@@ -1,0 +1,125 @@
+// Argument checks and the loss reduction shared by the composites in src/functional/ (layer 7,
+// beside functional.ts): every public op names itself, the argument and what it expected.
+import { Tensor } from "../core.js";
+import { fmt } from "../shape.js";
+
+/**
+ * Rejects anything but a plain options object (or undefined) and any key not in `keys`, naming
+ * the op and the key. Returns the object ({} for undefined).
+ */
+export function checkOptions<T extends object>(op: string, opts: T | undefined | null, keys: readonly string[]): T {
+  if (opts === undefined || opts === null) return {} as T;
+  if (typeof opts !== "object" || Array.isArray(opts) || ArrayBuffer.isView(opts) || opts instanceof Tensor) {
+    throw new Error(`${op}: expected an options object, got ${describe(opts)}`);
+  }
+  for (const k of Object.keys(opts)) {
+    if (!keys.includes(k)) {
+      throw new Error(`${op}: unknown option '${k}'${keys.length ? ` (expected ${keys.map((x) => `'${x}'`).join(", ")})` : " (it takes no options)"}`);
+    }
+  }
+  return opts;
+}
+
+/** A short description of a value for error messages. */
+export function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (v instanceof Tensor) return `a Tensor of shape ${fmt(v.shape)}`;
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (typeof v === "string") return `the string '${v}'`;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (typeof v === "object") return (v as object).constructor?.name ?? "an object";
+  return typeof v;
+}
+
+export function checkTensor(op: string, name: string, v: unknown): Tensor {
+  if (!(v instanceof Tensor)) throw new Error(`${op}: ${name} must be a Tensor, got ${describe(v)}`);
+  return v;
+}
+
+/** A floating-point tensor (the input of a differentiable op). */
+export function checkFloat(op: string, name: string, v: unknown): Tensor {
+  const t = checkTensor(op, name, v);
+  if (t.dtype === "int32") throw new Error(`${op}: ${name} must be a floating-point tensor, got int32 (shape ${fmt(t.shape)})`);
+  return t;
+}
+
+export function checkNumber(op: string, name: string, v: unknown, ok: (x: number) => boolean = () => true, expected = "a number"): number {
+  if (typeof v !== "number" || Number.isNaN(v) || !ok(v)) throw new Error(`${op}: ${name} must be ${expected}, got ${describe(v)}`);
+  return v;
+}
+
+export function checkInt(op: string, name: string, v: unknown, min = -Infinity): number {
+  return checkNumber(op, name, v, (x) => Number.isInteger(x) && x >= min,
+    min === -Infinity ? "an integer" : min === 1 ? "a positive integer" : `an integer >= ${min}`);
+}
+
+export function checkBool(op: string, name: string, v: unknown): boolean {
+  if (typeof v !== "boolean") throw new Error(`${op}: ${name} must be true or false, got ${describe(v)}`);
+  return v;
+}
+
+export function checkEnum<T extends string>(op: string, name: string, v: unknown, values: readonly T[]): T {
+  if (!values.includes(v as T)) throw new Error(`${op}: ${name} must be ${values.map((x) => `'${x}'`).join(", ")}, got ${describe(v)}`);
+  return v as T;
+}
+
+/** Two tensors of one shape (the input and target of an elementwise loss). */
+export function checkSameShape(op: string, input: Tensor, target: Tensor): void {
+  if (input.shape.length !== target.shape.length || input.shape.some((d, i) => d !== target.shape[i])) {
+    throw new Error(`${op}: target shape ${fmt(target.shape)} must match input shape ${fmt(input.shape)}`);
+  }
+}
+
+export type Reduction = "mean" | "sum" | "none";
+export const REDUCTIONS: readonly Reduction[] = ["mean", "sum", "none"];
+
+/** A loss's reduction: the mean or sum of every element, or the elementwise losses as they are. */
+export function reduceLoss(loss: Tensor, reduction: Reduction): Tensor {
+  return reduction === "none" ? loss : reduction === "sum" ? loss.sum() : loss.mean();
+}
+
+/** An int or a tuple of `n` ints, as PyTorch's pooling and conv arguments (`_single`, `_pair`). */
+export function tuple(op: string, name: string, v: unknown, n: number, min: number): number[] {
+  const arr = typeof v === "number" ? Array<number>(n).fill(v) : Array.isArray(v) ? [...(v as unknown[])] : null;
+  const what = `${min === 1 ? "a positive" : "a non-negative"} integer or ${n === 1 ? "a one-element array of them" : `an array of ${n}`}`;
+  if (!arr || arr.length !== n || arr.some((x) => typeof x !== "number" || !Number.isInteger(x) || x < min)) {
+    throw new Error(`${op}: ${name} must be ${what}, got ${describe(v)}${Array.isArray(v) ? ` ${JSON.stringify(v)}` : ""}`);
+  }
+  return arr as number[];
+}
+
+/** [a, b, c] → [] | [a] | [a, b] | [a, b, c]. */
+type Prefixes<P extends unknown[]> = P extends [...infer H, unknown] ? P | Prefixes<H> : [];
+/**
+ * PyTorch's calling forms in one type: any prefix of the positional arguments `P`, optionally
+ * followed by an options object `O` with the rest by name (`elu(x, 0.5)`, `elu(x, { alpha: 0.5 })`).
+ */
+export type Args<P extends unknown[], O> = Prefixes<P> extends infer X ? (X extends unknown[] ? X | [...X, O] : never) : never;
+
+const isOptions = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && !(v instanceof Tensor);
+
+/**
+ * Reads `Args<P, O>`: positional values fill `names` in order; a trailing options object may give
+ * any of them by name (an unknown key, or a name given both ways, is an error naming it).
+ */
+export function parseArgs(op: string, args: readonly unknown[], names: readonly string[]): Record<string, unknown> {
+  const last = args[args.length - 1];
+  const opts = args.length > 0 && isOptions(last) ? last : null;
+  const positional = opts ? args.slice(0, -1) : args;
+  if (positional.length > names.length) {
+    throw new Error(`${op}: expected at most ${names.length} arguments after the tensor arguments (${names.join(", ")}), got ${positional.length}`);
+  }
+  const out: Record<string, unknown> = {};
+  positional.forEach((v, i) => {
+    if (v !== undefined) out[names[i]] = v;
+  });
+  if (opts) {
+    checkOptions(op, opts, names);
+    for (const [k, v] of Object.entries(opts)) {
+      if (k in out) throw new Error(`${op}: ${k} is given both as an argument and in the options object`);
+      if (v !== undefined) out[k] = v;
+    }
+  }
+  return out;
+}

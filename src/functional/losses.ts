@@ -1,0 +1,292 @@
+// Losses and distances as composites of primitives (no backward code): nllLoss and crossEntropy
+// with class weights, binaryCrossEntropy, l1, smoothL1, huber, klDiv, cosineSimilarity and
+// pairwiseDistance, each with PyTorch 1.13's formulas, reductions and gradients.
+import { Tensor } from "../core.js";
+import { noGrad } from "../graph.js";
+import { where } from "../ops.js";
+import { broadcastShapes, fmt, normDim } from "../shape.js";
+import {
+  type Args, type Reduction, REDUCTIONS, checkBool, checkEnum, checkFloat, checkNumber, checkOptions, checkSameShape,
+  checkTensor, parseArgs, reduceLoss,
+} from "./args.js";
+
+export interface NllOptions {
+  /** A rescaling weight for each class, [C]. */
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+  reduction?: Reduction;
+}
+export interface CrossEntropyOptions extends NllOptions {
+  labelSmoothing?: number;
+}
+const NLL_KEYS = ["weight", "ignoreIndex", "reduction"] as const;
+const CE_KEYS = [...NLL_KEYS, "labelSmoothing"] as const;
+
+function classWeight(op: string, weight: unknown, nClass: number): Tensor | null {
+  if (weight === undefined || weight === null) return null;
+  const w = checkFloat(op, "weight", weight);
+  if (w.ndim !== 1 || w.shape[0] !== nClass) {
+    throw new Error(`${op}: weight must hold one value for each of the ${nClass} classes, got shape ${fmt(w.shape)}`);
+  }
+  return w;
+}
+
+/**
+ * Negative log-likelihood of class indices with class weights w, ignoreIndex and label smoothing ε
+ * (PyTorch's cross_entropy_loss_label_smoothing): per element
+ * loss = (1-ε)·w[y]·(-logp[y]) + (ε/C)·Σ_c w[c]·(-logp[c]), 0 where y = ignoreIndex;
+ * "mean" divides the sum by Σ w[y] over the elements not ignored (by their count without weights).
+ */
+function nll(op: string, logp: Tensor, target: Tensor, opts: CrossEntropyOptions): Tensor {
+  const reduction = checkEnum(op, "reduction", opts.reduction ?? "mean", REDUCTIONS);
+  const ignoreIndex = checkNumber(op, "ignoreIndex", opts.ignoreIndex ?? -100, Number.isInteger, "an integer");
+  const ls = checkNumber(op, "labelSmoothing", opts.labelSmoothing ?? 0, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+  if (target.dtype !== "int32") throw new Error(`${op}: target must hold int32 class indices, got ${target.dtype} (shape ${fmt(target.shape)})`);
+  if (logp.ndim === 0) throw new Error(`${op}: input must have a class dim, got shape ${fmt(logp.shape)}`);
+  const classDim = logp.ndim === 1 ? 0 : 1;
+  const nClass = logp.shape[classDim];
+  const weight = classWeight(op, opts.weight, nClass);
+  const expected = logp.shape.filter((_, i) => i !== classDim);
+  if (target.shape.join() !== expected.join()) {
+    throw new Error(`${op}: target shape ${fmt(target.shape)} does not match input shape ${fmt(logp.shape)} (expected ${fmt(expected)})`);
+  }
+  // classes last: [..., C]
+  const lp = classDim === 1 && logp.ndim > 2 ? logp.movedim(1, -1) : logp;
+  const valid = target.ne(ignoreIndex);
+  const safe = where(valid, target, 0);
+  if (safe.numel > 0) {
+    const lo = noGrad(() => safe.min().item()), hi = noGrad(() => safe.max().item());
+    if (lo < 0 || hi >= nClass) throw new Error(`${op}: target ${lo < 0 ? lo : hi} is out of range for ${nClass} classes`);
+  }
+  // w[y] (0 where ignored): the per-element factor and, summed, the mean's denominator
+  const wy = weight ? weight.indexSelect(0, safe.reshape(-1)).reshape(safe.shape).mul(valid) : valid;
+  let loss = lp.gather(-1, safe.unsqueeze(-1)).squeeze(-1).neg().mul(wy);
+  if (ls > 0) {
+    const smooth = (weight ? lp.mul(weight) : lp).sum(-1).neg();
+    loss = loss.mul(1 - ls).add(smooth.mul(ls / nClass));
+  }
+  // ignored rows are selected out (where), not only multiplied by 0: their log-probabilities may
+  // be NaN or -inf (masked padding), and PyTorch's loss stays finite then
+  loss = where(valid, loss, 0);
+  if (reduction === "mean") return loss.sum().div(wy.sum());
+  return reduceLoss(loss, reduction);
+}
+
+/** NLL of log-probabilities (the output of logSoftmax) [N, C], [C] or [N, C, d...] against int32
+ *  class indices (torch.nn.functional.nll_loss). */
+export function nllLoss(input: Tensor, target: Tensor, opts?: NllOptions): Tensor {
+  const o = checkOptions("nllLoss", opts, NLL_KEYS);
+  checkFloat("nllLoss", "input", input);
+  checkTensor("nllLoss", "target", target);
+  return nll("nllLoss", input, target, o);
+}
+
+/**
+ * Cross-entropy of logits [N, C] (or [C], or [N, C, d...]) against int32 class indices, or against
+ * class probabilities of the input's shape: -Σ_c w[c]·p[c]·log q[c], smoothed toward uniform and
+ * averaged over the N·d elements (torch.nn.functional.cross_entropy).
+ */
+export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor {
+  const op = "crossEntropy";
+  const o = checkOptions(op, opts, CE_KEYS);
+  checkFloat(op, "input", input);
+  checkTensor(op, "target", target);
+  const classDim = input.ndim === 1 ? 0 : 1;
+  if (target.dtype === "int32") return nll(op, input.logSoftmax(classDim), target, o);
+  if (input.ndim === 0 || target.shape.join() !== input.shape.join()) {
+    throw new Error(`${op}: probability targets must have the input's shape ${fmt(input.shape)}, got ${fmt(target.shape)} (class indices must be int32)`);
+  }
+  const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
+  const eps = checkNumber(op, "labelSmoothing", o.labelSmoothing ?? 0, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+  const nClass = input.shape[classDim];
+  const weight = classWeight(op, o.weight, nClass);
+  const p = eps > 0 ? target.mul(1 - eps).add(eps / nClass) : target;
+  let terms = input.logSoftmax(classDim).mul(p);
+  if (weight) terms = terms.mul(classDim === 0 ? weight : weight.reshape([nClass, ...Array<number>(input.ndim - 2).fill(1)]));
+  return reduceLoss(terms.sum(classDim).neg(), reduction);
+}
+
+export interface WeightedLossOptions {
+  /** Multiplies each element's loss (broadcast to the input's shape). */
+  weight?: Tensor | null;
+  reduction?: Reduction;
+}
+
+/** log(x) clamped to >= -100 as PyTorch's binary_cross_entropy does, with no NaN in its gradient at x = 0. */
+function clampedLog(x: Tensor): Tensor {
+  const pos = x.gt(0);
+  return where(pos, where(pos, x, 1).log().clamp(-100), -100);
+}
+
+/** -w·(y·log x + (1-y)·log(1-x)) of probabilities x against targets y, logs clamped at -100
+ *  (torch.nn.functional.binary_cross_entropy). */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: WeightedLossOptions): Tensor {
+  const op = "binaryCrossEntropy";
+  const o = checkOptions(op, opts, ["weight", "reduction"]);
+  checkFloat(op, "input", input);
+  checkFloat(op, "target", target);
+  checkSameShape(op, input, target);
+  const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
+  let loss = target.mul(clampedLog(input)).add(target.neg().add(1).mul(clampedLog(input.neg().add(1)))).neg();
+  if (o.weight != null) {
+    const w = checkFloat(op, "weight", o.weight);
+    broadcastTo(op, "weight", w, input.shape);
+    loss = loss.mul(w);
+  }
+  return reduceLoss(loss, reduction);
+}
+
+function broadcastTo(op: string, name: string, t: Tensor, shape: readonly number[]): void {
+  const ok = (() => {
+    try {
+      return broadcastShapes(op, t.shape, shape).join() === shape.join();
+    } catch {
+      return false;
+    }
+  })();
+  if (!ok) throw new Error(`${op}: ${name} of shape ${fmt(t.shape)} cannot broadcast to the input's shape ${fmt(shape)}`);
+}
+
+export interface ReductionOptions {
+  reduction?: Reduction;
+}
+
+function elementwise(op: string, input: Tensor, target: Tensor): void {
+  checkFloat(op, "input", input);
+  checkFloat(op, "target", target);
+  checkSameShape(op, input, target);
+}
+
+/** |x - y| (torch.nn.functional.l1_loss). */
+export function l1Loss(input: Tensor, target: Tensor, opts?: ReductionOptions): Tensor {
+  const o = checkOptions("l1Loss", opts, ["reduction"]);
+  elementwise("l1Loss", input, target);
+  return reduceLoss(input.sub(target).abs(), checkEnum("l1Loss", "reduction", o.reduction ?? "mean", REDUCTIONS));
+}
+
+/** 0.5·d²/β where |d| < β, else |d| - 0.5·β, with d = x - y (torch.nn.functional.smooth_l1_loss; β = 0 is l1). */
+export function smoothL1Loss(input: Tensor, target: Tensor, opts?: ReductionOptions & { beta?: number }): Tensor {
+  const op = "smoothL1Loss";
+  const o = checkOptions(op, opts, ["reduction", "beta"]);
+  elementwise(op, input, target);
+  const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
+  const beta = checkNumber(op, "beta", o.beta ?? 1, (v) => v >= 0, "a non-negative number");
+  const z = input.sub(target).abs();
+  // β = 0 would put z²/0 into the unused branch of where, and inf·0 = NaN into the gradient
+  const loss = beta === 0 ? z : where(z.lt(beta), z.square().mul(0.5 / beta), z.sub(0.5 * beta));
+  return reduceLoss(loss, reduction);
+}
+
+/** 0.5·d² where |d| < δ, else δ·(|d| - 0.5·δ) (torch.nn.functional.huber_loss). */
+export function huberLoss(input: Tensor, target: Tensor, opts?: ReductionOptions & { delta?: number }): Tensor {
+  const op = "huberLoss";
+  const o = checkOptions(op, opts, ["reduction", "delta"]);
+  elementwise(op, input, target);
+  const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
+  const delta = checkNumber(op, "delta", o.delta ?? 1, (v) => v > 0, "a positive number");
+  const z = input.sub(target).abs();
+  return reduceLoss(where(z.lt(delta), z.square().mul(0.5), z.sub(0.5 * delta).mul(delta)), reduction);
+}
+
+export interface KlDivOptions {
+  /** "batchmean" divides the sum by the batch size (the first dim): the KL divergence itself. */
+  reduction?: Reduction | "batchmean";
+  /** The target holds log-probabilities too. */
+  logTarget?: boolean;
+}
+
+/**
+ * KL divergence of log-probabilities x from targets y: y·(log y - x) (0 where y = 0), or with
+ * logTarget e^y·(y - x) (torch.nn.functional.kl_div). Input and target broadcast.
+ */
+export function klDiv(input: Tensor, target: Tensor, opts?: KlDivOptions): Tensor {
+  const op = "klDiv";
+  const o = checkOptions(op, opts, ["reduction", "logTarget"]);
+  checkFloat(op, "input", input);
+  checkFloat(op, "target", target);
+  const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", [...REDUCTIONS, "batchmean"] as const);
+  const logTarget = checkBool(op, "logTarget", o.logTarget ?? false);
+  broadcastShapes(op, input.shape, target.shape);
+  let loss: Tensor;
+  if (logTarget) loss = target.exp().mul(target.sub(input));
+  else {
+    // xlogy(y, y) - y·x: 0·log 0 = 0, a negative y gives NaN like PyTorch's
+    const zero = target.eq(0);
+    loss = where(zero, 0, target.mul(where(zero, 1, target).log())).sub(target.mul(input));
+  }
+  if (reduction === "batchmean") return input.ndim === 0 ? loss.sum() : loss.sum().div(input.shape[0]);
+  return reduceLoss(loss, reduction);
+}
+
+/** ‖x‖₂ over dim (kept), with PyTorch's zero gradient at x = 0 instead of 0/0. */
+function norm2(x: Tensor, dim: number): Tensor {
+  const s = x.square().sum(dim, { keepdim: true });
+  const pos = s.gt(0);
+  return where(pos, where(pos, s, 1).sqrt(), 0);
+}
+
+/** The p-norm of x over dim (p = 0, ∞ and any p > 0), like torch.norm. */
+function vectorNorm(x: Tensor, p: number, dim: number, keepdim: boolean): Tensor {
+  let n: Tensor;
+  if (p === 2) n = norm2(x, dim);
+  else if (p === 1) n = x.abs().sum(dim, { keepdim: true });
+  else if (p === Infinity) n = x.abs().amax(dim, { keepdim: true });
+  else if (p === 0) n = x.ne(0).cast(x.dtype).sum(dim, { keepdim: true });
+  else {
+    const s = x.abs().pow(p).sum(dim, { keepdim: true });
+    const pos = s.gt(0);
+    n = where(pos, where(pos, s, 1).pow(1 / p), 0);
+  }
+  return keepdim ? n : n.squeeze(dim);
+}
+
+export interface CosineSimilarityOptions {
+  dim?: number;
+  eps?: number;
+}
+
+/**
+ * Σ (x1/‖x1‖)·(x2/‖x2‖) over dim, each norm clamped below at eps (x1 and x2 broadcast), like
+ * torch.nn.functional.cosine_similarity(x1, x2, dim=1, eps=1e-8). Below eps the gradient is
+ * PyTorch's: its norm is clamped in place, so d‖x‖/dx = x/eps there.
+ */
+export function cosineSimilarity(x1: Tensor, x2: Tensor, ...args: Args<[dim: number, eps: number], CosineSimilarityOptions>): Tensor {
+  const op = "cosineSimilarity";
+  const a = parseArgs(op, args, ["dim", "eps"]);
+  checkFloat(op, "x1", x1);
+  checkFloat(op, "x2", x2);
+  const shape = broadcastShapes(op, x1.shape, x2.shape);
+  const dim = normDim(op, checkNumber(op, "dim", a.dim ?? 1, Number.isInteger, "an integer"), shape.length);
+  const eps = checkNumber(op, "eps", a.eps ?? 1e-8, (v) => v > 0, "a positive number");
+  const clamped = (x: Tensor) => {
+    const n = norm2(x, dim);
+    const small = n.detach().lt(eps);
+    const scaled = n.mul(n.detach().div(eps)); // value n²/eps, gradient x/eps
+    return where(small, scaled.add(scaled.detach().neg().add(eps)), n); // value eps where small
+  };
+  const u = x1.expand(shape), v = x2.expand(shape);
+  return u.div(clamped(u)).mul(v.div(clamped(v))).sum(dim);
+}
+
+export interface PairwiseDistanceOptions {
+  p?: number;
+  eps?: number;
+  keepdim?: boolean;
+}
+
+/** ‖x1 - x2 + eps‖_p over the last dim (x1 and x2 broadcast), like
+ *  torch.nn.functional.pairwise_distance(x1, x2, p=2, eps=1e-6, keepdim=False). */
+export function pairwiseDistance(
+  x1: Tensor, x2: Tensor, ...args: Args<[p: number, eps: number, keepdim: boolean], PairwiseDistanceOptions>
+): Tensor {
+  const op = "pairwiseDistance";
+  const a = parseArgs(op, args, ["p", "eps", "keepdim"]);
+  checkFloat(op, "x1", x1);
+  checkFloat(op, "x2", x2);
+  const p = checkNumber(op, "p", a.p ?? 2, (v) => v >= 0, "a non-negative number or Infinity");
+  const eps = checkNumber(op, "eps", a.eps ?? 1e-6);
+  const keepdim = checkBool(op, "keepdim", a.keepdim ?? false);
+  const d = x1.sub(x2).add(eps);
+  if (d.ndim === 0) throw new Error(`${op}: expects inputs with at least 1 dim, got shapes ${fmt(x1.shape)} and ${fmt(x2.shape)}`);
+  return vectorNorm(d, p, -1, keepdim);
+}

@@ -1,0 +1,165 @@
+// Batch, group and instance normalization as composites (the gradient through the batch
+// statistics comes from the primitives), with PyTorch 1.13's running statistics: an exponential
+// average of the batch mean and of the UNBIASED batch variance, updated in place without a graph.
+import type { Tensor } from "../core.js";
+import { noGrad } from "../graph.js";
+import { fmt } from "../shape.js";
+import { type Args, checkBool, checkFloat, checkInt, checkNumber, parseArgs } from "./args.js";
+
+/** [1, C, 1, ...] for broadcasting a per-channel [C] tensor over an [N, C, ...] input. */
+function channelShape(x: Tensor): number[] {
+  return x.shape.map((s, i) => (i === 1 ? s : 1));
+}
+
+function perChannel(op: string, name: string, t: unknown, c: number): Tensor | null {
+  if (t === undefined || t === null) return null;
+  const v = checkFloat(op, name, t);
+  if (v.numel !== c) throw new Error(`${op}: ${name} should contain ${c} elements (one per channel), got shape ${fmt(v.shape)}`);
+  return v;
+}
+
+/** weight·y + bias with per-channel weight and bias. */
+function affine(y: Tensor, weight: Tensor | null, bias: Tensor | null, shape: number[]): Tensor {
+  if (weight) y = y.mul(weight.reshape(shape));
+  if (bias) y = y.add(bias.reshape(shape));
+  return y;
+}
+
+/** (x - mean)/√(var + eps) with the biased variance over dims, and the statistics used. */
+function standardize(x: Tensor, dims: number[], eps: number): { y: Tensor; mean: Tensor; var: Tensor } {
+  const mean = x.mean(dims, { keepdim: true });
+  const xc = x.sub(mean);
+  const v = xc.square().mean(dims, { keepdim: true });
+  return { y: xc.mul(v.add(eps).rsqrt()), mean, var: v };
+}
+
+/** running ← (1 - m)·running + m·batch, in place, where m is a number or a 0-d tensor. */
+function updateRunning(running: Tensor, batch: Tensor, m: number | Tensor): void {
+  noGrad(() => {
+    const keep = typeof m === "number" ? 1 - m : m.neg().add(1);
+    running.assign(batch.detach().reshape(running.shape).mul(m).add(running.mul(keep)));
+  });
+}
+
+/** The shared body of F.batchNorm and nn.BatchNorm*d (whose cumulative average, momentum null,
+ *  passes its factor 1/numBatchesTracked as a 0-d tensor so that nothing waits for a device). */
+export function batchNormImpl(
+  op: string, input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
+  training: boolean, momentum: number | Tensor, eps: number,
+): Tensor {
+  if (input.ndim < 2) throw new Error(`${op}: expects an input [N, C, ...] with at least 2 dims, got shape ${fmt(input.shape)}`);
+  const c = input.shape[1];
+  const rm = perChannel(op, "runningMean", runningMean, c), rv = perChannel(op, "runningVar", runningVar, c);
+  const w = perChannel(op, "weight", weight, c), b = perChannel(op, "bias", bias, c);
+  const shape = channelShape(input);
+  const dims = input.shape.map((_, i) => i).filter((i) => i !== 1);
+  if (!training) {
+    if (!rm || !rv) throw new Error(`${op}: runningMean and runningVar are needed when not training (training: false)`);
+    const y = input.sub(rm.reshape(shape)).mul(rv.reshape(shape).add(eps).rsqrt());
+    return affine(y, w, b, shape);
+  }
+  const n = input.numel / Math.max(c, 1);
+  if (n <= 1) throw new Error(`${op}: expected more than 1 value per channel when training, got input of shape ${fmt(input.shape)}`);
+  const { y, mean, var: v } = standardize(input, dims, eps);
+  if (rm) updateRunning(rm, mean, momentum);
+  if (rv) updateRunning(rv, v.mul(n / (n - 1)), momentum);
+  return affine(y, w, b, shape);
+}
+
+export interface BatchNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** Normalize with the batch's statistics and update the running ones (default false: use the running ones). */
+  training?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * Batch normalization of [N, C, ...] over every dim but the channels (dim 1), like
+ * torch.nn.functional.batch_norm(input, running_mean, running_var, weight, bias, training=False,
+ * momentum=0.1, eps=1e-5). Training updates runningMean and runningVar (when given) in place.
+ */
+export function batchNorm(
+  input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null,
+  ...args: Args<[weight: Tensor | null, bias: Tensor | null, training: boolean, momentum: number, eps: number], BatchNormOptions>
+): Tensor {
+  const op = "batchNorm";
+  const a = parseArgs(op, args, ["weight", "bias", "training", "momentum", "eps"]);
+  checkFloat(op, "input", input);
+  const training = checkBool(op, "training", a.training ?? false);
+  const momentum = checkNumber(op, "momentum", a.momentum ?? 0.1);
+  const eps = checkNumber(op, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
+  return batchNormImpl(op, input, runningMean, runningVar, a.weight as Tensor | null, a.bias as Tensor | null, training, momentum, eps);
+}
+
+export interface GroupNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  eps?: number;
+}
+
+/** Normalizes each of numGroups groups of channels of [N, C, ...] over its channels and positions,
+ *  then a per-channel affine (torch.nn.functional.group_norm(input, num_groups, weight, bias, eps)). */
+export function groupNorm(
+  input: Tensor, numGroups: number, ...args: Args<[weight: Tensor | null, bias: Tensor | null, eps: number], GroupNormOptions>
+): Tensor {
+  const op = "groupNorm";
+  const a = parseArgs(op, args, ["weight", "bias", "eps"]);
+  checkFloat(op, "input", input);
+  const g = checkInt(op, "numGroups", numGroups, 1);
+  const eps = checkNumber(op, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
+  if (input.ndim < 2) throw new Error(`${op}: expects an input [N, C, ...] with at least 2 dims, got shape ${fmt(input.shape)}`);
+  const [n, c] = input.shape;
+  if (c % g !== 0) throw new Error(`${op}: the ${c} channels of input ${fmt(input.shape)} cannot be split into ${g} groups`);
+  const w = perChannel(op, "weight", a.weight, c), b = perChannel(op, "bias", a.bias, c);
+  const grouped = input.reshape([n, g, -1]);
+  const { y } = standardize(grouped, [2], eps);
+  return affine(y.reshape(input.shape), w, b, channelShape(input));
+}
+
+export interface InstanceNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** Normalize with each instance's statistics (default true); false uses the running ones. */
+  useInputStats?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * Normalizes each channel of each sample of [N, C, ...] over its positions (torch.nn.functional.
+ * instance_norm(input, running_mean, running_var, weight, bias, use_input_stats=True, momentum,
+ * eps)); with useInputStats, given running statistics move toward the batch means of the
+ * per-instance means and unbiased variances.
+ */
+export function instanceNorm(
+  input: Tensor,
+  ...args: Args<[runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
+    useInputStats: boolean, momentum: number, eps: number], InstanceNormOptions & { runningMean?: Tensor | null; runningVar?: Tensor | null }>
+): Tensor {
+  const op = "instanceNorm";
+  const a = parseArgs(op, args, ["runningMean", "runningVar", "weight", "bias", "useInputStats", "momentum", "eps"]);
+  checkFloat(op, "input", input);
+  const useInputStats = checkBool(op, "useInputStats", a.useInputStats ?? true);
+  const momentum = checkNumber(op, "momentum", a.momentum ?? 0.1);
+  const eps = checkNumber(op, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
+  if (input.ndim < 3) throw new Error(`${op}: expects an input [N, C, ...] with at least one spatial dim, got shape ${fmt(input.shape)}`);
+  const c = input.shape[1];
+  const rm = perChannel(op, "runningMean", a.runningMean, c), rv = perChannel(op, "runningVar", a.runningVar, c);
+  const w = perChannel(op, "weight", a.weight, c), b = perChannel(op, "bias", a.bias, c);
+  const shape = channelShape(input);
+  if (!useInputStats) {
+    if (!rm || !rv) throw new Error(`${op}: runningMean and runningVar are needed when useInputStats is false`);
+    return affine(input.sub(rm.reshape(shape)).mul(rv.reshape(shape).add(eps).rsqrt()), w, b, shape);
+  }
+  const dims = input.shape.map((_, i) => i).slice(2);
+  const n = input.numel / Math.max(input.shape[0] * c, 1);
+  if (n <= 1) throw new Error(`${op}: expected more than 1 spatial element when training, got input of shape ${fmt(input.shape)}`);
+  const { y, mean, var: v } = standardize(input, dims, eps);
+  // PyTorch runs batch norm on [1, N·C, ...] with the running stats repeated N times, then
+  // averages the N updated copies: the same as one update toward the means over the batch
+  if (rm) updateRunning(rm, mean.mean(0), momentum);
+  if (rv) updateRunning(rv, v.mul(n / (n - 1)).mean(0), momentum);
+  return affine(y, w, b, shape);
+}

@@ -1,0 +1,266 @@
+// Pooling as composites of views: padding by concatenation, sliding windows by unfold (a strided
+// view), then a mean or a first-maximum gather; adaptive pools by an averaging matrix or an index
+// table. Divisors and index tables depend only on shapes, so they are built on the host and uploaded
+// once: nothing here reads a tensor's values, and every device runs it.
+import { Tensor } from "../core.js";
+import { fmt } from "../shape.js";
+import { type Args, checkBool, checkInt, describe, parseArgs, tuple } from "./args.js";
+
+/** PyTorch's pooling_output_shape: windows of `k` (dilated extent) every `s` over `size` padded by `p`;
+ *  with ceilMode a last partial window counts if it starts inside the input or the left padding. */
+function outputSize(size: number, k: number, s: number, p: number, ceil: boolean): number {
+  let out = Math.floor((size + 2 * p - k + (ceil ? s - 1 : 0)) / s) + 1;
+  if (ceil && (out - 1) * s >= size + p) out--;
+  return out;
+}
+
+/** The spatial dims of a pooling input: the last `nd` of an [N, C, ...] or unbatched [C, ...] tensor. */
+function checkPoolInput(op: string, input: Tensor, nd: number): void {
+  if (!(input instanceof Tensor)) throw new Error(`${op}: input must be a Tensor, got ${describe(input)}`);
+  if (input.ndim !== nd + 1 && input.ndim !== nd + 2) {
+    throw new Error(`${op}: expects a ${nd + 1}-D (unbatched) or ${nd + 2}-D (batched) input, got shape ${fmt(input.shape)}`);
+  }
+  if (input.dtype === "int32") throw new Error(`${op}: expects a floating-point input, got int32`);
+  for (let d = input.ndim - nd; d < input.ndim; d++) {
+    if (input.shape[d] === 0) throw new Error(`${op}: spatial dims of input ${fmt(input.shape)} must be non-empty`);
+  }
+}
+
+/** x with `before` and `after` entries of `value` added along dim. */
+function padDim(x: Tensor, dim: number, before: number, after: number, value: number): Tensor {
+  if (before === 0 && after === 0) return x;
+  const side = (n: number) => Tensor.full(x.shape.map((s, i) => (i === dim ? n : s)), value, { dtype: x.dtype, device: x.device });
+  return Tensor.cat([...(before ? [side(before)] : []), x, ...(after ? [side(after)] : [])], dim);
+}
+
+interface Geometry {
+  k: number;
+  s: number;
+  p: number;
+  d: number;
+  out: number;
+  size: number;
+}
+
+/** Validated geometry of one spatial dim. */
+function geometry(op: string, size: number, k: number, s: number, p: number, d: number, ceil: boolean, padLimit: number): Geometry {
+  if (p > padLimit / 2) throw new Error(`${op}: padding ${p} should be at most half of the kernel size ${padLimit}`);
+  const ext = (k - 1) * d + 1;
+  const out = outputSize(size, ext, s, p, ceil);
+  if (out < 1) throw new Error(`${op}: the kernel ${k}${d > 1 ? ` (dilation ${d})` : ""} with padding ${p} does not fit a spatial size of ${size}`);
+  return { k, s, p, d, out, size };
+}
+
+/** The windows of x over its last dims (one Geometry each, padded with `value`), as new last dims
+ *  [..., out_1, ..., out_n, k_1, ..., k_n]. */
+function windows(x: Tensor, geo: Geometry[], value: number): Tensor {
+  const nd = geo.length, lead = x.ndim - nd;
+  geo.forEach((g, i) => {
+    const ext = (g.k - 1) * g.d + 1;
+    const right = Math.max(0, (g.out - 1) * g.s + ext - g.size - g.p); // covers the ceilMode overhang too
+    x = padDim(x, lead + i, g.p, right, value);
+  });
+  geo.forEach((g, i) => {
+    x = x.unfold(lead + i, (g.k - 1) * g.d + 1, g.s);
+    if (g.d > 1) x = x.slice(...Array<[]>(x.ndim - 1).fill([]), [null, null, g.d]);
+  });
+  return x;
+}
+
+/** PyTorch's avg_pool divisor for each output position along one dim: the window's size clipped
+ *  to the padded input (countIncludePad) or to the input itself. */
+function divisors(g: Geometry, countIncludePad: boolean): number[] {
+  return Array.from({ length: g.out }, (_, o) => {
+    let start = o * g.s - g.p;
+    let end = Math.min(start + g.k, g.size + g.p);
+    const pool = end - start;
+    start = Math.max(start, 0);
+    end = Math.min(end, g.size);
+    return countIncludePad ? pool : end - start;
+  });
+}
+
+interface AvgPoolArgs {
+  stride?: number | number[] | null;
+  padding?: number | number[];
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+function avgPool(op: string, nd: number, input: Tensor, kernelSize: number | readonly number[], a: AvgPoolArgs): Tensor {
+  checkPoolInput(op, input, nd);
+  const k = tuple(op, "kernelSize", kernelSize, nd, 1);
+  const s = a.stride == null || (Array.isArray(a.stride) && a.stride.length === 0) ? k : tuple(op, "stride", a.stride, nd, 1);
+  const p = tuple(op, "padding", a.padding ?? 0, nd, 0);
+  const ceil = checkBool(op, "ceilMode", a.ceilMode ?? false);
+  const countIncludePad = checkBool(op, "countIncludePad", a.countIncludePad ?? true);
+  const override = a.divisorOverride == null ? null : checkInt(op, "divisorOverride", a.divisorOverride, 1);
+  const lead = input.ndim - nd;
+  const geo = k.map((kk, i) => geometry(op, input.shape[lead + i], kk, s[i], p[i], 1, ceil, kk));
+  const win = windows(input, geo, 0);
+  const sums = win.sum(win.shape.map((_, i) => i).slice(win.ndim - nd));
+  if (override !== null) return sums.div(override);
+  // the divisor of each output position: the product of its per-dim divisors
+  const per = geo.map((g) => divisors(g, countIncludePad));
+  const outShape = geo.map((g) => g.out);
+  const uniform = per.every((d) => d.every((v) => v === d[0]));
+  if (uniform) return sums.div(per.reduce((acc, d) => acc * d[0], 1));
+  const div = Tensor.fromHost(outShape, input.dtype, input.device, (arr) => {
+    const n = arr.length;
+    for (let i = 0; i < n; i++) {
+      let rem = i, v = 1;
+      for (let j = nd - 1; j >= 0; j--) {
+        v *= per[j][rem % outShape[j]];
+        rem = Math.floor(rem / outShape[j]);
+      }
+      arr[i] = v;
+    }
+  });
+  return sums.div(div);
+}
+
+type Ints = number | readonly number[];
+
+/** Mean over windows of the last dim of [N, C, L] or [C, L] (torch.nn.functional.avg_pool1d(input,
+ *  kernel_size, stride=kernel_size, padding=0, ceil_mode=False, count_include_pad=True)). */
+export function avgPool1d(
+  input: Tensor, kernelSize: Ints,
+  ...args: Args<[stride: Ints | null, padding: Ints, ceilMode: boolean, countIncludePad: boolean],
+    Omit<AvgPoolArgs, "divisorOverride">>
+): Tensor {
+  return avgPool("avgPool1d", 1, input, kernelSize, parseArgs("avgPool1d", args, ["stride", "padding", "ceilMode", "countIncludePad"]));
+}
+
+/** Mean over kernel windows of [N, C, H, W] or [C, H, W] (torch.nn.functional.avg_pool2d, with
+ *  divisorOverride). */
+export function avgPool2d(
+  input: Tensor, kernelSize: Ints,
+  ...args: Args<[stride: Ints | null, padding: Ints, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null],
+    AvgPoolArgs>
+): Tensor {
+  return avgPool("avgPool2d", 2, input, kernelSize,
+    parseArgs("avgPool2d", args, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]));
+}
+
+export interface MaxPool1dOptions {
+  stride?: Ints | null;
+  padding?: Ints;
+  dilation?: Ints;
+  ceilMode?: boolean;
+  returnIndices?: boolean;
+}
+
+/**
+ * Max over windows of the last dim of [N, C, L] or [C, L] (torch.nn.functional.max_pool1d(input,
+ * kernel_size, stride=kernel_size, padding=0, dilation=1, ceil_mode=False, return_indices=False)).
+ * The gradient goes to each window's first maximum, like PyTorch's. With returnIndices it returns
+ * [values, indices], the indices (int32) into the unpadded last dim.
+ */
+export function maxPool1d(input: Tensor, kernelSize: Ints, ...args: Args<[stride: Ints | null, padding: Ints, dilation: Ints, ceilMode: boolean], MaxPool1dOptions>): Tensor;
+export function maxPool1d(input: Tensor, kernelSize: Ints, opts: MaxPool1dOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool1d(input: Tensor, kernelSize: Ints, ...args: unknown[]): Tensor | [Tensor, Tensor] {
+  const op = "maxPool1d";
+  const a = parseArgs(op, args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"]);
+  checkPoolInput(op, input, 1);
+  const [k] = tuple(op, "kernelSize", kernelSize, 1, 1);
+  const [s] = a.stride == null || (Array.isArray(a.stride) && a.stride.length === 0) ? [k] : tuple(op, "stride", a.stride, 1, 1);
+  const [p] = tuple(op, "padding", a.padding ?? 0, 1, 0);
+  const [d] = tuple(op, "dilation", a.dilation ?? 1, 1, 1);
+  const ceil = checkBool(op, "ceilMode", a.ceilMode ?? false);
+  const returnIndices = checkBool(op, "returnIndices", a.returnIndices ?? false);
+  const g = geometry(op, input.shape[input.ndim - 1], k, s, p, d, ceil, (k - 1) * d + 1);
+  const win = windows(input, [g], -Infinity); // [..., out, k]
+  const arg = win.argmax(-1, { keepdim: true });
+  const values = win.gather(-1, arg).squeeze(-1);
+  if (!returnIndices) return values;
+  // window o starts at o·s - p; its j-th tap is j·d further
+  const starts = Tensor.arange(0, g.out * s, s, { device: input.device }).sub(p);
+  return [values, arg.squeeze(-1).mul(d).add(starts)];
+}
+
+/** [start, end) of adaptive window i of `out` over `size`: floor(i·size/out) to ceil((i+1)·size/out). */
+function adaptiveRange(i: number, size: number, out: number): [number, number] {
+  return [Math.floor((i * size) / out), Math.ceil(((i + 1) * size) / out)];
+}
+
+function adaptiveSizes(op: string, input: Tensor, nd: number, outputSize: unknown): number[] {
+  checkPoolInput(op, input, nd);
+  const raw = typeof outputSize === "number" || outputSize === null ? Array<unknown>(nd).fill(outputSize) : outputSize;
+  if (!Array.isArray(raw) || raw.length !== nd) {
+    throw new Error(`${op}: outputSize must be a positive integer or an array of ${nd}, got ${describe(outputSize)}`);
+  }
+  // null keeps that dim's input size, as PyTorch's None does
+  return raw.map((o, i) => (o === null && nd > 1 ? input.shape[input.ndim - nd + i] : checkInt(op, "outputSize", o, 1)));
+}
+
+/** The [size, out] matrix whose column i averages adaptive window i. */
+function averagingMatrix(size: number, out: number, like: Tensor): Tensor {
+  return Tensor.fromHost([size, out], like.dtype, like.device, (a) => {
+    for (let i = 0; i < out; i++) {
+      const [s, e] = adaptiveRange(i, size, out);
+      for (let l = s; l < e; l++) a[l * out + i] = 1 / (e - s);
+    }
+  });
+}
+
+/** Adaptive mean over the last dim: a reshape when the windows are equal, else a product with the averaging matrix. */
+function adaptiveAvgLast(x: Tensor, out: number): Tensor {
+  const size = x.shape[x.ndim - 1];
+  if (size % out === 0) return x.reshape([...x.shape.slice(0, -1), out, size / out]).mean(-1);
+  return x.matmul(averagingMatrix(size, out, x));
+}
+
+/** Means over outputSize adaptive windows of the last dim of [N, C, L] or [C, L]
+ *  (torch.nn.functional.adaptive_avg_pool1d). */
+export function adaptiveAvgPool1d(input: Tensor, outputSize: Ints): Tensor {
+  const [o] = adaptiveSizes("adaptiveAvgPool1d", input, 1, outputSize);
+  return adaptiveAvgLast(input, o);
+}
+
+/** Means over adaptive windows of [N, C, H, W] or [C, H, W] giving outputSize [OH, OW] (null keeps
+ *  a size) (torch.nn.functional.adaptive_avg_pool2d). */
+export function adaptiveAvgPool2d(input: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
+  const [oh, ow] = adaptiveSizes("adaptiveAvgPool2d", input, 2, outputSize);
+  return adaptiveAvgLast(adaptiveAvgLast(input.transpose(-1, -2), oh).transpose(-1, -2), ow);
+}
+
+/** The input positions of each adaptive window, [out, kmax], short windows padded by repeating
+ *  their last position (a repeat changes neither the maximum nor which one comes first). */
+function adaptiveTaps(size: number, out: number): { taps: number[][]; kmax: number } {
+  const ranges = Array.from({ length: out }, (_, i) => adaptiveRange(i, size, out));
+  const kmax = Math.max(...ranges.map(([s, e]) => e - s));
+  return { taps: ranges.map(([s, e]) => Array.from({ length: kmax }, (_, j) => Math.min(s + j, e - 1))), kmax };
+}
+
+/**
+ * Max over adaptive windows of [N, C, H, W] or [C, H, W] (torch.nn.functional.adaptive_max_pool2d);
+ * the gradient goes to each window's first maximum. With returnIndices it returns [values, indices],
+ * the int32 indices h·W + w into each input plane.
+ */
+export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly (number | null)[], opts?: { returnIndices?: false }): Tensor;
+export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly (number | null)[], opts: { returnIndices: true }): [Tensor, Tensor];
+export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly (number | null)[], ...args: unknown[]): Tensor | [Tensor, Tensor] {
+  const op = "adaptiveMaxPool2d";
+  const a = parseArgs(op, args, ["returnIndices"]);
+  const [oh, ow] = adaptiveSizes(op, input, 2, outputSize);
+  const returnIndices = checkBool(op, "returnIndices", a.returnIndices ?? false);
+  const [h, w] = input.shape.slice(-2), lead = input.shape.slice(0, -2);
+  const rows = adaptiveTaps(h, oh), cols = adaptiveTaps(w, ow);
+  const index = (taps: number[][]) => Tensor.from(Int32Array.from(taps.flat()), { dtype: "int32", device: input.device });
+  // [..., OH·kh, W] -> [..., OH, kh, OW·kw] -> [..., OH, OW, kh·kw]
+  const picked = input.indexSelect(-2, index(rows.taps)).indexSelect(-1, index(cols.taps))
+    .reshape([...lead, oh, rows.kmax, ow, cols.kmax]).movedim(-3, -2).reshape([...lead, oh, ow, rows.kmax * cols.kmax]);
+  const arg = picked.argmax(-1, { keepdim: true });
+  const values = picked.gather(-1, arg).squeeze(-1);
+  if (!returnIndices) return values;
+  const table = Tensor.fromHost([oh, ow, rows.kmax * cols.kmax], "int32", input.device, (t) => {
+    let n = 0;
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++) {
+        for (const r of rows.taps[i]) for (const c of cols.taps[j]) t[n++] = r * w + c;
+      }
+    }
+  });
+  return [values, table.expand([...lead, oh, ow, rows.kmax * cols.kmax]).gather(-1, arg).squeeze(-1)];
+}

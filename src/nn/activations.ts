@@ -1,0 +1,149 @@
+// Activation modules over the composites in nn.functional: Hardtanh, ReLU6, ELU, SELU, Softplus,
+// Mish, GLU, LogSigmoid, Hardswish, Hardsigmoid (no state) and PReLU (a learnt slope).
+import { Tensor } from "../tensor.js";
+import * as F from "../functional.js";
+import { type Args, checkInt, checkNumber, parseArgs } from "../functional/args.js";
+import { Module, Parameter } from "./module.js";
+
+/** torch.nn.Hardtanh(minVal=-1, maxVal=1). */
+export class Hardtanh extends Module {
+  readonly minVal: number;
+  readonly maxVal: number;
+
+  constructor(...args: Args<[minVal: number, maxVal: number], { minVal?: number; maxVal?: number }>) {
+    super();
+    const a = parseArgs("nn.Hardtanh", args, ["minVal", "maxVal"]);
+    this.minVal = checkNumber("nn.Hardtanh", "minVal", a.minVal ?? -1);
+    this.maxVal = checkNumber("nn.Hardtanh", "maxVal", a.maxVal ?? 1);
+    if (this.minVal > this.maxVal) throw new Error(`nn.Hardtanh: minVal (${this.minVal}) must be <= maxVal (${this.maxVal})`);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.hardtanh(x, this.minVal, this.maxVal);
+  }
+
+  override extraRepr(): string {
+    return `minVal=${this.minVal}, maxVal=${this.maxVal}`;
+  }
+}
+
+/** torch.nn.ReLU6: min(max(x, 0), 6). */
+export class ReLU6 extends Module {
+  override forward(x: Tensor): Tensor {
+    return F.relu6(x);
+  }
+}
+
+/** torch.nn.ELU(alpha=1). */
+export class ELU extends Module {
+  readonly alpha: number;
+
+  constructor(...args: Args<[alpha: number], { alpha?: number }>) {
+    super();
+    this.alpha = checkNumber("nn.ELU", "alpha", parseArgs("nn.ELU", args, ["alpha"]).alpha ?? 1);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.elu(x, this.alpha);
+  }
+
+  override extraRepr(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+/** torch.nn.SELU. */
+export class SELU extends Module {
+  override forward(x: Tensor): Tensor {
+    return F.selu(x);
+  }
+}
+
+/** torch.nn.Softplus(beta=1, threshold=20). */
+export class Softplus extends Module {
+  readonly beta: number;
+  readonly threshold: number;
+
+  constructor(...args: Args<[beta: number, threshold: number], { beta?: number; threshold?: number }>) {
+    super();
+    const a = parseArgs("nn.Softplus", args, ["beta", "threshold"]);
+    this.beta = checkNumber("nn.Softplus", "beta", a.beta ?? 1);
+    this.threshold = checkNumber("nn.Softplus", "threshold", a.threshold ?? 20);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.softplus(x, this.beta, this.threshold);
+  }
+
+  override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+}
+
+/** torch.nn.Mish: x·tanh(softplus(x)). */
+export class Mish extends Module {
+  override forward(x: Tensor): Tensor {
+    return F.mish(x);
+  }
+}
+
+/** torch.nn.GLU(dim=-1): a·σ(b) over the two halves of dim. */
+export class GLU extends Module {
+  readonly dim: number;
+
+  constructor(...args: Args<[dim: number], { dim?: number }>) {
+    super();
+    this.dim = checkNumber("nn.GLU", "dim", parseArgs("nn.GLU", args, ["dim"]).dim ?? -1, Number.isInteger, "an integer");
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.glu(x, this.dim);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** torch.nn.LogSigmoid: log σ(x). */
+export class LogSigmoid extends Module {
+  override forward(x: Tensor): Tensor {
+    return F.logsigmoid(x);
+  }
+}
+
+/** torch.nn.Hardswish: x·relu6(x + 3)/6. */
+export class Hardswish extends Module {
+  override forward(x: Tensor): Tensor {
+    return F.hardswish(x);
+  }
+}
+
+/** torch.nn.Hardsigmoid: relu6(x + 3)/6. */
+export class Hardsigmoid extends Module {
+  override forward(x: Tensor): Tensor {
+    return F.hardsigmoid(x);
+  }
+}
+
+/** torch.nn.PReLU(numParameters=1, init=0.25): x for x > 0, weight·x otherwise, with one learnt
+ *  slope for all channels or one per channel (dim 1). */
+export class PReLU extends Module {
+  readonly numParameters: number;
+  weight: Tensor;
+
+  constructor(...args: Args<[numParameters: number, init: number], { numParameters?: number; init?: number }>) {
+    super();
+    const a = parseArgs("nn.PReLU", args, ["numParameters", "init"]);
+    this.numParameters = checkInt("nn.PReLU", "numParameters", a.numParameters ?? 1, 1);
+    this.weight = Parameter(Tensor.full([this.numParameters], checkNumber("nn.PReLU", "init", a.init ?? 0.25)));
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.prelu(x, this.weight);
+  }
+
+  override extraRepr(): string {
+    return `numParameters=${this.numParameters}`;
+  }
+}

@@ -1,0 +1,235 @@
+// Loss and distance modules: each holds its options (class weights as buffers, saved in the state
+// dict like PyTorch's) and calls its composite in nn.functional. forward(input, target).
+import type { Tensor } from "../tensor.js";
+import * as F from "../functional.js";
+import { type Args, type Reduction, REDUCTIONS, checkBool, checkEnum, checkFloat, checkNumber, parseArgs } from "../functional/args.js";
+import { Module } from "./module.js";
+
+/** The reduction of a loss module, checked at construction. */
+function reductionOf(layer: string, v: unknown): Reduction {
+  return checkEnum(`nn.${layer}`, "reduction", v ?? "mean", REDUCTIONS);
+}
+
+/** Base of the losses with a reduction, like PyTorch's _Loss. */
+abstract class Loss extends Module {
+  readonly reduction: Reduction;
+
+  protected constructor(reduction: unknown) {
+    super();
+    this.reduction = reductionOf(this.constructor.name, reduction);
+  }
+
+  abstract override forward(input: Tensor, target: Tensor): Tensor;
+
+  override extraRepr(): string {
+    return `reduction=${JSON.stringify(this.reduction)}`;
+  }
+}
+
+/** A registered buffer holding an optional tensor option (class weights, posWeight). */
+function optionalBuffer(m: Module, layer: string, name: string, v: unknown): void {
+  m.registerBuffer(name, v === undefined || v === null ? null : checkFloat(`nn.${layer}`, name, v));
+}
+
+export interface CrossEntropyLossOptions {
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+  reduction?: Reduction;
+  labelSmoothing?: number;
+}
+
+/** torch.nn.CrossEntropyLoss: `new nn.CrossEntropyLoss({ weight, ignoreIndex, reduction, labelSmoothing })`. */
+export class CrossEntropyLoss extends Loss {
+  declare weight: Tensor | null;
+  readonly ignoreIndex: number;
+  readonly labelSmoothing: number;
+
+  constructor(...args: Args<[weight: Tensor | null], CrossEntropyLossOptions>) {
+    const a = parseArgs("nn.CrossEntropyLoss", args, ["weight", "ignoreIndex", "reduction", "labelSmoothing"]);
+    super(a.reduction);
+    optionalBuffer(this, "CrossEntropyLoss", "weight", a.weight);
+    this.ignoreIndex = checkNumber("nn.CrossEntropyLoss", "ignoreIndex", a.ignoreIndex ?? -100, Number.isInteger, "an integer");
+    this.labelSmoothing = checkNumber("nn.CrossEntropyLoss", "labelSmoothing", a.labelSmoothing ?? 0, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.crossEntropy(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing });
+  }
+}
+
+export interface NLLLossOptions {
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+  reduction?: Reduction;
+}
+
+/** torch.nn.NLLLoss on log-probabilities: `new nn.NLLLoss({ weight, ignoreIndex, reduction })`. */
+export class NLLLoss extends Loss {
+  declare weight: Tensor | null;
+  readonly ignoreIndex: number;
+
+  constructor(...args: Args<[weight: Tensor | null], NLLLossOptions>) {
+    const a = parseArgs("nn.NLLLoss", args, ["weight", "ignoreIndex", "reduction"]);
+    super(a.reduction);
+    optionalBuffer(this, "NLLLoss", "weight", a.weight);
+    this.ignoreIndex = checkNumber("nn.NLLLoss", "ignoreIndex", a.ignoreIndex ?? -100, Number.isInteger, "an integer");
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
+  }
+}
+
+/** torch.nn.BCELoss on probabilities: `new nn.BCELoss({ weight, reduction })`. */
+export class BCELoss extends Loss {
+  declare weight: Tensor | null;
+
+  constructor(...args: Args<[weight: Tensor | null], { weight?: Tensor | null; reduction?: Reduction }>) {
+    const a = parseArgs("nn.BCELoss", args, ["weight", "reduction"]);
+    super(a.reduction);
+    optionalBuffer(this, "BCELoss", "weight", a.weight);
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
+  }
+}
+
+/** torch.nn.BCEWithLogitsLoss: `new nn.BCEWithLogitsLoss({ weight, reduction, posWeight })`; posWeight
+ *  weighs the positive term of each class (broadcast along the last dim). */
+export class BCEWithLogitsLoss extends Loss {
+  declare weight: Tensor | null;
+  declare posWeight: Tensor | null;
+
+  constructor(...args: Args<[weight: Tensor | null], { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null }>) {
+    const a = parseArgs("nn.BCEWithLogitsLoss", args, ["weight", "reduction", "posWeight"]);
+    super(a.reduction);
+    optionalBuffer(this, "BCEWithLogitsLoss", "weight", a.weight);
+    optionalBuffer(this, "BCEWithLogitsLoss", "posWeight", a.posWeight);
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    const posWeight = this.posWeight ?? undefined;
+    if (!this.weight) return F.binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, posWeight });
+    // the elementwise weight multiplies the unreduced loss, as PyTorch's does
+    const loss = F.binaryCrossEntropyWithLogits(input, target, { reduction: "none", posWeight }).mul(this.weight);
+    return this.reduction === "none" ? loss : this.reduction === "sum" ? loss.sum() : loss.mean();
+  }
+}
+
+/** torch.nn.MSELoss: (x - y)². */
+export class MSELoss extends Loss {
+  constructor(opts: { reduction?: Reduction } = {}) {
+    super(parseArgs("nn.MSELoss", [opts], ["reduction"]).reduction);
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.mseLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+/** torch.nn.L1Loss: |x - y|. */
+export class L1Loss extends Loss {
+  constructor(opts: { reduction?: Reduction } = {}) {
+    super(parseArgs("nn.L1Loss", [opts], ["reduction"]).reduction);
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.l1Loss(input, target, { reduction: this.reduction });
+  }
+}
+
+/** torch.nn.SmoothL1Loss: quadratic below beta (default 1), linear above. */
+export class SmoothL1Loss extends Loss {
+  readonly beta: number;
+
+  constructor(opts: { reduction?: Reduction; beta?: number } = {}) {
+    const a = parseArgs("nn.SmoothL1Loss", [opts], ["reduction", "beta"]);
+    super(a.reduction);
+    this.beta = checkNumber("nn.SmoothL1Loss", "beta", a.beta ?? 1, (v) => v >= 0, "a non-negative number");
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
+  }
+}
+
+/** torch.nn.HuberLoss: quadratic below delta (default 1), delta-scaled linear above. */
+export class HuberLoss extends Loss {
+  readonly delta: number;
+
+  constructor(opts: { reduction?: Reduction; delta?: number } = {}) {
+    const a = parseArgs("nn.HuberLoss", [opts], ["reduction", "delta"]);
+    super(a.reduction);
+    this.delta = checkNumber("nn.HuberLoss", "delta", a.delta ?? 1, (v) => v > 0, "a positive number");
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
+  }
+}
+
+/** torch.nn.KLDivLoss of log-probabilities: `new nn.KLDivLoss({ reduction: "batchmean", logTarget })`. */
+export class KLDivLoss extends Module {
+  readonly reduction: Reduction | "batchmean";
+  readonly logTarget: boolean;
+
+  constructor(opts: { reduction?: Reduction | "batchmean"; logTarget?: boolean } = {}) {
+    super();
+    const a = parseArgs("nn.KLDivLoss", [opts], ["reduction", "logTarget"]);
+    this.reduction = checkEnum("nn.KLDivLoss", "reduction", a.reduction ?? "mean", [...REDUCTIONS, "batchmean"] as const);
+    this.logTarget = checkBool("nn.KLDivLoss", "logTarget", a.logTarget ?? false);
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
+
+  override extraRepr(): string {
+    return `reduction=${JSON.stringify(this.reduction)}, logTarget=${this.logTarget}`;
+  }
+}
+
+/** torch.nn.CosineSimilarity(dim=1, eps=1e-8). */
+export class CosineSimilarity extends Module {
+  readonly dim: number;
+  readonly eps: number;
+
+  constructor(...args: Args<[dim: number, eps: number], { dim?: number; eps?: number }>) {
+    super();
+    const a = parseArgs("nn.CosineSimilarity", args, ["dim", "eps"]);
+    this.dim = checkNumber("nn.CosineSimilarity", "dim", a.dim ?? 1, Number.isInteger, "an integer");
+    this.eps = checkNumber("nn.CosineSimilarity", "eps", a.eps ?? 1e-8, (v) => v > 0, "a positive number");
+  }
+
+  override forward(x1: Tensor, x2: Tensor): Tensor {
+    return F.cosineSimilarity(x1, x2, { dim: this.dim, eps: this.eps });
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}, eps=${this.eps}`;
+  }
+}
+
+/** torch.nn.PairwiseDistance(p=2, eps=1e-6, keepdim=False). */
+export class PairwiseDistance extends Module {
+  readonly p: number;
+  readonly eps: number;
+  readonly keepdim: boolean;
+
+  constructor(...args: Args<[p: number, eps: number, keepdim: boolean], { p?: number; eps?: number; keepdim?: boolean }>) {
+    super();
+    const a = parseArgs("nn.PairwiseDistance", args, ["p", "eps", "keepdim"]);
+    this.p = checkNumber("nn.PairwiseDistance", "p", a.p ?? 2, (v) => v >= 0, "a non-negative number or Infinity");
+    this.eps = checkNumber("nn.PairwiseDistance", "eps", a.eps ?? 1e-6);
+    this.keepdim = checkBool("nn.PairwiseDistance", "keepdim", a.keepdim ?? false);
+  }
+
+  override forward(x1: Tensor, x2: Tensor): Tensor {
+    return F.pairwiseDistance(x1, x2, { p: this.p, eps: this.eps, keepdim: this.keepdim });
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}, eps=${this.eps}, keepdim=${this.keepdim}`;
+  }
+}

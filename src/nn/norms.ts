@@ -1,0 +1,201 @@
+// Normalization layers: BatchNorm1d, BatchNorm2d (running statistics as buffers, PyTorch's names
+// and update rule), GroupNorm and InstanceNorm2d, over the composites in src/functional/norms.ts.
+import { Tensor } from "../tensor.js";
+import { noGrad } from "../graph.js";
+import * as F from "../functional.js";
+import { batchNormImpl } from "../functional/norms.js";
+import { checkBool, checkInt, checkNumber, parseArgs } from "../functional/args.js";
+import { fmt } from "../shape.js";
+import { Module, Parameter } from "./module.js";
+
+export interface BatchNormOptions {
+  eps?: number;
+  /** Weight of the newest batch in the running averages (default 0.1); null: a cumulative average. */
+  momentum?: number | null;
+  /** Learnt per-channel weight and bias (default true). */
+  affine?: boolean;
+  /** Keep running statistics for eval mode (default true); false normalizes with the batch's in both modes. */
+  trackRunningStats?: boolean;
+}
+
+const BN_KEYS = ["eps", "momentum", "affine", "trackRunningStats"];
+
+/**
+ * Base of BatchNorm1d/2d, like PyTorch's _BatchNorm. Training normalizes with the batch's statistics
+ * (biased variance) and moves runningMean/runningVar toward them (unbiased variance), counting
+ * batches in numBatchesTracked; eval mode normalizes with the running statistics.
+ */
+abstract class BatchNorm extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  weight: Tensor | null;
+  bias: Tensor | null;
+  declare runningMean: Tensor | null;
+  declare runningVar: Tensor | null;
+  declare numBatchesTracked: Tensor | null;
+
+  constructor(numFeatures: number, opts: BatchNormOptions | undefined, private readonly dims: readonly number[]) {
+    super();
+    const name = `nn.${this.constructor.name}`;
+    const a = parseArgs(name, opts === undefined ? [] : [opts], BN_KEYS);
+    this.numFeatures = checkInt(name, "numFeatures", numFeatures, 1);
+    this.eps = checkNumber(name, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
+    this.momentum = a.momentum === null ? null : checkNumber(name, "momentum", a.momentum ?? 0.1);
+    this.affine = checkBool(name, "affine", a.affine ?? true);
+    this.trackRunningStats = checkBool(name, "trackRunningStats", a.trackRunningStats ?? true);
+    this.weight = this.affine ? Parameter(Tensor.ones([numFeatures])) : null;
+    this.bias = this.affine ? Parameter(Tensor.zeros([numFeatures])) : null;
+    const track = this.trackRunningStats;
+    this.registerBuffer("runningMean", track ? Tensor.zeros([numFeatures]) : null);
+    this.registerBuffer("runningVar", track ? Tensor.ones([numFeatures]) : null);
+    this.registerBuffer("numBatchesTracked", track ? Tensor.zeros([], { dtype: "int32" }) : null);
+  }
+
+  /** Running statistics back to mean 0, variance 1, no batches. */
+  resetRunningStats(): void {
+    noGrad(() => {
+      this.runningMean?.assign(0);
+      this.runningVar?.assign(1);
+      this.numBatchesTracked?.assign(0);
+    });
+  }
+
+  /** Running statistics and the affine parameters back to their initial values. */
+  resetParameters(): void {
+    this.resetRunningStats();
+    noGrad(() => {
+      this.weight?.assign(1);
+      this.bias?.assign(0);
+    });
+  }
+
+  override forward(x: Tensor): Tensor {
+    const name = `nn.${this.constructor.name}`;
+    if (!(x instanceof Tensor) || !this.dims.includes(x.ndim)) {
+      throw new Error(`${name}: expected ${this.dims.map((d) => `${d}-D`).join(" or ")} input, got ${x instanceof Tensor ? `shape ${fmt(x.shape)}` : typeof x}`);
+    }
+    let factor: number | Tensor = this.momentum ?? 0;
+    if (this.training && this.numBatchesTracked) {
+      const nbt = this.numBatchesTracked;
+      noGrad(() => nbt.assign(nbt.add(1)));
+      // a cumulative average: the k-th batch weighs 1/k (a 0-d tensor, so nothing waits for a device)
+      if (this.momentum === null) factor = noGrad(() => nbt.reciprocal());
+    }
+    // running statistics are used in eval mode, and updated in training mode when tracked
+    const useBatchStats = this.training || !this.runningMean;
+    return batchNormImpl(name, x, this.runningMean, this.runningVar, this.weight, this.bias, useBatchStats, factor, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, trackRunningStats=${this.trackRunningStats}`;
+  }
+}
+
+/** torch.nn.BatchNorm1d(numFeatures, { eps, momentum, affine, trackRunningStats }) over [N, C] or [N, C, L]. */
+export class BatchNorm1d extends BatchNorm {
+  constructor(numFeatures: number, opts?: BatchNormOptions) {
+    super(numFeatures, opts, [2, 3]);
+  }
+}
+
+/** torch.nn.BatchNorm2d(numFeatures, { eps, momentum, affine, trackRunningStats }) over [N, C, H, W]. */
+export class BatchNorm2d extends BatchNorm {
+  constructor(numFeatures: number, opts?: BatchNormOptions) {
+    super(numFeatures, opts, [4]);
+  }
+}
+
+/** torch.nn.GroupNorm(numGroups, numChannels, { eps, affine }): per-sample statistics over groups of channels. */
+export class GroupNorm extends Module {
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  readonly affine: boolean;
+  weight: Tensor | null;
+  bias: Tensor | null;
+
+  constructor(numGroups: number, numChannels: number, opts?: { eps?: number; affine?: boolean }) {
+    super();
+    const a = parseArgs("nn.GroupNorm", opts === undefined ? [] : [opts], ["eps", "affine"]);
+    this.numGroups = checkInt("nn.GroupNorm", "numGroups", numGroups, 1);
+    this.numChannels = checkInt("nn.GroupNorm", "numChannels", numChannels, 1);
+    if (numChannels % numGroups !== 0) throw new Error(`nn.GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
+    this.eps = checkNumber("nn.GroupNorm", "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
+    this.affine = checkBool("nn.GroupNorm", "affine", a.affine ?? true);
+    this.weight = this.affine ? Parameter(Tensor.ones([numChannels])) : null;
+    this.bias = this.affine ? Parameter(Tensor.zeros([numChannels])) : null;
+  }
+
+  override forward(x: Tensor): Tensor {
+    if (x instanceof Tensor && (x.ndim < 2 || x.shape[1] !== this.numChannels)) {
+      throw new Error(`nn.GroupNorm: expected an input [N, ${this.numChannels}, ...], got shape ${fmt(x.shape)}`);
+    }
+    return F.groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.affine}`;
+  }
+}
+
+/**
+ * torch.nn.InstanceNorm2d(numFeatures, { eps, momentum, affine = false, trackRunningStats = false })
+ * over [N, C, H, W] or [C, H, W]: each channel of each sample normalized over its positions.
+ */
+export class InstanceNorm2d extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  weight: Tensor | null;
+  bias: Tensor | null;
+  declare runningMean: Tensor | null;
+  declare runningVar: Tensor | null;
+  declare numBatchesTracked: Tensor | null;
+
+  constructor(numFeatures: number, opts?: { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: boolean }) {
+    super();
+    const name = "nn.InstanceNorm2d";
+    const a = parseArgs(name, opts === undefined ? [] : [opts], BN_KEYS);
+    this.numFeatures = checkInt(name, "numFeatures", numFeatures, 1);
+    this.eps = checkNumber(name, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
+    this.momentum = checkNumber(name, "momentum", a.momentum ?? 0.1);
+    this.affine = checkBool(name, "affine", a.affine ?? false);
+    this.trackRunningStats = checkBool(name, "trackRunningStats", a.trackRunningStats ?? false);
+    this.weight = this.affine ? Parameter(Tensor.ones([numFeatures])) : null;
+    this.bias = this.affine ? Parameter(Tensor.zeros([numFeatures])) : null;
+    const track = this.trackRunningStats;
+    this.registerBuffer("runningMean", track ? Tensor.zeros([numFeatures]) : null);
+    this.registerBuffer("runningVar", track ? Tensor.ones([numFeatures]) : null);
+    this.registerBuffer("numBatchesTracked", track ? Tensor.zeros([], { dtype: "int32" }) : null);
+  }
+
+  override forward(x: Tensor): Tensor {
+    const name = "nn.InstanceNorm2d";
+    if (!(x instanceof Tensor) || (x.ndim !== 3 && x.ndim !== 4)) {
+      throw new Error(`${name}: expected 3-D (unbatched) or 4-D input, got ${x instanceof Tensor ? `shape ${fmt(x.shape)}` : typeof x}`);
+    }
+    const unbatched = x.ndim === 3;
+    const xb = unbatched ? x.unsqueeze(0) : x;
+    if (this.affine && xb.shape[1] !== this.numFeatures) {
+      throw new Error(`${name}: expected input's size at dim ${unbatched ? 0 : 1} to match numFeatures (${this.numFeatures}), got shape ${fmt(x.shape)}`);
+    }
+    if (this.training && this.numBatchesTracked) {
+      const nbt = this.numBatchesTracked;
+      noGrad(() => nbt.assign(nbt.add(1)));
+    }
+    const y = F.instanceNorm(xb, {
+      runningMean: this.runningMean, runningVar: this.runningVar, weight: this.weight, bias: this.bias,
+      useInputStats: this.training || !this.trackRunningStats, momentum: this.momentum, eps: this.eps,
+    });
+    return unbatched ? y.squeeze(0) : y;
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, trackRunningStats=${this.trackRunningStats}`;
+  }
+}

@@ -1,0 +1,175 @@
+// Pooling layers over the composites in src/functional/pooling.ts: AvgPool1d, AvgPool2d, MaxPool1d,
+// AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, with PyTorch's constructor arguments.
+import type { Tensor } from "../tensor.js";
+import * as F from "../functional.js";
+import { type Args, checkBool, checkInt, parseArgs, tuple } from "../functional/args.js";
+import { Module } from "./module.js";
+
+type Ints = number | readonly number[];
+const show = (v: readonly number[]) => (v.length === 1 ? `${v[0]}` : `[${v.join(", ")}]`);
+
+interface AvgPoolOptions {
+  stride?: Ints | null;
+  padding?: Ints;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+}
+
+/** Base of AvgPool1d/2d: arguments checked at construction. */
+abstract class AvgPool extends Module {
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[];
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+
+  protected constructor(nd: number, kernelSize: Ints, a: Record<string, unknown>) {
+    super();
+    const name = `nn.${this.constructor.name}`;
+    this.kernelSize = tuple(name, "kernelSize", kernelSize, nd, 1);
+    this.stride = a.stride == null ? this.kernelSize : tuple(name, "stride", a.stride, nd, 1);
+    this.padding = tuple(name, "padding", a.padding ?? 0, nd, 0);
+    this.ceilMode = checkBool(name, "ceilMode", a.ceilMode ?? false);
+    this.countIncludePad = checkBool(name, "countIncludePad", a.countIncludePad ?? true);
+  }
+
+  override extraRepr(): string {
+    return `kernelSize=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}, ceilMode=${this.ceilMode}, countIncludePad=${this.countIncludePad}`;
+  }
+}
+
+/** torch.nn.AvgPool1d(kernelSize, stride=kernelSize, padding=0, ceilMode=false, countIncludePad=true). */
+export class AvgPool1d extends AvgPool {
+  constructor(kernelSize: Ints, ...args: Args<[stride: Ints | null, padding: Ints, ceilMode: boolean, countIncludePad: boolean], AvgPoolOptions>) {
+    super(1, kernelSize, parseArgs("nn.AvgPool1d", args, ["stride", "padding", "ceilMode", "countIncludePad"]));
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.avgPool1d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
+  }
+}
+
+/** torch.nn.AvgPool2d(kernelSize, stride=kernelSize, padding=0, ceilMode=false, countIncludePad=true, divisorOverride=null). */
+export class AvgPool2d extends AvgPool {
+  readonly divisorOverride: number | null;
+
+  constructor(
+    kernelSize: Ints,
+    ...args: Args<[stride: Ints | null, padding: Ints, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null],
+      AvgPoolOptions & { divisorOverride?: number | null }>
+  ) {
+    const a = parseArgs("nn.AvgPool2d", args, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]);
+    super(2, kernelSize, a);
+    this.divisorOverride = a.divisorOverride == null ? null : checkInt("nn.AvgPool2d", "divisorOverride", a.divisorOverride, 1);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.avgPool2d(x, this.kernelSize, {
+      stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
+    });
+  }
+}
+
+/** What forward returns: the pooled values, or with returnIndices [values, indices]
+ *  (`new nn.MaxPool1d<true>(2, { returnIndices: true })` types it). */
+type Pooled<R extends boolean> = R extends true ? [Tensor, Tensor] : Tensor;
+
+/** torch.nn.MaxPool1d(kernelSize, stride=kernelSize, padding=0, dilation=1, returnIndices=false, ceilMode=false);
+ *  with returnIndices, forward returns [values, indices]. */
+export class MaxPool1d<R extends boolean = false> extends Module {
+  readonly kernelSize: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly dilation: number;
+  readonly returnIndices: boolean;
+  readonly ceilMode: boolean;
+
+  constructor(
+    kernelSize: Ints,
+    ...args: Args<[stride: Ints | null, padding: Ints, dilation: Ints, returnIndices: boolean, ceilMode: boolean],
+      { stride?: Ints | null; padding?: Ints; dilation?: Ints; returnIndices?: boolean; ceilMode?: boolean }>
+  ) {
+    super();
+    const name = "nn.MaxPool1d";
+    const a = parseArgs(name, args, ["stride", "padding", "dilation", "returnIndices", "ceilMode"]);
+    [this.kernelSize] = tuple(name, "kernelSize", kernelSize, 1, 1);
+    [this.stride] = a.stride == null ? [this.kernelSize] : tuple(name, "stride", a.stride, 1, 1);
+    [this.padding] = tuple(name, "padding", a.padding ?? 0, 1, 0);
+    [this.dilation] = tuple(name, "dilation", a.dilation ?? 1, 1, 1);
+    this.returnIndices = checkBool(name, "returnIndices", a.returnIndices ?? false);
+    this.ceilMode = checkBool(name, "ceilMode", a.ceilMode ?? false);
+  }
+
+  override forward(x: Tensor): Pooled<R> {
+    const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
+    return (this.returnIndices ? F.maxPool1d(x, this.kernelSize, { ...opts, returnIndices: true }) : F.maxPool1d(x, this.kernelSize, opts)) as Pooled<R>;
+  }
+
+  override extraRepr(): string {
+    return `kernelSize=${this.kernelSize}, stride=${this.stride}, padding=${this.padding}, dilation=${this.dilation}, ceilMode=${this.ceilMode}`;
+  }
+}
+
+/** torch.nn.AdaptiveAvgPool1d(outputSize). */
+export class AdaptiveAvgPool1d extends Module {
+  readonly outputSize: number;
+
+  constructor(outputSize: number) {
+    super();
+    this.outputSize = checkInt("nn.AdaptiveAvgPool1d", "outputSize", outputSize, 1);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.adaptiveAvgPool1d(x, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `outputSize=${this.outputSize}`;
+  }
+}
+
+type Size2 = number | readonly (number | null)[];
+
+function size2(layer: string, v: Size2): (number | null)[] {
+  const arr = typeof v === "number" ? [v, v] : Array.isArray(v) ? [...v] : null;
+  if (!arr || arr.length !== 2) throw new Error(`nn.${layer}: outputSize must be a positive integer or an array of 2 (null keeps a size), got ${JSON.stringify(v)}`);
+  return arr.map((o) => (o === null ? null : checkInt(`nn.${layer}`, "outputSize", o, 1)));
+}
+
+/** torch.nn.AdaptiveAvgPool2d(outputSize): [OH, OW] (null keeps that input size) or one number for both. */
+export class AdaptiveAvgPool2d extends Module {
+  readonly outputSize: (number | null)[];
+
+  constructor(outputSize: Size2) {
+    super();
+    this.outputSize = size2("AdaptiveAvgPool2d", outputSize);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.adaptiveAvgPool2d(x, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `outputSize=[${this.outputSize.join(", ")}]`;
+  }
+}
+
+/** torch.nn.AdaptiveMaxPool2d(outputSize, returnIndices=false); with returnIndices, forward returns [values, indices]. */
+export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
+  readonly outputSize: (number | null)[];
+  readonly returnIndices: boolean;
+
+  constructor(outputSize: Size2, ...args: Args<[returnIndices: boolean], { returnIndices?: boolean }>) {
+    super();
+    this.outputSize = size2("AdaptiveMaxPool2d", outputSize);
+    this.returnIndices = checkBool("nn.AdaptiveMaxPool2d", "returnIndices", parseArgs("nn.AdaptiveMaxPool2d", args, ["returnIndices"]).returnIndices ?? false);
+  }
+
+  override forward(x: Tensor): Pooled<R> {
+    return (this.returnIndices ? F.adaptiveMaxPool2d(x, this.outputSize, { returnIndices: true }) : F.adaptiveMaxPool2d(x, this.outputSize)) as Pooled<R>;
+  }
+
+  override extraRepr(): string {
+    return `outputSize=[${this.outputSize.join(", ")}]`;
+  }
+}
