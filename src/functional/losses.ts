@@ -68,8 +68,10 @@ function nll(op: string, logp: Tensor, target: Tensor, opts: CrossEntropyOptions
   // ignored rows are selected out (where), not only multiplied by 0: their log-probabilities may
   // be NaN or -inf (masked padding), and PyTorch's loss stays finite then
   loss = where(valid, loss, 0);
-  if (reduction === "mean") return loss.sum().div(wy.sum());
-  return reduceLoss(loss, reduction);
+  if (reduction !== "mean") return reduceLoss(loss, reduction);
+  // nothing counted (all ignored): NaN like PyTorch's 0/0, with its zero gradient instead of 0·inf
+  const den = wy.sum(), none = den.eq(0);
+  return where(none, NaN, loss.sum().div(where(none, 1, den)));
 }
 
 /** NLL of log-probabilities (the output of logSoftmax) [N, C], [C] or [N, C, d...] against int32
@@ -96,6 +98,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyO
   if (input.ndim === 0 || target.shape.join() !== input.shape.join()) {
     throw new Error(`${op}: probability targets must have the input's shape ${fmt(input.shape)}, got ${fmt(target.shape)} (class indices must be int32)`);
   }
+  if (o.ignoreIndex !== undefined && o.ignoreIndex !== -100) throw new Error(`${op}: ignoreIndex is not supported for probability (floating-point) targets`);
   const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
   const eps = checkNumber(op, "labelSmoothing", o.labelSmoothing ?? 0, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
   const nClass = input.shape[classDim];

@@ -184,10 +184,7 @@ export class InstanceNorm2d extends Module {
     if (this.affine && xb.shape[1] !== this.numFeatures) {
       throw new Error(`${name}: expected input's size at dim ${unbatched ? 0 : 1} to match numFeatures (${this.numFeatures}), got shape ${fmt(x.shape)}`);
     }
-    if (this.training && this.numBatchesTracked) {
-      const nbt = this.numBatchesTracked;
-      noGrad(() => nbt.assign(nbt.add(1)));
-    }
+    // (numBatchesTracked is registered as PyTorch does, and like PyTorch's never counts)
     const y = F.instanceNorm(xb, {
       runningMean: this.runningMean, runningVar: this.runningVar, weight: this.weight, bias: this.bias,
       useInputStats: this.training || !this.trackRunningStats, momentum: this.momentum, eps: this.eps,
