@@ -225,13 +225,17 @@ def gen_norms():
     add_case(fam, "F.instanceNorm", "useInputStats=false", [Inp("x", [2, 2, 3, 2], layout="sliced")] + stats(2), inorm,
              {"useInputStats": False}, tol=LOOSE)
 
+    def use_leaves(m, w, b):
+        # the module computes with the case's leaves themselves (an nn.Parameter would copy them)
+        del m._parameters["weight"], m._parameters["bias"]
+        m.weight, m.bias = w, b
+
     # modules over a sequence: two training steps, then eval; buffers after
     def bn_seq(x1, x2, x3, w=None, b=None, layer="BatchNorm2d", momentum=0.1, affine=True, trackRunningStats=True):
         cls = getattr(nn, layer)
         m = cls(x1.shape[1], momentum=momentum, affine=affine, track_running_stats=trackRunningStats).double()
         if affine:
-            m.weight = nn.Parameter(w)
-            m.bias = nn.Parameter(b)
+            use_leaves(m, w, b)
         y1, y2 = m(x1), m(x2)
         m.eval()
         y3 = m(x3)
@@ -253,8 +257,7 @@ def gen_norms():
     def in_seq(x1, x2, x3, w=None, b=None, affine=False, trackRunningStats=False):
         m = nn.InstanceNorm2d(x1.shape[-3], affine=affine, track_running_stats=trackRunningStats).double()
         if affine:
-            m.weight = nn.Parameter(w)
-            m.bias = nn.Parameter(b)
+            use_leaves(m, w, b)
         y1, y2 = m(x1), m(x2)
         m.eval()
         outs = [y1, y2, m(x3)]

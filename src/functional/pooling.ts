@@ -157,8 +157,11 @@ export interface MaxPool1dOptions {
  * The gradient goes to each window's first maximum, like PyTorch's. With returnIndices it returns
  * [values, indices], the indices (int32) into the unpadded last dim.
  */
-export function maxPool1d(input: Tensor, kernelSize: Ints, ...args: Args<[stride: Ints | null, padding: Ints, dilation: Ints, ceilMode: boolean], MaxPool1dOptions>): Tensor;
 export function maxPool1d(input: Tensor, kernelSize: Ints, opts: MaxPool1dOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool1d(
+  input: Tensor, kernelSize: Ints,
+  ...args: Args<[stride: Ints | null, padding: Ints, dilation: Ints, ceilMode: boolean], MaxPool1dOptions & { returnIndices?: false }>
+): Tensor;
 export function maxPool1d(input: Tensor, kernelSize: Ints, ...args: unknown[]): Tensor | [Tensor, Tensor] {
   const op = "maxPool1d";
   const a = parseArgs(op, args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"]);
@@ -238,8 +241,8 @@ function adaptiveTaps(size: number, out: number): { taps: number[][]; kmax: numb
  * the gradient goes to each window's first maximum. With returnIndices it returns [values, indices],
  * the int32 indices h·W + w into each input plane.
  */
-export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly (number | null)[], opts?: { returnIndices?: false }): Tensor;
 export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly (number | null)[], opts: { returnIndices: true }): [Tensor, Tensor];
+export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly (number | null)[], opts?: { returnIndices?: false }): Tensor;
 export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly (number | null)[], ...args: unknown[]): Tensor | [Tensor, Tensor] {
   const op = "adaptiveMaxPool2d";
   const a = parseArgs(op, args, ["returnIndices"]);
