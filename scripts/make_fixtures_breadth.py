@@ -432,9 +432,9 @@ def gen_schedulers():
     sched_case("LambdaLR/power", "LambdaLR", {"lambda": "power"}, lambda o: S.LambdaLR(o, lambda e: 0.9 ** e), 6)
     sched_case("LambdaLR/per-group", "LambdaLR", {"lambda": ["power", "warmup"]},
                lambda o: S.LambdaLR(o, [lambda e: 0.9 ** e, lambda e: min(1.0, (e + 1) / 4)]), 6)
-    sched_case("CosineAnnealingWarmRestarts", "CosineAnnealingWarmRestarts", {"T0": 3},
+    sched_case("CosineAnnealingWarmRestarts", "CosineAnnealingWarmRestarts", {"t0": 3},
                lambda o: S.CosineAnnealingWarmRestarts(o, 3), 8)
-    sched_case("CosineAnnealingWarmRestarts/tMult-etaMin", "CosineAnnealingWarmRestarts", {"T0": 2, "tMult": 2, "etaMin": 0.001},
+    sched_case("CosineAnnealingWarmRestarts/tMult-etaMin", "CosineAnnealingWarmRestarts", {"t0": 2, "tMult": 2, "etaMin": 0.001},
                lambda o: S.CosineAnnealingWarmRestarts(o, 2, T_mult=2, eta_min=0.001), 12)
     sched_case("OneCycleLR/SGD", "OneCycleLR", {"maxLr": 1.0, "totalSteps": 10},
                lambda o: S.OneCycleLR(o, 1.0, total_steps=10), 10)

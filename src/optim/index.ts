@@ -4,5 +4,9 @@ export {
 } from "./optimizer.js";
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, AdamW, type AdamOptions } from "./adam.js";
-export { sgdUpdate, adamUpdate, type SGDHyper, type AdamHyper, type AdamState } from "./updates.js";
+export { RMSprop, Adagrad, type RMSpropOptions, type AdagradOptions } from "./rmsprop.js";
+export {
+  sgdUpdate, adamUpdate, rmspropUpdate, adagradUpdate, type SGDHyper, type AdamHyper, type AdamState, type RMSpropHyper,
+  type RMSpropState, type AdagradHyper, type AdagradState,
+} from "./updates.js";
 export * as lrScheduler from "./lr_scheduler.js";

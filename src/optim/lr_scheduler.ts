@@ -1,4 +1,8 @@
-// Learning-rate schedulers: StepLR, CosineAnnealingLR, LinearLR, with PyTorch's (chainable) update formulas.
+// Learning-rate schedulers with PyTorch 1.13's (chainable) update formulas: StepLR, MultiStepLR,
+// ExponentialLR, LambdaLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR, OneCycleLR,
+// SequentialLR, and ReduceLROnPlateau (driven by a metric).
+import { Tensor } from "../tensor.js";
+import { checkBool, checkEnum, checkInt, checkNumber, checkOptions, describe } from "../functional/args.js";
 import type { Optimizer } from "./optimizer.js";
 
 /** A scheduler's state: plain numbers, JSON-serialisable. */
@@ -39,12 +43,29 @@ export abstract class LRScheduler {
   /** The learning rates for `lastEpoch`, from the groups' current ones. */
   protected abstract getLr(): number[];
 
-  /** Advances one epoch and updates the optimizer's learning rates. */
-  step(): void {
-    this.lastEpoch += 1;
-    const lrs = this.getLr();
+  /** The learning rates at `lastEpoch` from the base ones alone (PyTorch's _get_closed_form_lr),
+   *  where the schedule has such a form: used by `step(epoch)`. */
+  protected closedFormLr?(): number[];
+
+  /**
+   * Advances one epoch and updates the optimizer's learning rates. `step(epoch)` jumps to that
+   * epoch instead (PyTorch's deprecated form, which SequentialLR uses to restart a schedule):
+   * the closed form where there is one, else the chainable rule.
+   */
+  step(epoch?: number): void {
+    if (epoch === undefined) {
+      this.lastEpoch += 1;
+    } else {
+      this.lastEpoch = checkNumber(`${this.constructor.name}.step`, "epoch", epoch, (v) => v >= 0, "a non-negative number");
+    }
+    const lrs = epoch !== undefined && this.closedFormLr ? this.closedFormLr() : this.getLr();
     this.optimizer.paramGroups.forEach((g, i) => (g.lr = lrs[i]));
     this.#lastLr = lrs;
+  }
+
+  /** For schedulers whose step() is their own (SequentialLR, CosineAnnealingWarmRestarts). */
+  protected setLastLr(lrs: number[]): void {
+    this.#lastLr = [...lrs];
   }
 
   /** The learning rates the last `step()` set, one per group. */
@@ -92,6 +113,10 @@ export class StepLR extends LRScheduler {
     if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return lrs;
     return lrs.map((lr) => lr * this.gamma);
   }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+  }
 }
 
 /**
@@ -120,6 +145,10 @@ export class CosineAnnealingLR extends LRScheduler {
     return lrs.map(
       (lr) => ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (lr - etaMin) + etaMin,
     );
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2);
   }
 }
 
@@ -151,9 +180,435 @@ export class LinearLR extends LRScheduler {
     if (e > n) return lrs;
     return lrs.map((lr) => lr * (1 + (f - s) / (n * s + (e - 1) * (f - s))));
   }
+
+  protected override closedFormLr(): number[] {
+    const s = this.startFactor, f = this.endFactor, n = this.totalIters;
+    return this.baseLrs.map((b) => b * (s + ((f - s) * Math.min(n, this.lastEpoch)) / n));
+  }
 }
 
 /** Python's %, whose result has the sign of the divisor. */
 function pyMod(a: number, m: number): number {
   return ((a % m) + m) % m;
+}
+
+/** Python's bisect.bisect_right: the number of entries of sorted `a` that are <= x. */
+function bisectRight(a: readonly number[], x: number): number {
+  let n = 0;
+  while (n < a.length && a[n] <= x) n++;
+  return n;
+}
+
+/** Multiplies the learning rate by `gamma` every epoch: lr = base·γ^epoch. */
+export class ExponentialLR extends LRScheduler {
+  readonly gamma: number;
+
+  constructor(optimizer: Optimizer, gamma: number) {
+    super(optimizer);
+    this.gamma = checkNumber("ExponentialLR", "gamma", gamma);
+    this.initialStep();
+  }
+
+  protected override getLr(): number[] {
+    const lrs = this.currentLrs();
+    return this.lastEpoch === 0 ? lrs : lrs.map((lr) => lr * this.gamma);
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** this.lastEpoch);
+  }
+}
+
+/** Multiplies the learning rate by `gamma` at each milestone epoch (a milestone listed twice, twice). */
+export class MultiStepLR extends LRScheduler {
+  /** Sorted, with repeats. */
+  readonly milestones: number[];
+  readonly gamma: number;
+
+  constructor(optimizer: Optimizer, milestones: readonly number[], opts?: { gamma?: number }) {
+    super(optimizer);
+    const o = checkOptions("MultiStepLR", opts, ["gamma"]);
+    if (!Array.isArray(milestones)) throw new Error(`MultiStepLR: milestones must be an array of epochs, got ${describe(milestones)}`);
+    this.milestones = milestones.map((m) => checkInt("MultiStepLR", "milestones", m, 0)).sort((a, b) => a - b);
+    this.gamma = checkNumber("MultiStepLR", "gamma", o.gamma ?? 0.1);
+    this.initialStep();
+  }
+
+  protected override getLr(): number[] {
+    const hits = this.milestones.filter((m) => m === this.lastEpoch).length;
+    return this.currentLrs().map((lr) => (hits ? lr * this.gamma ** hits : lr));
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** bisectRight(this.milestones, this.lastEpoch));
+  }
+}
+
+/** lr = base·lrLambda(epoch), with one function for every group or one per group. The functions are
+ *  not part of the state dict (as in PyTorch, where only callable objects are saved). */
+export class LambdaLR extends LRScheduler {
+  readonly lrLambdas: ((epoch: number) => number)[];
+
+  constructor(optimizer: Optimizer, lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[]) {
+    super(optimizer);
+    const n = optimizer.paramGroups.length;
+    const fs = Array.isArray(lrLambda) ? [...lrLambda] : Array<(epoch: number) => number>(n).fill(lrLambda as (epoch: number) => number);
+    if (fs.length !== n) throw new Error(`LambdaLR: expected ${n} lrLambda functions (one per parameter group), got ${fs.length}`);
+    fs.forEach((f, i) => {
+      if (typeof f !== "function") throw new Error(`LambdaLR: lrLambda${Array.isArray(lrLambda) ? `[${i}]` : ""} must be a function, got ${describe(f)}`);
+    });
+    this.lrLambdas = fs;
+    this.initialStep();
+  }
+
+  protected override getLr(): number[] {
+    return this.baseLrs.map((b, i) => b * this.lrLambdas[i](this.lastEpoch));
+  }
+
+  override stateDict(): SchedulerState {
+    const { lrLambdas: _, ...rest } = super.stateDict();
+    return rest as SchedulerState;
+  }
+}
+
+/**
+ * SGDR: cosine annealing from the base lr to `etaMin` over t0 epochs, then a restart, each period
+ * tMult times the last: lr = ηmin + (base − ηmin)(1 + cos(π·tCur/tI))/2. `step(epoch)` takes
+ * fractional epochs (`sched.step(epoch + i / iters)` inside an epoch), as PyTorch's does.
+ */
+export class CosineAnnealingWarmRestarts extends LRScheduler {
+  readonly t0: number;
+  readonly tMult: number;
+  readonly etaMin: number;
+  /** The length of the current period. */
+  tI: number;
+  /** Epochs since the last restart. */
+  tCur: number;
+
+  constructor(optimizer: Optimizer, t0: number, opts?: { tMult?: number; etaMin?: number }) {
+    super(optimizer);
+    const o = checkOptions("CosineAnnealingWarmRestarts", opts, ["tMult", "etaMin"]);
+    this.t0 = checkInt("CosineAnnealingWarmRestarts", "t0", t0, 1);
+    this.tMult = checkInt("CosineAnnealingWarmRestarts", "tMult", o.tMult ?? 1, 1);
+    this.etaMin = checkNumber("CosineAnnealingWarmRestarts", "etaMin", o.etaMin ?? 0);
+    this.tI = this.t0;
+    this.tCur = this.lastEpoch;
+    this.initialStep();
+  }
+
+  protected override getLr(): number[] {
+    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.tCur) / this.tI))) / 2);
+  }
+
+  override step(epoch?: number): void {
+    if (epoch === undefined && this.lastEpoch < 0) epoch = 0;
+    if (epoch === undefined) {
+      epoch = this.lastEpoch + 1;
+      this.tCur += 1;
+      if (this.tCur >= this.tI) {
+        this.tCur -= this.tI;
+        this.tI *= this.tMult;
+      }
+    } else {
+      checkNumber("CosineAnnealingWarmRestarts.step", "epoch", epoch, (v) => v >= 0, "a non-negative number");
+      if (epoch >= this.t0) {
+        if (this.tMult === 1) {
+          this.tCur = epoch % this.t0;
+        } else {
+          const n = Math.floor(Math.log((epoch / this.t0) * (this.tMult - 1) + 1) / Math.log(this.tMult));
+          this.tCur = epoch - (this.t0 * (this.tMult ** n - 1)) / (this.tMult - 1);
+          this.tI = this.t0 * this.tMult ** n;
+        }
+      } else {
+        this.tI = this.t0;
+        this.tCur = epoch;
+      }
+    }
+    this.lastEpoch = Math.floor(epoch);
+    const lrs = this.getLr();
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = lrs[i]));
+    this.setLastLr(lrs);
+  }
+}
+
+export interface OneCycleLROptions {
+  /** The number of steps in the cycle, or give epochs and stepsPerEpoch. */
+  totalSteps?: number;
+  epochs?: number;
+  stepsPerEpoch?: number;
+  /** The fraction of the cycle spent increasing the learning rate (default 0.3). */
+  pctStart?: number;
+  annealStrategy?: "cos" | "linear";
+  /** Cycle the momentum (SGD, RMSprop) or beta1 (Adam) inversely to the lr (default true). */
+  cycleMomentum?: boolean;
+  baseMomentum?: number;
+  maxMomentum?: number;
+  /** The initial lr is maxLr/divFactor (default 25)... */
+  divFactor?: number;
+  /** ...and the final one initialLr/finalDivFactor (default 1e4). */
+  finalDivFactor?: number;
+  /** Three phases (up, down to the initial lr, annihilate) instead of two (up, down to the minimum). */
+  threePhase?: boolean;
+}
+
+type Group = Record<string, unknown> & { lr: number };
+
+/**
+ * The 1cycle policy (torch.optim.lr_scheduler.OneCycleLR): the lr rises from maxLr/divFactor to
+ * maxLr over pctStart of the steps, then anneals to initialLr/finalDivFactor, while the momentum
+ * moves the other way between maxMomentum and baseMomentum. Step it after every batch. Each
+ * group gets initialLr, maxLr, minLr (and maxMomentum, baseMomentum) entries, as in PyTorch.
+ */
+export class OneCycleLR extends LRScheduler {
+  readonly totalSteps: number;
+  readonly annealStrategy: "cos" | "linear";
+  readonly cycleMomentum: boolean;
+  readonly useBeta1: boolean;
+  readonly phases: { endStep: number; startLr: string; endLr: string; startMomentum: string; endMomentum: string }[];
+
+  constructor(optimizer: Optimizer, maxLr: number | readonly number[], opts?: OneCycleLROptions) {
+    super(optimizer);
+    const op = "OneCycleLR";
+    const o = checkOptions(op, opts, ["totalSteps", "epochs", "stepsPerEpoch", "pctStart", "annealStrategy", "cycleMomentum",
+      "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase"]);
+    if (o.totalSteps !== undefined) this.totalSteps = checkInt(op, "totalSteps", o.totalSteps, 1);
+    else if (o.epochs !== undefined && o.stepsPerEpoch !== undefined) {
+      this.totalSteps = checkInt(op, "epochs", o.epochs, 1) * checkInt(op, "stepsPerEpoch", o.stepsPerEpoch, 1);
+    } else throw new Error(`${op}: give totalSteps, or epochs and stepsPerEpoch`);
+    const pct = checkNumber(op, "pctStart", o.pctStart ?? 0.3, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+    this.annealStrategy = checkEnum(op, "annealStrategy", o.annealStrategy ?? "cos", ["cos", "linear"] as const);
+    this.cycleMomentum = checkBool(op, "cycleMomentum", o.cycleMomentum ?? true);
+    const div = checkNumber(op, "divFactor", o.divFactor ?? 25), finalDiv = checkNumber(op, "finalDivFactor", o.finalDivFactor ?? 1e4);
+    const n = this.totalSteps;
+    this.phases = checkBool(op, "threePhase", o.threePhase ?? false)
+      ? [
+        { endStep: pct * n - 1, startLr: "initialLr", endLr: "maxLr", startMomentum: "maxMomentum", endMomentum: "baseMomentum" },
+        { endStep: 2 * pct * n - 2, startLr: "maxLr", endLr: "initialLr", startMomentum: "baseMomentum", endMomentum: "maxMomentum" },
+        { endStep: n - 1, startLr: "initialLr", endLr: "minLr", startMomentum: "maxMomentum", endMomentum: "maxMomentum" },
+      ]
+      : [
+        { endStep: pct * n - 1, startLr: "initialLr", endLr: "maxLr", startMomentum: "maxMomentum", endMomentum: "baseMomentum" },
+        { endStep: n - 1, startLr: "maxLr", endLr: "minLr", startMomentum: "baseMomentum", endMomentum: "maxMomentum" },
+      ];
+    const groups = optimizer.paramGroups as unknown as Group[];
+    const maxLrs = perGroup(op, "maxLr", maxLr, groups.length);
+    groups.forEach((g, i) => {
+      g.initialLr = maxLrs[i] / div;
+      g.maxLr = maxLrs[i];
+      g.minLr = (g.initialLr as number) / finalDiv;
+    });
+    this.baseLrs.splice(0, this.baseLrs.length, ...groups.map((g) => g.initialLr as number));
+    const defaults = optimizer.defaults as unknown as Record<string, unknown>;
+    this.useBeta1 = "betas" in defaults;
+    if (this.cycleMomentum) {
+      if (!("momentum" in defaults) && !this.useBeta1) throw new Error(`${op}: the optimizer has neither momentum nor betas; pass cycleMomentum: false`);
+      const maxM = perGroup(op, "maxMomentum", o.maxMomentum ?? 0.95, groups.length);
+      const baseM = perGroup(op, "baseMomentum", o.baseMomentum ?? 0.85, groups.length);
+      groups.forEach((g, i) => {
+        this.setMomentum(g, maxM[i]);
+        g.maxMomentum = maxM[i];
+        g.baseMomentum = baseM[i];
+      });
+    }
+    this.initialStep();
+  }
+
+  private setMomentum(g: Group, m: number): void {
+    if (this.useBeta1) g.betas = [m, (g.betas as number[])[1]];
+    else g.momentum = m;
+  }
+
+  private anneal(start: number, end: number, pct: number): number {
+    return this.annealStrategy === "cos" ? end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1) : (end - start) * pct + start;
+  }
+
+  protected override getLr(): number[] {
+    const step = this.lastEpoch;
+    if (step > this.totalSteps) {
+      throw new Error(`OneCycleLR: tried to step ${step} times; the cycle has totalSteps = ${this.totalSteps}`);
+    }
+    return (this.optimizer.paramGroups as unknown as Group[]).map((g) => {
+      let start = 0;
+      for (const [i, ph] of this.phases.entries()) {
+        if (step <= ph.endStep || i === this.phases.length - 1) {
+          const pct = (step - start) / (ph.endStep - start);
+          if (this.cycleMomentum) this.setMomentum(g, this.anneal(g[ph.startMomentum] as number, g[ph.endMomentum] as number, pct));
+          return this.anneal(g[ph.startLr] as number, g[ph.endLr] as number, pct);
+        }
+        start = ph.endStep;
+      }
+      throw new Error("OneCycleLR: unreachable");
+    });
+  }
+}
+
+function perGroup(op: string, name: string, v: number | readonly number[], n: number): number[] {
+  if (Array.isArray(v)) {
+    if (v.length !== n) throw new Error(`${op}: expected ${n} values of ${name} (one per parameter group), got ${v.length}`);
+    return v.map((x) => checkNumber(op, name, x));
+  }
+  return Array<number>(n).fill(checkNumber(op, name, v));
+}
+
+/**
+ * Runs `schedulers` one after another, switching at each of the `milestones` epochs (one fewer
+ * than schedulers); each later scheduler restarts its schedule at its milestone.
+ */
+export class SequentialLR extends LRScheduler {
+  readonly schedulers: LRScheduler[];
+  readonly milestones: number[];
+
+  constructor(optimizer: Optimizer, schedulers: readonly LRScheduler[], milestones: readonly number[]) {
+    super(optimizer);
+    const op = "SequentialLR";
+    if (!Array.isArray(schedulers) || schedulers.length === 0) throw new Error(`${op}: expects at least one scheduler, got ${describe(schedulers)}`);
+    schedulers.forEach((s, i) => {
+      if (!(s instanceof LRScheduler)) throw new Error(`${op}: schedulers[${i}] is not an lr scheduler (got ${describe(s)})`);
+      if (s.optimizer !== optimizer) throw new Error(`${op}: schedulers[${i}] belongs to another optimizer than the one passed in`);
+    });
+    if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
+      throw new Error(`${op}: expects ${schedulers.length - 1} milestones for ${schedulers.length} schedulers, got ${describe(milestones)}`);
+    }
+    this.schedulers = [...schedulers];
+    this.milestones = milestones.map((m) => checkInt(op, "milestones", m, 0));
+    this.lastEpoch = 0;
+    // undo the initial steps the schedulers made when they were built, then start the first
+    for (const g of optimizer.paramGroups) g.lr = g.initialLr as number;
+    for (const s of this.schedulers) s.lastEpoch -= 1;
+    this.schedulers[0].step();
+    this.setLastLr(this.schedulers[0].getLastLr());
+  }
+
+  protected override getLr(): number[] {
+    return this.currentLrs();
+  }
+
+  override step(): void {
+    this.lastEpoch += 1;
+    const i = bisectRight(this.milestones, this.lastEpoch);
+    const s = this.schedulers[i];
+    if (i > 0 && this.milestones[i - 1] === this.lastEpoch) s.step(0);
+    else s.step();
+    this.setLastLr(s.getLastLr());
+  }
+
+  override stateDict(): SchedulerState {
+    const { schedulers: _, ...rest } = super.stateDict();
+    return { ...rest, schedulers: this.schedulers.map((s) => s.stateDict()) } as SchedulerState;
+  }
+
+  override loadStateDict(state: SchedulerState): void {
+    const { schedulers, ...rest } = state;
+    super.loadStateDict(rest as SchedulerState);
+    (schedulers as SchedulerState[] | undefined)?.forEach((s, i) => this.schedulers[i]?.loadStateDict(s));
+  }
+}
+
+export interface ReduceLROnPlateauOptions {
+  /** "min": the metric should fall (a loss); "max": rise (an accuracy). */
+  mode?: "min" | "max";
+  /** New lr = lr·factor (default 0.1). */
+  factor?: number;
+  /** Epochs without improvement before reducing (default 10). */
+  patience?: number;
+  threshold?: number;
+  /** "rel": improvement means beating best·(1 ∓ threshold); "abs": best ∓ threshold. */
+  thresholdMode?: "rel" | "abs";
+  /** Epochs to wait after a reduction before counting again. */
+  cooldown?: number;
+  /** A lower bound for every group, or one per group. */
+  minLr?: number | readonly number[];
+  /** Reductions smaller than eps are skipped. */
+  eps?: number;
+}
+
+/**
+ * Reduces each group's lr by `factor` once the metric passed to `step(metric)` has not improved
+ * for `patience` epochs (torch.optim.lr_scheduler.ReduceLROnPlateau). Not a chainable scheduler:
+ * call `step(valLoss)` once per epoch.
+ */
+export class ReduceLROnPlateau {
+  readonly optimizer: Optimizer;
+  readonly mode: "min" | "max";
+  readonly factor: number;
+  readonly patience: number;
+  readonly threshold: number;
+  readonly thresholdMode: "rel" | "abs";
+  readonly cooldown: number;
+  readonly minLrs: number[];
+  readonly eps: number;
+  best: number;
+  numBadEpochs = 0;
+  cooldownCounter = 0;
+  lastEpoch = 0;
+  #lastLr: number[];
+
+  constructor(optimizer: Optimizer, opts?: ReduceLROnPlateauOptions) {
+    const op = "ReduceLROnPlateau";
+    if (!optimizer || !Array.isArray(optimizer.paramGroups)) throw new Error(`${op}: expected an optimizer, got ${describe(optimizer)}`);
+    const o = checkOptions(op, opts, ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"]);
+    this.optimizer = optimizer;
+    this.mode = checkEnum(op, "mode", o.mode ?? "min", ["min", "max"] as const);
+    this.factor = checkNumber(op, "factor", o.factor ?? 0.1, (v) => v < 1, "a number < 1");
+    this.patience = checkInt(op, "patience", o.patience ?? 10, 0);
+    this.threshold = checkNumber(op, "threshold", o.threshold ?? 1e-4);
+    this.thresholdMode = checkEnum(op, "thresholdMode", o.thresholdMode ?? "rel", ["rel", "abs"] as const);
+    this.cooldown = checkInt(op, "cooldown", o.cooldown ?? 0, 0);
+    this.minLrs = perGroup(op, "minLr", o.minLr ?? 0, optimizer.paramGroups.length);
+    this.eps = checkNumber(op, "eps", o.eps ?? 1e-8);
+    this.best = this.mode === "min" ? Infinity : -Infinity;
+    this.#lastLr = optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  #isBetter(a: number): boolean {
+    const t = this.threshold, best = this.best;
+    if (this.mode === "min") return this.thresholdMode === "rel" ? a < best * (1 - t) : a < best - t;
+    return this.thresholdMode === "rel" ? a > best * (t + 1) : a > best + t;
+  }
+
+  /** One epoch's metric (a number or a one-element tensor, which is read). */
+  step(metric: number | Tensor): void {
+    const current = metric instanceof Tensor ? metric.item() : checkNumber("ReduceLROnPlateau.step", "metric", metric);
+    this.lastEpoch += 1;
+    if (this.#isBetter(current)) {
+      this.best = current;
+      this.numBadEpochs = 0;
+    } else {
+      this.numBadEpochs += 1;
+    }
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter -= 1;
+      this.numBadEpochs = 0;
+    }
+    if (this.numBadEpochs > this.patience) {
+      this.optimizer.paramGroups.forEach((g, i) => {
+        const lr = Math.max(g.lr * this.factor, this.minLrs[i]);
+        if (g.lr - lr > this.eps) g.lr = lr;
+      });
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    this.#lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  getLastLr(): number[] {
+    return [...this.#lastLr];
+  }
+
+  /** Plain numbers (JSON-serialisable), to resume with `loadStateDict`. */
+  stateDict(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this)) if (k !== "optimizer") out[k] = Array.isArray(v) ? [...v] : v;
+    return { ...out, lastLr: this.getLastLr() };
+  }
+
+  loadStateDict(state: Record<string, unknown>): void {
+    const self = this as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(state)) {
+      if (k === "lastLr") this.#lastLr = [...(v as number[])];
+      // JSON writes the initial ±Infinity as null
+      else if (k === "best" && v === null) this.best = this.mode === "min" ? Infinity : -Infinity;
+      else if (k in self && k !== "optimizer") self[k] = Array.isArray(v) ? [...v] : v;
+    }
+  }
 }

@@ -93,3 +93,81 @@ export function adamUpdate(p: Tensor, grad: Tensor, state: AdamState, h: AdamHyp
   // addcdiv_(m, denom, value) computes (value·m)/denom
   p.assign(p.add(expAvg.mul(-stepSize).div(denom)));
 }
+
+export interface RMSpropHyper {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  centered: boolean;
+  maximize: boolean;
+}
+
+export interface RMSpropState {
+  step?: number;
+  squareAvg?: Tensor;
+  momentumBuffer?: Tensor;
+  gradAvg?: Tensor;
+}
+
+/**
+ * RMSprop: g += λp; v = αv + (1−α)g²; with centered, m = αm + (1−α)g and the denominator uses
+ * v − m²; d = √(·) + ε; with momentum b = μb + g/d, p ← p − lr·b; else p ← p − lr·g/d.
+ */
+export function rmspropUpdate(p: Tensor, grad: Tensor, state: RMSpropState, h: RMSpropHyper): void {
+  if (state.step === undefined) {
+    state.step = 0;
+    state.squareAvg = Tensor.zeros(p.shape, { dtype: p.dtype, device: p.device });
+    if (h.momentum > 0) state.momentumBuffer = Tensor.zeros(p.shape, { dtype: p.dtype, device: p.device });
+    if (h.centered) state.gradAvg = Tensor.zeros(p.shape, { dtype: p.dtype, device: p.device });
+  }
+  state.step++;
+  let g = h.maximize ? grad.neg() : grad;
+  if (h.weightDecay !== 0) g = g.add(p.mul(h.weightDecay));
+  const squareAvg = state.squareAvg as Tensor;
+  squareAvg.assign(squareAvg.mul(h.alpha).add(g.mul(1 - h.alpha).mul(g)));
+  let avg: Tensor;
+  if (h.centered) {
+    const gradAvg = (state.gradAvg ??= Tensor.zeros(p.shape, { dtype: p.dtype, device: p.device }));
+    gradAvg.assign(gradAvg.mul(h.alpha).add(g.mul(1 - h.alpha)));
+    avg = squareAvg.add(gradAvg.mul(-1).mul(gradAvg)).sqrt();
+  } else {
+    avg = squareAvg.sqrt();
+  }
+  avg = avg.add(h.eps);
+  if (h.momentum > 0) {
+    const buf = (state.momentumBuffer ??= Tensor.zeros(p.shape, { dtype: p.dtype, device: p.device }));
+    buf.assign(buf.mul(h.momentum).add(g.div(avg)));
+    p.assign(p.add(buf.mul(-h.lr)));
+  } else {
+    p.assign(p.add(g.mul(-h.lr).div(avg)));
+  }
+}
+
+export interface AdagradHyper {
+  lr: number;
+  lrDecay: number;
+  weightDecay: number;
+  initialAccumulatorValue: number;
+  eps: number;
+  maximize: boolean;
+}
+
+export interface AdagradState {
+  step?: number;
+  sum?: Tensor;
+}
+
+/** Adagrad: g += λp; s += g²; p ← p − (lr/(1 + (t−1)·lrDecay))·g/(√s + ε). */
+export function adagradUpdate(p: Tensor, grad: Tensor, state: AdagradState, h: AdagradHyper): void {
+  state.step ??= 0;
+  state.sum ??= Tensor.full(p.shape, h.initialAccumulatorValue, { dtype: p.dtype, device: p.device });
+  const step = ++state.step;
+  let g = h.maximize ? grad.neg() : grad;
+  if (h.weightDecay !== 0) g = g.add(p.mul(h.weightDecay));
+  const clr = h.lr / (1 + (step - 1) * h.lrDecay);
+  state.sum.assign(state.sum.add(g.mul(g)));
+  const std = state.sum.sqrt().add(h.eps);
+  p.assign(p.add(g.mul(-clr).div(std)));
+}
