@@ -39,7 +39,7 @@ function topoOrder(roots: Tensor[]): Tensor[] {
  * `keep` selects. With createGraph the backward ops are themselves recorded (higher order).
  */
 export function runBackward(
-  roots: Tensor[], rootGrads: Tensor[], keep: (t: Tensor) => boolean, createGraph: boolean,
+  roots: Tensor[], rootGrads: Tensor[], keep: (t: Tensor) => boolean, createGraph: boolean, retain = false,
 ): Map<Tensor, Tensor> {
   return withGrad(createGraph, () => {
     const grads = new Map<Tensor, Tensor>();
@@ -69,9 +69,14 @@ export function runBackward(
     const order = topoOrder(roots);
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
-      const g = grads.get(t);
-      if (!g) continue;
-      if (!keep(t)) grads.delete(t); // intermediate gradients die as soon as they are used
+      const g0 = grads.get(t);
+      if (!g0) continue;
+      // t's gradient is complete here (this reverse sweep has visited every tensor computed from
+      // t): its hooks see the sum, and may replace it for everything upstream
+      const g = runHooks(t, g0);
+      if (retain && retained.has(t)) t.grad = noGrad(() => (t.grad ? t.grad.add(g) : clone(g)));
+      if (keep(t)) grads.set(t, g);
+      else grads.delete(t); // intermediate gradients die as soon as they are used
       owned.delete(g); // the rule below may hand g on (as a parent's gradient, or a view of it)
       const node = t.gradFn!;
       checkVersions(t, node);
@@ -83,6 +88,8 @@ export function runBackward(
         add(p, typeof o === "function" ? o() : o);
       });
     }
+    // a leaf's gradient is complete once the sweep is over
+    for (const [t, g] of grads) if (t.isLeaf) grads.set(t, runHooks(t, g));
     return grads;
   });
 }
@@ -111,7 +118,7 @@ export function backward(t: Tensor, gradient?: Tensor): void {
     }
     g = gradient.detach();
   }
-  const grads = runBackward([t], [g], (x) => x.isLeaf, false);
+  const grads = runBackward([t], [g], (x) => x.isLeaf, false, true);
   // The leaf-gradient policy. A leaf's .grad must be its own dense buffer: a rule may hand the same
   // tensor to two parents (add), a stride-0 view (sum), or the caller's gradient, and optimizers
   // update .grad in place.
@@ -160,3 +167,61 @@ export function grad(
     return Tensor.zerosLike(t);
   });
 }
+
+// ---- tensor hooks and retained gradients ----------------------------------------------------
+// Kept beside the sweep that runs them, in weak tables (no field on every Tensor). The methods
+// t.registerHook(fn) and t.retainGrad() are added to Tensor here, as tensor.ts adds the others.
+
+/** A gradient hook: sees a tensor's complete gradient; returning a tensor replaces it. */
+export type GradHook = (grad: Tensor) => Tensor | void;
+
+const hooks = new WeakMap<Tensor, GradHook[]>();
+const retained = new WeakSet<Tensor>();
+
+function runHooks(t: Tensor, g: Tensor): Tensor {
+  for (const h of hooks.get(t) ?? []) {
+    const r = h(g);
+    if (r === undefined) continue;
+    if (!(r instanceof Tensor) || r.shape.join() !== g.shape.join()) {
+      throw new Error(`registerHook: a hook must return nothing or a Tensor of the gradient's shape ${fmt(g.shape)}, got ${r instanceof Tensor ? `shape ${fmt(r.shape)}` : typeof r}`);
+    }
+    g = r;
+  }
+  return g;
+}
+
+declare module "./core.js" {
+  interface Tensor {
+    /**
+     * Calls `hook(grad)` each time this tensor's gradient is computed (by backward() or grad()),
+     * before it flows further; a Tensor returned replaces the gradient (torch.Tensor.register_hook).
+     * Returns a handle whose remove() unregisters it.
+     */
+    registerHook(hook: GradHook): { remove(): void };
+    /** Keep this non-leaf tensor's gradient in .grad after backward() (a no-op on leaves). */
+    retainGrad(): void;
+    /** True after retainGrad() on a non-leaf tensor. */
+    readonly retainsGrad: boolean;
+  }
+}
+
+Object.assign(Tensor.prototype, {
+  registerHook(this: Tensor, hook: GradHook): { remove(): void } {
+    if (typeof hook !== "function") throw new Error(`registerHook: hook must be a function, got ${typeof hook}`);
+    if (!this.requiresGrad) throw new Error(`registerHook: cannot register a hook on a tensor that does not require grad (shape ${fmt(this.shape)})`);
+    const list = hooks.get(this) ?? [];
+    hooks.set(this, [...list, hook]);
+    return {
+      remove: () => hooks.set(this, (hooks.get(this) ?? []).filter((h) => h !== hook)),
+    };
+  },
+  retainGrad(this: Tensor): void {
+    if (!this.requiresGrad) throw new Error(`retainGrad: cannot retain the gradient of a tensor that does not require grad (shape ${fmt(this.shape)})`);
+    if (!this.isLeaf) retained.add(this);
+  },
+});
+Object.defineProperty(Tensor.prototype, "retainsGrad", {
+  get(this: Tensor): boolean {
+    return retained.has(this);
+  },
+});
