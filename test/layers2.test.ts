@@ -211,7 +211,7 @@ describe("errors name the op, the argument and what was expected", () => {
     [() => F.instanceNorm(x.slice([], [], [0, 1])), /instanceNorm: expected more than 1 spatial element when training/],
     [() => new nn.BatchNorm2d(3).forward(x), /nn.BatchNorm2d: expected 4-D input, got shape \[2, 4, 6\]/],
     [() => new nn.BatchNorm1d(3, { momentun: 0.1 } as never), /nn.BatchNorm1d: unknown option 'momentun'/],
-    [() => new nn.BatchNorm1d(0), /nn.BatchNorm1d: numFeatures must be a positive integer, got 0/],
+    [() => new nn.BatchNorm1d(0), /nn.BatchNorm1d: numFeatures must be an integer >= 1, got 0/],
     [() => new nn.GroupNorm(3, 4), /nn.GroupNorm: numChannels \(4\) must be divisible by numGroups \(3\)/],
     [() => new nn.InstanceNorm2d(2).forward(x.reshape(1, 2, 2, 2, 6)), /nn.InstanceNorm2d: expected 3-D \(unbatched\) or 4-D input, got shape \[1, 2, 2, 2, 6\]/],
     [() => F.avgPool1d(x, 0), /avgPool1d: kernelSize must be a positive integer or a one-element array of them, got 0/],
@@ -220,10 +220,10 @@ describe("errors name the op, the argument and what was expected", () => {
     [() => F.avgPool2d(x, 2, { countIncludePads: false } as never), /avgPool2d: unknown option 'countIncludePads'/],
     [() => F.avgPool1d(x.reshape(2, 4, 2, 3), 2), /avgPool1d: expects a 2-D \(unbatched\) or 3-D \(batched\) input, got shape \[2, 4, 2, 3\]/],
     [() => F.maxPool1d(x, 2, { dilation: 0 }), /maxPool1d: dilation must be a positive integer/],
-    [() => F.adaptiveAvgPool2d(x, [2, 0]), /adaptiveAvgPool2d: outputSize must be a positive integer, got 0/],
-    [() => F.adaptiveMaxPool2d(x, [2]), /adaptiveMaxPool2d: outputSize must be a positive integer or an array of 2, got an array of length 1/],
+    [() => F.adaptiveAvgPool2d(x, [2, 0]), /adaptiveAvgPool2d: outputSize must be an integer >= 1, got 0/],
+    [() => F.adaptiveMaxPool2d(x, [2]), /adaptiveMaxPool2d: outputSize must be a positive integer or an array of 2, got an array \[2\]/],
     [() => new nn.MaxPool1d(2, { retrunIndices: true } as never), /nn.MaxPool1d: unknown option 'retrunIndices'/],
-    [() => new nn.PReLU(0), /nn.PReLU: numParameters must be a positive integer, got 0/],
+    [() => new nn.PReLU(0), /nn.PReLU: numParameters must be an integer >= 1, got 0/],
     [() => new nn.Softplus({ inplace: true } as never), /nn.Softplus: unknown option 'inplace' \(expected 'beta', 'threshold'\)/],
   ];
   test(`${cases.length} bad calls`, () => {

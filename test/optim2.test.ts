@@ -188,8 +188,8 @@ describe("lr schedulers against PyTorch", () => {
     assert.throws(() => new S.MultiStepLR(opt, [2, -1]), /MultiStepLR: milestones must be an integer >= 0, got -1/);
     assert.throws(() => new S.MultiStepLR(opt, [2], { gama: 0.1 } as never), /MultiStepLR: unknown option 'gama'/);
     assert.throws(() => new S.LambdaLR(opt, [(e) => e]), /LambdaLR: expected 2 lrLambda functions \(one per parameter group\), got 1/);
-    assert.throws(() => new S.CosineAnnealingWarmRestarts(opt, 0), /CosineAnnealingWarmRestarts: t0 must be a positive integer, got 0/);
-    assert.throws(() => new S.CosineAnnealingWarmRestarts(opt, 2, { tMult: 1.5 }), /CosineAnnealingWarmRestarts: tMult must be a positive integer, got 1.5/);
+    assert.throws(() => new S.CosineAnnealingWarmRestarts(opt, 0), /CosineAnnealingWarmRestarts: t0 must be an integer >= 1, got 0/);
+    assert.throws(() => new S.CosineAnnealingWarmRestarts(opt, 2, { tMult: 1.5 }), /CosineAnnealingWarmRestarts: tMult must be an integer >= 1, got 1.5/);
     assert.throws(() => new S.OneCycleLR(opt, 1), /OneCycleLR: give totalSteps, or epochs and stepsPerEpoch/);
     assert.throws(() => new S.OneCycleLR(opt, [1, 2, 3], { totalSteps: 5 }), /OneCycleLR: expected 2 values of maxLr \(one per parameter group\), got 3/);
     assert.throws(() => new S.OneCycleLR(new optim.Adagrad([Tensor.zeros([1], { requiresGrad: true })]), 1, { totalSteps: 5 }),

@@ -3,7 +3,7 @@
 import type { Tensor } from "../core.js";
 import { where } from "../ops.js";
 import { fmt, normDim } from "../shape.js";
-import { type Args, checkFloat, checkNumber, parseArgs } from "./args.js";
+import { type Args, checkFloat, checkScalar, parseArgs } from "./args.js";
 
 export interface HardtanhOptions {
   minVal?: number;
@@ -15,7 +15,7 @@ export interface HardtanhOptions {
 export function hardtanh(input: Tensor, ...args: Args<[minVal: number, maxVal: number], HardtanhOptions>): Tensor {
   const a = parseArgs("hardtanh", args, ["minVal", "maxVal"]);
   checkFloat("hardtanh", "input", input);
-  const lo = checkNumber("hardtanh", "minVal", a.minVal ?? -1), hi = checkNumber("hardtanh", "maxVal", a.maxVal ?? 1);
+  const lo = checkScalar("hardtanh", "minVal", a.minVal ?? -1), hi = checkScalar("hardtanh", "maxVal", a.maxVal ?? 1);
   if (lo > hi) throw new Error(`hardtanh: minVal (${lo}) must be <= maxVal (${hi})`);
   return clip(input, lo, hi);
 }
@@ -34,7 +34,7 @@ export function relu6(input: Tensor): Tensor {
 export function elu(input: Tensor, ...args: Args<[alpha: number], { alpha?: number }>): Tensor {
   const a = parseArgs("elu", args, ["alpha"]);
   checkFloat("elu", "input", input);
-  return eluOf(input, checkNumber("elu", "alpha", a.alpha ?? 1));
+  return eluOf(input, checkScalar("elu", "alpha", a.alpha ?? 1));
 }
 
 function eluOf(x: Tensor, alpha: number): Tensor {
@@ -62,7 +62,7 @@ export interface SoftplusOptions {
 export function softplus(input: Tensor, ...args: Args<[beta: number, threshold: number], SoftplusOptions>): Tensor {
   const a = parseArgs("softplus", args, ["beta", "threshold"]);
   checkFloat("softplus", "input", input);
-  const beta = checkNumber("softplus", "beta", a.beta ?? 1), threshold = checkNumber("softplus", "threshold", a.threshold ?? 20);
+  const beta = checkScalar("softplus", "beta", a.beta ?? 1), threshold = checkScalar("softplus", "threshold", a.threshold ?? 20);
   return softplusOf(input, beta, threshold);
 }
 
@@ -89,7 +89,7 @@ export function glu(input: Tensor, ...args: Args<[dim: number], { dim?: number }
   const a = parseArgs("glu", args, ["dim"]);
   checkFloat("glu", "input", input);
   if (input.ndim === 0) throw new Error("glu: does not support 0-d (scalar) inputs");
-  const dim = normDim("glu", checkNumber("glu", "dim", a.dim ?? -1, Number.isInteger, "an integer"), input.ndim);
+  const dim = normDim("glu", checkScalar("glu", "dim", a.dim ?? -1, Number.isInteger, "an integer"), input.ndim);
   const n = input.shape[dim];
   if (n % 2 !== 0) throw new Error(`glu: the halved dim must have an even size, but dim ${dim} of shape ${fmt(input.shape)} has ${n}`);
   const [x, g] = input.split(n / 2, dim);

@@ -1,36 +1,13 @@
 // Argument checks and the loss reduction shared by the composites in src/functional/ (layer 7,
-// beside functional.ts): every public op names itself, the argument and what it expected.
+// beside functional.ts), on top of check.ts's: every public op names itself, the argument and what
+// it expected; PyTorch's calling forms (positional, then an options object) are read by parseArgs.
 import { Tensor } from "../core.js";
 import { fmt } from "../shape.js";
+import { checkOptions, describe } from "../check.js";
 
-/**
- * Rejects anything but a plain options object (or undefined) and any key not in `keys`, naming
- * the op and the key. Returns the object ({} for undefined).
- */
-export function checkOptions<T extends object>(op: string, opts: T | undefined | null, keys: readonly string[]): T {
-  if (opts === undefined || opts === null) return {} as T;
-  if (typeof opts !== "object" || Array.isArray(opts) || ArrayBuffer.isView(opts) || opts instanceof Tensor) {
-    throw new Error(`${op}: expected an options object, got ${describe(opts)}`);
-  }
-  for (const k of Object.keys(opts)) {
-    if (!keys.includes(k)) {
-      throw new Error(`${op}: unknown option '${k}'${keys.length ? ` (expected ${keys.map((x) => `'${x}'`).join(", ")})` : " (it takes no options)"}`);
-    }
-  }
-  return opts;
-}
+export { checkBool, checkEnum, checkInt, checkOptions, describe } from "../check.js";
 
-/** A short description of a value for error messages. */
-export function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (v instanceof Tensor) return `a Tensor of shape ${fmt(v.shape)}`;
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (typeof v === "string") return `the string '${v}'`;
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  if (typeof v === "object") return (v as object).constructor?.name ?? "an object";
-  return typeof v;
-}
-
+/** A Tensor argument. */
 export function checkTensor(op: string, name: string, v: unknown): Tensor {
   if (!(v instanceof Tensor)) throw new Error(`${op}: ${name} must be a Tensor, got ${describe(v)}`);
   return v;
@@ -43,24 +20,10 @@ export function checkFloat(op: string, name: string, v: unknown): Tensor {
   return t;
 }
 
-export function checkNumber(op: string, name: string, v: unknown, ok: (x: number) => boolean = () => true, expected = "a number"): number {
+/** A number (not NaN) that `ok` accepts; `expected` says what in the error. */
+export function checkScalar(op: string, name: string, v: unknown, ok: (x: number) => boolean = () => true, expected = "a number"): number {
   if (typeof v !== "number" || Number.isNaN(v) || !ok(v)) throw new Error(`${op}: ${name} must be ${expected}, got ${describe(v)}`);
   return v;
-}
-
-export function checkInt(op: string, name: string, v: unknown, min = -Infinity): number {
-  return checkNumber(op, name, v, (x) => Number.isInteger(x) && x >= min,
-    min === -Infinity ? "an integer" : min === 1 ? "a positive integer" : `an integer >= ${min}`);
-}
-
-export function checkBool(op: string, name: string, v: unknown): boolean {
-  if (typeof v !== "boolean") throw new Error(`${op}: ${name} must be true or false, got ${describe(v)}`);
-  return v;
-}
-
-export function checkEnum<T extends string>(op: string, name: string, v: unknown, values: readonly T[]): T {
-  if (!values.includes(v as T)) throw new Error(`${op}: ${name} must be ${values.map((x) => `'${x}'`).join(", ")}, got ${describe(v)}`);
-  return v as T;
 }
 
 /** Two tensors of one shape (the input and target of an elementwise loss). */

@@ -6,7 +6,7 @@ import { noGrad } from "../graph.js";
 import { where } from "../ops.js";
 import { broadcastShapes, fmt, normDim } from "../shape.js";
 import {
-  type Args, type Reduction, REDUCTIONS, checkBool, checkEnum, checkFloat, checkNumber, checkOptions, checkSameShape,
+  type Args, type Reduction, REDUCTIONS, checkBool, checkEnum, checkFloat, checkScalar, checkOptions, checkSameShape,
   checkTensor, parseArgs, reduceLoss,
 } from "./args.js";
 
@@ -39,8 +39,8 @@ function classWeight(op: string, weight: unknown, nClass: number): Tensor | null
  */
 function nll(op: string, logp: Tensor, target: Tensor, opts: CrossEntropyOptions): Tensor {
   const reduction = checkEnum(op, "reduction", opts.reduction ?? "mean", REDUCTIONS);
-  const ignoreIndex = checkNumber(op, "ignoreIndex", opts.ignoreIndex ?? -100, Number.isInteger, "an integer");
-  const ls = checkNumber(op, "labelSmoothing", opts.labelSmoothing ?? 0, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+  const ignoreIndex = checkScalar(op, "ignoreIndex", opts.ignoreIndex ?? -100, Number.isInteger, "an integer");
+  const ls = checkScalar(op, "labelSmoothing", opts.labelSmoothing ?? 0, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
   if (target.dtype !== "int32") throw new Error(`${op}: target must hold int32 class indices, got ${target.dtype} (shape ${fmt(target.shape)})`);
   if (logp.ndim === 0) throw new Error(`${op}: input must have a class dim, got shape ${fmt(logp.shape)}`);
   const classDim = logp.ndim === 1 ? 0 : 1;
@@ -100,7 +100,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyO
   }
   if (o.ignoreIndex !== undefined && o.ignoreIndex !== -100) throw new Error(`${op}: ignoreIndex is not supported for probability (floating-point) targets`);
   const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
-  const eps = checkNumber(op, "labelSmoothing", o.labelSmoothing ?? 0, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+  const eps = checkScalar(op, "labelSmoothing", o.labelSmoothing ?? 0, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
   const nClass = input.shape[classDim];
   const weight = classWeight(op, o.weight, nClass);
   const p = eps > 0 ? target.mul(1 - eps).add(eps / nClass) : target;
@@ -173,7 +173,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts?: ReductionOpti
   const o = checkOptions(op, opts, ["reduction", "beta"]);
   elementwise(op, input, target);
   const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
-  const beta = checkNumber(op, "beta", o.beta ?? 1, (v) => v >= 0, "a non-negative number");
+  const beta = checkScalar(op, "beta", o.beta ?? 1, (v) => v >= 0, "a non-negative number");
   const z = input.sub(target).abs();
   // β = 0 would put z²/0 into the unused branch of where, and inf·0 = NaN into the gradient
   const loss = beta === 0 ? z : where(z.lt(beta), z.square().mul(0.5 / beta), z.sub(0.5 * beta));
@@ -186,7 +186,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts?: ReductionOptions
   const o = checkOptions(op, opts, ["reduction", "delta"]);
   elementwise(op, input, target);
   const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
-  const delta = checkNumber(op, "delta", o.delta ?? 1, (v) => v > 0, "a positive number");
+  const delta = checkScalar(op, "delta", o.delta ?? 1, (v) => v > 0, "a positive number");
   const z = input.sub(target).abs();
   return reduceLoss(where(z.lt(delta), z.square().mul(0.5), z.sub(0.5 * delta).mul(delta)), reduction);
 }
@@ -259,8 +259,8 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, ...args: Args<[dim: num
   checkFloat(op, "x1", x1);
   checkFloat(op, "x2", x2);
   const shape = broadcastShapes(op, x1.shape, x2.shape);
-  const dim = normDim(op, checkNumber(op, "dim", a.dim ?? 1, Number.isInteger, "an integer"), shape.length);
-  const eps = checkNumber(op, "eps", a.eps ?? 1e-8, (v) => v > 0, "a positive number");
+  const dim = normDim(op, checkScalar(op, "dim", a.dim ?? 1, Number.isInteger, "an integer"), shape.length);
+  const eps = checkScalar(op, "eps", a.eps ?? 1e-8, (v) => v > 0, "a positive number");
   const clamped = (x: Tensor) => {
     const n = norm2(x, dim);
     const small = n.detach().lt(eps);
@@ -286,8 +286,8 @@ export function pairwiseDistance(
   const a = parseArgs(op, args, ["p", "eps", "keepdim"]);
   checkFloat(op, "x1", x1);
   checkFloat(op, "x2", x2);
-  const p = checkNumber(op, "p", a.p ?? 2, (v) => v >= 0, "a non-negative number or Infinity");
-  const eps = checkNumber(op, "eps", a.eps ?? 1e-6);
+  const p = checkScalar(op, "p", a.p ?? 2, (v) => v >= 0, "a non-negative number or Infinity");
+  const eps = checkScalar(op, "eps", a.eps ?? 1e-6);
   const keepdim = checkBool(op, "keepdim", a.keepdim ?? false);
   const d = x1.sub(x2).add(eps);
   if (d.ndim === 0) throw new Error(`${op}: expects inputs with at least 1 dim, got shapes ${fmt(x1.shape)} and ${fmt(x2.shape)}`);

@@ -4,7 +4,7 @@
 import type { Tensor } from "../core.js";
 import { noGrad } from "../graph.js";
 import { fmt } from "../shape.js";
-import { type Args, checkBool, checkFloat, checkInt, checkNumber, parseArgs } from "./args.js";
+import { type Args, checkBool, checkFloat, checkInt, checkScalar, parseArgs } from "./args.js";
 
 /** [1, C, 1, ...] for broadcasting a per-channel [C] tensor over an [N, C, ...] input. */
 function channelShape(x: Tensor): number[] {
@@ -88,8 +88,8 @@ export function batchNorm(
   const a = parseArgs(op, args, ["weight", "bias", "training", "momentum", "eps"]);
   checkFloat(op, "input", input);
   const training = checkBool(op, "training", a.training ?? false);
-  const momentum = checkNumber(op, "momentum", a.momentum ?? 0.1);
-  const eps = checkNumber(op, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
+  const momentum = checkScalar(op, "momentum", a.momentum ?? 0.1);
+  const eps = checkScalar(op, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
   return batchNormImpl(op, input, runningMean, runningVar, a.weight as Tensor | null, a.bias as Tensor | null, training, momentum, eps);
 }
 
@@ -108,7 +108,7 @@ export function groupNorm(
   const a = parseArgs(op, args, ["weight", "bias", "eps"]);
   checkFloat(op, "input", input);
   const g = checkInt(op, "numGroups", numGroups, 1);
-  const eps = checkNumber(op, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
+  const eps = checkScalar(op, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
   if (input.ndim < 2) throw new Error(`${op}: expects an input [N, C, ...] with at least 2 dims, got shape ${fmt(input.shape)}`);
   const [n, c] = input.shape;
   if (c % g !== 0) throw new Error(`${op}: the ${c} channels of input ${fmt(input.shape)} cannot be split into ${g} groups`);
@@ -142,8 +142,8 @@ export function instanceNorm(
   const a = parseArgs(op, args, ["runningMean", "runningVar", "weight", "bias", "useInputStats", "momentum", "eps"]);
   checkFloat(op, "input", input);
   const useInputStats = checkBool(op, "useInputStats", a.useInputStats ?? true);
-  const momentum = checkNumber(op, "momentum", a.momentum ?? 0.1);
-  const eps = checkNumber(op, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
+  const momentum = checkScalar(op, "momentum", a.momentum ?? 0.1);
+  const eps = checkScalar(op, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
   if (input.ndim < 3) throw new Error(`${op}: expects an input [N, C, ...] with at least one spatial dim, got shape ${fmt(input.shape)}`);
   const c = input.shape[1];
   const rm = perChannel(op, "runningMean", a.runningMean, c), rv = perChannel(op, "runningVar", a.runningVar, c);

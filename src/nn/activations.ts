@@ -2,7 +2,7 @@
 // Mish, GLU, LogSigmoid, Hardswish, Hardsigmoid (no state) and PReLU (a learnt slope).
 import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { type Args, checkInt, checkNumber, parseArgs } from "../functional/args.js";
+import { type Args, checkInt, checkScalar, parseArgs } from "../functional/args.js";
 import { Module, Parameter } from "./module.js";
 
 /** torch.nn.Hardtanh(minVal=-1, maxVal=1). */
@@ -13,8 +13,8 @@ export class Hardtanh extends Module {
   constructor(...args: Args<[minVal: number, maxVal: number], { minVal?: number; maxVal?: number }>) {
     super();
     const a = parseArgs("nn.Hardtanh", args, ["minVal", "maxVal"]);
-    this.minVal = checkNumber("nn.Hardtanh", "minVal", a.minVal ?? -1);
-    this.maxVal = checkNumber("nn.Hardtanh", "maxVal", a.maxVal ?? 1);
+    this.minVal = checkScalar("nn.Hardtanh", "minVal", a.minVal ?? -1);
+    this.maxVal = checkScalar("nn.Hardtanh", "maxVal", a.maxVal ?? 1);
     if (this.minVal > this.maxVal) throw new Error(`nn.Hardtanh: minVal (${this.minVal}) must be <= maxVal (${this.maxVal})`);
   }
 
@@ -40,7 +40,7 @@ export class ELU extends Module {
 
   constructor(...args: Args<[alpha: number], { alpha?: number }>) {
     super();
-    this.alpha = checkNumber("nn.ELU", "alpha", parseArgs("nn.ELU", args, ["alpha"]).alpha ?? 1);
+    this.alpha = checkScalar("nn.ELU", "alpha", parseArgs("nn.ELU", args, ["alpha"]).alpha ?? 1);
   }
 
   override forward(x: Tensor): Tensor {
@@ -67,8 +67,8 @@ export class Softplus extends Module {
   constructor(...args: Args<[beta: number, threshold: number], { beta?: number; threshold?: number }>) {
     super();
     const a = parseArgs("nn.Softplus", args, ["beta", "threshold"]);
-    this.beta = checkNumber("nn.Softplus", "beta", a.beta ?? 1);
-    this.threshold = checkNumber("nn.Softplus", "threshold", a.threshold ?? 20);
+    this.beta = checkScalar("nn.Softplus", "beta", a.beta ?? 1);
+    this.threshold = checkScalar("nn.Softplus", "threshold", a.threshold ?? 20);
   }
 
   override forward(x: Tensor): Tensor {
@@ -93,7 +93,7 @@ export class GLU extends Module {
 
   constructor(...args: Args<[dim: number], { dim?: number }>) {
     super();
-    this.dim = checkNumber("nn.GLU", "dim", parseArgs("nn.GLU", args, ["dim"]).dim ?? -1, Number.isInteger, "an integer");
+    this.dim = checkScalar("nn.GLU", "dim", parseArgs("nn.GLU", args, ["dim"]).dim ?? -1, Number.isInteger, "an integer");
   }
 
   override forward(x: Tensor): Tensor {
@@ -136,7 +136,7 @@ export class PReLU extends Module {
     super();
     const a = parseArgs("nn.PReLU", args, ["numParameters", "init"]);
     this.numParameters = checkInt("nn.PReLU", "numParameters", a.numParameters ?? 1, 1);
-    this.weight = Parameter(Tensor.full([this.numParameters], checkNumber("nn.PReLU", "init", a.init ?? 0.25)));
+    this.weight = Parameter(Tensor.full([this.numParameters], checkScalar("nn.PReLU", "init", a.init ?? 0.25)));
   }
 
   override forward(x: Tensor): Tensor {

@@ -2,7 +2,7 @@
 // dict like PyTorch's) and calls its composite in nn.functional. forward(input, target).
 import type { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { type Args, type Reduction, REDUCTIONS, checkBool, checkEnum, checkFloat, checkNumber, parseArgs } from "../functional/args.js";
+import { type Args, type Reduction, REDUCTIONS, checkBool, checkEnum, checkFloat, checkScalar, parseArgs } from "../functional/args.js";
 import { Module } from "./module.js";
 
 /** The reduction of a loss module, checked at construction. */
@@ -48,8 +48,8 @@ export class CrossEntropyLoss extends Loss {
     const a = parseArgs("nn.CrossEntropyLoss", args, ["weight", "ignoreIndex", "reduction", "labelSmoothing"]);
     super(a.reduction);
     optionalBuffer(this, "CrossEntropyLoss", "weight", a.weight);
-    this.ignoreIndex = checkNumber("nn.CrossEntropyLoss", "ignoreIndex", a.ignoreIndex ?? -100, Number.isInteger, "an integer");
-    this.labelSmoothing = checkNumber("nn.CrossEntropyLoss", "labelSmoothing", a.labelSmoothing ?? 0, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+    this.ignoreIndex = checkScalar("nn.CrossEntropyLoss", "ignoreIndex", a.ignoreIndex ?? -100, Number.isInteger, "an integer");
+    this.labelSmoothing = checkScalar("nn.CrossEntropyLoss", "labelSmoothing", a.labelSmoothing ?? 0, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -72,7 +72,7 @@ export class NLLLoss extends Loss {
     const a = parseArgs("nn.NLLLoss", args, ["weight", "ignoreIndex", "reduction"]);
     super(a.reduction);
     optionalBuffer(this, "NLLLoss", "weight", a.weight);
-    this.ignoreIndex = checkNumber("nn.NLLLoss", "ignoreIndex", a.ignoreIndex ?? -100, Number.isInteger, "an integer");
+    this.ignoreIndex = checkScalar("nn.NLLLoss", "ignoreIndex", a.ignoreIndex ?? -100, Number.isInteger, "an integer");
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -146,7 +146,7 @@ export class SmoothL1Loss extends Loss {
   constructor(opts: { reduction?: Reduction; beta?: number } = {}) {
     const a = parseArgs("nn.SmoothL1Loss", [opts], ["reduction", "beta"]);
     super(a.reduction);
-    this.beta = checkNumber("nn.SmoothL1Loss", "beta", a.beta ?? 1, (v) => v >= 0, "a non-negative number");
+    this.beta = checkScalar("nn.SmoothL1Loss", "beta", a.beta ?? 1, (v) => v >= 0, "a non-negative number");
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -161,7 +161,7 @@ export class HuberLoss extends Loss {
   constructor(opts: { reduction?: Reduction; delta?: number } = {}) {
     const a = parseArgs("nn.HuberLoss", [opts], ["reduction", "delta"]);
     super(a.reduction);
-    this.delta = checkNumber("nn.HuberLoss", "delta", a.delta ?? 1, (v) => v > 0, "a positive number");
+    this.delta = checkScalar("nn.HuberLoss", "delta", a.delta ?? 1, (v) => v > 0, "a positive number");
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -198,8 +198,8 @@ export class CosineSimilarity extends Module {
   constructor(...args: Args<[dim: number, eps: number], { dim?: number; eps?: number }>) {
     super();
     const a = parseArgs("nn.CosineSimilarity", args, ["dim", "eps"]);
-    this.dim = checkNumber("nn.CosineSimilarity", "dim", a.dim ?? 1, Number.isInteger, "an integer");
-    this.eps = checkNumber("nn.CosineSimilarity", "eps", a.eps ?? 1e-8, (v) => v > 0, "a positive number");
+    this.dim = checkScalar("nn.CosineSimilarity", "dim", a.dim ?? 1, Number.isInteger, "an integer");
+    this.eps = checkScalar("nn.CosineSimilarity", "eps", a.eps ?? 1e-8, (v) => v > 0, "a positive number");
   }
 
   override forward(x1: Tensor, x2: Tensor): Tensor {
@@ -220,8 +220,8 @@ export class PairwiseDistance extends Module {
   constructor(...args: Args<[p: number, eps: number, keepdim: boolean], { p?: number; eps?: number; keepdim?: boolean }>) {
     super();
     const a = parseArgs("nn.PairwiseDistance", args, ["p", "eps", "keepdim"]);
-    this.p = checkNumber("nn.PairwiseDistance", "p", a.p ?? 2, (v) => v >= 0, "a non-negative number or Infinity");
-    this.eps = checkNumber("nn.PairwiseDistance", "eps", a.eps ?? 1e-6);
+    this.p = checkScalar("nn.PairwiseDistance", "p", a.p ?? 2, (v) => v >= 0, "a non-negative number or Infinity");
+    this.eps = checkScalar("nn.PairwiseDistance", "eps", a.eps ?? 1e-6);
     this.keepdim = checkBool("nn.PairwiseDistance", "keepdim", a.keepdim ?? false);
   }
 

@@ -4,7 +4,7 @@ import { Tensor } from "../tensor.js";
 import { noGrad } from "../graph.js";
 import * as F from "../functional.js";
 import { batchNormImpl } from "../functional/norms.js";
-import { checkBool, checkInt, checkNumber, parseArgs } from "../functional/args.js";
+import { checkBool, checkInt, checkScalar, parseArgs } from "../functional/args.js";
 import { fmt } from "../shape.js";
 import { Module, Parameter } from "./module.js";
 
@@ -42,8 +42,8 @@ abstract class BatchNorm extends Module {
     const name = `nn.${this.constructor.name}`;
     const a = parseArgs(name, opts === undefined ? [] : [opts], BN_KEYS);
     this.numFeatures = checkInt(name, "numFeatures", numFeatures, 1);
-    this.eps = checkNumber(name, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
-    this.momentum = a.momentum === null ? null : checkNumber(name, "momentum", a.momentum ?? 0.1);
+    this.eps = checkScalar(name, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
+    this.momentum = a.momentum === null ? null : checkScalar(name, "momentum", a.momentum ?? 0.1);
     this.affine = checkBool(name, "affine", a.affine ?? true);
     this.trackRunningStats = checkBool(name, "trackRunningStats", a.trackRunningStats ?? true);
     this.weight = this.affine ? Parameter(Tensor.ones([numFeatures])) : null;
@@ -123,7 +123,7 @@ export class GroupNorm extends Module {
     this.numGroups = checkInt("nn.GroupNorm", "numGroups", numGroups, 1);
     this.numChannels = checkInt("nn.GroupNorm", "numChannels", numChannels, 1);
     if (numChannels % numGroups !== 0) throw new Error(`nn.GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
-    this.eps = checkNumber("nn.GroupNorm", "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
+    this.eps = checkScalar("nn.GroupNorm", "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
     this.affine = checkBool("nn.GroupNorm", "affine", a.affine ?? true);
     this.weight = this.affine ? Parameter(Tensor.ones([numChannels])) : null;
     this.bias = this.affine ? Parameter(Tensor.zeros([numChannels])) : null;
@@ -162,8 +162,8 @@ export class InstanceNorm2d extends Module {
     const name = "nn.InstanceNorm2d";
     const a = parseArgs(name, opts === undefined ? [] : [opts], BN_KEYS);
     this.numFeatures = checkInt(name, "numFeatures", numFeatures, 1);
-    this.eps = checkNumber(name, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
-    this.momentum = checkNumber(name, "momentum", a.momentum ?? 0.1);
+    this.eps = checkScalar(name, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
+    this.momentum = checkScalar(name, "momentum", a.momentum ?? 0.1);
     this.affine = checkBool(name, "affine", a.affine ?? false);
     this.trackRunningStats = checkBool(name, "trackRunningStats", a.trackRunningStats ?? false);
     this.weight = this.affine ? Parameter(Tensor.ones([numFeatures])) : null;

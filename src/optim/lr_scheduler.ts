@@ -2,7 +2,7 @@
 // ExponentialLR, LambdaLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR, OneCycleLR,
 // SequentialLR, and ReduceLROnPlateau (driven by a metric).
 import { Tensor } from "../tensor.js";
-import { checkBool, checkEnum, checkInt, checkNumber, checkOptions, describe } from "../functional/args.js";
+import { checkBool, checkEnum, checkInt, checkScalar, checkOptions, describe } from "../functional/args.js";
 import type { Optimizer } from "./optimizer.js";
 
 /** A scheduler's state: plain numbers, JSON-serialisable. */
@@ -56,7 +56,7 @@ export abstract class LRScheduler {
     if (epoch === undefined) {
       this.lastEpoch += 1;
     } else {
-      this.lastEpoch = checkNumber(`${this.constructor.name}.step`, "epoch", epoch, (v) => v >= 0, "a non-negative number");
+      this.lastEpoch = checkScalar(`${this.constructor.name}.step`, "epoch", epoch, (v) => v >= 0, "a non-negative number");
     }
     const lrs = epoch !== undefined && this.closedFormLr ? this.closedFormLr() : this.getLr();
     this.optimizer.paramGroups.forEach((g, i) => (g.lr = lrs[i]));
@@ -205,7 +205,7 @@ export class ExponentialLR extends LRScheduler {
 
   constructor(optimizer: Optimizer, gamma: number) {
     super(optimizer);
-    this.gamma = checkNumber("ExponentialLR", "gamma", gamma);
+    this.gamma = checkScalar("ExponentialLR", "gamma", gamma);
     this.initialStep();
   }
 
@@ -230,7 +230,7 @@ export class MultiStepLR extends LRScheduler {
     const o = checkOptions("MultiStepLR", opts, ["gamma"]);
     if (!Array.isArray(milestones)) throw new Error(`MultiStepLR: milestones must be an array of epochs, got ${describe(milestones)}`);
     this.milestones = milestones.map((m) => checkInt("MultiStepLR", "milestones", m, 0)).sort((a, b) => a - b);
-    this.gamma = checkNumber("MultiStepLR", "gamma", o.gamma ?? 0.1);
+    this.gamma = checkScalar("MultiStepLR", "gamma", o.gamma ?? 0.1);
     this.initialStep();
   }
 
@@ -290,7 +290,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     const o = checkOptions("CosineAnnealingWarmRestarts", opts, ["tMult", "etaMin"]);
     this.t0 = checkInt("CosineAnnealingWarmRestarts", "t0", t0, 1);
     this.tMult = checkInt("CosineAnnealingWarmRestarts", "tMult", o.tMult ?? 1, 1);
-    this.etaMin = checkNumber("CosineAnnealingWarmRestarts", "etaMin", o.etaMin ?? 0);
+    this.etaMin = checkScalar("CosineAnnealingWarmRestarts", "etaMin", o.etaMin ?? 0);
     this.tI = this.t0;
     this.tCur = this.lastEpoch;
     this.initialStep();
@@ -310,7 +310,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
         this.tI *= this.tMult;
       }
     } else {
-      checkNumber("CosineAnnealingWarmRestarts.step", "epoch", epoch, (v) => v >= 0, "a non-negative number");
+      checkScalar("CosineAnnealingWarmRestarts.step", "epoch", epoch, (v) => v >= 0, "a non-negative number");
       if (epoch >= this.t0) {
         if (this.tMult === 1) {
           this.tCur = epoch % this.t0;
@@ -375,10 +375,10 @@ export class OneCycleLR extends LRScheduler {
     else if (o.epochs !== undefined && o.stepsPerEpoch !== undefined) {
       this.totalSteps = checkInt(op, "epochs", o.epochs, 1) * checkInt(op, "stepsPerEpoch", o.stepsPerEpoch, 1);
     } else throw new Error(`${op}: give totalSteps, or epochs and stepsPerEpoch`);
-    const pct = checkNumber(op, "pctStart", o.pctStart ?? 0.3, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+    const pct = checkScalar(op, "pctStart", o.pctStart ?? 0.3, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
     this.annealStrategy = checkEnum(op, "annealStrategy", o.annealStrategy ?? "cos", ["cos", "linear"] as const);
     this.cycleMomentum = checkBool(op, "cycleMomentum", o.cycleMomentum ?? true);
-    const div = checkNumber(op, "divFactor", o.divFactor ?? 25), finalDiv = checkNumber(op, "finalDivFactor", o.finalDivFactor ?? 1e4);
+    const div = checkScalar(op, "divFactor", o.divFactor ?? 25), finalDiv = checkScalar(op, "finalDivFactor", o.finalDivFactor ?? 1e4);
     const n = this.totalSteps;
     this.phases = checkBool(op, "threePhase", o.threePhase ?? false)
       ? [
@@ -445,9 +445,9 @@ export class OneCycleLR extends LRScheduler {
 function perGroup(op: string, name: string, v: number | readonly number[], n: number): number[] {
   if (Array.isArray(v)) {
     if (v.length !== n) throw new Error(`${op}: expected ${n} values of ${name} (one per parameter group), got ${v.length}`);
-    return v.map((x) => checkNumber(op, name, x));
+    return v.map((x) => checkScalar(op, name, x));
   }
-  return Array<number>(n).fill(checkNumber(op, name, v));
+  return Array<number>(n).fill(checkScalar(op, name, v));
 }
 
 /**
@@ -549,13 +549,13 @@ export class ReduceLROnPlateau {
     const o = checkOptions(op, opts, ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"]);
     this.optimizer = optimizer;
     this.mode = checkEnum(op, "mode", o.mode ?? "min", ["min", "max"] as const);
-    this.factor = checkNumber(op, "factor", o.factor ?? 0.1, (v) => v < 1, "a number < 1");
+    this.factor = checkScalar(op, "factor", o.factor ?? 0.1, (v) => v < 1, "a number < 1");
     this.patience = checkInt(op, "patience", o.patience ?? 10, 0);
-    this.threshold = checkNumber(op, "threshold", o.threshold ?? 1e-4);
+    this.threshold = checkScalar(op, "threshold", o.threshold ?? 1e-4);
     this.thresholdMode = checkEnum(op, "thresholdMode", o.thresholdMode ?? "rel", ["rel", "abs"] as const);
     this.cooldown = checkInt(op, "cooldown", o.cooldown ?? 0, 0);
     this.minLrs = perGroup(op, "minLr", o.minLr ?? 0, optimizer.paramGroups.length);
-    this.eps = checkNumber(op, "eps", o.eps ?? 1e-8);
+    this.eps = checkScalar(op, "eps", o.eps ?? 1e-8);
     this.best = this.mode === "min" ? Infinity : -Infinity;
     this.#lastLr = optimizer.paramGroups.map((g) => g.lr);
   }
@@ -568,7 +568,7 @@ export class ReduceLROnPlateau {
 
   /** One epoch's metric (a number or a one-element tensor, which is read). */
   step(metric: number | Tensor): void {
-    const current = metric instanceof Tensor ? metric.item() : checkNumber("ReduceLROnPlateau.step", "metric", metric);
+    const current = metric instanceof Tensor ? metric.item() : checkScalar("ReduceLROnPlateau.step", "metric", metric);
     this.lastEpoch += 1;
     if (this.#isBetter(current)) {
       this.best = current;
