@@ -83,6 +83,14 @@ def gen_losses():
              [Inp("x", data=[0.0, 1.0, 0.0, 1.0, 0.5], grad=False), Inp("target", data=[0.0, 1.0, 1.0, 0.0, 0.3], grad=False)],
              bce, {"reduction": "none"}, grads=False)
 
+    def bcel(x, t, w=None, pw=None, reduction="mean"):
+        return nn.BCEWithLogitsLoss(weight=w, pos_weight=pw, reduction=reduction)(x, t)
+
+    for r in ["mean", "none"]:
+        add_case(fam, "nn.BCEWithLogitsLoss", f"weight,posWeight,{r}",
+                 [Inp("x", [3, 4]), Inp("target", [3, 4], "unit", grad=False), Inp("w", [4], "pos", grad=False),
+                  Inp("pw", [4], "pos", grad=False)], bcel, {"reduction": r})
+
     def l1(x, t, reduction="mean"):
         return F.l1_loss(x, t, reduction=reduction)
 

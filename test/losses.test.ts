@@ -23,6 +23,7 @@ const dispatch: Dispatch = (op, by, a) => {
     case "F.klDiv": return [F.klDiv(by.x, by.target, { reduction: a.reduction, logTarget: a.logTarget })];
     case "F.cosineSimilarity": return [F.cosineSimilarity(by.x1, by.x2, { dim: a.dim, eps: a.eps })];
     case "F.pairwiseDistance": return [F.pairwiseDistance(by.x1, by.x2, { p: a.p, eps: a.eps, keepdim: a.keepdim })];
+    case "nn.BCEWithLogitsLoss": return [new nn.BCEWithLogitsLoss({ weight: by.w, posWeight: by.pw, reduction: a.reduction }).forward(by.x, by.target)];
     default: throw new Error(`losses.test: no dispatch for ${op}`);
   }
 };
