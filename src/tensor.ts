@@ -14,7 +14,10 @@ import type { TypedArray } from "./backend/backend.js";
 
 export { Tensor, grad };
 export type { DType } from "./backend/backend.js";
-export type { TensorOptions, FromOptions, NestedArray, SliceIndex } from "./core.js";
+export type { TensorOptions } from "./core.js";
+// re-exported from the local import, not `from "./core.js"` again: that form makes tsc drop
+// SliceIndex from this file's .d.ts imports while the emitted methods still name it
+export type { FromOptions, NestedArray, SliceIndex };
 
 type Dims = number | readonly number[];
 export interface ReduceOptions {
