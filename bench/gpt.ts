@@ -1,7 +1,7 @@
 // W5's GPT, written with dlgrad's nn.Module: token + position embeddings, pre-LayerNorm blocks with
 // hand-written causal attention (matmul, maskedFill −∞, softmax, matmul) and a 4× GELU MLP, a final
 // LayerNorm and an untied head. Weights N(0, 0.02) as in nanoGPT.
-import { Tensor, nn } from "../src/index.js";
+import { Tensor, nn } from "../src/node.js";
 
 export interface GptConfig {
   vocab: number;

@@ -181,7 +181,7 @@ class Worker {
 
 /** Writes 16 batches of 128 training digits from dlgrad's data.mnist() (seeded pick) for every library. */
 async function writeMnistBatches(file: string): Promise<void> {
-  const { data } = await import("../src/index.js");
+  const { data } = await import("../src/node.js");
   const m = data.mnist();
   const images = m.trainImages.toTypedArray() as Float32Array, labels = m.trainLabels.toTypedArray() as Int32Array;
   const n = labels.length, r = rng(42);

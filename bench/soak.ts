@@ -8,7 +8,7 @@
 // Exit code 1 when RSS at the end exceeds RSS after the first report by more than the tolerance.
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
-import { Tensor, nn, optim, data, setDefaultDevice, availableDevices } from "../src/index.js";
+import { Tensor, nn, optim, data, setDefaultDevice, availableDevices } from "../src/node.js";
 
 interface Args { steps: number; every: number; device: string | null; toleranceMb: number }
 

@@ -2,7 +2,7 @@
 // (each error names the op and the offending shapes or values, and leaves the inputs unchanged).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { F, Tensor, availableDevices, tensor } from "../src/index.js";
+import { F, Tensor, availableDevices, tensor } from "../src/node.js";
 import { assertTensorClose } from "./helpers.js";
 
 const NaN_ = NaN, inf = Infinity;

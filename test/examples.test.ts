@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as zlib from "node:zlib";
-import { loadMetadata } from "../src/index.js";
+import { loadMetadata } from "../src/node.js";
 import { Progress, formatDuration, formatMetric, pct, type ProgressStream } from "../examples/util/progress.js";
 import { chartsSvg, niceTicks, escapeXml, writeSvg } from "../examples/util/plot.js";
 import { crc32, encodePng, imageGrid, upscale, writePng, toBytes, PNG_SIGNATURE, type Image } from "../examples/util/png.js";

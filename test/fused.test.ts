@@ -2,7 +2,7 @@
 // js kernels plus plain-TypeScript fused kernels, which also spell out what a C version must do.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Tensor, availableDevices, grad, manualSeed, nn, optim, registerBackend, F } from "../src/index.js";
+import { Tensor, availableDevices, grad, manualSeed, nn, optim, registerBackend, F } from "../src/node.js";
 import { jsBackend, erf } from "../src/backend/js.js";
 import type { AdamStep, Backend, ConvWindow, FusedKernels, View } from "../src/backend/backend.js";
 

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Tensor, manualSeed, noGrad, optim } from "../src/index.js";
+import { Tensor, manualSeed, noGrad, optim } from "../src/node.js";
 import { discriminator, generator } from "../examples/gan/nets.js";
 
 const count = (ps: Tensor[]) => ps.reduce((s, p) => s + p.numel, 0);

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Tensor, manualSeed, noGrad } from "../src/index.js";
+import { Tensor, manualSeed, noGrad } from "../src/node.js";
 import { CharTokenizer, Rng, cleanBrown, cleanSentence, getBatch, loadBrown, splitTrainVal, stripTag } from "../examples/gpt/data.js";
 import { GPT, KVCache, generate, sampleFromLogits } from "../examples/gpt/model.js";
 

@@ -3,7 +3,7 @@
 // differentiable op and composite, over broadcasting and non-contiguous inputs.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { F, Tensor, grad, noGrad } from "../src/index.js";
+import { F, Tensor, grad, noGrad } from "../src/node.js";
 import { runAll } from "./helpers.js";
 import { generator as rng } from "../src/random.js";
 

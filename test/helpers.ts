@@ -1,7 +1,7 @@
 // Shared by the op tests: reading the PyTorch fixtures and comparing tensors with tolerances.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { Tensor } from "../src/index.js";
+import { Tensor } from "../src/node.js";
 
 export type Num = number | string; // NaN and ±Infinity are the strings "NaN", "Infinity", "-Infinity"
 

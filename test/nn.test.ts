@@ -1,7 +1,7 @@
 // nn: every layer against PyTorch (forward and gradients), Module's naming and state dicts, init, clipping.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { F, Tensor, availableDevices, manualSeed, nn, noGrad, optim } from "../src/index.js";
+import { F, Tensor, availableDevices, manualSeed, nn, noGrad, optim } from "../src/node.js";
 import { getBackend, registerBackend } from "../src/backend/backend.js";
 import { assertClose, assertNear, ft, loadTrain, type LayerCase } from "./train_helpers.js";
 

@@ -2,7 +2,7 @@
 // scripts/make_fixtures.py), forward and backward, on every available device.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { F, Tensor, availableDevices, grad } from "../src/index.js";
+import { F, Tensor, availableDevices, grad } from "../src/node.js";
 import { generator as rng } from "../src/random.js";
 import {
   type FCase, type FInput, assertTensorClose, decodeArgs, fromFixture, loadFixtures, runAll, shapeStr,

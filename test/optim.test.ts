@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Tensor, load, manualSeed, nn, optim, save } from "../src/index.js";
+import { Tensor, load, manualSeed, nn, optim, save } from "../src/node.js";
 import { assertClose, assertNear, ft, loadTrain, type OptimCase, type SchedCase } from "./train_helpers.js";
 
 const TOL: [number, number] = [1e-7, 2e-6];

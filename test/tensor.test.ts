@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import { F, Tensor, availableDevices, grad, manualSeed, noGrad, tensor } from "../src/index.js";
+import { F, Tensor, availableDevices, grad, manualSeed, noGrad, tensor } from "../src/node.js";
 
 describe("autograd engine", () => {
   test("a 100,000-op chain runs backward without a stack overflow", () => {

@@ -1,7 +1,7 @@
 // Shared by the training-stack tests: the PyTorch fixtures of scripts/make_train_fixtures.py and tolerant comparisons.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { Tensor } from "../src/index.js";
+import { Tensor } from "../src/node.js";
 
 export interface FT {
   data: number[];

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import type { Cell, RunRequest } from "../common.js";
 import { GPT, MNIST_BATCHES, MNIST_BATCH, parseMnistBatches } from "../common.js";
-import { Tensor, nn, optim, availableDevices, setDefaultDevice, manualSeed } from "../../src/index.js";
+import { Tensor, nn, optim, availableDevices, setDefaultDevice, manualSeed } from "../../src/node.js";
 import { Gpt } from "../gpt.js";
 import type { LibImpl, Prepared } from "./types.js";
 

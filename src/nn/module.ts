@@ -202,6 +202,12 @@ export class Module {
    * unless every check passes.
    */
   loadStateDict(sd: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
+    if (!(sd instanceof Map) && (typeof sd !== "object" || sd === null || Array.isArray(sd) || sd instanceof Tensor)) {
+      throw new Error(
+        `${this.constructor.name}.loadStateDict: expected a state dict (an object or Map from names to Tensors, ` +
+          `e.g. from load(path) or model.stateDict()), got ${describe(sd)}`,
+      );
+    }
     const strict = opts.strict ?? true;
     const src = sd instanceof Map ? sd : new Map(Object.entries(sd));
     const slots = this.#stateSlots();
@@ -307,7 +313,8 @@ function quote(s: string): string {
   return JSON.stringify(s);
 }
 
-function describe(v: unknown): string {
+/** A value's kind for error messages: "null", "an array", a class name or a typeof. */
+export function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
   return typeof v === "object" ? (v as object).constructor?.name ?? "object" : typeof v;
