@@ -13,7 +13,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { availableDevices, getDefaultDevice, load, loadMetadata, manualSeed, noGrad, optim, nn, save, setDefaultDevice } from "../src/index.js";
+import { availableDevices, getDefaultDevice, load, loadMetadata, manualSeed, noGrad, optim, nn, save, setDefaultDevice } from "../src/node.js";
 import { CharTokenizer, Rng, getBatch, loadBrown, splitTrainVal } from "./gpt/data.js";
 import { DEFAULT_CONFIG, GPT, type GPTConfig, generateIds } from "./gpt/model.js";
 import { Progress } from "./util/progress.js";

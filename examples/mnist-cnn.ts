@@ -2,7 +2,7 @@
 // max-pooling (16 then 32 channels), dropout, and a linear head; Adam, cross-entropy. Same flags
 // and outputs as examples/mnist.ts (`--help`). The weights load into the CNN class of
 // bench/mnist_torch.py (conv1.weight, conv2.weight, fc.weight, ...).
-import { Tensor, nn } from "../src/index.js";
+import { Tensor, nn } from "../src/node.js";
 import { parseMnistArgs, setup, loadData, evaluateSaved, train } from "./util/mnist-common.js";
 
 class CNN extends nn.Module {

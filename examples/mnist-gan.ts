@@ -5,7 +5,7 @@
 // Every epoch writes out/gan-epoch-N.png: 8×8 samples from the same fixed noise.
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { Tensor, availableDevices, data, getDefaultDevice, manualSeed, type nn, noGrad, optim, setDefaultDevice } from "../src/index.js";
+import { Tensor, availableDevices, data, getDefaultDevice, manualSeed, type nn, noGrad, optim, setDefaultDevice } from "../src/node.js";
 import { discriminator, generator } from "./gan/nets.js";
 import { Progress } from "./util/progress.js";
 import { imageGrid, upscale, writePng } from "./util/png.js";

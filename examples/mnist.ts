@@ -6,7 +6,7 @@
 //   model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
 //   model.load_state_dict(safetensors.torch.load_file("out/mnist-mlp.safetensors"))
 // loads them in PyTorch.
-import { nn } from "../src/index.js";
+import { nn } from "../src/node.js";
 import { parseMnistArgs, setup, loadData, evaluateSaved, train } from "./util/mnist-common.js";
 
 const args = parseMnistArgs(

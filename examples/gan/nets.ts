@@ -1,5 +1,5 @@
 // The GAN's two MLPs (examples/mnist-gan.ts).
-import { nn } from "../../src/index.js";
+import { nn } from "../../src/node.js";
 
 /** noise → h → 2h → 4h → 784, LeakyReLU(0.2) between, Tanh at the end: images in [−1, 1]. With
  *  noise 128 and h 256: 128 → 256 → 512 → 1024 → 784. */

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";
-import { Tensor } from "../../src/index.js";
+import { Tensor } from "../../src/node.js";
 
 // ---- the corpus ------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 // A character-level GPT (pre-LayerNorm transformer decoder) written with nn.Module and the public
 // API only, with an optional KV cache for incremental decoding.
-import { Tensor, F, nn, noGrad } from "../../src/index.js";
+import { Tensor, F, nn, noGrad } from "../../src/node.js";
 
 export interface GPTConfig {
   vocabSize: number;

@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { Tensor, noGrad, manualSeed, nn, optim, data, save, load, availableDevices, getDefaultDevice, setDefaultDevice } from "../../src/index.js";
+import { Tensor, noGrad, manualSeed, nn, optim, data, save, load, availableDevices, getDefaultDevice, setDefaultDevice } from "../../src/node.js";
 import { chartsSvg, writeSvg } from "./plot.js";
 import { Progress, pct } from "./progress.js";
 
