@@ -2,7 +2,7 @@
 // called and the argument (never an internal op such as cpu.alloc, or a raw TypeError).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { F, Tensor, availableDevices, grad, noGrad, optim, tensor } from "../src/index.js";
+import { F, Tensor, availableDevices, grad, noGrad, optim, tensor } from "../src/node.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const any = (v: unknown) => v as any;

@@ -2,7 +2,7 @@
 // ops.json), running its cases on a device through a dispatch function, and a float64 gradcheck.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { Tensor, grad, noGrad } from "../src/index.js";
+import { Tensor, grad, noGrad } from "../src/node.js";
 import { generator as rng } from "../src/random.js";
 import { type FCase, type FInput, type Fixtures, assertTensorClose, decodeArgs, fromFixture } from "./helpers.js";
 

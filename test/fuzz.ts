@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { F, Tensor, availableDevices, noGrad } from "../src/index.js";
+import { F, Tensor, availableDevices, noGrad } from "../src/node.js";
 import { generator } from "../src/random.js";
 import { nativeConfig } from "../src/backend/native.js";
 

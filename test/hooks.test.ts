@@ -1,7 +1,7 @@
 // Tensor hooks (registerHook) and retained gradients of non-leaf tensors (retainGrad), on every device.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Tensor, availableDevices, grad } from "../src/index.js";
+import { Tensor, availableDevices, grad } from "../src/node.js";
 
 for (const device of availableDevices()) {
   describe(`hooks on ${device}`, () => {

@@ -2,7 +2,7 @@
 // {activations,norms,pooling}.json) on every device, float64 gradchecks, the nn modules, errors.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { F, Tensor, availableDevices, nn } from "../src/index.js";
+import { F, Tensor, availableDevices, nn } from "../src/node.js";
 import { runAll } from "./helpers.js";
 import { type Dispatch, S, gradcheck, loadBreadth, runCase } from "./breadth_helpers.js";
 

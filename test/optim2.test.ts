@@ -4,7 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { Tensor, availableDevices, optim } from "../src/index.js";
+import { Tensor, availableDevices, optim } from "../src/node.js";
 import { type FT, assertClose, assertNear, ft } from "./train_helpers.js";
 
 interface OptimCase {

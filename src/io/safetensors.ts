@@ -7,7 +7,8 @@
 // without overlaps or holes. The reader treats the file as hostile: every number in the header
 // is checked before any tensor byte is read.
 import { Tensor } from "../tensor.js";
-import { Module, describe, type StateDict } from "../nn/module.js";
+import { Module, type StateDict } from "../nn/module.js";
+import { checkOptions, describe } from "../check.js";
 import { fileSystem, readFile } from "./files.js";
 
 /** The largest header accepted, as in the reference implementation. */
@@ -92,10 +93,7 @@ export function save(
 
 /** The safetensors file of a state dict, as chunks; `where` starts error messages. */
 function encode(moduleOrStateDict: Module | StateDict | Map<string, Tensor>, where: string, opts: SaveOptions): Uint8Array[] {
-  if (typeof opts !== "object" || opts === null) throw new Error(`safetensors: ${where}: options must be an object, got ${describe(opts)}`);
-  for (const k of Object.keys(opts)) {
-    if (k !== "metadata") throw new Error(`safetensors: ${where}: unknown option ${JSON.stringify(k)} (expected: metadata)`);
-  }
+  checkOptions("save", opts, ["metadata"]);
   if (moduleOrStateDict === null || typeof moduleOrStateDict !== "object") {
     throw new Error(`safetensors: ${where}: expected a Module, a state dict or a Map of tensors, got ${describe(moduleOrStateDict)}`);
   }

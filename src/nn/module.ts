@@ -313,8 +313,7 @@ function quote(s: string): string {
   return JSON.stringify(s);
 }
 
-/** A value's kind for error messages: "null", "an array", a class name or a typeof. */
-export function describe(v: unknown): string {
+function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
   return typeof v === "object" ? (v as object).constructor?.name ?? "object" : typeof v;
