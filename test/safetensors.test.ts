@@ -141,6 +141,7 @@ describe("safetensors as bytes, across threads, and bad arguments", () => {
     assert.throws(() => load(dir), new RegExp(`^Error: load: cannot read ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: it is a directory, not a file \\(EISDIR\\)$`));
     assert.throws(() => loadMetadata(dir), /^Error: loadMetadata: cannot read .*: it is a directory/);
     assert.throws(() => load(join(dir, "missing.safetensors")), /^Error: load: cannot read .*missing\.safetensors: no such file or directory \(ENOENT\)$/);
+    assert.throws(() => save(sd(), ""), /^Error: save: path is empty \(leave it out to get the bytes\)$/);
     assert.throws(() => save(sd(), 5 as unknown as string), /^Error: save: path must be a string \(or leave it out to get the bytes\), got 5$/);
     assert.throws(() => save(sd(), { metdata: {} } as SaveOptions), /^Error: save: unknown option 'metdata' \(expected 'metadata'\)$/);
     assert.throws(() => save(null as unknown as Record<string, Tensor>), /^Error: safetensors: save: expected a Module, a state dict or a Map of tensors, got null$/);

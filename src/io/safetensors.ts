@@ -86,9 +86,12 @@ export function save(
   else if (pathOrOpts !== undefined) {
     throw new Error(`save: path must be a string (or leave it out to get the bytes), got ${describe(pathOrOpts)}`);
   }
+  if (path === "") throw new Error("save: path is empty (leave it out to get the bytes)");
+  // no file system (a browser): fail before encoding
+  const fs = path === undefined ? null : fileSystem("save", "call save(stateDict) without a path to get the safetensors bytes (e.g. for a download)");
   const chunks = encode(moduleOrStateDict, path === undefined ? "save" : `save ${path}`, opts ?? {});
   if (path === undefined) return concat(chunks);
-  fileSystem("save", "call save(stateDict) without a path to get the safetensors bytes (e.g. for a download)").writeAtomic(path, chunks, "save");
+  fs!.writeAtomic(path, chunks, "save");
 }
 
 /** The safetensors file of a state dict, as chunks; `where` starts error messages. */
