@@ -48,7 +48,7 @@ function run(cmd, argv, opts = {}) {
 const globRe = (g) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*\/?/g, "\u0000").replace(/\*/g, "[^/]*").replace(/\u0000/g, ".*")}$`);
 for (const f of pkg.files) {
   if (/[*?]/.test(f)) continue; // a glob: checked against the packed files below
-  if (!existsSync(join(ROOT, f))) fail(`package.json "files" lists ${f}, which does not exist`);
+  if (!existsSync(join(ROOT, f.replace(/^!/, "")))) fail(`package.json "files" lists ${f}, which does not exist`);
 }
 /** Every file path package.json points a consumer at (main, types, each export condition). */
 function entryPoints() {
@@ -71,7 +71,9 @@ const paths = packed.files.map((f) => f.path);
 const tarball = join(work, packed.filename);
 
 for (const f of pkg.files) {
-  if (/[*?]/.test(f) && !paths.some((p) => globRe(f).test(p))) fail(`package.json "files" lists ${f}, which matches no file`);
+  if (f.startsWith("!")) {
+    if (paths.includes(f.slice(1))) fail(`package.json "files" excludes ${f.slice(1)}, but the tarball holds it`);
+  } else if (/[*?]/.test(f) && !paths.some((p) => globRe(f).test(p))) fail(`package.json "files" lists ${f}, which matches no file`);
 }
 for (const e of entryPoints()) if (!paths.includes(e)) fail(`package.json names ${e}, which the tarball does not hold`);
 // what an installed package needs: compiled JS, its types and source maps, the TypeScript the maps

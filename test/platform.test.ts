@@ -42,11 +42,16 @@ describe("the main entry in a browser", () => {
     }
   });
 
-  it("package.json: types first, then node → the Node entry, default → the main entry", () => {
+  it("package.json: types first, then node → the Node entry (require() through src/index.cjs), default → the main entry", () => {
     const pkg = JSON.parse(readFileSync(`${root}/package.json`, "utf8"));
     const dot = pkg.exports["."];
     assert.deepEqual(Object.keys(dot), ["types", "node", "default"]);
-    assert.deepEqual(dot, { types: "./dist/src/index.d.ts", node: "./dist/src/node.js", default: "./dist/src/index.js" });
+    assert.deepEqual(dot, {
+      types: "./dist/src/index.d.ts",
+      node: { require: "./src/index.cjs", default: "./dist/src/node.js" },
+      default: "./dist/src/index.js",
+    });
+    assert.match(readFileSync(`${root}/src/index.cjs`, "utf8"), /require\("\.\.\/dist\/src\/node\.js"\)/, "require() gives the Node entry too");
   });
 
   it("runs with only a browser's globals: trains, saves to bytes and loads them back, mnist(); paths give clear errors", async () => {
