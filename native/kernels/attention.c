@@ -9,74 +9,30 @@
  * q, k, v and the gradients are read and written through their strides (no transposed copies,
  * no full-size temporaries for the scores, their scaled and masked versions and their softmax).
  *
- * Every product goes through one register-blocked micro-kernel, C[mr x 16] = Σ_k A(r, k)·B(k, :),
- * with A read through two strides (so Aᵀ costs nothing) and B a row of 16 contiguous floats. The
- * operands that play B are first copied into zero-padded per-thread scratch (kᵀ, vᵀ, and k, q, g
- * rows padded to 16), so the micro-kernel never reads or writes past an edge.
+ * Every product goes through sgemm's register-blocked micro-kernel (gemm.h) with A read in place
+ * through two strides (so Aᵀ costs nothing) and B first packed into zero-padded per-thread scratch
+ * (dl_gemm_pack_b), so the micro-kernel never reads past an edge of B.
  *
  * Views are [B1, B2, T, D] with any strides (last dim contiguous); binding.c has checked that
  * every element each one reaches lies inside its array. */
-#include <math.h>
-#include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
 #include "fused.h"
-#include "kernels.h"
+#include "gemm.h"
 #include "vmath.h"
 #if defined(__AVX__)
 #include <immintrin.h>
 #endif
 
-#define MR 6
-#define NR 16
+static inline int64_t padnr(int64_t n) { return (n + DL_NR - 1) / DL_NR * DL_NR; }
+static inline int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
-static inline int64_t pad16(int64_t n) { return (n + NR - 1) / NR * NR; }
-
-/* C[r][0..16) = Σ_{k < kn} A(r, k)·B(k, 0..16) for r < mr, with A(r, k) = a[r·ars + k·aks] and
- * B(k, :) = b + k·bks. Rows r >= mr are not stored (and read row 0 of A, which exists). */
-#if defined(__AVX2__) && defined(__FMA__)
-#define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
-#define DECL(i) __m256 c##i##0 = _mm256_setzero_ps(), c##i##1 = _mm256_setzero_ps(); \
-                const float* a##i = a + ((i) < mr ? (i) : 0) * ars;
-#define STEP(i)                                                   \
-  {                                                               \
-    const __m256 av = _mm256_broadcast_ss(a##i + k * aks);        \
-    c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0);                   \
-    c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);                   \
-  }
-#define STORE(i)                                                  \
-  if ((i) < mr) {                                                 \
-    _mm256_storeu_ps(c + (i) * ldc, c##i##0);                     \
-    _mm256_storeu_ps(c + (i) * ldc + 8, c##i##1);                 \
-  }
-static void mk(int64_t kn, const float* a, int64_t ars, int64_t aks, const float* b, int64_t bks, float* c,
-               int64_t ldc, int mr) {
-  ROWS(DECL)
-  for (int64_t k = 0; k < kn; k++) {
-    const __m256 b0 = _mm256_loadu_ps(b + k * bks), b1 = _mm256_loadu_ps(b + k * bks + 8);
-    ROWS(STEP)
-  }
-  ROWS(STORE)
+/* the micro-kernel on A in place (rows past mr read row 0: A may end there) and packed B */
+__attribute__((noinline)) static void mk(int64_t kc, const float* a, int64_t ars, int64_t aks, const float* b,
+                                         float* c, int64_t ldc, int mr) {
+  dl_ukernel(kc, a, ars, aks, b, DL_NR, c, ldc, 0, mr, NULL, 1);
 }
-#undef ROWS
-#undef DECL
-#undef STEP
-#undef STORE
-#else
-static void mk(int64_t kn, const float* a, int64_t ars, int64_t aks, const float* b, int64_t bks, float* c,
-               int64_t ldc, int mr) {
-  for (int r = 0; r < mr; r++) {
-    float acc[NR] = { 0 };
-    for (int64_t k = 0; k < kn; k++) {
-      const float av = a[r * ars + k * aks];
-      for (int j = 0; j < NR; j++) acc[j] += av * b[k * bks + j];
-    }
-    memcpy(c + r * ldc, acc, sizeof acc);
-  }
-}
-#endif
 
 typedef struct {
   const dl_att_dims* d;
@@ -88,65 +44,36 @@ typedef struct {
 /* element offset of (b1, b2, row 0) of view x */
 static inline int64_t base(const int64_t* st, int64_t b1, int64_t b2) { return b1 * st[0] + b2 * st[1]; }
 
-/* dst (rows x pitch, zero padded) = src rows (row stride ss, n contiguous floats each) */
-static void pack_rows(float* dst, int64_t pitch, const float* src, int64_t ss, int64_t rows, int64_t n) {
-  for (int64_t r = 0; r < rows; r++) {
-    memcpy(dst + r * pitch, src + r * ss, (size_t)n * sizeof(float));
-    memset(dst + r * pitch + n, 0, (size_t)(pitch - n) * sizeof(float));
-  }
-}
+/* What a causal mask leaves of the row block [i0, i0 + mr) of a product: k in [k0, k1), columns < n1.
+ *   SCORES (q·kᵀ, g·vᵀ): query i keeps keys j <= i, so columns below i0 + mr;
+ *   KEYS_OF_ROWS (P·v, dS·k): query i sums over keys j <= i;
+ *   ROWS_OF_KEYS (dSᵀ·q, Pᵀ·g; rows are keys): key j gets queries i >= j. */
+enum { SCORES, KEYS_OF_ROWS, ROWS_OF_KEYS };
 
-/* dst (n x pitch, zero padded) = transpose of src (rows x n, row stride ss) */
-static void pack_cols(float* dst, int64_t pitch, const float* src, int64_t ss, int64_t rows, int64_t n) {
-  dl_transpose_32((uint32_t*)dst, pitch, (const uint32_t*)src, ss, n, rows);
-  for (int64_t e = 0; e < n; e++) memset(dst + e * pitch + rows, 0, (size_t)(pitch - rows) * sizeof(float));
-}
-
-/* C (rows x cols at c, row stride ldc) = A·B through the micro-kernel, tile by tile: rows in
- * blocks of MR, columns in blocks of NR (cols <= the padded width of B and of the tile buffer
- * tmp). kn(i0, mr) gives the k range [k0, k1) of a row block; A(r, k) = a[r·ars + k·aks] with r
- * counted from the block's first row; B(k, :) = b + k·bks. */
-typedef void (*krange_fn)(const dl_att_dims* d, int64_t i0, int mr, int64_t* k0, int64_t* k1);
-
-static void product(const dl_att_dims* d, int64_t rows, int64_t cols, krange_fn kr, const float* a, int64_t ars,
-                    int64_t aks, const float* b, int64_t bks, float* tmp, float* c, int64_t ldc) {
-  const int64_t cp = pad16(cols);
-  const bool direct = cols == cp; /* whole tiles: store straight into c, no copy through tmp */
-  float* t = direct ? c : tmp;
-  const int64_t ldt = direct ? ldc : cp;
-  for (int64_t i0 = 0; i0 < rows; i0 += MR) {
-    const int mr = (int)dl_min64(MR, rows - i0);
-    int64_t k0, k1;
-    kr(d, i0, mr, &k0, &k1);
-    float* ti = direct ? t + i0 * ldt : t;
-    for (int64_t j0 = 0; j0 < cp; j0 += NR) {
-      if (k1 > k0) mk(k1 - k0, a + i0 * ars + k0 * aks, ars, aks, b + k0 * bks + j0, bks, ti + j0, ldt, mr);
-      else for (int r = 0; r < mr; r++) memset(ti + r * ldt + j0, 0, NR * sizeof(float));
+/* C (rows x cols, row stride ldc) = A·B with A(r, k) = a[r·ars + k·aks] and B(k, j) = b[k·sbk + j·sbn]
+ * (K x cols), packed into bp first. padded: C's rows have room up to the next multiple of DL_NR
+ * (scratch), so every tile is stored straight into C; otherwise short tiles go through tmp. */
+static void product(const dl_att_dims* d, int kind, int64_t rows, int64_t cols, int64_t K, const float* a,
+                    int64_t ars, int64_t aks, const float* b, int64_t sbk, int64_t sbn, float* bp, float* c,
+                    int64_t ldc, bool padded) {
+  dl_gemm_pack_b(bp, b, sbk, sbn, K, cols);
+  _Alignas(64) float tmp[DL_MR * DL_NR];
+  for (int64_t i0 = 0; i0 < rows; i0 += DL_MR) {
+    const int mr = (int)dl_min64(DL_MR, rows - i0);
+    int64_t k0 = 0, k1 = K, n1 = cols;
+    if (d->causal && kind == SCORES) n1 = dl_min64(cols, i0 + mr);
+    if (d->causal && kind == KEYS_OF_ROWS) k1 = dl_min64(K, i0 + mr);
+    if (d->causal && kind == ROWS_OF_KEYS) k0 = dl_min64(K, i0);
+    for (int64_t j0 = 0; j0 < n1; j0 += DL_NR) {
+      const int64_t nr = dl_min64(DL_NR, cols - j0);
+      const bool direct = padded || nr == DL_NR;
+      float* t = direct ? c + i0 * ldc + j0 : tmp;
+      const int64_t ldt = direct ? ldc : DL_NR;
+      if (k1 > k0) mk(k1 - k0, a + i0 * ars + k0 * aks, ars, aks, bp + j0 * K + k0 * DL_NR, t, ldt, mr);
+      else for (int r = 0; r < mr; r++) memset(t + r * ldt, 0, DL_NR * sizeof(float));
+      if (!direct)
+        for (int r = 0; r < mr; r++) memcpy(c + (i0 + r) * ldc + j0, tmp + r * DL_NR, (size_t)nr * sizeof(float));
     }
-    if (!direct)
-      for (int r = 0; r < mr; r++) memcpy(c + (i0 + r) * ldc, tmp + r * cp, (size_t)cols * sizeof(float));
-  }
-}
-
-/* row blocks of P·v and dS·k: causal rows i0..i0+mr-1 see keys j < i0 + mr */
-static void keys_of_rows(const dl_att_dims* d, int64_t i0, int mr, int64_t* k0, int64_t* k1) {
-  *k0 = 0;
-  *k1 = d->causal ? dl_min64(d->S, i0 + mr) : d->S;
-}
-/* row blocks of dSᵀ·q and Pᵀ·g (rows are keys j0..): causal queries i >= j0 see them */
-static void rows_of_keys(const dl_att_dims* d, int64_t j0, int mr, int64_t* k0, int64_t* k1) {
-  (void)mr;
-  *k0 = d->causal ? dl_min64(j0, d->L) : 0;
-  *k1 = d->L;
-}
-
-/* sc (L x Sp) = a·bt for the tiles each causal row block needs (a: L x E rows, stride as; bt:
- * E x Sp, the transposed keys or values) */
-static void scores(const dl_att_dims* d, float* sc, int64_t Sp, const float* a, int64_t as, const float* bt, int64_t E) {
-  for (int64_t i0 = 0; i0 < d->L; i0 += MR) {
-    const int mr = (int)dl_min64(MR, d->L - i0);
-    const int64_t jend = d->causal ? dl_min64(d->S, i0 + mr) : d->S;
-    for (int64_t j0 = 0; j0 < jend; j0 += NR) mk(E, a + i0 * as, as, 1, bt + j0, Sp, sc + i0 * Sp + j0, Sp, mr);
   }
 }
 
@@ -171,22 +98,20 @@ static void forward_task(void* p, int64_t t) {
   att_ctx* c = (att_ctx*)p;
   const dl_att_dims* d = c->d;
   const int64_t b1 = t / d->B2, b2 = t % d->B2;
-  const int64_t L = d->L, S = d->S, E = d->E, Ev = d->Ev, Sp = pad16(S), Evp = pad16(Ev);
-  float* buf = dl_scratch((size_t)(E * Sp + S * Evp + L * Sp + MR * Evp));
-  if (!buf) { c->failed = 1; return; }
-  float *kt = buf, *vp = kt + E * Sp, *sc = vp + S * Evp, *tmp = sc + L * Sp;
-  const float* q = c->q + base(d->sq, b1, b2);
+  const int64_t L = d->L, S = d->S, E = d->E, Ev = d->Ev, Sp = padnr(S);
+  float* sc = dl_scratch((size_t)(L * Sp + max64(E * Sp, S * padnr(Ev)))); /* scores, then packed B */
+  if (!sc) { c->failed = 1; return; }
   float* P = c->p + base(d->sp, b1, b2);
-  float* out = c->out + base(d->so, b1, b2);
-  pack_cols(kt, Sp, c->k + base(d->sk, b1, b2), d->sk[2], S, E);
-  pack_rows(vp, Evp, c->v + base(d->sv, b1, b2), d->sv[2], S, Ev);
-  scores(d, sc, Sp, q, d->sq[2], kt, E);
+  const int64_t sk = d->sk[2];
+  product(d, SCORES, L, S, E, c->q + base(d->sq, b1, b2), d->sq[2], 1, c->k + base(d->sk, b1, b2), 1, sk, sc + L * Sp,
+          sc, Sp, true);
   const float scale = (float)d->scale;
   for (int64_t i = 0; i < L; i++) { /* P in place of the scores, then out to p */
     dl_softmax_row_f(sc + i * Sp, sc + i * Sp, kept(d, i), Sp, scale);
     store_row(P + i * d->sp[2], sc + i * Sp, S);
   }
-  product(d, L, Ev, keys_of_rows, sc, Sp, 1, vp, Evp, tmp, out, d->so[2]);
+  product(d, KEYS_OF_ROWS, L, Ev, S, sc, Sp, 1, c->v + base(d->sv, b1, b2), d->sv[2], 1, sc + L * Sp,
+          c->out + base(d->so, b1, b2), d->so[2], false);
 #if defined(__AVX__)
   _mm_sfence(); /* streaming stores are weakly ordered: make P visible before the task ends */
 #endif
@@ -196,22 +121,20 @@ static void backward_task(void* p, int64_t t) {
   att_ctx* c = (att_ctx*)p;
   const dl_att_dims* d = c->d;
   const int64_t b1 = t / d->B2, b2 = t % d->B2;
-  const int64_t L = d->L, S = d->S, E = d->E, Ev = d->Ev, Sp = pad16(S), Ep = pad16(E), Evp = pad16(Ev);
-  const int64_t W = Ep > Evp ? Ep : Evp;
-  float* buf = dl_scratch((size_t)(Ev * Sp + L * Sp + S * Ep + L * Ep + L * Evp + MR * W));
-  if (!buf) { c->failed = 1; return; }
-  float *vt = buf, *ds = vt + Ev * Sp, *kp = ds + L * Sp, *qp = kp + S * Ep, *gp = qp + L * Ep, *tmp = gp + L * Evp;
+  const int64_t L = d->L, S = d->S, E = d->E, Ev = d->Ev, Sp = padnr(S), Ep = padnr(E), Evp = padnr(Ev);
+  const int64_t nb = max64(max64(Ev * Sp, S * Ep), L * max64(Ep, Evp)); /* the largest packed B */
+  float* ds = dl_scratch((size_t)(L * Sp + nb));
+  if (!ds) { c->failed = 1; return; }
+  float* bp = ds + L * Sp;
   const float* g = c->g + base(d->so, b1, b2);
+  const float* q = c->q + base(d->sq, b1, b2);
+  const float* k = c->k + base(d->sk, b1, b2);
   const float* P = c->pin + base(d->sp, b1, b2);
-  const int64_t ps = d->sp[2];
+  const int64_t ps = d->sp[2], gs = d->so[2];
   /* P was streamed to memory by the forward: start fetching it now, it is needed after dP */
   for (int64_t i = 0; i < L; i++)
     for (int64_t j = 0; j < kept(d, i); j += 16) __builtin_prefetch(P + i * ps + j);
-  pack_cols(vt, Sp, c->v + base(d->sv, b1, b2), d->sv[2], S, Ev);
-  pack_rows(kp, Ep, c->k + base(d->sk, b1, b2), d->sk[2], S, E);
-  pack_rows(qp, Ep, c->q + base(d->sq, b1, b2), d->sq[2], L, E);
-  pack_rows(gp, Evp, g, d->so[2], L, Ev);
-  scores(d, ds, Sp, gp, Evp, vt, Ev); /* dP = g·vᵀ */
+  product(d, SCORES, L, S, Ev, g, gs, 1, c->v + base(d->sv, b1, b2), 1, d->sv[2], bp, ds, Sp, true); /* dP = g·vᵀ */
   const float scale = (float)d->scale;
   for (int64_t i = 0; i < L; i++) { /* dS = scale·P∘(dP − Σ P∘dP), 0 past the kept entries */
     const int64_t n = kept(d, i);
@@ -221,9 +144,9 @@ static void backward_task(void* p, int64_t t) {
     for (int64_t j = 0; j < n; j++) r[j] = scale * pr[j] * (r[j] - df);
     for (int64_t j = n; j < Sp; j++) r[j] = 0.0f;
   }
-  product(d, L, E, keys_of_rows, ds, Sp, 1, kp, Ep, tmp, c->gq + base(d->sgq, b1, b2), d->sgq[2]);
-  product(d, S, E, rows_of_keys, ds, 1, Sp, qp, Ep, tmp, c->gk + base(d->sgk, b1, b2), d->sgk[2]);
-  product(d, S, Ev, rows_of_keys, P, 1, ps, gp, Evp, tmp, c->gv + base(d->sgv, b1, b2), d->sgv[2]);
+  product(d, KEYS_OF_ROWS, L, E, S, ds, Sp, 1, k, d->sk[2], 1, bp, c->gq + base(d->sgq, b1, b2), d->sgq[2], false);
+  product(d, ROWS_OF_KEYS, S, E, L, ds, 1, Sp, q, d->sq[2], 1, bp, c->gk + base(d->sgk, b1, b2), d->sgk[2], false);
+  product(d, ROWS_OF_KEYS, S, Ev, L, P, 1, ps, g, gs, 1, bp, c->gv + base(d->sgv, b1, b2), d->sgv[2], false);
 }
 
 int dl_attention_f32(float* out, float* p, const float* q, const float* k, const float* v, const dl_att_dims* d) {

@@ -10,155 +10,32 @@
  * Tiny products (M*N*K <= 4096) skip packing and sum in double, which gives bit-for-bit the js
  * backend's result. Large work is split over the thread pool: by batch when there are enough,
  * otherwise each product is split along its larger dim. */
-#include <stdlib.h>
 #include <string.h>
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-#include <immintrin.h>
-#endif
 
 #include "common.h"
+#include "gemm.h"
 #include "kernels.h"
 #include "transpose.h"
 
-#if defined(__AVX512F__)
-#define MR 12
-#define NR 32
-#define DL_GEMM_KIND "avx512 12x32"
-#elif defined(__AVX2__) && defined(__FMA__)
-#define MR 6
-#define NR 16
-#define DL_GEMM_KIND "avx2 6x16"
+#define MR DL_MR
+#define NR DL_NR
+#if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
 #define MC (MR * 28) /* 168 rows x KC: 168 KiB of packed a, in L2 (512 KiB on Zen 3) */
 #else
-#define MR 4
-#define NR 16
-#define DL_GEMM_KIND "c 4x16"
-#endif
-
-#define KC 256
-#ifndef MC
 #define MC (MR * 12)
 #endif
+#define KC 256
 #define NC (NR * 64)
 #define TINY 4096
 #define PAR_MIN ((int64_t)1 << 20) /* M*N*K (times batch) above which threads are used */
 
 const char* dl_gemm_kind(void) { return DL_GEMM_KIND; }
 
-
-/* ---- micro-kernels: C[MR x NR] (=|+=) Ap[kc x MR]^T-panel times Bp[kc x NR]-panel ---------- */
-
-#if defined(__AVX512F__)
-#define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
-#define DECL(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
-#define STEP(i)                                          \
-  {                                                      \
-    const __m512 av = _mm512_set1_ps(A[i]);              \
-    c##i##0 = _mm512_fmadd_ps(av, b0, c##i##0);          \
-    c##i##1 = _mm512_fmadd_ps(av, b1, c##i##1);          \
-  }
-#define STORE(i)                                                             \
-  if ((i) < mr) { /* rows past mr are padding of a short panel */            \
-    float* cp = C + (i) * ldc;                                               \
-    if (acc) {                                                               \
-      c##i##0 = _mm512_add_ps(_mm512_loadu_ps(cp), c##i##0);                 \
-      c##i##1 = _mm512_add_ps(_mm512_loadu_ps(cp + 16), c##i##1);            \
-    } else if (bias) {                                                       \
-      c##i##0 = _mm512_add_ps(c##i##0, bias0);                               \
-      c##i##1 = _mm512_add_ps(c##i##1, bias1);                               \
-    }                                                                        \
-    _mm512_storeu_ps(cp, c##i##0);                                           \
-    _mm512_storeu_ps(cp + 16, c##i##1);                                      \
-  }
-#define PF(i) _mm_prefetch((const char*)(C + (i) * ldc), _MM_HINT_T0); _mm_prefetch((const char*)(C + (i) * ldc + 16), _MM_HINT_T0);
-#define BIAS const __m512 bias0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps(), bias1 = bias ? _mm512_loadu_ps(bias + 16) : bias0;
-
-__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc,
-                                                int mr, const float* bias) {
-  ROWS(DECL)
-  ROWS(PF)
-#pragma GCC unroll 4
-  for (int64_t k = 0; k < kc; k++) {
-    const __m512 b0 = _mm512_load_ps(B), b1 = _mm512_load_ps(B + 16);
-    ROWS(STEP)
-    A += MR;
-    B += NR;
-  }
-  BIAS
-  ROWS(STORE)
+/* the micro-kernel (gemm.h) on packed panels: A k-major MR-row panels, B k-major NR-column panels */
+__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B,
+                                              float* restrict C, int64_t ldc, int acc, int mr, const float* bias) {
+  dl_ukernel(kc, A, 1, MR, B, NR, C, ldc, acc, mr, bias, 0);
 }
-#undef ROWS
-#undef DECL
-#undef STEP
-#undef STORE
-#undef PF
-#undef BIAS
-
-#elif defined(__AVX2__) && defined(__FMA__)
-#define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
-#define DECL(i) __m256 c##i##0 = _mm256_setzero_ps(), c##i##1 = _mm256_setzero_ps();
-#define STEP(i)                                          \
-  {                                                      \
-    const __m256 av = _mm256_broadcast_ss(A + (i));      \
-    c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0);          \
-    c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);          \
-  }
-#define STORE(i)                                                             \
-  if ((i) < mr) { /* rows past mr are padding of a short panel */            \
-    float* cp = C + (i) * ldc;                                               \
-    if (acc) {                                                               \
-      c##i##0 = _mm256_add_ps(_mm256_loadu_ps(cp), c##i##0);                 \
-      c##i##1 = _mm256_add_ps(_mm256_loadu_ps(cp + 8), c##i##1);             \
-    } else if (bias) {                                                       \
-      c##i##0 = _mm256_add_ps(c##i##0, bias0);                               \
-      c##i##1 = _mm256_add_ps(c##i##1, bias1);                               \
-    }                                                                        \
-    _mm256_storeu_ps(cp, c##i##0);                                           \
-    _mm256_storeu_ps(cp + 8, c##i##1);                                       \
-  }
-
-#define PF(i) _mm_prefetch((const char*)(C + (i) * ldc), _MM_HINT_T0); _mm_prefetch((const char*)(C + (i) * ldc + 15), _MM_HINT_T0);
-#define BIAS const __m256 bias0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps(), bias1 = bias ? _mm256_loadu_ps(bias + 8) : bias0;
-
-__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc,
-                                                int mr, const float* bias) {
-  ROWS(DECL)
-  ROWS(PF)
-#pragma GCC unroll 4
-  for (int64_t k = 0; k < kc; k++) {
-    const __m256 b0 = _mm256_load_ps(B), b1 = _mm256_load_ps(B + 8);
-    ROWS(STEP)
-    A += MR;
-    B += NR;
-  }
-  BIAS
-  ROWS(STORE)
-}
-#undef ROWS
-#undef DECL
-#undef STEP
-#undef STORE
-#undef PF
-#undef BIAS
-
-#else
-__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B, float* restrict C, int64_t ldc, int acc,
-                                                int mr, const float* bias) {
-  float c[MR][NR];
-  for (int i = 0; i < MR; i++)
-    for (int j = 0; j < NR; j++) c[i][j] = 0.0f;
-  for (int64_t k = 0; k < kc; k++) {
-    for (int i = 0; i < MR; i++) {
-      const float av = A[i];
-      for (int j = 0; j < NR; j++) c[i][j] += av * B[j];
-    }
-    A += MR;
-    B += NR;
-  }
-  for (int i = 0; i < mr; i++)
-    for (int j = 0; j < NR; j++) C[i * ldc + j] = acc ? C[i * ldc + j] + c[i][j] : bias ? c[i][j] + bias[j] : c[i][j];
-}
-#endif
 
 /* ---- packing --------------------------------------------------------------------------------- */
 
@@ -231,7 +108,7 @@ static void pack_a(float* restrict Ap, const float* A, int64_t sam, int64_t sak,
 }
 
 /* B points at element (k 0, col 0) of a kc x nc block; panels of NR columns, k-major, zero padded */
-static void pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn, int64_t kc, int64_t nc) {
+void dl_gemm_pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn, int64_t kc, int64_t nc) {
   if (sbn == 1 && sbk != 1) {
     /* rows of b contiguous: walk k outermost and copy each row's nc values once, in order, into
        the panels. Panel by panel, every panel would read one line per row at the row stride,
@@ -302,15 +179,6 @@ typedef struct {
   int64_t sam, sak, sbk, sbn, ldc;
 } gemm_dims;
 
-static _Thread_local float* tl_ap;
-static _Thread_local float* tl_bp;
-
-static bool ensure_buffers(void) {
-  if (!tl_ap) tl_ap = (float*)aligned_alloc(64, (size_t)MC * KC * sizeof(float));
-  if (!tl_bp) tl_bp = (float*)aligned_alloc(64, (size_t)NC * KC * sizeof(float));
-  return tl_ap && tl_bp;
-}
-
 /* split n into parts of at most blk, as equal as possible, rounded up to `unit` */
 static int64_t balanced(int64_t n, int64_t blk, int64_t unit) {
   const int64_t parts = (n + blk - 1) / blk;
@@ -336,15 +204,15 @@ static void gemm_naive(const gemm_dims* g, float* C, const float* A, const float
 static void gemm_block(const gemm_dims* g, float* C, const float* A, const float* B, const float* bias, int64_t m0,
                        int64_t m1, int64_t n0, int64_t n1) {
   if (m1 <= m0 || n1 <= n0) return;
-  if (!ensure_buffers()) { /* out of memory: the slow path still gives the right answer */
+  float* Ap = dl_scratch((size_t)(MC + NC) * KC); /* packed a, then packed b */
+  if (!Ap) { /* out of memory: the slow path still gives the right answer */
     gemm_dims h = *g;
     h.M = m1 - m0;
     h.N = n1 - n0;
     gemm_naive(&h, C + m0 * g->ldc + n0, A + m0 * g->sam, B + n0 * g->sbn, bias ? bias + n0 : NULL);
     return;
   }
-  float* Ap = tl_ap;
-  float* Bp = tl_bp;
+  float* Bp = Ap + MC * KC;
   _Alignas(64) float tmp[MR * NR];
   const int64_t K = g->K, ldc = g->ldc;
   const int64_t kcb = balanced(K, KC, 1);
@@ -353,7 +221,7 @@ static void gemm_block(const gemm_dims* g, float* C, const float* A, const float
     const int64_t nc = dl_min64(NC, n1 - jc);
     for (int64_t pc = 0; pc < K; pc += kcb) {
       const int64_t kc = dl_min64(kcb, K - pc);
-      pack_b(Bp, B + pc * g->sbk + jc * g->sbn, g->sbk, g->sbn, kc, nc);
+      dl_gemm_pack_b(Bp, B + pc * g->sbk + jc * g->sbn, g->sbk, g->sbn, kc, nc);
       for (int64_t ic = m0; ic < m1; ic += mcb) {
         const int64_t mc = dl_min64(mcb, m1 - ic);
         pack_a(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
@@ -450,8 +318,10 @@ int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_
   }
   if (j.nbatch == 0 || M == 0 || N == 0) return 0;
   float* bias_copy = NULL;
-  if (bias && sbias != 1 && N > 1) { /* the stores read 16 consecutive bias values */
-    bias_copy = (float*)malloc((size_t)N * sizeof(float));
+  size_t bias_cls = 0;
+  bool fresh;
+  if (bias && sbias != 1 && N > 1) { /* the stores read NR consecutive bias values */
+    bias_copy = (float*)dl_pool_get((size_t)N * sizeof(float), &bias_cls, &fresh);
     if (!bias_copy) return -1;
     for (int64_t n = 0; n < N; n++) bias_copy[n] = bias[n * sbias];
     bias = bias_copy;
@@ -481,6 +351,6 @@ int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_
     if (nt > 1 && work >= PAR_MIN && ntasks > 1) dl_parallel(ntasks, mm_task, &j);
     else for (int64_t t = 0; t < ntasks; t++) mm_task(&j, t);
   }
-  free(bias_copy);
+  if (bias_copy) dl_pool_put(bias_copy, bias_cls);
   return 0;
 }

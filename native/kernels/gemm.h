@@ -1,0 +1,126 @@
+/* The register-blocked GEMM micro-kernel and B packing of sgemm (matmul.c), shared with attention.c.
+ *
+ * dl_ukernel: C[r][0..DL_NR) (=|+=) Σ_{k < kc} A(r, k)·B(k, 0..DL_NR) for r < mr <= DL_MR, with
+ * A(r, k) = a[r·ars + k·aks] and B(k, :) = b + k·bks (DL_NR floats). acc: C += the sums; otherwise
+ * C = the sums (+ bias[0..DL_NR) when bias is not NULL). Rows mr..DL_MR-1 are computed but not
+ * stored; with `clamp` they read row 0 of A (for operands read in place, which end at row mr-1).
+ * It is always inlined into one noinline function per caller, so constant strides fold away:
+ * sgemm passes its packed panels' (ars = 1, aks = DL_MR, bks = DL_NR, clamp 0: panels are zero
+ * padded), attention reads A in place through its two strides (so Aᵀ costs nothing) and B from
+ * dl_gemm_pack_b's panels. */
+#ifndef DL_GEMM_H
+#define DL_GEMM_H
+
+#include "common.h"
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#include <immintrin.h>
+#endif
+
+/* B (kc x nc, B(k, j) = B[k·sbk + j·sbn]) into panels of DL_NR columns, k-major, zero padded:
+ * panel j0 (a multiple of DL_NR) starts at Bp + j0·kc, and its row k at Bp + j0·kc + k·DL_NR */
+void dl_gemm_pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn, int64_t kc, int64_t nc);
+
+#define DL_ROW(i) const float* a##i = a + (clamp && (i) >= mr ? 0 : (i)) * ars;
+
+#if defined(__AVX512F__)
+#define DL_MR 12
+#define DL_NR 32
+#define DL_GEMM_KIND "avx512 12x32"
+#define DL_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#define DL_VEC __m512
+#define DL_W 16
+#define DL_ZERO _mm512_setzero_ps
+#define DL_LOAD _mm512_loadu_ps
+#define DL_STOREV _mm512_storeu_ps
+#define DL_ADD _mm512_add_ps
+#define DL_FMA _mm512_fmadd_ps
+#define DL_BCAST(p) _mm512_set1_ps(*(p))
+#elif defined(__AVX2__) && defined(__FMA__)
+#define DL_MR 6
+#define DL_NR 16
+#define DL_GEMM_KIND "avx2 6x16"
+#define DL_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define DL_VEC __m256
+#define DL_W 8
+#define DL_ZERO _mm256_setzero_ps
+#define DL_LOAD _mm256_loadu_ps
+#define DL_STOREV _mm256_storeu_ps
+#define DL_ADD _mm256_add_ps
+#define DL_FMA _mm256_fmadd_ps
+#define DL_BCAST(p) _mm256_broadcast_ss(p)
+#else
+#define DL_MR 4
+#define DL_NR 16
+#define DL_GEMM_KIND "c 4x16"
+#endif
+
+#if defined(DL_VEC)
+/* two vectors of accumulators per row: DL_NR = 2·DL_W */
+#define DL_DECL(i) DL_ROW(i) DL_VEC c##i##0 = DL_ZERO(), c##i##1 = DL_ZERO();
+#define DL_PF(i) _mm_prefetch((const char*)(C + (i) * ldc), _MM_HINT_T0); \
+                 _mm_prefetch((const char*)(C + (i) * ldc + DL_NR - 1), _MM_HINT_T0);
+#define DL_STEP(i)                                   \
+  {                                                  \
+    const DL_VEC av = DL_BCAST(a##i + k * aks);      \
+    c##i##0 = DL_FMA(av, b0, c##i##0);               \
+    c##i##1 = DL_FMA(av, b1, c##i##1);               \
+  }
+#define DL_STORE(i)                                                   \
+  if ((i) < mr) {                                                     \
+    float* cp = C + (i) * ldc;                                        \
+    if (acc) {                                                        \
+      c##i##0 = DL_ADD(DL_LOAD(cp), c##i##0);                         \
+      c##i##1 = DL_ADD(DL_LOAD(cp + DL_W), c##i##1);                  \
+    } else if (bias) {                                                \
+      c##i##0 = DL_ADD(c##i##0, DL_LOAD(bias));                       \
+      c##i##1 = DL_ADD(c##i##1, DL_LOAD(bias + DL_W));                \
+    }                                                                 \
+    DL_STOREV(cp, c##i##0);                                           \
+    DL_STOREV(cp + DL_W, c##i##1);                                    \
+  }
+
+static inline __attribute__((always_inline)) void dl_ukernel(int64_t kc, const float* restrict a, int64_t ars,
+                                                             int64_t aks, const float* restrict b, int64_t bks,
+                                                             float* restrict C, int64_t ldc, int acc, int mr,
+                                                             const float* bias, const int clamp) {
+  DL_ROWS(DL_DECL)
+  DL_ROWS(DL_PF)
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; k++) {
+    const DL_VEC b0 = DL_LOAD(b + k * bks), b1 = DL_LOAD(b + k * bks + DL_W);
+    DL_ROWS(DL_STEP)
+  }
+  DL_ROWS(DL_STORE)
+}
+#else
+static inline void dl_ukernel(int64_t kc, const float* restrict a, int64_t ars, int64_t aks, const float* restrict b,
+                              int64_t bks, float* restrict C, int64_t ldc, int acc, int mr, const float* bias,
+                              const int clamp) {
+  float c[DL_MR][DL_NR] = { { 0 } };
+  for (int64_t k = 0; k < kc; k++)
+    for (int i = 0; i < DL_MR; i++) {
+      const float av = a[(clamp && i >= mr ? 0 : i) * ars + k * aks];
+      for (int j = 0; j < DL_NR; j++) c[i][j] += av * b[k * bks + j];
+    }
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < DL_NR; j++)
+      C[i * ldc + j] = acc ? C[i * ldc + j] + c[i][j] : bias ? c[i][j] + bias[j] : c[i][j];
+}
+#endif
+
+#undef DL_ROW
+#undef DL_ROWS
+#undef DL_VEC
+#undef DL_W
+#undef DL_ZERO
+#undef DL_LOAD
+#undef DL_STOREV
+#undef DL_ADD
+#undef DL_FMA
+#undef DL_BCAST
+#undef DL_DECL
+#undef DL_PF
+#undef DL_STEP
+#undef DL_STORE
+
+#endif
