@@ -5,15 +5,17 @@
       "sources": [
         "native/binding.c",
         "native/pool_v8.cc",
-        "native/kernels/iter.c",
         "native/kernels/threads.c",
-        "native/kernels/pool.c",
+        "native/kernels/mempool.c",
+        "native/kernels/iter.c",
         "native/kernels/elementwise.c",
         "native/kernels/reduce.c",
-        "native/kernels/matmul.c",
         "native/kernels/gather.c",
-        "native/kernels/fused.c",
-        "native/kernels/attention.c"
+        "native/kernels/matmul.c",
+        "native/kernels/attention.c",
+        "native/kernels/activations.c",
+        "native/kernels/optim.c",
+        "native/kernels/conv.c"
       ],
       "cflags!": ["-O2", "-O3"],
       "cflags_cc!": ["-O2", "-O3"],

@@ -60,7 +60,17 @@ void dl_iter_run_auto(const dl_iter* it, dl_run_fn fn, void* ctx, int64_t grain,
 /* Lowest and highest element offsets a view reaches (numel must be > 0). */
 void dl_view_extent(int nd, const int64_t* shape, int64_t off, const int64_t* st, int64_t* lo, int64_t* hi);
 
-/* ---- thread pool ---------------------------------------------------------------------------- */
+/* ---- platform: the thread pool (threads.c) and memory (mempool.c) --------------------------
+ *
+ * These two files are the only platform-specific kernels (pthreads; mmap/madvise, aligned_alloc,
+ * _Thread_local). The kernel files (iter.c, elementwise.c, reduce.c, gather.c, matmul.c,
+ * attention.c, activations.c, optim.c, conv.c) use nothing else of the system than <string.h> and
+ * <math.h> (reduce.c's malloc'd temporaries are the one exception left): they split work with
+ * dl_parallel and take memory from dl_scratch / dl_pool_*, so a WebAssembly build (no libc, no threads) compiles them as they are and replaces threads.c
+ * (dl_parallel runs the tasks in order, one thread) and mempool.c (its own heap). The Node glue,
+ * binding.c (N-API) and ../pool_v8.cc (V8 external memory), is not compiled there. */
+
+/* thread pool (threads.c) */
 
 typedef void (*dl_task_fn)(void* ctx, int64_t task);
 /* Runs fn(ctx, 0..ntasks-1) on the pool (the calling thread takes part) and returns when all are
@@ -69,7 +79,7 @@ void dl_parallel(int64_t ntasks, dl_task_fn fn, void* ctx);
 int dl_num_threads(void);
 void dl_set_num_threads(int n);
 
-/* ---- memory pool ---------------------------------------------------------------------------- */
+/* memory (mempool.c) */
 
 /* A block of at least `bytes` (64-byte aligned; 2 MiB aligned with transparent huge pages when
  * large). *cls is the block's real size, to hand back to dl_pool_put; *fresh is true when the

@@ -1,8 +1,21 @@
-/* Fused kernels (see fused.c). Contiguous float32 arrays; rows = numel / n. Outputs first. */
+/* Fused kernels: activations.c (softmax, layerNorm, GELU), optim.c (Adam), conv.c (max-pooling
+ * indices, im2col / col2im), attention.c. Contiguous float32 arrays unless said otherwise;
+ * rows = numel / n. Outputs first. */
 #ifndef DL_FUSED_H
 #define DL_FUSED_H
 
-#include <stdint.h>
+#include "common.h"
+
+/* Items per task when n items of `cost` elements each are split over the thread pool: all in one
+ * task below 64 Ki elements or with one thread (the hand-off would cost more), otherwise about
+ * per_thread tasks per thread. At least 1. */
+static inline int64_t dl_per_task(int64_t n, int64_t cost, int per_thread) {
+  int64_t tasks = n * cost >= 65536 && dl_num_threads() > 1 ? (int64_t)dl_num_threads() * per_thread : 1;
+  if (tasks > n) tasks = n;
+  return tasks > 0 ? (n + tasks - 1) / tasks : 1;
+}
+
+/* ---- activations.c -------------------------------------------------------------------------- */
 
 /* softmax of scale·x over rows of n; causal > 0: row r keeps its first r % causal + 1 entries */
 void dl_softmax_f32(float* out, const float* x, int64_t rows, int64_t n, int log_, double scale, int64_t causal);
@@ -16,9 +29,15 @@ int dl_layernorm_backward_f32(float* gx, float* gw, float* gb, const float* g, c
                               const float* rstd, const float* w, int64_t rows, int64_t n);
 void dl_gelu_f32(float* out, const float* x, int64_t n);
 void dl_gelu_backward_f32(float* gx, const float* g, const float* x, int64_t n);
+
+/* ---- optim.c -------------------------------------------------------------------------------- */
+
 /* in place on p, m, v */
 void dl_adam_f32(float* p, const float* g, float* m, float* v, int64_t n, double lr, double beta1, double beta2,
                  double eps, double weight_decay, int decoupled, double step);
+
+/* ---- conv.c --------------------------------------------------------------------------------- */
+
 /* idx[p, oh, ow] = the flat index (i * W + j) in plane p of x [planes, H, W] of the first maximum
  * of the kh x kw window at (oh * sh, ow * sw); a NaN counts as the maximum (the first NaN wins) */
 void dl_maxpool_indices_f32(int32_t* idx, const float* x, int64_t planes, int64_t H, int64_t W, int64_t kh,
@@ -29,6 +48,8 @@ void dl_maxpool_indices_f32(int32_t* idx, const float* x, int64_t planes, int64_
  * in tap order per element (the order of the per-tap copies, so both give the same sums). */
 void dl_im2col_f32(float* cols, const float* x, const int64_t* d);
 void dl_col2im_f32(float* x, const float* cols, const int64_t* d);
+
+/* ---- attention.c ---------------------------------------------------------------------------- */
 
 /* Scaled dot-product attention over views [B1, B2, T, D] (strides for B1, B2 and T; the last dim
  * is contiguous): q [.., L, E], k [.., S, E], v [.., S, Ev], out and g [.., L, Ev], p [.., L, S].

@@ -1,4 +1,6 @@
-/* A caching pool for tensor storage.
+/* The memory pool (platform: mmap, madvise, pthreads): a caching pool for tensor storage, plus
+ * dl_memzero and the per-thread kernel scratch (dl_scratch). A build without these (WebAssembly)
+ * replaces this file; see common.h.
  *
  * On the target machines the first touch of a fresh page costs ~100x the work done on it, and
  * memory given back to the system faults again when reused. So large blocks come from mmap
@@ -45,7 +47,6 @@ static size_t g_slab_left[NCLASSES];
 static void** g_cold[NCLASSES];    /* slab blocks given back with MADV_DONTNEED (no RSS) */
 static size_t g_ncold[NCLASSES], g_capcold[NCLASSES];
 static int64_t g_epoch_start;
-static size_t g_released;
 static size_t g_cached_bytes, g_cached_blocks, g_live_bytes, g_live_blocks, g_fresh, g_hits;
 static size_t g_cap;
 static int g_cap_set;
@@ -98,6 +99,20 @@ static void cold_push(int i, void* p) {
   g_cold[i][g_ncold[i]++] = p;
 }
 
+/* called with g_mu held: a free block of class i (off its list) goes back to the system. Slab
+ * blocks share their mapping, so they stay mapped: their pages are dropped and they wait as cold. */
+static void release(int i, block* b) {
+  const size_t size = class_size(i);
+  g_cached_bytes -= size;
+  g_cached_blocks--;
+  if (size <= SLAB_MAX_CLASS) {
+    madvise(b, size, MADV_DONTNEED);
+    cold_push(i, b);
+  } else {
+    munmap(b, size);
+  }
+}
+
 /* called with g_mu held: gives back the blocks no class needed during the epoch */
 static void maybe_trim(void) {
   const int64_t now = mono_ns();
@@ -105,22 +120,11 @@ static void maybe_trim(void) {
   if (now - g_epoch_start < EPOCH_NS) return;
   g_epoch_start = now;
   for (int i = 0; i < NCLASSES; i++) {
-    size_t k = (g_minfree[i] + 1) / 2;
-    const size_t size = class_size(i);
-    while (k > 0 && g_free[i]) {
+    for (size_t k = (g_minfree[i] + 1) / 2; k > 0 && g_free[i]; k--) {
       block* b = g_free[i];
       g_free[i] = b->next;
       g_nfree[i]--;
-      g_cached_bytes -= size;
-      g_cached_blocks--;
-      g_released++;
-      k--;
-      if (size <= SLAB_MAX_CLASS) {
-        madvise(b, size, MADV_DONTNEED);
-        cold_push(i, b);
-      } else {
-        munmap(b, size);
-      }
+      release(i, b);
     }
     g_minfree[i] = g_nfree[i];
   }
@@ -238,39 +242,17 @@ void dl_pool_put(void* p, size_t size) {
 }
 
 void dl_pool_trim(void) {
+  pthread_mutex_lock(&g_mu);
   for (int i = 0; i < NCLASSES; i++) {
-    if (class_size(i) <= SLAB_MAX_CLASS) { /* slab blocks stay mapped: give their pages back */
-      pthread_mutex_lock(&g_mu);
-      while (g_free[i]) {
-        block* b = g_free[i];
-        g_free[i] = b->next;
-        g_cached_bytes -= class_size(i);
-        g_cached_blocks--;
-        madvise(b, class_size(i), MADV_DONTNEED);
-        cold_push(i, b);
-      }
-      g_nfree[i] = 0;
-      g_minfree[i] = 0;
-      pthread_mutex_unlock(&g_mu);
-      continue;
+    while (g_free[i]) {
+      block* b = g_free[i];
+      g_free[i] = b->next;
+      release(i, b);
     }
-    pthread_mutex_lock(&g_mu);
-    block* b = g_free[i];
-    g_free[i] = NULL;
     g_nfree[i] = 0;
     g_minfree[i] = 0;
-    const size_t size = class_size(i);
-    while (b) {
-      block* n = b->next;
-      g_cached_bytes -= size;
-      g_cached_blocks--;
-      pthread_mutex_unlock(&g_mu);
-      munmap(b, size);
-      pthread_mutex_lock(&g_mu);
-      b = n;
-    }
-    pthread_mutex_unlock(&g_mu);
   }
+  pthread_mutex_unlock(&g_mu);
 }
 
 void dl_pool_set_cap(size_t bytes) {

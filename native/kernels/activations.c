@@ -1,0 +1,260 @@
+/* Fused norms and activations: softmax/logSoftmax, layerNorm and exact GELU, forward and backward.
+ * One pass over memory where the composites make five to ten; the composites in src/functional.ts
+ * stay the reference (test/fused.test.ts spells out the same maths in JS). Every array is
+ * contiguous float32; "rows" are the leading dims flattened, n the last dim. Row statistics
+ * accumulate in double, like the js reference. Work splits over the thread pool by rows (or by
+ * element ranges) when it is large enough to pay for the hand-off (dl_per_task). */
+#include <math.h>
+#include <string.h>
+
+#include "common.h"
+#include "fused.h"
+#include "vmath.h"
+
+typedef struct {
+  int64_t rows, per; /* rows in total, rows per task */
+  void (*row)(void* ctx, int64_t r);
+  void* ctx;
+} rows_job;
+
+static void rows_task(void* p, int64_t t) {
+  const rows_job* j = (const rows_job*)p;
+  const int64_t r1 = dl_min64(j->rows, (t + 1) * j->per);
+  for (int64_t r = t * j->per; r < r1; r++) j->row(j->ctx, r);
+}
+
+/* fn(ctx, r) for every row, split over the pool in contiguous blocks of rows */
+static void for_rows(int64_t rows, int64_t n, void (*fn)(void*, int64_t), void* ctx) {
+  rows_job j = { rows, dl_per_task(rows, n, 4), fn, ctx };
+  dl_parallel((rows + j.per - 1) / j.per, rows_task, &j);
+}
+
+/* ---- softmax -------------------------------------------------------------------------------- */
+
+/* scale multiplies the inputs first; causal > 0: the rows are [.., L, n] matrices with L = causal,
+ * and row i of each keeps only its first i + 1 entries (top-left aligned, like PyTorch's is_causal):
+ * the rest get probability 0 (log: -inf) and gradient 0. */
+typedef struct { float* out; const float* x; int64_t n; int log; float scale; int64_t causal; } sm_ctx;
+
+static void softmax_row(void* p, int64_t r) {
+  const sm_ctx* c = (const sm_ctx*)p;
+  const int64_t n = c->n, v = c->causal && r % c->causal + 1 < n ? r % c->causal + 1 : n;
+  const float* x = c->x + r * n;
+  float* o = c->out + r * n;
+  const float sc = c->scale;
+  if (!c->log) return dl_softmax_row_f(o, x, v, n, sc);
+  const double m = (double)dl_max_f(x, v) * sc; /* sc > 0, so max(sc·x) = sc·max(x) */
+  const float mf = (float)m;
+  for (int64_t i = 0; i < v; i++) o[i] = dl_exp_f(x[i] * sc - mf); /* exp once, into out: vectorised, ~1 ulp */
+  const double ls = m + log(dl_sum_f(o, v));
+  for (int64_t i = 0; i < v; i++) o[i] = (float)((double)(x[i] * sc) - ls);
+  for (int64_t i = v; i < n; i++) o[i] = -INFINITY;
+}
+
+void dl_softmax_f32(float* out, const float* x, int64_t rows, int64_t n, int log_, double scale, int64_t causal) {
+  sm_ctx c = { out, x, n, log_, (float)scale, causal };
+  for_rows(rows, n, softmax_row, &c);
+}
+
+typedef struct { float* gx; const float* g; const float* y; int64_t n; int log; float scale; int64_t causal; } smb_ctx;
+
+static void softmax_backward_row(void* p, int64_t r) {
+  const smb_ctx* c = (const smb_ctx*)p;
+  const int64_t n = c->n, v = c->causal && r % c->causal + 1 < n ? r % c->causal + 1 : n;
+  const float* g = c->g + r * n;
+  const float* y = c->y + r * n;
+  float* gx = c->gx + r * n;
+  const float sc = c->scale;
+  if (c->log) {
+    const float s = (float)dl_sum_f(g, v);
+    for (int64_t i = 0; i < v; i++) gx[i] = sc * (g[i] - dl_exp_f(y[i]) * s); /* g - softmax·Σg */
+  } else {
+    const double s = dl_dot_f(g, y, v);
+    for (int64_t i = 0; i < v; i++) gx[i] = sc * (float)(y[i] * (g[i] - s)); /* y·(g - Σ g·y) */
+  }
+  for (int64_t i = v; i < n; i++) gx[i] = 0.0f;
+}
+
+void dl_softmax_backward_f32(float* gx, const float* g, const float* y, int64_t rows, int64_t n, int log_, double scale,
+                             int64_t causal) {
+  smb_ctx c = { gx, g, y, n, log_, (float)scale, causal };
+  for_rows(rows, n, softmax_backward_row, &c);
+}
+
+/* ---- layerNorm ------------------------------------------------------------------------------ */
+
+typedef struct {
+  float *out, *mean, *rstd;
+  const float *x, *w, *b;
+  int64_t n;
+  double eps;
+} ln_ctx;
+
+/* One row: the mean in double, the centred values into o, the variance from them in double
+ * (eight partial sums), then o = xhat·w + b in float. has_w and has_b are constants at each call,
+ * so no load is conditional and every loop vectorises. */
+static inline void layernorm_row_(const ln_ctx* c, int64_t r, const int has_w, const int has_b) {
+  const int64_t n = c->n;
+  const float* x = c->x + r * n;
+  float* o = c->out + r * n;
+  const float mu = (float)(dl_sum_f(x, n) / (double)n);
+  for (int64_t i = 0; i < n; i++) o[i] = x[i] - mu;
+  const double v = dl_dot_f(o, o, n);
+  const float rs = (float)(1.0 / sqrt(v / (double)n + c->eps));
+  c->mean[r] = mu;
+  c->rstd[r] = rs;
+  const float *w = c->w, *b = c->b;
+  for (int64_t i = 0; i < n; i++) o[i] = o[i] * rs * (has_w ? w[i] : 1.0f) + (has_b ? b[i] : 0.0f);
+}
+
+static void layernorm_row(void* p, int64_t r) {
+  const ln_ctx* c = (const ln_ctx*)p;
+  if (c->w && c->b) layernorm_row_(c, r, 1, 1);
+  else if (c->w) layernorm_row_(c, r, 1, 0);
+  else if (c->b) layernorm_row_(c, r, 0, 1);
+  else layernorm_row_(c, r, 0, 0);
+}
+
+void dl_layernorm_f32(float* out, float* mean, float* rstd, const float* x, const float* w, const float* b,
+                      int64_t rows, int64_t n, double eps) {
+  ln_ctx c = { out, mean, rstd, x, w, b, n, eps };
+  for_rows(rows, n, layernorm_row, &c);
+}
+
+/* Backward: per row, dxhat = g·w and gx = rstd·(dxhat - mean(dxhat) - xhat·mean(dxhat·xhat)).
+ * gw = Σ_rows g·xhat and gb = Σ_rows g go into one partial sum per task, added up at the end in
+ * task order, so the result does not depend on scheduling. */
+typedef struct {
+  float* gx;
+  const float *g, *x, *mean, *rstd, *w;
+  double* part; /* [ntasks][2n]: gw then gb */
+  int64_t rows, n, per;
+  int want_w, want_b;
+  int failed; /* a task could not get its scratch */
+} lnb_ctx;
+
+/* One row, in simple loops that vectorise: xhat and dxhat = g·w in float into scratch, the two
+ * row sums over them in double (eight partial sums), the parameter gradients, then gx. has_w is a
+ * constant at each call, so the weight's load is not conditional. */
+static inline void layernorm_backward_row(const lnb_ctx* c, int64_t r, double* pw, double* pb, float* xh,
+                                          float* dxh, const int has_w) {
+  const int64_t n = c->n;
+  const float* g = c->g + r * n;
+  const float* x = c->x + r * n;
+  const float* w = c->w;
+  float* gx = c->gx + r * n;
+  const float mu = c->mean[r], rs = c->rstd[r];
+  for (int64_t i = 0; i < n; i++) {
+    xh[i] = (x[i] - mu) * rs;
+    dxh[i] = has_w ? g[i] * w[i] : g[i];
+  }
+  const float s1 = (float)(dl_sum_f(dxh, n) / (double)n), s2 = (float)(dl_dot_f(dxh, xh, n) / (double)n);
+  for (int64_t i = 0; i < n; i++) {
+    pw[i] += (double)(g[i] * xh[i]);
+    pb[i] += g[i];
+  }
+  for (int64_t i = 0; i < n; i++) gx[i] = rs * (dxh[i] - s1 - xh[i] * s2);
+}
+
+static void layernorm_backward_task(void* p, int64_t t) {
+  const lnb_ctx* c = (const lnb_ctx*)p;
+  const int64_t n = c->n, r0 = t * c->per, r1 = dl_min64(c->rows, r0 + c->per);
+  double* pw = c->part + t * 2 * n;
+  double* pb = pw + n;
+  float* xh = dl_scratch((size_t)(2 * n)); /* xhat and dxhat of one row */
+  if (!xh) { ((lnb_ctx*)p)->failed = 1; return; }
+  for (int64_t r = r0; r < r1; r++) {
+    if (c->w) layernorm_backward_row(c, r, pw, pb, xh, xh + n, 1);
+    else layernorm_backward_row(c, r, pw, pb, xh, xh + n, 0);
+  }
+}
+
+int dl_layernorm_backward_f32(float* gx, float* gw, float* gb, const float* g, const float* x, const float* mean,
+                              const float* rstd, const float* w, int64_t rows, int64_t n) {
+  const int64_t per = dl_per_task(rows, n, 2), tasks = rows > 0 ? (rows + per - 1) / per : 1;
+  size_t cls;
+  bool fresh;
+  double* part = (double*)dl_pool_get((size_t)(tasks * 2 * n) * sizeof(double), &cls, &fresh);
+  if (!part) return -1;
+  if (!fresh) memset(part, 0, (size_t)(tasks * 2 * n) * sizeof(double));
+  lnb_ctx c = { gx, g, x, mean, rstd, w, part, rows, n, per, gw != NULL, gb != NULL, 0 };
+  dl_parallel(tasks, layernorm_backward_task, &c);
+  if (c.failed) {
+    dl_pool_put(part, cls);
+    return -1;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    double sw = 0, sb = 0;
+    for (int64_t t = 0; t < tasks; t++) {
+      sw += part[t * 2 * n + i];
+      sb += part[t * 2 * n + n + i];
+    }
+    if (gw) gw[i] = (float)sw;
+    if (gb) gb[i] = (float)sb;
+  }
+  dl_pool_put(part, cls);
+  return 0;
+}
+
+/* ---- GELU ----------------------------------------------------------------------------------- */
+
+typedef struct { float* out; const float* g; const float* x; int64_t n, per; } gelu_ctx;
+
+/* Phi(v) = 0.5 erfc(-v / sqrt 2), and phi(v) = exp(-v^2 / 2) / sqrt(2 pi) for the backward, from one
+ * exp: erfc(z) ~ t·P(t)·exp(-z^2) with t = 1 / (1 + p·z) (Abramowitz & Stegun 7.1.26, |error| <
+ * 1.5e-7; PyTorch's vectorised CPU erf is the same formula). For v < 0 it is 0.5 erfc(|z|)
+ * directly, without the cancellation of 1 + erf. NaN gives NaN. */
+static inline float gelu_cdf_f(float v, float* pdf) {
+  const float z = fabsf(v) * 0.70710678118654752f;
+  const float t = 1.0f / fmaf(0.3275911f, z, 1.0f);
+  float q = 1.061405429f;
+  q = fmaf(q, t, -1.453152027f);
+  q = fmaf(q, t, 1.421413741f);
+  q = fmaf(q, t, -0.284496736f);
+  q = fmaf(q, t, 0.254829592f);
+  const float e = dl_exp_f(-z * z);
+  *pdf = e * 0.39894228040143268f; /* 1/sqrt(2 pi) */
+  const float h = 0.5f * t * q * e; /* 0.5 erfc(|z|) */
+  return v >= 0.0f ? 1.0f - h : h;
+}
+
+static void gelu_task(void* p, int64_t t) {
+  const gelu_ctx* c = (const gelu_ctx*)p;
+  const int64_t i0 = t * c->per, i1 = dl_min64(c->n, i0 + c->per);
+  float* out = c->out;
+  const float* x = c->x;
+  for (int64_t i = i0; i < i1; i++) {
+    const float v = x[i];
+    float pdf;
+    out[i] = v * gelu_cdf_f(v, &pdf);
+  }
+}
+
+static void gelu_backward_task(void* p, int64_t t) {
+  const gelu_ctx* c = (const gelu_ctx*)p;
+  const int64_t i0 = t * c->per, i1 = dl_min64(c->n, i0 + c->per);
+  float* out = c->out;
+  const float* x = c->x;
+  const float* g = c->g;
+  for (int64_t i = i0; i < i1; i++) {
+    const float v = x[i];
+    float pdf;
+    const float cdf = gelu_cdf_f(v, &pdf);
+    out[i] = g[i] * fmaf(v, pdf, cdf);
+  }
+}
+
+static void for_elements(int64_t n, void (*fn)(void*, int64_t), gelu_ctx* c) {
+  c->per = dl_per_task(n, 1, 4);
+  dl_parallel((n + c->per - 1) / c->per, fn, c);
+}
+
+void dl_gelu_f32(float* out, const float* x, int64_t n) {
+  gelu_ctx c = { out, NULL, x, n, 0 };
+  for_elements(n, gelu_task, &c);
+}
+
+void dl_gelu_backward_f32(float* gx, const float* g, const float* x, int64_t n) {
+  gelu_ctx c = { gx, g, x, n, 0 };
+  for_elements(n, gelu_backward_task, &c);
+}

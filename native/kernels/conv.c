@@ -1,0 +1,188 @@
+/* Convolution and pooling helpers: max-pooling window indices (the backward scatters through
+ * them) and im2col / col2im (a convolution is one sgemm over the im2col columns). Contiguous
+ * float32 [N, C, H, W]; planes (or taps) are split over the thread pool when the work is large. */
+#include <stdbool.h>
+#include <string.h>
+
+#include "common.h"
+#include "fused.h"
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+/* ---- max-pooling window indices -------------------------------------------------------------- */
+
+typedef struct { int32_t* idx; const float* x; int64_t H, W, kh, kw, sh, sw, OH, OW; } pool_ctx;
+
+#define POOL_CHUNK 64
+
+#if defined(__AVX2__)
+/* One output row of the common 2x2 / stride 2 pool, 8 windows at a time: the even and odd columns
+ * of the two input rows are the four candidates, compared in the window's row-major order. The
+ * last group may be short: masked loads (nothing read past the row's 2·rem columns) and a masked
+ * store. Returns OW: the whole row is done. */
+static int64_t maxpool2x2_row(int32_t* idx, const float* x, int64_t W, int64_t oh, int64_t OW) {
+  const float* r0 = x + 2 * oh * W;
+  const float* r1 = r0 + W;
+  const __m256i step = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const int32_t offs[4] = { 0, 1, (int32_t)W, (int32_t)W + 1 };
+  for (int64_t ow = 0; ow < OW; ow += 8) {
+    const int32_t rem = OW - ow < 8 ? (int32_t)(OW - ow) : 8;
+    const __m256i ma = _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * rem), lane);
+    const __m256i mb = _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * rem - 8), lane);
+    const int64_t c0 = 2 * ow;
+    __m256 v[4];
+    for (int r = 0; r < 2; r++) {
+      const float* row = r ? r1 : r0;
+      const __m256 a = rem == 8 ? _mm256_loadu_ps(row + c0) : _mm256_maskload_ps(row + c0, ma);
+      const __m256 b = rem == 8 ? _mm256_loadu_ps(row + c0 + 8) : _mm256_maskload_ps(row + c0 + 8, mb);
+      const __m256 ev = _mm256_shuffle_ps(a, b, 0x88), od = _mm256_shuffle_ps(a, b, 0xDD); /* per lane */
+      v[2 * r] = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), 0xD8));
+      v[2 * r + 1] = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(od), 0xD8));
+    }
+    const __m256i base = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(2 * oh * W + c0)), step);
+    __m256 best = v[0];
+    __m256i bi = base;
+    for (int t = 1; t < 4; t++) { /* a larger value, or the first NaN, takes over */
+      const __m256 take = _mm256_or_ps(_mm256_cmp_ps(v[t], best, _CMP_GT_OQ),
+                                       _mm256_and_ps(_mm256_cmp_ps(v[t], v[t], _CMP_UNORD_Q), _mm256_cmp_ps(best, best, _CMP_ORD_Q)));
+      best = _mm256_blendv_ps(best, v[t], take);
+      const __m256i cand = _mm256_add_epi32(base, _mm256_set1_epi32(offs[t]));
+      bi = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(bi), _mm256_castsi256_ps(cand), take));
+    }
+    if (rem == 8) _mm256_storeu_si256((__m256i*)(idx + ow), bi);
+    else _mm256_maskstore_epi32(idx + ow, _mm256_cmpgt_epi32(_mm256_set1_epi32(rem), lane), bi);
+  }
+  return OW;
+}
+#endif
+
+static void maxpool_planes(void* ctx, int64_t p) {
+  const pool_ctx* k = (const pool_ctx*)ctx;
+  const int64_t H = k->H, W = k->W, kh = k->kh, kw = k->kw, sh = k->sh, sw = k->sw, OH = k->OH, OW = k->OW;
+  const float* x = k->x + p * H * W;
+  int32_t* idx = k->idx + p * OH * OW;
+  float best[POOL_CHUNK];
+  int32_t bi[POOL_CHUNK];
+  /* 2x2 / stride 2 rows go to maxpool2x2_row on AVX2. Otherwise up to 64 windows of one output
+     row at a time, tap by tap: the windows are independent, so the loop over them vectorises
+     (branch-free selects) instead of chaining compares per window */
+  for (int64_t oh = 0; oh < OH; oh++) {
+    int64_t ow_start = 0;
+#if defined(__AVX2__)
+    if (kh == 2 && kw == 2 && sh == 2 && sw == 2) ow_start = maxpool2x2_row(idx + oh * OW, x, W, oh, OW);
+#endif
+    for (int64_t ow0 = ow_start; ow0 < OW; ow0 += POOL_CHUNK) {
+      const int64_t m = OW - ow0 < POOL_CHUNK ? OW - ow0 : POOL_CHUNK;
+      const int32_t base = (int32_t)(oh * sh * W + ow0 * sw);
+      for (int64_t t = 0; t < m; t++) {
+        bi[t] = base + (int32_t)(t * sw);
+        best[t] = x[bi[t]];
+      }
+      for (int64_t i = 0; i < kh; i++) {
+        for (int64_t j = (i == 0); j < kw; j++) {
+          const int32_t off = base + (int32_t)(i * W + j);
+          const float* row = x + off;
+          /* a larger value, or the first NaN, takes over; once best is NaN nothing does */
+          for (int64_t t = 0; t < m; t++) {
+            const float v = row[t * sw], b = best[t];
+            const bool take = (v > b) | ((v != v) & (b == b));
+            best[t] = take ? v : b;
+            bi[t] = take ? off + (int32_t)(t * sw) : bi[t];
+          }
+        }
+      }
+      memcpy(idx + oh * OW + ow0, bi, (size_t)m * sizeof(int32_t));
+    }
+  }
+}
+
+void dl_maxpool_indices_f32(int32_t* idx, const float* x, int64_t planes, int64_t H, int64_t W, int64_t kh,
+                            int64_t kw, int64_t sh, int64_t sw) {
+  pool_ctx k = { idx, x, H, W, kh, kw, sh, sw, (H - kh) / sh + 1, (W - kw) / sw + 1 };
+  /* planes are independent: split them over the threads when there is enough work */
+  if (planes > 1 && planes * k.OH * k.OW * kh * kw >= ((int64_t)1 << 16)) dl_parallel(planes, maxpool_planes, &k);
+  else for (int64_t p = 0; p < planes; p++) maxpool_planes(&k, p);
+}
+
+/* ---- im2col / col2im ------------------------------------------------------------------------- */
+
+typedef struct { float* o; const float* a; int64_t N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW; } conv_ctx;
+
+static void conv_ctx_init(conv_ctx* k, float* o, const float* a, const int64_t* d) {
+  k->o = o; k->a = a;
+  k->N = d[0]; k->C = d[1]; k->H = d[2]; k->W = d[3]; k->kh = d[4]; k->kw = d[5];
+  k->sh = d[6]; k->sw = d[7]; k->ph = d[8]; k->pw = d[9];
+  k->OH = (k->H + 2 * k->ph - k->kh) / k->sh + 1;
+  k->OW = (k->W + 2 * k->pw - k->kw) / k->sw + 1;
+}
+
+/* the output columns [w0, w1) of tap offset j whose input column ow*sw + j - pw is inside [0, W) */
+static void tap_cols(const conv_ctx* k, int64_t j, int64_t* w0, int64_t* w1) {
+  int64_t lo = 0, hi = k->OW;
+  while (lo < hi && lo * k->sw + j - k->pw < 0) lo++;
+  while (hi > lo && (hi - 1) * k->sw + j - k->pw >= k->W) hi--;
+  *w0 = lo; *w1 = hi;
+}
+
+/* task t: row (c, i, j) = t / N of cols, image n = t % N */
+static void im2col_task(void* ctx, int64_t t) {
+  const conv_ctx* k = (const conv_ctx*)ctx;
+  const int64_t row = t / k->N, n = t % k->N;
+  const int64_t c = row / (k->kh * k->kw), i = (row / k->kw) % k->kh, j = row % k->kw;
+  const int64_t OH = k->OH, OW = k->OW;
+  float* dst = k->o + row * (k->N * OH * OW) + n * OH * OW;
+  const float* src = k->a + (n * k->C + c) * k->H * k->W;
+  int64_t w0, w1;
+  tap_cols(k, j, &w0, &w1);
+  for (int64_t oh = 0; oh < OH; oh++) {
+    float* d = dst + oh * OW;
+    const int64_t hh = oh * k->sh + i - k->ph;
+    if (hh < 0 || hh >= k->H || w1 <= w0) { memset(d, 0, (size_t)OW * sizeof(float)); continue; }
+    const float* s = src + hh * k->W + j - k->pw;
+    for (int64_t ow = 0; ow < w0; ow++) d[ow] = 0.0f;
+    if (k->sw == 1) memcpy(d + w0, s + w0, (size_t)(w1 - w0) * sizeof(float));
+    else for (int64_t ow = w0; ow < w1; ow++) d[ow] = s[ow * k->sw];
+    for (int64_t ow = w1; ow < OW; ow++) d[ow] = 0.0f;
+  }
+}
+
+/* task t: plane (n, c) = (t / C, t % C) of x, so no two tasks write the same element */
+static void col2im_task(void* ctx, int64_t t) {
+  const conv_ctx* k = (const conv_ctx*)ctx;
+  const int64_t n = t / k->C, c = t % k->C, OH = k->OH, OW = k->OW, L = k->N * OH * OW;
+  float* dst = k->o + t * k->H * k->W;
+  for (int64_t i = 0; i < k->kh; i++) {
+    for (int64_t j = 0; j < k->kw; j++) {
+      const float* src = k->a + ((c * k->kh + i) * k->kw + j) * L + n * OH * OW;
+      int64_t w0, w1;
+      tap_cols(k, j, &w0, &w1);
+      for (int64_t oh = 0; oh < OH; oh++) {
+        const int64_t hh = oh * k->sh + i - k->ph;
+        if (hh < 0 || hh >= k->H) continue;
+        float* d = dst + hh * k->W + j - k->pw;
+        const float* s = src + oh * OW;
+        if (k->sw == 1) for (int64_t ow = w0; ow < w1; ow++) d[ow] += s[ow]; /* vectorises */
+        else for (int64_t ow = w0; ow < w1; ow++) d[ow * k->sw] += s[ow];
+      }
+    }
+  }
+}
+
+/* both split over the threads when there is enough work */
+void dl_im2col_f32(float* cols, const float* x, const int64_t* d) {
+  conv_ctx k;
+  conv_ctx_init(&k, cols, x, d);
+  const int64_t ntasks = k.C * k.kh * k.kw * k.N;
+  if (ntasks * k.OH * k.OW >= ((int64_t)1 << 15)) dl_parallel(ntasks, im2col_task, &k);
+  else for (int64_t t = 0; t < ntasks; t++) im2col_task(&k, t);
+}
+
+void dl_col2im_f32(float* x, const float* cols, const int64_t* d) {
+  conv_ctx k;
+  conv_ctx_init(&k, x, cols, d);
+  const int64_t ntasks = k.N * k.C;
+  if (ntasks * k.kh * k.kw * k.OH * k.OW >= ((int64_t)1 << 15)) dl_parallel(ntasks, col2im_task, &k);
+  else for (int64_t t = 0; t < ntasks; t++) col2im_task(&k, t);
+}
