@@ -93,9 +93,10 @@ static inline __attribute__((always_inline)) void dl_ukernel(int64_t kc, const f
   DL_ROWS(DL_STORE)
 }
 #else
-static inline void dl_ukernel(int64_t kc, const float* restrict a, int64_t ars, int64_t aks, const float* restrict b,
-                              int64_t bks, float* restrict C, int64_t ldc, int acc, int mr, const float* bias,
-                              const int clamp) {
+static inline __attribute__((always_inline)) void dl_ukernel(int64_t kc, const float* restrict a, int64_t ars,
+                                                             int64_t aks, const float* restrict b, int64_t bks,
+                                                             float* restrict C, int64_t ldc, int acc, int mr,
+                                                             const float* bias, const int clamp) {
   float c[DL_MR][DL_NR] = { { 0 } };
   for (int64_t k = 0; k < kc; k++)
     for (int i = 0; i < DL_MR; i++) {
