@@ -148,10 +148,34 @@ static void* map_block(size_t size) {
   return p == MAP_FAILED ? NULL : p;
 }
 
+/* called with g_mu held: a block of slab class idx, one given back earlier (cold) or carved from
+ * the class's slab, mapping a new slab (without the lock) when it is used up. Untouched pages. */
+static void* slab_block(int idx, size_t size) {
+  if (g_ncold[idx] > 0) return g_cold[idx][--g_ncold[idx]];
+  if (g_slab_left[idx] == 0) {
+    pthread_mutex_unlock(&g_mu);
+    char* slab = mmap(NULL, SLAB_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    pthread_mutex_lock(&g_mu);
+    if (slab == MAP_FAILED) return NULL;
+    g_fresh++;
+    if (g_slab_left[idx] == 0) {
+      g_slab_cur[idx] = slab;
+      g_slab_left[idx] = SLAB_SZ / size;
+    } else {
+      munmap(slab, SLAB_SZ); /* another thread refilled it meanwhile */
+    }
+  }
+  char* p = g_slab_cur[idx];
+  g_slab_cur[idx] += size;
+  g_slab_left[idx]--;
+  return p;
+}
+
 void* dl_pool_get(size_t bytes, size_t* cls, bool* fresh) {
   size_t size;
   const int idx = class_of(bytes, &size);
   if (idx < 0) return NULL;
+  *cls = size;
   pthread_mutex_lock(&g_mu);
   if (!g_cap_set) {
     g_cap = default_cap();
@@ -159,6 +183,8 @@ void* dl_pool_get(size_t bytes, size_t* cls, bool* fresh) {
   }
   maybe_trim();
   block* b = g_free[idx];
+  void* p = b;
+  *fresh = !b;
   if (b) {
     g_free[idx] = b->next;
     g_nfree[idx]--;
@@ -168,56 +194,19 @@ void* dl_pool_get(size_t bytes, size_t* cls, bool* fresh) {
     g_hits++;
   } else {
     g_minfree[idx] = 0;
+    if (size <= SLAB_MAX_CLASS) p = slab_block(idx, size);
   }
-  g_live_bytes += size;
-  g_live_blocks++;
-  pthread_mutex_unlock(&g_mu);
-  *cls = size;
-  if (b) {
-    *fresh = false;
-    return b;
-  }
-  if (size <= SLAB_MAX_CLASS) {
-    /* carve from the class's current slab, mapping a new one when it is used up; blocks are
-       handed out untouched (zero pages) */
-    pthread_mutex_lock(&g_mu);
-    if (g_ncold[idx] > 0) { /* a block given back earlier: zero pages again */
-      void* c = g_cold[idx][--g_ncold[idx]];
-      pthread_mutex_unlock(&g_mu);
-      *fresh = true;
-      return c;
-    }
-    if (g_slab_left[idx] == 0) {
-      pthread_mutex_unlock(&g_mu);
-      char* slab = mmap(NULL, SLAB_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      pthread_mutex_lock(&g_mu);
-      if (slab == MAP_FAILED) {
-        g_live_bytes -= size;
-        g_live_blocks--;
-        pthread_mutex_unlock(&g_mu);
-        return NULL;
-      }
-      g_fresh++;
-      if (g_slab_left[idx] == 0) {
-        g_slab_cur[idx] = slab;
-        g_slab_left[idx] = SLAB_SZ / size;
-      } else {
-        munmap(slab, SLAB_SZ); /* another thread refilled it meanwhile */
-      }
-    }
-    char* p = g_slab_cur[idx];
-    g_slab_cur[idx] += size;
-    g_slab_left[idx]--;
+  if (!p && size > SLAB_MAX_CLASS) { /* a mapping of its own, made without the lock */
     pthread_mutex_unlock(&g_mu);
-    *fresh = true;
-    return p;
+    p = map_block(size);
+    pthread_mutex_lock(&g_mu);
+    if (p) g_fresh++;
   }
-  void* p = map_block(size);
-  pthread_mutex_lock(&g_mu);
-  if (p) g_fresh++;
-  else { g_live_bytes -= size; g_live_blocks--; }
+  if (p) {
+    g_live_bytes += size;
+    g_live_blocks++;
+  }
   pthread_mutex_unlock(&g_mu);
-  *fresh = true;
   return p;
 }
 
