@@ -102,16 +102,15 @@ static void forward_task(void* p, int64_t t) {
   float* sc = dl_scratch((size_t)(L * Sp + max64(E * Sp, S * padnr(Ev)))); /* scores, then packed B */
   if (!sc) { c->failed = 1; return; }
   float* P = c->p + base(d->sp, b1, b2);
-  const int64_t sk = d->sk[2];
-  product(d, SCORES, L, S, E, c->q + base(d->sq, b1, b2), d->sq[2], 1, c->k + base(d->sk, b1, b2), 1, sk, sc + L * Sp,
-          sc, Sp, true);
+  product(d, SCORES, L, S, E, c->q + base(d->sq, b1, b2), d->sq[2], 1, c->k + base(d->sk, b1, b2), 1, d->sk[2],
+          sc + L * Sp, sc, Sp, true); /* q·kᵀ */
   const float scale = (float)d->scale;
   for (int64_t i = 0; i < L; i++) { /* P in place of the scores, then out to p */
     dl_softmax_row_f(sc + i * Sp, sc + i * Sp, kept(d, i), Sp, scale);
     store_row(P + i * d->sp[2], sc + i * Sp, S);
   }
   product(d, KEYS_OF_ROWS, L, Ev, S, sc, Sp, 1, c->v + base(d->sv, b1, b2), d->sv[2], 1, sc + L * Sp,
-          c->out + base(d->so, b1, b2), d->so[2], false);
+          c->out + base(d->so, b1, b2), d->so[2], false); /* P·v */
 #if defined(__AVX__)
   _mm_sfence(); /* streaming stores are weakly ordered: make P visible before the task ends */
 #endif
@@ -144,6 +143,7 @@ static void backward_task(void* p, int64_t t) {
     for (int64_t j = 0; j < n; j++) r[j] = scale * pr[j] * (r[j] - df);
     for (int64_t j = n; j < Sp; j++) r[j] = 0.0f;
   }
+  /* gq = dS·k, gk = dSᵀ·q, gv = Pᵀ·g */
   product(d, KEYS_OF_ROWS, L, E, S, ds, Sp, 1, k, d->sk[2], 1, bp, c->gq + base(d->sgq, b1, b2), d->sgq[2], false);
   product(d, ROWS_OF_KEYS, S, E, L, ds, 1, Sp, q, d->sq[2], 1, bp, c->gk + base(d->sgk, b1, b2), d->sgk[2], false);
   product(d, ROWS_OF_KEYS, S, Ev, L, P, 1, ps, g, gs, 1, bp, c->gv + base(d->sgv, b1, b2), d->sgv[2], false);

@@ -6,7 +6,8 @@
  *     pack the KC x NC block of b into NR-wide panels (kept in L2/L3)
  *     for each MC-tall block of rows: pack the MC x KC block of a into MR-tall panels (L2)
  *       for each NR panel, for each MR panel: the register-blocked micro-kernel (b panel in L1)
- * Micro-kernels: AVX-512 12x32 (24 zmm accumulators), AVX2/FMA 6x16, or plain C 4x16.
+ * The micro-kernel (gemm.h, shared with attention.c): AVX-512 12x32 (24 zmm accumulators),
+ * AVX2/FMA 6x16, or plain C 4x16.
  * Tiny products (M*N*K <= 4096) skip packing and sum in double, which gives bit-for-bit the js
  * backend's result. Large work is split over the thread pool: by batch when there are enough,
  * otherwise each product is split along its larger dim. */

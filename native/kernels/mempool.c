@@ -286,8 +286,9 @@ static _Thread_local float* tl_scratch;
 static _Thread_local size_t tl_scratch_n;
 
 float* dl_scratch(size_t floats) {
-  if (floats > tl_scratch_n) {
+  if (floats > tl_scratch_n || !tl_scratch) { /* NULL only when out of memory, even for 0 floats */
     free(tl_scratch);
+    if (floats < 16) floats = 16;
     tl_scratch = (float*)aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
     tl_scratch_n = tl_scratch ? floats : 0;
   }
