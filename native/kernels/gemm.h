@@ -109,19 +109,4 @@ static inline __attribute__((always_inline)) void dl_ukernel(int64_t kc, const f
 }
 #endif
 
-#undef DL_ROW
-#undef DL_ROWS
-#undef DL_VEC
-#undef DL_W
-#undef DL_ZERO
-#undef DL_LOAD
-#undef DL_STOREV
-#undef DL_ADD
-#undef DL_FMA
-#undef DL_BCAST
-#undef DL_DECL
-#undef DL_PF
-#undef DL_STEP
-#undef DL_STORE
-
 #endif
