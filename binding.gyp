@@ -12,6 +12,7 @@
         "native/kernels/reduce.c",
         "native/kernels/gather.c",
         "native/kernels/matmul.c",
+        "native/kernels/matmul_entry.c",
         "native/kernels/attention.c",
         "native/kernels/activations.c",
         "native/kernels/optim.c",

@@ -1,14 +1,16 @@
-/* N-API glue for the cpu backend: argument unpacking and validation only; the work is in kernels/.
+/* N-API glue for the cpu backend: it reads a call's arguments, checks them, and calls a kernel.
  *
- * Calling convention (see src/backend/native.ts): the TypeScript side writes shapes, strides and
- * offsets into one Float64Array ("meta", registered once by init()) and passes only the op tag and
- * the typed arrays. Every call here checks, before any kernel runs:
- *   - each argument is a typed array of the expected dtype,
- *   - its buffer is not detached,
- *   - every element the view can reach lies inside the array (min and max reachable offset),
- *   - shapes, strides and offsets are integers within range,
- * and throws a JS Error ("cpu.binary(add): ...") instead of touching memory it should not.
- * N-API status codes are checked; a failure throws rather than aborts. */
+ * Validation lives here and only here (src/backend/native.ts packs arguments without checking
+ * them). Before any kernel runs, every array is checked to be a Float32Array or Int32Array of the
+ * dtype its op wants, not detached, with a view (nd, shape, offset, strides: integers in range)
+ * of the shape its op wants, every element of which lies inside the array; op tags and scalars
+ * are checked too. A bad call throws a JS Error ("cpu.binary(add): ...") and writes nothing.
+ * Whether out may overlap an input is the kernels' business (kernels.h), not a check.
+ *
+ * Calling convention: an entry point takes ([tag,] ...arrays); all else is in one Float64Array,
+ * "meta", registered by init(): the entry's scalars, then the view of each array that is not null
+ * as nd, shape[nd], offset, strides[nd]. One reader (read_call) serves every entry of the table
+ * at the bottom; an entry adds its own rules (check_*) and its kernel call (run_*). */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,10 +20,13 @@
 #include <node_api.h>
 
 #include "kernels/common.h"
-#include "kernels/kernels.h"
 #include "kernels/fused.h"
+#include "kernels/kernels.h"
+#include "kernels/ops.h"
 
 #define META_LEN 512
+#define MAXA 8                    /* most arrays a call takes */
+#define MAXI ((int64_t)1 << 50)   /* bound of dims, offsets and strides */
 
 /* in pool_v8.cc: a typed array over a pool block whose V8 deleter returns it to the pool */
 napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero);
@@ -32,12 +37,35 @@ typedef struct {
 } inst_t;
 
 typedef struct {
-  char* data;
+  const char* name;
+  char* data;  /* NULL: detached (or an empty array) */
   int64_t len; /* elements */
-  int dtype;   /* DL_F32, DL_I32, 2 = float64, -1 = other */
-} arr_t;
+  int dtype;   /* DL_F32 or DL_I32; -1: a null argument */
+  int nd;
+  int64_t shape[DL_MAXD], st[DL_MAXD], off;
+} view_t;
 
-static const char* const dtype_names[] = { "float32", "int32", "float64" };
+typedef struct entry entry_t;
+typedef struct {
+  napi_env env;
+  const entry_t* e;
+  const char* op; /* the tag's name, for messages */
+  int tag;
+  double sc[12];
+  view_t v[MAXA];
+} call_t;
+
+struct entry {
+  const char* name;
+  const char* const* ops; /* when the first argument is a tag: its names */
+  int nops;
+  const entry_t* kinds;   /* and for fused() and attention(): the entry of each tag */
+  int nscalars, nviews;
+  const char* views[MAXA];
+  unsigned optional;      /* bit i: array i may be null */
+  bool (*check)(call_t*); /* dtypes, shapes, scalars */
+  bool (*run)(call_t*);   /* the kernel (false: it failed, and said why) */
+};
 
 static napi_value throw_fmt(napi_env env, const char* fmt, ...) {
   char buf[512];
@@ -65,167 +93,562 @@ static napi_value throw_status(napi_env env, const char* fn, napi_status st) {
     if (st_ != napi_ok) return throw_status(env, fn, st_);  \
   } while (0)
 
-/* ---- argument helpers ------------------------------------------------------------------------ */
-
-typedef struct {
-  napi_env env;
-  const char* name; /* "binary" */
-  const char* op;   /* "add", or NULL */
-  inst_t* inst;
-  size_t argc;
-  napi_value argv[10];
-  const double* m; /* meta cursor */
-  const double* mend;
-  bool failed;
-} call_t;
-
-static bool begin(call_t* c, napi_env env, napi_callback_info info, const char* name, size_t nargs) {
-  c->env = env;
-  c->failed = false;
-  c->argc = 10;
-  c->name = name;
-  c->op = NULL;
-  void* data = NULL;
-  napi_status st = napi_get_cb_info(env, info, &c->argc, c->argv, NULL, &data);
-  if (st != napi_ok) { throw_status(env, name, st); return false; }
-  c->inst = (inst_t*)data;
-  if (!c->inst || !c->inst->meta) { throw_fmt(env, "cpu.%s: native backend not initialised", name); return false; }
-  if (c->argc < nargs) { throw_fmt(env, "cpu.%s: expected %d arguments, got %d", name, (int)nargs, (int)c->argc); return false; }
-  c->m = c->inst->meta;
-  c->mend = c->inst->meta + META_LEN;
-  return true;
-}
-
-static bool fail(call_t* c, const char* fmt, ...) {
+/* throws "cpu.<entry>(<op>): <message>"; returns false */
+static bool fail(const call_t* c, const char* fmt, ...) {
   char buf[400];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  if (c->op) throw_fmt(c->env, "cpu.%s(%s): %s", c->name, c->op, buf);
-  else throw_fmt(c->env, "cpu.%s: %s", c->name, buf);
-  c->failed = true;
+  if (c->op) throw_fmt(c->env, "cpu.%s(%s): %s", c->e->name, c->op, buf);
+  else throw_fmt(c->env, "cpu.%s: %s", c->e->name, buf);
   return false;
 }
 
+/* ---- the reader ------------------------------------------------------------------------------ */
+
 /* next meta value as an integer in [lo, hi] */
-static bool rd(call_t* c, int64_t lo, int64_t hi, int64_t* out, const char* what) {
+static bool rd(const call_t* c, const double** m, const double* end, int64_t lo, int64_t hi, int64_t* out,
+               const char* view, const char* what) {
   *out = lo;
-  if (c->m >= c->mend) return fail(c, "too many dims (meta overflow)");
-  const double v = *c->m++;
+  if (*m >= end) return fail(c, "too many dims (meta overflow)");
+  const double v = *(*m)++;
   if (!(v >= (double)lo && v <= (double)hi) || v != floor(v))
-    return fail(c, "%s must be an integer in [%lld, %lld], got %g", what, (long long)lo, (long long)hi, v);
+    return fail(c, "view '%s': %s must be an integer in [%lld, %lld], got %g", view, what, (long long)lo, (long long)hi, v);
   *out = (int64_t)v;
   return true;
 }
 
-#define MAXI ((int64_t)1 << 50)
-
-static bool rd_shape(call_t* c, int nd, int64_t* shape) {
-  for (int d = 0; d < nd; d++)
-    if (!rd(c, 0, MAXI, &shape[d], "a dim")) return false;
-  return true;
-}
-
-static bool rd_view(call_t* c, int nd, int64_t* off, int64_t* st) {
-  if (!rd(c, 0, MAXI, off, "an offset")) return false;
-  for (int d = 0; d < nd; d++)
-    if (!rd(c, -MAXI, MAXI, &st[d], "a stride")) return false;
-  return true;
-}
-
-static bool get_arr(call_t* c, size_t i, const char* vname, arr_t* a) {
+static bool read_view(call_t* c, napi_value arg, view_t* v, const double** m, const double* end, bool optional) {
+  napi_valuetype vt;
+  if (napi_typeof(c->env, arg, &vt) == napi_ok && (vt == napi_null || vt == napi_undefined)) {
+    v->dtype = -1;
+    v->data = NULL;
+    return optional || fail(c, "'%s' is required", v->name);
+  }
   napi_typedarray_type type;
   size_t length = 0;
   void* data = NULL;
-  /* fails (napi_invalid_arg) for anything that is not a typed array */
-  if (napi_get_typedarray_info(c->env, c->argv[i], &type, &length, &data, NULL, NULL) != napi_ok)
-    return fail(c, "'%s' must be a Float32Array or Int32Array", vname);
-  a->data = (char*)data;
-  a->len = data ? (int64_t)length : 0; /* a detached buffer reports no data */
-  a->dtype = type == napi_float32_array ? DL_F32 : type == napi_int32_array ? DL_I32 : type == napi_float64_array ? 2 : -1;
-  if (a->dtype < 0) return fail(c, "'%s' must be a Float32Array or Int32Array", vname);
+  if (napi_get_typedarray_info(c->env, arg, &type, &length, &data, NULL, NULL) != napi_ok ||
+      (type != napi_float32_array && type != napi_int32_array))
+    return fail(c, "'%s' must be a Float32Array or Int32Array", v->name);
+  v->dtype = type == napi_float32_array ? DL_F32 : DL_I32;
+  v->data = (char*)data;
+  v->len = data ? (int64_t)length : 0; /* a detached buffer reports no data */
+  int64_t nd;
+  if (!rd(c, m, end, 0, DL_MAXD, &nd, v->name, "ndim")) return false;
+  v->nd = (int)nd;
+  for (int d = 0; d < v->nd; d++)
+    if (!rd(c, m, end, 0, MAXI, &v->shape[d], v->name, "a dim")) return false;
+  if (!rd(c, m, end, 0, MAXI, &v->off, v->name, "the offset")) return false;
+  for (int d = 0; d < v->nd; d++)
+    if (!rd(c, m, end, -MAXI, MAXI, &v->st[d], v->name, "a stride")) return false;
   return true;
 }
 
-static bool want_dtype(call_t* c, const arr_t* a, const char* vname, int dt) {
-  if (a->dtype == dt) return true;
-  return fail(c, "'%s' must be %s, got %s", vname, dtype_names[dt], a->dtype >= 0 && a->dtype <= 2 ? dtype_names[a->dtype] : "another array type");
-}
-
-static bool want_32(call_t* c, const arr_t* a, const char* vname) {
-  if (a->dtype == DL_F32 || a->dtype == DL_I32) return true;
-  return fail(c, "'%s' must be float32 or int32, got %s", vname, a->dtype == 2 ? "float64" : "another array type");
-}
-
-/* every element the view can reach must lie inside the array */
-static bool check_view(call_t* c, const char* vname, const arr_t* a, int nd, const int64_t* shape, int64_t off,
-                       const int64_t* st) {
-  double lo = (double)off, hi = (double)off, numel = 1;
-  for (int d = 0; d < nd; d++) {
-    numel *= (double)shape[d];
-    const double e = (double)st[d] * (double)(shape[d] - 1);
-    if (e < 0) lo += e; else hi += e;
-  }
-  if (numel == 0) return true;
-  if (numel > 1e15) return fail(c, "view '%s' has too many elements", vname);
-  if (a->data == NULL) return fail(c, "the buffer of '%s' is detached", vname);
-  if (lo < 0 || hi >= (double)a->len)
-    return fail(c, "view '%s' reaches elements %.0f..%.0f but its array has %lld", vname, lo, hi, (long long)a->len);
-  return true;
-}
-
-static void iter_init(dl_iter* it, int nd, const int64_t* shape, int nv) {
-  it->nd = nd;
-  it->nv = nv;
-  for (int d = 0; d < nd; d++) it->shape[d] = shape[d];
-}
-
-/* reads offset and strides of view v into it, checks it against arr */
-static bool iter_view(call_t* c, dl_iter* it, int v, const char* vname, const arr_t* a) {
-  if (!rd_view(c, it->nd, &it->off[v], it->st[v])) return false;
-  return check_view(c, vname, a, it->nd, it->shape, it->off[v], it->st[v]);
-}
-
-static int64_t iter_numel(const dl_iter* it) {
+static int64_t numel(const view_t* v) {
   int64_t n = 1;
-  for (int d = 0; d < it->nd; d++) n *= it->shape[d];
+  for (int d = 0; d < v->nd; d++) n *= v->shape[d];
   return n;
 }
 
-static bool rd_nd(call_t* c, int* nd) {
-  int64_t v = 0;
-  *nd = 0;
-  if (!rd(c, 0, DL_MAXD, &v, "ndim")) return false;
-  *nd = (int)v;
+/* every element the view can reach lies inside its array */
+static bool in_bounds(const call_t* c, const view_t* v) {
+  double lo = (double)v->off, hi = (double)v->off, n = 1;
+  for (int d = 0; d < v->nd; d++) {
+    n *= (double)v->shape[d];
+    const double e = (double)v->st[d] * (double)(v->shape[d] - 1);
+    if (e < 0) lo += e; else hi += e;
+  }
+  if (n == 0) return true;
+  if (n > 1e15) return fail(c, "view '%s' has too many elements", v->name);
+  if (v->data == NULL) return fail(c, "the buffer of '%s' is detached", v->name);
+  if (lo < 0 || hi >= (double)v->len)
+    return fail(c, "view '%s' reaches elements %.0f..%.0f but its array has %lld", v->name, lo, hi, (long long)v->len);
   return true;
 }
 
-static bool rd_op(call_t* c, size_t argi, int count, const char* const* names, const char* base, int* op) {
-  int32_t v = -1;
-  *op = 0;
-  napi_status st = napi_get_value_int32(c->env, c->argv[argi], &v);
-  if (st != napi_ok || v < 0 || v >= count) return fail(c, "bad op tag");
-  *op = v;
-  c->op = names[v];
-  (void)base;
-  return true;
-}
-
-static napi_value undefined(napi_env env) {
+/* reads, checks and runs one call of the entry that is the callback's data */
+static napi_value js_call(napi_env env, napi_callback_info info) {
+  call_t c;
+  size_t argc = MAXA + 1;
+  napi_value argv[MAXA + 1];
+  void* data = NULL;
+  inst_t* inst = NULL;
+  memset(&c, 0, sizeof c);
+  c.env = env;
+  napi_status st = napi_get_cb_info(env, info, &argc, argv, NULL, &data);
+  if (st != napi_ok) return throw_status(env, "cpu", st);
+  c.e = (const entry_t*)data;
+  if (napi_get_instance_data(env, (void**)&inst) != napi_ok || !inst || !inst->meta)
+    return fail(&c, "native backend not initialised"), NULL;
+  size_t first = 0;
+  if (c.e->ops) {
+    int32_t t = -1;
+    if (argc < 1 || napi_get_value_int32(env, argv[0], &t) != napi_ok || t < 0 || t >= c.e->nops)
+      return fail(&c, "bad op tag"), NULL;
+    c.tag = t;
+    c.op = c.e->ops[t];
+    if (c.e->kinds) c.e = &c.e->kinds[t];
+    first = 1;
+  }
+  const entry_t* e = c.e;
+  if (argc < first + (size_t)e->nviews) return fail(&c, "expected %d arrays, got %d", e->nviews, (int)(argc - first)), NULL;
+  const double *m = inst->meta, *end = inst->meta + META_LEN;
+  for (int i = 0; i < e->nscalars; i++) c.sc[i] = m[i];
+  m += e->nscalars;
+  for (int i = 0; i < e->nviews; i++) {
+    c.v[i].name = e->views[i];
+    if (!read_view(&c, argv[first + i], &c.v[i], &m, end, (e->optional >> i) & 1u)) return NULL;
+  }
+  if (!e->check(&c)) return NULL;
+  for (int i = 0; i < e->nviews; i++)
+    if (c.v[i].dtype >= 0 && !in_bounds(&c, &c.v[i])) return NULL;
+  if (!e->run(&c)) return NULL;
   napi_value u;
   napi_get_undefined(env, &u);
   return u;
 }
 
-/* ---- init ------------------------------------------------------------------------------------ */
+/* ---- rules shared by the entries ------------------------------------------------------------- */
+
+static const char* const dtype_names[] = { "float32", "int32" };
+
+static bool want_dtype(const call_t* c, int i, int dt) {
+  if (c->v[i].dtype == dt) return true;
+  return fail(c, "'%s' must be %s, got %s", c->v[i].name, dtype_names[dt], dtype_names[c->v[i].dtype]);
+}
+
+static void fmt_shape(char* buf, size_t cap, int nd, const int64_t* shape) {
+  size_t w = (size_t)snprintf(buf, cap, "[");
+  for (int d = 0; d < nd && w < cap; d++) w += (size_t)snprintf(buf + w, cap - w, "%s%lld", d ? ", " : "", (long long)shape[d]);
+  if (w < cap) snprintf(buf + w, cap - w, "]");
+}
+
+static bool want_shape(const call_t* c, int i, int nd, const int64_t* shape) {
+  const view_t* v = &c->v[i];
+  if (v->nd != nd) return fail(c, "view '%s' has %d dims, expected %d", v->name, v->nd, nd);
+  if (memcmp(v->shape, shape, (size_t)nd * sizeof(int64_t)) == 0) return true;
+  char got[200], want[200];
+  fmt_shape(got, sizeof got, nd, v->shape);
+  fmt_shape(want, sizeof want, nd, shape);
+  return fail(c, "view '%s' has shape %s, expected %s", v->name, got, want);
+}
+
+/* every array has out's shape (elementwise entries) */
+static bool same_shapes(const call_t* c) {
+  for (int i = 1; i < c->e->nviews; i++)
+    if (!want_shape(c, i, c->v[0].nd, c->v[0].shape)) return false;
+  return true;
+}
+
+/* views v[ix[0..n)] walked over the shape of v[s]; returns the element count */
+static int64_t iter_of(dl_iter* it, const call_t* c, int s, int n, const int* ix) {
+  it->nd = c->v[s].nd;
+  it->nv = n;
+  memcpy(it->shape, c->v[s].shape, sizeof it->shape);
+  for (int k = 0; k < n; k++) {
+    it->off[k] = c->v[ix[k]].off;
+    memcpy(it->st[k], c->v[ix[k]].st, sizeof it->st[k]);
+  }
+  return numel(&c->v[s]);
+}
+
+static const int IN_ORDER[MAXA] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+
+/* whole numbers in [lo, 2^31): window sizes, strides, paddings, image sizes, dims */
+static bool whole(const call_t* c, int from, int to, double lo) {
+  for (int i = from; i < to; i++)
+    if (!(c->sc[i] >= lo && c->sc[i] <= 2147483647.0 && c->sc[i] == floor(c->sc[i]))) return fail(c, "bad window scalar %d", i);
+  return true;
+}
+
+/* ---- elementwise ----------------------------------------------------------------------------- */
+
+static bool check_unary(call_t* c) { return want_dtype(c, 1, c->v[0].dtype) && same_shapes(c); }
+static bool check_cast(call_t* c) { return same_shapes(c); }
+static bool check_where(call_t* c) { return want_dtype(c, 2, c->v[0].dtype) && want_dtype(c, 3, c->v[0].dtype) && same_shapes(c); }
+static bool check_copy(call_t* c) { return want_dtype(c, 1, c->v[0].dtype) && same_shapes(c) && (c->sc[0] == 0 || c->sc[0] == 1 || fail(c, "accumulate must be 0 or 1")); }
+
+static bool check_binary(call_t* c) {
+  const int kind = dl_binary_kind[c->tag];
+  if (!want_dtype(c, 2, c->v[1].dtype) || (kind != DL_CMP && !want_dtype(c, 0, c->v[1].dtype))) return false;
+  if (kind == DL_FLOAT && c->v[1].dtype == DL_I32) return fail(c, "integer division is not a kernel");
+  return same_shapes(c);
+}
+
+static bool run_unary(call_t* c) {
+  dl_iter it;
+  if (iter_of(&it, c, 0, 2, IN_ORDER)) dl_unary(c->tag, c->v[0].dtype, &it, c->v[0].data, c->v[1].data);
+  return true;
+}
+static bool run_cast(call_t* c) {
+  dl_iter it;
+  if (iter_of(&it, c, 0, 2, IN_ORDER)) dl_cast(c->v[0].dtype, c->v[1].dtype, &it, c->v[0].data, c->v[1].data);
+  return true;
+}
+static bool run_binary(call_t* c) {
+  dl_iter it;
+  if (iter_of(&it, c, 0, 3, IN_ORDER)) dl_binary(c->tag, c->v[0].dtype, c->v[1].dtype, &it, c->v[0].data, c->v[1].data, c->v[2].data);
+  return true;
+}
+static bool run_where(call_t* c) {
+  dl_iter it;
+  if (iter_of(&it, c, 0, 4, IN_ORDER)) dl_where(c->v[1].dtype, &it, c->v[0].data, c->v[1].data, c->v[2].data, c->v[3].data);
+  return true;
+}
+static bool run_copy(call_t* c) {
+  dl_iter it;
+  if (iter_of(&it, c, 0, 2, IN_ORDER)) dl_copy(c->v[0].dtype, c->sc[0] != 0, &it, c->v[0].data, c->v[1].data);
+  return true;
+}
+static bool run_fill(call_t* c) {
+  dl_iter it;
+  if (iter_of(&it, c, 0, 1, IN_ORDER)) dl_fill(c->v[0].dtype, &it, c->v[0].data, c->sc[0]);
+  return true;
+}
+
+/* ---- reduce: sc[0] is the mask of reduced dims ----------------------------------------------- */
+
+static bool check_reduce(call_t* c) {
+  const view_t *o = &c->v[0], *a = &c->v[1];
+  const bool arg = dl_reduce_kind[c->tag].kind == DL_ARG;
+  if (!want_dtype(c, 0, arg ? DL_I32 : a->dtype)) return false;
+  const double mask = c->sc[0];
+  if (!(mask >= 0 && mask < ldexp(1.0, a->nd) && mask == floor(mask))) return fail(c, "bad axes mask %g for %d dims", mask, a->nd);
+  int64_t shape[DL_MAXD];
+  int nred = 0;
+  for (int d = 0; d < a->nd; d++) {
+    const bool red = ((uint32_t)mask >> d) & 1u;
+    nred += red;
+    shape[d] = red ? 1 : a->shape[d];
+  }
+  if (arg && nred != 1) return fail(c, "exactly one axis must be reduced");
+  (void)o;
+  return want_shape(c, 0, a->nd, shape);
+}
+
+static bool run_reduce(call_t* c) {
+  dl_iter it;
+  iter_of(&it, c, 1, 2, IN_ORDER); /* out's strides along the reduced dims do not matter */
+  if (dl_reduce(c->tag, c->v[1].dtype, (uint32_t)c->sc[0], &it, c->v[0].data, c->v[1].data) < 0) return fail(c, "out of memory");
+  return true;
+}
+
+/* ---- matmul: out, a, b, bias (or null) ------------------------------------------------------- */
+
+static bool check_matmul(call_t* c) {
+  for (int i = 0; i < 4; i++)
+    if (c->v[i].dtype >= 0 && !want_dtype(c, i, DL_F32)) return false;
+  const view_t *a = &c->v[1], *b = &c->v[2];
+  const int nd = a->nd;
+  if (nd < 2 || b->nd != nd || c->v[0].nd != nd) return fail(c, "need a, b and out with the same number (>= 2) of dims");
+  char sa[200], sb[200];
+  fmt_shape(sa, sizeof sa, nd, a->shape);
+  fmt_shape(sb, sizeof sb, nd, b->shape);
+  if (b->shape[nd - 2] != a->shape[nd - 1]) return fail(c, "inner dims differ: %s @ %s", sa, sb);
+  if (memcmp(a->shape, b->shape, (size_t)(nd - 2) * sizeof(int64_t)) != 0) return fail(c, "batch dims differ: %s @ %s", sa, sb);
+  int64_t shape[DL_MAXD];
+  memcpy(shape, a->shape, sizeof shape);
+  shape[nd - 1] = b->shape[nd - 1];
+  if (!want_shape(c, 0, nd, shape)) return false;
+  return c->v[3].dtype < 0 || want_shape(c, 3, 1, &b->shape[nd - 1]);
+}
+
+static bool run_matmul(call_t* c) {
+  const view_t *o = &c->v[0], *a = &c->v[1], *b = &c->v[2], *bias = &c->v[3];
+  const int nd = a->nd;
+  int64_t shape[DL_MAXD + 1]; /* batch dims, M, K, N */
+  memcpy(shape, a->shape, (size_t)nd * sizeof(int64_t));
+  shape[nd] = b->shape[nd - 1];
+  const bool has_bias = bias->dtype >= 0;
+  if (dl_matmul(o->data, a->data, b->data, nd, shape, o->off, o->st, a->off, a->st, b->off, b->st,
+                has_bias ? (const float*)bias->data + bias->off : NULL, has_bias ? bias->st[0] : 0) < 0)
+    return fail(c, "out of memory");
+  return true;
+}
+
+/* ---- gather (out, a, index) and scatterAdd (out, index, src): sc[0] is dim ------------------- */
+
+/* index (view ix) has the shape of view `same`, and fits inside view `big` outside dim */
+static bool check_along(call_t* c, int ix, int same, int big) {
+  const view_t *x = &c->v[ix], *g = &c->v[big];
+  if (!want_dtype(c, big ? big : same, c->v[0].dtype) || !want_dtype(c, ix, DL_I32) || !want_shape(c, same, x->nd, x->shape))
+    return false;
+  if (x->nd < 1 || g->nd != x->nd) return fail(c, "'%s' must have the %d dims of index (at least 1)", g->name, x->nd);
+  const double dim = c->sc[0];
+  if (!(dim >= 0 && dim < x->nd && dim == floor(dim))) return fail(c, "bad dim %g", dim);
+  if (numel(x) == 0) return true;
+  for (int d = 0; d < x->nd; d++)
+    if (d != (int)dim && x->shape[d] > g->shape[d]) return fail(c, "index is larger than %s along dim %d", g->name, d);
+  if (g->shape[(int)dim] == 0) return fail(c, "index out of range (%s has size 0 along dim %d)", g->name, (int)dim);
+  return true;
+}
+
+static bool check_gather(call_t* c) { return check_along(c, 2, 0, 1); }
+static bool check_scatter(call_t* c) { return check_along(c, 1, 2, 0); }
+
+static bool bad_index(call_t* c, const view_t* g) {
+  const int dim = (int)c->sc[0];
+  return fail(c, "index out of range [0, %lld) along dim %d", (long long)g->shape[dim], dim);
+}
+
+static bool run_gather(call_t* c) { /* walks (out, index, a with stride 0 along dim) */
+  const int dim = (int)c->sc[0], ix[3] = { 0, 2, 1 };
+  const view_t* a = &c->v[1];
+  dl_iter it;
+  if (!iter_of(&it, c, 0, 3, ix)) return true;
+  it.st[2][dim] = 0;
+  return dl_gather(&it, c->v[0].data, a->data, (const int32_t*)c->v[2].data, a->st[dim], a->shape[dim]) == 0 || bad_index(c, a);
+}
+
+static bool run_scatter(call_t* c) { /* walks (index, src, out with stride 0 along dim) */
+  const int dim = (int)c->sc[0], ix[3] = { 1, 2, 0 };
+  const view_t* o = &c->v[0];
+  dl_iter it;
+  if (!iter_of(&it, c, 1, 3, ix)) return true;
+  it.st[2][dim] = 0;
+  return dl_scatter_add(o->dtype, &it, o->data, (const int32_t*)c->v[1].data, c->v[2].data, o->st[dim], o->shape[dim]) == 0 ||
+         bad_index(c, o);
+}
+
+/* ---- fused kernels --------------------------------------------------------------------------- */
+
+/* scale > 0 and causal rows L that divide rows */
+static bool check_softmax(call_t* c, int64_t rows, int64_t n) {
+  const double scale = c->sc[1], L = c->sc[2];
+  if (!(scale > 0 && scale < 3.4e38)) return fail(c, "scale must be positive and finite");
+  if (!(L >= 0 && L == floor(L) && L <= (double)rows) || (L > 0 && rows % (int64_t)L != 0))
+    return fail(c, "causal rows %g do not divide %lld rows", L, (long long)rows);
+  return true;
+}
+
+/* maxPoolIndices: whole numbers, a window that fits, and n = OH·OW */
+static bool check_pool(call_t* c, int64_t rows, int64_t n) {
+  /* H and W may be 0; kernel and stride at least 1 */
+  if (!whole(c, 0, 2, 0) || !whole(c, 2, 6, 1)) return false;
+  const int64_t H = (int64_t)c->sc[0], W = (int64_t)c->sc[1], kh = (int64_t)c->sc[2], kw = (int64_t)c->sc[3];
+  if (kh > H || kw > W)
+    return fail(c, "window %lldx%lld is larger than the plane %lldx%lld", (long long)kh, (long long)kw, (long long)H, (long long)W);
+  if ((double)H * (double)W > 2147483647.0) return fail(c, "plane too large for int32 indices");
+  if ((double)rows * (double)H * (double)W > 1e15) return fail(c, "too many elements");
+  const int64_t oh = (H - kh) / (int64_t)c->sc[4] + 1, ow = (W - kw) / (int64_t)c->sc[5] + 1;
+  if (oh * ow != n) return fail(c, "n = %lld but the windows give %lld", (long long)n, (long long)(oh * ow));
+  return true;
+}
+
+/* im2col/col2im: whole numbers, a window that fits the padded input, rows = C·kh·kw, n = N·OH·OW */
+static bool check_conv(call_t* c, int64_t rows, int64_t n) {
+  /* N, C, H, W and the padding may be 0; kernel and stride at least 1 */
+  if (!whole(c, 0, 4, 0) || !whole(c, 4, 8, 1) || !whole(c, 8, 10, 0)) return false;
+  const double* s = c->sc;
+  if (s[0] * s[1] * s[2] * s[3] > 1e15) return fail(c, "too many elements");
+  const int64_t N = (int64_t)s[0], C = (int64_t)s[1], H = (int64_t)s[2], W = (int64_t)s[3];
+  const int64_t kh = (int64_t)s[4], kw = (int64_t)s[5], sh = (int64_t)s[6], sw = (int64_t)s[7], ph = (int64_t)s[8], pw = (int64_t)s[9];
+  if (kh > H + 2 * ph || kw > W + 2 * pw) return fail(c, "window larger than the padded input");
+  const int64_t oh = (H + 2 * ph - kh) / sh + 1, ow = (W + 2 * pw - kw) / sw + 1;
+  if ((double)C * kh * kw != (double)rows || (double)N * oh * ow != (double)n)
+    return fail(c, "columns [%lld, %lld] do not match the window's [%lld, %lld]", (long long)rows, (long long)n,
+                (long long)(C * kh * kw), (long long)(N * oh * ow));
+  return true;
+}
+
+/* fused(kind, ...arrays): every array is a contiguous window of float32 (F_I32: int32) whose size
+ * follows from rows and n, where n is the last dim of the array `like` and rows·n its element
+ * count: rows·n (SZ_RN), rows, n, (SZ_P) rows times the first two scalars (a plane of
+ * maxPoolIndices' input) or (SZ_X4) the product of the first four (im2col's input); F_OPT: may be
+ * null. This list is the whole contract: name, like, scalars, extra check, the kernel call (an
+ * int: < 0 is out of memory), the arrays. Its names must be FUSED_KERNELS of src/prims.ts. */
+enum { SZ_RN, SZ_R, SZ_N, SZ_P, SZ_X4, SZ_MASK = 7, F_OPT = 8, F_I32 = 16 };
+#define OK(call) ((call), 0)
+#define DL_FUSED_ARMS(X)                                                                                        \
+  /* scalars: log, scale (> 0), causal rows L (0: none; else rows is a multiple of L) */                        \
+  X(softmax, 1, 3, check_softmax, OK(dl_softmax_f32(p[0], p[1], rows, n, c->sc[0] != 0, c->sc[1], iv[2])),     \
+    SZ_RN, SZ_RN)                                                                                               \
+  X(softmaxBackward, 2, 3, check_softmax,                                                                       \
+    OK(dl_softmax_backward_f32(p[0], p[1], p[2], rows, n, c->sc[0] != 0, c->sc[1], iv[2])), SZ_RN, SZ_RN, SZ_RN) \
+  X(layerNorm, 3, 1, NULL, OK(dl_layernorm_f32(p[0], p[1], p[2], p[3], p[4], p[5], rows, n, c->sc[0])),         \
+    SZ_RN, SZ_R, SZ_R, SZ_RN, SZ_N | F_OPT, SZ_N | F_OPT)                                                       \
+  X(layerNormBackward, 4, 0, NULL, dl_layernorm_backward_f32(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], rows, n), \
+    SZ_RN, SZ_N | F_OPT, SZ_N | F_OPT, SZ_RN, SZ_RN, SZ_R, SZ_R, SZ_N | F_OPT)                                  \
+  X(gelu, 1, 0, NULL, OK(dl_gelu_f32(p[0], p[1], rows * n)), SZ_RN, SZ_RN)                                      \
+  X(geluBackward, 2, 0, NULL, OK(dl_gelu_backward_f32(p[0], p[1], p[2], rows * n)), SZ_RN, SZ_RN, SZ_RN)        \
+  /* scalars: lr, beta1, beta2, eps, weightDecay, decoupled, step */                                            \
+  X(adam, 0, 7, NULL,                                                                                           \
+    OK(dl_adam_f32(p[0], p[1], p[2], p[3], rows * n, c->sc[0], c->sc[1], c->sc[2], c->sc[3], c->sc[4],          \
+                   c->sc[5] != 0, c->sc[6])), SZ_RN, SZ_RN, SZ_RN, SZ_RN)                                       \
+  /* idx [planes, OH·OW] int32, x [planes, H, W]; scalars H, W, kh, kw, sh, sw */                               \
+  X(maxPoolIndices, 0, 6, check_pool,                                                                           \
+    OK(dl_maxpool_indices_f32(p[0], p[1], rows, iv[0], iv[1], iv[2], iv[3], iv[4], iv[5])), SZ_RN | F_I32, SZ_P) \
+  /* cols [C·kh·kw, N·OH·OW], x [N, C, H, W]; scalars N, C, H, W, kh, kw, sh, sw, ph, pw */                     \
+  X(im2col, 0, 10, check_conv, OK(dl_im2col_f32(p[0], p[1], iv)), SZ_RN, SZ_X4)                                 \
+  X(col2im, 1, 10, check_conv, OK(dl_col2im_f32(p[0], p[1], iv)), SZ_X4, SZ_RN)
+
+#define FU_TAG(name) FU_##name,
+#define FU_ARM(name, ...) dl_arm_fu_##name,
+#define FU_NEED(name) + 0 * dl_arm_fu_##name
+DL_FAMILY(FU, DL_TS_FUSED, DL_FUSED_ARMS, "fused")
+
+#define FU_SPEC(name, like, nsc, chk, call, ...) [FU_##name] = { like, chk, { __VA_ARGS__ } },
+static const struct {
+  int like;
+  bool (*check)(call_t*, int64_t rows, int64_t n);
+  int size[MAXA];
+} fused_specs[FU_COUNT] = { DL_FUSED_ARMS(FU_SPEC) };
+
+static int64_t fused_rows(const call_t* c, int64_t* n) {
+  const view_t* like = &c->v[fused_specs[c->tag].like];
+  const int64_t total = numel(like);
+  *n = like->nd ? like->shape[like->nd - 1] : 1;
+  return *n ? total / *n : 0;
+}
+
+static bool check_fused(call_t* c) {
+  int64_t n;
+  const int64_t rows = fused_rows(c, &n);
+  const int* size = fused_specs[c->tag].size;
+  for (int i = 0; i < c->e->nviews; i++) {
+    const view_t* v = &c->v[i];
+    if (v->dtype < 0) {
+      if (!(size[i] & F_OPT)) return fail(c, "'%s' is required", v->name);
+      continue;
+    }
+    if (!want_dtype(c, i, size[i] & F_I32 ? DL_I32 : DL_F32)) return false;
+    for (int64_t d = v->nd - 1, s = 1; d >= 0; s *= v->shape[d--])
+      if (v->shape[d] != 1 && v->st[d] != s) return fail(c, "view '%s' is not contiguous", v->name);
+  }
+  if (fused_specs[c->tag].check && !fused_specs[c->tag].check(c, rows, n)) return false;
+  for (int i = 0; i < c->e->nviews; i++) {
+    const view_t* v = &c->v[i];
+    const int k = size[i] & SZ_MASK;
+    const int64_t sz = k == SZ_RN ? rows * n : k == SZ_R ? rows : k == SZ_N ? n
+                     : k == SZ_P ? rows * (int64_t)c->sc[0] * (int64_t)c->sc[1]
+                                 : (int64_t)c->sc[0] * (int64_t)c->sc[1] * (int64_t)c->sc[2] * (int64_t)c->sc[3];
+    if (v->dtype < 0) continue;
+    if (sz > 0 && v->data == NULL) return fail(c, "the buffer of %s is detached", v->name);
+    if (v->off + sz > v->len)
+      return fail(c, "%s needs elements %lld..%lld but has %lld", v->name, (long long)v->off, (long long)(v->off + sz), (long long)v->len);
+  }
+  return true;
+}
+
+static bool run_fused(call_t* c) {
+  int64_t n, iv[12];
+  const int64_t rows = fused_rows(c, &n);
+  void* p[MAXA] = { 0 };
+  for (int i = 0; i < c->e->nviews; i++)
+    if (c->v[i].dtype >= 0) p[i] = c->v[i].data + 4 * c->v[i].off; /* both dtypes are 4 bytes */
+  for (int i = 0; i < 12; i++) iv[i] = fabs(c->sc[i]) < 9e18 ? (int64_t)c->sc[i] : 0; /* NaN too */
+  if (rows * n == 0) return true;
+  int rc = 0;
+#define FU_CASE(name, like, nsc, chk, call, ...) case FU_##name: rc = call; break;
+  switch (c->tag) { DL_FUSED_ARMS(FU_CASE) }
+  return rc >= 0 || fail(c, "out of memory");
+}
+
+/* ---- attention(backward, ...arrays): 4-D views [B1, B2, rows, cols] with a contiguous last dim;
+ * q [.., L, E], k [.., S, E], v [.., S, Ev], out and g [.., L, Ev], p [.., L, S]; sc: scale, causal */
+
+enum { Q, K, V, O, P };
+static const int att_roles[2][MAXA] = { { O, P, Q, K, V }, { Q, K, V, O, P, Q, K, V } };
+
+static bool check_attention(call_t* c) {
+  const int nv = c->e->nviews, q = nv - 3; /* q, k, v come last */
+  for (int i = 0; i < nv; i++) {
+    const view_t* v = &c->v[i];
+    if (!want_dtype(c, i, DL_F32)) return false;
+    if (v->nd != 4 || v->st[3] != 1) {
+      char sh[200], st[200];
+      fmt_shape(sh, sizeof sh, v->nd, v->shape);
+      fmt_shape(st, sizeof st, v->nd, v->st);
+      return fail(c, "views must be 4-D with a contiguous last dim, got shape %s strides %s", sh, st);
+    }
+  }
+  const int64_t* qs = c->v[q].shape;
+  const int64_t S = c->v[q + 1].shape[2], Ev = c->v[q + 2].shape[3];
+  const int64_t rows[5] = { qs[2], S, S, qs[2], qs[2] }, cols[5] = { qs[3], qs[3], Ev, Ev, S };
+  for (int i = 0; i < nv; i++) {
+    const int r = att_roles[c->tag][i];
+    const int64_t shape[4] = { qs[0], qs[1], rows[r], cols[r] };
+    if (!want_shape(c, i, 4, shape)) return false;
+  }
+  if (!(c->sc[0] > 0 && c->sc[0] < 3.4e38)) return fail(c, "scale must be positive and finite");
+  if (c->sc[1] != 0 && c->sc[1] != 1) return fail(c, "causal must be 0 or 1");
+  /* per-thread scratch is a few rows/cols products: keep every one far from overflow */
+  if ((double)qs[0] * qs[1] * (qs[2] + S) * (qs[3] + Ev + qs[2] + S) > 1e15) return fail(c, "too many elements");
+  return true;
+}
+
+static bool run_attention(call_t* c) {
+  const int nv = c->e->nviews, q = nv - 3;
+  dl_att_dims d;
+  memset(&d, 0, sizeof d);
+  d.B1 = c->v[q].shape[0];
+  d.B2 = c->v[q].shape[1];
+  d.L = c->v[q].shape[2];
+  d.E = c->v[q].shape[3];
+  d.S = c->v[q + 1].shape[2];
+  d.Ev = c->v[q + 2].shape[3];
+  d.scale = c->sc[0];
+  d.causal = c->sc[1] != 0;
+  int64_t* fwd_st[5] = { d.so, d.sp, d.sq, d.sk, d.sv };
+  int64_t* bwd_st[8] = { d.sgq, d.sgk, d.sgv, d.so, d.sp, d.sq, d.sk, d.sv };
+  float* ptr[MAXA] = { 0 };
+  for (int i = 0; i < nv; i++) {
+    memcpy(c->tag ? bwd_st[i] : fwd_st[i], c->v[i].st, 3 * sizeof(int64_t));
+    ptr[i] = (float*)c->v[i].data + c->v[i].off;
+  }
+  const int rc = c->tag ? dl_attention_backward_f32(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], ptr[6], ptr[7], &d)
+                        : dl_attention_f32(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], &d);
+  return rc >= 0 || fail(c, "out of memory");
+}
+
+/* ---- the table ------------------------------------------------------------------------------- */
+
+static const char* const unary_names[] = { DL_TS_UNARY(DL_TAG_NAME) };
+static const char* const binary_names[] = { DL_TS_BINARY(DL_TAG_NAME) };
+static const char* const reduce_names[] = { DL_TS_REDUCE(DL_TAG_NAME) };
+static const char* const fused_names[] = { DL_TS_FUSED(DL_TAG_NAME) };
+static const char* const att_names[] = { "forward", "backward" };
+
+#define ARRAYS { "array 0", "array 1", "array 2", "array 3", "array 4", "array 5", "array 6", "array 7" }
+#define FU_ENTRY(name, like, nsc, chk, call, ...) \
+  [FU_##name] = { "fused", .nscalars = nsc, .nviews = sizeof((int[]){ __VA_ARGS__ }) / sizeof(int), .views = ARRAYS, \
+                  .optional = 0xff, .check = check_fused, .run = run_fused },
+static const entry_t fused_kinds[FU_COUNT] = { DL_FUSED_ARMS(FU_ENTRY) };
+
+static const entry_t att_kinds[2] = {
+  { "attention", .nscalars = 2, .nviews = 5, .views = { "out", "p", "q", "k", "v" }, .check = check_attention, .run = run_attention },
+  { "attention", .nscalars = 2, .nviews = 8, .views = { "gq", "gk", "gv", "g", "p", "q", "k", "v" }, .check = check_attention,
+    .run = run_attention },
+};
+
+static const entry_t entries[] = {
+  { "unary", unary_names, UN_COUNT, .nviews = 2, .views = { "out", "a" }, .check = check_unary, .run = run_unary },
+  { "cast", .nviews = 2, .views = { "out", "a" }, .check = check_cast, .run = run_cast },
+  { "binary", binary_names, BIN_COUNT, .nviews = 3, .views = { "out", "a", "b" }, .check = check_binary, .run = run_binary },
+  { "where", .nviews = 4, .views = { "out", "cond", "a", "b" }, .check = check_where, .run = run_where },
+  /* scalar: accumulate (0/1) */
+  { "copy", .nscalars = 1, .nviews = 2, .views = { "out", "a" }, .check = check_copy, .run = run_copy },
+  /* scalar: the value */
+  { "fill", .nscalars = 1, .nviews = 1, .views = { "out" }, .check = check_cast, .run = run_fill },
+  /* scalar: the mask of reduced dims */
+  { "reduce", reduce_names, RED_COUNT, .nscalars = 1, .nviews = 2, .views = { "out", "a" }, .check = check_reduce, .run = run_reduce },
+  { "matmul", .nviews = 4, .views = { "out", "a", "b", "bias" }, .optional = 8, .check = check_matmul, .run = run_matmul },
+  /* scalar: dim */
+  { "gather", .nscalars = 1, .nviews = 3, .views = { "out", "a", "index" }, .check = check_gather, .run = run_gather },
+  { "scatterAdd", .nscalars = 1, .nviews = 3, .views = { "out", "index", "src" }, .check = check_scatter, .run = run_scatter },
+  { "fused", .ops = fused_names, .nops = FU_COUNT, .kinds = fused_kinds },
+  { "attention", .ops = att_names, .nops = 2, .kinds = att_kinds },
+};
+
+/* ---- init and the allocator ------------------------------------------------------------------ */
 
 static bool names_match(napi_env env, napi_value v, const char* const* names, int count) {
   char buf[1024], want[1024];
-  size_t len = 0;
+  size_t len = 0, w = 0;
   if (napi_get_value_string_utf8(env, v, buf, sizeof buf, &len) != napi_ok) return false;
   want[0] = 0;
-  size_t w = 0;
   for (int i = 0; i < count; i++) {
     int n = snprintf(want + w, sizeof want - w, "%s%s", i ? "," : "", names[i]);
     if (n < 0 || (size_t)n >= sizeof want - w) return false;
@@ -234,15 +657,15 @@ static bool names_match(napi_env env, napi_value v, const char* const* names, in
   return strcmp(buf, want) == 0;
 }
 
-/* init(meta: Float64Array(META_LEN), unaryNames, binaryNames, reduceNames) -> description string */
+/* init(meta: Float64Array(META_LEN), unary, binary, reduce, fused names joined by ",") -> description */
 static napi_value js_init(napi_env env, napi_callback_info info) {
   const char* fn = "cpu.init";
-  size_t argc = 4;
-  napi_value argv[4];
-  void* data = NULL;
-  NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, &data));
-  inst_t* inst = (inst_t*)data;
-  if (argc < 4) return throw_fmt(env, "%s: expected 4 arguments", fn);
+  size_t argc = 5;
+  napi_value argv[5];
+  inst_t* inst = NULL;
+  NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NAPI(napi_get_instance_data(env, (void**)&inst));
+  if (argc < 5) return throw_fmt(env, "%s: expected 5 arguments", fn);
   napi_typedarray_type type;
   size_t length = 0;
   void* p = NULL;
@@ -252,9 +675,9 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
   NAPI(napi_get_typedarray_info(env, argv[0], &type, &length, &p, NULL, NULL));
   if (type != napi_float64_array || length < META_LEN || !p)
     return throw_fmt(env, "%s: meta must be a Float64Array of %d elements", fn, META_LEN);
-  if (!names_match(env, argv[1], dl_unary_names, UN_COUNT) || !names_match(env, argv[2], dl_binary_names, BIN_COUNT) ||
-      !names_match(env, argv[3], dl_reduce_names, RED_COUNT))
-    return throw_fmt(env, "%s: the op lists of backend.ts do not match the addon (rebuild it)", fn);
+  if (!names_match(env, argv[1], unary_names, UN_COUNT) || !names_match(env, argv[2], binary_names, BIN_COUNT) ||
+      !names_match(env, argv[3], reduce_names, RED_COUNT) || !names_match(env, argv[4], fused_names, FU_COUNT))
+    return throw_fmt(env, "%s: the op lists of src/prims.ts do not match the addon (rebuild it)", fn);
   if (inst->meta_ref) napi_delete_reference(env, inst->meta_ref);
   NAPI(napi_create_reference(env, argv[0], 1, &inst->meta_ref));
   inst->meta = (double*)p;
@@ -263,518 +686,6 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
   napi_value r;
   NAPI(napi_create_string_utf8(env, desc, NAPI_AUTO_LENGTH, &r));
   return r;
-}
-
-/* ---- kernels --------------------------------------------------------------------------------- */
-
-/* unary(op, out, a); meta: nd, shape, out view, a view */
-static napi_value js_unary(napi_env env, napi_callback_info info) {
-  call_t c;
-  if (!begin(&c, env, info, "unary", 3)) return NULL;
-  int op, nd;
-  arr_t o, a;
-  dl_iter it;
-  int64_t shape[DL_MAXD];
-  if (!rd_op(&c, 0, UN_COUNT, dl_unary_names, "unary", &op) || !get_arr(&c, 1, "out", &o) || !get_arr(&c, 2, "a", &a) ||
-      !want_32(&c, &o, "out") || !want_dtype(&c, &a, "a", o.dtype) || !rd_nd(&c, &nd) || !rd_shape(&c, nd, shape))
-    return NULL;
-  iter_init(&it, nd, shape, 2);
-  if (!iter_view(&c, &it, 0, "out", &o) || !iter_view(&c, &it, 1, "a", &a)) return NULL;
-  if (iter_numel(&it) > 0) dl_unary(op, o.dtype, &it, o.data, a.data);
-  return undefined(env);
-}
-
-/* cast(out, a) */
-static napi_value js_cast(napi_env env, napi_callback_info info) {
-  call_t c;
-  if (!begin(&c, env, info, "cast", 2)) return NULL;
-  int nd;
-  arr_t o, a;
-  dl_iter it;
-  int64_t shape[DL_MAXD];
-  if (!get_arr(&c, 0, "out", &o) || !get_arr(&c, 1, "a", &a) || !want_32(&c, &o, "out") || !want_32(&c, &a, "a") ||
-      !rd_nd(&c, &nd) || !rd_shape(&c, nd, shape))
-    return NULL;
-  iter_init(&it, nd, shape, 2);
-  if (!iter_view(&c, &it, 0, "out", &o) || !iter_view(&c, &it, 1, "a", &a)) return NULL;
-  if (iter_numel(&it) > 0) dl_cast(o.dtype, a.dtype, &it, o.data, a.data);
-  return undefined(env);
-}
-
-/* binary(op, out, a, b) */
-static napi_value js_binary(napi_env env, napi_callback_info info) {
-  call_t c;
-  if (!begin(&c, env, info, "binary", 4)) return NULL;
-  int op, nd;
-  arr_t o, a, b;
-  dl_iter it;
-  int64_t shape[DL_MAXD];
-  if (!rd_op(&c, 0, BIN_COUNT, dl_binary_names, "binary", &op) || !get_arr(&c, 1, "out", &o) ||
-      !get_arr(&c, 2, "a", &a) || !get_arr(&c, 3, "b", &b) || !want_32(&c, &a, "a") || !want_dtype(&c, &b, "b", a.dtype))
-    return NULL;
-  if (op >= BIN_EQ) {
-    if (!want_32(&c, &o, "out")) return NULL;
-  } else if (!want_dtype(&c, &o, "out", a.dtype)) {
-    return NULL;
-  }
-  if (op == BIN_DIV && a.dtype == DL_I32) { fail(&c, "integer division is not a kernel"); return NULL; }
-  if (!rd_nd(&c, &nd) || !rd_shape(&c, nd, shape)) return NULL;
-  iter_init(&it, nd, shape, 3);
-  if (!iter_view(&c, &it, 0, "out", &o) || !iter_view(&c, &it, 1, "a", &a) || !iter_view(&c, &it, 2, "b", &b))
-    return NULL;
-  if (iter_numel(&it) > 0) dl_binary(op, o.dtype, a.dtype, &it, o.data, a.data, b.data);
-  return undefined(env);
-}
-
-/* where(out, cond, a, b) */
-static napi_value js_where(napi_env env, napi_callback_info info) {
-  call_t c;
-  if (!begin(&c, env, info, "where", 4)) return NULL;
-  int nd;
-  arr_t o, k, a, b;
-  dl_iter it;
-  int64_t shape[DL_MAXD];
-  if (!get_arr(&c, 0, "out", &o) || !get_arr(&c, 1, "cond", &k) || !get_arr(&c, 2, "a", &a) ||
-      !get_arr(&c, 3, "b", &b) || !want_32(&c, &o, "out") || !want_32(&c, &k, "cond") ||
-      !want_dtype(&c, &a, "a", o.dtype) || !want_dtype(&c, &b, "b", o.dtype) || !rd_nd(&c, &nd) ||
-      !rd_shape(&c, nd, shape))
-    return NULL;
-  iter_init(&it, nd, shape, 4);
-  if (!iter_view(&c, &it, 0, "out", &o) || !iter_view(&c, &it, 1, "cond", &k) || !iter_view(&c, &it, 2, "a", &a) ||
-      !iter_view(&c, &it, 3, "b", &b))
-    return NULL;
-  if (iter_numel(&it) > 0) dl_where(k.dtype, &it, o.data, k.data, a.data, b.data);
-  return undefined(env);
-}
-
-/* copy(out, a); meta: nd, shape, out view, a view, accumulate */
-static napi_value js_copy(napi_env env, napi_callback_info info) {
-  call_t c;
-  if (!begin(&c, env, info, "copy", 2)) return NULL;
-  int nd;
-  int64_t acc;
-  arr_t o, a;
-  dl_iter it;
-  int64_t shape[DL_MAXD];
-  if (!get_arr(&c, 0, "out", &o) || !get_arr(&c, 1, "a", &a) || !want_32(&c, &o, "out") ||
-      !want_dtype(&c, &a, "a", o.dtype) || !rd_nd(&c, &nd) || !rd_shape(&c, nd, shape))
-    return NULL;
-  iter_init(&it, nd, shape, 2);
-  if (!iter_view(&c, &it, 0, "out", &o) || !iter_view(&c, &it, 1, "a", &a) || !rd(&c, 0, 1, &acc, "accumulate"))
-    return NULL;
-  if (iter_numel(&it) > 0) dl_copy(o.dtype, acc != 0, &it, o.data, a.data);
-  return undefined(env);
-}
-
-/* fill(out); meta: nd, shape, out view, value */
-static napi_value js_fill(napi_env env, napi_callback_info info) {
-  call_t c;
-  if (!begin(&c, env, info, "fill", 1)) return NULL;
-  int nd;
-  arr_t o;
-  dl_iter it;
-  int64_t shape[DL_MAXD];
-  if (!get_arr(&c, 0, "out", &o) || !want_32(&c, &o, "out") || !rd_nd(&c, &nd) || !rd_shape(&c, nd, shape)) return NULL;
-  iter_init(&it, nd, shape, 1);
-  if (!iter_view(&c, &it, 0, "out", &o)) return NULL;
-  if (c.m >= c.mend) { fail(&c, "meta overflow"); return NULL; }
-  const double value = *c.m++;
-  if (iter_numel(&it) > 0) dl_fill(o.dtype, &it, o.data, value);
-  return undefined(env);
-}
-
-/* reduce(op, out, a); meta: nd, a shape, out offset, a view, axes mask */
-static napi_value js_reduce(napi_env env, napi_callback_info info) {
-  call_t c;
-  if (!begin(&c, env, info, "reduce", 3)) return NULL;
-  int op, nd;
-  arr_t o, a;
-  int64_t shape[DL_MAXD], oshape[DL_MAXD], ost[DL_MAXD], st[DL_MAXD], ooff, aoff, mask;
-  if (!rd_op(&c, 0, RED_COUNT, dl_reduce_names, "reduce", &op) || !get_arr(&c, 1, "out", &o) ||
-      !get_arr(&c, 2, "a", &a) || !want_32(&c, &a, "a") || !want_dtype(&c, &o, "out", op >= RED_ARGMAX ? DL_I32 : a.dtype) ||
-      !rd_nd(&c, &nd) || !rd_shape(&c, nd, shape) || !rd(&c, 0, MAXI, &ooff, "an offset") || !rd_view(&c, nd, &aoff, st) ||
-      !rd(&c, 0, ((int64_t)1 << nd) - 1, &mask, "the axes mask"))
-    return NULL;
-  int nred = 0;
-  for (int d = 0; d < nd; d++) nred += (int)((mask >> d) & 1);
-  if (op >= RED_ARGMAX && nred != 1) { fail(&c, "exactly one axis must be reduced"); return NULL; }
-  int64_t s = 1;
-  for (int d = nd - 1; d >= 0; d--) {
-    oshape[d] = ((mask >> d) & 1) ? 1 : shape[d];
-    ost[d] = s;
-    s *= oshape[d];
-  }
-  if (!check_view(&c, "out", &o, nd, oshape, ooff, ost) || !check_view(&c, "a", &a, nd, shape, aoff, st)) return NULL;
-  if (s == 0) return undefined(env);
-  /* out overlapping a (nothing sensible, but possible): reduce into scratch, then copy */
-  int64_t alo, ahi;
-  dl_view_extent(nd, shape, aoff, st, &alo, &ahi);
-  const char* o0 = o.data + ooff * 4; const char* o1 = o.data + (ooff + s) * 4;
-  bool numel_a = true;
-  for (int d = 0; d < nd; d++) if (shape[d] == 0) numel_a = false;
-  if (numel_a && !(a.data + (ahi + 1) * 4 <= o0 || o1 <= a.data + alo * 4)) {
-    char* tmp = (char*)malloc((size_t)s * 4);
-    if (!tmp) return throw_fmt(env, "cpu.reduce: out of memory");
-    memcpy(tmp, o0, (size_t)s * 4);
-    dl_reduce(op, a.dtype, tmp, a.data, nd, shape, aoff, st, (uint32_t)mask);
-    memcpy(o.data + ooff * 4, tmp, (size_t)s * 4);
-    free(tmp);
-    return undefined(env);
-  }
-  dl_reduce(op, a.dtype, o.data + ooff * 4, a.data, nd, shape, aoff, st, (uint32_t)mask);
-  return undefined(env);
-}
-
-/* matmul(out, a, b); meta: nd, batch shape (nd-2), M, K, N, out view, a view, b view (nd strides each) */
-static napi_value js_matmul(napi_env env, napi_callback_info info) {
-  call_t c;
-  if (!begin(&c, env, info, "matmul", 3)) return NULL;
-  int nd;
-  arr_t o, a, b;
-  int64_t shp[DL_MAXD + 1], so[DL_MAXD], sa[DL_MAXD], sb[DL_MAXD], oo, oa, ob;
-  if (!get_arr(&c, 0, "out", &o) || !get_arr(&c, 1, "a", &a) || !get_arr(&c, 2, "b", &b) ||
-      !want_dtype(&c, &o, "out", DL_F32) || !want_dtype(&c, &a, "a", DL_F32) || !want_dtype(&c, &b, "b", DL_F32) ||
-      !rd_nd(&c, &nd))
-    return NULL;
-  if (nd < 2) { fail(&c, "matmul needs at least 2 dims"); return NULL; }
-  if (!rd_shape(&c, nd + 1, shp) || !rd_view(&c, nd, &oo, so) || !rd_view(&c, nd, &oa, sa) || !rd_view(&c, nd, &ob, sb))
-    return NULL;
-  const int nb = nd - 2;
-  const int64_t M = shp[nb], K = shp[nb + 1], N = shp[nb + 2];
-  int64_t ashape[DL_MAXD], bshape[DL_MAXD], oshape[DL_MAXD];
-  for (int d = 0; d < nb; d++) ashape[d] = bshape[d] = oshape[d] = shp[d];
-  ashape[nb] = M; ashape[nb + 1] = K;
-  bshape[nb] = K; bshape[nb + 1] = N;
-  oshape[nb] = M; oshape[nb + 1] = N;
-  if (!check_view(&c, "out", &o, nd, oshape, oo, so) || !check_view(&c, "a", &a, nd, ashape, oa, sa) ||
-      !check_view(&c, "b", &b, nd, bshape, ob, sb))
-    return NULL;
-  /* then: has bias (0/1); with one, its offset and stride and a 4th array, [N] added to every row */
-  int64_t has_bias, obias = 0, sbias = 0;
-  const float* bias = NULL;
-  if (!rd(&c, 0, 1, &has_bias, "the bias flag")) return NULL;
-  if (has_bias) {
-    arr_t bb;
-    if ((int)c.argc < 4 || !get_arr(&c, 3, "bias", &bb) || !want_dtype(&c, &bb, "bias", DL_F32) ||
-        !rd_view(&c, 1, &obias, &sbias) || !check_view(&c, "bias", &bb, 1, &N, obias, &sbias))
-      return NULL;
-    bias = (const float*)bb.data + obias;
-  }
-  int64_t numel = M * N;
-  for (int d = 0; d < nb; d++) numel *= shp[d];
-  if (numel == 0) return undefined(env);
-  /* the kernel writes rows of out with unit column stride; out must not overlap itself or the inputs */
-  const bool out_ok = so[nb + 1] == 1 && dl_view_nonoverlapping(nd, oshape, so);
-  bool disjoint = true;
-  {
-    int64_t lo, hi, l2, h2;
-    dl_view_extent(nd, oshape, oo, so, &lo, &hi);
-    const char* o0 = o.data + lo * 4; const char* o1 = o.data + (hi + 1) * 4;
-    if (M * K > 0) {
-      dl_view_extent(nd, ashape, oa, sa, &l2, &h2);
-      if (!(a.data + (h2 + 1) * 4 <= o0 || o1 <= a.data + l2 * 4)) disjoint = false;
-    }
-    if (K * N > 0) {
-      dl_view_extent(nd, bshape, ob, sb, &l2, &h2);
-      if (!(b.data + (h2 + 1) * 4 <= o0 || o1 <= b.data + l2 * 4)) disjoint = false;
-    }
-  }
-  if (out_ok && disjoint) {
-    if (dl_matmul_f32((float*)o.data + oo, (const float*)a.data + oa, (const float*)b.data + ob, nb, shp, sa, sb, so, M,
-                      N, K, sa[nb], sa[nb + 1], sb[nb], sb[nb + 1], so[nb], bias, sbias) < 0)
-      return throw_fmt(env, "cpu.matmul: out of memory");
-    return undefined(env);
-  }
-  /* compute into a contiguous scratch, then copy out in order */
-  float* tmp = (float*)malloc((size_t)numel * sizeof(float));
-  if (!tmp) return throw_fmt(env, "cpu.matmul: out of memory");
-  int64_t ts[DL_MAXD];
-  int64_t s = 1;
-  for (int d = nd - 1; d >= 0; d--) { ts[d] = s; s *= oshape[d]; }
-  if (dl_matmul_f32(tmp, (const float*)a.data + oa, (const float*)b.data + ob, nb, shp, sa, sb, ts, M, N, K, sa[nb],
-                    sa[nb + 1], sb[nb], sb[nb + 1], ts[nb], bias, sbias) < 0) {
-    free(tmp);
-    return throw_fmt(env, "cpu.matmul: out of memory");
-  }
-  dl_iter it;
-  iter_init(&it, nd, oshape, 2);
-  it.off[0] = oo;
-  it.off[1] = 0;
-  for (int d = 0; d < nd; d++) { it.st[0][d] = so[d]; it.st[1][d] = ts[d]; }
-  dl_copy(DL_F32, false, &it, o.data, (const char*)tmp);
-  free(tmp);
-  return undefined(env);
-}
-
-/* gather(out, a, index); meta: nd, out shape, out view, index view, a view, a shape, dim */
-static napi_value js_gather(napi_env env, napi_callback_info info) {
-  call_t c;
-  if (!begin(&c, env, info, "gather", 3)) return NULL;
-  int nd;
-  arr_t o, a, ix;
-  dl_iter it;
-  int64_t shape[DL_MAXD], ashape[DL_MAXD], aoff, ast[DL_MAXD], dim;
-  if (!get_arr(&c, 0, "out", &o) || !get_arr(&c, 1, "a", &a) || !get_arr(&c, 2, "index", &ix) ||
-      !want_32(&c, &o, "out") || !want_dtype(&c, &a, "a", o.dtype) || !want_dtype(&c, &ix, "index", DL_I32) ||
-      !rd_nd(&c, &nd) || !rd_shape(&c, nd, shape))
-    return NULL;
-  if (nd < 1) { fail(&c, "gather needs at least 1 dim"); return NULL; }
-  iter_init(&it, nd, shape, 3);
-  if (!iter_view(&c, &it, 0, "out", &o) || !iter_view(&c, &it, 1, "index", &ix) || !rd_view(&c, nd, &aoff, ast) ||
-      !rd_shape(&c, nd, ashape) || !rd(&c, 0, nd - 1, &dim, "dim") || !check_view(&c, "a", &a, nd, ashape, aoff, ast))
-    return NULL;
-  if (iter_numel(&it) == 0) return undefined(env);
-  for (int d = 0; d < nd; d++)
-    if (d != dim && shape[d] > ashape[d]) { fail(&c, "index is larger than a along dim %d", d); return NULL; }
-  if (ashape[dim] == 0) { fail(&c, "index out of range (a has size 0 along dim %d)", (int)dim); return NULL; }
-  it.off[2] = aoff;
-  for (int d = 0; d < nd; d++) it.st[2][d] = d == dim ? 0 : ast[d];
-  if (dl_gather(&it, o.data, a.data, (const int32_t*)ix.data, ast[dim], ashape[dim]) < 0) {
-    fail(&c, "index out of range [0, %lld) along dim %d", (long long)ashape[dim], (int)dim);
-    return NULL;
-  }
-  return undefined(env);
-}
-
-/* scatterAdd(out, index, src); meta: nd, index shape, index view, src view, out view, out shape, dim */
-static napi_value js_scatter_add(napi_env env, napi_callback_info info) {
-  call_t c;
-  if (!begin(&c, env, info, "scatterAdd", 3)) return NULL;
-  int nd;
-  arr_t o, ix, s;
-  dl_iter it;
-  int64_t shape[DL_MAXD], oshape[DL_MAXD], ooff, ost[DL_MAXD], dim;
-  if (!get_arr(&c, 0, "out", &o) || !get_arr(&c, 1, "index", &ix) || !get_arr(&c, 2, "src", &s) ||
-      !want_32(&c, &o, "out") || !want_dtype(&c, &s, "src", o.dtype) || !want_dtype(&c, &ix, "index", DL_I32) ||
-      !rd_nd(&c, &nd) || !rd_shape(&c, nd, shape))
-    return NULL;
-  if (nd < 1) { fail(&c, "scatterAdd needs at least 1 dim"); return NULL; }
-  iter_init(&it, nd, shape, 3);
-  if (!iter_view(&c, &it, 0, "index", &ix) || !iter_view(&c, &it, 1, "src", &s) || !rd_view(&c, nd, &ooff, ost) ||
-      !rd_shape(&c, nd, oshape) || !rd(&c, 0, nd - 1, &dim, "dim") || !check_view(&c, "out", &o, nd, oshape, ooff, ost))
-    return NULL;
-  if (iter_numel(&it) == 0) return undefined(env);
-  for (int d = 0; d < nd; d++)
-    if (d != dim && shape[d] > oshape[d]) { fail(&c, "index is larger than out along dim %d", d); return NULL; }
-  if (oshape[dim] == 0) { fail(&c, "index out of range (out has size 0 along dim %d)", (int)dim); return NULL; }
-  it.off[2] = ooff;
-  for (int d = 0; d < nd; d++) it.st[2][d] = d == dim ? 0 : ost[d];
-  if (dl_scatter_add(o.dtype, &it, o.data, (const int32_t*)ix.data, s.data, ost[dim], oshape[dim]) < 0) {
-    fail(&c, "index out of range [0, %lld) along dim %d", (long long)oshape[dim], (int)dim);
-    return NULL;
-  }
-  return undefined(env);
-}
-
-/* ---- fused kernels -------------------------------------------------------------------------- */
-
-/* fused(kind, ...arrays): meta = [rows, n, scalars..., offset of each array]. Every array is a
- * contiguous window [offset, offset + size) where size is rows·n, rows, n, (SZ_RP) rows times
- * the first two scalars (a plane of maxPoolIndices' input) or (SZ_X4) the product of the first
- * four (im2col's input); float32 unless marked int32; optional ones may be null. The table below
- * is the whole contract; each window is checked before any kernel. */
-enum { SZ_RN, SZ_R, SZ_N, SZ_RP, SZ_X4 };
-enum { FU_SOFTMAX, FU_SOFTMAX_BWD, FU_LAYERNORM, FU_LAYERNORM_BWD, FU_GELU, FU_GELU_BWD, FU_ADAM, FU_MAXPOOL_IDX, FU_IM2COL, FU_COL2IM, FU_COUNT };
-static const struct {
-  const char* name;
-  int nargs, nscalars;
-  int size[8];
-  bool optional[8];
-  bool i32[8];
-} fused_kinds[FU_COUNT] = {
-  /* scalars: log, scale (> 0), causal rows L (0: none; else rows is a multiple of L) */
-  { "softmax", 2, 3, { SZ_RN, SZ_RN }, { 0 }, { 0 } },
-  { "softmaxBackward", 3, 3, { SZ_RN, SZ_RN, SZ_RN }, { 0 }, { 0 } },
-  { "layerNorm", 6, 1, { SZ_RN, SZ_R, SZ_R, SZ_RN, SZ_N, SZ_N }, { 0, 0, 0, 0, 1, 1 }, { 0 } },
-  { "layerNormBackward", 8, 0, { SZ_RN, SZ_N, SZ_N, SZ_RN, SZ_RN, SZ_R, SZ_R, SZ_N }, { 0, 1, 1, 0, 0, 0, 0, 1 }, { 0 } },
-  { "gelu", 2, 0, { SZ_RN, SZ_RN }, { 0 }, { 0 } },
-  { "geluBackward", 3, 0, { SZ_RN, SZ_RN, SZ_RN }, { 0 }, { 0 } },
-  { "adam", 4, 7, { SZ_RN, SZ_RN, SZ_RN, SZ_RN }, { 0 }, { 0 } },
-  /* idx [planes, OH·OW] int32, x [planes, H, W]; scalars H, W, kh, kw, sh, sw */
-  { "maxPoolIndices", 2, 6, { SZ_RN, SZ_RP }, { 0 }, { 1, 0 } },
-  /* cols [C·kh·kw, N·OH·OW], x [N, C, H, W]; scalars N, C, H, W, kh, kw, sh, sw, ph, pw */
-  { "im2col", 2, 10, { SZ_RN, SZ_X4 }, { 0 }, { 0 } },
-  { "col2im", 2, 10, { SZ_X4, SZ_RN }, { 0 }, { 0 } },
-};
-
-/* sc[from..to) are whole numbers in [lo, 2^31) (window sizes, strides, paddings, image sizes) */
-static bool whole_scalars(call_t* c, const double* sc, int from, int to, double lo) {
-  for (int i = from; i < to; i++) {
-    if (!(sc[i] >= lo && sc[i] <= 2147483647.0 && sc[i] == floor(sc[i]))) { fail(c, "bad window scalar %d", i); return false; }
-  }
-  return true;
-}
-
-/* im2col/col2im's scalars: whole numbers in range, a window that fits the padded input, and
- * rows = C·kh·kw, n = N·OH·OW */
-static bool check_conv(call_t* c, const double* sc, int64_t rows, int64_t n) {
-  /* N, C, H, W and the padding may be 0; kernel and stride at least 1 */
-  if (!whole_scalars(c, sc, 0, 4, 0) || !whole_scalars(c, sc, 4, 8, 1) || !whole_scalars(c, sc, 8, 10, 0)) return false;
-  if (sc[0] * sc[1] * sc[2] * sc[3] > 1e15) { fail(c, "too many elements"); return false; }
-  const int64_t N = (int64_t)sc[0], C = (int64_t)sc[1], H = (int64_t)sc[2], W = (int64_t)sc[3];
-  const int64_t kh = (int64_t)sc[4], kw = (int64_t)sc[5], sh = (int64_t)sc[6], sw = (int64_t)sc[7];
-  const int64_t ph = (int64_t)sc[8], pw = (int64_t)sc[9];
-  if (kh > H + 2 * ph || kw > W + 2 * pw) { fail(c, "window larger than the padded input"); return false; }
-  const int64_t oh = (H + 2 * ph - kh) / sh + 1, ow = (W + 2 * pw - kw) / sw + 1;
-  if ((double)C * kh * kw != (double)rows || (double)N * oh * ow != (double)n) {
-    fail(c, "columns [%lld, %lld] do not match the window's [%lld, %lld]", (long long)rows, (long long)n,
-         (long long)(C * kh * kw), (long long)(N * oh * ow));
-    return false;
-  }
-  return true;
-}
-
-/* maxPoolIndices' scalars: whole numbers, a window that fits, and n = OH·OW */
-static bool check_pool(call_t* c, const double* sc, int64_t rows, int64_t n) {
-  /* H and W may be 0; kernel and stride at least 1 */
-  if (!whole_scalars(c, sc, 0, 2, 0) || !whole_scalars(c, sc, 2, 6, 1)) return false;
-  const int64_t H = (int64_t)sc[0], W = (int64_t)sc[1], kh = (int64_t)sc[2], kw = (int64_t)sc[3];
-  if (kh > H || kw > W) { fail(c, "window %lldx%lld is larger than the plane %lldx%lld", (long long)kh, (long long)kw, (long long)H, (long long)W); return false; }
-  if ((double)H * (double)W > 2147483647.0) { fail(c, "plane too large for int32 indices"); return false; }
-  if ((double)rows * (double)H * (double)W > 1e15) { fail(c, "too many elements"); return false; }
-  const int64_t oh = (H - kh) / (int64_t)sc[4] + 1, ow = (W - kw) / (int64_t)sc[5] + 1;
-  if (oh * ow != n) { fail(c, "n = %lld but the windows give %lld", (long long)n, (long long)(oh * ow)); return false; }
-  return true;
-}
-
-static napi_value js_fused(napi_env env, napi_callback_info info) {
-  call_t c;
-  if (!begin(&c, env, info, "fused", 1)) return NULL;
-  int32_t kind = -1;
-  if (napi_get_value_int32(env, c.argv[0], &kind) != napi_ok || kind < 0 || kind >= FU_COUNT) {
-    fail(&c, "unknown fused kernel");
-    return NULL;
-  }
-  c.op = fused_kinds[kind].name;
-  const int nargs = fused_kinds[kind].nargs;
-  if ((int)c.argc < 1 + nargs) { fail(&c, "expected %d arrays, got %d", nargs, (int)c.argc - 1); return NULL; }
-  int64_t rows, n;
-  if (!rd(&c, 0, MAXI, &rows, "rows") || !rd(&c, 1, MAXI, &n, "n")) return NULL;
-  if ((double)rows * (double)n > 1e15) { fail(&c, "too many elements"); return NULL; }
-  double sc[12] = { 0 };
-  for (int i = 0; i < fused_kinds[kind].nscalars; i++) {
-    if (c.m >= c.mend) { fail(&c, "meta overflow"); return NULL; }
-    sc[i] = *c.m++;
-  }
-  if (kind == FU_MAXPOOL_IDX && !check_pool(&c, sc, rows, n)) return NULL;
-  if (kind == FU_SOFTMAX || kind == FU_SOFTMAX_BWD) {
-    if (!(sc[1] > 0 && sc[1] < 3.4e38)) { fail(&c, "scale must be positive and finite"); return NULL; }
-    if (!(sc[2] >= 0 && sc[2] == floor(sc[2]) && sc[2] <= (double)rows) || (sc[2] > 0 && rows % (int64_t)sc[2] != 0)) {
-      fail(&c, "causal rows %g do not divide %lld rows", sc[2], (long long)rows);
-      return NULL;
-    }
-  }
-  if ((kind == FU_IM2COL || kind == FU_COL2IM) && !check_conv(&c, sc, rows, n)) return NULL;
-  void* ptr[8] = { 0 };
-  for (int i = 0; i < nargs; i++) {
-    int64_t off;
-    if (!rd(&c, 0, MAXI, &off, "an offset")) return NULL;
-    napi_valuetype vt;
-    if (napi_typeof(env, c.argv[1 + i], &vt) != napi_ok) { fail(&c, "bad argument %d", i); return NULL; }
-    if (vt == napi_null || vt == napi_undefined) {
-      if (!fused_kinds[kind].optional[i]) { fail(&c, "array %d is required", i); return NULL; }
-      continue;
-    }
-    arr_t a;
-    char vname[16];
-    snprintf(vname, sizeof vname, "array %d", i);
-    const int dt = fused_kinds[kind].i32[i] ? DL_I32 : DL_F32;
-    if (!get_arr(&c, 1 + (size_t)i, vname, &a) || !want_dtype(&c, &a, vname, dt)) return NULL;
-    const int sk = fused_kinds[kind].size[i];
-    const int64_t size = sk == SZ_RN ? rows * n : sk == SZ_R ? rows : sk == SZ_N ? n
-                       : sk == SZ_RP ? rows * (int64_t)sc[0] * (int64_t)sc[1]
-                                     : (int64_t)sc[0] * (int64_t)sc[1] * (int64_t)sc[2] * (int64_t)sc[3];
-    if (size > 0 && a.data == NULL) { fail(&c, "the buffer of %s is detached", vname); return NULL; }
-    if (off + size > a.len) {
-      fail(&c, "%s needs elements %lld..%lld but has %lld", vname, (long long)off, (long long)(off + size), (long long)a.len);
-      return NULL;
-    }
-    ptr[i] = (char*)a.data + 4 * off; /* both dtypes are 4 bytes */
-  }
-  if (rows * n == 0) return undefined(env);
-  switch (kind) {
-    case FU_SOFTMAX: dl_softmax_f32(ptr[0], ptr[1], rows, n, sc[0] != 0, sc[1], (int64_t)sc[2]); break;
-    case FU_SOFTMAX_BWD: dl_softmax_backward_f32(ptr[0], ptr[1], ptr[2], rows, n, sc[0] != 0, sc[1], (int64_t)sc[2]); break;
-    case FU_LAYERNORM: dl_layernorm_f32(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], rows, n, sc[0]); break;
-    case FU_LAYERNORM_BWD:
-      if (dl_layernorm_backward_f32(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], ptr[6], ptr[7], rows, n) < 0) {
-        fail(&c, "out of memory");
-        return NULL;
-      }
-      break;
-    case FU_GELU: dl_gelu_f32(ptr[0], ptr[1], rows * n); break;
-    case FU_GELU_BWD: dl_gelu_backward_f32(ptr[0], ptr[1], ptr[2], rows * n); break;
-    case FU_ADAM:
-      dl_adam_f32(ptr[0], ptr[1], ptr[2], ptr[3], rows * n, sc[0], sc[1], sc[2], sc[3], sc[4], sc[5] != 0, sc[6]);
-      break;
-    case FU_MAXPOOL_IDX:
-      dl_maxpool_indices_f32(ptr[0], ptr[1], rows, (int64_t)sc[0], (int64_t)sc[1], (int64_t)sc[2], (int64_t)sc[3],
-                             (int64_t)sc[4], (int64_t)sc[5]);
-      break;
-    case FU_IM2COL:
-    case FU_COL2IM: {
-      int64_t d[10];
-      for (int i = 0; i < 10; i++) d[i] = (int64_t)sc[i];
-      if (kind == FU_IM2COL) dl_im2col_f32(ptr[0], ptr[1], d);
-      else dl_col2im_f32(ptr[0], ptr[1], d);
-      break;
-    }
-  }
-  return undefined(env);
-}
-
-/* attention(backward, ...arrays): forward arrays out, p, q, k, v; backward arrays gq, gk, gv, g, p,
- * q, k, v. meta = [B1, B2, L, S, E, Ev, scale, causal, then per array: offset and the strides of
- * its first three dims] (the last dim has stride 1). Each view is [B1, B2, rows, cols] with rows
- * and cols from its role; every element it reaches must lie inside its float32 array. */
-static napi_value js_attention(napi_env env, napi_callback_info info) {
-  call_t c;
-  if (!begin(&c, env, info, "attention", 1)) return NULL;
-  bool bwd = false;
-  if (napi_get_value_bool(env, c.argv[0], &bwd) != napi_ok) { fail(&c, "the first argument must be a boolean"); return NULL; }
-  c.op = bwd ? "backward" : "forward";
-  const int nargs = bwd ? 8 : 5;
-  if ((int)c.argc < 1 + nargs) { fail(&c, "expected %d arrays, got %d", nargs, (int)c.argc - 1); return NULL; }
-  dl_att_dims d;
-  memset(&d, 0, sizeof d);
-  int64_t causal;
-  if (!rd(&c, 0, MAXI, &d.B1, "B1") || !rd(&c, 0, MAXI, &d.B2, "B2") || !rd(&c, 0, MAXI, &d.L, "L") ||
-      !rd(&c, 0, MAXI, &d.S, "S") || !rd(&c, 0, MAXI, &d.E, "E") || !rd(&c, 0, MAXI, &d.Ev, "Ev"))
-    return NULL;
-  if (c.m >= c.mend) { fail(&c, "meta overflow"); return NULL; }
-  d.scale = *c.m++;
-  if (!(d.scale > 0 && d.scale < 3.4e38)) { fail(&c, "scale must be positive and finite"); return NULL; }
-  if (!rd(&c, 0, 1, &causal, "causal")) return NULL;
-  d.causal = (int)causal;
-  /* per-thread scratch is a few rows/cols products: keep every one far from overflow */
-  if ((double)d.B1 * d.B2 * (d.L + d.S) * (d.E + d.Ev + d.L + d.S) > 1e15) { fail(&c, "too many elements"); return NULL; }
-  /* rows and cols of each role: q [L, E], k [S, E], v [S, Ev], out and g [L, Ev], p [L, S] */
-  enum { Q, K, V, O, P };
-  const int64_t rows[5] = { d.L, d.S, d.S, d.L, d.L }, cols[5] = { d.E, d.E, d.Ev, d.Ev, d.S };
-  static const int fwd_roles[5] = { O, P, Q, K, V }, bwd_roles[8] = { Q, K, V, O, P, Q, K, V };
-  static const char* const fwd_names[5] = { "out", "p", "q", "k", "v" };
-  static const char* const bwd_names[8] = { "gq", "gk", "gv", "g", "p", "q", "k", "v" };
-  int64_t* fwd_st[5] = { d.so, d.sp, d.sq, d.sk, d.sv };
-  int64_t* bwd_st[8] = { d.sgq, d.sgk, d.sgv, d.so, d.sp, d.sq, d.sk, d.sv };
-  float* ptr[8];
-  for (int i = 0; i < nargs; i++) {
-    const int role = bwd ? bwd_roles[i] : fwd_roles[i];
-    const char* vname = bwd ? bwd_names[i] : fwd_names[i];
-    int64_t* st = bwd ? bwd_st[i] : fwd_st[i];
-    arr_t a;
-    int64_t off, st4[4];
-    if (!get_arr(&c, 1 + (size_t)i, vname, &a) || !want_dtype(&c, &a, vname, DL_F32) || !rd_view(&c, 3, &off, st4))
-      return NULL;
-    st4[3] = 1;
-    const int64_t shape[4] = { d.B1, d.B2, rows[role], cols[role] };
-    if (!check_view(&c, vname, &a, 4, shape, off, st4)) return NULL;
-    memcpy(st, st4, 3 * sizeof(int64_t));
-    ptr[i] = (float*)a.data + off;
-  }
-  const int rc = bwd ? dl_attention_backward_f32(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], ptr[6], ptr[7], &d)
-                     : dl_attention_f32(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], &d);
-  if (rc < 0) { fail(&c, "out of memory"); return NULL; }
-  return undefined(env);
 }
 
 /* alloc(dtype, n, zero) -> Float32Array | Int32Array over pool memory, or null when unavailable */
@@ -846,16 +757,16 @@ NAPI_MODULE_INIT() {
   if (!inst) return throw_fmt(env, "%s: out of memory", fn);
   NAPI(napi_set_instance_data(env, inst, inst_finalize, NULL));
   const struct { const char* name; napi_callback cb; } fns[] = {
-    { "init", js_init },       { "unary", js_unary },   { "cast", js_cast },         { "binary", js_binary },
-    { "where", js_where },     { "copy", js_copy },     { "fill", js_fill },         { "reduce", js_reduce },
-    { "matmul", js_matmul },   { "gather", js_gather }, { "scatterAdd", js_scatter_add },
-    { "alloc", js_alloc },     { "poolStats", js_pool_stats }, { "config", js_config },
-    { "fused", js_fused },     { "attention", js_attention },
+    { "init", js_init }, { "alloc", js_alloc }, { "poolStats", js_pool_stats }, { "config", js_config },
   };
+  napi_value f;
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
-    napi_value f;
-    NAPI(napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, inst, &f));
+    NAPI(napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &f));
     NAPI(napi_set_named_property(env, exports, fns[i].name, f));
+  }
+  for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) { /* the kernels: js_call with their entry */
+    NAPI(napi_create_function(env, entries[i].name, NAPI_AUTO_LENGTH, js_call, (void*)&entries[i], &f));
+    NAPI(napi_set_named_property(env, exports, entries[i].name, f));
   }
   return exports;
 }

@@ -29,6 +29,14 @@ export type BinaryOp = (typeof BINARY_OPS)[number];
 export const REDUCE_OPS = ["sum", "max", "min", "argmax", "argmin"] as const;
 export type ReduceOp = (typeof REDUCE_OPS)[number];
 
+/** The fused kernels of FusedKernels (backend.ts) that work on contiguous windows: the cpu addon's
+ *  fused() is keyed by this list (attention has its own entry point). */
+export const FUSED_KERNELS = [
+  "softmax", "softmaxBackward", "layerNorm", "layerNormBackward", "gelu", "geluBackward", "adam",
+  "maxPoolIndices", "im2col", "col2im",
+] as const;
+export type FusedKernel = (typeof FUSED_KERNELS)[number];
+
 // ---- unary ---------------------------------------------------------------------------------
 
 /**

@@ -1,4 +1,5 @@
 /* Shared definitions of the C kernels: views, the strided iterator, the thread pool, the memory pool.
+ * (The op tags and their arms are in ops.h.)
  *
  * The kernels are pure C11 and know nothing about N-API: binding.c validates every view (dtype,
  * bounds, detached buffers) before it calls in here, so a kernel may trust its arguments.
@@ -14,22 +15,6 @@
 #define DL_MAXV 4  /* most views walked together (where: out, cond, a, b) */
 
 enum { DL_F32 = 0, DL_I32 = 1 };
-
-/* Op tags: the index of the name in the `as const` lists of src/backend/backend.ts.
- * binding.c checks at load time that these lists still match (dl_*_names below). */
-enum {
-  UN_COPY, UN_NEG, UN_EXP, UN_LOG, UN_SQRT, UN_RSQRT, UN_ABS, UN_SIN, UN_COS, UN_SQUARE,
-  UN_RELU, UN_SIGMOID, UN_TANH, UN_ERF, UN_SIGN, UN_LOG1P, UN_RECIPROCAL, UN_FLOOR, UN_COUNT
-};
-enum {
-  BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_POW, BIN_MAXIMUM, BIN_MINIMUM,
-  BIN_EQ, BIN_NE, BIN_GT, BIN_GE, BIN_LT, BIN_LE, BIN_COUNT
-};
-enum { RED_SUM, RED_MAX, RED_MIN, RED_ARGMAX, RED_ARGMIN, RED_COUNT };
-
-extern const char* const dl_unary_names[UN_COUNT];
-extern const char* const dl_binary_names[BIN_COUNT];
-extern const char* const dl_reduce_names[RED_COUNT];
 
 /* ---- strided iteration ---------------------------------------------------------------------- */
 
@@ -64,9 +49,10 @@ void dl_view_extent(int nd, const int64_t* shape, int64_t off, const int64_t* st
  *
  * These two files are the only platform-specific kernels (pthreads; mmap/madvise, aligned_alloc,
  * _Thread_local). The kernel files (iter.c, elementwise.c, reduce.c, gather.c, matmul.c,
- * attention.c, activations.c, optim.c, conv.c) use nothing else of the system than <string.h> and
- * <math.h> (reduce.c's malloc'd temporaries are the one exception left): they split work with
- * dl_parallel and take memory from dl_scratch / dl_pool_*, so a WebAssembly build (no libc, no threads) compiles them as they are and replaces threads.c
+ * matmul_entry.c, attention.c, activations.c, optim.c, conv.c) use nothing else of the system than
+ * <string.h> and <math.h>: they split work with dl_parallel and take memory from dl_scratch /
+ * dl_pool_*, so a WebAssembly build (no libc, no threads) compiles them as they are (after
+ * scripts/gen-ops.mjs) and replaces threads.c
  * (dl_parallel runs the tasks in order, one thread) and mempool.c (its own heap). The Node glue,
  * binding.c (N-API) and ../pool_v8.cc (V8 external memory), is not compiled there. */
 

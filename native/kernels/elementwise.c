@@ -1,8 +1,5 @@
-/* Elementwise kernels: unary, cast, binary, where, copy, fill.
- *
- * Semantics follow src/backend/js.ts exactly: float32 ops that JS computes in double (exp, pow,
- * rsqrt, ...) are computed in double here and rounded once; + - * / sqrt in float32 give the same
- * result as double-then-round. int32 results wrap like a store into an Int32Array.
+/* Elementwise kernels: unary, cast, binary, where, copy, fill. The arms of unary and binary are in
+ * ops.h; this file holds the loops around them.
  *
  * Every kernel walks its views with dl_iter (dims coalesced, runs along the last dim); each run
  * takes a contiguous or scalar-broadcast fast path when it can. Outputs that overlap an input in
@@ -13,6 +10,7 @@
 
 #include "common.h"
 #include "kernels.h"
+#include "ops.h"
 #include "vmath.h"
 #include "transpose.h"
 
@@ -184,66 +182,24 @@ static bool try_transpose(const dl_iter* it, char* o, const char* a) {
 
 /* ---- unary ----------------------------------------------------------------------------------- */
 
-#define UN_F32(X)                                                        \
-  X(UN_COPY, x)                                                          \
-  X(UN_NEG, -x)                                                          \
-  X(UN_EXP, (float)dl_exp_d((double)x))                                  \
-  X(UN_LOG, (float)dl_log_d((double)x))                                  \
-  X(UN_SQRT, sqrtf(x))                                                   \
-  X(UN_RSQRT, (float)(1.0 / sqrt((double)x)))                            \
-  X(UN_ABS, fabsf(x))                                                    \
-  X(UN_SIN, (float)sin((double)x))                                       \
-  X(UN_COS, (float)cos((double)x))                                       \
-  X(UN_SQUARE, x * x)                                                    \
-  X(UN_RELU, x > 0.0f ? x : (x != x ? x : 0.0f))                         \
-  X(UN_SIGMOID, (float)dl_sigmoid_d((double)x))                          \
-  X(UN_TANH, (float)dl_tanh_d((double)x))                                \
-  X(UN_ERF, (float)dl_erf_d((double)x))                                  \
-  X(UN_SIGN, x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : x))                   \
-  X(UN_LOG1P, (float)dl_log1p_d((double)x))                              \
-  X(UN_RECIPROCAL, 1.0f / x)                                             \
-  X(UN_FLOOR, floorf(x))
-
-/* int32: ops exact in integers directly, the rest as JS does: f(double) then ToInt32 */
-#define UN_I32(X)                                                        \
-  X(UN_COPY, x)                                                          \
-  X(UN_NEG, (int32_t)(0u - (uint32_t)x))                                 \
-  X(UN_EXP, dl_toint32(exp((double)x)))                                  \
-  X(UN_LOG, dl_toint32(log((double)x)))                                  \
-  X(UN_SQRT, dl_toint32(sqrt((double)x)))                                \
-  X(UN_RSQRT, dl_toint32(1.0 / sqrt((double)x)))                         \
-  X(UN_ABS, x < 0 ? (int32_t)(0u - (uint32_t)x) : x)                     \
-  X(UN_SIN, dl_toint32(sin((double)x)))                                  \
-  X(UN_COS, dl_toint32(cos((double)x)))                                  \
-  X(UN_SQUARE, dl_toint32((double)x * (double)x))                        \
-  X(UN_RELU, x > 0 ? x : 0)                                              \
-  X(UN_SIGMOID, dl_toint32(dl_sigmoid_d((double)x)))                     \
-  X(UN_TANH, dl_toint32(tanh((double)x)))                                \
-  X(UN_ERF, dl_toint32(dl_erf_d((double)x)))                             \
-  X(UN_SIGN, (x > 0) - (x < 0))                                          \
-  X(UN_LOG1P, dl_toint32(log1p((double)x)))                              \
-  X(UN_RECIPROCAL, dl_toint32(1.0 / (double)x))                          \
-  X(UN_FLOOR, x)
-
-#define UN_CONTIG_CASE(OP, EXPR) \
-  case OP: for (int64_t i = 0; i < n; i++) { const T x = a[i]; o[i] = (EXPR); } break;
-#define UN_STRIDED_CASE(OP, EXPR) \
-  case OP: for (int64_t i = 0; i < n; i++) { const T x = a[i * sa]; o[i * so] = (EXPR); } break;
+#define UN_LOOP(EXPR, IA, IO) for (int64_t i = 0; i < n; i++) { const T x = a[IA]; o[IO] = (EXPR); }
+#define UN_F32_CONTIG(name, grain, F, I) case UN_##name: UN_LOOP(F, i, i) break;
+#define UN_F32_STRIDED(name, grain, F, I) case UN_##name: UN_LOOP(F, i * sa, i * so) break;
+#define UN_I32_CONTIG(name, grain, F, I) case UN_##name: UN_LOOP(I, i, i) break;
+#define UN_I32_STRIDED(name, grain, F, I) case UN_##name: UN_LOOP(I, i * sa, i * so) break;
+#define UN_GRAIN(name, grain, F, I) [UN_##name] = grain,
+static const signed char un_grain[UN_COUNT] = { DL_UNARY_ARMS(UN_GRAIN) };
 
 #define T float
-static void un_f32_contig(int op, float* o, const float* a, int64_t n) {
-  switch (op) { UN_F32(UN_CONTIG_CASE) }
-}
+static void un_f32_contig(int op, float* o, const float* a, int64_t n) { switch (op) { DL_UNARY_ARMS(UN_F32_CONTIG) } }
 static void un_f32_strided(int op, float* o, const float* a, int64_t n, int64_t so, int64_t sa) {
-  switch (op) { UN_F32(UN_STRIDED_CASE) }
+  switch (op) { DL_UNARY_ARMS(UN_F32_STRIDED) }
 }
 #undef T
 #define T int32_t
-static void un_i32_contig(int op, int32_t* o, const int32_t* a, int64_t n) {
-  switch (op) { UN_I32(UN_CONTIG_CASE) }
-}
+static void un_i32_contig(int op, int32_t* o, const int32_t* a, int64_t n) { switch (op) { DL_UNARY_ARMS(UN_I32_CONTIG) } }
 static void un_i32_strided(int op, int32_t* o, const int32_t* a, int64_t n, int64_t so, int64_t sa) {
-  switch (op) { UN_I32(UN_STRIDED_CASE) }
+  switch (op) { DL_UNARY_ARMS(UN_I32_STRIDED) }
 }
 #undef T
 
@@ -254,23 +210,20 @@ static void un_f32_run(void* c, const int64_t* off, int64_t n, const int64_t* st
   float* o = (float*)u->o + off[0];
   const float* a = (const float*)u->a + off[1];
   const int64_t so = st[0], sa = st[1];
-  if (u->ordered) { un_f32_strided(u->op, o, a, n, so, sa); return; }
-  if (so == 1 && sa == 1) { un_f32_contig(u->op, o, a, n); return; }
-  if (u->op == UN_COPY || u->op == UN_NEG || u->op == UN_ABS || u->op == UN_SQUARE || u->op == UN_RELU) {
-    un_f32_strided(u->op, o, a, n, so, sa);
-    return;
-  }
-  /* gather a chunk, apply the vectorised contiguous loop, scatter */
-  float tmp[CHUNK];
-  for (int64_t i0 = 0; i0 < n; i0 += CHUNK) {
-    const int64_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
-    const float* ap = a + i0 * sa;
-    for (int64_t j = 0; j < m; j++) tmp[j] = ap[j * sa];
-    if (so == 1) un_f32_contig(u->op, o + i0, tmp, m);
-    else {
-      un_f32_contig(u->op, tmp, tmp, m);
-      float* op = o + i0 * so;
-      for (int64_t j = 0; j < m; j++) op[j * so] = tmp[j];
+  if (so == 1 && sa == 1 && !u->ordered) un_f32_contig(u->op, o, a, n);
+  else if (u->ordered || un_grain[u->op] == 18) un_f32_strided(u->op, o, a, n, so, sa);
+  else { /* gather a chunk, apply the vectorised contiguous loop, scatter */
+    float tmp[CHUNK];
+    for (int64_t i0 = 0; i0 < n; i0 += CHUNK) {
+      const int64_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
+      const float* ap = a + i0 * sa;
+      for (int64_t j = 0; j < m; j++) tmp[j] = ap[j * sa];
+      if (so == 1) un_f32_contig(u->op, o + i0, tmp, m);
+      else {
+        un_f32_contig(u->op, tmp, tmp, m);
+        float* op = o + i0 * so;
+        for (int64_t j = 0; j < m; j++) op[j * so] = tmp[j];
+      }
     }
   }
 }
@@ -283,25 +236,14 @@ static void un_i32_run(void* c, const int64_t* off, int64_t n, const int64_t* st
   else un_i32_strided(u->op, o, a, n, st[0], st[1]);
 }
 
-static int64_t un_grain(int op) {
-  switch (op) {
-    case UN_COPY: case UN_NEG: case UN_ABS: case UN_SQUARE: case UN_RELU: case UN_SIGN:
-    case UN_FLOOR: case UN_SQRT: case UN_RECIPROCAL:
-      return 1 << 18;
-    case UN_SIN: case UN_COS:
-      return 1 << 13;
-    default:
-      return 1 << 15;
-  }
-}
-
 void dl_unary(int op, int dtype, dl_iter* it, char* o, const char* a) {
   const char* base[2] = { o, a };
   dl_iter_coalesce(it);
   un_ctx c = { op, o, a, any_hazard(it, base, 4) };
-  if (op == UN_COPY && !c.ordered && try_transpose(it, o, a)) return;
-  if (c.ordered) dl_iter_run(it, dtype == DL_F32 ? un_f32_run : un_i32_run, &c, un_grain(op), false);
-  else dl_iter_run_auto(it, dtype == DL_F32 ? un_f32_run : un_i32_run, &c, un_grain(op), true);
+  if (op == UN_copy && !c.ordered && try_transpose(it, o, a)) return;
+  dl_run_fn fn = dtype == DL_F32 ? un_f32_run : un_i32_run;
+  if (c.ordered) dl_iter_run(it, fn, &c, 0, false);
+  else dl_iter_run_auto(it, fn, &c, (int64_t)1 << un_grain[op], true);
 }
 
 /* ---- cast ------------------------------------------------------------------------------------ */
@@ -367,68 +309,58 @@ static inline int32_t js_imul(int32_t x, int32_t y) {
 
 #define BIN_LOOPS(EXPR)                                                                          \
   if (so == 1 && sa == 1 && sb == 1) {                                                           \
-    for (int64_t i = 0; i < n; i++) { const TI x = a[i], y = b[i]; o[i] = (EXPR); }              \
+    for (int64_t i = 0; i < n; i++) { const TI x = a[i], y = b[i]; o[i] = (TO)(EXPR); }          \
   } else if (so == 1 && sa == 1 && sb == 0) {                                                    \
     const TI y = b[0];                                                                           \
-    for (int64_t i = 0; i < n; i++) { const TI x = a[i]; o[i] = (EXPR); }                        \
+    for (int64_t i = 0; i < n; i++) { const TI x = a[i]; o[i] = (TO)(EXPR); }                    \
   } else if (so == 1 && sa == 0 && sb == 1) {                                                    \
     const TI x = a[0];                                                                           \
-    for (int64_t i = 0; i < n; i++) { const TI y = b[i]; o[i] = (EXPR); }                        \
+    for (int64_t i = 0; i < n; i++) { const TI y = b[i]; o[i] = (TO)(EXPR); }                    \
   } else {                                                                                       \
-    for (int64_t i = 0; i < n; i++) { const TI x = a[i * sa], y = b[i * sb]; o[i * so] = (EXPR); } \
+    for (int64_t i = 0; i < n; i++) { const TI x = a[i * sa], y = b[i * sb]; o[i * so] = (TO)(EXPR); } \
   }
 
 /* ordered: always the element-at-a-time loop, as the js backend does it */
-#define BIN_CASE(OP, EXPR) \
-  case OP: if (ordered) { for (int64_t i = 0; i < n; i++) { const TI x = a[i * sa], y = b[i * sb]; o[i * so] = (EXPR); } } else { BIN_LOOPS(EXPR) } break;
+#define BIN_CASE(name, EXPR)                                                                     \
+  case BIN_##name:                                                                               \
+    if (ordered) { for (int64_t i = 0; i < n; i++) { const TI x = a[i * sa], y = b[i * sb]; o[i * so] = (TO)(EXPR); } } \
+    else { BIN_LOOPS(EXPR) }                                                                     \
+    break;
 
-#define BIN_CMP_CASES                       \
-  BIN_CASE(BIN_EQ, (TO)(x == y ? 1 : 0))    \
-  BIN_CASE(BIN_NE, (TO)(x != y ? 1 : 0))    \
-  BIN_CASE(BIN_GT, (TO)(x > y ? 1 : 0))     \
-  BIN_CASE(BIN_GE, (TO)(x >= y ? 1 : 0))    \
-  BIN_CASE(BIN_LT, (TO)(x < y ? 1 : 0))     \
-  BIN_CASE(BIN_LE, (TO)(x <= y ? 1 : 0))
+/* which arms each dtype pair compiles: comparisons for every pair, no int32 FLOAT op */
+#define BIN_IF_CMP_CMP(...) __VA_ARGS__
+#define BIN_IF_CMP_ARITH(...)
+#define BIN_IF_CMP_FLOAT(...)
+#define BIN_IF_INT_CMP(...) __VA_ARGS__
+#define BIN_IF_INT_ARITH(...) __VA_ARGS__
+#define BIN_IF_INT_FLOAT(...)
+#define BIN_F32_ARM(name, kind, grain, F, I) BIN_CASE(name, F)
+#define BIN_F32_CMP(name, kind, grain, F, I) BIN_IF_CMP_##kind(BIN_CASE(name, F))
+#define BIN_I32_ARM(name, kind, grain, F, I) BIN_IF_INT_##kind(BIN_CASE(name, I))
+#define BIN_I32_CMP(name, kind, grain, F, I) BIN_IF_CMP_##kind(BIN_CASE(name, I))
+#define BIN_GRAIN(name, kind, grain, F, I) [BIN_##name] = grain,
+static const signed char bin_grain[BIN_COUNT] = { DL_BINARY_ARMS(BIN_GRAIN) };
 
-#define BIN_SIG(NAME)                                                                            \
+#define BIN_FN(NAME, ARMS)                                                                       \
   static void NAME(int op, TO* o, const TI* a, const TI* b, int64_t n, int64_t so, int64_t sa,   \
-                   int64_t sb, bool ordered)
+                   int64_t sb, bool ordered) {                                                   \
+    switch (op) { DL_BINARY_ARMS(ARMS) }                                                         \
+  }
 
 #define TI float
 #define TO float
-BIN_SIG(bin_f32) {
-  switch (op) {
-    BIN_CASE(BIN_ADD, x + y)
-    BIN_CASE(BIN_SUB, x - y)
-    BIN_CASE(BIN_MUL, x * y)
-    BIN_CASE(BIN_DIV, x / y)
-    BIN_CASE(BIN_POW, (float)js_pow((double)x, (double)y))
-    BIN_CASE(BIN_MAXIMUM, (x != x || y != y) ? NAN : (x > y ? x : y))
-    BIN_CASE(BIN_MINIMUM, (x != x || y != y) ? NAN : (x < y ? x : y))
-    BIN_CMP_CASES
-  }
-}
+BIN_FN(bin_f32, BIN_F32_ARM)
 #undef TO
 #define TO int32_t
-BIN_SIG(cmp_f32_i32) { switch (op) { BIN_CMP_CASES } }
+BIN_FN(cmp_f32_i32, BIN_F32_CMP)
 #undef TO
 #undef TI
 #define TI int32_t
 #define TO int32_t
-BIN_SIG(bin_i32) {
-  switch (op) {
-    BIN_CASE(BIN_ADD, (int32_t)((uint32_t)x + (uint32_t)y))
-    BIN_CASE(BIN_SUB, (int32_t)((uint32_t)x - (uint32_t)y))
-    BIN_CASE(BIN_MUL, js_imul(x, y))
-    BIN_CASE(BIN_POW, dl_toint32(js_pow((double)x, (double)y)))
-    BIN_CASE(BIN_MAXIMUM, x > y ? x : y)
-    BIN_CASE(BIN_MINIMUM, x < y ? x : y)
-    BIN_CMP_CASES
-  }
-}
+BIN_FN(bin_i32, BIN_I32_ARM)
 #undef TO
 #define TO float
-BIN_SIG(cmp_i32_f32) { switch (op) { BIN_CMP_CASES } }
+BIN_FN(cmp_i32_f32, BIN_I32_CMP)
 #undef TO
 #undef TI
 
@@ -450,10 +382,10 @@ BIN_SIG(cmp_i32_f32) { switch (op) { BIN_CMP_CASES } }
 static bool bin_f32_stream(int op, float* o, const float* a, const float* b, int64_t n) {
   int64_t i = 0;
   switch (op) {
-    case BIN_ADD: STREAM_LOOP(_mm256_add_ps(x, y), x + y) break;
-    case BIN_SUB: STREAM_LOOP(_mm256_sub_ps(x, y), x - y) break;
-    case BIN_MUL: STREAM_LOOP(_mm256_mul_ps(x, y), x * y) break;
-    case BIN_DIV: STREAM_LOOP(_mm256_div_ps(x, y), x / y) break;
+    case BIN_add: STREAM_LOOP(_mm256_add_ps(x, y), x + y) break;
+    case BIN_sub: STREAM_LOOP(_mm256_sub_ps(x, y), x - y) break;
+    case BIN_mul: STREAM_LOOP(_mm256_mul_ps(x, y), x * y) break;
+    case BIN_div: STREAM_LOOP(_mm256_div_ps(x, y), x / y) break;
     default: return false;
   }
   _mm_sfence(); /* streaming stores are weakly ordered: make them visible before the op returns */
@@ -488,7 +420,7 @@ void dl_binary(int op, int tout, int tin, dl_iter* it, char* o, const char* a, c
   bin_ctx c = { op, tin, tout, o, a, b, any_hazard(it, base, 4), false };
   c.stream = !c.ordered && tin == DL_F32 && tout == DL_F32 && dl_iter_numel(it) * 4 >= STREAM_BYTES;
   if (c.ordered) dl_iter_run(it, bin_run, &c, 1 << 18, false);
-  else dl_iter_run_auto(it, bin_run, &c, op == BIN_POW ? 1 << 13 : 1 << 18, true);
+  else dl_iter_run_auto(it, bin_run, &c, (int64_t)1 << bin_grain[op], true);
 }
 
 /* ---- where ----------------------------------------------------------------------------------- */

@@ -1,16 +1,7 @@
-/* The strided iterator shared by the elementwise kernels, and small helpers. */
+/* The strided iterator shared by the elementwise kernels and the reductions, and small helpers. */
 #include <math.h>
 
 #include "common.h"
-
-const char* const dl_unary_names[UN_COUNT] = {
-  "copy", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "sin", "cos", "square",
-  "relu", "sigmoid", "tanh", "erf", "sign", "log1p", "reciprocal", "floor",
-};
-const char* const dl_binary_names[BIN_COUNT] = {
-  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "gt", "ge", "lt", "le",
-};
-const char* const dl_reduce_names[RED_COUNT] = { "sum", "max", "min", "argmax", "argmin" };
 
 int32_t dl_toint32(double v) {
   if (!isfinite(v)) return 0;

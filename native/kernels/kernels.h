@@ -1,6 +1,9 @@
-/* Entry points of the kernels, called by binding.c after it has validated every view.
- * Pointers are the typed arrays' base addresses (element 0 of the array, not of the view);
- * views carry their element offsets in the dl_iter. Outputs first, then inputs. */
+/* Entry points of the kernels, called by binding.c once it has validated every argument (dtypes,
+ * shapes, bounds). Pointers are the typed arrays' base addresses (element 0 of the array, not of
+ * the view); views carry their element offsets, in a dl_iter where they share a shape. Outputs
+ * first, then inputs. Aliasing is the kernels' business: an out that overlaps an input or itself
+ * is handled here (in order, or through scratch), never refused. Unless said otherwise, an int
+ * result of -1 means out of memory. Op tags: ops.h. */
 #ifndef DL_KERNELS_H
 #define DL_KERNELS_H
 
@@ -22,13 +25,18 @@ bool dl_view_nonoverlapping(int nd, const int64_t* shape, const int64_t* st);
 /* o[i*so + j] = a[i + j*sa] for i < P, j < L (32-bit elements), in register-transposed blocks */
 void dl_transpose_32(uint32_t* o, int64_t so, const uint32_t* a, int64_t sa, int64_t P, int64_t L);
 
-/* out: contiguous keepdim layout starting at `out` (offset applied); a: shape/strides/offset.
- * mask: bit d set when dim d is reduced (exactly one bit for argmax/argmin). */
-void dl_reduce(int op, int dtype, char* out, const char* a, int nd, const int64_t* shape, int64_t a_off,
-               const int64_t* st, uint32_t mask);
+/* it: views (out, a) over a's shape; out has a's shape with the dims of `mask` reduced to 1
+ * (its strides along them are ignored). dtype: a's; out is int32 for argmax/argmin, whose mask
+ * has exactly one bit. */
+int dl_reduce(int op, int dtype, uint32_t mask, dl_iter* it, char* o, const char* a);
 
-/* pointers have the view offsets applied; see matmul.c. bias: NULL, or [N] with stride sbias, added
- * to every row. Returns -1 when out of memory. */
+/* out [..., M, N] = a [..., M, K] @ b [..., K, N] (+ bias) over nd >= 2 dims, float32. shape: the
+ * batch dims, then M, K, N; each view: its offset and nd strides. bias: NULL, or [N] with
+ * stride sbias (offset applied), added to every row. */
+int dl_matmul(char* o, const char* a, const char* b, int nd, const int64_t* shape, int64_t oo, const int64_t* so,
+              int64_t oa, const int64_t* sa, int64_t ob, const int64_t* sb, const float* bias, int64_t sbias);
+/* sgemm itself (matmul.c): out rows with unit column stride, apart from the inputs; pointers have
+ * the view offsets applied */
 int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_t* bshape, const int64_t* bsa,
                   const int64_t* bsb, const int64_t* bsc, int64_t M, int64_t N, int64_t K, int64_t sam,
                   int64_t sak, int64_t sbk, int64_t sbn, int64_t ldc, const float* bias, int64_t sbias);

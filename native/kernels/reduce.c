@@ -1,6 +1,9 @@
-/* Reductions: sum / max / min over a set of axes, argmax / argmin along one axis.
+/* Reductions: sum / max / min over a set of axes, argmax / argmin along one axis, on dl_iter.
  *
- * a: any strided view; out: contiguous, a's shape with the reduced dims set to 1 (keepdim).
+ * The iterator walks a (view 1) together with out (view 0), whose stride is 0 along the reduced
+ * dims, so every element of a meets its slot. After coalescing, a run along the last dim is
+ * either reduced into one slot (the last dim is reduced: "H") or folded into a row of slots
+ * (the last dim is kept: "V").
  *
  * Semantics, as in the js backend:
  *  - max/min propagate NaN; otherwise the result is the FIRST element (row-major order of a's
@@ -11,15 +14,15 @@
  *    slot accumulates in double until the single final rounding.
  *  - int32 sum wraps mod 2^32.
  *  - argmax/argmin: index of the first extreme; the first NaN wins.
- *  - empty reductions give 0 (sum), -Inf/+Inf (float max/min), 0 (int32 max/min and arg*: JS stores
- *    +-Infinity into an Int32Array, which gives 0).
+ *  - empty reductions give 0 (sum, arg*), -Inf/+Inf (float32 max/min), the int32 limits (int32
+ *    max/min).
  */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
 #include "kernels.h"
+#include "ops.h"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -57,9 +60,10 @@ static inline float ext_step(float cur, float v, bool is_max) {
   return (v != v || (is_max ? v > cur : v < cur)) ? v : cur;
 }
 
-/* max (or min) of a float run: *nan set when the run holds a NaN; the returned value is the first
- * element equal to the extreme (so the sign of a zero is the first zero's) */
-static float ext_f32_run(const float* a, int64_t n, int64_t s, bool is_max, bool* nan) {
+/* max (or min) of a float run: NaN when the run holds one, else the first element equal to the
+ * extreme (so the sign of a zero is the first zero's). Folding runs with ext_step in order keeps
+ * both properties. */
+static float ext_f32_run(const float* a, int64_t n, int64_t s, bool is_max) {
   /* lanes take NaN and keep it (v > NaN is false), like the js backend's update; the lanes are
      combined afterwards, and only the sign of a zero depends on which equal element came first */
   float r = is_max ? -INFINITY : INFINITY;
@@ -90,8 +94,6 @@ static float ext_f32_run(const float* a, int64_t n, int64_t s, bool is_max, bool
   }
 #endif
   for (; i < n; i++) r = ext_step(r, a[i * s], is_max);
-  *nan = r != r;
-  if (r != r) return NAN;
   if (r == 0.0f) /* which zero came first */
     for (int64_t k = 0; k < n; k++)
       if (a[k * s] == 0.0f) return a[k * s];
@@ -110,120 +112,129 @@ static int32_t ext_i32_run(const int32_t* a, int64_t n, int64_t s, bool is_max) 
   return r;
 }
 
+/* ---- H: the last dim reduced; each run is folded into one slot ------------------------------ */
 
-/* ---- dims ------------------------------------------------------------------------------------ */
-
-typedef struct {
-  int k;              /* dims after dropping size 1 and merging */
-  int64_t n[DL_MAXD]; /* sizes */
-  int64_t sa[DL_MAXD];/* strides in a */
-  int64_t so[DL_MAXD];/* strides in out (0 on reduced dims) */
-  bool red[DL_MAXD];
-} rdims;
-
-static void build_dims(rdims* r, int nd, const int64_t* shape, const int64_t* st, uint32_t mask) {
-  int64_t so_full[DL_MAXD];
-  int64_t s = 1;
-  for (int d = nd - 1; d >= 0; d--) {
-    const bool red = (mask >> d) & 1u;
-    so_full[d] = red ? 0 : s;
-    if (!red) s *= shape[d];
-  }
-  int k = 0;
-  for (int d = 0; d < nd; d++) {
-    if (shape[d] == 1) continue;
-    const bool red = (mask >> d) & 1u;
-    if (k > 0 && r->red[k - 1] == red && r->sa[k - 1] == st[d] * shape[d] && r->so[k - 1] == so_full[d] * shape[d]) {
-      r->n[k - 1] *= shape[d];
-      r->sa[k - 1] = st[d];
-      r->so[k - 1] = so_full[d];
-      continue;
-    }
-    r->n[k] = shape[d];
-    r->sa[k] = st[d];
-    r->so[k] = so_full[d];
-    r->red[k] = red;
-    k++;
-  }
-  r->k = k;
-}
-
-/* ---- sum / max / min ------------------------------------------------------------------------- */
+typedef union { double d; float f; int32_t i; } cell; /* a float32 sum's value is a double */
 
 typedef struct {
-  int op, dtype;
-  const rdims* r;
+  int kind, dtype;
+  bool max;
+  const dl_iter* it; /* coalesced; view 0 (out) is dense over the kept dims, 0 along the reduced */
   char* o;
   const char* a;
-  int64_t a_off;
-  int64_t nouter;    /* H1: number of slots; V: rows walked */
-  int64_t L;         /* run length */
-  int64_t s;         /* run stride */
+  double* dacc;      /* float32 sums whose slots get several runs: a double per slot */
+  int64_t L;         /* H: run length */
+  int64_t rows, sr;  /* V: rows folded per run, and their step in a */
   int64_t ntasks;
-  /* single-slot split */
-  double* dpart;
-  float* fpart;
-  bool* npart;
-  uint32_t* ipart;
+  cell* part;        /* H, one slot split over the tasks: each task's piece */
 } red_job;
 
-/* H1: every slot is one run of the last dim; slots = outer dims, all kept */
-static void h1_slots(const red_job* j, int64_t s0, int64_t s1) {
-  const rdims* r = j->r;
-  const int ko = r->k - 1;
-  /* outer multi-index of slot s0 */
-  int64_t idx[DL_MAXD], rem = s0, base = j->a_off;
-  for (int d = ko - 1; d >= 0; d--) { idx[d] = rem % r->n[d]; rem /= r->n[d]; base += idx[d] * r->sa[d]; }
-  const bool is_max = j->op == RED_MAX;
-  for (int64_t slot = s0; slot < s1; slot++) {
-    if (j->dtype == DL_F32) {
-      const float* a = (const float*)j->a + base;
-      float* o = (float*)j->o + slot;
-      if (j->op == RED_SUM) *o = (float)sum_f32_run(a, j->L, j->s);
-      else { bool nan; *o = ext_f32_run(a, j->L, j->s, is_max, &nan); }
-    } else {
-      const int32_t* a = (const int32_t*)j->a + base;
-      int32_t* o = (int32_t*)j->o + slot;
-      if (j->op == RED_SUM) *o = (int32_t)sum_i32_run(a, j->L, j->s);
-      else *o = ext_i32_run(a, j->L, j->s, is_max);
-    }
-    for (int d = ko - 1; d >= 0; d--) {
-      idx[d]++;
-      base += r->sa[d];
-      if (idx[d] < r->n[d]) break;
-      base -= r->sa[d] * r->n[d];
-      idx[d] = 0;
-    }
-  }
-}
-
-static void h1_task(void* c, int64_t t) {
-  const red_job* j = (const red_job*)c;
-  h1_slots(j, j->nouter * t / j->ntasks, j->nouter * (t + 1) / j->ntasks);
-}
-
-/* one slot, one long run, split in ntasks pieces */
-static void h1_split_task(void* c, int64_t t) {
-  const red_job* j = (const red_job*)c;
-  const int64_t a0 = j->L * t / j->ntasks, a1 = j->L * (t + 1) / j->ntasks;
-  const int64_t off = j->a_off + a0 * j->s;
+static cell run_value(const red_job* j, const int64_t* off, int64_t n, const int64_t* st) {
+  cell v;
   if (j->dtype == DL_F32) {
-    const float* a = (const float*)j->a + off;
-    if (j->op == RED_SUM) j->dpart[t] = sum_f32_run(a, a1 - a0, j->s);
-    else j->fpart[t] = ext_f32_run(a, a1 - a0, j->s, j->op == RED_MAX, &j->npart[t]);
+    const float* a = (const float*)j->a + off[1];
+    if (j->kind == DL_SUM) v.d = sum_f32_run(a, n, st[1]);
+    else v.f = ext_f32_run(a, n, st[1], j->max);
   } else {
-    const int32_t* a = (const int32_t*)j->a + off;
-    if (j->op == RED_SUM) j->ipart[t] = sum_i32_run(a, a1 - a0, j->s);
-    else j->ipart[t] = (uint32_t)ext_i32_run(a, a1 - a0, j->s, j->op == RED_MAX);
+    const int32_t* a = (const int32_t*)j->a + off[1];
+    v.i = j->kind == DL_SUM ? (int32_t)sum_i32_run(a, n, st[1]) : ext_i32_run(a, n, st[1], j->max);
+  }
+  return v;
+}
+
+static cell combine(const red_job* j, cell acc, cell v) {
+  if (j->kind == DL_SUM && j->dtype == DL_F32) acc.d += v.d;
+  else if (j->kind == DL_SUM) acc.i = (int32_t)((uint32_t)acc.i + (uint32_t)v.i);
+  else if (j->dtype == DL_F32) acc.f = ext_step(acc.f, v.f, j->max);
+  else acc.i = j->max ? (v.i > acc.i ? v.i : acc.i) : (v.i < acc.i ? v.i : acc.i);
+  return acc;
+}
+
+/* folds v into the slot at element `at` of out */
+static void fold_slot(const red_job* j, int64_t at, cell v) {
+  if (j->dtype == DL_F32) {
+    float* o = (float*)j->o + at;
+    if (j->kind != DL_SUM) *o = ext_step(*o, v.f, j->max);
+    else if (j->dacc) j->dacc[at - j->it->off[0]] += v.d;
+    else *o = (float)v.d; /* the slot's only run: its single rounding */
+  } else {
+    int32_t* o = (int32_t*)j->o + at;
+    *o = combine(j, (cell){ .i = *o }, v).i;
   }
 }
 
-/* V: the last dim is kept; out[j] = step(out[j], a[..., j]) over all outer index tuples, in order.
- * Task t handles columns [c0, c1) for every outer tuple. */
-/* `rows` consecutive rows (a step `sr` apart) folded into o[0..n) in order. Four rows go through
- * each pass: t = o[i]; t op= a0[i]; t op= a1[i]; ... performs exactly the same float operations in
- * the same order as one row at a time, with a quarter of the loads and stores of o. */
-static void v_rows_f32(int op, float* restrict o, const float* a, int64_t sr, int64_t rows, int64_t n, int64_t sa) {
+static void h_run(void* ctx, const int64_t* off, int64_t n, const int64_t* st) {
+  const red_job* j = (const red_job*)ctx;
+  fold_slot(j, off[0], run_value(j, off, n, st));
+}
+
+/* slots [nout·t/ntasks, nout·(t+1)/ntasks), each one run of L elements */
+static void h_task(void* ctx, int64_t t) {
+  const red_job* j = (const red_job*)ctx;
+  const int64_t nout = dl_iter_numel(j->it) / j->L;
+  dl_iter_range(j->it, nout * t / j->ntasks * j->L, nout * (t + 1) / j->ntasks * j->L, h_run, ctx);
+}
+
+/* task t's piece of the run that starts at element `start`: one call of part_run */
+typedef struct { const red_job* j; int64_t start, t; } piece;
+
+static void part_run(void* ctx, const int64_t* off, int64_t n, const int64_t* st) {
+  const piece* p = (const piece*)ctx;
+  p->j->part[p->t] = run_value(p->j, off, n, st);
+}
+
+static void split_task(void* ctx, int64_t t) {
+  piece p = *(const piece*)ctx;
+  const int64_t L = p.j->L, nt = p.j->ntasks;
+  p.t = t;
+  dl_iter_range(p.j->it, p.start + L * t / nt, p.start + L * (t + 1) / nt, part_run, &p);
+}
+
+static int reduce_h(red_job* j, int64_t numel, int64_t nout) {
+  const dl_iter* it = j->it;
+  bool once = true; /* every slot is one run: only the (coalesced) last dim is reduced */
+  for (int d = 0; d < it->nd - 1; d++) once = once && it->st[0][d] != 0;
+  const int nt = dl_num_threads();
+  if (!once) { /* in order, on one thread; float32 sums in double slots, rounded at the end */
+    size_t cls = 0;
+    bool fresh;
+    if (j->dtype == DL_F32 && j->kind == DL_SUM) {
+      j->dacc = (double*)dl_pool_get((size_t)nout * sizeof(double), &cls, &fresh);
+      if (!j->dacc) return -1;
+      memset(j->dacc, 0, (size_t)nout * sizeof(double));
+    }
+    dl_iter_range(it, 0, numel, h_run, j);
+    if (j->dacc) {
+      float* o = (float*)j->o + it->off[0];
+      for (int64_t i = 0; i < nout; i++) o[i] = (float)j->dacc[i];
+      dl_pool_put(j->dacc, cls);
+    }
+  } else if (nt <= 1 || numel < (1 << 17)) {
+    dl_iter_range(it, 0, numel, h_run, j);
+  } else if (nout >= 4 * nt) {
+    j->ntasks = nt;
+    dl_parallel(nt, h_task, j);
+  } else { /* few slots: split each run, then fold the pieces in order */
+    cell part[64];
+    j->ntasks = nt > 64 ? 64 : nt;
+    j->part = part;
+    for (int64_t slot = 0; slot < nout; slot++) {
+      piece p = { j, slot * j->L, 0 };
+      dl_parallel(j->ntasks, split_task, &p);
+      for (int64_t t = 1; t < j->ntasks; t++) part[0] = combine(j, part[0], part[t]);
+      fold_slot(j, it->off[0] + slot, part[0]);
+    }
+  }
+  return 0;
+}
+
+/* ---- V: the last dim kept; each run is folded into a row of slots ---------------------------- */
+
+/* `rows` rows (a step `sr` apart) folded into o[0..n) in order. Four rows go through each pass:
+ * t = o[i]; t op= a0[i]; t op= a1[i]; ... performs exactly the same float operations in the same
+ * order as one row at a time, with a quarter of the loads and stores of o. */
+static void v_rows_f32(int kind, bool mx, float* restrict o, const float* a, int64_t sr, int64_t rows, int64_t n,
+                       int64_t sa) {
   int64_t r = 0;
   if (sa == 1) {
     for (; r + 4 <= rows; r += 4) {
@@ -231,9 +242,9 @@ static void v_rows_f32(int op, float* restrict o, const float* a, int64_t sr, in
       const float* restrict a1 = a0 + sr;
       const float* restrict a2 = a1 + sr;
       const float* restrict a3 = a2 + sr;
-      if (op == RED_SUM) {
+      if (kind == DL_SUM) {
         for (int64_t i = 0; i < n; i++) { float t = o[i]; t += a0[i]; t += a1[i]; t += a2[i]; t += a3[i]; o[i] = t; }
-      } else if (op == RED_MAX) {
+      } else if (mx) {
         for (int64_t i = 0; i < n; i++) {
           float t = o[i];
           t = ext_step(t, a0[i], true); t = ext_step(t, a1[i], true); t = ext_step(t, a2[i], true); t = ext_step(t, a3[i], true);
@@ -250,10 +261,10 @@ static void v_rows_f32(int op, float* restrict o, const float* a, int64_t sr, in
   }
   for (; r < rows; r++) {
     const float* restrict ar = a + r * sr;
-    if (op == RED_SUM) {
+    if (kind == DL_SUM) {
       if (sa == 1) for (int64_t i = 0; i < n; i++) o[i] += ar[i];
       else for (int64_t i = 0; i < n; i++) o[i] += ar[i * sa];
-    } else if (op == RED_MAX) {
+    } else if (mx) {
       if (sa == 1) for (int64_t i = 0; i < n; i++) o[i] = ext_step(o[i], ar[i], true);
       else for (int64_t i = 0; i < n; i++) o[i] = ext_step(o[i], ar[i * sa], true);
     } else {
@@ -263,220 +274,54 @@ static void v_rows_f32(int op, float* restrict o, const float* a, int64_t sr, in
   }
 }
 
-static void v_rows_i32(int op, int32_t* restrict o, const int32_t* a, int64_t sr, int64_t rows, int64_t n, int64_t sa) {
+static void v_rows_i32(int kind, bool mx, int32_t* restrict o, const int32_t* a, int64_t sr, int64_t rows, int64_t n,
+                       int64_t sa) {
   for (int64_t r = 0; r < rows; r++) {
     const int32_t* restrict ar = a + r * sr;
-    if (op == RED_SUM) for (int64_t i = 0; i < n; i++) o[i] = (int32_t)((uint32_t)o[i] + (uint32_t)ar[i * sa]);
-    else if (op == RED_MAX) for (int64_t i = 0; i < n; i++) o[i] = ar[i * sa] > o[i] ? ar[i * sa] : o[i];
+    if (kind == DL_SUM) for (int64_t i = 0; i < n; i++) o[i] = (int32_t)((uint32_t)o[i] + (uint32_t)ar[i * sa]);
+    else if (mx) for (int64_t i = 0; i < n; i++) o[i] = ar[i * sa] > o[i] ? ar[i * sa] : o[i];
     else for (int64_t i = 0; i < n; i++) o[i] = ar[i * sa] < o[i] ? ar[i * sa] : o[i];
   }
 }
 
-/* V: the last dim is kept; out[j] = step(out[j], a[..., j]) over all outer index tuples, in order.
- * Columns [c0, c1) for every outer tuple. The innermost outer dim, when reduced, is walked by
- * v_rows (several rows per pass). out never overlaps a (binding.c sees to that). */
-static void v_cols(const red_job* j, int64_t c0, int64_t c1) {
-  const rdims* r = j->r;
-  const int ko = r->k - 1;
-  const int64_t sa = r->sa[ko];
-  const int64_t n = c1 - c0;
-  /* the dim walked by v_rows: the innermost outer dim if it is reduced, else none */
-  const bool fold = ko >= 1 && r->so[ko - 1] == 0;
-  const int nout = fold ? ko - 1 : ko; /* dims left to the odometer */
-  const int64_t rows = fold ? r->n[ko - 1] : 1, sr = fold ? r->sa[ko - 1] : 0;
-  int64_t idx[DL_MAXD];
-  for (int d = 0; d < nout; d++) idx[d] = 0;
-  int64_t ab = j->a_off + c0 * sa, ob = c0;
-  for (;;) {
-    if (j->dtype == DL_F32) v_rows_f32(j->op, (float*)j->o + ob, (const float*)j->a + ab, sr, rows, n, sa);
-    else v_rows_i32(j->op, (int32_t*)j->o + ob, (const int32_t*)j->a + ab, sr, rows, n, sa);
-    int d = nout - 1;
-    for (; d >= 0; d--) {
-      idx[d]++;
-      ab += r->sa[d];
-      ob += r->so[d];
-      if (idx[d] < r->n[d]) break;
-      ab -= r->sa[d] * r->n[d];
-      ob -= r->so[d] * r->n[d];
-      idx[d] = 0;
-    }
-    if (d < 0) return;
-  }
+static void v_run(void* ctx, const int64_t* off, int64_t n, const int64_t* st) {
+  const red_job* j = (const red_job*)ctx;
+  if (j->dtype == DL_F32) v_rows_f32(j->kind, j->max, (float*)j->o + off[0], (const float*)j->a + off[1], j->sr, j->rows, n, st[1]);
+  else v_rows_i32(j->kind, j->max, (int32_t*)j->o + off[0], (const int32_t*)j->a + off[1], j->sr, j->rows, n, st[1]);
 }
 
-static void v_task(void* c, int64_t t) {
-  const red_job* j = (const red_job*)c;
-  const int64_t L = j->L;
-  int64_t c0 = (L * t / j->ntasks) & ~(int64_t)15, c1 = t + 1 == j->ntasks ? L : (L * (t + 1) / j->ntasks) & ~(int64_t)15;
-  if (c1 > c0) v_cols(j, c0, c1);
+/* task t: the columns [c0, c1) of the last dim (multiples of 16: no cache line of out is shared)
+ * for every outer index: an iterator with a narrower last dim */
+static void v_task(void* ctx, int64_t t) {
+  const red_job* j = (const red_job*)ctx;
+  dl_iter w = *j->it;
+  const int last = w.nd - 1;
+  const int64_t L = w.shape[last];
+  const int64_t c0 = (L * t / j->ntasks) & ~(int64_t)15, c1 = t + 1 == j->ntasks ? L : (L * (t + 1) / j->ntasks) & ~(int64_t)15;
+  if (c1 <= c0) return;
+  w.shape[last] = c1 - c0;
+  for (int v = 0; v < w.nv; v++) w.off[v] += c0 * w.st[v][last];
+  dl_iter_range(&w, 0, dl_iter_numel(&w), v_run, ctx);
 }
 
-/* General: last dim reduced, some outer dims reduced too. One thread, slot accumulators. */
-static void h_general(const red_job* j, int64_t nout) {
-  const rdims* r = j->r;
-  const int ko = r->k - 1;
-  const bool is_max = j->op == RED_MAX;
-  double* dacc = NULL;
-  if (j->dtype == DL_F32 && j->op == RED_SUM) {
-    dacc = (double*)calloc((size_t)nout, sizeof(double));
-    if (!dacc) { /* fall back to float slot accumulation */ }
+static void reduce_v(red_job* j, int64_t numel) {
+  /* the dim before the last, when reduced, is folded by v_rows (several rows per pass) */
+  dl_iter w = *j->it;
+  j->rows = 1;
+  j->sr = 0;
+  if (w.nd >= 2 && w.st[0][w.nd - 2] == 0) {
+    const int f = w.nd - 2;
+    j->rows = w.shape[f];
+    j->sr = w.st[1][f];
+    w.shape[f] = w.shape[f + 1];
+    for (int v = 0; v < w.nv; v++) w.st[v][f] = w.st[v][f + 1];
+    w.nd--;
   }
-  int64_t idx[DL_MAXD];
-  for (int d = 0; d < ko; d++) idx[d] = 0;
-  int64_t ab = j->a_off, ob = 0;
-  for (;;) {
-    if (j->dtype == DL_F32) {
-      const float* a = (const float*)j->a + ab;
-      float* o = (float*)j->o + ob;
-      if (j->op == RED_SUM) {
-        const double s = sum_f32_run(a, j->L, j->s);
-        if (dacc) dacc[ob] += s;
-        else *o = (float)((double)*o + s);
-      } else {
-        bool nan;
-        const float v = ext_f32_run(a, j->L, j->s, is_max, &nan);
-        *o = ext_step(*o, v, is_max);
-      }
-    } else {
-      const int32_t* a = (const int32_t*)j->a + ab;
-      int32_t* o = (int32_t*)j->o + ob;
-      if (j->op == RED_SUM) *o = (int32_t)((uint32_t)*o + sum_i32_run(a, j->L, j->s));
-      else {
-        const int32_t v = ext_i32_run(a, j->L, j->s, is_max);
-        *o = is_max ? (v > *o ? v : *o) : (v < *o ? v : *o);
-      }
-    }
-    int d = ko - 1;
-    for (; d >= 0; d--) {
-      idx[d]++;
-      ab += r->sa[d];
-      ob += r->so[d];
-      if (idx[d] < r->n[d]) break;
-      ab -= r->sa[d] * r->n[d];
-      ob -= r->so[d] * r->n[d];
-      idx[d] = 0;
-    }
-    if (d < 0) break;
-  }
-  if (dacc) {
-    float* o = (float*)j->o;
-    for (int64_t i = 0; i < nout; i++) o[i] = (float)dacc[i];
-    free(dacc);
-  }
-}
-
-static void fill_init(int op, int dtype, char* o, int64_t n, bool nonempty) {
-  if (dtype == DL_F32) {
-    const float v = op == RED_SUM ? 0.0f : op == RED_MAX ? -INFINITY : INFINITY;
-    float* f = (float*)o;
-    for (int64_t i = 0; i < n; i++) f[i] = v;
-  } else {
-    /* JS stores -Infinity into an Int32Array as 0; with elements present the real extreme wins */
-    const int32_t v = (op == RED_SUM || !nonempty) ? 0 : op == RED_MAX ? INT32_MIN : INT32_MAX;
-    int32_t* f = (int32_t*)o;
-    for (int64_t i = 0; i < n; i++) f[i] = v;
-  }
-}
-
-static void reduce_arg(int op, int dtype, int32_t* out, const char* a, int nd, const int64_t* shape,
-                       int64_t a_off, const int64_t* st, int axis);
-
-void dl_reduce(int op, int dtype, char* out, const char* a, int nd, const int64_t* shape, int64_t a_off,
-               const int64_t* st, uint32_t mask) {
-  int64_t numel = 1, nout = 1;
-  for (int d = 0; d < nd; d++) {
-    numel *= shape[d];
-    if (!((mask >> d) & 1u)) nout *= shape[d];
-  }
-  if (op == RED_ARGMAX || op == RED_ARGMIN) {
-    int axis = 0;
-    while (axis < nd && !((mask >> axis) & 1u)) axis++;
-    if (numel == 0) { memset(out, 0, (size_t)nout * 4); return; }
-    reduce_arg(op, dtype, (int32_t*)out, a, nd, shape, a_off, st, axis);
-    return;
-  }
-  if (nout == 0) return;
-  if (numel == 0) { fill_init(op, dtype, out, nout, false); return; }
-
-  rdims r;
-  build_dims(&r, nd, shape, st, mask);
-  red_job j;
-  memset(&j, 0, sizeof j);
-  j.op = op; j.dtype = dtype; j.r = &r; j.o = out; j.a = a; j.a_off = a_off;
+  j->it = &w;
   const int nt = dl_num_threads();
-
-  if (r.k == 0 || !r.red[r.k - 1]) {
-    /* V (or no reduced dim at all: every slot gets one element) */
-    fill_init(op, dtype, out, nout, true);
-    if (r.k == 0) { /* single element */
-      r.k = 1; r.n[0] = 1; r.sa[0] = 0; r.so[0] = 0; r.red[0] = false;
-    }
-    j.L = r.n[r.k - 1];
-    j.ntasks = 1;
-    if (nt > 1 && numel >= (1 << 18) && j.L >= 64 * nt) j.ntasks = nt;
-    if (j.ntasks > 1) dl_parallel(j.ntasks, v_task, &j);
-    else v_cols(&j, 0, j.L);
-    return;
-  }
-  /* the last dim is reduced */
-  j.L = r.n[r.k - 1];
-  j.s = r.sa[r.k - 1];
-  bool outer_all_kept = true;
-  for (int d = 0; d < r.k - 1; d++) if (r.red[d]) outer_all_kept = false;
-  if (!outer_all_kept) {
-    fill_init(op, dtype, out, nout, true);
-    h_general(&j, nout);
-    return;
-  }
-  j.nouter = nout;
-  if (nt <= 1 || numel < (1 << 17)) { h1_slots(&j, 0, nout); return; }
-  if (nout >= 4 * nt) {
-    j.ntasks = nt;
-    dl_parallel(nt, h1_task, &j);
-    return;
-  }
-  /* few slots: split each run */
-  double dpart[64]; float fpart[64]; bool npart[64]; uint32_t ipart[64];
-  j.ntasks = nt > 64 ? 64 : nt;
-  j.dpart = dpart; j.fpart = fpart; j.npart = npart; j.ipart = ipart;
-  const int64_t L = j.L;
-  const bool is_max = op == RED_MAX;
-  for (int64_t slot = 0; slot < nout; slot++) {
-    /* slot's base offset: outer dims are kept and map to slot in row-major order */
-    int64_t rem = slot, base = a_off;
-    for (int d = r.k - 2; d >= 0; d--) { base += (rem % r.n[d]) * r.sa[d]; rem /= r.n[d]; }
-    j.a_off = base;
-    dl_parallel(j.ntasks, h1_split_task, &j);
-    if (dtype == DL_F32) {
-      float* o = (float*)out + slot;
-      if (op == RED_SUM) {
-        double s = 0.0;
-        for (int64_t t = 0; t < j.ntasks; t++) s += dpart[t];
-        *o = (float)s;
-      } else {
-        float v = is_max ? -INFINITY : INFINITY;
-        bool nan = false;
-        for (int64_t t = 0; t < j.ntasks; t++) { nan |= npart[t]; v = is_max ? (fpart[t] > v ? fpart[t] : v) : (fpart[t] < v ? fpart[t] : v); }
-        if (nan) v = NAN;
-        else if (v == 0.0f) {
-          const float* ap = (const float*)a + base;
-          for (int64_t k = 0; k < L; k++) if (ap[k * j.s] == 0.0f) { v = ap[k * j.s]; break; }
-        }
-        *o = v;
-      }
-    } else {
-      int32_t* o = (int32_t*)out + slot;
-      if (op == RED_SUM) {
-        uint32_t s = 0;
-        for (int64_t t = 0; t < j.ntasks; t++) s += ipart[t];
-        *o = (int32_t)s;
-      } else {
-        int32_t v = is_max ? INT32_MIN : INT32_MAX;
-        for (int64_t t = 0; t < j.ntasks; t++) { const int32_t p = (int32_t)ipart[t]; v = is_max ? (p > v ? p : v) : (p < v ? p : v); }
-        *o = v;
-      }
-    }
-  }
+  j->ntasks = nt > 1 && numel >= (1 << 18) && w.shape[w.nd - 1] >= 64 * nt ? nt : 1;
+  if (j->ntasks > 1) dl_parallel(j->ntasks, v_task, j);
+  else dl_iter_range(&w, 0, dl_iter_numel(&w), v_run, j);
 }
 
 /* ---- argmax / argmin ------------------------------------------------------------------------- */
@@ -485,18 +330,10 @@ static int32_t arg_f32_run(const float* a, int64_t n, int64_t s, bool is_max) {
   float best = a[0];
   int64_t bi = 0;
   if (best != best) return 0;
-  if (is_max) {
-    for (int64_t i = 1; i < n; i++) {
-      const float v = a[i * s];
-      if (v != v) return (int32_t)i;
-      if (v > best) { best = v; bi = i; }
-    }
-  } else {
-    for (int64_t i = 1; i < n; i++) {
-      const float v = a[i * s];
-      if (v != v) return (int32_t)i;
-      if (v < best) { best = v; bi = i; }
-    }
+  for (int64_t i = 1; i < n; i++) {
+    const float v = a[i * s];
+    if (v != v) return (int32_t)i;
+    if (is_max ? v > best : v < best) { best = v; bi = i; }
   }
   return (int32_t)bi;
 }
@@ -511,98 +348,139 @@ static int32_t arg_i32_run(const int32_t* a, int64_t n, int64_t s, bool is_max) 
   return (int32_t)bi;
 }
 
-static void reduce_arg(int op, int dtype, int32_t* out, const char* a, int nd, const int64_t* shape,
-                       int64_t a_off, const int64_t* st, int axis) {
-  const bool is_max = op == RED_ARGMAX;
-  const int64_t L = shape[axis], s = st[axis];
-  /* kept dims in order, merged where contiguous in a (out is contiguous over them) */
-  int64_t kn[DL_MAXD], ks[DL_MAXD];
-  int k = 0;
-  for (int d = 0; d < nd; d++) {
-    if (d == axis || shape[d] == 1) continue;
-    if (k > 0 && ks[k - 1] == st[d] * shape[d]) { kn[k - 1] *= shape[d]; ks[k - 1] = st[d]; continue; }
-    kn[k] = shape[d];
-    ks[k] = st[d];
-    k++;
+typedef struct { int dtype; bool max; char* o; const char* a; int64_t L, s; } arg_job;
+
+/* n elements of out along a run of the kept dims; each one's search runs over L elements of the
+ * axis, a step s apart */
+static void arg_run(void* ctx, const int64_t* off, int64_t n, const int64_t* st) {
+  const arg_job* j = (const arg_job*)ctx;
+  int32_t* o = (int32_t*)j->o + off[0];
+  const int64_t L = j->L, s = j->s, so = st[0], sa = st[1];
+  float* best = so == 1 && sa == 1 && s != 1 && L > 1 ? dl_scratch((size_t)n) : NULL;
+  if (!best) { /* one search per element */
+    for (int64_t i = 0; i < n; i++)
+      o[i * so] = j->dtype == DL_F32 ? arg_f32_run((const float*)j->a + off[1] + i * sa, L, s, j->max)
+                                     : arg_i32_run((const int32_t*)j->a + off[1] + i * sa, L, s, j->max);
+    return;
   }
-  int64_t nout = 1;
-  for (int d = 0; d < k; d++) nout *= kn[d];
-  if (k > 0 && ks[k - 1] == 1 && s != 1 && L > 1) {
-    /* vertical: the innermost kept dim is contiguous in a; walk rows of the reduced axis */
-    const int64_t C = kn[k - 1];
-    const int64_t nrows = nout / C;
-    float* bestf = NULL;
-    int32_t* besti = NULL;
-    if (dtype == DL_F32) bestf = (float*)malloc((size_t)C * sizeof(float));
-    else besti = (int32_t*)malloc((size_t)C * sizeof(int32_t));
-    if ((dtype == DL_F32 && bestf) || (dtype == DL_I32 && besti)) {
-      int64_t idx[DL_MAXD];
-      for (int d = 0; d < k - 1; d++) idx[d] = 0;
-      int64_t base = a_off;
-      for (int64_t row = 0; row < nrows; row++) {
-        int32_t* o = out + row * C;
-        if (dtype == DL_F32) {
-          const float* a0 = (const float*)a + base;
-          for (int64_t c = 0; c < C; c++) { bestf[c] = a0[c]; o[c] = 0; }
-          for (int64_t r = 1; r < L; r++) {
-            const float* ar = a0 + r * s;
-            if (is_max) {
-              for (int64_t c = 0; c < C; c++) {
-                const float v = ar[c], b = bestf[c];
-                const bool take = b == b && (v != v || v > b);
-                bestf[c] = take ? v : b;
-                o[c] = take ? (int32_t)r : o[c];
-              }
-            } else {
-              for (int64_t c = 0; c < C; c++) {
-                const float v = ar[c], b = bestf[c];
-                const bool take = b == b && (v != v || v < b);
-                bestf[c] = take ? v : b;
-                o[c] = take ? (int32_t)r : o[c];
-              }
-            }
-          }
-        } else {
-          const int32_t* a0 = (const int32_t*)a + base;
-          for (int64_t c = 0; c < C; c++) { besti[c] = a0[c]; o[c] = 0; }
-          for (int64_t r = 1; r < L; r++) {
-            const int32_t* ar = a0 + r * s;
-            for (int64_t c = 0; c < C; c++) {
-              const int32_t v = ar[c];
-              const bool take = is_max ? v > besti[c] : v < besti[c];
-              besti[c] = take ? v : besti[c];
-              o[c] = take ? (int32_t)r : o[c];
-            }
-          }
+  /* the n elements are contiguous in a: walk the axis row by row, n searches side by side */
+  if (j->dtype == DL_F32) {
+    const float* a0 = (const float*)j->a + off[1];
+    for (int64_t c = 0; c < n; c++) { best[c] = a0[c]; o[c] = 0; }
+    for (int64_t r = 1; r < L; r++) {
+      const float* ar = a0 + r * s;
+      if (j->max) {
+        for (int64_t c = 0; c < n; c++) {
+          const float v = ar[c], b = best[c];
+          const bool take = b == b && (v != v || v > b);
+          best[c] = take ? v : b;
+          o[c] = take ? (int32_t)r : o[c];
         }
-        for (int d = k - 2; d >= 0; d--) {
-          idx[d]++;
-          base += ks[d];
-          if (idx[d] < kn[d]) break;
-          base -= ks[d] * kn[d];
-          idx[d] = 0;
+      } else {
+        for (int64_t c = 0; c < n; c++) {
+          const float v = ar[c], b = best[c];
+          const bool take = b == b && (v != v || v < b);
+          best[c] = take ? v : b;
+          o[c] = take ? (int32_t)r : o[c];
         }
       }
-      free(bestf);
-      free(besti);
-      return;
     }
-    free(bestf);
-    free(besti);
-  }
-  /* horizontal: one run per out element */
-  int64_t idx[DL_MAXD];
-  for (int d = 0; d < k; d++) idx[d] = 0;
-  int64_t base = a_off;
-  for (int64_t i = 0; i < nout; i++) {
-    out[i] = dtype == DL_F32 ? arg_f32_run((const float*)a + base, L, s, is_max)
-                             : arg_i32_run((const int32_t*)a + base, L, s, is_max);
-    for (int d = k - 1; d >= 0; d--) {
-      idx[d]++;
-      base += ks[d];
-      if (idx[d] < kn[d]) break;
-      base -= ks[d] * kn[d];
-      idx[d] = 0;
+  } else {
+    int32_t* bi = (int32_t*)best;
+    const int32_t* a0 = (const int32_t*)j->a + off[1];
+    for (int64_t c = 0; c < n; c++) { bi[c] = a0[c]; o[c] = 0; }
+    for (int64_t r = 1; r < L; r++) {
+      const int32_t* ar = a0 + r * s;
+      for (int64_t c = 0; c < n; c++) {
+        const int32_t v = ar[c];
+        const bool take = j->max ? v > bi[c] : v < bi[c];
+        bi[c] = take ? v : bi[c];
+        o[c] = take ? (int32_t)r : o[c];
+      }
     }
   }
+}
+
+/* it: out and a over a's shape, not coalesced; the search runs along `axis` */
+static void reduce_arg(const red_job* j, const dl_iter* it, int axis) {
+  arg_job k = { j->dtype, j->max, j->o, j->a, it->shape[axis], it->st[1][axis] };
+  dl_iter w = *it; /* the kept dims */
+  for (int d = axis; d + 1 < w.nd; d++) {
+    w.shape[d] = w.shape[d + 1];
+    for (int v = 0; v < w.nv; v++) w.st[v][d] = w.st[v][d + 1];
+  }
+  w.nd--;
+  dl_iter_coalesce(&w);
+  dl_iter_range(&w, 0, dl_iter_numel(&w), arg_run, &k);
+}
+
+/* ---- entry ----------------------------------------------------------------------------------- */
+
+/* out dense over the kept dims (view 0 of it: 0 along the reduced dims) and apart from a */
+static int reduce_dense(red_job* j, dl_iter* it, uint32_t mask, int64_t numel, int64_t nout) {
+  if (j->kind != DL_ARG || numel == 0) { /* every slot's starting value */
+    const float f = j->kind == DL_SUM ? 0.0f : j->max ? -INFINITY : INFINITY;
+    const int32_t i = j->kind != DL_EXT ? 0 : j->max ? INT32_MIN : INT32_MAX;
+    if (j->dtype == DL_F32 && j->kind != DL_ARG) for (int64_t k = 0; k < nout; k++) ((float*)j->o + it->off[0])[k] = f;
+    else for (int64_t k = 0; k < nout; k++) ((int32_t*)j->o + it->off[0])[k] = i;
+  }
+  if (numel == 0) return 0;
+  if (j->kind == DL_ARG) {
+    int axis = 0;
+    while (!((mask >> axis) & 1u)) axis++;
+    reduce_arg(j, it, axis);
+    return 0;
+  }
+  dl_iter_coalesce(it);
+  j->it = it;
+  j->L = it->shape[it->nd - 1];
+  if (it->st[0][it->nd - 1] == 0) return reduce_h(j, numel, nout);
+  reduce_v(j, numel);
+  return 0;
+}
+
+int dl_reduce(int op, int dtype, uint32_t mask, dl_iter* it, char* o, const char* a) {
+  red_job j;
+  memset(&j, 0, sizeof j);
+  j.kind = dl_reduce_kind[op].kind;
+  j.max = dl_reduce_kind[op].max;
+  j.dtype = dtype;
+  j.a = a;
+  const int nd = it->nd;
+  int64_t numel = 1, nout = 1, dense[DL_MAXD];
+  bool direct = true;
+  for (int d = nd - 1; d >= 0; d--) {
+    numel *= it->shape[d];
+    const bool red = (mask >> d) & 1u;
+    dense[d] = red ? 0 : nout;
+    if (!red && it->shape[d] != 1 && it->st[0][d] != nout) direct = false;
+    if (red) it->st[0][d] = 0;
+    else nout *= it->shape[d];
+  }
+  if (nout == 0) return 0;
+  if (direct && numel > 0) { /* ... and apart from a */
+    int64_t lo, hi;
+    dl_view_extent(nd, it->shape, it->off[1], it->st[1], &lo, &hi);
+    direct = o + (it->off[0] + nout) * 4 <= a + lo * 4 || a + (hi + 1) * 4 <= o + it->off[0] * 4;
+  }
+  j.o = o;
+  if (direct) return reduce_dense(&j, it, mask, numel, nout);
+  /* reduce into scratch, then copy out */
+  size_t cls;
+  bool fresh;
+  char* tmp = (char*)dl_pool_get((size_t)nout * 4, &cls, &fresh);
+  if (!tmp) return -1;
+  dl_iter w = *it, cp = *it;
+  w.off[0] = 0;
+  for (int d = 0; d < nd; d++) {
+    w.st[0][d] = dense[d];
+    if ((mask >> d) & 1u) cp.shape[d] = 1;
+    cp.st[1][d] = dense[d];
+  }
+  cp.off[1] = 0;
+  j.o = tmp;
+  const int rc = reduce_dense(&j, &w, mask, numel, nout);
+  if (rc == 0) dl_copy(DL_F32, false, &cp, o, tmp);
+  dl_pool_put(tmp, cls);
+  return rc;
 }
