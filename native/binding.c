@@ -120,18 +120,19 @@ static bool rd(const call_t* c, const double** m, const double* end, int64_t lo,
 }
 
 static bool read_view(call_t* c, napi_value arg, view_t* v, const double** m, const double* end, bool optional) {
-  napi_valuetype vt;
-  if (napi_typeof(c->env, arg, &vt) == napi_ok && (vt == napi_null || vt == napi_undefined)) {
-    v->dtype = -1;
-    v->data = NULL;
-    return optional || fail(c, "'%s' is required", v->name);
-  }
   napi_typedarray_type type;
+  napi_valuetype vt;
   size_t length = 0;
   void* data = NULL;
-  if (napi_get_typedarray_info(c->env, arg, &type, &length, &data, NULL, NULL) != napi_ok ||
-      (type != napi_float32_array && type != napi_int32_array))
-    return fail(c, "'%s' must be a Float32Array or Int32Array", v->name);
+  if (napi_get_typedarray_info(c->env, arg, &type, &length, &data, NULL, NULL) != napi_ok) {
+    if (napi_typeof(c->env, arg, &vt) == napi_ok && (vt == napi_null || vt == napi_undefined)) {
+      v->dtype = -1;
+      v->data = NULL;
+      return optional || fail(c, "'%s' is required", v->name);
+    }
+    type = napi_uint8_array;
+  }
+  if (type != napi_float32_array && type != napi_int32_array) return fail(c, "'%s' must be a Float32Array or Int32Array", v->name);
   v->dtype = type == napi_float32_array ? DL_F32 : DL_I32;
   v->data = (char*)data;
   v->len = data ? (int64_t)length : 0; /* a detached buffer reports no data */

@@ -44,6 +44,17 @@ int64_t dl_iter_numel(const dl_iter* it) {
   return n;
 }
 
+/* offs[v] = base[v] + a·sa[v] + b·sb[v], one scalar store per view: the kernels load them one by
+ * one, and a vector store loaded in halves is not forwarded (a stall per run, which makes a
+ * reduction of 64-element runs 2.5x slower) */
+static inline void set_offs(int64_t* offs, int nv, const int64_t* base, int64_t a, const int64_t* sa, int64_t b,
+                            const int64_t* sb) {
+  offs[0] = base[0] + a * sa[0] + b * sb[0];
+  if (nv > 1) offs[1] = base[1] + a * sa[1] + b * sb[1];
+  if (nv > 2) offs[2] = base[2] + a * sa[2] + b * sb[2];
+  if (nv > 3) offs[3] = base[3] + a * sa[3] + b * sb[3];
+}
+
 void dl_iter_range(const dl_iter* it, int64_t start, int64_t end, dl_run_fn fn, void* ctx) {
   if (start >= end) return;
   const int nd = it->nd, nv = it->nv;
@@ -63,7 +74,7 @@ void dl_iter_range(const dl_iter* it, int64_t start, int64_t end, dl_run_fn fn, 
   int64_t pos = start;
   for (;;) {
     const int64_t cnt = (n - i < end - pos) ? n - i : end - pos;
-    for (int v = 0; v < nv; v++) offs[v] = base[v] + i * inner[v];
+    set_offs(offs, nv, base, i, inner, 0, inner);
     fn(ctx, offs, cnt, inner);
     pos += cnt;
     if (pos >= end) return;
@@ -138,8 +149,11 @@ static void tile_units(const tile_job* j, int64_t u0, int64_t u1) {
   const dl_iter* it = j->it;
   const int nd = it->nd, nv = it->nv, p = j->p;
   const int64_t L = it->shape[nd - 1], P = it->shape[p];
-  int64_t base[DL_MAXV], offs[DL_MAXV], inner[DL_MAXV];
-  for (int v = 0; v < nv; v++) inner[v] = it->st[v][nd - 1];
+  int64_t base[DL_MAXV], offs[DL_MAXV], inner[DL_MAXV], sp[DL_MAXV];
+  for (int v = 0; v < nv; v++) {
+    inner[v] = it->st[v][nd - 1];
+    sp[v] = it->st[v][p];
+  }
   for (int64_t u = u0; u < u1; u++) {
     int64_t rem = u / j->nbp;
     const int64_t pb = u % j->nbp;
@@ -154,7 +168,7 @@ static void tile_units(const tile_job* j, int64_t u0, int64_t u1) {
     for (int64_t j0 = 0; j0 < L; j0 += TL) {
       const int64_t n = L - j0 < TL ? L - j0 : TL;
       for (int64_t i = i0; i < i1; i++) {
-        for (int v = 0; v < nv; v++) offs[v] = base[v] + i * it->st[v][p] + j0 * inner[v];
+        set_offs(offs, nv, base, i, sp, j0, inner);
         j->fn(j->ctx, offs, n, inner);
       }
     }

@@ -30,20 +30,25 @@
 
 /* ---- run reducers ---------------------------------------------------------------------------- */
 
+/* lanes of doubles, then a pairwise tree in a fixed order (constant bounds: it stays in registers) */
 static double sum_f32_run(const float* a, int64_t n, int64_t s) {
-  double acc[32];
-  for (int j = 0; j < 32; j++) acc[j] = 0.0;
+  double r = 0.0;
   int64_t i = 0;
-  if (s == 1) {
-    for (; i + 32 <= n; i += 32)
-      for (int j = 0; j < 32; j++) acc[j] += (double)a[i + j];
-  } else {
-    for (; i + 4 <= n; i += 4)
-      for (int j = 0; j < 4; j++) acc[j] += (double)a[(i + j) * s];
+  if (s == 1 ? n >= 32 : n >= 4) {
+    double acc[32] = { 0 };
+    if (s == 1) {
+      for (; i + 32 <= n; i += 32)
+        for (int j = 0; j < 32; j++) acc[j] += (double)a[i + j];
+    } else {
+      for (; i + 4 <= n; i += 4)
+        for (int j = 0; j < 4; j++) acc[j] += (double)a[(i + j) * s];
+    }
+    for (int j = 0; j < 16; j++) acc[j] += acc[j + 16];
+    for (int j = 0; j < 8; j++) acc[j] += acc[j + 8];
+    for (int j = 0; j < 4; j++) acc[j] += acc[j + 4];
+    for (int j = 0; j < 2; j++) acc[j] += acc[j + 2];
+    r = acc[0] + acc[1];
   }
-  for (int w = 16; w >= 1; w /= 2)
-    for (int j = 0; j < w; j++) acc[j] += acc[j + w];
-  double r = acc[0];
   for (; i < n; i++) r += (double)a[i * s];
   return r;
 }
@@ -57,7 +62,8 @@ static uint32_t sum_i32_run(const int32_t* a, int64_t n, int64_t s) {
 
 /* the js backend's update of a slot: NaN always replaces, then strictly greater (less) */
 static inline float ext_step(float cur, float v, bool is_max) {
-  return (v != v || (is_max ? v > cur : v < cur)) ? v : cur;
+  const float m = is_max ? (v > cur ? v : cur) : (v < cur ? v : cur); /* maxss / minss: no branch */
+  return v != v ? v : m;
 }
 
 /* max (or min) of a float run: NaN when the run holds one, else the first element equal to the
