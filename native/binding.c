@@ -194,13 +194,19 @@ static napi_value js_call(napi_env env, napi_callback_info info) {
     first = 1;
   }
   const entry_t* e = c.e;
-  if (argc < first + (size_t)e->nviews) return fail(&c, "expected %d arrays, got %d", e->nviews, (int)(argc - first)), NULL;
   const double *m = inst->meta, *end = inst->meta + META_LEN;
   for (int i = 0; i < e->nscalars; i++) c.sc[i] = m[i];
   m += e->nscalars;
   for (int i = 0; i < e->nviews; i++) {
+    const bool optional = (e->optional >> i) & 1u;
     c.v[i].name = e->views[i];
-    if (!read_view(&c, argv[first + i], &c.v[i], &m, end, (e->optional >> i) & 1u)) return NULL;
+    if (first + i < argc) {
+      if (!read_view(&c, argv[first + i], &c.v[i], &m, end, optional)) return NULL;
+    } else if (optional) { /* left out: like null */
+      c.v[i].dtype = -1;
+    } else {
+      return fail(&c, "expected %d arrays, got %d", e->nviews, (int)(argc - first)), NULL;
+    }
   }
   if (!e->check(&c)) return NULL;
   for (int i = 0; i < e->nviews; i++)
@@ -344,11 +350,13 @@ static bool check_matmul(call_t* c) {
   const view_t *a = &c->v[1], *b = &c->v[2];
   const int nd = a->nd;
   if (nd < 2 || b->nd != nd || c->v[0].nd != nd) return fail(c, "need a, b and out with the same number (>= 2) of dims");
-  char sa[200], sb[200];
-  fmt_shape(sa, sizeof sa, nd, a->shape);
-  fmt_shape(sb, sizeof sb, nd, b->shape);
-  if (b->shape[nd - 2] != a->shape[nd - 1]) return fail(c, "inner dims differ: %s @ %s", sa, sb);
-  if (memcmp(a->shape, b->shape, (size_t)(nd - 2) * sizeof(int64_t)) != 0) return fail(c, "batch dims differ: %s @ %s", sa, sb);
+  const bool inner = b->shape[nd - 2] == a->shape[nd - 1];
+  if (!inner || memcmp(a->shape, b->shape, (size_t)(nd - 2) * sizeof(int64_t)) != 0) {
+    char sa[200], sb[200];
+    fmt_shape(sa, sizeof sa, nd, a->shape);
+    fmt_shape(sb, sizeof sb, nd, b->shape);
+    return fail(c, "%s dims differ: %s @ %s", inner ? "batch" : "inner", sa, sb);
+  }
   int64_t shape[DL_MAXD];
   memcpy(shape, a->shape, sizeof shape);
   shape[nd - 1] = b->shape[nd - 1];

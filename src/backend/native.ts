@@ -36,7 +36,7 @@ interface Addon {
   copy(out: TypedArray, a: TypedArray): void; // meta: accumulate
   fill(out: TypedArray): void; // meta: value
   reduce(op: number, out: TypedArray, a: TypedArray): void; // meta: mask of reduced dims
-  matmul(out: TypedArray, a: TypedArray, b: TypedArray, bias: TypedArray | null): void;
+  matmul(out: TypedArray, a: TypedArray, b: TypedArray, bias?: TypedArray): void;
   gather(out: TypedArray, a: TypedArray, index: TypedArray): void; // meta: dim
   scatterAdd(out: TypedArray, index: TypedArray, src: TypedArray): void; // meta: dim
   fused(kind: number, ...arrays: (TypedArray | null)[]): void; // meta: the kernel's scalars
@@ -181,8 +181,9 @@ export const cpuBackend: Backend = {
       return jsBackend.matmul(out, a, b, bias); // float64 (gradient checks), int32: the js kernel
     }
     const p = put(put(put(0, out), a), b);
-    if (bias) put(p, bias);
-    addon.matmul(out.data, a.data, b.data, bias ? bias.data : null);
+    if (!bias) return addon.matmul(out.data, a.data, b.data);
+    put(p, bias);
+    addon.matmul(out.data, a.data, b.data, bias.data);
   },
 
   gather(out, a, dim, index) {
