@@ -9,7 +9,7 @@
  *
  * Calling convention: an entry point takes ([tag,] ...arrays); all else is in one Float64Array,
  * "meta", registered by init(): the entry's scalars, then the view of each array that is not null
- * as nd, shape[nd], offset, strides[nd]. One reader (read_call) serves every entry of the table
+ * as nd, shape[nd], offset, strides[nd]. One reader (js_call) serves every entry of the table
  * at the bottom; an entry adds its own rules (check_*) and its kernel call (run_*). */
 #include <math.h>
 #include <stdarg.h>
@@ -176,8 +176,9 @@ static napi_value js_call(napi_env env, napi_callback_info info) {
   napi_value argv[MAXA + 1];
   void* data = NULL;
   inst_t* inst = NULL;
-  memset(&c, 0, sizeof c);
   c.env = env;
+  c.op = NULL;
+  c.tag = 0;
   napi_status st = napi_get_cb_info(env, info, &argc, argv, NULL, &data);
   if (st != napi_ok) return throw_status(env, "cpu", st);
   c.e = (const entry_t*)data;
@@ -204,6 +205,7 @@ static napi_value js_call(napi_env env, napi_callback_info info) {
       if (!read_view(&c, argv[first + i], &c.v[i], &m, end, optional)) return NULL;
     } else if (optional) { /* left out: like null */
       c.v[i].dtype = -1;
+      c.v[i].data = NULL;
     } else {
       return fail(&c, "expected %d arrays, got %d", e->nviews, (int)(argc - first)), NULL;
     }
@@ -318,7 +320,7 @@ static bool run_fill(call_t* c) {
 /* ---- reduce: sc[0] is the mask of reduced dims ----------------------------------------------- */
 
 static bool check_reduce(call_t* c) {
-  const view_t *o = &c->v[0], *a = &c->v[1];
+  const view_t* a = &c->v[1];
   const bool arg = dl_reduce_kind[c->tag].kind == DL_ARG;
   if (!want_dtype(c, 0, arg ? DL_I32 : a->dtype)) return false;
   const double mask = c->sc[0];
@@ -331,7 +333,6 @@ static bool check_reduce(call_t* c) {
     shape[d] = red ? 1 : a->shape[d];
   }
   if (arg && nred != 1) return fail(c, "exactly one axis must be reduced");
-  (void)o;
   return want_shape(c, 0, a->nd, shape);
 }
 

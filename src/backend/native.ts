@@ -205,6 +205,11 @@ export const cpuBackend: Backend = {
   },
 };
 
+/** FUSED_KERNELS names exactly the window kernels of FusedKernels (attention has its own entry). */
+type WindowKernel = Exclude<keyof FusedKernels, "attention" | "attentionBackward">;
+const fusedNamesMatch: [FusedKernel, WindowKernel] extends [WindowKernel, FusedKernel] ? true : never = true;
+void fusedNamesMatch;
+
 // Fused kernels: one C call each. meta = the kernel's scalars, then the views of the arrays that
 // are not null (the addon's table in binding.c says which may be, and the size of each window).
 function fusedCall(kind: FusedKernel, views: (View | null)[], scalars: number[]): void {
