@@ -83,6 +83,7 @@ const SHIPPED = [
   /^dist\/src\/.+\.(js|d\.ts|js\.map)$/,
   /^src\/.+\.(ts|cjs)$/,
   /^native\/.+\.(c|cc|h)$/,
+  /^scripts\/gen-ops\.mjs$/, // run by the install script before the addon's build
   /^docs\/[^/]+\.md$/,
 ];
 const stray = paths.filter((p) => !SHIPPED.some((re) => re.test(p)) || /(^|\/)(test|tests|fixtures|bench|examples|build|out)\//.test(p));
