@@ -505,7 +505,7 @@ test("threads: single-threaded results equal threaded ones", { skip }, () => {
   assertArrays(e1, e2, "exp 1 vs 2 threads");
 });
 
-test("tiny ops (js kernels by default) agree with the C kernels; int32 max/min stay in C", { skip }, () => {
+test("tiny ops (js kernels by default) agree with the C kernels; int32 max/min included", { skip }, () => {
   const r = mulberry32(15);
   nativeConfig({ tinyOps: 16 });
   try {
@@ -524,6 +524,42 @@ test("tiny ops (js kernels by default) agree with the C kernels; int32 max/min s
     assert.equal(o.data[0], 3);
   } finally {
     nativeConfig({ tinyOps: 0 });
+  }
+});
+
+// ---- aliasing: the kernels own it ---------------------------------------------------------------
+
+test("reduce and matmul: an out that overlaps an input, overlaps the bias or is strided gets the result as if computed apart", { skip }, () => {
+  // expected: js on a snapshot of the array into a fresh contiguous out, copied through out's view
+  const apart = (out: View, call: (be: Backend, o: View, snap: TypedArray) => void): TypedArray => {
+    const d = out.data.slice(), tmp: View = { data: new (ctor(out.data instanceof Int32Array ? "int32" : "float32"))(numel(out.shape)), shape: out.shape, strides: contiguous(out.shape), offset: 0 };
+    call(js, tmp, out.data.slice());
+    js.copy({ ...out, data: d }, tmp, false);
+    return d;
+  };
+  const V = (data: TypedArray, shape: number[], strides: number[], offset: number): View => ({ data, shape, strides, offset });
+  for (const dt of ["float32", "int32"] as DType[]) {
+    for (const op of ["sum", "max", "min", "argmax"] as const) {
+      const cases: [number[], number[], number, boolean[]][] = [[[1, 5], [5, 1], 2, [true, false]], [[4, 1], [3, 1], 25, [false, true]]];
+      for (const [oshape, ostrides, ooff, axes] of cases) {
+        const data = new (ctor(dt))(40).map((_, i) => ((i * 37) % 11) - 5);
+        const odt = op === "argmax" ? new Int32Array(40) : data; // argmax: its own int32 out, apart anyway
+        const want = apart(V(odt, oshape, ostrides, ooff), (be, o, snap) => be.reduce(op, o, V(odt === data ? snap : data, [4, 5], [5, 1], 0), axes));
+        cpu.reduce(op, V(odt, oshape, ostrides, ooff), V(data, [4, 5], [5, 1], 0), axes);
+        assertArrays(odt, want, `reduce ${op} ${dt} into [${oshape}] strides [${ostrides}] at ${ooff}`);
+      }
+    }
+  }
+  for (const [what, o, a, b, bias] of [
+    ["out = a", [[3, 3], [3, 1], 0], [[3, 3], [3, 1], 0], [[3, 3], [3, 1], 20], null],
+    ["strided last dim", [[3, 3], [1, 3], 40], [[3, 4], [4, 1], 0], [[4, 3], [3, 1], 12], null],
+    ["out overlaps the bias", [[3, 3], [3, 1], 0], [[3, 4], [4, 1], 20], [[4, 3], [3, 1], 32], [[3], [1], 1]],
+  ] as [string, [number[], number[], number], [number[], number[], number], [number[], number[], number], [number[], number[], number] | null][]) {
+    const data = new Float32Array(60).map((_, i) => ((i * 37) % 11) - 5);
+    const mk = (x: TypedArray, [sh, st, off]: [number[], number[], number]) => V(x, sh, st, off);
+    const want = apart(mk(data, o), (be, out, snap) => be.matmul(out, mk(snap, a), mk(snap, b), bias && mk(snap, bias)));
+    cpu.matmul(mk(data, o), mk(data, a), mk(data, b), bias && mk(data, bias));
+    assertArrays(data, want, `matmul, ${what}`);
   }
 });
 
@@ -684,6 +720,9 @@ test("fused im2col / col2im / maxPoolIndices: bad windows and short arrays throw
   assert.throws(() => f.im2col(wrong, x, win), /im2col.*do not match/);
   assert.ok(wrong.data.every((v) => v === 7));
   assert.throws(() => f.im2col(cols(27, 50), x, { ...win, kh: 8 }), /im2col.*larger than the padded input/);
+  const transposed = { ...cols(50, 27), shape: [27, 50], strides: [1, 27] };
+  assert.throws(() => f.im2col(transposed, x, win), /im2col.*'array 0' is not contiguous/);
+  assert.ok(transposed.data.every((v) => v === 7));
   assert.throws(() => f.col2im(x, cols(27, 50), { ...win, sh: 0 }), /col2im.*bad window/);
   const short: View = { ...x, shape: [2, 3, 5, 6], strides: contiguous([2, 3, 5, 6]) }; // claims more than its array holds
   assert.throws(() => f.im2col(cols(27, 60), short, win), /im2col.*needs elements/);
