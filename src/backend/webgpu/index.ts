@@ -2,7 +2,8 @@
 // the command batch every op is encoded into, readback, and the primitives of the contract.
 //
 // Ops never wait: each one writes its parameters into a host mirror of one uniform "arena" buffer
-// and encodes a dispatch into the open command encoder. The batch is submitted when something is
+// and encodes a dispatch into the open command encoder. Tensors are slots in a few large buffers
+// (pool.ts), so the bind groups of a step repeat and come from a cache. The batch is submitted when something is
 // read back, when it gets large, or at the end of the current JavaScript task (a microtask), so
 // a training step costs one submit. Uploads go through the same arena and are copied inside the
 // encoder, which keeps them in order with the dispatches around them.
@@ -16,8 +17,8 @@ import { contiguousStrides, isContiguous } from "../../shape.js";
 import { jsBackend } from "../js.js";
 import { BufferPool, type MemoryStats } from "./pool.js";
 import {
-  EW, ERR_BINDING, MAXD, MM, PARAM_WORDS, RD, RWG, SC, type Scalar, TILE, WG,
-  binaryKernel, castKernel, copyKernel, ewExtra, fillKernel, gatherKernel, matmulKernel, reduceKernel,
+  EW, ERR_BINDING, type IoView, MAXD, MM, PARAM_WORDS, RD, SC, type Scalar, TILE, WG,
+  binaryKernel, castKernel, copyKernel, ewExtra, fillKernel, gatherKernel, io, matmulKernel, reduceKernel,
   scatterAddKernel, unaryKernel, whereKernel,
 } from "./kernels.js";
 import { installFused } from "./fused.js";
@@ -34,11 +35,20 @@ const MAX_BATCH = 256;
 /** Uploads larger than this skip the arena (the batch is submitted first, then queue.writeBuffer). */
 const ARENA_UPLOAD_MAX = 1 << 16;
 
-/** A tensor's elements on the device: a pooled GPUBuffer (possibly larger than needed). */
+/** A tensor's elements on the device: a slot of a pooled GPUBuffer, from element `base` on. */
 export class GPUStorage implements DeviceBuffer {
+  ballast?: ArrayBuffer;
   constructor(
-    readonly dtype: DType, readonly length: number, readonly buffer: GPUBuffer, readonly ctx: Context,
+    readonly dtype: DType, readonly length: number, readonly buffer: GPUBuffer, readonly base: number, readonly ctx: Context,
   ) {}
+}
+
+/** A view as a kernel sees it: accessor name, element type, buffer, and whether it writes. */
+export interface KView {
+  name: string;
+  type: Scalar;
+  buffer: GPUBuffer;
+  write?: boolean;
 }
 
 /** One initialised device and everything tied to it. A new initDevice after a loss makes a new one. */
@@ -55,10 +65,11 @@ class Context {
   pass: GPUComputePassEncoder | null = null;
   /** Device-side error words (bad indices); read and cleared by every readback. */
   readonly err: GPUBuffer;
-  /** A 16-byte buffer bound where a kernel has an optional input that is absent. */
-  readonly dummy: GPUBuffer;
   readonly pipelines = new Map<string, GPUComputePipeline>();
   readonly layouts = new Map<string, GPUPipelineLayout & { bgl: GPUBindGroupLayout }>();
+  readonly bindGroups = new Map<string, GPUBindGroup>();
+  readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  nextId = 0;
   readonly staging = new Map<number, GPUBuffer[]>();
   /** error-scope results of submitted batches, awaited by the next readback */
   checks: Promise<void>[] = [];
@@ -70,10 +81,9 @@ class Context {
     readonly gpu: GPU, readonly adapter: GPUAdapter,
     readonly device: GPUDevice, readonly adapterName: string, readonly limits: GPUSupportedLimits,
   ) {
-    this.pool = new BufferPool(device);
+    this.pool = new BufferPool(device, Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize));
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: U.UNIFORM | U.COPY_SRC | U.COPY_DST });
     this.err = device.createBuffer({ size: 16, usage: U.STORAGE | U.COPY_SRC | U.COPY_DST });
-    this.dummy = device.createBuffer({ size: 16, usage: U.STORAGE });
     this.#pushScopes();
     void device.lost.then((info) => {
       if (!this.fatal) this.fatal = new Error(`webgpu: the device was lost (${info.reason}): ${info.message || "no message"}; tensors on webgpu are no longer usable, call initDevice("webgpu") to start a new device`);
@@ -121,15 +131,15 @@ class Context {
     return enc;
   }
 
-  layout(storages: number, err: boolean): GPUPipelineLayout & { bgl: GPUBindGroupLayout } {
-    const key = `${storages}${err ? "e" : ""}`;
+  /** The pipeline layout for storage bindings 1..k with the given access ("w" read_write, "r" read). */
+  layout(access: string, err: boolean): GPUPipelineLayout & { bgl: GPUBindGroupLayout } {
+    const key = `${access}${err ? "e" : ""}`;
     let l = this.layouts.get(key);
     if (!l) {
       const entries: GPUBindGroupLayoutEntry[] = [
         { binding: 0, visibility: 4 /* COMPUTE */, buffer: { type: "uniform", hasDynamicOffset: true, minBindingSize: PARAM_BYTES } },
       ];
-      // the output is binding 1; inputs are read-only (several bindings may read one buffer)
-      for (let i = 1; i <= storages; i++) entries.push({ binding: i, visibility: 4, buffer: { type: i === 1 ? "storage" : "read-only-storage" } });
+      [...access].forEach((a, i) => entries.push({ binding: i + 1, visibility: 4, buffer: { type: a === "w" ? "storage" : "read-only-storage" } }));
       if (err) entries.push({ binding: ERR_BINDING, visibility: 4, buffer: { type: "storage" } });
       const bgl = this.device.createBindGroupLayout({ entries });
       l = Object.assign(this.device.createPipelineLayout({ bindGroupLayouts: [bgl] }), { bgl });
@@ -138,34 +148,54 @@ class Context {
     return l;
   }
 
-  pipeline(key: string, storages: number, err: boolean, source: () => string): GPUComputePipeline {
-    let p = this.pipelines.get(key);
-    if (!p) {
-      const module = this.device.createShaderModule({ code: source(), label: key });
-      p = this.device.createComputePipeline({ label: key, layout: this.layout(storages, err), compute: { module, entryPoint: "main" } });
-      this.pipelines.set(key, p);
-    }
-    return p;
+  #id(b: GPUBuffer): number {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) this.bufferIds.set(b, (id = this.nextId++));
+    return id;
   }
 
   /**
-   * Encode one dispatch. `params` fills the dispatch's uniform block (given the word index where
-   * it starts); buffers bind to 1..k in order (and the error words at ERR_BINDING when `err`).
+   * Encode one dispatch of the kernel `key`. Each distinct buffer among `views` is bound once
+   * (read_write if some view writes it), `source` gets the declarations and accessors of the views,
+   * and `params` fills the dispatch's uniform block (given the word index where it starts).
    */
   dispatch(
-    key: string, source: () => string, buffers: GPUBuffer[], params: (w: Int32Array, base: number) => void,
+    key: string, source: (decls: string) => string, views: KView[], params: (w: Int32Array, base: number) => void,
     groups: [number, number, number], err = false,
   ): void {
     this.check();
-    const pipe = this.pipeline(key, buffers.length, err, source);
+    const uniq: GPUBuffer[] = [];
+    let access = "";
+    const ioViews: IoView[] = views.map((v) => {
+      let b = uniq.indexOf(v.buffer);
+      if (b < 0) {
+        b = uniq.push(v.buffer) - 1;
+        access += "r";
+      }
+      if (v.write) access = access.slice(0, b) + "w" + access.slice(b + 1);
+      return { name: v.name, type: v.type, binding: b + 1 };
+    });
+    const pkey = `${key}|${ioViews.map((v) => v.binding).join("")}|${access}`;
+    let pipe = this.pipelines.get(pkey);
+    if (!pipe) {
+      const module = this.device.createShaderModule({ code: source(io(ioViews, access)), label: key });
+      pipe = this.device.createComputePipeline({ label: key, layout: this.layout(access, err), compute: { module, entryPoint: "main" } });
+      this.pipelines.set(pkey, pipe);
+    }
+    const bkey = `${access}${err ? "e" : ""}:${uniq.map((b) => this.#id(b)).join(",")}`;
+    let bg = this.bindGroups.get(bkey);
+    if (!bg) {
+      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arena, size: PARAM_BYTES } }];
+      uniq.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+      if (err) entries.push({ binding: ERR_BINDING, resource: { buffer: this.err } });
+      bg = this.device.createBindGroup({ layout: this.layout(access, err).bgl, entries });
+      if (this.bindGroups.size >= 4096) this.bindGroups.clear(); // large tensors' own buffers come and go
+      this.bindGroups.set(bkey, bg);
+    }
     const off = this.reserve(PARAM_BYTES, 256);
     const base = off / 4;
     this.words.fill(0, base, base + PARAM_WORDS);
     params(this.words, base);
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arena, size: PARAM_BYTES } }];
-    buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
-    if (err) entries.push({ binding: ERR_BINDING, resource: { buffer: this.err } });
-    const bg = this.device.createBindGroup({ layout: this.layout(buffers.length, err).bgl, entries });
     this.#encoder();
     if (!this.pass) this.pass = this.encoder!.beginComputePass();
     this.pass.setPipeline(pipe);
@@ -175,7 +205,7 @@ class Context {
     this.stats.dispatches++;
   }
 
-  /** dst[elemOffset...] = values, in order with the encoded work. */
+  /** dst at element elemOffset = values, in order with the encoded work. */
   upload(dst: GPUBuffer, elemOffset: number, host: Float32Array | Int32Array): void {
     this.check();
     const bytes = host.byteLength;
@@ -314,33 +344,37 @@ function grid(n: number, per = WG): [number, number, number] {
   return [x, Math.min(Math.ceil(wg / x), 65535), 1];
 }
 
-/** An elementwise dispatch over `views` (first: the output), all of the first view's shape. */
+/** The kernel's view of a tensor view: accessor name, element type, buffer. */
+export function kv(name: string, v: View<DeviceBuffer>, write = false): KView {
+  const s = st(v);
+  return { name, type: scalarOf(s.dtype), buffer: s.buffer, write };
+}
+
+/** A view's first element as an index into its buffer's u32 words. */
+export const at = (v: View<DeviceBuffer>): number => st(v).base + v.offset;
+
+/**
+ * An elementwise dispatch over `views` (first: the output, written), all of the first view's
+ * shape: views v0, v1, ... with merged dims; `extra` words follow the views' words.
+ */
 function ew(
-  op: string, key: string, source: (alias: number) => string, views: View<DeviceBuffer>[], extra: number[] = [], serial = false, err = false,
+  op: string, key: string, source: (decls: string) => string, views: View<DeviceBuffer>[], extra: number[] = [], serial = false, err = false,
 ): void {
   const c = live();
   const shape = views[0].shape;
   const n = numelOf(shape);
   if (n === 0) return;
-  const bufs = views.map((v) => st(v).buffer);
-  // inputs in the output's own buffer (in-place ops) are read through the output binding
-  let alias = 0;
-  for (let j = 1; j < bufs.length; j++) {
-    if (bufs[j] === bufs[0]) {
-      alias |= 1 << j;
-      bufs[j] = c.dummy;
-    }
-  }
+  const kvs = views.map((v, j) => kv(`v${j}`, v, j === 0));
   const m = coalesce(shape, views.map((v) => v.strides));
   const nd = m.shape.length;
   if (nd > MAXD) tooManyDims(op, nd);
-  c.dispatch(`${key}:a${alias}`, () => source(alias), bufs, (w, b) => {
+  c.dispatch(key, source, kvs, (w, b) => {
     w[b + EW.n] = n;
     w[b + EW.nd] = nd;
     w[b + EW.serial] = serial ? 1 : 0;
     for (let d = 0; d < nd; d++) w[b + EW.shape + d] = m.shape[d];
     views.forEach((v, j) => {
-      w[b + EW.view(j)] = v.offset;
+      w[b + EW.view(j)] = at(v);
       for (let d = 0; d < nd; d++) w[b + EW.view(j) + 1 + d] = m.strides[j][d];
     });
     extra.forEach((x, i) => (w[b + ewExtra(views.length) + i] = x));
@@ -358,16 +392,6 @@ function overlaps(v: View<DeviceBuffer>): boolean {
   return false;
 }
 
-/** v itself, or a contiguous copy of it when it lives in `out`'s buffer (kernels other than the
- *  elementwise ones cannot read their output's buffer through an input binding). */
-function unalias<V extends View<DeviceBuffer> | null | undefined>(out: View<DeviceBuffer>, v: V): V {
-  if (!v || st(v).buffer !== st(out).buffer) return v;
-  const n = numelOf(v.shape);
-  const tmp: View<DeviceBuffer> = { data: webgpuBackend.alloc(v.data.dtype, n), shape: v.shape, strides: contiguousStrides(v.shape), offset: 0 };
-  webgpuBackend.copy(tmp, v, false);
-  return tmp as V;
-}
-
 const f32bits = (x: number) => new Int32Array(Float32Array.of(x).buffer)[0];
 
 export const webgpuBackend: Backend<DeviceBuffer> = {
@@ -379,17 +403,17 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
     const bytes = Math.max(1, n) * 4;
     const max = Math.min(c.limits.maxStorageBufferBindingSize, c.limits.maxBufferSize);
     if (bytes > max) throw new Error(`webgpu: a tensor of ${n} elements (${bytes} bytes) is larger than this adapter's largest storage buffer (${max} bytes)`);
-    const { buffer, bytes: size } = c.pool.acquire(bytes);
-    const s = new GPUStorage(dtype, n, buffer, c);
-    c.pool.track(s, buffer, size);
-    if (zero && n > 0) c.outsidePass().clearBuffer(buffer, 0, Math.ceil(n * 4 / 4) * 4);
+    const slot = c.pool.acquire(bytes);
+    const s = new GPUStorage(dtype, n, slot.buffer, slot.offset / 4, c);
+    c.pool.track(s, slot);
+    if (zero && n > 0) c.outsidePass().clearBuffer(slot.buffer, slot.offset, n * 4);
     return s;
   },
 
   upload(dst, values) {
     const s = st(dst);
     const host = s.dtype === "int32" ? Int32Array.from(values) : Float32Array.from(values);
-    live().upload(s.buffer, 0, host);
+    live().upload(s.buffer, s.base, host);
   },
 
   read() {
@@ -401,53 +425,49 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
     const s = st(src);
     const n = numelOf(src.shape);
     const ctor = s.dtype === "int32" ? Int32Array : Float32Array;
-    let buf = s.buffer, off = src.offset;
+    let view = src;
     if (n > 0 && !isContiguous(src.shape, src.strides)) {
-      const tmp = webgpuBackend.alloc(s.dtype, n) as GPUStorage;
-      webgpuBackend.copy({ data: tmp, shape: src.shape, strides: contiguousStrides(src.shape), offset: 0 }, src, false);
-      buf = tmp.buffer;
-      off = 0;
+      view = { data: webgpuBackend.alloc(s.dtype, n), shape: src.shape, strides: contiguousStrides(src.shape), offset: 0 };
+      webgpuBackend.copy(view, src, false);
     }
-    return new ctor(await c.read(buf, off * 4, n * 4)) as TypedArray;
+    return new ctor(await c.read(st(view).buffer, at(view) * 4, n * 4)) as TypedArray;
   },
 
   unary(op, out, a) {
     const t = scalarOf(out.data.dtype);
-    ew(op, `unary:${op}:${t}`, (al) => unaryKernel(op, t, al), [out, a]);
+    ew(op, `unary:${op}:${t}`, (d) => unaryKernel(op, t, d), [out, a]);
   },
 
   cast(out, a) {
     const to = scalarOf(out.data.dtype), from = scalarOf(a.data.dtype);
-    ew("cast", `cast:${to}:${from}`, (al) => castKernel(to, from, al), [out, a]);
+    ew("cast", `cast:${to}:${from}`, (d) => castKernel(to, from, d), [out, a]);
   },
 
   binary(op, out, a, b) {
     const t = scalarOf(a.data.dtype);
-    ew(op, `binary:${op}:${t}`, (al) => binaryKernel(op, t, al), [out, a, b]);
+    ew(op, `binary:${op}:${t}`, (d) => binaryKernel(op, t, d), [out, a, b]);
   },
 
   where(out, cond, a, b) {
-    const t = scalarOf(out.data.dtype), ct = scalarOf(cond.data.dtype);
-    ew("where", `where:${t}:${ct}`, (al) => whereKernel(t, ct, al), [out, cond, a, b]);
+    const ct = scalarOf(cond.data.dtype);
+    ew("where", `where:${scalarOf(out.data.dtype)}:${ct}`, (d) => whereKernel(ct, d), [out, cond, a, b]);
   },
 
   copy(out, a, accumulate) {
-    const t = scalarOf(out.data.dtype);
     // an accumulating copy into a view that reaches some element twice (unfold's backward) must add
     // one element at a time, in order: one thread does it
     const serial = accumulate && overlaps(out);
-    ew("copy", `copy:${t}:${accumulate}`, (al) => copyKernel(t, accumulate, al), [out, a], [], serial);
+    ew("copy", `copy:${scalarOf(out.data.dtype)}:${accumulate}`, (d) => copyKernel(accumulate, d), [out, a], [], serial);
   },
 
   fill(out, value) {
     const t = scalarOf(out.data.dtype);
     const bits = t === "f32" ? f32bits(value) : Int32Array.of(value)[0];
-    ew("fill", `fill:${t}`, () => fillKernel(t), [out], [bits]);
+    ew("fill", `fill:${t}`, (d) => fillKernel(t, d), [out], [bits]);
   },
 
   reduce(op, out, a, axes) {
     const c = live();
-    a = unalias(out, a);
     const t = scalarOf(a.data.dtype);
     const kept = a.shape.map((_, d) => d).filter((d) => !axes[d]);
     const red = a.shape.map((_, d) => d).filter((d) => axes[d]);
@@ -460,13 +480,13 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
     if (nOut === 0) return;
     if (k.shape.length > MAXD || r.shape.length > MAXD) tooManyDims(op, Math.max(k.shape.length, r.shape.length));
     const wide = R >= 256 || (R >= 16 && nOut <= 2048);
-    c.dispatch(`reduce:${op}:${t}:${wide}`, () => reduceKernel(op, t, wide), [st(out).buffer, st(a).buffer], (w, b) => {
+    c.dispatch(`reduce:${op}:${t}:${wide}`, (d) => reduceKernel(op, t, wide, d), [kv("out", out, true), kv("a", a)], (w, b) => {
       w[b + RD.nOut] = nOut;
       w[b + RD.R] = R;
       w[b + RD.ndK] = k.shape.length;
       w[b + RD.ndR] = r.shape.length;
-      w[b + RD.aOff] = a.offset;
-      w[b + RD.oOff] = out.offset;
+      w[b + RD.aOff] = at(a);
+      w[b + RD.oOff] = at(out);
       k.shape.forEach((s, d) => { w[b + RD.kShape + d] = s; w[b + RD.kStr + d] = k.strides[0][d]; });
       r.shape.forEach((s, d) => { w[b + RD.rShape + d] = s; w[b + RD.rStr + d] = r.strides[0][d]; });
     }, wide ? grid(nOut, 1) : grid(nOut));
@@ -474,7 +494,6 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
 
   matmul(out, a, b, bias) {
     const c = live();
-    [a, b, bias] = [unalias(out, a), unalias(out, b), unalias(out, bias)];
     scalarOf(out.data.dtype);
     const nd = a.shape.length;
     const M = a.shape[nd - 2], K = a.shape[nd - 1], N = b.shape[nd - 1];
@@ -482,37 +501,36 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
     const nBatch = numelOf(bt.shape);
     if (M === 0 || N === 0 || nBatch === 0) return;
     if (bt.shape.length > MAXD) tooManyDims("matmul", bt.shape.length);
-    const bufs = [st(out).buffer, st(a).buffer, st(b).buffer, bias ? st(bias).buffer : c.dummy];
-    c.dispatch("matmul", matmulKernel, bufs, (w, o) => {
+    // without a bias the accessor still needs a buffer: a's, never read
+    const views = [kv("out", out, true), kv("a", a), kv("b", b), kv("bias", bias ?? a)];
+    c.dispatch("matmul", matmulKernel, views, (w, o) => {
       w[o + MM.M] = M; w[o + MM.N] = N; w[o + MM.K] = K;
       w[o + MM.nBatch] = nBatch; w[o + MM.ndB] = bt.shape.length;
-      w[o + MM.aOff] = a.offset; w[o + MM.bOff] = b.offset; w[o + MM.oOff] = out.offset;
+      w[o + MM.aOff] = at(a); w[o + MM.bOff] = at(b); w[o + MM.oOff] = at(out);
       w[o + MM.sam] = a.strides[nd - 2]; w[o + MM.sak] = a.strides[nd - 1];
       w[o + MM.sbk] = b.strides[nd - 2]; w[o + MM.sbn] = b.strides[nd - 1];
-      if (bias) { w[o + MM.bias] = 1; w[o + MM.biasOff] = bias.offset; w[o + MM.biasStr] = bias.strides[0]; }
+      if (bias) { w[o + MM.bias] = 1; w[o + MM.biasOff] = at(bias); w[o + MM.biasStr] = bias.strides[0]; }
       bt.shape.forEach((s, d) => { w[o + MM.bShape + d] = s; w[o + MM.aBStr + d] = bt.strides[0][d]; w[o + MM.bBStr + d] = bt.strides[1][d]; });
     }, [Math.ceil(N / TILE), Math.ceil(M / TILE), Math.min(nBatch, 65535)]);
   },
 
   gather(out, a, dim, index) {
-    const t = scalarOf(out.data.dtype);
     const aZero = { data: a.data, shape: out.shape, strides: a.strides.map((s, d) => (d === dim ? 0 : s)), offset: a.offset };
-    ew("gather", `gather:${t}`, (al) => gatherKernel(t, al), [out, index, aZero], [a.strides[dim] ?? 0, a.shape[dim] ?? 1, 1], false, true);
+    ew("gather", `gather:${scalarOf(out.data.dtype)}`, gatherKernel, [out, index, aZero], [a.strides[dim] ?? 0, a.shape[dim] ?? 1, 1], false, true);
   },
 
   scatterAdd(out, dim, index, src) {
     const c = live();
-    [index, src] = [unalias(out, index), unalias(out, src)];
-    const t = scalarOf(out.data.dtype);
     // a 0-d scatter is the 1-d one of one element
     const one = (v: View<DeviceBuffer>) => (v.shape.length ? v : { ...v, shape: [1], strides: [0] });
     const [o, ix, s] = [one(out), one(index), one(src)];
     const nd = o.shape.length, nOut = numelOf(o.shape);
     if (nOut === 0 || numelOf(ix.shape) === 0) return;
     if (nd > MAXD) tooManyDims("scatterAdd", nd);
-    c.dispatch(`scatterAdd:${t}`, () => scatterAddKernel(t), [st(out).buffer, st(index).buffer, st(src).buffer], (w, b) => {
+    const views = [kv("out", out, true), kv("idx", index), kv("src", src)];
+    c.dispatch(`scatterAdd:${scalarOf(out.data.dtype)}`, scatterAddKernel, views, (w, b) => {
       w[b + SC.nOut] = nOut; w[b + SC.nd] = nd; w[b + SC.dim] = dim;
-      w[b + SC.oOff] = o.offset; w[b + SC.iOff] = ix.offset; w[b + SC.sOff] = s.offset;
+      w[b + SC.oOff] = at(o); w[b + SC.iOff] = at(ix); w[b + SC.sOff] = at(s);
       for (let d = 0; d < nd; d++) {
         w[b + SC.oShape + d] = o.shape[d]; w[b + SC.iShape + d] = ix.shape[d];
         w[b + SC.iStr + d] = ix.strides[d]; w[b + SC.sStr + d] = s.strides[d];
@@ -525,7 +543,7 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
     const n = numelOf(out.shape);
     const host = new Float32Array(n);
     jsBackend.random({ data: host, shape: out.shape, strides: contiguousStrides(out.shape), offset: 0 }, dist, rng);
-    live().upload(st(out).buffer, out.offset, host);
+    live().upload(st(out).buffer, at(out), host);
   },
 };
 installFused(webgpuBackend, () => live(), st);
@@ -606,12 +624,13 @@ export function memoryStats(): MemoryStats & { submits: number; dispatches: numb
 export function emptyCache(): void {
   const c = live();
   c.flush(); // destroyed buffers must not be in an unsubmitted batch
-  c.pool.emptyCache();
+  if (c.pool.emptyCache()) c.bindGroups.clear();
 }
 
 /** Resolves when every op enqueued so far has run (torch.cuda.synchronize); throws what the device reported. */
 export async function synchronize(): Promise<void> {
-  await live().read(live().dummy, 0, 0);
+  const c = live();
+  await c.read(c.err, 0, 0);
 }
 
 /** Submit the enqueued ops now instead of at the end of the current task. */

@@ -3,9 +3,11 @@
 // error), and reduce, matmul, gather and scatterAdd written by hand.
 //
 // Every kernel reads its parameters (sizes, strides, offsets, scalars) from one uniform block of
-// i32 words at binding 0 and its tensors from storage bindings 1..k, each bound whole: views are
-// indexed in place through their strides, never copied first. NaN tests are done on the bits
-// (`isnan_`), so no compiler can fold `x != x` away.
+// i32 words at binding 0. Tensors are slots in a few large buffers (pool.ts), so a kernel does not
+// get one binding per tensor: index.ts binds each distinct buffer once, as array<u32>, and
+// `io()` gives every logical view NAME typed accessors NAME_ld(i) / NAME_st(i, v) on its buffer
+// (bitcasts, free). Views are indexed in place through their strides, never copied first. NaN
+// tests are done on the bits (`isnan_`), so no compiler can fold `x != x` away.
 import type { BinaryOp, UnaryOp } from "../../prims.js";
 
 /** Most dims a view may have after merging (index.ts merges dims contiguous in every view). */
@@ -24,10 +26,10 @@ export const UNARY_WGSL = {
   exp: { f32: "exp(x)", i32: null },
   log: { f32: "logf(x)", i32: null },
   sqrt: { f32: "select(sqrt(x), nan_(), x < 0.0)", i32: null },
-  rsqrt: { f32: "select(select(inverseSqrt(x), inf_(), x == 0.0), nan_(), x < 0.0)", i32: null },
+  rsqrt: { f32: "select(select(inverseSqrt(x), 1.0 / x, x == 0.0), nan_(), x < 0.0)", i32: null }, // ±0 -> ±inf
   abs: { f32: "abs(x)", i32: "abs(x)" },
-  sin: { f32: "sin(x)", i32: null },
-  cos: { f32: "cos(x)", i32: null },
+  sin: { f32: "sincos_(x, 0u)", i32: null },
+  cos: { f32: "sincos_(x, 1u)", i32: null },
   square: { f32: "x * x", i32: "x * x" },
   relu: { f32: "select(0.0, x, x > 0.0 || isnan_(x))", i32: "max(x, 0)" },
   // two branches so exp never overflows into inf/inf
@@ -80,9 +82,9 @@ fn logf(x: f32) -> f32 {
 }
 fn log1p_(x: f32) -> f32 {
   // Goldberg: log(u)·x/(u-1) with u = 1 + x cancels the rounding of u
+  if (x <= -1.0) { return select(nan_(), -inf_(), x == -1.0); }
   let u = 1.0 + x;
   if (u == 1.0 || isinf_(x)) { return x; }
-  if (u <= 0.0) { return logf(u); }
   return log(u) * (x / (u - 1.0));
 }
 // |error| < 1.2e-7 (Numerical Recipes erfc), the js backend's formula
@@ -111,10 +113,28 @@ fn pow_(a: f32, b: f32) -> f32 {
   if (a < 0.0 || (a == 0.0 && (bitcast<u32>(a) >> 31u) == 1u)) {
     // a negative base (or -0): an odd integer exponent gives the negated power, a fraction NaN
     if (isinf_(b)) { return r; }
-    if (floor(b) != b) { return select(nan_(), r, a == 0.0); }
+    if (floor(b) != b) { return select(nan_(), r, a == 0.0 || isinf_(a)); }
     if (abs(b) < 16777216.0 && (i32(abs(b)) & 1) == 1) { return -r; }
   }
   return r;
+}
+// sin (q0 = 0) and cos (q0 = 1): WGSL's are only specified on [-pi, pi], so reduce by pi/2 in
+// three parts (Cody-Waite, exact products through fma; accurate for |x| up to about 1e5) and
+// evaluate Cephes' float polynomials on [-pi/4, pi/4]
+fn sincos_(x: f32, q0: u32) -> f32 {
+  if (isnan_(x) || isinf_(x)) { return nan_(); }
+  let k = round(x * 0.636619772367581);
+  var r = fma(-k, 1.5703125, x);
+  r = fma(-k, 4.837512969970703125e-4, r);
+  r = fma(-k, 7.54978995489188216e-8, r);
+  let q = (u32(k - 4.0 * floor(k * 0.25)) + q0) & 3u;
+  let z = r * r;
+  let s = r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+  let c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+  if (q == 0u) { return s; }
+  if (q == 1u) { return c; }
+  if (q == 2u) { return -s; }
+  return -c;
 }
 // float -> int32 like Math.trunc then an Int32Array store: wraps modulo 2^32, NaN and ±inf give 0
 fn f2i(x: f32) -> i32 {
@@ -132,29 +152,37 @@ export const EW = { n: 0, nd: 1, serial: 2, shape: 3, view: (j: number) => 3 + M
 /** The first free word after `views` views, for kernel-specific scalars. */
 export const ewExtra = (views: number) => EW.view(views);
 
-/** A storage binding: the output (binding 1) is read_write, inputs are read-only (WebGPU forbids
- *  two writable bindings of one buffer, and a buffer may be read through several bindings). */
-export function storage(binding: number, name: string, type: Scalar, write = binding === 1): string {
-  return `@group(0) @binding(${binding}) var<storage, ${write ? "read_write" : "read"}> ${name}: array<${type}>;`;
+/** A logical view of a kernel: its accessor name, element type and the binding (1..k) of its buffer. */
+export interface IoView {
+  name: string;
+  type: Scalar;
+  binding: number;
+}
+
+/** Declarations of bindings 1..k (writable where `access[b - 1]` is "w") and each view's accessors. */
+export function io(views: readonly IoView[], access: string): string {
+  const lines: string[] = [];
+  for (let b = 1; b <= access.length; b++) {
+    lines.push(`@group(0) @binding(${b}) var<storage, ${access[b - 1] === "w" ? "read_write" : "read"}> B${b}: array<u32>;`);
+  }
+  for (const v of views) {
+    lines.push(`fn ${v.name}_ld(i: i32) -> ${v.type} { return bitcast<${v.type}>(B${v.binding}[i]); }`);
+    if (access[v.binding - 1] === "w") lines.push(`fn ${v.name}_st(i: i32, x: ${v.type}) { B${v.binding}[i] = bitcast<u32>(x); }`);
+  }
+  return lines.join("\n");
 }
 
 /**
- * An elementwise kernel over `views` (the first is the output, v0): each thread walks a grid-stride
- * loop of element indices, turns each index into coordinates of the merged shape and one offset
- * per view, then runs `body` with o0, o1, ... in scope; inputs are read as ld1(o1), ld2(o2), ...
- * An input whose bit is set in `alias` is the output's own buffer (an in-place op): it is read
- * through v0 and its binding is left unused. serial = 1: thread 0 alone visits every element in
- * order (an accumulating copy whose output overlaps itself).
+ * An elementwise kernel over views v0 (the output), v1, ...: each thread walks a grid-stride loop
+ * of element indices, turns each index into coordinates of the merged shape and one offset per
+ * view, then runs `body` with o0, o1, ... in scope. serial = 1: thread 0 alone visits every
+ * element in order (an accumulating copy whose output overlaps itself).
  */
-export function elementwise(types: readonly Scalar[], body: string, extra = "", alias = 0): string {
-  const decl = types.map((t, j) => (j > 0 && alias & (1 << j) ? "" : storage(j + 1, `v${j}`, t))).join("\n");
-  const loads = types.slice(1).map((t, i) => `fn ld${i + 1}(o: i32) -> ${t} { return v${alias & (1 << (i + 1)) ? 0 : i + 1}[o]; }`).join("\n");
-  const init = types.map((_, j) => `var o${j} = prm(${EW.view(j)}u);`).join(" ");
-  const step = types.map((_, j) => `o${j} += c * prm(${EW.view(j) + 1}u + d);`).join(" ");
+export function elementwise(nViews: number, body: string, decls: string): string {
+  const init = Array.from({ length: nViews }, (_, j) => `var o${j} = prm(${EW.view(j)}u);`).join(" ");
+  const step = Array.from({ length: nViews }, (_, j) => `o${j} += c * prm(${EW.view(j) + 1}u + d);`).join(" ");
   return /* wgsl */ `${PRELUDE}
-${decl}
-${loads}
-${extra}
+${decls}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let n = prmu(${EW.n}u);
@@ -180,54 +208,55 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }`;
 }
 
-export function unaryKernel(op: UnaryOp, t: Scalar, alias = 0): string {
+/** Each kernel below returns its WGSL given `decls`, the io() of its views (names fixed per kernel). */
+export function unaryKernel(op: UnaryOp, t: Scalar, decls: string): string {
   const expr = UNARY_WGSL[op][t];
   if (expr === null) throw new Error(`webgpu: unary ${op} has no int32 kernel (the op casts to float32 first)`);
-  return elementwise([t, t], `let x = ld1(o1); v0[o0] = ${expr};`, "", alias);
+  return elementwise(2, `let x = v1_ld(o1); v0_st(o0, ${expr});`, decls);
 }
 
-export function binaryKernel(op: BinaryOp, t: Scalar, alias = 0): string {
+export function binaryKernel(op: BinaryOp, t: Scalar, decls: string): string {
   const expr = BINARY_WGSL[op][t];
   if (expr === null) throw new Error(`webgpu: binary ${op} has no int32 kernel (the op promotes to float32 first)`);
   const cmp = COMPARISONS.includes(op);
-  return elementwise([cmp ? "f32" : t, t, t], `let a = ld1(o1); let b = ld2(o2); v0[o0] = ${cmp ? `select(0.0, 1.0, ${expr})` : expr};`, "", alias);
+  return elementwise(3, `let a = v1_ld(o1); let b = v2_ld(o2); v0_st(o0, ${cmp ? `select(0.0, 1.0, ${expr})` : expr});`, decls);
 }
 
-export function castKernel(to: Scalar, from: Scalar, alias = 0): string {
+export function castKernel(to: Scalar, from: Scalar, decls: string): string {
   const conv = to === from ? "x" : to === "i32" ? "f2i(x)" : "f32(x)";
-  return elementwise([to, from], `let x = ld1(o1); v0[o0] = ${conv};`, "", alias);
+  return elementwise(2, `let x = v1_ld(o1); v0_st(o0, ${conv});`, decls);
 }
 
-export function whereKernel(t: Scalar, cond: Scalar, alias = 0): string {
-  const test = cond === "f32" ? "!(ld1(o1) == 0.0)" : "ld1(o1) != 0";
-  return elementwise([t, cond, t, t], `v0[o0] = select(ld3(o3), ld2(o2), ${test});`, "", alias);
+export function whereKernel(cond: Scalar, decls: string): string {
+  const test = cond === "f32" ? "!(v1_ld(o1) == 0.0)" : "v1_ld(o1) != 0";
+  return elementwise(4, `v0_st(o0, select(v3_ld(o3), v2_ld(o2), ${test}));`, decls);
 }
 
-export function copyKernel(t: Scalar, accumulate: boolean, alias = 0): string {
-  return elementwise([t, t], accumulate ? "v0[o0] = v0[o0] + ld1(o1);" : "v0[o0] = ld1(o1);", "", alias);
+export function copyKernel(accumulate: boolean, decls: string): string {
+  return elementwise(2, accumulate ? "v0_st(o0, v0_ld(o0) + v1_ld(o1));" : "v0_st(o0, v1_ld(o1));", decls);
 }
 
 /** fill: the value's bits in the word after the one view. */
-export function fillKernel(t: Scalar): string {
+export function fillKernel(t: Scalar, decls: string): string {
   const v = t === "f32" ? `prmf(${ewExtra(1)}u)` : `prm(${ewExtra(1)}u)`;
-  return elementwise([t], `v0[o0] = ${v};`);
+  return elementwise(1, `v0_st(o0, ${v});`, decls);
 }
 
-/** The error word written by kernels that find a bad index on the device (see index.ts). */
-export const ERR_DECL = "@group(0) @binding(9) var<storage, read_write> err: array<atomic<i32>, 4>;";
-export const ERR_BINDING = 9;
+/** The error words written by kernels that find a bad index on the device (see index.ts). */
+export const ERR_BINDING = 15;
+const ERR_DECL = `@group(0) @binding(${ERR_BINDING}) var<storage, read_write> err: array<atomic<i32>, 4>;`;
 
 /**
- * gather: views out (contiguous), index (out's shape), a (a's strides with 0 along dim). The
+ * gather: views v0 = out, v1 = index (out's shape), v2 = a (a's strides with 0 along dim). The
  * words after the views: a's stride along dim, a's size along dim, the op code for errors.
  */
-export function gatherKernel(t: Scalar, alias = 0): string {
+export function gatherKernel(decls: string): string {
   const x = ewExtra(3);
-  return elementwise([t, "i32", t], `
-    let k = ld1(o1);
+  return elementwise(3, `
+    let k = v1_ld(o1);
     if (k < 0 || k >= prm(${x + 1}u)) {
       atomicMax(&err[0], prm(${x + 2}u)); atomicStore(&err[1], k); atomicStore(&err[2], prm(${x + 1}u));
-    } else { v0[o0] = ld2(o2 + k * prm(${x}u)); }`, ERR_DECL, alias);
+    } else { v0_st(o0, v2_ld(o2 + k * prm(${x}u))); }`, `${decls}\n${ERR_DECL}`);
 }
 
 /** scatterAdd words: [nOut, nd, dim, outOffset, idxOffset, srcOffset, outShape[MAXD], idxShape[MAXD], idxStrides[MAXD], srcStrides[MAXD]]. */
@@ -237,11 +266,9 @@ export const SC = { nOut: 0, nd: 1, dim: 2, oOff: 3, iOff: 4, sOff: 5, oShape: 6
  * scatterAdd without atomics: one thread per output element sums, in index order, the src
  * elements whose index points at it (the order and float32 rounding of the js reference).
  */
-export function scatterAddKernel(t: Scalar): string {
+export function scatterAddKernel(decls: string): string {
   return /* wgsl */ `${PRELUDE}
-${storage(1, "out", t)}
-${storage(2, "idx", "i32")}
-${storage(3, "src", t)}
+${decls}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let n = prmu(${SC.nOut}u);
@@ -263,15 +290,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       so += c * prm(${SC.sStr}u + d);
     }
     if (!inside) { continue; }
-    let o = prmu(${SC.oOff}u) + i;
-    var acc = out[o];
+    let o = prm(${SC.oOff}u) + i32(i);
+    var acc = out_ld(o);
     let len = prm(${SC.iShape}u + dim);
     let si = prm(${SC.iStr}u + dim);
     let ss = prm(${SC.sStr}u + dim);
     for (var k = 0; k < len; k++) {
-      if (idx[io + k * si] == j) { acc = acc + src[so + k * ss]; }
+      if (idx_ld(io + k * si) == j) { acc = acc + src_ld(so + k * ss); }
     }
-    out[o] = acc;
+    out_st(o, acc);
   }
 }`;
 }
@@ -286,7 +313,7 @@ export const RWG = 64;
  * loop (short reductions). arg ops carry (value, position) pairs, position = index along the one
  * reduced axis; ties go to the lower position and NaN is the extreme (the first NaN wins).
  */
-export function reduceKernel(op: "sum" | "max" | "min" | "argmax" | "argmin", t: Scalar, wide: boolean): string {
+export function reduceKernel(op: "sum" | "max" | "min" | "argmax" | "argmin", t: Scalar, wide: boolean, decls: string): string {
   const arg = op === "argmax" || op === "argmin";
   const isMax = op === "max" || op === "argmax";
   const init = op === "sum" ? (t === "f32" ? "0.0" : "0")
@@ -298,7 +325,6 @@ export function reduceKernel(op: "sum" | "max" | "min" | "argmax" | "argmin", t:
     : !arg ? `if (${nanOf("acc")}) {} else if (${nanOf("v")} || ${better("v", "acc")}) { acc = v; }`
     : `{ let an = ${nanOf("acc")}; let vn = ${nanOf("v")};
          if ((vn && (!an || p < pos)) || (!an && !vn && (${better("v", "acc")} || (v == acc && p < pos)))) { acc = v; pos = p; } }`;
-  const outT = arg ? "i32" : t;
   const result = arg ? "pos" : "acc";
   const loadLoop = (start: string, step: string) => /* wgsl */ `
     var acc: ${t} = ${init};
@@ -312,7 +338,7 @@ export function reduceKernel(op: "sum" | "max" | "min" | "argmax" | "argmin", t:
         off += i32(rem % s) * prm(${RD.rStr}u + d);
         rem = rem / s;
       }
-      let v = a[off];
+      let v = a_ld(off);
       let p = i32(r);
       ${combine}
     }`;
@@ -326,8 +352,7 @@ export function reduceKernel(op: "sum" | "max" | "min" | "argmax" | "argmin", t:
       rem = rem / s;
     }`;
   const head = /* wgsl */ `${PRELUDE}
-${storage(1, "out", outT)}
-${storage(2, "a", t)}`;
+${decls}`;
   const params = `let nOut = prmu(${RD.nOut}u); let R = prmu(${RD.R}u); let ndK = prmu(${RD.ndK}u); let ndR = prmu(${RD.ndR}u);`;
   if (!wide) {
     return /* wgsl */ `${head}
@@ -337,7 +362,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var o = gid.x + gid.y * nw.x * ${WG}u; o < nOut; o += nw.x * nw.y * ${WG}u) {
     ${baseOf}
     ${loadLoop("0u", "1u")}
-    out[prmu(${RD.oOff}u) + o] = ${result};
+    out_st(prm(${RD.oOff}u) + i32(o), ${result});
   }
 }`;
   }
@@ -365,7 +390,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
     }
     workgroupBarrier();
-    if (lid == 0u) { out[prmu(${RD.oOff}u) + o] = ${arg ? "sp[0]" : "sv[0]"}; }
+    if (lid == 0u) { out_st(prm(${RD.oOff}u) + i32(o), ${arg ? "sp[0]" : "sv[0]"}); }
     workgroupBarrier();
   }
 }`;
@@ -384,12 +409,9 @@ export const TILE = 64, TK = 16;
  * 4×4 block, through 64×16 and 16×64 tiles of a and b staged in shared memory (loaded through
  * the strides, zero outside). The bias is added in the store (nn.Linear without a second pass).
  */
-export function matmulKernel(): string {
+export function matmulKernel(decls: string): string {
   return /* wgsl */ `${PRELUDE}
-${storage(1, "out", "f32")}
-${storage(2, "a", "f32")}
-${storage(3, "b", "f32")}
-${storage(4, "bias", "f32")}
+${decls}
 var<workgroup> As: array<array<f32, ${TILE}>, ${TK}>;
 var<workgroup> Bs: array<array<f32, ${TILE}>, ${TK}>;
 @compute @workgroup_size(16, 16)
@@ -420,12 +442,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         let ar = q / ${TK}; let ak = q % ${TK};
         let gr = row0 + ar; let gk = k0 + ak;
         var av = 0.0;
-        if (gr < M && gk < K) { av = a[ao + gr * sam + gk * sak]; }
+        if (gr < M && gk < K) { av = a_ld(ao + gr * sam + gk * sak); }
         As[ak][ar] = av;
         let bk = q / ${TILE}; let bc = q % ${TILE};
         let gk2 = k0 + bk; let gc = col0 + bc;
         var bv = 0.0;
-        if (gk2 < K && gc < N) { bv = b[bo + gk2 * sbk + gc * sbn]; }
+        if (gk2 < K && gc < N) { bv = b_ld(bo + gk2 * sbk + gc * sbn); }
         Bs[bk][bc] = bv;
       }
       workgroupBarrier();
@@ -445,8 +467,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         let c = col0 + tx + 16 * j;
         if (c >= N) { continue; }
         var v = acc[i][j];
-        if (hasBias) { v = v + bias[prm(${MM.biasOff}u) + c * prm(${MM.biasStr}u)]; }
-        out[oo + r * N + c] = v;
+        if (hasBias) { v = v + bias_ld(prm(${MM.biasOff}u) + c * prm(${MM.biasStr}u)); }
+        out_st(oo + r * N + c, v);
       }
     }
   }

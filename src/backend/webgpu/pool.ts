@@ -1,85 +1,121 @@
-// The webgpu buffer pool: GPU buffers in size classes, handed back when the storage that owned one
-// is garbage-collected (FinalizationRegistry), so training needs no dispose().
+// The webgpu memory pool: tensors are slots in a few large GPU buffers ("chunks"), handed back
+// when the storage that owned one is garbage-collected (FinalizationRegistry): no dispose().
 //
-// Classes are 4 per power of two (x1, x1.25, x1.5, x1.75), so a buffer wastes at most 25 %.
-// A freed buffer may still be read by commands that were encoded but not yet submitted: that is
-// safe because every later use of it is encoded after them on the same queue (see index.ts).
+// Why slots and not one GPUBuffer per tensor: creating a buffer and a bind group per op costs
+// ~50 and ~125 µs on Dawn (lavapipe), more than the op. With slots, the kernels of a training step
+// see the same few chunks over and over, so their bind groups come from a cache (index.ts).
+// Slots come in size classes (4 per power of two: at most 25 % waste); a freed slot is reused by
+// the next allocation of its class. Tensors too big for a chunk get a buffer of their own, pooled
+// the same way. A freed slot may still be read by commands encoded but not yet submitted: that is
+// safe because every later use is encoded after them on the same queue (see index.ts).
+//
+// The JavaScript collector cannot see GPU memory, so each large slot carries an untouched host
+// ArrayBuffer of a quarter of its size ("ballast"): V8 counts it as external memory and collects
+// sooner when the device holds a lot (the pages are never written, so they cost no RAM).
 
-/** What the pool needs from a device: one call. */
 export interface BufferMaker {
   createBuffer(desc: GPUBufferDescriptor): GPUBuffer;
 }
 
 export interface MemoryStats {
-  /** bytes in buffers that back live storage */
+  /** bytes in slots that back live storage */
   allocatedBytes: number;
-  /** bytes in buffers held by the pool for reuse (not backing any storage) */
+  /** bytes held on the device for reuse (free slots, unused chunk space, free large buffers) */
   cachedBytes: number;
-  /** allocatedBytes + cachedBytes: what the pool holds on the device */
+  /** allocatedBytes + cachedBytes: everything the pool holds on the device */
   reservedBytes: number;
-  /** the most reservedBytes has been since the device was initialised */
-  peakReservedBytes: number;
-  /** buffers created since the device was initialised (a steady loop stops creating them) */
+  /** the most allocatedBytes has been since the device was initialised */
+  peakAllocatedBytes: number;
+  /** GPU buffers created since the device was initialised (a steady loop stops creating them) */
   buffersCreated: number;
 }
 
-/** Bytes of the class that holds `bytes` (at least 16). */
+/** Bytes of the class that holds `bytes` (at least 64; 4 classes per power of two above 256). */
 export function sizeClass(bytes: number): number {
-  if (bytes <= 256) return Math.max(16, Math.ceil(bytes / 16) * 16);
-  const p = 2 ** Math.floor(Math.log2(bytes));
-  const q = p / 4;
+  if (bytes <= 256) return Math.max(64, Math.ceil(bytes / 64) * 64);
+  const q = 2 ** Math.floor(Math.log2(bytes)) / 4;
   return Math.ceil(bytes / q) * q;
 }
 
 export const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x4 /* COPY_SRC */ | 0x8; /* COPY_DST */
 
+/** A place for a tensor: `bytes` at byte `offset` of `buffer`. */
+export interface Slot {
+  buffer: GPUBuffer;
+  offset: number;
+  bytes: number;
+}
+
+const BALLAST_MIN = 1 << 20;
+
 export class BufferPool {
-  #free = new Map<number, GPUBuffer[]>();
+  readonly chunkBytes: number;
+  #free = new Map<number, Slot[]>();
+  #chunk: GPUBuffer | null = null;
+  #bump = 0;
   #allocated = 0;
-  #cached = 0;
+  #reserved = 0;
   #peak = 0;
   #created = 0;
-  /** Each registered storage returns its buffer here when collected; the token unregisters it. */
-  #registry = new FinalizationRegistry<{ buffer: GPUBuffer; bytes: number }>((h) => this.release(h.buffer, h.bytes));
+  #registry = new FinalizationRegistry<Slot>((s) => this.release(s));
   #dead = false;
 
-  constructor(private readonly device: BufferMaker) {}
+  constructor(private readonly device: BufferMaker, maxBinding: number) {
+    this.chunkBytes = Math.min(32 << 20, maxBinding);
+  }
 
-  /** A buffer of at least `bytes`, from the free list of its class or new. */
-  acquire(bytes: number): { buffer: GPUBuffer; bytes: number } {
+  #create(size: number): GPUBuffer {
+    this.#created++;
+    this.#reserved += size;
+    return this.device.createBuffer({ size, usage: STORAGE_USAGE });
+  }
+
+  /** A slot of at least `bytes`: a free one of its class, else carved from a chunk, else a buffer of its own. */
+  acquire(bytes: number): Slot {
     const size = sizeClass(bytes);
-    const list = this.#free.get(size);
-    let buffer = list?.pop();
-    if (buffer) this.#cached -= size;
-    else {
-      buffer = this.device.createBuffer({ size, usage: STORAGE_USAGE });
-      this.#created++;
+    let slot = this.#free.get(size)?.pop();
+    if (!slot) {
+      if (size > this.chunkBytes / 8) slot = { buffer: this.#create(size), offset: 0, bytes: size };
+      else {
+        if (!this.#chunk || this.#bump + size > this.chunkBytes) {
+          this.#chunk = this.#create(this.chunkBytes);
+          this.#bump = 0;
+        }
+        slot = { buffer: this.#chunk, offset: this.#bump, bytes: size };
+        this.#bump += size;
+      }
     }
     this.#allocated += size;
-    this.#peak = Math.max(this.#peak, this.#allocated + this.#cached);
-    return { buffer, bytes: size };
+    this.#peak = Math.max(this.#peak, this.#allocated);
+    return slot;
   }
 
-  /** Give `buffer` back to the pool when `owner` is collected. */
-  track(owner: object, buffer: GPUBuffer, bytes: number): void {
-    this.#registry.register(owner, { buffer, bytes });
+  /** Give `slot` back when `owner` is collected; large slots get their ballast (see the header). */
+  track(owner: object & { ballast?: ArrayBuffer }, slot: Slot): void {
+    if (slot.bytes >= BALLAST_MIN) owner.ballast = new ArrayBuffer(slot.bytes / 4);
+    this.#registry.register(owner, slot);
   }
 
-  release(buffer: GPUBuffer, bytes: number): void {
+  release(slot: Slot): void {
     if (this.#dead) return;
-    this.#allocated -= bytes;
-    let list = this.#free.get(bytes);
-    if (!list) this.#free.set(bytes, (list = []));
-    list.push(buffer);
-    this.#cached += bytes;
+    this.#allocated -= slot.bytes;
+    let list = this.#free.get(slot.bytes);
+    if (!list) this.#free.set(slot.bytes, (list = []));
+    list.push(slot);
   }
 
-  /** Destroy the cached buffers (torch.cuda.empty_cache). Safe while commands are pending:
-   *  WebGPU keeps a destroyed buffer's memory until the work that uses it has finished. */
-  emptyCache(): void {
-    for (const list of this.#free.values()) for (const b of list) b.destroy();
-    this.#free.clear();
-    this.#cached = 0;
+  /** Destroy the free buffers of large tensors (torch.cuda.empty_cache); chunks stay. Returns true
+   *  when some buffer was destroyed. Call only with no unsubmitted work that uses them. */
+  emptyCache(): boolean {
+    let any = false;
+    for (const [size, list] of this.#free) {
+      if (size <= this.chunkBytes / 8) continue;
+      for (const s of list) s.buffer.destroy();
+      this.#reserved -= size * list.length;
+      any ||= list.length > 0;
+      this.#free.delete(size);
+    }
+    return any;
   }
 
   /** The device is gone: forget everything (its buffers went with it). */
@@ -91,9 +127,9 @@ export class BufferPool {
   stats(): MemoryStats {
     return {
       allocatedBytes: this.#allocated,
-      cachedBytes: this.#cached,
-      reservedBytes: this.#allocated + this.#cached,
-      peakReservedBytes: this.#peak,
+      cachedBytes: this.#reserved - this.#allocated,
+      reservedBytes: this.#reserved,
+      peakAllocatedBytes: this.#peak,
       buffersCreated: this.#created,
     };
   }
