@@ -546,7 +546,7 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
     live().upload(st(out).buffer, at(out), host);
   },
 };
-installFused(webgpuBackend, () => live(), st);
+installFused(webgpuBackend, { dispatch: (...args) => live().dispatch(...args), kv, at, grid });
 
 /** What initDevice("webgpu") found. */
 export interface AdapterSummary {
