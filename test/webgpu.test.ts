@@ -420,6 +420,32 @@ describe("webgpu tensors", { skip }, () => {
     });
   });
 
+  test("fused kernels (softmax, causal scaled softmax, layerNorm, GELU, AdamW) match the js composites", async () => {
+    assert.ok(getBackend("webgpu").fused?.softmax && getBackend("webgpu").fused?.adam, "webgpu offers the fused kernels");
+    const r = generator(21);
+    const xh = Float32Array.from({ length: 6 * 5 * 37 }, () => 4 * r() - 2);
+    const wh = Float32Array.from({ length: 37 }, () => r() + 0.5), gh = Float32Array.from({ length: 6 * 5 * 37 }, () => 2 * r() - 1);
+    const run = (device: string) => {
+      const x = Tensor.from(xh, { shape: [6, 5, 37], device, requiresGrad: true });
+      const w = Tensor.from(wh, { device, requiresGrad: true });
+      const q = x.slice([], [], [0, 5]); // [6, 5, 5] scores for the causal softmax
+      const outs = [x.softmax(-1), x.logSoftmax(-1), F.layerNorm(x, [37], w, null), F.layerNorm(x, [37]), x.gelu(),
+        F.scaledDotProductAttention(q, q, q, { isCausal: true })];
+      const g = Tensor.from(gh, { shape: [6, 5, 37], device });
+      let loss = outs[0].mul(g).sum();
+      for (const o of outs.slice(1)) loss = loss.add(o.mul(g.slice([], [], [0, o.shape[2]])).sum());
+      loss.backward();
+      const opt = new optim.AdamW([w], { lr: 0.1, weightDecay: 0.1 });
+      opt.step();
+      opt.step();
+      return [...outs, x.grad!, w.grad!, w];
+    };
+    const ref = run("js"), got = run("webgpu");
+    for (const [i, o] of ref.entries()) {
+      await assertTensorCloseAsync(got[i], { data: Array.from(o.toTypedArray()), shape: o.shape }, [1e-5, 1e-4], `result ${i}`);
+    }
+  });
+
   test("an MLP training step with Adam: loss, gradients (1e-4 relative) and updated weights match js", async () => {
     manualSeed(11);
     const make = () => new nn.Sequential(new nn.Linear(20, 32), new nn.GELU(), new nn.LayerNorm(32), new nn.Linear(32, 5));
