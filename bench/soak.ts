@@ -6,9 +6,11 @@
 //   npm run soak -- [--steps 20000] [--every 1000] [--device cpu|js] [--tolerance-mb 32]
 //
 // Exit code 1 when RSS at the end exceeds RSS after the first report by more than the tolerance.
+// --device webgpu also reports the bytes the GPU pool holds (webgpu.memoryStats) and fails when
+// they grow; the loop then awaits the loss every step, as a GPU training loop does.
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
-import { Tensor, nn, optim, data, setDefaultDevice, availableDevices } from "../src/node.js";
+import { Tensor, nn, optim, data, setDefaultDevice, availableDevices, initDevice, webgpu } from "../src/node.js";
 
 interface Args { steps: number; every: number; device: string | null; toleranceMb: number }
 
@@ -23,7 +25,7 @@ function parseArgs(argv: string[]): Args {
       case "--device": a.device = val(); break;
       case "--tolerance-mb": a.toleranceMb = Number(val()); break;
       case "-h": case "--help":
-        console.log("usage: npm run soak -- [--steps 20000] [--every 1000] [--device cpu|js] [--tolerance-mb 32]");
+        console.log("usage: npm run soak -- [--steps 20000] [--every 1000] [--device cpu|js|webgpu] [--tolerance-mb 32]");
         process.exit(0);
       default: fail(`unknown flag ${flag}`);
     }
@@ -50,6 +52,8 @@ async function main(): Promise<void> {
   // The "cpu" device registers when src/backend/native.ts loads (see bench/libs/dlgrad.ts).
   await import(new URL("../src/backend/native.js", import.meta.url).href).catch(() => null);
   const device = args.device ?? (availableDevices().includes("cpu") ? "cpu" : "js");
+  const gpu = device === "webgpu";
+  if (gpu) console.log(`webgpu adapter: ${(await initDevice("webgpu"))!.name}`);
   setDefaultDevice(device);
 
   const { trainImages, trainLabels } = data.mnist();
@@ -60,7 +64,7 @@ async function main(): Promise<void> {
   // A full GC before each reading, so RSS shows what is still held rather than when V8 last collected.
   v8.setFlagsFromString("--expose-gc");
   const gc = (globalThis as { gc?: () => void }).gc ?? (vm.runInNewContext("gc") as (() => void) | undefined);
-  const rows: { step: number; rss: number; heap: number; external: number; ms: number }[] = [];
+  const rows: { step: number; rss: number; heap: number; external: number; ms: number; gpu: number }[] = [];
   const t0 = performance.now();
   let tLast = t0, stepLast = 0;
   const sample = (step: number, loss: number | null) => {
@@ -68,9 +72,11 @@ async function main(): Promise<void> {
     const m = process.memoryUsage();
     const now = performance.now();
     const msPerStep = step > stepLast ? (now - tLast) / (step - stepLast) : 0;
-    rows.push({ step, rss: m.rss, heap: m.heapUsed, external: m.external, ms: msPerStep });
+    const g = gpu ? webgpu.memoryStats() : null;
+    rows.push({ step, rss: m.rss, heap: m.heapUsed, external: m.external, ms: msPerStep, gpu: g?.reservedBytes ?? 0 });
     console.log(
       `${String(step).padStart(6)}  rss ${mb(m.rss)} MB  heap ${mb(m.heapUsed)} MB  external ${mb(m.external)} MB` +
+      `${g ? `  gpu allocated ${mb(g.allocatedBytes)} MB reserved ${mb(g.reservedBytes)} MB` : ""}` +
       `${step ? `  ${msPerStep.toFixed(2).padStart(6)} ms/step` : ""}${loss !== null ? `  loss ${loss.toFixed(4)}` : ""}`,
     );
     tLast = now;
@@ -87,8 +93,9 @@ async function main(): Promise<void> {
       l.backward();
       opt.step();
       step++;
+      if (gpu) loss = await l.itemAsync();
       if (step % args.every === 0 || step === args.steps) {
-        loss = l.item();
+        loss = await l.itemAsync();
         sample(step, loss);
       }
       if (step >= args.steps) break outer;
@@ -105,6 +112,11 @@ async function main(): Promise<void> {
     `(${flat ? "flat" : "NOT FLAT"}, tolerance ${args.toleranceMb} MB); ${((performance.now() - t0) / 1000).toFixed(1)} s, final loss ${loss.toFixed(4)}`,
   );
   if (!flat) process.exitCode = 1;
+  if (gpu) {
+    const gpuGrowth = (last.gpu - base.gpu) / MB;
+    console.log(`gpu pool: ${mb(base.gpu).trim()} MB reserved after ${base.step} steps, ${mb(last.gpu).trim()} MB at the end (${gpuGrowth <= 0 ? "flat" : `grew ${gpuGrowth.toFixed(1)} MB`})`);
+    if (gpuGrowth > 0) process.exitCode = 1;
+  }
 }
 
 main().catch((e) => {
