@@ -10,6 +10,7 @@
 //
 // Errors that only the device can see (out of memory, a lost device, an index out of range in
 // gather) are recorded when they are found and thrown by the next op or readback.
+/// <reference types="@webgpu/types" preserve="true" />
 import {
   type Backend, type DType, type DeviceBuffer, type TypedArray, type View, registerBackend,
 } from "../backend.js";

@@ -12,6 +12,7 @@
 // The JavaScript collector cannot see GPU memory, so each large slot carries an untouched host
 // ArrayBuffer of a quarter of its size ("ballast"): V8 counts it as external memory and collects
 // sooner when the device holds a lot (the pages are never written, so they cost no RAM).
+/// <reference types="@webgpu/types" preserve="true" />
 
 export interface BufferMaker {
   createBuffer(desc: GPUBufferDescriptor): GPUBuffer;
