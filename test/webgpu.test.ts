@@ -553,7 +553,7 @@ describe("webgpu reading, printing and errors", { skip }, () => {
 
   test("a lost device: the next op throws naming it, initDevice starts a new one", async () => {
     const t = Tensor.from([1, 2], { device: "webgpu" });
-    webgpu.gpuDevice().destroy();
+    (webgpu.gpuDevice() as GPUDevice).destroy();
     await new Promise((r) => setTimeout(r, 50));
     assert.throws(() => t.add(1), /webgpu: the device was lost/);
     await assert.rejects(t.toArrayAsync(), /the device was lost/);

@@ -1,7 +1,8 @@
 // initDevice: the asynchronous start of a device that cannot be set up at import (webgpu asks the
 // browser or Dawn for an adapter, which is async). Host devices need no start and resolve at once.
 import { getBackend } from "./backend.js";
-import { type AdapterSummary, initWebGPU } from "./webgpu/index.js";
+import { initWebGPU } from "./webgpu/index.js";
+import type { AdapterSummary } from "./webgpu/types.js";
 
 /**
  * Make `name` usable: `await initDevice("webgpu")` starts the GPU device and registers it, so

@@ -3,7 +3,6 @@
 // The views are contiguous float32 (the FusedKernels contract); row kernels give each row one
 // workgroup of RW threads that combine partial sums and maxima in shared memory. The js-fused
 // reference in test/fused.test.ts spells out the arithmetic these follow.
-/// <reference types="@webgpu/types" preserve="true" />
 import type { AdamStep, Backend, DeviceBuffer, FusedKernels, View } from "../backend.js";
 import { PRELUDE, type Scalar, WG } from "./kernels.js";
 

@@ -10,13 +10,13 @@
 //
 // Errors that only the device can see (out of memory, a lost device, an index out of range in
 // gather) are recorded when they are found and thrown by the next op or readback.
-/// <reference types="@webgpu/types" preserve="true" />
 import {
   type Backend, type DType, type DeviceBuffer, type TypedArray, type View, registerBackend,
 } from "../backend.js";
 import { contiguousStrides, isContiguous } from "../../shape.js";
 import { jsBackend } from "../js.js";
-import { BufferPool, type MemoryStats } from "./pool.js";
+import { BufferPool } from "./pool.js";
+import type { AdapterSummary, MemoryStats } from "./types.js";
 import {
   EW, ERR_BINDING, type IoView, MAXD, MM, PARAM_WORDS, RD, SC, type Scalar, TILE, WG,
   binaryKernel, castKernel, copyKernel, ewExtra, fillKernel, gatherKernel, io, matmulKernel, reduceKernel,
@@ -549,15 +549,6 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
 };
 installFused(webgpuBackend, { dispatch: (...args) => live().dispatch(...args), kv, at, grid });
 
-/** What initDevice("webgpu") found. */
-export interface AdapterSummary {
-  /** the adapter's description, e.g. "llvmpipe (LLVM 19.1.7, 256 bits)" or a GPU's name */
-  name: string;
-  vendor: string;
-  architecture: string;
-  /** "browser" (navigator.gpu) or "node" (the webgpu package) */
-  runtime: "browser" | "node";
-}
 let summary: AdapterSummary | null = null;
 
 async function gpuEntry(): Promise<{ gpu: GPU; runtime: "browser" | "node" }> {
@@ -616,7 +607,7 @@ export function adapterInfo(): AdapterSummary | null {
 }
 
 /** Bytes held by the buffer pool (torch.cuda.memory_allocated / memory_reserved). */
-export function memoryStats(): MemoryStats & { submits: number; dispatches: number } {
+export function memoryStats(): MemoryStats {
   const c = live();
   return { ...c.pool.stats(), ...c.stats };
 }

@@ -12,24 +12,13 @@
 // The JavaScript collector cannot see GPU memory, so each large slot carries an untouched host
 // ArrayBuffer of a quarter of its size ("ballast"): V8 counts it as external memory and collects
 // sooner when the device holds a lot (the pages are never written, so they cost no RAM).
-/// <reference types="@webgpu/types" preserve="true" />
+
+import type { MemoryStats } from "./types.js";
 
 export interface BufferMaker {
   createBuffer(desc: GPUBufferDescriptor): GPUBuffer;
 }
 
-export interface MemoryStats {
-  /** bytes in slots that back live storage */
-  allocatedBytes: number;
-  /** bytes held on the device for reuse (free slots, unused chunk space, free large buffers) */
-  cachedBytes: number;
-  /** allocatedBytes + cachedBytes: everything the pool holds on the device */
-  reservedBytes: number;
-  /** the most allocatedBytes has been since the device was initialised */
-  peakAllocatedBytes: number;
-  /** GPU buffers created since the device was initialised (a steady loop stops creating them) */
-  buffersCreated: number;
-}
 
 /** Bytes of the class that holds `bytes` (at least 64; 4 classes per power of two above 256). */
 export function sizeClass(bytes: number): number {
@@ -125,7 +114,7 @@ export class BufferPool {
     this.#free.clear();
   }
 
-  stats(): MemoryStats {
+  stats(): Omit<MemoryStats, "submits" | "dispatches"> {
     return {
       allocatedBytes: this.#allocated,
       cachedBytes: this.#reserved - this.#allocated,
