@@ -17,7 +17,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 /** Debian's python3-torch lives under the system interpreter (the python3 on PATH may have no torch). */
 const PYTHON = process.env.DLGRAD_BENCH_PYTHON ?? "/usr/bin/python3";
 
-const ALL_LIBS = ["dlgrad-cpu", "dlgrad-js", "tfjs-cpu", "tfjs-wasm", "jax-js", "torch-1t", "torch-2t"] as const;
+const ALL_LIBS = ["dlgrad-cpu", "dlgrad-js", "dlgrad-webgpu", "tfjs-cpu", "tfjs-wasm", "jax-js", "torch-1t", "torch-2t"] as const;
+/** Run only when named in --libs: on a machine without a GPU its adapter is a software one (lavapipe). */
+const OPT_IN: readonly string[] = ["dlgrad-webgpu"];
 type Lib = (typeof ALL_LIBS)[number];
 const ALIASES: Record<string, Lib[]> = {
   torch: ["torch-1t", "torch-2t"], pytorch: ["torch-1t", "torch-2t"], dlgrad: ["dlgrad-cpu", "dlgrad-js"],
@@ -50,7 +52,7 @@ function usage(msg?: string): never {
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
-    quick: false, only: null, libs: [...ALL_LIBS], out: path.join(ROOT, "out", "bench.json"), targetMs: 0, capMs: 0,
+    quick: false, only: null, libs: ALL_LIBS.filter((l) => !OPT_IN.includes(l)), out: path.join(ROOT, "out", "bench.json"), targetMs: 0, capMs: 0,
     markdown: false, from: null,
   };
   let target: number | null = null, cap: number | null = null;

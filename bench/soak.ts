@@ -6,9 +6,11 @@
 //   npm run soak -- [--steps 20000] [--every 1000] [--device cpu|js] [--tolerance-mb 32]
 //
 // Exit code 1 when RSS at the end exceeds RSS after the first report by more than the tolerance.
+// --device webgpu also reports the bytes the GPU pool holds (webgpu.memoryStats) and fails when
+// they grow; the loop then awaits the loss every step, as a GPU training loop does.
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
-import { Tensor, nn, optim, data, setDefaultDevice, availableDevices } from "../src/node.js";
+import { Tensor, nn, optim, data, setDefaultDevice, availableDevices, initDevice, webgpu } from "../src/node.js";
 
 interface Args { steps: number; every: number; device: string | null; toleranceMb: number }
 
@@ -23,7 +25,7 @@ function parseArgs(argv: string[]): Args {
       case "--device": a.device = val(); break;
       case "--tolerance-mb": a.toleranceMb = Number(val()); break;
       case "-h": case "--help":
-        console.log("usage: npm run soak -- [--steps 20000] [--every 1000] [--device cpu|js] [--tolerance-mb 32]");
+        console.log("usage: npm run soak -- [--steps 20000] [--every 1000] [--device cpu|js|webgpu] [--tolerance-mb 32]");
         process.exit(0);
       default: fail(`unknown flag ${flag}`);
     }
@@ -50,6 +52,8 @@ async function main(): Promise<void> {
   // The "cpu" device registers when src/backend/native.ts loads (see bench/libs/dlgrad.ts).
   await import(new URL("../src/backend/native.js", import.meta.url).href).catch(() => null);
   const device = args.device ?? (availableDevices().includes("cpu") ? "cpu" : "js");
+  const gpu = device === "webgpu";
+  if (gpu) console.log(`webgpu adapter: ${(await initDevice("webgpu"))!.name}`);
   setDefaultDevice(device);
 
   const { trainImages, trainLabels } = data.mnist();
@@ -60,17 +64,21 @@ async function main(): Promise<void> {
   // A full GC before each reading, so RSS shows what is still held rather than when V8 last collected.
   v8.setFlagsFromString("--expose-gc");
   const gc = (globalThis as { gc?: () => void }).gc ?? (vm.runInNewContext("gc") as (() => void) | undefined);
-  const rows: { step: number; rss: number; heap: number; external: number; ms: number }[] = [];
+  const rows: { step: number; rss: number; heap: number; external: number; ms: number; gpu: number }[] = [];
   const t0 = performance.now();
   let tLast = t0, stepLast = 0;
-  const sample = (step: number, loss: number | null) => {
+  const sample = async (step: number, loss: number | null) => {
     gc?.();
+    // GPU slots go back to the pool in FinalizationRegistry callbacks, which run as tasks after a GC
+    if (gpu) await new Promise((r) => setTimeout(r, 20));
     const m = process.memoryUsage();
     const now = performance.now();
     const msPerStep = step > stepLast ? (now - tLast) / (step - stepLast) : 0;
-    rows.push({ step, rss: m.rss, heap: m.heapUsed, external: m.external, ms: msPerStep });
+    const g = gpu ? webgpu.memoryStats() : null;
+    rows.push({ step, rss: m.rss, heap: m.heapUsed, external: m.external, ms: msPerStep, gpu: g?.reservedBytes ?? 0 });
     console.log(
       `${String(step).padStart(6)}  rss ${mb(m.rss)} MB  heap ${mb(m.heapUsed)} MB  external ${mb(m.external)} MB` +
+      `${g ? `  gpu allocated ${mb(g.allocatedBytes)} MB reserved ${mb(g.reservedBytes)} MB` : ""}` +
       `${step ? `  ${msPerStep.toFixed(2).padStart(6)} ms/step` : ""}${loss !== null ? `  loss ${loss.toFixed(4)}` : ""}`,
     );
     tLast = now;
@@ -78,7 +86,7 @@ async function main(): Promise<void> {
   };
 
   console.log(`soak: ${args.steps} MNIST MLP steps on dlgrad "${device}", batch 128, Adam lr 1e-3, a full GC before each reading`);
-  sample(0, null);
+  await sample(0, null);
   let step = 0, loss = 0;
   outer: for (;;) {
     for (const [x, y] of loader) {
@@ -87,9 +95,10 @@ async function main(): Promise<void> {
       l.backward();
       opt.step();
       step++;
+      if (gpu) loss = await l.itemAsync();
       if (step % args.every === 0 || step === args.steps) {
-        loss = l.item();
-        sample(step, loss);
+        loss = await l.itemAsync();
+        await sample(step, loss);
       }
       if (step >= args.steps) break outer;
     }
@@ -105,6 +114,14 @@ async function main(): Promise<void> {
     `(${flat ? "flat" : "NOT FLAT"}, tolerance ${args.toleranceMb} MB); ${((performance.now() - t0) / 1000).toFixed(1)} s, final loss ${loss.toFixed(4)}`,
   );
   if (!flat) process.exitCode = 1;
+  if (gpu) {
+    // the pool grows until it covers the garbage that accumulates between two collections (V8
+    // decides when): flat means no growth over the second half of the run
+    const mid = rows[Math.floor(rows.length / 2)];
+    const gpuGrowth = (last.gpu - mid.gpu) / MB;
+    console.log(`gpu pool: ${mb(mid.gpu).trim()} MB reserved after ${mid.step} steps, ${mb(last.gpu).trim()} MB at the end (${gpuGrowth <= 0 ? "flat" : `grew ${gpuGrowth.toFixed(1)} MB`})`);
+    if (gpuGrowth > 0) process.exitCode = 1;
+  }
 }
 
 main().catch((e) => {

@@ -8,6 +8,7 @@ async function load(name: string): Promise<LibImpl> {
   switch (name) {
     case "dlgrad-cpu": return (await import("./libs/dlgrad.js")).dlgrad("cpu");
     case "dlgrad-js": return (await import("./libs/dlgrad.js")).dlgrad("js");
+    case "dlgrad-webgpu": return (await import("./libs/dlgrad.js")).dlgrad("webgpu");
     case "tfjs-cpu": return (await import("./libs/tfjs.js")).tfjs("cpu");
     case "tfjs-wasm": return (await import("./libs/tfjs.js")).tfjs("wasm");
     case "jax-js": return (await import("./libs/jax.js")).jaxjs();

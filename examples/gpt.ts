@@ -15,7 +15,7 @@
 // without them). `node dist/examples/gpt.js` runs the same code with V8's defaults.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { getDefaultDevice, load, loadMetadata, manualSeed, noGrad, optim, nn, save, setDefaultDevice } from "../src/node.js";
+import { Tensor, getDefaultDevice, initDevice, load, loadMetadata, manualSeed, noGrad, optim, nn, save, setDefaultDevice } from "../src/node.js";
 import { CharTokenizer, Rng, getBatch, loadBrown, splitTrainVal } from "./gpt/data.js";
 import { DEFAULT_CONFIG, GPT, type GPTConfig, generateIds } from "./gpt/model.js";
 import { FLAGS, command } from "./util/args.js";
@@ -86,19 +86,29 @@ function median(xs: number[]): number {
 }
 
 /** Mean loss over `iters` fixed validation windows (the same windows at every evaluation). */
-function evaluate(model: GPT, ids: Int32Array, batchSize: number, iters: number, seed: number): number {
+async function evaluate(model: GPT, ids: Int32Array, batchSize: number, iters: number, seed: number): Promise<number> {
   const rng = new Rng(seed ^ 0x5eed);
   const { blockSize } = model.config;
   model.eval();
-  let total = 0;
+  const losses: Tensor[] = [];
   noGrad(() => {
     for (let i = 0; i < iters; i++) {
       const { x, y } = getBatch(ids, batchSize, blockSize, rng);
-      total += model.loss(x, y).item();
+      losses.push(model.loss(x, y));
     }
   });
   model.train();
+  // read at the end (the async form works on every device; on a GPU it is one wait)
+  let total = 0;
+  for (const l of losses) total += await l.itemAsync();
   return total / iters;
+}
+
+/** A host copy of a state dict's tensors (GPU memory is read with the async form). */
+async function onHost(sd: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+  const out: Record<string, Tensor> = {};
+  for (const [k, t] of Object.entries(sd)) out[k] = Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" });
+  return out;
 }
 
 async function train(): Promise<void> {
@@ -151,7 +161,7 @@ async function train(): Promise<void> {
       `loaded in ${((performance.now() - t0) / 1000).toFixed(1)}s` + (args.resume ? `; resuming at step ${startStep}` : ""),
   );
 
-  const saveCheckpoint = (step: number) => {
+  const saveCheckpoint = async (step: number) => {
     fs.mkdirSync(path.dirname(path.resolve(ckpt)), { recursive: true });
     const metadata = {
       config: JSON.stringify(config),
@@ -161,8 +171,8 @@ async function train(): Promise<void> {
       history: JSON.stringify(history),
       trainCurve: JSON.stringify(trainCurve),
     };
-    save(model, ckpt, { metadata });
-    save(opt.stateDict(), optimPath(ckpt), { metadata: { step: String(step) } });
+    save(await onHost(model.stateDict()), ckpt, { metadata });
+    save(await onHost(opt.stateDict()), optimPath(ckpt), { metadata: { step: String(step) } });
   };
 
   // batches depend only on the seed and the step: skip the windows of the steps already done
@@ -190,7 +200,7 @@ async function train(): Promise<void> {
     loss.backward();
     if (gradClip > 0) nn.utils.clipGradNorm(model.parameters(), gradClip);
     opt.step();
-    const l = loss.item();
+    const l = await loss.itemAsync();
     const ms = performance.now() - ts;
     step++;
     stepMs.push(ms);
@@ -199,25 +209,25 @@ async function train(): Promise<void> {
     trainCurve.push([step, l]);
     bar.update(step - startStep, { loss: ema, "tok/s": String(Math.round((tokensPerStep * 1000) / median(stepMs.slice(-20)))) });
     if (step % evalInterval === 0 || step === steps) {
-      const valLoss = evaluate(model, valIds, batchSize, evalIters, seed);
+      const valLoss = await evaluate(model, valIds, batchSize, evalIters, seed);
       last = { step, trainLoss: recent.reduce((a, b) => a + b, 0) / recent.length, valLoss };
       history.push(last);
       recent = [];
       bar.log(`step ${step}: train loss ${last.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}, ${median(stepMs).toFixed(0)} ms/step (median)`);
-      saveCheckpoint(step);
+      await saveCheckpoint(step);
     }
     await new Promise((r) => setImmediate(r)); // let Ctrl+C in
   }
   bar.done();
   process.off("SIGINT", onSigint);
   if (stop && step % evalInterval !== 0) {
-    const valLoss = evaluate(model, valIds, batchSize, evalIters, seed);
+    const valLoss = await evaluate(model, valIds, batchSize, evalIters, seed);
     last = { step, trainLoss: recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : NaN, valLoss };
     history.push(last);
     say(`stopped at step ${step}: val loss ${valLoss.toFixed(4)}`);
-    saveCheckpoint(step);
+    await saveCheckpoint(step);
   }
-  if (step === startStep && !fs.existsSync(ckpt)) saveCheckpoint(step); // --steps 0: the initial weights
+  if (step === startStep && !fs.existsSync(ckpt)) await saveCheckpoint(step); // --steps 0: the initial weights
   const plot = args.plot ?? path.join(args.out, "gpt-loss.svg");
   if (history.length) {
     const smooth: number[] = [];
@@ -293,6 +303,7 @@ async function generateMain(): Promise<void> {
 
 async function main(): Promise<void> {
   if (!args.train && !args.generate && !args["dump-text"]) cli.fail("nothing to do: give --train, --generate or --dump-text FILE");
+  if (args.device === "webgpu") await initDevice("webgpu"); // asking for an adapter is asynchronous
   setDefaultDevice(args.device);
   if (args["dump-text"]) {
     const file = args["dump-text"];

@@ -26,10 +26,10 @@ const args = parseMnistArgs(
   "Trains a small CNN (2 × conv3×3 + ReLU + maxpool, dropout, linear) with Adam on MNIST digits and saves the weights and the learning curves.",
   { epochs: 10, batchSize: 64, lr: 1e-3 },
 );
-setup(args); // device and seed
+await setup(args); // device (webgpu is started here) and seed
 
 const model = new CNN();
 const split = loadData(args);
-if (args.load !== undefined) evaluateSaved("mnist-cnn", model, args, split); // --load: evaluate, no training
+if (args.load !== undefined) await evaluateSaved("mnist-cnn", model, args, split); // --load: evaluate, no training
 
-train("mnist-cnn", "CNN conv16-conv32-fc", model, args, split, { evalBatch: 500, barEvery: 25 });
+await train("mnist-cnn", "CNN conv16-conv32-fc", model, args, split, { evalBatch: 500, barEvery: 25 });

@@ -14,7 +14,7 @@ const args = parseMnistArgs(
   "Trains an MLP (784→256→128→10, ReLU) with Adam on MNIST digits and saves the weights and the learning curves.",
   { epochs: 15, batchSize: 64, lr: 1e-3 },
 );
-setup(args); // device and seed
+await setup(args); // device (webgpu is started here) and seed
 
 const model = new nn.Sequential(
   new nn.Linear(784, 256), new nn.ReLU(),
@@ -23,6 +23,6 @@ const model = new nn.Sequential(
 );
 
 const split = loadData(args); // [N, 784] float32 images in [0, 1], [N] int32 labels
-if (args.load !== undefined) evaluateSaved("mnist-mlp", model, args, split); // --load: evaluate, no training
+if (args.load !== undefined) await evaluateSaved("mnist-mlp", model, args, split); // --load: evaluate, no training
 
-train("mnist-mlp", "MLP 784-256-128-10", model, args, split); // the loop: examples/util/mnist-common.ts
+await train("mnist-mlp", "MLP 784-256-128-10", model, args, split); // the loop: examples/util/mnist-common.ts

@@ -23,8 +23,23 @@ function sciStr(v: number): string {
   return v.toExponential(4).replace(/e([+-])(\d)$/, "e$10$2");
 }
 
+/** gradFn / requiresGrad / dtype, as PyTorch appends them. */
+function suffixOf(t: Tensor): string[] {
+  const suffix: string[] = [];
+  if (t.dtype !== "float32") suffix.push(`dtype=${t.dtype}`);
+  if (t.gradFn) suffix.push(`gradFn=<${t.gradFn.op}>`);
+  else if (t.requiresGrad) suffix.push("requiresGrad=true");
+  return suffix;
+}
+
 export function formatTensor(t: Tensor): string {
-  const flat = t.toTypedArray();
+  const host = t.backend.read(t);
+  if (host === null) {
+    // device memory (webgpu): printing cannot wait for the device, so say what the tensor is
+    const what = `<${t.ndim ? `shape [${t.shape.join(", ")}]` : "0-d"} on ${t.device}: await t.toArrayAsync() to read the values>`;
+    return `tensor(${[what, `device='${t.device}'`, ...suffixOf(t)].join(", ")})`;
+  }
+  const flat = host;
   const summarize = flat.length > THRESHOLD;
   const shown: number[] = [];
   // indices kept per dim: all, or the first and last EDGE when summarizing
@@ -63,9 +78,5 @@ export function formatTensor(t: Tensor): string {
   let body: string;
   if (t.numel === 0) body = t.ndim <= 1 ? "[]" : `[], size=(${t.shape.join(", ")})`;
   else body = render(0, 0, indent);
-  const suffix: string[] = [];
-  if (t.dtype !== "float32") suffix.push(`dtype=${t.dtype}`);
-  if (t.gradFn) suffix.push(`gradFn=<${t.gradFn.op}>`);
-  else if (t.requiresGrad) suffix.push("requiresGrad=true");
-  return `tensor(${[body, ...suffix].join(", ")})`;
+  return `tensor(${[body, ...suffixOf(t)].join(", ")})`;
 }

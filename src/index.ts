@@ -7,6 +7,8 @@ export type { DType, TensorOptions, FromOptions, NestedArray, SliceIndex } from 
 export { noGrad, isGradEnabled } from "./graph.js";
 export { manualSeed } from "./random.js";
 export { availableDevices, getDefaultDevice, setDefaultDevice, registerBackend } from "./backend/backend.js";
+export { initDevice } from "./backend/device.js";
+export * as webgpu from "./backend/webgpu/api.js";
 export type { Backend, View } from "./backend/backend.js";
 export * as F from "./functional.js";
 export * as nn from "./nn/index.js";

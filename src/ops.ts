@@ -521,6 +521,9 @@ export function checkIndex(op: string, index: Tensor, size: number, dim: number)
   if (!(index instanceof Tensor)) throw new Error(`${op}: index must be a Tensor`);
   if (index.dtype !== "int32") throw new Error(`${op}: index must be an int32 tensor, got ${index.dtype} (shape ${fmt(index.shape)})`);
   if (index.numel === 0) return;
+  // device memory (webgpu) cannot be read without waiting: the gather kernel checks every index
+  // there and the next readback throws for a bad one
+  if (!ArrayBuffer.isView(index.data)) return;
   const lo = noGrad(() => index.min().item()), hi = noGrad(() => index.max().item());
   if (lo < 0 || hi >= size) {
     throw new Error(`${op}: index ${lo < 0 ? lo : hi} is out of range for dim ${dim} with size ${size}`);

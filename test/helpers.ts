@@ -98,9 +98,26 @@ export function assertTensorClose(
   what: string,
 ): void {
   assert.ok(t instanceof Tensor, `${what}: expected a Tensor, got ${String(t)}`);
+  checkValues(t, t.toTypedArray(), expected, tol, what);
+}
+
+/** assertTensorClose through the async read, for devices whose memory is not host-visible (webgpu). */
+export async function assertTensorCloseAsync(
+  t: Tensor | null | undefined,
+  expected: { data: Num[] | number[]; shape: readonly number[]; dtype?: string },
+  tol: readonly [number, number],
+  what: string,
+): Promise<void> {
+  assert.ok(t instanceof Tensor, `${what}: expected a Tensor, got ${String(t)}`);
+  checkValues(t, await t.toTypedArrayAsync(), expected, tol, what);
+}
+
+function checkValues(
+  t: Tensor, got: ArrayLike<number>, expected: { data: Num[] | number[]; shape: readonly number[]; dtype?: string },
+  tol: readonly [number, number], what: string,
+): void {
   assert.deepEqual([...t.shape], [...expected.shape], `${what}: shape ${shapeStr(t.shape)}, expected ${shapeStr(expected.shape)}`);
   if (expected.dtype) assert.equal(t.dtype, expected.dtype, `${what}: dtype ${t.dtype}, expected ${expected.dtype}`);
-  const got = t.toTypedArray();
   assert.equal(got.length, expected.data.length, `${what}: ${got.length} elements, expected ${expected.data.length}`);
   const [atol, rtol] = t.dtype === "int32" ? [0, 0] : tol;
   const bad: string[] = [];
@@ -121,6 +138,23 @@ export function runAll<T>(items: readonly T[], name: (x: T) => string, fn: (x: T
   for (const it of items) {
     try {
       fn(it);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      failures.push(`${name(it)}: ${msg.split("\n")[0]}`);
+    }
+  }
+  if (failures.length > 0) {
+    const shown = failures.slice(0, 40);
+    assert.fail(`${failures.length} of ${items.length} cases failed:\n  ${shown.join("\n  ")}${failures.length > shown.length ? `\n  ... and ${failures.length - shown.length} more` : ""}`);
+  }
+}
+
+/** runAll for async checks: the items run one after another. */
+export async function runAllAsync<T>(items: readonly T[], name: (x: T) => string, fn: (x: T) => Promise<void>): Promise<void> {
+  const failures: string[] = [];
+  for (const it of items) {
+    try {
+      await fn(it);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       failures.push(`${name(it)}: ${msg.split("\n")[0]}`);

@@ -1,15 +1,27 @@
-// dlgrad on one of its devices ("cpu": the native addon, "js": plain TypeScript), through its public API.
+// dlgrad on one of its devices ("cpu": the native addon, "js": plain TypeScript, "webgpu": the GPU
+// through WebGPU), through its public API. On webgpu a cell's run resolves when the device is done.
 import * as fs from "node:fs";
 import type { Cell, RunRequest } from "../common.js";
 import { GPT, MNIST_BATCHES, MNIST_BATCH, parseMnistBatches } from "../common.js";
-import { Tensor, nn, optim, availableDevices, setDefaultDevice, manualSeed } from "../../src/node.js";
+import { Tensor, nn, optim, availableDevices, setDefaultDevice, manualSeed, initDevice, webgpu } from "../../src/node.js";
 import { Gpt } from "../gpt.js";
 import type { LibImpl, Prepared } from "./types.js";
 
-export function dlgrad(device: "cpu" | "js"): LibImpl {
+export function dlgrad(device: "cpu" | "js" | "webgpu"): LibImpl {
+  const gpu = device === "webgpu";
+  /** The op's result once the device has run it (host devices: at once). */
+  const done = (r: unknown): unknown => (gpu ? webgpu.synchronize() : r);
+  const value = (t: Tensor): number | Promise<number> => (gpu ? t.itemAsync() : t.item());
   return {
     async init() {
       let desc = "";
+      if (gpu) {
+        try {
+          desc = `adapter ${(await initDevice("webgpu"))!.name}`;
+        } catch (e) {
+          return `device 'webgpu' is not available: ${e instanceof Error ? e.message : String(e)}`;
+        }
+      }
       if (device === "cpu") {
         // The addon registers "cpu" when src/backend/native.ts is imported; until the public index
         // imports it, load it here (a no-op once the index does). A string specifier keeps tsc
@@ -33,27 +45,27 @@ export function dlgrad(device: "cpu" | "js"): LibImpl {
       switch (cell.workload) {
         case "W1": {
           const a = Tensor.randn([cell.n!, cell.n!]), b = Tensor.randn([cell.n!, cell.n!]);
-          return { run: () => a.matmul(b) };
+          return { run: () => done(a.matmul(b)) };
         }
         case "W2":
         case "W3": {
           const a = Tensor.randn([4096, 4096]), b = Tensor.randn([4096, 4096]);
           const fns: Record<string, () => unknown> = {
-            "W2.add": () => a.add(b),
-            "W2.exp": () => a.exp(),
-            "W3.sum": () => a.sum().item(),
-            "W3.sum-1": () => a.sum(-1),
+            "W2.add": () => done(a.add(b)),
+            "W2.exp": () => done(a.exp()),
+            "W3.sum": () => value(a.sum()),
+            "W3.sum-1": () => done(a.sum(-1)),
           };
           return { run: fns[cell.id] };
         }
         case "W4": {
           if (cell.id === "W4.tiny-add") {
             const a = Tensor.rand([2, 3]), b = Tensor.rand([2, 3]);
-            return { run: () => a.add(b) };
+            return { run: () => done(a.add(b)) };
           }
           if (cell.id === "W4.tiny-fwdbwd") {
             const a = Tensor.rand([2, 3], { requiresGrad: true }), b = Tensor.rand([2, 3], { requiresGrad: true });
-            return { run: () => a.mul(b).sum().backward() };
+            return { run: () => done(a.mul(b).sum().backward()) };
           }
           const { images, labels } = parseMnistBatches(fs.readFileSync(req.mnist));
           const xs: Tensor[] = [], ys: Tensor[] = [];
@@ -71,7 +83,7 @@ export function dlgrad(device: "cpu" | "js"): LibImpl {
               const loss = model.forward(xs[i]).crossEntropy(ys[i]);
               loss.backward();
               opt.step();
-              return loss.item();
+              return value(loss);
             },
           };
         }
@@ -86,7 +98,7 @@ export function dlgrad(device: "cpu" | "js"): LibImpl {
               const loss = model.forward(idx, tgt);
               loss.backward();
               opt.step();
-              return loss.item();
+              return value(loss);
             },
           };
         }

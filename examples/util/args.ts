@@ -71,13 +71,20 @@ export interface Command<T extends Record<string, Flag>> {
 
 const HELP: Flag = { type: "boolean", help: "this text" };
 
+/** The device a --device flag defaults to. webgpu (DLGRAD_DEVICE=webgpu) is not registered until
+ *  the example starts it (asking for an adapter is asynchronous), so it is taken by name here. */
+function defaultDevice(): string {
+  return process.env.DLGRAD_DEVICE === "webgpu" ? "webgpu" : getDefaultDevice();
+}
+const deviceNames = () => [...new Set([...availableDevices(), "webgpu"])].join(", ");
+
 function flagLabel(name: string, f: Flag): string {
   return f.type === "boolean" ? `--${name}` : `--${name} ${f.type === "device" ? "NAME" : f.arg}`;
 }
 
 function flagHelp(f: Flag): string {
   if (f.type === "boolean") return f.help;
-  if (f.type === "device") return `${f.help}: ${availableDevices().join(", ")} (default ${getDefaultDevice()}; DLGRAD_DEVICE sets it too)`;
+  if (f.type === "device") return `${f.help}: ${deviceNames()} (default ${defaultDevice()}; DLGRAD_DEVICE sets it too)`;
   const dflt = f.defaultText ?? (f.default !== undefined ? String(f.default) : undefined);
   return `${f.help}${dflt !== undefined ? ` (default ${dflt})` : ""}`;
 }
@@ -142,8 +149,9 @@ export function command<const T extends Record<string, Flag>>(spec: CommandSpec<
       if (f.type === "boolean") {
         out[name] = v === true;
       } else if (f.type === "device") {
-        const d = (v as string | undefined) ?? getDefaultDevice();
-        if (!availableDevices().includes(d)) fail(`--${name}: unknown or unavailable device '${d}' (available: ${availableDevices().join(", ")})`);
+        const d = (v as string | undefined) ?? defaultDevice();
+        // webgpu is started (and its absence reported) by the example itself
+        if (d !== "webgpu" && !availableDevices().includes(d)) fail(`--${name}: unknown or unavailable device '${d}' (available: ${deviceNames()})`);
         out[name] = d;
       } else if (f.type === "string") {
         const s = (v as string | undefined) ?? f.default;

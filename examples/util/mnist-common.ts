@@ -3,7 +3,7 @@
 // are in examples/mnist.ts and examples/mnist-cnn.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Tensor, noGrad, manualSeed, nn, optim, data, save, load, setDefaultDevice } from "../../src/node.js";
+import { Tensor, noGrad, manualSeed, nn, optim, data, save, load, initDevice, setDefaultDevice } from "../../src/node.js";
 import { FLAGS, command } from "./args.js";
 import { chartsSvg, writeSvg } from "./plot.js";
 import { Progress, pct } from "./progress.js";
@@ -108,26 +108,35 @@ export function loadData(args: MnistArgs): Split {
   return { trainImages, trainLabels, testImages, testLabels, source };
 }
 
-/** Selects the device and seeds the generator: call first. */
-export function setup(args: MnistArgs): void {
+/** Selects the device (starting webgpu when asked for) and seeds the generator: call first. */
+export async function setup(args: MnistArgs): Promise<void> {
+  if (args.device === "webgpu") {
+    await initDevice("webgpu").catch((e: Error) => {
+      console.error(`--device webgpu: ${e.message}`);
+      process.exit(2);
+    });
+  }
   setDefaultDevice(args.device);
   manualSeed(args.seed);
 }
 
 /** Accuracy of `model` on (images, labels), in eval mode and without a graph, `batch` samples at a time. */
-export function evaluate(model: nn.Module, images: Tensor, labels: Tensor, batch = 1000): number {
+export async function evaluate(model: nn.Module, images: Tensor, labels: Tensor, batch = 1000): Promise<number> {
   const wasTraining = model.training;
   model.eval();
-  let correct = 0;
+  const counts: Tensor[] = [];
   noGrad(() => {
     const n = images.shape[0];
     for (let i = 0; i < n; i += batch) {
       const end = Math.min(n, i + batch);
       const logits = model.forward(images.slice([i, end])) as Tensor;
-      correct += logits.argmax(1).eq(labels.slice([i, end])).sum().item();
+      counts.push(logits.argmax(1).eq(labels.slice([i, end])).sum());
     }
   });
   model.train(wasTraining);
+  // read once at the end (the async form works on every device; on webgpu it is one wait)
+  let correct = 0;
+  for (const c of counts) correct += await c.itemAsync();
   return correct / images.shape[0];
 }
 
@@ -183,9 +192,12 @@ export function writeCurves(file: string, title: string, h: History): void {
 }
 
 /** Saves the weights (with metadata) and returns the path. */
-export function saveWeights(model: nn.Module, file: string, metadata: Record<string, string | number>): string {
+export async function saveWeights(model: nn.Module, file: string, metadata: Record<string, string | number>): Promise<string> {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  save(model, file, { metadata: Object.fromEntries(Object.entries({ format: "pt", ...metadata }).map(([k, v]) => [k, String(v)])) });
+  // a host copy of the weights, read with the async form (GPU memory cannot be read synchronously)
+  const host: Record<string, Tensor> = {};
+  for (const [k, t] of Object.entries(model.stateDict())) host[k] = Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" });
+  save(host, file, { metadata: Object.fromEntries(Object.entries({ format: "pt", ...metadata }).map(([k, v]) => [k, String(v)])) });
   return file;
 }
 
@@ -195,10 +207,10 @@ export function countParameters(model: nn.Module): number {
 }
 
 /** `--load`: evaluates the saved weights on the test set, prints the accuracy (and the JSON line), exits. */
-export function evaluateSaved(example: string, model: nn.Module, args: MnistArgs, split: Split): never {
+export async function evaluateSaved(example: string, model: nn.Module, args: MnistArgs, split: Split): Promise<never> {
   model.loadStateDict(load(args.load!));
   const t0 = performance.now();
-  const testAccuracy = evaluate(model, split.testImages, split.testLabels);
+  const testAccuracy = await evaluate(model, split.testImages, split.testLabels);
   const evalSeconds = (performance.now() - t0) / 1000;
   console.log(`${args.load}: test accuracy ${pct(testAccuracy)} on ${split.testImages.shape[0]} test samples (${split.source}, device ${args.device})`);
   if (args.json) {
@@ -213,10 +225,10 @@ export function evaluateSaved(example: string, model: nn.Module, args: MnistArgs
  * progress bar, the test accuracy after each epoch; then `finish`. `evalBatch` bounds the memory
  * of evaluation (the CNN's activations are larger than the MLP's).
  */
-export function train(
+export async function train(
   example: string, title: string, model: nn.Module, args: MnistArgs, split: Split,
   opts: { evalBatch?: number; barEvery?: number } = {},
-): void {
+): Promise<void> {
   const { trainImages, trainLabels, testImages, testLabels } = split;
   const loader = new data.DataLoader([trainImages, trainLabels], { batchSize: args.batchSize, shuffle: true, seed: args.seed });
   const optimizer = new optim.Adam(model.parameters(), { lr: args.lr });
@@ -241,9 +253,10 @@ export function train(
       loss.backward();
       optimizer.step();
 
-      const l = loss.item();
+      // the async reads work on every device (on webgpu they are where the step waits for the GPU)
+      const l = await loss.itemAsync();
       lossSum += l * x.shape[0];
-      correct += logits.argmax(1).eq(y).sum().item();
+      correct += await logits.argmax(1).eq(y).sum().itemAsync();
       seen += x.shape[0];
       history.stepX.push(epoch - 1 + ++step / loader.length);
       history.stepLoss.push(l);
@@ -251,12 +264,12 @@ export function train(
     }
     const seconds = (performance.now() - t0) / 1000;
     trainSeconds += seconds;
-    const testAccuracy = evaluate(model, testImages, testLabels, opts.evalBatch);
+    const testAccuracy = await evaluate(model, testImages, testLabels, opts.evalBatch);
     history.epochs.push({ epoch, loss: lossSum / seen, trainAccuracy: correct / seen, testAccuracy, seconds });
     bar.endEpoch({ loss: lossSum / seen, acc: correct / seen }, `test acc ${pct(testAccuracy)}`);
   }
 
-  finish(example, model, args, split, history, {
+  await finish(example, model, args, split, history, {
     trainSeconds, totalSeconds: (performance.now() - runStart) / 1000, steps: args.epochs * loader.length,
   }, title);
 }
@@ -265,12 +278,12 @@ export function train(
  * After training: saves the weights and the curves, prints the summary, and with `--json` the
  * JSON line. `trainSeconds` is the time of the training steps, `totalSeconds` includes evaluation.
  */
-function finish(
+async function finish(
   example: string, model: nn.Module, args: MnistArgs, split: Split, history: History,
   timing: { trainSeconds: number; totalSeconds: number; steps: number }, title: string,
-): void {
+): Promise<void> {
   const last = history.epochs[history.epochs.length - 1];
-  const weights = saveWeights(model, args.save, { model: example, epochs: args.epochs, testAccuracy: last.testAccuracy.toFixed(4) });
+  const weights = await saveWeights(model, args.save, { model: example, epochs: args.epochs, testAccuracy: last.testAccuracy.toFixed(4) });
   writeCurves(args.plot, `MNIST ${title} · ${args.epochs} epoch${args.epochs === 1 ? "" : "s"} · test accuracy ${pct(last.testAccuracy)}`, history);
   const { trainSeconds, totalSeconds, steps } = timing;
   console.log(

@@ -80,7 +80,7 @@ export class DataLoader implements Iterable<Tensor[]> {
   #order(): Int32Array {
     const n = this.numSamples;
     if (!this.shuffle) return Int32Array.from({ length: n }, (_, i) => i);
-    if (this.#rng === null) return Tensor.randperm(n).toTypedArray() as Int32Array;
+    if (this.#rng === null) return Tensor.randperm(n, { device: "js" }).toTypedArray() as Int32Array; // host order, any default device
     const order = Int32Array.from({ length: n }, (_, i) => i);
     for (let i = n - 1; i > 0; i--) {
       const j = Math.floor(this.#rng() * (i + 1));

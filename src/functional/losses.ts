@@ -54,7 +54,7 @@ function nll(op: string, logp: Tensor, target: Tensor, opts: CrossEntropyOptions
   const lp = classDim === 1 && logp.ndim > 2 ? logp.movedim(1, -1) : logp;
   const valid = target.ne(ignoreIndex);
   const safe = where(valid, target, 0);
-  if (safe.numel > 0) {
+  if (safe.numel > 0 && ArrayBuffer.isView(safe.data)) { // on webgpu the gather below checks on the device
     const lo = noGrad(() => safe.min().item()), hi = noGrad(() => safe.max().item());
     if (lo < 0 || hi >= nClass) throw new Error(`${op}: target ${lo < 0 ? lo : hi} is out of range for ${nClass} classes`);
   }

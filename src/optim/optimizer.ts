@@ -159,20 +159,22 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       const pi = index.get(p);
       if (pi === undefined) continue;
       for (const [k, v] of Object.entries(s)) {
-        sd[`state.${pi}.${k}`] = v instanceof Tensor ? v.detach() : Tensor.from(new Float32Array([v]), { shape: [] });
+        // numbers (the step count) and the hyperparameters below are host values: on "js" whatever
+        // the default device (webgpu has no float64 and cannot be read synchronously)
+        sd[`state.${pi}.${k}`] = v instanceof Tensor ? v.detach() : Tensor.from(new Float32Array([v]), { shape: [], device: "js" });
       }
     }
     this.paramGroups.forEach((g, gi) => {
       for (const [k, v] of Object.entries(g)) {
         const key = `paramGroups.${gi}.${k}`;
         if (k === "params") {
-          sd[key] = Tensor.from(Int32Array.from(g.params, (p) => index.get(p) as number), { shape: [g.params.length], dtype: "int32" });
+          sd[key] = Tensor.from(Int32Array.from(g.params, (p) => index.get(p) as number), { shape: [g.params.length], dtype: "int32", device: "js" });
         } else if (typeof v === "number") {
-          sd[key] = Tensor.from(new Float64Array([v]), { shape: [], dtype: "float64" });
+          sd[key] = Tensor.from(new Float64Array([v]), { shape: [], dtype: "float64", device: "js" });
         } else if (typeof v === "boolean") {
-          sd[key] = Tensor.from(new Int32Array([v ? 1 : 0]), { shape: [], dtype: "int32" });
+          sd[key] = Tensor.from(new Int32Array([v ? 1 : 0]), { shape: [], dtype: "int32", device: "js" });
         } else if (Array.isArray(v) && v.every((x) => typeof x === "number")) {
-          sd[key] = Tensor.from(Float64Array.from(v as number[]), { shape: [v.length], dtype: "float64" });
+          sd[key] = Tensor.from(Float64Array.from(v as number[]), { shape: [v.length], dtype: "float64", device: "js" });
         }
       }
     });

@@ -1,0 +1,476 @@
+// WGSL sources of the webgpu backend's primitives: the elementwise ones generated from one table of
+// expressions per op family (keyed by prims.ts's lists, so a new op without a WGSL arm is a tsc
+// error), and reduce, matmul, gather and scatterAdd written by hand.
+//
+// Every kernel reads its parameters (sizes, strides, offsets, scalars) from one uniform block of
+// i32 words at binding 0. Tensors are slots in a few large buffers (pool.ts), so a kernel does not
+// get one binding per tensor: index.ts binds each distinct buffer once, as array<u32>, and
+// `io()` gives every logical view NAME typed accessors NAME_ld(i) / NAME_st(i, v) on its buffer
+// (bitcasts, free). Views are indexed in place through their strides, never copied first. NaN
+// tests are done on the bits (`isnan_`), so no compiler can fold `x != x` away.
+import type { BinaryOp, UnaryOp } from "../../prims.js";
+
+/** Most dims a view may have after merging (index.ts merges dims contiguous in every view). */
+export const MAXD = 12;
+/** i32 words in each dispatch's uniform block. */
+export const PARAM_WORDS = 128;
+export const WG = 256;
+
+export type Scalar = "f32" | "i32";
+
+/** Unary ops: one WGSL expression of `x` per dtype; null where prims.ts's int rule means the op
+ *  never reaches an int32 kernel ("float" casts first, "identity" returns the input). */
+export const UNARY_WGSL = {
+  copy: { f32: "x", i32: "x" },
+  neg: { f32: "-x", i32: "-x" }, // i32: wraps, -(-2^31) = -2^31 as on the host
+  exp: { f32: "exp(x)", i32: null },
+  log: { f32: "logf(x)", i32: null },
+  sqrt: { f32: "select(sqrt(x), nan_(), x < 0.0)", i32: null },
+  rsqrt: { f32: "select(select(inverseSqrt(x), 1.0 / x, x == 0.0), nan_(), x < 0.0)", i32: null }, // ±0 -> ±inf
+  abs: { f32: "abs(x)", i32: "abs(x)" },
+  sin: { f32: "sincos_(x, 0u)", i32: null },
+  cos: { f32: "sincos_(x, 1u)", i32: null },
+  square: { f32: "x * x", i32: "x * x" },
+  relu: { f32: "select(0.0, x, x > 0.0 || isnan_(x))", i32: "max(x, 0)" },
+  // two branches so exp never overflows into inf/inf
+  sigmoid: { f32: "select(exp(x) / (1.0 + exp(x)), 1.0 / (1.0 + exp(-x)), x >= 0.0)", i32: null },
+  tanh: { f32: "select(tanh(x), sign(x), abs(x) > 15.0)", i32: null },
+  erf: { f32: "erf_(x)", i32: null },
+  sign: { f32: "select(select(x, -1.0, x < 0.0), 1.0, x > 0.0)", i32: "sign(x)" }, // keeps 0, -0, NaN
+  log1p: { f32: "log1p_(x)", i32: null },
+  reciprocal: { f32: "1.0 / x", i32: null },
+  floor: { f32: "floor(x)", i32: null },
+} satisfies Record<UnaryOp, { f32: string; i32: string | null }>;
+
+/** Binary ops of `a` and `b`. Comparisons give a bool (written as 0/1 float32); i32 + - * wrap
+ *  like Math.imul; null: never reaches an int32 kernel (div and pow promote to float32). */
+export const BINARY_WGSL = {
+  add: { f32: "a + b", i32: "a + b" },
+  sub: { f32: "a - b", i32: "a - b" },
+  mul: { f32: "a * b", i32: "a * b" },
+  div: { f32: "a / b", i32: null },
+  pow: { f32: "pow_(a, b)", i32: null },
+  // PyTorch's maximum/minimum propagate NaN from either side
+  maximum: { f32: "select(select(b, a, a > b), nan_(), isnan_(a) || isnan_(b))", i32: "max(a, b)" },
+  minimum: { f32: "select(select(b, a, a < b), nan_(), isnan_(a) || isnan_(b))", i32: "min(a, b)" },
+  eq: { f32: "a == b", i32: "a == b" },
+  ne: { f32: "!(a == b)", i32: "a != b" },
+  gt: { f32: "a > b", i32: "a > b" },
+  ge: { f32: "a >= b", i32: "a >= b" },
+  lt: { f32: "a < b", i32: "a < b" },
+  le: { f32: "a <= b", i32: "a <= b" },
+} satisfies Record<BinaryOp, { f32: string; i32: string | null }>;
+
+export const COMPARISONS: readonly BinaryOp[] = ["eq", "ne", "gt", "ge", "lt", "le"];
+
+/** Helpers every kernel may call: the uniform block, NaN/inf constants and the float functions
+ *  WGSL lacks or leaves undefined outside their domain. Unused functions cost nothing. */
+export const PRELUDE = /* wgsl */ `
+@group(0) @binding(0) var<uniform> P: array<vec4<i32>, ${PARAM_WORDS / 4}>;
+fn prm(i: u32) -> i32 { return P[i >> 2u][i & 3u]; }
+fn prmu(i: u32) -> u32 { return u32(P[i >> 2u][i & 3u]); }
+fn prmf(i: u32) -> f32 { return bitcast<f32>(P[i >> 2u][i & 3u]); }
+// NaN and inf as run-time values (a const-expression may not hold them)
+fn nan_() -> f32 { var u = 0x7fc00000u; return bitcast<f32>(u); }
+fn inf_() -> f32 { var u = 0x7f800000u; return bitcast<f32>(u); }
+fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn isinf_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
+fn logf(x: f32) -> f32 {
+  if (x < 0.0) { return nan_(); }
+  if (x == 0.0) { return -inf_(); }
+  return log(x);
+}
+fn log1p_(x: f32) -> f32 {
+  // Goldberg: log(u)·x/(u-1) with u = 1 + x cancels the rounding of u
+  if (x <= -1.0) { return select(nan_(), -inf_(), x == -1.0); }
+  let u = 1.0 + x;
+  if (u == 1.0 || isinf_(x)) { return x; }
+  return log(u) * (x / (u - 1.0));
+}
+// |error| < 1.2e-7 (Numerical Recipes erfc), the js backend's formula
+fn erf_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  let z = abs(x);
+  let t = 1.0 / (1.0 + 0.5 * z);
+  let r = t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
+    t * (-0.82215223 + t * 0.17087277)))))))));
+  return select(r - 1.0, 1.0 - r, x >= 0.0);
+}
+// Math.pow's cases: WGSL's pow is exp2(b·log2(a)), undefined for a < 0
+fn pow_(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return 1.0; }
+  if (isnan_(a) || isnan_(b)) { return nan_(); }
+  if (b == 1.0) { return a; }
+  if (b == 2.0) { return a * a; }
+  let m = abs(a);
+  var r: f32;
+  if (m == 0.0) { r = select(inf_(), 0.0, b > 0.0); }
+  else if (isinf_(m)) { r = select(0.0, inf_(), b > 0.0); }
+  else if (b == 0.5) { r = sqrt(m); }
+  else if (b == -1.0) { r = 1.0 / m; }
+  else { r = exp2(b * log2(m)); }
+  if (a < 0.0 || (a == 0.0 && (bitcast<u32>(a) >> 31u) == 1u)) {
+    // a negative base (or -0): an odd integer exponent gives the negated power, a fraction NaN
+    if (isinf_(b)) { return r; }
+    if (floor(b) != b) { return select(nan_(), r, a == 0.0 || isinf_(a)); }
+    if (abs(b) < 16777216.0 && (i32(abs(b)) & 1) == 1) { return -r; }
+  }
+  return r;
+}
+// sin (q0 = 0) and cos (q0 = 1): WGSL's are only specified on [-pi, pi], so reduce by pi/2 in
+// three parts (Cody-Waite, exact products through fma; accurate for |x| up to about 1e5) and
+// evaluate Cephes' float polynomials on [-pi/4, pi/4]
+fn sincos_(x: f32, q0: u32) -> f32 {
+  if (isnan_(x) || isinf_(x)) { return nan_(); }
+  let k = round(x * 0.636619772367581);
+  var r = fma(-k, 1.5703125, x);
+  r = fma(-k, 4.837512969970703125e-4, r);
+  r = fma(-k, 7.54978995489188216e-8, r);
+  let q = (u32(k - 4.0 * floor(k * 0.25)) + q0) & 3u;
+  let z = r * r;
+  let s = r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+  let c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+  if (q == 0u) { return s; }
+  if (q == 1u) { return c; }
+  if (q == 2u) { return -s; }
+  return -c;
+}
+// float -> int32 like Math.trunc then an Int32Array store: wraps modulo 2^32, NaN and ±inf give 0
+fn f2i(x: f32) -> i32 {
+  if (isnan_(x) || isinf_(x)) { return 0; }
+  let t = trunc(x);
+  if (abs(t) < 2147483648.0) { return i32(t); }
+  var r = t - 4294967296.0 * floor(t / 4294967296.0);
+  if (r >= 2147483648.0) { r = r - 4294967296.0; }
+  return i32(r);
+}
+`;
+
+/** The word offsets of an elementwise block: [n, nd, serial, shape[MAXD], then per view: offset, strides[MAXD]]. */
+export const EW = { n: 0, nd: 1, serial: 2, shape: 3, view: (j: number) => 3 + MAXD + j * (MAXD + 1) };
+/** The first free word after `views` views, for kernel-specific scalars. */
+export const ewExtra = (views: number) => EW.view(views);
+
+/** A logical view of a kernel: its accessor name, element type and the binding (1..k) of its buffer. */
+export interface IoView {
+  name: string;
+  type: Scalar;
+  binding: number;
+}
+
+/** Declarations of bindings 1..k (writable where `access[b - 1]` is "w") and each view's accessors. */
+export function io(views: readonly IoView[], access: string): string {
+  const lines: string[] = [];
+  for (let b = 1; b <= access.length; b++) {
+    lines.push(`@group(0) @binding(${b}) var<storage, ${access[b - 1] === "w" ? "read_write" : "read"}> B${b}: array<u32>;`);
+  }
+  for (const v of views) {
+    lines.push(`fn ${v.name}_ld(i: i32) -> ${v.type} { return bitcast<${v.type}>(B${v.binding}[i]); }`);
+    if (access[v.binding - 1] === "w") lines.push(`fn ${v.name}_st(i: i32, x: ${v.type}) { B${v.binding}[i] = bitcast<u32>(x); }`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * An elementwise kernel over views v0 (the output), v1, ...: each thread walks a grid-stride loop
+ * of element indices, turns each index into coordinates of the merged shape and one offset per
+ * view, then runs `body` with o0, o1, ... in scope. serial = 1: thread 0 alone visits every
+ * element in order (an accumulating copy whose output overlaps itself).
+ */
+export function elementwise(nViews: number, body: string, decls: string): string {
+  const init = Array.from({ length: nViews }, (_, j) => `var o${j} = prm(${EW.view(j)}u);`).join(" ");
+  const step = Array.from({ length: nViews }, (_, j) => `o${j} += c * prm(${EW.view(j) + 1}u + d);`).join(" ");
+  return /* wgsl */ `${PRELUDE}
+${decls}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let n = prmu(${EW.n}u);
+  let nd = prmu(${EW.nd}u);
+  var i = gid.x + gid.y * nw.x * ${WG}u;
+  var stride = nw.x * nw.y * ${WG}u;
+  if (prm(${EW.serial}u) != 0) {
+    if (i != 0u) { return; }
+    stride = 1u;
+  }
+  for (; i < n; i += stride) {
+    ${init}
+    var rem = i;
+    for (var d = nd; d > 0u; ) {
+      d -= 1u;
+      let s = prmu(${EW.shape}u + d);
+      let c = i32(rem % s);
+      rem = rem / s;
+      ${step}
+    }
+    ${body}
+  }
+}`;
+}
+
+/** Each kernel below returns its WGSL given `decls`, the io() of its views (names fixed per kernel). */
+export function unaryKernel(op: UnaryOp, t: Scalar, decls: string): string {
+  const expr = UNARY_WGSL[op][t];
+  if (expr === null) throw new Error(`webgpu: unary ${op} has no int32 kernel (the op casts to float32 first)`);
+  return elementwise(2, `let x = v1_ld(o1); v0_st(o0, ${expr});`, decls);
+}
+
+export function binaryKernel(op: BinaryOp, t: Scalar, decls: string): string {
+  const expr = BINARY_WGSL[op][t];
+  if (expr === null) throw new Error(`webgpu: binary ${op} has no int32 kernel (the op promotes to float32 first)`);
+  const cmp = COMPARISONS.includes(op);
+  return elementwise(3, `let a = v1_ld(o1); let b = v2_ld(o2); v0_st(o0, ${cmp ? `select(0.0, 1.0, ${expr})` : expr});`, decls);
+}
+
+export function castKernel(to: Scalar, from: Scalar, decls: string): string {
+  const conv = to === from ? "x" : to === "i32" ? "f2i(x)" : "f32(x)";
+  return elementwise(2, `let x = v1_ld(o1); v0_st(o0, ${conv});`, decls);
+}
+
+export function whereKernel(cond: Scalar, decls: string): string {
+  const test = cond === "f32" ? "!(v1_ld(o1) == 0.0)" : "v1_ld(o1) != 0";
+  return elementwise(4, `v0_st(o0, select(v3_ld(o3), v2_ld(o2), ${test}));`, decls);
+}
+
+export function copyKernel(accumulate: boolean, decls: string): string {
+  return elementwise(2, accumulate ? "v0_st(o0, v0_ld(o0) + v1_ld(o1));" : "v0_st(o0, v1_ld(o1));", decls);
+}
+
+/** fill: the value's bits in the word after the one view. */
+export function fillKernel(t: Scalar, decls: string): string {
+  const v = t === "f32" ? `prmf(${ewExtra(1)}u)` : `prm(${ewExtra(1)}u)`;
+  return elementwise(1, `v0_st(o0, ${v});`, decls);
+}
+
+/** The error words written by kernels that find a bad index on the device (see index.ts). */
+export const ERR_BINDING = 15;
+const ERR_DECL = `@group(0) @binding(${ERR_BINDING}) var<storage, read_write> err: array<atomic<i32>, 4>;`;
+
+/**
+ * gather: views v0 = out, v1 = index (out's shape), v2 = a (a's strides with 0 along dim). The
+ * words after the views: a's stride along dim, a's size along dim, the op code for errors.
+ */
+export function gatherKernel(decls: string): string {
+  const x = ewExtra(3);
+  return elementwise(3, `
+    let k = v1_ld(o1);
+    if (k < 0 || k >= prm(${x + 1}u)) {
+      atomicMax(&err[0], prm(${x + 2}u)); atomicStore(&err[1], k); atomicStore(&err[2], prm(${x + 1}u));
+    } else { v0_st(o0, v2_ld(o2 + k * prm(${x}u))); }`, `${decls}\n${ERR_DECL}`);
+}
+
+/** scatterAdd words: [nOut, nd, dim, outOffset, idxOffset, srcOffset, outShape[MAXD], idxShape[MAXD], idxStrides[MAXD], srcStrides[MAXD]]. */
+export const SC = { nOut: 0, nd: 1, dim: 2, oOff: 3, iOff: 4, sOff: 5, oShape: 6, iShape: 6 + MAXD, iStr: 6 + 2 * MAXD, sStr: 6 + 3 * MAXD };
+
+/**
+ * scatterAdd without atomics: one thread per output element sums, in index order, the src
+ * elements whose index points at it (the order and float32 rounding of the js reference).
+ */
+export function scatterAddKernel(decls: string): string {
+  return /* wgsl */ `${PRELUDE}
+${decls}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let n = prmu(${SC.nOut}u);
+  let nd = prmu(${SC.nd}u);
+  let dim = prmu(${SC.dim}u);
+  for (var i = gid.x + gid.y * nw.x * ${WG}u; i < n; i += nw.x * nw.y * ${WG}u) {
+    var rem = i;
+    var io = prm(${SC.iOff}u);
+    var so = prm(${SC.sOff}u);
+    var j = 0;
+    var inside = true;
+    for (var d = nd; d > 0u; ) {
+      d -= 1u;
+      let c = i32(rem % prmu(${SC.oShape}u + d));
+      rem = rem / prmu(${SC.oShape}u + d);
+      if (d == dim) { j = c; continue; }
+      if (c >= prm(${SC.iShape}u + d)) { inside = false; }
+      io += c * prm(${SC.iStr}u + d);
+      so += c * prm(${SC.sStr}u + d);
+    }
+    if (!inside) { continue; }
+    let o = prm(${SC.oOff}u) + i32(i);
+    var acc = out_ld(o);
+    let len = prm(${SC.iShape}u + dim);
+    let si = prm(${SC.iStr}u + dim);
+    let ss = prm(${SC.sStr}u + dim);
+    for (var k = 0; k < len; k++) {
+      if (idx_ld(io + k * si) == j) { acc = acc + src_ld(so + k * ss); }
+    }
+    out_st(o, acc);
+  }
+}`;
+}
+
+/** reduce words: [nOut, R, ndK, ndR, aOffset, outOffset, keptShape, keptStrides, redShape, redStrides]. */
+export const RD = { nOut: 0, R: 1, ndK: 2, ndR: 3, aOff: 4, oOff: 5, kShape: 6, kStr: 6 + MAXD, rShape: 6 + 2 * MAXD, rStr: 6 + 3 * MAXD };
+export const RWG = 64;
+
+/**
+ * Reductions. wide = true: one workgroup per output element, its threads stride over the reduced
+ * elements and combine in shared memory; wide = false: one thread per output element, a serial
+ * loop (short reductions). arg ops carry (value, position) pairs, position = index along the one
+ * reduced axis; ties go to the lower position and NaN is the extreme (the first NaN wins).
+ */
+export function reduceKernel(op: "sum" | "max" | "min" | "argmax" | "argmin", t: Scalar, wide: boolean, decls: string): string {
+  const arg = op === "argmax" || op === "argmin";
+  const isMax = op === "max" || op === "argmax";
+  const init = op === "sum" ? (t === "f32" ? "0.0" : "0")
+    : t === "f32" ? (isMax ? "-inf_()" : "inf_()") : isMax ? "-2147483647 - 1" : "2147483647";
+  const nanOf = (v: string) => (t === "f32" ? `isnan_(${v})` : "false");
+  const better = (a: string, b: string) => `(${a} ${isMax ? ">" : "<"} ${b})`;
+  // combine (v, p) into the accumulator (acc, pos); pairs come in no particular order
+  const combine = op === "sum" ? "acc = acc + v;"
+    : !arg ? `if (${nanOf("acc")}) {} else if (${nanOf("v")} || ${better("v", "acc")}) { acc = v; }`
+    : `{ let an = ${nanOf("acc")}; let vn = ${nanOf("v")};
+         if ((vn && (!an || p < pos)) || (!an && !vn && (${better("v", "acc")} || (v == acc && p < pos)))) { acc = v; pos = p; } }`;
+  const result = arg ? "pos" : "acc";
+  const loadLoop = (start: string, step: string) => /* wgsl */ `
+    var acc: ${t} = ${init};
+    var pos: i32 = 2147483647;
+    for (var r = ${start}; r < R; r += ${step}) {
+      var rem = r;
+      var off = base;
+      for (var d = ndR; d > 0u; ) {
+        d -= 1u;
+        let s = prmu(${RD.rShape}u + d);
+        off += i32(rem % s) * prm(${RD.rStr}u + d);
+        rem = rem / s;
+      }
+      let v = a_ld(off);
+      let p = i32(r);
+      ${combine}
+    }`;
+  const baseOf = /* wgsl */ `
+    var rem = o;
+    var base = prm(${RD.aOff}u);
+    for (var d = ndK; d > 0u; ) {
+      d -= 1u;
+      let s = prmu(${RD.kShape}u + d);
+      base += i32(rem % s) * prm(${RD.kStr}u + d);
+      rem = rem / s;
+    }`;
+  const head = /* wgsl */ `${PRELUDE}
+${decls}`;
+  const params = `let nOut = prmu(${RD.nOut}u); let R = prmu(${RD.R}u); let ndK = prmu(${RD.ndK}u); let ndR = prmu(${RD.ndR}u);`;
+  if (!wide) {
+    return /* wgsl */ `${head}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  ${params}
+  for (var o = gid.x + gid.y * nw.x * ${WG}u; o < nOut; o += nw.x * nw.y * ${WG}u) {
+    ${baseOf}
+    ${loadLoop("0u", "1u")}
+    out_st(prm(${RD.oOff}u) + i32(o), ${result});
+  }
+}`;
+  }
+  // shared-memory tree: combine the partner's pair into this thread's
+  const treeCombine = op === "sum" ? "acc = acc + v;" : combine;
+  return /* wgsl */ `${head}
+var<workgroup> sv: array<${t}, ${RWG}>;
+var<workgroup> sp: array<i32, ${RWG}>;
+@compute @workgroup_size(${RWG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nw: vec3<u32>) {
+  ${params}
+  for (var o = wid.x + wid.y * nw.x; o < nOut; o += nw.x * nw.y) {
+    ${baseOf}
+    ${loadLoop("lid", `${RWG}u`)}
+    sv[lid] = acc;
+    sp[lid] = pos;
+    for (var h = ${RWG / 2}u; h > 0u; h = h >> 1u) {
+      workgroupBarrier();
+      if (lid < h) {
+        let v = sv[lid + h];
+        let p = sp[lid + h];
+        ${treeCombine}
+        sv[lid] = acc;
+        sp[lid] = pos;
+      }
+    }
+    workgroupBarrier();
+    if (lid == 0u) { out_st(prm(${RD.oOff}u) + i32(o), ${arg ? "sp[0]" : "sv[0]"}); }
+    workgroupBarrier();
+  }
+}`;
+}
+
+/** matmul words: [M, N, K, nBatch, ndB, aOff, bOff, outOff, sam, sak, sbk, sbn, hasBias, biasOff, biasStride,
+ *  batchShape[MAXD], aBatchStrides[MAXD], bBatchStrides[MAXD]]. */
+export const MM = {
+  M: 0, N: 1, K: 2, nBatch: 3, ndB: 4, aOff: 5, bOff: 6, oOff: 7, sam: 8, sak: 9, sbk: 10, sbn: 11,
+  bias: 12, biasOff: 13, biasStr: 14, bShape: 15, aBStr: 15 + MAXD, bBStr: 15 + 2 * MAXD,
+};
+export const TILE = 64, TK = 16;
+
+/**
+ * Tiled matmul: a workgroup of 16×16 threads computes a 64×64 tile of one product, each thread a
+ * 4×4 block, through 64×16 and 16×64 tiles of a and b staged in shared memory (loaded through
+ * the strides, zero outside). The bias is added in the store (nn.Linear without a second pass).
+ */
+export function matmulKernel(decls: string): string {
+  return /* wgsl */ `${PRELUDE}
+${decls}
+var<workgroup> As: array<array<f32, ${TILE}>, ${TK}>;
+var<workgroup> Bs: array<array<f32, ${TILE}>, ${TK}>;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let M = prm(${MM.M}u); let N = prm(${MM.N}u); let K = prm(${MM.K}u);
+  let nBatch = prmu(${MM.nBatch}u); let ndB = prmu(${MM.ndB}u);
+  let sam = prm(${MM.sam}u); let sak = prm(${MM.sak}u); let sbk = prm(${MM.sbk}u); let sbn = prm(${MM.sbn}u);
+  let row0 = i32(wid.y) * ${TILE}; let col0 = i32(wid.x) * ${TILE};
+  let tx = i32(lid.x); let ty = i32(lid.y);
+  let flat = ty * 16 + tx;
+  for (var bi = wid.z; bi < nBatch; bi += nw.z) {
+    var ao = prm(${MM.aOff}u); var bo = prm(${MM.bOff}u);
+    var rem = bi;
+    for (var d = ndB; d > 0u; ) {
+      d -= 1u;
+      let s = prmu(${MM.bShape}u + d);
+      let c = i32(rem % s);
+      rem = rem / s;
+      ao += c * prm(${MM.aBStr}u + d);
+      bo += c * prm(${MM.bBStr}u + d);
+    }
+    var acc: array<array<f32, 4>, 4>;
+    for (var i = 0; i < 4; i++) { for (var j = 0; j < 4; j++) { acc[i][j] = 0.0; } }
+    for (var k0 = 0; k0 < K; k0 += ${TK}) {
+      // 1024 elements of each tile, 4 per thread
+      for (var e = 0; e < 4; e++) {
+        let q = flat + e * 256;
+        let ar = q / ${TK}; let ak = q % ${TK};
+        let gr = row0 + ar; let gk = k0 + ak;
+        var av = 0.0;
+        if (gr < M && gk < K) { av = a_ld(ao + gr * sam + gk * sak); }
+        As[ak][ar] = av;
+        let bk = q / ${TILE}; let bc = q % ${TILE};
+        let gk2 = k0 + bk; let gc = col0 + bc;
+        var bv = 0.0;
+        if (gk2 < K && gc < N) { bv = b_ld(bo + gk2 * sbk + gc * sbn); }
+        Bs[bk][bc] = bv;
+      }
+      workgroupBarrier();
+      for (var k = 0; k < ${TK}; k++) {
+        var ar: array<f32, 4>; var br: array<f32, 4>;
+        for (var i = 0; i < 4; i++) { ar[i] = As[k][ty + 16 * i]; br[i] = Bs[k][tx + 16 * i]; }
+        for (var i = 0; i < 4; i++) { for (var j = 0; j < 4; j++) { acc[i][j] = fma(ar[i], br[j], acc[i][j]); } }
+      }
+      workgroupBarrier();
+    }
+    let hasBias = prm(${MM.bias}u) != 0;
+    let oo = prm(${MM.oOff}u) + i32(bi) * M * N;
+    for (var i = 0; i < 4; i++) {
+      let r = row0 + ty + 16 * i;
+      if (r >= M) { continue; }
+      for (var j = 0; j < 4; j++) {
+        let c = col0 + tx + 16 * j;
+        if (c >= N) { continue; }
+        var v = acc[i][j];
+        if (hasBias) { v = v + bias_ld(prm(${MM.biasOff}u) + c * prm(${MM.biasStr}u)); }
+        out_st(oo + r * N + c, v);
+      }
+    }
+  }
+}`;
+}

@@ -1,0 +1,566 @@
+// The webgpu device against the js reference: every primitive of the backend contract on strided
+// views (broadcast, transposed, sliced, 0-d, one element, empty; float32 and int32), the PyTorch
+// fixtures and the ragged cross-device cases through the async reads, composites with gradients,
+// an MLP training step with Adam, the sync-read errors, memory that stays flat, device errors.
+//
+// Skips, printing why, only when no WebGPU adapter exists; DLGRAD_REQUIRE_WEBGPU=1 (CI) makes that
+// a failure. In Node the adapter comes from the optional `webgpu` package over a Vulkan driver
+// (lavapipe on machines without a GPU: see .ci/run).
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
+import { F, Tensor, grad, initDevice, manualSeed, nn, optim, webgpu } from "../src/node.js";
+import { type Backend, type DType, type Storage, type View, getBackend } from "../src/backend/backend.js";
+import { BINARY_OPS, type BinaryOp, REDUCE_OPS, UNARY, UNARY_OPS } from "../src/prims.js";
+import { BINARY_WGSL, UNARY_WGSL } from "../src/backend/webgpu/kernels.js";
+import { sizeClass } from "../src/backend/webgpu/pool.js";
+import { generator } from "../src/random.js";
+import { contiguousStrides } from "../src/shape.js";
+import { type FCase, assertTensorCloseAsync, close, decodeArgs, fromFixture, loadFixtures, runAllAsync, shapeStr } from "./helpers.js";
+import { buildInput, cross, crossRun, runOp, sumLoss } from "./op_cases.js";
+
+let reason: string | null = null;
+let adapter = "";
+try {
+  adapter = (await initDevice("webgpu"))?.name ?? "";
+} catch (e) {
+  reason = e instanceof Error ? e.message : String(e);
+}
+const required = process.env.DLGRAD_REQUIRE_WEBGPU === "1";
+const skip = reason === null ? false : `no WebGPU adapter: ${reason}`;
+if (skip) console.log(`# webgpu tests skipped: ${skip}`);
+else console.log(`# webgpu adapter: ${adapter}`);
+
+test("webgpu is available where DLGRAD_REQUIRE_WEBGPU=1 asks for it", { skip: required ? false : "DLGRAD_REQUIRE_WEBGPU is not set" }, () => {
+  assert.equal(reason, null, `initDevice("webgpu") failed: ${reason}`);
+});
+
+test("the WGSL tables cover every op, with int32 arms exactly where prims.ts keeps int32", () => {
+  for (const op of UNARY_OPS) assert.equal(UNARY_WGSL[op].i32 !== null, UNARY[op].int === "same", `unary ${op}`);
+  for (const op of BINARY_OPS) assert.ok(BINARY_WGSL[op].f32, `binary ${op}`);
+  assert.equal(sizeClass(1), 64);
+  assert.equal(sizeClass(1000), 1024);
+  assert.equal(sizeClass(1025), 1280);
+  assert.equal(sizeClass(5000), 5120);
+});
+
+// ---- backend level: the same views on js and webgpu, one kernel call each ------------------
+
+const js = getBackend("js") as Backend<Storage>;
+const gpu = (): Backend<Storage> => getBackend("webgpu");
+
+type Layout = "contiguous" | "transposed" | "sliced" | "broadcast";
+const LAYOUTS: Layout[] = ["contiguous", "transposed", "sliced", "broadcast"];
+const SHAPES = [[2, 3, 4], [5, 67], [], [1], [0, 3], [3, 1]];
+
+interface Pair {
+  js: View<Storage>;
+  gpu: View<Storage>;
+}
+
+/** Base values: random, with NaN, ±inf, ±0, large values and (int32) the int32 limits every fifth
+ *  slot. (The int32 products of these stay exact in doubles, where the js reference computes them.) */
+function values(n: number, dtype: DType, r: () => number, specials: boolean, limit = Infinity): number[] {
+  const fs = [NaN, Infinity, -Infinity, 0, -0, 1e30, -2.5, 0.5, 12345.67, -1000.25];
+  const is = [-2147483648, 65535, 0, -1, 65536, -7];
+  return Array.from({ length: n }, (_, i) => {
+    if (specials && i % 5 === 1) return dtype === "int32" ? is[(i / 5) % is.length | 0] : Math.abs(fs[(i / 5) % fs.length | 0]) > limit && Number.isFinite(fs[(i / 5) % fs.length | 0]) ? limit / 2 : fs[(i / 5) % fs.length | 0];
+    return dtype === "int32" ? Math.floor(r() * 21) - 10 : r() * 6 - 3;
+  });
+}
+
+/** A view of `shape` in the given layout over a fresh base array, identical on both backends. */
+function view(shape: number[], layout: Layout, dtype: DType, r: () => number, specials = false, limit = Infinity): Pair {
+  const nd = shape.length;
+  let base: number[], strides: number[], offset = 0;
+  if (layout === "transposed" && nd >= 2) {
+    base = [...shape.slice(0, -2), shape[nd - 1], shape[nd - 2]];
+    const s = contiguousStrides(base);
+    strides = [...s.slice(0, -2), s[nd - 1], s[nd - 2]];
+  } else if (layout === "sliced") {
+    base = shape.map((d) => 2 * d + 1);
+    const s = contiguousStrides(base);
+    strides = s.map((x) => 2 * x);
+    offset = s.reduce((a, b) => a + b, 0);
+  } else if (layout === "broadcast" && nd >= 1) {
+    base = shape.slice(1);
+    strides = [0, ...contiguousStrides(base)];
+  } else {
+    base = shape;
+    strides = contiguousStrides(shape);
+  }
+  const n = base.reduce((a, b) => a * b, 1);
+  const vals = values(n, dtype, r, specials, limit);
+  const mk = (b: Backend<Storage>): View<Storage> => {
+    const data = b.alloc(dtype, n);
+    b.upload(data, vals);
+    return { data, shape, strides, offset };
+  };
+  return { js: mk(js), gpu: mk(gpu()) };
+}
+
+function outPair(shape: readonly number[], dtype: DType, zero = false): Pair {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const mk = (b: Backend<Storage>): View<Storage> => ({ data: b.alloc(dtype, n, zero), shape, strides: contiguousStrides(shape), offset: 0 });
+  return { js: mk(js), gpu: mk(gpu()) };
+}
+
+/** Pending comparisons: every kernel is enqueued first, then one readback batch checks them all. */
+class Checks {
+  #items: { what: string; ref: ArrayLike<number>; got: Promise<ArrayLike<number>>; tol: [number, number] }[] = [];
+  add(what: string, out: Pair, tol: [number, number] = [1e-6, 1e-6]): void {
+    this.#items.push({ what, ref: js.read(out.js)!, got: gpu().readAsync(out.gpu), tol });
+  }
+  async run(): Promise<void> {
+    const bad: string[] = [];
+    for (const it of this.#items) {
+      const got = await it.got;
+      if (got.length !== it.ref.length) {
+        bad.push(`${it.what}: ${got.length} values, expected ${it.ref.length}`);
+        continue;
+      }
+      for (let i = 0; i < got.length; i++) {
+        if (!close(got[i], it.ref[i], it.tol[0], it.tol[1]) && !(Object.is(got[i], -0) && it.ref[i] === 0)) {
+          bad.push(`${it.what} [${i}]: got ${got[i]}, expected ${it.ref[i]}`);
+          break;
+        }
+      }
+    }
+    assert.ok(bad.length === 0, `${bad.length} of ${this.#items.length} kernels differ from js:\n  ${bad.slice(0, 30).join("\n  ")}`);
+  }
+}
+
+/** Transcendentals: WGSL's exp, log, sin, ... are accurate to a few ulp, not correctly rounded. */
+const MATH_TOL: [number, number] = [1e-6, 4e-6];
+
+describe("webgpu primitives against js", { skip }, () => {
+  test("unary, every op and layout, float32 and int32", async () => {
+    const r = generator(1), ck = new Checks();
+    for (const op of UNARY_OPS) {
+      for (const dtype of ["float32", "int32"] as const) {
+        if (dtype === "int32" && UNARY_WGSL[op].i32 === null) continue;
+        for (const shape of SHAPES) {
+          for (const layout of LAYOUTS) {
+            // sin and cos reduce their argument in float32: accurate to |x| of about 1e5 (see kernels.ts)
+            const a = view(shape, layout, dtype, r, true, op === "sin" || op === "cos" ? 1e5 : Infinity);
+            const out = outPair(shape, dtype);
+            js.unary(op, out.js, a.js);
+            gpu().unary(op, out.gpu, a.gpu);
+            ck.add(`${op} ${dtype} ${shapeStr(shape)} ${layout}`, out, MATH_TOL);
+          }
+        }
+      }
+    }
+    await ck.run();
+  });
+
+  test("binary, every op, mixed layouts, broadcast, float32 and int32", async () => {
+    const r = generator(2), ck = new Checks();
+    const combos: [Layout, Layout][] = [["contiguous", "broadcast"], ["transposed", "sliced"], ["sliced", "contiguous"], ["broadcast", "transposed"]];
+    for (const op of BINARY_OPS) {
+      for (const dtype of ["float32", "int32"] as const) {
+        if (dtype === "int32" && BINARY_WGSL[op].i32 === null) continue;
+        const outType: DType = ["eq", "ne", "gt", "ge", "lt", "le"].includes(op) ? "float32" : dtype;
+        for (const shape of SHAPES) {
+          for (const [la, lb] of combos) {
+            const a = view(shape, la, dtype, r, true), b = view(shape, lb, dtype, r, op !== "pow");
+            const out = outPair(shape, outType);
+            js.binary(op as BinaryOp, out.js, a.js, b.js);
+            gpu().binary(op as BinaryOp, out.gpu, a.gpu, b.gpu);
+            ck.add(`${op} ${dtype} ${shapeStr(shape)} ${la}/${lb}`, out, op === "pow" ? MATH_TOL : [0, 0]);
+          }
+        }
+      }
+    }
+    // pow's sign and special cases: negative bases with integer and fractional exponents, zeros, infinities
+    const bases = [-2, -2, -2, -0.5, 0, -0, 0, 2, Infinity, -Infinity, NaN, 1, -1, 3];
+    const exps = [3, 2, 0.5, -3, -1, 3, 0, -0.5, -2, 3, 0, NaN, Infinity, 1.5];
+    const pa = outPair([bases.length], "float32"), pb = outPair([bases.length], "float32"), po = outPair([bases.length], "float32");
+    for (const [p, v] of [[pa, bases], [pb, exps]] as const) { js.upload(p.js.data, v); gpu().upload(p.gpu.data, v); }
+    js.binary("pow", po.js, pa.js, pb.js);
+    gpu().binary("pow", po.gpu, pa.gpu, pb.gpu);
+    ck.add("pow special values", po, MATH_TOL);
+    // int32 products wrap like Math.imul (the limits' products are not exact in doubles, so not via js)
+    const big = [2147483647, -2147483648, 65536, 123456789, -7];
+    const ia = outPair([5], "int32"), io = outPair([5], "int32");
+    gpu().upload(ia.gpu.data, big);
+    gpu().binary("mul", io.gpu, ia.gpu, ia.gpu);
+    const sq = outPair([5], "int32");
+    gpu().unary("square", sq.gpu, ia.gpu);
+    const wrapped = big.map((v) => Math.imul(v, v));
+    assert.deepEqual(Array.from(await gpu().readAsync(io.gpu)), wrapped, "int32 mul wraps");
+    assert.deepEqual(Array.from(await gpu().readAsync(sq.gpu)), wrapped, "int32 square wraps");
+    // an in-place op: out is one of the inputs (the uniform() creator does this)
+    const ip = view([4, 5], "contiguous", "float32", r), k = view([4, 5], "broadcast", "float32", r);
+    js.binary("mul", ip.js, ip.js, k.js);
+    gpu().binary("mul", ip.gpu, ip.gpu, k.gpu);
+    ck.add("in-place mul", ip);
+    await ck.run();
+  });
+
+  test("cast, where, fill and copy (strided, accumulating, self-overlapping)", async () => {
+    const r = generator(3), ck = new Checks();
+    for (const shape of SHAPES) {
+      for (const layout of LAYOUTS) {
+        for (const [to, from] of [["int32", "float32"], ["float32", "int32"], ["float32", "float32"], ["int32", "int32"]] as const) {
+          const a = view(shape, layout, from, r, true);
+          const out = outPair(shape, to);
+          js.cast(out.js, a.js);
+          gpu().cast(out.gpu, a.gpu);
+          ck.add(`cast ${from}->${to} ${shapeStr(shape)} ${layout}`, out);
+        }
+        for (const [t, ct] of [["float32", "float32"], ["int32", "float32"], ["float32", "int32"]] as const) {
+          const c = view(shape, layout, ct, r, true), a = view(shape, "sliced", t, r, true), b = view(shape, "broadcast", t, r);
+          const out = outPair(shape, t);
+          js.where(out.js, c.js, a.js, b.js);
+          gpu().where(out.gpu, c.gpu, a.gpu, b.gpu);
+          ck.add(`where ${t}/${ct} ${shapeStr(shape)} ${layout}`, out);
+        }
+        for (const dtype of ["float32", "int32"] as const) {
+          // copy into a strided window of a bigger tensor, plain and accumulating
+          const base = view(shape, "sliced", dtype, r), a = view(shape, layout, dtype, r);
+          js.copy(base.js, a.js, false);
+          gpu().copy(base.gpu, a.gpu, false);
+          const acc = view(shape, "transposed", dtype, r);
+          js.copy(acc.js, a.js, true);
+          gpu().copy(acc.gpu, a.gpu, true);
+          const f = view(shape, "sliced", dtype, r);
+          js.fill(f.js, 2.75);
+          gpu().fill(f.gpu, 2.75);
+          for (const [name, p] of [["copy", base], ["copy +=", acc], ["fill", f]] as const) {
+            const n = (p.js.data as ArrayLike<number>).length;
+            const whole = { js: { ...p.js, shape: [n], strides: [1], offset: 0 }, gpu: { ...p.gpu, shape: [n], strides: [1], offset: 0 } };
+            ck.add(`${name} ${dtype} ${shapeStr(shape)} ${layout}`, whole);
+          }
+        }
+      }
+    }
+    // accumulate through windows that overlap (unfold's backward): one element at a time, in order
+    const win = outPair([8], "float32", true);
+    const src = view([3, 4], "contiguous", "float32", r);
+    const overl = (p: View<Storage>): View<Storage> => ({ ...p, shape: [3, 4], strides: [2, 1], offset: 0 });
+    js.copy(overl(win.js), src.js, true);
+    gpu().copy(overl(win.gpu), src.gpu, true);
+    ck.add("copy += overlapping windows", win);
+    await ck.run();
+  });
+
+  test("reduce: sum, max, min, argmax, argmin over every axis set, NaN, int32, empty", async () => {
+    const r = generator(4), ck = new Checks();
+    const shapes = [[3, 4, 5], [7, 300], [600], [], [1], [2, 0, 3], [1, 3, 1]];
+    for (const op of REDUCE_OPS) {
+      for (const dtype of ["float32", "int32"] as const) {
+        for (const shape of shapes) {
+          const nd = shape.length;
+          const axesSets: boolean[][] = op.startsWith("arg")
+            ? shape.map((_, d) => shape.map((__, e) => e === d))
+            : Array.from({ length: 2 ** nd }, (_, m) => shape.map((__, d) => ((m >> d) & 1) === 1));
+          for (const axes of axesSets) {
+            if (op !== "sum" && axes.some((f, d) => f && shape[d] === 0)) continue; // max of nothing is an op-level error
+            for (const layout of ["contiguous", "transposed", "sliced"] as Layout[]) {
+              for (const specials of [false, true]) {
+                const a = view(shape, layout, dtype, r, specials);
+                const outShape = shape.map((d, i) => (axes[i] ? 1 : d));
+                const out = outPair(outShape, op.startsWith("arg") ? "int32" : dtype);
+                js.reduce(op, out.js, a.js, axes);
+                gpu().reduce(op, out.gpu, a.gpu, axes);
+                ck.add(`${op} ${dtype} ${shapeStr(shape)} axes ${axes.map(Number).join("")} ${layout}${specials ? " specials" : ""}`, out, [1e-5, 1e-5]);
+              }
+            }
+          }
+        }
+      }
+    }
+    await ck.run();
+  });
+
+  test("matmul: ragged tiles, transposed and batched-broadcast operands, strided bias, K = 0", async () => {
+    const r = generator(5), ck = new Checks();
+    const cases: [number[], number[], Layout, Layout, boolean][] = [
+      [[70, 33], [33, 65], "contiguous", "contiguous", false],
+      [[70, 33], [33, 65], "transposed", "sliced", true],
+      [[1, 1], [1, 1], "contiguous", "contiguous", true],
+      [[3, 17, 9], [3, 9, 20], "contiguous", "broadcast", false],
+      [[2, 3, 5, 7], [2, 3, 7, 4], "sliced", "transposed", true],
+      [[4, 0], [0, 6], "contiguous", "contiguous", true],
+      [[0, 5], [5, 6], "contiguous", "contiguous", false],
+      [[129, 130], [130, 64], "contiguous", "transposed", true],
+    ];
+    for (const [sa, sb, la, lb, withBias] of cases) {
+      const a = view(sa, la, "float32", r), b = view(sb, lb, "float32", r);
+      const outShape = [...sa.slice(0, -1), sb[sb.length - 1]];
+      const out = outPair(outShape, "float32");
+      const n = sb[sb.length - 1];
+      const bias = withBias ? view([n], "sliced", "float32", r) : null;
+      js.matmul(out.js, a.js, b.js, bias?.js);
+      gpu().matmul(out.gpu, a.gpu, b.gpu, bias?.gpu);
+      // js sums in double, the device in float32 (products of values up to 3, K up to 130)
+      ck.add(`matmul ${shapeStr(sa)}@${shapeStr(sb)} ${la}/${lb}${withBias ? " +bias" : ""}`, out, [1e-4, 1e-5]);
+    }
+    await ck.run();
+  });
+
+  test("gather and scatterAdd with expanded and strided index views", async () => {
+    const r = generator(6), ck = new Checks();
+    for (const dtype of ["float32", "int32"] as const) {
+      for (const [shape, dim, idxShape] of [[[5, 7], 1, [5, 9]], [[5, 7], 0, [3, 7]], [[4, 3, 6], 2, [4, 2, 11]], [[6], 0, [10]]] as [number[], number, number[]][]) {
+        const a = view(shape, "transposed", dtype, r);
+        const k = shape[dim];
+        const ivals = Array.from({ length: idxShape.reduce((x, y) => x * y, 1) }, (_, i) => (i * 7 + 3) % k);
+        const idx = outPair(idxShape, "int32");
+        js.upload(idx.js.data, ivals);
+        gpu().upload(idx.gpu.data, ivals);
+        const out = outPair(idxShape, dtype);
+        js.gather(out.js, a.js, dim, idx.js);
+        gpu().gather(out.gpu, a.gpu, dim, idx.gpu);
+        ck.add(`gather ${dtype} ${shapeStr(shape)} dim ${dim}`, out);
+        const src = view(idxShape, "sliced", dtype, r);
+        const acc = outPair(shape, dtype, true);
+        js.scatterAdd(acc.js, dim, idx.js, src.js);
+        gpu().scatterAdd(acc.gpu, dim, idx.gpu, src.gpu);
+        ck.add(`scatterAdd ${dtype} ${shapeStr(shape)} dim ${dim}`, acc, [1e-6, 1e-6]);
+      }
+      // an index broadcast along the other dim (indexSelect's view)
+      const a = view([4, 6], "contiguous", dtype, r);
+      const idx = outPair([3], "int32");
+      js.upload(idx.js.data, [5, 0, 5]);
+      gpu().upload(idx.gpu.data, [5, 0, 5]);
+      const ex = (p: View<Storage>): View<Storage> => ({ ...p, shape: [4, 3], strides: [0, 1] });
+      const out = outPair([4, 3], dtype);
+      js.gather(out.js, a.js, 1, ex(idx.js));
+      gpu().gather(out.gpu, a.gpu, 1, ex(idx.gpu));
+      ck.add(`gather ${dtype} broadcast index`, out);
+      const acc = outPair([4, 6], dtype, true);
+      const src = view([4, 3], "contiguous", dtype, r);
+      js.scatterAdd(acc.js, 1, ex(idx.js), src.js);
+      gpu().scatterAdd(acc.gpu, 1, ex(idx.gpu), src.gpu);
+      ck.add(`scatterAdd ${dtype} broadcast index`, acc);
+    }
+    await ck.run();
+  });
+
+  test("random draws the seeded generator's numbers", async () => {
+    for (const dist of ["uniform", "normal"] as const) {
+      const o = outPair([7, 3], "float32");
+      js.random(o.js, dist, generator(9));
+      gpu().random(o.gpu, dist, generator(9));
+      assert.deepEqual(Array.from(await gpu().readAsync(o.gpu)), Array.from(js.read(o.js)!), dist);
+    }
+    manualSeed(3);
+    const a = await Tensor.randn([5], { device: "webgpu" }).toArrayAsync();
+    manualSeed(3);
+    assert.deepEqual(a, Tensor.randn([5], { device: "js" }).toArray());
+  });
+});
+
+// ---- tensor level --------------------------------------------------------------------------
+
+/** The fixture case on webgpu, every value read with the async forms. */
+async function runCaseAsync(c: FCase, device: string): Promise<void> {
+  const args = decodeArgs(c.args);
+  const built = c.inputs.map((inp) => buildInput(inp, device));
+  const outs = runOp(c, built.map((b) => b.x), args);
+  assert.equal(outs.length, c.outs.length);
+  for (const [i, o] of outs.entries()) {
+    assert.equal(o.device, device);
+    await assertTensorCloseAsync(o, c.outs[i], c.tol, `out[${i}]`);
+  }
+  const loss = sumLoss(outs, c.gs.map((g) => (g ? fromFixture(g, device) : null)));
+  const gradLeaves = built.filter((_, i) => c.inputs[i].grad).map((b) => b.leaf);
+  if (!loss || gradLeaves.length === 0) return;
+  if (c.second) {
+    const g1 = grad(loss, gradLeaves, { createGraph: true, allowUnused: true });
+    let k = 0;
+    let loss2: Tensor | null = null;
+    for (const [i, inp] of c.inputs.entries()) {
+      if (!inp.grad) continue;
+      const g = g1[k++];
+      await assertTensorCloseAsync(g, c.grads[i]!, c.tol, `grad[${inp.name}] (createGraph)`);
+      const term = g.mul(fromFixture(c.second.hs[i]!, device)).sum();
+      loss2 = loss2 ? loss2.add(term) : term;
+    }
+    const g2 = grad(loss2!, gradLeaves, { allowUnused: true });
+    k = 0;
+    for (const [i, inp] of c.inputs.entries()) {
+      if (inp.grad) await assertTensorCloseAsync(g2[k++], c.second.grads2[i]!, c.tol, `second-order grad[${inp.name}]`);
+    }
+    return;
+  }
+  loss.backward();
+  for (const [i, inp] of c.inputs.entries()) {
+    if (!inp.grad) continue;
+    const leaf = built[i].leaf;
+    await assertTensorCloseAsync(leaf.grad ?? Tensor.zeros(leaf.shape, { device }), c.grads[i]!, c.tol, `grad[${inp.name}]`);
+  }
+}
+
+describe("webgpu tensors", { skip }, () => {
+  const fixtures = loadFixtures();
+  const families = [...new Set(fixtures.cases.map((c) => c.family))];
+  for (const family of families) {
+    const cases = fixtures.cases.filter((c) => c.family === family);
+    test(`PyTorch fixtures: ${family} (${cases.length} cases)`, async () => {
+      await runAllAsync(cases, (c) => `${c.name} ${c.inputs.map((i) => `${i.name}${shapeStr(i.shape)}:${i.layout}`).join(" ")}`,
+        (c) => runCaseAsync(c, "webgpu"));
+    });
+  }
+
+  test(`larger, ragged inputs agree with js, values and gradients (${cross.length} cases)`, async () => {
+    await runAllAsync(cross, (c) => c.name, async (c) => {
+      const ref = crossRun(c, "js");
+      const got = crossRun(c, "webgpu");
+      const tol = c.tol ?? [1e-5, 1e-4];
+      for (const [i, o] of ref.outs.entries()) {
+        await assertTensorCloseAsync(got.outs[i], { data: Array.from(o.toTypedArray()), shape: o.shape, dtype: o.dtype }, tol, `out[${i}]`);
+      }
+      for (const [i, g] of ref.grads.entries()) {
+        if (g) await assertTensorCloseAsync(got.grads[i], { data: Array.from(g.toTypedArray()), shape: g.shape }, tol, `grad[${i}]`);
+      }
+    });
+  });
+
+  test("fused kernels (softmax, causal scaled softmax, layerNorm, GELU, AdamW) match the js composites", async () => {
+    assert.ok(getBackend("webgpu").fused?.softmax && getBackend("webgpu").fused?.adam, "webgpu offers the fused kernels");
+    const r = generator(21);
+    const xh = Float32Array.from({ length: 6 * 5 * 37 }, () => 4 * r() - 2);
+    const wh = Float32Array.from({ length: 37 }, () => r() + 0.5), gh = Float32Array.from({ length: 6 * 5 * 37 }, () => 2 * r() - 1);
+    const run = (device: string) => {
+      const x = Tensor.from(xh, { shape: [6, 5, 37], device, requiresGrad: true });
+      const w = Tensor.from(wh, { device, requiresGrad: true });
+      const q = x.slice([], [], [0, 5]); // [6, 5, 5] scores for the causal softmax
+      const outs = [x.softmax(-1), x.logSoftmax(-1), F.layerNorm(x, [37], w, null), F.layerNorm(x, [37]), x.gelu(),
+        F.scaledDotProductAttention(q, q, q, { isCausal: true })];
+      const g = Tensor.from(gh, { shape: [6, 5, 37], device });
+      let loss = outs[0].mul(g).sum();
+      for (const o of outs.slice(1)) loss = loss.add(o.mul(g.slice([], [], [0, o.shape[2]])).sum());
+      loss.backward();
+      const opt = new optim.AdamW([w], { lr: 0.1, weightDecay: 0.1 });
+      opt.step();
+      opt.step();
+      return [...outs, x.grad!, w.grad!, w];
+    };
+    const ref = run("js"), got = run("webgpu");
+    for (const [i, o] of ref.entries()) {
+      await assertTensorCloseAsync(got[i], { data: Array.from(o.toTypedArray()), shape: o.shape }, [1e-5, 1e-4], `result ${i}`);
+    }
+  });
+
+  test("an MLP training step with Adam: loss, gradients (1e-4 relative) and updated weights match js", async () => {
+    manualSeed(11);
+    const make = () => new nn.Sequential(new nn.Linear(20, 32), new nn.GELU(), new nn.LayerNorm(32), new nn.Linear(32, 5));
+    const ref = make().to("js");
+    const model = make().to("js");
+    model.loadStateDict(ref.stateDict());
+    model.to("webgpu");
+    const xs = Tensor.randn([16, 20], { device: "js" });
+    const ys = Tensor.from(Int32Array.from({ length: 16 }, (_, i) => (i * 3) % 5), { device: "js" });
+    const step = (m: nn.Module, x: Tensor, y: Tensor) => {
+      const opt = new optim.Adam(m.parameters(), { lr: 1e-2 });
+      const loss = (m.forward(x) as Tensor).crossEntropy(y);
+      loss.backward();
+      const grads = m.parameters().map((q) => q.grad!);
+      opt.step();
+      return { loss, grads };
+    };
+    const a = step(ref, xs, ys);
+    const b = step(model, xs.to("webgpu"), ys.to("webgpu"));
+    const la = a.loss.item(), lb = await b.loss.itemAsync();
+    assert.ok(Math.abs(lb - la) <= 1e-5 * Math.abs(la), `loss ${lb}, expected ${la}`);
+    for (const [i, g] of a.grads.entries()) {
+      assert.equal(b.grads[i].device, "webgpu");
+      await assertTensorCloseAsync(b.grads[i], { data: Array.from(g.toTypedArray()), shape: g.shape }, [1e-6, 1e-4], `grad of parameter ${i}`);
+    }
+    const after = model.parameters();
+    for (const [i, q] of ref.parameters().entries()) {
+      await assertTensorCloseAsync(after[i], { data: Array.from(q.toTypedArray()), shape: q.shape }, [1e-6, 1e-4], `parameter ${i} after Adam`);
+    }
+  });
+});
+
+describe("webgpu reading, printing and errors", { skip }, () => {
+  test("sync reads throw and name the async form; the async forms work; printing shows the device", async () => {
+    const t = Tensor.from([[1, 2], [3, 4]], { device: "webgpu", requiresGrad: true });
+    assert.throws(() => t.toArray(), /toArray: .*'webgpu'.*await t\.toArrayAsync\(\)/);
+    assert.throws(() => t.toTypedArray(), /await t\.toTypedArrayAsync\(\)/);
+    assert.throws(() => t.sum().item(), /await t\.itemAsync\(\)/);
+    assert.deepEqual(await t.toArrayAsync(), [[1, 2], [3, 4]]);
+    assert.equal(await t.sum().itemAsync(), 10);
+    assert.deepEqual(Array.from(await t.T.toTypedArrayAsync()), [1, 3, 2, 4]);
+    assert.equal(String(t), "tensor(<shape [2, 2] on webgpu: await t.toArrayAsync() to read the values>, device='webgpu', requiresGrad=true)");
+    assert.match(String(t.mul(2)), /device='webgpu', gradFn=<mul>/);
+    assert.throws(() => t.to("js"), /await t\.toTypedArrayAsync\(\)/);
+    // host to device copies need no wait
+    assert.deepEqual(await Tensor.from([5, 6]).to("webgpu").toArrayAsync(), [5, 6]);
+  });
+
+  test("float64 is refused with a clear error", () => {
+    assert.throws(() => Tensor.zeros([2], { dtype: "float64", device: "webgpu" }), /float64 is not supported on webgpu/);
+  });
+
+  test("a bad index found on the device surfaces at the next readback, naming gather", async () => {
+    const x = Tensor.from([1, 2, 3], { device: "webgpu" });
+    const bad = x.gather(0, Tensor.from(Int32Array.from([0, 7]), { device: "webgpu" }));
+    await assert.rejects(bad.toArrayAsync(), /gather: index 7 is out of range for a dim of size 3/);
+    // reported once: the device stays usable
+    assert.deepEqual(await x.add(1).toArrayAsync(), [2, 3, 4]);
+  });
+
+  test("ops enqueue without waiting: a chain of tiny ops is one submit", async () => {
+    const x = Tensor.from([1, 2, 3], { device: "webgpu" });
+    await x.mul(1.0001).add(0.5).toArrayAsync(); // compiles the two kernels
+    const before = webgpu.memoryStats();
+    let y = x;
+    const n = 200;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) y = y.mul(1.0001).add(0.5);
+    const enqueueUs = ((performance.now() - t0) * 1000) / (2 * n);
+    const after = webgpu.memoryStats();
+    assert.ok(after.submits - before.submits <= 2, `${after.submits - before.submits} submits for ${2 * n} ops`);
+    assert.ok((await y.toTypedArrayAsync())[0] > 1);
+    console.log(`# webgpu: ${enqueueUs.toFixed(1)} us to enqueue a tiny op (${adapter})`);
+  });
+
+  test("memory stays flat over a training loop without dispose()", async () => {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc") as () => void;
+    const p = new nn.Linear(64, 10).to("webgpu").parameters();
+    const x = Tensor.randn([32, 64], { device: "webgpu" });
+    const y = Tensor.from(Int32Array.from({ length: 32 }, (_, i) => i % 10), { device: "webgpu" });
+    const opt = new optim.Adam(p, { lr: 1e-3 });
+    const stepOnce = async () => {
+      opt.zeroGrad();
+      const loss = F.linear(x, p[0], p[1]).crossEntropy(y);
+      loss.backward();
+      opt.step();
+      return loss.itemAsync();
+    };
+    const reserved: number[] = [];
+    for (let i = 0; i < 150; i++) {
+      await stepOnce();
+      if (i % 50 === 49) {
+        // collect now (a real loop gets there by itself, later) so the readings show what is held
+        gc();
+        await new Promise((r) => setTimeout(r, 10));
+        reserved.push(webgpu.memoryStats().reservedBytes);
+      }
+    }
+    const created = webgpu.memoryStats().buffersCreated;
+    for (let i = 0; i < 50; i++) await stepOnce();
+    assert.equal(reserved[2], reserved[1], `reserved bytes grew: ${reserved.join(", ")}`);
+    assert.equal(webgpu.memoryStats().buffersCreated, created, "a steady loop kept creating buffers");
+  });
+
+  test("a lost device: the next op throws naming it, initDevice starts a new one", async () => {
+    const t = Tensor.from([1, 2], { device: "webgpu" });
+    (webgpu.gpuDevice() as GPUDevice).destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.throws(() => t.add(1), /webgpu: the device was lost/);
+    await assert.rejects(t.toArrayAsync(), /the device was lost/);
+    // other devices are unaffected
+    assert.deepEqual(Tensor.from([1, 2], { device: "js" }).add(1).toArray(), [2, 3]);
+    await initDevice("webgpu");
+    assert.throws(() => t.add(1), /belongs to a webgpu device that was lost or replaced/);
+    assert.deepEqual(await Tensor.from([1, 2], { device: "webgpu" }).add(1).toArrayAsync(), [2, 3]);
+  });
+});
