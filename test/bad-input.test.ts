@@ -105,6 +105,10 @@ describe("valid edge cases that used to be refused or wrong", () => {
       const a = tensor([1, 5], { requiresGrad: true, device }), b = tensor([3, 5], { requiresGrad: true, device });
       a.maximum(b).backward(tensor([NaN, 2], o));
       assert.deepEqual([a.grad!.toArray(), b.grad!.toArray()], [[0, 1], [NaN, 1]]);
+      // PyTorch's special values: erf(0) is exactly 0, sign(NaN) and sign(-0) are 0, pow(1, y) is 1
+      assert.deepEqual(Tensor.zeros([20], o).erf().floor().toArray(), Array(20).fill(0));
+      assert.deepEqual(tensor(Array(20).fill(NaN), o).sign().toArray(), Array(20).fill(0));
+      assert.deepEqual(tensor(Array(20).fill(1), o).pow(tensor(Array(20).fill(NaN), o)).toArray(), Array(20).fill(1));
       const m = tensor([1, 3, 3], { requiresGrad: true, device });
       m.max().backward(tensor(Infinity, o));
       assert.deepEqual(m.grad!.toArray(), [0, Infinity, Infinity]);

@@ -295,6 +295,7 @@ void dl_cast(int to, int from, dl_iter* it, char* o, const char* a) {
 
 /* pow as Math.pow: NaN exponent gives NaN, and (+-1) ** (+-Inf) is NaN (C's pow says 1) */
 static inline double js_pow(double x, double y) {
+  if (x == 1.0) return 1.0; /* C's and PyTorch's pow(1, y), NaN and ±inf included */
   if (y != y) return NAN;
   if (isinf(y) && fabs(x) == 1.0) return NAN;
   return pow(x, y);

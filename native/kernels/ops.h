@@ -35,7 +35,7 @@
   X(sigmoid, 15, (float)dl_sigmoid_d((double)x), dl_toint32(dl_sigmoid_d((double)x)))            \
   X(tanh, 15, (float)dl_tanh_d((double)x), dl_toint32(tanh((double)x)))                          \
   X(erf, 15, (float)dl_erf_d((double)x), dl_toint32(dl_erf_d((double)x)))                        \
-  X(sign, 18, x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : x), (x > 0) - (x < 0))                       \
+  X(sign, 18, x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : 0.0f), (x > 0) - (x < 0))                       \
   X(log1p, 15, (float)dl_log1p_d((double)x), dl_toint32(log1p((double)x)))                       \
   X(reciprocal, 18, 1.0f / x, dl_toint32(1.0 / (double)x))                                       \
   X(floor, 18, floorf(x), x)

@@ -68,6 +68,11 @@ static inline double dl_log_d(double x) {
 /* The js backend's erf (Numerical Recipes erfc, |error| < 1.2e-7), operation for operation. */
 static inline double dl_erf_d(double x) {
   const double z = fabs(x);
+  if (z < 0.5) { /* Taylor series: erf(0) is exactly 0 (the erfc form leaves -3e-8 there) */
+    const double x2 = x * x;
+    return x * 1.1283791670955126 *
+           (1 + x2 * (-1.0 / 3 + x2 * (1.0 / 10 + x2 * (-1.0 / 42 + x2 * (1.0 / 216 + x2 * (-1.0 / 1320 + x2 / 9360))))));
+  }
   const double t = 1.0 / (1.0 + 0.5 * z);
   const double r = t * dl_exp_d(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
     t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +

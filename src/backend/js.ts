@@ -61,10 +61,15 @@ export function forEachRun(
   }
 }
 
-/** erf with |error| < 1.2e-7 (Numerical Recipes erfc), enough for float32 results. */
+/** erf with |error| < 1.2e-7 (Numerical Recipes erfc), enough for float32 results; below 0.5 its
+ *  Taylor series, so erf(0) is exactly 0 (the erfc form leaves -3e-8 there: floor(erf(0)) was -1). */
 export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
   const z = Math.abs(x);
+  if (z < 0.5) {
+    const x2 = x * x;
+    return x * 1.1283791670955126 * (1 + x2 * (-1 / 3 + x2 * (1 / 10 + x2 * (-1 / 42 + x2 * (1 / 216 + x2 * (-1 / 1320 + x2 / 9360))))));
+  }
   const t = 1 / (1 + 0.5 * z);
   const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
     t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
@@ -88,7 +93,7 @@ const unaryFns: Record<UnaryOp, (x: number) => number> = {
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   tanh: Math.tanh,
   erf,
-  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x), // keeps 0, -0 and NaN
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), // PyTorch's (0 < x) - (x < 0): NaN and -0 give 0
   log1p: Math.log1p,
   reciprocal: (x) => 1 / x,
   floor: Math.floor,
@@ -99,7 +104,7 @@ const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: Math.pow,
+  pow: (a, b) => (a === 1 ? 1 : Math.pow(a, b)), // C's and PyTorch's pow(1, y) = 1 even for NaN and ±inf
   // PyTorch's maximum/minimum propagate NaN from either side
   maximum: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
   minimum: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),

@@ -36,7 +36,7 @@ export const UNARY_WGSL = {
   sigmoid: { f32: "select(exp(x) / (1.0 + exp(x)), 1.0 / (1.0 + exp(-x)), x >= 0.0)", i32: null },
   tanh: { f32: "select(tanh(x), sign(x), abs(x) > 15.0)", i32: null },
   erf: { f32: "erf_(x)", i32: null },
-  sign: { f32: "select(select(x, -1.0, x < 0.0), 1.0, x > 0.0)", i32: "sign(x)" }, // keeps 0, -0, NaN
+  sign: { f32: "select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0)", i32: "sign(x)" }, // NaN and -0 give 0, like PyTorch
   log1p: { f32: "log1p_(x)", i32: null },
   reciprocal: { f32: "1.0 / x", i32: null },
   floor: { f32: "floor(x)", i32: null },
@@ -91,6 +91,10 @@ fn log1p_(x: f32) -> f32 {
 fn erf_(x: f32) -> f32 {
   if (isnan_(x)) { return x; }
   let z = abs(x);
+  if (z < 0.5) { // Taylor series: erf(0) is exactly 0
+    let x2 = x * x;
+    return x * 1.1283791670955126 * (1.0 + x2 * (-1.0 / 3.0 + x2 * (0.1 + x2 * (-1.0 / 42.0 + x2 * (1.0 / 216.0 + x2 * (-1.0 / 1320.0 + x2 / 9360.0))))));
+  }
   let t = 1.0 / (1.0 + 0.5 * z);
   let r = t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
     t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
@@ -99,7 +103,7 @@ fn erf_(x: f32) -> f32 {
 }
 // Math.pow's cases: WGSL's pow is exp2(b·log2(a)), undefined for a < 0
 fn pow_(a: f32, b: f32) -> f32 {
-  if (b == 0.0) { return 1.0; }
+  if (b == 0.0 || a == 1.0) { return 1.0; }
   if (isnan_(a) || isnan_(b)) { return nan_(); }
   if (b == 1.0) { return a; }
   if (b == 2.0) { return a * a; }
