@@ -200,10 +200,11 @@ int dl_layernorm_backward_f32(float* gx, float* gw, float* gb, const float* g, c
 
 typedef struct { float* out; const float* g; const float* x; int64_t n, per; } gelu_ctx;
 
-/* Phi(v) = 0.5 erfc(-v / sqrt 2), and phi(v) = exp(-v^2 / 2) / sqrt(2 pi) for the backward, from one
- * exp: erfc(z) ~ t·P(t)·exp(-z^2) with t = 1 / (1 + p·z) (Abramowitz & Stegun 7.1.26, |error| <
- * 1.5e-7; PyTorch's vectorised CPU erf is the same formula). For v < 0 it is 0.5 erfc(|z|)
- * directly, without the cancellation of 1 + erf. NaN gives NaN. */
+/* Phi(v) = 0.5 (1 + erf(v / sqrt 2)), and phi(v) = exp(-v^2 / 2) / sqrt(2 pi) for the backward, from
+ * one exp: erfc(z) ~ t·P(t)·exp(-z^2) with t = 1 / (1 + p·z) (Abramowitz & Stegun 7.1.26, |error| <
+ * 1.5e-7; PyTorch's vectorised CPU erf is the same formula). Phi is formed as PyTorch forms it,
+ * 0.5 (1 + erf), so the far negative tail rounds to 0 as there (gelu(-6) is 0, not -7e-9: a
+ * reciprocal or a sign after it would otherwise disagree with PyTorch). NaN gives NaN. */
 static inline float gelu_cdf_f(float v, float* pdf) {
   const float z = fabsf(v) * 0.70710678118654752f;
   const float t = 1.0f / fmaf(0.3275911f, z, 1.0f);
@@ -214,8 +215,8 @@ static inline float gelu_cdf_f(float v, float* pdf) {
   q = fmaf(q, t, 0.254829592f);
   const float e = dl_exp_f(-z * z);
   *pdf = e * 0.39894228040143268f; /* 1/sqrt(2 pi) */
-  const float h = 0.5f * t * q * e; /* 0.5 erfc(|z|) */
-  return v >= 0.0f ? 1.0f - h : h;
+  const float erf_abs = 1.0f - t * q * e; /* erf(|z|) = 1 - erfc(|z|) */
+  return 0.5f * (v >= 0.0f ? 1.0f + erf_abs : 1.0f - erf_abs);
 }
 
 static void gelu_task(void* p, int64_t t) {
@@ -240,7 +241,8 @@ static void gelu_backward_task(void* p, int64_t t) {
     const float v = x[i];
     float pdf;
     const float cdf = gelu_cdf_f(v, &pdf);
-    out[i] = g[i] * fmaf(v, pdf, cdf);
+    /* at ±inf, x·phi(x) is inf·0: NaN, as in PyTorch (the exp above is clamped, not exactly 0) */
+    out[i] = g[i] * (fabsf(v) == INFINITY ? NAN : fmaf(v, pdf, cdf));
   }
 }
 
