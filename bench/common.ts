@@ -181,3 +181,23 @@ export function randn(n: number, r: () => number, scale = 1): Float32Array {
   }
   return out;
 }
+
+/**
+ * The W4 training data every library shares: MNIST_BATCHES batches of MNIST_BATCH digits drawn
+ * (seeded shuffle) from the training images [N·784] and labels [N] of dlgrad's data.mnist().
+ */
+export function mnistBatches(images: Float32Array, labels: Int32Array): { images: Float32Array; labels: Int32Array } {
+  const n = labels.length, r = rng(42);
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [perm[i], perm[j]] = [perm[j], perm[i]];
+  }
+  const total = MNIST_BATCHES * MNIST_BATCH;
+  const img = new Float32Array(total * 784), lab = new Int32Array(total);
+  for (let k = 0; k < total; k++) {
+    img.set(images.subarray(perm[k] * 784, (perm[k] + 1) * 784), k * 784);
+    lab[k] = labels[perm[k]];
+  }
+  return { images: img, labels: lab };
+}

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { fileURLToPath } from "node:url";
-import { CELLS, TAG, MNIST_BATCHES, MNIST_BATCH, median, rng, type Cell, type RunRequest, type RunResult } from "./common.js";
+import { CELLS, TAG, median, mnistBatches, type Cell, type RunRequest, type RunResult } from "./common.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** Debian's python3-torch lives under the system interpreter (the python3 on PATH may have no torch). */
@@ -185,21 +185,9 @@ class Worker {
 async function writeMnistBatches(file: string): Promise<void> {
   const { data } = await import("../src/node.js");
   const m = data.mnist();
-  const images = m.trainImages.toTypedArray() as Float32Array, labels = m.trainLabels.toTypedArray() as Int32Array;
-  const n = labels.length, r = rng(42);
-  const perm = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [perm[i], perm[j]] = [perm[j], perm[i]];
-  }
-  const total = MNIST_BATCHES * MNIST_BATCH;
-  const img = new Float32Array(total * 784), lab = new Int32Array(total);
-  for (let k = 0; k < total; k++) {
-    img.set(images.subarray(perm[k] * 784, (perm[k] + 1) * 784), k * 784);
-    lab[k] = labels[perm[k]];
-  }
+  const { images, labels } = mnistBatches(m.trainImages.toTypedArray() as Float32Array, m.trainLabels.toTypedArray() as Int32Array);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, Buffer.concat([Buffer.from(img.buffer), Buffer.from(lab.buffer)]));
+  fs.writeFileSync(file, Buffer.concat([Buffer.from(images.buffer), Buffer.from(labels.buffer)]));
 }
 
 // ---- formatting -----------------------------------------------------------------------------
