@@ -101,7 +101,7 @@ try {
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 console.log(`\n${table(runs, cells)}\n`);
 console.log(`medians of ${opts.rounds ?? 3} rounds; ${cpu} × ${os.cpus().length}, ${browserVersion} headless; ` +
-  Object.entries(runs[0]?.version ?? {}).map(([k, v]) => `${k} ${v}`).join(", "));
+  runs.map((r) => `${r.mode}: ` + Object.entries(r.version).map(([k, v]) => `${k} ${v || "(skipped)"}`).join(", ")).join("; "));
 const file = path.join(ROOT, "out", "bench-web.json");
 fs.mkdirSync(path.dirname(file), { recursive: true });
 fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), cpu, cores: os.cpus().length, loadavg: os.loadavg(), browser: browserVersion, options: opts, runs }, null, 2));

@@ -6,7 +6,7 @@
 // (no SharedArrayBuffer: one thread for both libraries).
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
-import { setWasmPaths, getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
+import { setWasmPaths, setThreadsCount, getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { Tensor, nn, optim, data, manualSeed, availableDevices } from "../src/index.js";
 import { MNIST_BATCH, MNIST_BATCHES, measure, median, mnistBatches, randn, rng } from "../bench/common.js";
 
@@ -84,11 +84,14 @@ const tfjsWasm: Lib = {
   name: "tfjs-wasm",
   async init() {
     setWasmPaths(new URL("tfjs/", location.href).href);
+    // tfjs's own default is hardwareConcurrency / 2 threads (one on a 2-core machine): ask for all
+    // cores where threads can run, as dlgrad's wasm device uses them
+    if (crossOriginIsolated) setThreadsCount(navigator.hardwareConcurrency);
     if (!(await tf.setBackend("wasm"))) return "tf.setBackend('wasm') failed";
     await tf.ready();
     const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
     const mt = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
-    return { version: `${tf.version_core} (wasm, simd ${simd ? "on" : "off"}, ${mt ? `${getThreadsCount()} threads` : "1 thread"})` };
+    return { version: `${tf.version_core} (wasm, simd ${simd ? "on" : "off"}, ${mt ? `threaded build, ${getThreadsCount()} thread(s)` : "1 thread"})` };
   },
   // the same models and data as bench/libs/tfjs.ts
   prepare(cell, batches) {
