@@ -1,12 +1,13 @@
 // dlgrad in a real browser: Debian's Chromium, headless, driven by puppeteer-core, loads the page
 // that `npm run web` builds (out/web/) from a 127.0.0.1 server with COOP/COEP. In the page: the op
 // and gradient checks of web/checks.ts on `wasm` and `js` against Node's `js` backend, the demo's
-// training run (its reported test accuracy), a digit drawn with the mouse, and a screenshot that must
-// not be blank (saved as out/web.png; docs/web.png is a copy). Skipped when /usr/bin/chromium is
-// missing, unless DLGRAD_REQUIRE_BROWSER=1 (CI), which makes that a failure.
+// training run (its reported test accuracy), its weights saved as a download, a digit drawn with
+// the mouse, and a screenshot that must not be blank (saved as out/web.png; docs/web.png is a copy).
+// Skipped when /usr/bin/chromium is missing, unless DLGRAD_REQUIRE_BROWSER=1 (CI): then it fails.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { Page } from "puppeteer-core";
 import * as dlgrad from "../src/index.js";
@@ -90,6 +91,24 @@ test("dlgrad in headless Chromium", { skip, timeout: 180_000 }, async (t) => {
     assert.ok(s.accuracy.at(-1)!.acc > MIN_ACCURACY, `test accuracy ${s.accuracy.at(-1)!.acc} after ${s.totalSteps} steps, expected > ${MIN_ACCURACY}`);
     const isolated = await page.evaluate(() => crossOriginIsolated);
     assert.ok(isolated, "the page is not cross-origin isolated: the server's COOP/COEP headers did not apply");
+  });
+
+  await t.test("the trained weights download as a safetensors file that Node loads", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dlgrad-download-"));
+    try {
+      const cdp = await page.createCDPSession();
+      await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: dir });
+      await page.click("#download");
+      const file = path.join(dir, "mnist-mlp.safetensors");
+      for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
+      const sd = dlgrad.load(new Uint8Array(fs.readFileSync(file)));
+      assert.deepEqual(
+        Object.entries(sd).map(([k, v]) => [k, v.shape]).sort(),
+        [["0.bias", [64]], ["0.weight", [64, 784]], ["2.bias", [10]], ["2.weight", [10, 64]]],
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   await t.test("ops and gradients in the page match Node's js backend (wasm and js)", async () => {

@@ -3,7 +3,7 @@
 // URL parameters: ?device=wasm|js|webgpu (default: the fastest available), ?epochs=N (default 5).
 // The state is on window.dlgradDemo for the browser test (test/browser.test.ts).
 import {
-  Tensor, nn, optim, data, noGrad, manualSeed, availableDevices, setDefaultDevice,
+  Tensor, nn, optim, data, noGrad, manualSeed, availableDevices, setDefaultDevice, save,
 } from "../src/index.js";
 
 const BATCH = 128;
@@ -287,9 +287,18 @@ function start(): void {
   (window as unknown as { dlgradDemo: DemoState }).dlgradDemo = s;
   $("isolation").textContent = crossOriginIsolated ? "cross-origin isolated (wasm threads allowed)" : "not cross-origin isolated (one thread)";
   setupPad();
-  const retrain = $<HTMLButtonElement>("retrain");
+  const retrain = $<HTMLButtonElement>("retrain"), download = $<HTMLButtonElement>("download");
+  // the weights as a safetensors file (PyTorch's nn.Sequential names: 0.weight, 0.bias, 2.weight, 2.bias)
+  download.addEventListener("click", () => {
+    if (!model) return;
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([save(model) as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
+    a.download = "mnist-mlp.safetensors";
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  });
   const run = () => {
-    retrain.disabled = true;
+    retrain.disabled = download.disabled = true;
     s.finished = (async () => {
       try {
         const epochs = epochsParam();
@@ -305,6 +314,7 @@ function start(): void {
         throw e;
       } finally {
         retrain.disabled = false;
+        download.disabled = s.state !== "done";
       }
     })();
     s.finished.catch(() => {}); // shown on the page; the test reads s.error
