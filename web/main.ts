@@ -3,7 +3,7 @@
 // URL parameters: ?device=wasm|js|webgpu (default: the fastest available), ?epochs=N (default 5).
 // The state is on window.dlgradDemo for the browser test (test/browser.test.ts).
 import {
-  Tensor, nn, optim, data, noGrad, manualSeed, availableDevices, setDefaultDevice, save,
+  Tensor, nn, optim, data, noGrad, manualSeed, availableDevices, setDefaultDevice, initDevice, save,
 } from "../src/index.js";
 
 const BATCH = 128;
@@ -30,10 +30,21 @@ interface DemoState {
 const $ = <E extends HTMLElement>(id: string) => document.getElementById(id) as E;
 const params = new URLSearchParams(location.search);
 
-/** The fastest device this page has (cpu is Node's addon and never exists here), or the one asked for. */
-function pickDevice(): string {
-  const have = availableDevices();
+/**
+ * The fastest device this page has, or the one asked for: webgpu when the browser gives an adapter
+ * (it has to be started, asynchronously), else wasm, else js (cpu is Node's addon, never here).
+ */
+async function pickDevice(): Promise<string> {
   const asked = params.get("device");
+  if ((asked === null || asked === "webgpu") && "gpu" in navigator) {
+    try {
+      await initDevice("webgpu");
+    } catch (e) {
+      if (asked === "webgpu") throw e;
+      console.info(`dlgrad demo: no webgpu (${(e as Error).message}); using the next device`);
+    }
+  }
+  const have = availableDevices();
   if (asked !== null) {
     if (!have.includes(asked)) throw new Error(`device '${asked}' is not available here (have ${have.join(", ")})`);
     return asked;
@@ -302,7 +313,7 @@ function start(): void {
     s.finished = (async () => {
       try {
         const epochs = epochsParam();
-        s.device = pickDevice();
+        s.device = await pickDevice();
         setDefaultDevice(s.device);
         $("device").textContent = s.device;
         await train(s, epochs);
