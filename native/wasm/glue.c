@@ -111,14 +111,6 @@ EXPORT("copy") void copy(int dtype, char* o, const char* a) {
   dl_copy(dtype, rd() != 0, &it, o, a);
 }
 
-/* then: the value */
-EXPORT("fill") void fill(int dtype, char* o) {
-  dl_iter it;
-  g_m = g_meta;
-  rd_iter(&it, 1);
-  dl_fill(dtype, &it, o, *g_m);
-}
-
 /* ---- reduce: meta = nd, a's shape, out offset, a offset and strides, axes mask --------------- */
 
 EXPORT("reduce") void reduce(int op, int dtype, char* o, const char* a) {

@@ -41,7 +41,6 @@ interface Exports {
   binary(op: number, tout: number, tin: number, o: number, a: number, b: number): void;
   where(tcond: number, o: number, c: number, a: number, b: number): void;
   copy(dt: number, o: number, a: number): void;
-  fill(dt: number, o: number): void;
   reduce(op: number, dt: number, o: number, a: number): void;
   matmul(o: number, a: number, b: number, bias: number): number;
   gather(o: number, a: number, ix: number): number;
@@ -478,19 +477,16 @@ export const wasmBackend: Backend = {
   },
 
   fill(out, value) {
+    // nothing to compute: validated, then the typed array's own fill (contiguous) or the js kernel
     if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data)) return jsBackend.fill(out, value);
     guarded(() => {
       begin("fill");
       const o = arr32(out.data, "out");
       checkShape(out.shape);
-      const ho = view(out, out.shape, "out", o, "w");
-      if (numelOf(out.shape) === 0) return abandon();
-      place();
-      putShape(out.shape);
-      putView(ho, out.strides);
-      put(value);
-      ex.fill(dtOf(o), ptr(ho));
-      finish();
+      view(out, out.shape, "out", o, "check");
+      abandon();
+      if (isContiguous(out.shape, out.strides)) o.fill(value, out.offset, out.offset + numelOf(out.shape));
+      else jsBackend.fill(out, value);
     });
   },
 
