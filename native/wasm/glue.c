@@ -7,6 +7,7 @@
  * view inside its region, indices, window sizes) and only hands over what passed, so nothing is
  * checked again here: a bug there can only corrupt this module's own memory, never the host's.
  * Return values: 0, or -1 when a kernel could not get scratch memory (or found a bad index). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,7 @@ static size_t g_arena_bytes;
 
 EXPORT("arena") void* arena(size_t bytes) {
   if (bytes <= g_arena_bytes) return g_arena;
+  if (bytes > SIZE_MAX - 63) return NULL;
   free(g_arena);
   g_arena = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
   g_arena_bytes = g_arena ? bytes : 0;

@@ -179,6 +179,7 @@ function begin(fn: string, op = ""): void {
   curFn = fn;
   curOp = op;
   regions.length = 0;
+  handles.length = 0;
 }
 
 function isF64(a: TypedArray): boolean {
