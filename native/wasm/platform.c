@@ -1,10 +1,12 @@
-/* The platform layer of the C kernels for the `wasm` backend: replaces threads.c and pool.c.
+/* The platform layer of the C kernels for the `wasm` backend: replaces threads.c and the memory
+ * pool (pool.c / mempool.c).
  *
  * One thread: dl_parallel runs every task inline, in order. Memory: malloc/free/aligned_alloc
  * come from wasi-libc's dlmalloc (linked from Debian's wasi-libc, no WASI imports), which grows
  * the module's memory with memory.grow; dl_wasm_set_limit caps that growth (tests use it to reach
- * the out-of-memory path cheaply). The tensor pool of pool.c is not needed: tensor storage is
- * JavaScript's (see src/backend/wasm.ts). */
+ * the out-of-memory path cheaply). dl_pool_get/put are plain allocations from that heap (dlmalloc
+ * reuses freed blocks, and a wasm module never gives memory back to the system anyway); tensor
+ * storage itself is JavaScript's (see src/backend/wasm.ts). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,22 @@ int dl_num_threads(void) { return 1; }
 void dl_set_num_threads(int n) { (void)n; }
 
 void dl_memzero(void* p, size_t bytes) { memset(p, 0, bytes); }
+
+void* dl_pool_get(size_t bytes, size_t* cls, bool* fresh) {
+  const size_t size = bytes < 64 ? 64 : (bytes + 63) & ~(size_t)63;
+  *cls = size;
+  *fresh = false; /* dlmalloc hands back reused memory: never known to be zero */
+  return size < bytes ? NULL : aligned_alloc(64, size);
+}
+
+void dl_pool_put(void* p, size_t cls) {
+  (void)cls;
+  free(p);
+}
+
+void dl_pool_stats(double* out6) { memset(out6, 0, 6 * sizeof(double)); }
+void dl_pool_set_cap(size_t bytes) { (void)bytes; }
+void dl_pool_trim(void) {}
 
 static float* g_scratch;
 static size_t g_scratch_n;
