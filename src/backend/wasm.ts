@@ -17,7 +17,8 @@
 // element it reaches inside its array, shapes, windows), with the cpu backend's messages
 // ("wasm.binary(add): view 'out' reaches ..."); the C side trusts what it is handed.
 // float64 (the gradient checks), views of more than MAX_DIMS dims and elementwise ops on at most
-// TINY elements run on the js kernels, as on cpu.
+// TINY elements run on the js kernels, as on cpu; so do the ops whose copies would move far more
+// elements than the op touches (spread(): a gather from a whole dataset, a narrow window).
 import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from "../prims.js";
 import {
   type Backend, type FusedKernels, type TypedArray, type View, registerBackend, registerUnavailable,
@@ -190,6 +191,25 @@ function tiny(shape: readonly number[]): boolean {
   let n = 1;
   for (let d = 0; d < shape.length; d++) n *= shape[d];
   return n <= TINY;
+}
+
+/** elements from a view's lowest to its highest reachable one (what its copy would move) */
+function reach(v: View): number {
+  let r = 1;
+  for (let d = 0; d < v.shape.length; d++) {
+    if (v.shape[d] === 0) return 0;
+    r += Math.abs(v.strides[d]) * (v.shape[d] - 1);
+  }
+  return r;
+}
+
+/** true when copying the views would move far more elements than the op's n (a gather from a
+ *  whole dataset, an op on a narrow window of a wide tensor): then the js kernel, which touches
+ *  only the n elements, is the faster of the two */
+function spread(n: number, ...views: View[]): boolean {
+  const lim = 4 * n + 16384;
+  for (const v of views) if (reach(v) > lim) return true;
+  return false;
 }
 
 const DTYPE_NAMES = ["float32", "int32"];
@@ -379,7 +399,9 @@ export const wasmBackend: Backend = {
   },
 
   unary(op, out, a) {
-    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data)) return jsBackend.unary(op, out, a);
+    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(out.shape), out, a)) {
+      return jsBackend.unary(op, out, a);
+    }
     guarded(() => {
       begin("unary", op);
       const tag = opTag(UN, op);
@@ -397,7 +419,9 @@ export const wasmBackend: Backend = {
   },
 
   cast(out, a) {
-    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data)) return jsBackend.cast(out, a);
+    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(out.shape), out, a)) {
+      return jsBackend.cast(out, a);
+    }
     guarded(() => {
       begin("cast");
       const o = arr32(out.data, "out"), x = arr32(a.data, "a");
@@ -414,7 +438,7 @@ export const wasmBackend: Backend = {
   },
 
   binary(op, out, a, b) {
-    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || isF64(b.data)) {
+    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || isF64(b.data) || spread(numelOf(out.shape), out, a, b)) {
       return jsBackend.binary(op, out, a, b);
     }
     guarded(() => {
@@ -437,7 +461,8 @@ export const wasmBackend: Backend = {
   },
 
   where(out, cond, a, b) {
-    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(cond.data) || isF64(a.data) || isF64(b.data)) {
+    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(cond.data) || isF64(a.data) || isF64(b.data) ||
+      spread(numelOf(out.shape), out, cond, a, b)) {
       return jsBackend.where(out, cond, a, b);
     }
     guarded(() => {
@@ -460,7 +485,9 @@ export const wasmBackend: Backend = {
   },
 
   copy(out, a, accumulate) {
-    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data)) return jsBackend.copy(out, a, accumulate);
+    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(out.shape), out, a)) {
+      return jsBackend.copy(out, a, accumulate);
+    }
     guarded(() => {
       begin("copy");
       const o = arr32(out.data, "out"), x = want(a.data, "a", dtOf(o));
@@ -495,7 +522,9 @@ export const wasmBackend: Backend = {
     const nd = a.shape.length;
     // js initialises int32 max/min from -Infinity stored in an Int32Array (0): those stay in C
     const jsOk = !(a.data instanceof Int32Array && (op === "max" || op === "min"));
-    if (nd > MAX_DIMS || (jsOk && tiny(a.shape)) || isF64(out.data) || isF64(a.data)) return jsBackend.reduce(op, out, a, axes);
+    if (nd > MAX_DIMS || (jsOk && (tiny(a.shape) || spread(numelOf(a.shape), a))) || isF64(out.data) || isF64(a.data)) {
+      return jsBackend.reduce(op, out, a, axes);
+    }
     guarded(() => {
       begin("reduce", op);
       const tag = opTag(RED, op);
@@ -583,7 +612,9 @@ export const wasmBackend: Backend = {
 
   gather(out, a, dim, index) {
     const nd = out.shape.length;
-    if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data)) return jsBackend.gather(out, a, dim, index);
+    if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(out.shape), out, a, index)) {
+      return jsBackend.gather(out, a, dim, index);
+    }
     guarded(() => {
       begin("gather");
       const o = arr32(out.data, "out"), x = want(a.data, "a", dtOf(o)), ix = want(index.data, "index", 1);
@@ -612,7 +643,9 @@ export const wasmBackend: Backend = {
 
   scatterAdd(out, dim, index, src) {
     const nd = index.shape.length;
-    if (nd > MAX_DIMS || tiny(index.shape) || isF64(out.data) || isF64(src.data)) return jsBackend.scatterAdd(out, dim, index, src);
+    if (nd > MAX_DIMS || tiny(index.shape) || isF64(out.data) || isF64(src.data) || spread(numelOf(index.shape), out, index, src)) {
+      return jsBackend.scatterAdd(out, dim, index, src);
+    }
     guarded(() => {
       begin("scatterAdd");
       const o = arr32(out.data, "out"), s = want(src.data, "src", dtOf(o)), ix = want(index.data, "index", 1);
