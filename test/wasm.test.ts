@@ -10,14 +10,14 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { Tensor, availableDevices, manualSeed, nn, optim, setDefaultDevice } from "../src/index.js";
+import { Tensor, availableDevices, manualSeed, nn, optim, setDefaultDevice } from "../src/node.js";
 import { type View } from "../src/backend/backend.js";
 import { jsBackend as js } from "../src/backend/js.js";
 import { wasmBackend as wasm, wasmConfig, wasmInfo } from "../src/backend/wasm.js";
 import { WASM_BASE64 } from "../src/backend/wasm_module.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const INDEX = join(ROOT, "dist", "src", "index.js");
+const NODE_ENTRY = join(ROOT, "dist", "src", "node.js");
 
 test("the wasm backend loaded, is registered, and says what it runs", () => {
   const info = wasmInfo();
@@ -71,8 +71,8 @@ function child(code: string, env: Record<string, string | undefined>, preload?: 
   return { stdout: r.stdout, all: r.stdout + r.stderr };
 }
 
-const PRINT_DEVICE = `import { getDefaultDevice, tensor } from ${JSON.stringify(INDEX)}; console.log(getDefaultDevice(), tensor([1, 2]).exp().device);`;
-const PRINT_WASM_ERROR = `import { setDefaultDevice } from ${JSON.stringify(INDEX)}; try { setDefaultDevice("wasm"); console.log("no error"); } catch (e) { console.log(e.message); }`;
+const PRINT_DEVICE = `import { getDefaultDevice, tensor } from ${JSON.stringify(NODE_ENTRY)}; console.log(getDefaultDevice(), tensor([1, 2]).exp().device);`;
+const PRINT_WASM_ERROR = `import { setDefaultDevice } from ${JSON.stringify(NODE_ENTRY)}; try { setDefaultDevice("wasm"); console.log("no error"); } catch (e) { console.log(e.message); }`;
 
 test("default device order cpu -> wasm -> js; DLGRAD_DEVICE=wasm; one line when the addon is missing", () => {
   const noAddon = child(PRINT_DEVICE, { DLGRAD_NATIVE: "0" });
@@ -80,6 +80,9 @@ test("default device order cpu -> wasm -> js; DLGRAD_DEVICE=wasm; one line when 
   assert.equal(child(PRINT_DEVICE, { DLGRAD_DEVICE: "wasm" }).stdout.trim(), "wasm wasm");
   assert.equal(child(PRINT_DEVICE, { DLGRAD_NATIVE: "0", DLGRAD_WASM: "0" }).stdout.trim(), "js js");
   if (availableDevices().includes("cpu")) assert.equal(child(PRINT_DEVICE, {}).all.trim(), "cpu cpu");
+  // the platform-neutral main entry (what a browser bundle gets) has no addon: wasm, and no message
+  const main = child(PRINT_DEVICE.replace(JSON.stringify(NODE_ENTRY), JSON.stringify(join(ROOT, "dist", "src", "index.js"))), {});
+  assert.equal(main.all.trim(), "wasm wasm");
 });
 
 test("no WebAssembly SIMD, or a module that fails to load: one message, js, and asking for wasm says why", () => {
