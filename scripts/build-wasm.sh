@@ -18,6 +18,9 @@ SYSROOT=${WASI_SYSROOT:-/usr}
 LIBC="$SYSROOT/lib/wasm32-wasi/libc.a"
 [ -f "$LIBC" ] || { echo "build-wasm: $LIBC not found (apt-get install -y wasi-libc)" >&2; exit 1; }
 
+# the op tags and names of src/prims.ts, as for the addon (native/gen/ops_list.h)
+node scripts/gen-ops.mjs
+
 # every kernel source except the platform files, which native/wasm/platform.c replaces
 SOURCES=$(ls native/kernels/*.c | LC_ALL=C sort | grep -v -e '/threads\.c$' -e '/pool\.c$' -e '/mempool\.c$')
 SOURCES="$SOURCES native/wasm/platform.c native/wasm/glue.c"

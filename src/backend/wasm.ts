@@ -11,20 +11,22 @@
 // one pass over each array (small next to a matmul, ~2x the time of a large add); they go to one
 // block of the module's memory reused by every call, so its pages stay warm.
 //
-// Calling convention (native/wasm/glue.c): shapes, strides, element offsets (relative to each
-// copied region) and scalars go into the module's meta block in the cpu backend's layout, and the
-// regions' pointers are the arguments. Every view is validated here first (dtypes, integers, every
-// element it reaches inside its array, shapes, windows), with the cpu backend's messages
-// ("wasm.binary(add): view 'out' reaches ..."); the C side trusts what it is handed.
+// Calling convention (native/wasm/glue.c), the cpu backend's: the call's scalars, then each view
+// (nd, shape, offset relative to its copied region, strides) go into the module's meta block, and
+// the regions' pointers are the arguments. Views of one array that overlap share one copy, so the
+// kernels see the aliasing the host arrays have (and handle it as on cpu). Every view is validated
+// here first (dtypes, integers, every element it reaches inside its array, shapes, windows), with
+// the messages binding.c gives ("wasm.binary(add): view 'out' reaches ..."); the C side trusts what
+// it is handed.
 // float64 (the gradient checks), views of more than MAX_DIMS dims and elementwise ops on at most
 // TINY elements run on the js kernels, as on cpu; so do the ops whose copies would move far more
 // elements than the op touches (spread(): a gather from a whole dataset, a narrow window).
-import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from "../prims.js";
+import { BINARY_OPS, FUSED_KERNELS, REDUCE_OPS, UNARY_OPS, type FusedKernel } from "../prims.js";
 import {
   type Backend, type FusedKernels, type TypedArray, type View, registerBackend, registerUnavailable,
 } from "./backend.js";
 import { hostIO, jsBackend } from "./js.js";
-import { contiguousStrides, isContiguous, nonOverlapping } from "../shape.js";
+import { isContiguous, nonOverlapping } from "../shape.js";
 import { WASM_BASE64 } from "./wasm_module.js";
 
 type Arr = Float32Array | Int32Array;
@@ -42,7 +44,7 @@ interface Exports {
   binary(op: number, tout: number, tin: number, o: number, a: number, b: number): void;
   where(tcond: number, o: number, c: number, a: number, b: number): void;
   copy(dt: number, o: number, a: number): void;
-  reduce(op: number, dt: number, o: number, a: number): void;
+  reduce(op: number, dt: number, o: number, a: number): number;
   matmul(o: number, a: number, b: number, bias: number): number;
   gather(o: number, a: number, ix: number): number;
   scatterAdd(dt: number, o: number, ix: number, src: number): number;
@@ -95,8 +97,8 @@ function load(): { ex: Exports | null; reason: string } {
   } catch (e) {
     return { ex: null, reason: `the WebAssembly module failed to load: ${e instanceof Error ? e.message : String(e)}` };
   }
-  const lists = [UNARY_OPS, BINARY_OPS, REDUCE_OPS];
-  for (let k = 0; k < 3; k++) {
+  const lists = [UNARY_OPS, BINARY_OPS, REDUCE_OPS, FUSED_KERNELS];
+  for (let k = 0; k < lists.length; k++) {
     if (cString(ex, ex.names(k)) !== lists[k].join(",")) {
       return { ex: null, reason: "native/wasm/dlgrad.wasm does not match the op lists of src/prims.ts (run scripts/build-wasm.sh)" };
     }
@@ -149,19 +151,18 @@ function outOfMemory(what: string): never {
     (limitPages >= MAX_PAGES ? " (4 GiB, the wasm32 limit)" : "") + "; tensors made before this call are unaffected");
 }
 
-/** A byte range of one ArrayBuffer copied into the module (buffer null: scratch memory only). */
+/** A byte range of one ArrayBuffer copied into the module. */
 interface Region {
-  buffer: ArrayBufferLike | null;
+  buffer: ArrayBufferLike;
   lo: number; // bytes
   hi: number; // bytes, exclusive
   read: boolean; // copied in before the kernel
   write: boolean; // copied back after it
-  own: boolean; // never merged with another region (an output that must not alias an input)
   ptr: number; // in the module's memory, once placed
 }
 
 /** How a kernel uses a view: read, every element it reaches written (nothing is copied in when the
- *  view covers its range), read and written, or only validated (an output computed in scratch). */
+ *  view covers its range), read and written, or only validated (fill, which needs no kernel). */
 type Mode = "r" | "w" | "rw" | "check";
 
 /** A validated view: its element offset relative to `lo`, the first element it reaches. */
@@ -248,22 +249,22 @@ function numelOf(shape: readonly number[]): number {
 }
 
 /**
- * Validates view v (whose shape must equal `shape`, checked by the caller's checkShape) against
- * its array and adds the bytes it reaches to the call's regions. mode: "r" read, "w" written (every
- * element it reaches: then nothing is copied in when the view covers its range), "rw" both.
- * own: the view gets a region of its own, even where it overlaps another view of its array.
+ * Validates view v (its shape must equal `shape`, checked by the caller's checkShape) against its
+ * array and adds the bytes it reaches to the call's regions. mode: "r" read, "w" written (every
+ * element it reaches: nothing is copied in when the view covers its range), "rw" both, "check"
+ * validated only.
  */
-function view(v: View, shape: readonly number[], name: string, arr: Arr, mode: Mode, own = false): Handle {
+function view(v: View, shape: readonly number[], name: string, arr: Arr, mode: Mode): Handle {
   const nd = shape.length;
   const sh = v.shape, st = v.strides;
   if (sh.length !== nd || st.length !== nd) bad(`view '${name}' has ${sh.length} dims, expected ${nd}`);
   for (let d = 0; d < nd; d++) {
     if (sh[d] !== shape[d]) bad(`view '${name}' has shape [${sh.join(", ")}], expected [${shape.join(", ")}]`);
   }
-  return span(arr, v.offset, shape, st, name, mode, own);
+  return span(arr, v.offset, shape, st, name, mode);
 }
 
-function span(arr: Arr, offset: number, shape: readonly number[], st: readonly number[], name: string, mode: Mode, own: boolean): Handle {
+function span(arr: Arr, offset: number, shape: readonly number[], st: readonly number[], name: string, mode: Mode): Handle {
   if (!isInt(offset, 0, MAXI)) bad(`an offset must be an integer in [0, ${MAXI}], got ${offset}`);
   let lo = offset, hi = offset, n = 1;
   for (let d = 0; d < shape.length; d++) {
@@ -280,33 +281,22 @@ function span(arr: Arr, offset: number, shape: readonly number[], st: readonly n
   if (mode === "check") return EMPTY;
   const covers = mode === "w" && hi - lo + 1 === n && nonOverlapping(shape, st);
   const b0 = arr.byteOffset + 4 * lo, b1 = arr.byteOffset + 4 * (hi + 1);
-  const r: Region = { buffer: arr.buffer, lo: b0, hi: b1, read: mode !== "w" || !covers, write: mode !== "r", own, ptr: 0 };
+  const r: Region = { buffer: arr.buffer, lo: b0, hi: b1, read: mode !== "w" || !covers, write: mode !== "r", ptr: 0 };
   const h: Handle = { arr, lo, off: offset - lo, region: r };
-  if (!own) {
-    // views of one buffer whose bytes overlap share one region, so the kernel sees the same aliasing
-    // as on the host (an in-place op, a copy between overlapping windows)
-    for (let i = 0; i < regions.length; i++) {
-      const e = regions[i];
-      if (e.own || e.buffer !== r.buffer || e.hi <= r.lo || r.hi <= e.lo) continue;
-      r.lo = Math.min(r.lo, e.lo);
-      r.hi = Math.max(r.hi, e.hi);
-      r.read = true; // the union may hold bytes no view writes: they go back as they came
-      r.write ||= e.write;
-      for (const o of handles) if (o.region === e) o.region = r;
-      regions.splice(i, 1);
-      i = -1; // the grown range may now overlap a region already passed
-    }
+  // views of one buffer whose bytes overlap share one region, so the kernel sees the same aliasing
+  // as on the host (an in-place op, a copy between overlapping windows, an out over an input)
+  for (let i = 0; i < regions.length; i++) {
+    const e = regions[i];
+    if (e.buffer !== r.buffer || e.hi <= r.lo || r.hi <= e.lo) continue;
+    r.lo = Math.min(r.lo, e.lo);
+    r.hi = Math.max(r.hi, e.hi);
+    r.read = true; // the union may hold bytes no view writes: they go back as they came
+    r.write ||= e.write;
+    for (const o of handles) if (o.region === e) o.region = r;
+    regions.splice(i, 1);
+    i = -1; // the grown range may now overlap a region already passed
   }
   regions.push(r);
-  handles.push(h);
-  return h;
-}
-
-/** a contiguous scratch of n 32-bit elements in the module (an output computed there first) */
-function scratch(n: number): Handle {
-  const r: Region = { buffer: null, lo: 0, hi: 4 * n, read: false, write: false, own: true, ptr: 0 };
-  regions.push(r);
-  const h: Handle = { arr: null, lo: 0, off: 0, region: r };
   handles.push(h);
   return h;
 }
@@ -324,15 +314,14 @@ function place(): void {
   refresh();
   for (const r of regions) {
     r.ptr += base;
-    if (r.read && r.buffer) heapU8.set(new Uint8Array(r.buffer, r.lo, r.hi - r.lo), r.ptr);
+    if (r.read) heapU8.set(new Uint8Array(r.buffer, r.lo, r.hi - r.lo), r.ptr);
   }
 }
 
 /** the pointer handed to C for a view: its region's copy of the view's first reached element */
 function ptr(h: Handle): number {
   const r = h.region;
-  if (!r) return 0;
-  return r.buffer ? r.ptr + (h.arr!.byteOffset + 4 * h.lo - r.lo) : r.ptr;
+  return r ? r.ptr + (h.arr!.byteOffset + 4 * h.lo - r.lo) : 0;
 }
 
 /** Copies the written regions back to their arrays. rc < 0: a kernel failed, nothing is written. */
@@ -341,7 +330,7 @@ function finish(rc = 0, what = "for its scratch memory"): void {
   if (rc < 0) outOfMemory(what);
   refresh();
   for (const r of regions) {
-    if (r.write && r.buffer) new Uint8Array(r.buffer, r.lo, r.hi - r.lo).set(heapU8.subarray(r.ptr, r.ptr + r.hi - r.lo));
+    if (r.write) new Uint8Array(r.buffer, r.lo, r.hi - r.lo).set(heapU8.subarray(r.ptr, r.ptr + r.hi - r.lo));
   }
   regions.length = 0;
 }
@@ -351,20 +340,23 @@ function abandon(): void {
   regions.length = 0;
 }
 
-// meta writing
+// meta: the call's scalars, then each view as nd, shape, offset (relative to its region), strides
 let mp = 0;
 function put(x: number): void {
   if (mp >= META_LEN) bad("too many dims (meta overflow)");
   meta[mp++] = x;
 }
-function putView(h: Handle, strides: readonly number[]): void {
+function putView(h: Handle, v: View): void {
+  put(v.shape.length);
+  for (const s of v.shape) put(s);
   put(h.off);
-  for (const s of strides) put(s);
+  for (const s of v.strides) put(s);
 }
-function putShape(shape: readonly number[]): void {
+/** meta = scalars, then the views (after place(), which may have renewed `meta`) */
+function putCall(scalars: readonly number[], hs: readonly Handle[], vs: readonly (View | null)[]): void {
   mp = 0;
-  put(shape.length);
-  for (const s of shape) put(s);
+  for (const x of scalars) put(x);
+  vs.forEach((v, i) => { if (v) putView(hs[i], v); });
 }
 
 /** runs `body` (which validates, places and calls) and drops the call's state if it throws */
@@ -377,15 +369,26 @@ function guarded<T>(body: () => T): T {
   }
 }
 
-const UN = Object.fromEntries(UNARY_OPS.map((n, i) => [n, i])) as Record<string, number>;
-const BIN = Object.fromEntries(BINARY_OPS.map((n, i) => [n, i])) as Record<string, number>;
-const RED = Object.fromEntries(REDUCE_OPS.map((n, i) => [n, i])) as Record<string, number>;
+/** name -> tag: the index in its list, which is what the C side switches on */
+function tags<T extends string>(names: readonly T[]): Record<string, number> {
+  return Object.fromEntries(names.map((n, i) => [n, i]));
+}
+const UN = tags(UNARY_OPS), BIN = tags(BINARY_OPS), RED = tags(REDUCE_OPS), FUSED_TAG = tags(FUSED_KERNELS);
 const BIN_EQ = BINARY_OPS.indexOf("eq");
 
 function opTag(table: Record<string, number>, op: string): number {
   const t = table[op];
   if (t === undefined) bad("bad op tag");
   return t;
+}
+
+/** a kernel call over views that share out's shape (unary, cast, binary, where, copy) */
+function elementwise(scalars: number[], views: View[], handles: Handle[], run: (p: number[]) => void): void {
+  if (numelOf(views[0].shape) === 0) return abandon();
+  place();
+  putCall(scalars, handles, views);
+  run(handles.map(ptr));
+  finish();
 }
 
 // ---- the backend --------------------------------------------------------------------------------
@@ -407,14 +410,8 @@ export const wasmBackend: Backend = {
       const tag = opTag(UN, op);
       const o = arr32(out.data, "out"), x = want(a.data, "a", dtOf(o));
       checkShape(out.shape);
-      const ho = view(out, out.shape, "out", o, "w"), ha = view(a, out.shape, "a", x, "r");
-      if (numelOf(out.shape) === 0) return abandon();
-      place();
-      putShape(out.shape);
-      putView(ho, out.strides);
-      putView(ha, a.strides);
-      ex.unary(tag, dtOf(o), ptr(ho), ptr(ha));
-      finish();
+      const hs = [view(out, out.shape, "out", o, "w"), view(a, out.shape, "a", x, "r")];
+      elementwise([], [out, a], hs, ([po, pa]) => ex.unary(tag, dtOf(o), po, pa));
     });
   },
 
@@ -426,14 +423,8 @@ export const wasmBackend: Backend = {
       begin("cast");
       const o = arr32(out.data, "out"), x = arr32(a.data, "a");
       checkShape(out.shape);
-      const ho = view(out, out.shape, "out", o, "w"), ha = view(a, out.shape, "a", x, "r");
-      if (numelOf(out.shape) === 0) return abandon();
-      place();
-      putShape(out.shape);
-      putView(ho, out.strides);
-      putView(ha, a.strides);
-      ex.cast(dtOf(o), dtOf(x), ptr(ho), ptr(ha));
-      finish();
+      const hs = [view(out, out.shape, "out", o, "w"), view(a, out.shape, "a", x, "r")];
+      elementwise([], [out, a], hs, ([po, pa]) => ex.cast(dtOf(o), dtOf(x), po, pa));
     });
   },
 
@@ -448,15 +439,8 @@ export const wasmBackend: Backend = {
       const o = tag >= BIN_EQ ? arr32(out.data, "out") : want(out.data, "out", dtOf(x));
       if (op === "div" && dtOf(x) === 1) bad("integer division is not a kernel");
       checkShape(out.shape);
-      const ho = view(out, out.shape, "out", o, "w"), ha = view(a, out.shape, "a", x, "r"), hb = view(b, out.shape, "b", y, "r");
-      if (numelOf(out.shape) === 0) return abandon();
-      place();
-      putShape(out.shape);
-      putView(ho, out.strides);
-      putView(ha, a.strides);
-      putView(hb, b.strides);
-      ex.binary(tag, dtOf(o), dtOf(x), ptr(ho), ptr(ha), ptr(hb));
-      finish();
+      const hs = [view(out, out.shape, "out", o, "w"), view(a, out.shape, "a", x, "r"), view(b, out.shape, "b", y, "r")];
+      elementwise([], [out, a, b], hs, ([po, pa, pb]) => ex.binary(tag, dtOf(o), dtOf(x), po, pa, pb));
     });
   },
 
@@ -470,17 +454,9 @@ export const wasmBackend: Backend = {
       const o = arr32(out.data, "out"), c = arr32(cond.data, "cond");
       const x = want(a.data, "a", dtOf(o)), y = want(b.data, "b", dtOf(o));
       checkShape(out.shape);
-      const ho = view(out, out.shape, "out", o, "w"), hc = view(cond, out.shape, "cond", c, "r");
-      const ha = view(a, out.shape, "a", x, "r"), hb = view(b, out.shape, "b", y, "r");
-      if (numelOf(out.shape) === 0) return abandon();
-      place();
-      putShape(out.shape);
-      putView(ho, out.strides);
-      putView(hc, cond.strides);
-      putView(ha, a.strides);
-      putView(hb, b.strides);
-      ex.where(dtOf(c), ptr(ho), ptr(hc), ptr(ha), ptr(hb));
-      finish();
+      const hs = [view(out, out.shape, "out", o, "w"), view(cond, out.shape, "cond", c, "r"), view(a, out.shape, "a", x, "r"),
+        view(b, out.shape, "b", y, "r")];
+      elementwise([], [out, cond, a, b], hs, ([po, pc, pa, pb]) => ex.where(dtOf(c), po, pc, pa, pb));
     });
   },
 
@@ -492,15 +468,8 @@ export const wasmBackend: Backend = {
       begin("copy");
       const o = arr32(out.data, "out"), x = want(a.data, "a", dtOf(o));
       checkShape(out.shape);
-      const ho = view(out, out.shape, "out", o, accumulate ? "rw" : "w"), ha = view(a, out.shape, "a", x, "r");
-      if (numelOf(out.shape) === 0) return abandon();
-      place();
-      putShape(out.shape);
-      putView(ho, out.strides);
-      putView(ha, a.strides);
-      put(accumulate ? 1 : 0);
-      ex.copy(dtOf(o), ptr(ho), ptr(ha));
-      finish();
+      const hs = [view(out, out.shape, "out", o, accumulate ? "rw" : "w"), view(a, out.shape, "a", x, "r")];
+      elementwise([accumulate ? 1 : 0], [out, a], hs, ([po, pa]) => ex.copy(dtOf(o), po, pa));
     });
   },
 
@@ -520,43 +489,27 @@ export const wasmBackend: Backend = {
 
   reduce(op, out, a, axes) {
     const nd = a.shape.length;
-    // js initialises int32 max/min from -Infinity stored in an Int32Array (0): those stay in C
-    const jsOk = !(a.data instanceof Int32Array && (op === "max" || op === "min"));
-    if (nd > MAX_DIMS || (jsOk && (tiny(a.shape) || spread(numelOf(a.shape), a))) || isF64(out.data) || isF64(a.data)) {
+    if (nd > MAX_DIMS || tiny(a.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(a.shape), a)) {
       return jsBackend.reduce(op, out, a, axes);
     }
     guarded(() => {
       begin("reduce", op);
       const tag = opTag(RED, op);
       const x = arr32(a.data, "a");
-      const o = want(out.data, "out", op === "argmax" || op === "argmin" ? 1 : dtOf(x));
+      const arg = op === "argmax" || op === "argmin";
+      const o = want(out.data, "out", arg ? 1 : dtOf(x));
       checkShape(a.shape);
       if (axes.length !== nd) bad(`${axes.length} axis flags for ${nd} dims`);
-      if (out.shape.length !== nd) bad(`out has ${out.shape.length} dims, expected ${nd} (keepdim layout)`);
       let mask = 0, nred = 0;
+      for (let d = 0; d < nd; d++) if (axes[d]) { mask += 2 ** d; nred++; }
+      if (arg && nred !== 1) bad("exactly one axis must be reduced");
       const oshape = a.shape.map((s, d) => (axes[d] ? 1 : s));
-      for (let d = 0; d < nd; d++) {
-        if (axes[d]) { mask += 2 ** d; nred++; }
-        if (out.shape[d] !== oshape[d]) bad(`out shape [${out.shape.join(", ")}] does not match a reduced over the axes`);
-      }
-      if (tag >= RED.argmax && nred !== 1) bad("exactly one axis must be reduced");
-      const n = numelOf(oshape);
-      // out gets a region of its own (the kernel reads all of a before out is copied back), or a
-      // contiguous scratch copied out by the js kernel when out is strided
-      const direct = isContiguous(oshape, out.strides);
-      const ho = direct ? view(out, oshape, "out", o, "w", true) : (view(out, oshape, "out", o, "check"), scratch(n));
-      const ha = view(a, a.shape, "a", x, "r");
-      if (n === 0) return abandon();
+      // out may overlap a or be strided: the kernel computes apart and copies in order, as on cpu
+      const hs = [view(out, oshape, "out", o, "w"), view(a, a.shape, "a", x, "r")];
+      if (numelOf(oshape) === 0) return abandon();
       place();
-      putShape(a.shape);
-      put(ho.off);
-      putView(ha, a.strides);
-      put(mask);
-      ex.reduce(tag, dtOf(x), ptr(ho), ptr(ha));
-      const tmp = direct ? null : new (o instanceof Float32Array ? Float32Array : Int32Array)(n);
-      if (tmp) tmp.set(new (o instanceof Float32Array ? Float32Array : Int32Array)(ex.memory.buffer, ptr(ho), n));
-      finish();
-      if (tmp) jsBackend.copy(out, { data: tmp, shape: oshape, strides: contiguousStrides(oshape), offset: 0 }, false);
+      putCall([mask], hs, [out, a]);
+      finish(ex.reduce(tag, dtOf(x), ptr(hs[0]), ptr(hs[1])));
     });
   },
 
@@ -572,41 +525,23 @@ export const wasmBackend: Backend = {
       if (nd < 2 || b.shape.length !== nd || out.shape.length !== nd) bad("need a, b and out with the same number (>= 2) of dims");
       checkShape(a.shape);
       checkShape(b.shape);
-      const M = a.shape[nd - 2], K = a.shape[nd - 1], N = b.shape[nd - 1];
+      const K = a.shape[nd - 1], N = b.shape[nd - 1];
       if (b.shape[nd - 2] !== K) bad(`inner dims differ: [${a.shape.join(", ")}] @ [${b.shape.join(", ")}]`);
       for (let d = 0; d < nd - 2; d++) {
         if (b.shape[d] !== a.shape[d]) bad(`batch dims differ: [${a.shape.join(", ")}] @ [${b.shape.join(", ")}]`);
       }
-      const oshape = [...a.shape.slice(0, nd - 2), M, N];
-      if (out.shape.some((s, d) => s !== oshape[d])) bad(`out shape [${out.shape.join(", ")}] does not match`);
-      const n = numelOf(oshape);
-      const direct = isContiguous(oshape, out.strides);
-      const ho = direct ? view(out, oshape, "out", o, "w", true) : (view(out, oshape, "out", o, "check"), scratch(n));
-      const ha = view(a, a.shape, "a", x, "r"), hb = view(b, b.shape, "b", y, "r");
-      let hbias = EMPTY;
+      const oshape = [...a.shape.slice(0, nd - 1), N];
+      // out may overlap an input or the bias, or be strided: dl_matmul computes apart, as on cpu
+      const hs = [view(out, oshape, "out", o, "w"), view(a, a.shape, "a", x, "r"), view(b, b.shape, "b", y, "r")];
       if (bias) {
         const z = want(bias.data, "bias", 0);
         if (bias.shape.length !== 1 || bias.shape[0] !== N) bad(`bias of shape [${bias.shape.join(", ")}] for ${N} columns`);
-        hbias = view(bias, [N], "bias", z, "r");
+        hs.push(view(bias, [N], "bias", z, "r"));
       }
-      if (n === 0) return abandon();
+      if (numelOf(oshape) === 0) return abandon();
       place();
-      mp = 0;
-      put(nd);
-      for (let d = 0; d < nd - 2; d++) put(a.shape[d]);
-      put(M);
-      put(K);
-      put(N);
-      putView(ho, direct ? out.strides : contiguousStrides(oshape));
-      putView(ha, a.strides);
-      putView(hb, b.strides);
-      put(bias ? 1 : 0);
-      if (bias) putView(hbias, bias.strides);
-      const rc = ex.matmul(ptr(ho), ptr(ha), ptr(hb), ptr(hbias));
-      const tmp = direct || rc < 0 ? null : new Float32Array(n);
-      if (tmp) tmp.set(new Float32Array(ex.memory.buffer, ptr(ho), n));
-      finish(rc);
-      if (tmp) jsBackend.copy(out, { data: tmp, shape: oshape, strides: contiguousStrides(oshape), offset: 0 }, false);
+      putCall([], hs, [out, a, b, bias ?? null]);
+      finish(ex.matmul(ptr(hs[0]), ptr(hs[1]), ptr(hs[2]), bias ? ptr(hs[3]) : 0));
     });
   },
 
@@ -618,25 +553,12 @@ export const wasmBackend: Backend = {
     guarded(() => {
       begin("gather");
       const o = arr32(out.data, "out"), x = want(a.data, "a", dtOf(o)), ix = want(index.data, "index", 1);
-      if (nd < 1) bad("gather needs at least 1 dim");
-      if (a.shape.length !== nd) bad(`a has ${a.shape.length} dims, expected ${nd}`);
-      if (!isInt(dim, 0, nd - 1)) bad(`dim must be an integer in [0, ${nd - 1}], got ${dim}`);
-      checkShape(out.shape);
-      checkShape(a.shape);
-      const ho = view(out, out.shape, "out", o, "w"), hi = view(index, out.shape, "index", ix, "r");
-      const ha = view(a, a.shape, "a", x, "r");
+      alongDim(dim, out.shape, a.shape, "a");
+      const hs = [view(out, out.shape, "out", o, "w"), view(a, a.shape, "a", x, "r"), view(index, out.shape, "index", ix, "r")];
       if (numelOf(out.shape) === 0) return abandon();
-      for (let d = 0; d < nd; d++) if (d !== dim && out.shape[d] > a.shape[d]) bad(`index is larger than a along dim ${d}`);
-      if (a.shape[dim] === 0) bad(`index out of range (a has size 0 along dim ${dim})`);
       place();
-      putShape(out.shape);
-      putView(ho, out.strides);
-      putView(hi, index.strides);
-      putView(ha, a.strides);
-      for (const s of a.shape) put(s);
-      put(dim);
-      const rc = ex.gather(ptr(ho), ptr(ha), ptr(hi));
-      if (rc < 0) bad(`index out of range [0, ${a.shape[dim]}) along dim ${dim}`);
+      putCall([dim], hs, [out, a, index]);
+      if (ex.gather(ptr(hs[0]), ptr(hs[1]), ptr(hs[2])) < 0) bad(`index out of range [0, ${a.shape[dim]}) along dim ${dim}`);
       finish();
     });
   },
@@ -649,25 +571,13 @@ export const wasmBackend: Backend = {
     guarded(() => {
       begin("scatterAdd");
       const o = arr32(out.data, "out"), s = want(src.data, "src", dtOf(o)), ix = want(index.data, "index", 1);
-      if (nd < 1) bad("scatterAdd needs at least 1 dim");
-      if (out.shape.length !== nd) bad(`out has ${out.shape.length} dims, expected ${nd}`);
-      if (!isInt(dim, 0, nd - 1)) bad(`dim must be an integer in [0, ${nd - 1}], got ${dim}`);
-      checkShape(index.shape);
-      checkShape(out.shape);
-      const hi = view(index, index.shape, "index", ix, "r"), hs = view(src, index.shape, "src", s, "r");
-      const ho = view(out, out.shape, "out", o, "rw");
+      alongDim(dim, index.shape, out.shape, "out");
+      const hs = [view(out, out.shape, "out", o, "rw"), view(index, index.shape, "index", ix, "r"), view(src, index.shape, "src", s, "r")];
       if (numelOf(index.shape) === 0) return abandon();
-      for (let d = 0; d < nd; d++) if (d !== dim && index.shape[d] > out.shape[d]) bad(`index is larger than out along dim ${d}`);
-      if (out.shape[dim] === 0) bad(`index out of range (out has size 0 along dim ${dim})`);
       place();
-      putShape(index.shape);
-      putView(hi, index.strides);
-      putView(hs, src.strides);
-      putView(ho, out.strides);
-      for (const x of out.shape) put(x);
-      put(dim);
-      const rc = ex.scatterAdd(dtOf(o), ptr(ho), ptr(hi), ptr(hs));
-      if (rc < 0) bad(`index out of range [0, ${out.shape[dim]}) along dim ${dim}`); // out untouched
+      putCall([dim], hs, [out, index, src]);
+      // a bad index stops the kernel before it writes: nothing is copied back
+      if (ex.scatterAdd(dtOf(o), ptr(hs[0]), ptr(hs[1]), ptr(hs[2])) < 0) bad(`index out of range [0, ${out.shape[dim]}) along dim ${dim}`);
       finish();
     });
   },
@@ -677,39 +587,61 @@ export const wasmBackend: Backend = {
   },
 };
 
-// ---- fused kernels: contiguous float32 windows; meta = rows, n, scalars, each window's offset ------
+/** gather/scatterAdd: index (shape `ishape`) fits inside `big` (named `name`) outside `dim` */
+function alongDim(dim: number, ishape: readonly number[], bigShape: readonly number[], name: string): void {
+  const nd = ishape.length;
+  if (nd < 1 || bigShape.length !== nd) bad(`'${name}' must have the ${nd} dims of index (at least 1)`);
+  if (!isInt(dim, 0, nd - 1)) bad(`bad dim ${dim}`);
+  checkShape(ishape);
+  checkShape(bigShape);
+  if (numelOf(ishape) === 0) return;
+  for (let d = 0; d < nd; d++) if (d !== dim && ishape[d] > bigShape[d]) bad(`index is larger than ${name} along dim ${d}`);
+  if (bigShape[dim] === 0) bad(`index out of range (${name} has size 0 along dim ${dim})`);
+}
 
-type TableKernel = Exclude<keyof FusedKernels, "attention" | "attentionBackward">;
+// ---- fused kernels: contiguous windows; meta = the scalars, then the views that are not null ------
 
-/** The windows of each kernel: size in elements (rows·n, rows, n, rows times a plane of the first
- *  two scalars, or the product of the first four), whether it may be null, int32, and how it is
- *  used (w: every element written, rw: read and written, r: read). The order of fused() in glue.c. */
+/** FUSED_KERNELS names exactly the window kernels of FusedKernels (attention has its own entry). */
+type WindowKernel = Exclude<keyof FusedKernels, "attention" | "attentionBackward">;
+const fusedNamesMatch: [FusedKernel, WindowKernel] extends [WindowKernel, FusedKernel] ? true : never = true;
+void fusedNamesMatch;
+
+/** The windows of each kernel, as binding.c's table has them: size in elements (rows·n, rows, n,
+ *  rows times a plane of the first two scalars, or the product of the first four) where n is the
+ *  last dim of the array `like` and rows·n its element count; whether it may be null, int32, and
+ *  how the kernel uses it (w: every element written, rw: read and written, r: read). */
 type Size = "rn" | "r" | "n" | "rp" | "x4";
 interface Arg { size: Size; opt?: boolean; i32?: boolean; mode: Mode }
-const FUSED: Record<TableKernel, { tag: number; nscalars: number; args: Arg[] }> = {
-  softmax: { tag: 0, nscalars: 3, args: [{ size: "rn", mode: "w" }, { size: "rn", mode: "r" }] },
-  softmaxBackward: { tag: 1, nscalars: 3, args: [{ size: "rn", mode: "w" }, { size: "rn", mode: "r" }, { size: "rn", mode: "r" }] },
+const rn = (mode: Mode): Arg => ({ size: "rn", mode });
+const FUSED: Record<FusedKernel, { like: number; nscalars: number; args: Arg[]; check?: (sc: number[], rows: number, n: number) => void }> = {
+  softmax: { like: 1, nscalars: 3, args: [rn("w"), rn("r")], check: checkSoftmax },
+  softmaxBackward: { like: 2, nscalars: 3, args: [rn("w"), rn("r"), rn("r")], check: checkSoftmax },
   layerNorm: {
-    tag: 2, nscalars: 1,
-    args: [{ size: "rn", mode: "w" }, { size: "r", mode: "w" }, { size: "r", mode: "w" }, { size: "rn", mode: "r" },
-      { size: "n", opt: true, mode: "r" }, { size: "n", opt: true, mode: "r" }],
+    like: 3, nscalars: 1,
+    args: [rn("w"), { size: "r", mode: "w" }, { size: "r", mode: "w" }, rn("r"), { size: "n", opt: true, mode: "r" }, { size: "n", opt: true, mode: "r" }],
   },
   layerNormBackward: {
-    tag: 3, nscalars: 0,
-    args: [{ size: "rn", mode: "w" }, { size: "n", opt: true, mode: "w" }, { size: "n", opt: true, mode: "w" },
-      { size: "rn", mode: "r" }, { size: "rn", mode: "r" }, { size: "r", mode: "r" }, { size: "r", mode: "r" },
-      { size: "n", opt: true, mode: "r" }],
+    like: 4, nscalars: 0,
+    args: [rn("w"), { size: "n", opt: true, mode: "w" }, { size: "n", opt: true, mode: "w" }, rn("r"), rn("r"),
+      { size: "r", mode: "r" }, { size: "r", mode: "r" }, { size: "n", opt: true, mode: "r" }],
   },
-  gelu: { tag: 4, nscalars: 0, args: [{ size: "rn", mode: "w" }, { size: "rn", mode: "r" }] },
-  geluBackward: { tag: 5, nscalars: 0, args: [{ size: "rn", mode: "w" }, { size: "rn", mode: "r" }, { size: "rn", mode: "r" }] },
-  adam: { tag: 6, nscalars: 7, args: [{ size: "rn", mode: "rw" }, { size: "rn", mode: "r" }, { size: "rn", mode: "rw" }, { size: "rn", mode: "rw" }] },
-  maxPoolIndices: { tag: 7, nscalars: 6, args: [{ size: "rn", i32: true, mode: "w" }, { size: "rp", mode: "r" }] },
-  im2col: { tag: 8, nscalars: 10, args: [{ size: "rn", mode: "w" }, { size: "x4", mode: "r" }] },
-  col2im: { tag: 9, nscalars: 10, args: [{ size: "x4", mode: "rw" }, { size: "rn", mode: "r" }] },
+  gelu: { like: 1, nscalars: 0, args: [rn("w"), rn("r")] },
+  geluBackward: { like: 2, nscalars: 0, args: [rn("w"), rn("r"), rn("r")] },
+  adam: { like: 0, nscalars: 7, args: [rn("rw"), rn("r"), rn("rw"), rn("rw")] },
+  maxPoolIndices: { like: 0, nscalars: 6, args: [{ size: "rn", i32: true, mode: "w" }, { size: "rp", mode: "r" }], check: checkPool },
+  im2col: { like: 0, nscalars: 10, args: [rn("w"), { size: "x4", mode: "r" }], check: checkConv },
+  col2im: { like: 1, nscalars: 10, args: [{ size: "x4", mode: "rw" }, rn("r")], check: checkConv },
 };
 
 function wholeScalars(sc: number[], from: number, to: number, lo: number): void {
   for (let i = from; i < to; i++) if (!isInt(sc[i], lo, 2147483647)) bad(`bad window scalar ${i}`);
+}
+
+/** softmax: scale > 0 and causal rows L that divide rows */
+function checkSoftmax(sc: number[], rows: number): void {
+  const [, scale, L] = sc;
+  if (!(scale > 0 && scale < 3.4e38)) bad("scale must be positive and finite");
+  if (!isInt(L, 0, rows) || (L > 0 && rows % L !== 0)) bad(`causal rows ${L} do not divide ${rows} rows`);
 }
 
 /** im2col/col2im: sc = N, C, H, W, kh, kw, sh, sw, ph, pw; rows = C·kh·kw, n = N·OH·OW */
@@ -736,86 +668,70 @@ function checkPool(sc: number[], rows: number, n: number): void {
   if (oh * ow !== n) bad(`n = ${n} but the windows give ${oh * ow}`);
 }
 
-function fusedCall(kind: TableKernel, like: View, views: (View | null)[], scalars: number[]): void {
+function fusedCall(kind: FusedKernel, views: (View | null)[], scalars: number[]): void {
   guarded(() => {
     begin("fused", kind);
     const spec = FUSED[kind];
-    const nd = like.shape.length;
+    const like = views[spec.like]!;
     checkShape(like.shape);
+    const nd = like.shape.length;
     const n = nd ? like.shape[nd - 1] : 1;
-    const numel = numelOf(like.shape);
-    const rows = n ? numel / n : 0;
-    for (const v of views) {
-      if (v && !isContiguous(v.shape, v.strides)) bad(`view of shape [${v.shape.join(", ")}] is not contiguous`);
-    }
-    if (kind === "maxPoolIndices") checkPool(scalars, rows, n);
-    if (kind === "im2col" || kind === "col2im") checkConv(scalars, rows, n);
-    if (kind === "softmax" || kind === "softmaxBackward") {
-      const [, scale, causal] = scalars;
-      if (!(scale > 0 && scale < 3.4e38)) bad("scale must be positive and finite");
-      if (!(isInt(causal, 0, rows)) || (causal > 0 && rows % causal !== 0)) bad(`causal rows ${causal} do not divide ${rows} rows`);
-    }
+    const rows = n ? numelOf(like.shape) / n : 0;
     const hs: Handle[] = [];
     spec.args.forEach((arg, i) => {
-      const v = views[i];
-      const name = `array ${i}`;
+      const v = views[i], name = `array ${i}`; // binding.c's names
       if (!v) {
-        if (!arg.opt) bad(`${name} is required`);
+        if (!arg.opt) bad(`'${name}' is required`);
         hs.push(EMPTY);
         return;
       }
-      const a = want(v.data, name, arg.i32 ? 1 : 0);
+      want(v.data, name, arg.i32 ? 1 : 0);
+      if (v.shape.length > MAX_DIMS || v.strides.length !== v.shape.length) bad(`view '${name}' has a bad shape or strides`);
+      checkShape(v.shape);
+      if (!isContiguous(v.shape, v.strides)) bad(`view '${name}' is not contiguous`);
+    });
+    spec.check?.(scalars, rows, n);
+    spec.args.forEach((arg, i) => {
+      const v = views[i];
+      if (!v) return;
+      const a = v.data as Arr, name = `array ${i}`;
       const size = arg.size === "rn" ? rows * n : arg.size === "r" ? rows : arg.size === "n" ? n
         : arg.size === "rp" ? rows * scalars[0] * scalars[1] : scalars[0] * scalars[1] * scalars[2] * scalars[3];
       if (!isInt(v.offset, 0, MAXI)) bad(`an offset must be an integer in [0, ${MAXI}], got ${v.offset}`);
       if (v.offset + size > a.length) bad(`${name} needs elements ${v.offset}..${v.offset + size} but has ${a.length}`);
-      hs.push(span(a, v.offset, [size], [1], name, arg.mode, false));
+      hs[i] = span(a, v.offset, [size], [1], name, arg.mode);
     });
     if (rows * n === 0) return abandon();
     place();
-    mp = 0;
-    put(rows);
-    put(n);
-    for (let i = 0; i < spec.nscalars; i++) put(scalars[i]);
-    for (const h of hs) put(h.off);
+    putCall(scalars.slice(0, spec.nscalars), hs, views);
     const p = hs.map(ptr);
     while (p.length < 8) p.push(0);
-    finish(ex.fused(spec.tag, ...p));
+    finish(ex.fused(FUSED_TAG[kind], ...p));
   });
 }
 
-/** attention's views: [B1, B2, rows, cols] with a contiguous last dim; meta = B1, B2, L, S, E, Ev,
- *  scale, causal, then each view's offset and first three strides */
-function attentionCall(backward: boolean, names: string[], nout: number, views: View[], q: View, k: View, v: View, scale: number, causal: boolean): void {
+/** attention's views: [B1, B2, rows, cols] with a contiguous last dim; meta = scale, causal, the views */
+function attentionCall(backward: boolean, names: string[], nout: number, views: View[], scale: number, causal: boolean): void {
   guarded(() => {
     begin("attention", backward ? "backward" : "forward");
     for (const w of views) {
-      if (w.shape.length !== 4 || w.strides[3] !== 1) bad(`views must be 4-D with a contiguous last dim, got shape [${w.shape.join(", ")}] strides [${w.strides.join(", ")}]`);
+      if (w.shape.length !== 4 || w.strides.length !== 4 || w.strides[3] !== 1) {
+        bad(`views must be 4-D with a contiguous last dim, got shape [${w.shape.join(", ")}] strides [${w.strides.join(", ")}]`);
+      }
     }
+    const q = views[views.length - 3], k = views[views.length - 2], v = views[views.length - 1];
     const [B1, B2, L, E] = q.shape, S = k.shape[2], Ev = v.shape[3];
-    const dims = [B1, B2, L, S, E, Ev];
-    checkShape(dims);
+    checkShape([B1, B2, L, S, E, Ev]);
     if (!(scale > 0 && scale < 3.4e38)) bad("scale must be positive and finite");
     if (B1 * B2 * (L + S) * (E + Ev + L + S) > 1e15) bad("too many elements");
     // rows and cols of each role: q [L, E], k [S, E], v [S, Ev], out and g [L, Ev], p [L, S]
     const shapeOf: Record<string, number[]> = {
       q: [L, E], k: [S, E], v: [S, Ev], out: [L, Ev], g: [L, Ev], p: [L, S], gq: [L, E], gk: [S, E], gv: [S, Ev],
     };
-    const hs = views.map((w, i) => {
-      const name = names[i];
-      const a = want(w.data, name, 0);
-      return view(w, [B1, B2, ...shapeOf[name]], name, a, i < nout ? "w" : "r");
-    });
+    const hs = views.map((w, i) => view(w, [B1, B2, ...shapeOf[names[i]]], names[i], want(w.data, names[i], 0), i < nout ? "w" : "r"));
     if (B1 * B2 === 0) return abandon();
     place();
-    mp = 0;
-    for (const d of dims) put(d);
-    put(scale);
-    put(causal ? 1 : 0);
-    views.forEach((w, i) => {
-      put(hs[i].off);
-      for (let d = 0; d < 3; d++) put(w.strides[d]);
-    });
+    putCall([scale, causal ? 1 : 0], hs, views);
     const p = hs.map(ptr);
     while (p.length < 8) p.push(0);
     finish(ex.attention(backward ? 1 : 0, ...p));
@@ -823,22 +739,20 @@ function attentionCall(backward: boolean, names: string[], nout: number, views: 
 }
 
 wasmBackend.fused = {
-  softmax: (out, x, log, scale = 1, causal = 0) => fusedCall("softmax", x, [out, x], [log ? 1 : 0, scale, causal]),
-  softmaxBackward: (gx, g, y, log, scale = 1, causal = 0) => fusedCall("softmaxBackward", y, [gx, g, y], [log ? 1 : 0, scale, causal]),
-  layerNorm: (out, mean, rstd, x, w, b, eps) => fusedCall("layerNorm", x, [out, mean, rstd, x, w, b], [eps]),
-  layerNormBackward: (gx, gw, gb, g, x, mean, rstd, w) => fusedCall("layerNormBackward", x, [gx, gw, gb, g, x, mean, rstd, w], []),
-  gelu: (out, x) => fusedCall("gelu", x, [out, x], []),
-  geluBackward: (gx, g, x) => fusedCall("geluBackward", x, [gx, g, x], []),
-  adam: (p, g, m, v, h) => fusedCall("adam", p, [p, g, m, v],
-    [h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled ? 1 : 0, h.step]),
-  maxPoolIndices: (idx, x, kh, kw, sh, sw) => fusedCall("maxPoolIndices", idx, [idx, x], [x.shape[1], x.shape[2], kh, kw, sh, sw]),
-  im2col: (cols, x, w) => fusedCall("im2col", cols, [cols, x], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw]),
-  col2im: (x, cols, w) => fusedCall("col2im", cols, [x, cols], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw]),
-  attention: (out, p, q, k, v, scale, causal) =>
-    attentionCall(false, ["out", "p", "q", "k", "v"], 2, [out, p, q, k, v], q, k, v, scale, causal),
+  softmax: (out, x, log, scale = 1, causal = 0) => fusedCall("softmax", [out, x], [log ? 1 : 0, scale, causal]),
+  softmaxBackward: (gx, g, y, log, scale = 1, causal = 0) => fusedCall("softmaxBackward", [gx, g, y], [log ? 1 : 0, scale, causal]),
+  layerNorm: (out, mean, rstd, x, w, b, eps) => fusedCall("layerNorm", [out, mean, rstd, x, w, b], [eps]),
+  layerNormBackward: (gx, gw, gb, g, x, mean, rstd, w) => fusedCall("layerNormBackward", [gx, gw, gb, g, x, mean, rstd, w], []),
+  gelu: (out, x) => fusedCall("gelu", [out, x], []),
+  geluBackward: (gx, g, x) => fusedCall("geluBackward", [gx, g, x], []),
+  adam: (p, g, m, v, h) => fusedCall("adam", [p, g, m, v], [h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled ? 1 : 0, h.step]),
+  maxPoolIndices: (idx, x, kh, kw, sh, sw) => fusedCall("maxPoolIndices", [idx, x], [x.shape[1], x.shape[2], kh, kw, sh, sw]),
+  im2col: (cols, x, w) => fusedCall("im2col", [cols, x], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw]),
+  col2im: (x, cols, w) => fusedCall("col2im", [x, cols], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw]),
+  attention: (out, p, q, k, v, scale, causal) => attentionCall(false, ["out", "p", "q", "k", "v"], 2, [out, p, q, k, v], scale, causal),
   attentionBackward: (gq, gk, gv, g, p, q, k, v, scale, causal) =>
-    attentionCall(true, ["gq", "gk", "gv", "g", "p", "q", "k", "v"], 3, [gq, gk, gv, g, p, q, k, v], q, k, v, scale, causal),
-};
+    attentionCall(true, ["gq", "gk", "gv", "g", "p", "q", "k", "v"], 3, [gq, gk, gv, g, p, q, k, v], scale, causal),
+} satisfies FusedKernels;
 
 if (loaded.ex) registerBackend(wasmBackend);
 
