@@ -1,4 +1,4 @@
-// npm run bench: dlgrad (cpu, js) against TensorFlow.js (cpu, wasm), jax-js (wasm, jit) and PyTorch
+// npm run bench: dlgrad (cpu, wasm, js) against TensorFlow.js (cpu, wasm), jax-js (wasm, jit) and PyTorch
 // (1 and 2 threads), side by side in one run, cell by cell. Each library lives in its own worker
 // process (bench/worker.ts, bench/torch_bench.py) that stays up for the whole run; cells go to the
 // libraries in turn, so slow drift of a shared machine hits every library alike.
@@ -17,12 +17,12 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 /** Debian's python3-torch lives under the system interpreter (the python3 on PATH may have no torch). */
 const PYTHON = process.env.DLGRAD_BENCH_PYTHON ?? "/usr/bin/python3";
 
-const ALL_LIBS = ["dlgrad-cpu", "dlgrad-js", "dlgrad-webgpu", "tfjs-cpu", "tfjs-wasm", "jax-js", "torch-1t", "torch-2t"] as const;
+const ALL_LIBS = ["dlgrad-cpu", "dlgrad-wasm", "dlgrad-js", "dlgrad-webgpu", "tfjs-cpu", "tfjs-wasm", "jax-js", "torch-1t", "torch-2t"] as const;
 /** Run only when named in --libs: on a machine without a GPU its adapter is a software one (lavapipe). */
 const OPT_IN: readonly string[] = ["dlgrad-webgpu"];
 type Lib = (typeof ALL_LIBS)[number];
 const ALIASES: Record<string, Lib[]> = {
-  torch: ["torch-1t", "torch-2t"], pytorch: ["torch-1t", "torch-2t"], dlgrad: ["dlgrad-cpu", "dlgrad-js"],
+  torch: ["torch-1t", "torch-2t"], pytorch: ["torch-1t", "torch-2t"], dlgrad: ["dlgrad-cpu", "dlgrad-wasm", "dlgrad-js"],
   tfjs: ["tfjs-cpu", "tfjs-wasm"], jax: ["jax-js"],
 };
 

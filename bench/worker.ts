@@ -7,6 +7,7 @@ import type { LibImpl } from "./libs/types.js";
 async function load(name: string): Promise<LibImpl> {
   switch (name) {
     case "dlgrad-cpu": return (await import("./libs/dlgrad.js")).dlgrad("cpu");
+    case "dlgrad-wasm": return (await import("./libs/dlgrad.js")).dlgrad("wasm");
     case "dlgrad-js": return (await import("./libs/dlgrad.js")).dlgrad("js");
     case "dlgrad-webgpu": return (await import("./libs/dlgrad.js")).dlgrad("webgpu");
     case "tfjs-cpu": return (await import("./libs/tfjs.js")).tfjs("cpu");

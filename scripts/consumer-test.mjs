@@ -10,7 +10,8 @@
 // a tiny MLP trains (the loss falls), safetensors round-trip, the bundled MNIST digits load,
 // `require("dlgrad")` works or fails with the import() message, and a consumer TypeScript file
 // type-checks under `strict` against the published .d.ts alone (no @types/node); then the addon
-// is rebuilt with a build that must fail, and dlgrad falls back to js and says so exactly once.
+// is rebuilt with a build that must fail, and dlgrad falls back to wasm (the same kernels, prebuilt)
+// and says so exactly once.
 // --no-prepare packs the dist/ already built (CI runs this right after `npm test` compiled it);
 // without it, `npm run prepare` compiles first. --keep leaves the temporary project in place.
 import { spawnSync } from "node:child_process";
@@ -108,8 +109,8 @@ writeFileSync(join(app, "train.mjs"), `
 import { availableDevices, getDefaultDevice, manualSeed, tensor, Tensor, nn, optim, data, save, load } from "dlgrad";
 const expectCpu = process.argv[2] === "cpu";
 const devices = availableDevices();
-if (expectCpu !== devices.includes("cpu")) throw new Error("availableDevices() = " + JSON.stringify(devices));
-if (getDefaultDevice() !== (expectCpu ? "cpu" : "js")) throw new Error("default device " + getDefaultDevice());
+if (expectCpu !== devices.includes("cpu") || !devices.includes("wasm")) throw new Error("availableDevices() = " + JSON.stringify(devices));
+if (getDefaultDevice() !== (expectCpu ? "cpu" : "wasm")) throw new Error("default device " + getDefaultDevice());
 manualSeed(0);
 // 3 classes of 2-D points around three centres
 const centres = [[2, 0], [-1, 2], [-1, -2]];
@@ -227,7 +228,7 @@ const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
 const tc = run("node", [tsc, "-p", "."], { cwd: app, allowFail: true });
 if (tc.status !== 0) fail(`the consumer TypeScript file does not type-check against the published types:\n${tc.stdout}${tc.stderr}`);
 
-// ---- 4. a build that fails: the package still installs, falls back to js and says so once ----
+// ---- 4. a build that fails: the package still installs, falls back to wasm and says so once ----
 
 step("npm rebuild dlgrad with node-gyp pointed at missing Node headers (the build must fail)");
 const rb = run("npm", ["rebuild", "dlgrad", "--foreground-scripts"], { cwd: app, env: { npm_config_nodedir: join(work, "no-node-headers") } });
@@ -240,12 +241,13 @@ try { require("dlgrad"); } catch {} // a Node without require(esm): the import()
 import(require("node:url").pathToFileURL(require.resolve("./node_modules/dlgrad/dist/src/backend/native.js")) + "?again")
   .then(() => import("./train.mjs"));
 `);
-step("node train.mjs without the addon (the js backend)");
+step("node train.mjs without the addon (the wasm backend)");
 const fb = run("node", ["twice.cjs"], { cwd: app });
 const warnings = fb.stderr.split("\n").filter((l) => l.includes(ADDON_WARNING));
-if (warnings.length !== 1) fail(`expected the js fallback to be announced once on stderr, got ${warnings.length} times:\n${fb.stderr}`);
-if (!fb.stdout.includes('"devices":["js"]')) fail(`the fallback run did not train on js:\n${fb.stdout}`);
+if (warnings.length !== 1) fail(`expected the wasm fallback to be announced once on stderr, got ${warnings.length} times:\n${fb.stderr}`);
+if (!warnings[0].includes("using the wasm backend")) fail(`the fallback message does not name wasm: ${warnings[0]}`);
+if (!fb.stdout.includes('"devices":["js","wasm"]')) fail(`the fallback run did not train on wasm:\n${fb.stdout}`);
 const fres = JSON.parse(fb.stdout.trim().split("\n").at(-1));
-step(`  said once: "${warnings[0]}"; loss ${fres.first.toFixed(3)} -> ${fres.last.toFixed(3)} on js`);
+step(`  said once: "${warnings[0]}"; loss ${fres.first.toFixed(3)} -> ${fres.last.toFixed(3)} on wasm`);
 
 step(`consumer test passed (tarball ${kB(packed.size)}, ${packed.entryCount} files)`);

@@ -1,6 +1,7 @@
 // dlgrad: the public surface (see API.md), the same in Node and in a browser: nothing here imports
 // node:*. The Node entry, src/node.ts, adds the `cpu` addon backend and file paths for save/load.
 import "./backend/js.js";
+import "./backend/wasm.js"; // registers "wasm" where WebAssembly SIMD is available
 
 export { Tensor, tensor, grad } from "./tensor.js";
 export type { DType, TensorOptions, FromOptions, NestedArray, SliceIndex } from "./tensor.js";

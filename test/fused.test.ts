@@ -187,8 +187,8 @@ function taps(x: View, cols: View, w: ConvWindow, f: (xi: number, ci: number) =>
 
 const fusedBackend: Backend = { ...jsBackend, name: "js-fused", fused: fusedJs };
 registerBackend(fusedBackend);
-/** Every backend with fused kernels: the JS reference above, and the C addon's when it loaded. */
-const FUSED_DEVICES = availableDevices().filter((d) => d === "js-fused" || d === "cpu");
+/** Every backend with fused kernels: the JS reference above, and the C kernels (addon, wasm) that loaded. */
+const FUSED_DEVICES = availableDevices().filter((d) => d === "js-fused" || d === "cpu" || d === "wasm");
 
 function close(a: Tensor, b: Tensor, what: string, tol = 1e-5): void {
   assert.deepEqual(a.shape, b.shape, `${what}: shape`);

@@ -1,5 +1,6 @@
-// dlgrad on one of its devices ("cpu": the native addon, "js": plain TypeScript, "webgpu": the GPU
-// through WebGPU), through its public API. On webgpu a cell's run resolves when the device is done.
+// dlgrad on one of its devices ("cpu": the native addon, "wasm": the same C kernels compiled to
+// WebAssembly, one thread, "js": plain TypeScript, "webgpu": the GPU through WebGPU), through its
+// public API. On webgpu a cell's run resolves when the device is done.
 import * as fs from "node:fs";
 import type { Cell, RunRequest } from "../common.js";
 import { GPT, MNIST_BATCHES, MNIST_BATCH, parseMnistBatches } from "../common.js";
@@ -7,7 +8,7 @@ import { Tensor, nn, optim, availableDevices, setDefaultDevice, manualSeed, init
 import { Gpt } from "../gpt.js";
 import type { LibImpl, Prepared } from "./types.js";
 
-export function dlgrad(device: "cpu" | "js" | "webgpu"): LibImpl {
+export function dlgrad(device: "cpu" | "wasm" | "js" | "webgpu"): LibImpl {
   const gpu = device === "webgpu";
   /** The op's result once the device has run it (host devices: at once). */
   const done = (r: unknown): unknown => (gpu ? webgpu.synchronize() : r);
@@ -29,6 +30,11 @@ export function dlgrad(device: "cpu" | "js" | "webgpu"): LibImpl {
         const url = new URL("../../src/backend/native.js", import.meta.url).href;
         const native = (await import(url).catch(() => null)) as { nativeInfo?: () => { description: string } } | null;
         desc = native?.nativeInfo?.().description ?? "";
+      }
+      if (device === "wasm") {
+        const url = new URL("../../src/backend/wasm.js", import.meta.url).href;
+        const wasm = (await import(url).catch(() => null)) as { wasmInfo?: () => { description: string } } | null;
+        desc = wasm?.wasmInfo?.().description ?? "";
       }
       if (!availableDevices().includes(device)) {
         return device === "cpu"

@@ -48,6 +48,23 @@ void dl_gemm_pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn
 #define DL_ADD _mm256_add_ps
 #define DL_FMA _mm256_fmadd_ps
 #define DL_BCAST(p) _mm256_broadcast_ss(p)
+#elif defined(__wasm_simd128__)
+/* WebAssembly SIMD128 (the wasm backend): no fused multiply-add, so DL_FMA is a multiply and an
+ * add. 6 rows of 2 vectors: 12 accumulators, 2 of B and the broadcast fit the 15 xmm registers
+ * V8 allocates (8 rows spill; measured 1024²: ~15 % faster than the plain-C 4x16 kernel) */
+#include <wasm_simd128.h>
+#define DL_MR 6
+#define DL_NR 8
+#define DL_GEMM_KIND "wasm simd128 6x8"
+#define DL_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define DL_VEC v128_t
+#define DL_W 4
+#define DL_ZERO() wasm_f32x4_splat(0.0f)
+#define DL_LOAD wasm_v128_load
+#define DL_STOREV wasm_v128_store
+#define DL_ADD wasm_f32x4_add
+#define DL_FMA(a, b, c) wasm_f32x4_add(wasm_f32x4_mul(a, b), c)
+#define DL_BCAST(p) wasm_v128_load32_splat(p)
 #else
 #define DL_MR 4
 #define DL_NR 16
@@ -57,8 +74,12 @@ void dl_gemm_pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn
 #if defined(DL_VEC)
 /* two vectors of accumulators per row: DL_NR = 2·DL_W */
 #define DL_DECL(i) DL_ROW(i) DL_VEC c##i##0 = DL_ZERO(), c##i##1 = DL_ZERO();
+#if defined(__wasm_simd128__)
+#define DL_PF(i) /* no prefetch in wasm */
+#else
 #define DL_PF(i) _mm_prefetch((const char*)(C + (i) * ldc), _MM_HINT_T0); \
                  _mm_prefetch((const char*)(C + (i) * ldc + DL_NR - 1), _MM_HINT_T0);
+#endif
 #define DL_STEP(i)                                   \
   {                                                  \
     const DL_VEC av = DL_BCAST(a##i + k * aks);      \

@@ -162,15 +162,26 @@ export interface FusedKernels<S extends Storage = TypedArray> {
 }
 
 const registry = new Map<string, Backend<Storage>>();
+/** why a known device did not load here, for the error when it is asked for */
+const unavailable = new Map<string, string>();
 
 export function registerBackend(b: Backend<any>): void { // eslint-disable-line @typescript-eslint/no-explicit-any
   registry.set(b.name, b);
+  unavailable.delete(b.name);
+}
+
+/** Records that device `name` exists but could not load here, and why. */
+export function registerUnavailable(name: string, reason: string): void {
+  if (!registry.has(name)) unavailable.set(name, reason);
 }
 
 export function getBackend(name: string): Backend<Storage> {
   const b = registry.get(name);
   if (!b) {
-    throw new Error(`device: unknown or unavailable device '${name}' (available: ${[...registry.keys()].join(", ")})`);
+    const why = unavailable.get(name);
+    const avail = [...registry.keys()].join(", ");
+    if (why !== undefined) throw new Error(`device: '${name}' is not available here: ${why} (available: ${avail})`);
+    throw new Error(`device: unknown or unavailable device '${name}' (available: ${avail})`);
   }
   return b;
 }
@@ -181,12 +192,13 @@ export function availableDevices(): string[] {
 }
 
 let defaultDevice: string | null = null;
-/** The device new tensors go to: DLGRAD_DEVICE, else "cpu" when the native addon loaded, else "js". */
+/** The device new tensors go to: DLGRAD_DEVICE, else "cpu" when the native addon loaded, else
+ *  "wasm" when WebAssembly (with SIMD) is there, else "js". */
 export function getDefaultDevice(): string {
   if (defaultDevice) return defaultDevice;
   const env = typeof process !== "undefined" ? process.env.DLGRAD_DEVICE : undefined;
   if (env) return getBackend(env).name;
-  return registry.has("cpu") ? "cpu" : "js";
+  return registry.has("cpu") ? "cpu" : registry.has("wasm") ? "wasm" : "js";
 }
 export function setDefaultDevice(name: string | null): void {
   if (name !== null) getBackend(name);

@@ -21,7 +21,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { BINARY_OPS, FUSED_KERNELS, REDUCE_OPS, UNARY_OPS, type FusedKernel } from "../prims.js";
-import { type Backend, type DType, type FusedKernels, type TypedArray, type View, registerBackend } from "./backend.js";
+import {
+  type Backend, type DType, type FusedKernels, type TypedArray, type View, availableDevices, registerBackend,
+} from "./backend.js";
 import { hostIO, jsBackend } from "./js.js";
 
 type Arr32 = Float32Array | Int32Array;
@@ -86,7 +88,7 @@ const addon = loaded.addon as Addon;
 const g = globalThis as unknown as Record<symbol, boolean>;
 if (!loaded.addon && process.env.DLGRAD_DEVICE !== "js" && process.env.DLGRAD_NATIVE !== "0" && !g[WARNED]) {
   g[WARNED] = true;
-  process.stderr.write(`dlgrad: native addon not available (${loaded.reason}); using the js backend\n`);
+  process.stderr.write(`dlgrad: native addon not available (${loaded.reason}); using the ${availableDevices().includes("wasm") ? "wasm" : "js"} backend\n`);
 }
 
 /** name -> tag: the index in its list, which is what the C side switches on */

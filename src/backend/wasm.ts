@@ -1,0 +1,779 @@
+// The `wasm` backend: the C kernels of native/kernels (the cpu addon's sources) compiled to
+// WebAssembly by scripts/build-wasm.sh, loaded synchronously from the bytes in wasm_module.ts, so
+// it works the same in Node and in a browser bundle (no node:* import, no fetch).
+//
+// Storage stays JavaScript's: a tensor's data is an ordinary Float32Array or Int32Array, and each
+// call copies the elements its views reach into the module's memory, runs the kernel there and
+// copies the written elements back. Keeping tensors inside the module's memory instead would need
+// to know when a tensor dies to free its block, and JavaScript only says so through
+// FinalizationRegistry callbacks, which never run while synchronous code does: a synchronous
+// training loop would fill the 4 GiB of wasm32 without a single block coming back. The copies are
+// one pass over each array (small next to a matmul, ~2x the time of a large add); they go to one
+// block of the module's memory reused by every call, so its pages stay warm.
+//
+// Calling convention (native/wasm/glue.c), the cpu backend's: the call's scalars, then each view
+// (nd, shape, offset relative to its copied region, strides) go into the module's meta block, and
+// the regions' pointers are the arguments. Views of one array that overlap share one copy, so the
+// kernels see the aliasing the host arrays have (and handle it as on cpu). Every view is validated
+// here first (dtypes, integers, every element it reaches inside its array, shapes, windows), with
+// the messages binding.c gives ("wasm.binary(add): view 'out' reaches ..."); the C side trusts what
+// it is handed.
+// float64 (the gradient checks), views of more than MAX_DIMS dims and elementwise ops on at most
+// TINY elements run on the js kernels, as on cpu; so do the ops whose copies would move far more
+// elements than the op touches (spread(): a gather from a whole dataset, a narrow window).
+import { BINARY_OPS, FUSED_KERNELS, REDUCE_OPS, UNARY_OPS, type FusedKernel } from "../prims.js";
+import {
+  type Backend, type FusedKernels, type TypedArray, type View, registerBackend, registerUnavailable,
+} from "./backend.js";
+import { hostIO, jsBackend } from "./js.js";
+import { isContiguous, nonOverlapping } from "../shape.js";
+import { WASM_BASE64 } from "./wasm_module.js";
+
+type Arr = Float32Array | Int32Array;
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  meta(): number;
+  names(kind: number): number;
+  gemmKind(): number;
+  arena(bytes: number): number;
+  setLimit(pages: number): void;
+  pages(): number;
+  unary(op: number, dt: number, o: number, a: number): void;
+  cast(to: number, from: number, o: number, a: number): void;
+  binary(op: number, tout: number, tin: number, o: number, a: number, b: number): void;
+  where(tcond: number, o: number, c: number, a: number, b: number): void;
+  copy(dt: number, o: number, a: number): void;
+  reduce(op: number, dt: number, o: number, a: number): number;
+  matmul(o: number, a: number, b: number, bias: number): number;
+  gather(o: number, a: number, ix: number): number;
+  scatterAdd(dt: number, o: number, ix: number, src: number): number;
+  fused(kind: number, ...p: number[]): number;
+  attention(bwd: number, ...p: number[]): number;
+}
+
+/** Views with more dims than this run on the js kernels (the C side has fixed-size arrays). */
+const MAX_DIMS = 16;
+const META_LEN = 512;
+const PAGE = 65536;
+const MAX_PAGES = 65536; // 4 GiB, all that wasm32 addresses
+/** Elementwise ops on at most this many elements run on the js kernels (cheaper than the copies). */
+let TINY = 16;
+
+// ---- loading ------------------------------------------------------------------------------------
+
+/** (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): validates only where SIMD128 exists */
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+function fromBase64(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function envVar(name: string): string | undefined {
+  return typeof process !== "undefined" && process.env ? process.env[name] : undefined;
+}
+
+function cString(ex: Exports, p: number): string {
+  const u8 = new Uint8Array(ex.memory.buffer);
+  let e = p >>> 0;
+  while (u8[e] !== 0) e++;
+  let s = "";
+  for (let i = p >>> 0; i < e; i++) s += String.fromCharCode(u8[i]);
+  return s;
+}
+
+function load(): { ex: Exports | null; reason: string } {
+  if (envVar("DLGRAD_WASM") === "0") return { ex: null, reason: "DLGRAD_WASM=0" };
+  if (typeof WebAssembly !== "object") return { ex: null, reason: "this JavaScript engine has no WebAssembly" };
+  if (!WebAssembly.validate(SIMD_PROBE)) {
+    return { ex: null, reason: "this JavaScript engine has no WebAssembly SIMD (Chrome 91, Firefox 89, Safari 16.4, Node 16.4 or later have it)" };
+  }
+  let ex: Exports;
+  try {
+    ex = new WebAssembly.Instance(new WebAssembly.Module(fromBase64(WASM_BASE64)), {}).exports as unknown as Exports;
+  } catch (e) {
+    return { ex: null, reason: `the WebAssembly module failed to load: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const lists = [UNARY_OPS, BINARY_OPS, REDUCE_OPS, FUSED_KERNELS];
+  for (let k = 0; k < lists.length; k++) {
+    if (cString(ex, ex.names(k)) !== lists[k].join(",")) {
+      return { ex: null, reason: "native/wasm/dlgrad.wasm does not match the op lists of src/prims.ts (run scripts/build-wasm.sh)" };
+    }
+  }
+  return { ex, reason: "" };
+}
+
+const loaded = load();
+const ex = loaded.ex as Exports;
+
+const WARNED = Symbol.for("dlgrad.wasmWarned");
+const g = globalThis as unknown as Record<symbol, boolean>;
+if (!loaded.ex) {
+  registerUnavailable("wasm", loaded.reason);
+  const dev = envVar("DLGRAD_DEVICE");
+  if (envVar("DLGRAD_WASM") !== "0" && (dev === undefined || dev === "wasm") && !g[WARNED]) {
+    g[WARNED] = true;
+    const inNode = typeof process !== "undefined" && !!process.versions?.node;
+    console.warn(`dlgrad: the wasm backend is not available (${loaded.reason}); ${inNode ? "the cpu backend (native addon) or js is used instead" : "using the js backend"}`);
+  }
+}
+
+// ---- the module's memory --------------------------------------------------------------------------
+
+let heapBuf: ArrayBuffer | null = null;
+let heapU8 = new Uint8Array(0);
+let meta = new Float64Array(0);
+
+/** Views of the module's memory, renewed after it grew (growing detaches the old ArrayBuffer). */
+function refresh(): void {
+  if (ex.memory.buffer === heapBuf) return;
+  heapBuf = ex.memory.buffer;
+  heapU8 = new Uint8Array(heapBuf);
+  meta = new Float64Array(heapBuf, ex.meta() >>> 0, META_LEN);
+}
+
+const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+// ---- one call: errors, validated views, copied regions ------------------------------------------
+
+let curFn = "";
+let curOp = "";
+
+function bad(msg: string): never {
+  throw new Error(`wasm.${curFn}${curOp ? `(${curOp})` : ""}: ${msg}`);
+}
+
+function outOfMemory(what: string): never {
+  bad(`out of WebAssembly memory ${what}; the module holds ${MiB(ex.pages() * PAGE)} of the ${MiB(limitPages * PAGE)} it may use` +
+    (limitPages >= MAX_PAGES ? " (4 GiB, the wasm32 limit)" : "") + "; tensors made before this call are unaffected");
+}
+
+/** A byte range of one ArrayBuffer copied into the module. */
+interface Region {
+  buffer: ArrayBufferLike;
+  lo: number; // bytes
+  hi: number; // bytes, exclusive
+  read: boolean; // copied in before the kernel
+  write: boolean; // copied back after it
+  ptr: number; // in the module's memory, once placed
+}
+
+/** How a kernel uses a view: read, every element it reaches written (nothing is copied in when the
+ *  view covers its range), read and written, or only validated (fill, which needs no kernel). */
+type Mode = "r" | "w" | "rw" | "check";
+
+/** A validated view: its element offset relative to `lo`, the first element it reaches. */
+interface Handle {
+  arr: Arr | null;
+  lo: number;
+  off: number;
+  region: Region | null;
+}
+
+const regions: Region[] = [];
+const handles: Handle[] = [];
+const EMPTY: Handle = { arr: null, lo: 0, off: 0, region: null };
+
+function begin(fn: string, op = ""): void {
+  curFn = fn;
+  curOp = op;
+  regions.length = 0;
+  handles.length = 0;
+}
+
+function isF64(a: TypedArray): boolean {
+  return a instanceof Float64Array;
+}
+
+function tiny(shape: readonly number[]): boolean {
+  let n = 1;
+  for (let d = 0; d < shape.length; d++) n *= shape[d];
+  return n <= TINY;
+}
+
+/** elements from a view's lowest to its highest reachable one (what its copy would move) */
+function reach(v: View): number {
+  let r = 1;
+  for (let d = 0; d < v.shape.length; d++) {
+    if (v.shape[d] === 0) return 0;
+    r += Math.abs(v.strides[d]) * (v.shape[d] - 1);
+  }
+  return r;
+}
+
+/** true when copying the views would move far more elements than the op's n (a gather from a
+ *  whole dataset, an op on a narrow window of a wide tensor): then the js kernel, which touches
+ *  only the n elements, is the faster of the two */
+function spread(n: number, ...views: View[]): boolean {
+  const lim = 4 * n + 16384;
+  for (const v of views) if (reach(v) > lim) return true;
+  return false;
+}
+
+const DTYPE_NAMES = ["float32", "int32"];
+function dtOf(a: Arr): number {
+  return a instanceof Float32Array ? 0 : 1;
+}
+
+/** a Float32Array or Int32Array, else an error naming the argument */
+function arr32(x: unknown, name: string): Arr {
+  if (x instanceof Float32Array || x instanceof Int32Array) return x;
+  if (x instanceof Float64Array) bad(`'${name}' must be float32 or int32, got float64`);
+  return bad(`'${name}' must be a Float32Array or Int32Array`);
+}
+
+function want(x: unknown, name: string, dt: number): Arr {
+  const a = arr32(x, name);
+  if (dtOf(a) !== dt) bad(`'${name}' must be ${DTYPE_NAMES[dt]}, got ${DTYPE_NAMES[dtOf(a)]}`);
+  return a;
+}
+
+const MAXI = 2 ** 50;
+function isInt(v: number, lo: number, hi: number): boolean {
+  return Number.isInteger(v) && v >= lo && v <= hi;
+}
+
+/** the dims of a shape: whole numbers */
+function checkShape(shape: readonly number[]): void {
+  if (shape.length > MAX_DIMS) bad(`too many dims (${shape.length})`);
+  for (const s of shape) if (!isInt(s, 0, MAXI)) bad(`a dim must be an integer in [0, ${MAXI}], got ${s}`);
+}
+
+function numelOf(shape: readonly number[]): number {
+  let n = 1;
+  for (let d = 0; d < shape.length; d++) n *= shape[d];
+  return n;
+}
+
+/**
+ * Validates view v (its shape must equal `shape`, checked by the caller's checkShape) against its
+ * array and adds the bytes it reaches to the call's regions. mode: "r" read, "w" written (every
+ * element it reaches: nothing is copied in when the view covers its range), "rw" both, "check"
+ * validated only.
+ */
+function view(v: View, shape: readonly number[], name: string, arr: Arr, mode: Mode): Handle {
+  const nd = shape.length;
+  const sh = v.shape, st = v.strides;
+  if (sh.length !== nd || st.length !== nd) bad(`view '${name}' has ${sh.length} dims, expected ${nd}`);
+  for (let d = 0; d < nd; d++) {
+    if (sh[d] !== shape[d]) bad(`view '${name}' has shape [${sh.join(", ")}], expected [${shape.join(", ")}]`);
+  }
+  return span(arr, v.offset, shape, st, name, mode);
+}
+
+function span(arr: Arr, offset: number, shape: readonly number[], st: readonly number[], name: string, mode: Mode): Handle {
+  if (!isInt(offset, 0, MAXI)) bad(`an offset must be an integer in [0, ${MAXI}], got ${offset}`);
+  let lo = offset, hi = offset, n = 1;
+  for (let d = 0; d < shape.length; d++) {
+    if (!isInt(st[d], -MAXI, MAXI)) bad(`a stride must be an integer in [${-MAXI}, ${MAXI}], got ${st[d]}`);
+    n *= shape[d];
+    const e = st[d] * (shape[d] - 1);
+    if (e < 0) lo += e;
+    else hi += e;
+  }
+  if (n === 0) return EMPTY;
+  if (lo < 0 || hi >= arr.length) {
+    bad(`view '${name}' reaches elements ${lo}..${hi} but its array has ${arr.length}${arr.length === 0 ? " (a detached buffer?)" : ""}`);
+  }
+  if (mode === "check") return EMPTY;
+  const covers = mode === "w" && hi - lo + 1 === n && nonOverlapping(shape, st);
+  const b0 = arr.byteOffset + 4 * lo, b1 = arr.byteOffset + 4 * (hi + 1);
+  const r: Region = { buffer: arr.buffer, lo: b0, hi: b1, read: mode !== "w" || !covers, write: mode !== "r", ptr: 0 };
+  const h: Handle = { arr, lo, off: offset - lo, region: r };
+  // views of one buffer whose bytes overlap share one region, so the kernel sees the same aliasing
+  // as on the host (an in-place op, a copy between overlapping windows, an out over an input)
+  for (let i = 0; i < regions.length; i++) {
+    const e = regions[i];
+    if (e.buffer !== r.buffer || e.hi <= r.lo || r.hi <= e.lo) continue;
+    r.lo = Math.min(r.lo, e.lo);
+    r.hi = Math.max(r.hi, e.hi);
+    r.read = true; // the union may hold bytes no view writes: they go back as they came
+    r.write ||= e.write;
+    for (const o of handles) if (o.region === e) o.region = r;
+    regions.splice(i, 1);
+    i = -1; // the grown range may now overlap a region already passed
+  }
+  regions.push(r);
+  handles.push(h);
+  return h;
+}
+
+/** Places the regions in the module's memory and copies in those that are read. */
+function place(): void {
+  let total = 0;
+  for (const r of regions) {
+    r.ptr = total;
+    total += Math.ceil((r.hi - r.lo) / 64) * 64;
+  }
+  if (total >= 2 ** 32) outOfMemory(`(this call needs ${MiB(total)} for its arrays)`);
+  const base = total > 0 ? ex.arena(total) >>> 0 : 0;
+  if (total > 0 && base === 0) outOfMemory(`(this call needs ${MiB(total)} for its arrays)`);
+  refresh();
+  for (const r of regions) {
+    r.ptr += base;
+    if (r.read) heapU8.set(new Uint8Array(r.buffer, r.lo, r.hi - r.lo), r.ptr);
+  }
+}
+
+/** the pointer handed to C for a view: its region's copy of the view's first reached element */
+function ptr(h: Handle): number {
+  const r = h.region;
+  return r ? r.ptr + (h.arr!.byteOffset + 4 * h.lo - r.lo) : 0;
+}
+
+/** Copies the written regions back to their arrays. rc < 0: a kernel failed, nothing is written. */
+function finish(rc = 0, what = "for its scratch memory"): void {
+  handles.length = 0;
+  if (rc < 0) outOfMemory(what);
+  refresh();
+  for (const r of regions) {
+    if (r.write) new Uint8Array(r.buffer, r.lo, r.hi - r.lo).set(heapU8.subarray(r.ptr, r.ptr + r.hi - r.lo));
+  }
+  regions.length = 0;
+}
+
+function abandon(): void {
+  handles.length = 0;
+  regions.length = 0;
+}
+
+// meta: the call's scalars, then each view as nd, shape, offset (relative to its region), strides
+let mp = 0;
+function put(x: number): void {
+  if (mp >= META_LEN) bad("too many dims (meta overflow)");
+  meta[mp++] = x;
+}
+function putView(h: Handle, v: View): void {
+  put(v.shape.length);
+  for (const s of v.shape) put(s);
+  put(h.off);
+  for (const s of v.strides) put(s);
+}
+/** meta = scalars, then the views (after place(), which may have renewed `meta`) */
+function putCall(scalars: readonly number[], hs: readonly Handle[], vs: readonly (View | null)[]): void {
+  mp = 0;
+  for (const x of scalars) put(x);
+  vs.forEach((v, i) => { if (v) putView(hs[i], v); });
+}
+
+/** runs `body` (which validates, places and calls) and drops the call's state if it throws */
+function guarded<T>(body: () => T): T {
+  try {
+    return body();
+  } catch (e) {
+    abandon();
+    throw e;
+  }
+}
+
+/** name -> tag: the index in its list, which is what the C side switches on */
+function tags<T extends string>(names: readonly T[]): Record<string, number> {
+  return Object.fromEntries(names.map((n, i) => [n, i]));
+}
+const UN = tags(UNARY_OPS), BIN = tags(BINARY_OPS), RED = tags(REDUCE_OPS), FUSED_TAG = tags(FUSED_KERNELS);
+const BIN_EQ = BINARY_OPS.indexOf("eq");
+
+function opTag(table: Record<string, number>, op: string): number {
+  const t = table[op];
+  if (t === undefined) bad("bad op tag");
+  return t;
+}
+
+/** a kernel call over views that share out's shape (unary, cast, binary, where, copy) */
+function elementwise(scalars: number[], views: View[], handles: Handle[], run: (p: number[]) => void): void {
+  if (numelOf(views[0].shape) === 0) return abandon();
+  place();
+  putCall(scalars, handles, views);
+  run(handles.map(ptr));
+  finish();
+}
+
+// ---- the backend --------------------------------------------------------------------------------
+
+export const wasmBackend: Backend = {
+  name: "wasm",
+  ...hostIO,
+
+  alloc(dtype, n, zero) {
+    return jsBackend.alloc(dtype, n, zero);
+  },
+
+  unary(op, out, a) {
+    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(out.shape), out, a)) {
+      return jsBackend.unary(op, out, a);
+    }
+    guarded(() => {
+      begin("unary", op);
+      const tag = opTag(UN, op);
+      const o = arr32(out.data, "out"), x = want(a.data, "a", dtOf(o));
+      checkShape(out.shape);
+      const hs = [view(out, out.shape, "out", o, "w"), view(a, out.shape, "a", x, "r")];
+      elementwise([], [out, a], hs, ([po, pa]) => ex.unary(tag, dtOf(o), po, pa));
+    });
+  },
+
+  cast(out, a) {
+    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(out.shape), out, a)) {
+      return jsBackend.cast(out, a);
+    }
+    guarded(() => {
+      begin("cast");
+      const o = arr32(out.data, "out"), x = arr32(a.data, "a");
+      checkShape(out.shape);
+      const hs = [view(out, out.shape, "out", o, "w"), view(a, out.shape, "a", x, "r")];
+      elementwise([], [out, a], hs, ([po, pa]) => ex.cast(dtOf(o), dtOf(x), po, pa));
+    });
+  },
+
+  binary(op, out, a, b) {
+    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || isF64(b.data) || spread(numelOf(out.shape), out, a, b)) {
+      return jsBackend.binary(op, out, a, b);
+    }
+    guarded(() => {
+      begin("binary", op);
+      const tag = opTag(BIN, op);
+      const x = arr32(a.data, "a"), y = want(b.data, "b", dtOf(x));
+      const o = tag >= BIN_EQ ? arr32(out.data, "out") : want(out.data, "out", dtOf(x));
+      if (op === "div" && dtOf(x) === 1) bad("integer division is not a kernel");
+      checkShape(out.shape);
+      const hs = [view(out, out.shape, "out", o, "w"), view(a, out.shape, "a", x, "r"), view(b, out.shape, "b", y, "r")];
+      elementwise([], [out, a, b], hs, ([po, pa, pb]) => ex.binary(tag, dtOf(o), dtOf(x), po, pa, pb));
+    });
+  },
+
+  where(out, cond, a, b) {
+    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(cond.data) || isF64(a.data) || isF64(b.data) ||
+      spread(numelOf(out.shape), out, cond, a, b)) {
+      return jsBackend.where(out, cond, a, b);
+    }
+    guarded(() => {
+      begin("where");
+      const o = arr32(out.data, "out"), c = arr32(cond.data, "cond");
+      const x = want(a.data, "a", dtOf(o)), y = want(b.data, "b", dtOf(o));
+      checkShape(out.shape);
+      const hs = [view(out, out.shape, "out", o, "w"), view(cond, out.shape, "cond", c, "r"), view(a, out.shape, "a", x, "r"),
+        view(b, out.shape, "b", y, "r")];
+      elementwise([], [out, cond, a, b], hs, ([po, pc, pa, pb]) => ex.where(dtOf(c), po, pc, pa, pb));
+    });
+  },
+
+  copy(out, a, accumulate) {
+    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(out.shape), out, a)) {
+      return jsBackend.copy(out, a, accumulate);
+    }
+    guarded(() => {
+      begin("copy");
+      const o = arr32(out.data, "out"), x = want(a.data, "a", dtOf(o));
+      checkShape(out.shape);
+      const hs = [view(out, out.shape, "out", o, accumulate ? "rw" : "w"), view(a, out.shape, "a", x, "r")];
+      elementwise([accumulate ? 1 : 0], [out, a], hs, ([po, pa]) => ex.copy(dtOf(o), po, pa));
+    });
+  },
+
+  fill(out, value) {
+    // nothing to compute: validated, then the typed array's own fill (contiguous) or the js kernel
+    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data)) return jsBackend.fill(out, value);
+    guarded(() => {
+      begin("fill");
+      const o = arr32(out.data, "out");
+      checkShape(out.shape);
+      view(out, out.shape, "out", o, "check");
+      abandon();
+      if (isContiguous(out.shape, out.strides)) o.fill(value, out.offset, out.offset + numelOf(out.shape));
+      else jsBackend.fill(out, value);
+    });
+  },
+
+  reduce(op, out, a, axes) {
+    const nd = a.shape.length;
+    if (nd > MAX_DIMS || tiny(a.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(a.shape), a)) {
+      return jsBackend.reduce(op, out, a, axes);
+    }
+    guarded(() => {
+      begin("reduce", op);
+      const tag = opTag(RED, op);
+      const x = arr32(a.data, "a");
+      const arg = op === "argmax" || op === "argmin";
+      const o = want(out.data, "out", arg ? 1 : dtOf(x));
+      checkShape(a.shape);
+      if (axes.length !== nd) bad(`${axes.length} axis flags for ${nd} dims`);
+      let mask = 0, nred = 0;
+      for (let d = 0; d < nd; d++) if (axes[d]) { mask += 2 ** d; nred++; }
+      if (arg && nred !== 1) bad("exactly one axis must be reduced");
+      const oshape = a.shape.map((s, d) => (axes[d] ? 1 : s));
+      // out may overlap a or be strided: the kernel computes apart and copies in order, as on cpu
+      const hs = [view(out, oshape, "out", o, "w"), view(a, a.shape, "a", x, "r")];
+      if (numelOf(oshape) === 0) return abandon();
+      place();
+      putCall([mask], hs, [out, a]);
+      finish(ex.reduce(tag, dtOf(x), ptr(hs[0]), ptr(hs[1])));
+    });
+  },
+
+  matmul(out, a, b, bias) {
+    const nd = a.shape.length;
+    const allInt = out.data instanceof Int32Array && a.data instanceof Int32Array && b.data instanceof Int32Array;
+    if (nd > MAX_DIMS || isF64(out.data) || isF64(a.data) || isF64(b.data) || allInt || (bias && !(bias.data instanceof Float32Array))) {
+      return jsBackend.matmul(out, a, b, bias); // float64 (gradient checks), int32: the js kernel
+    }
+    guarded(() => {
+      begin("matmul");
+      const o = want(out.data, "out", 0), x = want(a.data, "a", 0), y = want(b.data, "b", 0);
+      if (nd < 2 || b.shape.length !== nd || out.shape.length !== nd) bad("need a, b and out with the same number (>= 2) of dims");
+      checkShape(a.shape);
+      checkShape(b.shape);
+      const K = a.shape[nd - 1], N = b.shape[nd - 1];
+      if (b.shape[nd - 2] !== K) bad(`inner dims differ: [${a.shape.join(", ")}] @ [${b.shape.join(", ")}]`);
+      for (let d = 0; d < nd - 2; d++) {
+        if (b.shape[d] !== a.shape[d]) bad(`batch dims differ: [${a.shape.join(", ")}] @ [${b.shape.join(", ")}]`);
+      }
+      const oshape = [...a.shape.slice(0, nd - 1), N];
+      // out may overlap an input or the bias, or be strided: dl_matmul computes apart, as on cpu
+      const hs = [view(out, oshape, "out", o, "w"), view(a, a.shape, "a", x, "r"), view(b, b.shape, "b", y, "r")];
+      if (bias) {
+        const z = want(bias.data, "bias", 0);
+        if (bias.shape.length !== 1 || bias.shape[0] !== N) bad(`bias of shape [${bias.shape.join(", ")}] for ${N} columns`);
+        hs.push(view(bias, [N], "bias", z, "r"));
+      }
+      if (numelOf(oshape) === 0) return abandon();
+      place();
+      putCall([], hs, [out, a, b, bias ?? null]);
+      finish(ex.matmul(ptr(hs[0]), ptr(hs[1]), ptr(hs[2]), bias ? ptr(hs[3]) : 0));
+    });
+  },
+
+  gather(out, a, dim, index) {
+    const nd = out.shape.length;
+    if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(out.shape), out, a, index)) {
+      return jsBackend.gather(out, a, dim, index);
+    }
+    guarded(() => {
+      begin("gather");
+      const o = arr32(out.data, "out"), x = want(a.data, "a", dtOf(o)), ix = want(index.data, "index", 1);
+      alongDim(dim, out.shape, a.shape, "a");
+      const hs = [view(out, out.shape, "out", o, "w"), view(a, a.shape, "a", x, "r"), view(index, out.shape, "index", ix, "r")];
+      if (numelOf(out.shape) === 0) return abandon();
+      place();
+      putCall([dim], hs, [out, a, index]);
+      if (ex.gather(ptr(hs[0]), ptr(hs[1]), ptr(hs[2])) < 0) bad(`index out of range [0, ${a.shape[dim]}) along dim ${dim}`);
+      finish();
+    });
+  },
+
+  scatterAdd(out, dim, index, src) {
+    const nd = index.shape.length;
+    if (nd > MAX_DIMS || tiny(index.shape) || isF64(out.data) || isF64(src.data) || spread(numelOf(index.shape), out, index, src)) {
+      return jsBackend.scatterAdd(out, dim, index, src);
+    }
+    guarded(() => {
+      begin("scatterAdd");
+      const o = arr32(out.data, "out"), s = want(src.data, "src", dtOf(o)), ix = want(index.data, "index", 1);
+      alongDim(dim, index.shape, out.shape, "out");
+      const hs = [view(out, out.shape, "out", o, "rw"), view(index, index.shape, "index", ix, "r"), view(src, index.shape, "src", s, "r")];
+      if (numelOf(index.shape) === 0) return abandon();
+      place();
+      putCall([dim], hs, [out, index, src]);
+      // a bad index stops the kernel before it writes: nothing is copied back
+      if (ex.scatterAdd(dtOf(o), ptr(hs[0]), ptr(hs[1]), ptr(hs[2])) < 0) bad(`index out of range [0, ${out.shape[dim]}) along dim ${dim}`);
+      finish();
+    });
+  },
+
+  random(out, dist, rng) {
+    jsBackend.random(out, dist, rng);
+  },
+};
+
+/** gather/scatterAdd: index (shape `ishape`) fits inside `big` (named `name`) outside `dim` */
+function alongDim(dim: number, ishape: readonly number[], bigShape: readonly number[], name: string): void {
+  const nd = ishape.length;
+  if (nd < 1 || bigShape.length !== nd) bad(`'${name}' must have the ${nd} dims of index (at least 1)`);
+  if (!isInt(dim, 0, nd - 1)) bad(`bad dim ${dim}`);
+  checkShape(ishape);
+  checkShape(bigShape);
+  if (numelOf(ishape) === 0) return;
+  for (let d = 0; d < nd; d++) if (d !== dim && ishape[d] > bigShape[d]) bad(`index is larger than ${name} along dim ${d}`);
+  if (bigShape[dim] === 0) bad(`index out of range (${name} has size 0 along dim ${dim})`);
+}
+
+// ---- fused kernels: contiguous windows; meta = the scalars, then the views that are not null ------
+
+/** FUSED_KERNELS names exactly the window kernels of FusedKernels (attention has its own entry). */
+type WindowKernel = Exclude<keyof FusedKernels, "attention" | "attentionBackward">;
+const fusedNamesMatch: [FusedKernel, WindowKernel] extends [WindowKernel, FusedKernel] ? true : never = true;
+void fusedNamesMatch;
+
+/** The windows of each kernel, as binding.c's table has them: size in elements (rows·n, rows, n,
+ *  rows times a plane of the first two scalars, or the product of the first four) where n is the
+ *  last dim of the array `like` and rows·n its element count; whether it may be null, int32, and
+ *  how the kernel uses it (w: every element written, rw: read and written, r: read). */
+type Size = "rn" | "r" | "n" | "rp" | "x4";
+interface Arg { size: Size; opt?: boolean; i32?: boolean; mode: Mode }
+const rn = (mode: Mode): Arg => ({ size: "rn", mode });
+const FUSED: Record<FusedKernel, { like: number; nscalars: number; args: Arg[]; check?: (sc: number[], rows: number, n: number) => void }> = {
+  softmax: { like: 1, nscalars: 3, args: [rn("w"), rn("r")], check: checkSoftmax },
+  softmaxBackward: { like: 2, nscalars: 3, args: [rn("w"), rn("r"), rn("r")], check: checkSoftmax },
+  layerNorm: {
+    like: 3, nscalars: 1,
+    args: [rn("w"), { size: "r", mode: "w" }, { size: "r", mode: "w" }, rn("r"), { size: "n", opt: true, mode: "r" }, { size: "n", opt: true, mode: "r" }],
+  },
+  layerNormBackward: {
+    like: 4, nscalars: 0,
+    args: [rn("w"), { size: "n", opt: true, mode: "w" }, { size: "n", opt: true, mode: "w" }, rn("r"), rn("r"),
+      { size: "r", mode: "r" }, { size: "r", mode: "r" }, { size: "n", opt: true, mode: "r" }],
+  },
+  gelu: { like: 1, nscalars: 0, args: [rn("w"), rn("r")] },
+  geluBackward: { like: 2, nscalars: 0, args: [rn("w"), rn("r"), rn("r")] },
+  adam: { like: 0, nscalars: 7, args: [rn("rw"), rn("r"), rn("rw"), rn("rw")] },
+  maxPoolIndices: { like: 0, nscalars: 6, args: [{ size: "rn", i32: true, mode: "w" }, { size: "rp", mode: "r" }], check: checkPool },
+  im2col: { like: 0, nscalars: 10, args: [rn("w"), { size: "x4", mode: "r" }], check: checkConv },
+  col2im: { like: 1, nscalars: 10, args: [{ size: "x4", mode: "rw" }, rn("r")], check: checkConv },
+};
+
+function wholeScalars(sc: number[], from: number, to: number, lo: number): void {
+  for (let i = from; i < to; i++) if (!isInt(sc[i], lo, 2147483647)) bad(`bad window scalar ${i}`);
+}
+
+/** softmax: scale > 0 and causal rows L that divide rows */
+function checkSoftmax(sc: number[], rows: number): void {
+  const [, scale, L] = sc;
+  if (!(scale > 0 && scale < 3.4e38)) bad("scale must be positive and finite");
+  if (!isInt(L, 0, rows) || (L > 0 && rows % L !== 0)) bad(`causal rows ${L} do not divide ${rows} rows`);
+}
+
+/** im2col/col2im: sc = N, C, H, W, kh, kw, sh, sw, ph, pw; rows = C·kh·kw, n = N·OH·OW */
+function checkConv(sc: number[], rows: number, n: number): void {
+  wholeScalars(sc, 0, 4, 0);
+  wholeScalars(sc, 4, 8, 1);
+  wholeScalars(sc, 8, 10, 0);
+  const [N, C, H, W, kh, kw, sh, sw, ph, pw] = sc;
+  if (N * C * H * W > 1e15) bad("too many elements");
+  if (kh > H + 2 * ph || kw > W + 2 * pw) bad("window larger than the padded input");
+  const oh = Math.floor((H + 2 * ph - kh) / sh) + 1, ow = Math.floor((W + 2 * pw - kw) / sw) + 1;
+  if (C * kh * kw !== rows || N * oh * ow !== n) bad(`columns [${rows}, ${n}] do not match the window's [${C * kh * kw}, ${N * oh * ow}]`);
+}
+
+/** maxPoolIndices: sc = H, W, kh, kw, sh, sw; n = OH·OW */
+function checkPool(sc: number[], rows: number, n: number): void {
+  wholeScalars(sc, 0, 2, 0);
+  wholeScalars(sc, 2, 6, 1);
+  const [H, W, kh, kw, sh, sw] = sc;
+  if (kh > H || kw > W) bad(`window ${kh}x${kw} is larger than the plane ${H}x${W}`);
+  if (H * W > 2147483647) bad("plane too large for int32 indices");
+  if (rows * H * W > 1e15) bad("too many elements");
+  const oh = Math.floor((H - kh) / sh) + 1, ow = Math.floor((W - kw) / sw) + 1;
+  if (oh * ow !== n) bad(`n = ${n} but the windows give ${oh * ow}`);
+}
+
+function fusedCall(kind: FusedKernel, views: (View | null)[], scalars: number[]): void {
+  guarded(() => {
+    begin("fused", kind);
+    const spec = FUSED[kind];
+    const like = views[spec.like]!;
+    checkShape(like.shape);
+    const nd = like.shape.length;
+    const n = nd ? like.shape[nd - 1] : 1;
+    const rows = n ? numelOf(like.shape) / n : 0;
+    const hs: Handle[] = [];
+    spec.args.forEach((arg, i) => {
+      const v = views[i], name = `array ${i}`; // binding.c's names
+      if (!v) {
+        if (!arg.opt) bad(`'${name}' is required`);
+        hs.push(EMPTY);
+        return;
+      }
+      want(v.data, name, arg.i32 ? 1 : 0);
+      if (v.shape.length > MAX_DIMS || v.strides.length !== v.shape.length) bad(`view '${name}' has a bad shape or strides`);
+      checkShape(v.shape);
+      if (!isContiguous(v.shape, v.strides)) bad(`view '${name}' is not contiguous`);
+    });
+    spec.check?.(scalars, rows, n);
+    spec.args.forEach((arg, i) => {
+      const v = views[i];
+      if (!v) return;
+      const a = v.data as Arr, name = `array ${i}`;
+      const size = arg.size === "rn" ? rows * n : arg.size === "r" ? rows : arg.size === "n" ? n
+        : arg.size === "rp" ? rows * scalars[0] * scalars[1] : scalars[0] * scalars[1] * scalars[2] * scalars[3];
+      if (!isInt(v.offset, 0, MAXI)) bad(`an offset must be an integer in [0, ${MAXI}], got ${v.offset}`);
+      if (v.offset + size > a.length) bad(`${name} needs elements ${v.offset}..${v.offset + size} but has ${a.length}`);
+      hs[i] = span(a, v.offset, [size], [1], name, arg.mode);
+    });
+    if (rows * n === 0) return abandon();
+    place();
+    putCall(scalars.slice(0, spec.nscalars), hs, views);
+    const p = hs.map(ptr);
+    while (p.length < 8) p.push(0);
+    finish(ex.fused(FUSED_TAG[kind], ...p));
+  });
+}
+
+/** attention's views: [B1, B2, rows, cols] with a contiguous last dim; meta = scale, causal, the views */
+function attentionCall(backward: boolean, names: string[], nout: number, views: View[], scale: number, causal: boolean): void {
+  guarded(() => {
+    begin("attention", backward ? "backward" : "forward");
+    for (const w of views) {
+      if (w.shape.length !== 4 || w.strides.length !== 4 || w.strides[3] !== 1) {
+        bad(`views must be 4-D with a contiguous last dim, got shape [${w.shape.join(", ")}] strides [${w.strides.join(", ")}]`);
+      }
+    }
+    const q = views[views.length - 3], k = views[views.length - 2], v = views[views.length - 1];
+    const [B1, B2, L, E] = q.shape, S = k.shape[2], Ev = v.shape[3];
+    checkShape([B1, B2, L, S, E, Ev]);
+    if (!(scale > 0 && scale < 3.4e38)) bad("scale must be positive and finite");
+    if (B1 * B2 * (L + S) * (E + Ev + L + S) > 1e15) bad("too many elements");
+    // rows and cols of each role: q [L, E], k [S, E], v [S, Ev], out and g [L, Ev], p [L, S]
+    const shapeOf: Record<string, number[]> = {
+      q: [L, E], k: [S, E], v: [S, Ev], out: [L, Ev], g: [L, Ev], p: [L, S], gq: [L, E], gk: [S, E], gv: [S, Ev],
+    };
+    const hs = views.map((w, i) => view(w, [B1, B2, ...shapeOf[names[i]]], names[i], want(w.data, names[i], 0), i < nout ? "w" : "r"));
+    if (B1 * B2 === 0) return abandon();
+    place();
+    putCall([scale, causal ? 1 : 0], hs, views);
+    const p = hs.map(ptr);
+    while (p.length < 8) p.push(0);
+    finish(ex.attention(backward ? 1 : 0, ...p));
+  });
+}
+
+wasmBackend.fused = {
+  softmax: (out, x, log, scale = 1, causal = 0) => fusedCall("softmax", [out, x], [log ? 1 : 0, scale, causal]),
+  softmaxBackward: (gx, g, y, log, scale = 1, causal = 0) => fusedCall("softmaxBackward", [gx, g, y], [log ? 1 : 0, scale, causal]),
+  layerNorm: (out, mean, rstd, x, w, b, eps) => fusedCall("layerNorm", [out, mean, rstd, x, w, b], [eps]),
+  layerNormBackward: (gx, gw, gb, g, x, mean, rstd, w) => fusedCall("layerNormBackward", [gx, gw, gb, g, x, mean, rstd, w], []),
+  gelu: (out, x) => fusedCall("gelu", [out, x], []),
+  geluBackward: (gx, g, x) => fusedCall("geluBackward", [gx, g, x], []),
+  adam: (p, g, m, v, h) => fusedCall("adam", [p, g, m, v], [h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled ? 1 : 0, h.step]),
+  maxPoolIndices: (idx, x, kh, kw, sh, sw) => fusedCall("maxPoolIndices", [idx, x], [x.shape[1], x.shape[2], kh, kw, sh, sw]),
+  im2col: (cols, x, w) => fusedCall("im2col", [cols, x], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw]),
+  col2im: (x, cols, w) => fusedCall("col2im", [x, cols], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw]),
+  attention: (out, p, q, k, v, scale, causal) => attentionCall(false, ["out", "p", "q", "k", "v"], 2, [out, p, q, k, v], scale, causal),
+  attentionBackward: (gq, gk, gv, g, p, q, k, v, scale, causal) =>
+    attentionCall(true, ["gq", "gk", "gv", "g", "p", "q", "k", "v"], 3, [gq, gk, gv, g, p, q, k, v], scale, causal),
+} satisfies FusedKernels;
+
+if (loaded.ex) registerBackend(wasmBackend);
+
+// ---- information and knobs ------------------------------------------------------------------------
+
+let limitPages = MAX_PAGES;
+
+/** Whether the wasm backend loaded (and why not), its GEMM kernel, and the module's memory in bytes. */
+export function wasmInfo(): { loaded: boolean; reason: string; description: string; memoryBytes: number } {
+  if (!loaded.ex) return { loaded: false, reason: loaded.reason, description: "", memoryBytes: 0 };
+  return { loaded: true, reason: "", description: `gemm ${cString(ex, ex.gemmKind())}, 1 thread`, memoryBytes: ex.pages() * PAGE };
+}
+
+/** tinyOps: elementwise ops on at most this many elements use the js kernels (default 16; tests
+ *  set 0). maxMemoryBytes: a ceiling on the module's memory (rounded down to 64 KiB pages, at most
+ *  4 GiB; memory already taken stays), to test the out-of-memory path without filling 4 GiB. */
+export function wasmConfig(opts: { tinyOps?: number; maxMemoryBytes?: number }): void {
+  for (const k of Object.keys(opts)) if (k !== "tinyOps" && k !== "maxMemoryBytes") throw new Error(`wasmConfig: unknown option '${k}'`);
+  if (opts.tinyOps !== undefined) TINY = opts.tinyOps;
+  if (opts.maxMemoryBytes !== undefined && loaded.ex) {
+    limitPages = Math.max(0, Math.min(MAX_PAGES, Math.floor(opts.maxMemoryBytes / PAGE)));
+    ex.setLimit(limitPages);
+  }
+}

@@ -1,0 +1,188 @@
+// The wasm backend itself: it loads (and must, in Node), the committed module matches its bytes and
+// imports nothing, the fall-backs and their messages (no SIMD, a module that fails, DLGRAD_WASM=0,
+// DLGRAD_DEVICE=wasm), running out of the module's memory, views of one buffer that overlap (the
+// copies must keep their aliasing), and a small model trained on wasm and on js alike.
+// The kernel-level differential fuzz against js is in native.test.ts (cpu and wasm).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { Tensor, availableDevices, manualSeed, nn, optim, setDefaultDevice } from "../src/node.js";
+import { type View } from "../src/backend/backend.js";
+import { jsBackend as js } from "../src/backend/js.js";
+import { wasmBackend as wasm, wasmConfig, wasmInfo } from "../src/backend/wasm.js";
+import { WASM_BASE64 } from "../src/backend/wasm_module.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const NODE_ENTRY = join(ROOT, "dist", "src", "node.js");
+
+test("the wasm backend loaded, is registered, and says what it runs", () => {
+  const info = wasmInfo();
+  assert.ok(info.loaded, `wasm did not load: ${info.reason}`);
+  assert.ok(availableDevices().includes("wasm"));
+  assert.match(info.description, /^gemm .+, 1 thread$/);
+});
+
+// first, while the module's memory is still small (each test file is its own process)
+test("running out of the module's memory: a clear error naming the op and the size; tensors stay valid", () => {
+  const a = Tensor.from(Float32Array.from({ length: 5000 }, (_, i) => i), { device: "wasm" });
+  const before = a.add(1).sum().item();
+  const have = wasmInfo().memoryBytes;
+  wasmConfig({ maxMemoryBytes: have + (24 << 20) });
+  const n = Math.ceil((have + (32 << 20)) / 8);
+  try {
+    // out, x and y of n floats each need 1.5x (memory + 32 MiB): more than the ceiling allows; one of
+    // them (half of memory + 16 MiB) fits
+    const x = Tensor.ones([n], { device: "wasm" }), y = Tensor.ones([n], { device: "wasm" });
+    assert.throws(() => x.add(y), /wasm\.binary\(add\): out of WebAssembly memory \(this call needs \d+\.\d MiB for its arrays\).*tensors made before this call are unaffected/);
+    // everything made before still reads and computes
+    assert.equal(a.add(1).sum().item(), before);
+    assert.equal(x.sum().item(), n); // a reduction reads one array: it fits
+  } finally {
+    wasmConfig({ maxMemoryBytes: 2 ** 32 });
+  }
+  assert.equal(Tensor.ones([n], { device: "wasm" }).add(Tensor.ones([n], { device: "wasm" })).sum().item(), 2 * n);
+});
+
+test("the committed module is native/wasm/dlgrad.wasm, imports nothing, and compiles", () => {
+  const bytes = readFileSync(join(ROOT, "native", "wasm", "dlgrad.wasm"));
+  assert.equal(Buffer.from(bytes).toString("base64"), WASM_BASE64, "src/backend/wasm_module.ts is stale: run scripts/build-wasm.sh");
+  const mod = new WebAssembly.Module(bytes);
+  assert.deepEqual(WebAssembly.Module.imports(mod), []);
+  const names = WebAssembly.Module.exports(mod).map((e) => e.name);
+  for (const fn of ["memory", "meta", "arena", "unary", "binary", "reduce", "matmul", "fused", "attention"]) assert.ok(names.includes(fn), fn);
+});
+
+/** `node [--import preload] --input-type=module -e code` with env changes (undefined deletes):
+ *  stdout, and stdout and stderr together */
+function child(code: string, env: Record<string, string | undefined>, preload?: string): { stdout: string; all: string } {
+  const e: Record<string, string | undefined> = { ...process.env };
+  delete e.DLGRAD_DEVICE;
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete e[k];
+    else e[k] = v;
+  }
+  const args = [...(preload ? ["--import", `data:text/javascript,${encodeURIComponent(preload)}`] : []), "--input-type=module", "-e", code];
+  const r = spawnSync(process.execPath, args, { env: e, encoding: "utf8" });
+  assert.equal(r.status, 0, `child failed: ${r.stderr}`);
+  return { stdout: r.stdout, all: r.stdout + r.stderr };
+}
+
+const PRINT_DEVICE = `import { getDefaultDevice, tensor } from ${JSON.stringify(NODE_ENTRY)}; console.log(getDefaultDevice(), tensor([1, 2]).exp().device);`;
+const PRINT_WASM_ERROR = `import { setDefaultDevice } from ${JSON.stringify(NODE_ENTRY)}; try { setDefaultDevice("wasm"); console.log("no error"); } catch (e) { console.log(e.message); }`;
+
+test("default device order cpu -> wasm -> js; DLGRAD_DEVICE=wasm; one line when the addon is missing", () => {
+  const noAddon = child(PRINT_DEVICE, { DLGRAD_NATIVE: "0" });
+  assert.equal(noAddon.stdout.trim(), "wasm wasm");
+  assert.equal(child(PRINT_DEVICE, { DLGRAD_DEVICE: "wasm" }).stdout.trim(), "wasm wasm");
+  assert.equal(child(PRINT_DEVICE, { DLGRAD_NATIVE: "0", DLGRAD_WASM: "0" }).stdout.trim(), "js js");
+  if (availableDevices().includes("cpu")) assert.equal(child(PRINT_DEVICE, {}).all.trim(), "cpu cpu");
+  // the platform-neutral main entry (what a browser bundle gets) has no addon: wasm, and no message
+  const main = child(PRINT_DEVICE.replace(JSON.stringify(NODE_ENTRY), JSON.stringify(join(ROOT, "dist", "src", "index.js"))), {});
+  assert.equal(main.all.trim(), "wasm wasm");
+});
+
+test("no WebAssembly SIMD, or a module that fails to load: one message, js, and asking for wasm says why", () => {
+  const noSimd = "WebAssembly.validate = () => false;";
+  const broken = "WebAssembly.Module = class { constructor() { throw new Error('bad magic'); } };";
+  for (const [preload, why] of [[noSimd, /no WebAssembly SIMD/], [broken, /failed to load: bad magic/]] as const) {
+    const { stdout, all } = child(PRINT_DEVICE, { DLGRAD_NATIVE: "0" }, preload);
+    assert.equal(stdout.trim(), "js js");
+    const msgs = all.split("\n").filter((l) => l.includes("wasm backend"));
+    assert.equal(msgs.length, 1, all);
+    assert.match(msgs[0], /^dlgrad: the wasm backend is not available \(/);
+    assert.match(msgs[0], why);
+    const err = child(PRINT_WASM_ERROR, { DLGRAD_NATIVE: "0" }, preload).stdout.trim();
+    assert.match(err, /^device: 'wasm' is not available here: /);
+    assert.match(err, why);
+  }
+  const off = child(PRINT_WASM_ERROR, { DLGRAD_WASM: "0" });
+  assert.match(off.stdout, /device: 'wasm' is not available here: DLGRAD_WASM=0/);
+  assert.ok(!off.all.includes("wasm backend is not available"), "no message when wasm is turned off on purpose");
+});
+
+// ---- copies that keep aliasing ---------------------------------------------------------------------
+
+test("views of one buffer that overlap see each other, as on the host", () => {
+  wasmConfig({ tinyOps: 0 });
+  try {
+    // in place: out is a
+    const buf = Float32Array.from({ length: 100 }, (_, i) => i - 50);
+    const want = Float32Array.from(buf, (v) => Math.exp(v));
+    const v: View = { data: buf, shape: [100], strides: [1], offset: 0 };
+    wasm.unary("exp", v, v);
+    assert.deepEqual(buf, want);
+    // a copy between overlapping windows of one array is sequential (element i reads what i-1 wrote)
+    const w = Float32Array.from({ length: 40 }, (_, i) => i), wj = w.slice();
+    wasm.copy({ data: w, shape: [30], strides: [1], offset: 1 }, { data: w, shape: [30], strides: [1], offset: 0 }, true);
+    js.copy({ data: wj, shape: [30], strides: [1], offset: 1 }, { data: wj, shape: [30], strides: [1], offset: 0 }, true);
+    assert.deepEqual(w, wj);
+    // a Float32Array and an Int32Array over the same bytes: cast in place
+    const bytes = new ArrayBuffer(4 * 64);
+    const f = new Float32Array(bytes), i32 = new Int32Array(bytes);
+    f.forEach((_, k) => { f[k] = (k - 30) * 1.7; });
+    const fj = new Float32Array(f), ij = new Int32Array(fj.buffer);
+    wasm.cast({ data: i32, shape: [64], strides: [1], offset: 0 }, { data: f, shape: [64], strides: [1], offset: 0 });
+    js.cast({ data: ij, shape: [64], strides: [1], offset: 0 }, { data: fj, shape: [64], strides: [1], offset: 0 });
+    assert.deepEqual(i32, ij);
+    // a strided window of a larger array: written elements land, the others are kept
+    const big = new Float32Array(64).fill(9), ref = big.slice();
+    wasm.fill({ data: big, shape: [4, 4], strides: [16, 2], offset: 3 }, 1);
+    js.fill({ data: ref, shape: [4, 4], strides: [16, 2], offset: 3 }, 1);
+    assert.deepEqual(big, ref);
+  } finally {
+    wasmConfig({ tinyOps: 16 });
+  }
+});
+
+test("attention backward into interleaved windows of one gradient (a fused qkv) equals separate arrays", () => {
+  const B = 2, T = 5, H = 2, D = 4, C = H * D;
+  const r = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + n));
+  const qkv = r(B * T * 3 * C), g = r(B * T * C);
+  // q, k, v: [B, H, T, D] windows of qkv [B, T, 3, H, D]
+  const win = (data: Float32Array, part: number): View => ({ data, shape: [B, H, T, D], strides: [T * 3 * C, D, 3 * C, 1], offset: part * C });
+  const sep = (): View => ({ data: new Float32Array(B * H * T * D), shape: [B, H, T, D], strides: [H * T * D, T * D, D, 1], offset: 0 });
+  const out = sep(), p: View = { data: new Float32Array(B * H * T * T), shape: [B, H, T, T], strides: [H * T * T, T * T, T, 1], offset: 0 };
+  const f = wasm.fused!;
+  f.attention!(out, p, win(qkv, 0), win(qkv, 1), win(qkv, 2), 0.5, true);
+  const gv: View = { data: g, shape: [B, H, T, D], strides: [T * C, D, C, 1], offset: 0 };
+  const gqkv = new Float32Array(qkv.length).fill(3);
+  f.attentionBackward!(win(gqkv, 0), win(gqkv, 1), win(gqkv, 2), gv, p, win(qkv, 0), win(qkv, 1), win(qkv, 2), 0.5, true);
+  const [gq, gk, gvv] = [sep(), sep(), sep()];
+  f.attentionBackward!(gq, gk, gvv, gv, p, win(qkv, 0), win(qkv, 1), win(qkv, 2), 0.5, true);
+  // the interleaved result, read back through the windows, equals the separate arrays
+  [gq, gk, gvv].forEach((s, part) => {
+    const got = new Float32Array(s.data.length);
+    js.copy({ data: got, shape: s.shape, strides: s.strides, offset: 0 }, win(gqkv, part), false);
+    assert.deepEqual(got, s.data, `part ${part}`);
+  });
+});
+
+test("a small model trains alike on wasm and js (forward, backward, Adam)", () => {
+  const losses: number[][] = [];
+  for (const device of ["js", "wasm"]) {
+    manualSeed(7);
+    const model = new nn.Sequential(new nn.Linear(20, 32), new nn.ReLU(), new nn.Linear(32, 5));
+    model.to(device);
+    const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+    const x = Tensor.randn([64, 20], { device });
+    const y = Tensor.from(Int32Array.from({ length: 64 }, (_, i) => i % 5), { device });
+    const l: number[] = [];
+    for (let step = 0; step < 20; step++) {
+      opt.zeroGrad();
+      const loss = model.forward(x).crossEntropy(y);
+      loss.backward();
+      opt.step();
+      l.push(loss.item());
+    }
+    losses.push(l);
+  }
+  for (let i = 0; i < losses[0].length; i++) {
+    assert.ok(Math.abs(losses[0][i] - losses[1][i]) <= 1e-4 * Math.max(1, losses[0][i]), `step ${i}: js ${losses[0][i]}, wasm ${losses[1][i]}`);
+  }
+  assert.ok(losses[1].at(-1)! < losses[1][0] * 0.8, `the loss fell: ${losses[1][0]} -> ${losses[1].at(-1)}`);
+  setDefaultDevice(null);
+});
