@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { setWasmPaths, setThreadsCount, getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { Tensor, nn, optim, data, manualSeed, availableDevices } from "../src/index.js";
+import { wasmInfo } from "../src/backend/wasm.js";
 import { MNIST_BATCH, MNIST_BATCHES, measure, median, mnistBatches, randn, rng } from "../bench/common.js";
 
 export interface WebCell {
@@ -48,7 +49,7 @@ const dlgradWasm: Lib = {
   name: "dlgrad-wasm",
   async init() {
     if (!availableDevices().includes("wasm")) return `dlgrad has no 'wasm' device here (have ${availableDevices().join(", ")})`;
-    return { version: "wasm" };
+    return { version: `wasm (${wasmInfo().description})` };
   },
   prepare(cell, batches) {
     manualSeed(0);
@@ -187,8 +188,8 @@ Object.assign(window, { dlgradBench: { run: runBench, cells: WEB_CELLS } });
 const out = document.getElementById("log");
 const button = document.getElementById("run") as HTMLButtonElement | null;
 document.getElementById("isolation")!.textContent = crossOriginIsolated
-  ? "cross-origin isolated: threads allowed (open bench.html?isolate=0 for one thread)"
-  : "not cross-origin isolated: one thread";
+  ? "cross-origin isolated: libraries may use threads (bench.html?isolate=0 for a page without)"
+  : "not cross-origin isolated: no SharedArrayBuffer, one thread";
 button?.addEventListener("click", async () => {
   button.disabled = true;
   out!.textContent = "";

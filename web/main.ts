@@ -5,6 +5,7 @@
 import {
   Tensor, nn, optim, data, noGrad, manualSeed, availableDevices, setDefaultDevice, initDevice, save,
 } from "../src/index.js";
+import { wasmInfo } from "../src/backend/wasm.js";
 
 const BATCH = 128;
 const LR = 1e-3;
@@ -296,7 +297,7 @@ function start(): void {
     finished: Promise.resolve(), predict,
   };
   (window as unknown as { dlgradDemo: DemoState }).dlgradDemo = s;
-  $("isolation").textContent = crossOriginIsolated ? "cross-origin isolated (wasm threads allowed)" : "not cross-origin isolated (one thread)";
+  $("isolation").textContent = crossOriginIsolated ? "cross-origin isolated (SharedArrayBuffer available)" : "not cross-origin isolated";
   setupPad();
   const retrain = $<HTMLButtonElement>("retrain"), download = $<HTMLButtonElement>("download");
   // the weights as a safetensors file (PyTorch's nn.Sequential names: 0.weight, 0.bias, 2.weight, 2.bias)
@@ -316,6 +317,7 @@ function start(): void {
         s.device = await pickDevice();
         setDefaultDevice(s.device);
         $("device").textContent = s.device;
+        $("device-info").textContent = s.device === "wasm" ? ` (${wasmInfo().description})` : "";
         await train(s, epochs);
       } catch (e) {
         s.state = "error";
