@@ -96,11 +96,13 @@ export function runBackward(
 
 /** A node's rule reads its output and parents: refuse if any was written in place since it ran. */
 function checkVersions(t: Tensor, node: Node): void {
-  [t, ...node.parents].forEach((x, i) => {
+  // versions[0] is the output's, then one per parent (core.ts's track); a loop, not an array per node
+  for (let i = 0; i <= node.parents.length; i++) {
+    const x = i === 0 ? t : node.parents[i - 1];
     if (versionOf(x) !== node.versions[i]) {
       throw new Error(`backward: a tensor of shape ${fmt(x.shape)} needed by the gradient of '${node.op}' was modified in place (assign, an optimizer step) after '${node.op}' used it; PyTorch refuses this too ("modified by an inplace operation"): make the write before the forward pass, or on a clone`);
     }
-  });
+  }
 }
 
 /** t.backward(gradient?): accumulate d(t)/d(leaf) into every leaf's .grad. A non-scalar needs an

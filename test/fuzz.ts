@@ -184,7 +184,7 @@ function applyStep(t: Tensor, s: Step, device: string): Tensor {
     case "transpose": return t.transpose(d(0), d(1));
     case "flatten": return t.flatten();
     case "unsqueeze": return t.unsqueeze(d(0));
-    case "narrowHalf": { const n = t.shape[(d(0) + t.ndim) % t.ndim]; return t.narrow(d(0), Math.floor(n / 3), Math.ceil(n / 2) - Math.floor(n / 3) + (n > 0 ? 0 : 0)); }
+    case "narrowHalf": { const n = t.shape[(d(0) + t.ndim) % t.ndim]; return t.narrow(d(0), Math.floor(n / 3), Math.ceil(n / 2) - Math.floor(n / 3)); }
     case "sliceStep": { const nd = t.ndim, k = (d(0) + nd) % nd; return t.slice(...Array.from({ length: k }, () => [] as number[]), [1, null, 2]); }
     case "softmax": return t.softmax(d(0));
     case "logSoftmax": return t.logSoftmax(d(0));

@@ -139,14 +139,10 @@ export function runAll<T>(items: readonly T[], name: (x: T) => string, fn: (x: T
     try {
       fn(it);
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      failures.push(`${name(it)}: ${msg.split("\n")[0]}`);
+      failures.push(failureLine(name(it), e));
     }
   }
-  if (failures.length > 0) {
-    const shown = failures.slice(0, 40);
-    assert.fail(`${failures.length} of ${items.length} cases failed:\n  ${shown.join("\n  ")}${failures.length > shown.length ? `\n  ... and ${failures.length - shown.length} more` : ""}`);
-  }
+  reportFailures(failures, items.length);
 }
 
 /** runAll for async checks: the items run one after another. */
@@ -156,12 +152,18 @@ export async function runAllAsync<T>(items: readonly T[], name: (x: T) => string
     try {
       await fn(it);
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      failures.push(`${name(it)}: ${msg.split("\n")[0]}`);
+      failures.push(failureLine(name(it), e));
     }
   }
-  if (failures.length > 0) {
-    const shown = failures.slice(0, 40);
-    assert.fail(`${failures.length} of ${items.length} cases failed:\n  ${shown.join("\n  ")}${failures.length > shown.length ? `\n  ... and ${failures.length - shown.length} more` : ""}`);
-  }
+  reportFailures(failures, items.length);
+}
+
+function failureLine(name: string, e: unknown): string {
+  return `${name}: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`;
+}
+
+function reportFailures(failures: string[], total: number): void {
+  if (failures.length === 0) return;
+  const shown = failures.slice(0, 40);
+  assert.fail(`${failures.length} of ${total} cases failed:\n  ${shown.join("\n  ")}${failures.length > shown.length ? `\n  ... and ${failures.length - shown.length} more` : ""}`);
 }

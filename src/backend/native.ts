@@ -22,9 +22,10 @@ import { fileURLToPath } from "node:url";
 
 import { BINARY_OPS, FUSED_KERNELS, REDUCE_OPS, UNARY_OPS, type FusedKernel } from "../prims.js";
 import {
-  type Backend, type DType, type FusedKernels, type TypedArray, type View, availableDevices, registerBackend,
+  type Backend, type DType, type TypedArray, type View, availableDevices, registerBackend,
 } from "./backend.js";
 import { hostIO, jsBackend } from "./js.js";
+import { cFusedKernels } from "./c_fused.js";
 
 type Arr32 = Float32Array | Int32Array;
 
@@ -207,10 +208,6 @@ export const cpuBackend: Backend = {
   },
 };
 
-/** FUSED_KERNELS names exactly the window kernels of FusedKernels (attention has its own entry). */
-type WindowKernel = Exclude<keyof FusedKernels, "attention" | "attentionBackward">;
-const fusedNamesMatch: [FusedKernel, WindowKernel] extends [WindowKernel, FusedKernel] ? true : never = true;
-void fusedNamesMatch;
 
 // Fused kernels: one C call each. meta = the kernel's scalars, then the views of the arrays that
 // are not null (the addon's table in binding.c says which may be, and the size of each window).
@@ -230,21 +227,7 @@ function attentionCall(backward: boolean, views: View[], scale: number, causal: 
   addon.attention(backward ? 1 : 0, ...views.map((w) => w.data));
 }
 
-cpuBackend.fused = {
-  softmax: (out, x, log, scale = 1, causal = 0) => fusedCall("softmax", [out, x], [log ? 1 : 0, scale, causal]),
-  softmaxBackward: (gx, g, y, log, scale = 1, causal = 0) => fusedCall("softmaxBackward", [gx, g, y], [log ? 1 : 0, scale, causal]),
-  layerNorm: (out, mean, rstd, x, w, b, eps) => fusedCall("layerNorm", [out, mean, rstd, x, w, b], [eps]),
-  layerNormBackward: (gx, gw, gb, g, x, mean, rstd, w) => fusedCall("layerNormBackward", [gx, gw, gb, g, x, mean, rstd, w], []),
-  gelu: (out, x) => fusedCall("gelu", [out, x], []),
-  geluBackward: (gx, g, x) => fusedCall("geluBackward", [gx, g, x], []),
-  adam: (p, g, m, v, h) => fusedCall("adam", [p, g, m, v],
-    [h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled ? 1 : 0, h.step]),
-  maxPoolIndices: (idx, x, kh, kw, sh, sw) => fusedCall("maxPoolIndices", [idx, x], [x.shape[1], x.shape[2], kh, kw, sh, sw]),
-  im2col: (cols, x, w) => fusedCall("im2col", [cols, x], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw]),
-  col2im: (x, cols, w) => fusedCall("col2im", [x, cols], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw]),
-  attention: (out, p, q, k, v, scale, causal) => attentionCall(false, [out, p, q, k, v], scale, causal),
-  attentionBackward: (gq, gk, gv, g, p, q, k, v, scale, causal) => attentionCall(true, [gq, gk, gv, g, p, q, k, v], scale, causal),
-} satisfies FusedKernels;
+cpuBackend.fused = cFusedKernels(fusedCall, attentionCall);
 
 if (loaded.addon) registerBackend(cpuBackend);
 

@@ -23,9 +23,10 @@
 // elements than the op touches (spread(): a gather from a whole dataset, a narrow window).
 import { BINARY_OPS, FUSED_KERNELS, REDUCE_OPS, UNARY_OPS, type FusedKernel } from "../prims.js";
 import {
-  type Backend, type FusedKernels, type TypedArray, type View, registerBackend, registerUnavailable,
+  type Backend, type TypedArray, type View, registerBackend, registerUnavailable,
 } from "./backend.js";
 import { hostIO, jsBackend } from "./js.js";
+import { cFusedKernels } from "./c_fused.js";
 import { isContiguous, nonOverlapping } from "../shape.js";
 import { WASM_BASE64 } from "./wasm_module.js";
 
@@ -601,10 +602,6 @@ function alongDim(dim: number, ishape: readonly number[], bigShape: readonly num
 
 // ---- fused kernels: contiguous windows; meta = the scalars, then the views that are not null ------
 
-/** FUSED_KERNELS names exactly the window kernels of FusedKernels (attention has its own entry). */
-type WindowKernel = Exclude<keyof FusedKernels, "attention" | "attentionBackward">;
-const fusedNamesMatch: [FusedKernel, WindowKernel] extends [WindowKernel, FusedKernel] ? true : never = true;
-void fusedNamesMatch;
 
 /** The windows of each kernel, as binding.c's table has them: size in elements (rows·n, rows, n,
  *  rows times a plane of the first two scalars, or the product of the first four) where n is the
@@ -738,21 +735,10 @@ function attentionCall(backward: boolean, names: string[], nout: number, views: 
   });
 }
 
-wasmBackend.fused = {
-  softmax: (out, x, log, scale = 1, causal = 0) => fusedCall("softmax", [out, x], [log ? 1 : 0, scale, causal]),
-  softmaxBackward: (gx, g, y, log, scale = 1, causal = 0) => fusedCall("softmaxBackward", [gx, g, y], [log ? 1 : 0, scale, causal]),
-  layerNorm: (out, mean, rstd, x, w, b, eps) => fusedCall("layerNorm", [out, mean, rstd, x, w, b], [eps]),
-  layerNormBackward: (gx, gw, gb, g, x, mean, rstd, w) => fusedCall("layerNormBackward", [gx, gw, gb, g, x, mean, rstd, w], []),
-  gelu: (out, x) => fusedCall("gelu", [out, x], []),
-  geluBackward: (gx, g, x) => fusedCall("geluBackward", [gx, g, x], []),
-  adam: (p, g, m, v, h) => fusedCall("adam", [p, g, m, v], [h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled ? 1 : 0, h.step]),
-  maxPoolIndices: (idx, x, kh, kw, sh, sw) => fusedCall("maxPoolIndices", [idx, x], [x.shape[1], x.shape[2], kh, kw, sh, sw]),
-  im2col: (cols, x, w) => fusedCall("im2col", [cols, x], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw]),
-  col2im: (x, cols, w) => fusedCall("col2im", [x, cols], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw]),
-  attention: (out, p, q, k, v, scale, causal) => attentionCall(false, ["out", "p", "q", "k", "v"], 2, [out, p, q, k, v], scale, causal),
-  attentionBackward: (gq, gk, gv, g, p, q, k, v, scale, causal) =>
-    attentionCall(true, ["gq", "gk", "gv", "g", "p", "q", "k", "v"], 3, [gq, gk, gv, g, p, q, k, v], scale, causal),
-} satisfies FusedKernels;
+// attention's views are named (for error messages) by their role; the first `nout` are written
+const ATTENTION_NAMES = { forward: ["out", "p", "q", "k", "v"], backward: ["gq", "gk", "gv", "g", "p", "q", "k", "v"] };
+wasmBackend.fused = cFusedKernels(fusedCall, (backward, views, scale, causal) =>
+  attentionCall(backward, ATTENTION_NAMES[backward ? "backward" : "forward"], backward ? 3 : 2, views, scale, causal));
 
 if (loaded.ex) registerBackend(wasmBackend);
 
