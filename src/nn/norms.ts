@@ -25,7 +25,11 @@ const BN_KEYS = ["eps", "momentum", "affine", "trackRunningStats"];
  * (biased variance) and moves runningMean/runningVar toward them (unbiased variance), counting
  * batches in numBatchesTracked; eval mode normalizes with the running statistics.
  */
-abstract class BatchNorm extends Module {
+/**
+ * What BatchNorm and InstanceNorm2d share, like PyTorch's _NormBase: the options, the affine
+ * weight and bias, and the running statistics as buffers (PyTorch's names).
+ */
+abstract class NormBase extends Module {
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;
@@ -37,21 +41,31 @@ abstract class BatchNorm extends Module {
   declare runningVar: Tensor | null;
   declare numBatchesTracked: Tensor | null;
 
-  constructor(numFeatures: number, opts: BatchNormOptions | undefined, private readonly dims: readonly number[]) {
+  /** `defaults`: affine and trackRunningStats when not given; momentum null only where `cumulative`. */
+  constructor(name: string, numFeatures: number, opts: BatchNormOptions | undefined, defaults: { affine: boolean; track: boolean; cumulative: boolean }) {
     super();
-    const name = `nn.${this.constructor.name}`;
     const a = parseArgs(name, opts === undefined ? [] : [opts], BN_KEYS);
     this.numFeatures = checkInt(name, "numFeatures", numFeatures, 1);
     this.eps = checkScalar(name, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
-    this.momentum = a.momentum === null ? null : checkScalar(name, "momentum", a.momentum ?? 0.1);
-    this.affine = checkBool(name, "affine", a.affine ?? true);
-    this.trackRunningStats = checkBool(name, "trackRunningStats", a.trackRunningStats ?? true);
+    this.momentum = a.momentum === null && defaults.cumulative ? null : checkScalar(name, "momentum", a.momentum ?? 0.1);
+    this.affine = checkBool(name, "affine", a.affine ?? defaults.affine);
+    this.trackRunningStats = checkBool(name, "trackRunningStats", a.trackRunningStats ?? defaults.track);
     this.weight = this.affine ? Parameter(Tensor.ones([numFeatures])) : null;
     this.bias = this.affine ? Parameter(Tensor.zeros([numFeatures])) : null;
     const track = this.trackRunningStats;
     this.registerBuffer("runningMean", track ? Tensor.zeros([numFeatures]) : null);
     this.registerBuffer("runningVar", track ? Tensor.ones([numFeatures]) : null);
     this.registerBuffer("numBatchesTracked", track ? Tensor.zeros([], { dtype: "int32" }) : null);
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, trackRunningStats=${this.trackRunningStats}`;
+  }
+}
+
+abstract class BatchNorm extends NormBase {
+  constructor(numFeatures: number, opts: BatchNormOptions | undefined, private readonly dims: readonly number[]) {
+    super(`nn.${new.target.name}`, numFeatures, opts, { affine: true, track: true, cumulative: true });
   }
 
   /** Running statistics back to mean 0, variance 1, no batches. */
@@ -89,9 +103,6 @@ abstract class BatchNorm extends Module {
     return batchNormImpl(name, x, this.runningMean, this.runningVar, this.weight, this.bias, useBatchStats, factor, this.eps);
   }
 
-  override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, trackRunningStats=${this.trackRunningStats}`;
-  }
 }
 
 /** torch.nn.BatchNorm1d(numFeatures, { eps, momentum, affine, trackRunningStats }) over [N, C] or [N, C, L]. */
@@ -145,33 +156,9 @@ export class GroupNorm extends Module {
  * torch.nn.InstanceNorm2d(numFeatures, { eps, momentum, affine = false, trackRunningStats = false })
  * over [N, C, H, W] or [C, H, W]: each channel of each sample normalized over its positions.
  */
-export class InstanceNorm2d extends Module {
-  readonly numFeatures: number;
-  readonly eps: number;
-  readonly momentum: number;
-  readonly affine: boolean;
-  readonly trackRunningStats: boolean;
-  weight: Tensor | null;
-  bias: Tensor | null;
-  declare runningMean: Tensor | null;
-  declare runningVar: Tensor | null;
-  declare numBatchesTracked: Tensor | null;
-
+export class InstanceNorm2d extends NormBase {
   constructor(numFeatures: number, opts?: { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: boolean }) {
-    super();
-    const name = "nn.InstanceNorm2d";
-    const a = parseArgs(name, opts === undefined ? [] : [opts], BN_KEYS);
-    this.numFeatures = checkInt(name, "numFeatures", numFeatures, 1);
-    this.eps = checkScalar(name, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
-    this.momentum = checkScalar(name, "momentum", a.momentum ?? 0.1);
-    this.affine = checkBool(name, "affine", a.affine ?? false);
-    this.trackRunningStats = checkBool(name, "trackRunningStats", a.trackRunningStats ?? false);
-    this.weight = this.affine ? Parameter(Tensor.ones([numFeatures])) : null;
-    this.bias = this.affine ? Parameter(Tensor.zeros([numFeatures])) : null;
-    const track = this.trackRunningStats;
-    this.registerBuffer("runningMean", track ? Tensor.zeros([numFeatures]) : null);
-    this.registerBuffer("runningVar", track ? Tensor.ones([numFeatures]) : null);
-    this.registerBuffer("numBatchesTracked", track ? Tensor.zeros([], { dtype: "int32" }) : null);
+    super("nn.InstanceNorm2d", numFeatures, opts, { affine: false, track: false, cumulative: false });
   }
 
   override forward(x: Tensor): Tensor {
@@ -187,12 +174,9 @@ export class InstanceNorm2d extends Module {
     // (numBatchesTracked is registered as PyTorch does, and like PyTorch's never counts)
     const y = F.instanceNorm(xb, {
       runningMean: this.runningMean, runningVar: this.runningVar, weight: this.weight, bias: this.bias,
-      useInputStats: this.training || !this.trackRunningStats, momentum: this.momentum, eps: this.eps,
+      useInputStats: this.training || !this.trackRunningStats, momentum: this.momentum!, eps: this.eps, // never null here (cumulative: false)
     });
     return unbatched ? y.squeeze(0) : y;
   }
 
-  override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, trackRunningStats=${this.trackRunningStats}`;
-  }
 }
