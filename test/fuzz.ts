@@ -243,8 +243,7 @@ function differs(a: Tensor, b: Tensor, rtol: number, atol: number, exact?: Tenso
 }
 
 /** Runs one case on every device against js; the mismatches found. */
-export function checkCase(c: Case, devices: string[]): Mismatch[] {
-  const ref = runCase(c, "js");
+export function checkCase(c: Case, devices: string[], ref = runCase(c, "js")): Mismatch[] {
   const found: Mismatch[] = [];
   for (const device of devices) {
     if (device === "js") continue;
@@ -277,7 +276,7 @@ export function fuzz(opts: { seed: number; cases: number; out?: string; log?: (s
     const probe = runCase(c, "js");
     if (probe.error !== undefined) errors++;
     if (probe.grad) grads++;
-    for (const m of checkCase(c, devices)) {
+    for (const m of checkCase(c, devices, probe)) {
       if (opts.out) {
         mkdirSync(opts.out, { recursive: true });
         m.file = join(opts.out, `case-${c.seed}.json`);
