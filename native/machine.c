@@ -6,7 +6,9 @@
  *   traffic pattern of an elementwise op with a fresh output.
  * Both split their work with dl_parallel, so "1 thread" and "all threads" follow dl_set_num_threads
  * like the kernels. Native only (the wasm build has no use for it: it takes only native/kernels). */
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,7 @@ typedef __m256 vec_t;
 static float vsum8(__m256 v) { float t[8]; _mm256_storeu_ps(t, v); return t[0] + t[1] + t[2] + t[3] + t[4] + t[5] + t[6] + t[7]; }
 #define VSUM(v) vsum8(v)
 const char* dl_machine_isa = "avx2";
-#else
+#elif defined(__SSE__)
 /* the plain-C build (-mno-avx): SSE multiply then add, two FLOPs per lane as well */
 typedef __m128 vec_t;
 #define LANES 4
@@ -45,6 +47,14 @@ typedef __m128 vec_t;
 static float vsum4(__m128 v) { float t[4]; _mm_storeu_ps(t, v); return t[0] + t[1] + t[2] + t[3]; }
 #define VSUM(v) vsum4(v)
 const char* dl_machine_isa = "sse";
+#else
+/* another architecture: GCC/Clang vector extensions, 4 lanes, multiply then add */
+typedef float vec_t __attribute__((vector_size(16)));
+#define LANES 4
+#define VSET(x) ((vec_t){ x, x, x, x })
+#define VFMA(a, b, c) ((a) * (b) + (c))
+#define VSUM(v) ((v)[0] + (v)[1] + (v)[2] + (v)[3])
+const char* dl_machine_isa = "generic";
 #endif
 
 typedef struct {
