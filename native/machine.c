@@ -6,6 +6,9 @@
  *   traffic pattern of an elementwise op with a fresh output.
  * Both split their work with dl_parallel, so "1 thread" and "all threads" follow dl_set_num_threads
  * like the kernels. Native only (the wasm build has no use for it: it takes only native/kernels). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* clock_gettime */
+#endif
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
