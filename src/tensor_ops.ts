@@ -66,8 +66,12 @@ function checkInPlace(op: string, x: unknown, ...others: unknown[]): Tensor {
   return t;
 }
 
-/** Writes `value` (already of x's dtype, broadcastable to x) into x's storage and bumps its version. */
-function writeInto(op: string, x: Tensor, value: Tensor): Tensor {
+/** other (a number, or a tensor on x's device whose shape broadcasts to x's), checked. */
+function checkSource(op: string, x: Tensor, value: Tensor | number): void {
+  if (!(value instanceof Tensor)) {
+    checkScalar(op, "other", value, () => true, "a Tensor or a number");
+    return;
+  }
   if (value.device !== x.device) throw new Error(`${op}: the source is on device ${value.device}, self on ${x.device}`);
   let shape: number[];
   try {
@@ -76,6 +80,11 @@ function writeInto(op: string, x: Tensor, value: Tensor): Tensor {
     shape = [];
   }
   if (fmt(shape) !== fmt(x.shape)) throw new Error(`${op}: a value of shape ${fmt(value.shape)} cannot be written into self of shape ${fmt(x.shape)}`);
+}
+
+/** Writes `value` (broadcastable to x) into x's storage and bumps its version. */
+function writeInto(op: string, x: Tensor, value: Tensor): Tensor {
+  checkSource(op, x, value);
   if (isFloat(value.dtype) && !isFloat(x.dtype)) throw new Error(`${op}: the result type ${value.dtype} cannot be cast to self's dtype ${x.dtype}`);
   noGrad(() => {
     if (x.numel > 0) x.backend.copy(x, ops.expand(ops.cast(value, x.dtype), x.shape), false);
@@ -314,7 +323,9 @@ export function norm(input: Tensor, ...args: Args<[p: NormOrd, dim: number | rea
   if (p === 0) return noGrad(() => sum(input.ne(0).cast(input.dtype)));
   if (p === 1) return sum(ax);
   if (p === 2 || p === "fro") return safeRoot(sum(input.square()), 2);
-  return safeRoot(sum(ax.pow(p)), p);
+  // |x|^p with gradient 0 at x = 0 (p < 1 would give ∞·0 there)
+  const nz = ax.gt(0);
+  return safeRoot(sum(ops.where(nz, ops.where(nz, ax, 1).pow(p), 0)), p);
 }
 
 export interface NormalizeOptions {
@@ -1009,6 +1020,7 @@ export function addInPlace(self: Tensor, other: Tensor | number, opts?: AddInPla
   const x = checkInPlace("add_", self, other);
   const o = checkOptions("add_", opts, ["alpha"]);
   const alpha = checkScalar("add_", "alpha", o.alpha ?? 1);
+  checkSource("add_", x, other);
   return writeInto("add_", x, noGrad(() => x.add(alpha === 1 ? other : other instanceof Tensor ? other.mul(alpha) : other * alpha)));
 }
 
@@ -1016,6 +1028,7 @@ export function addInPlace(self: Tensor, other: Tensor | number, opts?: AddInPla
  *  @example noGrad(() => w.mul_(0.5)); */
 export function mulInPlace(self: Tensor, other: Tensor | number): Tensor {
   const x = checkInPlace("mul_", self, other);
+  checkSource("mul_", x, other);
   return writeInto("mul_", x, noGrad(() => x.mul(other)));
 }
 
