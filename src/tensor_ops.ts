@@ -610,6 +610,12 @@ export function einsum(equation: string, ...operands: (Tensor | readonly Tensor[
   const E = Math.max(0, ...ne);
   const ell = (k: number) => `.${k}`; // the broadcast dims, right-aligned across operands
   const labels = parsed.map((tok, i) => tok.flatMap((x) => (x === "..." ? Array.from({ length: ne[i] }, (_, k) => ell(E - ne[i] + k)) : [x])));
+  labels.forEach((ls, i) => ls.forEach((l, d) => {
+    const first = ls.indexOf(l);
+    if (first !== d && ts[i].shape[first] !== ts[i].shape[d]) {
+      throw new Error(`einsum: subscript '${l}' is repeated in operand ${i} with sizes ${ts[i].shape[first]} and ${ts[i].shape[d]}`);
+    }
+  }));
   const sizes = new Map<string, number>();
   labels.forEach((ls, i) => ls.forEach((l, d) => {
     const s = ts[i].shape[d], seen = sizes.get(l);
@@ -640,7 +646,6 @@ export function einsum(equation: string, ...operands: (Tensor | readonly Tensor[
       const q = ls.findIndex((l, j) => ls.indexOf(l) !== j);
       if (q < 0) break;
       const p = ls.indexOf(ls[q]);
-      if (x.shape[p] !== x.shape[q]) throw new Error(`einsum: subscript '${ls[p]}' is repeated in operand ${i} with sizes ${x.shape[p]} and ${x.shape[q]}`);
       x = diagonal(x, 0, p, q);
       ls = [...ls.filter((_, j) => j !== p && j !== q), ls[p]];
     }
@@ -897,7 +902,13 @@ export function indexPut(input: Tensor, indices: readonly Tensor[], values: Tens
     vals = Tensor.full([], values, { dtype: input.dtype, device: input.device });
   }
   const want = [...B, ...rest];
-  if (fmt(broadcastShapes("indexPut", want, vals.shape)) !== fmt(want)) {
+  let fits: boolean;
+  try {
+    fits = fmt(broadcastShapes("indexPut", want, vals.shape)) === fmt(want);
+  } catch {
+    fits = false;
+  }
+  if (!fits) {
     throw new Error(`indexPut: values of shape ${fmt(vals.shape)} cannot broadcast to the indexed shape ${fmt(want)}`);
   }
   if (L === 0) return input.clone();
