@@ -188,6 +188,7 @@ export function tile(input: Tensor, ...reps: (number | readonly number[])[]): Te
   return repeat(input, [...Array<number>(Math.max(0, input.ndim - r.length)).fill(1), ...r]);
 }
 
+/** Options of {@link repeatInterleave}. */
 export interface RepeatInterleaveOptions {
   /** The dim to repeat along; without it the input is flattened first. */
   dim?: number;
@@ -275,7 +276,9 @@ export function unflatten(input: Tensor, dim: number, sizes: readonly number[]):
 
 // ---- norms and products --------------------------------------------------------------------
 
+/** A vector norm's order: a number (Infinity and -Infinity included) or "fro" (the 2-norm). */
 export type NormOrd = number | "fro";
+/** Options of {@link norm}: p, dim and keepdim by name. */
 export interface NormOptions {
   /** The order: 2 (default), 1, Infinity, -Infinity, 0 (count of nonzeros), any other number, or "fro". */
   p?: NormOrd;
@@ -328,6 +331,7 @@ export function norm(input: Tensor, ...args: Args<[p: NormOrd, dim: number | rea
   return safeRoot(sum(ops.where(nz, ops.where(nz, ax, 1).pow(p), 0)), p);
 }
 
+/** Options of {@link normalize}. */
 export interface NormalizeOptions {
   /** The norm's order (default 2). */
   p?: number;
@@ -396,6 +400,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   return a.matmul(b);
 }
 
+/** Options of {@link addmm}. */
 export interface AddmmOptions {
   /** The factor of input (default 1; with 0 input is ignored, NaN included, as in PyTorch). */
   beta?: number;
@@ -443,6 +448,7 @@ export function lerp(start: Tensor, end: Tensor, weight: Tensor | number): Tenso
   return start.add(end.sub(start).mul(weight));
 }
 
+/** Options of {@link addcmul}. */
 export interface AddcmulOptions {
   /** The factor of the product (default 1). */
   value?: number;
@@ -533,6 +539,7 @@ export function trace(input: Tensor): Tensor {
   return diagonal(input).sum();
 }
 
+/** Options of {@link cdist}. */
 export interface CdistOptions {
   /** The norm's order (default 2; any p >= 0, Infinity included). */
   p?: number;
@@ -787,6 +794,7 @@ function indexArg(op: string, x: Tensor, index: unknown): Tensor {
   return idx.reshape(-1);
 }
 
+/** Options of {@link indexAdd}. */
 export interface IndexAddOptions {
   /** The factor of source (default 1). */
   alpha?: number;
@@ -859,6 +867,7 @@ export function indexFill(input: Tensor, dim: number, index: Tensor, value: numb
   return ops.where(mask, v, input).cast(input.dtype);
 }
 
+/** Options of {@link indexPut}. */
 export interface IndexPutOptions {
   /** Add the values (repeated indices add up) instead of writing them (default false). */
   accumulate?: boolean;
@@ -956,12 +965,20 @@ export function maskedSelect(input: Tensor, mask: Tensor): Tensor {
   return selectWith(input, shape, hostValues("maskedSelect", m.expand(shape).contiguous(), "maskedSelectAsync(input, mask)"));
 }
 
-/** maskedSelect on every device: waits for the mask's values. */
+/**
+ * {@link maskedSelect} on every device (webgpu included): resolves once the mask's values are read.
+ * @param input any tensor
+ * @param mask a tensor (nonzero = selected), broadcast with input
+ * @returns a promise of the 1-D selection
+ * @example
+ * const pos = await maskedSelectAsync(x, x.gt(0));
+ */
 export async function maskedSelectAsync(input: Tensor, mask: Tensor): Promise<Tensor> {
   const { shape, m } = maskArgs(input, mask);
   return selectWith(input, shape, await m.expand(shape).contiguous().toTypedArrayAsync());
 }
 
+/** Options of {@link nonzero}. */
 export interface NonzeroOptions {
   /** Return one 1-D index tensor per dim instead of one [n, ndim] tensor (default false). */
   asTuple?: boolean;
@@ -1003,7 +1020,14 @@ export function nonzero(input: Tensor, opts?: NonzeroOptions): Tensor | Tensor[]
   return nonzeroOf(input, hostValues("nonzero", input, "nonzeroAsync(input)"), asTuple);
 }
 
-/** nonzero on every device: waits for the input's values. */
+/**
+ * {@link nonzero} on every device (webgpu included): resolves once the input's values are read.
+ * @param input any tensor
+ * @param opts `{ asTuple }`
+ * @returns a promise of the indices
+ * @example
+ * const idx = await nonzeroAsync(mask);
+ */
 export async function nonzeroAsync(input: Tensor, opts?: NonzeroOptions): Promise<Tensor | Tensor[]> {
   const asTuple = nonzeroArgs(input, opts);
   return nonzeroOf(input, await input.toTypedArrayAsync(), asTuple);
@@ -1011,6 +1035,7 @@ export async function nonzeroAsync(input: Tensor, opts?: NonzeroOptions): Promis
 
 // ---- in-place updates (no graph: for optimizers, initialisation and buffers) ----------------
 
+/** Options of {@link addInPlace} (`Tensor#add_`). */
 export interface AddInPlaceOptions {
   /** The factor of other (default 1). */
   alpha?: number;
