@@ -708,6 +708,9 @@ function scatterArgs(op: string, x: Tensor, dim: number, index: unknown, src: un
     throw new Error(`${op}: index ${fmt(idx.shape)} must be no larger than self ${fmt(x.shape)} outside dim ${d}`);
   }
   checkRange(op, "index", idx, x.shape[d] ?? 1, d, false);
+  // a device that cannot be read here checks the indices in a gather (reported at the next read):
+  // its scatterAdd kernel skips an index out of range
+  if (idx.numel > 0 && !ArrayBuffer.isView(idx.data)) noGrad(() => x.gather(d, idx));
   return { d, idx, s: s && idx.numel > 0 ? s.slice(...idx.shape.map((n) => [0, n])) : s };
 }
 
@@ -783,8 +786,6 @@ export function scatter(input: Tensor, dim: number, index: Tensor, src: Tensor |
 export function scatterAdd(input: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   const { d, idx, s } = scatterArgs("scatterAdd", input, dim, index, src);
   if (idx.numel === 0) return input.clone();
-  // a device that cannot be read here checks the indices in a gather (reported at the next read)
-  if (!ArrayBuffer.isView(idx.data)) noGrad(() => input.gather(d, idx));
   return input.add(scatterSum(input, d, idx, s!));
 }
 

@@ -105,6 +105,12 @@ test("webgpu: scatter with duplicates, indexPut and a sync nonzero that names th
   assert.throws(() => nonzero(Tensor.ones([2], { device: "webgpu" })), /nonzero: .*await nonzeroAsync\(input\)/);
   const bad = Tensor.zeros([3], { device: "webgpu" }).scatterAdd(0, tensor([0, 3], { dtype: "int32", device: "webgpu" }), tensor([1, 2], { device: "webgpu" }));
   await assert.rejects(bad.toArrayAsync(), /index 3 is out of range/);
+  const i = (v: number[][] | number[]) => tensor(v, { dtype: "int32", device: "webgpu" });
+  await assert.rejects(Tensor.zeros([2, 3], { device: "webgpu" }).scatter(1, i([[3]]), 1).toArrayAsync(), /index 3 is out of range/);
+  await assert.rejects(Tensor.zeros([2, 3], { device: "webgpu" }).indexPut([i([-3])], 1).toArrayAsync(), /out of range/);
+  await assert.rejects(Tensor.zeros([2, 3], { device: "webgpu" }).indexFill(1, i([5]), 1).toArrayAsync(), /out of range/);
+  await assert.rejects(Tensor.zeros([2, 3], { device: "webgpu" }).indexAdd(1, i([3]), Tensor.ones([2, 1], { device: "webgpu" })).toArrayAsync(), /out of range/);
+  assert.deepEqual(await Tensor.zeros([3], { device: "webgpu" }).indexPut([i([-1])], 2).toArrayAsync(), [0, 0, 2]);
 });
 
 // ---- float64 gradchecks (js): first order everywhere, second order where the op is smooth
