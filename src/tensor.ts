@@ -173,7 +173,7 @@ const methods = {
   /** Sum of a matrix's diagonal (torch.trace); see {@link T.trace}. @example m.trace() */
   trace(this: Tensor): Tensor { return T.trace(this); },
   /** Out-of-place scatter (Tensor.scatter; repeated indices: the last wins); see {@link T.scatter}. @example x.scatter(1, idx, src) */
-  scatter(this: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor { return T.scatter(this, dim, index, src); },
+  scatter(this: Tensor, dim: number, index: Tensor, src: Tensor | number, opts?: Record<string, never>): Tensor { return T.scatter(this, dim, index, src, opts); },
   /** Out-of-place scatter_add (Tensor.scatter_add); see {@link T.scatterAdd}. @example x.scatterAdd(0, idx, src) */
   scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor { return T.scatterAdd(this, dim, index, src); },
   /** Out-of-place index_add (Tensor.index_add); see {@link T.indexAdd}. @example x.indexAdd(0, idx, src, { alpha: 2 }) */

@@ -749,12 +749,14 @@ function lastWriters(x: Tensor, d: number, idx: Tensor): Tensor {
  * @param index int32, as many dims as self, no larger than src, nor than self outside dim;
  *   values in [0, self.shape[dim])
  * @param src a tensor of self's dtype, or a number
+ * @param opts none are taken (PyTorch's `reduce` is refused: use scatterAdd)
  * @returns a tensor of self's shape
- * @throws for an index out of range, wrong ranks, shapes or dtypes
+ * @throws for an index out of range, wrong ranks, shapes or dtypes, or any option
  * @example
  * Tensor.zeros([2, 3]).scatter(1, tensor([[2], [0]], { dtype: "int32" }), 1); // [[0, 0, 1], [1, 0, 0]]
  */
-export function scatter(input: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+export function scatter(input: Tensor, dim: number, index: Tensor, src: Tensor | number, opts?: Record<string, never>): Tensor {
+  checkOptions("scatter", opts, []); // PyTorch's reduce= is not supported: scatterAdd adds
   const { d, idx, s } = scatterArgs("scatter", input, dim, index, src);
   if (idx.numel === 0) return input.clone();
   const dev = { device: input.device };

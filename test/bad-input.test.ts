@@ -105,6 +105,7 @@ const table: [string, () => unknown, RegExp][] = [
   ["scatter with an index of another rank", () => x23().scatter(1, tensor([0], { dtype: "int32" }), 0), /^scatter: index \[1\] must have as many dims as self \[2, 3\]/],
   ["scatter with an index larger than src", () => x23().scatter(1, tensor([[0, 1]], { dtype: "int32" }), Tensor.ones([1, 1])), /^scatter: index \[1, 2\] must be no larger than src/],
   ["scatter with a src of another dtype", () => x23().scatter(1, tensor([[0]], { dtype: "int32" }), Tensor.ones([1, 1], { dtype: "int32" })), /^scatter: src must have self's dtype float32, got int32/],
+  ["scatter with reduce", () => x23().scatter(1, tensor([[0]], { dtype: "int32" }), x23(), any({ reduce: "add" })), /^scatter: unknown option 'reduce' \(it takes no options\)/],
   ["scatterAdd with an index out of range", () => x23().scatterAdd(0, tensor([[2]], { dtype: "int32" }), x23()), /^scatterAdd: index 2 is out of range for dim 0 with size 2/],
   ["indexAdd with a 2-D index", () => x23().indexAdd(0, tensor([[0]], { dtype: "int32" }), Tensor.ones([1, 3])), /^indexAdd: index must be a 0-d or 1-D int32 tensor/],
   ["indexAdd with a source of the wrong shape", () => x23().indexAdd(0, tensor([0], { dtype: "int32" }), Tensor.ones([1, 2])), /^indexAdd: source must have shape \[1, 3\]/],
