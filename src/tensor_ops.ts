@@ -69,7 +69,7 @@ function checkInPlace(op: string, x: unknown, ...others: unknown[]): Tensor {
 /** other (a number, or a tensor on x's device whose shape broadcasts to x's), checked. */
 function checkSource(op: string, x: Tensor, value: Tensor | number): void {
   if (!(value instanceof Tensor)) {
-    checkScalar(op, "other", value, () => true, "a Tensor or a number");
+    if (typeof value !== "number") throw new Error(`${op}: other must be a Tensor or a number, got ${describe(value)}`);
     return;
   }
   if (value.device !== x.device) throw new Error(`${op}: the source is on device ${value.device}, self on ${x.device}`);

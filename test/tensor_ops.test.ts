@@ -113,6 +113,16 @@ test("webgpu: scatter with duplicates, indexPut and a sync nonzero that names th
   assert.deepEqual(await Tensor.zeros([3], { device: "webgpu" }).indexPut([i([-1])], 2).toArrayAsync(), [0, 0, 2]);
 });
 
+test("int32 scatter, scatterAdd and indexPut agree on every device", { skip: false }, async () => {
+  for (const device of [...availableDevices(), ...(gpuSkip ? [] : ["webgpu"])]) {
+    const i32 = (v: number[] | number[][]) => tensor(v, { dtype: "int32", device });
+    const x = Tensor.zeros([2, 3], { device, dtype: "int32" }), i = i32([[0, 0, 2], [1, 1, 1]]), s = i32([[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(await x.scatter(1, i, s).toArrayAsync(), [[2, 0, 3], [0, 6, 0]], device);
+    assert.deepEqual(await x.scatterAdd(1, i, s).toArrayAsync(), [[3, 0, 3], [0, 15, 0]], device);
+    assert.deepEqual(await x.indexPut([i32([1, 1])], i32([7, 8, 9]), { accumulate: true }).toArrayAsync(), [[0, 0, 0], [14, 16, 18]], device);
+  }
+});
+
 // ---- float64 gradchecks (js): first order everywhere, second order where the op is smooth
 
 describe("gradcheck (float64, js)", () => {
