@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import {
   F, Tensor, availableDevices, cdist, einsum, initDevice, maskedSelectAsync, noGrad, nonzero, nonzeroAsync, tensor,
 } from "../src/node.js";
-import { type FCase, assertTensorCloseAsync, decodeArgs, fromFixture, runAll, runAllAsync } from "./helpers.js";
+import { type FCase, assertTensorClose, assertTensorCloseAsync, decodeArgs, fromFixture, runAll, runAllAsync } from "./helpers.js";
+import { type CrossCase, LOOSE, crossRun } from "./op_cases.js";
 import { type Dispatch, S, gradcheck, loadBreadth, runCase } from "./breadth_helpers.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -47,8 +48,9 @@ const dispatch: Dispatch = (op, by, a) => {
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 const { cases } = loadBreadth("tensor_ops.json");
+const hostDevices = availableDevices(); // before initDevice adds webgpu, whose reads are async
 
-for (const device of availableDevices()) {
+for (const device of hostDevices) {
   test(`tensor_ops.json against PyTorch on ${device} (${cases.length} cases)`, () => {
     runAll(cases, (c) => c.name, (c) => runCase(c, device, dispatch));
   });
@@ -111,16 +113,57 @@ test("webgpu: scatter with duplicates, indexPut and a sync nonzero that names th
   await assert.rejects(Tensor.zeros([2, 3], { device: "webgpu" }).indexFill(1, i([5]), 1).toArrayAsync(), /out of range/);
   await assert.rejects(Tensor.zeros([2, 3], { device: "webgpu" }).indexAdd(1, i([3]), Tensor.ones([2, 1], { device: "webgpu" })).toArrayAsync(), /out of range/);
   assert.deepEqual(await Tensor.zeros([3], { device: "webgpu" }).indexPut([i([-1])], 2).toArrayAsync(), [0, 0, 2]);
+  const w = Tensor.ones([3], { device: "webgpu", requiresGrad: true });
+  noGrad(() => w.add_(tensor([1, 2, 3], { device: "webgpu" }), { alpha: 2 }).mul_(0.5));
+  assert.deepEqual(await w.toArrayAsync(), [1.5, 2.5, 3.5]);
+  noGrad(() => w.slice([1]).fill_(0));
+  assert.deepEqual(await w.toArrayAsync(), [1.5, 0, 0]);
 });
 
 test("int32 scatter, scatterAdd and indexPut agree on every device", { skip: false }, async () => {
-  for (const device of [...availableDevices(), ...(gpuSkip ? [] : ["webgpu"])]) {
+  for (const device of [...hostDevices, ...(gpuSkip ? [] : ["webgpu"])]) {
     const i32 = (v: number[] | number[][]) => tensor(v, { dtype: "int32", device });
     const x = Tensor.zeros([2, 3], { device, dtype: "int32" }), i = i32([[0, 0, 2], [1, 1, 1]]), s = i32([[1, 2, 3], [4, 5, 6]]);
     assert.deepEqual(await x.scatter(1, i, s).toArrayAsync(), [[2, 0, 3], [0, 6, 0]], device);
     assert.deepEqual(await x.scatterAdd(1, i, s).toArrayAsync(), [[3, 0, 3], [0, 15, 0]], device);
     assert.deepEqual(await x.indexPut([i32([1, 1])], i32([7, 8, 9]), { accumulate: true }).toArrayAsync(), [[0, 0, 0], [14, 16, 18]], device);
   }
+});
+
+// ---- larger, ragged inputs: every device against js, values and gradients
+
+const ix = (dev: string, n: number, size: number, mul: number, shape?: number[]) =>
+  Tensor.from(Int32Array.from({ length: n }, (_, i) => (i * mul + (i >> 3)) % size), { shape: shape ?? [n], device: dev });
+const crossOps: CrossCase[] = [
+  { name: "flip/roll/repeat/tile", shapes: [[13, 37]], f: ([a]) => [a.flip([0, 1]), a.T.roll([5, -40], [0, 1]), a.slice([0, 3]).repeat(2, 1, 3), a.tile(2, 1)] },
+  { name: "repeatInterleave/unbind/unflatten", shapes: [[9, 12]], f: ([a]) => [a.repeatInterleave(3, { dim: 1 }), a.repeatInterleave([0, 3, 1, 2, 2, 0, 1, 3, 1], { dim: 0 }), ...a.unbind(0).slice(0, 3), a.unflatten(1, [3, -1])] },
+  { name: "norms", shapes: [[9, 67]], f: ([a]) => [a.norm(), a.norm(1, { dim: 1 }), a.norm(Infinity, { dim: 0 }), a.norm(3, { dim: -1, keepdim: true }), F.normalize(a)], tol: LOOSE },
+  { name: "cdist", shapes: [[17, 5], [23, 5]], f: ([a, b]) => [cdist(a, b), cdist(a, b, { p: 1 })], tol: LOOSE },
+  { name: "einsum", shapes: [[2, 3, 9, 16], [2, 3, 11, 16], [16, 16]], f: ([q, k, m]) => [einsum("bhqd,bhkd->bhqk", q, k), einsum("bhqd,de,bhke->bqk", q, m, k), einsum("ii", m), einsum("...d,d", q, m.slice(0))], tol: LOOSE },
+  { name: "products", shapes: [[33], [21], [4, 9, 13], [4, 13, 6], [6]], f: ([u, v, a, b, c]) => [u.outer(v), a.bmm(b), c.addmm(a.slice(0), b.slice(1), { beta: 0.5, alpha: 2 }), u.lerp(u.flip(0), 0.3), u.addcmul(u, u.flip(0), { value: 2 })], tol: LOOSE },
+  { name: "diag/diagonal/trace", shapes: [[19], [17, 23]], f: ([v, m]) => [v.diag(2), m.diag(-3), m.diagonal(4), m.T.trace()] },
+  { name: "scatter with duplicates", shapes: [[40, 33], [100, 33]], f: ([x, s], dev) => x.scatter(0, ix(dev, 3300, 40, 7, [100, 33]), s) },
+  { name: "scatterAdd/indexAdd/indexFill", shapes: [[40, 33], [100, 33]], f: ([x, s], dev) => [x.scatterAdd(0, ix(dev, 3300, 40, 7, [100, 33]), s), x.indexAdd(0, ix(dev, 100, 40, 3), s, { alpha: -1 }), x.indexFill(1, ix(dev, 10, 33, 5), 2)] },
+  { name: "indexPut/maskedSelect/where", shapes: [[40, 33], [50, 33]], f: ([x, v], dev) => [x.indexPut([ix(dev, 50, 40, 3)], v, { accumulate: true }), x.indexPut([ix(dev, 50, 40, 3), ix(dev, 50, 33, 5)], v.slice([], 0)), x.maskedSelect(x.gt(0.5)), x.where(x.lt(0), v.slice([0, 1]))] },
+];
+
+for (const device of hostDevices.filter((d) => d !== "js")) {
+  test(`larger, ragged inputs agree with js on ${device} (${crossOps.length} cases)`, () => {
+    runAll(crossOps, (c) => c.name, (c) => {
+      const ref = crossRun(c, "js"), got = crossRun(c, device), tol = c.tol ?? [1e-5, 1e-4];
+      ref.outs.forEach((o, i) => assertTensorClose(got.outs[i], { data: Array.from(o.toTypedArray()), shape: o.shape, dtype: o.dtype }, tol, `out[${i}]`));
+      ref.grads.forEach((g, i) => g && assertTensorClose(got.grads[i], { data: Array.from(g.toTypedArray()), shape: g.shape }, tol, `grad[${i}]`));
+    });
+  });
+}
+
+test(`larger, ragged inputs agree with js on webgpu (${crossOps.length} cases)`, { skip: gpuSkip }, async () => {
+  const asyncOps = crossOps.filter((c) => c.name !== "indexPut/maskedSelect/where"); // maskedSelect reads the mask: its fixture runs the async form
+  await runAllAsync(asyncOps, (c) => c.name, async (c) => {
+    const ref = crossRun(c, "js"), got = crossRun(c, "webgpu"), tol = c.tol ?? [1e-5, 1e-4];
+    for (const [i, o] of ref.outs.entries()) await assertTensorCloseAsync(got.outs[i], { data: Array.from(o.toTypedArray()), shape: o.shape, dtype: o.dtype }, tol, `out[${i}]`);
+    for (const [i, g] of ref.grads.entries()) if (g) await assertTensorCloseAsync(got.grads[i], { data: Array.from(g.toTypedArray()), shape: g.shape }, tol, `grad[${i}]`);
+  });
 });
 
 // ---- float64 gradchecks (js): first order everywhere, second order where the op is smooth
