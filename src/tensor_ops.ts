@@ -881,7 +881,7 @@ export interface IndexPutOptions {
  * out-of-place `torch.index_put`, what `x[i, j] = v` does): indices[k] indexes dim k; the index
  * tensors broadcast together to a shape B, and values broadcast to [...B, ...self.shape[K:]].
  * Negative indices count from the end. Without accumulate, a repeated position takes the last
- * value in index order (PyTorch leaves it undefined).
+ * value in index order (PyTorch leaves it undefined), and only that value receives a gradient.
  * @param input self
  * @param indices int32 index tensors, one per leading dim (at most self.ndim)
  * @param values a tensor of self's dtype, or a number
