@@ -678,6 +678,13 @@ export function einsum(equation: string, ...operands: (Tensor | readonly Tensor[
     const arrange = (it: { x: Tensor; ls: string[] }, order: string[]) =>
       it.x.permute(order.map((l) => it.ls.indexOf(l))).expand(order.map((l) => (batch.includes(l) || con.includes(l) ? common(l) : sizeIn(it, l))));
     const bs = batch.map(common), ms = onlyA.map((l) => sizeIn(cur, l)), ks = con.map(common), ns = onlyB.map((l) => sizeIn(b, l));
+    if (con.length === 0) {
+      // nothing to contract (outer and elementwise products): a broadcast multiply, not tiny matmuls
+      const A = arrange(cur, [...batch, ...onlyA]).reshape([...bs, ...ms, ...ns.map(() => 1)]);
+      const B = arrange(b, [...batch, ...onlyB]).reshape([...bs, ...ms.map(() => 1), ...ns]);
+      cur = { x: A.mul(B), ls: [...batch, ...onlyA, ...onlyB] };
+      continue;
+    }
     const A = arrange(cur, [...batch, ...onlyA, ...con]).reshape(numel(bs), numel(ms), numel(ks));
     const B = arrange(b, [...batch, ...con, ...onlyB]).reshape(numel(bs), numel(ks), numel(ns));
     cur = { x: A.matmul(B).reshape([...bs, ...ms, ...ns]), ls: [...batch, ...onlyA, ...onlyB] };

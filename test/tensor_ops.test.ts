@@ -200,6 +200,7 @@ describe("gradcheck (float64, js)", () => {
     ["cdist p=1", [S([3, 2], "spread"), S([4, 2], "spread")], ([a, b]) => cdist(a, b, { p: 1 })],
     ["cdist p=inf", [S([3, 2], "spread"), S([4, 2])], ([a, b]) => cdist(a, b, { p: Infinity })],
     ["einsum attention", [S([2, 3, 4]), S([2, 5, 4])], ([q, k]) => einsum("bqd,bkd->bqk", q, k), true],
+    ["einsum without contraction", [S([2, 3]), S([2, 3]), S([4])], ([a, b, c]) => [einsum("ij,ij->ij", a, b), einsum("bi,j->bji", a, c), einsum("ij,ij->j", a, b)], true],
     ["einsum trace/diag", [S([3, 3]), S([3, 3, 2])], ([a, b]) => [einsum("ii", a), einsum("iij->ji", b)]],
     ["einsum ellipsis chain", [S([2, 3]), S([4, 3, 5]), S([2, 5])], ([a, w, b]) => einsum("...n,anm,...m->...a", a, w, b), true],
     ["scatter src", [S([3, 4]), S([2, 4])], ([x, s]) => x.scatter(0, i32([[2, 0, 1, 2], [0, 2, 2, 1]]), s)],
