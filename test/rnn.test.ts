@@ -41,6 +41,8 @@ test("webgpu is available where DLGRAD_REQUIRE_WEBGPU=1 asks for it", { skip: pr
 /** PyTorch's snake_case state-dict names camelCased segment by segment, as the fixture script does. */
 const camel = (name: string) => name.split(".").map((s) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())).join(".");
 
+const attends = (m: Tensor | undefined) => (m && m.dtype === "int32" ? m.eq(0).int() : m);
+
 /** The module of a case and how to call it on the case's inputs, returning every output. */
 function build(c: RnnCase): { m: nn.Module; call: (m: nn.Module, x: Record<string, Tensor>) => Tensor[] } {
   const a = c.args;
@@ -60,6 +62,29 @@ function build(c: RnnCase): { m: nn.Module; call: (m: nn.Module, x: Record<strin
           return [out, h, cc];
         },
       };
+    // int32 attention masks: PyTorch's boolean (1 blocks) → dlgrad's (nonzero attends); padding masks as PyTorch's
+    case "MultiheadAttention":
+      return {
+        m: new nn.MultiheadAttention(a.embedDim, a.numHeads, { batchFirst: a.batchFirst }),
+        call: (m, x) => {
+          const [out, w] = (m as nn.MultiheadAttention).forward(x.x, x.x, x.x, { attnMask: attends(x.attnMask), keyPaddingMask: x.keyPaddingMask, ...c.forward });
+          return [out, w!];
+        },
+      };
+    case "TransformerEncoderLayer": {
+      const { dModel, nhead, ...opts } = a;
+      return {
+        m: new nn.TransformerEncoderLayer(dModel, nhead, opts),
+        call: (m, x) => [(m as nn.TransformerEncoderLayer).forward(x.x, { srcMask: attends(x.srcMask), srcKeyPaddingMask: x.srcKeyPaddingMask })],
+      };
+    }
+    case "TransformerEncoder": {
+      const layer = new nn.TransformerEncoderLayer(a.dModel, a.nhead, { dimFeedforward: a.dimFeedforward, dropout: a.dropout, batchFirst: a.batchFirst, normFirst: a.normFirst });
+      return {
+        m: new nn.TransformerEncoder(layer, a.numLayers, a.norm ? new nn.LayerNorm(a.dModel) : null),
+        call: (m, x) => [(m as nn.TransformerEncoder).forward(x.x, attends(x.mask) ?? null, x.srcKeyPaddingMask ?? null)],
+      };
+    }
     default: throw new Error(`rnn.test: no layer ${c.layer}`);
   }
 }
@@ -87,18 +112,20 @@ async function runCase(c: RnnCase, device: string): Promise<void> {
   }
 }
 
-const RNN_LAYERS = new Set(["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"]);
-const rnnCases = fixtures.cases.filter((c) => RNN_LAYERS.has(c.layer));
 for (const device of availableDevices()) {
-  test(`recurrent layers against PyTorch on ${device} (${rnnCases.length} cases)`, async () => {
-    await runAllAsync(rnnCases, (c) => c.name, (c) => runCase(c, device));
+  test(`recurrent and transformer layers against PyTorch on ${device} (${fixtures.cases.length} cases)`, async () => {
+    await runAllAsync(fixtures.cases, (c) => c.name, (c) => runCase(c, device));
   });
 }
 
-/** Sets a module's parameter fields to the given float64 tensors, in namedParameters() order. */
+/** Sets a module's parameter fields (dotted paths) to the given float64 tensors, in namedParameters() order. */
 function withParams<M extends nn.Module>(m: M, ps: Tensor[]): M {
-  const fields = m as unknown as Record<string, Tensor>;
-  m.namedParameters().forEach(([name], i) => (fields[name] = ps[i]));
+  m.namedParameters().forEach(([name], i) => {
+    const path = name.split(".");
+    let owner = m as unknown as Record<string, unknown>;
+    for (const k of path.slice(0, -1)) owner = owner[k] as Record<string, unknown>;
+    owner[path[path.length - 1]] = ps[i];
+  });
   return m;
 }
 
@@ -109,6 +136,11 @@ describe("gradcheck (float64, js)", () => {
   const lstmCell = new nn.LSTMCell(3, 2), gruCell = new nn.GRUCell(2, 3, false);
   const lstm = new nn.LSTM(2, 2, { numLayers: 2, bidirectional: true }), gru = new nn.GRU(2, 2, { batchFirst: true });
   const rnn = new nn.RNN(2, 3, { bidirectional: true, nonlinearity: "tanh" });
+  const mha = new nn.MultiheadAttention(4, 2, { batchFirst: true });
+  const encLayer = new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 3, dropout: 0, batchFirst: true });
+  const encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 1, 3, 0, "gelu", { normFirst: true }), 2, new nn.LayerNorm(4));
+  const padding = Tensor.from(new Int32Array([0, 0, 1, 0, 0, 0]), { shape: [2, 3], dtype: "int32" });
+  const lower = Tensor.ones([3, 3], { dtype: "int32" }).tril();
   const checks: [string, nn.Module, Parameters<typeof gradcheck>[1], (m: nn.Module, xs: Tensor[]) => Tensor | Tensor[]][] = [
     ["RNNCell tanh", rnnCell, [S([2, 3]), S([2, 2])], (m, [x, h]) => (m as nn.RNNCell).forward(x, h)],
     ["RNNCell relu", reluCell, [S([2, 2]), S([2, 3], "spread")], (m, [x, h]) => (m as nn.RNNCell).forward(x, h)],
@@ -120,6 +152,14 @@ describe("gradcheck (float64, js)", () => {
     }],
     ["GRU batchFirst", gru, [S([2, 3, 2]), S([1, 2, 2])], (m, [x, h]) => (m as nn.GRU).forward(x, h)],
     ["RNN bidirectional unbatched", rnn, [S([3, 2])], (m, [x]) => (m as nn.RNN).forward(x)],
+    ["MultiheadAttention keyPaddingMask and int32 attnMask", mha, [S([2, 3, 4])], (m, [x]) => {
+      const [out, w] = (m as nn.MultiheadAttention).forward(x, x, x, { keyPaddingMask: padding.to("js"), attnMask: lower.to("js") });
+      return [out, w!];
+    }],
+    ["TransformerEncoderLayer post-norm, padding", encLayer, [S([2, 3, 4])], (m, [x]) =>
+      (m as nn.TransformerEncoderLayer).forward(x, { srcKeyPaddingMask: padding.to("js") })],
+    ["TransformerEncoder pre-norm gelu, float mask, final norm", encoder, [S([3, 1, 4]), S([3, 3])], (m, [x, mask]) =>
+      (m as nn.TransformerEncoder).forward(x, mask)],
   ];
   for (const [name, m, inputs, f] of checks) {
     test(name, () => {
@@ -206,6 +246,83 @@ describe("nn.RNN, LSTM, GRU and the cells", () => {
       [() => new nn.LSTM(3, 4, { bidirectional: 1 as never }), /nn\.LSTM: bidirectional must be true or false/],
     ];
     lstm.forward(Tensor.zeros([2, 3])); // unbatched input is fine
+    for (const [f, re] of rows) assert.throws(f, re);
+  });
+});
+
+describe("nn.MultiheadAttention masks, TransformerEncoderLayer and TransformerEncoder", () => {
+  const close = (a: Tensor, b: Tensor, tol = 1e-5) => {
+    assert.deepEqual(a.shape, b.shape);
+    const x = a.toTypedArray(), y = b.toTypedArray();
+    x.forEach((v, i) => assert.ok(Math.abs(v - y[i]) <= tol * (1 + Math.abs(y[i])), `[${i}] ${v} vs ${y[i]}`));
+  };
+
+  test("keyPaddingMask: int32 nonzero and float −Infinity block the same keys; needWeights=false agrees; padded keys get weight 0", () => {
+    manualSeed(4);
+    const mha = new nn.MultiheadAttention(6, 2, { batchFirst: true });
+    const x = Tensor.randn([2, 4, 6]);
+    const pad = Tensor.from(new Int32Array([0, 0, 0, 1, 0, 1, 0, 0]), { shape: [2, 4], dtype: "int32" });
+    const padF = Tensor.zeros([2, 4]).maskedFill(pad.ne(0), -Infinity);
+    const causal = Tensor.ones([4, 4], { dtype: "int32" }).tril();
+    const [a, w] = mha.forward(x, x, x, { keyPaddingMask: pad });
+    const [b] = mha.forward(x, x, x, { keyPaddingMask: padF });
+    const [c, none] = mha.forward(x, x, x, { keyPaddingMask: pad, needWeights: false });
+    close(b, a);
+    close(c, a);
+    assert.equal(none, null);
+    const wv = w!.toArray() as number[][][];
+    for (let i = 0; i < 4; i++) assert.ok(wv[0][i][3] === 0 && wv[1][i][1] === 0 && wv[1][i][3] > 0);
+    // with an attention mask too: both paths, and the mask still applies
+    const [d, wd] = mha.forward(x, x, x, { keyPaddingMask: pad, attnMask: causal });
+    const [e] = mha.forward(x, x, x, { keyPaddingMask: pad, attnMask: causal, needWeights: false });
+    close(e, d);
+    assert.equal((wd!.toArray() as number[][][])[0][0][1], 0);
+  });
+
+  test("TransformerEncoder's layers are copies: same values, separate tensors; dropout only in training mode", () => {
+    manualSeed(6);
+    const layer = new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0.5 });
+    const enc = new nn.TransformerEncoder(layer, 2);
+    assert.deepEqual(enc.namedParameters().map(([n]) => n).slice(0, 3), ["layers.0.selfAttn.inProjWeight", "layers.0.selfAttn.inProjBias", "layers.0.selfAttn.outProj.weight"]);
+    assert.equal(enc.parameters().length, 2 * layer.parameters().length);
+    assert.notEqual(enc.layers[0].linear1.weight, enc.layers[1].linear1.weight);
+    assert.deepEqual(enc.layers[1].linear1.weight.toArray(), layer.linear1.weight.toArray());
+    const x = Tensor.randn([3, 2, 4]);
+    assert.notDeepEqual(enc.forward(x).toArray(), enc.forward(x).toArray());
+    enc.eval();
+    assert.deepEqual(enc.forward(x).toArray(), enc.forward(x).toArray());
+    assert.equal(String(layer).split("\n")[0], "TransformerEncoderLayer(");
+  });
+
+  test("an activation function is called as the feed-forward activation", () => {
+    manualSeed(7);
+    const relu = new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0 });
+    const fn = new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0, activation: (t: Tensor) => t.relu() });
+    fn.loadStateDict(relu.stateDict());
+    const x = Tensor.randn([3, 2, 4]);
+    close(fn.forward(x), relu.forward(x));
+  });
+
+  test("bad input is refused with the module's name", () => {
+    const mha = new nn.MultiheadAttention(4, 2, { batchFirst: true });
+    const x = Tensor.zeros([2, 3, 4]);
+    const layer = new nn.TransformerEncoderLayer(4, 2, { batchFirst: true });
+    const rows: [() => unknown, RegExp][] = [
+      [() => mha.forward(x, x, x, { keyPaddingMask: Tensor.zeros([2, 4], { dtype: "int32" }) }), /nn\.MultiheadAttention: keyPaddingMask must be \[2, 3\]/],
+      [() => mha.forward(x, x, x, { attnMask: Tensor.zeros([3, 4]) }), /nn\.MultiheadAttention: attnMask must be \[3, 3\] or \[4, 3, 3\]/],
+      [() => mha.forward(x, x, x, { keyPadingMask: Tensor.zeros([2, 3]) } as never), /nn\.MultiheadAttention: unknown option 'keyPadingMask'/],
+      [() => mha.forward(Tensor.zeros([2, 3, 5]), x, x), /nn\.MultiheadAttention: query must be \[N, L, E\] with E = 4, got \[2, 3, 5\]/],
+      [() => layer.forward(x, { srcKeyPaddingMask: Tensor.zeros([3, 2]) }), /nn\.MultiheadAttention: keyPaddingMask must be \[2, 3\]/],
+      [() => layer.forward(x, { src_mask: null } as never), /nn\.TransformerEncoderLayer: unknown option 'src_mask'/],
+      [() => new nn.TransformerEncoderLayer(4, 3), /nn\.TransformerEncoderLayer: dModel \(4\) must be divisible by nhead \(3\)/],
+      [() => new nn.TransformerEncoderLayer(4, 2, { activation: "tanh" as never }), /nn\.TransformerEncoderLayer: activation must be 'relu' or 'gelu'/],
+      [() => new nn.TransformerEncoderLayer(4, 2, { dropout: -0.1 }), /nn\.TransformerEncoderLayer: dropout must be a probability/],
+      [() => new nn.TransformerEncoderLayer(4, 2, { normFirst: true, bias: false } as never), /nn\.TransformerEncoderLayer: unknown option 'bias'/],
+      [() => new nn.TransformerEncoder(layer, 0), /nn\.TransformerEncoder: numLayers must be an integer >= 1/],
+      [() => new nn.TransformerEncoder(new nn.Linear(4, 4) as never, 2), /nn\.TransformerEncoder: encoderLayer must be an nn\.TransformerEncoderLayer/],
+      [() => new nn.TransformerEncoder(layer, 2, { enableNestedTensor: false } as never), /nn\.TransformerEncoder: unknown option 'enableNestedTensor'/],
+      [() => new nn.TransformerEncoder(layer, 1).forward(x, { srcMask: null } as never), /nn\.TransformerEncoder: unknown option 'srcMask'/],
+    ];
     for (const [f, re] of rows) assert.throws(f, re);
   });
 });
