@@ -135,6 +135,7 @@ export class RNNCell extends RNNCellBase {
     this.mode = this.nonlinearity === "tanh" ? "RNN_TANH" : "RNN_RELU";
   }
 
+  /** One step: input [N, I] or [I], hx [N, H] or [H] (zeros when omitted) → h' like hx. */
   override forward(input: Tensor, hx?: Tensor | null): Tensor {
     const { x, hs, unbatched } = this.prepare("nn.RNNCell", input, [hx], ["hx"]);
     const [h] = step(this.mode, F.linear(x, this.weightIh, this.biasIh), hs[0] ?? this.zeros(x), null, this.weightHh, this.biasHh);
@@ -166,6 +167,7 @@ export class LSTMCell extends RNNCellBase {
     super("nn.LSTMCell", inputSize, hiddenSize, (a.bias ?? true) as boolean, 4);
   }
 
+  /** One step: input [N, I] or [I], states [h, c] of [N, H] or [H] (zeros when omitted) → [h', c']. */
   override forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, Tensor] {
     if (hx !== undefined && hx !== null && (!Array.isArray(hx) || hx.length !== 2)) {
       throw new Error(`nn.LSTMCell: hx must be an array [h, c] of two Tensors, got ${describe(hx)}`);
@@ -195,6 +197,7 @@ export class GRUCell extends RNNCellBase {
     super("nn.GRUCell", inputSize, hiddenSize, (a.bias ?? true) as boolean, 3);
   }
 
+  /** One step: input [N, I] or [I], hx [N, H] or [H] (zeros when omitted) → h' like hx. */
   override forward(input: Tensor, hx?: Tensor | null): Tensor {
     const { x, hs, unbatched } = this.prepare("nn.GRUCell", input, [hx], ["hx"]);
     const [h] = step("GRU", F.linear(x, this.weightIh, this.biasIh), hs[0] ?? this.zeros(x), null, this.weightHh, this.biasHh);
@@ -396,6 +399,7 @@ export class RNN extends RNNBase {
     super("nn.RNN", "RNN", inputSize, hiddenSize, args);
   }
 
+  /** The whole sequence: input [L, N, I] ([N, L, I] with batchFirst) or [L, I], h0 [layers·D, N, H] → [output, hN]. */
   override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
     const { x, hs, unbatched } = this.prepare(input, [h0], ["h0"]);
     const { out, hN } = this.run(x, hs[0], null);
@@ -422,6 +426,7 @@ export class LSTM extends RNNBase {
     super("nn.LSTM", "LSTM", inputSize, hiddenSize, args);
   }
 
+  /** The whole sequence: input [L, N, I] ([N, L, I] with batchFirst) or [L, I], [h0, c0] [layers·D, N, H] → [output, [hN, cN]]. */
   override forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
     if (hx !== undefined && hx !== null && (!Array.isArray(hx) || hx.length !== 2)) {
       throw new Error(`nn.LSTM: hx must be an array [h0, c0] of two Tensors, got ${describe(hx)}`);
@@ -449,6 +454,7 @@ export class GRU extends RNNBase {
     super("nn.GRU", "GRU", inputSize, hiddenSize, args);
   }
 
+  /** The whole sequence: input [L, N, I] ([N, L, I] with batchFirst) or [L, I], h0 [layers·D, N, H] → [output, hN]. */
   override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
     const { x, hs, unbatched } = this.prepare(input, [h0], ["h0"]);
     const { out, hN } = this.run(x, hs[0], null);

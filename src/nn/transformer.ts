@@ -101,6 +101,7 @@ export class TransformerEncoderLayer extends Module {
     this.dropout2 = new Dropout(this.dropoutP);
   }
 
+  /** src [S, N, E] ([N, S, E] with batchFirst) or [S, E], with optional srcMask and srcKeyPaddingMask → the same shape. */
   override forward(
     src: Tensor,
     ...masks: Args<[srcMask: Tensor | null, srcKeyPaddingMask: Tensor | null], TransformerEncoderLayerForwardOptions>
@@ -183,6 +184,7 @@ export class TransformerEncoder extends Module {
     this.norm = (a.norm as Module | undefined) ?? null;
   }
 
+  /** src through every layer (each with the same masks), then the final norm → the same shape. */
   override forward(src: Tensor, ...masks: Args<[mask: Tensor | null, srcKeyPaddingMask: Tensor | null], TransformerEncoderForwardOptions>): Tensor {
     const a = parseArgs("nn.TransformerEncoder", masks, ["mask", "srcKeyPaddingMask"]);
     const opts = { srcMask: (a.mask ?? null) as Tensor | null, srcKeyPaddingMask: (a.srcKeyPaddingMask ?? null) as Tensor | null };
