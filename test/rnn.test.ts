@@ -217,6 +217,36 @@ describe("nn.RNN, LSTM, GRU and the cells", () => {
     close(hN.slice(1), out.slice([], 0, [3, 6]));
   });
 
+  test("strided views as input and states give the values and gradients of contiguous copies, on every device as on js", async () => {
+    manualSeed(9);
+    const ref = new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true });
+    const xBase = Tensor.randn([2, 5, 3]), hBase = Tensor.randn([4, 2, 8]), cBase = Tensor.randn([4, 2, 4]);
+    const run = (device: string, views: boolean) => {
+      const m = new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true }).to(device);
+      m.loadStateDict(ref.stateDict());
+      const leaf = (t: Tensor) => {
+        const l = t.to(device).detach();
+        l.requiresGrad = true;
+        return l;
+      };
+      const [xb, hb, cb] = [leaf(xBase), leaf(hBase), leaf(cBase)];
+      // [L, N, I] as a transpose of [N, L, I]; h0 as every other column of a wider tensor
+      const x = views ? xb.transpose(0, 1) : xb.transpose(0, 1).contiguous();
+      const h = views ? hb.slice([], [], [null, null, 2]) : hb.slice([], [], [null, null, 2]).contiguous();
+      const [out, [hN, cN]] = m.forward(x, [h, cb]);
+      out.sum().add(hN.mul(2).sum()).add(cN.mul(cN).sum()).backward();
+      return [out, hN, cN, xb.grad!, hb.grad!, cb.grad!, m.allWeights[3][1].grad!];
+    };
+    const expected = run("js", false);
+    for (const device of availableDevices()) {
+      const got = run(device, true);
+      for (let i = 0; i < got.length; i++) {
+        const e = await expected[i].toTypedArrayAsync();
+        await assertTensorCloseAsync(got[i], { data: Array.from(e), shape: [...expected[i].shape] }, [1e-5, 1e-4], `${device} tensor ${i}`);
+      }
+    }
+  });
+
   test("bad input is refused with the layer's name", () => {
     const lstm = new nn.LSTM(3, 4, 2);
     const gru = new nn.GRU(3, 4, { batchFirst: true });
