@@ -3,6 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { F, Tensor, availableDevices, cdist, einsum, grad, noGrad, optim, tensor } from "../src/node.js";
+import { nn as rnnNn } from "../src/node.js"; // the recurrent and transformer rows
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const any = (v: unknown) => v as any;
@@ -140,6 +141,13 @@ const table: [string, () => unknown, RegExp][] = [
   ["mul_ with a shape that does not fit", () => x23().mul_(Tensor.ones([3, 3])), /^mul_: a value of shape \[3, 3\] cannot be written into self of shape \[2, 3\]/],
   ["fill_ with a string", () => x23().fill_(any("1")), /^fill_: value must be a number or a 0-d tensor, got the string '1'/],
   ["copy_ of a number", () => x23().copy_(any(1)), /^copy_: src must be a Tensor, got 1/],
+  // recurrent and transformer layers
+  ["LSTM input of rank 4", () => new rnnNn.LSTM(3, 4).forward(Tensor.ones([2, 2, 2, 3])), /^nn\.LSTM: Expected input to be 2D .* got 4D/],
+  ["GRU input of the wrong size", () => new rnnNn.GRU(3, 4).forward(Tensor.ones([5, 2, 2])), /^nn\.GRU: input\.size\(-1\) must be equal to inputSize\. Expected 3, got 2/],
+  ["RNN h0 of the wrong shape", () => new rnnNn.RNN(3, 4, 2).forward(Tensor.ones([5, 2, 3]), Tensor.ones([1, 2, 4])), /^nn\.RNN: Expected h0 of shape \[2, 2, 4\]/],
+  ["LSTM with projSize", () => new rnnNn.LSTM(3, 4, { projSize: 2 }), /^nn\.LSTM: projSize is not supported/],
+  ["LSTM with an unknown option", () => new rnnNn.LSTM(3, 4, any({ batch_first: true })), /^nn\.LSTM: unknown option 'batch_first'/],
+  ["LSTMCell c of the wrong shape", () => new rnnNn.LSTMCell(3, 4).forward(Tensor.ones([2, 3]), [Tensor.ones([2, 4]), Tensor.ones([4])]), /^nn\.LSTMCell: c must have shape \[2, 4\]/],
 ];
 
 describe("bad input gets an error naming the public op and the argument", () => {

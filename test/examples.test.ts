@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as zlib from "node:zlib";
-import { loadMetadata } from "../src/node.js";
+import { load, loadMetadata } from "../src/node.js";
 import { Progress, formatDuration, formatMetric, pct, type ProgressStream } from "../examples/util/progress.js";
 import { chartsSvg, niceTicks, escapeXml, writeSvg } from "../examples/util/plot.js";
 import { crc32, encodePng, imageGrid, upscale, writePng, toBytes, PNG_SIGNATURE, type Image } from "../examples/util/png.js";
@@ -126,6 +126,7 @@ describe("the examples' command lines", () => {
     { script: "mnist-cnn.js", name: "mnist-cnn", bad: ["--lr=-1"], badLine: "mnist-cnn: --lr must be a number > 0, got '-1'" },
     { script: "mnist-gan.js", name: "gan", bad: ["--batch-size", "0"], badLine: "gan: --batch-size must be an integer ≥ 1, got '0'" },
     { script: "gpt.js", name: "gpt", bad: ["--train", "--steps", "1.5"], badLine: "gpt: --steps must be an integer ≥ 0, got '1.5'" },
+    { script: "lstm.js", name: "lstm", bad: ["--hidden", "0"], badLine: "lstm: --hidden must be an integer ≥ 1, got '0'" },
   ];
 
   it("an unknown or malformed flag: one line naming it, then the usage, exit 2, no stack trace", async () => {
@@ -359,5 +360,28 @@ describe("examples/util/png", () => {
     const up = upscale({ width: 2, height: 1, channels: 1, data: Uint8Array.from([10, 20]) }, 2);
     assert.deepEqual([up.width, up.height, ...up.data], [4, 2, 10, 10, 20, 20, 10, 10, 20, 20]);
     assert.throws(() => imageGrid(new Float32Array(100), { tileHeight: 28, tileWidth: 28 }), /not a whole number of 28×28 tiles/);
+  });
+});
+
+describe("examples/lstm.js (smoke)", () => {
+  it("trains a few steps on a small text, evaluates, writes PyTorch-named weights and curves, samples", async () => {
+    const out = join(dir, "lstm");
+    mkdirSync(out);
+    const textFile = join(out, "text.txt");
+    writeFileSync(textFile, "the quick brown fox jumps over the lazy dog.\n".repeat(40));
+    const r = await run("lstm.js", ["--text", textFile, "--steps", "4", "--n-embd", "4", "--hidden", "8", "--n-layer", "2", "--dropout", "0.1",
+      "--block-size", "8", "--batch-size", "4", "--eval-interval", "2", "--eval-iters", "2", "--sample", "12", "--json", "--out", out]);
+    const j = lastJson(r);
+    assert.equal(j.step, 4);
+    const history = j.history as { step: number; valLoss: number }[];
+    assert.deepEqual(history.map((h) => h.step), [2, 4]);
+    const valLoss = j.valLoss as number;
+    assert.ok(Number.isFinite(valLoss) && valLoss > 0 && valLoss < Math.log(28) + 0.5, `valLoss ${valLoss} (ln 28 = 3.33 at the start)`);
+    assert.equal((j.sample as string).length, 12);
+    const weights = join(out, "lstm.safetensors");
+    assert.equal(JSON.parse(loadMetadata(weights).config).hidden, 8);
+    const names = Object.keys(load(weights));
+    for (const n of ["embed.weight", "lstm.weightIhL0", "lstm.biasHhL1", "head.bias"]) assert.ok(names.includes(n), `${n} in ${names.join(", ")}`);
+    assert.match(readFileSync(join(out, "lstm-loss.svg"), "utf8"), /<svg/);
   });
 });

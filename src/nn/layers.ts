@@ -3,6 +3,8 @@ import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
 import { Module, Parameter } from "./module.js";
 import * as init from "./init.js";
+import { checkOptions, describe } from "../check.js";
+import { fmt } from "../shape.js";
 
 const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
@@ -409,6 +411,12 @@ export interface MultiheadAttentionForwardOptions {
    * (PyTorch's MultiheadAttention takes a boolean mask the other way round: true blocks.)
    */
   attnMask?: Tensor;
+  /**
+   * [batch, S] ([S] for unbatched input), PyTorch's key_padding_mask: an int32 mask marks the
+   * padding keys that no query attends to where it is nonzero (as PyTorch's true); a float mask is
+   * added to every query's scores of that key.
+   */
+  keyPaddingMask?: Tensor;
   /** Masks out keys j > i (query i attends to keys 0..i). */
   isCausal?: boolean;
   /** Return the attention weights too (default true, like PyTorch). */
@@ -417,11 +425,22 @@ export interface MultiheadAttentionForwardOptions {
   averageAttnWeights?: boolean;
 }
 
+const MHA_FORWARD_KEYS = ["attnMask", "keyPaddingMask", "isCausal", "needWeights", "averageAttnWeights"];
+
 /**
  * PyTorch's nn.MultiheadAttention (kdim = vdim = embedDim): softmax(QKᵀ/√d + mask)V per head, then
  * `outProj`. Parameters: inProjWeight [3E, E] (xavier-uniform), inProjBias [3E] (zeros),
  * outProj (Linear, bias zeros) — PyTorch's in_proj_weight, in_proj_bias, out_proj.
- * `forward(q, k, v)` returns `[output, weights | null]`.
+ * `forward(q, k, v, { attnMask, keyPaddingMask, isCausal, needWeights, averageAttnWeights })`
+ * returns `[output, weights | null]`: output like q, weights [N, L, S] averaged over heads (or
+ * [N, H, L, S]). With needWeights false it calls F.scaledDotProductAttention, whose fused kernel
+ * runs where there is no mask. Throws on inputs whose last dim is not embedDim, masks of the
+ * wrong shape, or an unknown option.
+ * @example
+ * const mha = new nn.MultiheadAttention(8, 2, { batchFirst: true });
+ * const x = Tensor.randn([2, 5, 8]);
+ * const pad = tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0]], { dtype: "int32" }); // 1: padding
+ * const [out, weights] = mha.forward(x, x, x, { keyPaddingMask: pad });      // [2, 5, 8], [2, 5, 5]
  */
 export class MultiheadAttention extends Module {
   readonly embedDim: number;
@@ -459,13 +478,15 @@ export class MultiheadAttention extends Module {
     value: Tensor,
     opts: MultiheadAttentionForwardOptions = {},
   ): [Tensor, Tensor | null] {
+    const op = "nn.MultiheadAttention";
+    checkOptions(op, opts, MHA_FORWARD_KEYS);
     const E = this.embedDim, H = this.numHeads, D = this.headDim;
     const unbatched = query.ndim === 2;
     for (const [n, t] of [["query", query], ["key", key], ["value", value]] as const) {
-      if (t.ndim !== (unbatched ? 2 : 3) || t.shape[t.ndim - 1] !== E) {
+      if (!(t instanceof Tensor) || t.ndim !== (unbatched ? 2 : 3) || t.shape[t.ndim - 1] !== E) {
         throw new Error(
-          `nn.MultiheadAttention: ${n} must be [${unbatched ? "L, E" : this.batchFirst ? "N, L, E" : "L, N, E"}] ` +
-            `with E = ${E}, got [${t.shape.join(", ")}]`,
+          `${op}: ${n} must be [${unbatched ? "L, E" : this.batchFirst ? "N, L, E" : "L, N, E"}] ` +
+            `with E = ${E}, got ${t instanceof Tensor ? fmt(t.shape) : describe(t)}`,
         );
       }
     }
@@ -487,15 +508,14 @@ export class MultiheadAttention extends Module {
     q = heads(q, L);
     k = heads(k, S);
     v = heads(v, S);
-    let scores = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(D)); // [N, H, L, S]
-    let mask = opts.attnMask ?? null;
-    if (mask && mask.ndim === 3) mask = mask.reshape([N, H, L, S]);
+    const mask = this.#mask(op, opts, N, L, S, unbatched, q);
     const needWeights = opts.needWeights ?? true;
     const dropoutP = this.training ? this.dropout : 0;
     let weights: Tensor | null = null;
     let attended: Tensor; // [N, H, L, D]
     if (!needWeights) {
-      attended = F.scaledDotProductAttention(q, k, v, { attnMask: mask, isCausal: opts.isCausal, dropoutP, training: this.training });
+      // without a mask this is the fused kernel where the device has one
+      attended = F.scaledDotProductAttention(q, k, v, { attnMask: mask ?? undefined, isCausal: opts.isCausal, dropoutP, training: this.training });
     } else {
       // F.scaledDotProductAttention's steps, keeping the weights
       let scores = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(D)); // [N, H, L, S]
@@ -514,6 +534,32 @@ export class MultiheadAttention extends Module {
       if (unbatched) w = w.squeeze(0);
     }
     return [out, w];
+  }
+
+  /**
+   * attnMask and keyPaddingMask checked and merged into one mask for the [N, H, L, S] scores: the
+   * attnMask as given (int32 or float) when there is no keyPaddingMask, else one additive float mask.
+   */
+  #mask(op: string, opts: MultiheadAttentionForwardOptions, N: number, L: number, S: number, unbatched: boolean, like: Tensor): Tensor | null {
+    const H = this.numHeads;
+    let mask = opts.attnMask ?? null;
+    if (mask) {
+      const ok = mask instanceof Tensor && ((mask.ndim === 2 && mask.shape[0] === L && mask.shape[1] === S) ||
+        (mask.ndim === 3 && mask.shape[0] === N * H && mask.shape[1] === L && mask.shape[2] === S));
+      if (!ok) throw new Error(`${op}: attnMask must be [${L}, ${S}] or [${N * H}, ${L}, ${S}] (batch·numHeads, L, S), got ${mask instanceof Tensor ? fmt(mask.shape) : describe(mask)}`);
+      if (mask.ndim === 3) mask = mask.reshape([N, H, L, S]);
+    }
+    const kpm = opts.keyPaddingMask;
+    if (kpm === undefined || kpm === null) return mask;
+    const want = unbatched ? [S] : [N, S];
+    if (!(kpm instanceof Tensor) || kpm.ndim !== want.length || kpm.shape.some((d, i) => d !== want[i])) {
+      throw new Error(`${op}: keyPaddingMask must be ${fmt(want)} (${unbatched ? "S" : "batch, S"}), got ${kpm instanceof Tensor ? fmt(kpm.shape) : describe(kpm)}`);
+    }
+    const float = { dtype: like.dtype, device: like.device };
+    const additive = (m: Tensor, blocked: Tensor) => Tensor.zeros(m.shape, float).maskedFill(blocked, -Infinity);
+    const pad = (kpm.dtype === "int32" ? additive(kpm, kpm.ne(0)) : kpm).reshape([N, 1, 1, S]);
+    if (!mask) return pad;
+    return (mask.dtype === "int32" ? additive(mask, mask.eq(0)) : mask).add(pad);
   }
 
   override extraRepr(): string {

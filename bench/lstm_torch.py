@@ -1,0 +1,171 @@
+"""PyTorch reference of examples/lstm.ts: the same character-level LSTM, data pipeline, optimizer,
+clipping and evaluation, to compare the validation loss at the same step (and ms per step).
+
+    npm run lstm -- --dump-text out/brown.txt          # the cleaned Brown corpus, as dlgrad sees it
+    npm run lstm -- --json > out/lstm-dlgrad.json
+    /usr/bin/python3 bench/lstm_torch.py --text out/brown.txt --json > out/lstm-torch.json
+
+The batches and validation windows are the same as dlgrad's (the same seeded mulberry32 picks the
+same windows in the same order); the initial weights are each library's own draw (PyTorch's
+default initialisation, the same distributions as dlgrad's), so the comparison does not depend on
+one seed's weights. `--init out/lstm.safetensors` starts from a dlgrad checkpoint instead (its
+camelCased names converted back: lstm.weightIhL0 → lstm.weight_ih_l0), for the same weights too.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import statistics
+import struct
+import sys
+import time
+
+p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+p.add_argument("--text", default="out/brown.txt")
+p.add_argument("--steps", type=int, default=1000)
+p.add_argument("--lr", type=float, default=3e-3)
+p.add_argument("--batch-size", type=int, default=32)
+p.add_argument("--block-size", type=int, default=64)
+p.add_argument("--eval-interval", type=int, default=250)
+p.add_argument("--eval-iters", type=int, default=20)
+p.add_argument("--grad-clip", type=float, default=1.0)
+p.add_argument("--n-embd", type=int, default=32)
+p.add_argument("--hidden", type=int, default=128)
+p.add_argument("--n-layer", type=int, default=1)
+p.add_argument("--dropout", type=float, default=0.0)
+p.add_argument("--seed", type=int, default=1337)
+p.add_argument("--threads", type=int, default=1, help="torch and OpenBLAS threads (default 1)")
+p.add_argument("--init", help="start from the weights of a dlgrad checkpoint (safetensors)")
+p.add_argument("--json", action="store_true", help="last line: one JSON object")
+args = p.parse_args()
+
+os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
+os.environ["OMP_NUM_THREADS"] = str(args.threads)
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+torch.set_num_threads(args.threads)
+log = (lambda s: print(s, file=sys.stderr, flush=True)) if args.json else (lambda s: print(s, flush=True))
+
+
+class Rng:
+    """mulberry32, bit for bit the generator of examples/gpt/data.ts (as in bench/gpt_torch.py)."""
+
+    def __init__(self, seed):
+        self.s = seed & 0xFFFFFFFF
+
+    def next(self):
+        self.s = (self.s + 0x6D2B79F5) & 0xFFFFFFFF
+        t = self.s
+        t = ((t ^ (t >> 15)) * (t | 1)) & 0xFFFFFFFF
+        t = (t ^ ((t + (((t ^ (t >> 7)) * (t | 61)) & 0xFFFFFFFF)) & 0xFFFFFFFF)) & 0xFFFFFFFF
+        return ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296
+
+    def int(self, n):
+        return math.floor(self.next() * n)
+
+
+def get_batch(ids, batch, block, rng):
+    starts = [rng.int(len(ids) - block) for _ in range(batch)]
+    x = torch.stack([ids[s:s + block] for s in starts])
+    y = torch.stack([ids[s + 1:s + block + 1] for s in starts])
+    return x, y
+
+
+class CharLSTM(nn.Module):
+    """examples/lstm.ts's model; the parameter names are dlgrad's, snake_cased."""
+
+    def __init__(self, vocab):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, args.n_embd)
+        self.lstm = nn.LSTM(args.n_embd, args.hidden, args.n_layer, dropout=args.dropout, batch_first=True)
+        self.head = nn.Linear(args.hidden, vocab)
+
+    def loss(self, x, y):
+        out, _ = self.lstm(self.embed(x))
+        logits = self.head(out)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+
+
+def load_safetensors(path):
+    """A minimal safetensors reader (F32/I32/F64), so no extra package is needed."""
+    with open(path, "rb") as f:
+        buf = f.read()
+    n = struct.unpack("<Q", buf[:8])[0]
+    header = json.loads(buf[8:8 + n])
+    out = {}
+    dtypes = {"F32": np.float32, "I32": np.int32, "F64": np.float64}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        a, b = e["data_offsets"]
+        arr = np.frombuffer(buf[8 + n + a:8 + n + b], dtype=dtypes[e["dtype"]]).reshape(e["shape"])
+        out[name] = torch.from_numpy(arr.copy())
+    return out, header.get("__metadata__", {})
+
+
+def snake(name):
+    """dlgrad's camelCase state-dict name → PyTorch's: lstm.weightIhL0Reverse → lstm.weight_ih_l0_reverse."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", lambda m: "_" + m.group(1).lower(), name)
+
+
+def main():
+    with open(args.text, encoding="utf-8") as f:
+        text = f.read()
+    chars = sorted(set(text))
+    stoi = {ch: i for i, ch in enumerate(chars)}
+    ids = torch.tensor([stoi[ch] for ch in text], dtype=torch.long)
+    n = math.floor(len(ids) * 0.9)
+    train_ids, val_ids = ids[:n], ids[n:]
+
+    torch.manual_seed(args.seed)
+    model = CharLSTM(len(chars))
+    if args.init:
+        sd, meta = load_safetensors(args.init)
+        model.load_state_dict({snake(k): v for k, v in sd.items()})
+        log(f"initial weights from {args.init} (step {meta.get('step', '?')})")
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    nparams = sum(p.numel() for p in model.parameters())
+    log(f"lstm_torch: {nparams:,} parameters, {len(text):,} characters ({len(chars)} distinct), "
+        f"torch {torch.__version__}, {args.threads} thread(s)")
+
+    def evaluate():
+        rng = Rng(args.seed ^ 0x5EED)
+        model.eval()
+        with torch.no_grad():
+            total = sum(model.loss(*get_batch(val_ids, args.batch_size, args.block_size, rng)).item() for _ in range(args.eval_iters))
+        model.train()
+        return total / args.eval_iters
+
+    rng = Rng(args.seed)
+    step_ms, recent, history = [], [], []
+    t_start = time.perf_counter()
+    for step in range(1, args.steps + 1):
+        t0 = time.perf_counter()
+        x, y = get_batch(train_ids, args.batch_size, args.block_size, rng)
+        loss = model.loss(x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if args.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
+        opt.step()
+        recent.append(loss.item())
+        step_ms.append((time.perf_counter() - t0) * 1000)
+        if step % args.eval_interval == 0 or step == args.steps:
+            val = evaluate()
+            history.append({"step": step, "trainLoss": sum(recent) / len(recent), "valLoss": val})
+            recent = []
+            log(f"step {step}: train loss {history[-1]['trainLoss']:.4f}, val loss {val:.4f}, "
+                f"{statistics.median(step_ms):.0f} ms/step (median)")
+    last = history[-1] if history else {"step": 0, "trainLoss": float("nan"), "valLoss": float("nan")}
+    summary = {**last, "msPerStep": statistics.median(step_ms) if step_ms else float("nan"),
+               "trainSeconds": time.perf_counter() - t_start,
+               "threads": args.threads, "torch": torch.__version__, "params": nparams, "history": history}
+    if args.json:
+        print(json.dumps(summary))
+
+
+main()
