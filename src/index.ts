@@ -9,10 +9,15 @@ export { noGrad, isGradEnabled } from "./graph.js";
 export { manualSeed } from "./random.js";
 export { availableDevices, getDefaultDevice, setDefaultDevice, registerBackend } from "./backend/backend.js";
 export { initDevice } from "./backend/device.js";
+/** The webgpu device's helpers, as torch.cuda's: `isAvailable`, `synchronize`, `memoryStats`, `emptyCache`, `flush`, `adapterInfo`, `gpuDevice`. */
 export * as webgpu from "./backend/webgpu/api.js";
 export type { Backend, View } from "./backend/backend.js";
+/** Functional ops (torch.nn.functional): activations, losses, normalisation, convolution, pooling, attention. */
 export * as F from "./functional.js";
+/** Modules and layers (torch.nn): `Module`, `Linear`, `Conv2d`, losses, norms, `init`, `utils`, `functional`. */
 export * as nn from "./nn/index.js";
+/** Optimizers (torch.optim): `SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, and `lrScheduler`. */
 export * as optim from "./optim/index.js";
+/** Data loading (torch.utils.data and torchvision's MNIST): `DataLoader`, `mnist`. */
 export * as data from "./data/index.js";
 export { save, load, loadMetadata } from "./io/safetensors.js";

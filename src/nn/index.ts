@@ -5,6 +5,9 @@ export * from "./losses.js";
 export * from "./activations.js";
 export * from "./norms.js";
 export * from "./pooling.js";
+/** Parameter initialisers (torch.nn.init): in place, without autograd. */
 export * as init from "./init.js";
+/** Training utilities (torch.nn.utils): gradient clipping. */
 export * as utils from "./utils.js";
+/** The functional ops again, as `nn.functional` (the same namespace as `F`). */
 export * as functional from "../functional.js";
