@@ -35,8 +35,8 @@ function clip(x: Tensor, lo: number, hi: number): Tensor {
 
 /**
  * min(max(x, 0), 6): hardtanh(x, 0, 6).
- * @example
  * torch.nn.functional.relu6.
+ * @example
  * const h = F.relu6(x);
  */
 export function relu6(input: Tensor): Tensor {
@@ -46,8 +46,8 @@ export function relu6(input: Tensor): Tensor {
 
 /**
  * x for x > 0, α(eᵡ - 1) otherwise (α = 1 by default).
- * @example
  * torch.nn.functional.elu; alpha positionally or as `{ alpha }`.
+ * @example
  * const h = F.elu(x, 0.5);
  */
 export function elu(input: Tensor, ...args: Args<[alpha: number], { alpha?: number }>): Tensor {
@@ -66,8 +66,8 @@ const SELU_SCALE = 1.0507009873554804934193349852946;
 
 /**
  * scale·elu(x, α) with the self-normalising constants α ≈ 1.6733, scale ≈ 1.0507.
- * @example
  * torch.nn.functional.selu.
+ * @example
  * const h = F.selu(x);
  */
 export function selu(input: Tensor): Tensor {
@@ -106,8 +106,8 @@ function softplusOf(x: Tensor, beta: number, threshold: number): Tensor {
 
 /**
  * x·tanh(softplus(x)).
- * @example
  * torch.nn.functional.mish.
+ * @example
  * const h = F.mish(x);
  */
 export function mish(input: Tensor): Tensor {
@@ -117,8 +117,8 @@ export function mish(input: Tensor): Tensor {
 
 /**
  * log σ(x) = -softplus(-x): exact for any x, smooth at 0.
- * @example
  * torch.nn.functional.logsigmoid.
+ * @example
  * const lp = F.logsigmoid(logits);
  */
 export function logsigmoid(input: Tensor): Tensor {
@@ -128,9 +128,9 @@ export function logsigmoid(input: Tensor): Tensor {
 
 /**
  * Gated linear unit: a·σ(b), where a and b are the two halves of dim (default -1).
+ * torch.nn.functional.glu: input [..., 2n, ...] → [..., n, ...] along dim.
  * @throws Error if the size of dim is odd.
  * @example
- * torch.nn.functional.glu: input [..., 2n, ...] → [..., n, ...] along dim.
  * F.glu(x);          // x [b, 2n] → [b, n]
  * F.glu(x, { dim: 1 });
  */
@@ -147,8 +147,8 @@ export function glu(input: Tensor, ...args: Args<[dim: number], { dim?: number }
 
 /**
  * x·relu6(x + 3)/6. The gradient (2x + 3)/6 holds on the closed [-3, 3], like PyTorch's.
- * @example
  * torch.nn.functional.hardswish.
+ * @example
  * const h = F.hardswish(x);
  */
 export function hardswish(input: Tensor): Tensor {
@@ -158,8 +158,8 @@ export function hardswish(input: Tensor): Tensor {
 
 /**
  * relu6(x + 3)/6. The gradient 1/6 holds on the open (-3, 3), like PyTorch's.
- * @example
  * torch.nn.functional.hardsigmoid.
+ * @example
  * const h = F.hardsigmoid(x);
  */
 export function hardsigmoid(input: Tensor): Tensor {
@@ -169,9 +169,9 @@ export function hardsigmoid(input: Tensor): Tensor {
 
 /**
  * x for x > 0, w·x otherwise, with one learnt slope per channel (dim 1) or one for all.
+ * torch.nn.functional.prelu: weight has 1 or C elements (C = input.shape[1]).
  * @throws Error if weight has another number of elements.
  * @example
- * torch.nn.functional.prelu: weight has 1 or C elements (C = input.shape[1]).
  * const y = F.prelu(x, Tensor.full([1], 0.25));
  */
 export function prelu(input: Tensor, weight: Tensor): Tensor {

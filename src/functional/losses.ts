@@ -82,9 +82,9 @@ function nll(op: string, logp: Tensor, target: Tensor, opts: CrossEntropyOptions
 /**
  * NLL of log-probabilities (the output of logSoftmax) [N, C], [C] or [N, C, d...] against int32
  * class indices (torch.nn.functional.nll_loss).
+ * Target: [N] (or [], or [N, d...]) int32 class indices in [0, C) or ignoreIndex.
  * @throws Error for a non-float input, target indices out of range, shapes that do not fit, or unknown options.
  * @example
- * Target: [N] (or [], or [N, d...]) int32 class indices in [0, C) or ignoreIndex.
  * const loss = F.nllLoss(F.logSoftmax(logits, 1), labels); // [N, C], [N]
  */
 export function nllLoss(input: Tensor, target: Tensor, opts?: NllOptions): Tensor {
@@ -141,9 +141,9 @@ function clampedLog(x: Tensor): Tensor {
 /**
  * -w·(y·log x + (1-y)·log(1-x)) of probabilities x against targets y, logs clamped at -100
  * (torch.nn.functional.binary_cross_entropy).
+ * Input and target have the same shape; input values in [0, 1].
  * @throws Error if the shapes differ, or weight does not broadcast.
  * @example
- * Input and target have the same shape; input values in [0, 1].
  * const loss = F.binaryCrossEntropy(F.sigmoid(logits), targets);
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: WeightedLossOptions): Tensor {
@@ -187,9 +187,9 @@ function elementwise(op: string, input: Tensor, target: Tensor): void {
 
 /**
  * |x - y| (torch.nn.functional.l1_loss).
+ * Input and target have the same shape.
  * @throws Error if the shapes differ.
  * @example
- * Input and target have the same shape.
  * const loss = F.l1Loss(pred, y, { reduction: "sum" });
  */
 export function l1Loss(input: Tensor, target: Tensor, opts?: ReductionOptions): Tensor {
@@ -200,9 +200,9 @@ export function l1Loss(input: Tensor, target: Tensor, opts?: ReductionOptions): 
 
 /**
  * 0.5·d²/β where |d| < β, else |d| - 0.5·β, with d = x - y (torch.nn.functional.smooth_l1_loss; β = 0 is l1).
+ * Input and target have the same shape; β defaults to 1.
  * @throws Error if the shapes differ or β < 0.
  * @example
- * Input and target have the same shape; β defaults to 1.
  * const loss = F.smoothL1Loss(pred, y, { beta: 0.5 });
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts?: ReductionOptions & { beta?: number }): Tensor {
@@ -219,9 +219,9 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts?: ReductionOpti
 
 /**
  * 0.5·d² where |d| < δ, else δ·(|d| - 0.5·δ) (torch.nn.functional.huber_loss).
+ * Input and target have the same shape; δ defaults to 1.
  * @throws Error if the shapes differ or δ <= 0.
  * @example
- * Input and target have the same shape; δ defaults to 1.
  * const loss = F.huberLoss(pred, y, { delta: 2 });
  */
 export function huberLoss(input: Tensor, target: Tensor, opts?: ReductionOptions & { delta?: number }): Tensor {
@@ -302,8 +302,8 @@ export interface CosineSimilarityOptions {
  * Σ (x1/‖x1‖)·(x2/‖x2‖) over dim, each norm clamped below at eps (x1 and x2 broadcast), like
  * torch.nn.functional.cosine_similarity(x1, x2, dim=1, eps=1e-8). Below eps the gradient is
  * PyTorch's: its norm is clamped in place, so d‖x‖/dx = x/eps there.
- * @example
  * The result has the broadcast shape without dim.
+ * @example
  * const sim = F.cosineSimilarity(a, b);        // [N, D], [N, D] → [N]
  * const s = F.cosineSimilarity(a, b, { dim: -1 });
  */
@@ -338,9 +338,9 @@ export interface PairwiseDistanceOptions {
 /**
  * ‖x1 - x2 + eps‖_p over the last dim (x1 and x2 broadcast), like
  * torch.nn.functional.pairwise_distance(x1, x2, p=2, eps=1e-6, keepdim=False).
+ * The result has the broadcast shape without the last dim (unless keepdim).
  * @throws Error for 0-d inputs.
  * @example
- * The result has the broadcast shape without the last dim (unless keepdim).
  * const d = F.pairwiseDistance(a, b); // [N, D], [N, D] → [N]
  */
 export function pairwiseDistance(
