@@ -491,7 +491,9 @@ const methods = {
   mseLoss(this: Tensor, target: Tensor, opts?: F.LossOptions): Tensor { return F.mseLoss(this, target, opts); },
 };
 
-type Methods = { [K in keyof typeof methods]: OmitThisParameter<(typeof methods)[K]> };
+// The methods keep their `this: Tensor` parameter (no OmitThisParameter): their signatures then stay
+// the declarations above, whose doc comments editors and TypeDoc show.
+type Methods = { [K in keyof typeof methods]: (typeof methods)[K] };
 
 const statics = {
   /** a where cond is nonzero, b elsewhere; all three broadcast together (torch.where). */

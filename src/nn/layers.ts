@@ -585,7 +585,7 @@ export class MultiheadAttention extends Module {
   readonly batchFirst: boolean;
   /** dropout probability on the attention weights in training mode */
   readonly dropout: number;
-  /** [3E, E]: the query, key and value projections stacked (PyTorch's in_proj_weight) */
+  /** the query, key and value projections stacked: shape [3E, E] (PyTorch's in_proj_weight) */
   inProjWeight: Tensor;
   /** [3E] (PyTorch's in_proj_bias); null with `{ bias: false }` */
   inProjBias: Tensor | null;

@@ -20,6 +20,7 @@ abstract class Loss extends Module {
     this.reduction = reductionOf(this.constructor.name, reduction);
   }
 
+  /** The loss of `input` against `target`, reduced as `reduction` says (a 0-d tensor unless "none"). */
   abstract override forward(input: Tensor, target: Tensor): Tensor;
 
   override extraRepr(): string {

@@ -15,6 +15,7 @@ export interface BaseHyper {
 
 /** One parameter group: its tensors and its own copy of every hyperparameter. */
 export type ParamGroup<H extends BaseHyper> = H & {
+  /** the group's parameters */
   params: Tensor[];
   /** Set by the first lr scheduler attached; its base learning rate. */
   initialLr?: number;
@@ -23,7 +24,10 @@ export type ParamGroup<H extends BaseHyper> = H & {
 /** What an optimizer takes: parameters (`model.parameters()`), or groups with per-group overrides. */
 export type ParamsInput<H extends BaseHyper> =
   | Iterable<Tensor>
-  | readonly ({ params: Iterable<Tensor> } & Partial<H>)[];
+  | readonly ({
+    /** the group's parameters */
+    params: Iterable<Tensor>;
+  } & Partial<H>)[];
 
 /** Per-parameter state: tensors (moment buffers) and numbers (step counts). */
 export type ParamState = Record<string, Tensor | number>;
