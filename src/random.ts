@@ -40,8 +40,8 @@ let global = generator(67280421310721);
 
 /**
  * Reseed the global stream every random creator draws from (rand, randn, randint, randperm,
- * dropout, init, DataLoader shuffling), like torch.manual_seed. The same seed gives the same
- * values on every device (they are not PyTorch's values).
+ * dropout, init, DataLoader shuffling without its own seed), like torch.manual_seed. The
+ * generator is dlgrad's own: the values are reproducible, but not PyTorch's.
  * @example
  * manualSeed(42);
  * const w = Tensor.randn([3, 3]);

@@ -73,7 +73,7 @@ export type SafetensorsSource = string | Uint8Array | ArrayBuffer;
  * `path`, so a crash or a concurrent save never leaves a mixed or half-written file under `path`.
  * Without a path it returns the file's bytes (e.g. for a download in a browser).
  * PyTorch: torch.save / safetensors.torch.save_file; the files load in PyTorch with safetensors.
- * @throws Error for a value that is not a Tensor, non-string metadata, or a failed write.
+ * @throws Error for an empty path, a value that is not a Tensor, non-string metadata, or a failed write.
  * @example
  * save(model, "model.safetensors");                              // Node
  * save(model.stateDict(), "ckpt.safetensors", { metadata: { epoch: "3" } });

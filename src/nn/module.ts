@@ -55,7 +55,7 @@ type Slot = { kind: "param" | "buffer"; name: string; tensor: Tensor };
  * @example
  * class MLP extends nn.Module {
  *   fc1 = new nn.Linear(784, 128); fc2 = new nn.Linear(128, 10);
- *   forward(x: Tensor): Tensor { return this.fc2.forward(this.fc1.forward(x).relu()); }
+ *   override forward(x: Tensor): Tensor { return this.fc2.forward(this.fc1.forward(x).relu()); }
  * }
  */
 export class Module {

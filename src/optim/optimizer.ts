@@ -52,7 +52,7 @@ export type OptimizerStateDict = Record<string, Tensor>;
  * @example
  * class SignSGD extends optim.Optimizer {
  *   constructor(params: optim.ParamsInput<optim.BaseHyper>, lr = 0.01) { super(params, { lr }); }
- *   protected update(p: Tensor, g: Tensor, _s: optim.ParamState, group: optim.ParamGroup<optim.BaseHyper>) { p.assign(p.sub(g.sign().mul(group.lr))); }
+ *   protected override update(p: Tensor, g: Tensor, _s: optim.ParamState, group: optim.ParamGroup<optim.BaseHyper>) { p.assign(p.sub(g.sign().mul(group.lr))); }
  * }
  */
 export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
