@@ -131,13 +131,21 @@ export class Tensor {
     }
     this.#requiresGrad = v;
   }
-  /** True when the elements are laid out row-major without gaps (torch's `.is_contiguous()`). */
+  /**
+   * True when the elements are laid out row-major without gaps (torch's `.is_contiguous()`).
+   * @example
+   * x.transpose(0, 1).isContiguous(); // false for a 2×3 x
+   */
   isContiguous(): boolean {
     return isContiguous(this.shape, this.strides);
   }
 
-  /** Record how this tensor was made, if grad mode is on and some parent needs a gradient.
-   *  Low level: for custom ops; `backward(g)` returns one gradient (or null) per parent. */
+  /**
+   * Record how this tensor was made, if grad mode is on and some parent needs a gradient.
+   * Low level: for custom ops; `backward(g)` returns one gradient per parent (a tensor, a thunk, or null for none).
+   * @example
+   * const y = noGrad(() => x.mul(2)).track("double", [x], (g) => [g.mul(2)]);
+   */
   track(op: string, parents: Tensor[], backward: (g: Tensor) => GradOut[]): this {
     if (isGradEnabled() && parents.some((p) => p.#requiresGrad)) {
       this.gradFn = { op, parents, backward, versions: [versionOf(this), ...parents.map(versionOf)] };
@@ -150,8 +158,12 @@ export class Tensor {
   // Every creator validates its arguments (creationOptions, checkShape, checkInt, ...) first, so
   // a mistake is named by the creator the user called.
 
-  /** A fresh contiguous tensor of the given shape (contents unspecified unless zero). Low level:
-   *  nothing is validated; use `Tensor.empty` or `Tensor.zeros`. */
+  /**
+   * A fresh contiguous tensor of the given shape (contents unspecified unless zero). Low level:
+   * nothing is validated; use `Tensor.empty` or `Tensor.zeros`.
+   * @example
+   * const buf = Tensor.alloc([4], "float32", "js", true);
+   */
   static alloc(shape: readonly number[], dtype: DType, device: string, zero = false): Tensor {
     const data = getBackend(device).alloc(dtype, numel(shape), zero);
     return new Tensor(data, shape, contiguousStrides(shape), 0, device);
@@ -510,8 +522,12 @@ export class Tensor {
     return r;
   }
 
-  /** A tensor of the given shape whose values `fill` writes into a host array, then uploaded.
-   *  Low level: the shape and dtype are not validated. */
+  /**
+   * A tensor of the given shape whose values `fill` writes into a host array, then uploaded.
+   * Low level: the shape and dtype are not validated.
+   * @example
+   * const t = Tensor.fromHost([3], "float32", undefined, (a) => a.set([1, 2, 3]));
+   */
   static fromHost(shape: readonly number[], dtype: DType, device: string | undefined, fill: (a: TypedArray) => void): Tensor {
     const host = new (elementCtor(dtype))(numel(shape));
     fill(host);

@@ -214,20 +214,32 @@ export class ModuleList<T extends Module = Module> extends Module {
     return this.#length;
   }
 
-  /** Adds a module at the end. */
+  /**
+   * Adds a module at the end.
+   * @example
+   * blocks.append(new nn.Linear(8, 8));
+   */
   append(m: T): this {
     if (!(m instanceof Module)) throw new Error(`nn.${this.constructor.name}: element ${this.#length} is not an nn.Module`);
     this[this.#length++] = m;
     return this;
   }
 
-  /** Adds several modules at the end. */
+  /**
+   * Adds several modules at the end.
+   * @example
+   * blocks.extend([new nn.ReLU(), new nn.Linear(8, 1)]);
+   */
   extend(ms: Iterable<T>): this {
     for (const m of ms) this.append(m);
     return this;
   }
 
-  /** The module at index i (negative counts from the end). */
+  /**
+   * The module at index i (negative counts from the end).
+   * @example
+   * const last = blocks.at(-1);
+   */
   at(i: number): T | undefined {
     return this[i < 0 ? this.#length + i : i];
   }

@@ -80,7 +80,11 @@ abstract class BatchNorm extends NormBase {
     super(`nn.${new.target.name}`, numFeatures, opts, { affine: true, track: true, cumulative: true });
   }
 
-  /** Running statistics back to mean 0, variance 1, no batches. */
+  /**
+   * Running statistics back to mean 0, variance 1, no batches.
+   * @example
+   * bn.resetRunningStats();
+   */
   resetRunningStats(): void {
     noGrad(() => {
       this.runningMean?.assign(0);
@@ -89,7 +93,11 @@ abstract class BatchNorm extends NormBase {
     });
   }
 
-  /** Running statistics and the affine parameters back to their initial values. */
+  /**
+   * Running statistics and the affine parameters back to their initial values.
+   * @example
+   * bn.resetParameters();
+   */
   resetParameters(): void {
     this.resetRunningStats();
     noGrad(() => {

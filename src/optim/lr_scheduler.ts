@@ -682,7 +682,11 @@ export class ReduceLROnPlateau {
     return this.thresholdMode === "rel" ? a > best * (t + 1) : a > best + t;
   }
 
-  /** One epoch's metric (a number or a one-element tensor, which is read). */
+  /**
+   * One epoch's metric (a number or a one-element tensor, which is read).
+   * @example
+   * sched.step(valLoss); // after each epoch's validation
+   */
   step(metric: number | Tensor): void {
     const current = metric instanceof Tensor ? metric.item() : checkScalar("ReduceLROnPlateau.step", "metric", metric);
     this.lastEpoch += 1;
@@ -707,19 +711,31 @@ export class ReduceLROnPlateau {
     this.#lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
-  /** The learning rates after the last step, one per group. */
+  /**
+   * The learning rates after the last step, one per group.
+   * @example
+   * const [lr] = sched.getLastLr();
+   */
   getLastLr(): number[] {
     return [...this.#lastLr];
   }
 
-  /** Plain numbers (JSON-serialisable), to resume with `loadStateDict`. */
+  /**
+   * Plain numbers (JSON-serialisable), to resume with `loadStateDict`.
+   * @example
+   * const s = JSON.stringify(sched.stateDict());
+   */
   stateDict(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this)) if (k !== "optimizer") out[k] = Array.isArray(v) ? [...v] : v;
     return { ...out, lastLr: this.getLastLr() };
   }
 
-  /** Restores what `stateDict` returned. */
+  /**
+   * Restores what `stateDict` returned.
+   * @example
+   * sched.loadStateDict(JSON.parse(s));
+   */
   loadStateDict(state: Record<string, unknown>): void {
     const self = this as unknown as Record<string, unknown>;
     for (const [k, v] of Object.entries(state)) {
