@@ -1,5 +1,10 @@
-// dlgrad: the public surface (see API.md), the same in Node and in a browser: nothing here imports
+// dlgrad: the public surface (see docs/API.md), the same in Node and in a browser: nothing here imports
 // node:*. The Node entry, src/node.ts, adds the `cpu` addon backend and file paths for save/load.
+/**
+ * dlgrad's public API, the same in Node and in a browser: `Tensor` and `tensor()`, autograd,
+ * devices, `F`, `nn`, `optim`, `data`, `save`/`load` and `webgpu`. docs/API.md lists it by group.
+ * @module
+ */
 import "./backend/js.js";
 import "./backend/wasm.js"; // registers "wasm" where WebAssembly SIMD is available
 
