@@ -19,6 +19,14 @@ export * as webgpu from "./backend/webgpu/api.js";
 export type { Backend, View } from "./backend/backend.js";
 /** Functional ops (torch.nn.functional): activations, losses, normalisation, convolution, pooling, attention. */
 export * as F from "./functional.js";
+export {
+  addcmul, addmm, bmm, cdist, diag, diagonal, einsum, flip, indexAdd, indexFill, indexPut, lerp, maskedSelect, maskedSelectAsync,
+  nonzero, nonzeroAsync, norm, outer, repeatInterleave, roll, scatter, scatterAdd, tile, trace, unbind, unflatten,
+} from "./tensor_ops.js";
+export type {
+  AddcmulOptions, AddInPlaceOptions, AddmmOptions, CdistOptions, IndexAddOptions, IndexPutOptions, NonzeroOptions, NormOptions, NormOrd,
+  RepeatInterleaveOptions,
+} from "./tensor_ops.js";
 /** Modules and layers (torch.nn): `Module`, `Linear`, `Conv2d`, losses, norms, `init`, `utils`, `functional`. */
 export * as nn from "./nn/index.js";
 /** Optimizers (torch.optim): `SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, and `lrScheduler`. */

@@ -90,10 +90,19 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
   return grad === null ? out : out.track(op, [x, y], (g) => grad(g, x, y, out));
 }
 
-export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+/** value where mask is nonzero, else x; x and mask broadcast both ways, like PyTorch's out-of-place
+ *  masked_fill. value: a number or a 0-d tensor (which then receives the gradient of the filled
+ *  elements). */
+export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new Error(`maskedFill: expected a Tensor, got ${describe(x)}`);
   if (!(mask instanceof Tensor)) throw new Error("maskedFill: mask must be a Tensor");
-  if (!sameShape(broadcastShapes("maskedFill", x.shape, mask.shape), x.shape)) {
-    throw new Error(`maskedFill: mask of shape ${fmt(mask.shape)} cannot broadcast to the input's shape ${fmt(x.shape)}`);
+  if (value instanceof Tensor ? value.ndim !== 0 : typeof value !== "number") {
+    throw new Error(`maskedFill: value must be a number or a 0-d tensor, got ${value instanceof Tensor ? `shape ${fmt(value.shape)}` : describe(value)}`);
+  }
+  try {
+    broadcastShapes("maskedFill", x.shape, mask.shape);
+  } catch {
+    throw new Error(`maskedFill: mask of shape ${fmt(mask.shape)} and input of shape ${fmt(x.shape)} cannot broadcast`);
   }
   return where(mask, value, x);
 }
@@ -550,8 +559,9 @@ function gatherChecked(x: Tensor, d: number, index: Tensor): Tensor {
   return out.track("gather", [x], (g) => [() => scatterAdd(x.shape, d, index, g)]);
 }
 
-/** zeros(shape) with src added at the positions index names along dim; the inverse of gather. */
-function scatterAdd(shape: readonly number[], dim: number, index: Tensor, src: Tensor): Tensor {
+/** zeros(shape) with src added at the positions index names along dim; the inverse of gather.
+ *  Callers have checked index (int32, in range, no larger than shape outside dim, src's shape). */
+export function scatterAdd(shape: readonly number[], dim: number, index: Tensor, src: Tensor): Tensor {
   const out = Tensor.alloc(shape, src.dtype, src.device, true);
   if (src.numel > 0) src.backend.scatterAdd(out, dim, index, src);
   return out.track("scatterAdd", [src], (g) => [() => gatherChecked(g, dim, index)]);

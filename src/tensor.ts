@@ -8,6 +8,8 @@ import { fmt } from "./shape.js";
 import { checkBool, checkInt, checkNumber, checkOptions } from "./check.js";
 import * as ops from "./ops.js";
 import * as F from "./functional.js";
+import * as T from "./tensor_ops.js";
+import type { Args } from "./functional/args.js";
 import { backward, grad } from "./engine.js";
 import type { FromOptions, NestedArray, SliceIndex } from "./core.js";
 import type { TypedArray } from "./backend/backend.js";
@@ -215,12 +217,13 @@ const methods = {
 
   // ---- selection ---------------------------------------------------------------------------
   /**
-   * `value` where `mask` is nonzero, this tensor's values elsewhere (torch's `.masked_fill`); mask broadcasts to this shape.
-   * @throws Error if mask is not a Tensor or does not broadcast.
+   * `value` where `mask` is nonzero, this tensor's values elsewhere (torch's `.masked_fill`); this and
+   * mask broadcast together. value: a number or a 0-d tensor.
+   * @throws Error if mask is not a Tensor or the shapes do not broadcast.
    * @example
    * const scores = att.maskedFill(causal.eq(0), -Infinity);
    */
-  maskedFill(this: Tensor, mask: Tensor, value: number): Tensor { return ops.maskedFill(this, mask, value); },
+  maskedFill(this: Tensor, mask: Tensor, value: number | Tensor): Tensor { return ops.maskedFill(this, mask, value); },
   /**
    * The lower triangle of the last two dims: elements above diagonal k become 0 (torch.tril).
    * @throws Error for fewer than 2 dims.
@@ -451,6 +454,66 @@ const methods = {
    * const [a, b] = x.chunk(2, 1);
    */
   chunk(this: Tensor, n: number, dim = 0): Tensor[] { return ops.chunk(this, n, dim); },
+
+  // ---- tensor ops (src/tensor_ops.ts: reordering, norms and products, scatter family, in place) ----
+  /** Reverse along dims (torch.flip); see {@link T.flip}. @example x.flip(0) */
+  flip(this: Tensor, dims: number | readonly number[]): Tensor { return T.flip(this, dims); },
+  /** Roll elements along dims (torch.roll); see {@link T.roll}. @example x.roll(1, 0) */
+  roll(this: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return T.roll(this, shifts, dims); },
+  /** Repeat along each dim (Tensor.repeat). @example x.repeat(2, 1) */
+  repeat(this: Tensor, ...sizes: (number | readonly number[])[]): Tensor { return T.repeat(this, ...sizes); },
+  /** Repeat along each dim, leading dims padded with 1 (torch.tile); see {@link T.tile}. @example x.tile(2) */
+  tile(this: Tensor, ...reps: (number | readonly number[])[]): Tensor { return T.tile(this, ...reps); },
+  /** Repeat each element along a dim (repeat_interleave); see {@link T.repeatInterleave}. @example x.repeatInterleave(2, { dim: 0 }) */
+  repeatInterleave(this: Tensor, repeats: number | readonly number[] | Tensor, ...args: Args<[dim: number], T.RepeatInterleaveOptions>): Tensor { return T.repeatInterleave(this, repeats, ...args); },
+  /** The slices along a dim, without it (torch.unbind); see {@link T.unbind}. @example const [a, b] = x.unbind(0) */
+  unbind(this: Tensor, dim = 0): Tensor[] { return T.unbind(this, dim); },
+  /** Split one dim into several (Tensor.unflatten); see {@link T.unflatten}. @example x.unflatten(1, [2, 3]) */
+  unflatten(this: Tensor, dim: number, sizes: readonly number[]): Tensor { return T.unflatten(this, dim, sizes); },
+  /** The vector p-norm (Tensor.norm); see {@link T.norm}. @example x.norm(2, { dim: 1 }) */
+  norm(this: Tensor, ...args: Args<[p: T.NormOrd, dim: number | readonly number[], keepdim: boolean], T.NormOptions>): Tensor { return T.norm(this, ...args); },
+  /** Outer product of two vectors (torch.outer); see {@link T.outer}. @example a.outer(b) */
+  outer(this: Tensor, vec2: Tensor): Tensor { return T.outer(this, vec2); },
+  /** Batched product of 3-D tensors (torch.bmm); see {@link T.bmm}. @example a.bmm(b) */
+  bmm(this: Tensor, mat2: Tensor): Tensor { return T.bmm(this, mat2); },
+  /** beta·this + alpha·(mat1 @ mat2) (torch.addmm); see {@link T.addmm}. @example bias.addmm(x, w) */
+  addmm(this: Tensor, mat1: Tensor, mat2: Tensor, opts?: T.AddmmOptions): Tensor { return T.addmm(this, mat1, mat2, opts); },
+  /** this + weight·(end - this) (torch.lerp); see {@link T.lerp}. @example a.lerp(b, 0.5) */
+  lerp(this: Tensor, end: Tensor, weight: Tensor | number): Tensor { return T.lerp(this, end, weight); },
+  /** this + value·t1·t2 (torch.addcmul); see {@link T.addcmul}. @example x.addcmul(a, b, { value: 2 }) */
+  addcmul(this: Tensor, tensor1: Tensor, tensor2: Tensor, opts?: T.AddcmulOptions): Tensor { return T.addcmul(this, tensor1, tensor2, opts); },
+  /** 1-D → diagonal matrix, 2-D → its diagonal (torch.diag); see {@link T.diag}. @example v.diag() */
+  diag(this: Tensor, diagonal = 0): Tensor { return T.diag(this, diagonal); },
+  /** The diagonal of two dims, as the last dim (torch.diagonal); see {@link T.diagonal}. @example m.diagonal() */
+  diagonal(this: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor { return T.diagonal(this, offset, dim1, dim2); },
+  /** Sum of a matrix's diagonal (torch.trace); see {@link T.trace}. @example m.trace() */
+  trace(this: Tensor): Tensor { return T.trace(this); },
+  /** Out-of-place scatter (Tensor.scatter; repeated indices: the last wins); see {@link T.scatter}. @example x.scatter(1, idx, src) */
+  scatter(this: Tensor, dim: number, index: Tensor, src: Tensor | number, opts?: Record<string, never>): Tensor { return T.scatter(this, dim, index, src, opts); },
+  /** Out-of-place scatter_add (Tensor.scatter_add); see {@link T.scatterAdd}. @example x.scatterAdd(0, idx, src) */
+  scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor { return T.scatterAdd(this, dim, index, src); },
+  /** Out-of-place index_add (Tensor.index_add); see {@link T.indexAdd}. @example x.indexAdd(0, idx, src, { alpha: 2 }) */
+  indexAdd(this: Tensor, dim: number, index: Tensor, source: Tensor, opts?: T.IndexAddOptions): Tensor { return T.indexAdd(this, dim, index, source, opts); },
+  /** Out-of-place index_fill (Tensor.index_fill); see {@link T.indexFill}. @example x.indexFill(1, idx, 0) */
+  indexFill(this: Tensor, dim: number, index: Tensor, value: number | Tensor): Tensor { return T.indexFill(this, dim, index, value); },
+  /** Out-of-place index_put (x[i, j] = v); see {@link T.indexPut}. @example x.indexPut([i, j], v) */
+  indexPut(this: Tensor, indices: readonly Tensor[], values: Tensor | number, opts?: T.IndexPutOptions): Tensor { return T.indexPut(this, indices, values, opts); },
+  /** The elements where mask is nonzero, 1-D (torch.masked_select); see {@link T.maskedSelect}. @example x.maskedSelect(x.gt(0)) */
+  maskedSelect(this: Tensor, mask: Tensor): Tensor { return T.maskedSelect(this, mask); },
+  /** Indices of the nonzero elements (torch.nonzero); see {@link T.nonzero}. @example x.nonzero() */
+  nonzero(this: Tensor, opts?: T.NonzeroOptions): Tensor | Tensor[] { return T.nonzero(this, opts); },
+  /** this where cond is nonzero, else other (Tensor.where); all three broadcast. @example x.where(x.gt(0), 0) */
+  where(this: Tensor, condition: Tensor, other: Tensor | number): Tensor { return ops.where(condition, this, other); },
+  /** this += alpha·other in place, no graph (Tensor.add_). @example noGrad(() => w.add_(g, { alpha: -lr })) */
+  add_<S extends Tensor>(this: S, other: Tensor | number, opts?: T.AddInPlaceOptions): S { T.addInPlace(this, other, opts); return this; },
+  /** this *= other in place, no graph (Tensor.mul_). @example noGrad(() => w.mul_(0.9)) */
+  mul_<S extends Tensor>(this: S, other: Tensor | number): S { T.mulInPlace(this, other); return this; },
+  /** Zeros in place, no graph (Tensor.zero_). @example noGrad(() => b.zero_()) */
+  zero_<S extends Tensor>(this: S): S { T.zeroInPlace(this); return this; },
+  /** Fill with a value in place, no graph (Tensor.fill_). @example noGrad(() => b.fill_(1)) */
+  fill_<S extends Tensor>(this: S, value: number | Tensor): S { T.fillInPlace(this, value); return this; },
+  /** Copy src into this in place, no graph (Tensor.copy_). @example noGrad(() => t.copy_(s)) */
+  copy_<S extends Tensor>(this: S, src: Tensor): S { T.copyInPlace(this, src); return this; },
 
   // ---- neural-net methods ------------------------------------------------------------------
   /**
