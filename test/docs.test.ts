@@ -123,6 +123,10 @@ test("the checker reports each undocumented export, member and namespace by name
       `type Mapped = { [K in keyof typeof methods]: (typeof methods)[K] };`,
       `type Named = { [K in "fromNames"]: () => void };`,
       `/** Merged. */ export interface C extends Mapped, Named {}`,
+      `export namespace C {`,
+      `  /** A documented merged static. */ export const viaNamespace = 1;`,
+      `  export const bareInNamespace = 2;`,
+      `}`,
       `/** Options. */ export interface Opts {`,
       `  /** Documented. */ a?: number;`,
       `  b?: number;`,
@@ -138,7 +142,7 @@ test("the checker reports each undocumented export, member and namespace by name
   });
   const missing = findUndocumented(program, ["/m/index.ts"], (f) => f.startsWith("/m/"));
   assert.deepEqual(missing.sort(), [
-    "Alias", "C.bareLiteral", "C.bareStatic", "C.fromNames", "C.undocumentedMethod", "Opts.b", "b.bareInB", "bare", "undocumentedNs",
+    "Alias", "C.bareInNamespace", "C.bareLiteral", "C.bareStatic", "C.fromNames", "C.undocumentedMethod", "Opts.b", "b.bareInB", "bare", "undocumentedNs",
   ].sort());
 });
 
