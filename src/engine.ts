@@ -133,7 +133,16 @@ export function backward(t: Tensor, gradient?: Tensor): void {
   }
 }
 
-/** Gradients of sum(outputs * gradOutputs) with respect to inputs, like torch.autograd.grad. */
+/**
+ * The gradients of sum(outputs · gradOutputs) with respect to `inputs`, returned rather than
+ * accumulated into `.grad` (torch.autograd.grad). Options: `gradOutputs` (needed for non-scalar
+ * outputs), `createGraph` (record the backward pass too, for higher-order gradients), `allowUnused`
+ * (zeros for an input the outputs do not depend on, where PyTorch gives None).
+ * @throws Error if an output or input does not require grad, a non-scalar output has no gradOutput, or an input is unused without `allowUnused`.
+ * @example
+ * const [dx] = grad(x.pow(3).sum(), x, { createGraph: true }); // 3x²
+ * const [d2x] = grad(dx.sum(), x);                               // 6x
+ */
 export function grad(
   outputs: Tensor | Tensor[], inputs: Tensor | Tensor[],
   opts: { gradOutputs?: Tensor | Tensor[]; createGraph?: boolean; allowUnused?: boolean } = {},
@@ -198,9 +207,22 @@ declare module "./core.js" {
      * Calls `hook(grad)` each time this tensor's gradient is computed (by backward() or grad()),
      * before it flows further; a Tensor returned replaces the gradient (torch.Tensor.register_hook).
      * Returns a handle whose remove() unregisters it.
+     * @throws Error if hook is not a function or this tensor does not require grad.
+     * @example
+     * const h = x.registerHook((g) => g.clamp(-1, 1));
+     * h.remove();
      */
-    registerHook(hook: GradHook): { remove(): void };
-    /** Keep this non-leaf tensor's gradient in .grad after backward() (a no-op on leaves). */
+    registerHook(hook: GradHook): {
+      /** Unregister the hook. */
+      remove(): void;
+    };
+    /**
+     * Keep this non-leaf tensor's gradient in .grad after backward() (torch's `.retain_grad()`; a no-op on leaves).
+     * @throws Error if this tensor does not require grad.
+     * @example
+     * const h = x.mul(2); h.retainGrad();
+     * h.sum().backward(); // h.grad is all ones
+     */
     retainGrad(): void;
     /** True after retainGrad() on a non-leaf tensor. */
     readonly retainsGrad: boolean;

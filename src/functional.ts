@@ -22,8 +22,11 @@ export {
   adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, avgPool2d, maxPool1d, type MaxPool1dOptions,
 } from "./functional/pooling.js";
 
+/** How a loss reduces its per-element values: their mean (the default), their sum, or "none" (the unreduced tensor). */
 export type Reduction = "mean" | "sum" | "none";
+/** Options of `mseLoss` and `binaryCrossEntropyWithLogits` (PyTorch's `reduction=` keyword). */
 export interface LossOptions {
+  /** "mean" (default), "sum" or "none". */
   reduction?: Reduction;
 }
 function reduce(loss: Tensor, reduction: Reduction = "mean", op = "loss"): Tensor {
@@ -35,11 +38,32 @@ function reduce(loss: Tensor, reduction: Reduction = "mean", op = "loss"): Tenso
 
 // ---- activations ---------------------------------------------------------------------------
 
+/**
+ * max(x, 0), elementwise (torch.nn.functional.relu); the same as `x.relu()`.
+ * @example
+ * const h = F.relu(x.matmul(w));
+ */
 export const relu = (x: Tensor): Tensor => x.relu();
+/**
+ * 1 / (1 + e^-x), elementwise (torch.sigmoid); the same as `x.sigmoid()`.
+ * @example
+ * const p = F.sigmoid(logits);
+ */
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
+/**
+ * Hyperbolic tangent, elementwise (torch.tanh); the same as `x.tanh()`.
+ * @example
+ * const h = F.tanh(x);
+ */
 export const tanh = (x: Tensor): Tensor => x.tanh();
 
-/** GELU: x Φ(x) with the exact erf form (PyTorch's default), or the tanh approximation. */
+/**
+ * GELU: x Φ(x) with the exact erf form (PyTorch's default), or the tanh approximation with
+ * `{ approximate: "tanh" }` (torch.nn.functional.gelu). Any shape.
+ * @example
+ * const h = F.gelu(x);
+ * const g = F.gelu(x, { approximate: "tanh" });
+ */
 export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
   if (opts.approximate === "tanh") {
     const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
@@ -52,17 +76,31 @@ function geluExact(x: Tensor): Tensor {
   return x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
 }
 
-/** SiLU (swish): x σ(x). */
+/**
+ * SiLU (swish): x σ(x), elementwise (torch.nn.functional.silu).
+ * @example
+ * const h = F.silu(x);
+ */
 export function silu(x: Tensor): Tensor {
   return x.mul(x.sigmoid());
 }
 
-/** x if x > 0 else slope x. */
+/**
+ * Leaky ReLU: x if x > 0 else negativeSlope·x, elementwise (torch.nn.functional.leaky_relu).
+ * @example
+ * const h = F.leakyRelu(x, 0.2);
+ */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   return where(x.gt(0), x, x.mul(negativeSlope));
 }
 
-/** exp(x - max) / sum(exp(x - max)): subtracting the max keeps exp from overflowing. */
+/**
+ * Softmax along `dim` (negative counts from the end): exp(x - max) / sum(exp(x - max)); subtracting
+ * the max keeps exp from overflowing (torch.softmax; the dim is required). Same shape as x.
+ * @throws Error for a dim out of range.
+ * @example
+ * F.softmax(tensor([1, 2, 3]), 0); // [0.090, 0.245, 0.665]
+ */
 export function softmax(x: Tensor, dim: number): Tensor {
   dim = softmaxDim("softmax", x, dim);
   return fused.softmax(x, dim, false, (x) => softmaxComposite(x, -1)) ?? softmaxComposite(x, dim);
@@ -85,7 +123,12 @@ function softmaxComposite(x: Tensor, dim: number): Tensor {
   return e.div(e.sum(dim, { keepdim: true }));
 }
 
-/** (x - max) - log(sum(exp(x - max))). */
+/**
+ * log(softmax(x)) along `dim`, computed stably as (x - max) - log(sum(exp(x - max))) (torch.log_softmax).
+ * @throws Error for a dim out of range.
+ * @example
+ * const logp = F.logSoftmax(logits, -1);
+ */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   dim = softmaxDim("logSoftmax", x, dim);
   return fused.softmax(x, dim, true, (x) => logSoftmaxComposite(x, -1)) ?? logSoftmaxComposite(x, dim);
@@ -96,7 +139,12 @@ function logSoftmaxComposite(x: Tensor, dim: number): Tensor {
   return z.sub(z.exp().sum(dim, { keepdim: true }).log());
 }
 
-/** log(sum(exp(x))) that never overflows: the max is taken out first (and infinities left alone). */
+/**
+ * log(sum(exp(x))) over `dim` (an int or a list; all dims when omitted) that never overflows: the max
+ * is taken out first (and infinities left alone) (torch.logsumexp). `opts.keepdim` keeps reduced dims.
+ * @example
+ * const lse = F.logsumexp(logits, 1); // [n, C] → [n]
+ */
 export function logsumexp(x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean } = {}): Tensor {
   const dims = normDims("logsumexp", dim, x.ndim);
   const m0 = shiftMax(x, dims);
@@ -105,7 +153,12 @@ export function logsumexp(x: Tensor, dim?: number | readonly number[], opts: { k
   return opts.keepdim ? out : out.squeeze(dims);
 }
 
-/** Variance with Bessel's correction by default (correction=1), like torch.var. */
+/**
+ * Variance over `dim` (all dims when omitted) with Bessel's correction by default (`correction: 1`),
+ * like torch.var; the same as `x.var(dim, opts)`.
+ * @example
+ * const v = F.variance(x, 0, { correction: 0 });
+ */
 export function variance(x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean; correction?: number } = {}): Tensor {
   const dims = normDims("var", dim, x.ndim);
   const n = dims.reduce((s, d) => s * x.shape[d], 1);
@@ -114,7 +167,11 @@ export function variance(x: Tensor, dim?: number | readonly number[], opts: { ke
 }
 
 /** Standard deviation: sqrt(var). Where the variance is 0 the gradient is 0 (PyTorch's), not the
- *  0·∞ = NaN of the plain chain rule: sqrt sees 1 there and the result is masked back to 0. */
+ *  0·∞ = NaN of the plain chain rule: sqrt sees 1 there and the result is masked back to 0.
+ *  torch.std; the same as `x.std(dim, opts)`.
+ *  @example
+ *  const s = F.std(x, -1, { keepdim: true });
+ */
 export function std(x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean; correction?: number } = {}): Tensor {
   const v = variance(x, dim, opts);
   const zero = v.eq(0);
@@ -129,7 +186,15 @@ function sameShape(op: string, a: Tensor, b: Tensor): void {
   }
 }
 
-/** (1 - y)·x + softplus(-x): stable for any |x| and smooth at 0 (PyTorch's form, with posWeight). */
+/**
+ * Binary cross-entropy on logits (torch.nn.functional.binary_cross_entropy_with_logits):
+ * (1 - y)·x + softplus(-x), stable for any |x| and smooth at 0 (PyTorch's form). `target` has the
+ * input's shape (values in [0, 1]); `opts.posWeight` weights the positive term (broadcast against
+ * the input, e.g. one per class); `opts.reduction` as for every loss.
+ * @throws Error if target's shape differs from the input's, or for an unknown reduction.
+ * @example
+ * const loss = F.binaryCrossEntropyWithLogits(logits, targets); // both [n, k]
+ */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: LossOptions & { posWeight?: Tensor } = {}): Tensor {
   sameShape("binaryCrossEntropyWithLogits", input, target);
   let sp = softplus(input.neg());
@@ -138,6 +203,13 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
   return reduce(loss, opts.reduction, "binaryCrossEntropyWithLogits");
 }
 
+/**
+ * Mean squared error: mean((input - target)²) (torch.nn.functional.mse_loss); `target` has the
+ * input's shape (no broadcasting), `opts.reduction` "mean" (default), "sum" or "none".
+ * @throws Error if the shapes differ, or for an unknown reduction.
+ * @example
+ * const loss = F.mseLoss(pred, y);
+ */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   sameShape("mseLoss", input, target);
   return reduce(input.sub(target).square(), opts.reduction, "mseLoss");
@@ -145,7 +217,13 @@ export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): 
 
 // ---- layers --------------------------------------------------------------------------------
 
-/** x W^T + b with W [out, in]; W^T is a view, never a copy. */
+/**
+ * x Wᵀ + b (torch.nn.functional.linear): input [..., in], weight [out, in], bias [out] or none →
+ * [..., out]; Wᵀ is a view, never a copy.
+ * @throws Error if the input's last dim does not match the weight's.
+ * @example
+ * const y = F.linear(x, w, b); // [32, 784]·[10, 784]ᵀ → [32, 10]
+ */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   if (weight.ndim !== 2 || input.ndim === 0 || input.shape[input.ndim - 1] !== weight.shape[1]) {
     throw new Error(`linear: input ${fmt(input.shape)} does not match weight ${fmt(weight.shape)} (expected [..., ${weight.shape[1]}])`);
@@ -153,7 +231,13 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   return linearOp(input, weight, bias);
 }
 
-/** Rows of weight [num, dim] picked by int32 indices of any shape: [...input.shape, dim]. */
+/**
+ * Rows of weight [num, dim] picked by int32 indices of any shape: [...input.shape, dim]
+ * (torch.nn.functional.embedding, without padding_idx or max_norm).
+ * @throws Error for non-int32 indices, a weight that is not 2-D, or an index out of range.
+ * @example
+ * const e = F.embedding(tokens, table); // [b, t] → [b, t, dim]
+ */
 export function embedding(input: Tensor, weight: Tensor): Tensor {
   if (input.dtype !== "int32") throw new Error(`embedding: indices must be int32, got ${input.dtype} (shape ${fmt(input.shape)})`);
   if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-D, got ${fmt(weight.shape)}`);
@@ -161,7 +245,13 @@ export function embedding(input: Tensor, weight: Tensor): Tensor {
   return weight.indexSelect(0, input.reshape(-1)).reshape([...input.shape, weight.shape[1]]);
 }
 
-/** Zero a fraction p of elements and scale the rest by 1/(1-p) while training. */
+/**
+ * Zero a fraction p of elements and scale the rest by 1/(1-p) while `training` (default true);
+ * the input itself when not training (torch.nn.functional.dropout). Seeded by `manualSeed`.
+ * @throws Error unless 0 <= p <= 1.
+ * @example
+ * const h = F.dropout(x, 0.1, model.training);
+ */
 export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p}`);
   if (!training || p === 0) return input;
@@ -189,7 +279,14 @@ function checkAffine(op: string, input: Tensor, dims: number[], params: Record<s
   }
 }
 
-/** (x - mean) / sqrt(var + eps) · weight + bias over the last dims (biased variance). */
+/**
+ * Layer normalisation (torch.nn.functional.layer_norm): (x - mean) / sqrt(var + eps) · weight + bias
+ * over the last dims, which must equal `normalizedShape` (biased variance). weight and bias, when
+ * given, have the normalized shape.
+ * @throws Error if normalizedShape is not the input's trailing shape, or weight/bias have another shape.
+ * @example
+ * const y = F.layerNorm(x, [512], gamma, beta); // x [b, t, 512]
+ */
 export function layerNorm(
   input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5,
 ): Tensor {
@@ -210,7 +307,13 @@ function layerNormComposite(input: Tensor, dims: number[], weight: Tensor | null
   return y;
 }
 
-/** x / sqrt(mean(x²) + eps) · weight; eps defaults to float32's machine epsilon like PyTorch. */
+/**
+ * RMS normalisation (torch.nn.functional.rms_norm): x / sqrt(mean(x²) + eps) · weight over the last
+ * dims, which must equal `normalizedShape`; eps defaults to float32's machine epsilon like PyTorch.
+ * @throws Error if normalizedShape is not the input's trailing shape, or weight has another shape.
+ * @example
+ * const y = F.rmsNorm(x, 64, w);
+ */
 export function rmsNorm(input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, eps?: number): Tensor {
   const dims = normDimsOf("rmsNorm", input, normalizedShape);
   checkAffine("rmsNorm", input, dims, { weight });
@@ -218,7 +321,13 @@ export function rmsNorm(input: Tensor, normalizedShape: number | readonly number
   return weight ? y.mul(weight) : y;
 }
 
-/** Constant padding: pads = [before, after] for each of the last dims, last dim first (torch.nn.functional.pad). */
+/**
+ * Constant padding: pads = [before, after] for each of the last dims, last dim first
+ * (torch.nn.functional.pad with mode "constant"; no negative pads).
+ * @throws Error unless pads is non-negative integer pairs for at most input.ndim dims.
+ * @example
+ * F.pad(x, [1, 1, 2, 2]); // [N, C, H, W] → [N, C, H + 4, W + 2]
+ */
 export function pad(input: Tensor, pads: readonly number[], value = 0): Tensor {
   if (pads.length % 2 !== 0 || pads.length / 2 > input.ndim || pads.some((p) => !Number.isInteger(p) || p < 0)) {
     throw new Error(`pad: pads ${fmt(pads)} must be non-negative pairs for at most ${input.ndim} dims`);
@@ -248,15 +357,24 @@ function pair(op: string, v: number | readonly number[] | undefined, dflt: numbe
   return [p[0], p[1]];
 }
 
+/** Options of `F.conv2d`. */
 export interface Conv2dOptions {
+  /** Step between windows: one number or [sh, sw]. Default 1. */
   stride?: number | readonly number[];
+  /** Zeros added on each side: one number or [ph, pw]. Default 0. */
   padding?: number | readonly number[];
 }
 
 /** 2-D convolution (cross-correlation) of input [N, C, H, W] with weight [OC, C, kh, kw], as
  *  im2col and one GEMM: the columns [C·kh·kw, N·OH·OW] (rows in the weight's order) make the
  *  forward, the weight gradient and the input gradient one large matmul each over all N·OH·OW
- *  positions. */
+ *  positions.
+ *  torch.nn.functional.conv2d without dilation or groups; an unbatched [C, H, W] input gives
+ *  [OC, OH, OW]; bias has shape [OC].
+ *  @throws Error if the channels or shapes do not match, the stride is 0, or the kernel is larger than the padded input.
+ *  @example
+ *  const y = F.conv2d(x, w, b, { padding: 1 }); // [8, 3, 32, 32] * [16, 3, 3, 3] → [8, 16, 32, 32]
+ */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   const unbatched = input.ndim === 3;
   const x = unbatched ? input.unsqueeze(0) : input;
@@ -280,7 +398,14 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   return unbatched ? y.squeeze(0) : y;
 }
 
-/** Max over kernel windows; the gradient goes to the first maximum of each window, like PyTorch. */
+/**
+ * 2-D max pooling over [N, C, H, W] or [C, H, W] (torch.nn.functional.max_pool2d, without dilation,
+ * ceil mode or indices): the max over kernel windows; stride defaults to the kernel size; padding
+ * (at most half the kernel) pads with -∞. The gradient goes to the first maximum of each window, like PyTorch.
+ * @throws Error for another rank, non-positive kernel or stride, too much padding, or a kernel larger than the input.
+ * @example
+ * const y = F.maxPool2d(x, 2); // [N, C, 28, 28] → [N, C, 14, 14]
+ */
 export function maxPool2d(
   input: Tensor, kernelSize: number | readonly number[], stride?: number | readonly number[] | null, padding: number | readonly number[] = 0,
 ): Tensor {
@@ -304,16 +429,27 @@ function maxPoolComposite(xp: Tensor, kh: number, kw: number, sh: number, sw: nu
   return flat.gather(-1, flat.argmax(-1, { keepdim: true })).squeeze(-1);
 }
 
+/** Options of `F.scaledDotProductAttention`. */
 export interface AttentionOptions {
-  /** int32: nonzero = may attend (PyTorch's boolean mask); float: added to the scores. */
+  /** int32: nonzero = may attend (PyTorch's boolean mask); float: added to the scores. Broadcasts to [..., L, S]. */
   attnMask?: Tensor | null;
+  /** Mask out keys after each query (query i sees keys 0..i). Default false. */
   isCausal?: boolean;
+  /** Dropout probability on the attention weights. Default 0. */
   dropoutP?: number;
+  /** Multiplies q kᵀ; default 1/sqrt(E). */
   scale?: number;
+  /** Whether dropoutP applies (default true); pass false at evaluation (PyTorch always applies dropout_p). */
   training?: boolean;
 }
 
-/** softmax(q kᵀ · scale + mask) v over [..., L, E] queries and [..., S, E] keys. */
+/**
+ * softmax(q kᵀ · scale + mask) v over [..., L, E] queries, [..., S, E] keys and [..., S, Ev] values
+ * → [..., L, Ev] (torch.nn.functional.scaled_dot_product_attention). Leading dims broadcast.
+ * @throws Error if the shapes do not fit.
+ * @example
+ * const y = F.scaledDotProductAttention(q, k, v, { isCausal: true }); // [b, h, t, d]
+ */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
   if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2 || q.shape[q.ndim - 1] !== k.shape[k.ndim - 1] || k.shape[k.ndim - 2] !== v.shape[v.ndim - 2]) {
     throw new Error(`scaledDotProductAttention: q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)} do not fit [..., L, E], [..., S, E], [..., S, Ev]`);
@@ -336,7 +472,13 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   return (!m && noDropout ? fused.attention(q, k, v, scale, opts.isCausal ?? false, composite) : null) ?? composite(q, k, v);
 }
 
-/** One-hot int32 encoding with numClasses (inferred from the max when omitted). */
+/**
+ * One-hot int32 encoding: [...input.shape, numClasses] (torch.nn.functional.one_hot); numClasses is
+ * inferred from the max when omitted.
+ * @throws Error for non-int32 input or an index out of [0, numClasses).
+ * @example
+ * F.oneHot(tensor([0, 2], { dtype: "int32" }), 3); // [[1,0,0],[0,0,1]]
+ */
 export function oneHot(input: Tensor, numClasses?: number): Tensor {
   if (input.dtype !== "int32") throw new Error(`oneHot: expects int32 indices, got ${input.dtype}`);
   const n = numClasses ?? (input.numel ? input.max().item() + 1 : 0);

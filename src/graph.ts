@@ -25,11 +25,21 @@ export interface Node {
 
 let gradEnabled = true;
 
+/**
+ * Whether ops are being recorded for autograd: false inside `noGrad` (torch.is_grad_enabled).
+ * @example
+ * noGrad(() => isGradEnabled()); // false
+ */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** Run fn without recording a graph, like `with torch.no_grad()`. */
+/**
+ * Run fn without recording a graph, like `with torch.no_grad()`, and return what it returns.
+ * Tensors made inside do not require grad. Grad mode is restored even if fn throws.
+ * @example
+ * const pred = noGrad(() => model.forward(x));
+ */
 export function noGrad<T>(fn: () => T): T {
   return withGrad(false, fn);
 }

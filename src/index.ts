@@ -1,5 +1,10 @@
-// dlgrad: the public surface (see API.md), the same in Node and in a browser: nothing here imports
+// dlgrad: the public surface (see docs/API.md), the same in Node and in a browser: nothing here imports
 // node:*. The Node entry, src/node.ts, adds the `cpu` addon backend and file paths for save/load.
+/**
+ * dlgrad's public API, the same in Node and in a browser: `Tensor` and `tensor()`, autograd,
+ * devices, `F`, `nn`, `optim`, `data`, `save`/`load` and `webgpu`. docs/API.md lists it by group.
+ * @module
+ */
 import "./backend/js.js";
 import "./backend/wasm.js"; // registers "wasm" where WebAssembly SIMD is available
 
@@ -9,8 +14,10 @@ export { noGrad, isGradEnabled } from "./graph.js";
 export { manualSeed } from "./random.js";
 export { availableDevices, getDefaultDevice, setDefaultDevice, registerBackend } from "./backend/backend.js";
 export { initDevice } from "./backend/device.js";
+/** The webgpu device's helpers, as torch.cuda's: `isAvailable`, `synchronize`, `memoryStats`, `emptyCache`, `flush`, `adapterInfo`, `gpuDevice`. */
 export * as webgpu from "./backend/webgpu/api.js";
 export type { Backend, View } from "./backend/backend.js";
+/** Functional ops (torch.nn.functional): activations, losses, normalisation, convolution, pooling, attention. */
 export * as F from "./functional.js";
 export {
   addcmul, addmm, bmm, cdist, diag, diagonal, einsum, flip, indexAdd, indexFill, indexPut, lerp, maskedSelect, maskedSelectAsync,
@@ -20,7 +27,10 @@ export type {
   AddcmulOptions, AddInPlaceOptions, AddmmOptions, CdistOptions, IndexAddOptions, IndexPutOptions, NonzeroOptions, NormOptions, NormOrd,
   RepeatInterleaveOptions,
 } from "./tensor_ops.js";
+/** Modules and layers (torch.nn): `Module`, `Linear`, `Conv2d`, losses, norms, `init`, `utils`, `functional`. */
 export * as nn from "./nn/index.js";
+/** Optimizers (torch.optim): `SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, and `lrScheduler`. */
 export * as optim from "./optim/index.js";
+/** Data loading (torch.utils.data and torchvision's MNIST): `DataLoader`, `mnist`. */
 export * as data from "./data/index.js";
 export { save, load, loadMetadata } from "./io/safetensors.js";

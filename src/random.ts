@@ -38,7 +38,14 @@ export function generator(seed: number): () => number {
 // PyTorch's default seed: runs are reproducible even without manualSeed
 let global = generator(67280421310721);
 
-/** Reseed every random creator, like torch.manual_seed. */
+/**
+ * Reseed the global stream every random creator draws from (rand, randn, randint, randperm,
+ * dropout, init, DataLoader shuffling without its own seed), like torch.manual_seed. The
+ * generator is dlgrad's own: the values are reproducible, but not PyTorch's.
+ * @example
+ * manualSeed(42);
+ * const w = Tensor.randn([3, 3]);
+ */
 export function manualSeed(seed: number): void {
   global = generator(seed);
 }

@@ -22,10 +22,14 @@ export type { TensorOptions } from "./core.js";
 export type { FromOptions, NestedArray, SliceIndex };
 
 type Dims = number | readonly number[];
+/** Options of the reductions (`sum`, `mean`, `max`, ...), PyTorch's `keepdim=` keyword. */
 export interface ReduceOptions {
+  /** Keep each reduced dim with size 1, so the result broadcasts against the input. Default false. */
   keepdim?: boolean;
 }
+/** Options of `var` and `std`. */
 export interface VarOptions extends ReduceOptions {
+  /** Subtracted from the element count in the divisor: 1 (Bessel's correction, the default) or 0 for the population variance. */
   correction?: number;
 }
 
@@ -158,37 +162,158 @@ export interface NanToNumOptions {
 
 const methods = {
   // ---- dtype, device, autograd -------------------------------------------------------------
-  /** A copy on another device (or this tensor if already there); gradients flow back. */
+  /**
+   * A copy on another device (or this tensor if already there); gradients flow back (torch's `.to(device)`).
+   * @throws Error for an unknown or unavailable device.
+   * @example
+   * const g = x.to("webgpu"); // after await initDevice("webgpu")
+   */
   to(this: Tensor, device: string): Tensor { return ops.toDevice(this, device); },
-  /** Convert to a dtype (gradients flow between float dtypes). */
+  /**
+   * Convert to a dtype (torch's `.to(dtype)`); gradients flow between float dtypes.
+   * @throws Error for an unknown dtype.
+   * @example
+   * const i = x.cast("int32");
+   */
   cast(this: Tensor, dtype: DType): Tensor {
     if (!DTYPE_NAMES.includes(dtype)) throw new Error(`cast: unknown dtype '${dtype}' (expected float32 or int32)`);
     return ops.cast(this, dtype);
   },
+  /**
+   * `cast("float32")` (torch's `.float()`).
+   * @example
+   * const f = labels.float();
+   */
   float(this: Tensor): Tensor { return ops.cast(this, "float32"); },
+  /**
+   * `cast("int32")` (torch's `.int()`; there is no int64 here, indices are int32).
+   * @example
+   * const idx = Tensor.arange(0, 3, 1, { dtype: "float32" }).int();
+   */
   int(this: Tensor): Tensor { return ops.cast(this, "int32"); },
-  /** Accumulate d(this)/d(leaf) into every leaf's .grad. A non-scalar needs an explicit gradient. */
+  /**
+   * Backpropagate from this tensor: accumulate d(this)/d(leaf) into every leaf's `.grad` (torch's `.backward()`).
+   * @param gradient - d(loss)/d(this), of this tensor's shape; needed unless this tensor has one element.
+   * @throws Error if this tensor does not require grad, if a non-scalar has no `gradient`, or if a tensor the graph needs was modified in place since.
+   * @example
+   * const loss = model.forward(x).sub(y).square().mean();
+   * loss.backward();
+   */
   backward(this: Tensor, gradient?: Tensor): void { backward(this, gradient); },
-  /** Write src's values (broadcast to this shape) into this tensor's own storage. No autograd: for optimizers and init. */
+  /**
+   * Write src's values (broadcast to this shape) into this tensor's own storage, in place, and return
+   * this tensor (torch's `.copy_()` / `.fill_()` under no_grad). Not recorded by autograd: for optimizers and init.
+   * @throws Error if src does not broadcast to this shape.
+   * @example
+   * w.assign(Tensor.randn(w.shape).mul(0.02));
+   * b.assign(0);
+   */
   assign<T extends Tensor>(this: T, src: Tensor | number): T { ops.assign(this, src); return this; },
 
   // ---- elementwise (the unary primitives come from prims.ts's table, below) -----------------
+  /**
+   * this + o, elementwise with broadcasting (torch.add). int32 with float32 gives float32.
+   * @throws Error if the shapes do not broadcast.
+   * @example
+   * tensor([1, 2]).add(tensor([[10], [20]])); // [[11, 12], [21, 22]]
+   */
   add(this: Tensor, o: Tensor | number): Tensor { return ops.binary("add", this, o); },
+  /**
+   * this - o, elementwise with broadcasting (torch.sub).
+   * @example
+   * const centred = x.sub(x.mean(0));
+   */
   sub(this: Tensor, o: Tensor | number): Tensor { return ops.binary("sub", this, o); },
+  /**
+   * this · o, elementwise with broadcasting (torch.mul).
+   * @example
+   * const scaled = x.mul(0.5);
+   */
   mul(this: Tensor, o: Tensor | number): Tensor { return ops.binary("mul", this, o); },
+  /**
+   * this / o, elementwise with broadcasting; true division, so int32 inputs give float32 (torch.div).
+   * @example
+   * const p = counts.div(counts.sum());
+   */
   div(this: Tensor, o: Tensor | number): Tensor { return ops.binary("div", this, o); },
+  /**
+   * this ** o, elementwise with broadcasting; float result (torch.pow).
+   * @example
+   * const cube = x.pow(3);
+   */
   pow(this: Tensor, o: Tensor | number): Tensor { return ops.binary("pow", this, o); },
+  /**
+   * The larger of this and o, elementwise with broadcasting (torch.maximum); ties split the gradient.
+   * @example
+   * const relu = x.maximum(0);
+   */
   maximum(this: Tensor, o: Tensor | number): Tensor { return ops.binary("maximum", this, o); },
+  /**
+   * The smaller of this and o, elementwise with broadcasting (torch.minimum).
+   * @example
+   * const capped = x.minimum(1);
+   */
   minimum(this: Tensor, o: Tensor | number): Tensor { return ops.binary("minimum", this, o); },
+  /**
+   * this == o elementwise, as float32 1/0 (PyTorch returns bool; there is no bool dtype here). No gradient.
+   * @example
+   * const correct = pred.argmax(1).eq(labels).sum();
+   */
   eq(this: Tensor, o: Tensor | number): Tensor { return ops.binary("eq", this, o); },
+  /**
+   * this != o elementwise, as float32 1/0 (torch.ne). No gradient.
+   * @example
+   * const mask = tokens.ne(0);
+   */
   ne(this: Tensor, o: Tensor | number): Tensor { return ops.binary("ne", this, o); },
+  /**
+   * this > o elementwise, as float32 1/0 (torch.gt). No gradient.
+   * @example
+   * const positive = x.gt(0);
+   */
   gt(this: Tensor, o: Tensor | number): Tensor { return ops.binary("gt", this, o); },
+  /**
+   * this >= o elementwise, as float32 1/0 (torch.ge). No gradient.
+   * @example
+   * const m = x.ge(0.5);
+   */
   ge(this: Tensor, o: Tensor | number): Tensor { return ops.binary("ge", this, o); },
+  /**
+   * this < o elementwise, as float32 1/0 (torch.lt). No gradient.
+   * @example
+   * const m = x.lt(0);
+   */
   lt(this: Tensor, o: Tensor | number): Tensor { return ops.binary("lt", this, o); },
+  /**
+   * this <= o elementwise, as float32 1/0 (torch.le). No gradient.
+   * @example
+   * const m = x.le(1);
+   */
   le(this: Tensor, o: Tensor | number): Tensor { return ops.binary("le", this, o); },
+  /**
+   * GELU, elementwise: x·Φ(x) with the exact erf form, or `{ approximate: "tanh" }` (torch.nn.functional.gelu).
+   * @example
+   * const h = x.gelu({ approximate: "tanh" });
+   */
   gelu(this: Tensor, opts?: { approximate?: "none" | "tanh" }): Tensor { return F.gelu(this, opts); },
+  /**
+   * SiLU (swish), elementwise: x·σ(x) (torch.nn.functional.silu).
+   * @example
+   * const h = x.silu();
+   */
   silu(this: Tensor): Tensor { return F.silu(this); },
+  /**
+   * Leaky ReLU, elementwise: x if x > 0 else negativeSlope·x (torch.nn.functional.leaky_relu).
+   * @example
+   * const h = x.leakyRelu(0.2);
+   */
   leakyRelu(this: Tensor, negativeSlope = 0.01): Tensor { return F.leakyRelu(this, negativeSlope); },
+  /**
+   * Limit values to [min, max]; either bound may be null or omitted (torch.clamp).
+   * @throws Error if both bounds are missing.
+   * @example
+   * const p = probs.clamp(1e-7, 1 - 1e-7);
+   */
   clamp(this: Tensor, min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); },
   /**
    * Python's modulo (torch.remainder): `a - b·floor(a/b)`, the result takes the divisor's sign.
@@ -241,22 +366,101 @@ const methods = {
   },
 
   // ---- selection ---------------------------------------------------------------------------
-  /** value where mask is nonzero, else this; this and mask broadcast together. value: a number or a 0-d tensor. */
+  /**
+   * `value` where `mask` is nonzero, this tensor's values elsewhere (torch's `.masked_fill`); this and
+   * mask broadcast together. value: a number or a 0-d tensor.
+   * @throws Error if mask is not a Tensor or the shapes do not broadcast.
+   * @example
+   * const scores = att.maskedFill(causal.eq(0), -Infinity);
+   */
   maskedFill(this: Tensor, mask: Tensor, value: number | Tensor): Tensor { return ops.maskedFill(this, mask, value); },
+  /**
+   * The lower triangle of the last two dims: elements above diagonal k become 0 (torch.tril).
+   * @throws Error for fewer than 2 dims.
+   * @example
+   * const causal = Tensor.ones([4, 4]).tril();
+   */
   tril(this: Tensor, k = 0): Tensor { return ops.triangle(this, k, "tril"); },
+  /**
+   * The upper triangle of the last two dims: elements below diagonal k become 0 (torch.triu).
+   * @throws Error for fewer than 2 dims.
+   * @example
+   * const future = Tensor.ones([4, 4]).triu(1);
+   */
   triu(this: Tensor, k = 0): Tensor { return ops.triangle(this, k, "triu"); },
 
   // ---- reductions (dim and options checked by reduceArgs; the options may take the dim's place) ----
+  /**
+   * Sum over `dim` (an int, negative from the end, or a list; all dims when omitted or []) (torch.sum).
+   * The options may take the dim's place: `sum({ keepdim: true })`.
+   * @throws Error for a dim out of range or an unknown option.
+   * @example
+   * tensor([[1, 2], [3, 4]]).sum(1);                    // [3, 7]
+   * tensor([[1, 2], [3, 4]]).sum(0, { keepdim: true }); // [[4, 6]]
+   */
   sum(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("sum", dim, opts); return ops.sum(this, d, o.keepdim); },
+  /**
+   * Mean over `dim` (an int or a list; all dims when omitted); int32 input gives float32 (torch.mean).
+   * @example
+   * const loss = diff.square().mean();
+   */
   mean(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("mean", dim, opts); return ops.mean(this, d, o.keepdim); },
+  /**
+   * The largest values over `dim` (an int or a list; all dims when omitted). Unlike torch.max(dim),
+   * which returns (values, indices), this returns the values only (torch.amax): `argmax(dim)` gives the indices.
+   * @throws Error when reducing a dim of size 0.
+   * @example
+   * const rowMax = logits.max(1, { keepdim: true });
+   */
   max(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("max", dim, opts); return ops.extreme("max", this, d, o.keepdim); },
+  /**
+   * The smallest values over `dim` (values only, like torch.amin; `argmin(dim)` gives the indices).
+   * @throws Error when reducing a dim of size 0.
+   * @example
+   * const lo = x.min();
+   */
   min(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("min", dim, opts); return ops.extreme("min", this, d, o.keepdim); },
+  /**
+   * The largest values over `dim` (torch.amax); the same as `max`.
+   * @example
+   * const m = x.amax([1, 2]);
+   */
   amax(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("amax", dim, opts); return ops.extreme("max", this, d, o.keepdim); },
+  /**
+   * The smallest values over `dim` (torch.amin); the same as `min`.
+   * @example
+   * const m = x.amin(0);
+   */
   amin(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("amin", dim, opts); return ops.extreme("min", this, d, o.keepdim); },
+  /**
+   * int32 indices of the largest values along one dim, or into the flattened tensor when dim is omitted (torch.argmax).
+   * @example
+   * const pred = logits.argmax(1); // shape [batch]
+   */
   argmax(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("argmax", dim, opts, true); return ops.argExtreme("argmax", this, d as number | undefined, o.keepdim); },
+  /**
+   * int32 indices of the smallest values along one dim, or into the flattened tensor (torch.argmin).
+   * @example
+   * const nearest = dists.argmin(1);
+   */
   argmin(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("argmin", dim, opts, true); return ops.argExtreme("argmin", this, d as number | undefined, o.keepdim); },
+  /**
+   * log(sum(exp(x))) over `dim`, computed without overflow (torch.logsumexp; the dim is optional here).
+   * @example
+   * const lse = logits.logsumexp(-1);
+   */
   logsumexp(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("logsumexp", dim, opts); return F.logsumexp(this, d, o); },
+  /**
+   * Variance over `dim` (all dims when omitted), with Bessel's correction unless `{ correction: 0 }` (torch.var).
+   * @example
+   * const v = x.var(0, { correction: 0 });
+   */
   var(this: Tensor, dim?: Dims | VarOptions, opts?: VarOptions): Tensor { const [d, o] = reduceArgs("var", dim, opts, false, ["correction"]); return F.variance(this, d, o); },
+  /**
+   * Standard deviation over `dim`: sqrt(var) (torch.std); the gradient is 0 where the deviation is 0.
+   * @example
+   * const z = x.sub(x.mean()).div(x.std());
+   */
   std(this: Tensor, dim?: Dims | VarOptions, opts?: VarOptions): Tensor { const [d, o] = reduceArgs("std", dim, opts, false, ["correction"]); return F.std(this, d, o); },
   /**
    * Whether every element is nonzero (torch.all), over all elements (a 0-d result) or along one
@@ -278,33 +482,145 @@ const methods = {
   any(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("any", dim, opts, true); return ops.anyAll("any", this, d as number | undefined, o.keepdim); },
 
   // ---- linear algebra ----------------------------------------------------------------------
+  /**
+   * Matrix product with torch.matmul's rules: 1-D·1-D is a dot product, [n, k]·[k, m] is [n, m],
+   * and leading (batch) dims broadcast: [b, n, k]·[k, m] is [b, n, m]. Float tensors only.
+   * @throws Error for 0-d or int32 inputs, or inner dims that do not match.
+   * @example
+   * const y = x.matmul(w); // [batch, in]·[in, out] → [batch, out]
+   */
   matmul(this: Tensor, o: Tensor): Tensor { return ops.matmul(this, o); },
 
   // ---- movement (views where possible) ----------------------------------------------------
+  /**
+   * The same elements in a new shape (torch.reshape): sizes as arguments or one array, one of them may
+   * be -1 (inferred). A view when the strides allow, a copy otherwise.
+   * @throws Error if the element counts differ.
+   * @example
+   * Tensor.arange(6).reshape(2, 3);
+   * x.reshape([-1, 784]);
+   */
   reshape(this: Tensor, ...shape: (number | readonly number[])[]): Tensor { return ops.reshape(this, flatArgs(shape), false); },
+  /**
+   * Like reshape, but always a view sharing storage (torch's `.view`).
+   * @throws Error if the element counts differ, or the strides cannot express the view (use reshape).
+   * @example
+   * const flat = x.view(-1);
+   */
   view(this: Tensor, ...shape: (number | readonly number[])[]): Tensor { return ops.reshape(this, flatArgs(shape), true); },
+  /**
+   * Merge dims startDim..endDim (inclusive, negative from the end) into one (torch.flatten). A 0-d tensor becomes [1].
+   * @example
+   * images.flatten(1); // [n, 1, 28, 28] → [n, 784]
+   */
   flatten(this: Tensor, startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); },
+  /**
+   * Drop size-1 dims: all of them, or only `dim` (an int or a list) where its size is 1 (torch.squeeze). A view.
+   * @example
+   * Tensor.zeros([2, 1, 3]).squeeze(1); // shape [2, 3]
+   */
   squeeze(this: Tensor, dim?: Dims): Tensor { return ops.squeeze(this, dim); },
+  /**
+   * Insert a size-1 dim at `dim` (negative counts from the end of the result) (torch.unsqueeze). A view.
+   * @example
+   * tensor([1, 2]).unsqueeze(0); // shape [1, 2]
+   */
   unsqueeze(this: Tensor, dim: number): Tensor { return ops.unsqueeze(this, dim); },
+  /**
+   * Reorder the dims: dim i of the result is dim dims[i] of this tensor (torch.permute). A view.
+   * @throws Error unless dims is a permutation of the dims.
+   * @example
+   * images.permute(0, 2, 3, 1); // NCHW → NHWC
+   */
   permute(this: Tensor, ...dims: (number | readonly number[])[]): Tensor { return ops.permute(this, flatArgs(dims)); },
+  /**
+   * Swap two dims (torch.transpose). A view.
+   * @example
+   * const kT = k.transpose(-2, -1);
+   */
   transpose(this: Tensor, d0: number, d1: number): Tensor { return ops.transpose(this, d0, d1); },
-  /** Move one dim to a new position (torch.movedim). */
+  /**
+   * Move one dim to a new position, keeping the others in order (torch.movedim). A view.
+   * @example
+   * Tensor.zeros([2, 3, 4]).movedim(2, 0); // shape [4, 2, 3]
+   */
   movedim(this: Tensor, source: number, destination: number): Tensor { return ops.movedim(this, source, destination); },
-  /** Sliding windows along a dim as a new last dim (a view; torch.Tensor.unfold). */
+  /**
+   * Sliding windows of `size` every `step` along `dim`, as a new last dim (a view; torch.Tensor.unfold).
+   * @example
+   * Tensor.arange(5).unfold(0, 2, 1); // [[0,1],[1,2],[2,3],[3,4]]
+   */
   unfold(this: Tensor, dim: number, size: number, step: number): Tensor { return ops.unfold(this, dim, size, step); },
-  /** Elements [start, start + length) of a dim (a view; torch.narrow). */
+  /**
+   * Elements [start, start + length) of a dim (a view; torch.narrow).
+   * @throws Error if the range is outside the dim.
+   * @example
+   * x.narrow(1, 0, 2); // the first two columns
+   */
   narrow(this: Tensor, dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); },
+  /**
+   * Broadcast size-1 dims (and add leading dims) to `shape`, without copying (torch's `.expand`); -1 keeps a size.
+   * @throws Error if a non-1 size would have to change.
+   * @example
+   * tensor([[1], [2]]).expand(2, 3); // [[1,1,1],[2,2,2]]
+   */
   expand(this: Tensor, ...shape: (number | readonly number[])[]): Tensor { return ops.expand(this, flatArgs(shape)); },
+  /**
+   * `expand(o.shape)` (torch's `.expand_as`).
+   * @example
+   * const b = bias.expandAs(x);
+   */
   expandAs(this: Tensor, o: Tensor): Tensor { return ops.expand(this, o.shape); },
+  /**
+   * This tensor if its elements are already row-major without gaps, else a contiguous copy (torch's `.contiguous`).
+   * @example
+   * const c = x.transpose(0, 1).contiguous();
+   */
   contiguous(this: Tensor): Tensor { return ops.contiguous(this); },
+  /**
+   * A copy with its own storage; gradients flow back (torch's `.clone`).
+   * @example
+   * const snapshot = w.clone().detach();
+   */
   clone(this: Tensor): Tensor { return ops.clone(this); },
-  /** PyTorch indexing: t.slice(0, [1, 3], [null, null, 2]) is t[0, 1:3, ::2]. */
+  /**
+   * PyTorch's basic indexing as a view: one index per dim, a number selects (and drops) the dim,
+   * [start?, end?, step?] is Python's start:end:step (negatives count from the end), null inserts a size-1 dim.
+   * `t.slice(0, [1, 3], [null, null, 2])` is `t[0, 1:3, ::2]`.
+   * @throws Error for too many indices or a number index out of range.
+   * @example
+   * const last = x.slice([-1]);          // x[-1:]
+   * const firstCol = x.slice([], 0);     // x[:, 0]
+   */
   slice(this: Tensor, ...idx: SliceIndex[]): Tensor { return ops.slice(this, idx); },
 
   // ---- gathering ---------------------------------------------------------------------------
+  /**
+   * The entries at the int32 `index` (0-d or 1-D) along `dim` (torch.index_select).
+   * @throws Error for a non-int32 or multi-dim index, or an index out of range.
+   * @example
+   * const rows = table.indexSelect(0, tensor([2, 0], { dtype: "int32" }));
+   */
   indexSelect(this: Tensor, dim: number, index: Tensor): Tensor { return ops.indexSelect(this, dim, index); },
+  /**
+   * out[i][j] = this[index[i][j]][j] for dim 0 (and so on): picks along `dim` by an int32 index with as many dims (torch.gather).
+   * @throws Error if index has a different number of dims, is larger than the input elsewhere, or is out of range.
+   * @example
+   * const picked = logp.gather(1, labels.unsqueeze(1)); // [n, 1]
+   */
   gather(this: Tensor, dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); },
+  /**
+   * Views of consecutive pieces along `dim`: of `size` each (the last may be smaller), or of the listed sizes (torch.split).
+   * @throws Error for a non-positive size or sizes that do not sum to the dim.
+   * @example
+   * const [q, k, v] = qkv.split(64, -1);
+   */
   split(this: Tensor, size: number | readonly number[], dim = 0): Tensor[] { return ops.split(this, size, dim); },
+  /**
+   * Up to `n` equal views along `dim` (the last may be smaller) (torch.chunk).
+   * @example
+   * const [a, b] = x.chunk(2, 1);
+   */
   chunk(this: Tensor, n: number, dim = 0): Tensor[] { return ops.chunk(this, n, dim); },
 
   // ---- tensor ops (src/tensor_ops.ts: reordering, norms and products, scatter family, in place) ----
@@ -312,7 +628,7 @@ const methods = {
   flip(this: Tensor, dims: number | readonly number[]): Tensor { return T.flip(this, dims); },
   /** Roll elements along dims (torch.roll); see {@link T.roll}. @example x.roll(1, 0) */
   roll(this: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return T.roll(this, shifts, dims); },
-  /** Repeat along each dim (Tensor.repeat); see {@link T.repeat}. @example x.repeat(2, 1) */
+  /** Repeat along each dim (Tensor.repeat). @example x.repeat(2, 1) */
   repeat(this: Tensor, ...sizes: (number | readonly number[])[]): Tensor { return T.repeat(this, ...sizes); },
   /** Repeat along each dim, leading dims padded with 1 (torch.tile); see {@link T.tile}. @example x.tile(2) */
   tile(this: Tensor, ...reps: (number | readonly number[])[]): Tensor { return T.tile(this, ...reps); },
@@ -356,44 +672,132 @@ const methods = {
   nonzero(this: Tensor, opts?: T.NonzeroOptions): Tensor | Tensor[] { return T.nonzero(this, opts); },
   /** this where cond is nonzero, else other (Tensor.where); all three broadcast. @example x.where(x.gt(0), 0) */
   where(this: Tensor, condition: Tensor, other: Tensor | number): Tensor { return ops.where(condition, this, other); },
-  /** this += alpha·other in place, no graph (Tensor.add_); see {@link T.addInPlace}. @example noGrad(() => w.add_(g, { alpha: -lr })) */
+  /** this += alpha·other in place, no graph (Tensor.add_). @example noGrad(() => w.add_(g, { alpha: -lr })) */
   add_<S extends Tensor>(this: S, other: Tensor | number, opts?: T.AddInPlaceOptions): S { T.addInPlace(this, other, opts); return this; },
-  /** this *= other in place, no graph (Tensor.mul_); see {@link T.mulInPlace}. @example noGrad(() => w.mul_(0.9)) */
+  /** this *= other in place, no graph (Tensor.mul_). @example noGrad(() => w.mul_(0.9)) */
   mul_<S extends Tensor>(this: S, other: Tensor | number): S { T.mulInPlace(this, other); return this; },
-  /** Zeros in place, no graph (Tensor.zero_); see {@link T.zeroInPlace}. @example noGrad(() => b.zero_()) */
+  /** Zeros in place, no graph (Tensor.zero_). @example noGrad(() => b.zero_()) */
   zero_<S extends Tensor>(this: S): S { T.zeroInPlace(this); return this; },
-  /** Fill with a value in place, no graph (Tensor.fill_); see {@link T.fillInPlace}. @example noGrad(() => b.fill_(1)) */
+  /** Fill with a value in place, no graph (Tensor.fill_). @example noGrad(() => b.fill_(1)) */
   fill_<S extends Tensor>(this: S, value: number | Tensor): S { T.fillInPlace(this, value); return this; },
-  /** Copy src into this in place, no graph (Tensor.copy_); see {@link T.copyInPlace}. @example noGrad(() => t.copy_(s)) */
+  /** Copy src into this in place, no graph (Tensor.copy_). @example noGrad(() => t.copy_(s)) */
   copy_<S extends Tensor>(this: S, src: Tensor): S { T.copyInPlace(this, src); return this; },
 
   // ---- neural-net methods ------------------------------------------------------------------
+  /**
+   * Softmax along `dim` (torch.softmax; the dim is required). See `F.softmax`.
+   * @example
+   * const probs = logits.softmax(-1);
+   */
   softmax(this: Tensor, dim: number): Tensor { return F.softmax(this, dim); },
+  /**
+   * log(softmax) along `dim`, computed stably (torch.log_softmax). See `F.logSoftmax`.
+   * @example
+   * const logp = logits.logSoftmax(1);
+   */
   logSoftmax(this: Tensor, dim: number): Tensor { return F.logSoftmax(this, dim); },
+  /**
+   * Cross-entropy of these logits against int32 class indices (or class probabilities): `F.crossEntropy(this, target, opts)`.
+   * @example
+   * const loss = logits.crossEntropy(labels); // logits [n, C], labels [n]
+   */
   crossEntropy(this: Tensor, target: Tensor, opts?: F.CrossEntropyOptions): Tensor { return F.crossEntropy(this, target, opts); },
+  /**
+   * Negative log-likelihood of these log-probabilities: `F.nllLoss(this, target, opts)`.
+   * @example
+   * const loss = logits.logSoftmax(1).nllLoss(labels);
+   */
   nllLoss(this: Tensor, target: Tensor, opts?: F.NllOptions): Tensor { return F.nllLoss(this, target, opts); },
+  /**
+   * Binary cross-entropy of these logits against 0/1 targets of the same shape: `F.binaryCrossEntropyWithLogits(this, target, opts)`.
+   * @example
+   * const loss = logit.binaryCrossEntropyWithLogits(Tensor.onesLike(logit));
+   */
   binaryCrossEntropyWithLogits(this: Tensor, target: Tensor, opts?: F.LossOptions): Tensor { return F.binaryCrossEntropyWithLogits(this, target, opts); },
+  /**
+   * Mean squared error against a target of the same shape: `F.mseLoss(this, target, opts)`.
+   * @example
+   * const loss = pred.mseLoss(y);
+   */
   mseLoss(this: Tensor, target: Tensor, opts?: F.LossOptions): Tensor { return F.mseLoss(this, target, opts); },
 };
 
-type Methods = { [K in keyof typeof methods]: OmitThisParameter<(typeof methods)[K]> };
+// The methods keep their `this: Tensor` parameter (no OmitThisParameter): their signatures then stay
+// the declarations above, whose doc comments editors and TypeDoc show.
+type Methods = { [K in keyof typeof methods]: (typeof methods)[K] };
 
 const statics = {
+  /** a where cond is nonzero, b elsewhere; all three broadcast together (torch.where). */
   where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor { return ops.where(cond, a, b); },
+  /** Join tensors along an existing dim (torch.cat). */
   cat(ts: readonly Tensor[], dim = 0): Tensor { return ops.cat(ts, dim); },
+  /** Join equal-shaped tensors along a new dim (torch.stack). */
   stack(ts: readonly Tensor[], dim = 0): Tensor { return ops.stack(ts, dim); },
 };
 
 declare module "./core.js" {
   // the methods above, and one per public unary primitive of prims.ts (x.exp(), x.relu(), ...)
   interface Tensor extends Methods, UnaryMethods {
-    /** The transpose of a 2-D tensor (a view). */
+    /** The transpose of a 2-D tensor (a view); a 0-d or 1-D tensor is returned as is (torch's `.T`). Throws for more than 2 dims. */
     readonly T: Tensor;
+    // The unary primitives, declared again here only to carry their documentation (UnaryMethods gives them their type).
+    /** -x, elementwise (torch.neg). @example const m = x.neg(); */
+    neg(): Tensor;
+    /** e^x, elementwise; int32 input gives float32 (torch.exp). @example const e = x.exp(); */
+    exp(): Tensor;
+    /** Natural logarithm, elementwise; float result (torch.log). @example const l = p.log(); */
+    log(): Tensor;
+    /** Square root, elementwise; float result (torch.sqrt). @example const r = v.sqrt(); */
+    sqrt(): Tensor;
+    /** 1/sqrt(x), elementwise; float result (torch.rsqrt). @example const inv = v.add(1e-5).rsqrt(); */
+    rsqrt(): Tensor;
+    /** |x|, elementwise (torch.abs). @example const a = x.abs(); */
+    abs(): Tensor;
+    /** Sine, elementwise; float result (torch.sin). @example const s = x.sin(); */
+    sin(): Tensor;
+    /** Cosine, elementwise; float result (torch.cos). @example const c = x.cos(); */
+    cos(): Tensor;
+    /** x², elementwise (torch.square). @example const sq = x.square(); */
+    square(): Tensor;
+    /** max(x, 0), elementwise (torch.relu). @example const h = x.relu(); */
+    relu(): Tensor;
+    /** 1 / (1 + e^-x), elementwise; float result (torch.sigmoid). @example const p = logit.sigmoid(); */
+    sigmoid(): Tensor;
+    /** Hyperbolic tangent, elementwise; float result (torch.tanh). @example const h = x.tanh(); */
+    tanh(): Tensor;
+    /** The error function, elementwise; float result (torch.erf). @example const e = x.erf(); */
+    erf(): Tensor;
+    /** -1, 0 or 1 by the sign of x, elementwise; zero gradient (torch.sign). @example const s = x.sign(); */
+    sign(): Tensor;
+    /** log(1 + x), accurate for small x; float result (torch.log1p). @example const l = x.log1p(); */
+    log1p(): Tensor;
+    /** 1/x, elementwise; float result (torch.reciprocal). @example const r = x.reciprocal(); */
+    reciprocal(): Tensor;
+    /** Round down to an integer value, elementwise (int32 input is returned as is); zero gradient (torch.floor). @example const f = x.floor(); */
+    floor(): Tensor;
   }
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Tensor {
+    /**
+     * a where cond is nonzero, b elsewhere; cond, a and b broadcast together (torch.where). Gradients flow to a and b.
+     * @throws Error if cond is not a Tensor or the shapes do not broadcast.
+     * @example
+     * const y = Tensor.where(x.gt(0), x, x.mul(0.1));
+     */
     const where: (typeof statics)["where"];
+    /**
+     * Join tensors along an existing dim (torch.cat); their other dims must match.
+     * @throws Error for an empty list, 0-d tensors, or mismatched shapes.
+     * @example
+     * Tensor.cat([a, b], 1); // [n, p] and [n, q] → [n, p + q]
+     */
     const cat: (typeof statics)["cat"];
+    /**
+     * Join equal-shaped tensors along a new dim `dim` (torch.stack).
+     * @throws Error for an empty list or shapes that differ.
+     * @example
+     * Tensor.stack([x, y]); // two [3] → [2, 3]
+     */
     const stack: (typeof statics)["stack"];
   }
 }
@@ -411,7 +815,14 @@ Object.defineProperty(Tensor.prototype, "T", {
   },
 });
 
-/** Create a tensor from a number, nested arrays, or a typed array: `tensor([[1, 2], [3, 4]])`. */
+/**
+ * Create a tensor from a number, (rectangular) nested arrays, or a typed array (torch.tensor);
+ * float32 unless `opts.dtype` says otherwise (an Int32Array gives int32). See `Tensor.from`.
+ * @throws Error on ragged arrays, non-numeric data, or a typed array whose length does not match `opts.shape`.
+ * @example
+ * const x = tensor([[1, 2], [3, 4]]);                    // shape [2, 2], float32
+ * const y = tensor([0, 2, 1], { dtype: "int32" });
+ */
 export function tensor(data: NestedArray | TypedArray, opts?: FromOptions): Tensor {
   return Tensor.from(data, opts);
 }

@@ -199,7 +199,7 @@ export interface RepeatInterleaveOptions {
  * @param input any tensor
  * @param repeats a count for every element, or one count per element along dim (an int32 tensor
  *   or an array of integers; a one-element list applies to all)
- * @param dim (or `{ dim }`) the dim; without it the input is flattened first
+ * @param args `dim` (positional or `{ dim }`): the dim; without it the input is flattened first
  * @returns a tensor whose dim has Σ repeats elements
  * @throws when repeats is negative or its length does not match the dim; a repeats tensor on a
  *   device that cannot be read synchronously (webgpu) must be passed as an array
@@ -284,6 +284,7 @@ export interface NormOptions {
   p?: NormOrd;
   /** The dims to reduce (all when omitted). */
   dim?: number | readonly number[];
+  /** Keep each reduced dim with size 1. Default false. */
   keepdim?: boolean;
 }
 
@@ -300,9 +301,8 @@ function safeRoot(s: Tensor, p: number): Tensor {
  * other number, (Σ|x|^p)^(1/p). At x = 0 the gradient is 0, as in PyTorch; with ties at the max
  * (p = ∞) the gradient is shared evenly.
  * @param input a floating-point tensor
- * @param p the order (positional or `{ p }`)
- * @param dim a dim or dims to reduce (all when omitted); "fro" takes at most 2
- * @param keepdim keep the reduced dims as size 1
+ * @param args `p`, `dim`, `keepdim`, positional or as `{ p, dim, keepdim }`: the order; a dim or
+ *   dims to reduce (all when omitted; "fro" takes at most 2); keep the reduced dims as size 1
  * @returns the norms
  * @throws for an int32 input, an unknown p, or dims out of range
  * @example
@@ -344,9 +344,8 @@ export interface NormalizeOptions {
 /**
  * x / max(‖x‖_p, eps) along a dim (PyTorch's `F.normalize`).
  * @param input a floating-point tensor
- * @param p the order (default 2), or `{ p, dim, eps }`
- * @param dim the dim (default 1)
- * @param eps the smallest divisor (default 1e-12)
+ * @param args `p`, `dim`, `eps`, positional or as `{ p, dim, eps }`: the order (default 2), the dim
+ *   (default 1), the smallest divisor (default 1e-12)
  * @returns a tensor of input's shape
  * @example
  * F.normalize(tensor([[3, 4]])); // [[0.6, 0.8]]
@@ -506,7 +505,7 @@ export function diagonal(input: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor 
  * A 1-D tensor → the square matrix with it on a diagonal; a 2-D tensor → that diagonal as 1-D
  * (PyTorch's `torch.diag`).
  * @param input a 1-D or 2-D tensor
- * @param diagonal which diagonal (default 0; > 0 above, < 0 below)
+ * @param diagonal_ which diagonal (default 0; > 0 above, < 0 below)
  * @returns [n + |diagonal|, n + |diagonal|] or the diagonal
  * @example
  * tensor([1, 2]).diag(); // [[1, 0], [0, 2]]
@@ -1045,7 +1044,7 @@ export async function nonzeroAsync(input: Tensor, opts?: NonzeroOptions): Promis
 
 // ---- in-place updates (no graph: for optimizers, initialisation and buffers) ----------------
 
-/** Options of {@link addInPlace} (`Tensor#add_`). */
+/** Options of `Tensor#add_`. */
 export interface AddInPlaceOptions {
   /** The factor of other (default 1). */
   alpha?: number;

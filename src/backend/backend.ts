@@ -28,14 +28,24 @@ export interface DeviceBuffer {
  *  and hands it to `upload`, reading goes through `read`/`readAsync`. */
 export type Storage = TypedArray | DeviceBuffer;
 
+/** A strided window on a backend's storage, as the Backend methods receive it (a Tensor is one). */
 export interface View<S extends Storage = TypedArray> {
+  /** the storage the window reads */
   data: S;
+  /** the size of each dim */
   shape: readonly number[];
+  /** elements to step in storage per index of each dim (0 = broadcast) */
   strides: readonly number[];
+  /** index in storage of element (0, 0, ...) */
   offset: number;
 }
 
+/**
+ * The kernels one device implements: what `registerBackend` takes. Low level, for adding a device;
+ * a backend only moves numbers (ops.ts has already resolved broadcasting, dtypes and autograd).
+ */
 export interface Backend<S extends Storage = TypedArray> {
+  /** the device name tensors use, e.g. "js" */
   readonly name: string;
   /** Fresh storage of n elements. Contents are unspecified unless `zero` is true. */
   alloc(dtype: DType, n: number, zero?: boolean): S;
@@ -165,6 +175,12 @@ const registry = new Map<string, Backend<Storage>>();
 /** why a known device did not load here, for the error when it is asked for */
 const unavailable = new Map<string, string>();
 
+/**
+ * Make a device available under `b.name` (replacing one of that name). Low level: the built-in
+ * devices register themselves on import.
+ * @example
+ * registerBackend(myBackend); // then Tensor.zeros([2], { device: myBackend.name })
+ */
 export function registerBackend(b: Backend<any>): void { // eslint-disable-line @typescript-eslint/no-explicit-any
   registry.set(b.name, b);
   unavailable.delete(b.name);
@@ -186,20 +202,35 @@ export function getBackend(name: string): Backend<Storage> {
   return b;
 }
 
-/** The devices that loaded in this process, e.g. ["cpu", "js"]. Tests loop over these. */
+/**
+ * The devices that loaded in this process, e.g. ["js", "wasm", "cpu"] ("webgpu" after `initDevice("webgpu")`).
+ * @example
+ * if (availableDevices().includes("cpu")) setDefaultDevice("cpu");
+ */
 export function availableDevices(): string[] {
   return [...registry.keys()];
 }
 
 let defaultDevice: string | null = null;
-/** The device new tensors go to: DLGRAD_DEVICE, else "cpu" when the native addon loaded, else
- *  "wasm" when WebAssembly (with SIMD) is there, else "js". */
+/**
+ * The device new tensors go to: the one `setDefaultDevice` chose, else the DLGRAD_DEVICE environment
+ * variable, else "cpu" when the native addon loaded, else "wasm" when WebAssembly (with SIMD) is there, else "js".
+ * @example
+ * console.log(getDefaultDevice()); // "cpu"
+ */
 export function getDefaultDevice(): string {
   if (defaultDevice) return defaultDevice;
   const env = typeof process !== "undefined" ? process.env.DLGRAD_DEVICE : undefined;
   if (env) return getBackend(env).name;
   return registry.has("cpu") ? "cpu" : registry.has("wasm") ? "wasm" : "js";
 }
+/**
+ * Make `name` the device new tensors go to (torch.set_default_device); null restores the automatic choice.
+ * @throws Error for an unknown or unavailable device.
+ * @example
+ * await initDevice("webgpu");
+ * setDefaultDevice("webgpu");
+ */
 export function setDefaultDevice(name: string | null): void {
   if (name !== null) getBackend(name);
   defaultDevice = name;

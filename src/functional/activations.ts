@@ -5,13 +5,22 @@ import { where } from "../ops.js";
 import { fmt, normDim } from "../shape.js";
 import { type Args, checkFloat, checkScalar, parseArgs } from "./args.js";
 
+/** Options of `F.hardtanh` (also accepted positionally: `hardtanh(x, minVal, maxVal)`). */
 export interface HardtanhOptions {
+  /** Lower bound, default -1. */
   minVal?: number;
+  /** Upper bound, default 1. */
   maxVal?: number;
 }
 
-/** Hardtanh: x clamped to [minVal, maxVal] (default [-1, 1]); the gradient is 0 at and outside
- *  the bounds, like PyTorch's hardtanh_backward. */
+/**
+ * Hardtanh: x clamped to [minVal, maxVal] (default [-1, 1]); the gradient is 0 at and outside
+ * the bounds, like PyTorch's hardtanh_backward.
+ * @throws Error if a bound is not a number or minVal > maxVal.
+ * @example
+ * F.hardtanh(x);                        // clamp to [-1, 1]
+ * F.hardtanh(x, { minVal: 0, maxVal: 1 });
+ */
 export function hardtanh(input: Tensor, ...args: Args<[minVal: number, maxVal: number], HardtanhOptions>): Tensor {
   const a = parseArgs("hardtanh", args, ["minVal", "maxVal"]);
   checkFloat("hardtanh", "input", input);
@@ -24,13 +33,23 @@ function clip(x: Tensor, lo: number, hi: number): Tensor {
   return where(x.le(lo), lo, where(x.ge(hi), hi, x));
 }
 
-/** min(max(x, 0), 6): hardtanh(x, 0, 6). */
+/**
+ * min(max(x, 0), 6): hardtanh(x, 0, 6).
+ * torch.nn.functional.relu6.
+ * @example
+ * const h = F.relu6(x);
+ */
 export function relu6(input: Tensor): Tensor {
   checkFloat("relu6", "input", input);
   return clip(input, 0, 6);
 }
 
-/** x for x > 0, α(eᵡ - 1) otherwise (α = 1 by default). */
+/**
+ * x for x > 0, α(eᵡ - 1) otherwise (α = 1 by default).
+ * torch.nn.functional.elu; alpha positionally or as `{ alpha }`.
+ * @example
+ * const h = F.elu(x, 0.5);
+ */
 export function elu(input: Tensor, ...args: Args<[alpha: number], { alpha?: number }>): Tensor {
   const a = parseArgs("elu", args, ["alpha"]);
   checkFloat("elu", "input", input);
@@ -45,20 +64,33 @@ function eluOf(x: Tensor, alpha: number): Tensor {
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
 
-/** scale·elu(x, α) with the self-normalising constants α ≈ 1.6733, scale ≈ 1.0507. */
+/**
+ * scale·elu(x, α) with the self-normalising constants α ≈ 1.6733, scale ≈ 1.0507.
+ * torch.nn.functional.selu.
+ * @example
+ * const h = F.selu(x);
+ */
 export function selu(input: Tensor): Tensor {
   checkFloat("selu", "input", input);
   return eluOf(input, SELU_ALPHA).mul(SELU_SCALE);
 }
 
+/** Options of `F.softplus` (also accepted positionally: `softplus(x, beta, threshold)`). */
 export interface SoftplusOptions {
+  /** β in log(1 + e^(βx))/β, default 1. */
   beta?: number;
+  /** Above βx > threshold the result is x itself, default 20. */
   threshold?: number;
 }
 
-/** log(1 + e^(βx))/β, and x itself where βx > threshold (torch.nn.functional.softplus(x, beta=1,
- *  threshold=20)). The exp only ever sees clamped inputs, so the unused branch of `where` never
- *  puts inf·0 = NaN into gradients. */
+/**
+ * log(1 + e^(βx))/β, and x itself where βx > threshold (torch.nn.functional.softplus(x, beta=1,
+ * threshold=20)). The exp only ever sees clamped inputs, so the unused branch of `where` never
+ * puts inf·0 = NaN into gradients.
+ * @example
+ * const y = F.softplus(x);
+ * const sharp = F.softplus(x, { beta: 2 });
+ */
 export function softplus(input: Tensor, ...args: Args<[beta: number, threshold: number], SoftplusOptions>): Tensor {
   const a = parseArgs("softplus", args, ["beta", "threshold"]);
   checkFloat("softplus", "input", input);
@@ -72,19 +104,36 @@ function softplusOf(x: Tensor, beta: number, threshold: number): Tensor {
   return where(bx.gt(threshold), x, beta === 1 ? soft : soft.div(beta));
 }
 
-/** x·tanh(softplus(x)). */
+/**
+ * x·tanh(softplus(x)).
+ * torch.nn.functional.mish.
+ * @example
+ * const h = F.mish(x);
+ */
 export function mish(input: Tensor): Tensor {
   checkFloat("mish", "input", input);
   return input.mul(softplusOf(input, 1, 20).tanh());
 }
 
-/** log σ(x) = -softplus(-x): exact for any x, smooth at 0. */
+/**
+ * log σ(x) = -softplus(-x): exact for any x, smooth at 0.
+ * torch.nn.functional.logsigmoid.
+ * @example
+ * const lp = F.logsigmoid(logits);
+ */
 export function logsigmoid(input: Tensor): Tensor {
   checkFloat("logsigmoid", "input", input);
   return softplusOf(input.neg(), 1, 20).neg();
 }
 
-/** Gated linear unit: a·σ(b), where a and b are the two halves of dim (default -1). */
+/**
+ * Gated linear unit: a·σ(b), where a and b are the two halves of dim (default -1).
+ * torch.nn.functional.glu: input [..., 2n, ...] → [..., n, ...] along dim.
+ * @throws Error if the size of dim is odd.
+ * @example
+ * F.glu(x);          // x [b, 2n] → [b, n]
+ * F.glu(x, { dim: 1 });
+ */
 export function glu(input: Tensor, ...args: Args<[dim: number], { dim?: number }>): Tensor {
   const a = parseArgs("glu", args, ["dim"]);
   checkFloat("glu", "input", input);
@@ -96,19 +145,35 @@ export function glu(input: Tensor, ...args: Args<[dim: number], { dim?: number }
   return x.mul(g.sigmoid());
 }
 
-/** x·relu6(x + 3)/6. The gradient (2x + 3)/6 holds on the closed [-3, 3], like PyTorch's. */
+/**
+ * x·relu6(x + 3)/6. The gradient (2x + 3)/6 holds on the closed [-3, 3], like PyTorch's.
+ * torch.nn.functional.hardswish.
+ * @example
+ * const h = F.hardswish(x);
+ */
 export function hardswish(input: Tensor): Tensor {
   checkFloat("hardswish", "input", input);
   return where(input.lt(-3), 0, where(input.gt(3), input, input.mul(input.add(3)).div(6)));
 }
 
-/** relu6(x + 3)/6. The gradient 1/6 holds on the open (-3, 3), like PyTorch's. */
+/**
+ * relu6(x + 3)/6. The gradient 1/6 holds on the open (-3, 3), like PyTorch's.
+ * torch.nn.functional.hardsigmoid.
+ * @example
+ * const h = F.hardsigmoid(x);
+ */
 export function hardsigmoid(input: Tensor): Tensor {
   checkFloat("hardsigmoid", "input", input);
   return where(input.le(-3), 0, where(input.ge(3), 1, input.div(6).add(0.5)));
 }
 
-/** x for x > 0, w·x otherwise, with one learnt slope per channel (dim 1) or one for all. */
+/**
+ * x for x > 0, w·x otherwise, with one learnt slope per channel (dim 1) or one for all.
+ * torch.nn.functional.prelu: weight has 1 or C elements (C = input.shape[1]).
+ * @throws Error if weight has another number of elements.
+ * @example
+ * const y = F.prelu(x, Tensor.full([1], 0.25));
+ */
 export function prelu(input: Tensor, weight: Tensor): Tensor {
   checkFloat("prelu", "input", input);
   checkFloat("prelu", "weight", weight);

@@ -10,13 +10,18 @@ import {
   checkTensor, parseArgs, reduceLoss,
 } from "./args.js";
 
+/** Options of `F.nllLoss` and `nn.NLLLoss` (PyTorch's keywords in camelCase). */
 export interface NllOptions {
   /** A rescaling weight for each class, [C]. */
   weight?: Tensor | null;
+  /** Targets equal to this class index add no loss and no count to the mean. Default -100. */
   ignoreIndex?: number;
+  /** "mean" (default; weighted by the targets' class weights), "sum" or "none". */
   reduction?: Reduction;
 }
+/** Options of `F.crossEntropy` and `nn.CrossEntropyLoss`. */
 export interface CrossEntropyOptions extends NllOptions {
+  /** ε in [0, 1]: the target is mixed with the uniform distribution, (1 - ε)·target + ε/C. Default 0. */
   labelSmoothing?: number;
 }
 const NLL_KEYS = ["weight", "ignoreIndex", "reduction"] as const;
@@ -74,8 +79,14 @@ function nll(op: string, logp: Tensor, target: Tensor, opts: CrossEntropyOptions
   return where(none, NaN, loss.sum().div(where(none, 1, den)));
 }
 
-/** NLL of log-probabilities (the output of logSoftmax) [N, C], [C] or [N, C, d...] against int32
- *  class indices (torch.nn.functional.nll_loss). */
+/**
+ * NLL of log-probabilities (the output of logSoftmax) [N, C], [C] or [N, C, d...] against int32
+ * class indices (torch.nn.functional.nll_loss).
+ * Target: [N] (or [], or [N, d...]) int32 class indices in [0, C) or ignoreIndex.
+ * @throws Error for a non-float input, target indices out of range, shapes that do not fit, or unknown options.
+ * @example
+ * const loss = F.nllLoss(F.logSoftmax(logits, 1), labels); // [N, C], [N]
+ */
 export function nllLoss(input: Tensor, target: Tensor, opts?: NllOptions): Tensor {
   const o = checkOptions("nllLoss", opts, NLL_KEYS);
   checkFloat("nllLoss", "input", input);
@@ -87,6 +98,10 @@ export function nllLoss(input: Tensor, target: Tensor, opts?: NllOptions): Tenso
  * Cross-entropy of logits [N, C] (or [C], or [N, C, d...]) against int32 class indices, or against
  * class probabilities of the input's shape: -Σ_c w[c]·p[c]·log q[c], smoothed toward uniform and
  * averaged over the N·d elements (torch.nn.functional.cross_entropy).
+ * @throws Error for a non-float input, class indices out of range, a probability target of another shape, or unknown options.
+ * @example
+ * const loss = F.crossEntropy(logits, labels);                       // [N, C], int32 [N]
+ * const smooth = F.crossEntropy(logits, labels, { labelSmoothing: 0.1 });
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor {
   const op = "crossEntropy";
@@ -109,9 +124,11 @@ export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyO
   return reduceLoss(terms.sum(classDim).neg(), reduction);
 }
 
+/** Options of `F.binaryCrossEntropy`. */
 export interface WeightedLossOptions {
   /** Multiplies each element's loss (broadcast to the input's shape). */
   weight?: Tensor | null;
+  /** "mean" (default), "sum" or "none". */
   reduction?: Reduction;
 }
 
@@ -121,8 +138,14 @@ function clampedLog(x: Tensor): Tensor {
   return where(pos, where(pos, x, 1).log().clamp(-100), -100);
 }
 
-/** -w·(y·log x + (1-y)·log(1-x)) of probabilities x against targets y, logs clamped at -100
- *  (torch.nn.functional.binary_cross_entropy). */
+/**
+ * -w·(y·log x + (1-y)·log(1-x)) of probabilities x against targets y, logs clamped at -100
+ * (torch.nn.functional.binary_cross_entropy).
+ * Input and target have the same shape; input values in [0, 1].
+ * @throws Error if the shapes differ, or weight does not broadcast.
+ * @example
+ * const loss = F.binaryCrossEntropy(F.sigmoid(logits), targets);
+ */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: WeightedLossOptions): Tensor {
   const op = "binaryCrossEntropy";
   const o = checkOptions(op, opts, ["weight", "reduction"]);
@@ -150,7 +173,9 @@ function broadcastTo(op: string, name: string, t: Tensor, shape: readonly number
   if (!ok) throw new Error(`${op}: ${name} of shape ${fmt(t.shape)} cannot broadcast to the input's shape ${fmt(shape)}`);
 }
 
+/** Options of the elementwise losses (`l1Loss`, `smoothL1Loss`, `huberLoss`). */
 export interface ReductionOptions {
+  /** "mean" (default), "sum" or "none". */
   reduction?: Reduction;
 }
 
@@ -160,14 +185,26 @@ function elementwise(op: string, input: Tensor, target: Tensor): void {
   checkSameShape(op, input, target);
 }
 
-/** |x - y| (torch.nn.functional.l1_loss). */
+/**
+ * |x - y| (torch.nn.functional.l1_loss).
+ * Input and target have the same shape.
+ * @throws Error if the shapes differ.
+ * @example
+ * const loss = F.l1Loss(pred, y, { reduction: "sum" });
+ */
 export function l1Loss(input: Tensor, target: Tensor, opts?: ReductionOptions): Tensor {
   const o = checkOptions("l1Loss", opts, ["reduction"]);
   elementwise("l1Loss", input, target);
   return reduceLoss(input.sub(target).abs(), checkEnum("l1Loss", "reduction", o.reduction ?? "mean", REDUCTIONS));
 }
 
-/** 0.5·d²/β where |d| < β, else |d| - 0.5·β, with d = x - y (torch.nn.functional.smooth_l1_loss; β = 0 is l1). */
+/**
+ * 0.5·d²/β where |d| < β, else |d| - 0.5·β, with d = x - y (torch.nn.functional.smooth_l1_loss; β = 0 is l1).
+ * Input and target have the same shape; β defaults to 1.
+ * @throws Error if the shapes differ or β < 0.
+ * @example
+ * const loss = F.smoothL1Loss(pred, y, { beta: 0.5 });
+ */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts?: ReductionOptions & { beta?: number }): Tensor {
   const op = "smoothL1Loss";
   const o = checkOptions(op, opts, ["reduction", "beta"]);
@@ -180,7 +217,13 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts?: ReductionOpti
   return reduceLoss(loss, reduction);
 }
 
-/** 0.5·d² where |d| < δ, else δ·(|d| - 0.5·δ) (torch.nn.functional.huber_loss). */
+/**
+ * 0.5·d² where |d| < δ, else δ·(|d| - 0.5·δ) (torch.nn.functional.huber_loss).
+ * Input and target have the same shape; δ defaults to 1.
+ * @throws Error if the shapes differ or δ <= 0.
+ * @example
+ * const loss = F.huberLoss(pred, y, { delta: 2 });
+ */
 export function huberLoss(input: Tensor, target: Tensor, opts?: ReductionOptions & { delta?: number }): Tensor {
   const op = "huberLoss";
   const o = checkOptions(op, opts, ["reduction", "delta"]);
@@ -191,6 +234,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts?: ReductionOptions
   return reduceLoss(where(z.lt(delta), z.square().mul(0.5), z.sub(0.5 * delta).mul(delta)), reduction);
 }
 
+/** Options of `F.klDiv` and `nn.KLDivLoss`. */
 export interface KlDivOptions {
   /** "batchmean" divides the sum by the batch size (the first dim): the KL divergence itself. */
   reduction?: Reduction | "batchmean";
@@ -201,6 +245,9 @@ export interface KlDivOptions {
 /**
  * KL divergence of log-probabilities x from targets y: y·(log y - x) (0 where y = 0), or with
  * logTarget e^y·(y - x) (torch.nn.functional.kl_div). Input and target broadcast.
+ * @throws Error if the shapes do not broadcast, or for an unknown reduction.
+ * @example
+ * const loss = F.klDiv(F.logSoftmax(student, 1), F.softmax(teacher, 1), { reduction: "batchmean" });
  */
 export function klDiv(input: Tensor, target: Tensor, opts?: KlDivOptions): Tensor {
   const op = "klDiv";
@@ -243,8 +290,11 @@ function vectorNorm(x: Tensor, p: number, dim: number, keepdim: boolean): Tensor
   return keepdim ? n : n.squeeze(dim);
 }
 
+/** Options of `F.cosineSimilarity` (also accepted positionally: `cosineSimilarity(x1, x2, dim, eps)`). */
 export interface CosineSimilarityOptions {
+  /** The dim to compare along, default 1. */
   dim?: number;
+  /** Lower bound on each norm, default 1e-8. */
   eps?: number;
 }
 
@@ -252,6 +302,10 @@ export interface CosineSimilarityOptions {
  * Σ (x1/‖x1‖)·(x2/‖x2‖) over dim, each norm clamped below at eps (x1 and x2 broadcast), like
  * torch.nn.functional.cosine_similarity(x1, x2, dim=1, eps=1e-8). Below eps the gradient is
  * PyTorch's: its norm is clamped in place, so d‖x‖/dx = x/eps there.
+ * The result has the broadcast shape without dim.
+ * @example
+ * const sim = F.cosineSimilarity(a, b);        // [N, D], [N, D] → [N]
+ * const s = F.cosineSimilarity(a, b, { dim: -1 });
  */
 export function cosineSimilarity(x1: Tensor, x2: Tensor, ...args: Args<[dim: number, eps: number], CosineSimilarityOptions>): Tensor {
   const op = "cosineSimilarity";
@@ -271,14 +325,24 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, ...args: Args<[dim: num
   return u.div(clamped(u)).mul(v.div(clamped(v))).sum(dim);
 }
 
+/** Options of `F.pairwiseDistance` (also accepted positionally: `pairwiseDistance(x1, x2, p, eps, keepdim)`). */
 export interface PairwiseDistanceOptions {
+  /** The norm's order: any p >= 0, or Infinity. Default 2. */
   p?: number;
+  /** Added to the difference before the norm, default 1e-6. */
   eps?: number;
+  /** Keep the last dim with size 1. Default false. */
   keepdim?: boolean;
 }
 
-/** ‖x1 - x2 + eps‖_p over the last dim (x1 and x2 broadcast), like
- *  torch.nn.functional.pairwise_distance(x1, x2, p=2, eps=1e-6, keepdim=False). */
+/**
+ * ‖x1 - x2 + eps‖_p over the last dim (x1 and x2 broadcast), like
+ * torch.nn.functional.pairwise_distance(x1, x2, p=2, eps=1e-6, keepdim=False).
+ * The result has the broadcast shape without the last dim (unless keepdim).
+ * @throws Error for 0-d inputs.
+ * @example
+ * const d = F.pairwiseDistance(a, b); // [N, D], [N, D] → [N]
+ */
 export function pairwiseDistance(
   x1: Tensor, x2: Tensor, ...args: Args<[p: number, eps: number, keepdim: boolean], PairwiseDistanceOptions>
 ): Tensor {

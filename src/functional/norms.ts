@@ -66,12 +66,17 @@ export function batchNormImpl(
   return affine(y, w, b, shape);
 }
 
+/** Options of `F.batchNorm` (also accepted positionally, in PyTorch's order). */
 export interface BatchNormOptions {
+  /** Per-channel scale [C], or none. */
   weight?: Tensor | null;
+  /** Per-channel shift [C], or none. */
   bias?: Tensor | null;
   /** Normalize with the batch's statistics and update the running ones (default false: use the running ones). */
   training?: boolean;
+  /** Weight of the new batch statistic in the running ones, default 0.1. */
   momentum?: number;
+  /** Added to the variance, default 1e-5. */
   eps?: number;
 }
 
@@ -79,6 +84,9 @@ export interface BatchNormOptions {
  * Batch normalization of [N, C, ...] over every dim but the channels (dim 1), like
  * torch.nn.functional.batch_norm(input, running_mean, running_var, weight, bias, training=False,
  * momentum=0.1, eps=1e-5). Training updates runningMean and runningVar (when given) in place.
+ * @throws Error for fewer than 2 dims, parameters not of shape [C], no running statistics when not training, or only one value per channel when training.
+ * @example
+ * const y = F.batchNorm(x, runMean, runVar, { training: true }); // x [N, C, H, W]
  */
 export function batchNorm(
   input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null,
@@ -93,14 +101,23 @@ export function batchNorm(
   return batchNormImpl(op, input, runningMean, runningVar, a.weight as Tensor | null, a.bias as Tensor | null, training, momentum, eps);
 }
 
+/** Options of `F.groupNorm` (also accepted positionally). */
 export interface GroupNormOptions {
+  /** Per-channel scale [C], or none. */
   weight?: Tensor | null;
+  /** Per-channel shift [C], or none. */
   bias?: Tensor | null;
+  /** Added to the variance, default 1e-5. */
   eps?: number;
 }
 
-/** Normalizes each of numGroups groups of channels of [N, C, ...] over its channels and positions,
- *  then a per-channel affine (torch.nn.functional.group_norm(input, num_groups, weight, bias, eps)). */
+/**
+ * Normalizes each of numGroups groups of channels of [N, C, ...] over its channels and positions,
+ * then a per-channel affine (torch.nn.functional.group_norm(input, num_groups, weight, bias, eps)).
+ * @throws Error for fewer than 2 dims, C not divisible by numGroups, or weight/bias not of shape [C].
+ * @example
+ * const y = F.groupNorm(x, 4); // x [N, 16, H, W]: 4 groups of 4 channels
+ */
 export function groupNorm(
   input: Tensor, numGroups: number, ...args: Args<[weight: Tensor | null, bias: Tensor | null, eps: number], GroupNormOptions>
 ): Tensor {
@@ -118,12 +135,17 @@ export function groupNorm(
   return affine(y.reshape(input.shape), w, b, channelShape(input));
 }
 
+/** Options of `F.instanceNorm` (also accepted positionally, in PyTorch's order). */
 export interface InstanceNormOptions {
+  /** Per-channel scale [C], or none. */
   weight?: Tensor | null;
+  /** Per-channel shift [C], or none. */
   bias?: Tensor | null;
   /** Normalize with each instance's statistics (default true); false uses the running ones. */
   useInputStats?: boolean;
+  /** Weight of the new statistic in the running ones, default 0.1. */
   momentum?: number;
+  /** Added to the variance, default 1e-5. */
   eps?: number;
 }
 
@@ -132,6 +154,9 @@ export interface InstanceNormOptions {
  * instance_norm(input, running_mean, running_var, weight, bias, use_input_stats=True, momentum,
  * eps)); with useInputStats, given running statistics move toward the batch means of the
  * per-instance means and unbiased variances.
+ * @throws Error for fewer than 3 dims, parameters not of shape [C], or a single spatial element when using the input's statistics.
+ * @example
+ * const y = F.instanceNorm(x); // x [N, C, H, W]
  */
 export function instanceNorm(
   input: Tensor,

@@ -122,8 +122,13 @@ function avgPool(op: string, nd: number, input: Tensor, kernelSize: number | rea
 
 type Ints = number | readonly number[];
 
-/** Mean over windows of the last dim of [N, C, L] or [C, L] (torch.nn.functional.avg_pool1d(input,
- *  kernel_size, stride=kernel_size, padding=0, ceil_mode=False, count_include_pad=True)). */
+/**
+ * Mean over windows of the last dim of [N, C, L] or [C, L] (torch.nn.functional.avg_pool1d(input,
+ * kernel_size, stride=kernel_size, padding=0, ceil_mode=False, count_include_pad=True)).
+ * @throws Error for an input of another rank or int32, or a kernel, stride or padding that does not fit.
+ * @example
+ * const y = F.avgPool1d(x, 2); // [N, C, 10] → [N, C, 5]
+ */
 export function avgPool1d(
   input: Tensor, kernelSize: Ints,
   ...args: Args<[stride: Ints | null, padding: Ints, ceilMode: boolean, countIncludePad: boolean],
@@ -132,8 +137,14 @@ export function avgPool1d(
   return avgPool("avgPool1d", 1, input, kernelSize, parseArgs("avgPool1d", args, ["stride", "padding", "ceilMode", "countIncludePad"]));
 }
 
-/** Mean over kernel windows of [N, C, H, W] or [C, H, W] (torch.nn.functional.avg_pool2d, with
- *  divisorOverride). */
+/**
+ * Mean over kernel windows of [N, C, H, W] or [C, H, W] (torch.nn.functional.avg_pool2d, with
+ * divisorOverride).
+ * @throws Error for an input of another rank or int32, or a kernel, stride or padding that does not fit.
+ * @example
+ * const y = F.avgPool2d(x, 2);                         // [N, C, 8, 8] → [N, C, 4, 4]
+ * const z = F.avgPool2d(x, 3, { stride: 1, padding: 1 });
+ */
 export function avgPool2d(
   input: Tensor, kernelSize: Ints,
   ...args: Args<[stride: Ints | null, padding: Ints, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null],
@@ -143,11 +154,17 @@ export function avgPool2d(
     parseArgs("avgPool2d", args, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]));
 }
 
+/** Options of `F.maxPool1d` (also accepted positionally, in PyTorch's order). */
 export interface MaxPool1dOptions {
+  /** Step between windows; default (or null) the kernel size. */
   stride?: Ints | null;
+  /** -∞ added on each side, at most half the kernel. Default 0. */
   padding?: Ints;
+  /** Spacing between a window's taps. Default 1. */
   dilation?: Ints;
+  /** Round the output length up, so a last partial window counts. Default false. */
   ceilMode?: boolean;
+  /** Also return the int32 index of each maximum. Default false. */
   returnIndices?: boolean;
 }
 
@@ -156,6 +173,10 @@ export interface MaxPool1dOptions {
  * kernel_size, stride=kernel_size, padding=0, dilation=1, ceil_mode=False, return_indices=False)).
  * The gradient goes to each window's first maximum, like PyTorch's. With returnIndices it returns
  * [values, indices], the indices (int32) into the unpadded last dim.
+ * @throws Error for an input of another rank or int32, or a kernel, stride, padding or dilation that does not fit.
+ * @example
+ * const y = F.maxPool1d(x, 2);                              // [N, C, 10] → [N, C, 5]
+ * const [v, i] = F.maxPool1d(x, 3, { returnIndices: true });
  */
 export function maxPool1d(input: Tensor, kernelSize: Ints, opts: MaxPool1dOptions & { returnIndices: true }): [Tensor, Tensor];
 export function maxPool1d(
@@ -214,15 +235,23 @@ function adaptiveAvgLast(x: Tensor, out: number): Tensor {
   return x.matmul(averagingMatrix(size, out, x));
 }
 
-/** Means over outputSize adaptive windows of the last dim of [N, C, L] or [C, L]
- *  (torch.nn.functional.adaptive_avg_pool1d). */
+/**
+ * Means over outputSize adaptive windows of the last dim of [N, C, L] or [C, L]
+ * (torch.nn.functional.adaptive_avg_pool1d).
+ * @example
+ * const y = F.adaptiveAvgPool1d(x, 1); // [N, C, L] → [N, C, 1]
+ */
 export function adaptiveAvgPool1d(input: Tensor, outputSize: Ints): Tensor {
   const [o] = adaptiveSizes("adaptiveAvgPool1d", input, 1, outputSize);
   return adaptiveAvgLast(input, o);
 }
 
-/** Means over adaptive windows of [N, C, H, W] or [C, H, W] giving outputSize [OH, OW] (null keeps
- *  a size) (torch.nn.functional.adaptive_avg_pool2d). */
+/**
+ * Means over adaptive windows of [N, C, H, W] or [C, H, W] giving outputSize [OH, OW] (null keeps
+ * a size) (torch.nn.functional.adaptive_avg_pool2d).
+ * @example
+ * const y = F.adaptiveAvgPool2d(x, [1, 1]); // global average pooling
+ */
 export function adaptiveAvgPool2d(input: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
   const [oh, ow] = adaptiveSizes("adaptiveAvgPool2d", input, 2, outputSize);
   return adaptiveAvgLast(adaptiveAvgLast(input.transpose(-1, -2), oh).transpose(-1, -2), ow);
@@ -240,6 +269,9 @@ function adaptiveTaps(size: number, out: number): { taps: number[][]; kmax: numb
  * Max over adaptive windows of [N, C, H, W] or [C, H, W] (torch.nn.functional.adaptive_max_pool2d);
  * the gradient goes to each window's first maximum. With returnIndices it returns [values, indices],
  * the int32 indices h·W + w into each input plane.
+ * @example
+ * const y = F.adaptiveMaxPool2d(x, 2);
+ * const [v, i] = F.adaptiveMaxPool2d(x, 2, { returnIndices: true });
  */
 export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly (number | null)[], opts: { returnIndices: true }): [Tensor, Tensor];
 export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly (number | null)[], opts?: { returnIndices?: false }): Tensor;

@@ -72,8 +72,20 @@ export type SafetensorsSource = string | Uint8Array | ArrayBuffer;
  * temporary file of a name unique to this call, are flushed to disk, and the file is renamed over
  * `path`, so a crash or a concurrent save never leaves a mixed or half-written file under `path`.
  * Without a path it returns the file's bytes (e.g. for a download in a browser).
+ * PyTorch: torch.save / safetensors.torch.save_file; the files load in PyTorch with safetensors.
+ * @throws Error for an empty path, a value that is not a Tensor, non-string metadata, or a failed write.
+ * @example
+ * save(model, "model.safetensors");                              // Node
+ * save(model.stateDict(), "ckpt.safetensors", { metadata: { epoch: "3" } });
  */
 export function save(moduleOrStateDict: Module | StateDict | Map<string, Tensor>, path: string, opts?: SaveOptions): void;
+/**
+ * The safetensors file of a module's state dict (or a `Record`/`Map` of tensors) as bytes, anywhere
+ * (a browser included): what `save(x, path)` writes.
+ * @example
+ * const bytes = save(model); // Uint8Array
+ * model.loadStateDict(load(bytes));
+ */
 export function save(moduleOrStateDict: Module | StateDict | Map<string, Tensor>, opts?: SaveOptions): Uint8Array;
 export function save(
   moduleOrStateDict: Module | StateDict | Map<string, Tensor>,
@@ -186,7 +198,11 @@ function badSource(op: string, src: unknown): never {
  * Reads a safetensors file (a path, in Node) or its bytes (a `Uint8Array` or `ArrayBuffer`, anywhere)
  * into a `Record<string, Tensor>` ordered by name. F32, I32 and F64 load as they are; F16/BF16
  * widen to float32 and the other integer dtypes become int32. Every malformed file fails with an
- * Error naming the file (and the tensor), before any data is read.
+ * Error naming the file (and the tensor), before any data is read. Tensors are created on the
+ * default device; `model.loadStateDict` moves them to the model's (torch.load / safetensors.torch.load_file).
+ * @example
+ * model.loadStateDict(load("model.safetensors"));
+ * const sd = load(new Uint8Array(await (await fetch(url)).arrayBuffer()));
  */
 export function load(src: SafetensorsSource): StateDict {
   let name: string;
@@ -210,7 +226,12 @@ export function load(src: SafetensorsSource): StateDict {
   return out;
 }
 
-/** The `__metadata__` strings of a safetensors file or its bytes (an empty object when it has none); reads only the header. */
+/**
+ * The `__metadata__` strings of a safetensors file or its bytes (an empty object when it has none); reads only the header.
+ * @throws Error for a malformed header.
+ * @example
+ * const { epoch } = loadMetadata("ckpt.safetensors");
+ */
 export function loadMetadata(src: SafetensorsSource): Record<string, string> {
   if (typeof src !== "string") {
     const buf = asBytes(src) ?? badSource("loadMetadata", src);

@@ -5,9 +5,16 @@ import * as F from "../functional.js";
 import { type Args, checkInt, checkScalar, parseArgs } from "../functional/args.js";
 import { Module, Parameter } from "./module.js";
 
-/** torch.nn.Hardtanh(minVal=-1, maxVal=1). */
+/**
+ * torch.nn.Hardtanh(minVal=-1, maxVal=1).
+ * Any shape; see `F.hardtanh`.
+ * @example
+ * const act = new nn.Hardtanh(0, 1);
+ */
 export class Hardtanh extends Module {
+  /** lower bound (default -1) */
   readonly minVal: number;
+  /** upper bound (default 1) */
   readonly maxVal: number;
 
   constructor(...args: Args<[minVal: number, maxVal: number], { minVal?: number; maxVal?: number }>) {
@@ -27,15 +34,26 @@ export class Hardtanh extends Module {
   }
 }
 
-/** torch.nn.ReLU6: min(max(x, 0), 6). */
+/**
+ * torch.nn.ReLU6: min(max(x, 0), 6).
+ * Any shape.
+ * @example
+ * const act = new nn.ReLU6();
+ */
 export class ReLU6 extends Module {
   override forward(x: Tensor): Tensor {
     return F.relu6(x);
   }
 }
 
-/** torch.nn.ELU(alpha=1). */
+/**
+ * torch.nn.ELU(alpha=1).
+ * Any shape; see `F.elu`.
+ * @example
+ * const act = new nn.ELU({ alpha: 0.5 });
+ */
 export class ELU extends Module {
+  /** α, the negative saturation value (default 1) */
   readonly alpha: number;
 
   constructor(...args: Args<[alpha: number], { alpha?: number }>) {
@@ -52,16 +70,28 @@ export class ELU extends Module {
   }
 }
 
-/** torch.nn.SELU. */
+/**
+ * torch.nn.SELU.
+ * Any shape; see `F.selu`.
+ * @example
+ * const act = new nn.SELU();
+ */
 export class SELU extends Module {
   override forward(x: Tensor): Tensor {
     return F.selu(x);
   }
 }
 
-/** torch.nn.Softplus(beta=1, threshold=20). */
+/**
+ * torch.nn.Softplus(beta=1, threshold=20).
+ * Any shape; see `F.softplus`.
+ * @example
+ * const act = new nn.Softplus({ beta: 2 });
+ */
 export class Softplus extends Module {
+  /** β (default 1) */
   readonly beta: number;
+  /** above βx > threshold the output is x (default 20) */
   readonly threshold: number;
 
   constructor(...args: Args<[beta: number, threshold: number], { beta?: number; threshold?: number }>) {
@@ -80,15 +110,26 @@ export class Softplus extends Module {
   }
 }
 
-/** torch.nn.Mish: x·tanh(softplus(x)). */
+/**
+ * torch.nn.Mish: x·tanh(softplus(x)).
+ * Any shape.
+ * @example
+ * const act = new nn.Mish();
+ */
 export class Mish extends Module {
   override forward(x: Tensor): Tensor {
     return F.mish(x);
   }
 }
 
-/** torch.nn.GLU(dim=-1): a·σ(b) over the two halves of dim. */
+/**
+ * torch.nn.GLU(dim=-1): a·σ(b) over the two halves of dim.
+ * Halves the size of dim; see `F.glu`.
+ * @example
+ * new nn.GLU().forward(Tensor.zeros([4, 6])); // shape [4, 3]
+ */
 export class GLU extends Module {
+  /** the dim split in halves (default -1) */
   readonly dim: number;
 
   constructor(...args: Args<[dim: number], { dim?: number }>) {
@@ -105,31 +146,53 @@ export class GLU extends Module {
   }
 }
 
-/** torch.nn.LogSigmoid: log σ(x). */
+/**
+ * torch.nn.LogSigmoid: log σ(x).
+ * Any shape.
+ * @example
+ * const act = new nn.LogSigmoid();
+ */
 export class LogSigmoid extends Module {
   override forward(x: Tensor): Tensor {
     return F.logsigmoid(x);
   }
 }
 
-/** torch.nn.Hardswish: x·relu6(x + 3)/6. */
+/**
+ * torch.nn.Hardswish: x·relu6(x + 3)/6.
+ * Any shape.
+ * @example
+ * const act = new nn.Hardswish();
+ */
 export class Hardswish extends Module {
   override forward(x: Tensor): Tensor {
     return F.hardswish(x);
   }
 }
 
-/** torch.nn.Hardsigmoid: relu6(x + 3)/6. */
+/**
+ * torch.nn.Hardsigmoid: relu6(x + 3)/6.
+ * Any shape.
+ * @example
+ * const act = new nn.Hardsigmoid();
+ */
 export class Hardsigmoid extends Module {
   override forward(x: Tensor): Tensor {
     return F.hardsigmoid(x);
   }
 }
 
-/** torch.nn.PReLU(numParameters=1, init=0.25): x for x > 0, weight·x otherwise, with one learnt
- *  slope for all channels or one per channel (dim 1). */
+/**
+ * torch.nn.PReLU(numParameters=1, init=0.25): x for x > 0, weight·x otherwise, with one learnt
+ * slope for all channels or one per channel (dim 1).
+ * @throws Error (forward) if numParameters is neither 1 nor the input's channel count.
+ * @example
+ * const act = new nn.PReLU({ numParameters: 16 }); // for [N, 16, H, W]
+ */
 export class PReLU extends Module {
+  /** 1 (one slope for all channels) or the number of channels */
   readonly numParameters: number;
+  /** the learnt slopes [numParameters], `init` (0.25) at start */
   weight: Tensor;
 
   constructor(...args: Args<[numParameters: number, init: number], { numParameters?: number; init?: number }>) {

@@ -22,11 +22,22 @@ function resetLinearLike(weight: Tensor, bias: Tensor | null): void {
   }
 }
 
-/** y = x Wᵀ + b, W: [outFeatures, inFeatures]. */
+/**
+ * y = x Wᵀ + b, W: [outFeatures, inFeatures].
+ * torch.nn.Linear: input [..., inFeatures] → [..., outFeatures]; `{ bias: false }` drops the bias.
+ * @throws Error (constructor) unless both sizes are positive integers.
+ * @example
+ * const fc = new nn.Linear(784, 10);
+ * const y = fc.forward(x); // [32, 784] → [32, 10]
+ */
 export class Linear extends Module {
+  /** size of each input's last dim */
   readonly inFeatures: number;
+  /** size of each output's last dim */
   readonly outFeatures: number;
+  /** [outFeatures, inFeatures], kaiming-uniform at start (PyTorch's init) */
   weight: Tensor;
+  /** [outFeatures], U(±1/√inFeatures) at start; null with `{ bias: false }` */
   bias: Tensor | null;
 
   constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean } = {}) {
@@ -40,6 +51,7 @@ export class Linear extends Module {
     this.resetParameters();
   }
 
+  /** Re-draw weight and bias with PyTorch's default initialisation (U(±1/√inFeatures)). */
   resetParameters(): void {
     resetLinearLike(this.weight, this.bias);
   }
@@ -53,10 +65,19 @@ export class Linear extends Module {
   }
 }
 
-/** A lookup table: int32 indices of any shape → rows of `weight` [numEmbeddings, embeddingDim], N(0, 1) at start. */
+/**
+ * A lookup table: int32 indices of any shape → rows of `weight` [numEmbeddings, embeddingDim], N(0, 1) at start.
+ * torch.nn.Embedding (without padding_idx or max_norm): [...] int32 → [..., embeddingDim].
+ * @example
+ * const emb = new nn.Embedding(vocab, 64);
+ * const h = emb.forward(tokens); // [b, t] → [b, t, 64]
+ */
 export class Embedding extends Module {
+  /** number of rows (the vocabulary size) */
   readonly numEmbeddings: number;
+  /** size of each row */
   readonly embeddingDim: number;
+  /** [numEmbeddings, embeddingDim], N(0, 1) at start */
   weight: Tensor;
 
   constructor(numEmbeddings: number, embeddingDim: number) {
@@ -80,11 +101,21 @@ export class Embedding extends Module {
 
 const shapeOf = (s: number | readonly number[]): number[] => (typeof s === "number" ? [s] : [...s]);
 
-/** Normalises over the trailing `normalizedShape` dims: (x − mean)/√(var + eps)·weight + bias (weight 1, bias 0 at start). */
+/**
+ * Normalises over the trailing `normalizedShape` dims: (x − mean)/√(var + eps)·weight + bias (weight 1, bias 0 at start).
+ * torch.nn.LayerNorm; options eps (1e-5), elementwiseAffine (true), bias (true). Input [..., *normalizedShape], same shape out.
+ * @example
+ * const ln = new nn.LayerNorm(512);
+ * const y = ln.forward(x); // [b, t, 512]
+ */
 export class LayerNorm extends Module {
+  /** the trailing shape normalised over */
   readonly normalizedShape: number[];
+  /** added to the variance (default 1e-5) */
   readonly eps: number;
+  /** scale of the normalized shape (ones at start); null with `{ elementwiseAffine: false }` */
   weight: Tensor | null;
+  /** shift of the normalized shape (zeros at start); null with `{ elementwiseAffine: false }` or `{ bias: false }` */
   bias: Tensor | null;
 
   constructor(normalizedShape: number | readonly number[], opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {}) {
@@ -105,10 +136,19 @@ export class LayerNorm extends Module {
   }
 }
 
-/** x / √(mean(x²) + eps) · weight over the trailing dims. eps defaults to float32's machine epsilon, like PyTorch. */
+/**
+ * x / √(mean(x²) + eps) · weight over the trailing dims. eps defaults to float32's machine epsilon, like PyTorch.
+ * torch.nn.RMSNorm; options eps, elementwiseAffine (true). Input [..., *normalizedShape], same shape out.
+ * @example
+ * const norm = new nn.RMSNorm(64);
+ * const y = norm.forward(x);
+ */
 export class RMSNorm extends Module {
+  /** the trailing shape normalised over */
   readonly normalizedShape: number[];
+  /** added to mean(x²); undefined means float32's machine epsilon */
   readonly eps: number | undefined;
+  /** scale of the normalized shape (ones at start); null with `{ elementwiseAffine: false }` */
   weight: Tensor | null;
 
   constructor(normalizedShape: number | readonly number[], opts: { eps?: number; elementwiseAffine?: boolean } = {}) {
@@ -127,8 +167,16 @@ export class RMSNorm extends Module {
   }
 }
 
-/** Zeroes each element with probability p in training mode and scales the rest by 1/(1−p); identity in eval mode. */
+/**
+ * Zeroes each element with probability p in training mode and scales the rest by 1/(1−p); identity in eval mode.
+ * torch.nn.Dropout; any shape.
+ * @throws Error (constructor) unless 0 <= p <= 1.
+ * @example
+ * const drop = new nn.Dropout(0.1);
+ * model.eval(); // drop.forward(x) is now x
+ */
 export class Dropout extends Module {
+  /** probability of zeroing each element */
   readonly p: number;
 
   constructor(p = 0.5) {
@@ -149,6 +197,10 @@ export class Dropout extends Module {
 /**
  * A list of sub-modules, indexable like an array (`list[0]`, `list.length`, `for..of`), named
  * `0`, `1`, ... in the state dict (`blocks.0.attn.weight`).
+ * torch.nn.ModuleList.
+ * @example
+ * const blocks = new nn.ModuleList([new Block(), new Block()]);
+ * for (const b of blocks) x = b.forward(x);
  */
 export class ModuleList<T extends Module = Module> extends Module {
   [index: number]: T;
@@ -159,34 +211,54 @@ export class ModuleList<T extends Module = Module> extends Module {
     for (const m of modules) this.append(m);
   }
 
+  /** Number of modules in the list. */
   get length(): number {
     return this.#length;
   }
 
-  /** Adds a module at the end. */
+  /**
+   * Adds a module at the end.
+   * @example
+   * blocks.append(new nn.Linear(8, 8));
+   */
   append(m: T): this {
     if (!(m instanceof Module)) throw new Error(`nn.${this.constructor.name}: element ${this.#length} is not an nn.Module`);
     this[this.#length++] = m;
     return this;
   }
 
-  /** Adds several modules at the end. */
+  /**
+   * Adds several modules at the end.
+   * @example
+   * blocks.extend([new nn.ReLU(), new nn.Linear(8, 1)]);
+   */
   extend(ms: Iterable<T>): this {
     for (const m of ms) this.append(m);
     return this;
   }
 
-  /** The module at index i (negative counts from the end). */
+  /**
+   * The module at index i (negative counts from the end).
+   * @example
+   * const last = blocks.at(-1);
+   */
   at(i: number): T | undefined {
     return this[i < 0 ? this.#length + i : i];
   }
 
+  /** The modules in order (`for (const m of list)`). */
   *[Symbol.iterator](): IterableIterator<T> {
     for (let i = 0; i < this.#length; i++) yield this[i];
   }
 }
 
-/** Applies its modules in order: `new Sequential(new Linear(2, 8), new ReLU(), new Linear(8, 1))`. */
+/**
+ * Applies its modules in order: `new Sequential(new Linear(2, 8), new ReLU(), new Linear(8, 1))`.
+ * torch.nn.Sequential; forward passes a tensor through each module in turn.
+ * @example
+ * const mlp = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
+ * const logits = mlp.forward(x);
+ */
 export class Sequential extends ModuleList<Module> {
   constructor(...layers: Module[]) {
     super(layers);
@@ -198,22 +270,38 @@ export class Sequential extends ModuleList<Module> {
   }
 }
 
-/** Returns its input. */
+/**
+ * Returns its input.
+ * torch.nn.Identity: a placeholder layer.
+ * @example
+ * const skip = new nn.Identity();
+ */
 export class Identity extends Module {
   override forward(x: Tensor): Tensor {
     return x;
   }
 }
 
-/** max(x, 0). */
+/**
+ * max(x, 0).
+ * torch.nn.ReLU; any shape.
+ * @example
+ * const act = new nn.ReLU();
+ */
 export class ReLU extends Module {
   override forward(x: Tensor): Tensor {
     return F.relu(x);
   }
 }
 
-/** x·Φ(x), or its tanh approximation with `{ approximate: "tanh" }`. */
+/**
+ * x·Φ(x), or its tanh approximation with `{ approximate: "tanh" }`.
+ * torch.nn.GELU; any shape.
+ * @example
+ * const act = new nn.GELU({ approximate: "tanh" });
+ */
 export class GELU extends Module {
+  /** "none" (exact erf form) or "tanh" */
   readonly approximate: "none" | "tanh";
 
   constructor(opts: { approximate?: "none" | "tanh" } = {}) {
@@ -230,29 +318,50 @@ export class GELU extends Module {
   }
 }
 
-/** x·sigmoid(x). */
+/**
+ * x·sigmoid(x).
+ * torch.nn.SiLU; any shape.
+ * @example
+ * const act = new nn.SiLU();
+ */
 export class SiLU extends Module {
   override forward(x: Tensor): Tensor {
     return F.silu(x);
   }
 }
 
-/** tanh(x). */
+/**
+ * tanh(x).
+ * torch.nn.Tanh; any shape.
+ * @example
+ * const act = new nn.Tanh();
+ */
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor {
     return x.tanh();
   }
 }
 
-/** 1/(1 + e^−x). */
+/**
+ * 1/(1 + e^−x).
+ * torch.nn.Sigmoid; any shape.
+ * @example
+ * const act = new nn.Sigmoid();
+ */
 export class Sigmoid extends Module {
   override forward(x: Tensor): Tensor {
     return x.sigmoid();
   }
 }
 
-/** x for x ≥ 0, negativeSlope·x otherwise. */
+/**
+ * x for x ≥ 0, negativeSlope·x otherwise.
+ * torch.nn.LeakyReLU; any shape.
+ * @example
+ * const act = new nn.LeakyReLU(0.2);
+ */
 export class LeakyReLU extends Module {
+  /** slope for negative inputs (default 0.01) */
   readonly negativeSlope: number;
 
   constructor(negativeSlope = 0.01) {
@@ -269,8 +378,14 @@ export class LeakyReLU extends Module {
   }
 }
 
-/** softmax along `dim` (default −1). */
+/**
+ * softmax along `dim` (default −1).
+ * torch.nn.Softmax; same shape out.
+ * @example
+ * const sm = new nn.Softmax(1);
+ */
 export class Softmax extends Module {
+  /** the dim softmax runs along */
   readonly dim: number;
 
   constructor(dim = -1) {
@@ -287,8 +402,14 @@ export class Softmax extends Module {
   }
 }
 
-/** log-softmax along `dim` (default −1). */
+/**
+ * log-softmax along `dim` (default −1).
+ * torch.nn.LogSoftmax; same shape out.
+ * @example
+ * const lsm = new nn.LogSoftmax(-1);
+ */
 export class LogSoftmax extends Module {
+  /** the dim log-softmax runs along */
   readonly dim: number;
 
   constructor(dim = -1) {
@@ -305,9 +426,17 @@ export class LogSoftmax extends Module {
   }
 }
 
-/** Flattens dims startDim..endDim (default 1..−1, keeping the batch dim). */
+/**
+ * Flattens dims startDim..endDim (default 1..−1, keeping the batch dim).
+ * torch.nn.Flatten: [N, C, H, W] → [N, C·H·W] by default.
+ * @example
+ * const flat = new nn.Flatten();
+ * flat.forward(Tensor.zeros([8, 1, 28, 28])); // shape [8, 784]
+ */
 export class Flatten extends Module {
+  /** first dim merged (default 1) */
   readonly startDim: number;
+  /** last dim merged (default -1) */
   readonly endDim: number;
 
   constructor(startDim = 1, endDim = -1) {
@@ -325,20 +454,38 @@ export class Flatten extends Module {
   }
 }
 
+/** Options of `nn.Conv2d`. */
 export interface Conv2dOptions {
+  /** step between windows: one number or [sh, sw] (default 1) */
   stride?: number | [number, number];
+  /** zeros added on each side: one number or [ph, pw] (default 0) */
   padding?: number | [number, number];
+  /** learn a per-channel bias (default true) */
   bias?: boolean;
 }
 
-/** 2-D convolution (cross-correlation) of [N, C, H, W] by weight [outChannels, inChannels, kH, kW]. */
+/**
+ * 2-D convolution (cross-correlation) of [N, C, H, W] by weight [outChannels, inChannels, kH, kW].
+ * torch.nn.Conv2d without dilation or groups: [N, C, H, W] (or [C, H, W]) → [N, OC, OH, OW] with OH = ⌊(H + 2ph − kH)/sh⌋ + 1. Options stride, padding, bias.
+ * @throws Error (constructor) for non-positive sizes; (forward) for an input whose channels do not match.
+ * @example
+ * const conv = new nn.Conv2d(3, 16, 3, { padding: 1 });
+ * const y = conv.forward(x); // [8, 3, 32, 32] → [8, 16, 32, 32]
+ */
 export class Conv2d extends Module {
+  /** channels of the input (C) */
   readonly inChannels: number;
+  /** channels of the output (OC) */
   readonly outChannels: number;
+  /** [kH, kW] */
   readonly kernelSize: [number, number];
+  /** [sh, sw] */
   readonly stride: [number, number];
+  /** [ph, pw] */
   readonly padding: [number, number];
+  /** [outChannels, inChannels, kH, kW], kaiming-uniform at start (PyTorch's init) */
   weight: Tensor;
+  /** [outChannels], U(±1/√fanIn) at start; null with `{ bias: false }` */
   bias: Tensor | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], opts: Conv2dOptions = {}) {
@@ -357,6 +504,7 @@ export class Conv2d extends Module {
     this.resetParameters();
   }
 
+  /** Re-draw weight and bias with PyTorch's default initialisation. */
   resetParameters(): void {
     resetLinearLike(this.weight, this.bias);
   }
@@ -373,10 +521,19 @@ export class Conv2d extends Module {
   }
 }
 
-/** Max over kernelSize windows of [N, C, H, W], moving by stride (default: kernelSize), with −∞ padding. */
+/**
+ * Max over kernelSize windows of [N, C, H, W], moving by stride (default: kernelSize), with −∞ padding.
+ * torch.nn.MaxPool2d without dilation, ceil mode or indices; see `F.maxPool2d`.
+ * @example
+ * const pool = new nn.MaxPool2d(2);
+ * pool.forward(x); // [N, C, 28, 28] → [N, C, 14, 14]
+ */
 export class MaxPool2d extends Module {
+  /** [kH, kW] */
   readonly kernelSize: [number, number];
+  /** [sh, sw] (the kernel size unless given) */
   readonly stride: [number, number];
+  /** [ph, pw] of −∞ padding */
   readonly padding: [number, number];
 
   constructor(kernelSize: number | [number, number], stride?: number | [number, number] | null, padding: number | [number, number] = 0) {
@@ -395,6 +552,7 @@ export class MaxPool2d extends Module {
   }
 }
 
+/** Options of `nn.MultiheadAttention`'s constructor. */
 export interface MultiheadAttentionOptions {
   /** Biases on the input and output projections (default true). */
   bias?: boolean;
@@ -404,6 +562,7 @@ export interface MultiheadAttentionOptions {
   dropout?: number;
 }
 
+/** Options of `nn.MultiheadAttention.forward`. */
 export interface MultiheadAttentionForwardOptions {
   /**
    * [L, S] or [batch·numHeads, L, S], as in F.scaledDotProductAttention: a float mask is added to
@@ -443,13 +602,21 @@ const MHA_FORWARD_KEYS = ["attnMask", "keyPaddingMask", "isCausal", "needWeights
  * const [out, weights] = mha.forward(x, x, x, { keyPaddingMask: pad });      // [2, 5, 8], [2, 5, 5]
  */
 export class MultiheadAttention extends Module {
+  /** model width E */
   readonly embedDim: number;
+  /** number of heads H (E must be divisible by H) */
   readonly numHeads: number;
+  /** E / H */
   readonly headDim: number;
+  /** inputs are [batch, seq, E] when true, [seq, batch, E] when false (the default) */
   readonly batchFirst: boolean;
+  /** dropout probability on the attention weights in training mode */
   readonly dropout: number;
+  /** the query, key and value projections stacked: shape [3E, E] (PyTorch's in_proj_weight) */
   inProjWeight: Tensor;
+  /** [3E] (PyTorch's in_proj_bias); null with `{ bias: false }` */
   inProjBias: Tensor | null;
+  /** the output projection E → E (PyTorch's out_proj) */
   outProj: Linear;
 
   constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {

@@ -12,6 +12,7 @@ function reductionOf(layer: string, v: unknown): Reduction {
 
 /** Base of the losses with a reduction, like PyTorch's _Loss. */
 abstract class Loss extends Module {
+  /** "mean" (the default), "sum" or "none" */
   readonly reduction: Reduction;
 
   protected constructor(reduction: unknown) {
@@ -19,6 +20,7 @@ abstract class Loss extends Module {
     this.reduction = reductionOf(this.constructor.name, reduction);
   }
 
+  /** The loss of `input` against `target`, reduced as `reduction` says (a 0-d tensor unless "none"). */
   abstract override forward(input: Tensor, target: Tensor): Tensor;
 
   override extraRepr(): string {
@@ -31,17 +33,32 @@ function optionalBuffer(m: Module, layer: string, name: string, v: unknown): voi
   m.registerBuffer(name, v === undefined || v === null ? null : checkFloat(`nn.${layer}`, name, v));
 }
 
+/** Options of `nn.CrossEntropyLoss` (see `F.crossEntropy`). */
 export interface CrossEntropyLossOptions {
+  /** a rescaling weight for each class, [C] (a buffer, saved in the state dict) */
   weight?: Tensor | null;
+  /** targets equal to this index add no loss (default -100) */
   ignoreIndex?: number;
+  /** "mean" (default), "sum" or "none" */
   reduction?: Reduction;
+  /** ε in [0, 1] mixing the target with the uniform distribution (default 0) */
   labelSmoothing?: number;
 }
 
-/** torch.nn.CrossEntropyLoss: `new nn.CrossEntropyLoss({ weight, ignoreIndex, reduction, labelSmoothing })`. */
+/**
+ * torch.nn.CrossEntropyLoss: `new nn.CrossEntropyLoss({ weight, ignoreIndex, reduction, labelSmoothing })`.
+ * forward(logits [N, C] or [N, C, d...], target int32 class indices [N] or probabilities) → the loss; see `F.crossEntropy`.
+ * @throws Error for unknown options or a bad reduction (constructor), or inputs that do not fit (forward).
+ * @example
+ * const lossFn = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 });
+ * const loss = lossFn.forward(logits, labels);
+ */
 export class CrossEntropyLoss extends Loss {
+  /** the class weights [C], or null (a buffer) */
   declare weight: Tensor | null;
+  /** the ignored target index */
   readonly ignoreIndex: number;
+  /** the label-smoothing ε */
   readonly labelSmoothing: number;
 
   constructor(...args: Args<[weight: Tensor | null], CrossEntropyLossOptions>) {
@@ -57,15 +74,27 @@ export class CrossEntropyLoss extends Loss {
   }
 }
 
+/** Options of `nn.NLLLoss` (see `F.nllLoss`). */
 export interface NLLLossOptions {
+  /** a rescaling weight for each class, [C] (a buffer, saved in the state dict) */
   weight?: Tensor | null;
+  /** targets equal to this index add no loss (default -100) */
   ignoreIndex?: number;
+  /** "mean" (default), "sum" or "none" */
   reduction?: Reduction;
 }
 
-/** torch.nn.NLLLoss on log-probabilities: `new nn.NLLLoss({ weight, ignoreIndex, reduction })`. */
+/**
+ * torch.nn.NLLLoss on log-probabilities: `new nn.NLLLoss({ weight, ignoreIndex, reduction })`.
+ * forward(log-probabilities [N, C], int32 targets [N]); see `F.nllLoss`.
+ * @example
+ * const lossFn = new nn.NLLLoss();
+ * const loss = lossFn.forward(logits.logSoftmax(1), labels);
+ */
 export class NLLLoss extends Loss {
+  /** the class weights [C], or null (a buffer) */
   declare weight: Tensor | null;
+  /** the ignored target index */
   readonly ignoreIndex: number;
 
   constructor(...args: Args<[weight: Tensor | null], NLLLossOptions>) {
@@ -80,8 +109,14 @@ export class NLLLoss extends Loss {
   }
 }
 
-/** torch.nn.BCELoss on probabilities: `new nn.BCELoss({ weight, reduction })`. */
+/**
+ * torch.nn.BCELoss on probabilities: `new nn.BCELoss({ weight, reduction })`.
+ * forward(probabilities, targets of the same shape); see `F.binaryCrossEntropy`.
+ * @example
+ * const loss = new nn.BCELoss().forward(probs, targets);
+ */
 export class BCELoss extends Loss {
+  /** per-element weight broadcast to the input, or null (a buffer) */
   declare weight: Tensor | null;
 
   constructor(...args: Args<[weight: Tensor | null], { weight?: Tensor | null; reduction?: Reduction }>) {
@@ -95,10 +130,18 @@ export class BCELoss extends Loss {
   }
 }
 
-/** torch.nn.BCEWithLogitsLoss: `new nn.BCEWithLogitsLoss({ weight, reduction, posWeight })`; posWeight
- *  weighs the positive term of each class (broadcast along the last dim). */
+/**
+ * torch.nn.BCEWithLogitsLoss: `new nn.BCEWithLogitsLoss({ weight, reduction, posWeight })`; posWeight
+ * weighs the positive term of each class (broadcast along the last dim).
+ * forward(logits, targets of the same shape); see `F.binaryCrossEntropyWithLogits`.
+ * @example
+ * const lossFn = new nn.BCEWithLogitsLoss({ posWeight: Tensor.full([1], 3) });
+ * const loss = lossFn.forward(logits, targets);
+ */
 export class BCEWithLogitsLoss extends Loss {
+  /** per-element weight broadcast to the input, or null (a buffer) */
   declare weight: Tensor | null;
+  /** weight of the positive term per class, or null (a buffer) */
   declare posWeight: Tensor | null;
 
   constructor(...args: Args<[weight: Tensor | null], { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null }>) {
@@ -117,7 +160,12 @@ export class BCEWithLogitsLoss extends Loss {
   }
 }
 
-/** torch.nn.MSELoss: (x - y)². */
+/**
+ * torch.nn.MSELoss: (x - y)².
+ * forward(input, target of the same shape); see `F.mseLoss`.
+ * @example
+ * const loss = new nn.MSELoss().forward(pred, y);
+ */
 export class MSELoss extends Loss {
   constructor(opts: { reduction?: Reduction } = {}) {
     super(parseArgs("nn.MSELoss", [opts], ["reduction"]).reduction);
@@ -128,7 +176,12 @@ export class MSELoss extends Loss {
   }
 }
 
-/** torch.nn.L1Loss: |x - y|. */
+/**
+ * torch.nn.L1Loss: |x - y|.
+ * forward(input, target of the same shape); see `F.l1Loss`.
+ * @example
+ * const loss = new nn.L1Loss({ reduction: "sum" }).forward(pred, y);
+ */
 export class L1Loss extends Loss {
   constructor(opts: { reduction?: Reduction } = {}) {
     super(parseArgs("nn.L1Loss", [opts], ["reduction"]).reduction);
@@ -139,8 +192,14 @@ export class L1Loss extends Loss {
   }
 }
 
-/** torch.nn.SmoothL1Loss: quadratic below beta (default 1), linear above. */
+/**
+ * torch.nn.SmoothL1Loss: quadratic below beta (default 1), linear above.
+ * See `F.smoothL1Loss`.
+ * @example
+ * const loss = new nn.SmoothL1Loss({ beta: 0.5 }).forward(pred, y);
+ */
 export class SmoothL1Loss extends Loss {
+  /** the quadratic-to-linear threshold β */
   readonly beta: number;
 
   constructor(opts: { reduction?: Reduction; beta?: number } = {}) {
@@ -154,8 +213,14 @@ export class SmoothL1Loss extends Loss {
   }
 }
 
-/** torch.nn.HuberLoss: quadratic below delta (default 1), delta-scaled linear above. */
+/**
+ * torch.nn.HuberLoss: quadratic below delta (default 1), delta-scaled linear above.
+ * See `F.huberLoss`.
+ * @example
+ * const loss = new nn.HuberLoss({ delta: 2 }).forward(pred, y);
+ */
 export class HuberLoss extends Loss {
+  /** the quadratic-to-linear threshold δ */
   readonly delta: number;
 
   constructor(opts: { reduction?: Reduction; delta?: number } = {}) {
@@ -169,9 +234,17 @@ export class HuberLoss extends Loss {
   }
 }
 
-/** torch.nn.KLDivLoss of log-probabilities: `new nn.KLDivLoss({ reduction: "batchmean", logTarget })`. */
+/**
+ * torch.nn.KLDivLoss of log-probabilities: `new nn.KLDivLoss({ reduction: "batchmean", logTarget })`.
+ * forward(log-probabilities, target); see `F.klDiv`.
+ * @example
+ * const kl = new nn.KLDivLoss({ reduction: "batchmean" });
+ * const loss = kl.forward(student.logSoftmax(1), teacher.softmax(1));
+ */
 export class KLDivLoss extends Module {
+  /** "mean" (default, as PyTorch; "batchmean" gives the true KL divergence), "sum", "none" or "batchmean" */
   readonly reduction: Reduction | "batchmean";
+  /** the target holds log-probabilities */
   readonly logTarget: boolean;
 
   constructor(opts: { reduction?: Reduction | "batchmean"; logTarget?: boolean } = {}) {
@@ -190,9 +263,16 @@ export class KLDivLoss extends Module {
   }
 }
 
-/** torch.nn.CosineSimilarity(dim=1, eps=1e-8). */
+/**
+ * torch.nn.CosineSimilarity(dim=1, eps=1e-8).
+ * forward(x1, x2) → similarity along dim; see `F.cosineSimilarity`.
+ * @example
+ * const sim = new nn.CosineSimilarity({ dim: -1 }).forward(a, b);
+ */
 export class CosineSimilarity extends Module {
+  /** the dim compared along (default 1) */
   readonly dim: number;
+  /** lower bound on each norm (default 1e-8) */
   readonly eps: number;
 
   constructor(...args: Args<[dim: number, eps: number], { dim?: number; eps?: number }>) {
@@ -211,10 +291,18 @@ export class CosineSimilarity extends Module {
   }
 }
 
-/** torch.nn.PairwiseDistance(p=2, eps=1e-6, keepdim=False). */
+/**
+ * torch.nn.PairwiseDistance(p=2, eps=1e-6, keepdim=False).
+ * forward(x1, x2) → distance over the last dim; see `F.pairwiseDistance`.
+ * @example
+ * const d = new nn.PairwiseDistance().forward(a, b); // [N, D] → [N]
+ */
 export class PairwiseDistance extends Module {
+  /** the norm's order (default 2) */
   readonly p: number;
+  /** added to the difference (default 1e-6) */
   readonly eps: number;
+  /** keep the reduced last dim (default false) */
   readonly keepdim: boolean;
 
   constructor(...args: Args<[p: number, eps: number, keepdim: boolean], { p?: number; eps?: number; keepdim?: boolean }>) {

@@ -17,6 +17,8 @@ const PARAMETERS = new WeakSet<Tensor>();
  * Marks a tensor as a module parameter, like `nn.Parameter(t)`: a leaf with `requiresGrad = true`
  * (a non-leaf is detached first). Any leaf `Tensor` field with `requiresGrad` is a parameter too;
  * marking one keeps it a parameter after it is frozen (`p.requiresGrad = false`).
+ * @example
+ * this.scale = nn.Parameter(Tensor.ones([dim]));
  */
 export function Parameter(t: Tensor, requiresGrad = true): Tensor {
   const p = t.isLeaf ? t : t.detach();
@@ -25,14 +27,20 @@ export function Parameter(t: Tensor, requiresGrad = true): Tensor {
   return p;
 }
 
-/** True for a tensor that a module field holding it makes a parameter. */
+/**
+ * True for a tensor that a module field holding it makes a parameter.
+ * @example
+ * nn.isParameter(new nn.Linear(2, 2).weight); // true
+ */
 export function isParameter(t: Tensor): boolean {
   return PARAMETERS.has(t) || (t.requiresGrad && t.isLeaf);
 }
 
 /** `model.loadStateDict` result: keys it did not find / did not expect (always empty when strict). */
 export interface LoadResult {
+  /** the module's keys that the state dict lacks */
   missingKeys: string[];
+  /** the state dict's keys that the module does not have */
   unexpectedKeys: string[];
 }
 
@@ -44,6 +52,11 @@ type Slot = { kind: "param" | "buffer"; name: string; tensor: Tensor };
  * Fields are walked in insertion order; an array field `blocks` of modules gives names
  * `blocks.0`, `blocks.1`, ... Non-parameter tensors are ignored unless registered with
  * `registerBuffer` (then they are saved in the state dict and moved by `to()`).
+ * @example
+ * class MLP extends nn.Module {
+ *   fc1 = new nn.Linear(784, 128); fc2 = new nn.Linear(128, 10);
+ *   override forward(x: Tensor): Tensor { return this.fc2.forward(this.fc1.forward(x).relu()); }
+ * }
  */
 export class Module {
   /** True in training mode (Dropout active), false after `eval()`. */
@@ -51,12 +64,20 @@ export class Module {
   // Buffer names by module, kept outside the instance so they are not walked as fields.
   static #buffers = new WeakMap<Module, Map<string, boolean>>();
 
-  /** The computation. Subclasses override it; call it directly: `model.forward(x)`. */
+  /**
+   * The computation. Subclasses override it; call it directly: `model.forward(x)`.
+   * @example
+   * const y = model.forward(x);
+   */
   forward(..._args: any[]): any {
     throw new Error(`${this.constructor.name}: forward() is not implemented; subclasses of nn.Module override it`);
   }
 
-  /** Same as `forward(...args)` (PyTorch's `module(x)`), typed from the subclass's forward. */
+  /**
+   * Same as `forward(...args)` (PyTorch's `module(x)`), typed from the subclass's forward.
+   * @example
+   * const y = model.call(x);
+   */
   call<M extends Module>(this: M, ...args: Parameters<M["forward"]>): ReturnType<M["forward"]> {
     return this.forward(...args);
   }
@@ -64,6 +85,8 @@ export class Module {
   /**
    * Registers a non-parameter tensor (running statistics, a fixed mask) as field `name`.
    * Persistent buffers are part of the state dict; every buffer follows `to(device)`.
+   * @example
+   * this.registerBuffer("mask", Tensor.ones([t, t]).tril(), { persistent: false });
    */
   registerBuffer(name: string, tensor: Tensor | null, opts: { persistent?: boolean } = {}): void {
     let m = Module.#buffers.get(this);
@@ -89,7 +112,11 @@ export class Module {
     return out;
   }
 
-  /** Direct sub-modules with their field names (array elements as `field.i`). */
+  /**
+   * Direct sub-modules with their field names (array elements as `field.i`).
+   * @example
+   * for (const [name, child] of model.namedChildren()) console.log(name);
+   */
   namedChildren(): [string, Module][] {
     const out: [string, Module][] = [];
     for (const [key, value] of Object.entries(this)) {
@@ -103,12 +130,20 @@ export class Module {
     return out;
   }
 
-  /** Direct sub-modules. */
+  /**
+   * Direct sub-modules.
+   * @example
+   * const n = model.children().length;
+   */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
 
-  /** This module and every descendant, depth first, each once, with dotted names ("" for this one). */
+  /**
+   * This module and every descendant, depth first, each once, with dotted names ("" for this one).
+   * @example
+   * for (const [name, m] of model.namedModules()) console.log(name || "(root)", m.constructor.name);
+   */
   namedModules(prefix = ""): [string, Module][] {
     const out: [string, Module][] = [];
     const seen = new Set<Module>();
@@ -122,12 +157,20 @@ export class Module {
     return out;
   }
 
-  /** This module and every descendant. */
+  /**
+   * This module and every descendant.
+   * @example
+   * model.modules().filter((m) => m instanceof nn.Linear);
+   */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
 
-  /** Every parameter with its dotted name, each tensor once (the first name of a shared one). */
+  /**
+   * Every parameter with its dotted name, each tensor once (the first name of a shared one).
+   * @example
+   * for (const [name, p] of model.namedParameters()) console.log(name, p.shape);
+   */
   namedParameters(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     const seen = new Set<Tensor>();
@@ -141,12 +184,20 @@ export class Module {
     return out;
   }
 
-  /** Every parameter, each once, in `namedParameters()` order: what an optimizer takes. */
+  /**
+   * Every parameter, each once, in `namedParameters()` order: what an optimizer takes.
+   * @example
+   * const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+   */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** Every registered buffer with its dotted name. */
+  /**
+   * Every registered buffer with its dotted name.
+   * @example
+   * model.namedBuffers().map(([n]) => n); // e.g. ["bn.runningMean", ...]
+   */
   namedBuffers(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [prefix, m] of this.namedModules()) {
@@ -155,13 +206,21 @@ export class Module {
     return out;
   }
 
-  /** Sets training mode on this module and every descendant. */
+  /**
+   * Sets training mode on this module and every descendant.
+   * @example
+   * model.train();
+   */
   train(mode = true): this {
     for (const m of this.modules()) m.training = mode;
     return this;
   }
 
-  /** Evaluation mode: `train(false)`. */
+  /**
+   * Evaluation mode: `train(false)`.
+   * @example
+   * model.eval(); // Dropout off, BatchNorm uses running statistics
+   */
   eval(): this {
     return this.train(false);
   }
@@ -188,6 +247,8 @@ export class Module {
   /**
    * Parameters and persistent buffers by dotted name (see `StateDict`). The values are detached
    * tensors sharing storage with the module's, like PyTorch's.
+   * @example
+   * save(model.stateDict(), "model.safetensors");
    */
   stateDict(): StateDict {
     const sd: StateDict = {};
@@ -200,6 +261,10 @@ export class Module {
    * Strict (the default): any missing or unexpected key fails, listing them all. A shape mismatch,
    * or int32 against a float dtype, always fails (float32 and float64 convert). Nothing is copied
    * unless every check passes.
+   * @throws Error listing every missing/unexpected key (when strict) and every shape or dtype mismatch.
+   * @example
+   * model.loadStateDict(load("model.safetensors"));
+   * const { missingKeys } = model.loadStateDict(sd, { strict: false });
    */
   loadStateDict(sd: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
     if (!(sd instanceof Map) && (typeof sd !== "object" || sd === null || Array.isArray(sd) || sd instanceof Tensor)) {
@@ -247,7 +312,11 @@ export class Module {
     return { missingKeys, unexpectedKeys };
   }
 
-  /** Sets every parameter's gradient to null (PyTorch's `zero_grad(set_to_none=True)`). */
+  /**
+   * Sets every parameter's gradient to null (PyTorch's `zero_grad(set_to_none=True)`).
+   * @example
+   * model.zeroGrad();
+   */
   zeroGrad(): void {
     for (const p of this.parameters()) p.grad = null;
   }
@@ -255,6 +324,8 @@ export class Module {
   /**
    * Moves every parameter and buffer to `device`, replacing the fields (tied tensors stay tied).
    * Optimizers hold the old tensors: create them after moving the model.
+   * @example
+   * model.to("webgpu");
    */
   to(device: string): this {
     const moved = new Map<Tensor, Tensor>();
@@ -285,12 +356,20 @@ export class Module {
     return this;
   }
 
-  /** Extra text inside this module's line of `toString()`, e.g. `in_features=2, ...`. */
+  /**
+   * Extra text inside this module's line of `toString()`, e.g. `in_features=2, ...`.
+   * @example
+   * override extraRepr(): string { return `dim=${this.dim}`; }
+   */
   extraRepr(): string {
     return "";
   }
 
-  /** PyTorch-style tree: `MLP(\n  (fc1): Linear(inFeatures=784, outFeatures=256, bias=true)\n)`. */
+  /**
+   * PyTorch-style tree: `MLP(\n  (fc1): Linear(inFeatures=784, outFeatures=256, bias=true)\n)`.
+   * @example
+   * console.log(String(model));
+   */
   toString(): string {
     const children = this.namedChildren();
     const extra = this.extraRepr();

@@ -8,7 +8,9 @@ import { checkBool, checkInt, checkScalar, parseArgs } from "../functional/args.
 import { fmt } from "../shape.js";
 import { Module, Parameter } from "./module.js";
 
+/** Options of `nn.BatchNorm1d`, `nn.BatchNorm2d` (and `nn.InstanceNorm2d`). */
 export interface BatchNormOptions {
+  /** added to the variance (default 1e-5) */
   eps?: number;
   /** Weight of the newest batch in the running averages (default 0.1); null: a cumulative average. */
   momentum?: number | null;
@@ -21,24 +23,29 @@ export interface BatchNormOptions {
 const BN_KEYS = ["eps", "momentum", "affine", "trackRunningStats"];
 
 /**
- * Base of BatchNorm1d/2d, like PyTorch's _BatchNorm. Training normalizes with the batch's statistics
- * (biased variance) and moves runningMean/runningVar toward them (unbiased variance), counting
- * batches in numBatchesTracked; eval mode normalizes with the running statistics.
- */
-/**
  * What BatchNorm and InstanceNorm2d share, like PyTorch's _NormBase: the options, the affine
  * weight and bias, and the running statistics as buffers (PyTorch's names).
  */
 abstract class NormBase extends Module {
+  /** the number of channels C */
   readonly numFeatures: number;
+  /** added to the variance */
   readonly eps: number;
+  /** weight of the newest batch in the running averages; null: a cumulative average */
   readonly momentum: number | null;
+  /** whether weight and bias are learnt */
   readonly affine: boolean;
+  /** whether running statistics are kept for eval mode */
   readonly trackRunningStats: boolean;
+  /** per-channel scale [C] (ones at start), or null without affine */
   weight: Tensor | null;
+  /** per-channel shift [C] (zeros at start), or null without affine */
   bias: Tensor | null;
+  /** running mean [C] (a buffer, PyTorch's running_mean), or null without trackRunningStats */
   declare runningMean: Tensor | null;
+  /** running (unbiased) variance [C] (a buffer, PyTorch's running_var), or null without trackRunningStats */
   declare runningVar: Tensor | null;
+  /** int32 count of training batches seen (a buffer), or null without trackRunningStats */
   declare numBatchesTracked: Tensor | null;
 
   /** `defaults`: affine and trackRunningStats when not given; momentum null only where `cumulative`. */
@@ -63,12 +70,21 @@ abstract class NormBase extends Module {
   }
 }
 
+/**
+ * Base of BatchNorm1d/2d, like PyTorch's _BatchNorm. Training normalizes with the batch's statistics
+ * (biased variance) and moves runningMean/runningVar toward them (unbiased variance), counting
+ * batches in numBatchesTracked; eval mode normalizes with the running statistics.
+ */
 abstract class BatchNorm extends NormBase {
   constructor(numFeatures: number, opts: BatchNormOptions | undefined, private readonly dims: readonly number[]) {
     super(`nn.${new.target.name}`, numFeatures, opts, { affine: true, track: true, cumulative: true });
   }
 
-  /** Running statistics back to mean 0, variance 1, no batches. */
+  /**
+   * Running statistics back to mean 0, variance 1, no batches.
+   * @example
+   * bn.resetRunningStats();
+   */
   resetRunningStats(): void {
     noGrad(() => {
       this.runningMean?.assign(0);
@@ -77,7 +93,11 @@ abstract class BatchNorm extends NormBase {
     });
   }
 
-  /** Running statistics and the affine parameters back to their initial values. */
+  /**
+   * Running statistics and the affine parameters back to their initial values.
+   * @example
+   * bn.resetParameters();
+   */
   resetParameters(): void {
     this.resetRunningStats();
     noGrad(() => {
@@ -105,27 +125,52 @@ abstract class BatchNorm extends NormBase {
 
 }
 
-/** torch.nn.BatchNorm1d(numFeatures, { eps, momentum, affine, trackRunningStats }) over [N, C] or [N, C, L]. */
+/**
+ * torch.nn.BatchNorm1d(numFeatures, { eps, momentum, affine, trackRunningStats }) over [N, C] or [N, C, L].
+ * @throws Error (forward) for another rank or channel count, or one value per channel when training.
+ * @example
+ * const bn = new nn.BatchNorm1d(128);
+ * const y = bn.forward(x); // x [N, 128]
+ */
 export class BatchNorm1d extends BatchNorm {
   constructor(numFeatures: number, opts?: BatchNormOptions) {
     super(numFeatures, opts, [2, 3]);
   }
 }
 
-/** torch.nn.BatchNorm2d(numFeatures, { eps, momentum, affine, trackRunningStats }) over [N, C, H, W]. */
+/**
+ * torch.nn.BatchNorm2d(numFeatures, { eps, momentum, affine, trackRunningStats }) over [N, C, H, W].
+ * @throws Error (forward) for another rank or channel count, or one value per channel when training.
+ * @example
+ * const bn = new nn.BatchNorm2d(16, { momentum: 0.01 });
+ * const y = bn.forward(x); // x [N, 16, H, W]
+ */
 export class BatchNorm2d extends BatchNorm {
   constructor(numFeatures: number, opts?: BatchNormOptions) {
     super(numFeatures, opts, [4]);
   }
 }
 
-/** torch.nn.GroupNorm(numGroups, numChannels, { eps, affine }): per-sample statistics over groups of channels. */
+/**
+ * torch.nn.GroupNorm(numGroups, numChannels, { eps, affine }): per-sample statistics over groups of channels.
+ * Any [N, C, ...] input, same shape out; see `F.groupNorm`.
+ * @throws Error (constructor) unless numGroups divides numChannels.
+ * @example
+ * const gn = new nn.GroupNorm(4, 16);
+ * const y = gn.forward(x); // x [N, 16, H, W]
+ */
 export class GroupNorm extends Module {
+  /** number of channel groups (must divide numChannels) */
   readonly numGroups: number;
+  /** the number of channels C */
   readonly numChannels: number;
+  /** added to the variance (default 1e-5) */
   readonly eps: number;
+  /** whether weight and bias are learnt (default true) */
   readonly affine: boolean;
+  /** per-channel scale [C] (ones at start), or null without affine */
   weight: Tensor | null;
+  /** per-channel shift [C] (zeros at start), or null without affine */
   bias: Tensor | null;
 
   constructor(numGroups: number, numChannels: number, opts?: { eps?: number; affine?: boolean }) {
@@ -155,6 +200,9 @@ export class GroupNorm extends Module {
 /**
  * torch.nn.InstanceNorm2d(numFeatures, { eps, momentum, affine = false, trackRunningStats = false })
  * over [N, C, H, W] or [C, H, W]: each channel of each sample normalized over its positions.
+ * @example
+ * const inorm = new nn.InstanceNorm2d(3, { affine: true });
+ * const y = inorm.forward(x); // x [N, 3, H, W]
  */
 export class InstanceNorm2d extends NormBase {
   constructor(numFeatures: number, opts?: { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: boolean }) {

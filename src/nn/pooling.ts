@@ -17,10 +17,15 @@ interface AvgPoolOptions {
 
 /** Base of AvgPool1d/2d: arguments checked at construction. */
 abstract class AvgPool extends Module {
+  /** window size per pooled dim */
   readonly kernelSize: number[];
+  /** step per pooled dim (the kernel size unless given) */
   readonly stride: number[];
+  /** implicit zeros on each side per pooled dim */
   readonly padding: number[];
+  /** round the output length up */
   readonly ceilMode: boolean;
+  /** count padding zeros in each window's divisor (default true) */
   readonly countIncludePad: boolean;
 
   protected constructor(nd: number, kernelSize: Ints, a: Record<string, unknown>) {
@@ -38,7 +43,12 @@ abstract class AvgPool extends Module {
   }
 }
 
-/** torch.nn.AvgPool1d(kernelSize, stride=kernelSize, padding=0, ceilMode=false, countIncludePad=true). */
+/**
+ * torch.nn.AvgPool1d(kernelSize, stride=kernelSize, padding=0, ceilMode=false, countIncludePad=true).
+ * [N, C, L] or [C, L]; see `F.avgPool1d`.
+ * @example
+ * new nn.AvgPool1d(2).forward(x); // [N, C, 10] → [N, C, 5]
+ */
 export class AvgPool1d extends AvgPool {
   constructor(kernelSize: Ints, ...args: Args<[stride: Ints | null, padding: Ints, ceilMode: boolean, countIncludePad: boolean], AvgPoolOptions>) {
     super(1, kernelSize, parseArgs("nn.AvgPool1d", args, ["stride", "padding", "ceilMode", "countIncludePad"]));
@@ -49,8 +59,15 @@ export class AvgPool1d extends AvgPool {
   }
 }
 
-/** torch.nn.AvgPool2d(kernelSize, stride=kernelSize, padding=0, ceilMode=false, countIncludePad=true, divisorOverride=null). */
+/**
+ * torch.nn.AvgPool2d(kernelSize, stride=kernelSize, padding=0, ceilMode=false, countIncludePad=true, divisorOverride=null).
+ * [N, C, H, W] or [C, H, W]; see `F.avgPool2d`.
+ * @example
+ * const pool = new nn.AvgPool2d(2);
+ * pool.forward(x); // [N, C, 8, 8] → [N, C, 4, 4]
+ */
 export class AvgPool2d extends AvgPool {
+  /** divide every window's sum by this instead, or null */
   readonly divisorOverride: number | null;
 
   constructor(
@@ -74,14 +91,25 @@ export class AvgPool2d extends AvgPool {
  *  (`new nn.MaxPool1d<true>(2, { returnIndices: true })` types it). */
 type Pooled<R extends boolean> = R extends true ? [Tensor, Tensor] : Tensor;
 
-/** torch.nn.MaxPool1d(kernelSize, stride=kernelSize, padding=0, dilation=1, returnIndices=false, ceilMode=false);
- *  with returnIndices, forward returns [values, indices]. */
+/**
+ * torch.nn.MaxPool1d(kernelSize, stride=kernelSize, padding=0, dilation=1, returnIndices=false, ceilMode=false);
+ * with returnIndices, forward returns [values, indices].
+ * @example
+ * const pool = new nn.MaxPool1d<true>(2, { returnIndices: true });
+ * const [values, indices] = pool.forward(x);
+ */
 export class MaxPool1d<R extends boolean = false> extends Module {
+  /** window size */
   readonly kernelSize: number;
+  /** step between windows (the kernel size unless given) */
   readonly stride: number;
+  /** −∞ added on each side */
   readonly padding: number;
+  /** spacing between a window's taps */
   readonly dilation: number;
+  /** forward returns [values, indices] */
   readonly returnIndices: boolean;
+  /** round the output length up */
   readonly ceilMode: boolean;
 
   constructor(
@@ -110,8 +138,14 @@ export class MaxPool1d<R extends boolean = false> extends Module {
   }
 }
 
-/** torch.nn.AdaptiveAvgPool1d(outputSize). */
+/**
+ * torch.nn.AdaptiveAvgPool1d(outputSize).
+ * [N, C, L] → [N, C, outputSize].
+ * @example
+ * new nn.AdaptiveAvgPool1d(1).forward(x);
+ */
 export class AdaptiveAvgPool1d extends Module {
+  /** the output length */
   readonly outputSize: number;
 
   constructor(outputSize: number) {
@@ -136,8 +170,14 @@ function size2(layer: string, v: Size2): (number | null)[] {
   return arr.map((o) => (o === null ? null : checkInt(`nn.${layer}`, "outputSize", o, 1)));
 }
 
-/** torch.nn.AdaptiveAvgPool2d(outputSize): [OH, OW] (null keeps that input size) or one number for both. */
+/**
+ * torch.nn.AdaptiveAvgPool2d(outputSize): [OH, OW] (null keeps that input size) or one number for both.
+ * @example
+ * const gap = new nn.AdaptiveAvgPool2d(1);
+ * gap.forward(x); // [N, C, H, W] → [N, C, 1, 1]
+ */
 export class AdaptiveAvgPool2d extends Module {
+  /** [OH, OW]; null keeps that input size */
   readonly outputSize: (number | null)[];
 
   constructor(outputSize: Size2) {
@@ -154,9 +194,16 @@ export class AdaptiveAvgPool2d extends Module {
   }
 }
 
-/** torch.nn.AdaptiveMaxPool2d(outputSize, returnIndices=false); with returnIndices, forward returns [values, indices]. */
+/**
+ * torch.nn.AdaptiveMaxPool2d(outputSize, returnIndices=false); with returnIndices, forward returns [values, indices].
+ * @example
+ * const pool = new nn.AdaptiveMaxPool2d(2);
+ * pool.forward(x); // [N, C, H, W] → [N, C, 2, 2]
+ */
 export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
+  /** [OH, OW]; null keeps that input size */
   readonly outputSize: (number | null)[];
+  /** forward returns [values, indices] */
   readonly returnIndices: boolean;
 
   constructor(outputSize: Size2, ...args: Args<[returnIndices: boolean], { returnIndices?: boolean }>) {

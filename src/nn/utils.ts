@@ -12,6 +12,9 @@ function gradsOf(params: Tensor | Iterable<Tensor>): Tensor[] {
  * (`torch.nn.utils.clip_grad_norm_`): total = ‖(‖g₁‖, ‖g₂‖, ...)‖ₚ, and every g is multiplied by
  * min(1, maxNorm / (total + 1e-6)). `normType` is a p ≥ 1 or Infinity. Returns the total norm
  * before clipping. Parameters without a gradient are skipped.
+ * @example
+ * loss.backward();
+ * const norm = nn.utils.clipGradNorm(model.parameters(), 1.0);
  */
 export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, normType = 2): number {
   const grads = gradsOf(params);
@@ -33,7 +36,11 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
   return total;
 }
 
-/** Clamps every gradient of `params` to [−clipValue, clipValue] in place (`clip_grad_value_`). */
+/**
+ * Clamps every gradient of `params` to [−clipValue, clipValue] in place (`clip_grad_value_`).
+ * @example
+ * nn.utils.clipGradValue(model.parameters(), 0.5);
+ */
 export function clipGradValue(params: Tensor | Iterable<Tensor>, clipValue: number): void {
   noGrad(() => gradsOf(params).forEach((g) => g.assign(g.clamp(-clipValue, clipValue))));
 }

@@ -3,12 +3,19 @@ import type { Tensor } from "../tensor.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
 import { adamUpdate, type AdamHyper, type AdamState } from "./updates.js";
 
+/** Options of `Adam` and `AdamW` (PyTorch's keywords in camelCase). */
 export interface AdamOptions {
+  /** learning rate (default 1e-3) */
   lr?: number;
+  /** decay rates of the first and second moment averages (default [0.9, 0.999]) */
   betas?: [number, number];
+  /** added to the denominator (default 1e-8) */
   eps?: number;
+  /** L2 penalty added to the gradient (Adam, default 0) or decoupled decay (AdamW, default 0.01) */
   weightDecay?: number;
+  /** use the maximum of past second moments (default false) */
   amsgrad?: boolean;
+  /** ascend instead of descend (default false) */
   maximize?: boolean;
 }
 
@@ -31,7 +38,13 @@ function validateAdam(name: string, g: AdamHyper): void {
   if (!(g.weightDecay >= 0)) throw new Error(`${name}: invalid weightDecay ${g.weightDecay} (must be >= 0)`);
 }
 
-/** `torch.optim.Adam` (lr 1e-3, betas [0.9, 0.999], eps 1e-8, L2 weightDecay 0 added to the gradient). */
+/**
+ * `torch.optim.Adam` (lr 1e-3, betas [0.9, 0.999], eps 1e-8, L2 weightDecay 0 added to the gradient).
+ * @throws Error for a negative lr, eps or weightDecay, betas outside [0, 1), or an unknown option.
+ * @example
+ * const opt = new optim.Adam(model.parameters(), { lr: 3e-4 });
+ * opt.zeroGrad(); loss.backward(); opt.step();
+ */
 export class Adam extends Optimizer<AdamHyper> {
   constructor(params: ParamsInput<AdamHyper>, opts: AdamOptions = {}) {
     super(params, hyper(opts, 0), opts);
@@ -47,7 +60,12 @@ export class Adam extends Optimizer<AdamHyper> {
   }
 }
 
-/** `torch.optim.AdamW`: Adam with decoupled weight decay p ← p·(1 − lr·λ), λ = 0.01 by default. */
+/**
+ * `torch.optim.AdamW`: Adam with decoupled weight decay p ← p·(1 − lr·λ), λ = 0.01 by default.
+ * @throws Error for a negative lr, eps or weightDecay, betas outside [0, 1), or an unknown option.
+ * @example
+ * const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.1 });
+ */
 export class AdamW extends Optimizer<AdamHyper> {
   constructor(params: ParamsInput<AdamHyper>, opts: AdamOptions = {}) {
     super(params, hyper(opts, 0.01), opts);

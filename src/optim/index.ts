@@ -9,4 +9,5 @@ export {
   sgdUpdate, adamUpdate, rmspropUpdate, adagradUpdate, type SGDHyper, type AdamHyper, type AdamState, type RMSpropHyper,
   type RMSpropState, type AdagradHyper, type AdagradState,
 } from "./updates.js";
+/** Learning-rate schedulers (torch.optim.lr_scheduler): `StepLR`, `CosineAnnealingLR`, `OneCycleLR`, `ReduceLROnPlateau`, ... */
 export * as lrScheduler from "./lr_scheduler.js";

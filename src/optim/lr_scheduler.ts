@@ -7,8 +7,11 @@ import type { Optimizer } from "./optimizer.js";
 
 /** A scheduler's state: plain numbers, JSON-serialisable. */
 export interface SchedulerState {
+  /** the epoch last stepped to */
   lastEpoch: number;
+  /** each group's learning rate when the schedule started */
   baseLrs: number[];
+  /** the learning rates the last step set */
   lastLr: number[];
   [key: string]: unknown;
 }
@@ -17,8 +20,13 @@ export interface SchedulerState {
  * Base class. Construction records each group's `initialLr` and applies the schedule's value for
  * epoch 0; each `step()` (call it after `optimizer.step()`) advances one epoch and writes the new
  * learning rates into the optimizer's groups.
+ * torch.optim.lr_scheduler.LRScheduler. Extend it (override getLr) for a new schedule.
+ * @example
+ * const sched = new optim.lrScheduler.StepLR(opt, 10);
+ * for (let epoch = 0; epoch < 30; epoch++) { train(); opt.step(); sched.step(); }
  */
 export abstract class LRScheduler {
+  /** the optimizer whose groups' learning rates this scheduler sets */
   readonly optimizer: Optimizer;
   /** Each group's learning rate when the schedule started. */
   readonly baseLrs: number[];
@@ -51,6 +59,8 @@ export abstract class LRScheduler {
    * Advances one epoch and updates the optimizer's learning rates. `step(epoch)` jumps to that
    * epoch instead (PyTorch's deprecated form, which SequentialLR uses to restart a schedule):
    * the closed form where there is one, else the chainable rule.
+   * @example
+   * sched.step();
    */
   step(epoch?: number): void {
     if (epoch === undefined) {
@@ -68,7 +78,11 @@ export abstract class LRScheduler {
     this.#lastLr = [...lrs];
   }
 
-  /** The learning rates the last `step()` set, one per group. */
+  /**
+   * The learning rates the last `step()` set, one per group.
+   * @example
+   * console.log(sched.getLastLr()); // e.g. [0.01]
+   */
   getLastLr(): number[] {
     return [...this.#lastLr];
   }
@@ -77,14 +91,22 @@ export abstract class LRScheduler {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
 
-  /** The scheduler's numbers, to resume with `loadStateDict`. */
+  /**
+   * The scheduler's numbers, to resume with `loadStateDict`.
+   * @example
+   * const s = JSON.stringify(sched.stateDict());
+   */
   stateDict(): SchedulerState {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this)) if (k !== "optimizer") out[k] = Array.isArray(v) ? [...v] : v;
     return { ...out, lastLr: this.getLastLr() } as SchedulerState;
   }
 
-  /** Restores what `stateDict` returned (the optimizer's learning rates come from its own state dict). */
+  /**
+   * Restores what `stateDict` returned (the optimizer's learning rates come from its own state dict).
+   * @example
+   * sched.loadStateDict(JSON.parse(s));
+   */
   loadStateDict(state: SchedulerState): void {
     const self = this as unknown as Record<string, unknown>;
     for (const [k, v] of Object.entries(state)) {
@@ -95,9 +117,17 @@ export abstract class LRScheduler {
   }
 }
 
-/** Multiplies the learning rate by `gamma` every `stepSize` epochs: lr = base·γ^⌊epoch/stepSize⌋. */
+/**
+ * Multiplies the learning rate by `gamma` every `stepSize` epochs: lr = base·γ^⌊epoch/stepSize⌋.
+ * torch.optim.lr_scheduler.StepLR.
+ * @throws Error unless stepSize is a positive integer.
+ * @example
+ * const sched = new optim.lrScheduler.StepLR(opt, 30, { gamma: 0.1 });
+ */
 export class StepLR extends LRScheduler {
+  /** epochs between decays */
   readonly stepSize: number;
+  /** decay factor γ (default 0.1) */
   readonly gamma: number;
 
   constructor(optimizer: Optimizer, stepSize: number, opts: { gamma?: number } = {}) {
@@ -122,9 +152,14 @@ export class StepLR extends LRScheduler {
 /**
  * Cosine annealing from the base lr down to `etaMin` over `tMax` epochs, then back up (SGDR
  * without restarts): lr = ηmin + (base − ηmin)(1 + cos(π·epoch/tMax))/2, computed recursively as PyTorch does.
+ * torch.optim.lr_scheduler.CosineAnnealingLR.
+ * @example
+ * const sched = new optim.lrScheduler.CosineAnnealingLR(opt, 100, { etaMin: 1e-5 });
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** epochs of one half cosine period */
   readonly tMax: number;
+  /** the minimum learning rate (default 0) */
   readonly etaMin: number;
 
   constructor(optimizer: Optimizer, tMax: number, opts: { etaMin?: number } = {}) {
@@ -155,10 +190,16 @@ export class CosineAnnealingLR extends LRScheduler {
 /**
  * Scales the base lr by a factor going linearly from `startFactor` (default 1/3) to `endFactor`
  * (default 1) over `totalIters` epochs (default 5), then keeps it.
+ * torch.optim.lr_scheduler.LinearLR (a warm-up).
+ * @example
+ * const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
  */
 export class LinearLR extends LRScheduler {
+  /** factor of the base lr at epoch 0 */
   readonly startFactor: number;
+  /** factor of the base lr from totalIters on */
   readonly endFactor: number;
+  /** epochs the factor takes to reach endFactor */
   readonly totalIters: number;
 
   constructor(optimizer: Optimizer, opts: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
@@ -199,8 +240,14 @@ function bisectRight(a: readonly number[], x: number): number {
   return n;
 }
 
-/** Multiplies the learning rate by `gamma` every epoch: lr = base·γ^epoch. */
+/**
+ * Multiplies the learning rate by `gamma` every epoch: lr = base·γ^epoch.
+ * torch.optim.lr_scheduler.ExponentialLR.
+ * @example
+ * const sched = new optim.lrScheduler.ExponentialLR(opt, 0.95);
+ */
 export class ExponentialLR extends LRScheduler {
+  /** decay factor γ per epoch */
   readonly gamma: number;
 
   constructor(optimizer: Optimizer, gamma: number) {
@@ -219,10 +266,16 @@ export class ExponentialLR extends LRScheduler {
   }
 }
 
-/** Multiplies the learning rate by `gamma` at each milestone epoch (a milestone listed twice, twice). */
+/**
+ * Multiplies the learning rate by `gamma` at each milestone epoch (a milestone listed twice, twice).
+ * torch.optim.lr_scheduler.MultiStepLR.
+ * @example
+ * const sched = new optim.lrScheduler.MultiStepLR(opt, [30, 80], { gamma: 0.1 });
+ */
 export class MultiStepLR extends LRScheduler {
   /** Sorted, with repeats. */
   readonly milestones: number[];
+  /** decay factor γ per milestone (default 0.1) */
   readonly gamma: number;
 
   constructor(optimizer: Optimizer, milestones: readonly number[], opts?: { gamma?: number }) {
@@ -244,9 +297,15 @@ export class MultiStepLR extends LRScheduler {
   }
 }
 
-/** lr = base·lrLambda(epoch), with one function for every group or one per group. The functions are
- *  not part of the state dict (as in PyTorch, where only callable objects are saved). */
+/**
+ * lr = base·lrLambda(epoch), with one function for every group or one per group. The functions are
+ * not part of the state dict (as in PyTorch, where only callable objects are saved).
+ * torch.optim.lr_scheduler.LambdaLR.
+ * @example
+ * const sched = new optim.lrScheduler.LambdaLR(opt, (epoch) => 0.95 ** epoch);
+ */
 export class LambdaLR extends LRScheduler {
+  /** one factor function per group */
   readonly lrLambdas: ((epoch: number) => number)[];
 
   constructor(optimizer: Optimizer, lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[]) {
@@ -275,10 +334,16 @@ export class LambdaLR extends LRScheduler {
  * SGDR: cosine annealing from the base lr to `etaMin` over t0 epochs, then a restart, each period
  * tMult times the last: lr = ηmin + (base − ηmin)(1 + cos(π·tCur/tI))/2. `step(epoch)` takes
  * fractional epochs (`sched.step(epoch + i / iters)` inside an epoch), as PyTorch's does.
+ * torch.optim.lr_scheduler.CosineAnnealingWarmRestarts.
+ * @example
+ * const sched = new optim.lrScheduler.CosineAnnealingWarmRestarts(opt, 10, { tMult: 2 });
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
+  /** epochs of the first period */
   readonly t0: number;
+  /** growth factor of each period (default 1) */
   readonly tMult: number;
+  /** the minimum learning rate (default 0) */
   readonly etaMin: number;
   /** The length of the current period. */
   tI: number;
@@ -331,17 +396,23 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   }
 }
 
+/** Options of `OneCycleLR` (PyTorch's keywords in camelCase). */
 export interface OneCycleLROptions {
   /** The number of steps in the cycle, or give epochs and stepsPerEpoch. */
   totalSteps?: number;
+  /** epochs of training (with stepsPerEpoch, instead of totalSteps) */
   epochs?: number;
+  /** batches per epoch (with epochs, instead of totalSteps) */
   stepsPerEpoch?: number;
   /** The fraction of the cycle spent increasing the learning rate (default 0.3). */
   pctStart?: number;
+  /** "cos" (default) or "linear" annealing */
   annealStrategy?: "cos" | "linear";
   /** Cycle the momentum (SGD, RMSprop) or beta1 (Adam) inversely to the lr (default true). */
   cycleMomentum?: boolean;
+  /** the lowest momentum, reached at the peak lr (default 0.85) */
   baseMomentum?: number;
+  /** the highest momentum, at the start and end (default 0.95) */
   maxMomentum?: number;
   /** The initial lr is maxLr/divFactor (default 25)... */
   divFactor?: number;
@@ -358,13 +429,33 @@ type Group = Record<string, unknown> & { lr: number };
  * maxLr over pctStart of the steps, then anneals to initialLr/finalDivFactor, while the momentum
  * moves the other way between maxMomentum and baseMomentum. Step it after every batch. Each
  * group gets initialLr, maxLr, minLr (and maxMomentum, baseMomentum) entries, as in PyTorch.
+ * @throws Error without totalSteps (or epochs and stepsPerEpoch), or with cycleMomentum on an optimizer without momentum or betas.
+ * @example
+ * const sched = new optim.lrScheduler.OneCycleLR(opt, 0.1, { epochs: 10, stepsPerEpoch: loader.length });
+ * // after every batch: opt.step(); sched.step();
  */
 export class OneCycleLR extends LRScheduler {
+  /** steps in the cycle */
   readonly totalSteps: number;
+  /** "cos" or "linear" */
   readonly annealStrategy: "cos" | "linear";
+  /** whether the momentum (or beta1) is cycled */
   readonly cycleMomentum: boolean;
+  /** true when the optimizer has betas (Adam): beta1 is cycled instead of momentum */
   readonly useBeta1: boolean;
-  readonly phases: { endStep: number; startLr: string; endLr: string; startMomentum: string; endMomentum: string }[];
+  /** the phases of the cycle: the step each ends at and the group keys its lr and momentum move between */
+  readonly phases: {
+    /** the step this phase ends at */
+    endStep: number;
+    /** the group key of the lr the phase starts from ("initialLr", "maxLr" or "minLr") */
+    startLr: string;
+    /** the group key of the lr the phase ends at */
+    endLr: string;
+    /** the group key of the momentum the phase starts from */
+    startMomentum: string;
+    /** the group key of the momentum the phase ends at */
+    endMomentum: string;
+  }[];
 
   constructor(optimizer: Optimizer, maxLr: number | readonly number[], opts?: OneCycleLROptions) {
     super(optimizer);
@@ -453,9 +544,16 @@ function perGroup(op: string, name: string, v: number | readonly number[], n: nu
 /**
  * Runs `schedulers` one after another, switching at each of the `milestones` epochs (one fewer
  * than schedulers); each later scheduler restarts its schedule at its milestone.
+ * torch.optim.lr_scheduler.SequentialLR.
+ * @throws Error unless there is one milestone fewer than schedulers, all on the same optimizer.
+ * @example
+ * const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
+ * const sched = new optim.lrScheduler.SequentialLR(opt, [warmup, new optim.lrScheduler.CosineAnnealingLR(opt, 95)], [5]);
  */
 export class SequentialLR extends LRScheduler {
+  /** the schedulers, in order */
   readonly schedulers: LRScheduler[];
+  /** the epochs at which the next scheduler takes over */
   readonly milestones: number[];
 
   constructor(optimizer: Optimizer, schedulers: readonly LRScheduler[], milestones: readonly number[]) {
@@ -504,6 +602,7 @@ export class SequentialLR extends LRScheduler {
   }
 }
 
+/** Options of `ReduceLROnPlateau` (PyTorch's keywords in camelCase). */
 export interface ReduceLROnPlateauOptions {
   /** "min": the metric should fall (a loss); "max": rise (an accuracy). */
   mode?: "min" | "max";
@@ -511,6 +610,7 @@ export interface ReduceLROnPlateauOptions {
   factor?: number;
   /** Epochs without improvement before reducing (default 10). */
   patience?: number;
+  /** the least change that counts as an improvement (default 1e-4) */
   threshold?: number;
   /** "rel": improvement means beating best·(1 ∓ threshold); "abs": best ∓ threshold. */
   thresholdMode?: "rel" | "abs";
@@ -526,20 +626,36 @@ export interface ReduceLROnPlateauOptions {
  * Reduces each group's lr by `factor` once the metric passed to `step(metric)` has not improved
  * for `patience` epochs (torch.optim.lr_scheduler.ReduceLROnPlateau). Not a chainable scheduler:
  * call `step(valLoss)` once per epoch.
+ * @example
+ * const sched = new optim.lrScheduler.ReduceLROnPlateau(opt, { patience: 3 });
+ * sched.step(valLoss); // once per epoch
  */
 export class ReduceLROnPlateau {
+  /** the optimizer whose learning rates are reduced */
   readonly optimizer: Optimizer;
+  /** "min" (the metric should fall) or "max" */
   readonly mode: "min" | "max";
+  /** new lr = lr·factor */
   readonly factor: number;
+  /** epochs without improvement before a reduction */
   readonly patience: number;
+  /** the least change that counts as an improvement */
   readonly threshold: number;
+  /** "rel" or "abs" */
   readonly thresholdMode: "rel" | "abs";
+  /** epochs to wait after a reduction */
   readonly cooldown: number;
+  /** the lower bound of each group's lr */
   readonly minLrs: number[];
+  /** reductions smaller than this are skipped */
   readonly eps: number;
+  /** the best metric so far */
   best: number;
+  /** epochs since the best metric */
   numBadEpochs = 0;
+  /** cooldown epochs left */
   cooldownCounter = 0;
+  /** the number of step() calls */
   lastEpoch = 0;
   #lastLr: number[];
 
@@ -566,7 +682,11 @@ export class ReduceLROnPlateau {
     return this.thresholdMode === "rel" ? a > best * (t + 1) : a > best + t;
   }
 
-  /** One epoch's metric (a number or a one-element tensor, which is read). */
+  /**
+   * One epoch's metric (a number or a one-element tensor, which is read).
+   * @example
+   * sched.step(valLoss); // after each epoch's validation
+   */
   step(metric: number | Tensor): void {
     const current = metric instanceof Tensor ? metric.item() : checkScalar("ReduceLROnPlateau.step", "metric", metric);
     this.lastEpoch += 1;
@@ -591,17 +711,31 @@ export class ReduceLROnPlateau {
     this.#lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /**
+   * The learning rates after the last step, one per group.
+   * @example
+   * const [lr] = sched.getLastLr();
+   */
   getLastLr(): number[] {
     return [...this.#lastLr];
   }
 
-  /** Plain numbers (JSON-serialisable), to resume with `loadStateDict`. */
+  /**
+   * Plain numbers (JSON-serialisable), to resume with `loadStateDict`.
+   * @example
+   * const s = JSON.stringify(sched.stateDict());
+   */
   stateDict(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this)) if (k !== "optimizer") out[k] = Array.isArray(v) ? [...v] : v;
     return { ...out, lastLr: this.getLastLr() };
   }
 
+  /**
+   * Restores what `stateDict` returned.
+   * @example
+   * sched.loadStateDict(JSON.parse(s));
+   */
   loadStateDict(state: Record<string, unknown>): void {
     const self = this as unknown as Record<string, unknown>;
     for (const [k, v] of Object.entries(state)) {

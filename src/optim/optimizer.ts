@@ -9,11 +9,13 @@ const PAIRS = new Set(["betas", "etas", "stepSizes"]);
 
 /** Hyperparameters every optimizer has. `lr` is what schedulers change. */
 export interface BaseHyper {
+  /** the learning rate */
   lr: number;
 }
 
 /** One parameter group: its tensors and its own copy of every hyperparameter. */
 export type ParamGroup<H extends BaseHyper> = H & {
+  /** the group's parameters */
   params: Tensor[];
   /** Set by the first lr scheduler attached; its base learning rate. */
   initialLr?: number;
@@ -22,7 +24,10 @@ export type ParamGroup<H extends BaseHyper> = H & {
 /** What an optimizer takes: parameters (`model.parameters()`), or groups with per-group overrides. */
 export type ParamsInput<H extends BaseHyper> =
   | Iterable<Tensor>
-  | readonly ({ params: Iterable<Tensor> } & Partial<H>)[];
+  | readonly ({
+    /** the group's parameters */
+    params: Iterable<Tensor>;
+  } & Partial<H>)[];
 
 /** Per-parameter state: tensors (moment buffers) and numbers (step counts). */
 export type ParamState = Record<string, Tensor | number>;
@@ -43,9 +48,17 @@ export type OptimizerStateDict = Record<string, Tensor>;
  * Base class of every optimizer. Subclasses give their defaults and one `update` that changes a
  * parameter in place from its gradient; `step()` calls it for every parameter with a gradient,
  * inside `noGrad`.
+ * torch.optim.Optimizer. Extend it for a new optimizer.
+ * @example
+ * class SignSGD extends optim.Optimizer {
+ *   constructor(params: optim.ParamsInput<optim.BaseHyper>, lr = 0.01) { super(params, { lr }); }
+ *   protected override update(p: Tensor, g: Tensor, _s: optim.ParamState, group: optim.ParamGroup<optim.BaseHyper>) { p.assign(p.sub(g.sign().mul(group.lr))); }
+ * }
  */
 export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
+  /** the hyperparameters each new group starts from (the constructor's options over the optimizer's defaults) */
   readonly defaults: H;
+  /** the parameter groups (torch's `param_groups`), each with its own hyperparameters: change `group.lr` to change one group's rate */
   paramGroups: ParamGroup<H>[] = [];
   /** State by parameter, created on its first update. */
   state = new Map<Tensor, ParamState>();
@@ -73,7 +86,12 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     }
   }
 
-  /** Adds a group of parameters, with hyperparameters overriding the defaults. */
+  /**
+   * Adds a group of parameters, with hyperparameters overriding the defaults.
+   * @throws Error for an empty, repeated, non-leaf or int32 parameter, or a bad hyperparameter.
+   * @example
+   * opt.addParamGroup({ params: head.parameters(), lr: 1e-2 });
+   */
   addParamGroup(group: { params: Iterable<Tensor> } & Partial<H>): void {
     const name = this.constructor.name;
     const g = group as { params: unknown };
@@ -112,17 +130,29 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     if (!(g.lr >= 0)) throw new Error(`${this.constructor.name}: invalid learning rate ${g.lr} (must be >= 0)`);
   }
 
-  /** The learning rate of the first group. */
+  /**
+   * The learning rate of the first group.
+   * @example
+   * console.log(opt.lr);
+   */
   get lr(): number {
     return this.paramGroups[0].lr;
   }
 
-  /** Sets the learning rate of every group. */
+  /**
+   * Sets the learning rate of every group.
+   * @example
+   * opt.lr = 1e-4;
+   */
   set lr(value: number) {
     for (const g of this.paramGroups) g.lr = value;
   }
 
-  /** Sets every parameter's gradient to null (PyTorch's `zero_grad(set_to_none=True)`). */
+  /**
+   * Sets every parameter's gradient to null (PyTorch's `zero_grad(set_to_none=True)`).
+   * @example
+   * opt.zeroGrad();
+   */
   zeroGrad(): void {
     for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
   }
@@ -130,6 +160,9 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   /**
    * One update of every parameter that has a gradient. With a closure, calls it first (with
    * gradients enabled) and returns its value, like PyTorch's `step(closure)`.
+   * @example
+   * opt.zeroGrad(); loss.backward();
+   * opt.step();
    */
   step(closure?: () => number): number | undefined {
     const loss = closure?.();
@@ -149,7 +182,11 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   /** Changes `p` in place from its gradient, updating its state (created empty). Runs under noGrad. */
   protected abstract update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<H>): void;
 
-  /** The state and hyperparameters as one flat `Record<string, Tensor>` (see `OptimizerStateDict`). */
+  /**
+   * The state and hyperparameters as one flat `Record<string, Tensor>` (see `OptimizerStateDict`).
+   * @example
+   * save(opt.stateDict(), "opt.safetensors");
+   */
   stateDict(): OptimizerStateDict {
     const sd: OptimizerStateDict = {};
     let i = 0;
@@ -186,6 +223,9 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
    * dict, e.g. `opt.loadStateDict(load("opt.safetensors"))`. Parameters are matched by position:
    * build the optimizer over the same parameters in the same order. Everything is checked before
    * anything changes; state tensors are copied.
+   * @throws Error (changing nothing) for keys, shapes or group layouts that do not match.
+   * @example
+   * opt.loadStateDict(load("opt.safetensors"));
    */
   loadStateDict(sd: OptimizerStateDict | Map<string, Tensor>): void {
     const name = this.constructor.name;

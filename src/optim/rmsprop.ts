@@ -4,11 +4,17 @@ import { checkScalar } from "../functional/args.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
 import { type AdagradHyper, type AdagradState, type RMSpropHyper, type RMSpropState, adagradUpdate, rmspropUpdate } from "./updates.js";
 
+/** Options of `RMSprop`: any of its hyperparameters (see `RMSpropHyper`). */
 export type RMSpropOptions = Partial<RMSpropHyper>;
 
 const nonNegative = (name: string, op: string, v: unknown) => checkScalar(op, name, v, (x) => x >= 0, "a number >= 0");
 
-/** `torch.optim.RMSprop(params, { lr = 0.01, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false, maximize = false })`. */
+/**
+ * `torch.optim.RMSprop(params, { lr = 0.01, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false, maximize = false })`.
+ * @throws Error for negative hyperparameters or an unknown option.
+ * @example
+ * const opt = new optim.RMSprop(model.parameters(), { lr: 1e-3, momentum: 0.9 });
+ */
 export class RMSprop extends Optimizer<RMSpropHyper> {
   constructor(params: ParamsInput<RMSpropHyper>, opts?: RMSpropOptions) {
     const o = opts ?? {};
@@ -28,10 +34,16 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
   }
 }
 
+/** Options of `Adagrad`: any of its hyperparameters (see `AdagradHyper`). */
 export type AdagradOptions = Partial<AdagradHyper>;
 
-/** `torch.optim.Adagrad(params, { lr = 0.01, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10, maximize = false })`.
- *  Like PyTorch's, its state (step 0 and the accumulated sum) exists from construction. */
+/**
+ * `torch.optim.Adagrad(params, { lr = 0.01, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10, maximize = false })`.
+ * Like PyTorch's, its state (step 0 and the accumulated sum) exists from construction.
+ * @throws Error for negative hyperparameters or an unknown option.
+ * @example
+ * const opt = new optim.Adagrad(model.parameters(), { lr: 0.1 });
+ */
 export class Adagrad extends Optimizer<AdagradHyper> {
   constructor(params: ParamsInput<AdagradHyper>, opts?: AdagradOptions) {
     const o = opts ?? {};

@@ -3,17 +3,29 @@ import type { Tensor } from "../tensor.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
 import { sgdUpdate, type SGDHyper } from "./updates.js";
 
+/** Options of `SGD` (PyTorch's keywords in camelCase). */
 export interface SGDOptions {
   /** Learning rate (required, like PyTorch's SGD). */
   lr: number;
+  /** momentum factor (default 0) */
   momentum?: number;
+  /** dampening of the momentum (default 0) */
   dampening?: number;
+  /** L2 penalty added to the gradient (default 0) */
   weightDecay?: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0; default false) */
   nesterov?: boolean;
+  /** ascend instead of descend (default false) */
   maximize?: boolean;
 }
 
-/** `torch.optim.SGD`: `new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 })`. */
+/**
+ * `torch.optim.SGD`: `new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 })`.
+ * @throws Error without lr, for a negative lr, momentum or weightDecay, Nesterov without momentum (or with dampening), or an unknown option.
+ * @example
+ * const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * opt.step();
+ */
 export class SGD extends Optimizer<SGDHyper> {
   constructor(params: ParamsInput<SGDHyper>, opts: SGDOptions) {
     if (opts === undefined || typeof opts.lr !== "number") throw new Error("SGD: lr is required, e.g. new SGD(params, { lr: 0.1 })");

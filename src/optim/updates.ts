@@ -9,18 +9,29 @@ function clone(t: Tensor): Tensor {
   return Tensor.zeros(t.shape, { dtype: t.dtype, device: t.device }).assign(t);
 }
 
+/** SGD's hyperparameters, as each parameter group holds them. */
 export interface SGDHyper {
+  /** learning rate */
   lr: number;
+  /** momentum factor μ (0: none) */
   momentum: number;
+  /** dampening τ of the momentum */
   dampening: number;
+  /** L2 penalty λ added to the gradient */
   weightDecay: number;
+  /** Nesterov momentum */
   nesterov: boolean;
+  /** ascend instead of descend */
   maximize: boolean;
 }
 
 /**
  * SGD: d = g + λp; with momentum b = μb + (1−τ)d (b = d at first), d = nesterov ? d + μb : b;
  * p ← p − lr·d.
+ * The rule `SGD.step` applies, exposed for custom loops; call it under `noGrad`.
+ * @example
+ * const state = {};
+ * noGrad(() => optim.sgdUpdate(p, p.grad!, state, { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }));
  */
 export function sgdUpdate(p: Tensor, grad: Tensor, state: { momentumBuffer?: Tensor }, h: SGDHyper): void {
   let d = h.maximize ? grad.neg() : grad;
@@ -37,19 +48,31 @@ export function sgdUpdate(p: Tensor, grad: Tensor, state: { momentumBuffer?: Ten
   p.assign(p.add(d.mul(-h.lr)));
 }
 
+/** Adam's and AdamW's hyperparameters, as each parameter group holds them. */
 export interface AdamHyper {
+  /** learning rate */
   lr: number;
+  /** [β₁, β₂], decay rates of the moment averages */
   betas: [number, number];
+  /** ε added to the denominator */
   eps: number;
+  /** λ: L2 penalty (Adam) or decoupled decay (AdamW) */
   weightDecay: number;
+  /** use the running maximum of the second moment */
   amsgrad: boolean;
+  /** ascend instead of descend */
   maximize: boolean;
 }
 
+/** Adam's per-parameter state (created on the first update). */
 export interface AdamState {
+  /** updates done so far */
   step?: number;
+  /** first moment m (PyTorch's exp_avg) */
   expAvg?: Tensor;
+  /** second moment v (PyTorch's exp_avg_sq) */
   expAvgSq?: Tensor;
+  /** running max of v, with amsgrad (PyTorch's max_exp_avg_sq) */
   maxExpAvgSq?: Tensor;
 }
 
@@ -58,6 +81,10 @@ export interface AdamState {
  * AdamW first decays p ← p·(1 − lr·λ); Adam instead adds λp to the gradient. Then
  * m = β₁m + (1−β₁)g, v = β₂v + (1−β₂)g², and
  * p ← p − (lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε)  (v replaced by its running max with amsgrad).
+ * The rule `Adam.step`/`AdamW.step` apply, exposed for custom loops; call it under `noGrad`.
+ * @example
+ * const state: optim.AdamState = {};
+ * noGrad(() => optim.adamUpdate(p, p.grad!, state, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, false));
  */
 export function adamUpdate(p: Tensor, grad: Tensor, state: AdamState, h: AdamHyper, decoupled: boolean): void {
   const [beta1, beta2] = h.betas;
@@ -94,26 +121,43 @@ export function adamUpdate(p: Tensor, grad: Tensor, state: AdamState, h: AdamHyp
   p.assign(p.add(expAvg.mul(-stepSize).div(denom)));
 }
 
+/** RMSprop's hyperparameters, as each parameter group holds them. */
 export interface RMSpropHyper {
+  /** learning rate (default 0.01) */
   lr: number;
+  /** smoothing constant α of the squared-gradient average (default 0.99) */
   alpha: number;
+  /** ε added to the denominator (default 1e-8) */
   eps: number;
+  /** L2 penalty λ added to the gradient (default 0) */
   weightDecay: number;
+  /** momentum factor μ (default 0) */
   momentum: number;
+  /** normalise by the variance estimate v − m² instead of v (default false) */
   centered: boolean;
+  /** ascend instead of descend (default false) */
   maximize: boolean;
 }
 
+/** RMSprop's per-parameter state (created on the first update). */
 export interface RMSpropState {
+  /** updates done so far */
   step?: number;
+  /** running average of g² (PyTorch's square_avg) */
   squareAvg?: Tensor;
+  /** momentum buffer b, with momentum > 0 */
   momentumBuffer?: Tensor;
+  /** running average of g, when centered (PyTorch's grad_avg) */
   gradAvg?: Tensor;
 }
 
 /**
  * RMSprop: g += λp; v = αv + (1−α)g²; with centered, m = αm + (1−α)g and the denominator uses
  * v − m²; d = √(·) + ε; with momentum b = μb + g/d, p ← p − lr·b; else p ← p − lr·g/d.
+ * The rule `RMSprop.step` applies, exposed for custom loops; call it under `noGrad`.
+ * @example
+ * const state: optim.RMSpropState = {};
+ * noGrad(() => optim.rmspropUpdate(p, p.grad!, state, { lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }));
  */
 export function rmspropUpdate(p: Tensor, grad: Tensor, state: RMSpropState, h: RMSpropHyper): void {
   if (state.step === undefined) {
@@ -145,21 +189,37 @@ export function rmspropUpdate(p: Tensor, grad: Tensor, state: RMSpropState, h: R
   }
 }
 
+/** Adagrad's hyperparameters, as each parameter group holds them. */
 export interface AdagradHyper {
+  /** learning rate (default 0.01) */
   lr: number;
+  /** learning-rate decay per step (default 0) */
   lrDecay: number;
+  /** L2 penalty λ added to the gradient (default 0) */
   weightDecay: number;
+  /** starting value of the sum of squares (default 0) */
   initialAccumulatorValue: number;
+  /** ε added to the denominator (default 1e-10) */
   eps: number;
+  /** ascend instead of descend (default false) */
   maximize: boolean;
 }
 
+/** Adagrad's per-parameter state. */
 export interface AdagradState {
+  /** updates done so far */
   step?: number;
+  /** accumulated sum of g² */
   sum?: Tensor;
 }
 
-/** Adagrad: g += λp; s += g²; p ← p − (lr/(1 + (t−1)·lrDecay))·g/(√s + ε). */
+/**
+ * Adagrad: g += λp; s += g²; p ← p − (lr/(1 + (t−1)·lrDecay))·g/(√s + ε).
+ * The rule `Adagrad.step` applies, exposed for custom loops; call it under `noGrad`.
+ * @example
+ * const state: optim.AdagradState = {};
+ * noGrad(() => optim.adagradUpdate(p, p.grad!, state, { lr: 0.01, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }));
+ */
 export function adagradUpdate(p: Tensor, grad: Tensor, state: AdagradState, h: AdagradHyper): void {
   state.step ??= 0;
   state.sum ??= Tensor.full(p.shape, h.initialAccumulatorValue, { dtype: p.dtype, device: p.device });

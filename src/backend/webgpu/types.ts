@@ -5,12 +5,15 @@
 export interface AdapterSummary {
   /** the adapter's description, e.g. "llvmpipe (LLVM 19.1.7, 256 bits)" or a GPU's name */
   name: string;
+  /** the adapter's vendor as WebGPU reports it (may be empty) */
   vendor: string;
+  /** the adapter's architecture as WebGPU reports it (may be empty) */
   architecture: string;
   /** "browser" (navigator.gpu) or "node" (the webgpu package) */
   runtime: "browser" | "node";
 }
 
+/** What `webgpu.memoryStats()` reports about the device's buffer pool (torch.cuda.memory_stats). */
 export interface MemoryStats {
   /** bytes in slots that back live storage */
   allocatedBytes: number;
@@ -24,5 +27,6 @@ export interface MemoryStats {
   buffersCreated: number;
   /** command buffers submitted and compute dispatches encoded since the device was initialised */
   submits: number;
+  /** compute dispatches encoded since the device was initialised */
   dispatches: number;
 }
