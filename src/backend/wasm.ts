@@ -6,15 +6,15 @@
 // (64-byte aligned, in size classes of at most 25 % waste), and a kernel call hands the C side the
 // blocks' addresses: nothing is copied. JavaScript learns that a tensor died only through
 // FinalizationRegistry callbacks, which run between tasks, after a full collection: a block comes
-// back to its class's free list then. Two things make that happen in a training loop: large blocks
-// carry an untouched host ArrayBuffer of a quarter of their size ("ballast", as on webgpu), which V8
-// counts as external memory and collects sooner for, and readAsync (what a loop awaits for its
-// loss) resolves after a macrotask, so the callbacks get their turn. Code that never yields (a
-// synchronous loop that reads with item()) gets no callbacks: once the blocks not yet given back
-// pass a budget (wasmConfig's residentBytes), or the module cannot grow, new tensors get a host
-// array instead ("host-backed") and the kernels copy those in and out of one scratch block per
-// call, as the backend did before its storage moved; growing into 4 GiB with dead tensors is never
-// the answer. The module's memory grows but never shrinks, and growing it detaches every
+// back to its class's free list then. Two things make that happen in a training loop: blocks of
+// 1 MiB or more carry an untouched host ArrayBuffer of a quarter of their size ("ballast", as on
+// webgpu), which V8 counts as external memory and collects sooner for, and readAsync (what a loop
+// awaits for its loss) resolves after a macrotask, so the callbacks get their turn. Code that never
+// yields (a synchronous loop that reads with item()) gets no callbacks: once the blocks handed out
+// since the last callback pass a budget (wasmConfig's pendingBytes, 256 MiB), or the module cannot
+// grow, new tensors get a host array instead ("host-backed") and the kernels copy those in and out
+// of one scratch block per call, as the backend did before its storage moved, until a callback
+// runs again; growing into 4 GiB with dead tensors is never the answer. The module's memory grows but never shrinks, and growing it detaches every
 // ArrayBuffer view of it: nothing here keeps one across an allocation (heap() renews them).
 //
 // Calling convention (native/wasm/glue.c), the cpu backend's: the call's scalars, then each view
@@ -189,15 +189,22 @@ const mem = {
   resident: 0,
   /** bytes on the free lists */
   free: 0,
-  /** the most `resident` may reach before new storages are host-backed */
-  budget: 2 ** 30,
+  /** bytes of blocks handed out since a callback last gave one back */
+  pending: 0,
+  /** the most `pending` may reach before new storages are host-backed: past it, the program is not
+   *  letting the callbacks run (a synchronous loop), and blocks would only pile up */
+  budget: 2 ** 28,
   /** storages that were host-backed, and blocks given back, since the module loaded */
   hostBacked: 0,
   reclaimed: 0,
 };
-const BALLAST_MIN = 1 << 16;
+/** Smaller blocks get no ballast: the collections their tensors' JavaScript objects cause come
+ *  often enough, and a ballast per small block made a training step's collections cost more than
+ *  the copies they saved. */
+const BALLAST_MIN = 1 << 20;
 
 const registry = new FinalizationRegistry<Block>((b) => {
+  mem.pending = 0;
   mem.resident -= b.bytes;
   mem.free += b.bytes;
   mem.reclaimed++;
@@ -216,7 +223,7 @@ function releaseFree(): void {
 /** A block of at least `bytes`, or null past the budget or the module's limit. */
 function newBlock(bytes: number): Block | null {
   const cls = sizeClass(bytes);
-  if (mem.resident + cls > mem.budget || cls >= 2 ** 32 - 64) return null;
+  if (mem.pending + cls > mem.budget || cls >= 2 ** 32 - 64) return null;
   let ptr = freeBlocks.get(cls)?.pop() ?? 0;
   if (ptr) mem.free -= cls;
   else {
@@ -228,6 +235,7 @@ function newBlock(bytes: number): Block | null {
     if (!ptr) return null;
   }
   mem.resident += cls;
+  mem.pending += cls;
   return { ptr, bytes: cls };
 }
 
@@ -929,12 +937,13 @@ if (loaded.ex) registerBackend(wasmBackend);
 let limitPages = MAX_PAGES;
 
 /** The module's memory: its size, the bytes of live blocks (and of dead ones whose callback has
- *  not run yet), of free-listed blocks, the budget, and how many storages were host-backed and
- *  blocks given back since the module loaded. */
+ *  not run yet), of free-listed blocks, of blocks handed out since a callback last ran and its
+ *  budget, and how many storages were host-backed and blocks given back since the module loaded. */
 export interface WasmMemoryStats {
   memoryBytes: number;
   residentBytes: number;
   freeBytes: number;
+  pendingBytes: number;
   budgetBytes: number;
   hostBacked: number;
   reclaimed: number;
@@ -948,7 +957,8 @@ export function wasmInfo(): { loaded: boolean; reason: string; description: stri
 
 export function wasmMemoryStats(): WasmMemoryStats {
   return {
-    memoryBytes: loaded.ex ? ex.pages() * PAGE : 0, residentBytes: mem.resident, freeBytes: mem.free, budgetBytes: mem.budget,
+    memoryBytes: loaded.ex ? ex.pages() * PAGE : 0, residentBytes: mem.resident, freeBytes: mem.free, pendingBytes: mem.pending,
+    budgetBytes: mem.budget,
     hostBacked: mem.hostBacked, reclaimed: mem.reclaimed,
   };
 }
@@ -956,14 +966,14 @@ export function wasmMemoryStats(): WasmMemoryStats {
 /** tinyOps: elementwise ops on at most this many elements use the js kernels (default 16; tests
  *  set 0). maxMemoryBytes: a ceiling on the module's memory (rounded down to 64 KiB pages, at most
  *  4 GiB; memory already taken stays), to test the out-of-memory path without filling 4 GiB.
- *  residentBytes: the budget of blocks not given back past which new storages are host-backed
- *  (default 1 GiB; see the header). */
-export function wasmConfig(opts: { tinyOps?: number; maxMemoryBytes?: number; residentBytes?: number }): void {
+ *  pendingBytes: how many bytes of blocks may be handed out with no FinalizationRegistry callback
+ *  in between before new storages are host-backed (default 256 MiB; see the header). */
+export function wasmConfig(opts: { tinyOps?: number; maxMemoryBytes?: number; pendingBytes?: number }): void {
   for (const k of Object.keys(opts)) {
-    if (k !== "tinyOps" && k !== "maxMemoryBytes" && k !== "residentBytes") throw new Error(`wasmConfig: unknown option '${k}'`);
+    if (k !== "tinyOps" && k !== "maxMemoryBytes" && k !== "pendingBytes") throw new Error(`wasmConfig: unknown option '${k}'`);
   }
   if (opts.tinyOps !== undefined) TINY = opts.tinyOps;
-  if (opts.residentBytes !== undefined) mem.budget = opts.residentBytes;
+  if (opts.pendingBytes !== undefined) mem.budget = opts.pendingBytes;
   if (opts.maxMemoryBytes !== undefined && loaded.ex) {
     limitPages = Math.max(0, Math.min(MAX_PAGES, Math.floor(opts.maxMemoryBytes / PAGE)));
     ex.setLimit(limitPages);
