@@ -6,7 +6,7 @@
 // (64-byte aligned, in size classes of at most 25 % waste), and a kernel call hands the C side the
 // blocks' addresses: nothing is copied. JavaScript learns that a tensor died only through
 // FinalizationRegistry callbacks, which run between tasks, after a full collection: a block comes
-// back to its class's free list then. Two things make that happen in a training loop: blocks of
+// back to the module's allocator then. Two things make that happen in a training loop: blocks of
 // 1 MiB or more carry an untouched host ArrayBuffer of a quarter of their size ("ballast", as on
 // webgpu), which V8 counts as external memory and collects sooner for, and readAsync (what a loop
 // awaits for its loss) resolves after a macrotask, so the callbacks get their turn. Code that never
@@ -182,13 +182,9 @@ function sizeClass(bytes: number): number {
   return Math.ceil(bytes / q) * q;
 }
 
-/** blocks given back, by class: the next storage of the class takes one without calling C */
-const freeBlocks = new Map<number, number[]>();
 const mem = {
   /** bytes of blocks handed out and not given back yet (live tensors, and dead ones awaiting their callback) */
   resident: 0,
-  /** bytes on the free lists */
-  free: 0,
   /** bytes of blocks handed out since a callback last gave one back */
   pending: 0,
   /** the most `pending` may reach before new storages are host-backed: past it, the program is not
@@ -203,37 +199,23 @@ const mem = {
  *  the copies they saved. */
 const BALLAST_MIN = 1 << 20;
 
+/** A collected storage's block goes straight back to the C allocator (dlmalloc), which coalesces
+ *  free neighbours, so a block serves any later size (per-class free lists kept blocks of classes
+ *  no longer asked for, and the memory grew). Callbacks run as tasks of their own, never inside a
+ *  kernel call. */
 const registry = new FinalizationRegistry<Block>((b) => {
   mem.pending = 0;
   mem.resident -= b.bytes;
-  mem.free += b.bytes;
   mem.reclaimed++;
-  let list = freeBlocks.get(b.bytes);
-  if (!list) freeBlocks.set(b.bytes, (list = []));
-  list.push(b.ptr);
+  ex.free(b.ptr);
 });
-
-/** The free lists' blocks back to the C allocator, so that they can serve other classes. */
-function releaseFree(): void {
-  for (const list of freeBlocks.values()) for (const p of list) ex.free(p);
-  freeBlocks.clear();
-  mem.free = 0;
-}
 
 /** A block of at least `bytes`, or null past the budget or the module's limit. */
 function newBlock(bytes: number): Block | null {
   const cls = sizeClass(bytes);
   if (mem.pending + cls > mem.budget || cls >= 2 ** 32 - 64) return null;
-  let ptr = freeBlocks.get(cls)?.pop() ?? 0;
-  if (ptr) mem.free -= cls;
-  else {
-    ptr = ex.alloc(cls) >>> 0;
-    if (!ptr && mem.free > 0) {
-      releaseFree();
-      ptr = ex.alloc(cls) >>> 0;
-    }
-    if (!ptr) return null;
-  }
+  const ptr = ex.alloc(cls) >>> 0;
+  if (!ptr) return null;
   mem.resident += cls;
   mem.pending += cls;
   return { ptr, bytes: cls };
@@ -937,12 +919,11 @@ if (loaded.ex) registerBackend(wasmBackend);
 let limitPages = MAX_PAGES;
 
 /** The module's memory: its size, the bytes of live blocks (and of dead ones whose callback has
- *  not run yet), of free-listed blocks, of blocks handed out since a callback last ran and its
+ *  not run yet), of blocks handed out since a callback last ran and its
  *  budget, and how many storages were host-backed and blocks given back since the module loaded. */
 export interface WasmMemoryStats {
   memoryBytes: number;
   residentBytes: number;
-  freeBytes: number;
   pendingBytes: number;
   budgetBytes: number;
   hostBacked: number;
@@ -957,7 +938,7 @@ export function wasmInfo(): { loaded: boolean; reason: string; description: stri
 
 export function wasmMemoryStats(): WasmMemoryStats {
   return {
-    memoryBytes: loaded.ex ? ex.pages() * PAGE : 0, residentBytes: mem.resident, freeBytes: mem.free, pendingBytes: mem.pending,
+    memoryBytes: loaded.ex ? ex.pages() * PAGE : 0, residentBytes: mem.resident, pendingBytes: mem.pending,
     budgetBytes: mem.budget,
     hostBacked: mem.hostBacked, reclaimed: mem.reclaimed,
   };
