@@ -38,6 +38,8 @@ test("running out of the module's memory: a clear error naming the op and the si
     // out, x and y of n floats each need 1.5x (memory + 32 MiB): more than the ceiling allows; one of
     // them (half of memory + 16 MiB) fits
     const x = Tensor.ones([n], { device: "wasm" }), y = Tensor.ones([n], { device: "wasm" });
+    // x fits in the module; y does not, and gets a host array instead of failing
+    assert.ok((x.data as WasmStorage).block !== null && (y.data as WasmStorage).host !== null);
     assert.throws(() => x.add(y), /wasm\.binary\(add\): out of WebAssembly memory \(this call needs \d+\.\d MiB for its arrays\).*tensors made before this call are unaffected/);
     // everything made before still reads and computes
     assert.equal(a.add(1).sum().item(), before);
