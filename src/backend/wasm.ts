@@ -936,6 +936,11 @@ export function wasmInfo(): { loaded: boolean; reason: string; description: stri
   return { loaded: true, reason: "", description: `gemm ${cString(ex, ex.gemmKind())}, 1 thread`, memoryBytes: ex.pages() * PAGE };
 }
 
+/** The wasm module's memory and its tensors' blocks now (see WasmMemoryStats); zeros where the
+ *  backend did not load.
+ *  @example
+ *  const { memoryBytes, residentBytes } = wasmMemoryStats();
+ */
 export function wasmMemoryStats(): WasmMemoryStats {
   return {
     memoryBytes: loaded.ex ? ex.pages() * PAGE : 0, residentBytes: mem.resident, pendingBytes: mem.pending,
