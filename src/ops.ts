@@ -1,6 +1,6 @@
 // Every primitive op: validate, allocate the output, one backend call, and record the backward rule
 // (for the table-driven families, the rule comes from prims.ts). Imports only the layers below it.
-import { type ConvWindow, type DType, type Storage, type View, isFloat } from "./backend/backend.js";
+import { type ConvWindow, type DType, type Storage, type View, hostReadable, isFloat } from "./backend/backend.js";
 import { type GradOut, WindowGrad, isGradEnabled, noGrad } from "./graph.js";
 import { type SliceIndex, Tensor, bumpVersion } from "./core.js";
 import { BINARY, type BinaryOp, REDUCE, type ReduceOp, UNARY, type UnaryOp } from "./prims.js";
@@ -573,7 +573,7 @@ export function checkIndex(op: string, index: Tensor, size: number, dim: number)
   if (index.numel === 0) return;
   // device memory (webgpu) cannot be read without waiting: the gather kernel checks every index
   // there and the next readback throws for a bad one
-  if (!ArrayBuffer.isView(index.data)) return;
+  if (!hostReadable(index.data)) return;
   const lo = noGrad(() => index.min().item()), hi = noGrad(() => index.max().item());
   if (lo < 0 || hi >= size) {
     throw new Error(`${op}: index ${lo < 0 ? lo : hi} is out of range for dim ${dim} with size ${size}`);

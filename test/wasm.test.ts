@@ -1,4 +1,5 @@
-// The wasm backend itself: it loads (and must, in Node), the committed module matches its bytes and
+// The wasm backend itself: it loads (and must, in Node), tensors live in its memory (growth, the
+// budget past which they are host-backed, blocks coming back when collected), the committed module matches its bytes and
 // imports nothing, the fall-backs and their messages (no SIMD, a module that fails, DLGRAD_WASM=0,
 // DLGRAD_DEVICE=wasm), running out of the module's memory, views of one buffer that overlap (the
 // copies must keep their aliasing), and a small model trained on wasm and on js alike.
@@ -13,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { Tensor, availableDevices, manualSeed, nn, optim, setDefaultDevice } from "../src/node.js";
 import { type View } from "../src/backend/backend.js";
 import { jsBackend as js } from "../src/backend/js.js";
-import { wasmBackend as wasm, wasmConfig, wasmInfo } from "../src/backend/wasm.js";
+import { WasmStorage, wasmBackend as wasm, wasmConfig, wasmInfo, wasmMemoryStats } from "../src/backend/wasm.js";
 import { WASM_BASE64 } from "../src/backend/wasm_module.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -37,6 +38,8 @@ test("running out of the module's memory: a clear error naming the op and the si
     // out, x and y of n floats each need 1.5x (memory + 32 MiB): more than the ceiling allows; one of
     // them (half of memory + 16 MiB) fits
     const x = Tensor.ones([n], { device: "wasm" }), y = Tensor.ones([n], { device: "wasm" });
+    // x fits in the module; y does not, and gets a host array instead of failing
+    assert.ok((x.data as WasmStorage).block !== null && (y.data as WasmStorage).host !== null);
     assert.throws(() => x.add(y), /wasm\.binary\(add\): out of WebAssembly memory \(this call needs \d+\.\d MiB for its arrays\).*tensors made before this call are unaffected/);
     // everything made before still reads and computes
     assert.equal(a.add(1).sum().item(), before);
@@ -47,13 +50,78 @@ test("running out of the module's memory: a clear error naming the op and the si
   assert.equal(Tensor.ones([n], { device: "wasm" }).add(Tensor.ones([n], { device: "wasm" })).sum().item(), 2 * n);
 });
 
+// ---- storage in the module's memory ---------------------------------------------------------------
+
+test("tensors live in the module's memory; growing it keeps them valid", () => {
+  const vals = Float32Array.from({ length: 3000 }, (_, i) => Math.sin(i));
+  const a = Tensor.from(vals, { device: "wasm" });
+  assert.ok(a.data instanceof WasmStorage && a.data.block !== null, "a resident block");
+  const before = wasmMemoryStats().memoryBytes;
+  // a tensor larger than all the memory there is: the memory grows, detaching every old view of it
+  const big = Tensor.ones([Math.ceil(before / 4) + (4 << 20)], { device: "wasm" });
+  assert.ok(big.data instanceof WasmStorage && big.data.block !== null);
+  assert.ok(wasmMemoryStats().memoryBytes > before, "the memory grew");
+  assert.deepEqual(a.toTypedArray(), vals);
+  assert.deepEqual(a.mul(2).toTypedArray(), vals.map((v) => 2 * v));
+  assert.equal(big.sum().item(), big.numel);
+  // a view of the block (a strided window) reads and computes through the kernels too
+  const w = a.reshape([30, 100]).transpose(0, 1).narrow(0, 3, 5);
+  const want = Tensor.from(vals, { device: "js" }).reshape([30, 100]).transpose(0, 1).narrow(0, 3, 5);
+  assert.deepEqual(w.toTypedArray(), want.toTypedArray());
+  assert.deepEqual(w.exp().toTypedArray(), want.exp().toTypedArray());
+});
+
+test("past the budget of blocks handed out with no callback in between, tensors are host-backed and still compute", () => {
+  const s0 = wasmMemoryStats();
+  wasmConfig({ pendingBytes: s0.pendingBytes + (64 << 10) });
+  try {
+    const x = Tensor.randn([200, 300], { device: "wasm" }), y = Tensor.randn([300, 50], { device: "wasm" });
+    const xs = x.data as WasmStorage;
+    assert.ok(xs.block === null && xs.host instanceof Float32Array, "host-backed");
+    assert.ok(wasmMemoryStats().hostBacked > s0.hostBacked);
+    wasmConfig({ pendingBytes: 2 ** 28 });
+    const r = Tensor.randn([300], { device: "wasm" }); // resident again
+    assert.ok((r.data as WasmStorage).block !== null);
+    // host-backed and resident operands in one call
+    const got = x.matmul(y).add(r.narrow(0, 0, 50)).relu().sum(0);
+    const J = (t: Tensor) => Tensor.from(t.toTypedArray(), { shape: t.shape, device: "js" });
+    const want = J(x).matmul(J(y)).add(J(r).narrow(0, 0, 50)).relu().sum(0);
+    const g = got.toTypedArray(), w = want.toTypedArray();
+    for (let i = 0; i < w.length; i++) assert.ok(Math.abs(g[i] - w[i]) <= 1e-3 * (1 + Math.abs(w[i])), `${i}: ${g[i]} vs ${w[i]}`);
+  } finally {
+    wasmConfig({ pendingBytes: 2 ** 28 });
+  }
+});
+
+test("blocks of collected tensors come back (FinalizationRegistry, run while readAsync waits) and are reused", () => {
+  // a child with --expose-gc, so that a collection can be asked for
+  const code = `import { Tensor } from ${JSON.stringify(NODE_ENTRY)};
+import { wasmMemoryStats } from ${JSON.stringify(join(ROOT, "dist", "src", "backend", "wasm.js"))};
+const keep = Tensor.ones([1000], { device: "wasm" });
+for (let round = 0; round < 3; round++) {
+  for (let i = 0; i < 50; i++) Tensor.ones([100000], { device: "wasm" }).mul(2).sum().item();
+  globalThis.gc();
+  await keep.sum().itemAsync(); // resolves after a macrotask: the callbacks run
+}
+const s = wasmMemoryStats();
+console.log(JSON.stringify({ ...s, keep: keep.sum().item() }));`;
+  const r = spawnSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", code], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout.trim());
+  assert.equal(s.keep, 1000);
+  assert.ok(s.reclaimed >= 100, `blocks given back: ${s.reclaimed}`);
+  assert.equal(s.hostBacked, 0);
+  // 150 rounds of three 400 KB tensors would need ~180 MB without reuse
+  assert.ok(s.memoryBytes < 64 << 20, `memory ${s.memoryBytes}`);
+});
+
 test("the committed module is native/wasm/dlgrad.wasm, imports nothing, and compiles", () => {
   const bytes = readFileSync(join(ROOT, "native", "wasm", "dlgrad.wasm"));
   assert.equal(Buffer.from(bytes).toString("base64"), WASM_BASE64, "src/backend/wasm_module.ts is stale: run scripts/build-wasm.sh");
   const mod = new WebAssembly.Module(bytes);
   assert.deepEqual(WebAssembly.Module.imports(mod), []);
   const names = WebAssembly.Module.exports(mod).map((e) => e.name);
-  for (const fn of ["memory", "meta", "arena", "unary", "binary", "reduce", "matmul", "fused", "attention"]) assert.ok(names.includes(fn), fn);
+  for (const fn of ["memory", "meta", "arena", "alloc", "free", "unary", "binary", "reduce", "matmul", "fused", "attention"]) assert.ok(names.includes(fn), fn);
 });
 
 /** `node [--import preload] --input-type=module -e code` with env changes (undefined deletes):

@@ -98,6 +98,16 @@ EXPORT("arena") void* arena(size_t bytes) {
   return g_arena;
 }
 
+/* ---- tensor storage: blocks of this memory that TypeScript hands out and takes back --------------- */
+
+/* 64-byte aligned (any element type, the SIMD loads); NULL when the memory cannot grow that far */
+EXPORT("alloc") void* storage_alloc(size_t bytes) {
+  if (bytes == 0 || bytes > SIZE_MAX - 63) return NULL;
+  return aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+}
+
+EXPORT("free") void storage_free(void* p) { free(p); }
+
 /* ---- elementwise: meta = (copy: accumulate), then the views, out first ------------------------ */
 
 EXPORT("unary") void unary(int op, int dtype, char* o, const char* a) {

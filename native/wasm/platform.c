@@ -50,19 +50,31 @@ float* dl_scratch(size_t floats) {
   return g_scratch;
 }
 
-/* wasi-libc's sbrk, with a ceiling on growth (dlmalloc gets its memory here, 64 KiB pages). */
+/* wasi-libc's sbrk, with a ceiling on growth (dlmalloc gets its memory here, 64 KiB pages). The
+ * memory grows by at least an eighth of its size (16 MiB at least) at a time: each memory.grow
+ * costs the engine a collection's worth of work (V8 counts the new pages as external memory), and
+ * dlmalloc asks for little at a time. The break moves inside what was grown. */
 static size_t g_limit_pages = 65536; /* 4 GiB: all of wasm32 */
+static size_t g_brk;                 /* bytes; 0 until the first call */
 
 __attribute__((export_name("setLimit"))) void dl_wasm_set_limit(size_t pages) { g_limit_pages = pages; }
 __attribute__((export_name("pages"))) size_t dl_wasm_pages(void) { return __builtin_wasm_memory_size(0); }
 
 void* sbrk(intptr_t increment) {
   const size_t have = __builtin_wasm_memory_size(0);
-  if (increment == 0) return (void*)(have * 65536);
+  if (g_brk == 0) g_brk = have * 65536;
+  if (increment == 0) return (void*)g_brk;
   if (increment < 0 || increment % 65536 != 0) return (void*)-1;
-  const size_t want = (size_t)increment / 65536;
-  if (want > g_limit_pages || have > g_limit_pages - want) return (void*)-1;
-  const size_t old = __builtin_wasm_memory_grow(0, want);
-  if (old == (size_t)-1) return (void*)-1;
-  return (void*)(old * 65536);
+  const size_t old = g_brk, want = (size_t)increment / 65536, brk_pages = g_brk / 65536;
+  if (want > g_limit_pages || brk_pages > g_limit_pages - want) return (void*)-1;
+  const size_t need = brk_pages + want; /* pages the memory must have */
+  if (need > have) {
+    size_t step = have / 8 < 256 ? 256 : have / 8;
+    if (step < need - have) step = need - have;
+    if (have + step > g_limit_pages) step = g_limit_pages - have;
+    if (__builtin_wasm_memory_grow(0, step) == (size_t)-1 && __builtin_wasm_memory_grow(0, need - have) == (size_t)-1)
+      return (void*)-1;
+  }
+  g_brk += (size_t)increment;
+  return (void*)old;
 }

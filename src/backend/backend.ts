@@ -22,6 +22,8 @@ export interface DeviceBuffer {
   readonly dtype: DType;
   /** elements */
   readonly length: number;
+  /** true where the backend's read() copies the elements out synchronously (wasm's storage) */
+  readonly hostVisible?: boolean;
 }
 /** What a device keeps a tensor's elements in: a typed array on the host devices (js, cpu, wasm),
  *  a DeviceBuffer on a GPU. Code above the backends never indexes it: creation fills a host array
@@ -241,6 +243,11 @@ export function isFloat(dtype: DType): boolean {
 }
 export function elementCtor(dtype: DType): Float32ArrayConstructor | Int32ArrayConstructor | Float64ArrayConstructor {
   return dtype === "float32" ? Float32Array : dtype === "int32" ? Int32Array : Float64Array;
+}
+/** Whether a storage's values can be read synchronously (host arrays, wasm's module memory), for
+ *  the checks that read indices before a kernel runs; a GPU's kernel checks them instead. */
+export function hostReadable(a: Storage): boolean {
+  return ArrayBuffer.isView(a) || a.hostVisible === true;
 }
 export function dtypeOf(a: Storage): DType {
   if (!ArrayBuffer.isView(a)) return a.dtype;

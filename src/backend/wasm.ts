@@ -2,35 +2,46 @@
 // WebAssembly by scripts/build-wasm.sh, loaded synchronously from the bytes in wasm_module.ts, so
 // it works the same in Node and in a browser bundle (no node:* import, no fetch).
 //
-// Storage stays JavaScript's: a tensor's data is an ordinary Float32Array or Int32Array, and each
-// call copies the elements its views reach into the module's memory, runs the kernel there and
-// copies the written elements back. Keeping tensors inside the module's memory instead would need
-// to know when a tensor dies to free its block, and JavaScript only says so through
-// FinalizationRegistry callbacks, which never run while synchronous code does: a synchronous
-// training loop would fill the 4 GiB of wasm32 without a single block coming back. The copies are
-// one pass over each array (small next to a matmul, ~2x the time of a large add); they go to one
-// block of the module's memory reused by every call, so its pages stay warm.
+// Storage lives in the module's memory: a tensor's data is a WasmStorage, a block of that memory
+// (64-byte aligned, in size classes of at most 25 % waste), and a kernel call hands the C side the
+// blocks' addresses: nothing is copied. JavaScript learns that a tensor died only through
+// FinalizationRegistry callbacks, which run between tasks, after a full collection: a block comes
+// back to the module's allocator then. Two things make that happen in a training loop: blocks of
+// 1 MiB or more carry an untouched host ArrayBuffer of a quarter of their size ("ballast", as on
+// webgpu), which V8 counts as external memory and collects sooner for, and readAsync (what a loop
+// awaits for its loss) resolves after a macrotask, so the callbacks get their turn. Code that never
+// yields (a synchronous loop that reads with item()) gets no callbacks: once the blocks handed out
+// since the last callback pass a budget (wasmConfig's pendingBytes, 256 MiB), or the module cannot
+// grow, new tensors get a host array instead ("host-backed") and the kernels copy those in and out
+// of one scratch block per call, as the backend did before its storage moved, until a callback
+// runs again; growing into 4 GiB with dead tensors is never the answer. The module's memory grows but never shrinks, and growing it detaches every
+// ArrayBuffer view of it: nothing here keeps one across an allocation (heap() renews them).
 //
 // Calling convention (native/wasm/glue.c), the cpu backend's: the call's scalars, then each view
-// (nd, shape, offset relative to its copied region, strides) go into the module's meta block, and
-// the regions' pointers are the arguments. Views of one array that overlap share one copy, so the
-// kernels see the aliasing the host arrays have (and handle it as on cpu). Every view is validated
+// (nd, shape, offset relative to its pointer, strides) go into the module's meta block, and the
+// pointers are the arguments: a resident storage's block, or a host array's copied region. Views of
+// one host array that overlap share one copy, so the kernels see the aliasing the host arrays have
+// (and handle it as on cpu); views of one block alias as they are. The kernel tests also hand the
+// backend plain typed arrays: those take the host-backed path. Every view is validated
 // here first (dtypes, integers, every element it reaches inside its array, shapes, windows), with
 // the messages binding.c gives ("wasm.binary(add): view 'out' reaches ..."); the C side trusts what
 // it is handed.
 // float64 (the gradient checks), views of more than MAX_DIMS dims and elementwise ops on at most
-// TINY elements run on the js kernels, as on cpu; so do the ops whose copies would move far more
-// elements than the op touches (spread(): a gather from a whole dataset, a narrow window).
+// TINY elements run on the js kernels (over views of the module's memory), as on cpu; so do the ops
+// on host-backed arrays whose copies would move far more elements than the op touches (spread()).
 import { BINARY_OPS, FUSED_KERNELS, REDUCE_OPS, UNARY_OPS, type FusedKernel } from "../prims.js";
 import {
-  type Backend, type TypedArray, type View, registerBackend, registerUnavailable,
+  type Backend, type DType, type DeviceBuffer, type FusedKernels, type Storage, type TypedArray, type View, elementCtor, registerBackend,
+  registerUnavailable,
 } from "./backend.js";
 import { hostIO, jsBackend } from "./js.js";
 import { cFusedKernels } from "./c_fused.js";
-import { isContiguous, nonOverlapping } from "../shape.js";
+import { contiguousStrides, isContiguous, nonOverlapping } from "../shape.js";
 import { WASM_BASE64 } from "./wasm_module.js";
 
 type Arr = Float32Array | Int32Array;
+/** what a kernel call takes an array from: a host array (copied in and out) or a resident storage */
+type Src = Arr | WasmStorage;
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -38,6 +49,8 @@ interface Exports {
   names(kind: number): number;
   gemmKind(): number;
   arena(bytes: number): number;
+  alloc(bytes: number): number;
+  free(ptr: number): void;
   setLimit(pages: number): void;
   pages(): number;
   unary(op: number, dt: number, o: number, a: number): void;
@@ -138,6 +151,127 @@ function refresh(): void {
 
 const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
+// ---- tensor storage: blocks of the module's memory ----------------------------------------------
+
+/** A block of the module's memory: `bytes` (its size class) from address `ptr`. */
+interface Block {
+  ptr: number;
+  bytes: number;
+}
+
+/**
+ * A tensor's elements on the `wasm` device: a block of the module's memory while resident, or a
+ * host array when the block could not be had (see the header). The block is given back when the
+ * storage is garbage-collected. Host-visible: the backend's read() copies the elements out.
+ */
+export class WasmStorage implements DeviceBuffer {
+  readonly hostVisible = true;
+  /** the block while resident, else null */
+  block: Block | null = null;
+  /** the elements when host-backed, else null */
+  host: TypedArray | null = null;
+  /** see the header: an untouched ArrayBuffer that tells the collector about the block's size */
+  ballast?: ArrayBuffer;
+  constructor(readonly dtype: DType, readonly length: number) {}
+}
+
+/** Bytes of the class that holds `bytes` (at least 64; 4 classes per power of two above 256). */
+function sizeClass(bytes: number): number {
+  if (bytes <= 256) return Math.max(64, Math.ceil(bytes / 64) * 64);
+  const q = 2 ** Math.floor(Math.log2(bytes)) / 4;
+  return Math.ceil(bytes / q) * q;
+}
+
+const mem = {
+  /** bytes of blocks handed out and not given back yet (live tensors, and dead ones awaiting their callback) */
+  resident: 0,
+  /** bytes of blocks handed out since a callback last gave one back */
+  pending: 0,
+  /** the most `pending` may reach before new storages are host-backed: past it, the program is not
+   *  letting the callbacks run (a synchronous loop), and blocks would only pile up */
+  budget: 2 ** 28,
+  /** storages that were host-backed, and blocks given back, since the module loaded */
+  hostBacked: 0,
+  reclaimed: 0,
+};
+/** Smaller blocks get no ballast: the collections their tensors' JavaScript objects cause come
+ *  often enough, and a ballast per small block made a training step's collections cost more than
+ *  the copies they saved. */
+const BALLAST_MIN = 1 << 20;
+
+/** A collected storage's block goes straight back to the C allocator (dlmalloc), which coalesces
+ *  free neighbours, so a block serves any later size (per-class free lists kept blocks of classes
+ *  no longer asked for, and the memory grew). Callbacks run as tasks of their own, never inside a
+ *  kernel call. */
+const registry = new FinalizationRegistry<Block>((b) => {
+  mem.pending = 0;
+  mem.resident -= b.bytes;
+  mem.reclaimed++;
+  ex.free(b.ptr);
+});
+
+/** A block of at least `bytes`, or null past the budget or the module's limit. */
+function newBlock(bytes: number): Block | null {
+  const cls = sizeClass(bytes);
+  if (mem.pending + cls > mem.budget || cls >= 2 ** 32 - 64) return null;
+  const ptr = ex.alloc(cls) >>> 0;
+  if (!ptr) return null;
+  mem.resident += cls;
+  mem.pending += cls;
+  return { ptr, bytes: cls };
+}
+
+function allocStorage(dtype: DType, n: number, zero: boolean): WasmStorage {
+  const s = new WasmStorage(dtype, n);
+  const bytes = n * elementCtor(dtype).BYTES_PER_ELEMENT;
+  const b = n > 0 ? newBlock(bytes) : null;
+  if (!b) {
+    s.host = new (elementCtor(dtype))(n); // zeroed
+    if (n > 0) mem.hostBacked++;
+    return s;
+  }
+  s.block = b;
+  registry.register(s, b);
+  if (b.bytes >= BALLAST_MIN) s.ballast = new ArrayBuffer(b.bytes / 4);
+  if (zero) {
+    refresh();
+    heapU8.fill(0, b.ptr, b.ptr + bytes);
+  }
+  return s;
+}
+
+/** A storage's elements as a typed array: its host array, or a view of the module's memory that
+ *  stays valid until the memory next grows (so: use it at once, allocate nothing meanwhile). */
+function arrOf(s: WasmStorage): TypedArray {
+  if (s.host) return s.host;
+  refresh();
+  return new (elementCtor(s.dtype))(heapBuf!, s.block!.ptr, s.length);
+}
+
+/** what a view's data is as a typed array, for the js kernels and the copies */
+function hostArr(x: Storage): TypedArray {
+  return x instanceof WasmStorage ? arrOf(x) : (x as TypedArray);
+}
+
+/** the view with its data as a typed array (see arrOf: use at once) */
+function J(v: View<Storage>): View {
+  return v.data instanceof WasmStorage ? { data: arrOf(v.data), shape: v.shape, strides: v.strides, offset: v.offset } : (v as View);
+}
+function Jn(v: View<Storage> | null | undefined): View | null {
+  return v ? J(v) : null;
+}
+
+/** macrotask: lets FinalizationRegistry callbacks run (see the header) */
+const yieldTask: () => Promise<void> = typeof setImmediate === "function"
+  ? () => new Promise((r) => setImmediate(r))
+  : typeof MessageChannel === "function"
+    ? (() => {
+      const ch = new MessageChannel(), queue: (() => void)[] = [];
+      ch.port1.onmessage = () => queue.shift()?.();
+      return () => new Promise<void>((r) => { queue.push(r); ch.port2.postMessage(0); });
+    })()
+    : () => new Promise((r) => setTimeout(r, 0));
+
 // ---- one call: errors, validated views, copied regions ------------------------------------------
 
 let curFn = "";
@@ -166,17 +300,19 @@ interface Region {
  *  view covers its range), read and written, or only validated (fill, which needs no kernel). */
 type Mode = "r" | "w" | "rw" | "check";
 
-/** A validated view: its element offset relative to `lo`, the first element it reaches. */
+/** A validated view: its element offset relative to `lo`, the first element it reaches (a host
+ *  array's view, copied in `region`), or to `base`, the address of a resident storage's block. */
 interface Handle {
   arr: Arr | null;
   lo: number;
   off: number;
   region: Region | null;
+  base: number;
 }
 
 const regions: Region[] = [];
 const handles: Handle[] = [];
-const EMPTY: Handle = { arr: null, lo: 0, off: 0, region: null };
+const EMPTY: Handle = { arr: null, lo: 0, off: 0, region: null, base: 0 };
 
 function begin(fn: string, op = ""): void {
   curFn = fn;
@@ -185,8 +321,14 @@ function begin(fn: string, op = ""): void {
   handles.length = 0;
 }
 
-function isF64(a: TypedArray): boolean {
-  return a instanceof Float64Array;
+function isI32(a: Storage): boolean {
+  return a instanceof WasmStorage ? a.dtype === "int32" : a instanceof Int32Array;
+}
+function isF32(a: Storage): boolean {
+  return a instanceof WasmStorage ? a.dtype === "float32" : a instanceof Float32Array;
+}
+function isF64(a: Storage): boolean {
+  return a instanceof WasmStorage ? a.dtype === "float64" : a instanceof Float64Array;
 }
 
 function tiny(shape: readonly number[]): boolean {
@@ -207,26 +349,30 @@ function reach(v: View): number {
 
 /** true when copying the views would move far more elements than the op's n (a gather from a
  *  whole dataset, an op on a narrow window of a wide tensor): then the js kernel, which touches
- *  only the n elements, is the faster of the two */
-function spread(n: number, ...views: View[]): boolean {
+ *  only the n elements, is the faster of the two. Resident storages are not copied. */
+function spread(n: number, ...views: View<Storage>[]): boolean {
   const lim = 4 * n + 16384;
-  for (const v of views) if (reach(v) > lim) return true;
+  for (const v of views) if (!(v.data instanceof WasmStorage && v.data.block) && reach(v as View) > lim) return true;
   return false;
 }
 
 const DTYPE_NAMES = ["float32", "int32"];
-function dtOf(a: Arr): number {
-  return a instanceof Float32Array ? 0 : 1;
+function dtOf(a: Src): number {
+  return a instanceof WasmStorage ? (a.dtype === "float32" ? 0 : 1) : a instanceof Float32Array ? 0 : 1;
 }
 
-/** a Float32Array or Int32Array, else an error naming the argument */
-function arr32(x: unknown, name: string): Arr {
+/** a float32 or int32 resident storage, host array (a host-backed storage's), else an error naming the argument */
+function arr32(x: unknown, name: string): Src {
+  if (x instanceof WasmStorage) {
+    if (x.dtype === "float64") bad(`'${name}' must be float32 or int32, got float64`);
+    return x.block ? x : (x.host as Arr);
+  }
   if (x instanceof Float32Array || x instanceof Int32Array) return x;
   if (x instanceof Float64Array) bad(`'${name}' must be float32 or int32, got float64`);
-  return bad(`'${name}' must be a Float32Array or Int32Array`);
+  return bad(`'${name}' must be a Float32Array or Int32Array (or the wasm device's storage)`);
 }
 
-function want(x: unknown, name: string, dt: number): Arr {
+function want(x: unknown, name: string, dt: number): Src {
   const a = arr32(x, name);
   if (dtOf(a) !== dt) bad(`'${name}' must be ${DTYPE_NAMES[dt]}, got ${DTYPE_NAMES[dtOf(a)]}`);
   return a;
@@ -255,7 +401,7 @@ function numelOf(shape: readonly number[]): number {
  * element it reaches: nothing is copied in when the view covers its range), "rw" both, "check"
  * validated only.
  */
-function view(v: View, shape: readonly number[], name: string, arr: Arr, mode: Mode): Handle {
+function view(v: View<Storage>, shape: readonly number[], name: string, arr: Src, mode: Mode): Handle {
   const nd = shape.length;
   const sh = v.shape, st = v.strides;
   if (sh.length !== nd || st.length !== nd) bad(`view '${name}' has ${sh.length} dims, expected ${nd}`);
@@ -265,7 +411,7 @@ function view(v: View, shape: readonly number[], name: string, arr: Arr, mode: M
   return span(arr, v.offset, shape, st, name, mode);
 }
 
-function span(arr: Arr, offset: number, shape: readonly number[], st: readonly number[], name: string, mode: Mode): Handle {
+function span(arr: Src, offset: number, shape: readonly number[], st: readonly number[], name: string, mode: Mode): Handle {
   if (!isInt(offset, 0, MAXI)) bad(`an offset must be an integer in [0, ${MAXI}], got ${offset}`);
   let lo = offset, hi = offset, n = 1;
   for (let d = 0; d < shape.length; d++) {
@@ -280,10 +426,11 @@ function span(arr: Arr, offset: number, shape: readonly number[], st: readonly n
     bad(`view '${name}' reaches elements ${lo}..${hi} but its array has ${arr.length}${arr.length === 0 ? " (a detached buffer?)" : ""}`);
   }
   if (mode === "check") return EMPTY;
+  if (arr instanceof WasmStorage) return { arr: null, lo: 0, off: offset, region: null, base: arr.block!.ptr };
   const covers = mode === "w" && hi - lo + 1 === n && nonOverlapping(shape, st);
   const b0 = arr.byteOffset + 4 * lo, b1 = arr.byteOffset + 4 * (hi + 1);
   const r: Region = { buffer: arr.buffer, lo: b0, hi: b1, read: mode !== "w" || !covers, write: mode !== "r", ptr: 0 };
-  const h: Handle = { arr, lo, off: offset - lo, region: r };
+  const h: Handle = { arr, lo, off: offset - lo, region: r, base: 0 };
   // views of one buffer whose bytes overlap share one region, so the kernel sees the same aliasing
   // as on the host (an in-place op, a copy between overlapping windows, an out over an input)
   for (let i = 0; i < regions.length; i++) {
@@ -322,7 +469,7 @@ function place(): void {
 /** the pointer handed to C for a view: its region's copy of the view's first reached element */
 function ptr(h: Handle): number {
   const r = h.region;
-  return r ? r.ptr + (h.arr!.byteOffset + 4 * h.lo - r.lo) : 0;
+  return r ? r.ptr + (h.arr!.byteOffset + 4 * h.lo - r.lo) : h.base;
 }
 
 /** Copies the written regions back to their arrays. rc < 0: a kernel failed, nothing is written. */
@@ -347,14 +494,14 @@ function put(x: number): void {
   if (mp >= META_LEN) bad("too many dims (meta overflow)");
   meta[mp++] = x;
 }
-function putView(h: Handle, v: View): void {
+function putView(h: Handle, v: View<Storage>): void {
   put(v.shape.length);
   for (const s of v.shape) put(s);
   put(h.off);
   for (const s of v.strides) put(s);
 }
 /** meta = scalars, then the views (after place(), which may have renewed `meta`) */
-function putCall(scalars: readonly number[], hs: readonly Handle[], vs: readonly (View | null)[]): void {
+function putCall(scalars: readonly number[], hs: readonly Handle[], vs: readonly (View<Storage> | null)[]): void {
   mp = 0;
   for (const x of scalars) put(x);
   vs.forEach((v, i) => { if (v) putView(hs[i], v); });
@@ -384,7 +531,7 @@ function opTag(table: Record<string, number>, op: string): number {
 }
 
 /** a kernel call over views that share out's shape (unary, cast, binary, where, copy) */
-function elementwise(scalars: number[], views: View[], handles: Handle[], run: (p: number[]) => void): void {
+function elementwise(scalars: number[], views: View<Storage>[], handles: Handle[], run: (p: number[]) => void): void {
   if (numelOf(views[0].shape) === 0) return abandon();
   place();
   putCall(scalars, handles, views);
@@ -394,17 +541,40 @@ function elementwise(scalars: number[], views: View[], handles: Handle[], run: (
 
 // ---- the backend --------------------------------------------------------------------------------
 
-export const wasmBackend: Backend = {
+/** What the wasm backend keeps tensors in (WasmStorage); the kernel tests also hand it typed arrays. */
+export type WasmData = WasmStorage | TypedArray;
+
+export const wasmBackend: Backend<WasmData> = {
   name: "wasm",
-  ...hostIO,
 
   alloc(dtype, n, zero) {
-    return jsBackend.alloc(dtype, n, zero);
+    return allocStorage(dtype, n, zero === true);
+  },
+
+  upload(dst, values) {
+    if (!(dst instanceof WasmStorage)) return hostIO.upload(dst, values);
+    arrOf(dst).set(values);
+  },
+
+  read(src) {
+    if (!(src.data instanceof WasmStorage)) return hostIO.read.call(jsBackend, src as View);
+    const n = numelOf(src.shape);
+    const v = J(src);
+    if (isContiguous(src.shape, src.strides)) return v.data.slice(src.offset, src.offset + n);
+    const out = new (elementCtor(src.data.dtype))(n);
+    if (n > 0) jsBackend.copy({ data: out, shape: src.shape, strides: contiguousStrides(src.shape), offset: 0 }, v, false);
+    return out;
+  },
+
+  async readAsync(src) {
+    const r = this.read(src)!;
+    await yieldTask();
+    return r;
   },
 
   unary(op, out, a) {
     if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(out.shape), out, a)) {
-      return jsBackend.unary(op, out, a);
+      return jsBackend.unary(op, J(out), J(a));
     }
     guarded(() => {
       begin("unary", op);
@@ -418,7 +588,7 @@ export const wasmBackend: Backend = {
 
   cast(out, a) {
     if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(out.shape), out, a)) {
-      return jsBackend.cast(out, a);
+      return jsBackend.cast(J(out), J(a));
     }
     guarded(() => {
       begin("cast");
@@ -431,7 +601,7 @@ export const wasmBackend: Backend = {
 
   binary(op, out, a, b) {
     if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || isF64(b.data) || spread(numelOf(out.shape), out, a, b)) {
-      return jsBackend.binary(op, out, a, b);
+      return jsBackend.binary(op, J(out), J(a), J(b));
     }
     guarded(() => {
       begin("binary", op);
@@ -448,7 +618,7 @@ export const wasmBackend: Backend = {
   where(out, cond, a, b) {
     if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(cond.data) || isF64(a.data) || isF64(b.data) ||
       spread(numelOf(out.shape), out, cond, a, b)) {
-      return jsBackend.where(out, cond, a, b);
+      return jsBackend.where(J(out), J(cond), J(a), J(b));
     }
     guarded(() => {
       begin("where");
@@ -463,7 +633,7 @@ export const wasmBackend: Backend = {
 
   copy(out, a, accumulate) {
     if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(out.shape), out, a)) {
-      return jsBackend.copy(out, a, accumulate);
+      return jsBackend.copy(J(out), J(a), accumulate);
     }
     guarded(() => {
       begin("copy");
@@ -476,22 +646,22 @@ export const wasmBackend: Backend = {
 
   fill(out, value) {
     // nothing to compute: validated, then the typed array's own fill (contiguous) or the js kernel
-    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data)) return jsBackend.fill(out, value);
+    if (out.shape.length > MAX_DIMS || tiny(out.shape) || isF64(out.data)) return jsBackend.fill(J(out), value);
     guarded(() => {
       begin("fill");
       const o = arr32(out.data, "out");
       checkShape(out.shape);
       view(out, out.shape, "out", o, "check");
       abandon();
-      if (isContiguous(out.shape, out.strides)) o.fill(value, out.offset, out.offset + numelOf(out.shape));
-      else jsBackend.fill(out, value);
+      if (isContiguous(out.shape, out.strides)) hostArr(o).fill(value, out.offset, out.offset + numelOf(out.shape));
+      else jsBackend.fill(J(out), value);
     });
   },
 
   reduce(op, out, a, axes) {
     const nd = a.shape.length;
     if (nd > MAX_DIMS || tiny(a.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(a.shape), a)) {
-      return jsBackend.reduce(op, out, a, axes);
+      return jsBackend.reduce(op, J(out), J(a), axes);
     }
     guarded(() => {
       begin("reduce", op);
@@ -516,9 +686,9 @@ export const wasmBackend: Backend = {
 
   matmul(out, a, b, bias) {
     const nd = a.shape.length;
-    const allInt = out.data instanceof Int32Array && a.data instanceof Int32Array && b.data instanceof Int32Array;
-    if (nd > MAX_DIMS || isF64(out.data) || isF64(a.data) || isF64(b.data) || allInt || (bias && !(bias.data instanceof Float32Array))) {
-      return jsBackend.matmul(out, a, b, bias); // float64 (gradient checks), int32: the js kernel
+    const allInt = isI32(out.data) && isI32(a.data) && isI32(b.data);
+    if (nd > MAX_DIMS || isF64(out.data) || isF64(a.data) || isF64(b.data) || allInt || (bias && !isF32(bias.data))) {
+      return jsBackend.matmul(J(out), J(a), J(b), Jn(bias)); // float64 (gradient checks), int32: the js kernel
     }
     guarded(() => {
       begin("matmul");
@@ -549,7 +719,7 @@ export const wasmBackend: Backend = {
   gather(out, a, dim, index) {
     const nd = out.shape.length;
     if (nd > MAX_DIMS || tiny(out.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(out.shape), out, a, index)) {
-      return jsBackend.gather(out, a, dim, index);
+      return jsBackend.gather(J(out), J(a), dim, J(index));
     }
     guarded(() => {
       begin("gather");
@@ -567,7 +737,7 @@ export const wasmBackend: Backend = {
   scatterAdd(out, dim, index, src) {
     const nd = index.shape.length;
     if (nd > MAX_DIMS || tiny(index.shape) || isF64(out.data) || isF64(src.data) || spread(numelOf(index.shape), out, index, src)) {
-      return jsBackend.scatterAdd(out, dim, index, src);
+      return jsBackend.scatterAdd(J(out), dim, J(index), J(src));
     }
     guarded(() => {
       begin("scatterAdd");
@@ -584,7 +754,7 @@ export const wasmBackend: Backend = {
   },
 
   random(out, dist, rng) {
-    jsBackend.random(out, dist, rng);
+    jsBackend.random(J(out), dist, rng);
   },
 };
 
@@ -691,7 +861,7 @@ function fusedCall(kind: FusedKernel, views: (View | null)[], scalars: number[])
     spec.args.forEach((arg, i) => {
       const v = views[i];
       if (!v) return;
-      const a = v.data as Arr, name = `array ${i}`;
+      const name = `array ${i}`, a = arr32(v.data, name);
       const size = arg.size === "rn" ? rows * n : arg.size === "r" ? rows : arg.size === "n" ? n
         : arg.size === "rp" ? rows * scalars[0] * scalars[1] : scalars[0] * scalars[1] * scalars[2] * scalars[3];
       if (!isInt(v.offset, 0, MAXI)) bad(`an offset must be an integer in [0, ${MAXI}], got ${v.offset}`);
@@ -737,8 +907,10 @@ function attentionCall(backward: boolean, names: string[], nout: number, views: 
 
 // attention's views are named (for error messages) by their role; the first `nout` are written
 const ATTENTION_NAMES = { forward: ["out", "p", "q", "k", "v"], backward: ["gq", "gk", "gv", "g", "p", "q", "k", "v"] };
+// (the table is typed over host arrays; the calls take both kinds of WasmData)
 wasmBackend.fused = cFusedKernels(fusedCall, (backward, views, scale, causal) =>
-  attentionCall(backward, ATTENTION_NAMES[backward ? "backward" : "forward"], backward ? 3 : 2, views, scale, causal));
+  attentionCall(backward, ATTENTION_NAMES[backward ? "backward" : "forward"], backward ? 3 : 2, views, scale, causal)) as
+  unknown as FusedKernels<WasmData>;
 
 if (loaded.ex) registerBackend(wasmBackend);
 
@@ -746,18 +918,48 @@ if (loaded.ex) registerBackend(wasmBackend);
 
 let limitPages = MAX_PAGES;
 
+/** The module's memory: its size, the bytes of live blocks (and of dead ones whose callback has
+ *  not run yet), of blocks handed out since a callback last ran and its
+ *  budget, and how many storages were host-backed and blocks given back since the module loaded. */
+export interface WasmMemoryStats {
+  memoryBytes: number;
+  residentBytes: number;
+  pendingBytes: number;
+  budgetBytes: number;
+  hostBacked: number;
+  reclaimed: number;
+}
+
 /** Whether the wasm backend loaded (and why not), its GEMM kernel, and the module's memory in bytes. */
 export function wasmInfo(): { loaded: boolean; reason: string; description: string; memoryBytes: number } {
   if (!loaded.ex) return { loaded: false, reason: loaded.reason, description: "", memoryBytes: 0 };
   return { loaded: true, reason: "", description: `gemm ${cString(ex, ex.gemmKind())}, 1 thread`, memoryBytes: ex.pages() * PAGE };
 }
 
+/** The wasm module's memory and its tensors' blocks now (see WasmMemoryStats); zeros where the
+ *  backend did not load.
+ *  @example
+ *  const { memoryBytes, residentBytes } = wasmMemoryStats();
+ */
+export function wasmMemoryStats(): WasmMemoryStats {
+  return {
+    memoryBytes: loaded.ex ? ex.pages() * PAGE : 0, residentBytes: mem.resident, pendingBytes: mem.pending,
+    budgetBytes: mem.budget,
+    hostBacked: mem.hostBacked, reclaimed: mem.reclaimed,
+  };
+}
+
 /** tinyOps: elementwise ops on at most this many elements use the js kernels (default 16; tests
  *  set 0). maxMemoryBytes: a ceiling on the module's memory (rounded down to 64 KiB pages, at most
- *  4 GiB; memory already taken stays), to test the out-of-memory path without filling 4 GiB. */
-export function wasmConfig(opts: { tinyOps?: number; maxMemoryBytes?: number }): void {
-  for (const k of Object.keys(opts)) if (k !== "tinyOps" && k !== "maxMemoryBytes") throw new Error(`wasmConfig: unknown option '${k}'`);
+ *  4 GiB; memory already taken stays), to test the out-of-memory path without filling 4 GiB.
+ *  pendingBytes: how many bytes of blocks may be handed out with no FinalizationRegistry callback
+ *  in between before new storages are host-backed (default 256 MiB; see the header). */
+export function wasmConfig(opts: { tinyOps?: number; maxMemoryBytes?: number; pendingBytes?: number }): void {
+  for (const k of Object.keys(opts)) {
+    if (k !== "tinyOps" && k !== "maxMemoryBytes" && k !== "pendingBytes") throw new Error(`wasmConfig: unknown option '${k}'`);
+  }
   if (opts.tinyOps !== undefined) TINY = opts.tinyOps;
+  if (opts.pendingBytes !== undefined) mem.budget = opts.pendingBytes;
   if (opts.maxMemoryBytes !== undefined && loaded.ex) {
     limitPages = Math.max(0, Math.min(MAX_PAGES, Math.floor(opts.maxMemoryBytes / PAGE)));
     ex.setLimit(limitPages);

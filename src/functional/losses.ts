@@ -5,6 +5,7 @@ import { Tensor } from "../core.js";
 import { noGrad } from "../graph.js";
 import { where } from "../ops.js";
 import { broadcastShapes, fmt, normDim } from "../shape.js";
+import { hostReadable } from "../backend/backend.js";
 import {
   type Args, type Reduction, REDUCTIONS, checkBool, checkEnum, checkFloat, checkScalar, checkOptions, checkSameShape,
   checkTensor, parseArgs, reduceLoss,
@@ -59,7 +60,7 @@ function nll(op: string, logp: Tensor, target: Tensor, opts: CrossEntropyOptions
   const lp = classDim === 1 && logp.ndim > 2 ? logp.movedim(1, -1) : logp;
   const valid = target.ne(ignoreIndex);
   const safe = where(valid, target, 0);
-  if (safe.numel > 0 && ArrayBuffer.isView(safe.data)) { // on webgpu the gather below checks on the device
+  if (safe.numel > 0 && hostReadable(safe.data)) { // on webgpu the gather below checks on the device
     const lo = noGrad(() => safe.min().item()), hi = noGrad(() => safe.max().item());
     if (lo < 0 || hi >= nClass) throw new Error(`${op}: target ${lo < 0 ? lo : hi} is out of range for ${nClass} classes`);
   }
