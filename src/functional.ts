@@ -2,10 +2,11 @@
 import { Tensor } from "./core.js";
 import { fmt, normDims, windowCount } from "./shape.js";
 import { checkInt, checkOptions, describe } from "./check.js";
-import { checkIndex, im2col, linear as linearOp, narrow, unfold, where } from "./ops.js";
+import { checkIndex, linear as linearOp, unfold, where } from "./ops.js";
 import { noGrad } from "./graph.js";
 import * as fused from "./fused.js";
 import { softplus } from "./functional/activations.js";
+import { pad } from "./functional/pad.js";
 
 // the composites that live in their own files
 export {
@@ -20,6 +21,11 @@ export { batchNorm, groupNorm, instanceNorm, type BatchNormOptions, type GroupNo
 export {
   adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, avgPool2d, maxPool1d, type MaxPool1dOptions,
 } from "./functional/pooling.js";
+// convolution, padding, resizing and embeddings
+export { pad, type PadMode, type PadOptions } from "./functional/pad.js";
+export {
+  conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvOptions, type ConvPadding, type ConvTransposeOptions,
+} from "./functional/conv.js";
 
 export type Reduction = "mean" | "sum" | "none";
 export interface LossOptions {
@@ -217,66 +223,10 @@ export function rmsNorm(input: Tensor, normalizedShape: number | readonly number
   return weight ? y.mul(weight) : y;
 }
 
-/** Constant padding: pads = [before, after] for each of the last dims, last dim first (torch.nn.functional.pad). */
-export function pad(input: Tensor, pads: readonly number[], value = 0): Tensor {
-  if (pads.length % 2 !== 0 || pads.length / 2 > input.ndim || pads.some((p) => !Number.isInteger(p) || p < 0)) {
-    throw new Error(`pad: pads ${fmt(pads)} must be non-negative pairs for at most ${input.ndim} dims`);
-  }
-  const shape = [...input.shape];
-  const starts = shape.map(() => 0);
-  for (let i = 0; i < pads.length / 2; i++) {
-    const d = input.ndim - 1 - i;
-    starts[d] = pads[2 * i];
-    shape[d] += pads[2 * i] + pads[2 * i + 1];
-  }
-  const out = Tensor.full(shape, value, { dtype: input.dtype, device: input.device });
-  let window = out;
-  shape.forEach((_, d) => (window = narrow(window, d, starts[d], input.shape[d])));
-  if (input.numel > 0) noGrad(() => window.assign(input));
-  // the backward of padding is the window it was written into
-  return out.track("pad", [input], (g) => {
-    let gw = g;
-    shape.forEach((_, d) => (gw = narrow(gw, d, starts[d], input.shape[d])));
-    return [gw];
-  });
-}
-
 function pair(op: string, v: number | readonly number[] | undefined, dflt: number): [number, number] {
   const p: number[] = v === undefined ? [dflt, dflt] : typeof v === "number" ? [v, v] : [...v];
   if (p.length !== 2 || p.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`${op}: expected a non-negative integer or a pair, got ${JSON.stringify(v)}`);
   return [p[0], p[1]];
-}
-
-export interface Conv2dOptions {
-  stride?: number | readonly number[];
-  padding?: number | readonly number[];
-}
-
-/** 2-D convolution (cross-correlation) of input [N, C, H, W] with weight [OC, C, kh, kw], as
- *  im2col and one GEMM: the columns [C·kh·kw, N·OH·OW] (rows in the weight's order) make the
- *  forward, the weight gradient and the input gradient one large matmul each over all N·OH·OW
- *  positions. */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  const unbatched = input.ndim === 3;
-  const x = unbatched ? input.unsqueeze(0) : input;
-  if (x.ndim !== 4 || weight.ndim !== 4 || x.shape[1] !== weight.shape[1]) {
-    throw new Error(`conv2d: input ${fmt(input.shape)} and weight ${fmt(weight.shape)} do not match (expected [N, C, H, W] and [OC, C, kh, kw])`);
-  }
-  checkOptions("conv2d", opts, ["stride", "padding"]);
-  const [sh, sw] = pair("conv2d", opts.stride, 1), [ph, pw] = pair("conv2d", opts.padding, 0);
-  if (sh === 0 || sw === 0) throw new Error("conv2d: stride must be positive");
-  const [n, c, h, w] = x.shape, [oc, , kh, kw] = weight.shape;
-  if (bias != null && (!(bias instanceof Tensor) || fmt(bias.shape) !== fmt([oc]))) {
-    throw new Error(`conv2d: bias must have shape [${oc}] (one per output channel), got ${bias instanceof Tensor ? fmt(bias.shape) : describe(bias)}`);
-  }
-  if (h + 2 * ph < kh || w + 2 * pw < kw) {
-    throw new Error(`conv2d: kernel ${fmt([kh, kw])} is larger than the padded input ${fmt([h + 2 * ph, w + 2 * pw])}`);
-  }
-  const oh = windowCount(h, kh, sh, ph), ow = windowCount(w, kw, sw, pw);
-  const cols = im2col(x, kh, kw, sh, sw, ph, pw); // [C·kh·kw, N·OH·OW], padding included
-  const out = weight.reshape(oc, c * kh * kw).matmul(cols).reshape(oc, n, oh, ow).transpose(0, 1); // [N, OC, OH, OW]
-  const y = bias ? out.add(bias.reshape(1, oc, 1, 1)) : out.contiguous(); // contiguous, like PyTorch's
-  return unbatched ? y.squeeze(0) : y;
 }
 
 /** Max over kernel windows; the gradient goes to the first maximum of each window, like PyTorch. */
