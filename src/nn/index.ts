@@ -5,6 +5,7 @@ export * from "./losses.js";
 export * from "./activations.js";
 export * from "./norms.js";
 export * from "./pooling.js";
+export * from "./conv.js";
 export * as init from "./init.js";
 export * as utils from "./utils.js";
 export * as functional from "../functional.js";

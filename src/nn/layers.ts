@@ -323,54 +323,6 @@ export class Flatten extends Module {
   }
 }
 
-export interface Conv2dOptions {
-  stride?: number | [number, number];
-  padding?: number | [number, number];
-  bias?: boolean;
-}
-
-/** 2-D convolution (cross-correlation) of [N, C, H, W] by weight [outChannels, inChannels, kH, kW]. */
-export class Conv2d extends Module {
-  readonly inChannels: number;
-  readonly outChannels: number;
-  readonly kernelSize: [number, number];
-  readonly stride: [number, number];
-  readonly padding: [number, number];
-  weight: Tensor;
-  bias: Tensor | null;
-
-  constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], opts: Conv2dOptions = {}) {
-    super();
-    checkPositiveInt("Conv2d", "inChannels", inChannels);
-    checkPositiveInt("Conv2d", "outChannels", outChannels);
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
-    this.kernelSize = pair(kernelSize);
-    this.stride = pair(opts.stride ?? 1);
-    this.padding = pair(opts.padding ?? 0);
-    for (const k of this.kernelSize) checkPositiveInt("Conv2d", "kernelSize", k);
-    for (const s of this.stride) checkPositiveInt("Conv2d", "stride", s);
-    this.weight = Parameter(Tensor.empty([outChannels, inChannels, ...this.kernelSize]));
-    this.bias = (opts.bias ?? true) ? Parameter(Tensor.empty([outChannels])) : null;
-    this.resetParameters();
-  }
-
-  resetParameters(): void {
-    resetLinearLike(this.weight, this.bias);
-  }
-
-  override forward(x: Tensor): Tensor {
-    return F.conv2d(x, this.weight, this.bias ?? undefined, { stride: this.stride, padding: this.padding });
-  }
-
-  override extraRepr(): string {
-    return (
-      `${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize.join(", ")}], ` +
-      `stride=[${this.stride.join(", ")}], padding=[${this.padding.join(", ")}], bias=${this.bias !== null}`
-    );
-  }
-}
-
 /** Max over kernelSize windows of [N, C, H, W], moving by stride (default: kernelSize), with −∞ padding. */
 export class MaxPool2d extends Module {
   readonly kernelSize: [number, number];
