@@ -7,6 +7,7 @@ import { noGrad } from "./graph.js";
 import * as fused from "./fused.js";
 import { softplus } from "./functional/activations.js";
 import { pad } from "./functional/pad.js";
+import { type Args, embeddingPaddingIdx, parseArgs } from "./functional/args.js";
 
 // the composites that live in their own files
 export {
@@ -158,13 +159,42 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   return linearOp(input, weight, bias);
 }
 
-/** Rows of weight [num, dim] picked by int32 indices of any shape: [...input.shape, dim]. */
-export function embedding(input: Tensor, weight: Tensor): Tensor {
-  if (input.dtype !== "int32") throw new Error(`embedding: indices must be int32, got ${input.dtype} (shape ${fmt(input.shape)})`);
-  if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-D, got ${fmt(weight.shape)}`);
-  checkIndex("embedding", input, weight.shape[0], 0);
-  return weight.indexSelect(0, input.reshape(-1)).reshape([...input.shape, weight.shape[1]]);
+/** The options of {@link embedding}. */
+export interface EmbeddingOptions {
+  /** A row index (negative counts from the end) whose lookups get no gradient: the padding token's. */
+  paddingIdx?: number | null;
 }
+
+/**
+ * Rows of weight [num, dim] picked by int32 indices of any shape (torch.nn.functional.embedding).
+ * With `paddingIdx`, lookups of that row pass no gradient to it (its value is returned as it is).
+ *
+ * @param input int32 indices in [0, num), any shape
+ * @param weight [num, dim]
+ * @returns [...input.shape, dim]
+ * @throws on non-int32 indices, an index out of range, a weight that is not 2-D, a paddingIdx
+ *   outside [-num, num), or an unknown option
+ * @example
+ * ```ts
+ * const w = Tensor.randn([10, 4], { requiresGrad: true });
+ * F.embedding(tensor([[0, 3], [3, 0]], { dtype: "int32" }), w, { paddingIdx: 0 }).sum().backward();
+ * w.grad!.slice(0); // zeros: the padding row gets no gradient
+ * ```
+ */
+export function embedding(input: Tensor, weight: Tensor, ...args: Args<[paddingIdx: number | null], EmbeddingOptions>): Tensor {
+  if (!(input instanceof Tensor) || input.dtype !== "int32") {
+    throw new Error(`embedding: indices must be an int32 tensor, got ${input instanceof Tensor ? `${input.dtype} (shape ${fmt(input.shape)})` : describe(input)}`);
+  }
+  if (!(weight instanceof Tensor) || weight.ndim !== 2) throw new Error(`embedding: weight must be a 2-D tensor, got ${weight instanceof Tensor ? fmt(weight.shape) : describe(weight)}`);
+  const p = parseArgs("embedding", args, ["paddingIdx"]).paddingIdx;
+  const pad = p == null ? null : embeddingPaddingIdx("embedding", p, weight.shape[0]);
+  checkIndex("embedding", input, weight.shape[0], 0);
+  const rows = weight.indexSelect(0, input.reshape(-1));
+  // the padding row's lookups are cut from the graph: the same values, no gradient into that row
+  const out = pad === null ? rows : where(input.reshape(-1, 1).eq(pad), rows.detach(), rows);
+  return out.reshape([...input.shape, weight.shape[1]]);
+}
+
 
 /** Zero a fraction p of elements and scale the rest by 1/(1-p) while training. */
 export function dropout(input: Tensor, p = 0.5, training = true): Tensor {

@@ -3,6 +3,9 @@ import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
 import { Module, Parameter } from "./module.js";
 import * as init from "./init.js";
+import { noGrad } from "../graph.js";
+import { fmt } from "../shape.js";
+import { checkBool, checkOptions, describe, embeddingPaddingIdx } from "../functional/args.js";
 
 const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
@@ -51,28 +54,95 @@ export class Linear extends Module {
   }
 }
 
-/** A lookup table: int32 indices of any shape → rows of `weight` [numEmbeddings, embeddingDim], N(0, 1) at start. */
+/** The weight Embedding.fromPretrained hands to the constructor. */
+let pretrained: Tensor | null = null;
+
+/** The options of {@link Embedding}. */
+export interface EmbeddingOptions {
+  /** A row (negative counts from the end) initialised to zeros whose lookups pass no gradient: the padding token's. */
+  paddingIdx?: number | null;
+}
+
+/** The options of {@link Embedding.fromPretrained}. */
+export interface FromPretrainedOptions extends EmbeddingOptions {
+  /** Keep the weights fixed (requiresGrad false; default true). */
+  freeze?: boolean;
+}
+
+/**
+ * A lookup table (torch.nn.Embedding): int32 indices of any shape → rows of `weight`
+ * [numEmbeddings, embeddingDim], N(0, 1) at start. With `paddingIdx`, that row starts as zeros
+ * and lookups of it pass no gradient, so it stays what it is while training.
+ *
+ * @throws on non-positive sizes, a paddingIdx outside [-numEmbeddings, numEmbeddings), an unknown option
+ * @example
+ * ```ts
+ * const emb = new nn.Embedding(100, 16, { paddingIdx: 0 });
+ * emb.forward(tensor([[5, 0, 0]], { dtype: "int32" })).shape; // [1, 3, 16]
+ * ```
+ */
 export class Embedding extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
+  /** The padding row (non-negative), or null. */
+  readonly paddingIdx: number | null;
   weight: Tensor;
 
-  constructor(numEmbeddings: number, embeddingDim: number) {
+  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
     super();
     checkPositiveInt("Embedding", "numEmbeddings", numEmbeddings);
     checkPositiveInt("Embedding", "embeddingDim", embeddingDim);
+    checkOptions("nn.Embedding", opts, ["paddingIdx"]);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
+    this.paddingIdx = opts.paddingIdx == null ? null : embeddingPaddingIdx("nn.Embedding", opts.paddingIdx, numEmbeddings);
+    if (pretrained) {
+      this.weight = pretrained; // fromPretrained: no random draw, as PyTorch's _weight
+      return;
+    }
     this.weight = Parameter(Tensor.empty([numEmbeddings, embeddingDim]));
-    init.normal_(this.weight);
+    this.resetParameters();
   }
 
+  /** Re-draws the weight from N(0, 1), the padding row zeros (PyTorch's reset_parameters). */
+  resetParameters(): void {
+    init.normal_(this.weight);
+    if (this.paddingIdx !== null) noGrad(() => this.weight.slice(this.paddingIdx!).assign(0));
+  }
+
+  /**
+   * An Embedding holding `embeddings` [num, dim] as its weight (torch.nn.Embedding.from_pretrained):
+   * the same tensor, frozen (requiresGrad false) unless `freeze: false`; the padding row is left as given.
+   *
+   * @throws on a weight that is not a 2-D float tensor, a bad paddingIdx, an unknown option
+   * @example
+   * ```ts
+   * const emb = nn.Embedding.fromPretrained(tensor([[1, 2.3, 3], [4, 5.1, 6.3]]));
+   * emb.forward(tensor([1], { dtype: "int32" })); // [[4, 5.1, 6.3]]
+   * ```
+   */
+  static fromPretrained(embeddings: Tensor, opts: FromPretrainedOptions = {}): Embedding {
+    checkOptions("nn.Embedding.fromPretrained", opts, ["freeze", "paddingIdx"]);
+    if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2 || embeddings.dtype === "int32") {
+      throw new Error(`nn.Embedding.fromPretrained: embeddings must be a 2-D floating-point tensor, got ${embeddings instanceof Tensor ? `${embeddings.dtype} ${fmt(embeddings.shape)}` : describe(embeddings)}`);
+    }
+    const freeze = checkBool("nn.Embedding.fromPretrained", "freeze", opts.freeze ?? true);
+    const [num, dim] = embeddings.shape;
+    pretrained = Parameter(embeddings, !freeze);
+    try {
+      return new Embedding(num, dim, { paddingIdx: opts.paddingIdx });
+    } finally {
+      pretrained = null;
+    }
+  }
+
+  /** int32 indices of any shape → [...indices.shape, embeddingDim]. */
   override forward(indices: Tensor): Tensor {
-    return F.embedding(indices, this.weight);
+    return F.embedding(indices, this.weight, { paddingIdx: this.paddingIdx });
   }
 
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}`;
+    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx === null ? "" : `, paddingIdx=${this.paddingIdx}`}`;
   }
 }
 
