@@ -6,6 +6,7 @@ export * from "./activations.js";
 export * from "./norms.js";
 export * from "./pooling.js";
 export * from "./conv.js";
+export * from "./resize.js";
 export * as init from "./init.js";
 export * as utils from "./utils.js";
 export * as functional from "../functional.js";
