@@ -109,11 +109,11 @@ class ResNet(nn.Module):
         self.stem = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2))
         self.block1 = BasicBlock(16, 16, 1)
         self.block2 = BasicBlock(16, 32, 2)
-        self.fc = nn.Linear(32, 10)
+        self.fc = nn.Linear(32 * 7 * 7, 10)
 
     def forward(self, x):
         x = self.block2(self.block1(self.stem(x.view(-1, 1, 28, 28))))
-        return self.fc(x.mean((2, 3)))
+        return self.fc(torch.flatten(x, 1))
 
 
 def main():

@@ -1,7 +1,7 @@
 // npm run mnist:resnet: train a small residual CNN with batch normalization on MNIST digits: a
 // 3×3 convolution stem (16 channels, BatchNorm, ReLU, 2×2 max-pooling), two residual blocks (16
-// channels at 14×14, then 32 channels at 7×7 with a strided 1×1 projection shortcut), global
-// average pooling and a linear head; Adam, cross-entropy. Same flags and outputs as
+// channels at 14×14, then 32 channels at 7×7 with a strided 1×1 projection shortcut) and a
+// linear head on the flattened 7×7 map; Adam, cross-entropy. Same flags and outputs as
 // examples/mnist.ts (`--help`). The weights load into the ResNet class of bench/mnist_torch.py
 // (stem.0.weight, block1.conv1.weight, block1.bn1.runningMean as running_mean, ...).
 import { Tensor, nn } from "../src/node.js";
@@ -36,18 +36,18 @@ class ResNet extends nn.Module {
   stem = new nn.Sequential(new nn.Conv2d(1, 16, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(16), new nn.ReLU(), new nn.MaxPool2d(2)); // [N, 16, 14, 14]
   block1 = new BasicBlock(16, 16, 1); // [N, 16, 14, 14]
   block2 = new BasicBlock(16, 32, 2); // [N, 32, 7, 7]
-  fc = new nn.Linear(32, 10);
+  fc = new nn.Linear(32 * 7 * 7, 10);
 
   override forward(x: Tensor): Tensor {
     x = x.reshape([-1, 1, 28, 28]); // the data is [N, 784]
     x = this.block2.forward(this.block1.forward(this.stem.forward(x)));
-    return this.fc.forward(x.mean([2, 3])); // global average pooling
+    return this.fc.forward(x.flatten(1)); // the 7×7 map keeps where the strokes are
   }
 }
 
 const args = parseMnistArgs(
   "mnist-resnet",
-  "Trains a small residual CNN with BatchNorm (conv stem, 2 basic blocks, global average pooling, linear) with Adam on MNIST digits and saves the weights and the learning curves.",
+  "Trains a small residual CNN with BatchNorm (conv stem, 2 basic blocks, linear) with Adam on MNIST digits and saves the weights and the learning curves.",
   { epochs: 6, batchSize: 64, lr: 1e-3 },
 );
 await setup(args); // device (webgpu is started here) and seed

@@ -114,6 +114,8 @@ describe("modules", () => {
     const x = Tensor.randn([1, 4, 3, 2], { device: "js" });
     same(new nn.Upsample({ scaleFactor: 2, mode: "bilinear" }).forward(x), F.interpolate(x, { scaleFactor: 2, mode: "bilinear" }));
     same(new nn.PixelShuffle(2).forward(x), F.pixelShuffle(x, 2));
+    same(F.interpolate(x, [6, 4], null, "bilinear"), F.interpolate(x, { size: [6, 4], mode: "bilinear" }));
+    same(F.interpolate(x, null, 2), F.interpolate(x, { scaleFactor: 2 }));
     same(new nn.PixelUnshuffle(2).forward(new nn.PixelShuffle(2).forward(x)), x);
   });
 

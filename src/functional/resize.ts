@@ -3,7 +3,7 @@
 // (un)shuffle as a reshape and a permute. Gradients are indexSelect's and the views', on every device.
 import { Tensor } from "../core.js";
 import { fmt } from "../shape.js";
-import { checkBool, checkEnum, checkOptions, describe } from "./args.js";
+import { type Args, checkBool, checkEnum, describe, parseArgs } from "./args.js";
 
 /** The options of {@link interpolate}: exactly one of size and scaleFactor. */
 export interface InterpolateOptions {
@@ -23,7 +23,8 @@ export interface InterpolateOptions {
  * Resizes the spatial dims of [N, C, W] (1-D, nearest) or [N, C, H, W] (2-D, nearest or bilinear)
  * input (torch.nn.functional.interpolate). Output position o reads source coordinate o·s (nearest:
  * ⌊o·s⌋) or (o + 0.5)·s − 0.5 (bilinear, clamped at 0), with s = in/out or 1/scaleFactor; with
- * alignCorners, o·(in − 1)/(out − 1).
+ * alignCorners, o·(in − 1)/(out − 1). Arguments after the input are PyTorch's (size, scaleFactor,
+ * mode, alignCorners), positional or in an options object.
  *
  * @returns [N, C, ...outSize]
  * @throws on a wrong rank for the mode, both or neither of size and scaleFactor, non-positive
@@ -33,13 +34,17 @@ export interface InterpolateOptions {
  * const x = Tensor.randn([1, 3, 4, 4]);
  * F.interpolate(x, { scaleFactor: 2 }).shape;                                  // [1, 3, 8, 8]
  * F.interpolate(x, { size: [5, 7], mode: "bilinear", alignCorners: true }).shape; // [1, 3, 5, 7]
+ * F.interpolate(x, [6, 6]).shape;                                              // [1, 3, 6, 6] (size, positional)
  * ```
  */
-export function interpolate(input: Tensor, opts: InterpolateOptions): Tensor {
+export function interpolate(
+  input: Tensor,
+  ...args: Args<[size: number | readonly number[] | null, scaleFactor: number | readonly number[] | null, mode: "nearest" | "bilinear", alignCorners: boolean], InterpolateOptions>
+): Tensor {
   const op = "interpolate";
   if (!(input instanceof Tensor)) throw new Error(`${op}: input must be a Tensor, got ${describe(input)}`);
-  checkOptions(op, opts ?? {}, ["size", "scaleFactor", "mode", "alignCorners", "recomputeScaleFactor"]);
-  const o = opts ?? {};
+  const o = parseArgs(op, args, ["size", "scaleFactor", "mode", "alignCorners", "recomputeScaleFactor"]) as InterpolateOptions;
+  for (const k of ["size", "scaleFactor"] as const) if (o[k] === null) delete o[k];
   const mode = checkEnum(op, "mode", o.mode ?? "nearest", ["nearest", "bilinear"] as const);
   const nd = input.ndim - 2;
   if (mode === "nearest" ? nd !== 1 && nd !== 2 : nd !== 2) {
