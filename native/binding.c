@@ -449,14 +449,16 @@ static bool check_pool(call_t* c, int64_t rows, int64_t n) {
 
 /* im2col/col2im: whole numbers, a window that fits the padded input, rows = C·kh·kw, n = N·OH·OW */
 static bool check_conv(call_t* c, int64_t rows, int64_t n) {
-  /* N, C, H, W and the padding may be 0; kernel and stride at least 1 */
-  if (!whole(c, 0, 4, 0) || !whole(c, 4, 8, 1) || !whole(c, 8, 10, 0)) return false;
+  /* N, C, H, W and the padding may be 0; kernel, stride and dilation at least 1 */
+  if (!whole(c, 0, 4, 0) || !whole(c, 4, 8, 1) || !whole(c, 8, 10, 0) || !whole(c, 10, 12, 1)) return false;
   const double* s = c->sc;
   if (s[0] * s[1] * s[2] * s[3] > 1e15) return fail(c, "too many elements");
   const int64_t N = (int64_t)s[0], C = (int64_t)s[1], H = (int64_t)s[2], W = (int64_t)s[3];
   const int64_t kh = (int64_t)s[4], kw = (int64_t)s[5], sh = (int64_t)s[6], sw = (int64_t)s[7], ph = (int64_t)s[8], pw = (int64_t)s[9];
-  if (kh > H + 2 * ph || kw > W + 2 * pw) return fail(c, "window larger than the padded input");
-  const int64_t oh = (H + 2 * ph - kh) / sh + 1, ow = (W + 2 * pw - kw) / sw + 1;
+  /* the span of a dilated window, d·(k - 1) + 1 (whole() bounds every scalar to int32) */
+  const int64_t eh = (int64_t)s[10] * (kh - 1) + 1, ew = (int64_t)s[11] * (kw - 1) + 1;
+  if (eh > H + 2 * ph || ew > W + 2 * pw) return fail(c, "window larger than the padded input");
+  const int64_t oh = (H + 2 * ph - eh) / sh + 1, ow = (W + 2 * pw - ew) / sw + 1;
   if ((double)C * kh * kw != (double)rows || (double)N * oh * ow != (double)n)
     return fail(c, "columns [%lld, %lld] do not match the window's [%lld, %lld]", (long long)rows, (long long)n,
                 (long long)(C * kh * kw), (long long)(N * oh * ow));
@@ -490,9 +492,9 @@ enum { SZ_RN, SZ_R, SZ_N, SZ_P, SZ_X4, SZ_MASK = 7, F_OPT = 8, F_I32 = 16 };
   /* idx [planes, OH·OW] int32, x [planes, H, W]; scalars H, W, kh, kw, sh, sw */                               \
   X(maxPoolIndices, 0, 6, check_pool,                                                                           \
     OK(dl_maxpool_indices_f32(p[0], p[1], rows, iv[0], iv[1], iv[2], iv[3], iv[4], iv[5])), SZ_RN | F_I32, SZ_P) \
-  /* cols [C·kh·kw, N·OH·OW], x [N, C, H, W]; scalars N, C, H, W, kh, kw, sh, sw, ph, pw */                     \
-  X(im2col, 0, 10, check_conv, OK(dl_im2col_f32(p[0], p[1], iv)), SZ_RN, SZ_X4)                                 \
-  X(col2im, 1, 10, check_conv, OK(dl_col2im_f32(p[0], p[1], iv)), SZ_X4, SZ_RN)
+  /* cols [C·kh·kw, N·OH·OW], x [N, C, H, W]; scalars N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw */             \
+  X(im2col, 0, 12, check_conv, OK(dl_im2col_f32(p[0], p[1], iv)), SZ_RN, SZ_X4)                                 \
+  X(col2im, 1, 12, check_conv, OK(dl_col2im_f32(p[0], p[1], iv)), SZ_X4, SZ_RN)
 
 #define FU_TAG(name) FU_##name,
 #define FU_ARM(name, ...) dl_arm_fu_##name,

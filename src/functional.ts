@@ -2,10 +2,12 @@
 import { Tensor } from "./core.js";
 import { fmt, normDims, windowCount } from "./shape.js";
 import { checkInt, checkOptions, describe } from "./check.js";
-import { checkIndex, im2col, linear as linearOp, narrow, unfold, where } from "./ops.js";
+import { checkIndex, linear as linearOp, unfold, where } from "./ops.js";
 import { noGrad } from "./graph.js";
 import * as fused from "./fused.js";
 import { softplus } from "./functional/activations.js";
+import { pad } from "./functional/pad.js";
+import { type Args, embeddingPaddingIdx, parseArgs } from "./functional/args.js";
 
 // the composites that live in their own files
 export {
@@ -21,6 +23,12 @@ export { batchNorm, groupNorm, instanceNorm, type BatchNormOptions, type GroupNo
 export {
   adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, avgPool2d, maxPool1d, type MaxPool1dOptions,
 } from "./functional/pooling.js";
+// convolution, padding, resizing and embeddings
+export { pad, type PadMode, type PadOptions } from "./functional/pad.js";
+export { interpolate, pixelShuffle, pixelUnshuffle, type InterpolateOptions } from "./functional/resize.js";
+export {
+  conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvOptions, type ConvPadding, type ConvTransposeOptions,
+} from "./functional/conv.js";
 
 /** How a loss reduces its per-element values: their mean (the default), their sum, or "none" (the unreduced tensor). */
 export type Reduction = "mean" | "sum" | "none";
@@ -231,18 +239,40 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   return linearOp(input, weight, bias);
 }
 
+/** The options of {@link embedding}. */
+export interface EmbeddingOptions {
+  /** A row index (negative counts from the end) whose lookups get no gradient: the padding token's. */
+  paddingIdx?: number | null;
+}
+
 /**
- * Rows of weight [num, dim] picked by int32 indices of any shape: [...input.shape, dim]
- * (torch.nn.functional.embedding, without padding_idx or max_norm).
- * @throws Error for non-int32 indices, a weight that is not 2-D, or an index out of range.
+ * Rows of weight [num, dim] picked by int32 indices of any shape (torch.nn.functional.embedding).
+ * With `paddingIdx`, lookups of that row pass no gradient to it (its value is returned as it is).
+ *
+ * @param input int32 indices in [0, num), any shape
+ * @param weight [num, dim]
+ * @returns [...input.shape, dim]
+ * @throws on non-int32 indices, an index out of range, a weight that is not 2-D, a paddingIdx
+ *   outside [-num, num), or an unknown option
  * @example
- * const e = F.embedding(tokens, table); // [b, t] → [b, t, dim]
+ * ```ts
+ * const w = Tensor.randn([10, 4], { requiresGrad: true });
+ * F.embedding(tensor([[0, 3], [3, 0]], { dtype: "int32" }), w, { paddingIdx: 0 }).sum().backward();
+ * w.grad!.slice(0); // zeros: the padding row gets no gradient
+ * ```
  */
-export function embedding(input: Tensor, weight: Tensor): Tensor {
-  if (input.dtype !== "int32") throw new Error(`embedding: indices must be int32, got ${input.dtype} (shape ${fmt(input.shape)})`);
-  if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-D, got ${fmt(weight.shape)}`);
+export function embedding(input: Tensor, weight: Tensor, ...args: Args<[paddingIdx: number | null], EmbeddingOptions>): Tensor {
+  if (!(input instanceof Tensor) || input.dtype !== "int32") {
+    throw new Error(`embedding: indices must be an int32 tensor, got ${input instanceof Tensor ? `${input.dtype} (shape ${fmt(input.shape)})` : describe(input)}`);
+  }
+  if (!(weight instanceof Tensor) || weight.ndim !== 2) throw new Error(`embedding: weight must be a 2-D tensor, got ${weight instanceof Tensor ? fmt(weight.shape) : describe(weight)}`);
+  const p = parseArgs("embedding", args, ["paddingIdx"]).paddingIdx;
+  const pad = p == null ? null : embeddingPaddingIdx("embedding", p, weight.shape[0]);
   checkIndex("embedding", input, weight.shape[0], 0);
-  return weight.indexSelect(0, input.reshape(-1)).reshape([...input.shape, weight.shape[1]]);
+  const rows = weight.indexSelect(0, input.reshape(-1));
+  // the padding row's lookups are cut from the graph: the same values, no gradient into that row
+  const out = pad === null ? rows : where(input.reshape(-1, 1).eq(pad), rows.detach(), rows);
+  return out.reshape([...input.shape, weight.shape[1]]);
 }
 
 /**
@@ -321,81 +351,10 @@ export function rmsNorm(input: Tensor, normalizedShape: number | readonly number
   return weight ? y.mul(weight) : y;
 }
 
-/**
- * Constant padding: pads = [before, after] for each of the last dims, last dim first
- * (torch.nn.functional.pad with mode "constant"; no negative pads).
- * @throws Error unless pads is non-negative integer pairs for at most input.ndim dims.
- * @example
- * F.pad(x, [1, 1, 2, 2]); // [N, C, H, W] → [N, C, H + 4, W + 2]
- */
-export function pad(input: Tensor, pads: readonly number[], value = 0): Tensor {
-  if (pads.length % 2 !== 0 || pads.length / 2 > input.ndim || pads.some((p) => !Number.isInteger(p) || p < 0)) {
-    throw new Error(`pad: pads ${fmt(pads)} must be non-negative pairs for at most ${input.ndim} dims`);
-  }
-  const shape = [...input.shape];
-  const starts = shape.map(() => 0);
-  for (let i = 0; i < pads.length / 2; i++) {
-    const d = input.ndim - 1 - i;
-    starts[d] = pads[2 * i];
-    shape[d] += pads[2 * i] + pads[2 * i + 1];
-  }
-  const out = Tensor.full(shape, value, { dtype: input.dtype, device: input.device });
-  let window = out;
-  shape.forEach((_, d) => (window = narrow(window, d, starts[d], input.shape[d])));
-  if (input.numel > 0) noGrad(() => window.assign(input));
-  // the backward of padding is the window it was written into
-  return out.track("pad", [input], (g) => {
-    let gw = g;
-    shape.forEach((_, d) => (gw = narrow(gw, d, starts[d], input.shape[d])));
-    return [gw];
-  });
-}
-
 function pair(op: string, v: number | readonly number[] | undefined, dflt: number): [number, number] {
   const p: number[] = v === undefined ? [dflt, dflt] : typeof v === "number" ? [v, v] : [...v];
   if (p.length !== 2 || p.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`${op}: expected a non-negative integer or a pair, got ${JSON.stringify(v)}`);
   return [p[0], p[1]];
-}
-
-/** Options of `F.conv2d`. */
-export interface Conv2dOptions {
-  /** Step between windows: one number or [sh, sw]. Default 1. */
-  stride?: number | readonly number[];
-  /** Zeros added on each side: one number or [ph, pw]. Default 0. */
-  padding?: number | readonly number[];
-}
-
-/** 2-D convolution (cross-correlation) of input [N, C, H, W] with weight [OC, C, kh, kw], as
- *  im2col and one GEMM: the columns [C·kh·kw, N·OH·OW] (rows in the weight's order) make the
- *  forward, the weight gradient and the input gradient one large matmul each over all N·OH·OW
- *  positions.
- *  torch.nn.functional.conv2d without dilation or groups; an unbatched [C, H, W] input gives
- *  [OC, OH, OW]; bias has shape [OC].
- *  @throws Error if the channels or shapes do not match, the stride is 0, or the kernel is larger than the padded input.
- *  @example
- *  const y = F.conv2d(x, w, b, { padding: 1 }); // [8, 3, 32, 32] * [16, 3, 3, 3] → [8, 16, 32, 32]
- */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  const unbatched = input.ndim === 3;
-  const x = unbatched ? input.unsqueeze(0) : input;
-  if (x.ndim !== 4 || weight.ndim !== 4 || x.shape[1] !== weight.shape[1]) {
-    throw new Error(`conv2d: input ${fmt(input.shape)} and weight ${fmt(weight.shape)} do not match (expected [N, C, H, W] and [OC, C, kh, kw])`);
-  }
-  checkOptions("conv2d", opts, ["stride", "padding"]);
-  const [sh, sw] = pair("conv2d", opts.stride, 1), [ph, pw] = pair("conv2d", opts.padding, 0);
-  if (sh === 0 || sw === 0) throw new Error("conv2d: stride must be positive");
-  const [n, c, h, w] = x.shape, [oc, , kh, kw] = weight.shape;
-  if (bias != null && (!(bias instanceof Tensor) || fmt(bias.shape) !== fmt([oc]))) {
-    throw new Error(`conv2d: bias must have shape [${oc}] (one per output channel), got ${bias instanceof Tensor ? fmt(bias.shape) : describe(bias)}`);
-  }
-  if (h + 2 * ph < kh || w + 2 * pw < kw) {
-    throw new Error(`conv2d: kernel ${fmt([kh, kw])} is larger than the padded input ${fmt([h + 2 * ph, w + 2 * pw])}`);
-  }
-  const oh = windowCount(h, kh, sh, ph), ow = windowCount(w, kw, sw, pw);
-  const cols = im2col(x, kh, kw, sh, sw, ph, pw); // [C·kh·kw, N·OH·OW], padding included
-  const out = weight.reshape(oc, c * kh * kw).matmul(cols).reshape(oc, n, oh, ow).transpose(0, 1); // [N, OC, OH, OW]
-  const y = bias ? out.add(bias.reshape(1, oc, 1, 1)) : out.contiguous(); // contiguous, like PyTorch's
-  return unbatched ? y.squeeze(0) : y;
 }
 
 /**

@@ -397,53 +397,73 @@ export function unfold(x: Tensor, dim: number, size: number, step: number): Tens
 
 /**
  * im2col: the kh·kw taps of a sliding window over x [N, C, H, W] zero-padded by ph, pw (stride
- * sh, sw) as columns [C·kh·kw, N·OH·OW]: row (c, i, j), column (n, oh, ow) holds
- * x[n, c, oh·sh + i - ph, ow·sw + j - pw] (0 in the padding), the layout of a convolution as one
- * GEMM. One strided copy per tap, of the part of it inside x. Its backward, col2im, adds each tap
- * back into one zeroed input (no overlapping writes within a copy), and col2im's backward is
+ * sh, sw, dilation dh, dw) as columns [C·kh·kw, N·OH·OW]: row (c, i, j), column (n, oh, ow) holds
+ * x[n, c, oh·sh + i·dh - ph, ow·sw + j·dw - pw] (0 in the padding), the layout of a convolution as
+ * one GEMM. One strided copy per tap, of the part of it inside x. Its backward, col2im, adds each
+ * tap back into one zeroed input (no overlapping writes within a copy), and col2im's backward is
  * im2col again, so higher orders work.
  */
-export function im2col(x: Tensor, kh: number, kw: number, sh: number, sw: number, ph = 0, pw = 0): Tensor {
-  const ok = (v: number, lo: number) => Number.isInteger(v) && v >= lo;
-  if (x.ndim !== 4 || !ok(kh, 1) || !ok(kw, 1) || !ok(sh, 1) || !ok(sw, 1) || !ok(ph, 0) || !ok(pw, 0) ||
-      kh > x.shape[2] + 2 * ph || kw > x.shape[3] + 2 * pw) {
-    throw new Error(`im2col: window ${fmt([kh, kw])} with stride ${fmt([sh, sw])} and padding ${fmt([ph, pw])} does not fit input ${fmt(x.shape)}`);
-  }
-  const [n, c, h, w] = x.shape;
-  const oh = windowCount(h, kh, sh, ph), ow = windowCount(w, kw, sw, pw);
-  const win = { kh, kw, sh, sw, ph, pw, oh, ow };
+export function im2col(x: Tensor, kh: number, kw: number, sh: number, sw: number, ph = 0, pw = 0, dh = 1, dw = 1): Tensor {
+  const win = convWindow("im2col", x.shape, { kh, kw, sh, sw, ph, pw, dh, dw });
+  const [n, c] = x.shape;
   const fused = x.dtype === "float32" ? x.backend.fused?.im2col : undefined; // one threaded call on cpu
-  const out = Tensor.alloc([c * kh * kw, n * oh * ow], x.dtype, x.device, !fused && (ph > 0 || pw > 0));
+  const out = Tensor.alloc([c * kh * kw, n * win.oh * win.ow], x.dtype, x.device, !fused && (ph > 0 || pw > 0 || dh > 1 || dw > 1));
   if (out.numel > 0 && fused) fused(out, x.contiguous(), win);
   else if (out.numel > 0) forEachTap(x, out, win, (xv, cv) => x.backend.copy(cv, xv, false));
-  return out.track("im2col", [x], (g) => [() => col2im(g, x.shape, win)]);
+  return out.track("im2col", [x], (g) => [() => col2imOf(g, x.shape, win)]);
+}
+
+/**
+ * col2im, the adjoint of im2col: x [N, C, H, W] (of the given shape) = the sum of every tap of
+ * cols [C·kh·kw, N·OH·OW] added back where im2col read it (the padding dropped). A transposed
+ * convolution is one GEMM and this.
+ */
+export function col2im(cols: Tensor, shape: readonly number[], kh: number, kw: number, sh: number, sw: number, ph = 0, pw = 0, dh = 1, dw = 1): Tensor {
+  const win = convWindow("col2im", shape, { kh, kw, sh, sw, ph, pw, dh, dw });
+  const want = [shape[1] * kh * kw, shape[0] * win.oh * win.ow];
+  if (cols.ndim !== 2 || cols.shape[0] !== want[0] || cols.shape[1] !== want[1]) {
+    throw new Error(`col2im: columns ${fmt(cols.shape)} do not match the window's ${fmt(want)}`);
+  }
+  return col2imOf(cols, shape, win);
 }
 
 interface Window extends ConvWindow { oh: number; ow: number }
 
-function col2im(g: Tensor, shape: readonly number[], win: Window): Tensor {
+/** The window checked against an input shape [N, C, H, W], with its output size. */
+function convWindow(op: string, shape: readonly number[], win: ConvWindow): Window {
+  const { kh, kw, sh, sw, ph, pw, dh, dw } = win;
+  const ok = (v: number, lo: number) => Number.isInteger(v) && v >= lo;
+  const eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1; // the span of a dilated window
+  if (shape.length !== 4 || !ok(kh, 1) || !ok(kw, 1) || !ok(sh, 1) || !ok(sw, 1) || !ok(ph, 0) || !ok(pw, 0) || !ok(dh, 1) || !ok(dw, 1) ||
+      eh > shape[2] + 2 * ph || ew > shape[3] + 2 * pw) {
+    throw new Error(`${op}: window ${fmt([kh, kw])} with stride ${fmt([sh, sw])}, padding ${fmt([ph, pw])} and dilation ${fmt([dh, dw])} does not fit input ${fmt(shape)}`);
+  }
+  return { ...win, oh: windowCount(shape[2], eh, sh, ph), ow: windowCount(shape[3], ew, sw, pw) };
+}
+
+function col2imOf(g: Tensor, shape: readonly number[], win: Window): Tensor {
   const out = Tensor.alloc(shape, g.dtype, g.device, true);
   const gc = g.contiguous();
   const fused = g.dtype === "float32" ? g.backend.fused?.col2im : undefined;
   if (gc.numel > 0 && fused) fused(out, gc, win);
   else if (gc.numel > 0) forEachTap(out, gc, win, (xv, cv) => g.backend.copy(xv, cv, true));
-  return out.track("col2im", [g], (gg) => [() => im2col(gg, win.kh, win.kw, win.sh, win.sw, win.ph, win.pw)]);
+  return out.track("col2im", [g], (gg) => [() => im2col(gg, win.kh, win.kw, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw)]);
 }
 
 /** For each tap (i, j): the [C, N, OH', OW'] view of x it reads and the part of cols it fills,
  *  where OH' x OW' are the output positions whose input falls inside x (not in the padding). */
-function forEachTap(x: Tensor, cols: Tensor, { kh, kw, sh, sw, ph, pw, oh, ow }: Window, f: (xv: View<Storage>, cv: View<Storage>) => void): void {
+function forEachTap(x: Tensor, cols: Tensor, { kh, kw, sh, sw, ph, pw, dh, dw, oh, ow }: Window, f: (xv: View<Storage>, cv: View<Storage>) => void): void {
   const [n, c, h, w] = x.shape, [s0, s1, s2, s3] = x.strides, l = n * oh * ow;
   // output positions o with 0 <= o·s + t - p < size: [lo, hi)
   const range = (t: number, s: number, p: number, size: number, count: number) =>
     [Math.max(0, Math.ceil((p - t) / s)), Math.min(count, Math.floor((size - 1 + p - t) / s) + 1)];
   for (let i = 0; i < kh; i++) {
-    const [h0, h1] = range(i, sh, ph, h, oh);
+    const [h0, h1] = range(i * dh, sh, ph, h, oh);
     for (let j = 0; j < kw; j++) {
-      const [w0, w1] = range(j, sw, pw, w, ow);
+      const [w0, w1] = range(j * dw, sw, pw, w, ow);
       if (h1 <= h0 || w1 <= w0) continue;
       const shape = [c, n, h1 - h0, w1 - w0];
-      f({ data: x.data, shape, strides: [s1, s0, s2 * sh, s3 * sw], offset: x.offset + (h0 * sh + i - ph) * s2 + (w0 * sw + j - pw) * s3 },
+      f({ data: x.data, shape, strides: [s1, s0, s2 * sh, s3 * sw], offset: x.offset + (h0 * sh + i * dh - ph) * s2 + (w0 * sw + j * dw - pw) * s3 },
         { data: cols.data, shape, strides: [kh * kw * l, oh * ow, ow, 1], offset: cols.offset + (i * kw + j) * l + h0 * ow + w0 });
     }
   }

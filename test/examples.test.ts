@@ -178,6 +178,21 @@ describe("examples/mnist-cnn.js (smoke)", () => {
   });
 });
 
+describe("examples/mnist-resnet.js (smoke)", () => {
+  it("trains a few steps, saves weights with BatchNorm's buffers, and loads them back", async () => {
+    const out = join(dir, "resnet");
+    const r = await run("mnist-resnet.js", ["--epochs", "1", "--limit", "64", "--batch-size", "32", "--json", "--out", out]);
+    const j = lastJson(r);
+    assert.equal(j.epochs, 1);
+    assert.equal(j.trainSamples, 64);
+    assert.ok(Number.isFinite(j.finalLoss as number), `finalLoss ${String(j.finalLoss)}`);
+    const saved = join(out, "mnist-resnet.safetensors");
+    assert.ok(existsSync(saved));
+    const back = lastJson(await run("mnist-resnet.js", ["--load", saved, "--limit", "64", "--json"]));
+    assert.equal(back.testAccuracy, j.testAccuracy, "the loaded weights and running statistics evaluate the same");
+  });
+});
+
 /** A fake output stream that records what is written. */
 function sink(isTTY: boolean): ProgressStream & { text: string } {
   const s = { text: "", isTTY, columns: 200, write(x: string) { s.text += x; return true; } };

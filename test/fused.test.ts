@@ -175,10 +175,11 @@ function heads(q: View, k: View, v: View, f: (ix: Ix, L: number, S: number, E: n
 /** Every (x index or -1 in the padding, cols index) pair, tap by tap (i, j), as im2col defines them. */
 function taps(x: View, cols: View, w: ConvWindow, f: (xi: number, ci: number) => void): void {
   const [N, C, H, W] = x.shape;
-  const OH = Math.floor((H + 2 * w.ph - w.kh) / w.sh) + 1, OW = Math.floor((W + 2 * w.pw - w.kw) / w.sw) + 1, L = N * OH * OW;
+  const OH = Math.floor((H + 2 * w.ph - w.dh * (w.kh - 1) - 1) / w.sh) + 1, OW = Math.floor((W + 2 * w.pw - w.dw * (w.kw - 1) - 1) / w.sw) + 1;
+  const L = N * OH * OW;
   for (let c = 0; c < C; c++) for (let i = 0; i < w.kh; i++) for (let j = 0; j < w.kw; j++) {
     for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-      const hh = oh * w.sh + i - w.ph, ww = ow * w.sw + j - w.pw;
+      const hh = oh * w.sh + i * w.dh - w.ph, ww = ow * w.sw + j * w.dw - w.pw;
       const inside = hh >= 0 && hh < H && ww >= 0 && ww < W;
       f(inside ? x.offset + ((n * C + c) * H + hh) * W + ww : -1, cols.offset + ((c * w.kh + i) * w.kw + j) * L + (n * OH + oh) * OW + ow);
     }
@@ -324,6 +325,8 @@ test("fused im2col / col2im: conv2d matches its composite (strides, padding, non
   compare("conv2d 2x3 stride 2x1 padding 1x2", [[2, 2, 7, 5], [3, 2, 2, 3]], (x, w) => F.conv2d(x, w, null, { stride: [2, 1], padding: [1, 2] }));
   compare("conv2d stride 3 padding 2, transposed input", [[1, 2, 8, 9], [2, 2, 3, 3]], (x, w) => F.conv2d(x.transpose(2, 3), w, null, { stride: 3, padding: 2 }));
   compare("conv2d of x² (second order through col2im)", [[1, 2, 5, 4], [2, 2, 3, 3]], (x, w) => F.conv2d(x.square(), w, null, { stride: 2, padding: 1 }));
+  compare("conv2d dilation 2x3, groups 2, padding 2x1", [[2, 4, 7, 8], [6, 2, 3, 2], [6]], (x, w, b) => F.conv2d(x, w, b, { dilation: [2, 3], groups: 2, padding: [2, 1] }));
+  compare("convTranspose2d stride 2 dilation 2 groups 2 (col2im forward)", [[1, 4, 4, 3], [4, 2, 3, 2]], (x, w) => F.convTranspose2d(x, w, null, { stride: 2, dilation: 2, groups: 2, padding: 1, outputPadding: 1 }));
 });
 
 test("the fused path is the one taken on a backend that has it", () => {

@@ -742,7 +742,7 @@ each("fused im2col / col2im / maxPoolIndices: bad windows and short arrays throw
   const f = be.fused as FusedKernels;
   const x: View = { data: new Float32Array(2 * 3 * 5 * 5), shape: [2, 3, 5, 5], strides: contiguous([2, 3, 5, 5]), offset: 0 };
   const cols = (rows: number, n: number, len = rows * n): View => ({ data: new Float32Array(len).fill(7), shape: [rows, n], strides: [n, 1], offset: 0 });
-  const win = { kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 };
+  const win = { kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 };
   f.im2col(cols(27, 50), x, win); // the right shape: fine
   const wrong = cols(27, 49);
   assert.throws(() => f.im2col(wrong, x, win), /im2col.*do not match/);
@@ -752,6 +752,9 @@ each("fused im2col / col2im / maxPoolIndices: bad windows and short arrays throw
   assert.throws(() => f.im2col(transposed, x, win), /im2col.*'array 0' is not contiguous/);
   assert.ok(transposed.data.every((v) => v === 7));
   assert.throws(() => f.col2im(x, cols(27, 50), { ...win, sh: 0 }), /col2im.*bad window/);
+  assert.throws(() => f.col2im(x, cols(27, 50), { ...win, dw: 0 }), /col2im.*bad window/);
+  assert.throws(() => f.im2col(cols(27, 50), x, { ...win, dh: 4 }), /im2col.*larger than the padded input/);
+  f.im2col(cols(27, 18), x, { ...win, dh: 2, dw: 2 }); // dilation 2: 3x3 outputs per image
   const short: View = { ...x, shape: [2, 3, 5, 6], strides: contiguous([2, 3, 5, 6]) }; // claims more than its array holds
   assert.throws(() => f.im2col(cols(27, 60), short, win), /im2col.*needs elements/);
   const idx: View = { data: new Int32Array(2 * 3 * 4), shape: [6, 4], strides: [4, 1], offset: 0 };

@@ -108,17 +108,19 @@ void dl_maxpool_indices_f32(int32_t* idx, const float* x, int64_t planes, int64_
 
 /* ---- im2col / col2im ------------------------------------------------------------------------- */
 
-typedef struct { float* o; const float* a; int64_t N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW; } conv_ctx;
+typedef struct { float* o; const float* a; int64_t N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW; } conv_ctx;
 
 static void conv_ctx_init(conv_ctx* k, float* o, const float* a, const int64_t* d) {
   k->o = o; k->a = a;
   k->N = d[0]; k->C = d[1]; k->H = d[2]; k->W = d[3]; k->kh = d[4]; k->kw = d[5];
-  k->sh = d[6]; k->sw = d[7]; k->ph = d[8]; k->pw = d[9];
-  k->OH = (k->H + 2 * k->ph - k->kh) / k->sh + 1;
-  k->OW = (k->W + 2 * k->pw - k->kw) / k->sw + 1;
+  k->sh = d[6]; k->sw = d[7]; k->ph = d[8]; k->pw = d[9]; k->dh = d[10]; k->dw = d[11];
+  /* a dilated window spans d·(k - 1) + 1 input positions */
+  k->OH = (k->H + 2 * k->ph - k->dh * (k->kh - 1) - 1) / k->sh + 1;
+  k->OW = (k->W + 2 * k->pw - k->dw * (k->kw - 1) - 1) / k->sw + 1;
 }
 
-/* the output columns [w0, w1) of tap offset j whose input column ow*sw + j - pw is inside [0, W) */
+/* the output columns [w0, w1) of tap offset j (= tap index · dw) whose input column ow*sw + j - pw
+ * is inside [0, W) */
 static void tap_cols(const conv_ctx* k, int64_t j, int64_t* w0, int64_t* w1) {
   int64_t lo = 0, hi = k->OW;
   while (lo < hi && lo * k->sw + j - k->pw < 0) lo++;
@@ -134,13 +136,14 @@ static void im2col_task(void* ctx, int64_t t) {
   const int64_t OH = k->OH, OW = k->OW;
   float* dst = k->o + row * (k->N * OH * OW) + n * OH * OW;
   const float* src = k->a + (n * k->C + c) * k->H * k->W;
+  const int64_t ti = i * k->dh, tj = j * k->dw; /* the tap's offset in the (dilated) window */
   int64_t w0, w1;
-  tap_cols(k, j, &w0, &w1);
+  tap_cols(k, tj, &w0, &w1);
   for (int64_t oh = 0; oh < OH; oh++) {
     float* d = dst + oh * OW;
-    const int64_t hh = oh * k->sh + i - k->ph;
+    const int64_t hh = oh * k->sh + ti - k->ph;
     if (hh < 0 || hh >= k->H || w1 <= w0) { memset(d, 0, (size_t)OW * sizeof(float)); continue; }
-    const float* s = src + hh * k->W + j - k->pw;
+    const float* s = src + hh * k->W + tj - k->pw;
     for (int64_t ow = 0; ow < w0; ow++) d[ow] = 0.0f;
     if (k->sw == 1) memcpy(d + w0, s + w0, (size_t)(w1 - w0) * sizeof(float));
     else for (int64_t ow = w0; ow < w1; ow++) d[ow] = s[ow * k->sw];
@@ -156,12 +159,13 @@ static void col2im_task(void* ctx, int64_t t) {
   for (int64_t i = 0; i < k->kh; i++) {
     for (int64_t j = 0; j < k->kw; j++) {
       const float* src = k->a + ((c * k->kh + i) * k->kw + j) * L + n * OH * OW;
+      const int64_t ti = i * k->dh, tj = j * k->dw;
       int64_t w0, w1;
-      tap_cols(k, j, &w0, &w1);
+      tap_cols(k, tj, &w0, &w1);
       for (int64_t oh = 0; oh < OH; oh++) {
-        const int64_t hh = oh * k->sh + i - k->ph;
+        const int64_t hh = oh * k->sh + ti - k->ph;
         if (hh < 0 || hh >= k->H) continue;
-        float* d = dst + hh * k->W + j - k->pw;
+        float* d = dst + hh * k->W + tj - k->pw;
         const float* s = src + oh * OW;
         if (k->sw == 1) for (int64_t ow = w0; ow < w1; ow++) d[ow] += s[ow]; /* vectorises */
         else for (int64_t ow = w0; ow < w1; ow++) d[ow * k->sw] += s[ow];

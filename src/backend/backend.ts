@@ -125,7 +125,8 @@ export interface AdamStep {
 }
 
 /** A convolution's sliding window: kernel, stride and zero padding. */
-export interface ConvWindow { kh: number; kw: number; sh: number; sw: number; ph: number; pw: number }
+/** A convolution's window: kernel, stride, zero padding and dilation (tap i reads offset i·dh). */
+export interface ConvWindow { kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number }
 
 /**
  * Fused kernels a backend may offer where one call beats a chain of primitives. Every view is
@@ -157,7 +158,7 @@ export interface FusedKernels<S extends Storage = TypedArray> {
    *  maximum (the first one wins), as argmax over the window does. */
   maxPoolIndices(idx: View<S>, x: View<S>, kh: number, kw: number, sh: number, sw: number): void;
   /** cols ([C·kh·kw, N·OH·OW]) = the taps of x ([N, C, H, W]) zero-padded by w.ph, w.pw: row
-   *  (c, i, j), column (n, oh, ow) holds x[n, c, oh·sh + i - ph, ow·sw + j - pw]. */
+   *  (c, i, j), column (n, oh, ow) holds x[n, c, oh·sh + i·dh - ph, ow·sw + j·dw - pw]. */
   im2col(cols: View<S>, x: View<S>, w: ConvWindow): void;
   /** x += every tap of cols (the adjoint of im2col), summed per element in tap order (i, j). */
   col2im(x: View<S>, cols: View<S>, w: ConvWindow): void;

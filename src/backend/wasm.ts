@@ -796,8 +796,8 @@ const FUSED: Record<FusedKernel, { like: number; nscalars: number; args: Arg[]; 
   geluBackward: { like: 2, nscalars: 0, args: [rn("w"), rn("r"), rn("r")] },
   adam: { like: 0, nscalars: 7, args: [rn("rw"), rn("r"), rn("rw"), rn("rw")] },
   maxPoolIndices: { like: 0, nscalars: 6, args: [{ size: "rn", i32: true, mode: "w" }, { size: "rp", mode: "r" }], check: checkPool },
-  im2col: { like: 0, nscalars: 10, args: [rn("w"), { size: "x4", mode: "r" }], check: checkConv },
-  col2im: { like: 1, nscalars: 10, args: [{ size: "x4", mode: "rw" }, rn("r")], check: checkConv },
+  im2col: { like: 0, nscalars: 12, args: [rn("w"), { size: "x4", mode: "r" }], check: checkConv },
+  col2im: { like: 1, nscalars: 12, args: [{ size: "x4", mode: "rw" }, rn("r")], check: checkConv },
 };
 
 function wholeScalars(sc: number[], from: number, to: number, lo: number): void {
@@ -811,15 +811,17 @@ function checkSoftmax(sc: number[], rows: number): void {
   if (!isInt(L, 0, rows) || (L > 0 && rows % L !== 0)) bad(`causal rows ${L} do not divide ${rows} rows`);
 }
 
-/** im2col/col2im: sc = N, C, H, W, kh, kw, sh, sw, ph, pw; rows = C·kh·kw, n = N·OH·OW */
+/** im2col/col2im: sc = N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw; rows = C·kh·kw, n = N·OH·OW */
 function checkConv(sc: number[], rows: number, n: number): void {
   wholeScalars(sc, 0, 4, 0);
   wholeScalars(sc, 4, 8, 1);
   wholeScalars(sc, 8, 10, 0);
-  const [N, C, H, W, kh, kw, sh, sw, ph, pw] = sc;
+  wholeScalars(sc, 10, 12, 1);
+  const [N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw] = sc;
   if (N * C * H * W > 1e15) bad("too many elements");
-  if (kh > H + 2 * ph || kw > W + 2 * pw) bad("window larger than the padded input");
-  const oh = Math.floor((H + 2 * ph - kh) / sh) + 1, ow = Math.floor((W + 2 * pw - kw) / sw) + 1;
+  const eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1; // the span of a dilated window
+  if (eh > H + 2 * ph || ew > W + 2 * pw) bad("window larger than the padded input");
+  const oh = Math.floor((H + 2 * ph - eh) / sh) + 1, ow = Math.floor((W + 2 * pw - ew) / sw) + 1;
   if (C * kh * kw !== rows || N * oh * ow !== n) bad(`columns [${rows}, ${n}] do not match the window's [${C * kh * kw}, ${N * oh * ow}]`);
 }
 

@@ -3,7 +3,7 @@
 // it expected; PyTorch's calling forms (positional, then an options object) are read by parseArgs.
 import { Tensor } from "../core.js";
 import { fmt } from "../shape.js";
-import { checkOptions, describe } from "../check.js";
+import { checkInt, checkOptions, describe } from "../check.js";
 
 export { checkBool, checkEnum, checkInt, checkOptions, describe } from "../check.js";
 
@@ -85,4 +85,10 @@ export function parseArgs(op: string, args: readonly unknown[], names: readonly 
     }
   }
   return out;
+}
+
+/** paddingIdx in [-num, num), negative counting from the end (PyTorch's rule), as a row index. */
+export function embeddingPaddingIdx(op: string, p: unknown, num: number): number {
+  const v = checkInt(op, "paddingIdx", p, -num, num - 1);
+  return v < 0 ? v + num : v;
 }

@@ -3,8 +3,9 @@ import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
 import { Module, Parameter } from "./module.js";
 import * as init from "./init.js";
-import { checkOptions, describe } from "../check.js";
+import { noGrad } from "../graph.js";
 import { fmt } from "../shape.js";
+import { checkBool, checkOptions, describe, embeddingPaddingIdx } from "../functional/args.js";
 
 const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
@@ -65,37 +66,98 @@ export class Linear extends Module {
   }
 }
 
+/** The weight Embedding.fromPretrained hands to the constructor. */
+let pretrained: Tensor | null = null;
+
+/** The options of {@link Embedding}. */
+export interface EmbeddingOptions {
+  /** A row (negative counts from the end) initialised to zeros whose lookups pass no gradient: the padding token's. */
+  paddingIdx?: number | null;
+}
+
+/** The options of {@link Embedding.fromPretrained}. */
+export interface FromPretrainedOptions extends EmbeddingOptions {
+  /** Keep the weights fixed (requiresGrad false; default true). */
+  freeze?: boolean;
+}
+
 /**
- * A lookup table: int32 indices of any shape → rows of `weight` [numEmbeddings, embeddingDim], N(0, 1) at start.
- * torch.nn.Embedding (without padding_idx or max_norm): [...] int32 → [..., embeddingDim].
+ * A lookup table (torch.nn.Embedding): int32 indices of any shape → rows of `weight`
+ * [numEmbeddings, embeddingDim], N(0, 1) at start. With `paddingIdx`, that row starts as zeros
+ * and lookups of it pass no gradient, so it stays what it is while training.
+ *
+ * @throws on non-positive sizes, a paddingIdx outside [-numEmbeddings, numEmbeddings), an unknown option
  * @example
- * const emb = new nn.Embedding(vocab, 64);
- * const h = emb.forward(tokens); // [b, t] → [b, t, 64]
+ * ```ts
+ * const emb = new nn.Embedding(100, 16, { paddingIdx: 0 });
+ * emb.forward(tensor([[5, 0, 0]], { dtype: "int32" })).shape; // [1, 3, 16]
+ * ```
  */
 export class Embedding extends Module {
   /** number of rows (the vocabulary size) */
   readonly numEmbeddings: number;
   /** size of each row */
   readonly embeddingDim: number;
-  /** [numEmbeddings, embeddingDim], N(0, 1) at start */
+  /** The padding row (non-negative), or null. */
+  readonly paddingIdx: number | null;
+  /** [numEmbeddings, embeddingDim], N(0, 1) at start (the padding row zeros) */
   weight: Tensor;
 
-  constructor(numEmbeddings: number, embeddingDim: number) {
+  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
     super();
     checkPositiveInt("Embedding", "numEmbeddings", numEmbeddings);
     checkPositiveInt("Embedding", "embeddingDim", embeddingDim);
+    checkOptions("nn.Embedding", opts, ["paddingIdx"]);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
+    this.paddingIdx = opts.paddingIdx == null ? null : embeddingPaddingIdx("nn.Embedding", opts.paddingIdx, numEmbeddings);
+    if (pretrained) {
+      this.weight = pretrained; // fromPretrained: no random draw, as PyTorch's _weight
+      return;
+    }
     this.weight = Parameter(Tensor.empty([numEmbeddings, embeddingDim]));
-    init.normal_(this.weight);
+    this.resetParameters();
   }
 
+  /** Re-draws the weight from N(0, 1), the padding row zeros (PyTorch's reset_parameters). */
+  resetParameters(): void {
+    init.normal_(this.weight);
+    if (this.paddingIdx !== null) noGrad(() => this.weight.slice(this.paddingIdx!).assign(0));
+  }
+
+  /**
+   * An Embedding holding `embeddings` [num, dim] as its weight (torch.nn.Embedding.from_pretrained):
+   * the same tensor, frozen (requiresGrad false) unless `freeze: false`; the padding row is left as given.
+   *
+   * @throws on a weight that is not a 2-D float tensor, a bad paddingIdx, an unknown option
+   * @example
+   * ```ts
+   * const emb = nn.Embedding.fromPretrained(tensor([[1, 2.3, 3], [4, 5.1, 6.3]]));
+   * emb.forward(tensor([1], { dtype: "int32" })); // [[4, 5.1, 6.3]]
+   * ```
+   */
+  static fromPretrained(embeddings: Tensor, opts: FromPretrainedOptions = {}): Embedding {
+    checkOptions("nn.Embedding.fromPretrained", opts, ["freeze", "paddingIdx"]);
+    if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2 || embeddings.dtype === "int32") {
+      throw new Error(`nn.Embedding.fromPretrained: embeddings must be a 2-D floating-point tensor, got ${embeddings instanceof Tensor ? `${embeddings.dtype} ${fmt(embeddings.shape)}` : describe(embeddings)}`);
+    }
+    const freeze = checkBool("nn.Embedding.fromPretrained", "freeze", opts.freeze ?? true);
+    const [num, dim] = embeddings.shape;
+    pretrained = Parameter(embeddings, !freeze);
+    try {
+      return new Embedding(num, dim, { paddingIdx: opts.paddingIdx });
+    } finally {
+      pretrained = null;
+    }
+  }
+
+  /** int32 indices of any shape → [...indices.shape, embeddingDim]. */
   override forward(indices: Tensor): Tensor {
-    return F.embedding(indices, this.weight);
+    return F.embedding(indices, this.weight, { paddingIdx: this.paddingIdx });
   }
 
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}`;
+    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx === null ? "" : `, paddingIdx=${this.paddingIdx}`}`;
   }
 }
 
@@ -451,73 +513,6 @@ export class Flatten extends Module {
 
   override extraRepr(): string {
     return `startDim=${this.startDim}, endDim=${this.endDim}`;
-  }
-}
-
-/** Options of `nn.Conv2d`. */
-export interface Conv2dOptions {
-  /** step between windows: one number or [sh, sw] (default 1) */
-  stride?: number | [number, number];
-  /** zeros added on each side: one number or [ph, pw] (default 0) */
-  padding?: number | [number, number];
-  /** learn a per-channel bias (default true) */
-  bias?: boolean;
-}
-
-/**
- * 2-D convolution (cross-correlation) of [N, C, H, W] by weight [outChannels, inChannels, kH, kW].
- * torch.nn.Conv2d without dilation or groups: [N, C, H, W] (or [C, H, W]) → [N, OC, OH, OW] with OH = ⌊(H + 2ph − kH)/sh⌋ + 1. Options stride, padding, bias.
- * @throws Error (constructor) for non-positive sizes; (forward) for an input whose channels do not match.
- * @example
- * const conv = new nn.Conv2d(3, 16, 3, { padding: 1 });
- * const y = conv.forward(x); // [8, 3, 32, 32] → [8, 16, 32, 32]
- */
-export class Conv2d extends Module {
-  /** channels of the input (C) */
-  readonly inChannels: number;
-  /** channels of the output (OC) */
-  readonly outChannels: number;
-  /** [kH, kW] */
-  readonly kernelSize: [number, number];
-  /** [sh, sw] */
-  readonly stride: [number, number];
-  /** [ph, pw] */
-  readonly padding: [number, number];
-  /** [outChannels, inChannels, kH, kW], kaiming-uniform at start (PyTorch's init) */
-  weight: Tensor;
-  /** [outChannels], U(±1/√fanIn) at start; null with `{ bias: false }` */
-  bias: Tensor | null;
-
-  constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], opts: Conv2dOptions = {}) {
-    super();
-    checkPositiveInt("Conv2d", "inChannels", inChannels);
-    checkPositiveInt("Conv2d", "outChannels", outChannels);
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
-    this.kernelSize = pair(kernelSize);
-    this.stride = pair(opts.stride ?? 1);
-    this.padding = pair(opts.padding ?? 0);
-    for (const k of this.kernelSize) checkPositiveInt("Conv2d", "kernelSize", k);
-    for (const s of this.stride) checkPositiveInt("Conv2d", "stride", s);
-    this.weight = Parameter(Tensor.empty([outChannels, inChannels, ...this.kernelSize]));
-    this.bias = (opts.bias ?? true) ? Parameter(Tensor.empty([outChannels])) : null;
-    this.resetParameters();
-  }
-
-  /** Re-draw weight and bias with PyTorch's default initialisation. */
-  resetParameters(): void {
-    resetLinearLike(this.weight, this.bias);
-  }
-
-  override forward(x: Tensor): Tensor {
-    return F.conv2d(x, this.weight, this.bias ?? undefined, { stride: this.stride, padding: this.padding });
-  }
-
-  override extraRepr(): string {
-    return (
-      `${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize.join(", ")}], ` +
-      `stride=[${this.stride.join(", ")}], padding=[${this.padding.join(", ")}], bias=${this.bias !== null}`
-    );
   }
 }
 

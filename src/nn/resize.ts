@@ -1,0 +1,85 @@
+// Resizing layers over src/functional/resize.ts: Upsample, PixelShuffle, PixelUnshuffle.
+import type { Tensor } from "../tensor.js";
+import * as F from "../functional.js";
+import { checkInt, checkOptions } from "../functional/args.js";
+import { Module } from "./module.js";
+
+/**
+ * Resizes [N, C, W] or [N, C, H, W] input (torch.nn.Upsample): {@link F.interpolate} with the
+ * options given here (size or scaleFactor, mode "nearest" or "bilinear", alignCorners).
+ *
+ * @throws on an unknown option (the checks of the sizes and mode run at forward, as PyTorch's)
+ * @example
+ * ```ts
+ * new nn.Upsample({ scaleFactor: 2, mode: "bilinear" }).forward(Tensor.randn([1, 3, 4, 4])).shape; // [1, 3, 8, 8]
+ * ```
+ */
+export class Upsample extends Module {
+  readonly opts: F.InterpolateOptions;
+
+  constructor(opts: F.InterpolateOptions) {
+    super();
+    this.opts = { ...checkOptions("nn.Upsample", opts ?? {}, ["size", "scaleFactor", "mode", "alignCorners", "recomputeScaleFactor"]) };
+  }
+
+  /** [N, C, ...in] → [N, C, ...out]. */
+  override forward(x: Tensor): Tensor {
+    return F.interpolate(x, this.opts);
+  }
+
+  override extraRepr(): string {
+    return Object.entries(this.opts).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ");
+  }
+}
+
+/**
+ * [..., C·r², H, W] → [..., C, H·r, W·r] (torch.nn.PixelShuffle); see {@link F.pixelShuffle}.
+ *
+ * @example
+ * ```ts
+ * new nn.PixelShuffle(2).forward(Tensor.randn([1, 8, 3, 3])).shape; // [1, 2, 6, 6]
+ * ```
+ */
+export class PixelShuffle extends Module {
+  readonly upscaleFactor: number;
+
+  constructor(upscaleFactor: number) {
+    super();
+    this.upscaleFactor = checkInt("nn.PixelShuffle", "upscaleFactor", upscaleFactor, 1);
+  }
+
+  /** [..., C·r², H, W] → [..., C, H·r, W·r]. */
+  override forward(x: Tensor): Tensor {
+    return F.pixelShuffle(x, this.upscaleFactor);
+  }
+
+  override extraRepr(): string {
+    return `upscaleFactor=${this.upscaleFactor}`;
+  }
+}
+
+/**
+ * [..., C, H·r, W·r] → [..., C·r², H, W] (torch.nn.PixelUnshuffle); see {@link F.pixelUnshuffle}.
+ *
+ * @example
+ * ```ts
+ * new nn.PixelUnshuffle(2).forward(Tensor.randn([1, 2, 6, 6])).shape; // [1, 8, 3, 3]
+ * ```
+ */
+export class PixelUnshuffle extends Module {
+  readonly downscaleFactor: number;
+
+  constructor(downscaleFactor: number) {
+    super();
+    this.downscaleFactor = checkInt("nn.PixelUnshuffle", "downscaleFactor", downscaleFactor, 1);
+  }
+
+  /** [..., C, H·r, W·r] → [..., C·r², H, W]. */
+  override forward(x: Tensor): Tensor {
+    return F.pixelUnshuffle(x, this.downscaleFactor);
+  }
+
+  override extraRepr(): string {
+    return `downscaleFactor=${this.downscaleFactor}`;
+  }
+}
