@@ -11,6 +11,7 @@ export { availableDevices, getDefaultDevice, setDefaultDevice, registerBackend }
 export { initDevice } from "./backend/device.js";
 export * as webgpu from "./backend/webgpu/api.js";
 export type { Backend, View } from "./backend/backend.js";
+export type { ValuesIndices, SortOptions, TopkOptions } from "./tensor.js";
 export * as F from "./functional.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";

@@ -551,7 +551,7 @@ function gatherChecked(x: Tensor, d: number, index: Tensor): Tensor {
 }
 
 /** zeros(shape) with src added at the positions index names along dim; the inverse of gather. */
-function scatterAdd(shape: readonly number[], dim: number, index: Tensor, src: Tensor): Tensor {
+export function scatterAdd(shape: readonly number[], dim: number, index: Tensor, src: Tensor): Tensor {
   const out = Tensor.alloc(shape, src.dtype, src.device, true);
   if (src.numel > 0) src.backend.scatterAdd(out, dim, index, src);
   return out.track("scatterAdd", [src], (g) => [() => gatherChecked(g, dim, index)]);

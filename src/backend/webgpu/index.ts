@@ -23,6 +23,7 @@ import {
   scatterAddKernel, unaryKernel, whereKernel,
 } from "./kernels.js";
 import { installFused } from "./fused.js";
+import { LN, scanKernel, sortKernel } from "./scan.js";
 
 // GPUBufferUsage / GPUMapMode bits (numbers, so nothing depends on the globals being installed)
 const U = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
@@ -382,6 +383,33 @@ function ew(
   }, serial ? [1, 1, 1] : grid(n), err);
 }
 
+/** A dispatch over the lines along `dim` of three views of one shape (scan.ts): one thread per
+ *  line, or (perElement) one per element. */
+function lineDispatch(op: string, key: string, source: (decls: string) => string, kvs: KView[], views: View<DeviceBuffer>[],
+  dim: number, flag: boolean, perElement: boolean): void {
+  const c = live();
+  const shape = views[0].shape, L = shape[dim];
+  const n = numelOf(shape);
+  if (n === 0) return;
+  const drop = (xs: readonly number[]) => xs.filter((_, d) => d !== dim);
+  const m = coalesce(drop(shape), views.map((v) => drop(v.strides)));
+  const nd = m.shape.length;
+  if (nd > MAXD) tooManyDims(op, nd);
+  const items = perElement ? n : n / L;
+  c.dispatch(key, source, kvs, (w, b) => {
+    w[b + LN.n] = items;
+    w[b + LN.nd] = nd;
+    w[b + LN.len] = L;
+    w[b + LN.flag] = flag ? 1 : 0;
+    for (let d = 0; d < nd; d++) w[b + LN.shape + d] = m.shape[d];
+    views.forEach((v, j) => {
+      w[b + LN.view(j)] = at(v);
+      w[b + LN.view(j) + 1] = v.strides[dim];
+      for (let d = 0; d < nd; d++) w[b + LN.view(j) + 2 + d] = m.strides[j][d];
+    });
+  }, grid(items));
+}
+
 /** True when two different indices of the view reach the same element. */
 function overlaps(v: View<DeviceBuffer>): boolean {
   const dims = v.shape.map((n, d) => [n, Math.abs(v.strides[d])]).filter(([n]) => n > 1).sort((a, b) => a[1] - b[1]);
@@ -537,6 +565,18 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
         w[b + SC.iStr + d] = ix.strides[d]; w[b + SC.sStr + d] = s.strides[d];
       }
     }, grid(nOut));
+  },
+
+  scan(op, out, a, dim, reverse, indices) {
+    const t = scalarOf(a.data.dtype);
+    lineDispatch(op, `scan:${op}:${t}`, (d) => scanKernel(op, t, d),
+      [kv("out", out, true), kv("a", a), kv("idx", indices ?? out, true)], [out, a, indices ?? out], dim, reverse, false);
+  },
+
+  sort(values, indices, a, dim, descending) {
+    const t = scalarOf(a.data.dtype);
+    lineDispatch("sort", `sort:${t}`, (d) => sortKernel(t, d),
+      [kv("val", values, true), kv("idx", indices, true), kv("a", a)], [values, indices, a], dim, descending, true);
   },
 
   random(out, dist, rng) {
