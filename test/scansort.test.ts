@@ -5,8 +5,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Tensor, availableDevices, grad, initDevice, tensor } from "../src/node.js";
-import { nativeConfig } from "../src/backend/native.js";
-import { wasmConfig } from "../src/backend/wasm.js";
+import { type Backend, SCAN_OPS, type TypedArray, type View } from "../src/backend/backend.js";
+import { jsBackend } from "../src/backend/js.js";
+import { cpuBackend, nativeConfig } from "../src/backend/native.js";
+import { wasmBackend, wasmConfig } from "../src/backend/wasm.js";
+import { contiguousStrides } from "../src/shape.js";
 import { type FCase, assertTensorClose, assertTensorCloseAsync, decodeArgs, fromFixture } from "./helpers.js";
 import { buildInput } from "./op_cases.js";
 import { S, gradcheck, loadBreadth } from "./breadth_helpers.js";
@@ -233,5 +236,68 @@ describe("gradcheck (float64, js)", () => {
   ];
   for (const [name, specs, f, second] of checks) {
     test(name, () => gradcheck(name, specs, f, { second }));
+  }
+});
+
+// ---- kernel level: the C kernels (cpu, wasm) on raw views against js, and bad calls -------------
+
+describe("kernel level", () => {
+  const targets = ([["cpu", cpuBackend], ["wasm", wasmBackend]] as [string, Backend][]).filter(([d]) => devices.includes(d));
+  const V = (data: TypedArray, shape: number[], strides?: number[], offset = 0): View => ({ data, shape, strides: strides ?? contiguousStrides(shape), offset });
+  const src = () => Float32Array.from({ length: 30 }, (_, i) => (i === 11 ? NaN : i % 7 === 3 ? 0 : ((i * 37) % 11) - 5));
+  for (const [dev, be] of targets) {
+    test(`${dev}: scans and sorts of strided, negative-stride and aliased views match js`, () => {
+      const views: [string, (a: TypedArray) => View][] = [
+        ["contiguous", (a) => V(a, [5, 6])],
+        ["negative strides, offset", (a) => V(a, [3, 4], [-8, 2], 23)],
+        ["transposed", (a) => V(a, [6, 5], [1, 6])],
+      ];
+      for (const [what, mk] of views) {
+        const shape = mk(src()).shape as number[], n = shape[0] * shape[1];
+        for (let dim = 0; dim < 2; dim++) {
+          for (const op of SCAN_OPS) {
+            for (const reverse of [false, true]) {
+              const ix = op === "cummax" || op === "cummin";
+              const run = (b: Backend) => {
+                const out = new Float32Array(n), idx = new Int32Array(n);
+                b.scan(op, V(out, shape), mk(src()), dim, reverse, ix ? V(idx, shape) : null);
+                return [Array.from(out), Array.from(idx)];
+              };
+              assert.deepEqual(run(be), run(jsBackend), `${op} ${what} dim ${dim} reverse ${reverse}`);
+            }
+          }
+          for (const desc of [false, true]) {
+            const run = (b: Backend) => {
+              const out = new Float32Array(n), idx = new Int32Array(n);
+              b.sort(V(out, shape), V(idx, shape), mk(src()), dim, desc);
+              return [Array.from(out), Array.from(idx)];
+            };
+            assert.deepEqual(run(be), run(jsBackend), `sort ${what} dim ${dim} descending ${desc}`);
+          }
+        }
+      }
+      // out over its own input: each line is read before it is written
+      const a = src(), b = src();
+      be.scan("cumsum", V(a, [5, 6]), V(a, [5, 6]), 1, false, null);
+      jsBackend.scan("cumsum", V(b, [5, 6]), V(src(), [5, 6]), 1, false, null);
+      assert.deepEqual(Array.from(a), Array.from(b), "in-place cumsum");
+      be.sort(V(a, [5, 6]), V(new Int32Array(30), [5, 6]), V(a, [5, 6]), 0, true);
+      jsBackend.sort(V(b, [5, 6]), V(new Int32Array(30), [5, 6]), V(b.slice(), [5, 6]), 0, true);
+      assert.deepEqual(Array.from(a), Array.from(b), "in-place sort");
+    });
+
+    test(`${dev}: bad scan and sort calls throw instead of crashing`, () => {
+      const f = (k: number) => new Float32Array(k), i32 = (k: number) => new Int32Array(k);
+      const throwsBe = (fn: () => void, re: RegExp) => assert.throws(fn, (e: unknown) => e instanceof Error && re.test(e.message) && e.message.startsWith(dev));
+      throwsBe(() => be.scan("cumsum", V(f(12), [3, 4]), V(f(12), [3, 4]), 2, false, null), /bad dim/);
+      throwsBe(() => be.scan("cummax", V(f(12), [3, 4]), V(f(12), [3, 4]), 1, false, null), /'indices' is required/);
+      throwsBe(() => be.scan("cumsum", V(f(12), [3, 4]), V(f(12), [3, 4]), 1, false, V(i32(12), [3, 4])), /only for cummax/);
+      throwsBe(() => be.scan("cummin", V(f(12), [3, 4]), V(f(12), [3, 4]), 1, false, V(i32(12), [4, 3])), /shape/);
+      throwsBe(() => be.scan("logcumsumexp", V(i32(12), [3, 4]), V(i32(12), [3, 4]), 1, false, null), /must be float32/);
+      throwsBe(() => be.scan("cumprod", V(f(12), [3, 4]), V(f(10), [3, 4]), 1, false, null), /reaches/);
+      throwsBe(() => be.sort(V(f(12), [3, 4]), V(f(12), [3, 4]), V(f(12), [3, 4]), 1, false), /must be int32/);
+      throwsBe(() => be.sort(V(f(12), [3, 4]), V(i32(11), [3, 4]), V(f(12), [3, 4]), 1, false), /reaches/);
+      throwsBe(() => be.sort(V(f(12), [3, 4]), V(i32(12), [3, 4]), V(f(12), [3, 4]), -1, false), /bad dim/);
+    });
   }
 });
