@@ -10,7 +10,12 @@ import { argExtreme, cat, clone, gather, movedim, narrow, reshape, scatterAdd, s
 import { describe } from "./check.js";
 import { fmt, normDim } from "./shape.js";
 
-/** A `{ values, indices }` pair, PyTorch's named tuple of sort, topk, cummax and max(dim). */
+/**
+ * A `{ values, indices }` pair: what PyTorch returns as a named tuple from sort, topk, cummax,
+ * cummin and max/min with a dim. `values` has the input's dtype, `indices` is int32, and both
+ * have the op's output shape.
+ * @example const { values, indices } = tensor([[1, 5], [7, 2]]).max(1); // [5, 7], [1, 0]
+ */
 export interface ValuesIndices {
   /** The selected (or sorted) values, in the input's dtype. */
   values: Tensor;

@@ -148,14 +148,20 @@ const methods = {
 
 // ---- scans, sorting, and max/min with a dim (src/scans.ts) -----------------------------------
 
-/** Options of `sort` and `argsort`. */
+/**
+ * Options of `sort` and `argsort` (PyTorch's keyword arguments).
+ * @example x.sort(-1, { descending: true })
+ */
 export interface SortOptions {
   /** Largest first (default false: smallest first). */
   descending?: boolean;
   /** Accepted for PyTorch's signature; every sort here is stable (equal keys keep their order). */
   stable?: boolean;
 }
-/** Options of `topk`. */
+/**
+ * Options of `topk` (PyTorch's keyword arguments).
+ * @example x.topk(3, 0, { largest: false })
+ */
 export interface TopkOptions {
   /** The k largest (default true) or the k smallest. */
   largest?: boolean;
