@@ -73,47 +73,53 @@ static void scan_line(const line_ctx* c, float* o, const float* a, int32_t* ix, 
   }
 }
 
-/* key i sorts before key j (NaN is the largest float); equal keys are not before each other */
-#define BEFORE(i, j) (isint ? (desc ? ki[i] > ki[j] : ki[i] < ki[j]) \
-                            : (desc ? (kf[i] > kf[j] || (isnan(kf[i]) && !isnan(kf[j]))) \
-                                    : (kf[i] < kf[j] || (isnan(kf[j]) && !isnan(kf[i])))))
+/* A key whose unsigned order is the sort order: floats by their bits made monotonic (-0 as +0,
+ * every NaN as the largest), int32 with the sign bit flipped; descending inverts it. The line
+ * position in the low 32 bits breaks ties, so equal keys keep their order (a stable sort) and
+ * every comparison is one 64-bit compare. */
+static inline uint64_t sort_key(uint32_t bits, bool isint, bool desc, int64_t i) {
+  uint32_t u;
+  if (isint) u = bits ^ 0x80000000u;
+  else if ((bits & 0x7fffffffu) > 0x7f800000u) u = 0xffffffffu;   /* NaN */
+  else if ((bits & 0x7fffffffu) == 0) u = 0x80000000u;            /* ±0 */
+  else u = (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
+  if (desc) u = ~u;
+  return ((uint64_t)u << 32) | (uint64_t)i;
+}
 
-/* Stable merge sort of the positions p[0..n) by their keys (t: n ints of scratch). Returns the
- * array that holds the result (p or t). Insertion sort on runs of 16, then bottom-up merges that
- * take from the right run only when its key is strictly before the left one's. */
-static int32_t* sort_positions(int32_t* p, int32_t* t, int64_t n, const uint32_t* keys, bool isint, bool desc) {
-  const float* kf = (const float*)keys;
-  const int32_t* ki = (const int32_t*)keys;
-  for (int64_t i = 0; i < n; i++) p[i] = (int32_t)i;
+/* Sorts k[0..n) ascending (t: n words of scratch); returns the array that holds the result.
+ * Insertion sort on runs of 16, then bottom-up merges. */
+static uint64_t* sort_keys(uint64_t* k, uint64_t* t, int64_t n) {
   for (int64_t lo = 0; lo < n; lo += 16) {
     const int64_t hi = dl_min64(lo + 16, n);
     for (int64_t i = lo + 1; i < hi; i++) {
-      const int32_t v = p[i];
+      const uint64_t v = k[i];
       int64_t j = i;
-      while (j > lo && BEFORE(v, p[j - 1])) { p[j] = p[j - 1]; j--; }
-      p[j] = v;
+      while (j > lo && v < k[j - 1]) { k[j] = k[j - 1]; j--; }
+      k[j] = v;
     }
   }
   for (int64_t w = 16; w < n; w *= 2) {
     for (int64_t lo = 0; lo < n; lo += 2 * w) {
       const int64_t mid = dl_min64(lo + w, n), hi = dl_min64(lo + 2 * w, n);
-      int64_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi) t[k++] = BEFORE(p[j], p[i]) ? p[j++] : p[i++];
-      while (i < mid) t[k++] = p[i++];
-      while (j < hi) t[k++] = p[j++];
+      int64_t i = lo, j = mid, o = lo;
+      while (i < mid && j < hi) t[o++] = k[j] < k[i] ? k[j++] : k[i++];
+      while (i < mid) t[o++] = k[i++];
+      while (j < hi) t[o++] = k[j++];
     }
-    int32_t* s = p;
-    p = t;
+    uint64_t* s = k;
+    k = t;
     t = s;
   }
-  return p;
+  return k;
 }
 
 static void line_run(void* ctx, const int64_t* off, int64_t m, const int64_t* st) {
   line_ctx* c = (line_ctx*)ctx;
   const int64_t n = c->n, sa = c->sa;
   const bool sorting = c->op < 0;
-  float* scratch = dl_scratch((size_t)(sorting ? 3 * n : n));
+  /* the line's elements, then (sorting) two arrays of n 64-bit keys, 8-byte aligned */
+  float* scratch = dl_scratch((size_t)(sorting ? (n + 1) / 2 * 2 + 4 * n : n));
   if (!scratch) { c->bad = 1; return; }
   uint32_t* buf = (uint32_t*)scratch;
   for (int64_t l = 0; l < m; l++) {
@@ -125,10 +131,13 @@ static void line_run(void* ctx, const int64_t* off, int64_t m, const int64_t* st
       scan_line(c, (float*)o, (const float*)a, ix, buf);
       continue;
     }
-    int32_t* p = sort_positions((int32_t*)buf + n, (int32_t*)buf + 2 * n, n, buf, c->dtype == DL_I32, c->desc);
+    uint64_t* keys = (uint64_t*)(buf + (n + 1) / 2 * 2);
+    for (int64_t i = 0; i < n; i++) keys[i] = sort_key(buf[i], c->dtype == DL_I32, c->desc, i);
+    const uint64_t* sorted = sort_keys(keys, keys + n, n);
     for (int64_t k = 0; k < n; k++) {
-      o[k * c->so] = buf[p[k]];
-      ix[k * c->si] = p[k];
+      const int32_t p = (int32_t)(uint32_t)sorted[k];
+      o[k * c->so] = buf[p];
+      ix[k * c->si] = p;
     }
   }
 }
