@@ -6,7 +6,7 @@
 import { type DType, type ScanOp, isFloat } from "./backend/backend.js";
 import { isGradEnabled, noGrad } from "./graph.js";
 import { Tensor } from "./core.js";
-import { argExtreme, cat, clone, gather, movedim, narrow, reshape, scatterAdd, sum, unsqueeze, where } from "./ops.js";
+import { argExtreme, cat, clone, gatherChecked, movedim, narrow, reshape, scatterAdd, sum, unsqueeze, where } from "./ops.js";
 import { describe } from "./check.js";
 import { fmt, normDim } from "./shape.js";
 
@@ -88,6 +88,10 @@ function cumprodGrad(g: Tensor, x: Tensor, out: Tensor, d: number, reverse: bool
   const n = x.shape[d];
   if (n <= 1) return g;
   if (isGradEnabled()) {
+    // n² elements per line: refuse clearly before an allocation fails
+    if ((x.numel / n) * n * n > 2 ** 28) {
+      throw new Error(`cumprod: the gradient graph for second derivatives takes n² elements per line of n; lines of ${n} (shape ${fmt(x.shape)}) are too long for it`);
+    }
     // lines as the last dim: Y[.., k, j] = x_j, or 1 at j = k; its scan over j, kept for i >= k
     // (i <= k in reverse), summed against g over i
     const xl = movedim(x, d, -1), gl = movedim(g, d, -1);
@@ -208,7 +212,7 @@ export function extremeDim(op: "max" | "min", x: Tensor, dim: number, keepdim: b
   if (x.ndim === 0) return { values: clone(x), indices: filled(x, 0, 0, "int32") };
   if (x.shape[d] === 0) throw new Error(`${op}: cannot reduce over dim ${dim} of size 0 (shape ${fmt(x.shape)})`);
   const indices = argExtreme(op === "max" ? "argmax" : "argmin", x, d, true);
-  const values = gather(x, d, indices);
+  const values = gatherChecked(x, d, indices); // argmax's indices are in range: no check (no read)
   if (keepdim) return { values, indices };
   const shape = x.shape.filter((_, i) => i !== d);
   return { values: reshape(values, shape, false), indices: reshape(indices, shape, false) };
