@@ -4,7 +4,7 @@
 // so higher-order gradients come for free; the rest are composites of those and of ops.ts.
 // Layer 4, beside ops.ts: arguments arrive validated by tensor.ts except tensors and dims.
 import { type DType, type ScanOp, isFloat } from "./backend/backend.js";
-import { isGradEnabled, noGrad } from "./graph.js";
+import { noGrad } from "./graph.js";
 import { Tensor } from "./core.js";
 import { argExtreme, cat, clone, gatherChecked, movedim, narrow, reshape, scatterAdd, sum, unsqueeze, where } from "./ops.js";
 import { describe } from "./check.js";
@@ -75,39 +75,40 @@ function logcumsumexpGrad(g: Tensor, x: Tensor, out: Tensor, d: number, reverse:
 
 function cumprodDir(x: Tensor, d: number, reverse: boolean): Tensor {
   const { out } = scanRaw("cumprod", x, d, reverse);
-  return out.track("cumprod", [x], (g) => [() => cumprodGrad(g, x, out, d, reverse)]);
+  return out.track("cumprod", [x], (g) => [() => cumprodGrad(g, x, d, reverse)]);
+}
+
+/** x shifted by one along d towards the end (reverse: towards the start), `fill` coming in. */
+function shifted(x: Tensor, d: number, reverse: boolean, fill: number): Tensor {
+  const n = x.shape[d], edge = filled(x, d, fill);
+  return reverse ? cat([narrow(x, d, 1, n - 1), edge], d) : cat([edge, narrow(x, d, 0, n - 1)], d);
 }
 
 /**
- * ∂/∂x_k of Σ_i g_i·Π_{j<=i} x_j (j >= i for the reverse scan), exact with zeros in x. Building a
- * graph (second order): the O(n²) form Σ_{i>=k} g_i·Π_{j<=i, j≠k} x_j, with no division.
- * Otherwise PyTorch's O(n) form: before the first zero z1 of a line, Σ_{i>=k} g_i·out_i / x_k (x_k
- * is not 0 there); at z1, the product before it times Σ_{z1<=i<z2} g_i·Π_{z1<j<=i} x_j; after, 0.
+ * ∂/∂x_k of Σ_i g_i·Π_{j<=i} x_j (j >= i for the reverse scan), exact with zeros in x and without
+ * a division: Σ_{i>=k} g_i·Π_{j<=i, j≠k} x_j = E_k·S_k, with E_k = Π_{j<k} x_j (an exclusive
+ * cumprod) and S_k = g_k + x_{k+1}·S_{k+1} (S past the end is 0). S is a linear recurrence,
+ * solved by doubling (Hillis-Steele): after a step of span s, S_k = B_k + A_k·S_{k+s}, and two
+ * spans compose as A_k·A_{k+s}, B_k + A_k·B_{k+s}. O(n log n) work in log2(n) steps of Tensor ops,
+ * so second derivatives come from the same graph. (PyTorch divides by x before a line's first
+ * zero, and builds an O(n²) graph for second order.)
  */
-function cumprodGrad(g: Tensor, x: Tensor, out: Tensor, d: number, reverse: boolean): Tensor {
+function cumprodGrad(g: Tensor, x: Tensor, d: number, reverse: boolean): Tensor {
   const n = x.shape[d];
   if (n <= 1) return g;
-  if (isGradEnabled()) {
-    // n² elements per line: refuse clearly before an allocation fails
-    if ((x.numel / n) * n * n > 2 ** 28) {
-      throw new Error(`cumprod: the gradient graph for second derivatives takes n² elements per line of n; lines of ${n} (shape ${fmt(x.shape)}) are too long for it`);
-    }
-    // lines as the last dim: Y[.., k, j] = x_j, or 1 at j = k; its scan over j, kept for i >= k
-    // (i <= k in reverse), summed against g over i
-    const xl = movedim(x, d, -1), gl = movedim(g, d, -1);
-    const r = Tensor.arange(n, undefined, 1, { device: x.device }), k = unsqueeze(r, -1);
-    const y = where(r.eq(k), 1, unsqueeze(xl, -2).expand([...xl.shape.slice(0, -1), n, n]));
-    const c = where(reverse ? r.le(k) : r.ge(k), cumprodDir(y, y.ndim - 1, reverse), 0);
-    return movedim(sum(c.mul(unsqueeze(gl, -2)), -1), -1, d);
+  // positions k and k+s are "k and s further along the scan": towards the end, or the start in reverse
+  const head = (t: Tensor, s: number) => narrow(t, d, reverse ? s : 0, n - s); // the k that have a k+s
+  const tail = (t: Tensor, s: number) => narrow(t, d, reverse ? 0 : n - s, s); // the k that do not
+  const ahead = (t: Tensor, s: number) => narrow(t, d, reverse ? 0 : s, n - s); // their k+s
+  const join = (h: Tensor, t: Tensor) => (reverse ? cat([t, h], d) : cat([h, t], d));
+  let a = shifted(x, d, !reverse, 1); // a_k = x_{k+1}
+  let b = g;
+  for (let s = 1; s < n; s *= 2) {
+    const nb = join(head(b, s).add(head(a, s).mul(ahead(b, s))), tail(b, s));
+    if (s * 2 < n) a = join(head(a, s).mul(ahead(a, s)), tail(a, s));
+    b = nb;
   }
-  const isZero = x.eq(0);
-  const count = cumsumDir(isZero, d, reverse); // zeros up to and including k, in scan order
-  const before = count.eq(0), one = count.eq(1);
-  const first = isZero.mul(one), between = one.sub(first);
-  const gBefore = where(before, cumsumDir(where(before, out.mul(g), 0), d, !reverse).div(where(before, x, 1)), 0);
-  const atZero = sum(cumprodDir(where(between, x, 1), d, reverse).mul(where(one, g, 0)), d, true)
-    .mul(prodAlong(where(before, x, 1), d, true));
-  return gBefore.add(where(first, atZero, 0));
+  return cumprodDir(shifted(x, d, reverse, 1), d, reverse).mul(b);
 }
 
 /** The product along d (kept as size 1 when keepdim). Gradient: g times the products of the
@@ -119,9 +120,7 @@ function prodAlong(x: Tensor, d: number, keepdim: boolean): Tensor {
   else {
     out = noGrad(() => clone(narrow(scanRaw("cumprod", x, d, false).out, d, n - 1, 1)));
     out.track("prod", [x], (g) => [() => {
-      const ones = filled(x, d, 1);
-      const before = cumprodDir(cat([ones, narrow(x, d, 0, n - 1)], d), d, false);
-      const after = cumprodDir(cat([narrow(x, d, 1, n - 1), ones], d), d, true);
+      const before = cumprodDir(shifted(x, d, false, 1), d, false), after = cumprodDir(shifted(x, d, true, 1), d, true);
       return g.expand(x.shape).mul(before).mul(after);
     }]);
   }
@@ -137,7 +136,7 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   return lower(cumsumDir(lift(x), d, false), x);
 }
 
-/** torch.cumprod: running products along `dim`; gradients exact with zeros in x. */
+/** torch.cumprod: running products along `dim`; gradients without a division, exact with zeros in x. */
 export function cumprod(x: Tensor, dim: number): Tensor {
   tensorArg("cumprod", x);
   const d = normDim("cumprod", dim, x.ndim);

@@ -269,8 +269,8 @@ declare module "./core.js" {
      */
     cumsum(dim: number): Tensor;
     /**
-     * Running products along `dim` (torch.cumprod). Gradients are exact when x holds zeros (no
-     * division by x where it is 0), and second derivatives work.
+     * Running products along `dim` (torch.cumprod). Gradients never divide by x, so they are exact
+     * when x holds zeros, and second derivatives work (O(n log n) per line of n).
      * @example tensor([1, 2, 3]).cumprod(0) // [1, 2, 6]
      */
     cumprod(dim: number): Tensor;
