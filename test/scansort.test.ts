@@ -281,6 +281,12 @@ describe("kernel level", () => {
       be.scan("cumsum", V(a, [5, 6]), V(a, [5, 6]), 1, false, null);
       jsBackend.scan("cumsum", V(b, [5, 6]), V(src(), [5, 6]), 1, false, null);
       assert.deepEqual(Array.from(a), Array.from(b), "in-place cumsum");
+      for (const op of ["cumsum", "cumprod"] as const) { // along the outer dim: the column path, which must see the overlap
+        const c = src(), e = src();
+        be.scan(op, V(c, [5, 6]), V(c, [5, 6]), 0, true, null);
+        jsBackend.scan(op, V(e, [5, 6]), V(src(), [5, 6]), 0, true, null);
+        assert.deepEqual(Array.from(c), Array.from(e), `in-place ${op} along dim 0`);
+      }
       be.sort(V(a, [5, 6]), V(new Int32Array(30), [5, 6]), V(a, [5, 6]), 0, true);
       jsBackend.sort(V(b, [5, 6]), V(new Int32Array(30), [5, 6]), V(b.slice(), [5, 6]), 0, true);
       assert.deepEqual(Array.from(a), Array.from(b), "in-place sort");

@@ -114,10 +114,50 @@ static uint64_t* sort_keys(uint64_t* k, uint64_t* t, int64_t n) {
   return k;
 }
 
+/* cumsum/cumprod of m neighbouring lines at once (line l starts at element l of out and of a: a scan
+ * along an outer dim), a block of lines per step along the dim, so that each step reads and
+ * writes contiguous memory instead of one element per line. Only when out and a do not overlap. */
+static bool scan_columns(const line_ctx* c, const int64_t* off, int64_t m, const int64_t* st) {
+  const int64_t n = c->n, so = c->so, sa = c->sa;
+  if (!(c->op == DL_SCAN_CUMSUM || c->op == DL_SCAN_CUMPROD) || m < 2 || st[0] != 1 || st[1] != 1 || so <= 0 || sa <= 0) return false;
+  const uint32_t* o0 = (const uint32_t*)c->o + off[0];
+  const uint32_t* a0 = (const uint32_t*)c->a + off[1];
+  const uint32_t *o1 = o0 + (m - 1) + (n - 1) * so, *a1 = a0 + (m - 1) + (n - 1) * sa;
+  if (!(o1 < a0 || a1 < o0)) return false;
+  const bool sum = c->op == DL_SCAN_CUMSUM;
+  enum { B = 256 };
+  for (int64_t l0 = 0; l0 < m; l0 += B) {
+    const int64_t b = dl_min64(B, m - l0);
+    if (c->dtype == DL_I32) {
+      uint32_t acc[B];
+      for (int64_t l = 0; l < b; l++) acc[l] = sum ? 0u : 1u;
+      for (int64_t k = 0; k < n; k++) {
+        const int64_t i = c->rev ? n - 1 - k : k;
+        const uint32_t* x = (const uint32_t*)a0 + l0 + i * sa;
+        uint32_t* y = (uint32_t*)o0 + l0 + i * so;
+        if (sum) for (int64_t l = 0; l < b; l++) y[l] = acc[l] += x[l];
+        else for (int64_t l = 0; l < b; l++) y[l] = acc[l] *= x[l];
+      }
+    } else {
+      double acc[B];
+      for (int64_t l = 0; l < b; l++) acc[l] = sum ? 0.0 : 1.0;
+      for (int64_t k = 0; k < n; k++) {
+        const int64_t i = c->rev ? n - 1 - k : k;
+        const float* x = (const float*)a0 + l0 + i * sa;
+        float* y = (float*)o0 + l0 + i * so;
+        if (sum) for (int64_t l = 0; l < b; l++) y[l] = (float)(acc[l] += x[l]);
+        else for (int64_t l = 0; l < b; l++) y[l] = (float)(acc[l] *= x[l]);
+      }
+    }
+  }
+  return true;
+}
+
 static void line_run(void* ctx, const int64_t* off, int64_t m, const int64_t* st) {
   line_ctx* c = (line_ctx*)ctx;
   const int64_t n = c->n, sa = c->sa;
   const bool sorting = c->op < 0;
+  if (!sorting && scan_columns(c, off, m, st)) return;
   /* the line's elements, then (sorting) two arrays of n 64-bit keys, 8-byte aligned */
   float* scratch = dl_scratch((size_t)(sorting ? (n + 1) / 2 * 2 + 4 * n : n));
   if (!scratch) { c->bad = 1; return; }
