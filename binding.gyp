@@ -5,6 +5,7 @@
       "sources": [
         "native/binding.c",
         "native/pool_v8.cc",
+        "native/machine.c",
         "native/kernels/threads.c",
         "native/kernels/mempool.c",
         "native/kernels/iter.c",

@@ -9,6 +9,10 @@ export interface Cell {
   label: string;
   /** Floating-point operations per run, for GFLOP/s (W1 only). */
   flops?: number;
+  /** GEMM-bound: the multiply-add work per run (2 FLOPs each), for the fraction of the machine's peak. */
+  gemmFlops?: number;
+  /** Bandwidth-bound: the bytes one run must move at least, for the fraction of streaming bandwidth. */
+  bytes?: number;
   /** Print in µs rather than ms. */
   micro?: boolean;
   /** Matrix size for W1. */
@@ -18,26 +22,39 @@ export interface Cell {
   minReps?: number;
 }
 
+/** GPT hyper-parameters of W5. */
+export const GPT = { vocab: 65, ctx: 128, layers: 6, heads: 4, width: 128, batch: 16, lr: 1e-4 } as const;
+
+/** W5's matmul work per training step: forward per token and layer 12·C² multiply-adds in the
+ *  projections and MLP and 2·T·C in attention's two products (dense, as the hand-written model
+ *  computes them), C·V in the head; backward twice the forward. */
+function gptStepFlops(g: typeof GPT): number {
+  const { width: c, ctx: t, layers: l, vocab: v, batch: b } = g;
+  return 3 * 2 * b * t * (l * (12 * c * c + 2 * t * c) + c * v);
+}
+
+const N4096 = 4096 * 4096;
 export const CELLS: Cell[] = [
-  ...[64, 256, 1024, 2048].map((n): Cell => ({ id: `W1.matmul.${n}`, workload: "W1", label: `matmul ${n}²`, flops: 2 * n ** 3, n })),
+  ...[64, 256, 1024, 2048].map((n): Cell => ({ id: `W1.matmul.${n}`, workload: "W1", label: `matmul ${n}²`, flops: 2 * n ** 3, gemmFlops: 2 * n ** 3, n })),
   // Steady state of a loop that drops each output: a library that recycles freed blocks (dlgrad's
   // pool returns a block when V8 collects its tensor) only shows that after a few runs.
-  { id: "W2.add", workload: "W2", label: "add 4096² (new output)", warmup: 8, minReps: 10 },
-  { id: "W2.exp", workload: "W2", label: "exp 4096² (new output)", warmup: 8, minReps: 10 },
-  { id: "W3.sum", workload: "W3", label: "sum() 4096²" },
-  { id: "W3.sum-1", workload: "W3", label: "sum(-1) 4096²" },
+  { id: "W2.add", workload: "W2", label: "add 4096² (new output)", warmup: 8, minReps: 10, bytes: 12 * N4096 },
+  { id: "W2.exp", workload: "W2", label: "exp 4096² (new output)", warmup: 8, minReps: 10, bytes: 8 * N4096 },
+  { id: "W3.sum", workload: "W3", label: "sum() 4096²", bytes: 4 * N4096 },
+  { id: "W3.sum-1", workload: "W3", label: "sum(-1) 4096²", bytes: 4 * N4096 },
   { id: "W4.mlp-step", workload: "W4", label: "MNIST MLP train step" },
   { id: "W4.tiny-add", workload: "W4", label: "tiny add 2×3", micro: true },
   { id: "W4.tiny-fwdbwd", workload: "W4", label: "tiny mul.sum.backward 2×3", micro: true },
-  { id: "W5.gpt-step", workload: "W5", label: "GPT train step" },
+  { id: "W5.gpt-step", workload: "W5", label: "GPT train step", gemmFlops: gptStepFlops(GPT) },
+  // the same model with F.scaledDotProductAttention (causal) instead of matmul, maskedFill,
+  // softmax, matmul: what examples/gpt.ts runs. Only dlgrad has a fused attention to run here
+  // (PyTorch 1.13 has none; compare with its W5.gpt-step, the same model)
+  { id: "W5.gpt-step-sdpa", workload: "W5", label: "GPT train step, fused attention", gemmFlops: gptStepFlops(GPT) },
 ];
 
 /** The MNIST batches every library trains on (written by run.ts from dlgrad's data.mnist()). */
 export const MNIST_BATCHES = 16;
 export const MNIST_BATCH = 128;
-
-/** GPT hyper-parameters of W5. */
-export const GPT = { vocab: 65, ctx: 128, layers: 6, heads: 4, width: 128, batch: 16, lr: 1e-4 } as const;
 
 /** What the driver asks a worker to do. */
 export interface RunRequest {

@@ -1,7 +1,7 @@
 // W5's GPT, written with dlgrad's nn.Module: token + position embeddings, pre-LayerNorm blocks with
 // hand-written causal attention (matmul, maskedFill −∞, softmax, matmul) and a 4× GELU MLP, a final
 // LayerNorm and an untied head. Weights N(0, 0.02) as in nanoGPT.
-import { Tensor, nn } from "../src/node.js";
+import { F, Tensor, nn } from "../src/node.js";
 
 export interface GptConfig {
   vocab: number;
@@ -21,7 +21,7 @@ function init02(m: nn.Module): void {
 class CausalSelfAttention extends nn.Module {
   qkv: nn.Linear;
   proj: nn.Linear;
-  constructor(readonly cfg: GptConfig) {
+  constructor(readonly cfg: GptConfig, readonly fused: boolean) {
     super();
     this.qkv = new nn.Linear(cfg.width, 3 * cfg.width);
     this.proj = new nn.Linear(cfg.width, cfg.width);
@@ -30,9 +30,10 @@ class CausalSelfAttention extends nn.Module {
     const [B, T, C] = x.shape;
     const H = this.cfg.heads, D = C / H;
     const [q, k, v] = this.qkv.forward(x).split(C, 2).map((t) => t.reshape([B, T, H, D]).transpose(1, 2));
-    let att = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(D));
-    att = att.maskedFill(mask, -Infinity).softmax(-1);
-    const y = att.matmul(v).transpose(1, 2).reshape([B, T, C]);
+    let att: Tensor;
+    if (this.fused) att = F.scaledDotProductAttention(q, k, v, { isCausal: true });
+    else att = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(D)).maskedFill(mask, -Infinity).softmax(-1).matmul(v);
+    const y = att.transpose(1, 2).reshape([B, T, C]);
     return this.proj.forward(y);
   }
 }
@@ -44,10 +45,10 @@ class Block extends nn.Module {
   fc: nn.Linear;
   gelu: nn.GELU;
   fcProj: nn.Linear;
-  constructor(cfg: GptConfig) {
+  constructor(cfg: GptConfig, fused: boolean) {
     super();
     this.ln1 = new nn.LayerNorm(cfg.width);
-    this.attn = new CausalSelfAttention(cfg);
+    this.attn = new CausalSelfAttention(cfg, fused);
     this.ln2 = new nn.LayerNorm(cfg.width);
     this.fc = new nn.Linear(cfg.width, 4 * cfg.width);
     this.gelu = new nn.GELU();
@@ -68,11 +69,12 @@ export class Gpt extends nn.Module {
   /** 1 above the diagonal: the future positions a token may not attend to. */
   mask: Tensor;
   pos: Tensor;
-  constructor(readonly cfg: GptConfig) {
+  /** opts.fusedAttention: F.scaledDotProductAttention (causal) in place of the hand-written attention. */
+  constructor(readonly cfg: GptConfig, opts: { fusedAttention?: boolean } = {}) {
     super();
     this.wte = new nn.Embedding(cfg.vocab, cfg.width);
     this.wpe = new nn.Embedding(cfg.ctx, cfg.width);
-    this.blocks = new nn.ModuleList(Array.from({ length: cfg.layers }, () => new Block(cfg)));
+    this.blocks = new nn.ModuleList(Array.from({ length: cfg.layers }, () => new Block(cfg, opts.fusedAttention ?? false)));
     this.lnF = new nn.LayerNorm(cfg.width);
     this.head = new nn.Linear(cfg.width, cfg.vocab, { bias: false });
     this.mask = Tensor.ones([cfg.ctx, cfg.ctx]).triu(1);

@@ -197,6 +197,8 @@ interface CellOut {
   label: string;
   unit: "ms" | "µs";
   flops?: number;
+  gemmFlops?: number;
+  bytes?: number;
   results: Partial<Record<Lib, RunResult & { gflops?: number }>>;
 }
 
@@ -225,9 +227,40 @@ function torchBest(c: CellOut): { lib: Lib; ms: number } | null {
   return cands.length ? cands.reduce((a, b) => (b.ms < a.ms ? b : a)) : null;
 }
 
+// ---- the machine's own limits ----------------------------------------------------------------
+
+/** What the machine can do, measured by the cpu addon before the cells (native/machine.c): the peak
+ *  FMA rate and STREAM-add bandwidth on one thread and on all. */
+export interface MachinePeak { isa: string; threads: number; peak1: number; peakAll: number; stream1: number; streamAll: number }
+
+async function measureMachine(): Promise<MachinePeak | null> {
+  const { nativeMachine, nativeConfig } = await import("../src/backend/native.js");
+  const all = nativeConfig({ threads: 0 });
+  nativeConfig({ threads: 1 });
+  const one = nativeMachine();
+  nativeConfig({ threads: 0 });
+  const many = nativeMachine();
+  if (!one || !many) return null;
+  return { isa: one.isa, threads: all, peak1: one.peakGflops, peakAll: many.peakGflops, stream1: one.streamGBs, streamAll: many.streamGBs };
+}
+
+/** Libraries that run their kernels on every core; the others use one thread. */
+const ALL_THREADS: readonly Lib[] = ["dlgrad-cpu", "torch-2t"];
+
+/** A cell's median as a fraction of what the machine allows that library's threads: GEMM-bound
+ *  cells as FLOP/s ÷ peak FMA rate, bandwidth-bound ones as bytes/s ÷ STREAM-add bandwidth. */
+function fractionOfPeak(c: CellOut, lib: Lib, m: MachinePeak | null): number | null {
+  const r = c.results[lib];
+  if (!m || !ok(r) || lib === "dlgrad-webgpu") return null;
+  const all = ALL_THREADS.includes(lib);
+  if (c.gemmFlops) return c.gemmFlops / r.medianMs / 1e6 / (all ? m.peakAll : m.peak1);
+  if (c.bytes) return c.bytes / r.medianMs / 1e6 / (all ? m.streamAll : m.stream1);
+  return null;
+}
+
 interface Target { what: string; value: string; goal: string; met: boolean | null }
 
-function targets(cells: CellOut[]): Target[] {
+function targets(cells: CellOut[], m: MachinePeak | null): Target[] {
   const get = (id: string) => cells.find((c) => c.id === id);
   const ms = (id: string, lib: Lib) => {
     const r = get(id)?.results[lib];
@@ -239,17 +272,19 @@ function targets(cells: CellOut[]): Target[] {
   const fmtR = (x: number | null) => (x === null ? "n/a" : `${x.toFixed(2)}×`);
   // Each row says what it measures; "speed-up" is the peer's median time ÷ dlgrad-cpu's (above 1:
   // dlgrad is faster), "time ÷" the other way round (below 1: dlgrad is faster).
-  const m = cpu("W1.matmul.1024"), t2 = ms("W1.matmul.1024", "torch-2t");
-  const gf = m !== null ? (2 * 1024 ** 3) / m / 1e6 : null;
-  out.push({ what: "W1 matmul 1024², dlgrad-cpu GFLOP/s", value: gf === null ? "n/a" : gf.toFixed(0), goal: "≥ 300", met: gf === null ? null : gf >= 300 });
-  const sp = ratio(t2, m);
-  out.push({ what: "W1 matmul 1024², speed-up over PyTorch on 2 threads", value: fmtR(sp), goal: "≥ 1.5×", met: sp === null ? null : sp >= 1.5 });
-  const add = cpu("W2.add");
-  out.push({ what: "W2 add 4096², dlgrad-cpu ms", value: add === null ? "n/a" : add.toFixed(2), goal: "≤ 8 ms", met: add === null ? null : add <= 8 });
-  const tAdd = get("W2.add") ? torchBest(get("W2.add")!) : null;
-  const spAdd = ratio(tAdd?.ms ?? null, add);
-  out.push({ what: "W2 add 4096², speed-up over PyTorch", value: fmtR(spAdd), goal: "≥ 20×", met: spAdd === null ? null : spAdd >= 20 });
-  for (const [id, what, goal] of [["W4.mlp-step", "W4 MLP train step, dlgrad-cpu time ÷ PyTorch's", 0.8], ["W4.tiny-fwdbwd", "W4 tiny mul.sum.backward, dlgrad-cpu time ÷ PyTorch's", 0.5], ["W5.gpt-step", "W5 GPT train step, dlgrad-cpu time ÷ PyTorch's", 0.5]] as const) {
+  // fractions of this machine's own limits (measured before the cells)
+  const frac = (id: string, what: string, goal: number) => {
+    const c = get(id);
+    const f = c ? fractionOfPeak(c, "dlgrad-cpu", m) : null;
+    out.push({ what, value: f === null ? "n/a" : `${(100 * f).toFixed(0)} %`, goal: `≥ ${100 * goal} %`, met: f === null ? null : f >= goal });
+  };
+  frac("W1.matmul.1024", "W1 matmul 1024², dlgrad-cpu fraction of peak FMA (all threads)", 0.88);
+  frac("W1.matmul.2048", "W1 matmul 2048², dlgrad-cpu fraction of peak FMA (all threads)", 0.88);
+  frac("W5.gpt-step-sdpa", "W5 GPT step (fused attention), matmul work ÷ time, fraction of peak", 0.5);
+  frac("W2.add", "W2 add 4096² with a new output, fraction of STREAM-add bandwidth", 0.8);
+  const tiny = cpu("W4.tiny-fwdbwd");
+  out.push({ what: "W4 tiny mul.sum.backward, dlgrad-cpu µs", value: tiny === null ? "n/a" : (tiny * 1000).toFixed(2), goal: "≤ 3 µs", met: tiny === null ? null : tiny * 1000 <= 3 });
+  for (const [id, what, goal] of [["W4.mlp-step", "W4 MLP train step, dlgrad-cpu time ÷ PyTorch's", 0.6], ["W5.gpt-step", "W5 GPT train step, dlgrad-cpu time ÷ PyTorch's", 0.5]] as const) {
     const c = get(id);
     const tb = c ? torchBest(c) : null;
     const r = ratio(cpu(id), tb?.ms ?? null);
@@ -267,15 +302,25 @@ function targets(cells: CellOut[]): Target[] {
   return out;
 }
 
-function report(cells: CellOut[], libs: Lib[], infos: Partial<Record<Lib, Ready>>): string {
+function report(cells: CellOut[], libs: Lib[], infos: Partial<Record<Lib, Ready>>, m: MachinePeak | null): string {
   const ran = libs.filter((l) => infos[l]?.ready);
   const out: string[] = [];
+  if (m) out.push(machineLine(m) + "\n");
   out.push("Median time per run (ms; µs for the tiny ops; * = fewer than 3 repetitions)\n");
   out.push(table(["workload", ...ran], cells.map((c) => [`${c.label}${c.unit === "µs" ? " µs" : ""}`, ...ran.map((l) => fmtTime(c.results[l], c.unit))])));
   const w1 = cells.filter((c) => c.flops);
   if (w1.length) {
     out.push("\nW1 matmul GFLOP/s\n");
     out.push(table(["size", ...ran], w1.map((c) => [c.label, ...ran.map((l) => (c.results[l]?.gflops !== undefined ? c.results[l]!.gflops!.toFixed(1) : fmtTime(c.results[l], c.unit)))])));
+  }
+  const bound = cells.filter((c) => c.gemmFlops || c.bytes);
+  if (m && bound.length) {
+    out.push("\nFraction of this machine's limit (GEMM-bound: FLOP/s ÷ peak FMA rate; bandwidth-bound: bytes/s ÷ STREAM-add\n" +
+      `bandwidth; of all ${m.threads} threads for ${ALL_THREADS.join(" and ")}, of one thread for the others)\n`);
+    out.push(table(["workload", "bound by", ...ran], bound.map((c) => [c.label, c.gemmFlops ? "FMA" : "bandwidth", ...ran.map((l) => {
+      const f = fractionOfPeak(c, l, m);
+      return f === null ? "" : `${(100 * f).toFixed(0)} %`;
+    })])));
   }
   const refs: { name: string; pick: (c: CellOut) => number | null }[] = [];
   if (libs.includes("torch-1t") || libs.includes("torch-2t")) refs.push({ name: "PyTorch (the faster of 1 and 2 threads)", pick: (c) => torchBest(c)?.ms ?? null });
@@ -300,7 +345,7 @@ function report(cells: CellOut[], libs: Lib[], infos: Partial<Record<Lib, Ready>
   if (ran.includes("dlgrad-cpu")) {
     out.push("\nPerformance goals of the dlgrad cpu backend, measured in this run (speed-up = the peer's time ÷ dlgrad-cpu's;\n" +
       "PyTorch = the faster of its 1- and 2-thread runs unless named)\n");
-    out.push(table(["goal", "measured", "wanted", "met"], targets(cells).map((t) => [t.what, t.value, t.goal, t.met === null ? "n/a" : t.met ? "yes" : "NO"])));
+    out.push(table(["goal", "measured", "wanted", "met"], targets(cells, m).map((t) => [t.what, t.value, t.goal, t.met === null ? "n/a" : t.met ? "yes" : "NO"])));
   }
   return out.join("\n");
 }
@@ -313,19 +358,28 @@ const QUICK_SKIP: Partial<Record<Lib, string[]>> = {
   "tfjs-cpu": ["W5.gpt-step"],
 };
 
+function machineLine(m: MachinePeak): string {
+  return `this machine (${m.isa}): peak FMA ${m.peak1.toFixed(0)} GFLOP/s on 1 thread, ${m.peakAll.toFixed(0)} on ${m.threads}; ` +
+    `STREAM add ${m.stream1.toFixed(1)} GB/s on 1 thread, ${m.streamAll.toFixed(1)} on ${m.threads}`;
+}
+
 /** The medians as a Markdown table (for the README): ms, µs for tiny ops, GFLOP/s beside W1. */
 function markdown(cells: CellOut[], libs: Lib[], machine: Record<string, unknown>): string {
   const head = `| workload | ${libs.join(" | ")} |\n|---|${libs.map(() => "---:").join("|")}|`;
+  const peak = (machine.peak as MachinePeak | null | undefined) ?? null;
   const rows = cells.map((c) => {
     const vals = libs.map((l) => {
       const r = c.results[l];
-      const t = fmtTime(r, c.unit);
-      return r?.gflops !== undefined ? `${t} (${r.gflops.toFixed(r.gflops < 10 ? 1 : 0)})` : t;
+      let t = fmtTime(r, c.unit);
+      if (r?.gflops !== undefined) t += ` (${r.gflops.toFixed(r.gflops < 10 ? 1 : 0)})`;
+      const f = fractionOfPeak(c, l, peak);
+      return f === null ? t : `${t} [${(100 * f).toFixed(0)} %]`;
     });
     return `| ${c.flops ? `${c.label}, ms (GFLOP/s)` : `${c.label}, ${c.unit}`} | ${vals.join(" | ")} |`;
   });
   const load = (machine.load as number[] | undefined)?.join(" ") ?? "?";
   return `${head}\n${rows.join("\n")}\n\n${String(machine.cpu)}, node ${String(machine.node)}, load average ${load} at the start` +
+    (peak ? `; ${machineLine(peak)}; [x %] = fraction of that limit (FMA for GEMM-bound cells, bandwidth for the others)` : "") +
     `, first touch of fresh memory ${String(machine.firstTouchUsPerPage)} µs/page; * = fewer than 3 runs.`;
 }
 
@@ -334,7 +388,8 @@ async function main(): Promise<void> {
   if (args.from) {
     const past = JSON.parse(fs.readFileSync(args.from, "utf8")) as { cells: CellOut[]; args: { libs: Lib[] }; machine: Record<string, unknown>; libraries: Partial<Record<Lib, Ready>> };
     const libs = past.args.libs.filter((l) => past.libraries[l]?.ready);
-    console.log(args.markdown ? markdown(past.cells, libs, past.machine) : report(past.cells, past.args.libs, past.libraries));
+    const peak = (past.machine.peak as MachinePeak | undefined) ?? null;
+    console.log(args.markdown ? markdown(past.cells, libs, past.machine) : report(past.cells, past.args.libs, past.libraries, peak));
     return;
   }
   const cells = CELLS.filter((c) => !args.only || args.only.includes(c.id) || args.only.includes(c.workload));
@@ -352,14 +407,16 @@ async function main(): Promise<void> {
     node: process.version,
     load: os.loadavg().map((x) => +x.toFixed(2)),
     firstTouchUsPerPage: +firstTouch.toFixed(2),
+    peak: await measureMachine(),
   };
   console.log(`dlgrad bench${args.quick ? " (--quick)" : ""}: ${cells.length} cells × ${args.libs.length} libraries on ${machine.cpu}, node ${machine.node}, load ${machine.load.join(" ")}`);
+  console.log(machine.peak ? machineLine(machine.peak) : "this machine's peak: not measured (the cpu addon did not load)");
   console.log(`first touch of fresh memory: ${machine.firstTouchUsPerPage} µs per 4 KiB page (what a new 64 MiB output costs beyond the arithmetic)`);
   console.log(`per cell: ~${args.targetMs} ms of repetitions after warm-up, at most ${args.capMs / 1000} s\n`);
 
   const workers = new Map<Lib, Worker>(args.libs.map((l) => [l, new Worker(l)]));
   const infos: Partial<Record<Lib, Ready>> = {};
-  const out: CellOut[] = cells.map((c: Cell) => ({ id: c.id, label: c.label, unit: c.micro ? "µs" : "ms", flops: c.flops, results: {} }));
+  const out: CellOut[] = cells.map((c: Cell) => ({ id: c.id, label: c.label, unit: c.micro ? "µs" : "ms", flops: c.flops, gemmFlops: c.gemmFlops, bytes: c.bytes, results: {} }));
   process.on("SIGINT", () => {
     for (const w of workers.values()) w.kill();
     process.exit(130);
@@ -394,7 +451,7 @@ async function main(): Promise<void> {
 
   console.log("\nlibraries:");
   for (const l of args.libs) console.log(`  ${l.padEnd(11)} ${infos[l]?.ready ? infos[l]!.version : `not run: ${infos[l]?.skip}`}`);
-  console.log("\n" + report(out, args.libs, infos));
+  console.log("\n" + report(out, args.libs, infos, machine.peak));
   if (args.markdown) console.log("\n" + markdown(out, args.libs.filter((l) => infos[l]?.ready), machine));
   const seconds = (Date.now() - t0) / 1000;
   console.log(`\n${seconds.toFixed(0)} s, load average at the end ${machine.loadAfter.join(" ")}; results in ${path.relative(process.cwd(), args.out) || args.out}`);
@@ -407,7 +464,7 @@ async function main(): Promise<void> {
     seconds,
     libraries: Object.fromEntries(args.libs.map((l) => [l, infos[l] ?? null])),
     cells: out,
-    targets: args.libs.includes("dlgrad-cpu") && infos["dlgrad-cpu"]?.ready ? targets(out) : null,
+    targets: args.libs.includes("dlgrad-cpu") && infos["dlgrad-cpu"]?.ready ? targets(out, machine.peak) : null,
   }, null, 2) + "\n");
 }
 

@@ -805,6 +805,34 @@ static napi_value js_config(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* machine(kind, n, reps) -> [value, isa]: kind 0 = peak FMA GFLOP/s, 1 = STREAM add GB/s over n
+ * floats (native/machine.c; for the benchmark) */
+extern const char* dl_machine_isa;
+double dl_machine_peak_gflops(int reps);
+double dl_machine_stream_gbs(int64_t n, int reps);
+static napi_value js_machine(napi_env env, napi_callback_info info) {
+  const char* fn = "cpu.machine";
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) return throw_fmt(env, "%s: expected 3 arguments", fn);
+  int32_t kind, reps;
+  double n;
+  NAPI(napi_get_value_int32(env, argv[0], &kind));
+  NAPI(napi_get_value_double(env, argv[1], &n));
+  NAPI(napi_get_value_int32(env, argv[2], &reps));
+  if ((kind != 0 && kind != 1) || reps < 1 || reps > 1000 || !(n >= 1 && n <= 1e10) || n != floor(n))
+    return throw_fmt(env, "%s: bad arguments", fn);
+  const double v = kind == 0 ? dl_machine_peak_gflops(reps) : dl_machine_stream_gbs((int64_t)n, reps);
+  napi_value arr, x;
+  NAPI(napi_create_array_with_length(env, 2, &arr));
+  NAPI(napi_create_double(env, v, &x));
+  NAPI(napi_set_element(env, arr, 0, x));
+  NAPI(napi_create_string_utf8(env, dl_machine_isa, NAPI_AUTO_LENGTH, &x));
+  NAPI(napi_set_element(env, arr, 1, x));
+  return arr;
+}
+
 static void inst_finalize(napi_env env, void* data, void* hint) {
   (void)env;
   (void)hint;
@@ -818,6 +846,7 @@ NAPI_MODULE_INIT() {
   NAPI(napi_set_instance_data(env, inst, inst_finalize, NULL));
   const struct { const char* name; napi_callback cb; } fns[] = {
     { "init", js_init }, { "alloc", js_alloc }, { "poolStats", js_pool_stats }, { "config", js_config },
+    { "machine", js_machine },
   };
   napi_value f;
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

@@ -16,6 +16,7 @@ export {
 export {
   elu, glu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu, softplus, type HardtanhOptions, type SoftplusOptions,
 } from "./functional/activations.js";
+export { normalize, type NormalizeOptions } from "./tensor_ops.js";
 export { batchNorm, groupNorm, instanceNorm, type BatchNormOptions, type GroupNormOptions, type InstanceNormOptions } from "./functional/norms.js";
 export {
   adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, avgPool2d, maxPool1d, type MaxPool1dOptions,

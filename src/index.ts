@@ -13,6 +13,14 @@ export * as webgpu from "./backend/webgpu/api.js";
 export type { Backend, View } from "./backend/backend.js";
 export type { ValuesIndices, SortOptions, TopkOptions } from "./tensor.js";
 export * as F from "./functional.js";
+export {
+  addcmul, addmm, bmm, cdist, diag, diagonal, einsum, flip, indexAdd, indexFill, indexPut, lerp, maskedSelect, maskedSelectAsync,
+  nonzero, nonzeroAsync, norm, outer, repeatInterleave, roll, scatter, scatterAdd, tile, trace, unbind, unflatten,
+} from "./tensor_ops.js";
+export type {
+  AddcmulOptions, AddInPlaceOptions, AddmmOptions, CdistOptions, IndexAddOptions, IndexPutOptions, NonzeroOptions, NormOptions, NormOrd,
+  RepeatInterleaveOptions,
+} from "./tensor_ops.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as data from "./data/index.js";

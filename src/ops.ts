@@ -71,7 +71,10 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   if (x.dtype === "int32" && rule.int === "identity") return x;
   const out = Tensor.alloc(x.shape, x.dtype, x.device);
   x.backend.unary(op, out, x);
-  return out.track(op, [x], (g) => [rule.grad(g, x, out)]);
+  const grad = rule.grad;
+  // a predicate's 0/1 (isnan...) has no gradient and the comparisons' dtype
+  if (grad === null) return cast(out, "float32");
+  return out.track(op, [x], (g) => [grad(g, x, out)]);
 }
 
 /** A binary primitive of prims.ts's BINARY table: promote, broadcast (as expand views), one kernel call. */
@@ -83,6 +86,7 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
   let dtype = promote(a.dtype, bt.dtype);
   if (rule.out === "float" && dtype === "int32") dtype = "float32"; // true division
   const shape = sameShape(a.shape, bt.shape) ? a.shape : broadcastShapes(op, a.shape, bt.shape);
+  if (dtype === "int32" && (op === "remainder" || op === "fmod")) checkDivisor(op, cast(bt, dtype));
   const x = expand(cast(a, dtype), shape), y = expand(cast(bt, dtype), shape);
   const out = Tensor.alloc(shape, rule.out === "compare" ? "float32" : dtype, a.device);
   a.backend.binary(op, out, x, y);
@@ -90,10 +94,28 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
   return grad === null ? out : out.track(op, [x, y], (g) => grad(g, x, y, out));
 }
 
-export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+/** Integer remainder/fmod by zero is an error, as in PyTorch (the kernels write 0 there, never
+ *  dividing by zero). Device memory (webgpu) cannot be read without waiting: there the kernel
+ *  flags a zero divisor and the next readback throws. */
+function checkDivisor(op: string, d: Tensor): void {
+  if (d.numel === 0 || !ArrayBuffer.isView(d.data)) return;
+  const zeros = noGrad(() => d.eq(0).sum().item());
+  if (zeros > 0) throw new Error(`${op}: integer division by zero (the int32 divisor holds ${zeros} zero${zeros > 1 ? "s" : ""}; PyTorch raises ZeroDivisionError)`);
+}
+
+/** value where mask is nonzero, else x; x and mask broadcast both ways, like PyTorch's out-of-place
+ *  masked_fill. value: a number or a 0-d tensor (which then receives the gradient of the filled
+ *  elements). */
+export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new Error(`maskedFill: expected a Tensor, got ${describe(x)}`);
   if (!(mask instanceof Tensor)) throw new Error("maskedFill: mask must be a Tensor");
-  if (!sameShape(broadcastShapes("maskedFill", x.shape, mask.shape), x.shape)) {
-    throw new Error(`maskedFill: mask of shape ${fmt(mask.shape)} cannot broadcast to the input's shape ${fmt(x.shape)}`);
+  if (value instanceof Tensor ? value.ndim !== 0 : typeof value !== "number") {
+    throw new Error(`maskedFill: value must be a number or a 0-d tensor, got ${value instanceof Tensor ? `shape ${fmt(value.shape)}` : describe(value)}`);
+  }
+  try {
+    broadcastShapes("maskedFill", x.shape, mask.shape);
+  } catch {
+    throw new Error(`maskedFill: mask of shape ${fmt(mask.shape)} and input of shape ${fmt(x.shape)} cannot broadcast`);
   }
   return where(mask, value, x);
 }
@@ -118,6 +140,34 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   if (min != null) out = where(out.lt(min), min, out);
   if (max != null) out = where(out.gt(max), max, out);
   return out;
+}
+
+/** torch.round with decimals: round(x·10^d)/10^d (for d < 0, round(x/10^-d)·10^-d), each step in
+ *  the input's dtype, as PyTorch computes it. Zero gradient, like round. */
+export function roundDecimals(x: Tensor, decimals: number): Tensor {
+  if (decimals === 0) return unary("round", x);
+  if (x.dtype === "int32") throw new Error(`round: decimals is not supported for int32 tensors (nor in PyTorch); got decimals ${decimals}`);
+  const p = 10 ** Math.abs(decimals);
+  return decimals > 0 ? unary("round", x.mul(p)).div(p) : unary("round", x.div(p)).mul(p);
+}
+
+/** torch.nan_to_num: NaN, +inf and -inf replaced by nan, posinf and neginf (by default 0 and the
+ *  largest and lowest finite values of the dtype). The gradient passes where x is finite, 0 elsewhere. */
+export function nanToNum(x: Tensor, nan = 0, posinf?: number, neginf?: number): Tensor {
+  if (x.dtype === "int32") return x; // an integer is never NaN or infinite
+  const big = x.dtype === "float64" ? Number.MAX_VALUE : 3.4028234663852886e38;
+  const inf = unary("isinf", x);
+  let out = where(unary("isnan", x), nan, x);
+  out = where(inf.mul(x.gt(0)), posinf ?? big, out);
+  return where(inf.mul(x.lt(0)), neginf ?? -big, out);
+}
+
+/** torch.any / torch.all over one dim or all of them: 0/1 in the comparisons' dtype (float32). A
+ *  count of the nonzero (any) or zero (all) entries, so an empty reduction gives 0 resp. 1, and
+ *  NaN counts as true, as in PyTorch. */
+export function anyAll(op: "any" | "all", x: Tensor, dim?: number, keepdim?: boolean): Tensor {
+  const dims = dim === undefined ? undefined : [normDim(op, dim, x.ndim)];
+  return op === "any" ? sum(x.ne(0), dims, keepdim).gt(0) : sum(x.eq(0), dims, keepdim).eq(0);
 }
 
 export function triangle(x: Tensor, k: number, which: "tril" | "triu"): Tensor {
@@ -550,7 +600,8 @@ export function gatherChecked(x: Tensor, d: number, index: Tensor): Tensor {
   return out.track("gather", [x], (g) => [() => scatterAdd(x.shape, d, index, g)]);
 }
 
-/** zeros(shape) with src added at the positions index names along dim; the inverse of gather. */
+/** zeros(shape) with src added at the positions index names along dim; the inverse of gather.
+ *  Callers have checked index (int32, in range, no larger than shape outside dim, src's shape). */
 export function scatterAdd(shape: readonly number[], dim: number, index: Tensor, src: Tensor): Tensor {
   const out = Tensor.alloc(shape, src.dtype, src.device, true);
   if (src.numel > 0) src.backend.scatterAdd(out, dim, index, src);

@@ -15,12 +15,14 @@ import type { GradOut } from "./graph.js";
 export const UNARY_OPS = [
   "copy", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "sin", "cos", "square",
   "relu", "sigmoid", "tanh", "erf", "sign", "log1p", "reciprocal", "floor",
+  "ceil", "round", "trunc", "exp2", "log2", "log10", "expm1", "tan", "sinh", "cosh", "asin", "acos", "atan",
+  "isnan", "isinf", "isfinite",
 ] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
 /** out[i] = f(a[i], b[i]). Comparisons (eq..le) write 1 or 0. */
 export const BINARY_OPS = [
-  "add", "sub", "mul", "div", "pow", "maximum", "minimum",
+  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "fmod", "atan2",
   "eq", "ne", "gt", "ge", "lt", "le",
 ] as const;
 export type BinaryOp = (typeof BINARY_OPS)[number];
@@ -42,12 +44,15 @@ export type FusedKernel = (typeof FUSED_KERNELS)[number];
 /**
  * int32 input: "float" promotes to float32 first (as PyTorch does for exp, sin, ...), "same" keeps
  * int32, "identity" returns the input itself (floor of an integer).
- * grad(g, x, out) is ∂loss/∂x given g = ∂loss/∂out.
+ * grad(g, x, out) is ∂loss/∂x given g = ∂loss/∂out; null marks a predicate (isnan...): it writes
+ * 0/1, has no gradient, and its result is float32 like a comparison's.
  */
 export interface UnaryRule {
   int: "float" | "same" | "identity";
-  grad: (g: Tensor, x: Tensor, out: Tensor) => Tensor;
+  grad: ((g: Tensor, x: Tensor, out: Tensor) => Tensor) | null;
 }
+
+const predicate = { int: "float", grad: null } as const;
 
 export const UNARY = {
   copy: { int: "same", grad: (g) => g },
@@ -69,6 +74,22 @@ export const UNARY = {
   log1p: { int: "float", grad: (g, x) => g.div(x.add(1)) },
   reciprocal: { int: "float", grad: (g, _x, out) => g.mul(out.square()).neg() },
   floor: { int: "identity", grad: (g) => g.mul(0) },
+  ceil: { int: "identity", grad: (g) => g.mul(0) },
+  round: { int: "identity", grad: (g) => g.mul(0) }, // half to even, as torch.round
+  trunc: { int: "identity", grad: (g) => g.mul(0) },
+  exp2: { int: "float", grad: (g, _x, out) => g.mul(out).mul(Math.LN2) },
+  log2: { int: "float", grad: (g, x) => g.div(x.mul(Math.LN2)) },
+  log10: { int: "float", grad: (g, x) => g.div(x.mul(Math.LN10)) },
+  expm1: { int: "float", grad: (g, _x, out) => g.mul(out.add(1)) },
+  tan: { int: "float", grad: (g, _x, out) => g.mul(out.square().add(1)) }, // 1 + tan^2
+  sinh: { int: "float", grad: (g, x) => g.mul(x.cosh()) },
+  cosh: { int: "float", grad: (g, x) => g.mul(x.sinh()) },
+  asin: { int: "float", grad: (g, x) => g.mul(x.square().neg().add(1).rsqrt()) }, // 1 / sqrt(1 - x^2)
+  acos: { int: "float", grad: (g, x) => g.mul(x.square().neg().add(1).rsqrt()).neg() },
+  atan: { int: "float", grad: (g, x) => g.div(x.square().add(1)) },
+  isnan: predicate,
+  isinf: predicate,
+  isfinite: predicate,
 } satisfies Record<UnaryOp, UnaryRule>;
 
 // ---- binary --------------------------------------------------------------------------------
@@ -107,6 +128,18 @@ export const BINARY = {
   maximum: { out: "promote", grad: extremeGrad("lt") },
   minimum: { out: "promote", grad: extremeGrad("gt") },
   eq: compare, ne: compare, gt: compare, ge: compare, lt: compare, le: compare,
+  // x - y·floor(x/y) (Python's %, sign of y) and x - y·trunc(x/y) (C's fmod, sign of x): the
+  // quotient is piecewise constant, so d/dx = 1 and d/dy = -floor(x/y) resp. -trunc(x/y), as PyTorch
+  remainder: { out: "promote", grad: (g, x, y) => [g, () => g.mul(x.div(y).floor()).neg()] },
+  fmod: { out: "promote", grad: (g, x, y) => [g, () => g.mul(x.div(y).trunc()).neg()] },
+  // atan2(x, y) = angle of (y, x): d/dx = y / (x² + y²), d/dy = -x / (x² + y²)
+  atan2: {
+    out: "float",
+    grad: (g, x, y) => {
+      const r2 = () => x.square().add(y.square());
+      return [() => g.mul(y).div(r2()), () => g.mul(x).div(r2()).neg()];
+    },
+  },
 } satisfies Record<BinaryOp, BinaryRule>;
 
 // ---- reductions ----------------------------------------------------------------------------

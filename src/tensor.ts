@@ -9,6 +9,8 @@ import { checkBool, checkInt, checkNumber, checkOptions } from "./check.js";
 import * as ops from "./ops.js";
 import * as scans from "./scans.js";
 import * as F from "./functional.js";
+import * as T from "./tensor_ops.js";
+import type { Args } from "./functional/args.js";
 import { backward, grad } from "./engine.js";
 import type { FromOptions, NestedArray, SliceIndex } from "./core.js";
 import type { TypedArray } from "./backend/backend.js";
@@ -51,9 +53,110 @@ function flatArgs(args: (number | readonly number[])[]): number[] {
   return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
 }
 
-/** The elementwise unary primitives that are public methods (all but the internal copy). */
-type UnaryMethod = Exclude<UnaryOp, "copy">;
-type UnaryMethods = { [K in UnaryMethod]: () => Tensor };
+/** The elementwise unary primitives that are public methods with no arguments (all but the
+ *  internal copy, and round, which takes options and is in `methods`). */
+type UnaryMethod = Exclude<UnaryOp, "copy" | "round">;
+type UnaryMethodsBase = { [K in UnaryMethod]: () => Tensor };
+
+/** The methods generated from prims.ts's unary table, with the documentation of those that have it. */
+interface UnaryMethods extends UnaryMethodsBase {
+  /**
+   * The smallest integer-valued float ≥ each element (torch.ceil). int32 input is returned as is.
+   * Gradient: zero. Any shape; returns the same shape and dtype.
+   * @example tensor([1.2, -1.2]).ceil() // [2, -1]
+   */
+  ceil(): Tensor;
+  /**
+   * Each element rounded toward zero (torch.trunc). int32 input is returned as is. Gradient: zero.
+   * @example tensor([1.7, -1.7]).trunc() // [1, -1]
+   */
+  trunc(): Tensor;
+  /**
+   * 2^x elementwise (torch.exp2). int32 input gives float32. Gradient: 2^x·ln 2.
+   * @example tensor([3, -1]).exp2() // [8, 0.5]
+   */
+  exp2(): Tensor;
+  /**
+   * Base-2 logarithm (torch.log2): NaN below 0, -Infinity at 0. int32 input gives float32.
+   * @example tensor([8, 0.5]).log2() // [3, -1]
+   */
+  log2(): Tensor;
+  /**
+   * Base-10 logarithm (torch.log10): NaN below 0, -Infinity at 0. int32 input gives float32.
+   * @example tensor([1000, 0.1]).log10() // [3, -1]
+   */
+  log10(): Tensor;
+  /**
+   * e^x - 1, accurate near 0 (torch.expm1). int32 input gives float32.
+   * @example tensor([1e-10]).expm1() // [1e-10] (exp(x) - 1 gives 0)
+   */
+  expm1(): Tensor;
+  /**
+   * Tangent, x in radians (torch.tan). int32 input gives float32. Gradient: 1 + tan²x.
+   * On webgpu the argument is reduced in float32: near the poles, accuracy drops for |x| beyond about 1e3.
+   * @example tensor([0, Math.PI / 4]).tan() // [0, 1]
+   */
+  tan(): Tensor;
+  /**
+   * Hyperbolic sine (torch.sinh). int32 input gives float32. Gradient: cosh x.
+   * @example tensor([0, 1]).sinh() // [0, 1.1752]
+   */
+  sinh(): Tensor;
+  /**
+   * Hyperbolic cosine (torch.cosh). int32 input gives float32. Gradient: sinh x.
+   * @example tensor([0, 1]).cosh() // [1, 1.5431]
+   */
+  cosh(): Tensor;
+  /**
+   * Arcsine in radians (torch.asin): NaN outside [-1, 1]. int32 input gives float32.
+   * Gradient: 1/√(1 - x²) (infinite at ±1).
+   * @example tensor([0, 1]).asin() // [0, 1.5708]
+   */
+  asin(): Tensor;
+  /**
+   * Arccosine in radians (torch.acos): NaN outside [-1, 1]. int32 input gives float32.
+   * Gradient: -1/√(1 - x²).
+   * @example tensor([1, 0]).acos() // [0, 1.5708]
+   */
+  acos(): Tensor;
+  /**
+   * Arctangent in radians, in (-π/2, π/2) (torch.atan). int32 input gives float32. Gradient: 1/(1 + x²).
+   * @example tensor([0, 1]).atan() // [0, 0.7854]
+   */
+  atan(): Tensor;
+  /**
+   * 1 where an element is NaN, else 0 (torch.isnan). Like the comparisons, the result is float32
+   * 0/1 (PyTorch's is bool) and has no gradient; int32 input gives all zeros.
+   * @example tensor([1, NaN]).isnan() // [0, 1]
+   */
+  isnan(): Tensor;
+  /**
+   * 1 where an element is +Infinity or -Infinity, else 0 (torch.isinf); float32 0/1, no gradient.
+   * @example tensor([1, -Infinity, NaN]).isinf() // [0, 1, 0]
+   */
+  isinf(): Tensor;
+  /**
+   * 1 where an element is neither NaN nor infinite, else 0 (torch.isfinite); float32 0/1, no gradient.
+   * @example tensor([1, Infinity, NaN]).isfinite() // [1, 0, 0]
+   */
+  isfinite(): Tensor;
+}
+
+/** Options of `round`. */
+export interface RoundOptions {
+  /** Decimal places to keep (negative: round to tens, hundreds, ...); 0 by default. */
+  decimals?: number;
+}
+
+/** Options of `nanToNum`: the replacements (numbers, any value). */
+export interface NanToNumOptions {
+  /** What NaN becomes; 0 by default. */
+  nan?: number;
+  /** What +Infinity becomes; by default the dtype's largest finite value (3.4028e38 for float32). */
+  posinf?: number;
+  /** What -Infinity becomes; by default the dtype's lowest finite value (-3.4028e38 for float32). */
+  neginf?: number;
+}
 
 const methods = {
   // ---- dtype, device, autograd -------------------------------------------------------------
@@ -89,9 +192,59 @@ const methods = {
   silu(this: Tensor): Tensor { return F.silu(this); },
   leakyRelu(this: Tensor, negativeSlope = 0.01): Tensor { return F.leakyRelu(this, negativeSlope); },
   clamp(this: Tensor, min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); },
+  /**
+   * Python's modulo (torch.remainder): `a - b·floor(a/b)`, the result takes the divisor's sign.
+   * Broadcasts and promotes like `add`; int32 operands give int32, and an int32 zero divisor throws
+   * (PyTorch's ZeroDivisionError). Float division by zero gives NaN. Gradients: 1 for this,
+   * -floor(a/b) for `o`.
+   * @example tensor([-3, 5]).remainder(2) // [1, 1]
+   * @throws when `o` is not a Tensor or number, the shapes do not broadcast, or an int32 divisor holds 0
+   */
+  remainder(this: Tensor, o: Tensor | number): Tensor { return ops.binary("remainder", this, o); },
+  /**
+   * C's fmod (torch.fmod): `a - b·trunc(a/b)`, the result takes the dividend's sign. Broadcasts and
+   * promotes like `add`; int32 operands give int32, and an int32 zero divisor throws. Gradients: 1
+   * for this, -trunc(a/b) for `o`.
+   * @example tensor([-3, 5]).fmod(2) // [-1, 1]
+   * @throws when `o` is not a Tensor or number, the shapes do not broadcast, or an int32 divisor holds 0
+   */
+  fmod(this: Tensor, o: Tensor | number): Tensor { return ops.binary("fmod", this, o); },
+  /**
+   * The angle of the point (o, this) in radians, in [-π, π] (torch.atan2(this, o)): the quadrant
+   * comes from both signs. Broadcasts like `add`; int32 operands give float32 (PyTorch takes
+   * only a tensor for `o`; a number is accepted here). Gradients: o/(this² + o²) and -this/(this² + o²).
+   * @example tensor([1, -1]).atan2(tensor([-1, -1])) // [2.3562, -2.3562]
+   */
+  atan2(this: Tensor, o: Tensor | number): Tensor { return ops.binary("atan2", this, o); },
+  /**
+   * Round to the nearest integer, halves to the even one (torch.round: 0.5 → 0, 1.5 → 2, 2.5 → 2),
+   * or to `decimals` places: round(x·10^decimals)/10^decimals in float32, as PyTorch computes it.
+   * int32 input is returned as is (decimals other than 0 are refused on int32, as in PyTorch).
+   * Gradient: zero. Returns the input's shape and dtype.
+   * @example tensor([0.5, 1.5, 2.5, -0.5]).round() // [0, 2, 2, -0]
+   * @example tensor([1.2345]).round({ decimals: 2 }) // [1.23]
+   * @throws on an unknown option or a decimals that is not an integer
+   */
+  round(this: Tensor, opts?: RoundOptions): Tensor {
+    const o = checkOptions("round", opts, ["decimals"]);
+    return o.decimals === undefined ? ops.unary("round", this) : ops.roundDecimals(this, checkInt("round", "decimals", o.decimals));
+  },
+  /**
+   * NaN, +Infinity and -Infinity replaced by finite numbers (torch.nan_to_num): `nan` (0),
+   * `posinf` and `neginf` (the dtype's largest and lowest finite values). The gradient passes
+   * where the input is finite and is 0 elsewhere, as in PyTorch. int32 input is returned as is.
+   * @example tensor([NaN, Infinity, -1]).nanToNum({ posinf: 9 }) // [0, 9, -1]
+   * @throws on an unknown option or a replacement that is not a number
+   */
+  nanToNum(this: Tensor, opts?: NanToNumOptions): Tensor {
+    const o = checkOptions("nanToNum", opts, ["nan", "posinf", "neginf"]);
+    for (const k of ["nan", "posinf", "neginf"] as const) if (o[k] !== undefined) checkNumber("nanToNum", k, o[k]);
+    return ops.nanToNum(this, o.nan, o.posinf, o.neginf);
+  },
 
   // ---- selection ---------------------------------------------------------------------------
-  maskedFill(this: Tensor, mask: Tensor, value: number): Tensor { return ops.maskedFill(this, mask, value); },
+  /** value where mask is nonzero, else this; this and mask broadcast together. value: a number or a 0-d tensor. */
+  maskedFill(this: Tensor, mask: Tensor, value: number | Tensor): Tensor { return ops.maskedFill(this, mask, value); },
   tril(this: Tensor, k = 0): Tensor { return ops.triangle(this, k, "tril"); },
   triu(this: Tensor, k = 0): Tensor { return ops.triangle(this, k, "triu"); },
 
@@ -105,6 +258,24 @@ const methods = {
   logsumexp(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("logsumexp", dim, opts); return F.logsumexp(this, d, o); },
   var(this: Tensor, dim?: Dims | VarOptions, opts?: VarOptions): Tensor { const [d, o] = reduceArgs("var", dim, opts, false, ["correction"]); return F.variance(this, d, o); },
   std(this: Tensor, dim?: Dims | VarOptions, opts?: VarOptions): Tensor { const [d, o] = reduceArgs("std", dim, opts, false, ["correction"]); return F.std(this, d, o); },
+  /**
+   * Whether every element is nonzero (torch.all), over all elements (a 0-d result) or along one
+   * `dim` (negative counts from the end; `keepdim` keeps it with size 1). NaN counts as nonzero,
+   * an empty reduction gives 1. The result is float32 0/1 like the comparisons (PyTorch's is bool),
+   * with no gradient; int32 input works too.
+   * @example tensor([[1, 0], [2, 3]]).all(1) // [0, 1]
+   * @example tensor([[1, 0], [2, 3]]).all() // 0
+   * @throws when dim is not an integer in range, or on an unknown option
+   */
+  all(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("all", dim, opts, true); return ops.anyAll("all", this, d as number | undefined, o.keepdim); },
+  /**
+   * Whether any element is nonzero (torch.any), over all elements (a 0-d result) or along one
+   * `dim` (negative counts from the end; `keepdim` keeps it). NaN counts as nonzero, an empty
+   * reduction gives 0. float32 0/1 like the comparisons, no gradient.
+   * @example tensor([[1, 0], [0, 0]]).any(-1) // [1, 0]
+   * @throws when dim is not an integer in range, or on an unknown option
+   */
+  any(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("any", dim, opts, true); return ops.anyAll("any", this, d as number | undefined, o.keepdim); },
 
   // ---- linear algebra ----------------------------------------------------------------------
   matmul(this: Tensor, o: Tensor): Tensor { return ops.matmul(this, o); },
@@ -135,6 +306,66 @@ const methods = {
   gather(this: Tensor, dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); },
   split(this: Tensor, size: number | readonly number[], dim = 0): Tensor[] { return ops.split(this, size, dim); },
   chunk(this: Tensor, n: number, dim = 0): Tensor[] { return ops.chunk(this, n, dim); },
+
+  // ---- tensor ops (src/tensor_ops.ts: reordering, norms and products, scatter family, in place) ----
+  /** Reverse along dims (torch.flip); see {@link T.flip}. @example x.flip(0) */
+  flip(this: Tensor, dims: number | readonly number[]): Tensor { return T.flip(this, dims); },
+  /** Roll elements along dims (torch.roll); see {@link T.roll}. @example x.roll(1, 0) */
+  roll(this: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return T.roll(this, shifts, dims); },
+  /** Repeat along each dim (Tensor.repeat); see {@link T.repeat}. @example x.repeat(2, 1) */
+  repeat(this: Tensor, ...sizes: (number | readonly number[])[]): Tensor { return T.repeat(this, ...sizes); },
+  /** Repeat along each dim, leading dims padded with 1 (torch.tile); see {@link T.tile}. @example x.tile(2) */
+  tile(this: Tensor, ...reps: (number | readonly number[])[]): Tensor { return T.tile(this, ...reps); },
+  /** Repeat each element along a dim (repeat_interleave); see {@link T.repeatInterleave}. @example x.repeatInterleave(2, { dim: 0 }) */
+  repeatInterleave(this: Tensor, repeats: number | readonly number[] | Tensor, ...args: Args<[dim: number], T.RepeatInterleaveOptions>): Tensor { return T.repeatInterleave(this, repeats, ...args); },
+  /** The slices along a dim, without it (torch.unbind); see {@link T.unbind}. @example const [a, b] = x.unbind(0) */
+  unbind(this: Tensor, dim = 0): Tensor[] { return T.unbind(this, dim); },
+  /** Split one dim into several (Tensor.unflatten); see {@link T.unflatten}. @example x.unflatten(1, [2, 3]) */
+  unflatten(this: Tensor, dim: number, sizes: readonly number[]): Tensor { return T.unflatten(this, dim, sizes); },
+  /** The vector p-norm (Tensor.norm); see {@link T.norm}. @example x.norm(2, { dim: 1 }) */
+  norm(this: Tensor, ...args: Args<[p: T.NormOrd, dim: number | readonly number[], keepdim: boolean], T.NormOptions>): Tensor { return T.norm(this, ...args); },
+  /** Outer product of two vectors (torch.outer); see {@link T.outer}. @example a.outer(b) */
+  outer(this: Tensor, vec2: Tensor): Tensor { return T.outer(this, vec2); },
+  /** Batched product of 3-D tensors (torch.bmm); see {@link T.bmm}. @example a.bmm(b) */
+  bmm(this: Tensor, mat2: Tensor): Tensor { return T.bmm(this, mat2); },
+  /** beta·this + alpha·(mat1 @ mat2) (torch.addmm); see {@link T.addmm}. @example bias.addmm(x, w) */
+  addmm(this: Tensor, mat1: Tensor, mat2: Tensor, opts?: T.AddmmOptions): Tensor { return T.addmm(this, mat1, mat2, opts); },
+  /** this + weight·(end - this) (torch.lerp); see {@link T.lerp}. @example a.lerp(b, 0.5) */
+  lerp(this: Tensor, end: Tensor, weight: Tensor | number): Tensor { return T.lerp(this, end, weight); },
+  /** this + value·t1·t2 (torch.addcmul); see {@link T.addcmul}. @example x.addcmul(a, b, { value: 2 }) */
+  addcmul(this: Tensor, tensor1: Tensor, tensor2: Tensor, opts?: T.AddcmulOptions): Tensor { return T.addcmul(this, tensor1, tensor2, opts); },
+  /** 1-D → diagonal matrix, 2-D → its diagonal (torch.diag); see {@link T.diag}. @example v.diag() */
+  diag(this: Tensor, diagonal = 0): Tensor { return T.diag(this, diagonal); },
+  /** The diagonal of two dims, as the last dim (torch.diagonal); see {@link T.diagonal}. @example m.diagonal() */
+  diagonal(this: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor { return T.diagonal(this, offset, dim1, dim2); },
+  /** Sum of a matrix's diagonal (torch.trace); see {@link T.trace}. @example m.trace() */
+  trace(this: Tensor): Tensor { return T.trace(this); },
+  /** Out-of-place scatter (Tensor.scatter; repeated indices: the last wins); see {@link T.scatter}. @example x.scatter(1, idx, src) */
+  scatter(this: Tensor, dim: number, index: Tensor, src: Tensor | number, opts?: Record<string, never>): Tensor { return T.scatter(this, dim, index, src, opts); },
+  /** Out-of-place scatter_add (Tensor.scatter_add); see {@link T.scatterAdd}. @example x.scatterAdd(0, idx, src) */
+  scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor { return T.scatterAdd(this, dim, index, src); },
+  /** Out-of-place index_add (Tensor.index_add); see {@link T.indexAdd}. @example x.indexAdd(0, idx, src, { alpha: 2 }) */
+  indexAdd(this: Tensor, dim: number, index: Tensor, source: Tensor, opts?: T.IndexAddOptions): Tensor { return T.indexAdd(this, dim, index, source, opts); },
+  /** Out-of-place index_fill (Tensor.index_fill); see {@link T.indexFill}. @example x.indexFill(1, idx, 0) */
+  indexFill(this: Tensor, dim: number, index: Tensor, value: number | Tensor): Tensor { return T.indexFill(this, dim, index, value); },
+  /** Out-of-place index_put (x[i, j] = v); see {@link T.indexPut}. @example x.indexPut([i, j], v) */
+  indexPut(this: Tensor, indices: readonly Tensor[], values: Tensor | number, opts?: T.IndexPutOptions): Tensor { return T.indexPut(this, indices, values, opts); },
+  /** The elements where mask is nonzero, 1-D (torch.masked_select); see {@link T.maskedSelect}. @example x.maskedSelect(x.gt(0)) */
+  maskedSelect(this: Tensor, mask: Tensor): Tensor { return T.maskedSelect(this, mask); },
+  /** Indices of the nonzero elements (torch.nonzero); see {@link T.nonzero}. @example x.nonzero() */
+  nonzero(this: Tensor, opts?: T.NonzeroOptions): Tensor | Tensor[] { return T.nonzero(this, opts); },
+  /** this where cond is nonzero, else other (Tensor.where); all three broadcast. @example x.where(x.gt(0), 0) */
+  where(this: Tensor, condition: Tensor, other: Tensor | number): Tensor { return ops.where(condition, this, other); },
+  /** this += alpha·other in place, no graph (Tensor.add_); see {@link T.addInPlace}. @example noGrad(() => w.add_(g, { alpha: -lr })) */
+  add_<S extends Tensor>(this: S, other: Tensor | number, opts?: T.AddInPlaceOptions): S { T.addInPlace(this, other, opts); return this; },
+  /** this *= other in place, no graph (Tensor.mul_); see {@link T.mulInPlace}. @example noGrad(() => w.mul_(0.9)) */
+  mul_<S extends Tensor>(this: S, other: Tensor | number): S { T.mulInPlace(this, other); return this; },
+  /** Zeros in place, no graph (Tensor.zero_); see {@link T.zeroInPlace}. @example noGrad(() => b.zero_()) */
+  zero_<S extends Tensor>(this: S): S { T.zeroInPlace(this); return this; },
+  /** Fill with a value in place, no graph (Tensor.fill_); see {@link T.fillInPlace}. @example noGrad(() => b.fill_(1)) */
+  fill_<S extends Tensor>(this: S, value: number | Tensor): S { T.fillInPlace(this, value); return this; },
+  /** Copy src into this in place, no graph (Tensor.copy_); see {@link T.copyInPlace}. @example noGrad(() => t.copy_(s)) */
+  copy_<S extends Tensor>(this: S, src: Tensor): S { T.copyInPlace(this, src); return this; },
 
   // ---- neural-net methods ------------------------------------------------------------------
   softmax(this: Tensor, dim: number): Tensor { return F.softmax(this, dim); },
@@ -333,7 +564,7 @@ Object.assign(Tensor.prototype, methods);
 Object.assign(Tensor.prototype, alongMethods);
 Object.assign(Tensor, statics);
 for (const op of UNARY_OPS) {
-  if (op === "copy") continue;
+  if (op === "copy" || op === "round") continue; // round takes options: its method is in `methods`
   (Tensor.prototype as unknown as Record<UnaryMethod, () => Tensor>)[op] = function (this: Tensor) { return ops.unary(op, this); };
 }
 Object.defineProperty(Tensor.prototype, "T", {

@@ -94,7 +94,7 @@ export function dlgrad(device: "cpu" | "wasm" | "js" | "webgpu"): LibImpl {
           };
         }
         case "W5": {
-          const model = new Gpt(GPT);
+          const model = new Gpt(GPT, { fusedAttention: cell.id === "W5.gpt-step-sdpa" });
           const opt = new optim.AdamW(model.parameters(), { lr: GPT.lr });
           const idx = Tensor.randint(0, GPT.vocab, [GPT.batch, GPT.ctx], { dtype: "int32" });
           const tgt = Tensor.randint(0, GPT.vocab, [GPT.batch, GPT.ctx], { dtype: "int32" });

@@ -139,6 +139,7 @@ export function jaxjs(): LibImpl {
           return { run: tr.run, dispose: () => { tr.dispose!(); xs.forEach((x) => x.dispose()); ys.forEach((y) => y.dispose()); } };
         }
         case "W5":
+          if (cell.id !== "W5.gpt-step") return "no fused attention here (W5.gpt-step is the same model)";
           return gpt(r);
       }
     },

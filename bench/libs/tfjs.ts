@@ -104,6 +104,7 @@ export function tfjs(backend: "cpu" | "wasm"): LibImpl {
           return { run, dispose: () => { dispose(); opt.dispose(); } };
         }
         case "W5":
+          if (cell.id !== "W5.gpt-step") return "no fused attention here (W5.gpt-step is the same model)";
           return gptStep(r, k, dispose);
       }
     },

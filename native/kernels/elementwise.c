@@ -308,6 +308,24 @@ static inline int32_t js_imul(int32_t x, int32_t y) {
   return (int32_t)(uint32_t)(uint64_t)(int64_t)d; /* |d| <= 2^62: exact conversion */
 }
 
+/* Python's % (torch.remainder): C's fmod moved onto the divisor's side, as PyTorch computes it */
+static inline float dl_rem_f(float x, float y) {
+  const float m = fmodf(x, y);
+  return (m != 0.0f && ((y < 0.0f) != (m < 0.0f))) ? m + y : m;
+}
+
+/* int32 fmod and remainder. A zero divisor gives 0 (the op refuses it before the kernel runs;
+ * JS's x % 0 is NaN, which an Int32Array store makes 0), and y = -1 gives 0 without computing
+ * INT32_MIN % -1, which is undefined behaviour in C (and traps on x86) */
+static inline int32_t dl_fmod_i32(int32_t x, int32_t y) {
+  return (y == 0 || y == -1) ? 0 : x % y;
+}
+
+static inline int32_t dl_rem_i32(int32_t x, int32_t y) {
+  const int32_t m = dl_fmod_i32(x, y);
+  return (m != 0 && ((y < 0) != (m < 0))) ? m + y : m;
+}
+
 #define BIN_LOOPS(EXPR)                                                                          \
   if (so == 1 && sa == 1 && sb == 1) {                                                           \
     for (int64_t i = 0; i < n; i++) { const TI x = a[i], y = b[i]; o[i] = (TO)(EXPR); }          \

@@ -38,7 +38,23 @@
   X(sign, 18, x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : 0.0f), (x > 0) - (x < 0))                       \
   X(log1p, 15, (float)dl_log1p_d((double)x), dl_toint32(log1p((double)x)))                       \
   X(reciprocal, 18, 1.0f / x, dl_toint32(1.0 / (double)x))                                       \
-  X(floor, 18, floorf(x), x)
+  X(floor, 18, floorf(x), x)                                                                     \
+  X(ceil, 18, ceilf(x), x)                                                                       \
+  X(round, 18, rintf(x), x) /* half to even in the default rounding mode */                      \
+  X(trunc, 18, truncf(x), x)                                                                     \
+  X(exp2, 13, (float)exp2((double)x), dl_toint32(exp2((double)x)))                               \
+  X(log2, 13, (float)log2((double)x), dl_toint32(log2((double)x)))                               \
+  X(log10, 13, (float)log10((double)x), dl_toint32(log10((double)x)))                            \
+  X(expm1, 13, (float)expm1((double)x), dl_toint32(expm1((double)x)))                           \
+  X(tan, 13, (float)tan((double)x), dl_toint32(tan((double)x)))                                  \
+  X(sinh, 13, (float)sinh((double)x), dl_toint32(sinh((double)x)))                               \
+  X(cosh, 13, (float)cosh((double)x), dl_toint32(cosh((double)x)))                               \
+  X(asin, 13, (float)asin((double)x), dl_toint32(asin((double)x)))                               \
+  X(acos, 13, (float)acos((double)x), dl_toint32(acos((double)x)))                               \
+  X(atan, 13, (float)atan((double)x), dl_toint32(atan((double)x)))                               \
+  X(isnan, 18, x != x ? 1.0f : 0.0f, x != x) /* int32: 0 and 1, as an int is never NaN or inf */ \
+  X(isinf, 18, fabsf(x) == INFINITY ? 1.0f : 0.0f, x != x)                                       \
+  X(isfinite, 18, x - x == 0.0f ? 1.0f : 0.0f, x == x) /* x - x is NaN for NaN and ±inf */
 
 /* ---- binary: name, kind, grain, float32 arm, int32 arm. Kinds: ARITH (out has the inputs'
  * dtype), CMP (the arm is a truth value; out is float32 or int32), FLOAT (float32 only: int32
@@ -56,7 +72,10 @@
   X(gt, CMP, 18, x > y, x > y)                                                                   \
   X(ge, CMP, 18, x >= y, x >= y)                                                                 \
   X(lt, CMP, 18, x < y, x < y)                                                                   \
-  X(le, CMP, 18, x <= y, x <= y)
+  X(le, CMP, 18, x <= y, x <= y)                                                                 \
+  X(remainder, ARITH, 13, dl_rem_f(x, y), dl_rem_i32(x, y))                                      \
+  X(fmod, ARITH, 13, fmodf(x, y), dl_fmod_i32(x, y))                                             \
+  X(atan2, ARITH, 13, (float)atan2((double)x, (double)y), dl_toint32(atan2((double)x, (double)y)))
 
 enum { DL_ARITH, DL_CMP, DL_FLOAT };
 

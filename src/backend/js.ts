@@ -97,7 +97,38 @@ const unaryFns: Record<UnaryOp, (x: number) => number> = {
   log1p: Math.log1p,
   reciprocal: (x) => 1 / x,
   floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
+  trunc: Math.trunc,
+  exp2: (x) => 2 ** x,
+  log2: Math.log2,
+  log10: Math.log10,
+  expm1: Math.expm1,
+  tan: Math.tan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  isnan: (x) => (x !== x ? 1 : 0),
+  isinf: (x) => (x === Infinity || x === -Infinity ? 1 : 0),
+  isfinite: (x) => (Number.isFinite(x) ? 1 : 0),
 };
+
+/** Round half to even (torch.round, C's rint): Math.round rounds halves up, so an odd result that
+ *  is exactly half above x steps back. Keeps the sign of zero (-0.4 gives -0). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** C's fmod: the remainder of a / b with the sign of a (exact; JS's %). Python's %, PyTorch's
+ *  remainder: fmod moved onto b's side, as PyTorch computes it (fmod, then + b). On int32 a zero
+ *  divisor gives NaN here, which the Int32Array store makes 0, as the C and WGSL arms write. */
+function remainder(a: number, b: number): number {
+  const m = a % b;
+  return m !== 0 && (b < 0) !== (m < 0) ? m + b : m;
+}
 
 const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
@@ -114,6 +145,9 @@ const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   ge: (a, b) => (a >= b ? 1 : 0),
   lt: (a, b) => (a < b ? 1 : 0),
   le: (a, b) => (a <= b ? 1 : 0),
+  remainder,
+  fmod: (a, b) => a % b,
+  atan2: Math.atan2,
 };
 
 /** Integer ops wrap to int32 like C; a typed Int32Array store truncates the same way. */

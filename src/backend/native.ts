@@ -49,6 +49,7 @@ interface Addon {
   alloc(dtype: number, n: number, zero: boolean): Arr32 | null;
   poolStats(): number[];
   config(threads: number, poolCapBytes: number, trim: boolean): number;
+  machine(kind: number, n: number, reps: number): [number, string];
 }
 
 /** Views with more dims than this run on the js kernels (the C side has fixed-size arrays). */
@@ -262,6 +263,17 @@ export function nativePoolStats(): { cachedBytes: number; cachedBlocks: number; 
   if (!loaded.addon) return null;
   const s = addon.poolStats();
   return { cachedBytes: s[0], cachedBlocks: s[1], liveBytes: s[2], liveBlocks: s[3], freshMaps: s[4], hits: s[5] };
+}
+
+/** What this machine can do, measured by the addon (native/machine.c) with the current thread
+ *  setting (see nativeConfig): the peak rate of register-only FMAs in GFLOP/s at the widest vector
+ *  the kernels use (`isa`), and STREAM-add bandwidth (c = a + b, 12 bytes per element) in GB/s over
+ *  arrays of `streamFloats` floats. For the benchmark's fraction-of-peak columns; null without the addon. */
+export function nativeMachine(streamFloats = 1 << 24): { peakGflops: number; streamGBs: number; isa: string } | null {
+  if (!loaded.addon) return null;
+  const [peakGflops, isa] = addon.machine(0, 1, 5);
+  const [streamGBs] = addon.machine(1, streamFloats, 5);
+  return { peakGflops, streamGBs, isa };
 }
 
 /** Tuning knobs: threads 1 keeps every kernel on the calling thread, 0 uses all; poolCapBytes caps

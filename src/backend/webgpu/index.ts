@@ -18,7 +18,7 @@ import { jsBackend } from "../js.js";
 import { BufferPool } from "./pool.js";
 import type { AdapterSummary, MemoryStats } from "./types.js";
 import {
-  EW, ERR_BINDING, type IoView, MAXD, MM, PARAM_WORDS, RD, SC, type Scalar, TILE, WG,
+  EW, ERR_BINDING, ERR_DIVIDE, type IoView, MAXD, MM, PARAM_WORDS, RD, SC, type Scalar, TILE, WG,
   binaryKernel, castKernel, copyKernel, ewExtra, fillKernel, gatherKernel, io, matmulKernel, reduceKernel,
   scatterAddKernel, unaryKernel, whereKernel,
 } from "./kernels.js";
@@ -279,14 +279,19 @@ class Context {
     await Promise.all(checks);
     this.check();
     if (errWords[0] !== 0) {
-      throw new Error(`${ERR_OPS[errWords[0]] ?? "webgpu"}: index ${errWords[1]} is out of range for a dim of size ${errWords[2]} (found on the webgpu device while running an earlier op; that op's output is not valid)`);
+      const what = ERR_OPS[errWords[0]]?.(errWords) ?? `webgpu: error code ${errWords[0]}`;
+      throw new Error(`${what} (found on the webgpu device while running an earlier op; that op's output is not valid)`);
     }
     return out;
   }
 }
 
 /** Op codes kernels write into the error words. */
-const ERR_OPS: Record<number, string> = { 1: "gather" };
+const ERR_OPS: Record<number, (w: Int32Array) => string> = {
+  1: (w) => `gather: index ${w[1]} is out of range for a dim of size ${w[2]}`,
+  [ERR_DIVIDE.remainder]: () => "remainder: integer division by zero (PyTorch raises ZeroDivisionError)",
+  [ERR_DIVIDE.fmod]: () => "fmod: integer division by zero (PyTorch raises ZeroDivisionError)",
+};
 
 let ctx: Context | null = null;
 
@@ -476,7 +481,8 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
 
   binary(op, out, a, b) {
     const t = scalarOf(a.data.dtype);
-    ew(op, `binary:${op}:${t}`, (d) => binaryKernel(op, t, d), [out, a, b]);
+    const err = t === "i32" && op in ERR_DIVIDE; // int32 remainder/fmod flag a zero divisor
+    ew(op, `binary:${op}:${t}`, (d) => binaryKernel(op, t, d), [out, a, b], [], false, err);
   },
 
   where(out, cond, a, b) {

@@ -40,6 +40,22 @@ export const UNARY_WGSL = {
   log1p: { f32: "log1p_(x)", i32: null },
   reciprocal: { f32: "1.0 / x", i32: null },
   floor: { f32: "floor(x)", i32: null },
+  ceil: { f32: "ceil(x)", i32: null },
+  round: { f32: "round(x)", i32: null }, // WGSL's round is half to even, as torch.round
+  trunc: { f32: "trunc(x)", i32: null },
+  exp2: { f32: "exp2_(x)", i32: null },
+  log2: { f32: "log2_(x)", i32: null },
+  log10: { f32: "log2_(x) * 0.30102999566398120", i32: null },
+  expm1: { f32: "expm1_(x)", i32: null },
+  tan: { f32: "sincos_(x, 0u) / sincos_(x, 1u)", i32: null },
+  sinh: { f32: "sinh_(x)", i32: null },
+  cosh: { f32: "cosh_(x)", i32: null },
+  asin: { f32: "asin_(x)", i32: null },
+  acos: { f32: "acos_(x)", i32: null },
+  atan: { f32: "atan_(x)", i32: null },
+  isnan: { f32: "select(0.0, 1.0, isnan_(x))", i32: null },
+  isinf: { f32: "select(0.0, 1.0, isinf_(x))", i32: null },
+  isfinite: { f32: "select(1.0, 0.0, isnan_(x) || isinf_(x))", i32: null },
 } satisfies Record<UnaryOp, { f32: string; i32: string | null }>;
 
 /** Binary ops of `a` and `b`. Comparisons give a bool (written as 0/1 float32); i32 + - * wrap
@@ -59,6 +75,10 @@ export const BINARY_WGSL = {
   ge: { f32: "a >= b", i32: "a >= b" },
   lt: { f32: "a < b", i32: "a < b" },
   le: { f32: "a <= b", i32: "a <= b" },
+  // WGSL's f32 % is a - b·trunc(a/b), inexact: fmod_ is exact, as C's fmod and JS's %
+  remainder: { f32: "rem_(a, b)", i32: "irem_(a, b)" },
+  fmod: { f32: "fmod_(a, b)", i32: "ifmod_(a, b)" },
+  atan2: { f32: "atan2_(a, b)", i32: null },
 } satisfies Record<BinaryOp, { f32: string; i32: string | null }>;
 
 export const COMPARISONS: readonly BinaryOp[] = ["eq", "ne", "gt", "ge", "lt", "le"];
@@ -139,6 +159,124 @@ fn sincos_(x: f32, q0: u32) -> f32 {
   if (q == 1u) { return c; }
   if (q == 2u) { return -s; }
   return -c;
+}
+// 2^x as 2^floor(x) (exact, ldexp) times 2^frac(x): WGSL's exp2 loses accuracy with |x|
+fn exp2_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  if (x > 128.0) { return inf_(); }
+  if (x < -150.0) { return 0.0; }
+  let k = floor(x);
+  return ldexp(exp2(x - k), i32(k));
+}
+fn log2_(x: f32) -> f32 {
+  if (x < 0.0) { return nan_(); }
+  if (x == 0.0) { return -inf_(); }
+  return log2(x);
+}
+// e^x - 1: its Taylor series near 0, where exp(x) - 1 cancels
+fn expm1_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  if (abs(x) < 0.5) {
+    return x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0 +
+      x * (1.0 / 5040.0 + x * (1.0 / 40320.0 + x / 362880.0))))))));
+  }
+  return exp(x) - 1.0;
+}
+// sinh and cosh: a series near 0 (no cancellation), e^(|x|-1)·e/2 for large |x| (no overflow of e^|x|)
+fn sinh_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  let a = abs(x);
+  var r: f32;
+  if (a < 0.5) {
+    let z = a * a;
+    r = a + a * z * (1.0 / 6.0 + z * (1.0 / 120.0 + z * (1.0 / 5040.0 + z / 362880.0)));
+  } else if (a > 80.0) {
+    r = exp(a - 1.0) * 1.3591409142295225;
+  } else {
+    let e = exp(a);
+    r = 0.5 * (e - 1.0 / e);
+  }
+  return select(r, -r, x < 0.0);
+}
+fn cosh_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  let a = abs(x);
+  if (a > 80.0) { return exp(a - 1.0) * 1.3591409142295225; }
+  let e = exp(a);
+  return 0.5 * (e + 1.0 / e);
+}
+// Cephes' atanf, asinf and acosf (WGSL's atan and atan2 may be off by 4096 ulp)
+fn atan_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  let a = abs(x);
+  var y0 = 0.0;
+  var t = a;
+  if (a > 2.414213562373095) { y0 = 1.5707963267948966; t = -1.0 / a; }
+  else if (a > 0.4142135623730950) { y0 = 0.7853981633974483; t = (a - 1.0) / (a + 1.0); }
+  let z = t * t;
+  let y = y0 + ((((8.05374449538e-2 * z - 1.38776856032e-1) * z + 1.99777106478e-1) * z - 3.33329491539e-1) * z * t + t);
+  return select(y, -y, x < 0.0);
+}
+fn asin_(x: f32) -> f32 {
+  let a = abs(x);
+  if (isnan_(x) || a > 1.0) { return nan_(); }
+  let big = a > 0.5;
+  var z = a * a;
+  var t = a;
+  if (big) { z = 0.5 * (1.0 - a); t = sqrt(z); }
+  var y = ((((4.2163199048e-2 * z + 2.4181311049e-2) * z + 4.5470025998e-2) * z + 7.4953002686e-2) * z + 1.6666752422e-1) * z * t + t;
+  if (big) { y = 1.5707963267948966 - (y + y); }
+  return select(y, -y, x < 0.0);
+}
+fn acos_(x: f32) -> f32 {
+  if (isnan_(x) || abs(x) > 1.0) { return nan_(); }
+  if (x < -0.5) { return 3.141592653589793 - 2.0 * asin_(sqrt(0.5 * (1.0 + x))); }
+  if (x > 0.5) { return 2.0 * asin_(sqrt(0.5 * (1.0 - x))); }
+  return 1.5707963267948966 - asin_(x);
+}
+fn signbit_(x: f32) -> bool { return (bitcast<u32>(x) >> 31u) == 1u; }
+// Math.atan2(y, x): the angle in [0, pi/2] of (|x|, |y|), then the quadrant from the signs (-0 too)
+fn atan2_(y: f32, x: f32) -> f32 {
+  if (isnan_(x) || isnan_(y)) { return nan_(); }
+  let ax = abs(x);
+  let ay = abs(y);
+  var a: f32;
+  if (isinf_(ax) && isinf_(ay)) { a = 0.7853981633974483; }
+  else if (ay == 0.0) { a = 0.0; }
+  else if (ax >= ay) { a = atan_(ay / ax); }
+  else { a = 1.5707963267948966 - atan_(ax / ay); }
+  if (signbit_(x)) { a = 3.141592653589793 - a; }
+  return select(a, -a, signbit_(y));
+}
+// C's fmod, exactly: |a| reduced by |b|·2^k for k from the largest down; each step r - t is exact
+// (t <= r < 2t) and at least halves r
+fn fmod_(a: f32, b: f32) -> f32 {
+  if (isnan_(a) || isnan_(b) || isinf_(a) || b == 0.0) { return nan_(); }
+  let m = abs(b);
+  var r = abs(a);
+  if (isinf_(b) || r < m) { return a; }
+  let em = frexp(m).exp;
+  for (var i = 0; i < 300 && r >= m; i++) {
+    var t = ldexp(m, frexp(r).exp - em);
+    if (t > r) { t = t * 0.5; }
+    r = r - t;
+  }
+  return select(r, -r, signbit_(a));
+}
+// Python's % (torch.remainder): fmod moved onto b's side
+fn rem_(a: f32, b: f32) -> f32 {
+  let m = fmod_(a, b);
+  return select(m, m + b, m != 0.0 && ((b < 0.0) != (m < 0.0)));
+}
+// int32: a zero divisor gives 0 (the kernel also flags it, see binaryKernel), and b = -1 gives 0
+// without computing i32 min % -1
+fn ifmod_(a: i32, b: i32) -> i32 {
+  if (b == 0 || b == -1) { return 0; }
+  return a % b;
+}
+fn irem_(a: i32, b: i32) -> i32 {
+  let m = ifmod_(a, b);
+  return select(m, m + b, m != 0 && ((b < 0) != (m < 0)));
 }
 // float -> int32 like Math.trunc then an Int32Array store: wraps modulo 2^32, NaN and ±inf give 0
 fn f2i(x: f32) -> i32 {
@@ -223,8 +361,15 @@ export function binaryKernel(op: BinaryOp, t: Scalar, decls: string): string {
   const expr = BINARY_WGSL[op][t];
   if (expr === null) throw new Error(`webgpu: binary ${op} has no int32 kernel (the op promotes to float32 first)`);
   const cmp = COMPARISONS.includes(op);
-  return elementwise(3, `let a = v1_ld(o1); let b = v2_ld(o2); v0_st(o0, ${cmp ? `select(0.0, 1.0, ${expr})` : expr});`, decls);
+  const body = `let a = v1_ld(o1); let b = v2_ld(o2); v0_st(o0, ${cmp ? `select(0.0, 1.0, ${expr})` : expr});`;
+  const code = t === "i32" ? ERR_DIVIDE[op as keyof typeof ERR_DIVIDE] : undefined;
+  if (code === undefined) return elementwise(3, body, decls);
+  // integer division by zero: what the op checks on the host, flagged here for the next readback
+  return elementwise(3, `${body} if (b == 0) { atomicMax(&err[0], ${code}); }`, `${decls}\n${ERR_DECL}`);
 }
+
+/** The error codes of int32 division by zero, for the error words (index.ts names them). */
+export const ERR_DIVIDE = { remainder: 2, fmod: 3 } as const;
 
 export function castKernel(to: Scalar, from: Scalar, decls: string): string {
   const conv = to === from ? "x" : to === "i32" ? "f2i(x)" : "f32(x)";

@@ -1,0 +1,134 @@
+/* What the machine can do, for the benchmark's "fraction of peak" columns (npm run bench):
+ * - peak FMA rate: a register-only loop of independent fused multiply-adds at the widest vector the
+ *   addon was compiled for (it is built with -march=native, like the kernels), so no memory traffic
+ *   and no dependency stalls: the number a GEMM could reach at best;
+ * - streaming bandwidth: STREAM's "add" (c = a + b over arrays far larger than the caches), the
+ *   traffic pattern of an elementwise op with a fresh output.
+ * Both split their work with dl_parallel, so "1 thread" and "all threads" follow dl_set_num_threads
+ * like the kernels. Native only (the wasm build has no use for it: it takes only native/kernels). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* clock_gettime */
+#endif
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "kernels/common.h"
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* 12 independent accumulators: enough to cover the FMA latency (4 cycles) times two FMA pipes. */
+#define NACC 12
+#if defined(__AVX512F__)
+typedef __m512 vec_t;
+#define LANES 16
+#define VSET(x) _mm512_set1_ps(x)
+#define VFMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define VSUM(v) _mm512_reduce_add_ps(v)
+const char* dl_machine_isa = "avx512";
+#elif defined(__AVX2__) && defined(__FMA__)
+typedef __m256 vec_t;
+#define LANES 8
+#define VSET(x) _mm256_set1_ps(x)
+#define VFMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+static float vsum8(__m256 v) { float t[8]; _mm256_storeu_ps(t, v); return t[0] + t[1] + t[2] + t[3] + t[4] + t[5] + t[6] + t[7]; }
+#define VSUM(v) vsum8(v)
+const char* dl_machine_isa = "avx2";
+#elif defined(__SSE__)
+/* the plain-C build (-mno-avx): SSE multiply then add, two FLOPs per lane as well */
+typedef __m128 vec_t;
+#define LANES 4
+#define VSET(x) _mm_set1_ps(x)
+#define VFMA(a, b, c) _mm_add_ps(_mm_mul_ps(a, b), c)
+static float vsum4(__m128 v) { float t[4]; _mm_storeu_ps(t, v); return t[0] + t[1] + t[2] + t[3]; }
+#define VSUM(v) vsum4(v)
+const char* dl_machine_isa = "sse";
+#else
+/* another architecture: GCC/Clang vector extensions, 4 lanes, multiply then add */
+typedef float vec_t __attribute__((vector_size(16)));
+#define LANES 4
+#define VSET(x) ((vec_t){ x, x, x, x })
+#define VFMA(a, b, c) ((a) * (b) + (c))
+#define VSUM(v) ((v)[0] + (v)[1] + (v)[2] + (v)[3])
+const char* dl_machine_isa = "generic";
+#endif
+
+typedef struct {
+  int64_t iters;
+  float sink[256];
+} fma_ctx;
+
+static void fma_task(void* p, int64_t task) {
+  fma_ctx* c = (fma_ctx*)p;
+  vec_t acc[NACC];
+  /* x ← x·m + a with m < 1 converges, so nothing overflows and nothing goes subnormal */
+  const vec_t m = VSET(0.999999f), a = VSET(1e-7f);
+  for (int j = 0; j < NACC; j++) acc[j] = VSET((float)(j + 1) * 1e-3f);
+  for (int64_t i = 0; i < c->iters; i++) {
+    for (int j = 0; j < NACC; j++) acc[j] = VFMA(acc[j], m, a);
+  }
+  float s = 0;
+  for (int j = 0; j < NACC; j++) s += VSUM(acc[j]);
+  c->sink[task & 255] = s;
+}
+
+/* GFLOP/s of `tasks` equal chunks of FMAs split over the pool (best of `reps`). */
+double dl_machine_peak_gflops(int reps) {
+  fma_ctx c = { .iters = 200000 };
+  const int64_t tasks = 64;
+  double best = 0;
+  for (int r = 0; r < reps; r++) {
+    const double t0 = now_s();
+    dl_parallel(tasks, fma_task, &c);
+    const double dt = now_s() - t0;
+    const double flops = (double)tasks * (double)c.iters * NACC * LANES * 2;
+    if (flops / dt > best) best = flops / dt;
+  }
+  return best / 1e9;
+}
+
+typedef struct {
+  const float *a, *b;
+  float* c;
+  int64_t n, chunk;
+} add_ctx;
+
+static void add_task(void* p, int64_t task) {
+  add_ctx* x = (add_ctx*)p;
+  const int64_t lo = task * x->chunk, hi = lo + x->chunk < x->n ? lo + x->chunk : x->n;
+  for (int64_t i = lo; i < hi; i++) x->c[i] = x->a[i] + x->b[i];
+}
+
+/* GB/s of c = a + b over three arrays of n floats each (12 bytes per element), best of `reps`;
+ * -1 when the memory cannot be had. */
+double dl_machine_stream_gbs(int64_t n, int reps) {
+  float* a = (float*)malloc((size_t)n * sizeof(float));
+  float* b = (float*)malloc((size_t)n * sizeof(float));
+  float* c = (float*)malloc((size_t)n * sizeof(float));
+  double best = -1;
+  if (a && b && c) {
+    /* touch every page first: STREAM measures the steady state, not page faults */
+    for (int64_t i = 0; i < n; i++) a[i] = 1.0f, b[i] = 2.0f, c[i] = 0.0f;
+    add_ctx x = { a, b, c, n, 1 << 16 };
+    const int64_t tasks = (n + x.chunk - 1) / x.chunk;
+    for (int r = 0; r < reps; r++) {
+      const double t0 = now_s();
+      dl_parallel(tasks, add_task, &x);
+      const double dt = now_s() - t0;
+      const double gbs = 12.0 * (double)n / dt / 1e9;
+      if (gbs > best) best = gbs;
+    }
+    if (c[n - 1] != 3.0f) best = -1; /* the loop ran */
+  }
+  free(a);
+  free(b);
+  free(c);
+  return best;
+}

@@ -1,0 +1,283 @@
+// The tensor ops of src/tensor_ops.ts: PyTorch fixtures (test/fixtures/tensor_ops.json, from
+// scripts/make_fixtures_tensor_ops.py) on every device (webgpu through the async reads), float64
+// gradchecks, dlgrad's own rules (the last duplicate wins in scatter; in-place updates), errors.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  F, Tensor, availableDevices, cdist, einsum, initDevice, maskedSelectAsync, noGrad, nonzero, nonzeroAsync, tensor,
+} from "../src/node.js";
+import { type FCase, assertTensorClose, assertTensorCloseAsync, decodeArgs, fromFixture, runAll, runAllAsync } from "./helpers.js";
+import { type CrossCase, LOOSE, crossRun } from "./op_cases.js";
+import { type Dispatch, S, gradcheck, loadBreadth, runCase } from "./breadth_helpers.js";
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const dispatch: Dispatch = (op, by, a) => {
+  const x = by.x;
+  switch (op) {
+    case "flip": return [x.flip(a.dims)];
+    case "roll": return [a.dims === null ? x.roll(a.shifts) : x.roll(a.shifts, a.dims)];
+    case "repeat": return [x.repeat(...a.sizes)];
+    case "tile": return [x.tile(a.reps)];
+    case "repeatInterleave": return [a.dim === undefined ? x.repeatInterleave(a.repeats) : x.repeatInterleave(by.repeats ?? a.repeats, { dim: a.dim })];
+    case "unbind": return x.unbind(a.dim);
+    case "unflatten": return [x.unflatten(a.dim, a.sizes)];
+    case "norm": return [x.norm(a.p === undefined ? 2 : a.p, { dim: a.dim ?? undefined, keepdim: a.keepdim })];
+    case "F.normalize": return [F.normalize(x, { p: a.p, dim: a.dim, eps: a.eps })];
+    case "outer": return [by.a.outer(by.b)];
+    case "bmm": return [by.a.bmm(by.b)];
+    case "addmm": return [by.input.addmm(by.a, by.b, { beta: a.beta, alpha: a.alpha })];
+    case "lerp": return [by.a.lerp(by.b, by.w ?? a.weight)];
+    case "addcmul": return [x.addcmul(by.a, by.b, { value: a.value })];
+    case "diag": return [x.diag(a.diagonal)];
+    case "diagonal": return [x.diagonal(a.offset, a.dim1, a.dim2)];
+    case "trace": return [x.trace()];
+    case "cdist": return [cdist(by.x1, by.x2, { p: a.p })];
+    case "einsum": return [einsum(a.equation, ...Object.keys(by).sort().map((k) => by[k]))];
+    case "scatter": return [x.scatter(a.dim, by.index, by.src ?? a.value)];
+    case "scatterAdd": return [x.scatterAdd(a.dim, by.index, by.src)];
+    case "indexAdd": return [x.indexAdd(a.dim, by.index, by.src, { alpha: a.alpha })];
+    case "indexFill": return [x.indexFill(a.dim, by.index, a.value)];
+    case "indexPut": return [x.indexPut([by.i0, by.i1].filter(Boolean), by.v, { accumulate: a.accumulate })];
+    case "maskedSelect": return [x.maskedSelect(by.mask)];
+    case "nonzero": return [x.nonzero({ asTuple: a.asTuple })].flat();
+    case "maskedFill": return [x.maskedFill(by.mask, by.v ?? a.value)];
+    case "Tensor.where": return [x.where(by.cond, by.other)];
+    default: throw new Error(`tensor_ops.test: no dispatch for ${op}`);
+  }
+};
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+const { cases } = loadBreadth("tensor_ops.json");
+const hostDevices = availableDevices(); // before initDevice adds webgpu, whose reads are async
+
+for (const device of hostDevices) {
+  test(`tensor_ops.json against PyTorch on ${device} (${cases.length} cases)`, () => {
+    runAll(cases, (c) => c.name, (c) => runCase(c, device, dispatch));
+  });
+}
+
+// ---- webgpu: the same fixtures through the async reads (the shape-dependent ops through their async forms)
+
+let gpuSkip: string | false = false;
+try {
+  await initDevice("webgpu");
+} catch (e) {
+  gpuSkip = `no WebGPU adapter: ${e instanceof Error ? e.message : String(e)}`;
+}
+if (gpuSkip && process.env.DLGRAD_REQUIRE_WEBGPU === "1") throw new Error(`DLGRAD_REQUIRE_WEBGPU=1 but ${gpuSkip}`);
+
+async function runCaseGpu(c: FCase): Promise<void> {
+  const device = "webgpu", args = decodeArgs(c.args);
+  const by: Record<string, Tensor> = {};
+  const leaves = c.inputs.map((inp) => {
+    const leaf = fromFixture(inp, device, inp.grad, inp.dtype);
+    const view = inp.layout === "transposed" ? leaf.transpose(-1, -2) : inp.layout === "sliced" ? leaf.slice(...inp.slice!) : inp.layout === "expanded" ? leaf.expand(inp.expand!) : leaf;
+    by[inp.name] = view;
+    return leaf;
+  });
+  let outs: Tensor[];
+  if (c.op === "maskedSelect") outs = [await maskedSelectAsync(by.x, by.mask)];
+  else if (c.op === "nonzero") outs = [await nonzeroAsync(by.x, { asTuple: args.asTuple })].flat();
+  else if (c.op === "repeatInterleave" && by.repeats) outs = [by.x.repeatInterleave(Array.from(await by.repeats.toTypedArrayAsync()), { dim: args.dim })];
+  else outs = dispatch(c.op, by, args, device);
+  for (const [i, o] of outs.entries()) await assertTensorCloseAsync(o, c.outs[i], c.tol, `out[${i}]`);
+  let loss: Tensor | null = null;
+  outs.forEach((o, i) => {
+    if (!c.gs[i] || !o.requiresGrad) return;
+    const term = o.mul(fromFixture(c.gs[i]!, device)).sum();
+    loss = loss ? loss.add(term) : term;
+  });
+  if (!loss) return;
+  (loss as Tensor).backward();
+  for (const [i, inp] of c.inputs.entries()) {
+    if (inp.grad) await assertTensorCloseAsync(leaves[i].grad ?? Tensor.zeros(leaves[i].shape, { device }), c.grads[i]!, c.tol, `grad[${inp.name}]`);
+  }
+}
+
+test(`tensor_ops.json against PyTorch on webgpu (${cases.length} cases)`, { skip: gpuSkip }, async () => {
+  await runAllAsync(cases, (c) => c.name, runCaseGpu);
+});
+
+test("webgpu: scatter with duplicates, indexPut and a sync nonzero that names the async form", { skip: gpuSkip }, async () => {
+  const idx = tensor([[0, 1, 0, 1], [1, 1, 0, 0]], { dtype: "int32", device: "webgpu" });
+  const src = tensor([[1, 2, 3, 4], [5, 6, 7, 8]], { device: "webgpu" });
+  assert.deepEqual(await Tensor.zeros([2, 4], { device: "webgpu" }).scatter(0, idx, src).toArrayAsync(), [[1, 0, 7, 8], [5, 6, 0, 4]]);
+  const dup = Tensor.zeros([3], { device: "webgpu" }).scatter(0, tensor([2, 0, 2, 2, 0], { dtype: "int32", device: "webgpu" }), tensor([1, 2, 3, 4, 5], { device: "webgpu" }));
+  assert.deepEqual(await dup.toArrayAsync(), [5, 0, 4]);
+  assert.throws(() => nonzero(Tensor.ones([2], { device: "webgpu" })), /nonzero: .*await nonzeroAsync\(input\)/);
+  const bad = Tensor.zeros([3], { device: "webgpu" }).scatterAdd(0, tensor([0, 3], { dtype: "int32", device: "webgpu" }), tensor([1, 2], { device: "webgpu" }));
+  await assert.rejects(bad.toArrayAsync(), /index 3 is out of range/);
+  const i = (v: number[][] | number[]) => tensor(v, { dtype: "int32", device: "webgpu" });
+  await assert.rejects(Tensor.zeros([2, 3], { device: "webgpu" }).scatter(1, i([[3]]), 1).toArrayAsync(), /index 3 is out of range/);
+  await assert.rejects(Tensor.zeros([2, 3], { device: "webgpu" }).indexPut([i([-3])], 1).toArrayAsync(), /out of range/);
+  await assert.rejects(Tensor.zeros([2, 3], { device: "webgpu" }).indexFill(1, i([5]), 1).toArrayAsync(), /out of range/);
+  await assert.rejects(Tensor.zeros([2, 3], { device: "webgpu" }).indexAdd(1, i([3]), Tensor.ones([2, 1], { device: "webgpu" })).toArrayAsync(), /out of range/);
+  assert.deepEqual(await Tensor.zeros([3], { device: "webgpu" }).indexPut([i([-1])], 2).toArrayAsync(), [0, 0, 2]);
+  const w = Tensor.ones([3], { device: "webgpu", requiresGrad: true });
+  noGrad(() => w.add_(tensor([1, 2, 3], { device: "webgpu" }), { alpha: 2 }).mul_(0.5));
+  assert.deepEqual(await w.toArrayAsync(), [1.5, 2.5, 3.5]);
+  noGrad(() => w.slice([1]).fill_(0));
+  assert.deepEqual(await w.toArrayAsync(), [1.5, 0, 0]);
+});
+
+test("int32 scatter, scatterAdd and indexPut agree on every device", { skip: false }, async () => {
+  for (const device of [...hostDevices, ...(gpuSkip ? [] : ["webgpu"])]) {
+    const i32 = (v: number[] | number[][]) => tensor(v, { dtype: "int32", device });
+    const x = Tensor.zeros([2, 3], { device, dtype: "int32" }), i = i32([[0, 0, 2], [1, 1, 1]]), s = i32([[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(await x.scatter(1, i, s).toArrayAsync(), [[2, 0, 3], [0, 6, 0]], device);
+    assert.deepEqual(await x.scatterAdd(1, i, s).toArrayAsync(), [[3, 0, 3], [0, 15, 0]], device);
+    assert.deepEqual(await x.indexPut([i32([1, 1])], i32([7, 8, 9]), { accumulate: true }).toArrayAsync(), [[0, 0, 0], [14, 16, 18]], device);
+  }
+});
+
+// ---- larger, ragged inputs: every device against js, values and gradients
+
+const ix = (dev: string, n: number, size: number, mul: number, shape?: number[]) =>
+  Tensor.from(Int32Array.from({ length: n }, (_, i) => (i * mul + (i >> 3)) % size), { shape: shape ?? [n], device: dev });
+const crossOps: CrossCase[] = [
+  { name: "flip/roll/repeat/tile", shapes: [[13, 37]], f: ([a]) => [a.flip([0, 1]), a.T.roll([5, -40], [0, 1]), a.slice([0, 3]).repeat(2, 1, 3), a.tile(2, 1)] },
+  { name: "repeatInterleave/unbind/unflatten", shapes: [[9, 12]], f: ([a]) => [a.repeatInterleave(3, { dim: 1 }), a.repeatInterleave([0, 3, 1, 2, 2, 0, 1, 3, 1], { dim: 0 }), ...a.unbind(0).slice(0, 3), a.unflatten(1, [3, -1])] },
+  { name: "norms", shapes: [[9, 67]], f: ([a]) => [a.norm(), a.norm(1, { dim: 1 }), a.norm(Infinity, { dim: 0 }), a.norm(3, { dim: -1, keepdim: true }), F.normalize(a)], tol: LOOSE },
+  { name: "cdist", shapes: [[17, 5], [23, 5]], f: ([a, b]) => [cdist(a, b), cdist(a, b, { p: 1 })], tol: LOOSE },
+  { name: "einsum", shapes: [[2, 3, 9, 16], [2, 3, 11, 16], [16, 16]], f: ([q, k, m]) => [einsum("bhqd,bhkd->bhqk", q, k), einsum("bhqd,de,bhke->bqk", q, m, k), einsum("ii", m), einsum("...d,d", q, m.slice(0))], tol: LOOSE },
+  { name: "products", shapes: [[33], [21], [4, 9, 13], [4, 13, 6], [6]], f: ([u, v, a, b, c]) => [u.outer(v), a.bmm(b), c.addmm(a.slice(0), b.slice(1), { beta: 0.5, alpha: 2 }), u.lerp(u.flip(0), 0.3), u.addcmul(u, u.flip(0), { value: 2 })], tol: LOOSE },
+  { name: "diag/diagonal/trace", shapes: [[19], [17, 23]], f: ([v, m]) => [v.diag(2), m.diag(-3), m.diagonal(4), m.T.trace()] },
+  { name: "scatter with duplicates", shapes: [[40, 33], [100, 33]], f: ([x, s], dev) => x.scatter(0, ix(dev, 3300, 40, 7, [100, 33]), s) },
+  { name: "scatterAdd/indexAdd/indexFill", shapes: [[40, 33], [100, 33]], f: ([x, s], dev) => [x.scatterAdd(0, ix(dev, 3300, 40, 7, [100, 33]), s), x.indexAdd(0, ix(dev, 100, 40, 3), s, { alpha: -1 }), x.indexFill(1, ix(dev, 10, 33, 5), 2)] },
+  { name: "indexPut/maskedSelect/where", shapes: [[40, 33], [50, 33]], f: ([x, v], dev) => [x.indexPut([ix(dev, 50, 40, 3)], v, { accumulate: true }), x.indexPut([ix(dev, 50, 40, 3), ix(dev, 50, 33, 5)], v.slice([], 0)), x.maskedSelect(x.gt(0.5)), x.where(x.lt(0), v.slice([0, 1]))] },
+];
+
+for (const device of hostDevices.filter((d) => d !== "js")) {
+  test(`larger, ragged inputs agree with js on ${device} (${crossOps.length} cases)`, () => {
+    runAll(crossOps, (c) => c.name, (c) => {
+      const ref = crossRun(c, "js"), got = crossRun(c, device), tol = c.tol ?? [1e-5, 1e-4];
+      ref.outs.forEach((o, i) => assertTensorClose(got.outs[i], { data: Array.from(o.toTypedArray()), shape: o.shape, dtype: o.dtype }, tol, `out[${i}]`));
+      ref.grads.forEach((g, i) => g && assertTensorClose(got.grads[i], { data: Array.from(g.toTypedArray()), shape: g.shape }, tol, `grad[${i}]`));
+    });
+  });
+}
+
+test(`larger, ragged inputs agree with js on webgpu (${crossOps.length} cases)`, { skip: gpuSkip }, async () => {
+  const asyncOps = crossOps.filter((c) => c.name !== "indexPut/maskedSelect/where"); // maskedSelect reads the mask: its fixture runs the async form
+  await runAllAsync(asyncOps, (c) => c.name, async (c) => {
+    const ref = crossRun(c, "js"), got = crossRun(c, "webgpu"), tol = c.tol ?? [1e-5, 1e-4];
+    for (const [i, o] of ref.outs.entries()) await assertTensorCloseAsync(got.outs[i], { data: Array.from(o.toTypedArray()), shape: o.shape, dtype: o.dtype }, tol, `out[${i}]`);
+    for (const [i, g] of ref.grads.entries()) if (g) await assertTensorCloseAsync(got.grads[i], { data: Array.from(g.toTypedArray()), shape: g.shape }, tol, `grad[${i}]`);
+  });
+});
+
+// ---- float64 gradchecks (js): first order everywhere, second order where the op is smooth
+
+describe("gradcheck (float64, js)", () => {
+  const i32 = (v: number[] | number[][]) => tensor(v, { dtype: "int32", device: "js" });
+  const checks: [string, Parameters<typeof gradcheck>[1], Parameters<typeof gradcheck>[2], boolean?][] = [
+    ["flip", [S([3, 4])], ([x]) => x.flip([0, -1])],
+    ["roll", [S([3, 4])], ([x]) => x.transpose(0, 1).roll([1, -1], [0, 1])],
+    ["repeat", [S([2, 3])], ([x]) => x.repeat(2, 1, 2)],
+    ["tile", [S([2, 3])], ([x]) => x.tile(2)],
+    ["repeatInterleave tensor", [S([3, 2])], ([x]) => x.repeatInterleave(i32([2, 0, 1]), { dim: 0 })],
+    ["repeatInterleave int", [S([2, 3])], ([x]) => x.repeatInterleave(2, { dim: -1 })],
+    ["unbind", [S([2, 3])], ([x]) => x.unbind(1)],
+    ["unflatten", [S([2, 6])], ([x]) => x.unflatten(1, [3, -1])],
+    ["norm 2", [S([3, 4])], ([x]) => x.norm(2, { dim: 1 }), true],
+    ["norm 1", [S([3, 4])], ([x]) => x.norm(1, { dim: -1, keepdim: true })],
+    ["norm inf", [S([3, 4], "spread")], ([x]) => x.norm(Infinity, { dim: 0 })],
+    ["norm -inf", [S([3, 4], "spread")], ([x]) => x.norm(-Infinity)],
+    ["norm 3", [S([3, 4])], ([x]) => x.norm(3, { dim: [0, 1] }), true],
+    ["norm fro", [S([2, 3, 2])], ([x]) => x.norm("fro", { dim: [0, 2] })],
+    ["normalize", [S([3, 4])], ([x]) => F.normalize(x, { dim: -1 }), true],
+    ["normalize p=1 eps", [S([3, 4])], ([x]) => F.normalize(x.mul(0.01), { p: 1, eps: 0.05 })],
+    ["outer", [S([3]), S([4])], ([a, b]) => a.outer(b), true],
+    ["bmm", [S([2, 3, 4]), S([2, 4, 2])], ([a, b]) => a.bmm(b), true],
+    ["addmm", [S([2]), S([3, 4]), S([4, 2])], ([i, a, b]) => i.addmm(a, b, { beta: 0.5, alpha: 2 }), true],
+    ["lerp tensor weight", [S([3, 4]), S([4]), S([3, 1], "unit")], ([a, b, w]) => a.lerp(b, w), true],
+    ["addcmul", [S([3, 4]), S([3, 1]), S([4])], ([x, a, b]) => x.addcmul(a, b, { value: -1.5 }), true],
+    ["diag 1-D", [S([3])], ([x]) => x.diag(-1)],
+    ["diag 2-D", [S([3, 4])], ([x]) => x.diag(1)],
+    ["diagonal", [S([2, 3, 4])], ([x]) => x.diagonal(-1, 2, 1)],
+    ["trace", [S([3, 3])], ([x]) => x.trace()],
+    ["cdist p=2", [S([3, 2]), S([4, 2])], ([a, b]) => cdist(a, b), true],
+    ["cdist p=1", [S([3, 2], "spread"), S([4, 2], "spread")], ([a, b]) => cdist(a, b, { p: 1 })],
+    ["cdist p=inf", [S([3, 2], "spread"), S([4, 2])], ([a, b]) => cdist(a, b, { p: Infinity })],
+    ["einsum attention", [S([2, 3, 4]), S([2, 5, 4])], ([q, k]) => einsum("bqd,bkd->bqk", q, k), true],
+    ["einsum without contraction", [S([2, 3]), S([2, 3]), S([4])], ([a, b, c]) => [einsum("ij,ij->ij", a, b), einsum("bi,j->bji", a, c), einsum("ij,ij->j", a, b)], true],
+    ["einsum trace/diag", [S([3, 3]), S([3, 3, 2])], ([a, b]) => [einsum("ii", a), einsum("iij->ji", b)]],
+    ["einsum ellipsis chain", [S([2, 3]), S([4, 3, 5]), S([2, 5])], ([a, w, b]) => einsum("...n,anm,...m->...a", a, w, b), true],
+    ["scatter src", [S([3, 4]), S([2, 4])], ([x, s]) => x.scatter(0, i32([[2, 0, 1, 2], [0, 2, 2, 1]]), s)],
+    ["scatter duplicates", [S([3]), S([4])], ([x, s]) => x.scatter(0, i32([2, 0, 2, 0]), s)],
+    ["scatter value", [S([3, 4])], ([x]) => x.scatter(1, i32([[3], [1], [0]]), 2)],
+    ["scatterAdd", [S([3, 4]), S([3, 4])], ([x, s]) => x.scatterAdd(0, i32([[0, 2, 2, 1], [0, 0, 2, 1], [2, 2, 2, 2]]), s)],
+    ["indexAdd", [S([3, 4]), S([3, 2])], ([x, s]) => x.indexAdd(1, i32([3, 3]), s, { alpha: -2 })],
+    ["indexFill tensor value", [S([3, 4]), S([])], ([x, v]) => x.indexFill(0, i32([2, -3]), v)],
+    ["indexPut", [S([3, 4]), S([2, 4])], ([x, v]) => x.indexPut([i32([2, 0])], v)],
+    ["indexPut accumulate", [S([3, 4]), S([3])], ([x, v]) => x.indexPut([i32([0, 0, 2]), i32([1, 1, 3])], v, { accumulate: true })],
+    ["maskedSelect", [S([3, 4])], ([x]) => x.maskedSelect(tensor([1, 0, 0, 1], { device: "js" }))],
+    ["maskedFill both ways", [S([3]), S([])], ([x, v]) => x.maskedFill(tensor([[1, 0, 1], [0, 0, 1]], { device: "js" }), v)],
+    ["where method", [S([3, 1]), S([4])], ([x, o]) => x.where(tensor([1, 0, 1, 0], { device: "js" }), o)],
+  ];
+  for (const [name, specs, f, second] of checks) test(name, () => gradcheck(name, specs, f, { second }));
+});
+
+// ---- dlgrad's rules and edge cases
+
+describe("tensor ops: semantics beyond the fixtures", () => {
+  test("scatter: where an index repeats, the last write in index order wins (and alone gets the gradient)", () => {
+    const s = tensor([1, 2, 3, 4, 5], { requiresGrad: true });
+    const out = Tensor.zeros([3]).scatter(0, tensor([2, 0, 2, 2, 0], { dtype: "int32" }), s);
+    assert.deepEqual(out.toArray(), [5, 0, 4]);
+    out.mul(tensor([1, 2, 3])).sum().backward();
+    assert.deepEqual(s.grad!.toArray(), [0, 0, 0, 3, 1]);
+    const big = Tensor.zeros([2, 70]).scatter(1, Tensor.zeros([2, 300], { dtype: "int32" }).add(tensor([[5], [69]], { dtype: "int32" })), Tensor.arange(600).float().reshape(2, 300));
+    assert.equal(big.slice(0, 5).item(), 299);
+    assert.equal(big.slice(1, 69).item(), 599);
+    assert.deepEqual(Tensor.zeros([3]).indexPut([tensor([1, 1], { dtype: "int32" })], tensor([7, 8])).toArray(), [0, 8, 0]);
+  });
+
+  test("norm: the subgradient at 0 is 0 for every p, and int32 is refused", () => {
+    for (const p of [2, 1, 3, Infinity, -Infinity, 0.5]) {
+      const z = Tensor.zeros([2, 3], { requiresGrad: true });
+      z.norm(p).backward();
+      assert.deepEqual(z.grad!.toArray(), [[0, 0, 0], [0, 0, 0]], `p=${p}`);
+    }
+    assert.equal(tensor([[1, 0], [0, 3]]).norm(0).item(), 2);
+    assert.throws(() => Tensor.arange(3).norm(), /^Error: norm: input must be a floating-point tensor/);
+  });
+
+  test("empty and 0-d inputs", () => {
+    assert.deepEqual(Tensor.zeros([2, 0]).flip(1).shape, [2, 0]);
+    assert.deepEqual(Tensor.zeros([0, 3]).roll(2, 0).shape, [0, 3]);
+    assert.deepEqual(Tensor.ones([2, 3]).diag(5).shape, [0]);
+    assert.deepEqual(Tensor.ones([3]).repeat(0, 2).shape, [0, 6]);
+    assert.deepEqual(Tensor.ones([3]).scatter(0, Tensor.zeros([0], { dtype: "int32" }), 2).toArray(), [1, 1, 1]);
+    assert.deepEqual(Tensor.ones([3]).maskedSelect(Tensor.zeros([3])).shape, [0]);
+    assert.deepEqual((nonzero(Tensor.zeros([2, 2])) as Tensor).shape, [0, 2]);
+    assert.equal(tensor(5).scatter(0, tensor(0, { dtype: "int32" }), tensor(2)).item(), 2);
+    assert.equal(einsum("", tensor(3)).item(), 3);
+  });
+
+  test("the async forms agree with the sync ones", async () => {
+    const x = tensor([[0, 2], [3, 0]]);
+    assert.deepEqual((await nonzeroAsync(x) as Tensor).toArray(), (nonzero(x) as Tensor).toArray());
+    assert.deepEqual((await maskedSelectAsync(x, x.gt(1))).toArray(), [2, 3]);
+  });
+
+  test("in-place updates: write the storage, bump the version, refuse what needs a graph", () => {
+    const w = tensor([1, 2, 3], { requiresGrad: true });
+    assert.throws(() => w.add_(1), /^Error: add_: a tensor that requires grad is being used in an in-place operation/);
+    assert.throws(() => w.detach().mul_(w), /^Error: mul_: a tensor that requires grad/);
+    const y = w.mul(w); // saves w
+    noGrad(() => w.add_(tensor([1, 1, 1]), { alpha: -0.5 }).mul_(2));
+    assert.deepEqual(w.toArray(), [1, 3, 5]);
+    assert.throws(() => y.sum().backward(), /modified by an inplace operation|in-place|inplace/);
+    const b = Tensor.ones([2, 3]);
+    assert.equal(b.zero_(), b);
+    assert.deepEqual(b.fill_(2).toArray(), [[2, 2, 2], [2, 2, 2]]);
+    b.slice([], 1).copy_(tensor([7, 8]));
+    assert.deepEqual(b.toArray(), [[2, 7, 2], [2, 8, 2]]);
+    const i = Tensor.zeros([2], { dtype: "int32" });
+    assert.deepEqual(i.copy_(tensor([1.7, -2.7])).toArray(), [1, -2]);
+    assert.throws(() => i.add_(0.5), /^Error: add_: the result type float32 cannot be cast to self's dtype int32/);
+    assert.throws(() => b.add_(Tensor.ones([3, 3])), /^Error: add_: a value of shape \[3, 3\] cannot be written into self of shape \[2, 3\]/);
+    assert.throws(() => Tensor.ones([1, 3]).expand(2, 3).fill_(0), /^Error: fill_: cannot write into a view whose elements overlap/);
+  });
+});
