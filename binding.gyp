@@ -17,7 +17,8 @@
         "native/kernels/attention.c",
         "native/kernels/activations.c",
         "native/kernels/optim.c",
-        "native/kernels/conv.c"
+        "native/kernels/conv.c",
+        "native/kernels/scan.c"
       ],
       "cflags!": ["-O2", "-O3"],
       "cflags_cc!": ["-O2", "-O3"],

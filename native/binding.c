@@ -422,6 +422,52 @@ static bool run_scatter(call_t* c) { /* walks (index, src, out with stride 0 alo
          bad_index(c, o);
 }
 
+/* ---- scan (out, a, indices or null): sc = op, dim, reverse; sort (values, indices, a): sc = dim,
+ * descending. Every view has a's shape; out/values a's dtype, indices int32. -------------------- */
+
+static bool check_dim_flag(call_t* c, int dim_at, int flag_at, int nd) {
+  const double dim = c->sc[dim_at], flag = c->sc[flag_at];
+  if (!(dim >= 0 && dim < nd && dim == floor(dim))) return fail(c, "bad dim %g for %d dims", dim, nd);
+  return flag == 0 || flag == 1 || fail(c, "the flag must be 0 or 1");
+}
+
+static bool check_scan(call_t* c) {
+  const view_t* a = &c->v[1];
+  const double op = c->sc[0];
+  if (!(op >= 0 && op < DL_SCAN_COUNT && op == floor(op))) return fail(c, "bad scan op %g", op);
+  if (!check_dim_flag(c, 1, 2, a->nd) || !want_dtype(c, 0, a->dtype) || !want_shape(c, 0, a->nd, a->shape)) return false;
+  if (op == DL_SCAN_LOGCUMSUMEXP && !want_dtype(c, 1, DL_F32)) return false;
+  const bool extreme = op == DL_SCAN_CUMMAX || op == DL_SCAN_CUMMIN;
+  if (!extreme) return c->v[2].dtype < 0 || fail(c, "'indices' is only for cummax and cummin");
+  if (c->v[2].dtype < 0) return fail(c, "'indices' is required for cummax and cummin");
+  return want_dtype(c, 2, DL_I32) && want_shape(c, 2, a->nd, a->shape);
+}
+
+static bool run_scan(call_t* c) {
+  const view_t *o = &c->v[0], *a = &c->v[1], *ix = &c->v[2];
+  const bool has_ix = ix->dtype >= 0;
+  if (numel(a) == 0) return true;
+  if (dl_scan((int)c->sc[0], a->dtype, c->sc[2] != 0, a->nd, a->shape, (int)c->sc[1], o->data, o->off, o->st, a->data, a->off, a->st,
+              has_ix ? (int32_t*)ix->data : NULL, has_ix ? ix->off : 0, has_ix ? ix->st : NULL) < 0)
+    return fail(c, "out of memory");
+  return true;
+}
+
+static bool check_sort(call_t* c) {
+  const view_t* a = &c->v[2];
+  return check_dim_flag(c, 0, 1, a->nd) && want_dtype(c, 0, a->dtype) && want_dtype(c, 1, DL_I32) &&
+         want_shape(c, 0, a->nd, a->shape) && want_shape(c, 1, a->nd, a->shape);
+}
+
+static bool run_sort(call_t* c) {
+  const view_t *o = &c->v[0], *ix = &c->v[1], *a = &c->v[2];
+  if (numel(a) == 0) return true;
+  if (dl_sort(a->dtype, c->sc[1] != 0, a->nd, a->shape, (int)c->sc[0], o->data, o->off, o->st, (int32_t*)ix->data, ix->off, ix->st,
+              a->data, a->off, a->st) < 0)
+    return fail(c, "out of memory");
+  return true;
+}
+
 /* ---- fused kernels --------------------------------------------------------------------------- */
 
 /* scale > 0 and causal rows L that divide rows */
@@ -650,6 +696,10 @@ static const entry_t entries[] = {
   /* scalar: dim */
   { "gather", .nscalars = 1, .nviews = 3, .views = { "out", "a", "index" }, .check = check_gather, .run = run_gather },
   { "scatterAdd", .nscalars = 1, .nviews = 3, .views = { "out", "index", "src" }, .check = check_scatter, .run = run_scatter },
+  /* scalars: op (SCAN_OPS order), dim, reverse; indices only for cummax/cummin */
+  { "scan", .nscalars = 3, .nviews = 3, .views = { "out", "a", "indices" }, .optional = 4, .check = check_scan, .run = run_scan },
+  /* scalars: dim, descending */
+  { "sort", .nscalars = 2, .nviews = 3, .views = { "values", "indices", "a" }, .check = check_sort, .run = run_sort },
   { "fused", .ops = fused_names, .nops = FU_COUNT, .kinds = fused_kinds },
   { "attention", .ops = att_names, .nops = 2, .kinds = att_kinds },
 };

@@ -24,4 +24,5 @@ export DLGRAD_REQUIRE_CPU=1
 export DLGRAD_WASM=0 # the wasm backend runs in V8, which ASan does not instrument: its tests would only double the time
 node --test --test-concurrency=1 dist/test/native.test.js dist/test/ops.test.js dist/test/fused.test.js \
   dist/test/bad-input.test.js dist/test/fuzz.test.js dist/test/gradcheck.test.js dist/test/nn.test.js \
-  dist/test/layers2.test.js dist/test/losses.test.js dist/test/edge.test.js dist/test/optim.test.js
+  dist/test/layers2.test.js dist/test/losses.test.js dist/test/edge.test.js dist/test/optim.test.js \
+  dist/test/scansort.test.js

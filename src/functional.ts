@@ -123,7 +123,7 @@ function softmaxDim(op: string, x: Tensor, dim: number): number {
 /** max over dims for shifting exp: 0 where the reduced size is 0 (nothing to shift). */
 function shiftMax(x: Tensor, dims: number[]): Tensor {
   if (dims.some((d) => x.shape[d] === 0)) return Tensor.zeros(x.shape.map((s, i) => (dims.includes(i) ? 1 : s)), { dtype: x.dtype, device: x.device });
-  return x.max(dims, { keepdim: true }).detach();
+  return x.amax(dims, { keepdim: true }).detach();
 }
 
 function softmaxComposite(x: Tensor, dim: number): Tensor {

@@ -17,6 +17,7 @@ export { initDevice } from "./backend/device.js";
 /** The webgpu device's helpers, as torch.cuda's: `isAvailable`, `synchronize`, `memoryStats`, `emptyCache`, `flush`, `adapterInfo`, `gpuDevice`. */
 export * as webgpu from "./backend/webgpu/api.js";
 export type { Backend, View } from "./backend/backend.js";
+export type { ValuesIndices, SortOptions, TopkOptions } from "./tensor.js";
 /** Functional ops (torch.nn.functional): activations, losses, normalisation, convolution, pooling, attention. */
 export * as F from "./functional.js";
 export {

@@ -614,7 +614,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return gatherChecked(x, d, index);
 }
 
-function gatherChecked(x: Tensor, d: number, index: Tensor): Tensor {
+export function gatherChecked(x: Tensor, d: number, index: Tensor): Tensor {
   const out = Tensor.alloc(index.shape, x.dtype, x.device);
   if (out.numel > 0) x.backend.gather(out, x, d, index);
   return out.track("gather", [x], (g) => [() => scatterAdd(x.shape, d, index, g)]);

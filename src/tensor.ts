@@ -7,6 +7,7 @@ import { UNARY_OPS, type UnaryOp } from "./prims.js";
 import { fmt } from "./shape.js";
 import { checkBool, checkInt, checkNumber, checkOptions } from "./check.js";
 import * as ops from "./ops.js";
+import * as scans from "./scans.js";
 import * as F from "./functional.js";
 import * as T from "./tensor_ops.js";
 import type { Args } from "./functional/args.js";
@@ -20,6 +21,7 @@ export type { TensorOptions } from "./core.js";
 // re-exported from the local import, not `from "./core.js"` again: that form makes tsc drop
 // SliceIndex from this file's .d.ts imports while the emitted methods still name it
 export type { FromOptions, NestedArray, SliceIndex };
+export type { ValuesIndices } from "./scans.js";
 
 type Dims = number | readonly number[];
 /** Options of the reductions (`sum`, `mean`, `max`, ...), PyTorch's `keepdim=` keyword. */
@@ -406,28 +408,14 @@ const methods = {
    */
   mean(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("mean", dim, opts); return ops.mean(this, d, o.keepdim); },
   /**
-   * The largest values over `dim` (an int or a list; all dims when omitted). Unlike torch.max(dim),
-   * which returns (values, indices), this returns the values only (torch.amax): `argmax(dim)` gives the indices.
-   * @throws Error when reducing a dim of size 0.
-   * @example
-   * const rowMax = logits.max(1, { keepdim: true });
-   */
-  max(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("max", dim, opts); return ops.extreme("max", this, d, o.keepdim); },
-  /**
-   * The smallest values over `dim` (values only, like torch.amin; `argmin(dim)` gives the indices).
-   * @throws Error when reducing a dim of size 0.
-   * @example
-   * const lo = x.min();
-   */
-  min(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("min", dim, opts); return ops.extreme("min", this, d, o.keepdim); },
-  /**
-   * The largest values over `dim` (torch.amax); the same as `max`.
+   * The largest values over `dim` (an int or a list; all dims when omitted), values only
+   * (torch.amax); ties share the gradient evenly. `max(dim)` gives values and indices.
    * @example
    * const m = x.amax([1, 2]);
    */
   amax(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("amax", dim, opts); return ops.extreme("max", this, d, o.keepdim); },
   /**
-   * The smallest values over `dim` (torch.amin); the same as `min`.
+   * The smallest values over `dim`, values only (torch.amin); ties share the gradient evenly.
    * @example
    * const m = x.amin(0);
    */
@@ -722,6 +710,83 @@ const methods = {
   mseLoss(this: Tensor, target: Tensor, opts?: F.LossOptions): Tensor { return F.mseLoss(this, target, opts); },
 };
 
+
+// ---- scans, sorting, and max/min with a dim (src/scans.ts) -----------------------------------
+
+/**
+ * Options of `sort` and `argsort` (PyTorch's keyword arguments).
+ * @example x.sort(-1, { descending: true })
+ */
+export interface SortOptions {
+  /** Largest first (default false: smallest first). */
+  descending?: boolean;
+  /** Accepted for PyTorch's signature; every sort here is stable (equal keys keep their order). */
+  stable?: boolean;
+}
+/**
+ * Options of `topk` (PyTorch's keyword arguments).
+ * @example x.topk(3, 0, { largest: false })
+ */
+export interface TopkOptions {
+  /** The k largest (default true) or the k smallest. */
+  largest?: boolean;
+  /** Accepted for PyTorch's signature; the result is always sorted (largest first, or smallest first). */
+  sorted?: boolean;
+}
+
+/** (dim?, opts?) of sort/argsort/topk: dim an integer (default -1) or the options in its place;
+ *  known boolean options only. */
+function alongArgs<O extends object>(op: string, dim: number | O | undefined, opts: O | undefined, keys: string[]): [number, O] {
+  if (typeof dim === "object" && dim !== null && !Array.isArray(dim)) {
+    if (opts !== undefined) throw new Error(`${op}: options given twice (in the dim's place and after it)`);
+    [dim, opts] = [undefined, dim as O];
+  }
+  const o = checkOptions(op, opts, keys);
+  for (const k of keys) {
+    const v = (o as Record<string, unknown>)[k];
+    if (v !== undefined) checkBool(op, k, v);
+  }
+  return [dim === undefined ? -1 : checkInt(op, "dim", dim), o];
+}
+
+/** max/min: no dim, the extreme value (a tensor, ties share the gradient); a dim, values and indices. */
+function extremeMethod(op: "max" | "min") {
+  return function (this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor | scans.ValuesIndices {
+    if (Array.isArray(dim)) throw new Error(`${op}: dim must be a single integer; for several dims use a${op}(dims), which returns the values only`);
+    const [d, o] = reduceArgs(op, dim, opts, true);
+    if (d === undefined) return ops.extreme(op, this, undefined, o.keepdim);
+    return scans.extremeDim(op, this, d as number, o.keepdim ?? false);
+  };
+}
+
+const alongMethods = {
+  max: extremeMethod("max"),
+  min: extremeMethod("min"),
+  cumsum(this: Tensor, dim: number): Tensor { return scans.cumsum(this, checkInt("cumsum", "dim", dim)); },
+  cumprod(this: Tensor, dim: number): Tensor { return scans.cumprod(this, checkInt("cumprod", "dim", dim)); },
+  logcumsumexp(this: Tensor, dim: number): Tensor { return scans.logcumsumexp(this, checkInt("logcumsumexp", "dim", dim)); },
+  cummax(this: Tensor, dim: number): scans.ValuesIndices { return scans.cumExtreme("cummax", this, checkInt("cummax", "dim", dim)); },
+  cummin(this: Tensor, dim: number): scans.ValuesIndices { return scans.cumExtreme("cummin", this, checkInt("cummin", "dim", dim)); },
+  prod(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor {
+    if (Array.isArray(dim)) throw new Error("prod: dim must be a single integer");
+    const [d, o] = reduceArgs("prod", dim, opts, true);
+    return scans.prod(this, d as number | undefined, o.keepdim ?? false);
+  },
+  sort(this: Tensor, dim?: number | SortOptions, opts?: SortOptions): scans.ValuesIndices {
+    const [d, o] = alongArgs("sort", dim, opts, ["descending", "stable"]);
+    return scans.sort(this, d, o.descending ?? false);
+  },
+  argsort(this: Tensor, dim?: number | SortOptions, opts?: SortOptions): Tensor {
+    const [d, o] = alongArgs("argsort", dim, opts, ["descending", "stable"]);
+    return scans.sort(this, d, o.descending ?? false).indices;
+  },
+  topk(this: Tensor, k: number, dim?: number | TopkOptions, opts?: TopkOptions): scans.ValuesIndices {
+    checkInt("topk", "k", k, 0);
+    const [d, o] = alongArgs("topk", dim, opts, ["largest", "sorted"]);
+    return scans.topk(this, k, d, o.largest ?? true);
+  },
+};
+
 // The methods keep their `this: Tensor` parameter (no OmitThisParameter): their signatures then stay
 // the declarations above, whose doc comments editors and TypeDoc show.
 type Methods = { [K in keyof typeof methods]: (typeof methods)[K] };
@@ -775,6 +840,91 @@ declare module "./core.js" {
     reciprocal(): Tensor;
     /** Round down to an integer value, elementwise (int32 input is returned as is); zero gradient (torch.floor). @example const f = x.floor(); */
     floor(): Tensor;
+
+    /**
+     * The largest element (a 0-d tensor; with `{ keepdim: true }` every dim kept as size 1). At
+     * ties the gradient is shared evenly among the maxima, as PyTorch's `x.max()`. NaN propagates.
+     * @example tensor([[1, 5], [7, 2]]).max() // tensor(7.)
+     */
+    max(opts?: ReduceOptions): Tensor;
+    /**
+     * Along `dim` (negative counts from the end): `{ values, indices }` like PyTorch's
+     * `torch.max(x, dim)` named tuple. `indices` (int32) is the first maximum's position; NaN is the
+     * maximum. The gradient goes to that position only (use `amax` to share it among ties). With
+     * `{ keepdim: true }` dim stays as size 1. Throws for a dim out of range, a list of dims (that is
+     * `amax`) or an empty dim.
+     * @example const { values, indices } = tensor([[1, 5], [7, 2]]).max(1); // [5, 7], [1, 0]
+     */
+    max(dim: number, opts?: ReduceOptions): scans.ValuesIndices;
+    /**
+     * The smallest element (a 0-d tensor); ties share the gradient evenly. NaN propagates.
+     * @example tensor([[1, 5], [7, 2]]).min() // tensor(1.)
+     */
+    min(opts?: ReduceOptions): Tensor;
+    /**
+     * Along `dim`: `{ values, indices }` like `torch.min(x, dim)`: the first minimum's position
+     * (NaN counts as the minimum), the gradient to that position only; `amin` shares it among ties.
+     * @example const { values, indices } = tensor([[1, 5], [7, 2]]).min(1); // [1, 2], [0, 1]
+     */
+    min(dim: number, opts?: ReduceOptions): scans.ValuesIndices;
+    /**
+     * Running sums along `dim` (torch.cumsum). Same shape and dtype (int32 stays int32 and wraps;
+     * PyTorch promotes to int64). Throws for a dim out of range.
+     * @example tensor([1, 2, 3]).cumsum(0) // [1, 3, 6]
+     */
+    cumsum(dim: number): Tensor;
+    /**
+     * Running products along `dim` (torch.cumprod). Gradients never divide by x, so they are exact
+     * when x holds zeros, and second derivatives work (O(n log n) per line of n).
+     * @example tensor([1, 2, 3]).cumprod(0) // [1, 2, 6]
+     */
+    cumprod(dim: number): Tensor;
+    /**
+     * log(Σ_{j<=i} exp(x_j)) along `dim` (torch.logcumsumexp), without overflow. Throws for an int32
+     * tensor (cast it with `.float()`).
+     * @example tensor([0, 0]).logcumsumexp(0) // [0, 0.6931]
+     */
+    logcumsumexp(dim: number): Tensor;
+    /**
+     * Running maximum along `dim` and its position (torch.cummax): `{ values, indices }`, shapes of x,
+     * indices int32. At ties the later position wins; a NaN becomes the maximum and stays. The
+     * gradient goes to the position each value came from.
+     * @example tensor([1, 3, 2, 3]).cummax(0) // values [1, 3, 3, 3], indices [0, 1, 1, 3]
+     */
+    cummax(dim: number): scans.ValuesIndices;
+    /**
+     * Running minimum along `dim` and its position (torch.cummin), as `cummax`.
+     * @example tensor([3, 1, 2, 1]).cummin(0) // values [3, 1, 1, 1], indices [0, 1, 1, 3]
+     */
+    cummin(dim: number): scans.ValuesIndices;
+    /**
+     * The product of all elements (0-d), or along `dim` (torch.prod; a single dim, kept as size 1
+     * with `{ keepdim: true }`). The product of an empty dim is 1. Gradients are exact with zeros:
+     * the products of the elements before and after each one, no division.
+     * @example tensor([[1, 2], [3, 4]]).prod(1) // [2, 12]
+     */
+    prod(dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor;
+    /**
+     * Sorts along `dim` (default -1): `{ values, indices }` (torch.sort), indices int32. The sort is
+     * stable (equal keys keep their order) whatever `stable` says; NaN counts as the largest value
+     * (last ascending, first with `descending: true`). The gradient of values flows back through
+     * indices. Throws for a dim out of range or an unknown option.
+     * @example tensor([3, 1, 2]).sort(0, { descending: true }) // values [3, 2, 1], indices [0, 2, 1]
+     */
+    sort(dim?: number | SortOptions, opts?: SortOptions): scans.ValuesIndices;
+    /**
+     * The int32 indices that sort `dim` (default -1): `sort(dim, opts).indices` (torch.argsort).
+     * @example tensor([3, 1, 2]).argsort() // [1, 2, 0]
+     */
+    argsort(dim?: number | SortOptions, opts?: SortOptions): Tensor;
+    /**
+     * The `k` largest elements along `dim` (default -1), largest first, or with `largest: false` the k
+     * smallest, smallest first: `{ values, indices }` (torch.topk). NaN counts as the largest value;
+     * which of several equal values is taken is unspecified in PyTorch (here: the first ones). Throws
+     * when k is negative or larger than the dim.
+     * @example tensor([1, 4, 2, 8]).topk(2) // values [8, 4], indices [3, 1]
+     */
+    topk(k: number, dim?: number | TopkOptions, opts?: TopkOptions): scans.ValuesIndices;
   }
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Tensor {
@@ -803,6 +953,7 @@ declare module "./core.js" {
 }
 
 Object.assign(Tensor.prototype, methods);
+Object.assign(Tensor.prototype, alongMethods);
 Object.assign(Tensor, statics);
 for (const op of UNARY_OPS) {
   if (op === "copy" || op === "round") continue; // round takes options: its method is in `methods`

@@ -79,8 +79,10 @@ for (const device of availableDevices()) {
       const x = t([[1, NaN_, 3], [inf, -inf, 0], [-inf, -inf, -inf], [2, 5, -1], [inf, 1, inf]]);
       expectValues(x.sum(1), [NaN_, NaN_, -inf, 6, inf], "sum");
       expectValues(x.mean(1), [NaN_, NaN_, -inf, 2, inf], "mean");
-      expectValues(x.max(1), [NaN_, inf, -inf, 5, inf], "max propagates NaN");
-      expectValues(x.min(1), [NaN_, -inf, -inf, -1, 1], "min propagates NaN");
+      expectValues(x.max(1).values, [NaN_, inf, -inf, 5, inf], "max propagates NaN");
+      expectValues(x.min(1).values, [NaN_, -inf, -inf, -1, 1], "min propagates NaN");
+      expectValues(x.max(1).indices, [1, 0, 0, 1, 0], "max(dim).indices: NaN is the maximum; first of ties", EXACT);
+      expectValues(x.amin(1), [NaN_, -inf, -inf, -1, 1], "amin propagates NaN");
       expectValues(x.argmax(1), [1, 0, 0, 1, 0], "argmax: NaN is the maximum; first of ties", EXACT);
       expectValues(x.argmin(1), [1, 1, 0, 2, 1], "argmin: NaN is the minimum", EXACT);
       expectValues(x.logsumexp(1), [NaN_, inf, -inf, Math.log(Math.exp(2) + Math.exp(5) + Math.exp(-1)), inf], "logsumexp");
@@ -106,9 +108,12 @@ for (const device of availableDevices()) {
 
     test("ties in max/min: first index for argmax, gradient split evenly (like torch.amax)", () => {
       const x = t([[1, 3, 3], [2, 2, 2]], true);
-      expectValues(x.max(1), [3, 2], "max");
-      x.max(1).mul(t([1, 3])).sum().backward();
-      expectValues(x.grad!, [[0, 0.5, 0.5], [1, 1, 1]], "max(1) grad");
+      expectValues(x.amax(1), [3, 2], "amax");
+      x.amax(1).mul(t([1, 3])).sum().backward();
+      expectValues(x.grad!, [[0, 0.5, 0.5], [1, 1, 1]], "amax(1) grad");
+      x.grad = null;
+      x.max(1).values.mul(t([1, 3])).sum().backward();
+      expectValues(x.grad!, [[0, 1, 0], [3, 0, 0]], "max(1).values grad: to the first maximum only, like torch.max(dim)");
       x.grad = null;
       x.max().backward();
       expectValues(x.grad!, [[0, 0.5, 0.5], [0, 0, 0]], "max() grad");
@@ -116,7 +121,7 @@ for (const device of availableDevices()) {
       x.min().mul(6).backward();
       expectValues(x.grad!, [[6, 0, 0], [0, 0, 0]], "min() grad (single minimum)");
       x.grad = null;
-      x.min(1, { keepdim: true }).sum().backward();
+      x.amin(1, { keepdim: true }).sum().backward();
       expectValues(x.grad!, [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3]], "min(1, keepdim) grad");
       expectValues(x.argmax(1), [1, 0], "argmax picks the first of ties", EXACT);
       expectValues(x.argmin(), 0, "argmin of all", EXACT);

@@ -178,7 +178,8 @@ function applyStep(t: Tensor, s: Step, device: string): Tensor {
     case "silu": return F.silu(t);
     case "sum": case "mean": case "max": case "min": case "amax": case "logsumexp": case "var": case "std": {
       const m = (t as unknown as Record<string, (d?: number, o?: object) => Tensor>)[s.op].bind(t);
-      return a[0] === null ? m(undefined, { keepdim: a[1] as boolean }) : m(d(0), { keepdim: a[1] as boolean });
+      const r: unknown = a[0] === null ? m(undefined, { keepdim: a[1] as boolean }) : m(d(0), { keepdim: a[1] as boolean });
+      return r instanceof Tensor ? r : (r as { values: Tensor }).values; // max/min(dim): { values, indices }
     }
     case "argmax": case "argmin": return t[s.op](d(0), { keepdim: a[1] as boolean });
     case "transpose": return t.transpose(d(0), d(1));

@@ -248,8 +248,8 @@ add("select", "triu", [S([3, 3])], ([x]) => x.triu());
 const reductions: [string, (x: Tensor, dim: number | number[] | undefined, keepdim: boolean) => Tensor][] = [
   ["sum", (x, d, k) => x.sum(d, { keepdim: k })],
   ["mean", (x, d, k) => x.mean(d, { keepdim: k })],
-  ["max", (x, d, k) => x.max(d, { keepdim: k })],
-  ["min", (x, d, k) => x.min(d, { keepdim: k })],
+  ["amax", (x, d, k) => x.amax(d, { keepdim: k })],
+  ["amin", (x, d, k) => x.amin(d, { keepdim: k })],
   ["logsumexp", (x, d, k) => x.logsumexp(d, { keepdim: k })],
   ["var", (x, d, k) => x.var(d, { keepdim: k })],
   ["std", (x, d, k) => x.std(d, { keepdim: k })],
@@ -268,7 +268,7 @@ for (const [name, fn] of reductions) {
 }
 add("reduce", "sum 0-d", [S([])], ([x]) => x.sum());
 add("reduce", "mean expanded", [S([3, 1])], ([x]) => x.expand([3, 4]).mean(0));
-add("reduce", "max expanded (ties by construction)", [S([1, 4], "spread")], ([x]) => x.expand([3, 4]).max(0));
+add("reduce", "max expanded (ties by construction)", [S([1, 4], "spread")], ([x]) => x.expand([3, 4]).amax(0));
 
 // ---- matmul
 const mm: [number[], number[]][] = [

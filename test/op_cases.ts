@@ -77,8 +77,9 @@ export function runOp(c: FCase, xs: Tensor[], args: Record<string, any>): Tensor
     // reductions
     case "sum": return [x.sum(args.dim, red)];
     case "mean": return [x.mean(args.dim, red)];
-    case "max": return [x.max(args.dim, red)];
-    case "min": return [x.min(args.dim, red)];
+    // ops.json's max/min are torch.amax/amin (values; a list of dims)
+    case "max": return [x.amax(args.dim, red)];
+    case "min": return [x.amin(args.dim, red)];
     case "logsumexp": return [x.logsumexp(args.dim, red)];
     case "var": return [x.var(args.dim, { keepdim: args.keepdim, correction: args.correction })];
     case "std": return [x.std(args.dim, { keepdim: args.keepdim, correction: args.correction })];
@@ -163,7 +164,7 @@ export const cross: CrossCase[] = [
   { name: "comparisons", shapes: [[21, 23], [23]], f: ([a, b]) => a.gt(b).add(a.le(b.mul(0.5))).add(a.eq(a)).mul(a) },
   { name: "where/clamp", shapes: [[19, 21], [19, 21]], f: ([a, b]) => Tensor.where(a.gt(0), a, b).clamp(-0.7, 0.9) },
   { name: "sum/mean dims", shapes: [[6, 45, 11]], f: ([a]) => [a.sum(), a.sum(1), a.mean([0, 2], { keepdim: true }), a.sum(-1)] },
-  { name: "max/min/logsumexp", shapes: [[9, 130]], f: ([a]) => [a.max(1), a.min(0), a.logsumexp(-1), a.max()] },
+  { name: "max/min/logsumexp", shapes: [[9, 130]], f: ([a]) => [a.max(1).values, a.min(0).values, a.logsumexp(-1), a.max(), a.max(1).indices] },
   { name: "argmax/argmin", shapes: [[9, 130]], f: ([a]) => [a.argmax(1), a.argmin(0), a.argmax()] },
   { name: "var/std", shapes: [[7, 90]], f: ([a]) => [a.var(1), a.std(0, { correction: 0 })], tol: LOOSE },
   { name: "sum transposed", shapes: [[40, 50]], f: ([a]) => a.T.sum(1) },

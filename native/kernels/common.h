@@ -49,7 +49,7 @@ void dl_view_extent(int nd, const int64_t* shape, int64_t off, const int64_t* st
  *
  * These two files are the only platform-specific kernels (pthreads; mmap/madvise, aligned_alloc,
  * _Thread_local). The kernel files (iter.c, elementwise.c, reduce.c, gather.c, matmul.c,
- * matmul_entry.c, attention.c, activations.c, optim.c, conv.c) use nothing else of the system than
+ * matmul_entry.c, attention.c, activations.c, optim.c, conv.c, scan.c) use nothing else of the system than
  * <string.h> and <math.h>: they split work with dl_parallel and take memory from dl_scratch /
  * dl_pool_*, so a WebAssembly build (no libc, no threads) compiles them as they are (after
  * scripts/gen-ops.mjs) and replaces threads.c

@@ -47,4 +47,15 @@ int dl_gather(dl_iter* it, char* o, const char* a, const int32_t* ix, int64_t sd
 /* it: views (index, src, out with stride 0 along dim); returns -1 (out untouched) on a bad index */
 int dl_scatter_add(int dtype, dl_iter* it, char* o, const int32_t* ix, const char* src, int64_t sdim, int64_t lim);
 
+/* Scans and sorts along dim (scan.c), over views of one shape (nd dims) given as offset and nd
+ * strides each (a line's steps are the strides at dim). The scan op codes are the order of
+ * SCAN_OPS in src/backend/backend.ts. out/values: a's dtype; ix/indices: int32 (cummax/cummin
+ * and sort; NULL for the other scans). logcumsumexp: float32 only. Return -1: out of memory. */
+enum { DL_SCAN_CUMSUM = 0, DL_SCAN_CUMPROD, DL_SCAN_LOGCUMSUMEXP, DL_SCAN_CUMMAX, DL_SCAN_CUMMIN, DL_SCAN_COUNT };
+int dl_scan(int op, int dtype, bool rev, int nd, const int64_t* shape, int dim, char* o, int64_t oo, const int64_t* so,
+            const char* a, int64_t ao, const int64_t* sa, int32_t* ix, int64_t io, const int64_t* si);
+/* stable sort of every line: NaN is the largest float, equal keys keep their order */
+int dl_sort(int dtype, bool desc, int nd, const int64_t* shape, int dim, char* o, int64_t oo, const int64_t* so,
+            int32_t* ix, int64_t io, const int64_t* si, const char* a, int64_t ao, const int64_t* sa);
+
 #endif

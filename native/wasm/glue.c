@@ -199,6 +199,24 @@ EXPORT("scatterAdd") int scatter_add(int dtype, char* o, const int32_t* ix, cons
   return dl_scatter_add(dtype, &it, o, ix, src, v[0].st[(int)dim], v[0].shape[(int)dim]);
 }
 
+/* ---- scan (meta = op, dim, reverse, then out, a and, for cummax/cummin, indices) and sort
+ * (meta = dim, descending, then values, indices, a); every view has a's shape ------------------ */
+
+EXPORT("scan") int scan(int dtype, int has_ix, char* o, const char* a, int32_t* ix) {
+  double sc[3];
+  view_t v[3];
+  unpack(sc, 3, v, has_ix ? 3 : 2);
+  return dl_scan((int)sc[0], dtype, sc[2] != 0, v[1].nd, v[1].shape, (int)sc[1], o, v[0].off, v[0].st, a, v[1].off, v[1].st,
+                 has_ix ? ix : NULL, has_ix ? v[2].off : 0, has_ix ? v[2].st : NULL);
+}
+
+EXPORT("sort") int sort(int dtype, char* o, int32_t* ix, const char* a) {
+  double sc[2];
+  view_t v[3];
+  unpack(sc, 2, v, 3);
+  return dl_sort(dtype, sc[1] != 0, v[2].nd, v[2].shape, (int)sc[0], o, v[0].off, v[0].st, ix, v[1].off, v[1].st, a, v[2].off, v[2].st);
+}
+
 /* ---- fused kernels: meta = the kernel's scalars, then the views of the arrays that are not null.
  * Each kernel: the array whose last dim is n and whose element count is rows·n, its scalars, the
  * call (p: the arrays, offsets applied; an int < 0 is out of memory). One arm per name of

@@ -42,6 +42,11 @@ export interface View<S extends Storage = TypedArray> {
   offset: number;
 }
 
+/** The scans of Backend.scan; the index of a name is the op code the C side switches on
+ *  (native/kernels/scan.c's DL_SCAN_* enum, in this order). */
+export const SCAN_OPS = ["cumsum", "cumprod", "logcumsumexp", "cummax", "cummin"] as const;
+export type ScanOp = (typeof SCAN_OPS)[number];
+
 /**
  * The kernels one device implements: what `registerBackend` takes. Low level, for adding a device;
  * a backend only moves numbers (ops.ts has already resolved broadcasting, dtypes and autograd).
@@ -104,6 +109,22 @@ export interface Backend<S extends Storage = TypedArray> {
   /** out[..., index[...], ...] += src[...] along `dim` (torch.scatter_add_). out is contiguous;
    *  index and src share a shape; indices already checked. */
   scatterAdd(out: View<S>, dim: number, index: View<S>, src: View<S>): void;
+
+  /**
+   * Inclusive scan of `a` along `dim` (0 <= dim < a's ndim) into `out` (contiguous, a's shape; a
+   * may be strided), from the last element backwards when `reverse`. cumsum and cumprod keep a's
+   * dtype (int32 wraps); logcumsumexp is float only (log(exp(acc) + exp(x)), NaN propagates).
+   * cummax/cummin also write `indices` (int32, contiguous, a's shape): the position along dim of
+   * the running extreme, the later one at ties; a NaN becomes the extreme and stays (each later
+   * NaN takes its place), as PyTorch's. `indices` is null for the other ops.
+   */
+  scan(op: ScanOp, out: View<S>, a: View<S>, dim: number, reverse: boolean, indices: View<S> | null): void;
+  /**
+   * Stable sort of every line of `a` along `dim`: `values` (a's dtype) and `indices` (int32, the
+   * positions in a), both contiguous with a's shape. NaN is larger than every number (last
+   * ascending, first descending); equal keys (and NaNs) keep their order in a.
+   */
+  sort(values: View<S>, indices: View<S>, a: View<S>, dim: number, descending: boolean): void;
 
   /** Fill a contiguous float view from the shared seeded generator. */
   random(out: View<S>, dist: "uniform" | "normal", rng: () => number): void;

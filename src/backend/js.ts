@@ -1,6 +1,6 @@
 // The `js` backend: every kernel of the contract in plain TypeScript. The readable reference.
 import {
-  type Backend, type BinaryOp, type DType, type ReduceOp, type TypedArray, type UnaryOp, type View,
+  type Backend, type BinaryOp, type DType, type ReduceOp, type ScanOp, type TypedArray, type UnaryOp, type View,
   dtypeOf, elementCtor, registerBackend,
 } from "./backend.js";
 import { contiguousStrides, isContiguous } from "../shape.js";
@@ -171,6 +171,75 @@ function argExtreme(x: TypedArray, base: number, n: number, s: number, isMax: bo
   return bi;
 }
 
+// ---- scans and sort along one dim ----------------------------------------------------------
+
+/**
+ * For every line of `a` along `dim`: f(base of out, base of a, base of idx, n, step of a), where out
+ * and idx are contiguous with a's shape (their step along dim is contiguousStrides(shape)[dim]).
+ */
+function forEachLine(a: View, outOffset: number, idxOffset: number, dim: number,
+  f: (po: number, pa: number, pi: number, n: number, sa: number, so: number) => void): void {
+  const cs = contiguousStrides(a.shape);
+  const drop = <T>(xs: readonly T[]) => xs.filter((_, d) => d !== dim);
+  const n = a.shape[dim], sa = a.strides[dim], so = cs[dim];
+  if (n === 0) return;
+  forEachRun(drop(a.shape), [
+    { strides: drop(cs), offset: outOffset }, { strides: drop(a.strides), offset: a.offset }, { strides: drop(cs), offset: idxOffset },
+  ], ([po, pa, pi], m, [s0, s1, s2]) => {
+    for (let i = 0; i < m; i++, po += s0, pa += s1, pi += s2) f(po, pa, pi, n, sa, so);
+  });
+}
+
+/** PyTorch's log_add_exp_helper: log(e^x + e^y), NaN propagating, equal infinities kept. */
+export function logAddExp(x: number, y: number): number {
+  if (x !== x || y !== y) return NaN;
+  const lo = Math.min(x, y), hi = Math.max(x, y);
+  if (lo !== hi || Number.isFinite(lo)) return Math.log1p(Math.exp(lo - hi)) + hi;
+  return x;
+}
+
+/** a before b in a sort: NaN is the largest value. Equal keys are not before each other. */
+export function sortsBefore(a: number, b: number, descending: boolean): boolean {
+  if (descending) return a > b || (a !== a && b === b);
+  return a < b || (b !== b && a === a);
+}
+
+function scanLine(op: ScanOp, o: TypedArray, x: TypedArray, ix: TypedArray | null, po: number, pa: number, pi: number,
+  n: number, sa: number, so: number, reverse: boolean): void {
+  // int32 sums and products wrap like C (Math.imul); floats accumulate in float64, as PyTorch's
+  // CPU kernels do (acc_type of float is double), and round once per stored element
+  const isInt = o instanceof Int32Array;
+  let acc = op === "cumprod" ? 1 : op === "cumsum" ? 0 : op === "logcumsumexp" ? -Infinity : NaN;
+  let best = 0;
+  for (let k = 0; k < n; k++) {
+    const i = reverse ? n - 1 - k : k;
+    const v = x[pa + i * sa];
+    if (op === "cumsum") acc = isInt ? (acc + v) | 0 : acc + v;
+    else if (op === "cumprod") acc = isInt ? Math.imul(acc, v) : acc * v;
+    else if (op === "logcumsumexp") acc = logAddExp(v, acc);
+    else {
+      // cummax/cummin: a later equal value takes over; a NaN takes over and then stays
+      const better = op === "cummax" ? v >= acc : v <= acc;
+      if (k === 0 || v !== v || (acc === acc && better)) { acc = v; best = i; }
+      ix![pi + i * so] = best;
+    }
+    o[po + i * so] = acc;
+  }
+}
+
+function sortLine(o: TypedArray, x: TypedArray, ix: TypedArray, po: number, pa: number, pi: number,
+  n: number, sa: number, so: number, descending: boolean): void {
+  const keys = new Array<number>(n);
+  for (let i = 0; i < n; i++) keys[i] = x[pa + i * sa];
+  // Array.prototype.sort is stable: equal keys keep their positions' order
+  const order = Array.from({ length: n }, (_, i) => i)
+    .sort((i, j) => (sortsBefore(keys[i], keys[j], descending) ? -1 : sortsBefore(keys[j], keys[i], descending) ? 1 : 0));
+  for (let k = 0; k < n; k++) {
+    o[po + k * so] = keys[order[k]];
+    ix[pi + k * so] = order[k];
+  }
+}
+
 /** upload/read/readAsync of a backend whose storage is a host typed array (js, cpu, wasm): the
  *  copy into a fresh contiguous array is the backend's own copy kernel. */
 export const hostIO: Pick<Backend, "upload" | "read" | "readAsync"> = {
@@ -335,6 +404,16 @@ export const jsBackend: Backend = {
     forEachRun(index.shape, [index, src, { strides: oStrides, offset: out.offset }], ([ii, is, io], n, [si, ss, so]) => {
       for (let i = 0; i < n; i++, ii += si, is += ss, io += so) o[io + ix[ii] * sDim] += s[is];
     });
+  },
+
+  scan(op, out, a, dim, reverse, indices) {
+    forEachLine(a, out.offset, indices ? indices.offset : 0, dim, (po, pa, pi, n, sa, so) =>
+      scanLine(op, out.data, a.data, indices ? indices.data : null, po, pa, pi, n, sa, so, reverse));
+  },
+
+  sort(values, indices, a, dim, descending) {
+    forEachLine(a, values.offset, indices.offset, dim, (po, pa, pi, n, sa, so) =>
+      sortLine(values.data, a.data, indices.data, po, pa, pi, n, sa, so, descending));
   },
 
   random(out, dist, rng) {

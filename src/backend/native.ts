@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url";
 
 import { BINARY_OPS, FUSED_KERNELS, REDUCE_OPS, UNARY_OPS, type FusedKernel } from "../prims.js";
 import {
-  type Backend, type DType, type TypedArray, type View, availableDevices, registerBackend,
+  type Backend, type DType, type TypedArray, type View, SCAN_OPS, availableDevices, registerBackend,
 } from "./backend.js";
 import { hostIO, jsBackend } from "./js.js";
 import { cFusedKernels } from "./c_fused.js";
@@ -42,6 +42,8 @@ interface Addon {
   matmul(out: TypedArray, a: TypedArray, b: TypedArray, bias?: TypedArray): void;
   gather(out: TypedArray, a: TypedArray, index: TypedArray): void; // meta: dim
   scatterAdd(out: TypedArray, index: TypedArray, src: TypedArray): void; // meta: dim
+  scan(out: TypedArray, a: TypedArray, indices: TypedArray | null): void; // meta: op, dim, reverse
+  sort(values: TypedArray, indices: TypedArray, a: TypedArray): void; // meta: dim, descending
   fused(kind: number, ...arrays: (TypedArray | null)[]): void; // meta: the kernel's scalars
   attention(backward: number, ...arrays: TypedArray[]): void; // meta: scale, causal
   alloc(dtype: number, n: number, zero: boolean): Arr32 | null;
@@ -97,7 +99,7 @@ if (!loaded.addon && process.env.DLGRAD_DEVICE !== "js" && process.env.DLGRAD_NA
 function tags<T extends string>(names: readonly T[]): Record<T, number> {
   return Object.fromEntries(names.map((n, i) => [n, i])) as Record<T, number>;
 }
-const UN = tags(UNARY_OPS), BIN = tags(BINARY_OPS), RED = tags(REDUCE_OPS), FUSED = tags(FUSED_KERNELS);
+const UN = tags(UNARY_OPS), BIN = tags(BINARY_OPS), RED = tags(REDUCE_OPS), FUSED = tags(FUSED_KERNELS), SCAN = tags(SCAN_OPS);
 
 const isF64 = (a: TypedArray) => a instanceof Float64Array;
 
@@ -202,6 +204,25 @@ export const cpuBackend: Backend = {
     meta[0] = dim;
     put(put(put(1, out), index), src);
     addon.scatterAdd(out.data, index.data, src.data);
+  },
+
+  scan(op, out, a, dim, reverse, indices) {
+    if (a.shape.length > MAX_DIMS || tiny(a.shape) || isF64(out.data) || isF64(a.data)) return jsBackend.scan(op, out, a, dim, reverse, indices);
+    meta[0] = SCAN[op];
+    meta[1] = dim;
+    meta[2] = reverse ? 1 : 0;
+    const p = put(put(3, out), a);
+    if (!indices) return addon.scan(out.data, a.data, null);
+    put(p, indices);
+    addon.scan(out.data, a.data, indices.data);
+  },
+
+  sort(values, indices, a, dim, descending) {
+    if (a.shape.length > MAX_DIMS || tiny(a.shape) || isF64(values.data) || isF64(a.data)) return jsBackend.sort(values, indices, a, dim, descending);
+    meta[0] = dim;
+    meta[1] = descending ? 1 : 0;
+    put(put(put(2, values), indices), a);
+    addon.sort(values.data, indices.data, a.data);
   },
 
   random(out, dist, rng) {

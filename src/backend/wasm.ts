@@ -31,7 +31,7 @@
 // on host-backed arrays whose copies would move far more elements than the op touches (spread()).
 import { BINARY_OPS, FUSED_KERNELS, REDUCE_OPS, UNARY_OPS, type FusedKernel } from "../prims.js";
 import {
-  type Backend, type DType, type DeviceBuffer, type FusedKernels, type Storage, type TypedArray, type View, elementCtor, registerBackend,
+  type Backend, type DType, type DeviceBuffer, type FusedKernels, type Storage, type TypedArray, type View, SCAN_OPS, elementCtor, registerBackend,
   registerUnavailable,
 } from "./backend.js";
 import { hostIO, jsBackend } from "./js.js";
@@ -62,6 +62,8 @@ interface Exports {
   matmul(o: number, a: number, b: number, bias: number): number;
   gather(o: number, a: number, ix: number): number;
   scatterAdd(dt: number, o: number, ix: number, src: number): number;
+  scan(dt: number, hasIndices: number, o: number, a: number, ix: number): number;
+  sort(dt: number, o: number, ix: number, a: number): number;
   fused(kind: number, ...p: number[]): number;
   attention(bwd: number, ...p: number[]): number;
 }
@@ -521,7 +523,7 @@ function guarded<T>(body: () => T): T {
 function tags<T extends string>(names: readonly T[]): Record<string, number> {
   return Object.fromEntries(names.map((n, i) => [n, i]));
 }
-const UN = tags(UNARY_OPS), BIN = tags(BINARY_OPS), RED = tags(REDUCE_OPS), FUSED_TAG = tags(FUSED_KERNELS);
+const UN = tags(UNARY_OPS), BIN = tags(BINARY_OPS), RED = tags(REDUCE_OPS), FUSED_TAG = tags(FUSED_KERNELS), SCAN = tags(SCAN_OPS);
 const BIN_EQ = BINARY_OPS.indexOf("eq");
 
 function opTag(table: Record<string, number>, op: string): number {
@@ -750,6 +752,47 @@ export const wasmBackend: Backend<WasmData> = {
       // a bad index stops the kernel before it writes: nothing is copied back
       if (ex.scatterAdd(dtOf(o), ptr(hs[0]), ptr(hs[1]), ptr(hs[2])) < 0) bad(`index out of range [0, ${out.shape[dim]}) along dim ${dim}`);
       finish();
+    });
+  },
+
+  scan(op, out, a, dim, reverse, indices) {
+    const nd = a.shape.length;
+    if (nd > MAX_DIMS || tiny(a.shape) || isF64(out.data) || isF64(a.data) || spread(numelOf(a.shape), out, a)) {
+      return jsBackend.scan(op, J(out), J(a), dim, reverse, indices ? J(indices) : indices);
+    }
+    guarded(() => {
+      begin("scan", op);
+      const tag = opTag(SCAN, op);
+      const x = arr32(a.data, "a"), o = want(out.data, "out", dtOf(x));
+      if (op === "logcumsumexp" && dtOf(x) !== 0) bad("'a' must be float32, got int32");
+      checkShape(a.shape);
+      if (!isInt(dim, 0, nd - 1)) bad(`bad dim ${dim}`);
+      const extreme = op === "cummax" || op === "cummin";
+      if (extreme !== !!indices) bad(extreme ? "'indices' is required for cummax and cummin" : "'indices' is only for cummax and cummin");
+      const hs = [view(out, a.shape, "out", o, "w"), view(a, a.shape, "a", x, "r")];
+      if (indices) hs.push(view(indices, a.shape, "indices", want(indices.data, "indices", 1), "w"));
+      if (numelOf(a.shape) === 0) return abandon();
+      place();
+      putCall([tag, dim, reverse ? 1 : 0], hs, [out, a, indices ?? null]);
+      finish(ex.scan(dtOf(x), indices ? 1 : 0, ptr(hs[0]), ptr(hs[1]), indices ? ptr(hs[2]) : 0));
+    });
+  },
+
+  sort(values, indices, a, dim, descending) {
+    const nd = a.shape.length;
+    if (nd > MAX_DIMS || tiny(a.shape) || isF64(values.data) || isF64(a.data) || spread(numelOf(a.shape), values, a)) {
+      return jsBackend.sort(J(values), J(indices), J(a), dim, descending);
+    }
+    guarded(() => {
+      begin("sort");
+      const x = arr32(a.data, "a"), o = want(values.data, "values", dtOf(x)), ix = want(indices.data, "indices", 1);
+      checkShape(a.shape);
+      if (!isInt(dim, 0, nd - 1)) bad(`bad dim ${dim}`);
+      const hs = [view(values, a.shape, "values", o, "w"), view(indices, a.shape, "indices", ix, "w"), view(a, a.shape, "a", x, "r")];
+      if (numelOf(a.shape) === 0) return abandon();
+      place();
+      putCall([dim, descending ? 1 : 0], hs, [values, indices, a]);
+      finish(ex.sort(dtOf(x), ptr(hs[0]), ptr(hs[1]), ptr(hs[2])));
     });
   },
 

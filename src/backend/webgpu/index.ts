@@ -23,6 +23,7 @@ import {
   scatterAddKernel, unaryKernel, whereKernel,
 } from "./kernels.js";
 import { installFused } from "./fused.js";
+import { LN, RANK_MAX, scanKernel, sortKeysKernel, sortOutKernel, sortRankKernel, sortStepKernel } from "./scan.js";
 
 // GPUBufferUsage / GPUMapMode bits (numbers, so nothing depends on the globals being installed)
 const U = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
@@ -387,6 +388,35 @@ function ew(
   }, serial ? [1, 1, 1] : grid(n), err);
 }
 
+/** A dispatch over the lines along `dim` of views of one shape but for the length along dim (the
+ *  first view's is the line length L): one thread per line, or (perElement) one per element of
+ *  each line; `flag` and `aux` are the kernel's scalars. */
+function lineDispatch(op: string, key: string, source: (decls: string) => string, kvs: KView[], views: View<DeviceBuffer>[],
+  dim: number, perElement: boolean, flag: number, aux = 0): void {
+  const c = live();
+  const shape = views[0].shape, L = shape[dim];
+  const n = numelOf(shape);
+  if (n === 0) return;
+  const drop = (xs: readonly number[]) => xs.filter((_, d) => d !== dim);
+  const m = coalesce(drop(shape), views.map((v) => drop(v.strides)));
+  const nd = m.shape.length;
+  if (nd > MAXD) tooManyDims(op, nd);
+  const items = perElement ? n : n / L;
+  c.dispatch(key, source, kvs, (w, b) => {
+    w[b + LN.n] = items;
+    w[b + LN.nd] = nd;
+    w[b + LN.len] = L;
+    w[b + LN.flag] = flag;
+    w[b + LN.aux] = aux;
+    for (let d = 0; d < nd; d++) w[b + LN.shape + d] = m.shape[d];
+    views.forEach((v, j) => {
+      w[b + LN.view(j)] = at(v);
+      w[b + LN.view(j) + 1] = v.strides[dim];
+      for (let d = 0; d < nd; d++) w[b + LN.view(j) + 2 + d] = m.strides[j][d];
+    });
+  }, grid(items));
+}
+
 /** True when two different indices of the view reach the same element. */
 function overlaps(v: View<DeviceBuffer>): boolean {
   const dims = v.shape.map((n, d) => [n, Math.abs(v.strides[d])]).filter(([n]) => n > 1).sort((a, b) => a[1] - b[1]);
@@ -543,6 +573,41 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
         w[b + SC.iStr + d] = ix.strides[d]; w[b + SC.sStr + d] = s.strides[d];
       }
     }, grid(nOut));
+  },
+
+  scan(op, out, a, dim, reverse, indices) {
+    const t = scalarOf(a.data.dtype);
+    lineDispatch(op, `scan:${op}:${t}`, (d) => scanKernel(op, t, d),
+      [kv("out", out, true), kv("a", a), kv("idx", indices ?? out, true)], [out, a, indices ?? out], dim, false, reverse ? 1 : 0);
+  },
+
+  sort(values, indices, a, dim, descending) {
+    const t = scalarOf(a.data.dtype);
+    const L = a.shape[dim];
+    const views = [values, indices, a];
+    if (L <= RANK_MAX) {
+      lineDispatch("sort", `sort:${t}`, (d) => sortRankKernel(t, d), [kv("val", values, true), kv("idx", indices, true), kv("a", a)],
+        views, dim, true, descending ? 1 : 0);
+      return;
+    }
+    // the bitonic network over pairs (key, position), P per line, in a scratch buffer laid out as
+    // the lines (a's shape without dim) times P
+    let P = 1;
+    while (P < L) P *= 2;
+    const outer = a.shape.filter((_, d) => d !== dim), lines = numelOf(outer);
+    if (lines === 0) return;
+    const cs = contiguousStrides(outer);
+    const strides = a.shape.map((_, d) => (d === dim ? 2 : cs[d < dim ? d : d - 1] * 2 * P));
+    const keys: View<DeviceBuffer> = { data: webgpuBackend.alloc("int32", lines * P * 2), shape: a.shape.map((s, d) => (d === dim ? P : s)), strides, offset: 0 };
+    lineDispatch("sort", `sortKeys:${t}`, (d) => sortKeysKernel(t, d), [kv("keys", keys, true), kv("a", a)], [keys, a], dim, true,
+      descending ? 1 : 0, L);
+    for (let k = 2; k <= P; k *= 2) {
+      for (let j = k / 2; j >= 1; j /= 2) {
+        lineDispatch("sort", "sortStep", sortStepKernel, [kv("keys", keys, true)], [keys], dim, true, k, j);
+      }
+    }
+    lineDispatch("sort", `sortOut:${t}`, sortOutKernel, [kv("val", values, true), kv("idx", indices, true), kv("a", a), kv("keys", keys)],
+      [values, indices, a, keys], dim, true, 0);
   },
 
   random(out, dist, rng) {
