@@ -98,7 +98,7 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
  *  dividing by zero). Device memory (webgpu) cannot be read without waiting: there the kernel
  *  flags a zero divisor and the next readback throws. */
 function checkDivisor(op: string, d: Tensor): void {
-  if (d.numel === 0 || !ArrayBuffer.isView(d.data)) return;
+  if (d.numel === 0 || !hostReadable(d.data)) return;
   const zeros = noGrad(() => d.eq(0).sum().item());
   if (zeros > 0) throw new Error(`${op}: integer division by zero (the int32 divisor holds ${zeros} zero${zeros > 1 ? "s" : ""}; PyTorch raises ZeroDivisionError)`);
 }

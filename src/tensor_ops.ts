@@ -2,7 +2,7 @@
 // reordering, norms and products, einsum, the scatter family, and in-place updates for parameter
 // code. No backward code here: gradients come from the primitives, so every op runs on every device.
 import { Tensor, bumpVersion } from "./core.js";
-import { isFloat } from "./backend/backend.js";
+import { hostReadable, isFloat } from "./backend/backend.js";
 import { isGradEnabled, noGrad } from "./graph.js";
 import { checkInt32Value } from "./check.js";
 import { broadcastShapes, fmt, nonOverlapping, normDim, normDims, numel } from "./shape.js";
@@ -41,7 +41,7 @@ function checkIndexTensor(op: string, name: string, index: unknown, x: Tensor): 
  *  cannot be read without waiting: there the gathers these ops run check them on the device and
  *  the next read throws for a bad one. */
 function checkRange(op: string, name: string, index: Tensor, size: number, dim: number, negatives: boolean): void {
-  if (index.numel === 0 || !ArrayBuffer.isView(index.data)) return;
+  if (index.numel === 0 || !hostReadable(index.data)) return;
   const lo = noGrad(() => index.min().item()), hi = noGrad(() => index.max().item());
   const min = negatives ? -size : 0;
   if (lo < min || hi >= size) {
@@ -716,7 +716,7 @@ function scatterArgs(op: string, x: Tensor, dim: number, index: unknown, src: un
   checkRange(op, "index", idx, x.shape[d] ?? 1, d, false);
   // a device that cannot be read here checks the indices in a gather (reported at the next read):
   // its scatterAdd kernel skips an index out of range
-  if (idx.numel > 0 && !ArrayBuffer.isView(idx.data)) noGrad(() => x.gather(d, idx));
+  if (idx.numel > 0 && !hostReadable(idx.data)) noGrad(() => x.gather(d, idx));
   return { d, idx, s: s && idx.numel > 0 ? s.slice(...idx.shape.map((n) => [0, n])) : s };
 }
 
@@ -773,7 +773,7 @@ export function scatter(input: Tensor, dim: number, index: Tensor, src: Tensor |
     return ops.where(written, src as number, input).cast(input.dtype);
   }
   // dedup only where some target is written twice (known without waiting on host devices)
-  const dup = input.ndim > 0 && (!ArrayBuffer.isView(hits.data) || noGrad(() => hits.max().item()) > 1);
+  const dup = input.ndim > 0 && (!hostReadable(hits.data) || noGrad(() => hits.max().item()) > 1);
   const vals = dup ? ops.where(lastWriters(input, d, idx), s, 0) : s;
   return ops.where(written, scatterSum(input, d, idx, vals), input);
 }
@@ -840,7 +840,7 @@ export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tens
   if (idx.numel === 0) return input.clone();
   const x = input.ndim === 0 ? input.reshape(1) : input, src = source.reshape(x.ndim === 1 && input.ndim === 0 ? [idx.numel] : want);
   const full = along(idx, d, x.ndim).expand(src.shape);
-  if (!ArrayBuffer.isView(full.data)) noGrad(() => x.gather(d, full));
+  if (!hostReadable(full.data)) noGrad(() => x.gather(d, full));
   return x.add(scatterSum(x, d, full, alpha === 1 ? src : src.mul(alpha))).reshape(input.shape);
 }
 
@@ -868,7 +868,7 @@ export function indexFill(input: Tensor, dim: number, index: Tensor, value: numb
   if (idx.numel === 0) return input.clone();
   const hit = noGrad(() => {
     const w = wrap(idx, n);
-    if (!ArrayBuffer.isView(w.data)) Tensor.zeros([n], { device: input.device }).gather(0, w);
+    if (!hostReadable(w.data)) Tensor.zeros([n], { device: input.device }).gather(0, w);
     return ops.scatterAdd([n], 0, w, Tensor.ones([idx.numel], { device: input.device })).gt(0);
   });
   const mask = input.ndim === 0 ? hit.reshape([]) : along(hit, d, input.ndim);
