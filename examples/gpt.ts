@@ -288,7 +288,7 @@ async function generateMain(): Promise<void> {
   let n = 0;
   let text = "";
   while (n < maxTokens && !stop) {
-    const ch = tok.decode([gen.next().value]);
+    const ch = tok.decode([(await gen.next()).value]);
     text += ch;
     out.write(ch);
     n++;

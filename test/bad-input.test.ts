@@ -3,6 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { F, Tensor, availableDevices, grad, noGrad, optim, tensor } from "../src/node.js";
+import { nn } from "../src/node.js"; // nn.utils rows
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const any = (v: unknown) => v as any;
@@ -66,6 +67,9 @@ const table: [string, () => unknown, RegExp][] = [
   ["Adam with a string lr", () => new optim.Adam([Tensor.ones([2], { requiresGrad: true })], { lr: any("0.1") }), /^Adam: lr must be a number, got the string '0.1'/],
   ["Adam with one beta", () => new optim.Adam([Tensor.ones([2], { requiresGrad: true })], { betas: any(0.9) }), /^Adam: betas must be an array of 2 numbers, got 0.9/],
   ["SGD with an unknown option", () => new optim.SGD([Tensor.ones([2], { requiresGrad: true })], any({ lr: 0.1, momentun: 0.9 })), /^SGD: unknown option 'momentun'/],
+  // gradient clipping
+  ["clipGradNorm with a string maxNorm", () => nn.utils.clipGradNorm([Tensor.ones([2], { requiresGrad: true })], any("1")), /^nn\.utils\.clipGradNorm: maxNorm must be a number, got the string '1'/],
+  ["clipGradNorm with normType 0", () => nn.utils.clipGradNorm([Tensor.ones([2], { requiresGrad: true })], 1, 0), /^nn\.utils\.clipGradNorm: normType must be positive, got 0/],
 ];
 
 describe("bad input gets an error naming the public op and the argument", () => {

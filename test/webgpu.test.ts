@@ -8,6 +8,11 @@
 // (lavapipe on machines without a GPU: see .ci/run).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { F, Tensor, grad, initDevice, manualSeed, nn, optim, webgpu } from "../src/node.js";
@@ -19,6 +24,7 @@ import { generator } from "../src/random.js";
 import { contiguousStrides } from "../src/shape.js";
 import { type FCase, assertTensorCloseAsync, close, decodeArgs, fromFixture, loadFixtures, runAllAsync, shapeStr } from "./helpers.js";
 import { buildInput, cross, crossRun, runOp, sumLoss } from "./op_cases.js";
+import { GPT, generate } from "../examples/gpt/model.js";
 
 let reason: string | null = null;
 let adapter = "";
@@ -474,6 +480,78 @@ describe("webgpu tensors", { skip }, () => {
     const after = model.parameters();
     for (const [i, q] of ref.parameters().entries()) {
       await assertTensorCloseAsync(after[i], { data: Array.from(q.toTypedArray()), shape: q.shape }, [1e-6, 1e-4], `parameter ${i} after Adam`);
+    }
+  });
+});
+
+describe("webgpu: library code that used to read values synchronously", { skip }, () => {
+  test("nn.utils.clipGradNorm stays on the device (2, 1, 3, Infinity; clipped and not) and matches js", async () => {
+    const r = generator(5);
+    const hs = [[3, 4], [5], [0, 2]].map((shape) => ({ shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 4 * r() - 2) }));
+    for (const [maxNorm, normType] of [[1, 2], [100, 2], [2, 1], [1.5, 3], [0.5, Infinity]]) {
+      const run = (device: string) => {
+        const ps = hs.map((h) => {
+          const p = Tensor.zeros(h.shape, { device, requiresGrad: true });
+          p.grad = Tensor.from(h.data, { shape: h.shape, device });
+          return p;
+        });
+        return { total: nn.utils.clipGradNorm(ps, maxNorm, normType), grads: ps.map((p) => p.grad!) };
+      };
+      const before = webgpu.memoryStats().submits;
+      const ref = run("js"), got = run("webgpu");
+      assert.equal(webgpu.memoryStats().submits, before, "clipGradNorm waited for the device");
+      assert.equal(got.total.device, "webgpu");
+      await assertTensorCloseAsync(got.total, { data: [ref.total.item()], shape: [] }, [1e-6, 1e-5], `total norm p=${normType}`);
+      for (const [i, g] of ref.grads.entries()) {
+        await assertTensorCloseAsync(got.grads[i], { data: Array.from(g.toTypedArray()), shape: g.shape }, [1e-6, 1e-5], `grad ${i} p=${normType}`);
+      }
+    }
+  });
+  test("oneHot without numClasses and ReduceLROnPlateau.step(tensor) say how to read asynchronously", async () => {
+    const y = Tensor.from(Int32Array.from([2, 0]), { device: "webgpu" });
+    assert.throws(() => F.oneHot(y), /oneHot: numClasses must be given for a tensor on 'webgpu'.*itemAsync/);
+    assert.deepEqual(await F.oneHot(y, 3).toArrayAsync(), [[0, 0, 1], [1, 0, 0]]);
+    const opt = new optim.SGD([Tensor.zeros([1], { requiresGrad: true })], { lr: 0.1 });
+    const sched = new optim.lrScheduler.ReduceLROnPlateau(opt);
+    assert.throws(() => sched.step(Tensor.from([1], { device: "webgpu" }).sum()), /ReduceLROnPlateau\.step: .*'webgpu'.*step\(await metric\.itemAsync\(\)\)/);
+  });
+
+  test("the GPT example's generation (async reads): greedy ids match js, with and without the KV cache", async () => {
+    manualSeed(3);
+    const ref = new GPT({ vocabSize: 13, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 16 }).to("js");
+    const m = new GPT(ref.config).to("js");
+    m.loadStateDict(ref.stateDict());
+    m.to("webgpu");
+    for (const cache of [true, false]) {
+      const want = await generate(ref, [4, 5], 10, () => 0.5, { temperature: 0, cache });
+      assert.deepEqual(await generate(m, [4, 5], 10, () => 0.5, { temperature: 0, cache }), want, `cache ${cache}`);
+    }
+  });
+
+  test("the GPT (train, generate) and GAN examples run with --device webgpu", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dlgrad-webgpu-ex-"));
+    const examples = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "examples");
+    const run = (script: string, ...a: string[]) =>
+      JSON.parse(execFileSync(process.execPath, [path.join(examples, script), "--device", "webgpu", "--json", ...a], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split("\n").at(-1)!);
+    try {
+      const textFile = path.join(dir, "text.txt");
+      fs.writeFileSync(textFile, "the quick brown fox jumps over the lazy dog.\n".repeat(20));
+      const ckpt = path.join(dir, "gpt.safetensors");
+      const tiny = ["--text", textFile, "--save", ckpt, "--plot", path.join(dir, "loss.svg"), "--n-layer", "1", "--n-head", "2",
+        "--n-embd", "16", "--block-size", "8", "--batch-size", "2", "--eval-interval", "2", "--eval-iters", "1"];
+      const trained = run("gpt.js", "--train", "--steps", "2", "--grad-clip", "0.5", ...tiny); // clipGradNorm on the device
+      assert.equal(trained.device, "webgpu");
+      assert.ok(Number.isFinite(trained.trainLoss) && Number.isFinite(trained.valLoss));
+      const gen = run("gpt.js", "--generate", "--load", ckpt, "--max-tokens", "6", "--prompt", "the ");
+      assert.equal(gen.device, "webgpu");
+      assert.equal(gen.text.length, 6);
+      const gan = run("mnist-gan.js", "--epochs", "1", "--limit", "32", "--batch-size", "16", "--hidden", "8", "--noise", "8", "--out", dir);
+      assert.equal(gan.device, "webgpu");
+      assert.equal(gan.steps, 2);
+      for (const k of ["lossD", "lossG", "dReal", "dFake"]) assert.ok(Number.isFinite(gan[k]), k);
+      assert.ok(fs.existsSync(path.join(dir, "gan-epoch-1.png")));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -568,6 +568,9 @@ export class ReduceLROnPlateau {
 
   /** One epoch's metric (a number or a one-element tensor, which is read). */
   step(metric: number | Tensor): void {
+    if (metric instanceof Tensor && !ArrayBuffer.isView(metric.data)) {
+      throw new Error(`ReduceLROnPlateau.step: a metric on '${metric.device}' cannot be read synchronously; pass a number: step(await metric.itemAsync())`);
+    }
     const current = metric instanceof Tensor ? metric.item() : checkScalar("ReduceLROnPlateau.step", "metric", metric);
     this.lastEpoch += 1;
     if (this.#isBetter(current)) {
