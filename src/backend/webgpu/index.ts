@@ -64,6 +64,9 @@ class Context {
   dispatches = 0;
   encoder: GPUCommandEncoder | null = null;
   pass: GPUComputePassEncoder | null = null;
+  /** the pipeline last set in the open pass */
+  passPipe: GPUComputePipeline | null = null;
+  readonly offsets = new Uint32Array(1);
   /** Device-side error words (bad indices); read and cleared by every readback. */
   readonly err: GPUBuffer;
   readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -198,9 +201,15 @@ class Context {
     this.words.fill(0, base, base + PARAM_WORDS);
     params(this.words, base);
     this.#encoder();
-    if (!this.pass) this.pass = this.encoder!.beginComputePass();
-    this.pass.setPipeline(pipe);
-    this.pass.setBindGroup(0, bg, [off]);
+    if (!this.pass) {
+      this.pass = this.encoder!.beginComputePass();
+      this.passPipe = null;
+    }
+    // each call into the GPU API costs a few µs: skip repeating the pipeline, and pass the offset
+    // in a reused Uint32Array instead of a fresh array
+    if (this.passPipe !== pipe) this.pass.setPipeline((this.passPipe = pipe));
+    this.offsets[0] = off;
+    this.pass.setBindGroup(0, bg, this.offsets, 0, 1);
     this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     this.dispatches++;
     this.stats.dispatches++;
