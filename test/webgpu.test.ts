@@ -452,6 +452,44 @@ describe("webgpu tensors", { skip }, () => {
     }
   });
 
+  test("fused attention (forward, backward), maxPool2d's indices and conv2d's im2col/col2im match the js composites", async () => {
+    const f = getBackend("webgpu").fused!;
+    for (const k of ["attention", "attentionBackward", "maxPoolIndices", "im2col", "col2im"] as const) assert.ok(f[k], `webgpu offers ${k}`);
+    const sdpa = (opts: F.AttentionOptions) => (q: Tensor, k: Tensor, v: Tensor) => F.scaledDotProductAttention(q, k, v, opts);
+    const cases: [string, number[][], (...xs: Tensor[]) => Tensor][] = [
+      ["attention causal", [[2, 3, 5, 4], [2, 3, 5, 4], [2, 3, 5, 6]], sdpa({ isCausal: true })],
+      ["attention full, L != S", [[1, 2, 5, 4], [1, 2, 7, 4], [1, 2, 7, 6]], sdpa({})],
+      ["attention causal L < S, scale 0.3", [[1, 2, 3, 4], [1, 2, 6, 4], [1, 2, 6, 2]], sdpa({ isCausal: true, scale: 0.3 })],
+      ["attention causal L > S", [[1, 2, 9, 3], [1, 2, 4, 3], [1, 2, 4, 5]], sdpa({ isCausal: true })],
+      ["attention 2-D, 70 keys (more than one workgroup's threads)", [[70, 3], [70, 3], [70, 2]], sdpa({})],
+      ["attention on split heads (strided views)", [[2, 7, 3 * 8]], (qkv) => {
+        const [q, k, v] = qkv.split(8, 2).map((t) => t.reshape(2, 7, 2, 4).transpose(1, 2));
+        return sdpa({ isCausal: true })(q, k, v);
+      }],
+      ["maxPool2d 3x3 stride 2, padded", [[2, 3, 7, 6]], (x) => F.maxPool2d(x, 3, 2, 1)],
+      ["maxPool2d 2x2", [[1, 2, 4, 5]], (x) => F.maxPool2d(x, 2)],
+      ["conv2d stride [2, 1], padding 1, bias", [[2, 3, 6, 5], [4, 3, 3, 2], [4]], (x, w, b) => F.conv2d(x, w, b, { stride: [2, 1], padding: 1 })],
+      ["conv2d 1x1", [[1, 4, 3, 3], [2, 4, 1, 1]], (x, w) => F.conv2d(x, w)],
+    ];
+    manualSeed(7);
+    for (const [name, shapes, fn] of cases) {
+      const data = shapes.map((sh) => Tensor.randn(sh, { device: "js" }));
+      const g = Tensor.randn(fn(...data).shape, { device: "js" });
+      const run = (device: string) => {
+        const xs = data.map((d) => d.to(device).detach());
+        xs.forEach((x) => (x.requiresGrad = true));
+        const out = fn(...xs);
+        return { out, gs: grad(out, xs, { gradOutputs: g.to(device) }) };
+      };
+      const ref = run("js"), got = run("webgpu");
+      if (name.startsWith("attention")) assert.match(got.out.gradFn?.op ?? "", /^(causalA|a)ttention$/, `${name}: the fused kernel ran`);
+      await assertTensorCloseAsync(got.out, { data: Array.from(ref.out.toTypedArray()), shape: ref.out.shape }, [1e-5, 1e-4], `${name} forward`);
+      for (const [i, t] of ref.gs.entries()) {
+        await assertTensorCloseAsync(got.gs[i], { data: Array.from(t.toTypedArray()), shape: t.shape }, [1e-5, 1e-4], `${name} grad ${i}`);
+      }
+    }
+  });
+
   test("an MLP training step with Adam: loss, gradients (1e-4 relative) and updated weights match js", async () => {
     manualSeed(11);
     const make = () => new nn.Sequential(new nn.Linear(20, 32), new nn.GELU(), new nn.LayerNorm(32), new nn.Linear(32, 5));

@@ -556,7 +556,10 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
     live().upload(st(out).buffer, at(out), host);
   },
 };
-installFused(webgpuBackend, { dispatch: (...args) => live().dispatch(...args), kv, at, grid });
+installFused(webgpuBackend, {
+  dispatch: (...args) => live().dispatch(...args), kv, at, grid,
+  scratch: (shape) => ({ data: webgpuBackend.alloc("float32", numelOf(shape)), shape, strides: contiguousStrides(shape), offset: 0 }),
+});
 
 let summary: AdapterSummary | null = null;
 
