@@ -20,6 +20,7 @@ import { type Backend, type DType, type Storage, type View, getBackend } from ".
 import { BINARY_OPS, type BinaryOp, REDUCE_OPS, UNARY, UNARY_OPS } from "../src/prims.js";
 import { BINARY_WGSL, UNARY_WGSL } from "../src/backend/webgpu/kernels.js";
 import { sizeClass } from "../src/backend/webgpu/pool.js";
+import { deviceError } from "../src/backend/webgpu/index.js";
 import { generator } from "../src/random.js";
 import { contiguousStrides } from "../src/shape.js";
 import { type FCase, assertTensorCloseAsync, close, decodeArgs, fromFixture, loadFixtures, runAllAsync, shapeStr } from "./helpers.js";
@@ -665,6 +666,19 @@ describe("webgpu reading, printing and errors", { skip }, () => {
     for (let i = 0; i < 50; i++) await stepOnce();
     assert.equal(reserved[2], reserved[1], `reserved bytes grew: ${reserved.join(", ")}`);
     assert.equal(webgpu.memoryStats().buffersCreated, created, "a steady loop kept creating buffers");
+  });
+
+  test("an error the device reports (here: invalid interop code on dlgrad's GPUDevice) surfaces at the next readback and op, naming it", async () => {
+    const t = Tensor.from([1, 2], { device: "webgpu" });
+    (webgpu.gpuDevice() as GPUDevice).createBuffer({ size: 16, usage: 0x1 | 0x80 }); // MAP_READ with STORAGE: invalid
+    await assert.rejects(t.add(1).toArrayAsync(), /^Error: webgpu: the device reported an error: .*usage.*; tensors on webgpu are no longer usable, call initDevice\("webgpu"\)/i);
+    assert.throws(() => t.add(1), /webgpu: the device reported an error/);
+    assert.deepEqual(Tensor.from([1, 2], { device: "js" }).add(1).toArray(), [2, 3]); // other devices are unaffected
+    await initDevice("webgpu");
+    assert.deepEqual(await Tensor.from([1, 2], { device: "webgpu" }).add(1).toArrayAsync(), [2, 3]);
+    // out of GPU memory cannot be caused safely on a shared machine: the message it gets
+    class GPUOutOfMemoryError { message = "Allocation of 1073741824 bytes failed\n - While calling [Device].CreateBuffer"; }
+    assert.match(deviceError(new GPUOutOfMemoryError()).message, /^webgpu: the device ran out of memory: Allocation of 1073741824 bytes failed; tensors on webgpu are no longer usable/);
   });
 
   test("a lost device: the next op throws naming it, initDevice starts a new one", async () => {

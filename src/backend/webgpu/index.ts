@@ -245,10 +245,7 @@ class Context {
     this.#pushScopes();
     this.checks.push(Promise.all(scopes).then((errs) => {
       const e = errs.find((x) => x !== null);
-      if (e && !this.fatal) {
-        const what = e.constructor?.name === "GPUOutOfMemoryError" || /out of memory/i.test(e.message) ? "ran out of memory" : "reported an error";
-        this.fatal = new Error(`webgpu: the device ${what}: ${e.message.split("\n")[0]}; tensors on webgpu are no longer usable, call initDevice("webgpu") to start a new device`);
-      }
+      if (e && !this.fatal) this.fatal = deviceError(e);
     }));
   }
 
@@ -291,6 +288,12 @@ class Context {
     }
     return out;
   }
+}
+
+/** The error the next op or readback throws for an error scope's GPUError: out of memory or another. */
+export function deviceError(e: { message: string; constructor?: { name?: string } }): Error {
+  const what = e.constructor?.name === "GPUOutOfMemoryError" || /out of memory/i.test(e.message) ? "ran out of memory" : "reported an error";
+  return new Error(`webgpu: the device ${what}: ${e.message.split("\n")[0]}; tensors on webgpu are no longer usable, call initDevice("webgpu") to start a new device`);
 }
 
 /** Op codes kernels write into the error words. */
