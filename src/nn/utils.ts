@@ -14,9 +14,9 @@ function gradsOf(params: Tensor | Iterable<Tensor>): Tensor[] {
  * min(1, maxNorm / (total + 1e-6)). `normType` is a p > 0 or Infinity. Parameters without a
  * gradient are skipped.
  *
- * Returns the total norm before clipping as a 0-d float32 tensor on the gradients' device, as
- * PyTorch does: the norm and the scale are computed there and never read back, so on `webgpu`
- * the step does not wait for the GPU. Read it with `.item()` (or `await .itemAsync()` on webgpu).
+ * Returns the total norm before clipping as a 0-d tensor (float32; float64 when every gradient is)
+ * on the gradients' device, as PyTorch does: the norm and the scale are computed there and never
+ * read back, so on `webgpu` the step does not wait for the GPU. Read it with `.item()` (or `await .itemAsync()` on webgpu).
  * All gradients must be on one device. Throws for a normType that is not positive or a maxNorm
  * that is not a number.
  *
@@ -37,19 +37,20 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
     if (g.device !== device) throw new Error(`nn.utils.clipGradNorm: all gradients must be on one device, got '${device}' and '${g.device}'`);
   }
   return noGrad(() => {
-    const zero = () => Tensor.zeros([], { device });
-    const f = (g: Tensor) => (g.dtype === "float32" ? g : g.float());
+    // each gradient's part in its own dtype; float64 only when every gradient is float64
+    const dtype = grads.every((g) => g.dtype === "float64") ? "float64" : "float32";
+    const zero = () => Tensor.zeros([], { device, dtype });
     let total: Tensor;
     if (normType === Infinity) {
-      total = Tensor.stack(grads.map((g) => (g.numel === 0 ? zero() : f(g).abs().max()))).max();
+      total = Tensor.stack(grads.map((g) => (g.numel === 0 ? zero() : g.abs().max().cast(dtype)))).max();
     } else {
       // Σ over every gradient of Σ|g|^p, then the p-th root: the same number as the norm of the norms
-      const powered = grads.map((g) => (normType === 2 ? f(g).square().sum() : normType === 1 ? f(g).abs().sum() : f(g).abs().pow(normType).sum()));
-      const sum = Tensor.stack(powered).sum();
+      const part = (g: Tensor) => (normType === 2 ? g.square().sum() : normType === 1 ? g.abs().sum() : g.abs().pow(normType).sum());
+      const sum = Tensor.stack(grads.map((g) => part(g).cast(dtype))).sum();
       total = normType === 2 ? sum.sqrt() : normType === 1 ? sum : sum.pow(1 / normType);
     }
     // min(1, maxNorm / (total + 1e-6)) as a tensor: multiplying by exactly 1 leaves a gradient as it was
-    const coef = Tensor.full([], maxNorm, { device }).div(total.add(1e-6)).clamp(null, 1);
+    const coef = Tensor.full([], maxNorm, { device, dtype }).div(total.add(1e-6)).clamp(null, 1);
     for (const g of grads) g.assign(g.mul(coef));
     return total;
   });
