@@ -151,7 +151,12 @@ async function train(): Promise<void> {
   const opt = new optim.AdamW(model.parameters(), { lr, weightDecay: args["weight-decay"] });
   if (args.resume) {
     model.loadStateDict(load(loadPath));
-    opt.loadStateDict(load(optimPath(loadPath)));
+    // its step counts are read as numbers: load it on the host (loadStateDict copies the moments to the parameters' device)
+    const device = getDefaultDevice();
+    setDefaultDevice("js");
+    const optState = load(optimPath(loadPath));
+    setDefaultDevice(device);
+    opt.loadStateDict(optState);
     opt.lr = lr;
   }
   say(

@@ -546,12 +546,15 @@ describe("webgpu: library code that used to read values synchronously", { skip }
       }
     }
   });
-  test("oneHot without numClasses and ReduceLROnPlateau.step(tensor) say how to read asynchronously", async () => {
+  test("oneHot without numClasses, ReduceLROnPlateau.step(tensor) and an optimizer state dict on the device say what to do instead", async () => {
     const y = Tensor.from(Int32Array.from([2, 0]), { device: "webgpu" });
     assert.throws(() => F.oneHot(y), /oneHot: numClasses must be given for a tensor on 'webgpu'.*itemAsync/);
     assert.deepEqual(await F.oneHot(y, 3).toArrayAsync(), [[0, 0, 1], [1, 0, 0]]);
     const opt = new optim.SGD([Tensor.zeros([1], { requiresGrad: true })], { lr: 0.1 });
     const sched = new optim.lrScheduler.ReduceLROnPlateau(opt);
+    const adam = new optim.Adam([Tensor.zeros([2], { requiresGrad: true, device: "webgpu" })]);
+    const onGpu = Object.fromEntries(Object.entries(adam.stateDict()).map(([k, v]) => [k, (v.dtype === "float64" ? v.float() : v).to("webgpu")]));
+    assert.throws(() => adam.loadStateDict(onGpu), /Adam\.loadStateDict: paramGroups\.0\.\w+ is on 'webgpu' and cannot be read synchronously; load the optimizer's state dict on a host device/);
     assert.throws(() => sched.step(Tensor.from([1], { device: "webgpu" }).sum()), /ReduceLROnPlateau\.step: .*'webgpu'.*step\(await metric\.itemAsync\(\)\)/);
   });
 
@@ -581,6 +584,9 @@ describe("webgpu: library code that used to read values synchronously", { skip }
       const trained = run("gpt.js", "--train", "--steps", "2", "--grad-clip", "0.5", ...tiny); // clipGradNorm on the device
       assert.equal(trained.device, "webgpu");
       assert.ok(Number.isFinite(trained.trainLoss) && Number.isFinite(trained.valLoss));
+      const resumed = run("gpt.js", "--train", "--steps", "3", "--resume", ...tiny); // AdamW's state back onto the device
+      assert.equal(resumed.step, 3);
+      assert.ok(Number.isFinite(resumed.trainLoss));
       const gen = run("gpt.js", "--generate", "--load", ckpt, "--max-tokens", "6", "--prompt", "the ");
       assert.equal(gen.device, "webgpu");
       assert.equal(gen.text.length, 6);
