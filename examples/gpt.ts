@@ -151,7 +151,12 @@ async function train(): Promise<void> {
   const opt = new optim.AdamW(model.parameters(), { lr, weightDecay: args["weight-decay"] });
   if (args.resume) {
     model.loadStateDict(load(loadPath));
-    opt.loadStateDict(load(optimPath(loadPath)));
+    // its step counts are read as numbers: load it on the host (loadStateDict copies the moments to the parameters' device)
+    const device = getDefaultDevice();
+    setDefaultDevice("js");
+    const optState = load(optimPath(loadPath));
+    setDefaultDevice(device);
+    opt.loadStateDict(optState);
     opt.lr = lr;
   }
   say(
@@ -288,7 +293,7 @@ async function generateMain(): Promise<void> {
   let n = 0;
   let text = "";
   while (n < maxTokens && !stop) {
-    const ch = tok.decode([gen.next().value]);
+    const ch = tok.decode([(await gen.next()).value]);
     text += ch;
     out.write(ch);
     n++;

@@ -130,19 +130,6 @@ async function sample(model: CharLSTM, tok: CharTokenizer, n: number, rng: Rng):
   return text;
 }
 
-/**
- * nn.utils.clipGradNorm's scaling (PyTorch's clip_grad_norm_: every gradient times
- * min(1, maxNorm / (‖all gradients‖₂ + 1e-6))) kept in tensors: no read per step, so it also runs on webgpu.
- */
-function clipGradNorm(params: Tensor[], maxNorm: number): void {
-  noGrad(() => {
-    const grads = params.flatMap((p) => (p.grad ? [p.grad] : []));
-    const total = grads.map((g) => g.square().sum()).reduce((a, b) => a.add(b)).sqrt();
-    const coef = total.add(1e-6).reciprocal().mul(maxNorm).clamp(undefined, 1);
-    for (const g of grads) g.assign(g.mul(coef));
-  });
-}
-
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
@@ -190,7 +177,7 @@ async function main(): Promise<void> {
     const loss = model.loss(x, y);
     opt.zeroGrad();
     loss.backward();
-    if (args["grad-clip"] > 0) clipGradNorm(model.parameters(), args["grad-clip"]);
+    if (args["grad-clip"] > 0) nn.utils.clipGradNorm(model.parameters(), args["grad-clip"]); // on the device: no read
     opt.step();
     const l = await loss.itemAsync();
     stepMs.push(performance.now() - ts);

@@ -5,7 +5,7 @@
 //
 // Every epoch writes <out>/gan-epoch-N.png (default out/): 8×8 samples from the same fixed noise.
 import * as path from "node:path";
-import { Tensor, data, getDefaultDevice, manualSeed, type nn, noGrad, optim, setDefaultDevice } from "../src/node.js";
+import { Tensor, data, getDefaultDevice, initDevice, manualSeed, type nn, noGrad, optim, setDefaultDevice } from "../src/node.js";
 import { discriminator, generator } from "./gan/nets.js";
 import { FLAGS, command } from "./util/args.js";
 import { Progress } from "./util/progress.js";
@@ -35,6 +35,7 @@ const median = (xs: number[]) => {
 };
 
 async function main(): Promise<void> {
+  if (args.device === "webgpu") await initDevice("webgpu"); // asking for an adapter is asynchronous
   setDefaultDevice(args.device);
   const { epochs, lr, hidden, seed } = args, batchSize = args["batch-size"], noiseDim = args.noise;
   const quiet = args.json;
@@ -86,8 +87,10 @@ async function main(): Promise<void> {
       optG.step();
       for (const p of D.parameters()) p.requiresGrad = true;
 
-      const ld = lossD.item(), lg = lossG.item();
-      const pReal = noGrad(() => dReal.sigmoid().mean().item()), pFake = noGrad(() => dFake.sigmoid().mean().item());
+      // the four numbers of the progress bar in one readback (works on every device; on a GPU it
+      // is the step's one wait)
+      const stats = noGrad(() => Tensor.stack([lossD, lossG, dReal.sigmoid().mean(), dFake.sigmoid().mean()]));
+      const [ld, lg, pReal, pFake] = await stats.toTypedArrayAsync();
       stepMs.push(performance.now() - t0);
       sumD += ld; sumG += lg; sumReal += pReal; sumFake += pFake; steps++;
       bar.tick({ lossD: ld, lossG: lg, "D(x)": pReal, "D(G(z))": pFake });
@@ -95,12 +98,9 @@ async function main(): Promise<void> {
       if (stop) break;
     }
     const file = path.join(args.out, `gan-epoch-${epoch}.png`);
-    const samples = noGrad(() => {
-      G.eval();
-      const s = G.forward(fixedNoise).toTypedArray();
-      G.train();
-      return s;
-    });
+    G.eval();
+    const samples = await noGrad(() => G.forward(fixedNoise)).toTypedArrayAsync();
+    G.train();
     writePng(file, upscale(imageGrid(samples, { tileHeight: 28, tileWidth: 28, cols: 8, lo: -1, hi: 1 }), 2));
     summary = {
       epoch, lossD: sumD / steps, lossG: sumG / steps, dReal: sumReal / steps, dFake: sumFake / steps,

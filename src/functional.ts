@@ -440,6 +440,10 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
  */
 export function oneHot(input: Tensor, numClasses?: number): Tensor {
   if (input.dtype !== "int32") throw new Error(`oneHot: expects int32 indices, got ${input.dtype}`);
+  // inferring numClasses reads the values: a tensor in device memory (webgpu) cannot do that synchronously
+  if (numClasses === undefined && input.numel && !ArrayBuffer.isView(input.data)) {
+    throw new Error(`oneHot: numClasses must be given for a tensor on '${input.device}' (inferring it would read the values back: \`await input.max().itemAsync() + 1\`)`);
+  }
   const n = numClasses ?? (input.numel ? input.max().item() + 1 : 0);
   checkInt("oneHot", "numClasses", n, 0);
   if (input.numel > 0) checkIndex("oneHot", input, n, 0);

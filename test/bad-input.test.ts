@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { F, Tensor, availableDevices, cdist, einsum, grad, noGrad, optim, tensor } from "../src/node.js";
-import { nn as rnnNn } from "../src/node.js"; // the recurrent and transformer rows
+import { nn } from "../src/node.js"; // the recurrent, transformer and nn.utils rows
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const any = (v: unknown) => v as any;
@@ -172,12 +172,15 @@ const table: [string, () => unknown, RegExp][] = [
   ["fill_ with a string", () => x23().fill_(any("1")), /^fill_: value must be a number or a 0-d tensor, got the string '1'/],
   ["copy_ of a number", () => x23().copy_(any(1)), /^copy_: src must be a Tensor, got 1/],
   // recurrent and transformer layers
-  ["LSTM input of rank 4", () => new rnnNn.LSTM(3, 4).forward(Tensor.ones([2, 2, 2, 3])), /^nn\.LSTM: Expected input to be 2D .* got 4D/],
-  ["GRU input of the wrong size", () => new rnnNn.GRU(3, 4).forward(Tensor.ones([5, 2, 2])), /^nn\.GRU: input\.size\(-1\) must be equal to inputSize\. Expected 3, got 2/],
-  ["RNN h0 of the wrong shape", () => new rnnNn.RNN(3, 4, 2).forward(Tensor.ones([5, 2, 3]), Tensor.ones([1, 2, 4])), /^nn\.RNN: Expected h0 of shape \[2, 2, 4\]/],
-  ["LSTM with projSize", () => new rnnNn.LSTM(3, 4, { projSize: 2 }), /^nn\.LSTM: projSize is not supported/],
-  ["LSTM with an unknown option", () => new rnnNn.LSTM(3, 4, any({ batch_first: true })), /^nn\.LSTM: unknown option 'batch_first'/],
-  ["LSTMCell c of the wrong shape", () => new rnnNn.LSTMCell(3, 4).forward(Tensor.ones([2, 3]), [Tensor.ones([2, 4]), Tensor.ones([4])]), /^nn\.LSTMCell: c must have shape \[2, 4\]/],
+  ["LSTM input of rank 4", () => new nn.LSTM(3, 4).forward(Tensor.ones([2, 2, 2, 3])), /^nn\.LSTM: Expected input to be 2D .* got 4D/],
+  ["GRU input of the wrong size", () => new nn.GRU(3, 4).forward(Tensor.ones([5, 2, 2])), /^nn\.GRU: input\.size\(-1\) must be equal to inputSize\. Expected 3, got 2/],
+  ["RNN h0 of the wrong shape", () => new nn.RNN(3, 4, 2).forward(Tensor.ones([5, 2, 3]), Tensor.ones([1, 2, 4])), /^nn\.RNN: Expected h0 of shape \[2, 2, 4\]/],
+  ["LSTM with projSize", () => new nn.LSTM(3, 4, { projSize: 2 }), /^nn\.LSTM: projSize is not supported/],
+  ["LSTM with an unknown option", () => new nn.LSTM(3, 4, any({ batch_first: true })), /^nn\.LSTM: unknown option 'batch_first'/],
+  ["LSTMCell c of the wrong shape", () => new nn.LSTMCell(3, 4).forward(Tensor.ones([2, 3]), [Tensor.ones([2, 4]), Tensor.ones([4])]), /^nn\.LSTMCell: c must have shape \[2, 4\]/],
+  // gradient clipping
+  ["clipGradNorm with a string maxNorm", () => nn.utils.clipGradNorm([Tensor.ones([2], { requiresGrad: true })], any("1")), /^nn\.utils\.clipGradNorm: maxNorm must be a number, got the string '1'/],
+  ["clipGradNorm with normType 0", () => nn.utils.clipGradNorm([Tensor.ones([2], { requiresGrad: true })], 1, 0), /^nn\.utils\.clipGradNorm: normType must be positive, got 0/],
 ];
 
 describe("bad input gets an error naming the public op and the argument", () => {

@@ -121,19 +121,19 @@ test("sampling: temperature 0 and top-1 are greedy; top-k never leaves the k bes
   for (let i = 0; i < 200; i++) assert.ok([1, 3].includes(sampleFromLogits(logits, () => rng.next(), { topK: 2 })));
 });
 
-test("generate: reproducible with a seed; with and without the cache agree within the context", () => {
+test("generate: reproducible with a seed; with and without the cache agree within the context", async () => {
   const m = tinyModel();
   const run = (seed: number, cache = true) => {
     const rng = new Rng(seed);
     return generate(m, [1, 2, 3], 30, () => rng.next(), { temperature: 1, topK: 5, cache });
   };
-  const a = run(42), b = run(42);
+  const a = await run(42), b = await run(42);
   assert.equal(a.length, 30);
   assert.deepEqual(a, b);
-  assert.notDeepEqual(a, run(43));
+  assert.notDeepEqual(a, await run(43));
   // greedy, prompt + tokens within the 16-position context: the cache changes nothing
   const greedy = (cache: boolean) => generate(m, [4, 5], 12, () => 0.5, { temperature: 0, cache });
-  assert.deepEqual(greedy(true), greedy(false));
+  assert.deepEqual(await greedy(true), await greedy(false));
 });
 
 const here = path.dirname(fileURLToPath(import.meta.url));

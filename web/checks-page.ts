@@ -3,6 +3,10 @@ import * as dlgrad from "../src/index.js";
 import { runChecks } from "./checks.js";
 
 Object.assign(window, {
-  dlgradChecks: (device: string) => runChecks(dlgrad, device),
+  dlgradChecks: async (device: string) => {
+    if (device === "webgpu") await dlgrad.initDevice("webgpu"); // at once when the page already started it
+    return runChecks(dlgrad, device);
+  },
+  dlgradAdapter: () => dlgrad.webgpu.adapterInfo(),
   dlgradDevices: () => dlgrad.availableDevices(),
 });

@@ -18,7 +18,12 @@ export interface Chromium {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<Chromium> {
+/**
+ * Starts headless Chromium. `webgpu: true` adds --enable-unsafe-webgpu: on Linux, headless and
+ * without a GPU, that is all Chromium needs to give navigator.gpu a SwiftShader adapter (software
+ * Vulkan, built into Chromium; checked with Chromium 156).
+ */
+export async function launchChromium(opts: { webgpu?: boolean } = {}): Promise<Chromium> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "dlgrad-chromium-"));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
@@ -26,6 +31,7 @@ export async function launchChromium(): Promise<Chromium> {
     args: [
       "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      ...(opts.webgpu ? ["--enable-unsafe-webgpu"] : []),
     ],
   });
   return {

@@ -1,6 +1,7 @@
 // The demo page (npm run web): trains an MLP on the bundled MNIST digits in the page with a live
 // loss/accuracy plot and a progress bar, then classifies digits drawn on a canvas.
-// URL parameters: ?device=wasm|js|webgpu (default: the fastest available), ?epochs=N (default 5).
+// URL parameters: ?device=wasm|js|webgpu (default: the fastest available), ?epochs=N (default 5),
+// ?steps=N (stop after N training steps; for the webgpu browser test on a software adapter).
 // The state is on window.dlgradDemo for the browser test (test/browser.test.ts).
 import {
   Tensor, nn, optim, data, noGrad, manualSeed, availableDevices, setDefaultDevice, initDevice, save,
@@ -57,6 +58,14 @@ function epochsParam(): number {
   const e = Number(params.get("epochs") ?? 5);
   if (!Number.isInteger(e) || e < 1 || e > 100) throw new Error(`?epochs must be an integer from 1 to 100, got ${params.get("epochs")}`);
   return e;
+}
+
+/** ?steps=N: the most training steps to run (default: all of the epochs'). */
+function stepsParam(): number {
+  const v = params.get("steps");
+  const n = Number(v ?? Infinity);
+  if (v !== null && (!Number.isInteger(n) || n < 1)) throw new Error(`?steps must be a positive integer, got ${v}`);
+  return n;
 }
 
 const yieldToBrowser = () => new Promise<void>((r) => setTimeout(r, 0));
@@ -134,10 +143,11 @@ async function train(s: DemoState, epochs: number): Promise<void> {
   const testAccuracy = () =>
     noGrad(() => net.forward(d.testImages).argmax(-1).eq(d.testLabels).float().mean()).itemAsync();
 
-  Object.assign(s, { state: "training", step: 0, totalSteps: epochs * loader.length, losses: [], accuracy: [], msPerStep: 0 });
+  Object.assign(s, { state: "training", step: 0, totalSteps: Math.min(epochs * loader.length, stepsParam()), losses: [], accuracy: [], msPerStep: 0 });
   let stepMs = 0, frameStart = performance.now();
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = 1; epoch <= epochs && s.step < s.totalSteps; epoch++) {
     for (const [x, y] of loader) {
+      if (s.step === s.totalSteps) break; // ?steps ended the run early
       const t0 = performance.now();
       opt.zeroGrad();
       const loss = net.forward(x).crossEntropy(y);

@@ -235,19 +235,20 @@ export interface GenerateOptions extends SampleOptions {
  * Continues `prompt` (ids, at least one) forever, one id per `next()`, drawing with `rand`. With the
  * cache, each id costs one position; when the context is full, the last half of it is re-encoded
  * into a fresh cache (so about two positions per id on average). Without it, every id runs the
- * model over the last blockSize ids.
+ * model over the last blockSize ids. Asynchronous because the last position's logits are read
+ * back with `toTypedArrayAsync`, which works on every device (on webgpu it waits for the GPU).
  */
-export function* generateIds(model: GPT, prompt: ArrayLike<number>, rand: () => number, opts: GenerateOptions = {}): Generator<number, never> {
+export async function* generateIds(model: GPT, prompt: ArrayLike<number>, rand: () => number, opts: GenerateOptions = {}): AsyncGenerator<number, never> {
   if (prompt.length === 0) throw new Error("generate: the prompt needs at least one token");
   const { blockSize, nLayer } = model.config;
   const device = model.wte.weight.device;
   const ids = Array.from(prompt);
   const useCache = opts.cache ?? true;
   const cache = new KVCache(nLayer);
-  const lastLogits = (input: number[], c?: KVCache): Float32Array =>
+  const lastLogits = (input: number[], c?: KVCache): Promise<Float32Array> =>
     noGrad(() => {
       const x = Tensor.from(Int32Array.from(input), { shape: [1, input.length], dtype: "int32", device });
-      return model.forward(x, c).slice(0, -1).toTypedArray() as Float32Array;
+      return model.forward(x, c).slice(0, -1).toTypedArrayAsync() as Promise<Float32Array>;
     });
   model.eval();
   let pending = ids.slice(-blockSize); // what the next forward with the cache must encode
@@ -258,9 +259,9 @@ export function* generateIds(model: GPT, prompt: ArrayLike<number>, rand: () => 
         cache.clear();
         pending = ids.slice(-Math.max(1, Math.floor(blockSize / 2)));
       }
-      logits = lastLogits(pending, cache);
+      logits = await lastLogits(pending, cache);
     } else {
-      logits = lastLogits(ids.slice(-blockSize));
+      logits = await lastLogits(ids.slice(-blockSize));
     }
     const id = sampleFromLogits(logits, rand, opts);
     ids.push(id);
@@ -270,10 +271,10 @@ export function* generateIds(model: GPT, prompt: ArrayLike<number>, rand: () => 
 }
 
 /** The first `maxTokens` ids of `generateIds` (the model is left in eval mode). */
-export function generate(model: GPT, prompt: ArrayLike<number>, maxTokens: number, rand: () => number, opts: GenerateOptions = {}): number[] {
+export async function generate(model: GPT, prompt: ArrayLike<number>, maxTokens: number, rand: () => number, opts: GenerateOptions = {}): Promise<number[]> {
   const out: number[] = [];
   if (maxTokens <= 0) return out;
-  for (const id of generateIds(model, prompt, rand, opts)) {
+  for await (const id of generateIds(model, prompt, rand, opts)) {
     out.push(id);
     if (out.length >= maxTokens) break;
   }

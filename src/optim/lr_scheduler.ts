@@ -688,6 +688,9 @@ export class ReduceLROnPlateau {
    * sched.step(valLoss); // after each epoch's validation
    */
   step(metric: number | Tensor): void {
+    if (metric instanceof Tensor && !ArrayBuffer.isView(metric.data)) {
+      throw new Error(`ReduceLROnPlateau.step: a metric on '${metric.device}' cannot be read synchronously; pass a number: step(await metric.itemAsync())`);
+    }
     const current = metric instanceof Tensor ? metric.item() : checkScalar("ReduceLROnPlateau.step", "metric", metric);
     this.lastEpoch += 1;
     if (this.#isBetter(current)) {

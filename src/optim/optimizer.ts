@@ -238,6 +238,10 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     };
     for (const [key, t] of entries) {
       if (!(t instanceof Tensor)) fail(`${key} is not a Tensor`);
+      // step counts and hyperparameters are read as numbers: a GPU tensor cannot be read synchronously
+      if (!ArrayBuffer.isView(t.data) && (/^state\.\d+\.step$/.test(key) || (key.startsWith("paramGroups.") && !key.endsWith(".params")))) {
+        fail(`${key} is on '${t.device}' and cannot be read synchronously; load the optimizer's state dict on a host device (e.g. setDefaultDevice("js") around load()): loadStateDict copies the moment buffers to the parameters' device`);
+      }
       let m = /^state\.(\d+)\.([A-Za-z_][\w]*)$/.exec(key);
       if (m) {
         const i = Number(m[1]);

@@ -1,9 +1,10 @@
 // Fused kernels of the webgpu backend: softmax/logSoftmax (scale, causal rows), layerNorm, exact
-// GELU and the Adam/AdamW update, each one or two dispatches where the composite takes many.
-// The views are contiguous float32 (the FusedKernels contract); row kernels give each row one
-// workgroup of RW threads that combine partial sums and maxima in shared memory. The js-fused
-// reference in test/fused.test.ts spells out the arithmetic these follow.
-import type { AdamStep, Backend, DeviceBuffer, FusedKernels, View } from "../backend.js";
+// GELU, the Adam/AdamW update, scaled dot-product attention (forward and backward), max-pooling's
+// argmax and im2col/col2im, each one or two dispatches where the composite takes many.
+// The views are contiguous float32 (the FusedKernels contract; attention's are strided 4-D); row
+// kernels give each row one workgroup of RW threads that combine partial sums and maxima in shared
+// memory. The js-fused reference in test/fused.test.ts spells out the arithmetic these follow.
+import type { AdamStep, Backend, ConvWindow, DeviceBuffer, FusedKernels, View } from "../backend.js";
 import { PRELUDE, type Scalar, WG } from "./kernels.js";
 
 /** What the fused kernels need from index.ts (passed in, so the two files do not import each other). */
@@ -15,6 +16,8 @@ export interface FusedHost {
   kv(name: string, v: View<DeviceBuffer>, write?: boolean): { name: string; type: Scalar; buffer: GPUBuffer; write?: boolean };
   at(v: View<DeviceBuffer>): number;
   grid(n: number, per?: number): [number, number, number];
+  /** A contiguous float32 scratch tensor of `shape` on the device (pooled; freed when dropped). */
+  scratch(shape: number[]): View<DeviceBuffer>;
 }
 
 const RW = 64;
@@ -197,7 +200,172 @@ const adamSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`
     v_st(prm(4u) + i, vi);
     p_st(prm(1u) + i, pi - prmf(11u) * mi / (sqrt(vi) / prmf(12u) + eps));`)}`;
 
+
+// ---- scaled dot-product attention ----------------------------------------------------------
+// One workgroup per row of a head's matrix. Views are 4-D [B1, B2, rows, cols] with a contiguous
+// last dim: each is 4 words (offset, stride0, stride1, stride2) from word `b` on.
+const VIX = /* wgsl */ `
+fn vix(b: u32, b1: i32, b2: i32, r: i32, c: i32) -> i32 { return prm(b) + b1 * prm(b + 1u) + b2 * prm(b + 2u) + r * prm(b + 3u) + c; }`;
+
+/** rows: words [R, B2, rowsPerHead, ...]: row w of the grid is (b1, b2, i). */
+const headRows = (body: string) => /* wgsl */ `
+@compute @workgroup_size(${RW})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nw: vec3<u32>) {
+  let R = prm(0u); let B2 = prm(1u); let rows = prm(2u);
+  let L = prm(3u); let S = prm(4u); let E = prm(5u); let Ev = prm(6u); let causal = prm(7u) != 0;
+  for (var w = i32(wid.x + wid.y * nw.x); w < R; w += i32(nw.x * nw.y)) {
+    let r = w % rows; let b2 = (w / rows) % B2; let b1 = w / rows / B2;
+    let l = i32(lid);
+    ${body}
+  }
+}`;
+
+// attention words: [R, B2, L, L, S, E, Ev, causal, scale, out@9, p@13, q@17, k@21, v@25]
+const attentionSrc = (decls: string) => /* wgsl */ `${PRELUDE}
+${decls}
+${ROWS}
+${VIX}
+${headRows(`
+    let i = r; let scale = prmf(8u);
+    let n = select(S, min(i + 1, S), causal); // the keys row i sees
+    var m = -inf_();
+    for (var j = l; j < n; j += ${RW}) {
+      var d = 0.0;
+      for (var e = 0; e < E; e++) { d += q_ld(vix(17u, b1, b2, i, e)) * k_ld(vix(21u, b1, b2, j, e)); }
+      p_st(vix(13u, b1, b2, i, j), scale * d);
+      m = maxn(m, scale * d);
+    }
+    m = wmax(lid, m);
+    var z = 0.0;
+    for (var j = l; j < n; j += ${RW}) { z += exp(p_ld(vix(13u, b1, b2, i, j)) - m); }
+    z = wsum(lid, z);
+    for (var j = l; j < S; j += ${RW}) {
+      var y = 0.0;
+      if (j < n) { y = exp(p_ld(vix(13u, b1, b2, i, j)) - m) / z; }
+      p_st(vix(13u, b1, b2, i, j), y);
+    }
+    storageBarrier(); // the row of p, written by every thread, is read by every thread below
+    for (var e = l; e < Ev; e += ${RW}) {
+      var o = 0.0;
+      for (var j = 0; j < n; j++) { o += p_ld(vix(13u, b1, b2, i, j)) * v_ld(vix(25u, b1, b2, j, e)); }
+      out_st(vix(9u, b1, b2, i, e), o);
+    }
+    storageBarrier();`)}`;
+
+// attentionBackward, pass 1 (query rows): ds = scale·p∘(dp − Σ p∘dp), gq = ds·k.
+// words: [R, B2, L, L, S, E, Ev, causal, scale, gq@9, g@13, p@17, k@21, v@25, ds@29]
+const attentionBackQSrc = (decls: string) => /* wgsl */ `${PRELUDE}
+${decls}
+${ROWS}
+${VIX}
+${headRows(`
+    let i = r; let scale = prmf(8u);
+    let n = select(S, min(i + 1, S), causal);
+    var t = 0.0;
+    for (var j = l; j < n; j += ${RW}) {
+      var d = 0.0;
+      for (var e = 0; e < Ev; e++) { d += g_ld(vix(13u, b1, b2, i, e)) * v_ld(vix(25u, b1, b2, j, e)); }
+      ds_st(vix(29u, b1, b2, i, j), d);
+      t += p_ld(vix(17u, b1, b2, i, j)) * d;
+    }
+    let dot = wsum(lid, t);
+    for (var j = l; j < S; j += ${RW}) {
+      var y = 0.0;
+      if (j < n) { y = scale * p_ld(vix(17u, b1, b2, i, j)) * (ds_ld(vix(29u, b1, b2, i, j)) - dot); }
+      ds_st(vix(29u, b1, b2, i, j), y);
+    }
+    storageBarrier();
+    for (var e = l; e < E; e += ${RW}) {
+      var a = 0.0;
+      for (var j = 0; j < n; j++) { a += ds_ld(vix(29u, b1, b2, i, j)) * k_ld(vix(21u, b1, b2, j, e)); }
+      gq_st(vix(9u, b1, b2, i, e), a);
+    }
+    storageBarrier();`)}`;
+
+// attentionBackward, pass 2 (key rows j): gk = dsᵀ·q, gv = pᵀ·g over the query rows that see j.
+// words: [R, B2, S, L, S, E, Ev, causal, _, gk@9, gv@13, ds@17, p@21, q@25, g@29]
+const attentionBackKVSrc = (decls: string) => /* wgsl */ `${PRELUDE}
+${decls}
+${VIX}
+${headRows(`
+    let j = r;
+    let i0 = select(0, j, causal); // causal: rows i < j do not see key j
+    for (var e = l; e < E; e += ${RW}) {
+      var a = 0.0;
+      for (var i = i0; i < L; i++) { a += ds_ld(vix(17u, b1, b2, i, j)) * q_ld(vix(25u, b1, b2, i, e)); }
+      gk_st(vix(9u, b1, b2, j, e), a);
+    }
+    for (var e = l; e < Ev; e += ${RW}) {
+      var a = 0.0;
+      for (var i = i0; i < L; i++) { a += p_ld(vix(21u, b1, b2, i, j)) * g_ld(vix(29u, b1, b2, i, e)); }
+      gv_st(vix(13u, b1, b2, j, e), a);
+    }`)}`;
+
+// ---- pooling and convolution -----------------------------------------------------------------
+
+// maxPoolIndices words: [n, H, W, OW, nOut, kh, kw, sh, sw, x, idx]
+const maxPoolSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`
+    let H = prm(1u); let W = prm(2u); let OW = prm(3u); let nOut = prm(4u);
+    let kh = prm(5u); let kw = prm(6u);
+    let o = i % nOut;
+    let i0 = (o / OW) * prm(7u); let j0 = (o % OW) * prm(8u);
+    let base = prm(9u) + (i / nOut) * H * W;
+    // the window in row-major order: the first maximum, or the first NaN
+    var bi = i0 * W + j0;
+    var best = x_ld(base + bi);
+    var done = isnan_(best);
+    for (var a = i0; a < i0 + kh && !done; a++) {
+      for (var b = j0; b < j0 + kw; b++) {
+        let v = x_ld(base + a * W + b);
+        if (v > best || isnan_(v)) {
+          best = v; bi = a * W + b;
+          if (isnan_(v)) { done = true; break; }
+        }
+      }
+    }
+    idx_st(prm(10u) + i, bi);`)}`;
+
+// im2col / col2im words: [n, N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, x, cols]
+const convDims = /* wgsl */ `
+    let N = prm(1u); let C = prm(2u); let H = prm(3u); let W = prm(4u); let kh = prm(5u); let kw = prm(6u);
+    let sh = prm(7u); let sw = prm(8u); let ph = prm(9u); let pw = prm(10u); let OH = prm(11u); let OW = prm(12u);
+    let Lc = N * OH * OW;`;
+
+// one thread per column element: row (c, ki, kj), column (b, oh, ow)
+const im2colSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`${convDims}
+    let row = i / Lc; let col = i % Lc;
+    let kj = row % kw; let ki = (row / kw) % kh; let c = row / (kw * kh);
+    let ow = col % OW; let oh = (col / OW) % OH; let b = col / (OW * OH);
+    let hh = oh * sh + ki - ph; let ww = ow * sw + kj - pw;
+    var y = 0.0;
+    if (hh >= 0 && hh < H && ww >= 0 && ww < W) { y = x_ld(prm(13u) + ((b * C + c) * H + hh) * W + ww); }
+    cols_st(prm(14u) + i, y);`)}`;
+
+// one thread per input element: adds the taps that read it, in tap order (ki, kj), so there are no
+// concurrent writes (WGSL has no float atomics)
+const col2imSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`${convDims}
+    let ww = i % W; let hh = (i / W) % H; let c = (i / (W * H)) % C; let b = i / (W * H * C);
+    var acc = x_ld(prm(13u) + i);
+    for (var ki = 0; ki < kh; ki++) {
+      let t = hh + ph - ki;
+      if (t < 0 || t % sh != 0 || t / sh >= OH) { continue; }
+      for (var kj = 0; kj < kw; kj++) {
+        let u = ww + pw - kj;
+        if (u < 0 || u % sw != 0 || u / sw >= OW) { continue; }
+        acc += cols_ld(prm(14u) + ((c * kh + ki) * kw + kj) * Lc + (b * OH + t / sh) * OW + u / sw);
+      }
+    }
+    x_st(prm(13u) + i, acc);`)}`;
+
 export function installFused(b: Backend<DeviceBuffer>, h: FusedHost): void {
+  /** a 4-D attention view's words: offset and the strides of its first three dims */
+  const vw = (v: View<DeviceBuffer>) => [h.at(v), v.strides[0], v.strides[1], v.strides[2]];
+  /** [N, C, H, W] of the input, the window, and the output size OH, OW */
+  const convWords = (x: View<DeviceBuffer>, w: ConvWindow) => {
+    const [N, C, H, W] = x.shape;
+    const OH = Math.floor((H + 2 * w.ph - w.kh) / w.sh) + 1, OW = Math.floor((W + 2 * w.pw - w.kw) / w.sw) + 1;
+    return [N, C, H, W, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw, OH, OW];
+  };
   const rows = (v: View<DeviceBuffer>) => (numel(v) === 0 ? 0 : numel(v) / lastDim(v));
   const fused: Partial<FusedKernels<DeviceBuffer>> = {
     softmax(out, x, log, scale = 1, causal = 0) {
@@ -243,6 +411,49 @@ export function installFused(b: Backend<DeviceBuffer>, h: FusedHost): void {
       h.dispatch("geluBackward", geluBackSrc, [h.kv("x", x), h.kv("g", g), h.kv("gx", gx, true)], (w, o) => {
         w.set([n, h.at(x), h.at(g), h.at(gx)], o);
       }, h.grid(n));
+    },
+    attention(out, p, q, k, v, scale, causal) {
+      const [B1, B2, L, E] = q.shape, S = k.shape[2], Ev = v.shape[3];
+      const R = B1 * B2 * L;
+      if (R === 0) return;
+      const views = [h.kv("out", out, true), h.kv("p", p, true), h.kv("q", q), h.kv("k", k), h.kv("v", v)];
+      h.dispatch("attention", attentionSrc, views, (w, o) => {
+        w.set([R, B2, L, L, S, E, Ev, causal ? 1 : 0, f32bits(scale), ...[out, p, q, k, v].flatMap(vw)], o);
+      }, h.grid(R, 1));
+    },
+    attentionBackward(gq, gk, gv, g, p, q, k, v, scale, causal) {
+      const [B1, B2, L, E] = q.shape, S = k.shape[2], Ev = v.shape[3];
+      if (B1 * B2 === 0) return;
+      const ds = h.scratch([B1, B2, L, S]);
+      if (L > 0) {
+        const views = [h.kv("gq", gq, true), h.kv("ds", ds, true), h.kv("g", g), h.kv("p", p), h.kv("k", k), h.kv("v", v)];
+        h.dispatch("attentionBackQ", attentionBackQSrc, views, (w, o) => {
+          w.set([B1 * B2 * L, B2, L, L, S, E, Ev, causal ? 1 : 0, f32bits(scale), ...[gq, g, p, k, v, ds].flatMap(vw)], o);
+        }, h.grid(B1 * B2 * L, 1));
+      }
+      if (S > 0) {
+        const views = [h.kv("gk", gk, true), h.kv("gv", gv, true), h.kv("ds", ds), h.kv("p", p), h.kv("q", q), h.kv("g", g)];
+        h.dispatch("attentionBackKV", attentionBackKVSrc, views, (w, o) => {
+          w.set([B1 * B2 * S, B2, S, L, S, E, Ev, causal ? 1 : 0, 0, ...[gk, gv, ds, p, q, g].flatMap(vw)], o);
+        }, h.grid(B1 * B2 * S, 1));
+      }
+    },
+    maxPoolIndices(idx, x, kh, kw, sh, sw) {
+      const [P, H, W] = x.shape, OW = Math.floor((W - kw) / sw) + 1, nOut = lastDim(idx), n = P * nOut;
+      if (n === 0) return;
+      h.dispatch("maxPoolIndices", maxPoolSrc, [h.kv("x", x), h.kv("idx", idx, true)], (w, o) => {
+        w.set([n, H, W, OW, nOut, kh, kw, sh, sw, h.at(x), h.at(idx)], o);
+      }, h.grid(n));
+    },
+    im2col(cols, x, win) {
+      const n = numel(cols);
+      if (n === 0) return;
+      h.dispatch("im2col", im2colSrc, [h.kv("x", x), h.kv("cols", cols, true)], (w, o) => w.set([n, ...convWords(x, win), h.at(x), h.at(cols)], o), h.grid(n));
+    },
+    col2im(x, cols, win) {
+      const n = numel(x);
+      if (n === 0 || numel(cols) === 0) return;
+      h.dispatch("col2im", col2imSrc, [h.kv("x", x, true), h.kv("cols", cols)], (w, o) => w.set([n, ...convWords(x, win), h.at(x), h.at(cols)], o), h.grid(n));
     },
     adam(p, g, m, v, hp: AdamStep) {
       const n = numel(p);

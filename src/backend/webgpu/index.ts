@@ -65,6 +65,9 @@ class Context {
   dispatches = 0;
   encoder: GPUCommandEncoder | null = null;
   pass: GPUComputePassEncoder | null = null;
+  /** the pipeline last set in the open pass */
+  passPipe: GPUComputePipeline | null = null;
+  readonly offsets = new Uint32Array(1);
   /** Device-side error words (bad indices); read and cleared by every readback. */
   readonly err: GPUBuffer;
   readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -199,9 +202,15 @@ class Context {
     this.words.fill(0, base, base + PARAM_WORDS);
     params(this.words, base);
     this.#encoder();
-    if (!this.pass) this.pass = this.encoder!.beginComputePass();
-    this.pass.setPipeline(pipe);
-    this.pass.setBindGroup(0, bg, [off]);
+    if (!this.pass) {
+      this.pass = this.encoder!.beginComputePass();
+      this.passPipe = null;
+    }
+    // each call into the GPU API costs a few µs: skip repeating the pipeline, and pass the offset
+    // in a reused Uint32Array instead of a fresh array
+    if (this.passPipe !== pipe) this.pass.setPipeline((this.passPipe = pipe));
+    this.offsets[0] = off;
+    this.pass.setBindGroup(0, bg, this.offsets, 0, 1);
     this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     this.dispatches++;
     this.stats.dispatches++;
@@ -237,10 +246,7 @@ class Context {
     this.#pushScopes();
     this.checks.push(Promise.all(scopes).then((errs) => {
       const e = errs.find((x) => x !== null);
-      if (e && !this.fatal) {
-        const what = e.constructor?.name === "GPUOutOfMemoryError" || /out of memory/i.test(e.message) ? "ran out of memory" : "reported an error";
-        this.fatal = new Error(`webgpu: the device ${what}: ${e.message.split("\n")[0]}; tensors on webgpu are no longer usable, call initDevice("webgpu") to start a new device`);
-      }
+      if (e && !this.fatal) this.fatal = deviceError(e);
     }));
   }
 
@@ -284,6 +290,12 @@ class Context {
     }
     return out;
   }
+}
+
+/** The error the next op or readback throws for an error scope's GPUError: out of memory or another. */
+export function deviceError(e: { message: string; constructor?: { name?: string } }): Error {
+  const what = e.constructor?.name === "GPUOutOfMemoryError" || /out of memory/i.test(e.message) ? "ran out of memory" : "reported an error";
+  return new Error(`webgpu: the device ${what}: ${e.message.split("\n")[0]}; tensors on webgpu are no longer usable, call initDevice("webgpu") to start a new device`);
 }
 
 /** Op codes kernels write into the error words. */
@@ -618,7 +630,10 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
     live().upload(st(out).buffer, at(out), host);
   },
 };
-installFused(webgpuBackend, { dispatch: (...args) => live().dispatch(...args), kv, at, grid });
+installFused(webgpuBackend, {
+  dispatch: (...args) => live().dispatch(...args), kv, at, grid,
+  scratch: (shape) => ({ data: webgpuBackend.alloc("float32", numelOf(shape)), shape, strides: contiguousStrides(shape), offset: 0 }),
+});
 
 let summary: AdapterSummary | null = null;
 
