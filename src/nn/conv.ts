@@ -55,15 +55,25 @@ export interface ConvTransposeLayerOptions {
  * (kaiming-uniform with a = √5, bias U(±1/√fanIn)).
  */
 abstract class ConvBase extends Module {
+  /** Channels of the input (PyTorch's in_channels). */
   readonly inChannels: number;
+  /** Channels of the output (PyTorch's out_channels). */
   readonly outChannels: number;
+  /** Kernel extent per spatial dim, one entry per dim (PyTorch's kernel_size). */
   readonly kernelSize: number[];
+  /** Step between windows per spatial dim. */
   readonly stride: number[];
+  /** Zero padding per spatial dim (both sides), or "same" / "valid"; the transposed layers hold only numbers. */
   readonly padding: number[] | "same" | "valid";
+  /** Spacing between kernel taps per spatial dim. */
   readonly dilation: number[];
+  /** Channel groups: inChannels and outChannels are both divisible by it. */
   readonly groups: number;
+  /** How the padding is filled (PyTorch's padding_mode); always "zeros" for the transposed layers. */
   readonly paddingMode: PaddingMode;
+  /** The learnt kernel: [outChannels, inChannels/groups, ...kernelSize]; transposed: [inChannels, outChannels/groups, ...kernelSize]. */
   weight: Tensor;
+  /** The learnt bias [outChannels], or null when built with bias false. */
   bias: Tensor | null;
 
   protected constructor(nd: number, transposed: boolean, inChannels: number, outChannels: number, kernelSize: Ints, a: Record<string, unknown>) {
@@ -184,6 +194,7 @@ export class Conv2d extends ConvBase {
 
 /** Base of the transposed convolution layers: outputPadding besides the shared arguments. */
 abstract class ConvTransposeBase extends ConvBase {
+  /** Extra size added to one side of the output per spatial dim (PyTorch's output_padding). */
   readonly outputPadding: number[];
 
   protected constructor(nd: number, inChannels: number, outChannels: number, kernelSize: Ints, a: Record<string, unknown>) {
@@ -196,6 +207,7 @@ abstract class ConvTransposeBase extends ConvBase {
     });
   }
 
+  /** The convolution's arguments as PyTorch prints them, with outputPadding where not 0 (for toString). */
   override extraRepr(): string {
     const s = super.extraRepr();
     return this.outputPadding.some((o) => o !== 0) ? s.replace(/, bias=/, `, outputPadding=${show(this.outputPadding)}, bias=`) : s;

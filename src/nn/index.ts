@@ -7,9 +7,9 @@ export * from "./norms.js";
 export * from "./pooling.js";
 export * from "./rnn.js";
 export * from "./transformer.js";
-/** Parameter initialisers (torch.nn.init): in place, without autograd. */
 export * from "./conv.js";
 export * from "./resize.js";
+/** Parameter initialisers (torch.nn.init): in place, without autograd. */
 export * as init from "./init.js";
 /** Training utilities (torch.nn.utils): gradient clipping. */
 export * as utils from "./utils.js";

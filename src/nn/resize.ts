@@ -15,6 +15,7 @@ import { Module } from "./module.js";
  * ```
  */
 export class Upsample extends Module {
+  /** The options every forward passes to F.interpolate (a copy of the constructor's; PyTorch keeps them as separate attributes). */
   readonly opts: F.InterpolateOptions;
 
   constructor(opts: F.InterpolateOptions) {
@@ -41,6 +42,7 @@ export class Upsample extends Module {
  * ```
  */
 export class PixelShuffle extends Module {
+  /** The factor r by which H and W grow (PyTorch's upscale_factor). */
   readonly upscaleFactor: number;
 
   constructor(upscaleFactor: number) {
@@ -67,6 +69,7 @@ export class PixelShuffle extends Module {
  * ```
  */
 export class PixelUnshuffle extends Module {
+  /** The factor r by which H and W shrink (PyTorch's downscale_factor). */
   readonly downscaleFactor: number;
 
   constructor(downscaleFactor: number) {

@@ -49,12 +49,19 @@ const CELL_NAMES = ["bias"];
 
 /** Shared by RNNCell, LSTMCell and GRUCell: PyTorch's RNNCellBase (weightIh, weightHh, biasIh, biasHh). */
 abstract class RNNCellBase extends Module {
+  /** Features I of the input (PyTorch's input_size). */
   readonly inputSize: number;
+  /** Features H of the hidden state (PyTorch's hidden_size). */
   readonly hiddenSize: number;
+  /** Whether the cell has the biases biasIh and biasHh. */
   readonly bias: boolean;
+  /** Input-to-hidden weights [G·H, I], G = 1 (RNN), 4 (LSTM: i, f, g, o) or 3 (GRU: r, z, n) (PyTorch's weight_ih). */
   weightIh: Tensor;
+  /** Hidden-to-hidden weights [G·H, H], gates as weightIh (PyTorch's weight_hh). */
   weightHh: Tensor;
+  /** Input-to-hidden bias [G·H], or null without bias (PyTorch's bias_ih). */
   biasIh: Tensor | null;
+  /** Hidden-to-hidden bias [G·H], or null without bias (PyTorch's bias_hh). */
   biasHh: Tensor | null;
   protected abstract readonly mode: Mode;
 
@@ -125,6 +132,7 @@ export interface RNNCellOptions {
  * h = cell.forward(Tensor.randn([2, 3]), h);
  */
 export class RNNCell extends RNNCellBase {
+  /** The activation of the new hidden state: "tanh" (default) or "relu". */
   readonly nonlinearity: "tanh" | "relu";
   protected readonly mode: Mode;
 
@@ -142,6 +150,7 @@ export class RNNCell extends RNNCellBase {
     return unbatched ? h.squeeze(0) : h;
   }
 
+  /** `inputSize, hiddenSize`, then bias and nonlinearity where not the defaults (for toString). */
   override extraRepr(): string {
     return super.extraRepr() + (this.nonlinearity === "tanh" ? "" : `, nonlinearity="relu"`);
   }
@@ -232,13 +241,21 @@ type RNNArgs = Args<[numLayers: number, bias: boolean, batchFirst: boolean, drop
  * weightIhL0, weightHhL0, biasIhL0, biasHhL0, weightIhL0Reverse, ...
  */
 abstract class RNNBase extends Module {
+  /** The recurrence, as PyTorch's `mode`: "RNN_TANH" or "RNN_RELU" (nn.RNN by its nonlinearity), "LSTM" or "GRU". */
   readonly mode: Mode;
+  /** Features I of the input (PyTorch's input_size). */
   readonly inputSize: number;
+  /** Features H of each hidden state (PyTorch's hidden_size). */
   readonly hiddenSize: number;
+  /** Stacked layers (PyTorch's num_layers). */
   readonly numLayers: number;
+  /** Whether every layer has the biases biasIhL*, biasHhL*. */
   readonly bias: boolean;
+  /** Whether input and output are [N, L, ·] (true) or [L, N, ·] (PyTorch's batch_first); the states are [layers·D, N, H] either way. */
   readonly batchFirst: boolean;
+  /** Dropout probability on the outputs of every layer but the last, in training mode. */
   readonly dropout: number;
+  /** Whether each layer also runs from the end of the sequence (D = 2, outputs concatenated). */
   readonly bidirectional: boolean;
   readonly #op: string;
 
@@ -276,7 +293,16 @@ abstract class RNNBase extends Module {
   }
 
   /** The field names of layer `layer`'s parameters in direction `dir` (0 forward, 1 reverse). */
-  static paramNames(layer: number, dir: number): { weightIh: string; weightHh: string; biasIh: string; biasHh: string } {
+  static paramNames(layer: number, dir: number): {
+    /** Input-to-hidden weights [G·H, I] (layer 0) or [G·H, D·H], e.g. "weightIhL0". */
+    weightIh: string;
+    /** Hidden-to-hidden weights [G·H, H], e.g. "weightHhL0". */
+    weightHh: string;
+    /** Input-to-hidden bias [G·H], e.g. "biasIhL0". */
+    biasIh: string;
+    /** Hidden-to-hidden bias [G·H], e.g. "biasHhL0Reverse". */
+    biasHh: string;
+  } {
     const s = `L${layer}${dir ? "Reverse" : ""}`;
     return { weightIh: `weightIh${s}`, weightHh: `weightHh${s}`, biasIh: `biasIh${s}`, biasHh: `biasHh${s}` };
   }

@@ -56,21 +56,37 @@ const LAYER_KEYS = ["dimFeedforward", "dropout", "activation", "layerNormEps", "
  * const y = layer.forward(Tensor.randn([2, 5, 16]), { srcKeyPaddingMask: tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0]], { dtype: "int32" }) });
  */
 export class TransformerEncoderLayer extends Module {
+  /** Width E of the inputs and outputs (PyTorch's d_model). */
   readonly dModel: number;
+  /** Attention heads; dModel is divisible by it. */
   readonly nhead: number;
+  /** Width of the feed-forward block (PyTorch's dim_feedforward). */
   readonly dimFeedforward: number;
+  /** The dropout probability of every Dropout in the layer (the constructor's `dropout`; the name `dropout` is the sub-module, as PyTorch's). */
   readonly dropoutP: number;
+  /** The feed-forward block's activation: "relu", "gelu" or a function. */
   readonly activation: TransformerActivation;
+  /** eps of norm1 and norm2 (PyTorch's layer_norm_eps). */
   readonly layerNormEps: number;
+  /** Whether inputs and outputs are [N, S, E] (true) or [S, N, E] (PyTorch's batch_first). */
   readonly batchFirst: boolean;
+  /** Whether LayerNorm comes before each block (pre-norm) rather than after each residual add (PyTorch's norm_first). */
   readonly normFirst: boolean;
+  /** The self-attention block (PyTorch's self_attn), with dModel, nhead and the layer's dropout. */
   selfAttn: MultiheadAttention;
+  /** The feed-forward block's first projection, dModel → dimFeedforward. */
   linear1: Linear;
+  /** Dropout inside the feed-forward block, after the activation. */
   dropout: Dropout;
+  /** The feed-forward block's second projection, dimFeedforward → dModel. */
   linear2: Linear;
+  /** LayerNorm [dModel] of the attention block (after its residual add, or before the block with normFirst). */
   norm1: LayerNorm;
+  /** LayerNorm [dModel] of the feed-forward block (after its residual add, or before the block with normFirst). */
   norm2: LayerNorm;
+  /** Dropout on the attention output, before its residual add. */
   dropout1: Dropout;
+  /** Dropout on the feed-forward output, before its residual add. */
   dropout2: Dropout;
 
   constructor(
@@ -168,8 +184,11 @@ export interface TransformerEncoderForwardOptions {
  * const y = enc.forward(Tensor.randn([2, 5, 16]));   // [2, 5, 16]
  */
 export class TransformerEncoder extends Module {
+  /** How many layers the stack has (PyTorch's num_layers). */
   readonly numLayers: number;
+  /** The numLayers copies of the encoder layer, applied in order (state-dict keys `layers.0.…`, `layers.1.…`). */
   layers: ModuleList<TransformerEncoderLayer>;
+  /** The final norm applied after the last layer, or null for none. */
   norm: Module | null;
 
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, ...args: Args<[norm: Module | null], { norm?: Module | null }>) {
