@@ -325,10 +325,11 @@ const maxPoolSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`
     }
     idx_st(prm(10u) + i, bi);`)}`;
 
-// im2col / col2im words: [n, N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, x, cols]
+// im2col / col2im words: [n, N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, dh, dw, x, cols]
 const convDims = /* wgsl */ `
     let N = prm(1u); let C = prm(2u); let H = prm(3u); let W = prm(4u); let kh = prm(5u); let kw = prm(6u);
     let sh = prm(7u); let sw = prm(8u); let ph = prm(9u); let pw = prm(10u); let OH = prm(11u); let OW = prm(12u);
+    let dh = prm(13u); let dw = prm(14u);
     let Lc = N * OH * OW;`;
 
 // one thread per column element: row (c, ki, kj), column (b, oh, ow)
@@ -336,35 +337,35 @@ const im2colSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`${convDi
     let row = i / Lc; let col = i % Lc;
     let kj = row % kw; let ki = (row / kw) % kh; let c = row / (kw * kh);
     let ow = col % OW; let oh = (col / OW) % OH; let b = col / (OW * OH);
-    let hh = oh * sh + ki - ph; let ww = ow * sw + kj - pw;
+    let hh = oh * sh + ki * dh - ph; let ww = ow * sw + kj * dw - pw;
     var y = 0.0;
-    if (hh >= 0 && hh < H && ww >= 0 && ww < W) { y = x_ld(prm(13u) + ((b * C + c) * H + hh) * W + ww); }
-    cols_st(prm(14u) + i, y);`)}`;
+    if (hh >= 0 && hh < H && ww >= 0 && ww < W) { y = x_ld(prm(15u) + ((b * C + c) * H + hh) * W + ww); }
+    cols_st(prm(16u) + i, y);`)}`;
 
 // one thread per input element: adds the taps that read it, in tap order (ki, kj), so there are no
 // concurrent writes (WGSL has no float atomics)
 const col2imSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`${convDims}
     let ww = i % W; let hh = (i / W) % H; let c = (i / (W * H)) % C; let b = i / (W * H * C);
-    var acc = x_ld(prm(13u) + i);
+    var acc = x_ld(prm(15u) + i);
     for (var ki = 0; ki < kh; ki++) {
-      let t = hh + ph - ki;
+      let t = hh + ph - ki * dh;
       if (t < 0 || t % sh != 0 || t / sh >= OH) { continue; }
       for (var kj = 0; kj < kw; kj++) {
-        let u = ww + pw - kj;
+        let u = ww + pw - kj * dw;
         if (u < 0 || u % sw != 0 || u / sw >= OW) { continue; }
-        acc += cols_ld(prm(14u) + ((c * kh + ki) * kw + kj) * Lc + (b * OH + t / sh) * OW + u / sw);
+        acc += cols_ld(prm(16u) + ((c * kh + ki) * kw + kj) * Lc + (b * OH + t / sh) * OW + u / sw);
       }
     }
-    x_st(prm(13u) + i, acc);`)}`;
+    x_st(prm(15u) + i, acc);`)}`;
 
 export function installFused(b: Backend<DeviceBuffer>, h: FusedHost): void {
   /** a 4-D attention view's words: offset and the strides of its first three dims */
   const vw = (v: View<DeviceBuffer>) => [h.at(v), v.strides[0], v.strides[1], v.strides[2]];
-  /** [N, C, H, W] of the input, the window, and the output size OH, OW */
+  /** [N, C, H, W] of the input, the window, the output size OH, OW, and the dilation */
   const convWords = (x: View<DeviceBuffer>, w: ConvWindow) => {
     const [N, C, H, W] = x.shape;
-    const OH = Math.floor((H + 2 * w.ph - w.kh) / w.sh) + 1, OW = Math.floor((W + 2 * w.pw - w.kw) / w.sw) + 1;
-    return [N, C, H, W, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw, OH, OW];
+    const OH = Math.floor((H + 2 * w.ph - w.dh * (w.kh - 1) - 1) / w.sh) + 1, OW = Math.floor((W + 2 * w.pw - w.dw * (w.kw - 1) - 1) / w.sw) + 1;
+    return [N, C, H, W, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw, OH, OW, w.dh, w.dw];
   };
   const rows = (v: View<DeviceBuffer>) => (numel(v) === 0 ? 0 : numel(v) / lastDim(v));
   const fused: Partial<FusedKernels<DeviceBuffer>> = {
