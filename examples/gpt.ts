@@ -16,7 +16,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Tensor, getDefaultDevice, initDevice, load, loadMetadata, manualSeed, noGrad, optim, nn, save, setDefaultDevice } from "../src/node.js";
-import { CharTokenizer, Rng, getBatch, loadBrown, splitTrainVal } from "./gpt/data.js";
+import { CharTokenizer, Rng, evaluateLoss, getBatch, loadBrown, splitTrainVal } from "./gpt/data.js";
 import { DEFAULT_CONFIG, GPT, type GPTConfig, generateIds } from "./gpt/model.js";
 import { FLAGS, command } from "./util/args.js";
 import { Progress } from "./util/progress.js";
@@ -83,25 +83,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Mean loss over `iters` fixed validation windows (the same windows at every evaluation). */
-async function evaluate(model: GPT, ids: Int32Array, batchSize: number, iters: number, seed: number): Promise<number> {
-  const rng = new Rng(seed ^ 0x5eed);
-  const { blockSize } = model.config;
-  model.eval();
-  const losses: Tensor[] = [];
-  noGrad(() => {
-    for (let i = 0; i < iters; i++) {
-      const { x, y } = getBatch(ids, batchSize, blockSize, rng);
-      losses.push(model.loss(x, y));
-    }
-  });
-  model.train();
-  // read at the end (the async form works on every device; on a GPU it is one wait)
-  let total = 0;
-  for (const l of losses) total += await l.itemAsync();
-  return total / iters;
 }
 
 /** A host copy of a state dict's tensors (GPU memory is read with the async form). */
@@ -214,7 +195,7 @@ async function train(): Promise<void> {
     trainCurve.push([step, l]);
     bar.update(step - startStep, { loss: ema, "tok/s": String(Math.round((tokensPerStep * 1000) / median(stepMs.slice(-20)))) });
     if (step % evalInterval === 0 || step === steps) {
-      const valLoss = await evaluate(model, valIds, batchSize, evalIters, seed);
+      const valLoss = await evaluateLoss(model, valIds, batchSize, config.blockSize, evalIters, seed);
       last = { step, trainLoss: recent.reduce((a, b) => a + b, 0) / recent.length, valLoss };
       history.push(last);
       recent = [];
@@ -226,7 +207,7 @@ async function train(): Promise<void> {
   bar.done();
   process.off("SIGINT", onSigint);
   if (stop && step % evalInterval !== 0) {
-    const valLoss = await evaluate(model, valIds, batchSize, evalIters, seed);
+    const valLoss = await evaluateLoss(model, valIds, batchSize, config.blockSize, evalIters, seed);
     last = { step, trainLoss: recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : NaN, valLoss };
     history.push(last);
     say(`stopped at step ${step}: val loss ${valLoss.toFixed(4)}`);

@@ -14,7 +14,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Tensor, getDefaultDevice, initDevice, manualSeed, nn, noGrad, optim, save, setDefaultDevice } from "../src/node.js";
-import { CharTokenizer, Rng, getBatch, loadBrown, splitTrainVal } from "./gpt/data.js";
+import { CharTokenizer, Rng, evaluateLoss, getBatch, loadBrown, splitTrainVal } from "./gpt/data.js";
 import { FLAGS, command } from "./util/args.js";
 import { Progress } from "./util/progress.js";
 import { chartsSvg, writeSvg } from "./util/plot.js";
@@ -84,23 +84,6 @@ class CharLSTM extends nn.Module {
   numParams(): number {
     return this.parameters().reduce((n, p) => n + p.numel, 0);
   }
-}
-
-/** Mean loss over `iters` fixed validation windows (the same windows at every evaluation, as bench/lstm_torch.py's). */
-async function evaluate(model: CharLSTM, ids: Int32Array, batchSize: number, blockSize: number, iters: number, seed: number): Promise<number> {
-  const rng = new Rng(seed ^ 0x5eed);
-  model.eval();
-  const losses: Tensor[] = [];
-  noGrad(() => {
-    for (let i = 0; i < iters; i++) {
-      const { x, y } = getBatch(ids, batchSize, blockSize, rng);
-      losses.push(model.loss(x, y));
-    }
-  });
-  model.train();
-  let total = 0;
-  for (const l of losses) total += await l.itemAsync();
-  return total / iters;
 }
 
 /** `n` characters sampled one at a time, carrying the LSTM's states (no context window). */
@@ -186,7 +169,7 @@ async function main(): Promise<void> {
     ema = Number.isNaN(ema) ? l : 0.9 * ema + 0.1 * l;
     bar.update(step, { loss: ema });
     if (step % evalInterval === 0 || step === steps) {
-      const valLoss = await evaluate(model, valIds, batchSize, blockSize, evalIters, seed);
+      const valLoss = await evaluateLoss(model, valIds, batchSize, blockSize, evalIters, seed);
       history.push({ step, trainLoss: recent.reduce((a, b) => a + b, 0) / recent.length, valLoss });
       recent = [];
       bar.log(`step ${step}: train loss ${history.at(-1)!.trainLoss.toFixed(4)}, val loss ${valLoss.toFixed(4)}, ${median(stepMs).toFixed(0)} ms/step (median)`);

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";
-import { Tensor } from "../../src/node.js";
+import { Tensor, noGrad } from "../../src/node.js";
 
 // ---- the corpus ------------------------------------------------------------------------------
 
@@ -184,4 +184,30 @@ export function getBatch(ids: Int32Array, batchSize: number, blockSize: number, 
     x: Tensor.from(x, { shape, dtype: "int32", device }),
     y: Tensor.from(y, { shape, dtype: "int32", device }),
   };
+}
+
+/** A model trained on windows: its mean loss on a batch, and train/eval modes. */
+export interface WindowModel {
+  loss(x: Tensor, y: Tensor): Tensor;
+  train(): unknown;
+  eval(): unknown;
+}
+
+/** Mean loss over `iters` fixed validation windows (the same windows at every evaluation, as in
+ *  bench/gpt_torch.py and bench/lstm_torch.py), in eval mode without recording; the losses are read
+ *  at the end with the async form, which works on every device (on a GPU it is one wait). */
+export async function evaluateLoss(model: WindowModel, ids: Int32Array, batchSize: number, blockSize: number, iters: number, seed: number): Promise<number> {
+  const rng = new Rng(seed ^ 0x5eed);
+  model.eval();
+  const losses: Tensor[] = [];
+  noGrad(() => {
+    for (let i = 0; i < iters; i++) {
+      const { x, y } = getBatch(ids, batchSize, blockSize, rng);
+      losses.push(model.loss(x, y));
+    }
+  });
+  model.train();
+  let total = 0;
+  for (const l of losses) total += await l.itemAsync();
+  return total / iters;
 }
