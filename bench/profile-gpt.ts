@@ -50,17 +50,31 @@ function add(key: string, ms: number, flops = 0): void {
 
 /** Timed backend calls and GC pauses, in order of start: a GC pause that falls inside a call (an
  *  allocation can trigger a collection) is counted once, as GC, and taken off the call's time. */
-const calls: { key: string; t0: number; t1: number; flops: number }[] = [];
+const keys: string[] = [];
+const keyIds = new Map<string, number>();
+/** (key id, start, end, flops) per call, flat: an array of doubles, which the GC does not scan */
+const calls: number[] = [];
 const gcs: { t0: number; t1: number }[] = [];
+
+function record(key: string, t0: number, t1: number, flops: number): void {
+  let id = keyIds.get(key);
+  if (id === undefined) {
+    id = keys.length;
+    keys.push(key);
+    keyIds.set(key, id);
+  }
+  calls.push(id, t0, t1, flops);
+}
 
 function settle(): void {
   gcs.sort((a, b) => a.t0 - b.t0);
   let g = 0;
-  for (const c of calls) {
-    while (g < gcs.length && gcs[g].t1 <= c.t0) g++;
+  for (let i = 0; i < calls.length; i += 4) {
+    const t0 = calls[i + 1], t1 = calls[i + 2];
+    while (g < gcs.length && gcs[g].t1 <= t0) g++;
     let inGc = 0;
-    for (let k = g; k < gcs.length && gcs[k].t0 < c.t1; k++) inGc += Math.max(0, Math.min(c.t1, gcs[k].t1) - Math.max(c.t0, gcs[k].t0));
-    add(c.key, c.t1 - c.t0 - inGc, c.flops);
+    for (let k = g; k < gcs.length && gcs[k].t0 < t1; k++) inGc += Math.max(0, Math.min(t1, gcs[k].t1) - Math.max(t0, gcs[k].t0));
+    add(keys[calls[i]], t1 - t0 - inGc, calls[i + 3]);
   }
 }
 
@@ -102,7 +116,7 @@ function instrument(obj: Record<string, unknown>, prefix = ""): void {
       const r = (fn as (...a: unknown[]) => unknown).apply(this, args);
       const t1 = performance.now();
       const [key, flops] = keyOf(name, args);
-      calls.push({ key: prefix + key, t0, t1, flops });
+      record(prefix + key, t0, t1, flops);
       return r;
     };
   }
