@@ -112,10 +112,14 @@ function sweep(
         add(p, typeof o === "function" ? o() : o);
       });
       // g, and the contributions summed up meanwhile, are dead now unless a gradient still waiting
-      // in `grads` is (a view of) one of them; a hook may have kept g (or the g0 it replaced)
+      // in `grads` is (a view of) one of them. A hook may have kept g0 or the g it returned (or
+      // views of them, handed on upstream): those are never released.
       if (born && dead) {
-        if (!kept && !hooks.has(t)) dead.push(g);
-        for (const d of dead) release(d, grads, born, hooks.has(t) ? [g.data, g0.data] : []);
+        if (hooks.has(t)) {
+          born.delete(g0.data);
+          born.delete(g.data);
+        } else if (!kept) dead.push(g);
+        for (const d of dead) release(d, grads, born);
         dead.length = 0;
       }
     }
@@ -125,11 +129,11 @@ function sweep(
   });
 }
 
-/** Gives d's storage back to its device now if this sweep made it and no gradient in `grads` uses
- *  it (nor `keep`); the storage reads as empty afterwards. */
-function release(d: Tensor, grads: Map<Tensor, Tensor>, born: WeakSet<Storage>, keep: Storage[]): void {
+/** Gives d's storage back to its device now if this sweep made it (and may release it) and no
+ *  gradient in `grads` uses it; the storage reads as empty afterwards. */
+function release(d: Tensor, grads: Map<Tensor, Tensor>, born: WeakSet<Storage>): void {
   const s = d.data;
-  if (!born.has(s) || keep.includes(s) || !d.backend.release) return;
+  if (!born.has(s) || !d.backend.release) return;
   for (const v of grads.values()) if (v.data === s) return;
   born.delete(s);
   d.backend.release(s);

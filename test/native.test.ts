@@ -523,19 +523,23 @@ test("backward releases the gradients it made once they are used; results unchan
     // retained intermediate; each intermediate gradient is dead once its node's rule has run
     let h = x.mul(w);
     for (let k = 0; k < 12; k++) h = h.add(h.mul(0.5)).sin().add(x);
-    if (hook) h.registerHook((g) => g.mul(2));
+    // a hook that keeps the gradient it returns; h's rule (add) hands that tensor on to its parents
+    let stash: Tensor | null = null;
+    if (hook) h.registerHook((g) => (stash = g.mul(2)));
     const mid = h.mul(w);
     mid.retainGrad();
     const loss = mid.exp().add(mid).sum();
     const before = device === "cpu" ? nativePoolStats()!.liveBytes : 0;
     loss.backward();
     const grew = device === "cpu" ? nativePoolStats()!.liveBytes - before : 0;
-    return { gx: x.grad!.toArray() as number[], gw: w.grad!.toArray() as number[], gm: mid.grad!.toArray() as number[], grew };
+    const gs = stash === null ? [] : ((stash as Tensor).toArray() as number[]);
+    return { gx: x.grad!.toArray() as number[], gw: w.grad!.toArray() as number[], gm: mid.grad!.toArray() as number[], gs, grew };
   };
   for (const hook of [false, true]) {
     const c = run("cpu", hook), j = run("js", hook);
-    for (const k of ["gx", "gw", "gm"] as const) {
-      for (let i = 0; i < n; i += 997) assert.ok(Math.abs(c[k][i] - j[k][i]) <= 1e-4 * (1 + Math.abs(j[k][i])), `${k}[${i}] (hook ${hook}): ${c[k][i]} vs ${j[k][i]}`);
+    assert.equal(c.gs.length, hook ? n : 0);
+    for (const k of ["gx", "gw", "gm", "gs"] as const) {
+      for (let i = 0; i < c[k].length; i += 997) assert.ok(Math.abs(c[k][i] - j[k][i]) <= 1e-4 * (1 + Math.abs(j[k][i])), `${k}[${i}] (hook ${hook}): ${c[k][i]} vs ${j[k][i]}`);
     }
     // the sweep makes about 60 gradients of n floats, and a temporary per sin (its cos, left to the
     // GC); kept: x.grad, w.grad and mid's retained copy. Without release (and without a GC
