@@ -143,7 +143,7 @@ export class Tensor {
   /**
    * Record how this tensor was made, if grad mode is on and some parent needs a gradient.
    * Low level: for custom ops; `backward(g)` returns one gradient per parent (a tensor, a thunk, or null for none).
-   * `g` belongs to the engine, as PyTorch's grad_output does not: on `cpu` its memory is reused as
+   * `g` belongs to the engine (unlike PyTorch's grad_output): on `cpu` its memory is reused as
    * soon as the sweep is past it, so a rule that wants it later keeps `g.clone()`.
    * @example
    * const y = noGrad(() => x.mul(2)).track("double", [x], (g) => [g.mul(2)]);
