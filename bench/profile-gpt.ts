@@ -1,7 +1,8 @@
 // npm run bench:profile: where the time of one GPT training step goes on the cpu device. The model,
 // data and optimizer are examples/gpt.ts's defaults (the Brown corpus, 6 layers × width 128, 4 heads,
 // block 128, batch 16, AdamW); every backend call is timed (wrapped on the registered backend), GC
-// pauses come from V8's performance entries, and the rest of the step is JavaScript: graph building,
+// pauses come from V8's performance entries (a pause inside a timed call counts as GC, not as the call;
+// incremental-marking steps V8 runs inside an allocation stay in `alloc`), and the rest of the step is JavaScript: graph building,
 // the sweep, checks, views. Rows are kernel families, GEMMs by shape, so the next bottleneck shows.
 //
 //   npm run bench:profile -- [--steps 10] [--warmup 3] [--markdown] [--out out/profile-gpt.json]
@@ -47,6 +48,36 @@ function add(key: string, ms: number, flops = 0): void {
   rows.set(key, r);
 }
 
+/** Timed backend calls and GC pauses, in order of start: a GC pause that falls inside a call (an
+ *  allocation can trigger a collection) is counted once, as GC, and taken off the call's time. */
+const keys: string[] = [];
+const keyIds = new Map<string, number>();
+/** (key id, start, end, flops) per call, flat: an array of doubles, which the GC does not scan */
+const calls: number[] = [];
+const gcs: { t0: number; t1: number }[] = [];
+
+function record(key: string, t0: number, t1: number, flops: number): void {
+  let id = keyIds.get(key);
+  if (id === undefined) {
+    id = keys.length;
+    keys.push(key);
+    keyIds.set(key, id);
+  }
+  calls.push(id, t0, t1, flops);
+}
+
+function settle(): void {
+  gcs.sort((a, b) => a.t0 - b.t0);
+  let g = 0;
+  for (let i = 0; i < calls.length; i += 4) {
+    const t0 = calls[i + 1], t1 = calls[i + 2];
+    while (g < gcs.length && gcs[g].t1 <= t0) g++;
+    let inGc = 0;
+    for (let k = g; k < gcs.length && gcs[k].t0 < t1; k++) inGc += Math.max(0, Math.min(t1, gcs[k].t1) - Math.max(t0, gcs[k].t0));
+    add(keys[calls[i]], t1 - t0 - inGc, calls[i + 3]);
+  }
+}
+
 const numel = (v: View<Storage>) => v.shape.reduce((a, b) => a * b, 1);
 
 /** A GEMM's row name and FLOPs: batch × M×K·K×N from the output and a's views. */
@@ -83,8 +114,9 @@ function instrument(obj: Record<string, unknown>, prefix = ""): void {
       if (!recording) return (fn as (...a: unknown[]) => unknown).apply(this, args);
       const t0 = performance.now();
       const r = (fn as (...a: unknown[]) => unknown).apply(this, args);
+      const t1 = performance.now();
       const [key, flops] = keyOf(name, args);
-      add(prefix + key, performance.now() - t0, flops);
+      record(prefix + key, t0, t1, flops);
       return r;
     };
   }
@@ -121,7 +153,10 @@ async function main(): Promise<void> {
 
   let gcMs = 0;
   const obs = new PerformanceObserver((list) => {
-    if (recording) for (const e of list.getEntries()) gcMs += e.duration;
+    if (recording) for (const e of list.getEntries()) {
+      gcMs += e.duration;
+      gcs.push({ t0: e.startTime, t1: e.startTime + e.duration });
+    }
   });
   obs.observe({ entryTypes: ["gc"] });
 
@@ -141,6 +176,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 50));
   recording = false;
   obs.disconnect();
+  settle();
 
   const n = args.steps;
   const stepMs = stepTimes.reduce((a, b) => a + b, 0) / n;

@@ -30,6 +30,7 @@
 
 /* in pool_v8.cc: a typed array over a pool block whose V8 deleter returns it to the pool */
 napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero);
+int dl_v8_release(napi_env env, napi_value value);
 
 typedef struct {
   double* meta; /* the registered Float64Array's storage (off-heap, never moves) */
@@ -770,6 +771,18 @@ static napi_value js_alloc(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* release(typedArray) -> bool: its memory goes back to the pool now (the array reads as empty) */
+static napi_value js_release(napi_env env, napi_callback_info info) {
+  const char* fn = "cpu.release";
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) return throw_fmt(env, "%s: expected 1 argument", fn);
+  napi_value r;
+  NAPI(napi_get_boolean(env, dl_v8_release(env, argv[0]) != 0, &r));
+  return r;
+}
+
 /* poolStats() -> [cachedBytes, cachedBlocks, liveBytes, liveBlocks, freshMaps, hits] */
 static napi_value js_pool_stats(napi_env env, napi_callback_info info) {
   const char* fn = "cpu.poolStats";
@@ -847,7 +860,7 @@ NAPI_MODULE_INIT() {
   if (!inst) return throw_fmt(env, "%s: out of memory", fn);
   NAPI(napi_set_instance_data(env, inst, inst_finalize, NULL));
   const struct { const char* name; napi_callback cb; } fns[] = {
-    { "init", js_init }, { "alloc", js_alloc }, { "poolStats", js_pool_stats }, { "config", js_config },
+    { "init", js_init }, { "alloc", js_alloc }, { "release", js_release }, { "poolStats", js_pool_stats }, { "config", js_config },
     { "machine", js_machine },
   };
   napi_value f;

@@ -18,6 +18,7 @@
 extern "C" {
 #include "kernels/common.h"
 napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero);
+int dl_v8_release(napi_env env, napi_value value);
 }
 
 static void return_block(void* data, size_t length, void* deleter_data) {
@@ -50,5 +51,29 @@ napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero) {
   static_assert(sizeof(r) == sizeof(ta), "napi_value and v8::Local differ in size");
   std::memcpy(&r, &ta, sizeof r);
   return r;
+#endif
+}
+
+// Gives a typed array's memory back now, without waiting for the GC: detaching the buffer drops
+// V8's reference to the backing store (the deleter returns the block to the pool at once) and takes
+// its bytes off V8's external-memory count, so allocation-heavy loops no longer force collections
+// to reclaim blocks. Only a typed array that spans its whole buffer (one alloc() made) is detached;
+// every view of it reads as empty afterwards, so the caller must know that nothing uses it again.
+// Returns 1 when the memory was released.
+int dl_v8_release(napi_env env, napi_value value) {
+  (void)env;
+#if defined(V8_ENABLE_SANDBOX)
+  (void)value;
+  return 0;
+#else
+  if (!value) return 0;
+  v8::Local<v8::Value> v;
+  static_assert(sizeof(v) == sizeof(value), "napi_value and v8::Local differ in size");
+  std::memcpy(static_cast<void*>(&v), &value, sizeof v);
+  if (!v->IsFloat32Array() && !v->IsInt32Array()) return 0;
+  v8::Local<v8::TypedArray> ta = v.As<v8::TypedArray>();
+  v8::Local<v8::ArrayBuffer> ab = ta->Buffer();
+  if (ta->ByteOffset() != 0 || ta->ByteLength() != ab->ByteLength() || !ab->IsDetachable() || ab->WasDetached()) return 0;
+  return ab->Detach(v8::Local<v8::Value>()).FromMaybe(false) ? 1 : 0;
 #endif
 }

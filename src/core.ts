@@ -143,6 +143,8 @@ export class Tensor {
   /**
    * Record how this tensor was made, if grad mode is on and some parent needs a gradient.
    * Low level: for custom ops; `backward(g)` returns one gradient per parent (a tensor, a thunk, or null for none).
+   * `g` belongs to the engine (unlike PyTorch's grad_output): on `cpu` its memory is reused as
+   * soon as the sweep is past it, so a rule that wants it later keeps `g.clone()`.
    * @example
    * const y = noGrad(() => x.mul(2)).track("double", [x], (g) => [g.mul(2)]);
    */
@@ -166,6 +168,7 @@ export class Tensor {
    */
   static alloc(shape: readonly number[], dtype: DType, device: string, zero = false): Tensor {
     const data = getBackend(device).alloc(dtype, numel(shape), zero);
+    if (allocLog) allocLog.add(data);
     return new Tensor(data, shape, contiguousStrides(shape), 0, device);
   }
 
@@ -583,4 +586,13 @@ function nest(flat: TypedArray, shape: readonly number[]): NestedArray {
   const build = (d: number): NestedArray[] =>
     Array.from({ length: shape[d] }, () => (d === shape.length - 1 ? flat[i++] : build(d + 1)));
   return build(0);
+}
+
+/** Storages made by Tensor.alloc while a log is set (the engine's sweep sets one, to know which
+ *  gradients it made itself and may release early). Internal. */
+let allocLog: WeakSet<Storage> | null = null;
+export function setAllocLog(log: WeakSet<Storage> | null): WeakSet<Storage> | null {
+  const prev = allocLog;
+  allocLog = log;
+  return prev;
 }

@@ -1,6 +1,6 @@
 // The engine: the reverse sweep over a recorded graph, grad(), and the one leaf-gradient policy
 // (what backward() stores in .grad). Above ops.ts: its sums are ordinary ops.
-import { Tensor, versionOf } from "./core.js";
+import { Tensor, setAllocLog, versionOf } from "./core.js";
 import type { Storage } from "./backend/backend.js";
 import { type Node, WindowGrad, noGrad, withGrad } from "./graph.js";
 import { clone } from "./ops.js";
@@ -41,12 +41,30 @@ function topoOrder(roots: Tensor[]): Tensor[] {
 export function runBackward(
   roots: Tensor[], rootGrads: Tensor[], keep: (t: Tensor) => boolean, createGraph: boolean, retain = false,
 ): Map<Tensor, Tensor> {
+  // Storages this sweep allocates (weakly held; without a graph of the backward only): a gradient
+  // made here that nothing else holds is released as soon as its node's rule has run, so its memory
+  // goes straight back to the device's pool instead of waiting for (and forcing) a collection.
+  const born = createGraph ? null : new WeakSet<Storage>();
+  const prevLog = setAllocLog(born);
+  try {
+    return sweep(roots, rootGrads, keep, createGraph, retain, born);
+  } finally {
+    setAllocLog(prevLog);
+  }
+}
+
+function sweep(
+  roots: Tensor[], rootGrads: Tensor[], keep: (t: Tensor) => boolean, createGraph: boolean, retain: boolean,
+  born: WeakSet<Storage> | null,
+): Map<Tensor, Tensor> {
   return withGrad(createGraph, () => {
     const grads = new Map<Tensor, Tensor>();
     // Gradients this sweep made itself (sums, materialised windows) that nothing else has seen
     // yet: more contributions are added into them in place. Without a graph of the backward only:
     // with createGraph every sum must stay a node.
     const owned = new Set<Tensor>();
+    // gradients added into others (in place or into a new sum): released after their node's rule
+    const dead: Tensor[] | null = born ? [] : null;
     const add = (t: Tensor, o: Tensor | WindowGrad) => {
       const prev = grads.get(t);
       const window = o instanceof WindowGrad;
@@ -60,8 +78,13 @@ export function runBackward(
         if (window && !createGraph) owned.add(g);
         return;
       }
-      if (owned.has(prev)) return prev.backend.binary("add", prev, prev, g);
+      if (owned.has(prev)) {
+        prev.backend.binary("add", prev, prev, g);
+        dead?.push(g);
+        return;
+      }
       const sum = prev.add(g);
+      dead?.push(prev, g);
       grads.set(t, sum);
       if (!createGraph) owned.add(sum);
     };
@@ -75,7 +98,8 @@ export function runBackward(
       // t): its hooks see the sum, and may replace it for everything upstream
       const g = runHooks(t, g0);
       if (retain && retained.has(t)) t.grad = noGrad(() => (t.grad ? t.grad.add(g) : clone(g)));
-      if (keep(t)) grads.set(t, g);
+      const kept = keep(t);
+      if (kept) grads.set(t, g);
       else grads.delete(t); // intermediate gradients die as soon as they are used
       owned.delete(g); // the rule below may hand g on (as a parent's gradient, or a view of it)
       const node = t.gradFn!;
@@ -87,11 +111,32 @@ export function runBackward(
         if (o === null || o === undefined) return;
         add(p, typeof o === "function" ? o() : o);
       });
+      // g, and the contributions summed up meanwhile, are dead now unless a gradient still waiting
+      // in `grads` is (a view of) one of them. A hook may have kept g0 or the g it returned (or
+      // views of them, handed on upstream): those are never released.
+      if (born && dead) {
+        if (hooks.has(t)) {
+          born.delete(g0.data);
+          born.delete(g.data);
+        } else if (!kept) dead.push(g);
+        for (const d of dead) release(d, grads, born);
+        dead.length = 0;
+      }
     }
     // a leaf's gradient is complete once the sweep is over
     for (const [t, g] of grads) if (t.isLeaf) grads.set(t, runHooks(t, g));
     return grads;
   });
+}
+
+/** Gives d's storage back to its device now if this sweep made it (and may release it) and no
+ *  gradient in `grads` uses it; the storage reads as empty afterwards. */
+function release(d: Tensor, grads: Map<Tensor, Tensor>, born: WeakSet<Storage>): void {
+  const s = d.data;
+  if (!born.has(s) || !d.backend.release) return;
+  for (const v of grads.values()) if (v.data === s) return;
+  born.delete(s);
+  d.backend.release(s);
 }
 
 /** A node's rule reads its output and parents: refuse if any was written in place since it ran. */

@@ -56,6 +56,9 @@ export interface Backend<S extends Storage = TypedArray> {
   readonly name: string;
   /** Fresh storage of n elements. Contents are unspecified unless `zero` is true. */
   alloc(dtype: DType, n: number, zero?: boolean): S;
+  /** Optional: give a storage's memory back now instead of at garbage collection. The caller (the
+   *  engine, for gradients its sweep made and no longer needs) guarantees nothing reads it again. */
+  release?(s: S): void;
   /** dst[0..values.length) = values (converted to dst's dtype). The one way host values reach a device. */
   upload(dst: S, values: ArrayLike<number>): void;
   /** A contiguous host copy of a view's elements, synchronously: null where the storage is not

@@ -47,6 +47,7 @@ interface Addon {
   fused(kind: number, ...arrays: (TypedArray | null)[]): void; // meta: the kernel's scalars
   attention(backward: number, ...arrays: TypedArray[]): void; // meta: scale, causal
   alloc(dtype: number, n: number, zero: boolean): Arr32 | null;
+  release(a: TypedArray): boolean;
   poolStats(): number[];
   config(threads: number, poolCapBytes: number, trim: boolean): number;
   machine(kind: number, n: number, reps: number): [number, string];
@@ -55,9 +56,12 @@ interface Addon {
 /** Views with more dims than this run on the js kernels (the C side has fixed-size arrays). */
 const MAX_DIMS = 16;
 const META_LEN = 512;
-/** Allocations of at least this many elements come from the native pool; smaller ones are plain
- *  typed arrays (cheaper to create, and V8's heap already reuses their memory). */
-const POOL_MIN_ELEMENTS = 4096;
+/** Allocations of at least this many elements (4 KiB, a page) come from the native pool; smaller
+ *  ones are plain typed arrays. Not more: V8 allocates a plain array's memory through a path that
+ *  forces a young-generation GC whenever the young arrays' external bytes (mostly pool blocks of
+ *  dead temporaries) pass twice the semi-space, so every small plain array after a few large ops
+ *  cost a scavenge (about 12 per GPT step with 16 KiB here, 2 with 4 KiB). */
+const POOL_MIN_ELEMENTS = 1024;
 
 /** Ops on at most this many elements run on the js kernels: typed arrays of <= 64 bytes live on
  *  V8's heap, and handing one to C makes V8 move it off-heap first (~0.4 us, more than the op). */
@@ -128,6 +132,11 @@ export const cpuBackend: Backend = {
     if (dtype === "float64" || n < POOL_MIN_ELEMENTS) return jsBackend.alloc(dtype, n, zero);
     const r = addon.alloc(dtype === "float32" ? 0 : 1, n, zero === true);
     return r ?? jsBackend.alloc(dtype, n, zero);
+  },
+
+  // pool blocks only (small arrays live on the JS heap, where the GC handles them well)
+  release(s: TypedArray): void {
+    if (s.length >= POOL_MIN_ELEMENTS && !(s instanceof Float64Array)) addon.release(s);
   },
 
   unary(op, out, a) {
