@@ -12,7 +12,8 @@ import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
 import * as dlgrad from "../src/index.js";
 import { runChecks } from "../web/checks.js";
-import { buildWeb } from "../web/build.js";
+import * as path from "node:path";
+import { ROOT, buildWeb } from "../web/build.js";
 import { startServer } from "../web/serve.js";
 import { chromiumMissing, launchChromium } from "../web/chromium.js";
 
@@ -47,8 +48,10 @@ async function runDemo(page: Page, url: string): Promise<Demo> {
 }
 
 test("webgpu in headless Chromium (SwiftShader)", { skip: missing ? `skipped: ${missing}` : false, timeout: 240_000 }, async (t) => {
-  await buildWeb();
-  const server = await startServer();
+  // its own build folder: test/browser.test.ts builds and serves out/web/ at the same time (emptied first)
+  const dir = path.join(ROOT, "out", "web-webgpu-test");
+  await buildWeb(dir);
+  const server = await startServer(dir);
   const chromium = await launchChromium({ webgpu: true });
   t.after(async () => {
     await chromium.close();
