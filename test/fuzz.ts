@@ -5,13 +5,14 @@
 // apart is judged against the same chain run in float64 on js (see `differs`).
 //
 //   npm run fuzz -- [--cases 100000] [--seed 1] [--out out/fuzz]
-//   node dist/test/fuzz.js --replay out/fuzz/case-123.json
+//   node dist/test/fuzz.js --replay out/fuzz/case-123.json [--webgpu]
+// --webgpu also runs every case on webgpu (slow on a software Vulkan driver: a few thousand cases).
 // test/fuzz.test.ts runs a few hundred cases in the suite.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { F, Tensor, availableDevices, cdist, einsum, noGrad } from "../src/node.js";
+import { F, Tensor, availableDevices, cdist, einsum, initDevice, noGrad } from "../src/node.js";
 import { generator } from "../src/random.js";
 import { nativeConfig } from "../src/backend/native.js";
 
@@ -31,6 +32,8 @@ const dec = (v: number | string) => (typeof v === "number" ? v : Number(v));
 
 function specTensor(s: TSpec, device: string, requiresGrad = false): Tensor {
   const vals = s.values.map(dec);
+  // a leaf is contiguous anyway; webgpu memory cannot be read synchronously, so build it from js's
+  if (requiresGrad && device === "webgpu") { const j = specTensor(s, "js"); return Tensor.from(j.toTypedArray(), { shape: j.shape, dtype: j.dtype, device, requiresGrad }); }
   // the stored values are those of the base tensor; the view picks its elements without a copy
   if (s.view === "transposed" && s.shape.length >= 2) {
     const sh = [...s.shape];
@@ -344,6 +347,18 @@ function runCase(c: Case, device: string, f64 = false): { out?: Tensor; grad?: T
   }
 }
 
+/** runCase on webgpu, its results read back (asynchronously) into js tensors. */
+async function runCaseGpu(c: Case): Promise<{ out?: Tensor; grad?: Tensor | null; error?: string }> {
+  const r = runCase(c, "webgpu");
+  if (r.error !== undefined) return r;
+  try {
+    const host = async (t: Tensor) => Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" });
+    return { out: await host(r.out!), grad: r.grad ? await host(r.grad) : r.grad };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 /** Values equal within float32 tolerance (NaN equals NaN, infinities exactly); int32 exactly. An
  *  ill-conditioned chain (reciprocals of near-zeros, then long sums) can move float32 results far
  *  from each other: where the float64 run `exact` is given, an element only counts as a mismatch
@@ -370,8 +385,21 @@ function differs(a: Tensor, b: Tensor, rtol: number, atol: number, exact?: Tenso
 export function checkCase(c: Case, devices: string[], ref = runCase(c, "js")): Mismatch[] {
   const found: Mismatch[] = [];
   for (const device of devices) {
-    if (device === "js") continue;
-    const got = runCase(c, device);
+    if (device === "js" || device === "webgpu") continue;
+    const m = compare(c, device, ref, runCase(c, device));
+    if (m) found.push(m);
+  }
+  return found;
+}
+
+/** The webgpu run of a case against js (webgpu reads back asynchronously). */
+export async function checkCaseGpu(c: Case, ref = runCase(c, "js")): Promise<Mismatch[]> {
+  const m = compare(c, "webgpu", ref, await runCaseGpu(c));
+  return m ? [m] : [];
+}
+
+function compare(c: Case, device: string, ref: ReturnType<typeof runCase>, got: ReturnType<typeof runCase>): Mismatch | null {
+  {
     let what: string | null = null;
     if (ref.error !== undefined || got.error !== undefined) {
       if (ref.error !== got.error) what = `error: '${got.error}' vs js '${ref.error}'`;
@@ -385,12 +413,12 @@ export function checkCase(c: Case, devices: string[], ref = runCase(c, "js")): M
         if (what) what = `gradient: ${what}`;
       }
     }
-    if (what) found.push({ seed: c.seed, device, what });
+    return what ? { seed: c.seed, device, what } : null;
   }
-  return found;
 }
 
-export function fuzz(opts: { seed: number; cases: number; out?: string; log?: (s: string) => void }): { cases: number; mismatches: Mismatch[] } {
+/** `webgpu`: also run every case on webgpu (initialised by the caller; slow on a software driver). */
+export async function fuzz(opts: { seed: number; cases: number; out?: string; webgpu?: boolean; log?: (s: string) => void }): Promise<{ cases: number; mismatches: Mismatch[] }> {
   const devices = availableDevices();
   const mismatches: Mismatch[] = [];
   let steps = 0, errors = 0, grads = 0;
@@ -400,7 +428,7 @@ export function fuzz(opts: { seed: number; cases: number; out?: string; log?: (s
     const probe = runCase(c, "js");
     if (probe.error !== undefined) errors++;
     if (probe.grad) grads++;
-    for (const m of checkCase(c, devices, probe)) {
+    for (const m of [...checkCase(c, devices, probe), ...(opts.webgpu ? await checkCaseGpu(c, probe) : [])]) {
       if (opts.out) {
         mkdirSync(opts.out, { recursive: true });
         m.file = join(opts.out, `case-${c.seed}.json`);
@@ -415,16 +443,18 @@ export function fuzz(opts: { seed: number; cases: number; out?: string; log?: (s
   return { cases: opts.cases, mismatches };
 }
 
-function main(): void {
-  const { values } = parseArgs({ options: { cases: { type: "string", default: "100000" }, seed: { type: "string", default: "1" }, out: { type: "string", default: "out/fuzz" }, replay: { type: "string" } } });
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { cases: { type: "string", default: "100000" }, seed: { type: "string", default: "1" }, out: { type: "string", default: "out/fuzz" }, replay: { type: "string" }, webgpu: { type: "boolean", default: false } } });
+  const webgpu = values.webgpu && (await initDevice("webgpu")) !== null;
+  if (values.webgpu && !webgpu) console.log("fuzz: no webgpu adapter; running without webgpu");
   if (values.replay) {
     const c = JSON.parse(readFileSync(values.replay, "utf8")) as Case;
     console.log(`case ${c.seed}: input ${JSON.stringify(c.input.shape)} ${c.input.dtype} ${c.input.view}, chain ${c.chain.map((s) => s.op).join(" -> ")}`);
     for (const d of availableDevices()) {
-      const r = runCase(c, d);
+      const r = d === "webgpu" ? await runCaseGpu(c) : runCase(c, d);
       console.log(`${d}: ${r.error ?? r.out!.toString()}${r.grad ? `\n  grad ${r.grad.toString()}` : ""}`);
     }
-    const m = checkCase(c, availableDevices());
+    const m = [...checkCase(c, availableDevices()), ...(webgpu ? await checkCaseGpu(c) : [])];
     console.log(m.length ? m.map((x) => `MISMATCH ${x.device}: ${x.what}`).join("\n") : "no mismatch");
     process.exitCode = m.length ? 1 : 0;
     return;
@@ -436,9 +466,9 @@ function main(): void {
   }
   const t0 = performance.now();
   console.log(`fuzz: ${n} cases from seed ${seed} on ${availableDevices().join(", ")} against js`);
-  const r = fuzz({ seed, cases: n, out: values.out, log: (s) => console.log(s) });
+  const r = await fuzz({ seed, cases: n, out: values.out, webgpu, log: (s) => console.log(s) });
   console.log(`fuzz: ${r.cases} cases, ${r.mismatches.length} mismatches, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   process.exitCode = r.mismatches.length ? 1 : 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
