@@ -19,3 +19,19 @@ test("logSoftmax keeps log(sum) next to a huge row maximum (fused C kernel)", as
     assert.ok(Math.abs(y[0] + Math.LN2) < 1e-6 && Math.abs(y[2] + Math.LN2) < 1e-6, `${device}: ${Array.from(y)}`);
   }
 });
+
+test("webgpu keeps signed zeros and tiny values where PyTorch does (sign, sin, tan, asin, atan, sinh, tanh)", async () => {
+  const { Tensor, initDevice } = await import("../src/node.js");
+  if ((await initDevice("webgpu")) === null) {
+    assert.notEqual(process.env.DLGRAD_REQUIRE_WEBGPU, "1", "no webgpu adapter");
+    return;
+  }
+  const x = Tensor.from(Float32Array.from([-0, 0, NaN, -1e-30]), { device: "webgpu" });
+  const show = (a: ArrayLike<number>) => Array.from(a, (v) => (Object.is(v, -0) ? "-0" : String(v)));
+  assert.deepEqual(show(await x.sign().toTypedArrayAsync()), ["0", "0", "0", "-1"]);
+  for (const op of ["sin", "tan", "asin", "atan", "sinh", "tanh"] as const) {
+    const y = await x[op]().toTypedArrayAsync();
+    assert.deepEqual(show(y).slice(0, 3), ["-0", "0", "NaN"], op);
+    assert.ok(Math.abs(y[3] / -1e-30 - 1) < 1e-6, `${op}(-1e-30) = ${y[3]}`);
+  }
+});
