@@ -5,13 +5,14 @@
 // apart is judged against the same chain run in float64 on js (see `differs`).
 //
 //   npm run fuzz -- [--cases 100000] [--seed 1] [--out out/fuzz]
-//   node dist/test/fuzz.js --replay out/fuzz/case-123.json
+//   node dist/test/fuzz.js --replay out/fuzz/case-123.json [--webgpu]
+// --webgpu also runs every case on webgpu (slow on a software Vulkan driver: a few thousand cases).
 // test/fuzz.test.ts runs a few hundred cases in the suite.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { F, Tensor, availableDevices, noGrad } from "../src/node.js";
+import { F, Tensor, availableDevices, cdist, einsum, initDevice, noGrad } from "../src/node.js";
 import { generator } from "../src/random.js";
 import { nativeConfig } from "../src/backend/native.js";
 
@@ -21,7 +22,7 @@ nativeConfig({ tinyOps: 0 });
 type DT = "float32" | "int32";
 /** A tensor by value: how to rebuild it on any device, and the view to take of it. */
 export interface TSpec { shape: number[]; dtype: DT; values: (number | string)[]; view: "plain" | "transposed" | "sliced" | "expanded" }
-export interface Step { op: string; args: (number | boolean | null | number[] | TSpec)[] }
+export interface Step { op: string; args: (number | boolean | null | string | number[] | TSpec)[] }
 export interface Case { seed: number; input: TSpec; chain: Step[]; grad: boolean }
 export interface Mismatch { seed: number; device: string; what: string; file?: string }
 
@@ -31,6 +32,8 @@ const dec = (v: number | string) => (typeof v === "number" ? v : Number(v));
 
 function specTensor(s: TSpec, device: string, requiresGrad = false): Tensor {
   const vals = s.values.map(dec);
+  // a leaf is contiguous anyway; webgpu memory cannot be read synchronously, so build it from js's
+  if (requiresGrad && device === "webgpu") { const j = specTensor(s, "js"); return Tensor.from(j.toTypedArray(), { shape: j.shape, dtype: j.dtype, device, requiresGrad }); }
   // the stored values are those of the base tensor; the view picks its elements without a copy
   if (s.view === "transposed" && s.shape.length >= 2) {
     const sh = [...s.shape];
@@ -95,12 +98,22 @@ function broadcastPartner(r: Rng, s: number[]): number[] {
 const UNARY = ["neg", "exp", "log", "sqrt", "rsqrt", "abs", "sin", "cos", "square", "relu", "sigmoid", "tanh", "erf", "sign", "log1p", "reciprocal", "floor", "gelu", "silu"];
 const BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "gt", "ge", "lt", "le"];
 const REDUCE = ["sum", "mean", "max", "min", "amax", "argmax", "argmin", "logsumexp", "var", "std"];
+// the elementwise ops and reductions that came later; a step's first argument may move the input
+// into the op's domain first: "unit" (tanh, for asin/acos), "pos" (|x| + 0.05, for the logs),
+// "int" (round, so remainder/fmod see integer operands, negatives included), "ties" (clamp to
+// [-1, 1], so sort/max/cummax see many equal values and still pass gradients elsewhere)
+const UNARY2 = ["ceil", "round", "trunc", "exp2", "log2", "log10", "expm1", "tan", "sinh", "cosh", "asin", "acos", "atan", "isnan", "isinf", "isfinite", "nanToNum"];
+const BINARY2 = ["remainder", "fmod", "atan2"];
+const REDUCE2 = ["all", "any", "prod", "amin", "maxDim", "minDim"];
+const SCANS = ["cumsum", "cumprod", "logcumsumexp", "cummax", "cummin"];
+const COMPOSITES = ["flip", "roll", "repeat", "tile", "norm", "einsum", "lerp", "addcmul", "diag", "trace", "cdist", "scatter", "indexAdd"];
 
 /** One random step applicable to a tensor of this shape and dtype, or null. */
 function genStep(r: Rng, shape: number[], dtype: DT): Step | null {
   const nd = shape.length;
   const dim = () => r.int(-Math.max(nd, 1), Math.max(nd, 1) - 1);
-  switch (r.int(0, 9)) {
+  const size = (k: number) => (nd === 0 ? 1 : shape[(k + nd) % nd]);
+  switch (r.int(0, 15)) {
     case 0: case 1: return { op: r.pick(UNARY), args: [] };
     case 2: case 3: {
       const other = r.chance(0.25) ? enc(r.pick([2, 0.5, -1, 0, 3])) as number : genSpec(r, broadcastPartner(r, shape), r.chance(0.2) ? "int32" : dtype);
@@ -138,6 +151,66 @@ function genStep(r: Rng, shape: number[], dtype: DT): Step | null {
       const k = (dim() + nd) % nd;
       if (kind === 3 && shape[k] > 0) return { op: "indexSelect", args: [k, Array.from({ length: r.int(0, 4) }, () => r.int(0, shape[k] - 1))] };
       return { op: "expandNew", args: [r.int(1, 3)] };
+    }
+    case 10: {
+      const op = r.pick(UNARY2);
+      const pre = op === "asin" || op === "acos" ? (r.chance(0.8) ? "unit" : null) : op.startsWith("log") ? (r.chance(0.7) ? "pos" : null) : null;
+      if (op === "round") return { op, args: [pre, r.chance(0.3) ? r.int(-1, 2) : null] };
+      if (op === "nanToNum") return { op, args: [pre, ...[0, 1, 2].map(() => (r.chance(0.5) ? r.pick([0, -2.5, 7]) : null))] };
+      return { op, args: [pre] };
+    }
+    case 11: {
+      const int = r.chance(0.5);
+      let other: number | TSpec = r.chance(0.3) ? enc(r.pick(int ? [2, -3, 0, 1, -1] : [2, -3, 0.5, 0, -1.5])) as number : genSpec(r, broadcastPartner(r, shape), r.chance(0.3) ? "int32" : dtype);
+      if (int && typeof other === "object") other = { ...other, values: other.values.map((v) => (typeof v === "number" ? Math.round(v) : v)) };
+      return { op: r.pick(BINARY2), args: [int ? "int" : null, other] as Step["args"] };
+    }
+    case 12: {
+      const op = r.pick(REDUCE2), ties = r.chance(0.4) ? "ties" : null;
+      const d = op === "maxDim" || op === "minDim" || r.chance(0.6) ? dim() : null;
+      if ((op === "amin" || op.endsWith("Dim")) && (d === null ? shape.includes(0) : size(d) === 0)) return null;
+      return { op, args: [ties, d, r.chance(0.5), r.int(0, 1)] };
+    }
+    case 13: return { op: r.pick(SCANS), args: [r.chance(0.4) ? "ties" : null, dim(), r.int(0, 1)] };
+    case 14: {
+      const ties = r.chance(0.5) ? "ties" : null, d = dim();
+      const op = r.pick(["sort", "argsort", "topk"]);
+      if (op === "topk") return { op, args: [ties, d, r.int(0, size(d)), r.chance(0.5), r.int(0, 1)] };
+      return { op, args: [ties, d, r.chance(0.5), r.int(0, 1)] };
+    }
+    case 15: {
+      const op = r.pick(COMPOSITES);
+      const subset = () => [...shape.keys()].filter(() => r.chance(0.5));
+      switch (op) {
+        case "flip": return { op, args: [subset()] };
+        case "roll": return nd === 0 || r.chance(0.3) ? { op, args: [r.int(-5, 5), null] } : { op, args: [r.int(-5, 5), dim()] };
+        case "repeat": case "tile": return { op, args: [Array.from({ length: op === "repeat" ? nd + r.int(0, 1) : r.int(1, nd + 1) }, () => r.int(0, 2))] };
+        case "norm": return dtype === "int32" ? null : { op, args: [enc(r.pick([2, 1, 3, 0, 0.5, Infinity, -Infinity])) as number | string,  r.chance(0.4) ? null : dim(), r.chance(0.5)] };
+        case "einsum": {
+          if (nd === 0 || nd > 3 || dtype === "int32") return null;
+          const ins = "abc".slice(0, nd), out = [...ins].filter(() => r.chance(0.6)).sort(() => r.next() - 0.5).join("");
+          if (r.chance(0.5)) return { op, args: [`${ins}->${out}`] };
+          const j = r.int(0, nd - 1), n = r.int(1, 3);
+          return { op, args: [`${ins},${ins[j]}z->${out}z`, genSpec(r, [shape[j], n], "float32")] };
+        }
+        case "lerp": return dtype === "int32" ? null : { op, args: [genSpec(r, broadcastPartner(r, shape), "float32"), r.chance(0.5) ? r.pick([0, 0.25, 1, 1.5]) : genSpec(r, broadcastPartner(r, shape), "float32")] };
+        case "addcmul": return dtype === "int32" ? null : { op, args: [genSpec(r, broadcastPartner(r, shape), "float32"), genSpec(r, broadcastPartner(r, shape), "float32"), r.pick([1, -0.5, 2])] };
+        case "diag": return nd === 1 || nd === 2 ? { op, args: [r.int(-2, 2)] } : null;
+        case "trace": return nd === 2 ? { op, args: [] } : null;
+        case "cdist": return nd === 2 && dtype === "float32" ? { op, args: [genSpec(r, [r.int(0, 4), shape[1]], "float32"), enc(r.pick([2, 1, 0, Infinity, 1.5]))] } : null;
+        case "scatter": case "indexAdd": {
+          if (nd === 0) return null;
+          const k = (dim() + nd) % nd;
+          if (shape[k] === 0) return null;
+          if (op === "indexAdd") {
+            const idx = Array.from({ length: r.int(0, 4) }, () => r.int(0, shape[k] - 1));
+            return { op, args: [k, idx, genSpec(r, shape.map((s, i) => (i === k ? idx.length : s)), dtype), r.pick([1, -2])] };
+          }
+          const ishape = shape.map((s) => r.int(Math.min(s, 1), s));
+          const index: TSpec = { shape: ishape, dtype: "int32", values: Array.from({ length: ishape.reduce((a, b) => a * b, 1) }, () => r.int(0, shape[k] - 1)), view: "plain" };
+          return { op, args: [k, index, r.chance(0.3) ? r.pick([0, -1.5]) : genSpec(r, ishape, dtype)] };
+        }
+      }
     }
   }
   return null;
@@ -199,10 +272,63 @@ function applyStep(t: Tensor, s: Step, device: string): Tensor {
     case "indexSelect": return t.indexSelect(d(0), Tensor.from(Int32Array.from(a[1] as number[]), { device }));
     case "expandNew": return t.unsqueeze(0).expand(d(0), ...t.shape);
     default:
+      if (s.op in NEW_OPS) return NEW_OPS[s.op](pre(t, a[0]), a.slice(1), device);
+      if (s.op in COMPOSITE_OPS) return COMPOSITE_OPS[s.op](t, a, device);
       if (BINARY.includes(s.op)) return (t as unknown as Record<string, (o: Tensor | number) => Tensor>)[s.op](arg(0) as Tensor | number);
       return (t as unknown as Record<string, () => Tensor>)[s.op]();
   }
 }
+
+/** Moves a step's input into its op's domain (see UNARY2). */
+function pre(t: Tensor, how: unknown): Tensor {
+  if (how === "unit") return t.tanh();
+  if (how === "pos") return t.abs().add(0.05);
+  if (how === "int") return t.round();
+  if (how === "ties") return t.clamp(-1, 1);
+  return t;
+}
+
+type VI = { values: Tensor; indices: Tensor };
+const pickVI = (r: VI, which: unknown) => (which === 1 ? r.indices : r.values);
+const specArg = (v: unknown, device: string) => (v !== null && typeof v === "object" && !Array.isArray(v) ? specTensor(v as TSpec, device) : typeof v === "string" ? Number(v) : v);
+const dimOpt = (d: unknown) => (d === null ? undefined : (d as number));
+/** The later ops; each gets its input already moved into the domain its first argument names. */
+const NEW_OPS: Record<string, (t: Tensor, a: Step["args"], device: string) => Tensor> = {
+  ...Object.fromEntries(UNARY2.filter((o) => o !== "round" && o !== "nanToNum").map((o) => [o, (t: Tensor) => (t as unknown as Record<string, () => Tensor>)[o]()])),
+  round: (t, a) => (a[0] === null ? t.round() : t.round({ decimals: a[0] as number })),
+  nanToNum: (t, a) => t.nanToNum({ ...(a[0] !== null ? { nan: a[0] as number } : {}), ...(a[1] !== null ? { posinf: a[1] as number } : {}), ...(a[2] !== null ? { neginf: a[2] as number } : {}) }),
+  ...Object.fromEntries(BINARY2.map((o) => [o, (t: Tensor, a: Step["args"], device: string) => (t as unknown as Record<string, (o: Tensor | number) => Tensor>)[o](specArg(a[0], device) as Tensor | number)])),
+  all: (t, a) => t.all(dimOpt(a[0]) as number, { keepdim: a[1] as boolean }),
+  any: (t, a) => t.any(dimOpt(a[0]) as number, { keepdim: a[1] as boolean }),
+  prod: (t, a) => (a[0] === null ? t.prod({ keepdim: a[1] as boolean }) : t.prod(a[0] as number, { keepdim: a[1] as boolean })),
+  amin: (t, a) => (a[0] === null ? t.amin({ keepdim: a[1] as boolean }) : t.amin(a[0] as number, { keepdim: a[1] as boolean })),
+  maxDim: (t, a) => pickVI(t.max(a[0] as number, { keepdim: a[1] as boolean }) as unknown as VI, a[2]),
+  minDim: (t, a) => pickVI(t.min(a[0] as number, { keepdim: a[1] as boolean }) as unknown as VI, a[2]),
+  cumsum: (t, a) => t.cumsum(a[0] as number),
+  cumprod: (t, a) => t.cumprod(a[0] as number),
+  logcumsumexp: (t, a) => t.logcumsumexp(a[0] as number),
+  cummax: (t, a) => pickVI(t.cummax(a[0] as number), a[1]),
+  cummin: (t, a) => pickVI(t.cummin(a[0] as number), a[1]),
+  sort: (t, a) => pickVI(t.sort(a[0] as number, { descending: a[1] as boolean }), a[2]),
+  argsort: (t, a) => t.argsort(a[0] as number, { descending: a[1] as boolean }),
+  topk: (t, a) => pickVI(t.topk(a[1] as number, a[0] as number, { largest: a[2] as boolean }), a[3]),
+};
+// composites take no domain argument
+const COMPOSITE_OPS: Record<string, (t: Tensor, a: Step["args"], device: string) => Tensor> = {
+  flip: (t, a) => t.flip(a[0] as number[]),
+  roll: (t, a) => (a[1] === null ? t.roll(a[0] as number) : t.roll(a[0] as number, a[1] as number)),
+  repeat: (t, a) => t.repeat(a[0] as number[]),
+  tile: (t, a) => t.tile(a[0] as number[]),
+  norm: (t, a) => t.norm({ p: specArg(a[0], "js") as number, ...(a[1] !== null ? { dim: a[1] as number } : {}), keepdim: a[2] as boolean }),
+  einsum: (t, a, device) => (a.length === 1 ? einsum(a[0] as unknown as string, t) : einsum(a[0] as unknown as string, t, specArg(a[1], device) as Tensor)),
+  lerp: (t, a, device) => t.lerp(specArg(a[0], device) as Tensor, specArg(a[1], device) as Tensor | number),
+  addcmul: (t, a, device) => t.addcmul(specArg(a[0], device) as Tensor, specArg(a[1], device) as Tensor, { value: a[2] as number }),
+  diag: (t, a) => t.diag(a[0] as number),
+  trace: (t) => t.trace(),
+  cdist: (t, a, device) => cdist(t, specArg(a[0], device) as Tensor, { p: specArg(a[1], "js") as number }),
+  scatter: (t, a, device) => t.scatter(a[0] as number, specArg(a[1], device) as Tensor, specArg(a[2], device) as Tensor | number),
+  indexAdd: (t, a, device) => t.indexAdd(a[0] as number, Tensor.from(Int32Array.from(a[1] as number[]), { device }), specArg(a[2], device) as Tensor, { alpha: a[3] as number }),
+};
 
 /** Output, and the input's gradient for a seeded upstream gradient, or the error message. */
 function runCase(c: Case, device: string, f64 = false): { out?: Tensor; grad?: Tensor | null; error?: string } {
@@ -216,6 +342,18 @@ function runCase(c: Case, device: string, f64 = false): { out?: Tensor; grad?: T
     const g = Tensor.from(Float64Array.from({ length: t.numel }, () => r.next() * 2 - 1), { shape: t.shape, device, dtype: t.dtype });
     t.backward(g);
     return { out: t, grad: x.grad };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** runCase on webgpu, its results read back (asynchronously) into js tensors. */
+async function runCaseGpu(c: Case): Promise<{ out?: Tensor; grad?: Tensor | null; error?: string }> {
+  const r = runCase(c, "webgpu");
+  if (r.error !== undefined) return r;
+  try {
+    const host = async (t: Tensor) => Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" });
+    return { out: await host(r.out!), grad: r.grad ? await host(r.grad) : r.grad };
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };
   }
@@ -247,8 +385,21 @@ function differs(a: Tensor, b: Tensor, rtol: number, atol: number, exact?: Tenso
 export function checkCase(c: Case, devices: string[], ref = runCase(c, "js")): Mismatch[] {
   const found: Mismatch[] = [];
   for (const device of devices) {
-    if (device === "js") continue;
-    const got = runCase(c, device);
+    if (device === "js" || device === "webgpu") continue;
+    const m = compare(c, device, ref, runCase(c, device));
+    if (m) found.push(m);
+  }
+  return found;
+}
+
+/** The webgpu run of a case against js (webgpu reads back asynchronously). */
+export async function checkCaseGpu(c: Case, ref = runCase(c, "js")): Promise<Mismatch[]> {
+  const m = compare(c, "webgpu", ref, await runCaseGpu(c));
+  return m ? [m] : [];
+}
+
+function compare(c: Case, device: string, ref: ReturnType<typeof runCase>, got: ReturnType<typeof runCase>): Mismatch | null {
+  {
     let what: string | null = null;
     if (ref.error !== undefined || got.error !== undefined) {
       if (ref.error !== got.error) what = `error: '${got.error}' vs js '${ref.error}'`;
@@ -262,12 +413,12 @@ export function checkCase(c: Case, devices: string[], ref = runCase(c, "js")): M
         if (what) what = `gradient: ${what}`;
       }
     }
-    if (what) found.push({ seed: c.seed, device, what });
+    return what ? { seed: c.seed, device, what } : null;
   }
-  return found;
 }
 
-export function fuzz(opts: { seed: number; cases: number; out?: string; log?: (s: string) => void }): { cases: number; mismatches: Mismatch[] } {
+/** `webgpu`: also run every case on webgpu (initialised by the caller; slow on a software driver). */
+export async function fuzz(opts: { seed: number; cases: number; out?: string; webgpu?: boolean; log?: (s: string) => void }): Promise<{ cases: number; mismatches: Mismatch[] }> {
   const devices = availableDevices();
   const mismatches: Mismatch[] = [];
   let steps = 0, errors = 0, grads = 0;
@@ -277,7 +428,7 @@ export function fuzz(opts: { seed: number; cases: number; out?: string; log?: (s
     const probe = runCase(c, "js");
     if (probe.error !== undefined) errors++;
     if (probe.grad) grads++;
-    for (const m of checkCase(c, devices, probe)) {
+    for (const m of [...checkCase(c, devices, probe), ...(opts.webgpu ? await checkCaseGpu(c, probe) : [])]) {
       if (opts.out) {
         mkdirSync(opts.out, { recursive: true });
         m.file = join(opts.out, `case-${c.seed}.json`);
@@ -292,16 +443,18 @@ export function fuzz(opts: { seed: number; cases: number; out?: string; log?: (s
   return { cases: opts.cases, mismatches };
 }
 
-function main(): void {
-  const { values } = parseArgs({ options: { cases: { type: "string", default: "100000" }, seed: { type: "string", default: "1" }, out: { type: "string", default: "out/fuzz" }, replay: { type: "string" } } });
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { cases: { type: "string", default: "100000" }, seed: { type: "string", default: "1" }, out: { type: "string", default: "out/fuzz" }, replay: { type: "string" }, webgpu: { type: "boolean", default: false } } });
+  const webgpu = values.webgpu && (await initDevice("webgpu")) !== null;
+  if (values.webgpu && !webgpu) console.log("fuzz: no webgpu adapter; running without webgpu");
   if (values.replay) {
     const c = JSON.parse(readFileSync(values.replay, "utf8")) as Case;
     console.log(`case ${c.seed}: input ${JSON.stringify(c.input.shape)} ${c.input.dtype} ${c.input.view}, chain ${c.chain.map((s) => s.op).join(" -> ")}`);
     for (const d of availableDevices()) {
-      const r = runCase(c, d);
+      const r = d === "webgpu" ? await runCaseGpu(c) : runCase(c, d);
       console.log(`${d}: ${r.error ?? r.out!.toString()}${r.grad ? `\n  grad ${r.grad.toString()}` : ""}`);
     }
-    const m = checkCase(c, availableDevices());
+    const m = [...checkCase(c, availableDevices()), ...(webgpu ? await checkCaseGpu(c) : [])];
     console.log(m.length ? m.map((x) => `MISMATCH ${x.device}: ${x.what}`).join("\n") : "no mismatch");
     process.exitCode = m.length ? 1 : 0;
     return;
@@ -313,9 +466,9 @@ function main(): void {
   }
   const t0 = performance.now();
   console.log(`fuzz: ${n} cases from seed ${seed} on ${availableDevices().join(", ")} against js`);
-  const r = fuzz({ seed, cases: n, out: values.out, log: (s) => console.log(s) });
+  const r = await fuzz({ seed, cases: n, out: values.out, webgpu, log: (s) => console.log(s) });
   console.log(`fuzz: ${r.cases} cases, ${r.mismatches.length} mismatches, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   process.exitCode = r.mismatches.length ? 1 : 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();

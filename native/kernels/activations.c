@@ -46,8 +46,10 @@ static void softmax_row(void* p, int64_t r) {
   const double m = (double)dl_max_f(x, v) * sc; /* sc > 0, so max(sc·x) = sc·max(x) */
   const float mf = (float)m;
   for (int64_t i = 0; i < v; i++) o[i] = dl_exp_f(x[i] * sc - mf); /* exp once, into out: vectorised, ~1 ulp */
-  const double ls = m + log(dl_sum_f(o, v));
-  for (int64_t i = 0; i < v; i++) o[i] = (float)((double)(x[i] * sc) - ls);
+  /* (x - m) - log(sum), in that order as in PyTorch: m + log(sum) would lose the log where
+   * |m| is huge (a row [8.5e37, 1, 8.5e37] must give -log 2, not 0) */
+  const double ls = log(dl_sum_f(o, v));
+  for (int64_t i = 0; i < v; i++) o[i] = (float)(((double)(x[i] * sc) - m) - ls);
   for (int64_t i = v; i < n; i++) o[i] = -INFINITY;
 }
 

@@ -34,9 +34,11 @@ export const UNARY_WGSL = {
   relu: { f32: "select(0.0, x, x > 0.0 || isnan_(x))", i32: "max(x, 0)" },
   // two branches so exp never overflows into inf/inf
   sigmoid: { f32: "select(exp(x) / (1.0 + exp(x)), 1.0 / (1.0 + exp(-x)), x >= 0.0)", i32: null },
-  tanh: { f32: "select(tanh(x), sign(x), abs(x) > 15.0)", i32: null },
+  tanh: { f32: "tanh_(x)", i32: null },
   erf: { f32: "erf_(x)", i32: null },
-  sign: { f32: "select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0)", i32: "sign(x)" }, // NaN and -0 give 0, like PyTorch
+  // NaN and ±0 give +0, like PyTorch; a difference of two selects, since lavapipe folds
+  // select(0.0, -1.0, c) into -f32(c), which is -0 where c is false
+  sign: { f32: "select(0.0, 1.0, x > 0.0) - select(0.0, 1.0, x < 0.0)", i32: "sign(x)" },
   log1p: { f32: "log1p_(x)", i32: null },
   reciprocal: { f32: "1.0 / x", i32: null },
   floor: { f32: "floor(x)", i32: null },
@@ -145,7 +147,12 @@ fn pow_(a: f32, b: f32) -> f32 {
 // sin (q0 = 0) and cos (q0 = 1): WGSL's are only specified on [-pi, pi], so reduce by pi/2 in
 // three parts (Cody-Waite, exact products through fma; accurate for |x| up to about 1e5) and
 // evaluate Cephes' float polynomials on [-pi/4, pi/4]
+// sin (q0 = 0) and cos (q0 = 1) from |x|, sin's sign from x's sign bit (so sin(-0) = -0)
 fn sincos_(x: f32, q0: u32) -> f32 {
+  let v = sincos_abs_(abs(x), q0);
+  return select(v, -v, q0 == 0u && signbit_(x));
+}
+fn sincos_abs_(x: f32, q0: u32) -> f32 {
   if (isnan_(x) || isinf_(x)) { return nan_(); }
   let k = round(x * 0.636619772367581);
   var r = fma(-k, 1.5703125, x);
@@ -196,7 +203,7 @@ fn sinh_(x: f32) -> f32 {
     let e = exp(a);
     r = 0.5 * (e - 1.0 / e);
   }
-  return select(r, -r, x < 0.0);
+  return select(r, -r, signbit_(x));
 }
 fn cosh_(x: f32) -> f32 {
   if (isnan_(x)) { return x; }
@@ -204,6 +211,20 @@ fn cosh_(x: f32) -> f32 {
   if (a > 80.0) { return exp(a - 1.0) * 1.3591409142295225; }
   let e = exp(a);
   return 0.5 * (e + 1.0 / e);
+}
+// Cephes' tanhf: its polynomial for |x| < 0.625 (the builtin tanh of lavapipe loses tiny values:
+// tanh(-1e-30) gave -3e-8), 1 - 2/(e^2|x| + 1) above, ±1 beyond 15
+fn tanh_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  let a = abs(x);
+  var r = 1.0;
+  if (a < 0.625) {
+    let z = a * a;
+    r = ((((-5.70498872745e-3 * z + 2.06390887954e-2) * z - 5.37397155531e-2) * z + 1.33314422036e-1) * z - 3.33332819422e-1) * z * a + a;
+  } else if (a <= 15.0) {
+    r = 1.0 - 2.0 / (exp(2.0 * a) + 1.0);
+  }
+  return select(r, -r, signbit_(x));
 }
 // Cephes' atanf, asinf and acosf (WGSL's atan and atan2 may be off by 4096 ulp)
 fn atan_(x: f32) -> f32 {
@@ -215,7 +236,7 @@ fn atan_(x: f32) -> f32 {
   else if (a > 0.4142135623730950) { y0 = 0.7853981633974483; t = (a - 1.0) / (a + 1.0); }
   let z = t * t;
   let y = y0 + ((((8.05374449538e-2 * z - 1.38776856032e-1) * z + 1.99777106478e-1) * z - 3.33329491539e-1) * z * t + t);
-  return select(y, -y, x < 0.0);
+  return select(y, -y, signbit_(x));
 }
 fn asin_(x: f32) -> f32 {
   let a = abs(x);
@@ -226,7 +247,7 @@ fn asin_(x: f32) -> f32 {
   if (big) { z = 0.5 * (1.0 - a); t = sqrt(z); }
   var y = ((((4.2163199048e-2 * z + 2.4181311049e-2) * z + 4.5470025998e-2) * z + 7.4953002686e-2) * z + 1.6666752422e-1) * z * t + t;
   if (big) { y = 1.5707963267948966 - (y + y); }
-  return select(y, -y, x < 0.0);
+  return select(y, -y, signbit_(x));
 }
 fn acos_(x: f32) -> f32 {
   if (isnan_(x) || abs(x) > 1.0) { return nan_(); }
