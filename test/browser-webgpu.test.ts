@@ -73,7 +73,7 @@ test("webgpu in headless Chromium (SwiftShader)", { skip: missing ? `skipped: ${
   // (after the probe: its page has no favicon)
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(String((e as Error)?.message ?? e)));
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("console", (m) => m.type() === "error" && errors.push(`${m.text()}${m.location()?.url ? ` (${m.location().url})` : ""}`));
 
   await t.test(`the demo trains ${STEPS} steps on webgpu: the losses and the test accuracy match js; so do ops and gradients`, async () => {
     const gpu = await runDemo(page, `${server.url}index.html?device=webgpu&steps=${STEPS}`);

@@ -70,7 +70,7 @@ test("dlgrad in headless Chromium", { skip, timeout: 180_000 }, async (t) => {
   const page = await chromium.browser.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(String((e as Error)?.message ?? e)));
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("console", (m) => m.type() === "error" && errors.push(`${m.text()}${m.location()?.url ? ` (${m.location().url})` : ""}`));
   await page.setViewport({ width: 1180, height: 760 });
   await page.goto(`${server.url}index.html`);
   await page.waitForFunction(() => "dlgradDemo" in window, { timeout: 20_000 });

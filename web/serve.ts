@@ -33,6 +33,12 @@ export function startServer(root: string = WEB_OUT, port = 0): Promise<Server> {
   const base = path.resolve(root);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    // the page has no icon: answer the browser's automatic request with "no content" rather than
+    // a 404, which Chromium logs as a console error (and the browser tests refuse page errors)
+    if (url.pathname === "/favicon.ico") {
+      res.writeHead(204).end();
+      return;
+    }
     let file = path.join(base, decodeURIComponent(url.pathname));
     if (!file.startsWith(base + path.sep) && file !== base) {
       res.writeHead(403).end("forbidden");
