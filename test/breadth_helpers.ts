@@ -4,14 +4,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Tensor, grad, noGrad } from "../src/node.js";
 import { generator as rng } from "../src/random.js";
-import { type FCase, type FInput, type Fixtures, assertTensorClose, decodeArgs, fromFixture } from "./helpers.js";
+import { type FCase, type FInput, type Fixtures, assertTensorClose, assertTensorCloseAsync, decodeArgs, fromFixture } from "./helpers.js";
 
 export function loadBreadth(name: string): Fixtures {
   return JSON.parse(readFileSync(new URL(`../../test/fixtures/${name}`, import.meta.url), "utf8")) as Fixtures;
 }
 
 /** The leaf (what gradients are taken against) and the view passed to the op. */
-function buildInput(inp: FInput, device: string): { leaf: Tensor; x: Tensor } {
+export function buildInput(inp: FInput, device: string): { leaf: Tensor; x: Tensor } {
   const leaf = fromFixture(inp, device, inp.grad, inp.dtype);
   switch (inp.layout) {
     case "contiguous": return { leaf, x: leaf };
@@ -25,6 +25,24 @@ function buildInput(inp: FInput, device: string): { leaf: Tensor; x: Tensor } {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Dispatch = (op: string, by: Record<string, Tensor>, args: Record<string, any>, device: string) => Tensor[];
 /* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** runCase through the async reads, for devices whose memory is not host-visible (webgpu): the
+ *  outputs, then the gradients of sum(out·g) of every leaf. `dispatch` may itself be async (ops
+ *  whose output shape depends on values). */
+export async function runCaseAsync(c: FCase, device: string, dispatch: (op: string, by: Record<string, Tensor>, args: ReturnType<typeof decodeArgs>, device: string) => Tensor[] | Promise<Tensor[]>): Promise<void> {
+  const built = c.inputs.map((inp) => buildInput(inp, device));
+  const by: Record<string, Tensor> = {};
+  c.inputs.forEach((inp, i) => (by[inp.name] = built[i].x));
+  const outs = await dispatch(c.op, by, decodeArgs(c.args), device);
+  for (const [i, o] of outs.entries()) await assertTensorCloseAsync(o, c.outs[i], c.tol, `out[${i}]`);
+  const terms = outs.flatMap((o, i) => (c.gs[i] && o.requiresGrad ? [o.mul(fromFixture(c.gs[i]!, device)).sum()] : []));
+  if (terms.length === 0) return;
+  terms.reduce((s, t) => s.add(t)).backward();
+  for (const [i, inp] of c.inputs.entries()) {
+    const leaf = built[i].leaf;
+    if (inp.grad) await assertTensorCloseAsync(leaf.grad ?? Tensor.zeros(leaf.shape, { device }), c.grads[i]!, c.tol, `grad[${inp.name}]`);
+  }
+}
 
 /** Runs one case: outputs against PyTorch's, then the gradients of sum(out·g) of every leaf, and
  *  checks that the op did not write into its inputs. */

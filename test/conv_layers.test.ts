@@ -4,8 +4,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { F, Tensor, availableDevices, initDevice, nn, tensor } from "../src/node.js";
-import { type FCase, assertTensorCloseAsync, decodeArgs, fromFixture, runAll, runAllAsync } from "./helpers.js";
-import { type Dispatch, S, gradcheck, loadBreadth, runCase } from "./breadth_helpers.js";
+import { runAll, runAllAsync } from "./helpers.js";
+import { type Dispatch, S, gradcheck, loadBreadth, runCase, runCaseAsync } from "./breadth_helpers.js";
 
 const { cases } = loadBreadth("breadth_layers.json");
 
@@ -40,25 +40,6 @@ for (const device of availableDevices()) {
   });
 }
 
-/** runCase through the async reads (webgpu's memory is not host-visible). */
-async function runCaseAsync(c: FCase, device: string): Promise<void> {
-  const args = decodeArgs(c.args);
-  const leaves = c.inputs.map((inp) => fromFixture(inp, device, inp.grad, inp.dtype));
-  const by: Record<string, Tensor> = {};
-  c.inputs.forEach((inp, i) => {
-    const l = leaves[i];
-    by[inp.name] = inp.layout === "transposed" ? l.transpose(-1, -2) : inp.layout === "sliced" ? l.slice(...inp.slice!) : inp.layout === "expanded" ? l.expand(inp.expand!) : l;
-  });
-  const outs = dispatch(c.op, by, args, device);
-  for (const [i, o] of outs.entries()) await assertTensorCloseAsync(o, c.outs[i], c.tol, `out[${i}]`);
-  const terms = outs.flatMap((o, i) => (c.gs[i] && o.requiresGrad ? [o.mul(fromFixture(c.gs[i]!, device)).sum()] : []));
-  if (terms.length === 0) return;
-  terms.reduce((s, t) => s.add(t)).backward();
-  for (const [i, inp] of c.inputs.entries()) {
-    if (inp.grad) await assertTensorCloseAsync(leaves[i].grad ?? Tensor.zeros(leaves[i].shape, { device }), c.grads[i]!, c.tol, `grad[${inp.name}]`);
-  }
-}
-
 let gpuSkip: string | false = false;
 try {
   await initDevice("webgpu");
@@ -66,7 +47,7 @@ try {
   gpuSkip = `no WebGPU adapter: ${e instanceof Error ? e.message : String(e)}`;
 }
 test(`breadth_layers.json against PyTorch on webgpu (${cases.length} cases)`, { skip: process.env.DLGRAD_REQUIRE_WEBGPU === "1" ? false : gpuSkip }, async () => {
-  await runAllAsync(cases, (c) => c.name, (c) => runCaseAsync(c, "webgpu"));
+  await runAllAsync(cases, (c) => c.name, (c) => runCaseAsync(c, "webgpu", dispatch));
 });
 
 describe("gradcheck (float64, js)", () => {

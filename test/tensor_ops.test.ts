@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import {
   F, Tensor, availableDevices, cdist, einsum, initDevice, maskedSelectAsync, noGrad, nonzero, nonzeroAsync, tensor,
 } from "../src/node.js";
-import { type FCase, assertTensorClose, assertTensorCloseAsync, decodeArgs, fromFixture, runAll, runAllAsync } from "./helpers.js";
+import { assertTensorClose, assertTensorCloseAsync, runAll, runAllAsync } from "./helpers.js";
 import { type CrossCase, LOOSE, crossRun } from "./op_cases.js";
-import { type Dispatch, S, gradcheck, loadBreadth, runCase } from "./breadth_helpers.js";
+import { type Dispatch, S, gradcheck, loadBreadth, runCase, runCaseAsync } from "./breadth_helpers.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const dispatch: Dispatch = (op, by, a) => {
@@ -66,36 +66,16 @@ try {
 }
 if (gpuSkip && process.env.DLGRAD_REQUIRE_WEBGPU === "1") throw new Error(`DLGRAD_REQUIRE_WEBGPU=1 but ${gpuSkip}`);
 
-async function runCaseGpu(c: FCase): Promise<void> {
-  const device = "webgpu", args = decodeArgs(c.args);
-  const by: Record<string, Tensor> = {};
-  const leaves = c.inputs.map((inp) => {
-    const leaf = fromFixture(inp, device, inp.grad, inp.dtype);
-    const view = inp.layout === "transposed" ? leaf.transpose(-1, -2) : inp.layout === "sliced" ? leaf.slice(...inp.slice!) : inp.layout === "expanded" ? leaf.expand(inp.expand!) : leaf;
-    by[inp.name] = view;
-    return leaf;
-  });
-  let outs: Tensor[];
-  if (c.op === "maskedSelect") outs = [await maskedSelectAsync(by.x, by.mask)];
-  else if (c.op === "nonzero") outs = [await nonzeroAsync(by.x, { asTuple: args.asTuple })].flat();
-  else if (c.op === "repeatInterleave" && by.repeats) outs = [by.x.repeatInterleave(Array.from(await by.repeats.toTypedArrayAsync()), { dim: args.dim })];
-  else outs = dispatch(c.op, by, args, device);
-  for (const [i, o] of outs.entries()) await assertTensorCloseAsync(o, c.outs[i], c.tol, `out[${i}]`);
-  let loss: Tensor | null = null;
-  outs.forEach((o, i) => {
-    if (!c.gs[i] || !o.requiresGrad) return;
-    const term = o.mul(fromFixture(c.gs[i]!, device)).sum();
-    loss = loss ? loss.add(term) : term;
-  });
-  if (!loss) return;
-  (loss as Tensor).backward();
-  for (const [i, inp] of c.inputs.entries()) {
-    if (inp.grad) await assertTensorCloseAsync(leaves[i].grad ?? Tensor.zeros(leaves[i].shape, { device }), c.grads[i]!, c.tol, `grad[${inp.name}]`);
-  }
+/** The webgpu dispatch: the ops whose output shape depends on values go through their async forms. */
+async function dispatchGpu(op: string, by: Record<string, Tensor>, args: Record<string, any>, device: string): Promise<Tensor[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (op === "maskedSelect") return [await maskedSelectAsync(by.x, by.mask)];
+  if (op === "nonzero") return [await nonzeroAsync(by.x, { asTuple: args.asTuple })].flat();
+  if (op === "repeatInterleave" && by.repeats) return [by.x.repeatInterleave(Array.from(await by.repeats.toTypedArrayAsync()), { dim: args.dim })];
+  return dispatch(op, by, args, device);
 }
 
 test(`tensor_ops.json against PyTorch on webgpu (${cases.length} cases)`, { skip: gpuSkip }, async () => {
-  await runAllAsync(cases, (c) => c.name, runCaseGpu);
+  await runAllAsync(cases, (c) => c.name, (c) => runCaseAsync(c, "webgpu", dispatchGpu));
 });
 
 test("webgpu: scatter with duplicates, indexPut and a sync nonzero that names the async form", { skip: gpuSkip }, async () => {
