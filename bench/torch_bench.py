@@ -140,7 +140,7 @@ class Gpt(nn.Module):
 
     def forward(self, idx, targets):
         b, t = idx.shape
-        x = self.wte(idx) + self.wpe(torch.arange(t))
+        x = self.wte(idx) + self.wpe(torch.arange(t, device=idx.device))
         mask = self.mask[:t, :t]
         for blk in self.blocks:
             x = blk(x, mask)

@@ -20,7 +20,7 @@ import { type Backend, type DType, type Storage, type View, getBackend } from ".
 import { BINARY_OPS, type BinaryOp, REDUCE_OPS, UNARY, UNARY_OPS } from "../src/prims.js";
 import { BINARY_WGSL, UNARY_WGSL } from "../src/backend/webgpu/kernels.js";
 import { sizeClass } from "../src/backend/webgpu/pool.js";
-import { deviceError } from "../src/backend/webgpu/index.js";
+import { deviceError, setMatmulTuning } from "../src/backend/webgpu/index.js";
 import { generator } from "../src/random.js";
 import { contiguousStrides } from "../src/shape.js";
 import { type FCase, assertTensorCloseAsync, close, decodeArgs, fromFixture, loadFixtures, runAllAsync, shapeStr } from "./helpers.js";
@@ -303,8 +303,13 @@ describe("webgpu primitives against js", { skip }, () => {
       [[4, 0], [0, 6], "contiguous", "contiguous", true],
       [[0, 5], [5, 6], "contiguous", "contiguous", false],
       [[129, 130], [130, 64], "contiguous", "transposed", true],
+      [[200, 37], [37, 257], "transposed", "contiguous", true],
+      [[2, 130, 19], [2, 19, 129], "contiguous", "transposed", false],
     ];
-    for (const [sa, sb, la, lb, withBias] of cases) {
+    // each kernel: the 64×64 one, and the 128×128 one (forced) in each of its shapes
+    const tunings = [{ minTiles: Infinity }, { minTiles: 0, bk: 16, pad: true }, { minTiles: 0, bk: 16, pad: false }, { minTiles: 0, bk: 8, pad: true }];
+    for (const t of tunings) for (const [sa, sb, la, lb, withBias] of cases) {
+      setMatmulTuning(t);
       const a = view(sa, la, "float32", r), b = view(sb, lb, "float32", r);
       const outShape = [...sa.slice(0, -1), sb[sb.length - 1]];
       const out = outPair(outShape, "float32");
@@ -313,8 +318,9 @@ describe("webgpu primitives against js", { skip }, () => {
       js.matmul(out.js, a.js, b.js, bias?.js);
       gpu().matmul(out.gpu, a.gpu, b.gpu, bias?.gpu);
       // js sums in double, the device in float32 (products of values up to 3, K up to 130)
-      ck.add(`matmul ${shapeStr(sa)}@${shapeStr(sb)} ${la}/${lb}${withBias ? " +bias" : ""}`, out, [1e-4, 1e-5]);
+      ck.add(`matmul ${JSON.stringify(t)} ${shapeStr(sa)}@${shapeStr(sb)} ${la}/${lb}${withBias ? " +bias" : ""}`, out, [1e-4, 1e-5]);
     }
+    setMatmulTuning({ minTiles: 128, bk: null, pad: null });
     await ck.run();
   });
 

@@ -19,7 +19,7 @@ import { BufferPool } from "./pool.js";
 import type { AdapterSummary, MemoryStats } from "./types.js";
 import {
   EW, ERR_BINDING, ERR_DIVIDE, type IoView, MAXD, MM, PARAM_WORDS, RD, SC, type Scalar, TILE, WG,
-  binaryKernel, castKernel, copyKernel, ewExtra, fillKernel, gatherKernel, io, matmulKernel, reduceKernel,
+  type BigMatmul, binaryKernel, bigMatmulBytes, castKernel, copyKernel, ewExtra, fillKernel, gatherKernel, io, matmulBigKernel, matmulKernel, reduceKernel,
   scatterAddKernel, unaryKernel, whereKernel,
 } from "./kernels.js";
 import { installFused } from "./fused.js";
@@ -442,6 +442,25 @@ function overlaps(v: View<DeviceBuffer>): boolean {
 
 const f32bits = (x: number) => new Int32Array(Float32Array.of(x).buffer)[0];
 
+/** When the 128×128-tile matmul is used: at least `minTiles` of its tiles (fewer would leave
+ *  a big GPU's cores idle, where the 64×64 kernel makes 4× as many workgroups), `bk` and `pad`
+ *  as the device's workgroup memory allows. bench/gpu.ts overrides it to compare the variants. */
+const mmTuning: { minTiles: number; bk: number | null; pad: boolean | null } = { minTiles: 128, bk: null, pad: null };
+
+/** For benchmarks: override the matmul kernel choice (minTiles Infinity: always the 64×64 kernel). */
+export function setMatmulTuning(t: Partial<typeof mmTuning>): void {
+  Object.assign(mmTuning, t);
+}
+
+function bigMatmulFor(c: Context, M: number, N: number, nBatch: number): BigMatmul | null {
+  if (Math.ceil(M / 128) * Math.ceil(N / 128) * nBatch < mmTuning.minTiles) return null;
+  const room = c.limits.maxComputeWorkgroupStorageSize;
+  const fits = (x: BigMatmul) => bigMatmulBytes(x) <= room;
+  const want = { bk: mmTuning.bk ?? 16, pad: mmTuning.pad ?? true };
+  for (const x of [want, { bk: want.bk, pad: false }, { bk: 8, pad: true }]) if (fits(x)) return x;
+  return null;
+}
+
 export const webgpuBackend: Backend<DeviceBuffer> = {
   name: "webgpu",
 
@@ -552,7 +571,9 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
     if (bt.shape.length > MAXD) tooManyDims("matmul", bt.shape.length);
     // without a bias the accessor still needs a buffer: a's, never read
     const views = [kv("out", out, true), kv("a", a), kv("b", b), kv("bias", bias ?? a)];
-    c.dispatch("matmul", matmulKernel, views, (w, o) => {
+    const big = bigMatmulFor(c, M, N, nBatch);
+    const [key, src, tile] = big ? [`matmul:big:${big.bk}:${big.pad}`, matmulBigKernel(big), 128] : ["matmul", matmulKernel, TILE];
+    c.dispatch(key, src, views, (w, o) => {
       w[o + MM.M] = M; w[o + MM.N] = N; w[o + MM.K] = K;
       w[o + MM.nBatch] = nBatch; w[o + MM.ndB] = bt.shape.length;
       w[o + MM.aOff] = at(a); w[o + MM.bOff] = at(b); w[o + MM.oOff] = at(out);
@@ -560,7 +581,7 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
       w[o + MM.sbk] = b.strides[nd - 2]; w[o + MM.sbn] = b.strides[nd - 1];
       if (bias) { w[o + MM.bias] = 1; w[o + MM.biasOff] = at(bias); w[o + MM.biasStr] = bias.strides[0]; }
       bt.shape.forEach((s, d) => { w[o + MM.bShape + d] = s; w[o + MM.aBStr + d] = bt.strides[0][d]; w[o + MM.bBStr + d] = bt.strides[1][d]; });
-    }, [Math.ceil(N / TILE), Math.ceil(M / TILE), Math.min(nBatch, 65535)]);
+    }, [Math.ceil(N / tile), Math.ceil(M / tile), Math.min(nBatch, 65535)]);
   },
 
   gather(out, a, dim, index) {

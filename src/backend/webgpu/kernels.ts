@@ -644,3 +644,106 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
 }`;
 }
+
+/** The big-tile matmul's shape: BK k-steps per shared tile; pad: rows of 33 vec4 instead of 32. */
+export interface BigMatmul { bk: number; pad: boolean }
+/** Workgroup memory the big-tile matmul needs (both tiles). */
+export const bigMatmulBytes = (c: BigMatmul): number => 2 * c.bk * (c.pad ? 33 : 32) * 16;
+
+/**
+ * Big-tile matmul, for products with enough 128×128 output tiles to fill the GPU: 16×16 threads
+ * compute a 128×128 tile, each thread an 8×8 block (rows ty·4.., 64+ty·4..; columns tx·4..,
+ * 64+tx·4..) in 16 vec4 accumulators, so each k step costs 4 vec4 reads of workgroup memory for
+ * 64 FMAs (the 64×64 kernel: 8 scalar reads for 16). The tiles are stored k-major as vec4 rows of
+ * the output's dimension; a warp's reads then hit 2 addresses of a (broadcast) and 16 consecutive
+ * vec4 of b. Loads walk the operand's contiguous dimension across threads (coalesced), whichever
+ * it is (a·b, aᵀ·b, a·bᵀ all occur in backward); padding the rows to 33 vec4 spreads the stores of
+ * a k-contiguous load over the banks. The next tile's loads are issued before the current tile's
+ * FMAs (held in registers) so their latency hides behind the arithmetic.
+ */
+export function matmulBigKernel(cfg: BigMatmul): (decls: string) => string {
+  const { bk } = cfg;
+  const rs = cfg.pad ? 33 : 32;
+  const per = (bk * 128) / 256; // elements of each tile one thread loads
+  const fmas: string[] = [];
+  for (let r = 0; r < 8; r++) {
+    const a = `${r < 4 ? "a0" : "a1"}.${"xyzw"[r % 4]}`;
+    fmas.push(`acc[${2 * r}] = fma(vec4<f32>(${a}), b0, acc[${2 * r}]); acc[${2 * r + 1}] = fma(vec4<f32>(${a}), b1, acc[${2 * r + 1}]);`);
+  }
+  // (m, k) of a's element e for this thread, and (k, n) of b's, with the contiguous index fastest
+  const coordsA = `var m = q / ${bk}; var kk = q % ${bk}; if (!aKFast) { m = q % 128; kk = q / 128; }`;
+  const coordsB = `var n = q % 128; var kk = q / 128; if (!bNFast) { n = q / ${bk}; kk = q % ${bk}; }`;
+  return (decls) => /* wgsl */ `${PRELUDE}
+${decls}
+var<workgroup> As: array<vec4<f32>, ${bk * rs}>;
+var<workgroup> Bs: array<vec4<f32>, ${bk * rs}>;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let M = prm(${MM.M}u); let N = prm(${MM.N}u); let K = prm(${MM.K}u);
+  let nBatch = prmu(${MM.nBatch}u); let ndB = prmu(${MM.ndB}u);
+  let sam = prm(${MM.sam}u); let sak = prm(${MM.sak}u); let sbk = prm(${MM.sbk}u); let sbn = prm(${MM.sbn}u);
+  let aKFast = sak == 1 && sam != 1;
+  let bNFast = !(sbk == 1 && sbn != 1);
+  let row0 = i32(wid.y) * 128; let col0 = i32(wid.x) * 128;
+  let tx = i32(lid.x); let ty = i32(lid.y);
+  let flat = ty * 16 + tx;
+  for (var bi = wid.z; bi < nBatch; bi += nw.z) {
+    var ao = prm(${MM.aOff}u); var bo = prm(${MM.bOff}u);
+    var rem = bi;
+    for (var d = ndB; d > 0u; ) {
+      d -= 1u;
+      let s = prmu(${MM.bShape}u + d);
+      let c = i32(rem % s);
+      rem = rem / s;
+      ao += c * prm(${MM.aBStr}u + d);
+      bo += c * prm(${MM.bBStr}u + d);
+    }
+    var acc: array<vec4<f32>, 16>;
+    for (var i = 0; i < 16; i++) { acc[i] = vec4<f32>(0.0); }
+    var ra: array<f32, ${per}>; var rb: array<f32, ${per}>;
+    for (var e = 0; e < ${per}; e++) {
+      let q = flat + e * 256;
+      { ${coordsA} let gr = row0 + m; let gk = kk; ra[e] = 0.0; if (gr < M && gk < K) { ra[e] = a_ld(ao + gr * sam + gk * sak); } }
+      { ${coordsB} let gc = col0 + n; let gk = kk; rb[e] = 0.0; if (gk < K && gc < N) { rb[e] = b_ld(bo + gk * sbk + gc * sbn); } }
+    }
+    for (var k0 = 0; k0 < K; k0 += ${bk}) {
+      for (var e = 0; e < ${per}; e++) {
+        let q = flat + e * 256;
+        { ${coordsA} As[kk * ${rs} + (m >> 2u)][m & 3] = ra[e]; }
+        { ${coordsB} Bs[kk * ${rs} + (n >> 2u)][n & 3] = rb[e]; }
+      }
+      workgroupBarrier();
+      let k1 = k0 + ${bk};
+      if (k1 < K) {
+        for (var e = 0; e < ${per}; e++) {
+          let q = flat + e * 256;
+          { ${coordsA} let gr = row0 + m; let gk = k1 + kk; ra[e] = 0.0; if (gr < M && gk < K) { ra[e] = a_ld(ao + gr * sam + gk * sak); } }
+          { ${coordsB} let gc = col0 + n; let gk = k1 + kk; rb[e] = 0.0; if (gk < K && gc < N) { rb[e] = b_ld(bo + gk * sbk + gc * sbn); } }
+        }
+      }
+      for (var k = 0; k < ${bk}; k++) {
+        let a0 = As[k * ${rs} + ty]; let a1 = As[k * ${rs} + 16 + ty];
+        let b0 = Bs[k * ${rs} + tx]; let b1 = Bs[k * ${rs} + 16 + tx];
+        ${fmas.join("\n        ")}
+      }
+      workgroupBarrier();
+    }
+    let hasBias = prm(${MM.bias}u) != 0;
+    let oo = prm(${MM.oOff}u) + i32(bi) * M * N;
+    for (var r = 0; r < 8; r++) {
+      let gr = row0 + select(64 + ty * 4 + r - 4, ty * 4 + r, r < 4);
+      if (gr >= M) { continue; }
+      for (var h = 0; h < 2; h++) {
+        let v4 = acc[2 * r + h];
+        for (var j = 0; j < 4; j++) {
+          let gc = col0 + h * 64 + tx * 4 + j;
+          if (gc >= N) { continue; }
+          var v = v4[j];
+          if (hasBias) { v = v + bias_ld(prm(${MM.biasOff}u) + gc * prm(${MM.biasStr}u)); }
+          out_st(oo + gr * N + gc, v);
+        }
+      }
+    }
+  }
+}`;
+}
