@@ -21,4 +21,6 @@ echo "vulkan icd: ${VK_DRIVER_FILES:-default}"; /tmp/node --version
 timeout 300 /tmp/node dist/bench/gpu.js --json "$OUT/gpu.json" 2>&1 | grep -v "artificially reduced"
 PYTHONUNBUFFERED=1 timeout 120 python3 bench/gpu_torch.py --json "$OUT/torch.json"
 # correctness of every webgpu op on this GPU (the suite CI runs on lavapipe)
-DLGRAD_REQUIRE_WEBGPU=1 timeout 150 /tmp/node --test dist/test/webgpu.test.js 2>&1 | grep -E "^# (tests|pass|fail)|^not ok|webgpu adapter" | head -30
+DLGRAD_REQUIRE_WEBGPU=1 timeout 150 /tmp/node --test dist/test/webgpu.test.js > "$OUT/webgpu-test.txt" 2>&1
+grep -E "^# (tests|pass|fail)|not ok|webgpu adapter" "$OUT/webgpu-test.txt" | head -30
+grep -B2 -A30 "^ *not ok" "$OUT/webgpu-test.txt" | grep -E "not ok|error|message|expected|actual|mismatch|max" | head -40
