@@ -7,7 +7,7 @@ import {
 } from "./backend/backend.js";
 import { INT32_MAX, INT32_MIN, checkBool, checkInt, checkInt32Value, checkNumber, checkOptions, describe } from "./check.js";
 import { type GradOut, type Node, isGradEnabled, toDot } from "./graph.js";
-import { checkShape, contiguousStrides, fmt, isContiguous, numel } from "./shape.js";
+import { checkShape, contiguousStrides, fmt, isContiguous, numel, sameShape } from "./shape.js";
 import { random } from "./random.js";
 import { formatTensor } from "./format.js";
 
@@ -96,7 +96,7 @@ export class Tensor {
   set grad(g: Tensor | null) {
     if (g !== null) {
       if (!(g instanceof Tensor)) throw new Error(`grad: expected a Tensor or null, got ${describe(g)}`);
-      if (fmt(g.shape) !== fmt(this.shape) || g.dtype !== this.dtype || g.device !== this.device) {
+      if (!sameShape(g.shape, this.shape) || g.dtype !== this.dtype || g.device !== this.device) {
         throw new Error(`grad: assigned gradient ${fmt(g.shape)} ${g.dtype} on ${g.device} does not match the tensor ${fmt(this.shape)} ${this.dtype} on ${this.device}`);
       }
     }

@@ -4,7 +4,7 @@ import { Tensor, setAllocLog, versionOf } from "./core.js";
 import type { Storage } from "./backend/backend.js";
 import { type Node, WindowGrad, noGrad, withGrad } from "./graph.js";
 import { clone } from "./ops.js";
-import { fmt } from "./shape.js";
+import { fmt, sameShape } from "./shape.js";
 import { checkOptions, describe } from "./check.js";
 
 /** Tensors reachable from roots that have a node, parents before children. Iterative DFS. */
@@ -70,7 +70,7 @@ function sweep(
       const window = o instanceof WindowGrad;
       if (window && prev && owned.has(prev)) return o.addInto(prev);
       const g = window ? o.materialize() : o;
-      if (g.shape.length !== t.shape.length || g.shape.some((d, i) => d !== t.shape[i])) {
+      if (!sameShape(g.shape, t.shape)) {
         throw new Error(`backward: internal error: gradient of shape ${fmt(g.shape)} for a tensor of shape ${fmt(t.shape)}`);
       }
       if (!prev) {
@@ -160,7 +160,7 @@ export function backward(t: Tensor, gradient?: Tensor): void {
     g = Tensor.onesLike(t);
   } else {
     if (!(gradient instanceof Tensor)) throw new Error("backward: gradient must be a Tensor");
-    if (gradient.shape.join() !== t.shape.join()) {
+    if (!sameShape(gradient.shape, t.shape)) {
       throw new Error(`backward: gradient shape ${fmt(gradient.shape)} does not match tensor shape ${fmt(t.shape)}`);
     }
     g = gradient.detach();
@@ -238,7 +238,7 @@ function runHooks(t: Tensor, g: Tensor): Tensor {
   for (const h of hooks.get(t) ?? []) {
     const r = h(g);
     if (r === undefined) continue;
-    if (!(r instanceof Tensor) || r.shape.join() !== g.shape.join()) {
+    if (!(r instanceof Tensor) || !sameShape(r.shape, g.shape)) {
       throw new Error(`registerHook: a hook must return nothing or a Tensor of the gradient's shape ${fmt(g.shape)}, got ${r instanceof Tensor ? `shape ${fmt(r.shape)}` : typeof r}`);
     }
     g = r;

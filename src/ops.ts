@@ -6,14 +6,8 @@ import { type SliceIndex, Tensor, bumpVersion } from "./core.js";
 import { BINARY, type BinaryOp, REDUCE, type ReduceOp, UNARY, type UnaryOp } from "./prims.js";
 import { checkInt, describe } from "./check.js";
 import {
-  broadcastShapes, nonOverlapping, contiguousStrides, fmt, inferShape, normDim, normDims, numel, viewStrides, windowCount,
+  broadcastShapes, nonOverlapping, contiguousStrides, fmt, inferShape, normDim, normDims, numel, sameShape, viewStrides, windowCount,
 } from "./shape.js";
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function sameDevice(op: string, ...ts: Tensor[]): void {
   for (const t of ts) {
@@ -485,7 +479,18 @@ function dropDims(t: Tensor, dims: number[], keepdim: boolean | undefined): Tens
   return keepdim ? t : reshape(t, t.shape.filter((_, i) => !dims.includes(i)), false);
 }
 
+/** sum of every element as a 0-d tensor in one op (the usual loss reduction): the kernel writes
+ *  through a [1, 1, ...] view of the 0-d output, and the 0-d gradient expands to x's shape as is,
+ *  so neither pass needs the reshape node of the general path. */
+function sumAll(x: Tensor): Tensor {
+  const out = Tensor.alloc([], x.dtype, x.device);
+  const ones = x.shape.map(() => 1);
+  x.backend.reduce("sum", { data: out.data, shape: ones, strides: ones.map(() => 0), offset: 0 }, x, x.shape.map(() => true));
+  return out.track("sum", [x], (g) => [() => g.expand(x.shape)]);
+}
+
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor {
+  if (dim === undefined && !keepdim) return sumAll(x);
   const dims = normDims("sum", dim, x.ndim);
   return dropDims(reduceInto("sum", x, dims), dims, keepdim);
 }

@@ -7,6 +7,13 @@ export function fmt(shape: Shape): string {
   return `[${shape.join(", ")}]`;
 }
 
+/** Same sizes in the same order (a loop: the hot paths compare shapes on every op). */
+export function sameShape(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function numel(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -61,10 +68,17 @@ export function normDim(op: string, dim: number, ndim: number): number {
 
 /** Normalise a dim list, rejecting repeats. Undefined means every dim. */
 export function normDims(op: string, dims: number | readonly number[] | undefined, ndim: number): number[] {
-  if (dims === undefined) return Array.from({ length: ndim }, (_, i) => i);
-  const list = typeof dims === "number" ? [dims] : [...dims];
+  if (dims === undefined) {
+    const all = new Array<number>(ndim);
+    for (let i = 0; i < ndim; i++) all[i] = i;
+    return all;
+  }
+  const list = typeof dims === "number" ? [dims] : dims;
   const out = list.map((d) => normDim(op, d, ndim));
-  if (new Set(out).size !== out.length) throw new Error(`${op}: dim ${fmt(list)} contains a repeated dim`);
+  // repeated dims: a quadratic scan (a tensor has few dims) instead of a Set per call
+  for (let i = 1; i < out.length; i++) {
+    if (out.indexOf(out[i]) < i) throw new Error(`${op}: dim ${fmt(list)} contains a repeated dim`);
+  }
   return ndim === 0 ? [] : out;
 }
 

@@ -10,12 +10,32 @@ import { contiguousStrides, isContiguous } from "../shape.js";
  * `inner(bases, n, innerStrides)` gets the offset of the run's first element in each view.
  * 0-d shapes give one run of length 1.
  */
+function allContiguous(shape: readonly number[], views: readonly { strides: readonly number[] }[]): boolean {
+  for (const v of views) {
+    let st = 1;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (shape[d] !== 1 && v.strides[d] !== st) return false;
+      st *= shape[d];
+    }
+  }
+  return true;
+}
+
 export function forEachRun(
   shape: readonly number[],
   views: readonly { strides: readonly number[]; offset: number }[],
   inner: (bases: number[], n: number, inStrides: number[]) => void,
 ): void {
   const k = views.length;
+  // Every view contiguous (the common case for small tensors, where this walk costs more than the
+  // arithmetic): one run, no per-call arrays of dims
+  if (allContiguous(shape, views)) {
+    let n = 1;
+    for (const d of shape) n *= d;
+    if (n === 0) return;
+    inner(views.map((v) => v.offset), n, views.map(() => 1));
+    return;
+  }
   // Coalesce: drop size-1 dims and merge neighbours that are contiguous in every view, so the
   // common cases (contiguous, scalar-broadcast) become a single long run.
   const dims: number[] = [];

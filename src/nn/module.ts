@@ -1,6 +1,7 @@
 // nn.Module: parameters, children and state dicts found by walking a module's own fields, like PyTorch's.
 import { Tensor } from "../tensor.js";
 import { noGrad } from "../graph.js";
+import { sameShape } from "../shape.js";
 
 /**
  * A module's state dict: a flat, ordered `Record<string, Tensor>` keyed by dotted names
@@ -382,10 +383,6 @@ export class Module {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 function quote(s: string): string {
