@@ -11,23 +11,27 @@ import { checkOptions, describe } from "./check.js";
 function topoOrder(roots: Tensor[]): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
-  const stack: [Tensor, number][] = [];
+  // the DFS stack as two parallel arrays (tensor, next parent to visit): no tuple per node
+  const stack: Tensor[] = [], next: number[] = [];
   for (const r of roots) {
     if (r.gradFn === null || seen.has(r)) continue;
     seen.add(r);
-    stack.push([r, 0]);
+    stack.push(r);
+    next.push(0);
     while (stack.length) {
-      const top = stack[stack.length - 1];
-      const parents = top[0].gradFn!.parents;
-      if (top[1] < parents.length) {
-        const p = parents[top[1]++];
+      const top = stack.length - 1;
+      const parents = stack[top].gradFn!.parents;
+      if (next[top] < parents.length) {
+        const p = parents[next[top]++];
         if (p.gradFn !== null && !seen.has(p)) {
           seen.add(p);
-          stack.push([p, 0]);
+          stack.push(p);
+          next.push(0);
         }
       } else {
-        order.push(top[0]);
+        order.push(stack[top]);
         stack.pop();
+        next.pop();
       }
     }
   }

@@ -10,15 +10,29 @@ import { contiguousStrides, isContiguous } from "../shape.js";
  * `inner(bases, n, innerStrides)` gets the offset of the run's first element in each view.
  * 0-d shapes give one run of length 1.
  */
-function allContiguous(shape: readonly number[], views: readonly { strides: readonly number[] }[]): boolean {
-  for (const v of views) {
-    let st = 1;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      if (shape[d] !== 1 && v.strides[d] !== st) return false;
-      st *= shape[d];
-    }
+/** The step of a view that walks `shape` as one run: 1 if contiguous, 0 if every stride is 0 (a
+ *  broadcast scalar), -1 if neither. */
+function flatStep(shape: readonly number[], v: { strides: readonly number[] }): number {
+  let st = 1, zero = true;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] === 1) continue;
+    const s = v.strides[d];
+    if (s !== 0) zero = false;
+    if (s !== st && !(zero && s === 0)) return -1;
+    st *= shape[d];
   }
+  return zero ? 0 : 1;
+}
+
+function allContiguous(shape: readonly number[], views: readonly { strides: readonly number[] }[]): boolean {
+  for (const v of views) if (flatStep(shape, v) !== 1) return false;
   return true;
+}
+
+function numelOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
 }
 
 export function forEachRun(
@@ -174,6 +188,11 @@ const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
 function runUnary(f: (x: number) => number, out: View, a: View): void {
   const o = out.data, x = a.data;
   let p = out.offset;
+  const sa = flatStep(a.shape, a);
+  if (sa >= 0) {
+    for (let i = 0, n = numelOf(a.shape), ia = a.offset; i < n; i++, ia += sa) o[p++] = f(x[ia]);
+    return;
+  }
   forEachRun(a.shape, [a], ([ia], n, [sa]) => {
     for (let i = 0; i < n; i++, ia += sa) o[p++] = f(x[ia]);
   });
@@ -301,6 +320,12 @@ export const jsBackend: Backend = {
     const o = out.data, x = a.data, y = b.data;
     let p = out.offset;
     if (op === "div" && out.data instanceof Int32Array) throw new Error("div: integer division is not a kernel");
+    // each operand contiguous or a broadcast scalar: one loop, nothing allocated
+    const sa = flatStep(out.shape, a), sb = flatStep(out.shape, b);
+    if (sa >= 0 && sb >= 0) {
+      for (let i = 0, n = numelOf(out.shape), ia = a.offset, ib = b.offset; i < n; i++, ia += sa, ib += sb) o[p++] = f(x[ia], y[ib]);
+      return;
+    }
     forEachRun(out.shape, [a, b], ([ia, ib], n, [sa, sb]) => {
       for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = f(x[ia], y[ib]);
     });
