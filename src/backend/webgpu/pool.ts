@@ -3,7 +3,9 @@
 //
 // Why slots and not one GPUBuffer per tensor: creating a buffer and a bind group per op costs
 // ~50 and ~125 µs on Dawn (lavapipe), more than the op. With slots, the kernels of a training step
-// see the same few chunks over and over, so their bind groups come from a cache (index.ts).
+// see the same few chunks over and over, so their bind groups come from a cache (index.ts). Chunks
+// grow (32 MB, 64, ... 256): with 32 MB chunks only, a GPT step's tensors spread over a dozen
+// chunks and each step met new combinations of them (11 new bind groups per step, against 2).
 // Slots come in size classes (4 per power of two: at most 25 % waste); a freed slot is reused by
 // the next allocation of its class. Tensors too big for a chunk get a buffer of their own, pooled
 // the same way. A freed slot may still be read by commands encoded but not yet submitted: that is
@@ -39,7 +41,11 @@ export interface Slot {
 const BALLAST_MIN = 1 << 20;
 
 export class BufferPool {
+  /** The largest chunk: chunks start at 32 MB and double up to this (256 MB, or the device's
+   *  binding limit), so a large model's tensors sit in a few chunks, whose combinations (the bind
+   *  groups) repeat from step to step; a small program still reserves only 32 MB. */
   readonly chunkBytes: number;
+  #nextChunk: number;
   #free = new Map<number, Slot[]>();
   #chunk: GPUBuffer | null = null;
   #bump = 0;
@@ -51,7 +57,8 @@ export class BufferPool {
   #dead = false;
 
   constructor(private readonly device: BufferMaker, maxBinding: number) {
-    this.chunkBytes = Math.min(32 << 20, maxBinding);
+    this.chunkBytes = Math.min(256 << 20, maxBinding);
+    this.#nextChunk = Math.min(32 << 20, this.chunkBytes);
   }
 
   #create(size: number): GPUBuffer {
@@ -67,8 +74,9 @@ export class BufferPool {
     if (!slot) {
       if (size > this.chunkBytes / 8) slot = { buffer: this.#create(size), offset: 0, bytes: size };
       else {
-        if (!this.#chunk || this.#bump + size > this.chunkBytes) {
-          this.#chunk = this.#create(this.chunkBytes);
+        if (!this.#chunk || this.#bump + size > this.#chunk.size) {
+          this.#chunk = this.#create(this.#nextChunk);
+          this.#nextChunk = Math.min(2 * this.#nextChunk, this.chunkBytes);
           this.#bump = 0;
         }
         slot = { buffer: this.#chunk, offset: this.#bump, bytes: size };
