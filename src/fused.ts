@@ -5,6 +5,7 @@ import { type GradOut, isGradEnabled } from "./graph.js";
 import { Tensor, bumpVersion } from "./core.js";
 import { grad } from "./engine.js";
 import { windowCount } from "./shape.js";
+import { gatherChecked } from "./ops.js";
 
 function kernel<K extends keyof FusedKernels>(x: Tensor, name: K): FusedKernels<Storage>[K] | undefined {
   return x.dtype === "float32" && x.numel > 0 ? x.backend.fused?.[name] : undefined;
@@ -167,5 +168,6 @@ export function maxPool2d(x: Tensor, kh: number, kw: number, sh: number, sw: num
   const planes = x.contiguous().reshape(n * c, h * w);
   const idx = Tensor.alloc([n * c, oh * ow], "int32", x.device);
   k(idx, planes.reshape(n * c, h, w), kh, kw, sh, sw);
-  return planes.gather(1, idx).reshape(n, c, oh, ow);
+  // the kernel's indices are in range: gather without the check, which reads them (two reductions)
+  return gatherChecked(planes, 1, idx).reshape(n, c, oh, ow);
 }

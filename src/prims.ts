@@ -65,8 +65,10 @@ export const UNARY = {
   sin: { int: "float", grad: (g, x) => g.mul(x.cos()) },
   cos: { int: "float", grad: (g, x) => g.mul(x.sin()).neg() },
   square: { int: "same", grad: (g, x) => g.mul(x).mul(2) },
-  // masked, not multiplied by 0/1, so an inf or NaN upstream gradient stays out (PyTorch's threshold_backward)
-  relu: { int: "same", grad: (g, x) => g.maskedFill(x.le(0), 0) },
+  // selected, not multiplied by 0/1, so an inf or NaN upstream gradient stays out (PyTorch's
+  // threshold_backward: g where x > 0 or x is NaN). The output is that mask already (relu(x) is
+  // nonzero exactly there), so the rule is one pass of where, with no comparison tensor.
+  relu: { int: "same", grad: (g, _x, out) => g.where(out, 0) },
   sigmoid: { int: "float", grad: (g, _x, out) => g.mul(out.mul(out.neg().add(1))) }, // s (1 - s)
   tanh: { int: "float", grad: (g, _x, out) => g.mul(out.square().neg().add(1)) }, // 1 - tanh^2
   erf: { int: "float", grad: (g, x) => g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))) },
