@@ -101,7 +101,7 @@ function sweep(
       // t's gradient is complete here (this reverse sweep has visited every tensor computed from
       // t): its hooks see the sum, and may replace it for everything upstream
       const g = runHooks(t, g0);
-      if (retain && retained.has(t)) t.grad = noGrad(() => (t.grad ? t.grad.add(g) : clone(g)));
+      if (retain && anyRetained && retained.has(t)) t.grad = noGrad(() => (t.grad ? t.grad.add(g) : clone(g)));
       const kept = keep(t);
       if (kept) grads.set(t, g);
       else grads.delete(t); // intermediate gradients die as soon as they are used
@@ -119,7 +119,7 @@ function sweep(
       // in `grads` is (a view of) one of them. A hook may have kept g0 or the g it returned (or
       // views of them, handed on upstream): those are never released.
       if (born && dead) {
-        if (hooks.has(t)) {
+        if (anyHooks && hooks.has(t)) {
           born.delete(g0.data);
           born.delete(g.data);
         } else if (!kept) dead.push(g);
@@ -237,8 +237,12 @@ export type GradHook = (grad: Tensor) => Tensor | void;
 
 const hooks = new WeakMap<Tensor, GradHook[]>();
 const retained = new WeakSet<Tensor>();
+// whether any hook or retainGrad was ever registered: until then the sweep skips the weak-table
+// lookups for every node
+let anyHooks = false, anyRetained = false;
 
 function runHooks(t: Tensor, g: Tensor): Tensor {
+  if (!anyHooks) return g;
   for (const h of hooks.get(t) ?? []) {
     const r = h(g);
     if (r === undefined) continue;
@@ -284,6 +288,7 @@ Object.assign(Tensor.prototype, {
     if (!this.requiresGrad) throw new Error(`registerHook: cannot register a hook on a tensor that does not require grad (shape ${fmt(this.shape)})`);
     const list = hooks.get(this) ?? [];
     hooks.set(this, [...list, hook]);
+    anyHooks = true;
     return {
       remove: () => hooks.set(this, (hooks.get(this) ?? []).filter((h) => h !== hook)),
     };
@@ -291,6 +296,7 @@ Object.assign(Tensor.prototype, {
   retainGrad(this: Tensor): void {
     if (!this.requiresGrad) throw new Error(`retainGrad: cannot retain the gradient of a tensor that does not require grad (shape ${fmt(this.shape)})`);
     if (!this.isLeaf) retained.add(this);
+    anyRetained = true;
   },
 });
 Object.defineProperty(Tensor.prototype, "retainsGrad", {
