@@ -13,15 +13,15 @@ import { contiguousStrides, isContiguous } from "../shape.js";
 /** The step of a view that walks `shape` as one run: 1 if contiguous, 0 if every stride is 0 (a
  *  broadcast scalar), -1 if neither. */
 function flatStep(shape: readonly number[], v: { strides: readonly number[] }): number {
-  let st = 1, zero = true;
+  let st = 1, contiguous = true, zero = true;
   for (let d = shape.length - 1; d >= 0; d--) {
     if (shape[d] === 1) continue;
     const s = v.strides[d];
+    if (s !== st) contiguous = false;
     if (s !== 0) zero = false;
-    if (s !== st && !(zero && s === 0)) return -1;
     st *= shape[d];
   }
-  return zero ? 0 : 1;
+  return contiguous ? 1 : zero ? 0 : -1;
 }
 
 function allContiguous(shape: readonly number[], views: readonly { strides: readonly number[] }[]): boolean {
