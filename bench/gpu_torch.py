@@ -73,11 +73,7 @@ for name, block in (("gpt_step", tb.Block), ("gpt_step_sdpa", SdpaBlock)):
     tgt = torch.randint(0, g["vocab"], (g["batch"], g["ctx"]), device=dev)
 
     def step():
-        opt.zero_grad()
-        loss = model(idx, tgt)
-        loss.backward()
-        opt.step()
-        return loss.item()
+        return tb.gpt_step(model, opt, idx, tgt)
 
     for _ in range(10):
         step()

@@ -148,6 +148,15 @@ class Gpt(nn.Module):
         return F.cross_entropy(logits.view(b * t, -1), targets.view(b * t))
 
 
+def gpt_step(model, opt, idx, tgt):
+    """One W5 training step; the loss read back (as dlgrad's loop reads it)."""
+    opt.zero_grad()
+    loss = model(idx, tgt)
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
 def prepare(cell, req):
     torch.manual_seed(0)
     w = cell.split(".")[0]
@@ -192,14 +201,7 @@ def prepare(cell, req):
         idx = torch.randint(0, g["vocab"], (g["batch"], g["ctx"]))
         tgt = torch.randint(0, g["vocab"], (g["batch"], g["ctx"]))
 
-        def step():
-            opt.zero_grad()
-            loss = model(idx, tgt)
-            loss.backward()
-            opt.step()
-            return loss.item()
-
-        return step
+        return lambda: gpt_step(model, opt, idx, tgt)
     if cell == "W5.gpt-step-sdpa":
         return "PyTorch 1.13 has no fused attention (W5.gpt-step is the same model)"
     return None

@@ -574,22 +574,15 @@ export const MM = {
 };
 export const TILE = 64, TK = 16;
 
-/**
- * Tiled matmul: a workgroup of 16×16 threads computes a 64×64 tile of one product, each thread a
- * 4×4 block, through 64×16 and 16×64 tiles of a and b staged in shared memory (loaded through
- * the strides, zero outside). The bias is added in the store (nn.Linear without a second pass).
- */
-export function matmulKernel(decls: string): string {
-  return /* wgsl */ `${PRELUDE}
-${decls}
-var<workgroup> As: array<array<f32, ${TILE}>, ${TK}>;
-var<workgroup> Bs: array<array<f32, ${TILE}>, ${TK}>;
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+/** Both matmul kernels' entry: the sizes and strides, this workgroup's output tile (tile × tile at
+ *  row0, col0; threads tx, ty of 16×16), and the loop over the products of the batch with each
+ *  product's offsets into a (ao) and b (bo). The body follows; the caller closes the loop. */
+function mmHead(tile: number): string {
+  return /* wgsl */ `fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let M = prm(${MM.M}u); let N = prm(${MM.N}u); let K = prm(${MM.K}u);
   let nBatch = prmu(${MM.nBatch}u); let ndB = prmu(${MM.ndB}u);
   let sam = prm(${MM.sam}u); let sak = prm(${MM.sak}u); let sbk = prm(${MM.sbk}u); let sbn = prm(${MM.sbn}u);
-  let row0 = i32(wid.y) * ${TILE}; let col0 = i32(wid.x) * ${TILE};
+  let row0 = i32(wid.y) * ${tile}; let col0 = i32(wid.x) * ${tile};
   let tx = i32(lid.x); let ty = i32(lid.y);
   let flat = ty * 16 + tx;
   for (var bi = wid.z; bi < nBatch; bi += nw.z) {
@@ -602,7 +595,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       rem = rem / s;
       ao += c * prm(${MM.aBStr}u + d);
       bo += c * prm(${MM.bBStr}u + d);
-    }
+    }`;
+}
+
+/**
+ * Tiled matmul: a workgroup of 16×16 threads computes a 64×64 tile of one product, each thread a
+ * 4×4 block, through 64×16 and 16×64 tiles of a and b staged in shared memory (loaded through
+ * the strides, zero outside). The bias is added in the store (nn.Linear without a second pass).
+ */
+export function matmulKernel(decls: string): string {
+  return /* wgsl */ `${PRELUDE}
+${decls}
+var<workgroup> As: array<array<f32, ${TILE}>, ${TK}>;
+var<workgroup> Bs: array<array<f32, ${TILE}>, ${TK}>;
+@compute @workgroup_size(16, 16)
+${mmHead(TILE)}
     var acc: array<array<f32, 4>, 4>;
     for (var i = 0; i < 4; i++) { for (var j = 0; j < 4; j++) { acc[i][j] = 0.0; } }
     for (var k0 = 0; k0 < K; k0 += ${TK}) {
@@ -678,26 +685,9 @@ ${decls}
 var<workgroup> As: array<vec4<f32>, ${bk * rs}>;
 var<workgroup> Bs: array<vec4<f32>, ${bk * rs}>;
 @compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
-  let M = prm(${MM.M}u); let N = prm(${MM.N}u); let K = prm(${MM.K}u);
-  let nBatch = prmu(${MM.nBatch}u); let ndB = prmu(${MM.ndB}u);
-  let sam = prm(${MM.sam}u); let sak = prm(${MM.sak}u); let sbk = prm(${MM.sbk}u); let sbn = prm(${MM.sbn}u);
-  let aKFast = sak == 1 && sam != 1;
-  let bNFast = !(sbk == 1 && sbn != 1);
-  let row0 = i32(wid.y) * 128; let col0 = i32(wid.x) * 128;
-  let tx = i32(lid.x); let ty = i32(lid.y);
-  let flat = ty * 16 + tx;
-  for (var bi = wid.z; bi < nBatch; bi += nw.z) {
-    var ao = prm(${MM.aOff}u); var bo = prm(${MM.bOff}u);
-    var rem = bi;
-    for (var d = ndB; d > 0u; ) {
-      d -= 1u;
-      let s = prmu(${MM.bShape}u + d);
-      let c = i32(rem % s);
-      rem = rem / s;
-      ao += c * prm(${MM.aBStr}u + d);
-      bo += c * prm(${MM.bBStr}u + d);
-    }
+${mmHead(128)}
+    let aKFast = sak == 1 && sam != 1;
+    let bNFast = !(sbk == 1 && sbn != 1);
     var acc: array<vec4<f32>, 16>;
     for (var i = 0; i < 16; i++) { acc[i] = vec4<f32>(0.0); }
     var ra: array<f32, ${per}>; var rb: array<f32, ${per}>;
