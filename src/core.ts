@@ -150,7 +150,7 @@ export class Tensor {
    */
   track(op: string, parents: Tensor[], backward: (g: Tensor) => GradOut[]): this {
     if (isGradEnabled() && parents.some((p) => p.#requiresGrad)) {
-      this.gradFn = { op, parents, backward, versions: [versionOf(this), ...parents.map(versionOf)] };
+      this.gradFn = { op, parents, backward, writes: writeCount() };
       this.#requiresGrad = true;
     }
     return this;
@@ -564,15 +564,22 @@ export class Tensor {
   }
 }
 
-/** In-place writes per storage (PyTorch's version counter): a graph node records the versions of
- *  its output and parents, and backward refuses a node whose tensors were written since. */
-const versions = new WeakMap<object, number>();
-export function versionOf(t: Tensor): number {
-  return versions.get(t.data) ?? 0;
+/** In-place writes (PyTorch's version counter, kept as times): a global count of writes, and per
+ *  storage the count at its last write. A graph node records the count when it is made, and
+ *  backward refuses it if one of its tensors' storages was written after that. In a training loop
+ *  nothing is written between the forward and the backward pass, so the check reads no table. */
+let writes = 0;
+const lastWrite = new WeakMap<object, number>();
+export function writeCount(): number {
+  return writes;
+}
+/** Whether t's storage was written in place after the write count was `count`. */
+export function writtenSince(t: Tensor, count: number): boolean {
+  return writes !== count && (lastWrite.get(t.data) ?? 0) > count;
 }
 /** Called by every in-place write into t's storage (assign, optimizer steps). */
 export function bumpVersion(t: Tensor): void {
-  versions.set(t.data, versionOf(t) + 1);
+  lastWrite.set(t.data, ++writes);
 }
 
 function checkItem(t: Tensor): void {

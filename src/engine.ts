@@ -1,6 +1,6 @@
 // The engine: the reverse sweep over a recorded graph, grad(), and the one leaf-gradient policy
 // (what backward() stores in .grad). Above ops.ts: its sums are ordinary ops.
-import { Tensor, setAllocLog, versionOf } from "./core.js";
+import { Tensor, setAllocLog, writeCount, writtenSince } from "./core.js";
 import type { Storage } from "./backend/backend.js";
 import { type Node, WindowGrad, noGrad, withGrad } from "./graph.js";
 import { clone } from "./ops.js";
@@ -145,10 +145,10 @@ function release(d: Tensor, grads: Map<Tensor, Tensor>, born: WeakSet<Storage>):
 
 /** A node's rule reads its output and parents: refuse if any was written in place since it ran. */
 function checkVersions(t: Tensor, node: Node): void {
-  // versions[0] is the output's, then one per parent (core.ts's track); a loop, not an array per node
+  if (writeCount() === node.writes) return; // nothing at all was written in place since
   for (let i = 0; i <= node.parents.length; i++) {
     const x = i === 0 ? t : node.parents[i - 1];
-    if (versionOf(x) !== node.versions[i]) {
+    if (writtenSince(x, node.writes)) {
       throw new Error(`backward: a tensor of shape ${fmt(x.shape)} needed by the gradient of '${node.op}' was modified in place (assign, an optimizer step) after '${node.op}' used it; PyTorch refuses this too ("modified by an inplace operation"): make the write before the forward pass, or on a clone`);
     }
   }

@@ -19,8 +19,9 @@ export interface Node {
   op: string;
   parents: Tensor[];
   backward: (g: Tensor) => GradOut[];
-  /** The storage versions of the output and each parent when recorded (see core.ts's versionOf). */
-  versions: number[];
+  /** The count of in-place writes when recorded (see core.ts's writeCount): a write into the
+   *  output's or a parent's storage after it makes the node's rule refuse to run. */
+  writes: number;
 }
 
 let gradEnabled = true;
