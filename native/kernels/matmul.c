@@ -405,11 +405,12 @@ static void x86_compute_task(void* ctx, int64_t t) {
 static int x86_threaded(const gemm_dims* g, float* C, const float* A, const float* B, const float* bias, int nt) {
   x86_job j = { .g = g, .C = C, .A = A, .B = B, .bias = bias, .amode = a_mode(g), .parts = nt };
   const int64_t mu = (g->M + MR - 1) / MR, nu = (g->N + NR - 1) / NR;
-  /* the split whose largest part is smaller (whole MR-row or NR-column panels; M = 128 splits
-     into 5 and 6 panels of 12 rows, N = 512 into 8 and 8 of 32), by rows on a tie; by rows when
-     a, packed and shared, would be too large */
+  /* by rows (each thread packs its rows of a next to their use, as with one thread) unless
+     columns split clearly more evenly (whole MR-row or NR-column panels: M = 128 splits into 5
+     and 6 panels of 12 rows, N = 512 into 8 and 8 of 32), and never with a packed shared a of
+     more than SHARE_MAX_M rows */
   const int64_t by_m = (mu + nt - 1) / nt * MR * g->N, by_n = (nu + nt - 1) / nt * NR * g->M;
-  j.split_m = by_m < by_n || (by_m == by_n && g->M >= g->N) || (j.amode == AMODE_PACK && g->M > SHARE_MAX_M);
+  j.split_m = by_n * 33 >= by_m * 32 || (j.amode == AMODE_PACK && g->M > SHARE_MAX_M);
   const int64_t kcb = balanced(g->K, KC, 1);
   size_t cls = 0;
   bool fresh;
