@@ -448,11 +448,11 @@ function layoutView(r: Rng, batch: number[], rows: number, cols: number, o: { t?
   return { data, shape: [...batch, rows, cols], strides: [...bst, ...st], offset };
 }
 
-// The x86 GEMM reads a in place (row-major with few columns of C, or transposed) and packs the
-// operand its threads share once: each layout around the blocking sizes (MR 12/6/4, NR 32/16,
-// KC 256, MC, NC 2048/1024, and the 512-column limit for a in place), with a bias, with 2 threads
-// and with 1, next to js
-each("matmul: a read in place or packed, shared between threads, across the block sizes", () => {
+// The x86 GEMM reads a in place (row-major with few columns of C, or transposed) or packs it:
+// each layout around the blocking sizes (MR 12/6/4, NR 32/16, KC 256, MC, NC 2048/1024, and the
+// 512-column limit for a in place), split by rows and by columns, with a bias, with 2 threads and
+// with 1, next to js
+each("matmul: a read in place or packed, split over threads, across the block sizes", () => {
   const r = mulberry32(16);
   type Case = [number[], number, number, number, { t?: boolean; pad?: number; flip?: boolean }, { t?: boolean; pad?: number }, boolean];
   const cases: Case[] = [
@@ -460,7 +460,8 @@ each("matmul: a read in place or packed, shared between threads, across the bloc
     [[], 37, 513, 530, {}, { t: true }, false], // N > 512: a packed; 3 K slices
     [[], 200, 260, 65, { t: true }, { t: true }, true], // a in place (transposed)
     [[], 13, 2100, 40, { t: true, pad: 5 }, {}, false], // long K, a transposed with padding
-    [[], 3, 700, 2100, {}, {}, true], // N > NC: two column blocks, split by columns, a packed and shared
+    [[], 3, 700, 2100, {}, {}, true], // N > NC: two column blocks, split by columns, a packed
+    [[], 100, 300, 100, { t: true }, {}, true], // M = N with a transposed: split by columns
     [[], 1, 1500, 1000, {}, { t: true }, false], // one row
     [[], 1000, 1100, 1, { pad: 3 }, {}, true], // one column
     [[], 1200, 1, 1000, {}, {}, false], // K = 1

@@ -248,26 +248,25 @@ static void gemm_block(const gemm_dims* g, float* C, const float* A, const float
 }
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-/* ---- x86: a read in place, packing shared between threads ------------------------------------
+/* ---- x86: a read in place --------------------------------------------------------------------
  *
  * Packing costs a pass over each operand, paid back over the other operand's extent: a's pack
- * over N columns, b's over M rows. In the GPT step's shapes (N = 128: a's pack was a fifth of the
- * product) that is too little, and with threads every thread packed its own copy of the operand
- * they all read (b when split by rows). So on x86:
- * - a is read in place when that is cheap: row-major a (sak = 1) when N is small (its MR rows are
- *   then reused from L1/L2 over only a few NR panels; an MC block of rows stays in L2 as the
- *   packed one would), and a transposed a (sam = 1: each k's MR values are contiguous, like a
- *   packed panel with a longer k stride);
- * - with threads, the operand every thread reads (b when split by rows, a when split by columns)
- *   is packed once per (KC slice, NC block), its panels split over the threads, before the
- *   threads compute their parts (two dl_parallel calls: no barrier inside a task, so it stays
- *   right when dl_parallel runs the tasks one after the other). */
+ * over N columns, b's over M rows. In the GPT step's shapes (N = 128, or aᵀ·b with K = 2048)
+ * that was a fifth of the product. So on x86 a is read in place when that is cheap:
+ * - row-major a (sak = 1) when N is small: its MR rows are then reused over only a few NR
+ *   panels, from L1, and an MC block of rows stays in L2 as the packed one would (not when its
+ *   row stride is a multiple of 4 KiB: all MR rows would fall into the same L1 sets);
+ * - transposed a (sam = 1, the weight gradient's Gᵀ): each k's MR values are contiguous, a packed
+ *   panel with a longer k stride.
+ * Threads each pack their own copy of what they share. Packing b once for both threads, its
+ * panels split over them and a second dl_parallel before the products, measured slower on the
+ * 2-vCPU Zen 5 (1024²: 3-4 %; 512×2048·2048×128: 15 %): reading the other core's half costs more
+ * than packing it again, and every KC slice paid a second wait for the threads. */
 
 #define AMODE_PACK 0 /* a packed into MR-row panels */
 #define AMODE_ROWS 1 /* a read in place, row-major: A(r, k) = a[r·sam + k] */
 #define AMODE_COLS 2 /* a read in place, transposed: A(r, k) = a[r + k·sak] */
 #define ROWS_MAX_N 512 /* row-major a in place up to this many columns of C */
-#define SHARE_MAX_M 4096 /* split by columns (a shared, packed in one piece per KC slice) up to this M */
 
 __attribute__((noinline)) static void ukernel_rows(int64_t kc, const float* restrict A, int64_t lda,
                                                    const float* restrict B, float* restrict C, int64_t ldc, int acc,
@@ -303,145 +302,41 @@ static inline void x86_tile(int amode, int64_t kc, const float* a, int64_t lda, 
         c[i * ldc + j] = acc ? c[i * ldc + j] + tmp[i * NR + j] : bias ? tmp[i * NR + j] + bias[j] : tmp[i * NR + j];
 }
 
-/* C[m0..m1) x [n0..n1) (+)= the KC slice [pc, pc + kc) of the product; n1 - n0 <= NC. b's slice is
- * packed in Bs (column n0's panel at Bs + (n0 - bs0)·kc) or packed here; a's in As (row m0's panel
- * at As + (m0 - as0)·kc, m0 - as0 a multiple of MR), packed here per MC block, or read in place.
- * Returns -1 when the scratch cannot be had (nothing written). */
-static int x86_kblock(const gemm_dims* g, float* C, const float* A, const float* B, const float* bias, int amode,
-                      int64_t pc, int64_t kc, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const float* As,
-                      int64_t as0, const float* Bs, int64_t bs0) {
-  if (m1 <= m0 || n1 <= n0) return 0;
-  const bool packa = amode == AMODE_PACK && !As;
-  float* scratch = dl_scratch((size_t)((packa ? MC : 0) + (Bs ? 0 : NC)) * KC);
-  if (!scratch) return -1;
-  float* Ap = scratch;
-  const float* Bp = Bs ? Bs + (n0 - bs0) * kc : scratch + (packa ? MC * KC : 0);
-  if (!Bs) dl_gemm_pack_b(scratch + (packa ? MC * KC : 0), B + pc * g->sbk + n0 * g->sbn, g->sbk, g->sbn, kc, n1 - n0);
-  _Alignas(64) float tmp[MR * NR];
-  const int64_t ldc = g->ldc;
-  const int acc = pc > 0;
-  const float* bias0 = bias && pc == 0 ? bias : NULL;
-  const int64_t lda = amode == AMODE_ROWS ? g->sam : g->sak;
-  const int64_t mcb = balanced(m1 - m0, MC, MR);
-  for (int64_t ic = m0; ic < m1; ic += mcb) {
-    const int64_t mc = dl_min64(mcb, m1 - ic);
-    if (packa) pack_a(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
-    for (int64_t jr = n0; jr < n1; jr += NR) {
-      const int64_t nr = dl_min64(NR, n1 - jr);
-      const float* bj = bias0 ? bias0 + jr : NULL;
-      const float* bp = Bp + (jr - n0) * kc;
-      for (int64_t ir = ic; ir < ic + mc; ir += MR) {
-        const int mr = (int)dl_min64(MR, ic + mc - ir);
-        const float* a = amode != AMODE_PACK ? A + ir * g->sam + pc * g->sak
-                         : As ? As + (ir - as0) * kc : Ap + (ir - ic) * kc;
-        x86_tile(amode, kc, a, lda, bp, C + ir * ldc + jr, ldc, acc, mr, nr, bj, tmp);
-      }
-    }
-  }
-  return 0;
-}
-
-/* one product on one thread (or one part of it), every operand packed by this thread */
+/* gemm_block with a read in place when a_mode says so (same loops, same packing of b) */
 static void x86_block(const gemm_dims* g, float* C, const float* A, const float* B, const float* bias, int64_t m0,
                       int64_t m1, int64_t n0, int64_t n1) {
   const int amode = a_mode(g);
-  const int64_t kcb = balanced(g->K, KC, 1);
-  for (int64_t jc = n0; jc < n1; jc += NC)
-    for (int64_t pc = 0; pc < g->K; pc += kcb)
-      if (x86_kblock(g, C, A, B, bias, amode, pc, dl_min64(kcb, g->K - pc), m0, m1, jc, dl_min64(jc + NC, n1), NULL, 0,
-                     NULL, 0) != 0) {
-        gemm_block(g, C, A, B, bias, m0, m1, n0, n1); /* out of memory: its own fallback */
-        return;
+  if (amode == AMODE_PACK) {
+    gemm_block(g, C, A, B, bias, m0, m1, n0, n1);
+    return;
+  }
+  if (m1 <= m0 || n1 <= n0) return;
+  float* Bp = dl_scratch((size_t)NC * KC);
+  if (!Bp) {
+    gemm_block(g, C, A, B, bias, m0, m1, n0, n1); /* out of memory: its own fallback */
+    return;
+  }
+  _Alignas(64) float tmp[MR * NR];
+  const int64_t K = g->K, ldc = g->ldc, lda = amode == AMODE_ROWS ? g->sam : g->sak;
+  const int64_t kcb = balanced(K, KC, 1);
+  const int64_t mcb = balanced(m1 - m0, MC, MR);
+  for (int64_t jc = n0; jc < n1; jc += NC) {
+    const int64_t nc = dl_min64(NC, n1 - jc);
+    for (int64_t pc = 0; pc < K; pc += kcb) {
+      const int64_t kc = dl_min64(kcb, K - pc);
+      dl_gemm_pack_b(Bp, B + pc * g->sbk + jc * g->sbn, g->sbk, g->sbn, kc, nc);
+      for (int64_t ic = m0; ic < m1; ic += mcb) {
+        const int64_t mc = dl_min64(mcb, m1 - ic);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int64_t nr = dl_min64(NR, nc - jr);
+          const float* bj = bias && pc == 0 ? bias + jc + jr : NULL;
+          for (int64_t ir = ic; ir < ic + mc; ir += MR)
+            x86_tile(amode, kc, A + ir * g->sam + pc * g->sak, lda, Bp + jr * kc, C + ir * ldc + jc + jr, ldc, pc > 0,
+                     (int)dl_min64(MR, ic + mc - ir), nr, bj, tmp);
+        }
       }
-}
-
-typedef struct {
-  const gemm_dims* g;
-  float* C;
-  const float* A;
-  const float* B;
-  const float* bias;
-  int amode, parts;
-  bool split_m;
-  int64_t pc, kc, jc, nc;
-  float* S; /* the shared packed operand: b's (kc x nc) block when split_m, else a's kc slice */
-  int64_t units;  /* panels of the shared operand */
-  int failed;
-} x86_job;
-
-static void x86_pack_task(void* ctx, int64_t t) {
-  const x86_job* j = (const x86_job*)ctx;
-  const gemm_dims* g = j->g;
-  const int64_t u0 = j->units * t / j->parts, u1 = j->units * (t + 1) / j->parts;
-  if (j->split_m) {
-    const int64_t c0 = u0 * NR, c1 = dl_min64(j->nc, u1 * NR);
-    if (c1 > c0) dl_gemm_pack_b(j->S + c0 * j->kc, j->B + j->pc * g->sbk + (j->jc + c0) * g->sbn, g->sbk, g->sbn, j->kc, c1 - c0);
-  } else {
-    const int64_t r0 = u0 * MR, r1 = dl_min64(g->M, u1 * MR);
-    if (r1 > r0) pack_a(j->S + r0 * j->kc, j->A + r0 * g->sam + j->pc * g->sak, g->sam, g->sak, r1 - r0, j->kc);
-  }
-}
-
-static void x86_compute_task(void* ctx, int64_t t) {
-  x86_job* j = (x86_job*)ctx;
-  const gemm_dims* g = j->g;
-  int rc;
-  if (j->split_m) {
-    const int64_t units = (g->M + MR - 1) / MR;
-    const int64_t m0 = dl_min64(g->M, units * t / j->parts * MR), m1 = dl_min64(g->M, units * (t + 1) / j->parts * MR);
-    rc = x86_kblock(g, j->C, j->A, j->B, j->bias, j->amode, j->pc, j->kc, m0, m1, j->jc, j->jc + j->nc, NULL, 0, j->S, j->jc);
-  } else {
-    const int64_t units = (j->nc + NR - 1) / NR;
-    const int64_t n0 = j->jc + dl_min64(j->nc, units * t / j->parts * NR);
-    const int64_t n1 = j->jc + dl_min64(j->nc, units * (t + 1) / j->parts * NR);
-    const bool shared = j->amode == AMODE_PACK;
-    rc = x86_kblock(g, j->C, j->A, j->B, j->bias, j->amode, j->pc, j->kc, 0, g->M, n0, n1, shared ? j->S : NULL, 0, NULL, 0);
-  }
-  if (rc != 0) j->failed = 1;
-}
-
-/* one product over nt threads with the shared operand packed once; -1 when memory is short (then
- * nothing has been written and the caller takes the per-thread path) */
-static int x86_threaded(const gemm_dims* g, float* C, const float* A, const float* B, const float* bias, int nt) {
-  x86_job j = { .g = g, .C = C, .A = A, .B = B, .bias = bias, .amode = a_mode(g), .parts = nt };
-  const int64_t mu = (g->M + MR - 1) / MR, nu = (g->N + NR - 1) / NR;
-  /* by rows (each thread packs its rows of a next to their use, as with one thread) unless
-     columns split clearly more evenly (whole MR-row or NR-column panels: M = 128 splits into 5
-     and 6 panels of 12 rows, N = 512 into 8 and 8 of 32), and never with a packed shared a of
-     more than SHARE_MAX_M rows */
-  const int64_t by_m = (mu + nt - 1) / nt * MR * g->N, by_n = (nu + nt - 1) / nt * NR * g->M;
-  j.split_m = by_n * 33 >= by_m * 32 || (j.amode == AMODE_PACK && g->M > SHARE_MAX_M);
-  const int64_t kcb = balanced(g->K, KC, 1);
-  size_t cls = 0;
-  bool fresh;
-  /* with a read in place and split by columns nothing is shared: only b, which each thread packs */
-  const bool share = j.split_m || j.amode == AMODE_PACK;
-  float* S = NULL;
-  if (share) {
-    S = (float*)dl_pool_get((size_t)(j.split_m ? NC : mu * MR) * (size_t)kcb * sizeof(float), &cls, &fresh);
-    if (!S) return -1;
-  }
-  j.S = S;
-  for (int64_t jc = 0; jc < g->N; jc += NC) {
-    j.jc = jc;
-    j.nc = dl_min64(NC, g->N - jc);
-    for (int64_t pc = 0; pc < g->K; pc += kcb) {
-      j.pc = pc;
-      j.kc = dl_min64(kcb, g->K - pc);
-      if (share) {
-        j.units = j.split_m ? (j.nc + NR - 1) / NR : mu;
-        dl_parallel(nt, x86_pack_task, &j);
-      }
-      dl_parallel(nt, x86_compute_task, &j);
-      if (j.failed) break;
     }
-    if (j.failed) break;
   }
-  if (S) dl_pool_put(S, cls);
-  if (j.failed) { /* a thread's scratch could not be had: recompute all on this thread's fallback */
-    gemm_block(g, C, A, B, bias, 0, g->M, 0, g->N);
-  }
-  return 0;
 }
 #define DL_X86_GEMM 1
 #endif
@@ -544,24 +439,14 @@ int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_
   } else {
     const int nt = dl_num_threads();
     const int64_t work = j.nbatch * M * N * K;
-#if defined(DL_X86_GEMM)
-    /* few products: each over all threads, the operand they share packed once (x86_threaded) */
-    bool done = false;
-    if (nt > 1 && work >= PAR_MIN && j.nbatch < 2 * nt) {
-      done = true;
-      for (int64_t b = 0; b < j.nbatch && done; b++) {
-        float* c;
-        const float* a;
-        const float* bb;
-        batch_ptrs(&j, b, &c, &a, &bb);
-        done = x86_threaded(&j.g, c, a, bb, bias, nt) == 0;
-      }
-    }
-    if (!done) {
-#endif
     j.parts = 1;
     if (nt > 1 && work >= PAR_MIN && j.nbatch < 2 * nt) {
       j.split_m = M >= N;
+#if defined(DL_X86_GEMM)
+      /* a transposed read in place: split by columns on a tie, so b is not packed twice (each
+         thread packs only its columns; a needs no packing). 128×2048·2048×128: ~10 % faster */
+      if (M == N && a_mode(&j.g) == AMODE_COLS) j.split_m = false;
+#endif
       const int64_t units = j.split_m ? (M + MR - 1) / MR : (N + NR - 1) / NR;
       /* one part per thread: each part packs its own copy of b's blocks, so more parts cost more
          packing (measured: 4 parts per thread lost 10-20 % at 256..2048 on 2 cores) */
@@ -571,9 +456,6 @@ int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_
     const int64_t ntasks = j.nbatch * j.parts;
     if (nt > 1 && work >= PAR_MIN && ntasks > 1) dl_parallel(ntasks, mm_task, &j);
     else for (int64_t t = 0; t < ntasks; t++) mm_task(&j, t);
-#if defined(DL_X86_GEMM)
-    }
-#endif
   }
   if (bias_copy) dl_pool_put(bias_copy, bias_cls);
   return 0;
