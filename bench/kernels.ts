@@ -81,6 +81,28 @@ for (const N of quick ? [64, 256, 1024] : [64, 256, 1024, 2048]) {
   console.log(`   128x784 @ (64x784).T (MNIST layer): ${(t2 * 1000).toFixed(1)} us, ${(2 * M * K * Nn / t2 / 1e6).toFixed(1)} GFLOP/s`);
 }
 
+{ // the GEMMs of the GPT training step (bench:profile), each in the layout the step gives it:
+  // forward x·Wᵀ (b transposed), input gradient G·W, weight gradient Gᵀ·X (a transposed); the
+  // output is allocated once, so these are the kernel's rates on warm operands
+  console.log("\nGPT step GEMMs (M x K x N, layout), GFLOP/s: cpu(all)  cpu(1 thr)");
+  const shapes: [number, number, number, "x·Wᵀ" | "G·W" | "Gᵀ·X"][] = [
+    [2048, 128, 512, "x·Wᵀ"], [2048, 512, 128, "x·Wᵀ"], [2048, 128, 384, "x·Wᵀ"], [2048, 128, 128, "x·Wᵀ"],
+    [2048, 512, 128, "G·W"], [2048, 128, 512, "G·W"], [2048, 384, 128, "G·W"],
+    [128, 2048, 512, "Gᵀ·X"], [512, 2048, 128, "Gᵀ·X"], [384, 2048, 128, "Gᵀ·X"], [128, 2048, 128, "Gᵀ·X"],
+  ];
+  for (const [M, K, Nn, layout] of shapes.slice(0, quick ? 4 : shapes.length)) {
+    const a = layout === "Gᵀ·X" ? view(rand(cpu, M * K), [M, K], [1, M]) : view(rand(cpu, M * K), [M, K]);
+    const b = layout === "x·Wᵀ" ? view(rand(cpu, K * Nn), [K, Nn], [1, K]) : view(rand(cpu, K * Nn), [K, Nn]);
+    const o = view(cpu.alloc("float32", M * Nn) as Float32Array, [M, Nn]);
+    const flop = 2 * M * K * Nn;
+    const tAll = time(() => cpu.matmul(o, a, b), 200);
+    nativeConfig({ threads: 1 });
+    const t1 = time(() => cpu.matmul(o, a, b), 100);
+    nativeConfig({ threads: 0 });
+    console.log(`  ${`${M}x${K}x${Nn} ${layout}`.padEnd(22)} ${fmt(flop / tAll / 1e6)}  ${fmt(flop / t1 / 1e6)}`);
+  }
+}
+
 // ---- elementwise and reductions on 4096 x 4096 --------------------------------------------------
 const N = 4096, n = N * N;
 console.log(`\n${N} x ${N} float32, ms (median), output allocated every call`);

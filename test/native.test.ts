@@ -435,6 +435,71 @@ each("matmul: awkward shapes, transposed and broadcast operands", () => {
   checkMatmul(r, [2, 3], 40, 50, 60, "batched2");
 });
 
+/** a [..batch, rows, cols] view laid out as asked: transposed (the last two dims swapped in memory),
+ *  rows `pad` floats longer than needed, or walked backwards along its rows */
+function layoutView(r: Rng, batch: number[], rows: number, cols: number, o: { t?: boolean; pad?: number; flip?: boolean }): View {
+  const inner = o.t ? rows : cols, outer = o.t ? cols : rows, ld = inner + (o.pad ?? 0);
+  const mat = outer * ld, n = batch.reduce((x, y) => x * y, 1);
+  const data = Float32Array.from({ length: n * mat + 3 }, gen(r, "float32", "tame"));
+  let st = [o.t ? 1 : ld, o.t ? ld : 1], offset = 1;
+  if (o.flip) { offset += (rows - 1) * st[0]; st = [-st[0], st[1]]; }
+  const bst: number[] = [];
+  for (let d = batch.length - 1, s = mat; d >= 0; s *= batch[d], d--) bst.unshift(s);
+  return { data, shape: [...batch, rows, cols], strides: [...bst, ...st], offset };
+}
+
+// The x86 GEMM reads a in place (row-major with few columns of C, or transposed) or packs it:
+// each layout around the blocking sizes (MR 12/6/4, NR 32/16, KC 256, MC, NC 2048/1024, and the
+// 512-column limit for a in place), split by rows and by columns, with a bias, with 2 threads and
+// with 1, next to js
+each("matmul: a read in place or packed, split over threads, across the block sizes", () => {
+  const r = mulberry32(16);
+  type Case = [number[], number, number, number, { t?: boolean; pad?: number; flip?: boolean }, { t?: boolean; pad?: number }, boolean];
+  const cases: Case[] = [
+    [[], 130, 300, 100, {}, {}, true], // a in place (rows), b row-major, bias
+    [[], 37, 513, 530, {}, { t: true }, false], // N > 512: a packed; 3 K slices
+    [[], 200, 260, 65, { t: true }, { t: true }, true], // a in place (transposed)
+    [[], 13, 2100, 40, { t: true, pad: 5 }, {}, false], // long K, a transposed with padding
+    [[], 3, 700, 2100, {}, {}, true], // N > NC: two column blocks, split by columns, a packed
+    [[], 100, 300, 100, { t: true }, {}, true], // M = N with a transposed: split by columns
+    [[], 1, 1500, 1000, {}, { t: true }, false], // one row
+    [[], 1000, 1100, 1, { pad: 3 }, {}, true], // one column
+    [[], 1200, 1, 1000, {}, {}, false], // K = 1
+    [[], 50, 1024, 64, {}, {}, false], // row stride a multiple of 1024 floats: a packed
+    [[], 70, 300, 200, { flip: true }, {}, true], // a's rows backwards
+    [[], 128, 2048, 96, { t: true }, {}, false], // the weight gradient: aᵀ·b with K = 2048
+    [[3], 100, 300, 70, { t: true }, {}, false], // 3 products, each over the threads
+    [[5], 60, 200, 90, {}, { t: true }, true], // 5 products, one per task
+  ];
+  for (const threads of [0, 1]) {
+    nativeConfig({ threads });
+    try {
+      for (const [batch, M, K, N, ao, bo, withBias] of cases) {
+        const a = layoutView(r, batch, M, K, ao), b = layoutView(r, batch, K, N, bo);
+        const bias = withBias ? layoutView(r, [], 1, N, {}) : null;
+        const biasV = bias && { ...bias, shape: [N], strides: [1] };
+        const j = outView(r, [...batch, M, N], "float32");
+        js.matmul(j, a, b, biasV);
+        const bound = cloneView(j);
+        js.matmul(bound, { ...a, data: a.data.map(Math.abs) }, { ...b, data: b.data.map(Math.abs) }, biasV && { ...biasV, data: biasV.data.map(Math.abs) });
+        // out's rows are sometimes longer than N (a column slice of a wider matrix): compared row by row
+        const ld = r() < 0.5 ? N + 4 : N, n = batch.reduce((x, y) => x * y, 1);
+        const c: View = { data: new Float32Array(n * M * ld).fill(777), shape: [...batch, M, N], strides: [...contiguous([...batch, M]).map((x) => x * ld), 1], offset: 0 };
+        be.matmul(c, a, b, biasV);
+        const got = new Float32Array(n * M * N);
+        for (let q = 0; q < n * M; q++) {
+          got.set(c.data.subarray(q * ld, q * ld + N), q * N);
+          for (let x = N; x < ld; x++) assert.equal(c.data[q * ld + x], 777, "matmul wrote past the end of a row of out");
+        }
+        assertArrays(got, j.data.subarray(j.offset, j.offset + n * M * N), `matmul [${batch}] ${M}x${K}x${N} a ${JSON.stringify(ao)} b ${JSON.stringify(bo)} bias ${withBias} threads ${threads}`,
+          (i) => (2 * K + 8) * F32_EPS * Math.abs(bound.data[bound.offset + i]) + 1e-30);
+      }
+    } finally {
+      nativeConfig({ threads: 0 });
+    }
+  }
+}, ["cpu"]);
+
 each("matmul: tiny products are bit-identical to js", () => {
   const r = mulberry32(10);
   for (let trial = 0; trial < 200; trial++) {
