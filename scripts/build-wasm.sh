@@ -31,7 +31,12 @@ build() {
   # one thread: the kernels' _Thread_local buffers become ordinary globals
   for src in $SOURCES; do
     obj="$tmp/$(echo "$src" | tr '/' '_').o"
-    "$CC" --target=wasm32-wasi -O3 -std=c11 -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext -D_Thread_local= \
+    # the GEMM micro-kernel's files: without loop strength reduction clang folds the constant
+    # offsets of its loads into the instructions (v128.load offset=16) instead of adding them to
+    # the pointer first, which V8 turns into one lea per load on every k (see gemm.h)
+    extra=""
+    case "$src" in */matmul.c | */attention.c) extra="-mllvm -disable-lsr" ;; esac
+    "$CC" --target=wasm32-wasi -O3 $extra -std=c11 -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext -D_Thread_local= \
       -fno-math-errno -fno-trapping-math -ffp-contract=off -Wall -Wextra -Wno-unused-parameter \
       -nostdlibinc -isystem native/wasm/include -isystem "$SYSROOT/include/wasm32-wasi" \
       -c "$src" -o "$obj"
