@@ -1,7 +1,7 @@
 // node dist/bench/wasm-gemm.js [--sizes 256,1024] [--rounds 7]: dlgrad's `wasm` matmul against
 // TensorFlow.js 4.22's wasm backend (XNNPACK, one thread in Node) in the same process, alternating
 // run by run so that the load of a shared machine hits both alike. Prints the median GFLOP/s of
-// each and their ratio, and the load average. DLGRAD_WASM_THREADS=1 keeps dlgrad on one thread.
+// each and their ratio, and the load average, for dlgrad on one thread and on two (its GEMM worker).
 import * as os from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
@@ -19,11 +19,15 @@ setWasmPaths(path.join(path.dirname(require.resolve("@tensorflow/tfjs-backend-wa
 await tf.setBackend("wasm");
 await tf.ready();
 setDefaultDevice("wasm");
-const wasm = (await import(new URL("../src/backend/wasm.js", import.meta.url).href)) as { wasmInfo(): { description: string } };
+const wasm = (await import(new URL("../src/backend/wasm.js", import.meta.url).href)) as {
+  wasmInfo(): { description: string }; wasmThreadsReady(): Promise<number>; wasmConfig(o: { threads: number }): void;
+};
+const maxThreads = await wasm.wasmThreadsReady();
 console.log(`dlgrad wasm: ${wasm.wasmInfo().description}; tfjs ${tf.version_core} wasm; load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-for (const n of sizes) {
+for (const n of sizes) for (let threads = 1; threads <= maxThreads; threads++) {
+  wasm.wasmConfig({ threads });
   const flop = 2 * n ** 3;
   const reps = Math.max(1, Math.round(2e8 / flop)); // ~5-10 ms of work per timed run
   const a = Tensor.randn([n, n]), b = Tensor.randn([n, n]);
@@ -43,6 +47,6 @@ for (const n of sizes) {
     t.push((performance.now() - t0) / reps);
   }
   const gd = flop / median(d) / 1e6, gt = flop / median(t) / 1e6;
-  console.log(`matmul ${n}²: dlgrad ${gd.toFixed(1)} GFLOP/s, tfjs ${gt.toFixed(1)} GFLOP/s, ratio ${(gd / gt).toFixed(2)}x (medians of ${rounds}; load ${os.loadavg()[0].toFixed(2)})`);
+  console.log(`matmul ${n}², dlgrad ${threads} thread${threads > 1 ? "s" : ""}: dlgrad ${gd.toFixed(1)} GFLOP/s, tfjs ${gt.toFixed(1)} GFLOP/s, ratio ${(gd / gt).toFixed(2)}x (medians of ${rounds}; load ${os.loadavg()[0].toFixed(2)})`);
   ta.dispose(); tb.dispose();
 }

@@ -297,3 +297,21 @@ test("in Node the GEMM's worker starts (2 threads), and threaded products equal 
   }
   assert.throws(() => wasmConfig({ threads: 3 }), /wasmConfig: threads must be 1 or 2, got 3/);
 });
+
+test("a GEMM worker that cannot start: one message, one thread, no hang", () => {
+  const WASM_ENTRY = JSON.stringify(join(ROOT, "dist", "src", "backend", "wasm.js"));
+  // the backend module alone (no src/node.ts: no real worker); a worker that never answers, one
+  // that throws at once, and one that reports an error; then a product still computes
+  const code = `import { startWasmWorker, wasmInfo, wasmBackend } from ${WASM_ENTRY};
+    const silent = () => ({ postMessage() {}, onMessage() {}, onError() {}, terminate() {} });
+    console.log(await startWasmWorker(silent, { timeoutMs: 100 }), wasmInfo().threads);
+    console.log(await startWasmWorker(() => { throw new Error("no workers here"); }), wasmInfo().threadsNote);
+    const erring = () => { let f; return { postMessage() { setTimeout(() => f({ error: "bad module" }), 10); }, onMessage(g) { f = g; }, onError() {}, terminate() {} }; };
+    console.log(await startWasmWorker(erring), wasmInfo().description);`;
+  const { stdout, all } = child(code, {});
+  assert.deepEqual(stdout.trim().split("\n"), ["1 1", "1 the worker did not start: no workers here", `1 ${wasmInfo().description.replace(/2 threads$/, "1 thread")}`]);
+  const warnings = all.split("\n").filter((l) => l.startsWith("dlgrad: the wasm backend's worker thread did not start"));
+  assert.deepEqual(warnings.map((l) => l.replace(/ \(.*\)/, "")), Array(3).fill("dlgrad: the wasm backend's worker thread did not start; using one thread"));
+  assert.match(warnings[0], /no answer within 100 ms/);
+  assert.match(warnings[2], /bad module/);
+});
