@@ -32,7 +32,7 @@ void dl_parallel(int64_t ntasks, dl_task_fn fn, void* ctx) {
  * of a later job; the caller claims whatever the worker has not, so a slow or absent worker only
  * costs time. */
 #define WORKER_STACK (256 << 10)
-#define WORKER_SPINS 20000 /* the worker polls this many times after a job before it sleeps */
+#define WORKER_SPINS 400000 /* the worker polls this many times after a job before it sleeps */
 #define WORKER_WAIT_NS 50000000LL /* and then sleeps in waits of at most 50 ms */
 
 size_t dl_wasm_gemm_scratch_floats(void); /* matmul.c: what one gemm_block takes from dl_scratch */
