@@ -1045,7 +1045,7 @@ const WORKER_TIMEOUT_MS = 10000;
  *  the worker live as long as the page or process (Node: the worker is unref'd, so it does not
  *  keep the process alive). */
 const WORKER_CODE = `"use strict";
-const port = typeof require === "function" ? require("node:worker_threads").parentPort : null;
+const port = typeof require === "function" ? require("worker_threads").parentPort : null;
 const send = (m) => (port ? port.postMessage(m) : postMessage(m));
 const start = (m) => {
   let ex;
