@@ -28,17 +28,31 @@ SOURCES="$SOURCES native/wasm/platform.c native/wasm/glue.c"
 build() {
   out=$1
   tmp=$(mktemp -d)
-  # one thread: the kernels' _Thread_local buffers become ordinary globals
+  # the kernels' _Thread_local buffers become ordinary globals: only sgemm runs on the worker,
+  # and it uses none
   for src in $SOURCES; do
     obj="$tmp/$(echo "$src" | tr '/' '_').o"
-    "$CC" --target=wasm32-wasi -O3 -std=c11 -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext -D_Thread_local= \
+    # the GEMM micro-kernel's files: without loop strength reduction clang folds the constant
+    # offsets of its loads into the instructions (v128.load offset=16) instead of adding them to
+    # the pointer first, which V8 turns into one lea per load on every k (see gemm.h)
+    extra=""
+    case "$src" in */matmul.c | */attention.c) extra="-mllvm -disable-lsr" ;; esac
+    "$CC" --target=wasm32-wasi -O3 $extra -std=c11 -msimd128 -mbulk-memory -matomics -mnontrapping-fptoint -msign-ext -D_Thread_local= \
       -fno-math-errno -fno-trapping-math -ffp-contract=off -Wall -Wextra -Wno-unused-parameter \
       -nostdlibinc -isystem native/wasm/include -isystem "$SYSROOT/include/wasm32-wasi" \
       -c "$src" -o "$obj"
   done
-  # --stack-first: a stack overflow traps instead of running into the data
+  # --stack-first: a stack overflow traps instead of running into the data.
+  # Shared memory, imported (the GEMM's worker instantiates the module on the same memory; see
+  # native/wasm/platform.c): the data segments become passive, copied in once by the first
+  # instance's start function, and each instance has its own __stack_pointer (exported, so the
+  # worker's can be set). Where memory cannot be shared, src/backend/wasm.ts clears the import's
+  # shared flag before compiling (atomics validate on unshared memory). --no-check-features:
+  # Debian's wasi-libc objects were built without atomics; of them only dlmalloc keeps state, and
+  # only the calling thread allocates.
   "$CC" --target=wasm32-wasi -nostdlib -Wl,--no-entry -Wl,--stack-first -Wl,-z,stack-size=1048576 \
-    -Wl,--max-memory=4294967296 -Wl,--strip-all "$tmp"/*.o "$LIBC" -o "$out"
+    -Wl,--max-memory=4294967296 -Wl,--shared-memory -Wl,--import-memory -Wl,--no-check-features \
+    -Wl,--export=__stack_pointer -Wl,--strip-all "$tmp"/*.o "$LIBC" -o "$out"
   rm -rf "$tmp"
 }
 

@@ -10,7 +10,23 @@ import "./backend/wasm.js"; // first: the addon's message names the fall-back, w
 import "./backend/native.js"; // registers "cpu" when the addon loads
 import { setFileSystem } from "./io/files.js";
 import { nodeFiles } from "./io/node-files.js";
+import { Worker } from "node:worker_threads";
+import { startWasmWorker } from "./backend/wasm.js";
 
 setFileSystem(nodeFiles);
+
+// the wasm backend's GEMM worker (a second thread; see src/backend/wasm.ts), unless the backend
+// did not load or DLGRAD_WASM_THREADS=1. unref: it never keeps the process alive.
+if (process.env.DLGRAD_WASM_THREADS !== "1") {
+  void startWasmWorker((code) => {
+    const w = new Worker(code, { eval: true, execArgv: [] }); // not the parent's (--input-type=module would make it ESM)
+    w.unref();
+    // unref again after each listener: adding one refs the worker's port again
+    return {
+      postMessage: (m) => w.postMessage(m), onMessage: (f) => void w.on("message", f).unref(), onError: (f) => void w.on("error", f).unref(),
+      terminate: () => void w.terminate(),
+    };
+  });
+}
 
 export * from "./index.js";

@@ -136,6 +136,14 @@ test("dlgrad in headless Chromium", { skip, timeout: 180_000 }, async (t) => {
     }
   });
 
+  await t.test("the isolated page's wasm GEMM runs on 2 threads and agrees with one thread and js", async () => {
+    type R = { threads: number; note: string; sameAsOneThread: boolean; maxDiffJs: number };
+    const r = await page.evaluate(() => (window as unknown as { dlgradWasmThreads: () => Promise<R> }).dlgradWasmThreads());
+    assert.equal(r.threads, 2, `one thread: ${r.note}`);
+    assert.ok(r.sameAsOneThread, "2 threads differ from 1");
+    assert.ok(r.maxDiffJs < 1e-3, `largest difference from js ${r.maxDiffJs}`);
+  });
+
   await t.test("a digit drawn on the pad gets a prediction; the screenshot is not blank", async () => {
     const pad = (await page.$("#pad"))!;
     const box = (await pad.boundingBox())!;

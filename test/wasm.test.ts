@@ -1,6 +1,7 @@
 // The wasm backend itself: it loads (and must, in Node), tensors live in its memory (growth, the
 // budget past which they are host-backed, blocks coming back when collected), the committed module matches its bytes and
-// imports nothing, the fall-backs and their messages (no SIMD, a module that fails, DLGRAD_WASM=0,
+// imports only its memory, the GEMM's worker thread (threaded products equal one-thread ones; a
+// worker that cannot start falls back to one thread), the fall-backs and their messages (no SIMD, a module that fails, DLGRAD_WASM=0,
 // DLGRAD_DEVICE=wasm), running out of the module's memory, views of one buffer that overlap (the
 // copies must keep their aliasing), and a small model trained on wasm and on js alike.
 // The kernel-level differential fuzz against js is in native.test.ts (cpu and wasm).
@@ -14,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { Tensor, availableDevices, manualSeed, nn, optim, setDefaultDevice } from "../src/node.js";
 import { type View } from "../src/backend/backend.js";
 import { jsBackend as js } from "../src/backend/js.js";
-import { WasmStorage, wasmBackend as wasm, wasmConfig, wasmInfo, wasmMemoryStats } from "../src/backend/wasm.js";
+import { WasmStorage, wasmBackend as wasm, wasmConfig, wasmInfo, wasmMemoryStats, wasmThreadsReady } from "../src/backend/wasm.js";
 import { WASM_BASE64 } from "../src/backend/wasm_module.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -24,7 +25,7 @@ test("the wasm backend loaded, is registered, and says what it runs", () => {
   const info = wasmInfo();
   assert.ok(info.loaded, `wasm did not load: ${info.reason}`);
   assert.ok(availableDevices().includes("wasm"));
-  assert.match(info.description, /^gemm .+, 1 thread$/);
+  assert.match(info.description, /^gemm .+, (1 thread|2 threads)$/);
 });
 
 // first, while the module's memory is still small (each test file is its own process)
@@ -58,7 +59,10 @@ test("tensors live in the module's memory; growing it keeps them valid", () => {
   assert.ok(a.data instanceof WasmStorage && a.data.block !== null, "a resident block");
   const before = wasmMemoryStats().memoryBytes;
   // a tensor larger than all the memory there is: the memory grows, detaching every old view of it
+  // (the test before handed out ~half the memory with no callback since: room in the budget)
+  wasmConfig({ pendingBytes: wasmMemoryStats().pendingBytes + before + (64 << 20) });
   const big = Tensor.ones([Math.ceil(before / 4) + (4 << 20)], { device: "wasm" });
+  wasmConfig({ pendingBytes: 2 ** 28 });
   assert.ok(big.data instanceof WasmStorage && big.data.block !== null);
   assert.ok(wasmMemoryStats().memoryBytes > before, "the memory grew");
   assert.deepEqual(a.toTypedArray(), vals);
@@ -79,7 +83,7 @@ test("past the budget of blocks handed out with no callback in between, tensors 
     const xs = x.data as WasmStorage;
     assert.ok(xs.block === null && xs.host instanceof Float32Array, "host-backed");
     assert.ok(wasmMemoryStats().hostBacked > s0.hostBacked);
-    wasmConfig({ pendingBytes: 2 ** 28 });
+    wasmConfig({ pendingBytes: wasmMemoryStats().pendingBytes + (64 << 20) }); // room again (the tests before used much)
     const r = Tensor.randn([300], { device: "wasm" }); // resident again
     assert.ok((r.data as WasmStorage).block !== null);
     // host-backed and resident operands in one call
@@ -115,13 +119,13 @@ console.log(JSON.stringify({ ...s, keep: keep.sum().item() }));`;
   assert.ok(s.memoryBytes < 64 << 20, `memory ${s.memoryBytes}`);
 });
 
-test("the committed module is native/wasm/dlgrad.wasm, imports nothing, and compiles", () => {
+test("the committed module is native/wasm/dlgrad.wasm, imports only its (shared) memory, and compiles", () => {
   const bytes = readFileSync(join(ROOT, "native", "wasm", "dlgrad.wasm"));
   assert.equal(Buffer.from(bytes).toString("base64"), WASM_BASE64, "src/backend/wasm_module.ts is stale: run scripts/build-wasm.sh");
   const mod = new WebAssembly.Module(bytes);
-  assert.deepEqual(WebAssembly.Module.imports(mod), []);
+  assert.deepEqual(WebAssembly.Module.imports(mod), [{ module: "env", name: "memory", kind: "memory" }]);
   const names = WebAssembly.Module.exports(mod).map((e) => e.name);
-  for (const fn of ["memory", "meta", "arena", "alloc", "free", "unary", "binary", "reduce", "matmul", "fused", "attention"]) assert.ok(names.includes(fn), fn);
+  for (const fn of ["__stack_pointer", "worker", "threadSetup", "setThreads", "meta", "arena", "alloc", "free", "unary", "binary", "reduce", "matmul", "fused", "attention"]) assert.ok(names.includes(fn), fn);
 });
 
 /** `node [--import preload] --input-type=module -e code` with env changes (undefined deletes):
@@ -253,4 +257,61 @@ test("a small model trains alike on wasm and js (forward, backward, Adam)", () =
   }
   assert.ok(losses[1].at(-1)! < losses[1][0] * 0.8, `the loss fell: ${losses[1][0]} -> ${losses[1].at(-1)}`);
   setDefaultDevice(null);
+});
+
+// last: it grows the memory and hands out blocks with no callback in between
+test("in Node the GEMM's worker starts (2 threads), and threaded products equal one-thread ones and js", async () => {
+  assert.equal(await wasmThreadsReady(), 2, wasmInfo().threadsNote);
+  assert.match(wasmInfo().description, /, 2 threads$/);
+  manualSeed(7);
+  const T = (shape: number[]) => Tensor.randn(shape, { device: "wasm" });
+  // each at least 2^21 multiply-adds (threaded), no dim a multiple of the 4x8 tile
+  const cases: [string, () => Tensor][] = [];
+  const a = T([131, 173]), b = T([173, 97]);
+  cases.push(["131x173 @ 173x97", () => a.matmul(b)]);
+  const w = T([67, 301]), x = T([129, 301]);
+  cases.push(["wide N, transposed b", () => x.matmul(w.transpose(0, 1))]);
+  const g = T([173, 131]);
+  cases.push(["transposed a", () => g.transpose(0, 1).matmul(b)]);
+  const ba = T([3, 67, 129]), bb = T([3, 129, 85]);
+  cases.push(["batch 3 (each product split)", () => ba.matmul(bb)]);
+  const ca = T([5, 63, 85]), cb = T([5, 85, 79]);
+  cases.push(["batch 5 (split by batch)", () => ca.matmul(cb)]);
+  const J = (t: Tensor) => Tensor.from(t.toTypedArray(), { shape: t.shape, device: "js" });
+  try {
+    for (const [name, f] of cases) {
+      wasmConfig({ threads: 1 });
+      const one = f().toTypedArray();
+      wasmConfig({ threads: 2 });
+      const two = f().toTypedArray();
+      assert.deepEqual(two, one, `${name}: 2 threads differ from 1`);
+    }
+    // against js: the plain, transposed and batched cases
+    const pairs: [Tensor, Tensor, Tensor, Tensor][] = [[a, b, J(a), J(b)], [g.transpose(0, 1), b, J(g).transpose(0, 1), J(b)], [ba, bb, J(ba), J(bb)]];
+    for (const [p, q, jp, jq] of pairs) {
+      const got = p.matmul(q).toTypedArray(), want = jp.matmul(jq).toTypedArray();
+      for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-4 * (1 + Math.abs(want[i])), `${i}: ${got[i]} vs ${want[i]}`);
+    }
+  } finally {
+    wasmConfig({ threads: 2 });
+  }
+  assert.throws(() => wasmConfig({ threads: 3 }), /wasmConfig: threads must be 1 or 2, got 3/);
+});
+
+test("a GEMM worker that cannot start: one message, one thread, no hang", () => {
+  const WASM_ENTRY = JSON.stringify(join(ROOT, "dist", "src", "backend", "wasm.js"));
+  // the backend module alone (no src/node.ts: no real worker); a worker that never answers, one
+  // that throws at once, and one that reports an error; then a product still computes
+  const code = `import { startWasmWorker, wasmInfo, wasmBackend } from ${WASM_ENTRY};
+    const silent = () => ({ postMessage() {}, onMessage() {}, onError() {}, terminate() {} });
+    console.log(await startWasmWorker(silent, { timeoutMs: 100 }), wasmInfo().threads);
+    console.log(await startWasmWorker(() => { throw new Error("no workers here"); }), wasmInfo().threadsNote);
+    const erring = () => { let f; return { postMessage() { setTimeout(() => f({ error: "bad module" }), 10); }, onMessage(g) { f = g; }, onError() {}, terminate() {} }; };
+    console.log(await startWasmWorker(erring), wasmInfo().description);`;
+  const { stdout, all } = child(code, {});
+  assert.deepEqual(stdout.trim().split("\n"), ["1 1", "1 the worker did not start: no workers here", `1 ${wasmInfo().description.replace(/2 threads$/, "1 thread")}`]);
+  const warnings = all.split("\n").filter((l) => l.startsWith("dlgrad: the wasm backend's worker thread did not start"));
+  assert.deepEqual(warnings.map((l) => l.replace(/ \(.*\)/, "")), Array(3).fill("dlgrad: the wasm backend's worker thread did not start; using one thread"));
+  assert.match(warnings[0], /no answer within 100 ms/);
+  assert.match(warnings[2], /bad module/);
 });

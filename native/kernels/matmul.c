@@ -30,6 +30,18 @@
 #define TINY 4096
 #define PAR_MIN ((int64_t)1 << 20) /* M*N*K (times batch) above which threads are used */
 
+#if defined(__wasm__)
+/* The wasm build: sgemm alone may use the second thread (native/wasm/platform.c: its tasks must
+ * not allocate, and the other kernels' may), and only for products that pay for waking it. */
+int dl_wasm_gemm_threads(void);
+void dl_wasm_gemm_parallel(int64_t ntasks, dl_task_fn fn, void* ctx);
+size_t dl_wasm_gemm_scratch_floats(void) { return (size_t)(MC + NC) * KC; }
+#define dl_num_threads dl_wasm_gemm_threads
+#define dl_parallel dl_wasm_gemm_parallel
+#undef PAR_MIN
+#define PAR_MIN ((int64_t)1 << 21)
+#endif
+
 const char* dl_gemm_kind(void) { return DL_GEMM_KIND; }
 
 /* the micro-kernel (gemm.h) on packed panels: A k-major MR-row panels, B k-major NR-column panels */

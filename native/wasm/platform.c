@@ -1,7 +1,8 @@
 /* The platform layer of the C kernels for the `wasm` backend: replaces threads.c and the memory
  * pool (pool.c / mempool.c).
  *
- * One thread: dl_parallel runs every task inline, in order. Memory: malloc/free/aligned_alloc
+ * dl_parallel runs every task inline, in order; sgemm alone may use a second thread (see "the
+ * GEMM's second thread" below). Memory: malloc/free/aligned_alloc
  * come from wasi-libc's dlmalloc (linked from Debian's wasi-libc, no WASI imports), which grows
  * the module's memory with memory.grow; dl_wasm_set_limit caps that growth (tests use it to reach
  * the out-of-memory path cheaply). dl_pool_get/put are plain allocations from that heap (dlmalloc
@@ -15,6 +16,118 @@
 
 void dl_parallel(int64_t ntasks, dl_task_fn fn, void* ctx) {
   for (int64_t t = 0; t < ntasks; t++) fn(ctx, t);
+}
+
+/* ---- the GEMM's second thread ----------------------------------------------------------------
+ *
+ * Where the module's memory is shared (src/backend/wasm.ts: a cross-origin isolated page, Node),
+ * a worker instantiates this same module on the same memory, gets its own stack (its instance's
+ * __stack_pointer, set by JavaScript to a block threadSetup allocated) and runs `worker`, which
+ * never returns: it sleeps on g_wake (memory.atomic.wait32) and takes tasks of the jobs that
+ * dl_wasm_gemm_parallel posts. Only sgemm (matmul.c) posts jobs: its tasks allocate nothing (the
+ * worker's scratch is preallocated too; dlmalloc has no locks and only this thread may call it)
+ * and touch no other global. The calling thread takes tasks as well, then spins until the
+ * worker's are done (a browser's main thread may not wait). A job's tasks are claimed through one
+ * 64-bit word (generation, task count, next task), so a worker that wakes late cannot take a task
+ * of a later job; the caller claims whatever the worker has not, so a slow or absent worker only
+ * costs time. */
+#define WORKER_STACK (256 << 10)
+#define WORKER_SPINS 400000 /* the worker polls this many times after a job before it sleeps */
+#define WORKER_WAIT_NS 50000000LL /* and then sleeps in waits of at most 50 ms */
+
+size_t dl_wasm_gemm_scratch_floats(void); /* matmul.c: what one gemm_block takes from dl_scratch */
+
+static struct {
+  uint64_t claim;    /* gen:32 | units:16 | next:16 */
+  int32_t wake;      /* the generation posted last; the worker sleeps on it */
+  int32_t finished;  /* units done in the current job */
+  dl_task_fn fn;
+  void* ctx;
+  int64_t ntasks, chunk;
+} g_job __attribute__((aligned(64)));
+static uint32_t g_gen;
+static int g_threads = 1;
+static uintptr_t g_wstack_lo, g_wstack_hi; /* the worker's stack */
+static float* g_wscratch;                  /* and its scratch */
+
+static void run_units(uint32_t gen) {
+  for (;;) {
+    uint64_t c = __atomic_load_n(&g_job.claim, __ATOMIC_ACQUIRE);
+    if ((uint32_t)(c >> 32) != gen || (c & 0xffff) >= ((c >> 16) & 0xffff)) return;
+    if (!__atomic_compare_exchange_n(&g_job.claim, &c, c + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
+    /* the job cannot end before this unit is counted: its fields stay as posted */
+    const int64_t t0 = (int64_t)(c & 0xffff) * g_job.chunk;
+    const int64_t t1 = t0 + g_job.chunk < g_job.ntasks ? t0 + g_job.chunk : g_job.ntasks;
+    for (int64_t t = t0; t < t1; t++) g_job.fn(g_job.ctx, t);
+    __atomic_fetch_add(&g_job.finished, 1, __ATOMIC_ACQ_REL);
+  }
+}
+
+int dl_wasm_gemm_threads(void) { return g_threads; }
+
+void dl_wasm_gemm_parallel(int64_t ntasks, dl_task_fn fn, void* ctx) {
+  if (g_threads < 2 || ntasks < 2) {
+    for (int64_t t = 0; t < ntasks; t++) fn(ctx, t);
+    return;
+  }
+  const int64_t chunk = (ntasks + 65534) / 65535, units = (ntasks + chunk - 1) / chunk;
+  g_job.fn = fn;
+  g_job.ctx = ctx;
+  g_job.ntasks = ntasks;
+  g_job.chunk = chunk;
+  __atomic_store_n(&g_job.finished, 0, __ATOMIC_RELAXED);
+  const uint32_t gen = ++g_gen;
+  __atomic_store_n(&g_job.claim, (uint64_t)gen << 32 | (uint64_t)units << 16, __ATOMIC_RELEASE);
+  __atomic_store_n(&g_job.wake, (int32_t)gen, __ATOMIC_SEQ_CST);
+  __builtin_wasm_memory_atomic_notify(&g_job.wake, 1);
+  run_units(gen);
+  while (__atomic_load_n(&g_job.finished, __ATOMIC_ACQUIRE) < units) {
+  }
+}
+
+/* The worker's stack and scratch, allocated here by the calling thread: returns the stack's top
+ * (for the worker instance's __stack_pointer), 0 when out of memory. */
+__attribute__((export_name("threadSetup"))) uintptr_t dl_wasm_thread_setup(void) {
+  if (!g_wstack_hi) {
+    char* stack = (char*)aligned_alloc(64, WORKER_STACK);
+    float* scratch = (float*)aligned_alloc(64, (dl_wasm_gemm_scratch_floats() * sizeof(float) + 63) / 64 * 64);
+    if (!stack || !scratch) {
+      free(stack);
+      free(scratch);
+      return 0;
+    }
+    g_wscratch = scratch;
+    g_wstack_lo = (uintptr_t)stack;
+    g_wstack_hi = (uintptr_t)stack + WORKER_STACK;
+  }
+  return g_wstack_hi;
+}
+
+/* 1, or 2 once the worker runs (JavaScript sets it after the worker's handshake) */
+__attribute__((export_name("setThreads"))) void dl_wasm_set_threads(int n) { g_threads = n > 1 && g_wstack_hi ? 2 : 1; }
+
+/* the worker's loop (on the worker's instance, never returns) */
+__attribute__((export_name("worker"))) void dl_wasm_worker(void) {
+  int32_t seen = __atomic_load_n(&g_job.wake, __ATOMIC_ACQUIRE);
+  for (;;) {
+    int32_t w = seen;
+    for (int i = 0; i < WORKER_SPINS && w == seen; i++) w = __atomic_load_n(&g_job.wake, __ATOMIC_ACQUIRE);
+    if (w == seen) {
+      /* a bounded wait: between waits the loop's interrupt check lets the engine terminate the
+         worker (Node's exit waits for that; an unbounded wait32 is never interrupted) */
+      __builtin_wasm_memory_atomic_wait32(&g_job.wake, seen, WORKER_WAIT_NS);
+      continue;
+    }
+    seen = w;
+    run_units((uint32_t)w);
+  }
+}
+
+/* whether the caller runs on the worker's stack (so: on the worker) */
+static bool on_worker(void) {
+  volatile char probe = 0;
+  const uintptr_t sp = (uintptr_t)&probe;
+  return sp >= g_wstack_lo && sp < g_wstack_hi;
 }
 
 int dl_num_threads(void) { return 1; }
@@ -42,6 +155,7 @@ static float* g_scratch;
 static size_t g_scratch_n;
 
 float* dl_scratch(size_t floats) {
+  if (g_wstack_hi && on_worker()) return floats <= dl_wasm_gemm_scratch_floats() ? g_wscratch : NULL;
   if (floats > g_scratch_n) {
     free(g_scratch);
     g_scratch = (float*)aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);

@@ -45,6 +45,8 @@ type Src = Arr | WasmStorage;
 
 interface Exports {
   memory: WebAssembly.Memory;
+  threadSetup(): number;
+  setThreads(n: number): void;
   meta(): number;
   names(kind: number): number;
   gemmKind(): number;
@@ -101,6 +103,46 @@ function cString(ex: Exports, p: number): string {
   return s;
 }
 
+/** The module imports its memory (env.memory, shared, see scripts/build-wasm.sh): that import's
+ *  limits in pages and the offset of its flags byte (bit 1: shared), read from the import section. */
+function memoryImport(b: Uint8Array): { flagsAt: number; min: number; max: number } {
+  let p = 8;
+  const leb = () => {
+    let r = 0, sh = 0, x: number;
+    do {
+      x = b[p++];
+      r += (x & 127) * 2 ** sh;
+      sh += 7;
+    } while (x & 128);
+    return r;
+  };
+  while (p < b.length) {
+    const id = b[p++], size = leb(), end = p + size;
+    if (id === 2) {
+      for (let n = leb(); n > 0; n--) {
+        for (let str = 0; str < 2; str++) { // the module and field names
+          const len = leb();
+          p += len;
+        }
+        const kind = b[p++];
+        if (kind === 2) {
+          const flagsAt = p++;
+          const min = leb(), max = b[flagsAt] & 1 ? leb() : 65536;
+          return { flagsAt, min, max };
+        }
+        if (kind === 0) leb(); // a function's type index
+        else if (kind === 1) (p++, b[p++] & 1 ? (leb(), leb()) : leb()); // table: type, limits
+        else p += 2; // global: type, mutability
+      }
+    }
+    p = end;
+  }
+  throw new Error("the module imports no memory");
+}
+
+/** the compiled module (the GEMM's worker instantiates it too) */
+let module: WebAssembly.Module | null = null;
+
 function load(): { ex: Exports | null; reason: string } {
   if (envVar("DLGRAD_WASM") === "0") return { ex: null, reason: "DLGRAD_WASM=0" };
   if (typeof WebAssembly !== "object") return { ex: null, reason: "this JavaScript engine has no WebAssembly" };
@@ -109,7 +151,26 @@ function load(): { ex: Exports | null; reason: string } {
   }
   let ex: Exports;
   try {
-    ex = new WebAssembly.Instance(new WebAssembly.Module(fromBase64(WASM_BASE64)), {}).exports as unknown as Exports;
+    const bytes = fromBase64(WASM_BASE64);
+    const lim = memoryImport(bytes);
+    // Shared memory (so that the GEMM's worker can use it) where SharedArrayBuffer exists and, in
+    // a page, it is cross-origin isolated; otherwise the import's shared flag is cleared.
+    let memory: WebAssembly.Memory | null = null;
+    const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+    if (typeof SharedArrayBuffer === "function" && isolated !== false && envVar("DLGRAD_WASM_THREADS") !== "1") {
+      try {
+        memory = new WebAssembly.Memory({ initial: lim.min, maximum: lim.max, shared: true } as WebAssembly.MemoryDescriptor);
+      } catch {
+        memory = null; // e.g. no room to reserve a shared 4 GiB
+      }
+    }
+    if (!memory) {
+      bytes[lim.flagsAt] &= ~2;
+      memory = new WebAssembly.Memory({ initial: lim.min, maximum: lim.max });
+    }
+    module = new WebAssembly.Module(bytes);
+    const inst = new WebAssembly.Instance(module, { env: { memory } });
+    ex = { ...(inst.exports as unknown as Exports), memory };
   } catch (e) {
     return { ex: null, reason: `the WebAssembly module failed to load: ${e instanceof Error ? e.message : String(e)}` };
   }
@@ -959,6 +1020,156 @@ wasmBackend.fused = cFusedKernels(fusedCall, (backward, views, scale, causal) =>
 
 if (loaded.ex) registerBackend(wasmBackend);
 
+// ---- the GEMM's second thread ----------------------------------------------------------------------
+//
+// Where the memory is shared, a worker (a Web Worker in a cross-origin isolated page, a
+// worker_threads Worker in Node: src/node.ts hands over its constructor) instantiates the same
+// module on the same memory with a stack of its own and runs its `worker` loop, which takes half
+// of each large GEMM (native/wasm/platform.c). Until its handshake arrives, and for good if it
+// fails or does not come within WORKER_TIMEOUT_MS, the backend uses one thread (with one message).
+
+/** What the backend needs of a worker: Web Worker and worker_threads Worker alike (see spawnWeb). */
+export interface WasmWorkerLike {
+  postMessage(msg: unknown): void;
+  onMessage(fn: (msg: unknown) => void): void;
+  onError(fn: (err: unknown) => void): void;
+  terminate(): void;
+}
+/** Starts a worker running `code` (a classic script: `self.onmessage` in a browser, `require` in
+ *  Node), or throws. */
+export type WasmWorkerSpawn = (code: string) => WasmWorkerLike;
+
+const WORKER_TIMEOUT_MS = 10000;
+
+/** The worker's script. It never returns from `worker()` once started: the backend's memory and
+ *  the worker live as long as the page or process (Node: the worker is unref'd, so it does not
+ *  keep the process alive). */
+const WORKER_CODE = `"use strict";
+const port = typeof require === "function" ? require("worker_threads").parentPort : null;
+const send = (m) => (port ? port.postMessage(m) : postMessage(m));
+const start = (m) => {
+  let ex;
+  try {
+    ex = new WebAssembly.Instance(m.module, { env: { memory: m.memory } }).exports;
+    ex.__stack_pointer.value = m.stack;
+  } catch (e) {
+    send({ error: String((e && e.message) || e) });
+    return;
+  }
+  send({ ready: true });
+  ex.worker();
+};
+if (port) port.once("message", start);
+else self.onmessage = (e) => start(e.data);
+`;
+
+const threads = {
+  /** off: never started (or not possible); starting; on; failed */
+  state: "off" as "off" | "starting" | "on" | "failed",
+  /** why one thread, when not on */
+  note: "",
+  /** resolves when the handshake has ended, either way */
+  ready: Promise.resolve(),
+  /** wasmConfig's threads: 1 keeps the worker idle */
+  want: 2,
+};
+
+/** a Web Worker from a blob of `code` (a cross-origin isolated page) */
+function spawnWeb(code: string): WasmWorkerLike {
+  const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+  const w = new Worker(url);
+  URL.revokeObjectURL(url);
+  return {
+    postMessage: (m) => w.postMessage(m),
+    onMessage: (fn) => { w.onmessage = (e) => fn(e.data); },
+    onError: (fn) => { w.onerror = (e) => { e.preventDefault(); fn(e.message); }; },
+    terminate: () => w.terminate(),
+  };
+}
+
+/**
+ * Starts the GEMM's worker with `spawn` when the module's memory is shared and no worker runs
+ * (or one failed); resolves with the number of threads the GEMM uses once the handshake ended.
+ * Called by src/node.ts (worker_threads) and, in a cross-origin isolated page, at load. A worker
+ * that fails, or does not answer within `timeoutMs` (default 10 s), is terminated and the backend
+ * stays on one thread, with one console message. DLGRAD_WASM_THREADS=1 keeps one thread.
+ * @example
+ * import { Worker } from "node:worker_threads";
+ * const n = await startWasmWorker((code) => {
+ *   const w = new Worker(code, { eval: true });
+ *   w.unref();
+ *   return { postMessage: (m) => w.postMessage(m), onMessage: (f) => w.on("message", f), onError: (f) => w.on("error", f), terminate: () => void w.terminate() };
+ * }); // 2 where it worked
+ */
+export function startWasmWorker(spawn: WasmWorkerSpawn, opts: { timeoutMs?: number } = {}): Promise<number> {
+  const shared = loaded.ex && typeof SharedArrayBuffer === "function" && ex.memory.buffer instanceof SharedArrayBuffer;
+  if (!shared) {
+    threads.note = loaded.ex ? "the memory is not shared (no SharedArrayBuffer, or the page is not cross-origin isolated)" : loaded.reason;
+    return Promise.resolve(1);
+  }
+  if (threads.state === "on" || threads.state === "starting") return threads.ready.then(() => wasmThreads());
+  threads.state = "starting";
+  threads.note = "the worker is starting";
+  threads.ready = new Promise<void>((resolve) => {
+    let w: WasmWorkerLike | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const fail = (why: string) => {
+      if (threads.state !== "starting") return;
+      threads.state = "failed";
+      threads.note = `the worker did not start: ${why}`;
+      clearTimeout(timer);
+      try {
+        w?.terminate();
+      } catch {
+        // already gone
+      }
+      console.warn(`dlgrad: the wasm backend's worker thread did not start (${why}); using one thread`);
+      resolve();
+    };
+    try {
+      const stack = ex.threadSetup() >>> 0;
+      if (!stack) return fail("no memory for its stack");
+      w = spawn(WORKER_CODE);
+      w.onError((e) => fail(e instanceof Error ? e.message : String(e)));
+      w.onMessage((m) => {
+        const msg = m as { ready?: boolean; error?: string };
+        if (msg.error !== undefined || !msg.ready) return fail(msg.error ?? "an unexpected message");
+        if (threads.state !== "starting") return;
+        clearTimeout(timer);
+        threads.state = "on";
+        threads.note = "";
+        ex.setThreads(threads.want);
+        resolve();
+      });
+      timer = setTimeout(() => fail(`no answer within ${opts.timeoutMs ?? WORKER_TIMEOUT_MS} ms`), opts.timeoutMs ?? WORKER_TIMEOUT_MS);
+      // (in Node the timer keeps the process alive through the handshake, the unref'd worker not)
+      w.postMessage({ module, memory: ex.memory, stack });
+    } catch (e) {
+      fail(e instanceof Error ? e.message : String(e));
+    }
+  });
+  return threads.ready.then(() => wasmThreads());
+}
+
+/** the threads the GEMM uses now: 2 while the worker runs (and wasmConfig allows), else 1 */
+function wasmThreads(): number {
+  return threads.state === "on" && threads.want > 1 ? 2 : 1;
+}
+
+/** Resolves once the GEMM's worker has started or failed (at once when none is starting), with
+ *  the number of threads the GEMM uses.
+ *  @example
+ *  console.log(await wasmThreadsReady()); // 2 in Node and cross-origin isolated pages
+ */
+export function wasmThreadsReady(): Promise<number> {
+  return threads.ready.then(() => wasmThreads());
+}
+
+if (loaded.ex && typeof Worker === "function" && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true &&
+  envVar("DLGRAD_WASM_THREADS") !== "1") {
+  void startWasmWorker(spawnWeb);
+}
+
 // ---- information and knobs ------------------------------------------------------------------------
 
 let limitPages = MAX_PAGES;
@@ -976,9 +1187,14 @@ export interface WasmMemoryStats {
 }
 
 /** Whether the wasm backend loaded (and why not), its GEMM kernel, and the module's memory in bytes. */
-export function wasmInfo(): { loaded: boolean; reason: string; description: string; memoryBytes: number } {
-  if (!loaded.ex) return { loaded: false, reason: loaded.reason, description: "", memoryBytes: 0 };
-  return { loaded: true, reason: "", description: `gemm ${cString(ex, ex.gemmKind())}, 1 thread`, memoryBytes: ex.pages() * PAGE };
+export function wasmInfo(): { loaded: boolean; reason: string; description: string; memoryBytes: number; threads: number; threadsNote: string } {
+  if (!loaded.ex) return { loaded: false, reason: loaded.reason, description: "", memoryBytes: 0, threads: 1, threadsNote: loaded.reason };
+  const n = wasmThreads();
+  const note = n > 1 ? "" : threads.state === "on" ? "wasmConfig({ threads: 1 })" : threads.note || "no worker was started";
+  return {
+    loaded: true, reason: "", description: `gemm ${cString(ex, ex.gemmKind())}, ${n} thread${n > 1 ? "s" : ""}`, memoryBytes: ex.pages() * PAGE,
+    threads: n, threadsNote: note,
+  };
 }
 
 /** The wasm module's memory and its tensors' blocks now (see WasmMemoryStats); zeros where the
@@ -998,10 +1214,16 @@ export function wasmMemoryStats(): WasmMemoryStats {
  *  set 0). maxMemoryBytes: a ceiling on the module's memory (rounded down to 64 KiB pages, at most
  *  4 GiB; memory already taken stays), to test the out-of-memory path without filling 4 GiB.
  *  pendingBytes: how many bytes of blocks may be handed out with no FinalizationRegistry callback
- *  in between before new storages are host-backed (default 256 MiB; see the header). */
-export function wasmConfig(opts: { tinyOps?: number; maxMemoryBytes?: number; pendingBytes?: number }): void {
+ *  in between before new storages are host-backed (default 256 MiB; see the header). threads: 1
+ *  keeps the GEMM on the calling thread, 2 (the default) lets the worker take half where it runs. */
+export function wasmConfig(opts: { tinyOps?: number; maxMemoryBytes?: number; pendingBytes?: number; threads?: number }): void {
   for (const k of Object.keys(opts)) {
-    if (k !== "tinyOps" && k !== "maxMemoryBytes" && k !== "pendingBytes") throw new Error(`wasmConfig: unknown option '${k}'`);
+    if (k !== "tinyOps" && k !== "maxMemoryBytes" && k !== "pendingBytes" && k !== "threads") throw new Error(`wasmConfig: unknown option '${k}'`);
+  }
+  if (opts.threads !== undefined) {
+    if (opts.threads !== 1 && opts.threads !== 2) throw new Error(`wasmConfig: threads must be 1 or 2, got ${String(opts.threads)}`);
+    threads.want = opts.threads;
+    if (loaded.ex && threads.state === "on") ex.setThreads(threads.want);
   }
   if (opts.tinyOps !== undefined) TINY = opts.tinyOps;
   if (opts.pendingBytes !== undefined) mem.budget = opts.pendingBytes;

@@ -1,0 +1,52 @@
+// node dist/bench/wasm-gemm.js [--sizes 256,1024] [--rounds 7]: dlgrad's `wasm` matmul against
+// TensorFlow.js 4.22's wasm backend (XNNPACK, one thread in Node) in the same process, alternating
+// run by run so that the load of a shared machine hits both alike. Prints the median GFLOP/s of
+// each and their ratio, and the load average, for dlgrad on one thread and on two (its GEMM worker).
+import * as os from "node:os";
+import * as path from "node:path";
+import { createRequire } from "node:module";
+import * as tf from "@tensorflow/tfjs-core";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { Tensor, setDefaultDevice } from "../src/node.js";
+
+const require = createRequire(import.meta.url);
+const args = process.argv.slice(2);
+const opt = (name: string, def: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
+const sizes = opt("--sizes", "256,1024").split(",").map(Number);
+const rounds = Number(opt("--rounds", "7"));
+
+setWasmPaths(path.join(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + path.sep);
+await tf.setBackend("wasm");
+await tf.ready();
+setDefaultDevice("wasm");
+const wasm = (await import(new URL("../src/backend/wasm.js", import.meta.url).href)) as {
+  wasmInfo(): { description: string }; wasmThreadsReady(): Promise<number>; wasmConfig(o: { threads: number }): void;
+};
+const maxThreads = await wasm.wasmThreadsReady();
+console.log(`dlgrad wasm: ${wasm.wasmInfo().description}; tfjs ${tf.version_core} wasm; load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+for (const n of sizes) for (let threads = 1; threads <= maxThreads; threads++) {
+  wasm.wasmConfig({ threads });
+  const flop = 2 * n ** 3;
+  const reps = Math.max(1, Math.round(2e8 / flop)); // ~5-10 ms of work per timed run
+  const a = Tensor.randn([n, n]), b = Tensor.randn([n, n]);
+  const ta = tf.randomNormal([n, n]), tb = tf.randomNormal([n, n]);
+  const runD = () => { for (let i = 0; i < reps; i++) a.matmul(b); };
+  const runT = () => { for (let i = 0; i < reps; i++) tf.matMul(ta, tb).dispose(); };
+  runD(); runT();
+  const d: number[] = [], t: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // a macrotask between runs: dlgrad's dead outputs go back to the module (FinalizationRegistry)
+    await new Promise((res) => setTimeout(res, 0));
+    let t0 = performance.now();
+    runD();
+    d.push((performance.now() - t0) / reps);
+    t0 = performance.now();
+    runT();
+    t.push((performance.now() - t0) / reps);
+  }
+  const gd = flop / median(d) / 1e6, gt = flop / median(t) / 1e6;
+  console.log(`matmul ${n}², dlgrad ${threads} thread${threads > 1 ? "s" : ""}: dlgrad ${gd.toFixed(1)} GFLOP/s, tfjs ${gt.toFixed(1)} GFLOP/s, ratio ${(gd / gt).toFixed(2)}x (medians of ${rounds}; load ${os.loadavg()[0].toFixed(2)})`);
+  ta.dispose(); tb.dispose();
+}
