@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { setWasmPaths, setThreadsCount, getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { Tensor, nn, optim, data, manualSeed, availableDevices } from "../src/index.js";
-import { wasmInfo } from "../src/backend/wasm.js";
+import { wasmInfo, wasmThreadsReady } from "../src/backend/wasm.js";
 import { MNIST_BATCH, MNIST_BATCHES, measure, median, mnistBatches, randn, rng } from "../bench/common.js";
 
 export interface WebCell {
@@ -49,6 +49,7 @@ const dlgradWasm: Lib = {
   name: "dlgrad-wasm",
   async init() {
     if (!availableDevices().includes("wasm")) return `dlgrad has no 'wasm' device here (have ${availableDevices().join(", ")})`;
+    await wasmThreadsReady(); // the label names the threads the GEMM will use: wait for the worker
     return { version: `wasm (${wasmInfo().description})` };
   },
   prepare(cell, batches) {
