@@ -14,9 +14,7 @@ import json
 import math
 import os
 import statistics
-import struct
 import sys
-import time
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("--text", default="out/brown.txt")
@@ -40,12 +38,11 @@ args = p.parse_args()
 
 os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
 os.environ["OMP_NUM_THREADS"] = str(args.threads)
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from char_common import Rng, get_batch, load_safetensors  # noqa: E402
+from char_common import last_eval, load_safetensors, load_text, train  # noqa: E402
 
 torch.set_num_threads(args.threads)
 log = (lambda s: print(s, file=sys.stderr, flush=True)) if args.json else (lambda s: print(s, flush=True))
@@ -126,14 +123,7 @@ class GPT(nn.Module):
 
 
 def main():
-    with open(args.text, encoding="utf-8") as f:
-        text = f.read()
-    chars = sorted(set(text))
-    stoi = {ch: i for i, ch in enumerate(chars)}
-    ids = torch.tensor([stoi[ch] for ch in text], dtype=torch.long)
-    n = math.floor(len(ids) * 0.9)
-    train_ids, val_ids = ids[:n], ids[n:]
-
+    text, chars, train_ids, val_ids = load_text(args.text)
     torch.manual_seed(args.seed)
     model = GPT(args, len(chars))
     if args.init:
@@ -144,38 +134,8 @@ def main():
     nparams = sum(p.numel() for p in model.parameters())
     log(f"gpt_torch: {nparams:,} parameters, {len(text):,} characters ({len(chars)} distinct), "
         f"torch {torch.__version__}, {args.threads} thread(s)")
-
-    def evaluate():
-        rng = Rng(args.seed ^ 0x5EED)
-        model.eval()
-        with torch.no_grad():
-            total = sum(model.loss(*get_batch(val_ids, args.batch_size, args.block_size, rng)).item() for _ in range(args.eval_iters))
-        model.train()
-        return total / args.eval_iters
-
-    rng = Rng(args.seed)
-    step_ms, recent, history = [], [], []
-    for step in range(1, args.steps + 1):
-        t0 = time.perf_counter()
-        x, y = get_batch(train_ids, args.batch_size, args.block_size, rng)
-        loss = model.loss(x, y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if args.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
-        opt.step()
-        recent.append(loss.item())
-        step_ms.append((time.perf_counter() - t0) * 1000)
-        if step % 10 == 0 and not args.json:
-            print(f"step {step}/{args.steps}  loss {recent[-1]:.4f}  {statistics.median(step_ms):.0f} ms/step", flush=True)
-        if step % args.eval_interval == 0 or step == args.steps:
-            val = evaluate()
-            history.append({"step": step, "trainLoss": sum(recent) / len(recent), "valLoss": val})
-            recent = []
-            log(f"step {step}: train loss {history[-1]['trainLoss']:.4f}, val loss {val:.4f}, "
-                f"{statistics.median(step_ms):.0f} ms/step (median)")
-    last = history[-1] if history else {"step": 0, "trainLoss": float("nan"), "valLoss": float("nan")}
-    summary = {**last, "msPerStep": statistics.median(step_ms) if step_ms else float("nan"),
+    history, step_ms, _ = train(model, opt, train_ids, val_ids, args, log, progress_every=0 if args.json else 10)
+    summary = {**last_eval(history), "msPerStep": statistics.median(step_ms) if step_ms else float("nan"),
                "msPerStepMean": statistics.fmean(step_ms) if step_ms else float("nan"),
                "threads": args.threads, "torch": torch.__version__, "params": nparams, "history": history}
     if args.json:
