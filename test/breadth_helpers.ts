@@ -2,29 +2,31 @@
 // ops.json), running its cases on a device through a dispatch function, and a float64 gradcheck.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { Tensor, grad, noGrad } from "../src/node.js";
+import { Tensor, grad, initDevice, noGrad } from "../src/node.js";
 import { generator as rng } from "../src/random.js";
-import { type FCase, type FInput, type Fixtures, assertTensorClose, assertTensorCloseAsync, decodeArgs, fromFixture } from "./helpers.js";
+import { type FCase, type Fixtures, assertTensorClose, assertTensorCloseAsync, decodeArgs, fromFixture } from "./helpers.js";
+import { buildInput } from "./op_cases.js";
 
 export function loadBreadth(name: string): Fixtures {
   return JSON.parse(readFileSync(new URL(`../../test/fixtures/${name}`, import.meta.url), "utf8")) as Fixtures;
 }
 
-/** The leaf (what gradients are taken against) and the view passed to the op. */
-export function buildInput(inp: FInput, device: string): { leaf: Tensor; x: Tensor } {
-  const leaf = fromFixture(inp, device, inp.grad, inp.dtype);
-  switch (inp.layout) {
-    case "contiguous": return { leaf, x: leaf };
-    case "transposed": return { leaf, x: leaf.transpose(-1, -2) };
-    case "sliced": return { leaf, x: leaf.slice(...inp.slice!) };
-    case "expanded": return { leaf, x: leaf.expand(inp.expand!) };
-    default: throw new Error(`unknown layout ${String(inp.layout)}`);
-  }
-}
-
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Dispatch = (op: string, by: Record<string, Tensor>, args: Record<string, any>, device: string) => Tensor[];
 /* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** Starts webgpu for a file's fixture runs: false, or why its tests skip (no adapter here).
+ *  DLGRAD_REQUIRE_WEBGPU=1 (CI) makes a missing adapter an error. */
+export async function startWebgpu(): Promise<string | false> {
+  let skip: string | false = false;
+  try {
+    await initDevice("webgpu");
+  } catch (e) {
+    skip = `no WebGPU adapter: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (skip && process.env.DLGRAD_REQUIRE_WEBGPU === "1") throw new Error(`DLGRAD_REQUIRE_WEBGPU=1 but ${skip}`);
+  return skip;
+}
 
 /** runCase through the async reads, for devices whose memory is not host-visible (webgpu): the
  *  outputs, then the gradients of sum(out·g) of every leaf. `dispatch` may itself be async (ops

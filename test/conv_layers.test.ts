@@ -3,9 +3,9 @@
 // reads), float64 gradchecks, the nn modules, and the errors.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { F, Tensor, availableDevices, initDevice, nn, tensor } from "../src/node.js";
+import { F, Tensor, availableDevices, nn, tensor } from "../src/node.js";
 import { runAll, runAllAsync } from "./helpers.js";
-import { type Dispatch, S, gradcheck, loadBreadth, runCase, runCaseAsync } from "./breadth_helpers.js";
+import { type Dispatch, S, gradcheck, loadBreadth, runCase, runCaseAsync, startWebgpu } from "./breadth_helpers.js";
 
 const { cases } = loadBreadth("breadth_layers.json");
 
@@ -40,13 +40,8 @@ for (const device of availableDevices()) {
   });
 }
 
-let gpuSkip: string | false = false;
-try {
-  await initDevice("webgpu");
-} catch (e) {
-  gpuSkip = `no WebGPU adapter: ${e instanceof Error ? e.message : String(e)}`;
-}
-test(`breadth_layers.json against PyTorch on webgpu (${cases.length} cases)`, { skip: process.env.DLGRAD_REQUIRE_WEBGPU === "1" ? false : gpuSkip }, async () => {
+const gpuSkip = await startWebgpu();
+test(`breadth_layers.json against PyTorch on webgpu (${cases.length} cases)`, { skip: gpuSkip }, async () => {
   await runAllAsync(cases, (c) => c.name, (c) => runCaseAsync(c, "webgpu", dispatch));
 });
 

@@ -8,9 +8,8 @@ import assert from "node:assert/strict";
 import { Tensor, availableDevices, initDevice } from "../src/node.js";
 import { UNARY_OPS } from "../src/prims.js";
 import { generator as rng } from "../src/random.js";
-import { type FCase, assertTensorCloseAsync, close, decodeArgs, fromFixture, runAllAsync } from "./helpers.js";
-import { S, gradcheck, loadBreadth } from "./breadth_helpers.js";
-import { buildInput } from "./op_cases.js";
+import { type FCase, close, runAllAsync } from "./helpers.js";
+import { S, gradcheck, loadBreadth, runCaseAsync } from "./breadth_helpers.js";
 
 const fixtures = loadBreadth("breadth_elementwise.json");
 
@@ -42,36 +41,19 @@ function dispatch(c: FCase, by: Record<string, Tensor>, a: Record<string, any>):
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
-/** One fixture case: outputs against PyTorch's, then the gradients of sum(out·g) of every leaf, all
- *  through the async reads (so webgpu runs it too). */
+/** One fixture case through breadth_helpers' runCaseAsync (the async reads, so webgpu runs it
+ *  too), with this file's own checks on the outputs first: their count, their device, and that an
+ *  output which should be differentiable requires grad. */
 async function runCase(c: FCase, device: string): Promise<void> {
-  const built = c.inputs.map((inp) => buildInput(inp, device));
-  const by: Record<string, Tensor> = {};
-  c.inputs.forEach((inp, i) => (by[inp.name] = built[i].x));
-  const outs = dispatch(c, by, decodeArgs(c.args));
-  assert.equal(outs.length, c.outs.length);
-  for (const [i, o] of outs.entries()) {
-    assert.equal(o.device, device);
-    await assertTensorCloseAsync(o, c.outs[i], c.tol, `out[${i}]`);
-  }
-  let loss: Tensor | null = null;
-  outs.forEach((o, i) => {
-    const g = c.gs[i];
-    if (!g || !o.requiresGrad) return;
-    const term = o.mul(fromFixture(g, device)).sum();
-    loss = loss ? loss.add(term) : term;
-  });
-  if (loss === null) {
+  await runCaseAsync(c, device, (_op, by, args) => {
+    const outs = dispatch(c, by, args);
+    assert.equal(outs.length, c.outs.length);
+    for (const o of outs) assert.equal(o.device, device);
     // no gradient asked, or none possible (predicates, int32): the output must not track one
-    if (c.inputs.some((inp) => inp.grad) && c.gs.some((g) => g)) assert.fail("an output that should be differentiable does not require grad");
-    return;
-  }
-  (loss as Tensor).backward();
-  for (const [i, inp] of c.inputs.entries()) {
-    if (!inp.grad) continue;
-    const leaf = built[i].leaf;
-    await assertTensorCloseAsync(leaf.grad ?? Tensor.zeros(leaf.shape, { device }), c.grads[i]!, c.tol, `grad[${inp.name}]`);
-  }
+    const tracked = outs.some((o, i) => c.gs[i] && o.requiresGrad);
+    if (!tracked && c.inputs.some((inp) => inp.grad) && c.gs.some((g) => g)) assert.fail("an output that should be differentiable does not require grad");
+    return outs;
+  });
 }
 
 test("the fixtures cover every op, each with a gradient where it has one", () => {

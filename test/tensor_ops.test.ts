@@ -4,11 +4,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  F, Tensor, availableDevices, cdist, einsum, initDevice, maskedSelectAsync, noGrad, nonzero, nonzeroAsync, tensor,
+  F, Tensor, availableDevices, cdist, einsum, maskedSelectAsync, noGrad, nonzero, nonzeroAsync, tensor,
 } from "../src/node.js";
 import { assertTensorClose, assertTensorCloseAsync, runAll, runAllAsync } from "./helpers.js";
 import { type CrossCase, LOOSE, crossRun } from "./op_cases.js";
-import { type Dispatch, S, gradcheck, loadBreadth, runCase, runCaseAsync } from "./breadth_helpers.js";
+import { type Dispatch, S, gradcheck, loadBreadth, runCase, runCaseAsync, startWebgpu } from "./breadth_helpers.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const dispatch: Dispatch = (op, by, a) => {
@@ -58,13 +58,7 @@ for (const device of hostDevices) {
 
 // ---- webgpu: the same fixtures through the async reads (the shape-dependent ops through their async forms)
 
-let gpuSkip: string | false = false;
-try {
-  await initDevice("webgpu");
-} catch (e) {
-  gpuSkip = `no WebGPU adapter: ${e instanceof Error ? e.message : String(e)}`;
-}
-if (gpuSkip && process.env.DLGRAD_REQUIRE_WEBGPU === "1") throw new Error(`DLGRAD_REQUIRE_WEBGPU=1 but ${gpuSkip}`);
+const gpuSkip = await startWebgpu();
 
 /** The webgpu dispatch: the ops whose output shape depends on values go through their async forms. */
 async function dispatchGpu(op: string, by: Record<string, Tensor>, args: Record<string, any>, device: string): Promise<Tensor[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
