@@ -920,6 +920,18 @@ def gen_special():
              lambda x, dim=None: torch.softmax(x, dim), {"dim": -1}, grads=False)
 
 
+def write_cases(path, generator, cases):
+    """A fixture file: a header naming the generator script and torch's version, then one case per
+    line (so a regenerated file diffs case by case)."""
+    with open(path, "w") as f:
+        f.write('{"version":1,"generator":' + json.dumps(generator) + ',"torch":' + json.dumps(torch.__version__) +
+                ',"cases":[\n')
+        for i, c in enumerate(cases):
+            f.write(json.dumps(c, separators=(",", ":"), allow_nan=False))
+            f.write(",\n" if i + 1 < len(cases) else "\n")
+        f.write("]}\n")
+
+
 def main():
     gen_unary()
     gen_binary()
@@ -938,13 +950,7 @@ def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
     out = os.path.join(root, "test", "fixtures", "ops.json")
     os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(out, "w") as f:
-        f.write('{"version":1,"generator":"scripts/make_fixtures.py","torch":' + json.dumps(torch.__version__) +
-                ',"cases":[\n')
-        for i, c in enumerate(CASES):
-            f.write(json.dumps(c, separators=(",", ":"), allow_nan=False))
-            f.write(",\n" if i + 1 < len(CASES) else "\n")
-        f.write("]}\n")
+    write_cases(out, "scripts/make_fixtures.py", CASES)
     fams = {}
     for c in CASES:
         fams[c["family"]] = fams.get(c["family"], 0) + 1

@@ -475,15 +475,10 @@ def gen_schedulers():
 
 def write(name, obj):
     path = os.path.join(FIX, name)
-    with open(path, "w") as f:
-        if "cases" in obj:
-            f.write('{"version":1,"generator":"scripts/make_fixtures_breadth.py","torch":' + json.dumps(torch.__version__) +
-                    ',"cases":[\n')
-            for i, c in enumerate(obj["cases"]):
-                f.write(json.dumps(c, separators=(",", ":"), allow_nan=False))
-                f.write(",\n" if i + 1 < len(obj["cases"]) else "\n")
-            f.write("]}\n")
-        else:
+    if "cases" in obj:
+        mf.write_cases(path, "scripts/make_fixtures_breadth.py", obj["cases"])
+    else:
+        with open(path, "w") as f:
             json.dump(obj, f, separators=(",", ":"), allow_nan=False)
             f.write("\n")
     print(f"wrote {os.path.relpath(path, ROOT)} ({os.path.getsize(path) / 1e3:.1f} kB)", file=sys.stderr)

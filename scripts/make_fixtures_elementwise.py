@@ -161,13 +161,7 @@ def main():
     gen_binary()
     gen_predicates()
     path = os.path.join(FIX, "breadth_elementwise.json")
-    with open(path, "w") as f:
-        f.write('{"version":1,"generator":"scripts/make_fixtures_elementwise.py","torch":' + json.dumps(torch.__version__) +
-                ',"cases":[\n')
-        for i, c in enumerate(mf.CASES):
-            f.write(json.dumps(c, separators=(",", ":"), allow_nan=False))
-            f.write(",\n" if i + 1 < len(mf.CASES) else "\n")
-        f.write("]}\n")
+    mf.write_cases(path, "scripts/make_fixtures_elementwise.py", mf.CASES)
     print(f"wrote {os.path.relpath(path, ROOT)} ({os.path.getsize(path) / 1e3:.1f} kB, {len(mf.CASES)} cases)", file=sys.stderr)
 
 

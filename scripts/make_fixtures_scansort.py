@@ -164,12 +164,7 @@ def main():
     gen()
     cases = mf.CASES[start:]
     path = os.path.join(FIX, "scansort.json")
-    with open(path, "w") as f:
-        f.write('{"version":1,"generator":"scripts/make_fixtures_scansort.py","torch":' + json.dumps(torch.__version__) + ',"cases":[\n')
-        for i, c in enumerate(cases):
-            f.write(json.dumps(c, separators=(",", ":"), allow_nan=False))
-            f.write(",\n" if i + 1 < len(cases) else "\n")
-        f.write("]}\n")
+    mf.write_cases(path, "scripts/make_fixtures_scansort.py", cases)
     print(f"wrote {os.path.relpath(path, ROOT)} ({len(cases)} cases, {os.path.getsize(path) / 1e3:.1f} kB)", file=sys.stderr)
 
 

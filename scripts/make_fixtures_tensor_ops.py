@@ -204,12 +204,7 @@ def main():
     for gen in [gen_reorder, gen_linalg, gen_einsum, gen_scatter]:
         gen()
     out = os.path.join(ROOT, "test", "fixtures", "tensor_ops.json")
-    with open(out, "w") as f:
-        f.write('{"version":1,"generator":"scripts/make_fixtures_tensor_ops.py","torch":' + json.dumps(torch.__version__) + ',"cases":[\n')
-        for i, c in enumerate(mf.CASES):
-            f.write(json.dumps(c, separators=(",", ":"), allow_nan=False))
-            f.write(",\n" if i + 1 < len(mf.CASES) else "\n")
-        f.write("]}\n")
+    mf.write_cases(out, "scripts/make_fixtures_tensor_ops.py", mf.CASES)
     print(f"wrote {len(mf.CASES)} cases to {os.path.relpath(out, ROOT)} ({os.path.getsize(out) / 1e3:.1f} kB)", file=sys.stderr)
 
 
