@@ -26,6 +26,37 @@ static void return_block(void* data, size_t length, void* deleter_data) {
   dl_pool_put(data, reinterpret_cast<size_t>(deleter_data));
 }
 
+#if !defined(V8_ENABLE_SANDBOX)
+// A safety net for V8's collection schedule. V8 frees a dead typed array (so its block comes back
+// here) only in a collection, and it starts one when its external-memory count grows by 64 MB: it
+// starts an incremental marking, which must finish first. Under --single-threaded-gc (npm run gpt
+// uses it) that marking advances only as JavaScript allocates, so a loop of large ops that
+// allocates little JavaScript (a + b on 2048 x 4096 tensors, say) could go on for seconds without
+// a collection: every output a freshly mapped block (page faults cost ~30x the op itself here) and
+// memory growing by gigabytes. So when more than NUDGE_BYTES of blocks were handed out since V8's
+// last full collection, ask for one now: a critical memory-pressure notification, made on the
+// isolate's own thread, collects synchronously. Normal loops never get here (V8 collects every
+// ~64-200 MB of garbage); test/pool-gc.test.ts shows the case.
+static const size_t NUDGE_BYTES = (size_t)512 << 20;
+// per thread: each isolate (the main one, a worker_threads worker's) runs on a thread of its own
+static thread_local size_t g_since_full = 0; // bytes handed out since the isolate's last full collection
+static thread_local v8::Isolate* g_hooked = nullptr;
+
+static void on_full_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags) { g_since_full = 0; }
+
+static void count_and_nudge(v8::Isolate* iso, size_t bytes) {
+  if (g_hooked != iso) {
+    iso->AddGCEpilogueCallback(on_full_gc, v8::kGCTypeMarkSweepCompact);
+    g_hooked = iso;
+  }
+  g_since_full += bytes;
+  if (g_since_full > NUDGE_BYTES) {
+    g_since_full = 0;
+    iso->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+  }
+}
+#endif
+
 napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero) {
   (void)env;
 #if defined(V8_ENABLE_SANDBOX)
@@ -36,6 +67,7 @@ napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero) {
   v8::Isolate* iso = v8::Isolate::GetCurrent();
   if (!iso) return nullptr;
   const size_t bytes = n * 4;
+  count_and_nudge(iso, bytes); // before the block is taken: a collection now refills the pool
   size_t cls = 0;
   bool fresh = false;
   void* p = dl_pool_get(bytes > 0 ? bytes : 4, &cls, &fresh);
