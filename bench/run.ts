@@ -4,7 +4,7 @@
 // libraries in turn, so slow drift of a shared machine hits every library alike.
 //
 //   npm run bench -- [--quick] [--only W1,W4 | --only W1.matmul.1024] [--libs dlgrad-cpu,torch]
-//                    [--out out/bench.json] [--target MS] [--cap S]
+//                    [--out out/bench.json] [--target MS] [--cap S] [--node-flags "--single-threaded-gc"]
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -37,6 +37,8 @@ interface Args {
   capMs: number;
   markdown: boolean;
   from: string | null;
+  /** V8 flags for the Node workers (dlgrad, tfjs, jax alike), e.g. --single-threaded-gc */
+  nodeFlags: string[];
 }
 
 function usage(msg?: string): never {
@@ -45,6 +47,7 @@ function usage(msg?: string): never {
     "usage: npm run bench -- [--quick] [--only W1,W4,W5.gpt-step] [--libs " + ALL_LIBS.join(",") + "]\n" +
     "                        [--out out/bench.json] [--target MS per cell] [--cap S per cell]\n" +
     "                        [--markdown] [--from out/bench.json (print a past run, run nothing)]\n" +
+    "                        [--node-flags \"--single-threaded-gc\" (V8 flags for every Node worker)]\n" +
     "  --libs also takes the groups torch, dlgrad, tfjs, jax",
   );
   process.exit(msg ? 2 : 0);
@@ -53,7 +56,7 @@ function usage(msg?: string): never {
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     quick: false, only: null, libs: ALL_LIBS.filter((l) => !OPT_IN.includes(l)), out: path.join(ROOT, "out", "bench.json"), targetMs: 0, capMs: 0,
-    markdown: false, from: null,
+    markdown: false, from: null, nodeFlags: [],
   };
   let target: number | null = null, cap: number | null = null;
   for (let i = 0; i < argv.length; i++) {
@@ -75,6 +78,11 @@ function parseArgs(argv: string[]): Args {
       case "--out": a.out = path.resolve(val()); break;
       case "--markdown": a.markdown = true; break;
       case "--from": a.from = path.resolve(val()); break;
+      case "--node-flags": {
+        a.nodeFlags = val().split(/\s+/).filter(Boolean);
+        for (const f of a.nodeFlags) if (!f.startsWith("--")) usage(`--node-flags: '${f}' is not a node/V8 flag`);
+        break;
+      }
       case "--target": target = Number(val()); break;
       case "--cap": cap = Number(val()) * 1000; break;
       case "-h": case "--help": usage(); break;
@@ -103,7 +111,7 @@ class Worker {
   private waiters = new Map<number | "ready", (msg: Record<string, unknown>) => void>();
   private nextId = 1;
 
-  constructor(readonly lib: Lib) {}
+  constructor(readonly lib: Lib, readonly nodeFlags: string[] = []) {}
 
   private command(): [string, string[], NodeJS.ProcessEnv] {
     if (this.lib.startsWith("torch")) {
@@ -111,7 +119,7 @@ class Worker {
       const env = { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n };
       return [PYTHON, ["-u", path.join(ROOT, "bench", "torch_bench.py"), n], env];
     }
-    return [process.execPath, ["--expose-gc", path.join(ROOT, "dist", "bench", "worker.js"), this.lib], process.env];
+    return [process.execPath, [...this.nodeFlags, "--expose-gc", path.join(ROOT, "dist", "bench", "worker.js"), this.lib], process.env];
   }
 
   async start(): Promise<Ready> {
@@ -407,14 +415,16 @@ async function main(): Promise<void> {
     node: process.version,
     load: os.loadavg().map((x) => +x.toFixed(2)),
     firstTouchUsPerPage: +firstTouch.toFixed(2),
+    nodeFlags: args.nodeFlags,
     peak: await measureMachine(),
   };
   console.log(`dlgrad bench${args.quick ? " (--quick)" : ""}: ${cells.length} cells × ${args.libs.length} libraries on ${machine.cpu}, node ${machine.node}, load ${machine.load.join(" ")}`);
   console.log(machine.peak ? machineLine(machine.peak) : "this machine's peak: not measured (the cpu addon did not load)");
   console.log(`first touch of fresh memory: ${machine.firstTouchUsPerPage} µs per 4 KiB page (what a new 64 MiB output costs beyond the arithmetic)`);
+  if (args.nodeFlags.length) console.log(`Node workers run with ${args.nodeFlags.join(" ")}`);
   console.log(`per cell: ~${args.targetMs} ms of repetitions after warm-up, at most ${args.capMs / 1000} s\n`);
 
-  const workers = new Map<Lib, Worker>(args.libs.map((l) => [l, new Worker(l)]));
+  const workers = new Map<Lib, Worker>(args.libs.map((l) => [l, new Worker(l, args.nodeFlags)]));
   const infos: Partial<Record<Lib, Ready>> = {};
   const out: CellOut[] = cells.map((c: Cell) => ({ id: c.id, label: c.label, unit: c.micro ? "µs" : "ms", flops: c.flops, gemmFlops: c.gemmFlops, bytes: c.bytes, results: {} }));
   process.on("SIGINT", () => {
