@@ -265,7 +265,7 @@ test("in Node the GEMM's worker starts (2 threads), and threaded products equal 
   assert.match(wasmInfo().description, /, 2 threads$/);
   manualSeed(7);
   const T = (shape: number[]) => Tensor.randn(shape, { device: "wasm" });
-  // each at least 2^21 multiply-adds (threaded), no dim a multiple of the 4x8 tile
+  // each at least 2^21 multiply-adds (threaded), no dim a multiple of the 2x16 tile
   const cases: [string, () => Tensor][] = [];
   const a = T([131, 173]), b = T([173, 97]);
   cases.push(["131x173 @ 173x97", () => a.matmul(b)]);
