@@ -334,6 +334,27 @@ test("a worker that traps in a task: the product still comes out right, one mess
   assert.match(warnings[0], /^dlgrad: the wasm backend's worker thread failed \(.*unreachable.*\); using one thread$/);
 });
 
+test("a worker that started while this thread was busy past the handshake's timeout still counts", () => {
+  const WASM_ENTRY = JSON.stringify(join(ROOT, "dist", "src", "backend", "wasm.js"));
+  // a real worker_threads worker, a 300 ms timeout, and 2 s of synchronous work right after: the
+  // timer and the worker's "ready" message are both pending when this thread is free again, and
+  // the timer runs first; it must find the worker's loop running rather than give up on it
+  const code = `import { Worker } from "node:worker_threads";
+    import { startWasmWorker, wasmInfo } from ${WASM_ENTRY};
+    const spawn = (c) => {
+      const w = new Worker(c, { eval: true, execArgv: [] });
+      w.unref();
+      return { postMessage: (m) => w.postMessage(m), onMessage: (f) => void w.on("message", f).unref(), onError: (f) => void w.on("error", f).unref(), terminate: () => void w.terminate() };
+    };
+    const n = startWasmWorker(spawn, { timeoutMs: 300 });
+    const t0 = Date.now();
+    while (Date.now() - t0 < 2000) {}
+    console.log(await n, wasmInfo().threads);`;
+  const { stdout, all } = child(code, {});
+  assert.equal(stdout.trim(), "2 2", all);
+  assert.ok(!all.includes("did not start"), all);
+});
+
 test("a GEMM worker that cannot start: one message, one thread, no hang", () => {
   const WASM_ENTRY = JSON.stringify(join(ROOT, "dist", "src", "backend", "wasm.js"));
   // the backend module alone (no src/node.ts: no real worker); a worker that never answers, one

@@ -117,7 +117,10 @@ void dl_wasm_gemm_parallel(int64_t ntasks, dl_task_fn fn, void* ctx) {
 
 /* The worker's stack and scratch, allocated here by the calling thread: returns the stack's top
  * (for the worker instance's __stack_pointer), 0 when out of memory. */
+static int32_t g_wstarted; /* set when the worker's loop begins */
+
 __attribute__((export_name("threadSetup"))) uintptr_t dl_wasm_thread_setup(void) {
+  __atomic_store_n(&g_wstarted, 0, __ATOMIC_RELEASE);
   if (!g_wstack_hi) {
     char* stack = (char*)aligned_alloc(64, WORKER_STACK);
     float* scratch = (float*)aligned_alloc(64, (dl_wasm_gemm_scratch_floats() * sizeof(float) + 63) / 64 * 64);
@@ -147,8 +150,15 @@ __attribute__((export_name("workerFailed"))) void dl_wasm_worker_failed(void) {
 /* for the tests: the worker traps in the next unit it takes (after its work, before it is counted) */
 __attribute__((export_name("workerFault"))) void dl_wasm_worker_fault(void) { __atomic_store_n(&g_wfault, 1, __ATOMIC_SEQ_CST); }
 
+/* whether the worker's loop has begun: JavaScript asks when its handshake timer fires, since a
+ * calling thread that was busy past the timeout may have the worker's "ready" message still queued */
+__attribute__((export_name("workerStarted"))) int dl_wasm_worker_started(void) {
+  return __atomic_load_n(&g_wstarted, __ATOMIC_ACQUIRE);
+}
+
 /* the worker's loop (on the worker's instance, never returns) */
 __attribute__((export_name("worker"))) void dl_wasm_worker(void) {
+  __atomic_store_n(&g_wstarted, 1, __ATOMIC_RELEASE);
   int32_t seen = __atomic_load_n(&g_job.wake, __ATOMIC_ACQUIRE);
   for (;;) {
     int32_t w = seen;

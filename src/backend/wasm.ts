@@ -49,6 +49,7 @@ interface Exports {
   setThreads(n: number): void;
   workerFailed(): void;
   workerFault(): void;
+  workerStarted(): number;
   meta(): number;
   names(kind: number): number;
   gemmKind(): number;
@@ -1155,18 +1156,24 @@ export function startWasmWorker(spawn: WasmWorkerSpawn, opts: { timeoutMs?: numb
         if (threads.state === "on") died(why);
         else fail(why);
       });
-      w.onMessage((m) => {
-        const msg = m as { ready?: boolean; error?: string; failed?: string };
-        if (msg.failed !== undefined) return died(msg.failed);
-        if (msg.error !== undefined || !msg.ready) return fail(msg.error ?? "an unexpected message");
+      const started = () => {
         if (threads.state !== "starting") return;
         clearTimeout(timer);
         threads.state = "on";
         threads.note = "";
         ex.setThreads(threads.want);
         resolve();
+      };
+      w.onMessage((m) => {
+        const msg = m as { ready?: boolean; error?: string; failed?: string };
+        if (msg.failed !== undefined) return died(msg.failed);
+        if (msg.error !== undefined || !msg.ready) return fail(msg.error ?? "an unexpected message");
+        started();
       });
-      timer = setTimeout(() => fail(`no answer within ${opts.timeoutMs ?? WORKER_TIMEOUT_MS} ms`), opts.timeoutMs ?? WORKER_TIMEOUT_MS);
+      // the worker's loop sets a flag in the module when it begins: a timer that fires after this
+      // thread was busy past the timeout (its "ready" message still queued behind the timer) finds it
+      timer = setTimeout(() => (ex.workerStarted() ? started() : fail(`no answer within ${opts.timeoutMs ?? WORKER_TIMEOUT_MS} ms`)),
+        opts.timeoutMs ?? WORKER_TIMEOUT_MS);
       // (in Node the timer keeps the process alive through the handshake, the unref'd worker not)
       w.postMessage({ module, memory: ex.memory, stack });
     } catch (e) {
