@@ -115,10 +115,10 @@ void dl_wasm_gemm_parallel(int64_t ntasks, dl_task_fn fn, void* ctx) {
   }
 }
 
+static int32_t g_wstarted; /* set when the worker's loop begins (cleared by each threadSetup) */
+
 /* The worker's stack and scratch, allocated here by the calling thread: returns the stack's top
  * (for the worker instance's __stack_pointer), 0 when out of memory. */
-static int32_t g_wstarted; /* set when the worker's loop begins */
-
 __attribute__((export_name("threadSetup"))) uintptr_t dl_wasm_thread_setup(void) {
   __atomic_store_n(&g_wstarted, 0, __ATOMIC_RELEASE);
   if (!g_wstack_hi) {
