@@ -1,7 +1,7 @@
 // The wasm backend itself: it loads (and must, in Node), tensors live in its memory (growth, the
 // budget past which they are host-backed, blocks coming back when collected), the committed module matches its bytes and
 // imports only its memory, the GEMM's worker thread (threaded products equal one-thread ones; a
-// worker that cannot start falls back to one thread), the fall-backs and their messages (no SIMD, a module that fails, DLGRAD_WASM=0,
+// worker that cannot start falls back to one thread; one that traps in a task hangs nothing), the fall-backs and their messages (no SIMD, a module that fails, DLGRAD_WASM=0,
 // DLGRAD_DEVICE=wasm), running out of the module's memory, views of one buffer that overlap (the
 // copies must keep their aliasing), and a small model trained on wasm and on js alike.
 // The kernel-level differential fuzz against js is in native.test.ts (cpu and wasm).
@@ -265,7 +265,7 @@ test("in Node the GEMM's worker starts (2 threads), and threaded products equal 
   assert.match(wasmInfo().description, /, 2 threads$/);
   manualSeed(7);
   const T = (shape: number[]) => Tensor.randn(shape, { device: "wasm" });
-  // each at least 2^21 multiply-adds (threaded), no dim a multiple of the 4x8 tile
+  // each at least 2^21 multiply-adds (threaded), no dim a multiple of the 2x16 tile
   const cases: [string, () => Tensor][] = [];
   const a = T([131, 173]), b = T([173, 97]);
   cases.push(["131x173 @ 173x97", () => a.matmul(b)]);
@@ -296,6 +296,63 @@ test("in Node the GEMM's worker starts (2 threads), and threaded products equal 
     wasmConfig({ threads: 2 });
   }
   assert.throws(() => wasmConfig({ threads: 3 }), /wasmConfig: threads must be 1 or 2, got 3/);
+});
+
+test("a worker that traps in a task: the product still comes out right, one message, one thread after, no hang", () => {
+  const WASM_ENTRY = JSON.stringify(join(ROOT, "dist", "src", "backend", "wasm.js"));
+  // its own process: the worker does not come back. Products of ~2^24 multiply-adds, split in two
+  // tasks; the worker takes one of them within a few calls (it polls between jobs) and traps after
+  // writing it: the calling thread must run that task again (overwriting, not adding to it)
+  const code = `import { Tensor, manualSeed } from ${JSON.stringify(NODE_ENTRY)};
+    const w = await import(${WASM_ENTRY});
+    const threads = await w.wasmThreadsReady();
+    manualSeed(3);
+    const a = Tensor.randn([301, 257], { device: "wasm" }), b = Tensor.randn([257, 263], { device: "wasm" });
+    w.wasmConfig({ threads: 1 });
+    const want = a.matmul(b).toTypedArray();
+    w.wasmConfig({ threads: 2 });
+    const armed = w.wasmWorkerFault();
+    let calls = 0, wrong = 0;
+    while (w.wasmInfo().threads === 2 && calls < 200) {
+      const got = a.matmul(b).toTypedArray();
+      calls++;
+      if (got.some((v, i) => v !== want[i])) wrong++;
+      await new Promise((r) => setTimeout(r, 1)); // the worker's message arrives
+    }
+    w.wasmConfig({ threads: 2 }); // asks for 2: stays at 1
+    const after = a.matmul(b).toTypedArray();
+    console.log(JSON.stringify({ threads, armed, fired: w.wasmInfo().threads === 1, wrong, afterSame: after.every((v, i) => v === want[i]),
+      note: w.wasmInfo().threadsNote, description: w.wasmInfo().description }));`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, `child failed or hung (signal ${r.signal}): ${r.stderr}`);
+  const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
+  assert.deepEqual({ ...out, note: undefined, description: undefined }, { threads: 2, armed: true, fired: true, wrong: 0, afterSame: true, note: undefined, description: undefined });
+  assert.match(out.note as string, /^the worker failed: .*unreachable/);
+  assert.match(out.description as string, /, 1 thread$/);
+  const warnings = r.stderr.split("\n").filter((l) => l.startsWith("dlgrad: the wasm backend's worker thread"));
+  assert.equal(warnings.length, 1, r.stderr);
+  assert.match(warnings[0], /^dlgrad: the wasm backend's worker thread failed \(.*unreachable.*\); using one thread$/);
+});
+
+test("a worker that started while this thread was busy past the handshake's timeout still counts", () => {
+  const WASM_ENTRY = JSON.stringify(join(ROOT, "dist", "src", "backend", "wasm.js"));
+  // a real worker_threads worker, a 300 ms timeout, and 2 s of synchronous work right after: the
+  // timer and the worker's "ready" message are both pending when this thread is free again, and
+  // the timer runs first; it must find the worker's loop running rather than give up on it
+  const code = `import { Worker } from "node:worker_threads";
+    import { startWasmWorker, wasmInfo } from ${WASM_ENTRY};
+    const spawn = (c) => {
+      const w = new Worker(c, { eval: true, execArgv: [] });
+      w.unref();
+      return { postMessage: (m) => w.postMessage(m), onMessage: (f) => void w.on("message", f).unref(), onError: (f) => void w.on("error", f).unref(), terminate: () => void w.terminate() };
+    };
+    const n = startWasmWorker(spawn, { timeoutMs: 300 });
+    const t0 = Date.now();
+    while (Date.now() - t0 < 2000) {}
+    console.log(await n, wasmInfo().threads);`;
+  const { stdout, all } = child(code, {});
+  assert.equal(stdout.trim(), "2 2", all);
+  assert.ok(!all.includes("did not start"), all);
 });
 
 test("a GEMM worker that cannot start: one message, one thread, no hang", () => {

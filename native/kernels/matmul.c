@@ -33,6 +33,9 @@
 #if defined(__wasm__)
 /* The wasm build: sgemm alone may use the second thread (native/wasm/platform.c: its tasks must
  * not allocate, and the other kernels' may), and only for products that pay for waking it. */
+/* the 2x16 micro-kernel (gemm.h): blocks of 48 rows of packed a (48 KiB at KC) */
+#undef MC
+#define MC (MR * 24)
 int dl_wasm_gemm_threads(void);
 void dl_wasm_gemm_parallel(int64_t ntasks, dl_task_fn fn, void* ctx);
 size_t dl_wasm_gemm_scratch_floats(void) { return (size_t)(MC + NC) * KC; }

@@ -30,7 +30,10 @@ void dl_parallel(int64_t ntasks, dl_task_fn fn, void* ctx) {
  * worker's are done (a browser's main thread may not wait). A job's tasks are claimed through one
  * 64-bit word (generation, task count, next task), so a worker that wakes late cannot take a task
  * of a later job; the caller claims whatever the worker has not, so a slow or absent worker only
- * costs time. */
+ * costs time. A worker whose loop ends in a trap or an exception (its script catches it and calls
+ * workerFailed) leaves the unit it held marked in g_job.wunit: the waiting caller runs that unit
+ * itself and the module stays on one thread. (A worker killed outright could not say so; the
+ * caller would wait for its unit.) */
 #define WORKER_STACK (256 << 10)
 #define WORKER_SPINS 400000 /* the worker polls this many times after a job before it sleeps */
 #define WORKER_WAIT_NS 50000000LL /* and then sleeps in waits of at most 50 ms */
@@ -41,6 +44,7 @@ static struct {
   uint64_t claim;    /* gen:32 | units:16 | next:16 */
   int32_t wake;      /* the generation posted last; the worker sleeps on it */
   int32_t finished;  /* units done in the current job */
+  int32_t wunit;     /* 1 + the unit the worker is running, 0 when none */
   dl_task_fn fn;
   void* ctx;
   int64_t ntasks, chunk;
@@ -49,24 +53,39 @@ static uint32_t g_gen;
 static int g_threads = 1;
 static uintptr_t g_wstack_lo, g_wstack_hi; /* the worker's stack */
 static float* g_wscratch;                  /* and its scratch */
+static int32_t g_wfailed;                  /* set by workerFailed: the worker's loop ended in a trap or exception */
+static int32_t g_wfault;                   /* a test's request (workerFault): the worker traps in its next unit */
 
-static void run_units(uint32_t gen) {
+static void run_unit(int64_t unit) {
+  const int64_t t0 = unit * g_job.chunk;
+  const int64_t t1 = t0 + g_job.chunk < g_job.ntasks ? t0 + g_job.chunk : g_job.ntasks;
+  for (int64_t t = t0; t < t1; t++) g_job.fn(g_job.ctx, t);
+}
+
+static void run_units(uint32_t gen, bool worker) {
   for (;;) {
     uint64_t c = __atomic_load_n(&g_job.claim, __ATOMIC_ACQUIRE);
     if ((uint32_t)(c >> 32) != gen || (c & 0xffff) >= ((c >> 16) & 0xffff)) return;
     if (!__atomic_compare_exchange_n(&g_job.claim, &c, c + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
     /* the job cannot end before this unit is counted: its fields stay as posted */
-    const int64_t t0 = (int64_t)(c & 0xffff) * g_job.chunk;
-    const int64_t t1 = t0 + g_job.chunk < g_job.ntasks ? t0 + g_job.chunk : g_job.ntasks;
-    for (int64_t t = t0; t < t1; t++) g_job.fn(g_job.ctx, t);
+    if (worker) {
+      /* the unit the calling thread runs again if this one fails in it (see dl_wasm_gemm_parallel) */
+      __atomic_store_n(&g_job.wunit, (int32_t)(c & 0xffff) + 1, __ATOMIC_SEQ_CST);
+    }
+    run_unit((int64_t)(c & 0xffff));
+    if (worker) {
+      /* a test's fault: after the unit's work, so that running it again must overwrite it */
+      if (__atomic_exchange_n(&g_wfault, 0, __ATOMIC_ACQ_REL)) __builtin_trap();
+      __atomic_store_n(&g_job.wunit, 0, __ATOMIC_SEQ_CST);
+    }
     __atomic_fetch_add(&g_job.finished, 1, __ATOMIC_ACQ_REL);
   }
 }
 
-int dl_wasm_gemm_threads(void) { return g_threads; }
+int dl_wasm_gemm_threads(void) { return __atomic_load_n(&g_wfailed, __ATOMIC_ACQUIRE) ? 1 : g_threads; }
 
 void dl_wasm_gemm_parallel(int64_t ntasks, dl_task_fn fn, void* ctx) {
-  if (g_threads < 2 || ntasks < 2) {
+  if (dl_wasm_gemm_threads() < 2 || ntasks < 2) {
     for (int64_t t = 0; t < ntasks; t++) fn(ctx, t);
     return;
   }
@@ -80,14 +99,28 @@ void dl_wasm_gemm_parallel(int64_t ntasks, dl_task_fn fn, void* ctx) {
   __atomic_store_n(&g_job.claim, (uint64_t)gen << 32 | (uint64_t)units << 16, __ATOMIC_RELEASE);
   __atomic_store_n(&g_job.wake, (int32_t)gen, __ATOMIC_SEQ_CST);
   __builtin_wasm_memory_atomic_notify(&g_job.wake, 1);
-  run_units(gen);
+  run_units(gen, false);
   while (__atomic_load_n(&g_job.finished, __ATOMIC_ACQUIRE) < units) {
+    if (__atomic_load_n(&g_wfailed, __ATOMIC_ACQUIRE)) {
+      /* the worker stopped (a trap or an exception, reported by its script) and will not finish
+         the unit it held: this thread runs it again. sgemm's tasks may: each writes its own
+         block of the output, and its first K slice stores rather than adds. One thread from now. */
+      g_threads = 1;
+      const int32_t u = __atomic_exchange_n(&g_job.wunit, 0, __ATOMIC_ACQ_REL);
+      if (u > 0) {
+        run_unit(u - 1);
+        __atomic_fetch_add(&g_job.finished, 1, __ATOMIC_ACQ_REL);
+      }
+    }
   }
 }
+
+static int32_t g_wstarted; /* set when the worker's loop begins (cleared by each threadSetup) */
 
 /* The worker's stack and scratch, allocated here by the calling thread: returns the stack's top
  * (for the worker instance's __stack_pointer), 0 when out of memory. */
 __attribute__((export_name("threadSetup"))) uintptr_t dl_wasm_thread_setup(void) {
+  __atomic_store_n(&g_wstarted, 0, __ATOMIC_RELEASE);
   if (!g_wstack_hi) {
     char* stack = (char*)aligned_alloc(64, WORKER_STACK);
     float* scratch = (float*)aligned_alloc(64, (dl_wasm_gemm_scratch_floats() * sizeof(float) + 63) / 64 * 64);
@@ -104,10 +137,28 @@ __attribute__((export_name("threadSetup"))) uintptr_t dl_wasm_thread_setup(void)
 }
 
 /* 1, or 2 once the worker runs (JavaScript sets it after the worker's handshake) */
-__attribute__((export_name("setThreads"))) void dl_wasm_set_threads(int n) { g_threads = n > 1 && g_wstack_hi ? 2 : 1; }
+__attribute__((export_name("setThreads"))) void dl_wasm_set_threads(int n) {
+  g_threads = n > 1 && g_wstack_hi && !__atomic_load_n(&g_wfailed, __ATOMIC_ACQUIRE) ? 2 : 1;
+}
+
+/* called by the worker's script when `worker` ended in a trap or an exception: the calling thread,
+ * which may be waiting for the unit the worker held, takes it over and stays on one thread */
+__attribute__((export_name("workerFailed"))) void dl_wasm_worker_failed(void) {
+  __atomic_store_n(&g_wfailed, 1, __ATOMIC_SEQ_CST);
+}
+
+/* for the tests: the worker traps in the next unit it takes (after its work, before it is counted) */
+__attribute__((export_name("workerFault"))) void dl_wasm_worker_fault(void) { __atomic_store_n(&g_wfault, 1, __ATOMIC_SEQ_CST); }
+
+/* whether the worker's loop has begun: JavaScript asks when its handshake timer fires, since a
+ * calling thread that was busy past the timeout may have the worker's "ready" message still queued */
+__attribute__((export_name("workerStarted"))) int dl_wasm_worker_started(void) {
+  return __atomic_load_n(&g_wstarted, __ATOMIC_ACQUIRE);
+}
 
 /* the worker's loop (on the worker's instance, never returns) */
 __attribute__((export_name("worker"))) void dl_wasm_worker(void) {
+  __atomic_store_n(&g_wstarted, 1, __ATOMIC_RELEASE);
   int32_t seen = __atomic_load_n(&g_job.wake, __ATOMIC_ACQUIRE);
   for (;;) {
     int32_t w = seen;
@@ -119,7 +170,7 @@ __attribute__((export_name("worker"))) void dl_wasm_worker(void) {
       continue;
     }
     seen = w;
-    run_units((uint32_t)w);
+    run_units((uint32_t)w, true);
   }
 }
 

@@ -47,6 +47,9 @@ interface Exports {
   memory: WebAssembly.Memory;
   threadSetup(): number;
   setThreads(n: number): void;
+  workerFailed(): void;
+  workerFault(): void;
+  workerStarted(): number;
   meta(): number;
   names(kind: number): number;
   gemmKind(): number;
@@ -1057,7 +1060,14 @@ const start = (m) => {
     return;
   }
   send({ ready: true });
-  ex.worker();
+  try {
+    ex.worker();
+  } catch (e) {
+    // a trap (or an exception) in a task: the calling thread, which may be waiting for this
+    // worker's task, runs it itself once the flag is set (native/wasm/platform.c)
+    ex.workerFailed();
+    send({ failed: String((e && e.message) || e) });
+  }
 };
 if (port) port.once("message", start);
 else self.onmessage = (e) => start(e.data);
@@ -1126,22 +1136,44 @@ export function startWasmWorker(spawn: WasmWorkerSpawn, opts: { timeoutMs?: numb
       console.warn(`dlgrad: the wasm backend's worker thread did not start (${why}); using one thread`);
       resolve();
     };
+    // The worker stopped after it started: its loop ended in a trap or an exception (WORKER_CODE
+    // catches those and sets the module's flag first, so a product waiting for its task finishes
+    // that task on this thread), or an error event came. One thread from now on, one message.
+    const died = (why: string) => {
+      if (threads.state !== "on") return;
+      threads.state = "failed";
+      threads.note = `the worker failed: ${why}`;
+      ex.workerFailed();
+      ex.setThreads(1);
+      console.warn(`dlgrad: the wasm backend's worker thread failed (${why}); using one thread`);
+    };
     try {
       const stack = ex.threadSetup() >>> 0;
       if (!stack) return fail("no memory for its stack");
       w = spawn(WORKER_CODE);
-      w.onError((e) => fail(e instanceof Error ? e.message : String(e)));
-      w.onMessage((m) => {
-        const msg = m as { ready?: boolean; error?: string };
-        if (msg.error !== undefined || !msg.ready) return fail(msg.error ?? "an unexpected message");
+      w.onError((e) => {
+        const why = e instanceof Error ? e.message : String(e);
+        if (threads.state === "on") died(why);
+        else fail(why);
+      });
+      const started = () => {
         if (threads.state !== "starting") return;
         clearTimeout(timer);
         threads.state = "on";
         threads.note = "";
         ex.setThreads(threads.want);
         resolve();
+      };
+      w.onMessage((m) => {
+        const msg = m as { ready?: boolean; error?: string; failed?: string };
+        if (msg.failed !== undefined) return died(msg.failed);
+        if (msg.error !== undefined || !msg.ready) return fail(msg.error ?? "an unexpected message");
+        started();
       });
-      timer = setTimeout(() => fail(`no answer within ${opts.timeoutMs ?? WORKER_TIMEOUT_MS} ms`), opts.timeoutMs ?? WORKER_TIMEOUT_MS);
+      // the worker's loop sets a flag in the module when it begins: a timer that fires after this
+      // thread was busy past the timeout (its "ready" message still queued behind the timer) finds it
+      timer = setTimeout(() => (ex.workerStarted() ? started() : fail(`no answer within ${opts.timeoutMs ?? WORKER_TIMEOUT_MS} ms`)),
+        opts.timeoutMs ?? WORKER_TIMEOUT_MS);
       // (in Node the timer keeps the process alive through the handshake, the unref'd worker not)
       w.postMessage({ module, memory: ex.memory, stack });
     } catch (e) {
@@ -1154,6 +1186,21 @@ export function startWasmWorker(spawn: WasmWorkerSpawn, opts: { timeoutMs?: numb
 /** the threads the GEMM uses now: 2 while the worker runs (and wasmConfig allows), else 1 */
 function wasmThreads(): number {
   return threads.state === "on" && threads.want > 1 ? 2 : 1;
+}
+
+/**
+ * For tests: the GEMM's worker traps in the next task it takes (after the task's work, before it
+ * counts as done), as a bug in a kernel would. The product it belonged to still comes out right
+ * (the calling thread runs that task again, overwriting what the worker wrote), and
+ * the backend stays on one thread from then on, with one console message. False where no worker
+ * runs (the trap is not armed then).
+ * @example
+ * wasmWorkerFault(); a.matmul(b); // a product large enough for two threads: right, on one thread
+ */
+export function wasmWorkerFault(): boolean {
+  if (!loaded.ex || threads.state !== "on") return false;
+  ex.workerFault();
+  return true;
 }
 
 /** Resolves once the GEMM's worker has started or failed (at once when none is starting), with
