@@ -149,9 +149,13 @@ export class Tensor {
    * const y = noGrad(() => x.mul(2)).track("double", [x], (g) => [g.mul(2)]);
    */
   track(op: string, parents: Tensor[], backward: (g: Tensor) => GradOut[]): this {
-    if (isGradEnabled() && parents.some((p) => p.#requiresGrad)) {
-      this.gradFn = { op, parents, backward, writes: writeCount() };
-      this.#requiresGrad = true;
+    if (!isGradEnabled()) return this;
+    for (let i = 0; i < parents.length; i++) {
+      if (parents[i].#requiresGrad) {
+        this.gradFn = { op, parents, backward, writes: writeCount() };
+        this.#requiresGrad = true;
+        break;
+      }
     }
     return this;
   }
@@ -597,8 +601,8 @@ function nest(flat: TypedArray, shape: readonly number[]): NestedArray {
 
 /** Storages made by Tensor.alloc while a log is set (the engine's sweep sets one, to know which
  *  gradients it made itself and may release early). Internal. */
-let allocLog: WeakSet<Storage> | null = null;
-export function setAllocLog(log: WeakSet<Storage> | null): WeakSet<Storage> | null {
+let allocLog: Set<Storage> | null = null;
+export function setAllocLog(log: Set<Storage> | null): Set<Storage> | null {
   const prev = allocLog;
   allocLog = log;
   return prev;

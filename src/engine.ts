@@ -45,10 +45,11 @@ function topoOrder(roots: Tensor[]): Tensor[] {
 export function runBackward(
   roots: Tensor[], rootGrads: Tensor[], keep: (t: Tensor) => boolean, createGraph: boolean, retain = false,
 ): Map<Tensor, Tensor> {
-  // Storages this sweep allocates (weakly held; without a graph of the backward only): a gradient
-  // made here that nothing else holds is released as soon as its node's rule has run, so its memory
-  // goes straight back to the device's pool instead of waiting for (and forcing) a collection.
-  const born = createGraph ? null : new WeakSet<Storage>();
+  // Storages this sweep allocates (without a graph of the backward only): a gradient made here that
+  // nothing else holds is released as soon as its node's rule has run, so its memory goes straight
+  // back to the device's pool instead of waiting for (and forcing) a collection. A plain Set, held
+  // only while the sweep runs: a WeakSet costs more per call and an ephemeron table in every GC.
+  const born = createGraph ? null : new Set<Storage>();
   const prevLog = setAllocLog(born);
   try {
     return sweep(roots, rootGrads, keep, createGraph, retain, born);
@@ -59,7 +60,7 @@ export function runBackward(
 
 function sweep(
   roots: Tensor[], rootGrads: Tensor[], keep: (t: Tensor) => boolean, createGraph: boolean, retain: boolean,
-  born: WeakSet<Storage> | null,
+  born: Set<Storage> | null,
 ): Map<Tensor, Tensor> {
   return withGrad(createGraph, () => {
     const grads = new Map<Tensor, Tensor>();
@@ -109,12 +110,12 @@ function sweep(
       const node = t.gradFn!;
       checkVersions(t, node);
       const outs = node.backward(g);
-      node.parents.forEach((p, j) => {
-        if (!p.requiresGrad) return;
-        const o = outs[j];
-        if (o === null || o === undefined) return;
+      const parents = node.parents;
+      for (let j = 0; j < parents.length; j++) {
+        const p = parents[j], o = outs[j];
+        if (o === null || o === undefined || !p.requiresGrad) continue;
         add(p, typeof o === "function" ? o() : o);
-      });
+      }
       // g, and the contributions summed up meanwhile, are dead now unless a gradient still waiting
       // in `grads` is (a view of) one of them. A hook may have kept g0 or the g it returned (or
       // views of them, handed on upstream): those are never released.
@@ -128,14 +129,14 @@ function sweep(
       }
     }
     // a leaf's gradient is complete once the sweep is over
-    for (const [t, g] of grads) if (t.isLeaf) grads.set(t, runHooks(t, g));
+    if (anyHooks) for (const [t, g] of grads) if (t.isLeaf) grads.set(t, runHooks(t, g));
     return grads;
   });
 }
 
 /** Gives d's storage back to its device now if this sweep made it (and may release it) and no
  *  gradient in `grads` uses it; the storage reads as empty afterwards. */
-function release(d: Tensor, grads: Map<Tensor, Tensor>, born: WeakSet<Storage>): void {
+function release(d: Tensor, grads: Map<Tensor, Tensor>, born: Set<Storage>): void {
   const s = d.data;
   if (!born.has(s) || !d.backend.release) return;
   for (const v of grads.values()) if (v.data === s) return;
@@ -154,6 +155,14 @@ function checkVersions(t: Tensor, node: Node): void {
   }
 }
 
+/** Ones of t's shape, dtype and device: Tensor.onesLike(t) without its option checks (the seed of
+ *  every backward of a scalar, so part of the per-call cost of a tiny graph). */
+function onesOf(t: Tensor): Tensor {
+  const g = Tensor.alloc(t.shape, t.dtype, t.device);
+  g.backend.fill(g, 1);
+  return g;
+}
+
 /** t.backward(gradient?): accumulate d(t)/d(leaf) into every leaf's .grad. A non-scalar needs an
  *  explicit gradient. */
 export function backward(t: Tensor, gradient?: Tensor): void {
@@ -161,7 +170,7 @@ export function backward(t: Tensor, gradient?: Tensor): void {
   let g: Tensor;
   if (gradient === undefined) {
     if (t.numel !== 1) throw new Error(`backward: grad can be implicitly created only for scalar outputs, got shape ${fmt(t.shape)}`);
-    g = Tensor.onesLike(t);
+    g = onesOf(t);
   } else {
     if (!(gradient instanceof Tensor)) throw new Error("backward: gradient must be a Tensor");
     if (!sameShape(gradient.shape, t.shape)) {
@@ -213,7 +222,7 @@ export function grad(
       return gos[i];
     }
     if (o.numel !== 1) throw new Error(`grad: gradOutputs must be given for non-scalar output ${i} of shape ${fmt(o.shape)}`);
-    return Tensor.onesLike(o);
+    return onesOf(o);
   });
   ins.forEach((t, i) => {
     if (!t.requiresGrad) throw new Error(`grad: input ${i} of shape ${fmt(t.shape)} does not require grad`);

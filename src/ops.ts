@@ -75,7 +75,7 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
 export function binary(op: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
   if (!(a instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(a)}`);
   const bt = asTensor(op, b, a);
-  sameDevice(op, a, bt);
+  if (bt.device !== a.device) sameDevice(op, a, bt); // the error (a number became a tensor on a's device)
   const rule = BINARY[op];
   let dtype = promote(a.dtype, bt.dtype);
   if (rule.out === "float" && dtype === "int32") dtype = "float32"; // true division
@@ -484,8 +484,13 @@ function dropDims(t: Tensor, dims: number[], keepdim: boolean | undefined): Tens
  *  so neither pass needs the reshape node of the general path. */
 function sumAll(x: Tensor): Tensor {
   const out = Tensor.alloc([], x.dtype, x.device);
-  const ones = x.shape.map(() => 1);
-  x.backend.reduce("sum", { data: out.data, shape: ones, strides: ones.map(() => 0), offset: 0 }, x, x.shape.map(() => true));
+  const nd = x.ndim, ones = new Array<number>(nd), zeros = new Array<number>(nd), all = new Array<boolean>(nd);
+  for (let d = 0; d < nd; d++) {
+    ones[d] = 1;
+    zeros[d] = 0;
+    all[d] = true;
+  }
+  x.backend.reduce("sum", { data: out.data, shape: ones, strides: zeros, offset: 0 }, x, all);
   return out.track("sum", [x], (g) => [() => g.expand(x.shape)]);
 }
 

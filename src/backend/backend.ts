@@ -211,6 +211,7 @@ const unavailable = new Map<string, string>();
 export function registerBackend(b: Backend<any>): void { // eslint-disable-line @typescript-eslint/no-explicit-any
   registry.set(b.name, b);
   unavailable.delete(b.name);
+  lastName = null;
 }
 
 /** Records that device `name` exists but could not load here, and why. */
@@ -218,7 +219,13 @@ export function registerUnavailable(name: string, reason: string): void {
   if (!registry.has(name)) unavailable.set(name, reason);
 }
 
+// getBackend's last answer: every op asks for its tensors' backend (Tensor.alloc, t.backend),
+// almost always the same device as the call before, and a string compare is cheaper than a lookup
+let lastName: string | null = null;
+let lastBackend: Backend<Storage> | null = null;
+
 export function getBackend(name: string): Backend<Storage> {
+  if (name === lastName) return lastBackend!;
   const b = registry.get(name);
   if (!b) {
     const why = unavailable.get(name);
@@ -226,6 +233,8 @@ export function getBackend(name: string): Backend<Storage> {
     if (why !== undefined) throw new Error(`device: '${name}' is not available here: ${why} (available: ${avail})`);
     throw new Error(`device: unknown or unavailable device '${name}' (available: ${avail})`);
   }
+  lastName = name;
+  lastBackend = b;
   return b;
 }
 
