@@ -183,12 +183,12 @@ export function backward(t: Tensor, gradient?: Tensor): void {
   // tensor to two parents (add), a stride-0 view (sum), or the caller's gradient, and optimizers
   // update .grad in place.
   const owned = new Set<Storage>([g.data]);
-  for (const [x, gx] of grads) {
-    if (!x.isLeaf || !x.requiresGrad) continue;
-    if (x.grad) x.grad = noGrad(() => x.grad!.add(gx));
-    else x.grad = gx.isContiguous() && !owned.has(gx.data) ? gx : noGrad(() => clone(gx));
+  noGrad(() => grads.forEach((gx, x) => {
+    if (!x.isLeaf || !x.requiresGrad) return;
+    if (x.grad) x.grad = x.grad.add(gx);
+    else x.grad = gx.isContiguous() && !owned.has(gx.data) ? gx : clone(gx);
     owned.add(x.grad.data);
-  }
+  }));
 }
 
 /**
