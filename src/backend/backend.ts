@@ -59,6 +59,9 @@ export interface Backend<S extends Storage = TypedArray> {
   /** Optional: give a storage's memory back now instead of at garbage collection. The caller (the
    *  engine, for gradients its sweep made and no longer needs) guarantees nothing reads it again. */
   release?(s: S): void;
+  /** Optional, with `release`: the fewest elements a storage must have for `release` to do
+   *  anything (smaller ones are left to the garbage collector), so the engine need not track them. */
+  readonly releaseMin?: number;
   /** dst[0..values.length) = values (converted to dst's dtype). The one way host values reach a device. */
   upload(dst: S, values: ArrayLike<number>): void;
   /** A contiguous host copy of a view's elements, synchronously: null where the storage is not
