@@ -280,11 +280,17 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 }
 
 export function transpose(x: Tensor, d0: number, d1: number): Tensor {
-  const p = x.shape.map((_, i) => i);
   const a = normDim("transpose", d0, x.ndim), b = normDim("transpose", d1, x.ndim);
-  if (x.ndim === 0) return x;
-  [p[a], p[b]] = [p[b], p[a]];
-  return permute(x, p);
+  if (x.ndim === 0 || a === b) return x;
+  // permute's view and node for the permutation that swaps a and b, without its checks (a swap is
+  // always a permutation) and arrays: the matmul gradients take several transposes per product
+  const shape = x.shape.slice(), strides = x.strides.slice();
+  shape[a] = x.shape[b];
+  shape[b] = x.shape[a];
+  strides[a] = x.strides[b];
+  strides[b] = x.strides[a];
+  const out = makeView(x, shape, strides, x.offset);
+  return recorded(x) ? out.track("permute", [x], (g) => [transpose(g, a, b)]) : out;
 }
 
 export function movedim(x: Tensor, source: number, destination: number): Tensor {
@@ -581,7 +587,9 @@ export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
 
 /** The last two dims are a transposed contiguous matrix (strides [1, rows]). */
 function isTransposed(t: Tensor): boolean {
-  const nd = t.ndim, [r, c] = t.shape.slice(-2);
+  const nd = t.ndim;
+  if (nd < 2) return false;
+  const r = t.shape[nd - 2], c = t.shape[nd - 1];
   return r > 1 && c > 1 && t.strides[nd - 2] === 1 && t.strides[nd - 1] === r;
 }
 
