@@ -94,6 +94,9 @@ export interface Measured {
   note?: string;
 }
 
+/** Cells whose run takes less than this (ms, after the first runs) get measure()'s JIT warm-up. */
+const WARM_MS = 50;
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -103,9 +106,10 @@ export function median(xs: number[]): number {
 /**
  * Times `fn` (one run of the workload, finished when it returns or its promise settles): `warmup`
  * warm-up runs (a second one for fast cells), then enough repetitions for about `targetMs`, at
- * least `minReps` and at most 500 samples, all within `capMs`. Runs far shorter than 1 ms are
- * warmed up for ~300 ms more and batched so each sample is ~1 ms. A first run longer than the cap
- * is reported alone (noted); after a shorter one, at least one timed run follows even past the cap.
+ * least `minReps` and at most 500 samples, all within `capMs`. Runs shorter than WARM_MS are
+ * warmed up for ~300 ms more, and runs far shorter than 1 ms are batched so each sample is ~1 ms.
+ * A first run longer than the cap is reported alone (noted); after a shorter one, at least one
+ * timed run follows even past the cap.
  */
 export async function measure(
   fn: () => unknown, opts: { targetMs: number; capMs: number; warmup?: number; minReps?: number },
@@ -123,16 +127,22 @@ export async function measure(
   if (w > capMs) return { medianMs: w, minMs: w, maxMs: w, reps: 1, note: "one run, warm-up included (slow)" };
   for (let i = 1; i < (opts.warmup ?? 1) && now() - start < capMs / 3; i++) w = await timeOnce();
   if (w < targetMs / 4) w = Math.min(w, await timeOnce());
-  // Batch tiny runs: `inner` calls per sample.
-  let inner = 1;
-  if (w < 1) {
-    // a JIT compiles a hot function after thousands of calls, not after one: run fast cells for
-    // ~300 ms first (30,000+ calls) so that every JavaScript library is timed in its steady state
+  if (w < WARM_MS) {
+    // a JIT compiles a hot function after thousands of calls, not after one or two: run fast cells
+    // for ~300 ms first (hundreds to 30,000+ calls) so that every JavaScript library is timed in
+    // its steady state, as a long training loop runs (the W4 MLP step took ~1 ms on its second
+    // call and ~0.3 ms after a few hundred: timed from the second call, its median was mostly JIT
+    // warm-up and the first touch of fresh memory)
     const warm = now();
     while (now() - warm < Math.min(300, capMs / 6)) {
       const r = fn();
       if (r instanceof Promise) await r;
     }
+    if (w >= 1) w = await timeOnce();
+  }
+  // Batch tiny runs: `inner` calls per sample.
+  let inner = 1;
+  if (w < 1) {
     const t0 = now();
     let k = 0;
     while (now() - t0 < 5) {

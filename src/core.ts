@@ -149,9 +149,13 @@ export class Tensor {
    * const y = noGrad(() => x.mul(2)).track("double", [x], (g) => [g.mul(2)]);
    */
   track(op: string, parents: Tensor[], backward: (g: Tensor) => GradOut[]): this {
-    if (isGradEnabled() && parents.some((p) => p.#requiresGrad)) {
-      this.gradFn = { op, parents, backward, writes: writeCount() };
-      this.#requiresGrad = true;
+    if (!isGradEnabled()) return this;
+    for (let i = 0; i < parents.length; i++) {
+      if (parents[i].#requiresGrad) {
+        this.gradFn = { op, parents, backward, writes: writeCount(), visit: 0 };
+        this.#requiresGrad = true;
+        break;
+      }
     }
     return this;
   }
@@ -167,8 +171,9 @@ export class Tensor {
    * const buf = Tensor.alloc([4], "float32", "js", true);
    */
   static alloc(shape: readonly number[], dtype: DType, device: string, zero = false): Tensor {
-    const data = getBackend(device).alloc(dtype, numel(shape), zero);
-    if (allocLog) allocLog.add(data);
+    const backend = getBackend(device), n = numel(shape);
+    const data = backend.alloc(dtype, n, zero);
+    if (allocLog !== null && backend.release !== undefined && n >= (backend.releaseMin ?? 0)) (allocLog.storages ??= new Set()).add(data);
     return new Tensor(data, shape, contiguousStrides(shape), 0, device);
   }
 
@@ -597,8 +602,13 @@ function nest(flat: TypedArray, shape: readonly number[]): NestedArray {
 
 /** Storages made by Tensor.alloc while a log is set (the engine's sweep sets one, to know which
  *  gradients it made itself and may release early). Internal. */
-let allocLog: WeakSet<Storage> | null = null;
-export function setAllocLog(log: WeakSet<Storage> | null): WeakSet<Storage> | null {
+let allocLog: AllocLog | null = null;
+/** The storages an allocation log noted (only those their backend could release early); the set
+ *  is made on the first one. */
+export interface AllocLog {
+  storages: Set<Storage> | null;
+}
+export function setAllocLog(log: AllocLog | null): AllocLog | null {
   const prev = allocLog;
   allocLog = log;
   return prev;

@@ -1,30 +1,34 @@
 // The engine: the reverse sweep over a recorded graph, grad(), and the one leaf-gradient policy
 // (what backward() stores in .grad). Above ops.ts: its sums are ordinary ops.
-import { Tensor, setAllocLog, writeCount, writtenSince } from "./core.js";
+import { type AllocLog, Tensor, setAllocLog, writeCount, writtenSince } from "./core.js";
 import type { Storage } from "./backend/backend.js";
 import { type Node, WindowGrad, noGrad, withGrad } from "./graph.js";
 import { clone } from "./ops.js";
 import { fmt, sameShape } from "./shape.js";
 import { checkOptions, describe } from "./check.js";
 
+/** The number of the current graph walk: a node whose `visit` equals it has been seen. */
+let walks = 0;
+
 /** Tensors reachable from roots that have a node, parents before children. Iterative DFS. */
 function topoOrder(roots: Tensor[]): Tensor[] {
   const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
+  const walk = ++walks; // runs to the end before any rule (or nested sweep) runs
   // the DFS stack as two parallel arrays (tensor, next parent to visit): no tuple per node
   const stack: Tensor[] = [], next: number[] = [];
   for (const r of roots) {
-    if (r.gradFn === null || seen.has(r)) continue;
-    seen.add(r);
+    const rn = r.gradFn;
+    if (rn === null || rn.visit === walk) continue;
+    rn.visit = walk;
     stack.push(r);
     next.push(0);
     while (stack.length) {
       const top = stack.length - 1;
       const parents = stack[top].gradFn!.parents;
       if (next[top] < parents.length) {
-        const p = parents[next[top]++];
-        if (p.gradFn !== null && !seen.has(p)) {
-          seen.add(p);
+        const p = parents[next[top]++], pn = p.gradFn;
+        if (pn !== null && pn.visit !== walk) {
+          pn.visit = walk;
           stack.push(p);
           next.push(0);
         }
@@ -45,10 +49,12 @@ function topoOrder(roots: Tensor[]): Tensor[] {
 export function runBackward(
   roots: Tensor[], rootGrads: Tensor[], keep: (t: Tensor) => boolean, createGraph: boolean, retain = false,
 ): Map<Tensor, Tensor> {
-  // Storages this sweep allocates (weakly held; without a graph of the backward only): a gradient
-  // made here that nothing else holds is released as soon as its node's rule has run, so its memory
-  // goes straight back to the device's pool instead of waiting for (and forcing) a collection.
-  const born = createGraph ? null : new WeakSet<Storage>();
+  // Storages this sweep allocates (without a graph of the backward only): a gradient made here that
+  // nothing else holds is released as soon as its node's rule has run, so its memory goes straight
+  // back to the device's pool instead of waiting for (and forcing) a collection. A plain Set, held
+  // only while the sweep runs (a WeakSet costs more per call and an ephemeron table in every GC),
+  // of the storages large enough for the backend's release to take.
+  const born: AllocLog | null = createGraph ? null : { storages: null };
   const prevLog = setAllocLog(born);
   try {
     return sweep(roots, rootGrads, keep, createGraph, retain, born);
@@ -59,30 +65,30 @@ export function runBackward(
 
 function sweep(
   roots: Tensor[], rootGrads: Tensor[], keep: (t: Tensor) => boolean, createGraph: boolean, retain: boolean,
-  born: WeakSet<Storage> | null,
+  born: AllocLog | null,
 ): Map<Tensor, Tensor> {
   return withGrad(createGraph, () => {
     const grads = new Map<Tensor, Tensor>();
     // Gradients this sweep made itself (sums, materialised windows) that nothing else has seen
     // yet: more contributions are added into them in place. Without a graph of the backward only:
     // with createGraph every sum must stay a node.
-    const owned = new Set<Tensor>();
+    let owned = null as Set<Tensor> | null; // made on first use: most small sweeps sum nothing
     // gradients added into others (in place or into a new sum): released after their node's rule
     const dead: Tensor[] | null = born ? [] : null;
     const add = (t: Tensor, o: Tensor | WindowGrad) => {
       const prev = grads.get(t);
       const window = o instanceof WindowGrad;
-      if (window && prev && owned.has(prev)) return o.addInto(prev);
+      if (window && prev && owned?.has(prev)) return o.addInto(prev);
       const g = window ? o.materialize() : o;
       if (!sameShape(g.shape, t.shape)) {
         throw new Error(`backward: internal error: gradient of shape ${fmt(g.shape)} for a tensor of shape ${fmt(t.shape)}`);
       }
       if (!prev) {
         grads.set(t, g);
-        if (window && !createGraph) owned.add(g);
+        if (window && !createGraph) (owned ??= new Set()).add(g);
         return;
       }
-      if (owned.has(prev)) {
+      if (owned?.has(prev)) {
         prev.backend.binary("add", prev, prev, g);
         dead?.push(g);
         return;
@@ -90,7 +96,7 @@ function sweep(
       const sum = prev.add(g);
       dead?.push(prev, g);
       grads.set(t, sum);
-      if (!createGraph) owned.add(sum);
+      if (!createGraph) (owned ??= new Set()).add(sum);
     };
     roots.forEach((r, i) => add(r, rootGrads[i]));
     const order = topoOrder(roots);
@@ -105,42 +111,42 @@ function sweep(
       const kept = keep(t);
       if (kept) grads.set(t, g);
       else grads.delete(t); // intermediate gradients die as soon as they are used
-      owned.delete(g); // the rule below may hand g on (as a parent's gradient, or a view of it)
+      owned?.delete(g); // the rule below may hand g on (as a parent's gradient, or a view of it)
       const node = t.gradFn!;
       checkVersions(t, node);
       const outs = node.backward(g);
-      node.parents.forEach((p, j) => {
-        if (!p.requiresGrad) return;
-        const o = outs[j];
-        if (o === null || o === undefined) return;
+      const parents = node.parents;
+      for (let j = 0; j < parents.length; j++) {
+        const p = parents[j], o = outs[j];
+        if (o === null || o === undefined || !p.requiresGrad) continue;
         add(p, typeof o === "function" ? o() : o);
-      });
+      }
       // g, and the contributions summed up meanwhile, are dead now unless a gradient still waiting
       // in `grads` is (a view of) one of them. A hook may have kept g0 or the g it returned (or
       // views of them, handed on upstream): those are never released.
       if (born && dead) {
         if (anyHooks && hooks.has(t)) {
-          born.delete(g0.data);
-          born.delete(g.data);
+          born.storages?.delete(g0.data);
+          born.storages?.delete(g.data);
         } else if (!kept) dead.push(g);
         for (const d of dead) release(d, grads, born);
         dead.length = 0;
       }
     }
     // a leaf's gradient is complete once the sweep is over
-    for (const [t, g] of grads) if (t.isLeaf) grads.set(t, runHooks(t, g));
+    if (anyHooks) for (const [t, g] of grads) if (t.isLeaf) grads.set(t, runHooks(t, g));
     return grads;
   });
 }
 
 /** Gives d's storage back to its device now if this sweep made it (and may release it) and no
  *  gradient in `grads` uses it; the storage reads as empty afterwards. */
-function release(d: Tensor, grads: Map<Tensor, Tensor>, born: WeakSet<Storage>): void {
-  const s = d.data;
-  if (!born.has(s) || !d.backend.release) return;
+function release(d: Tensor, grads: Map<Tensor, Tensor>, born: AllocLog): void {
+  const s = d.data, set = born.storages;
+  if (set === null || !set.has(s)) return; // only storages of backends with a release are noted
   for (const v of grads.values()) if (v.data === s) return;
-  born.delete(s);
-  d.backend.release(s);
+  set.delete(s);
+  d.backend.release!(s);
 }
 
 /** A node's rule reads its output and parents: refuse if any was written in place since it ran. */
@@ -154,6 +160,14 @@ function checkVersions(t: Tensor, node: Node): void {
   }
 }
 
+/** Ones of t's shape, dtype and device: Tensor.onesLike(t) without its option checks (the seed of
+ *  every backward of a scalar, so part of the per-call cost of a tiny graph). */
+function onesOf(t: Tensor): Tensor {
+  const g = Tensor.alloc(t.shape, t.dtype, t.device);
+  g.backend.fill(g, 1);
+  return g;
+}
+
 /** t.backward(gradient?): accumulate d(t)/d(leaf) into every leaf's .grad. A non-scalar needs an
  *  explicit gradient. */
 export function backward(t: Tensor, gradient?: Tensor): void {
@@ -161,7 +175,7 @@ export function backward(t: Tensor, gradient?: Tensor): void {
   let g: Tensor;
   if (gradient === undefined) {
     if (t.numel !== 1) throw new Error(`backward: grad can be implicitly created only for scalar outputs, got shape ${fmt(t.shape)}`);
-    g = Tensor.onesLike(t);
+    g = onesOf(t);
   } else {
     if (!(gradient instanceof Tensor)) throw new Error("backward: gradient must be a Tensor");
     if (!sameShape(gradient.shape, t.shape)) {
@@ -174,12 +188,12 @@ export function backward(t: Tensor, gradient?: Tensor): void {
   // tensor to two parents (add), a stride-0 view (sum), or the caller's gradient, and optimizers
   // update .grad in place.
   const owned = new Set<Storage>([g.data]);
-  for (const [x, gx] of grads) {
-    if (!x.isLeaf || !x.requiresGrad) continue;
-    if (x.grad) x.grad = noGrad(() => x.grad!.add(gx));
-    else x.grad = gx.isContiguous() && !owned.has(gx.data) ? gx : noGrad(() => clone(gx));
+  noGrad(() => grads.forEach((gx, x) => {
+    if (!x.isLeaf || !x.requiresGrad) return;
+    if (x.grad) x.grad = x.grad.add(gx);
+    else x.grad = gx.isContiguous() && !owned.has(gx.data) ? gx : clone(gx);
     owned.add(x.grad.data);
-  }
+  }));
 }
 
 /**
@@ -213,7 +227,7 @@ export function grad(
       return gos[i];
     }
     if (o.numel !== 1) throw new Error(`grad: gradOutputs must be given for non-scalar output ${i} of shape ${fmt(o.shape)}`);
-    return Tensor.onesLike(o);
+    return onesOf(o);
   });
   ins.forEach((t, i) => {
     if (!t.requiresGrad) throw new Error(`grad: input ${i} of shape ${fmt(t.shape)} does not require grad`);

@@ -145,13 +145,19 @@ export function attention(
   }, (q, k, v) => composite(q!, k!, v!));
 }
 
+/** t can be an operand of p's fused Adam step: float32, contiguous, on p's device, p's size. */
+function adamOperand(p: Tensor, t: Tensor): boolean {
+  return t.dtype === "float32" && t.isContiguous() && t.device === p.device && t.numel === p.numel;
+}
+
 /** One in-place Adam/AdamW step through the fused kernel; false when it does not apply. */
 export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamStep): boolean {
   const k = kernel(p, "adam");
-  const all = [p, g, m, v];
-  if (!k || all.some((t) => t.dtype !== "float32" || !t.isContiguous() || t.device !== p.device || t.numel !== p.numel)) return false;
+  if (!k || !adamOperand(p, g) || !adamOperand(p, m) || !adamOperand(p, v) || !adamOperand(p, p)) return false;
   k(p, g, m, v, h);
-  for (const t of [p, m, v]) bumpVersion(t);
+  bumpVersion(p);
+  bumpVersion(m);
+  bumpVersion(v);
   return true;
 }
 

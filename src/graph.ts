@@ -22,6 +22,9 @@ export interface Node {
   /** The count of in-place writes when recorded (see core.ts's writeCount): a write into the
    *  output's or a parent's storage after it makes the node's rule refuse to run. */
   writes: number;
+  /** Internal: the number of the last graph walk (the engine's topological order) that reached
+   *  this node, so a walk needs no set of the nodes it has seen. */
+  visit: number;
 }
 
 let gradEnabled = true;

@@ -16,6 +16,13 @@ function sameDevice(op: string, ...ts: Tensor[]): void {
   }
 }
 
+/** Whether an op on these inputs is recorded (what Tensor.track decides). Checked before the
+ *  rule's closure and parents array are built, which an op that is not recorded (inside a backward
+ *  rule or an optimizer step, on tensors without grad) would otherwise allocate for nothing. */
+function recorded(a: Tensor, b?: Tensor): boolean {
+  return isGradEnabled() && (a.requiresGrad || (b !== undefined && b.requiresGrad));
+}
+
 /** Type promotion: float64 > float32 > int32, like PyTorch's for the dtypes we have. */
 export function promote(a: DType, b: DType): DType {
   if (a === "float64" || b === "float64") return "float64";
@@ -42,7 +49,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const out = Tensor.alloc(x.shape, dtype, x.device);
   x.backend.cast(out, x);
-  return isFloat(dtype) && isFloat(x.dtype) ? out.track("cast", [x], (g) => [g.cast(x.dtype)]) : out;
+  return isFloat(dtype) && isFloat(x.dtype) && recorded(x) ? out.track("cast", [x], (g) => [g.cast(x.dtype)]) : out;
 }
 
 export function toDevice(x: Tensor, device: string): Tensor {
@@ -68,14 +75,14 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   const grad = rule.grad;
   // a predicate's 0/1 (isnan...) has no gradient and the comparisons' dtype
   if (grad === null) return cast(out, "float32");
-  return out.track(op, [x], (g) => [grad(g, x, out)]);
+  return recorded(x) ? out.track(op, [x], (g) => [grad(g, x, out)]) : out;
 }
 
 /** A binary primitive of prims.ts's BINARY table: promote, broadcast (as expand views), one kernel call. */
 export function binary(op: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
   if (!(a instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(a)}`);
   const bt = asTensor(op, b, a);
-  sameDevice(op, a, bt);
+  if (bt.device !== a.device) sameDevice(op, a, bt); // the error (a number became a tensor on a's device)
   const rule = BINARY[op];
   let dtype = promote(a.dtype, bt.dtype);
   if (rule.out === "float" && dtype === "int32") dtype = "float32"; // true division
@@ -85,7 +92,7 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
   const out = Tensor.alloc(shape, rule.out === "compare" ? "float32" : dtype, a.device);
   a.backend.binary(op, out, x, y);
   const grad = rule.grad;
-  return grad === null ? out : out.track(op, [x, y], (g) => grad(g, x, y, out));
+  return grad === null || !recorded(x, y) ? out : out.track(op, [x, y], (g) => grad(g, x, y, out));
 }
 
 /** Integer remainder/fmod by zero is an error, as in PyTorch (the kernels write 0 there, never
@@ -124,6 +131,7 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   const c = expand(cond, shape), x = expand(cast(at, dtype), shape), y = expand(cast(bt, dtype), shape);
   const out = Tensor.alloc(shape, dtype, cond.device);
   cond.backend.where(out, c, x, y);
+  if (!recorded(x, y) && !c.requiresGrad) return out;
   return out.track("where", [c, x, y], (g) => [null, () => where(c, g, 0), () => where(c, 0, g)]);
 }
 
@@ -196,19 +204,27 @@ function makeView(x: Tensor, shape: readonly number[], strides: readonly number[
 /** Broadcast to `shape` with stride-0 dims; -1 keeps a size. Backward sums back. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(x.shape, shape)) return x;
-  const lead = shape.length - x.ndim;
-  const bad = () => new Error(`expand: cannot expand shape ${fmt(x.shape)} to ${fmt(shape)}`);
-  if (lead < 0) throw bad();
-  const outShape = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
-  const strides = outShape.map((d, i) => {
-    if (!Number.isInteger(d) || d < 0) throw bad();
-    if (i < lead) return 0;
-    const xd = x.shape[i - lead];
-    if (xd === d) return x.strides[i - lead];
-    if (xd === 1) return 0;
-    throw bad();
-  });
-  return makeView(x, outShape, strides, x.offset).track("expand", [x], (g) => [sumTo(g, x.shape)]);
+  const nd = shape.length, lead = nd - x.ndim;
+  if (lead < 0) throw expandError(x, shape);
+  const outShape = new Array<number>(nd), strides = new Array<number>(nd);
+  for (let i = 0; i < nd; i++) {
+    const d = shape[i] === -1 && i >= lead ? x.shape[i - lead] : shape[i];
+    if (!Number.isInteger(d) || d < 0) throw expandError(x, shape);
+    outShape[i] = d;
+    if (i < lead) strides[i] = 0;
+    else {
+      const xd = x.shape[i - lead];
+      if (xd === d) strides[i] = x.strides[i - lead];
+      else if (xd === 1) strides[i] = 0;
+      else throw expandError(x, shape);
+    }
+  }
+  const out = makeView(x, outShape, strides, x.offset);
+  return recorded(x) ? out.track("expand", [x], (g) => [sumTo(g, x.shape)]) : out;
+}
+
+function expandError(x: Tensor, shape: readonly number[]): Error {
+  return new Error(`expand: cannot expand shape ${fmt(x.shape)} to ${fmt(shape)}`);
 }
 
 /** Sum a broadcast gradient back down to `shape`. */
@@ -230,8 +246,8 @@ export function reshape(x: Tensor, shape: readonly number[], strict: boolean): T
     x = contiguous(x);
     strides = contiguousStrides(to);
   }
-  const src = x;
-  return makeView(src, to, strides, src.offset).track(op, [src], (g) => [g.reshape(src.shape)]);
+  const src = x, out = makeView(src, to, strides, src.offset);
+  return recorded(src) ? out.track(op, [src], (g) => [g.reshape(src.shape)]) : out;
 }
 
 export function flatten(x: Tensor, start = 0, end = -1): Tensor {
@@ -259,16 +275,22 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (p.every((d, i) => d === i)) return x;
   const inv = new Array<number>(p.length);
   p.forEach((d, i) => (inv[d] = i));
-  return makeView(x, p.map((d) => x.shape[d]), p.map((d) => x.strides[d]), x.offset)
-    .track("permute", [x], (g) => [g.permute(inv)]);
+  const out = makeView(x, p.map((d) => x.shape[d]), p.map((d) => x.strides[d]), x.offset);
+  return recorded(x) ? out.track("permute", [x], (g) => [g.permute(inv)]) : out;
 }
 
 export function transpose(x: Tensor, d0: number, d1: number): Tensor {
-  const p = x.shape.map((_, i) => i);
   const a = normDim("transpose", d0, x.ndim), b = normDim("transpose", d1, x.ndim);
-  if (x.ndim === 0) return x;
-  [p[a], p[b]] = [p[b], p[a]];
-  return permute(x, p);
+  if (x.ndim === 0 || a === b) return x;
+  // permute's view and node for the permutation that swaps a and b, without its checks (a swap is
+  // always a permutation) and arrays: the matmul gradients take several transposes per product
+  const shape = x.shape.slice(), strides = x.strides.slice();
+  shape[a] = x.shape[b];
+  shape[b] = x.shape[a];
+  strides[a] = x.strides[b];
+  strides[b] = x.strides[a];
+  const out = makeView(x, shape, strides, x.offset);
+  return recorded(x) ? out.track("permute", [x], (g) => [transpose(g, a, b)]) : out;
 }
 
 export function movedim(x: Tensor, source: number, destination: number): Tensor {
@@ -285,7 +307,7 @@ export function contiguous(x: Tensor): Tensor {
 export function clone(x: Tensor): Tensor {
   const out = Tensor.alloc(x.shape, x.dtype, x.device);
   x.backend.copy(out, x, false);
-  return out.track("clone", [x], (g) => [g]);
+  return recorded(x) ? out.track("clone", [x], (g) => [g]) : out;
 }
 
 /** A view computed from (shape, strides, offset); any such view maps to the same window in
@@ -472,7 +494,7 @@ function reduceInto(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
   const out = Tensor.alloc(x.shape.map((s, i) => (axes[i] ? 1 : s)), rule.out === "int32" ? "int32" : x.dtype, x.device);
   x.backend.reduce(op, out, x, axes);
   const grad = rule.grad;
-  return grad === null ? out : out.track(op, [x], (g) => [() => grad(g, x, out, dims)]);
+  return grad === null || !recorded(x) ? out : out.track(op, [x], (g) => [() => grad(g, x, out, dims)]);
 }
 
 function dropDims(t: Tensor, dims: number[], keepdim: boolean | undefined): Tensor {
@@ -484,9 +506,14 @@ function dropDims(t: Tensor, dims: number[], keepdim: boolean | undefined): Tens
  *  so neither pass needs the reshape node of the general path. */
 function sumAll(x: Tensor): Tensor {
   const out = Tensor.alloc([], x.dtype, x.device);
-  const ones = x.shape.map(() => 1);
-  x.backend.reduce("sum", { data: out.data, shape: ones, strides: ones.map(() => 0), offset: 0 }, x, x.shape.map(() => true));
-  return out.track("sum", [x], (g) => [() => g.expand(x.shape)]);
+  const nd = x.ndim, ones = new Array<number>(nd), zeros = new Array<number>(nd), all = new Array<boolean>(nd);
+  for (let d = 0; d < nd; d++) {
+    ones[d] = 1;
+    zeros[d] = 0;
+    all[d] = true;
+  }
+  x.backend.reduce("sum", { data: out.data, shape: ones, strides: zeros, offset: 0 }, x, all);
+  return recorded(x) ? out.track("sum", [x], (g) => [() => g.expand(x.shape)]) : out;
 }
 
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor {
@@ -529,6 +556,7 @@ function mm(a: Tensor, b: Tensor, bias?: Tensor): Tensor {
   const nd = a.ndim;
   const out = Tensor.alloc([...a.shape.slice(0, nd - 1), b.shape[nd - 1]], a.dtype, a.device);
   a.backend.matmul(out, a, b, bias);
+  if (!recorded(a, b) && !bias?.requiresGrad) return out;
   // d(AB)/dA = G Bᵀ, d(AB)/dB = Aᵀ G (transposes are views). An operand that is itself a transposed
   // view (x @ W.T) gets its gradient computed transposed, (Gᵀ A)ᵀ, so that it arrives in the
   // layout of the tensor behind the view and needs no transposed copy.
@@ -559,7 +587,9 @@ export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
 
 /** The last two dims are a transposed contiguous matrix (strides [1, rows]). */
 function isTransposed(t: Tensor): boolean {
-  const nd = t.ndim, [r, c] = t.shape.slice(-2);
+  const nd = t.ndim;
+  if (nd < 2) return false;
+  const r = t.shape[nd - 2], c = t.shape[nd - 1];
   return r > 1 && c > 1 && t.strides[nd - 2] === 1 && t.strides[nd - 1] === r;
 }
 
@@ -622,7 +652,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 export function gatherChecked(x: Tensor, d: number, index: Tensor): Tensor {
   const out = Tensor.alloc(index.shape, x.dtype, x.device);
   if (out.numel > 0) x.backend.gather(out, x, d, index);
-  return out.track("gather", [x], (g) => [() => scatterAdd(x.shape, d, index, g)]);
+  return recorded(x) ? out.track("gather", [x], (g) => [() => scatterAdd(x.shape, d, index, g)]) : out;
 }
 
 /** zeros(shape) with src added at the positions index names along dim; the inverse of gather.
@@ -630,7 +660,7 @@ export function gatherChecked(x: Tensor, d: number, index: Tensor): Tensor {
 export function scatterAdd(shape: readonly number[], dim: number, index: Tensor, src: Tensor): Tensor {
   const out = Tensor.alloc(shape, src.dtype, src.device, true);
   if (src.numel > 0) src.backend.scatterAdd(out, dim, index, src);
-  return out.track("scatterAdd", [src], (g) => [() => gatherChecked(g, dim, index)]);
+  return recorded(src) ? out.track("scatterAdd", [src], (g) => [() => gatherChecked(g, dim, index)]) : out;
 }
 
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {

@@ -400,7 +400,11 @@ const methods = {
    * tensor([[1, 2], [3, 4]]).sum(1);                    // [3, 7]
    * tensor([[1, 2], [3, 4]]).sum(0, { keepdim: true }); // [[4, 6]]
    */
-  sum(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("sum", dim, opts); return ops.sum(this, d, o.keepdim); },
+  sum(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor {
+    if (dim === undefined && opts === undefined) return ops.sum(this); // x.sum(): nothing to check
+    const [d, o] = reduceArgs("sum", dim, opts);
+    return ops.sum(this, d, o.keepdim);
+  },
   /**
    * Mean over `dim` (an int or a list; all dims when omitted); int32 input gives float32 (torch.mean).
    * @example

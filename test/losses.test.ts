@@ -139,3 +139,33 @@ describe("errors name the op, the argument and what was expected", () => {
     for (const [f, re] of cases) assert.throws(f, re);
   });
 });
+
+describe("crossEntropy of class indices: the mean without weights takes a shorter path", () => {
+  // F.crossEntropy(x, t) with no weights, no smoothing and no ignored target is a gather, a sum and
+  // a division; with weights of 1 it takes the general path (masks, weighted count): same bits
+  for (const device of availableDevices()) {
+    test(`same loss and gradients as the general path on ${device}`, async () => {
+      for (const [n, c] of [[7, 5], [128, 10]]) {
+        const x = Tensor.randn([n, c], { device, requiresGrad: true }).mul(3).detach();
+        x.requiresGrad = true;
+        const t = Tensor.randint(0, c, [n], { device });
+        const run = async (opts?: { weight: Tensor }) => {
+          x.grad = null;
+          const loss = F.crossEntropy(x, t, opts);
+          loss.backward();
+          return [await loss.itemAsync(), ...(await x.grad!.toTypedArrayAsync())];
+        };
+        const fast = await run(), general = await run({ weight: Tensor.ones([c], { device }) });
+        assert.deepEqual(fast, general, `${device} [${n}, ${c}]`);
+      }
+    });
+  }
+  test("a negative target is out of range; an ignored one takes the general path", () => {
+    const x = Tensor.randn([4, 5], { device: "js", requiresGrad: true });
+    assert.throws(() => F.crossEntropy(x, idx([1, -3, 2, 0])), /crossEntropy: target -3 is out of range for 5 classes/);
+    const some = F.crossEntropy(x, idx([1, -100, 2, 0])).item();
+    const each = F.crossEntropy(x, idx([1, 0, 2, 0]), { reduction: "none" }).toArray() as number[];
+    const want = (each[0] + each[2] + each[3]) / 3;
+    assert.ok(Math.abs(some - want) < 1e-6, `${some} vs ${want}`);
+  });
+});

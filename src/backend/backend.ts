@@ -59,6 +59,9 @@ export interface Backend<S extends Storage = TypedArray> {
   /** Optional: give a storage's memory back now instead of at garbage collection. The caller (the
    *  engine, for gradients its sweep made and no longer needs) guarantees nothing reads it again. */
   release?(s: S): void;
+  /** Optional, with `release`: the fewest elements a storage must have for `release` to do
+   *  anything (smaller ones are left to the garbage collector), so the engine need not track them. */
+  readonly releaseMin?: number;
   /** dst[0..values.length) = values (converted to dst's dtype). The one way host values reach a device. */
   upload(dst: S, values: ArrayLike<number>): void;
   /** A contiguous host copy of a view's elements, synchronously: null where the storage is not
@@ -211,6 +214,7 @@ const unavailable = new Map<string, string>();
 export function registerBackend(b: Backend<any>): void { // eslint-disable-line @typescript-eslint/no-explicit-any
   registry.set(b.name, b);
   unavailable.delete(b.name);
+  lastName = null;
 }
 
 /** Records that device `name` exists but could not load here, and why. */
@@ -218,7 +222,13 @@ export function registerUnavailable(name: string, reason: string): void {
   if (!registry.has(name)) unavailable.set(name, reason);
 }
 
+// getBackend's last answer: every op asks for its tensors' backend (Tensor.alloc, t.backend),
+// almost always the same device as the call before, and a string compare is cheaper than a lookup
+let lastName: string | null = null;
+let lastBackend: Backend<Storage> | null = null;
+
 export function getBackend(name: string): Backend<Storage> {
+  if (name === lastName) return lastBackend!;
   const b = registry.get(name);
   if (!b) {
     const why = unavailable.get(name);
@@ -226,6 +236,8 @@ export function getBackend(name: string): Backend<Storage> {
     if (why !== undefined) throw new Error(`device: '${name}' is not available here: ${why} (available: ${avail})`);
     throw new Error(`device: unknown or unavailable device '${name}' (available: ${avail})`);
   }
+  lastName = name;
+  lastBackend = b;
   return b;
 }
 

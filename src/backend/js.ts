@@ -323,7 +323,17 @@ export const jsBackend: Backend = {
     // each operand contiguous or a broadcast scalar: one loop, nothing allocated
     const sa = flatStep(out.shape, a), sb = flatStep(out.shape, b);
     if (sa >= 0 && sb >= 0) {
-      for (let i = 0, n = numelOf(out.shape), ia = a.offset, ib = b.offset; i < n; i++, ia += sa, ib += sb) o[p++] = f(x[ia], y[ib]);
+      const n = numelOf(out.shape);
+      let ia = a.offset, ib = b.offset;
+      // the four arithmetic ops written out: f is called from every op here (not inlined), and a
+      // call's double result is boxed on the heap, one allocation per element
+      switch (op) {
+        case "add": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] + y[ib]; return;
+        case "sub": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] - y[ib]; return;
+        case "mul": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] * y[ib]; return;
+        case "div": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] / y[ib]; return;
+      }
+      for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = f(x[ia], y[ib]);
       return;
     }
     forEachRun(out.shape, [a, b], ([ia, ib], n, [sa, sb]) => {

@@ -135,6 +135,7 @@ export const cpuBackend: Backend = {
   },
 
   // pool blocks only (small arrays live on the JS heap, where the GC handles them well)
+  releaseMin: POOL_MIN_ELEMENTS,
   release(s: TypedArray): void {
     if (s.length >= POOL_MIN_ELEMENTS && !(s instanceof Float64Array)) addon.release(s);
   },
