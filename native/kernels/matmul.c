@@ -5,7 +5,8 @@
  *   for each NC-wide block of columns, for each KC-deep slice of K:
  *     pack the KC x NC block of b into NR-wide panels (kept in L2/L3)
  *     for each MC-tall block of rows: pack the MC x KC block of a into MR-tall panels (L2)
- *       for each NR panel, for each MR panel: the register-blocked micro-kernel (b panel in L1)
+ *       for each NR panel, for each MR panel: the register-blocked micro-kernel (b panel in L1,
+ *       or in L2 for AVX-512's 64 KiB panels)
  * The micro-kernel (gemm.h, shared with attention.c): AVX-512 12x32 (24 zmm accumulators),
  * AVX2/FMA 6x16, or plain C 4x16.
  * Tiny products (M*N*K <= 4096) skip packing and sum in double, which gives bit-for-bit the js
@@ -23,8 +24,9 @@
 #if defined(__AVX512F__)
 /* KC 512: each K slice reads and writes C once more (at 2048², KC 256 meant 8 passes over a 16 MiB
  * output, whose rows at a 4 KiB-multiple stride also conflict in the caches); b's KC x NR panel is
- * then 64 KiB and streams from L2 instead of sitting in L1, which the kernel absorbs: 1024² and
- * 2048² were 5 % and 10 % faster on Zen 5 than with 256 (with MC 96: 192 KiB of packed a in L2) */
+ * then 64 KiB and streams from L2 instead of sitting in L1, which the kernel absorbs. On Zen 5,
+ * with gemm.h's C prefetch, 1024² and 2048² ran ~5 % and ~10 % faster than with KC 256 and MC 144
+ * (MC 96: 192 KiB of packed a in L2) */
 #define MC (MR * 8)
 #define KC 512
 #elif defined(__AVX2__) && defined(__FMA__)
