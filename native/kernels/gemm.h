@@ -160,6 +160,8 @@ static inline __attribute__((always_inline)) void dl_ukernel(int64_t kc, const f
     DL_ROWS(DL_PF_T0)
   }
   const int64_t kpf = long_k ? kc - DL_PF_AHEAD : kc;
+  /* the k loop twice, around the L1 fetch: one loop run over the two ranges by an outer loop
+     measured 6-7 % slower (1024², 2048²) */
 #pragma GCC unroll 4
   for (; k < kpf; k++) {
     const DL_VEC b0 = DL_LOAD(b + k * bks), b1 = DL_LOAD(b + k * bks + DL_W);
