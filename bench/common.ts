@@ -35,7 +35,14 @@ function gptStepFlops(g: typeof GPT): number {
 
 const N4096 = 4096 * 4096;
 export const CELLS: Cell[] = [
-  ...[64, 256, 1024, 2048].map((n): Cell => ({ id: `W1.matmul.${n}`, workload: "W1", label: `matmul ${n}²`, flops: 2 * n ** 3, gemmFlops: 2 * n ** 3, n })),
+  // The big squares drop a 4 or 16 MiB output per run, and V8 collects dead outputs only after about
+  // 64 MB of them: the first ~18 (1024²) or ~6 (2048²) runs of a process each get fresh memory
+  // (first touch: +1 to +50 ms per 16 MiB on the development VM), a sixth to a third of the timed
+  // runs. Warmed up past that, like W2 below, the runs time the steady state of the loop.
+  ...[64, 256, 1024, 2048].map((n): Cell => ({
+    id: `W1.matmul.${n}`, workload: "W1", label: `matmul ${n}²`, flops: 2 * n ** 3, gemmFlops: 2 * n ** 3, n,
+    ...(n >= 1024 ? { warmup: Math.ceil((96 << 20) / (4 * n * n)) + 2 } : {}),
+  })),
   // Steady state of a loop that drops each output: a library that recycles freed blocks (dlgrad's
   // pool returns a block when V8 collects its tensor) only shows that after a few runs.
   { id: "W2.add", workload: "W2", label: "add 4096² (new output)", warmup: 8, minReps: 10, bytes: 12 * N4096 },

@@ -450,7 +450,7 @@ function layoutView(r: Rng, batch: number[], rows: number, cols: number, o: { t?
 }
 
 // The x86 GEMM reads a in place (row-major with few columns of C, or transposed) or packs it:
-// each layout around the blocking sizes (MR 12/6/4, NR 32/16, KC 256, MC, NC 2048/1024, and the
+// each layout around the blocking sizes (MR 12/6/4, NR 32/16, KC 512/256, MC, NC 2048/1024, and the
 // 512-column limit for a in place), split by rows and by columns, with a bias, with 2 threads and
 // with 1, next to js
 each("matmul: a read in place or packed, split over threads, across the block sizes", () => {

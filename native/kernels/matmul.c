@@ -5,7 +5,8 @@
  *   for each NC-wide block of columns, for each KC-deep slice of K:
  *     pack the KC x NC block of b into NR-wide panels (kept in L2/L3)
  *     for each MC-tall block of rows: pack the MC x KC block of a into MR-tall panels (L2)
- *       for each NR panel, for each MR panel: the register-blocked micro-kernel (b panel in L1)
+ *       for each NR panel, for each MR panel: the register-blocked micro-kernel (b panel in L1,
+ *       or in L2 for AVX-512's 64 KiB panels)
  * The micro-kernel (gemm.h, shared with attention.c): AVX-512 12x32 (24 zmm accumulators),
  * AVX2/FMA 6x16, or plain C 4x16.
  * Tiny products (M*N*K <= 4096) skip packing and sum in double, which gives bit-for-bit the js
@@ -20,13 +21,23 @@
 
 #define MR DL_MR
 #define NR DL_NR
-#if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
+#if defined(__AVX512F__)
+/* KC 512: each K slice reads and writes C once more (at 2048², KC 256 meant 8 passes over a 16 MiB
+ * output, whose rows at a 4 KiB-multiple stride also conflict in the caches); b's KC x NR panel is
+ * then 64 KiB and streams from L2 instead of sitting in L1, which the kernel absorbs. On Zen 5,
+ * with gemm.h's C prefetch, 1024² and 2048² ran ~5 % and ~10 % faster than with KC 256 and MC 144
+ * (MC 96: 192 KiB of packed a in L2) */
+#define MC (MR * 8)
+#define KC 512
+#elif defined(__AVX2__) && defined(__FMA__)
 #define MC (MR * 28) /* 168 rows x KC: 168 KiB of packed a, in L2 (512 KiB on Zen 3) */
+#define KC 256
 #else
 #define MC (MR * 12)
-#endif
 #define KC 256
+#endif
 #define NC (NR * 64)
+#define PB_K 8 /* rows of b per block in dl_gemm_pack_b */
 #define TINY 4096
 #define PAR_MIN ((int64_t)1 << 20) /* M*N*K (times batch) above which threads are used */
 
@@ -126,18 +137,24 @@ static void pack_a(float* restrict Ap, const float* A, int64_t sam, int64_t sak,
 /* B points at element (k 0, col 0) of a kc x nc block; panels of NR columns, k-major, zero padded */
 void dl_gemm_pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn, int64_t kc, int64_t nc) {
   if (sbn == 1 && sbk != 1) {
-    /* rows of b contiguous: walk k outermost and copy each row's nc values once, in order, into
-       the panels. Panel by panel, every panel would read one line per row at the row stride,
-       a pattern the prefetchers follow badly (it stalled on nearly every line). */
-    for (int64_t k = 0; k < kc; k++) {
-      const float* s = B + k * sbk;
-      if (k + 4 < kc)
-        for (int64_t q = 0; q < nc; q += 16) __builtin_prefetch(s + 4 * sbk + q);
+    /* rows of b contiguous: blocks of PB_K rows, panel by panel. Row by row, each row's NR-wide
+       pieces went to every panel at the panel stride (kc·NR floats, a multiple of 4 KiB when kc is
+       a power of two), so the stores all fell into the same few L1 and L2 sets and thrashed them
+       (packing 512x1024 of a 1024-wide b took 2.5x as long, warm); panel by panel, each row's
+       piece is a short stream at the row stride, which the prefetchers follow badly. A block of
+       PB_K rows is read once from L2, and each panel gets PB_K·NR contiguous floats. */
+    for (int64_t k0 = 0; k0 < kc; k0 += PB_K) {
+      const int64_t kn = dl_min64(PB_K, kc - k0);
+      const float* s = B + k0 * sbk;
       int64_t q = 0;
-      for (; q + NR <= nc; q += NR) memcpy(Bp + q * kc + k * NR, s + q, NR * sizeof(float));
+      for (; q + NR <= nc; q += NR) {
+        float* restrict d = Bp + q * kc + k0 * NR;
+        for (int64_t k = 0; k < kn; k++) memcpy(d + k * NR, s + k * sbk + q, NR * sizeof(float));
+      }
       if (q < nc) {
-        float* d = Bp + q * kc + k * NR;
-        for (int64_t j = 0; j < NR; j++) d[j] = q + j < nc ? s[q + j] : 0.0f;
+        float* d = Bp + q * kc + k0 * NR;
+        for (int64_t k = 0; k < kn; k++)
+          for (int64_t j = 0; j < NR; j++) d[k * NR + j] = q + j < nc ? s[k * sbk + q + j] : 0.0f;
       }
     }
     return;
@@ -215,53 +232,6 @@ static void gemm_naive(const gemm_dims* g, float* C, const float* A, const float
     }
 }
 
-/* bias (contiguous, N) or NULL: added to every row by the stores of the first K slice. K > 0
- * (K = 0 is a tiny product: gemm_naive) */
-static void gemm_block(const gemm_dims* g, float* C, const float* A, const float* B, const float* bias, int64_t m0,
-                       int64_t m1, int64_t n0, int64_t n1) {
-  if (m1 <= m0 || n1 <= n0) return;
-  float* Ap = dl_scratch((size_t)(MC + NC) * KC); /* packed a, then packed b */
-  if (!Ap) { /* out of memory: the slow path still gives the right answer */
-    gemm_dims h = *g;
-    h.M = m1 - m0;
-    h.N = n1 - n0;
-    gemm_naive(&h, C + m0 * g->ldc + n0, A + m0 * g->sam, B + n0 * g->sbn, bias ? bias + n0 : NULL);
-    return;
-  }
-  float* Bp = Ap + MC * KC;
-  _Alignas(64) float tmp[MR * NR];
-  const int64_t K = g->K, ldc = g->ldc;
-  const int64_t kcb = balanced(K, KC, 1);
-  const int64_t mcb = balanced(m1 - m0, MC, MR);
-  for (int64_t jc = n0; jc < n1; jc += NC) {
-    const int64_t nc = dl_min64(NC, n1 - jc);
-    for (int64_t pc = 0; pc < K; pc += kcb) {
-      const int64_t kc = dl_min64(kcb, K - pc);
-      dl_gemm_pack_b(Bp, B + pc * g->sbk + jc * g->sbn, g->sbk, g->sbn, kc, nc);
-      for (int64_t ic = m0; ic < m1; ic += mcb) {
-        const int64_t mc = dl_min64(mcb, m1 - ic);
-        pack_a(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          const int64_t nr = dl_min64(NR, nc - jr);
-          for (int64_t ir = 0; ir < mc; ir += MR) {
-            const int64_t mr = dl_min64(MR, mc - ir);
-            float* c = C + (ic + ir) * ldc + jc + jr;
-            const float* bj = bias && pc == 0 ? bias + jc + jr : NULL;
-            if (nr == NR) { /* short row panels store their mr rows directly */
-              ukernel(kc, Ap + ir * kc, Bp + jr * kc, c, ldc, pc > 0, (int)mr, bj);
-            } else {
-              ukernel(kc, Ap + ir * kc, Bp + jr * kc, tmp, NR, 0, MR, NULL);
-              for (int64_t i = 0; i < mr; i++)
-                for (int64_t j = 0; j < nr; j++)
-                  c[i * ldc + j] = pc > 0 ? c[i * ldc + j] + tmp[i * NR + j] : bj ? tmp[i * NR + j] + bj[j] : tmp[i * NR + j];
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 /* ---- x86: a read in place --------------------------------------------------------------------
  *
@@ -277,11 +247,7 @@ static void gemm_block(const gemm_dims* g, float* C, const float* A, const float
  * panels split over them and a second dl_parallel before the products, measured slower on the
  * 2-vCPU Zen 5 (1024²: 3-4 %; 512×2048·2048×128: 15 %): reading the other core's half costs more
  * than packing it again, and every KC slice paid a second wait for the threads. */
-
-#define AMODE_PACK 0 /* a packed into MR-row panels */
-#define AMODE_ROWS 1 /* a read in place, row-major: A(r, k) = a[r·sam + k] */
-#define AMODE_COLS 2 /* a read in place, transposed: A(r, k) = a[r + k·sak] */
-#define ROWS_MAX_N 512 /* row-major a in place up to this many columns of C */
+#define DL_X86_GEMM 1
 
 __attribute__((noinline)) static void ukernel_rows(int64_t kc, const float* restrict A, int64_t lda,
                                                    const float* restrict B, float* restrict C, int64_t ldc, int acc,
@@ -294,43 +260,64 @@ __attribute__((noinline)) static void ukernel_cols(int64_t kc, const float* rest
                                                    int mr, const float* bias) {
   dl_ukernel(kc, A, 1, lda, B, NR, C, ldc, acc, mr, bias, 1);
 }
+#endif
+
+#define AMODE_PACK 0 /* a packed into MR-row panels */
+#define AMODE_ROWS 1 /* a read in place, row-major: A(r, k) = a[r·sam + k] (x86 only) */
+#define AMODE_COLS 2 /* a read in place, transposed: A(r, k) = a[r + k·sak] (x86 only) */
+#define ROWS_MAX_N 512 /* row-major a in place up to this many columns of C */
 
 static int a_mode(const gemm_dims* g) {
+#if defined(DL_X86_GEMM)
   if (g->sak == 1 && g->sam != 1 && g->N <= ROWS_MAX_N && g->sam % 1024 != 0) return AMODE_ROWS;
   if (g->sam == 1 && g->sak != 1 && g->M > 1) return AMODE_COLS;
+#endif
+  (void)g;
   return AMODE_PACK;
 }
 
-/* one tile of C, mr x nr (nr < NR through tmp), a as its mode says (for AMODE_PACK a panel) */
-static inline void x86_tile(int amode, int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
-                            int acc, int mr, int64_t nr, const float* bias, float* tmp) {
+/* one tile of C, mr x nr (nr < NR through tmp): a is a packed panel, or for the in-place modes
+ * row 0 of the tile in a itself (lda: its row stride, or its k stride when transposed) */
+static inline void gemm_tile(int amode, int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
+                             int acc, int mr, int64_t nr, const float* bias, float* tmp) {
   float* d = nr == NR ? c : tmp;
   const int64_t ldd = nr == NR ? ldc : NR;
   const int accd = nr == NR ? acc : 0;
   const float* bd = nr == NR ? bias : NULL;
-  if (amode == AMODE_PACK) ukernel(kc, a, b, d, ldd, accd, mr, bd);
-  else if (amode == AMODE_ROWS) ukernel_rows(kc, a, lda, b, d, ldd, accd, mr, bd);
-  else ukernel_cols(kc, a, lda, b, d, ldd, accd, mr, bd);
-  if (nr < NR)
+#if defined(DL_X86_GEMM)
+  if (amode == AMODE_ROWS) ukernel_rows(kc, a, lda, b, d, ldd, accd, mr, bd);
+  else if (amode == AMODE_COLS) ukernel_cols(kc, a, lda, b, d, ldd, accd, mr, bd);
+  else
+#endif
+    ukernel(kc, a, b, d, ldd, accd, mr, bd);
+  (void)amode;
+  (void)lda;
+  if (nr < NR) /* short row panels (mr < MR) store their mr rows directly */
     for (int64_t i = 0; i < mr; i++)
       for (int64_t j = 0; j < nr; j++)
         c[i * ldc + j] = acc ? c[i * ldc + j] + tmp[i * NR + j] : bias ? tmp[i * NR + j] + bias[j] : tmp[i * NR + j];
 }
 
-/* gemm_block with a read in place when a_mode says so (same loops, same packing of b) */
-static void x86_block(const gemm_dims* g, float* C, const float* A, const float* B, const float* bias, int64_t m0,
-                      int64_t m1, int64_t n0, int64_t n1) {
-  const int amode = a_mode(g);
-  if (amode == AMODE_PACK) {
-    gemm_block(g, C, A, B, bias, m0, m1, n0, n1);
-    return;
-  }
+/* rows [m0, m1) x columns [n0, n1) of C, a read as `amode` says. bias (contiguous, N) or NULL:
+ * added to every row by the stores of the first K slice. K > 0 (K = 0 is a tiny product:
+ * gemm_naive) */
+static void gemm_block(const gemm_dims* g, int amode, float* C, const float* A, const float* B, const float* bias,
+                       int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   if (m1 <= m0 || n1 <= n0) return;
-  float* Bp = dl_scratch((size_t)NC * KC);
-  if (!Bp) {
-    gemm_block(g, C, A, B, bias, m0, m1, n0, n1); /* out of memory: its own fallback */
+#if defined(DL_X86_GEMM)
+  const bool pack = amode == AMODE_PACK;
+#else
+  const bool pack = true; /* a constant: the loops compile as they did before the in-place modes */
+#endif
+  float* Bp = dl_scratch((size_t)(NC + (pack ? MC : 0)) * KC); /* packed b, then packed a */
+  if (!Bp) { /* out of memory: the slow path still gives the right answer */
+    gemm_dims h = *g;
+    h.M = m1 - m0;
+    h.N = n1 - n0;
+    gemm_naive(&h, C + m0 * g->ldc + n0, A + m0 * g->sam, B + n0 * g->sbn, bias ? bias + n0 : NULL);
     return;
   }
+  float* Ap = Bp + NC * KC;
   _Alignas(64) float tmp[MR * NR];
   const int64_t K = g->K, ldc = g->ldc, lda = amode == AMODE_ROWS ? g->sam : g->sak;
   const int64_t kcb = balanced(K, KC, 1);
@@ -342,19 +329,18 @@ static void x86_block(const gemm_dims* g, float* C, const float* A, const float*
       dl_gemm_pack_b(Bp, B + pc * g->sbk + jc * g->sbn, g->sbk, g->sbn, kc, nc);
       for (int64_t ic = m0; ic < m1; ic += mcb) {
         const int64_t mc = dl_min64(mcb, m1 - ic);
+        if (pack) pack_a(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int64_t nr = dl_min64(NR, nc - jr);
           const float* bj = bias && pc == 0 ? bias + jc + jr : NULL;
-          for (int64_t ir = ic; ir < ic + mc; ir += MR)
-            x86_tile(amode, kc, A + ir * g->sam + pc * g->sak, lda, Bp + jr * kc, C + ir * ldc + jc + jr, ldc, pc > 0,
-                     (int)dl_min64(MR, ic + mc - ir), nr, bj, tmp);
+          for (int64_t ir = 0; ir < mc; ir += MR)
+            gemm_tile(amode, kc, pack ? Ap + ir * kc : A + (ic + ir) * g->sam + pc * g->sak, lda, Bp + jr * kc,
+                      C + (ic + ir) * ldc + jc + jr, ldc, pc > 0, (int)dl_min64(MR, mc - ir), nr, bj, tmp);
         }
       }
     }
   }
 }
-#define DL_X86_GEMM 1
-#endif
 
 /* ---- batches and threads --------------------------------------------------------------------- */
 
@@ -386,12 +372,6 @@ static void batch_ptrs(const mm_job* j, int64_t b, float** C, const float** A, c
   *B = j->B + ob;
 }
 
-#if defined(DL_X86_GEMM)
-#define GEMM_BLOCK x86_block
-#else
-#define GEMM_BLOCK gemm_block
-#endif
-
 static void mm_task(void* ctx, int64_t t) {
   const mm_job* j = (const mm_job*)ctx;
   const int64_t b = t / j->parts, p = t % j->parts;
@@ -400,16 +380,17 @@ static void mm_task(void* ctx, int64_t t) {
   const float* B;
   batch_ptrs(j, b, &C, &A, &B);
   const gemm_dims* g = &j->g;
+  const int amode = a_mode(g);
   if (j->parts == 1) {
-    GEMM_BLOCK(g, C, A, B, j->bias, 0, g->M, 0, g->N);
+    gemm_block(g, amode, C, A, B, j->bias, 0, g->M, 0, g->N);
   } else if (j->split_m) {
     const int64_t units = (g->M + MR - 1) / MR;
     const int64_t m0 = dl_min64(g->M, units * p / j->parts * MR), m1 = dl_min64(g->M, units * (p + 1) / j->parts * MR);
-    GEMM_BLOCK(g, C, A, B, j->bias, m0, m1, 0, g->N);
+    gemm_block(g, amode, C, A, B, j->bias, m0, m1, 0, g->N);
   } else {
     const int64_t units = (g->N + NR - 1) / NR;
     const int64_t n0 = dl_min64(g->N, units * p / j->parts * NR), n1 = dl_min64(g->N, units * (p + 1) / j->parts * NR);
-    GEMM_BLOCK(g, C, A, B, j->bias, 0, g->M, n0, n1);
+    gemm_block(g, amode, C, A, B, j->bias, 0, g->M, n0, n1);
   }
 }
 
