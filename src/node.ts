@@ -11,14 +11,16 @@ import "./backend/native.js"; // registers "cpu" when the addon loads
 import { setFileSystem } from "./io/files.js";
 import { nodeFiles } from "./io/node-files.js";
 import { Worker } from "node:worker_threads";
-import { startWasmWorker } from "./backend/wasm.js";
+import { deferWasmWorker, startWasmWorker } from "./backend/wasm.js";
+import { availableDevices } from "./backend/backend.js";
 
 setFileSystem(nodeFiles);
 
 // the wasm backend's GEMM worker (a second thread; see src/backend/wasm.ts), unless the backend
-// did not load or DLGRAD_WASM_THREADS=1. unref: it never keeps the process alive.
+// did not load or DLGRAD_WASM_THREADS=1: at once where wasm is the default device (no addon),
+// otherwise on the wasm backend's first product. unref: it never keeps the process alive.
 if (process.env.DLGRAD_WASM_THREADS !== "1") {
-  void startWasmWorker((code) => {
+  (availableDevices().includes("cpu") ? deferWasmWorker : startWasmWorker)((code) => {
     const w = new Worker(code, { eval: true, execArgv: [] }); // not the parent's (--input-type=module would make it ESM)
     w.unref();
     // unref again after each listener: adding one refs the worker's port again

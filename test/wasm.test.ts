@@ -298,6 +298,23 @@ test("in Node the GEMM's worker starts (2 threads), and threaded products equal 
   assert.throws(() => wasmConfig({ threads: 3 }), /wasmConfig: threads must be 1 or 2, got 3/);
 });
 
+test("with the cpu addon (the default device), the wasm worker starts only when a wasm product asks for it", { skip: availableDevices().includes("cpu") ? false : "no cpu addon" }, () => {
+  const WASM_ENTRY = JSON.stringify(join(ROOT, "dist", "src", "backend", "wasm.js"));
+  const code = `import { Tensor } from ${JSON.stringify(NODE_ENTRY)};
+    const w = await import(${WASM_ENTRY});
+    await new Promise((r) => setTimeout(r, 200)); // time for a handshake, had one started
+    const before = w.wasmInfo().threads;
+    const c = Tensor.ones([8, 8], { device: "cpu" });
+    c.matmul(c); // a cpu product starts nothing
+    await new Promise((r) => setTimeout(r, 50));
+    const afterCpu = w.wasmInfo().threads;
+    const a = Tensor.ones([300, 300], { device: "wasm" });
+    const s = a.matmul(a).sum().item();
+    console.log(JSON.stringify({ before, afterCpu, after: await w.wasmThreadsReady(), s }));`;
+  const out = JSON.parse(child(code, { DLGRAD_WASM_THREADS: undefined }).stdout.trim().split("\n").at(-1)!) as Record<string, number>;
+  assert.deepEqual(out, { before: 1, afterCpu: 1, after: 2, s: 300 ** 3 });
+});
+
 test("a worker that traps in a task: the product still comes out right, one message, one thread after, no hang", () => {
   const WASM_ENTRY = JSON.stringify(join(ROOT, "dist", "src", "backend", "wasm.js"));
   // its own process: the worker does not come back. Products of ~2^24 multiply-adds, split in two

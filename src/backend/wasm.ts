@@ -751,6 +751,7 @@ export const wasmBackend: Backend<WasmData> = {
   },
 
   matmul(out, a, b, bias) {
+    if (deferredSpawn && threads.state === "off") startDeferred();
     const nd = a.shape.length;
     const allInt = isI32(out.data) && isI32(a.data) && isI32(b.data);
     if (nd > MAX_DIMS || isF64(out.data) || isF64(a.data) || isF64(b.data) || allInt || (bias && !isF32(bias.data))) {
@@ -1209,7 +1210,24 @@ export function wasmWorkerFault(): boolean {
  *  console.log(await wasmThreadsReady()); // 2 in Node and cross-origin isolated pages
  */
 export function wasmThreadsReady(): Promise<number> {
+  if (deferredSpawn && threads.state === "off") startDeferred();
   return threads.ready.then(() => wasmThreads());
+}
+
+/** A worker spawner kept for later: where another device is the default (Node with the cpu addon),
+ *  the worker (a thread, a compile of the module, 16 MiB of its memory) starts only when the wasm
+ *  backend's first product, or wasmThreadsReady, asks for it. */
+let deferredSpawn: WasmWorkerSpawn | null = null;
+
+/** Internal (src/node.ts): start the GEMM's worker with `spawn` on first use of the wasm GEMM. */
+export function deferWasmWorker(spawn: WasmWorkerSpawn): void {
+  deferredSpawn = spawn;
+}
+
+function startDeferred(): void {
+  const spawn = deferredSpawn!;
+  deferredSpawn = null;
+  void startWasmWorker(spawn);
 }
 
 if (loaded.ex && typeof Worker === "function" && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true &&
