@@ -104,6 +104,28 @@ export interface Measured {
 /** Cells whose run takes less than this (ms, after the first runs) get measure()'s JIT warm-up. */
 const WARM_MS = 50;
 
+/**
+ * Wraps the methods `names` of obj (a backend, or its fused kernels) with a timer: while on()
+ * holds, every call reports its method, arguments and start and end times (performance.now()).
+ * The one instrument of the profilers (bench/profile-gpt.ts, bench/profile-mlp.ts).
+ */
+export function timeCalls(
+  obj: Record<string, unknown>, names: readonly string[], on: () => boolean,
+  report: (name: string, args: unknown[], t0: number, t1: number) => void,
+): void {
+  for (const name of names) {
+    const fn = obj[name];
+    if (typeof fn !== "function") continue;
+    obj[name] = function (this: unknown, ...args: unknown[]) {
+      if (!on()) return fn.apply(this, args);
+      const t0 = performance.now();
+      const r = fn.apply(this, args);
+      report(name, args, t0, performance.now());
+      return r;
+    };
+  }
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { timeCalls } from "./common.js";
 import { getBackend, type View, type Storage } from "../src/backend/backend.js";
 import { nativeMachine, nativeInfo } from "../src/backend/native.js";
 import { manualSeed, optim, setDefaultDevice } from "../src/node.js";
@@ -105,21 +106,13 @@ function keyOf(method: string, args: unknown[]): [string, number] {
   }
 }
 
-/** Wraps every function of the backend (and of its fused kernels) with a timer. */
-function instrument(obj: Record<string, unknown>, prefix = ""): void {
-  for (const name of Object.keys(obj)) {
-    const fn = obj[name];
-    if (typeof fn !== "function" || name === "read" || name === "readAsync") continue;
-    obj[name] = function (this: unknown, ...args: unknown[]) {
-      if (!recording) return (fn as (...a: unknown[]) => unknown).apply(this, args);
-      const t0 = performance.now();
-      const r = (fn as (...a: unknown[]) => unknown).apply(this, args);
-      const t1 = performance.now();
-      const [key, flops] = keyOf(name, args);
-      record(prefix + key, t0, t1, flops);
-      return r;
-    };
-  }
+/** Times every function of the backend (and of its fused kernels) but its reads. */
+function instrument(obj: Record<string, unknown>): void {
+  const names = Object.keys(obj).filter((n) => n !== "read" && n !== "readAsync");
+  timeCalls(obj, names, () => recording, (name, args, t0, t1) => {
+    const [key, flops] = keyOf(name, args);
+    record(key, t0, t1, flops);
+  });
 }
 
 function family(key: string): string {

@@ -11,6 +11,7 @@ import { PerformanceObserver } from "node:perf_hooks";
 import { getBackend } from "../src/backend/backend.js";
 import { nativeInfo, nativePoolStats } from "../src/backend/native.js";
 import { Tensor, manualSeed, nn, optim, setDefaultDevice } from "../src/node.js";
+import { median, timeCalls } from "./common.js";
 
 function flag(name: string, def: number): number {
   const i = process.argv.indexOf(name);
@@ -24,32 +25,24 @@ if (!nativeInfo().loaded) throw new Error(`bench:profile-mlp: the cpu addon did 
 setDefaultDevice("cpu");
 manualSeed(0);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
 const calls = new Map<string, number[]>(); // family -> time of each call (ms), while timing
 let timing = false;
 const backend = getBackend("cpu") as unknown as Record<string, unknown>;
-const wrap = (obj: Record<string, unknown>, name: string, key: (args: unknown[]) => string) => {
-  const f = obj[name];
-  if (typeof f !== "function") return;
-  obj[name] = function (this: unknown, ...args: unknown[]) {
-    if (!timing) return f.apply(this, args);
-    const t0 = performance.now();
-    const r = f.apply(this, args);
-    const k = key(args);
+const shapeOf = (v: unknown) => `[${((v as { shape?: number[] }).shape ?? []).join(",")}]`;
+/** times the methods `names` of obj, each call under the row `key` names */
+const wrap = (obj: Record<string, unknown>, names: readonly string[], key: (name: string, args: unknown[]) => string) =>
+  timeCalls(obj, names, () => timing, (name, args, t0, t1) => {
+    const k = key(name, args);
     let l = calls.get(k);
     if (!l) calls.set(k, (l = []));
-    l.push(performance.now() - t0);
-    return r;
-  };
-};
-const shapeOf = (v: unknown) => `[${((v as { shape?: number[] }).shape ?? []).join(",")}]`;
-for (const m of ["unary", "binary", "where", "copy", "fill", "reduce", "matmul", "gather", "scatterAdd", "cast"]) {
-  wrap(backend, m, (a) => (typeof a[0] === "string" ? `${m} ${a[0]} ${shapeOf(a[1])}` : `${m} ${shapeOf(a[0])}`));
-}
-wrap(backend, "alloc", (a) => `alloc (${(a[1] as number) >= 1024 ? "pool" : "heap"})`);
-wrap(backend, "release", () => "release");
+    l.push(t1 - t0);
+  });
+wrap(backend, ["unary", "binary", "where", "copy", "fill", "reduce", "matmul", "gather", "scatterAdd", "cast"],
+  (m, a) => (typeof a[0] === "string" ? `${m} ${a[0]} ${shapeOf(a[1])}` : `${m} ${shapeOf(a[0])}`));
+wrap(backend, ["alloc"], (_, a) => `alloc (${(a[1] as number) >= 1024 ? "pool" : "heap"})`);
+wrap(backend, ["release"], () => "release");
 const fused = backend.fused as Record<string, unknown>;
-for (const k of Object.keys(fused)) wrap(fused, k, (a) => `fused ${k} ${shapeOf(a[0])}`);
+wrap(fused, Object.keys(fused), (k, a) => `fused ${k} ${shapeOf(a[0])}`);
 
 // GC entries arrive once the loop yields: counted by their start time within the timed window
 let gcMs = 0, gcs = 0, from = Infinity, to = Infinity;
