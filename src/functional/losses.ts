@@ -64,7 +64,7 @@ function nll(op: string, logp: Tensor, target: Tensor, opts: CrossEntropyOptions
   const safe = where(valid, target, 0);
   if (safe.numel > 0 && hostReadable(safe.data)) { // on webgpu the gather below checks on the device
     const lo = noGrad(() => safe.min().item()), hi = noGrad(() => safe.max().item());
-    if (lo < 0 || hi >= nClass) throw new Error(`${op}: target ${lo < 0 ? lo : hi} is out of range for ${nClass} classes`);
+    checkTargetRange(op, lo, hi, nClass);
   }
   // w[y] (0 where ignored): the per-element factor and, summed, the mean's denominator
   const wy = weight ? weight.indexSelect(0, safe.reshape(-1)).reshape(safe.shape).mul(valid) : valid;
@@ -80,6 +80,11 @@ function nll(op: string, logp: Tensor, target: Tensor, opts: CrossEntropyOptions
   // nothing counted (all ignored): NaN like PyTorch's 0/0, with its zero gradient instead of 0·inf
   const den = wy.sum(), none = den.eq(0);
   return where(none, NaN, loss.sum().div(where(none, 1, den)));
+}
+
+/** Class indices from lo to hi must name one of nClass classes. */
+function checkTargetRange(op: string, lo: number, hi: number, nClass: number): void {
+  if (lo < 0 || hi >= nClass) throw new Error(`${op}: target ${lo < 0 ? lo : hi} is out of range for ${nClass} classes`);
 }
 
 /**
@@ -102,8 +107,7 @@ function meanNllOfIndices(op: string, logp: Tensor, target: Tensor, ignoreIndex:
     if (v < lo) lo = v;
     else if (v > hi) hi = v;
   }
-  const nClass = logp.shape[1];
-  if (lo < 0 || hi >= nClass) throw new Error(`${op}: target ${lo < 0 ? lo : hi} is out of range for ${nClass} classes`);
+  checkTargetRange(op, lo, hi, logp.shape[1]);
   return gatherChecked(logp, 1, target.unsqueeze(-1)).squeeze(-1).sum().div(-n);
 }
 
