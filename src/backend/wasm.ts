@@ -751,7 +751,7 @@ export const wasmBackend: Backend<WasmData> = {
   },
 
   matmul(out, a, b, bias) {
-    if (deferredSpawn && threads.state === "off") startDeferred();
+    startDeferred();
     const nd = a.shape.length;
     const allInt = isI32(out.data) && isI32(a.data) && isI32(b.data);
     if (nd > MAX_DIMS || isF64(out.data) || isF64(a.data) || isF64(b.data) || allInt || (bias && !isF32(bias.data))) {
@@ -1210,7 +1210,7 @@ export function wasmWorkerFault(): boolean {
  *  console.log(await wasmThreadsReady()); // 2 in Node and cross-origin isolated pages
  */
 export function wasmThreadsReady(): Promise<number> {
-  if (deferredSpawn && threads.state === "off") startDeferred();
+  startDeferred();
   return threads.ready.then(() => wasmThreads());
 }
 
@@ -1224,8 +1224,10 @@ export function deferWasmWorker(spawn: WasmWorkerSpawn): void {
   deferredSpawn = spawn;
 }
 
+/** Starts the deferred worker, if there is one and none has started. */
 function startDeferred(): void {
-  const spawn = deferredSpawn!;
+  const spawn = deferredSpawn;
+  if (spawn === null || threads.state !== "off") return;
   deferredSpawn = null;
   void startWasmWorker(spawn);
 }
