@@ -35,8 +35,8 @@ static void return_block(void* data, size_t length, void* deleter_data) {
 // a collection: every output a freshly mapped block (page faults cost ~30x the op itself here) and
 // memory growing by gigabytes. So when more than NUDGE_BYTES of blocks were handed out since V8's
 // last full collection, ask for one now: a critical memory-pressure notification, made on the
-// isolate's own thread, collects synchronously. Normal loops never get here (V8 collects every
-// ~64-200 MB of garbage); test/pool-gc.test.ts shows the case.
+// isolate's own thread, collects synchronously. Loops whose JavaScript keeps V8's own collections
+// going (a training step: one every ~64-300 MB) never get here; test/native.test.ts shows the case.
 static const size_t NUDGE_BYTES = (size_t)512 << 20;
 // per thread: each isolate (the main one, a worker_threads worker's) runs on a thread of its own
 static thread_local size_t g_since_full = 0; // bytes handed out since the isolate's last full collection

@@ -292,7 +292,7 @@ static inline void gemm_tile(int amode, int64_t kc, const float* a, int64_t lda,
     ukernel(kc, a, b, d, ldd, accd, mr, bd);
   (void)amode;
   (void)lda;
-  if (nr < NR) /* short row panels (mr < MR) store their mr rows directly */
+  if (nr < NR) /* a short column panel went through tmp (short row panels store their mr rows directly) */
     for (int64_t i = 0; i < mr; i++)
       for (int64_t j = 0; j < nr; j++)
         c[i * ldc + j] = acc ? c[i * ldc + j] + tmp[i * NR + j] : bias ? tmp[i * NR + j] + bias[j] : tmp[i * NR + j];
