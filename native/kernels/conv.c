@@ -128,77 +128,189 @@ static void tap_cols(const conv_ctx* k, int64_t j, int64_t* w0, int64_t* w1) {
   *w0 = lo; *w1 = hi;
 }
 
-/* images per im2col task: enough that a task copies a few thousand elements, since a task per
- * (row, image) of a small image (14x14 in the MNIST CNN: 9,216 tasks of 196 elements) cost more in
- * task handoffs and short memcpy calls than in copying */
-static int64_t im2col_block(const conv_ctx* k) {
-  const int64_t per = k->OH * k->OW > 0 ? k->OH * k->OW : 1;
-  int64_t nb = (4096 + per - 1) / per;
+/* Both split (channel c, block of NB images) into tasks: a task reads its planes of x once and
+ * streams the kh·kw tap rows of cols, each contiguous over the block's images. (Split by tap row,
+ * im2col read every plane kh·kw times; split by plane, col2im read kh·kw short pieces per plane, too
+ * short for the hardware prefetcher.) About 64 tasks, for balance over the threads. */
+static int64_t conv_block(const conv_ctx* k) {
+  const int64_t nb = (k->N * k->C + 63) / 64;
   return nb < 1 ? 1 : nb > k->N ? k->N : nb;
 }
 
-/* task t: row (c, i, j) = t / nblocks of cols, images [b·NB, b·NB + NB) with b = t % nblocks */
-static void im2col_task(void* ctx, int64_t t) {
-  const conv_ctx* k = (const conv_ctx*)ctx;
-  const int64_t NB = im2col_block(k), nblocks = (k->N + NB - 1) / NB;
-  const int64_t row = t / nblocks, n0 = (t % nblocks) * NB, n1 = n0 + NB < k->N ? n0 + NB : k->N;
-  const int64_t c = row / (k->kh * k->kw), i = (row / k->kw) % k->kh, j = row % k->kw;
+/* GCC turns the copy and zeroing loops below into memcpy/memset calls, which cost more than the
+ * copy on rows this short; clang (the wasm build) has no such attribute and inlines them anyway */
+#if defined(__GNUC__) && !defined(__clang__)
+#define PLAIN_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define PLAIN_LOOPS
+#endif
+
+/* Stride 1 with OW == W ("same" padding): one image's block of a tap is the image shifted by
+ * (dy, dx), so its valid rows are one contiguous copy; then the columns that wrapped in from the
+ * neighbouring row, and the rows outside the image, are zeroed. (Row by row, the 14-column rows of
+ * the MNIST CNN cost more in loop overhead, scalar tails and memcpy calls than in copying.) */
+PLAIN_LOOPS static void im2col_same(float* restrict d, const float* restrict s, const conv_ctx* k, int64_t dy, int64_t dx,
+                        int64_t w0, int64_t w1) {
+  const int64_t W = k->W, OH = k->OH;
+  const int64_t oh0 = dy < 0 ? (-dy < OH ? -dy : OH) : 0, oh1 = k->H - dy < OH ? (k->H - dy > oh0 ? k->H - dy : oh0) : OH;
+  if (oh1 == oh0 || w1 <= w0) { memset(d, 0, (size_t)(OH * W) * sizeof(float)); return; }
+  for (int64_t p = 0; p < oh0 * W; p++) d[p] = 0.0f;
+  /* from (oh0, w0) to (oh1 - 1, w1): the source stays inside the image since w0 + dx >= 0 and w1 + dx <= W */
+  const int64_t p0 = oh0 * W + w0, p1 = (oh1 - 1) * W + w1;
+  { const float* restrict q = s + dy * W + dx; for (int64_t p = p0; p < p1; p++) d[p] = q[p]; }
+  for (int64_t oh = oh0; oh < oh1; oh++) {
+    for (int64_t ow = 0; ow < w0; ow++) d[oh * W + ow] = 0.0f;
+    for (int64_t ow = w1; ow < W; ow++) d[oh * W + ow] = 0.0f;
+  }
+  for (int64_t p = oh1 * W; p < OH * W; p++) d[p] = 0.0f;
+}
+
+/* one image's block of tap (ti, tj) (offsets in the dilated window), any stride */
+static void im2col_tap(float* restrict dst, const float* restrict src, const conv_ctx* k, int64_t ti, int64_t tj) {
   const int64_t OH = k->OH, OW = k->OW;
-  const int64_t ti = i * k->dh, tj = j * k->dw; /* the tap's offset in the (dilated) window */
   int64_t w0, w1;
   tap_cols(k, tj, &w0, &w1);
+  if (k->sh == 1 && k->sw == 1 && OW == k->W) { im2col_same(dst, src, k, ti - k->ph, tj - k->pw, w0, w1); return; }
+  for (int64_t oh = 0; oh < OH; oh++) {
+    float* restrict d = dst + oh * OW;
+    const int64_t hh = oh * k->sh + ti - k->ph;
+    if (hh < 0 || hh >= k->H || w1 <= w0) { memset(d, 0, (size_t)OW * sizeof(float)); continue; }
+    const float* restrict s = src + hh * k->W + tj - k->pw;
+    for (int64_t ow = 0; ow < w0; ow++) d[ow] = 0.0f;
+    if (k->sw == 1) for (int64_t ow = w0; ow < w1; ow++) d[ow] = s[ow]; /* vectorises; short rows beat memcpy */
+    else for (int64_t ow = w0; ow < w1; ow++) d[ow] = s[ow * k->sw];
+    for (int64_t ow = w1; ow < OW; ow++) d[ow] = 0.0f;
+  }
+}
+
+/* task t: channel c = t / nblocks, images [b·NB, b·NB + NB) with b = t % nblocks */
+static void im2col_task(void* ctx, int64_t t) {
+  const conv_ctx* k = (const conv_ctx*)ctx;
+  const int64_t NB = conv_block(k), nblocks = (k->N + NB - 1) / NB;
+  const int64_t c = t / nblocks, n0 = (t % nblocks) * NB, n1 = n0 + NB < k->N ? n0 + NB : k->N;
+  const int64_t P = k->OH * k->OW, L = k->N * P;
   for (int64_t n = n0; n < n1; n++) {
-    float* dst = k->o + row * (k->N * OH * OW) + n * OH * OW;
     const float* src = k->a + (n * k->C + c) * k->H * k->W;
-    for (int64_t oh = 0; oh < OH; oh++) {
-      float* restrict d = dst + oh * OW;
-      const int64_t hh = oh * k->sh + ti - k->ph;
-      if (hh < 0 || hh >= k->H || w1 <= w0) { memset(d, 0, (size_t)OW * sizeof(float)); continue; }
-      const float* restrict s = src + hh * k->W + tj - k->pw;
-      for (int64_t ow = 0; ow < w0; ow++) d[ow] = 0.0f;
-      if (k->sw == 1) for (int64_t ow = w0; ow < w1; ow++) d[ow] = s[ow]; /* vectorises; short rows beat memcpy */
-      else for (int64_t ow = w0; ow < w1; ow++) d[ow] = s[ow * k->sw];
-      for (int64_t ow = w1; ow < OW; ow++) d[ow] = 0.0f;
+    for (int64_t i = 0; i < k->kh; i++)
+      for (int64_t j = 0; j < k->kw; j++)
+        im2col_tap(k->o + ((c * k->kh + i) * k->kw + j) * L + n * P, src, k, i * k->dh, j * k->dw);
+  }
+}
+
+#define COL2IM_MAXK 64 /* the fast path's largest kh and kw */
+#if defined(__AVX2__)
+/* Row hh of one plane of x += every tap that reaches it, in tap order (i, j) as the contract says,
+ * for stride 1 along the row: 8 columns at a time, the sum kept in a register across the taps and
+ * stored once. Lanes outside a tap's columns are neither read (the masked load does not touch
+ * them) nor added (the blend keeps the sum, even a -0). (Adding tap by tap into x made each tap's
+ * loads wait on the stores of the tap before, shifted by one column: store-to-load forwarding fails
+ * on a partial overlap; and a sum kept in memory chains every tap through a store and a load.) */
+static void col2im_row_s1(float* restrict d, const float* taps, const conv_ctx* k, int64_t hh, const int64_t* lo, const int64_t* hi) {
+  const int64_t OW = k->OW, L = k->N * k->OH * OW;
+  const float* rows[COL2IM_MAXK]; /* per tap row i that reaches row hh: its tap (i, 0) at output row oh */
+  int64_t nr = 0;
+  for (int64_t i = 0; i < k->kh; i++) {
+    const int64_t r = hh + k->ph - i * k->dh; /* = oh·sh for the output row that reads row hh */
+    if (r >= 0 && r % k->sh == 0 && r / k->sh < k->OH) rows[nr++] = taps + i * k->kw * L + (r / k->sh) * OW;
+  }
+#if defined(__AVX512F__)
+  /* 16 columns at a time; lane masks as bits */
+  for (int64_t g = 0; g < k->W; g += 16) {
+    const __mmask16 row = (__mmask16)(k->W - g >= 16 ? 0xffff : (1u << (k->W - g)) - 1);
+    __m512 acc = _mm512_maskz_loadu_ps(row, d + g);
+    for (int64_t q = 0; q < nr; q++) {
+      const float* s = rows[q];
+      for (int64_t j = 0; j < k->kw; j++, s += L) {
+        const int64_t a = lo[j] - g < 0 ? 0 : lo[j] - g, e = hi[j] - g > 16 ? 16 : hi[j] - g; /* lanes [a, e) */
+        if (e <= a) continue;
+        const __mmask16 in = (__mmask16)(((1u << e) - 1) & ~((1u << a) - 1));
+        acc = _mm512_mask_add_ps(acc, in, acc, _mm512_maskz_loadu_ps(in, s + g - (j * k->dw - k->pw)));
+      }
+    }
+    _mm512_mask_storeu_ps(d + g, row, acc);
+  }
+#else
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (int64_t g = 0; g < k->W; g += 8) {
+    const int64_t left = k->W - g < 8 ? k->W - g : 8;
+    const __m256i row = _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)left), lane);
+    __m256 acc = _mm256_maskload_ps(d + g, row);
+    for (int64_t q = 0; q < nr; q++) {
+      const float* s = rows[q];
+      for (int64_t j = 0; j < k->kw; j++, s += L) {
+        const int64_t dx = j * k->dw - k->pw; /* input column ww reads output column ww - dx */
+        const __m256i in = _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)(hi[j] - g)), lane),
+                                            _mm256_cmpgt_epi32(lane, _mm256_set1_epi32((int32_t)(lo[j] - g) - 1)));
+        if (_mm256_testz_si256(in, in)) continue;
+        acc = _mm256_blendv_ps(acc, _mm256_add_ps(acc, _mm256_maskload_ps(s + (g - dx), in)), _mm256_castsi256_ps(in));
+      }
+    }
+    _mm256_maskstore_ps(d + g, row, acc);
+  }
+#endif
+}
+#endif
+
+/* Row hh of one plane of x += every tap that reaches it, in tap order (i, j), any stride */
+static void col2im_row(float* restrict d, const float* taps, const conv_ctx* k, int64_t hh) {
+  const int64_t OW = k->OW, L = k->N * k->OH * OW;
+  for (int64_t i = 0; i < k->kh; i++) {
+    const int64_t r = hh + k->ph - i * k->dh;
+    if (r < 0 || r % k->sh != 0 || r / k->sh >= k->OH) continue;
+    for (int64_t j = 0; j < k->kw; j++) {
+      const int64_t tj = j * k->dw, dx = tj - k->pw;
+      const float* restrict s = taps + (i * k->kw + j) * L + (r / k->sh) * OW;
+      int64_t w0, w1;
+      tap_cols(k, tj, &w0, &w1); /* the output columns ow whose input column ow·sw + dx is in x */
+      if (k->sw == 1) for (int64_t ow = w0; ow < w1; ow++) d[ow + dx] += s[ow]; /* vectorises */
+      else for (int64_t ow = w0; ow < w1; ow++) d[ow * k->sw + dx] += s[ow];
     }
   }
 }
 
-/* task t: plane (n, c) = (t / C, t % C) of x, so no two tasks write the same element */
+/* task t: channel c = t / nblocks, images [b·NB, b·NB + NB): no two tasks write the same element */
 static void col2im_task(void* ctx, int64_t t) {
   const conv_ctx* k = (const conv_ctx*)ctx;
-  const int64_t n = t / k->C, c = t % k->C, OH = k->OH, OW = k->OW, L = k->N * OH * OW;
-  float* dst = k->o + t * k->H * k->W;
-  for (int64_t i = 0; i < k->kh; i++) {
-    for (int64_t j = 0; j < k->kw; j++) {
-      const float* src = k->a + ((c * k->kh + i) * k->kw + j) * L + n * OH * OW;
-      const int64_t ti = i * k->dh, tj = j * k->dw;
-      int64_t w0, w1;
-      tap_cols(k, tj, &w0, &w1);
-      for (int64_t oh = 0; oh < OH; oh++) {
-        const int64_t hh = oh * k->sh + ti - k->ph;
-        if (hh < 0 || hh >= k->H) continue;
-        float* d = dst + hh * k->W + tj - k->pw;
-        const float* s = src + oh * OW;
-        if (k->sw == 1) for (int64_t ow = w0; ow < w1; ow++) d[ow] += s[ow]; /* vectorises */
-        else for (int64_t ow = w0; ow < w1; ow++) d[ow * k->sw] += s[ow];
-      }
+  const int64_t NB = conv_block(k), nblocks = (k->N + NB - 1) / NB;
+  const int64_t c = t / nblocks, n0 = (t % nblocks) * NB, n1 = n0 + NB < k->N ? n0 + NB : k->N;
+  const int64_t P = k->OH * k->OW, L = k->N * P;
+#if defined(__AVX2__)
+  int64_t lo[COL2IM_MAXK], hi[COL2IM_MAXK]; /* per tap column j: the input columns it reaches */
+  const bool fast = k->sw == 1 && k->kw <= COL2IM_MAXK && k->kh <= COL2IM_MAXK;
+  for (int64_t j = 0; fast && j < k->kw; j++) {
+    tap_cols(k, j * k->dw, &lo[j], &hi[j]);
+    lo[j] += j * k->dw - k->pw;
+    hi[j] += j * k->dw - k->pw;
+  }
+#endif
+  for (int64_t n = n0; n < n1; n++) {
+    float* plane = k->o + (n * k->C + c) * k->H * k->W;
+    const float* taps = k->a + c * k->kh * k->kw * L + n * P; /* tap (i, j) at taps + (i·kw + j)·L */
+#if defined(__AVX2__)
+    if (fast) {
+      for (int64_t hh = 0; hh < k->H; hh++) col2im_row_s1(plane + hh * k->W, taps, k, hh, lo, hi);
+      continue;
     }
+#endif
+    for (int64_t hh = 0; hh < k->H; hh++) col2im_row(plane + hh * k->W, taps, k, hh);
   }
 }
 
 /* both split over the threads when there is enough work */
+static void conv_run(const conv_ctx* k, dl_task_fn fn) {
+  const int64_t NB = conv_block(k), ntasks = k->C * ((k->N + NB - 1) / NB);
+  if (k->C * k->kh * k->kw * k->N * k->OH * k->OW >= ((int64_t)1 << 15)) dl_parallel(ntasks, fn, (void*)k);
+  else for (int64_t t = 0; t < ntasks; t++) fn((void*)k, t);
+}
+
 void dl_im2col_f32(float* cols, const float* x, const int64_t* d) {
   conv_ctx k;
   conv_ctx_init(&k, cols, x, d);
-  const int64_t NB = im2col_block(&k), ntasks = k.C * k.kh * k.kw * ((k.N + NB - 1) / NB);
-  if (k.C * k.kh * k.kw * k.N * k.OH * k.OW >= ((int64_t)1 << 15)) dl_parallel(ntasks, im2col_task, &k);
-  else for (int64_t t = 0; t < ntasks; t++) im2col_task(&k, t);
+  conv_run(&k, im2col_task);
 }
 
 void dl_col2im_f32(float* x, const float* cols, const int64_t* d) {
   conv_ctx k;
   conv_ctx_init(&k, x, cols, d);
-  const int64_t ntasks = k.N * k.C;
-  if (ntasks * k.kh * k.kw * k.OH * k.OW >= ((int64_t)1 << 15)) dl_parallel(ntasks, col2im_task, &k);
-  else for (int64_t t = 0; t < ntasks; t++) col2im_task(&k, t);
+  conv_run(&k, col2im_task);
 }
