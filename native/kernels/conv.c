@@ -197,73 +197,22 @@ static void im2col_task(void* ctx, int64_t t) {
   }
 }
 
-#define COL2IM_MAXK 64 /* the fast path's largest kh and kw */
-#if defined(__AVX2__)
-/* Row hh of one plane of x += every tap that reaches it, in tap order (i, j) as the contract says,
- * for stride 1 along the row: 8 columns at a time, the sum kept in a register across the taps and
- * stored once. Lanes outside a tap's columns are neither read (the masked load does not touch
- * them) nor added (the blend keeps the sum, even a -0). (Adding tap by tap into x made each tap's
- * loads wait on the stores of the tap before, shifted by one column: store-to-load forwarding fails
- * on a partial overlap; and a sum kept in memory chains every tap through a store and a load.) */
-static void col2im_row_s1(float* restrict d, const float* taps, const conv_ctx* k, int64_t hh, const int64_t* lo, const int64_t* hi) {
-  const int64_t OW = k->OW, L = k->N * k->OH * OW;
-  const float* rows[COL2IM_MAXK]; /* per tap row i that reaches row hh: its tap (i, 0) at output row oh */
-  int64_t nr = 0;
-  for (int64_t i = 0; i < k->kh; i++) {
-    const int64_t r = hh + k->ph - i * k->dh; /* = oh·sh for the output row that reads row hh */
-    if (r >= 0 && r % k->sh == 0 && r / k->sh < k->OH) rows[nr++] = taps + i * k->kw * L + (r / k->sh) * OW;
-  }
-#if defined(__AVX512F__)
-  /* 16 columns at a time; lane masks as bits */
-  for (int64_t g = 0; g < k->W; g += 16) {
-    const __mmask16 row = (__mmask16)(k->W - g >= 16 ? 0xffff : (1u << (k->W - g)) - 1);
-    __m512 acc = _mm512_maskz_loadu_ps(row, d + g);
-    for (int64_t q = 0; q < nr; q++) {
-      const float* s = rows[q];
-      for (int64_t j = 0; j < k->kw; j++, s += L) {
-        const int64_t a = lo[j] - g < 0 ? 0 : lo[j] - g, e = hi[j] - g > 16 ? 16 : hi[j] - g; /* lanes [a, e) */
-        if (e <= a) continue;
-        const __mmask16 in = (__mmask16)(((1u << e) - 1) & ~((1u << a) - 1));
-        acc = _mm512_mask_add_ps(acc, in, acc, _mm512_maskz_loadu_ps(in, s + g - (j * k->dw - k->pw)));
-      }
-    }
-    _mm512_mask_storeu_ps(d + g, row, acc);
-  }
-#else
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  for (int64_t g = 0; g < k->W; g += 8) {
-    const int64_t left = k->W - g < 8 ? k->W - g : 8;
-    const __m256i row = _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)left), lane);
-    __m256 acc = _mm256_maskload_ps(d + g, row);
-    for (int64_t q = 0; q < nr; q++) {
-      const float* s = rows[q];
-      for (int64_t j = 0; j < k->kw; j++, s += L) {
-        const int64_t dx = j * k->dw - k->pw; /* input column ww reads output column ww - dx */
-        const __m256i in = _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)(hi[j] - g)), lane),
-                                            _mm256_cmpgt_epi32(lane, _mm256_set1_epi32((int32_t)(lo[j] - g) - 1)));
-        if (_mm256_testz_si256(in, in)) continue;
-        acc = _mm256_blendv_ps(acc, _mm256_add_ps(acc, _mm256_maskload_ps(s + (g - dx), in)), _mm256_castsi256_ps(in));
-      }
-    }
-    _mm256_maskstore_ps(d + g, row, acc);
-  }
-#endif
-}
-#endif
-
-/* Row hh of one plane of x += every tap that reaches it, in tap order (i, j), any stride */
-static void col2im_row(float* restrict d, const float* taps, const conv_ctx* k, int64_t hh) {
+/* One plane of x += every tap, tap by tap in order (i, j) */
+static void col2im_plane(float* restrict x, const float* taps, const conv_ctx* k) {
   const int64_t OW = k->OW, L = k->N * k->OH * OW;
   for (int64_t i = 0; i < k->kh; i++) {
-    const int64_t r = hh + k->ph - i * k->dh;
-    if (r < 0 || r % k->sh != 0 || r / k->sh >= k->OH) continue;
     for (int64_t j = 0; j < k->kw; j++) {
-      const int64_t tj = j * k->dw, dx = tj - k->pw;
-      const float* restrict s = taps + (i * k->kw + j) * L + (r / k->sh) * OW;
+      const float* s = taps + (i * k->kw + j) * L;
+      const int64_t dx = j * k->dw - k->pw;
       int64_t w0, w1;
-      tap_cols(k, tj, &w0, &w1); /* the output columns ow whose input column ow·sw + dx is in x */
-      if (k->sw == 1) for (int64_t ow = w0; ow < w1; ow++) d[ow + dx] += s[ow]; /* vectorises */
-      else for (int64_t ow = w0; ow < w1; ow++) d[ow * k->sw + dx] += s[ow];
+      tap_cols(k, j * k->dw, &w0, &w1);
+      for (int64_t oh = 0; oh < k->OH; oh++, s += OW) {
+        const int64_t hh = oh * k->sh + i * k->dh - k->ph;
+        if (hh < 0 || hh >= k->H) continue;
+        float* d = x + hh * k->W + dx;
+        if (k->sw == 1) for (int64_t ow = w0; ow < w1; ow++) d[ow] += s[ow]; /* vectorises */
+        else for (int64_t ow = w0; ow < w1; ow++) d[ow * k->sw] += s[ow];
+      }
     }
   }
 }
@@ -274,26 +223,8 @@ static void col2im_task(void* ctx, int64_t t) {
   const int64_t NB = conv_block(k), nblocks = (k->N + NB - 1) / NB;
   const int64_t c = t / nblocks, n0 = (t % nblocks) * NB, n1 = n0 + NB < k->N ? n0 + NB : k->N;
   const int64_t P = k->OH * k->OW, L = k->N * P;
-#if defined(__AVX2__)
-  int64_t lo[COL2IM_MAXK], hi[COL2IM_MAXK]; /* per tap column j: the input columns it reaches */
-  const bool fast = k->sw == 1 && k->kw <= COL2IM_MAXK && k->kh <= COL2IM_MAXK;
-  for (int64_t j = 0; fast && j < k->kw; j++) {
-    tap_cols(k, j * k->dw, &lo[j], &hi[j]);
-    lo[j] += j * k->dw - k->pw;
-    hi[j] += j * k->dw - k->pw;
-  }
-#endif
-  for (int64_t n = n0; n < n1; n++) {
-    float* plane = k->o + (n * k->C + c) * k->H * k->W;
-    const float* taps = k->a + c * k->kh * k->kw * L + n * P; /* tap (i, j) at taps + (i·kw + j)·L */
-#if defined(__AVX2__)
-    if (fast) {
-      for (int64_t hh = 0; hh < k->H; hh++) col2im_row_s1(plane + hh * k->W, taps, k, hh, lo, hi);
-      continue;
-    }
-#endif
-    for (int64_t hh = 0; hh < k->H; hh++) col2im_row(plane + hh * k->W, taps, k, hh);
-  }
+  for (int64_t n = n0; n < n1; n++) /* tap (i, j) of image n at taps + (i·kw + j)·L */
+    col2im_plane(k->o + (n * k->C + c) * k->H * k->W, k->a + c * k->kh * k->kw * L + n * P, k);
 }
 
 /* both split over the threads when there is enough work */
