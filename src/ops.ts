@@ -458,9 +458,9 @@ function convWindow(op: string, shape: readonly number[], win: ConvWindow): Wind
 }
 
 function col2imOf(g: Tensor, shape: readonly number[], win: Window): Tensor {
-  const out = Tensor.alloc(shape, g.dtype, g.device, true);
+  const fused = g.dtype === "float32" ? g.backend.fused?.col2im : undefined; // writes all of out
+  const out = Tensor.alloc(shape, g.dtype, g.device, !fused);
   const gc = g.contiguous();
-  const fused = g.dtype === "float32" ? g.backend.fused?.col2im : undefined;
   if (gc.numel > 0 && fused) fused(out, gc, win);
   else if (gc.numel > 0) forEachTap(out, gc, win, (xv, cv) => g.backend.copy(xv, cv, true));
   return out.track("col2im", [g], (gg) => [() => im2col(gg, win.kh, win.kw, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw)]);

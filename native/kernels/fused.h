@@ -45,8 +45,8 @@ void dl_maxpool_indices_f32(int32_t* idx, const float* x, int64_t planes, int64_
 
 /* d = {N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw}. im2col: cols [C*kh*kw, N*OH*OW] = the taps of x
  * [N, C, H, W] zero-padded (row (c, i, j), column (n, oh, ow) holds x[n, c, oh*sh + i*dh - ph,
- * ow*sw + j*dw - pw]). col2im: x += each tap of cols,
- * in tap order per element (the order of the per-tap copies, so both give the same sums). */
+ * ow*sw + j*dw - pw]). col2im: x = the sum of each tap of cols, from 0, in tap order per element
+ * (the order of the per-tap copies, so both give the same sums); x is not read. */
 void dl_im2col_f32(float* cols, const float* x, const int64_t* d);
 void dl_col2im_f32(float* x, const float* cols, const int64_t* d);
 

@@ -187,7 +187,8 @@ export interface FusedKernels<S extends Storage = TypedArray> {
   /** cols ([C·kh·kw, N·OH·OW]) = the taps of x ([N, C, H, W]) zero-padded by w.ph, w.pw: row
    *  (c, i, j), column (n, oh, ow) holds x[n, c, oh·sh + i·dh - ph, ow·sw + j·dw - pw]. */
   im2col(cols: View<S>, x: View<S>, w: ConvWindow): void;
-  /** x += every tap of cols (the adjoint of im2col), summed per element in tap order (i, j). */
+  /** x = every tap of cols (the adjoint of im2col), summed per element from 0 in tap order (i, j);
+   *  x is written whole (its old contents are not read). */
   col2im(x: View<S>, cols: View<S>, w: ConvWindow): void;
   /**
    * Scaled dot-product attention. Unlike the kernels above, the views are 4-D [B1, B2, rows, cols]

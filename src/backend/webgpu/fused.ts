@@ -342,11 +342,11 @@ const im2colSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`${convDi
     if (hh >= 0 && hh < H && ww >= 0 && ww < W) { y = x_ld(prm(15u) + ((b * C + c) * H + hh) * W + ww); }
     cols_st(prm(16u) + i, y);`)}`;
 
-// one thread per input element: adds the taps that read it, in tap order (ki, kj), so there are no
-// concurrent writes (WGSL has no float atomics)
+// one thread per input element: the sum of the taps that read it, in tap order (ki, kj), so there
+// are no concurrent writes (WGSL has no float atomics)
 const col2imSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`${convDims}
     let ww = i % W; let hh = (i / W) % H; let c = (i / (W * H)) % C; let b = i / (W * H * C);
-    var acc = x_ld(prm(15u) + i);
+    var acc = 0.0;
     for (var ki = 0; ki < kh; ki++) {
       let t = hh + ph - ki * dh;
       if (t < 0 || t % sh != 0 || t / sh >= OH) { continue; }
