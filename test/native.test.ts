@@ -548,6 +548,30 @@ each("gather and scatterAdd: matches js", () => {
   }
 });
 
+each("gather and scatterAdd along the last dim of many rows (the threaded row path): matches js; a bad index throws, scatterAdd's out untouched", () => {
+  const r = mulberry32(16);
+  const V = (data: TypedArray, shape: number[], strides: number[], offset = 0): View => ({ data, shape, strides, offset });
+  const rows = 300, n = 150, lim = 200; // 45000 elements: split over the threads
+  for (const dt of ["float32", "int32"] as DType[]) {
+    const index = V(Int32Array.from({ length: rows * n }, () => randint(r, 0, lim - 1)), [rows, n], [n, 1]);
+    // a with padded rows and an offset; out inside a bigger array
+    const a = V(new (ctor(dt))(5 + rows * 210).map(gen(r, dt, "tame")), [rows, lim], [210, 1], 5);
+    const [[c], [j]] = both([outView(r, [rows, n], dt)], (b, [o]) => b.gather(o, a, 1, index));
+    assertArrays(c.data, j.data, `gather ${dt} [${rows},${lim}] <- [${rows},${n}]`);
+    const src = V(new (ctor(dt))(rows * n).map(gen(r, dt, "tame")), [rows, n], [n, 1]);
+    const into = V(new (ctor(dt))(rows * lim).map(gen(r, dt, "tame")), [rows, lim], [lim, 1]);
+    const [[c2], [j2]] = both([into], (b, [o]) => b.scatterAdd(o, 1, index, src));
+    assertArrays(c2.data, j2.data, `scatterAdd ${dt} [${rows},${lim}] <- [${rows},${n}] (repeated indices)`);
+    // one bad index, late in the last rows (the second thread's block)
+    const bad = V(index.data.slice(), [rows, n], [n, 1]);
+    bad.data[rows * n - 7] = lim;
+    const out = V(new (ctor(dt))(rows * lim).fill(3), [rows, lim], [lim, 1]);
+    assert.throws(() => be.gather(V(new (ctor(dt))(rows * n), [rows, n], [n, 1]), a, 1, bad), /index out of range/);
+    assert.throws(() => be.scatterAdd(out, 1, bad, src), /index out of range/);
+    assert.ok(out.data.every((x) => x === 3), "a rejected scatterAdd leaves out untouched");
+  }
+});
+
 // ---- alloc / pool --------------------------------------------------------------------------------
 
 test("alloc: typed arrays of the right kind, zeroed on request, reused", { skip }, () => {

@@ -12,7 +12,7 @@
 
 /* ---- max-pooling window indices -------------------------------------------------------------- */
 
-typedef struct { int32_t* idx; const float* x; int64_t H, W, kh, kw, sh, sw, OH, OW; } pool_ctx;
+typedef struct { int32_t* idx; const float* x; int64_t H, W, kh, kw, sh, sw, OH, OW, planes, ntasks; } pool_ctx;
 
 #define POOL_CHUNK 64
 
@@ -58,8 +58,7 @@ static int64_t maxpool2x2_row(int32_t* idx, const float* x, int64_t W, int64_t o
 }
 #endif
 
-static void maxpool_planes(void* ctx, int64_t p) {
-  const pool_ctx* k = (const pool_ctx*)ctx;
+static void maxpool_plane(const pool_ctx* k, int64_t p) {
   const int64_t H = k->H, W = k->W, kh = k->kh, kw = k->kw, sh = k->sh, sw = k->sw, OH = k->OH, OW = k->OW;
   const float* x = k->x + p * H * W;
   int32_t* idx = k->idx + p * OH * OW;
@@ -98,12 +97,23 @@ static void maxpool_planes(void* ctx, int64_t p) {
   }
 }
 
+/* task t of ntasks: a contiguous block of planes (one task per plane made neighbouring planes'
+   index rows, which share cache lines, be written by both threads in turn: 2.7x slower than one
+   thread at [1024, 28, 28]) */
+static void maxpool_block(void* ctx, int64_t t) {
+  const pool_ctx* k = (const pool_ctx*)ctx;
+  for (int64_t p = k->planes * t / k->ntasks, e = k->planes * (t + 1) / k->ntasks; p < e; p++) maxpool_plane(k, p);
+}
+
 void dl_maxpool_indices_f32(int32_t* idx, const float* x, int64_t planes, int64_t H, int64_t W, int64_t kh,
                             int64_t kw, int64_t sh, int64_t sw) {
-  pool_ctx k = { idx, x, H, W, kh, kw, sh, sw, (H - kh) / sh + 1, (W - kw) / sw + 1 };
+  pool_ctx k = { idx, x, H, W, kh, kw, sh, sw, (H - kh) / sh + 1, (W - kw) / sw + 1, planes, 1 };
   /* planes are independent: split them over the threads when there is enough work */
-  if (planes > 1 && planes * k.OH * k.OW * kh * kw >= ((int64_t)1 << 16)) dl_parallel(planes, maxpool_planes, &k);
-  else for (int64_t p = 0; p < planes; p++) maxpool_planes(&k, p);
+  if (planes > 1 && planes * k.OH * k.OW * kh * kw >= ((int64_t)1 << 16)) {
+    const int64_t nt = dl_num_threads();
+    k.ntasks = nt < planes ? nt : planes;
+  }
+  dl_parallel(k.ntasks, maxpool_block, &k);
 }
 
 /* ---- im2col / col2im ------------------------------------------------------------------------- */
