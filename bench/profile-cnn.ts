@@ -9,7 +9,7 @@
 // --plain: no wrapping, only the step times (what the wrappers themselves cost shows in the difference).
 import { PerformanceObserver } from "node:perf_hooks";
 import { getBackend, type View } from "../src/backend/backend.js";
-import { nativeInfo } from "../src/backend/native.js";
+import { nativeInfo, nativePoolStats } from "../src/backend/native.js";
 import { Tensor, manualSeed, nn, optim, setDefaultDevice } from "../src/node.js";
 import { median, timeCalls } from "./common.js";
 
@@ -25,6 +25,7 @@ setDefaultDevice("cpu");
 manualSeed(0);
 
 const calls = new Map<string, number[]>();
+const faultsOf = new Map<string, number>(); // minor page faults inside each row's calls (first touches of fresh memory)
 let timing = false;
 const backend = getBackend("cpu") as unknown as Record<string, unknown>;
 const shapeOf = (v: unknown) => `[${((v as { shape?: number[] }).shape ?? []).join(",")}]`;
@@ -38,13 +39,28 @@ const layout = (v: View) => {
   }
   return "c";
 };
-const wrap = (obj: Record<string, unknown>, names: readonly string[], key: (name: string, args: unknown[]) => string) =>
+const wrap = (obj: Record<string, unknown>, names: readonly string[], key: (name: string, args: unknown[]) => string) => {
+  // the inner wrapper times the call; the outer one counts its page faults (getrusage, outside the timing)
   timeCalls(obj, names, () => timing, (name, args, t0, t1) => {
     const k = key(name, args);
     let l = calls.get(k);
     if (!l) calls.set(k, (l = []));
     l.push(t1 - t0);
   });
+  let f0 = 0;
+  timeCalls(obj, names, () => timing, (name, args) => {
+    const k = key(name, args);
+    faultsOf.set(k, (faultsOf.get(k) ?? 0) + process.resourceUsage().minorPageFault - f0);
+  });
+  for (const name of names) {
+    const fn = obj[name];
+    if (typeof fn !== "function") continue;
+    obj[name] = function (this: unknown, ...args: unknown[]) {
+      if (timing) f0 = process.resourceUsage().minorPageFault;
+      return fn.apply(this, args);
+    };
+  }
+};
 if (!plain) {
   wrap(backend, ["unary", "binary", "cast", "reduce"], (m, a) => `${m} ${a[0]} ${shapeOf(a[1])}${m === "binary" ? " " + layout(a[2] as View) + layout(a[3] as View) : ""}`);
   wrap(backend, ["where"], (m, a) => `where ${shapeOf(a[0])} ${(a.slice(1) as View[]).map(layout).join("")}`);
@@ -99,27 +115,31 @@ function step(): void {
 for (let i = 0; i < warmup; i++) step();
 times.forEach((t) => (t.length = 0));
 await new Promise((r) => setTimeout(r, 10));
+const pool0 = nativePoolStats()!, faults0 = process.resourceUsage().minorPageFault;
 timing = true;
 from = performance.now();
 for (let i = 0; i < steps; i++) step();
 to = performance.now();
 timing = false;
+const pool1 = nativePoolStats()!, faults = process.resourceUsage().minorPageFault - faults0;
 await new Promise((r) => setTimeout(r, 50));
 
 const us = (ms: number) => (ms * 1000).toFixed(1).padStart(8);
 console.log(`MNIST CNN step on cpu (${nativeInfo().description}), ${steps} steps after ${warmup} of warm-up; µs${plain ? " (calls not wrapped)" : ""}`);
+console.log(`pool: ${((pool1.freshMaps - pool0.freshMaps) / steps).toFixed(2)} fresh maps and ${((pool1.hits - pool0.hits) / steps).toFixed(1)} reuses per step, ` +
+  `${(faults / steps).toFixed(1)} page faults per step, ${((pool1.cachedBytes + pool1.liveBytes) / 2 ** 20).toFixed(1)} MiB held`);
 console.log("\nphase           median     p90");
 phases.forEach((p, j) => {
   const s = [...times[j]].sort((a, b) => a - b);
   console.log(`${p.padEnd(13)} ${us(median(s))} ${us(s[Math.floor(s.length * 0.9)] ?? 0)}`);
 });
 if (!plain) {
-  console.log("\nbackend call                                   calls/step   median   mean/step");
+  console.log("\nbackend call                                   calls/step   median   mean/step  faults/step");
   let inCalls = 0;
   const rows = [...calls].map(([name, t]) => ({ name, n: t.length / steps, med: median(t), per: t.reduce((a, b) => a + b, 0) / steps }));
   for (const r of rows.sort((a, b) => b.per - a.per)) {
     inCalls += r.per;
-    if (r.per >= 2e-3) console.log(`${r.name.padEnd(46)} ${r.n.toFixed(1).padStart(6)} ${us(r.med)} ${us(r.per)}`);
+    if (r.per >= 2e-3) console.log(`${r.name.padEnd(46)} ${r.n.toFixed(1).padStart(6)} ${us(r.med)} ${us(r.per)} ${((faultsOf.get(r.name) ?? 0) / steps).toFixed(1).padStart(8)}`);
   }
   const mean = times[4].reduce((a, b) => a + b, 0) / steps;
   console.log(`\nmean step ${us(mean).trim()}, in backend calls ${us(inCalls).trim()}, JavaScript ${us(mean - inCalls).trim()}; ` +
