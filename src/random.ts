@@ -37,15 +37,16 @@ export function generator(seed: number): RandomStream {
   const fill = (o: Float32Array | Float64Array, offset: number, n: number) => {
     let s0 = s[0] | 0, s1 = s[1] | 0, s2 = s[2] | 0, s3 = s[3] | 0; // int32 locals (a uint32 above 2^31 is a double)
     for (let i = 0; i < n; i++) {
-      const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      const m = Math.imul(s1, 5);
+      const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
       const t = s1 << 9;
       s2 ^= s0;
       s3 ^= s1;
       s1 ^= s2;
       s0 ^= s3;
       s2 ^= t;
-      s3 = rotl(s3, 11);
-      o[offset + i] = r / 4294967296;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      o[offset + i] = r * 2.3283064365386963e-10; // 2^-32: exact, as r / 2^32 is (and ~20 % faster)
     }
     s[0] = s0;
     s[1] = s1;
