@@ -536,9 +536,10 @@ enum { SZ_RN, SZ_R, SZ_N, SZ_P, SZ_X4, SZ_MASK = 7, F_OPT = 8, F_I32 = 16 };
   X(adam, 0, 7, NULL,                                                                                           \
     OK(dl_adam_f32(p[0], p[1], p[2], p[3], rows * n, c->sc[0], c->sc[1], c->sc[2], c->sc[3], c->sc[4],          \
                    c->sc[5] != 0, c->sc[6])), SZ_RN, SZ_RN, SZ_RN, SZ_RN)                                       \
-  /* idx [planes, OH·OW] int32, x [planes, H, W]; scalars H, W, kh, kw, sh, sw */                               \
+  /* idx [planes, OH·OW] int32, x [planes, H, W], vals (optional) like idx; scalars H, W, kh, kw, sh, sw */       \
   X(maxPoolIndices, 0, 6, check_pool,                                                                           \
-    OK(dl_maxpool_indices_f32(p[0], p[1], rows, iv[0], iv[1], iv[2], iv[3], iv[4], iv[5])), SZ_RN | F_I32, SZ_P) \
+    dl_maxpool_indices_f32(p[0], p[2], p[1], rows, iv[0], iv[1], iv[2], iv[3], iv[4], iv[5]), SZ_RN | F_I32, SZ_P, \
+    SZ_RN | F_OPT)                                                                                              \
   /* cols [C·kh·kw, N·OH·OW], x [N, C, H, W]; scalars N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw */             \
   X(im2col, 0, 12, check_conv, OK(dl_im2col_f32(p[0], p[1], iv)), SZ_RN, SZ_X4)                                 \
   X(col2im, 1, 12, check_conv, OK(dl_col2im_f32(p[0], p[1], iv)), SZ_X4, SZ_RN)

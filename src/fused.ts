@@ -5,7 +5,7 @@ import { type GradOut, isGradEnabled } from "./graph.js";
 import { Tensor, bumpVersion } from "./core.js";
 import { grad } from "./engine.js";
 import { windowCount } from "./shape.js";
-import { gatherChecked } from "./ops.js";
+import { scatterAdd } from "./ops.js";
 
 function kernel<K extends keyof FusedKernels>(x: Tensor, name: K): FusedKernels<Storage>[K] | undefined {
   return x.dtype === "float32" && x.numel > 0 ? x.backend.fused?.[name] : undefined;
@@ -163,8 +163,8 @@ export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamStep
 
 /**
  * maxPool2d over [N, C, H, W] (already padded), or null: the backend finds each window's first
- * maximum (int32 indices) and a gather picks the values, so the gradient is gather's (a
- * scatter-add to the maxima) and higher orders work without a backward of its own.
+ * maximum, its value and its int32 index, in one pass; the gradient is gather's (a scatter-add to
+ * the maxima), so higher orders work without a backward of its own.
  */
 export function maxPool2d(x: Tensor, kh: number, kw: number, sh: number, sw: number): Tensor | null {
   const k = kernel(x, "maxPoolIndices");
@@ -173,7 +173,12 @@ export function maxPool2d(x: Tensor, kh: number, kw: number, sh: number, sw: num
   const oh = windowCount(h, kh, sh), ow = windowCount(w, kw, sw);
   const planes = x.contiguous().reshape(n * c, h * w);
   const idx = Tensor.alloc([n * c, oh * ow], "int32", x.device);
-  k(idx, planes.reshape(n * c, h, w), kh, kw, sh, sw);
-  // the kernel's indices are in range: gather without the check, which reads them (two reductions)
-  return gatherChecked(planes, 1, idx).reshape(n, c, oh, ow);
+  const out = Tensor.alloc([n * c, oh * ow], "float32", x.device);
+  // the maxima come out of the same pass as their indices (what gathering planes at idx gives)
+  k(idx, planes.reshape(n * c, h, w), kh, kw, sh, sw, out);
+  // the backward is gather's: the gradient scattered to the indices (in range: no check)
+  const y = isGradEnabled() && planes.requiresGrad
+    ? out.track("maxPool2d", [planes], (g) => [() => scatterAdd(planes.shape, 1, idx, g)])
+    : out;
+  return y.reshape(n, c, oh, ow);
 }

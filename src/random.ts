@@ -17,12 +17,12 @@ function rotl(x: number, k: number): number {
 
 /** A xoshiro128** stream of uniform floats in [0, 1) with 32 random bits, seeded through
  *  splitmix32 so nearby seeds give unrelated streams. */
-export function generator(seed: number): () => number {
+export function generator(seed: number): RandomStream {
   if (!Number.isFinite(seed)) throw new Error(`manualSeed: seed must be a finite number, got ${seed}`);
   const hi = Math.floor(seed / 2 ** 32) >>> 0;
   const next = splitmix32((seed >>> 0) ^ Math.imul(hi, 0x27d4eb2d));
   const s = Uint32Array.of(next(), next(), next(), next());
-  return () => {
+  const one = () => {
     const r = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
     const t = s[1] << 9;
     s[2] ^= s[0];
@@ -33,7 +33,32 @@ export function generator(seed: number): () => number {
     s[3] = rotl(s[3], 11);
     return r / 4294967296;
   };
+  // the same steps with the state in locals: 5-10x faster than n calls (dropout's masks)
+  const fill = (o: Float32Array | Float64Array, offset: number, n: number) => {
+    let s0 = s[0] | 0, s1 = s[1] | 0, s2 = s[2] | 0, s3 = s[3] | 0; // int32 locals (a uint32 above 2^31 is a double)
+    for (let i = 0; i < n; i++) {
+      const m = Math.imul(s1, 5);
+      const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      o[offset + i] = r * 2.3283064365386963e-10; // 2^-32: exact, as r / 2^32 is (and ~20 % faster)
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+  };
+  return Object.assign(one, { fill });
 }
+
+/** A uniform stream that can also fill o[offset .. offset + n) with its next n values in one call
+ *  (the values n calls would return, in order). */
+export type RandomStream = (() => number) & { fill(o: Float32Array | Float64Array, offset: number, n: number): void };
 
 // PyTorch's default seed: runs are reproducible even without manualSeed
 let global = generator(67280421310721);
@@ -54,3 +79,6 @@ export function manualSeed(seed: number): void {
 export function random(): number {
   return global();
 }
+/** random's bulk form: the global stream's next n values into o[offset ..) (the backends' random
+ *  kernels use it when their rng has it) */
+random.fill = (o: Float32Array | Float64Array, offset: number, n: number): void => global.fill(o, offset, n);

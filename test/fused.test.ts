@@ -105,7 +105,7 @@ const fusedJs: FusedKernels = {
       p.data[p.offset + i] = pi - (h.lr / bc1) * mi / (Math.sqrt(vi) / bc2s + h.eps);
     }
   },
-  maxPoolIndices(idx, x, kh, kw, sh, sw) {
+  maxPoolIndices(idx, x, kh, kw, sh, sw, vals) {
     const [P, H, W] = x.shape, OW = Math.floor((W - kw) / sw) + 1, n = lastDim(idx);
     for (let p = 0; p < P; p++) {
       for (let o = 0; o < n; o++) {
@@ -119,6 +119,7 @@ const fusedJs: FusedKernels = {
           }
         }
         idx.data[idx.offset + p * n + o] = bi;
+        if (vals) vals.data[vals.offset + p * n + o] = best;
       }
     }
   },
@@ -335,8 +336,10 @@ test("the fused path is the one taken on a backend that has it", () => {
   assert.equal(x.softmax(-1).gradFn?.op, "softmax");
   assert.equal(F.layerNorm(x, 3).gradFn?.op, "layerNorm");
   assert.equal(x.gelu().gradFn?.op, "gelu");
-  // maxPool2d: the kernel's indices feed a gather
-  assert.equal(F.maxPool2d(Tensor.randn([1, 1, 4, 4], { device, requiresGrad: true }), 2).gradFn?.op, "reshape");
+  // maxPool2d: the kernel gives the maxima and their indices (the composite ends in a max over windows)
+  const pooled = F.maxPool2d(Tensor.randn([1, 1, 4, 4], { device, requiresGrad: true }), 2);
+  assert.equal(pooled.gradFn?.op, "reshape");
+  assert.equal(pooled.gradFn?.parents[0]?.gradFn?.op, "maxPool2d");
   // softmax over a dim that is not last takes the composite
   assert.notEqual(x.softmax(0).gradFn?.op, "softmax");
   }

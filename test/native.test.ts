@@ -548,6 +548,30 @@ each("gather and scatterAdd: matches js", () => {
   }
 });
 
+each("gather and scatterAdd along the last dim of many rows (the threaded row path): matches js; a bad index throws, scatterAdd's out untouched", () => {
+  const r = mulberry32(16);
+  const V = (data: TypedArray, shape: number[], strides: number[], offset = 0): View => ({ data, shape, strides, offset });
+  const rows = 300, n = 150, lim = 200; // 45000 elements: split over the threads
+  for (const dt of ["float32", "int32"] as DType[]) {
+    const index = V(Int32Array.from({ length: rows * n }, () => randint(r, 0, lim - 1)), [rows, n], [n, 1]);
+    // a with padded rows and an offset; out inside a bigger array
+    const a = V(new (ctor(dt))(5 + rows * 210).map(gen(r, dt, "tame")), [rows, lim], [210, 1], 5);
+    const [[c], [j]] = both([outView(r, [rows, n], dt)], (b, [o]) => b.gather(o, a, 1, index));
+    assertArrays(c.data, j.data, `gather ${dt} [${rows},${lim}] <- [${rows},${n}]`);
+    const src = V(new (ctor(dt))(rows * n).map(gen(r, dt, "tame")), [rows, n], [n, 1]);
+    const into = V(new (ctor(dt))(rows * lim).map(gen(r, dt, "tame")), [rows, lim], [lim, 1]);
+    const [[c2], [j2]] = both([into], (b, [o]) => b.scatterAdd(o, 1, index, src));
+    assertArrays(c2.data, j2.data, `scatterAdd ${dt} [${rows},${lim}] <- [${rows},${n}] (repeated indices)`);
+    // one bad index, late in the last rows (the second thread's block)
+    const bad = V(index.data.slice(), [rows, n], [n, 1]);
+    bad.data[rows * n - 7] = lim;
+    const out = V(new (ctor(dt))(rows * lim).fill(3), [rows, lim], [lim, 1]);
+    assert.throws(() => be.gather(V(new (ctor(dt))(rows * n), [rows, n], [n, 1]), a, 1, bad), /index out of range/);
+    assert.throws(() => be.scatterAdd(out, 1, bad, src), /index out of range/);
+    assert.ok(out.data.every((x) => x === 3), "a rejected scatterAdd leaves out untouched");
+  }
+});
+
 // ---- alloc / pool --------------------------------------------------------------------------------
 
 test("alloc: typed arrays of the right kind, zeroed on request, reused", { skip }, () => {
@@ -861,6 +885,28 @@ each("fused attention: bad views, scale and dtypes throw before anything is writ
   assert.throws(() => run(V([1, 2, 5, 3], 30, [30, 15, -3, 1]), V([1, 2, 5, 6])), /'out' reaches elements -12/);
 });
 
+each("fused maxPoolIndices' values: x at the indices, for the 2x2 rows and the general windows, large (threaded) or small, and over x itself", () => {
+  const f = be.fused as FusedKernels;
+  const r = mulberry32(17);
+  for (const [P, H, W, kh, kw, sh, sw] of [[300, 12, 21, 2, 2, 2, 2], [3, 7, 9, 3, 2, 2, 1], [40, 28, 28, 2, 2, 2, 2]]) {
+    const OH = Math.floor((H - kh) / sh) + 1, OW = Math.floor((W - kw) / sw) + 1, n = OH * OW;
+    const x: View = { data: new Float32Array(P * H * W).map(gen(r, "float32", "ties")), shape: [P, H, W], strides: [H * W, W, 1], offset: 0 };
+    const idx: View = { data: new Int32Array(P * n), shape: [P, n], strides: [n, 1], offset: 0 };
+    const vals: View = { data: new Float32Array(P * n + 3).fill(777), shape: [P, n], strides: [n, 1], offset: 3 };
+    f.maxPoolIndices(idx, x, kh, kw, sh, sw, vals);
+    const idx2: View = { ...idx, data: new Int32Array(P * n) };
+    f.maxPoolIndices(idx2, x, kh, kw, sh, sw);
+    assertArrays(idx2.data, idx.data, `indices with and without values [${P},${H},${W}] ${kh}x${kw}`);
+    const want = new Float32Array(P * n).map((_, i) => x.data[Math.floor(i / n) * H * W + idx.data[i]]);
+    assertArrays(vals.data.subarray(3), want, `values [${P},${H},${W}] ${kh}x${kw}`);
+    // the values written over x's own first elements: computed from x as it was
+    const both = new Float32Array(x.data);
+    f.maxPoolIndices(idx2, { ...x, data: both }, kh, kw, sh, sw, { ...vals, data: both, offset: 0 });
+    assertArrays(both.subarray(0, P * n), want, `values over x [${P},${H},${W}] ${kh}x${kw}`);
+    assertArrays(idx2.data, idx.data, `indices with the values over x [${P},${H},${W}] ${kh}x${kw}`);
+  }
+});
+
 each("fused im2col / col2im / maxPoolIndices: bad windows and short arrays throw, nothing is written", () => {
   const f = be.fused as FusedKernels;
   const x: View = { data: new Float32Array(2 * 3 * 5 * 5), shape: [2, 3, 5, 5], strides: contiguous([2, 3, 5, 5]), offset: 0 };
@@ -883,4 +929,7 @@ each("fused im2col / col2im / maxPoolIndices: bad windows and short arrays throw
   const idx: View = { data: new Int32Array(2 * 3 * 4), shape: [6, 4], strides: [4, 1], offset: 0 };
   assert.throws(() => f.maxPoolIndices(idx, { ...x, shape: [6, 5, 5], strides: [25, 5, 1] }, 3, 3, 1, 1), /maxPoolIndices.*windows give 9/);
   assert.throws(() => f.maxPoolIndices({ ...idx, data: new Float32Array(24) }, { ...x, shape: [6, 5, 5], strides: [25, 5, 1] }, 2, 2, 2, 2), /maxPoolIndices/);
+  const x3 = { ...x, shape: [6, 5, 5], strides: [25, 5, 1] };
+  assert.throws(() => f.maxPoolIndices(idx, x3, 2, 2, 2, 2, { ...idx, data: new Int32Array(24) }), /maxPoolIndices.*float32/);
+  assert.throws(() => f.maxPoolIndices(idx, x3, 2, 2, 2, 2, { ...idx, data: new Float32Array(23) }), /maxPoolIndices.*needs elements/);
 });

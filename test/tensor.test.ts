@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { F, Tensor, availableDevices, grad, manualSeed, noGrad, tensor } from "../src/node.js";
+import { generator, random } from "../src/random.js";
 
 describe("autograd engine", () => {
   test("a 100,000-op chain runs backward without a stack overflow", () => {
@@ -191,6 +192,29 @@ describe("seeding", () => {
     const c = draw();
     assert.notDeepEqual(a[0], c[0], "another seed gives other numbers");
     assert.notDeepEqual(a[1], c[1]);
+  });
+
+  test("a stream's bulk fill (what rand and dropout use) gives the values of as many calls, in order", () => {
+    for (const seed of [0, 42, 2 ** 40 + 5]) {
+      const a = generator(seed), b = generator(seed);
+      a();
+      b();
+      const f32 = new Float32Array(5000), f64 = new Float64Array(300);
+      a.fill(f32, 7, 4000);
+      a.fill(f64, 0, 300);
+      for (let i = 0; i < 4000; i++) assert.equal(f32[7 + i], Math.fround(b()), `seed ${seed}, float32 ${i}`);
+      for (let i = 0; i < 300; i++) assert.equal(f64[i], b(), `seed ${seed}, float64 ${i}`);
+      assert.equal(a(), b(), "the same state after the fills");
+      assert.ok(f32[0] === 0 && f32[4007] === 0, "nothing outside [offset, offset + n)");
+    }
+    // Tensor.rand on every device draws what the global stream's calls give
+    for (const device of availableDevices()) {
+      manualSeed(5);
+      const got = Tensor.rand([3000], { device }).toArray() as number[];
+      manualSeed(5);
+      const want = Array.from({ length: 3000 }, () => Math.fround(random()));
+      assert.deepEqual(got, want, device);
+    }
   });
 
   test("distributions look right", () => {

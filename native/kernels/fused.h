@@ -39,9 +39,10 @@ void dl_adam_f32(float* p, const float* g, float* m, float* v, int64_t n, double
 /* ---- conv.c --------------------------------------------------------------------------------- */
 
 /* idx[p, oh, ow] = the flat index (i * W + j) in plane p of x [planes, H, W] of the first maximum
- * of the kh x kw window at (oh * sh, ow * sw); a NaN counts as the maximum (the first NaN wins) */
-void dl_maxpool_indices_f32(int32_t* idx, const float* x, int64_t planes, int64_t H, int64_t W, int64_t kh,
-                            int64_t kw, int64_t sh, int64_t sw);
+ * of the kh x kw window at (oh * sh, ow * sw); a NaN counts as the maximum (the first NaN wins).
+ * vals (NULL or like idx) gets the maxima themselves. -1: out of memory (vals overlapping x) */
+int dl_maxpool_indices_f32(int32_t* idx, float* vals, const float* x, int64_t planes, int64_t H, int64_t W, int64_t kh,
+                           int64_t kw, int64_t sh, int64_t sw);
 
 /* d = {N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw}. im2col: cols [C*kh*kw, N*OH*OW] = the taps of x
  * [N, C, H, W] zero-padded (row (c, i, j), column (n, oh, ow) holds x[n, c, oh*sh + i*dh - ph,

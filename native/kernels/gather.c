@@ -2,6 +2,7 @@
  *
  * Indices are checked here as well (the TypeScript core checks them too): an index outside
  * [0, size of dim) stops the kernel and returns its position so that binding.c can throw. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "common.h"
@@ -37,10 +38,145 @@ static void gather_run(void* c, const int64_t* off, int64_t n, const int64_t* st
   }
 }
 
+
+/* ---- rows: gather / scatterAdd along the last dim of rows, every view contiguous along it -----
+ * The hot case (max-pooling's values and its gradient, a loss's picks): after coalescing, at most
+ * two dims, index and out/src with unit inner stride, the gathered (scattered) view with stride 0
+ * inner and stride 1 along dim. Rows are split over the threads in contiguous blocks (rows of one
+ * block are written by one thread, in order), so the result is the same as the walk in order. */
+
+#define ROWS_MAX_TASKS 64
+
+typedef struct {
+  char* o;
+  const char* s; /* gather: the gathered view; scatter: src */
+  const int32_t* ix;
+  int64_t rows, n, so, si, ss, lim; /* row strides: out (o), index, the other view (s) */
+  int64_t ntasks;
+  int bad[ROWS_MAX_TASKS];
+} rows_ctx;
+
+/* the rows of task t: [r0, r1) */
+static void rows_of(const rows_ctx* r, int64_t t, int64_t* r0, int64_t* r1) {
+  *r0 = r->rows * t / r->ntasks;
+  *r1 = r->rows * (t + 1) / r->ntasks;
+}
+
+static void gather_rows_task(void* c, int64_t t) {
+  rows_ctx* r = (rows_ctx*)c;
+  int64_t r0, r1;
+  rows_of(r, t, &r0, &r1);
+  const int64_t n = r->n;
+  const uint32_t lim = (uint32_t)r->lim;
+  uint32_t bad = 0;
+  for (int64_t i = r0; i < r1; i++) {
+    uint32_t* o = (uint32_t*)r->o + i * r->so;
+    const int32_t* ix = r->ix + i * r->si;
+    const uint32_t* a = (const uint32_t*)r->s + i * r->ss;
+    /* an index out of range reads element 0 instead and marks the call bad (never a read outside) */
+    for (int64_t j = 0; j < n; j++) {
+      const uint32_t k = (uint32_t)ix[j];
+      bad |= k >= lim;
+      o[j] = a[k < lim ? k : 0];
+    }
+  }
+  r->bad[t] = bad != 0;
+}
+
+static void check_rows_task(void* c, int64_t t) {
+  rows_ctx* r = (rows_ctx*)c;
+  int64_t r0, r1;
+  rows_of(r, t, &r0, &r1);
+  const int64_t n = r->n;
+  const uint32_t lim = (uint32_t)r->lim;
+  uint32_t bad = 0;
+  for (int64_t i = r0; i < r1; i++) {
+    const int32_t* ix = r->ix + i * r->si;
+    for (int64_t j = 0; j < n; j++) bad |= (uint32_t)ix[j] >= lim;
+  }
+  r->bad[t] = bad != 0;
+}
+
+static void scatter_rows_f32(void* c, int64_t t) {
+  rows_ctx* r = (rows_ctx*)c;
+  int64_t r0, r1;
+  rows_of(r, t, &r0, &r1);
+  for (int64_t i = r0; i < r1; i++) {
+    float* o = (float*)r->o + i * r->so;
+    const int32_t* ix = r->ix + i * r->si;
+    const float* s = (const float*)r->s + i * r->ss;
+    for (int64_t j = 0; j < r->n; j++) o[ix[j]] += s[j];
+  }
+}
+
+static void scatter_rows_i32(void* c, int64_t t) {
+  rows_ctx* r = (rows_ctx*)c;
+  int64_t r0, r1;
+  rows_of(r, t, &r0, &r1);
+  for (int64_t i = r0; i < r1; i++) {
+    uint32_t* o = (uint32_t*)r->o + i * r->so;
+    const int32_t* ix = r->ix + i * r->si;
+    const uint32_t* s = (const uint32_t*)r->s + i * r->ss;
+    for (int64_t j = 0; j < r->n; j++) o[ix[j]] += s[j];
+  }
+}
+
+/* [lo, hi) in bytes of the 32-bit elements a view reaches */
+static void byte_range(const char* base, const dl_iter* it, int v, const char** lo, const char** hi) {
+  int64_t l, h;
+  dl_view_extent(it->nd, it->shape, it->off[v], it->st[v], &l, &h);
+  *lo = base + l * 4;
+  *hi = base + (h + 1) * 4;
+}
+
+static bool disjoint(const char* alo, const char* ahi, const char* blo, const char* bhi) { return ahi <= blo || bhi <= alo; }
+
+/* Fills r's shape when the coalesced walk `it` is rows as above: views w0 and w1 (out and index
+ * for gather, index and src for scatterAdd) with unit inner stride, view g (the gathered view, or
+ * out for scatterAdd) with stride 0 inner and 1 along dim; and out's rows (view ov, `width`
+ * elements each) apart from one another, so that threads never share an element of out. */
+static bool rows_fit(rows_ctx* r, const dl_iter* it, int w0, int w1, int g, int ov, int64_t width, int64_t sdim) {
+  const int nd = it->nd, in = nd - 1;
+  if (nd > 2 || sdim != 1 || it->st[w0][in] != 1 || it->st[w1][in] != 1 || it->st[g][in] != 0) return false;
+  r->rows = nd == 2 ? it->shape[0] : 1;
+  r->n = it->shape[in];
+  const int64_t so = nd == 2 ? it->st[ov][0] : 0;
+  return r->rows == 1 || so >= width || -so >= width;
+}
+
+static int64_t rows_tasks(const rows_ctx* r) {
+  const int64_t nt = dl_num_threads();
+  if (r->rows < 2 || r->rows * r->n < 32768 || nt <= 1) return 1;
+  return nt < r->rows ? (nt < ROWS_MAX_TASKS ? nt : ROWS_MAX_TASKS) : r->rows;
+}
+
+static bool any_bad(const rows_ctx* r) {
+  for (int64_t t = 0; t < r->ntasks; t++)
+    if (r->bad[t]) return true;
+  return false;
+}
+
 /* it: views out, index, a (a's strides with 0 along dim), shape = out's */
 int dl_gather(dl_iter* it, char* o, const char* a, const int32_t* ix, int64_t sdim, int64_t lim) {
   gather_ctx g = { o, a, ix, sdim, lim, -1 };
   dl_iter_coalesce(it);
+  rows_ctx r;
+  if (dl_iter_numel(it) > 0 && rows_fit(&r, it, 0, 1, 2, 0, it->shape[it->nd - 1], sdim)) {
+    const char *olo, *ohi, *alo, *ahi, *ilo, *ihi;
+    byte_range(o, it, 0, &olo, &ohi);
+    byte_range(a, it, 2, &alo, &ahi);
+    ahi = alo + ((ahi - alo) + (lim - 1) * 4); /* the whole rows of a along dim */
+    byte_range((const char*)ix, it, 1, &ilo, &ihi);
+    if (disjoint(olo, ohi, alo, ahi) && disjoint(olo, ohi, ilo, ihi)) {
+      r.o = o + it->off[0] * 4; r.ix = ix + it->off[1]; r.s = a + it->off[2] * 4; r.lim = lim;
+      r.so = it->nd == 2 ? it->st[0][0] : 0;
+      r.si = it->nd == 2 ? it->st[1][0] : 0;
+      r.ss = it->nd == 2 ? it->st[2][0] : 0;
+      r.ntasks = rows_tasks(&r);
+      dl_parallel(r.ntasks, gather_rows_task, &r);
+      return any_bad(&r) ? -1 : 0;
+    }
+  }
   dl_iter_range(it, 0, dl_iter_numel(it), gather_run, &g);
   return g.bad >= 0 ? -1 : 0;
 }
@@ -93,6 +229,26 @@ static void check_run(void* c, const int64_t* off, int64_t n, const int64_t* st)
 int dl_scatter_add(int dtype, dl_iter* it, char* o, const int32_t* ix, const char* src, int64_t sdim, int64_t lim) {
   scatter_ctx g = { dtype, o, src, ix, sdim, lim, -1 };
   dl_iter_coalesce(it);
+  rows_ctx r;
+  if (dl_iter_numel(it) > 0 && rows_fit(&r, it, 0, 1, 2, 2, lim, sdim)) {
+    const char *olo, *ohi, *slo, *shi, *ilo, *ihi;
+    byte_range(o, it, 2, &olo, &ohi);
+    ohi = olo + ((ohi - olo) + (lim - 1) * 4); /* the whole rows of out along dim */
+    byte_range(src, it, 1, &slo, &shi);
+    byte_range((const char*)ix, it, 0, &ilo, &ihi);
+    if (disjoint(olo, ohi, slo, shi) && disjoint(olo, ohi, ilo, ihi)) {
+      r.ix = ix + it->off[0]; r.s = src + it->off[1] * 4; r.o = o + it->off[2] * 4; r.lim = lim;
+      r.si = it->nd == 2 ? it->st[0][0] : 0;
+      r.ss = it->nd == 2 ? it->st[1][0] : 0;
+      r.so = it->nd == 2 ? it->st[2][0] : 0;
+      r.ntasks = rows_tasks(&r);
+      /* every index first, so that a bad call leaves out untouched */
+      dl_parallel(r.ntasks, check_rows_task, &r);
+      if (any_bad(&r)) return -1;
+      dl_parallel(r.ntasks, dtype == DL_F32 ? scatter_rows_f32 : scatter_rows_i32, &r);
+      return 0;
+    }
+  }
   /* check every index first so that a bad call leaves out untouched */
   dl_iter_range(it, 0, dl_iter_numel(it), check_run, &g);
   if (g.bad >= 0) return -1;

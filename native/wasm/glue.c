@@ -231,7 +231,7 @@ EXPORT("sort") int sort(int dtype, char* o, int32_t* ix, const char* a) {
   X(gelu, 1, 0, OK(dl_gelu_f32(p[0], p[1], rows * n)))                                                          \
   X(geluBackward, 2, 0, OK(dl_gelu_backward_f32(p[0], p[1], p[2], rows * n)))                                   \
   X(adam, 0, 7, OK(dl_adam_f32(p[0], p[1], p[2], p[3], rows * n, sc[0], sc[1], sc[2], sc[3], sc[4], sc[5] != 0, sc[6]))) \
-  X(maxPoolIndices, 0, 6, OK(dl_maxpool_indices_f32((int32_t*)p[0], p[1], rows, iv[0], iv[1], iv[2], iv[3], iv[4], iv[5]))) \
+  X(maxPoolIndices, 0, 6, dl_maxpool_indices_f32((int32_t*)p[0], p[2], p[1], rows, iv[0], iv[1], iv[2], iv[3], iv[4], iv[5])) \
   X(im2col, 0, 12, OK(dl_im2col_f32(p[0], p[1], iv)))                                                           \
   X(col2im, 1, 12, OK(dl_col2im_f32(p[0], p[1], iv)))
 

@@ -25,7 +25,7 @@ export function cFusedKernels(call: FusedCall, attention: AttentionCall): FusedK
     gelu: (out, x) => call("gelu", [out, x], []),
     geluBackward: (gx, g, x) => call("geluBackward", [gx, g, x], []),
     adam: (p, g, m, v, h) => call("adam", [p, g, m, v], [h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled ? 1 : 0, h.step]),
-    maxPoolIndices: (idx, x, kh, kw, sh, sw) => call("maxPoolIndices", [idx, x], [x.shape[1], x.shape[2], kh, kw, sh, sw]),
+    maxPoolIndices: (idx, x, kh, kw, sh, sw, vals) => call("maxPoolIndices", [idx, x, vals ?? null], [x.shape[1], x.shape[2], kh, kw, sh, sw]),
     im2col: (cols, x, w) => call("im2col", [cols, x], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw, w.dh, w.dw]),
     col2im: (x, cols, w) => call("col2im", [x, cols], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw, w.dh, w.dw]),
     attention: (out, p, q, k, v, scale, causal) => attention(false, [out, p, q, k, v], scale, causal),

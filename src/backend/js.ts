@@ -487,6 +487,9 @@ export const jsBackend: Backend = {
     const o = out.data;
     const n = out.shape.reduce((s, d) => s * d, 1);
     if (dist === "uniform") {
+      // the global stream fills in bulk (random.ts): the same values as n calls
+      const fill = (rng as { fill?: (o: Float32Array | Float64Array, offset: number, n: number) => void }).fill;
+      if (fill && !(o instanceof Int32Array)) return fill(o, out.offset, n);
       for (let i = 0; i < n; i++) o[out.offset + i] = rng();
       return;
     }

@@ -903,7 +903,7 @@ const FUSED: Record<FusedKernel, { like: number; nscalars: number; args: Arg[]; 
   gelu: { like: 1, nscalars: 0, args: [rn("w"), rn("r")] },
   geluBackward: { like: 2, nscalars: 0, args: [rn("w"), rn("r"), rn("r")] },
   adam: { like: 0, nscalars: 7, args: [rn("rw"), rn("r"), rn("rw"), rn("rw")] },
-  maxPoolIndices: { like: 0, nscalars: 6, args: [{ size: "rn", i32: true, mode: "w" }, { size: "rp", mode: "r" }], check: checkPool },
+  maxPoolIndices: { like: 0, nscalars: 6, args: [{ size: "rn", i32: true, mode: "w" }, { size: "rp", mode: "r" }, { size: "rn", opt: true, mode: "w" }], check: checkPool },
   im2col: { like: 0, nscalars: 12, args: [rn("w"), { size: "x4", mode: "r" }], check: checkConv },
   col2im: { like: 1, nscalars: 12, args: [{ size: "x4", mode: "w" }, rn("r")], check: checkConv },
 };

@@ -303,8 +303,8 @@ ${headRows(`
 
 // ---- pooling and convolution -----------------------------------------------------------------
 
-// maxPoolIndices words: [n, H, W, OW, nOut, kh, kw, sh, sw, x, idx]
-const maxPoolSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`
+// maxPoolIndices words: [n, H, W, OW, nOut, kh, kw, sh, sw, x, idx, vals]; withVals: also stores the maxima
+const maxPoolSrc = (withVals: boolean) => (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`
     let H = prm(1u); let W = prm(2u); let OW = prm(3u); let nOut = prm(4u);
     let kh = prm(5u); let kw = prm(6u);
     let o = i % nOut;
@@ -323,7 +323,8 @@ const maxPoolSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`
         }
       }
     }
-    idx_st(prm(10u) + i, bi);`)}`;
+    idx_st(prm(10u) + i, bi);${withVals ? "\n    vals_st(prm(11u) + i, best);" : ""}`)}`;
+const maxPoolIdxSrc = maxPoolSrc(false), maxPoolValsSrc = maxPoolSrc(true);
 
 // im2col / col2im words: [n, N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, dh, dw, x, cols]
 const convDims = /* wgsl */ `
@@ -439,11 +440,12 @@ export function installFused(b: Backend<DeviceBuffer>, h: FusedHost): void {
         }, h.grid(B1 * B2 * S, 1));
       }
     },
-    maxPoolIndices(idx, x, kh, kw, sh, sw) {
+    maxPoolIndices(idx, x, kh, kw, sh, sw, vals) {
       const [P, H, W] = x.shape, OW = Math.floor((W - kw) / sw) + 1, nOut = lastDim(idx), n = P * nOut;
       if (n === 0) return;
-      h.dispatch("maxPoolIndices", maxPoolSrc, [h.kv("x", x), h.kv("idx", idx, true)], (w, o) => {
-        w.set([n, H, W, OW, nOut, kh, kw, sh, sw, h.at(x), h.at(idx)], o);
+      const views = [h.kv("x", x), h.kv("idx", idx, true), ...(vals ? [h.kv("vals", vals, true)] : [])];
+      h.dispatch(vals ? "maxPoolValues" : "maxPoolIndices", vals ? maxPoolValsSrc : maxPoolIdxSrc, views, (w, o) => {
+        w.set([n, H, W, OW, nOut, kh, kw, sh, sw, h.at(x), h.at(idx), vals ? h.at(vals) : 0], o);
       }, h.grid(n));
     },
     im2col(cols, x, win) {
