@@ -72,14 +72,20 @@ if (!plain) {
 }
 
 let gcMs = 0, gcs = 0, from = Infinity, to = Infinity;
-const gcKinds = new Map<number, number>(); // V8's kind (1 scavenge, 2 mark-compact, 4 incremental, 8 weak callbacks) -> ms
+const GC_KIND: Record<number, string> = { 1: "minor", 4: "major", 8: "incremental", 16: "weak callbacks" }; // perf_hooks' constants
+const gcKinds = new Map<string, { ms: number; n: number; forced: number }>(); // by kind: time, pauses, forced ones (flags & 4)
 new PerformanceObserver((l) => {
   for (const e of l.getEntries()) {
     if (e.startTime < from || e.startTime > to) continue;
     gcMs += e.duration;
     gcs++;
-    const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
-    gcKinds.set(kind, (gcKinds.get(kind) ?? 0) + e.duration);
+    const detail = (e as unknown as { detail?: { kind?: number; flags?: number } }).detail;
+    const kind = GC_KIND[detail?.kind ?? 0] ?? `kind ${detail?.kind}`;
+    const k = gcKinds.get(kind) ?? { ms: 0, n: 0, forced: 0 };
+    k.ms += e.duration;
+    k.n++;
+    if ((detail?.flags ?? 0) & 4) k.forced++;
+    gcKinds.set(kind, k);
   }
 }).observe({ entryTypes: ["gc"] });
 
@@ -143,6 +149,6 @@ if (!plain) {
   }
   const mean = times[4].reduce((a, b) => a + b, 0) / steps;
   console.log(`\nmean step ${us(mean).trim()}, in backend calls ${us(inCalls).trim()}, JavaScript ${us(mean - inCalls).trim()}; ` +
-    `GC ${gcs} pauses, ${us(gcMs / steps).trim()} per step (by V8 kind: ${[...gcKinds].map(([kd, t]) => `${kd} ${us(t / steps).trim()}`).join(", ")}); ` +
+    `GC ${gcs} pauses, ${us(gcMs / steps).trim()} per step (${[...gcKinds].map(([kd, k]) => `${kd}: ${(k.n / steps).toFixed(2)} per step, ${k.forced} forced, ${us(k.ms / steps).trim()}`).join("; ")}); ` +
     "rows under 2 µs per step not shown");
 }
