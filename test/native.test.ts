@@ -475,6 +475,10 @@ each("matmul: a read in place or packed, split over threads, across the block si
     // with work stealing: a thread that is done takes chunks off the back of another's range
     [[3], 100, 300, 70, {}, { t: true }, true],
     [[3], 40, 300, 200, { t: true }, {}, false],
+    // a transposed with b row-major: b read in place too (its short last panel packed), or packed
+    // when its row stride is a multiple of 512 floats
+    [[], 60, 700, 75, { t: true }, { pad: 3 }, true],
+    [[], 40, 600, 512, { t: true }, {}, false],
   ];
   for (const threads of [0, 1]) {
     nativeConfig({ threads });

@@ -261,6 +261,20 @@ __attribute__((noinline)) static void ukernel_cols(int64_t kc, const float* rest
                                                    int mr, const float* bias) {
   dl_ukernel(kc, A, 1, lda, B, NR, C, ldc, acc, mr, bias, 1);
 }
+
+/* Both operands in place: a transposed, b row-major (B(k, :) at B + k·ldb), for the weight
+ * gradient Gᵀ·X. Its b (K = 2048 rows) was packed in full by each thread, 7-13 % of the product
+ * (2048x512: 0.1 ms warm, 0.2 ms cold); a tile's 32 columns of b come from L2 either way (a KC x NR
+ * panel is 32-64 KiB). Measured on Zen 5 against packing (per-call alternation, the GPT step's
+ * Gᵀ·X with N = 128): 1 thread 1-9 % faster, 2 threads 2-7 %, with K slices of KC_BD = 256
+ * (512 deep was mixed, 128 no faster). Not when b's row stride is a multiple of 2 KiB (N = 512):
+ * its 2·KC_BD rows then crowd a few L2 sets (with 2 threads 3 % slower in a short test). */
+__attribute__((noinline)) static void ukernel_cols_bd(int64_t kc, const float* restrict A, int64_t lda,
+                                                      const float* restrict B, int64_t ldb, float* restrict C,
+                                                      int64_t ldc, int acc, int mr, const float* bias) {
+  dl_ukernel(kc, A, 1, lda, B, ldb, C, ldc, acc, mr, bias, 1);
+}
+#define KC_BD 256
 #endif
 
 #define AMODE_PACK 0 /* a packed into MR-row panels */
@@ -279,20 +293,22 @@ static int a_mode(const gemm_dims* g) {
 
 /* one tile of C, mr x nr (nr < NR through tmp): a is a packed panel, or for the in-place modes
  * row 0 of the tile in a itself (lda: its row stride, or its k stride when transposed) */
-static inline void gemm_tile(int amode, int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
-                             int acc, int mr, int64_t nr, const float* bias, float* tmp) {
+static inline void gemm_tile(int amode, int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+                             int64_t ldc, int acc, int mr, int64_t nr, const float* bias, float* tmp) {
   float* d = nr == NR ? c : tmp;
   const int64_t ldd = nr == NR ? ldc : NR;
   const int accd = nr == NR ? acc : 0;
   const float* bd = nr == NR ? bias : NULL;
 #if defined(DL_X86_GEMM)
-  if (amode == AMODE_ROWS) ukernel_rows(kc, a, lda, b, d, ldd, accd, mr, bd);
+  if (ldb != NR) ukernel_cols_bd(kc, a, lda, b, ldb, d, ldd, accd, mr, bd);
+  else if (amode == AMODE_ROWS) ukernel_rows(kc, a, lda, b, d, ldd, accd, mr, bd);
   else if (amode == AMODE_COLS) ukernel_cols(kc, a, lda, b, d, ldd, accd, mr, bd);
   else
 #endif
     ukernel(kc, a, b, d, ldd, accd, mr, bd);
   (void)amode;
   (void)lda;
+  (void)ldb;
   if (nr < NR) /* a short column panel went through tmp (short row panels store their mr rows directly) */
     for (int64_t i = 0; i < mr; i++)
       for (int64_t j = 0; j < nr; j++)
@@ -303,7 +319,7 @@ static inline void gemm_tile(int amode, int64_t kc, const float* a, int64_t lda,
  * kc x nc block already packed in Bp; Ap: room for a packed MC x KC block when `pack` */
 static void gemm_rows(const gemm_dims* g, int amode, bool pack, float* C, const float* A, const float* Bp, float* Ap,
                       const float* bias, int64_t m0, int64_t m1, int64_t mcb, int64_t jc, int64_t nc, int64_t pc,
-                      int64_t kc) {
+                      int64_t kc, const float* Bd) {
   _Alignas(64) float tmp[MR * NR];
   const int64_t ldc = g->ldc, lda = amode == AMODE_ROWS ? g->sam : g->sak;
   for (int64_t ic = m0; ic < m1; ic += mcb) {
@@ -312,9 +328,11 @@ static void gemm_rows(const gemm_dims* g, int amode, bool pack, float* C, const 
     for (int64_t jr = 0; jr < nc; jr += NR) {
       const int64_t nr = dl_min64(NR, nc - jr);
       const float* bj = bias && pc == 0 ? bias + jc + jr : NULL;
+      const bool direct = Bd && nr == NR;
       for (int64_t ir = 0; ir < mc; ir += MR)
-        gemm_tile(amode, kc, pack ? Ap + ir * kc : A + (ic + ir) * g->sam + pc * g->sak, lda, Bp + jr * kc,
-                  C + (ic + ir) * ldc + jc + jr, ldc, pc > 0, (int)dl_min64(MR, mc - ir), nr, bj, tmp);
+        gemm_tile(amode, kc, pack ? Ap + ir * kc : A + (ic + ir) * g->sam + pc * g->sak, lda,
+                  direct ? Bd + jr : Bp + jr * kc, direct ? g->sbk : NR, C + (ic + ir) * ldc + jc + jr, ldc, pc > 0,
+                  (int)dl_min64(MR, mc - ir), nr, bj, tmp);
     }
   }
 }
@@ -340,14 +358,24 @@ static void gemm_block(const gemm_dims* g, int amode, float* C, const float* A, 
   }
   float* Ap = Bp + NC * KC;
   const int64_t K = g->K;
+#if defined(DL_X86_GEMM)
+  /* b read in place too (ukernel_cols_bd) */
+  const bool bdirect = amode == AMODE_COLS && g->sbn == 1 && g->sbk != 1 && g->sbk % 512 != 0;
+  const int64_t kcb = balanced(K, bdirect ? KC_BD : KC, 1);
+#else
+  const bool bdirect = false;
   const int64_t kcb = balanced(K, KC, 1);
+#endif
   const int64_t mcb = balanced(m1 - m0, MC, MR);
   for (int64_t jc = n0; jc < n1; jc += NC) {
     const int64_t nc = dl_min64(NC, n1 - jc);
     for (int64_t pc = 0; pc < K; pc += kcb) {
       const int64_t kc = dl_min64(kcb, K - pc);
-      dl_gemm_pack_b(Bp, B + pc * g->sbk + jc * g->sbn, g->sbk, g->sbn, kc, nc);
-      gemm_rows(g, amode, pack, C, A, Bp, Ap, bias, m0, m1, mcb, jc, nc, pc, kc);
+      const float* bs = B + pc * g->sbk + jc * g->sbn;
+      if (!bdirect) dl_gemm_pack_b(Bp, bs, g->sbk, g->sbn, kc, nc);
+      else if (nc % NR) /* full panels are read in place; the short last one is packed */
+        dl_gemm_pack_b(Bp + nc / NR * NR * kc, bs + nc / NR * NR, g->sbk, g->sbn, kc, nc % NR);
+      gemm_rows(g, amode, pack, C, A, Bp, Ap, bias, m0, m1, mcb, jc, nc, pc, kc, bdirect ? bs : NULL);
     }
   }
 }
@@ -479,7 +507,7 @@ static void mm_task_steal(void* ctx, int64_t t) {
       }
       if (packed != b) dl_gemm_pack_b(Bp, B, g->sbk, g->sbn, g->K, g->N);
       packed = b;
-      gemm_rows(g, amode, pack, C, A, Bp, Bp + NC * KC, j->bias, m0, m1, MC, 0, g->N, 0, g->K);
+      gemm_rows(g, amode, pack, C, A, Bp, Bp + NC * KC, j->bias, m0, m1, MC, 0, g->N, 0, g->K, NULL);
     }
   }
 }
