@@ -316,7 +316,9 @@ static inline void gemm_tile(int amode, int64_t kc, const float* a, int64_t lda,
 }
 
 /* rows [m0, m1) (in blocks of mcb) x columns [jc, jc + nc) of C for the K slice [pc, pc + kc), b's
- * kc x nc block already packed in Bp; Ap: room for a packed MC x KC block when `pack` */
+ * kc x nc block already packed in Bp, or (Bd not NULL: x86, a transposed) its full panels read in
+ * place from Bd with b's row stride and only the short last one packed; Ap: room for a packed
+ * MC x KC block when `pack` */
 static void gemm_rows(const gemm_dims* g, int amode, bool pack, float* C, const float* A, const float* Bp, float* Ap,
                       const float* bias, int64_t m0, int64_t m1, int64_t mcb, int64_t jc, int64_t nc, int64_t pc,
                       int64_t kc, const float* Bd) {
@@ -574,13 +576,14 @@ int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_
     /* a transposed and read in place, split by columns (as chosen above): a by-rows split of it
        stays fixed (its threads each pack all of b's K slices) */
     const bool cols = amode == AMODE_COLS && !j.split_m && (N + NR - 1) / NR >= 2 * nt;
+    const int64_t per = cols ? (N + NR - 1) / NR : (M + MR - 1) / MR;
     if (j.parts > 1 && (cols || (j.split_m && K <= KC && N <= NC && amode != AMODE_COLS)) &&
-        j.nbatch * (M + MR - 1) / MR < ((int64_t)1 << 31)) {
+        j.nbatch * per < ((int64_t)1 << 31)) { /* range[] holds 32-bit unit numbers */
       /* a range of rows per thread when b is one block (chunks of at most an MC block), of
          columns when a is read in place transposed (chunks of 2 panels: each reads all of a),
          with work stealing (mm_task_steal) */
       j.by_cols = cols;
-      j.per = cols ? (N + NR - 1) / NR : (M + MR - 1) / MR;
+      j.per = per;
       j.maxu = cols ? 2 : MC / MR;
       j.nranges = nt < MAX_RANGES ? nt : MAX_RANGES;
       const int64_t units = j.nbatch * j.per;
