@@ -451,8 +451,8 @@ function layoutView(r: Rng, batch: number[], rows: number, cols: number, o: { t?
 
 // The x86 GEMM reads a in place (row-major with few columns of C, or transposed) or packs it:
 // each layout around the blocking sizes (MR 12/6/4, NR 32/16, KC 512/256, MC, NC 2048/1024, and the
-// 512-column limit for a in place), split by rows and by columns, with a bias, with 2 threads and
-// with 1, next to js
+// 512-column limit for a in place), split by rows and by columns (fixed, or ranges with work
+// stealing), with a bias, with 2 threads and with 1, next to js
 each("matmul: a read in place or packed, split over threads, across the block sizes", () => {
   const r = mulberry32(16);
   type Case = [number[], number, number, number, { t?: boolean; pad?: number; flip?: boolean }, { t?: boolean; pad?: number }, boolean];
@@ -471,6 +471,14 @@ each("matmul: a read in place or packed, split over threads, across the block si
     [[], 128, 2048, 96, { t: true }, {}, false], // the weight gradient: aᵀ·b with K = 2048
     [[3], 100, 300, 70, { t: true }, {}, false], // 3 products, each over the threads
     [[5], 60, 200, 90, {}, { t: true }, true], // 5 products, one per task
+    // 3 products cut into one range of row (or column) chunks per thread, ranges across products,
+    // with work stealing: a thread that is done takes chunks off the back of another's range
+    [[3], 100, 300, 70, {}, { t: true }, true],
+    [[3], 40, 300, 200, { t: true }, {}, false],
+    // a transposed with b row-major: b read in place too (its short last panel packed), or packed
+    // when its row stride is a multiple of 512 floats
+    [[], 60, 700, 75, { t: true }, { pad: 3 }, true],
+    [[], 40, 600, 512, { t: true }, {}, false],
   ];
   for (const threads of [0, 1]) {
     nativeConfig({ threads });

@@ -11,7 +11,8 @@
  * AVX2/FMA 6x16, or plain C 4x16.
  * Tiny products (M*N*K <= 4096) skip packing and sum in double, which gives bit-for-bit the js
  * backend's result. Large work is split over the thread pool: by batch when there are enough,
- * otherwise each product is split along its larger dim. */
+ * otherwise each product is split along its larger dim, on x86 mostly as one range per thread
+ * with work stealing at the end (mm_task_steal). */
 #include <string.h>
 
 #include "common.h"
@@ -260,6 +261,20 @@ __attribute__((noinline)) static void ukernel_cols(int64_t kc, const float* rest
                                                    int mr, const float* bias) {
   dl_ukernel(kc, A, 1, lda, B, NR, C, ldc, acc, mr, bias, 1);
 }
+
+/* Both operands in place: a transposed, b row-major (B(k, :) at B + k·ldb), for the weight
+ * gradient Gᵀ·X. Its b (K = 2048 rows) was packed in full by each thread, 7-13 % of the product
+ * (2048x512: 0.1 ms warm, 0.2 ms cold); a tile's 32 columns of b come from L2 either way (a KC x NR
+ * panel is 32-64 KiB). Measured on Zen 5 against packing (per-call alternation, the GPT step's
+ * Gᵀ·X with N = 128): 1 thread 1-9 % faster, 2 threads 2-7 %, with K slices of KC_BD = 256
+ * (512 deep was mixed, 128 no faster). Not when b's row stride is a multiple of 2 KiB (N = 512):
+ * its 2·KC_BD rows then crowd a few L2 sets (with 2 threads 3 % slower in a short test). */
+__attribute__((noinline)) static void ukernel_cols_bd(int64_t kc, const float* restrict A, int64_t lda,
+                                                      const float* restrict B, int64_t ldb, float* restrict C,
+                                                      int64_t ldc, int acc, int mr, const float* bias) {
+  dl_ukernel(kc, A, 1, lda, B, ldb, C, ldc, acc, mr, bias, 1);
+}
+#define KC_BD 256
 #endif
 
 #define AMODE_PACK 0 /* a packed into MR-row panels */
@@ -278,24 +293,50 @@ static int a_mode(const gemm_dims* g) {
 
 /* one tile of C, mr x nr (nr < NR through tmp): a is a packed panel, or for the in-place modes
  * row 0 of the tile in a itself (lda: its row stride, or its k stride when transposed) */
-static inline void gemm_tile(int amode, int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
-                             int acc, int mr, int64_t nr, const float* bias, float* tmp) {
+static inline void gemm_tile(int amode, int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+                             int64_t ldc, int acc, int mr, int64_t nr, const float* bias, float* tmp) {
   float* d = nr == NR ? c : tmp;
   const int64_t ldd = nr == NR ? ldc : NR;
   const int accd = nr == NR ? acc : 0;
   const float* bd = nr == NR ? bias : NULL;
 #if defined(DL_X86_GEMM)
-  if (amode == AMODE_ROWS) ukernel_rows(kc, a, lda, b, d, ldd, accd, mr, bd);
+  if (ldb != NR) ukernel_cols_bd(kc, a, lda, b, ldb, d, ldd, accd, mr, bd);
+  else if (amode == AMODE_ROWS) ukernel_rows(kc, a, lda, b, d, ldd, accd, mr, bd);
   else if (amode == AMODE_COLS) ukernel_cols(kc, a, lda, b, d, ldd, accd, mr, bd);
   else
 #endif
     ukernel(kc, a, b, d, ldd, accd, mr, bd);
   (void)amode;
   (void)lda;
+  (void)ldb;
   if (nr < NR) /* a short column panel went through tmp (short row panels store their mr rows directly) */
     for (int64_t i = 0; i < mr; i++)
       for (int64_t j = 0; j < nr; j++)
         c[i * ldc + j] = acc ? c[i * ldc + j] + tmp[i * NR + j] : bias ? tmp[i * NR + j] + bias[j] : tmp[i * NR + j];
+}
+
+/* rows [m0, m1) (in blocks of mcb) x columns [jc, jc + nc) of C for the K slice [pc, pc + kc), b's
+ * kc x nc block already packed in Bp, or (Bd not NULL: x86, a transposed) its full panels read in
+ * place from Bd with b's row stride and only the short last one packed; Ap: room for a packed
+ * MC x KC block when `pack` */
+static void gemm_rows(const gemm_dims* g, int amode, bool pack, float* C, const float* A, const float* Bp, float* Ap,
+                      const float* bias, int64_t m0, int64_t m1, int64_t mcb, int64_t jc, int64_t nc, int64_t pc,
+                      int64_t kc, const float* Bd) {
+  _Alignas(64) float tmp[MR * NR];
+  const int64_t ldc = g->ldc, lda = amode == AMODE_ROWS ? g->sam : g->sak;
+  for (int64_t ic = m0; ic < m1; ic += mcb) {
+    const int64_t mc = dl_min64(mcb, m1 - ic);
+    if (pack) pack_a(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
+    for (int64_t jr = 0; jr < nc; jr += NR) {
+      const int64_t nr = dl_min64(NR, nc - jr);
+      const float* bj = bias && pc == 0 ? bias + jc + jr : NULL;
+      const bool direct = Bd && nr == NR;
+      for (int64_t ir = 0; ir < mc; ir += MR)
+        gemm_tile(amode, kc, pack ? Ap + ir * kc : A + (ic + ir) * g->sam + pc * g->sak, lda,
+                  direct ? Bd + jr : Bp + jr * kc, direct ? g->sbk : NR, C + (ic + ir) * ldc + jc + jr, ldc, pc > 0,
+                  (int)dl_min64(MR, mc - ir), nr, bj, tmp);
+    }
+  }
 }
 
 /* rows [m0, m1) x columns [n0, n1) of C, a read as `amode` says. bias (contiguous, N) or NULL:
@@ -318,31 +359,32 @@ static void gemm_block(const gemm_dims* g, int amode, float* C, const float* A, 
     return;
   }
   float* Ap = Bp + NC * KC;
-  _Alignas(64) float tmp[MR * NR];
-  const int64_t K = g->K, ldc = g->ldc, lda = amode == AMODE_ROWS ? g->sam : g->sak;
+  const int64_t K = g->K;
+#if defined(DL_X86_GEMM)
+  /* b read in place too (ukernel_cols_bd) */
+  const bool bdirect = amode == AMODE_COLS && g->sbn == 1 && g->sbk != 1 && g->sbk % 512 != 0;
+  const int64_t kcb = balanced(K, bdirect ? KC_BD : KC, 1);
+#else
+  const bool bdirect = false;
   const int64_t kcb = balanced(K, KC, 1);
+#endif
   const int64_t mcb = balanced(m1 - m0, MC, MR);
   for (int64_t jc = n0; jc < n1; jc += NC) {
     const int64_t nc = dl_min64(NC, n1 - jc);
     for (int64_t pc = 0; pc < K; pc += kcb) {
       const int64_t kc = dl_min64(kcb, K - pc);
-      dl_gemm_pack_b(Bp, B + pc * g->sbk + jc * g->sbn, g->sbk, g->sbn, kc, nc);
-      for (int64_t ic = m0; ic < m1; ic += mcb) {
-        const int64_t mc = dl_min64(mcb, m1 - ic);
-        if (pack) pack_a(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          const int64_t nr = dl_min64(NR, nc - jr);
-          const float* bj = bias && pc == 0 ? bias + jc + jr : NULL;
-          for (int64_t ir = 0; ir < mc; ir += MR)
-            gemm_tile(amode, kc, pack ? Ap + ir * kc : A + (ic + ir) * g->sam + pc * g->sak, lda, Bp + jr * kc,
-                      C + (ic + ir) * ldc + jc + jr, ldc, pc > 0, (int)dl_min64(MR, mc - ir), nr, bj, tmp);
-        }
-      }
+      const float* bs = B + pc * g->sbk + jc * g->sbn;
+      if (!bdirect) dl_gemm_pack_b(Bp, bs, g->sbk, g->sbn, kc, nc);
+      else if (nc % NR) /* full panels are read in place; the short last one is packed */
+        dl_gemm_pack_b(Bp + nc / NR * NR * kc, bs + nc / NR * NR, g->sbk, g->sbn, kc, nc % NR);
+      gemm_rows(g, amode, pack, C, A, Bp, Ap, bias, m0, m1, mcb, jc, nc, pc, kc, bdirect ? bs : NULL);
     }
   }
 }
 
 /* ---- batches and threads --------------------------------------------------------------------- */
+
+#define MAX_RANGES 64
 
 typedef struct {
   gemm_dims g;
@@ -356,6 +398,13 @@ typedef struct {
   int64_t nbatch;
   int parts;                 /* tasks per product */
   bool split_m;
+  /* work stealing (x86, mm_task_steal): units of MR rows or, by_cols, NR columns, `per` per
+     product, numbered over all products and cut into nranges equal ranges, one per thread;
+     range[r]: (first unclaimed << 32) | end; maxu: the most units in one chunk */
+  bool by_cols;
+  int nranges;
+  int64_t per, maxu;
+  uint64_t range[MAX_RANGES];
 } mm_job;
 
 static void batch_ptrs(const mm_job* j, int64_t b, float** C, const float** A, const float** B) {
@@ -393,6 +442,78 @@ static void mm_task(void* ctx, int64_t t) {
     gemm_block(g, amode, C, A, B, j->bias, 0, g->M, n0, n1);
   }
 }
+
+#if defined(DL_X86_GEMM)
+/* A chunk [*u0, *u1) of the units of range r, never across two products: from its front (its own
+ * thread: at most maxu units) or from its back (another thread, stealing: half of what is left, at
+ * most maxu). False when the range is used up. */
+static bool claim(mm_job* j, int r, bool front, int64_t* u0, int64_t* u1) {
+  uint64_t w = __atomic_load_n(&j->range[r], __ATOMIC_RELAXED);
+  for (;;) {
+    const int64_t f = (int64_t)(w >> 32), e = (int64_t)(w & 0xffffffffu);
+    if (f >= e) return false;
+    int64_t c = front ? j->maxu : (e - f + 1) / 2;
+    c = dl_min64(c, dl_min64(j->maxu, e - f));
+    int64_t lo, hi;
+    if (front) {
+      lo = f;
+      hi = dl_min64(f + c, (f / j->per + 1) * j->per);
+    } else {
+      hi = e;
+      lo = e - c;
+      if ((e - 1) / j->per * j->per > lo) lo = (e - 1) / j->per * j->per;
+    }
+    const uint64_t v = front ? ((uint64_t)hi << 32) | (uint64_t)e : ((uint64_t)f << 32) | (uint64_t)lo;
+    if (__atomic_compare_exchange_n(&j->range[r], &w, v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+      *u0 = lo;
+      *u1 = hi;
+      return true;
+    }
+  }
+}
+
+/* Task t of one per thread: the units of range t from its front, then, when they are done, chunks
+ * stolen from the backs of the others. With fixed parts alone, the caller waited at the end for
+ * a worker that woke up late (~50 us after a sleep here) or was preempted by another process; a
+ * shared queue of chunks instead measured slower on an idle machine (each thread's rows changed
+ * from call to call: less of a and C left in its caches). Chunks of rows share b (the whole of
+ * it: K <= KC, N <= NC), packed once per product a thread works on, and not at all by a thread
+ * that finds nothing left; chunks of columns (a transposed, read in place) pack only their own
+ * part of b. */
+static void mm_task_steal(void* ctx, int64_t t) {
+  mm_job* j = (mm_job*)ctx;
+  const gemm_dims* g = &j->g;
+  const int amode = a_mode(g);
+  const bool pack = amode == AMODE_PACK;
+  float* Bp = NULL;
+  int64_t packed = -1, u0, u1;
+  for (int i = 0; i < j->nranges; i++) {
+    const int r = (int)((t + i) % j->nranges);
+    while (claim(j, r, i == 0, &u0, &u1)) {
+      const int64_t b = u0 / j->per;
+      float* C;
+      const float* A;
+      const float* B;
+      batch_ptrs(j, b, &C, &A, &B);
+      u0 -= b * j->per;
+      u1 -= b * j->per;
+      if (j->by_cols) {
+        gemm_block(g, amode, C, A, B, j->bias, 0, g->M, u0 * NR, dl_min64(g->N, u1 * NR));
+        continue;
+      }
+      const int64_t m0 = u0 * MR, m1 = dl_min64(g->M, u1 * MR);
+      if (!Bp) Bp = dl_scratch((size_t)(NC + (pack ? MC : 0)) * KC);
+      if (!Bp) { /* out of memory: gemm_block's slow path */
+        gemm_block(g, amode, C, A, B, j->bias, m0, m1, 0, g->N);
+        continue;
+      }
+      if (packed != b) dl_gemm_pack_b(Bp, B, g->sbk, g->sbn, g->K, g->N);
+      packed = b;
+      gemm_rows(g, amode, pack, C, A, Bp, Bp + NC * KC, j->bias, m0, m1, MC, 0, g->N, 0, g->K, NULL);
+    }
+  }
+}
+#endif
 
 /* batch dims: nb, bshape, and the batch strides of a, b and out; offsets already applied to the pointers */
 int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_t* bshape, const int64_t* bsa,
@@ -450,6 +571,27 @@ int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_
       if (j.parts < 1) j.parts = 1;
     }
     const int64_t ntasks = j.nbatch * j.parts;
+#if defined(DL_X86_GEMM)
+    const int amode = a_mode(&j.g);
+    /* a transposed and read in place, split by columns (as chosen above): a by-rows split of it
+       stays fixed (its threads each pack all of b's K slices) */
+    const bool cols = amode == AMODE_COLS && !j.split_m && (N + NR - 1) / NR >= 2 * nt;
+    const int64_t per = cols ? (N + NR - 1) / NR : (M + MR - 1) / MR;
+    if (j.parts > 1 && (cols || (j.split_m && K <= KC && N <= NC && amode != AMODE_COLS)) &&
+        j.nbatch * per < ((int64_t)1 << 31)) { /* range[] holds 32-bit unit numbers */
+      /* a range of rows per thread when b is one block (chunks of at most an MC block), of
+         columns when a is read in place transposed (chunks of 2 panels: each reads all of a),
+         with work stealing (mm_task_steal) */
+      j.by_cols = cols;
+      j.per = per;
+      j.maxu = cols ? 2 : MC / MR;
+      j.nranges = nt < MAX_RANGES ? nt : MAX_RANGES;
+      const int64_t units = j.nbatch * j.per;
+      for (int r = 0; r < j.nranges; r++)
+        j.range[r] = ((uint64_t)(units * r / j.nranges) << 32) | (uint64_t)(units * (r + 1) / j.nranges);
+      dl_parallel(j.nranges, mm_task_steal, &j);
+    } else
+#endif
     if (nt > 1 && work >= PAR_MIN && ntasks > 1) dl_parallel(ntasks, mm_task, &j);
     else for (int64_t t = 0; t < ntasks; t++) mm_task(&j, t);
   }
