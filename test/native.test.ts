@@ -434,6 +434,9 @@ each("matmul: awkward shapes, transposed and broadcast operands", () => {
   }
   checkMatmul(r, [4], 100, 70, 90, "batched");
   checkMatmul(r, [2, 3], 40, 50, 60, "batched2");
+  // a few rows and columns over a long K, tiled worse than the transpose (a conv's weight
+  // gradient): computed as Cᵀ = Bᵀ·Aᵀ, then transposed into out
+  for (const [M, K, N] of [[32, 1500, 144], [16, 1100, 9], [13, 2100, 40]]) checkMatmul(r, [], M, K, N, "long K");
 });
 
 /** a [..batch, rows, cols] view laid out as asked: transposed (the last two dims swapped in memory),

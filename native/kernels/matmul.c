@@ -515,6 +515,18 @@ static void mm_task_steal(void* ctx, int64_t t) {
 }
 #endif
 
+/* A product whose C fits the MR×NR tiles much worse than Cᵀ does, over a long K: the weight
+ * gradient of a convolution, 32×144 from K = 12544 in the MNIST CNN, needs 3 row panels (the last
+ * 8 of 12 rows) and 5 column panels (the last half empty), while 144×32 fills 12 × 1 exactly.
+ * Cᵀ = Bᵀ·Aᵀ then costs a transpose of M·N elements, small next to M·N·K: 1.6× faster there
+ * (360 vs 600 µs on the Zen 5). */
+static bool swap_pays(int64_t M, int64_t N, int64_t K) {
+  if (K < 1024 || M * N > ((int64_t)1 << 20)) return false;
+  const int64_t pad = (M + MR - 1) / MR * MR * ((N + NR - 1) / NR * NR);
+  const int64_t padt = (N + MR - 1) / MR * MR * ((M + NR - 1) / NR * NR);
+  return padt * 10 < pad * 9; /* at least 10 % fewer padded multiply-adds */
+}
+
 /* batch dims: nb, bshape, and the batch strides of a, b and out; offsets already applied to the pointers */
 int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_t* bshape, const int64_t* bsa,
                   const int64_t* bsb, const int64_t* bsc, int64_t M, int64_t N, int64_t K, int64_t sam,
@@ -535,6 +547,19 @@ int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_
     j.nb++;
   }
   if (j.nbatch == 0 || M == 0 || N == 0) return 0;
+  if (j.nbatch == 1 && !bias && swap_pays(M, N, K)) {
+    size_t cls;
+    bool fresh0;
+    float* t = (float*)dl_pool_get((size_t)(M * N) * sizeof(float), &cls, &fresh0);
+    if (!t) return -1;
+    /* t = Cᵀ [N, M]: a' = b read as Bᵀ (rows n, k stride sbk), b' = a read as Aᵀ */
+    const int rc = dl_matmul_f32(t, B, A, 0, NULL, NULL, NULL, NULL, N, M, K, sbn, sbk, sak, sam, M, NULL, 0);
+    if (rc == 0)
+      for (int64_t m = 0; m < M; m++)
+        for (int64_t n = 0; n < N; n++) C[m * ldc + n] = t[n * M + m];
+    dl_pool_put(t, cls);
+    return rc;
+  }
   float* bias_copy = NULL;
   size_t bias_cls = 0;
   bool fresh;
