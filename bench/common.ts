@@ -257,3 +257,32 @@ export function mnistBatches(images: Float32Array, labels: Int32Array): { images
   }
   return { images: img, labels: lab };
 }
+
+/** One training step of `model` on batch k of (xs, ys) with crossEntropy and `opt`, timed by phase
+ *  (forward with the loss, backward, optimizer step, reading the loss, and the whole step): the
+ *  step the profile scripts (bench/profile-mlp.ts, bench/profile-cnn.ts) time and break down. */
+export function phasedSteps<X, Y, T extends { crossEntropy(y: Y): { backward(): void; item(): number } }>(
+  model: { forward(x: X): T }, opt: { zeroGrad(): void; step(): void }, xs: X[], ys: Y[],
+): { phases: string[]; times: number[][]; step(): void } {
+  const phases = ["forward+loss", "backward", "optimizer", "item", "step"];
+  const times = phases.map(() => [] as number[]);
+  let k = 0;
+  return {
+    phases,
+    times,
+    step(): void {
+      const i = k++ % xs.length;
+      const t0 = performance.now();
+      opt.zeroGrad();
+      const loss = model.forward(xs[i]).crossEntropy(ys[i]);
+      const t1 = performance.now();
+      loss.backward();
+      const t2 = performance.now();
+      opt.step();
+      const t3 = performance.now();
+      loss.item();
+      const t4 = performance.now();
+      [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0].forEach((t, j) => times[j].push(t));
+    },
+  };
+}

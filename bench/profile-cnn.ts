@@ -11,7 +11,7 @@ import { PerformanceObserver } from "node:perf_hooks";
 import { getBackend, type View } from "../src/backend/backend.js";
 import { nativeInfo, nativePoolStats } from "../src/backend/native.js";
 import { Tensor, manualSeed, nn, optim, setDefaultDevice } from "../src/node.js";
-import { median, timeCalls } from "./common.js";
+import { median, timeCalls, phasedSteps } from "./common.js";
 
 function flag(name: string, def: number): number {
   const i = process.argv.indexOf(name);
@@ -100,23 +100,7 @@ const model = new nn.Sequential(
   new nn.Flatten(), new nn.Dropout(0.25), new nn.Linear(32 * 7 * 7, 10),
 );
 const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
-const phases = ["forward+loss", "backward", "optimizer", "item", "step"];
-const times = phases.map(() => [] as number[]);
-let k = 0;
-function step(): void {
-  const i = k++ % xs.length;
-  const t0 = performance.now();
-  opt.zeroGrad();
-  const loss = model.forward(xs[i]).crossEntropy(ys[i]);
-  const t1 = performance.now();
-  loss.backward();
-  const t2 = performance.now();
-  opt.step();
-  const t3 = performance.now();
-  loss.item();
-  const t4 = performance.now();
-  [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0].forEach((t, j) => times[j].push(t));
-}
+const { phases, times, step } = phasedSteps(model, opt, xs, ys);
 
 for (let i = 0; i < warmup; i++) step();
 times.forEach((t) => (t.length = 0));

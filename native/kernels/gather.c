@@ -97,29 +97,21 @@ static void check_rows_task(void* c, int64_t t) {
   r->bad[t] = bad != 0;
 }
 
-static void scatter_rows_f32(void* c, int64_t t) {
-  rows_ctx* r = (rows_ctx*)c;
-  int64_t r0, r1;
-  rows_of(r, t, &r0, &r1);
-  for (int64_t i = r0; i < r1; i++) {
-    float* o = (float*)r->o + i * r->so;
-    const int32_t* ix = r->ix + i * r->si;
-    const float* s = (const float*)r->s + i * r->ss;
-    for (int64_t j = 0; j < r->n; j++) o[ix[j]] += s[j];
+/* out's rows += src's rows at the indices, for one element type (uint32_t: int32 sums wrap) */
+#define SCATTER_ROWS(name, T)                                      \
+  static void name(void* c, int64_t t) {                           \
+    rows_ctx* r = (rows_ctx*)c;                                    \
+    int64_t r0, r1;                                                \
+    rows_of(r, t, &r0, &r1);                                       \
+    for (int64_t i = r0; i < r1; i++) {                            \
+      T* o = (T*)r->o + i * r->so;                                 \
+      const int32_t* ix = r->ix + i * r->si;                       \
+      const T* s = (const T*)r->s + i * r->ss;                     \
+      for (int64_t j = 0; j < r->n; j++) o[ix[j]] += s[j];         \
+    }                                                              \
   }
-}
-
-static void scatter_rows_i32(void* c, int64_t t) {
-  rows_ctx* r = (rows_ctx*)c;
-  int64_t r0, r1;
-  rows_of(r, t, &r0, &r1);
-  for (int64_t i = r0; i < r1; i++) {
-    uint32_t* o = (uint32_t*)r->o + i * r->so;
-    const int32_t* ix = r->ix + i * r->si;
-    const uint32_t* s = (const uint32_t*)r->s + i * r->ss;
-    for (int64_t j = 0; j < r->n; j++) o[ix[j]] += s[j];
-  }
-}
+SCATTER_ROWS(scatter_rows_f32, float)
+SCATTER_ROWS(scatter_rows_i32, uint32_t)
 
 /* [lo, hi) in bytes of the 32-bit elements a view reaches */
 static void byte_range(const char* base, const dl_iter* it, int v, const char** lo, const char** hi) {
