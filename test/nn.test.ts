@@ -321,6 +321,8 @@ describe("layer shapes, defaults and errors", () => {
       [new nn.RMSNorm([2, 5]), [3, 2, 5], [3, 2, 5]],
       [new nn.Dropout(0.1), [4, 4], [4, 4]],
       [new nn.Flatten(), [2, 3, 4, 5], [2, 60]],
+      [new nn.Unflatten(1, [3, 4, 5]), [2, 60], [2, 3, 4, 5]],
+      [new nn.Unflatten(-1, [2, -1]), [3, 6], [3, 2, 3]],
       [new nn.Conv2d(3, 8, 3, { stride: 2, padding: 1 }), [2, 3, 9, 9], [2, 8, 5, 5]],
       [new nn.Conv2d(3, 8, [1, 3]), [3, 5, 6], [8, 5, 4]],
       [new nn.MaxPool2d(2), [2, 3, 9, 8], [2, 3, 4, 4]],
@@ -392,6 +394,11 @@ describe("layer shapes, defaults and errors", () => {
     assert.ok(y.every((v) => v === 0 || Math.abs(v - 4 / 3) < 1e-6));
     assertNear(zeros / 4000, 0.25, [0.03, 0], "dropped fraction");
     assert.throws(() => new nn.Dropout(1.5), /p must be between 0 and 1, got 1.5/);
+    assert.throws(() => new nn.Unflatten(1.5, [2]), /Unflatten: dim must be an integer, got 1.5/);
+    assert.throws(() => new nn.Unflatten(1, []), /Unflatten: unflattenedSize must be a non-empty array/);
+    assert.throws(() => new nn.Unflatten(1, [2, -3]), /Unflatten: unflattenedSize must be a non-empty array/);
+    assert.throws(() => new nn.Unflatten(1, [4, 4]).forward(Tensor.zeros([2, 12])), /unflatten/);
+    assert.equal(String(new nn.Unflatten(1, [3, 4])), "Unflatten(dim=1, unflattenedSize=[3, 4])");
   });
 
   it("rejects bad constructor arguments and shapes with clear messages", () => {

@@ -517,6 +517,39 @@ export class Flatten extends Module {
 }
 
 /**
+ * Splits dim `dim` into `unflattenedSize` (torch.nn.Unflatten; the inverse of {@link Flatten}): a
+ * view where the layout allows. One size may be −1, inferred from the others.
+ * @throws (in forward) when dim is out of range or the sizes' product is not that dim's size
+ * @example
+ * const unflat = new nn.Unflatten(1, [1, 28, 28]);
+ * unflat.forward(Tensor.zeros([8, 784])); // shape [8, 1, 28, 28]
+ */
+export class Unflatten extends Module {
+  /** the dim split */
+  readonly dim: number;
+  /** the sizes it becomes */
+  readonly unflattenedSize: readonly number[];
+
+  constructor(dim: number, unflattenedSize: readonly number[]) {
+    super();
+    if (!Number.isInteger(dim)) throw new Error(`Unflatten: dim must be an integer, got ${describe(dim)}`);
+    if (!Array.isArray(unflattenedSize) || unflattenedSize.length === 0 || !unflattenedSize.every((v) => Number.isInteger(v) && v >= -1)) {
+      throw new Error(`Unflatten: unflattenedSize must be a non-empty array of sizes (integers >= -1), got ${describe(unflattenedSize)}`);
+    }
+    this.dim = dim;
+    this.unflattenedSize = [...unflattenedSize];
+  }
+
+  override forward(x: Tensor): Tensor {
+    return x.unflatten(this.dim, this.unflattenedSize);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}, unflattenedSize=${fmt(this.unflattenedSize)}`;
+  }
+}
+
+/**
  * Max over kernelSize windows of [N, C, H, W], moving by stride (default: kernelSize), with −∞ padding.
  * torch.nn.MaxPool2d without dilation, ceil mode or indices; see `F.maxPool2d`.
  * @example
