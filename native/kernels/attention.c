@@ -26,7 +26,6 @@
 #endif
 
 static inline int64_t padnr(int64_t n) { return (n + DL_NR - 1) / DL_NR * DL_NR; }
-static inline int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /* the micro-kernel on A in place (rows past mr read row 0: A may end there) and packed B */
 __attribute__((noinline)) static void mk(int64_t kc, const float* a, int64_t ars, int64_t aks, const float* b,
@@ -99,7 +98,7 @@ static void forward_task(void* p, int64_t t) {
   const dl_att_dims* d = c->d;
   const int64_t b1 = t / d->B2, b2 = t % d->B2;
   const int64_t L = d->L, S = d->S, E = d->E, Ev = d->Ev, Sp = padnr(S);
-  float* sc = dl_scratch((size_t)(L * Sp + max64(E * Sp, S * padnr(Ev)))); /* scores, then packed B */
+  float* sc = dl_scratch((size_t)(L * Sp + dl_max64(E * Sp, S * padnr(Ev)))); /* scores, then packed B */
   if (!sc) { c->failed = 1; return; }
   float* P = c->p + base(d->sp, b1, b2);
   product(d, SCORES, L, S, E, c->q + base(d->sq, b1, b2), d->sq[2], 1, c->k + base(d->sk, b1, b2), 1, d->sk[2],
@@ -121,7 +120,7 @@ static void backward_task(void* p, int64_t t) {
   const dl_att_dims* d = c->d;
   const int64_t b1 = t / d->B2, b2 = t % d->B2;
   const int64_t L = d->L, S = d->S, E = d->E, Ev = d->Ev, Sp = padnr(S), Ep = padnr(E), Evp = padnr(Ev);
-  const int64_t nb = max64(max64(Ev * Sp, S * Ep), L * max64(Ep, Evp)); /* the largest packed B */
+  const int64_t nb = dl_max64(dl_max64(Ev * Sp, S * Ep), L * dl_max64(Ep, Evp)); /* the largest packed B */
   float* ds = dl_scratch((size_t)(L * Sp + nb));
   if (!ds) { c->failed = 1; return; }
   float* bp = ds + L * Sp;

@@ -45,6 +45,12 @@ void dl_iter_run_auto(const dl_iter* it, dl_run_fn fn, void* ctx, int64_t grain,
 /* Lowest and highest element offsets a view reaches (numel must be > 0). */
 void dl_view_extent(int nd, const int64_t* shape, int64_t off, const int64_t* st, int64_t* lo, int64_t* hi);
 
+/* The bytes [lo, hi) a view of 32-bit elements at p reaches: NULL, NULL when p is NULL or the view
+ * has no elements. dl_spans_apart: two such spans share no byte (an empty one shares none). */
+void dl_view_span(const char* p, int nd, const int64_t* shape, int64_t off, const int64_t* st, const char** lo,
+                  const char** hi);
+bool dl_spans_apart(const char* lo, const char* hi, const char* lo2, const char* hi2);
+
 /* ---- platform: the thread pool (threads.c) and memory (mempool.c) --------------------------
  *
  * These two files are the only platform-specific kernels (pthreads; mmap/madvise, aligned_alloc,
@@ -88,6 +94,7 @@ float* dl_scratch(size_t floats);
 int32_t dl_toint32(double v);
 
 static inline int64_t dl_min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t dl_max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 #if defined(__GNUC__)
 #define DL_LIKELY(x) __builtin_expect(!!(x), 1)

@@ -183,7 +183,8 @@ static int64_t conv_block(const conv_ctx* k) {
 PLAIN_LOOPS static void im2col_same(float* restrict d, const float* restrict s, const conv_ctx* k, int64_t dy, int64_t dx,
                         int64_t w0, int64_t w1) {
   const int64_t W = k->W, OH = k->OH;
-  const int64_t oh0 = dy < 0 ? (-dy < OH ? -dy : OH) : 0, oh1 = k->H - dy < OH ? (k->H - dy > oh0 ? k->H - dy : oh0) : OH;
+  /* output rows [oh0, oh1) read input rows oh + dy inside the image */
+  const int64_t oh0 = dl_min64(OH, dy < 0 ? -dy : 0), oh1 = dl_max64(oh0, dl_min64(OH, k->H - dy));
   if (oh1 == oh0 || w1 <= w0) { memset(d, 0, (size_t)(OH * W) * sizeof(float)); return; }
   for (int64_t p = 0; p < oh0 * W; p++) d[p] = 0.0f;
   /* from (oh0, w0) to (oh1 - 1, w1): the source stays inside the image since w0 + dx >= 0 and w1 + dx <= W */

@@ -113,33 +113,44 @@ static void check_rows_task(void* c, int64_t t) {
 SCATTER_ROWS(scatter_rows_f32, float)
 SCATTER_ROWS(scatter_rows_i32, uint32_t)
 
-/* [lo, hi) in bytes of the 32-bit elements a view reaches */
-static void byte_range(const char* base, const dl_iter* it, int v, const char** lo, const char** hi) {
-  int64_t l, h;
-  dl_view_extent(it->nd, it->shape, it->off[v], it->st[v], &l, &h);
-  *lo = base + l * 4;
-  *hi = base + (h + 1) * 4;
-}
-
-static bool disjoint(const char* alo, const char* ahi, const char* blo, const char* bhi) { return ahi <= blo || bhi <= alo; }
-
-/* Fills r's shape when the coalesced walk `it` is rows as above: views w0 and w1 (out and index
- * for gather, index and src for scatterAdd) with unit inner stride, view g (the gathered view, or
- * out for scatterAdd) with stride 0 inner and 1 along dim; and out's rows (view ov, `width`
- * elements each) apart from one another, so that threads never share an element of out. */
-static bool rows_fit(rows_ctx* r, const dl_iter* it, int w0, int w1, int g, int ov, int64_t width, int64_t sdim) {
-  const int nd = it->nd, in = nd - 1;
-  if (nd > 2 || sdim != 1 || it->st[w0][in] != 1 || it->st[w1][in] != 1 || it->st[g][in] != 0) return false;
-  r->rows = nd == 2 ? it->shape[0] : 1;
-  r->n = it->shape[in];
-  const int64_t so = nd == 2 ? it->st[ov][0] : 0;
-  return r->rows == 1 || so >= width || -so >= width;
-}
-
 static int64_t rows_tasks(const rows_ctx* r) {
   const int64_t nt = dl_num_threads();
   if (r->rows < 2 || r->rows * r->n < 32768 || nt <= 1) return 1;
   return nt < r->rows ? (nt < ROWS_MAX_TASKS ? nt : ROWS_MAX_TASKS) : r->rows;
+}
+
+/* Plans the rows walk when the coalesced `it` is rows as above: views out (vo), index (vi) and the
+ * other one (vs, based at s); vg (the gathered a, or out for scatterAdd) has stride 0 inner and 1
+ * along dim, its rows `lim` long; the other two have unit inner stride. Out's rows must lie apart
+ * (threads never share an element of out) and out must share no byte with the other two. */
+static bool rows_plan(rows_ctx* r, const dl_iter* it, char* o, int vo, const int32_t* ix, int vi, const char* s, int vs,
+                      int vg, int64_t sdim, int64_t lim) {
+  const int nd = it->nd, in = nd - 1;
+  if (dl_iter_numel(it) == 0 || nd > 2 || sdim != 1 || it->st[vg][in] != 0) return false;
+  const int views[3] = { vo, vi, vs };
+  for (int i = 0; i < 3; i++)
+    if (views[i] != vg && it->st[views[i]][in] != 1) return false;
+  r->rows = nd == 2 ? it->shape[0] : 1;
+  r->n = it->shape[in];
+  const int64_t width = vg == vo ? lim : r->n; /* elements in a row of out */
+  const int64_t so = nd == 2 ? it->st[vo][0] : 0;
+  if (r->rows > 1 && so < width && -so < width) return false;
+  const char *olo, *ohi, *slo, *shi, *ilo, *ihi;
+  dl_view_span(o, nd, it->shape, it->off[vo], it->st[vo], &olo, &ohi);
+  dl_view_span(s, nd, it->shape, it->off[vs], it->st[vs], &slo, &shi);
+  dl_view_span((const char*)ix, nd, it->shape, it->off[vi], it->st[vi], &ilo, &ihi);
+  if (vg == vo) ohi += (lim - 1) * 4; /* vg's whole rows along dim */
+  else shi += (lim - 1) * 4;
+  if (!dl_spans_apart(olo, ohi, slo, shi) || !dl_spans_apart(olo, ohi, ilo, ihi)) return false;
+  r->o = o + it->off[vo] * 4;
+  r->ix = ix + it->off[vi];
+  r->s = s + it->off[vs] * 4;
+  r->lim = lim;
+  r->so = so;
+  r->si = nd == 2 ? it->st[vi][0] : 0;
+  r->ss = nd == 2 ? it->st[vs][0] : 0;
+  r->ntasks = rows_tasks(r);
+  return true;
 }
 
 static bool any_bad(const rows_ctx* r) {
@@ -153,21 +164,9 @@ int dl_gather(dl_iter* it, char* o, const char* a, const int32_t* ix, int64_t sd
   gather_ctx g = { o, a, ix, sdim, lim, -1 };
   dl_iter_coalesce(it);
   rows_ctx r;
-  if (dl_iter_numel(it) > 0 && rows_fit(&r, it, 0, 1, 2, 0, it->shape[it->nd - 1], sdim)) {
-    const char *olo, *ohi, *alo, *ahi, *ilo, *ihi;
-    byte_range(o, it, 0, &olo, &ohi);
-    byte_range(a, it, 2, &alo, &ahi);
-    ahi = alo + ((ahi - alo) + (lim - 1) * 4); /* the whole rows of a along dim */
-    byte_range((const char*)ix, it, 1, &ilo, &ihi);
-    if (disjoint(olo, ohi, alo, ahi) && disjoint(olo, ohi, ilo, ihi)) {
-      r.o = o + it->off[0] * 4; r.ix = ix + it->off[1]; r.s = a + it->off[2] * 4; r.lim = lim;
-      r.so = it->nd == 2 ? it->st[0][0] : 0;
-      r.si = it->nd == 2 ? it->st[1][0] : 0;
-      r.ss = it->nd == 2 ? it->st[2][0] : 0;
-      r.ntasks = rows_tasks(&r);
-      dl_parallel(r.ntasks, gather_rows_task, &r);
-      return any_bad(&r) ? -1 : 0;
-    }
+  if (rows_plan(&r, it, o, 0, ix, 1, a, 2, 2, sdim, lim)) {
+    dl_parallel(r.ntasks, gather_rows_task, &r);
+    return any_bad(&r) ? -1 : 0;
   }
   dl_iter_range(it, 0, dl_iter_numel(it), gather_run, &g);
   return g.bad >= 0 ? -1 : 0;
@@ -222,24 +221,12 @@ int dl_scatter_add(int dtype, dl_iter* it, char* o, const int32_t* ix, const cha
   scatter_ctx g = { dtype, o, src, ix, sdim, lim, -1 };
   dl_iter_coalesce(it);
   rows_ctx r;
-  if (dl_iter_numel(it) > 0 && rows_fit(&r, it, 0, 1, 2, 2, lim, sdim)) {
-    const char *olo, *ohi, *slo, *shi, *ilo, *ihi;
-    byte_range(o, it, 2, &olo, &ohi);
-    ohi = olo + ((ohi - olo) + (lim - 1) * 4); /* the whole rows of out along dim */
-    byte_range(src, it, 1, &slo, &shi);
-    byte_range((const char*)ix, it, 0, &ilo, &ihi);
-    if (disjoint(olo, ohi, slo, shi) && disjoint(olo, ohi, ilo, ihi)) {
-      r.ix = ix + it->off[0]; r.s = src + it->off[1] * 4; r.o = o + it->off[2] * 4; r.lim = lim;
-      r.si = it->nd == 2 ? it->st[0][0] : 0;
-      r.ss = it->nd == 2 ? it->st[1][0] : 0;
-      r.so = it->nd == 2 ? it->st[2][0] : 0;
-      r.ntasks = rows_tasks(&r);
-      /* every index first, so that a bad call leaves out untouched */
-      dl_parallel(r.ntasks, check_rows_task, &r);
-      if (any_bad(&r)) return -1;
-      dl_parallel(r.ntasks, dtype == DL_F32 ? scatter_rows_f32 : scatter_rows_i32, &r);
-      return 0;
-    }
+  if (rows_plan(&r, it, o, 2, ix, 0, src, 1, 2, sdim, lim)) {
+    /* every index first, so that a bad call leaves out untouched */
+    dl_parallel(r.ntasks, check_rows_task, &r);
+    if (any_bad(&r)) return -1;
+    dl_parallel(r.ntasks, dtype == DL_F32 ? scatter_rows_f32 : scatter_rows_i32, &r);
+    return 0;
   }
   /* check every index first so that a bad call leaves out untouched */
   dl_iter_range(it, 0, dl_iter_numel(it), check_run, &g);

@@ -126,6 +126,20 @@ void dl_view_extent(int nd, const int64_t* shape, int64_t off, const int64_t* st
   *hi = h;
 }
 
+void dl_view_span(const char* p, int nd, const int64_t* shape, int64_t off, const int64_t* st, const char** lo,
+                  const char** hi) {
+  int64_t n = 1, l, h;
+  for (int d = 0; d < nd; d++) n *= shape[d];
+  if (n == 0 || !p) { *lo = *hi = NULL; return; }
+  dl_view_extent(nd, shape, off, st, &l, &h);
+  *lo = p + l * 4;
+  *hi = p + (h + 1) * 4;
+}
+
+bool dl_spans_apart(const char* lo, const char* hi, const char* lo2, const char* hi2) {
+  return !lo || !lo2 || hi <= lo2 || hi2 <= lo;
+}
+
 /* ---- tiled walk for transposed inputs --------------------------------------------------------
  * When an input's last-dim stride is large but it is contiguous along another dim p, walking runs
  * along the last dim touches a new cache line (and often a new page) per element. Instead, runs

@@ -4,21 +4,6 @@
 #include "common.h"
 #include "kernels.h"
 
-/* the bytes [lo, hi) a view of 32-bit elements reaches (nothing when it has no elements) */
-static void span(const char* p, int nd, const int64_t* shape, int64_t off, const int64_t* st, const char** lo,
-                 const char** hi) {
-  int64_t n = 1, l, h;
-  for (int d = 0; d < nd; d++) n *= shape[d];
-  if (n == 0 || !p) { *lo = *hi = NULL; return; }
-  dl_view_extent(nd, shape, off, st, &l, &h);
-  *lo = p + l * 4;
-  *hi = p + (h + 1) * 4;
-}
-
-static bool apart(const char* lo, const char* hi, const char* lo2, const char* hi2) {
-  return !lo || !lo2 || hi <= lo2 || hi2 <= lo;
-}
-
 int dl_matmul(char* o, const char* a, const char* b, int nd, const int64_t* shape, int64_t oo, const int64_t* so,
               int64_t oa, const int64_t* sa, int64_t ob, const int64_t* sb, const float* bias, int64_t sbias) {
   const int nb = nd - 2;
@@ -33,14 +18,14 @@ int dl_matmul(char* o, const char* a, const char* b, int nd, const int64_t* shap
   osh[nb + 1] = bsh[nb + 1] = N;
   if (numel == 0) return 0;
   const char *olo, *ohi, *lo, *hi;
-  span(o, nd, osh, oo, so, &olo, &ohi);
+  dl_view_span(o, nd, osh, oo, so, &olo, &ohi);
   bool direct = so[nd - 1] == 1 && dl_view_nonoverlapping(nd, osh, so);
-  span(a, nd, ash, oa, sa, &lo, &hi);
-  direct = direct && apart(olo, ohi, lo, hi);
-  span(b, nd, bsh, ob, sb, &lo, &hi);
-  direct = direct && apart(olo, ohi, lo, hi);
-  span((const char*)bias, 1, &N, 0, &sbias, &lo, &hi);
-  direct = direct && apart(olo, ohi, lo, hi);
+  dl_view_span(a, nd, ash, oa, sa, &lo, &hi);
+  direct = direct && dl_spans_apart(olo, ohi, lo, hi);
+  dl_view_span(b, nd, bsh, ob, sb, &lo, &hi);
+  direct = direct && dl_spans_apart(olo, ohi, lo, hi);
+  dl_view_span((const char*)bias, 1, &N, 0, &sbias, &lo, &hi);
+  direct = direct && dl_spans_apart(olo, ohi, lo, hi);
   const float* A = (const float*)a + oa;
   const float* B = (const float*)b + ob;
   if (direct)
