@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { setWasmPaths, setThreadsCount, getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { Tensor, nn, optim, data, manualSeed, availableDevices } from "../src/index.js";
-import { wasmInfo, wasmThreadsReady } from "../src/backend/wasm.js";
+import { type WasmData, wasmBackend, wasmInfo, wasmThreadsReady } from "../src/backend/wasm.js";
 import { MNIST_BATCH, MNIST_BATCHES, measure, median, mnistBatches, randn, rng } from "../bench/common.js";
 
 export interface WebCell {
@@ -20,6 +20,11 @@ export interface WebCell {
 
 export const WEB_CELLS: WebCell[] = [
   ...[256, 1024].map((n) => ({ id: `W1.matmul.${n}`, label: `matmul ${n}²`, flops: 2 * n ** 3 })),
+  // The GEMM alone: dlgrad's product written into one output made once, as TF.js's disposed outputs
+  // come back from its allocator. a.matmul(b) in a loop that never lets a collection and its
+  // FinalizationRegistry callbacks run gets fresh module memory for every output instead, whose
+  // first touch costs what the machine's page faults cost (npm run bench prints it).
+  { id: "W1.matmul.1024.reused", label: "matmul 1024², output reused (GEMM alone)", flops: 2 * 1024 ** 3 },
   { id: "W4.mlp-step", label: "MNIST MLP train step (784-64-10, batch 128, Adam)" },
 ];
 
@@ -44,6 +49,7 @@ interface Lib {
 }
 
 const matSize = (cell: WebCell) => Number(cell.id.split(".")[2]);
+const reused = (cell: WebCell) => cell.id.endsWith(".reused");
 
 const dlgradWasm: Lib = {
   name: "dlgrad-wasm",
@@ -58,7 +64,10 @@ const dlgradWasm: Lib = {
     if (cell.id.startsWith("W1")) {
       const n = matSize(cell), r = rng(1);
       const a = Tensor.from(randn(n * n, r), { shape: [n, n], device }), b = Tensor.from(randn(n * n, r), { shape: [n, n], device });
-      return { run: () => a.matmul(b), dispose() {} };
+      if (!reused(cell)) return { run: () => a.matmul(b), dispose() {} };
+      const view = (t: Tensor) => ({ data: t.data as WasmData, shape: t.shape, strides: t.strides, offset: t.offset });
+      const out = Tensor.zeros([n, n], { device });
+      return { run: () => wasmBackend.matmul(view(out), view(a), view(b)), dispose() {} };
     }
     const xs: Tensor[] = [], ys: Tensor[] = [];
     for (let i = 0; i < MNIST_BATCHES; i++) {
