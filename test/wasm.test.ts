@@ -119,6 +119,28 @@ console.log(JSON.stringify({ ...s, keep: keep.sum().item() }));`;
   assert.ok(s.memoryBytes < 64 << 20, `memory ${s.memoryBytes}`);
 });
 
+test("a loop of small ops that yields each time gets its blocks back with no explicit collection (ballast once they pile up)", () => {
+  // 1,500 outputs of 256 KiB (375 MiB) and little JavaScript: without the pile-up ballast V8 did
+  // not collect until ~1,000 of them, the memory grew to 261 MiB and the rest were host-backed
+  const code = `import { Tensor } from ${JSON.stringify(NODE_ENTRY)};
+import { wasmMemoryStats } from ${JSON.stringify(join(ROOT, "dist", "src", "backend", "wasm.js"))};
+const a = Tensor.ones([65536], { device: "wasm" }), b = Tensor.ones([65536], { device: "wasm" });
+let last = 0;
+for (let i = 0; i < 1500; i++) {
+  last = a.add(b).data.length;
+  await new Promise((r) => setImmediate(r));
+}
+console.log(JSON.stringify({ ...wasmMemoryStats(), sum: a.add(b).sum().item(), last }));`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout.trim());
+  assert.equal(s.sum, 2 * 65536);
+  assert.equal(s.last, 65536);
+  assert.equal(s.hostBacked, 0);
+  assert.ok(s.reclaimed >= 500, `blocks given back: ${s.reclaimed}`);
+  assert.ok(s.memoryBytes < 160 << 20, `memory ${s.memoryBytes}`);
+});
+
 test("the committed module is native/wasm/dlgrad.wasm, imports only its (shared) memory, and compiles", () => {
   const bytes = readFileSync(join(ROOT, "native", "wasm", "dlgrad.wasm"));
   assert.equal(Buffer.from(bytes).toString("base64"), WASM_BASE64, "src/backend/wasm_module.ts is stale: run scripts/build-wasm.sh");

@@ -9,7 +9,9 @@
 // back to the module's allocator then. Two things make that happen in a training loop: blocks of
 // 1 MiB or more carry an untouched host ArrayBuffer of a quarter of their size ("ballast", as on
 // webgpu), which V8 counts as external memory and collects sooner for, and readAsync (what a loop
-// awaits for its loss) resolves after a macrotask, so the callbacks get their turn. Code that never
+// awaits for its loss) resolves after a macrotask, so the callbacks get their turn. When blocks
+// still pile up with no callback (a loop of ops on small tensors allocates too little JavaScript
+// for the collector to run), the next blocks carry enough ballast for V8 to collect once. Code that never
 // yields (a synchronous loop that reads with item()) gets no callbacks: once the blocks handed out
 // since the last callback pass a budget (wasmConfig's pendingBytes, 256 MiB), or the module cannot
 // grow, new tensors get a host array instead ("host-backed") and the kernels copy those in and out
@@ -259,11 +261,36 @@ const mem = {
   /** storages that were host-backed, and blocks given back, since the module loaded */
   hostBacked: 0,
   reclaimed: 0,
+  /** bytes of ballast still to hand out in this pile-up (see PILING_UP); -1 once it was handed out */
+  extraBallast: 0,
 };
 /** Smaller blocks get no ballast: the collections their tensors' JavaScript objects cause come
  *  often enough, and a ballast per small block made a training step's collections cost more than
  *  the copies they saved. */
 const BALLAST_MIN = 1 << 20;
+/** ...but when more than this many bytes of blocks went out with no callback, the collections are
+ *  not coming: a loop of 256² matmuls that awaited a macrotask each time made 1,000 fresh 256 KiB
+ *  outputs (256 MiB, each page a fault on first touch) before V8 collected once, and then turned
+ *  host-backed. So the blocks that follow carry ballast (at least 4 MiB each: an ArrayBuffer that
+ *  large is mapped, not zero-filled, by the allocators of Node and Chromium, so it costs address
+ *  space, not memory) until EXTRA_BALLAST bytes of it went out, then none until a callback ends the
+ *  pile-up. 256 MiB: with 64 MiB (V8's external-memory step) the loop above still went ~500
+ *  iterations between collections; with 256 MiB its module stayed at 49 MiB. Once per pile-up: a
+ *  loop that never yields gets one collection that cannot help it, not one per block (ballast on
+ *  every block made the MNIST step 4x slower in Chromium, where the benchmark yields only between
+ *  rounds). */
+const PILING_UP = 32 << 20;
+const EXTRA_BALLAST = 256 << 20;
+
+/** The ballast a new block of `bytes` gets, 0 for none (see BALLAST_MIN and PILING_UP). */
+function ballastBytes(bytes: number): number {
+  const own = bytes >= BALLAST_MIN ? bytes / 4 : 0;
+  if (mem.pending <= PILING_UP || mem.extraBallast < 0) return own;
+  if (mem.extraBallast === 0) mem.extraBallast = EXTRA_BALLAST; // this pile-up starts
+  const extra = Math.max(4 << 20, bytes, own);
+  mem.extraBallast = mem.extraBallast > extra ? mem.extraBallast - extra : -1;
+  return extra;
+}
 
 /** A collected storage's block goes straight back to the C allocator (dlmalloc), which coalesces
  *  free neighbours, so a block serves any later size (per-class free lists kept blocks of classes
@@ -271,6 +298,7 @@ const BALLAST_MIN = 1 << 20;
  *  kernel call. */
 const registry = new FinalizationRegistry<Block>((b) => {
   mem.pending = 0;
+  mem.extraBallast = 0;
   mem.resident -= b.bytes;
   mem.reclaimed++;
   ex.free(b.ptr);
@@ -298,7 +326,8 @@ function allocStorage(dtype: DType, n: number, zero: boolean): WasmStorage {
   }
   s.block = b;
   registry.register(s, b);
-  if (b.bytes >= BALLAST_MIN) s.ballast = new ArrayBuffer(b.bytes / 4);
+  const ballast = ballastBytes(b.bytes);
+  if (ballast) s.ballast = new ArrayBuffer(ballast);
   if (zero) {
     refresh();
     heapU8.fill(0, b.ptr, b.ptr + bytes);
