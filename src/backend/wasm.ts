@@ -11,7 +11,7 @@
 // webgpu), which V8 counts as external memory and collects sooner for, and readAsync (what a loop
 // awaits for its loss) resolves after a macrotask, so the callbacks get their turn. When blocks
 // still pile up with no callback (a loop of ops on small tensors allocates too little JavaScript
-// for the collector to run), the next blocks carry enough ballast for V8 to collect once. Code that never
+// for the collector to run), the next block carries a ballast large enough for V8 to collect. Code that never
 // yields (a synchronous loop that reads with item()) gets no callbacks: once the blocks handed out
 // since the last callback pass a budget (wasmConfig's pendingBytes, 256 MiB), or the module cannot
 // grow, new tensors get a host array instead ("host-backed") and the kernels copy those in and out
@@ -261,8 +261,8 @@ const mem = {
   /** storages that were host-backed, and blocks given back, since the module loaded */
   hostBacked: 0,
   reclaimed: 0,
-  /** bytes of ballast still to hand out in this pile-up (see PILING_UP); -1 once it was handed out */
-  extraBallast: 0,
+  /** whether this pile-up's ballast went out (see PILING_UP); a callback clears it */
+  pileUpBallast: false,
 };
 /** Smaller blocks get no ballast: the collections their tensors' JavaScript objects cause come
  *  often enough, and a ballast per small block made a training step's collections cost more than
@@ -271,25 +271,22 @@ const BALLAST_MIN = 1 << 20;
 /** ...but when more than this many bytes of blocks went out with no callback, the collections are
  *  not coming: a loop of 256² matmuls that awaited a macrotask each time made 1,000 fresh 256 KiB
  *  outputs (256 MiB, each page a fault on first touch) before V8 collected once, and then turned
- *  host-backed. So the blocks that follow carry ballast (at least 4 MiB each: an ArrayBuffer that
- *  large is mapped, not zero-filled, by the allocators of Node and Chromium, so it costs address
- *  space, not memory) until EXTRA_BALLAST bytes of it went out, then none until a callback ends the
- *  pile-up. 256 MiB: with 64 MiB (V8's external-memory step) the loop above still went ~500
- *  iterations between collections; with 256 MiB its module stayed at 49 MiB. Once per pile-up: a
- *  loop that never yields gets one collection that cannot help it, not one per block (ballast on
- *  every block made the MNIST step 4x slower in Chromium, where the benchmark yields only between
- *  rounds). */
+ *  host-backed. So the next block carries one ballast of EXTRA_BALLAST bytes, once per pile-up (a
+ *  callback ends it): V8 collects soon after, and the blocks come back to be reused (that loop's
+ *  module stayed at 49 MiB). One large ballast, not one per block: glibc maps an allocation that
+ *  large afresh (untouched: address space, not memory), while a 4 MiB ArrayBuffer after the first
+ *  one freed came from its heap, zero-filled, which made `DLGRAD_DEVICE=wasm npm run mnist` 1.7x
+ *  slower; and once per pile-up, because a loop that never yields gets nothing from collections.
+ *  64 MiB was too little (the loop above still grew to 261 MiB); 128 and 256 MiB both held it. */
 const PILING_UP = 32 << 20;
 const EXTRA_BALLAST = 256 << 20;
 
 /** The ballast a new block of `bytes` gets, 0 for none (see BALLAST_MIN and PILING_UP). */
 function ballastBytes(bytes: number): number {
   const own = bytes >= BALLAST_MIN ? bytes / 4 : 0;
-  if (mem.pending <= PILING_UP || mem.extraBallast < 0) return own;
-  if (mem.extraBallast === 0) mem.extraBallast = EXTRA_BALLAST; // this pile-up starts
-  const extra = Math.max(4 << 20, bytes, own);
-  mem.extraBallast = mem.extraBallast > extra ? mem.extraBallast - extra : -1;
-  return extra;
+  if (mem.pending <= PILING_UP || mem.pileUpBallast) return own;
+  mem.pileUpBallast = true;
+  return Math.max(own, EXTRA_BALLAST);
 }
 
 /** A collected storage's block goes straight back to the C allocator (dlmalloc), which coalesces
@@ -298,7 +295,7 @@ function ballastBytes(bytes: number): number {
  *  kernel call. */
 const registry = new FinalizationRegistry<Block>((b) => {
   mem.pending = 0;
-  mem.extraBallast = 0;
+  mem.pileUpBallast = false;
   mem.resident -= b.bytes;
   mem.reclaimed++;
   ex.free(b.ptr);
