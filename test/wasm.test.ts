@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { Tensor, availableDevices, manualSeed, nn, optim, setDefaultDevice } from "../src/node.js";
-import { type View } from "../src/backend/backend.js";
+import { BALLAST_CHUNK, BallastAccount, type View } from "../src/backend/backend.js";
 import { jsBackend as js } from "../src/backend/js.js";
 import { WasmStorage, wasmBackend as wasm, wasmConfig, wasmInfo, wasmMemoryStats, wasmThreadsReady } from "../src/backend/wasm.js";
 import { WASM_BASE64 } from "../src/backend/wasm_module.js";
@@ -117,6 +117,19 @@ console.log(JSON.stringify({ ...s, keep: keep.sum().item() }));`;
   assert.equal(s.hostBacked, 0);
   // 150 rounds of three 400 KB tensors would need ~180 MB without reuse
   assert.ok(s.memoryBytes < 64 << 20, `memory ${s.memoryBytes}`);
+});
+
+test("BallastAccount pays ballast in chunks of at least 33 MiB (untouched mappings), the debt carried over", () => {
+  const acct = new BallastAccount();
+  let paid = 0, buffers = 0;
+  for (let i = 0; i < 100; i++) {
+    const b = acct.take(1 << 20); // a 4 MiB block's quarter
+    if (b) { paid += b.byteLength; buffers++; assert.ok(b.byteLength >= BALLAST_CHUNK); }
+  }
+  assert.equal(buffers, 3); // 100 MiB owed: three chunks of 33 MiB, 1 MiB still owed
+  assert.equal(paid, 3 * BALLAST_CHUNK);
+  assert.equal(acct.take(200 << 20)?.byteLength, (201 << 20)); // a large debt is paid whole
+  assert.equal(acct.take(1), undefined);
 });
 
 test("a loop of small ops that yields each time gets its blocks back with no explicit collection (ballast once they pile up)", () => {

@@ -277,6 +277,30 @@ export function setDefaultDevice(name: string | null): void {
   defaultDevice = name;
 }
 
+/**
+ * Ballast for device memory V8 cannot see (wasm blocks, webgpu slots): an untouched host
+ * ArrayBuffer held by a storage makes V8 count it as external memory and collect sooner when much
+ * is held. Storages owe a share of their bytes, paid in buffers of at least BALLAST_CHUNK bytes,
+ * each held by the storage whose share completed one; the collector sees the same total in steps.
+ * Why in chunks: glibc hands out a smaller ArrayBuffer from its heap once one like it was freed,
+ * zero-filled, so 330 ballasts of 1 MiB cost 263-273 ms and 60-76 MiB of resident memory here,
+ * while ten of 33 MiB (above glibc's largest mmap threshold, 32 MiB: always a fresh mapping whose
+ * pages are never touched) cost 7-12 ms and none. Internal (wasm.ts, webgpu/pool.ts).
+ */
+export const BALLAST_CHUNK = 33 * 2 ** 20;
+export class BallastAccount {
+  #owed = 0;
+  /** The ballast for a storage that owes `bytes` more: a buffer once the debt reaches a chunk
+   *  (all of it, when more), else undefined. */
+  take(bytes: number): ArrayBuffer | undefined {
+    this.#owed += bytes;
+    if (this.#owed < BALLAST_CHUNK) return undefined;
+    const b = new ArrayBuffer(this.#owed);
+    this.#owed = 0;
+    return b;
+  }
+}
+
 export function isFloat(dtype: DType): boolean {
   return dtype !== "int32";
 }

@@ -7,8 +7,9 @@
 // blocks' addresses: nothing is copied. JavaScript learns that a tensor died only through
 // FinalizationRegistry callbacks, which run between tasks, after a full collection: a block comes
 // back to the module's allocator then. Two things make that happen in a training loop: blocks of
-// 1 MiB or more carry an untouched host ArrayBuffer of a quarter of their size ("ballast", as on
-// webgpu), which V8 counts as external memory and collects sooner for, and readAsync (what a loop
+// 1 MiB or more owe an untouched host ArrayBuffer of a quarter of their size ("ballast", as on
+// webgpu, paid in chunks of 33 MiB: backend.ts's BallastAccount), which V8 counts as external
+// memory and collects sooner for, and readAsync (what a loop
 // awaits for its loss) resolves after a macrotask, so the callbacks get their turn. When blocks
 // still pile up with no callback (a loop of ops on small tensors allocates too little JavaScript
 // for the collector to run), the next block carries a ballast large enough for V8 to collect. Code that never
@@ -33,7 +34,7 @@
 // on host-backed arrays whose copies would move far more elements than the op touches (spread()).
 import { BINARY_OPS, FUSED_KERNELS, REDUCE_OPS, UNARY_OPS, type FusedKernel } from "../prims.js";
 import {
-  type Backend, type DType, type DeviceBuffer, type FusedKernels, type Storage, type TypedArray, type View, SCAN_OPS, elementCtor, registerBackend,
+  BallastAccount, type Backend, type DType, type DeviceBuffer, type FusedKernels, type Storage, type TypedArray, type View, SCAN_OPS, elementCtor, registerBackend,
   registerUnavailable,
 } from "./backend.js";
 import { hostIO, jsBackend } from "./js.js";
@@ -281,12 +282,15 @@ const BALLAST_MIN = 1 << 20;
 const PILING_UP = 32 << 20;
 const EXTRA_BALLAST = 256 << 20;
 
-/** The ballast a new block of `bytes` gets, 0 for none (see BALLAST_MIN and PILING_UP). */
-function ballastBytes(bytes: number): number {
-  const own = bytes >= BALLAST_MIN ? bytes / 4 : 0;
-  if (mem.pending <= PILING_UP || mem.pileUpBallast) return own;
-  mem.pileUpBallast = true;
-  return Math.max(own, EXTRA_BALLAST);
+const ballasts = new BallastAccount();
+
+/** The ballast a new block of `bytes` gets, if any (see BALLAST_MIN and PILING_UP). */
+function ballastFor(bytes: number): ArrayBuffer | undefined {
+  if (mem.pending > PILING_UP && !mem.pileUpBallast) {
+    mem.pileUpBallast = true;
+    return new ArrayBuffer(EXTRA_BALLAST);
+  }
+  return bytes >= BALLAST_MIN ? ballasts.take(bytes / 4) : undefined;
 }
 
 /** A collected storage's block goes straight back to the C allocator (dlmalloc), which coalesces
@@ -323,8 +327,7 @@ function allocStorage(dtype: DType, n: number, zero: boolean): WasmStorage {
   }
   s.block = b;
   registry.register(s, b);
-  const ballast = ballastBytes(b.bytes);
-  if (ballast) s.ballast = new ArrayBuffer(ballast);
+  s.ballast = ballastFor(b.bytes);
   if (zero) {
     refresh();
     heapU8.fill(0, b.ptr, b.ptr + bytes);

@@ -11,11 +11,12 @@
 // the same way. A freed slot may still be read by commands encoded but not yet submitted: that is
 // safe because every later use is encoded after them on the same queue (see index.ts).
 //
-// The JavaScript collector cannot see GPU memory, so each large slot carries an untouched host
-// ArrayBuffer of a quarter of its size ("ballast"): V8 counts it as external memory and collects
-// sooner when the device holds a lot (the pages are never written, so they cost no RAM).
+// The JavaScript collector cannot see GPU memory, so each large slot owes an untouched host
+// ArrayBuffer of a quarter of its size ("ballast", paid in chunks of 33 MiB: backend.ts's
+// BallastAccount): V8 counts it as external memory and collects sooner when the device holds a lot.
 
 import type { MemoryStats } from "./types.js";
+import { BallastAccount } from "../backend.js";
 
 export interface BufferMaker {
   createBuffer(desc: GPUBufferDescriptor): GPUBuffer;
@@ -54,6 +55,7 @@ export class BufferPool {
   #peak = 0;
   #created = 0;
   #registry = new FinalizationRegistry<Slot>((s) => this.release(s));
+  #ballasts = new BallastAccount();
   #dead = false;
 
   constructor(private readonly device: BufferMaker, maxBinding: number) {
@@ -90,7 +92,7 @@ export class BufferPool {
 
   /** Give `slot` back when `owner` is collected; large slots get their ballast (see the header). */
   track(owner: object & { ballast?: ArrayBuffer }, slot: Slot): void {
-    if (slot.bytes >= BALLAST_MIN) owner.ballast = new ArrayBuffer(slot.bytes / 4);
+    if (slot.bytes >= BALLAST_MIN) owner.ballast = this.#ballasts.take(slot.bytes / 4);
     this.#registry.register(owner, slot);
   }
 
