@@ -144,6 +144,17 @@ test("dlgrad in headless Chromium", { skip, timeout: 180_000 }, async (t) => {
     assert.ok(r.maxDiffJs < 1e-3, `largest difference from js ${r.maxDiffJs}`);
   });
 
+  await t.test("a loop of small wasm ops that yields each time gets its blocks back in the page", async () => {
+    type R = { memoryBytes: number; hostBacked: number; reclaimed: number; sum: number };
+    const r = await page.evaluate(() => (window as unknown as { dlgradWasmYieldingLoop: () => Promise<R> }).dlgradWasmYieldingLoop());
+    console.log(`browser.test: yielding loop of 1,500 adds of 256 KiB: module ${(r.memoryBytes / 2 ** 20).toFixed(0)} MiB, ` +
+      `${r.reclaimed} blocks given back, ${r.hostBacked} host-backed`);
+    assert.equal(r.sum, 2 * 65536);
+    assert.equal(r.hostBacked, 0);
+    assert.ok(r.reclaimed >= 500, `blocks given back: ${r.reclaimed}`);
+    assert.ok(r.memoryBytes < 256 * 2 ** 20, `module memory ${r.memoryBytes}`);
+  });
+
   await t.test("a digit drawn on the pad gets a prediction; the screenshot is not blank", async () => {
     const pad = (await page.$("#pad"))!;
     const box = (await pad.boundingBox())!;
