@@ -9,10 +9,10 @@
 // back to the module's allocator then. Two things make that happen in a training loop: blocks of
 // 1 MiB or more owe an untouched host ArrayBuffer of a quarter of their size ("ballast", as on
 // webgpu, paid in chunks of 33 MiB: backend.ts's BallastAccount), which V8 counts as external
-// memory and collects sooner for, and readAsync (what a loop
-// awaits for its loss) resolves after a macrotask, so the callbacks get their turn. When blocks
-// still pile up with no callback (a loop of ops on small tensors allocates too little JavaScript
-// for the collector to run), the next block carries a ballast large enough for V8 to collect. Code that never
+// memory and collects sooner for, and readAsync (what a loop awaits for its loss) resolves after a
+// macrotask, so the callbacks get their turn. When blocks still pile up with no callback (a loop of
+// ops on small tensors allocates too little JavaScript for the collector to run), the next block
+// carries a ballast large enough for V8 to collect. Code that never
 // yields (a synchronous loop that reads with item()) gets no callbacks: once the blocks handed out
 // since the last callback pass a budget (wasmConfig's pendingBytes, 256 MiB), or the module cannot
 // grow, new tensors get a host array instead ("host-backed") and the kernels copy those in and out
