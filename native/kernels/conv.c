@@ -120,7 +120,8 @@ int dl_maxpool_indices_f32(int32_t* idx, float* vals, const float* x, int64_t pl
   const size_t xbytes = (size_t)(planes * H * W) * sizeof(float), vbytes = (size_t)(planes * k.OH * k.OW) * sizeof(float);
   void* copy = NULL;
   size_t cls = 0;
-  if (vals && (const char*)vals < (const char*)x + xbytes && (const char*)x < (const char*)vals + vbytes) {
+  const char *v = (const char*)vals, *xc = (const char*)x;
+  if (!dl_spans_apart(v, v ? v + vbytes : NULL, xc, xc + xbytes)) {
     bool fresh;
     copy = dl_pool_get(xbytes, &cls, &fresh);
     if (!copy) return -1;
@@ -215,11 +216,18 @@ static void im2col_tap(float* restrict dst, const float* restrict src, const con
   }
 }
 
-/* task t: channel c = t / nblocks, images [b·NB, b·NB + NB) with b = t % nblocks */
+/* task t of im2col and col2im: channel *c = t / nblocks, images [*n0, *n1) = block t % nblocks of NB */
+static void conv_task(const conv_ctx* k, int64_t t, int64_t* c, int64_t* n0, int64_t* n1) {
+  const int64_t NB = conv_block(k), nblocks = (k->N + NB - 1) / NB;
+  *c = t / nblocks;
+  *n0 = (t % nblocks) * NB;
+  *n1 = dl_min64(*n0 + NB, k->N);
+}
+
 static void im2col_task(void* ctx, int64_t t) {
   const conv_ctx* k = (const conv_ctx*)ctx;
-  const int64_t NB = conv_block(k), nblocks = (k->N + NB - 1) / NB;
-  const int64_t c = t / nblocks, n0 = (t % nblocks) * NB, n1 = n0 + NB < k->N ? n0 + NB : k->N;
+  int64_t c, n0, n1;
+  conv_task(k, t, &c, &n0, &n1);
   const int64_t P = k->OH * k->OW, L = k->N * P;
   for (int64_t n = n0; n < n1; n++) {
     const float* src = k->a + (n * k->C + c) * k->H * k->W;
@@ -251,11 +259,11 @@ static void col2im_plane(float* restrict x, const float* taps, const conv_ctx* k
   }
 }
 
-/* task t: channel c = t / nblocks, images [b·NB, b·NB + NB): no two tasks write the same element */
+/* no two tasks write the same element of x */
 static void col2im_task(void* ctx, int64_t t) {
   const conv_ctx* k = (const conv_ctx*)ctx;
-  const int64_t NB = conv_block(k), nblocks = (k->N + NB - 1) / NB;
-  const int64_t c = t / nblocks, n0 = (t % nblocks) * NB, n1 = n0 + NB < k->N ? n0 + NB : k->N;
+  int64_t c, n0, n1;
+  conv_task(k, t, &c, &n0, &n1);
   const int64_t P = k->OH * k->OW, L = k->N * P;
   for (int64_t n = n0; n < n1; n++) /* tap (i, j) of image n at taps + (i·kw + j)·L */
     col2im_plane(k->o + (n * k->C + c) * k->H * k->W, k->a + c * k->kh * k->kw * L + n * P, k);

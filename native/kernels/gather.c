@@ -2,7 +2,6 @@
  *
  * Indices are checked here as well (the TypeScript core checks them too): an index outside
  * [0, size of dim) stops the kernel and returns its position so that binding.c can throw. */
-#include <stdbool.h>
 #include <string.h>
 
 #include "common.h"
@@ -37,7 +36,6 @@ static void gather_run(void* c, const int64_t* off, int64_t n, const int64_t* st
     o[i * so] = a[i * sa + (int64_t)k * sd];
   }
 }
-
 
 /* ---- rows: gather / scatterAdd along the last dim of rows, every view contiguous along it -----
  * The hot case (max-pooling's values and its gradient, a loss's picks): after coalescing, at most
