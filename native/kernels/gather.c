@@ -60,18 +60,23 @@ static void rows_of(const rows_ctx* r, int64_t t, int64_t* r0, int64_t* r1) {
   *r1 = r->rows * (t + 1) / r->ntasks;
 }
 
-static void gather_rows_task(void* c, int64_t t) {
-  rows_ctx* r = (rows_ctx*)c;
+/* The rows of task t: every index checked (one out of range marks the call bad) and, when `copy`,
+ * gathered (a bad index reads element 0 instead: never a read outside). copy is a constant at
+ * each call, so neither loop has a branch. */
+static inline __attribute__((always_inline)) void walk_rows(rows_ctx* r, int64_t t, const bool copy) {
   int64_t r0, r1;
   rows_of(r, t, &r0, &r1);
   const int64_t n = r->n;
   const uint32_t lim = (uint32_t)r->lim;
   uint32_t bad = 0;
   for (int64_t i = r0; i < r1; i++) {
-    uint32_t* o = (uint32_t*)r->o + i * r->so;
     const int32_t* ix = r->ix + i * r->si;
+    if (!copy) {
+      for (int64_t j = 0; j < n; j++) bad |= (uint32_t)ix[j] >= lim;
+      continue;
+    }
+    uint32_t* o = (uint32_t*)r->o + i * r->so;
     const uint32_t* a = (const uint32_t*)r->s + i * r->ss;
-    /* an index out of range reads element 0 instead and marks the call bad (never a read outside) */
     for (int64_t j = 0; j < n; j++) {
       const uint32_t k = (uint32_t)ix[j];
       bad |= k >= lim;
@@ -81,19 +86,8 @@ static void gather_rows_task(void* c, int64_t t) {
   r->bad[t] = bad != 0;
 }
 
-static void check_rows_task(void* c, int64_t t) {
-  rows_ctx* r = (rows_ctx*)c;
-  int64_t r0, r1;
-  rows_of(r, t, &r0, &r1);
-  const int64_t n = r->n;
-  const uint32_t lim = (uint32_t)r->lim;
-  uint32_t bad = 0;
-  for (int64_t i = r0; i < r1; i++) {
-    const int32_t* ix = r->ix + i * r->si;
-    for (int64_t j = 0; j < n; j++) bad |= (uint32_t)ix[j] >= lim;
-  }
-  r->bad[t] = bad != 0;
-}
+static void gather_rows_task(void* c, int64_t t) { walk_rows((rows_ctx*)c, t, true); }
+static void check_rows_task(void* c, int64_t t) { walk_rows((rows_ctx*)c, t, false); }
 
 /* out's rows += src's rows at the indices, for one element type (uint32_t: int32 sums wrap) */
 #define SCATTER_ROWS(name, T)                                      \
