@@ -28,7 +28,7 @@ const calls = new Map<string, number[]>();
 const faultsOf = new Map<string, number>(); // minor page faults inside each row's calls (first touches of fresh memory)
 let timing = false;
 const backend = getBackend("cpu") as unknown as Record<string, unknown>;
-const shapeOf = (v: unknown) => `[${((v as { shape?: number[] }).shape ?? []).join(",")}]`;
+const shapeOf = (v: unknown) => `[${((v as { shape?: number[] } | null)?.shape ?? []).join(",")}]`;
 /** "c" for a contiguous view, "s" for a strided one, "b" for one with a broadcast (0) stride */
 const layout = (v: View) => {
   if (v.strides.some((s, i) => s === 0 && v.shape[i] > 1)) return "b";

@@ -46,13 +46,14 @@ typedef struct {
   int64_t shape[DL_MAXD], st[DL_MAXD], off;
 } view_t;
 
+#define MAXSC 13 /* scalars of a call: conv2d's 13 at most */
 typedef struct entry entry_t;
 typedef struct {
   napi_env env;
   const entry_t* e;
   const char* op; /* the tag's name, for messages */
   int tag;
-  double sc[12];
+  double sc[MAXSC];
   view_t v[MAXA];
 } call_t;
 
@@ -512,13 +513,35 @@ static bool check_conv(call_t* c, int64_t rows, int64_t n) {
   return true;
 }
 
+/* conv2d and its backward: im2col's window (12 scalars), then OC at least 1, and the array `like`
+ * (y or g) holds N·OC·OH·OW elements */
+static bool check_conv2d(call_t* c, int64_t rows, int64_t n) {
+  if (!whole(c, 12, 13, 1)) return false;
+  const double* s = c->sc;
+  if (s[12] * s[1] * s[4] * s[5] > 1e15) return fail(c, "too many elements");
+  const int64_t C = (int64_t)s[1], kh = (int64_t)s[4], kw = (int64_t)s[5];
+  if (C * kh * kw == 0) return fail(c, "no input channels");
+  /* the window as im2col checks it, with im2col's rows and columns */
+  if (!whole(c, 0, 4, 0) || !whole(c, 4, 8, 1) || !whole(c, 8, 10, 0) || !whole(c, 10, 12, 1)) return false;
+  const int64_t N = (int64_t)s[0], H = (int64_t)s[2], W = (int64_t)s[3], sh = (int64_t)s[6], sw = (int64_t)s[7];
+  const int64_t eh = (int64_t)s[10] * (kh - 1) + 1, ew = (int64_t)s[11] * (kw - 1) + 1;
+  if (s[0] * s[1] * s[2] * s[3] > 1e15) return fail(c, "too many elements");
+  if (eh > H + 2 * (int64_t)s[8] || ew > W + 2 * (int64_t)s[9]) return fail(c, "window larger than the padded input");
+  const int64_t oh = (H + 2 * (int64_t)s[8] - eh) / sh + 1, ow = (W + 2 * (int64_t)s[9] - ew) / sw + 1;
+  if ((double)rows * (double)n != (double)N * s[12] * (double)(oh * ow))
+    return fail(c, "output of %lld elements does not match the window's [%lld, %lld, %lld, %lld]", (long long)(rows * n),
+                (long long)N, (long long)s[12], (long long)oh, (long long)ow);
+  return true;
+}
+
 /* fused(kind, ...arrays): every array is a contiguous window of float32 (F_I32: int32) whose size
  * follows from rows and n, where n is the last dim of the array `like` and rows·n its element
  * count: rows·n (SZ_RN), rows, n, (SZ_P) rows times the first two scalars (a plane of
- * maxPoolIndices' input) or (SZ_X4) the product of the first four (im2col's input); F_OPT: may be
+ * maxPoolIndices' input), (SZ_X4) the product of the first four (im2col's input), (SZ_CW) scalar 12
+ * times C·kh·kw (conv2d's weight) or (SZ_OC) scalar 12 (its bias); F_OPT: may be
  * null. This list is the whole contract: name, like, scalars, extra check, the kernel call (an
  * int: < 0 is out of memory), the arrays. Its names must be FUSED_KERNELS of src/prims.ts. */
-enum { SZ_RN, SZ_R, SZ_N, SZ_P, SZ_X4, SZ_MASK = 7, F_OPT = 8, F_I32 = 16 };
+enum { SZ_RN, SZ_R, SZ_N, SZ_P, SZ_X4, SZ_CW, SZ_OC, SZ_MASK = 7, F_OPT = 8, F_I32 = 16 };
 #define OK(call) ((call), 0)
 #define DL_FUSED_ARMS(X)                                                                                        \
   /* scalars: log, scale (> 0), causal rows L (0: none; else rows is a multiple of L) */                        \
@@ -542,7 +565,12 @@ enum { SZ_RN, SZ_R, SZ_N, SZ_P, SZ_X4, SZ_MASK = 7, F_OPT = 8, F_I32 = 16 };
     SZ_RN | F_OPT)                                                                                              \
   /* cols [C·kh·kw, N·OH·OW], x [N, C, H, W]; scalars N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw */             \
   X(im2col, 0, 12, check_conv, OK(dl_im2col_f32(p[0], p[1], iv)), SZ_RN, SZ_X4)                                 \
-  X(col2im, 1, 12, check_conv, OK(dl_col2im_f32(p[0], p[1], iv)), SZ_X4, SZ_RN)
+  X(col2im, 1, 12, check_conv, OK(dl_col2im_f32(p[0], p[1], iv)), SZ_X4, SZ_RN)                                 \
+  /* y [N, OC, OH, OW], x [N, C, H, W], w [OC, C·kh·kw], bias [OC] (optional); scalars im2col's and OC */        \
+  X(conv2d, 0, 13, check_conv2d, dl_conv2d_f32(p[0], p[1], p[2], p[3], iv), SZ_RN, SZ_X4, SZ_CW, SZ_OC | F_OPT)   \
+  /* gx like x, gw like w, gb [OC] (each optional), g like y, x, w */                                          \
+  X(conv2dBackward, 3, 13, check_conv2d, dl_conv2d_backward_f32(p[0], p[1], p[2], p[3], p[4], p[5], iv),          \
+    SZ_X4 | F_OPT, SZ_CW | F_OPT, SZ_OC | F_OPT, SZ_RN, SZ_X4, SZ_CW)
 
 #define FU_TAG(name) FU_##name,
 #define FU_ARM(name, ...) dl_arm_fu_##name,
@@ -583,6 +611,8 @@ static bool check_fused(call_t* c) {
     const int k = size[i] & SZ_MASK;
     const int64_t sz = k == SZ_RN ? rows * n : k == SZ_R ? rows : k == SZ_N ? n
                      : k == SZ_P ? rows * (int64_t)c->sc[0] * (int64_t)c->sc[1]
+                     : k == SZ_CW ? (int64_t)c->sc[12] * (int64_t)c->sc[1] * (int64_t)c->sc[4] * (int64_t)c->sc[5]
+                     : k == SZ_OC ? (int64_t)c->sc[12]
                                  : (int64_t)c->sc[0] * (int64_t)c->sc[1] * (int64_t)c->sc[2] * (int64_t)c->sc[3];
     if (v->dtype < 0) continue;
     if (sz > 0 && v->data == NULL) return fail(c, "the buffer of %s is detached", v->name);
@@ -593,12 +623,12 @@ static bool check_fused(call_t* c) {
 }
 
 static bool run_fused(call_t* c) {
-  int64_t n, iv[12];
+  int64_t n, iv[MAXSC];
   const int64_t rows = fused_rows(c, &n);
   void* p[MAXA] = { 0 };
   for (int i = 0; i < c->e->nviews; i++)
     if (c->v[i].dtype >= 0) p[i] = c->v[i].data + 4 * c->v[i].off; /* both dtypes are 4 bytes */
-  for (int i = 0; i < 12; i++) iv[i] = fabs(c->sc[i]) < 9e18 ? (int64_t)c->sc[i] : 0; /* NaN too */
+  for (int i = 0; i < MAXSC; i++) iv[i] = fabs(c->sc[i]) < 9e18 ? (int64_t)c->sc[i] : 0; /* NaN too */
   if (rows * n == 0) return true;
   int rc = 0;
 #define FU_CASE(name, like, nsc, chk, call, ...) case FU_##name: rc = call; break;

@@ -1,6 +1,6 @@
 // Fused fast paths: used when the tensor's backend offers the kernel and the shapes fit; each
 // returns null otherwise and the caller runs its composite, which stays the reference.
-import type { AdamStep, FusedKernels, Storage, View } from "./backend/backend.js";
+import type { AdamStep, ConvWindow, FusedKernels, Storage, View } from "./backend/backend.js";
 import { type GradOut, isGradEnabled } from "./graph.js";
 import { Tensor, bumpVersion } from "./core.js";
 import { grad } from "./engine.js";
@@ -143,6 +143,39 @@ export function attention(
     kb(view4(gq), view4(gk), view4(gv), view4(lastContiguous(g)), view4(p), view4(qc), view4(kc), view4(vc), scale, causal);
     return [gq, gk, gv];
   }, (q, k, v) => composite(q!, k!, v!));
+}
+
+/** The most elements of one image's columns (C·kh·kw·OH·OW) for the fused convolution: its
+ *  kernels keep them (and their gradient) in a per-thread scratch block meant to stay in L2. */
+const CONV_COLS_MAX = 1 << 18;
+
+/**
+ * A convolution with groups 1, or null: x [N, C, H, W] (padded as the window says, any stride
+ * and dilation), weight [OC, C·kh·kw], bias [OC] or null. The backend runs it image by image,
+ * each image's columns built and multiplied in cache, and writes y [N, OC, OH, OW] in place of
+ * the composite's im2col, matmul, transpose and bias add; its backward gives the three gradients
+ * in one call the same way. Only where an image's columns fit CONV_COLS_MAX: larger ones are
+ * GEMM-bound, and one product over the whole batch does them better.
+ */
+export function conv2d(
+  x: Tensor, weight: Tensor, bias: Tensor | null, win: ConvWindow,
+  composite: (x: Tensor, w: Tensor, b: Tensor | null) => Tensor,
+): Tensor | null {
+  const k = kernel(x, "conv2d"), kb = kernel(x, "conv2dBackward");
+  if (!k || !kb || x.ndim !== 4 || weight.ndim !== 2) return null;
+  for (const t of [weight, bias]) if (t && (t.dtype !== "float32" || t.device !== x.device || t.numel === 0)) return null;
+  const [n, c, h, w] = x.shape, oc = weight.shape[0];
+  const oh = windowCount(h, win.dh * (win.kh - 1) + 1, win.sh, win.ph), ow = windowCount(w, win.dw * (win.kw - 1) + 1, win.sw, win.pw);
+  if (c * win.kh * win.kw * oh * ow > CONV_COLS_MAX) return null;
+  const xc = x.contiguous(), wc = weight.contiguous(), bc = bias?.contiguous() ?? null;
+  const y = Tensor.alloc([n, oc, oh, ow], "float32", x.device);
+  k(y, xc, wc, bc, win);
+  return track("conv2d", y, [xc, wc, bc], (g) => {
+    const gx = xc.requiresGrad ? alloc(xc) : null, gw = wc.requiresGrad ? alloc(wc) : null;
+    const gb = bc?.requiresGrad ? alloc(bc) : null;
+    kb(gx, gw, gb, g.contiguous(), xc, wc, win);
+    return bc ? [gx, gw, gb] : [gx, gw];
+  }, (x, w, b) => composite(x!, w!, b));
 }
 
 /** t can be an operand of p's fused Adam step: float32, contiguous, on p's device, p's size. */

@@ -35,7 +35,7 @@ export type ReduceOp = (typeof REDUCE_OPS)[number];
  *  fused() is keyed by this list (attention has its own entry point). */
 export const FUSED_KERNELS = [
   "softmax", "softmaxBackward", "layerNorm", "layerNormBackward", "gelu", "geluBackward", "adam",
-  "maxPoolIndices", "im2col", "col2im",
+  "maxPoolIndices", "im2col", "col2im", "conv2d", "conv2dBackward",
 ] as const;
 export type FusedKernel = (typeof FUSED_KERNELS)[number];
 

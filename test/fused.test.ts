@@ -129,6 +129,36 @@ const fusedJs: FusedKernels = {
   col2im(x, cols, w) {
     taps(x, cols, w, (xi, ci) => { if (xi >= 0) x.data[xi] += cols.data[ci]; });
   },
+  conv2d(y, x, wt, bias, w) {
+    const { cols, R, L, P } = columns(x, w), OC = wt.shape[0];
+    for (let n = 0; n < L / P; n++) for (let oc = 0; oc < OC; oc++) for (let p = 0; p < P; p++) {
+      let s = 0;
+      for (let r = 0; r < R; r++) s += wt.data[wt.offset + oc * R + r] * cols[r * L + n * P + p];
+      y.data[y.offset + (n * OC + oc) * P + p] = s + (bias ? bias.data[bias.offset + oc] : 0);
+    }
+  },
+  conv2dBackward(gx, gw, gb, g, x, wt, w) {
+    const { cols, R, L, P } = columns(x, w), OC = wt.shape[0], N = L / P;
+    const gAt = (n: number, oc: number, p: number) => g.data[g.offset + (n * OC + oc) * P + p];
+    if (gx) { // col2im of wᵀ·g
+      const gcols = new Float64Array(R * L);
+      for (let r = 0; r < R; r++) for (let n = 0; n < N; n++) for (let p = 0; p < P; p++) {
+        let s = 0;
+        for (let oc = 0; oc < OC; oc++) s += wt.data[wt.offset + oc * R + r] * gAt(n, oc, p);
+        gcols[r * L + n * P + p] = s;
+      }
+      gx.data.fill(0, gx.offset, gx.offset + x.shape.reduce((a, b) => a * b, 1));
+      taps(gx, { data: gcols as unknown as Float32Array, shape: [R, L], strides: [L, 1], offset: 0 }, w, (xi, ci) => { if (xi >= 0) gx.data[xi] += gcols[ci]; });
+    }
+    for (let oc = 0; oc < OC; oc++) {
+      if (gw) for (let r = 0; r < R; r++) {
+        let s = 0;
+        for (let n = 0; n < N; n++) for (let p = 0; p < P; p++) s += gAt(n, oc, p) * cols[r * L + n * P + p];
+        gw.data[gw.offset + oc * R + r] = s;
+      }
+      if (gb) { let s = 0; for (let n = 0; n < N; n++) for (let p = 0; p < P; p++) s += gAt(n, oc, p); gb.data[gb.offset + oc] = s; }
+    }
+  },
   attention(out, p, q, k, v, scale, causal) {
     heads(q, k, v, (ix, L, S, E, Ev) => {
       const at = (w: View, r: number, c: number) => w.data[ix(w, r, c)];
@@ -187,6 +217,15 @@ function taps(x: View, cols: View, w: ConvWindow, f: (xi: number, ci: number) =>
   }
 }
 
+/** im2col's columns of x as a plain array [R = C·kh·kw, L = N·OH·OW], and P = OH·OW. */
+function columns(x: View, w: ConvWindow): { cols: Float64Array; R: number; L: number; P: number } {
+  const [N, C, H, W] = x.shape;
+  const OH = Math.floor((H + 2 * w.ph - w.dh * (w.kh - 1) - 1) / w.sh) + 1, OW = Math.floor((W + 2 * w.pw - w.dw * (w.kw - 1) - 1) / w.sw) + 1;
+  const R = C * w.kh * w.kw, L = N * OH * OW, cols = new Float64Array(R * L);
+  taps(x, { data: cols as unknown as Float32Array, shape: [R, L], strides: [L, 1], offset: 0 }, w, (xi, ci) => { cols[ci] = xi < 0 ? 0 : x.data[xi]; });
+  return { cols, R, L, P: OH * OW };
+}
+
 const fusedBackend: Backend = { ...jsBackend, name: "js-fused", fused: fusedJs };
 registerBackend(fusedBackend);
 /** Every backend with fused kernels: the JS reference above, and the C kernels (addon, wasm) that loaded. */
@@ -201,7 +240,7 @@ function close(a: Tensor, b: Tensor, what: string, tol = 1e-5): void {
 }
 
 /** Run fn on both devices from the same data; compare the output, first and second-order gradients. */
-function compare(name: string, shapes: number[][], fn: (...xs: Tensor[]) => Tensor): void {
+function compare(name: string, shapes: number[][], fn: (...xs: Tensor[]) => Tensor, tol = 1e-5): void {
   manualSeed(7);
   const data = shapes.map((s) => Tensor.randn(s, { device: "js" }));
   const g = Tensor.randn(fn(...data).shape, { device: "js" });
@@ -219,9 +258,9 @@ function compare(name: string, shapes: number[][], fn: (...xs: Tensor[]) => Tens
   const b = run("js");
   for (const device of FUSED_DEVICES) {
     const a = run(device);
-    close(a.out, b.out.to(device), `${device} ${name} forward`);
-    a.gs.forEach((t, i) => close(t, b.gs[i].to(device), `${device} ${name} grad ${i}`));
-    a.gg.forEach((t, i) => close(t, b.gg[i].to(device), `${device} ${name} second-order grad ${i}`, 1e-4));
+    close(a.out, b.out.to(device), `${device} ${name} forward`, tol);
+    a.gs.forEach((t, i) => close(t, b.gs[i].to(device), `${device} ${name} grad ${i}`, tol));
+    a.gg.forEach((t, i) => close(t, b.gg[i].to(device), `${device} ${name} second-order grad ${i}`, 10 * tol));
   }
 }
 
@@ -365,5 +404,41 @@ test("fused Adam and AdamW steps match the composite update over several steps",
     for (let d = 1; d < devices.length; d++) {
       results[d].forEach((p, i) => close(p, results[0][i].to(devices[d]), `${devices[d]} ${Opt.name} param ${i}`, 1e-6));
     }
+  }
+});
+
+test("fused conv2d matches its composite: bias or none, strides, dilation, 1-D, batches split over threads, gradients wanted or not", () => {
+  compare("conv2d 3x3 padding 1, 8 images (split over the threads)", [[8, 4, 9, 10], [16, 4, 3, 3], [16]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);
+  compare("conv2d 1 channel, 5x5 valid, stride 2", [[3, 1, 12, 11], [5, 1, 5, 5], [5]], (x, w, b) => F.conv2d(x, w, b, { stride: 2 }));
+  compare("conv2d dilation 2, padding 'same'", [[2, 3, 8, 7], [4, 3, 3, 2]], (x, w) => F.conv2d(x, w, null, { padding: "same", dilation: 2 }));
+  compare("conv2d 1x1", [[2, 5, 4, 3], [7, 5, 1, 1], [7]], (x, w, b) => F.conv2d(x, w, b));
+  compare("conv1d stride 2 padding 1", [[3, 4, 13], [6, 4, 3], [6]], (x, w, b) => F.conv1d(x, w, b, { stride: 2, padding: 1 }));
+  // the MNIST CNN's second layer: 32 images, 144 rows of 196 columns each (the weight gradient
+  // sums 6,272 products in float32: a looser tolerance)
+  compare("conv2d 16→32 3x3 on 14x14", [[32, 16, 14, 14], [32, 16, 3, 3], [32]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);
+  for (const device of FUSED_DEVICES) {
+    manualSeed(2);
+    const w = Tensor.randn([4, 3, 3, 3], { device, requiresGrad: true }), b = Tensor.randn([4], { device, requiresGrad: true });
+    const x = Tensor.randn([2, 3, 6, 6], { device });
+    assert.equal(F.conv2d(x, w, b).gradFn?.op, "conv2d", device);
+    // an image whose columns pass CONV_COLS_MAX (3·9 rows × 100² positions) takes the composite
+    assert.notEqual(F.conv2d(Tensor.randn([1, 3, 102, 102], { device }), w, b).gradFn?.op, "conv2d", device);
+    // gradients of some inputs only: the weight's alone (the input needs none), the input's alone
+    const ref = (t: Tensor) => t.to("js");
+    const y = F.conv2d(x, w, b, { padding: 1 });
+    const g = Tensor.randn(y.shape, { device });
+    const [gw, gb] = grad(y, [w, b], { gradOutputs: g });
+    const xr = ref(x).detach(), wr = ref(w).detach(), br = ref(b).detach();
+    wr.requiresGrad = true; br.requiresGrad = true;
+    const [gw2, gb2] = grad(F.conv2d(xr, wr, br, { padding: 1 }), [wr, br], { gradOutputs: ref(g) });
+    close(gw, gw2.to(device), `${device} weight gradient alone`);
+    close(gb, gb2.to(device), `${device} bias gradient alone`);
+    const xg = x.detach();
+    xg.requiresGrad = true;
+    const [gx] = grad(F.conv2d(xg, w.detach(), null, { padding: 1 }), [xg], { gradOutputs: g });
+    const xr2 = ref(x).detach();
+    xr2.requiresGrad = true;
+    const [gx2] = grad(F.conv2d(xr2, wr.detach(), null, { padding: 1 }), [xr2], { gradOutputs: ref(g) });
+    close(gx, gx2.to(device), `${device} input gradient alone`);
   }
 });

@@ -918,6 +918,32 @@ each("fused maxPoolIndices' values: x at the indices, for the 2x2 rows and the g
   }
 });
 
+each("fused conv2d / conv2dBackward: bad windows, shapes and short arrays throw, nothing is written", () => {
+  const f = be.fused as FusedKernels;
+  const arr = (shape: number[], fill = 7): View => ({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(fill), shape, strides: contiguous(shape), offset: 0 });
+  const x = arr([2, 3, 5, 5], 1), w = arr([4, 27], 0.5), b = arr([4], 2);
+  const win = { kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 };
+  const y = arr([2, 4, 5, 5]);
+  f.conv2d(y, x, w, b, win); // the right shapes: an interior output is 27 · 0.5 + 2
+  assert.equal(y.data[2 * 5 + 2], 27 * 0.5 + 2);
+  const wrong = arr([2, 4, 5, 4]);
+  assert.throws(() => f.conv2d(wrong, x, w, b, win), /conv2d.*does not match/);
+  assert.ok(wrong.data.every((v) => v === 7));
+  assert.throws(() => f.conv2d(arr([2, 4, 5, 5]), x, w, b, { ...win, kh: 8 }), /conv2d.*larger than the padded input/);
+  assert.throws(() => f.conv2d(arr([2, 4, 5, 5]), x, w, b, { ...win, sw: 0 }), /conv2d.*bad window/);
+  assert.throws(() => f.conv2d(arr([2, 4, 5, 5]), x, arr([4, 26]), b, win), /conv2d.*needs elements/); // a weight too short
+  assert.throws(() => f.conv2d(arr([2, 4, 5, 5]), x, w, arr([3]), win), /conv2d.*needs elements/);
+  const gx = arr([2, 3, 5, 5]), gw = arr([4, 27]), gb = arr([4]);
+  f.conv2dBackward(gx, gw, gb, arr([2, 4, 5, 5], 1), x, w, win);
+  assert.equal(gb.data[0], 2 * 25); // g = 1 summed over 2 images of 5x5
+  const untouched = arr([2, 3, 5, 5]);
+  assert.throws(() => f.conv2dBackward(untouched, null, null, arr([2, 4, 4, 5], 1), x, w, win), /conv2dBackward.*does not match/);
+  assert.ok(untouched.data.every((v) => v === 7));
+  assert.throws(() => f.conv2dBackward(null, arr([4, 26]), null, arr([2, 4, 5, 5]), x, w, win), /conv2dBackward.*needs elements/);
+  const transposed = { ...arr([2, 4, 5, 5]), strides: [100, 25, 1, 5] };
+  assert.throws(() => f.conv2dBackward(null, gw, null, transposed, x, w, win), /conv2dBackward.*not contiguous/);
+});
+
 each("fused im2col / col2im / maxPoolIndices: bad windows and short arrays throw, nothing is written", () => {
   const f = be.fused as FusedKernels;
   const x: View = { data: new Float32Array(2 * 3 * 5 * 5), shape: [2, 3, 5, 5], strides: contiguous([2, 3, 5, 5]), offset: 0 };

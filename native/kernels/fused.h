@@ -50,6 +50,11 @@ int dl_maxpool_indices_f32(int32_t* idx, float* vals, const float* x, int64_t pl
  * (the order of the per-tap copies, so both give the same sums); x is not read. */
 void dl_im2col_f32(float* cols, const float* x, const int64_t* d);
 void dl_col2im_f32(float* x, const float* cols, const int64_t* d);
+/* d = the 12 of im2col, then OC. conv2d: y [N, OC, OH, OW] = w [OC, C*kh*kw] times the columns of
+ * x, + bias [OC] (NULL: none). Backward from g (like y): gx (like x), gw (like w), gb ([OC]), each
+ * NULL when not wanted, written whole. -1: out of memory (a task's scratch) */
+int dl_conv2d_f32(float* y, const float* x, const float* w, const float* bias, const int64_t* d);
+int dl_conv2d_backward_f32(float* gx, float* gw, float* gb, const float* g, const float* x, const float* w, const int64_t* d);
 
 /* ---- attention.c ---------------------------------------------------------------------------- */
 

@@ -40,6 +40,10 @@ int dl_matmul(char* o, const char* a, const char* b, int nd, const int64_t* shap
 int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_t* bshape, const int64_t* bsa,
                   const int64_t* bsb, const int64_t* bsc, int64_t M, int64_t N, int64_t K, int64_t sam,
                   int64_t sak, int64_t sbk, int64_t sbn, int64_t ldc, const float* bias, int64_t sbias);
+/* C [M, N] (row stride ldc) = or (acc) += A·B, A(m, k) = A[m·sam + k·sak], B(k, n) = B[k·sbk + n·sbn],
+ * on the calling thread only (inside another kernel's task); C apart from A and B */
+void dl_gemm_serial(float* C, int64_t ldc, const float* A, int64_t sam, int64_t sak, const float* B, int64_t sbk,
+                    int64_t sbn, int64_t M, int64_t N, int64_t K, bool acc);
 const char* dl_gemm_kind(void);
 
 /* it: views (out, index, a with stride 0 along dim); returns -1 on an index outside [0, lim) */

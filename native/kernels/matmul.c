@@ -211,6 +211,7 @@ void dl_gemm_pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn
 typedef struct {
   int64_t M, N, K;
   int64_t sam, sak, sbk, sbn, ldc;
+  bool acc; /* C += the product (dl_gemm_serial's callers); sgemm writes C */
 } gemm_dims;
 
 /* split n into parts of at most blk, as equal as possible, rounded up to `unit` */
@@ -229,7 +230,8 @@ static void gemm_naive(const gemm_dims* g, float* C, const float* A, const float
       const float* a = A + i * g->sam;
       const float* b = B + j * g->sbn;
       for (int64_t k = 0; k < g->K; k++) acc += (double)a[k * g->sak] * (double)b[k * g->sbk];
-      C[i * g->ldc + j] = bias ? (float)acc + bias[j] : (float)acc;
+      float* c = &C[i * g->ldc + j];
+      *c = g->acc ? *c + (float)acc : bias ? (float)acc + bias[j] : (float)acc;
     }
 }
 
@@ -333,7 +335,7 @@ static void gemm_rows(const gemm_dims* g, int amode, bool pack, float* C, const 
       const bool direct = Bd && nr == NR;
       for (int64_t ir = 0; ir < mc; ir += MR)
         gemm_tile(amode, kc, pack ? Ap + ir * kc : A + (ic + ir) * g->sam + pc * g->sak, lda,
-                  direct ? Bd + jr : Bp + jr * kc, direct ? g->sbk : NR, C + (ic + ir) * ldc + jc + jr, ldc, pc > 0,
+                  direct ? Bd + jr : Bp + jr * kc, direct ? g->sbk : NR, C + (ic + ir) * ldc + jc + jr, ldc, pc > 0 || g->acc,
                   (int)dl_min64(MR, mc - ir), nr, bj, tmp);
     }
   }
@@ -525,6 +527,17 @@ static bool swap_pays(int64_t M, int64_t N, int64_t K) {
   const int64_t pad = (M + MR - 1) / MR * MR * ((N + NR - 1) / NR * NR);
   const int64_t padt = (N + MR - 1) / MR * MR * ((M + NR - 1) / NR * NR);
   return padt * 10 < pad * 9; /* at least 10 % fewer padded multiply-adds */
+}
+
+/* C [M, N] (row stride ldc) = or (acc) += A·B on the calling thread alone, for kernels that split
+ * their own work over the threads and multiply inside their tasks (conv.c's per-image products):
+ * the blocking, packing and micro-kernel of sgemm, without its threads or batches. */
+void dl_gemm_serial(float* C, int64_t ldc, const float* A, int64_t sam, int64_t sak, const float* B, int64_t sbk,
+                    int64_t sbn, int64_t M, int64_t N, int64_t K, bool acc) {
+  const gemm_dims g = { M, N, K, sam, sak, sbk, sbn, ldc, acc };
+  if (M == 0 || N == 0) return;
+  if (M * N * K <= TINY) gemm_naive(&g, C, A, B, NULL); /* K = 0 too: C stays, or gets the empty sums */
+  else gemm_block(&g, a_mode(&g), C, A, B, NULL, 0, M, 0, N);
 }
 
 /* batch dims: nb, bshape, and the batch strides of a, b and out; offsets already applied to the pointers */

@@ -233,7 +233,9 @@ EXPORT("sort") int sort(int dtype, char* o, int32_t* ix, const char* a) {
   X(adam, 0, 7, OK(dl_adam_f32(p[0], p[1], p[2], p[3], rows * n, sc[0], sc[1], sc[2], sc[3], sc[4], sc[5] != 0, sc[6]))) \
   X(maxPoolIndices, 0, 6, dl_maxpool_indices_f32((int32_t*)p[0], p[2], p[1], rows, iv[0], iv[1], iv[2], iv[3], iv[4], iv[5])) \
   X(im2col, 0, 12, OK(dl_im2col_f32(p[0], p[1], iv)))                                                           \
-  X(col2im, 1, 12, OK(dl_col2im_f32(p[0], p[1], iv)))
+  X(col2im, 1, 12, OK(dl_col2im_f32(p[0], p[1], iv)))                                                          \
+  X(conv2d, 0, 13, dl_conv2d_f32(p[0], p[1], p[2], p[3], iv))                                                   \
+  X(conv2dBackward, 3, 13, dl_conv2d_backward_f32(p[0], p[1], p[2], p[3], p[4], p[5], iv))
 
 #define FU_TAG(name) FU_##name,
 #define FU_ARM(name, ...) glue_arm_fu_##name,
@@ -246,15 +248,15 @@ static const struct { int like, nsc; } fu_spec[FU_COUNT] = { GLUE_FUSED_ARMS(FU_
 /* p: the arrays' region pointers, NULL for an absent optional one (which has no view in meta) */
 EXPORT("fused") int fused(int kind, float* p0, float* p1, float* p2, float* p3, float* p4, float* p5, float* p6, float* p7) {
   float* p[8] = { p0, p1, p2, p3, p4, p5, p6, p7 };
-  double sc[12] = { 0 };
-  int64_t iv[12];
+  double sc[13] = { 0 }; /* conv2d's 13 scalars at most */
+  int64_t iv[13];
   view_t v[8];
   int nv = 0, at[8];
   for (int i = 0; i < 8; i++) at[i] = p[i] ? nv++ : -1;
   unpack(sc, fu_spec[kind].nsc, v, nv);
   for (int i = 0; i < 8; i++)
     if (p[i]) p[i] += v[at[i]].off;
-  for (int i = 0; i < 12; i++) iv[i] = (int64_t)sc[i];
+  for (int i = 0; i < 13; i++) iv[i] = (int64_t)sc[i];
   const view_t* like = &v[at[fu_spec[kind].like]];
   int64_t total = 1;
   for (int d = 0; d < like->nd; d++) total *= like->shape[d];

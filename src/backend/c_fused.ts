@@ -28,6 +28,9 @@ export function cFusedKernels(call: FusedCall, attention: AttentionCall): FusedK
     maxPoolIndices: (idx, x, kh, kw, sh, sw, vals) => call("maxPoolIndices", [idx, x, vals ?? null], [x.shape[1], x.shape[2], kh, kw, sh, sw]),
     im2col: (cols, x, w) => call("im2col", [cols, x], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw, w.dh, w.dw]),
     col2im: (x, cols, w) => call("col2im", [x, cols], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw, w.dh, w.dw]),
+    conv2d: (y, x, wt, b, w) => call("conv2d", [y, x, wt, b], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw, w.dh, w.dw, wt.shape[0]]),
+    conv2dBackward: (gx, gw, gb, g, x, wt, w) =>
+      call("conv2dBackward", [gx, gw, gb, g, x, wt], [...x.shape, w.kh, w.kw, w.sh, w.sw, w.ph, w.pw, w.dh, w.dw, wt.shape[0]]),
     attention: (out, p, q, k, v, scale, causal) => attention(false, [out, p, q, k, v], scale, causal),
     attentionBackward: (gq, gk, gv, g, p, q, k, v, scale, causal) => attention(true, [gq, gk, gv, g, p, q, k, v], scale, causal),
   };

@@ -914,7 +914,7 @@ function alongDim(dim: number, ishape: readonly number[], bigShape: readonly num
  *  rows times a plane of the first two scalars, or the product of the first four) where n is the
  *  last dim of the array `like` and rows·n its element count; whether it may be null, int32, and
  *  how the kernel uses it (w: every element written, rw: read and written, r: read). */
-type Size = "rn" | "r" | "n" | "rp" | "x4";
+type Size = "rn" | "r" | "n" | "rp" | "x4" | "cw" | "oc";
 interface Arg { size: Size; opt?: boolean; i32?: boolean; mode: Mode }
 const rn = (mode: Mode): Arg => ({ size: "rn", mode });
 const FUSED: Record<FusedKernel, { like: number; nscalars: number; args: Arg[]; check?: (sc: number[], rows: number, n: number) => void }> = {
@@ -935,6 +935,13 @@ const FUSED: Record<FusedKernel, { like: number; nscalars: number; args: Arg[]; 
   maxPoolIndices: { like: 0, nscalars: 6, args: [{ size: "rn", i32: true, mode: "w" }, { size: "rp", mode: "r" }, { size: "rn", opt: true, mode: "w" }], check: checkPool },
   im2col: { like: 0, nscalars: 12, args: [rn("w"), { size: "x4", mode: "r" }], check: checkConv },
   col2im: { like: 1, nscalars: 12, args: [{ size: "x4", mode: "w" }, rn("r")], check: checkConv },
+  conv2d: { like: 0, nscalars: 13, args: [rn("w"), { size: "x4", mode: "r" }, { size: "cw", mode: "r" }, { size: "oc", opt: true, mode: "r" }], check: checkConv2d },
+  conv2dBackward: {
+    like: 3, nscalars: 13,
+    args: [{ size: "x4", opt: true, mode: "w" }, { size: "cw", opt: true, mode: "w" }, { size: "oc", opt: true, mode: "w" }, rn("r"),
+      { size: "x4", mode: "r" }, { size: "cw", mode: "r" }],
+    check: checkConv2d,
+  },
 };
 
 function wholeScalars(sc: number[], from: number, to: number, lo: number): void {
@@ -960,6 +967,17 @@ function checkConv(sc: number[], rows: number, n: number): void {
   if (eh > H + 2 * ph || ew > W + 2 * pw) bad("window larger than the padded input");
   const oh = Math.floor((H + 2 * ph - eh) / sh) + 1, ow = Math.floor((W + 2 * pw - ew) / sw) + 1;
   if (C * kh * kw !== rows || N * oh * ow !== n) bad(`columns [${rows}, ${n}] do not match the window's [${C * kh * kw}, ${N * oh * ow}]`);
+}
+
+/** conv2d and its backward: im2col's window, then OC >= 1; y (or g) holds N·OC·OH·OW elements */
+function checkConv2d(sc: number[], rows: number, n: number): void {
+  wholeScalars(sc, 12, 13, 1);
+  const [N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OC] = sc;
+  if (OC * C * kh * kw > 1e15) bad("too many elements");
+  if (C * kh * kw === 0) bad("no input channels");
+  const oh = Math.floor((H + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((W + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  checkConv(sc, C * kh * kw, N * oh * ow); // the window, as im2col's
+  if (rows * n !== N * OC * oh * ow) bad(`output of ${rows * n} elements does not match the window's [${N}, ${OC}, ${oh}, ${ow}]`);
 }
 
 /** maxPoolIndices: sc = H, W, kh, kw, sh, sw; n = OH·OW */
@@ -1002,7 +1020,8 @@ function fusedCall(kind: FusedKernel, views: (View | null)[], scalars: number[])
       if (!v) return;
       const name = `array ${i}`, a = arr32(v.data, name);
       const size = arg.size === "rn" ? rows * n : arg.size === "r" ? rows : arg.size === "n" ? n
-        : arg.size === "rp" ? rows * scalars[0] * scalars[1] : scalars[0] * scalars[1] * scalars[2] * scalars[3];
+        : arg.size === "rp" ? rows * scalars[0] * scalars[1] : arg.size === "cw" ? scalars[12] * scalars[1] * scalars[4] * scalars[5]
+        : arg.size === "oc" ? scalars[12] : scalars[0] * scalars[1] * scalars[2] * scalars[3];
       if (!isInt(v.offset, 0, MAXI)) bad(`an offset must be an integer in [0, ${MAXI}], got ${v.offset}`);
       if (v.offset + size > a.length) bad(`${name} needs elements ${v.offset}..${v.offset + size} but has ${a.length}`);
       hs[i] = span(a, v.offset, [size], [1], name, arg.mode);

@@ -6,6 +6,8 @@
 import { Tensor } from "../core.js";
 import { fmt } from "../shape.js";
 import { col2im, im2col } from "../ops.js";
+import { conv2d as fusedConv2d } from "../fused.js";
+import type { ConvWindow } from "../backend/backend.js";
 import { type Args, checkInt, describe, parseArgs, tuple } from "./args.js";
 import { pad } from "./pad.js";
 
@@ -190,16 +192,27 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, biasArg: 
   if (dh * (kh - 1) + 1 > h + 2 * ph || dw * (kw - 1) + 1 > w + 2 * pw) {
     throw new Error(`${op}: kernel ${fmt(k)} with dilation ${fmt(dilation)} is larger than the padded input ${fmt(x0.shape.slice(2).map((s, i) => s + lohi[i][0] + lohi[i][1]))}`);
   }
-  const cols = im2col(x, kh, kw, sh, sw, ph, pw, dh, dw); // [C·kh·kw, N·OH·OW], rows in the weight's order
-  const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
-  const rows = cg * kh * kw;
-  const prod = groups === 1
-    ? weight.reshape(oc, rows).matmul(cols)
-    : weight.reshape(groups, oc / groups, rows).matmul(cols.reshape(groups, rows, n * oh * ow)); // [G, OC/G, L]
-  const out = prod.reshape(oc, n, oh, ow).transpose(0, 1); // [N, OC, OH, OW]
-  let y = bias ? out.add(bias.reshape(1, oc, 1, 1)) : out.contiguous(); // contiguous, like PyTorch's
+  const win = { kh, kw, sh, sw, ph, pw, dh, dw }, rows = cg * kh * kw;
+  const gemm = (x: Tensor, w: Tensor, b: Tensor | null) => convGemm(x, w, b, groups, win);
+  // groups 1: one fused kernel per image where the backend has it (cpu, wasm, webgpu)
+  let y = (groups === 1 ? fusedConv2d(x, weight.reshape(oc, rows), bias, win, gemm) : null) ?? gemm(x, weight.reshape(oc, rows), bias);
   if (nd === 1) y = y.squeeze(2);
   return unbatched ? y.squeeze(0) : y;
+}
+
+/** The composite convolution (the reference of the fused one): x [N, C, H, W] already padded by
+ *  `extra`, weight [OC, C/G·kh·kw]; im2col, one matmul (a batch of G), the transpose to
+ *  [N, OC, OH, OW] and the bias. */
+function convGemm(x: Tensor, weight: Tensor, bias: Tensor | null, groups: number, win: ConvWindow): Tensor {
+  const { kh, kw, sh, sw, ph, pw, dh, dw } = win;
+  const [n, , h, w] = x.shape, [oc, rows] = weight.shape;
+  const cols = im2col(x, kh, kw, sh, sw, ph, pw, dh, dw); // [C·kh·kw, N·OH·OW], rows in the weight's order
+  const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  const prod = groups === 1
+    ? weight.matmul(cols)
+    : weight.reshape(groups, oc / groups, rows).matmul(cols.reshape(groups, rows, n * oh * ow)); // [G, OC/G, L]
+  const out = prod.reshape(oc, n, oh, ow).transpose(0, 1); // [N, OC, OH, OW]
+  return bias ? out.add(bias.reshape(1, oc, 1, 1)) : out.contiguous(); // contiguous, like PyTorch's
 }
 
 /** F.pad's list (last dim first) of "after" pads per spatial dim (first dim first). */
