@@ -262,6 +262,31 @@ static void col2im_plane(float* restrict x, const float* taps, const conv_ctx* k
   }
 }
 
+/* col2im_plane for stride 1 with OW == W (padding "same"), from columns the caller may overwrite
+ * (conv2d's per-image scratch): a tap's entries that read the padding are zeroed first, so the tap
+ * adds as one contiguous run shifted by (dy, dx), as im2col_same copies it, instead of row by row
+ * (the MNIST CNN's 14-column rows were mostly loop overhead). The wrapped entries add 0. */
+PLAIN_LOOPS static void col2im_plane_same(float* restrict x, float* taps, const conv_ctx* k, int64_t L) {
+  const int64_t W = k->W, OH = k->OH;
+  memset(x, 0, (size_t)(k->H * W) * sizeof(float));
+  for (int64_t i = 0; i < k->kh; i++) {
+    for (int64_t j = 0; j < k->kw; j++) {
+      float* s = taps + (i * k->kw + j) * L;
+      const int64_t dy = i * k->dh - k->ph, dx = j * k->dw - k->pw;
+      int64_t w0, w1;
+      tap_cols(k, j * k->dw, &w0, &w1);
+      const int64_t oh0 = dl_min64(OH, dy < 0 ? -dy : 0), oh1 = dl_max64(oh0, dl_min64(OH, k->H - dy));
+      if (oh1 == oh0 || w1 <= w0) continue;
+      for (int64_t oh = oh0; oh < oh1; oh++) {
+        for (int64_t ow = 0; ow < w0; ow++) s[oh * W + ow] = 0.0f;
+        for (int64_t ow = w1; ow < W; ow++) s[oh * W + ow] = 0.0f;
+      }
+      float* restrict d = x + dy * W + dx; /* d[p] is x at (oh + dy, ow + dx) for p = oh·W + ow */
+      for (int64_t p = oh0 * W + w0, e = (oh1 - 1) * W + w1; p < e; p++) d[p] += s[p];
+    }
+  }
+}
+
 /* no two tasks write the same element of x */
 static void col2im_task(void* ctx, int64_t t) {
   const conv_ctx* k = (const conv_ctx*)ctx;
@@ -406,8 +431,12 @@ static void conv2d_backward_task(void* ctx, int64_t t) {
       for (int64_t o = 0; o < OC; o++) gbt[o] += sum16(g + o * P, P);
     if (c->gx) { /* dcol [rows, P] = wᵀ [rows, OC] · g[n] [OC, P], then added back into gx[n] plane by plane */
       dl_gemm_serial(dcol, P, c->w, 1, rows, g, P, 1, rows, P, OC, false);
-      for (int64_t ch = 0; ch < k->C; ch++)
-        col2im_plane(c->gx + (n * k->C + ch) * plane, dcol + ch * k->kh * k->kw * P, k, P);
+      const bool same = k->sh == 1 && k->sw == 1 && k->OW == k->W;
+      for (int64_t ch = 0; ch < k->C; ch++) {
+        float* x = c->gx + (n * k->C + ch) * plane;
+        if (same) col2im_plane_same(x, dcol + ch * k->kh * k->kw * P, k, P);
+        else col2im_plane(x, dcol + ch * k->kh * k->kw * P, k, P);
+      }
     }
   }
   dl_pool_put(col, cls);
