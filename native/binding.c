@@ -455,6 +455,22 @@ static bool run_scan(call_t* c) {
   return true;
 }
 
+/* random(out, state): out float32 and contiguous, state four int32 words (the generator's) */
+static bool check_random(call_t* c) {
+  const view_t *o = &c->v[0], *st = &c->v[1];
+  if (!want_dtype(c, 0, DL_F32) || !want_dtype(c, 1, DL_I32)) return false;
+  for (int64_t d = o->nd - 1, s = 1; d >= 0; s *= o->shape[d--])
+    if (o->shape[d] != 1 && o->st[d] != s) return fail(c, "view 'out' is not contiguous");
+  if (st->nd != 1 || st->shape[0] != 4) return fail(c, "the state must be 4 int32 words");
+  return true;
+}
+
+static bool run_random(call_t* c) {
+  const view_t *o = &c->v[0], *st = &c->v[1];
+  dl_random_uniform_f32((float*)o->data + o->off, numel(o), (uint32_t*)st->data + st->off);
+  return true;
+}
+
 static bool check_sort(call_t* c) {
   const view_t* a = &c->v[2];
   return check_dim_flag(c, 0, 1, a->nd) && want_dtype(c, 0, a->dtype) && want_dtype(c, 1, DL_I32) &&
@@ -732,6 +748,7 @@ static const entry_t entries[] = {
   { "scan", .nscalars = 3, .nviews = 3, .views = { "out", "a", "indices" }, .optional = 4, .check = check_scan, .run = run_scan },
   /* scalars: dim, descending */
   { "sort", .nscalars = 2, .nviews = 3, .views = { "values", "indices", "a" }, .check = check_sort, .run = run_sort },
+  { "random", .nviews = 2, .views = { "out", "state" }, .check = check_random, .run = run_random },
   { "fused", .ops = fused_names, .nops = FU_COUNT, .kinds = fused_kinds },
   { "attention", .ops = att_names, .nops = 2, .kinds = att_kinds },
 };

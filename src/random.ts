@@ -21,11 +21,11 @@ export function generator(seed: number): RandomStream {
   if (!Number.isFinite(seed)) throw new Error(`manualSeed: seed must be a finite number, got ${seed}`);
   const hi = Math.floor(seed / 2 ** 32) >>> 0;
   const next = splitmix32((seed >>> 0) ^ Math.imul(hi, 0x27d4eb2d));
-  const s = Uint32Array.of(next(), next(), next(), next());
+  const s = Int32Array.of(next(), next(), next(), next()); // the same bits as uint32 words
   // the state in int32 locals for the loop: n values in one call are 5-10x faster than n calls
   // (dropout's masks)
   const fill = (o: Float32Array | Float64Array, offset: number, n: number) => {
-    let s0 = s[0] | 0, s1 = s[1] | 0, s2 = s[2] | 0, s3 = s[3] | 0; // int32 locals (a uint32 above 2^31 is a double)
+    let s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3]; // int32 locals (a uint32 above 2^31 would be a double)
     for (let i = 0; i < n; i++) {
       const m = Math.imul(s1, 5);
       const r = Math.imul(rotl(m, 7), 9) >>> 0;
@@ -49,12 +49,14 @@ export function generator(seed: number): RandomStream {
     fill(cell, 0, 1);
     return cell[0];
   };
-  return Object.assign(one, { fill });
+  return Object.assign(one, { fill, state: s });
 }
 
 /** A uniform stream that can also fill o[offset .. offset + n) with its next n values in one call
- *  (the values n calls would return, in order). */
-export type RandomStream = (() => number) & { fill(o: Float32Array | Float64Array, offset: number, n: number): void };
+ *  (the values n calls would return, in order). `state` is its xoshiro128** state (four words,
+ *  advanced in place): a backend may fill float32 arrays from it in native code instead, with the
+ *  same steps and the same rounding (r·2^-32 to the nearest float32), so the values match. */
+export type RandomStream = (() => number) & { fill(o: Float32Array | Float64Array, offset: number, n: number): void; readonly state: Int32Array };
 
 // PyTorch's default seed: runs are reproducible even without manualSeed
 let global = generator(67280421310721);
@@ -78,3 +80,5 @@ export function random(): number {
 /** random's bulk form: the global stream's next n values into o[offset ..) (the backends' random
  *  kernels use it when their rng has it) */
 random.fill = (o: Float32Array | Float64Array, offset: number, n: number): void => global.fill(o, offset, n);
+/** the global stream's state (see RandomStream): manualSeed replaces the stream, so read it per call */
+Object.defineProperty(random, "state", { get: () => global.state });

@@ -207,13 +207,16 @@ describe("seeding", () => {
       assert.equal(a(), b(), "the same state after the fills");
       assert.ok(f32[0] === 0 && f32[4007] === 0, "nothing outside [offset, offset + n)");
     }
-    // Tensor.rand on every device draws what the global stream's calls give
+    // Tensor.rand on every device draws what the global stream's calls give (on cpu the C kernel
+    // steps the stream's state itself), and leaves the stream where those calls leave it
     for (const device of availableDevices()) {
       manualSeed(5);
-      const got = Tensor.rand([3000], { device }).toArray() as number[];
+      const got = [...(Tensor.rand([3000], { device }).toArray() as number[]), ...(Tensor.rand([2, 17], { device }).toArray() as number[][]).flat()];
+      const next = random();
       manualSeed(5);
-      const want = Array.from({ length: 3000 }, () => Math.fround(random()));
+      const want = Array.from({ length: 3034 }, () => Math.fround(random()));
       assert.deepEqual(got, want, device);
+      assert.equal(next, random(), `${device}: the stream continues after the fills`);
     }
   });
 

@@ -51,6 +51,10 @@ int dl_gather(dl_iter* it, char* o, const char* a, const int32_t* ix, int64_t sd
 /* it: views (index, src, out with stride 0 along dim); returns -1 (out untouched) on a bad index */
 int dl_scatter_add(int dtype, dl_iter* it, char* o, const int32_t* ix, const char* src, int64_t sdim, int64_t lim);
 
+/* o[0..n) = the next n uniform floats of the xoshiro128** state s (four words, advanced in place):
+ * r·2^-32 rounded to float32, the values src/random.ts's fill gives (elementwise.c) */
+void dl_random_uniform_f32(float* o, int64_t n, uint32_t* s);
+
 /* Scans and sorts along dim (scan.c), over views of one shape (nd dims) given as offset and nd
  * strides each (a line's steps are the strides at dim). The scan op codes are the order of
  * SCAN_OPS in src/backend/backend.ts. out/values: a's dtype; ix/indices: int32 (cummax/cummin

@@ -44,6 +44,7 @@ interface Addon {
   scatterAdd(out: TypedArray, index: TypedArray, src: TypedArray): void; // meta: dim
   scan(out: TypedArray, a: TypedArray, indices: TypedArray | null): void; // meta: op, dim, reverse
   sort(values: TypedArray, indices: TypedArray, a: TypedArray): void; // meta: dim, descending
+  random(out: TypedArray, state: Int32Array): void; // xoshiro128** uniform floats; state advanced in place
   fused(kind: number, ...arrays: (TypedArray | null)[]): void; // meta: the kernel's scalars
   attention(backward: number, ...arrays: TypedArray[]): void; // meta: scale, causal
   alloc(dtype: number, n: number, zero: boolean): Arr32 | null;
@@ -236,7 +237,13 @@ export const cpuBackend: Backend = {
   },
 
   random(out, dist, rng) {
-    jsBackend.random(out, dist, rng);
+    // uniform float32 from a seeded stream: the same xoshiro steps in C, on its state
+    const state = (rng as { state?: Int32Array }).state;
+    if (dist !== "uniform" || !(state instanceof Int32Array) || !(out.data instanceof Float32Array) || out.shape.length > MAX_DIMS) {
+      return jsBackend.random(out, dist, rng);
+    }
+    put(put(0, out), { data: state, shape: [4], strides: [1], offset: 0 });
+    addon.random(out.data, state);
   },
 };
 
