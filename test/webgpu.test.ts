@@ -473,9 +473,9 @@ describe("webgpu tensors", { skip }, () => {
     }
   });
 
-  test("fused attention (forward, backward), maxPool2d's indices, conv2d and im2col/col2im match the js composites", async () => {
+  test("fused attention (forward, backward), maxPool2d's indices and conv2d's im2col/col2im match the js composites", async () => {
     const f = getBackend("webgpu").fused!;
-    for (const k of ["attention", "attentionBackward", "maxPoolIndices", "im2col", "col2im", "conv2d", "conv2dBackward"] as const) assert.ok(f[k], `webgpu offers ${k}`);
+    for (const k of ["attention", "attentionBackward", "maxPoolIndices", "im2col", "col2im"] as const) assert.ok(f[k], `webgpu offers ${k}`);
     const sdpa = (opts: F.AttentionOptions) => (q: Tensor, k: Tensor, v: Tensor) => F.scaledDotProductAttention(q, k, v, opts);
     const cases: [string, number[][], (...xs: Tensor[]) => Tensor][] = [
       ["attention causal", [[2, 3, 5, 4], [2, 3, 5, 4], [2, 3, 5, 6]], sdpa({ isCausal: true })],
@@ -492,7 +492,6 @@ describe("webgpu tensors", { skip }, () => {
       ["conv2d stride [2, 1], padding 1, bias", [[2, 3, 6, 5], [4, 3, 3, 2], [4]], (x, w, b) => F.conv2d(x, w, b, { stride: [2, 1], padding: 1 })],
       ["conv2d 1x1", [[1, 4, 3, 3], [2, 4, 1, 1]], (x, w) => F.conv2d(x, w)],
       ["conv2d dilation 2, stride 2, padding 2, bias", [[3, 2, 9, 8], [5, 2, 3, 3], [5]], (x, w, b) => F.conv2d(x, w, b, { dilation: 2, stride: 2, padding: 2 })],
-      // groups 2: the composite, through im2col and col2im
       ["conv2d groups 2", [[2, 4, 5, 5], [4, 2, 3, 3]], (x, w) => F.conv2d(x, w, null, { groups: 2, padding: 1 })],
     ];
     manualSeed(7);
@@ -507,7 +506,6 @@ describe("webgpu tensors", { skip }, () => {
       };
       const ref = run("js"), got = run("webgpu");
       if (name.startsWith("attention")) assert.match(got.out.gradFn?.op ?? "", /^(causalA|a)ttention$/, `${name}: the fused kernel ran`);
-      if (name.startsWith("conv2d") && !name.includes("groups")) assert.equal(got.out.gradFn?.op, "conv2d", `${name}: the fused kernel ran`);
       await assertTensorCloseAsync(got.out, { data: Array.from(ref.out.toTypedArray()), shape: ref.out.shape }, [1e-5, 1e-4], `${name} forward`);
       for (const [i, t] of ref.gs.entries()) {
         await assertTensorCloseAsync(got.gs[i], { data: Array.from(t.toTypedArray()), shape: t.shape }, [1e-5, 1e-4], `${name} grad ${i}`);

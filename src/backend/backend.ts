@@ -195,12 +195,14 @@ export interface FusedKernels<S extends Storage = TypedArray> {
    *  of x ([N, C, H, W]), each output the float32 sum over (c, i, j) of w[oc, (c·kh + i)·kw + j]·
    *  x[n, c, oh·sh + i·dh - ph, ow·sw + j·dw - pw] (0 in the padding), then + bias[oc] when bias
    *  ([OC]) is given. What im2col, matmul, the transpose and the bias add of the composite give,
-   *  without their full-size temporaries. */
-  conv2d(y: View<S>, x: View<S>, w: View<S>, bias: View<S> | null, win: ConvWindow): void;
+   *  without their full-size temporaries. Optional with its backward: a backend without them
+   *  (webgpu, whose tiled matmul ran the composite's backward faster than direct WGSL loops on
+   *  lavapipe) runs the composite. */
+  conv2d?(y: View<S>, x: View<S>, w: View<S>, bias: View<S> | null, win: ConvWindow): void;
   /** conv2d's gradients from g (like y), each written whole and null when not wanted: gx (like x)
    *  = col2im of wᵀ·g, gw (like w) = g times the columns' transpose, gb ([OC]) = g summed over
    *  N, OH, OW. */
-  conv2dBackward(gx: View<S> | null, gw: View<S> | null, gb: View<S> | null, g: View<S>, x: View<S>, w: View<S>, win: ConvWindow): void;
+  conv2dBackward?(gx: View<S> | null, gw: View<S> | null, gb: View<S> | null, g: View<S>, x: View<S>, w: View<S>, win: ConvWindow): void;
   /**
    * Scaled dot-product attention. Unlike the kernels above, the views are 4-D [B1, B2, rows, cols]
    * with any strides, except that the last dim is contiguous: q [.., L, E], k [.., S, E], v [.., S,

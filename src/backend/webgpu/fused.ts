@@ -359,66 +359,6 @@ const col2imSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`${convDi
     }
     x_st(prm(15u) + i, acc);`)}`;
 
-// conv2d words: [n, N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, dh, dw, OC, hasBias, then the
-// offsets]; R = C·kh·kw, the weight's row length. Direct loops, a thread per output element
-// (forward; gx: per input element, gw: per weight, gb: per channel), so nothing is written twice.
-const conv2dDims = /* wgsl */ `${convDims}
-    let OC = prm(15u); let R = C * kh * kw;`;
-// forward words: ..., y, x, w, bias at 17..20: y[b, oc, oh, ow] = Σ_(c, ki, kj) w·x, then + bias
-const conv2dSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`${conv2dDims}
-    let ow = i % OW; let oh = (i / OW) % OH; let oc = (i / (OW * OH)) % OC; let b = i / (OW * OH * OC);
-    var acc = 0.0;
-    for (var c = 0; c < C; c++) {
-      for (var ki = 0; ki < kh; ki++) {
-        let hh = oh * sh + ki * dh - ph;
-        if (hh < 0 || hh >= H) { continue; }
-        for (var kj = 0; kj < kw; kj++) {
-          let ww = ow * sw + kj * dw - pw;
-          if (ww < 0 || ww >= W) { continue; }
-          acc += w_ld(prm(19u) + oc * R + (c * kh + ki) * kw + kj) * x_ld(prm(18u) + ((b * C + c) * H + hh) * W + ww);
-        }
-      }
-    }
-    if (prm(16u) != 0) { acc += bias_ld(prm(20u) + oc); }
-    y_st(prm(17u) + i, acc);`)}`;
-// backward words: ..., then g, x, w and the one output (gx, gw or gb) at 17..20
-const conv2dGxSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`${conv2dDims}
-    let ww = i % W; let hh = (i / W) % H; let c = (i / (W * H)) % C; let b = i / (W * H * C);
-    var acc = 0.0;
-    for (var ki = 0; ki < kh; ki++) {
-      let t = hh + ph - ki * dh;
-      if (t < 0 || t % sh != 0 || t / sh >= OH) { continue; }
-      for (var kj = 0; kj < kw; kj++) {
-        let u = ww + pw - kj * dw;
-        if (u < 0 || u % sw != 0 || u / sw >= OW) { continue; }
-        for (var oc = 0; oc < OC; oc++) {
-          acc += w_ld(prm(19u) + oc * R + (c * kh + ki) * kw + kj) * g_ld(prm(17u) + ((b * OC + oc) * OH + t / sh) * OW + u / sw);
-        }
-      }
-    }
-    out_st(prm(20u) + i, acc);`)}`;
-const conv2dGwSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`${conv2dDims}
-    let kj = i % kw; let ki = (i / kw) % kh; let c = (i / (kw * kh)) % C; let oc = i / R;
-    var acc = 0.0;
-    for (var b = 0; b < N; b++) {
-      for (var oh = 0; oh < OH; oh++) {
-        let hh = oh * sh + ki * dh - ph;
-        if (hh < 0 || hh >= H) { continue; }
-        for (var ow = 0; ow < OW; ow++) {
-          let ww = ow * sw + kj * dw - pw;
-          if (ww < 0 || ww >= W) { continue; }
-          acc += g_ld(prm(17u) + ((b * OC + oc) * OH + oh) * OW + ow) * x_ld(prm(18u) + ((b * C + c) * H + hh) * W + ww);
-        }
-      }
-    }
-    out_st(prm(20u) + i, acc);`)}`;
-const conv2dGbSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`${conv2dDims}
-    var acc = 0.0;
-    for (var b = 0; b < N; b++) {
-      for (var p = 0; p < OH * OW; p++) { acc += g_ld(prm(17u) + (b * OC + i) * OH * OW + p); }
-    }
-    out_st(prm(20u) + i, acc);`)}`;
-
 export function installFused(b: Backend<DeviceBuffer>, h: FusedHost): void {
   /** a 4-D attention view's words: offset and the strides of its first three dims */
   const vw = (v: View<DeviceBuffer>) => [h.at(v), v.strides[0], v.strides[1], v.strides[2]];
@@ -517,27 +457,6 @@ export function installFused(b: Backend<DeviceBuffer>, h: FusedHost): void {
       const n = numel(x);
       if (n === 0 || numel(cols) === 0) return;
       h.dispatch("col2im", col2imSrc, [h.kv("x", x, true), h.kv("cols", cols)], (w, o) => w.set([n, ...convWords(x, win), h.at(x), h.at(cols)], o), h.grid(n));
-    },
-    conv2d(y, x, wt, bias, win) {
-      const n = numel(y);
-      if (n === 0) return;
-      const views = [h.kv("y", y, true), h.kv("x", x), h.kv("w", wt), h.kv("bias", bias ?? wt)];
-      h.dispatch("conv2d", conv2dSrc, views, (w, o) => {
-        w.set([n, ...convWords(x, win), wt.shape[0], bias ? 1 : 0, h.at(y), h.at(x), h.at(wt), bias ? h.at(bias) : 0], o);
-      }, h.grid(n));
-    },
-    conv2dBackward(gx, gw, gb, g, x, wt, win) {
-      const words = [...convWords(x, win), wt.shape[0], 0, h.at(g), h.at(x), h.at(wt)];
-      // each dispatch binds only the inputs its kernel reads
-      const run = (name: string, src: (decls: string) => string, out: View<DeviceBuffer> | null, reads: [string, View<DeviceBuffer>][]) => {
-        const n = out ? numel(out) : 0;
-        if (n === 0) return;
-        const views = [h.kv("out", out!, true), ...reads.map(([k, v]) => h.kv(k, v))];
-        h.dispatch(name, src, views, (w, o) => w.set([n, ...words, h.at(out!)], o), h.grid(n));
-      };
-      run("conv2dGx", conv2dGxSrc, gx, [["g", g], ["w", wt]]);
-      run("conv2dGw", conv2dGwSrc, gw, [["g", g], ["x", x]]);
-      run("conv2dGb", conv2dGbSrc, gb, [["g", g]]);
     },
     adam(p, g, m, v, hp: AdamStep) {
       const n = numel(p);
