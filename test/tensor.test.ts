@@ -194,6 +194,9 @@ describe("seeding", () => {
     assert.notDeepEqual(a[1], c[1]);
   });
 
+  // a call's value is r·2^-32; a float32 fill holds its top 24 bits (never 1)
+  const top24 = (u: number) => Math.floor(u * 2 ** 24) / 2 ** 24;
+
   test("a stream's bulk fill (what rand and dropout use) gives the values of as many calls, in order", () => {
     for (const seed of [0, 42, 2 ** 40 + 5]) {
       const a = generator(seed), b = generator(seed);
@@ -202,10 +205,23 @@ describe("seeding", () => {
       const f32 = new Float32Array(5000), f64 = new Float64Array(300);
       a.fill(f32, 7, 4000);
       a.fill(f64, 0, 300);
-      for (let i = 0; i < 4000; i++) assert.equal(f32[7 + i], Math.fround(b()), `seed ${seed}, float32 ${i}`);
+      for (let i = 0; i < 4000; i++) assert.equal(f32[7 + i], top24(b()), `seed ${seed}, float32 ${i}`);
       for (let i = 0; i < 300; i++) assert.equal(f64[i], b(), `seed ${seed}, float64 ${i}`);
       assert.equal(a(), b(), "the same state after the fills");
       assert.ok(f32[0] === 0 && f32[4007] === 0, "nothing outside [offset, offset + n)");
+    }
+    // the largest draws stay below 1 in float32: a state whose next r is 2^32 - 1
+    const g = generator(0), one = new Float32Array(1), s = g.state;
+    // s1 = 0x831C71C7 gives r = rotl(s1·5, 7)·9 = 0xFFFFFFFF (mod 2^32): r's only input is s1
+    s[1] = 0x831c71c7 | 0;
+    assert.equal((Math.imul(((Math.imul(s[1], 5) << 7) | (Math.imul(s[1], 5) >>> 25)), 9) >>> 0), 0xffffffff);
+    g.fill(one, 0, 1);
+    assert.equal(one[0], 1 - 2 ** -24);
+    for (const device of availableDevices()) {
+      // the same through each backend's random kernel, from the global stream's state
+      manualSeed(0);
+      (random as unknown as { state: Int32Array }).state[1] = 0x831c71c7 | 0;
+      assert.equal(Tensor.rand([1], { device }).item(), 1 - 2 ** -24, device);
     }
     // Tensor.rand on every device draws what the global stream's calls give (on cpu the C kernel
     // steps the stream's state itself), and leaves the stream where those calls leave it
@@ -214,7 +230,7 @@ describe("seeding", () => {
       const got = [...(Tensor.rand([3000], { device }).toArray() as number[]), ...(Tensor.rand([2, 17], { device }).toArray() as number[][]).flat()];
       const next = random();
       manualSeed(5);
-      const want = Array.from({ length: 3034 }, () => Math.fround(random()));
+      const want = Array.from({ length: 3034 }, () => top24(random()));
       assert.deepEqual(got, want, device);
       assert.equal(next, random(), `${device}: the stream continues after the fills`);
     }

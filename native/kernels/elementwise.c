@@ -578,7 +578,7 @@ void dl_random_uniform_f32(float* o, int64_t n, uint32_t* s) {
     s0 ^= s3;
     s2 ^= t;
     s3 = rotl32(s3, 11);
-    o[i] = (float)((double)r * 0x1p-32); /* r·2^-32 is exact in double; one rounding to float32, as JS stores it */
+    o[i] = (float)(r >> 8) * 0x1p-24f; /* the top 24 bits, exact: r·2^-32 rounded to float32 could be 1 */
   }
   s[0] = s0;
   s[1] = s1;

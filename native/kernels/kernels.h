@@ -52,7 +52,7 @@ int dl_gather(dl_iter* it, char* o, const char* a, const int32_t* ix, int64_t sd
 int dl_scatter_add(int dtype, dl_iter* it, char* o, const int32_t* ix, const char* src, int64_t sdim, int64_t lim);
 
 /* o[0..n) = the next n uniform floats of the xoshiro128** state s (four words, advanced in place):
- * r·2^-32 rounded to float32, the values src/random.ts's fill gives (elementwise.c) */
+ * (r >> 8)·2^-24, in [0, 1), the values src/random.ts's fill gives a Float32Array (elementwise.c) */
 void dl_random_uniform_f32(float* o, int64_t n, uint32_t* s);
 
 /* Scans and sorts along dim (scan.c), over views of one shape (nd dims) given as offset and nd
