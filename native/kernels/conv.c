@@ -193,10 +193,12 @@ PLAIN_LOOPS static void im2col_same(float* restrict d, const float* restrict s, 
   /* from (oh0, w0) to (oh1 - 1, w1): the source stays inside the image since w0 + dx >= 0 and w1 + dx <= W */
   const int64_t p0 = oh0 * W + w0, p1 = (oh1 - 1) * W + w1;
   { const float* restrict q = s + dy * W + dx; for (int64_t p = p0; p < p1; p++) d[p] = q[p]; }
-  for (int64_t oh = oh0; oh < oh1; oh++) {
-    for (int64_t ow = 0; ow < w0; ow++) d[oh * W + ow] = 0.0f;
-    for (int64_t ow = w1; ow < W; ow++) d[oh * W + ow] = 0.0f;
-  }
+  /* column by column: the few wrapped columns (one of a 3x3 window's edge taps) cost a strided
+     store per row, with no loop set up per row for the empty sides */
+  for (int64_t ow = 0; ow < w0; ow++)
+    for (int64_t oh = oh0; oh < oh1; oh++) d[oh * W + ow] = 0.0f;
+  for (int64_t ow = w1; ow < W; ow++)
+    for (int64_t oh = oh0; oh < oh1; oh++) d[oh * W + ow] = 0.0f;
   for (int64_t p = oh1 * W; p < OH * W; p++) d[p] = 0.0f;
 }
 
@@ -277,10 +279,10 @@ PLAIN_LOOPS static void col2im_plane_same(float* restrict x, float* taps, const 
       tap_cols(k, j * k->dw, &w0, &w1);
       const int64_t oh0 = dl_min64(OH, dy < 0 ? -dy : 0), oh1 = dl_max64(oh0, dl_min64(OH, k->H - dy));
       if (oh1 == oh0 || w1 <= w0) continue;
-      for (int64_t oh = oh0; oh < oh1; oh++) {
-        for (int64_t ow = 0; ow < w0; ow++) s[oh * W + ow] = 0.0f;
-        for (int64_t ow = w1; ow < W; ow++) s[oh * W + ow] = 0.0f;
-      }
+      for (int64_t ow = 0; ow < w0; ow++) /* column by column, as im2col_same */
+        for (int64_t oh = oh0; oh < oh1; oh++) s[oh * W + ow] = 0.0f;
+      for (int64_t ow = w1; ow < W; ow++)
+        for (int64_t oh = oh0; oh < oh1; oh++) s[oh * W + ow] = 0.0f;
       float* restrict d = x + dy * W + dx; /* d[p] is x at (oh + dy, ow + dx) for p = oh·W + ow */
       for (int64_t p = oh0 * W + w0, e = (oh1 - 1) * W + w1; p < e; p++) d[p] += s[p];
     }
