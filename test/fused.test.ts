@@ -413,6 +413,9 @@ test("fused conv2d matches its composite: bias or none, strides, dilation, 1-D, 
   compare("conv2d dilation 2, padding 'same'", [[2, 3, 8, 7], [4, 3, 3, 2]], (x, w) => F.conv2d(x, w, null, { padding: "same", dilation: 2 }));
   compare("conv2d 1x1", [[2, 5, 4, 3], [7, 5, 1, 1], [7]], (x, w, b) => F.conv2d(x, w, b));
   compare("conv1d stride 2 padding 1", [[3, 4, 13], [6, 4, 3], [6]], (x, w, b) => F.conv1d(x, w, b, { stride: 2, padding: 1 }));
+  // 576 rows: more than one K slice of the GEMM (its sums carried across slices), and 40 output
+  // channels: more than one 32-wide panel of yᵀ
+  compare("conv2d 64→40 3x3 on 8x8 (K past one GEMM slice)", [[3, 64, 8, 8], [40, 64, 3, 3], [40]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);
   // the MNIST CNN's second layer: 32 images, 144 rows of 196 columns each (the weight gradient
   // sums 6,272 products in float32: a looser tolerance)
   compare("conv2d 16→32 3x3 on 14x14", [[32, 16, 14, 14], [32, 16, 3, 3], [32]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);
