@@ -1,7 +1,8 @@
 // Kernel-level micro-benchmark of the cpu backend against the js backend (not a test).
 //   npx tsc -p . && node dist/bench/kernels.js [--quick]
 // matmul N x N (GFLOP/s, cpu with all threads and with one), a + b / exp / sum / sum(-1) on
-// 4096 x 4096 including the output allocation (ms), and the cost of a tiny op (us).
+// 4096 x 4096 including the output allocation (ms), the MNIST CNN's fused convolutions (us), and
+// the cost of a tiny op (us).
 import type { Backend, View } from "../src/backend/backend.js";
 import { jsBackend as js } from "../src/backend/js.js";
 import { cpuBackend as cpu, nativeConfig, nativeInfo, nativePoolStats } from "../src/backend/native.js";
@@ -124,6 +125,25 @@ for (const [name, f] of cases) {
   const cc = lastCpu;
   const tj = time(() => f(js, ja, jb), quick ? 2 : 5, 1, 8000);
   console.log(`  ${name.padEnd(14)}${fmt(tc, 2)} ${fmt(tj, 1)}   | ${fmt(cc, 2)}`);
+}
+
+// ---- the MNIST CNN's convolutions: the fused conv2d and its backward ------------------------------
+{
+  console.log("\nfused conv2d (3x3, padding 1, batch 64), us (median): forward | gw + gb | gx | all three");
+  const fused = cpu.fused!;
+  const win = { kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 };
+  for (const [C, H, OC] of [[1, 28, 16], [16, 14, 32]]) {
+    const N = 64, rows = C * 9, out = N * OC * H * H;
+    const x = view(rand(cpu, N * C * H * H), [N, C, H, H]), w = view(rand(cpu, OC * rows), [OC, rows]);
+    const b = view(rand(cpu, OC), [OC]), g = view(rand(cpu, out), [N, OC, H, H]);
+    const y = view(cpu.alloc("float32", out) as Float32Array, [N, OC, H, H]);
+    const gx = view(cpu.alloc("float32", N * C * H * H) as Float32Array, [N, C, H, H]);
+    const gw = view(cpu.alloc("float32", OC * rows) as Float32Array, [OC, rows]), gb = view(cpu.alloc("float32", OC) as Float32Array, [OC]);
+    const reps = quick ? 20 : 100;
+    const us = (fn: () => void) => fmt(time(fn, reps, 5) * 1000, 0);
+    console.log(`  ${`${C}->${OC} on ${H}x${H}`.padEnd(16)}${us(() => fused.conv2d!(y, x, w, b, win))} ${us(() => fused.conv2dBackward!(null, gw, gb, g, x, w, win))} ` +
+      `${us(() => fused.conv2dBackward!(gx, null, null, g, x, w, win))} ${us(() => fused.conv2dBackward!(gx, gw, gb, g, x, w, win))}`);
+  }
 }
 
 // ---- tiny ops ----------------------------------------------------------------------------------
