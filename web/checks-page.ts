@@ -28,7 +28,7 @@ async function wasmThreadCheck(): Promise<{ threads: number; note: string; sameA
  *  little JavaScript for the collector to run, and only the pile-up ballast (src/backend/wasm.ts)
  *  brings its blocks back (test/wasm.test.ts); Chromium collected on its own here with or without
  *  it (163-207 MiB, 805-1,067 blocks given back), so this checks that the page stays bounded. */
-async function wasmYieldingLoop(): Promise<{ memoryBytes: number; hostBacked: number; reclaimed: number; sum: number }> {
+async function wasmYieldingLoop(): Promise<{ memoryBefore: number; memoryBytes: number; hostBacked: number; reclaimed: number; sum: number }> {
   const ch = new MessageChannel();
   let wake: () => void = () => {};
   ch.port1.onmessage = () => wake();
@@ -41,7 +41,10 @@ async function wasmYieldingLoop(): Promise<{ memoryBytes: number; hostBacked: nu
   }
   const s = wasmMemoryStats();
   ch.port1.close();
-  return { memoryBytes: s.memoryBytes, hostBacked: s.hostBacked - before.hostBacked, reclaimed: s.reclaimed - before.reclaimed, sum: a.add(b).sum().item() };
+  return {
+    memoryBefore: before.memoryBytes, memoryBytes: s.memoryBytes, hostBacked: s.hostBacked - before.hostBacked,
+    reclaimed: s.reclaimed - before.reclaimed, sum: a.add(b).sum().item(),
+  };
 }
 
 Object.assign(window, {
