@@ -511,42 +511,46 @@ static bool check_pool(call_t* c, int64_t rows, int64_t n) {
   return true;
 }
 
-/* im2col/col2im: whole numbers, a window that fits the padded input, rows = C·kh·kw, n = N·OH·OW */
-static bool check_conv(call_t* c, int64_t rows, int64_t n) {
+/* the window of im2col, col2im and conv2d (sc = N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw): whole
+ * numbers, a window that fits the padded input; its output size OH x OW */
+static bool conv_window(call_t* c, int64_t* oh, int64_t* ow) {
   /* N, C, H, W and the padding may be 0; kernel, stride and dilation at least 1 */
   if (!whole(c, 0, 4, 0) || !whole(c, 4, 8, 1) || !whole(c, 8, 10, 0) || !whole(c, 10, 12, 1)) return false;
   const double* s = c->sc;
   if (s[0] * s[1] * s[2] * s[3] > 1e15) return fail(c, "too many elements");
-  const int64_t N = (int64_t)s[0], C = (int64_t)s[1], H = (int64_t)s[2], W = (int64_t)s[3];
-  const int64_t kh = (int64_t)s[4], kw = (int64_t)s[5], sh = (int64_t)s[6], sw = (int64_t)s[7], ph = (int64_t)s[8], pw = (int64_t)s[9];
+  const int64_t H = (int64_t)s[2], W = (int64_t)s[3], kh = (int64_t)s[4], kw = (int64_t)s[5];
+  const int64_t sh = (int64_t)s[6], sw = (int64_t)s[7], ph = (int64_t)s[8], pw = (int64_t)s[9];
   /* the span of a dilated window, d·(k - 1) + 1 (whole() bounds every scalar to int32) */
   const int64_t eh = (int64_t)s[10] * (kh - 1) + 1, ew = (int64_t)s[11] * (kw - 1) + 1;
   if (eh > H + 2 * ph || ew > W + 2 * pw) return fail(c, "window larger than the padded input");
-  const int64_t oh = (H + 2 * ph - eh) / sh + 1, ow = (W + 2 * pw - ew) / sw + 1;
+  *oh = (H + 2 * ph - eh) / sh + 1;
+  *ow = (W + 2 * pw - ew) / sw + 1;
+  return true;
+}
+
+/* im2col/col2im: the window, rows = C·kh·kw, n = N·OH·OW */
+static bool check_conv(call_t* c, int64_t rows, int64_t n) {
+  int64_t oh, ow;
+  if (!conv_window(c, &oh, &ow)) return false;
+  const int64_t N = (int64_t)c->sc[0], C = (int64_t)c->sc[1], kh = (int64_t)c->sc[4], kw = (int64_t)c->sc[5];
   if ((double)C * kh * kw != (double)rows || (double)N * oh * ow != (double)n)
     return fail(c, "columns [%lld, %lld] do not match the window's [%lld, %lld]", (long long)rows, (long long)n,
                 (long long)(C * kh * kw), (long long)(N * oh * ow));
   return true;
 }
 
-/* conv2d and its backward: im2col's window (12 scalars), then OC at least 1, and the array `like`
- * (y or g) holds N·OC·OH·OW elements */
+/* conv2d and its backward: the window, then OC (scalar 12) at least 1, at least one input channel,
+ * and the array `like` (y or g) holds N·OC·OH·OW elements */
 static bool check_conv2d(call_t* c, int64_t rows, int64_t n) {
-  if (!whole(c, 12, 13, 1)) return false;
+  int64_t oh, ow;
+  if (!conv_window(c, &oh, &ow) || !whole(c, 12, 13, 1)) return false;
   const double* s = c->sc;
   if (s[12] * s[1] * s[4] * s[5] > 1e15) return fail(c, "too many elements");
-  const int64_t C = (int64_t)s[1], kh = (int64_t)s[4], kw = (int64_t)s[5];
-  if (C * kh * kw == 0) return fail(c, "no input channels");
-  /* the window as im2col checks it, with im2col's rows and columns */
-  if (!whole(c, 0, 4, 0) || !whole(c, 4, 8, 1) || !whole(c, 8, 10, 0) || !whole(c, 10, 12, 1)) return false;
-  const int64_t N = (int64_t)s[0], H = (int64_t)s[2], W = (int64_t)s[3], sh = (int64_t)s[6], sw = (int64_t)s[7];
-  const int64_t eh = (int64_t)s[10] * (kh - 1) + 1, ew = (int64_t)s[11] * (kw - 1) + 1;
-  if (s[0] * s[1] * s[2] * s[3] > 1e15) return fail(c, "too many elements");
-  if (eh > H + 2 * (int64_t)s[8] || ew > W + 2 * (int64_t)s[9]) return fail(c, "window larger than the padded input");
-  const int64_t oh = (H + 2 * (int64_t)s[8] - eh) / sh + 1, ow = (W + 2 * (int64_t)s[9] - ew) / sw + 1;
-  if ((double)rows * (double)n != (double)N * s[12] * (double)(oh * ow))
+  if (s[1] == 0) return fail(c, "no input channels");
+  const double N = s[0], OC = s[12];
+  if ((double)rows * (double)n != N * OC * (double)(oh * ow))
     return fail(c, "output of %lld elements does not match the window's [%lld, %lld, %lld, %lld]", (long long)(rows * n),
-                (long long)N, (long long)s[12], (long long)oh, (long long)ow);
+                (long long)N, (long long)OC, (long long)oh, (long long)ow);
   return true;
 }
 

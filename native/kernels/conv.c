@@ -459,8 +459,7 @@ int dl_conv2d_backward_f32(float* gx, float* gw, float* gb, const float* g, cons
   conv2d_init(&c, d);
   c.g = g; c.x = x; c.w = w; c.gx = gx; c.gw = gw; c.gb = gb;
   const int64_t rows = c.rows, OC = c.OC, per = rows * OC + OC;
-  if (gx && c.P == 0) memset(gx, 0, (size_t)(c.k.N * c.k.C * c.k.H * c.k.W) * sizeof(float)); /* no window reads x */
-  if (!gw && !gb && (!gx || c.P == 0)) return 0;
+  if (!gx && !gw && !gb) return 0;
   size_t cls = 0;
   bool fresh;
   if (gw || gb) {
@@ -468,7 +467,7 @@ int dl_conv2d_backward_f32(float* gx, float* gw, float* gb, const float* g, cons
     if (!c.sums) return -1;
     memset(c.sums, 0, (size_t)(c.ntasks * per) * sizeof(float));
   }
-  if (c.k.N > 0 && c.P > 0) {
+  if (c.k.N > 0) { /* a window that fits has OH, OW >= 1: every gx plane is written by its image's task */
     if (c.ntasks > 1) dl_parallel(c.ntasks, conv2d_backward_task, &c);
     else conv2d_backward_task(&c, 0);
   }

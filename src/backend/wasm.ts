@@ -955,8 +955,9 @@ function checkSoftmax(sc: number[], rows: number): void {
   if (!isInt(L, 0, rows) || (L > 0 && rows % L !== 0)) bad(`causal rows ${L} do not divide ${rows} rows`);
 }
 
-/** im2col/col2im: sc = N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw; rows = C·kh·kw, n = N·OH·OW */
-function checkConv(sc: number[], rows: number, n: number): void {
+/** The window of im2col, col2im and conv2d (sc = N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw): whole
+ *  numbers, a window that fits the padded input; its output size [OH, OW]. */
+function convWindow(sc: number[]): [number, number] {
   wholeScalars(sc, 0, 4, 0);
   wholeScalars(sc, 4, 8, 1);
   wholeScalars(sc, 8, 10, 0);
@@ -965,18 +966,24 @@ function checkConv(sc: number[], rows: number, n: number): void {
   if (N * C * H * W > 1e15) bad("too many elements");
   const eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1; // the span of a dilated window
   if (eh > H + 2 * ph || ew > W + 2 * pw) bad("window larger than the padded input");
-  const oh = Math.floor((H + 2 * ph - eh) / sh) + 1, ow = Math.floor((W + 2 * pw - ew) / sw) + 1;
+  return [Math.floor((H + 2 * ph - eh) / sh) + 1, Math.floor((W + 2 * pw - ew) / sw) + 1];
+}
+
+/** im2col/col2im: the window; rows = C·kh·kw, n = N·OH·OW */
+function checkConv(sc: number[], rows: number, n: number): void {
+  const [oh, ow] = convWindow(sc);
+  const [N, C, , , kh, kw] = sc;
   if (C * kh * kw !== rows || N * oh * ow !== n) bad(`columns [${rows}, ${n}] do not match the window's [${C * kh * kw}, ${N * oh * ow}]`);
 }
 
-/** conv2d and its backward: im2col's window, then OC >= 1; y (or g) holds N·OC·OH·OW elements */
+/** conv2d and its backward: the window, then OC (scalar 12) >= 1, at least one input channel, and
+ *  y (or g) holds N·OC·OH·OW elements */
 function checkConv2d(sc: number[], rows: number, n: number): void {
+  const [oh, ow] = convWindow(sc);
   wholeScalars(sc, 12, 13, 1);
-  const [N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, OC] = sc;
+  const [N, C, , , kh, kw, , , , , , , OC] = sc;
   if (OC * C * kh * kw > 1e15) bad("too many elements");
-  if (C * kh * kw === 0) bad("no input channels");
-  const oh = Math.floor((H + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((W + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
-  checkConv(sc, C * kh * kw, N * oh * ow); // the window, as im2col's
+  if (C === 0) bad("no input channels");
   if (rows * n !== N * OC * oh * ow) bad(`output of ${rows * n} elements does not match the window's [${N}, ${OC}, ${oh}, ${ow}]`);
 }
 
