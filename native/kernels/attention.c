@@ -79,6 +79,58 @@ static void product(const dl_att_dims* d, int kind, int64_t rows, int64_t cols, 
 /* entries of row i that are kept */
 static inline int64_t kept(const dl_att_dims* d, int64_t i) { return d->causal ? dl_min64(i + 1, d->S) : d->S; }
 
+/* The forward's softmax rows, in whole groups of 16 lanes over a row of scratch (padnr(S) floats,
+ * DL_NR being 16 or 32, so round16(n) <= padnr(S)), the lanes past n masked by a select: no scalar
+ * tail (a causal row keeps i + 1 entries, so up to 15 scalar exps a row), and whatever the scratch
+ * held past the computed tiles never leaks in. Sums in float: a row has at most a few thousand
+ * terms in (0, 1]. Measured on the GPT's heads (16·4 of 128 x 32, causal, cold): forward
+ * 685-727 -> 610-652 us. */
+static inline int64_t round16(int64_t n) { return (n + 15) & ~(int64_t)15; }
+
+/* Horizontal sum of 16 lanes: one tree of shuffles with AVX-512 (a scalar chain of 15
+ * dependent adds per row was a fifth of the forward). */
+static inline float hsum16(const float* a) {
+#if defined(__AVX512F__)
+  return _mm512_reduce_add_ps(_mm512_loadu_ps(a));
+#else
+  float t[8];
+  for (int l = 0; l < 8; l++) t[l] = a[l] + a[l + 8];
+  return ((t[0] + t[4]) + (t[2] + t[6])) + ((t[1] + t[5]) + (t[3] + t[7]));
+#endif
+}
+/* max of r[0..n), n >= 1 (masked AVX-512 lanes: GCC leaves the masked select of a generic loop scalar) */
+static float row_max(const float* r, int64_t n) {
+#if defined(__AVX512F__)
+  __m512 m = _mm512_set1_ps(-INFINITY);
+  for (int64_t j = 0; j < n; j += 16) {
+    const __mmask16 k = (__mmask16)(n - j >= 16 ? 0xFFFFu : (1u << (n - j)) - 1u);
+    m = _mm512_mask_max_ps(m, k, m, _mm512_maskz_loadu_ps(k, r + j));
+  }
+  return _mm512_reduce_max_ps(m);
+#else
+  return dl_max_f(r, n);
+#endif
+}
+
+/* r[j] = exp(scale·r[j] − sub) for j < n, 0 for n <= j < w */
+static void row_exp(float* r, int64_t n, int64_t w, float scale, float sub) {
+  for (int64_t j = 0; j < w; j += 16) {
+    const int lim = (int)dl_min64(16, n - j);
+    for (int l = 0; l < 16; l++) {
+      const float e = dl_exp_f(fmaf(r[j + l], scale, -sub));
+      r[j + l] = l < lim ? e : 0.0f;
+    }
+  }
+}
+
+/* Σ r[0..w) (w a multiple of 16) */
+static float row_sum(const float* r, int64_t w) {
+  float acc[16] = { 0 };
+  for (int64_t j = 0; j < w; j += 16)
+    for (int l = 0; l < 16; l++) acc[l] += r[j + l];
+  return hsum16(acc);
+}
+
 /* dst[0..n) = src[0..n). P goes to memory only for the backward, much later: streaming stores
  * skip reading its lines in first (and keep them out of the cache) when the row is aligned. */
 static void store_row(float* dst, const float* src, int64_t n) {
@@ -105,8 +157,16 @@ static void forward_task(void* p, int64_t t) {
           sc + L * Sp, sc, Sp, true); /* q·kᵀ */
   const float scale = (float)d->scale;
   for (int64_t i = 0; i < L; i++) { /* P in place of the scores, then out to p */
-    dl_softmax_row_f(sc + i * Sp, sc + i * Sp, kept(d, i), Sp, scale);
-    store_row(P + i * d->sp[2], sc + i * Sp, S);
+    float* row = sc + i * Sp;
+    const int64_t n = kept(d, i), w = round16(n);
+    if (n > 0) {
+      const float m = row_max(row, n) * scale;
+      row_exp(row, n, w, scale, m);
+      const float inv = 1.0f / row_sum(row, w);
+      for (int64_t j = 0; j < w; j++) row[j] *= inv;
+    }
+    memset(row + w, 0, (size_t)(Sp - w) * sizeof(float));
+    store_row(P + i * d->sp[2], row, S);
   }
   product(d, KEYS_OF_ROWS, L, Ev, S, sc, Sp, 1, c->v + base(d->sv, b1, b2), d->sv[2], 1, sc + L * Sp,
           c->out + base(d->so, b1, b2), d->so[2], false); /* P·v */
