@@ -413,6 +413,12 @@ test("fused conv2d matches its composite: bias or none, strides, dilation, 1-D, 
   compare("conv2d dilation 2, padding 'same'", [[2, 3, 8, 7], [4, 3, 3, 2]], (x, w) => F.conv2d(x, w, null, { padding: "same", dilation: 2 }));
   compare("conv2d 1x1", [[2, 5, 4, 3], [7, 5, 1, 1], [7]], (x, w, b) => F.conv2d(x, w, b));
   compare("conv1d stride 2 padding 1", [[3, 4, 13], [6, 4, 3], [6]], (x, w, b) => F.conv1d(x, w, b, { stride: 2, padding: 1 }));
+  // at most 16 rows of columns (C·kh·kw): the written-out products of conv.c (conv_few_*). 20
+  // output channels: two blocks of 8 and 4 left over; 9·11 = 99 columns: 6 blocks of 16 and 3 left
+  // over; then the MNIST CNN's first layer (1→16 on 28x28)
+  compare("conv2d 1 channel 3x3 padding 1, 20 out, 9x11", [[4, 1, 9, 11], [20, 1, 3, 3], [20]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);
+  compare("conv2d 2 channels 2x2 (8 rows), no bias", [[3, 2, 7, 9], [9, 2, 2, 2]], (x, w) => F.conv2d(x, w, null), 1e-4);
+  compare("conv2d 1→16 3x3 on 28x28", [[4, 1, 28, 28], [16, 1, 3, 3], [16]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);
   // 576 rows: more than one K slice of the GEMM (its sums carried across slices), and 40 output
   // channels: more than one 32-wide panel of yᵀ
   compare("conv2d 64→40 3x3 on 8x8 (K past one GEMM slice)", [[3, 64, 8, 8], [40, 64, 3, 3], [40]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);

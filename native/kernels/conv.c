@@ -1,6 +1,7 @@
 /* Convolution and pooling helpers: max-pooling window indices (the backward scatters through
  * them) and im2col / col2im (a convolution is one sgemm over the im2col columns). Contiguous
  * float32 [N, C, H, W]; planes (or taps) are split over the thread pool when the work is large. */
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -330,6 +331,9 @@ void dl_col2im_f32(float* x, const float* cols, const int64_t* d) {
  * gradient into the task's own sums, and writes gx[n] from the columns' gradient with col2im's
  * plane routine. Tasks' sums are added in task order at the end. */
 
+/* layers with at most this many rows of columns (C·kh·kw) take the written-out products below */
+#define FEW_ROWS 16
+
 typedef struct {
   conv_ctx k;
   int64_t OC, rows, P, ntasks;
@@ -355,7 +359,7 @@ static void conv2d_init(conv2d_ctx* c, const int64_t* d) {
    * 3 x 7 at 78 %); colᵀ is then read in place (no pack of the columns) and only wᵀ is packed. */
   const int64_t pad = (c->OC + DL_MR - 1) / DL_MR * DL_MR * ((c->P + DL_NR - 1) / DL_NR * DL_NR);
   const int64_t padt = (c->P + DL_MR - 1) / DL_MR * DL_MR * ((c->OC + DL_NR - 1) / DL_NR * DL_NR);
-  c->transposed = padt < pad;
+  c->transposed = padt < pad && c->rows > FEW_ROWS;
 }
 
 /* Σ g[0..n) in 16 independent float32 partial sums, so the loop vectorises (one running sum is a
@@ -369,6 +373,100 @@ static float sum16(const float* g, int64_t n) {
   for (int w = 8; w > 0; w /= 2)
     for (int l = 0; l < w; l++) acc[l] += acc[l + w];
   return acc[0];
+}
+
+/* ---- few rows (one input channel): the products written out ------------------------------------
+ *
+ * A layer with one input channel has C·kh·kw = 9 rows of columns: its forward y[n] = w·col has
+ * K = 9, and its weight gradient colᵀ·g a 9 x OC result, both far from the GEMM's 12 x 32 tiles
+ * (the MNIST CNN's first layer ran at ~56 GFLOP/s in them: K = 9 tiles are all stores, and a 9 x
+ * 16 result fills 37 % of one). Written out instead: for 16 columns at a time, each output row
+ * is its K products summed in registers; each weight gradient entry is one long dot product, four
+ * of them sharing the load of their column row. Plain loops, vectorised by the compiler on every
+ * target (the wasm build too). */
+/* 16 floats as one value (one zmm, two ymm, four v128): GCC and clang keep an array of them in
+ * registers where the same sums over float[16] arrays went through the stack */
+typedef float v16f __attribute__((vector_size(64)));
+/* (macros, not functions: a 64-byte vector passed by value draws GCC's ABI note on AVX2 builds) */
+#define ld16(p) __extension__({ v16f v_; memcpy(&v_, (p), sizeof v_); v_; })
+#define st16(p, v) __extension__({ const v16f v_ = (v); memcpy((p), &v_, sizeof v_); })
+static inline float hsum16f(const v16f* v) {
+  float a[16];
+  memcpy(a, v, sizeof a);
+  for (int h = 8; h > 0; h /= 2)
+    for (int l = 0; l < h; l++) a[l] += a[l + h];
+  return a[0];
+}
+#if defined(__AVX512F__)
+#define FEW_OB 8 /* independent sums per pass: 8 of 32 zmm */
+#elif defined(__AVX2__)
+#define FEW_OB 4 /* 8 of 16 ymm */
+#else
+#define FEW_OB 2 /* 8 of the 16 xmm V8 allocates for wasm's v128 */
+#endif
+
+/* y[o][p] = Σ_r w[o][r]·col[r][p] (+ bias[o] after the sum, as the GEMM path rounds it), r < rows.
+ * FEW_OB output rows per pass over 16 columns: independent sums (one sum alone waited on its own
+ * multiply-add, 4 cycles each). Multiply and add apart (-ffp-contract=off), as the GEMM's plain path. */
+static void conv_few_forward(float* restrict y, const float* restrict w, const float* restrict col, const float* bias,
+                             int64_t OC, int64_t rows, int64_t P) {
+  const int64_t P16 = P & ~(int64_t)15;
+  int64_t o0 = 0;
+  for (; o0 + FEW_OB <= OC; o0 += FEW_OB)
+    for (int64_t p0 = 0; p0 < P16; p0 += 16) {
+      v16f acc[FEW_OB];
+#pragma GCC unroll 8
+      for (int i = 0; i < FEW_OB; i++) acc[i] = (v16f){ 0 };
+      for (int64_t r = 0; r < rows; r++) {
+        const v16f c = ld16(col + r * P + p0);
+#pragma GCC unroll 8
+        for (int i = 0; i < FEW_OB; i++) acc[i] += w[(o0 + i) * rows + r] * c;
+      }
+#pragma GCC unroll 8
+      for (int i = 0; i < FEW_OB; i++) st16(y + (o0 + i) * P + p0, bias ? bias[o0 + i] + acc[i] : acc[i]);
+    }
+  /* the rows left over (OC not a multiple of FEW_OB) and the last P % 16 columns, one sum at a time */
+  for (int64_t o = 0; o < OC; o++)
+    for (int64_t p = o < o0 ? P16 : 0; p < P; p++) {
+      float acc = 0.0f;
+      for (int64_t r = 0; r < rows; r++) acc += w[o * rows + r] * col[r * P + p];
+      y[o * P + p] = bias ? bias[o] + acc : acc;
+    }
+}
+
+/* gwt[r][o] += Σ_p col[r][p]·g[o][p] for r < rows, o < OC: FEW_OB g rows (which stay in L1 for
+ * all the column rows: taking the g rows anew for each column row read all of g from L2 nine times)
+ * against one column row per pass, independent sums */
+static void conv_few_weight_grad(float* restrict gwt, const float* restrict col, const float* restrict g, int64_t OC,
+                                 int64_t rows, int64_t P) {
+  const int64_t P16 = P & ~(int64_t)15;
+  int64_t o0 = 0;
+  for (; o0 + FEW_OB <= OC; o0 += FEW_OB)
+    for (int64_t r = 0; r < rows; r++) {
+      const float* cr = col + r * P;
+      v16f acc[FEW_OB];
+#pragma GCC unroll 8
+      for (int i = 0; i < FEW_OB; i++) acc[i] = (v16f){ 0 };
+      for (int64_t p = 0; p < P16; p += 16) {
+        const v16f c = ld16(cr + p);
+#pragma GCC unroll 8
+        for (int i = 0; i < FEW_OB; i++) acc[i] += c * ld16(g + (o0 + i) * P + p);
+      }
+      for (int i = 0; i < FEW_OB; i++) {
+        float t = hsum16f(&acc[i]);
+        for (int64_t p = P16; p < P; p++) t += cr[p] * g[(o0 + i) * P + p];
+        gwt[r * OC + o0 + i] += t;
+      }
+    }
+  for (; o0 < OC; o0++) /* the g rows left over, one at a time */
+    for (int64_t r = 0; r < rows; r++) {
+      const float* cr = col + r * P;
+      v16f acc = { 0 };
+      for (int64_t p = 0; p < P16; p += 16) acc += ld16(cr + p) * ld16(g + o0 * P + p);
+      float t = hsum16f(&acc);
+      for (int64_t p = P16; p < P; p++) t += cr[p] * g[o0 * P + p];
+      gwt[r * OC + o0] += t;
+    }
 }
 
 /* image n's columns [rows, P] (row (c, i, j) at col + ((c·kh + i)·kw + j)·P) */
@@ -393,6 +491,10 @@ static void conv2d_task(void* ctx, int64_t t) {
   for (int64_t n = c->k.N * t / c->ntasks, e = c->k.N * (t + 1) / c->ntasks; n < e; n++) {
     conv2d_cols(col, c, n);
     float* y = c->y + n * OC * P;
+    if (rows <= FEW_ROWS) {
+      conv_few_forward(y, c->w, col, c->bias, OC, rows, P);
+      continue;
+    }
     if (c->transposed) { /* y[n]ᵀ [P, OC] = colᵀ [P, rows] · wᵀ [rows, OC], then stored transposed (+ bias) */
       dl_gemm_serial(yt, OC, col, 1, P, c->w, 1, rows, P, OC, rows, false);
       for (int64_t o = 0; o < OC; o++) {
@@ -427,7 +529,8 @@ static void conv2d_backward_task(void* ctx, int64_t t) {
     const float* g = c->g + n * OC * P;
     if (c->gw) { /* gwᵀ [rows, OC] += col [rows, P] · g[n]ᵀ [P, OC] */
       conv2d_cols(col, c, n);
-      dl_gemm_serial(gwt, OC, col, P, 1, g, 1, P, rows, OC, P, true);
+      if (rows <= FEW_ROWS) conv_few_weight_grad(gwt, col, g, OC, rows, P);
+      else dl_gemm_serial(gwt, OC, col, P, 1, g, 1, P, rows, OC, P, true);
     }
     if (c->gb)
       for (int64_t o = 0; o < OC; o++) gbt[o] += sum16(g + o * P, P);
