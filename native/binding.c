@@ -380,7 +380,8 @@ static bool run_matmul(call_t* c) {
   return true;
 }
 
-/* ---- gather (out, a, index) and scatterAdd (out, index, src): sc[0] is dim ------------------- */
+/* ---- gather (out, a, index) and scatterAdd (out, index, src): sc[0] is dim; scatterAdd's sc[1]
+ * is fresh (1: out's contents are unspecified, it gets zeros plus the adds; out must be contiguous) */
 
 /* index (view ix) has the shape of view `same`, and fits inside view `big` outside dim */
 static bool check_along(call_t* c, int ix, int same, int big) {
@@ -398,7 +399,19 @@ static bool check_along(call_t* c, int ix, int same, int big) {
 }
 
 static bool check_gather(call_t* c) { return check_along(c, 2, 0, 1); }
-static bool check_scatter(call_t* c) { return check_along(c, 1, 2, 0); }
+/* a view whose elements are one run in row-major order */
+static bool contiguous(const view_t* v) {
+  for (int64_t d = v->nd - 1, s = 1; d >= 0; s *= v->shape[d--])
+    if (v->shape[d] != 1 && v->st[d] != s) return false;
+  return true;
+}
+
+static bool check_scatter(call_t* c) {
+  if (!check_along(c, 1, 2, 0)) return false;
+  if (c->sc[1] != 0 && c->sc[1] != 1) return fail(c, "fresh must be 0 or 1, got %g", c->sc[1]);
+  if (c->sc[1] != 0 && !contiguous(&c->v[0])) return fail(c, "a fresh 'out' must be contiguous");
+  return true;
+}
 
 static bool bad_index(call_t* c, const view_t* g) {
   const int dim = (int)c->sc[0];
@@ -417,10 +430,12 @@ static bool run_gather(call_t* c) { /* walks (out, index, a with stride 0 along 
 static bool run_scatter(call_t* c) { /* walks (index, src, out with stride 0 along dim) */
   const int dim = (int)c->sc[0], ix[3] = { 1, 2, 0 };
   const view_t* o = &c->v[0];
+  char* fresh = c->sc[1] != 0 ? (char*)o->data + o->off * 4 : NULL;
   dl_iter it;
-  if (!iter_of(&it, c, 1, 3, ix)) return true;
+  iter_of(&it, c, 1, 3, ix); /* an empty index still zeroes a fresh out */
   it.st[2][dim] = 0;
-  return dl_scatter_add(o->dtype, &it, o->data, (const int32_t*)c->v[1].data, c->v[2].data, o->st[dim], o->shape[dim]) == 0 ||
+  return dl_scatter_add(o->dtype, &it, o->data, (const int32_t*)c->v[1].data, c->v[2].data, o->st[dim], o->shape[dim], fresh,
+                        fresh ? numel(o) : 0) == 0 ||
          bad_index(c, o);
 }
 
@@ -459,8 +474,7 @@ static bool run_scan(call_t* c) {
 static bool check_random(call_t* c) {
   const view_t *o = &c->v[0], *st = &c->v[1];
   if (!want_dtype(c, 0, DL_F32) || !want_dtype(c, 1, DL_I32)) return false;
-  for (int64_t d = o->nd - 1, s = 1; d >= 0; s *= o->shape[d--])
-    if (o->shape[d] != 1 && o->st[d] != s) return fail(c, "view 'out' is not contiguous");
+  if (!contiguous(o)) return fail(c, "view 'out' is not contiguous");
   if (st->nd != 1 || st->shape[0] != 4) return fail(c, "the state must be 4 int32 words");
   return true;
 }
@@ -747,7 +761,7 @@ static const entry_t entries[] = {
   { "matmul", .nviews = 4, .views = { "out", "a", "b", "bias" }, .optional = 8, .check = check_matmul, .run = run_matmul },
   /* scalar: dim */
   { "gather", .nscalars = 1, .nviews = 3, .views = { "out", "a", "index" }, .check = check_gather, .run = run_gather },
-  { "scatterAdd", .nscalars = 1, .nviews = 3, .views = { "out", "index", "src" }, .check = check_scatter, .run = run_scatter },
+  { "scatterAdd", .nscalars = 2, .nviews = 3, .views = { "out", "index", "src" }, .check = check_scatter, .run = run_scatter },
   /* scalars: op (SCAN_OPS order), dim, reverse; indices only for cummax/cummin */
   { "scan", .nscalars = 3, .nviews = 3, .views = { "out", "a", "indices" }, .optional = 4, .check = check_scan, .run = run_scan },
   /* scalars: dim, descending */

@@ -658,8 +658,9 @@ export function gatherChecked(x: Tensor, d: number, index: Tensor): Tensor {
 /** zeros(shape) with src added at the positions index names along dim; the inverse of gather.
  *  Callers have checked index (int32, in range, no larger than shape outside dim, src's shape). */
 export function scatterAdd(shape: readonly number[], dim: number, index: Tensor, src: Tensor): Tensor {
-  const out = Tensor.alloc(shape, src.dtype, src.device, true);
-  if (src.numel > 0) src.backend.scatterAdd(out, dim, index, src);
+  // unzeroed: the backend's scatter writes the zeros itself (fresh), row by row where it can
+  const out = Tensor.alloc(shape, src.dtype, src.device, src.numel === 0);
+  if (src.numel > 0) src.backend.scatterAdd(out, dim, index, src, true);
   return recorded(src) ? out.track("scatterAdd", [src], (g) => [() => gatherChecked(g, dim, index)]) : out;
 }
 

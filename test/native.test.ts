@@ -583,6 +583,31 @@ each("gather and scatterAdd along the last dim of many rows (the threaded row pa
   }
 });
 
+each("scatterAdd into a fresh out (ops.scatterAdd's new tensor): the old contents are ignored, zeros then the adds, on the row path, the general path and for an empty index; the rest of the array untouched; a fresh out that is not contiguous is refused", () => {
+  const r = mulberry32(21);
+  const V = (data: TypedArray, shape: number[], strides: number[], offset = 0): View => ({ data, shape, strides, offset });
+  for (const dt of ["float32", "int32"] as DType[]) {
+    const junk = dt === "int32" ? 12345 : 777;
+    // [out shape, dim, index shape]: many rows along the last dim (threaded rows, each zeroed as it
+    // is scattered into), along the first dim of a 3-D out (the general walk), an empty index
+    for (const [oshape, dim, ishape] of [[[300, 200], 1, [300, 150]], [[40, 50, 30], 0, [30, 50, 30]], [[40, 50], 0, [0, 50]]] as [number[], number, number[]][]) {
+      const n = numel(ishape);
+      const index = V(Int32Array.from({ length: n }, () => randint(r, 0, oshape[dim] - 1)), ishape, contiguous(ishape));
+      const src = V(new (ctor(dt))(n).map(gen(r, dt, "tame")), ishape, contiguous(ishape));
+      const off = 3, size = numel(oshape);
+      const out = V(new (ctor(dt))(off + size + 2).fill(junk), oshape, contiguous(oshape), off);
+      be.scatterAdd(out, dim, index, src, true);
+      const want = V(new (ctor(dt))(off + size + 2).fill(junk), oshape, contiguous(oshape), off);
+      want.data.fill(0, off, off + size);
+      js.scatterAdd(want, dim, index, src);
+      assertArrays(out.data, want.data, `fresh scatterAdd ${dt} [${oshape}] dim ${dim} <- [${ishape}]`);
+    }
+  }
+  const index = V(new Int32Array(300 * 150), [300, 150], [150, 1]), src = V(new Float32Array(300 * 150), [300, 150], [150, 1]);
+  const transposed = V(new Float32Array(300 * 200), [300, 200], [1, 300]);
+  assert.throws(() => be.scatterAdd(transposed, 1, index, src, true), /contiguous/);
+});
+
 // ---- alloc / pool --------------------------------------------------------------------------------
 
 test("alloc: typed arrays of the right kind, zeroed on request, reused", { skip }, () => {

@@ -51,6 +51,7 @@ typedef struct {
   const int32_t* ix;
   int64_t rows, n, so, si, ss, lim; /* row strides: out (o), index, the other view (s) */
   int64_t ntasks;
+  bool zero; /* scatterAdd into a fresh out: each row of out is zeroed (in cache) before its adds */
   int bad[ROWS_MAX_TASKS];
 } rows_ctx;
 
@@ -97,6 +98,7 @@ static void check_rows_task(void* c, int64_t t) { walk_rows((rows_ctx*)c, t, fal
     rows_of(r, t, &r0, &r1);                                       \
     for (int64_t i = r0; i < r1; i++) {                            \
       T* o = (T*)r->o + i * r->so;                                 \
+      if (r->zero) memset(o, 0, (size_t)r->lim * sizeof(T));      \
       const int32_t* ix = r->ix + i * r->si;                       \
       const T* s = (const T*)r->s + i * r->ss;                     \
       for (int64_t j = 0; j < r->n; j++) o[ix[j]] += s[j];         \
@@ -118,6 +120,7 @@ static int64_t rows_tasks(const rows_ctx* r) {
 static bool rows_plan(rows_ctx* r, const dl_iter* it, char* o, int vo, const int32_t* ix, int vi, const char* s, int vs,
                       int vg, int64_t sdim, int64_t lim) {
   const int nd = it->nd, in = nd - 1;
+  r->zero = false;
   if (dl_iter_numel(it) == 0 || nd > 2 || sdim != 1 || it->st[vg][in] != 0) return false;
   const int views[3] = { vo, vi, vs };
   for (int i = 0; i < 3; i++)
@@ -209,7 +212,8 @@ static void check_run(void* c, const int64_t* off, int64_t n, const int64_t* st)
   if (bad) g->bad = 1;
 }
 
-int dl_scatter_add(int dtype, dl_iter* it, char* o, const int32_t* ix, const char* src, int64_t sdim, int64_t lim) {
+int dl_scatter_add(int dtype, dl_iter* it, char* o, const int32_t* ix, const char* src, int64_t sdim, int64_t lim,
+                   char* fresh, int64_t fresh_n) {
   scatter_ctx g = { dtype, o, src, ix, sdim, lim, -1 };
   dl_iter_coalesce(it);
   rows_ctx r;
@@ -217,12 +221,16 @@ int dl_scatter_add(int dtype, dl_iter* it, char* o, const int32_t* ix, const cha
     /* every index first, so that a bad call leaves out untouched */
     dl_parallel(r.ntasks, check_rows_task, &r);
     if (any_bad(&r)) return -1;
+    /* a fresh out whose rows are exactly the rows scattered into: each zeroed as it is scattered */
+    r.zero = fresh && r.o == fresh && r.so == lim && r.rows * lim == fresh_n;
+    if (fresh && !r.zero) dl_memzero(fresh, (size_t)fresh_n * 4);
     dl_parallel(r.ntasks, dtype == DL_F32 ? scatter_rows_f32 : scatter_rows_i32, &r);
     return 0;
   }
   /* check every index first so that a bad call leaves out untouched */
   dl_iter_range(it, 0, dl_iter_numel(it), check_run, &g);
   if (g.bad >= 0) return -1;
+  if (fresh) dl_memzero(fresh, (size_t)fresh_n * 4);
   dl_iter_range(it, 0, dl_iter_numel(it), scatter_run, &g);
   return g.bad >= 0 ? -1 : 0;
 }

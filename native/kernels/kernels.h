@@ -49,7 +49,10 @@ const char* dl_gemm_kind(void);
 /* it: views (out, index, a with stride 0 along dim); returns -1 on an index outside [0, lim) */
 int dl_gather(dl_iter* it, char* o, const char* a, const int32_t* ix, int64_t sdim, int64_t lim);
 /* it: views (index, src, out with stride 0 along dim); returns -1 (out untouched) on a bad index */
-int dl_scatter_add(int dtype, dl_iter* it, char* o, const int32_t* ix, const char* src, int64_t sdim, int64_t lim);
+/* fresh (or NULL): out's fresh_n elements from there, unspecified until zeroed here (scatterAdd's
+ * fresh out: zeros, then the adds) */
+int dl_scatter_add(int dtype, dl_iter* it, char* o, const int32_t* ix, const char* src, int64_t sdim, int64_t lim,
+                   char* fresh, int64_t fresh_n);
 
 /* o[0..n) = the next n uniform floats of the xoshiro128** state s (four words, advanced in place):
  * (r >> 8)·2^-24, in [0, 1), the values src/random.ts's fill gives a Float32Array (elementwise.c) */

@@ -175,7 +175,7 @@ EXPORT("matmul") int matmul(char* o, const char* a, const char* b, const float* 
                    bias ? bias + v[3].off : NULL, bias ? v[3].st[0] : 0);
 }
 
-/* ---- gather (meta = dim, out, a, index) and scatterAdd (meta = dim, out, index, src) ------------ */
+/* ---- gather (meta = dim, out, a, index) and scatterAdd (meta = dim, fresh, out, index, src) ----- */
 
 EXPORT("gather") int gather(char* o, const char* a, const int32_t* ix) {
   double dim;
@@ -189,14 +189,17 @@ EXPORT("gather") int gather(char* o, const char* a, const int32_t* ix) {
 }
 
 EXPORT("scatterAdd") int scatter_add(int dtype, char* o, const int32_t* ix, const char* src) {
-  double dim;
+  double sc[2]; /* dim, fresh (wasm.ts has checked that a fresh out is contiguous) */
   view_t v[3];
   dl_iter it;
   static const int order[3] = { 1, 2, 0 }; /* walks (index, src, out with stride 0 along dim) */
-  unpack(&dim, 1, v, 3);
+  unpack(sc, 2, v, 3);
+  const int dim = (int)sc[0];
   iter_of(&it, v, 1, 3, order);
-  it.st[2][(int)dim] = 0;
-  return dl_scatter_add(dtype, &it, o, ix, src, v[0].st[(int)dim], v[0].shape[(int)dim]);
+  it.st[2][dim] = 0;
+  int64_t n = 1;
+  for (int d = 0; d < v[0].nd; d++) n *= v[0].shape[d];
+  return dl_scatter_add(dtype, &it, o, ix, src, v[0].st[dim], v[0].shape[dim], sc[1] != 0 ? o + v[0].off * 4 : NULL, n);
 }
 
 /* ---- scan (meta = op, dim, reverse, then out, a and, for cummax/cummin, indices) and sort

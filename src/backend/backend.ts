@@ -113,8 +113,10 @@ export interface Backend<S extends Storage = TypedArray> {
    */
   gather(out: View<S>, a: View<S>, dim: number, index: View<S>): void;
   /** out[..., index[...], ...] += src[...] along `dim` (torch.scatter_add_). out is contiguous;
-   *  index and src share a shape; indices already checked. */
-  scatterAdd(out: View<S>, dim: number, index: View<S>, src: View<S>): void;
+   *  index and src share a shape; indices already checked. fresh: out is a new allocation whose
+   *  contents are unspecified, and gets zeros plus the adds (a kernel can zero each row in cache
+   *  as it scatters into it, instead of a separate pass that zeroes all of out first). */
+  scatterAdd(out: View<S>, dim: number, index: View<S>, src: View<S>, fresh?: boolean): void;
 
   /**
    * Inclusive scan of `a` along `dim` (0 <= dim < a's ndim) into `out` (contiguous, a's shape; a

@@ -41,7 +41,7 @@ interface Addon {
   reduce(op: number, out: TypedArray, a: TypedArray): void; // meta: mask of reduced dims
   matmul(out: TypedArray, a: TypedArray, b: TypedArray, bias?: TypedArray): void;
   gather(out: TypedArray, a: TypedArray, index: TypedArray): void; // meta: dim
-  scatterAdd(out: TypedArray, index: TypedArray, src: TypedArray): void; // meta: dim
+  scatterAdd(out: TypedArray, index: TypedArray, src: TypedArray): void; // meta: dim, fresh
   scan(out: TypedArray, a: TypedArray, indices: TypedArray | null): void; // meta: op, dim, reverse
   sort(values: TypedArray, indices: TypedArray, a: TypedArray): void; // meta: dim, descending
   random(out: TypedArray, state: Int32Array): void; // xoshiro128** uniform floats; state advanced in place
@@ -210,10 +210,11 @@ export const cpuBackend: Backend = {
     addon.gather(out.data, a.data, index.data);
   },
 
-  scatterAdd(out, dim, index, src) {
-    if (index.shape.length > MAX_DIMS || tiny(index.shape) || isF64(out.data) || isF64(src.data)) return jsBackend.scatterAdd(out, dim, index, src);
+  scatterAdd(out, dim, index, src, fresh) {
+    if (index.shape.length > MAX_DIMS || tiny(index.shape) || isF64(out.data) || isF64(src.data)) return jsBackend.scatterAdd(out, dim, index, src, fresh);
     meta[0] = dim;
-    put(put(put(1, out), index), src);
+    meta[1] = fresh ? 1 : 0;
+    put(put(put(2, out), index), src);
     addon.scatterAdd(out.data, index.data, src.data);
   },
 

@@ -830,19 +830,25 @@ export const wasmBackend: Backend<WasmData> = {
     });
   },
 
-  scatterAdd(out, dim, index, src) {
+  scatterAdd(out, dim, index, src, fresh) {
     const nd = index.shape.length;
     if (nd > MAX_DIMS || tiny(index.shape) || isF64(out.data) || isF64(src.data) || spread(numelOf(index.shape), out, index, src)) {
-      return jsBackend.scatterAdd(J(out), dim, J(index), J(src));
+      return jsBackend.scatterAdd(J(out), dim, J(index), J(src), fresh);
     }
     guarded(() => {
       begin("scatterAdd");
       const o = arr32(out.data, "out"), s = want(src.data, "src", dtOf(o)), ix = want(index.data, "index", 1);
       alongDim(dim, index.shape, out.shape, "out");
-      const hs = [view(out, out.shape, "out", o, "rw"), view(index, index.shape, "index", ix, "r"), view(src, index.shape, "src", s, "r")];
-      if (numelOf(index.shape) === 0) return abandon();
+      // fresh: every element of out is written (zeros, then the adds), so none is copied in
+      if (fresh && !isContiguous(out.shape, out.strides)) bad("a fresh out must be contiguous");
+      const hs = [view(out, out.shape, "out", o, fresh ? "w" : "rw"), view(index, index.shape, "index", ix, "r"), view(src, index.shape, "src", s, "r")];
+      if (numelOf(index.shape) === 0) {
+        abandon();
+        if (fresh) wasmBackend.fill(out, 0);
+        return;
+      }
       place();
-      putCall([dim], hs, [out, index, src]);
+      putCall([dim, fresh ? 1 : 0], hs, [out, index, src]);
       // a bad index stops the kernel before it writes: nothing is copied back
       if (ex.scatterAdd(dtOf(o), ptr(hs[0]), ptr(hs[1]), ptr(hs[2])) < 0) bad(`index out of range [0, ${out.shape[dim]}) along dim ${dim}`);
       finish();

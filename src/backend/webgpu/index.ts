@@ -589,7 +589,9 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
     ew("gather", `gather:${scalarOf(out.data.dtype)}`, gatherKernel, [out, index, aZero], [a.strides[dim] ?? 0, a.shape[dim] ?? 1, 1], false, true);
   },
 
-  scatterAdd(out, dim, index, src) {
+  scatterAdd(out, dim, index, src, fresh) {
+    // fresh: a fill first (the kernel reads each output element as its starting value)
+    if (fresh) this.fill(out, 0);
     const c = live();
     // a 0-d scatter is the 1-d one of one element
     const one = (v: View<DeviceBuffer>) => (v.shape.length ? v : { ...v, shape: [1], strides: [0] });
