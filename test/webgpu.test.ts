@@ -347,6 +347,13 @@ describe("webgpu primitives against js", { skip }, () => {
         js.scatterAdd(acc.js, dim, idx.js, src.js);
         gpu().scatterAdd(acc.gpu, dim, idx.gpu, src.gpu);
         ck.add(`scatterAdd ${dtype} ${shapeStr(shape)} dim ${dim}`, acc, [1e-6, 1e-6]);
+        // into a fresh out: its old contents (nonzero here) are ignored
+        const fresh = outPair(shape, dtype);
+        js.fill(fresh.js, 5);
+        gpu().fill(fresh.gpu, 5);
+        js.scatterAdd(fresh.js, dim, idx.js, src.js, true);
+        gpu().scatterAdd(fresh.gpu, dim, idx.gpu, src.gpu, true);
+        ck.add(`scatterAdd fresh ${dtype} ${shapeStr(shape)} dim ${dim}`, fresh, [1e-6, 1e-6]);
       }
       // an index broadcast along the other dim (indexSelect's view)
       const a = view([4, 6], "contiguous", dtype, r);

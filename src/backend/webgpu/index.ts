@@ -591,7 +591,7 @@ export const webgpuBackend: Backend<DeviceBuffer> = {
 
   scatterAdd(out, dim, index, src, fresh) {
     // fresh: a fill first (the kernel reads each output element as its starting value)
-    if (fresh) this.fill(out, 0);
+    if (fresh) webgpuBackend.fill(out, 0);
     const c = live();
     // a 0-d scatter is the 1-d one of one element
     const one = (v: View<DeviceBuffer>) => (v.shape.length ? v : { ...v, shape: [1], strides: [0] });
