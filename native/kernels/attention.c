@@ -82,22 +82,11 @@ static inline int64_t kept(const dl_att_dims* d, int64_t i) { return d->causal ?
 /* The forward's softmax rows, in whole groups of 16 lanes over a row of scratch (padnr(S) floats,
  * DL_NR being 16 or 32, so round16(n) <= padnr(S)), the lanes past n masked by a select: no scalar
  * tail (a causal row keeps i + 1 entries, so up to 15 scalar exps a row), and whatever the scratch
- * held past the computed tiles never leaks in. Sums in float: a row has at most a few thousand
- * terms in (0, 1]. Measured on the GPT's heads (16·4 of 128 x 32, causal, cold): forward
+ * held past the computed tiles never leaks in. Sums in float (dl_sum16_f): a row has at most a few
+ * thousand terms in (0, 1]. Measured on the GPT's heads (16·4 of 128 x 32, causal, cold): forward
  * 685-727 -> 610-652 us. */
 static inline int64_t round16(int64_t n) { return (n + 15) & ~(int64_t)15; }
 
-/* Horizontal sum of 16 lanes: one tree of shuffles with AVX-512 (a scalar chain of 15
- * dependent adds per row was a fifth of the forward). */
-static inline float hsum16(const float* a) {
-#if defined(__AVX512F__)
-  return _mm512_reduce_add_ps(_mm512_loadu_ps(a));
-#else
-  float t[8];
-  for (int l = 0; l < 8; l++) t[l] = a[l] + a[l + 8];
-  return ((t[0] + t[4]) + (t[2] + t[6])) + ((t[1] + t[5]) + (t[3] + t[7]));
-#endif
-}
 /* max of r[0..n), n >= 1 (masked AVX-512 lanes: GCC leaves the masked select of a generic loop scalar) */
 static float row_max(const float* r, int64_t n) {
 #if defined(__AVX512F__)
@@ -121,14 +110,6 @@ static void row_exp(float* r, int64_t n, int64_t w, float scale, float sub) {
       r[j + l] = l < lim ? e : 0.0f;
     }
   }
-}
-
-/* Σ r[0..w) (w a multiple of 16) */
-static float row_sum(const float* r, int64_t w) {
-  float acc[16] = { 0 };
-  for (int64_t j = 0; j < w; j += 16)
-    for (int l = 0; l < 16; l++) acc[l] += r[j + l];
-  return hsum16(acc);
 }
 
 /* dst[0..n) = src[0..n). P goes to memory only for the backward, much later: streaming stores
@@ -162,7 +143,7 @@ static void forward_task(void* p, int64_t t) {
     if (n > 0) {
       const float m = row_max(row, n) * scale;
       row_exp(row, n, w, scale, m);
-      const float inv = 1.0f / row_sum(row, w);
+      const float inv = 1.0f / dl_sum16_f(row, w);
       for (int64_t j = 0; j < w; j++) row[j] *= inv;
     }
     memset(row + w, 0, (size_t)(Sp - w) * sizeof(float));

@@ -9,6 +9,7 @@
 #include "fused.h"
 #include "gemm.h"
 #include "kernels.h"
+#include "vmath.h"
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
@@ -184,6 +185,16 @@ static int64_t conv_block(const conv_ctx* k) {
  * (dy, dx), so its valid rows are one contiguous copy; then the columns that wrapped in from the
  * neighbouring row, and the rows outside the image, are zeroed. (Row by row, the 14-column rows of
  * the MNIST CNN cost more in loop overhead, scalar tails and memcpy calls than in copying.) */
+/* d[oh·W + ow] = 0 for the columns ow < w0 and ow >= w1 of rows [oh0, oh1): a tap's entries that
+ * wrapped into the neighbouring row. Column by column: the few wrapped columns (one of a 3x3
+ * window's edge taps) cost a strided store per row, with no loop set up per row for the empty sides. */
+static inline void zero_wrapped(float* d, int64_t W, int64_t oh0, int64_t oh1, int64_t w0, int64_t w1) {
+  for (int64_t ow = 0; ow < w0; ow++)
+    for (int64_t oh = oh0; oh < oh1; oh++) d[oh * W + ow] = 0.0f;
+  for (int64_t ow = w1; ow < W; ow++)
+    for (int64_t oh = oh0; oh < oh1; oh++) d[oh * W + ow] = 0.0f;
+}
+
 PLAIN_LOOPS static void im2col_same(float* restrict d, const float* restrict s, const conv_ctx* k, int64_t dy, int64_t dx,
                         int64_t w0, int64_t w1) {
   const int64_t W = k->W, OH = k->OH;
@@ -194,12 +205,7 @@ PLAIN_LOOPS static void im2col_same(float* restrict d, const float* restrict s, 
   /* from (oh0, w0) to (oh1 - 1, w1): the source stays inside the image since w0 + dx >= 0 and w1 + dx <= W */
   const int64_t p0 = oh0 * W + w0, p1 = (oh1 - 1) * W + w1;
   { const float* restrict q = s + dy * W + dx; for (int64_t p = p0; p < p1; p++) d[p] = q[p]; }
-  /* column by column: the few wrapped columns (one of a 3x3 window's edge taps) cost a strided
-     store per row, with no loop set up per row for the empty sides */
-  for (int64_t ow = 0; ow < w0; ow++)
-    for (int64_t oh = oh0; oh < oh1; oh++) d[oh * W + ow] = 0.0f;
-  for (int64_t ow = w1; ow < W; ow++)
-    for (int64_t oh = oh0; oh < oh1; oh++) d[oh * W + ow] = 0.0f;
+  zero_wrapped(d, W, oh0, oh1, w0, w1);
   for (int64_t p = oh1 * W; p < OH * W; p++) d[p] = 0.0f;
 }
 
@@ -280,10 +286,7 @@ PLAIN_LOOPS static void col2im_plane_same(float* restrict x, float* taps, const 
       tap_cols(k, j * k->dw, &w0, &w1);
       const int64_t oh0 = dl_min64(OH, dy < 0 ? -dy : 0), oh1 = dl_max64(oh0, dl_min64(OH, k->H - dy));
       if (oh1 == oh0 || w1 <= w0) continue;
-      for (int64_t ow = 0; ow < w0; ow++) /* column by column, as im2col_same */
-        for (int64_t oh = oh0; oh < oh1; oh++) s[oh * W + ow] = 0.0f;
-      for (int64_t ow = w1; ow < W; ow++)
-        for (int64_t oh = oh0; oh < oh1; oh++) s[oh * W + ow] = 0.0f;
+      zero_wrapped(s, W, oh0, oh1, w0, w1);
       float* restrict d = x + dy * W + dx; /* d[p] is x at (oh + dy, ow + dx) for p = oh·W + ow */
       for (int64_t p = oh0 * W + w0, e = (oh1 - 1) * W + w1; p < e; p++) d[p] += s[p];
     }
@@ -362,28 +365,14 @@ static void conv2d_init(conv2d_ctx* c, const int64_t* d) {
   c->transposed = padt < pad && c->rows > FEW_ROWS;
 }
 
-/* Σ g[0..n) in 16 independent float32 partial sums, so the loop vectorises (one running sum is a
- * chain of dependent adds: 10x slower), then added pairwise */
-static float sum16(const float* g, int64_t n) {
-  float acc[16] = { 0 };
-  int64_t p = 0;
-  for (; p + 16 <= n; p += 16)
-    for (int l = 0; l < 16; l++) acc[l] += g[p + l];
-  for (; p < n; p++) acc[p & 15] += g[p];
-  for (int w = 8; w > 0; w /= 2)
-    for (int l = 0; l < w; l++) acc[l] += acc[l + w];
-  return acc[0];
-}
-
 /* ---- few rows (one input channel): the products written out ------------------------------------
  *
  * A layer with one input channel has C·kh·kw = 9 rows of columns: its forward y[n] = w·col has
  * K = 9, and its weight gradient colᵀ·g a 9 x OC result, both far from the GEMM's 12 x 32 tiles
  * (the MNIST CNN's first layer ran at ~56 GFLOP/s in them: K = 9 tiles are all stores, and a 9 x
- * 16 result fills 37 % of one). Written out instead: for 16 columns at a time, each output row
- * is its K products summed in registers; each weight gradient entry is one long dot product, four
- * of them sharing the load of their column row. Plain loops, vectorised by the compiler on every
- * target (the wasm build too). */
+ * 16 result fills 37 % of one). Written out instead: for 16 columns at a time, FEW_OB output rows
+ * sum their K products in registers; each weight gradient entry is one long dot product, FEW_OB of
+ * them sharing the load of their column row. Plain vector loops, on every target (wasm too). */
 /* 16 floats as one value (one zmm, two ymm, four v128): GCC and clang keep an array of them in
  * registers where the same sums over float[16] arrays went through the stack */
 typedef float v16f __attribute__((vector_size(64)));
@@ -393,9 +382,7 @@ typedef float v16f __attribute__((vector_size(64)));
 static inline float hsum16f(const v16f* v) {
   float a[16];
   memcpy(a, v, sizeof a);
-  for (int h = 8; h > 0; h /= 2)
-    for (int l = 0; l < h; l++) a[l] += a[l + h];
-  return a[0];
+  return dl_hsum16(a);
 }
 #if defined(__AVX512F__)
 #define FEW_OB 8 /* independent sums per pass: 8 of 32 zmm */
@@ -525,6 +512,7 @@ static void conv2d_backward_task(void* ctx, int64_t t) {
   float* dcol = col + rows * P;
   float* gwt = c->sums + t * (rows * OC + OC);
   float* gbt = gwt + rows * OC;
+  const bool same = k->sh == 1 && k->sw == 1 && k->OW == k->W; /* col2im_plane_same applies */
   for (int64_t n = k->N * t / c->ntasks, e = k->N * (t + 1) / c->ntasks; n < e; n++) {
     const float* g = c->g + n * OC * P;
     if (c->gw) { /* gwᵀ [rows, OC] += col [rows, P] · g[n]ᵀ [P, OC] */
@@ -533,10 +521,9 @@ static void conv2d_backward_task(void* ctx, int64_t t) {
       else dl_gemm_serial(gwt, OC, col, P, 1, g, 1, P, rows, OC, P, true);
     }
     if (c->gb)
-      for (int64_t o = 0; o < OC; o++) gbt[o] += sum16(g + o * P, P);
+      for (int64_t o = 0; o < OC; o++) gbt[o] += dl_sum16_f(g + o * P, P);
     if (c->gx) { /* dcol [rows, P] = wᵀ [rows, OC] · g[n] [OC, P], then added back into gx[n] plane by plane */
       dl_gemm_serial(dcol, P, c->w, 1, rows, g, P, 1, rows, P, OC, false);
-      const bool same = k->sh == 1 && k->sw == 1 && k->OW == k->W;
       for (int64_t ch = 0; ch < k->C; ch++) {
         float* x = c->gx + (n * k->C + ch) * plane;
         if (same) col2im_plane_same(x, dcol + ch * k->kh * k->kw * P, k, P);

@@ -33,6 +33,12 @@ typedef struct {
 } view_t;
 
 /* scalars sc[0..nsc), then views v[0..nv) */
+static int64_t view_numel(const view_t* v) {
+  int64_t n = 1;
+  for (int d = 0; d < v->nd; d++) n *= v->shape[d];
+  return n;
+}
+
 static void unpack(double* sc, int nsc, view_t* v, int nv) {
   const double* m = g_meta;
   for (int i = 0; i < nsc; i++) sc[i] = *m++;
@@ -197,9 +203,8 @@ EXPORT("scatterAdd") int scatter_add(int dtype, char* o, const int32_t* ix, cons
   const int dim = (int)sc[0];
   iter_of(&it, v, 1, 3, order);
   it.st[2][dim] = 0;
-  int64_t n = 1;
-  for (int d = 0; d < v[0].nd; d++) n *= v[0].shape[d];
-  return dl_scatter_add(dtype, &it, o, ix, src, v[0].st[dim], v[0].shape[dim], sc[1] != 0 ? o + v[0].off * 4 : NULL, n);
+  return dl_scatter_add(dtype, &it, o, ix, src, v[0].st[dim], v[0].shape[dim], sc[1] != 0 ? o + v[0].off * 4 : NULL,
+                        view_numel(&v[0]));
 }
 
 /* ---- scan (meta = op, dim, reverse, then out, a and, for cummax/cummin, indices) and sort
@@ -261,8 +266,7 @@ EXPORT("fused") int fused(int kind, float* p0, float* p1, float* p2, float* p3, 
     if (p[i]) p[i] += v[at[i]].off;
   for (int i = 0; i < 13; i++) iv[i] = (int64_t)sc[i];
   const view_t* like = &v[at[fu_spec[kind].like]];
-  int64_t total = 1;
-  for (int d = 0; d < like->nd; d++) total *= like->shape[d];
+  const int64_t total = view_numel(like);
   const int64_t n = like->nd ? like->shape[like->nd - 1] : 1, rows = n ? total / n : 0;
   if (rows * n == 0) return 0;
   switch (kind) {

@@ -466,7 +466,7 @@ export const jsBackend: Backend = {
 
   scatterAdd(out, dim, index, src, fresh) {
     const o = out.data, s = src.data, ix = index.data;
-    if (fresh) o.fill(0, out.offset, out.offset + out.shape.reduce((a, b) => a * b, 1));
+    if (fresh) o.fill(0, out.offset, out.offset + numelOf(out.shape));
     const oStrides = contiguousStrides(out.shape).map((st, d) => (d === dim ? 0 : st));
     const sDim = contiguousStrides(out.shape)[dim];
     forEachRun(index.shape, [index, src, { strides: oStrides, offset: out.offset }], ([ii, is, io], n, [si, ss, so]) => {

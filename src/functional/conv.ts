@@ -194,8 +194,9 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, biasArg: 
   }
   const win = { kh, kw, sh, sw, ph, pw, dh, dw }, rows = cg * kh * kw;
   const gemm = (x: Tensor, w: Tensor, b: Tensor | null) => convGemm(x, w, b, groups, win);
+  const w2 = weight.reshape(oc, rows);
   // groups 1: one fused kernel per direction where the backend has it (cpu, wasm)
-  let y = (groups === 1 ? fusedConv2d(x, weight.reshape(oc, rows), bias, win, gemm) : null) ?? gemm(x, weight.reshape(oc, rows), bias);
+  let y = (groups === 1 ? fusedConv2d(x, w2, bias, win, gemm) : null) ?? gemm(x, w2, bias);
   if (nd === 1) y = y.squeeze(2);
   return unbatched ? y.squeeze(0) : y;
 }
