@@ -407,6 +407,25 @@ test("fused Adam and AdamW steps match the composite update over several steps",
   }
 });
 
+test("fused conv2d, stride 1, as an implicit product (conv.c's s1_*): padding, windows, blocks of channels, tiles across rows", () => {
+  // no padding; a 2x3 window with padding on one axis; 7 and 13 output channels and 9 (blocks of
+  // S_MR = 8, 6 or 2 with some left over); the forward here, and every input gradient below, as a
+  // convolution of the padded image with offsets per (channel, tap)
+  compare("conv2d 3→7 3x3 valid", [[2, 3, 9, 8], [7, 3, 3, 3], [7]], (x, w, b) => F.conv2d(x, w, b), 1e-4);
+  compare("conv2d 4→13 2x3 padding 1x0", [[3, 4, 7, 11], [13, 4, 2, 3], [13]], (x, w, b) => F.conv2d(x, w, b, { padding: [1, 0] }), 1e-4);
+  // padding kh - 1 (the input gradient pads g by nothing), and past it (the forward pads x by 3;
+  // the input gradient, whose g would need cropping, takes the GEMM and col2im)
+  compare("conv2d 3x3 padding 2", [[2, 2, 6, 5], [5, 2, 3, 3]], (x, w) => F.conv2d(x, w, null, { padding: 2 }), 1e-4);
+  compare("conv2d 3x3 padding 3", [[2, 2, 5, 6], [3, 2, 3, 3], [3]], (x, w, b) => F.conv2d(x, w, b, { padding: 3 }), 1e-4);
+  // rows wider than a tile (48 flat positions on AVX-512, 16 elsewhere): tiles end inside rows
+  compare("conv2d 2→9 3x3 padding 1 on 5x61", [[2, 2, 5, 61], [9, 2, 3, 3], [9]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);
+  // one output position; a 1-D convolution (one row)
+  compare("conv2d 2→4 5x3 valid on 5x3", [[3, 2, 5, 3], [4, 2, 5, 3], [4]], (x, w, b) => F.conv2d(x, w, b), 1e-4);
+  compare("conv1d 6→5 kernel 5 padding 2", [[2, 6, 30], [5, 6, 5], [5]], (x, w, b) => F.conv1d(x, w, b, { padding: 2 }), 1e-4);
+  // a padded image past S_MAX_IMAGE (64·32·33 floats): the forward takes the GEMM
+  compare("conv2d 1x1 64→5 on 32x33", [[1, 64, 32, 33], [5, 64, 1, 1], [5]], (x, w, b) => F.conv2d(x, w, b), 1e-4);
+});
+
 test("fused conv2d matches its composite: bias or none, strides, dilation, 1-D, batches split over threads, gradients wanted or not", () => {
   compare("conv2d 3x3 padding 1, 8 images (split over the threads)", [[8, 4, 9, 10], [16, 4, 3, 3], [16]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);
   compare("conv2d 1 channel, 5x5 valid, stride 2", [[3, 1, 12, 11], [5, 1, 5, 5], [5]], (x, w, b) => F.conv2d(x, w, b, { stride: 2 }));

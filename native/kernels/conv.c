@@ -337,6 +337,8 @@ void dl_col2im_f32(float* x, const float* cols, const int64_t* d) {
 /* layers with at most this many rows of columns (C·kh·kw) take the written-out products below */
 #define FEW_ROWS 16
 
+typedef struct s1_ctx s1_ctx;
+
 typedef struct {
   conv_ctx k;
   int64_t OC, rows, P, ntasks;
@@ -345,6 +347,7 @@ typedef struct {
   const float *x, *w, *bias, *g;
   float *gx, *gw, *gb;
   float* sums; /* backward: per task, the weight gradient transposed [rows, OC] then the bias's [OC] */
+  const s1_ctx* s1; /* stride 1: the forward (y) or the backward's input gradient (gx) as an implicit product */
   int failed;
 } conv2d_ctx;
 
@@ -456,6 +459,186 @@ static void conv_few_weight_grad(float* restrict gwt, const float* restrict col,
     }
 }
 
+/* ---- stride 1: the convolution as an implicit product ------------------------------------------
+ *
+ * With stride 1 and dilation 1, output (oy, ox) reads the zero-padded input at (oy + i, ox + j).
+ * With the input's planes padded to PW columns that is the flat index q + i·PW + j, q = oy·PW + ox:
+ *   out[m][q] = Σ_{k = (c, i, j)} wk[k][m] · xp[c·PH·PW + i·PW + j + q],
+ * a product whose k-th row of the right operand is the padded image read from offset off[k], with
+ * vectors along q. No im2col and no col2im, and K = C·kh·kw deep: the MNIST CNN's 16→32 layer ran
+ * its input gradient as a K = 32 product per image (short k loops, the last of 7 column panels 4
+ * columns wide) and then a col2im, its forward as a product through the transposed columns. The
+ * input gradient is this same routine: g padded by kh-1-ph, kw-1-pw, read with w flipped and
+ * transposed. A tile is S_MR output channels × S_NV vectors of flat positions, all summed in
+ * registers; the lanes at ox >= OW (padding columns) are computed and dropped. */
+#if defined(__AVX512F__)
+typedef float svec __attribute__((vector_size(64)));
+#define S_W 16
+#define S_MR 8 /* 24 of 32 zmm accumulate; 3 loads of x and a broadcast per k */
+#define S_NV 3
+#define S_FMA(a, b, c) ((svec)_mm512_fmadd_ps((__m512)(a), (__m512)(b), (__m512)(c)))
+#define S_SPLAT(p) ((svec)_mm512_set1_ps(*(p))) /* vbroadcastss from memory (0 + w costs an add and a shuffle) */
+#elif defined(__AVX2__) && defined(__FMA__)
+typedef float svec __attribute__((vector_size(32)));
+#define S_W 8
+#define S_MR 6 /* 12 of 16 ymm */
+#define S_NV 2
+#define S_FMA(a, b, c) ((svec)_mm256_fmadd_ps((__m256)(a), (__m256)(b), (__m256)(c)))
+#define S_SPLAT(p) ((svec)_mm256_broadcast_ss(p))
+#else
+typedef float svec __attribute__((vector_size(16)));
+#define S_W 4
+#define S_MR 2 /* 8 of the 16 xmm V8 allocates for wasm's v128 (as the 2x16 GEMM kernel) */
+#define S_NV 4
+#define S_FMA(a, b, c) ((c) + (a) * (b)) /* multiply and add apart, as the GEMM's plain path */
+#define S_SPLAT(p) ((svec){ *(p), *(p), *(p), *(p) })
+#endif
+#define S_T (S_NV * S_W) /* flat positions per tile */
+/* padded inputs up to this many floats (every channel of one image) take this path: the image is
+ * read again for each block of S_MR output channels, from L2 */
+#define S_MAX_IMAGE (1 << 16)
+
+struct s1_ctx {
+  int64_t C, H, W, pt, pl; /* input channels and size, its zero padding (top and bottom, left and right) */
+  int64_t kh, kw, M;       /* window, output channels */
+  int64_t PH, PW, OH, OW, K, qend;
+  const float* wp;         /* ceil(M / S_MR) panels [K][S_MR], zero past M */
+  const int32_t* off;      /* [K]: (c, i, j) → c·PH·PW + i·PW + j */
+  const float* bias;       /* [M] or NULL: added after the sum */
+};
+
+/* whether an input [C, H, W] padded by (pt, pl) fits the path */
+static bool s1_fits(int64_t C, int64_t H, int64_t W, int64_t pt, int64_t pl) {
+  return C * (H + 2 * pt) * (W + 2 * pl) <= S_MAX_IMAGE;
+}
+
+/* the context and its packed weights and offsets, in `buf` (s1_floats(...) floats): wt(k, m) reads
+ * the weight of row k = (c, i, j) and output channel m through `w`, laid out as `flip` says:
+ * forward (flip 0): w [M][C·kh·kw]; input gradient (flip 1): w [C][M][kh][kw] (the forward's
+ * weight: its output channels are this input's C, the gradient's g), read at (kh-1-i, kw-1-j) */
+static size_t s1_floats(int64_t C, int64_t kh, int64_t kw, int64_t M) {
+  return (size_t)((M + S_MR - 1) / S_MR * S_MR * C * kh * kw + C * kh * kw);
+}
+static void s1_init(s1_ctx* s, float* buf, const float* w, bool flip, int64_t C, int64_t H, int64_t W, int64_t pt,
+                    int64_t pl, int64_t kh, int64_t kw, int64_t M, const float* bias) {
+  s->C = C; s->H = H; s->W = W; s->pt = pt; s->pl = pl; s->kh = kh; s->kw = kw; s->M = M; s->bias = bias;
+  s->PH = H + 2 * pt; s->PW = W + 2 * pl;
+  s->OH = s->PH - kh + 1; s->OW = s->PW - kw + 1;
+  s->K = C * kh * kw;
+  s->qend = (s->OH - 1) * s->PW + s->OW;
+  float* wp = buf;
+  int32_t* off = (int32_t*)(buf + (M + S_MR - 1) / S_MR * S_MR * s->K);
+  for (int64_t c = 0; c < C; c++)
+    for (int64_t i = 0; i < kh; i++)
+      for (int64_t j = 0; j < kw; j++) {
+        const int64_t k = (c * kh + i) * kw + j;
+        off[k] = (int32_t)(c * s->PH * s->PW + i * s->PW + j);
+        for (int64_t m = 0; m < (M + S_MR - 1) / S_MR * S_MR; m++) {
+          float v = 0.0f;
+          if (m < M) v = flip ? w[((c * M + m) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)] : w[m * s->K + k];
+          wp[(m / S_MR * s->K + k) * S_MR + m % S_MR] = v;
+        }
+      }
+  s->wp = wp;
+  s->off = off;
+}
+
+/* scratch floats one task needs: the padded image (and S_T + 16 of slack that tiles read past its
+ * end, for lanes that are dropped), then one tile */
+static size_t s1_scratch(const s1_ctx* s) {
+  return (size_t)(s->C * s->PH * s->PW + S_T + 16 + S_MR * S_T);
+}
+
+/* t[m][l] = Σ_k wp[k·S_MR + m] · x[off[k] + l], m < S_MR, l < nv·S_W (nv <= S_NV, a constant
+ * where it is inlined) */
+static inline __attribute__((always_inline)) void s1_tile_nv(float* restrict t, const float* restrict wp,
+                                                             const float* restrict x, const int32_t* restrict off,
+                                                             int64_t K, const int nv) {
+  svec acc[S_MR][S_NV];
+#pragma GCC unroll 8
+  for (int m = 0; m < S_MR; m++)
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) acc[m][v] = (svec){ 0 };
+  for (int64_t k = 0; k < K; k++) {
+    const float* xk = x + off[k];
+    svec xv[S_NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) memcpy(&xv[v], xk + v * S_W, sizeof(svec));
+    const float* wk = wp + k * S_MR;
+#pragma GCC unroll 8
+    for (int m = 0; m < S_MR; m++) {
+      const svec b = S_SPLAT(wk + m);
+#pragma GCC unroll 4
+      for (int v = 0; v < nv; v++) acc[m][v] = S_FMA(b, xv[v], acc[m][v]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int m = 0; m < S_MR; m++)
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) memcpy(t + m * S_T + v * S_W, &acc[m][v], sizeof(svec));
+}
+
+/* s1_tile_nv over the nv vectors a tile needs: the last one of an image is often shorter (the
+ * MNIST CNN's 222 flat positions: 4 tiles of 48, then 30) */
+static void s1_tile(float* restrict t, const float* restrict wp, const float* restrict x, const int32_t* restrict off,
+                    int64_t K, int nv) {
+  if (nv >= S_NV) s1_tile_nv(t, wp, x, off, K, S_NV);
+#if S_NV > 3
+  else if (nv == 3) s1_tile_nv(t, wp, x, off, K, 3);
+#endif
+#if S_NV > 2
+  else if (nv == 2) s1_tile_nv(t, wp, x, off, K, 2);
+#endif
+  else s1_tile_nv(t, wp, x, off, K, 1);
+}
+
+/* zeroes the padded image's borders and slack in a task's scratch, once: s1_image writes only
+ * the interior */
+static PLAIN_LOOPS void s1_zero(const s1_ctx* s, float* scratch) {
+  for (int64_t x = 0, n = s->C * s->PH * s->PW + S_T + 16; x < n; x++) scratch[x] = 0.0f;
+}
+
+/* out [M, OH, OW] = the convolution of one image in [C, H, W]; scratch: s1_scratch(s) floats,
+ * zeroed by s1_zero (the image's rows are copied into its interior) */
+static PLAIN_LOOPS void s1_image(const s1_ctx* s, float* restrict out, const float* restrict in, float* restrict scratch) {
+  const int64_t PW = s->PW, W = s->W, OW = s->OW, plane = s->PH * PW;
+  float* xp = scratch;
+  float* t = scratch + s->C * plane + S_T + 16;
+  for (int64_t c = 0; c < s->C; c++)
+    for (int64_t iy = 0; iy < s->H; iy++) {
+      float* row = xp + c * plane + (iy + s->pt) * PW + s->pl;
+      const float* src = in + (c * s->H + iy) * W;
+      for (int64_t x = 0; x < W; x++) row[x] = src[x];
+    }
+  for (int64_t q0 = 0; q0 < s->qend; q0 += S_T) {
+    const int64_t q1 = dl_min64(q0 + S_T, s->qend);
+    for (int64_t mb = 0; mb < s->M; mb += S_MR) {
+      s1_tile(t, s->wp + mb * s->K, xp + q0, s->off, s->K, (int)((q1 - q0 + S_W - 1) / S_W));
+      const int64_t mr = dl_min64(S_MR, s->M - mb);
+      /* the tile's positions row by row: the columns ox < OW of each */
+      for (int64_t q = q0; q < q1;) {
+        const int64_t oy = q / PW, ox = q - oy * PW;
+        if (ox >= OW) {
+          q = (oy + 1) * PW;
+          continue;
+        }
+        const int64_t n = dl_min64(OW - ox, q1 - q);
+        for (int64_t m = 0; m < mr; m++) {
+          float* o = out + ((mb + m) * s->OH + oy) * OW + ox;
+          const float* tm = t + m * S_T + (q - q0);
+          if (s->bias) {
+            const float b = s->bias[mb + m];
+            for (int64_t e = 0; e < n; e++) o[e] = tm[e] + b;
+          } else {
+            for (int64_t e = 0; e < n; e++) o[e] = tm[e];
+          }
+        }
+        q += n;
+      }
+    }
+  }
+}
+
 /* image n's columns [rows, P] (row (c, i, j) at col + ((c·kh + i)·kw + j)·P) */
 static void conv2d_cols(float* col, const conv2d_ctx* c, int64_t n) {
   const conv_ctx* k = &c->k;
@@ -471,6 +654,16 @@ static void conv2d_task(void* ctx, int64_t t) {
   const int64_t rows = c->rows, P = c->P, OC = c->OC;
   size_t cls;
   bool fresh;
+  if (c->s1) {
+    float* scratch = (float*)dl_pool_get(s1_scratch(c->s1) * sizeof(float), &cls, &fresh);
+    if (!scratch) { __atomic_store_n(&c->failed, 1, __ATOMIC_RELAXED); return; }
+    s1_zero(c->s1, scratch);
+    const int64_t in = c->k.C * c->k.H * c->k.W;
+    for (int64_t n = c->k.N * t / c->ntasks, e = c->k.N * (t + 1) / c->ntasks; n < e; n++)
+      s1_image(c->s1, c->y + n * OC * P, c->x + n * in, scratch);
+    dl_pool_put(scratch, cls);
+    return;
+  }
   /* the columns, then (transposed) y[n]ᵀ */
   float* col = (float*)dl_pool_get((size_t)(rows * P + (c->transposed ? P * OC : 0)) * sizeof(float), &cls, &fresh);
   if (!col) { __atomic_store_n(&c->failed, 1, __ATOMIC_RELAXED); return; }
@@ -506,10 +699,12 @@ static void conv2d_backward_task(void* ctx, int64_t t) {
   const int64_t rows = c->rows, P = c->P, OC = c->OC, plane = k->H * k->W;
   size_t cls;
   bool fresh;
-  /* the columns (gw) and the columns' gradient (gx) of one image */
-  float* col = (float*)dl_pool_get((size_t)(2 * rows * P) * sizeof(float), &cls, &fresh);
+  /* the columns (gw), then the columns' gradient (gx) of one image or the implicit product's scratch */
+  const size_t gx_floats = c->s1 ? s1_scratch(c->s1) : (size_t)(rows * P);
+  float* col = (float*)dl_pool_get(((size_t)(rows * P) + gx_floats) * sizeof(float), &cls, &fresh);
   if (!col) { __atomic_store_n(&c->failed, 1, __ATOMIC_RELAXED); return; }
   float* dcol = col + rows * P;
+  if (c->s1) s1_zero(c->s1, dcol);
   float* gwt = c->sums + t * (rows * OC + OC);
   float* gbt = gwt + rows * OC;
   const bool same = k->sh == 1 && k->sw == 1 && k->OW == k->W; /* col2im_plane_same applies */
@@ -522,7 +717,9 @@ static void conv2d_backward_task(void* ctx, int64_t t) {
     }
     if (c->gb)
       for (int64_t o = 0; o < OC; o++) gbt[o] += dl_sum16_f(g + o * P, P);
-    if (c->gx) { /* dcol [rows, P] = wᵀ [rows, OC] · g[n] [OC, P], then added back into gx[n] plane by plane */
+    if (c->gx && c->s1) { /* gx[n] = g[n] padded, convolved with w flipped and transposed */
+      s1_image(c->s1, c->gx + n * k->C * plane, g, dcol);
+    } else if (c->gx) { /* dcol [rows, P] = wᵀ [rows, OC] · g[n] [OC, P], then added back into gx[n] plane by plane */
       dl_gemm_serial(dcol, P, c->w, 1, rows, g, P, 1, rows, P, OC, false);
       for (int64_t ch = 0; ch < k->C; ch++) {
         float* x = c->gx + (n * k->C + ch) * plane;
@@ -539,8 +736,20 @@ int dl_conv2d_f32(float* y, const float* x, const float* w, const float* bias, c
   conv2d_init(&c, d);
   c.y = y; c.x = x; c.w = w; c.bias = bias;
   if (c.k.N * c.OC * c.P == 0) return 0;
+  const conv_ctx* k = &c.k;
+  s1_ctx s1;
+  size_t cls = 0;
+  float* buf = NULL;
+  if (k->sh == 1 && k->sw == 1 && k->dh == 1 && k->dw == 1 && c.rows > FEW_ROWS && s1_fits(k->C, k->H, k->W, k->ph, k->pw)) {
+    bool fresh;
+    buf = (float*)dl_pool_get(s1_floats(k->C, k->kh, k->kw, c.OC) * sizeof(float), &cls, &fresh);
+    if (!buf) return -1;
+    s1_init(&s1, buf, w, false, k->C, k->H, k->W, k->ph, k->pw, k->kh, k->kw, c.OC, bias);
+    c.s1 = &s1;
+  }
   if (c.ntasks > 1) dl_parallel(c.ntasks, conv2d_task, &c);
   else conv2d_task(&c, 0);
+  dl_pool_put(buf, cls);
   return c.failed ? -1 : 0;
 }
 
@@ -550,11 +759,26 @@ int dl_conv2d_backward_f32(float* gx, float* gw, float* gb, const float* g, cons
   c.g = g; c.x = x; c.w = w; c.gx = gx; c.gw = gw; c.gb = gb;
   const int64_t rows = c.rows, OC = c.OC, per = rows * OC + OC;
   if (!gx && !gw && !gb) return 0;
-  size_t cls = 0;
+  size_t cls = 0, s1cls = 0;
   bool fresh;
+  /* the input gradient as an implicit product: stride 1, dilation 1, and padding at most kh-1, kw-1
+   * (g is then padded, not cropped) */
+  const conv_ctx* k = &c.k;
+  s1_ctx s1;
+  float* s1buf = NULL;
+  if (gx && k->sh == 1 && k->sw == 1 && k->dh == 1 && k->dw == 1 && k->ph < k->kh && k->pw < k->kw &&
+      s1_fits(OC, k->OH, k->OW, k->kh - 1 - k->ph, k->kw - 1 - k->pw)) {
+    s1buf = (float*)dl_pool_get(s1_floats(OC, k->kh, k->kw, k->C) * sizeof(float), &s1cls, &fresh);
+    if (!s1buf) return -1;
+    s1_init(&s1, s1buf, w, true, OC, k->OH, k->OW, k->kh - 1 - k->ph, k->kw - 1 - k->pw, k->kh, k->kw, k->C, NULL);
+    c.s1 = &s1;
+  }
   if (gw || gb) {
     c.sums = (float*)dl_pool_get((size_t)(c.ntasks * per) * sizeof(float), &cls, &fresh);
-    if (!c.sums) return -1;
+    if (!c.sums) {
+      dl_pool_put(s1buf, s1cls);
+      return -1;
+    }
     memset(c.sums, 0, (size_t)(c.ntasks * per) * sizeof(float));
   }
   if (c.k.N > 0) { /* a window that fits has OH, OW >= 1: every gx plane is written by its image's task */
@@ -571,5 +795,6 @@ int dl_conv2d_backward_f32(float* gx, float* gw, float* gb, const float* g, cons
     if (gb) memcpy(gb, c.sums + rows * OC, (size_t)OC * sizeof(float));
     dl_pool_put(c.sums, cls);
   }
+  dl_pool_put(s1buf, s1cls);
   return c.failed ? -1 : 0;
 }
