@@ -438,9 +438,11 @@ test("fused conv2d matches its composite: bias or none, strides, dilation, 1-D, 
   compare("conv2d 1 channel 3x3 padding 1, 20 out, 9x11", [[4, 1, 9, 11], [20, 1, 3, 3], [20]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);
   compare("conv2d 2 channels 2x2 (8 rows), no bias", [[3, 2, 7, 9], [9, 2, 2, 2]], (x, w) => F.conv2d(x, w, null), 1e-4);
   compare("conv2d 1→16 3x3 on 28x28", [[4, 1, 28, 28], [16, 1, 3, 3], [16]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);
-  // 576 rows: more than one K slice of the GEMM (its sums carried across slices), and 40 output
-  // channels: more than one 32-wide panel of yᵀ
-  compare("conv2d 64→40 3x3 on 8x8 (K past one GEMM slice)", [[3, 64, 8, 8], [40, 64, 3, 3], [40]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);
+  // 576 rows: a long K for the stride-1 implicit product, and 40 output channels: more than one
+  // 32-wide panel of the weight gradient's GEMM. Stride 2 over 1,152 rows: the forward's GEMM
+  // (yᵀ = colsᵀ·wᵀ) carries its sums across K slices (KC 1024 on AVX-512, 256 elsewhere)
+  compare("conv2d 64→40 3x3 on 8x8", [[3, 64, 8, 8], [40, 64, 3, 3], [40]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);
+  compare("conv2d 128→20 3x3 stride 2 (K past one GEMM slice)", [[2, 128, 9, 9], [20, 128, 3, 3], [20]], (x, w, b) => F.conv2d(x, w, b, { stride: 2 }), 1e-4);
   // the MNIST CNN's second layer: 32 images, 144 rows of 196 columns each (the weight gradient
   // sums 6,272 products in float32: a looser tolerance)
   compare("conv2d 16→32 3x3 on 14x14", [[32, 16, 14, 14], [32, 16, 3, 3], [32]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);

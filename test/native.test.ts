@@ -453,7 +453,7 @@ function layoutView(r: Rng, batch: number[], rows: number, cols: number, o: { t?
 }
 
 // The x86 GEMM reads a in place (row-major with few columns of C, or transposed) or packs it:
-// each layout around the blocking sizes (MR 12/6/4, NR 32/16, KC 512/256, MC, NC 2048/1024, and the
+// each layout around the blocking sizes (MR 12/6/4, NR 32/16, KC 1024/256, MC, NC 2048/1024, and the
 // 512-column limit for a in place), split by rows and by columns (fixed, or ranges with work
 // stealing), with a bias, with 2 threads and with 1, next to js
 each("matmul: a read in place or packed, split over threads, across the block sizes", () => {
@@ -461,7 +461,8 @@ each("matmul: a read in place or packed, split over threads, across the block si
   type Case = [number[], number, number, number, { t?: boolean; pad?: number; flip?: boolean }, { t?: boolean; pad?: number }, boolean];
   const cases: Case[] = [
     [[], 130, 300, 100, {}, {}, true], // a in place (rows), b row-major, bias
-    [[], 37, 513, 530, {}, { t: true }, false], // N > 512: a packed; 3 K slices
+    [[], 37, 513, 530, {}, { t: true }, false], // N > 512: a packed; 3 K slices (KC 256)
+    [[], 37, 2100, 530, {}, { t: true }, false], // the same with 3 K slices on AVX-512 (KC 1024)
     [[], 200, 260, 65, { t: true }, { t: true }, true], // a in place (transposed)
     [[], 13, 2100, 40, { t: true, pad: 5 }, {}, false], // long K, a transposed with padding
     [[], 3, 700, 2100, {}, {}, true], // N > NC: two column blocks, split by columns, a packed

@@ -23,13 +23,15 @@
 #define MR DL_MR
 #define NR DL_NR
 #if defined(__AVX512F__)
-/* KC 512: each K slice reads and writes C once more (at 2048², KC 256 meant 8 passes over a 16 MiB
+/* KC 1024: each K slice reads and writes C once more (at 2048², KC 256 meant 8 passes over a 16 MiB
  * output, whose rows at a 4 KiB-multiple stride also conflict in the caches); b's KC x NR panel is
- * then 64 KiB and streams from L2 instead of sitting in L1, which the kernel absorbs. On Zen 5,
- * with gemm.h's C prefetch, 1024² and 2048² ran ~5 % and ~10 % faster than with KC 256 and MC 144
- * (MC 96: 192 KiB of packed a in L2) */
-#define MC (MR * 8)
-#define KC 512
+ * then 128 KiB and streams from L2 instead of sitting in L1, which the kernel absorbs. On Zen 5,
+ * with gemm.h's C prefetch, KC 512 ran 1024² and 2048² ~5 % and ~10 % faster than KC 256 and MC
+ * 144; KC 1024 (one slice at 1024², so C is written once) another 1-5 % at 1024² (4 alternated
+ * pairs: 373-395 → 392-401 GFLOP/s), the same at 256²-2048² and on the GPT step's shapes.
+ * MC 48: 192 KiB of packed a in L2 */
+#define MC (MR * 4)
+#define KC 1024
 #elif defined(__AVX2__) && defined(__FMA__)
 #define MC (MR * 28) /* 168 rows x KC: 168 KiB of packed a, in L2 (512 KiB on Zen 3) */
 #define KC 256
