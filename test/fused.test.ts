@@ -424,6 +424,8 @@ test("fused conv2d, stride 1, as an implicit product (conv.c's s1_*): padding, w
   compare("conv1d 6→5 kernel 5 padding 2", [[2, 6, 30], [5, 6, 5], [5]], (x, w, b) => F.conv1d(x, w, b, { padding: 2 }), 1e-4);
   // a padded image past S_MAX_IMAGE (64·32·33 floats): the forward takes the GEMM
   compare("conv2d 1x1 64→5 on 32x33", [[1, 64, 32, 33], [5, 64, 1, 1], [5]], (x, w, b) => F.conv2d(x, w, b), 1e-4);
+  // more than S_MAX_OC = 64 output channels: the forward and the input gradient take the GEMM
+  compare("conv2d 3→72 3x3 padding 1", [[2, 3, 6, 7], [72, 3, 3, 3], [72]], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), 1e-4);
 });
 
 test("fused conv2d matches its composite: bias or none, strides, dilation, 1-D, batches split over threads, gradients wanted or not", () => {
