@@ -506,47 +506,51 @@ typedef float svec __attribute__((vector_size(16)));
 
 struct s1_ctx {
   int64_t C, H, W, pt, pl; /* input channels and size, its zero padding (top and bottom, left and right) */
-  int64_t kh, kw, M;       /* window, output channels */
+  int64_t M;               /* output channels */
   int64_t PH, PW, OH, OW, K, qend;
   const float* wp;         /* ceil(M / S_MR) panels [K][S_MR], zero past M */
   const int32_t* off;      /* [K]: (c, i, j) → c·PH·PW + i·PW + j */
   const float* bias;       /* [M] or NULL: added after the sum */
 };
 
-/* whether an input [C, H, W] padded by (pt, pl) fits the path */
-static bool s1_fits(int64_t C, int64_t H, int64_t W, int64_t pt, int64_t pl) {
-  return C * (H + 2 * pt) * (W + 2 * pl) <= S_MAX_IMAGE;
+/* whether convolution k, with OC output channels, takes this path for an input [C, H, W] padded
+ * by (pt, pl): stride and dilation 1, and the bounds above */
+static bool s1_applies(const conv_ctx* k, int64_t OC, int64_t C, int64_t H, int64_t W, int64_t pt, int64_t pl) {
+  return k->sh == 1 && k->sw == 1 && k->dh == 1 && k->dw == 1 && OC <= S_MAX_OC &&
+         C * (H + 2 * pt) * (W + 2 * pl) <= S_MAX_IMAGE;
 }
 
-/* the context and its packed weights and offsets, in `buf` (s1_floats(...) floats): wt(k, m) reads
- * the weight of row k = (c, i, j) and output channel m through `w`, laid out as `flip` says:
- * forward (flip 0): w [M][C·kh·kw]; input gradient (flip 1): w [C][M][kh][kw] (the forward's
- * weight: its output channels are this input's C, the gradient's g), read at (kh-1-i, kw-1-j) */
-static size_t s1_floats(int64_t C, int64_t kh, int64_t kw, int64_t M) {
-  return (size_t)((M + S_MR - 1) / S_MR * S_MR * C * kh * kw + C * kh * kw);
-}
-static void s1_init(s1_ctx* s, float* buf, const float* w, bool flip, int64_t C, int64_t H, int64_t W, int64_t pt,
-                    int64_t pl, int64_t kh, int64_t kw, int64_t M, const float* bias) {
-  s->C = C; s->H = H; s->W = W; s->pt = pt; s->pl = pl; s->kh = kh; s->kw = kw; s->M = M; s->bias = bias;
+/* sets up s, its packed weights and offsets in a block of the pool (returned, *cls its class;
+ * NULL when out of memory). The weight of row k = (c, i, j) and output channel m is read through
+ * `w` as `flip` says: forward (flip 0): w [M][C·kh·kw]; input gradient (flip 1): w [C][M][kh][kw]
+ * (the forward's weight: its output channels are this input's C, the gradient's g), read at
+ * (kh-1-i, kw-1-j) */
+static float* s1_new(s1_ctx* s, size_t* cls, const float* w, bool flip, int64_t C, int64_t H, int64_t W, int64_t pt,
+                     int64_t pl, int64_t kh, int64_t kw, int64_t M, const float* bias) {
+  const int64_t K = C * kh * kw, Mp = (M + S_MR - 1) / S_MR * S_MR;
+  bool fresh;
+  float* wp = (float*)dl_pool_get((size_t)(Mp * K + K) * sizeof(float), cls, &fresh);
+  if (!wp) return NULL;
+  s->C = C; s->H = H; s->W = W; s->pt = pt; s->pl = pl; s->M = M; s->bias = bias;
   s->PH = H + 2 * pt; s->PW = W + 2 * pl;
   s->OH = s->PH - kh + 1; s->OW = s->PW - kw + 1;
-  s->K = C * kh * kw;
+  s->K = K;
   s->qend = (s->OH - 1) * s->PW + s->OW;
-  float* wp = buf;
-  int32_t* off = (int32_t*)(buf + (M + S_MR - 1) / S_MR * S_MR * s->K);
+  int32_t* off = (int32_t*)(wp + Mp * K);
   for (int64_t c = 0; c < C; c++)
     for (int64_t i = 0; i < kh; i++)
       for (int64_t j = 0; j < kw; j++) {
         const int64_t k = (c * kh + i) * kw + j;
         off[k] = (int32_t)(c * s->PH * s->PW + i * s->PW + j);
-        for (int64_t m = 0; m < (M + S_MR - 1) / S_MR * S_MR; m++) {
+        for (int64_t m = 0; m < Mp; m++) {
           float v = 0.0f;
-          if (m < M) v = flip ? w[((c * M + m) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)] : w[m * s->K + k];
-          wp[(m / S_MR * s->K + k) * S_MR + m % S_MR] = v;
+          if (m < M) v = flip ? w[((c * M + m) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)] : w[m * K + k];
+          wp[(m / S_MR * K + k) * S_MR + m % S_MR] = v;
         }
       }
   s->wp = wp;
   s->off = off;
+  return wp;
 }
 
 /* scratch floats one task needs: the padded image (and S_T + 16 of slack that tiles read past its
@@ -746,12 +750,9 @@ int dl_conv2d_f32(float* y, const float* x, const float* w, const float* bias, c
   s1_ctx s1;
   size_t cls = 0;
   float* buf = NULL;
-  if (k->sh == 1 && k->sw == 1 && k->dh == 1 && k->dw == 1 && c.rows > FEW_ROWS && c.OC <= S_MAX_OC &&
-      s1_fits(k->C, k->H, k->W, k->ph, k->pw)) {
-    bool fresh;
-    buf = (float*)dl_pool_get(s1_floats(k->C, k->kh, k->kw, c.OC) * sizeof(float), &cls, &fresh);
+  if (c.rows > FEW_ROWS && s1_applies(k, c.OC, k->C, k->H, k->W, k->ph, k->pw)) {
+    buf = s1_new(&s1, &cls, w, false, k->C, k->H, k->W, k->ph, k->pw, k->kh, k->kw, c.OC, bias);
     if (!buf) return -1;
-    s1_init(&s1, buf, w, false, k->C, k->H, k->W, k->ph, k->pw, k->kh, k->kw, c.OC, bias);
     c.s1 = &s1;
   }
   if (c.ntasks > 1) dl_parallel(c.ntasks, conv2d_task, &c);
@@ -773,11 +774,9 @@ int dl_conv2d_backward_f32(float* gx, float* gw, float* gb, const float* g, cons
   const conv_ctx* k = &c.k;
   s1_ctx s1;
   float* s1buf = NULL;
-  if (gx && k->sh == 1 && k->sw == 1 && k->dh == 1 && k->dw == 1 && k->ph < k->kh && k->pw < k->kw && OC <= S_MAX_OC &&
-      s1_fits(OC, k->OH, k->OW, k->kh - 1 - k->ph, k->kw - 1 - k->pw)) {
-    s1buf = (float*)dl_pool_get(s1_floats(OC, k->kh, k->kw, k->C) * sizeof(float), &s1cls, &fresh);
+  if (gx && k->ph < k->kh && k->pw < k->kw && s1_applies(k, OC, OC, k->OH, k->OW, k->kh - 1 - k->ph, k->kw - 1 - k->pw)) {
+    s1buf = s1_new(&s1, &s1cls, w, true, OC, k->OH, k->OW, k->kh - 1 - k->ph, k->kw - 1 - k->pw, k->kh, k->kw, k->C, NULL);
     if (!s1buf) return -1;
-    s1_init(&s1, s1buf, w, true, OC, k->OH, k->OW, k->kh - 1 - k->ph, k->kw - 1 - k->pw, k->kh, k->kw, k->C, NULL);
     c.s1 = &s1;
   }
   if (gw || gb) {
