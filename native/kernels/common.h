@@ -80,6 +80,9 @@ void* dl_pool_get(size_t bytes, size_t* cls, bool* fresh);
 /* Returns a block to the pool (or to the system when the pool is over its cap). Thread-safe:
  * V8 may call this from a background thread. */
 void dl_pool_put(void* p, size_t cls);
+/* Whether dl_pool_get(bytes) would take a cached block now rather than map fresh memory (a hint:
+ * another thread may change it). Node addon only (pool_v8.cc). */
+bool dl_pool_cached(size_t bytes);
 void dl_pool_stats(double* out6); /* cached bytes, cached blocks, live bytes, live blocks, fresh maps, hits */
 void dl_pool_set_cap(size_t bytes);
 void dl_pool_trim(void);

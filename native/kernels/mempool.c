@@ -210,6 +210,16 @@ void* dl_pool_get(size_t bytes, size_t* cls, bool* fresh) {
   return p;
 }
 
+bool dl_pool_cached(size_t bytes) {
+  size_t size;
+  const int idx = class_of(bytes, &size);
+  if (idx < 0) return false;
+  pthread_mutex_lock(&g_mu);
+  const bool r = g_free[idx] != NULL;
+  pthread_mutex_unlock(&g_mu);
+  return r;
+}
+
 void dl_pool_put(void* p, size_t size) {
   if (!p) return;
   size_t sz2;
