@@ -52,20 +52,62 @@
 #define MC (MR * 24)
 int dl_wasm_gemm_threads(void);
 void dl_wasm_gemm_parallel(int64_t ntasks, dl_task_fn fn, void* ctx);
-size_t dl_wasm_gemm_scratch_floats(void) { return (size_t)(MC + NC) * KC; }
+/* Packed a holds each value stored whole, as 4 lanes (A_SPLAT): the kernel then reads a row's
+ * value with a plain vector load instead of a load-and-splat. In headless Chromium (bench:web, one
+ * thread, 1024², four pairs alternated with the code before in the same page sessions) dlgrad's
+ * GFLOP/s over TF.js's went 1.27-1.28x -> 1.29-1.31x; in Node the two measure the same within the
+ * noise (-2 to +3 %). The cost: 4x the packed a (192 KiB at MC x KC), still in L2. */
+#define A_SPLAT 4
+size_t dl_wasm_gemm_scratch_floats(void) { return (size_t)(A_SPLAT * MC + NC) * KC; }
 #define dl_num_threads dl_wasm_gemm_threads
 #define dl_parallel dl_wasm_gemm_parallel
 #undef PAR_MIN
 #define PAR_MIN ((int64_t)1 << 21)
 #endif
 
+#ifndef A_SPLAT
+#define A_SPLAT 1 /* floats per value of packed a */
+#endif
+
 const char* dl_gemm_kind(void) { return DL_GEMM_KIND; }
 
 /* the micro-kernel (gemm.h) on packed panels: A k-major MR-row panels, B k-major NR-column panels */
+#if A_SPLAT == 1
 __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B,
                                               float* restrict C, int64_t ldc, int acc, int mr, const float* bias) {
   dl_ukernel(kc, A, 1, MR, B, NR, C, ldc, acc, mr, bias, 0);
 }
+#else
+/* gemm.h's 2x16 SIMD128 kernel with a's two values per k already splatted (see A_SPLAT) */
+__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B,
+                                              float* restrict C, int64_t ldc, int acc, int mr, const float* bias) {
+  v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+  const float* ak = A;
+  const float* bk = B;
+  const float* const bend = B + kc * (ptrdiff_t)NR;
+#pragma clang loop unroll(disable)
+  for (; bk != bend; ak += MR * A_SPLAT, bk += NR) {
+    const v128_t b0 = wasm_v128_load(bk), b1 = wasm_v128_load(bk + 4), b2 = wasm_v128_load(bk + 8),
+                 b3 = wasm_v128_load(bk + 12);
+    const v128_t a0 = wasm_v128_load(ak), a1 = wasm_v128_load(ak + 4);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0));
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
+    c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(a0, b2));
+    c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(a0, b3));
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0));
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
+    c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(a1, b2));
+    c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(a1, b3));
+  }
+  DL_WROWS(DL_WSTORE)
+}
+
+/* packed a (n floats) spread in place to A_SPLAT copies of each value, from the end backwards:
+ * value i goes to [A_SPLAT·i, A_SPLAT·i + A_SPLAT), never over a value not yet moved */
+static void splat_a(float* Ap, int64_t n) {
+  for (int64_t i = n - 1; i >= 0; i--) wasm_v128_store(Ap + A_SPLAT * i, wasm_f32x4_splat(Ap[i]));
+}
+#endif
 
 /* ---- packing --------------------------------------------------------------------------------- */
 
@@ -331,12 +373,15 @@ static void gemm_rows(const gemm_dims* g, int amode, bool pack, float* C, const 
   for (int64_t ic = m0; ic < m1; ic += mcb) {
     const int64_t mc = dl_min64(mcb, m1 - ic);
     if (pack) pack_a(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
+#if A_SPLAT > 1
+    if (pack) splat_a(Ap, (mc + MR - 1) / MR * MR * kc);
+#endif
     for (int64_t jr = 0; jr < nc; jr += NR) {
       const int64_t nr = dl_min64(NR, nc - jr);
       const float* bj = bias && pc == 0 ? bias + jc + jr : NULL;
       const bool direct = Bd && nr == NR;
       for (int64_t ir = 0; ir < mc; ir += MR)
-        gemm_tile(amode, kc, pack ? Ap + ir * kc : A + (ic + ir) * g->sam + pc * g->sak, lda,
+        gemm_tile(amode, kc, pack ? Ap + ir * kc * A_SPLAT : A + (ic + ir) * g->sam + pc * g->sak, lda,
                   direct ? Bd + jr : Bp + jr * kc, direct ? g->sbk : NR, C + (ic + ir) * ldc + jc + jr, ldc, pc > 0 || g->acc,
                   (int)dl_min64(MR, mc - ir), nr, bj, tmp);
     }
@@ -354,7 +399,7 @@ static void gemm_block(const gemm_dims* g, int amode, float* C, const float* A, 
 #else
   const bool pack = true; /* a constant: the loops compile as they did before the in-place modes */
 #endif
-  float* Bp = dl_scratch((size_t)(NC + (pack ? MC : 0)) * KC); /* packed b, then packed a */
+  float* Bp = dl_scratch((size_t)(NC + (pack ? A_SPLAT * MC : 0)) * KC); /* packed b, then packed a */
   if (!Bp) { /* out of memory: the slow path still gives the right answer */
     gemm_dims h = *g;
     h.M = m1 - m0;
@@ -506,7 +551,7 @@ static void mm_task_steal(void* ctx, int64_t t) {
         continue;
       }
       const int64_t m0 = u0 * MR, m1 = dl_min64(g->M, u1 * MR);
-      if (!Bp) Bp = dl_scratch((size_t)(NC + (pack ? MC : 0)) * KC);
+      if (!Bp) Bp = dl_scratch((size_t)(NC + (pack ? A_SPLAT * MC : 0)) * KC);
       if (!Bp) { /* out of memory: gemm_block's slow path */
         gemm_block(g, amode, C, A, B, j->bias, m0, m1, 0, g->N);
         continue;
