@@ -1,4 +1,5 @@
-// Typed arrays over pool memory, returned to the pool by V8 itself when they die.
+// Typed arrays over pool memory, returned to the pool by V8 itself when they die (huge ones: once
+// nothing holds their backing store, see UNCOUNTED_BYTES).
 //
 // Why not napi_create_external_arraybuffer: Node runs N-API finalizers from setImmediate, so in a
 // synchronous loop (a training loop, a benchmark) no block ever comes back until the loop yields:

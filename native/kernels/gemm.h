@@ -74,13 +74,20 @@ void dl_gemm_pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn
 /* the 2x16 SIMD128 kernel (see above). 32-bit indices: wasm32 addresses fit (64-bit ones cost
  * i64 arithmetic and wraps in the loop). */
 #define DL_WROW(i) const ptrdiff_t r##i = (clamp && (i) >= mr ? 0 : (i)) * (ptrdiff_t)ars;
+/* the tile's accumulators; B's row k (4 vectors); row i's products with its value av (splatted) */
+#define DL_WACC v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+#define DL_WLOADB(bk)                                                                            \
+  const v128_t b0 = wasm_v128_load(bk), b1 = wasm_v128_load((bk) + 4), b2 = wasm_v128_load((bk) + 8), \
+               b3 = wasm_v128_load((bk) + 12);
+#define DL_WMULADD(i, av)                                                  \
+  c##i##0 = wasm_f32x4_add(c##i##0, wasm_f32x4_mul(av, b0));               \
+  c##i##1 = wasm_f32x4_add(c##i##1, wasm_f32x4_mul(av, b1));               \
+  c##i##2 = wasm_f32x4_add(c##i##2, wasm_f32x4_mul(av, b2));               \
+  c##i##3 = wasm_f32x4_add(c##i##3, wasm_f32x4_mul(av, b3));
 #define DL_WSTEP(i)                                                        \
   {                                                                        \
     const v128_t av = wasm_v128_load32_splat(ak + r##i);                   \
-    c##i##0 = wasm_f32x4_add(c##i##0, wasm_f32x4_mul(av, b0));             \
-    c##i##1 = wasm_f32x4_add(c##i##1, wasm_f32x4_mul(av, b1));             \
-    c##i##2 = wasm_f32x4_add(c##i##2, wasm_f32x4_mul(av, b2));             \
-    c##i##3 = wasm_f32x4_add(c##i##3, wasm_f32x4_mul(av, b3));             \
+    DL_WMULADD(i, av)                                                      \
   }
 #define DL_WSTORE(i)                                                       \
   if ((i) < mr) {                                                          \
@@ -107,7 +114,7 @@ static inline __attribute__((always_inline)) void dl_ukernel(int64_t kc, const f
                                                              float* restrict C, int64_t ldc, int acc, int mr,
                                                              const float* bias, const int clamp) {
   DL_WROWS(DL_WROW)
-  v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+  DL_WACC
   /* pointers stepped by the strides, the loop ended by B's (bks = DL_NR > 0 in every caller):
      two adds per k instead of two multiply-adds and a counter */
   const float* ak = a;
@@ -117,8 +124,7 @@ static inline __attribute__((always_inline)) void dl_ukernel(int64_t kc, const f
 #pragma clang loop unroll(disable)
   for (; bk != bend; ak += as, bk += bs) {
     /* row i's A at ak + r_i: packed panels (ars = 1) give constant offsets the loads fold */
-    const v128_t b0 = wasm_v128_load(bk), b1 = wasm_v128_load(bk + 4), b2 = wasm_v128_load(bk + 8),
-                 b3 = wasm_v128_load(bk + 12);
+    DL_WLOADB(bk)
     DL_WROWS(DL_WSTEP)
   }
   DL_WROWS(DL_WSTORE)

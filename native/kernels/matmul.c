@@ -81,23 +81,16 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
 /* gemm.h's 2x16 SIMD128 kernel with a's two values per k already splatted (see A_SPLAT) */
 __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B,
                                               float* restrict C, int64_t ldc, int acc, int mr, const float* bias) {
-  v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+  DL_WACC
   const float* ak = A;
   const float* bk = B;
   const float* const bend = B + kc * (ptrdiff_t)NR;
 #pragma clang loop unroll(disable)
   for (; bk != bend; ak += MR * A_SPLAT, bk += NR) {
-    const v128_t b0 = wasm_v128_load(bk), b1 = wasm_v128_load(bk + 4), b2 = wasm_v128_load(bk + 8),
-                 b3 = wasm_v128_load(bk + 12);
+    DL_WLOADB(bk)
     const v128_t a0 = wasm_v128_load(ak), a1 = wasm_v128_load(ak + 4);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0));
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
-    c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(a0, b2));
-    c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(a0, b3));
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0));
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
-    c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(a1, b2));
-    c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(a1, b3));
+    DL_WMULADD(0, a0)
+    DL_WMULADD(1, a1)
   }
   DL_WROWS(DL_WSTORE)
 }
