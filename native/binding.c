@@ -31,6 +31,7 @@
 /* in pool_v8.cc: a typed array over a pool block whose V8 deleter returns it to the pool */
 napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero);
 int dl_v8_release(napi_env env, napi_value value);
+int dl_v8_step_end(int can_collect);
 
 typedef struct {
   double* meta; /* the registered Float64Array's storage (off-heap, never moves) */
@@ -849,6 +850,20 @@ static napi_value js_release(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* stepEnd(canCollect) -> bool: an optimizer's step has ended; true when the caller should run a
+ * full collection now (pool_v8.cc, "Training mode") */
+static napi_value js_step_end(napi_env env, napi_callback_info info) {
+  const char* fn = "cpu.stepEnd";
+  size_t argc = 1;
+  napi_value argv[1];
+  bool can = false;
+  NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_bool(env, argv[0], &can) != napi_ok) return throw_fmt(env, "%s: expected a boolean", fn);
+  napi_value r;
+  NAPI(napi_get_boolean(env, dl_v8_step_end(can ? 1 : 0) != 0, &r));
+  return r;
+}
+
 /* poolStats() -> [cachedBytes, cachedBlocks, liveBytes, liveBlocks, freshMaps, hits] */
 static napi_value js_pool_stats(napi_env env, napi_callback_info info) {
   const char* fn = "cpu.poolStats";
@@ -926,7 +941,7 @@ NAPI_MODULE_INIT() {
   if (!inst) return throw_fmt(env, "%s: out of memory", fn);
   NAPI(napi_set_instance_data(env, inst, inst_finalize, NULL));
   const struct { const char* name; napi_callback cb; } fns[] = {
-    { "init", js_init }, { "alloc", js_alloc }, { "release", js_release }, { "poolStats", js_pool_stats }, { "config", js_config },
+    { "init", js_init }, { "alloc", js_alloc }, { "release", js_release }, { "stepEnd", js_step_end }, { "poolStats", js_pool_stats }, { "config", js_config },
     { "machine", js_machine },
   };
   napi_value f;

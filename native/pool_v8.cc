@@ -1,5 +1,4 @@
-// Typed arrays over pool memory, returned to the pool by V8 itself when they die (huge ones: once
-// nothing holds their backing store, see UNCOUNTED_BYTES).
+// Typed arrays over pool memory, returned to the pool when V8 lets go of them.
 //
 // Why not napi_create_external_arraybuffer: Node runs N-API finalizers from setImmediate, so in a
 // synchronous loop (a training loop, a benchmark) no block ever comes back until the loop yields:
@@ -13,96 +12,132 @@
 #include <node_api.h>
 #include <v8.h>
 
-#include <atomic>
 #include <cstring>
 #include <memory>
-#include <mutex>
-#include <vector>
 
 extern "C" {
 #include "kernels/common.h"
 napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero);
 int dl_v8_release(napi_env env, napi_value value);
+int dl_v8_step_end(int can_collect);
 }
 
+#if !defined(V8_ENABLE_SANDBOX)
+// Counted and uncounted blocks.
+//
+// V8 starts an incremental marking each time its external-memory count grows by 64 MB above its
+// lowest point since the last full collection. Two kinds of work suffer from that schedule:
+//  - huge outputs (32 MiB and up): one passes the 64 MB alone, so a loop of `a + b` on 4096 x 4096
+//    ran with a marking in flight nearly all the time, its concurrent marker taking one of two
+//    cores (a + b: 2.2 ms alone, 4.5-7.5 ms beside the marker);
+//  - training steps that keep more than a few tens of MB of activations for their backward (the
+//    GPT step: ~145 MB): the markings start mid-step, while the step's graph is alive, so it
+//    survives them and waits for the next one: two full collections per step, each with a
+//    concurrent marking beside the kernels, where one collection at the step's end would find the
+//    whole previous step dead.
+// Such blocks are left out of the count: a backing store made with V8's EmptyDeleter counts zero
+// bytes (V8: "it would not free the memory block"). It is owned through a shared_ptr whose own
+// deleter (GiveBack) returns the block to the pool when the last owner lets go: the JSArrayBuffer
+// when the GC frees it or it is detached, or whatever else holds the backing store (a transferred
+// or cloned buffer, another isolate). Taking counted bytes off by hand instead
+// (AdjustAmountOfExternalAllocatedMemory) cannot stay balanced: V8 subtracts them again when it
+// frees the buffer, which lowers its baseline, so putting them back starts a marking all the same.
+//
+// Uncounted blocks come back only in collections that we ask for: at an optimizer's step end (see
+// dl_v8_step_end) and, as a safety net, the nudge in count_and_nudge.
+struct GiveBack {
+  size_t cls;
+  void operator()(v8::BackingStore* bs) const {
+    void* p = bs->Data();
+    delete bs; // its EmptyDeleter does nothing: the block is ours again
+    dl_pool_put(p, cls);
+  }
+};
 static void return_block(void* data, size_t length, void* deleter_data) {
   (void)length;
   dl_pool_put(data, reinterpret_cast<size_t>(deleter_data));
 }
-
-#if !defined(V8_ENABLE_SANDBOX)
-// Huge blocks (32 MiB and up) are kept out of V8's external-memory count. V8 starts an incremental
-// marking each time that count grows by 64 MB above its lowest point since the last full
-// collection; one such block passes that alone, so a loop of large ops (a + b on 4096 x 4096: a new
-// 64 MB output each time) ran with a marking in flight nearly all the time, its concurrent marker
-// taking one of two cores from the op (a + b: 2.2 ms alone, 4.5-7.5 ms beside the marker).
-// Taking the bytes off the count by hand (AdjustAmountOfExternalAllocatedMemory) cannot stay
-// balanced: V8 subtracts them again when it frees the buffer, which lowers its baseline, so putting
-// them back starts a marking all the same. A backing store made with V8's EmptyDeleter counts zero
-// bytes instead (V8: "it would not free the memory block"), and calls nothing when it goes. So we
-// keep a reference to each such backing store and give the block back to the pool once ours is
-// the only one left: no typed array, no detached or transferred buffer, nothing in Node or another
-// isolate still holds it. The pool's nudge below is what collects them.
 static const size_t UNCOUNTED_BYTES = (size_t)32 << 20;
 
-struct Huge {
-  std::shared_ptr<v8::BackingStore> bs;
-  void* p;
-  size_t cls;
-};
-// process-wide: a block can outlive the isolate (a worker's) that made it. Never destroyed, so that
-// no backing store is released during static destruction at exit.
-static std::mutex g_huge_mu;
-static std::vector<Huge>& g_huge = *new std::vector<Huge>();
+// Training mode (per isolate): entered when an optimizer's step ends with at least TRAIN_STEP_BYTES more
+// handed out than given back during the step. While in it, every block is uncounted, and a step's
+// end asks for a collection once COLLECT_BYTES were kept (handed out and not released) since the
+// last one: every step for the GPT, every few for a smaller model. Steps that keep less (an MLP's:
+// ~1 MB) stay with V8's schedule, which then finds little alive. Left when a step keeps less, or
+// when LEAVE_BYTES are handed out with no step (a long evaluation between steps).
+//
+// The collection is a full one (7-9 ms on the GPT here). A young-generation one (a scavenge, 1-2
+// ms) frees nearly nothing: the step ends while its own graph is still alive (the caller's
+// `loss`), so the graph lives through that scavenge and then moves to the old generation (measured:
+// the kept bytes grew by a step's worth at every step). COLLECT_BYTES is a trade: the GPT step
+// (~145 MB kept) collects every other step, 76.9-78.9 ms a step against 78.3-81.8 at every step
+// and 87.8-91.1 with V8's schedule (same minutes, alternated), for ~200 MB more resident memory.
+static const size_t TRAIN_STEP_BYTES = (size_t)16 << 20;
+static const size_t COLLECT_BYTES = (size_t)256 << 20;
+static const size_t LEAVE_BYTES = (size_t)1 << 30;
 
-// Gives back every huge block that nothing but g_huge refers to any more.
-static void reclaim_huge() {
-  std::lock_guard<std::mutex> lock(g_huge_mu);
-  for (size_t i = 0; i < g_huge.size();) {
-    if (g_huge[i].bs.use_count() == 1) {
-      // the last other owner's writes to the block happen before its release of the reference
-      std::atomic_thread_fence(std::memory_order_acquire);
-      dl_pool_put(g_huge[i].p, g_huge[i].cls);
-      g_huge[i] = std::move(g_huge.back());
-      g_huge.pop_back();
-    } else {
-      i++;
-    }
-  }
+// The nudge, a safety net for collections. V8 frees a dead typed array (so its block comes back)
+// only in a collection. For counted blocks it starts one as its count grows; but under
+// --single-threaded-gc (npm run gpt uses it) that marking advances only as JavaScript allocates,
+// so a loop of large ops that allocates little JavaScript could go on for seconds without a
+// collection: every output a freshly mapped block (page faults cost ~30x the op itself here) and
+// memory growing by gigabytes. For uncounted blocks nothing but a step's end starts one at all.
+// So when more than NUDGE_BYTES of blocks were handed out since V8's last full collection and the
+// pool has no block for this request, ask for one now: a critical memory-pressure notification, made
+// on the isolate's own thread, collects synchronously. test/native.test.ts shows the cases.
+static const size_t NUDGE_BYTES = (size_t)512 << 20;
+
+// Per thread: each isolate (the main one, a worker_threads worker's) runs on a thread of its own.
+// "Kept": handed out less released (detached) meanwhile.
+struct IsolateCounts {
+  v8::Isolate* iso = nullptr;
+  size_t since_full = 0; // handed out since the last full collection
+  size_t kept_full = 0;  // kept since then
+  size_t kept_step = 0;  // kept since the last step end
+  size_t since_step = 0; // handed out since the last step end
+  bool training = false;
+};
+static thread_local IsolateCounts g;
+
+static void on_full_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags) {
+  g.since_full = 0;
+  g.kept_full = 0;
 }
 
-// A safety net for V8's collection schedule. V8 frees a dead typed array (so its block comes back
-// here) only in a collection, and it starts one when its external-memory count grows by 64 MB: it
-// starts an incremental marking, which must finish first. Under --single-threaded-gc (npm run gpt
-// uses it) that marking advances only as JavaScript allocates, so a loop of large ops that
-// allocates little JavaScript (a + b on 2048 x 4096 tensors, say) could go on for seconds without
-// a collection: every output a freshly mapped block (page faults cost ~30x the op itself here) and
-// memory growing by gigabytes. Huge blocks (above) are not counted at all, so for them this is the
-// only trigger. So when more than NUDGE_BYTES of blocks were handed out since V8's last full
-// collection and the pool has no block for this request, ask for one now: a critical
-// memory-pressure notification, made on the isolate's own thread, collects synchronously. Loops
-// whose JavaScript keeps V8's own collections going (a training step: one every ~64-300 MB) never
-// get here; test/native.test.ts shows the case.
-static const size_t NUDGE_BYTES = (size_t)512 << 20;
-// per thread: each isolate (the main one, a worker_threads worker's) runs on a thread of its own
-static thread_local size_t g_since_full = 0; // bytes handed out since the isolate's last full collection
-static thread_local v8::Isolate* g_hooked = nullptr;
-
-static void on_full_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags) { g_since_full = 0; }
+static inline size_t less(size_t a, size_t b) { return a > b ? a - b : 0; }
 
 static void count_and_nudge(v8::Isolate* iso, size_t bytes) {
-  if (g_hooked != iso) {
+  if (g.iso != iso) {
     iso->AddGCEpilogueCallback(on_full_gc, v8::kGCTypeMarkSweepCompact);
-    g_hooked = iso;
+    g = IsolateCounts();
+    g.iso = iso;
   }
-  g_since_full += bytes;
-  if (g_since_full > NUDGE_BYTES && !dl_pool_cached(bytes)) {
-    g_since_full = 0;
+  g.since_full += bytes;
+  g.kept_full += bytes;
+  g.kept_step += bytes;
+  g.since_step += bytes;
+  if (g.training && g.since_step > LEAVE_BYTES) g.training = false;
+  if (g.since_full > NUDGE_BYTES && !dl_pool_cached(bytes)) {
+    g.since_full = 0;
     iso->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
-    reclaim_huge();
   }
 }
 #endif
+
+// An optimizer's step has ended (can_collect: the caller can run the collections asked for).
+// Returns 1 when the caller should run a full collection now (see "Training mode" above).
+int dl_v8_step_end(int can_collect) {
+#if defined(V8_ENABLE_SANDBOX)
+  (void)can_collect;
+  return 0;
+#else
+  if (g.iso == nullptr || g.iso != v8::Isolate::GetCurrent()) return 0; // nothing handed out here yet
+  g.training = can_collect && g.kept_step >= TRAIN_STEP_BYTES;
+  g.kept_step = 0;
+  g.since_step = 0;
+  return g.training && g.kept_full >= COLLECT_BYTES;
+#endif
+}
 
 napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero) {
   (void)env;
@@ -114,25 +149,19 @@ napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero) {
   v8::Isolate* iso = v8::Isolate::GetCurrent();
   if (!iso) return nullptr;
   const size_t bytes = n * 4;
-  const bool huge = bytes >= UNCOUNTED_BYTES;
-  if (huge) reclaim_huge();
   count_and_nudge(iso, bytes); // before the block is taken: a collection now refills the pool
   size_t cls = 0;
   bool fresh = false;
   void* p = dl_pool_get(bytes > 0 ? bytes : 4, &cls, &fresh);
   if (!p) return nullptr;
   if (zero && !fresh) dl_memzero(p, bytes);
-  v8::Local<v8::ArrayBuffer> ab;
-  if (huge) {
-    std::shared_ptr<v8::BackingStore> bs =
-        v8::ArrayBuffer::NewBackingStore(p, bytes, v8::BackingStore::EmptyDeleter, nullptr);
-    ab = v8::ArrayBuffer::New(iso, bs);
-    std::lock_guard<std::mutex> lock(g_huge_mu);
-    g_huge.push_back(Huge{std::move(bs), p, cls});
+  std::shared_ptr<v8::BackingStore> bs;
+  if (g.training || bytes >= UNCOUNTED_BYTES) {
+    bs.reset(v8::ArrayBuffer::NewBackingStore(p, bytes, v8::BackingStore::EmptyDeleter, nullptr).release(), GiveBack{cls});
   } else {
-    ab = v8::ArrayBuffer::New(
-        iso, v8::ArrayBuffer::NewBackingStore(p, bytes, return_block, reinterpret_cast<void*>(cls)));
+    bs = v8::ArrayBuffer::NewBackingStore(p, bytes, return_block, reinterpret_cast<void*>(cls));
   }
+  v8::Local<v8::ArrayBuffer> ab = v8::ArrayBuffer::New(iso, std::move(bs));
   v8::Local<v8::Value> ta;
   if (dtype == DL_F32) ta = v8::Float32Array::New(ab, 0, n);
   else ta = v8::Int32Array::New(ab, 0, n);
@@ -144,11 +173,12 @@ napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero) {
 }
 
 // Gives a typed array's memory back now, without waiting for the GC: detaching the buffer drops
-// V8's reference to the backing store (the deleter returns the block to the pool at once) and takes
-// its bytes off V8's external-memory count, so allocation-heavy loops no longer force collections
-// to reclaim blocks. Only a typed array that spans its whole buffer (one alloc() made) is detached;
-// every view of it reads as empty afterwards, so the caller must know that nothing uses it again.
-// Returns 1 when the memory was released.
+// V8's reference to the backing store (the deleter returns the block to the pool at once, unless
+// something else still holds it) and takes its bytes off V8's external-memory count, so
+// allocation-heavy loops no longer force collections to reclaim blocks. Only a typed array that
+// spans its whole buffer (one alloc() made) is detached; every view of it reads as empty
+// afterwards, so the caller must know that nothing uses it again. Returns 1 when the memory was
+// released.
 int dl_v8_release(napi_env env, napi_value value) {
   (void)env;
 #if defined(V8_ENABLE_SANDBOX)
@@ -165,7 +195,10 @@ int dl_v8_release(napi_env env, napi_value value) {
   if (ta->ByteOffset() != 0 || ta->ByteLength() != ab->ByteLength() || !ab->IsDetachable() || ab->WasDetached()) return 0;
   const size_t bytes = ab->ByteLength();
   if (!ab->Detach(v8::Local<v8::Value>()).FromMaybe(false)) return 0;
-  if (bytes >= UNCOUNTED_BYTES) reclaim_huge(); // a huge block is ours again now
+  if (g.iso == v8::Isolate::GetCurrent()) {
+    g.kept_full = less(g.kept_full, bytes);
+    g.kept_step = less(g.kept_step, bytes);
+  }
   return 1;
 #endif
 }

@@ -734,6 +734,63 @@ console.log(JSON.stringify({ loopFresh, intact, released: c1 - c0, left: u.data.
   assert.equal(o.left, 0);
 });
 
+test("training steps that keep tens of MB collect at a step's end, their blocks uncounted; small steps keep V8's schedule", { skip }, () => {
+  // a child process without --expose-gc: the collector must make its own gc function and leave no
+  // `gc` global behind, here or in contexts made later
+  const native = new URL("../src/backend/native.js", import.meta.url).href;
+  const entry = new URL("../src/node.js", import.meta.url).href;
+  const code = `import { nativePoolStats } from ${JSON.stringify(native)};
+import { setDefaultDevice, Tensor, nn, optim } from ${JSON.stringify(entry)};
+import { PerformanceObserver } from "node:perf_hooks";
+import { runInNewContext } from "node:vm";
+setDefaultDevice("cpu");
+const gcs = [];
+const obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) gcs.push(e.detail); });
+obs.observe({ entryTypes: ["gc"] });
+// forced (the collector's) full collections among the entries so far
+const forced = () => gcs.filter((d) => d.kind === 4 && (d.flags & 4) !== 0).length;
+const settle = () => new Promise((r) => setTimeout(r, 50));
+function train(rows, steps) {
+  const model = new nn.Sequential(new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 512));
+  const opt = new optim.SGD(model.parameters(), { lr: 1e-3 });
+  const x = Tensor.randn([rows, 512]);
+  let maxLive = 0, last = 0;
+  for (let s = 0; s < steps; s++) {
+    opt.zeroGrad();
+    const loss = model.forward(x).square().mean();
+    loss.backward();
+    opt.step();
+    last = loss.item();
+    maxLive = Math.max(maxLive, nativePoolStats().liveBytes);
+  }
+  return { maxLive, finite: Number.isFinite(last) };
+}
+// small steps (~1 MB kept each): no collection of ours
+const small = train(128, 200);
+await settle();
+const smallForced = forced();
+// large steps: 8192 x 512 activations (16 MiB each, ~64 MiB kept a step)
+const f0 = forced();
+const large = train(8192, 24);
+const external = process.memoryUsage().external;
+await settle();
+console.log(JSON.stringify({ smallForced, largeForced: forced() - f0, maxLive: large.maxLive, external,
+  finite: small.finite && large.finite, gcGlobal: typeof globalThis.gc, gcLater: runInNewContext("typeof gc") }));`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const o = JSON.parse(r.stdout.trim()) as { smallForced: number; largeForced: number; maxLive: number; external: number; finite: boolean; gcGlobal: string; gcLater: string };
+  assert.ok(o.finite);
+  assert.equal(o.smallForced, 0, "steps that keep ~1 MB must not force collections");
+  // 24 steps keeping ~64 MiB each: one collection per 256 MiB kept, so about six
+  assert.ok(o.largeForced >= 3 && o.largeForced <= 12, `${o.largeForced} collections at the steps' ends`);
+  // V8 counts none of the training blocks (it would hold ~64 MiB and more of them)
+  assert.ok(o.external < 48 << 20, `V8 counts ${(o.external / 2 ** 20).toFixed(0)} MiB of external memory`);
+  // the garbage of at most ~256 MiB of steps, plus one step in flight and the model
+  assert.ok(o.maxLive < 448 << 20, `live pool memory reached ${(o.maxLive / 2 ** 20).toFixed(0)} MiB`);
+  assert.equal(o.gcGlobal, "undefined");
+  assert.equal(o.gcLater, "undefined");
+});
+
 test("threads: single-threaded results equal threaded ones", { skip }, () => {
   const r = mulberry32(13);
   const a: View = { data: Float32Array.from({ length: 512 * 512 }, gen(r, "float32", "tame")), shape: [512, 512], strides: [512, 1], offset: 0 };

@@ -62,6 +62,10 @@ export interface Backend<S extends Storage = TypedArray> {
   /** Optional, with `release`: the fewest elements a storage must have for `release` to do
    *  anything (smaller ones are left to the garbage collector), so the engine need not track them. */
   readonly releaseMin?: number;
+  /** Optional: an optimizer's step has just ended, so the graph of the step before it is garbage
+   *  now: a good moment for a device whose memory comes back through the garbage collector to
+   *  collect (cpu; see native/pool_v8.cc). */
+  stepEnd?(): void;
   /** dst[0..values.length) = values (converted to dst's dtype). The one way host values reach a device. */
   upload(dst: S, values: ArrayLike<number>): void;
   /** A contiguous host copy of a view's elements, synchronously: null where the storage is not

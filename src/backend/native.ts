@@ -19,6 +19,8 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 
 import { BINARY_OPS, FUSED_KERNELS, REDUCE_OPS, UNARY_OPS, type FusedKernel } from "../prims.js";
 import {
@@ -49,6 +51,7 @@ interface Addon {
   attention(backward: number, ...arrays: TypedArray[]): void; // meta: scale, causal
   alloc(dtype: number, n: number, zero: boolean): Arr32 | null;
   release(a: TypedArray): boolean;
+  stepEnd(canCollect: boolean): boolean;
   poolStats(): number[];
   config(threads: number, poolCapBytes: number, trim: boolean): number;
   machine(kind: number, n: number, reps: number): [number, string];
@@ -63,6 +66,31 @@ const META_LEN = 512;
  *  dead temporaries) pass twice the semi-space, so every small plain array after a few large ops
  *  cost a scavenge (about 12 per GPT step with 16 KiB here, 2 with 4 KiB). */
 const POOL_MIN_ELEMENTS = 1024;
+
+/** V8's synchronous collections, young-generation or full, for the end of an optimizer's step
+ *  (native/pool_v8.cc, "Training mode", says when). V8 has no API for them but memory-pressure
+ *  notifications, whose collections also shrink the heap (two compacting full collections, 17 ms a
+ *  GPT step here). So, as jest's leak detector does, the `gc` function of --expose-gc is made once
+ *  in a context of its own, with the flag set only meanwhile: no global `gc` appears anywhere.
+ *  null where that fails: training steps then keep V8's own schedule. */
+type Collect = () => void;
+let gcFn: Collect | null | undefined;
+function collector(): Collect | null {
+  if (gcFn !== undefined) return gcFn;
+  const own = (globalThis as { gc?: unknown }).gc; // node --expose-gc: the flag stays as it is
+  if (typeof own === "function") return (gcFn = own as Collect);
+  gcFn = null;
+  try {
+    setFlagsFromString("--expose-gc");
+    const f = runInNewContext("gc") as unknown;
+    if (typeof f === "function") gcFn = f as Collect;
+  } catch {
+    // left null
+  } finally {
+    setFlagsFromString("--no-expose-gc");
+  }
+  return gcFn;
+}
 
 /** Ops on at most this many elements run on the js kernels: typed arrays of <= 64 bytes live on
  *  V8's heap, and handing one to C makes V8 move it off-heap first (~0.4 us, more than the op). */
@@ -139,6 +167,11 @@ export const cpuBackend: Backend = {
   releaseMin: POOL_MIN_ELEMENTS,
   release(s: TypedArray): void {
     if (s.length >= POOL_MIN_ELEMENTS && !(s instanceof Float64Array)) addon.release(s);
+  },
+
+  stepEnd(): void {
+    const gc = collector();
+    if (addon.stepEnd(gc !== null)) gc!();
   },
 
   unary(op, out, a) {

@@ -176,6 +176,9 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
         }
       }
     });
+    // each device once: the step is over, the previous step's graph is garbage
+    const backends = new Set(this.paramGroups.flatMap((g) => g.params.map((p) => p.backend)));
+    for (const b of backends) b.stepEnd?.();
     return loss;
   }
 
