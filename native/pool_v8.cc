@@ -59,10 +59,10 @@ static void return_block(void* data, size_t length, void* deleter_data) {
 }
 static const size_t UNCOUNTED_BYTES = (size_t)32 << 20;
 
-// Training mode (per isolate): entered when an optimizer's step ends with at least TRAIN_STEP_BYTES more
-// handed out than given back during the step. While in it, every block is uncounted, and a step's
-// end asks for a collection once COLLECT_BYTES were kept (handed out and not released) since the
-// last one: every step for the GPT, every few for a smaller model. Steps that keep less (an MLP's:
+// Training mode (per isolate): entered when an optimizer's step ends with at least TRAIN_STEP_BYTES
+// more handed out than given back during the step. While in it, every block is uncounted, and a
+// step's end asks for a collection once COLLECT_BYTES were kept (handed out and not released)
+// since the last one: every other step for the GPT, every few for a smaller model. Steps that keep less (an MLP's:
 // ~1 MB) stay with V8's schedule, which then finds little alive. Left when a step keeps less, or
 // when LEAVE_BYTES are handed out with no step (a long evaluation between steps).
 //
@@ -70,8 +70,9 @@ static const size_t UNCOUNTED_BYTES = (size_t)32 << 20;
 // ms) frees nearly nothing: the step ends while its own graph is still alive (the caller's
 // `loss`), so the graph lives through that scavenge and then moves to the old generation (measured:
 // the kept bytes grew by a step's worth at every step). COLLECT_BYTES is a trade: the GPT step
-// (~145 MB kept) collects every other step, 76.9-78.9 ms a step against 78.3-81.8 at every step
-// and 87.8-91.1 with V8's schedule (same minutes, alternated), for ~200 MB more resident memory.
+// (~145 MB kept) then holds ~200 MB more resident memory; collecting at every step (64 MB) ran
+// 2-4 % slower. GPT step medians (2-vCPU Zen 5, three pairs alternated with V8's schedule):
+// 88.4, 89.7, 96.6 -> 75.4, 78.8, 88.0 ms.
 static const size_t TRAIN_STEP_BYTES = (size_t)16 << 20;
 static const size_t COLLECT_BYTES = (size_t)256 << 20;
 static const size_t LEAVE_BYTES = (size_t)1 << 30;
@@ -82,8 +83,8 @@ static const size_t LEAVE_BYTES = (size_t)1 << 30;
 // so a loop of large ops that allocates little JavaScript could go on for seconds without a
 // collection: every output a freshly mapped block (page faults cost ~30x the op itself here) and
 // memory growing by gigabytes. For uncounted blocks nothing but a step's end starts one at all.
-// So when more than NUDGE_BYTES of blocks were handed out since V8's last full collection and the
-// pool has no block for this request, ask for one now: a critical memory-pressure notification, made
+// So when more than NUDGE_BYTES of blocks were kept (handed out and not released: only a collection
+// brings those back) since V8's last full collection and the pool has no block for this request, ask for one now: a critical memory-pressure notification, made
 // on the isolate's own thread, collects synchronously. test/native.test.ts shows the cases.
 static const size_t NUDGE_BYTES = (size_t)512 << 20;
 
@@ -91,8 +92,7 @@ static const size_t NUDGE_BYTES = (size_t)512 << 20;
 // "Kept": handed out less released (detached) meanwhile.
 struct IsolateCounts {
   v8::Isolate* iso = nullptr;
-  size_t since_full = 0; // handed out since the last full collection
-  size_t kept_full = 0;  // kept since then
+  size_t kept_full = 0;  // kept since the last full collection
   size_t kept_step = 0;  // kept since the last step end
   size_t since_step = 0; // handed out since the last step end
   bool training = false;
@@ -100,7 +100,6 @@ struct IsolateCounts {
 static thread_local IsolateCounts g;
 
 static void on_full_gc(v8::Isolate*, v8::GCType, v8::GCCallbackFlags) {
-  g.since_full = 0;
   g.kept_full = 0;
 }
 
@@ -112,13 +111,12 @@ static void count_and_nudge(v8::Isolate* iso, size_t bytes) {
     g = IsolateCounts();
     g.iso = iso;
   }
-  g.since_full += bytes;
   g.kept_full += bytes;
   g.kept_step += bytes;
   g.since_step += bytes;
   if (g.training && g.since_step > LEAVE_BYTES) g.training = false;
-  if (g.since_full > NUDGE_BYTES && !dl_pool_cached(bytes)) {
-    g.since_full = 0;
+  if (g.kept_full > NUDGE_BYTES && !dl_pool_cached(bytes)) {
+    g.kept_full = 0;
     iso->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
   }
 }
