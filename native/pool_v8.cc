@@ -62,9 +62,10 @@ static const size_t UNCOUNTED_BYTES = (size_t)32 << 20;
 // Training mode (per isolate): entered when an optimizer's step ends with at least TRAIN_STEP_BYTES
 // more handed out than given back during the step. While in it, every block is uncounted, and a
 // step's end asks for a collection once COLLECT_BYTES were kept (handed out and not released)
-// since the last one: every other step for the GPT, every few for a smaller model. Steps that keep less (an MLP's:
-// ~1 MB) stay with V8's schedule, which then finds little alive. Left when a step keeps less, or
-// when LEAVE_BYTES are handed out with no step (a long evaluation between steps).
+// since the last full one: every other step for the GPT, every few for a smaller model. Steps that
+// keep less (an MLP's: ~1 MB) stay with V8's schedule, which then finds little alive. Left when a
+// step keeps less, or when LEAVE_BYTES are handed out with no step (a long evaluation between
+// steps).
 //
 // The collection is a full one (7-9 ms on the GPT here). A young-generation one (a scavenge, 1-2
 // ms) frees nearly nothing: the step ends while its own graph is still alive (the caller's
@@ -83,9 +84,10 @@ static const size_t LEAVE_BYTES = (size_t)1 << 30;
 // so a loop of large ops that allocates little JavaScript could go on for seconds without a
 // collection: every output a freshly mapped block (page faults cost ~30x the op itself here) and
 // memory growing by gigabytes. For uncounted blocks nothing but a step's end starts one at all.
-// So when more than NUDGE_BYTES of blocks were kept (handed out and not released: only a collection
-// brings those back) since V8's last full collection and the pool has no block for this request, ask for one now: a critical memory-pressure notification, made
-// on the isolate's own thread, collects synchronously. test/native.test.ts shows the cases.
+// So when more than NUDGE_BYTES of blocks were kept (handed out and not released: only a
+// collection brings those back) since V8's last full collection and the pool has no block for this
+// request, ask for one now: a critical memory-pressure notification, made on the isolate's own
+// thread, collects synchronously. test/native.test.ts shows the cases.
 static const size_t NUDGE_BYTES = (size_t)512 << 20;
 
 // Per thread: each isolate (the main one, a worker_threads worker's) runs on a thread of its own.
