@@ -32,6 +32,7 @@
 napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero);
 int dl_v8_release(napi_env env, napi_value value);
 int dl_v8_step_end(int can_collect);
+void dl_v8_pin_module(void);
 
 typedef struct {
   double* meta; /* the registered Float64Array's storage (off-heap, never moves) */
@@ -939,6 +940,7 @@ NAPI_MODULE_INIT() {
   const char* fn = "cpu.load";
   inst_t* inst = (inst_t*)calloc(1, sizeof(inst_t));
   if (!inst) return throw_fmt(env, "%s: out of memory", fn);
+  dl_v8_pin_module(); /* V8 may call our deleters after this environment is gone (pool_v8.cc) */
   NAPI(napi_set_instance_data(env, inst, inst_finalize, NULL));
   const struct { const char* name; napi_callback cb; } fns[] = {
     { "init", js_init }, { "alloc", js_alloc }, { "release", js_release }, { "stepEnd", js_step_end }, { "poolStats", js_pool_stats }, { "config", js_config },

@@ -12,6 +12,8 @@
 #include <node_api.h>
 #include <v8.h>
 
+#include <dlfcn.h>
+
 #include <cstring>
 #include <memory>
 
@@ -20,6 +22,22 @@ extern "C" {
 napi_value dl_v8_alloc(napi_env env, int dtype, size_t n, int zero);
 int dl_v8_release(napi_env env, napi_value value);
 int dl_v8_step_end(int can_collect);
+void dl_v8_pin_module(void);
+}
+
+// Keeps this shared library loaded until the process exits. The deleters of pool blocks are code
+// of this library, and V8 calls them for the blocks still alive when an isolate is torn down. A
+// worker_threads worker that loads the addon on its own (the main thread never did) has its
+// environment, and with it the library, unloaded before its isolate: the deleters then jumped
+// into unmapped memory (a crash at every such worker's exit). RTLD_NOLOAD finds the copy already
+// loaded and RTLD_NODELETE marks it never to be unloaded.
+void dl_v8_pin_module(void) {
+#if defined(RTLD_NODELETE) && defined(RTLD_NOLOAD)
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&dl_v8_pin_module), &info) && info.dli_fname) {
+    dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+  }
+#endif
 }
 
 #if !defined(V8_ENABLE_SANDBOX)

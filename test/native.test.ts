@@ -791,6 +791,42 @@ console.log(JSON.stringify({ smallForced, largeForced: forced() - f0, maxLive: l
   assert.equal(o.gcLater, "undefined");
 });
 
+test("a worker that alone loads the addon exits cleanly with pool tensors alive, and trains in training mode", { skip }, () => {
+  // V8 calls the pool's deleters for the blocks still alive when the worker's isolate is torn
+  // down, after the worker's environment (which loaded the addon) is gone: the library must stay
+  // loaded. The main thread here never imports dlgrad.
+  const entry = new URL("../src/node.js", import.meta.url).href;
+  const native = new URL("../src/backend/native.js", import.meta.url).href;
+  const worker = `const { parentPort } = await import("node:worker_threads");
+const { setDefaultDevice, Tensor, nn, optim } = await import(${JSON.stringify(entry)});
+const { nativePoolStats } = await import(${JSON.stringify(native)});
+setDefaultDevice("cpu");
+const keep = [Tensor.ones([1024, 1024]).mul(3), Tensor.ones([4096, 4096]).add(1)]; // alive at exit: a counted and a huge block
+const model = new nn.Sequential(new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 512));
+const opt = new optim.SGD(model.parameters(), { lr: 1e-3 });
+const x = Tensor.randn([8192, 512]);
+let maxLive = 0;
+for (let s = 0; s < 12; s++) {
+  opt.zeroGrad();
+  const loss = model.forward(x).square().mean();
+  loss.backward();
+  opt.step();
+  loss.item();
+  maxLive = Math.max(maxLive, nativePoolStats().liveBytes);
+}
+parentPort.postMessage({ maxLive, external: process.memoryUsage().external, kept: keep[0].data[5] + keep[1].data[7] });`;
+  const code = `import { Worker } from "node:worker_threads";
+const w = new Worker(${JSON.stringify(worker)}, { eval: true });
+w.on("message", (m) => console.log(JSON.stringify(m)));
+w.on("error", (e) => { console.error(e); process.exitCode = 2; });`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" });
+  assert.equal(r.status, 0, `exit ${r.status} ${r.signal ?? ""}: ${r.stderr}`);
+  const o = JSON.parse(r.stdout.trim()) as { maxLive: number; external: number; kept: number };
+  assert.equal(o.kept, 5);
+  assert.ok(o.maxLive < 448 << 20, `live pool memory reached ${(o.maxLive / 2 ** 20).toFixed(0)} MiB`);
+  assert.ok(o.external < 48 << 20, `V8 counts ${(o.external / 2 ** 20).toFixed(0)} MiB of external memory in the worker`);
+});
+
 test("threads: single-threaded results equal threaded ones", { skip }, () => {
   const r = mulberry32(13);
   const a: View = { data: Float32Array.from({ length: 512 * 512 }, gen(r, "float32", "tame")), shape: [512, 512], strides: [512, 1], offset: 0 };
