@@ -149,7 +149,7 @@ int dl_v8_step_end(int can_collect) {
   (void)can_collect;
   return 0;
 #else
-  if (g.iso == nullptr || g.iso != v8::Isolate::GetCurrent()) return 0; // nothing handed out here yet
+  if (g.iso != v8::Isolate::GetCurrent()) return 0; // nothing handed out by this isolate yet
   g.training = can_collect && g.kept_step >= TRAIN_STEP_BYTES;
   g.kept_step = 0;
   g.since_step = 0;

@@ -734,6 +734,24 @@ console.log(JSON.stringify({ loopFresh, intact, released: c1 - c0, left: u.data.
   assert.equal(o.left, 0);
 });
 
+/** For the child processes below: an MLP of 512 x 512 layers trained `steps` SGD steps on `rows`
+ *  rows (kept per step: ~4 x rows x 2 KiB), with the most pool memory live after any step. */
+const TRAIN = `function train(rows, steps) {
+  const model = new nn.Sequential(new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 512));
+  const opt = new optim.SGD(model.parameters(), { lr: 1e-3 });
+  const x = Tensor.randn([rows, 512]);
+  let maxLive = 0, last = 0;
+  for (let s = 0; s < steps; s++) {
+    opt.zeroGrad();
+    const loss = model.forward(x).square().mean();
+    loss.backward();
+    opt.step();
+    last = loss.item();
+    maxLive = Math.max(maxLive, nativePoolStats().liveBytes);
+  }
+  return { maxLive, finite: Number.isFinite(last) };
+}`;
+
 test("training steps that keep tens of MB collect at a step's end, their blocks uncounted; small steps keep V8's schedule", { skip }, () => {
   // a child process without --expose-gc: the collector must make its own gc function and leave no
   // `gc` global behind, here or in contexts made later
@@ -750,21 +768,7 @@ obs.observe({ entryTypes: ["gc"] });
 // forced (the collector's) full collections among the entries so far
 const forced = () => gcs.filter((d) => d.kind === 4 && (d.flags & 4) !== 0).length;
 const settle = () => new Promise((r) => setTimeout(r, 50));
-function train(rows, steps) {
-  const model = new nn.Sequential(new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 512));
-  const opt = new optim.SGD(model.parameters(), { lr: 1e-3 });
-  const x = Tensor.randn([rows, 512]);
-  let maxLive = 0, last = 0;
-  for (let s = 0; s < steps; s++) {
-    opt.zeroGrad();
-    const loss = model.forward(x).square().mean();
-    loss.backward();
-    opt.step();
-    last = loss.item();
-    maxLive = Math.max(maxLive, nativePoolStats().liveBytes);
-  }
-  return { maxLive, finite: Number.isFinite(last) };
-}
+${TRAIN}
 // small steps (~1 MB kept each): no collection of ours
 const small = train(128, 200);
 await settle();
@@ -802,18 +806,8 @@ const { setDefaultDevice, Tensor, nn, optim } = await import(${JSON.stringify(en
 const { nativePoolStats } = await import(${JSON.stringify(native)});
 setDefaultDevice("cpu");
 const keep = [Tensor.ones([1024, 1024]).mul(3), Tensor.ones([4096, 4096]).add(1)]; // alive at exit: a counted and a huge block
-const model = new nn.Sequential(new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 512));
-const opt = new optim.SGD(model.parameters(), { lr: 1e-3 });
-const x = Tensor.randn([8192, 512]);
-let maxLive = 0;
-for (let s = 0; s < 12; s++) {
-  opt.zeroGrad();
-  const loss = model.forward(x).square().mean();
-  loss.backward();
-  opt.step();
-  loss.item();
-  maxLive = Math.max(maxLive, nativePoolStats().liveBytes);
-}
+${TRAIN}
+const { maxLive } = train(8192, 12);
 parentPort.postMessage({ maxLive, external: process.memoryUsage().external, kept: keep[0].data[5] + keep[1].data[7] });`;
   const code = `import { Worker } from "node:worker_threads";
 const w = new Worker(${JSON.stringify(worker)}, { eval: true });

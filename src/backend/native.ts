@@ -69,9 +69,10 @@ const POOL_MIN_ELEMENTS = 1024;
 
 /** A synchronous full collection, for the end of an optimizer's step (native/pool_v8.cc, "Training
  *  mode", says when). V8 has no API for one but memory-pressure notifications, whose collections
- *  also shrink the heap (two compacting full collections, 17 ms a GPT step here, against 7-9). So, as jest's leak detector does, the `gc` function of --expose-gc is made once
- *  in a context of its own, with the flag set only meanwhile: no global `gc` appears anywhere.
- *  null where that fails: training steps then keep V8's own schedule. */
+ *  also shrink the heap (two compacting full collections, 17 ms a GPT step here, against 7-9).
+ *  So, as jest's leak detector does, the `gc` function of --expose-gc is made once in a context of
+ *  its own, with the flag set only meanwhile: no global `gc` appears anywhere. null where that
+ *  fails: training steps then keep V8's own schedule. */
 type Collect = () => void;
 let gcFn: Collect | null | undefined;
 function collector(): Collect | null {
