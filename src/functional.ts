@@ -74,14 +74,33 @@ export const tanh = (x: Tensor): Tensor => x.tanh();
  */
 export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
   if (opts.approximate === "tanh") {
-    const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-    return x.mul(0.5).mul(inner.tanh().add(1));
+    // t = tanh(√(2/π)·(x + 0.044715·x³)); gelu = x·(1 + t)/2, d/dx = (1 + t)/2 + x·(1 - t²)·√(2/π)·(1 + 3·0.044715·x²)/2
+    const c = Math.sqrt(2 / Math.PI), t = (x: Tensor) => x.add(x.pow(3).mul(0.044715)).mul(c).tanh();
+    return withDerivative("gelu", x, (x) => x.mul(0.5).mul(t(x).add(1)), (x) => {
+      const tx = t(x);
+      return tx.add(1).mul(0.5).add(x.mul(tx.square().neg().add(1)).mul(x.square().mul(3 * 0.044715).add(1)).mul(0.5 * c));
+    });
   }
   return fused.gelu(x, geluExact) ?? geluExact(x);
 }
 
+/** x·Φ(x), Φ(x) = (1 + erf(x/√2))/2 formed as PyTorch forms it; d/dx = Φ(x) + x·φ(x) */
 function geluExact(x: Tensor): Tensor {
-  return x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
+  return withDerivative("gelu", x, (x) => x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1)), (x) => {
+    const pdf = x.square().mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
+    return x.mul(Math.SQRT1_2).erf().add(1).mul(0.5).add(x.mul(pdf));
+  });
+}
+
+/**
+ * f(x) with the gradient g·f'(x), as PyTorch's own backward for f computes it, rather than the
+ * chain rule through f's composite: at an infinite upstream gradient (rsqrt(gelu(0))'s, say) a
+ * product x·Φ(x) would pass inf·0 = NaN to the factor that is 0 where PyTorch (and the fused
+ * kernels) give inf·f'(x). The derivative is itself built from Tensor ops, so it is recorded,
+ * and differentiated, when a graph of the backward is built.
+ */
+function withDerivative(op: string, x: Tensor, f: (x: Tensor) => Tensor, df: (x: Tensor) => Tensor): Tensor {
+  return noGrad(() => f(x)).track(op, [x], (g) => [g.mul(df(x))]);
 }
 
 /**

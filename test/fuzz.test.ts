@@ -20,6 +20,40 @@ test("logSoftmax keeps log(sum) next to a huge row maximum (fused C kernel)", as
   }
 });
 
+test("logSoftmax rounds its sum to float32 before the log, as PyTorch: a dominant entry's log-probability is exactly 0", async () => {
+  // sinh([-1, -4]) = [-1.1752, -27.29]: exp(-26.11) = 4.6e-12 vanishes beside 1 in a float32 sum, so
+  // PyTorch gives [0, -26.1147] and logsumexp(logSoftmax(x)) = 0. The C kernel summed in float64 and
+  // gave -4.6e-12 and -4.5e-8, which remainder, sign, floor or rsqrt then turned into other answers.
+  const { Tensor, availableDevices } = await import("../src/node.js");
+  for (const device of availableDevices()) {
+    if (device === "webgpu") continue; // async readback; WGSL sums in f32
+    const rows = 9; // more than 16 elements: the C kernels, not the js ones for tiny ops
+    const y = Tensor.from(Array.from({ length: rows }, () => [-1, -4]), { device }).sinh().logSoftmax(-1);
+    assert.deepEqual(Array.from(y.toTypedArray()).slice(0, 2), [0, Math.fround(-26.114715576171875)], device);
+    const x = Tensor.from(Array.from({ length: rows }, () => [0.183, -2.408, -1.428, 2.521]), { device });
+    const lse = x.logSoftmax(-1).logsumexp(1).toTypedArray();
+    assert.deepEqual(Array.from(lse), new Array(rows).fill(0), device);
+  }
+});
+
+test("GELU's gradient under an infinite upstream gradient is ±inf on every device, as PyTorch (not NaN)", async () => {
+  // rsqrt(gelu(0)) = inf: PyTorch's GeluBackward gives g·gelu'(0) = -inf·0.5. The js backend's
+  // composite x·Φ(x), differentiated by the product rule, passed inf·x = inf·0 = NaN to Φ's branch.
+  const { Tensor, F, availableDevices } = await import("../src/node.js");
+  for (const device of availableDevices()) {
+    if (device === "webgpu") continue;
+    for (const approximate of ["none", "tanh"] as const) {
+      const x = Tensor.from(new Array(6).fill([0, 1, 2.5]).flat(), { device, requiresGrad: true });
+      F.gelu(x, { approximate }).rsqrt().sum().backward();
+      const g = Array.from(x.grad!.toTypedArray()).slice(0, 3);
+      // PyTorch 1.13 (Debian): [-inf, -0.701882, -0.132481] (none), [-inf, -0.701845, -0.132489] (tanh)
+      const want = approximate === "none" ? [-0.701882, -0.132481] : [-0.701845, -0.132489];
+      assert.equal(g[0], -Infinity, `${device} ${approximate}: ${g}`);
+      for (let i = 0; i < 2; i++) assert.ok(Math.abs(g[i + 1] - want[i]) < 5e-5, `${device} ${approximate}: ${g}`);
+    }
+  }
+});
+
 test("webgpu keeps signed zeros and tiny values where PyTorch does (sign, sin, tan, asin, atan, sinh, tanh)", async () => {
   const { Tensor, initDevice } = await import("../src/node.js");
   if ((await initDevice("webgpu")) === null) {

@@ -407,6 +407,11 @@ function compare(c: Case, device: string, ref: ReturnType<typeof runCase>, got: 
       const exact = () => runCase(c, "js", true);
       what = differs(got.out!, ref.out!, 2e-5, 1e-5);
       if (what && ref.out!.dtype === "float32") what = differs(got.out!, ref.out!, 2e-5, 1e-5, exact().out?.cast("float32"));
+      if (what) {
+        const step = firstDisagreeingStep(c, device);
+        if (step === null) conditioned++;
+        what = step === null ? null : `${what}; ${step}`;
+      }
       if (!what && (ref.grad ?? null) !== null) {
         what = got.grad ? differs(got.grad, ref.grad!, 1e-4, 1e-4) : "no gradient";
         if (what && got.grad) what = differs(got.grad, ref.grad!, 1e-4, 1e-4, exact().grad?.cast("float32"));
@@ -417,11 +422,36 @@ function compare(c: Case, device: string, ref: ReturnType<typeof runCase>, got: 
   }
 }
 
+/** Forward results that differed while every op of the chain agreed (firstDisagreeingStep), since
+ *  the last reset: counted, not reported. */
+let conditioned = 0;
+
+/**
+ * Where a chain's forward results differ (cpu, wasm): each step run on `device` against the same
+ * step run on js from a copy of the device's own input to it. The first step that disagrees, or
+ * null when none does: the final difference then comes from the chain's conditioning, an op that
+ * turns last-bit differences into large ones (the order of near-ties in a sort or topk, a floor,
+ * sign or remainder at an integer, pow of a near-zero, sin of a huge value), not from a wrong op.
+ */
+function firstDisagreeingStep(c: Case, device: string): string | null {
+  let t = specTensor(c.input, device);
+  for (let k = 0; k < c.chain.length; k++) {
+    const s = c.chain[k];
+    const host = Tensor.from(t.toTypedArray(), { shape: t.shape, dtype: t.dtype, device: "js" });
+    const got = applyStep(t, s, device), want = applyStep(host, s, "js");
+    const d = differs(got, want, 2e-5, 1e-5);
+    if (d) return `step ${k + 1} (${s.op}) on the same input: ${d}`;
+    t = got;
+  }
+  return null;
+}
+
 /** `webgpu`: also run every case on webgpu (initialised by the caller; slow on a software driver). */
 export async function fuzz(opts: { seed: number; cases: number; out?: string; webgpu?: boolean; log?: (s: string) => void }): Promise<{ cases: number; mismatches: Mismatch[] }> {
   const devices = availableDevices();
   const mismatches: Mismatch[] = [];
   let steps = 0, errors = 0, grads = 0;
+  conditioned = 0;
   for (let i = 0; i < opts.cases; i++) {
     const c = genCase(opts.seed * 1_000_003 + i);
     steps += c.chain.length;
@@ -439,7 +469,8 @@ export async function fuzz(opts: { seed: number; cases: number; out?: string; we
     }
     if (opts.log && (i + 1) % 10000 === 0) opts.log(`${i + 1} cases, ${mismatches.length} mismatches`);
   }
-  opts.log?.(`mean chain ${(steps / opts.cases).toFixed(2)} steps; ${errors} cases end in an error (same on every device), ${grads} compare gradients`);
+  opts.log?.(`mean chain ${(steps / opts.cases).toFixed(2)} steps; ${errors} cases end in an error (same on every device), ${grads} compare gradients; ` +
+    `${conditioned} forward results differed where every op agreed on the same input (ill-conditioned chains)`);
   return { cases: opts.cases, mismatches };
 }
 

@@ -43,13 +43,15 @@ static void softmax_row(void* p, int64_t r) {
   float* o = c->out + r * n;
   const float sc = c->scale;
   if (!c->log) return dl_softmax_row_f(o, x, v, n, sc);
-  const double m = (double)dl_max_f(x, v) * sc; /* sc > 0, so max(sc·x) = sc·max(x) */
-  const float mf = (float)m;
+  const float mf = dl_max_f(x, v) * sc; /* sc > 0, so max(sc·x) = sc·max(x) */
   for (int64_t i = 0; i < v; i++) o[i] = dl_exp_f(x[i] * sc - mf); /* exp once, into out: vectorised, ~1 ulp */
-  /* (x - m) - log(sum), in that order as in PyTorch: m + log(sum) would lose the log where
-   * |m| is huge (a row [8.5e37, 1, 8.5e37] must give -log 2, not 0) */
-  const double ls = log(dl_sum_f(o, v));
-  for (int64_t i = 0; i < v; i++) o[i] = (float)(((double)(x[i] * sc) - m) - ls);
+  /* (x - m) - log(sum) in float, in that order as in PyTorch: m + log(sum) would lose the log where
+   * |m| is huge (a row [8.5e37, 1, 8.5e37] must give -log 2, not 0). The sum is rounded to float
+   * before its log, as PyTorch's float accumulation (and the js backend's float32 sum) ends: a row
+   * with one dominant entry sums to exactly 1, and its log-probability is 0 as there, not -4.6e-12,
+   * which a following sign, floor, remainder or rsqrt would turn into a different answer. */
+  const float ls = (float)log((double)(float)dl_sum_f(o, v));
+  for (int64_t i = 0; i < v; i++) o[i] = (x[i] * sc - mf) - ls;
   for (int64_t i = v; i < n; i++) o[i] = -INFINITY;
 }
 
