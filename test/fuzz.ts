@@ -415,6 +415,11 @@ function compare(c: Case, device: string, ref: ReturnType<typeof runCase>, got: 
       if (!what && (ref.grad ?? null) !== null) {
         what = got.grad ? differs(got.grad, ref.grad!, 1e-4, 1e-4) : "no gradient";
         if (what && got.grad) what = differs(got.grad, ref.grad!, 1e-4, 1e-4, exact().grad?.cast("float32"));
+        if (what && got.grad) {
+          const step = firstDisagreeingBackwardStep(c, device);
+          if (step === null) conditioned++;
+          what = step === null ? null : `${what}; ${step}`;
+        }
         if (what) what = `gradient: ${what}`;
       }
     }
@@ -422,8 +427,8 @@ function compare(c: Case, device: string, ref: ReturnType<typeof runCase>, got: 
   }
 }
 
-/** Forward results that differed while every op of the chain agreed (firstDisagreeingStep), since
- *  the last reset: counted, not reported. */
+/** Results (forward or gradients) that differed while every op of the chain agreed
+ *  (firstDisagreeingStep, firstDisagreeingBackwardStep), since the last reset: counted, not reported. */
 let conditioned = 0;
 
 /**
@@ -442,6 +447,43 @@ function firstDisagreeingStep(c: Case, device: string): string | null {
     const d = differs(got, want, 2e-5, 1e-5);
     if (d) return `step ${k + 1} (${s.op}) on the same input: ${d}`;
     t = got;
+  }
+  return null;
+}
+
+/**
+ * Where a chain's input gradients differ (cpu, wasm): each step's backward on `device` against the
+ * same step's on js, from copies of the device's own input to the step and of the upstream gradient
+ * the device's later steps produced, last step first. The first step that disagrees, or null when
+ * none does: the chain runs through a singularity (a reciprocal, sqrt or log of a value that is 0 to
+ * within rounding) that turns last-bit differences into large ones.
+ */
+function firstDisagreeingBackwardStep(c: Case, device: string): string | null {
+  const inputs: Tensor[] = [];
+  let t = specTensor(c.input, device);
+  for (const s of c.chain) {
+    inputs.push(t);
+    t = applyStep(t, s, device);
+  }
+  const r = new Rng(c.seed ^ 0x5bd1e995); // runCase's upstream gradient
+  let g = Tensor.from(Float64Array.from({ length: t.numel }, () => r.next() * 2 - 1), { shape: t.shape, device, dtype: t.dtype });
+  const copy = (x: Tensor, dev: string, requiresGrad = false) => Tensor.from(x.toTypedArray(), { shape: x.shape, dtype: x.dtype, device: dev, requiresGrad });
+  for (let k = c.chain.length - 1; k >= 0; k--) {
+    const x = inputs[k];
+    if (x.dtype !== "float32") return null; // no gradient flows into an int32 tensor
+    const xd = copy(x, device, true), xj = copy(x, "js", true), gj = copy(g, "js");
+    const yd = applyStep(xd, c.chain[k], device), yj = applyStep(xj, c.chain[k], "js");
+    if (!yd.requiresGrad || !yj.requiresGrad) return null;
+    yd.backward(g);
+    yj.backward(gj);
+    if (!xd.grad || !xj.grad) return xd.grad === xj.grad ? null : `step ${k + 1} (${c.chain[k].op}): a gradient on one side only`;
+    // an op's backward is exact up to rounding of terms as large as the upstream gradient (logSoftmax's
+    // g - softmax·Σg cancels them), so the absolute tolerance scales with its largest finite value
+    let gmax = 1;
+    for (const v of g.toTypedArray()) if (Number.isFinite(v) && Math.abs(v) > gmax) gmax = Math.abs(v);
+    const d = differs(xd.grad, xj.grad, 1e-4, 1e-4 * gmax);
+    if (d) return `step ${k + 1} (${c.chain[k].op}) backward on the same input and upstream gradient: ${d}`;
+    g = xd.grad;
   }
   return null;
 }
@@ -470,7 +512,7 @@ export async function fuzz(opts: { seed: number; cases: number; out?: string; we
     if (opts.log && (i + 1) % 10000 === 0) opts.log(`${i + 1} cases, ${mismatches.length} mismatches`);
   }
   opts.log?.(`mean chain ${(steps / opts.cases).toFixed(2)} steps; ${errors} cases end in an error (same on every device), ${grads} compare gradients; ` +
-    `${conditioned} forward results differed where every op agreed on the same input (ill-conditioned chains)`);
+    `${conditioned} results differed where every op agreed on the same input (ill-conditioned chains)`);
   return { cases: opts.cases, mismatches };
 }
 
