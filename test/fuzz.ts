@@ -330,6 +330,17 @@ const COMPOSITE_OPS: Record<string, (t: Tensor, a: Step["args"], device: string)
   indexAdd: (t, a, device) => t.indexAdd(a[0] as number, Tensor.from(Int32Array.from(a[1] as number[]), { device }), specArg(a[2], device) as Tensor, { alpha: a[3] as number }),
 };
 
+/** The seeded gradient that flows into a case's output t (on t's device and dtype). */
+function upstreamGradient(c: Case, t: Tensor): Tensor {
+  const r = new Rng(c.seed ^ 0x5bd1e995);
+  return Tensor.from(Float64Array.from({ length: t.numel }, () => r.next() * 2 - 1), { shape: t.shape, device: t.device, dtype: t.dtype });
+}
+
+/** A contiguous copy of x's values on `device`, a leaf. */
+function copyTo(x: Tensor, device: string, requiresGrad = false): Tensor {
+  return Tensor.from(x.toTypedArray(), { shape: x.shape, dtype: x.dtype, device, requiresGrad });
+}
+
 /** Output, and the input's gradient for a seeded upstream gradient, or the error message. */
 function runCase(c: Case, device: string, f64 = false): { out?: Tensor; grad?: Tensor | null; error?: string } {
   try {
@@ -338,9 +349,7 @@ function runCase(c: Case, device: string, f64 = false): { out?: Tensor; grad?: T
     let t = x;
     for (const s of c.chain) t = applyStep(t, s, device);
     if (!c.grad || !t.requiresGrad || t.dtype === "int32") return { out: t };
-    const r = new Rng(c.seed ^ 0x5bd1e995);
-    const g = Tensor.from(Float64Array.from({ length: t.numel }, () => r.next() * 2 - 1), { shape: t.shape, device, dtype: t.dtype });
-    t.backward(g);
+    t.backward(upstreamGradient(c, t));
     return { out: t, grad: x.grad };
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };
@@ -407,19 +416,11 @@ function compare(c: Case, device: string, ref: ReturnType<typeof runCase>, got: 
       const exact = () => runCase(c, "js", true);
       what = differs(got.out!, ref.out!, 2e-5, 1e-5);
       if (what && ref.out!.dtype === "float32") what = differs(got.out!, ref.out!, 2e-5, 1e-5, exact().out?.cast("float32"));
-      if (what) {
-        const step = firstDisagreeingStep(c, device);
-        if (step === null) conditioned++;
-        what = step === null ? null : `${what}; ${step}`;
-      }
+      what = stepwise(what, () => firstDisagreeingStep(c, device));
       if (!what && (ref.grad ?? null) !== null) {
         what = got.grad ? differs(got.grad, ref.grad!, 1e-4, 1e-4) : "no gradient";
         if (what && got.grad) what = differs(got.grad, ref.grad!, 1e-4, 1e-4, exact().grad?.cast("float32"));
-        if (what && got.grad) {
-          const step = firstDisagreeingBackwardStep(c, device);
-          if (step === null) conditioned++;
-          what = step === null ? null : `${what}; ${step}`;
-        }
+        if (got.grad) what = stepwise(what, () => firstDisagreeingBackwardStep(c, device));
         if (what) what = `gradient: ${what}`;
       }
     }
@@ -430,6 +431,15 @@ function compare(c: Case, device: string, ref: ReturnType<typeof runCase>, got: 
 /** Results (forward or gradients) that differed while every op of the chain agreed
  *  (firstDisagreeingStep, firstDisagreeingBackwardStep), since the last reset: counted, not reported. */
 let conditioned = 0;
+
+/** A difference `what` found in a whole chain, judged op by op: kept, with the step `find` names,
+ *  or dropped (and counted) when every step agrees. */
+function stepwise(what: string | null, find: () => string | null): string | null {
+  if (!what) return null;
+  const step = find();
+  if (step === null) conditioned++;
+  return step === null ? null : `${what}; ${step}`;
+}
 
 /**
  * Where a chain's forward results differ (cpu, wasm): each step run on `device` against the same
@@ -442,8 +452,7 @@ function firstDisagreeingStep(c: Case, device: string): string | null {
   let t = specTensor(c.input, device);
   for (let k = 0; k < c.chain.length; k++) {
     const s = c.chain[k];
-    const host = Tensor.from(t.toTypedArray(), { shape: t.shape, dtype: t.dtype, device: "js" });
-    const got = applyStep(t, s, device), want = applyStep(host, s, "js");
+    const got = applyStep(t, s, device), want = applyStep(copyTo(t, "js"), s, "js");
     const d = differs(got, want, 2e-5, 1e-5);
     if (d) return `step ${k + 1} (${s.op}) on the same input: ${d}`;
     t = got;
@@ -465,13 +474,11 @@ function firstDisagreeingBackwardStep(c: Case, device: string): string | null {
     inputs.push(t);
     t = applyStep(t, s, device);
   }
-  const r = new Rng(c.seed ^ 0x5bd1e995); // runCase's upstream gradient
-  let g = Tensor.from(Float64Array.from({ length: t.numel }, () => r.next() * 2 - 1), { shape: t.shape, device, dtype: t.dtype });
-  const copy = (x: Tensor, dev: string, requiresGrad = false) => Tensor.from(x.toTypedArray(), { shape: x.shape, dtype: x.dtype, device: dev, requiresGrad });
+  let g = upstreamGradient(c, t);
   for (let k = c.chain.length - 1; k >= 0; k--) {
     const x = inputs[k];
     if (x.dtype !== "float32") return null; // no gradient flows into an int32 tensor
-    const xd = copy(x, device, true), xj = copy(x, "js", true), gj = copy(g, "js");
+    const xd = copyTo(x, device, true), xj = copyTo(x, "js", true), gj = copyTo(g, "js");
     const yd = applyStep(xd, c.chain[k], device), yj = applyStep(xj, c.chain[k], "js");
     if (!yd.requiresGrad || !yj.requiresGrad) return null;
     yd.backward(g);
