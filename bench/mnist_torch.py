@@ -16,7 +16,7 @@ is a test sample when i % 5 == 0 (7,996 train / 2,004 test), ordered by digit.
 `trainSeconds` counts the training loop only (forward, backward, optimizer step over every
 epoch); the per-epoch test evaluation is timed apart, as in the dlgrad examples.
 Runs on Debian's python3-torch (1.13): /usr/bin/python3, not a `python3` elsewhere on PATH. Its
-speed depends on the system BLAS (see loaded_blas; the JSON line names it).
+speed depends on the system BLAS (torch_blas.py; the JSON line names it).
 """
 import argparse
 import json
@@ -27,6 +27,8 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_blas import loaded_blas
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -49,18 +51,6 @@ def bundled_digits():
     as_x = lambda xs: torch.tensor(xs, dtype=torch.float32)
     as_y = lambda ys: torch.tensor(ys, dtype=torch.int64)
     return as_x(train_x), as_y(train_y), as_x(test_x), as_y(test_y)
-
-
-def loaded_blas():
-    """The BLAS library this process loaded. Debian's torch calls whatever libblas.so.3 points at:
-    the reference BLAS (package libblas3) is ~20x slower on these matmuls than OpenBLAS
-    (libopenblas0-pthread), which the machine notes (MACHINE.md) assume."""
-    try:
-        with open("/proc/self/maps") as f:
-            libs = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
-        return sorted(os.path.realpath(p) for p in libs)
-    except OSError:
-        return None
 
 
 def mlp():

@@ -343,6 +343,8 @@ function report(cells: CellOut[], libs: Lib[], infos: Partial<Record<Lib, Ready>
   }
   const notes: string[] = [];
   for (const l of libs) if (infos[l] && !infos[l]!.ready) notes.push(`${l}: not run: ${infos[l]!.skip}`);
+  // a peer measured on a crippled setup (torch_bench.py names the reference BLAS) must not pass for its speed
+  for (const l of libs) if (infos[l]?.version?.includes("REFERENCE BLAS")) notes.push(`${l}: ${infos[l]!.version}: its times are not PyTorch's usual speed`);
   for (const c of cells) for (const l of ran) {
     const r = c.results[l];
     if (r?.skip) notes.push(`${c.id} ${l}: skipped: ${r.skip}`);

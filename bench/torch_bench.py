@@ -26,6 +26,8 @@ try:
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
+
+    from torch_blas import blas_label
 except Exception as e:  # noqa: BLE001
     send({"ready": False, "skip": f"{sys.executable} cannot import torch ({type(e).__name__}: {e}); install Debian's python3-torch"})
     sys.exit(0)
@@ -211,7 +213,7 @@ def main():
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
     torch.set_num_threads(threads)
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "?")
-    send({"ready": True, "version": f"{torch.__version__} ({threads} thread{'s' if threads > 1 else ''}, OpenBLAS threads {blas})"})
+    send({"ready": True, "version": f"{torch.__version__} ({threads} thread{'s' if threads > 1 else ''}, {blas_label()}, BLAS threads {blas})"})
     for line in sys.stdin:
         if not line.strip():
             continue
