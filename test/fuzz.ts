@@ -337,8 +337,9 @@ function upstreamGradient(c: Case, t: Tensor): Tensor {
 }
 
 /** A contiguous copy of x's values on `device`, a leaf. */
-function copyTo(x: Tensor, device: string, requiresGrad = false): Tensor {
-  return Tensor.from(x.toTypedArray(), { shape: x.shape, dtype: x.dtype, device, requiresGrad });
+async function copyTo(x: Tensor, device: string, requiresGrad = false): Promise<Tensor> {
+  // read back asynchronously: webgpu's values cannot be read synchronously
+  return Tensor.from(await x.toTypedArrayAsync(), { shape: x.shape, dtype: x.dtype, device, requiresGrad });
 }
 
 /** Output, and the input's gradient for a seeded upstream gradient, or the error message. */
@@ -391,11 +392,11 @@ function differs(a: Tensor, b: Tensor, rtol: number, atol: number, exact?: Tenso
 }
 
 /** Runs one case on every device against js; the mismatches found. */
-export function checkCase(c: Case, devices: string[], ref = runCase(c, "js")): Mismatch[] {
+export async function checkCase(c: Case, devices: string[], ref = runCase(c, "js")): Promise<Mismatch[]> {
   const found: Mismatch[] = [];
   for (const device of devices) {
     if (device === "js" || device === "webgpu") continue;
-    const m = compare(c, device, ref, runCase(c, device));
+    const m = await compare(c, device, ref, runCase(c, device));
     if (m) found.push(m);
   }
   return found;
@@ -403,11 +404,11 @@ export function checkCase(c: Case, devices: string[], ref = runCase(c, "js")): M
 
 /** The webgpu run of a case against js (webgpu reads back asynchronously). */
 export async function checkCaseGpu(c: Case, ref = runCase(c, "js")): Promise<Mismatch[]> {
-  const m = compare(c, "webgpu", ref, await runCaseGpu(c));
+  const m = await compare(c, "webgpu", ref, await runCaseGpu(c));
   return m ? [m] : [];
 }
 
-function compare(c: Case, device: string, ref: ReturnType<typeof runCase>, got: ReturnType<typeof runCase>): Mismatch | null {
+async function compare(c: Case, device: string, ref: ReturnType<typeof runCase>, got: ReturnType<typeof runCase>): Promise<Mismatch | null> {
   {
     let what: string | null = null;
     if (ref.error !== undefined || got.error !== undefined) {
@@ -416,11 +417,11 @@ function compare(c: Case, device: string, ref: ReturnType<typeof runCase>, got: 
       const exact = () => runCase(c, "js", true);
       what = differs(got.out!, ref.out!, 2e-5, 1e-5);
       if (what && ref.out!.dtype === "float32") what = differs(got.out!, ref.out!, 2e-5, 1e-5, exact().out?.cast("float32"));
-      what = stepwise(what, () => firstDisagreeingStep(c, device));
+      what = await stepwise(what, () => firstDisagreeingStep(c, device));
       if (!what && (ref.grad ?? null) !== null) {
         what = got.grad ? differs(got.grad, ref.grad!, 1e-4, 1e-4) : "no gradient";
         if (what && got.grad) what = differs(got.grad, ref.grad!, 1e-4, 1e-4, exact().grad?.cast("float32"));
-        if (got.grad) what = stepwise(what, () => firstDisagreeingBackwardStep(c, device));
+        if (got.grad) what = await stepwise(what, () => firstDisagreeingBackwardStep(c, device));
         if (what) what = `gradient: ${what}`;
       }
     }
@@ -434,26 +435,26 @@ let conditioned = 0;
 
 /** A difference `what` found in a whole chain, judged op by op: kept, with the step `find` names,
  *  or dropped (and counted) when every step agrees. */
-function stepwise(what: string | null, find: () => string | null): string | null {
+async function stepwise(what: string | null, find: () => Promise<string | null>): Promise<string | null> {
   if (!what) return null;
-  const step = find();
+  const step = await find();
   if (step === null) conditioned++;
   return step === null ? null : `${what}; ${step}`;
 }
 
 /**
- * Where a chain's forward results differ (cpu, wasm): each step run on `device` against the same
+ * Where a chain's forward results differ (cpu, wasm, webgpu): each step run on `device` against the same
  * step run on js from a copy of the device's own input to it. The first step that disagrees, or
  * null when none does: the final difference then comes from the chain's conditioning, an op that
  * turns last-bit differences into large ones (the order of near-ties in a sort or topk, a floor,
  * sign or remainder at an integer, pow of a near-zero, sin of a huge value), not from a wrong op.
  */
-function firstDisagreeingStep(c: Case, device: string): string | null {
+async function firstDisagreeingStep(c: Case, device: string): Promise<string | null> {
   let t = specTensor(c.input, device);
   for (let k = 0; k < c.chain.length; k++) {
     const s = c.chain[k];
-    const got = applyStep(t, s, device), want = applyStep(copyTo(t, "js"), s, "js");
-    const d = differs(got, want, 2e-5, 1e-5);
+    const got = applyStep(t, s, device), want = applyStep(await copyTo(t, "js"), s, "js");
+    const d = differs(await copyTo(got, "js"), want, 2e-5, 1e-5);
     if (d) return `step ${k + 1} (${s.op}) on the same input: ${d}`;
     t = got;
   }
@@ -461,13 +462,13 @@ function firstDisagreeingStep(c: Case, device: string): string | null {
 }
 
 /**
- * Where a chain's input gradients differ (cpu, wasm): each step's backward on `device` against the
+ * Where a chain's input gradients differ (cpu, wasm, webgpu): each step's backward on `device` against the
  * same step's on js, from copies of the device's own input to the step and of the upstream gradient
  * the device's later steps produced, last step first. The first step that disagrees, or null when
  * none does: the chain runs through a singularity (a reciprocal, sqrt or log of a value that is 0 to
  * within rounding) that turns last-bit differences into large ones.
  */
-function firstDisagreeingBackwardStep(c: Case, device: string): string | null {
+async function firstDisagreeingBackwardStep(c: Case, device: string): Promise<string | null> {
   const inputs: Tensor[] = [];
   let t = specTensor(c.input, device);
   for (const s of c.chain) {
@@ -478,7 +479,7 @@ function firstDisagreeingBackwardStep(c: Case, device: string): string | null {
   for (let k = c.chain.length - 1; k >= 0; k--) {
     const x = inputs[k];
     if (x.dtype !== "float32") return null; // no gradient flows into an int32 tensor
-    const xd = copyTo(x, device, true), xj = copyTo(x, "js", true), gj = copyTo(g, "js");
+    const xd = await copyTo(x, device, true), xj = await copyTo(x, "js", true), gj = await copyTo(g, "js");
     const yd = applyStep(xd, c.chain[k], device), yj = applyStep(xj, c.chain[k], "js");
     if (!yd.requiresGrad || !yj.requiresGrad) return null;
     yd.backward(g);
@@ -487,8 +488,8 @@ function firstDisagreeingBackwardStep(c: Case, device: string): string | null {
     // an op's backward is exact up to rounding of terms as large as the upstream gradient (logSoftmax's
     // g - softmax·Σg cancels them), so the absolute tolerance scales with its largest finite value
     let gmax = 1;
-    for (const v of g.toTypedArray()) if (Number.isFinite(v) && Math.abs(v) > gmax) gmax = Math.abs(v);
-    const d = differs(xd.grad, xj.grad, 1e-4, 1e-4 * gmax);
+    for (const v of gj.toTypedArray()) if (Number.isFinite(v) && Math.abs(v) > gmax) gmax = Math.abs(v);
+    const d = differs(await copyTo(xd.grad, "js"), xj.grad, 1e-4, 1e-4 * gmax);
     if (d) return `step ${k + 1} (${c.chain[k].op}) backward on the same input and upstream gradient: ${d}`;
     g = xd.grad;
   }
@@ -507,7 +508,7 @@ export async function fuzz(opts: { seed: number; cases: number; out?: string; we
     const probe = runCase(c, "js");
     if (probe.error !== undefined) errors++;
     if (probe.grad) grads++;
-    for (const m of [...checkCase(c, devices, probe), ...(opts.webgpu ? await checkCaseGpu(c, probe) : [])]) {
+    for (const m of [...(await checkCase(c, devices, probe)), ...(opts.webgpu ? await checkCaseGpu(c, probe) : [])]) {
       if (opts.out) {
         mkdirSync(opts.out, { recursive: true });
         m.file = join(opts.out, `case-${c.seed}.json`);
@@ -534,7 +535,7 @@ async function main(): Promise<void> {
       const r = d === "webgpu" ? await runCaseGpu(c) : runCase(c, d);
       console.log(`${d}: ${r.error ?? r.out!.toString()}${r.grad ? `\n  grad ${r.grad.toString()}` : ""}`);
     }
-    const m = [...checkCase(c, availableDevices()), ...(webgpu ? await checkCaseGpu(c) : [])];
+    const m = [...(await checkCase(c, availableDevices())), ...(webgpu ? await checkCaseGpu(c) : [])];
     console.log(m.length ? m.map((x) => `MISMATCH ${x.device}: ${x.what}`).join("\n") : "no mismatch");
     process.exitCode = m.length ? 1 : 0;
     return;

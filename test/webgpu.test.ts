@@ -158,9 +158,8 @@ describe("webgpu primitives against js", { skip }, () => {
         if (dtype === "int32" && UNARY_WGSL[op].i32 === null) continue;
         for (const shape of SHAPES) {
           for (const layout of LAYOUTS) {
-            // sin and cos reduce their argument in float32: accurate to |x| of about 1e5 (see kernels.ts);
-            // tan = sin/cos magnifies what is left of that error near its poles
-            const a = view(shape, layout, dtype, r, true, op === "sin" || op === "cos" ? 1e5 : op === "tan" ? 1e3 : Infinity);
+            // tan = sin/cos magnifies the reduction's last-bit error near its poles
+            const a = view(shape, layout, dtype, r, true, op === "tan" ? 1e3 : Infinity);
             const out = outPair(shape, dtype);
             js.unary(op, out.js, a.js);
             gpu().unary(op, out.gpu, a.gpu);
@@ -168,6 +167,26 @@ describe("webgpu primitives against js", { skip }, () => {
           }
         }
       }
+    }
+    await ck.run();
+  });
+
+  test("sin and cos of large arguments: reduced exactly (Payne-Hanek), never outside [-1, 1]", async () => {
+    // below 65536 the kernel reduces by pi/2 in three float parts; above, it multiplies the
+    // significand by 64 bits of 2/pi. The three-part reduction alone gave cos(1.4e15) = inf.
+    const xs: number[] = [65535.5, 65536, 1e5, 123456.789, 2 ** 23 - 0.5, 2 ** 23, 2 ** 24 + 2, 1e9, 1.4e15, 3.4028234663852886e38];
+    for (let e = 16; e <= 127; e += 3) xs.push(2 ** e, 2 ** e * 1.7071067, -(2 ** e) * 1.3);
+    // the float32 nearest to multiples of pi/2, where r is tiny and the result rests on its relative error
+    for (const k of [41723, 1e6, 8.1e12]) xs.push(Math.fround(k * Math.PI / 2));
+    const ck = new Checks();
+    for (const op of ["sin", "cos"] as const) {
+      const a = { js: { data: js.alloc("float32", xs.length), shape: [xs.length], strides: [1], offset: 0 }, gpu: { data: gpu().alloc("float32", xs.length), shape: [xs.length], strides: [1], offset: 0 } };
+      js.upload(a.js.data, xs);
+      gpu().upload(a.gpu.data, xs);
+      const out = outPair([xs.length], "float32");
+      js.unary(op, out.js, a.js);
+      gpu().unary(op, out.gpu, a.gpu);
+      ck.add(`${op} of large arguments`, out, MATH_TOL);
     }
     await ck.run();
   });

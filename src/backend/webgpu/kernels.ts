@@ -144,21 +144,27 @@ fn pow_(a: f32, b: f32) -> f32 {
   }
   return r;
 }
-// sin (q0 = 0) and cos (q0 = 1): WGSL's are only specified on [-pi, pi], so reduce by pi/2 in
-// three parts (Cody-Waite, exact products through fma; accurate for |x| up to about 1e5) and
-// evaluate Cephes' float polynomials on [-pi/4, pi/4]
-// sin (q0 = 0) and cos (q0 = 1) from |x|, sin's sign from x's sign bit (so sin(-0) = -0)
+// sin (q0 = 0) and cos (q0 = 1): WGSL's are only specified on [-pi, pi], so reduce x by pi/2 to
+// r in [-pi/4, pi/4] and a quadrant, and evaluate Cephes' float polynomials on r. The reduction is
+// Cody-Waite's in three parts (exact products through fma) below 65536, where it is accurate, and
+// Payne-Hanek's above (sincos_large_): in three parts it left |r| up to ~1e13 for x ~ 1e15, whose
+// polynomials overflowed (cos gave inf).
+// sin's sign from x's sign bit (so sin(-0) = -0)
 fn sincos_(x: f32, q0: u32) -> f32 {
   let v = sincos_abs_(abs(x), q0);
   return select(v, -v, q0 == 0u && signbit_(x));
 }
 fn sincos_abs_(x: f32, q0: u32) -> f32 {
   if (isnan_(x) || isinf_(x)) { return nan_(); }
+  if (x >= 65536.0) { return sincos_large_(x, q0); }
   let k = round(x * 0.636619772367581);
   var r = fma(-k, 1.5703125, x);
   r = fma(-k, 4.837512969970703125e-4, r);
   r = fma(-k, 7.54978995489188216e-8, r);
-  let q = (u32(k - 4.0 * floor(k * 0.25)) + q0) & 3u;
+  return sincos_poly_(r, (u32(k - 4.0 * floor(k * 0.25)) + q0) & 3u);
+}
+// sin(r) for quadrant q = 0, cos(r) for 1, -sin(r) for 2, -cos(r) for 3 (|r| <= pi/4)
+fn sincos_poly_(r: f32, q: u32) -> f32 {
   let z = r * r;
   let s = r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
   let c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
@@ -166,6 +172,44 @@ fn sincos_abs_(x: f32, q0: u32) -> f32 {
   if (q == 1u) { return c; }
   if (q == 2u) { return -s; }
   return -c;
+}
+// a·b as (low word, high word): WGSL has no 64-bit integers, so four 16 x 16-bit products
+fn mul32_(a: u32, b: u32) -> vec2<u32> {
+  let al = a & 0xffffu;
+  let ah = a >> 16u;
+  let bl = b & 0xffffu;
+  let bh = b >> 16u;
+  let ll = al * bl;
+  let lh = al * bh;
+  let hl = ah * bl;
+  let mid = (ll >> 16u) + (lh & 0xffffu) + (hl & 0xffffu);
+  return vec2<u32>((ll & 0xffffu) | (mid << 16u), ah * bh + (lh >> 16u) + (hl >> 16u) + (mid >> 16u));
+}
+// Payne-Hanek for finite x >= 65536: x = m·2^E (m the 24-bit significand), and x·2/pi mod 4 is
+// m times the 64 bits of 2/pi from the place 2^(1-E) down (the bits above it give multiples of 4
+// quadrants, those below it less than 2^-38 of one). t holds 2/pi's bits after 10 zero bits (8 so
+// that E >= -7 starts inside it, then the 2^1 and 2^0 places), 192 in all: enough for E <= 104.
+fn sincos_large_(x: f32, q0: u32) -> f32 {
+  var t = array<u32, 6>(0x0028be60u, 0xdb939105u, 0x4a7f09d5u, 0xf47d4d37u, 0x7036d8a5u, 0x664f10e4u);
+  let b = bitcast<u32>(x);
+  let m = (b & 0x7fffffu) | 0x800000u;
+  let i0 = (b >> 23u) - 142u; // E + 8 = (biased exponent - 127 - 23) + 8
+  let w = i0 >> 5u;
+  let sh = i0 & 31u;
+  // a shift by 32 is taken mod 32 in WGSL: sh == 0 picks the words whole
+  let hi = select((t[w] << sh) | (t[w + 1u] >> (32u - sh)), t[w], sh == 0u);
+  let lo = select((t[w + 1u] << sh) | (t[w + 2u] >> (32u - sh)), t[w + 1u], sh == 0u);
+  // m·(hi:lo) with its binary point 62 bits up: bits 62-63 are the quadrant, 0-61 the fraction
+  let pl = mul32_(m, lo);
+  let ph = mul32_(m, hi);
+  let p1 = pl.y + ph.x; // its carry and ph.y count whole turns
+  var q = p1 >> 30u;
+  var f = f32(p1 & 0x3fffffffu) * 9.313225746154785e-10 + f32(pl.x) * 2.168404344971009e-19; // 2^-30, 2^-62
+  if (f >= 0.5) {
+    f = f - 1.0;
+    q = q + 1u;
+  }
+  return sincos_poly_(f * 1.5707963267948966, (q + q0) & 3u);
 }
 // 2^x as 2^floor(x) (exact, ldexp) times 2^frac(x): WGSL's exp2 loses accuracy with |x|
 fn exp2_(x: f32) -> f32 {
