@@ -198,6 +198,18 @@ describe("named cases", () => {
     assert.deepEqual(Tensor.zeros([2, 0]).sort(1).values.shape, [2, 0]);
     assert.deepEqual(Tensor.zeros([2, 0]).prod().item(), 1);
   });
+  test("cumprod and prod keep a float64-like range on every device: a product past float32 can come back", async () => {
+    // PyTorch's cumprod accumulates float32 in double: [1e30, inf, 1e30, 1]. (Its prod() multiplies
+    // in float32 and gives inf here; in the order its lanes take it gives 1.06e36 for the 936 factors
+    // the fuzzer found, where webgpu's float32 scan gave inf.) Every device agrees with js.
+    for (const device of availableDevices()) {
+      const x = Tensor.from([1e30, 1e30, 1e-30, 1e-30, 3, -1e20, 1e-20], { device });
+      const c = Array.from(await x.cumprod(0).toTypedArrayAsync());
+      const want = [1e30, Infinity, 1e30, 1, 3, -3e20, -3].map(Math.fround);
+      for (let i = 0; i < want.length; i++) assert.ok(c[i] === want[i] || Math.abs(c[i] / want[i] - 1) < 1e-6, `${device} cumprod[${i}] = ${c[i]}, want ${want[i]}`);
+      assert.ok(Math.abs((await x.prod().itemAsync()) / -3 - 1) < 1e-6, `${device} prod`);
+    }
+  });
   test("cumprod and prod gradients with zeros: no NaN, PyTorch's values", () => {
     const x = t([2, 0, 3, 0, 4], { requiresGrad: true });
     x.prod().backward();

@@ -29,6 +29,11 @@ fn lae_(x: f32, y: f32) -> f32 {
   if (isinf_(hi)) { return hi; }
   return log1p_(exp(lo - hi)) + hi;
 }
+// m·2^e for |m| in [0.5, 1), 0, inf or NaN: WGSL leaves ldexp past 2^128 indeterminate
+fn ldexp_big_(m: f32, e: i32) -> f32 {
+  if (m == 0.0 || isinf_(m) || isnan_(m) || e <= 128) { return ldexp(m, max(e, -200)); }
+  return select(inf_(), -inf_(), m < 0.0);
+}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let n = prmu(${LN.n}u);
@@ -58,7 +63,10 @@ export function scanKernel(op: ScanOp, t: Scalar, decls: string): string {
   const init = op === "cumprod" ? (f ? "1.0" : "1") : op === "logcumsumexp" ? "-inf_()" : f ? "0.0" : "0";
   const nan = (x: string) => (f ? `isnan_(${x})` : "false");
   const step = op === "cumsum" ? "acc = acc + v; out_st(o0 + i * s0, acc);"
-    : op === "cumprod" ? "acc = acc * v; out_st(o0 + i * s0, acc);"
+    // float: the running product as acc·2^e with |acc| in [0.5, 1) (frexp after each factor), as the
+    // host kernels' float64 keeps it: a float32 product overflowed where later factors bring it back
+    : op === "cumprod" ? (f ? "acc = acc * v; if (acc != 0.0 && !isinf_(acc) && !isnan_(acc)) { let fr = frexp(acc); acc = fr.fract; e = e + fr.exp; } out_st(o0 + i * s0, ldexp_big_(acc, e));"
+      : "acc = acc * v; out_st(o0 + i * s0, acc);")
     : op === "logcumsumexp" ? "acc = lae_(v, acc); out_st(o0 + i * s0, acc);"
     // a later equal value takes over; a NaN takes over and stays
     : `if (k == 0 || ${nan("v")} || (!${nan("acc")} && (v ${op === "cummax" ? ">=" : "<="} acc))) { acc = v; bi = i; }
@@ -66,6 +74,7 @@ export function scanKernel(op: ScanOp, t: Scalar, decls: string): string {
   return lineLoop(3, `
     var acc: ${t} = ${init};
     var bi = 0;
+    var e = 0;
     for (var k = 0; k < L; k++) {
       let i = select(k, L - 1 - k, flag != 0);
       let v = a_ld(o1 + i * s1);
