@@ -2,11 +2,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fuzz } from "./fuzz.js";
+import { initDevice } from "../src/node.js";
 
 test("2,000 fuzz cases agree with the js reference on every device", async () => {
   // The full run (npm run fuzz, 100,000 cases) finds a handful of documented differences, listed in
-  // docs/pytorch.md ("deliberate differences"); none falls in these seeds.
-  const r = await fuzz({ seed: 1, cases: 2000 });
+  // docs/pytorch.md ("deliberate differences"); none falls in these seeds. webgpu too where it has
+  // an adapter (CI sets DLGRAD_REQUIRE_WEBGPU=1: lavapipe), a few seconds more.
+  const webgpu = (await initDevice("webgpu").catch(() => null)) !== null;
+  if (!webgpu) assert.notEqual(process.env.DLGRAD_REQUIRE_WEBGPU, "1", "no webgpu adapter");
+  const r = await fuzz({ seed: 1, cases: 2000, webgpu });
   assert.deepEqual(r.mismatches.map((m) => `${m.device} seed ${m.seed}: ${m.what}`), []);
 });
 
