@@ -73,3 +73,17 @@ test("webgpu keeps signed zeros and tiny values where PyTorch does (sign, sin, t
     assert.ok(Math.abs(y[3] / -1e-30 - 1) < 1e-6, `${op}(-1e-30) = ${y[3]}`);
   }
 });
+
+test("conv2d's input gradient with an infinite weight and padding: inf where PyTorch has inf, not NaN", async () => {
+  // The C kernels' stride-1 input gradient convolved the zero-padded g with the flipped weight, so
+  // the padding's zeros met the inf (0·inf = NaN); PyTorch's col2im never multiplies them. PyTorch
+  // 1.13: x.grad = [[inf, inf, 0], [inf, inf, 0], [0, 0, 0]] (x ones [1, 1, 3, 3], w zeros but
+  // w[0, 0, 0, 0] = inf, padding 1, upstream ones).
+  const { Tensor, F, availableDevices } = await import("../src/node.js");
+  for (const device of availableDevices()) {
+    const x = Tensor.ones([1, 1, 3, 3], { device, requiresGrad: true });
+    const w = Tensor.from(Float32Array.from([Infinity, 0, 0, 0, 0, 0, 0, 0, 0]), { shape: [1, 1, 3, 3], device });
+    F.conv2d(x, w, null, { padding: 1 }).sum().backward();
+    assert.deepEqual(Array.from(await x.grad!.toTypedArrayAsync()), [Infinity, Infinity, 0, Infinity, Infinity, 0, 0, 0, 0], device);
+  }
+});

@@ -78,9 +78,9 @@ function genShape(r: Rng, nd = r.int(0, 4)): number[] {
   return Array.from({ length: nd }, (_, i) => (r.chance(0.08) ? 0 : r.chance(0.25) ? 1 : i === long ? r.int(17, 70) : r.int(2, 5)));
 }
 
-function genSpec(r: Rng, shape: number[], dtype: DT, view?: TSpec["view"]): TSpec {
+function genSpec(r: Rng, shape: number[], dtype: DT, view?: TSpec["view"], finite = false): TSpec {
   const n = shape.reduce((a, b) => a * b, 1);
-  const special = r.chance(0.3);
+  const special = !finite && r.chance(0.3);
   const values = Array.from({ length: n }, () => {
     if (dtype === "int32") return r.int(-6, 6);
     if (special && r.chance(0.15)) return enc(r.pick([NaN, Infinity, -Infinity, 0, -0]));
@@ -107,13 +107,18 @@ const BINARY2 = ["remainder", "fmod", "atan2"];
 const REDUCE2 = ["all", "any", "prod", "amin", "maxDim", "minDim"];
 const SCANS = ["cumsum", "cumprod", "logcumsumexp", "cummax", "cummin"];
 const COMPOSITES = ["flip", "roll", "repeat", "tile", "norm", "einsum", "lerp", "addcmul", "diag", "trace", "cdist", "scatter", "indexAdd"];
+// torch.nn.functional: the ops with fused kernels (layerNorm, attention, pooling, conv2d, GELU's
+// tanh form, cross-entropy's logSoftmax) and the activations and losses built on the primitives
+const ACTIVATIONS = ["softplus", "elu", "selu", "mish", "logsigmoid", "hardswish", "hardsigmoid", "hardtanh", "relu6", "leakyRelu", "geluTanh"];
+const LOSSES = ["mseLoss", "l1Loss", "smoothL1Loss", "huberLoss", "binaryCrossEntropyWithLogits"];
+const NN = ["layerNorm", "rmsNorm", "act", "act", "sdpa", "pool", "conv2d", "pad", "loss", "crossEntropy"];
 
 /** One random step applicable to a tensor of this shape and dtype, or null. */
 function genStep(r: Rng, shape: number[], dtype: DT): Step | null {
   const nd = shape.length;
   const dim = () => r.int(-Math.max(nd, 1), Math.max(nd, 1) - 1);
   const size = (k: number) => (nd === 0 ? 1 : shape[(k + nd) % nd]);
-  switch (r.int(0, 15)) {
+  switch (r.int(0, 16)) {
     case 0: case 1: return { op: r.pick(UNARY), args: [] };
     case 2: case 3: {
       const other = r.chance(0.25) ? enc(r.pick([2, 0.5, -1, 0, 3])) as number : genSpec(r, broadcastPartner(r, shape), r.chance(0.2) ? "int32" : dtype);
@@ -178,6 +183,7 @@ function genStep(r: Rng, shape: number[], dtype: DT): Step | null {
       if (op === "topk") return { op, args: [ties, d, r.int(0, size(d)), r.chance(0.5), r.int(0, 1)] };
       return { op, args: [ties, d, r.chance(0.5), r.int(0, 1)] };
     }
+    case 16: return dtype === "float32" ? genNN(r, shape) : null;
     case 15: {
       const op = r.pick(COMPOSITES);
       const subset = () => [...shape.keys()].filter(() => r.chance(0.5));
@@ -211,6 +217,56 @@ function genStep(r: Rng, shape: number[], dtype: DT): Step | null {
           return { op, args: [k, index, r.chance(0.3) ? r.pick([0, -1.5]) : genSpec(r, ishape, dtype)] };
         }
       }
+    }
+  }
+  return null;
+}
+
+/** A torch.nn.functional step (NN) that fits a float32 tensor of this shape, or null. */
+function genNN(r: Rng, shape: number[]): Step | null {
+  const nd = shape.length, last = nd ? shape[nd - 1] : 0;
+  const op = r.pick(NN);
+  switch (op) {
+    case "layerNorm": case "rmsNorm":
+      if (nd === 0 || last === 0) return null;
+      // weights and biases are finite (an infinite weight makes the gradient inf or NaN by the order
+      // of the sums, in PyTorch's fused kernel as in dlgrad's)
+      return { op, args: [r.chance(0.6) ? genSpec(r, [last], "float32", "plain", true) : null, op === "layerNorm" && r.chance(0.6) ? genSpec(r, [last], "float32", "plain", true) : null, r.pick([1e-5, 0.1])] };
+    case "act": return { op: r.pick(ACTIVATIONS), args: [] };
+    case "sdpa": {
+      // q is the tensor; k [.., S, E] and v [.., S, Ev] share its leading dims
+      if (nd < 2 || nd > 4 || last === 0 || shape[nd - 2] === 0) return null;
+      // causal: q, k and v finite. The composite (js, PyTorch's math path) multiplies the masked
+      // scores' zero probabilities by the masked keys' values and queries, so an inf or NaN there
+      // reaches the result (0·inf); the fused kernels skip masked tiles (docs/pytorch.md)
+      const lead = shape.slice(0, -2), S = r.int(1, 5), Ev = r.int(1, 4), causal = r.chance(0.5);
+      return { op, args: [genSpec(r, [...lead, S, last], "float32", undefined, causal), genSpec(r, [...lead, S, Ev], "float32", undefined, causal), causal, r.chance(0.3) ? 0.5 : null] };
+    }
+    case "pool": {
+      if (nd !== 3 && nd !== 4) return null;
+      const h = shape[nd - 2], w = shape[nd - 1];
+      if (h === 0 || w === 0 || shape.includes(0)) return null;
+      const k = r.int(1, Math.min(3, h, w)), stride = r.int(1, 2), padding = r.int(0, Math.floor(k / 2));
+      return { op: r.pick(["maxPool2d", "avgPool2d"]), args: [k, stride, padding] };
+    }
+    case "conv2d": {
+      if (nd !== 4 || shape.includes(0)) return null;
+      const [, c, h, w] = shape, padding = r.int(0, 1), kh = r.int(1, Math.min(3, h + 2 * padding)), kw = r.int(1, Math.min(3, w + 2 * padding));
+      const oc = r.int(1, 3);
+      return { op, args: [genSpec(r, [oc, c, kh, kw], "float32", "plain"), r.chance(0.5) ? genSpec(r, [oc], "float32", "plain") : null, r.int(1, 2), padding] };
+    }
+    case "pad": {
+      if (nd === 0) return null;
+      const mode = r.pick(["constant", "reflect", "replicate"]);
+      if (mode !== "constant" && (nd < 2 || last === 0 || shape.slice(0, -1).includes(0))) return null;
+      const most = mode === "reflect" ? last - 1 : 3;
+      return { op, args: [[r.int(0, most), r.int(0, most)], mode, r.pick([0, -1.5])] };
+    }
+    case "loss": return { op: r.pick(LOSSES), args: [genSpec(r, shape, "float32"), r.pick(["mean", "sum", "none"])] };
+    case "crossEntropy": {
+      if (nd !== 2 || last === 0 || shape[0] === 0) return null;
+      const targets = Array.from({ length: shape[0] }, () => (r.chance(0.1) ? -100 : r.int(0, last - 1)));
+      return { op, args: [{ shape: [shape[0]], dtype: "int32", values: targets, view: "plain" }, r.pick(["mean", "sum", "none"]), r.pick([0, 0.1])] };
     }
   }
   return null;
@@ -274,6 +330,7 @@ function applyStep(t: Tensor, s: Step, device: string): Tensor {
     default:
       if (s.op in NEW_OPS) return NEW_OPS[s.op](pre(t, a[0]), a.slice(1), device);
       if (s.op in COMPOSITE_OPS) return COMPOSITE_OPS[s.op](t, a, device);
+      if (s.op in NN_OPS) return NN_OPS[s.op](t, a, device);
       if (BINARY.includes(s.op)) return (t as unknown as Record<string, (o: Tensor | number) => Tensor>)[s.op](arg(0) as Tensor | number);
       return (t as unknown as Record<string, () => Tensor>)[s.op]();
   }
@@ -330,8 +387,25 @@ const COMPOSITE_OPS: Record<string, (t: Tensor, a: Step["args"], device: string)
   indexAdd: (t, a, device) => t.indexAdd(a[0] as number, Tensor.from(Int32Array.from(a[1] as number[]), { device }), specArg(a[2], device) as Tensor, { alpha: a[3] as number }),
 };
 
+const spec = (v: unknown, device: string) => (v === null ? null : specArg(v, device) as Tensor);
+const act = (op: string) => (t: Tensor) => (op === "geluTanh" ? F.gelu(t, { approximate: "tanh" }) : (F as unknown as Record<string, (x: Tensor) => Tensor>)[op](t));
+const loss = (op: string) => (t: Tensor, a: Step["args"], device: string) =>
+  (F as unknown as Record<string, (x: Tensor, y: Tensor, o: object) => Tensor>)[op](t, spec(a[0], device)!, { reduction: a[1] });
+const NN_OPS: Record<string, (t: Tensor, a: Step["args"], device: string) => Tensor> = {
+  layerNorm: (t, a, device) => F.layerNorm(t, [t.shape[t.ndim - 1]], spec(a[0], device), spec(a[1], device), a[2] as number),
+  rmsNorm: (t, a, device) => F.rmsNorm(t, [t.shape[t.ndim - 1]], spec(a[0], device), a[2] as number),
+  ...Object.fromEntries(ACTIVATIONS.map((op) => [op, act(op)])),
+  sdpa: (t, a, device) => F.scaledDotProductAttention(a[2] ? t.nanToNum({ nan: 0, posinf: 3, neginf: -3 }) : t, spec(a[0], device)!, spec(a[1], device)!, { isCausal: a[2] as boolean, ...(a[3] !== null ? { scale: a[3] as number } : {}) }),
+  maxPool2d: (t, a) => F.maxPool2d(t, a[0] as number, a[1] as number, a[2] as number),
+  avgPool2d: (t, a) => F.avgPool2d(t, a[0] as number, { stride: a[1] as number, padding: a[2] as number }),
+  conv2d: (t, a, device) => F.conv2d(t, spec(a[0], device)!, spec(a[1], device), { stride: a[2] as number, padding: a[3] as number }),
+  pad: (t, a) => F.pad(t, a[0] as number[], a[1] === "constant" ? { value: a[2] as number } : { mode: a[1] as "reflect" }),
+  ...Object.fromEntries(LOSSES.map((op) => [op, loss(op)])),
+  crossEntropy: (t, a, device) => F.crossEntropy(t, spec(a[0], device)!, { reduction: a[1] as "mean", labelSmoothing: a[2] as number }),
+};
+
 /** The seeded gradient that flows into a case's output t (on t's device and dtype). */
-function upstreamGradient(c: Case, t: Tensor): Tensor {
+export function upstreamGradient(c: Case, t: Tensor): Tensor {
   const r = new Rng(c.seed ^ 0x5bd1e995);
   return Tensor.from(Float64Array.from({ length: t.numel }, () => r.next() * 2 - 1), { shape: t.shape, device: t.device, dtype: t.dtype });
 }

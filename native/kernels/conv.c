@@ -761,6 +761,13 @@ int dl_conv2d_f32(float* y, const float* x, const float* w, const float* bias, c
   return c.failed ? -1 : 0;
 }
 
+/* whether w[0..n) holds no inf or NaN */
+static bool all_finite(const float* w, int64_t n) {
+  int bad = 0;
+  for (int64_t i = 0; i < n; i++) bad |= !isfinite(w[i]);
+  return !bad;
+}
+
 int dl_conv2d_backward_f32(float* gx, float* gw, float* gb, const float* g, const float* x, const float* w, const int64_t* d) {
   conv2d_ctx c;
   conv2d_init(&c, d);
@@ -770,11 +777,13 @@ int dl_conv2d_backward_f32(float* gx, float* gw, float* gb, const float* g, cons
   size_t cls = 0, s1cls = 0;
   bool fresh;
   /* the input gradient as an implicit product: stride 1, dilation 1, and padding at most kh-1, kw-1
-   * (g is then padded, not cropped) */
+   * (g is then padded, not cropped). Not with an inf or NaN in w: the padding's zeros would meet it
+   * (0·inf = NaN) where PyTorch's col2im (and the path below) never multiplies them */
   const conv_ctx* k = &c.k;
   s1_ctx s1;
   float* s1buf = NULL;
-  if (gx && k->ph < k->kh && k->pw < k->kw && s1_applies(k, OC, OC, k->OH, k->OW, k->kh - 1 - k->ph, k->kw - 1 - k->pw)) {
+  if (gx && k->ph < k->kh && k->pw < k->kw && s1_applies(k, OC, OC, k->OH, k->OW, k->kh - 1 - k->ph, k->kw - 1 - k->pw) &&
+      all_finite(w, OC * rows)) {
     s1buf = s1_new(&s1, &s1cls, w, true, OC, k->OH, k->OW, k->kh - 1 - k->ph, k->kw - 1 - k->pw, k->kh, k->kw, k->C, NULL);
     if (!s1buf) return -1;
     c.s1 = &s1;
