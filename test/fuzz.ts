@@ -295,6 +295,13 @@ export function genCase(seed: number): Case {
   return { seed, input, chain, grad: dtype === "float32" && r.chance(0.6) };
 }
 
+/** The chain's first n steps on `device` (the input to step n + 1), for triage scripts. */
+export function runPrefix(c: Case, n: number, device: string): Tensor {
+  let t = specTensor(c.input, device);
+  for (const s of c.chain.slice(0, n)) t = applyStep(t, s, device);
+  return t;
+}
+
 function applyStep(t: Tensor, s: Step, device: string): Tensor {
   const a = s.args;
   const arg = (i: number) => {

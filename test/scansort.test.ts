@@ -13,6 +13,7 @@ import { contiguousStrides } from "../src/shape.js";
 import { type FCase, assertTensorClose, assertTensorCloseAsync, decodeArgs, fromFixture } from "./helpers.js";
 import { buildInput } from "./op_cases.js";
 import { S, gradcheck, loadBreadth } from "./breadth_helpers.js";
+import { generator as generatorFor } from "../src/random.js";
 
 // every op reaches the C kernels, however small
 nativeConfig({ tinyOps: 0 });
@@ -209,6 +210,29 @@ describe("named cases", () => {
       for (let i = 0; i < want.length; i++) assert.ok(c[i] === want[i] || Math.abs(c[i] / want[i] - 1) < 1e-6, `${device} cumprod[${i}] = ${c[i]}, want ${want[i]}`);
       assert.ok(Math.abs((await x.prod().itemAsync()) / -3 - 1) < 1e-6, `${device} prod`);
     }
+  });
+  test("long lines on webgpu: cumsum and logcumsumexp keep float64-like accuracy (compensated sums)", async (t) => {
+    if (gpuReason !== null) return t.skip(`no webgpu: ${gpuReason}`);
+    // 4,000 values: a plain float32 running sum, and a running log-add-exp that rounds the log at
+    // every step, drifted 1e-4 to 1e-3 from js's float64 (the fuzzer's logcumsumexp gradient case)
+    const n = 4000, r = generatorFor(7);
+    const xs = Array.from({ length: n }, () => (r() - 0.5) * 6), gs = Array.from({ length: n }, () => r() - 0.5);
+    const run = async (device: string) => {
+      const x = Tensor.from(Float32Array.from(xs), { device, requiresGrad: true });
+      const y = x.logcumsumexp(0), c = x.cumsum(0);
+      y.backward(Tensor.from(Float32Array.from(gs), { device }));
+      return { y: await y.toTypedArrayAsync(), c: await c.toTypedArrayAsync(), g: await x.grad!.toTypedArrayAsync() };
+    };
+    const want = await run("js"), got = await run("webgpu");
+    const worst = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+      let m = 0, scale = 0;
+      for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+      for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / scale);
+      return m;
+    };
+    assert.ok(worst(got.y, want.y) < 2e-6, `logcumsumexp: ${worst(got.y, want.y)}`);
+    assert.ok(worst(got.c, want.c) < 2e-6, `cumsum: ${worst(got.c, want.c)}`);
+    assert.ok(worst(got.g, want.g) < 2e-5, `logcumsumexp gradient: ${worst(got.g, want.g)}`);
   });
   test("cumprod and prod gradients with zeros: no NaN, PyTorch's values", () => {
     const x = t([2, 0, 3, 0, 4], { requiresGrad: true });
