@@ -23,8 +23,9 @@ function lineLoop(nViews: number, body: string, decls: string, perElement: boole
 ${decls}
 // m·2^e for |m| in [0.5, 1), 0, inf or NaN: WGSL leaves ldexp past 2^128 indeterminate
 fn ldexp_big_(m: f32, e: i32) -> f32 {
-  if (m == 0.0 || isinf_(m) || isnan_(m) || e <= 128) { return ldexp(m, max(e, -200)); }
-  return select(inf_(), -inf_(), m < 0.0);
+  if (m == 0.0 || isinf_(m) || isnan_(m)) { return m; }
+  if (e > 128) { return select(inf_(), -inf_(), m < 0.0); }
+  return ldexp(m, max(e, -200));
 }
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
