@@ -349,7 +349,10 @@ export function layerNorm(
 }
 
 function layerNormComposite(input: Tensor, dims: number[], weight: Tensor | null | undefined, bias: Tensor | null | undefined, eps: number): Tensor {
-  const xc = input.sub(input.mean(dims, { keepdim: true }));
+  // the corrected two-pass form: the deviations' own mean (the float32 mean's rounding) comes out
+  // too, so a row of equal values normalises to exactly 0, as in the C and WGSL kernels
+  const d = input.sub(input.mean(dims, { keepdim: true }));
+  const xc = d.sub(d.mean(dims, { keepdim: true }));
   let y = xc.mul(xc.square().mean(dims, { keepdim: true }).add(eps).rsqrt());
   if (weight) y = y.mul(weight);
   if (bias) y = y.add(bias);

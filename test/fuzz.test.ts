@@ -87,3 +87,14 @@ test("conv2d's input gradient with an infinite weight and padding: inf where PyT
     assert.deepEqual(Array.from(await x.grad!.toTypedArrayAsync()), [Infinity, Infinity, 0, Infinity, Infinity, 0, 0, 0, 0], device);
   }
 });
+
+test("layerNorm of a row of equal values is exactly 0 on every device (corrected two-pass mean)", async () => {
+  // The mean of five 54.598148 rounds in float32 to one ulp off, and 1/sqrt(1e-5) turned that into
+  // -0.0012 on js (and up to 2e-4 on webgpu); the C kernels sum in float64 and gave 0.
+  const { Tensor, F, availableDevices } = await import("../src/node.js");
+  for (const device of availableDevices()) {
+    const rows = [2.76, 54.598148345947266, 0.1, -1234.567, 3e-3].flatMap((v) => new Array(5).fill(v));
+    const y = F.layerNorm(Tensor.from(Float32Array.from(rows), { shape: [5, 5], device }), [5], null, null, 1e-5);
+    assert.deepEqual(Array.from(await y.toTypedArrayAsync(), Math.abs), new Array(25).fill(0), device);
+  }
+});

@@ -112,12 +112,18 @@ ${rowMain(`
     var s = 0.0;
     for (var i = l; i < n; i += ${RW}) { s += x_ld(xo + i); }
     let mu = wsum(lid, s) / f32(n);
+    // the corrected two-pass form: the deviations' own sum refines the mean and takes its rounding
+    // out of the variance, so a row of equal values gives exactly 0, as the C kernels' float64
+    // sums do (plain float32 gave the mean's last bit times 1/sqrt(eps))
     var q = 0.0;
-    for (var i = l; i < n; i += ${RW}) { let d = x_ld(xo + i) - mu; q += d * d; }
-    let rs = 1.0 / sqrt(wsum(lid, q) / f32(n) + eps);
-    if (lid == 0u) { mean_st(prm(7u) + r, mu); rstd_st(prm(8u) + r, rs); }
+    var sd = 0.0;
+    for (var i = l; i < n; i += ${RW}) { let d = x_ld(xo + i) - mu; sd += d; q += d * d; }
+    let dsum = wsum(lid, sd);
+    let m = mu + dsum / f32(n);
+    let rs = 1.0 / sqrt(max(wsum(lid, q) - dsum * dsum / f32(n), 0.0) / f32(n) + eps);
+    if (lid == 0u) { mean_st(prm(7u) + r, m); rstd_st(prm(8u) + r, rs); }
     for (var i = l; i < n; i += ${RW}) {
-      var y = (x_ld(xo + i) - mu) * rs;
+      var y = (x_ld(xo + i) - m) * rs;
       if (hasW) { y = y * w_ld(wo + i); }
       if (hasB) { y = y + b_ld(bo + i); }
       out_st(oo + i, y);
