@@ -98,3 +98,21 @@ test("layerNorm of a row of equal values is exactly 0 on every device (corrected
     assert.deepEqual(Array.from(await y.toTypedArrayAsync(), Math.abs), new Array(25).fill(0), device);
   }
 });
+
+test("layerNorm of a row whose spread is 1e-4 of its mean matches float64 on every device, with its gradient", async () => {
+  // Centred on the float32 mean alone, xhat carried the mean's rounding times mean/std (~8,000
+  // here): 3e-4 off on cpu/wasm. Values: PyTorch 1.13 in float64, upstream gradient sin(i).
+  const { Tensor, F, availableDevices } = await import("../src/node.js");
+  const row = [-2.51896071434021, -2.519710063934326, -2.5193, -2.5190, -2.51960];
+  const want = [0.1112519, -0.1246256, 0.0044579, 0.0988689, -0.0899531], wantGrad = [-71.328, 193.268, 214.771, -26.921, -309.789];
+  for (const device of availableDevices()) {
+    const x = Tensor.from(Float32Array.from([...row, ...row, ...row, ...row]), { shape: [4, 5], device, requiresGrad: true });
+    const y = F.layerNorm(x, [5], null, null, 1e-5);
+    y.backward(Tensor.from(Float32Array.from(Array.from({ length: 20 }, (_, i) => Math.sin(i))), { shape: [4, 5], device }));
+    const got = Array.from(await y.toTypedArrayAsync()).slice(0, 5), g = Array.from(await x.grad!.toTypedArrayAsync()).slice(0, 5);
+    for (let i = 0; i < 5; i++) {
+      assert.ok(Math.abs(got[i] - want[i]) < 2e-7 + 1e-5 * Math.abs(want[i]), `${device} y: ${got}`);
+      assert.ok(Math.abs(g[i] - wantGrad[i]) < 1e-3 * Math.abs(wantGrad[i]) + 1e-3, `${device} grad: ${g}`);
+    }
+  }
+});

@@ -112,7 +112,7 @@ const COMPOSITES = ["flip", "roll", "repeat", "tile", "norm", "einsum", "lerp", 
 // tanh form, cross-entropy's logSoftmax) and the activations and losses built on the primitives
 const ACTIVATIONS = ["softplus", "elu", "selu", "mish", "logsigmoid", "hardswish", "hardsigmoid", "hardtanh", "relu6", "leakyRelu", "geluTanh"];
 const LOSSES = ["mseLoss", "l1Loss", "smoothL1Loss", "huberLoss", "binaryCrossEntropyWithLogits"];
-const NN = ["layerNorm", "rmsNorm", "act", "act", "sdpa", "pool", "conv2d", "pad", "loss", "crossEntropy"];
+const NN = ["layerNorm", "rmsNorm", "act", "act", "sdpa", "pool", "conv2d", "pad", "loss", "crossEntropy", "groupNorm", "batchNorm", "interpolate", "cosineSimilarity", "klDiv"];
 
 /** One random step applicable to a tensor of this shape and dtype, or null. */
 function genStep(r: Rng, shape: number[], dtype: DT): Step | null {
@@ -264,6 +264,20 @@ function genNN(r: Rng, shape: number[]): Step | null {
       return { op, args: [[r.int(0, most), r.int(0, most)], mode, r.pick([0, -1.5])] };
     }
     case "loss": return { op: r.pick(LOSSES), args: [genSpec(r, shape, "float32"), r.pick(["mean", "sum", "none"])] };
+    case "groupNorm": case "batchNorm": {
+      // [N, C, ...]: groups that divide C; batch statistics (training), without running ones
+      if (nd < 2 || shape.includes(0)) return null;
+      const c = shape[1], groups = [1, 2, 3, 4, 5].filter((g) => c % g === 0);
+      const affine = () => (r.chance(0.5) ? genSpec(r, [c], "float32", "plain", true) : null);
+      return { op, args: [r.pick(groups), affine(), affine(), r.pick([1e-5, 0.1])] };
+    }
+    case "interpolate": {
+      if (nd !== 3 && nd !== 4) return null;
+      const mode = nd === 4 && r.chance(0.5) ? "bilinear" : "nearest";
+      return { op, args: [r.pick([0.5, 1.5, 2]), mode, mode === "bilinear" && r.chance(0.5)] };
+    }
+    case "cosineSimilarity": return nd === 0 ? null : { op, args: [genSpec(r, broadcastPartner(r, shape), "float32"), r.int(-nd, nd - 1)] };
+    case "klDiv": return { op, args: [genSpec(r, shape, "float32"), r.pick(["mean", "sum", "none", "batchmean"]), r.chance(0.5)] };
     case "crossEntropy": {
       if (nd !== 2 || last === 0 || shape[0] === 0) return null;
       const targets = Array.from({ length: shape[0] }, () => (r.chance(0.1) ? -100 : r.int(0, last - 1)));
@@ -409,6 +423,11 @@ const NN_OPS: Record<string, (t: Tensor, a: Step["args"], device: string) => Ten
   conv2d: (t, a, device) => F.conv2d(t, spec(a[0], device)!, spec(a[1], device), { stride: a[2] as number, padding: a[3] as number }),
   pad: (t, a) => F.pad(t, a[0] as number[], a[1] === "constant" ? { value: a[2] as number } : { mode: a[1] as "reflect" }),
   ...Object.fromEntries(LOSSES.map((op) => [op, loss(op)])),
+  groupNorm: (t, a, device) => F.groupNorm(t, a[0] as number, { weight: spec(a[1], device), bias: spec(a[2], device), eps: a[3] as number }),
+  batchNorm: (t, a, device) => F.batchNorm(t, null, null, { weight: spec(a[1], device), bias: spec(a[2], device), training: true, eps: a[3] as number }),
+  interpolate: (t, a) => F.interpolate(t, { scaleFactor: a[0] as number, mode: a[1] as "nearest", ...(a[1] === "bilinear" ? { alignCorners: a[2] as boolean } : {}) }),
+  cosineSimilarity: (t, a, device) => F.cosineSimilarity(t, spec(a[0], device)!, { dim: a[1] as number }),
+  klDiv: (t, a, device) => F.klDiv(t, spec(a[0], device)!, { reduction: a[1] as "mean", logTarget: a[2] as boolean }),
   crossEntropy: (t, a, device) => F.crossEntropy(t, spec(a[0], device)!, { reduction: a[1] as "mean", labelSmoothing: a[2] as number }),
 };
 

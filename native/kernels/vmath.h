@@ -187,6 +187,23 @@ static inline double dl_dot_f(const float* a, const float* b, int64_t n) {
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
+/* Σa² in double, and Σa into *sum (eight partial sums each, as dl_dot_f) */
+static inline double dl_sum_sq_f(const float* a, int64_t n, double* sum) {
+  double acc[8] = { 0 }, s[8] = { 0 };
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) {
+      s[k] += (double)a[i + k];
+      acc[k] += (double)a[i + k] * a[i + k];
+    }
+  for (; i < n; i++) {
+    s[0] += (double)a[i];
+    acc[0] += (double)a[i] * a[i];
+  }
+  *sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
 /* a[0] + ... + a[15] added pairwise: lane l with l + 8, then + 4, + 2, + 1. That is the order of
  * _mm512_reduce_add_ps (one tree of shuffles), so the AVX-512 build gives the same bits; a scalar
  * chain of 15 dependent adds per row had been a fifth of attention's forward. */

@@ -112,18 +112,18 @@ ${rowMain(`
     var s = 0.0;
     for (var i = l; i < n; i += ${RW}) { s += x_ld(xo + i); }
     let mu = wsum(lid, s) / f32(n);
-    // the corrected two-pass form: the deviations' own sum refines the mean and takes its rounding
-    // out of the variance, so a row of equal values gives exactly 0, as the C kernels' float64
-    // sums do (plain float32 gave the mean's last bit times 1/sqrt(eps))
+    // the corrected two-pass form, as in the C kernels: the deviations from the float mean mu have
+    // their own mean dm (mu's rounding), which comes out of xhat and of the variance, so a row of
+    // equal values gives exactly 0 and one whose spread is tiny beside its mean stays accurate
+    // (plain float32 gave the mean's last bit times 1/sqrt(var + eps))
     var q = 0.0;
     var sd = 0.0;
     for (var i = l; i < n; i += ${RW}) { let d = x_ld(xo + i) - mu; sd += d; q += d * d; }
-    let dsum = wsum(lid, sd);
-    let m = mu + dsum / f32(n);
-    let rs = 1.0 / sqrt(max(wsum(lid, q) - dsum * dsum / f32(n), 0.0) / f32(n) + eps);
-    if (lid == 0u) { mean_st(prm(7u) + r, m); rstd_st(prm(8u) + r, rs); }
+    let dm = wsum(lid, sd) / f32(n);
+    let rs = 1.0 / sqrt(max(wsum(lid, q) / f32(n) - dm * dm, 0.0) + eps);
+    if (lid == 0u) { mean_st(prm(7u) + r, mu + dm); rstd_st(prm(8u) + r, rs); }
     for (var i = l; i < n; i += ${RW}) {
-      var y = (x_ld(xo + i) - m) * rs;
+      var y = ((x_ld(xo + i) - mu) - dm) * rs;
       if (hasW) { y = y * w_ld(wo + i); }
       if (hasB) { y = y + b_ld(bo + i); }
       out_st(oo + i, y);
@@ -137,21 +137,27 @@ ${rowMain(`
     let hasW = prm(2u) != 0;
     let xo = prm(7u) + r * n; let go = prm(6u) + r * n; let gxo = prm(5u) + r * n; let wo = prm(10u);
     let mu = mean_ld(prm(8u) + r); let rs = rstd_ld(prm(9u) + r);
+    // x - mean corrected by its own mean, as in the forward (the saved mean is rounded to float)
+    var sd = 0.0;
+    for (var i = l; i < n; i += ${RW}) { sd += x_ld(xo + i) - mu; }
+    let dm = wsum(lid, sd) / f32(n);
     var s1 = 0.0; var s2 = 0.0;
     for (var i = l; i < n; i += ${RW}) {
-      let xh = (x_ld(xo + i) - mu) * rs;
+      let xh = ((x_ld(xo + i) - mu) - dm) * rs;
       let dxh = g_ld(go + i) * select(1.0, w_ld(wo + i), hasW);
       s1 += dxh; s2 += dxh * xh;
     }
     s1 = wsum(lid, s1) / f32(n);
     s2 = wsum(lid, s2) / f32(n);
     for (var i = l; i < n; i += ${RW}) {
-      let xh = (x_ld(xo + i) - mu) * rs;
+      let xh = ((x_ld(xo + i) - mu) - dm) * rs;
       let dxh = g_ld(go + i) * select(1.0, w_ld(wo + i), hasW);
       gx_st(gxo + i, rs * (dxh - s1 - xh * s2));
     }`)}`;
 
-// layerNorm weight/bias gradients (one column per workgroup) words: [n, R, hasGw, hasGb, _, gw, gb, g, x, mean, rstd]
+// layerNorm weight/bias gradients (one column per workgroup) words: [n, R, hasGw, hasGb, _, gw, gb, g, x, mean, rstd].
+// xhat from the saved float mean, uncorrected (a row's correction would take a pass over the row
+// per column): for a row whose spread is ~1e-4 of its mean, its share of gw is ~1e-4 off.
 const layerNormParamSrc = (decls: string) => /* wgsl */ `${PRELUDE}
 ${decls}
 ${ROWS}
