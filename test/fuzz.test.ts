@@ -116,3 +116,19 @@ test("layerNorm of a row whose spread is 1e-4 of its mean matches float64 on eve
     }
   }
 });
+
+test("attention over one key with a score near -1e30: softmax of one entry is 1 on every device, not NaN", async () => {
+  // The C forward took exp(fma(score, scale, -max)): the rounding residue of score·scale (up to
+  // 2^74 there) went through exp to 0, and the row's sum 0 gave 0/0. PyTorch's math path: v.
+  const { Tensor, F, availableDevices } = await import("../src/node.js");
+  const f = (a: number[], shape: number[], device: string) => Tensor.from(Float32Array.from(a), { shape, device });
+  for (const device of availableDevices()) {
+    for (const big of [-3.4028234663852886e38, -1e30]) {
+      for (const isCausal of [true, false]) {
+        const y = F.scaledDotProductAttention(f([1.253, big], [1, 1, 1, 2], device), f([1.475, 0.633], [1, 1, 1, 2], device),
+          f([0.997, -2.05, -0.699, 0.974], [1, 1, 1, 4], device), { isCausal });
+        assert.deepEqual(Array.from(await y.toTypedArrayAsync()), [0.997, -2.05, -0.699, 0.974].map(Math.fround), `${device} ${big} ${isCausal}`);
+      }
+    }
+  }
+});

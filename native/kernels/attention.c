@@ -101,12 +101,15 @@ static float row_max(const float* r, int64_t n) {
 #endif
 }
 
-/* r[j] = exp(scale·r[j] − sub) for j < n, 0 for n <= j < w */
+/* r[j] = exp(scale·r[j] − sub) for j < n, 0 for n <= j < w. scale·r[j] is rounded before the
+ * subtraction, as the composite's scaled scores are, so the row's maximum gives exp(0) = 1 exactly:
+ * fused into one fma, its rounding residue (up to 2^74 for scores near 1e30) went through exp, to 0
+ * or overflow, and a one-key row became 0/0 = NaN */
 static void row_exp(float* r, int64_t n, int64_t w, float scale, float sub) {
   for (int64_t j = 0; j < w; j += 16) {
     const int lim = (int)dl_min64(16, n - j);
     for (int l = 0; l < 16; l++) {
-      const float e = dl_exp_f(fmaf(r[j + l], scale, -sub));
+      const float e = dl_exp_f(r[j + l] * scale - sub);
       r[j + l] = l < lim ? e : 0.0f;
     }
   }
