@@ -132,3 +132,18 @@ test("attention over one key with a score near -1e30: softmax of one entry is 1 
     }
   }
 });
+
+test("layerNorm's input gradient under an infinite upstream gradient: that row NaN on every device, as PyTorch", async () => {
+  // Its true value is inf − inf. PyTorch 1.13 (x [[0.3, -1.2, 2], [1, 2, 4]], w [1.5, -0.5, 2],
+  // g [[1, inf, 1], [0.5, -1, 2]]): [[nan, nan, nan], [0.4582, -0.6872, 0.2291]]; the C and WGSL
+  // kernels gave ±inf in some entries. (Eight rows, so the C kernels run, not the tiny-op path.)
+  const { Tensor, F, availableDevices } = await import("../src/node.js");
+  const f = (a: number[], shape: number[], device: string, requiresGrad = false) => Tensor.from(Float32Array.from(a), { shape, device, requiresGrad });
+  for (const device of availableDevices()) {
+    const x = f([0.3, -1.2, 2, 1, 2, 4].concat(new Array(18).fill(0).map((_, i) => i % 5)), [8, 3], device, true);
+    F.layerNorm(x, [3], f([1.5, -0.5, 2], [3], device)).backward(f([1, Infinity, 1, 0.5, -1, 2].concat(new Array(18).fill(1)), [8, 3], device));
+    const g = Array.from(await x.grad!.toTypedArrayAsync()).slice(0, 6);
+    assert.ok(g.slice(0, 3).every(Number.isNaN), `${device}: ${g}`);
+    [0.4582, -0.6872, 0.2291].forEach((v, i) => assert.ok(Math.abs(g[3 + i] - v) < 2e-4, `${device}: ${g}`));
+  }
+});

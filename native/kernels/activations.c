@@ -163,7 +163,13 @@ static inline void layernorm_backward_row(const lnb_ctx* c, int64_t r, double* p
     pw[i] += (double)(g[i] * xh[i]);
     pb[i] += g[i];
   }
-  for (int64_t i = 0; i < n; i++) gx[i] = rs * (dxh[i] - s1 - xh[i] * s2);
+  /* an inf in g·w makes the row's sums infinite and its true gradient inf − inf: NaN for the whole
+     row, as PyTorch's (a·g·w + b·x + c, b and c NaN) and the composite's; this form gave ±inf in
+     some entries */
+  if (!isfinite(s1) || !isfinite(s2))
+    for (int64_t i = 0; i < n; i++) gx[i] = NAN;
+  else
+    for (int64_t i = 0; i < n; i++) gx[i] = rs * (dxh[i] - s1 - xh[i] * s2);
 }
 
 static void layernorm_backward_task(void* p, int64_t t) {
