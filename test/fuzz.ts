@@ -112,7 +112,8 @@ const COMPOSITES = ["flip", "roll", "repeat", "tile", "norm", "einsum", "lerp", 
 // tanh form, cross-entropy's logSoftmax) and the activations and losses built on the primitives
 const ACTIVATIONS = ["softplus", "elu", "selu", "mish", "logsigmoid", "hardswish", "hardsigmoid", "hardtanh", "relu6", "leakyRelu", "geluTanh"];
 const LOSSES = ["mseLoss", "l1Loss", "smoothL1Loss", "huberLoss", "binaryCrossEntropyWithLogits"];
-const NN = ["layerNorm", "rmsNorm", "act", "act", "sdpa", "pool", "conv2d", "pad", "loss", "crossEntropy", "groupNorm", "batchNorm", "interpolate", "cosineSimilarity", "klDiv"];
+const NN = ["layerNorm", "rmsNorm", "act", "act", "sdpa", "pool", "conv2d", "pad", "loss", "crossEntropy", "groupNorm", "batchNorm", "interpolate", "cosineSimilarity", "klDiv",
+  "conv1d", "convTranspose2d", "pool1d", "glu", "prelu", "normalize", "instanceNorm", "nllLoss", "binaryCrossEntropy"];
 
 /** One random step applicable to a tensor of this shape and dtype, or null. */
 function genStep(r: Rng, shape: number[], dtype: DT): Step | null {
@@ -277,6 +278,44 @@ function genNN(r: Rng, shape: number[]): Step | null {
       return { op, args: [r.pick([0.5, 1.5, 2]), mode, mode === "bilinear" && r.chance(0.5)] };
     }
     case "cosineSimilarity": return nd === 0 ? null : { op, args: [genSpec(r, broadcastPartner(r, shape), "float32"), r.int(-nd, nd - 1)] };
+    case "conv1d": {
+      if (nd !== 3 || shape.includes(0)) return null;
+      const [, c, l] = shape, padding = r.int(0, 1), k = r.int(1, Math.min(3, l + 2 * padding));
+      const oc = r.int(1, 3);
+      return { op, args: [genSpec(r, [oc, c, k], "float32", "plain"), r.chance(0.5) ? genSpec(r, [oc], "float32", "plain") : null, r.int(1, 2), padding] };
+    }
+    case "convTranspose2d": {
+      // weight [C, OC, kh, kw]; padding below the kernel, so the output is not empty
+      if (nd !== 4 || shape.includes(0)) return null;
+      const kh = r.int(1, 3), kw = r.int(1, 3), oc = r.int(1, 3), stride = r.int(1, 2);
+      return { op, args: [genSpec(r, [shape[1], oc, kh, kw], "float32", "plain"), r.chance(0.5) ? genSpec(r, [oc], "float32", "plain") : null, stride, r.int(0, Math.min(kh, kw) - 1)] };
+    }
+    case "pool1d": {
+      if (nd !== 2 && nd !== 3) return null;
+      const l = last;
+      if (shape.includes(0)) return null;
+      const k = r.int(1, Math.min(3, l));
+      return { op: r.pick(["maxPool1d", "avgPool1d"]), args: [k, r.int(1, 2), r.int(0, Math.floor(k / 2))] };
+    }
+    case "glu": {
+      const k = nd === 0 ? -1 : r.int(0, nd - 1);
+      return k < 0 || shape[k] % 2 !== 0 ? null : { op, args: [k] };
+    }
+    case "prelu": return { op, args: [genSpec(r, [nd >= 2 ? r.pick([1, shape[1]]) : 1], "float32", "plain")] };
+    case "normalize": return nd === 0 ? null : { op, args: [r.pick([2, 1, 3]), r.int(-nd, nd - 1)] };
+    case "instanceNorm": return nd < 3 || shape.includes(0) ? null : { op, args: [r.pick([1e-5, 0.1])] };
+    case "nllLoss": case "binaryCrossEntropy": {
+      // nllLoss on log-probabilities [N, C] with int targets; binaryCrossEntropy on probabilities
+      // against targets in [0, 1], through sigmoid(clamp(x, -8, 8)): log(1 - p) of a p that rounds
+      // to within an ulp of 1 would judge float32's sigmoid, not the loss
+      if (op === "nllLoss") {
+        if (nd !== 2 || last === 0 || shape[0] === 0) return null;
+        const targets = Array.from({ length: shape[0] }, () => r.int(0, last - 1));
+        return { op, args: [{ shape: [shape[0]], dtype: "int32", values: targets, view: "plain" }, r.chance(0.5) ? genSpec(r, [last], "float32", "plain", true) : null, r.pick(["mean", "sum", "none"])] };
+      }
+      const n = shape.reduce((a, b) => a * b, 1);
+      return { op, args: [{ shape, dtype: "float32", values: Array.from({ length: n }, () => Math.round(r.next() * 1000) / 1000), view: "plain" }, r.pick(["mean", "sum", "none"])] };
+    }
     case "klDiv": return { op, args: [genSpec(r, shape, "float32"), r.pick(["mean", "sum", "none", "batchmean"]), r.chance(0.5)] };
     case "crossEntropy": {
       if (nd !== 2 || last === 0 || shape[0] === 0) return null;
@@ -428,6 +467,16 @@ const NN_OPS: Record<string, (t: Tensor, a: Step["args"], device: string) => Ten
   interpolate: (t, a) => F.interpolate(t, { scaleFactor: a[0] as number, mode: a[1] as "nearest", ...(a[1] === "bilinear" ? { alignCorners: a[2] as boolean } : {}) }),
   cosineSimilarity: (t, a, device) => F.cosineSimilarity(t, spec(a[0], device)!, { dim: a[1] as number }),
   klDiv: (t, a, device) => F.klDiv(t, spec(a[0], device)!, { reduction: a[1] as "mean", logTarget: a[2] as boolean }),
+  conv1d: (t, a, device) => F.conv1d(t, spec(a[0], device)!, spec(a[1], device), { stride: a[2] as number, padding: a[3] as number }),
+  convTranspose2d: (t, a, device) => F.convTranspose2d(t, spec(a[0], device)!, spec(a[1], device), { stride: a[2] as number, padding: a[3] as number }),
+  maxPool1d: (t, a) => F.maxPool1d(t, a[0] as number, { stride: a[1] as number, padding: a[2] as number }),
+  avgPool1d: (t, a) => F.avgPool1d(t, a[0] as number, { stride: a[1] as number, padding: a[2] as number }),
+  glu: (t, a) => F.glu(t, { dim: a[0] as number }),
+  prelu: (t, a, device) => F.prelu(t, spec(a[0], device)!),
+  normalize: (t, a) => F.normalize(t, { p: a[0] as number, dim: a[1] as number }),
+  instanceNorm: (t, a) => F.instanceNorm(t, { eps: a[0] as number }),
+  nllLoss: (t, a, device) => F.nllLoss(t.logSoftmax(1), spec(a[0], device)!, { ...(a[1] !== null ? { weight: spec(a[1], device)! } : {}), reduction: a[2] as "mean" }),
+  binaryCrossEntropy: (t, a, device) => F.binaryCrossEntropy(t.clamp(-8, 8).sigmoid(), spec(a[0], device)!, { reduction: a[1] as "mean" }),
   crossEntropy: (t, a, device) => F.crossEntropy(t, spec(a[0], device)!, { reduction: a[1] as "mean", labelSmoothing: a[2] as number }),
 };
 
