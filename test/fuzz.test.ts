@@ -2,7 +2,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fuzz } from "./fuzz.js";
-import { initDevice } from "../src/node.js";
+import { F, Tensor, availableDevices, initDevice } from "../src/node.js";
+
+/** float32 values as a tensor of `shape` on `device` */
+const f32 = (a: number[], shape: number[], device: string, requiresGrad = false) => Tensor.from(Float32Array.from(a), { shape, device, requiresGrad });
 
 test("2,000 fuzz cases agree with the js reference on every device", async () => {
   // The full run (npm run fuzz, 100,000 cases) finds a handful of documented differences, listed in
@@ -16,7 +19,6 @@ test("2,000 fuzz cases agree with the js reference on every device", async () =>
 
 // Differences the fuzzer found, fixed, kept here as plain regressions on every device.
 test("logSoftmax keeps log(sum) next to a huge row maximum (fused C kernel)", async () => {
-  const { Tensor, availableDevices } = await import("../src/node.js");
   for (const device of availableDevices()) {
     if (device === "webgpu") continue; // async readback; the WGSL kernel subtracts in this order already
     const y = Tensor.from(Float32Array.from([8.5e37, -0.6445, 8.5e37]), { device }).logSoftmax(-1).toTypedArray();
@@ -28,7 +30,6 @@ test("logSoftmax rounds its sum to float32 before the log, as PyTorch: a dominan
   // sinh([-1, -4]) = [-1.1752, -27.29]: exp(-26.11) = 4.6e-12 vanishes beside 1 in a float32 sum, so
   // PyTorch gives [0, -26.1147] and logsumexp(logSoftmax(x)) = 0. The C kernel summed in float64 and
   // gave -4.6e-12 and -4.5e-8, which remainder, sign, floor or rsqrt then turned into other answers.
-  const { Tensor, availableDevices } = await import("../src/node.js");
   for (const device of availableDevices()) {
     if (device === "webgpu") continue; // async readback; WGSL sums in f32
     const rows = 9; // more than 16 elements: the C kernels, not the js ones for tiny ops
@@ -43,7 +44,6 @@ test("logSoftmax rounds its sum to float32 before the log, as PyTorch: a dominan
 test("GELU's gradient under an infinite upstream gradient is ±inf on every device, as PyTorch (not NaN)", async () => {
   // rsqrt(gelu(0)) = inf: PyTorch's GeluBackward gives g·gelu'(0) = -inf·0.5. The js backend's
   // composite x·Φ(x), differentiated by the product rule, passed inf·x = inf·0 = NaN to Φ's branch.
-  const { Tensor, F, availableDevices } = await import("../src/node.js");
   for (const device of availableDevices()) {
     if (device === "webgpu") continue;
     for (const approximate of ["none", "tanh"] as const) {
@@ -59,7 +59,6 @@ test("GELU's gradient under an infinite upstream gradient is ±inf on every devi
 });
 
 test("webgpu keeps signed zeros and tiny values where PyTorch does (sign, sin, tan, asin, atan, sinh, tanh)", async () => {
-  const { Tensor, initDevice } = await import("../src/node.js");
   if ((await initDevice("webgpu")) === null) {
     assert.notEqual(process.env.DLGRAD_REQUIRE_WEBGPU, "1", "no webgpu adapter");
     return;
@@ -79,10 +78,9 @@ test("conv2d's input gradient with an infinite weight and padding: inf where PyT
   // the padding's zeros met the inf (0·inf = NaN); PyTorch's col2im never multiplies them. PyTorch
   // 1.13: x.grad = [[inf, inf, 0], [inf, inf, 0], [0, 0, 0]] (x ones [1, 1, 3, 3], w zeros but
   // w[0, 0, 0, 0] = inf, padding 1, upstream ones).
-  const { Tensor, F, availableDevices } = await import("../src/node.js");
   for (const device of availableDevices()) {
     const x = Tensor.ones([1, 1, 3, 3], { device, requiresGrad: true });
-    const w = Tensor.from(Float32Array.from([Infinity, 0, 0, 0, 0, 0, 0, 0, 0]), { shape: [1, 1, 3, 3], device });
+    const w = f32([Infinity, 0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 3, 3], device);
     F.conv2d(x, w, null, { padding: 1 }).sum().backward();
     assert.deepEqual(Array.from(await x.grad!.toTypedArrayAsync()), [Infinity, Infinity, 0, Infinity, Infinity, 0, 0, 0, 0], device);
   }
@@ -91,10 +89,9 @@ test("conv2d's input gradient with an infinite weight and padding: inf where PyT
 test("layerNorm of a row of equal values is exactly 0 on every device (corrected two-pass mean)", async () => {
   // The mean of five 54.598148 rounds in float32 to one ulp off, and 1/sqrt(1e-5) turned that into
   // -0.0012 on js (and up to 2e-4 on webgpu); the C kernels sum in float64 and gave 0.
-  const { Tensor, F, availableDevices } = await import("../src/node.js");
   for (const device of availableDevices()) {
     const rows = [2.76, 54.598148345947266, 0.1, -1234.567, 3e-3].flatMap((v) => new Array(5).fill(v));
-    const y = F.layerNorm(Tensor.from(Float32Array.from(rows), { shape: [5, 5], device }), [5], null, null, 1e-5);
+    const y = F.layerNorm(f32(rows, [5, 5], device), [5], null, null, 1e-5);
     assert.deepEqual(Array.from(await y.toTypedArrayAsync(), Math.abs), new Array(25).fill(0), device);
   }
 });
@@ -102,13 +99,12 @@ test("layerNorm of a row of equal values is exactly 0 on every device (corrected
 test("layerNorm of a row whose spread is 1e-4 of its mean matches float64 on every device, with its gradient", async () => {
   // Centred on the float32 mean alone, xhat carried the mean's rounding times mean/std (~8,000
   // here): 3e-4 off on cpu/wasm. Values: PyTorch 1.13 in float64, upstream gradient sin(i).
-  const { Tensor, F, availableDevices } = await import("../src/node.js");
   const row = [-2.51896071434021, -2.519710063934326, -2.5193, -2.5190, -2.51960];
   const want = [0.1112519, -0.1246256, 0.0044579, 0.0988689, -0.0899531], wantGrad = [-71.328, 193.268, 214.771, -26.921, -309.789];
   for (const device of availableDevices()) {
-    const x = Tensor.from(Float32Array.from([...row, ...row, ...row, ...row]), { shape: [4, 5], device, requiresGrad: true });
+    const x = f32([...row, ...row, ...row, ...row], [4, 5], device, true);
     const y = F.layerNorm(x, [5], null, null, 1e-5);
-    y.backward(Tensor.from(Float32Array.from(Array.from({ length: 20 }, (_, i) => Math.sin(i))), { shape: [4, 5], device }));
+    y.backward(f32(Array.from({ length: 20 }, (_, i) => Math.sin(i)), [4, 5], device));
     const got = Array.from(await y.toTypedArrayAsync()).slice(0, 5), g = Array.from(await x.grad!.toTypedArrayAsync()).slice(0, 5);
     for (let i = 0; i < 5; i++) {
       assert.ok(Math.abs(got[i] - want[i]) < 2e-7 + 1e-5 * Math.abs(want[i]), `${device} y: ${got}`);
@@ -120,13 +116,11 @@ test("layerNorm of a row whose spread is 1e-4 of its mean matches float64 on eve
 test("attention over one key with a score near -1e30: softmax of one entry is 1 on every device, not NaN", async () => {
   // The C forward took exp(fma(score, scale, -max)): the rounding residue of score·scale (up to
   // 2^74 there) went through exp to 0, and the row's sum 0 gave 0/0. PyTorch's math path: v.
-  const { Tensor, F, availableDevices } = await import("../src/node.js");
-  const f = (a: number[], shape: number[], device: string) => Tensor.from(Float32Array.from(a), { shape, device });
   for (const device of availableDevices()) {
     for (const big of [-3.4028234663852886e38, -1e30]) {
       for (const isCausal of [true, false]) {
-        const y = F.scaledDotProductAttention(f([1.253, big], [1, 1, 1, 2], device), f([1.475, 0.633], [1, 1, 1, 2], device),
-          f([0.997, -2.05, -0.699, 0.974], [1, 1, 1, 4], device), { isCausal });
+        const y = F.scaledDotProductAttention(f32([1.253, big], [1, 1, 1, 2], device), f32([1.475, 0.633], [1, 1, 1, 2], device),
+          f32([0.997, -2.05, -0.699, 0.974], [1, 1, 1, 4], device), { isCausal });
         assert.deepEqual(Array.from(await y.toTypedArrayAsync()), [0.997, -2.05, -0.699, 0.974].map(Math.fround), `${device} ${big} ${isCausal}`);
       }
     }
@@ -137,11 +131,9 @@ test("layerNorm's input gradient under an infinite upstream gradient: that row N
   // Its true value is inf − inf. PyTorch 1.13 (x [[0.3, -1.2, 2], [1, 2, 4]], w [1.5, -0.5, 2],
   // g [[1, inf, 1], [0.5, -1, 2]]): [[nan, nan, nan], [0.4582, -0.6872, 0.2291]]; the C and WGSL
   // kernels gave ±inf in some entries. (Eight rows, so the C kernels run, not the tiny-op path.)
-  const { Tensor, F, availableDevices } = await import("../src/node.js");
-  const f = (a: number[], shape: number[], device: string, requiresGrad = false) => Tensor.from(Float32Array.from(a), { shape, device, requiresGrad });
   for (const device of availableDevices()) {
-    const x = f([0.3, -1.2, 2, 1, 2, 4].concat(new Array(18).fill(0).map((_, i) => i % 5)), [8, 3], device, true);
-    F.layerNorm(x, [3], f([1.5, -0.5, 2], [3], device)).backward(f([1, Infinity, 1, 0.5, -1, 2].concat(new Array(18).fill(1)), [8, 3], device));
+    const x = f32([0.3, -1.2, 2, 1, 2, 4].concat(new Array(18).fill(0).map((_, i) => i % 5)), [8, 3], device, true);
+    F.layerNorm(x, [3], f32([1.5, -0.5, 2], [3], device)).backward(f32([1, Infinity, 1, 0.5, -1, 2].concat(new Array(18).fill(1)), [8, 3], device));
     const g = Array.from(await x.grad!.toTypedArrayAsync()).slice(0, 6);
     assert.ok(g.slice(0, 3).every(Number.isNaN), `${device}: ${g}`);
     [0.4582, -0.6872, 0.2291].forEach((v, i) => assert.ok(Math.abs(g[3 + i] - v) < 2e-4, `${device}: ${g}`));

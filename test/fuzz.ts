@@ -246,9 +246,8 @@ function genNN(r: Rng, shape: number[]): Step | null {
     }
     case "pool": {
       if (nd !== 3 && nd !== 4) return null;
-      const h = shape[nd - 2], w = shape[nd - 1];
-      if (h === 0 || w === 0 || shape.includes(0)) return null;
-      const k = r.int(1, Math.min(3, h, w)), stride = r.int(1, 2), padding = r.int(0, Math.floor(k / 2));
+      if (shape.includes(0)) return null;
+      const k = r.int(1, Math.min(3, shape[nd - 2], last)), stride = r.int(1, 2), padding = r.int(0, Math.floor(k / 2));
       return { op: r.pick(["maxPool2d", "avgPool2d"]), args: [k, stride, padding] };
     }
     case "conv2d": {
@@ -291,10 +290,8 @@ function genNN(r: Rng, shape: number[]): Step | null {
       return { op, args: [genSpec(r, [shape[1], oc, kh, kw], "float32", "plain"), r.chance(0.5) ? genSpec(r, [oc], "float32", "plain") : null, stride, r.int(0, Math.min(kh, kw) - 1)] };
     }
     case "pool1d": {
-      if (nd !== 2 && nd !== 3) return null;
-      const l = last;
-      if (shape.includes(0)) return null;
-      const k = r.int(1, Math.min(3, l));
+      if ((nd !== 2 && nd !== 3) || shape.includes(0)) return null;
+      const k = r.int(1, Math.min(3, last));
       return { op: r.pick(["maxPool1d", "avgPool1d"]), args: [k, r.int(1, 2), r.int(0, Math.floor(k / 2))] };
     }
     case "glu": {
@@ -304,15 +301,15 @@ function genNN(r: Rng, shape: number[]): Step | null {
     case "prelu": return { op, args: [genSpec(r, [nd >= 2 ? r.pick([1, shape[1]]) : 1], "float32", "plain")] };
     case "normalize": return nd === 0 ? null : { op, args: [r.pick([2, 1, 3]), r.int(-nd, nd - 1)] };
     case "instanceNorm": return nd < 3 || shape.includes(0) ? null : { op, args: [r.pick([1e-5, 0.1])] };
-    case "nllLoss": case "binaryCrossEntropy": {
-      // nllLoss on log-probabilities [N, C] with int targets; binaryCrossEntropy on probabilities
-      // against targets in [0, 1], through sigmoid(clamp(x, -8, 8)): log(1 - p) of a p that rounds
-      // to within an ulp of 1 would judge float32's sigmoid, not the loss
-      if (op === "nllLoss") {
-        if (nd !== 2 || last === 0 || shape[0] === 0) return null;
-        const targets = Array.from({ length: shape[0] }, () => r.int(0, last - 1));
-        return { op, args: [{ shape: [shape[0]], dtype: "int32", values: targets, view: "plain" }, r.chance(0.5) ? genSpec(r, [last], "float32", "plain", true) : null, r.pick(["mean", "sum", "none"])] };
-      }
+    case "nllLoss": {
+      // on log-probabilities [N, C] (a logSoftmax first), with int targets and finite class weights
+      if (nd !== 2 || last === 0 || shape[0] === 0) return null;
+      const targets = Array.from({ length: shape[0] }, () => r.int(0, last - 1));
+      return { op, args: [{ shape: [shape[0]], dtype: "int32", values: targets, view: "plain" }, r.chance(0.5) ? genSpec(r, [last], "float32", "plain", true) : null, r.pick(["mean", "sum", "none"])] };
+    }
+    case "binaryCrossEntropy": {
+      // on probabilities sigmoid(clamp(x, -8, 8)) against targets in [0, 1]: log(1 - p) of a p that
+      // rounds to within an ulp of 1 would judge float32's sigmoid, not the loss
       const n = shape.reduce((a, b) => a * b, 1);
       return { op, args: [{ shape, dtype: "float32", values: Array.from({ length: n }, () => Math.round(r.next() * 1000) / 1000), view: "plain" }, r.pick(["mean", "sum", "none"])] };
     }
@@ -448,7 +445,8 @@ const COMPOSITE_OPS: Record<string, (t: Tensor, a: Step["args"], device: string)
   indexAdd: (t, a, device) => t.indexAdd(a[0] as number, Tensor.from(Int32Array.from(a[1] as number[]), { device }), specArg(a[2], device) as Tensor, { alpha: a[3] as number }),
 };
 
-const spec = (v: unknown, device: string) => (v === null ? null : specArg(v, device) as Tensor);
+/** a step's tensor argument on `device` (null stays null) */
+const spec = (v: unknown, device: string) => specArg(v, device) as Tensor | null;
 const act = (op: string) => (t: Tensor) => (op === "geluTanh" ? F.gelu(t, { approximate: "tanh" }) : (F as unknown as Record<string, (x: Tensor) => Tensor>)[op](t));
 const loss = (op: string) => (t: Tensor, a: Step["args"], device: string) =>
   (F as unknown as Record<string, (x: Tensor, y: Tensor, o: object) => Tensor>)[op](t, spec(a[0], device)!, { reduction: a[1] });

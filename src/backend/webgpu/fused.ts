@@ -150,7 +150,7 @@ ${rowMain(`
     s1 = wsum(lid, s1) / f32(n);
     s2 = wsum(lid, s2) / f32(n);
     // an inf in g·w: the whole row NaN, as in the C kernels and PyTorch (its true value is inf − inf)
-    let bad = isinf_(s1) || isnan_(s1) || isinf_(s2) || isnan_(s2);
+    let bad = !finite_(s1) || !finite_(s2);
     for (var i = l; i < n; i += ${RW}) {
       let xh = ((x_ld(xo + i) - mu) - dm) * rs;
       let dxh = g_ld(go + i) * select(1.0, w_ld(wo + i), hasW);

@@ -57,7 +57,7 @@ export const UNARY_WGSL = {
   atan: { f32: "atan_(x)", i32: null },
   isnan: { f32: "select(0.0, 1.0, isnan_(x))", i32: null },
   isinf: { f32: "select(0.0, 1.0, isinf_(x))", i32: null },
-  isfinite: { f32: "select(1.0, 0.0, isnan_(x) || isinf_(x))", i32: null },
+  isfinite: { f32: "select(0.0, 1.0, finite_(x))", i32: null },
 } satisfies Record<UnaryOp, { f32: string; i32: string | null }>;
 
 /** Binary ops of `a` and `b`. Comparisons give a bool (written as 0/1 float32); i32 + - * wrap
@@ -97,6 +97,7 @@ fn nan_() -> f32 { var u = 0x7fc00000u; return bitcast<f32>(u); }
 fn inf_() -> f32 { var u = 0x7f800000u; return bitcast<f32>(u); }
 fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn isinf_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
+fn finite_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
 fn logf(x: f32) -> f32 {
   if (x < 0.0) { return nan_(); }
   if (x == 0.0) { return -inf_(); }
@@ -155,7 +156,7 @@ fn sincos_(x: f32, q0: u32) -> f32 {
   return select(v, -v, q0 == 0u && signbit_(x));
 }
 fn sincos_abs_(x: f32, q0: u32) -> f32 {
-  if (isnan_(x) || isinf_(x)) { return nan_(); }
+  if (!finite_(x)) { return nan_(); }
   if (x >= 65536.0) { return sincos_large_(x, q0); }
   let k = round(x * 0.636619772367581);
   var r = fma(-k, 1.5703125, x);
@@ -345,7 +346,7 @@ fn irem_(a: i32, b: i32) -> i32 {
 }
 // float -> int32 like Math.trunc then an Int32Array store: wraps modulo 2^32, NaN and ±inf give 0
 fn f2i(x: f32) -> i32 {
-  if (isnan_(x) || isinf_(x)) { return 0; }
+  if (!finite_(x)) { return 0; }
   let t = trunc(x);
   if (abs(t) < 2147483648.0) { return i32(t); }
   var r = t - 4294967296.0 * floor(t / 4294967296.0);

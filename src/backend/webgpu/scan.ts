@@ -23,7 +23,7 @@ function lineLoop(nViews: number, body: string, decls: string, perElement: boole
 ${decls}
 // m·2^e for |m| in [0.5, 1), 0, inf or NaN: WGSL leaves ldexp past 2^128 indeterminate
 fn ldexp_big_(m: f32, e: i32) -> f32 {
-  if (m == 0.0 || isinf_(m) || isnan_(m)) { return m; }
+  if (m == 0.0 || !finite_(m)) { return m; }
   if (e > 128) { return select(inf_(), -inf_(), m < 0.0); }
   return ldexp(m, max(e, -200));
 }
@@ -55,19 +55,22 @@ export function scanKernel(op: ScanOp, t: Scalar, decls: string): string {
   const f = t === "f32";
   const init = op === "cumprod" ? (f ? "1.0" : "1") : op === "logcumsumexp" ? "-inf_()" : f ? "0.0" : "0";
   const nan = (x: string) => (f ? `isnan_(${x})` : "false");
-  // float cumsum: compensated (Kahan), as the host kernels sum in float64 (a long line of
-  // cancelling terms drifts in plain float32). The compensation is dropped where the sum is not
-  // finite (inf - inf would poison the rest).
-  const step = op === "cumsum" ? (f ? "let y = v - comp; let t = acc + y; comp = select(0.0, (t - acc) - y, !isinf_(t) && !isnan_(t)); acc = t; out_st(o0 + i * s0, acc);"
-      : "acc = acc + v; out_st(o0 + i * s0, acc);")
-    // float: the running product as acc·2^e with |acc| in [0.5, 1) (frexp after each factor), as the
-    // host kernels' float64 keeps it: a float32 product overflowed where later factors bring it back
-    : op === "cumprod" ? (f ? "acc = acc * v; if (acc != 0.0 && !isinf_(acc) && !isnan_(acc)) { let fr = frexp(acc); acc = fr.fract; e = e + fr.exp; } out_st(o0 + i * s0, ldexp_big_(acc, e));"
-      : "acc = acc * v; out_st(o0 + i * s0, acc);")
+  const out = "out_st(o0 + i * s0, acc);";
+  // [what a line keeps beside acc, one element's step]
+  const [state, step] = !f && (op === "cumsum" || op === "cumprod") ? ["", `acc = acc ${op === "cumsum" ? "+" : "*"} v; ${out}`]
+    // float cumsum: compensated (Kahan), as the host kernels sum in float64 (a long line of
+    // cancelling terms drifts in plain float32). The compensation is dropped where the sum is not
+    // finite (inf - inf would poison the rest).
+    : op === "cumsum" ? ["var comp = 0.0;", `let y = v - comp; let t = acc + y; comp = select(0.0, (t - acc) - y, finite_(t)); acc = t; ${out}`]
+    // float cumprod: the running product as acc·2^e with |acc| in [0.5, 1) (frexp after each
+    // factor), as the host kernels' float64 keeps it: a float32 product overflowed where later
+    // factors bring it back
+    : op === "cumprod" ? ["var e = 0;",
+      "acc = acc * v; if (acc != 0.0 && finite_(acc)) { let fr = frexp(acc); acc = fr.fract; e = e + fr.exp; } out_st(o0 + i * s0, ldexp_big_(acc, e));"]
     // the running max (acc) and Σ exp(x - max) (sm, compensated), each output max + log(sum): a
     // running log-add-exp rounded the log at every step, and over 2,720 values its error reached
     // 0.15 % of logcumsumexp's gradient (two such scans, subtracted)
-    : op === "logcumsumexp" ? `
+    : op === "logcumsumexp" ? ["var sm = 0.0; var comp = 0.0;", `
       if (isnan_(v) || isnan_(acc)) { acc = nan_(); }
       else if (v > acc) {
         let r = select(exp(acc - v), 0.0, isinf_(v) || isinf_(acc));
@@ -75,16 +78,13 @@ export function scanKernel(op: ScanOp, t: Scalar, decls: string): string {
       } else if (!isinf_(v) && !isinf_(acc)) {
         let y = exp(v - acc) - comp; let t = sm + y; comp = (t - sm) - y; sm = t;
       }
-      out_st(o0 + i * s0, select(acc + log(sm), acc, isinf_(acc) || isnan_(acc)));`
+      out_st(o0 + i * s0, select(acc, acc + log(sm), finite_(acc)));`]
     // a later equal value takes over; a NaN takes over and stays
-    : `if (k == 0 || ${nan("v")} || (!${nan("acc")} && (v ${op === "cummax" ? ">=" : "<="} acc))) { acc = v; bi = i; }
-       out_st(o0 + i * s0, acc); idx_st(o2 + i * s2, bi);`;
+    : ["var bi = 0;", `if (k == 0 || ${nan("v")} || (!${nan("acc")} && (v ${op === "cummax" ? ">=" : "<="} acc))) { acc = v; bi = i; }
+       ${out} idx_st(o2 + i * s2, bi);`];
   return lineLoop(3, `
     var acc: ${t} = ${init};
-    var bi = 0;
-    var e = 0;
-    var comp: ${t} = ${f ? "0.0" : "0"};
-    var sm = 0.0;
+    ${state}
     for (var k = 0; k < L; k++) {
       let i = select(k, L - 1 - k, flag != 0);
       let v = a_ld(o1 + i * s1);
