@@ -6,12 +6,14 @@ import { F, Tensor, availableDevices, initDevice } from "../src/node.js";
 
 /** float32 values as a tensor of `shape` on `device` */
 const f32 = (a: number[], shape: number[], device: string, requiresGrad = false) => Tensor.from(Float32Array.from(a), { shape, device, requiresGrad });
+// every test below runs on availableDevices(), webgpu included where it has an adapter, whichever
+// tests --test-name-pattern picks
+const webgpu = (await initDevice("webgpu").catch(() => null)) !== null;
 
 test("2,000 fuzz cases agree with the js reference on every device", async () => {
   // The full run (npm run fuzz, 100,000 cases) finds a handful of documented differences, listed in
   // docs/pytorch.md ("deliberate differences"); none falls in these seeds. webgpu too where it has
   // an adapter (CI sets DLGRAD_REQUIRE_WEBGPU=1: lavapipe), a few seconds more.
-  const webgpu = (await initDevice("webgpu").catch(() => null)) !== null;
   if (!webgpu) assert.notEqual(process.env.DLGRAD_REQUIRE_WEBGPU, "1", "no webgpu adapter");
   const r = await fuzz({ seed: 1, cases: 2000, webgpu });
   assert.deepEqual(r.mismatches.map((m) => `${m.device} seed ${m.seed}: ${m.what}`), []);
@@ -96,19 +98,24 @@ test("layerNorm of a row of equal values is exactly 0 on every device (corrected
   }
 });
 
-test("layerNorm of a row whose spread is 1e-4 of its mean matches float64 on every device, with its gradient", async () => {
+test("layerNorm of a row whose spread is 1e-4 of its mean matches float64 on every device, with its gradients", async () => {
   // Centred on the float32 mean alone, xhat carried the mean's rounding times mean/std (~8,000
   // here): 3e-4 off on cpu/wasm. Values: PyTorch 1.13 in float64, upstream gradient sin(i).
   const row = [-2.51896071434021, -2.519710063934326, -2.5193, -2.5190, -2.51960];
   const want = [0.1112519, -0.1246256, 0.0044579, 0.0988689, -0.0899531], wantGrad = [-71.328, 193.268, 214.771, -26.921, -309.789];
   for (const device of availableDevices()) {
     const x = f32([...row, ...row, ...row, ...row], [4, 5], device, true);
-    const y = F.layerNorm(x, [5], null, null, 1e-5);
+    const w = Tensor.ones([5], { device, requiresGrad: true });
+    const y = F.layerNorm(x, [5], w, null, 1e-5);
     y.backward(f32(Array.from({ length: 20 }, (_, i) => Math.sin(i)), [4, 5], device));
     const got = Array.from(await y.toTypedArrayAsync()).slice(0, 5), g = Array.from(await x.grad!.toTypedArrayAsync()).slice(0, 5);
+    // the weight's gradient: Σ over the 4 equal rows of upstream · xhat (webgpu's was ~1e-4 off)
+    const gw = Array.from(await w.grad!.toTypedArrayAsync());
     for (let i = 0; i < 5; i++) {
       assert.ok(Math.abs(got[i] - want[i]) < 2e-7 + 1e-5 * Math.abs(want[i]), `${device} y: ${got}`);
       assert.ok(Math.abs(g[i] - wantGrad[i]) < 1e-3 * Math.abs(wantGrad[i]) + 1e-3, `${device} grad: ${g}`);
+      const wantGw = want[i] * [0, 1, 2, 3].reduce((s, r) => s + Math.sin(5 * r + i), 0);
+      assert.ok(Math.abs(gw[i] - wantGw) < 2e-5 * Math.abs(wantGw) + 1e-6, `${device} weight grad: ${gw}, want ${wantGw}`);
     }
   }
 });

@@ -129,7 +129,7 @@ ${rowMain(`
       out_st(oo + i, y);
     }`)}`;
 
-// layerNormBackward (gx, one row per workgroup) words: [R, n, hasW, _, _, gx, g, x, mean, rstd, w]
+// layerNormBackward (gx, one row per workgroup) words: [R, n, hasW, hasDm, _, gx, g, x, mean, rstd, w, dm]
 const layerNormBackSrc = (decls: string) => /* wgsl */ `${PRELUDE}
 ${decls}
 ${ROWS}
@@ -141,6 +141,8 @@ ${rowMain(`
     var sd = 0.0;
     for (var i = l; i < n; i += ${RW}) { sd += x_ld(xo + i) - mu; }
     let dm = wsum(lid, sd) / f32(n);
+    // kept for the weight gradient's kernel (layerNormParams), which takes a column per workgroup
+    if (prm(3u) != 0 && lid == 0u) { dm_st(prm(11u) + r, dm); }
     var s1 = 0.0; var s2 = 0.0;
     for (var i = l; i < n; i += ${RW}) {
       let xh = ((x_ld(xo + i) - mu) - dm) * rs;
@@ -157,9 +159,9 @@ ${rowMain(`
       gx_st(gxo + i, select(rs * (dxh - s1 - xh * s2), nan_(), bad));
     }`)}`;
 
-// layerNorm weight/bias gradients (one column per workgroup) words: [n, R, hasGw, hasGb, _, gw, gb, g, x, mean, rstd].
-// xhat from the saved float mean, uncorrected (a row's correction would take a pass over the row
-// per column): for a row whose spread is ~1e-4 of its mean, its share of gw is ~1e-4 off.
+// layerNorm weight/bias gradients (one column per workgroup) words: [n, R, hasGw, hasGb, _, gw, gb, g, x, mean, rstd, dm].
+// xhat corrected as in the rows' kernels, by each row's dm that layerNormBackward wrote (from the
+// saved mean alone, a row whose spread is ~1e-4 of its mean gave a share of gw ~3e-4 off).
 const layerNormParamSrc = (decls: string) => /* wgsl */ `${PRELUDE}
 ${decls}
 ${ROWS}
@@ -170,7 +172,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var sw = 0.0; var sb = 0.0;
     for (var r = i32(lid); r < R; r += ${RW}) {
       let gi = g_ld(prm(7u) + r * n + c);
-      sw += gi * (x_ld(prm(8u) + r * n + c) - mean_ld(prm(9u) + r)) * rstd_ld(prm(10u) + r);
+      sw += gi * ((x_ld(prm(8u) + r * n + c) - mean_ld(prm(9u) + r)) - dm_ld(prm(11u) + r)) * rstd_ld(prm(10u) + r);
       sb += gi;
     }
     sw = wsum(lid, sw);
@@ -410,12 +412,13 @@ export function installFused(b: Backend<DeviceBuffer>, h: FusedHost): void {
       const R = rows(x), n = lastDim(x);
       if (R === 0) return;
       const stats = [h.kv("g", g), h.kv("x", x), h.kv("mean", mean), h.kv("rstd", rstd)];
-      h.dispatch("layerNormBackward", layerNormBackSrc, [h.kv("gx", gx, true), ...stats, h.kv("w", weight ?? x)], (w, o) => {
-        w.set([R, n, weight ? 1 : 0, 0, 0, h.at(gx), h.at(g), h.at(x), h.at(mean), h.at(rstd), weight ? h.at(weight) : 0], o);
+      const dm = gw ? h.scratch([R]) : null; // each row's correction of the saved mean, for gw
+      h.dispatch("layerNormBackward", layerNormBackSrc, [h.kv("gx", gx, true), ...stats, h.kv("w", weight ?? x), h.kv("dm", dm ?? gx, true)], (w, o) => {
+        w.set([R, n, weight ? 1 : 0, dm ? 1 : 0, 0, h.at(gx), h.at(g), h.at(x), h.at(mean), h.at(rstd), weight ? h.at(weight) : 0, dm ? h.at(dm) : 0], o);
       }, h.grid(R, 1));
       if (!gw && !gb) return;
-      h.dispatch("layerNormParams", layerNormParamSrc, [h.kv("gw", gw ?? gb!, true), h.kv("gb", gb ?? gw!, true), ...stats], (w, o) => {
-        w.set([n, R, gw ? 1 : 0, gb ? 1 : 0, 0, gw ? h.at(gw) : 0, gb ? h.at(gb) : 0, h.at(g), h.at(x), h.at(mean), h.at(rstd)], o);
+      h.dispatch("layerNormParams", layerNormParamSrc, [h.kv("gw", gw ?? gb!, true), h.kv("gb", gb ?? gw!, true), ...stats, h.kv("dm", dm ?? mean)], (w, o) => {
+        w.set([n, R, gw ? 1 : 0, gb ? 1 : 0, 0, gw ? h.at(gw) : 0, gb ? h.at(gb) : 0, h.at(g), h.at(x), h.at(mean), h.at(rstd), dm ? h.at(dm) : 0], o);
       }, h.grid(n, 1));
     },
     gelu(out, x) {
