@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { F, Tensor, availableDevices, cdist, einsum, initDevice, noGrad } from "../src/node.js";
+import { F, Tensor, availableDevices, cdist, einsum, initDevice, maskedSelectAsync, noGrad, nonzeroAsync } from "../src/node.js";
 import { generator } from "../src/random.js";
 import { nativeConfig } from "../src/backend/native.js";
 
@@ -115,12 +115,16 @@ const LOSSES = ["mseLoss", "l1Loss", "smoothL1Loss", "huberLoss", "binaryCrossEn
 const NN = ["layerNorm", "rmsNorm", "act", "act", "sdpa", "pool", "conv2d", "pad", "loss", "crossEntropy", "groupNorm", "batchNorm", "interpolate", "cosineSimilarity", "klDiv",
   "conv1d", "convTranspose2d", "pool1d", "glu", "prelu", "normalize", "instanceNorm", "nllLoss", "binaryCrossEntropy"];
 
+// indexing (gather/scatter kernels), the other view ops, and the batched and fused products
+const IDX = ["gather", "scatterAdd", "maskedFill", "maskedSelect", "indexFill", "indexPut", "repeatInterleave", "movedim", "squeeze", "unflatten",
+  "diagonal", "unfold", "piece", "bmm", "outer", "addmm", "nonzero", "embedding"];
+
 /** One random step applicable to a tensor of this shape and dtype, or null. */
 function genStep(r: Rng, shape: number[], dtype: DT): Step | null {
   const nd = shape.length;
   const dim = () => r.int(-Math.max(nd, 1), Math.max(nd, 1) - 1);
   const size = (k: number) => (nd === 0 ? 1 : shape[(k + nd) % nd]);
-  switch (r.int(0, 16)) {
+  switch (r.int(0, 17)) {
     case 0: case 1: return { op: r.pick(UNARY), args: [] };
     case 2: case 3: {
       const other = r.chance(0.25) ? enc(r.pick([2, 0.5, -1, 0, 3])) as number : genSpec(r, broadcastPartner(r, shape), r.chance(0.2) ? "int32" : dtype);
@@ -220,6 +224,83 @@ function genStep(r: Rng, shape: number[], dtype: DT): Step | null {
       }
     }
     case 16: return dtype === "float32" ? genNN(r, shape) : null;
+    case 17: return genIdx(r, shape, dtype);
+  }
+  return null;
+}
+
+/** int32 values in [0, n) as a plain tensor of `shape` */
+function indexSpec(r: Rng, shape: number[], n: number): TSpec {
+  return { shape, dtype: "int32", values: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r.int(0, n - 1)), view: "plain" };
+}
+
+/** An indexing, view or product step (IDX) that fits a tensor of this shape and dtype, or null. */
+function genIdx(r: Rng, shape: number[], dtype: DT): Step | null {
+  const nd = shape.length, op = r.pick(IDX);
+  const k = nd === 0 ? 0 : r.int(0, nd - 1), n = nd === 0 ? 1 : shape[k];
+  const float = dtype === "float32";
+  switch (op) {
+    case "gather": case "scatterAdd": {
+      // index: as many dims, each no longer than the input's (but along k); values along k in range
+      if (nd === 0 || n === 0) return null;
+      const ishape = shape.map((s, i) => (i === k ? r.int(0, 4) : r.int(Math.min(s, 1), s)));
+      return { op, args: [k, indexSpec(r, ishape, n), op === "scatterAdd" ? genSpec(r, ishape, dtype) : null] };
+    }
+    case "maskedFill": return { op, args: [genSpec(r, broadcastPartner(r, shape), "float32"), r.chance(0.3) ? genSpec(r, [], dtype) : enc(r.pick([0, -2.5, Infinity]))] };
+    case "maskedSelect": return { op, args: [genSpec(r, broadcastPartner(r, shape), "float32")] };
+    case "indexFill": return nd === 0 || n === 0 ? null : { op, args: [k, Array.from({ length: r.int(0, 3) }, () => r.int(0, n - 1)), enc(r.pick([0, 1.5, -Infinity]))] };
+    case "indexPut": {
+      // indices along the first dim: repeats add up with accumulate; without it they are distinct
+      // (which of two writes to one place wins is unspecified, in PyTorch too)
+      if (nd === 0 || shape[0] === 0) return null;
+      const accumulate = r.chance(0.5);
+      const idx = accumulate ? Array.from({ length: r.int(0, 4) }, () => r.int(0, shape[0] - 1)) : [...shape[0] > 0 ? Array(shape[0]).keys() : []].filter(() => r.chance(0.5));
+      const values = r.chance(0.3) ? enc(r.pick([0, 2, -1.5])) : genSpec(r, r.chance(0.7) ? [idx.length, ...shape.slice(1)] : shape.slice(1), dtype);
+      return { op, args: [idx, values, accumulate] };
+    }
+    case "repeatInterleave": {
+      if (r.chance(0.4)) return { op, args: [r.int(0, 3), null] };
+      return nd === 0 ? null : { op, args: [r.chance(0.5) ? r.int(0, 3) : Array.from({ length: n }, () => r.int(0, 3)), k] };
+    }
+    case "movedim": return nd === 0 ? null : { op, args: [k, r.int(-nd, nd - 1)] };
+    case "squeeze": return { op, args: [nd === 0 || r.chance(0.4) ? null : r.int(-nd, nd - 1)] };
+    case "unflatten": return nd === 0 || n === 0 ? null : { op, args: [k, r.pick([[1, n], [n, 1], [-1, 1], [1, -1, 1]])] };
+    case "diagonal": return nd < 2 ? null : { op, args: [r.int(-2, 2), k, (k + r.int(1, nd - 1)) % nd] };
+    case "unfold": return nd === 0 ? null : { op, args: [k, r.int(0, n), r.int(1, 3)] };
+    case "piece": {
+      // one piece of chunk, split (even or by sizes) or unbind along k
+      if (nd === 0 || n === 0) return null;
+      const how = r.pick(["chunk", "split", "splitSizes", "unbind"]);
+      if (how === "unbind") return { op, args: [how, k, null, r.int(0, n - 1)] };
+      if (how === "splitSizes") {
+        const sizes: number[] = [];
+        for (let left = n; left > 0; left -= sizes[sizes.length - 1]) sizes.push(r.int(1, left));
+        return { op, args: [how, k, sizes, r.int(0, sizes.length - 1)] };
+      }
+      const c = r.int(1, 3), pieces = how === "chunk" ? Math.ceil(n / Math.ceil(n / c)) : Math.ceil(n / c);
+      return { op, args: [how, k, c, r.int(0, pieces - 1)] };
+    }
+    case "bmm": {
+      // [B, M, K] · [B, K, N]; or matmul against a batched b whose leading dims broadcast
+      if (nd < 2 || !float) return null;
+      const K = shape[nd - 1], N = r.int(0, 4);
+      if (nd === 3 && r.chance(0.5)) return { op, args: [genSpec(r, [shape[0], K, N], "float32")] };
+      const lead = broadcastPartner(r, shape.slice(0, -2));
+      return { op: "matmulBatched", args: [genSpec(r, [...(r.chance(0.3) ? [2] : []), ...lead, K, N], "float32")] };
+    }
+    case "outer": return nd === 1 && float ? { op, args: [genSpec(r, [r.int(0, 4)], "float32")] } : null;
+    case "addmm": {
+      // t is addmm's input [M, N]: mat1 [M, K] · mat2 [K, N]
+      if (nd !== 2 || !float) return null;
+      const K = r.int(0, 5);
+      return { op, args: [genSpec(r, [shape[0], K], "float32"), genSpec(r, [K, shape[1]], "float32"), r.pick([1, 0, 0.5]), r.pick([1, -2])] };
+    }
+    case "nonzero": return { op, args: [] };
+    case "embedding": {
+      // t is the [num, dim] weight; int indices of any shape
+      if (nd !== 2 || shape[0] === 0 || !float) return null;
+      return { op, args: [indexSpec(r, genShape(r, r.int(0, 2)), shape[0])] };
+    }
   }
   return null;
 }
@@ -389,6 +470,7 @@ function applyStep(t: Tensor, s: Step, device: string): Tensor {
       if (s.op in NEW_OPS) return NEW_OPS[s.op](pre(t, a[0]), a.slice(1), device);
       if (s.op in COMPOSITE_OPS) return COMPOSITE_OPS[s.op](t, a, device);
       if (s.op in NN_OPS) return NN_OPS[s.op](t, a, device);
+      if (s.op in IDX_OPS) return IDX_OPS[s.op](t, a, device);
       if (BINARY.includes(s.op)) return (t as unknown as Record<string, (o: Tensor | number) => Tensor>)[s.op](arg(0) as Tensor | number);
       return (t as unknown as Record<string, () => Tensor>)[s.op]();
   }
@@ -478,6 +560,32 @@ const NN_OPS: Record<string, (t: Tensor, a: Step["args"], device: string) => Ten
   crossEntropy: (t, a, device) => F.crossEntropy(t, spec(a[0], device)!, { reduction: a[1] as "mean", labelSmoothing: a[2] as number }),
 };
 
+const IDX_OPS: Record<string, (t: Tensor, a: Step["args"], device: string) => Tensor> = {
+  gather: (t, a, device) => t.gather(a[0] as number, spec(a[1], device)!),
+  scatterAdd: (t, a, device) => t.scatterAdd(a[0] as number, spec(a[1], device)!, spec(a[2], device)!),
+  maskedFill: (t, a, device) => t.maskedFill(spec(a[0], device)!.gt(0), specArg(a[1], device) as Tensor | number),
+  maskedSelect: (t, a, device) => t.maskedSelect(spec(a[0], device)!.gt(0)),
+  indexFill: (t, a, device) => t.indexFill(a[0] as number, Tensor.from(Int32Array.from(a[1] as number[]), { device }), specArg(a[2], device) as number),
+  indexPut: (t, a, device) => t.indexPut([Tensor.from(Int32Array.from(a[0] as number[]), { device })], specArg(a[1], device) as Tensor | number, { accumulate: a[2] as boolean }),
+  repeatInterleave: (t, a) => (a[1] === null ? t.repeatInterleave(a[0] as number) : t.repeatInterleave(a[0] as number | number[], a[1] as number)),
+  movedim: (t, a) => t.movedim(a[0] as number, a[1] as number),
+  squeeze: (t, a) => (a[0] === null ? t.squeeze() : t.squeeze(a[0] as number)),
+  unflatten: (t, a) => t.unflatten(a[0] as number, a[1] as number[]),
+  diagonal: (t, a) => t.diagonal(a[0] as number, a[1] as number, a[2] as number),
+  unfold: (t, a) => t.unfold(a[0] as number, a[1] as number, a[2] as number),
+  piece: (t, a) => {
+    const [how, k, size, i] = a as [string, number, number | number[] | null, number];
+    const parts = how === "chunk" ? t.chunk(size as number, k) : how === "unbind" ? t.unbind(k) : t.split(size as number | number[], k);
+    return parts[i];
+  },
+  bmm: (t, a, device) => t.bmm(spec(a[0], device)!),
+  matmulBatched: (t, a, device) => t.matmul(spec(a[0], device)!),
+  outer: (t, a, device) => t.outer(spec(a[0], device)!),
+  addmm: (t, a, device) => t.addmm(spec(a[0], device)!, spec(a[1], device)!, { beta: a[2] as number, alpha: a[3] as number }),
+  nonzero: (t) => t.nonzero() as Tensor,
+  embedding: (t, a, device) => F.embedding(spec(a[0], device)!, t),
+};
+
 /** The seeded gradient that flows into a case's output t (on t's device and dtype); exported, like
  *  runPrefix, for scripts that triage a saved case against PyTorch. */
 export function upstreamGradient(c: Case, t: Tensor): Tensor {
@@ -491,30 +599,51 @@ async function copyTo(x: Tensor, device: string, requiresGrad = false): Promise<
   return Tensor.from(await x.toTypedArrayAsync(), { shape: x.shape, dtype: x.dtype, device, requiresGrad });
 }
 
+/** The ops whose result's shape depends on values, which webgpu reads back asynchronously only:
+ *  there the chain runs their async forms (the sync ones refuse, naming these). */
+const ASYNC_OPS: Record<string, (t: Tensor, a: Step["args"], device: string) => Promise<Tensor>> = {
+  nonzero: async (t) => (await nonzeroAsync(t)) as Tensor,
+  maskedSelect: (t, a, device) => maskedSelectAsync(t, spec(a[0], device)!.gt(0)),
+};
+/** applyStep, with ASYNC_OPS's forms on webgpu */
+async function applyStepAsync(t: Tensor, s: Step, device: string): Promise<Tensor> {
+  return device === "webgpu" && s.op in ASYNC_OPS ? ASYNC_OPS[s.op](t, s.args, device) : applyStep(t, s, device);
+}
+
+type Run = { out?: Tensor; grad?: Tensor | null; error?: string };
+const failed = (e: unknown): Run => ({ error: e instanceof Error ? e.message : String(e) });
+
+/** The case's output t (from its input leaf x), and x's gradient for the seeded upstream gradient. */
+function outputAndGrad(c: Case, x: Tensor, t: Tensor): Run {
+  if (!c.grad || !t.requiresGrad || t.dtype === "int32") return { out: t };
+  t.backward(upstreamGradient(c, t));
+  return { out: t, grad: x.grad };
+}
+
 /** Output, and the input's gradient for a seeded upstream gradient, or the error message. */
-function runCase(c: Case, device: string, f64 = false): { out?: Tensor; grad?: Tensor | null; error?: string } {
+function runCase(c: Case, device: string, f64 = false): Run {
   try {
     let x = specTensor(c.input, device, c.grad && !f64);
     if (f64) x = Tensor.from(x.toTypedArray(), { shape: x.shape, dtype: x.dtype === "float32" ? "float64" : x.dtype, device, requiresGrad: c.grad });
     let t = x;
     for (const s of c.chain) t = applyStep(t, s, device);
-    if (!c.grad || !t.requiresGrad || t.dtype === "int32") return { out: t };
-    t.backward(upstreamGradient(c, t));
-    return { out: t, grad: x.grad };
+    return outputAndGrad(c, x, t);
   } catch (e) {
-    return { error: e instanceof Error ? e.message : String(e) };
+    return failed(e);
   }
 }
 
 /** runCase on webgpu, its results read back (asynchronously) into js tensors. */
-async function runCaseGpu(c: Case): Promise<{ out?: Tensor; grad?: Tensor | null; error?: string }> {
-  const r = runCase(c, "webgpu");
-  if (r.error !== undefined) return r;
+async function runCaseGpu(c: Case): Promise<Run> {
   try {
+    const x = specTensor(c.input, "webgpu", c.grad);
+    let t = x;
+    for (const s of c.chain) t = await applyStepAsync(t, s, "webgpu");
+    const r = outputAndGrad(c, x, t);
     const host = async (t: Tensor) => Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" });
     return { out: await host(r.out!), grad: r.grad ? await host(r.grad) : r.grad };
   } catch (e) {
-    return { error: e instanceof Error ? e.message : String(e) };
+    return failed(e);
   }
 }
 
@@ -557,7 +686,7 @@ export async function checkCaseGpu(c: Case, ref = runCase(c, "js")): Promise<Mis
   return m ? [m] : [];
 }
 
-async function compare(c: Case, device: string, ref: ReturnType<typeof runCase>, got: ReturnType<typeof runCase>): Promise<Mismatch | null> {
+async function compare(c: Case, device: string, ref: Run, got: Run): Promise<Mismatch | null> {
   {
     let what: string | null = null;
     if (ref.error !== undefined || got.error !== undefined) {
@@ -602,7 +731,7 @@ async function firstDisagreeingStep(c: Case, device: string): Promise<string | n
   let t = specTensor(c.input, device);
   for (let k = 0; k < c.chain.length; k++) {
     const s = c.chain[k];
-    const got = applyStep(t, s, device), want = applyStep(await copyTo(t, "js"), s, "js");
+    const got = await applyStepAsync(t, s, device), want = applyStep(await copyTo(t, "js"), s, "js");
     const d = differs(await copyTo(got, "js"), want, 2e-5, 1e-5);
     if (d) return `step ${k + 1} (${s.op}) on the same input: ${d}`;
     t = got;
@@ -622,14 +751,14 @@ async function firstDisagreeingBackwardStep(c: Case, device: string): Promise<st
   let t = specTensor(c.input, device);
   for (const s of c.chain) {
     inputs.push(t);
-    t = applyStep(t, s, device);
+    t = await applyStepAsync(t, s, device);
   }
   let g = upstreamGradient(c, t);
   for (let k = c.chain.length - 1; k >= 0; k--) {
     const x = inputs[k];
     if (x.dtype !== "float32") return null; // no gradient flows into an int32 tensor
     const xd = await copyTo(x, device, true), xj = await copyTo(x, "js", true), gj = await copyTo(g, "js");
-    const yd = applyStep(xd, c.chain[k], device), yj = applyStep(xj, c.chain[k], "js");
+    const yd = await applyStepAsync(xd, c.chain[k], device), yj = applyStep(xj, c.chain[k], "js");
     if (!yd.requiresGrad || !yj.requiresGrad) return null;
     yd.backward(g);
     yj.backward(gj);
