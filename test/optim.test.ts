@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Tensor, load, manualSeed, nn, optim, save } from "../src/node.js";
+import { Tensor, availableDevices, getDefaultDevice, initDevice, load, manualSeed, nn, optim, save } from "../src/node.js";
 import { assertClose, assertNear, ft, loadTrain, type OptimCase, type SchedCase } from "./train_helpers.js";
 
 const TOL: [number, number] = [1e-7, 2e-6];
@@ -22,6 +22,10 @@ function stepWith(opt: optim.Optimizer, params: Tensor[], grads: Tensor[]): void
   params.map((p, i) => p.mul(grads[i]).sum()).reduce((a, b) => a.add(b)).backward();
   opt.step();
 }
+
+// every device: the C kernels (cpu, wasm), WGSL's (webgpu, read back asynchronously) and js's
+await initDevice("webgpu").catch(() => null);
+const host = async (t: Tensor) => Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, device: "js" });
 
 describe("optimizers against PyTorch (5 steps with given gradients)", () => {
   for (const c of loadTrain().optim) {
@@ -42,6 +46,19 @@ describe("optimizers against PyTorch (5 steps with given gradients)", () => {
       for (const [k, v] of Object.entries(c.state)) assertClose(sd[`state.${k}`] ?? null, v, TOL, `${c.name} state ${k}`);
       const stateKeys = Object.keys(sd).filter((k) => k.startsWith("state.")).sort();
       assert.deepEqual(stateKeys, Object.keys(c.state).map((k) => `state.${k}`).sort());
+    });
+  }
+
+  for (const device of availableDevices().filter((d) => d !== getDefaultDevice())) {
+    it(`every case on ${device}`, async () => {
+      for (const c of loadTrain().optim) {
+        const params = c.params0.map((p) => Tensor.from(ft(p).toTypedArray(), { shape: p.shape, device, requiresGrad: true }));
+        const opt = makeOptimizer(c, params);
+        for (const [s, gs] of c.grads.entries()) {
+          stepWith(opt, params, gs.map((g) => ft(g).to(device)));
+          for (const [i, p] of params.entries()) assertClose(await host(p), c.params[s][i], TOL, `${c.name} on ${device} step ${s + 1} param ${i}`);
+        }
+      }
     });
   }
 

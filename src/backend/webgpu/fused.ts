@@ -203,15 +203,18 @@ const geluBackSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`
     let pdf = exp(-0.5 * v * v) * 0.3989422804014327;
     gx_st(prm(3u) + i, g_ld(prm(2u) + i) * (cdf + v * pdf));`)}`;
 
-// adam words: [n, p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, lr/bc1, sqrt(bc2)]
+// adam words: [n, p, g, m, v, 1 - lr·weightDecay, beta1, beta2, eps, weightDecay, decoupled, lr/bc1,
+// sqrt(bc2), 1 - beta1, 1 - beta2]. The differences come from the host, computed in double and then
+// rounded, as the C kernels and the composite have them: 1 - float32(0.999) is 1.3e-5 off 0.001,
+// which made every step's update ~6e-6 off PyTorch's
 const adamSrc = (decls: string) => `${PRELUDE}\n${decls}\n${flatMain(`
-    let lr = prmf(5u); let b1 = prmf(6u); let b2 = prmf(7u); let eps = prmf(8u); let wd = prmf(9u);
+    let b1 = prmf(6u); let b2 = prmf(7u); let eps = prmf(8u); let wd = prmf(9u);
     var pi = p_ld(prm(1u) + i); var gi = g_ld(prm(2u) + i);
     if (wd != 0.0) {
-      if (prm(10u) != 0) { pi = pi * (1.0 - lr * wd); } else { gi = gi + wd * pi; }
+      if (prm(10u) != 0) { pi = pi * prmf(5u); } else { gi = gi + wd * pi; }
     }
-    let mi = b1 * m_ld(prm(3u) + i) + (1.0 - b1) * gi;
-    let vi = b2 * v_ld(prm(4u) + i) + (1.0 - b2) * gi * gi;
+    let mi = b1 * m_ld(prm(3u) + i) + prmf(13u) * gi;
+    let vi = b2 * v_ld(prm(4u) + i) + prmf(14u) * gi * gi;
     m_st(prm(3u) + i, mi);
     v_st(prm(4u) + i, vi);
     p_st(prm(1u) + i, pi - prmf(11u) * mi / (sqrt(vi) / prmf(12u) + eps));`)}`;
@@ -480,8 +483,8 @@ export function installFused(b: Backend<DeviceBuffer>, h: FusedHost): void {
       const bc1 = 1 - hp.beta1 ** hp.step, bc2s = Math.sqrt(1 - hp.beta2 ** hp.step);
       const views = [h.kv("p", p, true), h.kv("g", g), h.kv("m", m, true), h.kv("v", v, true)];
       h.dispatch("adam", adamSrc, views, (w, o) => {
-        w.set([n, h.at(p), h.at(g), h.at(m), h.at(v), ...[hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay].map(f32bits),
-          hp.decoupled ? 1 : 0, f32bits(hp.lr / bc1), f32bits(bc2s)], o);
+        w.set([n, h.at(p), h.at(g), h.at(m), h.at(v), ...[1 - hp.lr * hp.weightDecay, hp.beta1, hp.beta2, hp.eps, hp.weightDecay].map(f32bits),
+          hp.decoupled ? 1 : 0, ...[hp.lr / bc1, bc2s, 1 - hp.beta1, 1 - hp.beta2].map(f32bits)], o);
       }, h.grid(n));
     },
   };
