@@ -3,8 +3,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { F, Tensor, availableDevices, nn } from "../src/node.js";
-import { runAll } from "./helpers.js";
-import { type Dispatch, S, gradcheck, loadBreadth, runCase } from "./breadth_helpers.js";
+import { runAll, runAllAsync } from "./helpers.js";
+import { type Dispatch, S, gradcheck, loadBreadth, runCase, runCaseAsync, startWebgpu } from "./breadth_helpers.js";
 
 const files = ["breadth_activations.json", "breadth_norms.json", "breadth_pooling.json"];
 
@@ -79,13 +79,19 @@ const dispatch: Dispatch = (op, by, a, device) => {
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
+// the host devices read synchronously; webgpu (where it has an adapter) through the async reads
+const hostDevices = availableDevices();
+const webgpuSkip = await startWebgpu();
 for (const file of files) {
   const { cases } = loadBreadth(file);
-  for (const device of availableDevices()) {
+  for (const device of hostDevices) {
     test(`${file} against PyTorch on ${device} (${cases.length} cases)`, () => {
       runAll(cases, (c) => c.name, (c) => runCase(c, device, dispatch));
     });
   }
+  test(`${file} against PyTorch on webgpu (${cases.length} cases)`, { skip: webgpuSkip }, async () => {
+    await runAllAsync(cases, (c) => c.name, (c) => runCaseAsync(c, "webgpu", dispatch));
+  });
 }
 
 describe("gradcheck (float64, js)", () => {

@@ -4,8 +4,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { F, Tensor, availableDevices, nn } from "../src/node.js";
-import { runAll } from "./helpers.js";
-import { type Dispatch, S, gradcheck, loadBreadth, runCase } from "./breadth_helpers.js";
+import { runAll, runAllAsync } from "./helpers.js";
+import { type Dispatch, S, gradcheck, loadBreadth, runCase, runCaseAsync, startWebgpu } from "./breadth_helpers.js";
 
 const fixtures = loadBreadth("breadth_losses.json");
 
@@ -36,11 +36,17 @@ test("the loss fixtures cover every loss", () => {
   }
 });
 
-for (const device of availableDevices()) {
+// the host devices read synchronously; webgpu (where it has an adapter) through the async reads
+const hostDevices = availableDevices();
+const webgpuSkip = await startWebgpu();
+for (const device of hostDevices) {
   test(`losses against PyTorch on ${device} (${fixtures.cases.length} cases)`, () => {
     runAll(fixtures.cases, (c) => c.name, (c) => runCase(c, device, dispatch));
   });
 }
+test(`losses against PyTorch on webgpu (${fixtures.cases.length} cases)`, { skip: webgpuSkip }, async () => {
+  await runAllAsync(fixtures.cases, (c) => c.name, (c) => runCaseAsync(c, "webgpu", dispatch));
+});
 
 const idx = (d: number[] | number[][]) => Tensor.from(d, { dtype: "int32", device: "js" });
 const f64 = (d: number[]) => Tensor.from(d, { dtype: "float64", device: "js" });

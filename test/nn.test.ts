@@ -1,7 +1,7 @@
 // nn: every layer against PyTorch (forward and gradients), Module's naming and state dicts, init, clipping.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { F, Tensor, availableDevices, manualSeed, nn, noGrad, optim } from "../src/node.js";
+import { F, Tensor, availableDevices, getDefaultDevice, initDevice, manualSeed, nn, noGrad, optim } from "../src/node.js";
 import { getBackend, registerBackend } from "../src/backend/backend.js";
 import { assertClose, assertNear, ft, loadTrain, type LayerCase } from "./train_helpers.js";
 
@@ -41,7 +41,32 @@ function build(c: LayerCase): { m: nn.Module; call: Call } {
   }
 }
 
+// the cases on the other devices too, webgpu included where it has an adapter (read back asynchronously)
+await initDevice("webgpu").catch(() => null);
+const host = async (t: Tensor | null) => (t ? Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" }) : null);
+
 describe("layers against PyTorch (forward and gradients)", () => {
+  for (const device of availableDevices().filter((d) => d !== getDefaultDevice())) {
+    it(`every case on ${device}`, async () => {
+      for (const c of loadTrain().layers) {
+        const { m, call } = build(c);
+        m.loadStateDict(Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, ft(v)])));
+        m.to(device);
+        const xs = c.inputs.map((x) => Tensor.from(ft(x).toTypedArray(), { shape: x.shape, dtype: x.dtype ?? "float32", device, requiresGrad: x.dtype !== "int32" }));
+        const [out, weights] = call(m, xs);
+        assertClose(await host(out), c.out, c.tol, `${c.name} on ${device} output`);
+        if (c.weights) assertClose(await host(weights), c.weights, c.tol, `${c.name} on ${device} attention weights`);
+        out.mul(ft(c.g).to(device)).sum().backward();
+        const named = new Map(m.namedParameters());
+        for (const [k, g] of Object.entries(c.grads)) {
+          const t = k.startsWith("input") ? xs[Number(k.slice(5))] : named.get(k);
+          assert.ok(t, `${c.name}: no tensor ${k}`);
+          assertClose(await host(t.grad), g, c.tol, `${c.name} on ${device} grad of ${k}`);
+        }
+      }
+    });
+  }
+
   for (const c of loadTrain().layers) {
     it(c.name, () => {
       const { m, call } = build(c);
@@ -94,7 +119,7 @@ const NET_NAMES = [
 ];
 
 describe("F.linear adds its bias inside the product", () => {
-  it("N-D input, K over one packed slice, N not a multiple of 16, strided bias: values and gradients", () => {
+  it("N-D input, K over one packed slice, N not a multiple of 16, strided bias: values and gradients", async () => {
     manualSeed(5);
     const data = [Tensor.randn([3, 7, 300]), Tensor.randn([37, 300]), Tensor.randn([74])];
     for (const device of availableDevices()) {
@@ -111,10 +136,10 @@ describe("F.linear adds its bias inside the product", () => {
       };
       const fusedRun = run(true), ref = run(false);
       assert.equal(F.linear(data[0].to(device), data[1].to(device), data[2].to(device).slice([0, 74, 2])).shape.join(), "3,7,37");
-      fusedRun.forEach((t, i) => {
-        const a = t.toTypedArray(), r = ref[i].toTypedArray();
+      for (const [i, t] of fusedRun.entries()) {
+        const a = await t.toTypedArrayAsync(), r = await ref[i].toTypedArrayAsync();
         for (let j = 0; j < a.length; j++) assert.ok(Math.abs(a[j] - r[j]) <= 1e-3 * (1 + Math.abs(r[j])), `${device} tensor ${i}[${j}]: ${a[j]} vs ${r[j]}`);
-      });
+      }
     }
   });
 });
