@@ -254,7 +254,7 @@ function genIdx(r: Rng, shape: number[], dtype: DT): Step | null {
       // (which of two writes to one place wins is unspecified, in PyTorch too)
       if (nd === 0 || shape[0] === 0) return null;
       const accumulate = r.chance(0.5);
-      const idx = accumulate ? Array.from({ length: r.int(0, 4) }, () => r.int(0, shape[0] - 1)) : [...shape[0] > 0 ? Array(shape[0]).keys() : []].filter(() => r.chance(0.5));
+      const idx = accumulate ? Array.from({ length: r.int(0, 4) }, () => r.int(0, shape[0] - 1)) : [...Array(shape[0]).keys()].filter(() => r.chance(0.5));
       const values = r.chance(0.3) ? enc(r.pick([0, 2, -1.5])) : genSpec(r, r.chance(0.7) ? [idx.length, ...shape.slice(1)] : shape.slice(1), dtype);
       return { op, args: [idx, values, accumulate] };
     }

@@ -114,6 +114,42 @@ describe("optimizers against PyTorch (5 steps with given gradients)", () => {
 });
 
 describe("optimizer behaviour and errors", () => {
+  it("every optimizer agrees with js on every device over infinities, NaN, float32's extremes and subnormals", async () => {
+    // 4,096 values: the fused kernels (C, WGSL) run, not the composite; three steps, so the
+    // states (momenta, squares, maxima) carry the special values on
+    const gv = [0, -0, 1e-30, 1e30, Infinity, -Infinity, NaN, 3.4e38, -2, 1e-45];
+    const pv = [1, -1, 0, 1e30, -3.4e38, 2, NaN, 0.5, Infinity, 1e-40];
+    const n = 4096, P = Float32Array.from({ length: n }, (_, i) => pv[i % 10]);
+    const G = Float32Array.from({ length: n }, (_, i) => gv[(7 * i + (i >> 4)) % 10]);
+    const make: [string, (p: Tensor[]) => optim.Optimizer][] = [
+      ["Adam", (p) => new optim.Adam(p, { lr: 0.01 })],
+      ["Adam weightDecay", (p) => new optim.Adam(p, { lr: 0.01, weightDecay: 0.1 })],
+      ["AdamW", (p) => new optim.AdamW(p, { lr: 0.01, weightDecay: 0.1 })],
+      ["Adam amsgrad maximize", (p) => new optim.Adam(p, { lr: 0.01, amsgrad: true, maximize: true })],
+      ["SGD nesterov", (p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 })],
+      ["RMSprop centered", (p) => new optim.RMSprop(p, { lr: 0.01, centered: true, momentum: 0.5 })],
+      ["Adagrad", (p) => new optim.Adagrad(p, { lr: 0.01 })],
+    ];
+    const run = async (device: string, opt: (p: Tensor[]) => optim.Optimizer) => {
+      const p = Tensor.from(P, { device, requiresGrad: true }), o = opt([p]);
+      for (let s = 0; s < 3; s++) {
+        p.grad = Tensor.from(G, { device });
+        o.step();
+      }
+      return p.toTypedArrayAsync();
+    };
+    for (const [name, opt] of make) {
+      const want = await run("js", opt);
+      for (const device of availableDevices().filter((d) => d !== "js")) {
+        const got = await run(device, opt);
+        for (let i = 0; i < n; i++) {
+          const same = Object.is(got[i], want[i]) || (got[i] === want[i]) || Math.abs(got[i] - want[i]) <= 1e-6 * Math.abs(want[i]);
+          assert.ok(same, `${name} on ${device}: element ${i} (p ${P[i]}, g ${G[i]}) is ${got[i]}, js ${want[i]}`);
+        }
+      }
+    }
+  });
+
   it("param groups get their own learning rates; lr sets them all", () => {
     const a = Tensor.ones([2], { requiresGrad: true });
     const b = Tensor.ones([2], { requiresGrad: true });
