@@ -484,6 +484,21 @@ describe("nn.init", () => {
 });
 
 describe("nn.utils.clipGradNorm against PyTorch", () => {
+  for (const device of availableDevices().filter((d) => d !== getDefaultDevice())) {
+    it(`every case on ${device}`, async () => {
+      for (const c of loadTrain().clip) {
+        const ps = c.grads.map((g) => {
+          const p = Tensor.zeros(g.shape, { device, requiresGrad: true });
+          p.grad = ft(g).to(device);
+          return p;
+        });
+        const total = nn.utils.clipGradNorm(ps, c.maxNorm, c.normType === "Infinity" ? Infinity : c.normType);
+        assertNear((await total.toTypedArrayAsync())[0], c.total, [1e-6, 1e-5], `${c.name} on ${device} total norm`);
+        for (const [i, p] of ps.entries()) assertClose(await host(p.grad), c.clipped[i], [1e-6, 1e-5], `${c.name} on ${device} clipped grad ${i}`);
+      }
+    });
+  }
+
   for (const c of loadTrain().clip) {
     it(c.name, () => {
       const ps = c.grads.map((g) => {
