@@ -15,7 +15,7 @@
 // without them). `node dist/examples/gpt.js` runs the same code with V8's defaults.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Tensor, getDefaultDevice, initDevice, load, loadMetadata, manualSeed, noGrad, optim, nn, save, setDefaultDevice } from "../src/node.js";
+import { Tensor, getDefaultDevice, initDevice, load, loadMetadata, manualSeed, noGrad, optim, nn, saveAsync, setDefaultDevice } from "../src/node.js";
 import { CharTokenizer, Rng, evaluateLoss, getBatch, loadBrown, splitTrainVal } from "./gpt/data.js";
 import { DEFAULT_CONFIG, GPT, type GPTConfig, generateIds } from "./gpt/model.js";
 import { FLAGS, command } from "./util/args.js";
@@ -85,13 +85,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** A host copy of a state dict's tensors (GPU memory is read with the async form). */
-async function onHost(sd: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  const out: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(sd)) out[k] = Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" });
-  return out;
-}
-
 async function train(): Promise<void> {
   const { steps, lr, seed } = args;
   const batchSize = args["batch-size"], evalInterval = args["eval-interval"], evalIters = args["eval-iters"], gradClip = args["grad-clip"];
@@ -157,8 +150,9 @@ async function train(): Promise<void> {
       history: JSON.stringify(history),
       trainCurve: JSON.stringify(trainCurve),
     };
-    save(await onHost(model.stateDict()), ckpt, { metadata });
-    save(await onHost(opt.stateDict()), optimPath(ckpt), { metadata: { step: String(step) } });
+    // saveAsync: the weights may be on webgpu, whose memory is read with the async form
+    await saveAsync(model, ckpt, { metadata });
+    await saveAsync(opt.stateDict(), optimPath(ckpt), { metadata: { step: String(step) } });
   };
 
   // batches depend only on the seed and the step: skip the windows of the steps already done

@@ -13,7 +13,7 @@
 // and their validation losses at the same step should agree within a few hundredths.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Tensor, getDefaultDevice, initDevice, manualSeed, nn, noGrad, optim, save, setDefaultDevice } from "../src/node.js";
+import { Tensor, getDefaultDevice, initDevice, manualSeed, nn, noGrad, optim, saveAsync, setDefaultDevice } from "../src/node.js";
 import { CharTokenizer, Rng, evaluateLoss, getBatch, loadBrown, splitTrainVal } from "./gpt/data.js";
 import { FLAGS, command } from "./util/args.js";
 import { Progress } from "./util/progress.js";
@@ -179,9 +179,7 @@ async function main(): Promise<void> {
   const trainSeconds = (performance.now() - tStart) / 1000;
   const savePath = args.save ?? path.join(args.out, "lstm.safetensors");
   fs.mkdirSync(path.dirname(path.resolve(savePath)), { recursive: true });
-  const host: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(model.stateDict())) host[k] = Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" });
-  save(host, savePath, { metadata: { config: JSON.stringify(config), vocab: tok.toString(), step: String(steps), seed: String(seed) } });
+  await saveAsync(model, savePath, { metadata: { config: JSON.stringify(config), vocab: tok.toString(), step: String(steps), seed: String(seed) } });
   const plot = args.plot ?? path.join(args.out, "lstm-loss.svg");
   if (history.length) {
     writeSvg(plot, chartsSvg({

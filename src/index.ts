@@ -35,4 +35,4 @@ export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 /** Data loading (torch.utils.data and torchvision's MNIST): `DataLoader`, `mnist`. */
 export * as data from "./data/index.js";
-export { save, load, loadMetadata } from "./io/safetensors.js";
+export { save, saveAsync, load, loadMetadata } from "./io/safetensors.js";

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Tensor, load, loadMetadata, nn, save } from "../src/node.js";
+import { Tensor, availableDevices, initDevice, load, loadMetadata, nn, save, saveAsync } from "../src/node.js";
 import type { SaveOptions } from "../src/io/safetensors.js";
 import { FIXTURES, loadTrain } from "./train_helpers.js";
 import { saveStress } from "../bench/save-stress.js";
@@ -127,6 +127,24 @@ describe("safetensors as bytes, across threads, and bad arguments", () => {
     padded.set(bytes, 8);
     assert.deepEqual(load(padded.subarray(8, 8 + bytes.length)).w.toArray(), [[1, 2], [3, 4.5]]);
     assert.deepEqual(Object.keys(load(save({}))), []);
+  });
+
+  it("saveAsync saves tensors on every device (webgpu too, where save refuses and names it): the same bytes as save", async () => {
+    await initDevice("webgpu").catch(() => null);
+    const want = save(sd(), { metadata: { format: "pt" } });
+    for (const device of availableDevices()) {
+      const on = Object.fromEntries(Object.entries(sd()).map(([k, t]) => [k, t.to(device)]));
+      assert.deepEqual(await saveAsync(on, { metadata: { format: "pt" } }), want, device);
+      const p = join(dir, `async-${device}.safetensors`);
+      assert.equal(await saveAsync(new Map(Object.entries(on)), p, { metadata: { format: "pt" } }), undefined);
+      assert.deepEqual(new Uint8Array(readFileSync(p)), want, `${device} file`);
+      if (device === "webgpu") assert.throws(() => save(on), /safetensors: save: "w" is on 'webgpu', whose values cannot be read synchronously; use `await saveAsync\(\.\.\.\)`/);
+    }
+    // a module, and what save refuses by name
+    const m = new nn.Linear(2, 3);
+    assert.deepEqual(load(await saveAsync(m)).weight.toArray(), m.weight.toArray());
+    await assert.rejects(saveAsync({ w: [1, 2] as unknown as Tensor }), /safetensors: save: "w" is not a Tensor/);
+    await assert.rejects(saveAsync(sd(), ""), /save: path is empty/);
   });
 
   it("malformed bytes fail like malformed files, named <bytes>", () => {

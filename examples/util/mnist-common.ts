@@ -3,7 +3,7 @@
 // are in examples/mnist.ts and examples/mnist-cnn.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Tensor, noGrad, manualSeed, nn, optim, data, save, load, initDevice, setDefaultDevice } from "../../src/node.js";
+import { Tensor, noGrad, manualSeed, nn, optim, data, saveAsync, load, initDevice, setDefaultDevice } from "../../src/node.js";
 import { FLAGS, command } from "./args.js";
 import { chartsSvg, writeSvg } from "./plot.js";
 import { Progress, pct } from "./progress.js";
@@ -194,10 +194,8 @@ export function writeCurves(file: string, title: string, h: History): void {
 /** Saves the weights (with metadata) and returns the path. */
 export async function saveWeights(model: nn.Module, file: string, metadata: Record<string, string | number>): Promise<string> {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  // a host copy of the weights, read with the async form (GPU memory cannot be read synchronously)
-  const host: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(model.stateDict())) host[k] = Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" });
-  save(host, file, { metadata: Object.fromEntries(Object.entries({ format: "pt", ...metadata }).map(([k, v]) => [k, String(v)])) });
+  // saveAsync: the weights may be on webgpu, whose memory is read with the async form
+  await saveAsync(model, file, { metadata: Object.fromEntries(Object.entries({ format: "pt", ...metadata }).map(([k, v]) => [k, String(v)])) });
   return file;
 }
 

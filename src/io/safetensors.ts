@@ -106,6 +106,35 @@ export function save(
   fs!.writeAtomic(path, chunks, "save");
 }
 
+/**
+ * `save` for tensors on any device: the values of each tensor are read first with the async form,
+ * so a model on `webgpu` saves too (`save` there throws, naming this). The same file as `save`;
+ * with a `path` (Node) it resolves once the file is written, without one it resolves to the bytes.
+ * PyTorch: torch.save of a CUDA model.
+ * @throws Error as `save` does.
+ * @example
+ * await saveAsync(model, "model.safetensors");              // Node, a model on any device
+ * const bytes = await saveAsync(model.stateDict());         // a browser: bytes for a download
+ */
+export async function saveAsync(moduleOrStateDict: Module | StateDict | Map<string, Tensor>, path: string, opts?: SaveOptions): Promise<void>;
+/** The safetensors bytes of a module's state dict (or a `Record`/`Map` of tensors) on any device. */
+export async function saveAsync(moduleOrStateDict: Module | StateDict | Map<string, Tensor>, opts?: SaveOptions): Promise<Uint8Array>;
+export async function saveAsync(
+  moduleOrStateDict: Module | StateDict | Map<string, Tensor>,
+  pathOrOpts?: string | SaveOptions,
+  opts?: SaveOptions,
+): Promise<void | Uint8Array> {
+  // host copies of the tensors; anything else goes on as it is, for save to refuse by name
+  let host: unknown = moduleOrStateDict;
+  if (moduleOrStateDict !== null && typeof moduleOrStateDict === "object") {
+    const entries = moduleOrStateDict instanceof Module ? Object.entries(moduleOrStateDict.stateDict())
+      : moduleOrStateDict instanceof Map ? [...moduleOrStateDict] : Object.entries(moduleOrStateDict);
+    const copy = async (t: unknown) => (t instanceof Tensor ? Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" }) : t);
+    host = new Map(await Promise.all(entries.map(async ([k, t]) => [k, await copy(t)] as const)));
+  }
+  return (save as (x: unknown, p?: string | SaveOptions, o?: SaveOptions) => void | Uint8Array)(host, pathOrOpts, opts);
+}
+
 /** The safetensors file of a state dict, as chunks; `where` starts error messages. */
 function encode(moduleOrStateDict: Module | StateDict | Map<string, Tensor>, where: string, opts: SaveOptions): Uint8Array[] {
   checkOptions("save", opts, ["metadata"]);
@@ -141,7 +170,11 @@ function encode(moduleOrStateDict: Module | StateDict | Map<string, Tensor>, whe
   let offset = 0;
   const chunks: Uint8Array[] = [];
   for (const { name, t, dtype } of items) {
-    const bytes = toLittleEndianBytes(t.toTypedArray() as Float32Array | Int32Array | Float64Array);
+    const values = t.backend.read(t);
+    if (values === null) {
+      throw new Error(`safetensors: ${where}: ${JSON.stringify(name)} is on '${t.device}', whose values cannot be read synchronously; use \`await saveAsync(...)\``);
+    }
+    const bytes = toLittleEndianBytes(values as Float32Array | Int32Array | Float64Array);
     header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes.byteLength] };
     offset += bytes.byteLength;
     chunks.push(bytes);
