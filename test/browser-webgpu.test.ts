@@ -12,6 +12,8 @@ import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
 import * as dlgrad from "../src/index.js";
 import { runChecks } from "../web/checks.js";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT, buildWeb } from "../web/build.js";
 import { startServer } from "../web/serve.js";
@@ -79,6 +81,20 @@ test("webgpu in headless Chromium (SwiftShader)", { skip: missing ? `skipped: ${
     const gpu = await runDemo(page, `${server.url}index.html?device=webgpu&steps=${STEPS}`);
     assert.equal(gpu.error, null, `the demo failed on webgpu: ${gpu.error}`);
     assert.equal(gpu.device, "webgpu");
+
+    // the weights download from webgpu too (saveAsync: GPU memory is read asynchronously)
+    const downloads = fs.mkdtempSync(path.join(os.tmpdir(), "dlgrad-download-gpu-"));
+    try {
+      const cdp = await page.createCDPSession();
+      await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: downloads });
+      await page.click("#download");
+      const file = path.join(downloads, "mnist-mlp.safetensors");
+      for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(fs.existsSync(file), `no download from the webgpu demo (page errors: ${errors.join("; ")})`);
+      assert.deepEqual(Object.keys(dlgrad.load(new Uint8Array(fs.readFileSync(file)))).sort(), ["0.bias", "0.weight", "2.bias", "2.weight"]);
+    } finally {
+      fs.rmSync(downloads, { recursive: true, force: true });
+    }
 
     // web/checks.ts on the same page (its kernels are compiled already) against Node's js backend
     await page.addScriptTag({ url: `${server.url}checks-page.js`, type: "module" });

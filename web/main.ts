@@ -4,7 +4,7 @@
 // ?steps=N (stop after N training steps; for the webgpu browser test on a software adapter).
 // The state is on window.dlgradDemo for the browser test (test/browser.test.ts).
 import {
-  Tensor, nn, optim, data, noGrad, manualSeed, availableDevices, setDefaultDevice, initDevice, save,
+  Tensor, nn, optim, data, noGrad, manualSeed, availableDevices, setDefaultDevice, initDevice, saveAsync,
 } from "../src/index.js";
 import { wasmInfo } from "../src/backend/wasm.js";
 
@@ -310,11 +310,12 @@ function start(): void {
   $("isolation").textContent = crossOriginIsolated ? "cross-origin isolated (SharedArrayBuffer available)" : "not cross-origin isolated";
   setupPad();
   const retrain = $<HTMLButtonElement>("retrain"), download = $<HTMLButtonElement>("download");
-  // the weights as a safetensors file (PyTorch's nn.Sequential names: 0.weight, 0.bias, 2.weight, 2.bias)
-  download.addEventListener("click", () => {
+  // the weights as a safetensors file (PyTorch's nn.Sequential names: 0.weight, 0.bias, 2.weight, 2.bias);
+  // saveAsync, as the model may be on webgpu, whose memory is read with the async form
+  download.addEventListener("click", async () => {
     if (!model) return;
     const a = document.createElement("a");
-    a.href = URL.createObjectURL(new Blob([save(model) as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
+    a.href = URL.createObjectURL(new Blob([(await saveAsync(model)) as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
     a.download = "mnist-mlp.safetensors";
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
