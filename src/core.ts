@@ -499,6 +499,16 @@ export class Tensor {
     return this.#read("item", "itemAsync")[0];
   }
   /**
+   * What `JSON.stringify` writes for a tensor: its values as nested arrays (`toArray()`), not the
+   * tensor's internals (for a webgpu tensor, the device's whole state). Host-visible devices only.
+   * @throws Error on webgpu: use `await t.toArrayAsync()` and stringify that.
+   * @example
+   * JSON.stringify({ w: tensor([1, 2]) }); // '{"w":[1,2]}'
+   */
+  toJSON(): NestedArray {
+    return nest(this.#read("toJSON (JSON.stringify)", "toArrayAsync"), this.shape);
+  }
+  /**
    * `toTypedArray()` on every device, webgpu included: resolves once the ops that write this tensor have run.
    * @example
    * const values = await t.toTypedArrayAsync();

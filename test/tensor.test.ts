@@ -152,6 +152,11 @@ describe("printing like PyTorch", () => {
     assert.equal(tensor([[1, 2], [3, 4]], { dtype: "int32" }).toString(), "tensor([[1, 2],\n        [3, 4]], dtype=int32)");
   });
 
+  test("JSON.stringify writes the values as nested arrays (a number for 0-d), not the internals", () => {
+    assert.equal(JSON.stringify({ w: tensor([[1, 2], [3, 4.5]]), s: tensor(3), i: Tensor.arange(3), e: Tensor.zeros([0, 2]) }), '{"w":[[1,2],[3,4.5]],"s":3,"i":[0,1,2],"e":[]}');
+    assert.equal(JSON.stringify(tensor([1, 2]).T), "[1,2]");
+  });
+
   test("scientific notation, nan and inf, empty", () => {
     assert.equal(tensor([-1.5, 2.25, 1e-5]).toString(), "tensor([-1.5000e+00,  2.2500e+00,  1.0000e-05])");
     assert.equal(tensor([100000, 1]).toString(), "tensor([1.0000e+05, 1.0000e+00])");

@@ -655,6 +655,7 @@ describe("webgpu reading, printing and errors", { skip }, () => {
     assert.throws(() => t.toArray(), /toArray: .*'webgpu'.*await t\.toArrayAsync\(\)/);
     assert.throws(() => t.toTypedArray(), /await t\.toTypedArrayAsync\(\)/);
     assert.throws(() => t.sum().item(), /await t\.itemAsync\(\)/);
+    assert.throws(() => JSON.stringify({ t }), /toJSON \(JSON\.stringify\): .*'webgpu'.*await t\.toArrayAsync\(\)/);
     assert.deepEqual(await t.toArrayAsync(), [[1, 2], [3, 4]]);
     assert.equal(await t.sum().itemAsync(), 10);
     assert.deepEqual(Array.from(await t.T.toTypedArrayAsync()), [1, 3, 2, 4]);
