@@ -52,14 +52,29 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   return isFloat(dtype) && isFloat(x.dtype) && recorded(x) ? out.track("cast", [x], (g) => [g.cast(x.dtype)]) : out;
 }
 
-export function toDevice(x: Tensor, device: string): Tensor {
+export function toDevice(x: Tensor, device: string, op = "to"): Tensor {
   if (x.device === device) return x;
-  // through host memory: a GPU source must be read with toTypedArrayAsync first (its read is null)
+  // through host memory: a GPU source must be read with toAsync (its read is null)
   const host = x.backend.read(x);
-  if (host === null) throw new Error(`to: a tensor on '${x.device}' cannot be copied to '${device}' synchronously; use \`await t.toTypedArrayAsync()\` and tensor(values, { device })`);
+  if (host === null) {
+    throw new Error(op === "to" ? `to: a tensor on '${x.device}' cannot be copied to '${device}' synchronously; use \`await t.toAsync("${device}")\``
+      // the gradient of a copy onto a GPU, going back: backward never waits for a device
+      : `backward: the gradient of to("${x.device}") cannot be copied back to '${device}' synchronously; make the leaf on '${x.device}' (tensor(values, { device: "${x.device}", requiresGrad: true }), or model.to("${x.device}")) instead of moving it there`);
+  }
+  return moved(x, device, host);
+}
+
+/** toDevice with the values read asynchronously: a GPU tensor too. */
+export async function toDeviceAsync(x: Tensor, device: string): Promise<Tensor> {
+  if (x.device === device) return x;
+  return moved(x, device, x.backend.read(x) ?? (await x.backend.readAsync(x)));
+}
+
+/** x's values (host, read from x) on `device`; the gradient goes back to x's device. */
+function moved(x: Tensor, device: string, host: ArrayLike<number>): Tensor {
   const out = Tensor.alloc(x.shape, x.dtype, device);
   out.backend.upload(out.data, host);
-  return out.track("to", [x], (g) => [g.to(x.device)]);
+  return out.track("to", [x], (g) => [toDevice(g, x.device, "backward")]);
 }
 
 // ---- elementwise ---------------------------------------------------------------------------

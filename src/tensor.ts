@@ -172,6 +172,14 @@ const methods = {
    */
   to(this: Tensor, device: string): Tensor { return ops.toDevice(this, device); },
   /**
+   * `to(device)` from any device: the values are read with the async form first, so a tensor on
+   * webgpu comes back to a host device (torch's `.cpu()`, `.to("cpu")`); gradients flow back.
+   * @throws Error for an unknown or unavailable device.
+   * @example
+   * const h = await g.toAsync("cpu");
+   */
+  toAsync(this: Tensor, device: string): Promise<Tensor> { return ops.toDeviceAsync(this, device); },
+  /**
    * Convert to a dtype (torch's `.to(dtype)`); gradients flow between float dtypes.
    * @throws Error for an unknown dtype.
    * @example

@@ -618,6 +618,25 @@ describe("webgpu: library code that used to read values synchronously", { skip }
     }
   });
 
+  test("model.toAsync brings a model back from webgpu (parameters and buffers, tied weights stay tied)", async () => {
+    manualSeed(4);
+    const l2 = new nn.Linear(4, 4), l3 = new nn.Linear(4, 4);
+    l3.weight = l2.weight; // tied
+    const m = new nn.Sequential(new nn.Linear(3, 4), new nn.BatchNorm1d(4), l2, l3);
+    const x = Tensor.randn([5, 3], { device: "js" });
+    m.to("js");
+    const want = m.forward(x).toArray(), sd = m.stateDict();
+    m.to("webgpu");
+    assert.equal(await m.toAsync("js"), m);
+    for (const [k, t] of Object.entries(m.stateDict())) {
+      assert.equal(t.device, "js", k);
+      assert.deepEqual(t.toArray(), sd[k].toArray(), k);
+    }
+    assert.ok(m.parameters().every((p) => p.isLeaf && p.requiresGrad));
+    assert.equal(l3.weight, l2.weight, "still tied");
+    assert.deepEqual(m.forward(x).toArray(), want);
+  });
+
   test("the GPT (train, generate) and GAN examples run with --device webgpu", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dlgrad-webgpu-ex-"));
     const examples = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "examples");
@@ -661,7 +680,18 @@ describe("webgpu reading, printing and errors", { skip }, () => {
     assert.deepEqual(Array.from(await t.T.toTypedArrayAsync()), [1, 3, 2, 4]);
     assert.equal(String(t), "tensor(<shape [2, 2] on webgpu: await t.toArrayAsync() to read the values>, device='webgpu', requiresGrad=true)");
     assert.match(String(t.mul(2)), /device='webgpu', gradFn=<mul>/);
-    assert.throws(() => t.to("js"), /await t\.toTypedArrayAsync\(\)/);
+    assert.throws(() => t.to("js"), /to: a tensor on 'webgpu' cannot be copied to 'js' synchronously; use `await t\.toAsync\("js"\)`/);
+    // toAsync: back to a host device, with the gradient flowing back onto webgpu
+    const h = await t.toAsync("js");
+    assert.equal(h.device, "js");
+    assert.deepEqual(h.toArray(), [[1, 2], [3, 4]]);
+    h.mul(Tensor.from([[1, 2], [3, 4]], { device: "js" })).sum().backward();
+    assert.equal(t.grad!.device, "webgpu");
+    assert.deepEqual(await t.grad!.toArrayAsync(), [[1, 2], [3, 4]]);
+    assert.equal(await t.toAsync("webgpu"), t);
+    // a host leaf moved onto webgpu: its gradient cannot come back synchronously, and backward says so
+    const leaf = Tensor.from([1, 2], { device: "js", requiresGrad: true });
+    assert.throws(() => leaf.to("webgpu").sum().backward(), /backward: the gradient of to\("webgpu"\) cannot be copied back to 'js' synchronously; make the leaf on 'webgpu'/);
     // host to device copies need no wait
     assert.deepEqual(await Tensor.from([5, 6]).to("webgpu").toArrayAsync(), [5, 6]);
   });

@@ -329,13 +329,32 @@ export class Module {
    * model.to("webgpu");
    */
   to(device: string): this {
+    return this.#replaceTensors(device, (t) => noGrad(() => t.detach().to(device)));
+  }
+
+  /**
+   * `to(device)` from any device: every parameter and buffer is read with the async form first, so
+   * a model on webgpu comes back to a host device (torch's `model.cpu()`). Create optimizers after.
+   * @example
+   * await model.toAsync("cpu");
+   */
+  async toAsync(device: string): Promise<this> {
+    const copies = new Map<Tensor, Tensor>();
+    this.#replaceTensors(device, (t) => (copies.set(t, t), t)); // which tensors move (fields unchanged)
+    for (const t of copies.keys()) copies.set(t, await t.detach().toAsync(device)); // detached: no graph
+    return this.#replaceTensors(device, (t) => copies.get(t)!);
+  }
+
+  /** Replaces every parameter and buffer not on `device` by move(it) (each tensor once, so tied
+   *  tensors stay tied), keeping parameters parameters. */
+  #replaceTensors(device: string, move: (t: Tensor) => Tensor): this {
     const moved = new Map<Tensor, Tensor>();
-    const move = (t: Tensor, param: boolean): Tensor => {
+    const replace = (t: Tensor, param: boolean): Tensor => {
       if (t.device === device) return t;
       let n = moved.get(t);
       if (!n) {
-        n = noGrad(() => t.detach().to(device));
-        if (param) Parameter(n, t.requiresGrad);
+        n = move(t);
+        if (param && n !== t) Parameter(n, t.requiresGrad);
         moved.set(t, n);
       }
       return n;
@@ -345,11 +364,11 @@ export class Module {
       const fields = m as unknown as Record<string, unknown>;
       for (const [key, value] of Object.entries(m)) {
         if (value instanceof Tensor) {
-          if (buffers?.has(key)) fields[key] = move(value, false);
-          else if (isParameter(value)) fields[key] = move(value, true);
+          if (buffers?.has(key)) fields[key] = replace(value, false);
+          else if (isParameter(value)) fields[key] = replace(value, true);
         } else if (Array.isArray(value)) {
           value.forEach((v, i) => {
-            if (v instanceof Tensor && isParameter(v)) value[i] = move(v, true);
+            if (v instanceof Tensor && isParameter(v)) value[i] = replace(v, true);
           });
         }
       }
