@@ -618,6 +618,17 @@ describe("webgpu: library code that used to read values synchronously", { skip }
     }
   });
 
+  test("loadStateDict of webgpu tensors into a host model: an error naming the key, and nothing loaded", async () => {
+    const host = new nn.Linear(2, 2), gpu = new nn.Linear(2, 2).to("webgpu");
+    const before = host.weight.toArray();
+    const sd = { weight: gpu.weight, bias: Tensor.from([7, 8]).to(host.weight.device) }; // bias alone would load
+    assert.throws(() => host.loadStateDict(sd), /Linear\.loadStateDict: weight is on 'webgpu' and the model's on '\w+': .*await t\.toAsync/);
+    assert.deepEqual(host.weight.toArray(), before);
+    assert.notDeepEqual(host.bias!.toArray(), [7, 8]);
+    host.loadStateDict({ weight: await gpu.weight.toAsync(host.weight.device), bias: sd.bias });
+    assert.deepEqual(host.weight.toArray(), await gpu.weight.toArrayAsync());
+  });
+
   test("model.toAsync brings a model back from webgpu (parameters and buffers, tied weights stay tied)", async () => {
     manualSeed(4);
     const l2 = new nn.Linear(4, 4), l3 = new nn.Linear(4, 4);

@@ -280,7 +280,7 @@ export class Module {
     const expected = new Set(slots.map(([n]) => n));
     const missingKeys: string[] = [];
     const mismatched: string[] = [];
-    const copies: [Tensor, Tensor][] = [];
+    const copies: [Tensor, Tensor, string][] = [];
     for (const [name, s] of slots) {
       const t = src.get(name);
       if (t === undefined) {
@@ -296,7 +296,7 @@ export class Module {
         // float32 <-> float64 converts, as PyTorch's copy_ does; integers and floats do not mix
         mismatched.push(`${name}: the state dict holds ${t.dtype}, the current model ${s.tensor.dtype}`);
       } else {
-        copies.push([s.tensor, t]);
+        copies.push([s.tensor, t, name]);
       }
     }
     const unexpectedKeys = [...src.keys()].filter((k) => !expected.has(k));
@@ -308,7 +308,18 @@ export class Module {
       throw new Error(`Error(s) in loading state dict for ${this.constructor.name}:\n${problems.join("\n")}`);
     }
     noGrad(() => {
-      for (const [dst, t] of copies) dst.assign(t.device === dst.device ? t : t.to(dst.device));
+      // every value onto its slot's device first: a copy that cannot be made (from webgpu into a
+      // host model: not synchronously) then throws before anything is loaded
+      const values = copies.map(([dst, t, name]) => {
+        if (t.device === dst.device) return t;
+        try {
+          return t.to(dst.device);
+        } catch (e) {
+          throw new Error(`${this.constructor.name}.loadStateDict: ${name} is on '${t.device}' and the model's on '${dst.device}': ` +
+            `${e instanceof Error ? e.message : String(e)} (or load it into the model moved to '${t.device}')`);
+        }
+      });
+      copies.forEach(([dst], i) => dst.assign(values[i]));
     });
     return { missingKeys, unexpectedKeys };
   }
