@@ -12,12 +12,10 @@ import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
 import * as dlgrad from "../src/index.js";
 import { runChecks } from "../web/checks.js";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT, buildWeb } from "../web/build.js";
 import { startServer } from "../web/serve.js";
-import { chromiumMissing, launchChromium } from "../web/chromium.js";
+import { chromiumMissing, clickDownload, launchChromium } from "../web/chromium.js";
 
 /** A few steps: SwiftShader runs one in a few hundred ms on a loaded machine. */
 const STEPS = 4;
@@ -83,18 +81,9 @@ test("webgpu in headless Chromium (SwiftShader)", { skip: missing ? `skipped: ${
     assert.equal(gpu.device, "webgpu");
 
     // the weights download from webgpu too (saveAsync: GPU memory is read asynchronously)
-    const downloads = fs.mkdtempSync(path.join(os.tmpdir(), "dlgrad-download-gpu-"));
-    try {
-      const cdp = await page.createCDPSession();
-      await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: downloads });
-      await page.click("#download");
-      const file = path.join(downloads, "mnist-mlp.safetensors");
-      for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
-      assert.ok(fs.existsSync(file), `no download from the webgpu demo (page errors: ${errors.join("; ")})`);
-      assert.deepEqual(Object.keys(dlgrad.load(new Uint8Array(fs.readFileSync(file)))).sort(), ["0.bias", "0.weight", "2.bias", "2.weight"]);
-    } finally {
-      fs.rmSync(downloads, { recursive: true, force: true });
-    }
+    const bytes = await clickDownload(page, "#download", "mnist-mlp.safetensors");
+    assert.ok(bytes, `no download from the webgpu demo (page errors: ${errors.join("; ")})`);
+    assert.deepEqual(Object.keys(dlgrad.load(bytes)).sort(), ["0.bias", "0.weight", "2.bias", "2.weight"]);
 
     // web/checks.ts on the same page (its kernels are compiled already) against Node's js backend
     await page.addScriptTag({ url: `${server.url}checks-page.js`, type: "module" });

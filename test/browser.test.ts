@@ -7,14 +7,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { Page } from "puppeteer-core";
 import * as dlgrad from "../src/index.js";
 import { runChecks } from "../web/checks.js";
 import { buildWeb, ROOT } from "../web/build.js";
 import { startServer } from "../web/serve.js";
-import { chromiumMissing, launchChromium } from "../web/chromium.js";
+import { chromiumMissing, clickDownload, launchChromium } from "../web/chromium.js";
 
 /** The demo trains 5 epochs (315 steps); with lr 1e-3 it reaches 91–92 % in Node on seeds 0–2. */
 const MIN_ACCURACY = 0.88;
@@ -94,21 +93,12 @@ test("dlgrad in headless Chromium", { skip, timeout: 180_000 }, async (t) => {
   });
 
   await t.test("the trained weights download as a safetensors file that Node loads", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dlgrad-download-"));
-    try {
-      const cdp = await page.createCDPSession();
-      await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: dir });
-      await page.click("#download");
-      const file = path.join(dir, "mnist-mlp.safetensors");
-      for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
-      const sd = dlgrad.load(new Uint8Array(fs.readFileSync(file)));
-      assert.deepEqual(
-        Object.entries(sd).map(([k, v]) => [k, v.shape]).sort(),
-        [["0.bias", [64]], ["0.weight", [64, 784]], ["2.bias", [10]], ["2.weight", [10, 64]]],
-      );
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const bytes = await clickDownload(page, "#download", "mnist-mlp.safetensors");
+    assert.ok(bytes, "no download");
+    assert.deepEqual(
+      Object.entries(dlgrad.load(bytes)).map(([k, v]) => [k, v.shape]).sort(),
+      [["0.bias", [64]], ["0.weight", [64, 784]], ["2.bias", [10]], ["2.weight", [10, 64]]],
+    );
   });
 
   await t.test("ops and gradients in the page match Node's js backend (wasm and js)", async () => {

@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import puppeteer, { type Browser } from "puppeteer-core";
+import puppeteer, { type Browser, type Page } from "puppeteer-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -41,4 +41,20 @@ export async function launchChromium(opts: { webgpu?: boolean } = {}): Promise<C
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Clicks `selector` on the page and returns the bytes of the download named `file` (waiting up
+ *  to 10 s), or null when none arrives. */
+export async function clickDownload(page: Page, selector: string, file: string): Promise<Uint8Array | null> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dlgrad-download-"));
+  try {
+    const cdp = await page.createCDPSession();
+    await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: dir });
+    await page.click(selector);
+    const at = path.join(dir, file);
+    for (let i = 0; i < 100 && !fs.existsSync(at); i++) await new Promise((r) => setTimeout(r, 100));
+    return fs.existsSync(at) ? new Uint8Array(fs.readFileSync(at)) : null;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
