@@ -120,6 +120,23 @@ test("layerNorm of a row whose spread is 1e-4 of its mean matches float64 on eve
   }
 });
 
+test("batchNorm, groupNorm and instanceNorm of channels of nearly equal values match float64 on every device", async () => {
+  // The composite centred on the float mean alone: its last bit times 1/sqrt(eps) (~316) was noise,
+  // and js (which rounds a multi-dim sum per run) and the C kernels (once) gave different noise.
+  // The fuzzer's case: 12 values per channel, all within two ulps of -1.675.
+  const base = [-1.6749999523162842, -1.6750001907348633, -1.6749998331069946, -1.6749999523162842];
+  const vals = Array.from({ length: 4 * 6 * 3 }, (_, i) => base[(i * 7 + (i >> 3)) % 4] * (1 + ((i / 3) | 0) % 6));
+  const run = (x: Tensor) => [F.batchNorm(x, null, null, { training: true }), F.groupNorm(x, 2), F.instanceNorm(x)];
+  const want = run(Tensor.from(Float64Array.from(vals, Math.fround), { shape: [4, 6, 3], dtype: "float64", device: "js" })).map((t) => Array.from(t.toTypedArray()));
+  for (const device of availableDevices()) {
+    const got = run(f32(vals, [4, 6, 3], device));
+    for (const [k, t] of got.entries()) {
+      const g = await t.toTypedArrayAsync();
+      g.forEach((v, i) => assert.ok(Math.abs(v - want[k][i]) < 2e-5, `${device} ${["batchNorm", "groupNorm", "instanceNorm"][k]}[${i}]: ${v} vs float64 ${want[k][i]}`));
+    }
+  }
+});
+
 test("attention over one key with a score near -1e30: softmax of one entry is 1 on every device, not NaN", async () => {
   // The C forward took exp(fma(score, scale, -max)): the rounding residue of score·scale (up to
   // 2^74 there) went through exp to 0, and the row's sum 0 gave 0/0. PyTorch's math path: v.
