@@ -137,6 +137,21 @@ test("batchNorm, groupNorm and instanceNorm of channels of nearly equal values m
   }
 });
 
+test("a sum over several dims with the innermost reduced rounds once, alike on every device", async () => {
+  // The fuzzer's batchNorm channel: 12 floats whose exact sum, -20.09999942779541, is the midpoint
+  // of two floats. js rounded its slot after each run of the innermost dim (-20.100000381); the C
+  // kernels keep it in double and round once, to even (-20.099998474), and so does js now.
+  const v = [-1.6749999523162842, -1.6750001907348633, -1.6749999523162842, -1.6749999523162842, -1.6749999523162842, -1.6749999523162842,
+    -1.6749999523162842, -1.6749998331069946, -1.6749999523162842, -1.6749998331069946, -1.6749999523162842, -1.6749999523162842];
+  // [4, 2, 3]: channel 0 holds them, channel 1 ones (two slots: not the one-slot flat sum)
+  const x0 = Array.from({ length: 24 }, (_, i) => (Math.floor(i / 3) % 2 === 0 ? v[Math.floor(i / 6) * 3 + (i % 3)] : 1));
+  for (const device of availableDevices()) {
+    const x = f32(x0, [4, 2, 3], device);
+    assert.deepEqual(Array.from(await x.sum([0, 2]).toTypedArrayAsync()), [-20.099998474121094, 12], device);
+    assert.deepEqual(Array.from(await x.mean([0, 2]).toTypedArrayAsync()), [Math.fround(-20.099998474121094 / 12), 1], device);
+  }
+});
+
 test("attention over one key with a score near -1e30: softmax of one entry is 1 on every device, not NaN", async () => {
   // The C forward took exp(fma(score, scale, -max)): the rounding residue of score·scale (up to
   // 2^74 there) went through exp to 0, and the row's sum 0 gave 0/0. PyTorch's math path: v.

@@ -11,7 +11,7 @@
  *  - float32 sum: where the innermost dim is kept, every element is added to its slot in float32,
  *    in order (exactly what JS does). Where the innermost dim is reduced, runs are summed in
  *    double (JS does the same per run; here the lanes are summed in a fixed order), and the
- *    slot accumulates in double until the single final rounding.
+ *    slot accumulates in double until the single final rounding (so does JS's).
  *  - int32 sum wraps mod 2^32.
  *  - argmax/argmin: index of the first extreme; the first NaN wins.
  *  - empty reductions give 0 (sum, arg*), -Inf/+Inf (float32 max/min), the int32 limits (int32
