@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { F, Tensor, availableDevices, getDefaultDevice, initDevice, manualSeed, nn, noGrad, optim } from "../src/node.js";
 import { getBackend, registerBackend } from "../src/backend/backend.js";
-import { assertClose, assertNear, ft, loadTrain, type LayerCase } from "./train_helpers.js";
+import { assertClose, assertNear, ft, loadTrain, onHost, type LayerCase } from "./train_helpers.js";
 
 type Call = (m: nn.Module, xs: Tensor[]) => [Tensor, Tensor | null];
 
@@ -43,7 +43,6 @@ function build(c: LayerCase): { m: nn.Module; call: Call } {
 
 // the cases on the other devices too, webgpu included where it has an adapter (read back asynchronously)
 await initDevice("webgpu").catch(() => null);
-const host = async (t: Tensor | null) => (t ? Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" }) : null);
 
 describe("layers against PyTorch (forward and gradients)", () => {
   for (const device of availableDevices().filter((d) => d !== getDefaultDevice())) {
@@ -54,14 +53,14 @@ describe("layers against PyTorch (forward and gradients)", () => {
         m.to(device);
         const xs = c.inputs.map((x) => Tensor.from(ft(x).toTypedArray(), { shape: x.shape, dtype: x.dtype ?? "float32", device, requiresGrad: x.dtype !== "int32" }));
         const [out, weights] = call(m, xs);
-        assertClose(await host(out), c.out, c.tol, `${c.name} on ${device} output`);
-        if (c.weights) assertClose(await host(weights), c.weights, c.tol, `${c.name} on ${device} attention weights`);
+        assertClose(await onHost(out), c.out, c.tol, `${c.name} on ${device} output`);
+        if (c.weights) assertClose(await onHost(weights), c.weights, c.tol, `${c.name} on ${device} attention weights`);
         out.mul(ft(c.g).to(device)).sum().backward();
         const named = new Map(m.namedParameters());
         for (const [k, g] of Object.entries(c.grads)) {
           const t = k.startsWith("input") ? xs[Number(k.slice(5))] : named.get(k);
           assert.ok(t, `${c.name}: no tensor ${k}`);
-          assertClose(await host(t.grad), g, c.tol, `${c.name} on ${device} grad of ${k}`);
+          assertClose(await onHost(t.grad), g, c.tol, `${c.name} on ${device} grad of ${k}`);
         }
       }
     });
@@ -494,7 +493,7 @@ describe("nn.utils.clipGradNorm against PyTorch", () => {
         });
         const total = nn.utils.clipGradNorm(ps, c.maxNorm, c.normType === "Infinity" ? Infinity : c.normType);
         assertNear((await total.toTypedArrayAsync())[0], c.total, [1e-6, 1e-5], `${c.name} on ${device} total norm`);
-        for (const [i, p] of ps.entries()) assertClose(await host(p.grad), c.clipped[i], [1e-6, 1e-5], `${c.name} on ${device} clipped grad ${i}`);
+        for (const [i, p] of ps.entries()) assertClose(await onHost(p.grad), c.clipped[i], [1e-6, 1e-5], `${c.name} on ${device} clipped grad ${i}`);
       }
     });
   }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Tensor, availableDevices, getDefaultDevice, initDevice, load, manualSeed, nn, optim, save } from "../src/node.js";
-import { assertClose, assertNear, ft, loadTrain, type OptimCase, type SchedCase } from "./train_helpers.js";
+import { assertClose, assertNear, ft, loadTrain, onHost, type OptimCase, type SchedCase } from "./train_helpers.js";
 
 const TOL: [number, number] = [1e-7, 2e-6];
 
@@ -23,9 +23,8 @@ function stepWith(opt: optim.Optimizer, params: Tensor[], grads: Tensor[]): void
   opt.step();
 }
 
-// every device: the C kernels (cpu, wasm), WGSL's (webgpu, read back asynchronously) and js's
+// every device: the C kernels (cpu, wasm), WGSL's (webgpu, read back asynchronously: onHost) and js's
 await initDevice("webgpu").catch(() => null);
-const host = async (t: Tensor) => Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, device: "js" });
 
 describe("optimizers against PyTorch (5 steps with given gradients)", () => {
   for (const c of loadTrain().optim) {
@@ -56,7 +55,7 @@ describe("optimizers against PyTorch (5 steps with given gradients)", () => {
         const opt = makeOptimizer(c, params);
         for (const [s, gs] of c.grads.entries()) {
           stepWith(opt, params, gs.map((g) => ft(g).to(device)));
-          for (const [i, p] of params.entries()) assertClose(await host(p), c.params[s][i], TOL, `${c.name} on ${device} step ${s + 1} param ${i}`);
+          for (const [i, p] of params.entries()) assertClose(await onHost(p), c.params[s][i], TOL, `${c.name} on ${device} step ${s + 1} param ${i}`);
         }
       }
     });

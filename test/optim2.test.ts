@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Tensor, availableDevices, initDevice, optim } from "../src/node.js";
-import { type FT, assertClose, assertNear, ft } from "./train_helpers.js";
+import { type FT, assertClose, assertNear, ft, onHost } from "./train_helpers.js";
 
 interface OptimCase {
   name: string;
@@ -45,7 +45,6 @@ function stepWith(opt: optim.Optimizer, params: Tensor[], grads: Tensor[]): void
 
 // webgpu too where it has an adapter, read back asynchronously
 await initDevice("webgpu").catch(() => null);
-const host = async (t: Tensor | null | undefined) => (t ? Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" }) : null);
 
 describe("RMSprop and Adagrad against PyTorch (5 steps with given gradients)", () => {
   for (const device of availableDevices()) {
@@ -57,10 +56,10 @@ describe("RMSprop and Adagrad against PyTorch (5 steps with given gradients)", (
         const opt = makeOptimizer(c, params);
         for (const [s, gs] of c.grads.entries()) {
           stepWith(opt, params, gs.map((g) => on(g)));
-          for (const [i, p] of params.entries()) assertClose(await host(p), c.params[s][i], TOL, `${c.name} step ${s + 1} param ${i}`);
+          for (const [i, p] of params.entries()) assertClose(await onHost(p), c.params[s][i], TOL, `${c.name} step ${s + 1} param ${i}`);
         }
         const sd = opt.stateDict();
-        for (const [k, v] of Object.entries(c.state)) assertClose(await host(sd[`state.${k}`]), v, TOL, `${c.name} state ${k}`);
+        for (const [k, v] of Object.entries(c.state)) assertClose(await onHost(sd[`state.${k}`]), v, TOL, `${c.name} state ${k}`);
         assert.deepEqual(Object.keys(sd).filter((k) => k.startsWith("state.")).sort(), Object.keys(c.state).map((k) => `state.${k}`).sort());
       });
     }

@@ -75,6 +75,11 @@ export function ft(f: FT, requiresGrad = false): Tensor {
   return Tensor.from(arr, { shape: f.shape, dtype, requiresGrad });
 }
 
+/** A js copy of a tensor on any device (webgpu's read asynchronously), for assertClose; null stays null. */
+export async function onHost(t: Tensor | null | undefined): Promise<Tensor | null> {
+  return t ? Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" }) : null;
+}
+
 /** |a − e| <= atol + rtol·|e| elementwise, with matching shapes; `what` names the comparison. */
 export function assertClose(actual: Tensor | null, expected: FT, tol: [number, number], what: string): void {
   assert.ok(actual, `${what}: missing (null)`);
