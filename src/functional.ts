@@ -6,6 +6,7 @@ import { checkIndex, linear as linearOp, unfold, where } from "./ops.js";
 import { noGrad } from "./graph.js";
 import * as fused from "./fused.js";
 import { softplus } from "./functional/activations.js";
+import { standardize } from "./functional/norms.js";
 import { pad } from "./functional/pad.js";
 import { type Args, embeddingPaddingIdx, parseArgs } from "./functional/args.js";
 
@@ -349,11 +350,9 @@ export function layerNorm(
 }
 
 function layerNormComposite(input: Tensor, dims: number[], weight: Tensor | null | undefined, bias: Tensor | null | undefined, eps: number): Tensor {
-  // the corrected two-pass form: the deviations' own mean (the float32 mean's rounding) comes out
-  // too, so a row of equal values normalises to exactly 0, as in the C and WGSL kernels
-  const d = input.sub(input.mean(dims, { keepdim: true }));
-  const xc = d.sub(d.mean(dims, { keepdim: true }));
-  let y = xc.mul(xc.square().mean(dims, { keepdim: true }).add(eps).rsqrt());
+  // batchNorm's standardisation over the last dims (the corrected two-pass form, as in the C and
+  // WGSL kernels: a row of equal values normalises to exactly 0)
+  let y = standardize(input, dims, eps).y;
   if (weight) y = y.mul(weight);
   if (bias) y = y.add(bias);
   return y;

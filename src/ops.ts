@@ -52,14 +52,16 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   return isFloat(dtype) && isFloat(x.dtype) && recorded(x) ? out.track("cast", [x], (g) => [g.cast(x.dtype)]) : out;
 }
 
-export function toDevice(x: Tensor, device: string, op = "to"): Tensor {
+/** x on `device`; `gradient`: x is the gradient of a copy onto x's device, going back in backward
+ *  (which never waits for a device), so the error says what to do instead */
+export function toDevice(x: Tensor, device: string, gradient = false): Tensor {
   if (x.device === device) return x;
   // through host memory: a GPU source must be read with toAsync (its read is null)
   const host = x.backend.read(x);
   if (host === null) {
-    throw new Error(op === "to" ? `to: a tensor on '${x.device}' cannot be copied to '${device}' synchronously; use \`await t.toAsync("${device}")\``
-      // the gradient of a copy onto a GPU, going back: backward never waits for a device
-      : `backward: the gradient of to("${x.device}") cannot be copied back to '${device}' synchronously; make the leaf on '${x.device}' (tensor(values, { device: "${x.device}", requiresGrad: true }), or model.to("${x.device}")) instead of moving it there`);
+    throw new Error(gradient
+      ? `backward: the gradient of to("${x.device}") cannot be copied back to '${device}' synchronously; make the leaf on '${x.device}' (tensor(values, { device: "${x.device}", requiresGrad: true }), or model.to("${x.device}")) instead of moving it there`
+      : `to: a tensor on '${x.device}' cannot be copied to '${device}' synchronously; use \`await t.toAsync("${device}")\``);
   }
   return moved(x, device, host);
 }
@@ -74,7 +76,7 @@ export async function toDeviceAsync(x: Tensor, device: string): Promise<Tensor> 
 function moved(x: Tensor, device: string, host: ArrayLike<number>): Tensor {
   const out = Tensor.alloc(x.shape, x.dtype, device);
   out.backend.upload(out.data, host);
-  return out.track("to", [x], (g) => [toDevice(g, x.device, "backward")]);
+  return out.track("to", [x], (g) => [toDevice(g, x.device, true)]);
 }
 
 // ---- elementwise ---------------------------------------------------------------------------

@@ -640,8 +640,7 @@ async function runCaseGpu(c: Case): Promise<Run> {
     let t = x;
     for (const s of c.chain) t = await applyStepAsync(t, s, "webgpu");
     const r = outputAndGrad(c, x, t);
-    const host = async (t: Tensor) => Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" });
-    return { out: await host(r.out!), grad: r.grad ? await host(r.grad) : r.grad };
+    return { out: await copyTo(r.out!, "js"), grad: r.grad ? await copyTo(r.grad, "js") : r.grad };
   } catch (e) {
     return failed(e);
   }

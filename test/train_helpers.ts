@@ -77,7 +77,7 @@ export function ft(f: FT, requiresGrad = false): Tensor {
 
 /** A js copy of a tensor on any device (webgpu's read asynchronously), for assertClose; null stays null. */
 export async function onHost(t: Tensor | null | undefined): Promise<Tensor | null> {
-  return t ? Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" }) : null;
+  return t ? t.detach().toAsync("js") : null;
 }
 
 /** |a − e| <= atol + rtol·|e| elementwise, with matching shapes; `what` names the comparison. */

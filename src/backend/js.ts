@@ -408,18 +408,17 @@ export const jsBackend: Backend = {
       // until one final rounding, as the C kernels do (reduce.c): rounding the slot after each run
       // put a multi-dim mean an ulp off theirs, which batchNorm's 1/√eps once made visible. A kept
       // innermost dim adds element by element into the float32 slots, as C does.
-      const wide = o instanceof Float32Array ? new Float64Array(nOut) : null;
-      let runs = false;
+      const f32 = o instanceof Float32Array;
+      let wide: Float64Array | null = null; // the float32 slots' doubles, made by the first such run
       forEachRun(a.shape, [ov, a], ([io, ia], n, [so, sa]) => {
         if (so === 0) {
           let acc = 0;
           for (let i = 0; i < n; i++, ia += sa) acc += x[ia];
-          if (wide) wide[io - out.offset] += acc;
+          if (f32) (wide ??= new Float64Array(nOut))[io - out.offset] += acc;
           else o[io] += acc;
-          runs = true;
         } else for (let i = 0; i < n; i++, io += so, ia += sa) o[io] += x[ia];
       });
-      if (wide && runs) o.set(wide, out.offset);
+      if (wide) o.set(wide, out.offset);
     } else {
       const isMax = op === "max";
       forEachRun(a.shape, [ov, a], ([io, ia], n, [so, sa]) => {

@@ -25,12 +25,12 @@ function affine(y: Tensor, weight: Tensor | null, bias: Tensor | null, shape: nu
   return y;
 }
 
-/** (x - mean)/√(var + eps) with the biased variance over dims, and the statistics used. Centred
- *  twice (the corrected two-pass form of layerNorm's kernels): for a channel of (nearly) equal
- *  values, the float mean's last bit, times 1/√(var + eps), was noise of up to 300 ulps at eps 1e-5,
- *  and devices that round the mean's sum differently disagreed; the deviations' own mean takes it
- *  out (PyTorch sums in double there). */
-function standardize(x: Tensor, dims: number[], eps: number): { y: Tensor; mean: Tensor; var: Tensor } {
+/** (x - mean)/√(var + eps) with the biased variance over dims, and the statistics used (also the
+ *  layerNorm composite's). Centred twice (the corrected two-pass form of layerNorm's kernels): for
+ *  a channel of (nearly) equal values, the float mean's last bit, times 1/√(var + eps), was noise of
+ *  up to 300 ulps at eps 1e-5, and devices that round the mean's sum differently disagreed; the
+ *  deviations' own mean takes it out (PyTorch sums in double there). */
+export function standardize(x: Tensor, dims: number[], eps: number): { y: Tensor; mean: Tensor; var: Tensor } {
   const mean = x.mean(dims, { keepdim: true });
   const d = x.sub(mean);
   // as a function of x the deviations' mean is 0 everywhere, and so is its derivative: a constant

@@ -92,6 +92,11 @@ export function save(
   pathOrOpts?: string | SaveOptions,
   opts?: SaveOptions,
 ): void | Uint8Array {
+  return write(moduleOrStateDict, pathOrOpts, opts);
+}
+
+/** save's body, for both overloads (and saveAsync, which calls it with host copies) */
+function write(moduleOrStateDict: Saveable, pathOrOpts?: string | SaveOptions, opts?: SaveOptions): void | Uint8Array {
   let path: string | undefined;
   if (typeof pathOrOpts === "string") path = pathOrOpts;
   else if (typeof pathOrOpts === "object" && pathOrOpts !== null && opts === undefined) opts = pathOrOpts;
@@ -124,29 +129,27 @@ export async function saveAsync(
   pathOrOpts?: string | SaveOptions,
   opts?: SaveOptions,
 ): Promise<void | Uint8Array> {
-  // host copies of the tensors; anything else goes on as it is, for save to refuse by name
-  let host: unknown = moduleOrStateDict;
-  if (moduleOrStateDict !== null && typeof moduleOrStateDict === "object") {
-    const entries = moduleOrStateDict instanceof Module ? Object.entries(moduleOrStateDict.stateDict())
-      : moduleOrStateDict instanceof Map ? [...moduleOrStateDict] : Object.entries(moduleOrStateDict);
-    const copy = async (t: unknown) => (t instanceof Tensor ? Tensor.from(await t.toTypedArrayAsync(), { shape: t.shape, dtype: t.dtype, device: "js" }) : t);
-    host = new Map(await Promise.all(entries.map(async ([k, t]) => [k, await copy(t)] as const)));
-  }
-  return (save as (x: unknown, p?: string | SaveOptions, o?: SaveOptions) => void | Uint8Array)(host, pathOrOpts, opts);
+  // js copies of the tensors; anything else goes on as it is, for save's checks to refuse by name
+  const host = moduleOrStateDict !== null && typeof moduleOrStateDict === "object"
+    ? new Map(await Promise.all(entriesOf(moduleOrStateDict).map(async ([k, t]) => [k, t instanceof Tensor ? await t.detach().toAsync("js") : t] as const)))
+    : moduleOrStateDict;
+  return write(host, pathOrOpts, opts);
+}
+
+type Saveable = Module | StateDict | Map<string, Tensor>;
+
+/** The named tensors of a module's state dict, a Record or a Map (values unchecked). */
+function entriesOf(x: Saveable): [string, Tensor][] {
+  return x instanceof Module ? Object.entries(x.stateDict()) : x instanceof Map ? [...x] : Object.entries(x);
 }
 
 /** The safetensors file of a state dict, as chunks; `where` starts error messages. */
-function encode(moduleOrStateDict: Module | StateDict | Map<string, Tensor>, where: string, opts: SaveOptions): Uint8Array[] {
+function encode(moduleOrStateDict: Saveable, where: string, opts: SaveOptions): Uint8Array[] {
   checkOptions("save", opts, ["metadata"]);
   if (moduleOrStateDict === null || typeof moduleOrStateDict !== "object") {
     throw new Error(`safetensors: ${where}: expected a Module, a state dict or a Map of tensors, got ${describe(moduleOrStateDict)}`);
   }
-  const sd: [string, Tensor][] =
-    moduleOrStateDict instanceof Module
-      ? Object.entries(moduleOrStateDict.stateDict())
-      : moduleOrStateDict instanceof Map
-        ? [...moduleOrStateDict]
-        : Object.entries(moduleOrStateDict);
+  const sd = entriesOf(moduleOrStateDict);
   const seen = new Set<string>();
   for (const [name, t] of sd) {
     if (!(t instanceof Tensor)) throw new Error(`safetensors: ${where}: ${JSON.stringify(name)} is not a Tensor`);

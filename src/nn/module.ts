@@ -350,9 +350,12 @@ export class Module {
    * await model.toAsync("cpu");
    */
   async toAsync(device: string): Promise<this> {
+    const pending = new Set<Tensor>();
+    this.#eachTensor((t) => {
+      if (t.device !== device) pending.add(t);
+    });
     const copies = new Map<Tensor, Tensor>();
-    this.#replaceTensors(device, (t) => (copies.set(t, t), t)); // which tensors move (fields unchanged)
-    for (const t of copies.keys()) copies.set(t, await t.detach().toAsync(device)); // detached: no graph
+    for (const t of pending) copies.set(t, await t.detach().toAsync(device)); // detached: no graph
     return this.#replaceTensors(device, (t) => copies.get(t)!);
   }
 
@@ -360,31 +363,36 @@ export class Module {
    *  tensors stay tied), keeping parameters parameters. */
   #replaceTensors(device: string, move: (t: Tensor) => Tensor): this {
     const moved = new Map<Tensor, Tensor>();
-    const replace = (t: Tensor, param: boolean): Tensor => {
-      if (t.device === device) return t;
+    this.#eachTensor((t, param, put) => {
+      if (t.device === device) return;
       let n = moved.get(t);
       if (!n) {
         n = move(t);
-        if (param && n !== t) Parameter(n, t.requiresGrad);
+        if (param) Parameter(n, t.requiresGrad);
         moved.set(t, n);
       }
-      return n;
-    };
+      put(n);
+    });
+    return this;
+  }
+
+  /** Every parameter and buffer field of this module and its children (a tied tensor once per
+   *  field), whether it is a parameter, and how to put another tensor in its place. */
+  #eachTensor(visit: (t: Tensor, param: boolean, put: (n: Tensor) => void) => void): void {
     for (const m of this.modules()) {
       const buffers = Module.#buffers.get(m);
       const fields = m as unknown as Record<string, unknown>;
       for (const [key, value] of Object.entries(m)) {
         if (value instanceof Tensor) {
-          if (buffers?.has(key)) fields[key] = replace(value, false);
-          else if (isParameter(value)) fields[key] = replace(value, true);
+          if (buffers?.has(key)) visit(value, false, (n) => (fields[key] = n));
+          else if (isParameter(value)) visit(value, true, (n) => (fields[key] = n));
         } else if (Array.isArray(value)) {
           value.forEach((v, i) => {
-            if (v instanceof Tensor && isParameter(v)) value[i] = replace(v, true);
+            if (v instanceof Tensor && isParameter(v)) visit(v, true, (n) => (value[i] = n));
           });
         }
       }
     }
-    return this;
   }
 
   /**
