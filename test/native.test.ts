@@ -483,20 +483,30 @@ each("matmul: a read in place or packed, split over threads, across the block si
     // when its row stride is a multiple of 512 floats
     [[], 60, 700, 75, { t: true }, { pad: 3 }, true],
     [[], 40, 600, 512, { t: true }, {}, false],
+    // split by rows over a K of several slices: one pass of stealing per slice (2 or 3 on AVX-512)
+    [[], 530, 2100, 37, {}, { t: true }, true],
+    [[], 300, 2500, 100, { pad: 3 }, {}, false],
+    [[3], 200, 1500, 60, {}, {}, true],
   ];
+  // the inputs of each case, the same for both thread counts, and its output with all threads:
+  // one thread must give the very same bits (every path sums each element's K in the same order)
+  const inputs = cases.map(([batch, M, K, N, ao, bo, withBias]) => ({
+    a: layoutView(r, batch, M, K, ao), b: layoutView(r, batch, K, N, bo), bias: withBias ? layoutView(r, [], 1, N, {}) : null,
+    ld: r() < 0.5 ? N + 4 : N,
+  }));
+  const first: Float32Array[] = [];
   for (const threads of [0, 1]) {
     nativeConfig({ threads });
     try {
-      for (const [batch, M, K, N, ao, bo, withBias] of cases) {
-        const a = layoutView(r, batch, M, K, ao), b = layoutView(r, batch, K, N, bo);
-        const bias = withBias ? layoutView(r, [], 1, N, {}) : null;
+      for (const [ci, [batch, M, K, N, ao, bo, withBias]] of cases.entries()) {
+        const { a, b, bias, ld } = inputs[ci];
         const biasV = bias && { ...bias, shape: [N], strides: [1] };
         const j = outView(r, [...batch, M, N], "float32");
         js.matmul(j, a, b, biasV);
         const bound = cloneView(j);
         js.matmul(bound, { ...a, data: a.data.map(Math.abs) }, { ...b, data: b.data.map(Math.abs) }, biasV && { ...biasV, data: biasV.data.map(Math.abs) });
         // out's rows are sometimes longer than N (a column slice of a wider matrix): compared row by row
-        const ld = r() < 0.5 ? N + 4 : N, n = batch.reduce((x, y) => x * y, 1);
+        const n = batch.reduce((x, y) => x * y, 1);
         const c: View = { data: new Float32Array(n * M * ld).fill(777), shape: [...batch, M, N], strides: [...contiguous([...batch, M]).map((x) => x * ld), 1], offset: 0 };
         be.matmul(c, a, b, biasV);
         const got = new Float32Array(n * M * N);
@@ -504,8 +514,11 @@ each("matmul: a read in place or packed, split over threads, across the block si
           got.set(c.data.subarray(q * ld, q * ld + N), q * N);
           for (let x = N; x < ld; x++) assert.equal(c.data[q * ld + x], 777, "matmul wrote past the end of a row of out");
         }
-        assertArrays(got, j.data.subarray(j.offset, j.offset + n * M * N), `matmul [${batch}] ${M}x${K}x${N} a ${JSON.stringify(ao)} b ${JSON.stringify(bo)} bias ${withBias} threads ${threads}`,
+        const what = `matmul [${batch}] ${M}x${K}x${N} a ${JSON.stringify(ao)} b ${JSON.stringify(bo)} bias ${withBias} threads ${threads}`;
+        assertArrays(got, j.data.subarray(j.offset, j.offset + n * M * N), what,
           (i) => (2 * K + 8) * F32_EPS * Math.abs(bound.data[bound.offset + i]) + 1e-30);
+        if (threads === 0) first[ci] = got;
+        else assert.deepEqual(got, first[ci], `${what}: not the same bits as with all threads`);
       }
     } finally {
       nativeConfig({ threads: 0 });
