@@ -75,6 +75,25 @@ test("webgpu keeps signed zeros and tiny values where PyTorch does (sign, sin, t
   }
 });
 
+test("log, log2, log10 and pow of subnormal values match float64 on every device", async () => {
+  // lavapipe's WGSL log and log2 of a subnormal came out as if it were near the smallest normal:
+  // log(1.7e-40) = -88.0 for -91.6 (found by the fuzzer after a cumprod); pow(x, -0.5) goes
+  // through log2. Where a GPU flushes subnormals the logs would be -inf: not the case here.
+  const v = [1.7e-40, 3e-39, 1e-45, 1.1e-38, 5e-44];
+  const f = Float32Array.from(v); // the float32 values, whose float64 functions are the reference
+  const want: Record<string, (x: number) => number> = { log: Math.log, log2: Math.log2, log10: Math.log10, "pow -0.5": (x) => x ** -0.5 };
+  for (const device of availableDevices()) {
+    const x = f32(v, [v.length], device);
+    for (const [name, ref] of Object.entries(want)) {
+      const y = await (name === "pow -0.5" ? x.pow(-0.5) : x[name as "log"]()).toTypedArrayAsync();
+      for (let i = 0; i < v.length; i++) {
+        // 1e-5: webgpu's pow is exp2(b·log2(a)) in float32, ~1e-6 off for results near 1e21
+        assert.ok(Math.abs(y[i] / ref(f[i]) - 1) < 1e-5, `${device} ${name}(${f[i]}) = ${y[i]}, float64 ${ref(f[i])}`);
+      }
+    }
+  }
+});
+
 test("conv2d's input gradient with an infinite weight and padding: inf where PyTorch has inf, not NaN", async () => {
   // The C kernels' stride-1 input gradient convolved the zero-padded g with the flipped weight, so
   // the padding's zeros met the inf (0·inf = NaN); PyTorch's col2im never multiplies them. PyTorch

@@ -98,9 +98,13 @@ fn inf_() -> f32 { var u = 0x7f800000u; return bitcast<f32>(u); }
 fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn isinf_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
 fn finite_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
+// A subnormal x is scaled into the normal range first, exactly (by 2^64): lavapipe's log and log2
+// of one came out as if x were near the smallest normal (log(1.7e-40) = -88.0 for -91.6), which
+// the fuzzer found through cumprod. Where a GPU flushes subnormals, x·2^64 is 0 and the log -inf.
 fn logf(x: f32) -> f32 {
   if (x < 0.0) { return nan_(); }
   if (x == 0.0) { return -inf_(); }
+  if (x < 1.17549435e-38) { return log(x * 18446744073709551616.0) - 44.361419555836500; }
   return log(x);
 }
 fn log1p_(x: f32) -> f32 {
@@ -136,7 +140,7 @@ fn pow_(a: f32, b: f32) -> f32 {
   else if (isinf_(m)) { r = select(0.0, inf_(), b > 0.0); }
   else if (b == 0.5) { r = sqrt(m); }
   else if (b == -1.0) { r = 1.0 / m; }
-  else { r = exp2(b * log2(m)); }
+  else { r = exp2(b * log2_(m)); }
   if (a < 0.0 || (a == 0.0 && (bitcast<u32>(a) >> 31u) == 1u)) {
     // a negative base (or -0): an odd integer exponent gives the negated power, a fraction NaN
     if (isinf_(b)) { return r; }
@@ -223,6 +227,7 @@ fn exp2_(x: f32) -> f32 {
 fn log2_(x: f32) -> f32 {
   if (x < 0.0) { return nan_(); }
   if (x == 0.0) { return -inf_(); }
+  if (x < 1.17549435e-38) { return log2(x * 18446744073709551616.0) - 64.0; } // as in logf
   return log2(x);
 }
 // e^x - 1: its Taylor series near 0, where exp(x) - 1 cancels
