@@ -75,10 +75,11 @@ test("webgpu keeps signed zeros and tiny values where PyTorch does (sign, sin, t
   }
 });
 
-test("log, log2, log10 and pow of subnormal values match float64 on every device", async () => {
-  // lavapipe's WGSL log and log2 of a subnormal came out as if it were near the smallest normal:
-  // log(1.7e-40) = -88.0 for -91.6 (found by the fuzzer after a cumprod); pow(x, -0.5) goes
-  // through log2. Where a GPU flushes subnormals the logs would be -inf: not the case here.
+test("log, log2, log10, pow, cumprod, fmod and remainder of subnormal values match float64 on every device", async () => {
+  // lavapipe's WGSL log, log2 and frexp of a subnormal came out as if it were near the smallest
+  // normal: log(1.7e-40) = -88.0 for -91.6 (found by the fuzzer after a cumprod, itself 5.96e-39
+  // for 1.7e-40 through frexp); pow(x, -0.5) goes through log2, fmod and remainder through frexp.
+  // Where a GPU flushes subnormals the logs would be -inf: not the case here.
   const v = [1.7e-40, 3e-39, 1e-45, 1.1e-38, 5e-44];
   const f = Float32Array.from(v); // the float32 values, whose float64 functions are the reference
   const want: Record<string, (x: number) => number> = { log: Math.log, log2: Math.log2, log10: Math.log10, "pow -0.5": (x) => x ** -0.5 };
@@ -91,6 +92,12 @@ test("log, log2, log10 and pow of subnormal values match float64 on every device
         assert.ok(Math.abs(y[i] / ref(f[i]) - 1) < 1e-5, `${device} ${name}(${f[i]}) = ${y[i]}, float64 ${ref(f[i])}`);
       }
     }
+    // exact in float32: powers of two times a subnormal, and fmod (its result is below the divisor)
+    const cp = await f32([1.7e-40, 2, 0.25, 3e-39], [4], device).cumprod(0).toTypedArrayAsync();
+    assert.deepEqual(Array.from(cp), [f[0], 2 * f[0], f[0] / 2, Math.fround((f[0] / 2) * Math.fround(3e-39))], `${device} cumprod`);
+    const three = f32([3, -3, 3, -3, 3], [5], device);
+    assert.deepEqual(Array.from(await three.fmod(x).toTypedArrayAsync()), Array.from(f, (d, i) => (i % 2 ? -3 : 3) % d), `${device} fmod`);
+    assert.deepEqual(Array.from(await three.remainder(x).toTypedArrayAsync()), Array.from(f, (d, i) => { const m = (i % 2 ? -3 : 3) % d; return m !== 0 && m < 0 !== d < 0 ? m + d : m; }), `${device} remainder`);
   }
 });
 

@@ -98,9 +98,18 @@ fn inf_() -> f32 { var u = 0x7f800000u; return bitcast<f32>(u); }
 fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn isinf_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
 fn finite_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
-// A subnormal x is scaled into the normal range first, exactly (by 2^64): lavapipe's log and log2
-// of one came out as if x were near the smallest normal (log(1.7e-40) = -88.0 for -91.6), which
-// the fuzzer found through cumprod. Where a GPU flushes subnormals, x·2^64 is 0 and the log -inf.
+// A subnormal x is scaled into the normal range first, exactly (by 2^64): lavapipe's log, log2 and
+// frexp of one came out as if x were near the smallest normal (log(1.7e-40) = -88.0 for -91.6),
+// which the fuzzer found through cumprod. Where a GPU flushes subnormals, x·2^64 is 0 (log -inf).
+struct Frexp_ { fract: f32, exp: i32 }
+fn frexp_(x: f32) -> Frexp_ {
+  if (x != 0.0 && abs(x) < 1.17549435e-38) {
+    let f = frexp(x * 18446744073709551616.0);
+    return Frexp_(f.fract, f.exp - 64);
+  }
+  let f = frexp(x);
+  return Frexp_(f.fract, f.exp);
+}
 fn logf(x: f32) -> f32 {
   if (x < 0.0) { return nan_(); }
   if (x == 0.0) { return -inf_(); }
@@ -326,9 +335,9 @@ fn fmod_(a: f32, b: f32) -> f32 {
   let m = abs(b);
   var r = abs(a);
   if (isinf_(b) || r < m) { return a; }
-  let em = frexp(m).exp;
+  let em = frexp_(m).exp;
   for (var i = 0; i < 300 && r >= m; i++) {
-    var t = ldexp(m, frexp(r).exp - em);
+    var t = ldexp(m, frexp_(r).exp - em);
     if (t > r) { t = t * 0.5; }
     r = r - t;
   }

@@ -66,7 +66,7 @@ export function scanKernel(op: ScanOp, t: Scalar, decls: string): string {
     // factor), as the host kernels' float64 keeps it: a float32 product overflowed where later
     // factors bring it back
     : op === "cumprod" ? ["var e = 0;",
-      "acc = acc * v; if (acc != 0.0 && finite_(acc)) { let fr = frexp(acc); acc = fr.fract; e = e + fr.exp; } out_st(o0 + i * s0, ldexp_big_(acc, e));"]
+      "acc = acc * v; if (acc != 0.0 && finite_(acc)) { let fr = frexp_(acc); acc = fr.fract; e = e + fr.exp; } out_st(o0 + i * s0, ldexp_big_(acc, e));"]
     // the running max (acc) and Σ exp(x - max) (sm, compensated), each output max + log(sum): a
     // running log-add-exp rounded the log at every step, and over 2,720 values its error reached
     // 0.15 % of logcumsumexp's gradient (two such scans, subtracted)
