@@ -114,6 +114,22 @@ test("conv2d's input gradient with an infinite weight and padding: inf where PyT
   }
 });
 
+test("layerNorm of a row whose squares overflow float32: float64's values on cpu and wasm, js's bias on webgpu", async () => {
+  // webgpu took inf - inf = NaN for the variance, and max(NaN, 0) = 0 made rstd 1/sqrt(eps): this
+  // row came out near -1e37 (found by the fuzzer with values near 3e38). Now its variance is inf
+  // and the row xhat = 0, as js's float32 composite gives; cpu and wasm sum in float64 (see
+  // docs/pytorch.md), and PyTorch's float32 gives NaN.
+  const row = [3e38, 1.5, -2, 0.5], w = [1, 2, 3, 4], b = [0.1, 0.2, 0.3, 0.4];
+  const xs = row.map(Math.fround), mu = xs.reduce((p, q) => p + q) / 4;
+  const sd = Math.sqrt(xs.reduce((p, q) => p + (q - mu) ** 2, 0) / 4 + 1e-5);
+  const float64 = xs.map((v, i) => ((v - mu) / sd) * w[i] + b[i]);
+  for (const device of availableDevices()) {
+    const y = await F.layerNorm(f32(row, [1, 4], device), [4], f32(w, [4], device), f32(b, [4], device), 1e-5).toTypedArrayAsync();
+    const want = device === "cpu" || device === "wasm" ? float64 : b.map(Math.fround);
+    for (let i = 0; i < 4; i++) assert.ok(Math.abs(y[i] - want[i]) <= 1e-6 * Math.abs(want[i]) + 1e-7, `${device}: ${Array.from(y)} for ${want}`);
+  }
+});
+
 test("layerNorm of a row of equal values is exactly 0 on every device (corrected two-pass mean)", async () => {
   // The mean of five 54.598148 rounds in float32 to one ulp off, and 1/sqrt(1e-5) turned that into
   // -0.0012 on js (and up to 2e-4 on webgpu); the C kernels sum in float64 and gave 0.

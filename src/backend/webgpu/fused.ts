@@ -120,7 +120,11 @@ ${rowMain(`
     var sd = 0.0;
     for (var i = l; i < n; i += ${RW}) { let d = x_ld(xo + i) - mu; sd += d; q += d * d; }
     let dm = wsum(lid, sd) / f32(n);
-    let rs = 1.0 / sqrt(max(wsum(lid, q) / f32(n) - dm * dm, 0.0) + eps);
+    // squares past float32's range: the variance is inf (rs 0, as js's composite has it) or NaN;
+    // subtracting dm·dm (inf too) gave NaN, which max(·, 0) turned into 0: rs = 1/sqrt(eps), and a
+    // row of 3e38 and ordinary values came out as -4e37 where js has 0
+    let q2 = wsum(lid, q) / f32(n);
+    let rs = 1.0 / sqrt(select(max(q2 - dm * dm, 0.0), q2, !finite_(q2)) + eps);
     if (lid == 0u) { mean_st(prm(7u) + r, mu + dm); rstd_st(prm(8u) + r, rs); }
     for (var i = l; i < n; i += ${RW}) {
       var y = ((x_ld(xo + i) - mu) - dm) * rs;
