@@ -180,6 +180,21 @@ for (const device of availableDevices()) {
       check(tensor([2.7, -1.2], { device }).int(), "int32", [2, -1], "cast to int32 truncates toward 0");
     });
 
+    test("int32 products wrap exactly (two's complement), as PyTorch's int32 mul", () => {
+      // x·y in double rounds past 2^53 before the wrap: 2147483647² came out 0 (the wrap is 1) and
+      // 123456789² one off, on js and, emulating it, in the C kernels; webgpu wrapped exactly
+      const big = [2147483647, -2147483648, -2147483647, 123456789, -987654321, 46341, 65536, -7];
+      for (const n of [big.length, 64]) { // 64: past the tiny ops that run on the js kernels
+        const v = Int32Array.from({ length: n }, (_, k) => big[k % big.length]);
+        const x = tensor(v, { device });
+        const want = Array.from(v, (a) => Math.imul(a, a));
+        assert.deepEqual(Array.from(x.mul(x).toTypedArray()), want, `mul of ${n}`);
+        assert.deepEqual(Array.from(x.square().toTypedArray()), want, `square of ${n}`);
+        const y = tensor([-2147483647], { dtype: "int32", device });
+        assert.deepEqual(Array.from(x.mul(y).toTypedArray()), Array.from(v, (a) => Math.imul(a, -2147483647)), `mul by a broadcast scalar, ${n}`);
+      }
+    });
+
     test("0-d tensors", () => {
       const s = t(2.5, true);
       assert.deepEqual([...s.shape], []);

@@ -301,13 +301,6 @@ static inline double js_pow(double x, double y) {
   return pow(x, y);
 }
 
-/* int32 multiply as JS does it: exact product rounded to double, then ToInt32 */
-static inline int32_t js_imul(int32_t x, int32_t y) {
-  const int64_t p = (int64_t)x * (int64_t)y;
-  const double d = (double)p;
-  return (int32_t)(uint32_t)(uint64_t)(int64_t)d; /* |d| <= 2^62: exact conversion */
-}
-
 /* Python's % (torch.remainder): C's fmod moved onto the divisor's side, as PyTorch computes it */
 static inline float dl_rem_f(float x, float y) {
   const float m = fmodf(x, y);

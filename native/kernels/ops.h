@@ -30,7 +30,7 @@
   X(abs, 18, fabsf(x), x < 0 ? (int32_t)(0u - (uint32_t)x) : x)                                  \
   X(sin, 13, (float)sin((double)x), dl_toint32(sin((double)x)))                                  \
   X(cos, 13, (float)cos((double)x), dl_toint32(cos((double)x)))                                  \
-  X(square, 18, x * x, dl_toint32((double)x * (double)x))                                        \
+  X(square, 18, x * x, (int32_t)((uint32_t)x * (uint32_t)x))                                     \
   X(relu, 18, x > 0.0f ? x : (x != x ? x : 0.0f), x > 0 ? x : 0)                                 \
   X(sigmoid, 15, (float)dl_sigmoid_d((double)x), dl_toint32(dl_sigmoid_d((double)x)))            \
   X(tanh, 15, (float)dl_tanh_d((double)x), dl_toint32(tanh((double)x)))                          \
@@ -62,7 +62,7 @@
 #define DL_BINARY_ARMS(X)                                                                        \
   X(add, ARITH, 18, x + y, (int32_t)((uint32_t)x + (uint32_t)y))                                 \
   X(sub, ARITH, 18, x - y, (int32_t)((uint32_t)x - (uint32_t)y))                                 \
-  X(mul, ARITH, 18, x * y, js_imul(x, y))                                                        \
+  X(mul, ARITH, 18, x * y, (int32_t)((uint32_t)x * (uint32_t)y))                                 \
   X(div, FLOAT, 18, x / y, 0)                                                                    \
   X(pow, ARITH, 13, (float)js_pow((double)x, (double)y), dl_toint32(js_pow((double)x, (double)y))) \
   X(maximum, ARITH, 18, (x != x || y != y) ? NAN : (x > y ? x : y), x > y ? x : y)               \

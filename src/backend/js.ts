@@ -307,7 +307,8 @@ export const jsBackend: Backend = {
   },
 
   unary(op, out, a) {
-    runUnary(unaryFns[op], out, a);
+    // int32 squares wrap exactly (see binary's mul)
+    runUnary(op === "square" && out.data instanceof Int32Array ? (x) => Math.imul(x, x) : unaryFns[op], out, a);
   },
 
   cast(out, a) {
@@ -316,8 +317,11 @@ export const jsBackend: Backend = {
   },
 
   binary(op, out, a, b) {
-    const f = binaryFns[op];
     const o = out.data, x = a.data, y = b.data;
+    // int32 products wrap exactly, two's complement, as PyTorch's and C's: x·y in double rounds
+    // past 2^53 first, and 2147483647² came out 0 where the wrap is 1 (123456789² one off)
+    const intMul = op === "mul" && o instanceof Int32Array;
+    const f = intMul ? Math.imul : binaryFns[op];
     let p = out.offset;
     if (op === "div" && out.data instanceof Int32Array) throw new Error("div: integer division is not a kernel");
     // each operand contiguous or a broadcast scalar: one loop, nothing allocated
@@ -330,7 +334,10 @@ export const jsBackend: Backend = {
       switch (op) {
         case "add": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] + y[ib]; return;
         case "sub": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] - y[ib]; return;
-        case "mul": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] * y[ib]; return;
+        case "mul":
+          if (intMul) for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = Math.imul(x[ia], y[ib]);
+          else for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] * y[ib];
+          return;
         case "div": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] / y[ib]; return;
       }
       for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = f(x[ia], y[ib]);
