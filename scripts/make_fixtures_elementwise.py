@@ -156,10 +156,37 @@ def gen_predicates():
         add_case(fam, op, "int32 dim=1", [Inp("x", data=[[0, 3], [2, 5], [0, 0]], dtype="int32")], lambda x, dim=None, keepdim=False, _f=f: _f(x.int(), dim, keepdim), {"dim": 1})
 
 
+def gen_div_rounding():
+    """div with rounding_mode 'floor' (dlgrad's divFloor, also floorDivide) and 'trunc': float32
+    (gradients 0) and int32; generated last, so the cases before keep their random data."""
+    fam = "elementwise"
+    for op, mode in [("divFloor", "floor"), ("divTrunc", "trunc")]:
+        # in float32, as dlgrad computes it: the rounded quotient is not float64's near an integer
+        # (1 / 0.1f is 10 in float32, 9.99999985 in float64)
+        fn = lambda a, b, _m=mode: torch.div(a.float(), b.float(), rounding_mode=_m).double()
+        fni = lambda a, b, _m=mode: torch.div(a, b, rounding_mode=_m)
+        for sa, sb in [([2, 3], [2, 3]), ([3, 1], [1, 4])]:
+            add_case(fam, op, f"{shp(sa)}&{shp(sb)}", [Inp("a", sa, data=uniform(sa, -6, 6)), Inp("b", sb, "nonzero")], fn)
+        add_case(fam, op, "[3,4]:transposed&[3,4]:sliced", [Inp("a", [3, 4], layout="transposed", data=uniform([4, 3], -6, 6)),
+                                                            Inp("b", [3, 4], "nonzero", layout="sliced")], fn)
+        add_case(fam, op, "scalar=-0.75", [Inp("a", [2, 3], data=uniform([2, 3], -6, 6))],
+                 lambda a, scalar=None, _f=fn: _f(a, torch.tensor(scalar, dtype=torch.float64)), {"scalar": -0.75})
+        # exact multiples, quotients that round to integers, signed zeros, infinities, NaN
+        a = [5.5, -5.5, 5.5, -5.5, 0.0, -0.0, 1.0, 0.3, 7.0, INF, 3.0, 3.0, -3.0, NAN, 6.0, -6.0]
+        b = [2.0, 2.0, -2.0, -2.0, 3.0, 3.0, 0.1, 0.1, 0.0, 2.0, INF, -INF, INF, 1.0, 3.0, 3.0]
+        add_case(fam, op, "special values", [Inp("a", data=a), Inp("b", data=b)], fn, grads=False)
+        ints = [Inp("a", data=[-7, 7, -7, 7, 0, 5, -2147483648, 2147483647, -1, 9], dtype="int32"),
+                Inp("b", data=[2, 2, -2, -2, 3, 7, 3, 2, 5, -4], dtype="int32")]
+        add_case(fam, op, "int32", ints, lambda a, b, _f=fni: _f(a.int(), b.int()))
+        add_case(fam, op, "int32 by scalar", [Inp("a", data=[-7, 7, 0, 5], dtype="int32")],
+                 lambda a, scalar=None, _f=fni: _f(a.int(), torch.tensor(scalar, dtype=torch.int32)), {"scalar": 3})
+
+
 def main():
     gen_unary()
     gen_binary()
     gen_predicates()
+    gen_div_rounding()
     path = os.path.join(FIX, "breadth_elementwise.json")
     mf.write_cases(path, "scripts/make_fixtures_elementwise.py", mf.CASES)
     print(f"wrote {os.path.relpath(path, ROOT)} ({os.path.getsize(path) / 1e3:.1f} kB, {len(mf.CASES)} cases)", file=sys.stderr)

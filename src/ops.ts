@@ -96,15 +96,15 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
 }
 
 /** A binary primitive of prims.ts's BINARY table: promote, broadcast (as expand views), one kernel call. */
-export function binary(op: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
-  if (!(a instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(a)}`);
-  const bt = asTensor(op, b, a);
-  if (bt.device !== a.device) sameDevice(op, a, bt); // the error (a number became a tensor on a's device)
+export function binary(op: BinaryOp, a: Tensor, b: Tensor | number, name: string = op): Tensor {
+  if (!(a instanceof Tensor)) throw new Error(`${name}: expected a Tensor, got ${describe(a)}`);
+  const bt = asTensor(name, b, a);
+  if (bt.device !== a.device) sameDevice(name, a, bt); // the error (a number became a tensor on a's device)
   const rule = BINARY[op];
   let dtype = promote(a.dtype, bt.dtype);
   if (rule.out === "float" && dtype === "int32") dtype = "float32"; // true division
-  const shape = sameShape(a.shape, bt.shape) ? a.shape : broadcastShapes(op, a.shape, bt.shape);
-  if (dtype === "int32" && (op === "remainder" || op === "fmod")) checkDivisor(op, cast(bt, dtype));
+  const shape = sameShape(a.shape, bt.shape) ? a.shape : broadcastShapes(name, a.shape, bt.shape);
+  if (dtype === "int32" && (op === "remainder" || op === "fmod" || op === "divFloor" || op === "divTrunc")) checkDivisor(name, cast(bt, dtype));
   const x = expand(cast(a, dtype), shape), y = expand(cast(bt, dtype), shape);
   const out = Tensor.alloc(shape, rule.out === "compare" ? "float32" : dtype, a.device);
   a.backend.binary(op, out, x, y);
@@ -115,10 +115,10 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor | number): Tensor {
 /** Integer remainder/fmod by zero is an error, as in PyTorch (the kernels write 0 there, never
  *  dividing by zero). Device memory (webgpu) cannot be read without waiting: there the kernel
  *  flags a zero divisor and the next readback throws. */
-function checkDivisor(op: string, d: Tensor): void {
+function checkDivisor(name: string, d: Tensor): void {
   if (d.numel === 0 || !hostReadable(d.data)) return;
   const zeros = noGrad(() => d.eq(0).sum().item());
-  if (zeros > 0) throw new Error(`${op}: integer division by zero (the int32 divisor holds ${zeros} zero${zeros > 1 ? "s" : ""}; PyTorch raises ZeroDivisionError)`);
+  if (zeros > 0) throw new Error(`${name}: integer division by zero (the int32 divisor holds ${zeros} zero${zeros > 1 ? "s" : ""}; PyTorch raises ZeroDivisionError)`);
 }
 
 /** value where mask is nonzero, else x; x and mask broadcast both ways, like PyTorch's out-of-place

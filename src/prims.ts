@@ -22,7 +22,7 @@ export type UnaryOp = (typeof UNARY_OPS)[number];
 
 /** out[i] = f(a[i], b[i]). Comparisons (eq..le) write 1 or 0. */
 export const BINARY_OPS = [
-  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "fmod", "atan2",
+  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "fmod", "atan2", "divFloor", "divTrunc",
   "eq", "ne", "gt", "ge", "lt", "le",
 ] as const;
 export type BinaryOp = (typeof BINARY_OPS)[number];
@@ -134,6 +134,10 @@ export const BINARY = {
   // quotient is piecewise constant, so d/dx = 1 and d/dy = -floor(x/y) resp. -trunc(x/y), as PyTorch
   remainder: { out: "promote", grad: (g, x, y) => [g, () => g.mul(x.div(y).floor()).neg()] },
   fmod: { out: "promote", grad: (g, x, y) => [g, () => g.mul(x.div(y).trunc()).neg()] },
+  // div with a rounding mode (PyTorch's rounding_mode 'floor' and 'trunc'): int32 stays int32;
+  // piecewise constant, so both gradients are 0, as PyTorch's
+  divFloor: { out: "promote", grad: (g) => [() => g.mul(0), () => g.mul(0)] },
+  divTrunc: { out: "promote", grad: (g) => [() => g.mul(0), () => g.mul(0)] },
   // atan2(x, y) = angle of (y, x): d/dx = y / (x² + y²), d/dy = -x / (x² + y²)
   atan2: {
     out: "float",

@@ -5,7 +5,7 @@ import { Tensor } from "./core.js";
 import type { DType } from "./backend/backend.js";
 import { UNARY_OPS, type UnaryOp } from "./prims.js";
 import { fmt } from "./shape.js";
-import { checkBool, checkInt, checkNumber, checkOptions } from "./check.js";
+import { checkBool, checkEnum, checkInt, checkNumber, checkOptions } from "./check.js";
 import * as ops from "./ops.js";
 import * as scans from "./scans.js";
 import * as F from "./functional.js";
@@ -146,6 +146,13 @@ interface UnaryMethods extends UnaryMethodsBase {
   isfinite(): Tensor;
 }
 
+/** Options of `div`. */
+export interface DivOptions {
+  /** PyTorch's rounding_mode: `"trunc"` rounds the quotient toward zero, `"floor"` down (Python's
+   *  `//`); null or absent, true division. With a rounding mode int32 operands give int32. */
+  roundingMode?: "trunc" | "floor" | null;
+}
+
 /** Options of `round`. */
 export interface RoundOptions {
   /** Decimal places to keep (negative: round to tens, hundreds, ...); 0 by default. */
@@ -241,11 +248,26 @@ const methods = {
    */
   mul(this: Tensor, o: Tensor | number): Tensor { return ops.binary("mul", this, o); },
   /**
-   * this / o, elementwise with broadcasting; true division, so int32 inputs give float32 (torch.div).
+   * this / o, elementwise with broadcasting (torch.div): true division, so int32 inputs give
+   * float32; or with `roundingMode` "trunc" or "floor" the quotient rounded toward zero or down
+   * (int32 inputs then give int32, and an int32 zero divisor is an error, as in PyTorch). The
+   * rounded quotients have a zero gradient.
    * @example
    * const p = counts.div(counts.sum());
+   * tensor([-7, 7], { dtype: "int32" }).div(2, { roundingMode: "floor" }); // [-4, 3]
    */
-  div(this: Tensor, o: Tensor | number): Tensor { return ops.binary("div", this, o); },
+  div(this: Tensor, o: Tensor | number, opts?: DivOptions): Tensor {
+    const mode = checkOptions("div", opts, ["roundingMode"]).roundingMode ?? null;
+    if (mode === null) return ops.binary("div", this, o);
+    return ops.binary(checkEnum("div", "roundingMode", mode, ["trunc", "floor"]) === "floor" ? "divFloor" : "divTrunc", this, o, "div");
+  },
+  /**
+   * this / o rounded down, elementwise with broadcasting (torch.floor_divide, Python's `//`):
+   * `div(o, { roundingMode: "floor" })`.
+   * @example
+   * tensor([-7, 7], { dtype: "int32" }).floorDivide(2); // [-4, 3]
+   */
+  floorDivide(this: Tensor, o: Tensor | number): Tensor { return ops.binary("divFloor", this, o, "floorDivide"); },
   /**
    * this ** o, elementwise with broadcasting; float result (torch.pow).
    * @example

@@ -1,5 +1,6 @@
 // Elementwise arithmetic and predicates: ceil, round, trunc, exp2, log2, log10, expm1, tan, sinh,
-// cosh, asin, acos, atan, remainder, fmod, atan2, isnan, isinf, isfinite, nanToNum, all, any.
+// cosh, asin, acos, atan, remainder, fmod, atan2, div's rounding modes (and floorDivide), isnan,
+// isinf, isfinite, nanToNum, all, any.
 // PyTorch fixtures (test/fixtures/breadth_elementwise.json, written by
 // scripts/make_fixtures_elementwise.py) on every device, webgpu included (through the async reads),
 // ragged cross-device cases against js, float64 gradchecks, and the int32 division-by-zero errors.
@@ -31,6 +32,9 @@ function dispatch(c: FCase, by: Record<string, Tensor>, a: Record<string, any>):
     case "remainder": return [by.a.remainder(other)];
     case "fmod": return [by.a.fmod(other)];
     case "atan2": return [by.a.atan2(other)];
+    // floorDivide on the int32 cases, div with the rounding mode on the others
+    case "divFloor": return [c.name.includes("int32") ? by.a.floorDivide(other) : by.a.div(other, { roundingMode: "floor" })];
+    case "divTrunc": return [by.a.div(other, { roundingMode: "trunc" })];
     case "nanToNum": return [x.nanToNum({ nan: a.nan, posinf: a.posinf, neginf: a.neginf })];
     case "all": return [a.dim === undefined ? x.all() : x.all(a.dim, { keepdim: a.keepdim })];
     case "any": return [a.dim === undefined ? x.any() : x.any(a.dim, { keepdim: a.keepdim })];
@@ -58,7 +62,7 @@ async function runCase(c: FCase, device: string): Promise<void> {
 
 test("the fixtures cover every op, each with a gradient where it has one", () => {
   const ops = new Set(fixtures.cases.map((c) => c.op));
-  for (const op of [...UNARY, "round", "remainder", "fmod", "atan2", "nanToNum", "all", "any"]) assert.ok(ops.has(op), `no fixture for ${op}`);
+  for (const op of [...UNARY, "round", "remainder", "fmod", "atan2", "divFloor", "divTrunc", "nanToNum", "all", "any"]) assert.ok(ops.has(op), `no fixture for ${op}`);
   for (const op of ["exp2", "log2", "tan", "asin", "remainder", "fmod", "atan2", "nanToNum"]) {
     assert.ok(fixtures.cases.some((c) => c.op === op && c.grads.some((g) => g)), `no gradient fixture for ${op}`);
   }
@@ -81,6 +85,7 @@ const cross: Cross[] = [
   { name: "tan, asin, acos", shapes: [[300]], lo: -0.99, hi: 0.99, f: ([x]) => [x.tan(), x.asin(), x.acos()] },
   { name: "remainder, fmod, broadcast", shapes: [[17, 31], [31]], lo: -9, hi: 9, f: ([a, b]) => [a.remainder(b), a.fmod(b), a.T.remainder(-1.5), b.fmod(a)] },
   { name: "atan2, broadcast", shapes: [[3, 1, 40], [5, 40]], lo: -3, hi: 3, f: ([a, b]) => [a.atan2(b), b.atan2(a)] },
+  { name: "div rounding modes, broadcast", shapes: [[17, 31], [31]], lo: -9, hi: 9, f: ([a, b]) => [a.div(b, { roundingMode: "floor" }), a.T.div(-1.5, { roundingMode: "trunc" }), b.floorDivide(a)] },
   { name: "predicates, nanToNum, all, any", shapes: [[23, 45]], lo: -2, hi: 2, f: ([x]) => {
     const y = x.log().div(x.round()); // NaN below 0, ±inf at round(x) = 0, finite elsewhere
     return [y.isnan(), y.isinf(), y.isfinite(), y.nanToNum({ nan: 0.5 }), y.all(), y.any(-1), x.round().all(0, { keepdim: true })];
@@ -179,7 +184,7 @@ describe("semantics", () => {
   });
 
   for (const device of devices) {
-    test(`int32 remainder and fmod by zero are errors on ${device}, int32 min by -1 is 0`, async () => {
+    test(`int32 remainder, fmod and rounded div by zero are errors on ${device}, int32 min by -1 is 0 (div: wraps)`, async () => {
       const a = Tensor.from([7, -2147483648], { dtype: "int32", device }), z = Tensor.from([2, 0], { dtype: "int32", device });
       for (const op of ["remainder", "fmod"] as const) {
         // host devices refuse at the call; webgpu flags it on the device and the next read throws
@@ -187,6 +192,13 @@ describe("semantics", () => {
         await assert.rejects(async () => a[op](0).toArrayAsync(), new RegExp(`${op}: integer division by zero`));
         assert.deepEqual(await a[op](-1).toArrayAsync(), [0, 0]);
       }
+      for (const roundingMode of ["floor", "trunc"] as const) {
+        // (webgpu's error, found on the device, names div/floorDivide: one kernel serves both)
+        await assert.rejects(async () => a.div(z, { roundingMode }).toArrayAsync(), /^Error: div(\/floorDivide)?: integer division by zero/);
+        // PyTorch's kernel traps on INT32_MIN / -1 (SIGFPE); dlgrad wraps, as int32 negation does
+        assert.deepEqual(await a.div(-1, { roundingMode }).toArrayAsync(), [-7, -2147483648]);
+      }
+      await assert.rejects(async () => a.floorDivide(0).toArrayAsync(), /^Error: (div\/)?floorDivide: integer division by zero/);
       // the device is still usable after the error
       assert.deepEqual(await a.remainder(Tensor.from([2, 3], { dtype: "int32", device })).toArrayAsync(), [1, 1]);
     });

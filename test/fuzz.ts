@@ -104,7 +104,7 @@ const REDUCE = ["sum", "mean", "max", "min", "amax", "argmax", "argmin", "logsum
 // "int" (round, so remainder/fmod see integer operands, negatives included), "ties" (clamp to
 // [-1, 1], so sort/max/cummax see many equal values and still pass gradients elsewhere)
 const UNARY2 = ["ceil", "round", "trunc", "exp2", "log2", "log10", "expm1", "tan", "sinh", "cosh", "asin", "acos", "atan", "isnan", "isinf", "isfinite", "nanToNum"];
-const BINARY2 = ["remainder", "fmod", "atan2"];
+const BINARY2 = ["remainder", "fmod", "atan2", "floorDivide"];
 const REDUCE2 = ["all", "any", "prod", "amin", "maxDim", "minDim"];
 const SCANS = ["cumsum", "cumprod", "logcumsumexp", "cummax", "cummin"];
 const COMPOSITES = ["flip", "roll", "repeat", "tile", "norm", "einsum", "lerp", "addcmul", "diag", "trace", "cdist", "scatter", "indexAdd"];

@@ -202,7 +202,7 @@ describe("webgpu primitives against js", { skip }, () => {
           for (const [la, lb] of combos) {
             const a = view(shape, la, dtype, r, true), b = view(shape, lb, dtype, r, op !== "pow");
             // an int32 zero divisor is an error (flagged by the kernel, thrown by the next read): none here
-            if (dtype === "int32" && (op === "remainder" || op === "fmod")) nonzero(b);
+            if (dtype === "int32" && (op === "remainder" || op === "fmod" || op === "divFloor" || op === "divTrunc")) nonzero(b);
             const out = outPair(shape, outType);
             js.binary(op as BinaryOp, out.js, a.js, b.js);
             gpu().binary(op as BinaryOp, out.gpu, a.gpu, b.gpu);

@@ -319,6 +319,33 @@ static inline int32_t dl_rem_i32(int32_t x, int32_t y) {
   return (m != 0 && ((y < 0) != (m < 0))) ? m + y : m;
 }
 
+/* div with rounding_mode 'trunc' and 'floor' on int32. A zero divisor gives 0 (refused before the
+ * kernel runs, as for fmod); INT32_MIN / -1 wraps to INT32_MIN (C's x / y is undefined there and
+ * traps on x86, as PyTorch's kernel does) */
+static inline int32_t dl_divtrunc_i32(int32_t x, int32_t y) {
+  if (y == 0) return 0;
+  return y == -1 ? (int32_t)(0u - (uint32_t)x) : x / y;
+}
+
+static inline int32_t dl_divfloor_i32(int32_t x, int32_t y) {
+  const int32_t q = dl_divtrunc_i32(x, y);
+  return (y != 0 && y != -1 && x % y != 0 && ((x < 0) != (y < 0))) ? q - 1 : q;
+}
+
+/* div with rounding_mode 'floor' on float32: PyTorch's div_floor_floating, the quotient of the
+ * exact a - fmod(a, b) (so 1 // 0.1 is 9, where floor(1 / 0.1) is 10), moved down when the
+ * remainder's sign differs from b's; b = 0 gives a / b */
+static inline float dl_divfloor_f(float a, float b) {
+  if (b == 0.0f) return a / b;
+  const float mod = fmodf(a, b);
+  float div = (a - mod) / b;
+  if (mod != 0.0f && ((b < 0.0f) != (mod < 0.0f))) div -= 1.0f;
+  if (div == 0.0f) return copysignf(0.0f, a / b);
+  float fl = floorf(div);
+  if (div - fl > 0.5f) fl += 1.0f;
+  return fl;
+}
+
 #define BIN_LOOPS(EXPR)                                                                          \
   if (so == 1 && sa == 1 && sb == 1) {                                                           \
     for (int64_t i = 0; i < n; i++) { const TI x = a[i], y = b[i]; o[i] = (TO)(EXPR); }          \

@@ -75,6 +75,8 @@
   X(le, CMP, 18, x <= y, x <= y)                                                                 \
   X(remainder, ARITH, 13, dl_rem_f(x, y), dl_rem_i32(x, y))                                      \
   X(fmod, ARITH, 13, fmodf(x, y), dl_fmod_i32(x, y))                                             \
+  X(divFloor, ARITH, 13, dl_divfloor_f(x, y), dl_divfloor_i32(x, y))                             \
+  X(divTrunc, ARITH, 13, truncf(x / y), dl_divtrunc_i32(x, y))                                   \
   X(atan2, ARITH, 13, (float)atan2((double)x, (double)y), dl_toint32(atan2((double)x, (double)y)))
 
 enum { DL_ARITH, DL_CMP, DL_FLOAT };

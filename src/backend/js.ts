@@ -164,6 +164,34 @@ function remainder(a: number, b: number): number {
   return m !== 0 && (b < 0) !== (m < 0) ? m + b : m;
 }
 
+/** div with rounding_mode 'floor' on float32: PyTorch's div_floor_floating (the C kernel's
+ *  dl_divfloor_f), each step rounded to float32 as there. The quotient of the exact a - fmod(a, b),
+ *  so 1 // 0.1 is 9 where floor(1 / 0.1) is 10; b = 0 gives a / b. */
+function divFloorF32(a: number, b: number): number {
+  const f = Math.fround;
+  if (b === 0) return a / b;
+  const mod = a % b;
+  let div = f(f(a - mod) / b);
+  if (mod !== 0 && b < 0 !== mod < 0) div = f(div - 1);
+  if (div === 0) {
+    const q = f(a / b); // 0 with the quotient's sign (copysign)
+    return q < 0 || Object.is(q, -0) ? -0 : 0;
+  }
+  let fl = Math.floor(div);
+  if (f(div - fl) > 0.5) fl = f(fl + 1);
+  return fl;
+}
+
+/** The int32 arms where the generic ones below would be wrong: products wrap exactly (x·y in
+ *  double rounds past 2^53 first: 2147483647² gave 0 for 1), and the rounded quotients of integers
+ *  are exact in double (a zero divisor's ±inf or NaN is stored as 0, as the C arms write;
+ *  INT32_MIN / -1 = 2^31 wraps to INT32_MIN). */
+const int32Fns: Partial<Record<BinaryOp, (a: number, b: number) => number>> = {
+  mul: Math.imul,
+  divFloor: (a, b) => Math.floor(a / b),
+  divTrunc: (a, b) => Math.trunc(a / b),
+};
+
 const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
@@ -181,6 +209,8 @@ const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   le: (a, b) => (a <= b ? 1 : 0),
   remainder,
   fmod: (a, b) => a % b,
+  divFloor: divFloorF32,
+  divTrunc: (a, b) => Math.trunc(Math.fround(a / b)),
   atan2: Math.atan2,
 };
 
@@ -307,7 +337,7 @@ export const jsBackend: Backend = {
   },
 
   unary(op, out, a) {
-    // int32 squares wrap exactly (see binary's mul)
+    // int32 squares wrap exactly (see int32Fns)
     runUnary(op === "square" && out.data instanceof Int32Array ? (x) => Math.imul(x, x) : unaryFns[op], out, a);
   },
 
@@ -318,10 +348,9 @@ export const jsBackend: Backend = {
 
   binary(op, out, a, b) {
     const o = out.data, x = a.data, y = b.data;
-    // int32 products wrap exactly, two's complement, as PyTorch's and C's: x·y in double rounds
-    // past 2^53 first, and 2147483647² came out 0 where the wrap is 1 (123456789² one off)
-    const intMul = op === "mul" && o instanceof Int32Array;
-    const f = intMul ? Math.imul : binaryFns[op];
+    const intFn = o instanceof Int32Array ? int32Fns[op] : undefined;
+    const intMul = intFn === Math.imul;
+    const f = intFn ?? binaryFns[op];
     let p = out.offset;
     if (op === "div" && out.data instanceof Int32Array) throw new Error("div: integer division is not a kernel");
     // each operand contiguous or a broadcast scalar: one loop, nothing allocated

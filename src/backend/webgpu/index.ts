@@ -303,6 +303,8 @@ const ERR_OPS: Record<number, (w: Int32Array) => string> = {
   1: (w) => `gather: index ${w[1]} is out of range for a dim of size ${w[2]}`,
   [ERR_DIVIDE.remainder]: () => "remainder: integer division by zero (PyTorch raises ZeroDivisionError)",
   [ERR_DIVIDE.fmod]: () => "fmod: integer division by zero (PyTorch raises ZeroDivisionError)",
+  [ERR_DIVIDE.divFloor]: () => "div/floorDivide: integer division by zero (roundingMode 'floor'; PyTorch raises ZeroDivisionError)",
+  [ERR_DIVIDE.divTrunc]: () => "div: integer division by zero (roundingMode 'trunc'; PyTorch raises ZeroDivisionError)",
 };
 
 let ctx: Context | null = null;

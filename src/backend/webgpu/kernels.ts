@@ -81,6 +81,8 @@ export const BINARY_WGSL = {
   remainder: { f32: "rem_(a, b)", i32: "irem_(a, b)" },
   fmod: { f32: "fmod_(a, b)", i32: "ifmod_(a, b)" },
   atan2: { f32: "atan2_(a, b)", i32: null },
+  divFloor: { f32: "divfloor_(a, b)", i32: "idivfloor_(a, b)" },
+  divTrunc: { f32: "trunc(a / b)", i32: "idivtrunc_(a, b)" },
 } satisfies Record<BinaryOp, { f32: string; i32: string | null }>;
 
 export const COMPARISONS: readonly BinaryOp[] = ["eq", "ne", "gt", "ge", "lt", "le"];
@@ -358,6 +360,29 @@ fn irem_(a: i32, b: i32) -> i32 {
   let m = ifmod_(a, b);
   return select(m, m + b, m != 0 && ((b < 0) != (m < 0)));
 }
+// div with rounding_mode 'trunc' and 'floor' (the C kernels' dl_divtrunc_i32, dl_divfloor_i32 and
+// dl_divfloor_f): a zero divisor gives 0 (flagged), INT32_MIN / -1 wraps to INT32_MIN
+fn idivtrunc_(a: i32, b: i32) -> i32 {
+  if (b == 0) { return 0; }
+  if (b == -1) { return 0 - a; }
+  return a / b;
+}
+fn idivfloor_(a: i32, b: i32) -> i32 {
+  let q = idivtrunc_(a, b);
+  return select(q, q - 1, b != 0 && b != -1 && a % b != 0 && ((a < 0) != (b < 0)));
+}
+// PyTorch's div_floor_floating: the quotient of the exact a - fmod(a, b), moved down when the
+// remainder's sign differs from b's (1 // 0.1 is 9); b = 0 gives a / b
+fn divfloor_(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return a / b; }
+  let m = fmod_(a, b);
+  var d = (a - m) / b;
+  if (m != 0.0 && ((b < 0.0) != (m < 0.0))) { d = d - 1.0; }
+  if (d == 0.0) { return bitcast<f32>(bitcast<u32>(a / b) & 0x80000000u); } // 0 with the quotient's sign
+  var fl = floor(d);
+  if (d - fl > 0.5) { fl = fl + 1.0; }
+  return fl;
+}
 // float -> int32 like Math.trunc then an Int32Array store: wraps modulo 2^32, NaN and ±inf give 0
 fn f2i(x: f32) -> i32 {
   if (!finite_(x)) { return 0; }
@@ -449,7 +474,7 @@ export function binaryKernel(op: BinaryOp, t: Scalar, decls: string): string {
 }
 
 /** The error codes of int32 division by zero, for the error words (index.ts names them). */
-export const ERR_DIVIDE = { remainder: 2, fmod: 3 } as const;
+export const ERR_DIVIDE = { remainder: 2, fmod: 3, divFloor: 4, divTrunc: 5 } as const;
 
 export function castKernel(to: Scalar, from: Scalar, decls: string): string {
   const conv = to === from ? "x" : to === "i32" ? "f2i(x)" : "f32(x)";
