@@ -18,7 +18,7 @@ export { initDevice } from "./backend/device.js";
 export * as webgpu from "./backend/webgpu/api.js";
 export type { Backend, View } from "./backend/backend.js";
 export type { ValuesIndices, SortOptions, TopkOptions } from "./tensor.js";
-export type { DivOptions, RoundOptions, NanToNumOptions } from "./tensor.js";
+export type { AddOptions, DivOptions, RoundOptions, NanToNumOptions } from "./tensor.js";
 /** Functional ops (torch.nn.functional): activations, losses, normalisation, convolution, pooling, attention. */
 export * as F from "./functional.js";
 export {

@@ -146,6 +146,20 @@ interface UnaryMethods extends UnaryMethodsBase {
   isfinite(): Tensor;
 }
 
+/** Options of `add` and `sub`. */
+export interface AddOptions {
+  /** The factor of the other operand: this ± alpha·o (PyTorch's alpha); 1 by default. */
+  alpha?: number;
+}
+
+/** o·alpha for add/sub's alpha (anything else passes through, for binary's error); only called
+ *  with options, so a plain add pays nothing for it */
+function scaledBy(op: string, o: Tensor | number, opts: AddOptions | undefined): Tensor | number {
+  const alpha = checkNumber(op, "alpha", checkOptions(op, opts, ["alpha"]).alpha ?? 1);
+  if (alpha === 1) return o;
+  return typeof o === "number" ? o * alpha : o instanceof Tensor ? o.mul(alpha) : o;
+}
+
 /** Options of `div`. */
 export interface DivOptions {
   /** PyTorch's rounding_mode: `"trunc"` rounds the quotient toward zero, `"floor"` down (Python's
@@ -229,18 +243,20 @@ const methods = {
 
   // ---- elementwise (the unary primitives come from prims.ts's table, below) -----------------
   /**
-   * this + o, elementwise with broadcasting (torch.add). int32 with float32 gives float32.
+   * this + o (or this + alpha·o), elementwise with broadcasting (torch.add). int32 with float32
+   * gives float32.
    * @throws Error if the shapes do not broadcast.
    * @example
    * tensor([1, 2]).add(tensor([[10], [20]])); // [[11, 12], [21, 22]]
+   * x.add(g, { alpha: -0.1 });
    */
-  add(this: Tensor, o: Tensor | number): Tensor { return ops.binary("add", this, o); },
+  add(this: Tensor, o: Tensor | number, opts?: AddOptions): Tensor { return ops.binary("add", this, opts === undefined ? o : scaledBy("add", o, opts)); },
   /**
-   * this - o, elementwise with broadcasting (torch.sub).
+   * this - o (or this - alpha·o), elementwise with broadcasting (torch.sub).
    * @example
    * const centred = x.sub(x.mean(0));
    */
-  sub(this: Tensor, o: Tensor | number): Tensor { return ops.binary("sub", this, o); },
+  sub(this: Tensor, o: Tensor | number, opts?: AddOptions): Tensor { return ops.binary("sub", this, opts === undefined ? o : scaledBy("sub", o, opts)); },
   /**
    * this · o, elementwise with broadcasting (torch.mul).
    * @example

@@ -40,6 +40,8 @@ const table: [string, () => unknown, RegExp][] = [
   ["round of int32 with decimals", () => tensor([5], { dtype: "int32" }).round({ decimals: 1 }), /^round: decimals is not supported for int32 tensors/],
   ["round with a number", () => x23().round(any(2)), /^round: expected an options object, got 2/],
   ["div with an unknown option", () => x23().div(2, any({ rounding_mode: "floor" })), /^div: unknown option 'rounding_mode' \(expected 'roundingMode'\)/],
+  ["add with an unknown option", () => x23().add(2, any({ alfa: 2 })), /^add: unknown option 'alfa' \(expected 'alpha'\)/],
+  ["sub with a non-number alpha", () => x23().sub(2, any({ alpha: "2" })), /^sub: alpha must be a number, got the string '2'/],
   ["div with an unknown rounding mode", () => x23().div(2, any({ roundingMode: "round" })), /^div: roundingMode must be 'trunc' or 'floor', got the string 'round'/],
   ["div with a string for options", () => x23().div(2, any("floor")), /^div: expected an options object, got the string 'floor'/],
   ["nanToNum with an unknown option", () => x23().nanToNum(any({ posInf: 1 })), /^nanToNum: unknown option 'posInf' \(expected 'nan', 'posinf', 'neginf'\)/],

@@ -184,6 +184,19 @@ describe("semantics", () => {
   });
 
   for (const device of devices) {
+    test(`add and sub with alpha (PyTorch's this ± alpha·other) on ${device}, with its gradient`, async () => {
+      // torch.add(x, y, alpha=-0.5) = [-4, -8], its gradients 1 and -0.5; torch.sub(x, 3, alpha=2) = [-5, -4]
+      const x = Tensor.from([1, 2], { device, requiresGrad: true }), y = Tensor.from([10, 20], { device, requiresGrad: true });
+      const z = x.add(y, { alpha: -0.5 });
+      z.sum().backward();
+      assert.deepEqual(await z.toArrayAsync(), [-4, -8]);
+      assert.deepEqual(await x.grad!.toArrayAsync(), [1, 1]);
+      assert.deepEqual(await y.grad!.toArrayAsync(), [-0.5, -0.5]);
+      assert.deepEqual(await x.sub(3, { alpha: 2 }).toArrayAsync(), [-5, -4]);
+      assert.deepEqual(await x.sub(y, { alpha: 0.1 }).toArrayAsync(), [0, 0]);
+      assert.deepEqual(await Tensor.from([7], { dtype: "int32", device }).add(Tensor.from([2], { dtype: "int32", device }), { alpha: 3 }).toArrayAsync(), [13]);
+    });
+
     test(`int32 remainder, fmod and rounded div by zero are errors on ${device}, int32 min by -1 is 0 (div: wraps)`, async () => {
       const a = Tensor.from([7, -2147483648], { dtype: "int32", device }), z = Tensor.from([2, 0], { dtype: "int32", device });
       for (const op of ["remainder", "fmod"] as const) {
