@@ -95,7 +95,9 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   return recorded(x) ? out.track(op, [x], (g) => [grad(g, x, out)]) : out;
 }
 
-/** A binary primitive of prims.ts's BINARY table: promote, broadcast (as expand views), one kernel call. */
+/** A binary primitive of prims.ts's BINARY table: promote, broadcast (as expand views), one kernel
+ *  call. `name`: the public op its errors name, where it is not the primitive's (div with a
+ *  rounding mode runs divFloor or divTrunc). */
 export function binary(op: BinaryOp, a: Tensor, b: Tensor | number, name: string = op): Tensor {
   if (!(a instanceof Tensor)) throw new Error(`${name}: expected a Tensor, got ${describe(a)}`);
   const bt = asTensor(name, b, a);
