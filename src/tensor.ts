@@ -154,9 +154,14 @@ export interface AddOptions {
 
 /** o·alpha for add/sub's alpha (anything else passes through, for binary's error); only called
  *  with options, so a plain add pays nothing for it */
-function scaledBy(op: string, o: Tensor | number, opts: AddOptions | undefined): Tensor | number {
+function scaledBy(op: string, self: Tensor, o: Tensor | number, opts: AddOptions | undefined): Tensor | number {
   const alpha = checkNumber(op, "alpha", checkOptions(op, opts, ["alpha"]).alpha ?? 1);
   if (alpha === 1) return o;
+  // int32 with int32 (or an integer number) stays int32: a fractional alpha is refused, as PyTorch does
+  const intOther = o instanceof Tensor ? o.dtype === "int32" : Number.isInteger(o);
+  if (self.dtype === "int32" && intOther && !Number.isInteger(alpha)) {
+    throw new Error(`${op}: alpha must be an integer for int32 operands, got ${alpha} (PyTorch: "For integral input tensors, argument alpha must not be a floating point number")`);
+  }
   return typeof o === "number" ? o * alpha : o instanceof Tensor ? o.mul(alpha) : o;
 }
 
@@ -250,13 +255,13 @@ const methods = {
    * tensor([1, 2]).add(tensor([[10], [20]])); // [[11, 12], [21, 22]]
    * x.add(g, { alpha: -0.1 });
    */
-  add(this: Tensor, o: Tensor | number, opts?: AddOptions): Tensor { return ops.binary("add", this, opts === undefined ? o : scaledBy("add", o, opts)); },
+  add(this: Tensor, o: Tensor | number, opts?: AddOptions): Tensor { return ops.binary("add", this, opts === undefined ? o : scaledBy("add", this, o, opts)); },
   /**
    * this - o (or this - alpha·o), elementwise with broadcasting (torch.sub).
    * @example
    * const centred = x.sub(x.mean(0));
    */
-  sub(this: Tensor, o: Tensor | number, opts?: AddOptions): Tensor { return ops.binary("sub", this, opts === undefined ? o : scaledBy("sub", o, opts)); },
+  sub(this: Tensor, o: Tensor | number, opts?: AddOptions): Tensor { return ops.binary("sub", this, opts === undefined ? o : scaledBy("sub", this, o, opts)); },
   /**
    * this · o, elementwise with broadcasting (torch.mul).
    * @example

@@ -42,6 +42,7 @@ const table: [string, () => unknown, RegExp][] = [
   ["div with an unknown option", () => x23().div(2, any({ rounding_mode: "floor" })), /^div: unknown option 'rounding_mode' \(expected 'roundingMode'\)/],
   ["add with an unknown option", () => x23().add(2, any({ alfa: 2 })), /^add: unknown option 'alfa' \(expected 'alpha'\)/],
   ["sub with a non-number alpha", () => x23().sub(2, any({ alpha: "2" })), /^sub: alpha must be a number, got the string '2'/],
+  ["add of int32 tensors with a fractional alpha", () => tensor([1, 2], { dtype: "int32" }).add(tensor([3, 4], { dtype: "int32" }), { alpha: 0.5 }), /^add: alpha must be an integer for int32 operands, got 0\.5/],
   ["div with an unknown rounding mode", () => x23().div(2, any({ roundingMode: "round" })), /^div: roundingMode must be 'trunc' or 'floor', got the string 'round'/],
   ["div with a string for options", () => x23().div(2, any("floor")), /^div: expected an options object, got the string 'floor'/],
   ["nanToNum with an unknown option", () => x23().nanToNum(any({ posInf: 1 })), /^nanToNum: unknown option 'posInf' \(expected 'nan', 'posinf', 'neginf'\)/],
