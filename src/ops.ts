@@ -3,7 +3,7 @@
 import { type ConvWindow, type DType, type Storage, type View, hostReadable, isFloat } from "./backend/backend.js";
 import { type GradOut, WindowGrad, isGradEnabled, noGrad } from "./graph.js";
 import { type SliceIndex, Tensor, bumpVersion } from "./core.js";
-import { BINARY, type BinaryOp, REDUCE, type ReduceOp, UNARY, type UnaryOp } from "./prims.js";
+import { BINARY, type BinaryOp, type BinaryRule, REDUCE, type ReduceOp, UNARY, type UnaryOp } from "./prims.js";
 import { checkInt, describe } from "./check.js";
 import {
   broadcastShapes, nonOverlapping, contiguousStrides, fmt, inferShape, normDim, normDims, numel, sameShape, viewStrides, windowCount,
@@ -102,11 +102,11 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor | number, name: string
   if (!(a instanceof Tensor)) throw new Error(`${name}: expected a Tensor, got ${describe(a)}`);
   const bt = asTensor(name, b, a);
   if (bt.device !== a.device) sameDevice(name, a, bt); // the error (a number became a tensor on a's device)
-  const rule = BINARY[op];
+  const rule: BinaryRule = BINARY[op];
   let dtype = promote(a.dtype, bt.dtype);
   if (rule.out === "float" && dtype === "int32") dtype = "float32"; // true division
   const shape = sameShape(a.shape, bt.shape) ? a.shape : broadcastShapes(name, a.shape, bt.shape);
-  if (dtype === "int32" && (op === "remainder" || op === "fmod" || op === "divFloor" || op === "divTrunc")) checkDivisor(name, cast(bt, dtype));
+  if (dtype === "int32" && rule.out !== "compare" && rule.intDivides) checkDivisor(name, cast(bt, dtype));
   const x = expand(cast(a, dtype), shape), y = expand(cast(bt, dtype), shape);
   const out = Tensor.alloc(shape, rule.out === "compare" ? "float32" : dtype, a.device);
   a.backend.binary(op, out, x, y);
@@ -114,8 +114,8 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor | number, name: string
   return grad === null || !recorded(x, y) ? out : out.track(op, [x, y], (g) => grad(g, x, y, out));
 }
 
-/** Integer remainder/fmod by zero is an error, as in PyTorch (the kernels write 0 there, never
- *  dividing by zero). Device memory (webgpu) cannot be read without waiting: there the kernel
+/** Integer division by zero (remainder, fmod, div with a rounding mode: the rules marked
+ *  intDivides) is an error, as in PyTorch (the kernels write 0 there, never dividing by zero). Device memory (webgpu) cannot be read without waiting: there the kernel
  *  flags a zero divisor and the next readback throws. */
 function checkDivisor(name: string, d: Tensor): void {
   if (d.numel === 0 || !hostReadable(d.data)) return;

@@ -100,9 +100,11 @@ export const UNARY = {
  * out: "promote" is the promoted input dtype; "float" is that, but int32 becomes float32 (true
  * division); "compare" writes 0/1 into float32 and has no gradient.
  * grad(g, x, y, out) gives ∂loss/∂x and ∂loss/∂y; a thunk is computed only if that input needs it.
+ * intDivides: on int32 it divides by y, so a zero in y is an error (as PyTorch's
+ * ZeroDivisionError); the kernels write 0 there instead of dividing.
  */
 export type BinaryRule =
-  | { out: "promote" | "float"; grad: (g: Tensor, x: Tensor, y: Tensor, out: Tensor) => [GradOut, GradOut] }
+  | { out: "promote" | "float"; grad: (g: Tensor, x: Tensor, y: Tensor, out: Tensor) => [GradOut, GradOut]; intDivides?: true }
   | { out: "compare"; grad: null };
 
 /** maximum/minimum, as PyTorch: ties split the gradient evenly, the loser gets 0 (masked, so an
@@ -113,6 +115,9 @@ const extremeGrad = (loses: "lt" | "gt") => (g: Tensor, x: Tensor, y: Tensor): [
   return [() => shared().maskedFill(x[loses](y), 0), () => shared().maskedFill(x[wins](y), 0)];
 };
 const compare = { out: "compare", grad: null } as const;
+// div with a rounding mode (PyTorch's rounding_mode 'floor' and 'trunc'): int32 stays int32;
+// piecewise constant, so both gradients are 0, as PyTorch's
+const roundedQuotient: BinaryRule = { out: "promote", grad: (g) => [() => g.mul(0), () => g.mul(0)], intDivides: true };
 
 export const BINARY = {
   add: { out: "promote", grad: (g) => [g, g] },
@@ -132,12 +137,10 @@ export const BINARY = {
   eq: compare, ne: compare, gt: compare, ge: compare, lt: compare, le: compare,
   // x - y·floor(x/y) (Python's %, sign of y) and x - y·trunc(x/y) (C's fmod, sign of x): the
   // quotient is piecewise constant, so d/dx = 1 and d/dy = -floor(x/y) resp. -trunc(x/y), as PyTorch
-  remainder: { out: "promote", grad: (g, x, y) => [g, () => g.mul(x.div(y).floor()).neg()] },
-  fmod: { out: "promote", grad: (g, x, y) => [g, () => g.mul(x.div(y).trunc()).neg()] },
-  // div with a rounding mode (PyTorch's rounding_mode 'floor' and 'trunc'): int32 stays int32;
-  // piecewise constant, so both gradients are 0, as PyTorch's
-  divFloor: { out: "promote", grad: (g) => [() => g.mul(0), () => g.mul(0)] },
-  divTrunc: { out: "promote", grad: (g) => [() => g.mul(0), () => g.mul(0)] },
+  remainder: { out: "promote", grad: (g, x, y) => [g, () => g.mul(x.div(y).floor()).neg()], intDivides: true },
+  fmod: { out: "promote", grad: (g, x, y) => [g, () => g.mul(x.div(y).trunc()).neg()], intDivides: true },
+  divFloor: roundedQuotient,
+  divTrunc: roundedQuotient,
   // atan2(x, y) = angle of (y, x): d/dx = y / (x² + y²), d/dy = -x / (x² + y²)
   atan2: {
     out: "float",

@@ -349,7 +349,6 @@ export const jsBackend: Backend = {
   binary(op, out, a, b) {
     const o = out.data, x = a.data, y = b.data;
     const intFn = o instanceof Int32Array ? int32Fns[op] : undefined;
-    const intMul = intFn === Math.imul;
     const f = intFn ?? binaryFns[op];
     let p = out.offset;
     if (op === "div" && out.data instanceof Int32Array) throw new Error("div: integer division is not a kernel");
@@ -360,14 +359,14 @@ export const jsBackend: Backend = {
       let ia = a.offset, ib = b.offset;
       // the four arithmetic ops written out: f is called from every op here (not inlined), and a
       // call's double result is boxed on the heap, one allocation per element
-      switch (op) {
-        case "add": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] + y[ib]; return;
-        case "sub": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] - y[ib]; return;
-        case "mul":
-          if (intMul) for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = Math.imul(x[ia], y[ib]);
-          else for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] * y[ib];
-          return;
-        case "div": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] / y[ib]; return;
+      // (not for an int32 arm of int32Fns: those go through f below)
+      if (intFn === undefined) {
+        switch (op) {
+          case "add": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] + y[ib]; return;
+          case "sub": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] - y[ib]; return;
+          case "mul": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] * y[ib]; return;
+          case "div": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] / y[ib]; return;
+        }
       }
       for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = f(x[ia], y[ib]);
       return;

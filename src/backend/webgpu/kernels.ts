@@ -103,10 +103,12 @@ fn finite_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f80000
 // A subnormal x is scaled into the normal range first, exactly (by 2^64): lavapipe's log, log2 and
 // frexp of one came out as if x were near the smallest normal (log(1.7e-40) = -88.0 for -91.6),
 // which the fuzzer found through cumprod. Where a GPU flushes subnormals, x·2^64 is 0 (log -inf).
+const MIN_NORMAL_ = 1.17549435e-38;
+const TWO_64_ = 18446744073709551616.0;
 struct Frexp_ { fract: f32, exp: i32 }
 fn frexp_(x: f32) -> Frexp_ {
-  if (x != 0.0 && abs(x) < 1.17549435e-38) {
-    let f = frexp(x * 18446744073709551616.0);
+  if (x != 0.0 && abs(x) < MIN_NORMAL_) {
+    let f = frexp(x * TWO_64_);
     return Frexp_(f.fract, f.exp - 64);
   }
   let f = frexp(x);
@@ -115,7 +117,7 @@ fn frexp_(x: f32) -> Frexp_ {
 fn logf(x: f32) -> f32 {
   if (x < 0.0) { return nan_(); }
   if (x == 0.0) { return -inf_(); }
-  if (x < 1.17549435e-38) { return log(x * 18446744073709551616.0) - 44.361419555836500; }
+  if (x < MIN_NORMAL_) { return log(x * TWO_64_) - 44.361419555836500; } // 64·ln 2
   return log(x);
 }
 fn log1p_(x: f32) -> f32 {
@@ -238,7 +240,7 @@ fn exp2_(x: f32) -> f32 {
 fn log2_(x: f32) -> f32 {
   if (x < 0.0) { return nan_(); }
   if (x == 0.0) { return -inf_(); }
-  if (x < 1.17549435e-38) { return log2(x * 18446744073709551616.0) - 64.0; } // as in logf
+  if (x < MIN_NORMAL_) { return log2(x * TWO_64_) - 64.0; } // as in logf
   return log2(x);
 }
 // e^x - 1: its Taylor series near 0, where exp(x) - 1 cancels
