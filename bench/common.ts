@@ -90,6 +90,9 @@ export interface RunResult {
   note?: string;
   skip?: string;
   error?: string;
+  /** Bandwidth-bound cells where the library can measure it: STREAM-add GB/s on the same threads,
+   *  one run after each timed run (untimed), the median: the cell's bandwidth limit side by side. */
+  streamGBs?: number;
 }
 
 /** Protocol lines from workers start with this; anything else on their stdout is just printed. */
@@ -101,6 +104,7 @@ export interface Measured {
   maxMs: number;
   reps: number;
   note?: string;
+  streamGBs?: number;
 }
 
 /** Cells whose run takes less than this (ms, after the first runs) get measure()'s JIT warm-up. */
@@ -145,6 +149,7 @@ export function median(xs: number[]): number {
 export async function measure(
   fn: () => unknown, opts: { targetMs: number; capMs: number; warmup?: number; minReps?: number },
   now: () => number = () => performance.now(),
+  stream?: () => number,
 ): Promise<Measured> {
   const { targetMs, capMs } = opts;
   const start = now();
@@ -189,7 +194,7 @@ export async function measure(
   let reps = Math.round(targetMs / per);
   reps = Math.max(opts.minReps ?? 3, Math.min(500, reps));
   reps = Math.max(1, Math.min(reps, Math.floor(left / per)));
-  const samples: number[] = [];
+  const samples: number[] = [], streams: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t0 = now();
     for (let i = 0; i < inner; i++) {
@@ -197,9 +202,11 @@ export async function measure(
       if (x instanceof Promise) await x;
     }
     samples.push((now() - t0) / inner);
+    if (stream) streams.push(stream());
     if (now() - start > capMs) break;
   }
   return {
+    streamGBs: stream ? median(streams) : undefined,
     medianMs: median(samples),
     minMs: Math.min(...samples),
     maxMs: Math.max(...samples),

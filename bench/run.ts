@@ -208,6 +208,9 @@ interface CellOut {
   gemmFlops?: number;
   bytes?: number;
   results: Partial<Record<Lib, RunResult & { gflops?: number }>>;
+  /** The machine's limits measured just before and just after this cell's runs, each the higher of
+   *  the two (GEMM- and bandwidth-bound cells; absent in results written before it was kept). */
+  limit?: MachinePeak;
 }
 
 const fmtNum = (x: number): string =>
@@ -237,8 +240,9 @@ function torchBest(c: CellOut): { lib: Lib; ms: number } | null {
 
 // ---- the machine's own limits ----------------------------------------------------------------
 
-/** What the machine can do, measured by the cpu addon before the cells (native/machine.c): the peak
- *  FMA rate and STREAM-add bandwidth on one thread and on all. */
+/** What the machine can do, measured by the cpu addon at the start and beside each GEMM- or
+ *  bandwidth-bound cell (native/machine.c): the peak FMA rate (best of 5 runs) and STREAM-add
+ *  bandwidth (median of 9) on one thread and on all. */
 export interface MachinePeak { isa: string; threads: number; peak1: number; peakAll: number; stream1: number; streamAll: number }
 
 async function measureMachine(): Promise<MachinePeak | null> {
@@ -252,17 +256,27 @@ async function measureMachine(): Promise<MachinePeak | null> {
   return { isa: one.isa, threads: all, peak1: one.peakGflops, peakAll: many.peakGflops, stream1: one.streamGBs, streamAll: many.streamGBs };
 }
 
+/** Each limit the higher of two measurements. The host's bandwidth moves by half from one minute to
+ *  the next on the shared development VM (STREAM add 41-110 GB/s), its FMA rate by a few per cent:
+ *  a cell's fraction is taken of the limits measured right before and right after it, not of
+ *  those at the start of the run, and of the higher of the two, so the noise cannot flatter it. */
+function higher(a: MachinePeak, b: MachinePeak): MachinePeak {
+  return { ...a, peak1: Math.max(a.peak1, b.peak1), peakAll: Math.max(a.peakAll, b.peakAll), stream1: Math.max(a.stream1, b.stream1), streamAll: Math.max(a.streamAll, b.streamAll) };
+}
+
 /** Libraries that run their kernels on every core; the others use one thread. */
 const ALL_THREADS: readonly Lib[] = ["dlgrad-cpu", "torch-2t"];
 
 /** A cell's median as a fraction of what the machine allows that library's threads: GEMM-bound
- *  cells as FLOP/s ÷ peak FMA rate, bandwidth-bound ones as bytes/s ÷ STREAM-add bandwidth. */
-function fractionOfPeak(c: CellOut, lib: Lib, m: MachinePeak | null): number | null {
+ *  cells as FLOP/s ÷ peak FMA rate, bandwidth-bound ones as bytes/s ÷ STREAM-add bandwidth; of the
+ *  limits measured beside the cell where the results have them, else of those at the start (m). */
+function fractionOfPeak(c: CellOut, lib: Lib, start: MachinePeak | null): number | null {
   const r = c.results[lib];
+  const m = c.limit ?? start;
   if (!m || !ok(r) || lib === "dlgrad-webgpu") return null;
   const all = ALL_THREADS.includes(lib);
   if (c.gemmFlops) return c.gemmFlops / r.medianMs / 1e6 / (all ? m.peakAll : m.peak1);
-  if (c.bytes) return c.bytes / r.medianMs / 1e6 / (all ? m.streamAll : m.stream1);
+  if (c.bytes) return c.bytes / r.medianMs / 1e6 / (r.streamGBs ?? (all ? m.streamAll : m.stream1));
   return null;
 }
 
@@ -280,7 +294,7 @@ function targets(cells: CellOut[], m: MachinePeak | null): Target[] {
   const fmtR = (x: number | null) => (x === null ? "n/a" : `${x.toFixed(2)}×`);
   // Each row says what it measures; "speed-up" is the peer's median time ÷ dlgrad-cpu's (above 1:
   // dlgrad is faster), "time ÷" the other way round (below 1: dlgrad is faster).
-  // fractions of this machine's own limits (measured before the cells)
+  // fractions of this machine's own limits (measured beside each cell: higher)
   const frac = (id: string, what: string, goal: number) => {
     const c = get(id);
     const f = c ? fractionOfPeak(c, "dlgrad-cpu", m) : null;
@@ -324,11 +338,18 @@ function report(cells: CellOut[], libs: Lib[], infos: Partial<Record<Lib, Ready>
   const bound = cells.filter((c) => c.gemmFlops || c.bytes);
   if (m && bound.length) {
     out.push("\nFraction of this machine's limit (GEMM-bound: FLOP/s ÷ peak FMA rate; bandwidth-bound: bytes/s ÷ STREAM-add\n" +
-      `bandwidth; of all ${m.threads} threads for ${ALL_THREADS.join(" and ")}, of one thread for the others)\n`);
-    out.push(table(["workload", "bound by", ...ran], bound.map((c) => [c.label, c.gemmFlops ? "FMA" : "bandwidth", ...ran.map((l) => {
-      const f = fractionOfPeak(c, l, m);
-      return f === null ? "" : `${(100 * f).toFixed(0)} %`;
-    })])));
+      `bandwidth; of all ${m.threads} threads for ${ALL_THREADS.join(" and ")}, of one thread for the others), each limit the\n` +
+      "higher of two measurements just before and just after the cell (column \"limit\": the one for all threads);\n" +
+      "dlgrad-cpu's bandwidth limit is STREAM add measured between its timed runs (the median of one run after each)\n");
+    out.push(table(["workload", "bound by", "limit", ...ran], bound.map((c) => {
+      const lm = c.limit ?? m;
+      const side = c.results["dlgrad-cpu"]?.streamGBs;
+      const limit = c.gemmFlops ? `${lm.peakAll.toFixed(0)} GFLOP/s` : side ? `${side.toFixed(1)} GB/s (cpu: between its runs)` : `${lm.streamAll.toFixed(1)} GB/s`;
+      return [c.label, c.gemmFlops ? "FMA" : "bandwidth", limit, ...ran.map((l) => {
+        const f = fractionOfPeak(c, l, m);
+        return f === null ? "" : `${(100 * f).toFixed(0)} %`;
+      })];
+    })));
   }
   const refs: { name: string; pick: (c: CellOut) => number | null }[] = [];
   if (libs.includes("torch-1t") || libs.includes("torch-2t")) refs.push({ name: "PyTorch (the faster of 1 and 2 threads)", pick: (c) => torchBest(c)?.ms ?? null });
@@ -370,7 +391,7 @@ const QUICK_SKIP: Partial<Record<Lib, string[]>> = {
 
 function machineLine(m: MachinePeak): string {
   return `this machine (${m.isa}): peak FMA ${m.peak1.toFixed(0)} GFLOP/s on 1 thread, ${m.peakAll.toFixed(0)} on ${m.threads}; ` +
-    `STREAM add ${m.stream1.toFixed(1)} GB/s on 1 thread, ${m.streamAll.toFixed(1)} on ${m.threads}`;
+    `STREAM add (median of 9 runs) ${m.stream1.toFixed(1)} GB/s on 1 thread, ${m.streamAll.toFixed(1)} on ${m.threads}`;
 }
 
 /** The medians as a Markdown table (for the README): ms, µs for tiny ops, GFLOP/s beside W1. */
@@ -389,7 +410,7 @@ function markdown(cells: CellOut[], libs: Lib[], machine: Record<string, unknown
   });
   const load = (machine.load as number[] | undefined)?.join(" ") ?? "?";
   return `${head}\n${rows.join("\n")}\n\n${String(machine.cpu)}, node ${String(machine.node)}, load average ${load} at the start` +
-    (peak ? `; ${machineLine(peak)}; [x %] = fraction of that limit (FMA for GEMM-bound cells, bandwidth for the others)` : "") +
+    (peak ? `; ${machineLine(peak)}; [x %] = fraction of the limit measured beside the cell (FMA for GEMM-bound cells, bandwidth for the others; see bench/run.ts's higher)` : "") +
     `, first touch of fresh memory ${String(machine.firstTouchUsPerPage)} µs/page; * = fewer than 3 runs.`;
 }
 
@@ -434,8 +455,13 @@ async function main(): Promise<void> {
     process.exit(130);
   });
 
+  // the limits beside each GEMM- or bandwidth-bound cell (see higher): one measurement between two
+  // such cells serves as the after of the first and the before of the second
+  let last: { m: MachinePeak | null; ci: number } = { m: machine.peak, ci: -1 };
   for (const [ci, cell] of cells.entries()) {
     const row: string[] = [];
+    const bound = !!(cell.gemmFlops || cell.bytes) && machine.peak !== null;
+    const before = !bound ? null : last.ci === ci - 1 ? last.m : await measureMachine();
     for (const lib of args.libs) {
       const w = workers.get(lib)!;
       let res: RunResult & { timedOut?: boolean; gflops?: number };
@@ -455,6 +481,11 @@ async function main(): Promise<void> {
       out[ci].results[lib] = res;
       const unit = cell.micro ? "µs" : "ms";
       row.push(`${lib} ${fmtTime(res, unit)}${res.medianMs !== undefined ? (cell.micro ? " µs" : " ms") : ""}`);
+    }
+    if (bound) {
+      const after = await measureMachine();
+      if (before && after) out[ci].limit = higher(before, after);
+      last = { m: after, ci };
     }
     console.log(`${cell.id.padEnd(16)} ${row.join(" | ")}`);
   }

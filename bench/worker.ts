@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       else {
         gc();
         try {
-          Object.assign(res, await measure(prep.run, req));
+          Object.assign(res, await measure(prep.run, req, undefined, prep.stream));
         } finally {
           prep.dispose?.();
         }

@@ -903,7 +903,7 @@ static napi_value js_config(napi_env env, napi_callback_info info) {
 }
 
 /* machine(kind, n, reps) -> [value, isa]: kind 0 = peak FMA GFLOP/s, 1 = STREAM add GB/s over n
- * floats (native/machine.c; for the benchmark) */
+ * floats, the median of reps (native/machine.c; for the benchmark) */
 extern const char* dl_machine_isa;
 double dl_machine_peak_gflops(int reps);
 double dl_machine_stream_gbs(int64_t n, int reps);

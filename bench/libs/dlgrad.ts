@@ -8,6 +8,15 @@ import { Tensor, nn, optim, availableDevices, setDefaultDevice, manualSeed, init
 import { Gpt } from "../gpt.js";
 import type { LibImpl, Prepared } from "./types.js";
 
+/** One STREAM-add run over arrays of `floats` floats on the addon's threads, in GB/s (the size
+ *  run.ts's measureMachine uses). */
+async function cpuStream(floats: number): Promise<(() => number) | undefined> {
+  const url = new URL("../../src/backend/native.js", import.meta.url).href;
+  const native = (await import(url)) as { nativeStreamGBs?: (floats: number, reps: number) => number | null };
+  const f = native.nativeStreamGBs;
+  return f && f(1024, 1) !== null ? () => f(floats, 1)! : undefined;
+}
+
 export function dlgrad(device: "cpu" | "wasm" | "js" | "webgpu"): LibImpl {
   const gpu = device === "webgpu";
   /** The op's result once the device has run it (host devices: at once). */
@@ -62,7 +71,11 @@ export function dlgrad(device: "cpu" | "wasm" | "js" | "webgpu"): LibImpl {
             "W3.sum": () => value(a.sum()),
             "W3.sum-1": () => done(a.sum(-1)),
           };
-          return { run: fns[cell.id] };
+          // on cpu, the bandwidth limit measured between the timed runs (RunResult.streamGBs):
+          // the host's bandwidth moves within seconds, so only a side-by-side measurement is a
+          // fair reference for a fraction of it
+          const stream = device === "cpu" && cell.bytes ? await cpuStream(1 << 24) : undefined;
+          return { run: fns[cell.id], stream };
         }
         case "W4": {
           if (cell.id === "W4.tiny-add") {

@@ -5,6 +5,8 @@ import type { Cell, RunRequest } from "../common.js";
 export interface Prepared {
   run: () => unknown;
   dispose?: () => void;
+  /** Bandwidth-bound cells: one STREAM-add run on the threads `run` uses, in GB/s (see RunResult). */
+  stream?: () => number;
 }
 
 export interface LibImpl {

@@ -318,13 +318,18 @@ export function nativePoolStats(): { cachedBytes: number; cachedBlocks: number; 
 
 /** What this machine can do, measured by the addon (native/machine.c) with the current thread
  *  setting (see nativeConfig): the peak rate of register-only FMAs in GFLOP/s at the widest vector
- *  the kernels use (`isa`), and STREAM-add bandwidth (c = a + b, 12 bytes per element) in GB/s over
- *  arrays of `streamFloats` floats. For the benchmark's fraction-of-peak columns; null without the addon. */
+ *  the kernels use (`isa`, the best of 5 runs), and STREAM-add bandwidth (nativeStreamGBs, 9 runs).
+ *  For the benchmark's fraction-of-peak columns; null without the addon. */
 export function nativeMachine(streamFloats = 1 << 24): { peakGflops: number; streamGBs: number; isa: string } | null {
   if (!loaded.addon) return null;
   const [peakGflops, isa] = addon.machine(0, 1, 5);
-  const [streamGBs] = addon.machine(1, streamFloats, 5);
-  return { peakGflops, streamGBs, isa };
+  return { peakGflops, streamGBs: addon.machine(1, streamFloats, 9)[0] as number, isa };
+}
+
+/** STREAM-add bandwidth (c = a + b over three fresh arrays of `floats` floats, 12 bytes per
+ *  element) in GB/s, the median of `reps` runs with the current thread setting; null without the addon. */
+export function nativeStreamGBs(floats: number, reps: number): number | null {
+  return loaded.addon ? (addon.machine(1, floats, reps)[0] as number) : null;
 }
 
 /** Tuning knobs: threads 1 keeps every kernel on the calling thread, 0 uses all; poolCapBytes caps
