@@ -288,11 +288,12 @@ export interface NormOptions {
   keepdim?: boolean;
 }
 
-/** sqrt(s) with gradient 0 where s = 0 (the subgradient PyTorch uses for a norm at 0). */
+/** sqrt(s) with gradient 0 where s = 0 (the subgradient PyTorch uses for a norm at 0). A NaN sum
+ *  stays NaN (`ne`, not `gt`: NaN > 0 is false, and a row holding a NaN had a norm of 0). */
 function safeRoot(s: Tensor, p: number): Tensor {
-  const pos = s.gt(0);
-  const r = ops.where(pos, s, 1);
-  return ops.where(pos, p === 2 ? r.sqrt() : r.pow(1 / p), 0);
+  const nz = s.ne(0);
+  const r = ops.where(nz, s, 1);
+  return ops.where(nz, p === 2 ? r.sqrt() : r.pow(1 / p), 0);
 }
 
 /**
@@ -326,8 +327,8 @@ export function norm(input: Tensor, ...args: Args<[p: NormOrd, dim: number | rea
   if (p === 0) return noGrad(() => sum(input.ne(0).cast(input.dtype)));
   if (p === 1) return sum(ax);
   if (p === 2 || p === "fro") return safeRoot(sum(input.square()), 2);
-  // |x|^p with gradient 0 at x = 0 (p < 1 would give ∞·0 there)
-  const nz = ax.gt(0);
+  // |x|^p with gradient 0 at x = 0 (p < 1 would give ∞·0 there); NaN ≠ 0, so a NaN stays in the sum
+  const nz = ax.ne(0);
   return safeRoot(sum(ops.where(nz, ops.where(nz, ax, 1).pow(p), 0)), p);
 }
 

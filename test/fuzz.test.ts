@@ -220,3 +220,27 @@ test("layerNorm's input gradient under an infinite upstream gradient: that row N
     [0.4582, -0.6872, 0.2291].forEach((v, i) => assert.ok(Math.abs(g[3 + i] - v) < 2e-4, `${device}: ${g}`));
   }
 });
+
+test("a NaN stays NaN through norm (every p), pairwiseDistance, cosineSimilarity and binaryCrossEntropy", async () => {
+  // The p-th root skipped sums that were not > 0, and NaN > 0 is false: a row holding a NaN had a
+  // 2-norm of 0 (PyTorch: NaN); binaryCrossEntropy's clamped log gave -100 for a NaN or negative
+  // probability, a finite loss (PyTorch refuses input outside [0, 1]). Found by probing with specials.
+  for (const device of availableDevices()) {
+    const x = f32([NaN, 1, -1, 2, 0, 0, 3, 4], [2, 4], device);
+    for (const p of [2, 1, 3, 0.5, Infinity]) {
+      const n = Array.from(await x.norm(p, { dim: 1 }).toTypedArrayAsync());
+      assert.ok(Number.isNaN(n[0]), `${device} norm p=${p}: ${n}`);
+      assert.ok(Math.abs(n[1] - (p === Infinity ? 4 : (3 ** p + 4 ** p) ** (1 / p))) < 1e-4, `${device} norm p=${p}: ${n}`);
+    }
+    const y = f32([0, 1, -1, 2, 0, 0, 3, 4], [2, 4], device);
+    const d = Array.from(await F.pairwiseDistance(x, y).toTypedArrayAsync());
+    assert.ok(Number.isNaN(d[0]) && Math.abs(d[1] - 2e-6) < 1e-8, `${device} pairwiseDistance: ${d}`);
+    const c = Array.from(await F.cosineSimilarity(x, y).toTypedArrayAsync());
+    assert.ok(Number.isNaN(c[0]) && Math.abs(c[1] - 1) < 1e-6, `${device} cosineSimilarity: ${c}`);
+    const probs = f32([NaN, -0.5, 1.5, 0, 1, 0.25], [6], device), target = f32([1, 1, 0, 0, 1, 1], [6], device);
+    const l = Array.from(await F.binaryCrossEntropy(probs, target, { reduction: "none" }).toTypedArrayAsync());
+    assert.ok(l.slice(0, 3).every(Number.isNaN), `${device} binaryCrossEntropy: ${l}`);
+    assert.ok(l[3] === 0 && l[4] === 0, `${device} binaryCrossEntropy: ${l}`);
+    assert.ok(Math.abs(l[5] - Math.log(4)) < 1e-6, `${device} binaryCrossEntropy: ${l}`);
+  }
+});

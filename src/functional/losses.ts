@@ -4,6 +4,7 @@
 import { Tensor } from "../core.js";
 import { noGrad } from "../graph.js";
 import { gatherChecked, where } from "../ops.js";
+import { norm } from "../tensor_ops.js";
 import { broadcastShapes, fmt, normDim } from "../shape.js";
 import { hostReadable } from "../backend/backend.js";
 import {
@@ -164,16 +165,19 @@ export interface WeightedLossOptions {
   reduction?: Reduction;
 }
 
-/** log(x) clamped to >= -100 as PyTorch's binary_cross_entropy does, with no NaN in its gradient at x = 0. */
+/** log(x) clamped to >= -100 as PyTorch's binary_cross_entropy does, with no NaN in its gradient at
+ *  x = 0. A NaN or negative x gives NaN (`ne`, not `gt`, picks the log: NaN > 0 is false, and such
+ *  an x gave -100, a finite loss, where PyTorch refuses input outside [0, 1]). */
 function clampedLog(x: Tensor): Tensor {
-  const pos = x.gt(0);
-  return where(pos, where(pos, x, 1).log().clamp(-100), -100);
+  const nz = x.ne(0);
+  return where(nz, where(nz, x, 1).log().clamp(-100), -100);
 }
 
 /**
  * -w·(y·log x + (1-y)·log(1-x)) of probabilities x against targets y, logs clamped at -100
  * (torch.nn.functional.binary_cross_entropy).
- * Input and target have the same shape; input values in [0, 1].
+ * Input and target have the same shape; input values in [0, 1]: a NaN or an input outside [0, 1]
+ * gives NaN there (PyTorch raises; checking the values would need a read of the device).
  * @throws Error if the shapes differ, or weight does not broadcast.
  * @example
  * const loss = F.binaryCrossEntropy(F.sigmoid(logits), targets);
@@ -300,26 +304,9 @@ export function klDiv(input: Tensor, target: Tensor, opts?: KlDivOptions): Tenso
   return reduceLoss(loss, reduction);
 }
 
-/** ‖x‖₂ over dim (kept), with PyTorch's zero gradient at x = 0 instead of 0/0. */
+/** ‖x‖₂ over dim (kept): Tensor.norm's, with PyTorch's zero gradient at x = 0 instead of 0/0. */
 function norm2(x: Tensor, dim: number): Tensor {
-  const s = x.square().sum(dim, { keepdim: true });
-  const pos = s.gt(0);
-  return where(pos, where(pos, s, 1).sqrt(), 0);
-}
-
-/** The p-norm of x over dim (p = 0, ∞ and any p > 0), like torch.norm. */
-function vectorNorm(x: Tensor, p: number, dim: number, keepdim: boolean): Tensor {
-  let n: Tensor;
-  if (p === 2) n = norm2(x, dim);
-  else if (p === 1) n = x.abs().sum(dim, { keepdim: true });
-  else if (p === Infinity) n = x.abs().amax(dim, { keepdim: true });
-  else if (p === 0) n = x.ne(0).cast(x.dtype).sum(dim, { keepdim: true });
-  else {
-    const s = x.abs().pow(p).sum(dim, { keepdim: true });
-    const pos = s.gt(0);
-    n = where(pos, where(pos, s, 1).pow(1 / p), 0);
-  }
-  return keepdim ? n : n.squeeze(dim);
+  return norm(x, 2, { dim, keepdim: true });
 }
 
 /** Options of `F.cosineSimilarity` (also accepted positionally: `cosineSimilarity(x1, x2, dim, eps)`). */
@@ -387,5 +374,5 @@ export function pairwiseDistance(
   const keepdim = checkBool(op, "keepdim", a.keepdim ?? false);
   const d = x1.sub(x2).add(eps);
   if (d.ndim === 0) throw new Error(`${op}: expects inputs with at least 1 dim, got shapes ${fmt(x1.shape)} and ${fmt(x2.shape)}`);
-  return vectorNorm(d, p, -1, keepdim);
+  return norm(d, p, { dim: -1, keepdim });
 }
