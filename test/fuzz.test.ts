@@ -244,3 +244,20 @@ test("a NaN stays NaN through norm (every p), pairwiseDistance, cosineSimilarity
     assert.ok(Math.abs(l[5] - Math.log(4)) < 1e-6, `${device} binaryCrossEntropy: ${l}`);
   }
 });
+
+test("adaptive average pooling keeps an inf or NaN in its own windows", async () => {
+  // Unequal windows went through a product with an averaging matrix, whose zeros met the inf: 0·inf
+  // made every window of the row NaN. Found by probing with specials.
+  for (const device of availableDevices()) {
+    const x = f32([Infinity, 1, 2, 3, 4, 5, 6, NaN, 8, 9], [1, 2, 5], device);
+    // windows of 5 → 3: [0, 2), [1, 4), [3, 5)
+    const y = Array.from(await F.adaptiveAvgPool1d(x, 3).toTypedArrayAsync());
+    assert.deepEqual(y.map(String), ["Infinity", "2", "3.5", "5.5", "NaN", "8.5"], `${device} adaptiveAvgPool1d: ${y}`);
+    const z = Array.from(await F.adaptiveAvgPool2d(x.reshape([1, 1, 2, 5]), [1, 3]).toTypedArrayAsync());
+    assert.deepEqual(z.map(String), ["Infinity", "NaN", "6"], `${device} adaptiveAvgPool2d: ${z}`);
+    const w = Array.from(await F.adaptiveAvgPool2d(f32([1, 2, 3, 4, Infinity, 6, 7, 8, 9], [1, 1, 3, 3], device), [2, 2]).toTypedArrayAsync());
+    assert.deepEqual(w.map(String), ["Infinity", "Infinity", "Infinity", "Infinity"], `${device} adaptiveAvgPool2d 3x3: ${w}`);
+    const v = Array.from(await F.adaptiveAvgPool2d(f32([Infinity, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3], device), [2, 2]).toTypedArrayAsync());
+    assert.deepEqual(v.map(String), ["Infinity", "4", "6", "7"], `${device} adaptiveAvgPool2d corner: ${v}`);
+  }
+});

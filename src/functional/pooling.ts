@@ -3,6 +3,7 @@
 // table. Divisors and index tables depend only on shapes, so they are built on the host and uploaded
 // once: nothing here reads a tensor's values, and every device runs it.
 import { Tensor } from "../core.js";
+import { where } from "../ops.js";
 import { fmt } from "../shape.js";
 import { type Args, checkBool, checkInt, describe, parseArgs, tuple } from "./args.js";
 
@@ -218,21 +219,20 @@ function adaptiveSizes(op: string, input: Tensor, nd: number, outputSize: unknow
   return raw.map((o, i) => (o === null && nd > 1 ? input.shape[input.ndim - nd + i] : checkInt(op, "outputSize", o, 1)));
 }
 
-/** The [size, out] matrix whose column i averages adaptive window i. */
-function averagingMatrix(size: number, out: number, like: Tensor): Tensor {
-  return Tensor.fromHost([size, out], like.dtype, like.device, (a) => {
-    for (let i = 0; i < out; i++) {
-      const [s, e] = adaptiveRange(i, size, out);
-      for (let l = s; l < e; l++) a[l * out + i] = 1 / (e - s);
-    }
-  });
-}
-
-/** Adaptive mean over the last dim: a reshape when the windows are equal, else a product with the averaging matrix. */
+/** Adaptive mean over the last dim: a reshape when the windows are equal; else each window's taps
+ *  gathered (short windows padded), the padding masked out and the sum divided by the window's
+ *  length, as PyTorch sums a window and divides. (A product with an averaging matrix multiplied
+ *  every element by every window's weight, 0 outside the window, so one inf or NaN made every
+ *  window of its row NaN: 0·inf.) */
 function adaptiveAvgLast(x: Tensor, out: number): Tensor {
   const size = x.shape[x.ndim - 1];
   if (size % out === 0) return x.reshape([...x.shape.slice(0, -1), out, size / out]).mean(-1);
-  return x.matmul(averagingMatrix(size, out, x));
+  const { taps, kmax } = adaptiveTaps(size, out);
+  const picked = x.indexSelect(-1, tapIndex(taps, x.device)).reshape([...x.shape.slice(0, -1), out, kmax]);
+  const ranges = Array.from({ length: out }, (_, i) => adaptiveRange(i, size, out));
+  const inside = Tensor.fromHost([out, kmax], x.dtype, x.device, (t) => ranges.forEach(([s, e], i) => t.fill(1, i * kmax, i * kmax + e - s)));
+  const lengths = Tensor.fromHost([out], x.dtype, x.device, (t) => ranges.forEach(([s, e], i) => (t[i] = e - s)));
+  return where(inside, picked, 0).sum(-1).div(lengths);
 }
 
 /**
@@ -265,6 +265,11 @@ function adaptiveTaps(size: number, out: number): { taps: number[][]; kmax: numb
   return { taps: ranges.map(([s, e]) => Array.from({ length: kmax }, (_, j) => Math.min(s + j, e - 1))), kmax };
 }
 
+/** adaptiveTaps' positions, window by window, as an int32 index */
+function tapIndex(taps: number[][], device: string): Tensor {
+  return Tensor.from(Int32Array.from(taps.flat()), { dtype: "int32", device });
+}
+
 /**
  * Max over adaptive windows of [N, C, H, W] or [C, H, W] (torch.nn.functional.adaptive_max_pool2d);
  * the gradient goes to each window's first maximum. With returnIndices it returns [values, indices],
@@ -282,9 +287,8 @@ export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly (
   const returnIndices = checkBool(op, "returnIndices", a.returnIndices ?? false);
   const [h, w] = input.shape.slice(-2), lead = input.shape.slice(0, -2);
   const rows = adaptiveTaps(h, oh), cols = adaptiveTaps(w, ow);
-  const index = (taps: number[][]) => Tensor.from(Int32Array.from(taps.flat()), { dtype: "int32", device: input.device });
   // [..., OH·kh, W] -> [..., OH, kh, OW·kw] -> [..., OH, OW, kh·kw]
-  const picked = input.indexSelect(-2, index(rows.taps)).indexSelect(-1, index(cols.taps))
+  const picked = input.indexSelect(-2, tapIndex(rows.taps, input.device)).indexSelect(-1, tapIndex(cols.taps, input.device))
     .reshape([...lead, oh, rows.kmax, ow, cols.kmax]).movedim(-3, -2).reshape([...lead, oh, ow, rows.kmax * cols.kmax]);
   const arg = picked.argmax(-1, { keepdim: true });
   const values = picked.gather(-1, arg).squeeze(-1);
