@@ -261,3 +261,16 @@ test("adaptive average pooling keeps an inf or NaN in its own windows", async ()
     assert.deepEqual(v.map(String), ["Infinity", "4", "6", "7"], `${device} adaptiveAvgPool2d corner: ${v}`);
   }
 });
+
+test("bilinear interpolation next to an inf gives inf, as PyTorch's (1 − λ)·a + λ·b does", async () => {
+  // a + (b − a)·λ made inf − inf = NaN beside an inf input. Found by probing with specials; the
+  // first expectation is PyTorch 1.13's output (NaN where the inf has weight 0: 0·inf)
+  for (const device of availableDevices()) {
+    const x = f32([1, Infinity, 3, 4, 5, 6], [1, 1, 2, 3], device);
+    const y = Array.from(await F.interpolate(x, { scaleFactor: 2, mode: "bilinear" }).toTypedArrayAsync());
+    const inf = Infinity;
+    assert.deepEqual(y, [NaN, inf, inf, inf, inf, 3, NaN, inf, inf, inf, inf, 3.75, NaN, inf, inf, inf, inf, 5.25, 4, 4.25, 4.75, 5.25, 5.75, 6], device);
+    const z = Array.from(await F.interpolate(x, { size: [2, 5], mode: "bilinear", alignCorners: true }).toTypedArrayAsync());
+    assert.deepEqual(z.slice(1), [inf, inf, inf, 3, 4, 4.5, 5, 5.5, 6], device);
+  }
+});

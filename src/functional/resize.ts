@@ -84,14 +84,17 @@ export function interpolate(
       x = x.indexSelect(d, table((k) => Math.min(Math.floor(Math.fround(k * s32)), n - 1)));
       continue;
     }
-    // bilinear: each output is (1 − λ)·x[i0] + λ·x[i1] along this dim
+    // bilinear: each output is (1 − λ)·x[i0] + λ·x[i1] along this dim, in that form and with
+    // PyTorch's λ (src − i0, also at the last index, where i1 = i0), so an inf input gives inf where
+    // PyTorch's does (a + (b − a)·λ made inf − inf = NaN next to it)
     const src = (k: number) => (align ? (m > 1 ? k * (n - 1) / (m - 1) : 0) : Math.max(0, (k + 0.5) * s - 0.5));
     const i0 = (k: number) => Math.min(Math.floor(src(k)), n - 1);
-    const lam = Float32Array.from({ length: m }, (_, k) => (i0(k) < n - 1 ? src(k) - i0(k) : 0));
+    const lam = Float32Array.from({ length: m }, (_, k) => src(k) - i0(k));
     const shape = x.shape.map((_, j) => (j === d ? m : 1));
     const l = Tensor.from(lam, { shape, dtype: x.dtype, device: x.device });
+    const l0 = Tensor.from(lam.map((v) => 1 - v), { shape, dtype: x.dtype, device: x.device });
     const a = x.indexSelect(d, table(i0)), b = x.indexSelect(d, table((k) => Math.min(i0(k) + 1, n - 1)));
-    x = a.add(b.sub(a).mul(l));
+    x = a.mul(l0).add(b.mul(l));
   }
   return x;
 }
