@@ -433,7 +433,9 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts?: AddmmOpt
 }
 
 /**
- * start + weight·(end - start) (PyTorch's `torch.lerp`); the three broadcast together.
+ * start + weight·(end - start) (PyTorch's `torch.lerp`); the three broadcast together. As PyTorch,
+ * a weight of 0.5 or more in magnitude computes end - (end - start)·(1 - weight), so weight 1 gives
+ * exactly end (start + (end - start) rounds: 1e8 → 1 gave 0 in float32).
  * @param start a floating-point tensor
  * @param end a tensor
  * @param weight a number or a tensor
@@ -445,7 +447,10 @@ export function lerp(start: Tensor, end: Tensor, weight: Tensor | number): Tenso
   checkFloat("lerp", "input", start);
   checkTensor("lerp", "end", end);
   if (!(weight instanceof Tensor)) checkScalar("lerp", "weight", weight, () => true, "a number or a Tensor");
-  return start.add(end.sub(start).mul(weight));
+  const diff = end.sub(start);
+  const near = () => start.add(diff.mul(weight)), far = () => end.sub(diff.mul(weight instanceof Tensor ? weight.neg().add(1) : 1 - weight));
+  if (!(weight instanceof Tensor)) return Math.abs(weight) < 0.5 ? near() : far();
+  return ops.where(weight.abs().lt(0.5), near(), far());
 }
 
 /** Options of {@link addcmul}. */

@@ -217,6 +217,17 @@ describe("tensor ops: semantics beyond the fixtures", () => {
     assert.throws(() => Tensor.arange(3).norm(), /^Error: norm: input must be a floating-point tensor/);
   });
 
+  test("lerp: weights of 0.5 and more take PyTorch's second form, so weight 1 gives exactly end", async () => {
+    // start + (end - start)·w rounds: 1e8 → 1 at w = 1 gave 0 in float32
+    for (const device of availableDevices()) {
+      const s = Tensor.from(Float32Array.from([1e8, 1, 3]), { device }), e = Tensor.from(Float32Array.from([1, 1e8, -2]), { device });
+      assert.deepEqual(Array.from(await s.lerp(e, 1).toTypedArrayAsync()), [1, 1e8, -2], device);
+      assert.deepEqual(Array.from(await s.lerp(e, 0).toTypedArrayAsync()), [1e8, 1, 3], device);
+      const w = Tensor.from(Float32Array.from([1, 0.25, 0.75]), { device });
+      assert.deepEqual(Array.from(await s.lerp(e, w).toTypedArrayAsync()), [1, 25000000, -0.75], device);
+    }
+  });
+
   test("empty and 0-d inputs", () => {
     assert.deepEqual(Tensor.zeros([2, 0]).flip(1).shape, [2, 0]);
     assert.deepEqual(Tensor.zeros([0, 3]).roll(2, 0).shape, [0, 3]);
