@@ -107,6 +107,22 @@ def gen_resize():
         add_case(FAM, "F.interpolate", f"bilinear scale 0.6 (down),alignCorners {ac},sliced", [Inp("x", [1, 2, 7, 5], layout="sliced")], interp,
                  {"scaleFactor": 0.6, "mode": "bilinear", "alignCorners": ac})
     add_case(FAM, "F.interpolate", "bilinear scale [2,1.5]", [Inp("x", [1, 1, 3, 4])], interp, {"scaleFactor": [2, 1.5], "mode": "bilinear"})
+    for ac in [False, True]:
+        add_case(FAM, "F.interpolate", f"linear size 7 from 4,alignCorners {ac}", [Inp("x", [2, 3, 4])], interp,
+                 {"size": 7, "mode": "linear", "alignCorners": ac})
+        add_case(FAM, "F.interpolate", f"bicubic size [7,5],alignCorners {ac}", [Inp("x", [1, 2, 4, 3])], interp,
+                 {"size": [7, 5], "mode": "bicubic", "alignCorners": ac})
+        add_case(FAM, "F.interpolate", f"bicubic scale 0.6 (down),alignCorners {ac},sliced", [Inp("x", [1, 1, 7, 6], layout="sliced")], interp,
+                 {"scaleFactor": 0.6, "mode": "bicubic", "alignCorners": ac})
+        add_case(FAM, "F.interpolate", f"trilinear size [3,5,4],alignCorners {ac}", [Inp("x", [1, 2, 2, 3, 5])], interp,
+                 {"size": [3, 5, 4], "mode": "trilinear", "alignCorners": ac})
+    add_case(FAM, "F.interpolate", "linear scale 0.5 (down)", [Inp("x", [1, 2, 9])], interp, {"scaleFactor": 0.5, "mode": "linear"})
+    add_case(FAM, "F.interpolate", "nearest 3-D scale [2,1,0.5]", [Inp("x", [1, 1, 2, 3, 4])], interp, {"scaleFactor": [2, 1, 0.5]})
+    add_case(FAM, "F.interpolate", "nearest-exact 1-D size 7 from 9", [Inp("x", [1, 2, 9])], interp, {"size": 7, "mode": "nearest-exact"})
+    add_case(FAM, "F.interpolate", "nearest-exact 2-D scale [1.5,0.7]", [Inp("x", [1, 2, 5, 7])], interp, {"scaleFactor": [1.5, 0.7], "mode": "nearest-exact"})
+    add_case(FAM, "F.interpolate", "area 1-D size 4 from 10", [Inp("x", [2, 2, 10])], interp, {"size": 4, "mode": "area"})
+    add_case(FAM, "F.interpolate", "area 2-D size [3,2],transposed", [Inp("x", [1, 2, 7, 5], layout="transposed")], interp, {"size": [3, 2], "mode": "area"})
+    add_case(FAM, "F.interpolate", "area 3-D scale 0.5", [Inp("x", [1, 1, 4, 5, 6])], interp, {"scaleFactor": 0.5, "mode": "area"})
     add_case(FAM, "F.pixelShuffle", "r 2", [Inp("x", [2, 8, 2, 3])], lambda x, r=None: F.pixel_shuffle(x, r), {"r": 2})
     add_case(FAM, "F.pixelShuffle", "r 3,unbatched,transposed", [Inp("x", [9, 3, 2], layout="transposed")], lambda x, r=None: F.pixel_shuffle(x, r), {"r": 3})
     add_case(FAM, "F.pixelUnshuffle", "r 2,5-D", [Inp("x", [2, 1, 2, 4, 6])], lambda x, r=None: F.pixel_unshuffle(x, r), {"r": 2})

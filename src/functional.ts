@@ -26,7 +26,7 @@ export {
 } from "./functional/pooling.js";
 // convolution, padding, resizing and embeddings
 export { pad, type PadMode, type PadOptions } from "./functional/pad.js";
-export { interpolate, pixelShuffle, pixelUnshuffle, type InterpolateOptions } from "./functional/resize.js";
+export { interpolate, pixelShuffle, pixelUnshuffle, type InterpolateMode, type InterpolateOptions } from "./functional/resize.js";
 export {
   conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvOptions, type ConvPadding, type ConvTransposeOptions,
 } from "./functional/conv.js";

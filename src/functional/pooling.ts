@@ -224,7 +224,7 @@ function adaptiveSizes(op: string, input: Tensor, nd: number, outputSize: unknow
  *  length, as PyTorch sums a window and divides. (A product with an averaging matrix multiplied
  *  every element by every window's weight, 0 outside the window, so one inf or NaN made every
  *  window of its row NaN: 0·inf.) */
-function adaptiveAvgLast(x: Tensor, out: number): Tensor {
+export function adaptiveAvgLast(x: Tensor, out: number): Tensor {
   const size = x.shape[x.ndim - 1];
   if (size % out === 0) return x.reshape([...x.shape.slice(0, -1), out, size / out]).mean(-1);
   const { taps, kmax } = adaptiveTaps(size, out);

@@ -1,9 +1,19 @@
-// Resizing: interpolate (nearest, bilinear) as index tables built on the host from the shapes alone
-// (nearest: one indexSelect per dim; bilinear: two per dim and a lerp, separable), and pixel
-// (un)shuffle as a reshape and a permute. Gradients are indexSelect's and the views', on every device.
+// Resizing: interpolate as index tables and weights built on the host from the shapes alone, one
+// spatial dim at a time (nearest: one indexSelect per dim; linear: two and a weighted sum; cubic:
+// four; area: adaptive average pooling), and pixel (un)shuffle as a reshape and a permute. Gradients
+// are indexSelect's and the views', on every device.
 import { Tensor } from "../core.js";
+import { adaptiveAvgLast } from "./pooling.js";
 import { fmt } from "../shape.js";
 import { type Args, checkBool, checkEnum, describe, parseArgs } from "./args.js";
+
+/** PyTorch's interpolation modes. */
+export type InterpolateMode = "nearest" | "nearest-exact" | "area" | "linear" | "bilinear" | "bicubic" | "trilinear";
+
+/** The spatial dims each mode takes: the input has 2 more ([N, C, ...spatial]). */
+const MODE_DIMS: Record<InterpolateMode, readonly number[]> = {
+  nearest: [1, 2, 3], "nearest-exact": [1, 2, 3], area: [1, 2, 3], linear: [1], bilinear: [2], bicubic: [2], trilinear: [3],
+};
 
 /** The options of {@link interpolate}: exactly one of size and scaleFactor. */
 export interface InterpolateOptions {
@@ -11,24 +21,29 @@ export interface InterpolateOptions {
   size?: number | readonly number[];
   /** Multiplies each spatial size (output size ⌊in·scale⌋); the coordinates use 1/scale, as PyTorch. */
   scaleFactor?: number | readonly number[];
-  /** "nearest" (default; 1-D and 2-D) or "bilinear" (2-D, 4-D input). */
-  mode?: "nearest" | "bilinear";
-  /** Bilinear only: align the corner pixels' centres (default false). */
+  /** "nearest" (default), "nearest-exact" or "area" (1-, 2- or 3-D); "linear" (1-D), "bilinear" or
+   *  "bicubic" (2-D), "trilinear" (3-D). */
+  mode?: InterpolateMode;
+  /** The linear and cubic modes only: align the corner pixels' centres (default false). */
   alignCorners?: boolean;
   /** Compute the coordinates from the output size instead of the given scaleFactor (default false). */
   recomputeScaleFactor?: boolean;
 }
 
 /**
- * Resizes the spatial dims of [N, C, W] (1-D, nearest) or [N, C, H, W] (2-D, nearest or bilinear)
- * input (torch.nn.functional.interpolate). Output position o reads source coordinate o·s (nearest:
- * ⌊o·s⌋) or (o + 0.5)·s − 0.5 (bilinear, clamped at 0), with s = in/out or 1/scaleFactor; with
- * alignCorners, o·(in − 1)/(out − 1). Arguments after the input are PyTorch's (size, scaleFactor,
- * mode, alignCorners), positional or in an options object.
+ * Resizes the spatial dims of [N, C, W], [N, C, H, W] or [N, C, D, H, W] input
+ * (torch.nn.functional.interpolate), with PyTorch's modes: "nearest" (output position o reads
+ * ⌊o·s⌋), "nearest-exact" (⌊(o + 0.5)·s⌋), "area" (the mean of its adaptive window, as
+ * adaptive average pooling), and "linear", "bilinear", "trilinear" (2 taps per dim) and "bicubic"
+ * (4 taps, Keys' kernel with a = −0.75, edges replicated) at (o + 0.5)·s − 0.5 (clamped at 0 except
+ * for bicubic), with s = in/out or 1/scaleFactor; with alignCorners, o·(in − 1)/(out − 1). The
+ * interpolating modes work one dim at a time (the same values as PyTorch's 2-D and 3-D kernels up
+ * to rounding). Arguments after the input are PyTorch's (size, scaleFactor, mode, alignCorners),
+ * positional or in an options object.
  *
  * @returns [N, C, ...outSize]
  * @throws on a wrong rank for the mode, both or neither of size and scaleFactor, non-positive
- *   sizes or scales, alignCorners with "nearest", an unknown mode or option
+ *   sizes or scales, alignCorners with a nearest or area mode, an unknown mode or option
  * @example
  * ```ts
  * const x = Tensor.randn([1, 3, 4, 4]);
@@ -39,19 +54,20 @@ export interface InterpolateOptions {
  */
 export function interpolate(
   input: Tensor,
-  ...args: Args<[size: number | readonly number[] | null, scaleFactor: number | readonly number[] | null, mode: "nearest" | "bilinear", alignCorners: boolean], InterpolateOptions>
+  ...args: Args<[size: number | readonly number[] | null, scaleFactor: number | readonly number[] | null, mode: InterpolateMode, alignCorners: boolean], InterpolateOptions>
 ): Tensor {
   const op = "interpolate";
   if (!(input instanceof Tensor)) throw new Error(`${op}: input must be a Tensor, got ${describe(input)}`);
   const o = parseArgs(op, args, ["size", "scaleFactor", "mode", "alignCorners", "recomputeScaleFactor"]) as InterpolateOptions;
   for (const k of ["size", "scaleFactor"] as const) if (o[k] === null) delete o[k];
-  const mode = checkEnum(op, "mode", o.mode ?? "nearest", ["nearest", "bilinear"] as const);
+  const mode = checkEnum(op, "mode", o.mode ?? "nearest", Object.keys(MODE_DIMS) as InterpolateMode[]);
   const nd = input.ndim - 2;
-  if (mode === "nearest" ? nd !== 1 && nd !== 2 : nd !== 2) {
-    throw new Error(`${op}: mode '${mode}' expects ${mode === "nearest" ? "a 3-D or 4-D" : "a 4-D"} input [N, C, ...spatial], got shape ${fmt(input.shape)}`);
+  if (!MODE_DIMS[mode].includes(nd)) {
+    throw new Error(`${op}: mode '${mode}' expects a ${MODE_DIMS[mode].map((k) => `${k + 2}-D`).join(", ")} input [N, C, ...spatial], got shape ${fmt(input.shape)}`);
   }
   if (input.dtype === "int32") throw new Error(`${op}: expects a floating-point input, got int32`);
-  if (o.alignCorners !== undefined && mode === "nearest") throw new Error(`${op}: alignCorners only applies to mode 'bilinear'`);
+  const interpolating = mode === "linear" || mode === "bilinear" || mode === "bicubic" || mode === "trilinear";
+  if (o.alignCorners !== undefined && !interpolating) throw new Error(`${op}: alignCorners only applies to the modes 'linear', 'bilinear', 'bicubic' and 'trilinear', not '${mode}'`);
   const align = checkBool(op, "alignCorners", o.alignCorners ?? false);
   const recompute = checkBool(op, "recomputeScaleFactor", o.recomputeScaleFactor ?? false);
   if ((o.size === undefined) === (o.scaleFactor === undefined)) throw new Error(`${op}: give exactly one of size and scaleFactor`);
@@ -78,23 +94,43 @@ export function interpolate(
     const d = 2 + i, n = inSize[i], m = outSize[i];
     const s = scales[i] !== null ? 1 / scales[i]! : n / m; // source step per output step
     const table = (f: (o: number) => number) => Tensor.from(Int32Array.from({ length: m }, (_, k) => f(k)), { shape: [m], dtype: "int32", device: x.device });
-    if (mode === "nearest") {
+    if (mode === "nearest" || mode === "nearest-exact") {
       // in float32 arithmetic, as PyTorch's kernel: the floor of an exact product can differ
-      const s32 = Math.fround(s);
-      x = x.indexSelect(d, table((k) => Math.min(Math.floor(Math.fround(k * s32)), n - 1)));
+      const s32 = Math.fround(s), half = mode === "nearest" ? 0 : 0.5;
+      x = x.indexSelect(d, table((k) => Math.min(Math.floor(Math.fround(Math.fround(k + half) * s32)), n - 1)));
       continue;
     }
-    // bilinear: each output is (1 − λ)·x[i0] + λ·x[i1] along this dim, in that form and with
+    if (mode === "area") {
+      x = adaptiveAvgLast(x.movedim(d, -1), m).movedim(-1, d);
+      continue;
+    }
+    const shape = x.shape.map((_, j) => (j === d ? m : 1));
+    const weights = (w: Float32Array) => Tensor.from(w, { shape, dtype: x.dtype, device: x.device });
+    const src = (k: number) => (align ? (m > 1 ? k * (n - 1) / (m - 1) : 0) : (k + 0.5) * s - 0.5);
+    if (mode === "bicubic") {
+      // taps i0 − 1 .. i0 + 2 (clamped: edges replicated) with Keys' cubic weights of t = src − i0,
+      // PyTorch's upsample_bicubic2d (its source coordinate is not clamped at 0)
+      const A = -0.75;
+      const near = (t: number) => ((A + 2) * t - (A + 3)) * t * t + 1; // |t| <= 1
+      const far = (t: number) => ((A * t - 5 * A) * t + 8 * A) * t - 4 * A; // 1 < |t| < 2
+      const i0 = (k: number) => Math.floor(src(k));
+      const t = (k: number) => src(k) - i0(k);
+      const coef = [(k: number) => far(t(k) + 1), (k: number) => near(t(k)), (k: number) => near(1 - t(k)), (k: number) => far(2 - t(k))];
+      let sum: Tensor | null = null;
+      for (let j = 0; j < 4; j++) {
+        const term = x.indexSelect(d, table((k) => Math.min(Math.max(i0(k) - 1 + j, 0), n - 1))).mul(weights(Float32Array.from({ length: m }, (_, k) => coef[j](k))));
+        sum = sum ? sum.add(term) : term;
+      }
+      x = sum!;
+      continue;
+    }
+    // linear: each output is (1 − λ)·x[i0] + λ·x[i1] along this dim, in that form and with
     // PyTorch's λ (src − i0, also at the last index, where i1 = i0), so an inf input gives inf where
     // PyTorch's does (a + (b − a)·λ made inf − inf = NaN next to it)
-    const src = (k: number) => (align ? (m > 1 ? k * (n - 1) / (m - 1) : 0) : Math.max(0, (k + 0.5) * s - 0.5));
-    const i0 = (k: number) => Math.min(Math.floor(src(k)), n - 1);
-    const lam = Float32Array.from({ length: m }, (_, k) => src(k) - i0(k));
-    const shape = x.shape.map((_, j) => (j === d ? m : 1));
-    const l = Tensor.from(lam, { shape, dtype: x.dtype, device: x.device });
-    const l0 = Tensor.from(lam.map((v) => 1 - v), { shape, dtype: x.dtype, device: x.device });
+    const i0 = (k: number) => Math.min(Math.floor(Math.max(0, src(k))), n - 1);
+    const lam = Float32Array.from({ length: m }, (_, k) => Math.max(0, src(k)) - i0(k));
     const a = x.indexSelect(d, table(i0)), b = x.indexSelect(d, table((k) => Math.min(i0(k) + 1, n - 1)));
-    x = a.mul(l0).add(b.mul(l));
+    x = a.mul(weights(lam.map((v) => 1 - v))).add(b.mul(weights(lam)));
   }
   return x;
 }

@@ -5,8 +5,9 @@ import { checkInt, checkOptions } from "../functional/args.js";
 import { Module } from "./module.js";
 
 /**
- * Resizes [N, C, W] or [N, C, H, W] input (torch.nn.Upsample): {@link F.interpolate} with the
- * options given here (size or scaleFactor, mode "nearest" or "bilinear", alignCorners).
+ * Resizes [N, C, W], [N, C, H, W] or [N, C, D, H, W] input (torch.nn.Upsample): {@link F.interpolate}
+ * with the options given here (size or scaleFactor; mode "nearest", "nearest-exact", "area",
+ * "linear", "bilinear", "bicubic" or "trilinear"; alignCorners).
  *
  * @throws on an unknown option (the checks of the sizes and mode run at forward, as PyTorch's)
  * @example
