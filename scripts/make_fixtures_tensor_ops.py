@@ -200,8 +200,85 @@ def gen_scatter():
              lambda x, c, o: x.where(c != 0, o))
 
 
+def gen_statistics():
+    """Order statistics, NaN-ignoring reductions (src/statistics.ts) and the products, differences,
+    rotations and elementwise composites added with them (src/tensor_ops.ts). Last, so that the
+    random inputs of the cases above stay as they were."""
+    fam = "statistics"
+    NAN = float("nan")
+    nanrows = [[1.5, NAN, -0.5, 2.0, 0.25], [NAN, NAN, NAN, NAN, NAN], [3.0, 1.0, NAN, -2.0, 0.5]]
+
+    def med(x, dim=None, keepdim=False):
+        return torch.median(x) if dim is None else tuple(torch.median(x, dim, keepdim))
+
+    def nanmed(x, dim=None, keepdim=False):
+        return torch.nanmedian(x) if dim is None else tuple(torch.nanmedian(x, dim, keepdim))
+
+    add_case(fam, "median", "all", [Inp("x", [3, 5])], med)
+    add_case(fam, "median", "dim=1 odd", [Inp("x", [3, 5])], med, {"dim": 1})
+    add_case(fam, "median", "dim=0 even,keepdim,transposed", [Inp("x", [4, 3], layout="transposed")], med, {"dim": 0, "keepdim": True})
+    add_case(fam, "median", "NaN rows", [Inp("x", data=[[1.5, NAN, -0.5, 2.0, NAN], [3.0, 1.0, 0.0, -2.0, 0.5]])], med, {"dim": 1})
+    # (not a line of NaN here: PyTorch's index for it is wherever its partial sort leaves one)
+    add_case(fam, "nanmedian", "NaN rows", [Inp("x", data=[nanrows[0], nanrows[2]])], nanmed, {"dim": -1})
+    add_case(fam, "nanmedian", "all", [Inp("x", data=nanrows)], nanmed)
+    add_case(fam, "kthvalue", "k=2,dim=1", [Inp("x", [3, 5], layout="sliced")], lambda x, k=1, dim=-1, keepdim=False: tuple(torch.kthvalue(x, k, dim, keepdim)),
+             {"k": 2, "dim": 1})
+    add_case(fam, "kthvalue", "k=4,dim=0,keepdim", [Inp("x", [4, 3])], lambda x, k=1, dim=-1, keepdim=False: tuple(torch.kthvalue(x, k, dim, keepdim)),
+             {"k": 4, "dim": 0, "keepdim": True})
+
+    def quant(x, q=0.5, dim=None, keepdim=False, interpolation="linear", nan=False):
+        qt = torch.tensor(q, dtype=x.dtype) if isinstance(q, list) else q
+        return (torch.nanquantile if nan else torch.quantile)(x, qt, dim, keepdim, interpolation=interpolation)
+
+    add_case(fam, "quantile", "q=0.3,dim=1", [Inp("x", [3, 6])], quant, {"q": 0.3, "dim": 1})
+    add_case(fam, "quantile", "q list,all", [Inp("x", [3, 4], layout="transposed")], quant, {"q": [0.0, 0.25, 0.5, 0.9, 1.0]})
+    for how in ["lower", "higher", "midpoint", "nearest"]:
+        add_case(fam, "quantile", f"{how},q list,dim=0,keepdim", [Inp("x", [5, 3])], quant,
+                 {"q": [0.1, 0.375, 0.5, 0.625], "dim": 0, "keepdim": True, "interpolation": how})
+    add_case(fam, "quantile", "NaN rows", [Inp("x", data=nanrows)], quant, {"q": 0.4, "dim": 1})
+    add_case(fam, "nanquantile", "NaN rows", [Inp("x", data=nanrows)], quant, {"q": [0.25, 0.8], "dim": 1, "nan": True})
+    add_case(fam, "nansum", "dim=1", [Inp("x", data=nanrows)], lambda x, dim=None: torch.nansum(x, dim), {"dim": 1})
+    add_case(fam, "nansum", "all", [Inp("x", data=nanrows)], lambda x, dim=None: torch.nansum(x))
+    # a line of NaN: its mean is NaN, and PyTorch's gradient NaN (upstream/0 times 0) where dlgrad's is 0
+    add_case(fam, "nanmean", "dim=1", [Inp("x", data=[nanrows[0], nanrows[2]])], lambda x, dim=None: torch.nanmean(x, dim), {"dim": 1})
+    add_case(fam, "nanmean", "a line of NaN", [Inp("x", data=nanrows, grad=False)], lambda x, dim=None: torch.nanmean(x, dim), {"dim": 1})
+    add_case(fam, "countNonzero", "dim=0", [Inp("x", data=[[0.0, 1.0, NAN], [2.0, 0.0, 0.0]], grad=False)],
+             lambda x, dim=None: torch.count_nonzero(x, dim).to(torch.int32), {"dim": 0})
+    add_case(fam, "dot", "[5]", [Inp("a", [5], layout="sliced"), Inp("b", [5])], torch.dot)
+    add_case(fam, "mv", "[3,4]x[4]", [Inp("a", [3, 4], layout="transposed"), Inp("b", [4])], torch.mv)
+    add_case(fam, "cross", "dim=-1", [Inp("a", [4, 3]), Inp("b", [4, 3], layout="sliced")], lambda a, b, dim=-1: torch.linalg.cross(a, b, dim=dim))
+    add_case(fam, "cross", "dim=0,broadcast", [Inp("a", [3, 2]), Inp("b", [3, 1])], lambda a, b, dim=-1: torch.linalg.cross(a, b, dim=dim), {"dim": 0})
+
+    def dif(x, pre=None, app=None, n=1, dim=-1):
+        return torch.diff(x, n, dim, pre, app)
+
+    add_case(fam, "diff", "default", [Inp("x", [3, 5])], dif)
+    add_case(fam, "diff", "n=2,dim=0,transposed", [Inp("x", [5, 3], layout="transposed")], dif, {"n": 2, "dim": 0})
+    add_case(fam, "diff", "prepend,append", [Inp("x", [2, 4]), Inp("pre", [2, 1]), Inp("app", [2, 2])], dif, {"n": 3})
+    for k in [1, 2, 3, -1]:
+        add_case(fam, "rot90", f"k={k}", [Inp("x", [3, 4])], lambda x, k=1, dims=(0, 1): torch.rot90(x, k, dims), {"k": k})
+    add_case(fam, "rot90", "k=1,dims=[2,1]", [Inp("x", [2, 3, 4], layout="sliced")], lambda x, k=1, dims=(0, 1): torch.rot90(x, k, dims),
+             {"k": 1, "dims": [2, 1]})
+    # (not the same infinity in both: dlgrad splits the gradient there, PyTorch's is NaN)
+    ex = [[0.0, -INF, INF, 3.0, -1000.0, 5.0], [0.0, 2.0, -1.0, 3.0, 1000.0, -INF]]
+    add_case(fam, "logaddexp", "broadcast", [Inp("a", [3, 4]), Inp("b", [4])], torch.logaddexp)
+    add_case(fam, "logaddexp", "infinities and ties", [Inp("a", data=ex[0]), Inp("b", data=ex[1])], torch.logaddexp)
+    add_case(fam, "xlogy", "zeros", [Inp("a", data=[0.0, 0.0, 2.0, 1.5, 0.0]), Inp("b", data=[0.5, 3.0, 3.0, 0.5, 2.0])], torch.xlogy)
+    # x = 0 with y = 0 or inf: the value 0 (dlgrad's gradient for x is 0 there, PyTorch's ±inf)
+    add_case(fam, "xlogy", "0 log 0", [Inp("a", data=[0.0, 0.0, 1.0], grad=False), Inp("b", data=[0.0, INF, 0.0], grad=False)], torch.xlogy)
+    add_case(fam, "frac", "mixed", [Inp("x", [3, 4], "big")], torch.frac)
+    add_case(fam, "logit", "plain", [Inp("x", [3, 4], "unit")], torch.logit)
+    add_case(fam, "logit", "eps=0.1", [Inp("x", data=[0.05, 0.5, 0.95, 0.2])], lambda x, eps=None: torch.logit(x, eps), {"eps": 0.1})
+    add_case(fam, "isclose", "tolerances", [Inp("a", data=[1.0, 1.001, NAN, INF, 0.0], grad=False), Inp("b", data=[1.0, 1.0, NAN, INF, 1e-9], grad=False)],
+             lambda a, b, rtol=1e-5, atol=1e-8, equalNan=False: torch.isclose(a, b, rtol, atol, equalNan).to(torch.float64),
+             {"rtol": 1e-3, "atol": 1e-8, "equalNan": True}, grads=False)
+    add_case(fam, "meshgrid", "ij", [Inp("a", [2]), Inp("b", [3])], lambda a, b, indexing="ij": tuple(torch.meshgrid(a, b, indexing=indexing)))
+    add_case(fam, "meshgrid", "xy,three", [Inp("a", [2]), Inp("b", [3]), Inp("c", [4])],
+             lambda a, b, c, indexing="ij": tuple(torch.meshgrid(a, b, c, indexing=indexing)), {"indexing": "xy"})
+
+
 def main():
-    for gen in [gen_reorder, gen_linalg, gen_einsum, gen_scatter]:
+    for gen in [gen_reorder, gen_linalg, gen_einsum, gen_scatter, gen_statistics]:
         gen()
     out = os.path.join(ROOT, "test", "fixtures", "tensor_ops.json")
     mf.write_cases(out, "scripts/make_fixtures_tensor_ops.py", mf.CASES)

@@ -22,13 +22,18 @@ export type { AddOptions, DivOptions, RoundOptions, NanToNumOptions } from "./te
 /** Functional ops (torch.nn.functional): activations, losses, normalisation, convolution, pooling, attention. */
 export * as F from "./functional.js";
 export {
-  addcmul, addmm, bmm, cdist, diag, diagonal, einsum, flip, indexAdd, indexFill, indexPut, lerp, maskedSelect, maskedSelectAsync,
-  nonzero, nonzeroAsync, norm, outer, repeatInterleave, roll, scatter, scatterAdd, tile, trace, unbind, unflatten,
+  addcmul, addmm, bmm, cdist, cross, diag, diagonal, diff, dot, einsum, flip, frac, indexAdd, indexFill, indexPut, isclose, lerp,
+  logaddexp, logit, maskedSelect, maskedSelectAsync, meshgrid, mv, nonzero, nonzeroAsync, norm, outer, repeatInterleave, roll,
+  rot90, scatter, scatterAdd, tile, trace, unbind, unflatten, xlogy,
 } from "./tensor_ops.js";
 export type {
-  AddcmulOptions, AddInPlaceOptions, AddmmOptions, CdistOptions, IndexAddOptions, IndexPutOptions, NonzeroOptions, NormOptions, NormOrd,
-  RepeatInterleaveOptions,
+  AddcmulOptions, AddInPlaceOptions, AddmmOptions, CdistOptions, DiffOptions, IndexAddOptions, IndexPutOptions, IscloseOptions,
+  MeshgridOptions, NonzeroOptions, NormOptions, NormOrd, RepeatInterleaveOptions,
 } from "./tensor_ops.js";
+export {
+  bernoulli, countNonzero, kthvalue, median, multinomial, nanmean, nanmedian, nanquantile, nansum, quantile,
+} from "./statistics.js";
+export type { KeepdimOptions, MultinomialOptions, QuantileInterpolation, QuantileOptions } from "./statistics.js";
 /** Modules and layers (torch.nn): `Module`, `Linear`, `Conv2d`, losses, norms, `init`, `utils`, `functional`. */
 export * as nn from "./nn/index.js";
 /** Optimizers (torch.optim): `SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, and `lrScheduler`. */

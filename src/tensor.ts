@@ -10,6 +10,7 @@ import * as ops from "./ops.js";
 import * as scans from "./scans.js";
 import * as F from "./functional.js";
 import * as T from "./tensor_ops.js";
+import * as S from "./statistics.js";
 import type { Args } from "./functional/args.js";
 import { backward, grad } from "./engine.js";
 import type { FromOptions, NestedArray, SliceIndex } from "./core.js";
@@ -763,6 +764,47 @@ const methods = {
    * const loss = pred.mseLoss(y);
    */
   mseLoss(this: Tensor, target: Tensor, opts?: F.LossOptions): Tensor { return F.mseLoss(this, target, opts); },
+
+  // ---- order statistics, NaN-ignoring reductions and sampling (src/statistics.ts; median and
+  // nanmedian, which return values and indices with a dim, are with max/min below) ----
+  /** The k-th smallest along a dim (torch.kthvalue); see {@link S.kthvalue}. @example x.kthvalue(2, 1) */
+  kthvalue(this: Tensor, k: number, dim = -1, opts?: S.KeepdimOptions): scans.ValuesIndices { return S.kthvalue(this, k, dim, opts); },
+  /** Quantiles along a dim or of all (torch.quantile); see {@link S.quantile}. @example x.quantile(0.5, 1) */
+  quantile(this: Tensor, q: number | readonly number[] | Tensor, dim?: number, opts?: S.QuantileOptions): Tensor { return S.quantile(this, q, dim, opts); },
+  /** Quantiles ignoring NaN (torch.nanquantile); see {@link S.nanquantile}. @example x.nanquantile(0.5, 1) */
+  nanquantile(this: Tensor, q: number | readonly number[] | Tensor, dim?: number, opts?: S.QuantileOptions): Tensor { return S.nanquantile(this, q, dim, opts); },
+  /** The sum with NaN as 0 (torch.nansum); see {@link S.nansum}. @example x.nansum(1) */
+  nansum(this: Tensor, dim?: number | readonly number[], opts?: S.KeepdimOptions): Tensor { return S.nansum(this, dim, opts); },
+  /** The mean of the elements that are not NaN (torch.nanmean); see {@link S.nanmean}. @example x.nanmean(1) */
+  nanmean(this: Tensor, dim?: number | readonly number[], opts?: S.KeepdimOptions): Tensor { return S.nanmean(this, dim, opts); },
+  /** The count of nonzero elements, int32 (torch.count_nonzero); see {@link S.countNonzero}. @example x.countNonzero(0) */
+  countNonzero(this: Tensor, dim?: number | readonly number[]): Tensor { return S.countNonzero(this, dim); },
+  /** Category indices drawn from each row's probabilities (torch.multinomial); see {@link S.multinomial}. @example probs.multinomial(1) */
+  multinomial(this: Tensor, numSamples: number, opts?: S.MultinomialOptions): Tensor { return S.multinomial(this, numSamples, opts); },
+  /** 0/1 draws with these probabilities (torch.bernoulli); see {@link S.bernoulli}. @example p.bernoulli() */
+  bernoulli(this: Tensor): Tensor { return S.bernoulli(this); },
+
+  // ---- products, differences, rotations and elementwise composites (src/tensor_ops.ts) ----
+  /** Inner product of two vectors (torch.dot); see {@link T.dot}. @example a.dot(b) */
+  dot(this: Tensor, other: Tensor): Tensor { return T.dot(this, other); },
+  /** Matrix times vector (torch.mv); see {@link T.mv}. @example m.mv(v) */
+  mv(this: Tensor, vec: Tensor): Tensor { return T.mv(this, vec); },
+  /** Cross product of 3-vectors along a dim (torch.linalg.cross); see {@link T.cross}. @example a.cross(b) */
+  cross(this: Tensor, other: Tensor, dim = -1): Tensor { return T.cross(this, other, dim); },
+  /** n-th forward difference along a dim (torch.diff); see {@link T.diff}. @example x.diff() */
+  diff(this: Tensor, n = 1, dim = -1, opts?: T.DiffOptions): Tensor { return T.diff(this, n, dim, opts); },
+  /** Rotate by 90° in the plane of two dims (torch.rot90); see {@link T.rot90}. @example img.rot90(1, [-2, -1]) */
+  rot90(this: Tensor, k = 1, dims: readonly [number, number] = [0, 1]): Tensor { return T.rot90(this, k, dims); },
+  /** log(exp(this) + exp(other)) without overflow (torch.logaddexp); see {@link T.logaddexp}. @example a.logaddexp(b) */
+  logaddexp(this: Tensor, other: Tensor | number): Tensor { return T.logaddexp(this, other); },
+  /** this·log(other), 0 where this is 0 (torch.xlogy); see {@link T.xlogy}. @example p.xlogy(p) */
+  xlogy(this: Tensor, other: Tensor | number): Tensor { return T.xlogy(this, other); },
+  /** The fractional part (torch.frac); see {@link T.frac}. @example x.frac() */
+  frac(this: Tensor): Tensor { return T.frac(this); },
+  /** log(p / (1 − p)), p optionally clamped to [eps, 1 − eps] (torch.logit); see {@link T.logit}. @example p.logit(1e-6) */
+  logit(this: Tensor, eps?: number | null): Tensor { return T.logit(this, eps); },
+  /** |this − other| ≤ atol + rtol·|other|, as 0/1 (torch.isclose); see {@link T.isclose}. @example a.isclose(b) */
+  isclose(this: Tensor, other: Tensor | number, opts?: T.IscloseOptions): Tensor { return T.isclose(this, other, opts); },
 };
 
 
@@ -840,7 +882,22 @@ const alongMethods = {
     const [d, o] = alongArgs("topk", dim, opts, ["largest", "sorted"]);
     return scans.topk(this, k, d, o.largest ?? true);
   },
+
+  // median and nanmedian (src/statistics.ts): with a dim, values and indices, like max and min
+  median: medianMethod("median"),
+  nanmedian: medianMethod("nanmedian"),
 };
+
+/** median/nanmedian: no dim, the value (a 0-d tensor); a dim, values and indices. */
+function medianMethod(op: "median" | "nanmedian") {
+  return function (this: Tensor, dim?: number, opts?: S.KeepdimOptions): Tensor | scans.ValuesIndices {
+    if (dim === undefined) {
+      if (opts !== undefined) throw new Error(`${op}: keepdim needs a dim`);
+      return S[op](this);
+    }
+    return S[op](this, dim, opts);
+  };
+}
 
 // The methods keep their `this: Tensor` parameter (no OmitThisParameter): their signatures then stay
 // the declarations above, whose doc comments editors and TypeDoc show.
@@ -911,6 +968,22 @@ declare module "./core.js" {
      * @example const { values, indices } = tensor([[1, 5], [7, 2]]).max(1); // [5, 7], [1, 0]
      */
     max(dim: number, opts?: ReduceOptions): scans.ValuesIndices;
+    /**
+     * The median of all elements, the lower of the two middle values for an even count (a 0-d
+     * tensor; torch.median). A NaN anywhere makes it NaN. See {@link S.median}.
+     * @example tensor([3, 1, 2, 4]).median() // 2
+     */
+    median(): Tensor;
+    /**
+     * The lower median of each line along `dim`: `{ values, indices }` (torch.median(x, dim)); a line
+     * holding a NaN gives NaN at its first NaN. See {@link S.median}.
+     * @example tensor([[3, 1, 2, 4]]).median(1) // values [2], indices [2]
+     */
+    median(dim: number, opts?: S.KeepdimOptions): scans.ValuesIndices;
+    /** The median ignoring NaN (a 0-d tensor; torch.nanmedian). See {@link S.nanmedian}. @example tensor([1, NaN, 3]).nanmedian() // 1 */
+    nanmedian(): Tensor;
+    /** The lower median of each line ignoring NaN: `{ values, indices }` (torch.nanmedian(x, dim)). See {@link S.nanmedian}. @example x.nanmedian(1) */
+    nanmedian(dim: number, opts?: S.KeepdimOptions): scans.ValuesIndices;
     /**
      * The smallest element (a 0-d tensor); ties share the gradient evenly. NaN propagates.
      * @example tensor([[1, 5], [7, 2]]).min() // tensor(1.)

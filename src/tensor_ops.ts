@@ -382,6 +382,226 @@ export function outer(a: Tensor, b: Tensor): Tensor {
 }
 
 /**
+ * The inner product of two 1-D tensors of one length (PyTorch's `torch.dot`): a 0-d tensor.
+ * @throws unless both are 1-D floating-point tensors of equal length
+ * @example
+ * tensor([1, 2, 3]).dot(tensor([4, 5, 6])); // 32
+ */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  checkMatrix("dot", "input", a, 1);
+  checkMatrix("dot", "tensor", b, 1);
+  if (a.shape[0] !== b.shape[0]) throw new Error(`dot: the two vectors differ in length: ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  return a.matmul(b);
+}
+
+/**
+ * Matrix times vector (PyTorch's `torch.mv`): [n, m] @ [m] → [n].
+ * @throws unless a 2-D matrix and a 1-D vector of its column count
+ * @example
+ * tensor([[1, 2], [3, 4]]).mv(tensor([1, 1])); // [3, 7]
+ */
+export function mv(mat: Tensor, vec: Tensor): Tensor {
+  checkMatrix("mv", "input", mat, 2);
+  checkMatrix("mv", "vec", vec, 1);
+  if (mat.shape[1] !== vec.shape[0]) throw new Error(`mv: matrix ${fmt(mat.shape)} and vector ${fmt(vec.shape)} cannot be multiplied`);
+  return mat.matmul(vec);
+}
+
+/**
+ * The cross product of 3-vectors along `dim` (PyTorch's `torch.linalg.cross`, default dim -1); a
+ * and b broadcast.
+ * @throws unless that dim has size 3 in both
+ * @example
+ * tensor([1, 0, 0]).cross(tensor([0, 1, 0])); // [0, 0, 1]
+ */
+export function cross(a: Tensor, b: Tensor, dim = -1): Tensor {
+  checkFloat("cross", "input", a);
+  checkFloat("cross", "other", b);
+  checkInt("cross", "dim", dim);
+  const shape = broadcastShapes("cross", a.shape, b.shape);
+  const d = normDim("cross", dim, shape.length);
+  if (shape[d] !== 3 || (a.shape[d - shape.length + a.ndim] ?? 1) !== 3 || (b.shape[d - shape.length + b.ndim] ?? 1) !== 3) {
+    throw new Error(`cross: dim ${dim} must have size 3 in both inputs, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  }
+  const [x, y] = [a.expand(shape), b.expand(shape)];
+  const at = (t: Tensor, i: number) => t.narrow(d, i, 1);
+  const part = (i: number, j: number) => at(x, i).mul(at(y, j)).sub(at(x, j).mul(at(y, i)));
+  return ops.cat([part(1, 2), part(2, 0), part(0, 1)], d);
+}
+
+/** Options of {@link diff}. */
+export interface DiffOptions {
+  /** Joined before the input along dim (its other dims as the input's). */
+  prepend?: Tensor;
+  /** Joined after the input along dim. */
+  append?: Tensor;
+}
+
+/**
+ * The n-th forward difference along `dim` (PyTorch's `torch.diff`): out[i] = x[i + 1] − x[i], n
+ * times, after joining `prepend` and `append`.
+ * @throws for n < 0, a 0-d input, or prepend/append whose other dims differ
+ * @example
+ * tensor([1, 3, 6, 10]).diff(); // [2, 3, 4]
+ */
+export function diff(input: Tensor, n = 1, dim = -1, opts?: DiffOptions): Tensor {
+  checkTensor("diff", "input", input);
+  checkInt("diff", "n", n, 0);
+  checkInt("diff", "dim", dim);
+  const o = checkOptions("diff", opts, ["prepend", "append"]);
+  if (input.ndim === 0) throw new Error("diff: expects an input with at least 1 dim, got a 0-d tensor");
+  const d = normDim("diff", dim, input.ndim);
+  const parts = [o.prepend, input, o.append].filter((t): t is Tensor => t !== undefined && t !== null);
+  for (const t of parts) {
+    checkTensor("diff", t === o.prepend ? "prepend" : t === o.append ? "append" : "input", t);
+    if (t.ndim !== input.ndim || t.shape.some((s, i) => i !== d && s !== input.shape[i])) {
+      throw new Error(`diff: prepend and append must have the input's shape ${fmt(input.shape)} except along dim ${dim}, got ${fmt(t.shape)}`);
+    }
+  }
+  let x = parts.length > 1 ? ops.cat(parts, d) : input;
+  for (let k = 0; k < n && x.shape[d] > 0; k++) {
+    const len = x.shape[d] - 1;
+    x = x.narrow(d, 1, len).sub(x.narrow(d, 0, len));
+  }
+  return x;
+}
+
+/**
+ * Rotates by 90° k times in the plane of two dims, from the first towards the second (PyTorch's
+ * `torch.rot90`, default dims [0, 1]).
+ * @throws unless two different dims of an input with at least 2
+ * @example
+ * tensor([[1, 2], [3, 4]]).rot90(); // [[2, 4], [1, 3]]
+ */
+export function rot90(input: Tensor, k = 1, dims: readonly [number, number] = [0, 1]): Tensor {
+  checkTensor("rot90", "input", input);
+  checkInt("rot90", "k", k);
+  if (!Array.isArray(dims) || dims.length !== 2) throw new Error(`rot90: dims must be an array of 2 dims, got ${describe(dims)}`);
+  if (input.ndim < 2) throw new Error(`rot90: expects an input with at least 2 dims, got shape ${fmt(input.shape)}`);
+  const [a, b] = [normDim("rot90", checkInt("rot90", "dims", dims[0]), input.ndim), normDim("rot90", checkInt("rot90", "dims", dims[1]), input.ndim)];
+  if (a === b) throw new Error(`rot90: the two dims must differ, got ${fmt(dims)}`);
+  const t = (((k % 4) + 4) % 4);
+  if (t === 0) return ops.clone(input);
+  if (t === 2) return flip(input, [a, b]);
+  return t === 1 ? flip(input, b).transpose(a, b) : flip(input, a).transpose(a, b);
+}
+
+/** Options of {@link meshgrid}. */
+export interface MeshgridOptions {
+  /** "ij" (the default here and in PyTorch 2: the first input varies along dim 0) or "xy" (the first
+   *  two dims swapped, NumPy's Cartesian order). */
+  indexing?: "ij" | "xy";
+}
+
+/**
+ * Grids of coordinates from 1-D tensors (PyTorch's `torch.meshgrid`): N tensors of shape
+ * [len(t₀), …, len(t₍N₋₁₎)] ("ij"), the i-th holding tᵢ along dim i.
+ * @throws unless every input is a 0-d or 1-D tensor on one device
+ * @example
+ * const [gx, gy] = meshgrid([tensor([1, 2]), tensor([3, 4, 5])]); // shapes [2, 3]
+ */
+export function meshgrid(tensors: readonly Tensor[], opts?: MeshgridOptions): Tensor[] {
+  const o = checkOptions("meshgrid", opts, ["indexing"]);
+  const indexing = o.indexing ?? "ij";
+  if (indexing !== "ij" && indexing !== "xy") throw new Error(`meshgrid: indexing must be 'ij' or 'xy', got ${describe(indexing)}`);
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error(`meshgrid: expects a non-empty array of tensors, got ${describe(tensors)}`);
+  tensors.forEach((t, i) => {
+    checkTensor("meshgrid", `tensors[${i}]`, t);
+    if (t.ndim > 1) throw new Error(`meshgrid: tensors[${i}] must be 0-d or 1-D, got shape ${fmt(t.shape)}`);
+    if (t.device !== tensors[0].device) throw new Error(`meshgrid: all tensors must be on one device, got '${tensors[0].device}' and '${t.device}'`);
+  });
+  const order = tensors.map((_, i) => i);
+  if (indexing === "xy" && tensors.length >= 2) [order[0], order[1]] = [1, 0];
+  const sizes = order.map((i) => tensors[i].numel);
+  return tensors.map((t, i) => {
+    const at = order.indexOf(i);
+    return t.reshape(sizes.map((s, j) => (j === at ? s : 1))).expand(sizes);
+  });
+}
+
+/**
+ * log(exp(a) + exp(b)) without overflow (PyTorch's `torch.logaddexp`): max(a, b) + log1p(exp(−|a − b|)),
+ * so −inf with −inf stays −inf and inf with inf inf (not NaN). a and b broadcast. Where both are
+ * the same infinity the gradient is split evenly between them (PyTorch's is NaN there).
+ * @example
+ * tensor([0, 1000]).logaddexp(tensor([0, 1000])); // [0.6931, 1000.6931]
+ */
+export function logaddexp(a: Tensor, b: Tensor | number): Tensor {
+  checkFloat("logaddexp", "input", a);
+  const bt = typeof b === "number" ? Tensor.full([], b, { device: a.device, dtype: a.dtype }) : checkFloat("logaddexp", "other", b);
+  // a − b is inf − inf = NaN where both are the same infinity: take 0 there (log1p(1) is then added to ±inf)
+  const same = noGrad(() => a.eq(bt).mul(a.abs().eq(Infinity)));
+  const d = ops.where(same, 0, a.sub(bt)).abs();
+  return a.maximum(bt).add(d.neg().exp().log1p());
+}
+
+/**
+ * x·log(y), 0 where x = 0 (even for y = 0 or inf; NaN where y is NaN) (PyTorch's `torch.xlogy`);
+ * x and y broadcast. The gradient for x is log y, as PyTorch's, except where x = 0 and y is 0 or
+ * inf: there it is 0 (PyTorch: ±inf).
+ * @example
+ * tensor([0, 2]).xlogy(tensor([0, Math.E])); // [0, 2]
+ */
+export function xlogy(x: Tensor, y: Tensor | number): Tensor {
+  checkFloat("xlogy", "input", x);
+  const yt = typeof y === "number" ? Tensor.full([], y, { device: x.device }) : checkFloat("xlogy", "other", y);
+  // only x = 0 with log y = ±inf needs the 0 (0·inf); elsewhere x·log y keeps the gradient log y
+  // that PyTorch gives x, at x = 0 too
+  const zero = noGrad(() => x.eq(0).mul(yt.eq(0).maximum(yt.eq(Infinity))));
+  return ops.where(zero, 0, x.mul(ops.where(zero, 1, yt).log()));
+}
+
+/**
+ * The fractional part x − trunc(x), with x's sign (PyTorch's `torch.frac`). Gradient 1.
+ * @example tensor([1.5, -2.25]).frac(); // [0.5, -0.25]
+ */
+export function frac(x: Tensor): Tensor {
+  checkFloat("frac", "input", x);
+  return x.sub(noGrad(() => x.trunc()));
+}
+
+/**
+ * log(p / (1 − p)) (PyTorch's `torch.logit`), with p clamped to [eps, 1 − eps] first when eps is
+ * given (then the gradient is 0 outside that range, as PyTorch's).
+ * @example tensor([0.5, 0.75]).logit(); // [0, 1.0986]
+ */
+export function logit(p: Tensor, eps?: number | null): Tensor {
+  checkFloat("logit", "input", p);
+  const q = eps === undefined || eps === null ? p : p.clamp(checkScalar("logit", "eps", eps, (v) => v >= 0 && v <= 0.5, "a number in [0, 0.5]"), 1 - eps);
+  return q.div(q.neg().add(1)).log();
+}
+
+/** Options of {@link isclose}. */
+export interface IscloseOptions {
+  /** Relative tolerance (default 1e-5). */
+  rtol?: number;
+  /** Absolute tolerance (default 1e-8). */
+  atol?: number;
+  /** NaN equals NaN (default false). */
+  equalNan?: boolean;
+}
+
+/**
+ * |a − b| ≤ atol + rtol·|b| elementwise, as float32 0/1 (PyTorch's `torch.isclose`, which gives
+ * bool): equal infinities are close, NaN is close to NaN only with equalNan. a and b broadcast.
+ * @example
+ * tensor([1, 1.001]).isclose(tensor([1, 1]), { rtol: 1e-2 }); // [1, 1]
+ */
+export function isclose(a: Tensor, b: Tensor | number, opts?: IscloseOptions): Tensor {
+  checkTensor("isclose", "input", a);
+  const o = checkOptions("isclose", opts, ["rtol", "atol", "equalNan"]);
+  const rtol = checkScalar("isclose", "rtol", o.rtol ?? 1e-5, (v) => v >= 0, "a non-negative number");
+  const atol = checkScalar("isclose", "atol", o.atol ?? 1e-8, (v) => v >= 0, "a non-negative number");
+  const equalNan = o.equalNan === undefined ? false : checkBool("isclose", "equalNan", o.equalNan);
+  const bt = typeof b === "number" ? Tensor.full([], b, { device: a.device, dtype: a.dtype }) : checkTensor("isclose", "other", b);
+  return noGrad(() => {
+    const [x, y] = [a.float(), bt.float()];
+    const close = x.sub(y).abs().le(y.abs().mul(rtol).add(atol)).maximum(x.eq(y));
+    return equalNan ? close.maximum(x.isnan().mul(y.isnan())) : close;
+  });
+}
+
+/**
  * Batched matrix product of two 3-D tensors with the same batch size (PyTorch's `torch.bmm`; no
  * broadcasting — use matmul for that).
  * @param a [B, N, M]

@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  F, Tensor, availableDevices, cdist, einsum, maskedSelectAsync, noGrad, nonzero, nonzeroAsync, tensor,
+  F, Tensor, availableDevices, cdist, einsum, manualSeed, maskedSelectAsync, meshgrid, noGrad, nonzero, nonzeroAsync, tensor,
 } from "../src/node.js";
 import { assertTensorClose, assertTensorCloseAsync, runAll, runAllAsync } from "./helpers.js";
 import { type CrossCase, LOOSE, crossRun } from "./op_cases.js";
@@ -42,6 +42,27 @@ const dispatch: Dispatch = (op, by, a) => {
     case "nonzero": return [x.nonzero({ asTuple: a.asTuple })].flat();
     case "maskedFill": return [x.maskedFill(by.mask, by.v ?? a.value)];
     case "Tensor.where": return [x.where(by.cond, by.other)];
+    case "median": case "nanmedian": {
+      if (a.dim === undefined) return [x[op as "median"]()];
+      const r = x[op as "median"](a.dim, { keepdim: a.keepdim });
+      return [r.values, r.indices];
+    }
+    case "kthvalue": { const r = x.kthvalue(a.k, a.dim, { keepdim: a.keepdim }); return [r.values, r.indices]; }
+    case "quantile": case "nanquantile": return [x[op as "quantile"](a.q, a.dim ?? undefined, { keepdim: a.keepdim, interpolation: a.interpolation })];
+    case "nansum": return [x.nansum(a.dim)];
+    case "nanmean": return [x.nanmean(a.dim)];
+    case "countNonzero": return [x.countNonzero(a.dim)];
+    case "dot": return [by.a.dot(by.b)];
+    case "mv": return [by.a.mv(by.b)];
+    case "cross": return [by.a.cross(by.b, a.dim)];
+    case "diff": return [x.diff(a.n, a.dim, { prepend: by.pre, append: by.app })];
+    case "rot90": return [x.rot90(a.k, a.dims)];
+    case "logaddexp": return [by.a.logaddexp(by.b)];
+    case "xlogy": return [by.a.xlogy(by.b)];
+    case "frac": return [x.frac()];
+    case "logit": return [x.logit(a.eps)];
+    case "isclose": return [by.a.isclose(by.b, { rtol: a.rtol, atol: a.atol, equalNan: a.equalNan })];
+    case "meshgrid": return meshgrid([by.a, by.b, by.c].filter(Boolean), { indexing: a.indexing });
     default: throw new Error(`tensor_ops.test: no dispatch for ${op}`);
   }
 };
@@ -188,6 +209,12 @@ describe("gradcheck (float64, js)", () => {
     ["maskedSelect", [S([3, 4])], ([x]) => x.maskedSelect(tensor([1, 0, 0, 1], { device: "js" }))],
     ["maskedFill both ways", [S([3]), S([])], ([x, v]) => x.maskedFill(tensor([[1, 0, 1], [0, 0, 1]], { device: "js" }), v)],
     ["where method", [S([3, 1]), S([4])], ([x, o]) => x.where(tensor([1, 0, 1, 0], { device: "js" }), o)],
+    ["median and kthvalue", [S([3, 5], "spread")], ([x]) => [x.median(1).values, x.median(), x.kthvalue(2, 0).values]],
+    ["quantile linear and midpoint", [S([3, 6], "spread")], ([x]) => [x.quantile([0.1, 0.5, 0.9], 1), x.quantile(0.3, 0, { interpolation: "midpoint" })]],
+    ["nansum and nanmean", [S([3, 4])], ([x]) => [x.nansum(1), x.nanmean(0, { keepdim: true })]],
+    ["dot, mv, cross", [S([3]), S([3]), S([2, 3])], ([a, b, m]) => [a.dot(b), m.mv(a), a.cross(b), m.cross(b.expand([2, 3]), 1)], true],
+    ["diff and rot90", [S([3, 4]), S([3, 1])], ([x, p]) => [x.diff(2, 1, { prepend: p }), x.rot90(3)]],
+    ["logaddexp, xlogy, frac, logit", [S([3, 4]), S([4], "pos"), S([3, 4], "unit")], ([a, b, u]) => [a.logaddexp(b), a.xlogy(b), a.mul(3).frac(), u.logit(0.1)], true],
   ];
   for (const [name, specs, f, second] of checks) test(name, () => gradcheck(name, specs, f, { second }));
 });
@@ -226,6 +253,58 @@ describe("tensor ops: semantics beyond the fixtures", () => {
       const w = Tensor.from(Float32Array.from([1, 0.25, 0.75]), { device });
       assert.deepEqual(Array.from(await s.lerp(e, w).toTypedArrayAsync()), [1, 25000000, -0.75], device);
     }
+  });
+
+  test("multinomial and bernoulli: seeded draws with the right distribution on every device", async () => {
+    for (const device of availableDevices()) {
+      const p = Tensor.from(Float32Array.from([0.1, 0, 0.6, 0.3, 2, 0, 0, 6]), { shape: [2, 4], device });
+      manualSeed(1);
+      const a = Array.from(await p.multinomial(4000, { replacement: true }).toTypedArrayAsync());
+      manualSeed(1);
+      assert.deepEqual(Array.from(await p.multinomial(4000, { replacement: true }).toTypedArrayAsync()), a, `${device}: seeded`);
+      const freq = (row: number, k: number) => a.slice(row * 4000, row * 4000 + 4000).filter((v) => v === k).length / 4000;
+      for (const [row, k, want] of [[0, 0, 0.1], [0, 1, 0], [0, 2, 0.6], [0, 3, 0.3], [1, 0, 0.25], [1, 3, 0.75], [1, 1, 0]] as const) {
+        assert.ok(Math.abs(freq(row, k) - want) < 0.03, `${device}: row ${row} class ${k}: ${freq(row, k)}, want ${want}`);
+      }
+      // without replacement: distinct classes, zero-probability ones never; a first draw ~ p
+      const firsts = [0, 0, 0, 0];
+      for (let t = 0; t < 300; t++) {
+        const d = Array.from(await p.multinomial(2).toTypedArrayAsync());
+        assert.ok(d[0] !== d[1] && d.slice(0, 2).every((v) => v !== 1) && d.slice(2).sort().join() === "0,3", `${device}: ${d}`);
+        firsts[d[0]]++;
+      }
+      assert.ok(Math.abs(firsts[2] / 300 - 0.6) < 0.1, `${device}: first draws ${firsts}`);
+      const b = Array.from(await Tensor.full([4000], 0.25, { device }).bernoulli().toTypedArrayAsync());
+      assert.ok(b.every((v) => v === 0 || v === 1) && Math.abs(b.reduce((s, v) => s + v, 0) / 4000 - 0.25) < 0.03, `${device}: bernoulli`);
+    }
+  });
+
+  test("order statistics, sampling and the new composites refuse bad input by name", () => {
+    const x = Tensor.randn([3, 4]);
+    const bad: [() => unknown, RegExp][] = [
+      [() => x.kthvalue(5, 1), /^Error: kthvalue: k must be in 1\.\.4 \(the size of dim 1 of shape \[3, 4\]\), got 5$/],
+      [() => x.median(1, { keepdims: true } as never), /^Error: median: unknown option 'keepdims'/],
+      [() => Tensor.zeros([2, 0]).median(1), /^Error: median: cannot reduce over dim 1 of size 0 \(shape \[2, 0\]\)$/],
+      [() => x.quantile(1.5), /^Error: quantile: q must be in \[0, 1\], got 1\.5$/],
+      [() => x.quantile(0.5, 1, { interpolation: "cubic" } as never), /^Error: quantile: interpolation must be /],
+      [() => Tensor.arange(4).quantile(0.5), /^Error: quantile: input must be a floating-point tensor, got int32$/],
+      [() => tensor([0.5, -0.1]).multinomial(1), /^Error: multinomial: row 0 of the probabilities has a negative, infinite or NaN entry, or sums to 0$/],
+      [() => tensor([0.5, 0, 0]).multinomial(2), /^Error: multinomial: row 0 has 1 nonzero probabilities, fewer than the 2 samples to draw without replacement$/],
+      [() => tensor([0.5, 0.5]).multinomial(3), /^Error: multinomial: cannot draw 3 samples without replacement from 2 categories$/],
+      [() => Tensor.ones([2, 2, 2]).multinomial(1), /^Error: multinomial: input must be 1-D or 2-D \(\[C\] or \[B, C\]\), got shape \[2, 2, 2\]$/],
+      [() => tensor([0.5, 1.5]).bernoulli(), /^Error: bernoulli: probabilities must be in \[0, 1\]$/],
+      [() => tensor([1, 2]).dot(tensor([1, 2, 3])), /^Error: dot: the two vectors differ in length: \[2\] and \[3\]$/],
+      [() => x.mv(tensor([1, 2])), /^Error: mv: matrix \[3, 4\] and vector \[2\] cannot be multiplied$/],
+      [() => x.cross(x), /^Error: cross: dim -1 must have size 3 in both inputs, got shapes \[3, 4\] and \[3, 4\]$/],
+      [() => x.diff(1, 0, { prepend: Tensor.ones([1, 3]) }), /^Error: diff: prepend and append must have the input's shape \[3, 4\] except along dim 0, got \[1, 3\]$/],
+      [() => x.diff(-1), /^Error: diff: n must be an integer >= 0/],
+      [() => x.rot90(1, [1, 1]), /^Error: rot90: the two dims must differ, got \[1, 1\]$/],
+      [() => meshgrid([x]), /^Error: meshgrid: tensors\[0\] must be 0-d or 1-D, got shape \[3, 4\]$/],
+      [() => meshgrid([tensor([1])], { indexing: "ji" } as never), /^Error: meshgrid: indexing must be 'ij' or 'xy', got the string 'ji'$/],
+      [() => x.logit(0.7), /^Error: logit: eps must be a number in \[0, 0\.5\]/],
+      [() => x.isclose(x, { rtol: -1 }), /^Error: isclose: rtol must be a non-negative number/],
+    ];
+    for (const [f, re] of bad) assert.throws(f, re);
   });
 
   test("empty and 0-d inputs", () => {
