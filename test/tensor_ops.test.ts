@@ -275,7 +275,7 @@ describe("tensor ops: semantics beyond the fixtures", () => {
       }
       assert.ok(Math.abs(firsts[2] / 300 - 0.6) < 0.1, `${device}: first draws ${firsts}`);
       const b = Array.from(await Tensor.full([4000], 0.25, { device }).bernoulli().toTypedArrayAsync());
-      assert.ok(b.every((v) => v === 0 || v === 1) && Math.abs(b.reduce((s, v) => s + v, 0) / 4000 - 0.25) < 0.03, `${device}: bernoulli`);
+      assert.ok(b.every((v) => v === 0 || v === 1) && Math.abs(b.reduce((s: number, v) => s + v, 0) / 4000 - 0.25) < 0.03, `${device}: bernoulli`);
     }
   });
 
