@@ -16,7 +16,8 @@ every device. `grad` is the gradient of sum(out · g) with g = (i mod 5) − 1.5
 computed in float64 (the inputs are float32-exact). Each case is chosen where dlgrad means to agree
 with PyTorch; where it differs on purpose (docs/pytorch.md: float64 sums beside PyTorch's float32
 overflow, sort-free topk ties, PyTorch 1.13's log1p overflow at 1e38, hardswish and silu at the
-infinities) the case uses the finite inputs instead. Deterministic; commit the output.
+infinities) the case uses the finite inputs instead, and gradients at ties are compared only where
+PyTorch's choice among equal elements is dlgrad's (not for topk and kthvalue). Deterministic; commit the output.
 """
 import json
 import math
@@ -126,11 +127,22 @@ CALLS = {
     "interpolate.bilinear": lambda x: F.interpolate(x.reshape(1, 1, 4, 6), size=(5, 7), mode="bilinear", align_corners=False),
     "interpolate.bicubic": lambda x: F.interpolate(x.reshape(1, 1, 4, 6), size=(5, 7), mode="bicubic", align_corners=True),
     "interpolate.area": lambda x: F.interpolate(x.unsqueeze(0), size=4, mode="area"),
+    "median": lambda x: torch.median(x, 1).values,
+    "median.indices": lambda x: torch.median(x, 1).indices,
+    "nanmedian": lambda x: torch.nanmedian(x, 1).values,
+    "kthvalue2": lambda x: torch.kthvalue(x, 2, 1).values,
+    "quantile": lambda x: torch.quantile(x, 0.3, dim=1),
+    "nanquantile": lambda x: torch.nanquantile(x, 0.7, dim=1),
+    "nansum": lambda x: torch.nansum(x, 1),
+    "nanmean": lambda x: torch.nanmean(x, 1),
+    "logaddexp": lambda x: torch.logaddexp(x, flip(x)),
+    "xlogy": lambda x: torch.xlogy(x, flip(x)),
+    "diff": lambda x: torch.diff(x, dim=1),
     "trace": torch.trace,
     "diag": torch.diag,
 }
 UNARY = ["round", "trunc", "ceil", "floor", "sign", "abs", "neg", "exp", "expm1", "log1p", "sqrt", "rsqrt", "reciprocal", "erf",
-         "sinh", "cosh", "atan", "asin", "tanh", "sigmoid"]
+         "sinh", "cosh", "atan", "asin", "tanh", "sigmoid", "frac", "logit"]
 ACTIVATIONS = ["relu", "gelu", "silu", "elu", "selu", "softplus", "mish", "hardswish", "hardsigmoid", "logsigmoid"]
 for name in UNARY:
     CALLS[name] = getattr(torch, name)
@@ -147,10 +159,11 @@ VALUES = [(c, "X") for c in [
     "ceil", "floor", "sign", "abs", "neg", "exp", "expm1", "sqrt", "rsqrt", "reciprocal", "erf", "sinh", "cosh", "atan",
     "asin", "tanh", "sigmoid", "relu", "gelu", "elu", "selu", "softplus", "hardsigmoid", "logsigmoid", "leakyRelu",
     "hardtanh", "relu6", "glu", "maxPool1d", "avgPool1d", "adaptiveAvgPool1d", "adaptiveMaxPool2d", "interpolate.linear",
-    "interpolate.bilinear", "trace", "diag"]]
+    "interpolate.bilinear", "trace", "diag", "median", "median.indices", "nanmedian", "kthvalue2", "quantile", "nanquantile",
+    "logaddexp", "xlogy", "diff", "frac", "logit"]]
 VALUES += [(c, "F") for c in [
     "topk3", "topk3.smallest", "sum", "mean", "cumsum", "var", "std", "norm2", "norm3", "normalize", "addcmul", "log1p",
-    "silu", "mish", "hardswish", "layerNorm", "pairwiseDistance", "cdist", "cosineSimilarity", "crossEntropy",
+    "silu", "mish", "hardswish", "layerNorm", "nansum", "nanmean", "pairwiseDistance", "cdist", "cosineSimilarity", "crossEntropy",
     "crossEntropy.ls", "nllLoss", "mseLoss", "l1Loss", "smoothL1Loss", "huberLoss", "interpolate.bicubic", "interpolate.area"]]
 VALUES += [(c, "Z") for c in ["softmax", "logSoftmax", "logsumexp", "logcumsumexp", "crossEntropy", "crossEntropy.ls", "klDiv",
                               "softplus", "logsigmoid", "sigmoid", "tanh", "gelu", "maxPool1d"]]
@@ -161,7 +174,8 @@ GRADS = [(c, "B") for c in [
     "amax", "amin", "max", "maxall", "minall", "normInf", "abs", "relu", "clamp", "sign", "round", "maximum", "minimum",
     "sort", "cummax", "std", "var", "logsumexp", "softmax", "logSoftmax", "hardtanh", "relu6", "leakyRelu", "elu", "gelu",
     "silu", "huberLoss", "smoothL1Loss", "l1Loss", "layerNorm", "pairwiseDistance", "cdist", "maxPool1d", "adaptiveMaxPool2d",
-    "hardsigmoid", "glu", "mish", "logcumsumexp", "cumsum", "trace", "diag", "fmod", "remainder"]]
+    "hardsigmoid", "glu", "mish", "logcumsumexp", "cumsum", "trace", "diag", "fmod", "remainder", "median",
+    "quantile", "nanquantile", "logaddexp", "diff"]]
 GRADS += [(c, "Z0") for c in ["norm2", "norm1", "norm3", "normalize", "sqrt", "cumprod", "prod", "pow2", "powHalf", "atan2",
                               "cosineSimilarity"]]
 
