@@ -8,16 +8,20 @@ import * as fused from "./fused.js";
 import { softplus } from "./functional/activations.js";
 import { standardize } from "./functional/norms.js";
 import { pad } from "./functional/pad.js";
-import { type Args, embeddingPaddingIdx, parseArgs } from "./functional/args.js";
+import { type Args, checkBool, checkFloat, checkScalar, embeddingPaddingIdx, parseArgs } from "./functional/args.js";
 
 // the composites that live in their own files
 export {
   binaryCrossEntropy, cosineSimilarity, crossEntropy, huberLoss, klDiv, l1Loss, nllLoss, pairwiseDistance, smoothL1Loss,
   type CosineSimilarityOptions, type CrossEntropyOptions, type KlDivOptions, type NllOptions, type PairwiseDistanceOptions,
   type ReductionOptions, type WeightedLossOptions,
+  cosineEmbeddingLoss, gaussianNllLoss, hingeEmbeddingLoss, marginRankingLoss, multiLabelSoftMarginLoss, multiMarginLoss,
+  poissonNllLoss, softMarginLoss, tripletMarginLoss, type GaussianNllOptions, type MarginOptions, type MultiMarginOptions,
+  type PoissonNllOptions, type TripletMarginOptions,
 } from "./functional/losses.js";
 export {
-  elu, glu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu, softplus, type HardtanhOptions, type SoftplusOptions,
+  celu, elu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu, softmin, softplus, softshrink, softsign,
+  tanhshrink, threshold, type HardtanhOptions, type SoftplusOptions, type ThresholdOptions,
 } from "./functional/activations.js";
 export { normalize, type NormalizeOptions } from "./tensor_ops.js";
 export { batchNorm, groupNorm, instanceNorm, type BatchNormOptions, type GroupNormOptions, type InstanceNormOptions } from "./functional/norms.js";
@@ -307,6 +311,59 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   if (!training || p === 0) return input;
   if (p === 1) return input.mul(0);
   const keep = Tensor.rand(input.shape, { device: input.device }).lt(1 - p);
+  return input.mul(keep.mul(1 / (1 - p)));
+}
+
+/** The options of `F.dropout1d` and `F.dropout2d` (also accepted positionally: `dropout2d(x, p, training)`). */
+export interface FeatureDropoutOptions {
+  /** Probability of zeroing each channel, default 0.5. */
+  p?: number;
+  /** Whether to drop at all (default true); pass `model.training`. */
+  training?: boolean;
+}
+
+/**
+ * Channel dropout: while `training` (default true), zeroes each whole channel `input[n, c]` with
+ * probability p (default 0.5) and scales the others by 1/(1-p); the input itself otherwise.
+ * torch.nn.functional.dropout1d: input [N, C, L] or unbatched [C, L]. Seeded by `manualSeed`.
+ * @throws Error if input is not a 2-D or 3-D floating-point tensor, p is not in [0, 1] or training not a boolean.
+ * @example
+ * const h = F.dropout1d(x, 0.2, model.training); // x [N, C, L]: whole rows x[n, c] dropped
+ */
+export function dropout1d(input: Tensor, ...args: Args<[p: number, training: boolean], FeatureDropoutOptions>): Tensor {
+  return featureDropout("dropout1d", input, args);
+}
+
+/**
+ * Channel dropout for images: while `training` (default true), zeroes each whole channel
+ * `input[n, c]` (an H×W map) with probability p (default 0.5) and scales the others by 1/(1-p);
+ * the input itself otherwise. torch.nn.functional.dropout2d: input [N, C, H, W]; a 3-D input is
+ * read as [N, C, L] (one mask value per x[n, c]), as PyTorch 1.13 does (it warns there: use
+ * `F.dropout1d` for that). Seeded by `manualSeed`.
+ * @throws Error if input is not a 3-D or 4-D floating-point tensor, p is not in [0, 1] or training not a boolean.
+ * @example
+ * const h = F.dropout2d(feature, { p: 0.1, training: model.training }); // feature [N, C, H, W]
+ */
+export function dropout2d(input: Tensor, ...args: Args<[p: number, training: boolean], FeatureDropoutOptions>): Tensor {
+  return featureDropout("dropout2d", input, args);
+}
+
+/** PyTorch's feature_dropout: one Bernoulli(1 - p) draw per [n, c] (per c for unbatched dropout1d),
+ *  broadcast over the rest, so a channel is kept or dropped whole. */
+function featureDropout(op: "dropout1d" | "dropout2d", input: Tensor, args: readonly unknown[]): Tensor {
+  const a = parseArgs(op, args, ["p", "training"]);
+  checkFloat(op, "input", input);
+  const p = checkScalar(op, "p", a.p ?? 0.5, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+  const training = checkBool(op, "training", a.training ?? true);
+  const ranks = op === "dropout1d" ? [2, 3] : [3, 4];
+  if (!ranks.includes(input.ndim)) {
+    const forms = op === "dropout1d" ? "2-D [C, L] or 3-D [N, C, L]" : "3-D [N, C, L] or 4-D [N, C, H, W]";
+    throw new Error(`${op}: input must be ${forms}, got shape ${fmt(input.shape)}`);
+  }
+  if (!training || p === 0 || input.numel === 0) return input;
+  if (p === 1) return input.mul(0);
+  const channelDims = op === "dropout1d" && input.ndim === 2 ? 1 : 2;
+  const keep = Tensor.rand(input.shape.map((s, d) => (d < channelDims ? s : 1)), { device: input.device }).lt(1 - p);
   return input.mul(keep.mul(1 / (1 - p)));
 }
 

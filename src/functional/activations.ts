@@ -3,6 +3,7 @@
 import type { Tensor } from "../core.js";
 import { where } from "../ops.js";
 import { fmt, normDim } from "../shape.js";
+import { checkNumber } from "../check.js";
 import { type Args, checkFloat, checkScalar, parseArgs } from "./args.js";
 
 /** Options of `F.hardtanh` (also accepted positionally: `hardtanh(x, minVal, maxVal)`). */
@@ -184,4 +185,116 @@ export function prelu(input: Tensor, weight: Tensor): Tensor {
   // a per-channel slope broadcasts along dim 1
   const w = weight.numel === 1 ? weight.reshape([]) : weight.reshape([channels, ...Array<number>(input.ndim - 2).fill(1)]);
   return where(input.gt(0), input, input.mul(w));
+}
+
+/**
+ * x / (1 + |x|).
+ * torch.nn.functional.softsign; any shape. PyTorch's own composite, so ±inf give inf/inf = NaN as
+ * there, and the gradient at 0 is 1.
+ * @throws Error if input is not a floating-point tensor.
+ * @example
+ * F.softsign(tensor([-3, 0, 1])); // [-0.75, 0, 0.5]
+ */
+export function softsign(input: Tensor): Tensor {
+  checkFloat("softsign", "input", input);
+  return input.div(input.abs().add(1));
+}
+
+/**
+ * x - tanh(x).
+ * torch.nn.functional.tanhshrink; any shape (±inf give ±inf, with gradient 1).
+ * @throws Error if input is not a floating-point tensor.
+ * @example
+ * const y = F.tanhshrink(x);
+ */
+export function tanhshrink(input: Tensor): Tensor {
+  checkFloat("tanhshrink", "input", input);
+  return input.sub(input.tanh());
+}
+
+/**
+ * softmax(-x) along `dim` (negative counts from the end): exp(-x)/Σexp(-x), the small values
+ * weighted most. torch.nn.functional.softmin; like `F.softmax` the dim is required. Same shape as input.
+ * @throws Error if input is not a floating-point tensor or dim is not an integer in range.
+ * @example
+ * F.softmin(tensor([1, 2, 3]), 0); // [0.665, 0.245, 0.090]
+ */
+export function softmin(input: Tensor, dim: number): Tensor {
+  checkFloat("softmin", "input", input);
+  normDim("softmin", checkScalar("softmin", "dim", dim, Number.isInteger, "an integer"), input.ndim);
+  return input.neg().softmax(dim);
+}
+
+/** Options of `F.threshold` (also accepted positionally: `threshold(x, threshold, value)`). */
+export interface ThresholdOptions {
+  /** Elements at or below it are replaced (required). */
+  threshold?: number;
+  /** What replaces them (required). */
+  value?: number;
+}
+
+/**
+ * x where x > threshold, `value` elsewhere (a NaN stays NaN, as no comparison holds for it); the
+ * gradient is 0 at and below the threshold, like PyTorch's threshold_backward.
+ * torch.nn.functional.threshold(input, threshold, value): both are required; any shape.
+ * @throws Error if input is not a floating-point tensor or threshold or value is missing or not a number.
+ * @example
+ * F.threshold(tensor([-1, 0.1, 2]), 0.1, 20); // [20, 20, 2]
+ * F.threshold(x, { threshold: 0, value: -1 });
+ */
+export function threshold(input: Tensor, ...args: Args<[threshold: number, value: number], ThresholdOptions>): Tensor {
+  const a = parseArgs("threshold", args, ["threshold", "value"]);
+  checkFloat("threshold", "input", input);
+  const t = checkNumber("threshold", "threshold", a.threshold), v = checkNumber("threshold", "value", a.value);
+  return where(input.le(t), v, input);
+}
+
+/**
+ * max(0, x) + min(0, α(e^(x/α) - 1)) (α = 1 by default): ELU with the exponent scaled by 1/α, so the
+ * function is continuously differentiable for any α.
+ * torch.nn.functional.celu; alpha positionally or as `{ alpha }`; any shape.
+ * @throws Error if input is not a floating-point tensor or alpha is 0 or not a number.
+ * @example
+ * const h = F.celu(x, 0.5);
+ */
+export function celu(input: Tensor, ...args: Args<[alpha: number], { alpha?: number }>): Tensor {
+  const a = parseArgs("celu", args, ["alpha"]);
+  checkFloat("celu", "input", input);
+  const alpha = checkScalar("celu", "alpha", a.alpha ?? 1, (v) => v !== 0, "a nonzero number");
+  const neg = input.le(0);
+  // the exp branch reads 0 where it is not used (x > 0, +inf, NaN): an overflow there would be
+  // inf·0 = NaN in the gradient; NaN stays NaN with gradient 1, as PyTorch's elu_backward (x <= 0 fails)
+  const xn = where(neg, input, 0);
+  return where(neg, xn.div(alpha).expm1().mul(alpha), input);
+}
+
+/**
+ * 0 where -λ <= x <= λ, x elsewhere (λ = `lambd`, default 0.5); the gradient is 0 on the closed
+ * [-λ, λ], like PyTorch's. NaN stays NaN (with gradient 1).
+ * torch.nn.functional.hardshrink; lambd positionally or as `{ lambd }`; any shape.
+ * @throws Error if input is not a floating-point tensor or lambd is not a number.
+ * @example
+ * F.hardshrink(tensor([-1, 0.5, 0.2, 2])); // [-1, 0, 0, 2]
+ */
+export function hardshrink(input: Tensor, ...args: Args<[lambd: number], { lambd?: number }>): Tensor {
+  const a = parseArgs("hardshrink", args, ["lambd"]);
+  checkFloat("hardshrink", "input", input);
+  const lambd = checkScalar("hardshrink", "lambd", a.lambd ?? 0.5);
+  // |NaN| <= λ is false: NaN passes through as in PyTorch (a `gt` mask would have made it 0)
+  return where(input.abs().le(lambd), 0, input);
+}
+
+/**
+ * x - λ where x > λ, x + λ where x < -λ, 0 elsewhere (λ = `lambd` >= 0, default 0.5); the gradient
+ * is 0 on the closed [-λ, λ]. NaN gives 0, as in PyTorch (no comparison holds for it).
+ * torch.nn.functional.softshrink; lambd positionally or as `{ lambd }`; any shape.
+ * @throws Error if input is not a floating-point tensor or lambd is negative or not a number.
+ * @example
+ * F.softshrink(tensor([-1, 0.2, 2])); // [-0.5, 0, 1.5]
+ */
+export function softshrink(input: Tensor, ...args: Args<[lambd: number], { lambd?: number }>): Tensor {
+  const a = parseArgs("softshrink", args, ["lambd"]);
+  checkFloat("softshrink", "input", input);
+  const lambd = checkScalar("softshrink", "lambd", a.lambd ?? 0.5, (v) => v >= 0, "a number >= 0");
+  return where(input.gt(lambd), input.sub(lambd), where(input.lt(-lambd), input.add(lambd), 0));
 }

@@ -1,12 +1,14 @@
 // Losses and distances as composites of primitives (no backward code): nllLoss and crossEntropy
 // with class weights, binaryCrossEntropy, l1, smoothL1, huber, klDiv, cosineSimilarity and
-// pairwiseDistance, each with PyTorch 1.13's formulas, reductions and gradients.
+// pairwiseDistance, the margin, ranking and embedding losses, and the Poisson and Gaussian NLLs,
+// each with PyTorch 1.13's formulas, reductions and gradients.
 import { Tensor } from "../core.js";
 import { noGrad } from "../graph.js";
 import { gatherChecked, where } from "../ops.js";
 import { norm } from "../tensor_ops.js";
 import { broadcastShapes, fmt, normDim } from "../shape.js";
 import { hostReadable } from "../backend/backend.js";
+import { logsigmoid, softplus } from "./activations.js";
 import {
   type Args, type Reduction, REDUCTIONS, checkBool, checkEnum, checkFloat, checkScalar, checkOptions, checkSameShape,
   checkTensor, parseArgs, reduceLoss,
@@ -375,4 +377,328 @@ export function pairwiseDistance(
   const d = x1.sub(x2).add(eps);
   if (d.ndim === 0) throw new Error(`${op}: expects inputs with at least 1 dim, got shapes ${fmt(x1.shape)} and ${fmt(x2.shape)}`);
   return norm(d, p, { dim: -1, keepdim });
+}
+
+// ---- ranking, margin and embedding losses, the Poisson and Gaussian NLLs (PyTorch 1.13's formulas,
+// aten/src/ATen/native/Loss.cpp and torch/nn/functional.py, and their gradients at the kinks: a
+// clamp at 0 passes the gradient at the boundary, as aten's clamp_min does)
+
+/** Options of `F.marginRankingLoss`, `F.hingeEmbeddingLoss` and `F.cosineEmbeddingLoss`. */
+export interface MarginOptions {
+  /** The margin: default 0 (marginRankingLoss, cosineEmbeddingLoss) or 1 (hingeEmbeddingLoss). */
+  margin?: number;
+  /** "mean" (default), "sum" or "none". */
+  reduction?: Reduction;
+}
+const MARGIN_KEYS = ["margin", "reduction"] as const;
+
+function marginOptions(op: string, opts: MarginOptions | undefined, defaultMargin: number): { margin: number; reduction: Reduction } {
+  const o = checkOptions(op, opts, MARGIN_KEYS);
+  return {
+    margin: checkScalar(op, "margin", o.margin ?? defaultMargin),
+    reduction: checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS),
+  };
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** The broadcast shape of the named arguments' shapes, or an error naming them. */
+function broadcastNamed(op: string, args: [name: string, shape: readonly number[]][]): number[] {
+  try {
+    return args.reduce<number[]>((s, [, t]) => broadcastShapes(op, s, t), []);
+  } catch {
+    throw new Error(`${op}: ${args.map(([n, t]) => `${n} ${fmt(t)}`).join(", ")} cannot broadcast together`);
+  }
+}
+
+/**
+ * max(0, -y·(x1 - x2) + margin): ranks x1 above x2 where y = 1, below where y = -1
+ * (torch.nn.functional.margin_ranking_loss).
+ * input1, input2 and target have one shape (no broadcasting, as PyTorch's newer check); the target
+ * may be int32.
+ * @throws Error if the shapes differ, for a non-float input, a bad margin or reduction, or unknown options.
+ * @example
+ * const loss = F.marginRankingLoss(scoreA, scoreB, y, { margin: 0.5 }); // [N], [N], ±1 [N]
+ */
+export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, opts?: MarginOptions): Tensor {
+  const op = "marginRankingLoss";
+  const { margin, reduction } = marginOptions(op, opts, 0);
+  checkFloat(op, "input1", input1);
+  checkFloat(op, "input2", input2);
+  checkTensor(op, "target", target);
+  if (!sameShape(input1.shape, input2.shape) || !sameShape(input1.shape, target.shape)) {
+    throw new Error(`${op}: input1, input2 and target must have the same shape, got ${fmt(input1.shape)}, ${fmt(input2.shape)} and ${fmt(target.shape)}`);
+  }
+  return reduceLoss(input1.sub(input2).mul(target).neg().add(margin).clamp(0), reduction);
+}
+
+/**
+ * x where y = 1, max(0, margin - x) where y = -1 (both terms for any other y), for distances x
+ * (torch.nn.functional.hinge_embedding_loss). Input and target have the same shape; the target
+ * may be int32.
+ * @throws Error if the shapes differ, for a non-float input, a bad margin or reduction, or unknown options.
+ * @example
+ * const loss = F.hingeEmbeddingLoss(dist, y, { margin: 2 }); // y holds 1 (similar) or -1 (dissimilar)
+ */
+export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts?: MarginOptions): Tensor {
+  const op = "hingeEmbeddingLoss";
+  const { margin, reduction } = marginOptions(op, opts, 1);
+  checkFloat(op, "input", input);
+  checkSameShape(op, input, checkTensor(op, "target", target));
+  const loss = where(target.ne(1), input.neg().add(margin).clamp(0), 0).add(where(target.ne(-1), input, 0));
+  return reduceLoss(loss, reduction);
+}
+
+/**
+ * 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, 0 for any other y
+ * (torch.nn.functional.cosine_embedding_loss), with PyTorch's cosine Σx1·x2 / √((Σx1² + 1e-12)(Σx2² + 1e-12)).
+ * Shapes: inputs [N, D] (broadcasting with each other) with target [N], or inputs [D] with a 0-d target.
+ * @throws Error for a target of 2 or more dims, inputs of the wrong rank for the target, shapes that
+ *   do not broadcast, a non-float input, a bad margin or reduction, or unknown options.
+ * @example
+ * const loss = F.cosineEmbeddingLoss(a, b, y, { margin: 0.2 }); // [N, D], [N, D], ±1 [N]
+ */
+export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, opts?: MarginOptions): Tensor {
+  const op = "cosineEmbeddingLoss";
+  const { margin, reduction } = marginOptions(op, opts, 0);
+  checkFloat(op, "input1", input1);
+  checkFloat(op, "input2", input2);
+  checkTensor(op, "target", target);
+  if (target.ndim > 1) throw new Error(`${op}: target must be 0-d or 1-d (one label per pair), got shape ${fmt(target.shape)}`);
+  const d = target.ndim; // the feature dim: 1 for [N, D] inputs, 0 for [D]
+  if (input1.ndim !== d + 1 || input2.ndim !== d + 1) {
+    throw new Error(`${op}: a ${d}-d target expects ${d + 1}-d inputs, got shapes ${fmt(input1.shape)} and ${fmt(input2.shape)}`);
+  }
+  const pairs = broadcastNamed(op, [["input1", input1.shape], ["input2", input2.shape]]);
+  broadcastNamed(op, [["the pairs of input1 and input2", pairs.slice(0, d)], ["target", target.shape]]);
+  const prod = input1.mul(input2).sum(d);
+  const mag1 = input1.mul(input1).sum(d).add(1e-12), mag2 = input2.mul(input2).sum(d).add(1e-12);
+  const cos = prod.div(mag1.mul(mag2).sqrt());
+  const loss = where(target.eq(1), cos.neg().add(1), 0).add(where(target.eq(-1), cos.sub(margin).clamp(0), 0));
+  return reduceLoss(loss, reduction);
+}
+
+/** Options of `F.tripletMarginLoss` and `nn.TripletMarginLoss`. */
+export interface TripletMarginOptions {
+  /** The margin between the two distances, default 1. */
+  margin?: number;
+  /** The distance's norm order (as `F.pairwiseDistance`), default 2. */
+  p?: number;
+  /** Added to each difference before the norm (as `F.pairwiseDistance`), default 1e-6. */
+  eps?: number;
+  /** Use the smaller of d(anchor, negative) and d(positive, negative) (the "distance swap"). Default false. */
+  swap?: boolean;
+  /** "mean" (default), "sum" or "none". */
+  reduction?: Reduction;
+}
+
+/**
+ * max(0, d(a, p) - d(a, n) + margin) with d = `F.pairwiseDistance` (p-norm over the last dim, eps
+ * added to the difference); with swap, d(a, n) is min(d(a, n), d(p, n))
+ * (torch.nn.functional.triplet_margin_loss).
+ * Shapes: anchor, positive and negative [N, D] (or [D]), of one rank, broadcasting with each other.
+ * @throws Error for inputs of different ranks or 0-d, shapes that do not broadcast, a non-float input,
+ *   a bad margin, p, eps or reduction, or unknown options.
+ * @example
+ * const loss = F.tripletMarginLoss(anchor, positive, negative, { margin: 0.5, swap: true });
+ */
+export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, opts?: TripletMarginOptions): Tensor {
+  const op = "tripletMarginLoss";
+  const o = checkOptions(op, opts, ["margin", "p", "eps", "swap", "reduction"]);
+  const margin = checkScalar(op, "margin", o.margin ?? 1);
+  const p = checkScalar(op, "p", o.p ?? 2, (v) => v >= 0, "a non-negative number or Infinity");
+  const eps = checkScalar(op, "eps", o.eps ?? 1e-6);
+  const swap = checkBool(op, "swap", o.swap ?? false);
+  const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
+  checkFloat(op, "anchor", anchor);
+  checkFloat(op, "positive", positive);
+  checkFloat(op, "negative", negative);
+  if (anchor.ndim !== positive.ndim || anchor.ndim !== negative.ndim || anchor.ndim === 0) {
+    throw new Error(`${op}: anchor, positive and negative must have the same number of dims (at least 1), got shapes ${fmt(anchor.shape)}, ${fmt(positive.shape)} and ${fmt(negative.shape)}`);
+  }
+  broadcastNamed(op, [["anchor", anchor.shape], ["positive", positive.shape], ["negative", negative.shape]]);
+  const dist = (x: Tensor, y: Tensor) => pairwiseDistance(x, y, { p, eps });
+  const dNeg = swap ? dist(anchor, negative).minimum(dist(positive, negative)) : dist(anchor, negative);
+  return reduceLoss(dist(anchor, positive).add(margin).sub(dNeg).clamp(0), reduction);
+}
+
+/**
+ * log(1 + e^(-y·x)), computed as softplus(-y·x) so that it neither overflows nor loses the small
+ * values (torch.nn.functional.soft_margin_loss). Input and target (±1) have the same shape.
+ * @throws Error if the shapes differ, for a non-float tensor, a bad reduction or unknown options.
+ * @example
+ * const loss = F.softMarginLoss(scores, y); // y holds 1 or -1
+ */
+export function softMarginLoss(input: Tensor, target: Tensor, opts?: ReductionOptions): Tensor {
+  const op = "softMarginLoss";
+  const o = checkOptions(op, opts, ["reduction"]);
+  elementwise(op, input, target);
+  const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
+  return reduceLoss(softplus(input.mul(target).neg()), reduction);
+}
+
+/**
+ * -(y·log σ(x) + (1 - y)·log σ(-x)), times weight, averaged over the classes (the last dim): one
+ * loss per sample, then reduced (torch.nn.functional.multilabel_soft_margin_loss).
+ * Shapes: input and target [N, C] (or [C], or [..., C]); weight broadcasts to the input's shape.
+ * @throws Error for a 0-d input, shapes that differ, a weight that does not broadcast, a non-float
+ *   tensor, a bad reduction or unknown options.
+ * @example
+ * const loss = F.multiLabelSoftMarginLoss(logits, labels01); // [N, C], 0/1 [N, C]
+ */
+export function multiLabelSoftMarginLoss(input: Tensor, target: Tensor, opts?: WeightedLossOptions): Tensor {
+  const op = "multiLabelSoftMarginLoss";
+  const o = checkOptions(op, opts, ["weight", "reduction"]);
+  elementwise(op, input, target);
+  if (input.ndim === 0) throw new Error(`${op}: input must have a class dim (the last), got shape ${fmt(input.shape)}`);
+  const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
+  let loss = logsigmoid(input).mul(target).add(logsigmoid(input.neg()).mul(target.neg().add(1))).neg();
+  if (o.weight != null) {
+    const w = checkFloat(op, "weight", o.weight);
+    broadcastTo(op, "weight", w, input.shape);
+    loss = loss.mul(w);
+  }
+  return reduceLoss(loss.sum(-1).div(input.shape[input.ndim - 1]), reduction);
+}
+
+/** Options of `F.multiMarginLoss` and `nn.MultiMarginLoss`. */
+export interface MultiMarginOptions {
+  /** The hinge's power: 1 (default) or 2. */
+  p?: number;
+  /** The margin, default 1. */
+  margin?: number;
+  /** A rescaling weight for each class, [C]: the terms of a sample are weighted by its class's weight. */
+  weight?: Tensor | null;
+  /** "mean" (default), "sum" or "none". */
+  reduction?: Reduction;
+}
+
+/**
+ * The multi-class hinge loss: per sample Σ_{j ≠ y} w[y]·max(0, margin - x[y] + x[j])^p / C
+ * (torch.nn.functional.multi_margin_loss; the sum is divided by the number of classes C).
+ * Shapes: input [N, C] with int32 target [N], or input [C] with a target of one element ([] or [1]).
+ * @throws Error for p other than 1 or 2, an input of another rank, a non-int32 target or one of the
+ *   wrong shape, target classes out of range, a weight that is not [C], a bad margin or reduction,
+ *   or unknown options.
+ * @example
+ * const loss = F.multiMarginLoss(scores, labels, { margin: 0.5 }); // [N, C], int32 [N]
+ */
+export function multiMarginLoss(input: Tensor, target: Tensor, opts?: MultiMarginOptions): Tensor {
+  const op = "multiMarginLoss";
+  const o = checkOptions(op, opts, ["p", "margin", "weight", "reduction"]);
+  const p = checkScalar(op, "p", o.p ?? 1, (v) => v === 1 || v === 2, "1 or 2");
+  const margin = checkScalar(op, "margin", o.margin ?? 1);
+  const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
+  checkFloat(op, "input", input);
+  checkTensor(op, "target", target);
+  if (input.ndim !== 1 && input.ndim !== 2) throw new Error(`${op}: input must be [C] or [N, C], got shape ${fmt(input.shape)}`);
+  if (target.dtype !== "int32") throw new Error(`${op}: target must hold int32 class indices, got ${target.dtype} (shape ${fmt(target.shape)})`);
+  const single = input.ndim === 1;
+  if (single ? target.numel !== 1 || target.ndim > 1 : !sameShape(target.shape, input.shape.slice(0, 1))) {
+    throw new Error(`${op}: target shape ${fmt(target.shape)} does not fit input shape ${fmt(input.shape)} (expected ${single ? "[] or [1]" : fmt(input.shape.slice(0, 1))})`);
+  }
+  const nClass = input.shape[input.ndim - 1];
+  const weight = classWeight(op, o.weight, nClass);
+  if (target.numel > 0 && hostReadable(target.data)) { // on webgpu the gather below checks on the device
+    checkTargetRange(op, noGrad(() => target.min().item()), noGrad(() => target.max().item()), nClass);
+  }
+  const x = single ? input.unsqueeze(0) : input, y = target.reshape([-1, 1]); // [N, C], [N, 1]
+  // z = margin - x[y] + x[j]; the term counts where z > 0 and j ≠ y (aten's strict test: no gradient at z = 0)
+  const z = gatherChecked(x, 1, y).neg().add(margin).add(x);
+  const on = z.gt(0).mul(Tensor.arange(nClass, { device: x.device }).ne(y));
+  let h = where(on, p === 1 ? z : z.square(), 0);
+  if (weight) h = h.mul(weight.indexSelect(0, y.reshape(-1)).unsqueeze(1));
+  const loss = h.sum(1).div(nClass);
+  return reduceLoss(single ? loss.reshape(target.shape) : loss, reduction);
+}
+
+/** Options of `F.poissonNllLoss` and `nn.PoissonNLLLoss`. */
+export interface PoissonNllOptions {
+  /** The input is the log of the rate (default true): loss e^x - y·x; else x - y·log(x + eps). */
+  logInput?: boolean;
+  /** Add Stirling's approximation of log(y!), y·log y - y + ½·log(2πy), where y > 1. Default false. */
+  full?: boolean;
+  /** Added to the rate inside the log when logInput is false, default 1e-8. */
+  eps?: number;
+  /** "mean" (default), "sum" or "none". */
+  reduction?: Reduction;
+}
+
+/**
+ * The negative log-likelihood of counts y under Poisson rates: e^x - y·x for log-rates x (logInput,
+ * the default), or x - y·log(x + eps) for rates x; with full, Stirling's term
+ * y·log y - y + ½·log(2πy) is added where y > 1 (torch.nn.functional.poisson_nll_loss).
+ * Input and target have the same shape.
+ * @throws Error if the shapes differ, for a non-float tensor, bad options (logInput, full, eps,
+ *   reduction) or unknown ones.
+ * @example
+ * const loss = F.poissonNllLoss(logRate, counts, { full: true });
+ */
+export function poissonNllLoss(input: Tensor, target: Tensor, opts?: PoissonNllOptions): Tensor {
+  const op = "poissonNllLoss";
+  const o = checkOptions(op, opts, ["logInput", "full", "eps", "reduction"]);
+  const logInput = checkBool(op, "logInput", o.logInput ?? true);
+  const full = checkBool(op, "full", o.full ?? false);
+  const eps = checkScalar(op, "eps", o.eps ?? 1e-8, (v) => v >= 0, "a non-negative number");
+  const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
+  elementwise(op, input, target);
+  let loss = logInput ? input.exp().sub(target.mul(input)) : input.sub(target.mul(input.add(eps).log()));
+  if (full) {
+    // the term is computed on y where y > 1 and on 2 elsewhere (then dropped), so that log(0) does
+    // not put a NaN into a target's gradient
+    const big = target.gt(1), y = where(big, target, 2);
+    const stirling = y.mul(y.log()).sub(y).add(y.mul(2 * Math.PI).log().mul(0.5));
+    loss = loss.add(where(big, stirling, 0));
+  }
+  return reduceLoss(loss, reduction);
+}
+
+/** Options of `F.gaussianNllLoss` and `nn.GaussianNLLLoss`. */
+export interface GaussianNllOptions {
+  /** Add the constant ½·log(2π). Default false. */
+  full?: boolean;
+  /** The variances are clamped below at eps (default 1e-6); the gradient passes the clamp unchanged. */
+  eps?: number;
+  /** "mean" (default), "sum" or "none". */
+  reduction?: Reduction;
+}
+
+/**
+ * The negative log-likelihood of targets y under Gaussians of means x and variances v:
+ * ½·(log v + (x - y)²/v), plus ½·log(2π) with full (torch.nn.functional.gaussian_nll_loss).
+ * v is clamped below at eps as PyTorch does it (in place, under no_grad): the value is max(v, eps)
+ * and the gradient is the one at that value, passed to v unmasked.
+ * Shapes: target broadcasts to the input's shape; var has the input's shape, or that shape without
+ * its last dim, or with last dim 1 (one variance for a row). Var must be non-negative: checked on
+ * the host devices; on webgpu (no synchronous read) a negative variance gives NaN there instead.
+ * @throws Error for a var or target of another shape, a negative variance, a non-float tensor,
+ *   a bad full, eps or reduction, or unknown options.
+ * @example
+ * const loss = F.gaussianNllLoss(mean, y, variance); // [N, D], [N, D], [N, D] or [N, 1] or [N]
+ */
+export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor, opts?: GaussianNllOptions): Tensor {
+  const op = "gaussianNllLoss";
+  const o = checkOptions(op, opts, ["full", "eps", "reduction"]);
+  const full = checkBool(op, "full", o.full ?? false);
+  const eps = checkScalar(op, "eps", o.eps ?? 1e-6, (v) => v >= 0, "a non-negative number");
+  const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
+  checkFloat(op, "input", input);
+  checkFloat(op, "target", target);
+  let v = checkFloat(op, "var", variance);
+  broadcastTo(op, "target", target, input.shape);
+  const rows = input.shape.slice(0, -1);
+  if (!sameShape(v.shape, input.shape)) {
+    if (sameShape(v.shape, rows)) v = v.unsqueeze(-1);
+    else if (!(v.ndim > 0 && v.shape[v.ndim - 1] === 1 && sameShape(v.shape.slice(0, -1), rows))) {
+      throw new Error(`${op}: var must have the input's shape ${fmt(input.shape)}, or that shape without its last dim or with last dim 1, got ${fmt(v.shape)}`);
+    }
+  }
+  const host = hostReadable(v.data);
+  if (host && v.numel > 0 && noGrad(() => v.min().item()) < 0) throw new Error(`${op}: var must be non-negative, got a negative entry`);
+  // the clamp with PyTorch's gradient: eps + (v - v) where v < eps (value eps, gradient 1)
+  const vd = v.detach(), vc = where(vd.lt(eps), v.sub(vd).add(eps), v);
+  let loss = vc.log().add(input.sub(target).square().div(vc)).mul(0.5);
+  if (full) loss = loss.add(0.5 * Math.log(2 * Math.PI));
+  if (!host) loss = where(vd.lt(0), NaN, loss);
+  return reduceLoss(loss, reduction);
 }

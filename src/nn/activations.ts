@@ -1,8 +1,10 @@
 // Activation modules over the composites in nn.functional: Hardtanh, ReLU6, ELU, SELU, Softplus,
-// Mish, GLU, LogSigmoid, Hardswish, Hardsigmoid (no state) and PReLU (a learnt slope).
+// Mish, GLU, LogSigmoid, Hardswish, Hardsigmoid, Softsign, Tanhshrink, Softmin, Softmax2d,
+// Threshold, CELU, Hardshrink, Softshrink (no state) and PReLU (a learnt slope).
 import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { type Args, checkInt, checkScalar, parseArgs } from "../functional/args.js";
+import { type Args, checkInt, checkScalar, describe, parseArgs } from "../functional/args.js";
+import { checkNumber } from "../check.js";
 import { Module, Parameter } from "./module.js";
 
 /**
@@ -208,5 +210,175 @@ export class PReLU extends Module {
 
   override extraRepr(): string {
     return `numParameters=${this.numParameters}`;
+  }
+}
+
+/**
+ * torch.nn.Softsign: x / (1 + |x|).
+ * Any shape; see `F.softsign`.
+ * @example
+ * const act = new nn.Softsign();
+ */
+export class Softsign extends Module {
+  override forward(x: Tensor): Tensor {
+    return F.softsign(x);
+  }
+}
+
+/**
+ * torch.nn.Tanhshrink: x - tanh(x).
+ * Any shape; see `F.tanhshrink`.
+ * @example
+ * const act = new nn.Tanhshrink();
+ */
+export class Tanhshrink extends Module {
+  override forward(x: Tensor): Tensor {
+    return F.tanhshrink(x);
+  }
+}
+
+/**
+ * torch.nn.Softmin(dim): softmax(-x) along `dim`. The default dim is -1, as dlgrad's `nn.Softmax`
+ * (PyTorch's None picks a dim by a deprecated rule, with a warning).
+ * Same shape out; see `F.softmin`.
+ * @throws Error (constructor) if dim is not an integer; (forward) if it is out of range.
+ * @example
+ * const sm = new nn.Softmin(1);
+ */
+export class Softmin extends Module {
+  /** the dim softmin runs along */
+  readonly dim: number;
+
+  constructor(...args: Args<[dim: number], { dim?: number }>) {
+    super();
+    this.dim = checkScalar("nn.Softmin", "dim", parseArgs("nn.Softmin", args, ["dim"]).dim ?? -1, Number.isInteger, "an integer");
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.softmin(x, this.dim);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/**
+ * torch.nn.Softmax2d: softmax over the channels at each location, i.e. along dim -3 of an
+ * [N, C, H, W] or unbatched [C, H, W] input. Same shape out.
+ * @throws Error (forward) if the input is not 3-D or 4-D.
+ * @example
+ * const probs = new nn.Softmax2d().forward(logits); // logits [N, C, H, W]
+ */
+export class Softmax2d extends Module {
+  override forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor) || (x.ndim !== 3 && x.ndim !== 4)) {
+      throw new Error(`nn.Softmax2d: input must be a 3-D [C, H, W] or 4-D [N, C, H, W] tensor, got ${x instanceof Tensor ? `shape [${x.shape.join(", ")}]` : describe(x)}`);
+    }
+    return F.softmax(x, -3);
+  }
+}
+
+/**
+ * torch.nn.Threshold(threshold, value): x where x > threshold, value elsewhere (both required).
+ * Any shape; see `F.threshold`.
+ * @throws Error (constructor) if threshold or value is missing or not a number.
+ * @example
+ * const act = new nn.Threshold(0.1, 20);
+ */
+export class Threshold extends Module {
+  /** elements at or below it are replaced */
+  readonly threshold: number;
+  /** what replaces them */
+  readonly value: number;
+
+  constructor(...args: Args<[threshold: number, value: number], { threshold?: number; value?: number }>) {
+    super();
+    const a = parseArgs("nn.Threshold", args, ["threshold", "value"]);
+    this.threshold = checkNumber("nn.Threshold", "threshold", a.threshold);
+    this.value = checkNumber("nn.Threshold", "value", a.value);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.threshold(x, this.threshold, this.value);
+  }
+
+  override extraRepr(): string {
+    return `threshold=${this.threshold}, value=${this.value}`;
+  }
+}
+
+/**
+ * torch.nn.CELU(alpha=1): max(0, x) + min(0, α(e^(x/α) - 1)).
+ * Any shape; see `F.celu`.
+ * @throws Error (constructor) if alpha is 0 or not a number.
+ * @example
+ * const act = new nn.CELU({ alpha: 0.5 });
+ */
+export class CELU extends Module {
+  /** α (default 1) */
+  readonly alpha: number;
+
+  constructor(...args: Args<[alpha: number], { alpha?: number }>) {
+    super();
+    this.alpha = checkScalar("nn.CELU", "alpha", parseArgs("nn.CELU", args, ["alpha"]).alpha ?? 1, (v) => v !== 0, "a nonzero number");
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.celu(x, this.alpha);
+  }
+
+  override extraRepr(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+/**
+ * torch.nn.Hardshrink(lambd=0.5): 0 on [-λ, λ], x elsewhere.
+ * Any shape; see `F.hardshrink`.
+ * @throws Error (constructor) if lambd is not a number.
+ * @example
+ * const act = new nn.Hardshrink(0.3);
+ */
+export class Hardshrink extends Module {
+  /** λ (default 0.5) */
+  readonly lambd: number;
+
+  constructor(...args: Args<[lambd: number], { lambd?: number }>) {
+    super();
+    this.lambd = checkScalar("nn.Hardshrink", "lambd", parseArgs("nn.Hardshrink", args, ["lambd"]).lambd ?? 0.5);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.hardshrink(x, this.lambd);
+  }
+
+  override extraRepr(): string {
+    return `lambd=${this.lambd}`;
+  }
+}
+
+/**
+ * torch.nn.Softshrink(lambd=0.5): x - λ above λ, x + λ below -λ, 0 between.
+ * Any shape; see `F.softshrink`.
+ * @throws Error (constructor) if lambd is negative or not a number.
+ * @example
+ * const act = new nn.Softshrink({ lambd: 0.3 });
+ */
+export class Softshrink extends Module {
+  /** λ >= 0 (default 0.5) */
+  readonly lambd: number;
+
+  constructor(...args: Args<[lambd: number], { lambd?: number }>) {
+    super();
+    this.lambd = checkScalar("nn.Softshrink", "lambd", parseArgs("nn.Softshrink", args, ["lambd"]).lambd ?? 0.5, (v) => v >= 0, "a number >= 0");
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.softshrink(x, this.lambd);
+  }
+
+  override extraRepr(): string {
+    return `lambd=${this.lambd}`;
   }
 }

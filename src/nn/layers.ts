@@ -5,7 +5,7 @@ import { Module, Parameter } from "./module.js";
 import * as init from "./init.js";
 import { noGrad } from "../graph.js";
 import { fmt } from "../shape.js";
-import { checkBool, checkOptions, describe, embeddingPaddingIdx } from "../functional/args.js";
+import { type Args, checkBool, checkOptions, checkScalar, describe, embeddingPaddingIdx, parseArgs } from "../functional/args.js";
 
 const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
@@ -249,6 +249,61 @@ export class Dropout extends Module {
 
   override forward(x: Tensor): Tensor {
     return F.dropout(x, this.p, this.training);
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}
+
+/**
+ * Channel dropout over [N, C, L] or unbatched [C, L]: in training mode zeroes each whole channel
+ * x[n, c] with probability p and scales the rest by 1/(1−p); identity in eval mode.
+ * torch.nn.Dropout1d(p=0.5); see `F.dropout1d`.
+ * @throws Error (constructor) unless 0 <= p <= 1; (forward) unless the input is 2-D or 3-D.
+ * @example
+ * const drop = new nn.Dropout1d(0.2);
+ * const h = drop.forward(x); // x [N, C, L]
+ */
+export class Dropout1d extends Module {
+  /** probability of zeroing each channel */
+  readonly p: number;
+
+  constructor(...args: Args<[p: number], { p?: number }>) {
+    super();
+    this.p = checkScalar("nn.Dropout1d", "p", parseArgs("nn.Dropout1d", args, ["p"]).p ?? 0.5, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.dropout1d(x, this.p, this.training);
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}
+
+/**
+ * Channel dropout over [N, C, H, W]: in training mode zeroes each whole feature map x[n, c] with
+ * probability p and scales the rest by 1/(1−p); identity in eval mode. A 3-D input is read as
+ * [N, C, L], as PyTorch 1.13 does.
+ * torch.nn.Dropout2d(p=0.5); see `F.dropout2d`.
+ * @throws Error (constructor) unless 0 <= p <= 1; (forward) unless the input is 3-D or 4-D.
+ * @example
+ * const drop = new nn.Dropout2d(0.1);
+ * const h = drop.forward(features); // features [N, C, H, W]
+ */
+export class Dropout2d extends Module {
+  /** probability of zeroing each channel */
+  readonly p: number;
+
+  constructor(...args: Args<[p: number], { p?: number }>) {
+    super();
+    this.p = checkScalar("nn.Dropout2d", "p", parseArgs("nn.Dropout2d", args, ["p"]).p ?? 0.5, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.dropout2d(x, this.p, this.training);
   }
 
   override extraRepr(): string {

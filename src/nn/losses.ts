@@ -3,6 +3,9 @@
 import type { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
 import { type Args, type Reduction, REDUCTIONS, checkBool, checkEnum, checkFloat, checkScalar, parseArgs } from "../functional/args.js";
+import type {
+  GaussianNllOptions, MarginOptions, MultiMarginOptions, PoissonNllOptions, TripletMarginOptions, WeightedLossOptions,
+} from "../functional/losses.js";
 import { Module } from "./module.js";
 
 /** The reduction of a loss module, checked at construction. */
@@ -319,5 +322,249 @@ export class PairwiseDistance extends Module {
 
   override extraRepr(): string {
     return `p=${this.p}, eps=${this.eps}, keepdim=${this.keepdim}`;
+  }
+}
+
+/** Base of the losses of three tensors (two inputs and a target; anchor, positive and negative; input, target and var). */
+abstract class Loss3 extends Module {
+  /** "mean" (the default), "sum" or "none" */
+  readonly reduction: Reduction;
+
+  protected constructor(reduction: unknown) {
+    super();
+    this.reduction = reductionOf(this.constructor.name, reduction);
+  }
+
+  /** The loss of the three tensors, reduced as `reduction` says (a 0-d tensor unless "none"). */
+  abstract override forward(a: Tensor, b: Tensor, c: Tensor): Tensor;
+
+  override extraRepr(): string {
+    return `reduction=${JSON.stringify(this.reduction)}`;
+  }
+}
+
+/** A margin option of a loss module, checked at construction. */
+function marginOf(layer: string, v: unknown, defaultMargin: number): number {
+  return checkScalar(`nn.${layer}`, "margin", v ?? defaultMargin);
+}
+
+/**
+ * torch.nn.MarginRankingLoss: `new nn.MarginRankingLoss({ margin, reduction })`, margin default 0.
+ * forward(input1, input2, target ±1, all of one shape) → max(0, -y·(x1 - x2) + margin); see `F.marginRankingLoss`.
+ * @throws Error for unknown options, a bad margin or reduction (constructor), or inputs that do not fit (forward).
+ * @example
+ * const loss = new nn.MarginRankingLoss({ margin: 0.5 }).forward(scoreA, scoreB, y);
+ */
+export class MarginRankingLoss extends Loss3 {
+  /** the margin */
+  readonly margin: number;
+
+  constructor(opts: MarginOptions = {}) {
+    const a = parseArgs("nn.MarginRankingLoss", [opts], ["margin", "reduction"]);
+    super(a.reduction);
+    this.margin = marginOf("MarginRankingLoss", a.margin, 0);
+  }
+
+  override forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
+    return F.marginRankingLoss(input1, input2, target, { margin: this.margin, reduction: this.reduction });
+  }
+}
+
+/**
+ * torch.nn.HingeEmbeddingLoss: `new nn.HingeEmbeddingLoss({ margin, reduction })`, margin default 1.
+ * forward(distances, target ±1 of the same shape); see `F.hingeEmbeddingLoss`.
+ * @throws Error for unknown options, a bad margin or reduction (constructor), or inputs that do not fit (forward).
+ * @example
+ * const loss = new nn.HingeEmbeddingLoss({ margin: 2 }).forward(dist, y);
+ */
+export class HingeEmbeddingLoss extends Loss {
+  /** the margin */
+  readonly margin: number;
+
+  constructor(opts: MarginOptions = {}) {
+    const a = parseArgs("nn.HingeEmbeddingLoss", [opts], ["margin", "reduction"]);
+    super(a.reduction);
+    this.margin = marginOf("HingeEmbeddingLoss", a.margin, 1);
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.hingeEmbeddingLoss(input, target, { margin: this.margin, reduction: this.reduction });
+  }
+}
+
+/**
+ * torch.nn.CosineEmbeddingLoss: `new nn.CosineEmbeddingLoss({ margin, reduction })`, margin default 0.
+ * forward(input1 [N, D], input2 [N, D], target ±1 [N]); see `F.cosineEmbeddingLoss`.
+ * @throws Error for unknown options, a bad margin or reduction (constructor), or inputs that do not fit (forward).
+ * @example
+ * const loss = new nn.CosineEmbeddingLoss({ margin: 0.2 }).forward(a, b, y);
+ */
+export class CosineEmbeddingLoss extends Loss3 {
+  /** the margin */
+  readonly margin: number;
+
+  constructor(opts: MarginOptions = {}) {
+    const a = parseArgs("nn.CosineEmbeddingLoss", [opts], ["margin", "reduction"]);
+    super(a.reduction);
+    this.margin = marginOf("CosineEmbeddingLoss", a.margin, 0);
+  }
+
+  override forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
+    return F.cosineEmbeddingLoss(input1, input2, target, { margin: this.margin, reduction: this.reduction });
+  }
+}
+
+/**
+ * torch.nn.TripletMarginLoss: `new nn.TripletMarginLoss({ margin, p, eps, swap, reduction })`
+ * (defaults 1, 2, 1e-6, false, "mean").
+ * forward(anchor, positive, negative [N, D]); see `F.tripletMarginLoss`.
+ * @throws Error for unknown or bad options (constructor), or inputs that do not fit (forward).
+ * @example
+ * const loss = new nn.TripletMarginLoss({ margin: 0.5 }).forward(anchor, positive, negative);
+ */
+export class TripletMarginLoss extends Loss3 {
+  /** the margin */
+  readonly margin: number;
+  /** the distance's norm order */
+  readonly p: number;
+  /** added to each difference before the norm */
+  readonly eps: number;
+  /** use the smaller of d(anchor, negative) and d(positive, negative) */
+  readonly swap: boolean;
+
+  constructor(opts: TripletMarginOptions = {}) {
+    const layer = "nn.TripletMarginLoss";
+    const a = parseArgs(layer, [opts], ["margin", "p", "eps", "swap", "reduction"]);
+    super(a.reduction);
+    this.margin = marginOf("TripletMarginLoss", a.margin, 1);
+    this.p = checkScalar(layer, "p", a.p ?? 2, (v) => v >= 0, "a non-negative number or Infinity");
+    this.eps = checkScalar(layer, "eps", a.eps ?? 1e-6);
+    this.swap = checkBool(layer, "swap", a.swap ?? false);
+  }
+
+  override forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
+    return F.tripletMarginLoss(anchor, positive, negative, { margin: this.margin, p: this.p, eps: this.eps, swap: this.swap, reduction: this.reduction });
+  }
+}
+
+/**
+ * torch.nn.SoftMarginLoss: log(1 + e^(-y·x)).
+ * forward(input, target ±1 of the same shape); see `F.softMarginLoss`.
+ * @example
+ * const loss = new nn.SoftMarginLoss().forward(scores, y);
+ */
+export class SoftMarginLoss extends Loss {
+  constructor(opts: { reduction?: Reduction } = {}) {
+    super(parseArgs("nn.SoftMarginLoss", [opts], ["reduction"]).reduction);
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.softMarginLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+/**
+ * torch.nn.MultiLabelSoftMarginLoss: `new nn.MultiLabelSoftMarginLoss({ weight, reduction })`.
+ * forward(logits [N, C], 0/1 targets [N, C]); see `F.multiLabelSoftMarginLoss`.
+ * @example
+ * const loss = new nn.MultiLabelSoftMarginLoss().forward(logits, labels01);
+ */
+export class MultiLabelSoftMarginLoss extends Loss {
+  /** per-class (broadcast) weight, or null (a buffer) */
+  declare weight: Tensor | null;
+
+  constructor(opts: WeightedLossOptions = {}) {
+    const a = parseArgs("nn.MultiLabelSoftMarginLoss", [opts], ["weight", "reduction"]);
+    super(a.reduction);
+    optionalBuffer(this, "MultiLabelSoftMarginLoss", "weight", a.weight);
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.multiLabelSoftMarginLoss(input, target, { weight: this.weight, reduction: this.reduction });
+  }
+}
+
+/**
+ * torch.nn.MultiMarginLoss: `new nn.MultiMarginLoss({ p, margin, weight, reduction })` (p 1 or 2,
+ * default 1; margin default 1).
+ * forward(scores [N, C], int32 targets [N]); see `F.multiMarginLoss`.
+ * @throws Error for unknown or bad options (constructor), or inputs that do not fit (forward).
+ * @example
+ * const loss = new nn.MultiMarginLoss({ p: 2 }).forward(scores, labels);
+ */
+export class MultiMarginLoss extends Loss {
+  /** the class weights [C], or null (a buffer) */
+  declare weight: Tensor | null;
+  /** the hinge's power, 1 or 2 */
+  readonly p: number;
+  /** the margin */
+  readonly margin: number;
+
+  constructor(opts: MultiMarginOptions = {}) {
+    const a = parseArgs("nn.MultiMarginLoss", [opts], ["p", "margin", "weight", "reduction"]);
+    super(a.reduction);
+    this.p = checkScalar("nn.MultiMarginLoss", "p", a.p ?? 1, (v) => v === 1 || v === 2, "1 or 2");
+    this.margin = marginOf("MultiMarginLoss", a.margin, 1);
+    optionalBuffer(this, "MultiMarginLoss", "weight", a.weight);
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.multiMarginLoss(input, target, { p: this.p, margin: this.margin, weight: this.weight, reduction: this.reduction });
+  }
+}
+
+/**
+ * torch.nn.PoissonNLLLoss: `new nn.PoissonNLLLoss({ logInput, full, eps, reduction })` (defaults
+ * true, false, 1e-8, "mean").
+ * forward(log-rates (or rates), counts of the same shape); see `F.poissonNllLoss`.
+ * @throws Error for unknown or bad options (constructor), or inputs that do not fit (forward).
+ * @example
+ * const loss = new nn.PoissonNLLLoss({ full: true }).forward(logRate, counts);
+ */
+export class PoissonNLLLoss extends Loss {
+  /** the input holds log-rates */
+  readonly logInput: boolean;
+  /** add Stirling's term */
+  readonly full: boolean;
+  /** added to the rate inside the log when logInput is false */
+  readonly eps: number;
+
+  constructor(opts: PoissonNllOptions = {}) {
+    const layer = "nn.PoissonNLLLoss";
+    const a = parseArgs(layer, [opts], ["logInput", "full", "eps", "reduction"]);
+    super(a.reduction);
+    this.logInput = checkBool(layer, "logInput", a.logInput ?? true);
+    this.full = checkBool(layer, "full", a.full ?? false);
+    this.eps = checkScalar(layer, "eps", a.eps ?? 1e-8, (v) => v >= 0, "a non-negative number");
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.poissonNllLoss(input, target, { logInput: this.logInput, full: this.full, eps: this.eps, reduction: this.reduction });
+  }
+}
+
+/**
+ * torch.nn.GaussianNLLLoss: `new nn.GaussianNLLLoss({ full, eps, reduction })` (defaults false, 1e-6, "mean").
+ * forward(means, targets, variances); see `F.gaussianNllLoss` for the shapes and the clamp at eps.
+ * @throws Error for unknown or bad options (constructor), or inputs that do not fit (forward).
+ * @example
+ * const loss = new nn.GaussianNLLLoss().forward(mean, y, variance);
+ */
+export class GaussianNLLLoss extends Loss3 {
+  /** add the constant ½·log(2π) */
+  readonly full: boolean;
+  /** the lower clamp of the variances */
+  readonly eps: number;
+
+  constructor(opts: GaussianNllOptions = {}) {
+    const layer = "nn.GaussianNLLLoss";
+    const a = parseArgs(layer, [opts], ["full", "eps", "reduction"]);
+    super(a.reduction);
+    this.full = checkBool(layer, "full", a.full ?? false);
+    this.eps = checkScalar(layer, "eps", a.eps ?? 1e-6, (v) => v >= 0, "a non-negative number");
+  }
+
+  override forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
+    return F.gaussianNllLoss(input, target, variance, { full: this.full, eps: this.eps, reduction: this.reduction });
   }
 }
