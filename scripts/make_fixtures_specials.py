@@ -138,6 +138,15 @@ CALLS = {
     "logaddexp": lambda x: torch.logaddexp(x, flip(x)),
     "xlogy": lambda x: torch.xlogy(x, flip(x)),
     "diff": lambda x: torch.diff(x, dim=1),
+    "marginRankingLoss": lambda x: F.margin_ranking_loss(x, flip(x), torch.tensor([1.0, -1, 1, -1, 1, -1]).expand(4, 6), margin=0.5, reduction="none"),
+    "hingeEmbeddingLoss": lambda x: F.hinge_embedding_loss(x, torch.tensor([1.0, -1, 1, -1, 1, -1]).expand(4, 6), margin=1.0, reduction="none"),
+    "softMarginLoss": lambda x: F.soft_margin_loss(x, torch.tensor([1.0, -1, 1, -1, 1, -1]).expand(4, 6), reduction="none"),
+    "multiLabelSoftMarginLoss": lambda x: F.multilabel_soft_margin_loss(x, torch.tensor([1.0, 0, 1, 0, 0, 1]).expand(4, 6), reduction="none"),
+    "multiMarginLoss": lambda x: F.multi_margin_loss(x, torch.tensor([1, 3, 0, 5]), reduction="none"),
+    "cosineEmbeddingLoss": lambda x: F.cosine_embedding_loss(x, flip(x), torch.tensor([1.0, -1, 1, -1]), reduction="none"),
+    "tripletMarginLoss": lambda x: F.triplet_margin_loss(x, flip(x), x.roll(1, 0).detach(), reduction="none"),
+    "poissonNllLoss": lambda x: F.poisson_nll_loss(x, flip(x).abs(), reduction="none"),
+    "gaussianNllLoss": lambda x: F.gaussian_nll_loss(x, flip(x), torch.full((4, 6), 0.5), reduction="none"),
     "trace": torch.trace,
     "diag": torch.diag,
 }
@@ -164,7 +173,9 @@ VALUES = [(c, "X") for c in [
 VALUES += [(c, "F") for c in [
     "topk3", "topk3.smallest", "sum", "mean", "cumsum", "var", "std", "norm2", "norm3", "normalize", "addcmul", "log1p",
     "silu", "mish", "hardswish", "layerNorm", "nansum", "nanmean", "pairwiseDistance", "cdist", "cosineSimilarity", "crossEntropy",
-    "crossEntropy.ls", "nllLoss", "mseLoss", "l1Loss", "smoothL1Loss", "huberLoss", "interpolate.bicubic", "interpolate.area"]]
+    "crossEntropy.ls", "nllLoss", "mseLoss", "l1Loss", "smoothL1Loss", "huberLoss", "interpolate.bicubic", "interpolate.area",
+    "marginRankingLoss", "hingeEmbeddingLoss", "softMarginLoss", "multiLabelSoftMarginLoss", "multiMarginLoss", "cosineEmbeddingLoss",
+    "tripletMarginLoss", "poissonNllLoss", "gaussianNllLoss"]]
 VALUES += [(c, "Z") for c in ["softmax", "logSoftmax", "logsumexp", "logcumsumexp", "crossEntropy", "crossEntropy.ls", "klDiv",
                               "softplus", "logsigmoid", "sigmoid", "tanh", "gelu", "maxPool1d"]]
 VALUES += [(c, "I") for c in ["sort", "sort.indices", "argmax", "cummax", "cummax.indices", "amax", "max.indices", "abs", "neg",

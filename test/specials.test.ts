@@ -106,6 +106,15 @@ const CALLS: Record<string, (x: Tensor, y: Tensor) => Tensor> = {
   diff: (x) => x.diff(1, 1),
   frac: (x) => x.frac(),
   logit: (x) => x.logit(),
+  marginRankingLoss: (x, y) => F.marginRankingLoss(x, y, signs(x), { margin: 0.5, reduction: "none" }),
+  hingeEmbeddingLoss: (x) => F.hingeEmbeddingLoss(x, signs(x), { margin: 1, reduction: "none" }),
+  softMarginLoss: (x) => F.softMarginLoss(x, signs(x), { reduction: "none" }),
+  multiLabelSoftMarginLoss: (x) => F.multiLabelSoftMarginLoss(x, Tensor.from(Float32Array.from([1, 0, 1, 0, 0, 1]), { device: x.device }).expand([4, 6]), { reduction: "none" }),
+  multiMarginLoss: (x) => F.multiMarginLoss(x, targets(x), { reduction: "none" }),
+  cosineEmbeddingLoss: (x, y) => F.cosineEmbeddingLoss(x, y, Tensor.from(Float32Array.from([1, -1, 1, -1]), { device: x.device }), { reduction: "none" }),
+  tripletMarginLoss: (x, y) => F.tripletMarginLoss(x, y, x.roll(1, 0).detach(), { reduction: "none" }),
+  poissonNllLoss: (x, y) => F.poissonNllLoss(x, y.abs(), { reduction: "none" }),
+  gaussianNllLoss: (x, y) => F.gaussianNllLoss(x, y, Tensor.full([4, 6], 0.5, { device: x.device }), { reduction: "none" }),
   trace: (x) => x.trace(),
   diag: (x) => x.diag(),
 };
@@ -115,6 +124,11 @@ for (const name of ["round", "trunc", "ceil", "floor", "sign", "abs", "neg", "ex
 }
 for (const name of ["gelu", "silu", "elu", "selu", "softplus", "mish", "hardswish", "hardsigmoid", "logsigmoid"] as const) {
   CALLS[name] = (x) => (F[name] as (t: Tensor) => Tensor)(x);
+}
+
+/** ±1 labels [1, −1, 1, −1, 1, −1] broadcast to x's [4, 6] */
+function signs(x: Tensor): Tensor {
+  return Tensor.from(Float32Array.from([1, -1, 1, -1, 1, -1]), { device: x.device }).expand([4, 6]);
 }
 
 function targets(x: Tensor): Tensor {
