@@ -152,7 +152,8 @@ CALLS = {
 }
 UNARY = ["round", "trunc", "ceil", "floor", "sign", "abs", "neg", "exp", "expm1", "log1p", "sqrt", "rsqrt", "reciprocal", "erf",
          "sinh", "cosh", "atan", "asin", "tanh", "sigmoid", "frac", "logit"]
-ACTIVATIONS = ["relu", "gelu", "silu", "elu", "selu", "softplus", "mish", "hardswish", "hardsigmoid", "logsigmoid"]
+ACTIVATIONS = ["relu", "gelu", "silu", "elu", "selu", "softplus", "mish", "hardswish", "hardsigmoid", "logsigmoid", "softsign",
+               "tanhshrink", "celu", "hardshrink", "softshrink"]
 for name in UNARY:
     CALLS[name] = getattr(torch, name)
 for name in ACTIVATIONS:
@@ -169,7 +170,7 @@ VALUES = [(c, "X") for c in [
     "asin", "tanh", "sigmoid", "relu", "gelu", "elu", "selu", "softplus", "hardsigmoid", "logsigmoid", "leakyRelu",
     "hardtanh", "relu6", "glu", "maxPool1d", "avgPool1d", "adaptiveAvgPool1d", "adaptiveMaxPool2d", "interpolate.linear",
     "interpolate.bilinear", "trace", "diag", "median", "median.indices", "nanmedian", "kthvalue2", "quantile", "nanquantile",
-    "logaddexp", "xlogy", "diff", "frac", "logit"]]
+    "logaddexp", "xlogy", "diff", "frac", "logit", "softsign", "tanhshrink", "celu", "hardshrink", "softshrink"]]
 VALUES += [(c, "F") for c in [
     "topk3", "topk3.smallest", "sum", "mean", "cumsum", "var", "std", "norm2", "norm3", "normalize", "addcmul", "log1p",
     "silu", "mish", "hardswish", "layerNorm", "nansum", "nanmean", "pairwiseDistance", "cdist", "cosineSimilarity", "crossEntropy",
@@ -186,7 +187,7 @@ GRADS = [(c, "B") for c in [
     "sort", "cummax", "std", "var", "logsumexp", "softmax", "logSoftmax", "hardtanh", "relu6", "leakyRelu", "elu", "gelu",
     "silu", "huberLoss", "smoothL1Loss", "l1Loss", "layerNorm", "pairwiseDistance", "cdist", "maxPool1d", "adaptiveMaxPool2d",
     "hardsigmoid", "glu", "mish", "logcumsumexp", "cumsum", "trace", "diag", "fmod", "remainder", "median",
-    "quantile", "nanquantile", "logaddexp", "diff"]]
+    "quantile", "nanquantile", "logaddexp", "diff", "celu", "hardshrink", "softshrink", "softsign"]]
 GRADS += [(c, "Z0") for c in ["norm2", "norm1", "norm3", "normalize", "sqrt", "cumprod", "prod", "pow2", "powHalf", "atan2",
                               "cosineSimilarity"]]
 

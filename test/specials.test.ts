@@ -122,7 +122,8 @@ for (const name of ["round", "trunc", "ceil", "floor", "sign", "abs", "neg", "ex
   "sinh", "cosh", "atan", "asin", "tanh", "sigmoid", "relu"] as const) {
   CALLS[name] = (x) => (x[name] as () => Tensor).call(x);
 }
-for (const name of ["gelu", "silu", "elu", "selu", "softplus", "mish", "hardswish", "hardsigmoid", "logsigmoid"] as const) {
+for (const name of ["gelu", "silu", "elu", "selu", "softplus", "mish", "hardswish", "hardsigmoid", "logsigmoid", "softsign", "tanhshrink",
+  "celu", "hardshrink", "softshrink"] as const) {
   CALLS[name] = (x) => (F[name] as (t: Tensor) => Tensor)(x);
 }
 
