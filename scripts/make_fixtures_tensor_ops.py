@@ -277,8 +277,59 @@ def gen_statistics():
              lambda a, b, c, indexing="ij": tuple(torch.meshgrid(a, b, c, indexing=indexing)), {"indexing": "xy"})
 
 
+def gen_statistics2():
+    """Searching and counting (src/statistics.ts), joining, splitting and picking (src/tensor_ops.ts).
+    Last, so that the random inputs of the cases above stay as they were."""
+    fam = "statistics2"
+    NAN = float("nan")
+    seq = [-1.0, 0.5, 0.5, 2.0, 3.25]
+    add_case(fam, "searchsorted", "1-D", [Inp("s", data=seq, grad=False), Inp("v", data=[[-2.0, 0.5, 1.0], [3.25, 9.0, NAN]], grad=False)],
+             lambda s, v, right=False: torch.searchsorted(s, v, right=right).to(torch.int32))
+    add_case(fam, "searchsorted", "right", [Inp("s", data=seq, grad=False), Inp("v", data=[-2.0, 0.5, 1.0, 3.25, 9.0], grad=False)],
+             lambda s, v, right=False: torch.searchsorted(s, v, right=right).to(torch.int32), {"right": True})
+    add_case(fam, "searchsorted", "N-D", [Inp("s", data=[[0.0, 1.0, 2.0], [-5.0, 5.0, 6.0]], grad=False), Inp("v", data=[[1.5, -1.0], [5.0, 7.0]], grad=False)],
+             lambda s, v, right=False: torch.searchsorted(s, v, right=right).to(torch.int32))
+    add_case(fam, "bucketize", "right", [Inp("x", data=[[0.0, 0.5], [2.5, 4.0]], grad=False), Inp("b", data=[0.0, 0.5, 2.0], grad=False)],
+             lambda x, b, right=False: torch.bucketize(x, b, right=right).to(torch.int32), {"right": True})
+    add_case(fam, "histc", "given range", [Inp("x", data=[1.0, 2.0, 1.0, -1.0, 3.0, 3.5, 0.0, 2.999], grad=False)],
+             lambda x, bins=100, min=0.0, max=0.0: torch.histc(x, bins, min, max), {"bins": 4, "min": 0.0, "max": 3.0}, grads=False)
+    add_case(fam, "histc", "data range", [Inp("x", [40], grad=False)], lambda x, bins=100, min=0.0, max=0.0: torch.histc(x, bins, min, max),
+             {"bins": 7}, grads=False)
+    add_case(fam, "histc", "one value", [Inp("x", data=[2.0, 2.0], grad=False)], lambda x, bins=100, min=0.0, max=0.0: torch.histc(x, bins, min, max),
+             {"bins": 3}, grads=False)
+
+    def uniq(x):
+        v, inv, c = torch.unique(x, sorted=True, return_inverse=True, return_counts=True)
+        return v, inv.to(torch.int32), c.to(torch.int32)
+
+    add_case(fam, "unique", "floats", [Inp("x", data=[[3.0, 1.0, 3.0], [2.0, -0.5, 1.0]], grad=False)], uniq, grads=False)
+    add_case(fam, "unique", "ints", [idx("x", [5, 1, 5, 5, 0, 1])], uniq, grads=False)
+    add_case(fam, "bincount", "counts", [idx("x", [1, 1, 3, 0, 3, 3])], lambda x, minlength=0: torch.bincount(x, minlength=minlength).to(torch.int32),
+             {"minlength": 6})
+    add_case(fam, "bincount", "weights", [idx("x", [1, 1, 3]), Inp("w", data=[0.5, 1.0, 2.0], grad=False)],
+             lambda x, w: torch.bincount(x, weights=w), grads=False)
+    add_case(fam, "tensorSplit", "sections", [Inp("x", [7, 2])], lambda x, s=1, dim=0: torch.tensor_split(x, s, dim), {"s": 3})
+    add_case(fam, "tensorSplit", "indices,dim=1", [Inp("x", [2, 7], layout="transposed")], lambda x, s=1, dim=0: torch.tensor_split(x, s, dim),
+             {"s": [1, 5, 9], "dim": 1})
+    add_case(fam, "hstack", "1-D and 2-D", [Inp("a", [3]), Inp("b", [2])], lambda a, b: torch.hstack([a, b]))
+    add_case(fam, "hstack", "2-D", [Inp("a", [2, 3]), Inp("b", [2, 1])], lambda a, b: torch.hstack([a, b]))
+    add_case(fam, "vstack", "1-D", [Inp("a", [3]), Inp("b", [2, 3])], lambda a, b: torch.vstack([a, b]))
+    add_case(fam, "dstack", "mixed", [Inp("a", [2, 3]), Inp("b", [2, 3, 2])], lambda a, b: torch.dstack([a, b]))
+    add_case(fam, "columnStack", "mixed", [Inp("a", [3]), Inp("b", [3, 2])], lambda a, b: torch.column_stack([a, b]))
+    add_case(fam, "takeAlongDim", "dim=1,broadcast", [Inp("x", [3, 4]), idx("i", [[0, 3], [2, 2], [1, 0]])],
+             lambda x, i, dim=None: torch.take_along_dim(x, i, dim), {"dim": 1})
+    add_case(fam, "takeAlongDim", "flat", [Inp("x", [3, 4]), idx("i", [11, 0, 5])], lambda x, i, dim=None: torch.take_along_dim(x, i, dim))
+    add_case(fam, "cartesianProd", "three", [Inp("a", [2]), Inp("b", [3]), Inp("c", [2])], lambda a, b, c: torch.cartesian_prod(a, b, c))
+    # (PyTorch 1.13 has no derivative for aminmax; dlgrad's is amin's and amax's, checked by gradcheck)
+    add_case(fam, "aminmax", "dim=1", [Inp("x", [3, 4])], lambda x, dim=None, keepdim=False: tuple(torch.aminmax(x, dim=dim, keepdim=keepdim)),
+             {"dim": 1, "keepdim": True}, grads=False)
+    add_case(fam, "varMean", "dim=0", [Inp("x", [4, 3])], lambda x, dim=None, correction=1: torch.var_mean(x, dim, unbiased=correction == 1), {"dim": 0})
+    add_case(fam, "stdMean", "all,biased", [Inp("x", [3, 4])], lambda x, dim=None, correction=1: torch.std_mean(x, unbiased=correction == 1),
+             {"correction": 0})
+
+
 def main():
-    for gen in [gen_reorder, gen_linalg, gen_einsum, gen_scatter, gen_statistics]:
+    for gen in [gen_reorder, gen_linalg, gen_einsum, gen_scatter, gen_statistics, gen_statistics2]:
         gen()
     out = os.path.join(ROOT, "test", "fixtures", "tensor_ops.json")
     mf.write_cases(out, "scripts/make_fixtures_tensor_ops.py", mf.CASES)

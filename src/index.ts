@@ -24,16 +24,21 @@ export * as F from "./functional.js";
 export {
   addcmul, addmm, bmm, cdist, cross, diag, diagonal, diff, dot, einsum, flip, frac, indexAdd, indexFill, indexPut, isclose, lerp,
   logaddexp, logit, maskedSelect, maskedSelectAsync, meshgrid, mv, nonzero, nonzeroAsync, norm, outer, repeatInterleave, roll,
-  rot90, scatter, scatterAdd, tile, trace, unbind, unflatten, xlogy,
+  rot90, scatter, scatterAdd, tile, trace, unbind, unflatten, xlogy, tensorSplit, hstack, vstack, dstack, columnStack, takeAlongDim,
+  cartesianProd, trilIndices, triuIndices,
 } from "./tensor_ops.js";
 export type {
   AddcmulOptions, AddInPlaceOptions, AddmmOptions, CdistOptions, DiffOptions, IndexAddOptions, IndexPutOptions, IscloseOptions,
   MeshgridOptions, NonzeroOptions, NormOptions, NormOrd, RepeatInterleaveOptions,
 } from "./tensor_ops.js";
 export {
-  bernoulli, countNonzero, kthvalue, median, multinomial, nanmean, nanmedian, nanquantile, nansum, quantile,
+  aminmax, bernoulli, bincount, bincountAsync, bucketize, countNonzero, histc, kthvalue, median, multinomial, nanmean, nanmedian,
+  nanquantile, nansum, quantile, searchsorted, stdMean, unique, uniqueAsync, varMean,
 } from "./statistics.js";
-export type { KeepdimOptions, MultinomialOptions, QuantileInterpolation, QuantileOptions } from "./statistics.js";
+export type {
+  AminmaxOptions, BincountOptions, HistcOptions, KeepdimOptions, MinMax, MultinomialOptions, QuantileInterpolation, QuantileOptions,
+  SearchsortedOptions, UniqueOptions, UniqueResult, VarMeanOptions,
+} from "./statistics.js";
 /** Modules and layers (torch.nn): `Module`, `Linear`, `Conv2d`, losses, norms, `init`, `utils`, `functional`. */
 export * as nn from "./nn/index.js";
 /** Optimizers (torch.optim): `SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, and `lrScheduler`. */

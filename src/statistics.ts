@@ -314,3 +314,310 @@ export function bernoulli(p: Tensor): Tensor {
     return Tensor.randLike(p).lt(p).cast(p.dtype);
   });
 }
+
+// ---- searching and counting ----------------------------------------------------------------------
+
+/** Options of {@link searchsorted}. */
+export interface SearchsortedOptions {
+  /** Return the last position where each value fits (after equal entries) instead of the first. */
+  right?: boolean;
+  /** "left" or "right": the same as `right` (PyTorch's `side`). */
+  side?: "left" | "right";
+}
+
+/** Values compared per chunk: chunks keep the [values, sequence] comparison at most this big. */
+const SEARCH_CHUNK = 1 << 22;
+
+/**
+ * For each value, the index where it would be inserted into the sorted last dim of `sortedSequence`
+ * to keep it sorted (`torch.searchsorted`): the count of entries below it, or (right) at most it.
+ * A 1-D sequence serves every value; an N-D one has the values' leading dims. NaN sorts last: a NaN
+ * value goes after every number. int32 out, no gradient.
+ * @throws unless the sequence is 1-D or has the values' leading dims; for both `right` and a
+ *   contradicting `side`
+ * @example
+ * searchsorted(tensor([1, 3, 5, 7]), tensor([0, 3, 6])); // [0, 1, 3]
+ */
+export function searchsorted(sortedSequence: Tensor, values: Tensor | number, opts?: SearchsortedOptions): Tensor {
+  const op = "searchsorted";
+  checkTensor(op, "sortedSequence", sortedSequence);
+  const o = checkOptions(op, opts, ["right", "side"]);
+  const right = o.right === undefined ? false : checkBool(op, "right", o.right);
+  const side = o.side === undefined ? undefined : checkEnum(op, "side", o.side, ["left", "right"] as const);
+  if (side !== undefined && o.right !== undefined && (side === "right") !== right) throw new Error(`${op}: side '${side}' contradicts right ${right}`);
+  const upper = side === "right" || right;
+  const v = typeof values === "number" ? Tensor.full([], values, { device: sortedSequence.device, dtype: sortedSequence.dtype }) : checkTensor(op, "values", values);
+  if (sortedSequence.ndim === 0) throw new Error(`${op}: sortedSequence must have at least 1 dim, got a 0-d tensor`);
+  const lead = sortedSequence.shape.slice(0, -1);
+  if (sortedSequence.ndim > 1 && (v.ndim !== sortedSequence.ndim || lead.some((s, i) => s !== v.shape[i]))) {
+    throw new Error(`${op}: an N-D sortedSequence ${fmt(sortedSequence.shape)} needs values with its leading dims ${fmt(lead)}, got ${fmt(v.shape)}`);
+  }
+  const n = sortedSequence.shape[sortedSequence.ndim - 1];
+  return noGrad(() => {
+    // entries strictly below (or at most) each value; a NaN value counts every entry, NaN entries included
+    const count = (vals: Tensor): Tensor => {
+      const seq = sortedSequence.ndim === 1 ? sortedSequence : sortedSequence.unsqueeze(-2); // [..., 1, n]
+      const vv = vals.unsqueeze(-1); // [..., m, 1]
+      const below = upper ? seq.le(vv) : seq.lt(vv);
+      return below.maximum(vv.isnan()).sum(-1).cast("int32");
+    };
+    if (v.ndim === 0) return ops.reshape(count(ops.reshape(v, [1], false)), [], false);
+    const m = v.shape[v.ndim - 1], step = Math.max(1, Math.floor(SEARCH_CHUNK / Math.max(1, n * (v.numel / Math.max(1, m)))));
+    if (m <= step) return count(v);
+    const parts: Tensor[] = [];
+    for (let s = 0; s < m; s += step) parts.push(count(v.narrow(-1, s, Math.min(step, m - s))));
+    return ops.cat(parts, -1);
+  });
+}
+
+/**
+ * The index of the bucket each input falls into, buckets bounded by the sorted 1-D `boundaries`
+ * (`torch.bucketize`): boundaries[i−1] < x ≤ boundaries[i], or with `right` boundaries[i−1] ≤ x <
+ * boundaries[i]. int32, input's shape, no gradient.
+ * @throws unless boundaries is 1-D
+ * @example
+ * bucketize(tensor([0, 3, 6]), tensor([1, 3, 5])); // [0, 1, 3]
+ */
+export function bucketize(input: Tensor, boundaries: Tensor, opts?: { right?: boolean }): Tensor {
+  checkTensor("bucketize", "input", input);
+  checkTensor("bucketize", "boundaries", boundaries);
+  const o = checkOptions("bucketize", opts, ["right"]);
+  if (boundaries.ndim !== 1) throw new Error(`bucketize: boundaries must be 1-D, got shape ${fmt(boundaries.shape)}`);
+  return searchsorted(boundaries, input, { right: o.right === undefined ? false : checkBool("bucketize", "right", o.right) });
+}
+
+/** Options of {@link histc}. */
+export interface HistcOptions {
+  /** The number of equal bins (default 100). */
+  bins?: number;
+  /** The lower end of the range (with max; both 0 by default: the data's own range). */
+  min?: number;
+  /** The upper end of the range. */
+  max?: number;
+}
+
+/**
+ * A histogram of `bins` equal bins over [min, max] (`torch.histc`): the count of elements in each
+ * (max itself in the last bin); elements outside the range, and NaN, are not counted. min = max
+ * (both 0 by default) takes the data's minimum and maximum (widened by 1 each way when they are
+ * equal). Float, no gradient.
+ * @throws for an int32 input, bins < 1, min > max, or (host devices) a data range that is not finite
+ * @example
+ * tensor([1, 2, 1]).histc({ bins: 4, min: 0, max: 3 }); // [0, 2, 1, 0]
+ */
+export function histc(input: Tensor, opts?: HistcOptions): Tensor {
+  const op = "histc";
+  checkTensor(op, "input", input);
+  if (!isFloat(input.dtype)) throw new Error(`${op}: input must be a floating-point tensor, got ${input.dtype}`);
+  const o = checkOptions(op, opts, ["bins", "min", "max"]);
+  const bins = checkInt(op, "bins", o.bins ?? 100, 1);
+  const min = o.min ?? 0, max = o.max ?? 0;
+  for (const [k, v] of [["min", min], ["max", max]] as const) {
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`${op}: ${k} must be a finite number, got ${describe(v)}`);
+  }
+  if (min > max) throw new Error(`${op}: min (${min}) must not exceed max (${max})`);
+  return noGrad(() => {
+    const x = input.reshape([-1]);
+    // the range: as given, or the data's (NaN left out), each widened by 1 when its ends are equal
+    let lo: number | Tensor = min, hi: number | Tensor = max;
+    if (min === max && x.numel > 0) {
+      const finite = ops.where(x.isnan(), 0, x);
+      const [a, b] = [finite.amin(), finite.amax()];
+      if (hostReadable(x.data)) {
+        const [av, bv] = [a.item(), b.item()];
+        if (!Number.isFinite(av) || !Number.isFinite(bv)) throw new Error(`${op}: the data's range [${av}, ${bv}] is not finite; give min and max`);
+        [lo, hi] = av === bv ? [av - 1, bv + 1] : [av, bv];
+      } else {
+        const same = a.eq(b);
+        [lo, hi] = [a.sub(same), b.add(same)];
+      }
+    } else if (min === max) {
+      [lo, hi] = [min - 1, max + 1];
+    }
+    const inside = x.ge(lo).mul(x.le(hi));
+    const width = typeof hi === "number" && typeof lo === "number" ? hi - lo : (hi as Tensor).sub(lo);
+    const bin = x.sub(lo).mul(bins).div(width).floor().clamp(0, bins - 1);
+    const idx = ops.where(inside, bin, 0).cast("int32");
+    return Tensor.zeros([bins], { device: input.device, dtype: input.dtype }).scatterAdd(0, idx, inside.cast(input.dtype));
+  });
+}
+
+/** Options of {@link unique}. */
+export interface UniqueOptions {
+  /** Also return, for each input element, the index of its value in the output. */
+  returnInverse?: boolean;
+  /** Also return how often each value occurs. */
+  returnCounts?: boolean;
+}
+
+/** The result of {@link unique}: the sorted distinct values, and what was asked for. */
+export interface UniqueResult {
+  /** The distinct values in ascending order (NaN last, each NaN distinct), 1-D. */
+  values: Tensor;
+  /** With returnInverse: int32, the input's shape, the index of each element's value in `values`. */
+  inverse?: Tensor;
+  /** With returnCounts: int32, how often each of `values` occurs. */
+  counts?: Tensor;
+}
+
+function uniqueOf(input: Tensor, vals: ArrayLike<number>, opts: UniqueOptions | undefined): UniqueResult {
+  const o = checkOptions("unique", opts, ["returnInverse", "returnCounts"]);
+  const wantInverse = o.returnInverse === undefined ? false : checkBool("unique", "returnInverse", o.returnInverse);
+  const wantCounts = o.returnCounts === undefined ? false : checkBool("unique", "returnCounts", o.returnCounts);
+  const n = vals.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
+    const x = vals[a], y = vals[b];
+    if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? a - b : 1) : -1;
+    return x - y || a - b;
+  });
+  const out: number[] = [], counts: number[] = [], inverse = new Int32Array(n);
+  for (const i of order) {
+    const v = vals[i];
+    if (out.length === 0 || !(v === out[out.length - 1])) {
+      out.push(v);
+      counts.push(0);
+    }
+    counts[counts.length - 1]++;
+    inverse[i] = out.length - 1;
+  }
+  const r: UniqueResult = { values: Tensor.fromHost([out.length], input.dtype, input.device, (a) => a.set(out)) };
+  if (wantInverse) r.inverse = Tensor.fromHost(input.shape, "int32", input.device, (a) => a.set(inverse));
+  if (wantCounts) r.counts = Tensor.fromHost([counts.length], "int32", input.device, (a) => a.set(counts));
+  return r;
+}
+
+/**
+ * The sorted distinct values of a tensor (`torch.unique` with sorted=True over all elements), with
+ * the inverse indices and counts on request. The output's size depends on the values: on host
+ * devices they are read here; on webgpu use {@link uniqueAsync}. NaN values are all distinct and
+ * sort last (PyTorch 1.13 on CPU places them elsewhere). No gradient.
+ * @throws on webgpu (use uniqueAsync), or for an unknown option
+ * @example
+ * unique(tensor([3, 1, 3, 2]), { returnCounts: true }); // values [1, 2, 3], counts [1, 1, 2]
+ */
+export function unique(input: Tensor, opts?: UniqueOptions): UniqueResult {
+  checkTensor("unique", "input", input);
+  const r = input.backend.read(input);
+  if (r === null) throw new Error(`unique: the result's shape depends on the values of a tensor on '${input.device}', which cannot be read synchronously; use \`await uniqueAsync(input)\``);
+  return uniqueOf(input, r, opts);
+}
+
+/** {@link unique} on every device (webgpu included): resolves once the values are read.
+ *  @example const { values } = await uniqueAsync(labels); */
+export async function uniqueAsync(input: Tensor, opts?: UniqueOptions): Promise<UniqueResult> {
+  checkTensor("unique", "input", input);
+  return uniqueOf(input, await input.toTypedArrayAsync(), opts);
+}
+
+/** Options of {@link bincount}. */
+export interface BincountOptions {
+  /** Weights, one per input element: each bin sums its elements' weights instead of counting. */
+  weights?: Tensor | null;
+  /** The least number of bins (default 0). */
+  minlength?: number;
+}
+
+function bincountOf(input: Tensor, vals: ArrayLike<number>, opts: BincountOptions | undefined): Tensor {
+  const op = "bincount";
+  const o = checkOptions(op, opts, ["weights", "minlength"]);
+  if (input.dtype !== "int32" || input.ndim !== 1) throw new Error(`${op}: input must be a 1-D int32 tensor, got ${input.dtype} of shape ${fmt(input.shape)}`);
+  const minlength = checkInt(op, "minlength", o.minlength ?? 0, 0);
+  let top = -1;
+  for (let i = 0; i < vals.length; i++) {
+    if (vals[i] < 0) throw new Error(`${op}: input must be non-negative, got ${vals[i]} at index ${i}`);
+    if (vals[i] > top) top = vals[i];
+  }
+  const size = Math.max(top + 1, minlength);
+  const w = o.weights ?? null;
+  if (w !== null) {
+    checkTensor(op, "weights", w);
+    if (w.ndim !== 1 || w.shape[0] !== input.shape[0]) throw new Error(`${op}: weights must be 1-D with the input's length ${input.shape[0]}, got shape ${fmt(w.shape)}`);
+    return noGrad(() => Tensor.zeros([size], { device: input.device, dtype: isFloat(w.dtype) ? w.dtype : "float32" }).scatterAdd(0, input, w.cast(isFloat(w.dtype) ? w.dtype : "float32")));
+  }
+  return Tensor.fromHost([size], "int32", input.device, (a) => {
+    for (let i = 0; i < vals.length; i++) a[vals[i]]++;
+  });
+}
+
+/**
+ * How often each value 0..max occurs in a 1-D int32 tensor (`torch.bincount`; int32 counts where
+ * PyTorch gives int64), or the sum of `weights` per value. The output's length depends on the
+ * values: on host devices they are read here; on webgpu use {@link bincountAsync}. No gradient.
+ * @throws for an input that is not 1-D int32, a negative value, weights of another length, or on webgpu
+ * @example
+ * bincount(tensor([1, 1, 3], { dtype: "int32" })); // [0, 2, 0, 1]
+ */
+export function bincount(input: Tensor, opts?: BincountOptions): Tensor {
+  checkTensor("bincount", "input", input);
+  const r = input.backend.read(input);
+  if (r === null) throw new Error(`bincount: the result's shape depends on the values of a tensor on '${input.device}', which cannot be read synchronously; use \`await bincountAsync(input)\``);
+  return bincountOf(input, r, opts);
+}
+
+/** {@link bincount} on every device (webgpu included): resolves once the values are read.
+ *  @example const counts = await bincountAsync(labels, { minlength: 10 }); */
+export async function bincountAsync(input: Tensor, opts?: BincountOptions): Promise<Tensor> {
+  checkTensor("bincount", "input", input);
+  return bincountOf(input, await input.toTypedArrayAsync(), opts);
+}
+
+// ---- pairs of reductions -------------------------------------------------------------------------
+
+/** The result of {@link aminmax}. */
+export interface MinMax {
+  /** The minimum (`amin`). */
+  min: Tensor;
+  /** The maximum (`amax`). */
+  max: Tensor;
+}
+
+/** Options of {@link aminmax}. */
+export interface AminmaxOptions extends KeepdimOptions {
+  /** The dim to reduce (all when omitted). */
+  dim?: number;
+}
+
+/**
+ * The minimum and maximum at once (`torch.aminmax`): `{ min, max }`, each as `amin`/`amax` (NaN
+ * propagates, ties share the gradient).
+ * @example tensor([[1, 5], [7, 2]]).aminmax({ dim: 1 }); // min [1, 2], max [5, 7]
+ */
+export function aminmax(x: Tensor, opts?: AminmaxOptions): MinMax {
+  checkTensor("aminmax", "input", x);
+  const o = checkOptions("aminmax", opts, ["dim", "keepdim"]);
+  const keepdim = o.keepdim === undefined ? false : checkBool("aminmax", "keepdim", o.keepdim);
+  if (o.dim !== undefined) checkInt("aminmax", "dim", o.dim);
+  if (x.numel === 0) throw new Error(`aminmax: cannot reduce an empty tensor (shape ${fmt(x.shape)})`);
+  return o.dim === undefined ? { min: x.amin({ keepdim }), max: x.amax({ keepdim }) } : { min: x.amin(o.dim, { keepdim }), max: x.amax(o.dim, { keepdim }) };
+}
+
+/** Options of {@link varMean} and {@link stdMean}. */
+export interface VarMeanOptions extends KeepdimOptions {
+  /** Subtracted from the count in the variance's divisor (default 1, Bessel's correction). */
+  correction?: number;
+}
+
+/**
+ * The variance and the mean over `dim` (all dims when omitted) at once (`torch.var_mean`): [var, mean].
+ * @example const [v, m] = varMean(x, 1);
+ */
+export function varMean(x: Tensor, dim?: number | readonly number[], opts?: VarMeanOptions): [Tensor, Tensor] {
+  return pairOf("varMean", x, dim, opts, false);
+}
+
+/**
+ * The standard deviation and the mean over `dim` (all dims when omitted) at once (`torch.std_mean`): [std, mean].
+ * @example const [s, m] = stdMean(x, 1, { correction: 0 });
+ */
+export function stdMean(x: Tensor, dim?: number | readonly number[], opts?: VarMeanOptions): [Tensor, Tensor] {
+  return pairOf("stdMean", x, dim, opts, true);
+}
+
+function pairOf(op: string, x: Tensor, dim: number | readonly number[] | undefined, opts: VarMeanOptions | undefined, std: boolean): [Tensor, Tensor] {
+  checkTensor(op, "input", x);
+  const o = checkOptions(op, opts, ["keepdim", "correction"]);
+  const keepdim = o.keepdim === undefined ? false : checkBool(op, "keepdim", o.keepdim);
+  const r = { keepdim, correction: o.correction ?? 1 };
+  const d = dim === undefined ? undefined : normDims(op, dim, x.ndim);
+  return [d === undefined ? (std ? x.std(r) : x.var(r)) : std ? x.std(d, r) : x.var(d, r), d === undefined ? x.mean({ keepdim }) : x.mean(d, { keepdim })];
+}

@@ -803,6 +803,41 @@ const methods = {
   frac(this: Tensor): Tensor { return T.frac(this); },
   /** log(p / (1 − p)), p optionally clamped to [eps, 1 − eps] (torch.logit); see {@link T.logit}. @example p.logit(1e-6) */
   logit(this: Tensor, eps?: number | null): Tensor { return T.logit(this, eps); },
+  /** Nearly equal pieces along a dim, or pieces cut at indices (torch.tensor_split); see {@link T.tensorSplit}. @example x.tensorSplit(3) */
+  tensorSplit(this: Tensor, sectionsOrIndices: number | readonly number[], dim = 0): Tensor[] { return T.tensorSplit(this, sectionsOrIndices, dim); },
+  /** Values at indices along a dim, broadcasting the other dims (torch.take_along_dim); see {@link T.takeAlongDim}. @example x.takeAlongDim(idx, 1) */
+  takeAlongDim(this: Tensor, indices: Tensor, dim?: number): Tensor { return T.takeAlongDim(this, indices, dim); },
+  /** Swap two dims, a view (torch.swapaxes, the same as transpose). @example x.swapaxes(0, 1) */
+  swapaxes(this: Tensor, axis0: number, axis1: number): Tensor { return ops.transpose(this, axis0, axis1); },
+  /** Swap two dims, a view (torch.swapdims, the same as transpose). @example x.swapdims(0, 1) */
+  swapdims(this: Tensor, dim0: number, dim1: number): Tensor { return ops.transpose(this, dim0, dim1); },
+  /** The transpose of a tensor of at most 2 dims, as a view; 0-d and 1-D as they are (Tensor.t). @example m.t() */
+  t(this: Tensor): Tensor {
+    if (this.ndim > 2) throw new Error(`t: expects a tensor with at most 2 dims, got shape ${fmt(this.shape)}; use transpose(dim0, dim1)`);
+    return this.ndim < 2 ? this : ops.transpose(this, 0, 1);
+  },
+  /** A view expanded to `shape` (torch.broadcast_to, the same as expand). @example b.broadcastTo([3, 4]) */
+  broadcastTo(this: Tensor, shape: readonly number[]): Tensor { return ops.expand(this, shape); },
+  /** Reverse the columns, dim 1 (torch.fliplr); needs at least 2 dims. @example img.fliplr() */
+  fliplr(this: Tensor): Tensor {
+    if (this.ndim < 2) throw new Error(`fliplr: expects a tensor with at least 2 dims, got shape ${fmt(this.shape)}`);
+    return T.flip(this, 1);
+  },
+  /** Reverse the rows, dim 0 (torch.flipud); needs at least 1 dim. @example x.flipud() */
+  flipud(this: Tensor): Tensor {
+    if (this.ndim < 1) throw new Error("flipud: expects a tensor with at least 1 dim, got a 0-d tensor");
+    return T.flip(this, 0);
+  },
+  /** Clamp to [min, max] (torch.clip, the same as clamp). @example x.clip(-1, 1) */
+  clip(this: Tensor, min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); },
+  /** The minimum and maximum at once (torch.aminmax); see {@link S.aminmax}. @example x.aminmax({ dim: 1 }) */
+  aminmax(this: Tensor, opts?: S.AminmaxOptions): S.MinMax { return S.aminmax(this, opts); },
+  /** A histogram of equal bins (torch.histc); see {@link S.histc}. @example x.histc({ bins: 10 }) */
+  histc(this: Tensor, opts?: S.HistcOptions): Tensor { return S.histc(this, opts); },
+  /** Counts of each value of a 1-D int32 tensor (torch.bincount; host devices); see {@link S.bincount}. @example labels.bincount() */
+  bincount(this: Tensor, opts?: S.BincountOptions): Tensor { return S.bincount(this, opts); },
+  /** The sorted distinct values (torch.unique; host devices); see {@link S.unique}. @example x.unique().values */
+  unique(this: Tensor, opts?: S.UniqueOptions): S.UniqueResult { return S.unique(this, opts); },
   /** |this − other| ≤ atol + rtol·|other|, as 0/1 (torch.isclose); see {@link T.isclose}. @example a.isclose(b) */
   isclose(this: Tensor, other: Tensor | number, opts?: T.IscloseOptions): Tensor { return T.isclose(this, other, opts); },
 };

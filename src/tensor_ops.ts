@@ -2,7 +2,7 @@
 // reordering, norms and products, einsum, the scatter family, and in-place updates for parameter
 // code. No backward code here: gradients come from the primitives, so every op runs on every device.
 import { Tensor, bumpVersion } from "./core.js";
-import { hostReadable, isFloat } from "./backend/backend.js";
+import { getDefaultDevice, hostReadable, isFloat } from "./backend/backend.js";
 import { isGradEnabled, noGrad } from "./graph.js";
 import { checkInt32Value } from "./check.js";
 import { broadcastShapes, fmt, nonOverlapping, normDim, normDims, numel } from "./shape.js";
@@ -788,6 +788,148 @@ export function cdist(x1: Tensor, x2: Tensor, opts?: CdistOptions): Tensor {
     throw new Error(`cdist: x1 ${fmt(x1.shape)} and x2 ${fmt(x2.shape)} must be [..., P, M] and [..., R, M]`);
   }
   return norm(x1.unsqueeze(-2).sub(x2.unsqueeze(-3)), p, -1);
+}
+
+// ---- joining, splitting and picking along dims ------------------------------------------------
+
+/**
+ * Splits along `dim` into `sections` nearly equal views (the first size % sections one longer), or
+ * at the given indices (`torch.tensor_split`); an index past the end gives empty pieces.
+ * @throws for sections < 1, or indices that are not integers
+ * @example
+ * tensorSplit(Tensor.arange(7), 3).map((t) => t.shape[0]); // [3, 2, 2]
+ */
+export function tensorSplit(input: Tensor, sectionsOrIndices: number | readonly number[], dim = 0): Tensor[] {
+  checkTensor("tensorSplit", "input", input);
+  checkInt("tensorSplit", "dim", dim);
+  if (input.ndim === 0) throw new Error("tensorSplit: expects an input with at least 1 dim, got a 0-d tensor");
+  const d = normDim("tensorSplit", dim, input.ndim), n = input.shape[d];
+  let cuts: number[];
+  if (typeof sectionsOrIndices === "number") {
+    const k = checkInt("tensorSplit", "sections", sectionsOrIndices, 1);
+    const base = Math.floor(n / k), extra = n % k;
+    cuts = Array.from({ length: k - 1 }, (_, i) => (i + 1) * base + Math.min(i + 1, extra));
+  } else if (Array.isArray(sectionsOrIndices)) {
+    cuts = sectionsOrIndices.map((c) => checkInt("tensorSplit", "indices", c));
+  } else throw new Error(`tensorSplit: sectionsOrIndices must be an integer or an array of integers, got ${describe(sectionsOrIndices)}`);
+  const at = (c: number) => Math.min(n, Math.max(0, c < 0 ? c + n : c));
+  const bounds = [0, ...cuts.map(at), n];
+  return bounds.slice(0, -1).map((b, i) => input.narrow(d, b, Math.max(0, bounds[i + 1] - b)));
+}
+
+/** t as at least `k`-D the way PyTorch's atleast_1d/2d/3d pad it: [] → [1…], [n] → [1, n], [a, b] → [a, b, 1]. */
+function atleast(t: Tensor, k: 1 | 2 | 3): Tensor {
+  if (t.ndim >= k) return t;
+  if (t.ndim === 0) return t.reshape(Array<number>(k).fill(1));
+  if (t.ndim === 1) return k === 2 ? t.unsqueeze(0) : t.reshape([1, t.shape[0], 1]);
+  return t.unsqueeze(-1);
+}
+
+function joinArgs(op: string, tensors: readonly Tensor[]): void {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error(`${op}: expects a non-empty array of tensors, got ${describe(tensors)}`);
+  tensors.forEach((t, i) => checkTensor(op, `tensors[${i}]`, t));
+}
+
+/**
+ * Joins along the columns (`torch.hstack`): 1-D tensors end to end, others along dim 1.
+ * @example hstack([tensor([1, 2]), tensor([3])]); // [1, 2, 3]
+ */
+export function hstack(tensors: readonly Tensor[]): Tensor {
+  joinArgs("hstack", tensors);
+  const ts = tensors.map((t) => atleast(t, 1));
+  return ops.cat(ts, ts[0].ndim === 1 ? 0 : 1);
+}
+
+/**
+ * Joins along the rows (`torch.vstack`): each at least 2-D ([n] → [1, n]), then along dim 0.
+ * @example vstack([tensor([1, 2]), tensor([3, 4])]).shape; // [2, 2]
+ */
+export function vstack(tensors: readonly Tensor[]): Tensor {
+  joinArgs("vstack", tensors);
+  return ops.cat(tensors.map((t) => atleast(t, 2)), 0);
+}
+
+/**
+ * Joins along depth (`torch.dstack`): each at least 3-D, then along dim 2.
+ * @example dstack([tensor([1, 2]), tensor([3, 4])]).shape; // [1, 2, 2]
+ */
+export function dstack(tensors: readonly Tensor[]): Tensor {
+  joinArgs("dstack", tensors);
+  return ops.cat(tensors.map((t) => atleast(t, 3)), 2);
+}
+
+/**
+ * Joins 0-D and 1-D tensors as columns, others along dim 1 (`torch.column_stack`).
+ * @example columnStack([tensor([1, 2]), tensor([3, 4])]); // [[1, 3], [2, 4]]
+ */
+export function columnStack(tensors: readonly Tensor[]): Tensor {
+  joinArgs("columnStack", tensors);
+  return ops.cat(tensors.map((t) => (t.ndim <= 1 ? t.reshape([t.numel, 1]) : t)), 1);
+}
+
+/**
+ * Picks values along `dim` at `indices` (`torch.take_along_dim`): gather after broadcasting input
+ * and indices in every other dim; without a dim, of the flattened input at flat indices.
+ * @throws for a non-int32 index or shapes that do not broadcast
+ * @example
+ * x.takeAlongDim(x.argmax(1, { keepdim: true }), 1); // each row's maximum, [n, 1]
+ */
+export function takeAlongDim(input: Tensor, indices: Tensor, dim?: number): Tensor {
+  checkTensor("takeAlongDim", "input", input);
+  checkTensor("takeAlongDim", "indices", indices);
+  if (indices.dtype !== "int32") throw new Error(`takeAlongDim: indices must be int32, got ${indices.dtype}`);
+  if (dim === undefined) return input.reshape([-1]).gather(0, indices.reshape([-1]));
+  checkInt("takeAlongDim", "dim", dim);
+  if (input.ndim !== indices.ndim) throw new Error(`takeAlongDim: input ${fmt(input.shape)} and indices ${fmt(indices.shape)} must have the same number of dims`);
+  const d = normDim("takeAlongDim", dim, input.ndim);
+  const others = (s: readonly number[]) => s.map((v, i) => (i === d ? 1 : v));
+  const b = broadcastShapes("takeAlongDim", others(input.shape), others(indices.shape));
+  return input.expand(b.map((v, i) => (i === d ? input.shape[d] : v))).gather(d, indices.expand(b.map((v, i) => (i === d ? indices.shape[d] : v))));
+}
+
+/**
+ * The Cartesian product of 1-D tensors as rows (`torch.cartesian_prod`): [n₀·n₁·…, k]; one tensor
+ * gives itself.
+ * @example cartesianProd(tensor([1, 2]), tensor([3, 4])); // [[1, 3], [1, 4], [2, 3], [2, 4]]
+ */
+export function cartesianProd(...tensors: Tensor[]): Tensor {
+  joinArgs("cartesianProd", tensors);
+  tensors.forEach((t, i) => {
+    if (t.ndim !== 1) throw new Error(`cartesianProd: tensors[${i}] must be 1-D, got shape ${fmt(t.shape)}`);
+  });
+  if (tensors.length === 1) return tensors[0];
+  return ops.stack(meshgrid(tensors).map((g) => g.reshape([-1])), 1);
+}
+
+/** Row and column indices of a triangle of a rows × cols matrix, int32 [2, n], row-major. */
+function triangleIndices(op: string, rows: number, cols: number, offset: number, lower: boolean, device?: string): Tensor {
+  checkInt(op, "row", rows, 0);
+  checkInt(op, "col", cols, 0);
+  checkInt(op, "offset", offset);
+  const r: number[] = [], c: number[] = [];
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) if (lower ? j - i <= offset : j - i >= offset) (r.push(i), c.push(j));
+  return Tensor.fromHost([2, r.length], "int32", device ?? getDefaultDevice(), (a) => {
+    a.set(r);
+    a.set(c, r.length);
+  });
+}
+
+/**
+ * The indices of the lower triangle of a row × col matrix, diagonal `offset` included
+ * (`torch.tril_indices`): int32 [2, n], rows then columns, in row-major order.
+ * @example trilIndices(3, 3); // [[0, 1, 1, 2, 2, 2], [0, 0, 1, 0, 1, 2]]
+ */
+export function trilIndices(row: number, col: number, offset = 0, opts?: { device?: string }): Tensor {
+  return triangleIndices("trilIndices", row, col, offset, true, checkOptions("trilIndices", opts, ["device"]).device);
+}
+
+/**
+ * The indices of the upper triangle of a row × col matrix, from diagonal `offset` on
+ * (`torch.triu_indices`): int32 [2, n].
+ * @example triuIndices(3, 3, 1); // [[0, 0, 1], [1, 2, 2]]
+ */
+export function triuIndices(row: number, col: number, offset = 0, opts?: { device?: string }): Tensor {
+  return triangleIndices("triuIndices", row, col, offset, false, checkOptions("triuIndices", opts, ["device"]).device);
 }
 
 // ---- einsum --------------------------------------------------------------------------------

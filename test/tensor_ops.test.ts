@@ -4,7 +4,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  F, Tensor, availableDevices, cdist, einsum, manualSeed, maskedSelectAsync, meshgrid, noGrad, nonzero, nonzeroAsync, tensor,
+  F, Tensor, availableDevices, bucketize, cartesianProd, cdist, columnStack, dstack, einsum, hstack, manualSeed, maskedSelectAsync, meshgrid,
+  bincountAsync, noGrad, nonzero, nonzeroAsync, searchsorted, stdMean, tensor, trilIndices, triuIndices, uniqueAsync, varMean, vstack,
 } from "../src/node.js";
 import { assertTensorClose, assertTensorCloseAsync, runAll, runAllAsync } from "./helpers.js";
 import { type CrossCase, LOOSE, crossRun } from "./op_cases.js";
@@ -63,6 +64,21 @@ const dispatch: Dispatch = (op, by, a) => {
     case "logit": return [x.logit(a.eps)];
     case "isclose": return [by.a.isclose(by.b, { rtol: a.rtol, atol: a.atol, equalNan: a.equalNan })];
     case "meshgrid": return meshgrid([by.a, by.b, by.c].filter(Boolean), { indexing: a.indexing });
+    case "searchsorted": return [searchsorted(by.s, by.v, { right: a.right })];
+    case "bucketize": return [bucketize(x, by.b, { right: a.right })];
+    case "histc": return [x.histc({ bins: a.bins, min: a.min, max: a.max })];
+    case "unique": { const r = x.unique({ returnInverse: true, returnCounts: true }); return [r.values, r.inverse!, r.counts!]; }
+    case "bincount": return [x.bincount({ weights: by.w, minlength: a.minlength })];
+    case "tensorSplit": return x.tensorSplit(a.s, a.dim);
+    case "hstack": return [hstack([by.a, by.b])];
+    case "vstack": return [vstack([by.a, by.b])];
+    case "dstack": return [dstack([by.a, by.b])];
+    case "columnStack": return [columnStack([by.a, by.b])];
+    case "takeAlongDim": return [x.takeAlongDim(by.i, a.dim ?? undefined)];
+    case "cartesianProd": return [cartesianProd(by.a, by.b, by.c)];
+    case "aminmax": { const r = x.aminmax({ dim: a.dim, keepdim: a.keepdim }); return [r.min, r.max]; }
+    case "varMean": return varMean(x, a.dim, { correction: a.correction });
+    case "stdMean": return stdMean(x, a.dim ?? undefined, { correction: a.correction });
     default: throw new Error(`tensor_ops.test: no dispatch for ${op}`);
   }
 };
@@ -86,6 +102,8 @@ async function dispatchGpu(op: string, by: Record<string, Tensor>, args: Record<
   if (op === "maskedSelect") return [await maskedSelectAsync(by.x, by.mask)];
   if (op === "nonzero") return [await nonzeroAsync(by.x, { asTuple: args.asTuple })].flat();
   if (op === "repeatInterleave" && by.repeats) return [by.x.repeatInterleave(Array.from(await by.repeats.toTypedArrayAsync()), { dim: args.dim })];
+  if (op === "unique") { const r = await uniqueAsync(by.x, { returnInverse: true, returnCounts: true }); return [r.values, r.inverse!, r.counts!]; }
+  if (op === "bincount") return [await bincountAsync(by.x, { weights: by.w, minlength: args.minlength })];
   return dispatch(op, by, args, device);
 }
 
@@ -215,6 +233,8 @@ describe("gradcheck (float64, js)", () => {
     ["dot, mv, cross", [S([3]), S([3]), S([2, 3])], ([a, b, m]) => [a.dot(b), m.mv(a), a.cross(b), m.cross(b.expand([2, 3]), 1)], true],
     ["diff and rot90", [S([3, 4]), S([3, 1])], ([x, p]) => [x.diff(2, 1, { prepend: p }), x.rot90(3)]],
     ["logaddexp, xlogy, frac, logit", [S([3, 4]), S([4], "pos"), S([3, 4], "unit")], ([a, b, u]) => [a.logaddexp(b), a.xlogy(b), a.mul(3).frac(), u.logit(0.1)], true],
+    ["joins, splits and picks", [S([3, 4]), S([3, 2]), S([4])], ([a, b, c]) => [hstack([a, b]), vstack([a, c]), dstack([a, a]), columnStack([c.narrow(0, 0, 3), b]), ...a.tensorSplit([1, 3], 1), a.takeAlongDim(tensor([[2], [0], [3]], { dtype: "int32", device: "js" }), 1), cartesianProd(c, c.narrow(0, 1, 2))]],
+    ["aminmax, varMean, stdMean", [S([3, 4], "spread")], ([x]) => { const r = x.aminmax({ dim: 0 }); return [r.min, r.max, ...varMean(x, 1), ...stdMean(x)]; }],
   ];
   for (const [name, specs, f, second] of checks) test(name, () => gradcheck(name, specs, f, { second }));
 });
@@ -303,6 +323,49 @@ describe("tensor ops: semantics beyond the fixtures", () => {
       [() => meshgrid([tensor([1])], { indexing: "ji" } as never), /^Error: meshgrid: indexing must be 'ij' or 'xy', got the string 'ji'$/],
       [() => x.logit(0.7), /^Error: logit: eps must be a number in \[0, 0\.5\]/],
       [() => x.isclose(x, { rtol: -1 }), /^Error: isclose: rtol must be a non-negative number/],
+    ];
+    for (const [f, re] of bad) assert.throws(f, re);
+  });
+
+  test("searching, counting and the aliases: a few exact answers and the refusals", async () => {
+    assert.deepEqual(trilIndices(3, 3).toArray(), [[0, 1, 1, 2, 2, 2], [0, 0, 1, 0, 1, 2]]);
+    assert.deepEqual(triuIndices(3, 4, 1).toArray(), [[0, 0, 0, 1, 1, 2], [1, 2, 3, 2, 3, 3]]);
+    assert.deepEqual(trilIndices(2, 3, -1).toArray(), [[1], [0]]);
+    const m = tensor([[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(m.t().toArray(), [[1, 4], [2, 5], [3, 6]]);
+    assert.deepEqual(m.swapaxes(0, 1).toArray(), m.T.toArray());
+    assert.deepEqual(m.fliplr().toArray(), [[3, 2, 1], [6, 5, 4]]);
+    assert.deepEqual(m.flipud().toArray(), [[4, 5, 6], [1, 2, 3]]);
+    assert.deepEqual(m.clip(2, 5).toArray(), [[2, 2, 3], [4, 5, 5]]);
+    assert.deepEqual(tensor([1, 2]).broadcastTo([2, 2]).toArray(), [[1, 2], [1, 2]]);
+    assert.deepEqual(searchsorted(tensor([1, 3, 5]), 4).item(), 2);
+    // webgpu: unique and bincount name their async forms; the async forms agree
+    if (availableDevices().includes("webgpu")) {
+      const g = tensor([2, 0, 2], { dtype: "int32", device: "webgpu" });
+      assert.throws(() => g.unique(), /^Error: unique: .*await uniqueAsync\(input\)/);
+      assert.throws(() => g.bincount(), /^Error: bincount: .*await bincountAsync\(input\)/);
+      assert.deepEqual(await (await bincountAsync(g)).toArrayAsync(), [1, 0, 2]);
+      assert.deepEqual(await (await uniqueAsync(g)).values.toArrayAsync(), [0, 2]);
+    }
+    const x = Tensor.randn([3, 4]);
+    const bad: [() => unknown, RegExp][] = [
+      [() => searchsorted(Tensor.ones([2, 3]), Tensor.ones([3, 1])), /^Error: searchsorted: an N-D sortedSequence \[2, 3\] needs values with its leading dims \[2\], got \[3, 1\]$/],
+      [() => searchsorted(tensor([1, 2]), tensor([1]), { right: true, side: "left" }), /^Error: searchsorted: side 'left' contradicts right true$/],
+      [() => bucketize(x, Tensor.ones([2, 2])), /^Error: bucketize: boundaries must be 1-D, got shape \[2, 2\]$/],
+      [() => x.histc({ bins: 0 }), /^Error: histc: bins must be an integer >= 1/],
+      [() => x.histc({ min: 2, max: 1 }), /^Error: histc: min \(2\) must not exceed max \(1\)$/],
+      [() => tensor([1, Infinity]).histc(), /^Error: histc: the data's range \[1, Infinity\] is not finite; give min and max$/],
+      [() => tensor([1, -1], { dtype: "int32" }).bincount(), /^Error: bincount: input must be non-negative, got -1 at index 1$/],
+      [() => x.bincount(), /^Error: bincount: input must be a 1-D int32 tensor, got float32 of shape \[3, 4\]$/],
+      [() => x.unique({ sorted: false } as never), /^Error: unique: unknown option 'sorted'/],
+      [() => x.tensorSplit(0), /^Error: tensorSplit: sections must be an integer >= 1/],
+      [() => x.takeAlongDim(tensor([0], { dtype: "int32" }), 1), /^Error: takeAlongDim: input \[3, 4\] and indices \[1\] must have the same number of dims$/],
+      [() => hstack([]), /^Error: hstack: expects a non-empty array of tensors/],
+      [() => cartesianProd(x), /^Error: cartesianProd: tensors\[0\] must be 1-D, got shape \[3, 4\]$/],
+      [() => Tensor.ones([2, 2, 2]).t(), /^Error: t: expects a tensor with at most 2 dims, got shape \[2, 2, 2\]; use transpose\(dim0, dim1\)$/],
+      [() => tensor([1, 2]).fliplr(), /^Error: fliplr: expects a tensor with at least 2 dims, got shape \[2\]$/],
+      [() => x.aminmax({ dims: 1 } as never), /^Error: aminmax: unknown option 'dims'/],
+      [() => trilIndices(-1, 2), /^Error: trilIndices: row must be an integer >= 0/],
     ];
     for (const [f, re] of bad) assert.throws(f, re);
   });

@@ -7,7 +7,7 @@ import { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState, t
 export interface AdamaxOptions {
   /** learning rate (default 2e-3 for Adamax, 1e-3 for RAdam) */
   lr?: number;
-  /** [β₁, β₂]: decay rates of the first moment and of the infinity norm (Adamax) or second moment (RAdam); default [0.9, 0.999] */
+  /** β₁ and β₂, the decay rates of the first moment and of the infinity norm (Adamax) or second moment (RAdam); default [0.9, 0.999] */
   betas?: [number, number];
   /** added to the denominator (default 1e-8) */
   eps?: number;
