@@ -230,7 +230,8 @@ export function nanmean(x: Tensor, dim?: number | readonly number[], opts?: Keep
 export function countNonzero(x: Tensor, dim?: number | readonly number[]): Tensor {
   checkTensor("countNonzero", "input", x);
   const dims = normDims("countNonzero", dim, x.ndim);
-  return noGrad(() => x.ne(0).sum(dims).cast("int32"));
+  // summed as int32: a float32 sum of ones is exact only up to 2^24
+  return noGrad(() => x.ne(0).cast("int32").sum(dims));
 }
 
 // ---- sampling ------------------------------------------------------------------------------------
@@ -359,7 +360,7 @@ export function searchsorted(sortedSequence: Tensor, values: Tensor | number, op
       const seq = sortedSequence.ndim === 1 ? sortedSequence : sortedSequence.unsqueeze(-2); // [..., 1, n]
       const vv = vals.unsqueeze(-1); // [..., m, 1]
       const below = upper ? seq.le(vv) : seq.lt(vv);
-      return below.maximum(vv.isnan()).sum(-1).cast("int32");
+      return below.maximum(vv.isnan()).cast("int32").sum(-1);
     };
     if (v.ndim === 0) return ops.reshape(count(ops.reshape(v, [1], false)), [], false);
     const m = v.shape[v.ndim - 1], step = Math.max(1, Math.floor(SEARCH_CHUNK / Math.max(1, n * (v.numel / Math.max(1, m)))));
