@@ -13,3 +13,4 @@ export {
 } from "./updates.js";
 /** Learning-rate schedulers (torch.optim.lr_scheduler): `StepLR`, `CosineAnnealingLR`, `OneCycleLR`, `ReduceLROnPlateau`, ... */
 export * as lrScheduler from "./lr_scheduler.js";
+export { LBFGS, type LBFGSOptions, type LBFGSHyper, type LBFGSClosure } from "./lbfgs.js";

@@ -1,6 +1,7 @@
 // Learning-rate schedulers with PyTorch 1.13's (chainable) update formulas: StepLR, MultiStepLR,
-// ExponentialLR, LambdaLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR, OneCycleLR,
-// SequentialLR, and ReduceLROnPlateau (driven by a metric).
+// ExponentialLR, LambdaLR, MultiplicativeLR, ConstantLR, LinearLR, PolynomialLR, CosineAnnealingLR,
+// CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR, SequentialLR, ChainedScheduler, and
+// ReduceLROnPlateau (driven by a metric).
 import { Tensor } from "../tensor.js";
 import { checkBool, checkEnum, checkInt, checkScalar, checkOptions, describe } from "../functional/args.js";
 import type { Optimizer } from "./optimizer.js";
@@ -747,5 +748,308 @@ export class ReduceLROnPlateau {
       else if (k === "best" && v === null) this.best = this.mode === "min" ? Infinity : -Infinity;
       else if (k in self && k !== "optimizer") self[k] = Array.isArray(v) ? [...v] : v;
     }
+  }
+}
+
+/** One factor function per group, from one function for all or an array (LambdaLR's and MultiplicativeLR's argument). */
+function lambdasPerGroup(op: string, lrLambda: unknown, n: number): ((epoch: number) => number)[] {
+  const fs = Array.isArray(lrLambda) ? [...lrLambda] : Array<unknown>(n).fill(lrLambda);
+  if (fs.length !== n) throw new Error(`${op}: expected ${n} lrLambda functions (one per parameter group), got ${fs.length}`);
+  fs.forEach((f, i) => {
+    if (typeof f !== "function") throw new Error(`${op}: lrLambda${Array.isArray(lrLambda) ? `[${i}]` : ""} must be a function, got ${describe(f)}`);
+  });
+  return fs as ((epoch: number) => number)[];
+}
+
+/** Options of `ConstantLR` (PyTorch's keywords in camelCase). */
+export interface ConstantLROptions {
+  /** the factor the lr is multiplied by until totalIters (default 1/3) */
+  factor?: number;
+  /** epochs with the reduced lr (default 5) */
+  totalIters?: number;
+}
+
+/**
+ * Multiplies the base lr by `factor` for the first `totalIters` epochs, then restores it
+ * (torch.optim.lr_scheduler.ConstantLR; chainable, like PyTorch's, so other changes to the lr meanwhile are kept).
+ * @throws Error for a factor outside [0, 1], a totalIters that is not an integer >= 0, or an unknown option.
+ * @example
+ * const sched = new optim.lrScheduler.ConstantLR(opt, { factor: 0.5, totalIters: 4 });
+ */
+export class ConstantLR extends LRScheduler {
+  /** the factor of the lr until totalIters */
+  readonly factor: number;
+  /** the epoch at which the lr is restored */
+  readonly totalIters: number;
+
+  constructor(optimizer: Optimizer, opts?: ConstantLROptions) {
+    super(optimizer);
+    const op = "ConstantLR";
+    const o = checkOptions(op, opts, ["factor", "totalIters"]);
+    this.factor = checkScalar(op, "factor", o.factor ?? 1 / 3, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+    this.totalIters = checkInt(op, "totalIters", o.totalIters ?? 5, 0);
+    this.initialStep();
+  }
+
+  protected override getLr(): number[] {
+    const lrs = this.currentLrs();
+    if (this.lastEpoch === 0) return lrs.map((lr) => lr * this.factor);
+    if (this.lastEpoch !== this.totalIters) return lrs;
+    return lrs.map((lr) => lr * (1 / this.factor));
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * (this.factor + (this.lastEpoch >= this.totalIters ? 1 : 0) * (1 - this.factor)));
+  }
+}
+
+/**
+ * Multiplies each group's current lr by `lrLambda(epoch)` at every step after the first: one
+ * function for every group, or one per group. The functions are not part of the state dict.
+ * torch.optim.lr_scheduler.MultiplicativeLR.
+ * @throws Error unless lrLambda is a function or an array of one function per group.
+ * @example
+ * const sched = new optim.lrScheduler.MultiplicativeLR(opt, () => 0.95);
+ */
+export class MultiplicativeLR extends LRScheduler {
+  /** one factor function per group */
+  readonly lrLambdas: ((epoch: number) => number)[];
+
+  constructor(optimizer: Optimizer, lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[]) {
+    super(optimizer);
+    this.lrLambdas = lambdasPerGroup("MultiplicativeLR", lrLambda, optimizer.paramGroups.length);
+    this.initialStep();
+  }
+
+  protected override getLr(): number[] {
+    const lrs = this.currentLrs();
+    return this.lastEpoch > 0 ? lrs.map((lr, i) => lr * this.lrLambdas[i](this.lastEpoch)) : lrs;
+  }
+
+  override stateDict(): SchedulerState {
+    const { lrLambdas: _, ...rest } = super.stateDict();
+    return rest as SchedulerState;
+  }
+}
+
+/** Options of `PolynomialLR` (PyTorch's keywords in camelCase). */
+export interface PolynomialLROptions {
+  /** epochs over which the lr decays to 0 (default 5) */
+  totalIters?: number;
+  /** the power of the polynomial (default 1) */
+  power?: number;
+}
+
+/**
+ * Decays the lr to 0 over `totalIters` epochs: lr = base·(1 − min(epoch, totalIters)/totalIters)^power,
+ * computed step by step as PyTorch does. torch.optim.lr_scheduler.PolynomialLR.
+ * @throws Error unless totalIters is an integer >= 1 and power a number; for an unknown option.
+ * @example
+ * const sched = new optim.lrScheduler.PolynomialLR(opt, { totalIters: 100, power: 2 });
+ */
+export class PolynomialLR extends LRScheduler {
+  /** epochs until the lr reaches 0 */
+  readonly totalIters: number;
+  /** the power of the polynomial */
+  readonly power: number;
+
+  constructor(optimizer: Optimizer, opts?: PolynomialLROptions) {
+    super(optimizer);
+    const op = "PolynomialLR";
+    const o = checkOptions(op, opts, ["totalIters", "power"]);
+    this.totalIters = checkInt(op, "totalIters", o.totalIters ?? 5, 1);
+    this.power = checkScalar(op, "power", o.power ?? 1);
+    this.initialStep();
+  }
+
+  protected override getLr(): number[] {
+    const e = this.lastEpoch, n = this.totalIters;
+    const lrs = this.currentLrs();
+    if (e === 0 || e > n) return lrs;
+    const decay = ((1 - e / n) / (1 - (e - 1) / n)) ** this.power;
+    return lrs.map((lr) => lr * decay);
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * (1 - Math.min(this.totalIters, this.lastEpoch) / this.totalIters) ** this.power);
+  }
+}
+
+/** Options of `CyclicLR` (PyTorch's keywords in camelCase). */
+export interface CyclicLROptions {
+  /** steps in the rising half of a cycle (default 2000) */
+  stepSizeUp?: number;
+  /** steps in the falling half (default stepSizeUp) */
+  stepSizeDown?: number;
+  /** "triangular" (default): constant amplitude; "triangular2": halved each cycle; "exp_range": scaled by gamma^step */
+  mode?: "triangular" | "triangular2" | "exp_range";
+  /** the base of "exp_range"'s scaling (default 1) */
+  gamma?: number;
+  /** a custom amplitude scale, in (0, 1] for every argument; replaces mode */
+  scaleFn?: (x: number) => number;
+  /** what scaleFn is given: the cycle number from 1 ("cycle", default) or the step ("iterations") */
+  scaleMode?: "cycle" | "iterations";
+  /** cycle the momentum (SGD, RMSprop) or beta1 (Adam) inversely to the lr (default true) */
+  cycleMomentum?: boolean;
+  /** the lowest momentum, at the peak lr; one for all groups or one per group (default 0.8) */
+  baseMomentum?: number | readonly number[];
+  /** the highest momentum, at the base lr (default 0.9) */
+  maxMomentum?: number | readonly number[];
+}
+
+/**
+ * The cyclical learning rate policy (torch.optim.lr_scheduler.CyclicLR): the lr goes from
+ * `baseLr` up to `maxLr` over stepSizeUp steps and back over stepSizeDown, the amplitude scaled
+ * by the mode (or scaleFn); with cycleMomentum the momentum moves the other way between
+ * maxMomentum and baseMomentum. Step it after every batch. Construction sets each group's lr to
+ * baseLr. Where PyTorch 1.13 cycles only `momentum`, an optimizer with betas (Adam) gets beta1
+ * cycled, as PyTorch 2 does. `scaleFn` is not part of the state dict.
+ * @throws Error for a baseLr or maxLr array without one value per group, a non-positive step
+ * size, an unknown mode or option, or cycleMomentum on an optimizer without momentum or betas.
+ * @example
+ * const sched = new optim.lrScheduler.CyclicLR(opt, 0.01, 0.1, { stepSizeUp: 200, mode: "triangular2" });
+ * // after every batch: opt.step(); sched.step();
+ */
+export class CyclicLR extends LRScheduler {
+  /** each group's upper lr */
+  readonly maxLrs: number[];
+  /** steps in one cycle (stepSizeUp + stepSizeDown) */
+  readonly totalSize: number;
+  /** the fraction of a cycle spent rising */
+  readonly stepRatio: number;
+  /** the mode (ignored when scaleFn is given) */
+  readonly mode: "triangular" | "triangular2" | "exp_range";
+  /** the base of "exp_range"'s scaling */
+  readonly gamma: number;
+  /** the custom scale function, or null */
+  readonly scaleFn: ((x: number) => number) | null;
+  /** whether the scale is a function of the cycle or of the step */
+  readonly scaleMode: "cycle" | "iterations";
+  /** whether the momentum (or beta1) is cycled */
+  readonly cycleMomentum: boolean;
+  /** true when the optimizer has betas (Adam): beta1 is cycled instead of momentum */
+  readonly useBeta1: boolean;
+  /** each group's lowest momentum (with cycleMomentum) */
+  readonly baseMomentums: number[] = [];
+  /** each group's highest momentum (with cycleMomentum) */
+  readonly maxMomentums: number[] = [];
+
+  constructor(optimizer: Optimizer, baseLr: number | readonly number[], maxLr: number | readonly number[], opts?: CyclicLROptions) {
+    super(CyclicLR.#setBaseLr(optimizer, baseLr));
+    const op = "CyclicLR";
+    // the base lrs are baseLr even where an earlier scheduler had recorded another initialLr (as PyTorch)
+    this.baseLrs.splice(0, this.baseLrs.length, ...optimizer.paramGroups.map((g) => g.lr));
+    const o = checkOptions(op, opts, ["stepSizeUp", "stepSizeDown", "mode", "gamma", "scaleFn", "scaleMode", "cycleMomentum",
+      "baseMomentum", "maxMomentum"]);
+    const groups = optimizer.paramGroups as unknown as Group[];
+    this.maxLrs = perGroup(op, "maxLr", maxLr, groups.length);
+    const up = checkScalar(op, "stepSizeUp", o.stepSizeUp ?? 2000, (v) => v > 0, "a positive number");
+    const down = checkScalar(op, "stepSizeDown", o.stepSizeDown ?? up, (v) => v > 0, "a positive number");
+    this.totalSize = up + down;
+    this.stepRatio = up / this.totalSize;
+    this.mode = checkEnum(op, "mode", o.mode ?? "triangular", ["triangular", "triangular2", "exp_range"] as const);
+    this.gamma = checkScalar(op, "gamma", o.gamma ?? 1);
+    if (o.scaleFn !== undefined && typeof o.scaleFn !== "function") throw new Error(`${op}: scaleFn must be a function, got ${describe(o.scaleFn)}`);
+    this.scaleFn = o.scaleFn ?? null;
+    this.scaleMode = this.scaleFn ? checkEnum(op, "scaleMode", o.scaleMode ?? "cycle", ["cycle", "iterations"] as const)
+      : this.mode === "exp_range" ? "iterations" : "cycle";
+    this.cycleMomentum = checkBool(op, "cycleMomentum", o.cycleMomentum ?? true);
+    const defaults = optimizer.defaults as unknown as Record<string, unknown>;
+    this.useBeta1 = !("momentum" in defaults) && "betas" in defaults;
+    if (this.cycleMomentum) {
+      if (!("momentum" in defaults) && !this.useBeta1) throw new Error(`${op}: the optimizer has neither momentum nor betas; pass cycleMomentum: false`);
+      this.baseMomentums = perGroup(op, "baseMomentum", o.baseMomentum ?? 0.8, groups.length);
+      this.maxMomentums = perGroup(op, "maxMomentum", o.maxMomentum ?? 0.9, groups.length);
+    }
+    this.initialStep();
+  }
+
+  /** PyTorch sets each group's lr to baseLr before the base class records it as initialLr. */
+  static #setBaseLr(optimizer: Optimizer, baseLr: number | readonly number[]): Optimizer {
+    if (!optimizer || !Array.isArray(optimizer.paramGroups)) throw new Error(`CyclicLR: expected an optimizer, got ${describe(optimizer)}`);
+    const lrs = perGroup("CyclicLR", "baseLr", baseLr, optimizer.paramGroups.length);
+    optimizer.paramGroups.forEach((g, i) => (g.lr = lrs[i]));
+    return optimizer;
+  }
+
+  #scale(x: number): number {
+    if (this.scaleFn) return this.scaleFn(x);
+    return this.mode === "triangular" ? 1 : this.mode === "triangular2" ? 1 / 2 ** (x - 1) : this.gamma ** x;
+  }
+
+  protected override getLr(): number[] {
+    const cycle = Math.floor(1 + this.lastEpoch / this.totalSize);
+    const x = 1 + this.lastEpoch / this.totalSize - cycle;
+    const scaleFactor = x <= this.stepRatio ? x / this.stepRatio : (x - 1) / (this.stepRatio - 1);
+    const s = this.#scale(this.scaleMode === "cycle" ? cycle : this.lastEpoch);
+    const lrs = this.baseLrs.map((b, i) => b + (this.maxLrs[i] - b) * scaleFactor * s);
+    if (this.cycleMomentum) {
+      (this.optimizer.paramGroups as unknown as Group[]).forEach((g, i) => {
+        const m = this.maxMomentums[i] - (this.maxMomentums[i] - this.baseMomentums[i]) * scaleFactor * s;
+        if (this.useBeta1) g.betas = [m, (g.betas as number[])[1]];
+        else g.momentum = m;
+      });
+    }
+    return lrs;
+  }
+
+  override stateDict(): SchedulerState {
+    const { scaleFn: _, ...rest } = super.stateDict();
+    return rest as SchedulerState;
+  }
+}
+
+/**
+ * Steps several chainable schedulers of one optimizer together, each applying its change on top
+ * of the others' (torch.optim.lr_scheduler.ChainedScheduler). getLastLr is the groups' lrs after all of them.
+ * @throws Error for an empty list, an entry that is not an lr scheduler, or schedulers of different optimizers.
+ * @example
+ * const S = optim.lrScheduler;
+ * const sched = new S.ChainedScheduler([new S.ConstantLR(opt, { factor: 0.1, totalIters: 2 }), new S.ExponentialLR(opt, 0.9)]);
+ */
+export class ChainedScheduler extends LRScheduler {
+  /** the schedulers, stepped in order */
+  readonly schedulers: LRScheduler[];
+
+  constructor(schedulers: readonly LRScheduler[]) {
+    super(ChainedScheduler.#check(schedulers));
+    this.schedulers = [...schedulers];
+    this.setLastLr(this.currentLrs());
+  }
+
+  static #check(schedulers: readonly LRScheduler[]): Optimizer {
+    const op = "ChainedScheduler";
+    if (!Array.isArray(schedulers) || schedulers.length === 0) throw new Error(`${op}: expects a non-empty array of schedulers, got ${describe(schedulers)}`);
+    schedulers.forEach((s, i) => {
+      if (!(s instanceof LRScheduler)) throw new Error(`${op}: schedulers[${i}] is not an lr scheduler (got ${describe(s)})`);
+      if (s.optimizer !== schedulers[0].optimizer) throw new Error(`${op}: schedulers[${i}] belongs to another optimizer than schedulers[0]`);
+    });
+    return schedulers[0].optimizer;
+  }
+
+  protected override getLr(): number[] {
+    return this.currentLrs();
+  }
+
+  /**
+   * Steps every scheduler once, in order.
+   * @example
+   * sched.step();
+   */
+  override step(): void {
+    this.lastEpoch += 1;
+    for (const s of this.schedulers) s.step();
+    this.setLastLr(this.currentLrs());
+  }
+
+  override stateDict(): SchedulerState {
+    const { schedulers: _, ...rest } = super.stateDict();
+    return { ...rest, schedulers: this.schedulers.map((s) => s.stateDict()) } as SchedulerState;
+  }
+
+  override loadStateDict(state: SchedulerState): void {
+    const { schedulers, ...rest } = state;
+    super.loadStateDict(rest as SchedulerState);
+    (schedulers as SchedulerState[] | undefined)?.forEach((s, i) => this.schedulers[i]?.loadStateDict(s));
   }
 }
