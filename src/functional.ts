@@ -8,7 +8,8 @@ import * as fused from "./fused.js";
 import { softplus } from "./functional/activations.js";
 import { standardize } from "./functional/norms.js";
 import { pad } from "./functional/pad.js";
-import { type Args, checkBool, checkFloat, checkScalar, embeddingPaddingIdx, parseArgs } from "./functional/args.js";
+import { type Args, checkBool, checkEnum, checkFloat, checkScalar, embeddingPaddingIdx, parseArgs } from "./functional/args.js";
+import { hostReadable } from "./backend/backend.js";
 
 // the composites that live in their own files
 export {
@@ -27,12 +28,13 @@ export { normalize, type NormalizeOptions } from "./tensor_ops.js";
 export { batchNorm, groupNorm, instanceNorm, type BatchNormOptions, type GroupNormOptions, type InstanceNormOptions } from "./functional/norms.js";
 export {
   adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, avgPool2d, maxPool1d, type MaxPool1dOptions,
+  adaptiveAvgPool3d, adaptiveMaxPool1d, adaptiveMaxPool3d, avgPool3d, maxPool3d, type MaxPool3dOptions,
 } from "./functional/pooling.js";
 // convolution, padding, resizing and embeddings
 export { pad, type PadMode, type PadOptions } from "./functional/pad.js";
 export { interpolate, pixelShuffle, pixelUnshuffle, type InterpolateMode, type InterpolateOptions } from "./functional/resize.js";
 export {
-  conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvOptions, type ConvPadding, type ConvTransposeOptions,
+  conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, type ConvOptions, type ConvPadding, type ConvTransposeOptions,
 } from "./functional/conv.js";
 
 /** How a loss reduces its per-element values: their mean (the default), their sum, or "none" (the unreduced tensor). */
@@ -297,6 +299,161 @@ export function embedding(input: Tensor, weight: Tensor, ...args: Args<[paddingI
   // the padding row's lookups are cut from the graph: the same values, no gradient into that row
   const out = pad === null ? rows : where(input.reshape(-1, 1).eq(pad), rows.detach(), rows);
   return out.reshape([...input.shape, weight.shape[1]]);
+}
+
+/**
+ * y = x1ᵀ A_o x2 + b_o for every output o (torch.nn.functional.bilinear): input1 [..., in1] and
+ * input2 [..., in2] with the same leading dims, weight [out, in1, in2], bias [out] → [..., out].
+ * @throws on a weight that is not 3-D, inputs whose last dims are not in1 and in2 or whose leading
+ *   dims differ, a bias that is not [out], or an int32 tensor
+ * @example
+ * const y = F.bilinear(Tensor.randn([8, 3]), Tensor.randn([8, 5]), Tensor.randn([2, 3, 5])); // [8, 2]
+ */
+export function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const op = "bilinear";
+  for (const [n, t] of [["input1", input1], ["input2", input2], ["weight", weight]] as const) checkFloat(op, n, t);
+  if (weight.ndim !== 3) throw new Error(`${op}: weight must be 3-D [out, in1, in2], got shape ${fmt(weight.shape)}`);
+  const [O, I1, I2] = weight.shape;
+  for (const [n, t, size] of [["input1", input1, I1], ["input2", input2, I2]] as const) {
+    if (t.ndim === 0 || t.shape[t.ndim - 1] !== size) throw new Error(`${op}: ${n} must be [..., ${size}] to match weight ${fmt(weight.shape)}, got ${fmt(t.shape)}`);
+  }
+  const lead = input1.shape.slice(0, -1);
+  if (input2.ndim !== input1.ndim || input2.shape.slice(0, -1).some((d, i) => d !== lead[i])) {
+    throw new Error(`${op}: input1 ${fmt(input1.shape)} and input2 ${fmt(input2.shape)} must have the same dims but the last`);
+  }
+  if (bias != null && (checkFloat(op, "bias", bias).ndim !== 1 || bias.shape[0] !== O)) throw new Error(`${op}: bias must be [${O}] (out), got ${fmt(bias.shape)}`);
+  const M = lead.reduce((a, b) => a * b, 1);
+  // every output at once: x1 times A as [in1, out·in2] → [M, out, in2], then one batched product with x2
+  const t = input1.reshape([M, I1]).matmul(weight.permute([1, 0, 2]).reshape([I1, O * I2])).reshape([M, O, I2]);
+  const y = t.matmul(input2.reshape([M, I2, 1])).reshape([M, O]);
+  return (bias != null ? y.add(bias) : y).reshape([...lead, O]);
+}
+
+/** How {@link embeddingBag} reduces each bag's rows. */
+export type EmbeddingBagMode = "sum" | "mean" | "max";
+
+/** The options of {@link embeddingBag}. */
+export interface EmbeddingBagOptions {
+  /**
+   * Where each bag starts in a 1-D input (PyTorch's offsets): numbers, or an int32 tensor on a host
+   * device (js, cpu, wasm; they are read on the host to lay the bags out). For a webgpu input pass
+   * the numbers (`await offsets.toArrayAsync()`). Must be null or absent for 2-D input.
+   */
+  offsets?: Tensor | readonly number[] | null;
+  /** "sum", "mean" (the default, as PyTorch) or "max" of each bag's rows. */
+  mode?: EmbeddingBagMode;
+  /** A float tensor shaped as the input: each row is scaled by its weight before the sum (mode "sum" only). */
+  perSampleWeights?: Tensor | null;
+  /** offsets has B + 1 entries, the last the end of the last bag (default false: B entries, the last bag ends at the input's end). */
+  includeLastOffset?: boolean;
+  /** Entries of this index (negative counts from the end) are left out of their bag: no value, no count, no gradient. */
+  paddingIdx?: number | null;
+}
+
+const BAG_KEYS = ["offsets", "mode", "perSampleWeights", "includeLastOffset", "paddingIdx"];
+
+/**
+ * Sums, means or maxima of bags of embedding rows without materialising each lookup's row per bag
+ * entry (torch.nn.functional.embedding_bag). A 2-D input [B, L] is B bags of L indices; a 1-D input
+ * [N] is cut into bags by `offsets` (bag b is input[offsets[b] .. offsets[b + 1])). Empty bags (and bags
+ * of padding only) give zeros. Built from gathers and masked reductions over the bags laid out as
+ * [B, longest bag, dim], so memory grows with B × the longest bag.
+ *
+ * @param input int32 indices in [0, num): [N] with offsets, or [B, L]
+ * @param weight [num, dim] floating point
+ * @returns [B, dim]
+ * @throws on non-int32 or out-of-range indices, a weight that is not 2-D floating point, a 1-D input
+ *   without offsets or a 2-D input with them or with no columns, offsets that do not start at 0, decrease,
+ *   pass the input's end or sit on webgpu, perSampleWeights not shaped as the input or with a mode
+ *   other than "sum", a bad mode or paddingIdx, more than one positional argument, or an unknown option
+ * @example
+ * ```ts
+ * const w = Tensor.randn([10, 4], { requiresGrad: true });
+ * const idx = tensor([1, 2, 4, 5, 4, 3, 2, 9], { dtype: "int32" });
+ * F.embeddingBag(idx, w, [0, 4], { mode: "sum" }); // [2, 4]: rows 1+2+4+5 and 4+3+2+9
+ * ```
+ */
+export function embeddingBag(input: Tensor, weight: Tensor, ...args: Args<[offsets: Tensor | readonly number[] | null], EmbeddingBagOptions>): Tensor {
+  const op = "embeddingBag";
+  // PyTorch's positional max_norm etc. are not taken: only offsets may come before the options
+  const last = args[args.length - 1];
+  const positional = args.length - (typeof last === "object" && last !== null && !(last instanceof Tensor) && !Array.isArray(last) ? 1 : 0);
+  if (positional > 1) throw new Error(`${op}: expected at most 1 argument after input and weight (offsets; the rest by name in an options object), got ${positional}`);
+  const a = parseArgs(op, args, BAG_KEYS);
+  if (!(input instanceof Tensor) || input.dtype !== "int32") {
+    throw new Error(`${op}: input must be an int32 tensor of indices, got ${input instanceof Tensor ? `${input.dtype} (shape ${fmt(input.shape)})` : describe(input)}`);
+  }
+  if (!(weight instanceof Tensor) || weight.ndim !== 2 || weight.dtype === "int32") {
+    throw new Error(`${op}: weight must be a 2-D floating-point tensor [num, dim], got ${weight instanceof Tensor ? `${weight.dtype} ${fmt(weight.shape)}` : describe(weight)}`);
+  }
+  const [num, D] = weight.shape;
+  const mode = checkEnum(op, "mode", a.mode ?? "mean", ["sum", "mean", "max"] as const);
+  const lastOffset = checkBool(op, "includeLastOffset", a.includeLastOffset ?? false);
+  const pad = a.paddingIdx == null ? null : embeddingPaddingIdx(op, a.paddingIdx, num);
+  const psw = (a.perSampleWeights ?? null) as Tensor | null;
+  if (psw !== null) {
+    if (!(psw instanceof Tensor) || psw.dtype === "int32" || psw.ndim !== input.ndim || psw.shape.some((d, i) => d !== input.shape[i])) {
+      throw new Error(`${op}: perSampleWeights must be a floating-point tensor of the input's shape ${fmt(input.shape)}, got ${psw instanceof Tensor ? `${psw.dtype} ${fmt(psw.shape)}` : describe(psw)}`);
+    }
+    if (mode !== "sum") throw new Error(`${op}: perSampleWeights is only supported for mode 'sum', got mode '${mode}'`);
+  }
+  checkIndex(op, input, num, 0);
+  const offsets = a.offsets ?? null;
+  // the bags laid out as [B, M]: idx the row of each slot, keep (0/1, null: all) whether it holds an entry
+  let B: number, M: number, idx: Tensor, keep: Tensor | null = null, w = psw;
+  if (input.ndim === 2) {
+    if (offsets !== null) throw new Error(`${op}: offsets must be null for 2-D input (each row is a bag), got ${describe(offsets)}`);
+    [B, M] = input.shape;
+    if (M === 0) throw new Error(`${op}: 2-D input must have at least one column, got shape ${fmt(input.shape)}`);
+    idx = input.reshape(-1);
+  } else if (input.ndim === 1) {
+    const o = bagOffsets(op, offsets, input.shape[0], lastOffset);
+    const N = input.shape[0];
+    B = o.length - 1;
+    M = 1;
+    for (let b = 0; b < B; b++) M = Math.max(M, o[b + 1] - o[b]);
+    const pos = new Int32Array(B * M), valid = new Float32Array(B * M);
+    for (let b = 0; b < B; b++) for (let j = 0; o[b] + j < o[b + 1]; j++) (pos[b * M + j] = o[b] + j), (valid[b * M + j] = 1);
+    const device = input.device;
+    const posT = Tensor.from(pos, { shape: [B * M], dtype: "int32", device });
+    // an empty input has no entry to point the empty slots at: every slot is then masked anyway
+    idx = N === 0 ? Tensor.zeros([B * M], { dtype: "int32", device }) : input.indexSelect(0, posT);
+    w = psw && (N === 0 ? Tensor.zeros([B * M], { dtype: psw.dtype, device }) : psw.indexSelect(0, posT));
+    keep = Tensor.from(valid, { shape: [B * M], device });
+  } else {
+    throw new Error(`${op}: input must be 1-D (bags given by offsets) or 2-D [B, L] (one bag per row), got shape ${fmt(input.shape)}`);
+  }
+  if (pad !== null) keep = keep ? keep.mul(idx.ne(pad)) : idx.ne(pad);
+  let rows = weight.indexSelect(0, idx).reshape([B, M, D]);
+  if (w) rows = rows.mul(w.reshape([B, M, 1]));
+  const k = keep?.reshape([B, M, 1]);
+  // where, not a product with the mask: a left-out row holding inf or NaN must not leak into its bag
+  if (mode === "max") {
+    const m = (k ? where(k, rows, -Infinity) : rows).max(1).values;
+    return k ? where(k.sum(1).gt(0), m, 0) : m;
+  }
+  const s = (k ? where(k, rows, 0) : rows).sum(1);
+  return mode === "sum" ? s : s.div(k ? k.sum(1).clamp(1) : M);
+}
+
+/** embeddingBag's offsets read on the host and checked, with the end of the last bag appended. */
+function bagOffsets(op: string, offsets: unknown, N: number, includeLast: boolean): number[] {
+  if (offsets === null) throw new Error(`${op}: offsets must be given for 1-D input (where each bag starts), got null`);
+  let o: number[];
+  if (offsets instanceof Tensor) {
+    if (offsets.dtype !== "int32" || offsets.ndim !== 1) throw new Error(`${op}: offsets must be a 1-D int32 tensor, got ${offsets.dtype} ${fmt(offsets.shape)}`);
+    if (!hostReadable(offsets.data)) throw new Error(`${op}: offsets must be numbers or a tensor on a host device (js, cpu, wasm), got a ${offsets.device} tensor: pass await offsets.toArrayAsync()`);
+    o = Array.from(offsets.toTypedArray() as Int32Array);
+  } else if (Array.isArray(offsets) && offsets.every((v) => Number.isInteger(v))) {
+    o = [...(offsets as number[])];
+  } else {
+    throw new Error(`${op}: offsets must be an array of integers or a 1-D int32 tensor, got ${describe(offsets)}`);
+  }
+  if (o.length > 0 && o[0] !== 0) throw new Error(`${op}: offsets must start at 0, got offsets[0] = ${o[0]}`);
+  for (let i = 1; i < o.length; i++) if (o[i] < o[i - 1]) throw new Error(`${op}: offsets must be non-decreasing, got ${o[i]} after ${o[i - 1]} at ${i}`);
+  if (o.length > 0 && o[o.length - 1] > N) throw new Error(`${op}: offsets must not pass the input's length ${N}, got ${o[o.length - 1]}`);
+  if (includeLast) return o.length === 0 ? [0] : o;
+  return [...o, N];
 }
 
 /**

@@ -46,7 +46,7 @@ export function tuple(op: string, name: string, v: unknown, n: number, min: numb
   const arr = typeof v === "number" ? Array<number>(n).fill(v) : Array.isArray(v) ? [...(v as unknown[])] : null;
   const what = `${min === 1 ? "a positive" : "a non-negative"} integer or ${n === 1 ? "a one-element array of them" : `an array of ${n}`}`;
   if (!arr || arr.length !== n || arr.some((x) => typeof x !== "number" || !Number.isInteger(x) || x < min)) {
-    throw new Error(`${op}: ${name} must be ${what}, got ${describe(v)}${Array.isArray(v) ? ` ${JSON.stringify(v)}` : ""}`);
+    throw new Error(`${op}: ${name} must be ${what}, got ${describe(v)}${Array.isArray(v) && v.some((x: unknown) => typeof x !== "number") ? ` ${JSON.stringify(v)}` : ""}`);
   }
   return arr as number[];
 }

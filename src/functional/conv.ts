@@ -2,7 +2,9 @@
 // dilated input are stacked into columns [C·kh·kw, N·OH·OW], so the forward and both gradients are
 // one large matmul each; groups split the columns and the weight into a batch of G matmuls. A
 // transposed convolution is the adjoint: one GEMM into columns, then col2im. 1-D convolutions are
-// 2-D ones over a height of 1.
+// 2-D ones over a height of 1; 3-D ones are one 2-D one with the kernel's depth taps as channels
+// and the output depths as batch (the transposed one: the taps as output channels, then a col2im
+// over depth).
 import { Tensor } from "../core.js";
 import { fmt } from "../shape.js";
 import { col2im, im2col } from "../ops.js";
@@ -15,7 +17,7 @@ import { pad } from "./pad.js";
  *  "valid" (none) and "same" (the output as large as the input; stride 1 only). */
 export type ConvPadding = number | readonly number[] | "same" | "valid";
 
-/** The options of {@link conv1d} and {@link conv2d} (PyTorch's keyword arguments). */
+/** The options of {@link conv1d}, {@link conv2d} and {@link conv3d} (PyTorch's keyword arguments). */
 export interface ConvOptions {
   /** Step between windows, one number or one per spatial dim (default 1). */
   stride?: number | readonly number[];
@@ -27,7 +29,7 @@ export interface ConvOptions {
   groups?: number;
 }
 
-/** The options of {@link convTranspose1d} and {@link convTranspose2d} (PyTorch's keyword arguments). */
+/** The options of {@link convTranspose1d}, {@link convTranspose2d} and {@link convTranspose3d} (PyTorch's keyword arguments). */
 export interface ConvTransposeOptions {
   /** The stride of the convolution this is the adjoint of (default 1). */
   stride?: number | readonly number[];
@@ -127,6 +129,48 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
   return convTransposeNd("convTranspose2d", 2, input, weight, bias, rest);
 }
 
+/**
+ * 3-D convolution (cross-correlation) of input [N, C, D, H, W] (or unbatched [C, D, H, W]) with
+ * weight [OC, C/groups, kd, kh, kw] and an optional bias [OC] (torch.nn.functional.conv3d).
+ * Arguments after the bias are PyTorch's, positional (stride, padding, dilation, groups) or in an
+ * options object. Computed as one conv2d: the kd depth taps of each output depth are stacked as
+ * channels, the output depths as batch (so one GEMM, fused where the device has it).
+ *
+ * @returns [N, OC, OD, OH, OW] (or [OC, OD, OH, OW]), OD = ⌊(D + 2·pd − dd·(kd − 1) − 1) / sd⌋ + 1
+ * @throws as {@link conv2d}: shapes that do not match, channels not divisible by groups,
+ *   non-positive stride, dilation or groups, padding "same" with a stride above 1, a kernel larger
+ *   than the padded input, or an unknown option
+ * @example
+ * ```ts
+ * const x = Tensor.randn([1, 4, 6, 8, 8]), w = Tensor.randn([8, 2, 3, 3, 3]);
+ * F.conv3d(x, w, null, { stride: 2, padding: 1, groups: 2 }).shape; // [1, 8, 3, 4, 4]
+ * F.conv3d(x, w, null, { padding: "same", groups: 2 }).shape; // [1, 8, 6, 8, 8]
+ * ```
+ */
+export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvOptions, ...rest: ConvRest): Tensor {
+  return convNd("conv3d", 3, input, weight, bias, rest);
+}
+
+/**
+ * 3-D transposed convolution (torch.nn.functional.conv_transpose3d, the gradient of conv3d with
+ * respect to its input) of input [N, C, D, H, W] (or [C, D, H, W]) with weight
+ * [C, OC/groups, kd, kh, kw] and an optional bias [OC]: one convTranspose2d over the depth planes
+ * (the kd taps as extra output channels), then their overlapping depths summed by col2im.
+ * Positional arguments after the bias: stride, padding, outputPadding, groups, dilation
+ * (PyTorch's order), or an options object.
+ *
+ * @returns [N, OC, OD, OH, OW], OD = (D − 1)·sd − 2·pd + dd·(kd − 1) + opd + 1
+ * @throws as {@link convTranspose2d}
+ * @example
+ * ```ts
+ * F.convTranspose3d(Tensor.randn([1, 4, 3, 3, 3]), Tensor.randn([4, 2, 3, 3, 3]), null,
+ *   { stride: 2, padding: 1, outputPadding: 1 }).shape; // [1, 2, 6, 6, 6]
+ * ```
+ */
+export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvTransposeOptions, ...rest: ConvTRest): Tensor {
+  return convTransposeNd("convTranspose3d", 3, input, weight, bias, rest);
+}
+
 const isOpts = (v: unknown): boolean => typeof v === "object" && v !== null && !(v instanceof Tensor) && !Array.isArray(v);
 
 /** The bias (null when left out; an options object in its place is the options) and the rest. */
@@ -182,16 +226,20 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, biasArg: 
     });
   } else if (typeof p === "string") throw new Error(`${op}: padding must be a number, an array, 'same' or 'valid', got '${p}'`);
   else lohi = tuple(op, "padding", p, nd, 0).map((v) => [v, v]);
+  const padded = x0.shape.slice(2).map((s, i) => s + lohi[i][0] + lohi[i][1]);
+  if (k.some((kk, i) => dilation[i] * (kk - 1) + 1 > padded[i])) {
+    throw new Error(`${op}: kernel ${fmt(k)} with dilation ${fmt(dilation)} is larger than the padded input ${fmt(padded)}`);
+  }
+  if (nd === 3) {
+    const y = conv3dByDepth(op, x0, weight, bias, groups, stride, dilation, lohi);
+    return unbatched ? y.squeeze(0) : y;
+  }
   let x = x0;
   const extra = lohi.map(([lo, hi]) => hi - lo);
   if (extra.some((e) => e > 0)) x = pad(x, reversedPairs(extra));
   if (nd === 1) x = x.unsqueeze(2);
   const [kh, kw] = lift(nd, k, 1), [sh, sw] = lift(nd, stride, 1), [dh, dw] = lift(nd, dilation, 1);
   const [ph, pw] = lift(nd, lohi.map(([lo]) => lo), 0);
-  const [n, , h, w] = x.shape;
-  if (dh * (kh - 1) + 1 > h + 2 * ph || dw * (kw - 1) + 1 > w + 2 * pw) {
-    throw new Error(`${op}: kernel ${fmt(k)} with dilation ${fmt(dilation)} is larger than the padded input ${fmt(x0.shape.slice(2).map((s, i) => s + lohi[i][0] + lohi[i][1]))}`);
-  }
   const win = { kh, kw, sh, sw, ph, pw, dh, dw }, rows = cg * kh * kw;
   const gemm = (x: Tensor, w: Tensor, b: Tensor | null) => convGemm(x, w, b, groups, win);
   const w2 = weight.reshape(oc, rows);
@@ -199,6 +247,28 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, biasArg: 
   let y = (groups === 1 ? fusedConv2d(x, w2, bias, win, gemm) : null) ?? gemm(x, w2, bias);
   if (nd === 1) y = y.squeeze(2);
   return unbatched ? y.squeeze(0) : y;
+}
+
+/** conv3d as one conv2d (validated arguments; x [N, C, D, H, W]): the depth padded, its kd dilated
+ *  taps per output depth taken by unfold (a view) and laid out as [N·OD, G·kd·C/G, H, W], so that
+ *  each group's channels are its kd·C/G taps in the order of the weight permuted to
+ *  [OC, kd·C/G, kh, kw]; the 2-D output [N·OD, OC, OH, OW] is moved back to [N, OC, OD, OH, OW]. */
+function conv3dByDepth(
+  op: string, x0: Tensor, weight: Tensor, bias: Tensor | null, groups: number, stride: number[], dilation: number[], lohi: [number, number][],
+): Tensor {
+  const [[dlo, dhi], [hlo, hhi], [wlo, whi]] = lohi;
+  // depth padded on both sides; height and width only by "same"'s extra end, the rest is conv2d's
+  const pads = [0, whi - wlo, 0, hhi - hlo, dlo, dhi];
+  const x = pads.some((v) => v > 0) ? pad(x0, pads) : x0;
+  const [n, c, d, h, w] = x.shape, [oc, cg, kd, kh, kw] = weight.shape;
+  const ext = dilation[0] * (kd - 1) + 1, od = Math.floor((d - ext) / stride[0]) + 1;
+  let taps = x.unfold(2, ext, stride[0]); // [N, C, OD, H, W, ext]
+  if (dilation[0] > 1) taps = taps.slice([], [], [], [], [], [null, null, dilation[0]]);
+  const planes = taps.reshape(n, groups, c / groups, od, h, w, kd).permute(0, 3, 1, 6, 2, 4, 5).reshape(n * od, c * kd, h, w);
+  const w2 = weight.permute(0, 2, 1, 3, 4).reshape(oc, kd * cg, kh, kw);
+  const y = convNd(op, 2, planes, w2, bias, [{ stride: stride.slice(1), padding: [hlo, wlo], dilation: dilation.slice(1), groups }]);
+  const [, , oh, ow] = y.shape;
+  return y.reshape(n, od, oc, oh, ow).permute(0, 2, 1, 3, 4).contiguous(); // contiguous, like PyTorch's
 }
 
 /** The composite convolution (the reference of the fused one): x [N, C, H, W] already padded by
@@ -240,6 +310,10 @@ function convTransposeNd(op: string, nd: number, input: Tensor, weight: Tensor, 
   const spatial = x0.shape.slice(2);
   const outSize = spatial.map((s, i) => (s - 1) * stride[i] - 2 * padding[i] + dilation[i] * (k[i] - 1) + outPad[i] + 1);
   if (outSize.some((s) => s < 1)) throw new Error(`${op}: the output size ${fmt(outSize)} of input ${fmt(input.shape)} is too small (must be at least 1)`);
+  if (nd === 3) {
+    const y = convTranspose3dByDepth(op, x0, weight, bias, groups, stride, padding, outPad, dilation, outSize[0]);
+    return unbatched ? y.squeeze(0) : y;
+  }
   // an outputPadding of a stride or more adds windows past the input's end: they read zeros
   const more = outPad.map((o, i) => Math.floor(o / stride[i]));
   let x = more.some((m) => m > 0) ? pad(x0, reversedPairs(more)) : x0;
@@ -254,4 +328,28 @@ function convTransposeNd(op: string, nd: number, input: Tensor, weight: Tensor, 
   let y = bias ? out.add(bias.reshape(1, oc, 1, 1)) : out;
   if (nd === 1) y = y.squeeze(2);
   return unbatched ? y.squeeze(0) : y;
+}
+
+/** convTranspose3d (validated arguments; x [N, C, D, H, W]) as one convTranspose2d of the depth
+ *  planes [N·D, C, H, W] whose weight [C, OC/G·kd, kh, kw] makes each tap of the kernel's depth an
+ *  output channel, then col2im over depth alone: rows (OC, OH, OW, tap), columns (N, D), every
+ *  tap's plane added at output depth d·sd + tap·dd − pd. */
+function convTranspose3dByDepth(
+  op: string, x0: Tensor, weight: Tensor, bias: Tensor | null, groups: number,
+  stride: number[], padding: number[], outPad: number[], dilation: number[], outDepth: number,
+): Tensor {
+  const [c, ocg, kd, kh, kw] = weight.shape, oc = ocg * groups;
+  // an outputPadding of a stride or more adds depth windows past the input's end: they read zeros
+  const more = Math.floor(outPad[0] / stride[0]);
+  const x = more > 0 ? pad(x0, [0, 0, 0, 0, 0, more]) : x0;
+  const [n, , d, h, w] = x.shape;
+  const planes = x.transpose(1, 2).reshape(n * d, c, h, w);
+  const y = convTransposeNd(op, 2, planes, weight.reshape(c, ocg * kd, kh, kw), null, [{
+    stride: stride.slice(1), padding: padding.slice(1), outputPadding: outPad.slice(1), groups, dilation: dilation.slice(1),
+  }]);
+  const [, , oh, ow] = y.shape; // [N·D, OC·kd, OH, OW], channels (group, o, tap)
+  const cols = y.reshape(n, d, oc, kd, oh, ow).permute(2, 4, 5, 3, 0, 1).reshape(oc * oh * ow * kd, n * d);
+  const out = col2im(cols, [n, oc * oh * ow, outDepth, 1], kd, 1, stride[0], 1, padding[0], 0, dilation[0], 1)
+    .reshape(n, oc, oh, ow, outDepth).permute(0, 1, 4, 2, 3);
+  return bias ? out.add(bias.reshape(1, oc, 1, 1, 1)) : out.contiguous();
 }

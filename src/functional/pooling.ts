@@ -1,7 +1,8 @@
 // Pooling as composites of views: padding by concatenation, sliding windows by unfold (a strided
-// view), then a mean or a first-maximum gather; adaptive pools by an averaging matrix or an index
-// table. Divisors and index tables depend only on shapes, so they are built on the host and uploaded
-// once: nothing here reads a tensor's values, and every device runs it.
+// view), then a mean or a first-maximum gather; adaptive pools by gathered windows or an index
+// table; the 3-D max pools and the 1-D/3-D adaptive max pools by one index table of taps. Divisors
+// and index tables depend only on shapes, so they are built on the host and uploaded once: nothing
+// here reads a tensor's values, and every device runs it.
 import { Tensor } from "../core.js";
 import { where } from "../ops.js";
 import { fmt } from "../shape.js";
@@ -302,4 +303,172 @@ export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly (
     }
   });
   return [values, table.expand([...lead, oh, ow, rows.kmax * cols.kmax]).gather(-1, arg).squeeze(-1)];
+}
+
+// ---- 3-D pooling and the 1-D/3-D adaptive max pools: the max over an index table of taps
+
+/**
+ * The max over windows given as taps: `dims[i][o]` lists the input coordinates along pooled dim i
+ * of output o's taps (-1: padding). The last `dims.length` dims of x are flattened into one plane,
+ * each window's taps gathered by a host table, and the max taken as PyTorch's kernels do: a scan
+ * for `val > max || isnan(val)` from −∞, so the first maximum, or else the LAST NaN, and in a window
+ * of −∞ (or all padding) the first position the scan starts at. A padding tap reads that first
+ * position (a repeat of a real tap: neither the max nor its first index changes); a window that is
+ * all padding reads an appended −∞. Indices are int32 flat positions in the input plane.
+ */
+function maxOverTaps(input: Tensor, dims: number[][][], returnIndices: boolean): Tensor | [Tensor, Tensor] {
+  const nd = dims.length, sizes = input.shape.slice(-nd), lead = input.shape.slice(0, -nd);
+  const outs = dims.map((t) => t.length), ks = dims.map((t) => t[0].length);
+  const nOut = outs.reduce((a, b) => a * b, 1), k = ks.reduce((a, b) => a * b, 1), plane = sizes.reduce((a, b) => a * b, 1);
+  const strides = sizes.map((_, i) => sizes.slice(i + 1).reduce((a, b) => a * b, 1));
+  const pos = new Int32Array(nOut * k), idx = new Int32Array(nOut * k), rank = new Float32Array(nOut * k);
+  let emptyWindow = false;
+  for (let a = 0; a < nOut; a++) {
+    const o: number[] = [];
+    for (let i = nd - 1, r = a; i >= 0; i--) {
+      o[i] = r % outs[i];
+      r = Math.floor(r / outs[i]);
+    }
+    // where PyTorch's scan starts: each dim's first tap at or past 0 (past the input only when that
+    // dim's window is all padding: an out-of-range index, as PyTorch reports it)
+    const firsts = o.map((oi, i) => dims[i][oi].find((c) => c >= 0) ?? 0);
+    const empty = firsts.some((f, i) => f >= sizes[i]);
+    emptyWindow ||= empty;
+    const first = firsts.reduce((acc, f, i) => acc + f * strides[i], 0);
+    for (let b = 0; b < k; b++) {
+      let flat = 0, padTap = false;
+      for (let i = nd - 1, r = b; i >= 0; i--) {
+        const c = dims[i][o[i]][r % ks[i]];
+        r = Math.floor(r / ks[i]);
+        if (c < 0 || c >= sizes[i]) padTap = true;
+        flat += c * strides[i];
+      }
+      pos[a * k + b] = empty ? plane : padTap ? first : flat;
+      idx[a * k + b] = padTap ? first : flat;
+      rank[a * k + b] = padTap ? 0 : b + 1; // the real taps' order, for the last NaN
+    }
+  }
+  let flat = input.reshape([...lead, plane]);
+  if (emptyWindow) flat = Tensor.cat([flat, Tensor.full([...lead, 1], -Infinity, { dtype: input.dtype, device: input.device })], -1);
+  const winShape = [...lead, ...outs, k];
+  const taps = flat.indexSelect(-1, Tensor.from(pos, { dtype: "int32", device: input.device })).reshape(winShape);
+  const nanRank = taps.isnan().mul(Tensor.from(rank, { shape: [...outs, k], device: input.device }));
+  const arg = where(nanRank.sum(-1, { keepdim: true }).gt(0), nanRank.argmax(-1, { keepdim: true }), taps.argmax(-1, { keepdim: true }));
+  const values = taps.gather(-1, arg).squeeze(-1);
+  if (!returnIndices) return values;
+  const table = Tensor.from(idx, { dtype: "int32", shape: [...outs, k], device: input.device });
+  return [values, table.expand(winShape).gather(-1, arg).squeeze(-1)];
+}
+
+/** Options of `F.maxPool3d` (also accepted positionally, in PyTorch's order): those of `F.maxPool1d`,
+ *  each a number or one per dim [d, h, w]. */
+export type MaxPool3dOptions = MaxPool1dOptions;
+
+/**
+ * Max over kernel windows of [N, C, D, H, W] or [C, D, H, W] (torch.nn.functional.max_pool3d(input,
+ * kernel_size, stride=kernel_size, padding=0, dilation=1, ceil_mode=False, return_indices=False)):
+ * padding (at most half the kernel) is −∞; NaN propagates, and the gradient goes to each window's
+ * first maximum (its last NaN), like PyTorch's. With returnIndices it returns [values, indices],
+ * the int32 indices (d·H + h)·W + w into each input volume.
+ * @throws Error for an input of another rank or int32, or a kernel, stride, padding or dilation that does not fit.
+ * @example
+ * const y = F.maxPool3d(x, 2);                                      // [N, C, 8, 8, 8] → [N, C, 4, 4, 4]
+ * const [v, i] = F.maxPool3d(x, 3, { stride: 2, padding: 1, returnIndices: true });
+ */
+export function maxPool3d(input: Tensor, kernelSize: Ints, opts: MaxPool3dOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool3d(
+  input: Tensor, kernelSize: Ints,
+  ...args: Args<[stride: Ints | null, padding: Ints, dilation: Ints, ceilMode: boolean], MaxPool3dOptions & { returnIndices?: false }>
+): Tensor;
+export function maxPool3d(input: Tensor, kernelSize: Ints, ...args: unknown[]): Tensor | [Tensor, Tensor] {
+  const op = "maxPool3d";
+  const a = parseArgs(op, args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"]);
+  checkPoolInput(op, input, 3);
+  const k = tuple(op, "kernelSize", kernelSize, 3, 1);
+  const s = a.stride == null || (Array.isArray(a.stride) && a.stride.length === 0) ? k : tuple(op, "stride", a.stride, 3, 1);
+  const p = tuple(op, "padding", a.padding ?? 0, 3, 0), d = tuple(op, "dilation", a.dilation ?? 1, 3, 1);
+  const ceil = checkBool(op, "ceilMode", a.ceilMode ?? false);
+  const returnIndices = checkBool(op, "returnIndices", a.returnIndices ?? false);
+  // PyTorch limits the padding by the undilated kernel here
+  const geo = k.map((kk, i) => geometry(op, input.shape[input.ndim - 3 + i], kk, s[i], p[i], d[i], ceil, kk));
+  const taps = geo.map((g) => Array.from({ length: g.out }, (_, o) => Array.from({ length: g.k }, (_, j) => o * g.s - g.p + j * g.d)));
+  return maxOverTaps(input, taps, returnIndices);
+}
+
+/**
+ * Mean over kernel windows of [N, C, D, H, W] or [C, D, H, W] (torch.nn.functional.avg_pool3d(input,
+ * kernel_size, stride=kernel_size, padding=0, ceil_mode=False, count_include_pad=True,
+ * divisor_override=None)): each window's sum divided by its size, clipped as PyTorch's.
+ * @throws Error for an input of another rank or int32, or a kernel, stride or padding that does not fit.
+ * @example
+ * const y = F.avgPool3d(x, 2);                                   // [N, C, 8, 8, 8] → [N, C, 4, 4, 4]
+ * const z = F.avgPool3d(x, 3, { stride: 1, padding: 1, countIncludePad: false });
+ */
+export function avgPool3d(
+  input: Tensor, kernelSize: Ints,
+  ...args: Args<[stride: Ints | null, padding: Ints, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null],
+    AvgPoolArgs>
+): Tensor {
+  return avgPool("avgPool3d", 3, input, kernelSize,
+    parseArgs("avgPool3d", args, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]));
+}
+
+/**
+ * Means over adaptive windows of [N, C, D, H, W] or [C, D, H, W] giving outputSize [OD, OH, OW]
+ * (null keeps a size; one number for all three) (torch.nn.functional.adaptive_avg_pool3d). Averaged
+ * one dim at a time over gathered windows (no product with an averaging matrix: an inf stays in its
+ * windows).
+ * @throws Error for an input of another rank or int32, or an outputSize that is not positive.
+ * @example
+ * const y = F.adaptiveAvgPool3d(x, 1);            // global average pooling: [N, C, 1, 1, 1]
+ * const z = F.adaptiveAvgPool3d(x, [null, 3, 3]);
+ */
+export function adaptiveAvgPool3d(input: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
+  const [od, oh, ow] = adaptiveSizes("adaptiveAvgPool3d", input, 3, outputSize);
+  const depth = adaptiveAvgLast(input.movedim(-3, -1), od).movedim(-1, -3);
+  return adaptiveAvgLast(adaptiveAvgLast(depth.transpose(-1, -2), oh).transpose(-1, -2), ow);
+}
+
+/** adaptiveTaps' windows per pooled dim, as maxOverTaps reads them. */
+const adaptiveWindows = (input: Tensor, out: number[]): number[][][] =>
+  out.map((o, i) => adaptiveTaps(input.shape[input.ndim - out.length + i], o).taps);
+
+/**
+ * Max over outputSize adaptive windows of the last dim of [N, C, L] or [C, L]
+ * (torch.nn.functional.adaptive_max_pool1d): window i spans ⌊i·L/out⌋ to ⌈(i+1)·L/out⌉. NaN
+ * propagates; the gradient goes to each window's first maximum (its last NaN). With returnIndices
+ * it returns [values, indices], the int32 positions in L.
+ * @throws Error for an input of another rank or int32, or an outputSize that is not positive.
+ * @example
+ * const y = F.adaptiveMaxPool1d(x, 4);                                 // [N, C, L] → [N, C, 4]
+ * const [v, i] = F.adaptiveMaxPool1d(x, 1, { returnIndices: true });
+ */
+export function adaptiveMaxPool1d(input: Tensor, outputSize: Ints, opts: { returnIndices: true }): [Tensor, Tensor];
+export function adaptiveMaxPool1d(input: Tensor, outputSize: Ints, ...args: Args<[returnIndices: false], { returnIndices?: false }>): Tensor;
+export function adaptiveMaxPool1d(input: Tensor, outputSize: Ints, ...args: unknown[]): Tensor | [Tensor, Tensor] {
+  const op = "adaptiveMaxPool1d";
+  const a = parseArgs(op, args, ["returnIndices"]);
+  const out = adaptiveSizes(op, input, 1, outputSize);
+  return maxOverTaps(input, adaptiveWindows(input, out), checkBool(op, "returnIndices", a.returnIndices ?? false));
+}
+
+/**
+ * Max over adaptive windows of [N, C, D, H, W] or [C, D, H, W] giving outputSize [OD, OH, OW] (null
+ * keeps a size; one number for all three) (torch.nn.functional.adaptive_max_pool3d). NaN
+ * propagates; the gradient goes to each window's first maximum (its last NaN). With returnIndices
+ * it returns [values, indices], the int32 indices (d·H + h)·W + w into each input volume.
+ * @throws Error for an input of another rank or int32, or an outputSize that is not positive.
+ * @example
+ * const y = F.adaptiveMaxPool3d(x, [2, 4, 4]);
+ * const [v, i] = F.adaptiveMaxPool3d(x, 1, { returnIndices: true });
+ */
+export function adaptiveMaxPool3d(input: Tensor, outputSize: number | readonly (number | null)[], opts: { returnIndices: true }): [Tensor, Tensor];
+export function adaptiveMaxPool3d(
+  input: Tensor, outputSize: number | readonly (number | null)[], ...args: Args<[returnIndices: false], { returnIndices?: false }>
+): Tensor;
+export function adaptiveMaxPool3d(input: Tensor, outputSize: number | readonly (number | null)[], ...args: unknown[]): Tensor | [Tensor, Tensor] {
+  const op = "adaptiveMaxPool3d";
+  const a = parseArgs(op, args, ["returnIndices"]);
+  const out = adaptiveSizes(op, input, 3, outputSize);
+  return maxOverTaps(input, adaptiveWindows(input, out), checkBool(op, "returnIndices", a.returnIndices ?? false));
 }

@@ -74,7 +74,7 @@ export function interpolate(
   const perDim = (name: string, v: unknown, ok: (x: number) => boolean, what: string): number[] => {
     const arr = typeof v === "number" ? Array<number>(nd).fill(v) : Array.isArray(v) ? [...(v as unknown[])] : null;
     if (!arr || arr.length !== nd || arr.some((x) => typeof x !== "number" || !ok(x))) {
-      throw new Error(`${op}: ${name} must be ${what} or an array of ${nd} of them, got ${describe(v)}${Array.isArray(v) ? ` ${JSON.stringify(v)}` : ""}`);
+      throw new Error(`${op}: ${name} must be ${what} or an array of ${nd} of them, got ${describe(v)}${Array.isArray(v) && v.some((x: unknown) => typeof x !== "number") ? ` ${JSON.stringify(v)}` : ""}`);
     }
     return arr as number[];
   };

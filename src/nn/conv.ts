@@ -1,5 +1,5 @@
-// Convolution layers over the composites in src/functional/conv.ts: Conv1d, Conv2d, ConvTranspose1d,
-// ConvTranspose2d, with PyTorch's constructor arguments, parameter shapes and initialisation.
+// Convolution layers over the composites in src/functional/conv.ts: Conv1d, Conv2d, Conv3d,
+// ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, with PyTorch's constructor arguments, parameter shapes and initialisation.
 import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
 import type { ConvPadding } from "../functional/conv.js";
@@ -15,7 +15,7 @@ const show = (v: readonly number[]) => `[${v.join(", ")}]`;
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
 const PADDING_MODES: readonly PaddingMode[] = ["zeros", "reflect", "replicate", "circular"];
 
-/** The options of {@link Conv1d} and {@link Conv2d} (PyTorch's keyword arguments). */
+/** The options of {@link Conv1d}, {@link Conv2d} and {@link Conv3d} (PyTorch's keyword arguments). */
 export interface ConvLayerOptions {
   /** Step between windows (default 1). */
   stride?: Ints;
@@ -31,7 +31,7 @@ export interface ConvLayerOptions {
   paddingMode?: PaddingMode;
 }
 
-/** The options of {@link ConvTranspose1d} and {@link ConvTranspose2d} (PyTorch's keyword arguments). */
+/** The options of {@link ConvTranspose1d}, {@link ConvTranspose2d} and {@link ConvTranspose3d} (PyTorch's keyword arguments). */
 export interface ConvTransposeLayerOptions {
   /** The stride of the convolution this is the adjoint of (default 1). */
   stride?: Ints;
@@ -192,6 +192,34 @@ export class Conv2d extends ConvBase {
   }
 }
 
+/**
+ * 3-D convolution layer (torch.nn.Conv3d): input [N, inChannels, D, H, W] or [inChannels, D, H, W],
+ * weight [outChannels, inChannels/groups, kd, kh, kw], bias [outChannels]. Arguments after
+ * kernelSize are PyTorch's (stride, padding, dilation, groups, bias, paddingMode), positional or in
+ * an options object; see `F.conv3d`.
+ *
+ * @throws on non-positive sizes, channels not divisible by groups, padding "same" with a stride
+ *   above 1, an unknown paddingMode or option
+ * @example
+ * ```ts
+ * const conv = new nn.Conv3d(2, 4, 3, { stride: [1, 2, 2], padding: 1 });
+ * conv.forward(Tensor.randn([1, 2, 5, 8, 8])).shape; // [1, 4, 5, 4, 4]
+ * ```
+ */
+export class Conv3d extends ConvBase {
+  constructor(
+    inChannels: number, outChannels: number, kernelSize: Ints,
+    ...args: Args<[stride: Ints, padding: ConvPadding, dilation: Ints, groups: number, bias: boolean, paddingMode: PaddingMode], ConvLayerOptions>
+  ) {
+    super(3, false, inChannels, outChannels, kernelSize, parseArgs("nn.Conv3d", args, ["stride", "padding", "dilation", "groups", "bias", "paddingMode"]));
+  }
+
+  /** [N, inChannels, D, H, W] → [N, outChannels, OD, OH, OW] (or unbatched). */
+  override forward(x: Tensor): Tensor {
+    return this.conv(x, F.conv3d);
+  }
+}
+
 /** Base of the transposed convolution layers: outputPadding besides the shared arguments. */
 abstract class ConvTransposeBase extends ConvBase {
   /** Extra size added to one side of the output per spatial dim (PyTorch's output_padding). */
@@ -199,7 +227,7 @@ abstract class ConvTransposeBase extends ConvBase {
 
   protected constructor(nd: number, inChannels: number, outChannels: number, kernelSize: Ints, a: Record<string, unknown>) {
     const name = `nn.ConvTranspose${nd}d`;
-    if (typeof a.padding === "string") throw new Error(`${name}: padding must be ${nd === 1 ? "an integer" : "an integer or an array of 2"}, got the string '${a.padding}' (only convolutions take 'same' and 'valid')`);
+    if (typeof a.padding === "string") throw new Error(`${name}: padding must be ${nd === 1 ? "an integer" : `an integer or an array of ${nd}`}, got the string '${a.padding}' (only convolutions take 'same' and 'valid')`);
     super(nd, true, inChannels, outChannels, kernelSize, a);
     this.outputPadding = tuple(name, "outputPadding", a.outputPadding ?? 0, nd, 0);
     this.outputPadding.forEach((o, i) => {
@@ -267,5 +295,30 @@ export class ConvTranspose2d extends ConvTransposeBase {
   /** [N, inChannels, H, W] → [N, outChannels, OH, OW] (or unbatched). */
   override forward(x: Tensor): Tensor {
     return this.convT(x, F.convTranspose2d);
+  }
+}
+
+/**
+ * 3-D transposed convolution layer (torch.nn.ConvTranspose3d): input [N, inChannels, D, H, W],
+ * weight [inChannels, outChannels/groups, kd, kh, kw], bias [outChannels]. Arguments after
+ * kernelSize are PyTorch's (stride, padding, outputPadding, groups, bias, dilation, paddingMode
+ * "zeros"); see `F.convTranspose3d`.
+ *
+ * @throws on non-positive sizes, channels not divisible by groups, an outputPadding not smaller
+ *   than the stride or the dilation, a paddingMode other than "zeros", an unknown option
+ * @example
+ * ```ts
+ * const up = new nn.ConvTranspose3d(4, 2, 2, { stride: 2 });
+ * up.forward(Tensor.randn([1, 4, 3, 4, 4])).shape; // [1, 2, 6, 8, 8]
+ * ```
+ */
+export class ConvTranspose3d extends ConvTransposeBase {
+  constructor(inChannels: number, outChannels: number, kernelSize: Ints, ...args: ConvTArgs) {
+    super(3, inChannels, outChannels, kernelSize, parseArgs("nn.ConvTranspose3d", args, CONVT_KEYS));
+  }
+
+  /** [N, inChannels, D, H, W] → [N, outChannels, OD, OH, OW] (or unbatched). */
+  override forward(x: Tensor): Tensor {
+    return this.convT(x, F.convTranspose3d);
   }
 }

@@ -5,7 +5,7 @@ import { Module, Parameter } from "./module.js";
 import * as init from "./init.js";
 import { noGrad } from "../graph.js";
 import { fmt } from "../shape.js";
-import { type Args, checkBool, checkOptions, checkScalar, describe, embeddingPaddingIdx, parseArgs } from "../functional/args.js";
+import { type Args, checkBool, checkEnum, checkOptions, checkScalar, describe, embeddingPaddingIdx, parseArgs } from "../functional/args.js";
 
 const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
@@ -814,5 +814,141 @@ export class MultiheadAttention extends Module {
 
   override extraRepr(): string {
     return `embedDim=${this.embedDim}, numHeads=${this.numHeads}, batchFirst=${this.batchFirst}`;
+  }
+}
+
+/**
+ * y = x1ᵀ A_o x2 + b_o for every output o (torch.nn.Bilinear): input1 [..., in1Features] and
+ * input2 [..., in2Features] with the same leading dims → [..., outFeatures]. weight
+ * [outFeatures, in1Features, in2Features] and bias [outFeatures] start as U(±1/√in1Features),
+ * PyTorch's initialisation; `{ bias: false }` drops the bias. See `F.bilinear`.
+ * @throws Error (constructor) unless the three sizes are positive integers, or on an unknown option;
+ *   (forward) on inputs that do not fit, as `F.bilinear`.
+ * @example
+ * const bl = new nn.Bilinear(3, 5, 2);
+ * const y = bl.forward(Tensor.randn([8, 3]), Tensor.randn([8, 5])); // [8, 2]
+ */
+export class Bilinear extends Module {
+  /** size of the first input's last dim */
+  readonly in1Features: number;
+  /** size of the second input's last dim */
+  readonly in2Features: number;
+  /** size of the output's last dim */
+  readonly outFeatures: number;
+  /** [outFeatures, in1Features, in2Features], U(±1/√in1Features) at start */
+  weight: Tensor;
+  /** [outFeatures], U(±1/√in1Features) at start; null with `{ bias: false }` */
+  bias: Tensor | null;
+
+  constructor(in1Features: number, in2Features: number, outFeatures: number, opts: { bias?: boolean } = {}) {
+    super();
+    checkPositiveInt("Bilinear", "in1Features", in1Features);
+    checkPositiveInt("Bilinear", "in2Features", in2Features);
+    checkPositiveInt("Bilinear", "outFeatures", outFeatures);
+    checkOptions("nn.Bilinear", opts, ["bias"]);
+    this.in1Features = in1Features;
+    this.in2Features = in2Features;
+    this.outFeatures = outFeatures;
+    this.weight = Parameter(Tensor.empty([outFeatures, in1Features, in2Features]));
+    this.bias = checkBool("nn.Bilinear", "bias", opts.bias ?? true) ? Parameter(Tensor.empty([outFeatures])) : null;
+    this.resetParameters();
+  }
+
+  /** Re-draws weight and bias from U(±1/√in1Features) (PyTorch's reset_parameters: the bound uses weight.size(1)). */
+  resetParameters(): void {
+    const bound = 1 / Math.sqrt(this.in1Features);
+    init.uniform_(this.weight, -bound, bound);
+    if (this.bias) init.uniform_(this.bias, -bound, bound);
+  }
+
+  /** input1 [..., in1Features], input2 [..., in2Features] → [..., outFeatures]. */
+  override forward(input1: Tensor, input2: Tensor): Tensor {
+    return F.bilinear(input1, input2, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `in1Features=${this.in1Features}, in2Features=${this.in2Features}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}
+
+/** The options of {@link EmbeddingBag}. */
+export interface EmbeddingBagOptions {
+  /** "sum", "mean" (the default, as PyTorch) or "max" of each bag's rows. */
+  mode?: F.EmbeddingBagMode;
+  /** offsets has B + 1 entries, the last the end of the last bag (default false). */
+  includeLastOffset?: boolean;
+  /** A row (negative counts from the end) initialised to zeros and left out of every bag: the padding token's. */
+  paddingIdx?: number | null;
+}
+
+/** The inputs of {@link EmbeddingBag}'s forward given by name. */
+export interface EmbeddingBagForwardOptions {
+  /** Where each bag of a 1-D input starts: numbers or an int32 tensor on a host device (see `F.embeddingBag`); null for 2-D input. */
+  offsets?: Tensor | readonly number[] | null;
+  /** Float weights shaped as the input, scaling each row before the sum (mode "sum" only). */
+  perSampleWeights?: Tensor | null;
+}
+
+/**
+ * Sums, means or maxima of bags of embedding rows (torch.nn.EmbeddingBag): `weight`
+ * [numEmbeddings, embeddingDim], N(0, 1) at start (the padding row zeros). `forward(input, offsets?,
+ * perSampleWeights?)` (or `{ offsets, perSampleWeights }`): a 1-D input [N] cut into bags by
+ * offsets, or a 2-D input [B, L] of B bags → [B, embeddingDim]. See `F.embeddingBag` (offsets are read on
+ * the host: pass numbers for a webgpu input). PyTorch's maxNorm, scaleGradByFreq, sparse and
+ * fromPretrained are not taken.
+ * @throws on non-positive sizes, a bad mode, includeLastOffset or paddingIdx, an unknown option; in
+ *   forward, as `F.embeddingBag`
+ * @example
+ * ```ts
+ * const bag = new nn.EmbeddingBag(10, 3, { mode: "sum" });
+ * bag.forward(tensor([1, 2, 4, 5, 4, 3, 2, 9], { dtype: "int32" }), [0, 4]).shape; // [2, 3]
+ * ```
+ */
+export class EmbeddingBag extends Module {
+  /** number of rows (the vocabulary size) */
+  readonly numEmbeddings: number;
+  /** size of each row */
+  readonly embeddingDim: number;
+  /** how each bag is reduced */
+  readonly mode: F.EmbeddingBagMode;
+  /** whether offsets carry the end of the last bag */
+  readonly includeLastOffset: boolean;
+  /** The padding row (non-negative), or null. */
+  readonly paddingIdx: number | null;
+  /** [numEmbeddings, embeddingDim], N(0, 1) at start (the padding row zeros) */
+  weight: Tensor;
+
+  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingBagOptions = {}) {
+    super();
+    const op = "nn.EmbeddingBag";
+    checkPositiveInt("EmbeddingBag", "numEmbeddings", numEmbeddings);
+    checkPositiveInt("EmbeddingBag", "embeddingDim", embeddingDim);
+    checkOptions(op, opts, ["mode", "includeLastOffset", "paddingIdx"]);
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    this.mode = checkEnum(op, "mode", opts.mode ?? "mean", ["sum", "mean", "max"] as const);
+    this.includeLastOffset = checkBool(op, "includeLastOffset", opts.includeLastOffset ?? false);
+    this.paddingIdx = opts.paddingIdx == null ? null : embeddingPaddingIdx(op, opts.paddingIdx, numEmbeddings);
+    this.weight = Parameter(Tensor.empty([numEmbeddings, embeddingDim]));
+    this.resetParameters();
+  }
+
+  /** Re-draws the weight from N(0, 1), the padding row zeros (PyTorch's reset_parameters). */
+  resetParameters(): void {
+    init.normal_(this.weight);
+    if (this.paddingIdx !== null) noGrad(() => this.weight.slice(this.paddingIdx!).assign(0));
+  }
+
+  /** input [N] with offsets, or [B, L] → [B, embeddingDim]. */
+  override forward(input: Tensor, ...args: Args<[offsets: Tensor | readonly number[] | null, perSampleWeights: Tensor | null], EmbeddingBagForwardOptions>): Tensor {
+    const a = parseArgs("nn.EmbeddingBag", args, ["offsets", "perSampleWeights"]);
+    return F.embeddingBag(input, this.weight, {
+      offsets: (a.offsets ?? null) as Tensor | number[] | null, perSampleWeights: (a.perSampleWeights ?? null) as Tensor | null,
+      mode: this.mode, includeLastOffset: this.includeLastOffset, paddingIdx: this.paddingIdx,
+    });
+  }
+
+  override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}, mode="${this.mode}"${this.paddingIdx === null ? "" : `, paddingIdx=${this.paddingIdx}`}`;
   }
 }

@@ -1,5 +1,5 @@
-// Normalization layers: BatchNorm1d, BatchNorm2d (running statistics as buffers, PyTorch's names
-// and update rule), GroupNorm and InstanceNorm2d, over the composites in src/functional/norms.ts.
+// Normalization layers: BatchNorm1d/2d/3d (running statistics as buffers, PyTorch's names and
+// update rule), GroupNorm and InstanceNorm1d/2d/3d, over the composites in src/functional/norms.ts.
 import { Tensor } from "../tensor.js";
 import { noGrad } from "../graph.js";
 import * as F from "../functional.js";
@@ -8,7 +8,7 @@ import { checkBool, checkInt, checkScalar, parseArgs } from "../functional/args.
 import { fmt } from "../shape.js";
 import { Module, Parameter } from "./module.js";
 
-/** Options of `nn.BatchNorm1d`, `nn.BatchNorm2d` (and `nn.InstanceNorm2d`). */
+/** Options of `nn.BatchNorm1d`, `nn.BatchNorm2d` and `nn.BatchNorm3d`. */
 export interface BatchNormOptions {
   /** added to the variance (default 1e-5) */
   eps?: number;
@@ -23,7 +23,7 @@ export interface BatchNormOptions {
 const BN_KEYS = ["eps", "momentum", "affine", "trackRunningStats"];
 
 /**
- * What BatchNorm and InstanceNorm2d share, like PyTorch's _NormBase: the options, the affine
+ * What BatchNorm and InstanceNorm share, like PyTorch's _NormBase: the options, the affine
  * weight and bias, and the running statistics as buffers (PyTorch's names).
  */
 abstract class NormBase extends Module {
@@ -152,6 +152,19 @@ export class BatchNorm2d extends BatchNorm {
 }
 
 /**
+ * torch.nn.BatchNorm3d(numFeatures, { eps, momentum, affine, trackRunningStats }) over [N, C, D, H, W].
+ * @throws Error (forward) for another rank or channel count, or one value per channel when training.
+ * @example
+ * const bn = new nn.BatchNorm3d(8);
+ * const y = bn.forward(x); // x [N, 8, D, H, W]
+ */
+export class BatchNorm3d extends BatchNorm {
+  constructor(numFeatures: number, opts?: BatchNormOptions) {
+    super(numFeatures, opts, [5]);
+  }
+}
+
+/**
  * torch.nn.GroupNorm(numGroups, numChannels, { eps, affine }): per-sample statistics over groups of channels.
  * Any [N, C, ...] input, same shape out; see `F.groupNorm`.
  * @throws Error (constructor) unless numGroups divides numChannels.
@@ -197,24 +210,33 @@ export class GroupNorm extends Module {
   }
 }
 
+/** Options of `nn.InstanceNorm1d`, `nn.InstanceNorm2d` and `nn.InstanceNorm3d`. */
+export interface InstanceNormOptions {
+  /** added to the variance (default 1e-5) */
+  eps?: number;
+  /** Weight of the newest batch in the running averages (default 0.1). */
+  momentum?: number;
+  /** Learnt per-channel weight and bias (default false). */
+  affine?: boolean;
+  /** Keep running statistics for eval mode (default false). */
+  trackRunningStats?: boolean;
+}
+
 /**
- * torch.nn.InstanceNorm2d(numFeatures, { eps, momentum, affine = false, trackRunningStats = false })
- * over [N, C, H, W] or [C, H, W]: each channel of each sample normalized over its positions.
- * @example
- * const inorm = new nn.InstanceNorm2d(3, { affine: true });
- * const y = inorm.forward(x); // x [N, 3, H, W]
+ * Base of InstanceNorm1d/2d/3d, like PyTorch's _InstanceNorm: each channel of each sample of
+ * [N, C, ...nd dims] (or unbatched [C, ...]) normalized over its positions, see `F.instanceNorm`.
  */
-export class InstanceNorm2d extends NormBase {
-  constructor(numFeatures: number, opts?: { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: boolean }) {
-    super("nn.InstanceNorm2d", numFeatures, opts, { affine: false, track: false, cumulative: false });
+abstract class InstanceNorm extends NormBase {
+  constructor(numFeatures: number, opts: InstanceNormOptions | undefined, private readonly nd: number) {
+    super(`nn.${new.target.name}`, numFeatures, opts, { affine: false, track: false, cumulative: false });
   }
 
   override forward(x: Tensor): Tensor {
-    const name = "nn.InstanceNorm2d";
-    if (!(x instanceof Tensor) || (x.ndim !== 3 && x.ndim !== 4)) {
-      throw new Error(`${name}: expected 3-D (unbatched) or 4-D input, got ${x instanceof Tensor ? `shape ${fmt(x.shape)}` : typeof x}`);
+    const name = `nn.${this.constructor.name}`, nd = this.nd;
+    if (!(x instanceof Tensor) || (x.ndim !== nd + 1 && x.ndim !== nd + 2)) {
+      throw new Error(`${name}: expected ${nd + 1}-D (unbatched) or ${nd + 2}-D input, got ${x instanceof Tensor ? `shape ${fmt(x.shape)}` : typeof x}`);
     }
-    const unbatched = x.ndim === 3;
+    const unbatched = x.ndim === nd + 1;
     const xb = unbatched ? x.unsqueeze(0) : x;
     if (this.affine && xb.shape[1] !== this.numFeatures) {
       throw new Error(`${name}: expected input's size at dim ${unbatched ? 0 : 1} to match numFeatures (${this.numFeatures}), got shape ${fmt(x.shape)}`);
@@ -226,5 +248,46 @@ export class InstanceNorm2d extends NormBase {
     });
     return unbatched ? y.squeeze(0) : y;
   }
+}
 
+/**
+ * torch.nn.InstanceNorm1d(numFeatures, { eps, momentum, affine = false, trackRunningStats = false })
+ * over [N, C, L] or [C, L]: each channel of each sample normalized over its positions.
+ * @throws Error (forward) for another rank, or (with affine) another channel count.
+ * @example
+ * const inorm = new nn.InstanceNorm1d(8);
+ * const y = inorm.forward(x); // x [N, 8, L]
+ */
+export class InstanceNorm1d extends InstanceNorm {
+  constructor(numFeatures: number, opts?: InstanceNormOptions) {
+    super(numFeatures, opts, 1);
+  }
+}
+
+/**
+ * torch.nn.InstanceNorm2d(numFeatures, { eps, momentum, affine = false, trackRunningStats = false })
+ * over [N, C, H, W] or [C, H, W]: each channel of each sample normalized over its positions.
+ * @throws Error (forward) for another rank, or (with affine) another channel count.
+ * @example
+ * const inorm = new nn.InstanceNorm2d(3, { affine: true });
+ * const y = inorm.forward(x); // x [N, 3, H, W]
+ */
+export class InstanceNorm2d extends InstanceNorm {
+  constructor(numFeatures: number, opts?: InstanceNormOptions) {
+    super(numFeatures, opts, 2);
+  }
+}
+
+/**
+ * torch.nn.InstanceNorm3d(numFeatures, { eps, momentum, affine = false, trackRunningStats = false })
+ * over [N, C, D, H, W] or [C, D, H, W]: each channel of each sample normalized over its positions.
+ * @throws Error (forward) for another rank, or (with affine) another channel count.
+ * @example
+ * const inorm = new nn.InstanceNorm3d(4, { affine: true, trackRunningStats: true });
+ * const y = inorm.forward(x); // x [N, 4, D, H, W]
+ */
+export class InstanceNorm3d extends InstanceNorm {
+  constructor(numFeatures: number, opts?: InstanceNormOptions) {
+    super(numFeatures, opts, 3);
+  }
 }

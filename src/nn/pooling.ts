@@ -1,5 +1,5 @@
-// Pooling layers over the composites in src/functional/pooling.ts: AvgPool1d, AvgPool2d, MaxPool1d,
-// AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, with PyTorch's constructor arguments.
+// Pooling layers over the composites in src/functional/pooling.ts: AvgPool1d/2d/3d, MaxPool1d/3d,
+// AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d, with PyTorch's constructor arguments.
 import type { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
 import { type Args, checkBool, checkInt, parseArgs, tuple } from "../functional/args.js";
@@ -164,9 +164,10 @@ export class AdaptiveAvgPool1d extends Module {
 
 type Size2 = number | readonly (number | null)[];
 
-function size2(layer: string, v: Size2): (number | null)[] {
-  const arr = typeof v === "number" ? [v, v] : Array.isArray(v) ? [...v] : null;
-  if (!arr || arr.length !== 2) throw new Error(`nn.${layer}: outputSize must be a positive integer or an array of 2 (null keeps a size), got ${JSON.stringify(v)}`);
+/** An adaptive pool's outputSize over n dims: one number for all, or n (null keeps that input size). */
+function sizeN(layer: string, v: Size2, n = 2): (number | null)[] {
+  const arr = typeof v === "number" ? Array<number>(n).fill(v) : Array.isArray(v) ? [...v] : null;
+  if (!arr || arr.length !== n) throw new Error(`nn.${layer}: outputSize must be a positive integer or an array of ${n} (null keeps a size), got ${JSON.stringify(v)}`);
   return arr.map((o) => (o === null ? null : checkInt(`nn.${layer}`, "outputSize", o, 1)));
 }
 
@@ -182,7 +183,7 @@ export class AdaptiveAvgPool2d extends Module {
 
   constructor(outputSize: Size2) {
     super();
-    this.outputSize = size2("AdaptiveAvgPool2d", outputSize);
+    this.outputSize = sizeN("AdaptiveAvgPool2d", outputSize);
   }
 
   override forward(x: Tensor): Tensor {
@@ -208,12 +209,170 @@ export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
 
   constructor(outputSize: Size2, ...args: Args<[returnIndices: boolean], { returnIndices?: boolean }>) {
     super();
-    this.outputSize = size2("AdaptiveMaxPool2d", outputSize);
+    this.outputSize = sizeN("AdaptiveMaxPool2d", outputSize);
     this.returnIndices = checkBool("nn.AdaptiveMaxPool2d", "returnIndices", parseArgs("nn.AdaptiveMaxPool2d", args, ["returnIndices"]).returnIndices ?? false);
   }
 
   override forward(x: Tensor): Pooled<R> {
     return (this.returnIndices ? F.adaptiveMaxPool2d(x, this.outputSize, { returnIndices: true }) : F.adaptiveMaxPool2d(x, this.outputSize)) as Pooled<R>;
+  }
+
+  override extraRepr(): string {
+    return `outputSize=[${this.outputSize.join(", ")}]`;
+  }
+}
+
+/**
+ * torch.nn.AvgPool3d(kernelSize, stride=kernelSize, padding=0, ceilMode=false, countIncludePad=true, divisorOverride=null).
+ * [N, C, D, H, W] or [C, D, H, W]; see `F.avgPool3d`.
+ * @example
+ * const pool = new nn.AvgPool3d(2);
+ * pool.forward(x); // [N, C, 8, 8, 8] → [N, C, 4, 4, 4]
+ */
+export class AvgPool3d extends AvgPool {
+  /** divide every window's sum by this instead, or null */
+  readonly divisorOverride: number | null;
+
+  constructor(
+    kernelSize: Ints,
+    ...args: Args<[stride: Ints | null, padding: Ints, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null],
+      AvgPoolOptions & { divisorOverride?: number | null }>
+  ) {
+    const a = parseArgs("nn.AvgPool3d", args, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]);
+    super(3, kernelSize, a);
+    this.divisorOverride = a.divisorOverride == null ? null : checkInt("nn.AvgPool3d", "divisorOverride", a.divisorOverride, 1);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.avgPool3d(x, this.kernelSize, {
+      stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
+    });
+  }
+}
+
+/**
+ * torch.nn.MaxPool3d(kernelSize, stride=kernelSize, padding=0, dilation=1, returnIndices=false, ceilMode=false)
+ * over [N, C, D, H, W] or [C, D, H, W]; with returnIndices, forward returns [values, indices]. See `F.maxPool3d`.
+ * @example
+ * const pool = new nn.MaxPool3d(2);
+ * pool.forward(x); // [N, C, 8, 8, 8] → [N, C, 4, 4, 4]
+ * const [values, indices] = new nn.MaxPool3d<true>(3, { stride: 2, returnIndices: true }).forward(x);
+ */
+export class MaxPool3d<R extends boolean = false> extends Module {
+  /** window size [d, h, w] */
+  readonly kernelSize: number[];
+  /** step between windows [d, h, w] (the kernel size unless given) */
+  readonly stride: number[];
+  /** −∞ added on each side [d, h, w] */
+  readonly padding: number[];
+  /** spacing between a window's taps [d, h, w] */
+  readonly dilation: number[];
+  /** forward returns [values, indices] */
+  readonly returnIndices: boolean;
+  /** round the output size up */
+  readonly ceilMode: boolean;
+
+  constructor(
+    kernelSize: Ints,
+    ...args: Args<[stride: Ints | null, padding: Ints, dilation: Ints, returnIndices: boolean, ceilMode: boolean],
+      { stride?: Ints | null; padding?: Ints; dilation?: Ints; returnIndices?: boolean; ceilMode?: boolean }>
+  ) {
+    super();
+    const name = "nn.MaxPool3d";
+    const a = parseArgs(name, args, ["stride", "padding", "dilation", "returnIndices", "ceilMode"]);
+    this.kernelSize = tuple(name, "kernelSize", kernelSize, 3, 1);
+    this.stride = a.stride == null ? this.kernelSize : tuple(name, "stride", a.stride, 3, 1);
+    this.padding = tuple(name, "padding", a.padding ?? 0, 3, 0);
+    this.dilation = tuple(name, "dilation", a.dilation ?? 1, 3, 1);
+    this.returnIndices = checkBool(name, "returnIndices", a.returnIndices ?? false);
+    this.ceilMode = checkBool(name, "ceilMode", a.ceilMode ?? false);
+  }
+
+  override forward(x: Tensor): Pooled<R> {
+    const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
+    return (this.returnIndices ? F.maxPool3d(x, this.kernelSize, { ...opts, returnIndices: true }) : F.maxPool3d(x, this.kernelSize, opts)) as Pooled<R>;
+  }
+
+  override extraRepr(): string {
+    return `kernelSize=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}, dilation=${show(this.dilation)}, ceilMode=${this.ceilMode}`;
+  }
+}
+
+/**
+ * torch.nn.AdaptiveAvgPool3d(outputSize): [OD, OH, OW] (null keeps that input size) or one number for all three.
+ * @example
+ * const gap = new nn.AdaptiveAvgPool3d(1);
+ * gap.forward(x); // [N, C, D, H, W] → [N, C, 1, 1, 1]
+ */
+export class AdaptiveAvgPool3d extends Module {
+  /** [OD, OH, OW]; null keeps that input size */
+  readonly outputSize: (number | null)[];
+
+  constructor(outputSize: Size2) {
+    super();
+    this.outputSize = sizeN("AdaptiveAvgPool3d", outputSize, 3);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.adaptiveAvgPool3d(x, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `outputSize=[${this.outputSize.join(", ")}]`;
+  }
+}
+
+/**
+ * torch.nn.AdaptiveMaxPool1d(outputSize, returnIndices=false) over [N, C, L] or [C, L]; with
+ * returnIndices, forward returns [values, indices]. See `F.adaptiveMaxPool1d`.
+ * @example
+ * const pool = new nn.AdaptiveMaxPool1d(4);
+ * pool.forward(x); // [N, C, L] → [N, C, 4]
+ */
+export class AdaptiveMaxPool1d<R extends boolean = false> extends Module {
+  /** the output length */
+  readonly outputSize: number;
+  /** forward returns [values, indices] */
+  readonly returnIndices: boolean;
+
+  constructor(outputSize: number, ...args: Args<[returnIndices: boolean], { returnIndices?: boolean }>) {
+    super();
+    const name = "nn.AdaptiveMaxPool1d";
+    this.outputSize = checkInt(name, "outputSize", outputSize, 1);
+    this.returnIndices = checkBool(name, "returnIndices", parseArgs(name, args, ["returnIndices"]).returnIndices ?? false);
+  }
+
+  override forward(x: Tensor): Pooled<R> {
+    return (this.returnIndices ? F.adaptiveMaxPool1d(x, this.outputSize, { returnIndices: true }) : F.adaptiveMaxPool1d(x, this.outputSize)) as Pooled<R>;
+  }
+
+  override extraRepr(): string {
+    return `outputSize=${this.outputSize}`;
+  }
+}
+
+/**
+ * torch.nn.AdaptiveMaxPool3d(outputSize, returnIndices=false): [OD, OH, OW] (null keeps that input
+ * size) or one number for all three; with returnIndices, forward returns [values, indices].
+ * @example
+ * const pool = new nn.AdaptiveMaxPool3d([1, 2, 2]);
+ * pool.forward(x); // [N, C, D, H, W] → [N, C, 1, 2, 2]
+ */
+export class AdaptiveMaxPool3d<R extends boolean = false> extends Module {
+  /** [OD, OH, OW]; null keeps that input size */
+  readonly outputSize: (number | null)[];
+  /** forward returns [values, indices] */
+  readonly returnIndices: boolean;
+
+  constructor(outputSize: Size2, ...args: Args<[returnIndices: boolean], { returnIndices?: boolean }>) {
+    super();
+    const name = "nn.AdaptiveMaxPool3d";
+    this.outputSize = sizeN("AdaptiveMaxPool3d", outputSize, 3);
+    this.returnIndices = checkBool(name, "returnIndices", parseArgs(name, args, ["returnIndices"]).returnIndices ?? false);
+  }
+
+  override forward(x: Tensor): Pooled<R> {
+    return (this.returnIndices ? F.adaptiveMaxPool3d(x, this.outputSize, { returnIndices: true }) : F.adaptiveMaxPool3d(x, this.outputSize)) as Pooled<R>;
   }
 
   override extraRepr(): string {
