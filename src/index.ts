@@ -45,4 +45,7 @@ export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 /** Data loading (torch.utils.data and torchvision's MNIST): `DataLoader`, `mnist`. */
 export * as data from "./data/index.js";
+/** Linear algebra on small matrices (torch.linalg): `det`, `slogdet`, `inv`, `solve`, `cholesky`, `kron`, `tensordot`. */
+export * as linalg from "./linalg.js";
+export { kron, tensordot } from "./linalg.js";
 export { save, saveAsync, load, loadMetadata } from "./io/safetensors.js";

@@ -15,7 +15,7 @@ function layer(file: string): number {
     shape: 0, random: 0, format: 0, check: 0,
     prims: 1, graph: 1, "backend/backend": 1,
     "backend/js": 2, "backend/c_fused": 2, "backend/native": 2, "backend/wasm": 2, "backend/wasm_module": 2,
-    core: 3, ops: 4, scans: 4, engine: 5, fused: 6, functional: 7, tensor_ops: 7, statistics: 7, tensor: 8,
+    core: 3, ops: 4, scans: 4, engine: 5, fused: 6, functional: 7, tensor_ops: 7, statistics: 7, linalg: 7, tensor: 8,
     index: 10, node: 10,
   };
   if (f in table) return table[f];
