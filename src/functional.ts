@@ -36,6 +36,7 @@ export { interpolate, pixelShuffle, pixelUnshuffle, type InterpolateMode, type I
 export {
   conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, type ConvOptions, type ConvPadding, type ConvTransposeOptions,
 } from "./functional/conv.js";
+export { affineGrid, fold, gridSample, unfold, type AffineGridOptions, type GridSampleMode, type GridSampleOptions, type GridSamplePadding, type UnfoldOptions } from "./functional/sampling.js";
 
 /** How a loss reduces its per-element values: their mean (the default), their sum, or "none" (the unreduced tensor). */
 export type Reduction = "mean" | "sum" | "none";

@@ -9,6 +9,7 @@ export * from "./rnn.js";
 export * from "./transformer.js";
 export * from "./conv.js";
 export * from "./resize.js";
+export * from "./sampling.js";
 export * from "./containers.js";
 export * from "./padding.js";
 /** Parameter initialisers (torch.nn.init): in place, without autograd. */
