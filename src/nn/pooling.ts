@@ -43,6 +43,27 @@ abstract class AvgPool extends Module {
   }
 }
 
+/** AvgPool2d and AvgPool3d: AvgPool's options and PyTorch's divisorOverride, pooled by `pool`. */
+abstract class AvgPoolWithDivisor extends AvgPool {
+  /** divide every window's sum by this instead, or null */
+  readonly divisorOverride: number | null;
+  readonly #pool: typeof F.avgPool2d;
+
+  protected constructor(nd: 2 | 3, kernelSize: Ints, args: unknown[], pool: typeof F.avgPool2d) {
+    const name = `nn.AvgPool${nd}d`;
+    const a = parseArgs(name, args as Parameters<typeof parseArgs>[1], ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]);
+    super(nd, kernelSize, a);
+    this.divisorOverride = a.divisorOverride == null ? null : checkInt(name, "divisorOverride", a.divisorOverride, 1);
+    this.#pool = pool;
+  }
+
+  override forward(x: Tensor): Tensor {
+    return this.#pool(x, this.kernelSize, {
+      stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
+    });
+  }
+}
+
 /**
  * torch.nn.AvgPool1d(kernelSize, stride=kernelSize, padding=0, ceilMode=false, countIncludePad=true).
  * [N, C, L] or [C, L]; see `F.avgPool1d`.
@@ -66,24 +87,13 @@ export class AvgPool1d extends AvgPool {
  * const pool = new nn.AvgPool2d(2);
  * pool.forward(x); // [N, C, 8, 8] → [N, C, 4, 4]
  */
-export class AvgPool2d extends AvgPool {
-  /** divide every window's sum by this instead, or null */
-  readonly divisorOverride: number | null;
-
+export class AvgPool2d extends AvgPoolWithDivisor {
   constructor(
     kernelSize: Ints,
     ...args: Args<[stride: Ints | null, padding: Ints, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null],
       AvgPoolOptions & { divisorOverride?: number | null }>
   ) {
-    const a = parseArgs("nn.AvgPool2d", args, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]);
-    super(2, kernelSize, a);
-    this.divisorOverride = a.divisorOverride == null ? null : checkInt("nn.AvgPool2d", "divisorOverride", a.divisorOverride, 1);
-  }
-
-  override forward(x: Tensor): Tensor {
-    return F.avgPool2d(x, this.kernelSize, {
-      stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
-    });
+    super(2, kernelSize, args, F.avgPool2d);
   }
 }
 
@@ -229,24 +239,13 @@ export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
  * const pool = new nn.AvgPool3d(2);
  * pool.forward(x); // [N, C, 8, 8, 8] → [N, C, 4, 4, 4]
  */
-export class AvgPool3d extends AvgPool {
-  /** divide every window's sum by this instead, or null */
-  readonly divisorOverride: number | null;
-
+export class AvgPool3d extends AvgPoolWithDivisor {
   constructor(
     kernelSize: Ints,
     ...args: Args<[stride: Ints | null, padding: Ints, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null],
       AvgPoolOptions & { divisorOverride?: number | null }>
   ) {
-    const a = parseArgs("nn.AvgPool3d", args, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]);
-    super(3, kernelSize, a);
-    this.divisorOverride = a.divisorOverride == null ? null : checkInt("nn.AvgPool3d", "divisorOverride", a.divisorOverride, 1);
-  }
-
-  override forward(x: Tensor): Tensor {
-    return F.avgPool3d(x, this.kernelSize, {
-      stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
-    });
+    super(3, kernelSize, args, F.avgPool3d);
   }
 }
 
