@@ -8,7 +8,7 @@ import * as fused from "./fused.js";
 import { softplus } from "./functional/activations.js";
 import { standardize } from "./functional/norms.js";
 import { pad } from "./functional/pad.js";
-import { type Args, checkBool, checkEnum, checkFloat, checkScalar, embeddingPaddingIdx, parseArgs } from "./functional/args.js";
+import { type Args, checkBool, checkEnum, checkFloat, checkScalar, checkTensor, embeddingPaddingIdx, parseArgs } from "./functional/args.js";
 import { hostReadable } from "./backend/backend.js";
 
 // the composites that live in their own files
@@ -18,6 +18,7 @@ export {
   type ReductionOptions, type WeightedLossOptions,
   cosineEmbeddingLoss, gaussianNllLoss, hingeEmbeddingLoss, marginRankingLoss, multiLabelSoftMarginLoss, multiMarginLoss,
   poissonNllLoss, softMarginLoss, tripletMarginLoss, type GaussianNllOptions, type MarginOptions, type MultiMarginOptions,
+  ctcLoss, type CtcLossOptions,
   type PoissonNllOptions, type TripletMarginOptions,
 } from "./functional/losses.js";
 export {
@@ -25,7 +26,10 @@ export {
   tanhshrink, threshold, type HardtanhOptions, type SoftplusOptions, type ThresholdOptions,
 } from "./functional/activations.js";
 export { normalize, type NormalizeOptions } from "./tensor_ops.js";
-export { batchNorm, groupNorm, instanceNorm, type BatchNormOptions, type GroupNormOptions, type InstanceNormOptions } from "./functional/norms.js";
+export {
+  batchNorm, groupNorm, instanceNorm, localResponseNorm, type BatchNormOptions, type GroupNormOptions, type InstanceNormOptions,
+  type LocalResponseNormOptions,
+} from "./functional/norms.js";
 export {
   adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, avgPool2d, maxPool1d, type MaxPool1dOptions,
   adaptiveAvgPool3d, adaptiveMaxPool1d, adaptiveMaxPool3d, avgPool3d, maxPool3d, type MaxPool3dOptions,
@@ -523,6 +527,91 @@ function featureDropout(op: "dropout1d" | "dropout2d", input: Tensor, args: read
   const channelDims = op === "dropout1d" && input.ndim === 2 ? 1 : 2;
   const keep = Tensor.rand(input.shape.map((s, d) => (d < channelDims ? s : 1)), { device: input.device }).lt(1 - p);
   return input.mul(keep.mul(1 / (1 - p)));
+}
+
+/** The options of `F.alphaDropout` (also accepted positionally: `alphaDropout(x, p, training)`). */
+export interface AlphaDropoutOptions {
+  /** Probability of dropping each element, default 0.5. */
+  p?: number;
+  /** Whether to drop at all; default false, as PyTorch's F.alpha_dropout (pass `model.training`). */
+  training?: boolean;
+}
+
+/**
+ * Alpha dropout, for SELU networks (torch.nn.functional.alpha_dropout): while `training` (default
+ * false, as in PyTorch), each element is dropped with probability p, set to SELU's negative
+ * saturation value α' = −λα ≈ −1.7581, and the result is transformed affinely, y = a·(x or α') + b
+ * with a = ((1 − p)(1 + pα'²))^(−1/2) and b = −a·α'·p, so that an input of mean 0 and variance 1
+ * keeps them. The input itself when not training or p = 0; zeros for p = 1. Seeded by `manualSeed`.
+ * @throws Error if input is not a floating-point tensor, p is not in [0, 1] or training not a boolean.
+ * @example
+ * const h = F.alphaDropout(F.selu(x), 0.1, model.training);
+ */
+export function alphaDropout(input: Tensor, ...args: Args<[p: number, training: boolean], AlphaDropoutOptions>): Tensor {
+  const op = "alphaDropout";
+  const a = parseArgs(op, args, ["p", "training"]);
+  checkFloat(op, "input", input);
+  const p = checkScalar(op, "p", a.p ?? 0.5, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+  const training = checkBool(op, "training", a.training ?? false);
+  if (!training || p === 0 || input.numel === 0) return input;
+  if (p === 1) return input.mul(0);
+  // ATen's _dropout_impl: alpha = λα of SELU, a = 1/√((α²p + 1)(1 − p)); y = x·keep·a + (keep − 1)·αa + αap
+  const alpha = 1.7580993408473766;
+  const scale = 1 / Math.sqrt((alpha * alpha * p + 1) * (1 - p));
+  const keep = Tensor.rand(input.shape, { device: input.device }).lt(1 - p);
+  return input.mul(keep.mul(scale)).add(keep.sub(1).mul(alpha * scale).add(alpha * scale * p));
+}
+
+/** The options of `F.pdist` (also accepted positionally: `pdist(x, p)`). */
+export interface PdistOptions {
+  /** The order of the norm, a number >= 0 or Infinity (default 2). */
+  p?: number;
+}
+
+/**
+ * The p-norm distances between every pair of rows of [N, M] (torch.nn.functional.pdist): the upper
+ * triangle of the distance matrix, row by row, ‖x[i] − x[j]‖_p for i < j, as a vector of N(N−1)/2.
+ * p = 0 counts the differing coordinates (no gradient), p = Infinity takes the largest difference.
+ * At a zero difference the gradient is 0, as in PyTorch.
+ * @throws Error unless input is a 2-D floating-point tensor and p a number >= 0.
+ * @example
+ * const d = F.pdist(points); // points [N, M] → d [N(N−1)/2]
+ */
+export function pdist(input: Tensor, ...args: Args<[p: number], PdistOptions>): Tensor {
+  const op = "pdist";
+  const a = parseArgs(op, args, ["p"]);
+  checkFloat(op, "input", input);
+  const p = checkScalar(op, "p", a.p ?? 2, (v) => v >= 0, "a number >= 0");
+  if (input.ndim !== 2) throw new Error(`${op}: input must be 2-D [N, M], got shape ${fmt(input.shape)}`);
+  const n = input.shape[0];
+  if (n < 2) return input.reshape(-1).narrow(0, 0, 0);
+  const count = (n * (n - 1)) / 2;
+  const rows = new Int32Array(count), cols = new Int32Array(count);
+  for (let i = 0, at = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++, at++) {
+      rows[at] = i;
+      cols[at] = j;
+    }
+  }
+  const index = (ix: Int32Array) => Tensor.from(ix, { shape: [count], dtype: "int32", device: input.device });
+  return input.indexSelect(0, index(rows)).sub(input.indexSelect(0, index(cols))).norm(p, { dim: 1 });
+}
+
+/**
+ * Splits the channels of [N, C, ...] into `groups` groups and interleaves them
+ * (torch.nn.functional.channel_shuffle, ShuffleNet): channel g·(C/groups) + i moves to i·groups + g.
+ * @throws Error for fewer than 3 dims, groups not a positive integer, or C not divisible by groups.
+ * @example
+ * const y = F.channelShuffle(x, 2); // x [N, 4, H, W]: channels 0, 2, 1, 3
+ */
+export function channelShuffle(input: Tensor, groups: number): Tensor {
+  const op = "channelShuffle";
+  checkTensor(op, "input", input);
+  const g = checkInt(op, "groups", groups, 1);
+  if (input.ndim < 3) throw new Error(`${op}: expects an input [N, C, ...] with at least 3 dims, got shape ${fmt(input.shape)}`);
+  const [n, c, ...rest] = input.shape;
+  if (c % g !== 0) throw new Error(`${op}: the ${c} channels of input ${fmt(input.shape)} cannot be split into ${g} groups`);
+  return input.reshape([n, g, c / g, ...rest]).transpose(1, 2).reshape(input.shape);
 }
 
 function normDimsOf(op: string, input: Tensor, normalizedShape: number | readonly number[]): number[] {

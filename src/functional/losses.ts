@@ -4,7 +4,7 @@
 // each with PyTorch 1.13's formulas, reductions and gradients.
 import { Tensor } from "../core.js";
 import { noGrad } from "../graph.js";
-import { gatherChecked, where } from "../ops.js";
+import { cat, gatherChecked, stack, where } from "../ops.js";
 import { norm } from "../tensor_ops.js";
 import { broadcastShapes, fmt, normDim } from "../shape.js";
 import { hostReadable } from "../backend/backend.js";
@@ -701,4 +701,152 @@ export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor,
   if (full) loss = loss.add(0.5 * Math.log(2 * Math.PI));
   if (!host) loss = where(vd.lt(0), NaN, loss);
   return reduceLoss(loss, reduction);
+}
+
+// ---- CTC (connectionist temporal classification, PyTorch 1.13's ctc_loss)
+
+/** Options of `F.ctcLoss` and `nn.CTCLoss`. */
+export interface CtcLossOptions {
+  /** The blank class index, in [0, C). Default 0. */
+  blank?: number;
+  /** "mean" (default: each loss divided by its target length, at least 1, then the mean over the batch), "sum" or "none". */
+  reduction?: Reduction;
+  /** Infinite losses (alignments that cannot exist) and their gradients become 0. Default false. */
+  zeroInfinity?: boolean;
+}
+
+/** Sequence lengths read on the host: a number, a number array or an int32 tensor of n values in [0, max]. */
+function ctcLengths(op: string, name: string, v: unknown, n: number, max: number): number[] {
+  let arr: unknown[];
+  if (v instanceof Tensor) {
+    if (v.dtype !== "int32") throw new Error(`${op}: ${name} must be an int32 tensor or an array of integers, got a ${v.dtype} tensor`);
+    if (!hostReadable(v.data)) {
+      throw new Error(`${op}: ${name} is on ${v.device}, which cannot be read synchronously: pass the lengths as a number array (await lengths.toArrayAsync())`);
+    }
+    if (v.ndim > 1) throw new Error(`${op}: ${name} must be 0-d or 1-D, got shape ${fmt(v.shape)}`);
+    arr = noGrad(() => v.reshape([-1]).toArray()) as number[];
+  } else if (typeof v === "number") arr = [v];
+  else if (Array.isArray(v)) arr = v;
+  else throw new Error(`${op}: ${name} must be an int32 tensor or an array of integers, got ${v === null ? "null" : typeof v}`);
+  if (arr.length !== n) throw new Error(`${op}: ${name} must hold one length for each of the ${n} sequences, got ${arr.length}`);
+  return arr.map((x) => {
+    if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x > max) {
+      throw new Error(`${op}: ${name} must hold integers in [0, ${max}], got ${String(x)}`);
+    }
+    return x;
+  });
+}
+
+/** log Σ exp(x) over the last dim, -inf (with a zero gradient, not NaN) where every term is -inf. */
+function ctcLogSumExp(x: Tensor): Tensor {
+  const m = x.detach().amax(-1, { keepdim: true });
+  const mSafe = where(m.eq(-Infinity), 0, m);
+  const s = x.sub(mSafe).exp().sum(-1);
+  const pos = s.gt(0);
+  return where(pos, where(pos, s, 1).log().add(mSafe.squeeze(-1)), -Infinity);
+}
+
+/**
+ * The connectionist temporal classification loss: -log of the total probability of the alignments
+ * of each target sequence to its input frames (torch.nn.functional.ctc_loss). A composite: the
+ * forward variable α over the target with blanks interleaved (2S+1 states) is advanced frame by
+ * frame with a log-sum-exp of the allowed transitions, and autograd gives the gradient.
+ *
+ * Shapes: logProbs [T, N, C] (log-softmaxed, e.g. by `F.logSoftmax(x, 2)`) or [T, C] unbatched;
+ * targets int32 [N, S] padded, or 1-D with the N targets concatenated (unbatched: 1-D [S], S the target length);
+ * inputLengths and targetLengths hold N lengths (number arrays, or int32 tensors on a device the
+ * host reads: for a webgpu tensor pass `await lengths.toArrayAsync()`). Returns [N] with reduction
+ * "none" (0-d unbatched), else a 0-d tensor. An impossible alignment (too few frames) gives an
+ * infinite loss, with a zero gradient (PyTorch's is NaN) unless zeroInfinity turns both into 0.
+ * @throws Error for shapes or lengths that do not fit, non-int32 targets or targets out of
+ *   [0, C), lengths on webgpu, a bad blank or reduction, or unknown options.
+ * @example
+ * const logProbs = F.logSoftmax(Tensor.randn([50, 2, 20]), 2);        // T = 50, N = 2, C = 20
+ * const targets = Tensor.from([[1, 2, 2, 3], [4, 5, 0, 0]], { dtype: "int32" });
+ * const loss = F.ctcLoss(logProbs, targets, [50, 40], [4, 2]);
+ */
+export function ctcLoss(
+  logProbs: Tensor, targets: Tensor, inputLengths: Tensor | readonly number[] | number,
+  targetLengths: Tensor | readonly number[] | number, opts?: CtcLossOptions,
+): Tensor {
+  const op = "ctcLoss";
+  const o = checkOptions(op, opts, ["blank", "reduction", "zeroInfinity"]);
+  const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
+  const zeroInfinity = checkBool(op, "zeroInfinity", o.zeroInfinity ?? false);
+  checkFloat(op, "logProbs", logProbs);
+  checkTensor(op, "targets", targets);
+  if (logProbs.ndim !== 2 && logProbs.ndim !== 3) {
+    throw new Error(`${op}: logProbs must be [T, N, C] or [T, C] (unbatched), got shape ${fmt(logProbs.shape)}`);
+  }
+  if (targets.dtype !== "int32") throw new Error(`${op}: targets must hold int32 class indices, got ${targets.dtype}`);
+  const batched = logProbs.ndim === 3;
+  const lp = batched ? logProbs : logProbs.unsqueeze(1);
+  const [T, N, C] = lp.shape;
+  const blank = checkScalar(op, "blank", o.blank ?? 0, (v) => Number.isInteger(v) && v >= 0 && v < C, `an integer in [0, ${C})`);
+  const il = ctcLengths(op, "inputLengths", inputLengths, N, T);
+  const tl = ctcLengths(op, "targetLengths", targetLengths, N, Number.MAX_SAFE_INTEGER);
+  const sMax = Math.max(0, ...tl);
+  // where target k of sequence b lies in targets, flattened
+  let at: (b: number, k: number) => number;
+  if (!batched && targets.ndim !== 1) throw new Error(`${op}: unbatched logProbs [T, C] take 1-D targets [S], got shape ${fmt(targets.shape)}`);
+  if (targets.ndim === 2) {
+    if (targets.shape[0] !== N) throw new Error(`${op}: padded targets must be [${N}, S], got shape ${fmt(targets.shape)}`);
+    const S = targets.shape[1];
+    if (sMax > S) throw new Error(`${op}: a target length of ${sMax} does not fit padded targets of shape ${fmt(targets.shape)}`);
+    at = (b, k) => b * S + k;
+  } else if (targets.ndim === 1) {
+    const offsets = tl.map((_, b) => tl.slice(0, b).reduce((a, x) => a + x, 0));
+    const total = tl.reduce((a, x) => a + x, 0);
+    if (total !== targets.shape[0]) {
+      throw new Error(`${op}: 1-D targets must hold the sum of targetLengths (${total}) labels, got ${targets.shape[0]}`);
+    }
+    at = (b, k) => offsets[b] + k;
+  } else {
+    throw new Error(`${op}: targets must be [${N}, S] (padded) or 1-D (concatenated), got shape ${fmt(targets.shape)}`);
+  }
+  const dev = { device: lp.device };
+  const L = 2 * sMax + 1;
+  // the extended labels [N, L]: blank, y1, blank, y2, ..., blank (blank past each target's length)
+  let ext = Tensor.full([N, L], blank, { dtype: "int32", ...dev });
+  let skip: Tensor | null = null; // [N, L - 2]: state s may be reached from s - 2 (a label unlike the one before)
+  if (sMax > 0) {
+    const pos: number[] = [], used: number[] = [];
+    for (let b = 0; b < N; b++) for (let k = 0; k < sMax; k++) {
+      pos.push(k < tl[b] ? at(b, k) : 0);
+      used.push(k < tl[b] ? 1 : 0);
+    }
+    if (hostReadable(targets.data)) {
+      const y = noGrad(() => targets.reshape([-1]).toArray()) as number[];
+      for (let i = 0; i < pos.length; i++) {
+        if (used[i] && (y[pos[i]] < 0 || y[pos[i]] >= C)) throw new Error(`${op}: target ${y[pos[i]]} is out of range for ${C} classes`);
+      }
+    }
+    const picked = targets.reshape([-1]).indexSelect(0, Tensor.from(pos, { dtype: "int32", ...dev })).reshape([N, sMax, 1]);
+    const labels = where(Tensor.from(used, { dtype: "int32", ...dev }).reshape([N, sMax, 1]).ne(0), picked, blank);
+    const pairs = cat([Tensor.full([N, sMax, 1], blank, { dtype: "int32", ...dev }), labels], 2).reshape([N, 2 * sMax]);
+    ext = cat([pairs, Tensor.full([N, 1], blank, { dtype: "int32", ...dev })], 1);
+    skip = ext.narrow(1, 2, L - 2).ne(ext.narrow(1, 0, L - 2));
+  }
+  const ninf = (n: number) => Tensor.full([N, n], -Infinity, { dtype: lp.dtype, ...dev });
+  // log-probabilities of the extended labels at each frame [T, N, L]
+  const lpe = lp.gather(2, ext.unsqueeze(0).expand([T, N, L]));
+  const frames = Tensor.from(il, { dtype: "int32", ...dev }).reshape([N, 1]);
+  // α before the first frame: log 1 at a virtual state that leads to states 0 and 1 (state 0 itself here)
+  let alpha = cat([Tensor.zeros([N, 1], { dtype: lp.dtype, ...dev }), ninf(L - 1)], 1);
+  const tMax = Math.max(0, ...il);
+  for (let t = 0; t < tMax; t++) {
+    const terms = [alpha];
+    if (L > 1) terms.push(cat([ninf(1), alpha.narrow(1, 0, L - 1)], 1));
+    if (skip) terms.push(cat([ninf(2), where(skip, alpha.narrow(1, 0, L - 2), -Infinity)], 1));
+    const next = ctcLogSumExp(stack(terms, -1)).add(lpe.narrow(0, t, 1).squeeze(0));
+    alpha = where(frames.gt(t), next, alpha); // frozen past each sequence's input length
+  }
+  // the likelihood: the last two states (the last label, and the blank after it)
+  const ends = Tensor.from(tl.map((l) => [2 * l, Math.max(2 * l - 1, 0)]), { dtype: "int32", ...dev });
+  const hasTwo = Tensor.from(tl.map((l) => [1, l > 0 ? 1 : 0]), { dtype: "int32", ...dev }).ne(0);
+  let loss = ctcLogSumExp(where(hasTwo, alpha.gather(1, ends), -Infinity)).neg();
+  if (zeroInfinity) loss = where(loss.eq(Infinity), 0, loss);
+  if (reduction === "mean") return loss.div(Tensor.from(tl.map((l) => Math.max(l, 1)), { dtype: lp.dtype, ...dev })).mean();
+  if (reduction === "sum") return loss.sum();
+  return batched ? loss : loss.reshape([]);
 }

@@ -5,6 +5,7 @@ import type { Tensor } from "../core.js";
 import { noGrad } from "../graph.js";
 import { fmt } from "../shape.js";
 import { type Args, checkBool, checkFloat, checkInt, checkScalar, parseArgs } from "./args.js";
+import { pad } from "./pad.js";
 
 /** [1, C, 1, ...] for broadcasting a per-channel [C] tensor over an [N, C, ...] input. */
 function channelShape(x: Tensor): number[] {
@@ -194,4 +195,44 @@ export function instanceNorm(
   if (rm) updateRunning(rm, mean.mean(0), momentum);
   if (rv) updateRunning(rv, v.mul(n / (n - 1)).mean(0), momentum);
   return affine(y, w, b, shape);
+}
+
+/** Options of `F.localResponseNorm` (also accepted positionally, in PyTorch's order). */
+export interface LocalResponseNormOptions {
+  /** the scale α of the windowed mean of squares (default 1e-4) */
+  alpha?: number;
+  /** the exponent β (default 0.75) */
+  beta?: number;
+  /** the additive constant k (default 1) */
+  k?: number;
+}
+
+/**
+ * Local response normalization over the channels of [N, C, ...] (at least 3 dims)
+ * (torch.nn.functional.local_response_norm): y = x / (k + α·mean(x²))^β, the mean over a window of
+ * `size` neighbouring channels, c − ⌊size/2⌋ to c + ⌊(size−1)/2⌋, zero-padded at the ends (always
+ * divided by size, as PyTorch's average pool with padding).
+ * @throws Error for fewer than 3 dims, a size that is not a positive integer, or alpha, beta, k not numbers.
+ * @example
+ * const y = F.localResponseNorm(x, 5, { alpha: 1e-4, beta: 0.75, k: 2 }); // x [N, C, H, W]
+ */
+export function localResponseNorm(
+  input: Tensor, size: number, ...args: Args<[alpha: number, beta: number, k: number], LocalResponseNormOptions>
+): Tensor {
+  const op = "localResponseNorm";
+  const a = parseArgs(op, args, ["alpha", "beta", "k"]);
+  checkFloat(op, "input", input);
+  const n = checkInt(op, "size", size, 1);
+  const alpha = checkScalar(op, "alpha", a.alpha ?? 1e-4);
+  const beta = checkScalar(op, "beta", a.beta ?? 0.75);
+  const k = checkScalar(op, "k", a.k ?? 1);
+  if (input.ndim < 3) throw new Error(`${op}: expects an input [N, C, ...] with at least 3 dims, got shape ${fmt(input.shape)}`);
+  if (input.numel === 0) return input;
+  const c = input.shape[1];
+  // the squares padded with ⌊size/2⌋ zero channels before and ⌊(size−1)/2⌋ after: window c is channels c .. c+size−1
+  const pads = [...Array<number>(2 * (input.ndim - 2)).fill(0), Math.floor(n / 2), Math.floor((n - 1) / 2)];
+  const sq = pad(input.square(), pads);
+  let sum = sq.narrow(1, 0, c);
+  for (let i = 1; i < n; i++) sum = sum.add(sq.narrow(1, i, c));
+  return input.div(sum.mul(alpha / n).add(k).pow(beta));
 }

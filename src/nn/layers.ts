@@ -5,7 +5,7 @@ import { Module, Parameter } from "./module.js";
 import * as init from "./init.js";
 import { noGrad } from "../graph.js";
 import { fmt } from "../shape.js";
-import { type Args, checkBool, checkEnum, checkOptions, checkScalar, describe, embeddingPaddingIdx, parseArgs } from "../functional/args.js";
+import { type Args, checkBool, checkEnum, checkInt, checkOptions, checkScalar, describe, embeddingPaddingIdx, parseArgs } from "../functional/args.js";
 
 const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
@@ -950,5 +950,59 @@ export class EmbeddingBag extends Module {
 
   override extraRepr(): string {
     return `${this.numEmbeddings}, ${this.embeddingDim}, mode="${this.mode}"${this.paddingIdx === null ? "" : `, paddingIdx=${this.paddingIdx}`}`;
+  }
+}
+
+/**
+ * Alpha dropout for SELU networks: in training mode drops each element with probability p to SELU's
+ * saturation value and rescales affinely so that a standard-normal input keeps mean 0 and variance 1;
+ * identity in eval mode. torch.nn.AlphaDropout(p=0.5); see `F.alphaDropout`.
+ * @throws Error (constructor) unless 0 <= p <= 1.
+ * @example
+ * const drop = new nn.AlphaDropout(0.1);
+ * const h = drop.forward(F.selu(x));
+ */
+export class AlphaDropout extends Module {
+  /** probability of dropping each element */
+  readonly p: number;
+
+  constructor(...args: Args<[p: number], { p?: number }>) {
+    super();
+    this.p = checkScalar("nn.AlphaDropout", "p", parseArgs("nn.AlphaDropout", args, ["p"]).p ?? 0.5, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.alphaDropout(x, this.p, this.training);
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}
+
+/**
+ * Interleaves the channels of [N, C, ...] from `groups` groups (ShuffleNet's channel shuffle).
+ * torch.nn.ChannelShuffle(groups); see `F.channelShuffle`.
+ * @throws Error (constructor) unless groups is a positive integer; (forward) for fewer than 3 dims or
+ * C not divisible by groups.
+ * @example
+ * const shuffle = new nn.ChannelShuffle(2);
+ * const y = shuffle.forward(x); // x [N, 4, H, W]: channels 0, 2, 1, 3
+ */
+export class ChannelShuffle extends Module {
+  /** the number of channel groups */
+  readonly groups: number;
+
+  constructor(groups: number) {
+    super();
+    this.groups = checkInt("nn.ChannelShuffle", "groups", groups, 1);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.channelShuffle(x, this.groups);
+  }
+
+  override extraRepr(): string {
+    return `groups=${this.groups}`;
   }
 }

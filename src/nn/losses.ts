@@ -4,7 +4,7 @@ import type { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
 import { type Args, type Reduction, REDUCTIONS, checkBool, checkEnum, checkFloat, checkScalar, parseArgs } from "../functional/args.js";
 import type {
-  GaussianNllOptions, MarginOptions, MultiMarginOptions, PoissonNllOptions, TripletMarginOptions, WeightedLossOptions,
+  CtcLossOptions, GaussianNllOptions, MarginOptions, MultiMarginOptions, PoissonNllOptions, TripletMarginOptions, WeightedLossOptions,
 } from "../functional/losses.js";
 import { Module } from "./module.js";
 
@@ -566,5 +566,42 @@ export class GaussianNLLLoss extends Loss3 {
 
   override forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
     return F.gaussianNllLoss(input, target, variance, { full: this.full, eps: this.eps, reduction: this.reduction });
+  }
+}
+
+/**
+ * torch.nn.CTCLoss: `new nn.CTCLoss({ blank, reduction, zeroInfinity })` (defaults 0, "mean", false).
+ * forward(logProbs [T, N, C] or [T, C], targets, inputLengths, targetLengths); see `F.ctcLoss`.
+ * @throws Error for unknown or bad options (constructor), or inputs that do not fit (forward).
+ * @example
+ * const ctc = new nn.CTCLoss({ zeroInfinity: true });
+ * const loss = ctc.forward(F.logSoftmax(logits, 2), targets, [50, 40], [4, 2]);
+ */
+export class CTCLoss extends Module {
+  /** the blank class index */
+  readonly blank: number;
+  /** "mean" (the default), "sum" or "none" */
+  readonly reduction: Reduction;
+  /** infinite losses and their gradients become 0 */
+  readonly zeroInfinity: boolean;
+
+  constructor(opts: CtcLossOptions = {}) {
+    const layer = "nn.CTCLoss";
+    const a = parseArgs(layer, [opts], ["blank", "reduction", "zeroInfinity"]);
+    super();
+    this.blank = checkScalar(layer, "blank", a.blank ?? 0, (v) => Number.isInteger(v) && v >= 0, "a non-negative integer");
+    this.reduction = reductionOf("CTCLoss", a.reduction);
+    this.zeroInfinity = checkBool(layer, "zeroInfinity", a.zeroInfinity ?? false);
+  }
+
+  /** The CTC loss of `logProbs` against `targets` with the sequences' lengths; see `F.ctcLoss`. */
+  override forward(
+    logProbs: Tensor, targets: Tensor, inputLengths: Tensor | readonly number[] | number, targetLengths: Tensor | readonly number[] | number,
+  ): Tensor {
+    return F.ctcLoss(logProbs, targets, inputLengths, targetLengths, { blank: this.blank, reduction: this.reduction, zeroInfinity: this.zeroInfinity });
+  }
+
+  override extraRepr(): string {
+    return `blank=${this.blank}, reduction=${JSON.stringify(this.reduction)}, zeroInfinity=${this.zeroInfinity}`;
   }
 }

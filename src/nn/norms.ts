@@ -4,7 +4,7 @@ import { Tensor } from "../tensor.js";
 import { noGrad } from "../graph.js";
 import * as F from "../functional.js";
 import { batchNormImpl } from "../functional/norms.js";
-import { checkBool, checkInt, checkScalar, parseArgs } from "../functional/args.js";
+import { type Args, checkBool, checkInt, checkScalar, parseArgs } from "../functional/args.js";
 import { fmt } from "../shape.js";
 import { Module, Parameter } from "./module.js";
 
@@ -289,5 +289,44 @@ export class InstanceNorm2d extends InstanceNorm {
 export class InstanceNorm3d extends InstanceNorm {
   constructor(numFeatures: number, opts?: InstanceNormOptions) {
     super(numFeatures, opts, 3);
+  }
+}
+
+/**
+ * Local response normalization over the channels of [N, C, ...] (at least 3 dims):
+ * y = x / (k + α·mean over `size` neighbouring channels of x²)^β.
+ * torch.nn.LocalResponseNorm(size, alpha=1e-4, beta=0.75, k=1); see `F.localResponseNorm`.
+ * @throws Error (constructor) for a size that is not a positive integer, or alpha, beta, k not numbers;
+ * (forward) for an input of fewer than 3 dims.
+ * @example
+ * const lrn = new nn.LocalResponseNorm(5, { alpha: 1e-4, beta: 0.75, k: 2 });
+ * const y = lrn.forward(x); // x [N, C, H, W]
+ */
+export class LocalResponseNorm extends Module {
+  /** the number of neighbouring channels in the window */
+  readonly size: number;
+  /** the scale α (default 1e-4) */
+  readonly alpha: number;
+  /** the exponent β (default 0.75) */
+  readonly beta: number;
+  /** the additive constant k (default 1) */
+  readonly k: number;
+
+  constructor(size: number, ...args: Args<[alpha: number, beta: number, k: number], F.LocalResponseNormOptions>) {
+    super();
+    const op = "nn.LocalResponseNorm";
+    const a = parseArgs(op, args, ["alpha", "beta", "k"]);
+    this.size = checkInt(op, "size", size, 1);
+    this.alpha = checkScalar(op, "alpha", a.alpha ?? 1e-4);
+    this.beta = checkScalar(op, "beta", a.beta ?? 0.75);
+    this.k = checkScalar(op, "k", a.k ?? 1);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return F.localResponseNorm(x, this.size, this.alpha, this.beta, this.k);
+  }
+
+  override extraRepr(): string {
+    return `${this.size}, alpha=${this.alpha}, beta=${this.beta}, k=${this.k}`;
   }
 }

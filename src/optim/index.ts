@@ -7,6 +7,7 @@ export { Adam, AdamW, type AdamOptions } from "./adam.js";
 export { RMSprop, Adagrad, type RMSpropOptions, type AdagradOptions } from "./rmsprop.js";
 export { Adamax, NAdam, RAdam, type AdamaxOptions, type NAdamOptions, type RAdamOptions } from "./adam_variants.js";
 export { Adadelta, type AdadeltaOptions } from "./adadelta.js";
+export { Rprop, ASGD, type RpropOptions, type ASGDOptions } from "./rprop_asgd.js";
 export {
   sgdUpdate, adamUpdate, rmspropUpdate, adagradUpdate, type SGDHyper, type AdamHyper, type AdamState, type RMSpropHyper,
   type RMSpropState, type AdagradHyper, type AdagradState,
