@@ -2,6 +2,7 @@
 import { Tensor } from "../tensor.js";
 import { checkScalar } from "../functional/args.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
+import { withWeightDecay } from "./updates.js";
 
 /** Options of `Adadelta` (PyTorch's keywords in camelCase). */
 export interface AdadeltaOptions {
@@ -41,12 +42,11 @@ export class Adadelta extends Optimizer<AdadeltaHyper> {
 
   protected override update(p: Tensor, grad: Tensor, state: ParamState, h: ParamGroup<AdadeltaHyper>): void {
     if (state.step === undefined) {
-      const zeros = () => Tensor.zeros(p.shape, { dtype: p.dtype, device: p.device });
-      Object.assign(state, { step: 0, squareAvg: zeros(), accDelta: zeros() });
+      Object.assign(state, { step: 0, squareAvg: Tensor.zerosLike(p), accDelta: Tensor.zerosLike(p) });
     }
     state.step = (state.step as number) + 1; // counted, as PyTorch's, though the rule does not use it
     const squareAvg = state.squareAvg as Tensor, accDelta = state.accDelta as Tensor;
-    const g = h.weightDecay !== 0 ? grad.add(p.mul(h.weightDecay)) : grad;
+    const g = withWeightDecay(p, grad, h.weightDecay);
     // addcmul_(g, g, value) computes (value·g)·g
     squareAvg.assign(squareAvg.mul(h.rho).add(g.mul(1 - h.rho).mul(g)));
     const delta = accDelta.add(h.eps).sqrt().div(squareAvg.add(h.eps).sqrt()).mul(g);

@@ -2,6 +2,7 @@
 import { Tensor } from "../tensor.js";
 import { checkScalar } from "../functional/args.js";
 import { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
+import { withWeightDecay } from "./updates.js";
 
 /** Options of `Adamax` and `RAdam` (PyTorch's keywords in camelCase). */
 export interface AdamaxOptions {
@@ -40,15 +41,6 @@ function validateAdamLike(name: string, g: AdamaxHyper): void {
   checkScalar(name, "weightDecay", g.weightDecay, (x) => x >= 0, "a number >= 0");
 }
 
-function zerosLike(p: Tensor): Tensor {
-  return Tensor.zeros(p.shape, { dtype: p.dtype, device: p.device });
-}
-
-/** g + λp, PyTorch's grad.add(param, alpha=weight_decay). */
-function decayed(p: Tensor, grad: Tensor, weightDecay: number): Tensor {
-  return weightDecay !== 0 ? grad.add(p.mul(weightDecay)) : grad;
-}
-
 /**
  * `torch.optim.Adamax` (lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0): Adam with the
  * infinity norm. g += λp; m = β₁m + (1−β₁)g; u = max(β₂u, |g| + ε); p ← p − (lr/(1−β₁ᵗ))·m/u.
@@ -70,11 +62,11 @@ export class Adamax extends Optimizer<AdamaxHyper> {
 
   protected override update(p: Tensor, grad: Tensor, state: ParamState, h: ParamGroup<AdamaxHyper>): void {
     const [beta1, beta2] = h.betas;
-    if (state.step === undefined) Object.assign(state, { step: 0, expAvg: zerosLike(p), expInf: zerosLike(p) });
+    if (state.step === undefined) Object.assign(state, { step: 0, expAvg: Tensor.zerosLike(p), expInf: Tensor.zerosLike(p) });
     const step = (state.step as number) + 1;
     state.step = step;
     const expAvg = state.expAvg as Tensor, expInf = state.expInf as Tensor;
-    const g = decayed(p, grad, h.weightDecay);
+    const g = withWeightDecay(p, grad, h.weightDecay);
     expAvg.assign(expAvg.mul(beta1).add(g.mul(1 - beta1)));
     // torch.amax over the pair: NaN propagates, as maximum's does
     expInf.assign(expInf.mul(beta2).maximum(g.abs().add(h.eps)));
@@ -109,12 +101,12 @@ export class NAdam extends Optimizer<NAdamHyper> {
 
   protected override update(p: Tensor, grad: Tensor, state: ParamState, h: ParamGroup<NAdamHyper>): void {
     const [beta1, beta2] = h.betas;
-    if (state.step === undefined) Object.assign(state, { step: 0, expAvg: zerosLike(p), expAvgSq: zerosLike(p) });
+    if (state.step === undefined) Object.assign(state, { step: 0, expAvg: Tensor.zerosLike(p), expAvgSq: Tensor.zerosLike(p) });
     state.muProduct ??= 1;
     const step = (state.step as number) + 1;
     state.step = step;
     const expAvg = state.expAvg as Tensor, expAvgSq = state.expAvgSq as Tensor;
-    const g = decayed(p, grad, h.weightDecay);
+    const g = withWeightDecay(p, grad, h.weightDecay);
     const mu = beta1 * (1 - 0.5 * 0.96 ** (step * h.momentumDecay));
     const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * h.momentumDecay));
     // PyTorch keeps the product in a float32 tensor and multiplies by the scalars rounded to float32
@@ -137,30 +129,7 @@ export class NAdam extends Optimizer<NAdamHyper> {
    * opt.loadStateDict(load("opt.safetensors"));
    */
   override loadStateDict(sd: OptimizerStateDict | Map<string, Tensor>): void {
-    const params = this.paramGroups.flatMap((g) => g.params);
-    const rest = new Map<string, Tensor>(), muProducts = new Map<Tensor, number>();
-    for (const [key, t] of sd instanceof Map ? sd : Object.entries(sd)) {
-      const m = /^state\.(\d+)\.muProduct$/.exec(key);
-      if (!m) {
-        rest.set(key, t);
-        continue;
-      }
-      const fail = (msg: string): never => {
-        throw new Error(`NAdam.loadStateDict: ${key} ${msg}`);
-      };
-      const i = Number(m[1]);
-      if (!(t instanceof Tensor)) fail("is not a Tensor");
-      if (i >= params.length) fail(`names parameter ${i}, which does not exist (this optimizer has ${params.length})`);
-      if (t.numel !== 1) fail(`must hold one number, got shape [${t.shape.join(", ")}]`);
-      if (!ArrayBuffer.isView(t.data)) fail(`is on '${t.device}' and cannot be read synchronously; load the optimizer's state dict on a host device`);
-      muProducts.set(params[i], t.item());
-    }
-    super.loadStateDict(rest); // checks the rest before changing anything
-    for (const [p, v] of muProducts) {
-      let s = this.state.get(p);
-      if (!s) this.state.set(p, (s = {}));
-      s.muProduct = Math.fround(v);
-    }
+    this.loadStateDictWithNumbers(sd, ["muProduct"]);
   }
 }
 
@@ -187,11 +156,11 @@ export class RAdam extends Optimizer<AdamaxHyper> {
 
   protected override update(p: Tensor, grad: Tensor, state: ParamState, h: ParamGroup<AdamaxHyper>): void {
     const [beta1, beta2] = h.betas;
-    if (state.step === undefined) Object.assign(state, { step: 0, expAvg: zerosLike(p), expAvgSq: zerosLike(p) });
+    if (state.step === undefined) Object.assign(state, { step: 0, expAvg: Tensor.zerosLike(p), expAvgSq: Tensor.zerosLike(p) });
     const step = (state.step as number) + 1;
     state.step = step;
     const expAvg = state.expAvg as Tensor, expAvgSq = state.expAvgSq as Tensor;
-    const g = decayed(p, grad, h.weightDecay);
+    const g = withWeightDecay(p, grad, h.weightDecay);
     expAvg.assign(expAvg.mul(beta1).add(g.mul(1 - beta1)));
     expAvgSq.assign(expAvgSq.mul(beta2).add(g.mul(1 - beta2).mul(g)));
     const bc2 = 1 - beta2 ** step;

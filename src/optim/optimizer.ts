@@ -290,6 +290,40 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       this.state.set(p, copy);
     }
   }
+
+  /**
+   * `loadStateDict` for an optimizer whose per-parameter state holds numbers besides `step` (NAdam's
+   * `muProduct`, ASGD's `eta` and `mu`, kept as float32 as PyTorch's 0-d tensors): the
+   * `state.<i>.<name>` entries for those names are read as one number each, the rest go through
+   * the base class's checks, and nothing changes unless all pass.
+   */
+  protected loadStateDictWithNumbers(sd: OptimizerStateDict | Map<string, Tensor>, names: readonly string[]): void {
+    const params = this.paramGroups.flatMap((g) => g.params);
+    const rest = new Map<string, Tensor>(), numbers: [Tensor, string, number][] = [];
+    const re = new RegExp(`^state\\.(\\d+)\\.(${names.join("|")})$`);
+    for (const [key, t] of sd instanceof Map ? sd : Object.entries(sd)) {
+      const m = re.exec(key);
+      if (!m) {
+        rest.set(key, t);
+        continue;
+      }
+      const fail = (msg: string): never => {
+        throw new Error(`${this.constructor.name}.loadStateDict: ${key} ${msg}`);
+      };
+      const i = Number(m[1]);
+      if (!(t instanceof Tensor)) fail("is not a Tensor");
+      if (i >= params.length) fail(`names parameter ${i}, which does not exist (this optimizer has ${params.length})`);
+      if (t.numel !== 1) fail(`must hold one number, got shape [${t.shape.join(", ")}]`);
+      if (!ArrayBuffer.isView(t.data)) fail(`is on '${t.device}' and cannot be read synchronously; load the optimizer's state dict on a host device`);
+      numbers.push([params[i], m[2], t.item()]);
+    }
+    Optimizer.prototype.loadStateDict.call(this, rest); // checks the rest before changing anything
+    for (const [p, k, v] of numbers) {
+      let st = this.state.get(p);
+      if (!st) this.state.set(p, (st = {}));
+      st[k] = Math.fround(v);
+    }
+  }
 }
 
 /** A fresh copy of `t` on p's device with p's dtype. */

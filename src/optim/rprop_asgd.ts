@@ -2,6 +2,7 @@
 import { Tensor } from "../tensor.js";
 import { checkScalar } from "../functional/args.js";
 import { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
+import { withWeightDecay } from "./updates.js";
 
 /** Options of `Rprop` (PyTorch's keywords in camelCase). */
 export interface RpropOptions {
@@ -29,10 +30,6 @@ export interface ASGDOptions {
 
 type RpropHyper = Required<RpropOptions>;
 type ASGDHyper = Required<ASGDOptions>;
-
-function zerosLike(p: Tensor): Tensor {
-  return Tensor.zeros(p.shape, { dtype: p.dtype, device: p.device });
-}
 
 /**
  * `torch.optim.Rprop` (lr 1e-2, etas [0.5, 1.2], stepSizes [1e-6, 50]): resilient backpropagation.
@@ -62,7 +59,7 @@ export class Rprop extends Optimizer<RpropHyper> {
     const [etaMinus, etaPlus] = h.etas;
     const [stepMin, stepMax] = h.stepSizes;
     if (state.step === undefined) {
-      Object.assign(state, { step: 0, prev: zerosLike(p), stepSize: Tensor.full(p.shape, h.lr, { dtype: p.dtype, device: p.device }) });
+      Object.assign(state, { step: 0, prev: Tensor.zerosLike(p), stepSize: Tensor.fullLike(p, h.lr) });
     }
     state.step = (state.step as number) + 1;
     const prev = state.prev as Tensor, stepSize = state.stepSize as Tensor;
@@ -101,11 +98,11 @@ export class ASGD extends Optimizer<ASGDHyper> {
   }
 
   protected override update(p: Tensor, grad: Tensor, state: ParamState, h: ParamGroup<ASGDHyper>): void {
-    if (state.step === undefined) Object.assign(state, { step: 0, eta: Math.fround(h.lr), mu: 1, ax: zerosLike(p) });
+    if (state.step === undefined) Object.assign(state, { step: 0, eta: Math.fround(h.lr), mu: 1, ax: Tensor.zerosLike(p) });
     const step = (state.step as number) + 1;
     state.step = step;
     const eta = state.eta as number, mu = state.mu as number, ax = state.ax as Tensor;
-    const g = h.weightDecay !== 0 ? grad.add(p.mul(h.weightDecay)) : grad;
+    const g = withWeightDecay(p, grad, h.weightDecay);
     p.assign(p.mul(1 - h.lambd * eta).add(g.mul(-eta)));
     if (mu !== 1) ax.assign(ax.add(p.sub(ax).mul(mu)));
     else ax.assign(p);
@@ -123,29 +120,6 @@ export class ASGD extends Optimizer<ASGDHyper> {
    * opt.loadStateDict(load("opt.safetensors"));
    */
   override loadStateDict(sd: OptimizerStateDict | Map<string, Tensor>): void {
-    const params = this.paramGroups.flatMap((g) => g.params);
-    const rest = new Map<string, Tensor>(), numbers: [Tensor, "eta" | "mu", number][] = [];
-    for (const [key, t] of sd instanceof Map ? sd : Object.entries(sd)) {
-      const m = /^state\.(\d+)\.(eta|mu)$/.exec(key);
-      if (!m) {
-        rest.set(key, t);
-        continue;
-      }
-      const fail = (msg: string): never => {
-        throw new Error(`ASGD.loadStateDict: ${key} ${msg}`);
-      };
-      const i = Number(m[1]);
-      if (!(t instanceof Tensor)) fail("is not a Tensor");
-      if (i >= params.length) fail(`names parameter ${i}, which does not exist (this optimizer has ${params.length})`);
-      if (t.numel !== 1) fail(`must hold one number, got shape [${t.shape.join(", ")}]`);
-      if (!ArrayBuffer.isView(t.data)) fail(`is on '${t.device}' and cannot be read synchronously; load the optimizer's state dict on a host device`);
-      numbers.push([params[i], m[2] as "eta" | "mu", t.item()]);
-    }
-    super.loadStateDict(rest); // checks the rest before changing anything
-    for (const [p, k, v] of numbers) {
-      let s = this.state.get(p);
-      if (!s) this.state.set(p, (s = {}));
-      s[k] = Math.fround(v);
-    }
+    this.loadStateDictWithNumbers(sd, ["eta", "mu"]);
   }
 }

@@ -5,6 +5,11 @@
 import { adamStep } from "../fused.js";
 import { Tensor } from "../tensor.js";
 
+/** g + λp: PyTorch's L2 weight decay, grad.add(param, alpha=weight_decay), as is when λ = 0. */
+export function withWeightDecay(p: Tensor, grad: Tensor, weightDecay: number): Tensor {
+  return weightDecay !== 0 ? grad.add(p.mul(weightDecay)) : grad;
+}
+
 function clone(t: Tensor): Tensor {
   return Tensor.zeros(t.shape, { dtype: t.dtype, device: t.device }).assign(t);
 }
@@ -35,7 +40,7 @@ export interface SGDHyper {
  */
 export function sgdUpdate(p: Tensor, grad: Tensor, state: { momentumBuffer?: Tensor }, h: SGDHyper): void {
   let d = h.maximize ? grad.neg() : grad;
-  if (h.weightDecay !== 0) d = d.add(p.mul(h.weightDecay));
+  d = withWeightDecay(p, d, h.weightDecay);
   if (h.momentum !== 0) {
     let buf = state.momentumBuffer;
     if (!buf) {
@@ -168,7 +173,7 @@ export function rmspropUpdate(p: Tensor, grad: Tensor, state: RMSpropState, h: R
   }
   state.step++;
   let g = h.maximize ? grad.neg() : grad;
-  if (h.weightDecay !== 0) g = g.add(p.mul(h.weightDecay));
+  g = withWeightDecay(p, g, h.weightDecay);
   const squareAvg = state.squareAvg as Tensor;
   squareAvg.assign(squareAvg.mul(h.alpha).add(g.mul(1 - h.alpha).mul(g)));
   let avg: Tensor;
@@ -225,7 +230,7 @@ export function adagradUpdate(p: Tensor, grad: Tensor, state: AdagradState, h: A
   state.sum ??= Tensor.full(p.shape, h.initialAccumulatorValue, { dtype: p.dtype, device: p.device });
   const step = ++state.step;
   let g = h.maximize ? grad.neg() : grad;
-  if (h.weightDecay !== 0) g = g.add(p.mul(h.weightDecay));
+  g = withWeightDecay(p, g, h.weightDecay);
   const clr = h.lr / (1 + (step - 1) * h.lrDecay);
   state.sum.assign(state.sum.add(g.mul(g)));
   const std = state.sum.sqrt().add(h.eps);
