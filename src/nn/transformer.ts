@@ -98,17 +98,15 @@ export class TransformerEncoderLayer extends Module {
   ) {
     super();
     const op = "nn.TransformerEncoderLayer";
-    const a = parseArgs(op, args, LAYER_KEYS);
-    this.dModel = checkInt(op, "dModel", dModel, 1);
-    this.nhead = checkInt(op, "nhead", nhead, 1);
-    if (dModel % nhead !== 0) throw new Error(`${op}: dModel (${dModel}) must be divisible by nhead (${nhead})`);
-    this.dimFeedforward = checkInt(op, "dimFeedforward", a.dimFeedforward ?? 2048, 1);
-    this.dropoutP = checkScalar(op, "dropout", a.dropout ?? 0.1, (p) => p >= 0 && p <= 1, "a probability in [0, 1]");
-    const act = a.activation ?? "relu";
-    this.activation = typeof act === "function" ? (act as (x: Tensor) => Tensor) : checkEnum(op, "activation", act, ["relu", "gelu"] as const);
-    this.layerNormEps = checkScalar(op, "layerNormEps", a.layerNormEps ?? 1e-5, (v) => v >= 0, "a non-negative number");
-    this.batchFirst = checkBool(op, "batchFirst", a.batchFirst ?? false);
-    this.normFirst = checkBool(op, "normFirst", a.normFirst ?? false);
+    const o = layerOptions(op, dModel, nhead, parseArgs(op, args, LAYER_KEYS));
+    this.dModel = o.dModel;
+    this.nhead = o.nhead;
+    this.dimFeedforward = o.dimFeedforward;
+    this.dropoutP = o.dropout;
+    this.activation = o.activation;
+    this.layerNormEps = o.layerNormEps;
+    this.batchFirst = o.batchFirst;
+    this.normFirst = o.normFirst;
     this.selfAttn = new MultiheadAttention(dModel, nhead, { dropout: this.dropoutP, batchFirst: this.batchFirst });
     this.linear1 = new Linear(dModel, this.dimFeedforward);
     this.dropout = new Dropout(this.dropoutP);
@@ -234,7 +232,7 @@ export interface TransformerDecoderForwardOptions {
 
 const DECODER_KEYS = ["tgtMask", "memoryMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask", "tgtIsCausal"];
 
-/** The options shared by the decoder layer and nn.Transformer, checked with the op's name. */
+/** The options shared by the encoder and decoder layers and nn.Transformer, checked with the op's name. */
 function layerOptions(op: string, dModel: unknown, nhead: unknown, a: Record<string, unknown>) {
   const d = checkInt(op, "dModel", dModel, 1), h = checkInt(op, "nhead", nhead, 1);
   if (d % h !== 0) throw new Error(`${op}: dModel (${d}) must be divisible by nhead (${h})`);
