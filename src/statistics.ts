@@ -8,6 +8,7 @@ import { fmt, normDim, normDims } from "./shape.js";
 import * as ops from "./ops.js";
 import { sort, type ValuesIndices } from "./scans.js";
 import { checkBool, checkEnum, checkInt, checkOptions, checkTensor, describe } from "./functional/args.js";
+import { hostValues } from "./tensor_ops.js";
 
 /** Options of the order statistics along one dim: keep it with size 1. */
 export interface KeepdimOptions {
@@ -498,9 +499,7 @@ function uniqueOf(input: Tensor, vals: ArrayLike<number>, opts: UniqueOptions | 
  */
 export function unique(input: Tensor, opts?: UniqueOptions): UniqueResult {
   checkTensor("unique", "input", input);
-  const r = input.backend.read(input);
-  if (r === null) throw new Error(`unique: the result's shape depends on the values of a tensor on '${input.device}', which cannot be read synchronously; use \`await uniqueAsync(input)\``);
-  return uniqueOf(input, r, opts);
+  return uniqueOf(input, hostValues("unique", input, "uniqueAsync(input)"), opts);
 }
 
 /** {@link unique} on every device (webgpu included): resolves once the values are read.
@@ -550,9 +549,7 @@ function bincountOf(input: Tensor, vals: ArrayLike<number>, opts: BincountOption
  */
 export function bincount(input: Tensor, opts?: BincountOptions): Tensor {
   checkTensor("bincount", "input", input);
-  const r = input.backend.read(input);
-  if (r === null) throw new Error(`bincount: the result's shape depends on the values of a tensor on '${input.device}', which cannot be read synchronously; use \`await bincountAsync(input)\``);
-  return bincountOf(input, r, opts);
+  return bincountOf(input, hostValues("bincount", input, "bincountAsync(input)"), opts);
 }
 
 /** {@link bincount} on every device (webgpu included): resolves once the values are read.

@@ -12,7 +12,7 @@ import { type Args, checkBool, checkFloat, checkInt, checkOptions, checkScalar, 
 // ---- helpers -------------------------------------------------------------------------------
 
 /** The values of a host-visible tensor (js, cpu, wasm); on a GPU, an error naming the async form. */
-function hostValues(op: string, t: Tensor, asyncForm: string): ArrayLike<number> {
+export function hostValues(op: string, t: Tensor, asyncForm: string): ArrayLike<number> {
   const r = t.backend.read(t);
   if (r === null) throw new Error(`${op}: the result's shape depends on the values of a tensor on '${t.device}', which cannot be read synchronously; use \`await ${asyncForm}\``);
   return r;
