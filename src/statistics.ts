@@ -8,7 +8,7 @@ import { fmt, normDim, normDims } from "./shape.js";
 import * as ops from "./ops.js";
 import { sort, type ValuesIndices } from "./scans.js";
 import { checkBool, checkEnum, checkInt, checkOptions, checkTensor, describe } from "./functional/args.js";
-import { hostValues } from "./tensor_ops.js";
+import { hostValues, lerp } from "./tensor_ops.js";
 
 /** Options of the order statistics along one dim: keep it with size 1. */
 export interface KeepdimOptions {
@@ -186,11 +186,8 @@ function quantileOf(op: string, x: Tensor, q: number | readonly number[] | Tenso
     else if (how === "higher") v = at(above);
     else if (how === "nearest") v = at(noGrad(() => rank.round()));
     else {
-      const lo = at(below), hi = at(above);
-      const w = how === "midpoint" ? 0.5 : noGrad(() => rank.sub(below));
-      // PyTorch's lerp: weights of 0.5 and more from the upper end
-      const diff = hi.sub(lo);
-      v = how === "midpoint" ? hi.sub(diff.mul(0.5)) : ops.where(noGrad(() => (w as Tensor).lt(0.5)), lo.add(diff.mul(w)), hi.sub(diff.mul(noGrad(() => (w as Tensor).neg().add(1)))));
+      // PyTorch interpolates with its lerp (weights of 0.5 and more from the upper end)
+      v = lerp(at(below), at(above), how === "midpoint" ? 0.5 : noGrad(() => rank.sub(below)));
     }
     return ops.reshape(v, shape, false);
   });
