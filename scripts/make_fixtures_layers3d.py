@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Golden fixtures for the 3-D layers (conv3d, convTranspose3d, the 3-D pools, the 1-D and 3-D
-adaptive max pools, BatchNorm3d, InstanceNorm1d/3d), computed by PyTorch.
+adaptive max pools, BatchNorm3d, InstanceNorm1d/3d) and the 1-D/2-D max pools with PyTorch's full
+arguments, computed by PyTorch.
 
 Run with Debian's PyTorch (never a python3 without torch):
 
@@ -138,6 +139,46 @@ def gen_pool():
              amp3, {"size": [1, 2, 2], "returnIndices": True})
 
 
+def gen_pool2d():
+    """The 2-D and 1-D max pools with PyTorch's full arguments (dilation, ceil mode, indices) and
+    windows holding several NaNs (the gradient and index go to the last one, as PyTorch's scan)."""
+    def mp(f):
+        def run(x, kernel=None, stride=None, padding=0, dilation=1, ceilMode=False, returnIndices=False):
+            out = f(x, kernel, stride, padding, dilation, ceilMode, returnIndices)
+            return list(out) if returnIndices else out
+        return run
+
+    mp2, mp1 = mp(F.max_pool2d), mp(F.max_pool1d)
+    add_case(FAM, "F.maxPool2d", "k=2", [Inp("x", [2, 3, 6, 8])], mp2, {"kernel": 2})
+    add_case(FAM, "F.maxPool2d", "k=3,s=2,p=1,transposed", [Inp("x", [2, 2, 7, 6], layout="transposed")], mp2,
+             {"kernel": 3, "stride": 2, "padding": 1})
+    add_case(FAM, "F.maxPool2d", "k=[2,3],dilation [2,1],ceil,indices,sliced", [Inp("x", [1, 2, 9, 8], layout="sliced")], mp2,
+             {"kernel": [2, 3], "stride": [2, 2], "dilation": [2, 1], "ceilMode": True, "returnIndices": True})
+    add_case(FAM, "F.maxPool2d", "unbatched,ties,s=1,indices", [Inp("x", [2, 4, 5], "int")], mp2,
+             {"kernel": 2, "stride": 1, "returnIndices": True})
+    marks = [(0, NAN), (1, NAN), (8, NAN), (9, NAN), (3, INF), (12, -INF), (13, -INF), (20, NAN), (27, INF), (28, NAN), (35, NAN)]
+    add_case(FAM, "F.maxPool2d", "several NaN per window,±inf (fused path)", [special("x", [1, 2, 6, 8], marks)], mp2, {"kernel": 2})
+    add_case(FAM, "F.maxPool2d", "several NaN per window,±inf,k=3,p=1,indices", [special("x", [1, 2, 6, 8], marks)], mp2,
+             {"kernel": 3, "stride": 2, "padding": 1, "returnIndices": True})
+    add_case(FAM, "F.maxPool2d", "all -inf windows with padding,indices", [Inp("x", data=[[[[-INF, -INF, 2.0], [-INF, -INF, -INF]]]])], mp2,
+             {"kernel": 2, "stride": 1, "padding": 1, "returnIndices": True})
+    add_case(FAM, "F.maxPool1d", "k=3,dilation 2,p=1,ceil,indices", [Inp("x", [2, 3, 11])], mp1,
+             {"kernel": 3, "stride": 2, "padding": 1, "dilation": 2, "ceilMode": True, "returnIndices": True})
+    add_case(FAM, "F.maxPool1d", "several NaN per window,±inf", [Inp("x", data=[[[1.0, NAN, 3.0, NAN, 2.0, INF, -INF, NAN, NAN, 0.5]]])], mp1,
+             {"kernel": 4, "stride": 3})
+    amp2 = lambda x, size=None, returnIndices=False: (lambda o: list(o) if returnIndices else o)(F.adaptive_max_pool2d(x, size, returnIndices))
+    add_case(FAM, "F.adaptiveMaxPool2d", "[7,5]->[3,2],indices,transposed", [Inp("x", [2, 2, 5, 7], layout="transposed")], amp2,
+             {"size": [3, 2], "returnIndices": True})
+    add_case(FAM, "F.adaptiveMaxPool2d", "several NaN per window,±inf,indices", [special("x", [1, 2, 6, 8], marks)], amp2,
+             {"size": [2, 3], "returnIndices": True})
+
+    def mod(x, kernel=None, stride=None, padding=0, dilation=1, ceilMode=False):
+        return nn.MaxPool2d(kernel, stride, padding, dilation, False, ceilMode)(x)
+
+    add_case(FAM, "nn.MaxPool2d", "k=3,s=2,dilation 2,ceil", [Inp("x", [2, 2, 9, 10])], mod,
+             {"kernel": 3, "stride": 2, "padding": 1, "dilation": 2, "ceilMode": True})
+
+
 def gen_norms():
     def use_leaves(m, w, b):
         # the module computes with the case's leaves themselves (an nn.Parameter would copy them)
@@ -179,7 +220,7 @@ def gen_norms():
 
 def main():
     torch.manual_seed(0)
-    for gen in [gen_conv, gen_pool, gen_norms]:
+    for gen in [gen_conv, gen_pool, gen_pool2d, gen_norms]:
         gen()
     path = os.path.join(ROOT, "test", "fixtures", "breadth_layers3d.json")
     mf.write_cases(path, "scripts/make_fixtures_layers3d.py", mf.CASES)

@@ -1,8 +1,8 @@
 // Composite ops (nn.functional): a few lines of primitives each, no backward code of their own.
 import { Tensor } from "./core.js";
-import { fmt, normDims, windowCount } from "./shape.js";
+import { fmt, normDims } from "./shape.js";
 import { checkInt, checkOptions, describe } from "./check.js";
-import { checkIndex, linear as linearOp, unfold, where } from "./ops.js";
+import { checkIndex, linear as linearOp, where } from "./ops.js";
 import { noGrad } from "./graph.js";
 import * as fused from "./fused.js";
 import { softplus } from "./functional/activations.js";
@@ -31,7 +31,7 @@ export {
   type LocalResponseNormOptions,
 } from "./functional/norms.js";
 export {
-  adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, avgPool2d, maxPool1d, type MaxPool1dOptions,
+  adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, avgPool2d, maxPool1d, type MaxPool1dOptions, maxPool2d, type MaxPool2dOptions,
   adaptiveAvgPool3d, adaptiveMaxPool1d, adaptiveMaxPool3d, avgPool3d, maxPool3d, type MaxPool3dOptions,
 } from "./functional/pooling.js";
 // convolution, padding, resizing and embeddings
@@ -674,43 +674,6 @@ export function rmsNorm(input: Tensor, normalizedShape: number | readonly number
   checkAffine("rmsNorm", input, dims, { weight });
   const y = input.mul(input.square().mean(dims, { keepdim: true }).add(eps ?? 1.1920928955078125e-7).rsqrt());
   return weight ? y.mul(weight) : y;
-}
-
-function pair(op: string, v: number | readonly number[] | undefined, dflt: number): [number, number] {
-  const p: number[] = v === undefined ? [dflt, dflt] : typeof v === "number" ? [v, v] : [...v];
-  if (p.length !== 2 || p.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`${op}: expected a non-negative integer or a pair, got ${JSON.stringify(v)}`);
-  return [p[0], p[1]];
-}
-
-/**
- * 2-D max pooling over [N, C, H, W] or [C, H, W] (torch.nn.functional.max_pool2d, without dilation,
- * ceil mode or indices): the max over kernel windows; stride defaults to the kernel size; padding
- * (at most half the kernel) pads with -∞. The gradient goes to the first maximum of each window, like PyTorch.
- * @throws Error for another rank, non-positive kernel or stride, too much padding, or a kernel larger than the input.
- * @example
- * const y = F.maxPool2d(x, 2); // [N, C, 28, 28] → [N, C, 14, 14]
- */
-export function maxPool2d(
-  input: Tensor, kernelSize: number | readonly number[], stride?: number | readonly number[] | null, padding: number | readonly number[] = 0,
-): Tensor {
-  const unbatched = input.ndim === 3;
-  const x = unbatched ? input.unsqueeze(0) : input;
-  if (x.ndim !== 4) throw new Error(`maxPool2d: expects [N, C, H, W] or [C, H, W], got ${fmt(input.shape)}`);
-  const [kh, kw] = pair("maxPool2d", kernelSize, 1);
-  const [sh, sw] = pair("maxPool2d", stride ?? [kh, kw], 1), [ph, pw] = pair("maxPool2d", padding, 0);
-  if (kh < 1 || kw < 1 || sh < 1 || sw < 1) throw new Error(`maxPool2d: kernelSize and stride must be positive, got ${fmt([kh, kw])} and ${fmt([sh, sw])}`);
-  if (ph * 2 > kh || pw * 2 > kw) throw new Error(`maxPool2d: padding ${fmt([ph, pw])} must be at most half the kernel ${fmt([kh, kw])}`);
-  const xp = ph || pw ? pad(x, [pw, pw, ph, ph], -Infinity) : x;
-  if (xp.shape[2] < kh || xp.shape[3] < kw) throw new Error(`maxPool2d: kernel ${fmt([kh, kw])} is larger than the input ${fmt(xp.shape.slice(2))}`);
-  const out = fused.maxPool2d(xp, kh, kw, sh, sw) ?? maxPoolComposite(xp, kh, kw, sh, sw);
-  return unbatched ? out.squeeze(0) : out;
-}
-
-/** The reference: each window's first argmax picks its value (a gather over window views). */
-function maxPoolComposite(xp: Tensor, kh: number, kw: number, sh: number, sw: number): Tensor {
-  const win = unfold(unfold(xp, 2, kh, sh), 3, kw, sw);
-  const flat = win.reshape(...win.shape.slice(0, 4), kh * kw);
-  return flat.gather(-1, flat.argmax(-1, { keepdim: true })).squeeze(-1);
 }
 
 /** Options of `F.scaledDotProductAttention`. */

@@ -196,7 +196,7 @@ export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamStep
 
 /**
  * maxPool2d over [N, C, H, W] (already padded), or null: the backend finds each window's first
- * maximum, its value and its int32 index, in one pass; the gradient is gather's (a scatter-add to
+ * maximum (or else its last NaN, as PyTorch's scan), its value and its int32 index, in one pass; the gradient is gather's (a scatter-add to
  * the maxima), so higher orders work without a backward of its own.
  */
 export function maxPool2d(x: Tensor, kh: number, kw: number, sh: number, sw: number): Tensor | null {

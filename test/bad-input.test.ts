@@ -86,7 +86,7 @@ const table: [string, () => unknown, RegExp][] = [
   ["stack with a number", () => Tensor.stack([Tensor.ones([2]), any(1)]), /^stack: entry 1 must be a Tensor, got 1/],
   ["cat of nothing", () => Tensor.cat([]), /^cat: expects a non-empty array of tensors/],
   // functional
-  ["maxPool2d kernel 0", () => F.maxPool2d(Tensor.ones([1, 1, 4, 4]), 0), /^maxPool2d: kernelSize and stride must be positive/],
+  ["maxPool2d kernel 0", () => F.maxPool2d(Tensor.ones([1, 1, 4, 4]), 0), /^maxPool2d: kernelSize must be a positive integer or an array of 2, got 0$/],
   ["layerNorm with a wrong weight", () => F.layerNorm(x23(), [3], Tensor.ones([4])), /^layerNorm: weight of shape \[4\] does not match the normalized shape \[3\]/],
   ["conv2d with a wrong bias", () => F.conv2d(Tensor.ones([1, 1, 4, 4]), Tensor.ones([2, 1, 3, 3]), Tensor.ones([3])), /^conv2d: bias must have shape \[2\]/],
   ["conv2d with an unknown option", () => F.conv2d(Tensor.ones([1, 1, 4, 4]), Tensor.ones([2, 1, 3, 3]), null, any({ dilations: 2 })), /^conv2d: unknown option 'dilations'/],

@@ -110,12 +110,12 @@ const fusedJs: FusedKernels = {
     for (let p = 0; p < P; p++) {
       for (let o = 0; o < n; o++) {
         const i0 = Math.floor(o / OW) * sh, j0 = (o % OW) * sw;
-        // the window's elements in row-major order: the first maximum, or the first NaN
+        // the window's elements in row-major order, PyTorch's scan: the first maximum, or the last NaN
         let bi = i0 * W + j0, best = x.data[x.offset + p * H * W + bi];
-        for (let i = i0; i < i0 + kh && best === best; i++) {
+        for (let i = i0; i < i0 + kh; i++) {
           for (let j = j0; j < j0 + kw; j++) {
             const v = x.data[x.offset + p * H * W + i * W + j];
-            if (v > best || v !== v) { best = v; bi = i * W + j; if (v !== v) break; }
+            if (v > best || v !== v) { best = v; bi = i * W + j; }
           }
         }
         idx.data[idx.offset + p * n + o] = bi;

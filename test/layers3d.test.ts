@@ -1,5 +1,6 @@
 // The 3-D layers and the missing 1-D ones: conv3d/convTranspose3d, the 3-D pools, the 1-D and 3-D
-// adaptive max pools, BatchNorm3d, InstanceNorm1d/3d. PyTorch fixtures (test/fixtures/
+// adaptive max pools, BatchNorm3d, InstanceNorm1d/3d; the 1-D and 2-D max pools with PyTorch's
+// full arguments. PyTorch fixtures (test/fixtures/
 // breadth_layers3d.json, scripts/make_fixtures_layers3d.py, with NaN and ±inf inputs for the pools)
 // on every device (webgpu through the async reads), float64 gradchecks, the modules, the errors.
 import { describe, test } from "node:test";
@@ -38,10 +39,15 @@ const dispatch: Dispatch = (op, by, a, device) => {
       const [ic, oc, ...k] = by.w.shape;
       return [onDevice(new nn.ConvTranspose3d(ic, oc, k, { stride: a.stride }), device, by).forward(x)];
     }
+    case "F.maxPool1d":
+    case "F.maxPool2d":
     case "F.maxPool3d": {
+      const pool = op === "F.maxPool1d" ? F.maxPool1d : op === "F.maxPool2d" ? F.maxPool2d : F.maxPool3d;
       const opts = { stride: a.stride, padding: a.padding, dilation: a.dilation, ceilMode: a.ceilMode };
-      return a.returnIndices ? F.maxPool3d(x, a.kernel, { ...opts, returnIndices: true }) : [F.maxPool3d(x, a.kernel, opts)];
+      return a.returnIndices ? pool(x, a.kernel, { ...opts, returnIndices: true }) : [pool(x, a.kernel, opts)];
     }
+    case "nn.MaxPool2d": return [new nn.MaxPool2d(a.kernel, a.stride, a.padding, a.dilation, false, a.ceilMode).forward(x)];
+    case "F.adaptiveMaxPool2d": return idx(a.returnIndices ? F.adaptiveMaxPool2d(x, a.size, { returnIndices: true }) : F.adaptiveMaxPool2d(x, a.size));
     case "F.avgPool3d":
       return [F.avgPool3d(x, a.kernel, { stride: a.stride, padding: a.padding, ceilMode: a.ceilMode, countIncludePad: a.countIncludePad, divisorOverride: a.divisorOverride })];
     case "F.adaptiveAvgPool3d": return [F.adaptiveAvgPool3d(x, a.size)];
@@ -83,6 +89,8 @@ describe("gradcheck (float64, js)", () => {
       ([x, w, b]) => F.convTranspose3d(x, w, b, { stride: [2, 1, 2], padding: [1, 0, 0], outputPadding: [1, 0, 1], groups: 2 }), true],
     ["convTranspose3d depth dilation outputPadding", [S([1, 2, 3, 2, 2]), S([2, 2, 2, 1, 2])], ([x, w]) => F.convTranspose3d(x, w, null, { dilation: 2, outputPadding: [1, 0, 0] })],
     ["maxPool3d padding dilation ceil", [S([1, 2, 5, 4, 5], "spread")], ([x]) => F.maxPool3d(x, [2, 3, 2], { stride: 2, padding: [1, 1, 0], dilation: [2, 1, 1], ceilMode: true })],
+    ["maxPool2d padding dilation ceil", [S([1, 2, 7, 8], "spread")], ([x]) => F.maxPool2d(x, [2, 3], { stride: 2, padding: [1, 1], dilation: [2, 1], ceilMode: true })],
+    ["maxPool2d plain (the fused path)", [S([2, 2, 6, 5], "spread")], ([x]) => F.maxPool2d(x, 3, 1, 1)],
     ["avgPool3d padding ceil exclude", [S([1, 1, 5, 4, 5])], ([x]) => F.avgPool3d(x, 3, 2, 1, true, false)],
     ["adaptiveAvgPool3d", [S([1, 2, 3, 5, 4])], ([x]) => F.adaptiveAvgPool3d(x, [2, 3, 3])],
     ["adaptiveMaxPool1d", [S([2, 2, 7], "spread")], ([x]) => F.adaptiveMaxPool1d(x, 3)],
@@ -135,6 +143,13 @@ describe("modules", () => {
     // the 3-D max pool of a volume of depth 1 is the 2-D one of its plane
     const plane = Tensor.randn([2, 3, 6, 7], { device: "js" });
     same(F.maxPool3d(plane.unsqueeze(2), [1, 3, 2], { stride: [1, 2, 2], padding: [0, 1, 1] }).squeeze(2), F.maxPool2d(plane, [3, 2], [2, 2], [1, 1]));
+    // MaxPool2d: PyTorch's positional order (kernel, stride, padding, dilation, returnIndices, ceilMode) and options
+    same(new nn.MaxPool2d(3, 2, 1, 2, false, true).forward(plane), F.maxPool2d(plane, 3, { stride: 2, padding: 1, dilation: 2, ceilMode: true }));
+    const [pv, pi] = new nn.MaxPool2d<true>(2, { stride: 1, returnIndices: true }).forward(plane);
+    const [fv, fi] = F.maxPool2d(plane, 2, { stride: 1, returnIndices: true });
+    same(pv, fv);
+    same(pi, fi);
+    assert.equal(new nn.MaxPool2d([2, 3], null, 1).toString(), "MaxPool2d(kernelSize=[2, 3], stride=[2, 3], padding=[1, 1], dilation=[1, 1], ceilMode=false)");
   });
 
   test("BatchNorm3d, InstanceNorm1d, InstanceNorm3d: PyTorch's state dict keys, their functional forms", () => {
@@ -183,6 +198,14 @@ describe("errors name the op, the argument and what was expected", () => {
     [() => new nn.Conv3d(4, 6, 3, { bias: false, biass: true } as never), /^nn.Conv3d: unknown option 'biass' \(expected 'stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode'\)$/],
     [() => new nn.ConvTranspose3d(4, 6, 3, { padding: "same" } as never), /^nn.ConvTranspose3d: padding must be an integer or an array of 3, got the string 'same' \(only convolutions take 'same' and 'valid'\)$/],
     [() => new nn.ConvTranspose3d(4, 6, 3, { stride: 2, outputPadding: 2 }), /^nn.ConvTranspose3d: outputPadding must be smaller than either stride or dilation, got \[2, 2, 2\]$/],
+    [() => F.maxPool2d(x3.slice(0), 2), /^maxPool2d: expects a 3-D \(unbatched\) or 4-D \(batched\) input, got shape \[3, 8\]$/],
+    [() => F.maxPool2d(x.slice(0), 2, { stride: 2, dilaton: 2 } as never), /^maxPool2d: unknown option 'dilaton' \(expected 'stride', 'padding', 'dilation', 'ceilMode', 'returnIndices'\)$/],
+    [() => (F.maxPool2d as (...a: unknown[]) => unknown)(x.slice(0), 2, 2, 0, 1, false, true, 1), /^maxPool2d: expected at most 5 arguments after the tensor arguments \(stride, padding, dilation, ceilMode, returnIndices\), got 6$/],
+    [() => F.maxPool2d(x.slice(0), 2, { padding: 2 }), /^maxPool2d: padding 2 should be at most half of the kernel size 2$/],
+    [() => F.maxPool2d(x.slice(0), [2, 2], { dilation: [5, 1] }), /^maxPool2d: the kernel 2 \(dilation 5\) with padding 0 does not fit a spatial size of 5$/],
+    [() => new nn.MaxPool2d(2, { stride: 1, ceil: true } as never), /^nn.MaxPool2d: unknown option 'ceil' \(expected 'stride', 'padding', 'dilation', 'returnIndices', 'ceilMode'\)$/],
+    [() => new nn.MaxPool2d([2, 2, 2]), /^nn.MaxPool2d: kernelSize must be a positive integer or an array of 2, got an array \[2, 2, 2\]$/],
+    [() => F.maxPool1d(x3, 2, { padding: 2, dilation: 3 }), /^maxPool1d: padding 2 should be at most half of the kernel size 2$/],
     [() => F.maxPool3d(x3, 2), /^maxPool3d: expects a 4-D \(unbatched\) or 5-D \(batched\) input, got shape \[2, 3, 8\]$/],
     [() => F.maxPool3d(x, 2, { padding: [0, 0, 2] }), /^maxPool3d: padding 2 should be at most half of the kernel size 2$/],
     [() => F.maxPool3d(x, [5, 2, 2]), /^maxPool3d: the kernel 5 with padding 0 does not fit a spatial size of 4$/],

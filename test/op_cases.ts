@@ -123,7 +123,7 @@ export function runOp(c: FCase, xs: Tensor[], args: Record<string, any>): Tensor
     case "F.layerNorm": return [F.layerNorm(by.x, args.normalizedShape, by.w, by.b, args.eps ?? 1e-5)];
     case "F.rmsNorm": return [F.rmsNorm(by.x, args.normalizedShape, by.w, args.eps)];
     case "F.conv2d": return [F.conv2d(by.x, by.w, by.b, { stride: args.stride, padding: args.padding })];
-    case "F.maxPool2d": return [F.maxPool2d(by.x, args.kernel, args.stride)];
+    case "F.maxPool2d": return [F.maxPool2d(by.x, args.kernel, (args.stride ?? null) as number | number[] | null)];
     case "F.scaledDotProductAttention":
       return [F.scaledDotProductAttention(by.q, by.k, by.v, { isCausal: args.isCausal ?? false, attnMask: by.mask })];
     default:

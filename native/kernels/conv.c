@@ -48,9 +48,8 @@ static int64_t maxpool2x2_row(int32_t* idx, float* vals, const float* x, int64_t
     const __m256i base = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(2 * oh * W + c0)), step);
     __m256 best = v[0];
     __m256i bi = base;
-    for (int t = 1; t < 4; t++) { /* a larger value, or the first NaN, takes over */
-      const __m256 take = _mm256_or_ps(_mm256_cmp_ps(v[t], best, _CMP_GT_OQ),
-                                       _mm256_and_ps(_mm256_cmp_ps(v[t], v[t], _CMP_UNORD_Q), _mm256_cmp_ps(best, best, _CMP_ORD_Q)));
+    for (int t = 1; t < 4; t++) { /* a larger value, or any NaN, takes over (maxpool_plane's scan) */
+      const __m256 take = _mm256_or_ps(_mm256_cmp_ps(v[t], best, _CMP_GT_OQ), _mm256_cmp_ps(v[t], v[t], _CMP_UNORD_Q));
       best = _mm256_blendv_ps(best, v[t], take);
       const __m256i cand = _mm256_add_epi32(base, _mm256_set1_epi32(offs[t]));
       bi = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(bi), _mm256_castsi256_ps(cand), take));
@@ -94,10 +93,11 @@ static void maxpool_plane(const pool_ctx* k, int64_t p) {
         for (int64_t j = (i == 0); j < kw; j++) {
           const int32_t off = base + (int32_t)(i * W + j);
           const float* row = x + off;
-          /* a larger value, or the first NaN, takes over; once best is NaN nothing does */
+          /* PyTorch's scan, `val > max || isnan(val)`: a larger value or any NaN takes over, so the
+             window's first maximum or else its last NaN gets the gradient */
           for (int64_t t = 0; t < m; t++) {
             const float v = row[t * sw], b = best[t];
-            const bool take = (v > b) | ((v != v) & (b == b));
+            const bool take = (v > b) | (v != v);
             best[t] = take ? v : b;
             bi[t] = take ? off + (int32_t)(t * sw) : bi[t];
           }

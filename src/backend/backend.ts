@@ -188,7 +188,7 @@ export interface FusedKernels<S extends Storage = TypedArray> {
   adam(p: View<S>, grad: View<S>, m: View<S>, v: View<S>, h: AdamStep): void;
   /** Max-pooling's argmax: idx (int32 [planes, OH·OW]) = the flat index i·W + j in its plane of x
    *  ([planes, H, W]) of the first maximum of each kh×kw window (stride sh, sw); a NaN is the
-   *  maximum (the first one wins), as argmax over the window does. vals, when given (float32,
+   *  maximum and the last one wins, as in PyTorch's scan (`val > max || isnan(val)`). vals, when given (float32,
    *  idx's shape), gets the maxima themselves (x at idx) in the same pass. */
   maxPoolIndices(idx: View<S>, x: View<S>, kh: number, kw: number, sh: number, sw: number, vals?: View<S> | null): void;
   /** cols ([C·kh·kw, N·OH·OW]) = the taps of x ([N, C, H, W]) zero-padded by w.ph, w.pw: row

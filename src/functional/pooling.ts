@@ -1,10 +1,12 @@
 // Pooling as composites of views: padding by concatenation, sliding windows by unfold (a strided
-// view), then a mean or a first-maximum gather; adaptive pools by gathered windows or an index
-// table; the 3-D max pools and the 1-D/3-D adaptive max pools by one index table of taps. Divisors
-// and index tables depend only on shapes, so they are built on the host and uploaded once: nothing
-// here reads a tensor's values, and every device runs it.
+// view), then a mean; adaptive means by gathered windows; every max pool (1-3 dims, adaptive or
+// not) by one index table of taps and PyTorch's scan order, and plain 2-D max pools by the
+// backends' fused kernel where there is one. Divisors and index tables depend only on shapes, so
+// they are built on the host and uploaded once: nothing here reads a tensor's values, and every
+// device runs it.
 import { Tensor } from "../core.js";
 import { where } from "../ops.js";
+import * as fused from "../fused.js";
 import { fmt } from "../shape.js";
 import { type Args, checkBool, checkInt, describe, parseArgs, tuple } from "./args.js";
 
@@ -186,23 +188,54 @@ export function maxPool1d(
   ...args: Args<[stride: Ints | null, padding: Ints, dilation: Ints, ceilMode: boolean], MaxPool1dOptions & { returnIndices?: false }>
 ): Tensor;
 export function maxPool1d(input: Tensor, kernelSize: Ints, ...args: unknown[]): Tensor | [Tensor, Tensor] {
-  const op = "maxPool1d";
+  return maxPoolNd("maxPool1d", 1, input, kernelSize, args);
+}
+
+/** Options of `F.maxPool2d` (also accepted positionally, in PyTorch's order): those of
+ *  `F.maxPool1d`, each a number or one per dim [h, w]. */
+export type MaxPool2dOptions = MaxPool1dOptions;
+
+/**
+ * Max over kernel windows of [N, C, H, W] or [C, H, W] (torch.nn.functional.max_pool2d(input,
+ * kernel_size, stride=kernel_size, padding=0, dilation=1, ceil_mode=False, return_indices=False)):
+ * padding (at most half the kernel) is −∞; NaN propagates, and the gradient goes to each window's
+ * first maximum (its last NaN), like PyTorch's. With returnIndices it returns [values, indices],
+ * the int32 indices h·W + w into each input plane.
+ * @throws Error for an input of another rank or int32, or a kernel, stride, padding or dilation that does not fit.
+ * @example
+ * const y = F.maxPool2d(x, 2);                                          // [N, C, 28, 28] → [N, C, 14, 14]
+ * const z = F.maxPool2d(x, 3, { stride: 2, padding: 1 });
+ * const [v, i] = F.maxPool2d(x, 2, { dilation: 2, ceilMode: true, returnIndices: true });
+ */
+export function maxPool2d(input: Tensor, kernelSize: Ints, opts: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool2d(
+  input: Tensor, kernelSize: Ints,
+  ...args: Args<[stride: Ints | null, padding: Ints, dilation: Ints, ceilMode: boolean], MaxPool2dOptions & { returnIndices?: false }>
+): Tensor;
+export function maxPool2d(input: Tensor, kernelSize: Ints, ...args: unknown[]): Tensor | [Tensor, Tensor] {
+  return maxPoolNd("maxPool2d", 2, input, kernelSize, args);
+}
+
+/** The max pools of 1 to 3 dims: PyTorch's arguments read and checked, then the windows as taps
+ *  (maxOverTaps), or for plain 2-D windows (no dilation, ceil mode or indices) the backends' fused
+ *  one-pass kernel over the −∞-padded input where there is one. */
+function maxPoolNd(op: string, nd: number, input: Tensor, kernelSize: Ints, args: readonly unknown[]): Tensor | [Tensor, Tensor] {
   const a = parseArgs(op, args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"]);
-  checkPoolInput(op, input, 1);
-  const [k] = tuple(op, "kernelSize", kernelSize, 1, 1);
-  const [s] = a.stride == null || (Array.isArray(a.stride) && a.stride.length === 0) ? [k] : tuple(op, "stride", a.stride, 1, 1);
-  const [p] = tuple(op, "padding", a.padding ?? 0, 1, 0);
-  const [d] = tuple(op, "dilation", a.dilation ?? 1, 1, 1);
+  checkPoolInput(op, input, nd);
+  const k = tuple(op, "kernelSize", kernelSize, nd, 1);
+  const s = a.stride == null || (Array.isArray(a.stride) && a.stride.length === 0) ? k : tuple(op, "stride", a.stride, nd, 1);
+  const p = tuple(op, "padding", a.padding ?? 0, nd, 0), d = tuple(op, "dilation", a.dilation ?? 1, nd, 1);
   const ceil = checkBool(op, "ceilMode", a.ceilMode ?? false);
   const returnIndices = checkBool(op, "returnIndices", a.returnIndices ?? false);
-  const g = geometry(op, input.shape[input.ndim - 1], k, s, p, d, ceil, (k - 1) * d + 1);
-  const win = windows(input, [g], -Infinity); // [..., out, k]
-  const arg = win.argmax(-1, { keepdim: true });
-  const values = win.gather(-1, arg).squeeze(-1);
-  if (!returnIndices) return values;
-  // window o starts at o·s - p; its j-th tap is j·d further
-  const starts = Tensor.arange(0, g.out * s, s, { device: input.device }).sub(p);
-  return [values, arg.squeeze(-1).mul(d).add(starts)];
+  // PyTorch limits the padding by the undilated kernel
+  const geo = k.map((kk, i) => geometry(op, input.shape[input.ndim - nd + i], kk, s[i], p[i], d[i], ceil, kk));
+  if (nd === 2 && !returnIndices && !ceil && d.every((v) => v === 1)) {
+    const x = input.ndim === 3 ? input.unsqueeze(0) : input;
+    const y = fused.maxPool2d(padDim(padDim(x, 2, p[0], p[0], -Infinity), 3, p[1], p[1], -Infinity), k[0], k[1], s[0], s[1]);
+    if (y) return input.ndim === 3 ? y.squeeze(0) : y;
+  }
+  const taps = geo.map((g) => Array.from({ length: g.out }, (_, o) => Array.from({ length: g.k }, (_, j) => o * g.s - g.p + j * g.d)));
+  return maxOverTaps(input, taps, returnIndices);
 }
 
 /** [start, end) of adaptive window i of `out` over `size`: floor(i·size/out) to ceil((i+1)·size/out). */
@@ -284,28 +317,11 @@ export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly (
 export function adaptiveMaxPool2d(input: Tensor, outputSize: number | readonly (number | null)[], ...args: unknown[]): Tensor | [Tensor, Tensor] {
   const op = "adaptiveMaxPool2d";
   const a = parseArgs(op, args, ["returnIndices"]);
-  const [oh, ow] = adaptiveSizes(op, input, 2, outputSize);
-  const returnIndices = checkBool(op, "returnIndices", a.returnIndices ?? false);
-  const [h, w] = input.shape.slice(-2), lead = input.shape.slice(0, -2);
-  const rows = adaptiveTaps(h, oh), cols = adaptiveTaps(w, ow);
-  // [..., OH·kh, W] -> [..., OH, kh, OW·kw] -> [..., OH, OW, kh·kw]
-  const picked = input.indexSelect(-2, tapIndex(rows.taps, input.device)).indexSelect(-1, tapIndex(cols.taps, input.device))
-    .reshape([...lead, oh, rows.kmax, ow, cols.kmax]).movedim(-3, -2).reshape([...lead, oh, ow, rows.kmax * cols.kmax]);
-  const arg = picked.argmax(-1, { keepdim: true });
-  const values = picked.gather(-1, arg).squeeze(-1);
-  if (!returnIndices) return values;
-  const table = Tensor.fromHost([oh, ow, rows.kmax * cols.kmax], "int32", input.device, (t) => {
-    let n = 0;
-    for (let i = 0; i < oh; i++) {
-      for (let j = 0; j < ow; j++) {
-        for (const r of rows.taps[i]) for (const c of cols.taps[j]) t[n++] = r * w + c;
-      }
-    }
-  });
-  return [values, table.expand([...lead, oh, ow, rows.kmax * cols.kmax]).gather(-1, arg).squeeze(-1)];
+  const out = adaptiveSizes(op, input, 2, outputSize);
+  return maxOverTaps(input, adaptiveWindows(input, out), checkBool(op, "returnIndices", a.returnIndices ?? false));
 }
 
-// ---- 3-D pooling and the 1-D/3-D adaptive max pools: the max over an index table of taps
+// ---- 3-D pooling, and every max pool: the max over an index table of taps
 
 /**
  * The max over windows given as taps: `dims[i][o]` lists the input coordinates along pooled dim i
@@ -381,18 +397,7 @@ export function maxPool3d(
   ...args: Args<[stride: Ints | null, padding: Ints, dilation: Ints, ceilMode: boolean], MaxPool3dOptions & { returnIndices?: false }>
 ): Tensor;
 export function maxPool3d(input: Tensor, kernelSize: Ints, ...args: unknown[]): Tensor | [Tensor, Tensor] {
-  const op = "maxPool3d";
-  const a = parseArgs(op, args, ["stride", "padding", "dilation", "ceilMode", "returnIndices"]);
-  checkPoolInput(op, input, 3);
-  const k = tuple(op, "kernelSize", kernelSize, 3, 1);
-  const s = a.stride == null || (Array.isArray(a.stride) && a.stride.length === 0) ? k : tuple(op, "stride", a.stride, 3, 1);
-  const p = tuple(op, "padding", a.padding ?? 0, 3, 0), d = tuple(op, "dilation", a.dilation ?? 1, 3, 1);
-  const ceil = checkBool(op, "ceilMode", a.ceilMode ?? false);
-  const returnIndices = checkBool(op, "returnIndices", a.returnIndices ?? false);
-  // PyTorch limits the padding by the undilated kernel here
-  const geo = k.map((kk, i) => geometry(op, input.shape[input.ndim - 3 + i], kk, s[i], p[i], d[i], ceil, kk));
-  const taps = geo.map((g) => Array.from({ length: g.out }, (_, o) => Array.from({ length: g.k }, (_, j) => o * g.s - g.p + j * g.d)));
-  return maxOverTaps(input, taps, returnIndices);
+  return maxPoolNd("maxPool3d", 3, input, kernelSize, args);
 }
 
 /**

@@ -604,37 +604,6 @@ export class Unflatten extends Module {
   }
 }
 
-/**
- * Max over kernelSize windows of [N, C, H, W], moving by stride (default: kernelSize), with −∞ padding.
- * torch.nn.MaxPool2d without dilation, ceil mode or indices; see `F.maxPool2d`.
- * @example
- * const pool = new nn.MaxPool2d(2);
- * pool.forward(x); // [N, C, 28, 28] → [N, C, 14, 14]
- */
-export class MaxPool2d extends Module {
-  /** [kH, kW] */
-  readonly kernelSize: [number, number];
-  /** [sh, sw] (the kernel size unless given) */
-  readonly stride: [number, number];
-  /** [ph, pw] of −∞ padding */
-  readonly padding: [number, number];
-
-  constructor(kernelSize: number | [number, number], stride?: number | [number, number] | null, padding: number | [number, number] = 0) {
-    super();
-    this.kernelSize = pair(kernelSize);
-    this.stride = pair(stride ?? kernelSize);
-    this.padding = pair(padding);
-  }
-
-  override forward(x: Tensor): Tensor {
-    return F.maxPool2d(x, this.kernelSize, this.stride, this.padding);
-  }
-
-  override extraRepr(): string {
-    return `kernelSize=[${this.kernelSize.join(", ")}], stride=[${this.stride.join(", ")}], padding=[${this.padding.join(", ")}]`;
-  }
-}
-
 /** Options of `nn.MultiheadAttention`'s constructor. */
 export interface MultiheadAttentionOptions {
   /** Biases on the input and output projections (default true). */

@@ -1,4 +1,4 @@
-// Pooling layers over the composites in src/functional/pooling.ts: AvgPool1d/2d/3d, MaxPool1d/3d,
+// Pooling layers over the composites in src/functional/pooling.ts: AvgPool1d/2d/3d, MaxPool1d/2d/3d,
 // AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d, with PyTorch's constructor arguments.
 import type { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
@@ -249,6 +249,62 @@ export class AvgPool3d extends AvgPoolWithDivisor {
   }
 }
 
+/** MaxPool2d and MaxPool3d: PyTorch's arguments, one value per pooled dim, pooled by `pool`. */
+abstract class MaxPoolN<R extends boolean> extends Module {
+  /** window size per pooled dim */
+  readonly kernelSize: number[];
+  /** step between windows per pooled dim (the kernel size unless given) */
+  readonly stride: number[];
+  /** −∞ added on each side per pooled dim */
+  readonly padding: number[];
+  /** spacing between a window's taps per pooled dim */
+  readonly dilation: number[];
+  /** forward returns [values, indices] */
+  readonly returnIndices: boolean;
+  /** round the output size up */
+  readonly ceilMode: boolean;
+  readonly #pool: typeof F.maxPool3d;
+
+  protected constructor(nd: 2 | 3, kernelSize: Ints, args: unknown[], pool: typeof F.maxPool3d) {
+    super();
+    const name = `nn.MaxPool${nd}d`;
+    const a = parseArgs(name, args, ["stride", "padding", "dilation", "returnIndices", "ceilMode"]);
+    this.kernelSize = tuple(name, "kernelSize", kernelSize, nd, 1);
+    this.stride = a.stride == null ? this.kernelSize : tuple(name, "stride", a.stride, nd, 1);
+    this.padding = tuple(name, "padding", a.padding ?? 0, nd, 0);
+    this.dilation = tuple(name, "dilation", a.dilation ?? 1, nd, 1);
+    this.returnIndices = checkBool(name, "returnIndices", a.returnIndices ?? false);
+    this.ceilMode = checkBool(name, "ceilMode", a.ceilMode ?? false);
+    this.#pool = pool;
+  }
+
+  override forward(x: Tensor): Pooled<R> {
+    const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
+    return (this.returnIndices ? this.#pool(x, this.kernelSize, { ...opts, returnIndices: true }) : this.#pool(x, this.kernelSize, opts)) as Pooled<R>;
+  }
+
+  override extraRepr(): string {
+    return `kernelSize=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}, dilation=${show(this.dilation)}, ceilMode=${this.ceilMode}`;
+  }
+}
+
+type MaxPoolArgs = Args<[stride: Ints | null, padding: Ints, dilation: Ints, returnIndices: boolean, ceilMode: boolean],
+  { stride?: Ints | null; padding?: Ints; dilation?: Ints; returnIndices?: boolean; ceilMode?: boolean }>;
+
+/**
+ * torch.nn.MaxPool2d(kernelSize, stride=kernelSize, padding=0, dilation=1, returnIndices=false, ceilMode=false)
+ * over [N, C, H, W] or [C, H, W]; with returnIndices, forward returns [values, indices]. See `F.maxPool2d`.
+ * @example
+ * const pool = new nn.MaxPool2d(2);
+ * pool.forward(x); // [N, C, 28, 28] → [N, C, 14, 14]
+ * const [values, indices] = new nn.MaxPool2d<true>(3, { stride: 2, padding: 1, returnIndices: true }).forward(x);
+ */
+export class MaxPool2d<R extends boolean = false> extends MaxPoolN<R> {
+  constructor(kernelSize: Ints, ...args: MaxPoolArgs) {
+    super(2, kernelSize, args, F.maxPool2d);
+  }
+}
+
 /**
  * torch.nn.MaxPool3d(kernelSize, stride=kernelSize, padding=0, dilation=1, returnIndices=false, ceilMode=false)
  * over [N, C, D, H, W] or [C, D, H, W]; with returnIndices, forward returns [values, indices]. See `F.maxPool3d`.
@@ -257,43 +313,9 @@ export class AvgPool3d extends AvgPoolWithDivisor {
  * pool.forward(x); // [N, C, 8, 8, 8] → [N, C, 4, 4, 4]
  * const [values, indices] = new nn.MaxPool3d<true>(3, { stride: 2, returnIndices: true }).forward(x);
  */
-export class MaxPool3d<R extends boolean = false> extends Module {
-  /** window size [d, h, w] */
-  readonly kernelSize: number[];
-  /** step between windows [d, h, w] (the kernel size unless given) */
-  readonly stride: number[];
-  /** −∞ added on each side [d, h, w] */
-  readonly padding: number[];
-  /** spacing between a window's taps [d, h, w] */
-  readonly dilation: number[];
-  /** forward returns [values, indices] */
-  readonly returnIndices: boolean;
-  /** round the output size up */
-  readonly ceilMode: boolean;
-
-  constructor(
-    kernelSize: Ints,
-    ...args: Args<[stride: Ints | null, padding: Ints, dilation: Ints, returnIndices: boolean, ceilMode: boolean],
-      { stride?: Ints | null; padding?: Ints; dilation?: Ints; returnIndices?: boolean; ceilMode?: boolean }>
-  ) {
-    super();
-    const name = "nn.MaxPool3d";
-    const a = parseArgs(name, args, ["stride", "padding", "dilation", "returnIndices", "ceilMode"]);
-    this.kernelSize = tuple(name, "kernelSize", kernelSize, 3, 1);
-    this.stride = a.stride == null ? this.kernelSize : tuple(name, "stride", a.stride, 3, 1);
-    this.padding = tuple(name, "padding", a.padding ?? 0, 3, 0);
-    this.dilation = tuple(name, "dilation", a.dilation ?? 1, 3, 1);
-    this.returnIndices = checkBool(name, "returnIndices", a.returnIndices ?? false);
-    this.ceilMode = checkBool(name, "ceilMode", a.ceilMode ?? false);
-  }
-
-  override forward(x: Tensor): Pooled<R> {
-    const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
-    return (this.returnIndices ? F.maxPool3d(x, this.kernelSize, { ...opts, returnIndices: true }) : F.maxPool3d(x, this.kernelSize, opts)) as Pooled<R>;
-  }
-
-  override extraRepr(): string {
-    return `kernelSize=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}, dilation=${show(this.dilation)}, ceilMode=${this.ceilMode}`;
+export class MaxPool3d<R extends boolean = false> extends MaxPoolN<R> {
+  constructor(kernelSize: Ints, ...args: MaxPoolArgs) {
+    super(3, kernelSize, args, F.maxPool3d);
   }
 }
 

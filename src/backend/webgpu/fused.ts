@@ -333,17 +333,13 @@ const maxPoolSrc = (withVals: boolean) => (decls: string) => `${PRELUDE}\n${decl
     let o = i % nOut;
     let i0 = (o / OW) * prm(7u); let j0 = (o % OW) * prm(8u);
     let base = prm(9u) + (i / nOut) * H * W;
-    // the window in row-major order: the first maximum, or the first NaN
+    // the window in row-major order, PyTorch's scan: the first maximum, or else the last NaN
     var bi = i0 * W + j0;
     var best = x_ld(base + bi);
-    var done = isnan_(best);
-    for (var a = i0; a < i0 + kh && !done; a++) {
+    for (var a = i0; a < i0 + kh; a++) {
       for (var b = j0; b < j0 + kw; b++) {
         let v = x_ld(base + a * W + b);
-        if (v > best || isnan_(v)) {
-          best = v; bi = a * W + b;
-          if (isnan_(v)) { done = true; break; }
-        }
+        if (v > best || isnan_(v)) { best = v; bi = a * W + b; }
       }
     }
     idx_st(prm(10u) + i, bi);${withVals ? "\n    vals_st(prm(11u) + i, best);" : ""}`)}`;
