@@ -17,6 +17,17 @@ export function checkOptions<T extends object>(op: string, opts: T | undefined, 
   return opts;
 }
 
+/**
+ * Refuses a call with more arguments than `names` (pass the function's `arguments`): a PyTorch user
+ * passing PyTorch's further positional parameters (`nn.Linear(3, 4, false)` for bias=False) must get
+ * an error, not a silently different layer.
+ */
+export function checkArity(op: string, args: { length: number }, names: readonly string[]): void {
+  if (args.length > names.length) {
+    throw new Error(`${op}: expected at most ${names.length} argument${names.length === 1 ? "" : "s"} (${names.join(", ")}), got ${args.length}`);
+  }
+}
+
 /** A whole number in [min, max]. */
 export function checkInt(op: string, name: string, v: unknown, min = -Infinity, max = Infinity): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {

@@ -5,7 +5,7 @@ import { Tensor } from "../core.js";
 import { fmt } from "../shape.js";
 import { checkInt, checkOptions, describe } from "../check.js";
 
-export { checkBool, checkEnum, checkInt, checkOptions, describe } from "../check.js";
+export { checkArity, checkBool, checkEnum, checkInt, checkOptions, describe } from "../check.js";
 
 /** A Tensor argument. */
 export function checkTensor(op: string, name: string, v: unknown): Tensor {
