@@ -1,14 +1,18 @@
 // Composite ops (nn.functional): a few lines of primitives each, no backward code of their own.
 import { Tensor } from "./core.js";
-import { fmt, normDims } from "./shape.js";
-import { checkInt, checkOptions, describe } from "./check.js";
+import { broadcastShapes, fmt, normDims } from "./shape.js";
+import { checkArity, checkInt, checkNumber, checkOptions, describe, INT32_MAX } from "./check.js";
 import { checkIndex, linear as linearOp, where } from "./ops.js";
 import { noGrad } from "./graph.js";
 import * as fused from "./fused.js";
 import { softplus } from "./functional/activations.js";
 import { standardize } from "./functional/norms.js";
 import { pad } from "./functional/pad.js";
-import { type Args, checkBool, checkEnum, checkFloat, checkScalar, checkTensor, embeddingPaddingIdx, parseArgs } from "./functional/args.js";
+import {
+  type Args, REDUCTIONS, activationInput, checkBool, checkEnum, checkFloat, checkInplace, checkSameShape, checkScalar, checkTensor,
+  embeddingPaddingIdx, lossArgs, parseArgs, reduceLoss,
+} from "./functional/args.js";
+import { broadcastTo } from "./functional/losses.js";
 import { hostReadable } from "./backend/backend.js";
 
 // the composites that live in their own files
@@ -49,43 +53,56 @@ export interface LossOptions {
   /** "mean" (default), "sum" or "none". */
   reduction?: Reduction;
 }
-function reduce(loss: Tensor, reduction: Reduction = "mean", op = "loss"): Tensor {
-  if (reduction === "none") return loss;
-  if (reduction === "sum") return loss.sum();
-  if (reduction === "mean") return loss.mean();
-  throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got '${reduction}'`);
-}
 
 // ---- activations ---------------------------------------------------------------------------
 
+/** PyTorch's `inplace` argument of an activation: only false is accepted (dlgrad returns a new tensor). */
+type Inplace = Args<[inplace: boolean], { inplace?: boolean }>;
+
 /**
- * max(x, 0), elementwise (torch.nn.functional.relu); the same as `x.relu()`.
+ * max(x, 0), elementwise (torch.nn.functional.relu(input, inplace=False)); the same as `x.relu()`.
+ * `inplace` (positional or `{ inplace }`) may only be false.
+ * @throws Error if input is not a Tensor, or for inplace true.
  * @example
  * const h = F.relu(x.matmul(w));
  */
-export const relu = (x: Tensor): Tensor => x.relu();
+export function relu(x: Tensor, ...args: Inplace): Tensor {
+  return activationInput("relu", x, args, false).relu();
+}
 /**
  * 1 / (1 + e^-x), elementwise (torch.sigmoid); the same as `x.sigmoid()`.
+ * @throws Error if input is not a Tensor, or for any further argument.
  * @example
  * const p = F.sigmoid(logits);
  */
-export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
+export function sigmoid(x: Tensor): Tensor {
+  checkArity("sigmoid", arguments, ["input"]);
+  return checkTensor("sigmoid", "input", x).sigmoid();
+}
 /**
  * Hyperbolic tangent, elementwise (torch.tanh); the same as `x.tanh()`.
+ * @throws Error if input is not a Tensor, or for any further argument.
  * @example
  * const h = F.tanh(x);
  */
-export const tanh = (x: Tensor): Tensor => x.tanh();
+export function tanh(x: Tensor): Tensor {
+  checkArity("tanh", arguments, ["input"]);
+  return checkTensor("tanh", "input", x).tanh();
+}
 
 /**
  * GELU: x Φ(x) with the exact erf form (PyTorch's default), or the tanh approximation with
- * `{ approximate: "tanh" }` (torch.nn.functional.gelu). Any shape.
+ * approximate "tanh" (torch.nn.functional.gelu(input, approximate='none'): positionally or as
+ * `{ approximate }`). Any shape.
+ * @throws Error if input is not a floating-point tensor, or approximate is not "none" or "tanh".
  * @example
  * const h = F.gelu(x);
- * const g = F.gelu(x, { approximate: "tanh" });
+ * const g = F.gelu(x, { approximate: "tanh" }); // or F.gelu(x, "tanh")
  */
-export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
-  if (opts.approximate === "tanh") {
+export function gelu(x: Tensor, ...args: Args<[approximate: "none" | "tanh"], { approximate?: "none" | "tanh" } | undefined>): Tensor {
+  const a = parseArgs("gelu", args, ["approximate"]);
+  checkFloat("gelu", "input", x);
+  if (checkEnum("gelu", "approximate", a.approximate === undefined ? "none" : a.approximate, ["none", "tanh"] as const) === "tanh") {
     // t = tanh(√(2/π)·(x + 0.044715·x³)); gelu = x·(1 + t)/2, d/dx = (1 + t)/2 + x·(1 - t²)·√(2/π)·(1 + 3·0.044715·x²)/2
     const c = Math.sqrt(2 / Math.PI), t = (x: Tensor) => x.add(x.pow(3).mul(0.044715)).mul(c).tanh();
     return withDerivative("gelu", x, (x) => x.mul(0.5).mul(t(x).add(1)), (x) => {
@@ -116,21 +133,31 @@ function withDerivative(op: string, x: Tensor, f: (x: Tensor) => Tensor, df: (x:
 }
 
 /**
- * SiLU (swish): x σ(x), elementwise (torch.nn.functional.silu).
+ * SiLU (swish): x σ(x), elementwise (torch.nn.functional.silu(input, inplace=False)); `inplace` may only be false.
+ * @throws Error if input is not a floating-point tensor, or for inplace true.
  * @example
  * const h = F.silu(x);
  */
-export function silu(x: Tensor): Tensor {
+export function silu(x: Tensor, ...args: Inplace): Tensor {
+  activationInput("silu", x, args);
   return x.mul(x.sigmoid());
 }
 
 /**
- * Leaky ReLU: x if x > 0 else negativeSlope·x, elementwise (torch.nn.functional.leaky_relu).
+ * Leaky ReLU: x if x > 0 else negativeSlope·x, elementwise
+ * (torch.nn.functional.leaky_relu(input, negative_slope=0.01, inplace=False): positionally or by
+ * name; `inplace` may only be false).
+ * @throws Error if input is not a floating-point tensor, negativeSlope not a number, or for inplace true.
  * @example
  * const h = F.leakyRelu(x, 0.2);
  */
-export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  return where(x.gt(0), x, x.mul(negativeSlope));
+export function leakyRelu(x: Tensor, ...args: Args<[negativeSlope: number, inplace: boolean], { negativeSlope?: number; inplace?: boolean }>): Tensor {
+  const op = "leakyRelu";
+  const a = parseArgs(op, args, ["negativeSlope", "inplace"]);
+  checkFloat(op, "input", x);
+  const slope = checkScalar(op, "negativeSlope", a.negativeSlope === undefined ? 0.01 : a.negativeSlope);
+  checkInplace(op, a.inplace);
+  return where(x.gt(0), x, x.mul(slope));
 }
 
 /**
@@ -141,6 +168,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
  * F.softmax(tensor([1, 2, 3]), 0); // [0.090, 0.245, 0.665]
  */
 export function softmax(x: Tensor, dim: number): Tensor {
+  checkArity("softmax", arguments, ["input", "dim"]);
   dim = softmaxDim("softmax", x, dim);
   return fused.softmax(x, dim, false, (x) => softmaxComposite(x, -1)) ?? softmaxComposite(x, dim);
 }
@@ -169,6 +197,7 @@ function softmaxComposite(x: Tensor, dim: number): Tensor {
  * const logp = F.logSoftmax(logits, -1);
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
+  checkArity("logSoftmax", arguments, ["input", "dim"]);
   dim = softmaxDim("logSoftmax", x, dim);
   return fused.softmax(x, dim, true, (x) => logSoftmaxComposite(x, -1)) ?? logSoftmaxComposite(x, dim);
 }
@@ -178,94 +207,184 @@ function logSoftmaxComposite(x: Tensor, dim: number): Tensor {
   return z.sub(z.exp().sum(dim, { keepdim: true }).log());
 }
 
-/**
- * log(sum(exp(x))) over `dim` (an int or a list; all dims when omitted) that never overflows: the max
- * is taken out first (and infinities left alone) (torch.logsumexp). `opts.keepdim` keeps reduced dims.
- * @example
- * const lse = F.logsumexp(logits, 1); // [n, C] → [n]
- */
-export function logsumexp(x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean } = {}): Tensor {
-  const dims = normDims("logsumexp", dim, x.ndim);
-  const m0 = shiftMax(x, dims);
-  const m = where(m0.abs().eq(Infinity), 0, m0);
-  const out = x.sub(m).exp().sum(dims, { keepdim: true }).log().add(m);
-  return opts.keepdim ? out : out.squeeze(dims);
+/** The dims of a reduction: an int or a list of them (null, absent or an empty list: every dim). */
+function reduceDims(op: string, x: Tensor, dim: unknown): number[] {
+  if (dim == null || (Array.isArray(dim) && dim.length === 0)) return normDims(op, undefined, x.ndim);
+  for (const d of Array.isArray(dim) ? dim : [dim]) checkInt(op, "dim", d);
+  return normDims(op, dim as number | number[], x.ndim);
 }
 
 /**
- * Variance over `dim` (all dims when omitted) with Bessel's correction by default (`correction: 1`),
- * like torch.var; the same as `x.var(dim, opts)`.
+ * log(sum(exp(x))) over `dim` (an int or a list; all dims when omitted) that never overflows: the max
+ * is taken out first (and infinities left alone) (torch.logsumexp(input, dim, keepdim=False)):
+ * dim and keepdim positionally or as `{ dim, keepdim }`; keepdim keeps the reduced dims with size 1.
+ * @throws Error if input is not a Tensor, dim is not an integer (list) in range, or keepdim not a boolean.
  * @example
- * const v = F.variance(x, 0, { correction: 0 });
+ * const lse = F.logsumexp(logits, 1); // [n, C] → [n]
+ * const kept = F.logsumexp(logits, 1, true); // [n, 1]
  */
-export function variance(x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean; correction?: number } = {}): Tensor {
-  const dims = normDims("var", dim, x.ndim);
+export function logsumexp(x: Tensor, ...args: Args<[dim: number | readonly number[] | null | undefined, keepdim: boolean], { dim?: number | readonly number[] | null | undefined; keepdim?: boolean }>): Tensor {
+  const op = "logsumexp";
+  const a = parseArgs(op, args, ["dim", "keepdim"]);
+  checkTensor(op, "input", x);
+  const dims = reduceDims(op, x, a.dim);
+  const keepdim = checkBool(op, "keepdim", a.keepdim === undefined ? false : a.keepdim);
+  const m0 = shiftMax(x, dims);
+  const m = where(m0.abs().eq(Infinity), 0, m0);
+  const out = x.sub(m).exp().sum(dims, { keepdim: true }).log().add(m);
+  return keepdim ? out : out.squeeze(dims);
+}
+
+/** Options of `F.variance` and `F.std`: PyTorch's keywords (dim, unbiased and keepdim may also come positionally). */
+export interface VarianceOptions {
+  /** The dims to reduce: an int or a list (all dims when omitted or null). */
+  dim?: number | readonly number[] | null | undefined;
+  /** Subtracted from the element count in the divisor: 1 (Bessel's correction, the default) or 0 for the population variance. */
+  correction?: number;
+  /** PyTorch 1.x's form of correction: true is correction 1, false is 0. Give at most one of the two. */
+  unbiased?: boolean;
+  /** Keep each reduced dim with size 1. Default false. */
+  keepdim?: boolean;
+}
+
+/** var/std's arguments: torch.var(input, dim, unbiased, keepdim), torch.var(input, unbiased), keyword correction. */
+function varianceArgs(op: string, x: Tensor, args: readonly unknown[]): { dims: number[]; correction: number; keepdim: boolean } {
+  const a = parseArgs(op, args, ["dim", "unbiased", "keepdim"], ["correction"]);
+  checkTensor(op, "input", x);
+  // torch.var(input, unbiased): a lone boolean in the dim's place
+  if (typeof a.dim === "boolean" && a.unbiased === undefined) [a.unbiased, a.dim] = [a.dim, undefined];
+  if (a.unbiased !== undefined && a.correction !== undefined) throw new Error(`${op}: give unbiased or correction, not both`);
+  const correction = a.unbiased !== undefined ? (checkBool(op, "unbiased", a.unbiased) ? 1 : 0) : checkNumber(op, "correction", a.correction ?? 1, true);
+  return { dims: reduceDims(op, x, a.dim), correction, keepdim: checkBool(op, "keepdim", a.keepdim === undefined ? false : a.keepdim) };
+}
+
+function varianceOf(x: Tensor, dims: number[], correction: number, keepdim: boolean): Tensor {
   const n = dims.reduce((s, d) => s * x.shape[d], 1);
   const xc = x.sub(x.mean(dims, { keepdim: true }));
-  return xc.square().sum(dims, { keepdim: opts.keepdim }).div(Math.max(0, n - (opts.correction ?? 1)));
+  return xc.square().sum(dims, { keepdim }).div(Math.max(0, n - correction));
+}
+
+/**
+ * Variance over `dim` (all dims when omitted) with Bessel's correction by default (correction 1),
+ * like torch.var; the same as `x.var(dim, opts)`. PyTorch's forms: `variance(x, dim, unbiased, keepdim)`,
+ * `variance(x, unbiased)`, and any of dim, unbiased, keepdim and correction by name.
+ * @throws Error if input is not a Tensor, for a dim out of range, a non-boolean unbiased or keepdim,
+ *   a correction that is not a finite number, both unbiased and correction, or unknown options.
+ * @example
+ * const v = F.variance(x, 0, { correction: 0 });
+ * const p = F.variance(x, 1, false, true); // population variance over dim 1, kept
+ */
+export function variance(x: Tensor, ...args: Args<[dim: number | readonly number[] | null | undefined, unbiased: boolean, keepdim: boolean], VarianceOptions> | [unbiased: boolean]): Tensor {
+  const { dims, correction, keepdim } = varianceArgs("variance", x, args);
+  return varianceOf(x, dims, correction, keepdim);
 }
 
 /** Standard deviation: sqrt(var). Where the variance is 0 the gradient is 0 (PyTorch's), not the
  *  0·∞ = NaN of the plain chain rule: sqrt sees 1 there and the result is masked back to 0.
- *  torch.std; the same as `x.std(dim, opts)`.
+ *  torch.std; the same as `x.std(dim, opts)`; the arguments as {@link variance}'s
+ *  (`std(x, dim, unbiased, keepdim)`, `std(x, unbiased)`, or by name).
+ *  @throws Error as {@link variance}.
  *  @example
  *  const s = F.std(x, -1, { keepdim: true });
  */
-export function std(x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean; correction?: number } = {}): Tensor {
-  const v = variance(x, dim, opts);
+export function std(x: Tensor, ...args: Args<[dim: number | readonly number[] | null | undefined, unbiased: boolean, keepdim: boolean], VarianceOptions> | [unbiased: boolean]): Tensor {
+  const { dims, correction, keepdim } = varianceArgs("std", x, args);
+  const v = varianceOf(x, dims, correction, keepdim);
   const zero = v.eq(0);
   return where(zero, 0, where(zero, 1, v).sqrt());
 }
 
 // ---- losses --------------------------------------------------------------------------------
 
-function sameShape(op: string, a: Tensor, b: Tensor): void {
-  if (!(b instanceof Tensor) || a.shape.join() !== b.shape.join()) {
-    throw new Error(`${op}: target shape ${b instanceof Tensor ? fmt(b.shape) : typeof b} must match input shape ${fmt(a.shape)}`);
-  }
+
+/** Options of `F.binaryCrossEntropyWithLogits` (PyTorch's keywords in camelCase). */
+export interface BceWithLogitsOptions extends LossOptions {
+  /** Multiplies each element's loss (broadcast to the input's shape). */
+  weight?: Tensor | null;
+  /** Weights the positive term, 1 + (posWeight - 1)·target (broadcast to the input's shape, e.g. one per class). */
+  posWeight?: Tensor | null;
 }
 
 /**
- * Binary cross-entropy on logits (torch.nn.functional.binary_cross_entropy_with_logits):
- * (1 - y)·x + softplus(-x), stable for any |x| and smooth at 0 (PyTorch's form). `target` has the
- * input's shape (values in [0, 1]); `opts.posWeight` weights the positive term (broadcast against
- * the input, e.g. one per class); `opts.reduction` as for every loss.
- * @throws Error if target's shape differs from the input's, or for an unknown reduction.
+ * Binary cross-entropy on logits (torch.nn.functional.binary_cross_entropy_with_logits(input,
+ * target, weight, size_average, reduce, reduction, pos_weight)): (1 - y)·x + softplus(-x), stable for
+ * any |x| and smooth at 0 (PyTorch's form). `target` has the input's shape (values in [0, 1]);
+ * `weight` multiplies each element's loss and `posWeight` weights the positive term (both broadcast
+ * against the input, e.g. one per class); `reduction` as for every loss. The arguments come in
+ * PyTorch's order or by name (sizeAverage and reduce, deprecated in PyTorch, must be null).
+ * @throws Error if target's shape differs from the input's, a weight does not broadcast, for a bad
+ *   reduction, a non-null sizeAverage or reduce, or unknown options.
  * @example
  * const loss = F.binaryCrossEntropyWithLogits(logits, targets); // both [n, k]
+ * const w = F.binaryCrossEntropyWithLogits(logits, targets, { posWeight: Tensor.full([k], 3) });
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: LossOptions & { posWeight?: Tensor } = {}): Tensor {
-  sameShape("binaryCrossEntropyWithLogits", input, target);
+export function binaryCrossEntropyWithLogits(
+  input: Tensor, target: Tensor,
+  ...args: Args<[weight: Tensor | null, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction, posWeight: Tensor | null], BceWithLogitsOptions | undefined>
+): Tensor {
+  const op = "binaryCrossEntropyWithLogits";
+  const a = lossArgs(op, args, ["weight", "sizeAverage", "reduce", "reduction", "posWeight"]);
+  checkFloat(op, "input", input);
+  checkFloat(op, "target", target);
+  checkSameShape(op, input, target);
+  const reduction = checkEnum(op, "reduction", a.reduction ?? "mean", REDUCTIONS);
+  const [weight, posWeight] = (["weight", "posWeight"] as const).map((k) => {
+    if (a[k] == null) return null;
+    if (!(a[k] instanceof Tensor)) throw new Error(`${op}: ${k} must be a Tensor or null, got ${describe(a[k])}`);
+    return broadcastTo(op, k, checkFloat(op, k, a[k]), input.shape);
+  });
   let sp = softplus(input.neg());
-  if (opts.posWeight) sp = sp.mul(opts.posWeight.sub(1).mul(target).add(1)); // 1 + (w - 1)·y
+  if (posWeight) sp = sp.mul(posWeight.sub(1).mul(target).add(1)); // 1 + (w - 1)·y
   const loss = target.neg().add(1).mul(input).add(sp);
-  return reduce(loss, opts.reduction, "binaryCrossEntropyWithLogits");
+  return reduceLoss(weight ? loss.mul(weight) : loss, reduction);
 }
 
 /**
- * Mean squared error: mean((input - target)²) (torch.nn.functional.mse_loss); `target` has the
- * input's shape (no broadcasting), `opts.reduction` "mean" (default), "sum" or "none".
- * @throws Error if the shapes differ, or for an unknown reduction.
+ * Mean squared error: mean((input - target)²) (torch.nn.functional.mse_loss(input, target,
+ * size_average, reduce, reduction)); `target` has the input's shape (no broadcasting), reduction
+ * "mean" (default), "sum" or "none", in PyTorch's place (`mseLoss(x, y, null, null, "sum")`) or by
+ * name; sizeAverage and reduce, deprecated in PyTorch, must be null.
+ * @throws Error if the shapes differ, for a non-float tensor, a bad reduction, a non-null sizeAverage or reduce, or unknown options.
  * @example
  * const loss = F.mseLoss(pred, y);
+ * const total = F.mseLoss(pred, y, { reduction: "sum" });
  */
-export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
-  sameShape("mseLoss", input, target);
-  return reduce(input.sub(target).square(), opts.reduction, "mseLoss");
+export function mseLoss(input: Tensor, target: Tensor, ...args: Args<[sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], LossOptions | undefined>): Tensor {
+  const op = "mseLoss";
+  const a = lossArgs(op, args, ["sizeAverage", "reduce", "reduction"]);
+  checkFloat(op, "input", input);
+  checkFloat(op, "target", target);
+  checkSameShape(op, input, target);
+  return reduceLoss(input.sub(target).square(), checkEnum(op, "reduction", a.reduction ?? "mean", REDUCTIONS));
 }
 
 // ---- layers --------------------------------------------------------------------------------
 
 /**
- * x Wᵀ + b (torch.nn.functional.linear): input [..., in], weight [out, in], bias [out] or none →
- * [..., out]; Wᵀ is a view, never a copy.
- * @throws Error if the input's last dim does not match the weight's.
+ * x Wᵀ + b (torch.nn.functional.linear(input, weight, bias=None)): input [..., in], weight
+ * [out, in], bias [out] or none → [..., out]; Wᵀ is a view, never a copy. A 1-D weight [in] gives
+ * x·w [...] (PyTorch's too), with a 0-d bias.
+ * @throws Error for a non-float input or weight, a bias that is not a Tensor or null or not [out],
+ *   an input whose last dim does not match the weight's, or a fourth argument.
  * @example
  * const y = F.linear(x, w, b); // [32, 784]·[10, 784]ᵀ → [32, 10]
  */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  if (weight.ndim !== 2 || input.ndim === 0 || input.shape[input.ndim - 1] !== weight.shape[1]) {
-    throw new Error(`linear: input ${fmt(input.shape)} does not match weight ${fmt(weight.shape)} (expected [..., ${weight.shape[1]}])`);
+  const op = "linear";
+  checkArity(op, arguments, ["input", "weight", "bias"]);
+  checkFloat(op, "input", input);
+  checkFloat(op, "weight", weight);
+  if (bias != null && !(bias instanceof Tensor)) throw new Error(`${op}: bias must be a Tensor or null, got ${describe(bias)}`);
+  if (bias != null) checkFloat(op, "bias", bias);
+  const inF = weight.shape[weight.ndim - 1];
+  if (weight.ndim < 1 || weight.ndim > 2 || input.ndim === 0 || input.shape[input.ndim - 1] !== inF) {
+    throw new Error(`${op}: input ${fmt(input.shape)} does not match weight ${fmt(weight.shape)} (expected a weight [out, in] or [in] and an input [..., in])`);
+  }
+  const biasShape = weight.ndim === 2 ? [weight.shape[0]] : [];
+  if (bias != null && fmt(bias.shape) !== fmt(biasShape)) throw new Error(`${op}: bias must have shape ${fmt(biasShape)} for weight ${fmt(weight.shape)}, got ${fmt(bias.shape)}`);
+  if (weight.ndim === 1) {
+    const y = input.matmul(weight);
+    return bias != null ? y.add(bias) : y;
   }
   return linearOp(input, weight, bias);
 }
@@ -310,12 +429,13 @@ export function embedding(input: Tensor, weight: Tensor, ...args: Args<[paddingI
  * y = x1ᵀ A_o x2 + b_o for every output o (torch.nn.functional.bilinear): input1 [..., in1] and
  * input2 [..., in2] with the same leading dims, weight [out, in1, in2], bias [out] → [..., out].
  * @throws on a weight that is not 3-D, inputs whose last dims are not in1 and in2 or whose leading
- *   dims differ, a bias that is not [out], or an int32 tensor
+ *   dims differ, a bias that is not [out], an int32 tensor, or a fifth argument
  * @example
  * const y = F.bilinear(Tensor.randn([8, 3]), Tensor.randn([8, 5]), Tensor.randn([2, 3, 5])); // [8, 2]
  */
 export function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const op = "bilinear";
+  checkArity(op, arguments, ["input1", "input2", "weight", "bias"]);
   for (const [n, t] of [["input1", input1], ["input2", input2], ["weight", weight]] as const) checkFloat(op, n, t);
   if (weight.ndim !== 3) throw new Error(`${op}: weight must be 3-D [out, in1, in2], got shape ${fmt(weight.shape)}`);
   const [O, I1, I2] = weight.shape;
@@ -461,15 +581,28 @@ function bagOffsets(op: string, offsets: unknown, N: number, includeLast: boolea
   return [...o, N];
 }
 
+/** The options of `F.dropout` (also accepted positionally: `dropout(x, p, training, inplace)`). */
+export interface DropoutOptions extends FeatureDropoutOptions {
+  /** PyTorch's in-place flag: only false (dlgrad returns a new tensor). */
+  inplace?: boolean;
+}
+
 /**
  * Zero a fraction p of elements and scale the rest by 1/(1-p) while `training` (default true);
- * the input itself when not training (torch.nn.functional.dropout). Seeded by `manualSeed`.
- * @throws Error unless 0 <= p <= 1.
+ * the input itself when not training (torch.nn.functional.dropout(input, p=0.5, training=True,
+ * inplace=False): positionally or by name; inplace may only be false). Seeded by `manualSeed`.
+ * @throws Error unless input is a floating-point tensor, p a number in [0, 1], training a boolean and inplace false.
  * @example
  * const h = F.dropout(x, 0.1, model.training);
+ * const g = F.dropout(x, { p: 0.1, training: model.training });
  */
-export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
-  if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p}`);
+export function dropout(input: Tensor, ...args: Args<[p: number, training: boolean, inplace: boolean], DropoutOptions>): Tensor {
+  const op = "dropout";
+  const a = parseArgs(op, args, ["p", "training", "inplace"]);
+  checkFloat(op, "input", input);
+  const p = checkScalar(op, "p", a.p === undefined ? 0.5 : a.p, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+  const training = checkBool(op, "training", a.training === undefined ? true : a.training);
+  checkInplace(op, a.inplace);
   if (!training || p === 0) return input;
   if (p === 1) return input.mul(0);
   const keep = Tensor.rand(input.shape, { device: input.device }).lt(1 - p);
@@ -600,12 +733,13 @@ export function pdist(input: Tensor, ...args: Args<[p: number], PdistOptions>): 
 /**
  * Splits the channels of [N, C, ...] into `groups` groups and interleaves them
  * (torch.nn.functional.channel_shuffle, ShuffleNet): channel g·(C/groups) + i moves to i·groups + g.
- * @throws Error for fewer than 3 dims, groups not a positive integer, or C not divisible by groups.
+ * @throws Error for fewer than 3 dims, groups not a positive integer, C not divisible by groups, or a third argument.
  * @example
  * const y = F.channelShuffle(x, 2); // x [N, 4, H, W]: channels 0, 2, 1, 3
  */
 export function channelShuffle(input: Tensor, groups: number): Tensor {
   const op = "channelShuffle";
+  checkArity(op, arguments, ["input", "groups"]);
   checkTensor(op, "input", input);
   const g = checkInt(op, "groups", groups, 1);
   if (input.ndim < 3) throw new Error(`${op}: expects an input [N, C, ...] with at least 3 dims, got shape ${fmt(input.shape)}`);
@@ -615,7 +749,11 @@ export function channelShuffle(input: Tensor, groups: number): Tensor {
 }
 
 function normDimsOf(op: string, input: Tensor, normalizedShape: number | readonly number[]): number[] {
-  const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+  checkFloat(op, "input", input);
+  const shape = typeof normalizedShape === "number" ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : null;
+  if (!shape || shape.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < 0)) {
+    throw new Error(`${op}: normalizedShape must be an integer or an array of integers, got ${describe(normalizedShape)}`);
+  }
   const tail = input.shape.slice(input.ndim - shape.length);
   if (shape.length > input.ndim || tail.join() !== shape.join()) {
     throw new Error(`${op}: normalizedShape ${fmt(shape)} does not match the last dims of input ${fmt(input.shape)}`);
@@ -637,14 +775,18 @@ function checkAffine(op: string, input: Tensor, dims: number[], params: Record<s
  * Layer normalisation (torch.nn.functional.layer_norm): (x - mean) / sqrt(var + eps) · weight + bias
  * over the last dims, which must equal `normalizedShape` (biased variance). weight and bias, when
  * given, have the normalized shape.
- * @throws Error if normalizedShape is not the input's trailing shape, or weight/bias have another shape.
+ * Arguments as PyTorch's layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05).
+ * @throws Error for a non-float input, a normalizedShape that is not the input's trailing shape,
+ *   weight/bias of another shape, an eps that is not a number, or a sixth argument.
  * @example
  * const y = F.layerNorm(x, [512], gamma, beta); // x [b, t, 512]
  */
 export function layerNorm(
-  input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5,
+  input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps: number | null = 1e-5,
 ): Tensor {
+  checkArity("layerNorm", arguments, ["input", "normalizedShape", "weight", "bias", "eps"]);
   const dims = normDimsOf("layerNorm", input, normalizedShape);
+  eps = checkScalar("layerNorm", "eps", eps ?? 1e-5);
   checkAffine("layerNorm", input, dims, { weight, bias });
   if (dims.length === 1) {
     const f = fused.layerNorm(input, weight ?? null, bias ?? null, eps, (x, w, b) => layerNormComposite(x, dims, w, b, eps));
@@ -664,15 +806,19 @@ function layerNormComposite(input: Tensor, dims: number[], weight: Tensor | null
 
 /**
  * RMS normalisation (torch.nn.functional.rms_norm): x / sqrt(mean(x²) + eps) · weight over the last
- * dims, which must equal `normalizedShape`; eps defaults to float32's machine epsilon like PyTorch.
- * @throws Error if normalizedShape is not the input's trailing shape, or weight has another shape.
+ * dims, which must equal `normalizedShape`; eps (null or omitted: float32's machine epsilon, like
+ * PyTorch) as in PyTorch's rms_norm(input, normalized_shape, weight=None, eps=None).
+ * @throws Error for a non-float input, a normalizedShape that is not the input's trailing shape,
+ *   a weight of another shape, an eps that is not a number, or a fifth argument.
  * @example
  * const y = F.rmsNorm(x, 64, w);
  */
-export function rmsNorm(input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, eps?: number): Tensor {
+export function rmsNorm(input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, eps?: number | null): Tensor {
+  checkArity("rmsNorm", arguments, ["input", "normalizedShape", "weight", "eps"]);
   const dims = normDimsOf("rmsNorm", input, normalizedShape);
   checkAffine("rmsNorm", input, dims, { weight });
-  const y = input.mul(input.square().mean(dims, { keepdim: true }).add(eps ?? 1.1920928955078125e-7).rsqrt());
+  const e = checkScalar("rmsNorm", "eps", eps ?? 1.1920928955078125e-7);
+  const y = input.mul(input.square().mean(dims, { keepdim: true }).add(e).rsqrt());
   return weight ? y.mul(weight) : y;
 }
 
@@ -692,17 +838,43 @@ export interface AttentionOptions {
 
 /**
  * softmax(q kᵀ · scale + mask) v over [..., L, E] queries, [..., S, E] keys and [..., S, Ev] values
- * → [..., L, Ev] (torch.nn.functional.scaled_dot_product_attention). Leading dims broadcast.
- * @throws Error if the shapes do not fit.
+ * → [..., L, Ev] (torch.nn.functional.scaled_dot_product_attention(query, key, value,
+ * attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None)). Leading dims broadcast.
+ * attnMask, dropoutP and isCausal come positionally or by name; scale and training only by name.
+ * @throws Error for non-float q, k or v, shapes that do not fit, an attnMask that is not a Tensor or
+ *   does not broadcast to [..., L, S], dropoutP outside [0, 1], a non-boolean isCausal or training,
+ *   a scale that is not a number, too many arguments, or unknown options.
  * @example
  * const y = F.scaledDotProductAttention(q, k, v, { isCausal: true }); // [b, h, t, d]
+ * const z = F.scaledDotProductAttention(q, k, v, mask);              // PyTorch's positional attn_mask
  */
-export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
+export function scaledDotProductAttention(
+  q: Tensor, k: Tensor, v: Tensor, ...args: Args<[attnMask: Tensor | null, dropoutP: number, isCausal: boolean], AttentionOptions>
+): Tensor {
+  const op = "scaledDotProductAttention";
+  const a = parseArgs(op, args, ["attnMask", "dropoutP", "isCausal"], ["scale", "training"]);
+  for (const [n, t] of [["query", q], ["key", k], ["value", v]] as const) checkFloat(op, n, t);
   if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2 || q.shape[q.ndim - 1] !== k.shape[k.ndim - 1] || k.shape[k.ndim - 2] !== v.shape[v.ndim - 2]) {
-    throw new Error(`scaledDotProductAttention: q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)} do not fit [..., L, E], [..., S, E], [..., S, Ev]`);
+    throw new Error(`${op}: q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)} do not fit [..., L, E], [..., S, E], [..., S, Ev]`);
   }
   const [l, s] = [q.shape[q.ndim - 2], k.shape[k.ndim - 2]];
-  const scale = opts.scale ?? 1 / Math.sqrt(q.shape[q.ndim - 1]), m = opts.attnMask;
+  const m = a.attnMask == null ? null : checkTensor(op, "attnMask", a.attnMask);
+  if (m) {
+    const scores = [...broadcastShapes(op, q.shape.slice(0, -2), k.shape.slice(0, -2)), l, s];
+    let fits = m.ndim <= scores.length;
+    try {
+      fits &&= fmt(broadcastShapes(op, m.shape, scores)) === fmt(scores);
+    } catch {
+      fits = false;
+    }
+    if (!fits) throw new Error(`${op}: attnMask of shape ${fmt(m.shape)} cannot broadcast to the attention scores' shape ${fmt(scores)} ([..., L, S])`);
+  }
+  const opts = {
+    dropoutP: checkScalar(op, "dropoutP", a.dropoutP === undefined ? 0 : a.dropoutP, (x) => x >= 0 && x <= 1, "a probability in [0, 1]"),
+    isCausal: checkBool(op, "isCausal", a.isCausal === undefined ? false : a.isCausal),
+    training: checkBool(op, "training", a.training === undefined ? true : a.training),
+  };
+  const scale = a.scale == null ? 1 / Math.sqrt(q.shape[q.ndim - 1]) : checkNumber(op, "scale", a.scale);
   const weights = (raw: Tensor): Tensor => {
     let scores = raw.mul(scale);
     if (opts.isCausal) scores = scores.maskedFill(Tensor.ones([l, s], { device: q.device }).tril().eq(0), -Infinity);
@@ -720,13 +892,17 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
 }
 
 /**
- * One-hot int32 encoding: [...input.shape, numClasses] (torch.nn.functional.one_hot); numClasses is
- * inferred from the max when omitted.
- * @throws Error for non-int32 input or an index out of [0, numClasses).
+ * One-hot int32 encoding: [...input.shape, numClasses] (torch.nn.functional.one_hot(tensor,
+ * num_classes=-1)); numClasses is inferred from the max when omitted or -1.
+ * @throws Error for non-int32 input, an index out of [0, numClasses), a numClasses that is not an
+ *   integer in [-1, 2147483647], or a third argument.
  * @example
  * F.oneHot(tensor([0, 2], { dtype: "int32" }), 3); // [[1,0,0],[0,0,1]]
  */
 export function oneHot(input: Tensor, numClasses?: number): Tensor {
+  checkArity("oneHot", arguments, ["input", "numClasses"]);
+  checkTensor("oneHot", "input", input);
+  if (numClasses !== undefined && checkInt("oneHot", "numClasses", numClasses, -1, INT32_MAX) === -1) numClasses = undefined;
   if (input.dtype !== "int32") throw new Error(`oneHot: expects int32 indices, got ${input.dtype}`);
   // inferring numClasses reads the values: a tensor in device memory (webgpu) cannot do that synchronously
   if (numClasses === undefined && input.numel && !ArrayBuffer.isView(input.data)) {

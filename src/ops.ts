@@ -154,9 +154,13 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   return out.track("where", [c, x, y], (g) => [null, () => where(c, g, 0), () => where(c, 0, g)]);
 }
 
-/** clamp(x, min, max): where(x < min, min, where(x > max, max, x)); the gradient passes where unclamped. */
-export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
-  if (min == null && max == null) throw new Error("clamp: at least one of min and max must be given");
+/** clamp(x, min, max): where(x < min, min, where(x > max, max, x)); the gradient passes where
+ *  unclamped. `op`: the public name its errors give (clamp or clip). */
+export function clamp(x: Tensor, min?: number | null, max?: number | null, op = "clamp"): Tensor {
+  if (min == null && max == null) throw new Error(`${op}: at least one of min and max must be given`);
+  for (const [name, v] of [["min", min], ["max", max]] as const) {
+    if (v != null && typeof v !== "number" && !((v as unknown) instanceof Tensor)) throw new Error(`${op}: ${name} must be a number or null, got ${describe(v)}`);
+  }
   let out = x;
   if (min != null) out = where(out.lt(min), min, out);
   if (max != null) out = where(out.gt(max), max, out);
@@ -548,10 +552,10 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim?: bool
 }
 
 /** max/min values (amax/amin): ties share the gradient evenly, like PyTorch. */
-export function extreme(op: "max" | "min", x: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor {
-  const dims = normDims(op, dim, x.ndim);
+export function extreme(op: "max" | "min", x: Tensor, dim?: number | readonly number[], keepdim?: boolean, name: string = op): Tensor {
+  const dims = normDims(name, dim, x.ndim);
   for (const d of dims) {
-    if (x.shape[d] === 0) throw new Error(`${op}: cannot reduce over dim ${d} of size 0 (shape ${fmt(x.shape)})`);
+    if (x.shape[d] === 0) throw new Error(`${name}: cannot reduce over dim ${d} of size 0 (shape ${fmt(x.shape)})`);
   }
   return dropDims(reduceInto(op, x, dims), dims, keepdim);
 }
@@ -614,6 +618,7 @@ function isTransposed(t: Tensor): boolean {
 
 /** torch.matmul: 1-D operands become a row/column, batch dims broadcast. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (!(b instanceof Tensor)) throw new Error(`matmul: other must be a Tensor, got ${describe(b)}`);
   sameDevice("matmul", a, b);
   if (a.ndim === 0 || b.ndim === 0) throw new Error(`matmul: both arguments need at least 1 dim, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
   if (!isFloat(a.dtype) || !isFloat(b.dtype)) throw new Error(`matmul: expects floating-point tensors, got ${a.dtype} and ${b.dtype}`);

@@ -5,7 +5,9 @@ import { Tensor } from "./core.js";
 import type { DType } from "./backend/backend.js";
 import { UNARY_OPS, type UnaryOp } from "./prims.js";
 import { fmt } from "./shape.js";
-import { checkBool, checkEnum, checkInt, checkNumber, checkOptions } from "./check.js";
+import { availableDevices } from "./backend/backend.js";
+import { checkArity, checkBool, checkEnum, checkInt, checkNumber, checkOptions, describe } from "./check.js";
+import { normDims } from "./shape.js";
 import * as ops from "./ops.js";
 import * as scans from "./scans.js";
 import * as F from "./functional.js";
@@ -54,8 +56,43 @@ function reduceArgs<O extends ReduceOptions>(op: string, dim: Dims | O | undefin
   return [(dim as readonly number[]).length === 0 ? undefined : (dim as readonly number[]), o];
 }
 
-function flatArgs(args: (number | readonly number[])[]): number[] {
-  return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
+/** Sizes or dims given as arguments or one array (reshape(2, 3), reshape([2, 3])); a non-number
+ *  entry is refused here, naming the op, so `reshape({ shape })` is not printed as "[object Object]". */
+function flatArgs(op: string, name: string, args: (number | readonly number[])[]): number[] {
+  const list = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
+  for (const v of list) {
+    if (typeof v !== "number") throw new Error(`${op}: ${name} must be integers, as arguments or one array, got ${describe(args.length === 1 ? args[0] : v)}`);
+  }
+  return list;
+}
+
+// Arity checks: PyTorch's further positional parameters must not be silently ignored. The methods
+// compare `arguments.length` (free on the hot path) and only then call `tooMany` for the error.
+const NO_ARGS: readonly string[] = [], OTHER = ["other"], DIM = ["dim"], DIM_OPTS = ["dim", "options"];
+function tooMany(op: string, n: number, names: readonly string[]): void { checkArity(op, { length: n }, names); }
+
+/** A softmax's dtype (PyTorch's second positional parameter): the input is cast to it first. */
+function softmaxInput(op: string, x: Tensor, dtype: unknown): Tensor {
+  return dtype === undefined || dtype === null ? x : ops.cast(x, checkEnum(op, "dtype", dtype, ["float32", "float64"]));
+}
+
+/** Tensor.cat / Tensor.stack's dim: an integer, or `{ dim }` (PyTorch's keyword). */
+function joinDim(op: string, dim: unknown): number {
+  if (typeof dim === "object" && dim !== null && !Array.isArray(dim)) dim = checkOptions(op, dim as { dim?: number }, ["dim"]).dim ?? 0;
+  return checkInt(op, "dim", dim);
+}
+
+/** clamp/clip's bounds by name (PyTorch's `clamp(min=..., max=...)` keywords). */
+type ClampOptions = { min?: number | null; max?: number | null };
+
+/** clamp/clip's (min, max) or ({ min, max }). */
+function clampArgs(op: string, x: Tensor, n: number, min: number | null | ClampOptions | undefined, max: number | null | undefined): Tensor {
+  if (n > 2) tooMany(op, n, ["min", "max"]);
+  if (typeof min === "object" && min !== null && !((min as unknown) instanceof Tensor)) {
+    if (n > 1) throw new Error(`${op}: options given twice (in min's place and after it)`);
+    ({ min, max } = checkOptions(op, min, ["min", "max"]));
+  }
+  return ops.clamp(x, min as number | null | undefined, max, op);
 }
 
 /** The elementwise unary primitives that are public methods with no arguments (all but the
@@ -197,7 +234,13 @@ const methods = {
    * @example
    * const g = x.to("webgpu"); // after await initDevice("webgpu")
    */
-  to(this: Tensor, device: string): Tensor { return ops.toDevice(this, device); },
+  to(this: Tensor, device: string): Tensor {
+    if (arguments.length > 1) tooMany("to", arguments.length, ["device"]);
+    if (device !== this.device && (typeof device !== "string" || !availableDevices().includes(device))) {
+      throw new Error(`to: device must be an available device (${availableDevices().join(", ")}), got ${describe(device)}`);
+    }
+    return ops.toDevice(this, device);
+  },
   /**
    * `to(device)` from any device: the values are read with the async form first, so a tensor on
    * webgpu comes back to a host device (torch's `.cpu()`, `.to("cpu")`); gradients flow back.
@@ -256,19 +299,26 @@ const methods = {
    * tensor([1, 2]).add(tensor([[10], [20]])); // [[11, 12], [21, 22]]
    * x.add(g, { alpha: -0.1 });
    */
-  add(this: Tensor, o: Tensor | number, opts?: AddOptions): Tensor { return ops.binary("add", this, opts === undefined ? o : scaledBy("add", this, o, opts)); },
+  add(this: Tensor, o: Tensor | number, opts?: AddOptions): Tensor {
+    if (arguments.length > 2) tooMany("add", arguments.length, ["other", "options"]);
+    return ops.binary("add", this, opts === undefined ? o : scaledBy("add", this, o, opts)); },
   /**
    * this - o (or this - alpha·o), elementwise with broadcasting (torch.sub).
    * @example
    * const centred = x.sub(x.mean(0));
    */
-  sub(this: Tensor, o: Tensor | number, opts?: AddOptions): Tensor { return ops.binary("sub", this, opts === undefined ? o : scaledBy("sub", this, o, opts)); },
+  sub(this: Tensor, o: Tensor | number, opts?: AddOptions): Tensor {
+    if (arguments.length > 2) tooMany("sub", arguments.length, ["other", "options"]);
+    return ops.binary("sub", this, opts === undefined ? o : scaledBy("sub", this, o, opts)); },
   /**
    * this · o, elementwise with broadcasting (torch.mul).
    * @example
    * const scaled = x.mul(0.5);
    */
-  mul(this: Tensor, o: Tensor | number): Tensor { return ops.binary("mul", this, o); },
+  mul(this: Tensor, o: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("mul", arguments.length, OTHER);
+    return ops.binary("mul", this, o);
+  },
   /**
    * this / o, elementwise with broadcasting (torch.div): true division, so int32 inputs give
    * float32; or with `roundingMode` "trunc" or "floor" the quotient rounded toward zero or down
@@ -279,6 +329,7 @@ const methods = {
    * tensor([-7, 7], { dtype: "int32" }).div(2, { roundingMode: "floor" }); // [-4, 3]
    */
   div(this: Tensor, o: Tensor | number, opts?: DivOptions): Tensor {
+    if (arguments.length > 2) tooMany("div", arguments.length, ["other", "options"]);
     const mode = checkOptions("div", opts, ["roundingMode"]).roundingMode ?? null;
     if (mode === null) return ops.binary("div", this, o);
     return ops.binary(checkEnum("div", "roundingMode", mode, ["trunc", "floor"]) === "floor" ? "divFloor" : "divTrunc", this, o, "div");
@@ -289,61 +340,91 @@ const methods = {
    * @example
    * tensor([-7, 7], { dtype: "int32" }).floorDivide(2); // [-4, 3]
    */
-  floorDivide(this: Tensor, o: Tensor | number): Tensor { return ops.binary("divFloor", this, o, "floorDivide"); },
+  floorDivide(this: Tensor, o: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("floorDivide", arguments.length, OTHER);
+    return ops.binary("divFloor", this, o, "floorDivide");
+  },
   /**
    * this ** o, elementwise with broadcasting; float result (torch.pow).
    * @example
    * const cube = x.pow(3);
    */
-  pow(this: Tensor, o: Tensor | number): Tensor { return ops.binary("pow", this, o); },
+  pow(this: Tensor, o: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("pow", arguments.length, OTHER);
+    return ops.binary("pow", this, o);
+  },
   /**
    * The larger of this and o, elementwise with broadcasting (torch.maximum); ties split the gradient.
    * @example
    * const relu = x.maximum(0);
    */
-  maximum(this: Tensor, o: Tensor | number): Tensor { return ops.binary("maximum", this, o); },
+  maximum(this: Tensor, o: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("maximum", arguments.length, OTHER);
+    return ops.binary("maximum", this, o);
+  },
   /**
    * The smaller of this and o, elementwise with broadcasting (torch.minimum).
    * @example
    * const capped = x.minimum(1);
    */
-  minimum(this: Tensor, o: Tensor | number): Tensor { return ops.binary("minimum", this, o); },
+  minimum(this: Tensor, o: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("minimum", arguments.length, OTHER);
+    return ops.binary("minimum", this, o);
+  },
   /**
    * this == o elementwise, as float32 1/0 (PyTorch returns bool; there is no bool dtype here). No gradient.
    * @example
    * const correct = pred.argmax(1).eq(labels).sum();
    */
-  eq(this: Tensor, o: Tensor | number): Tensor { return ops.binary("eq", this, o); },
+  eq(this: Tensor, o: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("eq", arguments.length, OTHER);
+    return ops.binary("eq", this, o);
+  },
   /**
    * this != o elementwise, as float32 1/0 (torch.ne). No gradient.
    * @example
    * const mask = tokens.ne(0);
    */
-  ne(this: Tensor, o: Tensor | number): Tensor { return ops.binary("ne", this, o); },
+  ne(this: Tensor, o: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("ne", arguments.length, OTHER);
+    return ops.binary("ne", this, o);
+  },
   /**
    * this > o elementwise, as float32 1/0 (torch.gt). No gradient.
    * @example
    * const positive = x.gt(0);
    */
-  gt(this: Tensor, o: Tensor | number): Tensor { return ops.binary("gt", this, o); },
+  gt(this: Tensor, o: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("gt", arguments.length, OTHER);
+    return ops.binary("gt", this, o);
+  },
   /**
    * this >= o elementwise, as float32 1/0 (torch.ge). No gradient.
    * @example
    * const m = x.ge(0.5);
    */
-  ge(this: Tensor, o: Tensor | number): Tensor { return ops.binary("ge", this, o); },
+  ge(this: Tensor, o: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("ge", arguments.length, OTHER);
+    return ops.binary("ge", this, o);
+  },
   /**
    * this < o elementwise, as float32 1/0 (torch.lt). No gradient.
    * @example
    * const m = x.lt(0);
    */
-  lt(this: Tensor, o: Tensor | number): Tensor { return ops.binary("lt", this, o); },
+  lt(this: Tensor, o: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("lt", arguments.length, OTHER);
+    return ops.binary("lt", this, o);
+  },
   /**
    * this <= o elementwise, as float32 1/0 (torch.le). No gradient.
    * @example
    * const m = x.le(1);
    */
-  le(this: Tensor, o: Tensor | number): Tensor { return ops.binary("le", this, o); },
+  le(this: Tensor, o: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("le", arguments.length, OTHER);
+    return ops.binary("le", this, o);
+  },
   /**
    * GELU, elementwise: x·Φ(x) with the exact erf form, or `{ approximate: "tanh" }` (torch.nn.functional.gelu).
    * @example
@@ -363,12 +444,14 @@ const methods = {
    */
   leakyRelu(this: Tensor, negativeSlope = 0.01): Tensor { return F.leakyRelu(this, negativeSlope); },
   /**
-   * Limit values to [min, max]; either bound may be null or omitted (torch.clamp).
-   * @throws Error if both bounds are missing.
+   * Limit values to [min, max]; either bound may be null or omitted (torch.clamp). The bounds may
+   * also be given by name, as PyTorch's `clamp(min=0)`: `clamp({ min: 0 })`.
+   * @throws Error if both bounds are missing, or a bound is not a number.
    * @example
    * const p = probs.clamp(1e-7, 1 - 1e-7);
+   * const r = x.clamp({ min: 0 });
    */
-  clamp(this: Tensor, min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); },
+  clamp(this: Tensor, min?: number | null | { min?: number | null; max?: number | null }, max?: number | null): Tensor { return clampArgs("clamp", this, arguments.length, min, max); },
   /**
    * Python's modulo (torch.remainder): `a - b·floor(a/b)`, the result takes the divisor's sign.
    * Broadcasts and promotes like `add`; int32 operands give int32, and an int32 zero divisor throws
@@ -377,7 +460,10 @@ const methods = {
    * @example tensor([-3, 5]).remainder(2) // [1, 1]
    * @throws when `o` is not a Tensor or number, the shapes do not broadcast, or an int32 divisor holds 0
    */
-  remainder(this: Tensor, o: Tensor | number): Tensor { return ops.binary("remainder", this, o); },
+  remainder(this: Tensor, o: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("remainder", arguments.length, OTHER);
+    return ops.binary("remainder", this, o);
+  },
   /**
    * C's fmod (torch.fmod): `a - b·trunc(a/b)`, the result takes the dividend's sign. Broadcasts and
    * promotes like `add`; int32 operands give int32, and an int32 zero divisor throws. Gradients: 1
@@ -385,14 +471,20 @@ const methods = {
    * @example tensor([-3, 5]).fmod(2) // [-1, 1]
    * @throws when `o` is not a Tensor or number, the shapes do not broadcast, or an int32 divisor holds 0
    */
-  fmod(this: Tensor, o: Tensor | number): Tensor { return ops.binary("fmod", this, o); },
+  fmod(this: Tensor, o: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("fmod", arguments.length, OTHER);
+    return ops.binary("fmod", this, o);
+  },
   /**
    * The angle of the point (o, this) in radians, in [-π, π] (torch.atan2(this, o)): the quadrant
    * comes from both signs. Broadcasts like `add`; int32 operands give float32 (PyTorch takes
    * only a tensor for `o`; a number is accepted here). Gradients: o/(this² + o²) and -this/(this² + o²).
    * @example tensor([1, -1]).atan2(tensor([-1, -1])) // [2.3562, -2.3562]
    */
-  atan2(this: Tensor, o: Tensor | number): Tensor { return ops.binary("atan2", this, o); },
+  atan2(this: Tensor, o: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("atan2", arguments.length, OTHER);
+    return ops.binary("atan2", this, o);
+  },
   /**
    * Round to the nearest integer, halves to the even one (torch.round: 0.5 → 0, 1.5 → 2, 2.5 → 2),
    * or to `decimals` places: round(x·10^decimals)/10^decimals in float32, as PyTorch computes it.
@@ -429,19 +521,26 @@ const methods = {
    */
   maskedFill(this: Tensor, mask: Tensor, value: number | Tensor): Tensor { return ops.maskedFill(this, mask, value); },
   /**
-   * The lower triangle of the last two dims: elements above diagonal k become 0 (torch.tril).
-   * @throws Error for fewer than 2 dims.
+   * The lower triangle of the last two dims: elements above diagonal k (an integer: 0 the main
+   * diagonal, positive above it) become 0 (torch.tril(diagonal)).
+   * @throws Error for fewer than 2 dims, or a diagonal that is not an integer.
    * @example
    * const causal = Tensor.ones([4, 4]).tril();
    */
-  tril(this: Tensor, k = 0): Tensor { return ops.triangle(this, k, "tril"); },
+  tril(this: Tensor, k = 0): Tensor {
+    if (arguments.length > 1) tooMany("tril", arguments.length, ["diagonal"]);
+    return ops.triangle(this, checkInt("tril", "diagonal", k), "tril");
+  },
   /**
-   * The upper triangle of the last two dims: elements below diagonal k become 0 (torch.triu).
-   * @throws Error for fewer than 2 dims.
+   * The upper triangle of the last two dims: elements below diagonal k (an integer) become 0 (torch.triu(diagonal)).
+   * @throws Error for fewer than 2 dims, or a diagonal that is not an integer.
    * @example
    * const future = Tensor.ones([4, 4]).triu(1);
    */
-  triu(this: Tensor, k = 0): Tensor { return ops.triangle(this, k, "triu"); },
+  triu(this: Tensor, k = 0): Tensor {
+    if (arguments.length > 1) tooMany("triu", arguments.length, ["diagonal"]);
+    return ops.triangle(this, checkInt("triu", "diagonal", k), "triu");
+  },
 
   // ---- reductions (dim and options checked by reduceArgs; the options may take the dim's place) ----
   /**
@@ -453,6 +552,7 @@ const methods = {
    * tensor([[1, 2], [3, 4]]).sum(0, { keepdim: true }); // [[4, 6]]
    */
   sum(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor {
+    if (arguments.length > 2) tooMany("sum", arguments.length, DIM_OPTS);
     if (dim === undefined && opts === undefined) return ops.sum(this); // x.sum(): nothing to check
     const [d, o] = reduceArgs("sum", dim, opts);
     return ops.sum(this, d, o.keepdim);
@@ -462,50 +562,83 @@ const methods = {
    * @example
    * const loss = diff.square().mean();
    */
-  mean(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("mean", dim, opts); return ops.mean(this, d, o.keepdim); },
+  mean(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor {
+    if (arguments.length > 2) tooMany("mean", arguments.length, DIM_OPTS);
+    const [d, o] = reduceArgs("mean", dim, opts);
+    return ops.mean(this, d, o.keepdim);
+  },
   /**
    * The largest values over `dim` (an int or a list; all dims when omitted), values only
    * (torch.amax); ties share the gradient evenly. `max(dim)` gives values and indices.
    * @example
    * const m = x.amax([1, 2]);
    */
-  amax(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("amax", dim, opts); return ops.extreme("max", this, d, o.keepdim); },
+  amax(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor {
+    if (arguments.length > 2) tooMany("amax", arguments.length, DIM_OPTS);
+    const [d, o] = reduceArgs("amax", dim, opts);
+    return ops.extreme("max", this, d, o.keepdim, "amax");
+  },
   /**
    * The smallest values over `dim`, values only (torch.amin); ties share the gradient evenly.
    * @example
    * const m = x.amin(0);
    */
-  amin(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("amin", dim, opts); return ops.extreme("min", this, d, o.keepdim); },
+  amin(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor {
+    if (arguments.length > 2) tooMany("amin", arguments.length, DIM_OPTS);
+    const [d, o] = reduceArgs("amin", dim, opts);
+    return ops.extreme("min", this, d, o.keepdim, "amin");
+  },
   /**
    * int32 indices of the largest values along one dim, or into the flattened tensor when dim is omitted (torch.argmax).
    * @example
    * const pred = logits.argmax(1); // shape [batch]
    */
-  argmax(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("argmax", dim, opts, true); return ops.argExtreme("argmax", this, d as number | undefined, o.keepdim); },
+  argmax(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor {
+    if (arguments.length > 2) tooMany("argmax", arguments.length, DIM_OPTS);
+    const [d, o] = reduceArgs("argmax", dim, opts, true);
+    return ops.argExtreme("argmax", this, d as number | undefined, o.keepdim);
+  },
   /**
    * int32 indices of the smallest values along one dim, or into the flattened tensor (torch.argmin).
    * @example
    * const nearest = dists.argmin(1);
    */
-  argmin(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("argmin", dim, opts, true); return ops.argExtreme("argmin", this, d as number | undefined, o.keepdim); },
+  argmin(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor {
+    if (arguments.length > 2) tooMany("argmin", arguments.length, DIM_OPTS);
+    const [d, o] = reduceArgs("argmin", dim, opts, true);
+    return ops.argExtreme("argmin", this, d as number | undefined, o.keepdim);
+  },
   /**
    * log(sum(exp(x))) over `dim`, computed without overflow (torch.logsumexp; the dim is optional here).
    * @example
    * const lse = logits.logsumexp(-1);
    */
-  logsumexp(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("logsumexp", dim, opts); return F.logsumexp(this, d, o); },
+  logsumexp(this: Tensor, dim?: Dims | ReduceOptions, opts?: ReduceOptions): Tensor {
+    if (arguments.length > 2) tooMany("logsumexp", arguments.length, DIM_OPTS);
+    const [d, o] = reduceArgs("logsumexp", dim, opts);
+    return F.logsumexp(this, d, o);
+  },
   /**
    * Variance over `dim` (all dims when omitted), with Bessel's correction unless `{ correction: 0 }` (torch.var).
    * @example
    * const v = x.var(0, { correction: 0 });
    */
-  var(this: Tensor, dim?: Dims | VarOptions, opts?: VarOptions): Tensor { const [d, o] = reduceArgs("var", dim, opts, false, ["correction"]); return F.variance(this, d, o); },
+  var(this: Tensor, dim?: Dims | VarOptions, opts?: VarOptions): Tensor {
+    if (arguments.length > 2) tooMany("var", arguments.length, DIM_OPTS);
+    const [d, o] = reduceArgs("var", dim, opts, false, ["correction"]);
+    return F.variance(this, d, o);
+  },
   /**
    * Standard deviation over `dim`: sqrt(var) (torch.std); the gradient is 0 where the deviation is 0.
    * @example
    * const z = x.sub(x.mean()).div(x.std());
    */
-  std(this: Tensor, dim?: Dims | VarOptions, opts?: VarOptions): Tensor { const [d, o] = reduceArgs("std", dim, opts, false, ["correction"]); return F.std(this, d, o); },
+  std(this: Tensor, dim?: Dims | VarOptions, opts?: VarOptions): Tensor {
+    if (arguments.length > 2) tooMany("std", arguments.length, DIM_OPTS);
+    const [d, o] = reduceArgs("std", dim, opts, false, ["correction"]);
+    if (d !== undefined) normDims("std", d, this.ndim); // F.std's own check would name var
+    return F.std(this, d, o);
+  },
   /**
    * Whether every element is nonzero (torch.all), over all elements (a 0-d result) or along one
    * `dim` (negative counts from the end; `keepdim` keeps it with size 1). NaN counts as nonzero,
@@ -515,7 +648,11 @@ const methods = {
    * @example tensor([[1, 0], [2, 3]]).all() // 0
    * @throws when dim is not an integer in range, or on an unknown option
    */
-  all(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("all", dim, opts, true); return ops.anyAll("all", this, d as number | undefined, o.keepdim); },
+  all(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor {
+    if (arguments.length > 2) tooMany("all", arguments.length, DIM_OPTS);
+    const [d, o] = reduceArgs("all", dim, opts, true);
+    return ops.anyAll("all", this, d as number | undefined, o.keepdim);
+  },
   /**
    * Whether any element is nonzero (torch.any), over all elements (a 0-d result) or along one
    * `dim` (negative counts from the end; `keepdim` keeps it). NaN counts as nonzero, an empty
@@ -523,7 +660,11 @@ const methods = {
    * @example tensor([[1, 0], [0, 0]]).any(-1) // [1, 0]
    * @throws when dim is not an integer in range, or on an unknown option
    */
-  any(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor { const [d, o] = reduceArgs("any", dim, opts, true); return ops.anyAll("any", this, d as number | undefined, o.keepdim); },
+  any(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor {
+    if (arguments.length > 2) tooMany("any", arguments.length, DIM_OPTS);
+    const [d, o] = reduceArgs("any", dim, opts, true);
+    return ops.anyAll("any", this, d as number | undefined, o.keepdim);
+  },
 
   // ---- linear algebra ----------------------------------------------------------------------
   /**
@@ -533,7 +674,10 @@ const methods = {
    * @example
    * const y = x.matmul(w); // [batch, in]·[in, out] → [batch, out]
    */
-  matmul(this: Tensor, o: Tensor): Tensor { return ops.matmul(this, o); },
+  matmul(this: Tensor, o: Tensor): Tensor {
+    if (arguments.length > 1) tooMany("matmul", arguments.length, OTHER);
+    return ops.matmul(this, o);
+  },
 
   // ---- movement (views where possible) ----------------------------------------------------
   /**
@@ -544,14 +688,14 @@ const methods = {
    * Tensor.arange(6).reshape(2, 3);
    * x.reshape([-1, 784]);
    */
-  reshape(this: Tensor, ...shape: (number | readonly number[])[]): Tensor { return ops.reshape(this, flatArgs(shape), false); },
+  reshape(this: Tensor, ...shape: (number | readonly number[])[]): Tensor { return ops.reshape(this, flatArgs("reshape", "shape", shape), false); },
   /**
    * Like reshape, but always a view sharing storage (torch's `.view`).
    * @throws Error if the element counts differ, or the strides cannot express the view (use reshape).
    * @example
    * const flat = x.view(-1);
    */
-  view(this: Tensor, ...shape: (number | readonly number[])[]): Tensor { return ops.reshape(this, flatArgs(shape), true); },
+  view(this: Tensor, ...shape: (number | readonly number[])[]): Tensor { return ops.reshape(this, flatArgs("view", "shape", shape), true); },
   /**
    * Merge dims startDim..endDim (inclusive, negative from the end) into one (torch.flatten). A 0-d tensor becomes [1].
    * @example
@@ -576,13 +720,16 @@ const methods = {
    * @example
    * images.permute(0, 2, 3, 1); // NCHW → NHWC
    */
-  permute(this: Tensor, ...dims: (number | readonly number[])[]): Tensor { return ops.permute(this, flatArgs(dims)); },
+  permute(this: Tensor, ...dims: (number | readonly number[])[]): Tensor { return ops.permute(this, flatArgs("permute", "dims", dims)); },
   /**
    * Swap two dims (torch.transpose). A view.
    * @example
    * const kT = k.transpose(-2, -1);
    */
-  transpose(this: Tensor, d0: number, d1: number): Tensor { return ops.transpose(this, d0, d1); },
+  transpose(this: Tensor, d0: number, d1: number): Tensor {
+    if (arguments.length > 2) tooMany("transpose", arguments.length, ["dim0", "dim1"]);
+    return ops.transpose(this, d0, d1);
+  },
   /**
    * Move one dim to a new position, keeping the others in order (torch.movedim). A view.
    * @example
@@ -608,7 +755,7 @@ const methods = {
    * @example
    * tensor([[1], [2]]).expand(2, 3); // [[1,1,1],[2,2,2]]
    */
-  expand(this: Tensor, ...shape: (number | readonly number[])[]): Tensor { return ops.expand(this, flatArgs(shape)); },
+  expand(this: Tensor, ...shape: (number | readonly number[])[]): Tensor { return ops.expand(this, flatArgs("expand", "shape", shape)); },
   /**
    * `expand(o.shape)` (torch's `.expand_as`).
    * @example
@@ -652,20 +799,30 @@ const methods = {
    * @example
    * const picked = logp.gather(1, labels.unsqueeze(1)); // [n, 1]
    */
-  gather(this: Tensor, dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); },
+  gather(this: Tensor, dim: number, index: Tensor): Tensor {
+    // PyTorch's sparse_grad is keyword-only (a third positional is its TypeError too)
+    if (arguments.length > 2) tooMany("gather", arguments.length, ["dim", "index"]);
+    return ops.gather(this, checkInt("gather", "dim", dim), index);
+  },
   /**
    * Views of consecutive pieces along `dim`: of `size` each (the last may be smaller), or of the listed sizes (torch.split).
    * @throws Error for a non-positive size or sizes that do not sum to the dim.
    * @example
    * const [q, k, v] = qkv.split(64, -1);
    */
-  split(this: Tensor, size: number | readonly number[], dim = 0): Tensor[] { return ops.split(this, size, dim); },
+  split(this: Tensor, size: number | readonly number[], dim = 0): Tensor[] {
+    if (arguments.length > 2) tooMany("split", arguments.length, ["splitSize", "dim"]);
+    return ops.split(this, size, dim);
+  },
   /**
    * Up to `n` equal views along `dim` (the last may be smaller) (torch.chunk).
    * @example
    * const [a, b] = x.chunk(2, 1);
    */
-  chunk(this: Tensor, n: number, dim = 0): Tensor[] { return ops.chunk(this, n, dim); },
+  chunk(this: Tensor, n: number, dim = 0): Tensor[] {
+    if (arguments.length > 2) tooMany("chunk", arguments.length, ["chunks", "dim"]);
+    return ops.chunk(this, n, dim);
+  },
 
   // ---- tensor ops (src/tensor_ops.ts: reordering, norms and products, scatter family, in place) ----
   /** Reverse along dims (torch.flip); see {@link T.flip}. @example x.flip(0) */
@@ -703,7 +860,10 @@ const methods = {
   /** Out-of-place scatter (Tensor.scatter; repeated indices: the last wins); see {@link T.scatter}. @example x.scatter(1, idx, src) */
   scatter(this: Tensor, dim: number, index: Tensor, src: Tensor | number, opts?: Record<string, never>): Tensor { return T.scatter(this, dim, index, src, opts); },
   /** Out-of-place scatter_add (Tensor.scatter_add); see {@link T.scatterAdd}. @example x.scatterAdd(0, idx, src) */
-  scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor { return T.scatterAdd(this, dim, index, src); },
+  scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+    if (arguments.length > 3) tooMany("scatterAdd", arguments.length, ["dim", "index", "src"]);
+    return T.scatterAdd(this, dim, index, src);
+  },
   /** Out-of-place index_add (Tensor.index_add); see {@link T.indexAdd}. @example x.indexAdd(0, idx, src, { alpha: 2 }) */
   indexAdd(this: Tensor, dim: number, index: Tensor, source: Tensor, opts?: T.IndexAddOptions): Tensor { return T.indexAdd(this, dim, index, source, opts); },
   /** Out-of-place index_fill (Tensor.index_fill); see {@link T.indexFill}. @example x.indexFill(1, idx, 0) */
@@ -729,17 +889,25 @@ const methods = {
 
   // ---- neural-net methods ------------------------------------------------------------------
   /**
-   * Softmax along `dim` (torch.softmax; the dim is required). See `F.softmax`.
+   * Softmax along `dim` (torch.softmax(dim, dtype); the dim is required). With `dtype`
+   * ("float32" or "float64"; float64 is for the js device) the input is cast to it first. See `F.softmax`.
    * @example
    * const probs = logits.softmax(-1);
    */
-  softmax(this: Tensor, dim: number): Tensor { return F.softmax(this, dim); },
+  softmax(this: Tensor, dim: number, dtype?: "float32" | "float64" | null): Tensor {
+    if (arguments.length > 2) tooMany("softmax", arguments.length, ["dim", "dtype"]);
+    return F.softmax(softmaxInput("softmax", this, dtype), dim);
+  },
   /**
-   * log(softmax) along `dim`, computed stably (torch.log_softmax). See `F.logSoftmax`.
+   * log(softmax) along `dim`, computed stably (torch.log_softmax(dim, dtype)); `dtype` as in
+   * `softmax`. See `F.logSoftmax`.
    * @example
    * const logp = logits.logSoftmax(1);
    */
-  logSoftmax(this: Tensor, dim: number): Tensor { return F.logSoftmax(this, dim); },
+  logSoftmax(this: Tensor, dim: number, dtype?: "float32" | "float64" | null): Tensor {
+    if (arguments.length > 2) tooMany("logSoftmax", arguments.length, ["dim", "dtype"]);
+    return F.logSoftmax(softmaxInput("logSoftmax", this, dtype), dim);
+  },
   /**
    * Cross-entropy of these logits against int32 class indices (or class probabilities): `F.crossEntropy(this, target, opts)`.
    * @example
@@ -828,8 +996,8 @@ const methods = {
     if (this.ndim < 1) throw new Error("flipud: expects a tensor with at least 1 dim, got a 0-d tensor");
     return T.flip(this, 0);
   },
-  /** Clamp to [min, max] (torch.clip, the same as clamp). @example x.clip(-1, 1) */
-  clip(this: Tensor, min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); },
+  /** Clamp to [min, max], or `{ min, max }` (torch.clip, the same as clamp). @example x.clip(-1, 1) */
+  clip(this: Tensor, min?: number | null | { min?: number | null; max?: number | null }, max?: number | null): Tensor { return clampArgs("clip", this, arguments.length, min, max); },
   /** The minimum and maximum at once (torch.aminmax); see {@link S.aminmax}. @example x.aminmax({ dim: 1 }) */
   aminmax(this: Tensor, opts?: S.AminmaxOptions): S.MinMax { return S.aminmax(this, opts); },
   /** A histogram of equal bins (torch.histc); see {@link S.histc}. @example x.histc({ bins: 10 }) */
@@ -881,9 +1049,16 @@ function alongArgs<O extends object>(op: string, dim: number | O | undefined, op
   return [dim === undefined ? -1 : checkInt(op, "dim", dim), o];
 }
 
-/** max/min: no dim, the extreme value (a tensor, ties share the gradient); a dim, values and indices. */
+/** max/min: no dim, the extreme value (a tensor, ties share the gradient); a dim, values and
+ *  indices; another tensor, the elementwise maximum/minimum (torch.max(input, other)). */
 function extremeMethod(op: "max" | "min") {
-  return function (this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor | scans.ValuesIndices {
+  return function (this: Tensor, dim?: number | ReduceOptions | Tensor, opts?: ReduceOptions): Tensor | scans.ValuesIndices {
+    if (arguments.length > 2) tooMany(op, arguments.length, DIM_OPTS);
+    if (dim instanceof Tensor) {
+      // torch.max(input, other): the elementwise maximum
+      if (arguments.length > 1) tooMany(op, arguments.length, OTHER);
+      return ops.binary(op === "max" ? "maximum" : "minimum", this, dim, op);
+    }
     if (Array.isArray(dim)) throw new Error(`${op}: dim must be a single integer; for several dims use a${op}(dims), which returns the values only`);
     const [d, o] = reduceArgs(op, dim, opts, true);
     if (d === undefined) return ops.extreme(op, this, undefined, o.keepdim);
@@ -894,25 +1069,44 @@ function extremeMethod(op: "max" | "min") {
 const alongMethods = {
   max: extremeMethod("max"),
   min: extremeMethod("min"),
-  cumsum(this: Tensor, dim: number): Tensor { return scans.cumsum(this, checkInt("cumsum", "dim", dim)); },
-  cumprod(this: Tensor, dim: number): Tensor { return scans.cumprod(this, checkInt("cumprod", "dim", dim)); },
-  logcumsumexp(this: Tensor, dim: number): Tensor { return scans.logcumsumexp(this, checkInt("logcumsumexp", "dim", dim)); },
-  cummax(this: Tensor, dim: number): scans.ValuesIndices { return scans.cumExtreme("cummax", this, checkInt("cummax", "dim", dim)); },
-  cummin(this: Tensor, dim: number): scans.ValuesIndices { return scans.cumExtreme("cummin", this, checkInt("cummin", "dim", dim)); },
+  cumsum(this: Tensor, dim: number): Tensor {
+    if (arguments.length > 1) tooMany("cumsum", arguments.length, DIM); // PyTorch's dtype is keyword-only
+    return scans.cumsum(this, checkInt("cumsum", "dim", dim));
+  },
+  cumprod(this: Tensor, dim: number): Tensor {
+    if (arguments.length > 1) tooMany("cumprod", arguments.length, DIM); // PyTorch's dtype is keyword-only
+    return scans.cumprod(this, checkInt("cumprod", "dim", dim));
+  },
+  logcumsumexp(this: Tensor, dim: number): Tensor {
+    if (arguments.length > 1) tooMany("logcumsumexp", arguments.length, DIM); // PyTorch's dtype is keyword-only
+    return scans.logcumsumexp(this, checkInt("logcumsumexp", "dim", dim));
+  },
+  cummax(this: Tensor, dim: number): scans.ValuesIndices {
+    if (arguments.length > 1) tooMany("cummax", arguments.length, DIM);
+    return scans.cumExtreme("cummax", this, checkInt("cummax", "dim", dim));
+  },
+  cummin(this: Tensor, dim: number): scans.ValuesIndices {
+    if (arguments.length > 1) tooMany("cummin", arguments.length, DIM);
+    return scans.cumExtreme("cummin", this, checkInt("cummin", "dim", dim));
+  },
   prod(this: Tensor, dim?: number | ReduceOptions, opts?: ReduceOptions): Tensor {
+    if (arguments.length > 2) tooMany("prod", arguments.length, DIM_OPTS);
     if (Array.isArray(dim)) throw new Error("prod: dim must be a single integer");
     const [d, o] = reduceArgs("prod", dim, opts, true);
     return scans.prod(this, d as number | undefined, o.keepdim ?? false);
   },
   sort(this: Tensor, dim?: number | SortOptions, opts?: SortOptions): scans.ValuesIndices {
+    if (arguments.length > 2) tooMany("sort", arguments.length, DIM_OPTS);
     const [d, o] = alongArgs("sort", dim, opts, ["descending", "stable"]);
     return scans.sort(this, d, o.descending ?? false);
   },
   argsort(this: Tensor, dim?: number | SortOptions, opts?: SortOptions): Tensor {
+    if (arguments.length > 2) tooMany("argsort", arguments.length, DIM_OPTS);
     const [d, o] = alongArgs("argsort", dim, opts, ["descending", "stable"]);
     return scans.sort(this, d, o.descending ?? false).indices;
   },
   topk(this: Tensor, k: number, dim?: number | TopkOptions, opts?: TopkOptions): scans.ValuesIndices {
+    if (arguments.length > 3) tooMany("topk", arguments.length, ["k", "dim", "options"]);
     checkInt("topk", "k", k, 0);
     const [d, o] = alongArgs("topk", dim, opts, ["largest", "sorted"]);
     return scans.topk(this, k, d, o.largest ?? true);
@@ -942,9 +1136,15 @@ const statics = {
   /** a where cond is nonzero, b elsewhere; all three broadcast together (torch.where). */
   where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor { return ops.where(cond, a, b); },
   /** Join tensors along an existing dim (torch.cat). */
-  cat(ts: readonly Tensor[], dim = 0): Tensor { return ops.cat(ts, dim); },
+  cat(ts: readonly Tensor[], dim: number | { dim?: number } = 0): Tensor {
+    if (arguments.length > 2) tooMany("cat", arguments.length, ["tensors", "dim"]);
+    return ops.cat(ts, joinDim("cat", dim));
+  },
   /** Join equal-shaped tensors along a new dim (torch.stack). */
-  stack(ts: readonly Tensor[], dim = 0): Tensor { return ops.stack(ts, dim); },
+  stack(ts: readonly Tensor[], dim: number | { dim?: number } = 0): Tensor {
+    if (arguments.length > 2) tooMany("stack", arguments.length, ["tensors", "dim"]);
+    return ops.stack(ts, joinDim("stack", dim));
+  },
 };
 
 declare module "./core.js" {
@@ -995,6 +1195,12 @@ declare module "./core.js" {
      */
     max(opts?: ReduceOptions): Tensor;
     /**
+     * The larger of this and `other` elementwise, with broadcasting: torch.max(input, other), the
+     * same as `maximum`.
+     * @example tensor([1, 5]).max(tensor([3, 2])) // [3, 5]
+     */
+    max(other: Tensor): Tensor;
+    /**
      * Along `dim` (negative counts from the end): `{ values, indices }` like PyTorch's
      * `torch.max(x, dim)` named tuple. `indices` (int32) is the first maximum's position; NaN is the
      * maximum. The gradient goes to that position only (use `amax` to share it among ties). With
@@ -1024,6 +1230,12 @@ declare module "./core.js" {
      * @example tensor([[1, 5], [7, 2]]).min() // tensor(1.)
      */
     min(opts?: ReduceOptions): Tensor;
+    /**
+     * The smaller of this and `other` elementwise, with broadcasting: torch.min(input, other), the
+     * same as `minimum`.
+     * @example tensor([1, 5]).min(tensor([3, 2])) // [1, 2]
+     */
+    min(other: Tensor): Tensor;
     /**
      * Along `dim`: `{ values, indices }` like `torch.min(x, dim)`: the first minimum's position
      * (NaN counts as the minimum), the gradient to that position only; `amin` shares it among ties.
@@ -1099,15 +1311,16 @@ declare module "./core.js" {
      */
     const where: (typeof statics)["where"];
     /**
-     * Join tensors along an existing dim (torch.cat); their other dims must match.
-     * @throws Error for an empty list, 0-d tensors, or mismatched shapes.
+     * Join tensors along an existing dim (torch.cat(tensors, dim)); their other dims must match.
+     * The dim may also be given by name, as PyTorch's keyword: `Tensor.cat([a, b], { dim: 1 })`.
+     * @throws Error for an empty list, 0-d tensors, mismatched shapes, or a dim that is not an integer in range.
      * @example
      * Tensor.cat([a, b], 1); // [n, p] and [n, q] → [n, p + q]
      */
     const cat: (typeof statics)["cat"];
     /**
-     * Join equal-shaped tensors along a new dim `dim` (torch.stack).
-     * @throws Error for an empty list or shapes that differ.
+     * Join equal-shaped tensors along a new dim `dim` (torch.stack(tensors, dim); also `{ dim }`).
+     * @throws Error for an empty list, shapes that differ, or a dim that is not an integer in range.
      * @example
      * Tensor.stack([x, y]); // two [3] → [2, 3]
      */

@@ -5,7 +5,7 @@ import { Tensor, bumpVersion } from "./core.js";
 import { getDefaultDevice, hostReadable, isFloat } from "./backend/backend.js";
 import { isGradEnabled, noGrad } from "./graph.js";
 import { checkInt32Value } from "./check.js";
-import { broadcastShapes, fmt, nonOverlapping, normDim, normDims, numel } from "./shape.js";
+import { broadcastShapes, checkShape, fmt, nonOverlapping, normDim, normDims, numel } from "./shape.js";
 import * as ops from "./ops.js";
 import { type Args, checkBool, checkFloat, checkInt, checkOptions, checkScalar, checkTensor, describe, parseArgs } from "./functional/args.js";
 
@@ -167,6 +167,7 @@ export function repeat(input: Tensor, ...sizes: (number | readonly number[])[]):
   const r = sizeList("repeat", sizes);
   if (r.length < input.ndim) throw new Error(`repeat: needs at least as many sizes (${fmt(r)}) as the tensor has dims (shape ${fmt(input.shape)})`);
   const shape = [...Array<number>(r.length - input.ndim).fill(1), ...input.shape];
+  checkShape("repeat", shape.map((s, i) => s * r[i])); // a clear error for a result too large to hold
   // [1, s0, 1, s1, ...] expanded to [r0, s0, r1, s1, ...] and merged: one copy, gradient by expand
   const inter = shape.flatMap((s) => [1, s]);
   const big = shape.flatMap((s, i) => [r[i], s]);
@@ -1077,7 +1078,7 @@ function scatterArgs(op: string, x: Tensor, dim: number, index: unknown, src: un
     if (s.ndim !== x.ndim || idx.shape.some((n, i) => n > s!.shape[i])) {
       throw new Error(`${op}: index ${fmt(idx.shape)} must be no larger than src ${fmt(s.shape)} in every dim`);
     }
-  } else if (typeof src !== "number") throw new Error(`${op}: src must be a Tensor${op === "scatter" ? " or a number" : ""}, got ${describe(src)}`);
+  } else if (typeof src !== "number" || op !== "scatter") throw new Error(`${op}: src must be a Tensor${op === "scatter" ? " or a number" : ""}, got ${describe(src)}`);
   if (idx.shape.some((n, i) => i !== d && n > (x.shape[i] ?? 1))) {
     throw new Error(`${op}: index ${fmt(idx.shape)} must be no larger than self ${fmt(x.shape)} outside dim ${d}`);
   }

@@ -386,7 +386,7 @@ describe("errors name the op, the argument and what was expected", () => {
     [() => F.dropout2d(x, { p: 0.1, inplace: true } as never), /^dropout2d: unknown option 'inplace' \(expected 'p', 'training'\)$/],
     [() => F.dropout1d(i32.reshape(1, 2)), /^dropout1d: input must be a floating-point tensor, got int32 \(shape \[1, 2\]\)$/],
     [() => new nn.Dropout1d(-0.1), /^nn\.Dropout1d: p must be a probability in \[0, 1\], got -0\.1$/],
-    [() => new nn.Dropout2d({ prob: 0.1 } as never), /^nn\.Dropout2d: unknown option 'prob' \(expected 'p'\)$/],
+    [() => new nn.Dropout2d({ prob: 0.1 } as never), /^nn\.Dropout2d: unknown option 'prob' \(expected 'p', 'inplace'\)$/],
     // padding layers
     [() => new nn.ZeroPad2d([1, 2] as never), /^nn\.ZeroPad2d: padding must be an integer or an array of 4 integers, got an array \[1, 2\]$/],
     [() => new nn.ConstantPad1d(1.5, 0), /^nn\.ConstantPad1d: padding must be an integer or an array of 2 integers, got 1\.5$/],

@@ -417,7 +417,7 @@ describe("layer shapes, defaults and errors", () => {
     const zeros = y.filter((v) => v === 0).length;
     assert.ok(y.every((v) => v === 0 || Math.abs(v - 4 / 3) < 1e-6));
     assertNear(zeros / 4000, 0.25, [0.03, 0], "dropped fraction");
-    assert.throws(() => new nn.Dropout(1.5), /p must be between 0 and 1, got 1.5/);
+    assert.throws(() => new nn.Dropout(1.5), /p must be a probability in \[0, 1\], got 1.5/);
     assert.throws(() => new nn.Unflatten(1.5, [2]), /Unflatten: dim must be an integer, got 1.5/);
     assert.throws(() => new nn.Unflatten(1, []), /Unflatten: unflattenedSize must be a non-empty array/);
     assert.throws(() => new nn.Unflatten(1, [2, -3]), /Unflatten: unflattenedSize must be a non-empty array/);
@@ -429,7 +429,7 @@ describe("layer shapes, defaults and errors", () => {
     assert.throws(() => new nn.Linear(0, 3), /nn\.Linear: inFeatures must be a positive integer, got 0/);
     assert.throws(() => new nn.MultiheadAttention(10, 3), /embedDim \(10\) must be divisible by numHeads \(3\)/);
     assert.throws(() => new nn.Conv2d(3, 4, 0), /kernelSize must be a positive integer/);
-    assert.throws(() => new nn.Linear(4, 2).forward(Tensor.ones([3, 5])), /linear: input \[3, 5\] does not match weight \[2, 4\]/);
+    assert.throws(() => new nn.Linear(4, 2).forward(Tensor.ones([3, 5])), /nn\.Linear: input must be \[\.\.\., inFeatures\] with inFeatures = 4, got \[3, 5\]/);
     assert.throws(
       () => new nn.MultiheadAttention(4, 2).forward(Tensor.ones([3, 2, 5]), Tensor.ones([3, 2, 5]), Tensor.ones([3, 2, 5])),
       /query must be \[L, N, E\] with E = 4, got \[3, 2, 5\]/,

@@ -231,7 +231,7 @@ describe("their options", () => {
     throwsMsg(() => new optim.Adadelta([p()], { maximize: false } as never), "Adadelta: unknown option 'maximize' (expected 'lr', 'rho', 'eps', 'weightDecay')");
     throwsMsg(() => new optim.Adadelta([{ params: [p()] }, { params: [p()], momentum: 0.9 } as never]),
       "Adadelta parameter group 1: unknown option 'momentum' (expected 'params', 'initialLr', 'lr', 'rho', 'eps', 'weightDecay')");
-    throwsMsg(() => new optim.RAdam([p()], 0.01 as never), "RAdam: expected an options object, got 0.01");
+    throwsMsg(() => new optim.RAdam([p()], 0.01, [0.9, 0.99], 1e-8, 0, true as never), "RAdam: expected at most 4 arguments after params (lr, betas, eps, weightDecay), got 5");
   });
 
   it("refuse values out of PyTorch's ranges, naming the class, the option and the range", () => {

@@ -278,13 +278,13 @@ describe("refusals name the class, the argument and what was expected", () => {
     const opt = makeOpt("SGD");
     throwsMsg(() => new S.ConstantLR(opt, { factor: 1.5 }), "ConstantLR: factor must be a number in [0, 1], got 1.5");
     throwsMsg(() => new S.ConstantLR(opt, { totalIters: 2.5 }), "ConstantLR: totalIters must be an integer >= 0, got 2.5");
-    throwsMsg(() => new S.ConstantLR(opt, { total_iters: 3 } as never), "ConstantLR: unknown option 'total_iters' (expected 'factor', 'totalIters')");
+    throwsMsg(() => new S.ConstantLR(opt, { total_iters: 3 } as never), "ConstantLR: unknown option 'total_iters' (expected 'factor', 'totalIters', 'lastEpoch')");
     throwsMsg(() => new S.MultiplicativeLR(opt, [() => 1]), "MultiplicativeLR: expected 3 lrLambda functions (one per parameter group), got 1");
     throwsMsg(() => new S.MultiplicativeLR(opt, [() => 1, 0.5, () => 1] as never), "MultiplicativeLR: lrLambda[1] must be a function, got 0.5");
     throwsMsg(() => new S.MultiplicativeLR(opt, 0.95 as never), "MultiplicativeLR: lrLambda must be a function, got 0.95");
     throwsMsg(() => new S.PolynomialLR(opt, { totalIters: 0 }), "PolynomialLR: totalIters must be an integer >= 1, got 0");
     throwsMsg(() => new S.PolynomialLR(opt, { power: "2" } as never), "PolynomialLR: power must be a number, got the string '2'");
-    throwsMsg(() => new S.PolynomialLR(opt, { gamma: 2 } as never), "PolynomialLR: unknown option 'gamma' (expected 'totalIters', 'power')");
+    throwsMsg(() => new S.PolynomialLR(opt, { gamma: 2 } as never), "PolynomialLR: unknown option 'gamma' (expected 'totalIters', 'power', 'lastEpoch')");
   });
 
   it("CyclicLR", () => {
@@ -300,7 +300,7 @@ describe("refusals name the class, the argument and what was expected", () => {
     throwsMsg(() => new S.CyclicLR(opt, 0.1, 1, { baseMomentum: [0.8] }), "CyclicLR: expected 3 values of baseMomentum (one per parameter group), got 1");
     throwsMsg(() => new S.CyclicLR(opt, 0.1, 1, { cycleMomentum: 1 } as never), "CyclicLR: cycleMomentum must be true or false, got 1");
     throwsMsg(() => new S.CyclicLR(opt, 0.1, 1, { step_size_up: 4 } as never),
-      "CyclicLR: unknown option 'step_size_up' (expected 'stepSizeUp', 'stepSizeDown', 'mode', 'gamma', 'scaleFn', 'scaleMode', 'cycleMomentum', 'baseMomentum', 'maxMomentum')");
+      "CyclicLR: unknown option 'step_size_up' (expected 'stepSizeUp', 'stepSizeDown', 'mode', 'gamma', 'scaleFn', 'scaleMode', 'cycleMomentum', 'baseMomentum', 'maxMomentum', 'lastEpoch')");
     throwsMsg(() => new S.CyclicLR(new optim.Adagrad([p()]), 0.1, 1), "CyclicLR: the optimizer has neither momentum nor betas; pass cycleMomentum: false");
     new S.CyclicLR(new optim.Adagrad([p()]), 0.1, 1, { cycleMomentum: false });
   });

@@ -342,7 +342,7 @@ describe("nn.MultiheadAttention masks, TransformerEncoderLayer and TransformerEn
       [() => mha.forward(x, x, x, { attnMask: Tensor.zeros([3, 4]) }), /nn\.MultiheadAttention: attnMask must be \[3, 3\] or \[4, 3, 3\]/],
       [() => mha.forward(x, x, x, { keyPadingMask: Tensor.zeros([2, 3]) } as never), /nn\.MultiheadAttention: unknown option 'keyPadingMask'/],
       [() => mha.forward(Tensor.zeros([2, 3, 5]), x, x), /nn\.MultiheadAttention: query must be \[N, L, E\] with E = 4, got \[2, 3, 5\]/],
-      [() => layer.forward(x, { srcKeyPaddingMask: Tensor.zeros([3, 2]) }), /nn\.MultiheadAttention: keyPaddingMask must be \[2, 3\]/],
+      [() => layer.forward(x, { srcKeyPaddingMask: Tensor.zeros([3, 2]) }), /nn\.TransformerEncoderLayer: srcKeyPaddingMask must be \[2, 3\]/],
       [() => layer.forward(x, { src_mask: null } as never), /nn\.TransformerEncoderLayer: unknown option 'src_mask'/],
       [() => new nn.TransformerEncoderLayer(4, 3), /nn\.TransformerEncoderLayer: dModel \(4\) must be divisible by nhead \(3\)/],
       [() => new nn.TransformerEncoderLayer(4, 2, { activation: "tanh" as never }), /nn\.TransformerEncoderLayer: activation must be 'relu' or 'gelu'/],

@@ -3,8 +3,11 @@
 import type { Tensor } from "../core.js";
 import { where } from "../ops.js";
 import { fmt, normDim } from "../shape.js";
-import { checkNumber } from "../check.js";
-import { type Args, checkFloat, checkScalar, parseArgs } from "./args.js";
+import { checkArity, checkNumber } from "../check.js";
+import { type Args, activationInput, checkFloat, checkScalar, parseArgs } from "./args.js";
+
+/** PyTorch's `inplace` argument of an activation: only false is accepted (dlgrad returns a new tensor). */
+type Inplace = Args<[inplace: boolean], { inplace?: boolean }>;
 
 /** Options of `F.hardtanh` (also accepted positionally: `hardtanh(x, minVal, maxVal)`). */
 export interface HardtanhOptions {
@@ -36,12 +39,12 @@ function clip(x: Tensor, lo: number, hi: number): Tensor {
 
 /**
  * min(max(x, 0), 6): hardtanh(x, 0, 6).
- * torch.nn.functional.relu6.
+ * torch.nn.functional.relu6(input, inplace=False): inplace, positional or `{ inplace }`, may only be false.
  * @example
  * const h = F.relu6(x);
  */
-export function relu6(input: Tensor): Tensor {
-  checkFloat("relu6", "input", input);
+export function relu6(input: Tensor, ...args: Inplace): Tensor {
+  activationInput("relu6", input, args);
   return clip(input, 0, 6);
 }
 
@@ -67,12 +70,12 @@ const SELU_SCALE = 1.0507009873554804934193349852946;
 
 /**
  * scale·elu(x, α) with the self-normalising constants α ≈ 1.6733, scale ≈ 1.0507.
- * torch.nn.functional.selu.
+ * torch.nn.functional.selu(input, inplace=False): inplace, positional or `{ inplace }`, may only be false.
  * @example
  * const h = F.selu(x);
  */
-export function selu(input: Tensor): Tensor {
-  checkFloat("selu", "input", input);
+export function selu(input: Tensor, ...args: Inplace): Tensor {
+  activationInput("selu", input, args);
   return eluOf(input, SELU_ALPHA).mul(SELU_SCALE);
 }
 
@@ -107,12 +110,12 @@ function softplusOf(x: Tensor, beta: number, threshold: number): Tensor {
 
 /**
  * x·tanh(softplus(x)).
- * torch.nn.functional.mish.
+ * torch.nn.functional.mish(input, inplace=False): inplace, positional or `{ inplace }`, may only be false.
  * @example
  * const h = F.mish(x);
  */
-export function mish(input: Tensor): Tensor {
-  checkFloat("mish", "input", input);
+export function mish(input: Tensor, ...args: Inplace): Tensor {
+  activationInput("mish", input, args);
   return input.mul(softplusOf(input, 1, 20).tanh());
 }
 
@@ -123,6 +126,7 @@ export function mish(input: Tensor): Tensor {
  * const lp = F.logsigmoid(logits);
  */
 export function logsigmoid(input: Tensor): Tensor {
+  checkArity("logsigmoid", arguments, ["input"]);
   checkFloat("logsigmoid", "input", input);
   return softplusOf(input.neg(), 1, 20).neg();
 }
@@ -148,23 +152,23 @@ export function glu(input: Tensor, ...args: Args<[dim: number], { dim?: number }
 
 /**
  * x·relu6(x + 3)/6. The gradient (2x + 3)/6 holds on the closed [-3, 3], like PyTorch's.
- * torch.nn.functional.hardswish.
+ * torch.nn.functional.hardswish(input, inplace=False): inplace, positional or `{ inplace }`, may only be false.
  * @example
  * const h = F.hardswish(x);
  */
-export function hardswish(input: Tensor): Tensor {
-  checkFloat("hardswish", "input", input);
+export function hardswish(input: Tensor, ...args: Inplace): Tensor {
+  activationInput("hardswish", input, args);
   return where(input.lt(-3), 0, where(input.gt(3), input, input.mul(input.add(3)).div(6)));
 }
 
 /**
  * relu6(x + 3)/6. The gradient 1/6 holds on the open (-3, 3), like PyTorch's.
- * torch.nn.functional.hardsigmoid.
+ * torch.nn.functional.hardsigmoid(input, inplace=False): inplace, positional or `{ inplace }`, may only be false.
  * @example
  * const h = F.hardsigmoid(x);
  */
-export function hardsigmoid(input: Tensor): Tensor {
-  checkFloat("hardsigmoid", "input", input);
+export function hardsigmoid(input: Tensor, ...args: Inplace): Tensor {
+  activationInput("hardsigmoid", input, args);
   return where(input.le(-3), 0, where(input.ge(3), 1, input.div(6).add(0.5)));
 }
 
@@ -176,6 +180,7 @@ export function hardsigmoid(input: Tensor): Tensor {
  * const y = F.prelu(x, Tensor.full([1], 0.25));
  */
 export function prelu(input: Tensor, weight: Tensor): Tensor {
+  checkArity("prelu", arguments, ["input", "weight"]);
   checkFloat("prelu", "input", input);
   checkFloat("prelu", "weight", weight);
   const channels = input.ndim >= 2 ? input.shape[1] : 1;
@@ -196,6 +201,7 @@ export function prelu(input: Tensor, weight: Tensor): Tensor {
  * F.softsign(tensor([-3, 0, 1])); // [-0.75, 0, 0.5]
  */
 export function softsign(input: Tensor): Tensor {
+  checkArity("softsign", arguments, ["input"]);
   checkFloat("softsign", "input", input);
   return input.div(input.abs().add(1));
 }
@@ -208,6 +214,7 @@ export function softsign(input: Tensor): Tensor {
  * const y = F.tanhshrink(x);
  */
 export function tanhshrink(input: Tensor): Tensor {
+  checkArity("tanhshrink", arguments, ["input"]);
   checkFloat("tanhshrink", "input", input);
   return input.sub(input.tanh());
 }
@@ -220,6 +227,7 @@ export function tanhshrink(input: Tensor): Tensor {
  * F.softmin(tensor([1, 2, 3]), 0); // [0.665, 0.245, 0.090]
  */
 export function softmin(input: Tensor, dim: number): Tensor {
+  checkArity("softmin", arguments, ["input", "dim"]);
   checkFloat("softmin", "input", input);
   normDim("softmin", checkScalar("softmin", "dim", dim, Number.isInteger, "an integer"), input.ndim);
   return input.neg().softmax(dim);

@@ -3,7 +3,7 @@
 // it expected; PyTorch's calling forms (positional, then an options object) are read by parseArgs.
 import { Tensor } from "../core.js";
 import { fmt } from "../shape.js";
-import { checkInt, checkOptions, describe } from "../check.js";
+import { checkBool, checkInt, checkOptions, describe } from "../check.js";
 
 export { checkArity, checkBool, checkEnum, checkInt, checkOptions, describe } from "../check.js";
 
@@ -64,12 +64,14 @@ const isOptions = (v: unknown): v is Record<string, unknown> =>
 
 /**
  * Reads `Args<P, O>`: positional values fill `names` in order; a trailing options object may give
- * any of them by name (an unknown key, or a name given both ways, is an error naming it).
+ * any of them by name, and the `keywordOnly` ones (PyTorch's parameters after `*`) only by name (an
+ * unknown key, or a name given both ways, is an error naming it).
  */
-export function parseArgs(op: string, args: readonly unknown[], names: readonly string[]): Record<string, unknown> {
+export function parseArgs(op: string, args: readonly unknown[], names: readonly string[], keywordOnly: readonly string[] = []): Record<string, unknown> {
   const last = args[args.length - 1];
   const opts = args.length > 0 && isOptions(last) ? last : null;
   const positional = opts ? args.slice(0, -1) : args;
+  if (positional.some(isOptions)) throw new Error(`${op}: an options object must be the last argument`);
   if (positional.length > names.length) {
     throw new Error(`${op}: expected at most ${names.length} arguments after the tensor arguments (${names.join(", ")}), got ${positional.length}`);
   }
@@ -78,7 +80,7 @@ export function parseArgs(op: string, args: readonly unknown[], names: readonly 
     if (v !== undefined) out[names[i]] = v;
   });
   if (opts) {
-    checkOptions(op, opts, names);
+    checkOptions(op, opts, [...names, ...keywordOnly]);
     for (const [k, v] of Object.entries(opts)) {
       if (k in out) throw new Error(`${op}: ${k} is given both as an argument and in the options object`);
       if (v !== undefined) out[k] = v;
@@ -91,4 +93,33 @@ export function parseArgs(op: string, args: readonly unknown[], names: readonly 
 export function embeddingPaddingIdx(op: string, p: unknown, num: number): number {
   const v = checkInt(op, "paddingIdx", p, -num, num - 1);
   return v < 0 ? v + num : v;
+}
+
+/** PyTorch's `inplace` flag of an activation or dropout: dlgrad always returns a new tensor, so only false is taken. */
+export function checkInplace(op: string, v: unknown): void {
+  if (v !== undefined && checkBool(op, "inplace", v)) {
+    throw new Error(`${op}: inplace=true is not supported (dlgrad has no in-place activations): use the returned tensor`);
+  }
+}
+
+/** The input of a parameter-free activation and its only other argument, PyTorch's `inplace` (positional or `{ inplace }`). */
+export function activationInput(op: string, input: unknown, args: readonly unknown[], float = true): Tensor {
+  const t = float ? checkFloat(op, "input", input) : checkTensor(op, "input", input);
+  checkInplace(op, parseArgs(op, args, ["inplace"]).inplace);
+  return t;
+}
+
+/**
+ * A loss's arguments after input and target, in PyTorch's positional order `names`, then an optional
+ * options object. PyTorch's deprecated sizeAverage and reduce (size_average, reduce) must be null or absent.
+ */
+export function lossArgs(op: string, args: readonly unknown[], names: readonly string[]): Record<string, unknown> {
+  const last = args[args.length - 1];
+  // sizeAverage and reduce only hold PyTorch's positional places: the options object takes the rest
+  if (isOptions(last)) checkOptions(op, last, names.filter((k) => k !== "sizeAverage" && k !== "reduce"));
+  const a = parseArgs(op, args, names);
+  for (const k of ["sizeAverage", "reduce"]) {
+    if (a[k] != null) throw new Error(`${op}: ${k} (PyTorch's deprecated ${k === "reduce" ? "reduce" : "size_average"}) is not supported, got ${describe(a[k])}: give reduction instead ('mean', 'sum' or 'none'), e.g. { reduction: 'sum' }`);
+  }
+  return a;
 }

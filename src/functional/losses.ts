@@ -11,7 +11,7 @@ import { hostReadable } from "../backend/backend.js";
 import { logsigmoid, softplus } from "./activations.js";
 import {
   type Args, type Reduction, REDUCTIONS, checkBool, checkEnum, checkFloat, checkScalar, checkOptions, checkSameShape,
-  checkTensor, parseArgs, reduceLoss,
+  checkTensor, lossArgs, parseArgs, reduceLoss,
 } from "./args.js";
 
 /** Options of `F.nllLoss` and `nn.NLLLoss` (PyTorch's keywords in camelCase). */
@@ -28,8 +28,12 @@ export interface CrossEntropyOptions extends NllOptions {
   /** ε in [0, 1]: the target is mixed with the uniform distribution, (1 - ε)·target + ε/C. Default 0. */
   labelSmoothing?: number;
 }
-const NLL_KEYS = ["weight", "ignoreIndex", "reduction"] as const;
-const CE_KEYS = [...NLL_KEYS, "labelSmoothing"] as const;
+// PyTorch's positional order (sizeAverage and reduce, deprecated there, must be null)
+const NLL_ARGS = ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction"] as const;
+const CE_ARGS = [...NLL_ARGS, "labelSmoothing"] as const;
+const WEIGHTED_ARGS = ["weight", "sizeAverage", "reduce", "reduction"] as const;
+const REDUCTION_ARGS = ["sizeAverage", "reduce", "reduction"] as const;
+
 
 function classWeight(op: string, weight: unknown, nClass: number): Tensor | null {
   if (weight === undefined || weight === null) return null;
@@ -117,13 +121,19 @@ function meanNllOfIndices(op: string, logp: Tensor, target: Tensor, ignoreIndex:
 /**
  * NLL of log-probabilities (the output of logSoftmax) [N, C], [C] or [N, C, d...] against int32
  * class indices (torch.nn.functional.nll_loss).
- * Target: [N] (or [], or [N, d...]) int32 class indices in [0, C) or ignoreIndex.
- * @throws Error for a non-float input, target indices out of range, shapes that do not fit, or unknown options.
+ * Target: [N] (or [], or [N, d...]) int32 class indices in [0, C) or ignoreIndex. The arguments
+ * after target come in PyTorch's order (weight, sizeAverage, ignoreIndex, reduce, reduction) or by
+ * name; sizeAverage and reduce, deprecated in PyTorch, must be null.
+ * @throws Error for a non-float input, target indices out of range, shapes that do not fit, a non-null sizeAverage or reduce, or unknown options.
  * @example
  * const loss = F.nllLoss(F.logSoftmax(logits, 1), labels); // [N, C], [N]
+ * const weighted = F.nllLoss(logp, labels, classWeights);  // PyTorch's positional weight
  */
-export function nllLoss(input: Tensor, target: Tensor, opts?: NllOptions): Tensor {
-  const o = checkOptions("nllLoss", opts, NLL_KEYS);
+export function nllLoss(
+  input: Tensor, target: Tensor,
+  ...args: Args<[weight: Tensor | null, sizeAverage: null | undefined, ignoreIndex: number, reduce: null | undefined, reduction: Reduction], NllOptions | undefined>
+): Tensor {
+  const o = lossArgs("nllLoss", args, NLL_ARGS) as NllOptions;
   checkFloat("nllLoss", "input", input);
   checkTensor("nllLoss", "target", target);
   return nll("nllLoss", input, target, o);
@@ -133,14 +143,24 @@ export function nllLoss(input: Tensor, target: Tensor, opts?: NllOptions): Tenso
  * Cross-entropy of logits [N, C] (or [C], or [N, C, d...]) against int32 class indices, or against
  * class probabilities of the input's shape: -Σ_c w[c]·p[c]·log q[c], smoothed toward uniform and
  * averaged over the N·d elements (torch.nn.functional.cross_entropy).
- * @throws Error for a non-float input, class indices out of range, a probability target of another shape, or unknown options.
+ * The arguments after target come in PyTorch's order (weight, sizeAverage, ignoreIndex, reduce,
+ * reduction, labelSmoothing) or by name; sizeAverage and reduce, deprecated in PyTorch, must be null.
+ * @throws Error for a non-float input, class indices out of range, a probability target of another
+ *   shape, a non-null sizeAverage or reduce, too many arguments, or unknown options.
  * @example
  * const loss = F.crossEntropy(logits, labels);                       // [N, C], int32 [N]
  * const smooth = F.crossEntropy(logits, labels, { labelSmoothing: 0.1 });
+ * const weighted = F.crossEntropy(logits, labels, classWeights);    // PyTorch's positional weight [C]
  */
-export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor {
+export function crossEntropy(
+  input: Tensor, target: Tensor,
+  ...args: Args<
+    [weight: Tensor | null, sizeAverage: null | undefined, ignoreIndex: number, reduce: null | undefined, reduction: Reduction, labelSmoothing: number],
+    CrossEntropyOptions | undefined
+  >
+): Tensor {
   const op = "crossEntropy";
-  const o = checkOptions(op, opts, CE_KEYS);
+  const o = lossArgs(op, args, CE_ARGS) as CrossEntropyOptions;
   checkFloat(op, "input", input);
   checkTensor(op, "target", target);
   const classDim = input.ndim === 1 ? 0 : 1;
@@ -180,13 +200,17 @@ function clampedLog(x: Tensor): Tensor {
  * (torch.nn.functional.binary_cross_entropy).
  * Input and target have the same shape; input values in [0, 1]: a NaN or an input outside [0, 1]
  * gives NaN there (PyTorch raises; checking the values would need a read of the device).
- * @throws Error if the shapes differ, or weight does not broadcast.
+ * The arguments after target come in PyTorch's order (weight, sizeAverage, reduce, reduction) or by
+ * name; sizeAverage and reduce, deprecated in PyTorch, must be null.
+ * @throws Error if the shapes differ, weight does not broadcast, for a non-null sizeAverage or reduce, or unknown options.
  * @example
  * const loss = F.binaryCrossEntropy(F.sigmoid(logits), targets);
  */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: WeightedLossOptions): Tensor {
+export function binaryCrossEntropy(
+  input: Tensor, target: Tensor, ...args: Args<[weight: Tensor | null, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], WeightedLossOptions | undefined>
+): Tensor {
   const op = "binaryCrossEntropy";
-  const o = checkOptions(op, opts, ["weight", "reduction"]);
+  const o = lossArgs(op, args, WEIGHTED_ARGS) as WeightedLossOptions;
   checkFloat(op, "input", input);
   checkFloat(op, "target", target);
   checkSameShape(op, input, target);
@@ -200,7 +224,8 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: Weighte
   return reduceLoss(loss, reduction);
 }
 
-function broadcastTo(op: string, name: string, t: Tensor, shape: readonly number[]): void {
+/** `t` (returned) must broadcast to `shape`, else an error naming it. */
+export function broadcastTo(op: string, name: string, t: Tensor, shape: readonly number[]): Tensor {
   const ok = (() => {
     try {
       return broadcastShapes(op, t.shape, shape).join() === shape.join();
@@ -209,6 +234,7 @@ function broadcastTo(op: string, name: string, t: Tensor, shape: readonly number
     }
   })();
   if (!ok) throw new Error(`${op}: ${name} of shape ${fmt(t.shape)} cannot broadcast to the input's shape ${fmt(shape)}`);
+  return t;
 }
 
 /** Options of the elementwise losses (`l1Loss`, `smoothL1Loss`, `huberLoss`). */
@@ -225,27 +251,32 @@ function elementwise(op: string, input: Tensor, target: Tensor): void {
 
 /**
  * |x - y| (torch.nn.functional.l1_loss).
- * Input and target have the same shape.
- * @throws Error if the shapes differ.
+ * Input and target have the same shape. Reduction in PyTorch's place (after sizeAverage and reduce,
+ * deprecated there, which must be null) or by name.
+ * @throws Error if the shapes differ, for a bad reduction, a non-null sizeAverage or reduce, or unknown options.
  * @example
  * const loss = F.l1Loss(pred, y, { reduction: "sum" });
  */
-export function l1Loss(input: Tensor, target: Tensor, opts?: ReductionOptions): Tensor {
-  const o = checkOptions("l1Loss", opts, ["reduction"]);
+export function l1Loss(input: Tensor, target: Tensor, ...args: Args<[sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], ReductionOptions | undefined>): Tensor {
+  const o = lossArgs("l1Loss", args, REDUCTION_ARGS) as ReductionOptions;
   elementwise("l1Loss", input, target);
   return reduceLoss(input.sub(target).abs(), checkEnum("l1Loss", "reduction", o.reduction ?? "mean", REDUCTIONS));
 }
 
 /**
  * 0.5·d²/β where |d| < β, else |d| - 0.5·β, with d = x - y (torch.nn.functional.smooth_l1_loss; β = 0 is l1).
- * Input and target have the same shape; β defaults to 1.
- * @throws Error if the shapes differ or β < 0.
+ * Input and target have the same shape; β defaults to 1. The arguments after target in PyTorch's
+ * order (sizeAverage, reduce, reduction, beta; the first two, deprecated there, must be null) or by name.
+ * @throws Error if the shapes differ, β < 0, for a bad reduction, a non-null sizeAverage or reduce, or unknown options.
  * @example
  * const loss = F.smoothL1Loss(pred, y, { beta: 0.5 });
  */
-export function smoothL1Loss(input: Tensor, target: Tensor, opts?: ReductionOptions & { beta?: number }): Tensor {
+export function smoothL1Loss(
+  input: Tensor, target: Tensor,
+  ...args: Args<[sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction, beta: number], (ReductionOptions & { beta?: number }) | undefined>
+): Tensor {
   const op = "smoothL1Loss";
-  const o = checkOptions(op, opts, ["reduction", "beta"]);
+  const o = lossArgs(op, args, [...REDUCTION_ARGS, "beta"]) as ReductionOptions & { beta?: number };
   elementwise(op, input, target);
   const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
   const beta = checkScalar(op, "beta", o.beta ?? 1, (v) => v >= 0, "a non-negative number");
@@ -257,14 +288,17 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts?: ReductionOpti
 
 /**
  * 0.5·d² where |d| < δ, else δ·(|d| - 0.5·δ) (torch.nn.functional.huber_loss).
- * Input and target have the same shape; δ defaults to 1.
- * @throws Error if the shapes differ or δ <= 0.
+ * Input and target have the same shape; δ defaults to 1. reduction and delta positionally (PyTorch's
+ * order) or by name.
+ * @throws Error if the shapes differ, δ <= 0, for a bad reduction, too many arguments or unknown options.
  * @example
  * const loss = F.huberLoss(pred, y, { delta: 2 });
  */
-export function huberLoss(input: Tensor, target: Tensor, opts?: ReductionOptions & { delta?: number }): Tensor {
+export function huberLoss(
+  input: Tensor, target: Tensor, ...args: Args<[reduction: Reduction, delta: number], (ReductionOptions & { delta?: number }) | undefined>
+): Tensor {
   const op = "huberLoss";
-  const o = checkOptions(op, opts, ["reduction", "delta"]);
+  const o = parseArgs(op, args, ["reduction", "delta"]) as ReductionOptions & { delta?: number };
   elementwise(op, input, target);
   const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
   const delta = checkScalar(op, "delta", o.delta ?? 1, (v) => v > 0, "a positive number");
@@ -283,13 +317,17 @@ export interface KlDivOptions {
 /**
  * KL divergence of log-probabilities x from targets y: y·(log y - x) (0 where y = 0), or with
  * logTarget e^y·(y - x) (torch.nn.functional.kl_div). Input and target broadcast.
+ * The options come positionally in PyTorch's order (sizeAverage, reduce, reduction, logTarget) or by name; sizeAverage and reduce, deprecated there, must be null.
  * @throws Error if the shapes do not broadcast, or for an unknown reduction.
  * @example
  * const loss = F.klDiv(F.logSoftmax(student, 1), F.softmax(teacher, 1), { reduction: "batchmean" });
  */
-export function klDiv(input: Tensor, target: Tensor, opts?: KlDivOptions): Tensor {
+export function klDiv(
+  input: Tensor, target: Tensor,
+  ...args: Args<[sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction | "batchmean", logTarget: boolean], KlDivOptions | undefined>
+): Tensor {
   const op = "klDiv";
-  const o = checkOptions(op, opts, ["reduction", "logTarget"]);
+  const o = lossArgs(op, args, ["sizeAverage", "reduce", "reduction", "logTarget"]) as KlDivOptions;
   checkFloat(op, "input", input);
   checkFloat(op, "target", target);
   const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", [...REDUCTIONS, "batchmean"] as const);
@@ -390,10 +428,10 @@ export interface MarginOptions {
   /** "mean" (default), "sum" or "none". */
   reduction?: Reduction;
 }
-const MARGIN_KEYS = ["margin", "reduction"] as const;
+const MARGIN_ARGS = ["margin", "sizeAverage", "reduce", "reduction"] as const;
 
-function marginOptions(op: string, opts: MarginOptions | undefined, defaultMargin: number): { margin: number; reduction: Reduction } {
-  const o = checkOptions(op, opts, MARGIN_KEYS);
+function marginOptions(op: string, args: readonly unknown[], defaultMargin: number): { margin: number; reduction: Reduction } {
+  const o = lossArgs(op, args, MARGIN_ARGS) as MarginOptions;
   return {
     margin: checkScalar(op, "margin", o.margin ?? defaultMargin),
     reduction: checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS),
@@ -416,13 +454,14 @@ function broadcastNamed(op: string, args: [name: string, shape: readonly number[
  * (torch.nn.functional.margin_ranking_loss).
  * input1, input2 and target have one shape (no broadcasting, as PyTorch's newer check); the target
  * may be int32.
+ * The options come positionally in PyTorch's order (margin, sizeAverage, reduce, reduction) or by name; sizeAverage and reduce, deprecated there, must be null.
  * @throws Error if the shapes differ, for a non-float input, a bad margin or reduction, or unknown options.
  * @example
  * const loss = F.marginRankingLoss(scoreA, scoreB, y, { margin: 0.5 }); // [N], [N], ±1 [N]
  */
-export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, opts?: MarginOptions): Tensor {
+export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, ...args: Args<[margin: number, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], MarginOptions | undefined>): Tensor {
   const op = "marginRankingLoss";
-  const { margin, reduction } = marginOptions(op, opts, 0);
+  const { margin, reduction } = marginOptions(op, args, 0);
   checkFloat(op, "input1", input1);
   checkFloat(op, "input2", input2);
   checkTensor(op, "target", target);
@@ -436,13 +475,14 @@ export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor
  * x where y = 1, max(0, margin - x) where y = -1 (both terms for any other y), for distances x
  * (torch.nn.functional.hinge_embedding_loss). Input and target have the same shape; the target
  * may be int32.
+ * The options come positionally in PyTorch's order (margin, sizeAverage, reduce, reduction) or by name; sizeAverage and reduce, deprecated there, must be null.
  * @throws Error if the shapes differ, for a non-float input, a bad margin or reduction, or unknown options.
  * @example
  * const loss = F.hingeEmbeddingLoss(dist, y, { margin: 2 }); // y holds 1 (similar) or -1 (dissimilar)
  */
-export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts?: MarginOptions): Tensor {
+export function hingeEmbeddingLoss(input: Tensor, target: Tensor, ...args: Args<[margin: number, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], MarginOptions | undefined>): Tensor {
   const op = "hingeEmbeddingLoss";
-  const { margin, reduction } = marginOptions(op, opts, 1);
+  const { margin, reduction } = marginOptions(op, args, 1);
   checkFloat(op, "input", input);
   checkSameShape(op, input, checkTensor(op, "target", target));
   const loss = where(target.ne(1), input.neg().add(margin).clamp(0), 0).add(where(target.ne(-1), input, 0));
@@ -453,14 +493,15 @@ export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts?: MarginO
  * 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, 0 for any other y
  * (torch.nn.functional.cosine_embedding_loss), with PyTorch's cosine Σx1·x2 / √((Σx1² + 1e-12)(Σx2² + 1e-12)).
  * Shapes: inputs [N, D] (broadcasting with each other) with target [N], or inputs [D] with a 0-d target.
+ * The options come positionally in PyTorch's order (margin, sizeAverage, reduce, reduction) or by name; sizeAverage and reduce, deprecated there, must be null.
  * @throws Error for a target of 2 or more dims, inputs of the wrong rank for the target, shapes that
  *   do not broadcast, a non-float input, a bad margin or reduction, or unknown options.
  * @example
  * const loss = F.cosineEmbeddingLoss(a, b, y, { margin: 0.2 }); // [N, D], [N, D], ±1 [N]
  */
-export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, opts?: MarginOptions): Tensor {
+export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, ...args: Args<[margin: number, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], MarginOptions | undefined>): Tensor {
   const op = "cosineEmbeddingLoss";
-  const { margin, reduction } = marginOptions(op, opts, 0);
+  const { margin, reduction } = marginOptions(op, args, 0);
   checkFloat(op, "input1", input1);
   checkFloat(op, "input2", input2);
   checkTensor(op, "target", target);
@@ -497,14 +538,21 @@ export interface TripletMarginOptions {
  * added to the difference); with swap, d(a, n) is min(d(a, n), d(p, n))
  * (torch.nn.functional.triplet_margin_loss).
  * Shapes: anchor, positive and negative [N, D] (or [D]), of one rank, broadcasting with each other.
+ * The options come positionally in PyTorch's order (margin, p, eps, swap, sizeAverage, reduce, reduction) or by name; sizeAverage and reduce, deprecated there, must be null.
  * @throws Error for inputs of different ranks or 0-d, shapes that do not broadcast, a non-float input,
  *   a bad margin, p, eps or reduction, or unknown options.
  * @example
  * const loss = F.tripletMarginLoss(anchor, positive, negative, { margin: 0.5, swap: true });
  */
-export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, opts?: TripletMarginOptions): Tensor {
+export function tripletMarginLoss(
+  anchor: Tensor, positive: Tensor, negative: Tensor,
+  ...args: Args<
+    [margin: number, p: number, eps: number, swap: boolean, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction],
+    TripletMarginOptions | undefined
+  >
+): Tensor {
   const op = "tripletMarginLoss";
-  const o = checkOptions(op, opts, ["margin", "p", "eps", "swap", "reduction"]);
+  const o = lossArgs(op, args, ["margin", "p", "eps", "swap", "sizeAverage", "reduce", "reduction"]) as TripletMarginOptions;
   const margin = checkScalar(op, "margin", o.margin ?? 1);
   const p = checkScalar(op, "p", o.p ?? 2, (v) => v >= 0, "a non-negative number or Infinity");
   const eps = checkScalar(op, "eps", o.eps ?? 1e-6);
@@ -525,13 +573,14 @@ export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Te
 /**
  * log(1 + e^(-y·x)), computed as softplus(-y·x) so that it neither overflows nor loses the small
  * values (torch.nn.functional.soft_margin_loss). Input and target (±1) have the same shape.
- * @throws Error if the shapes differ, for a non-float tensor, a bad reduction or unknown options.
+ * Reduction in PyTorch's place (after sizeAverage and reduce, deprecated there, which must be null) or by name.
+ * @throws Error if the shapes differ, for a non-float tensor, a bad reduction, a non-null sizeAverage or reduce, or unknown options.
  * @example
  * const loss = F.softMarginLoss(scores, y); // y holds 1 or -1
  */
-export function softMarginLoss(input: Tensor, target: Tensor, opts?: ReductionOptions): Tensor {
+export function softMarginLoss(input: Tensor, target: Tensor, ...args: Args<[sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], ReductionOptions | undefined>): Tensor {
   const op = "softMarginLoss";
-  const o = checkOptions(op, opts, ["reduction"]);
+  const o = lossArgs(op, args, REDUCTION_ARGS) as ReductionOptions;
   elementwise(op, input, target);
   const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
   return reduceLoss(softplus(input.mul(target).neg()), reduction);
@@ -541,14 +590,18 @@ export function softMarginLoss(input: Tensor, target: Tensor, opts?: ReductionOp
  * -(y·log σ(x) + (1 - y)·log σ(-x)), times weight, averaged over the classes (the last dim): one
  * loss per sample, then reduced (torch.nn.functional.multilabel_soft_margin_loss).
  * Shapes: input and target [N, C] (or [C], or [..., C]); weight broadcasts to the input's shape.
+ * The arguments after target in PyTorch's order (weight, sizeAverage, reduce, reduction; sizeAverage
+ * and reduce, deprecated there, must be null) or by name.
  * @throws Error for a 0-d input, shapes that differ, a weight that does not broadcast, a non-float
- *   tensor, a bad reduction or unknown options.
+ *   tensor, a bad reduction, a non-null sizeAverage or reduce, or unknown options.
  * @example
  * const loss = F.multiLabelSoftMarginLoss(logits, labels01); // [N, C], 0/1 [N, C]
  */
-export function multiLabelSoftMarginLoss(input: Tensor, target: Tensor, opts?: WeightedLossOptions): Tensor {
+export function multiLabelSoftMarginLoss(
+  input: Tensor, target: Tensor, ...args: Args<[weight: Tensor | null, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], WeightedLossOptions | undefined>
+): Tensor {
   const op = "multiLabelSoftMarginLoss";
-  const o = checkOptions(op, opts, ["weight", "reduction"]);
+  const o = lossArgs(op, args, WEIGHTED_ARGS) as WeightedLossOptions;
   elementwise(op, input, target);
   if (input.ndim === 0) throw new Error(`${op}: input must have a class dim (the last), got shape ${fmt(input.shape)}`);
   const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
@@ -577,15 +630,22 @@ export interface MultiMarginOptions {
  * The multi-class hinge loss: per sample Σ_{j ≠ y} w[y]·max(0, margin - x[y] + x[j])^p / C
  * (torch.nn.functional.multi_margin_loss; the sum is divided by the number of classes C).
  * Shapes: input [N, C] with int32 target [N], or input [C] with a target of one element ([] or [1]).
+ * The options come positionally in PyTorch's order (p, margin, weight, sizeAverage, reduce, reduction) or by name; sizeAverage and reduce, deprecated there, must be null.
  * @throws Error for p other than 1 or 2, an input of another rank, a non-int32 target or one of the
  *   wrong shape, target classes out of range, a weight that is not [C], a bad margin or reduction,
  *   or unknown options.
  * @example
  * const loss = F.multiMarginLoss(scores, labels, { margin: 0.5 }); // [N, C], int32 [N]
  */
-export function multiMarginLoss(input: Tensor, target: Tensor, opts?: MultiMarginOptions): Tensor {
+export function multiMarginLoss(
+  input: Tensor, target: Tensor,
+  ...args: Args<
+    [p: number, margin: number, weight: Tensor | null, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction],
+    MultiMarginOptions | undefined
+  >
+): Tensor {
   const op = "multiMarginLoss";
-  const o = checkOptions(op, opts, ["p", "margin", "weight", "reduction"]);
+  const o = lossArgs(op, args, ["p", "margin", "weight", "sizeAverage", "reduce", "reduction"]) as MultiMarginOptions;
   const p = checkScalar(op, "p", o.p ?? 1, (v) => v === 1 || v === 2, "1 or 2");
   const margin = checkScalar(op, "margin", o.margin ?? 1);
   const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
@@ -629,14 +689,21 @@ export interface PoissonNllOptions {
  * the default), or x - y·log(x + eps) for rates x; with full, Stirling's term
  * y·log y - y + ½·log(2πy) is added where y > 1 (torch.nn.functional.poisson_nll_loss).
  * Input and target have the same shape.
+ * The options come positionally in PyTorch's order (logInput, full, sizeAverage, eps, reduce, reduction) or by name; sizeAverage and reduce, deprecated there, must be null.
  * @throws Error if the shapes differ, for a non-float tensor, bad options (logInput, full, eps,
  *   reduction) or unknown ones.
  * @example
  * const loss = F.poissonNllLoss(logRate, counts, { full: true });
  */
-export function poissonNllLoss(input: Tensor, target: Tensor, opts?: PoissonNllOptions): Tensor {
+export function poissonNllLoss(
+  input: Tensor, target: Tensor,
+  ...args: Args<
+    [logInput: boolean, full: boolean, sizeAverage: null | undefined, eps: number, reduce: null | undefined, reduction: Reduction],
+    PoissonNllOptions | undefined
+  >
+): Tensor {
   const op = "poissonNllLoss";
-  const o = checkOptions(op, opts, ["logInput", "full", "eps", "reduction"]);
+  const o = lossArgs(op, args, ["logInput", "full", "sizeAverage", "eps", "reduce", "reduction"]) as PoissonNllOptions;
   const logInput = checkBool(op, "logInput", o.logInput ?? true);
   const full = checkBool(op, "full", o.full ?? false);
   const eps = checkScalar(op, "eps", o.eps ?? 1e-8, (v) => v >= 0, "a non-negative number");
@@ -671,14 +738,17 @@ export interface GaussianNllOptions {
  * Shapes: target broadcasts to the input's shape; var has the input's shape, or that shape without
  * its last dim, or with last dim 1 (one variance for a row). Var must be non-negative: checked on
  * the host devices; on webgpu (no synchronous read) a negative variance gives NaN there instead.
+ * The options come positionally in PyTorch's order (full, eps, reduction) or by name.
  * @throws Error for a var or target of another shape, a negative variance, a non-float tensor,
  *   a bad full, eps or reduction, or unknown options.
  * @example
  * const loss = F.gaussianNllLoss(mean, y, variance); // [N, D], [N, D], [N, D] or [N, 1] or [N]
  */
-export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor, opts?: GaussianNllOptions): Tensor {
+export function gaussianNllLoss(
+  input: Tensor, target: Tensor, variance: Tensor, ...args: Args<[full: boolean, eps: number, reduction: Reduction], GaussianNllOptions | undefined>
+): Tensor {
   const op = "gaussianNllLoss";
-  const o = checkOptions(op, opts, ["full", "eps", "reduction"]);
+  const o = parseArgs(op, args, ["full", "eps", "reduction"]) as GaussianNllOptions;
   const full = checkBool(op, "full", o.full ?? false);
   const eps = checkScalar(op, "eps", o.eps ?? 1e-6, (v) => v >= 0, "a non-negative number");
   const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
@@ -758,6 +828,7 @@ function ctcLogSumExp(x: Tensor): Tensor {
  * host reads: for a webgpu tensor pass `await lengths.toArrayAsync()`). Returns [N] with reduction
  * "none" (0-d unbatched), else a 0-d tensor. An impossible alignment (too few frames) gives an
  * infinite loss, with a zero gradient (PyTorch's is NaN) unless zeroInfinity turns both into 0.
+ * The options come positionally in PyTorch's order (blank, reduction, zeroInfinity) or by name.
  * @throws Error for shapes or lengths that do not fit, non-int32 targets or targets out of
  *   [0, C), lengths on webgpu, a bad blank or reduction, or unknown options.
  * @example
@@ -767,10 +838,11 @@ function ctcLogSumExp(x: Tensor): Tensor {
  */
 export function ctcLoss(
   logProbs: Tensor, targets: Tensor, inputLengths: Tensor | readonly number[] | number,
-  targetLengths: Tensor | readonly number[] | number, opts?: CtcLossOptions,
+  targetLengths: Tensor | readonly number[] | number,
+  ...args: Args<[blank: number, reduction: Reduction, zeroInfinity: boolean], CtcLossOptions | undefined>
 ): Tensor {
   const op = "ctcLoss";
-  const o = checkOptions(op, opts, ["blank", "reduction", "zeroInfinity"]);
+  const o = parseArgs(op, args, ["blank", "reduction", "zeroInfinity"]) as CtcLossOptions;
   const reduction = checkEnum(op, "reduction", o.reduction ?? "mean", REDUCTIONS);
   const zeroInfinity = checkBool(op, "zeroInfinity", o.zeroInfinity ?? false);
   checkFloat(op, "logProbs", logProbs);

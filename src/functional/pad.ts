@@ -6,7 +6,7 @@ import { Tensor } from "../core.js";
 import { fmt } from "../shape.js";
 import { narrow } from "../ops.js";
 import { noGrad } from "../graph.js";
-import { checkNumber } from "../check.js";
+import { checkNumber, INT32_MAX } from "../check.js";
 import { checkEnum, describe, parseArgs } from "./args.js";
 
 /** The padding modes of {@link pad}. */
@@ -103,6 +103,8 @@ function constantPad(input: Tensor, pads: readonly number[], value: number): Ten
     shape[d] = x.shape[d] + Math.max(0, lo) + Math.max(0, hi);
   }
   if (shape.every((s, d) => s === x.shape[d])) return x === input ? x.clone() : x.contiguous();
+  const numel = shape.reduce((a, b) => a * b, 1);
+  if (numel > INT32_MAX) throw new Error(`pad: the padded shape ${fmt(shape)} has ${numel} elements, more than a tensor can hold (${INT32_MAX})`);
   const out = Tensor.full(shape, value, { dtype: x.dtype, device: x.device });
   const windowOf = (t: Tensor) => shape.reduce((w, _, d) => narrow(w, d, starts[d], x.shape[d]), t);
   if (x.numel > 0) noGrad(() => windowOf(out).assign(x));

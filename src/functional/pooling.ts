@@ -8,7 +8,7 @@ import { Tensor } from "../core.js";
 import { where } from "../ops.js";
 import * as fused from "../fused.js";
 import { fmt } from "../shape.js";
-import { type Args, checkBool, checkInt, describe, parseArgs, tuple } from "./args.js";
+import { type Args, checkArity, checkBool, checkInt, describe, parseArgs, tuple } from "./args.js";
 
 /** PyTorch's pooling_output_shape: windows of `k` (dilated extent) every `s` over `size` padded by `p`;
  *  with ceilMode a last partial window counts if it starts inside the input or the left padding. */
@@ -272,10 +272,12 @@ export function adaptiveAvgLast(x: Tensor, out: number): Tensor {
 /**
  * Means over outputSize adaptive windows of the last dim of [N, C, L] or [C, L]
  * (torch.nn.functional.adaptive_avg_pool1d).
+ * @throws Error for an input of another rank or int32, an outputSize that is not positive, or a third argument.
  * @example
  * const y = F.adaptiveAvgPool1d(x, 1); // [N, C, L] → [N, C, 1]
  */
 export function adaptiveAvgPool1d(input: Tensor, outputSize: Ints): Tensor {
+  checkArity("adaptiveAvgPool1d", arguments, ["input", "outputSize"]);
   const [o] = adaptiveSizes("adaptiveAvgPool1d", input, 1, outputSize);
   return adaptiveAvgLast(input, o);
 }
@@ -283,10 +285,12 @@ export function adaptiveAvgPool1d(input: Tensor, outputSize: Ints): Tensor {
 /**
  * Means over adaptive windows of [N, C, H, W] or [C, H, W] giving outputSize [OH, OW] (null keeps
  * a size) (torch.nn.functional.adaptive_avg_pool2d).
+ * @throws Error for an input of another rank or int32, an outputSize that is not positive, or a third argument.
  * @example
  * const y = F.adaptiveAvgPool2d(x, [1, 1]); // global average pooling
  */
 export function adaptiveAvgPool2d(input: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
+  checkArity("adaptiveAvgPool2d", arguments, ["input", "outputSize"]);
   const [oh, ow] = adaptiveSizes("adaptiveAvgPool2d", input, 2, outputSize);
   return adaptiveAvgLast(adaptiveAvgLast(input.transpose(-1, -2), oh).transpose(-1, -2), ow);
 }
@@ -423,12 +427,13 @@ export function avgPool3d(
  * (null keeps a size; one number for all three) (torch.nn.functional.adaptive_avg_pool3d). Averaged
  * one dim at a time over gathered windows (no product with an averaging matrix: an inf stays in its
  * windows).
- * @throws Error for an input of another rank or int32, or an outputSize that is not positive.
+ * @throws Error for an input of another rank or int32, an outputSize that is not positive, or a third argument.
  * @example
  * const y = F.adaptiveAvgPool3d(x, 1);            // global average pooling: [N, C, 1, 1, 1]
  * const z = F.adaptiveAvgPool3d(x, [null, 3, 3]);
  */
 export function adaptiveAvgPool3d(input: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
+  checkArity("adaptiveAvgPool3d", arguments, ["input", "outputSize"]);
   const [od, oh, ow] = adaptiveSizes("adaptiveAvgPool3d", input, 3, outputSize);
   const depth = adaptiveAvgLast(input.movedim(-3, -1), od).movedim(-1, -3);
   return adaptiveAvgLast(adaptiveAvgLast(depth.transpose(-1, -2), oh).transpose(-1, -2), ow);

@@ -5,7 +5,8 @@
 import { Tensor } from "../core.js";
 import { adaptiveAvgLast } from "./pooling.js";
 import { fmt } from "../shape.js";
-import { type Args, checkBool, checkEnum, describe, parseArgs } from "./args.js";
+import { INT32_MAX } from "../check.js";
+import { type Args, checkArity, checkBool, checkEnum, describe, parseArgs } from "./args.js";
 
 /** PyTorch's interpolation modes. */
 export type InterpolateMode = "nearest" | "nearest-exact" | "area" | "linear" | "bilinear" | "bicubic" | "trilinear";
@@ -89,6 +90,11 @@ export function interpolate(
     if (outSize.some((s) => s < 1)) throw new Error(`${op}: scaleFactor ${JSON.stringify(o.scaleFactor)} gives an empty output ${fmt(outSize)} for input ${fmt(input.shape)}`);
     scales = recompute ? outSize.map(() => null) : sf;
   }
+  const outShape = [...input.shape.slice(0, 2), ...outSize], numel = outShape.reduce((a, b) => a * b, 1);
+  if (numel > INT32_MAX) {
+    const by = o.size !== undefined ? `size ${JSON.stringify(o.size)}` : `scaleFactor ${JSON.stringify(o.scaleFactor)}`;
+    throw new Error(`${op}: ${by} gives an output ${fmt(outShape)} of ${numel} elements, more than a tensor can hold (${INT32_MAX})`);
+  }
   let x = input;
   for (let i = 0; i < nd; i++) {
     const d = 2 + i, n = inSize[i], m = outSize[i];
@@ -139,13 +145,14 @@ export function interpolate(
  * Rearranges [..., C·r², H, W] into [..., C, H·r, W·r] (torch.nn.functional.pixel_shuffle): the
  * upsampling step of sub-pixel convolution. A reshape and a permute.
  *
- * @throws on fewer than 3 dims, a non-positive factor, or channels not divisible by r²
+ * @throws on fewer than 3 dims, a non-positive factor, channels not divisible by r², or a third argument
  * @example
  * ```ts
  * F.pixelShuffle(Tensor.randn([1, 8, 3, 3]), 2).shape; // [1, 2, 6, 6]
  * ```
  */
 export function pixelShuffle(input: Tensor, upscaleFactor: number): Tensor {
+  checkArity("pixelShuffle", arguments, ["input", "upscaleFactor"]);
   const [lead, [c, h, w], r] = pixelArgs("pixelShuffle", input, upscaleFactor, "upscaleFactor");
   if (c % (r * r) !== 0) throw new Error(`pixelShuffle: the ${c} channels of input ${fmt(input.shape)} must be divisible by upscaleFactor² (${r * r})`);
   const k = lead.length, oc = c / (r * r);
@@ -158,13 +165,14 @@ export function pixelShuffle(input: Tensor, upscaleFactor: number): Tensor {
  * The inverse of {@link pixelShuffle} (torch.nn.functional.pixel_unshuffle): [..., C, H·r, W·r]
  * into [..., C·r², H, W].
  *
- * @throws on fewer than 3 dims, a non-positive factor, or a height or width not divisible by r
+ * @throws on fewer than 3 dims, a non-positive factor, a height or width not divisible by r, or a third argument
  * @example
  * ```ts
  * F.pixelUnshuffle(Tensor.randn([1, 2, 6, 6]), 2).shape; // [1, 8, 3, 3]
  * ```
  */
 export function pixelUnshuffle(input: Tensor, downscaleFactor: number): Tensor {
+  checkArity("pixelUnshuffle", arguments, ["input", "downscaleFactor"]);
   const [lead, [c, h, w], r] = pixelArgs("pixelUnshuffle", input, downscaleFactor, "downscaleFactor");
   if (h % r !== 0 || w % r !== 0) throw new Error(`pixelUnshuffle: the height and width of input ${fmt(input.shape)} must be divisible by downscaleFactor (${r})`);
   const k = lead.length, oh = h / r, ow = w / r;

@@ -3,12 +3,12 @@
 // Threshold, CELU, Hardshrink, Softshrink (no state) and PReLU (a learnt slope).
 import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { type Args, checkInt, checkScalar, describe, parseArgs } from "../functional/args.js";
+import { type Args, checkInplace, checkInt, checkScalar, describe, parseArgs } from "../functional/args.js";
 import { checkNumber } from "../check.js";
-import { Module, Parameter } from "./module.js";
+import { Module, Parameter, checkForward, checkNoArgs } from "./module.js";
 
 /**
- * torch.nn.Hardtanh(minVal=-1, maxVal=1).
+ * torch.nn.Hardtanh(minVal=-1, maxVal=1, inplace=false): inplace only false (dlgrad returns a new tensor).
  * Any shape; see `F.hardtanh`.
  * @example
  * const act = new nn.Hardtanh(0, 1);
@@ -19,15 +19,17 @@ export class Hardtanh extends Module {
   /** upper bound (default 1) */
   readonly maxVal: number;
 
-  constructor(...args: Args<[minVal: number, maxVal: number], { minVal?: number; maxVal?: number }>) {
+  constructor(...args: Args<[minVal: number, maxVal: number, inplace: boolean], { minVal?: number; maxVal?: number; inplace?: boolean }>) {
     super();
-    const a = parseArgs("nn.Hardtanh", args, ["minVal", "maxVal"]);
+    const a = parseArgs("nn.Hardtanh", args, ["minVal", "maxVal", "inplace"]);
+    checkInplace("nn.Hardtanh", a.inplace);
     this.minVal = checkScalar("nn.Hardtanh", "minVal", a.minVal ?? -1);
     this.maxVal = checkScalar("nn.Hardtanh", "maxVal", a.maxVal ?? 1);
     if (this.minVal > this.maxVal) throw new Error(`nn.Hardtanh: minVal (${this.minVal}) must be <= maxVal (${this.maxVal})`);
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.hardtanh(x, this.minVal, this.maxVal);
   }
 
@@ -37,19 +39,25 @@ export class Hardtanh extends Module {
 }
 
 /**
- * torch.nn.ReLU6: min(max(x, 0), 6).
+ * torch.nn.ReLU6(inplace=false): min(max(x, 0), 6); inplace only false.
  * Any shape.
  * @example
  * const act = new nn.ReLU6();
  */
 export class ReLU6 extends Module {
+  constructor(...args: Args<[inplace: boolean], { inplace?: boolean }>) {
+    super();
+    checkInplace("nn.ReLU6", parseArgs("nn.ReLU6", args, ["inplace"]).inplace);
+  }
+
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.relu6(x);
   }
 }
 
 /**
- * torch.nn.ELU(alpha=1).
+ * torch.nn.ELU(alpha=1, inplace=false): inplace only false.
  * Any shape; see `F.elu`.
  * @example
  * const act = new nn.ELU({ alpha: 0.5 });
@@ -58,12 +66,15 @@ export class ELU extends Module {
   /** α, the negative saturation value (default 1) */
   readonly alpha: number;
 
-  constructor(...args: Args<[alpha: number], { alpha?: number }>) {
+  constructor(...args: Args<[alpha: number, inplace: boolean], { alpha?: number; inplace?: boolean }>) {
     super();
-    this.alpha = checkScalar("nn.ELU", "alpha", parseArgs("nn.ELU", args, ["alpha"]).alpha ?? 1);
+    const a = parseArgs("nn.ELU", args, ["alpha", "inplace"]);
+    checkInplace("nn.ELU", a.inplace);
+    this.alpha = checkScalar("nn.ELU", "alpha", a.alpha ?? 1);
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.elu(x, this.alpha);
   }
 
@@ -73,13 +84,19 @@ export class ELU extends Module {
 }
 
 /**
- * torch.nn.SELU.
+ * torch.nn.SELU(inplace=false): inplace only false.
  * Any shape; see `F.selu`.
  * @example
  * const act = new nn.SELU();
  */
 export class SELU extends Module {
+  constructor(...args: Args<[inplace: boolean], { inplace?: boolean }>) {
+    super();
+    checkInplace("nn.SELU", parseArgs("nn.SELU", args, ["inplace"]).inplace);
+  }
+
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.selu(x);
   }
 }
@@ -104,6 +121,7 @@ export class Softplus extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.softplus(x, this.beta, this.threshold);
   }
 
@@ -113,13 +131,19 @@ export class Softplus extends Module {
 }
 
 /**
- * torch.nn.Mish: x·tanh(softplus(x)).
+ * torch.nn.Mish(inplace=false): x·tanh(softplus(x)); inplace only false.
  * Any shape.
  * @example
  * const act = new nn.Mish();
  */
 export class Mish extends Module {
+  constructor(...args: Args<[inplace: boolean], { inplace?: boolean }>) {
+    super();
+    checkInplace("nn.Mish", parseArgs("nn.Mish", args, ["inplace"]).inplace);
+  }
+
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.mish(x);
   }
 }
@@ -140,6 +164,7 @@ export class GLU extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.glu(x, this.dim);
   }
 
@@ -149,37 +174,55 @@ export class GLU extends Module {
 }
 
 /**
- * torch.nn.LogSigmoid: log σ(x).
+ * torch.nn.LogSigmoid() (no arguments): log σ(x).
  * Any shape.
  * @example
  * const act = new nn.LogSigmoid();
  */
 export class LogSigmoid extends Module {
+  constructor() {
+    super();
+    checkNoArgs("nn.LogSigmoid", arguments);
+  }
+
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.logsigmoid(x);
   }
 }
 
 /**
- * torch.nn.Hardswish: x·relu6(x + 3)/6.
+ * torch.nn.Hardswish(inplace=false): x·relu6(x + 3)/6; inplace only false.
  * Any shape.
  * @example
  * const act = new nn.Hardswish();
  */
 export class Hardswish extends Module {
+  constructor(...args: Args<[inplace: boolean], { inplace?: boolean }>) {
+    super();
+    checkInplace("nn.Hardswish", parseArgs("nn.Hardswish", args, ["inplace"]).inplace);
+  }
+
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.hardswish(x);
   }
 }
 
 /**
- * torch.nn.Hardsigmoid: relu6(x + 3)/6.
+ * torch.nn.Hardsigmoid(inplace=false): relu6(x + 3)/6; inplace only false.
  * Any shape.
  * @example
  * const act = new nn.Hardsigmoid();
  */
 export class Hardsigmoid extends Module {
+  constructor(...args: Args<[inplace: boolean], { inplace?: boolean }>) {
+    super();
+    checkInplace("nn.Hardsigmoid", parseArgs("nn.Hardsigmoid", args, ["inplace"]).inplace);
+  }
+
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.hardsigmoid(x);
   }
 }
@@ -205,6 +248,7 @@ export class PReLU extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.prelu(x, this.weight);
   }
 
@@ -214,25 +258,37 @@ export class PReLU extends Module {
 }
 
 /**
- * torch.nn.Softsign: x / (1 + |x|).
+ * torch.nn.Softsign() (no arguments): x / (1 + |x|).
  * Any shape; see `F.softsign`.
  * @example
  * const act = new nn.Softsign();
  */
 export class Softsign extends Module {
+  constructor() {
+    super();
+    checkNoArgs("nn.Softsign", arguments);
+  }
+
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.softsign(x);
   }
 }
 
 /**
- * torch.nn.Tanhshrink: x - tanh(x).
+ * torch.nn.Tanhshrink() (no arguments): x - tanh(x).
  * Any shape; see `F.tanhshrink`.
  * @example
  * const act = new nn.Tanhshrink();
  */
 export class Tanhshrink extends Module {
+  constructor() {
+    super();
+    checkNoArgs("nn.Tanhshrink", arguments);
+  }
+
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.tanhshrink(x);
   }
 }
@@ -255,6 +311,7 @@ export class Softmin extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.softmin(x, this.dim);
   }
 
@@ -264,14 +321,20 @@ export class Softmin extends Module {
 }
 
 /**
- * torch.nn.Softmax2d: softmax over the channels at each location, i.e. along dim -3 of an
+ * torch.nn.Softmax2d() (no arguments): softmax over the channels at each location, i.e. along dim -3 of an
  * [N, C, H, W] or unbatched [C, H, W] input. Same shape out.
  * @throws Error (forward) if the input is not 3-D or 4-D.
  * @example
  * const probs = new nn.Softmax2d().forward(logits); // logits [N, C, H, W]
  */
 export class Softmax2d extends Module {
+  constructor() {
+    super();
+    checkNoArgs("nn.Softmax2d", arguments);
+  }
+
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     if (!(x instanceof Tensor) || (x.ndim !== 3 && x.ndim !== 4)) {
       throw new Error(`nn.Softmax2d: input must be a 3-D [C, H, W] or 4-D [N, C, H, W] tensor, got ${x instanceof Tensor ? `shape [${x.shape.join(", ")}]` : describe(x)}`);
     }
@@ -280,7 +343,7 @@ export class Softmax2d extends Module {
 }
 
 /**
- * torch.nn.Threshold(threshold, value): x where x > threshold, value elsewhere (both required).
+ * torch.nn.Threshold(threshold, value, inplace=false) (inplace only false): x where x > threshold, value elsewhere (both required).
  * Any shape; see `F.threshold`.
  * @throws Error (constructor) if threshold or value is missing or not a number.
  * @example
@@ -292,14 +355,16 @@ export class Threshold extends Module {
   /** what replaces them */
   readonly value: number;
 
-  constructor(...args: Args<[threshold: number, value: number], { threshold?: number; value?: number }>) {
+  constructor(...args: Args<[threshold: number, value: number, inplace: boolean], { threshold?: number; value?: number; inplace?: boolean }>) {
     super();
-    const a = parseArgs("nn.Threshold", args, ["threshold", "value"]);
+    const a = parseArgs("nn.Threshold", args, ["threshold", "value", "inplace"]);
+    checkInplace("nn.Threshold", a.inplace);
     this.threshold = checkNumber("nn.Threshold", "threshold", a.threshold);
     this.value = checkNumber("nn.Threshold", "value", a.value);
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.threshold(x, this.threshold, this.value);
   }
 
@@ -309,7 +374,7 @@ export class Threshold extends Module {
 }
 
 /**
- * torch.nn.CELU(alpha=1): max(0, x) + min(0, α(e^(x/α) - 1)).
+ * torch.nn.CELU(alpha=1, inplace=false) (inplace only false): max(0, x) + min(0, α(e^(x/α) - 1)).
  * Any shape; see `F.celu`.
  * @throws Error (constructor) if alpha is 0 or not a number.
  * @example
@@ -319,12 +384,15 @@ export class CELU extends Module {
   /** α (default 1) */
   readonly alpha: number;
 
-  constructor(...args: Args<[alpha: number], { alpha?: number }>) {
+  constructor(...args: Args<[alpha: number, inplace: boolean], { alpha?: number; inplace?: boolean }>) {
     super();
-    this.alpha = checkScalar("nn.CELU", "alpha", parseArgs("nn.CELU", args, ["alpha"]).alpha ?? 1, (v) => v !== 0, "a nonzero number");
+    const a = parseArgs("nn.CELU", args, ["alpha", "inplace"]);
+    checkInplace("nn.CELU", a.inplace);
+    this.alpha = checkScalar("nn.CELU", "alpha", a.alpha ?? 1, (v) => v !== 0, "a nonzero number");
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.celu(x, this.alpha);
   }
 
@@ -350,6 +418,7 @@ export class Hardshrink extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.hardshrink(x, this.lambd);
   }
 
@@ -375,6 +444,7 @@ export class Softshrink extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.softshrink(x, this.lambd);
   }
 

@@ -2,7 +2,7 @@
 // ParameterList and ParameterDict (their parameters are their own fields, which is where
 // nn.Module looks for parameters, so stateDict, to() and optimizers see them with no extra code).
 import { Tensor } from "../tensor.js";
-import { describe } from "../functional/args.js";
+import { checkArity, describe } from "../functional/args.js";
 import { Module, Parameter } from "./module.js";
 
 /** The pairs of a Record, a Map or another iterable of [key, value], or of a dict container. */
@@ -43,9 +43,10 @@ function missing(op: string, key: string, keys: string[]): Error {
 export class ModuleDict<T extends Module = Module> extends Module {
   readonly #modules = new Map<string, T>();
 
-  constructor(modules?: Record<string, T> | Iterable<readonly [string, T]> | ModuleDict<T>) {
+  constructor(modules?: Record<string, T> | Iterable<readonly [string, T]> | ModuleDict<T> | null) {
     super();
-    if (modules !== undefined) this.update(modules);
+    checkArity("nn.ModuleDict", arguments, ["modules"]);
+    if (modules != null) this.update(modules); // null: PyTorch's None, empty
   }
 
   /** Number of modules (Python's `len(d)`). */
@@ -175,7 +176,7 @@ function asParameter(op: string, what: string, t: unknown): Tensor {
 /**
  * A list of parameters, indexable like an array (`list[0]`, `list.length`, `for..of`), named `0`,
  * `1`, ... in the state dict (`scales.0`). Each tensor is made a parameter (`nn.Parameter`).
- * torch.nn.ParameterList.
+ * torch.nn.ParameterList(values?): an iterable of tensors, or null for none.
  * @throws Error (constructor, append) for an element that is not a floating-point Tensor.
  * @example
  * const scales = new nn.ParameterList([Tensor.ones([4]), Tensor.ones([8])]);
@@ -185,9 +186,10 @@ export class ParameterList extends Module {
   [index: number]: Tensor;
   #length = 0;
 
-  constructor(params: Iterable<Tensor> = []) {
+  constructor(params: Iterable<Tensor> | null = []) {
     super();
-    this.extend(params);
+    checkArity("nn.ParameterList", arguments, ["values"]);
+    if (params != null) this.extend(params); // null: PyTorch's None, empty
   }
 
   /** Number of parameters in the list. */
@@ -254,9 +256,10 @@ export class ParameterList extends Module {
 export class ParameterDict extends Module {
   readonly #keys = new Set<string>();
 
-  constructor(params?: Record<string, Tensor> | Iterable<readonly [string, Tensor]> | ParameterDict) {
+  constructor(params?: Record<string, Tensor> | Iterable<readonly [string, Tensor]> | ParameterDict | null) {
     super();
-    if (params !== undefined) this.update(params);
+    checkArity("nn.ParameterDict", arguments, ["parameters"]);
+    if (params != null) this.update(params); // null: PyTorch's None, empty
   }
 
   #fields(): Record<string, Tensor> {

@@ -4,7 +4,7 @@ import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
 import type { ConvPadding } from "../functional/conv.js";
 import { type Args, checkBool, checkEnum, checkInt, parseArgs, tuple } from "../functional/args.js";
-import { Module, Parameter } from "./module.js";
+import { Module, Parameter, checkForward } from "./module.js";
 import * as init from "./init.js";
 
 type Ints = number | readonly number[];
@@ -159,6 +159,7 @@ export class Conv1d extends ConvBase {
 
   /** [N, inChannels, L] → [N, outChannels, Lout] (or unbatched). */
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return this.conv(x, F.conv1d);
   }
 }
@@ -188,6 +189,7 @@ export class Conv2d extends ConvBase {
 
   /** [N, inChannels, H, W] → [N, outChannels, OH, OW] (or unbatched). */
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return this.conv(x, F.conv2d);
   }
 }
@@ -216,6 +218,7 @@ export class Conv3d extends ConvBase {
 
   /** [N, inChannels, D, H, W] → [N, outChannels, OD, OH, OW] (or unbatched). */
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return this.conv(x, F.conv3d);
   }
 }
@@ -270,6 +273,7 @@ export class ConvTranspose1d extends ConvTransposeBase {
 
   /** [N, inChannels, L] → [N, outChannels, Lout] (or unbatched). */
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return this.convT(x, F.convTranspose1d);
   }
 }
@@ -294,6 +298,7 @@ export class ConvTranspose2d extends ConvTransposeBase {
 
   /** [N, inChannels, H, W] → [N, outChannels, OH, OW] (or unbatched). */
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return this.convT(x, F.convTranspose2d);
   }
 }
@@ -319,6 +324,7 @@ export class ConvTranspose3d extends ConvTransposeBase {
 
   /** [N, inChannels, D, H, W] → [N, outChannels, OD, OH, OW] (or unbatched). */
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return this.convT(x, F.convTranspose3d);
   }
 }

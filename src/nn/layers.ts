@@ -1,16 +1,26 @@
 // The layers: thin modules holding parameters, whose forward calls the composites in functional.ts.
 import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { Module, Parameter } from "./module.js";
+import { Module, Parameter, checkForward, checkNoArgs } from "./module.js";
 import * as init from "./init.js";
 import { noGrad } from "../graph.js";
 import { fmt } from "../shape.js";
-import { type Args, checkBool, checkEnum, checkInt, checkOptions, checkScalar, describe, embeddingPaddingIdx, parseArgs } from "../functional/args.js";
+import { type Args, checkArity, checkBool, checkEnum, checkFloat, checkInplace, checkInt, checkOptions, checkScalar, checkTensor, describe, embeddingPaddingIdx, parseArgs } from "../functional/args.js";
 
 const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
-function checkPositiveInt(layer: string, name: string, v: number): void {
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`nn.${layer}: ${name} must be a positive integer, got ${v}`);
+function checkPositiveInt(layer: string, name: string, v: unknown): void {
+  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new Error(`nn.${layer}: ${name} must be a positive integer, got ${describe(v)}`);
+}
+
+/** An argument parseArgs read, or its default when not given (null is a value, and refused where PyTorch refuses None). */
+const arg = (a: Record<string, unknown>, k: string, d: unknown): unknown => (k in a ? a[k] : d);
+
+/** The `p` and PyTorch's `inplace` (only false) of a dropout layer, positional or by name. */
+function dropoutP(op: string, args: readonly unknown[]): number {
+  const a = parseArgs(op, args, ["p", "inplace"]);
+  checkInplace(op, a.inplace);
+  return checkScalar(op, "p", arg(a, "p", 0.5), (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
 }
 
 /** PyTorch's default for Linear and Conv2d: weight kaiming-uniform(a=√5) = U(±1/√fanIn), bias U(±1/√fanIn). */
@@ -25,8 +35,9 @@ function resetLinearLike(weight: Tensor, bias: Tensor | null): void {
 
 /**
  * y = x Wᵀ + b, W: [outFeatures, inFeatures].
- * torch.nn.Linear: input [..., inFeatures] → [..., outFeatures]; `{ bias: false }` drops the bias.
- * @throws Error (constructor) unless both sizes are positive integers.
+ * torch.nn.Linear(inFeatures, outFeatures, bias?): input [..., inFeatures] → [..., outFeatures];
+ * bias false (positional or `{ bias: false }`) drops the bias.
+ * @throws Error (constructor) unless both sizes are positive integers and bias a boolean, or on an unknown option.
  * @example
  * const fc = new nn.Linear(784, 10);
  * const y = fc.forward(x); // [32, 784] → [32, 10]
@@ -41,14 +52,15 @@ export class Linear extends Module {
   /** [outFeatures], U(±1/√inFeatures) at start; null with `{ bias: false }` */
   bias: Tensor | null;
 
-  constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean } = {}) {
+  constructor(inFeatures: number, outFeatures: number, ...args: Args<[bias: boolean], { bias?: boolean }>) {
     super();
     checkPositiveInt("Linear", "inFeatures", inFeatures);
     checkPositiveInt("Linear", "outFeatures", outFeatures);
+    const bias = checkBool("nn.Linear", "bias", arg(parseArgs("nn.Linear", args, ["bias"]), "bias", true));
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = Parameter(Tensor.empty([outFeatures, inFeatures]));
-    this.bias = (opts.bias ?? true) ? Parameter(Tensor.empty([outFeatures])) : null;
+    this.bias = bias ? Parameter(Tensor.empty([outFeatures])) : null;
     this.resetParameters();
   }
 
@@ -58,6 +70,11 @@ export class Linear extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
+    // checked here so that the error names the layer and its inFeatures (F.linear's names the weight)
+    if (checkFloat("nn.Linear", "input", x).ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
+      throw new Error(`nn.Linear: input must be [..., inFeatures] with inFeatures = ${this.inFeatures}, got ${fmt(x.shape)}`);
+    }
     return F.linear(x, this.weight, this.bias ?? undefined);
   }
 
@@ -161,11 +178,20 @@ export class Embedding extends Module {
   }
 }
 
-const shapeOf = (s: number | readonly number[]): number[] => (typeof s === "number" ? [s] : [...s]);
+/** A normalized shape: one positive integer or an array of them. */
+function shapeOf(op: string, s: unknown): number[] {
+  const arr = typeof s === "number" ? [s] : Array.isArray(s) ? [...(s as unknown[])] : null;
+  if (!arr || arr.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < 1)) {
+    throw new Error(`${op}: normalizedShape must be a positive integer or an array of them, got ${describe(s)}`);
+  }
+  return arr as number[];
+}
 
 /**
  * Normalises over the trailing `normalizedShape` dims: (x − mean)/√(var + eps)·weight + bias (weight 1, bias 0 at start).
- * torch.nn.LayerNorm; options eps (1e-5), elementwiseAffine (true), bias (true). Input [..., *normalizedShape], same shape out.
+ * torch.nn.LayerNorm(normalizedShape, eps?, elementwiseAffine?, bias?): eps (1e-5), elementwiseAffine (true),
+ * bias (true), positional or by name. Input [..., *normalizedShape], same shape out.
+ * @throws Error (constructor) on a bad size, eps or flag, or an unknown option.
  * @example
  * const ln = new nn.LayerNorm(512);
  * const y = ln.forward(x); // [b, t, 512]
@@ -180,16 +206,24 @@ export class LayerNorm extends Module {
   /** shift of the normalized shape (zeros at start); null with `{ elementwiseAffine: false }` or `{ bias: false }` */
   bias: Tensor | null;
 
-  constructor(normalizedShape: number | readonly number[], opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {}) {
+  constructor(
+    normalizedShape: number | readonly number[],
+    ...args: Args<[eps: number, elementwiseAffine: boolean, bias: boolean], { eps?: number; elementwiseAffine?: boolean; bias?: boolean }>
+  ) {
     super();
-    this.normalizedShape = shapeOf(normalizedShape);
-    this.eps = opts.eps ?? 1e-5;
-    const affine = opts.elementwiseAffine ?? true;
+    const op = "nn.LayerNorm";
+    const a = parseArgs(op, args, ["eps", "elementwiseAffine", "bias"]);
+    this.normalizedShape = shapeOf(op, normalizedShape);
+    this.eps = checkScalar(op, "eps", arg(a, "eps", 1e-5));
+    const affine = checkBool(op, "elementwiseAffine", arg(a, "elementwiseAffine", true));
+    const bias = checkBool(op, "bias", arg(a, "bias", true));
     this.weight = affine ? Parameter(Tensor.ones(this.normalizedShape)) : null;
-    this.bias = affine && (opts.bias ?? true) ? Parameter(Tensor.zeros(this.normalizedShape)) : null;
+    this.bias = affine && bias ? Parameter(Tensor.zeros(this.normalizedShape)) : null;
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
+    checkTensor("nn.LayerNorm", "input", x);
     return F.layerNorm(x, this.normalizedShape, this.weight ?? undefined, this.bias ?? undefined, this.eps);
   }
 
@@ -200,7 +234,9 @@ export class LayerNorm extends Module {
 
 /**
  * x / √(mean(x²) + eps) · weight over the trailing dims. eps defaults to float32's machine epsilon, like PyTorch.
- * torch.nn.RMSNorm; options eps, elementwiseAffine (true). Input [..., *normalizedShape], same shape out.
+ * torch.nn.RMSNorm(normalizedShape, eps?, elementwiseAffine?): eps (null: the default), elementwiseAffine (true),
+ * positional or by name. Input [..., *normalizedShape], same shape out.
+ * @throws Error (constructor) on a bad size, eps or flag, or an unknown option.
  * @example
  * const norm = new nn.RMSNorm(64);
  * const y = norm.forward(x);
@@ -213,14 +249,20 @@ export class RMSNorm extends Module {
   /** scale of the normalized shape (ones at start); null with `{ elementwiseAffine: false }` */
   weight: Tensor | null;
 
-  constructor(normalizedShape: number | readonly number[], opts: { eps?: number; elementwiseAffine?: boolean } = {}) {
+  constructor(
+    normalizedShape: number | readonly number[],
+    ...args: Args<[eps: number | null, elementwiseAffine: boolean], { eps?: number | null; elementwiseAffine?: boolean }>
+  ) {
     super();
-    this.normalizedShape = shapeOf(normalizedShape);
-    this.eps = opts.eps;
-    this.weight = (opts.elementwiseAffine ?? true) ? Parameter(Tensor.ones(this.normalizedShape)) : null;
+    const op = "nn.RMSNorm";
+    const a = parseArgs(op, args, ["eps", "elementwiseAffine"]);
+    this.normalizedShape = shapeOf(op, normalizedShape);
+    this.eps = a.eps == null ? undefined : checkScalar(op, "eps", a.eps);
+    this.weight = checkBool(op, "elementwiseAffine", arg(a, "elementwiseAffine", true)) ? Parameter(Tensor.ones(this.normalizedShape)) : null;
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.rmsNorm(x, this.normalizedShape, this.weight ?? undefined, this.eps);
   }
 
@@ -231,8 +273,8 @@ export class RMSNorm extends Module {
 
 /**
  * Zeroes each element with probability p in training mode and scales the rest by 1/(1−p); identity in eval mode.
- * torch.nn.Dropout; any shape.
- * @throws Error (constructor) unless 0 <= p <= 1.
+ * torch.nn.Dropout(p?, inplace?): p (0.5) positional or `{ p }`; inplace only false (dlgrad returns a new tensor). Any shape.
+ * @throws Error (constructor) unless 0 <= p <= 1, or for inplace true.
  * @example
  * const drop = new nn.Dropout(0.1);
  * model.eval(); // drop.forward(x) is now x
@@ -241,13 +283,14 @@ export class Dropout extends Module {
   /** probability of zeroing each element */
   readonly p: number;
 
-  constructor(p = 0.5) {
+  constructor(...args: Args<[p: number, inplace: boolean], { p?: number; inplace?: boolean }>) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new Error(`nn.Dropout: p must be between 0 and 1, got ${p}`);
-    this.p = p;
+    this.p = dropoutP("nn.Dropout", args);
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
+    checkTensor("nn.Dropout", "input", x);
     return F.dropout(x, this.p, this.training);
   }
 
@@ -259,7 +302,7 @@ export class Dropout extends Module {
 /**
  * Channel dropout over [N, C, L] or unbatched [C, L]: in training mode zeroes each whole channel
  * x[n, c] with probability p and scales the rest by 1/(1−p); identity in eval mode.
- * torch.nn.Dropout1d(p=0.5); see `F.dropout1d`.
+ * torch.nn.Dropout1d(p=0.5, inplace=false); see `F.dropout1d`.
  * @throws Error (constructor) unless 0 <= p <= 1; (forward) unless the input is 2-D or 3-D.
  * @example
  * const drop = new nn.Dropout1d(0.2);
@@ -269,9 +312,9 @@ export class Dropout1d extends Module {
   /** probability of zeroing each channel */
   readonly p: number;
 
-  constructor(...args: Args<[p: number], { p?: number }>) {
+  constructor(...args: Args<[p: number, inplace: boolean], { p?: number; inplace?: boolean }>) {
     super();
-    this.p = checkScalar("nn.Dropout1d", "p", parseArgs("nn.Dropout1d", args, ["p"]).p ?? 0.5, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+    this.p = dropoutP("nn.Dropout1d", args);
   }
 
   override forward(x: Tensor): Tensor {
@@ -287,7 +330,7 @@ export class Dropout1d extends Module {
  * Channel dropout over [N, C, H, W]: in training mode zeroes each whole feature map x[n, c] with
  * probability p and scales the rest by 1/(1−p); identity in eval mode. A 3-D input is read as
  * [N, C, L], as PyTorch 1.13 does.
- * torch.nn.Dropout2d(p=0.5); see `F.dropout2d`.
+ * torch.nn.Dropout2d(p=0.5, inplace=false); see `F.dropout2d`.
  * @throws Error (constructor) unless 0 <= p <= 1; (forward) unless the input is 3-D or 4-D.
  * @example
  * const drop = new nn.Dropout2d(0.1);
@@ -297,9 +340,9 @@ export class Dropout2d extends Module {
   /** probability of zeroing each channel */
   readonly p: number;
 
-  constructor(...args: Args<[p: number], { p?: number }>) {
+  constructor(...args: Args<[p: number, inplace: boolean], { p?: number; inplace?: boolean }>) {
     super();
-    this.p = checkScalar("nn.Dropout2d", "p", parseArgs("nn.Dropout2d", args, ["p"]).p ?? 0.5, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+    this.p = dropoutP("nn.Dropout2d", args);
   }
 
   override forward(x: Tensor): Tensor {
@@ -314,7 +357,8 @@ export class Dropout2d extends Module {
 /**
  * A list of sub-modules, indexable like an array (`list[0]`, `list.length`, `for..of`), named
  * `0`, `1`, ... in the state dict (`blocks.0.attn.weight`).
- * torch.nn.ModuleList.
+ * torch.nn.ModuleList(modules?): an array or iterable of modules, or null.
+ * @throws Error (constructor, append) for an element that is not an nn.Module.
  * @example
  * const blocks = new nn.ModuleList([new Block(), new Block()]);
  * for (const b of blocks) x = b.forward(x);
@@ -323,8 +367,13 @@ export class ModuleList<T extends Module = Module> extends Module {
   [index: number]: T;
   #length = 0;
 
-  constructor(modules: Iterable<T> = []) {
+  constructor(modules: Iterable<T> | null = []) {
     super();
+    checkArity(`nn.${new.target.name}`, arguments, ["modules"]);
+    if (modules == null) return;
+    if (typeof (modules as Partial<Iterable<T>>)[Symbol.iterator] !== "function") {
+      throw new Error(`nn.${new.target.name}: modules must be an array or iterable of nn.Modules, got ${describe(modules)}`);
+    }
     for (const m of modules) this.append(m);
   }
 
@@ -382,6 +431,7 @@ export class Sequential extends ModuleList<Module> {
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     for (const m of this) x = m.forward(x);
     return x;
   }
@@ -389,44 +439,55 @@ export class Sequential extends ModuleList<Module> {
 
 /**
  * Returns its input.
- * torch.nn.Identity: a placeholder layer.
+ * torch.nn.Identity: a placeholder layer (its constructor ignores any argument, as PyTorch's).
  * @example
  * const skip = new nn.Identity();
  */
 export class Identity extends Module {
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return x;
   }
 }
 
 /**
  * max(x, 0).
- * torch.nn.ReLU; any shape.
+ * torch.nn.ReLU(inplace?); any shape. inplace only false: dlgrad returns a new tensor.
  * @example
  * const act = new nn.ReLU();
  */
 export class ReLU extends Module {
+  constructor(...args: Args<[inplace: boolean], { inplace?: boolean }>) {
+    super();
+    checkInplace("nn.ReLU", parseArgs("nn.ReLU", args, ["inplace"]).inplace);
+  }
+
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
+    checkTensor("nn.ReLU", "input", x);
     return F.relu(x);
   }
 }
 
 /**
  * x·Φ(x), or its tanh approximation with `{ approximate: "tanh" }`.
- * torch.nn.GELU; any shape.
+ * torch.nn.GELU(approximate?): "none" (default) or "tanh", positional or `{ approximate }`; any shape.
+ * @throws Error (constructor) for another approximate or an unknown option.
  * @example
- * const act = new nn.GELU({ approximate: "tanh" });
+ * const act = new nn.GELU("tanh"); // or new nn.GELU({ approximate: "tanh" })
  */
 export class GELU extends Module {
   /** "none" (exact erf form) or "tanh" */
   readonly approximate: "none" | "tanh";
 
-  constructor(opts: { approximate?: "none" | "tanh" } = {}) {
+  constructor(...args: Args<[approximate: "none" | "tanh"], { approximate?: "none" | "tanh" }>) {
     super();
-    this.approximate = opts.approximate ?? "none";
+    const a = parseArgs("nn.GELU", args, ["approximate"]);
+    this.approximate = checkEnum("nn.GELU", "approximate", arg(a, "approximate", "none"), ["none", "tanh"] as const);
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.gelu(x, { approximate: this.approximate });
   }
 
@@ -437,43 +498,63 @@ export class GELU extends Module {
 
 /**
  * x·sigmoid(x).
- * torch.nn.SiLU; any shape.
+ * torch.nn.SiLU(inplace?); any shape. inplace only false: dlgrad returns a new tensor.
  * @example
  * const act = new nn.SiLU();
  */
 export class SiLU extends Module {
+  constructor(...args: Args<[inplace: boolean], { inplace?: boolean }>) {
+    super();
+    checkInplace("nn.SiLU", parseArgs("nn.SiLU", args, ["inplace"]).inplace);
+  }
+
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
+    checkTensor("nn.SiLU", "input", x);
     return F.silu(x);
   }
 }
 
 /**
  * tanh(x).
- * torch.nn.Tanh; any shape.
+ * torch.nn.Tanh() (no arguments); any shape.
  * @example
  * const act = new nn.Tanh();
  */
 export class Tanh extends Module {
+  constructor() {
+    super();
+    checkNoArgs("nn.Tanh", arguments);
+  }
+
   override forward(x: Tensor): Tensor {
-    return x.tanh();
+    checkForward(this, arguments);
+    return checkTensor("nn.Tanh", "input", x).tanh();
   }
 }
 
 /**
  * 1/(1 + e^−x).
- * torch.nn.Sigmoid; any shape.
+ * torch.nn.Sigmoid() (no arguments); any shape.
  * @example
  * const act = new nn.Sigmoid();
  */
 export class Sigmoid extends Module {
+  constructor() {
+    super();
+    checkNoArgs("nn.Sigmoid", arguments);
+  }
+
   override forward(x: Tensor): Tensor {
-    return x.sigmoid();
+    checkForward(this, arguments);
+    return checkTensor("nn.Sigmoid", "input", x).sigmoid();
   }
 }
 
 /**
  * x for x ≥ 0, negativeSlope·x otherwise.
- * torch.nn.LeakyReLU; any shape.
+ * torch.nn.LeakyReLU(negativeSlope?, inplace?): negativeSlope 0.01 by default; inplace only false. Any shape.
+ * @throws Error (constructor) unless negativeSlope is a number, or for inplace true.
  * @example
  * const act = new nn.LeakyReLU(0.2);
  */
@@ -481,12 +562,15 @@ export class LeakyReLU extends Module {
   /** slope for negative inputs (default 0.01) */
   readonly negativeSlope: number;
 
-  constructor(negativeSlope = 0.01) {
+  constructor(...args: Args<[negativeSlope: number, inplace: boolean], { negativeSlope?: number; inplace?: boolean }>) {
     super();
-    this.negativeSlope = negativeSlope;
+    const a = parseArgs("nn.LeakyReLU", args, ["negativeSlope", "inplace"]);
+    checkInplace("nn.LeakyReLU", a.inplace);
+    this.negativeSlope = checkScalar("nn.LeakyReLU", "negativeSlope", arg(a, "negativeSlope", 0.01));
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.leakyRelu(x, this.negativeSlope);
   }
 
@@ -497,7 +581,7 @@ export class LeakyReLU extends Module {
 
 /**
  * softmax along `dim` (default −1).
- * torch.nn.Softmax; same shape out.
+ * torch.nn.Softmax(dim?); same shape out (dlgrad has no implicit dim: the default is −1).
  * @example
  * const sm = new nn.Softmax(1);
  */
@@ -507,10 +591,12 @@ export class Softmax extends Module {
 
   constructor(dim = -1) {
     super();
-    this.dim = dim;
+    checkArity("nn.Softmax", arguments, ["dim"]);
+    this.dim = checkInt("nn.Softmax", "dim", dim);
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.softmax(x, this.dim);
   }
 
@@ -521,7 +607,7 @@ export class Softmax extends Module {
 
 /**
  * log-softmax along `dim` (default −1).
- * torch.nn.LogSoftmax; same shape out.
+ * torch.nn.LogSoftmax(dim?); same shape out (dlgrad has no implicit dim: the default is −1).
  * @example
  * const lsm = new nn.LogSoftmax(-1);
  */
@@ -531,10 +617,12 @@ export class LogSoftmax extends Module {
 
   constructor(dim = -1) {
     super();
-    this.dim = dim;
+    checkArity("nn.LogSoftmax", arguments, ["dim"]);
+    this.dim = checkInt("nn.LogSoftmax", "dim", dim);
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.logSoftmax(x, this.dim);
   }
 
@@ -545,7 +633,8 @@ export class LogSoftmax extends Module {
 
 /**
  * Flattens dims startDim..endDim (default 1..−1, keeping the batch dim).
- * torch.nn.Flatten: [N, C, H, W] → [N, C·H·W] by default.
+ * torch.nn.Flatten(startDim?, endDim?), positional or by name: [N, C, H, W] → [N, C·H·W] by default.
+ * @throws Error (constructor) unless both dims are integers.
  * @example
  * const flat = new nn.Flatten();
  * flat.forward(Tensor.zeros([8, 1, 28, 28])); // shape [8, 784]
@@ -556,14 +645,16 @@ export class Flatten extends Module {
   /** last dim merged (default -1) */
   readonly endDim: number;
 
-  constructor(startDim = 1, endDim = -1) {
+  constructor(...args: Args<[startDim: number, endDim: number], { startDim?: number; endDim?: number }>) {
     super();
-    this.startDim = startDim;
-    this.endDim = endDim;
+    const a = parseArgs("nn.Flatten", args, ["startDim", "endDim"]);
+    this.startDim = checkInt("nn.Flatten", "startDim", arg(a, "startDim", 1));
+    this.endDim = checkInt("nn.Flatten", "endDim", arg(a, "endDim", -1));
   }
 
   override forward(x: Tensor): Tensor {
-    return x.flatten(this.startDim, this.endDim);
+    checkForward(this, arguments);
+    return checkTensor("nn.Flatten", "input", x).flatten(this.startDim, this.endDim);
   }
 
   override extraRepr(): string {
@@ -587,16 +678,18 @@ export class Unflatten extends Module {
 
   constructor(dim: number, unflattenedSize: readonly number[]) {
     super();
-    if (!Number.isInteger(dim)) throw new Error(`Unflatten: dim must be an integer, got ${describe(dim)}`);
+    checkArity("nn.Unflatten", arguments, ["dim", "unflattenedSize"]);
+    if (!Number.isInteger(dim)) throw new Error(`nn.Unflatten: dim must be an integer, got ${describe(dim)}`);
     if (!Array.isArray(unflattenedSize) || unflattenedSize.length === 0 || !unflattenedSize.every((v) => Number.isInteger(v) && v >= -1)) {
-      throw new Error(`Unflatten: unflattenedSize must be a non-empty array of sizes (integers >= -1), got ${describe(unflattenedSize)}`);
+      throw new Error(`nn.Unflatten: unflattenedSize must be a non-empty array of sizes (integers >= -1), got ${describe(unflattenedSize)}`);
     }
     this.dim = dim;
     this.unflattenedSize = [...unflattenedSize];
   }
 
   override forward(x: Tensor): Tensor {
-    return x.unflatten(this.dim, this.unflattenedSize);
+    checkForward(this, arguments);
+    return checkTensor("nn.Unflatten", "input", x).unflatten(this.dim, this.unflattenedSize);
   }
 
   override extraRepr(): string {
@@ -604,15 +697,25 @@ export class Unflatten extends Module {
   }
 }
 
-/** Options of `nn.MultiheadAttention`'s constructor. */
+/** Options of `nn.MultiheadAttention`'s constructor (PyTorch's keyword arguments, camelCased). */
 export interface MultiheadAttentionOptions {
-  /** Biases on the input and output projections (default true). */
-  bias?: boolean;
-  /** Inputs and output are [batch, seq, embed] when true; [seq, batch, embed] (PyTorch's default) when false. */
-  batchFirst?: boolean;
   /** Dropout probability on the attention weights in training mode (default 0). */
   dropout?: number;
+  /** Biases on the input and output projections (default true). */
+  bias?: boolean;
+  /** PyTorch's add_bias_kv: not supported, only false is taken. */
+  addBiasKv?: boolean;
+  /** PyTorch's add_zero_attn: not supported, only false is taken. */
+  addZeroAttn?: boolean;
+  /** Width of the keys: only null or embedDim is supported. */
+  kdim?: number | null;
+  /** Width of the values: only null or embedDim is supported. */
+  vdim?: number | null;
+  /** Inputs and output are [batch, seq, embed] when true; [seq, batch, embed] (PyTorch's default) when false. */
+  batchFirst?: boolean;
 }
+
+const MHA_POSITIONAL = ["dropout", "bias", "addBiasKv", "addZeroAttn", "kdim", "vdim", "batchFirst"];
 
 /** Options of `nn.MultiheadAttention.forward`. */
 export interface MultiheadAttentionForwardOptions {
@@ -621,13 +724,13 @@ export interface MultiheadAttentionForwardOptions {
    * the scores (−Infinity blocks); an int32 mask lets query i attend to key j where it is nonzero.
    * (PyTorch's MultiheadAttention takes a boolean mask the other way round: true blocks.)
    */
-  attnMask?: Tensor;
+  attnMask?: Tensor | null;
   /**
    * [batch, S] ([S] for unbatched input), PyTorch's key_padding_mask: an int32 mask marks the
    * padding keys that no query attends to where it is nonzero (as PyTorch's true); a float mask is
    * added to every query's scores of that key.
    */
-  keyPaddingMask?: Tensor;
+  keyPaddingMask?: Tensor | null;
   /** Masks out keys j > i (query i attends to keys 0..i). */
   isCausal?: boolean;
   /** Return the attention weights too (default true, like PyTorch). */
@@ -636,17 +739,22 @@ export interface MultiheadAttentionForwardOptions {
   averageAttnWeights?: boolean;
 }
 
-const MHA_FORWARD_KEYS = ["attnMask", "keyPaddingMask", "isCausal", "needWeights", "averageAttnWeights"];
+// PyTorch's positional order of forward's arguments after query, key, value
+const MHA_FORWARD_KEYS = ["keyPaddingMask", "needWeights", "attnMask", "averageAttnWeights", "isCausal"];
 
 /**
  * PyTorch's nn.MultiheadAttention (kdim = vdim = embedDim): softmax(QKᵀ/√d + mask)V per head, then
  * `outProj`. Parameters: inProjWeight [3E, E] (xavier-uniform), inProjBias [3E] (zeros),
  * outProj (Linear, bias zeros) — PyTorch's in_proj_weight, in_proj_bias, out_proj.
- * `forward(q, k, v, { attnMask, keyPaddingMask, isCausal, needWeights, averageAttnWeights })`
+ * Constructor `(embedDim, numHeads, dropout?, bias?, addBiasKv?, addZeroAttn?, kdim?, vdim?, batchFirst?)`,
+ * PyTorch's order, any after numHeads also by name in a trailing options object; addBiasKv and
+ * addZeroAttn must be false, kdim and vdim null or embedDim.
+ * `forward(q, k, v, keyPaddingMask?, needWeights?, attnMask?, averageAttnWeights?, isCausal?)`
+ * (PyTorch's order; or by name: `{ attnMask, keyPaddingMask, isCausal, needWeights, averageAttnWeights }`)
  * returns `[output, weights | null]`: output like q, weights [N, L, S] averaged over heads (or
  * [N, H, L, S]). With needWeights false it calls F.scaledDotProductAttention, whose fused kernel
  * runs where there is no mask. Throws on inputs whose last dim is not embedDim, masks of the
- * wrong shape, or an unknown option.
+ * wrong shape, a flag that is not a boolean, an unsupported constructor argument or an unknown option.
  * @example
  * const mha = new nn.MultiheadAttention(8, 2, { batchFirst: true });
  * const x = Tensor.randn([2, 5, 8]);
@@ -671,19 +779,31 @@ export class MultiheadAttention extends Module {
   /** the output projection E → E (PyTorch's out_proj) */
   outProj: Linear;
 
-  constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
+  constructor(
+    embedDim: number,
+    numHeads: number,
+    ...args: Args<[dropout: number, bias: boolean, addBiasKv: boolean, addZeroAttn: boolean, kdim: number | null, vdim: number | null, batchFirst: boolean], MultiheadAttentionOptions>
+  ) {
     super();
+    const op = "nn.MultiheadAttention";
     checkPositiveInt("MultiheadAttention", "embedDim", embedDim);
     checkPositiveInt("MultiheadAttention", "numHeads", numHeads);
     if (embedDim % numHeads !== 0) {
-      throw new Error(`nn.MultiheadAttention: embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
+      throw new Error(`${op}: embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
+    }
+    const a = parseArgs(op, args, MHA_POSITIONAL);
+    for (const k of ["addBiasKv", "addZeroAttn"]) {
+      if (checkBool(op, k, arg(a, k, false))) throw new Error(`${op}: ${k}=true is not supported (only false)`);
+    }
+    for (const k of ["kdim", "vdim"]) {
+      if (a[k] != null && a[k] !== embedDim) throw new Error(`${op}: ${k} must be null or embedDim (${embedDim}): other key/value widths are not supported, got ${describe(a[k])}`);
     }
     this.embedDim = embedDim;
     this.numHeads = numHeads;
     this.headDim = embedDim / numHeads;
-    this.batchFirst = opts.batchFirst ?? false;
-    this.dropout = opts.dropout ?? 0;
-    const bias = opts.bias ?? true;
+    this.batchFirst = checkBool(op, "batchFirst", arg(a, "batchFirst", false));
+    this.dropout = checkScalar(op, "dropout", arg(a, "dropout", 0), (p) => p >= 0 && p <= 1, "a probability in [0, 1]");
+    const bias = checkBool(op, "bias", arg(a, "bias", true));
     this.inProjWeight = Parameter(Tensor.empty([3 * embedDim, embedDim]));
     this.inProjBias = bias ? Parameter(Tensor.zeros([3 * embedDim])) : null;
     this.outProj = new Linear(embedDim, embedDim, { bias });
@@ -695,12 +815,18 @@ export class MultiheadAttention extends Module {
     query: Tensor,
     key: Tensor,
     value: Tensor,
-    opts: MultiheadAttentionForwardOptions = {},
+    ...args: Args<
+      [keyPaddingMask: Tensor | null, needWeights: boolean, attnMask: Tensor | null, averageAttnWeights: boolean, isCausal: boolean],
+      MultiheadAttentionForwardOptions
+    >
   ): [Tensor, Tensor | null] {
     const op = "nn.MultiheadAttention";
-    checkOptions(op, opts, MHA_FORWARD_KEYS);
+    const opts = parseArgs(op, args, MHA_FORWARD_KEYS) as MultiheadAttentionForwardOptions;
+    const needWeights = checkBool(op, "needWeights", opts.needWeights ?? true);
+    const isCausal = checkBool(op, "isCausal", opts.isCausal ?? false);
+    const average = checkBool(op, "averageAttnWeights", opts.averageAttnWeights ?? true);
     const E = this.embedDim, H = this.numHeads, D = this.headDim;
-    const unbatched = query.ndim === 2;
+    const unbatched = query instanceof Tensor && query.ndim === 2;
     for (const [n, t] of [["query", query], ["key", key], ["value", value]] as const) {
       if (!(t instanceof Tensor) || t.ndim !== (unbatched ? 2 : 3) || t.shape[t.ndim - 1] !== E) {
         throw new Error(
@@ -728,17 +854,16 @@ export class MultiheadAttention extends Module {
     k = heads(k, S);
     v = heads(v, S);
     const mask = this.#mask(op, opts, N, L, S, unbatched, q);
-    const needWeights = opts.needWeights ?? true;
     const dropoutP = this.training ? this.dropout : 0;
     let weights: Tensor | null = null;
     let attended: Tensor; // [N, H, L, D]
     if (!needWeights) {
       // without a mask this is the fused kernel where the device has one
-      attended = F.scaledDotProductAttention(q, k, v, { attnMask: mask ?? undefined, isCausal: opts.isCausal, dropoutP, training: this.training });
+      attended = F.scaledDotProductAttention(q, k, v, { attnMask: mask ?? undefined, isCausal, dropoutP, training: this.training });
     } else {
       // F.scaledDotProductAttention's steps, keeping the weights
       let scores = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(D)); // [N, H, L, S]
-      if (opts.isCausal) scores = scores.maskedFill(Tensor.ones([L, S], { device: q.device }).triu(1), -Infinity);
+      if (isCausal) scores = scores.maskedFill(Tensor.ones([L, S], { device: q.device }).triu(1), -Infinity);
       if (mask) scores = mask.dtype === "int32" ? scores.maskedFill(mask.eq(0), -Infinity) : scores.add(mask);
       weights = scores.softmax(-1);
       if (dropoutP > 0) weights = F.dropout(weights, dropoutP, true);
@@ -749,7 +874,7 @@ export class MultiheadAttention extends Module {
     out = unbatched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1);
     let w: Tensor | null = null;
     if (weights) {
-      w = (opts.averageAttnWeights ?? true) ? weights.mean(1) : weights;
+      w = average ? weights.mean(1) : weights;
       if (unbatched) w = w.squeeze(0);
     }
     return [out, w];
@@ -925,7 +1050,7 @@ export class EmbeddingBag extends Module {
 /**
  * Alpha dropout for SELU networks: in training mode drops each element with probability p to SELU's
  * saturation value and rescales affinely so that a standard-normal input keeps mean 0 and variance 1;
- * identity in eval mode. torch.nn.AlphaDropout(p=0.5); see `F.alphaDropout`.
+ * identity in eval mode. torch.nn.AlphaDropout(p=0.5, inplace=false); see `F.alphaDropout`.
  * @throws Error (constructor) unless 0 <= p <= 1.
  * @example
  * const drop = new nn.AlphaDropout(0.1);
@@ -935,9 +1060,9 @@ export class AlphaDropout extends Module {
   /** probability of dropping each element */
   readonly p: number;
 
-  constructor(...args: Args<[p: number], { p?: number }>) {
+  constructor(...args: Args<[p: number, inplace: boolean], { p?: number; inplace?: boolean }>) {
     super();
-    this.p = checkScalar("nn.AlphaDropout", "p", parseArgs("nn.AlphaDropout", args, ["p"]).p ?? 0.5, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+    this.p = dropoutP("nn.AlphaDropout", args);
   }
 
   override forward(x: Tensor): Tensor {
@@ -964,10 +1089,12 @@ export class ChannelShuffle extends Module {
 
   constructor(groups: number) {
     super();
+    checkArity("nn.ChannelShuffle", arguments, ["groups"]);
     this.groups = checkInt("nn.ChannelShuffle", "groups", groups, 1);
   }
 
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.channelShuffle(x, this.groups);
   }
 

@@ -2,7 +2,7 @@
 // dict like PyTorch's) and calls its composite in nn.functional. forward(input, target).
 import type { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { type Args, type Reduction, REDUCTIONS, checkBool, checkEnum, checkFloat, checkScalar, parseArgs } from "../functional/args.js";
+import { type Args, type Reduction, REDUCTIONS, checkArity, checkBool, checkEnum, checkFloat, checkScalar, describe, lossArgs, parseArgs } from "../functional/args.js";
 import type {
   CtcLossOptions, GaussianNllOptions, MarginOptions, MultiMarginOptions, PoissonNllOptions, TripletMarginOptions, WeightedLossOptions,
 } from "../functional/losses.js";
@@ -11,6 +11,12 @@ import { Module } from "./module.js";
 /** The reduction of a loss module, checked at construction. */
 function reductionOf(layer: string, v: unknown): Reduction {
   return checkEnum(`nn.${layer}`, "reduction", v ?? "mean", REDUCTIONS);
+}
+
+
+/** Refuses a forward call with more arguments than `names`. */
+function forwardArity(m: Module, args: { length: number }, names: readonly string[]): void {
+  checkArity(`nn.${m.constructor.name}.forward`, args, names);
 }
 
 /** Base of the losses with a reduction, like PyTorch's _Loss. */
@@ -49,7 +55,10 @@ export interface CrossEntropyLossOptions {
 }
 
 /**
- * torch.nn.CrossEntropyLoss: `new nn.CrossEntropyLoss({ weight, ignoreIndex, reduction, labelSmoothing })`.
+ * torch.nn.CrossEntropyLoss(weight=null, sizeAverage=null, ignoreIndex=-100, reduce=null, reduction="mean",
+ * labelSmoothing=0), positional in PyTorch's order or in an options object
+ * (`new nn.CrossEntropyLoss({ weight, ignoreIndex, reduction, labelSmoothing })`); the deprecated
+ * sizeAverage and reduce must be null.
  * forward(logits [N, C] or [N, C, d...], target int32 class indices [N] or probabilities) → the loss; see `F.crossEntropy`.
  * @throws Error for unknown options or a bad reduction (constructor), or inputs that do not fit (forward).
  * @example
@@ -64,8 +73,11 @@ export class CrossEntropyLoss extends Loss {
   /** the label-smoothing ε */
   readonly labelSmoothing: number;
 
-  constructor(...args: Args<[weight: Tensor | null], CrossEntropyLossOptions>) {
-    const a = parseArgs("nn.CrossEntropyLoss", args, ["weight", "ignoreIndex", "reduction", "labelSmoothing"]);
+  constructor(
+    ...args: Args<[weight: Tensor | null, sizeAverage: null | undefined, ignoreIndex: number, reduce: null | undefined, reduction: Reduction, labelSmoothing: number],
+      CrossEntropyLossOptions>
+  ) {
+    const a = lossArgs("nn.CrossEntropyLoss", args, ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction", "labelSmoothing"]);
     super(a.reduction);
     optionalBuffer(this, "CrossEntropyLoss", "weight", a.weight);
     this.ignoreIndex = checkScalar("nn.CrossEntropyLoss", "ignoreIndex", a.ignoreIndex ?? -100, Number.isInteger, "an integer");
@@ -73,6 +85,7 @@ export class CrossEntropyLoss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target"]);
     return F.crossEntropy(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing });
   }
 }
@@ -88,7 +101,8 @@ export interface NLLLossOptions {
 }
 
 /**
- * torch.nn.NLLLoss on log-probabilities: `new nn.NLLLoss({ weight, ignoreIndex, reduction })`.
+ * torch.nn.NLLLoss(weight=null, sizeAverage=null, ignoreIndex=-100, reduce=null, reduction="mean") on
+ * log-probabilities, positional or `new nn.NLLLoss({ weight, ignoreIndex, reduction })`; sizeAverage and reduce must be null.
  * forward(log-probabilities [N, C], int32 targets [N]); see `F.nllLoss`.
  * @example
  * const lossFn = new nn.NLLLoss();
@@ -100,20 +114,22 @@ export class NLLLoss extends Loss {
   /** the ignored target index */
   readonly ignoreIndex: number;
 
-  constructor(...args: Args<[weight: Tensor | null], NLLLossOptions>) {
-    const a = parseArgs("nn.NLLLoss", args, ["weight", "ignoreIndex", "reduction"]);
+  constructor(...args: Args<[weight: Tensor | null, sizeAverage: null | undefined, ignoreIndex: number, reduce: null | undefined, reduction: Reduction], NLLLossOptions>) {
+    const a = lossArgs("nn.NLLLoss", args, ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction"]);
     super(a.reduction);
     optionalBuffer(this, "NLLLoss", "weight", a.weight);
     this.ignoreIndex = checkScalar("nn.NLLLoss", "ignoreIndex", a.ignoreIndex ?? -100, Number.isInteger, "an integer");
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target"]);
     return F.nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
   }
 }
 
 /**
- * torch.nn.BCELoss on probabilities: `new nn.BCELoss({ weight, reduction })`.
+ * torch.nn.BCELoss(weight=null, sizeAverage=null, reduce=null, reduction="mean") on probabilities,
+ * positional or `new nn.BCELoss({ weight, reduction })`; sizeAverage and reduce must be null.
  * forward(probabilities, targets of the same shape); see `F.binaryCrossEntropy`.
  * @example
  * const loss = new nn.BCELoss().forward(probs, targets);
@@ -122,19 +138,21 @@ export class BCELoss extends Loss {
   /** per-element weight broadcast to the input, or null (a buffer) */
   declare weight: Tensor | null;
 
-  constructor(...args: Args<[weight: Tensor | null], { weight?: Tensor | null; reduction?: Reduction }>) {
-    const a = parseArgs("nn.BCELoss", args, ["weight", "reduction"]);
+  constructor(...args: Args<[weight: Tensor | null, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], { weight?: Tensor | null; reduction?: Reduction }>) {
+    const a = lossArgs("nn.BCELoss", args, ["weight", "sizeAverage", "reduce", "reduction"]);
     super(a.reduction);
     optionalBuffer(this, "BCELoss", "weight", a.weight);
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target"]);
     return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
 }
 
 /**
- * torch.nn.BCEWithLogitsLoss: `new nn.BCEWithLogitsLoss({ weight, reduction, posWeight })`; posWeight
+ * torch.nn.BCEWithLogitsLoss(weight=null, sizeAverage=null, reduce=null, reduction="mean", posWeight=null),
+ * positional or `new nn.BCEWithLogitsLoss({ weight, reduction, posWeight })` (sizeAverage and reduce must be null); posWeight
  * weighs the positive term of each class (broadcast along the last dim).
  * forward(logits, targets of the same shape); see `F.binaryCrossEntropyWithLogits`.
  * @example
@@ -147,14 +165,18 @@ export class BCEWithLogitsLoss extends Loss {
   /** weight of the positive term per class, or null (a buffer) */
   declare posWeight: Tensor | null;
 
-  constructor(...args: Args<[weight: Tensor | null], { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null }>) {
-    const a = parseArgs("nn.BCEWithLogitsLoss", args, ["weight", "reduction", "posWeight"]);
+  constructor(
+    ...args: Args<[weight: Tensor | null, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction, posWeight: Tensor | null],
+      { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null }>
+  ) {
+    const a = lossArgs("nn.BCEWithLogitsLoss", args, ["weight", "sizeAverage", "reduce", "reduction", "posWeight"]);
     super(a.reduction);
     optionalBuffer(this, "BCEWithLogitsLoss", "weight", a.weight);
     optionalBuffer(this, "BCEWithLogitsLoss", "posWeight", a.posWeight);
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target"]);
     const posWeight = this.posWeight ?? undefined;
     if (!this.weight) return F.binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, posWeight });
     // the elementwise weight multiplies the unreduced loss, as PyTorch's does
@@ -164,39 +186,44 @@ export class BCEWithLogitsLoss extends Loss {
 }
 
 /**
- * torch.nn.MSELoss: (x - y)².
+ * torch.nn.MSELoss: (x - y)²; `new nn.MSELoss(sizeAverage=null, reduce=null, reduction="mean")`, positional
+ * or `{ reduction }` (sizeAverage and reduce are deprecated and must be null).
  * forward(input, target of the same shape); see `F.mseLoss`.
  * @example
  * const loss = new nn.MSELoss().forward(pred, y);
  */
 export class MSELoss extends Loss {
-  constructor(opts: { reduction?: Reduction } = {}) {
-    super(parseArgs("nn.MSELoss", [opts], ["reduction"]).reduction);
+  constructor(...args: Args<[sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], { reduction?: Reduction }>) {
+    super(lossArgs("nn.MSELoss", args, ["sizeAverage", "reduce", "reduction"]).reduction);
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target"]);
     return F.mseLoss(input, target, { reduction: this.reduction });
   }
 }
 
 /**
- * torch.nn.L1Loss: |x - y|.
+ * torch.nn.L1Loss: |x - y|; `new nn.L1Loss(sizeAverage=null, reduce=null, reduction="mean")`, positional
+ * or `{ reduction }` (sizeAverage and reduce are deprecated and must be null).
  * forward(input, target of the same shape); see `F.l1Loss`.
  * @example
  * const loss = new nn.L1Loss({ reduction: "sum" }).forward(pred, y);
  */
 export class L1Loss extends Loss {
-  constructor(opts: { reduction?: Reduction } = {}) {
-    super(parseArgs("nn.L1Loss", [opts], ["reduction"]).reduction);
+  constructor(...args: Args<[sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], { reduction?: Reduction }>) {
+    super(lossArgs("nn.L1Loss", args, ["sizeAverage", "reduce", "reduction"]).reduction);
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target"]);
     return F.l1Loss(input, target, { reduction: this.reduction });
   }
 }
 
 /**
- * torch.nn.SmoothL1Loss: quadratic below beta (default 1), linear above.
+ * torch.nn.SmoothL1Loss(sizeAverage=null, reduce=null, reduction="mean", beta=1), positional or
+ * `{ reduction, beta }` (sizeAverage and reduce must be null): quadratic below beta, linear above.
  * See `F.smoothL1Loss`.
  * @example
  * const loss = new nn.SmoothL1Loss({ beta: 0.5 }).forward(pred, y);
@@ -205,19 +232,21 @@ export class SmoothL1Loss extends Loss {
   /** the quadratic-to-linear threshold β */
   readonly beta: number;
 
-  constructor(opts: { reduction?: Reduction; beta?: number } = {}) {
-    const a = parseArgs("nn.SmoothL1Loss", [opts], ["reduction", "beta"]);
+  constructor(...args: Args<[sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction, beta: number], { reduction?: Reduction; beta?: number }>) {
+    const a = lossArgs("nn.SmoothL1Loss", args, ["sizeAverage", "reduce", "reduction", "beta"]);
     super(a.reduction);
     this.beta = checkScalar("nn.SmoothL1Loss", "beta", a.beta ?? 1, (v) => v >= 0, "a non-negative number");
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target"]);
     return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
   }
 }
 
 /**
- * torch.nn.HuberLoss: quadratic below delta (default 1), delta-scaled linear above.
+ * torch.nn.HuberLoss(reduction="mean", delta=1), positional or `{ reduction, delta }`: quadratic
+ * below delta, delta-scaled linear above.
  * See `F.huberLoss`.
  * @example
  * const loss = new nn.HuberLoss({ delta: 2 }).forward(pred, y);
@@ -226,19 +255,22 @@ export class HuberLoss extends Loss {
   /** the quadratic-to-linear threshold δ */
   readonly delta: number;
 
-  constructor(opts: { reduction?: Reduction; delta?: number } = {}) {
-    const a = parseArgs("nn.HuberLoss", [opts], ["reduction", "delta"]);
+  constructor(...args: Args<[reduction: Reduction, delta: number], { reduction?: Reduction; delta?: number }>) {
+    const a = parseArgs("nn.HuberLoss", args, ["reduction", "delta"]);
     super(a.reduction);
     this.delta = checkScalar("nn.HuberLoss", "delta", a.delta ?? 1, (v) => v > 0, "a positive number");
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target"]);
     return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
   }
 }
 
 /**
- * torch.nn.KLDivLoss of log-probabilities: `new nn.KLDivLoss({ reduction: "batchmean", logTarget })`.
+ * torch.nn.KLDivLoss(sizeAverage=null, reduce=null, reduction="mean", logTarget=false) of
+ * log-probabilities, positional or `new nn.KLDivLoss({ reduction: "batchmean", logTarget })`
+ * (sizeAverage and reduce must be null).
  * forward(log-probabilities, target); see `F.klDiv`.
  * @example
  * const kl = new nn.KLDivLoss({ reduction: "batchmean" });
@@ -250,14 +282,18 @@ export class KLDivLoss extends Module {
   /** the target holds log-probabilities */
   readonly logTarget: boolean;
 
-  constructor(opts: { reduction?: Reduction | "batchmean"; logTarget?: boolean } = {}) {
+  constructor(
+    ...args: Args<[sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction | "batchmean", logTarget: boolean],
+      { reduction?: Reduction | "batchmean"; logTarget?: boolean }>
+  ) {
     super();
-    const a = parseArgs("nn.KLDivLoss", [opts], ["reduction", "logTarget"]);
+    const a = lossArgs("nn.KLDivLoss", args, ["sizeAverage", "reduce", "reduction", "logTarget"]);
     this.reduction = checkEnum("nn.KLDivLoss", "reduction", a.reduction ?? "mean", [...REDUCTIONS, "batchmean"] as const);
     this.logTarget = checkBool("nn.KLDivLoss", "logTarget", a.logTarget ?? false);
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target"]);
     return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
   }
 
@@ -286,6 +322,7 @@ export class CosineSimilarity extends Module {
   }
 
   override forward(x1: Tensor, x2: Tensor): Tensor {
+    forwardArity(this, arguments, ["x1", "x2"]);
     return F.cosineSimilarity(x1, x2, { dim: this.dim, eps: this.eps });
   }
 
@@ -317,6 +354,7 @@ export class PairwiseDistance extends Module {
   }
 
   override forward(x1: Tensor, x2: Tensor): Tensor {
+    forwardArity(this, arguments, ["x1", "x2"]);
     return F.pairwiseDistance(x1, x2, { p: this.p, eps: this.eps, keepdim: this.keepdim });
   }
 
@@ -349,7 +387,8 @@ function marginOf(layer: string, v: unknown, defaultMargin: number): number {
 }
 
 /**
- * torch.nn.MarginRankingLoss: `new nn.MarginRankingLoss({ margin, reduction })`, margin default 0.
+ * torch.nn.MarginRankingLoss(margin=0, sizeAverage=null, reduce=null, reduction="mean"), positional or
+ * `new nn.MarginRankingLoss({ margin, reduction })` (sizeAverage and reduce must be null).
  * forward(input1, input2, target ±1, all of one shape) → max(0, -y·(x1 - x2) + margin); see `F.marginRankingLoss`.
  * @throws Error for unknown options, a bad margin or reduction (constructor), or inputs that do not fit (forward).
  * @example
@@ -359,19 +398,21 @@ export class MarginRankingLoss extends Loss3 {
   /** the margin */
   readonly margin: number;
 
-  constructor(opts: MarginOptions = {}) {
-    const a = parseArgs("nn.MarginRankingLoss", [opts], ["margin", "reduction"]);
+  constructor(...args: Args<[margin: number, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], MarginOptions>) {
+    const a = lossArgs("nn.MarginRankingLoss", args, ["margin", "sizeAverage", "reduce", "reduction"]);
     super(a.reduction);
     this.margin = marginOf("MarginRankingLoss", a.margin, 0);
   }
 
   override forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input1", "input2", "target"]);
     return F.marginRankingLoss(input1, input2, target, { margin: this.margin, reduction: this.reduction });
   }
 }
 
 /**
- * torch.nn.HingeEmbeddingLoss: `new nn.HingeEmbeddingLoss({ margin, reduction })`, margin default 1.
+ * torch.nn.HingeEmbeddingLoss(margin=1, sizeAverage=null, reduce=null, reduction="mean"), positional or
+ * `new nn.HingeEmbeddingLoss({ margin, reduction })` (sizeAverage and reduce must be null).
  * forward(distances, target ±1 of the same shape); see `F.hingeEmbeddingLoss`.
  * @throws Error for unknown options, a bad margin or reduction (constructor), or inputs that do not fit (forward).
  * @example
@@ -381,19 +422,21 @@ export class HingeEmbeddingLoss extends Loss {
   /** the margin */
   readonly margin: number;
 
-  constructor(opts: MarginOptions = {}) {
-    const a = parseArgs("nn.HingeEmbeddingLoss", [opts], ["margin", "reduction"]);
+  constructor(...args: Args<[margin: number, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], MarginOptions>) {
+    const a = lossArgs("nn.HingeEmbeddingLoss", args, ["margin", "sizeAverage", "reduce", "reduction"]);
     super(a.reduction);
     this.margin = marginOf("HingeEmbeddingLoss", a.margin, 1);
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target"]);
     return F.hingeEmbeddingLoss(input, target, { margin: this.margin, reduction: this.reduction });
   }
 }
 
 /**
- * torch.nn.CosineEmbeddingLoss: `new nn.CosineEmbeddingLoss({ margin, reduction })`, margin default 0.
+ * torch.nn.CosineEmbeddingLoss(margin=0, sizeAverage=null, reduce=null, reduction="mean"), positional or
+ * `new nn.CosineEmbeddingLoss({ margin, reduction })` (sizeAverage and reduce must be null).
  * forward(input1 [N, D], input2 [N, D], target ±1 [N]); see `F.cosineEmbeddingLoss`.
  * @throws Error for unknown options, a bad margin or reduction (constructor), or inputs that do not fit (forward).
  * @example
@@ -403,20 +446,22 @@ export class CosineEmbeddingLoss extends Loss3 {
   /** the margin */
   readonly margin: number;
 
-  constructor(opts: MarginOptions = {}) {
-    const a = parseArgs("nn.CosineEmbeddingLoss", [opts], ["margin", "reduction"]);
+  constructor(...args: Args<[margin: number, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], MarginOptions>) {
+    const a = lossArgs("nn.CosineEmbeddingLoss", args, ["margin", "sizeAverage", "reduce", "reduction"]);
     super(a.reduction);
     this.margin = marginOf("CosineEmbeddingLoss", a.margin, 0);
   }
 
   override forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input1", "input2", "target"]);
     return F.cosineEmbeddingLoss(input1, input2, target, { margin: this.margin, reduction: this.reduction });
   }
 }
 
 /**
- * torch.nn.TripletMarginLoss: `new nn.TripletMarginLoss({ margin, p, eps, swap, reduction })`
- * (defaults 1, 2, 1e-6, false, "mean").
+ * torch.nn.TripletMarginLoss(margin=1, p=2, eps=1e-6, swap=false, sizeAverage=null, reduce=null,
+ * reduction="mean"), positional or `new nn.TripletMarginLoss({ margin, p, eps, swap, reduction })`
+ * (sizeAverage and reduce must be null).
  * forward(anchor, positive, negative [N, D]); see `F.tripletMarginLoss`.
  * @throws Error for unknown or bad options (constructor), or inputs that do not fit (forward).
  * @example
@@ -432,9 +477,11 @@ export class TripletMarginLoss extends Loss3 {
   /** use the smaller of d(anchor, negative) and d(positive, negative) */
   readonly swap: boolean;
 
-  constructor(opts: TripletMarginOptions = {}) {
+  constructor(
+    ...args: Args<[margin: number, p: number, eps: number, swap: boolean, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], TripletMarginOptions>
+  ) {
     const layer = "nn.TripletMarginLoss";
-    const a = parseArgs(layer, [opts], ["margin", "p", "eps", "swap", "reduction"]);
+    const a = lossArgs(layer, args, ["margin", "p", "eps", "swap", "sizeAverage", "reduce", "reduction"]);
     super(a.reduction);
     this.margin = marginOf("TripletMarginLoss", a.margin, 1);
     this.p = checkScalar(layer, "p", a.p ?? 2, (v) => v >= 0, "a non-negative number or Infinity");
@@ -443,28 +490,32 @@ export class TripletMarginLoss extends Loss3 {
   }
 
   override forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
+    forwardArity(this, arguments, ["anchor", "positive", "negative"]);
     return F.tripletMarginLoss(anchor, positive, negative, { margin: this.margin, p: this.p, eps: this.eps, swap: this.swap, reduction: this.reduction });
   }
 }
 
 /**
- * torch.nn.SoftMarginLoss: log(1 + e^(-y·x)).
+ * torch.nn.SoftMarginLoss: log(1 + e^(-y·x)); `new nn.SoftMarginLoss(sizeAverage=null, reduce=null, reduction="mean")`, positional
+ * or `{ reduction }` (sizeAverage and reduce are deprecated and must be null).
  * forward(input, target ±1 of the same shape); see `F.softMarginLoss`.
  * @example
  * const loss = new nn.SoftMarginLoss().forward(scores, y);
  */
 export class SoftMarginLoss extends Loss {
-  constructor(opts: { reduction?: Reduction } = {}) {
-    super(parseArgs("nn.SoftMarginLoss", [opts], ["reduction"]).reduction);
+  constructor(...args: Args<[sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], { reduction?: Reduction }>) {
+    super(lossArgs("nn.SoftMarginLoss", args, ["sizeAverage", "reduce", "reduction"]).reduction);
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target"]);
     return F.softMarginLoss(input, target, { reduction: this.reduction });
   }
 }
 
 /**
- * torch.nn.MultiLabelSoftMarginLoss: `new nn.MultiLabelSoftMarginLoss({ weight, reduction })`.
+ * torch.nn.MultiLabelSoftMarginLoss(weight=null, sizeAverage=null, reduce=null, reduction="mean"), positional
+ * or `new nn.MultiLabelSoftMarginLoss({ weight, reduction })` (sizeAverage and reduce must be null).
  * forward(logits [N, C], 0/1 targets [N, C]); see `F.multiLabelSoftMarginLoss`.
  * @example
  * const loss = new nn.MultiLabelSoftMarginLoss().forward(logits, labels01);
@@ -473,20 +524,22 @@ export class MultiLabelSoftMarginLoss extends Loss {
   /** per-class (broadcast) weight, or null (a buffer) */
   declare weight: Tensor | null;
 
-  constructor(opts: WeightedLossOptions = {}) {
-    const a = parseArgs("nn.MultiLabelSoftMarginLoss", [opts], ["weight", "reduction"]);
+  constructor(...args: Args<[weight: Tensor | null, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], WeightedLossOptions>) {
+    const a = lossArgs("nn.MultiLabelSoftMarginLoss", args, ["weight", "sizeAverage", "reduce", "reduction"]);
     super(a.reduction);
     optionalBuffer(this, "MultiLabelSoftMarginLoss", "weight", a.weight);
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target"]);
     return F.multiLabelSoftMarginLoss(input, target, { weight: this.weight, reduction: this.reduction });
   }
 }
 
 /**
- * torch.nn.MultiMarginLoss: `new nn.MultiMarginLoss({ p, margin, weight, reduction })` (p 1 or 2,
- * default 1; margin default 1).
+ * torch.nn.MultiMarginLoss(p=1, margin=1, weight=null, sizeAverage=null, reduce=null, reduction="mean"),
+ * positional or `new nn.MultiMarginLoss({ p, margin, weight, reduction })` (p 1 or 2; sizeAverage and
+ * reduce must be null).
  * forward(scores [N, C], int32 targets [N]); see `F.multiMarginLoss`.
  * @throws Error for unknown or bad options (constructor), or inputs that do not fit (forward).
  * @example
@@ -500,8 +553,10 @@ export class MultiMarginLoss extends Loss {
   /** the margin */
   readonly margin: number;
 
-  constructor(opts: MultiMarginOptions = {}) {
-    const a = parseArgs("nn.MultiMarginLoss", [opts], ["p", "margin", "weight", "reduction"]);
+  constructor(
+    ...args: Args<[p: number, margin: number, weight: Tensor | null, sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], MultiMarginOptions>
+  ) {
+    const a = lossArgs("nn.MultiMarginLoss", args, ["p", "margin", "weight", "sizeAverage", "reduce", "reduction"]);
     super(a.reduction);
     this.p = checkScalar("nn.MultiMarginLoss", "p", a.p ?? 1, (v) => v === 1 || v === 2, "1 or 2");
     this.margin = marginOf("MultiMarginLoss", a.margin, 1);
@@ -509,13 +564,14 @@ export class MultiMarginLoss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target"]);
     return F.multiMarginLoss(input, target, { p: this.p, margin: this.margin, weight: this.weight, reduction: this.reduction });
   }
 }
 
 /**
- * torch.nn.PoissonNLLLoss: `new nn.PoissonNLLLoss({ logInput, full, eps, reduction })` (defaults
- * true, false, 1e-8, "mean").
+ * torch.nn.PoissonNLLLoss(logInput=true, full=false, sizeAverage=null, eps=1e-8, reduce=null, reduction="mean"),
+ * positional or `new nn.PoissonNLLLoss({ logInput, full, eps, reduction })` (sizeAverage and reduce must be null).
  * forward(log-rates (or rates), counts of the same shape); see `F.poissonNllLoss`.
  * @throws Error for unknown or bad options (constructor), or inputs that do not fit (forward).
  * @example
@@ -529,9 +585,11 @@ export class PoissonNLLLoss extends Loss {
   /** added to the rate inside the log when logInput is false */
   readonly eps: number;
 
-  constructor(opts: PoissonNllOptions = {}) {
+  constructor(
+    ...args: Args<[logInput: boolean, full: boolean, sizeAverage: null | undefined, eps: number, reduce: null | undefined, reduction: Reduction], PoissonNllOptions>
+  ) {
     const layer = "nn.PoissonNLLLoss";
-    const a = parseArgs(layer, [opts], ["logInput", "full", "eps", "reduction"]);
+    const a = lossArgs(layer, args, ["logInput", "full", "sizeAverage", "eps", "reduce", "reduction"]);
     super(a.reduction);
     this.logInput = checkBool(layer, "logInput", a.logInput ?? true);
     this.full = checkBool(layer, "full", a.full ?? false);
@@ -539,12 +597,14 @@ export class PoissonNLLLoss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target"]);
     return F.poissonNllLoss(input, target, { logInput: this.logInput, full: this.full, eps: this.eps, reduction: this.reduction });
   }
 }
 
 /**
- * torch.nn.GaussianNLLLoss: `new nn.GaussianNLLLoss({ full, eps, reduction })` (defaults false, 1e-6, "mean").
+ * torch.nn.GaussianNLLLoss: `new nn.GaussianNLLLoss({ full, eps, reduction })` (defaults false, 1e-6, "mean";
+ * keyword-only in PyTorch, so options only).
  * forward(means, targets, variances); see `F.gaussianNllLoss` for the shapes and the clamp at eps.
  * @throws Error for unknown or bad options (constructor), or inputs that do not fit (forward).
  * @example
@@ -558,6 +618,8 @@ export class GaussianNLLLoss extends Loss3 {
 
   constructor(opts: GaussianNllOptions = {}) {
     const layer = "nn.GaussianNLLLoss";
+    checkArity(layer, arguments, ["options"]);
+    if (opts === null || typeof opts !== "object") throw new Error(`${layer}: expected an options object { full, eps, reduction }, got ${describe(opts)}`);
     const a = parseArgs(layer, [opts], ["full", "eps", "reduction"]);
     super(a.reduction);
     this.full = checkBool(layer, "full", a.full ?? false);
@@ -565,12 +627,14 @@ export class GaussianNLLLoss extends Loss3 {
   }
 
   override forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
+    forwardArity(this, arguments, ["input", "target", "variance"]);
     return F.gaussianNllLoss(input, target, variance, { full: this.full, eps: this.eps, reduction: this.reduction });
   }
 }
 
 /**
- * torch.nn.CTCLoss: `new nn.CTCLoss({ blank, reduction, zeroInfinity })` (defaults 0, "mean", false).
+ * torch.nn.CTCLoss(blank=0, reduction="mean", zeroInfinity=false), positional or
+ * `new nn.CTCLoss({ blank, reduction, zeroInfinity })`.
  * forward(logProbs [T, N, C] or [T, C], targets, inputLengths, targetLengths); see `F.ctcLoss`.
  * @throws Error for unknown or bad options (constructor), or inputs that do not fit (forward).
  * @example
@@ -585,9 +649,9 @@ export class CTCLoss extends Module {
   /** infinite losses and their gradients become 0 */
   readonly zeroInfinity: boolean;
 
-  constructor(opts: CtcLossOptions = {}) {
+  constructor(...args: Args<[blank: number, reduction: Reduction, zeroInfinity: boolean], CtcLossOptions>) {
     const layer = "nn.CTCLoss";
-    const a = parseArgs(layer, [opts], ["blank", "reduction", "zeroInfinity"]);
+    const a = parseArgs(layer, args, ["blank", "reduction", "zeroInfinity"]);
     super();
     this.blank = checkScalar(layer, "blank", a.blank ?? 0, (v) => Number.isInteger(v) && v >= 0, "a non-negative integer");
     this.reduction = reductionOf("CTCLoss", a.reduction);
@@ -598,6 +662,7 @@ export class CTCLoss extends Module {
   override forward(
     logProbs: Tensor, targets: Tensor, inputLengths: Tensor | readonly number[] | number, targetLengths: Tensor | readonly number[] | number,
   ): Tensor {
+    forwardArity(this, arguments, ["logProbs", "targets", "inputLengths", "targetLengths"]);
     return F.ctcLoss(logProbs, targets, inputLengths, targetLengths, { blank: this.blank, reduction: this.reduction, zeroInfinity: this.zeroInfinity });
   }
 

@@ -2,6 +2,17 @@
 import { Tensor } from "../tensor.js";
 import { noGrad } from "../graph.js";
 import { sameShape } from "../shape.js";
+import { checkArity, checkBool, checkOptions } from "../check.js";
+
+/** Refuses forward arguments beyond `names` (PyTorch's forward(input) takes no others); for the layers. */
+export function checkForward(m: Module, args: IArguments, names: readonly string[] = ["input"]): void {
+  checkArity(`nn.${m.constructor.name}.forward`, args, names);
+}
+
+/** Refuses constructor arguments of a layer that takes none (PyTorch raises a TypeError). */
+export function checkNoArgs(op: string, args: IArguments): void {
+  if (args.length > 0) throw new Error(`${op}: takes no arguments, got ${args.length}`);
+}
 
 /**
  * A module's state dict: a flat, ordered `Record<string, Tensor>` keyed by dotted names
@@ -208,11 +219,14 @@ export class Module {
   }
 
   /**
-   * Sets training mode on this module and every descendant.
+   * Sets training mode (true, the default) or evaluation mode (false) on this module and every descendant.
+   * @throws Error unless mode is a boolean.
    * @example
    * model.train();
    */
   train(mode = true): this {
+    checkArity(`${this.constructor.name}.train`, arguments, ["mode"]);
+    checkBool(`${this.constructor.name}.train`, "mode", mode);
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -223,6 +237,7 @@ export class Module {
    * model.eval(); // Dropout off, BatchNorm uses running statistics
    */
   eval(): this {
+    checkArity(`${this.constructor.name}.eval`, arguments, []);
     return this.train(false);
   }
 
@@ -259,22 +274,27 @@ export class Module {
 
   /**
    * Copies the tensors of `sd` into this module's parameters and buffers, in place.
+   * `loadStateDict(sd, strict?)` or `(sd, { strict })`, as PyTorch's load_state_dict(state_dict, strict=True).
    * Strict (the default): any missing or unexpected key fails, listing them all. A shape mismatch,
    * or int32 against a float dtype, always fails (float32 and float64 convert). Nothing is copied
    * unless every check passes.
-   * @throws Error listing every missing/unexpected key (when strict) and every shape or dtype mismatch.
+   * @throws Error listing every missing/unexpected key (when strict) and every shape or dtype mismatch;
+   *   on a strict that is not a boolean or an unknown option.
    * @example
    * model.loadStateDict(load("model.safetensors"));
-   * const { missingKeys } = model.loadStateDict(sd, { strict: false });
+   * const { missingKeys } = model.loadStateDict(sd, { strict: false }); // or loadStateDict(sd, false)
    */
-  loadStateDict(sd: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
+  loadStateDict(sd: StateDict | Map<string, Tensor>, opts: boolean | { strict?: boolean } = {}): LoadResult {
+    const op = `${this.constructor.name}.loadStateDict`;
+    checkArity(op, arguments, ["stateDict", "strict"]);
     if (!(sd instanceof Map) && (typeof sd !== "object" || sd === null || Array.isArray(sd) || sd instanceof Tensor)) {
       throw new Error(
         `${this.constructor.name}.loadStateDict: expected a state dict (an object or Map from names to Tensors, ` +
           `e.g. from load(path) or model.stateDict()), got ${describe(sd)}`,
       );
     }
-    const strict = opts.strict ?? true;
+    // PyTorch's positional strict, or { strict }
+    const strict = checkBool(op, "strict", typeof opts === "object" && opts !== null ? checkOptions(op, opts, ["strict"]).strict ?? true : opts);
     const src = sd instanceof Map ? sd : new Map(Object.entries(sd));
     const slots = this.#stateSlots();
     const expected = new Set(slots.map(([n]) => n));

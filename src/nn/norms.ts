@@ -22,6 +22,10 @@ export interface BatchNormOptions {
 
 const BN_KEYS = ["eps", "momentum", "affine", "trackRunningStats"];
 
+/** PyTorch's positionals after numFeatures, then an optional options object:
+ *  `(3, 1e-3, 0.01, false)` is `(3, { eps: 1e-3, momentum: 0.01, affine: false })`. */
+type BatchNormArgs = Args<[eps: number, momentum: number | null, affine: boolean, trackRunningStats: boolean], BatchNormOptions>;
+
 /**
  * What BatchNorm and InstanceNorm share, like PyTorch's _NormBase: the options, the affine
  * weight and bias, and the running statistics as buffers (PyTorch's names).
@@ -48,15 +52,18 @@ abstract class NormBase extends Module {
   /** int32 count of training batches seen (a buffer), or null without trackRunningStats */
   declare numBatchesTracked: Tensor | null;
 
-  /** `defaults`: affine and trackRunningStats when not given; momentum null only where `cumulative`. */
-  constructor(name: string, numFeatures: number, opts: BatchNormOptions | undefined, defaults: { affine: boolean; track: boolean; cumulative: boolean }) {
+  /** `args`: PyTorch's positionals after numFeatures (eps, momentum, affine, trackRunningStats), then
+   *  an options object; `defaults`: affine and trackRunningStats when not given; momentum null only where `cumulative`. */
+  constructor(name: string, numFeatures: number, args: readonly unknown[], defaults: { affine: boolean; track: boolean; cumulative: boolean }) {
     super();
-    const a = parseArgs(name, opts === undefined ? [] : [opts], BN_KEYS);
+    const a = parseArgs(name, args, BN_KEYS);
     this.numFeatures = checkInt(name, "numFeatures", numFeatures, 1);
-    this.eps = checkScalar(name, "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
-    this.momentum = a.momentum === null && defaults.cumulative ? null : checkScalar(name, "momentum", a.momentum ?? 0.1);
-    this.affine = checkBool(name, "affine", a.affine ?? defaults.affine);
-    this.trackRunningStats = checkBool(name, "trackRunningStats", a.trackRunningStats ?? defaults.track);
+    // a null is refused (only BatchNorm's momentum may be null), not taken as the default
+    const arg = (k: string, d: unknown) => (k in a ? a[k] : d);
+    this.eps = checkScalar(name, "eps", arg("eps", 1e-5), (v) => v >= 0, "a non-negative number");
+    this.momentum = a.momentum === null && defaults.cumulative ? null : checkScalar(name, "momentum", arg("momentum", 0.1));
+    this.affine = checkBool(name, "affine", arg("affine", defaults.affine));
+    this.trackRunningStats = checkBool(name, "trackRunningStats", arg("trackRunningStats", defaults.track));
     this.weight = this.affine ? Parameter(Tensor.ones([numFeatures])) : null;
     this.bias = this.affine ? Parameter(Tensor.zeros([numFeatures])) : null;
     const track = this.trackRunningStats;
@@ -76,8 +83,8 @@ abstract class NormBase extends Module {
  * batches in numBatchesTracked; eval mode normalizes with the running statistics.
  */
 abstract class BatchNorm extends NormBase {
-  constructor(numFeatures: number, opts: BatchNormOptions | undefined, private readonly dims: readonly number[]) {
-    super(`nn.${new.target.name}`, numFeatures, opts, { affine: true, track: true, cumulative: true });
+  constructor(numFeatures: number, args: readonly unknown[], private readonly dims: readonly number[]) {
+    super(`nn.${new.target.name}`, numFeatures, args, { affine: true, track: true, cumulative: true });
   }
 
   /**
@@ -126,46 +133,50 @@ abstract class BatchNorm extends NormBase {
 }
 
 /**
- * torch.nn.BatchNorm1d(numFeatures, { eps, momentum, affine, trackRunningStats }) over [N, C] or [N, C, L].
+ * torch.nn.BatchNorm1d(numFeatures, eps=1e-5, momentum=0.1, affine=true, trackRunningStats=true), positional
+ * or in an options object, over [N, C] or [N, C, L].
  * @throws Error (forward) for another rank or channel count, or one value per channel when training.
  * @example
  * const bn = new nn.BatchNorm1d(128);
  * const y = bn.forward(x); // x [N, 128]
  */
 export class BatchNorm1d extends BatchNorm {
-  constructor(numFeatures: number, opts?: BatchNormOptions) {
-    super(numFeatures, opts, [2, 3]);
+  constructor(numFeatures: number, ...args: BatchNormArgs) {
+    super(numFeatures, args, [2, 3]);
   }
 }
 
 /**
- * torch.nn.BatchNorm2d(numFeatures, { eps, momentum, affine, trackRunningStats }) over [N, C, H, W].
+ * torch.nn.BatchNorm2d(numFeatures, eps=1e-5, momentum=0.1, affine=true, trackRunningStats=true), positional
+ * or in an options object, over [N, C, H, W].
  * @throws Error (forward) for another rank or channel count, or one value per channel when training.
  * @example
  * const bn = new nn.BatchNorm2d(16, { momentum: 0.01 });
  * const y = bn.forward(x); // x [N, 16, H, W]
  */
 export class BatchNorm2d extends BatchNorm {
-  constructor(numFeatures: number, opts?: BatchNormOptions) {
-    super(numFeatures, opts, [4]);
+  constructor(numFeatures: number, ...args: BatchNormArgs) {
+    super(numFeatures, args, [4]);
   }
 }
 
 /**
- * torch.nn.BatchNorm3d(numFeatures, { eps, momentum, affine, trackRunningStats }) over [N, C, D, H, W].
+ * torch.nn.BatchNorm3d(numFeatures, eps=1e-5, momentum=0.1, affine=true, trackRunningStats=true), positional
+ * or in an options object, over [N, C, D, H, W].
  * @throws Error (forward) for another rank or channel count, or one value per channel when training.
  * @example
  * const bn = new nn.BatchNorm3d(8);
  * const y = bn.forward(x); // x [N, 8, D, H, W]
  */
 export class BatchNorm3d extends BatchNorm {
-  constructor(numFeatures: number, opts?: BatchNormOptions) {
-    super(numFeatures, opts, [5]);
+  constructor(numFeatures: number, ...args: BatchNormArgs) {
+    super(numFeatures, args, [5]);
   }
 }
 
 /**
- * torch.nn.GroupNorm(numGroups, numChannels, { eps, affine }): per-sample statistics over groups of channels.
+ * torch.nn.GroupNorm(numGroups, numChannels, eps=1e-5, affine=true), eps and affine positional or in an
+ * options object: per-sample statistics over groups of channels.
  * Any [N, C, ...] input, same shape out; see `F.groupNorm`.
  * @throws Error (constructor) unless numGroups divides numChannels.
  * @example
@@ -186,14 +197,14 @@ export class GroupNorm extends Module {
   /** per-channel shift [C] (zeros at start), or null without affine */
   bias: Tensor | null;
 
-  constructor(numGroups: number, numChannels: number, opts?: { eps?: number; affine?: boolean }) {
+  constructor(numGroups: number, numChannels: number, ...args: Args<[eps: number, affine: boolean], { eps?: number; affine?: boolean }>) {
     super();
-    const a = parseArgs("nn.GroupNorm", opts === undefined ? [] : [opts], ["eps", "affine"]);
+    const a = parseArgs("nn.GroupNorm", args, ["eps", "affine"]);
     this.numGroups = checkInt("nn.GroupNorm", "numGroups", numGroups, 1);
     this.numChannels = checkInt("nn.GroupNorm", "numChannels", numChannels, 1);
     if (numChannels % numGroups !== 0) throw new Error(`nn.GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
-    this.eps = checkScalar("nn.GroupNorm", "eps", a.eps ?? 1e-5, (v) => v >= 0, "a non-negative number");
-    this.affine = checkBool("nn.GroupNorm", "affine", a.affine ?? true);
+    this.eps = checkScalar("nn.GroupNorm", "eps", "eps" in a ? a.eps : 1e-5, (v) => v >= 0, "a non-negative number");
+    this.affine = checkBool("nn.GroupNorm", "affine", "affine" in a ? a.affine : true);
     this.weight = this.affine ? Parameter(Tensor.ones([numChannels])) : null;
     this.bias = this.affine ? Parameter(Tensor.zeros([numChannels])) : null;
   }
@@ -222,13 +233,16 @@ export interface InstanceNormOptions {
   trackRunningStats?: boolean;
 }
 
+/** PyTorch's positionals after numFeatures (eps, momentum, affine, trackRunningStats), then an optional options object. */
+type InstanceNormArgs = Args<[eps: number, momentum: number, affine: boolean, trackRunningStats: boolean], InstanceNormOptions>;
+
 /**
  * Base of InstanceNorm1d/2d/3d, like PyTorch's _InstanceNorm: each channel of each sample of
  * [N, C, ...nd dims] (or unbatched [C, ...]) normalized over its positions, see `F.instanceNorm`.
  */
 abstract class InstanceNorm extends NormBase {
-  constructor(numFeatures: number, opts: InstanceNormOptions | undefined, private readonly nd: number) {
-    super(`nn.${new.target.name}`, numFeatures, opts, { affine: false, track: false, cumulative: false });
+  constructor(numFeatures: number, args: readonly unknown[], private readonly nd: number) {
+    super(`nn.${new.target.name}`, numFeatures, args, { affine: false, track: false, cumulative: false });
   }
 
   override forward(x: Tensor): Tensor {
@@ -251,7 +265,8 @@ abstract class InstanceNorm extends NormBase {
 }
 
 /**
- * torch.nn.InstanceNorm1d(numFeatures, { eps, momentum, affine = false, trackRunningStats = false })
+ * torch.nn.InstanceNorm1d(numFeatures, eps=1e-5, momentum=0.1, affine=false, trackRunningStats=false), positional
+ * or in an options object,
  * over [N, C, L] or [C, L]: each channel of each sample normalized over its positions.
  * @throws Error (forward) for another rank, or (with affine) another channel count.
  * @example
@@ -259,13 +274,14 @@ abstract class InstanceNorm extends NormBase {
  * const y = inorm.forward(x); // x [N, 8, L]
  */
 export class InstanceNorm1d extends InstanceNorm {
-  constructor(numFeatures: number, opts?: InstanceNormOptions) {
-    super(numFeatures, opts, 1);
+  constructor(numFeatures: number, ...args: InstanceNormArgs) {
+    super(numFeatures, args, 1);
   }
 }
 
 /**
- * torch.nn.InstanceNorm2d(numFeatures, { eps, momentum, affine = false, trackRunningStats = false })
+ * torch.nn.InstanceNorm2d(numFeatures, eps=1e-5, momentum=0.1, affine=false, trackRunningStats=false), positional
+ * or in an options object,
  * over [N, C, H, W] or [C, H, W]: each channel of each sample normalized over its positions.
  * @throws Error (forward) for another rank, or (with affine) another channel count.
  * @example
@@ -273,13 +289,14 @@ export class InstanceNorm1d extends InstanceNorm {
  * const y = inorm.forward(x); // x [N, 3, H, W]
  */
 export class InstanceNorm2d extends InstanceNorm {
-  constructor(numFeatures: number, opts?: InstanceNormOptions) {
-    super(numFeatures, opts, 2);
+  constructor(numFeatures: number, ...args: InstanceNormArgs) {
+    super(numFeatures, args, 2);
   }
 }
 
 /**
- * torch.nn.InstanceNorm3d(numFeatures, { eps, momentum, affine = false, trackRunningStats = false })
+ * torch.nn.InstanceNorm3d(numFeatures, eps=1e-5, momentum=0.1, affine=false, trackRunningStats=false), positional
+ * or in an options object,
  * over [N, C, D, H, W] or [C, D, H, W]: each channel of each sample normalized over its positions.
  * @throws Error (forward) for another rank, or (with affine) another channel count.
  * @example
@@ -287,8 +304,8 @@ export class InstanceNorm2d extends InstanceNorm {
  * const y = inorm.forward(x); // x [N, 4, D, H, W]
  */
 export class InstanceNorm3d extends InstanceNorm {
-  constructor(numFeatures: number, opts?: InstanceNormOptions) {
-    super(numFeatures, opts, 3);
+  constructor(numFeatures: number, ...args: InstanceNormArgs) {
+    super(numFeatures, args, 3);
   }
 }
 

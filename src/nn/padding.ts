@@ -2,9 +2,9 @@
 // padding tuple that call F.pad, with the module's name in every error.
 import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { checkNumber } from "../check.js";
+import { checkArity, checkNumber } from "../check.js";
 import { describe, tuple } from "../functional/args.js";
-import { Module } from "./module.js";
+import { Module, checkForward } from "./module.js";
 
 type Mode = "constant" | "reflect" | "replicate" | "circular";
 
@@ -44,6 +44,7 @@ abstract class PadLayer extends Module {
    * new nn.ReflectionPad1d(2).forward(Tensor.arange(4).reshape(1, 4)); // [[2, 1, 0, 1, 2, 3, 2, 1]]
    */
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     const op = this.#op, d = this.#dims;
     if (!(x instanceof Tensor)) throw new Error(`${op}: input must be a Tensor, got ${describe(x)}`);
     if (this.#mode !== "constant" && x.ndim !== d + 1 && x.ndim !== d + 2) {
@@ -76,6 +77,7 @@ export class ConstantPad1d extends PadLayer {
 
   constructor(padding: number | readonly [number, number], value: number) {
     super("nn.ConstantPad1d", 1, padding, "constant", checkNumber("nn.ConstantPad1d", "value", value));
+    checkArity("nn.ConstantPad1d", arguments, ["padding", "value"]);
     this.value = value;
   }
 }
@@ -94,6 +96,7 @@ export class ConstantPad2d extends PadLayer {
 
   constructor(padding: number | readonly [number, number, number, number], value: number) {
     super("nn.ConstantPad2d", 2, padding, "constant", checkNumber("nn.ConstantPad2d", "value", value));
+    checkArity("nn.ConstantPad2d", arguments, ["padding", "value"]);
     this.value = value;
   }
 }
@@ -108,6 +111,7 @@ export class ConstantPad2d extends PadLayer {
 export class ZeroPad1d extends PadLayer {
   constructor(padding: number | readonly [number, number]) {
     super("nn.ZeroPad1d", 1, padding, "constant");
+    checkArity("nn.ZeroPad1d", arguments, ["padding"]);
   }
 }
 
@@ -121,6 +125,7 @@ export class ZeroPad1d extends PadLayer {
 export class ZeroPad2d extends PadLayer {
   constructor(padding: number | readonly [number, number, number, number]) {
     super("nn.ZeroPad2d", 2, padding, "constant");
+    checkArity("nn.ZeroPad2d", arguments, ["padding"]);
   }
 }
 
@@ -134,6 +139,7 @@ export class ZeroPad2d extends PadLayer {
 export class ReflectionPad1d extends PadLayer {
   constructor(padding: number | readonly [number, number]) {
     super("nn.ReflectionPad1d", 1, padding, "reflect");
+    checkArity("nn.ReflectionPad1d", arguments, ["padding"]);
   }
 }
 
@@ -147,6 +153,7 @@ export class ReflectionPad1d extends PadLayer {
 export class ReflectionPad2d extends PadLayer {
   constructor(padding: number | readonly [number, number, number, number]) {
     super("nn.ReflectionPad2d", 2, padding, "reflect");
+    checkArity("nn.ReflectionPad2d", arguments, ["padding"]);
   }
 }
 
@@ -160,6 +167,7 @@ export class ReflectionPad2d extends PadLayer {
 export class ReplicationPad1d extends PadLayer {
   constructor(padding: number | readonly [number, number]) {
     super("nn.ReplicationPad1d", 1, padding, "replicate");
+    checkArity("nn.ReplicationPad1d", arguments, ["padding"]);
   }
 }
 
@@ -173,6 +181,7 @@ export class ReplicationPad1d extends PadLayer {
 export class ReplicationPad2d extends PadLayer {
   constructor(padding: number | readonly [number, number, number, number]) {
     super("nn.ReplicationPad2d", 2, padding, "replicate");
+    checkArity("nn.ReplicationPad2d", arguments, ["padding"]);
   }
 }
 
@@ -186,6 +195,7 @@ export class ReplicationPad2d extends PadLayer {
 export class CircularPad1d extends PadLayer {
   constructor(padding: number | readonly [number, number]) {
     super("nn.CircularPad1d", 1, padding, "circular");
+    checkArity("nn.CircularPad1d", arguments, ["padding"]);
   }
 }
 
@@ -199,5 +209,6 @@ export class CircularPad1d extends PadLayer {
 export class CircularPad2d extends PadLayer {
   constructor(padding: number | readonly [number, number, number, number]) {
     super("nn.CircularPad2d", 2, padding, "circular");
+    checkArity("nn.CircularPad2d", arguments, ["padding"]);
   }
 }

@@ -2,7 +2,7 @@
 // AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d, with PyTorch's constructor arguments.
 import type { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { type Args, checkBool, checkInt, parseArgs, tuple } from "../functional/args.js";
+import { type Args, checkArity, checkBool, checkInt, parseArgs, tuple } from "../functional/args.js";
 import { Module } from "./module.js";
 
 type Ints = number | readonly number[];
@@ -160,6 +160,7 @@ export class AdaptiveAvgPool1d extends Module {
 
   constructor(outputSize: number) {
     super();
+    checkArity("nn.AdaptiveAvgPool1d", arguments, ["outputSize"]);
     this.outputSize = checkInt("nn.AdaptiveAvgPool1d", "outputSize", outputSize, 1);
   }
 
@@ -193,6 +194,7 @@ export class AdaptiveAvgPool2d extends Module {
 
   constructor(outputSize: Size2) {
     super();
+    checkArity("nn.AdaptiveAvgPool2d", arguments, ["outputSize"]);
     this.outputSize = sizeN("AdaptiveAvgPool2d", outputSize);
   }
 
@@ -331,6 +333,7 @@ export class AdaptiveAvgPool3d extends Module {
 
   constructor(outputSize: Size2) {
     super();
+    checkArity("nn.AdaptiveAvgPool3d", arguments, ["outputSize"]);
     this.outputSize = sizeN("AdaptiveAvgPool3d", outputSize, 3);
   }
 

@@ -7,7 +7,7 @@ import * as F from "../functional.js";
 import { type Args, checkBool, checkEnum, checkInt, checkScalar, parseArgs } from "../functional/args.js";
 import { describe } from "../check.js";
 import { fmt } from "../shape.js";
-import { Module, Parameter } from "./module.js";
+import { Module, Parameter, checkForward } from "./module.js";
 import * as init from "./init.js";
 
 type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
@@ -145,6 +145,7 @@ export class RNNCell extends RNNCellBase {
 
   /** One step: input [N, I] or [I], hx [N, H] or [H] (zeros when omitted) → h' like hx. */
   override forward(input: Tensor, hx?: Tensor | null): Tensor {
+    checkForward(this, arguments, ["input", "hx"]);
     const { x, hs, unbatched } = this.prepare("nn.RNNCell", input, [hx], ["hx"]);
     const [h] = step(this.mode, F.linear(x, this.weightIh, this.biasIh), hs[0] ?? this.zeros(x), null, this.weightHh, this.biasHh);
     return unbatched ? h.squeeze(0) : h;
@@ -178,6 +179,7 @@ export class LSTMCell extends RNNCellBase {
 
   /** One step: input [N, I] or [I], states [h, c] of [N, H] or [H] (zeros when omitted) → [h', c']. */
   override forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, Tensor] {
+    checkForward(this, arguments, ["input", "hx"]);
     if (hx !== undefined && hx !== null && (!Array.isArray(hx) || hx.length !== 2)) {
       throw new Error(`nn.LSTMCell: hx must be an array [h, c] of two Tensors, got ${describe(hx)}`);
     }
@@ -208,6 +210,7 @@ export class GRUCell extends RNNCellBase {
 
   /** One step: input [N, I] or [I], hx [N, H] or [H] (zeros when omitted) → h' like hx. */
   override forward(input: Tensor, hx?: Tensor | null): Tensor {
+    checkForward(this, arguments, ["input", "hx"]);
     const { x, hs, unbatched } = this.prepare("nn.GRUCell", input, [hx], ["hx"]);
     const [h] = step("GRU", F.linear(x, this.weightIh, this.biasIh), hs[0] ?? this.zeros(x), null, this.weightHh, this.biasHh);
     return unbatched ? h.squeeze(0) : h;
@@ -427,6 +430,7 @@ export class RNN extends RNNBase {
 
   /** The whole sequence: input [L, N, I] ([N, L, I] with batchFirst) or [L, I], h0 [layers·D, N, H] → [output, hN]. */
   override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
+    checkForward(this, arguments, ["input", "hx"]);
     const { x, hs, unbatched } = this.prepare(input, [h0], ["h0"]);
     const { out, hN } = this.run(x, hs[0], null);
     return [this.finish(out, unbatched), unbatched ? hN.squeeze(1) : hN];
@@ -454,6 +458,7 @@ export class LSTM extends RNNBase {
 
   /** The whole sequence: input [L, N, I] ([N, L, I] with batchFirst) or [L, I], [h0, c0] [layers·D, N, H] → [output, [hN, cN]]. */
   override forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
+    checkForward(this, arguments, ["input", "hx"]);
     if (hx !== undefined && hx !== null && (!Array.isArray(hx) || hx.length !== 2)) {
       throw new Error(`nn.LSTM: hx must be an array [h0, c0] of two Tensors, got ${describe(hx)}`);
     }
@@ -482,6 +487,7 @@ export class GRU extends RNNBase {
 
   /** The whole sequence: input [L, N, I] ([N, L, I] with batchFirst) or [L, I], h0 [layers·D, N, H] → [output, hN]. */
   override forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
+    checkForward(this, arguments, ["input", "hx"]);
     const { x, hs, unbatched } = this.prepare(input, [h0], ["h0"]);
     const { out, hN } = this.run(x, hs[0], null);
     return [this.finish(out, unbatched), unbatched ? hN.squeeze(1) : hN];

@@ -2,7 +2,7 @@
 import type { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
 import { checkOptions, tuple } from "../functional/args.js";
-import { Module } from "./module.js";
+import { Module, checkForward } from "./module.js";
 
 /** The window of Unfold and Fold, checked at construction. */
 function windowOf(op: string, kernelSize: number | readonly number[], opts: F.UnfoldOptions | undefined) {
@@ -46,6 +46,7 @@ export class Unfold extends Module {
 
   /** [N, C, H, W] → [N, C·kh·kw, L]. */
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.unfold(x, this.kernelSize, { dilation: this.dilation, padding: this.padding, stride: this.stride });
   }
 
@@ -88,6 +89,7 @@ export class Fold extends Module {
 
   /** [N, C·kh·kw, L] → [N, C, oH, oW]. */
   override forward(x: Tensor): Tensor {
+    checkForward(this, arguments);
     return F.fold(x, this.outputSize, this.kernelSize, { dilation: this.dilation, padding: this.padding, stride: this.stride });
   }
 

@@ -122,8 +122,13 @@ export class TransformerEncoderLayer extends Module {
     src: Tensor,
     ...masks: Args<[srcMask: Tensor | null, srcKeyPaddingMask: Tensor | null], TransformerEncoderLayerForwardOptions>
   ): Tensor {
-    const a = parseArgs("nn.TransformerEncoderLayer", masks, ["srcMask", "srcKeyPaddingMask"]);
-    if (!(src instanceof Tensor)) throw new Error(`nn.TransformerEncoderLayer: src must be a Tensor, got ${describe(src)}`);
+    const op = "nn.TransformerEncoderLayer";
+    const a = parseArgs(op, masks, ["srcMask", "srcKeyPaddingMask"]);
+    // checked here so that the errors name the layer's arguments, not its MultiheadAttention's
+    checkPair(op, "src", src, "src", src, this.dModel, this.batchFirst);
+    const [S, N] = seqDims(src, this.batchFirst);
+    checkMask(op, "srcMask", a.srcMask, S, S, N, this.nhead, src.ndim === 2, false);
+    checkMask(op, "srcKeyPaddingMask", a.srcKeyPaddingMask, S, S, N, this.nhead, src.ndim === 2, true);
     const attnMask = (a.srcMask ?? undefined) as Tensor | undefined, keyPaddingMask = (a.srcKeyPaddingMask ?? undefined) as Tensor | undefined;
     const sa = (x: Tensor) => this.dropout1.forward(this.selfAttn.forward(x, x, x, { attnMask, keyPaddingMask, needWeights: false })[0]);
     const ff = (x: Tensor) => this.dropout2.forward(this.linear2.forward(this.dropout.forward(this.act(this.linear1.forward(x)))));

@@ -1,7 +1,7 @@
 // Adadelta: PyTorch 1.13's single-tensor rule as a composite of tensor ops (every device).
 import { Tensor } from "../tensor.js";
-import { checkScalar } from "../functional/args.js";
-import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
+import { type Args, checkScalar } from "../functional/args.js";
+import { Optimizer, type ParamGroup, type ParamState, type ParamsInput, optimizerArgs } from "./optimizer.js";
 import { withWeightDecay } from "./updates.js";
 
 /** Options of `Adadelta` (PyTorch's keywords in camelCase). */
@@ -19,7 +19,8 @@ export interface AdadeltaOptions {
 type AdadeltaHyper = Required<AdadeltaOptions>;
 
 /**
- * `torch.optim.Adadelta` (lr 1.0, rho 0.9, eps 1e-6, weightDecay 0). g += λp; v = ρv + (1−ρ)g²;
+ * `torch.optim.Adadelta(params, lr=1.0, rho=0.9, eps=1e-6, weightDecay=0)`, positional or in an options object.
+ * g += λp; v = ρv + (1−ρ)g²;
  * Δ = √(a + ε)/√(v + ε)·g; a = ρa + (1−ρ)Δ²; p ← p − lr·Δ.
  * State per parameter: `step`, `squareAvg` (v), `accDelta` (a).
  * @throws Error for a negative lr, eps or weightDecay, rho outside [0, 1], or an unknown option.
@@ -28,9 +29,11 @@ type AdadeltaHyper = Required<AdadeltaOptions>;
  * opt.zeroGrad(); loss.backward(); opt.step();
  */
 export class Adadelta extends Optimizer<AdadeltaHyper> {
-  constructor(params: ParamsInput<AdadeltaHyper>, opts?: AdadeltaOptions) {
-    const o = opts ?? {};
-    super(params, { lr: o.lr ?? 1.0, rho: o.rho ?? 0.9, eps: o.eps ?? 1e-6, weightDecay: o.weightDecay ?? 0 }, opts);
+  constructor(params: ParamsInput<AdadeltaHyper>, opts?: AdadeltaOptions);
+  constructor(params: ParamsInput<AdadeltaHyper>, ...args: Args<[lr: number, rho: number, eps: number, weightDecay: number], AdadeltaOptions>);
+  constructor(params: ParamsInput<AdadeltaHyper>, ...args: unknown[]) {
+    const o: AdadeltaOptions = optimizerArgs("Adadelta", args, ["lr", "rho", "eps", "weightDecay"], 4);
+    super(params, { lr: o.lr ?? 1.0, rho: o.rho ?? 0.9, eps: o.eps ?? 1e-6, weightDecay: o.weightDecay ?? 0 });
   }
 
   protected override validate(g: ParamGroup<AdadeltaHyper>): void {

@@ -1,6 +1,7 @@
 // Adam and AdamW (decoupled weight decay).
 import type { Tensor } from "../tensor.js";
-import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
+import type { Args } from "../functional/args.js";
+import { Optimizer, type ParamGroup, type ParamState, type ParamsInput, optimizerArgs } from "./optimizer.js";
 import { adamUpdate, type AdamHyper, type AdamState } from "./updates.js";
 
 /** Options of `Adam` and `AdamW` (PyTorch's keywords in camelCase). */
@@ -19,7 +20,12 @@ export interface AdamOptions {
   maximize?: boolean;
 }
 
-function hyper(opts: AdamOptions, weightDecay: number): AdamHyper {
+/** PyTorch's positional hyperparameters after params, then an options object (maximize only there, keyword-only as in PyTorch). */
+type AdamArgs = Args<[lr: number, betas: [number, number], eps: number, weightDecay: number, amsgrad: boolean], AdamOptions>;
+
+/** The hyperparameters from `args` (see AdamArgs) over the defaults. */
+function hyper(name: string, args: readonly unknown[], weightDecay: number): AdamHyper {
+  const opts = optimizerArgs(name, args, ["lr", "betas", "eps", "weightDecay", "amsgrad", "maximize"], 5) as AdamOptions;
   return {
     lr: opts.lr ?? 1e-3,
     betas: (Array.isArray(opts.betas) ? [...opts.betas] : opts.betas ?? [0.9, 0.999]) as [number, number], // checked by validate
@@ -39,15 +45,18 @@ function validateAdam(name: string, g: AdamHyper): void {
 }
 
 /**
- * `torch.optim.Adam` (lr 1e-3, betas [0.9, 0.999], eps 1e-8, L2 weightDecay 0 added to the gradient).
+ * `torch.optim.Adam(params, lr=1e-3, betas=[0.9, 0.999], eps=1e-8, weightDecay=0, amsgrad=false)` (L2
+ * weightDecay added to the gradient), those positional or in an options object; maximize only there.
  * @throws Error for a negative lr, eps or weightDecay, betas outside [0, 1), or an unknown option.
  * @example
  * const opt = new optim.Adam(model.parameters(), { lr: 3e-4 });
  * opt.zeroGrad(); loss.backward(); opt.step();
  */
 export class Adam extends Optimizer<AdamHyper> {
-  constructor(params: ParamsInput<AdamHyper>, opts: AdamOptions = {}) {
-    super(params, hyper(opts, 0), opts);
+  constructor(params: ParamsInput<AdamHyper>, opts?: AdamOptions);
+  constructor(params: ParamsInput<AdamHyper>, ...args: AdamArgs);
+  constructor(params: ParamsInput<AdamHyper>, ...args: unknown[]) {
+    super(params, hyper("Adam", args, 0));
   }
 
   protected override validate(g: ParamGroup<AdamHyper>): void {
@@ -61,14 +70,17 @@ export class Adam extends Optimizer<AdamHyper> {
 }
 
 /**
- * `torch.optim.AdamW`: Adam with decoupled weight decay p ← p·(1 − lr·λ), λ = 0.01 by default.
+ * `torch.optim.AdamW(params, lr=1e-3, betas=[0.9, 0.999], eps=1e-8, weightDecay=0.01, amsgrad=false)`, those
+ * positional or in an options object (maximize only there): Adam with decoupled weight decay p ← p·(1 − lr·λ).
  * @throws Error for a negative lr, eps or weightDecay, betas outside [0, 1), or an unknown option.
  * @example
  * const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.1 });
  */
 export class AdamW extends Optimizer<AdamHyper> {
-  constructor(params: ParamsInput<AdamHyper>, opts: AdamOptions = {}) {
-    super(params, hyper(opts, 0.01), opts);
+  constructor(params: ParamsInput<AdamHyper>, opts?: AdamOptions);
+  constructor(params: ParamsInput<AdamHyper>, ...args: AdamArgs);
+  constructor(params: ParamsInput<AdamHyper>, ...args: unknown[]) {
+    super(params, hyper("AdamW", args, 0.01));
   }
 
   protected override validate(g: ParamGroup<AdamHyper>): void {

@@ -1,7 +1,7 @@
 // Adamax, NAdam and RAdam: PyTorch 1.13's single-tensor rules as composites of tensor ops (every device).
 import { Tensor } from "../tensor.js";
-import { checkScalar } from "../functional/args.js";
-import { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
+import { type Args, checkScalar } from "../functional/args.js";
+import { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState, type ParamsInput, optimizerArgs } from "./optimizer.js";
 import { withWeightDecay } from "./updates.js";
 
 /** Options of `Adamax` and `RAdam` (PyTorch's keywords in camelCase). */
@@ -26,6 +26,9 @@ export interface NAdamOptions extends AdamaxOptions {
 }
 
 type AdamaxHyper = Required<AdamaxOptions>;
+/** Adamax's and RAdam's arguments after params: PyTorch's positionals, then an options object. */
+type AdamaxArgs = Args<[lr: number, betas: [number, number], eps: number, weightDecay: number], AdamaxOptions>;
+const ADAMAX_KEYS = ["lr", "betas", "eps", "weightDecay"];
 type NAdamHyper = Required<NAdamOptions>;
 
 function hyper(o: AdamaxOptions, lr: number): AdamaxHyper {
@@ -42,7 +45,8 @@ function validateAdamLike(name: string, g: AdamaxHyper): void {
 }
 
 /**
- * `torch.optim.Adamax` (lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0): Adam with the
+ * `torch.optim.Adamax(params, lr=2e-3, betas=[0.9, 0.999], eps=1e-8, weightDecay=0)`, positional or in an
+ * options object: Adam with the
  * infinity norm. g += λp; m = β₁m + (1−β₁)g; u = max(β₂u, |g| + ε); p ← p − (lr/(1−β₁ᵗ))·m/u.
  * State per parameter: `step`, `expAvg` (m), `expInf` (u).
  * @throws Error for a negative lr, eps or weightDecay, betas outside [0, 1), or an unknown option.
@@ -51,8 +55,10 @@ function validateAdamLike(name: string, g: AdamaxHyper): void {
  * opt.zeroGrad(); loss.backward(); opt.step();
  */
 export class Adamax extends Optimizer<AdamaxHyper> {
-  constructor(params: ParamsInput<AdamaxHyper>, opts?: AdamaxOptions) {
-    super(params, hyper(opts ?? {}, 2e-3), opts);
+  constructor(params: ParamsInput<AdamaxHyper>, opts?: AdamaxOptions);
+  constructor(params: ParamsInput<AdamaxHyper>, ...args: AdamaxArgs);
+  constructor(params: ParamsInput<AdamaxHyper>, ...args: unknown[]) {
+    super(params, hyper(optimizerArgs("Adamax", args, ADAMAX_KEYS, 4), 2e-3));
   }
 
   protected override validate(g: ParamGroup<AdamaxHyper>): void {
@@ -76,8 +82,15 @@ export class Adamax extends Optimizer<AdamaxHyper> {
   }
 }
 
+/** NAdam's arguments after params: PyTorch's positional hyperparameters, then an options object. */
+type NAdamArgs = Args<
+  [lr: number, betas: [number, number], eps: number, weightDecay: number, momentumDecay: number],
+  NAdamOptions
+>;
+
 /**
- * `torch.optim.NAdam` (lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, momentumDecay 4e-3):
+ * `torch.optim.NAdam(params, lr=2e-3, betas=[0.9, 0.999], eps=1e-8, weightDecay=0, momentumDecay=4e-3)`,
+ * positional or in an options object:
  * Adam with Nesterov momentum and Dozat's momentum schedule μₜ = β₁(1 − 0.5·0.96^(tψ)).
  * g += λp; m = β₁m + (1−β₁)g; v = β₂v + (1−β₂)g²; d = √(v/(1−β₂ᵗ)) + ε;
  * p ← p − lr(1−μₜ)/(1−Πμ)·g/d − lr·μₜ₊₁/(1−Πμ·μₜ₊₁)·m/d.
@@ -88,9 +101,11 @@ export class Adamax extends Optimizer<AdamaxHyper> {
  * opt.zeroGrad(); loss.backward(); opt.step();
  */
 export class NAdam extends Optimizer<NAdamHyper> {
-  constructor(params: ParamsInput<NAdamHyper>, opts?: NAdamOptions) {
-    const o = opts ?? {};
-    super(params, { ...hyper(o, 2e-3), momentumDecay: o.momentumDecay ?? 4e-3 }, opts);
+  constructor(params: ParamsInput<NAdamHyper>, opts?: NAdamOptions);
+  constructor(params: ParamsInput<NAdamHyper>, ...args: NAdamArgs);
+  constructor(params: ParamsInput<NAdamHyper>, ...args: unknown[]) {
+    const o: NAdamOptions = optimizerArgs("NAdam", args, [...ADAMAX_KEYS, "momentumDecay"], 5);
+    super(params, { ...hyper(o, 2e-3), momentumDecay: o.momentumDecay ?? 4e-3 });
   }
 
   protected override validate(g: ParamGroup<NAdamHyper>): void {
@@ -134,7 +149,8 @@ export class NAdam extends Optimizer<NAdamHyper> {
 }
 
 /**
- * `torch.optim.RAdam` (lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0): Adam with the
+ * `torch.optim.RAdam(params, lr=1e-3, betas=[0.9, 0.999], eps=1e-8, weightDecay=0)`, positional or in an
+ * options object: Adam with the
  * variance of its adaptive rate rectified. g += λp; m, v as Adam's; ρ∞ = 2/(1−β₂) − 1,
  * ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ); while ρₜ ≤ 5 (the first steps) p ← p − lr·m/(1−β₁ᵗ) (SGD with momentum),
  * then p ← p − lr·m/(1−β₁ᵗ)·r·√(1−β₂ᵗ)/(√v + ε) with r = √((ρₜ−4)(ρₜ−2)ρ∞/((ρ∞−4)(ρ∞−2)ρₜ)).
@@ -145,8 +161,10 @@ export class NAdam extends Optimizer<NAdamHyper> {
  * opt.zeroGrad(); loss.backward(); opt.step();
  */
 export class RAdam extends Optimizer<AdamaxHyper> {
-  constructor(params: ParamsInput<AdamaxHyper>, opts?: RAdamOptions) {
-    super(params, hyper(opts ?? {}, 1e-3), opts);
+  constructor(params: ParamsInput<AdamaxHyper>, opts?: RAdamOptions);
+  constructor(params: ParamsInput<AdamaxHyper>, ...args: AdamaxArgs);
+  constructor(params: ParamsInput<AdamaxHyper>, ...args: unknown[]) {
+    super(params, hyper(optimizerArgs("RAdam", args, ADAMAX_KEYS, 4), 1e-3));
   }
 
   protected override validate(g: ParamGroup<AdamaxHyper>): void {

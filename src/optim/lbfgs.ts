@@ -4,8 +4,8 @@
 import { Tensor } from "../tensor.js";
 import { noGrad } from "../graph.js";
 import { hostReadable } from "../backend/backend.js";
-import { checkInt, checkScalar, describe } from "../functional/args.js";
-import { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
+import { type Args, checkInt, checkScalar, describe } from "../functional/args.js";
+import { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState, type ParamsInput, optimizerArgs } from "./optimizer.js";
 
 /** Options of `LBFGS` (PyTorch's keywords in camelCase). */
 export interface LBFGSOptions {
@@ -53,9 +53,16 @@ type Run<R = void> = Generator<Request, R, number>;
 
 const KEYS = ["lr", "maxIter", "maxEval", "toleranceGrad", "toleranceChange", "historySize", "lineSearchFn"];
 
+/** LBFGS's arguments after params: PyTorch's positional hyperparameters, then an options object. */
+type LBFGSArgs = Args<
+  [lr: number, maxIter: number, maxEval: number | null, toleranceGrad: number, toleranceChange: number, historySize: number, lineSearchFn: "strong_wolfe" | null],
+  LBFGSOptions
+>;
+
 /**
- * `torch.optim.LBFGS` (lr 1, maxIter 20, maxEval ⌊maxIter·5/4⌋, toleranceGrad 1e-7, toleranceChange
- * 1e-9, historySize 100, lineSearchFn null or "strong_wolfe"): limited-memory BFGS over all the
+ * `torch.optim.LBFGS(params, lr=1, maxIter=20, maxEval=null (⌊maxIter·5/4⌋), toleranceGrad=1e-7,
+ * toleranceChange=1e-9, historySize=100, lineSearchFn=null)` (lineSearchFn null or "strong_wolfe"),
+ * positional or in an options object: limited-memory BFGS over all the
  * parameters as one flat vector. Each `step(closure)` runs up to maxIter iterations, calling the
  * closure (which must zero the gradients, compute the loss, call `backward()` and return the loss)
  * as often as it needs, and returns the loss of the closure's first call as a number.
@@ -81,13 +88,15 @@ export class LBFGS extends Optimizer<LBFGSHyper> {
   #oldStps: Tensor[] = [];
   #ro: number[] = [];
 
-  constructor(params: ParamsInput<LBFGSHyper>, opts?: LBFGSOptions) {
-    const o = opts ?? {};
+  constructor(params: ParamsInput<LBFGSHyper>, opts?: LBFGSOptions);
+  constructor(params: ParamsInput<LBFGSHyper>, ...args: LBFGSArgs);
+  constructor(params: ParamsInput<LBFGSHyper>, ...args: unknown[]) {
+    const o: LBFGSOptions = optimizerArgs("LBFGS", args, KEYS, 7);
     const maxIter = o.maxIter ?? 20;
     super(params, {
       lr: o.lr ?? 1, maxIter, maxEval: o.maxEval ?? Math.floor((maxIter * 5) / 4), toleranceGrad: o.toleranceGrad ?? 1e-7,
       toleranceChange: o.toleranceChange ?? 1e-9, historySize: o.historySize ?? 100, lineSearchFn: o.lineSearchFn ?? null,
-    }, opts);
+    });
     const ps = this.paramGroups[0].params;
     ps.forEach((p, i) => {
       if (p.device !== ps[0].device || p.dtype !== ps[0].dtype) {

@@ -3,8 +3,18 @@
 // CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR, SequentialLR, ChainedScheduler, and
 // ReduceLROnPlateau (driven by a metric).
 import { Tensor } from "../tensor.js";
-import { checkBool, checkEnum, checkInt, checkScalar, checkOptions, describe } from "../functional/args.js";
-import type { Optimizer } from "./optimizer.js";
+import { type Args, checkArity, checkBool, checkEnum, checkInt, checkScalar, describe } from "../functional/args.js";
+import { type Optimizer, optimizerArgs } from "./optimizer.js";
+
+/**
+ * PyTorch's last_epoch: only -1 (a fresh schedule) is supported; a schedule is resumed with
+ * `loadStateDict`, not by constructing it at a later epoch.
+ */
+function freshSchedule(op: string, lastEpoch: unknown): void {
+  if (lastEpoch !== undefined && lastEpoch !== -1) {
+    throw new Error(`${op}: lastEpoch must be -1 (resuming at another epoch is not supported; restore the schedule with loadStateDict), got ${describe(lastEpoch)}`);
+  }
+}
 
 /** A scheduler's state: plain numbers, JSON-serialisable. */
 export interface SchedulerState {
@@ -120,10 +130,11 @@ export abstract class LRScheduler {
 
 /**
  * Multiplies the learning rate by `gamma` every `stepSize` epochs: lr = base·γ^⌊epoch/stepSize⌋.
- * torch.optim.lr_scheduler.StepLR.
- * @throws Error unless stepSize is a positive integer.
+ * torch.optim.lr_scheduler.StepLR(optimizer, stepSize, gamma=0.1, lastEpoch=-1): gamma and lastEpoch
+ * positional or in an options object; lastEpoch must be -1.
+ * @throws Error unless stepSize is a positive integer; for a non-number gamma, an unknown option or a lastEpoch other than -1.
  * @example
- * const sched = new optim.lrScheduler.StepLR(opt, 30, { gamma: 0.1 });
+ * const sched = new optim.lrScheduler.StepLR(opt, 30, 0.1); // or (opt, 30, { gamma: 0.1 })
  */
 export class StepLR extends LRScheduler {
   /** epochs between decays */
@@ -131,11 +142,13 @@ export class StepLR extends LRScheduler {
   /** decay factor γ (default 0.1) */
   readonly gamma: number;
 
-  constructor(optimizer: Optimizer, stepSize: number, opts: { gamma?: number } = {}) {
+  constructor(optimizer: Optimizer, stepSize: number, ...args: Args<[gamma: number, lastEpoch: number], { gamma?: number; lastEpoch?: number }>) {
+    const a = optimizerArgs("StepLR", args, ["gamma", "lastEpoch"], undefined, "stepSize");
+    freshSchedule("StepLR", a.lastEpoch);
     super(optimizer);
     if (!Number.isInteger(stepSize) || stepSize <= 0) throw new Error(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
     this.stepSize = stepSize;
-    this.gamma = opts.gamma ?? 0.1;
+    this.gamma = checkScalar("StepLR", "gamma", a.gamma ?? 0.1);
     this.initialStep();
   }
 
@@ -153,9 +166,11 @@ export class StepLR extends LRScheduler {
 /**
  * Cosine annealing from the base lr down to `etaMin` over `tMax` epochs, then back up (SGDR
  * without restarts): lr = ηmin + (base − ηmin)(1 + cos(π·epoch/tMax))/2, computed recursively as PyTorch does.
- * torch.optim.lr_scheduler.CosineAnnealingLR.
+ * torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, tMax, etaMin=0, lastEpoch=-1): etaMin and
+ * lastEpoch positional or in an options object; lastEpoch must be -1.
+ * @throws Error unless tMax is positive; for a non-number etaMin, an unknown option or a lastEpoch other than -1.
  * @example
- * const sched = new optim.lrScheduler.CosineAnnealingLR(opt, 100, { etaMin: 1e-5 });
+ * const sched = new optim.lrScheduler.CosineAnnealingLR(opt, 100, 1e-5); // or (opt, 100, { etaMin: 1e-5 })
  */
 export class CosineAnnealingLR extends LRScheduler {
   /** epochs of one half cosine period */
@@ -163,11 +178,13 @@ export class CosineAnnealingLR extends LRScheduler {
   /** the minimum learning rate (default 0) */
   readonly etaMin: number;
 
-  constructor(optimizer: Optimizer, tMax: number, opts: { etaMin?: number } = {}) {
+  constructor(optimizer: Optimizer, tMax: number, ...args: Args<[etaMin: number, lastEpoch: number], { etaMin?: number; lastEpoch?: number }>) {
+    const a = optimizerArgs("CosineAnnealingLR", args, ["etaMin", "lastEpoch"], undefined, "tMax");
+    freshSchedule("CosineAnnealingLR", a.lastEpoch);
     super(optimizer);
-    if (!(tMax > 0)) throw new Error(`CosineAnnealingLR: tMax must be positive, got ${tMax}`);
+    if (!(typeof tMax === "number" && tMax > 0)) throw new Error(`CosineAnnealingLR: tMax must be positive, got ${describe(tMax)}`);
     this.tMax = tMax;
-    this.etaMin = opts.etaMin ?? 0;
+    this.etaMin = checkScalar("CosineAnnealingLR", "etaMin", a.etaMin ?? 0);
     this.initialStep();
   }
 
@@ -191,9 +208,12 @@ export class CosineAnnealingLR extends LRScheduler {
 /**
  * Scales the base lr by a factor going linearly from `startFactor` (default 1/3) to `endFactor`
  * (default 1) over `totalIters` epochs (default 5), then keeps it.
- * torch.optim.lr_scheduler.LinearLR (a warm-up).
+ * torch.optim.lr_scheduler.LinearLR(optimizer, startFactor=1/3, endFactor=1, totalIters=5, lastEpoch=-1)
+ * (a warm-up): positional or in an options object; lastEpoch must be -1.
+ * @throws Error for a startFactor outside (0, 1], an endFactor outside [0, 1], a totalIters that is
+ * not an integer >= 1, an unknown option or a lastEpoch other than -1.
  * @example
- * const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
+ * const warmup = new optim.lrScheduler.LinearLR(opt, 0.1, 1, 5); // or (opt, { startFactor: 0.1, totalIters: 5 })
  */
 export class LinearLR extends LRScheduler {
   /** factor of the base lr at epoch 0 */
@@ -203,15 +223,17 @@ export class LinearLR extends LRScheduler {
   /** epochs the factor takes to reach endFactor */
   readonly totalIters: number;
 
-  constructor(optimizer: Optimizer, opts: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
+  constructor(
+    optimizer: Optimizer,
+    ...args: Args<[startFactor: number, endFactor: number, totalIters: number, lastEpoch: number],
+      { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number }>
+  ) {
+    const a = optimizerArgs("LinearLR", args, ["startFactor", "endFactor", "totalIters", "lastEpoch"], undefined, "optimizer");
+    freshSchedule("LinearLR", a.lastEpoch);
     super(optimizer);
-    this.startFactor = opts.startFactor ?? 1 / 3;
-    this.endFactor = opts.endFactor ?? 1;
-    this.totalIters = opts.totalIters ?? 5;
-    if (!(this.startFactor > 0 && this.startFactor <= 1)) {
-      throw new Error(`LinearLR: startFactor must be in (0, 1], got ${this.startFactor}`);
-    }
-    if (!(this.endFactor >= 0 && this.endFactor <= 1)) throw new Error(`LinearLR: endFactor must be in [0, 1], got ${this.endFactor}`);
+    this.startFactor = checkScalar("LinearLR", "startFactor", a.startFactor ?? 1 / 3, (v) => v > 0 && v <= 1, "in (0, 1]");
+    this.endFactor = checkScalar("LinearLR", "endFactor", a.endFactor ?? 1, (v) => v >= 0 && v <= 1, "in [0, 1]");
+    this.totalIters = checkInt("LinearLR", "totalIters", a.totalIters ?? 5, 1);
     this.initialStep();
   }
 
@@ -243,7 +265,7 @@ function bisectRight(a: readonly number[], x: number): number {
 
 /**
  * Multiplies the learning rate by `gamma` every epoch: lr = base·γ^epoch.
- * torch.optim.lr_scheduler.ExponentialLR.
+ * torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma, lastEpoch=-1); lastEpoch must be -1.
  * @example
  * const sched = new optim.lrScheduler.ExponentialLR(opt, 0.95);
  */
@@ -251,7 +273,8 @@ export class ExponentialLR extends LRScheduler {
   /** decay factor γ per epoch */
   readonly gamma: number;
 
-  constructor(optimizer: Optimizer, gamma: number) {
+  constructor(optimizer: Optimizer, gamma: number, ...args: Args<[lastEpoch: number], { lastEpoch?: number }>) {
+    freshSchedule("ExponentialLR", optimizerArgs("ExponentialLR", args, ["lastEpoch"], undefined, "gamma").lastEpoch);
     super(optimizer);
     this.gamma = checkScalar("ExponentialLR", "gamma", gamma);
     this.initialStep();
@@ -269,9 +292,10 @@ export class ExponentialLR extends LRScheduler {
 
 /**
  * Multiplies the learning rate by `gamma` at each milestone epoch (a milestone listed twice, twice).
- * torch.optim.lr_scheduler.MultiStepLR.
+ * torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=0.1, lastEpoch=-1): gamma and
+ * lastEpoch positional or in an options object; lastEpoch must be -1.
  * @example
- * const sched = new optim.lrScheduler.MultiStepLR(opt, [30, 80], { gamma: 0.1 });
+ * const sched = new optim.lrScheduler.MultiStepLR(opt, [30, 80], 0.1); // or (opt, [30, 80], { gamma: 0.1 })
  */
 export class MultiStepLR extends LRScheduler {
   /** Sorted, with repeats. */
@@ -279,9 +303,10 @@ export class MultiStepLR extends LRScheduler {
   /** decay factor γ per milestone (default 0.1) */
   readonly gamma: number;
 
-  constructor(optimizer: Optimizer, milestones: readonly number[], opts?: { gamma?: number }) {
+  constructor(optimizer: Optimizer, milestones: readonly number[], ...args: Args<[gamma: number, lastEpoch: number], { gamma?: number; lastEpoch?: number }>) {
+    const o = optimizerArgs("MultiStepLR", args, ["gamma", "lastEpoch"], undefined, "milestones");
+    freshSchedule("MultiStepLR", o.lastEpoch);
     super(optimizer);
-    const o = checkOptions("MultiStepLR", opts, ["gamma"]);
     if (!Array.isArray(milestones)) throw new Error(`MultiStepLR: milestones must be an array of epochs, got ${describe(milestones)}`);
     this.milestones = milestones.map((m) => checkInt("MultiStepLR", "milestones", m, 0)).sort((a, b) => a - b);
     this.gamma = checkScalar("MultiStepLR", "gamma", o.gamma ?? 0.1);
@@ -301,7 +326,7 @@ export class MultiStepLR extends LRScheduler {
 /**
  * lr = base·lrLambda(epoch), with one function for every group or one per group. The functions are
  * not part of the state dict (as in PyTorch, where only callable objects are saved).
- * torch.optim.lr_scheduler.LambdaLR.
+ * torch.optim.lr_scheduler.LambdaLR(optimizer, lrLambda, lastEpoch=-1); lastEpoch must be -1.
  * @example
  * const sched = new optim.lrScheduler.LambdaLR(opt, (epoch) => 0.95 ** epoch);
  */
@@ -309,7 +334,10 @@ export class LambdaLR extends LRScheduler {
   /** one factor function per group */
   readonly lrLambdas: ((epoch: number) => number)[];
 
-  constructor(optimizer: Optimizer, lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[]) {
+  constructor(
+    optimizer: Optimizer, lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[], ...args: Args<[lastEpoch: number], { lastEpoch?: number }>
+  ) {
+    freshSchedule("LambdaLR", optimizerArgs("LambdaLR", args, ["lastEpoch"], undefined, "lrLambda").lastEpoch);
     super(optimizer);
     const n = optimizer.paramGroups.length;
     const fs = Array.isArray(lrLambda) ? [...lrLambda] : Array<(epoch: number) => number>(n).fill(lrLambda as (epoch: number) => number);
@@ -335,9 +363,10 @@ export class LambdaLR extends LRScheduler {
  * SGDR: cosine annealing from the base lr to `etaMin` over t0 epochs, then a restart, each period
  * tMult times the last: lr = ηmin + (base − ηmin)(1 + cos(π·tCur/tI))/2. `step(epoch)` takes
  * fractional epochs (`sched.step(epoch + i / iters)` inside an epoch), as PyTorch's does.
- * torch.optim.lr_scheduler.CosineAnnealingWarmRestarts.
+ * torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer, t0, tMult=1, etaMin=0, lastEpoch=-1):
+ * tMult, etaMin and lastEpoch positional or in an options object; lastEpoch must be -1.
  * @example
- * const sched = new optim.lrScheduler.CosineAnnealingWarmRestarts(opt, 10, { tMult: 2 });
+ * const sched = new optim.lrScheduler.CosineAnnealingWarmRestarts(opt, 10, 2); // or (opt, 10, { tMult: 2 })
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
   /** epochs of the first period */
@@ -351,9 +380,13 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   /** Epochs since the last restart. */
   tCur: number;
 
-  constructor(optimizer: Optimizer, t0: number, opts?: { tMult?: number; etaMin?: number }) {
+  constructor(
+    optimizer: Optimizer, t0: number,
+    ...args: Args<[tMult: number, etaMin: number, lastEpoch: number], { tMult?: number; etaMin?: number; lastEpoch?: number }>
+  ) {
+    const o = optimizerArgs("CosineAnnealingWarmRestarts", args, ["tMult", "etaMin", "lastEpoch"], undefined, "t0");
+    freshSchedule("CosineAnnealingWarmRestarts", o.lastEpoch);
     super(optimizer);
-    const o = checkOptions("CosineAnnealingWarmRestarts", opts, ["tMult", "etaMin"]);
     this.t0 = checkInt("CosineAnnealingWarmRestarts", "t0", t0, 1);
     this.tMult = checkInt("CosineAnnealingWarmRestarts", "tMult", o.tMult ?? 1, 1);
     this.etaMin = checkScalar("CosineAnnealingWarmRestarts", "etaMin", o.etaMin ?? 0);
@@ -421,12 +454,20 @@ export interface OneCycleLROptions {
   finalDivFactor?: number;
   /** Three phases (up, down to the initial lr, annihilate) instead of two (up, down to the minimum). */
   threePhase?: boolean;
+  /** PyTorch's last_epoch: only -1 (the default) is supported */
+  lastEpoch?: number;
 }
+
+const ONE_CYCLE_KEYS = ["totalSteps", "epochs", "stepsPerEpoch", "pctStart", "annealStrategy", "cycleMomentum", "baseMomentum", "maxMomentum",
+  "divFactor", "finalDivFactor", "threePhase", "lastEpoch"];
 
 type Group = Record<string, unknown> & { lr: number };
 
 /**
- * The 1cycle policy (torch.optim.lr_scheduler.OneCycleLR): the lr rises from maxLr/divFactor to
+ * The 1cycle policy (torch.optim.lr_scheduler.OneCycleLR(optimizer, maxLr, totalSteps=null, epochs=null,
+ * stepsPerEpoch=null, pctStart=0.3, annealStrategy="cos", cycleMomentum=true, baseMomentum=0.85,
+ * maxMomentum=0.95, divFactor=25, finalDivFactor=1e4, threePhase=false, lastEpoch=-1), the options
+ * positional in PyTorch's order or in an options object; lastEpoch must be -1): the lr rises from maxLr/divFactor to
  * maxLr over pctStart of the steps, then anneals to initialLr/finalDivFactor, while the momentum
  * moves the other way between maxMomentum and baseMomentum. Step it after every batch. Each
  * group gets initialLr, maxLr, minLr (and maxMomentum, baseMomentum) entries, as in PyTorch.
@@ -458,11 +499,18 @@ export class OneCycleLR extends LRScheduler {
     endMomentum: string;
   }[];
 
-  constructor(optimizer: Optimizer, maxLr: number | readonly number[], opts?: OneCycleLROptions) {
-    super(optimizer);
+  constructor(
+    optimizer: Optimizer, maxLr: number | readonly number[],
+    ...args: Args<[totalSteps: number | null, epochs: number | null, stepsPerEpoch: number | null, pctStart: number, annealStrategy: "cos" | "linear",
+      cycleMomentum: boolean, baseMomentum: number, maxMomentum: number, divFactor: number, finalDivFactor: number, threePhase: boolean, lastEpoch: number],
+      OneCycleLROptions>
+  ) {
     const op = "OneCycleLR";
-    const o = checkOptions(op, opts, ["totalSteps", "epochs", "stepsPerEpoch", "pctStart", "annealStrategy", "cycleMomentum",
-      "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase"]);
+    // null (PyTorch's None) for totalSteps, epochs or stepsPerEpoch means not given
+    const given = Object.entries(optimizerArgs(op, args, ONE_CYCLE_KEYS, undefined, "maxLr")).filter(([, v]) => v !== null);
+    const o = Object.fromEntries(given) as OneCycleLROptions;
+    freshSchedule(op, o.lastEpoch);
+    super(optimizer);
     if (o.totalSteps !== undefined) this.totalSteps = checkInt(op, "totalSteps", o.totalSteps, 1);
     else if (o.epochs !== undefined && o.stepsPerEpoch !== undefined) {
       this.totalSteps = checkInt(op, "epochs", o.epochs, 1) * checkInt(op, "stepsPerEpoch", o.stepsPerEpoch, 1);
@@ -545,7 +593,7 @@ function perGroup(op: string, name: string, v: number | readonly number[], n: nu
 /**
  * Runs `schedulers` one after another, switching at each of the `milestones` epochs (one fewer
  * than schedulers); each later scheduler restarts its schedule at its milestone.
- * torch.optim.lr_scheduler.SequentialLR.
+ * torch.optim.lr_scheduler.SequentialLR(optimizer, schedulers, milestones, lastEpoch=-1); lastEpoch must be -1.
  * @throws Error unless there is one milestone fewer than schedulers, all on the same optimizer.
  * @example
  * const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
@@ -557,7 +605,8 @@ export class SequentialLR extends LRScheduler {
   /** the epochs at which the next scheduler takes over */
   readonly milestones: number[];
 
-  constructor(optimizer: Optimizer, schedulers: readonly LRScheduler[], milestones: readonly number[]) {
+  constructor(optimizer: Optimizer, schedulers: readonly LRScheduler[], milestones: readonly number[], ...args: Args<[lastEpoch: number], { lastEpoch?: number }>) {
+    freshSchedule("SequentialLR", optimizerArgs("SequentialLR", args, ["lastEpoch"], undefined, "milestones").lastEpoch);
     super(optimizer);
     const op = "SequentialLR";
     if (!Array.isArray(schedulers) || schedulers.length === 0) throw new Error(`${op}: expects at least one scheduler, got ${describe(schedulers)}`);
@@ -625,7 +674,9 @@ export interface ReduceLROnPlateauOptions {
 
 /**
  * Reduces each group's lr by `factor` once the metric passed to `step(metric)` has not improved
- * for `patience` epochs (torch.optim.lr_scheduler.ReduceLROnPlateau). Not a chainable scheduler:
+ * for `patience` epochs (torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=0.1,
+ * patience=10, threshold=1e-4, thresholdMode="rel", cooldown=0, minLr=0, eps=1e-8), the options
+ * positional in PyTorch's order or in an options object). Not a chainable scheduler:
  * call `step(valLoss)` once per epoch.
  * @example
  * const sched = new optim.lrScheduler.ReduceLROnPlateau(opt, { patience: 3 });
@@ -660,10 +711,15 @@ export class ReduceLROnPlateau {
   lastEpoch = 0;
   #lastLr: number[];
 
-  constructor(optimizer: Optimizer, opts?: ReduceLROnPlateauOptions) {
+  constructor(
+    optimizer: Optimizer,
+    ...args: Args<[mode: "min" | "max", factor: number, patience: number, threshold: number, thresholdMode: "rel" | "abs", cooldown: number,
+      minLr: number | readonly number[], eps: number], ReduceLROnPlateauOptions>
+  ) {
     const op = "ReduceLROnPlateau";
     if (!optimizer || !Array.isArray(optimizer.paramGroups)) throw new Error(`${op}: expected an optimizer, got ${describe(optimizer)}`);
-    const o = checkOptions(op, opts, ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"]);
+    const keys = ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"];
+    const o = optimizerArgs(op, args, keys, undefined, "optimizer") as ReduceLROnPlateauOptions;
     this.optimizer = optimizer;
     this.mode = checkEnum(op, "mode", o.mode ?? "min", ["min", "max"] as const);
     this.factor = checkScalar(op, "factor", o.factor ?? 0.1, (v) => v < 1, "a number < 1");
@@ -767,14 +823,17 @@ export interface ConstantLROptions {
   factor?: number;
   /** epochs with the reduced lr (default 5) */
   totalIters?: number;
+  /** PyTorch's last_epoch: only -1 (the default) is supported */
+  lastEpoch?: number;
 }
 
 /**
  * Multiplies the base lr by `factor` for the first `totalIters` epochs, then restores it
- * (torch.optim.lr_scheduler.ConstantLR; chainable, like PyTorch's, so other changes to the lr meanwhile are kept).
- * @throws Error for a factor outside [0, 1], a totalIters that is not an integer >= 0, or an unknown option.
+ * (torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1/3, totalIters=5, lastEpoch=-1), positional or in an
+ * options object; chainable, like PyTorch's, so other changes to the lr meanwhile are kept).
+ * @throws Error for a factor outside [0, 1], a totalIters that is not an integer >= 0, an unknown option or a lastEpoch other than -1.
  * @example
- * const sched = new optim.lrScheduler.ConstantLR(opt, { factor: 0.5, totalIters: 4 });
+ * const sched = new optim.lrScheduler.ConstantLR(opt, 0.5, 4); // or (opt, { factor: 0.5, totalIters: 4 })
  */
 export class ConstantLR extends LRScheduler {
   /** the factor of the lr until totalIters */
@@ -782,10 +841,11 @@ export class ConstantLR extends LRScheduler {
   /** the epoch at which the lr is restored */
   readonly totalIters: number;
 
-  constructor(optimizer: Optimizer, opts?: ConstantLROptions) {
-    super(optimizer);
+  constructor(optimizer: Optimizer, ...args: Args<[factor: number, totalIters: number, lastEpoch: number], ConstantLROptions>) {
     const op = "ConstantLR";
-    const o = checkOptions(op, opts, ["factor", "totalIters"]);
+    const o = optimizerArgs(op, args, ["factor", "totalIters", "lastEpoch"], undefined, "optimizer");
+    freshSchedule(op, o.lastEpoch);
+    super(optimizer);
     this.factor = checkScalar(op, "factor", o.factor ?? 1 / 3, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
     this.totalIters = checkInt(op, "totalIters", o.totalIters ?? 5, 0);
     this.initialStep();
@@ -806,7 +866,7 @@ export class ConstantLR extends LRScheduler {
 /**
  * Multiplies each group's current lr by `lrLambda(epoch)` at every step after the first: one
  * function for every group, or one per group. The functions are not part of the state dict.
- * torch.optim.lr_scheduler.MultiplicativeLR.
+ * torch.optim.lr_scheduler.MultiplicativeLR(optimizer, lrLambda, lastEpoch=-1); lastEpoch must be -1.
  * @throws Error unless lrLambda is a function or an array of one function per group.
  * @example
  * const sched = new optim.lrScheduler.MultiplicativeLR(opt, () => 0.95);
@@ -815,7 +875,10 @@ export class MultiplicativeLR extends LRScheduler {
   /** one factor function per group */
   readonly lrLambdas: ((epoch: number) => number)[];
 
-  constructor(optimizer: Optimizer, lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[]) {
+  constructor(
+    optimizer: Optimizer, lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[], ...args: Args<[lastEpoch: number], { lastEpoch?: number }>
+  ) {
+    freshSchedule("MultiplicativeLR", optimizerArgs("MultiplicativeLR", args, ["lastEpoch"], undefined, "lrLambda").lastEpoch);
     super(optimizer);
     this.lrLambdas = lambdasPerGroup("MultiplicativeLR", lrLambda, optimizer.paramGroups.length);
     this.initialStep();
@@ -838,14 +901,17 @@ export interface PolynomialLROptions {
   totalIters?: number;
   /** the power of the polynomial (default 1) */
   power?: number;
+  /** PyTorch's last_epoch: only -1 (the default) is supported */
+  lastEpoch?: number;
 }
 
 /**
  * Decays the lr to 0 over `totalIters` epochs: lr = base·(1 − min(epoch, totalIters)/totalIters)^power,
- * computed step by step as PyTorch does. torch.optim.lr_scheduler.PolynomialLR.
- * @throws Error unless totalIters is an integer >= 1 and power a number; for an unknown option.
+ * computed step by step as PyTorch does. torch.optim.lr_scheduler.PolynomialLR(optimizer, totalIters=5,
+ * power=1, lastEpoch=-1), positional or in an options object.
+ * @throws Error unless totalIters is an integer >= 1 and power a number; for an unknown option or a lastEpoch other than -1.
  * @example
- * const sched = new optim.lrScheduler.PolynomialLR(opt, { totalIters: 100, power: 2 });
+ * const sched = new optim.lrScheduler.PolynomialLR(opt, 100, 2); // or (opt, { totalIters: 100, power: 2 })
  */
 export class PolynomialLR extends LRScheduler {
   /** epochs until the lr reaches 0 */
@@ -853,10 +919,11 @@ export class PolynomialLR extends LRScheduler {
   /** the power of the polynomial */
   readonly power: number;
 
-  constructor(optimizer: Optimizer, opts?: PolynomialLROptions) {
-    super(optimizer);
+  constructor(optimizer: Optimizer, ...args: Args<[totalIters: number, power: number, lastEpoch: number], PolynomialLROptions>) {
     const op = "PolynomialLR";
-    const o = checkOptions(op, opts, ["totalIters", "power"]);
+    const o = optimizerArgs(op, args, ["totalIters", "power", "lastEpoch"], undefined, "optimizer");
+    freshSchedule(op, o.lastEpoch);
+    super(optimizer);
     this.totalIters = checkInt(op, "totalIters", o.totalIters ?? 5, 1);
     this.power = checkScalar(op, "power", o.power ?? 1);
     this.initialStep();
@@ -895,10 +962,17 @@ export interface CyclicLROptions {
   baseMomentum?: number | readonly number[];
   /** the highest momentum, at the base lr (default 0.9) */
   maxMomentum?: number | readonly number[];
+  /** PyTorch's last_epoch: only -1 (the default) is supported */
+  lastEpoch?: number;
 }
 
+const CYCLIC_KEYS = ["stepSizeUp", "stepSizeDown", "mode", "gamma", "scaleFn", "scaleMode", "cycleMomentum", "baseMomentum", "maxMomentum", "lastEpoch"];
+
 /**
- * The cyclical learning rate policy (torch.optim.lr_scheduler.CyclicLR): the lr goes from
+ * The cyclical learning rate policy (torch.optim.lr_scheduler.CyclicLR(optimizer, baseLr, maxLr,
+ * stepSizeUp=2000, stepSizeDown=null, mode="triangular", gamma=1, scaleFn=null, scaleMode="cycle",
+ * cycleMomentum=true, baseMomentum=0.8, maxMomentum=0.9, lastEpoch=-1), the options positional in
+ * PyTorch's order or in an options object; lastEpoch must be -1): the lr goes from
  * `baseLr` up to `maxLr` over stepSizeUp steps and back over stepSizeDown, the amplitude scaled
  * by the mode (or scaleFn); with cycleMomentum the momentum moves the other way between
  * maxMomentum and baseMomentum. Step it after every batch. Construction sets each group's lr to
@@ -934,13 +1008,18 @@ export class CyclicLR extends LRScheduler {
   /** each group's highest momentum (with cycleMomentum) */
   readonly maxMomentums: number[] = [];
 
-  constructor(optimizer: Optimizer, baseLr: number | readonly number[], maxLr: number | readonly number[], opts?: CyclicLROptions) {
-    super(CyclicLR.#setBaseLr(optimizer, baseLr));
+  constructor(
+    optimizer: Optimizer, baseLr: number | readonly number[], maxLr: number | readonly number[],
+    ...args: Args<[stepSizeUp: number, stepSizeDown: number | null, mode: CyclicLROptions["mode"], gamma: number, scaleFn: ((x: number) => number) | null,
+      scaleMode: CyclicLROptions["scaleMode"], cycleMomentum: boolean, baseMomentum: number | readonly number[], maxMomentum: number | readonly number[],
+      lastEpoch: number], CyclicLROptions>
+  ) {
     const op = "CyclicLR";
+    const o = optimizerArgs(op, args, CYCLIC_KEYS, undefined, "maxLr") as CyclicLROptions;
+    freshSchedule(op, o.lastEpoch);
+    super(CyclicLR.#setBaseLr(optimizer, baseLr));
     // the base lrs are baseLr even where an earlier scheduler had recorded another initialLr (as PyTorch)
     this.baseLrs.splice(0, this.baseLrs.length, ...optimizer.paramGroups.map((g) => g.lr));
-    const o = checkOptions(op, opts, ["stepSizeUp", "stepSizeDown", "mode", "gamma", "scaleFn", "scaleMode", "cycleMomentum",
-      "baseMomentum", "maxMomentum"]);
     const groups = optimizer.paramGroups as unknown as Group[];
     this.maxLrs = perGroup(op, "maxLr", maxLr, groups.length);
     const up = checkScalar(op, "stepSizeUp", o.stepSizeUp ?? 2000, (v) => v > 0, "a positive number");
@@ -1012,6 +1091,7 @@ export class ChainedScheduler extends LRScheduler {
   readonly schedulers: LRScheduler[];
 
   constructor(schedulers: readonly LRScheduler[]) {
+    checkArity("ChainedScheduler", arguments, ["schedulers"]);
     super(ChainedScheduler.#check(schedulers));
     this.schedulers = [...schedulers];
     this.setLastLr(this.currentLrs());

@@ -2,10 +2,28 @@
 import { Tensor } from "../tensor.js";
 import { noGrad } from "../graph.js";
 import { checkOptions, describe } from "../check.js";
+import { parseArgs } from "../functional/args.js";
 
 /** Hyperparameters that are flags or pairs of numbers; every other one is a number. */
 const FLAGS = new Set(["amsgrad", "maximize", "nesterov", "centered", "foreach", "capturable", "differentiable", "fused"]);
 const PAIRS = new Set(["betas", "etas", "stepSizes"]);
+
+/**
+ * An optimizer's (or scheduler's) arguments after `after`, in PyTorch's forms: the first `positional`
+ * of `keys` by position (`new SGD(params, 0.1, 0.9)`), then an options object with any of `keys` (the
+ * rest are keyword-only in PyTorch). Refuses more positionals, an unknown key, or a name given both ways.
+ */
+export function optimizerArgs(
+  op: string, args: readonly unknown[], keys: readonly string[], positional = keys.length, after = "params",
+): Record<string, unknown> {
+  const last = args[args.length - 1];
+  const isOpts = typeof last === "object" && last !== null && !Array.isArray(last) && !ArrayBuffer.isView(last) && !(last instanceof Tensor);
+  const n = isOpts ? args.length - 1 : args.length;
+  if (n > positional) {
+    throw new Error(`${op}: expected at most ${positional} argument${positional === 1 ? "" : "s"} after ${after} (${keys.slice(0, positional).join(", ")}), got ${n}`);
+  }
+  return parseArgs(op, args, keys);
+}
 
 /** Hyperparameters every optimizer has. `lr` is what schedulers change. */
 export interface BaseHyper {

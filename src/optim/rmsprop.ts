@@ -1,7 +1,7 @@
 // RMSprop (with momentum and the centered variant) and Adagrad, PyTorch 1.13's single-tensor rules.
 import { Tensor } from "../tensor.js";
-import { checkScalar } from "../functional/args.js";
-import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
+import { type Args, checkScalar } from "../functional/args.js";
+import { Optimizer, type ParamGroup, type ParamState, type ParamsInput, optimizerArgs } from "./optimizer.js";
 import { type AdagradHyper, type AdagradState, type RMSpropHyper, type RMSpropState, adagradUpdate, rmspropUpdate } from "./updates.js";
 
 /** Options of `RMSprop`: any of its hyperparameters (see `RMSpropHyper`). */
@@ -9,19 +9,28 @@ export type RMSpropOptions = Partial<RMSpropHyper>;
 
 const nonNegative = (name: string, op: string, v: unknown) => checkScalar(op, name, v, (x) => x >= 0, "a number >= 0");
 
+/** RMSprop's arguments after params: PyTorch's positional hyperparameters, then an options object. */
+type RMSpropArgs = Args<
+  [lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: boolean],
+  RMSpropOptions
+>;
+
 /**
- * `torch.optim.RMSprop(params, { lr = 0.01, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false, maximize = false })`.
+ * `torch.optim.RMSprop(params, lr=0.01, alpha=0.99, eps=1e-8, weightDecay=0, momentum=0, centered=false)`, positional
+ * or in an options object, with `maximize = false` only there (keyword-only in PyTorch 2).
  * @throws Error for negative hyperparameters or an unknown option.
  * @example
  * const opt = new optim.RMSprop(model.parameters(), { lr: 1e-3, momentum: 0.9 });
  */
 export class RMSprop extends Optimizer<RMSpropHyper> {
-  constructor(params: ParamsInput<RMSpropHyper>, opts?: RMSpropOptions) {
-    const o = opts ?? {};
+  constructor(params: ParamsInput<RMSpropHyper>, opts?: RMSpropOptions);
+  constructor(params: ParamsInput<RMSpropHyper>, ...args: RMSpropArgs);
+  constructor(params: ParamsInput<RMSpropHyper>, ...args: unknown[]) {
+    const o: RMSpropOptions = optimizerArgs("RMSprop", args, ["lr", "alpha", "eps", "weightDecay", "momentum", "centered", "maximize"], 6);
     super(params, {
       lr: o.lr ?? 0.01, alpha: o.alpha ?? 0.99, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0,
       momentum: o.momentum ?? 0, centered: o.centered ?? false, maximize: o.maximize ?? false,
-    }, opts);
+    });
   }
 
   protected override validate(g: ParamGroup<RMSpropHyper>): void {
@@ -37,20 +46,29 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
 /** Options of `Adagrad`: any of its hyperparameters (see `AdagradHyper`). */
 export type AdagradOptions = Partial<AdagradHyper>;
 
+/** Adagrad's arguments after params: PyTorch's positional hyperparameters, then an options object. */
+type AdagradArgs = Args<
+  [lr: number, lrDecay: number, weightDecay: number, initialAccumulatorValue: number, eps: number],
+  AdagradOptions
+>;
+
 /**
- * `torch.optim.Adagrad(params, { lr = 0.01, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10, maximize = false })`.
+ * `torch.optim.Adagrad(params, lr=0.01, lrDecay=0, weightDecay=0, initialAccumulatorValue=0, eps=1e-10)`, positional
+ * or in an options object, with `maximize = false` only there (keyword-only in PyTorch).
  * Like PyTorch's, its state (step 0 and the accumulated sum) exists from construction.
  * @throws Error for negative hyperparameters or an unknown option.
  * @example
  * const opt = new optim.Adagrad(model.parameters(), { lr: 0.1 });
  */
 export class Adagrad extends Optimizer<AdagradHyper> {
-  constructor(params: ParamsInput<AdagradHyper>, opts?: AdagradOptions) {
-    const o = opts ?? {};
+  constructor(params: ParamsInput<AdagradHyper>, opts?: AdagradOptions);
+  constructor(params: ParamsInput<AdagradHyper>, ...args: AdagradArgs);
+  constructor(params: ParamsInput<AdagradHyper>, ...args: unknown[]) {
+    const o: AdagradOptions = optimizerArgs("Adagrad", args, ["lr", "lrDecay", "weightDecay", "initialAccumulatorValue", "eps", "maximize"], 5);
     super(params, {
       lr: o.lr ?? 0.01, lrDecay: o.lrDecay ?? 0, weightDecay: o.weightDecay ?? 0,
       initialAccumulatorValue: o.initialAccumulatorValue ?? 0, eps: o.eps ?? 1e-10, maximize: o.maximize ?? false,
-    }, opts);
+    });
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         this.state.set(p, { step: 0, sum: Tensor.full(p.shape, g.initialAccumulatorValue, { dtype: p.dtype, device: p.device }) });

@@ -1,7 +1,7 @@
 // Rprop and ASGD: PyTorch 1.13's single-tensor rules as composites of tensor ops (every device).
 import { Tensor } from "../tensor.js";
-import { checkScalar } from "../functional/args.js";
-import { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
+import { type Args, checkScalar } from "../functional/args.js";
+import { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState, type ParamsInput, optimizerArgs } from "./optimizer.js";
 import { withWeightDecay } from "./updates.js";
 
 /** Options of `Rprop` (PyTorch's keywords in camelCase). */
@@ -32,7 +32,8 @@ type RpropHyper = Required<RpropOptions>;
 type ASGDHyper = Required<ASGDOptions>;
 
 /**
- * `torch.optim.Rprop` (lr 1e-2, etas [0.5, 1.2], stepSizes [1e-6, 50]): resilient backpropagation.
+ * `torch.optim.Rprop(params, lr=1e-2, etas=[0.5, 1.2], stepSizes=[1e-6, 50])`, positional or in an options
+ * object: resilient backpropagation.
  * Per element, s = sign(g·prev); the step size is multiplied by η₊ where s > 0, by η₋ where s < 0,
  * and clamped to stepSizes; where s < 0 the gradient is taken as 0 (no step, and no flip next time);
  * p ← p − sign(g)·stepSize; prev ← g. State per parameter: `step`, `prev`, `stepSize` (starts at lr).
@@ -42,11 +43,13 @@ type ASGDHyper = Required<ASGDOptions>;
  * opt.zeroGrad(); loss.backward(); opt.step();
  */
 export class Rprop extends Optimizer<RpropHyper> {
-  constructor(params: ParamsInput<RpropHyper>, opts?: RpropOptions) {
-    const o = opts ?? {};
+  constructor(params: ParamsInput<RpropHyper>, opts?: RpropOptions);
+  constructor(params: ParamsInput<RpropHyper>, ...args: Args<[lr: number, etas: [number, number], stepSizes: [number, number]], RpropOptions>);
+  constructor(params: ParamsInput<RpropHyper>, ...args: unknown[]) {
+    const o: RpropOptions = optimizerArgs("Rprop", args, ["lr", "etas", "stepSizes"], 3);
     // copies of the pairs, so that groups do not share the caller's arrays (a non-array is refused by validate)
     const pair = (v: unknown, d: [number, number]) => (Array.isArray(v) ? [...v] : v ?? d) as [number, number];
-    super(params, { lr: o.lr ?? 1e-2, etas: pair(o.etas, [0.5, 1.2]), stepSizes: pair(o.stepSizes, [1e-6, 50]) }, opts);
+    super(params, { lr: o.lr ?? 1e-2, etas: pair(o.etas, [0.5, 1.2]), stepSizes: pair(o.stepSizes, [1e-6, 50]) });
   }
 
   protected override validate(g: ParamGroup<RpropHyper>): void {
@@ -74,8 +77,15 @@ export class Rprop extends Optimizer<RpropHyper> {
   }
 }
 
+/** ASGD's arguments after params: PyTorch's positional hyperparameters, then an options object. */
+type ASGDArgs = Args<
+  [lr: number, lambd: number, alpha: number, t0: number, weightDecay: number],
+  ASGDOptions
+>;
+
 /**
- * `torch.optim.ASGD` (lr 1e-2, lambd 1e-4, alpha 0.75, t0 1e6, weightDecay 0): averaged SGD.
+ * `torch.optim.ASGD(params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weightDecay=0)`, positional or in an
+ * options object: averaged SGD.
  * g += λ_wd·p; p ← p·(1 − λη) − η·g; the average ax ← ax + μ(p − ax) (ax ← p while μ = 1); then
  * η ← lr/(1 + λ·lr·t)^α and μ ← 1/max(1, t − t0). The average is `stateDict()`'s `state.<i>.ax`.
  * State per parameter: `step`, `eta` and `mu` (float32 numbers, as PyTorch's 0-d tensors), `ax`.
@@ -85,11 +95,13 @@ export class Rprop extends Optimizer<RpropHyper> {
  * opt.zeroGrad(); loss.backward(); opt.step();
  */
 export class ASGD extends Optimizer<ASGDHyper> {
-  constructor(params: ParamsInput<ASGDHyper>, opts?: ASGDOptions) {
-    const o = opts ?? {};
+  constructor(params: ParamsInput<ASGDHyper>, opts?: ASGDOptions);
+  constructor(params: ParamsInput<ASGDHyper>, ...args: ASGDArgs);
+  constructor(params: ParamsInput<ASGDHyper>, ...args: unknown[]) {
+    const o: ASGDOptions = optimizerArgs("ASGD", args, ["lr", "lambd", "alpha", "t0", "weightDecay"], 5);
     super(params, {
       lr: o.lr ?? 1e-2, lambd: o.lambd ?? 1e-4, alpha: o.alpha ?? 0.75, t0: o.t0 ?? 1e6, weightDecay: o.weightDecay ?? 0,
-    }, opts);
+    });
   }
 
   protected override validate(g: ParamGroup<ASGDHyper>): void {

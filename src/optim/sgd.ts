@@ -1,6 +1,7 @@
 // SGD with momentum, dampening, Nesterov momentum and (L2) weight decay.
 import type { Tensor } from "../tensor.js";
-import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
+import type { Args } from "../functional/args.js";
+import { Optimizer, type ParamGroup, type ParamState, type ParamsInput, optimizerArgs } from "./optimizer.js";
 import { sgdUpdate, type SGDHyper } from "./updates.js";
 
 /** Options of `SGD` (PyTorch's keywords in camelCase). */
@@ -19,24 +20,35 @@ export interface SGDOptions {
   maximize?: boolean;
 }
 
+/** SGD's arguments after params: PyTorch's positional hyperparameters, then an options object. */
+type SGDArgs = Args<
+  [lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean],
+  Partial<SGDOptions>
+>;
+
 /**
- * `torch.optim.SGD`: `new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 })`.
+ * `torch.optim.SGD(params, lr, momentum=0, dampening=0, weightDecay=0, nesterov=false)`, those positional
+ * or in an options object (maximize only there, keyword-only as in PyTorch):
+ * `new SGD(model.parameters(), 0.1, 0.9)` is `new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 })`.
  * @throws Error without lr, for a negative lr, momentum or weightDecay, Nesterov without momentum (or with dampening), or an unknown option.
  * @example
  * const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
  * opt.step();
  */
 export class SGD extends Optimizer<SGDHyper> {
-  constructor(params: ParamsInput<SGDHyper>, opts: SGDOptions) {
-    if (opts === undefined || typeof opts.lr !== "number") throw new Error("SGD: lr is required, e.g. new SGD(params, { lr: 0.1 })");
+  constructor(params: ParamsInput<SGDHyper>, opts: SGDOptions);
+  constructor(params: ParamsInput<SGDHyper>, ...args: SGDArgs);
+  constructor(params: ParamsInput<SGDHyper>, ...args: unknown[]) {
+    const opts = optimizerArgs("SGD", args, ["lr", "momentum", "dampening", "weightDecay", "nesterov", "maximize"], 5) as Partial<SGDOptions>;
+    if (opts.lr === undefined) throw new Error("SGD: lr is required, e.g. new SGD(params, { lr: 0.1 })");
     super(params, {
-      lr: opts.lr,
+      lr: opts.lr, // a non-number is refused by validate
       momentum: opts.momentum ?? 0,
       dampening: opts.dampening ?? 0,
       weightDecay: opts.weightDecay ?? 0,
       nesterov: opts.nesterov ?? false,
       maximize: opts.maximize ?? false,
-    }, opts);
+    });
   }
 
   protected override validate(g: ParamGroup<SGDHyper>): void {
