@@ -160,23 +160,35 @@ export function leakyRelu(x: Tensor, ...args: Args<[negativeSlope: number, inpla
   return where(x.gt(0), x, x.mul(slope));
 }
 
+/** Options of `F.softmax` and `F.logSoftmax`: PyTorch's `dtype` keyword. */
+export interface SoftmaxOptions {
+  /** Cast the input to this floating dtype first (an int32 input needs it); absent or null: the input's own. */
+  dtype?: "float32" | "float64" | null;
+}
+
 /**
  * Softmax along `dim` (negative counts from the end): exp(x - max) / sum(exp(x - max)); subtracting
- * the max keeps exp from overflowing (torch.softmax; the dim is required). Same shape as x.
- * @throws Error for a dim out of range.
+ * the max keeps exp from overflowing (torch.softmax(input, dim, dtype=None); the dim is required).
+ * Same shape as x; with `{ dtype }` the input is cast to it first.
+ * @throws Error if input is not a floating-point tensor (without a dtype) or for a dim out of range.
  * @example
  * F.softmax(tensor([1, 2, 3]), 0); // [0.090, 0.245, 0.665]
+ * F.softmax(labels, 0, { dtype: "float32" }); // an int32 tensor, cast first
  */
-export function softmax(x: Tensor, dim: number): Tensor {
-  checkArity("softmax", arguments, ["input", "dim"]);
-  dim = softmaxDim("softmax", x, dim);
+export function softmax(x: Tensor, dim: number, options?: SoftmaxOptions): Tensor {
+  checkArity("softmax", arguments, ["input", "dim", "options"]);
+  [x, dim] = softmaxArgs("softmax", x, dim, options);
   return fused.softmax(x, dim, false, (x) => softmaxComposite(x, -1)) ?? softmaxComposite(x, dim);
 }
 
-/** The dim of a softmax-like op, checked with the op's name; size 0 is allowed (empty result). */
-function softmaxDim(op: string, x: Tensor, dim: number): number {
+/** A softmax-like op's input, cast to options.dtype first, and dim, checked with the op's name (as
+ *  PyTorch, an integer input is refused); size 0 is allowed (empty result). */
+function softmaxArgs(op: string, x: Tensor, dim: number, options: SoftmaxOptions | undefined): [Tensor, number] {
   if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(x)}`);
-  return normDims(op, checkInt(op, "dim", dim), x.ndim)[0] ?? 0;
+  const { dtype } = checkOptions(op, options, ["dtype"]);
+  if (dtype !== undefined && dtype !== null) x = x.cast(checkEnum(op, "dtype", dtype, ["float32", "float64"]));
+  if (x.dtype === "int32") throw new Error(`${op}: input must be a floating-point tensor, got int32 (shape ${fmt(x.shape)}): cast it first or give a floating dtype ("float32" or "float64")`);
+  return [x, normDims(op, checkInt(op, "dim", dim), x.ndim)[0] ?? 0];
 }
 
 /** max over dims for shifting exp: 0 where the reduced size is 0 (nothing to shift). */
@@ -191,14 +203,15 @@ function softmaxComposite(x: Tensor, dim: number): Tensor {
 }
 
 /**
- * log(softmax(x)) along `dim`, computed stably as (x - max) - log(sum(exp(x - max))) (torch.log_softmax).
- * @throws Error for a dim out of range.
+ * log(softmax(x)) along `dim`, computed stably as (x - max) - log(sum(exp(x - max)))
+ * (torch.log_softmax(input, dim, dtype=None)); with `{ dtype }` the input is cast to it first.
+ * @throws Error if input is not a floating-point tensor (without a dtype) or for a dim out of range.
  * @example
  * const logp = F.logSoftmax(logits, -1);
  */
-export function logSoftmax(x: Tensor, dim: number): Tensor {
-  checkArity("logSoftmax", arguments, ["input", "dim"]);
-  dim = softmaxDim("logSoftmax", x, dim);
+export function logSoftmax(x: Tensor, dim: number, options?: SoftmaxOptions): Tensor {
+  checkArity("logSoftmax", arguments, ["input", "dim", "options"]);
+  [x, dim] = softmaxArgs("logSoftmax", x, dim, options);
   return fused.softmax(x, dim, true, (x) => logSoftmaxComposite(x, -1)) ?? logSoftmaxComposite(x, dim);
 }
 
@@ -327,7 +340,7 @@ export function binaryCrossEntropyWithLogits(
   checkFloat(op, "input", input);
   checkFloat(op, "target", target);
   checkSameShape(op, input, target);
-  const reduction = checkEnum(op, "reduction", a.reduction ?? "mean", REDUCTIONS);
+  const reduction = checkEnum(op, "reduction", a.reduction === undefined ? "mean" : a.reduction, REDUCTIONS);
   const [weight, posWeight] = (["weight", "posWeight"] as const).map((k) => {
     if (a[k] == null) return null;
     if (!(a[k] instanceof Tensor)) throw new Error(`${op}: ${k} must be a Tensor or null, got ${describe(a[k])}`);
@@ -355,7 +368,7 @@ export function mseLoss(input: Tensor, target: Tensor, ...args: Args<[sizeAverag
   checkFloat(op, "input", input);
   checkFloat(op, "target", target);
   checkSameShape(op, input, target);
-  return reduceLoss(input.sub(target).square(), checkEnum(op, "reduction", a.reduction ?? "mean", REDUCTIONS));
+  return reduceLoss(input.sub(target).square(), checkEnum(op, "reduction", a.reduction === undefined ? "mean" : a.reduction, REDUCTIONS));
 }
 
 // ---- layers --------------------------------------------------------------------------------
@@ -512,8 +525,8 @@ export function embeddingBag(input: Tensor, weight: Tensor, ...args: Args<[offse
     throw new Error(`${op}: weight must be a 2-D floating-point tensor [num, dim], got ${weight instanceof Tensor ? `${weight.dtype} ${fmt(weight.shape)}` : describe(weight)}`);
   }
   const [num, D] = weight.shape;
-  const mode = checkEnum(op, "mode", a.mode ?? "mean", ["sum", "mean", "max"] as const);
-  const lastOffset = checkBool(op, "includeLastOffset", a.includeLastOffset ?? false);
+  const mode = checkEnum(op, "mode", a.mode === undefined ? "mean" : a.mode, ["sum", "mean", "max"] as const);
+  const lastOffset = checkBool(op, "includeLastOffset", a.includeLastOffset === undefined ? false : a.includeLastOffset);
   const pad = a.paddingIdx == null ? null : embeddingPaddingIdx(op, a.paddingIdx, num);
   const psw = (a.perSampleWeights ?? null) as Tensor | null;
   if (psw !== null) {
@@ -648,8 +661,8 @@ export function dropout2d(input: Tensor, ...args: Args<[p: number, training: boo
 function featureDropout(op: "dropout1d" | "dropout2d", input: Tensor, args: readonly unknown[]): Tensor {
   const a = parseArgs(op, args, ["p", "training"]);
   checkFloat(op, "input", input);
-  const p = checkScalar(op, "p", a.p ?? 0.5, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
-  const training = checkBool(op, "training", a.training ?? true);
+  const p = checkScalar(op, "p", a.p === undefined ? 0.5 : a.p, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+  const training = checkBool(op, "training", a.training === undefined ? true : a.training);
   const ranks = op === "dropout1d" ? [2, 3] : [3, 4];
   if (!ranks.includes(input.ndim)) {
     const forms = op === "dropout1d" ? "2-D [C, L] or 3-D [N, C, L]" : "3-D [N, C, L] or 4-D [N, C, H, W]";
@@ -684,8 +697,8 @@ export function alphaDropout(input: Tensor, ...args: Args<[p: number, training: 
   const op = "alphaDropout";
   const a = parseArgs(op, args, ["p", "training"]);
   checkFloat(op, "input", input);
-  const p = checkScalar(op, "p", a.p ?? 0.5, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
-  const training = checkBool(op, "training", a.training ?? false);
+  const p = checkScalar(op, "p", a.p === undefined ? 0.5 : a.p, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+  const training = checkBool(op, "training", a.training === undefined ? false : a.training);
   if (!training || p === 0 || input.numel === 0) return input;
   if (p === 1) return input.mul(0);
   // ATen's _dropout_impl: alpha = λα of SELU, a = 1/√((α²p + 1)(1 − p)); y = x·keep·a + (keep − 1)·αa + αap
@@ -714,7 +727,7 @@ export function pdist(input: Tensor, ...args: Args<[p: number], PdistOptions>): 
   const op = "pdist";
   const a = parseArgs(op, args, ["p"]);
   checkFloat(op, "input", input);
-  const p = checkScalar(op, "p", a.p ?? 2, (v) => v >= 0, "a number >= 0");
+  const p = checkScalar(op, "p", a.p === undefined ? 2 : a.p, (v) => v >= 0, "a number >= 0");
   if (input.ndim !== 2) throw new Error(`${op}: input must be 2-D [N, M], got shape ${fmt(input.shape)}`);
   const n = input.shape[0];
   if (n < 2) return input.reshape(-1).narrow(0, 0, 0);

@@ -69,7 +69,26 @@ function flatArgs(op: string, name: string, args: (number | readonly number[])[]
 // Arity checks: PyTorch's further positional parameters must not be silently ignored. The methods
 // compare `arguments.length` (free on the hot path) and only then call `tooMany` for the error.
 const NO_ARGS: readonly string[] = [], OTHER = ["other"], DIM = ["dim"], DIM_OPTS = ["dim", "options"];
-function tooMany(op: string, n: number, names: readonly string[]): void { checkArity(op, { length: n }, names); }
+function tooMany(op: string, n: number, names: readonly string[]): void {
+  if (names.length === 0) throw new Error(`${op}: expected no arguments, got ${n}`);
+  checkArity(op, { length: n }, names);
+}
+
+/** `to`'s (device, dtype) arguments as [device or null, dtype or null]: a dtype name in the device's
+ *  place is the dtype (no device is named like a dtype), a tensor there gives its device and dtype. */
+function toTarget(op: string, x: Tensor, device: unknown, dtype: unknown, n: number): [string | null, DType | null] {
+  if (device instanceof Tensor || DTYPE_NAMES.includes(device as string)) {
+    if (n > 1 && dtype !== undefined) throw new Error(`${op}: after a ${device instanceof Tensor ? "tensor" : "dtype"} no further argument is accepted (PyTorch's non_blocking and copy are not supported), got ${describe(dtype)}`);
+    return device instanceof Tensor ? [device.device, device.dtype] : [null, device as DType];
+  }
+  if (device !== null && device !== undefined && device !== x.device && (typeof device !== "string" || !availableDevices().includes(device))) {
+    throw new Error(`${op}: device must be an available device (${availableDevices().join(", ")}) or a dtype (${DTYPE_NAMES.join(", ")}), got ${describe(device)}`);
+  }
+  if (dtype !== null && dtype !== undefined && !DTYPE_NAMES.includes(dtype as string)) {
+    throw new Error(`${op}: dtype must be one of ${DTYPE_NAMES.join(", ")}, got ${describe(dtype)}`);
+  }
+  return [(device as string | null | undefined) ?? null, (dtype as DType | null | undefined) ?? null];
+}
 
 /** A softmax's dtype (PyTorch's second positional parameter): the input is cast to it first. */
 function softmaxInput(op: string, x: Tensor, dtype: unknown): Tensor {
@@ -229,26 +248,38 @@ export interface NanToNumOptions {
 const methods = {
   // ---- dtype, device, autograd -------------------------------------------------------------
   /**
-   * A copy on another device (or this tensor if already there); gradients flow back (torch's `.to(device)`).
-   * @throws Error for an unknown or unavailable device.
+   * A copy on another device and/or of another dtype, or this tensor if it already is both; gradients
+   * flow back (between float dtypes). PyTorch's forms: `to(device)`, `to(dtype)`, `to(device, dtype)`
+   * (either may be null: unchanged) and `to(other)` (other's device and dtype).
+   * @throws Error for an unknown or unavailable device, an unknown dtype, or a further argument.
    * @example
    * const g = x.to("webgpu"); // after await initDevice("webgpu")
+   * const d = x.to("float64");
+   * const c = x.to("cpu", "int32");
    */
-  to(this: Tensor, device: string): Tensor {
-    if (arguments.length > 1) tooMany("to", arguments.length, ["device"]);
-    if (device !== this.device && (typeof device !== "string" || !availableDevices().includes(device))) {
-      throw new Error(`to: device must be an available device (${availableDevices().join(", ")}), got ${describe(device)}`);
-    }
-    return ops.toDevice(this, device);
+  to(this: Tensor, device: string | DType | Tensor | null, dtype?: DType | null): Tensor {
+    if (arguments.length > 2) tooMany("to", arguments.length, ["device", "dtype"]);
+    const [dev, dt] = toTarget("to", this, device, dtype, arguments.length);
+    const t = dt === null ? this : ops.cast(this, dt);
+    return dev === null ? t : ops.toDevice(t, dev);
   },
   /**
-   * `to(device)` from any device: the values are read with the async form first, so a tensor on
-   * webgpu comes back to a host device (torch's `.cpu()`, `.to("cpu")`); gradients flow back.
-   * @throws Error for an unknown or unavailable device.
+   * `to(device)` (and `to`'s other forms) from any device: the values are read with the async form
+   * first, so a tensor on webgpu comes back to a host device (torch's `.cpu()`, `.to("cpu")`); gradients flow back.
+   * @throws Error for an unknown or unavailable device, an unknown dtype, or a further argument.
    * @example
    * const h = await g.toAsync("cpu");
    */
-  toAsync(this: Tensor, device: string): Promise<Tensor> { return ops.toDeviceAsync(this, device); },
+  toAsync(this: Tensor, device: string | DType | Tensor | null, dtype?: DType | null): Promise<Tensor> {
+    const n = arguments.length;
+    // async, so that bad arguments reject like a failed copy does
+    return (async () => {
+      if (n > 2) tooMany("toAsync", n, ["device", "dtype"]);
+      const [dev, dt] = toTarget("toAsync", this, device, dtype, n);
+      const t = dev === null ? this : await ops.toDeviceAsync(this, dev);
+      return dt === null ? t : ops.cast(t, dt);
+    })();
+  },
   /**
    * Convert to a dtype (torch's `.to(dtype)`); gradients flow between float dtypes.
    * @throws Error for an unknown dtype.
@@ -256,7 +287,7 @@ const methods = {
    * const i = x.cast("int32");
    */
   cast(this: Tensor, dtype: DType): Tensor {
-    if (!DTYPE_NAMES.includes(dtype)) throw new Error(`cast: unknown dtype '${dtype}' (expected float32 or int32)`);
+    if (!DTYPE_NAMES.includes(dtype)) throw new Error(`cast: unknown dtype '${dtype}' (expected ${DTYPE_NAMES.join(", ")})`);
     return ops.cast(this, dtype);
   },
   /**
@@ -825,10 +856,15 @@ const methods = {
   },
 
   // ---- tensor ops (src/tensor_ops.ts: reordering, norms and products, scatter family, in place) ----
-  /** Reverse along dims (torch.flip); see {@link T.flip}. @example x.flip(0) */
-  flip(this: Tensor, dims: number | readonly number[]): Tensor { return T.flip(this, dims); },
+  /** Reverse along dims (torch.flip; PyTorch's Tensor.flip(*dims): `x.flip(0, 1)` is `x.flip([0, 1])`); see {@link T.flip}. @example x.flip(0, 1) */
+  flip(this: Tensor, ...dims: (number | readonly number[])[]): Tensor {
+    return T.flip(this, dims.length === 1 ? dims[0] : flatArgs("flip", "dims", dims));
+  },
   /** Roll elements along dims (torch.roll); see {@link T.roll}. @example x.roll(1, 0) */
-  roll(this: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return T.roll(this, shifts, dims); },
+  roll(this: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+    if (arguments.length > 2) tooMany("roll", arguments.length, ["shifts", "dims"]);
+    return T.roll(this, shifts, dims);
+  },
   /** Repeat along each dim (Tensor.repeat). @example x.repeat(2, 1) */
   repeat(this: Tensor, ...sizes: (number | readonly number[])[]): Tensor { return T.repeat(this, ...sizes); },
   /** Repeat along each dim, leading dims padded with 1 (torch.tile); see {@link T.tile}. @example x.tile(2) */
@@ -836,56 +872,104 @@ const methods = {
   /** Repeat each element along a dim (repeat_interleave); see {@link T.repeatInterleave}. @example x.repeatInterleave(2, { dim: 0 }) */
   repeatInterleave(this: Tensor, repeats: number | readonly number[] | Tensor, ...args: Args<[dim: number], T.RepeatInterleaveOptions>): Tensor { return T.repeatInterleave(this, repeats, ...args); },
   /** The slices along a dim, without it (torch.unbind); see {@link T.unbind}. @example const [a, b] = x.unbind(0) */
-  unbind(this: Tensor, dim = 0): Tensor[] { return T.unbind(this, dim); },
+  unbind(this: Tensor, dim = 0): Tensor[] { if (arguments.length > 1) tooMany("unbind", arguments.length, ["dim"]); return T.unbind(this, dim); },
   /** Split one dim into several (Tensor.unflatten); see {@link T.unflatten}. @example x.unflatten(1, [2, 3]) */
-  unflatten(this: Tensor, dim: number, sizes: readonly number[]): Tensor { return T.unflatten(this, dim, sizes); },
+  unflatten(this: Tensor, dim: number, sizes: readonly number[]): Tensor {
+    if (arguments.length > 2) tooMany("unflatten", arguments.length, ["dim", "sizes"]);
+    return T.unflatten(this, dim, sizes);
+  },
   /** The vector p-norm (Tensor.norm); see {@link T.norm}. @example x.norm(2, { dim: 1 }) */
-  norm(this: Tensor, ...args: Args<[p: T.NormOrd, dim: number | readonly number[], keepdim: boolean], T.NormOptions>): Tensor { return T.norm(this, ...args); },
+  norm(this: Tensor, ...args: Args<[p: T.NormOrd, dim: number | readonly number[] | null, keepdim: boolean], T.NormOptions>): Tensor { return T.norm(this, ...args); },
   /** Outer product of two vectors (torch.outer); see {@link T.outer}. @example a.outer(b) */
-  outer(this: Tensor, vec2: Tensor): Tensor { return T.outer(this, vec2); },
+  outer(this: Tensor, vec2: Tensor): Tensor { if (arguments.length > 1) tooMany("outer", arguments.length, ["vec2"]); return T.outer(this, vec2); },
   /** Batched product of 3-D tensors (torch.bmm); see {@link T.bmm}. @example a.bmm(b) */
-  bmm(this: Tensor, mat2: Tensor): Tensor { return T.bmm(this, mat2); },
+  bmm(this: Tensor, mat2: Tensor): Tensor { if (arguments.length > 1) tooMany("bmm", arguments.length, ["mat2"]); return T.bmm(this, mat2); },
   /** beta·this + alpha·(mat1 @ mat2) (torch.addmm); see {@link T.addmm}. @example bias.addmm(x, w) */
-  addmm(this: Tensor, mat1: Tensor, mat2: Tensor, opts?: T.AddmmOptions): Tensor { return T.addmm(this, mat1, mat2, opts); },
+  addmm(this: Tensor, mat1: Tensor, mat2: Tensor, opts?: T.AddmmOptions): Tensor {
+    if (arguments.length > 3) tooMany("addmm", arguments.length, ["mat1", "mat2", "options"]);
+    return T.addmm(this, mat1, mat2, opts);
+  },
   /** this + weight·(end - this) (torch.lerp); see {@link T.lerp}. @example a.lerp(b, 0.5) */
-  lerp(this: Tensor, end: Tensor, weight: Tensor | number): Tensor { return T.lerp(this, end, weight); },
+  lerp(this: Tensor, end: Tensor, weight: Tensor | number): Tensor {
+    if (arguments.length > 2) tooMany("lerp", arguments.length, ["end", "weight"]);
+    return T.lerp(this, end, weight);
+  },
   /** this + value·t1·t2 (torch.addcmul); see {@link T.addcmul}. @example x.addcmul(a, b, { value: 2 }) */
-  addcmul(this: Tensor, tensor1: Tensor, tensor2: Tensor, opts?: T.AddcmulOptions): Tensor { return T.addcmul(this, tensor1, tensor2, opts); },
+  addcmul(this: Tensor, tensor1: Tensor, tensor2: Tensor, opts?: T.AddcmulOptions): Tensor {
+    if (arguments.length > 3) tooMany("addcmul", arguments.length, ["tensor1", "tensor2", "options"]);
+    return T.addcmul(this, tensor1, tensor2, opts);
+  },
   /** 1-D → diagonal matrix, 2-D → its diagonal (torch.diag); see {@link T.diag}. @example v.diag() */
-  diag(this: Tensor, diagonal = 0): Tensor { return T.diag(this, diagonal); },
+  diag(this: Tensor, diagonal = 0): Tensor {
+    if (arguments.length > 1) tooMany("diag", arguments.length, ["diagonal"]);
+    return T.diag(this, diagonal);
+  },
   /** The diagonal of two dims, as the last dim (torch.diagonal); see {@link T.diagonal}. @example m.diagonal() */
-  diagonal(this: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor { return T.diagonal(this, offset, dim1, dim2); },
+  diagonal(this: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
+    if (arguments.length > 3) tooMany("diagonal", arguments.length, ["offset", "dim1", "dim2"]);
+    return T.diagonal(this, offset, dim1, dim2);
+  },
   /** Sum of a matrix's diagonal (torch.trace); see {@link T.trace}. @example m.trace() */
-  trace(this: Tensor): Tensor { return T.trace(this); },
+  trace(this: Tensor): Tensor { if (arguments.length > 0) tooMany("trace", arguments.length, NO_ARGS); return T.trace(this); },
   /** Out-of-place scatter (Tensor.scatter; repeated indices: the last wins); see {@link T.scatter}. @example x.scatter(1, idx, src) */
-  scatter(this: Tensor, dim: number, index: Tensor, src: Tensor | number, opts?: Record<string, never>): Tensor { return T.scatter(this, dim, index, src, opts); },
+  scatter(this: Tensor, dim: number, index: Tensor, src: Tensor | number, opts?: Record<string, never>): Tensor {
+    if (arguments.length > 4) tooMany("scatter", arguments.length, ["dim", "index", "src", "options"]);
+    return T.scatter(this, dim, index, src, opts);
+  },
   /** Out-of-place scatter_add (Tensor.scatter_add); see {@link T.scatterAdd}. @example x.scatterAdd(0, idx, src) */
   scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
     if (arguments.length > 3) tooMany("scatterAdd", arguments.length, ["dim", "index", "src"]);
     return T.scatterAdd(this, dim, index, src);
   },
   /** Out-of-place index_add (Tensor.index_add); see {@link T.indexAdd}. @example x.indexAdd(0, idx, src, { alpha: 2 }) */
-  indexAdd(this: Tensor, dim: number, index: Tensor, source: Tensor, opts?: T.IndexAddOptions): Tensor { return T.indexAdd(this, dim, index, source, opts); },
+  indexAdd(this: Tensor, dim: number, index: Tensor, source: Tensor, opts?: T.IndexAddOptions): Tensor {
+    if (arguments.length > 4) tooMany("indexAdd", arguments.length, ["dim", "index", "source", "options"]);
+    return T.indexAdd(this, dim, index, source, opts);
+  },
   /** Out-of-place index_fill (Tensor.index_fill); see {@link T.indexFill}. @example x.indexFill(1, idx, 0) */
-  indexFill(this: Tensor, dim: number, index: Tensor, value: number | Tensor): Tensor { return T.indexFill(this, dim, index, value); },
+  indexFill(this: Tensor, dim: number, index: Tensor, value: number | Tensor): Tensor {
+    if (arguments.length > 3) tooMany("indexFill", arguments.length, ["dim", "index", "value"]);
+    return T.indexFill(this, dim, index, value);
+  },
   /** Out-of-place index_put (x[i, j] = v); see {@link T.indexPut}. @example x.indexPut([i, j], v) */
-  indexPut(this: Tensor, indices: readonly Tensor[], values: Tensor | number, opts?: T.IndexPutOptions): Tensor { return T.indexPut(this, indices, values, opts); },
+  indexPut(this: Tensor, indices: readonly Tensor[], values: Tensor | number, opts?: T.IndexPutOptions): Tensor {
+    if (arguments.length > 3) tooMany("indexPut", arguments.length, ["indices", "values", "options"]);
+    return T.indexPut(this, indices, values, opts);
+  },
   /** The elements where mask is nonzero, 1-D (torch.masked_select); see {@link T.maskedSelect}. @example x.maskedSelect(x.gt(0)) */
-  maskedSelect(this: Tensor, mask: Tensor): Tensor { return T.maskedSelect(this, mask); },
+  maskedSelect(this: Tensor, mask: Tensor): Tensor {
+    if (arguments.length > 1) tooMany("maskedSelect", arguments.length, ["mask"]);
+    return T.maskedSelect(this, mask);
+  },
   /** Indices of the nonzero elements (torch.nonzero); see {@link T.nonzero}. @example x.nonzero() */
-  nonzero(this: Tensor, opts?: T.NonzeroOptions): Tensor | Tensor[] { return T.nonzero(this, opts); },
+  nonzero(this: Tensor, opts?: T.NonzeroOptions): Tensor | Tensor[] {
+    if (arguments.length > 1) tooMany("nonzero", arguments.length, ["options"]);
+    return T.nonzero(this, opts);
+  },
   /** this where cond is nonzero, else other (Tensor.where); all three broadcast. @example x.where(x.gt(0), 0) */
   where(this: Tensor, condition: Tensor, other: Tensor | number): Tensor { return ops.where(condition, this, other); },
   /** this += alpha·other in place, no graph (Tensor.add_). @example noGrad(() => w.add_(g, { alpha: -lr })) */
-  add_<S extends Tensor>(this: S, other: Tensor | number, opts?: T.AddInPlaceOptions): S { T.addInPlace(this, other, opts); return this; },
+  add_<S extends Tensor>(this: S, other: Tensor | number, opts?: T.AddInPlaceOptions): S {
+    if (arguments.length > 2) tooMany("add_", arguments.length, ["other", "options"]);
+    T.addInPlace(this, other, opts); return this;
+  },
   /** this *= other in place, no graph (Tensor.mul_). @example noGrad(() => w.mul_(0.9)) */
-  mul_<S extends Tensor>(this: S, other: Tensor | number): S { T.mulInPlace(this, other); return this; },
+  mul_<S extends Tensor>(this: S, other: Tensor | number): S {
+    if (arguments.length > 1) tooMany("mul_", arguments.length, ["other"]);
+    T.mulInPlace(this, other); return this;
+  },
   /** Zeros in place, no graph (Tensor.zero_). @example noGrad(() => b.zero_()) */
-  zero_<S extends Tensor>(this: S): S { T.zeroInPlace(this); return this; },
+  zero_<S extends Tensor>(this: S): S { if (arguments.length > 0) tooMany("zero_", arguments.length, NO_ARGS); T.zeroInPlace(this); return this; },
   /** Fill with a value in place, no graph (Tensor.fill_). @example noGrad(() => b.fill_(1)) */
-  fill_<S extends Tensor>(this: S, value: number | Tensor): S { T.fillInPlace(this, value); return this; },
+  fill_<S extends Tensor>(this: S, value: number | Tensor): S {
+    if (arguments.length > 1) tooMany("fill_", arguments.length, ["value"]);
+    T.fillInPlace(this, value); return this;
+  },
   /** Copy src into this in place, no graph (Tensor.copy_). @example noGrad(() => t.copy_(s)) */
-  copy_<S extends Tensor>(this: S, src: Tensor): S { T.copyInPlace(this, src); return this; },
+  copy_<S extends Tensor>(this: S, src: Tensor): S {
+    if (arguments.length > 1) tooMany("copy_", arguments.length, ["src"]);
+    T.copyInPlace(this, src); return this;
+  },
 
   // ---- neural-net methods ------------------------------------------------------------------
   /**
@@ -954,27 +1038,51 @@ const methods = {
 
   // ---- products, differences, rotations and elementwise composites (src/tensor_ops.ts) ----
   /** Inner product of two vectors (torch.dot); see {@link T.dot}. @example a.dot(b) */
-  dot(this: Tensor, other: Tensor): Tensor { return T.dot(this, other); },
+  dot(this: Tensor, other: Tensor): Tensor { if (arguments.length > 1) tooMany("dot", arguments.length, ["other"]); return T.dot(this, other); },
   /** Matrix times vector (torch.mv); see {@link T.mv}. @example m.mv(v) */
-  mv(this: Tensor, vec: Tensor): Tensor { return T.mv(this, vec); },
+  mv(this: Tensor, vec: Tensor): Tensor { if (arguments.length > 1) tooMany("mv", arguments.length, ["vec"]); return T.mv(this, vec); },
   /** Cross product of 3-vectors along a dim (torch.linalg.cross); see {@link T.cross}. @example a.cross(b) */
-  cross(this: Tensor, other: Tensor, dim = -1): Tensor { return T.cross(this, other, dim); },
+  cross(this: Tensor, other: Tensor, dim = -1): Tensor {
+    if (arguments.length > 2) tooMany("cross", arguments.length, ["other", "dim"]);
+    return T.cross(this, other, dim);
+  },
   /** n-th forward difference along a dim (torch.diff); see {@link T.diff}. @example x.diff() */
-  diff(this: Tensor, n = 1, dim = -1, opts?: T.DiffOptions): Tensor { return T.diff(this, n, dim, opts); },
+  diff(this: Tensor, n = 1, dim = -1, opts?: T.DiffOptions): Tensor {
+    if (arguments.length > 3) tooMany("diff", arguments.length, ["n", "dim", "options"]);
+    return T.diff(this, n, dim, opts);
+  },
   /** Rotate by 90° in the plane of two dims (torch.rot90); see {@link T.rot90}. @example img.rot90(1, [-2, -1]) */
-  rot90(this: Tensor, k = 1, dims: readonly [number, number] = [0, 1]): Tensor { return T.rot90(this, k, dims); },
+  rot90(this: Tensor, k = 1, dims: readonly [number, number] = [0, 1]): Tensor {
+    if (arguments.length > 2) tooMany("rot90", arguments.length, ["k", "dims"]);
+    return T.rot90(this, k, dims);
+  },
   /** log(exp(this) + exp(other)) without overflow (torch.logaddexp); see {@link T.logaddexp}. @example a.logaddexp(b) */
-  logaddexp(this: Tensor, other: Tensor | number): Tensor { return T.logaddexp(this, other); },
+  logaddexp(this: Tensor, other: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("logaddexp", arguments.length, ["other"]);
+    return T.logaddexp(this, other);
+  },
   /** this·log(other), 0 where this is 0 (torch.xlogy); see {@link T.xlogy}. @example p.xlogy(p) */
-  xlogy(this: Tensor, other: Tensor | number): Tensor { return T.xlogy(this, other); },
+  xlogy(this: Tensor, other: Tensor | number): Tensor {
+    if (arguments.length > 1) tooMany("xlogy", arguments.length, ["other"]);
+    return T.xlogy(this, other);
+  },
   /** The fractional part (torch.frac); see {@link T.frac}. @example x.frac() */
-  frac(this: Tensor): Tensor { return T.frac(this); },
+  frac(this: Tensor): Tensor { if (arguments.length > 0) tooMany("frac", arguments.length, NO_ARGS); return T.frac(this); },
   /** log(p / (1 − p)), p optionally clamped to [eps, 1 − eps] (torch.logit); see {@link T.logit}. @example p.logit(1e-6) */
-  logit(this: Tensor, eps?: number | null): Tensor { return T.logit(this, eps); },
+  logit(this: Tensor, eps?: number | null): Tensor {
+    if (arguments.length > 1) tooMany("logit", arguments.length, ["eps"]);
+    return T.logit(this, eps);
+  },
   /** Nearly equal pieces along a dim, or pieces cut at indices (torch.tensor_split); see {@link T.tensorSplit}. @example x.tensorSplit(3) */
-  tensorSplit(this: Tensor, sectionsOrIndices: number | readonly number[], dim = 0): Tensor[] { return T.tensorSplit(this, sectionsOrIndices, dim); },
+  tensorSplit(this: Tensor, sectionsOrIndices: number | readonly number[], dim = 0): Tensor[] {
+    if (arguments.length > 2) tooMany("tensorSplit", arguments.length, ["sectionsOrIndices", "dim"]);
+    return T.tensorSplit(this, sectionsOrIndices, dim);
+  },
   /** Values at indices along a dim, broadcasting the other dims (torch.take_along_dim); see {@link T.takeAlongDim}. @example x.takeAlongDim(idx, 1) */
-  takeAlongDim(this: Tensor, indices: Tensor, dim?: number): Tensor { return T.takeAlongDim(this, indices, dim); },
+  takeAlongDim(this: Tensor, indices: Tensor, dim?: number): Tensor {
+    if (arguments.length > 2) tooMany("takeAlongDim", arguments.length, ["indices", "dim"]);
+    return T.takeAlongDim(this, indices, dim);
+  },
   /** Swap two dims, a view (torch.swapaxes, the same as transpose). @example x.swapaxes(0, 1) */
   swapaxes(this: Tensor, axis0: number, axis1: number): Tensor { return ops.transpose(this, axis0, axis1); },
   /** Swap two dims, a view (torch.swapdims, the same as transpose). @example x.swapdims(0, 1) */
@@ -1007,7 +1115,10 @@ const methods = {
   /** The sorted distinct values (torch.unique; host devices); see {@link S.unique}. @example x.unique().values */
   unique(this: Tensor, opts?: S.UniqueOptions): S.UniqueResult { return S.unique(this, opts); },
   /** |this − other| ≤ atol + rtol·|other|, as 0/1 (torch.isclose); see {@link T.isclose}. @example a.isclose(b) */
-  isclose(this: Tensor, other: Tensor | number, opts?: T.IscloseOptions): Tensor { return T.isclose(this, other, opts); },
+  isclose(this: Tensor, other: Tensor | number, opts?: T.IscloseOptions): Tensor {
+    if (arguments.length > 2) tooMany("isclose", arguments.length, ["other", "options"]);
+    return T.isclose(this, other, opts);
+  },
 };
 
 

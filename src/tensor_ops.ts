@@ -7,7 +7,7 @@ import { isGradEnabled, noGrad } from "./graph.js";
 import { checkInt32Value } from "./check.js";
 import { broadcastShapes, checkShape, fmt, nonOverlapping, normDim, normDims, numel } from "./shape.js";
 import * as ops from "./ops.js";
-import { type Args, checkBool, checkFloat, checkInt, checkOptions, checkScalar, checkTensor, describe, parseArgs } from "./functional/args.js";
+import { type Args, checkArity, checkBool, checkFloat, checkInt, checkOptions, checkScalar, checkTensor, describe, parseArgs } from "./functional/args.js";
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -105,6 +105,7 @@ function writeInto(op: string, x: Tensor, value: Tensor): Tensor {
  * tensor([[1, 2], [3, 4]]).flip(1); // [[2, 1], [4, 3]]
  */
 export function flip(input: Tensor, dims: number | readonly number[]): Tensor {
+  checkArity("flip", arguments, ["input", "dims"]);
   checkTensor("flip", "input", input);
   if (typeof dims !== "number" && !Array.isArray(dims)) throw new Error(`flip: dims must be an integer or an array of integers, got ${describe(dims)}`);
   let out = input;
@@ -127,6 +128,7 @@ export function flip(input: Tensor, dims: number | readonly number[]): Tensor {
  * tensor([1, 2, 3, 4]).roll(1); // [4, 1, 2, 3]
  */
 export function roll(input: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+  checkArity("roll", arguments, ["input", "shifts", "dims"]);
   checkTensor("roll", "input", input);
   const s = typeof shifts === "number" ? [shifts] : Array.isArray(shifts) ? [...shifts] : null;
   if (!s || s.length === 0) throw new Error(`roll: shifts must be an integer or a non-empty array of integers, got ${describe(shifts)}`);
@@ -245,6 +247,7 @@ export function repeatInterleave(input: Tensor, repeats: number | readonly numbe
  * const [a, b] = tensor([[1, 2], [3, 4]]).unbind(1); // [1, 3] and [2, 4]
  */
 export function unbind(input: Tensor, dim = 0): Tensor[] {
+  checkArity("unbind", arguments, ["input", "dim"]);
   checkTensor("unbind", "input", input);
   if (input.ndim === 0) throw new Error("unbind: a 0-d tensor has no dim to unbind");
   const d = normDim("unbind", checkInt("unbind", "dim", dim), input.ndim);
@@ -262,6 +265,7 @@ export function unbind(input: Tensor, dim = 0): Tensor[] {
  * Tensor.zeros([2, 6]).unflatten(1, [2, 3]).shape; // [2, 2, 3]
  */
 export function unflatten(input: Tensor, dim: number, sizes: readonly number[]): Tensor {
+  checkArity("unflatten", arguments, ["input", "dim", "sizes"]);
   checkTensor("unflatten", "input", input);
   const d = normDim("unflatten", checkInt("unflatten", "dim", dim), input.ndim);
   if (!Array.isArray(sizes) || sizes.length === 0) throw new Error(`unflatten: sizes must be a non-empty array of integers, got ${describe(sizes)}`);
@@ -283,8 +287,8 @@ export type NormOrd = number | "fro";
 export interface NormOptions {
   /** The order: 2 (default), 1, Infinity, -Infinity, 0 (count of nonzeros), any other number, or "fro". */
   p?: NormOrd;
-  /** The dims to reduce (all when omitted). */
-  dim?: number | readonly number[];
+  /** The dims to reduce (all when omitted or null). */
+  dim?: number | readonly number[] | null;
   /** Keep each reduced dim with size 1. Default false. */
   keepdim?: boolean;
 }
@@ -304,21 +308,22 @@ function safeRoot(s: Tensor, p: number): Tensor {
  * (p = ∞) the gradient is shared evenly.
  * @param input a floating-point tensor
  * @param args `p`, `dim`, `keepdim`, positional or as `{ p, dim, keepdim }`: the order; a dim or
- *   dims to reduce (all when omitted; "fro" takes at most 2); keep the reduced dims as size 1
+ *   dims to reduce (all when omitted or null; "fro" takes at most 2); keep the reduced dims as size 1
  * @returns the norms
  * @throws for an int32 input, an unknown p, or dims out of range
  * @example
  * tensor([3, 4]).norm(); // 5
  * tensor([[1, -2], [3, 4]]).norm(1, { dim: 1 }); // [3, 7]
  */
-export function norm(input: Tensor, ...args: Args<[p: NormOrd, dim: number | readonly number[], keepdim: boolean], NormOptions>): Tensor {
+export function norm(input: Tensor, ...args: Args<[p: NormOrd, dim: number | readonly number[] | null, keepdim: boolean], NormOptions>): Tensor {
   const a = parseArgs("norm", args, ["p", "dim", "keepdim"]);
   checkFloat("norm", "input", input);
   const p = a.p ?? 2;
   if (p !== "fro" && (typeof p !== "number" || Number.isNaN(p))) throw new Error(`norm: p must be a number or 'fro', got ${describe(p)}`);
-  if (a.dim !== undefined && typeof a.dim !== "number" && !Array.isArray(a.dim)) throw new Error(`norm: dim must be an integer or an array of integers, got ${describe(a.dim)}`);
+  if (a.dim != null && typeof a.dim !== "number" && !Array.isArray(a.dim)) throw new Error(`norm: dim must be an integer or an array of integers, got ${describe(a.dim)}`);
   const keepdim = a.keepdim === undefined ? false : checkBool("norm", "keepdim", a.keepdim);
-  const dims = a.dim === undefined || (Array.isArray(a.dim) && a.dim.length === 0) ? undefined : normDims("norm", a.dim as number | number[], input.ndim);
+  // dim null (PyTorch's None), absent or []: every dim
+  const dims = a.dim == null || (Array.isArray(a.dim) && a.dim.length === 0) ? undefined : normDims("norm", a.dim as number | number[], input.ndim);
   if (p === "fro" && dims && dims.length > 2) throw new Error(`norm: 'fro' takes at most 2 dims, got ${fmt(dims)}`);
   const o = { keepdim };
   const ax = input.abs();
@@ -337,8 +342,8 @@ export function norm(input: Tensor, ...args: Args<[p: NormOrd, dim: number | rea
 export interface NormalizeOptions {
   /** The norm's order (default 2). */
   p?: number;
-  /** The dim to normalize over (default 1). */
-  dim?: number;
+  /** The dim to normalize over (default 1; null: every element). */
+  dim?: number | null;
   /** The smallest divisor (default 1e-12). */
   eps?: number;
 }
@@ -346,18 +351,19 @@ export interface NormalizeOptions {
 /**
  * x / max(‖x‖_p, eps) along a dim (PyTorch's `F.normalize`).
  * @param input a floating-point tensor
- * @param args `p`, `dim`, `eps`, positional or as `{ p, dim, eps }`: the order (default 2), the dim
- *   (default 1), the smallest divisor (default 1e-12)
+ * @param args `p`, `dim`, `eps`, positional or as `{ p, dim, eps }`: the order (default 2; null: 2),
+ *   the dim (default 1; null: every element), the smallest divisor (default 1e-12)
  * @returns a tensor of input's shape
  * @example
  * F.normalize(tensor([[3, 4]])); // [[0.6, 0.8]]
  */
-export function normalize(input: Tensor, ...args: Args<[p: number, dim: number, eps: number], NormalizeOptions>): Tensor {
+export function normalize(input: Tensor, ...args: Args<[p: number, dim: number | null, eps: number], NormalizeOptions>): Tensor {
   const a = parseArgs("normalize", args, ["p", "dim", "eps"]);
   checkFloat("normalize", "input", input);
-  const p = checkScalar("normalize", "p", a.p ?? 2);
-  const dim = checkInt("normalize", "dim", a.dim ?? 1);
-  const eps = checkScalar("normalize", "eps", a.eps ?? 1e-12, (v) => v >= 0, "a non-negative number");
+  const p = checkScalar("normalize", "p", a.p ?? 2); // p null: 2, as PyTorch's None
+  // dim null (PyTorch's None): over every element
+  const dim = a.dim === null ? null : normDims("normalize", checkInt("normalize", "dim", a.dim ?? 1), input.ndim)[0];
+  const eps = checkScalar("normalize", "eps", a.eps === undefined ? 1e-12 : a.eps, (v) => v >= 0, "a non-negative number");
   return input.div(norm(input, p, dim, true).clamp(eps).expandAs(input));
 }
 
@@ -376,6 +382,7 @@ function checkMatrix(op: string, name: string, v: unknown, nd: number): Tensor {
  * tensor([1, 2]).outer(tensor([1, 10])); // [[1, 10], [2, 20]]
  */
 export function outer(a: Tensor, b: Tensor): Tensor {
+  checkArity("outer", arguments, ["input", "vec2"]);
   checkTensor("outer", "input", a);
   checkTensor("outer", "vec2", b);
   if (a.ndim !== 1 || b.ndim !== 1) throw new Error(`outer: expects two 1-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
@@ -389,6 +396,7 @@ export function outer(a: Tensor, b: Tensor): Tensor {
  * tensor([1, 2, 3]).dot(tensor([4, 5, 6])); // 32
  */
 export function dot(a: Tensor, b: Tensor): Tensor {
+  checkArity("dot", arguments, ["input", "tensor"]);
   checkMatrix("dot", "input", a, 1);
   checkMatrix("dot", "tensor", b, 1);
   if (a.shape[0] !== b.shape[0]) throw new Error(`dot: the two vectors differ in length: ${fmt(a.shape)} and ${fmt(b.shape)}`);
@@ -402,6 +410,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
  * tensor([[1, 2], [3, 4]]).mv(tensor([1, 1])); // [3, 7]
  */
 export function mv(mat: Tensor, vec: Tensor): Tensor {
+  checkArity("mv", arguments, ["input", "vec"]);
   checkMatrix("mv", "input", mat, 2);
   checkMatrix("mv", "vec", vec, 1);
   if (mat.shape[1] !== vec.shape[0]) throw new Error(`mv: matrix ${fmt(mat.shape)} and vector ${fmt(vec.shape)} cannot be multiplied`);
@@ -416,6 +425,7 @@ export function mv(mat: Tensor, vec: Tensor): Tensor {
  * tensor([1, 0, 0]).cross(tensor([0, 1, 0])); // [0, 0, 1]
  */
 export function cross(a: Tensor, b: Tensor, dim = -1): Tensor {
+  checkArity("cross", arguments, ["input", "other", "dim"]);
   checkFloat("cross", "input", a);
   checkFloat("cross", "other", b);
   checkInt("cross", "dim", dim);
@@ -446,6 +456,7 @@ export interface DiffOptions {
  * tensor([1, 3, 6, 10]).diff(); // [2, 3, 4]
  */
 export function diff(input: Tensor, n = 1, dim = -1, opts?: DiffOptions): Tensor {
+  checkArity("diff", arguments, ["input", "n", "dim", "options"]);
   checkTensor("diff", "input", input);
   checkInt("diff", "n", n, 0);
   checkInt("diff", "dim", dim);
@@ -475,6 +486,7 @@ export function diff(input: Tensor, n = 1, dim = -1, opts?: DiffOptions): Tensor
  * tensor([[1, 2], [3, 4]]).rot90(); // [[2, 4], [1, 3]]
  */
 export function rot90(input: Tensor, k = 1, dims: readonly [number, number] = [0, 1]): Tensor {
+  checkArity("rot90", arguments, ["input", "k", "dims"]);
   checkTensor("rot90", "input", input);
   checkInt("rot90", "k", k);
   if (!Array.isArray(dims) || dims.length !== 2) throw new Error(`rot90: dims must be an array of 2 dims, got ${describe(dims)}`);
@@ -502,6 +514,7 @@ export interface MeshgridOptions {
  * const [gx, gy] = meshgrid([tensor([1, 2]), tensor([3, 4, 5])]); // shapes [2, 3]
  */
 export function meshgrid(tensors: readonly Tensor[], opts?: MeshgridOptions): Tensor[] {
+  checkArity("meshgrid", arguments, ["tensors", "options"]);
   const o = checkOptions("meshgrid", opts, ["indexing"]);
   const indexing = o.indexing ?? "ij";
   if (indexing !== "ij" && indexing !== "xy") throw new Error(`meshgrid: indexing must be 'ij' or 'xy', got ${describe(indexing)}`);
@@ -528,6 +541,7 @@ export function meshgrid(tensors: readonly Tensor[], opts?: MeshgridOptions): Te
  * tensor([0, 1000]).logaddexp(tensor([0, 1000])); // [0.6931, 1000.6931]
  */
 export function logaddexp(a: Tensor, b: Tensor | number): Tensor {
+  checkArity("logaddexp", arguments, ["input", "other"]);
   checkFloat("logaddexp", "input", a);
   const bt = typeof b === "number" ? Tensor.full([], b, { device: a.device, dtype: a.dtype }) : checkFloat("logaddexp", "other", b);
   // a − b is inf − inf = NaN where both are the same infinity: take 0 there (log1p(1) is then added to ±inf)
@@ -544,6 +558,7 @@ export function logaddexp(a: Tensor, b: Tensor | number): Tensor {
  * tensor([0, 2]).xlogy(tensor([0, Math.E])); // [0, 2]
  */
 export function xlogy(x: Tensor, y: Tensor | number): Tensor {
+  checkArity("xlogy", arguments, ["input", "other"]);
   checkFloat("xlogy", "input", x);
   const yt = typeof y === "number" ? Tensor.full([], y, { device: x.device }) : checkFloat("xlogy", "other", y);
   // only x = 0 with log y = ±inf needs the 0 (0·inf); elsewhere x·log y keeps the gradient log y
@@ -557,6 +572,7 @@ export function xlogy(x: Tensor, y: Tensor | number): Tensor {
  * @example tensor([1.5, -2.25]).frac(); // [0.5, -0.25]
  */
 export function frac(x: Tensor): Tensor {
+  checkArity("frac", arguments, ["input"]);
   checkFloat("frac", "input", x);
   return x.sub(noGrad(() => x.trunc()));
 }
@@ -567,6 +583,7 @@ export function frac(x: Tensor): Tensor {
  * @example tensor([0.5, 0.75]).logit(); // [0, 1.0986]
  */
 export function logit(p: Tensor, eps?: number | null): Tensor {
+  checkArity("logit", arguments, ["input", "eps"]);
   checkFloat("logit", "input", p);
   const q = eps === undefined || eps === null ? p : p.clamp(checkScalar("logit", "eps", eps, (v) => v >= 0 && v <= 0.5, "a number in [0, 0.5]"), 1 - eps);
   return q.div(q.neg().add(1)).log();
@@ -589,6 +606,7 @@ export interface IscloseOptions {
  * tensor([1, 1.001]).isclose(tensor([1, 1]), { rtol: 1e-2 }); // [1, 1]
  */
 export function isclose(a: Tensor, b: Tensor | number, opts?: IscloseOptions): Tensor {
+  checkArity("isclose", arguments, ["input", "other", "options"]);
   checkTensor("isclose", "input", a);
   const o = checkOptions("isclose", opts, ["rtol", "atol", "equalNan"]);
   const rtol = checkScalar("isclose", "rtol", o.rtol ?? 1e-5, (v) => v >= 0, "a non-negative number");
@@ -613,6 +631,7 @@ export function isclose(a: Tensor, b: Tensor | number, opts?: IscloseOptions): T
  * Tensor.ones([2, 3, 4]).bmm(Tensor.ones([2, 4, 5])).shape; // [2, 3, 5]
  */
 export function bmm(a: Tensor, b: Tensor): Tensor {
+  checkArity("bmm", arguments, ["input", "mat2"]);
   checkMatrix("bmm", "input", a, 3);
   checkMatrix("bmm", "mat2", b, 3);
   if (a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[1]) {
@@ -640,6 +659,7 @@ export interface AddmmOptions {
  * Tensor.zeros([2]).addmm(Tensor.ones([3, 4]), Tensor.ones([4, 2]), { alpha: 0.5 }); // [[2, 2], [2, 2], [2, 2]]
  */
 export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts?: AddmmOptions): Tensor {
+  checkArity("addmm", arguments, ["input", "mat1", "mat2", "options"]);
   checkTensor("addmm", "input", input);
   checkMatrix("addmm", "mat1", mat1, 2);
   checkMatrix("addmm", "mat2", mat2, 2);
@@ -665,6 +685,7 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts?: AddmmOpt
  * tensor([0, 10]).lerp(tensor([10, 20]), 0.5); // [5, 15]
  */
 export function lerp(start: Tensor, end: Tensor, weight: Tensor | number): Tensor {
+  checkArity("lerp", arguments, ["input", "end", "weight"]);
   checkFloat("lerp", "input", start);
   checkTensor("lerp", "end", end);
   if (!(weight instanceof Tensor)) checkScalar("lerp", "weight", weight, () => true, "a number or a Tensor");
@@ -691,6 +712,7 @@ export interface AddcmulOptions {
  * tensor([1, 1]).addcmul(tensor([2, 3]), tensor([4, 5]), { value: 0.5 }); // [5, 8.5]
  */
 export function addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, opts?: AddcmulOptions): Tensor {
+  checkArity("addcmul", arguments, ["input", "tensor1", "tensor2", "options"]);
   checkTensor("addcmul", "input", input);
   checkTensor("addcmul", "tensor1", tensor1);
   checkTensor("addcmul", "tensor2", tensor2);
@@ -712,6 +734,7 @@ export function addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, opts?: 
  * tensor([[1, 2], [3, 4]]).diagonal(); // [1, 4]
  */
 export function diagonal(input: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
+  checkArity("diagonal", arguments, ["input", "offset", "dim1", "dim2"]);
   checkTensor("diagonal", "input", input);
   if (input.ndim < 2) throw new Error(`diagonal: expects a tensor with at least 2 dims, got shape ${fmt(input.shape)}`);
   checkInt("diagonal", "offset", offset);
@@ -738,6 +761,7 @@ export function diagonal(input: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor 
  * tensor([1, 2]).diag(); // [[1, 0], [0, 2]]
  */
 export function diag(input: Tensor, diagonal_ = 0): Tensor {
+  checkArity("diag", arguments, ["input", "diagonal"]);
   checkTensor("diag", "input", input);
   checkInt("diag", "diagonal", diagonal_);
   if (input.ndim === 2) return diagonal(input, diagonal_, 0, 1);
@@ -760,6 +784,7 @@ export function diag(input: Tensor, diagonal_ = 0): Tensor {
  * tensor([[1, 2], [3, 4]]).trace(); // 5
  */
 export function trace(input: Tensor): Tensor {
+  checkArity("trace", arguments, ["input"]);
   checkTensor("trace", "input", input);
   if (input.ndim !== 2) throw new Error(`trace: expects a 2-D tensor, got shape ${fmt(input.shape)}`);
   return diagonal(input).sum();
@@ -781,6 +806,7 @@ export interface CdistOptions {
  * cdist(tensor([[0, 0]]), tensor([[3, 4], [1, 0]])); // [[5, 1]]
  */
 export function cdist(x1: Tensor, x2: Tensor, opts?: CdistOptions): Tensor {
+  checkArity("cdist", arguments, ["x1", "x2", "options"]);
   checkFloat("cdist", "x1", x1);
   checkFloat("cdist", "x2", x2);
   const o = checkOptions("cdist", opts, ["p"]);
@@ -801,6 +827,7 @@ export function cdist(x1: Tensor, x2: Tensor, opts?: CdistOptions): Tensor {
  * tensorSplit(Tensor.arange(7), 3).map((t) => t.shape[0]); // [3, 2, 2]
  */
 export function tensorSplit(input: Tensor, sectionsOrIndices: number | readonly number[], dim = 0): Tensor[] {
+  checkArity("tensorSplit", arguments, ["input", "sectionsOrIndices", "dim"]);
   checkTensor("tensorSplit", "input", input);
   checkInt("tensorSplit", "dim", dim);
   if (input.ndim === 0) throw new Error("tensorSplit: expects an input with at least 1 dim, got a 0-d tensor");
@@ -836,6 +863,7 @@ function joinArgs(op: string, tensors: readonly Tensor[]): void {
  * @example hstack([tensor([1, 2]), tensor([3])]); // [1, 2, 3]
  */
 export function hstack(tensors: readonly Tensor[]): Tensor {
+  checkArity("hstack", arguments, ["tensors"]);
   joinArgs("hstack", tensors);
   const ts = tensors.map((t) => atleast(t, 1));
   return ops.cat(ts, ts[0].ndim === 1 ? 0 : 1);
@@ -846,6 +874,7 @@ export function hstack(tensors: readonly Tensor[]): Tensor {
  * @example vstack([tensor([1, 2]), tensor([3, 4])]).shape; // [2, 2]
  */
 export function vstack(tensors: readonly Tensor[]): Tensor {
+  checkArity("vstack", arguments, ["tensors"]);
   joinArgs("vstack", tensors);
   return ops.cat(tensors.map((t) => atleast(t, 2)), 0);
 }
@@ -855,6 +884,7 @@ export function vstack(tensors: readonly Tensor[]): Tensor {
  * @example dstack([tensor([1, 2]), tensor([3, 4])]).shape; // [1, 2, 2]
  */
 export function dstack(tensors: readonly Tensor[]): Tensor {
+  checkArity("dstack", arguments, ["tensors"]);
   joinArgs("dstack", tensors);
   return ops.cat(tensors.map((t) => atleast(t, 3)), 2);
 }
@@ -864,6 +894,7 @@ export function dstack(tensors: readonly Tensor[]): Tensor {
  * @example columnStack([tensor([1, 2]), tensor([3, 4])]); // [[1, 3], [2, 4]]
  */
 export function columnStack(tensors: readonly Tensor[]): Tensor {
+  checkArity("columnStack", arguments, ["tensors"]);
   joinArgs("columnStack", tensors);
   return ops.cat(tensors.map((t) => (t.ndim <= 1 ? t.reshape([t.numel, 1]) : t)), 1);
 }
@@ -876,6 +907,7 @@ export function columnStack(tensors: readonly Tensor[]): Tensor {
  * x.takeAlongDim(x.argmax(1, { keepdim: true }), 1); // each row's maximum, [n, 1]
  */
 export function takeAlongDim(input: Tensor, indices: Tensor, dim?: number): Tensor {
+  checkArity("takeAlongDim", arguments, ["input", "indices", "dim"]);
   checkTensor("takeAlongDim", "input", input);
   checkTensor("takeAlongDim", "indices", indices);
   if (indices.dtype !== "int32") throw new Error(`takeAlongDim: indices must be int32, got ${indices.dtype}`);
@@ -921,6 +953,7 @@ function triangleIndices(op: string, rows: number, cols: number, offset: number,
  * @example trilIndices(3, 3); // [[0, 1, 1, 2, 2, 2], [0, 0, 1, 0, 1, 2]]
  */
 export function trilIndices(row: number, col: number, offset = 0, opts?: { device?: string }): Tensor {
+  checkArity("trilIndices", arguments, ["row", "col", "offset", "options"]);
   return triangleIndices("trilIndices", row, col, offset, true, checkOptions("trilIndices", opts, ["device"]).device);
 }
 
@@ -930,6 +963,7 @@ export function trilIndices(row: number, col: number, offset = 0, opts?: { devic
  * @example triuIndices(3, 3, 1); // [[0, 0, 1], [1, 2, 2]]
  */
 export function triuIndices(row: number, col: number, offset = 0, opts?: { device?: string }): Tensor {
+  checkArity("triuIndices", arguments, ["row", "col", "offset", "options"]);
   return triangleIndices("triuIndices", row, col, offset, false, checkOptions("triuIndices", opts, ["device"]).device);
 }
 
@@ -1131,6 +1165,7 @@ function lastWriters(x: Tensor, d: number, idx: Tensor): Tensor {
  * Tensor.zeros([2, 3]).scatter(1, tensor([[2], [0]], { dtype: "int32" }), 1); // [[0, 0, 1], [1, 0, 0]]
  */
 export function scatter(input: Tensor, dim: number, index: Tensor, src: Tensor | number, opts?: Record<string, never>): Tensor {
+  checkArity("scatter", arguments, ["input", "dim", "index", "src", "options"]);
   checkOptions("scatter", opts, []); // PyTorch's reduce= is not supported: scatterAdd adds
   const { d, idx, s } = scatterArgs("scatter", input, dim, index, src);
   if (idx.numel === 0) return input.clone();
@@ -1161,6 +1196,7 @@ export function scatter(input: Tensor, dim: number, index: Tensor, src: Tensor |
  * Tensor.zeros([3]).scatterAdd(0, tensor([0, 0, 2], { dtype: "int32" }), tensor([1, 2, 3])); // [3, 0, 3]
  */
 export function scatterAdd(input: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  checkArity("scatterAdd", arguments, ["input", "dim", "index", "src"]);
   const { d, idx, s } = scatterArgs("scatterAdd", input, dim, index, src);
   if (idx.numel === 0) return input.clone();
   return input.add(scatterSum(input, d, idx, s!));
@@ -1192,6 +1228,7 @@ export interface IndexAddOptions {
  * Tensor.zeros([3, 2]).indexAdd(0, tensor([0, 2], { dtype: "int32" }), Tensor.ones([2, 2])); // [[1, 1], [0, 0], [1, 1]]
  */
 export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tensor, opts?: IndexAddOptions): Tensor {
+  checkArity("indexAdd", arguments, ["input", "dim", "index", "source", "options"]);
   checkTensor("indexAdd", "input", input);
   const d = normDim("indexAdd", checkInt("indexAdd", "dim", dim), input.ndim);
   const idx = indexArg("indexAdd", input, index);
@@ -1225,6 +1262,7 @@ export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tens
  * Tensor.zeros([2, 3]).indexFill(1, tensor([0, 2], { dtype: "int32" }), 5); // [[5, 0, 5], [5, 0, 5]]
  */
 export function indexFill(input: Tensor, dim: number, index: Tensor, value: number | Tensor): Tensor {
+  checkArity("indexFill", arguments, ["input", "dim", "index", "value"]);
   checkTensor("indexFill", "input", input);
   const d = normDim("indexFill", checkInt("indexFill", "dim", dim), input.ndim);
   const idx = indexArg("indexFill", input, index);
@@ -1266,6 +1304,7 @@ export interface IndexPutOptions {
  * Tensor.zeros([3]).indexPut([tensor([0, 2], { dtype: "int32" })], tensor([1, 2])); // [1, 0, 2]
  */
 export function indexPut(input: Tensor, indices: readonly Tensor[], values: Tensor | number, opts?: IndexPutOptions): Tensor {
+  checkArity("indexPut", arguments, ["input", "indices", "values", "options"]);
   checkTensor("indexPut", "input", input);
   const o = checkOptions("indexPut", opts, ["accumulate"]);
   const acc = o.accumulate === undefined ? false : checkBool("indexPut", "accumulate", o.accumulate);
@@ -1339,6 +1378,7 @@ function selectWith(x: Tensor, shape: number[], mask: ArrayLike<number>): Tensor
  * tensor([1, 2, 3]).maskedSelect(tensor([1, 0, 1])); // [1, 3]
  */
 export function maskedSelect(input: Tensor, mask: Tensor): Tensor {
+  checkArity("maskedSelect", arguments, ["input", "mask"]);
   const { shape, m } = maskArgs(input, mask);
   return selectWith(input, shape, hostValues("maskedSelect", m.expand(shape).contiguous(), "maskedSelectAsync(input, mask)"));
 }
@@ -1394,6 +1434,7 @@ function nonzeroArgs(x: unknown, opts: NonzeroOptions | undefined): boolean {
  * tensor([[1, 0], [0, 3]]).nonzero(); // [[0, 0], [1, 1]]
  */
 export function nonzero(input: Tensor, opts?: NonzeroOptions): Tensor | Tensor[] {
+  checkArity("nonzero", arguments, ["input", "options"]);
   const asTuple = nonzeroArgs(input, opts);
   return nonzeroOf(input, hostValues("nonzero", input, "nonzeroAsync(input)"), asTuple);
 }

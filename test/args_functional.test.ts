@@ -159,7 +159,7 @@ describe("F arguments: bad, unknown and extra arguments are refused", () => {
     ["leakyRelu null slope", () => F.leakyRelu(x(), any(null)), /^leakyRelu: negativeSlope must be a number, got null$/],
     ["leakyRelu inplace", () => F.leakyRelu(x(), 0.2, true), /^leakyRelu: inplace=true is not supported \(dlgrad has no in-place activations\): use the returned tensor$/],
     ["prelu extra", () => call(F.prelu, x(), Tensor.full([3], 0.25, js), 1), /^prelu: expected at most 2 arguments \(input, weight\), got 3$/],
-    ["softmax extra", () => call(F.softmax, x(), 1, "float64"), /^softmax: expected at most 2 arguments \(input, dim\), got 3$/],
+    ["softmax extra", () => call(F.softmax, x(), 1, "float64"), /^softmax: expected an options object, got the string 'float64'$/],
     ["dropout string p", () => call(F.dropout, x(), any("0.5")), /^dropout: p must be a probability in \[0, 1\], got the string '0\.5'$/],
     ["dropout training", () => F.dropout(x(), 0.5, any("no")), /^dropout: training must be true or false, got the string 'no'$/],
     ["dropout inplace", () => F.dropout(x(), 0.5, true, true), /^dropout: inplace=true is not supported \(dlgrad has no in-place activations\): use the returned tensor$/],

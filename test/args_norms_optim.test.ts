@@ -53,13 +53,13 @@ describe("norm layers take PyTorch's positionals", () => {
 
   it("refuse bad or extra positionals", () => {
     assert.throws(() => new nn.BatchNorm2d(3, 1e-5, 0.1, true, true, 1 as never),
-      /^Error: nn.BatchNorm2d: expected at most 4 arguments after the tensor arguments \(eps, momentum, affine, trackRunningStats\), got 5$/);
+      /^Error: nn.BatchNorm2d: expected at most 4 optional arguments \(eps, momentum, affine, trackRunningStats\), got 5$/);
     assert.throws(() => new nn.BatchNorm1d(3, "a" as never), /^Error: nn.BatchNorm1d: eps must be a non-negative number, got the string 'a'$/);
     assert.throws(() => new nn.BatchNorm3d(3, 1e-5, 0.1, "no" as never), /^Error: nn.BatchNorm3d: affine must be true or false, got the string 'no'$/);
     assert.throws(() => new nn.InstanceNorm2d(3, 1e-5, null as never), /^Error: nn.InstanceNorm2d: momentum must be a number, got null$/);
     assert.throws(() => new nn.InstanceNorm1d(3, 1e-5, 0.1, false, 1 as never), /^Error: nn.InstanceNorm1d: trackRunningStats must be true or false, got 1$/);
     assert.throws(() => new nn.GroupNorm(2, 4, 1e-5, "x" as never), /^Error: nn.GroupNorm: affine must be true or false, got the string 'x'$/);
-    assert.throws(() => new nn.GroupNorm(2, 4, 1e-5, true, 1 as never), /^Error: nn.GroupNorm: expected at most 2 arguments after the tensor arguments \(eps, affine\), got 3$/);
+    assert.throws(() => new nn.GroupNorm(2, 4, 1e-5, true, 1 as never), /^Error: nn.GroupNorm: expected at most 2 optional arguments \(eps, affine\), got 3$/);
     assert.throws(() => new nn.BatchNorm2d(3, { bogus: 1 } as never),
       /^Error: nn.BatchNorm2d: unknown option 'bogus' \(expected 'eps', 'momentum', 'affine', 'trackRunningStats'\)$/);
   });
@@ -123,7 +123,7 @@ describe("loss modules take PyTorch's positionals", () => {
     assert.throws(() => new nn.MSELoss(null, false as never), dep("MSELoss", "reduce", "reduce", "boolean"));
     assert.throws(() => new nn.KLDivLoss(true as never), dep("KLDivLoss", "sizeAverage", "size_average", "boolean"));
     assert.throws(() => new nn.MSELoss(null, null, "sum", 1 as never),
-      /^Error: nn.MSELoss: expected at most 3 arguments after the tensor arguments \(sizeAverage, reduce, reduction\), got 4$/);
+      /^Error: nn.MSELoss: expected at most 3 optional arguments \(sizeAverage, reduce, reduction\), got 4$/);
     assert.throws(() => new nn.L1Loss(null, null, "avg" as never), /^Error: nn.L1Loss: reduction must be 'mean' or 'sum' or 'none', got the string 'avg'$/);
     assert.throws(() => new nn.GaussianNLLLoss(true as never), /^Error: nn.GaussianNLLLoss: expected an options object \{ full, eps, reduction \}, got boolean$/);
     assert.throws(() => construct(nn.GaussianNLLLoss, {}, 1), /^Error: nn.GaussianNLLLoss: expected at most 1 argument \(options\), got 2$/);

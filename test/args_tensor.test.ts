@@ -31,7 +31,7 @@ test("elementwise and movement methods refuse extra arguments", () => {
   assert.throws(() => x().split(2, 1, 1), /^Error: split: expected at most 2 arguments \(splitSize, dim\), got 3$/);
   assert.throws(() => x().chunk(2, 1, 1), /^Error: chunk: expected at most 2 arguments \(chunks, dim\), got 3$/);
   assert.throws(() => x().matmul(x().t(), 1), /^Error: matmul: expected at most 1 argument \(other\), got 2$/);
-  assert.throws(() => x().to("js", 1), /^Error: to: expected at most 1 argument \(device\), got 2$/);
+  assert.throws(() => x().to("js", 1), /^Error: to: dtype must be one of float32, int32, float64, got 1$/);
 });
 
 test("gather: sparse_grad is keyword-only in PyTorch, dim must be an integer", () => {

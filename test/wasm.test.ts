@@ -364,8 +364,11 @@ test("a worker that traps in a task: the product still comes out right, one mess
     const want = a.matmul(b).toTypedArray();
     w.wasmConfig({ threads: 2 });
     const armed = w.wasmWorkerFault();
+    // polled for up to 20 s, not a number of calls: on a loaded machine the worker may not be
+    // scheduled for a while
     let calls = 0, wrong = 0;
-    while (w.wasmInfo().threads === 2 && calls < 200) {
+    const t0 = Date.now();
+    while (w.wasmInfo().threads === 2 && Date.now() - t0 < 20_000) {
       const got = a.matmul(b).toTypedArray();
       calls++;
       if (got.some((v, i) => v !== want[i])) wrong++;

@@ -26,9 +26,9 @@ function windowArgs(op: string, kernelSize: unknown, rest: readonly unknown[]): 
   const o = parseArgs(op, rest, ["dilation", "padding", "stride"]);
   return {
     k: tuple(op, "kernelSize", kernelSize, 2, 1),
-    d: tuple(op, "dilation", o.dilation ?? 1, 2, 1),
-    p: tuple(op, "padding", o.padding ?? 0, 2, 0),
-    s: tuple(op, "stride", o.stride ?? 1, 2, 1),
+    d: tuple(op, "dilation", o.dilation === undefined ? 1 : o.dilation, 2, 1),
+    p: tuple(op, "padding", o.padding === undefined ? 0 : o.padding, 2, 0),
+    s: tuple(op, "stride", o.stride === undefined ? 1 : o.stride, 2, 1),
   };
 }
 
@@ -199,8 +199,8 @@ export function gridSample(
   checkFloat(op, "input", input);
   checkFloat(op, "grid", grid);
   const o = parseArgs(op, rest, ["mode", "paddingMode", "alignCorners"]);
-  const mode = checkEnum(op, "mode", o.mode ?? "bilinear", ["bilinear", "nearest"] as GridSampleMode[]);
-  const padding = checkEnum(op, "paddingMode", o.paddingMode ?? "zeros", ["zeros", "border", "reflection"] as GridSamplePadding[]);
+  const mode = checkEnum(op, "mode", o.mode === undefined ? "bilinear" : o.mode, ["bilinear", "nearest"] as GridSampleMode[]);
+  const padding = checkEnum(op, "paddingMode", o.paddingMode === undefined ? "zeros" : o.paddingMode, ["zeros", "border", "reflection"] as GridSamplePadding[]);
   const align = checkBool(op, "alignCorners", o.alignCorners ?? false);
   if (input.ndim !== 4) throw new Error(`${op}: input must be 4-D [N, C, H, W], got shape ${fmt(input.shape)}`);
   const [n, c, h, w] = input.shape;

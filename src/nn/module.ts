@@ -2,7 +2,8 @@
 import { Tensor } from "../tensor.js";
 import { noGrad } from "../graph.js";
 import { sameShape } from "../shape.js";
-import { checkArity, checkBool, checkOptions } from "../check.js";
+import { checkArity, checkBool, checkOptions, describe as show } from "../check.js";
+import { availableDevices } from "../backend/backend.js";
 
 /** Refuses forward arguments beyond `names` (PyTorch's forward(input) takes no others); for the layers. */
 export function checkForward(m: Module, args: IArguments, names: readonly string[] = ["input"]): void {
@@ -354,37 +355,48 @@ export class Module {
   }
 
   /**
-   * Moves every parameter and buffer to `device`, replacing the fields (tied tensors stay tied).
-   * Optimizers hold the old tensors: create them after moving the model.
+   * Moves every parameter and buffer to a device and/or casts the floating-point ones to a float
+   * dtype, replacing the fields (tied tensors stay tied); PyTorch's forms `to(device)`,
+   * `to(dtype)`, `to(device, dtype)` (either may be null: unchanged) and `to(tensor)` (its device
+   * and dtype). As in PyTorch, integer buffers (BatchNorm's `numBatchesTracked`) keep their dtype
+   * and an integer dtype is refused. Optimizers hold the old tensors: create them after.
+   * @throws Error for an unknown or unavailable device, a dtype other than float32/float64, or a
+   * further argument.
    * @example
    * model.to("webgpu");
+   * model.to("float64");
    */
-  to(device: string): this {
-    return this.#replaceTensors(device, (t) => noGrad(() => t.detach().to(device)));
+  to(device: string | "float32" | "float64" | Tensor | null, dtype?: "float32" | "float64" | null): this {
+    checkArity("Module.to", arguments, ["device", "dtype"]);
+    const [dev, dt] = moduleTarget("Module.to", device, dtype, arguments.length);
+    return this.#replaceTensors(dev, dt, (t) => noGrad(() => t.detach().to(dev, castTo(t, dt))));
   }
 
   /**
-   * `to(device)` from any device: every parameter and buffer is read with the async form first, so
-   * a model on webgpu comes back to a host device (torch's `model.cpu()`). Create optimizers after.
+   * `to` from any device: every parameter and buffer is read with the async form first, so a model
+   * on webgpu comes back to a host device (torch's `model.cpu()`). Create optimizers after.
+   * @throws Error as `to` does.
    * @example
    * await model.toAsync("cpu");
    */
-  async toAsync(device: string): Promise<this> {
+  async toAsync(device: string | "float32" | "float64" | Tensor | null, dtype?: "float32" | "float64" | null): Promise<this> {
+    checkArity("Module.toAsync", arguments, ["device", "dtype"]);
+    const [dev, dt] = moduleTarget("Module.toAsync", device, dtype, arguments.length);
     const pending = new Set<Tensor>();
     this.#eachTensor((t) => {
-      if (t.device !== device) pending.add(t);
+      if (needsMove(t, dev, dt)) pending.add(t);
     });
     const copies = new Map<Tensor, Tensor>();
-    for (const t of pending) copies.set(t, await t.detach().toAsync(device)); // detached: no graph
-    return this.#replaceTensors(device, (t) => copies.get(t)!);
+    for (const t of pending) copies.set(t, await t.detach().toAsync(dev, castTo(t, dt))); // detached: no graph
+    return this.#replaceTensors(dev, dt, (t) => copies.get(t)!);
   }
 
-  /** Replaces every parameter and buffer not on `device` by move(it) (each tensor once, so tied
-   *  tensors stay tied), keeping parameters parameters. */
-  #replaceTensors(device: string, move: (t: Tensor) => Tensor): this {
+  /** Replaces every parameter and buffer that the target changes by move(it) (each tensor once,
+   *  so tied tensors stay tied), keeping parameters parameters. */
+  #replaceTensors(device: string | null, dtype: FloatDType | null, move: (t: Tensor) => Tensor): this {
     const moved = new Map<Tensor, Tensor>();
     this.#eachTensor((t, param, put) => {
-      if (t.device === device) return;
+      if (!needsMove(t, device, dtype)) return;
       let n = moved.get(t);
       if (!n) {
         n = move(t);
@@ -451,4 +463,36 @@ function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
   return typeof v === "object" ? (v as object).constructor?.name ?? "object" : typeof v;
+}
+
+type FloatDType = "float32" | "float64";
+
+/** Module.to's (device, dtype) as [device or null, float dtype or null], as Tensor.to reads them,
+ *  except that only a floating dtype is accepted (PyTorch's nn.Module.to refuses others). */
+function moduleTarget(op: string, device: unknown, dtype: unknown, n: number): [string | null, FloatDType | null] {
+  if (device instanceof Tensor) {
+    if (n > 1) throw new Error(`${op}: after a tensor no further argument is accepted, got ${show(dtype)}`);
+    return [device.device, device.dtype === "int32" ? null : device.dtype];
+  }
+  const isDtype = (v: unknown) => v === "float32" || v === "float64" || v === "int32";
+  if (isDtype(device)) {
+    if (n > 1 && dtype !== undefined) throw new Error(`${op}: after a dtype no further argument is accepted, got ${show(dtype)}`);
+    [device, dtype] = [null, device];
+  }
+  if (device !== null && device !== undefined && (typeof device !== "string" || !availableDevices().includes(device))) {
+    throw new Error(`${op}: device must be an available device (${availableDevices().join(", ")}) or a float dtype (float32, float64), got ${show(device)}`);
+  }
+  if (dtype !== null && dtype !== undefined && dtype !== "float32" && dtype !== "float64") {
+    throw new Error(`${op}: dtype must be a floating-point dtype (float32 or float64), got ${show(dtype)}`);
+  }
+  return [(device as string | null | undefined) ?? null, (dtype as FloatDType | null | undefined) ?? null];
+}
+
+/** the dtype a tensor is cast to: floating tensors only, as in PyTorch */
+function castTo(t: Tensor, dtype: FloatDType | null): FloatDType | null {
+  return dtype !== null && t.dtype !== "int32" ? dtype : null;
+}
+
+function needsMove(t: Tensor, device: string | null, dtype: FloatDType | null): boolean {
+  return (device !== null && t.device !== device) || (castTo(t, dtype) ?? t.dtype) !== t.dtype;
 }
