@@ -369,7 +369,7 @@ describe("errors name the op, the argument and what was expected", () => {
     [() => F.hardshrink(x, NaN), /^hardshrink: lambd must be a number, got NaN$/],
     [() => F.hardshrink(x, { lambda: 1 } as never), /^hardshrink: unknown option 'lambda' \(expected 'lambd'\)$/],
     [() => F.softshrink(x, -0.5), /^softshrink: lambd must be a number >= 0, got -0\.5$/],
-    [() => F.softshrink(x, 0.5, 1 as never), /^softshrink: expected at most 1 arguments after the tensor arguments \(lambd\), got 2$/],
+    [() => F.softshrink(x, 0.5, 1 as never), /^softshrink: expected at most 1 argument after the tensor arguments \(lambd\), got 2$/],
     [() => new nn.Softmax2d().forward(x.narrow(0, 0, 1).squeeze(0)), /^nn\.Softmax2d: input must be a 3-D \[C, H, W\] or 4-D \[N, C, H, W\] tensor, got shape \[3, 4\]$/],
     [() => new nn.Softmin(1.5), /^nn\.Softmin: dim must be an integer, got 1\.5$/],
     [() => new nn.Softmin({ axis: 1 } as never), /^nn\.Softmin: unknown option 'axis' \(expected 'dim'\)$/],

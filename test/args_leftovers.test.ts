@@ -124,7 +124,7 @@ test("parseArgs's too-many message reads right for module constructors", () => {
   assert.throws(() => call((...a: unknown[]) => new (nn.ReLU as any)(...a), false, 1), /^Error: nn\.ReLU: expected at most 1 optional argument \(inplace\), got 2$/);
   assert.throws(() => new (nn.Linear as any)(3, 4, true, 1), /^Error: nn\.Linear: expected at most 1 optional argument \(bias\), got 2$/);
   // functions keep naming the tensor arguments
-  assert.throws(() => call(F.gelu, x(), "tanh", 1), /^Error: gelu: expected at most 1 arguments after the tensor arguments \(approximate\), got 2$/);
+  assert.throws(() => call(F.gelu, x(), "tanh", 1), /^Error: gelu: expected at most 1 argument after the tensor arguments \(approximate\), got 2$/);
 });
 
 test("Module.to takes PyTorch's forms: a float dtype casts the floating tensors only; int dtypes are refused", async () => {

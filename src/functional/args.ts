@@ -74,7 +74,7 @@ export function parseArgs(op: string, args: readonly unknown[], names: readonly 
   if (positional.some(isOptions)) throw new Error(`${op}: an options object must be the last argument`);
   if (positional.length > names.length) {
     // a module's (nn.Linear(3, 4, bias), nn.ReLU(inplace)) may have no tensor arguments before these
-    const what = /^nn\.[A-Z]\w*$/.test(op) ? `optional argument${names.length === 1 ? "" : "s"}` : "arguments after the tensor arguments";
+    const what = /^nn\.[A-Z]\w*$/.test(op) ? `optional argument${names.length === 1 ? "" : "s"}` : `argument${names.length === 1 ? "" : "s"} after the tensor arguments`;
     throw new Error(`${op}: expected at most ${names.length} ${what} (${names.join(", ")}), got ${positional.length}`);
   }
   const out: Record<string, unknown> = {};
