@@ -295,13 +295,13 @@ const methods = {
    * @example
    * const f = labels.float();
    */
-  float(this: Tensor): Tensor { return ops.cast(this, "float32"); },
+  float(this: Tensor): Tensor { if (arguments.length > 0) tooMany("float", arguments.length, NO_ARGS); return ops.cast(this, "float32"); },
   /**
    * `cast("int32")` (torch's `.int()`; there is no int64 here, indices are int32).
    * @example
    * const idx = Tensor.arange(0, 3, 1, { dtype: "float32" }).int();
    */
-  int(this: Tensor): Tensor { return ops.cast(this, "int32"); },
+  int(this: Tensor): Tensor { if (arguments.length > 0) tooMany("int", arguments.length, NO_ARGS); return ops.cast(this, "int32"); },
   /**
    * Backpropagate from this tensor: accumulate d(this)/d(leaf) into every leaf's `.grad` (torch's `.backward()`).
    * @param gradient - d(loss)/d(this), of this tensor's shape; needed unless this tensor has one element.
@@ -467,7 +467,7 @@ const methods = {
    * @example
    * const h = x.silu();
    */
-  silu(this: Tensor): Tensor { return F.silu(this); },
+  silu(this: Tensor): Tensor { if (arguments.length > 0) tooMany("silu", arguments.length, NO_ARGS); return F.silu(this); },
   /**
    * Leaky ReLU, elementwise: x if x > 0 else negativeSlope·x (torch.nn.functional.leaky_relu).
    * @example
@@ -798,13 +798,13 @@ const methods = {
    * @example
    * const c = x.transpose(0, 1).contiguous();
    */
-  contiguous(this: Tensor): Tensor { return ops.contiguous(this); },
+  contiguous(this: Tensor): Tensor { if (arguments.length > 0) tooMany("contiguous", arguments.length, NO_ARGS); return ops.contiguous(this); },
   /**
    * A copy with its own storage; gradients flow back (torch's `.clone`).
    * @example
    * const snapshot = w.clone().detach();
    */
-  clone(this: Tensor): Tensor { return ops.clone(this); },
+  clone(this: Tensor): Tensor { if (arguments.length > 0) tooMany("clone", arguments.length, NO_ARGS); return ops.clone(this); },
   /**
    * PyTorch's basic indexing as a view: one index per dim, a number selects (and drops) the dim,
    * [start?, end?, step?] is Python's start:end:step (negatives count from the end), null inserts a size-1 dim.
@@ -1034,7 +1034,7 @@ const methods = {
   /** Category indices drawn from each row's probabilities (torch.multinomial); see {@link S.multinomial}. @example probs.multinomial(1) */
   multinomial(this: Tensor, numSamples: number, opts?: S.MultinomialOptions): Tensor { return S.multinomial(this, numSamples, opts); },
   /** 0/1 draws with these probabilities (torch.bernoulli); see {@link S.bernoulli}. @example p.bernoulli() */
-  bernoulli(this: Tensor): Tensor { return S.bernoulli(this); },
+  bernoulli(this: Tensor): Tensor { if (arguments.length > 0) tooMany("bernoulli", arguments.length, NO_ARGS); return S.bernoulli(this); },
 
   // ---- products, differences, rotations and elementwise composites (src/tensor_ops.ts) ----
   /** Inner product of two vectors (torch.dot); see {@link T.dot}. @example a.dot(b) */
@@ -1444,7 +1444,10 @@ Object.assign(Tensor.prototype, alongMethods);
 Object.assign(Tensor, statics);
 for (const op of UNARY_OPS) {
   if (op === "copy" || op === "round") continue; // round takes options: its method is in `methods`
-  (Tensor.prototype as unknown as Record<UnaryMethod, () => Tensor>)[op] = function (this: Tensor) { return ops.unary(op, this); };
+  (Tensor.prototype as unknown as Record<UnaryMethod, () => Tensor>)[op] = function (this: Tensor) {
+    if (arguments.length > 0) tooMany(op, arguments.length, NO_ARGS);
+    return ops.unary(op, this);
+  };
 }
 Object.defineProperty(Tensor.prototype, "T", {
   get(this: Tensor): Tensor {

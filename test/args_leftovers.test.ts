@@ -146,3 +146,11 @@ test("Module.to takes PyTorch's forms: a float dtype casts the floating tensors 
   assert.throws(() => (m.to as any)("js", "float32", 1), /^Error: Module\.to: expected at most 2 arguments/);
   await assert.rejects(() => m.toAsync("float16" as any), /^Error: Module\.toAsync: device must be/);
 });
+
+test("Tensor methods that take no arguments refuse one (x.exp(2), x.float(64))", () => {
+  const t: any = x();
+  for (const [name, args] of [["exp", [2]], ["relu", [true]], ["float", [64]], ["int", [1]], ["clone", [{}]], ["contiguous", [1]], ["silu", [1]], ["bernoulli", [0.5]]] as const) {
+    assert.throws(() => t[name](...args), new RegExp(`^Error: ${name}: expected no arguments, got 1$`), name);
+  }
+  close(t.exp(), tensor([[1, -2, 3], [-4, 5, -6]].map((r) => r.map(Math.exp)), js));
+});
