@@ -154,3 +154,7 @@ test("Tensor methods that take no arguments refuse one (x.exp(2), x.float(64))",
   }
   close(t.exp(), tensor([[1, -2, 3], [-4, 5, -6]].map((r) => r.map(Math.exp)), js));
 });
+
+test("registerBackend refuses a device named like a dtype (to(name) reads those as dtypes)", () => {
+  assert.throws(() => dl.registerBackend({ name: "float64" } as any), /^Error: registerBackend: a device may not be named like a dtype, got 'float64'$/);
+});

@@ -232,6 +232,10 @@ const unavailable = new Map<string, string>();
  * registerBackend(myBackend); // then Tensor.zeros([2], { device: myBackend.name })
  */
 export function registerBackend(b: Backend<any>): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // `x.to(name)` reads a dtype name as the dtype (PyTorch's to(dtype)): a device may not take one
+  if (b.name === "float32" || b.name === "float64" || b.name === "int32") {
+    throw new Error(`registerBackend: a device may not be named like a dtype, got '${b.name}'`);
+  }
   registry.set(b.name, b);
   unavailable.delete(b.name);
   lastName = null;
