@@ -1,4 +1,4 @@
-// node dist/bench/wasm-gemm.js [--sizes 256,1024] [--rounds 7]: dlgrad's `wasm` matmul against
+// node dist/bench/wasm-gemm.js [--sizes 256,1024] [--rounds 7] [--reps N]: dlgrad's `wasm` matmul against
 // TensorFlow.js 4.22's wasm backend (XNNPACK, one thread in Node) in the same process, alternating
 // run by run so that the load of a shared machine hits both alike. Prints the median GFLOP/s of
 // each and their ratio, and the load average, for dlgrad on one thread and on two (its GEMM worker).
@@ -19,6 +19,13 @@ const args = process.argv.slice(2);
 const opt = (name: string, def: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
 const sizes = opt("--sizes", "256,1024").split(",").map(Number);
 const rounds = Number(opt("--rounds", "7"));
+/** calls per timed sample (default: ~5-10 ms of work). With one call per sample (1024²) each fresh
+ *  output is a new block of first-touch memory (no collection runs between samples to give dead ones
+ *  back), which on some VMs costs 20 % more than the product; more calls per sample pile up enough
+ *  dead blocks for the backend to ask for a collection (src/backend/wasm.ts, PILING_UP), and later
+ *  samples reuse their memory, as a training loop's outputs do */
+const repsFlag = args.includes("--reps") ? Number(opt("--reps", "1")) : null;
+if (repsFlag !== null && !(Number.isInteger(repsFlag) && repsFlag >= 1)) throw new Error(`wasm-gemm: --reps must be a positive integer, got ${opt("--reps", "")}`);
 
 setWasmPaths(path.join(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + path.sep);
 await tf.setBackend("wasm");
@@ -35,7 +42,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 for (const n of sizes) for (let threads = 1; threads <= maxThreads; threads++) {
   wasm.wasmConfig({ threads });
   const flop = 2 * n ** 3;
-  const reps = Math.max(1, Math.round(2e8 / flop)); // ~5-10 ms of work per timed run
+  const reps = repsFlag ?? Math.max(1, Math.round(2e8 / flop)); // ~5-10 ms of work per timed run
   const a = Tensor.randn([n, n]), b = Tensor.randn([n, n]);
   const ta = tf.randomNormal([n, n]), tb = tf.randomNormal([n, n]);
   const view = (t: Tensor): View<Storage> => ({ data: t.data, shape: t.shape, strides: t.strides, offset: t.offset });

@@ -10,7 +10,7 @@ import { standardize } from "./functional/norms.js";
 import { pad } from "./functional/pad.js";
 import {
   type Args, REDUCTIONS, activationInput, checkBool, checkEnum, checkFloat, checkInplace, checkSameShape, checkScalar, checkTensor,
-  embeddingPaddingIdx, lossArgs, parseArgs, reduceLoss,
+  embeddingPaddingIdx, lossArgs, given, parseArgs, reduceLoss,
 } from "./functional/args.js";
 import { broadcastTo } from "./functional/losses.js";
 import { hostReadable } from "./backend/backend.js";
@@ -102,7 +102,7 @@ export function tanh(x: Tensor): Tensor {
 export function gelu(x: Tensor, ...args: Args<[approximate: "none" | "tanh"], { approximate?: "none" | "tanh" } | undefined>): Tensor {
   const a = parseArgs("gelu", args, ["approximate"]);
   checkFloat("gelu", "input", x);
-  if (checkEnum("gelu", "approximate", a.approximate === undefined ? "none" : a.approximate, ["none", "tanh"] as const) === "tanh") {
+  if (checkEnum("gelu", "approximate", given(a.approximate, "none"), ["none", "tanh"] as const) === "tanh") {
     // t = tanh(√(2/π)·(x + 0.044715·x³)); gelu = x·(1 + t)/2, d/dx = (1 + t)/2 + x·(1 - t²)·√(2/π)·(1 + 3·0.044715·x²)/2
     const c = Math.sqrt(2 / Math.PI), t = (x: Tensor) => x.add(x.pow(3).mul(0.044715)).mul(c).tanh();
     return withDerivative("gelu", x, (x) => x.mul(0.5).mul(t(x).add(1)), (x) => {
@@ -155,7 +155,7 @@ export function leakyRelu(x: Tensor, ...args: Args<[negativeSlope: number, inpla
   const op = "leakyRelu";
   const a = parseArgs(op, args, ["negativeSlope", "inplace"]);
   checkFloat(op, "input", x);
-  const slope = checkScalar(op, "negativeSlope", a.negativeSlope === undefined ? 0.01 : a.negativeSlope);
+  const slope = checkScalar(op, "negativeSlope", given(a.negativeSlope, 0.01));
   checkInplace(op, a.inplace);
   return where(x.gt(0), x, x.mul(slope));
 }
@@ -241,7 +241,7 @@ export function logsumexp(x: Tensor, ...args: Args<[dim: number | readonly numbe
   const a = parseArgs(op, args, ["dim", "keepdim"]);
   checkTensor(op, "input", x);
   const dims = reduceDims(op, x, a.dim);
-  const keepdim = checkBool(op, "keepdim", a.keepdim === undefined ? false : a.keepdim);
+  const keepdim = checkBool(op, "keepdim", given(a.keepdim, false));
   const m0 = shiftMax(x, dims);
   const m = where(m0.abs().eq(Infinity), 0, m0);
   const out = x.sub(m).exp().sum(dims, { keepdim: true }).log().add(m);
@@ -268,7 +268,7 @@ function varianceArgs(op: string, x: Tensor, args: readonly unknown[]): { dims: 
   if (typeof a.dim === "boolean" && a.unbiased === undefined) [a.unbiased, a.dim] = [a.dim, undefined];
   if (a.unbiased !== undefined && a.correction !== undefined) throw new Error(`${op}: give unbiased or correction, not both`);
   const correction = a.unbiased !== undefined ? (checkBool(op, "unbiased", a.unbiased) ? 1 : 0) : checkNumber(op, "correction", a.correction ?? 1, true);
-  return { dims: reduceDims(op, x, a.dim), correction, keepdim: checkBool(op, "keepdim", a.keepdim === undefined ? false : a.keepdim) };
+  return { dims: reduceDims(op, x, a.dim), correction, keepdim: checkBool(op, "keepdim", given(a.keepdim, false)) };
 }
 
 function varianceOf(x: Tensor, dims: number[], correction: number, keepdim: boolean): Tensor {
@@ -340,7 +340,7 @@ export function binaryCrossEntropyWithLogits(
   checkFloat(op, "input", input);
   checkFloat(op, "target", target);
   checkSameShape(op, input, target);
-  const reduction = checkEnum(op, "reduction", a.reduction === undefined ? "mean" : a.reduction, REDUCTIONS);
+  const reduction = checkEnum(op, "reduction", given(a.reduction, "mean"), REDUCTIONS);
   const [weight, posWeight] = (["weight", "posWeight"] as const).map((k) => {
     if (a[k] == null) return null;
     if (!(a[k] instanceof Tensor)) throw new Error(`${op}: ${k} must be a Tensor or null, got ${describe(a[k])}`);
@@ -368,7 +368,7 @@ export function mseLoss(input: Tensor, target: Tensor, ...args: Args<[sizeAverag
   checkFloat(op, "input", input);
   checkFloat(op, "target", target);
   checkSameShape(op, input, target);
-  return reduceLoss(input.sub(target).square(), checkEnum(op, "reduction", a.reduction === undefined ? "mean" : a.reduction, REDUCTIONS));
+  return reduceLoss(input.sub(target).square(), checkEnum(op, "reduction", given(a.reduction, "mean"), REDUCTIONS));
 }
 
 // ---- layers --------------------------------------------------------------------------------
@@ -525,8 +525,8 @@ export function embeddingBag(input: Tensor, weight: Tensor, ...args: Args<[offse
     throw new Error(`${op}: weight must be a 2-D floating-point tensor [num, dim], got ${weight instanceof Tensor ? `${weight.dtype} ${fmt(weight.shape)}` : describe(weight)}`);
   }
   const [num, D] = weight.shape;
-  const mode = checkEnum(op, "mode", a.mode === undefined ? "mean" : a.mode, ["sum", "mean", "max"] as const);
-  const lastOffset = checkBool(op, "includeLastOffset", a.includeLastOffset === undefined ? false : a.includeLastOffset);
+  const mode = checkEnum(op, "mode", given(a.mode, "mean"), ["sum", "mean", "max"] as const);
+  const lastOffset = checkBool(op, "includeLastOffset", given(a.includeLastOffset, false));
   const pad = a.paddingIdx == null ? null : embeddingPaddingIdx(op, a.paddingIdx, num);
   const psw = (a.perSampleWeights ?? null) as Tensor | null;
   if (psw !== null) {
@@ -613,8 +613,8 @@ export function dropout(input: Tensor, ...args: Args<[p: number, training: boole
   const op = "dropout";
   const a = parseArgs(op, args, ["p", "training", "inplace"]);
   checkFloat(op, "input", input);
-  const p = checkScalar(op, "p", a.p === undefined ? 0.5 : a.p, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
-  const training = checkBool(op, "training", a.training === undefined ? true : a.training);
+  const p = checkScalar(op, "p", given(a.p, 0.5), (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+  const training = checkBool(op, "training", given(a.training, true));
   checkInplace(op, a.inplace);
   if (!training || p === 0) return input;
   if (p === 1) return input.mul(0);
@@ -661,8 +661,8 @@ export function dropout2d(input: Tensor, ...args: Args<[p: number, training: boo
 function featureDropout(op: "dropout1d" | "dropout2d", input: Tensor, args: readonly unknown[]): Tensor {
   const a = parseArgs(op, args, ["p", "training"]);
   checkFloat(op, "input", input);
-  const p = checkScalar(op, "p", a.p === undefined ? 0.5 : a.p, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
-  const training = checkBool(op, "training", a.training === undefined ? true : a.training);
+  const p = checkScalar(op, "p", given(a.p, 0.5), (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+  const training = checkBool(op, "training", given(a.training, true));
   const ranks = op === "dropout1d" ? [2, 3] : [3, 4];
   if (!ranks.includes(input.ndim)) {
     const forms = op === "dropout1d" ? "2-D [C, L] or 3-D [N, C, L]" : "3-D [N, C, L] or 4-D [N, C, H, W]";
@@ -697,8 +697,8 @@ export function alphaDropout(input: Tensor, ...args: Args<[p: number, training: 
   const op = "alphaDropout";
   const a = parseArgs(op, args, ["p", "training"]);
   checkFloat(op, "input", input);
-  const p = checkScalar(op, "p", a.p === undefined ? 0.5 : a.p, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
-  const training = checkBool(op, "training", a.training === undefined ? false : a.training);
+  const p = checkScalar(op, "p", given(a.p, 0.5), (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+  const training = checkBool(op, "training", given(a.training, false));
   if (!training || p === 0 || input.numel === 0) return input;
   if (p === 1) return input.mul(0);
   // ATen's _dropout_impl: alpha = λα of SELU, a = 1/√((α²p + 1)(1 − p)); y = x·keep·a + (keep − 1)·αa + αap
@@ -727,7 +727,7 @@ export function pdist(input: Tensor, ...args: Args<[p: number], PdistOptions>): 
   const op = "pdist";
   const a = parseArgs(op, args, ["p"]);
   checkFloat(op, "input", input);
-  const p = checkScalar(op, "p", a.p === undefined ? 2 : a.p, (v) => v >= 0, "a number >= 0");
+  const p = checkScalar(op, "p", given(a.p, 2), (v) => v >= 0, "a number >= 0");
   if (input.ndim !== 2) throw new Error(`${op}: input must be 2-D [N, M], got shape ${fmt(input.shape)}`);
   const n = input.shape[0];
   if (n < 2) return input.reshape(-1).narrow(0, 0, 0);
@@ -883,9 +883,9 @@ export function scaledDotProductAttention(
     if (!fits) throw new Error(`${op}: attnMask of shape ${fmt(m.shape)} cannot broadcast to the attention scores' shape ${fmt(scores)} ([..., L, S])`);
   }
   const opts = {
-    dropoutP: checkScalar(op, "dropoutP", a.dropoutP === undefined ? 0 : a.dropoutP, (x) => x >= 0 && x <= 1, "a probability in [0, 1]"),
-    isCausal: checkBool(op, "isCausal", a.isCausal === undefined ? false : a.isCausal),
-    training: checkBool(op, "training", a.training === undefined ? true : a.training),
+    dropoutP: checkScalar(op, "dropoutP", given(a.dropoutP, 0), (x) => x >= 0 && x <= 1, "a probability in [0, 1]"),
+    isCausal: checkBool(op, "isCausal", given(a.isCausal, false)),
+    training: checkBool(op, "training", given(a.training, true)),
   };
   const scale = a.scale == null ? 1 / Math.sqrt(q.shape[q.ndim - 1]) : checkNumber(op, "scale", a.scale);
   const weights = (raw: Tensor): Tensor => {

@@ -7,7 +7,7 @@ import { isGradEnabled, noGrad } from "./graph.js";
 import { checkInt32Value } from "./check.js";
 import { broadcastShapes, checkShape, fmt, nonOverlapping, normDim, normDims, numel } from "./shape.js";
 import * as ops from "./ops.js";
-import { type Args, checkArity, checkBool, checkFloat, checkInt, checkOptions, checkScalar, checkTensor, describe, parseArgs } from "./functional/args.js";
+import { type Args, checkArity, checkBool, checkFloat, checkInt, checkOptions, checkScalar, checkTensor, describe, given, parseArgs } from "./functional/args.js";
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -363,7 +363,7 @@ export function normalize(input: Tensor, ...args: Args<[p: number, dim: number |
   const p = checkScalar("normalize", "p", a.p ?? 2); // p null: 2, as PyTorch's None
   // dim null (PyTorch's None): over every element
   const dim = a.dim === null ? null : normDims("normalize", checkInt("normalize", "dim", a.dim ?? 1), input.ndim)[0];
-  const eps = checkScalar("normalize", "eps", a.eps === undefined ? 1e-12 : a.eps, (v) => v >= 0, "a non-negative number");
+  const eps = checkScalar("normalize", "eps", given(a.eps, 1e-12), (v) => v >= 0, "a non-negative number");
   return input.div(norm(input, p, dim, true).clamp(eps).expandAs(input));
 }
 

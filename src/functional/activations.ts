@@ -4,7 +4,7 @@ import type { Tensor } from "../core.js";
 import { where } from "../ops.js";
 import { fmt, normDim } from "../shape.js";
 import { checkArity, checkNumber } from "../check.js";
-import { type Args, activationInput, checkFloat, checkScalar, parseArgs } from "./args.js";
+import { type Args, activationInput, checkFloat, checkScalar, given, parseArgs } from "./args.js";
 
 /** PyTorch's `inplace` argument of an activation: only false is accepted (dlgrad returns a new tensor). */
 type Inplace = Args<[inplace: boolean], { inplace?: boolean }>;
@@ -28,7 +28,7 @@ export interface HardtanhOptions {
 export function hardtanh(input: Tensor, ...args: Args<[minVal: number, maxVal: number], HardtanhOptions>): Tensor {
   const a = parseArgs("hardtanh", args, ["minVal", "maxVal"]);
   checkFloat("hardtanh", "input", input);
-  const lo = checkScalar("hardtanh", "minVal", a.minVal === undefined ? -1 : a.minVal), hi = checkScalar("hardtanh", "maxVal", a.maxVal === undefined ? 1 : a.maxVal);
+  const lo = checkScalar("hardtanh", "minVal", given(a.minVal, -1)), hi = checkScalar("hardtanh", "maxVal", given(a.maxVal, 1));
   if (lo > hi) throw new Error(`hardtanh: minVal (${lo}) must be <= maxVal (${hi})`);
   return clip(input, lo, hi);
 }
@@ -57,7 +57,7 @@ export function relu6(input: Tensor, ...args: Inplace): Tensor {
 export function elu(input: Tensor, ...args: Args<[alpha: number], { alpha?: number }>): Tensor {
   const a = parseArgs("elu", args, ["alpha"]);
   checkFloat("elu", "input", input);
-  return eluOf(input, checkScalar("elu", "alpha", a.alpha === undefined ? 1 : a.alpha));
+  return eluOf(input, checkScalar("elu", "alpha", given(a.alpha, 1)));
 }
 
 function eluOf(x: Tensor, alpha: number): Tensor {
@@ -98,7 +98,7 @@ export interface SoftplusOptions {
 export function softplus(input: Tensor, ...args: Args<[beta: number, threshold: number], SoftplusOptions>): Tensor {
   const a = parseArgs("softplus", args, ["beta", "threshold"]);
   checkFloat("softplus", "input", input);
-  const beta = checkScalar("softplus", "beta", a.beta === undefined ? 1 : a.beta), threshold = checkScalar("softplus", "threshold", a.threshold === undefined ? 20 : a.threshold);
+  const beta = checkScalar("softplus", "beta", given(a.beta, 1)), threshold = checkScalar("softplus", "threshold", given(a.threshold, 20));
   return softplusOf(input, beta, threshold);
 }
 
@@ -143,7 +143,7 @@ export function glu(input: Tensor, ...args: Args<[dim: number], { dim?: number }
   const a = parseArgs("glu", args, ["dim"]);
   checkFloat("glu", "input", input);
   if (input.ndim === 0) throw new Error("glu: does not support 0-d (scalar) inputs");
-  const dim = normDim("glu", checkScalar("glu", "dim", a.dim === undefined ? -1 : a.dim, Number.isInteger, "an integer"), input.ndim);
+  const dim = normDim("glu", checkScalar("glu", "dim", given(a.dim, -1), Number.isInteger, "an integer"), input.ndim);
   const n = input.shape[dim];
   if (n % 2 !== 0) throw new Error(`glu: the halved dim must have an even size, but dim ${dim} of shape ${fmt(input.shape)} has ${n}`);
   const [x, g] = input.split(n / 2, dim);
@@ -268,7 +268,7 @@ export function threshold(input: Tensor, ...args: Args<[threshold: number, value
 export function celu(input: Tensor, ...args: Args<[alpha: number], { alpha?: number }>): Tensor {
   const a = parseArgs("celu", args, ["alpha"]);
   checkFloat("celu", "input", input);
-  const alpha = checkScalar("celu", "alpha", a.alpha === undefined ? 1 : a.alpha, (v) => v !== 0, "a nonzero number");
+  const alpha = checkScalar("celu", "alpha", given(a.alpha, 1), (v) => v !== 0, "a nonzero number");
   const neg = input.le(0);
   // the exp branch reads 0 where it is not used (x > 0, +inf, NaN): an overflow there would be
   // inf·0 = NaN in the gradient; NaN stays NaN with gradient 1, as PyTorch's elu_backward (x <= 0 fails)
@@ -287,7 +287,7 @@ export function celu(input: Tensor, ...args: Args<[alpha: number], { alpha?: num
 export function hardshrink(input: Tensor, ...args: Args<[lambd: number], { lambd?: number }>): Tensor {
   const a = parseArgs("hardshrink", args, ["lambd"]);
   checkFloat("hardshrink", "input", input);
-  const lambd = checkScalar("hardshrink", "lambd", a.lambd === undefined ? 0.5 : a.lambd);
+  const lambd = checkScalar("hardshrink", "lambd", given(a.lambd, 0.5));
   // |NaN| <= λ is false: NaN passes through as in PyTorch (a `gt` mask would have made it 0)
   return where(input.abs().le(lambd), 0, input);
 }
@@ -303,6 +303,6 @@ export function hardshrink(input: Tensor, ...args: Args<[lambd: number], { lambd
 export function softshrink(input: Tensor, ...args: Args<[lambd: number], { lambd?: number }>): Tensor {
   const a = parseArgs("softshrink", args, ["lambd"]);
   checkFloat("softshrink", "input", input);
-  const lambd = checkScalar("softshrink", "lambd", a.lambd === undefined ? 0.5 : a.lambd, (v) => v >= 0, "a number >= 0");
+  const lambd = checkScalar("softshrink", "lambd", given(a.lambd, 0.5), (v) => v >= 0, "a number >= 0");
   return where(input.gt(lambd), input.sub(lambd), where(input.lt(-lambd), input.add(lambd), 0));
 }

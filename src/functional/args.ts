@@ -62,6 +62,12 @@ export type Args<P extends unknown[], O> = Prefixes<P> extends infer X ? (X exte
 const isOptions = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && !(v instanceof Tensor);
 
+/** An argument's value, or `dflt` when it was not given. Only undefined means "not given": an
+ *  explicit null stays null, so that the argument's check refuses it where PyTorch refuses None. */
+export function given<T>(v: T | undefined, dflt: T): T {
+  return v === undefined ? dflt : v;
+}
+
 /**
  * Reads `Args<P, O>`: positional values fill `names` in order; a trailing options object may give
  * any of them by name, and the `keywordOnly` ones (PyTorch's parameters after `*`) only by name (an

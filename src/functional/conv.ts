@@ -10,7 +10,7 @@ import { fmt } from "../shape.js";
 import { col2im, im2col } from "../ops.js";
 import { conv2d as fusedConv2d } from "../fused.js";
 import type { ConvWindow } from "../backend/backend.js";
-import { type Args, checkInt, describe, parseArgs, tuple } from "./args.js";
+import { type Args, checkInt, describe, given, parseArgs, tuple } from "./args.js";
 import { pad } from "./pad.js";
 
 /** A convolution's padding: the same on both sides of each spatial dim, or PyTorch's strings:
@@ -204,8 +204,8 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, biasArg: 
   const [bias, rest] = splitBias(op, biasArg, restArg);
   const [x0, unbatched] = batched(op, input, weight, nd);
   const a = parseArgs(op, rest, CONV_ARGS);
-  const groups = checkInt(op, "groups", a.groups === undefined ? 1 : a.groups, 1);
-  const stride = tuple(op, "stride", a.stride === undefined ? 1 : a.stride, nd, 1), dilation = tuple(op, "dilation", a.dilation === undefined ? 1 : a.dilation, nd, 1);
+  const groups = checkInt(op, "groups", given(a.groups, 1), 1);
+  const stride = tuple(op, "stride", given(a.stride, 1), nd, 1), dilation = tuple(op, "dilation", given(a.dilation, 1), nd, 1);
   const c = x0.shape[1], [oc, cg] = weight.shape, k = weight.shape.slice(2);
   if (oc % groups !== 0) {
     throw new Error(`${op}: the ${oc} output channels of weight ${fmt(weight.shape)} must be divisible by groups (${groups})`);
@@ -216,7 +216,7 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, biasArg: 
   checkBias(op, bias, oc);
   // padding: per dim [before, after]; "same" may need one more after than before (PyTorch pads the end)
   let lohi: [number, number][];
-  const p = a.padding === undefined ? 0 : a.padding;
+  const p = given(a.padding, 0);
   if (p === "valid") lohi = k.map(() => [0, 0]);
   else if (p === "same") {
     if (stride.some((s) => s !== 1)) throw new Error(`${op}: padding 'same' is not supported for strided convolutions (stride ${JSON.stringify(stride)})`);
@@ -295,9 +295,9 @@ function convTransposeNd(op: string, nd: number, input: Tensor, weight: Tensor, 
   const [bias, rest] = splitBias(op, biasArg, restArg);
   const [x0, unbatched] = batched(op, input, weight, nd);
   const a = parseArgs(op, rest, CONVT_ARGS);
-  const groups = checkInt(op, "groups", a.groups === undefined ? 1 : a.groups, 1);
-  const stride = tuple(op, "stride", a.stride === undefined ? 1 : a.stride, nd, 1), dilation = tuple(op, "dilation", a.dilation === undefined ? 1 : a.dilation, nd, 1);
-  const padding = tuple(op, "padding", a.padding === undefined ? 0 : a.padding, nd, 0), outPad = tuple(op, "outputPadding", a.outputPadding === undefined ? 0 : a.outputPadding, nd, 0);
+  const groups = checkInt(op, "groups", given(a.groups, 1), 1);
+  const stride = tuple(op, "stride", given(a.stride, 1), nd, 1), dilation = tuple(op, "dilation", given(a.dilation, 1), nd, 1);
+  const padding = tuple(op, "padding", given(a.padding, 0), nd, 0), outPad = tuple(op, "outputPadding", given(a.outputPadding, 0), nd, 0);
   const [c, ocg] = weight.shape, k = weight.shape.slice(2), oc = ocg * groups;
   if (c % groups !== 0) throw new Error(`${op}: the ${c} input channels of weight ${fmt(weight.shape)} must be divisible by groups (${groups})`);
   if (x0.shape[1] !== c) throw new Error(`${op}: weight ${fmt(weight.shape)} expects input with ${c} channels (dim 0 of the weight), got input ${fmt(input.shape)}`);

@@ -11,7 +11,7 @@ import { hostReadable } from "../backend/backend.js";
 import { logsigmoid, softplus } from "./activations.js";
 import {
   type Args, type Reduction, REDUCTIONS, checkBool, checkEnum, checkFloat, checkScalar, checkOptions, checkSameShape,
-  checkTensor, lossArgs, parseArgs, reduceLoss,
+  checkTensor, lossArgs, given, parseArgs, reduceLoss,
 } from "./args.js";
 
 /** Options of `F.nllLoss` and `nn.NLLLoss` (PyTorch's keywords in camelCase). */
@@ -51,9 +51,9 @@ function classWeight(op: string, weight: unknown, nClass: number): Tensor | null
  * "mean" divides the sum by Σ w[y] over the elements not ignored (by their count without weights).
  */
 function nll(op: string, logp: Tensor, target: Tensor, opts: CrossEntropyOptions): Tensor {
-  const reduction = checkEnum(op, "reduction", opts.reduction === undefined ? "mean" : opts.reduction, REDUCTIONS);
-  const ignoreIndex = checkScalar(op, "ignoreIndex", opts.ignoreIndex === undefined ? -100 : opts.ignoreIndex, Number.isInteger, "an integer");
-  const ls = checkScalar(op, "labelSmoothing", opts.labelSmoothing === undefined ? 0 : opts.labelSmoothing, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+  const reduction = checkEnum(op, "reduction", given(opts.reduction, "mean"), REDUCTIONS);
+  const ignoreIndex = checkScalar(op, "ignoreIndex", given(opts.ignoreIndex, -100), Number.isInteger, "an integer");
+  const ls = checkScalar(op, "labelSmoothing", given(opts.labelSmoothing, 0), (v) => v >= 0 && v <= 1, "a number in [0, 1]");
   if (target.dtype !== "int32") throw new Error(`${op}: target must hold int32 class indices, got ${target.dtype} (shape ${fmt(target.shape)})`);
   if (logp.ndim === 0) throw new Error(`${op}: input must have a class dim, got shape ${fmt(logp.shape)}`);
   const classDim = logp.ndim === 1 ? 0 : 1;
@@ -169,8 +169,8 @@ export function crossEntropy(
     throw new Error(`${op}: probability targets must have the input's shape ${fmt(input.shape)}, got ${fmt(target.shape)} (class indices must be int32)`);
   }
   if (o.ignoreIndex !== undefined && o.ignoreIndex !== -100) throw new Error(`${op}: ignoreIndex is not supported for probability (floating-point) targets`);
-  const reduction = checkEnum(op, "reduction", o.reduction === undefined ? "mean" : o.reduction, REDUCTIONS);
-  const eps = checkScalar(op, "labelSmoothing", o.labelSmoothing === undefined ? 0 : o.labelSmoothing, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+  const reduction = checkEnum(op, "reduction", given(o.reduction, "mean"), REDUCTIONS);
+  const eps = checkScalar(op, "labelSmoothing", given(o.labelSmoothing, 0), (v) => v >= 0 && v <= 1, "a number in [0, 1]");
   const nClass = input.shape[classDim];
   const weight = classWeight(op, o.weight, nClass);
   const p = eps > 0 ? target.mul(1 - eps).add(eps / nClass) : target;
@@ -214,7 +214,7 @@ export function binaryCrossEntropy(
   checkFloat(op, "input", input);
   checkFloat(op, "target", target);
   checkSameShape(op, input, target);
-  const reduction = checkEnum(op, "reduction", o.reduction === undefined ? "mean" : o.reduction, REDUCTIONS);
+  const reduction = checkEnum(op, "reduction", given(o.reduction, "mean"), REDUCTIONS);
   let loss = target.mul(clampedLog(input)).add(target.neg().add(1).mul(clampedLog(input.neg().add(1)))).neg();
   if (o.weight != null) {
     const w = checkFloat(op, "weight", o.weight);
@@ -260,7 +260,7 @@ function elementwise(op: string, input: Tensor, target: Tensor): void {
 export function l1Loss(input: Tensor, target: Tensor, ...args: Args<[sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction], ReductionOptions | undefined>): Tensor {
   const o = lossArgs("l1Loss", args, REDUCTION_ARGS) as ReductionOptions;
   elementwise("l1Loss", input, target);
-  return reduceLoss(input.sub(target).abs(), checkEnum("l1Loss", "reduction", o.reduction === undefined ? "mean" : o.reduction, REDUCTIONS));
+  return reduceLoss(input.sub(target).abs(), checkEnum("l1Loss", "reduction", given(o.reduction, "mean"), REDUCTIONS));
 }
 
 /**
@@ -278,8 +278,8 @@ export function smoothL1Loss(
   const op = "smoothL1Loss";
   const o = lossArgs(op, args, [...REDUCTION_ARGS, "beta"]) as ReductionOptions & { beta?: number };
   elementwise(op, input, target);
-  const reduction = checkEnum(op, "reduction", o.reduction === undefined ? "mean" : o.reduction, REDUCTIONS);
-  const beta = checkScalar(op, "beta", o.beta === undefined ? 1 : o.beta, (v) => v >= 0, "a non-negative number");
+  const reduction = checkEnum(op, "reduction", given(o.reduction, "mean"), REDUCTIONS);
+  const beta = checkScalar(op, "beta", given(o.beta, 1), (v) => v >= 0, "a non-negative number");
   const z = input.sub(target).abs();
   // β = 0 would put z²/0 into the unused branch of where, and inf·0 = NaN into the gradient
   const loss = beta === 0 ? z : where(z.lt(beta), z.square().mul(0.5 / beta), z.sub(0.5 * beta));
@@ -300,8 +300,8 @@ export function huberLoss(
   const op = "huberLoss";
   const o = parseArgs(op, args, ["reduction", "delta"]) as ReductionOptions & { delta?: number };
   elementwise(op, input, target);
-  const reduction = checkEnum(op, "reduction", o.reduction === undefined ? "mean" : o.reduction, REDUCTIONS);
-  const delta = checkScalar(op, "delta", o.delta === undefined ? 1 : o.delta, (v) => v > 0, "a positive number");
+  const reduction = checkEnum(op, "reduction", given(o.reduction, "mean"), REDUCTIONS);
+  const delta = checkScalar(op, "delta", given(o.delta, 1), (v) => v > 0, "a positive number");
   const z = input.sub(target).abs();
   return reduceLoss(where(z.lt(delta), z.square().mul(0.5), z.sub(0.5 * delta).mul(delta)), reduction);
 }
@@ -330,8 +330,8 @@ export function klDiv(
   const o = lossArgs(op, args, ["sizeAverage", "reduce", "reduction", "logTarget"]) as KlDivOptions;
   checkFloat(op, "input", input);
   checkFloat(op, "target", target);
-  const reduction = checkEnum(op, "reduction", o.reduction === undefined ? "mean" : o.reduction, [...REDUCTIONS, "batchmean"] as const);
-  const logTarget = checkBool(op, "logTarget", o.logTarget === undefined ? false : o.logTarget);
+  const reduction = checkEnum(op, "reduction", given(o.reduction, "mean"), [...REDUCTIONS, "batchmean"] as const);
+  const logTarget = checkBool(op, "logTarget", given(o.logTarget, false));
   broadcastShapes(op, input.shape, target.shape);
   let loss: Tensor;
   if (logTarget) loss = target.exp().mul(target.sub(input));
@@ -372,8 +372,8 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, ...args: Args<[dim: num
   checkFloat(op, "x1", x1);
   checkFloat(op, "x2", x2);
   const shape = broadcastShapes(op, x1.shape, x2.shape);
-  const dim = normDim(op, checkScalar(op, "dim", a.dim === undefined ? 1 : a.dim, Number.isInteger, "an integer"), shape.length);
-  const eps = checkScalar(op, "eps", a.eps === undefined ? 1e-8 : a.eps, (v) => v > 0, "a positive number");
+  const dim = normDim(op, checkScalar(op, "dim", given(a.dim, 1), Number.isInteger, "an integer"), shape.length);
+  const eps = checkScalar(op, "eps", given(a.eps, 1e-8), (v) => v > 0, "a positive number");
   const clamped = (x: Tensor) => {
     const n = norm2(x, dim);
     const small = n.detach().lt(eps);
@@ -409,9 +409,9 @@ export function pairwiseDistance(
   const a = parseArgs(op, args, ["p", "eps", "keepdim"]);
   checkFloat(op, "x1", x1);
   checkFloat(op, "x2", x2);
-  const p = checkScalar(op, "p", a.p === undefined ? 2 : a.p, (v) => v >= 0, "a non-negative number or Infinity");
-  const eps = checkScalar(op, "eps", a.eps === undefined ? 1e-6 : a.eps);
-  const keepdim = checkBool(op, "keepdim", a.keepdim === undefined ? false : a.keepdim);
+  const p = checkScalar(op, "p", given(a.p, 2), (v) => v >= 0, "a non-negative number or Infinity");
+  const eps = checkScalar(op, "eps", given(a.eps, 1e-6));
+  const keepdim = checkBool(op, "keepdim", given(a.keepdim, false));
   const d = x1.sub(x2).add(eps);
   if (d.ndim === 0) throw new Error(`${op}: expects inputs with at least 1 dim, got shapes ${fmt(x1.shape)} and ${fmt(x2.shape)}`);
   return norm(d, p, { dim: -1, keepdim });
@@ -433,8 +433,8 @@ const MARGIN_ARGS = ["margin", "sizeAverage", "reduce", "reduction"] as const;
 function marginOptions(op: string, args: readonly unknown[], defaultMargin: number): { margin: number; reduction: Reduction } {
   const o = lossArgs(op, args, MARGIN_ARGS) as MarginOptions;
   return {
-    margin: checkScalar(op, "margin", o.margin === undefined ? defaultMargin : o.margin),
-    reduction: checkEnum(op, "reduction", o.reduction === undefined ? "mean" : o.reduction, REDUCTIONS),
+    margin: checkScalar(op, "margin", given(o.margin, defaultMargin)),
+    reduction: checkEnum(op, "reduction", given(o.reduction, "mean"), REDUCTIONS),
   };
 }
 
@@ -553,11 +553,11 @@ export function tripletMarginLoss(
 ): Tensor {
   const op = "tripletMarginLoss";
   const o = lossArgs(op, args, ["margin", "p", "eps", "swap", "sizeAverage", "reduce", "reduction"]) as TripletMarginOptions;
-  const margin = checkScalar(op, "margin", o.margin === undefined ? 1 : o.margin);
-  const p = checkScalar(op, "p", o.p === undefined ? 2 : o.p, (v) => v >= 0, "a non-negative number or Infinity");
-  const eps = checkScalar(op, "eps", o.eps === undefined ? 1e-6 : o.eps);
-  const swap = checkBool(op, "swap", o.swap === undefined ? false : o.swap);
-  const reduction = checkEnum(op, "reduction", o.reduction === undefined ? "mean" : o.reduction, REDUCTIONS);
+  const margin = checkScalar(op, "margin", given(o.margin, 1));
+  const p = checkScalar(op, "p", given(o.p, 2), (v) => v >= 0, "a non-negative number or Infinity");
+  const eps = checkScalar(op, "eps", given(o.eps, 1e-6));
+  const swap = checkBool(op, "swap", given(o.swap, false));
+  const reduction = checkEnum(op, "reduction", given(o.reduction, "mean"), REDUCTIONS);
   checkFloat(op, "anchor", anchor);
   checkFloat(op, "positive", positive);
   checkFloat(op, "negative", negative);
@@ -582,7 +582,7 @@ export function softMarginLoss(input: Tensor, target: Tensor, ...args: Args<[siz
   const op = "softMarginLoss";
   const o = lossArgs(op, args, REDUCTION_ARGS) as ReductionOptions;
   elementwise(op, input, target);
-  const reduction = checkEnum(op, "reduction", o.reduction === undefined ? "mean" : o.reduction, REDUCTIONS);
+  const reduction = checkEnum(op, "reduction", given(o.reduction, "mean"), REDUCTIONS);
   return reduceLoss(softplus(input.mul(target).neg()), reduction);
 }
 
@@ -604,7 +604,7 @@ export function multiLabelSoftMarginLoss(
   const o = lossArgs(op, args, WEIGHTED_ARGS) as WeightedLossOptions;
   elementwise(op, input, target);
   if (input.ndim === 0) throw new Error(`${op}: input must have a class dim (the last), got shape ${fmt(input.shape)}`);
-  const reduction = checkEnum(op, "reduction", o.reduction === undefined ? "mean" : o.reduction, REDUCTIONS);
+  const reduction = checkEnum(op, "reduction", given(o.reduction, "mean"), REDUCTIONS);
   let loss = logsigmoid(input).mul(target).add(logsigmoid(input.neg()).mul(target.neg().add(1))).neg();
   if (o.weight != null) {
     const w = checkFloat(op, "weight", o.weight);
@@ -646,9 +646,9 @@ export function multiMarginLoss(
 ): Tensor {
   const op = "multiMarginLoss";
   const o = lossArgs(op, args, ["p", "margin", "weight", "sizeAverage", "reduce", "reduction"]) as MultiMarginOptions;
-  const p = checkScalar(op, "p", o.p === undefined ? 1 : o.p, (v) => v === 1 || v === 2, "1 or 2");
-  const margin = checkScalar(op, "margin", o.margin === undefined ? 1 : o.margin);
-  const reduction = checkEnum(op, "reduction", o.reduction === undefined ? "mean" : o.reduction, REDUCTIONS);
+  const p = checkScalar(op, "p", given(o.p, 1), (v) => v === 1 || v === 2, "1 or 2");
+  const margin = checkScalar(op, "margin", given(o.margin, 1));
+  const reduction = checkEnum(op, "reduction", given(o.reduction, "mean"), REDUCTIONS);
   checkFloat(op, "input", input);
   checkTensor(op, "target", target);
   if (input.ndim !== 1 && input.ndim !== 2) throw new Error(`${op}: input must be [C] or [N, C], got shape ${fmt(input.shape)}`);
@@ -704,10 +704,10 @@ export function poissonNllLoss(
 ): Tensor {
   const op = "poissonNllLoss";
   const o = lossArgs(op, args, ["logInput", "full", "sizeAverage", "eps", "reduce", "reduction"]) as PoissonNllOptions;
-  const logInput = checkBool(op, "logInput", o.logInput === undefined ? true : o.logInput);
-  const full = checkBool(op, "full", o.full === undefined ? false : o.full);
-  const eps = checkScalar(op, "eps", o.eps === undefined ? 1e-8 : o.eps, (v) => v >= 0, "a non-negative number");
-  const reduction = checkEnum(op, "reduction", o.reduction === undefined ? "mean" : o.reduction, REDUCTIONS);
+  const logInput = checkBool(op, "logInput", given(o.logInput, true));
+  const full = checkBool(op, "full", given(o.full, false));
+  const eps = checkScalar(op, "eps", given(o.eps, 1e-8), (v) => v >= 0, "a non-negative number");
+  const reduction = checkEnum(op, "reduction", given(o.reduction, "mean"), REDUCTIONS);
   elementwise(op, input, target);
   let loss = logInput ? input.exp().sub(target.mul(input)) : input.sub(target.mul(input.add(eps).log()));
   if (full) {
@@ -750,8 +750,8 @@ export function gaussianNllLoss(
   const op = "gaussianNllLoss";
   const o = parseArgs(op, args, ["full", "eps", "reduction"]) as GaussianNllOptions;
   const full = checkBool(op, "full", o.full ?? false);
-  const eps = checkScalar(op, "eps", o.eps === undefined ? 1e-6 : o.eps, (v) => v >= 0, "a non-negative number");
-  const reduction = checkEnum(op, "reduction", o.reduction === undefined ? "mean" : o.reduction, REDUCTIONS);
+  const eps = checkScalar(op, "eps", given(o.eps, 1e-6), (v) => v >= 0, "a non-negative number");
+  const reduction = checkEnum(op, "reduction", given(o.reduction, "mean"), REDUCTIONS);
   checkFloat(op, "input", input);
   checkFloat(op, "target", target);
   let v = checkFloat(op, "var", variance);
@@ -843,8 +843,8 @@ export function ctcLoss(
 ): Tensor {
   const op = "ctcLoss";
   const o = parseArgs(op, args, ["blank", "reduction", "zeroInfinity"]) as CtcLossOptions;
-  const reduction = checkEnum(op, "reduction", o.reduction === undefined ? "mean" : o.reduction, REDUCTIONS);
-  const zeroInfinity = checkBool(op, "zeroInfinity", o.zeroInfinity === undefined ? false : o.zeroInfinity);
+  const reduction = checkEnum(op, "reduction", given(o.reduction, "mean"), REDUCTIONS);
+  const zeroInfinity = checkBool(op, "zeroInfinity", given(o.zeroInfinity, false));
   checkFloat(op, "logProbs", logProbs);
   checkTensor(op, "targets", targets);
   if (logProbs.ndim !== 2 && logProbs.ndim !== 3) {
@@ -854,7 +854,7 @@ export function ctcLoss(
   const batched = logProbs.ndim === 3;
   const lp = batched ? logProbs : logProbs.unsqueeze(1);
   const [T, N, C] = lp.shape;
-  const blank = checkScalar(op, "blank", o.blank === undefined ? 0 : o.blank, (v) => Number.isInteger(v) && v >= 0 && v < C, `an integer in [0, ${C})`);
+  const blank = checkScalar(op, "blank", given(o.blank, 0), (v) => Number.isInteger(v) && v >= 0 && v < C, `an integer in [0, ${C})`);
   const il = ctcLengths(op, "inputLengths", inputLengths, N, T);
   const tl = ctcLengths(op, "targetLengths", targetLengths, N, Number.MAX_SAFE_INTEGER);
   const sMax = Math.max(0, ...tl);

@@ -4,7 +4,7 @@
 import type { Tensor } from "../core.js";
 import { noGrad } from "../graph.js";
 import { fmt } from "../shape.js";
-import { type Args, checkBool, checkFloat, checkInt, checkScalar, parseArgs } from "./args.js";
+import { type Args, checkBool, checkFloat, checkInt, checkScalar, given, parseArgs } from "./args.js";
 import { pad } from "./pad.js";
 
 /** [1, C, 1, ...] for broadcasting a per-channel [C] tensor over an [N, C, ...] input. */
@@ -103,9 +103,9 @@ export function batchNorm(
   const op = "batchNorm";
   const a = parseArgs(op, args, ["weight", "bias", "training", "momentum", "eps"]);
   checkFloat(op, "input", input);
-  const training = checkBool(op, "training", a.training === undefined ? false : a.training);
-  const momentum = checkScalar(op, "momentum", a.momentum === undefined ? 0.1 : a.momentum);
-  const eps = checkScalar(op, "eps", a.eps === undefined ? 1e-5 : a.eps, (v) => v >= 0, "a non-negative number");
+  const training = checkBool(op, "training", given(a.training, false));
+  const momentum = checkScalar(op, "momentum", given(a.momentum, 0.1));
+  const eps = checkScalar(op, "eps", given(a.eps, 1e-5), (v) => v >= 0, "a non-negative number");
   return batchNormImpl(op, input, runningMean, runningVar, a.weight as Tensor | null, a.bias as Tensor | null, training, momentum, eps);
 }
 
@@ -133,7 +133,7 @@ export function groupNorm(
   const a = parseArgs(op, args, ["weight", "bias", "eps"]);
   checkFloat(op, "input", input);
   const g = checkInt(op, "numGroups", numGroups, 1);
-  const eps = checkScalar(op, "eps", a.eps === undefined ? 1e-5 : a.eps, (v) => v >= 0, "a non-negative number");
+  const eps = checkScalar(op, "eps", given(a.eps, 1e-5), (v) => v >= 0, "a non-negative number");
   if (input.ndim < 2) throw new Error(`${op}: expects an input [N, C, ...] with at least 2 dims, got shape ${fmt(input.shape)}`);
   const [n, c] = input.shape;
   if (c % g !== 0) throw new Error(`${op}: the ${c} channels of input ${fmt(input.shape)} cannot be split into ${g} groups`);
@@ -174,9 +174,9 @@ export function instanceNorm(
   const op = "instanceNorm";
   const a = parseArgs(op, args, ["runningMean", "runningVar", "weight", "bias", "useInputStats", "momentum", "eps"]);
   checkFloat(op, "input", input);
-  const useInputStats = checkBool(op, "useInputStats", a.useInputStats === undefined ? true : a.useInputStats);
-  const momentum = checkScalar(op, "momentum", a.momentum === undefined ? 0.1 : a.momentum);
-  const eps = checkScalar(op, "eps", a.eps === undefined ? 1e-5 : a.eps, (v) => v >= 0, "a non-negative number");
+  const useInputStats = checkBool(op, "useInputStats", given(a.useInputStats, true));
+  const momentum = checkScalar(op, "momentum", given(a.momentum, 0.1));
+  const eps = checkScalar(op, "eps", given(a.eps, 1e-5), (v) => v >= 0, "a non-negative number");
   if (input.ndim < 3) throw new Error(`${op}: expects an input [N, C, ...] with at least one spatial dim, got shape ${fmt(input.shape)}`);
   const c = input.shape[1];
   const rm = perChannel(op, "runningMean", a.runningMean, c), rv = perChannel(op, "runningVar", a.runningVar, c);
@@ -223,9 +223,9 @@ export function localResponseNorm(
   const a = parseArgs(op, args, ["alpha", "beta", "k"]);
   checkFloat(op, "input", input);
   const n = checkInt(op, "size", size, 1);
-  const alpha = checkScalar(op, "alpha", a.alpha === undefined ? 1e-4 : a.alpha);
-  const beta = checkScalar(op, "beta", a.beta === undefined ? 0.75 : a.beta);
-  const k = checkScalar(op, "k", a.k === undefined ? 1 : a.k);
+  const alpha = checkScalar(op, "alpha", given(a.alpha, 1e-4));
+  const beta = checkScalar(op, "beta", given(a.beta, 0.75));
+  const k = checkScalar(op, "k", given(a.k, 1));
   if (input.ndim < 3) throw new Error(`${op}: expects an input [N, C, ...] with at least 3 dims, got shape ${fmt(input.shape)}`);
   if (input.numel === 0) return input;
   const c = input.shape[1];

@@ -7,7 +7,7 @@ import { fmt } from "../shape.js";
 import { narrow } from "../ops.js";
 import { noGrad } from "../graph.js";
 import { checkNumber, INT32_MAX } from "../check.js";
-import { checkEnum, describe, parseArgs } from "./args.js";
+import { checkEnum, describe, given, parseArgs } from "./args.js";
 
 /** The padding modes of {@link pad}. */
 export type PadMode = "constant" | "reflect" | "replicate" | "circular";
@@ -52,7 +52,7 @@ export function pad(input: Tensor, pad: readonly number[], ...rest: [] | [number
   // a lone number in the mode's place is the value (dlgrad's older pad(x, pads, value) form)
   const args: unknown[] = typeof rest[0] === "number" && rest.length === 1 ? [undefined, rest[0]] : rest;
   const a = parseArgs(op, args, ["mode", "value"]);
-  const mode = checkEnum(op, "mode", a.mode === undefined ? "constant" : a.mode, MODES);
+  const mode = checkEnum(op, "mode", given(a.mode, "constant"), MODES);
   if (!Array.isArray(pad) || pad.length % 2 !== 0 || pad.some((p) => typeof p !== "number" || !Number.isInteger(p))) {
     throw new Error(`${op}: pad must be an array of an even number of integers, got ${describe(pad)}${Array.isArray(pad) ? ` ${JSON.stringify(pad)}` : ""}`);
   }

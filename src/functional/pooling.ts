@@ -8,7 +8,7 @@ import { Tensor } from "../core.js";
 import { where } from "../ops.js";
 import * as fused from "../fused.js";
 import { fmt } from "../shape.js";
-import { type Args, checkArity, checkBool, checkInt, describe, parseArgs, tuple } from "./args.js";
+import { type Args, checkArity, checkBool, checkInt, describe, given, parseArgs, tuple } from "./args.js";
 
 /** PyTorch's pooling_output_shape: windows of `k` (dilated extent) every `s` over `size` padded by `p`;
  *  with ceilMode a last partial window counts if it starts inside the input or the left padding. */
@@ -96,9 +96,9 @@ function avgPool(op: string, nd: number, input: Tensor, kernelSize: number | rea
   checkPoolInput(op, input, nd);
   const k = tuple(op, "kernelSize", kernelSize, nd, 1);
   const s = a.stride == null || (Array.isArray(a.stride) && a.stride.length === 0) ? k : tuple(op, "stride", a.stride, nd, 1);
-  const p = tuple(op, "padding", a.padding === undefined ? 0 : a.padding, nd, 0);
-  const ceil = checkBool(op, "ceilMode", a.ceilMode === undefined ? false : a.ceilMode);
-  const countIncludePad = checkBool(op, "countIncludePad", a.countIncludePad === undefined ? true : a.countIncludePad);
+  const p = tuple(op, "padding", given(a.padding, 0), nd, 0);
+  const ceil = checkBool(op, "ceilMode", given(a.ceilMode, false));
+  const countIncludePad = checkBool(op, "countIncludePad", given(a.countIncludePad, true));
   const override = a.divisorOverride == null ? null : checkInt(op, "divisorOverride", a.divisorOverride, 1);
   const lead = input.ndim - nd;
   const geo = k.map((kk, i) => geometry(op, input.shape[lead + i], kk, s[i], p[i], 1, ceil, kk));
@@ -224,8 +224,8 @@ function maxPoolNd(op: string, nd: number, input: Tensor, kernelSize: Ints, args
   checkPoolInput(op, input, nd);
   const k = tuple(op, "kernelSize", kernelSize, nd, 1);
   const s = a.stride == null || (Array.isArray(a.stride) && a.stride.length === 0) ? k : tuple(op, "stride", a.stride, nd, 1);
-  const p = tuple(op, "padding", a.padding === undefined ? 0 : a.padding, nd, 0), d = tuple(op, "dilation", a.dilation === undefined ? 1 : a.dilation, nd, 1);
-  const ceil = checkBool(op, "ceilMode", a.ceilMode === undefined ? false : a.ceilMode);
+  const p = tuple(op, "padding", given(a.padding, 0), nd, 0), d = tuple(op, "dilation", given(a.dilation, 1), nd, 1);
+  const ceil = checkBool(op, "ceilMode", given(a.ceilMode, false));
   const returnIndices = checkBool(op, "returnIndices", a.returnIndices ?? false);
   // PyTorch limits the padding by the undilated kernel
   const geo = k.map((kk, i) => geometry(op, input.shape[input.ndim - nd + i], kk, s[i], p[i], d[i], ceil, kk));

@@ -6,7 +6,7 @@ import { Tensor } from "../core.js";
 import { adaptiveAvgLast } from "./pooling.js";
 import { fmt } from "../shape.js";
 import { INT32_MAX } from "../check.js";
-import { type Args, checkArity, checkBool, checkEnum, describe, parseArgs } from "./args.js";
+import { type Args, checkArity, checkBool, checkEnum, describe, given, parseArgs } from "./args.js";
 
 /** PyTorch's interpolation modes. */
 export type InterpolateMode = "nearest" | "nearest-exact" | "area" | "linear" | "bilinear" | "bicubic" | "trilinear";
@@ -61,7 +61,7 @@ export function interpolate(
   if (!(input instanceof Tensor)) throw new Error(`${op}: input must be a Tensor, got ${describe(input)}`);
   const o = parseArgs(op, args, ["size", "scaleFactor", "mode", "alignCorners", "recomputeScaleFactor"]) as InterpolateOptions;
   for (const k of ["size", "scaleFactor"] as const) if (o[k] === null) delete o[k];
-  const mode = checkEnum(op, "mode", o.mode === undefined ? "nearest" : o.mode, Object.keys(MODE_DIMS) as InterpolateMode[]);
+  const mode = checkEnum(op, "mode", given(o.mode, "nearest"), Object.keys(MODE_DIMS) as InterpolateMode[]);
   const nd = input.ndim - 2;
   if (!MODE_DIMS[mode].includes(nd)) {
     throw new Error(`${op}: mode '${mode}' expects a ${MODE_DIMS[mode].map((k) => `${k + 2}-D`).join(", ")} input [N, C, ...spatial], got shape ${fmt(input.shape)}`);

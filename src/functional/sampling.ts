@@ -6,7 +6,7 @@
 import { Tensor } from "../core.js";
 import { fmt } from "../shape.js";
 import { col2im, im2col, where } from "../ops.js";
-import { type Args, checkBool, checkEnum, checkFloat, describe, parseArgs, tuple } from "./args.js";
+import { type Args, checkBool, checkEnum, checkFloat, describe, given, parseArgs, tuple } from "./args.js";
 
 /** The options of {@link unfold} and {@link fold} after the kernel size (PyTorch's keyword arguments). */
 export interface UnfoldOptions {
@@ -26,9 +26,9 @@ function windowArgs(op: string, kernelSize: unknown, rest: readonly unknown[]): 
   const o = parseArgs(op, rest, ["dilation", "padding", "stride"]);
   return {
     k: tuple(op, "kernelSize", kernelSize, 2, 1),
-    d: tuple(op, "dilation", o.dilation === undefined ? 1 : o.dilation, 2, 1),
-    p: tuple(op, "padding", o.padding === undefined ? 0 : o.padding, 2, 0),
-    s: tuple(op, "stride", o.stride === undefined ? 1 : o.stride, 2, 1),
+    d: tuple(op, "dilation", given(o.dilation, 1), 2, 1),
+    p: tuple(op, "padding", given(o.padding, 0), 2, 0),
+    s: tuple(op, "stride", given(o.stride, 1), 2, 1),
   };
 }
 
@@ -199,8 +199,8 @@ export function gridSample(
   checkFloat(op, "input", input);
   checkFloat(op, "grid", grid);
   const o = parseArgs(op, rest, ["mode", "paddingMode", "alignCorners"]);
-  const mode = checkEnum(op, "mode", o.mode === undefined ? "bilinear" : o.mode, ["bilinear", "nearest"] as GridSampleMode[]);
-  const padding = checkEnum(op, "paddingMode", o.paddingMode === undefined ? "zeros" : o.paddingMode, ["zeros", "border", "reflection"] as GridSamplePadding[]);
+  const mode = checkEnum(op, "mode", given(o.mode, "bilinear"), ["bilinear", "nearest"] as GridSampleMode[]);
+  const padding = checkEnum(op, "paddingMode", given(o.paddingMode, "zeros"), ["zeros", "border", "reflection"] as GridSamplePadding[]);
   const align = checkBool(op, "alignCorners", o.alignCorners ?? false);
   if (input.ndim !== 4) throw new Error(`${op}: input must be 4-D [N, C, H, W], got shape ${fmt(input.shape)}`);
   const [n, c, h, w] = input.shape;
