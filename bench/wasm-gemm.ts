@@ -19,7 +19,7 @@ const args = process.argv.slice(2);
 const opt = (name: string, def: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
 const sizes = opt("--sizes", "256,1024").split(",").map(Number);
 const rounds = Number(opt("--rounds", "7"));
-/** calls per timed sample (default: ~5-10 ms of work). With one call per sample (1024²) each fresh
+/** calls per timed sample (default: ~5-10 ms of work, at least 8). With one call per sample each fresh
  *  output is a new block of first-touch memory (no collection runs between samples to give dead ones
  *  back), which on some VMs costs 20 % more than the product; more calls per sample pile up enough
  *  dead blocks for the backend to ask for a collection (src/backend/wasm.ts, PILING_UP), and later
@@ -42,7 +42,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 for (const n of sizes) for (let threads = 1; threads <= maxThreads; threads++) {
   wasm.wasmConfig({ threads });
   const flop = 2 * n ** 3;
-  const reps = repsFlag ?? Math.max(1, Math.round(2e8 / flop)); // ~5-10 ms of work per timed run
+  const reps = repsFlag ?? Math.max(8, Math.round(2e8 / flop)); // ~5-10 ms of work per timed run, at least 8 calls (see --reps)
   const a = Tensor.randn([n, n]), b = Tensor.randn([n, n]);
   const ta = tf.randomNormal([n, n]), tb = tf.randomNormal([n, n]);
   const view = (t: Tensor): View<Storage> => ({ data: t.data, shape: t.shape, strides: t.strides, offset: t.offset });
