@@ -3,7 +3,7 @@
 // Threshold, CELU, Hardshrink, Softshrink (no state) and PReLU (a learnt slope).
 import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { type Args, checkInplace, checkInt, checkScalar, describe, parseArgs } from "../functional/args.js";
+import { type Args, checkInplace, checkInt, checkScalar, describe, given, parseArgs } from "../functional/args.js";
 import { checkNumber } from "../check.js";
 import { Module, Parameter, checkForward, checkNoArgs } from "./module.js";
 
@@ -23,8 +23,8 @@ export class Hardtanh extends Module {
     super();
     const a = parseArgs("nn.Hardtanh", args, ["minVal", "maxVal", "inplace"]);
     checkInplace("nn.Hardtanh", a.inplace);
-    this.minVal = checkScalar("nn.Hardtanh", "minVal", a.minVal ?? -1);
-    this.maxVal = checkScalar("nn.Hardtanh", "maxVal", a.maxVal ?? 1);
+    this.minVal = checkScalar("nn.Hardtanh", "minVal", given(a.minVal, -1));
+    this.maxVal = checkScalar("nn.Hardtanh", "maxVal", given(a.maxVal, 1));
     if (this.minVal > this.maxVal) throw new Error(`nn.Hardtanh: minVal (${this.minVal}) must be <= maxVal (${this.maxVal})`);
   }
 
@@ -70,7 +70,7 @@ export class ELU extends Module {
     super();
     const a = parseArgs("nn.ELU", args, ["alpha", "inplace"]);
     checkInplace("nn.ELU", a.inplace);
-    this.alpha = checkScalar("nn.ELU", "alpha", a.alpha ?? 1);
+    this.alpha = checkScalar("nn.ELU", "alpha", given(a.alpha, 1));
   }
 
   override forward(x: Tensor): Tensor {
@@ -116,8 +116,8 @@ export class Softplus extends Module {
   constructor(...args: Args<[beta: number, threshold: number], { beta?: number; threshold?: number }>) {
     super();
     const a = parseArgs("nn.Softplus", args, ["beta", "threshold"]);
-    this.beta = checkScalar("nn.Softplus", "beta", a.beta ?? 1);
-    this.threshold = checkScalar("nn.Softplus", "threshold", a.threshold ?? 20);
+    this.beta = checkScalar("nn.Softplus", "beta", given(a.beta, 1));
+    this.threshold = checkScalar("nn.Softplus", "threshold", given(a.threshold, 20));
   }
 
   override forward(x: Tensor): Tensor {
@@ -160,7 +160,7 @@ export class GLU extends Module {
 
   constructor(...args: Args<[dim: number], { dim?: number }>) {
     super();
-    this.dim = checkScalar("nn.GLU", "dim", parseArgs("nn.GLU", args, ["dim"]).dim ?? -1, Number.isInteger, "an integer");
+    this.dim = checkScalar("nn.GLU", "dim", given(parseArgs("nn.GLU", args, ["dim"]).dim, -1), Number.isInteger, "an integer");
   }
 
   override forward(x: Tensor): Tensor {
@@ -243,8 +243,8 @@ export class PReLU extends Module {
   constructor(...args: Args<[numParameters: number, init: number], { numParameters?: number; init?: number }>) {
     super();
     const a = parseArgs("nn.PReLU", args, ["numParameters", "init"]);
-    this.numParameters = checkInt("nn.PReLU", "numParameters", a.numParameters ?? 1, 1);
-    this.weight = Parameter(Tensor.full([this.numParameters], checkScalar("nn.PReLU", "init", a.init ?? 0.25)));
+    this.numParameters = checkInt("nn.PReLU", "numParameters", given(a.numParameters, 1), 1);
+    this.weight = Parameter(Tensor.full([this.numParameters], checkScalar("nn.PReLU", "init", given(a.init, 0.25))));
   }
 
   override forward(x: Tensor): Tensor {
@@ -295,7 +295,7 @@ export class Tanhshrink extends Module {
 
 /**
  * torch.nn.Softmin(dim): softmax(-x) along `dim`. The default dim is -1, as dlgrad's `nn.Softmax`
- * (PyTorch's None picks a dim by a deprecated rule, with a warning).
+ * (PyTorch's None picks a dim by a deprecated rule, with a warning: dlgrad refuses null, like `nn.Softmax`).
  * Same shape out; see `F.softmin`.
  * @throws Error (constructor) if dim is not an integer; (forward) if it is out of range.
  * @example
@@ -307,7 +307,7 @@ export class Softmin extends Module {
 
   constructor(...args: Args<[dim: number], { dim?: number }>) {
     super();
-    this.dim = checkScalar("nn.Softmin", "dim", parseArgs("nn.Softmin", args, ["dim"]).dim ?? -1, Number.isInteger, "an integer");
+    this.dim = checkScalar("nn.Softmin", "dim", given(parseArgs("nn.Softmin", args, ["dim"]).dim, -1), Number.isInteger, "an integer");
   }
 
   override forward(x: Tensor): Tensor {
@@ -388,7 +388,7 @@ export class CELU extends Module {
     super();
     const a = parseArgs("nn.CELU", args, ["alpha", "inplace"]);
     checkInplace("nn.CELU", a.inplace);
-    this.alpha = checkScalar("nn.CELU", "alpha", a.alpha ?? 1, (v) => v !== 0, "a nonzero number");
+    this.alpha = checkScalar("nn.CELU", "alpha", given(a.alpha, 1), (v) => v !== 0, "a nonzero number");
   }
 
   override forward(x: Tensor): Tensor {
@@ -414,7 +414,7 @@ export class Hardshrink extends Module {
 
   constructor(...args: Args<[lambd: number], { lambd?: number }>) {
     super();
-    this.lambd = checkScalar("nn.Hardshrink", "lambd", parseArgs("nn.Hardshrink", args, ["lambd"]).lambd ?? 0.5);
+    this.lambd = checkScalar("nn.Hardshrink", "lambd", given(parseArgs("nn.Hardshrink", args, ["lambd"]).lambd, 0.5));
   }
 
   override forward(x: Tensor): Tensor {
@@ -440,7 +440,7 @@ export class Softshrink extends Module {
 
   constructor(...args: Args<[lambd: number], { lambd?: number }>) {
     super();
-    this.lambd = checkScalar("nn.Softshrink", "lambd", parseArgs("nn.Softshrink", args, ["lambd"]).lambd ?? 0.5, (v) => v >= 0, "a number >= 0");
+    this.lambd = checkScalar("nn.Softshrink", "lambd", given(parseArgs("nn.Softshrink", args, ["lambd"]).lambd, 0.5), (v) => v >= 0, "a number >= 0");
   }
 
   override forward(x: Tensor): Tensor {

@@ -3,7 +3,7 @@
 import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
 import type { ConvPadding } from "../functional/conv.js";
-import { type Args, checkBool, checkEnum, checkInt, parseArgs, tuple } from "../functional/args.js";
+import { type Args, checkBool, checkEnum, checkInt, given, parseArgs, tuple } from "../functional/args.js";
 import { Module, Parameter, checkForward } from "./module.js";
 import * as init from "./init.js";
 
@@ -82,20 +82,20 @@ abstract class ConvBase extends Module {
     this.inChannels = checkInt(name, "inChannels", inChannels, 1);
     this.outChannels = checkInt(name, "outChannels", outChannels, 1);
     this.kernelSize = tuple(name, "kernelSize", kernelSize, nd, 1);
-    this.stride = tuple(name, "stride", a.stride ?? 1, nd, 1);
-    this.dilation = tuple(name, "dilation", a.dilation ?? 1, nd, 1);
-    this.groups = checkInt(name, "groups", a.groups ?? 1, 1);
+    this.stride = tuple(name, "stride", given(a.stride, 1), nd, 1);
+    this.dilation = tuple(name, "dilation", given(a.dilation, 1), nd, 1);
+    this.groups = checkInt(name, "groups", given(a.groups, 1), 1);
     if (inChannels % this.groups !== 0) throw new Error(`${name}: inChannels (${inChannels}) must be divisible by groups (${this.groups})`);
     if (outChannels % this.groups !== 0) throw new Error(`${name}: outChannels (${outChannels}) must be divisible by groups (${this.groups})`);
-    const p = a.padding ?? 0;
+    const p = given(a.padding, 0);
     if (p === "same" || p === "valid") {
       if (p === "same" && this.stride.some((s) => s !== 1)) throw new Error(`${name}: padding 'same' is not supported for strided convolutions`);
       this.padding = p;
     } else this.padding = tuple(name, "padding", p, nd, 0);
-    this.paddingMode = checkEnum(name, "paddingMode", a.paddingMode ?? "zeros", transposed ? ["zeros"] as PaddingMode[] : PADDING_MODES);
+    this.paddingMode = checkEnum(name, "paddingMode", given(a.paddingMode, "zeros"), transposed ? ["zeros"] as PaddingMode[] : PADDING_MODES);
     const shape = transposed ? [inChannels, outChannels / this.groups] : [outChannels, inChannels / this.groups];
     this.weight = Parameter(Tensor.empty([...shape, ...this.kernelSize]));
-    this.bias = checkBool(name, "bias", a.bias ?? true) ? Parameter(Tensor.empty([outChannels])) : null;
+    this.bias = checkBool(name, "bias", given(a.bias, true)) ? Parameter(Tensor.empty([outChannels])) : null;
     this.resetParameters();
   }
 
@@ -232,7 +232,7 @@ abstract class ConvTransposeBase extends ConvBase {
     const name = `nn.ConvTranspose${nd}d`;
     if (typeof a.padding === "string") throw new Error(`${name}: padding must be ${nd === 1 ? "an integer" : `an integer or an array of ${nd}`}, got the string '${a.padding}' (only convolutions take 'same' and 'valid')`);
     super(nd, true, inChannels, outChannels, kernelSize, a);
-    this.outputPadding = tuple(name, "outputPadding", a.outputPadding ?? 0, nd, 0);
+    this.outputPadding = tuple(name, "outputPadding", given(a.outputPadding, 0), nd, 0);
     this.outputPadding.forEach((o, i) => {
       if (o >= this.stride[i] && o >= this.dilation[i]) throw new Error(`${name}: outputPadding must be smaller than either stride or dilation, got ${show(this.outputPadding)}`);
     });

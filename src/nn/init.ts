@@ -1,6 +1,7 @@
 // nn.init: in-place initialisers with PyTorch's gain and fan rules, drawn from the global generator.
 import { Tensor } from "../tensor.js";
 import { noGrad } from "../graph.js";
+import { given } from "../functional/args.js";
 
 /** A nonlinearity `calculateGain` knows, in camelCase or PyTorch's snake_case. */
 export type Nonlinearity =
@@ -139,13 +140,14 @@ export interface KaimingOptions {
 }
 
 function kaimingStd(t: Tensor, opts: KaimingOptions): number {
-  const mode = opts.mode ?? "fanIn";
+  const mode = given(opts.mode, "fanIn");
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   let fan: number;
   if (mode === "fanIn" || mode === "fan_in") fan = fanIn;
   else if (mode === "fanOut" || mode === "fan_out") fan = fanOut;
   else throw new Error(`nn.init: mode must be "fanIn" or "fanOut", got ${JSON.stringify(mode)}`);
-  return calculateGain(opts.nonlinearity ?? "leakyRelu", opts.a ?? 0) / Math.sqrt(fan);
+  // a null `a` is PyTorch's None: calculateGain's default slope 0.01
+  return calculateGain(given(opts.nonlinearity, "leakyRelu"), given(opts.a, 0)) / Math.sqrt(fan);
 }
 
 /**

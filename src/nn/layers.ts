@@ -5,7 +5,7 @@ import { Module, Parameter, checkForward, checkNoArgs } from "./module.js";
 import * as init from "./init.js";
 import { noGrad } from "../graph.js";
 import { fmt } from "../shape.js";
-import { type Args, checkArity, checkBool, checkEnum, checkFloat, checkInplace, checkInt, checkOptions, checkScalar, checkTensor, describe, embeddingPaddingIdx, parseArgs } from "../functional/args.js";
+import { type Args, checkArity, checkBool, checkEnum, checkFloat, checkInplace, checkInt, checkOptions, checkScalar, checkTensor, describe, embeddingPaddingIdx, given, parseArgs } from "../functional/args.js";
 
 const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
@@ -103,6 +103,8 @@ export interface FromPretrainedOptions extends EmbeddingOptions {
  * [numEmbeddings, embeddingDim], N(0, 1) at start. With `paddingIdx`, that row starts as zeros
  * and lookups of it pass no gradient, so it stays what it is while training.
  *
+ * `new nn.Embedding(num, dim, paddingIdx)` is PyTorch's positional form of `{ paddingIdx }` (null: none).
+ *
  * @throws on non-positive sizes, a paddingIdx outside [-numEmbeddings, numEmbeddings), an unknown option
  * @example
  * ```ts
@@ -120,11 +122,11 @@ export class Embedding extends Module {
   /** [numEmbeddings, embeddingDim], N(0, 1) at start (the padding row zeros) */
   weight: Tensor;
 
-  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
+  constructor(numEmbeddings: number, embeddingDim: number, ...args: Args<[paddingIdx: number | null], EmbeddingOptions>) {
     super();
     checkPositiveInt("Embedding", "numEmbeddings", numEmbeddings);
     checkPositiveInt("Embedding", "embeddingDim", embeddingDim);
-    checkOptions("nn.Embedding", opts, ["paddingIdx"]);
+    const opts = parseArgs("nn.Embedding", args, ["paddingIdx"]) as EmbeddingOptions;
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     this.paddingIdx = opts.paddingIdx == null ? null : embeddingPaddingIdx("nn.Embedding", opts.paddingIdx, numEmbeddings);
@@ -145,6 +147,7 @@ export class Embedding extends Module {
   /**
    * An Embedding holding `embeddings` [num, dim] as its weight (torch.nn.Embedding.from_pretrained):
    * the same tensor, frozen (requiresGrad false) unless `freeze: false`; the padding row is left as given.
+   * PyTorch's positional form `fromPretrained(embeddings, freeze, paddingIdx)` is taken too.
    *
    * @throws on a weight that is not a 2-D float tensor, a bad paddingIdx, an unknown option
    * @example
@@ -153,12 +156,12 @@ export class Embedding extends Module {
    * emb.forward(tensor([1], { dtype: "int32" })); // [[4, 5.1, 6.3]]
    * ```
    */
-  static fromPretrained(embeddings: Tensor, opts: FromPretrainedOptions = {}): Embedding {
-    checkOptions("nn.Embedding.fromPretrained", opts, ["freeze", "paddingIdx"]);
+  static fromPretrained(embeddings: Tensor, ...args: Args<[freeze: boolean, paddingIdx: number | null], FromPretrainedOptions>): Embedding {
+    const opts = parseArgs("nn.Embedding.fromPretrained", args, ["freeze", "paddingIdx"]) as FromPretrainedOptions;
     if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2 || embeddings.dtype === "int32") {
       throw new Error(`nn.Embedding.fromPretrained: embeddings must be a 2-D floating-point tensor, got ${embeddings instanceof Tensor ? `${embeddings.dtype} ${fmt(embeddings.shape)}` : describe(embeddings)}`);
     }
-    const freeze = checkBool("nn.Embedding.fromPretrained", "freeze", opts.freeze ?? true);
+    const freeze = checkBool("nn.Embedding.fromPretrained", "freeze", given(opts.freeze, true));
     const [num, dim] = embeddings.shape;
     pretrained = Parameter(embeddings, !freeze);
     try {
@@ -822,9 +825,9 @@ export class MultiheadAttention extends Module {
   ): [Tensor, Tensor | null] {
     const op = "nn.MultiheadAttention";
     const opts = parseArgs(op, args, MHA_FORWARD_KEYS) as MultiheadAttentionForwardOptions;
-    const needWeights = checkBool(op, "needWeights", opts.needWeights ?? true);
+    const needWeights = checkBool(op, "needWeights", given(opts.needWeights, true));
     const isCausal = checkBool(op, "isCausal", opts.isCausal ?? false);
-    const average = checkBool(op, "averageAttnWeights", opts.averageAttnWeights ?? true);
+    const average = checkBool(op, "averageAttnWeights", given(opts.averageAttnWeights, true));
     const E = this.embedDim, H = this.numHeads, D = this.headDim;
     const unbatched = query instanceof Tensor && query.ndim === 2;
     for (const [n, t] of [["query", query], ["key", key], ["value", value]] as const) {
@@ -944,7 +947,7 @@ export class Bilinear extends Module {
     this.in2Features = in2Features;
     this.outFeatures = outFeatures;
     this.weight = Parameter(Tensor.empty([outFeatures, in1Features, in2Features]));
-    this.bias = checkBool("nn.Bilinear", "bias", opts.bias ?? true) ? Parameter(Tensor.empty([outFeatures])) : null;
+    this.bias = checkBool("nn.Bilinear", "bias", given(opts.bias, true)) ? Parameter(Tensor.empty([outFeatures])) : null;
     this.resetParameters();
   }
 
@@ -1020,8 +1023,8 @@ export class EmbeddingBag extends Module {
     checkOptions(op, opts, ["mode", "includeLastOffset", "paddingIdx"]);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
-    this.mode = checkEnum(op, "mode", opts.mode ?? "mean", ["sum", "mean", "max"] as const);
-    this.includeLastOffset = checkBool(op, "includeLastOffset", opts.includeLastOffset ?? false);
+    this.mode = checkEnum(op, "mode", given(opts.mode, "mean"), ["sum", "mean", "max"] as const);
+    this.includeLastOffset = checkBool(op, "includeLastOffset", given(opts.includeLastOffset, false));
     this.paddingIdx = opts.paddingIdx == null ? null : embeddingPaddingIdx(op, opts.paddingIdx, numEmbeddings);
     this.weight = Parameter(Tensor.empty([numEmbeddings, embeddingDim]));
     this.resetParameters();

@@ -2,7 +2,7 @@
 // dict like PyTorch's) and calls its composite in nn.functional. forward(input, target).
 import type { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { type Args, type Reduction, REDUCTIONS, checkArity, checkBool, checkEnum, checkFloat, checkScalar, describe, lossArgs, parseArgs } from "../functional/args.js";
+import { type Args, type Reduction, REDUCTIONS, checkArity, checkBool, checkEnum, checkFloat, checkScalar, describe, given, lossArgs, parseArgs } from "../functional/args.js";
 import type {
   CtcLossOptions, GaussianNllOptions, MarginOptions, MultiMarginOptions, PoissonNllOptions, TripletMarginOptions, WeightedLossOptions,
 } from "../functional/losses.js";
@@ -10,7 +10,7 @@ import { Module } from "./module.js";
 
 /** The reduction of a loss module, checked at construction. */
 function reductionOf(layer: string, v: unknown): Reduction {
-  return checkEnum(`nn.${layer}`, "reduction", v ?? "mean", REDUCTIONS);
+  return checkEnum(`nn.${layer}`, "reduction", given(v, "mean"), REDUCTIONS);
 }
 
 
@@ -80,8 +80,8 @@ export class CrossEntropyLoss extends Loss {
     const a = lossArgs("nn.CrossEntropyLoss", args, ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction", "labelSmoothing"]);
     super(a.reduction);
     optionalBuffer(this, "CrossEntropyLoss", "weight", a.weight);
-    this.ignoreIndex = checkScalar("nn.CrossEntropyLoss", "ignoreIndex", a.ignoreIndex ?? -100, Number.isInteger, "an integer");
-    this.labelSmoothing = checkScalar("nn.CrossEntropyLoss", "labelSmoothing", a.labelSmoothing ?? 0, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+    this.ignoreIndex = checkScalar("nn.CrossEntropyLoss", "ignoreIndex", given(a.ignoreIndex, -100), Number.isInteger, "an integer");
+    this.labelSmoothing = checkScalar("nn.CrossEntropyLoss", "labelSmoothing", given(a.labelSmoothing, 0), (v) => v >= 0 && v <= 1, "a number in [0, 1]");
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -118,7 +118,7 @@ export class NLLLoss extends Loss {
     const a = lossArgs("nn.NLLLoss", args, ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction"]);
     super(a.reduction);
     optionalBuffer(this, "NLLLoss", "weight", a.weight);
-    this.ignoreIndex = checkScalar("nn.NLLLoss", "ignoreIndex", a.ignoreIndex ?? -100, Number.isInteger, "an integer");
+    this.ignoreIndex = checkScalar("nn.NLLLoss", "ignoreIndex", given(a.ignoreIndex, -100), Number.isInteger, "an integer");
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -235,7 +235,7 @@ export class SmoothL1Loss extends Loss {
   constructor(...args: Args<[sizeAverage: null | undefined, reduce: null | undefined, reduction: Reduction, beta: number], { reduction?: Reduction; beta?: number }>) {
     const a = lossArgs("nn.SmoothL1Loss", args, ["sizeAverage", "reduce", "reduction", "beta"]);
     super(a.reduction);
-    this.beta = checkScalar("nn.SmoothL1Loss", "beta", a.beta ?? 1, (v) => v >= 0, "a non-negative number");
+    this.beta = checkScalar("nn.SmoothL1Loss", "beta", given(a.beta, 1), (v) => v >= 0, "a non-negative number");
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -258,7 +258,7 @@ export class HuberLoss extends Loss {
   constructor(...args: Args<[reduction: Reduction, delta: number], { reduction?: Reduction; delta?: number }>) {
     const a = parseArgs("nn.HuberLoss", args, ["reduction", "delta"]);
     super(a.reduction);
-    this.delta = checkScalar("nn.HuberLoss", "delta", a.delta ?? 1, (v) => v > 0, "a positive number");
+    this.delta = checkScalar("nn.HuberLoss", "delta", given(a.delta, 1), (v) => v > 0, "a positive number");
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -288,8 +288,8 @@ export class KLDivLoss extends Module {
   ) {
     super();
     const a = lossArgs("nn.KLDivLoss", args, ["sizeAverage", "reduce", "reduction", "logTarget"]);
-    this.reduction = checkEnum("nn.KLDivLoss", "reduction", a.reduction ?? "mean", [...REDUCTIONS, "batchmean"] as const);
-    this.logTarget = checkBool("nn.KLDivLoss", "logTarget", a.logTarget ?? false);
+    this.reduction = checkEnum("nn.KLDivLoss", "reduction", given(a.reduction, "mean"), [...REDUCTIONS, "batchmean"] as const);
+    this.logTarget = checkBool("nn.KLDivLoss", "logTarget", given(a.logTarget, false));
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -317,8 +317,8 @@ export class CosineSimilarity extends Module {
   constructor(...args: Args<[dim: number, eps: number], { dim?: number; eps?: number }>) {
     super();
     const a = parseArgs("nn.CosineSimilarity", args, ["dim", "eps"]);
-    this.dim = checkScalar("nn.CosineSimilarity", "dim", a.dim ?? 1, Number.isInteger, "an integer");
-    this.eps = checkScalar("nn.CosineSimilarity", "eps", a.eps ?? 1e-8, (v) => v > 0, "a positive number");
+    this.dim = checkScalar("nn.CosineSimilarity", "dim", given(a.dim, 1), Number.isInteger, "an integer");
+    this.eps = checkScalar("nn.CosineSimilarity", "eps", given(a.eps, 1e-8), (v) => v > 0, "a positive number");
   }
 
   override forward(x1: Tensor, x2: Tensor): Tensor {
@@ -348,9 +348,9 @@ export class PairwiseDistance extends Module {
   constructor(...args: Args<[p: number, eps: number, keepdim: boolean], { p?: number; eps?: number; keepdim?: boolean }>) {
     super();
     const a = parseArgs("nn.PairwiseDistance", args, ["p", "eps", "keepdim"]);
-    this.p = checkScalar("nn.PairwiseDistance", "p", a.p ?? 2, (v) => v >= 0, "a non-negative number or Infinity");
-    this.eps = checkScalar("nn.PairwiseDistance", "eps", a.eps ?? 1e-6);
-    this.keepdim = checkBool("nn.PairwiseDistance", "keepdim", a.keepdim ?? false);
+    this.p = checkScalar("nn.PairwiseDistance", "p", given(a.p, 2), (v) => v >= 0, "a non-negative number or Infinity");
+    this.eps = checkScalar("nn.PairwiseDistance", "eps", given(a.eps, 1e-6));
+    this.keepdim = checkBool("nn.PairwiseDistance", "keepdim", given(a.keepdim, false));
   }
 
   override forward(x1: Tensor, x2: Tensor): Tensor {
@@ -383,7 +383,7 @@ abstract class Loss3 extends Module {
 
 /** A margin option of a loss module, checked at construction. */
 function marginOf(layer: string, v: unknown, defaultMargin: number): number {
-  return checkScalar(`nn.${layer}`, "margin", v ?? defaultMargin);
+  return checkScalar(`nn.${layer}`, "margin", given(v, defaultMargin));
 }
 
 /**
@@ -484,9 +484,9 @@ export class TripletMarginLoss extends Loss3 {
     const a = lossArgs(layer, args, ["margin", "p", "eps", "swap", "sizeAverage", "reduce", "reduction"]);
     super(a.reduction);
     this.margin = marginOf("TripletMarginLoss", a.margin, 1);
-    this.p = checkScalar(layer, "p", a.p ?? 2, (v) => v >= 0, "a non-negative number or Infinity");
-    this.eps = checkScalar(layer, "eps", a.eps ?? 1e-6);
-    this.swap = checkBool(layer, "swap", a.swap ?? false);
+    this.p = checkScalar(layer, "p", given(a.p, 2), (v) => v >= 0, "a non-negative number or Infinity");
+    this.eps = checkScalar(layer, "eps", given(a.eps, 1e-6));
+    this.swap = checkBool(layer, "swap", given(a.swap, false));
   }
 
   override forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
@@ -558,7 +558,7 @@ export class MultiMarginLoss extends Loss {
   ) {
     const a = lossArgs("nn.MultiMarginLoss", args, ["p", "margin", "weight", "sizeAverage", "reduce", "reduction"]);
     super(a.reduction);
-    this.p = checkScalar("nn.MultiMarginLoss", "p", a.p ?? 1, (v) => v === 1 || v === 2, "1 or 2");
+    this.p = checkScalar("nn.MultiMarginLoss", "p", given(a.p, 1), (v) => v === 1 || v === 2, "1 or 2");
     this.margin = marginOf("MultiMarginLoss", a.margin, 1);
     optionalBuffer(this, "MultiMarginLoss", "weight", a.weight);
   }
@@ -591,9 +591,9 @@ export class PoissonNLLLoss extends Loss {
     const layer = "nn.PoissonNLLLoss";
     const a = lossArgs(layer, args, ["logInput", "full", "sizeAverage", "eps", "reduce", "reduction"]);
     super(a.reduction);
-    this.logInput = checkBool(layer, "logInput", a.logInput ?? true);
+    this.logInput = checkBool(layer, "logInput", given(a.logInput, true));
     this.full = checkBool(layer, "full", a.full ?? false);
-    this.eps = checkScalar(layer, "eps", a.eps ?? 1e-8, (v) => v >= 0, "a non-negative number");
+    this.eps = checkScalar(layer, "eps", given(a.eps, 1e-8), (v) => v >= 0, "a non-negative number");
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -623,7 +623,7 @@ export class GaussianNLLLoss extends Loss3 {
     const a = parseArgs(layer, [opts], ["full", "eps", "reduction"]);
     super(a.reduction);
     this.full = checkBool(layer, "full", a.full ?? false);
-    this.eps = checkScalar(layer, "eps", a.eps ?? 1e-6, (v) => v >= 0, "a non-negative number");
+    this.eps = checkScalar(layer, "eps", given(a.eps, 1e-6), (v) => v >= 0, "a non-negative number");
   }
 
   override forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
@@ -653,7 +653,7 @@ export class CTCLoss extends Module {
     const layer = "nn.CTCLoss";
     const a = parseArgs(layer, args, ["blank", "reduction", "zeroInfinity"]);
     super();
-    this.blank = checkScalar(layer, "blank", a.blank ?? 0, (v) => Number.isInteger(v) && v >= 0, "a non-negative integer");
+    this.blank = checkScalar(layer, "blank", given(a.blank, 0), (v) => Number.isInteger(v) && v >= 0, "a non-negative integer");
     this.reduction = reductionOf("CTCLoss", a.reduction);
     this.zeroInfinity = checkBool(layer, "zeroInfinity", a.zeroInfinity ?? false);
   }

@@ -4,6 +4,7 @@ import { noGrad } from "../graph.js";
 import { sameShape } from "../shape.js";
 import { checkArity, checkBool, checkOptions, describe as show } from "../check.js";
 import { availableDevices } from "../backend/backend.js";
+import { given } from "../functional/args.js";
 
 /** Refuses forward arguments beyond `names` (PyTorch's forward(input) takes no others); for the layers. */
 export function checkForward(m: Module, args: IArguments, names: readonly string[] = ["input"]): void {
@@ -295,7 +296,7 @@ export class Module {
       );
     }
     // PyTorch's positional strict, or { strict }
-    const strict = checkBool(op, "strict", typeof opts === "object" && opts !== null ? checkOptions(op, opts, ["strict"]).strict ?? true : opts);
+    const strict = checkBool(op, "strict", typeof opts === "object" && opts !== null ? given(checkOptions(op, opts, ["strict"]).strict, true) : opts);
     const src = sd instanceof Map ? sd : new Map(Object.entries(sd));
     const slots = this.#stateSlots();
     const expected = new Set(slots.map(([n]) => n));

@@ -4,7 +4,7 @@ import { Tensor } from "../tensor.js";
 import { noGrad } from "../graph.js";
 import * as F from "../functional.js";
 import { batchNormImpl } from "../functional/norms.js";
-import { type Args, checkBool, checkInt, checkScalar, parseArgs } from "../functional/args.js";
+import { type Args, checkBool, checkInt, checkScalar, given, parseArgs } from "../functional/args.js";
 import { fmt } from "../shape.js";
 import { Module, Parameter } from "./module.js";
 
@@ -334,9 +334,9 @@ export class LocalResponseNorm extends Module {
     const op = "nn.LocalResponseNorm";
     const a = parseArgs(op, args, ["alpha", "beta", "k"]);
     this.size = checkInt(op, "size", size, 1);
-    this.alpha = checkScalar(op, "alpha", a.alpha ?? 1e-4);
-    this.beta = checkScalar(op, "beta", a.beta ?? 0.75);
-    this.k = checkScalar(op, "k", a.k ?? 1);
+    this.alpha = checkScalar(op, "alpha", given(a.alpha, 1e-4));
+    this.beta = checkScalar(op, "beta", given(a.beta, 0.75));
+    this.k = checkScalar(op, "k", given(a.k, 1));
   }
 
   override forward(x: Tensor): Tensor {

@@ -2,7 +2,7 @@
 // AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d, with PyTorch's constructor arguments.
 import type { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { type Args, checkArity, checkBool, checkInt, parseArgs, tuple } from "../functional/args.js";
+import { type Args, checkArity, checkBool, checkInt, given, parseArgs, tuple } from "../functional/args.js";
 import { Module } from "./module.js";
 
 type Ints = number | readonly number[];
@@ -33,9 +33,9 @@ abstract class AvgPool extends Module {
     const name = `nn.${this.constructor.name}`;
     this.kernelSize = tuple(name, "kernelSize", kernelSize, nd, 1);
     this.stride = a.stride == null ? this.kernelSize : tuple(name, "stride", a.stride, nd, 1);
-    this.padding = tuple(name, "padding", a.padding ?? 0, nd, 0);
-    this.ceilMode = checkBool(name, "ceilMode", a.ceilMode ?? false);
-    this.countIncludePad = checkBool(name, "countIncludePad", a.countIncludePad ?? true);
+    this.padding = tuple(name, "padding", given(a.padding, 0), nd, 0);
+    this.ceilMode = checkBool(name, "ceilMode", given(a.ceilMode, false));
+    this.countIncludePad = checkBool(name, "countIncludePad", given(a.countIncludePad, true));
   }
 
   override extraRepr(): string {
@@ -132,10 +132,10 @@ export class MaxPool1d<R extends boolean = false> extends Module {
     const a = parseArgs(name, args, ["stride", "padding", "dilation", "returnIndices", "ceilMode"]);
     [this.kernelSize] = tuple(name, "kernelSize", kernelSize, 1, 1);
     [this.stride] = a.stride == null ? [this.kernelSize] : tuple(name, "stride", a.stride, 1, 1);
-    [this.padding] = tuple(name, "padding", a.padding ?? 0, 1, 0);
-    [this.dilation] = tuple(name, "dilation", a.dilation ?? 1, 1, 1);
+    [this.padding] = tuple(name, "padding", given(a.padding, 0), 1, 0);
+    [this.dilation] = tuple(name, "dilation", given(a.dilation, 1), 1, 1);
     this.returnIndices = checkBool(name, "returnIndices", a.returnIndices ?? false);
-    this.ceilMode = checkBool(name, "ceilMode", a.ceilMode ?? false);
+    this.ceilMode = checkBool(name, "ceilMode", given(a.ceilMode, false));
   }
 
   override forward(x: Tensor): Pooled<R> {
@@ -273,10 +273,10 @@ abstract class MaxPoolN<R extends boolean> extends Module {
     const a = parseArgs(name, args, ["stride", "padding", "dilation", "returnIndices", "ceilMode"]);
     this.kernelSize = tuple(name, "kernelSize", kernelSize, nd, 1);
     this.stride = a.stride == null ? this.kernelSize : tuple(name, "stride", a.stride, nd, 1);
-    this.padding = tuple(name, "padding", a.padding ?? 0, nd, 0);
-    this.dilation = tuple(name, "dilation", a.dilation ?? 1, nd, 1);
+    this.padding = tuple(name, "padding", given(a.padding, 0), nd, 0);
+    this.dilation = tuple(name, "dilation", given(a.dilation, 1), nd, 1);
     this.returnIndices = checkBool(name, "returnIndices", a.returnIndices ?? false);
-    this.ceilMode = checkBool(name, "ceilMode", a.ceilMode ?? false);
+    this.ceilMode = checkBool(name, "ceilMode", given(a.ceilMode, false));
     this.#pool = pool;
   }
 

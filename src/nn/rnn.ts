@@ -4,7 +4,7 @@
 // sequence in one matmul, then steps through time with one small matmul per step.
 import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { type Args, checkBool, checkEnum, checkInt, checkScalar, parseArgs } from "../functional/args.js";
+import { type Args, checkBool, checkEnum, checkInt, checkScalar, given, parseArgs } from "../functional/args.js";
 import { describe } from "../check.js";
 import { fmt } from "../shape.js";
 import { Module, Parameter, checkForward } from "./module.js";
@@ -138,8 +138,8 @@ export class RNNCell extends RNNCellBase {
 
   constructor(inputSize: number, hiddenSize: number, ...args: Args<[bias: boolean, nonlinearity: "tanh" | "relu"], RNNCellOptions>) {
     const a = parseArgs("nn.RNNCell", args, ["bias", "nonlinearity"]);
-    super("nn.RNNCell", inputSize, hiddenSize, (a.bias ?? true) as boolean, 1);
-    this.nonlinearity = checkEnum("nn.RNNCell", "nonlinearity", a.nonlinearity ?? "tanh", ["tanh", "relu"] as const);
+    super("nn.RNNCell", inputSize, hiddenSize, given(a.bias, true) as boolean, 1);
+    this.nonlinearity = checkEnum("nn.RNNCell", "nonlinearity", given(a.nonlinearity, "tanh"), ["tanh", "relu"] as const);
     this.mode = this.nonlinearity === "tanh" ? "RNN_TANH" : "RNN_RELU";
   }
 
@@ -174,7 +174,7 @@ export class LSTMCell extends RNNCellBase {
 
   constructor(inputSize: number, hiddenSize: number, ...args: Args<[bias: boolean], { bias?: boolean }>) {
     const a = parseArgs("nn.LSTMCell", args, CELL_NAMES);
-    super("nn.LSTMCell", inputSize, hiddenSize, (a.bias ?? true) as boolean, 4);
+    super("nn.LSTMCell", inputSize, hiddenSize, given(a.bias, true) as boolean, 4);
   }
 
   /** One step: input [N, I] or [I], states [h, c] of [N, H] or [H] (zeros when omitted) → [h', c']. */
@@ -205,7 +205,7 @@ export class GRUCell extends RNNCellBase {
 
   constructor(inputSize: number, hiddenSize: number, ...args: Args<[bias: boolean], { bias?: boolean }>) {
     const a = parseArgs("nn.GRUCell", args, CELL_NAMES);
-    super("nn.GRUCell", inputSize, hiddenSize, (a.bias ?? true) as boolean, 3);
+    super("nn.GRUCell", inputSize, hiddenSize, given(a.bias, true) as boolean, 3);
   }
 
   /** One step: input [N, I] or [I], hx [N, H] or [H] (zeros when omitted) → h' like hx. */
@@ -270,14 +270,14 @@ abstract class RNNBase extends Module {
       throw new Error(`${op}: projSize is not supported (an LSTM with projections); got projSize ${describe(a.projSize)}`);
     }
     this.#op = op;
-    this.mode = mode === "RNN" ? (checkEnum(op, "nonlinearity", a.nonlinearity ?? "tanh", ["tanh", "relu"] as const) === "tanh" ? "RNN_TANH" : "RNN_RELU") : mode;
+    this.mode = mode === "RNN" ? (checkEnum(op, "nonlinearity", given(a.nonlinearity, "tanh"), ["tanh", "relu"] as const) === "tanh" ? "RNN_TANH" : "RNN_RELU") : mode;
     this.inputSize = checkInt(op, "inputSize", inputSize, 1);
     this.hiddenSize = checkInt(op, "hiddenSize", hiddenSize, 1);
-    this.numLayers = checkInt(op, "numLayers", a.numLayers ?? 1, 1);
-    this.bias = checkBool(op, "bias", a.bias ?? true);
-    this.batchFirst = checkBool(op, "batchFirst", a.batchFirst ?? false);
-    this.dropout = checkScalar(op, "dropout", a.dropout ?? 0, (p) => p >= 0 && p <= 1, "a probability in [0, 1]");
-    this.bidirectional = checkBool(op, "bidirectional", a.bidirectional ?? false);
+    this.numLayers = checkInt(op, "numLayers", given(a.numLayers, 1), 1);
+    this.bias = checkBool(op, "bias", given(a.bias, true));
+    this.batchFirst = checkBool(op, "batchFirst", given(a.batchFirst, false));
+    this.dropout = checkScalar(op, "dropout", given(a.dropout, 0), (p) => p >= 0 && p <= 1, "a probability in [0, 1]");
+    this.bidirectional = checkBool(op, "bidirectional", given(a.bidirectional, false));
     const G = GATES[this.mode] * hiddenSize, D = this.bidirectional ? 2 : 1;
     const fields = this as unknown as Record<string, Tensor>;
     for (let l = 0; l < this.numLayers; l++) {

@@ -1,7 +1,7 @@
 // Sliding-block layers over src/functional/sampling.ts: Unfold (im2col) and Fold (col2im).
 import type { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { checkOptions, tuple } from "../functional/args.js";
+import { checkOptions, given, tuple } from "../functional/args.js";
 import { Module, checkForward } from "./module.js";
 
 /** The window of Unfold and Fold, checked at construction. */
@@ -9,9 +9,9 @@ function windowOf(op: string, kernelSize: number | readonly number[], opts: F.Un
   const o = checkOptions(op, opts ?? {}, ["dilation", "padding", "stride"]) as F.UnfoldOptions;
   return {
     kernelSize: tuple(op, "kernelSize", kernelSize, 2, 1),
-    dilation: tuple(op, "dilation", o.dilation ?? 1, 2, 1),
-    padding: tuple(op, "padding", o.padding ?? 0, 2, 0),
-    stride: tuple(op, "stride", o.stride ?? 1, 2, 1),
+    dilation: tuple(op, "dilation", given(o.dilation, 1), 2, 1),
+    padding: tuple(op, "padding", given(o.padding, 0), 2, 0),
+    stride: tuple(op, "stride", given(o.stride, 1), 2, 1),
   };
 }
 

@@ -4,7 +4,7 @@
 // dicts load. Composites of MultiheadAttention, Linear, LayerNorm and Dropout.
 import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { type Args, checkBool, checkEnum, checkInt, checkScalar, parseArgs } from "../functional/args.js";
+import { type Args, checkBool, checkEnum, checkInt, checkScalar, given, parseArgs } from "../functional/args.js";
 import { checkOptions, describe } from "../check.js";
 import { fmt } from "../shape.js";
 import * as init from "./init.js";
@@ -241,13 +241,13 @@ const DECODER_KEYS = ["tgtMask", "memoryMask", "tgtKeyPaddingMask", "memoryKeyPa
 function layerOptions(op: string, dModel: unknown, nhead: unknown, a: Record<string, unknown>) {
   const d = checkInt(op, "dModel", dModel, 1), h = checkInt(op, "nhead", nhead, 1);
   if (d % h !== 0) throw new Error(`${op}: dModel (${d}) must be divisible by nhead (${h})`);
-  const act = a.activation ?? "relu";
+  const act = given(a.activation, "relu");
   return {
     dModel: d, nhead: h,
-    dimFeedforward: checkInt(op, "dimFeedforward", a.dimFeedforward ?? 2048, 1),
-    dropout: checkScalar(op, "dropout", a.dropout ?? 0.1, (p) => p >= 0 && p <= 1, "a probability in [0, 1]"),
+    dimFeedforward: checkInt(op, "dimFeedforward", given(a.dimFeedforward, 2048), 1),
+    dropout: checkScalar(op, "dropout", given(a.dropout, 0.1), (p) => p >= 0 && p <= 1, "a probability in [0, 1]"),
     activation: typeof act === "function" ? (act as (x: Tensor) => Tensor) : checkEnum(op, "activation", act, ["relu", "gelu"] as const),
-    layerNormEps: checkScalar(op, "layerNormEps", a.layerNormEps ?? 1e-5, (v) => v >= 0, "a non-negative number"),
+    layerNormEps: checkScalar(op, "layerNormEps", given(a.layerNormEps, 1e-5), (v) => v >= 0, "a non-negative number"),
     batchFirst: checkBool(op, "batchFirst", a.batchFirst ?? false),
     normFirst: checkBool(op, "normFirst", a.normFirst ?? false),
   };
@@ -573,8 +573,8 @@ export class Transformer extends Module {
     const positional = args.length - (typeof last === "object" && last !== null ? 1 : 0);
     if (positional > TRANSFORMER_POSITIONAL.length) throw new Error(`${op}: expected at most 7 arguments (${TRANSFORMER_POSITIONAL.join(", ")}; the rest by name in an options object), got ${positional}`);
     const a = parseArgs(op, args, [...TRANSFORMER_POSITIONAL, "layerNormEps", "batchFirst", "normFirst"]);
-    const o = layerOptions(op, a.dModel ?? 512, a.nhead ?? 8, a);
-    const nEnc = checkInt(op, "numEncoderLayers", a.numEncoderLayers ?? 6, 1), nDec = checkInt(op, "numDecoderLayers", a.numDecoderLayers ?? 6, 1);
+    const o = layerOptions(op, given(a.dModel, 512), given(a.nhead, 8), a);
+    const nEnc = checkInt(op, "numEncoderLayers", given(a.numEncoderLayers, 6), 1), nDec = checkInt(op, "numDecoderLayers", given(a.numDecoderLayers, 6), 1);
     this.dModel = o.dModel;
     this.nhead = o.nhead;
     this.batchFirst = o.batchFirst;

@@ -1,6 +1,6 @@
 // Adadelta: PyTorch 1.13's single-tensor rule as a composite of tensor ops (every device).
 import { Tensor } from "../tensor.js";
-import { type Args, checkScalar } from "../functional/args.js";
+import { type Args, checkScalar, given } from "../functional/args.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamsInput, optimizerArgs } from "./optimizer.js";
 import { withWeightDecay } from "./updates.js";
 
@@ -33,7 +33,7 @@ export class Adadelta extends Optimizer<AdadeltaHyper> {
   constructor(params: ParamsInput<AdadeltaHyper>, ...args: Args<[lr: number, rho: number, eps: number, weightDecay: number], AdadeltaOptions>);
   constructor(params: ParamsInput<AdadeltaHyper>, ...args: unknown[]) {
     const o: AdadeltaOptions = optimizerArgs("Adadelta", args, ["lr", "rho", "eps", "weightDecay"], 4);
-    super(params, { lr: o.lr ?? 1.0, rho: o.rho ?? 0.9, eps: o.eps ?? 1e-6, weightDecay: o.weightDecay ?? 0 });
+    super(params, { lr: given(o.lr, 1.0), rho: given(o.rho, 0.9), eps: given(o.eps, 1e-6), weightDecay: given(o.weightDecay, 0) });
   }
 
   protected override validate(g: ParamGroup<AdadeltaHyper>): void {

@@ -1,6 +1,6 @@
 // Adam and AdamW (decoupled weight decay).
 import type { Tensor } from "../tensor.js";
-import type { Args } from "../functional/args.js";
+import { type Args, given } from "../functional/args.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamsInput, optimizerArgs } from "./optimizer.js";
 import { adamUpdate, type AdamHyper, type AdamState } from "./updates.js";
 
@@ -27,10 +27,10 @@ type AdamArgs = Args<[lr: number, betas: [number, number], eps: number, weightDe
 function hyper(name: string, args: readonly unknown[], weightDecay: number): AdamHyper {
   const opts = optimizerArgs(name, args, ["lr", "betas", "eps", "weightDecay", "amsgrad", "maximize"], 5) as AdamOptions;
   return {
-    lr: opts.lr ?? 1e-3,
-    betas: (Array.isArray(opts.betas) ? [...opts.betas] : opts.betas ?? [0.9, 0.999]) as [number, number], // checked by validate
-    eps: opts.eps ?? 1e-8,
-    weightDecay: opts.weightDecay ?? weightDecay,
+    lr: given(opts.lr, 1e-3),
+    betas: (Array.isArray(opts.betas) ? [...opts.betas] : given(opts.betas, [0.9, 0.999])) as [number, number], // checked by validate
+    eps: given(opts.eps, 1e-8),
+    weightDecay: given(opts.weightDecay, weightDecay),
     amsgrad: opts.amsgrad ?? false,
     maximize: opts.maximize ?? false,
   };

@@ -1,6 +1,6 @@
 // Adamax, NAdam and RAdam: PyTorch 1.13's single-tensor rules as composites of tensor ops (every device).
 import { Tensor } from "../tensor.js";
-import { type Args, checkScalar } from "../functional/args.js";
+import { type Args, checkScalar, given } from "../functional/args.js";
 import { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState, type ParamsInput, optimizerArgs } from "./optimizer.js";
 import { withWeightDecay } from "./updates.js";
 
@@ -33,8 +33,8 @@ type NAdamHyper = Required<NAdamOptions>;
 
 function hyper(o: AdamaxOptions, lr: number): AdamaxHyper {
   // a copy of betas, so that groups do not share the caller's array (a non-array is refused by validate)
-  const betas = (Array.isArray(o.betas) ? [...o.betas] : o.betas ?? [0.9, 0.999]) as [number, number];
-  return { lr: o.lr ?? lr, betas, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0 };
+  const betas = (Array.isArray(o.betas) ? [...o.betas] : given(o.betas, [0.9, 0.999])) as [number, number];
+  return { lr: given(o.lr, lr), betas, eps: given(o.eps, 1e-8), weightDecay: given(o.weightDecay, 0) };
 }
 
 /** PyTorch's range checks of the Adam family (lr and the value kinds are the base class's). */
@@ -105,7 +105,7 @@ export class NAdam extends Optimizer<NAdamHyper> {
   constructor(params: ParamsInput<NAdamHyper>, ...args: NAdamArgs);
   constructor(params: ParamsInput<NAdamHyper>, ...args: unknown[]) {
     const o: NAdamOptions = optimizerArgs("NAdam", args, [...ADAMAX_KEYS, "momentumDecay"], 5);
-    super(params, { ...hyper(o, 2e-3), momentumDecay: o.momentumDecay ?? 4e-3 });
+    super(params, { ...hyper(o, 2e-3), momentumDecay: given(o.momentumDecay, 4e-3) });
   }
 
   protected override validate(g: ParamGroup<NAdamHyper>): void {

@@ -4,7 +4,7 @@
 import { Tensor } from "../tensor.js";
 import { noGrad } from "../graph.js";
 import { hostReadable } from "../backend/backend.js";
-import { type Args, checkInt, checkScalar, describe } from "../functional/args.js";
+import { type Args, checkInt, checkScalar, describe, given } from "../functional/args.js";
 import { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState, type ParamsInput, optimizerArgs } from "./optimizer.js";
 
 /** Options of `LBFGS` (PyTorch's keywords in camelCase). */
@@ -92,10 +92,10 @@ export class LBFGS extends Optimizer<LBFGSHyper> {
   constructor(params: ParamsInput<LBFGSHyper>, ...args: LBFGSArgs);
   constructor(params: ParamsInput<LBFGSHyper>, ...args: unknown[]) {
     const o: LBFGSOptions = optimizerArgs("LBFGS", args, KEYS, 7);
-    const maxIter = o.maxIter ?? 20;
+    const maxIter = given(o.maxIter, 20);
     super(params, {
-      lr: o.lr ?? 1, maxIter, maxEval: o.maxEval ?? Math.floor((maxIter * 5) / 4), toleranceGrad: o.toleranceGrad ?? 1e-7,
-      toleranceChange: o.toleranceChange ?? 1e-9, historySize: o.historySize ?? 100, lineSearchFn: o.lineSearchFn ?? null,
+      lr: given(o.lr, 1), maxIter, maxEval: o.maxEval ?? Math.floor((maxIter * 5) / 4), toleranceGrad: given(o.toleranceGrad, 1e-7),
+      toleranceChange: given(o.toleranceChange, 1e-9), historySize: given(o.historySize, 100), lineSearchFn: o.lineSearchFn ?? null,
     });
     const ps = this.paramGroups[0].params;
     ps.forEach((p, i) => {

@@ -3,7 +3,7 @@
 // CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR, SequentialLR, ChainedScheduler, and
 // ReduceLROnPlateau (driven by a metric).
 import { Tensor } from "../tensor.js";
-import { type Args, checkArity, checkBool, checkEnum, checkInt, checkScalar, describe } from "../functional/args.js";
+import { type Args, checkArity, checkBool, checkEnum, checkInt, checkScalar, describe, given } from "../functional/args.js";
 import { type Optimizer, optimizerArgs } from "./optimizer.js";
 
 /**
@@ -148,7 +148,7 @@ export class StepLR extends LRScheduler {
     super(optimizer);
     if (!Number.isInteger(stepSize) || stepSize <= 0) throw new Error(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
     this.stepSize = stepSize;
-    this.gamma = checkScalar("StepLR", "gamma", a.gamma ?? 0.1);
+    this.gamma = checkScalar("StepLR", "gamma", given(a.gamma, 0.1));
     this.initialStep();
   }
 
@@ -184,7 +184,7 @@ export class CosineAnnealingLR extends LRScheduler {
     super(optimizer);
     if (!(typeof tMax === "number" && tMax > 0)) throw new Error(`CosineAnnealingLR: tMax must be positive, got ${describe(tMax)}`);
     this.tMax = tMax;
-    this.etaMin = checkScalar("CosineAnnealingLR", "etaMin", a.etaMin ?? 0);
+    this.etaMin = checkScalar("CosineAnnealingLR", "etaMin", given(a.etaMin, 0));
     this.initialStep();
   }
 
@@ -231,9 +231,9 @@ export class LinearLR extends LRScheduler {
     const a = optimizerArgs("LinearLR", args, ["startFactor", "endFactor", "totalIters", "lastEpoch"], undefined, "optimizer");
     freshSchedule("LinearLR", a.lastEpoch);
     super(optimizer);
-    this.startFactor = checkScalar("LinearLR", "startFactor", a.startFactor ?? 1 / 3, (v) => v > 0 && v <= 1, "in (0, 1]");
-    this.endFactor = checkScalar("LinearLR", "endFactor", a.endFactor ?? 1, (v) => v >= 0 && v <= 1, "in [0, 1]");
-    this.totalIters = checkInt("LinearLR", "totalIters", a.totalIters ?? 5, 1);
+    this.startFactor = checkScalar("LinearLR", "startFactor", given(a.startFactor, 1 / 3), (v) => v > 0 && v <= 1, "in (0, 1]");
+    this.endFactor = checkScalar("LinearLR", "endFactor", given(a.endFactor, 1), (v) => v >= 0 && v <= 1, "in [0, 1]");
+    this.totalIters = checkInt("LinearLR", "totalIters", given(a.totalIters, 5), 1);
     this.initialStep();
   }
 
@@ -309,7 +309,7 @@ export class MultiStepLR extends LRScheduler {
     super(optimizer);
     if (!Array.isArray(milestones)) throw new Error(`MultiStepLR: milestones must be an array of epochs, got ${describe(milestones)}`);
     this.milestones = milestones.map((m) => checkInt("MultiStepLR", "milestones", m, 0)).sort((a, b) => a - b);
-    this.gamma = checkScalar("MultiStepLR", "gamma", o.gamma ?? 0.1);
+    this.gamma = checkScalar("MultiStepLR", "gamma", given(o.gamma, 0.1));
     this.initialStep();
   }
 
@@ -388,8 +388,8 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     freshSchedule("CosineAnnealingWarmRestarts", o.lastEpoch);
     super(optimizer);
     this.t0 = checkInt("CosineAnnealingWarmRestarts", "t0", t0, 1);
-    this.tMult = checkInt("CosineAnnealingWarmRestarts", "tMult", o.tMult ?? 1, 1);
-    this.etaMin = checkScalar("CosineAnnealingWarmRestarts", "etaMin", o.etaMin ?? 0);
+    this.tMult = checkInt("CosineAnnealingWarmRestarts", "tMult", given(o.tMult, 1), 1);
+    this.etaMin = checkScalar("CosineAnnealingWarmRestarts", "etaMin", given(o.etaMin, 0));
     this.tI = this.t0;
     this.tCur = this.lastEpoch;
     this.initialStep();
@@ -507,18 +507,19 @@ export class OneCycleLR extends LRScheduler {
   ) {
     const op = "OneCycleLR";
     // null (PyTorch's None) for totalSteps, epochs or stepsPerEpoch means not given
-    const given = Object.entries(optimizerArgs(op, args, ONE_CYCLE_KEYS, undefined, "maxLr")).filter(([, v]) => v !== null);
-    const o = Object.fromEntries(given) as OneCycleLROptions;
+    const optional = ["totalSteps", "epochs", "stepsPerEpoch"];
+    const o = Object.fromEntries(Object.entries(optimizerArgs(op, args, ONE_CYCLE_KEYS, undefined, "maxLr"))
+      .filter(([k, v]) => v !== null || !optional.includes(k))) as OneCycleLROptions;
     freshSchedule(op, o.lastEpoch);
     super(optimizer);
     if (o.totalSteps !== undefined) this.totalSteps = checkInt(op, "totalSteps", o.totalSteps, 1);
     else if (o.epochs !== undefined && o.stepsPerEpoch !== undefined) {
       this.totalSteps = checkInt(op, "epochs", o.epochs, 1) * checkInt(op, "stepsPerEpoch", o.stepsPerEpoch, 1);
     } else throw new Error(`${op}: give totalSteps, or epochs and stepsPerEpoch`);
-    const pct = checkScalar(op, "pctStart", o.pctStart ?? 0.3, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
-    this.annealStrategy = checkEnum(op, "annealStrategy", o.annealStrategy ?? "cos", ["cos", "linear"] as const);
-    this.cycleMomentum = checkBool(op, "cycleMomentum", o.cycleMomentum ?? true);
-    const div = checkScalar(op, "divFactor", o.divFactor ?? 25), finalDiv = checkScalar(op, "finalDivFactor", o.finalDivFactor ?? 1e4);
+    const pct = checkScalar(op, "pctStart", given(o.pctStart, 0.3), (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+    this.annealStrategy = checkEnum(op, "annealStrategy", given(o.annealStrategy, "cos"), ["cos", "linear"] as const);
+    this.cycleMomentum = checkBool(op, "cycleMomentum", given(o.cycleMomentum, true));
+    const div = checkScalar(op, "divFactor", given(o.divFactor, 25)), finalDiv = checkScalar(op, "finalDivFactor", given(o.finalDivFactor, 1e4));
     const n = this.totalSteps;
     this.phases = checkBool(op, "threePhase", o.threePhase ?? false)
       ? [
@@ -542,8 +543,8 @@ export class OneCycleLR extends LRScheduler {
     this.useBeta1 = "betas" in defaults;
     if (this.cycleMomentum) {
       if (!("momentum" in defaults) && !this.useBeta1) throw new Error(`${op}: the optimizer has neither momentum nor betas; pass cycleMomentum: false`);
-      const maxM = perGroup(op, "maxMomentum", o.maxMomentum ?? 0.95, groups.length);
-      const baseM = perGroup(op, "baseMomentum", o.baseMomentum ?? 0.85, groups.length);
+      const maxM = perGroup(op, "maxMomentum", given(o.maxMomentum, 0.95), groups.length);
+      const baseM = perGroup(op, "baseMomentum", given(o.baseMomentum, 0.85), groups.length);
       groups.forEach((g, i) => {
         this.setMomentum(g, maxM[i]);
         g.maxMomentum = maxM[i];
@@ -721,14 +722,14 @@ export class ReduceLROnPlateau {
     const keys = ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"];
     const o = optimizerArgs(op, args, keys, undefined, "optimizer") as ReduceLROnPlateauOptions;
     this.optimizer = optimizer;
-    this.mode = checkEnum(op, "mode", o.mode ?? "min", ["min", "max"] as const);
-    this.factor = checkScalar(op, "factor", o.factor ?? 0.1, (v) => v < 1, "a number < 1");
-    this.patience = checkInt(op, "patience", o.patience ?? 10, 0);
-    this.threshold = checkScalar(op, "threshold", o.threshold ?? 1e-4);
-    this.thresholdMode = checkEnum(op, "thresholdMode", o.thresholdMode ?? "rel", ["rel", "abs"] as const);
-    this.cooldown = checkInt(op, "cooldown", o.cooldown ?? 0, 0);
-    this.minLrs = perGroup(op, "minLr", o.minLr ?? 0, optimizer.paramGroups.length);
-    this.eps = checkScalar(op, "eps", o.eps ?? 1e-8);
+    this.mode = checkEnum(op, "mode", given(o.mode, "min"), ["min", "max"] as const);
+    this.factor = checkScalar(op, "factor", given(o.factor, 0.1), (v) => v < 1, "a number < 1");
+    this.patience = checkInt(op, "patience", given(o.patience, 10), 0);
+    this.threshold = checkScalar(op, "threshold", given(o.threshold, 1e-4));
+    this.thresholdMode = checkEnum(op, "thresholdMode", given(o.thresholdMode, "rel"), ["rel", "abs"] as const);
+    this.cooldown = checkInt(op, "cooldown", given(o.cooldown, 0), 0);
+    this.minLrs = perGroup(op, "minLr", given(o.minLr, 0), optimizer.paramGroups.length);
+    this.eps = checkScalar(op, "eps", given(o.eps, 1e-8));
     this.best = this.mode === "min" ? Infinity : -Infinity;
     this.#lastLr = optimizer.paramGroups.map((g) => g.lr);
   }
@@ -846,8 +847,8 @@ export class ConstantLR extends LRScheduler {
     const o = optimizerArgs(op, args, ["factor", "totalIters", "lastEpoch"], undefined, "optimizer");
     freshSchedule(op, o.lastEpoch);
     super(optimizer);
-    this.factor = checkScalar(op, "factor", o.factor ?? 1 / 3, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
-    this.totalIters = checkInt(op, "totalIters", o.totalIters ?? 5, 0);
+    this.factor = checkScalar(op, "factor", given(o.factor, 1 / 3), (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+    this.totalIters = checkInt(op, "totalIters", given(o.totalIters, 5), 0);
     this.initialStep();
   }
 
@@ -924,8 +925,8 @@ export class PolynomialLR extends LRScheduler {
     const o = optimizerArgs(op, args, ["totalIters", "power", "lastEpoch"], undefined, "optimizer");
     freshSchedule(op, o.lastEpoch);
     super(optimizer);
-    this.totalIters = checkInt(op, "totalIters", o.totalIters ?? 5, 1);
-    this.power = checkScalar(op, "power", o.power ?? 1);
+    this.totalIters = checkInt(op, "totalIters", given(o.totalIters, 5), 1);
+    this.power = checkScalar(op, "power", given(o.power, 1));
     this.initialStep();
   }
 
@@ -1022,23 +1023,23 @@ export class CyclicLR extends LRScheduler {
     this.baseLrs.splice(0, this.baseLrs.length, ...optimizer.paramGroups.map((g) => g.lr));
     const groups = optimizer.paramGroups as unknown as Group[];
     this.maxLrs = perGroup(op, "maxLr", maxLr, groups.length);
-    const up = checkScalar(op, "stepSizeUp", o.stepSizeUp ?? 2000, (v) => v > 0, "a positive number");
+    const up = checkScalar(op, "stepSizeUp", given(o.stepSizeUp, 2000), (v) => v > 0, "a positive number");
     const down = checkScalar(op, "stepSizeDown", o.stepSizeDown ?? up, (v) => v > 0, "a positive number");
     this.totalSize = up + down;
     this.stepRatio = up / this.totalSize;
-    this.mode = checkEnum(op, "mode", o.mode ?? "triangular", ["triangular", "triangular2", "exp_range"] as const);
-    this.gamma = checkScalar(op, "gamma", o.gamma ?? 1);
+    this.mode = checkEnum(op, "mode", given(o.mode, "triangular"), ["triangular", "triangular2", "exp_range"] as const);
+    this.gamma = checkScalar(op, "gamma", given(o.gamma, 1));
     if (o.scaleFn !== undefined && typeof o.scaleFn !== "function") throw new Error(`${op}: scaleFn must be a function, got ${describe(o.scaleFn)}`);
     this.scaleFn = o.scaleFn ?? null;
-    this.scaleMode = this.scaleFn ? checkEnum(op, "scaleMode", o.scaleMode ?? "cycle", ["cycle", "iterations"] as const)
+    this.scaleMode = this.scaleFn ? checkEnum(op, "scaleMode", given(o.scaleMode, "cycle"), ["cycle", "iterations"] as const)
       : this.mode === "exp_range" ? "iterations" : "cycle";
-    this.cycleMomentum = checkBool(op, "cycleMomentum", o.cycleMomentum ?? true);
+    this.cycleMomentum = checkBool(op, "cycleMomentum", given(o.cycleMomentum, true));
     const defaults = optimizer.defaults as unknown as Record<string, unknown>;
     this.useBeta1 = !("momentum" in defaults) && "betas" in defaults;
     if (this.cycleMomentum) {
       if (!("momentum" in defaults) && !this.useBeta1) throw new Error(`${op}: the optimizer has neither momentum nor betas; pass cycleMomentum: false`);
-      this.baseMomentums = perGroup(op, "baseMomentum", o.baseMomentum ?? 0.8, groups.length);
-      this.maxMomentums = perGroup(op, "maxMomentum", o.maxMomentum ?? 0.9, groups.length);
+      this.baseMomentums = perGroup(op, "baseMomentum", given(o.baseMomentum, 0.8), groups.length);
+      this.maxMomentums = perGroup(op, "maxMomentum", given(o.maxMomentum, 0.9), groups.length);
     }
     this.initialStep();
   }

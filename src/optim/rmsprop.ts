@@ -1,6 +1,6 @@
 // RMSprop (with momentum and the centered variant) and Adagrad, PyTorch 1.13's single-tensor rules.
 import { Tensor } from "../tensor.js";
-import { type Args, checkScalar } from "../functional/args.js";
+import { type Args, checkScalar, given } from "../functional/args.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamsInput, optimizerArgs } from "./optimizer.js";
 import { type AdagradHyper, type AdagradState, type RMSpropHyper, type RMSpropState, adagradUpdate, rmspropUpdate } from "./updates.js";
 
@@ -28,8 +28,8 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
   constructor(params: ParamsInput<RMSpropHyper>, ...args: unknown[]) {
     const o: RMSpropOptions = optimizerArgs("RMSprop", args, ["lr", "alpha", "eps", "weightDecay", "momentum", "centered", "maximize"], 6);
     super(params, {
-      lr: o.lr ?? 0.01, alpha: o.alpha ?? 0.99, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0,
-      momentum: o.momentum ?? 0, centered: o.centered ?? false, maximize: o.maximize ?? false,
+      lr: given(o.lr, 0.01), alpha: given(o.alpha, 0.99), eps: given(o.eps, 1e-8), weightDecay: given(o.weightDecay, 0),
+      momentum: given(o.momentum, 0), centered: o.centered ?? false, maximize: o.maximize ?? false,
     });
   }
 
@@ -66,8 +66,8 @@ export class Adagrad extends Optimizer<AdagradHyper> {
   constructor(params: ParamsInput<AdagradHyper>, ...args: unknown[]) {
     const o: AdagradOptions = optimizerArgs("Adagrad", args, ["lr", "lrDecay", "weightDecay", "initialAccumulatorValue", "eps", "maximize"], 5);
     super(params, {
-      lr: o.lr ?? 0.01, lrDecay: o.lrDecay ?? 0, weightDecay: o.weightDecay ?? 0,
-      initialAccumulatorValue: o.initialAccumulatorValue ?? 0, eps: o.eps ?? 1e-10, maximize: o.maximize ?? false,
+      lr: given(o.lr, 0.01), lrDecay: given(o.lrDecay, 0), weightDecay: given(o.weightDecay, 0),
+      initialAccumulatorValue: given(o.initialAccumulatorValue, 0), eps: given(o.eps, 1e-10), maximize: o.maximize ?? false,
     });
     for (const g of this.paramGroups) {
       for (const p of g.params) {

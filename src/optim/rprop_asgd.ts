@@ -1,6 +1,6 @@
 // Rprop and ASGD: PyTorch 1.13's single-tensor rules as composites of tensor ops (every device).
 import { Tensor } from "../tensor.js";
-import { type Args, checkScalar } from "../functional/args.js";
+import { type Args, checkScalar, given } from "../functional/args.js";
 import { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamState, type ParamsInput, optimizerArgs } from "./optimizer.js";
 import { withWeightDecay } from "./updates.js";
 
@@ -48,8 +48,8 @@ export class Rprop extends Optimizer<RpropHyper> {
   constructor(params: ParamsInput<RpropHyper>, ...args: unknown[]) {
     const o: RpropOptions = optimizerArgs("Rprop", args, ["lr", "etas", "stepSizes"], 3);
     // copies of the pairs, so that groups do not share the caller's arrays (a non-array is refused by validate)
-    const pair = (v: unknown, d: [number, number]) => (Array.isArray(v) ? [...v] : v ?? d) as [number, number];
-    super(params, { lr: o.lr ?? 1e-2, etas: pair(o.etas, [0.5, 1.2]), stepSizes: pair(o.stepSizes, [1e-6, 50]) });
+    const pair = (v: unknown, d: [number, number]) => (Array.isArray(v) ? [...v] : given(v, d)) as [number, number];
+    super(params, { lr: given(o.lr, 1e-2), etas: pair(o.etas, [0.5, 1.2]), stepSizes: pair(o.stepSizes, [1e-6, 50]) });
   }
 
   protected override validate(g: ParamGroup<RpropHyper>): void {
@@ -100,7 +100,7 @@ export class ASGD extends Optimizer<ASGDHyper> {
   constructor(params: ParamsInput<ASGDHyper>, ...args: unknown[]) {
     const o: ASGDOptions = optimizerArgs("ASGD", args, ["lr", "lambd", "alpha", "t0", "weightDecay"], 5);
     super(params, {
-      lr: o.lr ?? 1e-2, lambd: o.lambd ?? 1e-4, alpha: o.alpha ?? 0.75, t0: o.t0 ?? 1e6, weightDecay: o.weightDecay ?? 0,
+      lr: given(o.lr, 1e-2), lambd: given(o.lambd, 1e-4), alpha: given(o.alpha, 0.75), t0: given(o.t0, 1e6), weightDecay: given(o.weightDecay, 0),
     });
   }
 

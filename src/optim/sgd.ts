@@ -1,6 +1,6 @@
 // SGD with momentum, dampening, Nesterov momentum and (L2) weight decay.
 import type { Tensor } from "../tensor.js";
-import type { Args } from "../functional/args.js";
+import { type Args, given } from "../functional/args.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamsInput, optimizerArgs } from "./optimizer.js";
 import { sgdUpdate, type SGDHyper } from "./updates.js";
 
@@ -43,9 +43,9 @@ export class SGD extends Optimizer<SGDHyper> {
     if (opts.lr === undefined) throw new Error("SGD: lr is required, e.g. new SGD(params, { lr: 0.1 })");
     super(params, {
       lr: opts.lr, // a non-number is refused by validate
-      momentum: opts.momentum ?? 0,
-      dampening: opts.dampening ?? 0,
-      weightDecay: opts.weightDecay ?? 0,
+      momentum: given(opts.momentum, 0),
+      dampening: given(opts.dampening, 0),
+      weightDecay: given(opts.weightDecay, 0),
       nesterov: opts.nesterov ?? false,
       maximize: opts.maximize ?? false,
     });
