@@ -5,7 +5,7 @@ import { Tensor } from "./core.js";
 import type { DType } from "./backend/backend.js";
 import { UNARY_OPS, type UnaryOp } from "./prims.js";
 import { fmt } from "./shape.js";
-import { availableDevices } from "./backend/backend.js";
+import { DTYPES, availableDevices } from "./backend/backend.js";
 import { checkArity, checkBool, checkEnum, checkInt, checkNumber, checkOptions, describe } from "./check.js";
 import { normDims } from "./shape.js";
 import * as ops from "./ops.js";
@@ -38,7 +38,7 @@ export interface VarOptions extends ReduceOptions {
   correction?: number;
 }
 
-const DTYPE_NAMES: readonly string[] = ["float32", "int32", "float64"];
+const DTYPE_NAMES: readonly string[] = DTYPES; // widened, for includes() on unchecked input
 
 /** A reduction's (dim?, opts?) checked: dim an integer or a list of them (an empty list means every
  *  dim, as in PyTorch 1.13), or the options object in the dim's place; known option keys only. */
@@ -88,11 +88,6 @@ function toTarget(op: string, x: Tensor, device: unknown, dtype: unknown, n: num
     throw new Error(`${op}: dtype must be one of ${DTYPE_NAMES.join(", ")}, got ${describe(dtype)}`);
   }
   return [(device as string | null | undefined) ?? null, (dtype as DType | null | undefined) ?? null];
-}
-
-/** A softmax's dtype (PyTorch's second positional parameter): the input is cast to it first. */
-function softmaxInput(op: string, x: Tensor, dtype: unknown): Tensor {
-  return dtype === undefined || dtype === null ? x : ops.cast(x, checkEnum(op, "dtype", dtype, ["float32", "float64"]));
 }
 
 /** Tensor.cat / Tensor.stack's dim: an integer, or `{ dim }` (PyTorch's keyword). */
@@ -980,7 +975,7 @@ const methods = {
    */
   softmax(this: Tensor, dim: number, dtype?: "float32" | "float64" | null): Tensor {
     if (arguments.length > 2) tooMany("softmax", arguments.length, ["dim", "dtype"]);
-    return F.softmax(softmaxInput("softmax", this, dtype), dim);
+    return F.softmax(this, dim, { dtype });
   },
   /**
    * log(softmax) along `dim`, computed stably (torch.log_softmax(dim, dtype)); `dtype` as in
@@ -990,7 +985,7 @@ const methods = {
    */
   logSoftmax(this: Tensor, dim: number, dtype?: "float32" | "float64" | null): Tensor {
     if (arguments.length > 2) tooMany("logSoftmax", arguments.length, ["dim", "dtype"]);
-    return F.logSoftmax(softmaxInput("logSoftmax", this, dtype), dim);
+    return F.logSoftmax(this, dim, { dtype });
   },
   /**
    * Cross-entropy of these logits against int32 class indices (or class probabilities): `F.crossEntropy(this, target, opts)`.

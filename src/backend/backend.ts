@@ -233,7 +233,7 @@ const unavailable = new Map<string, string>();
  */
 export function registerBackend(b: Backend<any>): void { // eslint-disable-line @typescript-eslint/no-explicit-any
   // `x.to(name)` reads a dtype name as the dtype (PyTorch's to(dtype)): a device may not take one
-  if (b.name === "float32" || b.name === "float64" || b.name === "int32") {
+  if ((DTYPES as readonly string[]).includes(b.name)) {
     throw new Error(`registerBackend: a device may not be named like a dtype, got '${b.name}'`);
   }
   registry.set(b.name, b);

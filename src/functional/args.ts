@@ -59,7 +59,8 @@ type Prefixes<P extends unknown[]> = P extends [...infer H, unknown] ? P | Prefi
  */
 export type Args<P extends unknown[], O> = Prefixes<P> extends infer X ? (X extends unknown[] ? X | [...X, O] : never) : never;
 
-const isOptions = (v: unknown): v is Record<string, unknown> =>
+/** Whether an argument is an options object (not an array, typed array or Tensor). */
+export const isOptions = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && !(v instanceof Tensor);
 
 /** An argument's value, or `dflt` when it was not given. Only undefined means "not given": an
@@ -110,10 +111,16 @@ export function checkInplace(op: string, v: unknown): void {
   }
 }
 
-/** The input of a parameter-free activation and its only other argument, PyTorch's `inplace` (positional or `{ inplace }`). */
+/** Arguments that are only PyTorch's `inplace` (positional or `{ inplace }`), as a parameter-free
+ *  activation (F's, or its nn module's constructor) takes. */
+export function inplaceOnly(op: string, args: readonly unknown[]): void {
+  checkInplace(op, parseArgs(op, args, ["inplace"]).inplace);
+}
+
+/** The input of a parameter-free activation, and its other arguments (see inplaceOnly). */
 export function activationInput(op: string, input: unknown, args: readonly unknown[], float = true): Tensor {
   const t = float ? checkFloat(op, "input", input) : checkTensor(op, "input", input);
-  checkInplace(op, parseArgs(op, args, ["inplace"]).inplace);
+  inplaceOnly(op, args);
   return t;
 }
 

@@ -3,7 +3,7 @@
 // Threshold, CELU, Hardshrink, Softshrink (no state) and PReLU (a learnt slope).
 import { Tensor } from "../tensor.js";
 import * as F from "../functional.js";
-import { type Args, checkInplace, checkInt, checkScalar, describe, given, parseArgs } from "../functional/args.js";
+import { type Args, checkInplace, checkInt, checkScalar, describe, given, inplaceOnly, parseArgs } from "../functional/args.js";
 import { checkNumber } from "../check.js";
 import { Module, Parameter, checkForward, checkNoArgs } from "./module.js";
 
@@ -47,7 +47,7 @@ export class Hardtanh extends Module {
 export class ReLU6 extends Module {
   constructor(...args: Args<[inplace: boolean], { inplace?: boolean }>) {
     super();
-    checkInplace("nn.ReLU6", parseArgs("nn.ReLU6", args, ["inplace"]).inplace);
+    inplaceOnly("nn.ReLU6", args);
   }
 
   override forward(x: Tensor): Tensor {
@@ -92,7 +92,7 @@ export class ELU extends Module {
 export class SELU extends Module {
   constructor(...args: Args<[inplace: boolean], { inplace?: boolean }>) {
     super();
-    checkInplace("nn.SELU", parseArgs("nn.SELU", args, ["inplace"]).inplace);
+    inplaceOnly("nn.SELU", args);
   }
 
   override forward(x: Tensor): Tensor {
@@ -139,7 +139,7 @@ export class Softplus extends Module {
 export class Mish extends Module {
   constructor(...args: Args<[inplace: boolean], { inplace?: boolean }>) {
     super();
-    checkInplace("nn.Mish", parseArgs("nn.Mish", args, ["inplace"]).inplace);
+    inplaceOnly("nn.Mish", args);
   }
 
   override forward(x: Tensor): Tensor {
@@ -200,7 +200,7 @@ export class LogSigmoid extends Module {
 export class Hardswish extends Module {
   constructor(...args: Args<[inplace: boolean], { inplace?: boolean }>) {
     super();
-    checkInplace("nn.Hardswish", parseArgs("nn.Hardswish", args, ["inplace"]).inplace);
+    inplaceOnly("nn.Hardswish", args);
   }
 
   override forward(x: Tensor): Tensor {
@@ -218,7 +218,7 @@ export class Hardswish extends Module {
 export class Hardsigmoid extends Module {
   constructor(...args: Args<[inplace: boolean], { inplace?: boolean }>) {
     super();
-    checkInplace("nn.Hardsigmoid", parseArgs("nn.Hardsigmoid", args, ["inplace"]).inplace);
+    inplaceOnly("nn.Hardsigmoid", args);
   }
 
   override forward(x: Tensor): Tensor {

@@ -5,7 +5,7 @@ import { Module, Parameter, checkForward, checkNoArgs } from "./module.js";
 import * as init from "./init.js";
 import { noGrad } from "../graph.js";
 import { fmt } from "../shape.js";
-import { type Args, checkArity, checkBool, checkEnum, checkFloat, checkInplace, checkInt, checkOptions, checkScalar, checkTensor, describe, embeddingPaddingIdx, given, parseArgs } from "../functional/args.js";
+import { type Args, checkArity, checkBool, checkEnum, checkFloat, checkInplace, checkInt, checkOptions, checkScalar, checkTensor, describe, embeddingPaddingIdx, given, inplaceOnly, parseArgs } from "../functional/args.js";
 
 const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
@@ -13,14 +13,12 @@ function checkPositiveInt(layer: string, name: string, v: unknown): void {
   if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new Error(`nn.${layer}: ${name} must be a positive integer, got ${describe(v)}`);
 }
 
-/** An argument parseArgs read, or its default when not given (null is a value, and refused where PyTorch refuses None). */
-const arg = (a: Record<string, unknown>, k: string, d: unknown): unknown => (k in a ? a[k] : d);
 
 /** The `p` and PyTorch's `inplace` (only false) of a dropout layer, positional or by name. */
 function dropoutP(op: string, args: readonly unknown[]): number {
   const a = parseArgs(op, args, ["p", "inplace"]);
   checkInplace(op, a.inplace);
-  return checkScalar(op, "p", arg(a, "p", 0.5), (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+  return checkScalar(op, "p", given(a.p, 0.5), (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
 }
 
 /** PyTorch's default for Linear and Conv2d: weight kaiming-uniform(a=√5) = U(±1/√fanIn), bias U(±1/√fanIn). */
@@ -56,7 +54,7 @@ export class Linear extends Module {
     super();
     checkPositiveInt("Linear", "inFeatures", inFeatures);
     checkPositiveInt("Linear", "outFeatures", outFeatures);
-    const bias = checkBool("nn.Linear", "bias", arg(parseArgs("nn.Linear", args, ["bias"]), "bias", true));
+    const bias = checkBool("nn.Linear", "bias", given(parseArgs("nn.Linear", args, ["bias"]).bias, true));
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = Parameter(Tensor.empty([outFeatures, inFeatures]));
@@ -217,9 +215,9 @@ export class LayerNorm extends Module {
     const op = "nn.LayerNorm";
     const a = parseArgs(op, args, ["eps", "elementwiseAffine", "bias"]);
     this.normalizedShape = shapeOf(op, normalizedShape);
-    this.eps = checkScalar(op, "eps", arg(a, "eps", 1e-5));
-    const affine = checkBool(op, "elementwiseAffine", arg(a, "elementwiseAffine", true));
-    const bias = checkBool(op, "bias", arg(a, "bias", true));
+    this.eps = checkScalar(op, "eps", given(a.eps, 1e-5));
+    const affine = checkBool(op, "elementwiseAffine", given(a.elementwiseAffine, true));
+    const bias = checkBool(op, "bias", given(a.bias, true));
     this.weight = affine ? Parameter(Tensor.ones(this.normalizedShape)) : null;
     this.bias = affine && bias ? Parameter(Tensor.zeros(this.normalizedShape)) : null;
   }
@@ -261,7 +259,7 @@ export class RMSNorm extends Module {
     const a = parseArgs(op, args, ["eps", "elementwiseAffine"]);
     this.normalizedShape = shapeOf(op, normalizedShape);
     this.eps = a.eps == null ? undefined : checkScalar(op, "eps", a.eps);
-    this.weight = checkBool(op, "elementwiseAffine", arg(a, "elementwiseAffine", true)) ? Parameter(Tensor.ones(this.normalizedShape)) : null;
+    this.weight = checkBool(op, "elementwiseAffine", given(a.elementwiseAffine, true)) ? Parameter(Tensor.ones(this.normalizedShape)) : null;
   }
 
   override forward(x: Tensor): Tensor {
@@ -462,7 +460,7 @@ export class Identity extends Module {
 export class ReLU extends Module {
   constructor(...args: Args<[inplace: boolean], { inplace?: boolean }>) {
     super();
-    checkInplace("nn.ReLU", parseArgs("nn.ReLU", args, ["inplace"]).inplace);
+    inplaceOnly("nn.ReLU", args);
   }
 
   override forward(x: Tensor): Tensor {
@@ -486,7 +484,7 @@ export class GELU extends Module {
   constructor(...args: Args<[approximate: "none" | "tanh"], { approximate?: "none" | "tanh" }>) {
     super();
     const a = parseArgs("nn.GELU", args, ["approximate"]);
-    this.approximate = checkEnum("nn.GELU", "approximate", arg(a, "approximate", "none"), ["none", "tanh"] as const);
+    this.approximate = checkEnum("nn.GELU", "approximate", given(a.approximate, "none"), ["none", "tanh"] as const);
   }
 
   override forward(x: Tensor): Tensor {
@@ -508,7 +506,7 @@ export class GELU extends Module {
 export class SiLU extends Module {
   constructor(...args: Args<[inplace: boolean], { inplace?: boolean }>) {
     super();
-    checkInplace("nn.SiLU", parseArgs("nn.SiLU", args, ["inplace"]).inplace);
+    inplaceOnly("nn.SiLU", args);
   }
 
   override forward(x: Tensor): Tensor {
@@ -569,7 +567,7 @@ export class LeakyReLU extends Module {
     super();
     const a = parseArgs("nn.LeakyReLU", args, ["negativeSlope", "inplace"]);
     checkInplace("nn.LeakyReLU", a.inplace);
-    this.negativeSlope = checkScalar("nn.LeakyReLU", "negativeSlope", arg(a, "negativeSlope", 0.01));
+    this.negativeSlope = checkScalar("nn.LeakyReLU", "negativeSlope", given(a.negativeSlope, 0.01));
   }
 
   override forward(x: Tensor): Tensor {
@@ -651,8 +649,8 @@ export class Flatten extends Module {
   constructor(...args: Args<[startDim: number, endDim: number], { startDim?: number; endDim?: number }>) {
     super();
     const a = parseArgs("nn.Flatten", args, ["startDim", "endDim"]);
-    this.startDim = checkInt("nn.Flatten", "startDim", arg(a, "startDim", 1));
-    this.endDim = checkInt("nn.Flatten", "endDim", arg(a, "endDim", -1));
+    this.startDim = checkInt("nn.Flatten", "startDim", given(a.startDim, 1));
+    this.endDim = checkInt("nn.Flatten", "endDim", given(a.endDim, -1));
   }
 
   override forward(x: Tensor): Tensor {
@@ -796,7 +794,7 @@ export class MultiheadAttention extends Module {
     }
     const a = parseArgs(op, args, MHA_POSITIONAL);
     for (const k of ["addBiasKv", "addZeroAttn"]) {
-      if (checkBool(op, k, arg(a, k, false))) throw new Error(`${op}: ${k}=true is not supported (only false)`);
+      if (checkBool(op, k, given(a[k], false))) throw new Error(`${op}: ${k}=true is not supported (only false)`);
     }
     for (const k of ["kdim", "vdim"]) {
       if (a[k] != null && a[k] !== embedDim) throw new Error(`${op}: ${k} must be null or embedDim (${embedDim}): other key/value widths are not supported, got ${describe(a[k])}`);
@@ -804,9 +802,9 @@ export class MultiheadAttention extends Module {
     this.embedDim = embedDim;
     this.numHeads = numHeads;
     this.headDim = embedDim / numHeads;
-    this.batchFirst = checkBool(op, "batchFirst", arg(a, "batchFirst", false));
-    this.dropout = checkScalar(op, "dropout", arg(a, "dropout", 0), (p) => p >= 0 && p <= 1, "a probability in [0, 1]");
-    const bias = checkBool(op, "bias", arg(a, "bias", true));
+    this.batchFirst = checkBool(op, "batchFirst", given(a.batchFirst, false));
+    this.dropout = checkScalar(op, "dropout", given(a.dropout, 0), (p) => p >= 0 && p <= 1, "a probability in [0, 1]");
+    const bias = checkBool(op, "bias", given(a.bias, true));
     this.inProjWeight = Parameter(Tensor.empty([3 * embedDim, embedDim]));
     this.inProjBias = bias ? Parameter(Tensor.zeros([3 * embedDim])) : null;
     this.outProj = new Linear(embedDim, embedDim, { bias });

@@ -6,18 +6,13 @@ import { type Args, type Reduction, REDUCTIONS, checkArity, checkBool, checkEnum
 import type {
   CtcLossOptions, GaussianNllOptions, MarginOptions, MultiMarginOptions, PoissonNllOptions, TripletMarginOptions, WeightedLossOptions,
 } from "../functional/losses.js";
-import { Module } from "./module.js";
+import { Module, checkForward } from "./module.js";
 
 /** The reduction of a loss module, checked at construction. */
 function reductionOf(layer: string, v: unknown): Reduction {
   return checkEnum(`nn.${layer}`, "reduction", given(v, "mean"), REDUCTIONS);
 }
 
-
-/** Refuses a forward call with more arguments than `names`. */
-function forwardArity(m: Module, args: { length: number }, names: readonly string[]): void {
-  checkArity(`nn.${m.constructor.name}.forward`, args, names);
-}
 
 /** Base of the losses with a reduction, like PyTorch's _Loss. */
 abstract class Loss extends Module {
@@ -85,7 +80,7 @@ export class CrossEntropyLoss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target"]);
+    checkForward(this, arguments, ["input", "target"]);
     return F.crossEntropy(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing });
   }
 }
@@ -122,7 +117,7 @@ export class NLLLoss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target"]);
+    checkForward(this, arguments, ["input", "target"]);
     return F.nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
   }
 }
@@ -145,7 +140,7 @@ export class BCELoss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target"]);
+    checkForward(this, arguments, ["input", "target"]);
     return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
 }
@@ -176,7 +171,7 @@ export class BCEWithLogitsLoss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target"]);
+    checkForward(this, arguments, ["input", "target"]);
     const posWeight = this.posWeight ?? undefined;
     if (!this.weight) return F.binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, posWeight });
     // the elementwise weight multiplies the unreduced loss, as PyTorch's does
@@ -198,7 +193,7 @@ export class MSELoss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target"]);
+    checkForward(this, arguments, ["input", "target"]);
     return F.mseLoss(input, target, { reduction: this.reduction });
   }
 }
@@ -216,7 +211,7 @@ export class L1Loss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target"]);
+    checkForward(this, arguments, ["input", "target"]);
     return F.l1Loss(input, target, { reduction: this.reduction });
   }
 }
@@ -239,7 +234,7 @@ export class SmoothL1Loss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target"]);
+    checkForward(this, arguments, ["input", "target"]);
     return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
   }
 }
@@ -262,7 +257,7 @@ export class HuberLoss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target"]);
+    checkForward(this, arguments, ["input", "target"]);
     return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
   }
 }
@@ -293,7 +288,7 @@ export class KLDivLoss extends Module {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target"]);
+    checkForward(this, arguments, ["input", "target"]);
     return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
   }
 
@@ -322,7 +317,7 @@ export class CosineSimilarity extends Module {
   }
 
   override forward(x1: Tensor, x2: Tensor): Tensor {
-    forwardArity(this, arguments, ["x1", "x2"]);
+    checkForward(this, arguments, ["x1", "x2"]);
     return F.cosineSimilarity(x1, x2, { dim: this.dim, eps: this.eps });
   }
 
@@ -354,7 +349,7 @@ export class PairwiseDistance extends Module {
   }
 
   override forward(x1: Tensor, x2: Tensor): Tensor {
-    forwardArity(this, arguments, ["x1", "x2"]);
+    checkForward(this, arguments, ["x1", "x2"]);
     return F.pairwiseDistance(x1, x2, { p: this.p, eps: this.eps, keepdim: this.keepdim });
   }
 
@@ -405,7 +400,7 @@ export class MarginRankingLoss extends Loss3 {
   }
 
   override forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input1", "input2", "target"]);
+    checkForward(this, arguments, ["input1", "input2", "target"]);
     return F.marginRankingLoss(input1, input2, target, { margin: this.margin, reduction: this.reduction });
   }
 }
@@ -429,7 +424,7 @@ export class HingeEmbeddingLoss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target"]);
+    checkForward(this, arguments, ["input", "target"]);
     return F.hingeEmbeddingLoss(input, target, { margin: this.margin, reduction: this.reduction });
   }
 }
@@ -453,7 +448,7 @@ export class CosineEmbeddingLoss extends Loss3 {
   }
 
   override forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input1", "input2", "target"]);
+    checkForward(this, arguments, ["input1", "input2", "target"]);
     return F.cosineEmbeddingLoss(input1, input2, target, { margin: this.margin, reduction: this.reduction });
   }
 }
@@ -490,7 +485,7 @@ export class TripletMarginLoss extends Loss3 {
   }
 
   override forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
-    forwardArity(this, arguments, ["anchor", "positive", "negative"]);
+    checkForward(this, arguments, ["anchor", "positive", "negative"]);
     return F.tripletMarginLoss(anchor, positive, negative, { margin: this.margin, p: this.p, eps: this.eps, swap: this.swap, reduction: this.reduction });
   }
 }
@@ -508,7 +503,7 @@ export class SoftMarginLoss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target"]);
+    checkForward(this, arguments, ["input", "target"]);
     return F.softMarginLoss(input, target, { reduction: this.reduction });
   }
 }
@@ -531,7 +526,7 @@ export class MultiLabelSoftMarginLoss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target"]);
+    checkForward(this, arguments, ["input", "target"]);
     return F.multiLabelSoftMarginLoss(input, target, { weight: this.weight, reduction: this.reduction });
   }
 }
@@ -564,7 +559,7 @@ export class MultiMarginLoss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target"]);
+    checkForward(this, arguments, ["input", "target"]);
     return F.multiMarginLoss(input, target, { p: this.p, margin: this.margin, weight: this.weight, reduction: this.reduction });
   }
 }
@@ -597,7 +592,7 @@ export class PoissonNLLLoss extends Loss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target"]);
+    checkForward(this, arguments, ["input", "target"]);
     return F.poissonNllLoss(input, target, { logInput: this.logInput, full: this.full, eps: this.eps, reduction: this.reduction });
   }
 }
@@ -627,7 +622,7 @@ export class GaussianNLLLoss extends Loss3 {
   }
 
   override forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
-    forwardArity(this, arguments, ["input", "target", "variance"]);
+    checkForward(this, arguments, ["input", "target", "variance"]);
     return F.gaussianNllLoss(input, target, variance, { full: this.full, eps: this.eps, reduction: this.reduction });
   }
 }
@@ -662,7 +657,7 @@ export class CTCLoss extends Module {
   override forward(
     logProbs: Tensor, targets: Tensor, inputLengths: Tensor | readonly number[] | number, targetLengths: Tensor | readonly number[] | number,
   ): Tensor {
-    forwardArity(this, arguments, ["logProbs", "targets", "inputLengths", "targetLengths"]);
+    checkForward(this, arguments, ["logProbs", "targets", "inputLengths", "targetLengths"]);
     return F.ctcLoss(logProbs, targets, inputLengths, targetLengths, { blank: this.blank, reduction: this.reduction, zeroInfinity: this.zeroInfinity });
   }
 

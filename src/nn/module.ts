@@ -3,7 +3,7 @@ import { Tensor } from "../tensor.js";
 import { noGrad } from "../graph.js";
 import { sameShape } from "../shape.js";
 import { checkArity, checkBool, checkOptions, describe as show } from "../check.js";
-import { availableDevices } from "../backend/backend.js";
+import { DTYPES, availableDevices } from "../backend/backend.js";
 import { given } from "../functional/args.js";
 
 /** Refuses forward arguments beyond `names` (PyTorch's forward(input) takes no others); for the layers. */
@@ -475,8 +475,7 @@ function moduleTarget(op: string, device: unknown, dtype: unknown, n: number): [
     if (n > 1) throw new Error(`${op}: after a tensor no further argument is accepted, got ${show(dtype)}`);
     return [device.device, device.dtype === "int32" ? null : device.dtype];
   }
-  const isDtype = (v: unknown) => v === "float32" || v === "float64" || v === "int32";
-  if (isDtype(device)) {
+  if ((DTYPES as readonly unknown[]).includes(device)) {
     if (n > 1 && dtype !== undefined) throw new Error(`${op}: after a dtype no further argument is accepted, got ${show(dtype)}`);
     [device, dtype] = [null, device];
   }

@@ -59,11 +59,10 @@ abstract class NormBase extends Module {
     const a = parseArgs(name, args, BN_KEYS);
     this.numFeatures = checkInt(name, "numFeatures", numFeatures, 1);
     // a null is refused (only BatchNorm's momentum may be null), not taken as the default
-    const arg = (k: string, d: unknown) => (k in a ? a[k] : d);
-    this.eps = checkScalar(name, "eps", arg("eps", 1e-5), (v) => v >= 0, "a non-negative number");
-    this.momentum = a.momentum === null && defaults.cumulative ? null : checkScalar(name, "momentum", arg("momentum", 0.1));
-    this.affine = checkBool(name, "affine", arg("affine", defaults.affine));
-    this.trackRunningStats = checkBool(name, "trackRunningStats", arg("trackRunningStats", defaults.track));
+    this.eps = checkScalar(name, "eps", given(a.eps, 1e-5), (v) => v >= 0, "a non-negative number");
+    this.momentum = a.momentum === null && defaults.cumulative ? null : checkScalar(name, "momentum", given(a.momentum, 0.1));
+    this.affine = checkBool(name, "affine", given(a.affine, defaults.affine));
+    this.trackRunningStats = checkBool(name, "trackRunningStats", given(a.trackRunningStats, defaults.track));
     this.weight = this.affine ? Parameter(Tensor.ones([numFeatures])) : null;
     this.bias = this.affine ? Parameter(Tensor.zeros([numFeatures])) : null;
     const track = this.trackRunningStats;

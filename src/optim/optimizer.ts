@@ -2,7 +2,7 @@
 import { Tensor } from "../tensor.js";
 import { noGrad } from "../graph.js";
 import { checkOptions, describe } from "../check.js";
-import { parseArgs } from "../functional/args.js";
+import { isOptions, parseArgs } from "../functional/args.js";
 
 /** Hyperparameters that are flags or pairs of numbers; every other one is a number. */
 const FLAGS = new Set(["amsgrad", "maximize", "nesterov", "centered", "foreach", "capturable", "differentiable", "fused"]);
@@ -16,9 +16,7 @@ const PAIRS = new Set(["betas", "etas", "stepSizes"]);
 export function optimizerArgs(
   op: string, args: readonly unknown[], keys: readonly string[], positional = keys.length, after = "params",
 ): Record<string, unknown> {
-  const last = args[args.length - 1];
-  const isOpts = typeof last === "object" && last !== null && !Array.isArray(last) && !ArrayBuffer.isView(last) && !(last instanceof Tensor);
-  const n = isOpts ? args.length - 1 : args.length;
+  const n = isOptions(args[args.length - 1]) ? args.length - 1 : args.length;
   if (n > positional) {
     throw new Error(`${op}: expected at most ${positional} argument${positional === 1 ? "" : "s"} after ${after} (${keys.slice(0, positional).join(", ")}), got ${n}`);
   }
