@@ -79,8 +79,9 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
 }
 #else
 /* gemm.h's 2x16 SIMD128 kernel with a's two values per k already splatted (see A_SPLAT) */
-__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B,
-                                              float* restrict C, int64_t ldc, int acc, int mr, const float* bias) {
+static inline __attribute__((always_inline)) void ukernel_splat(int64_t kc, const float* restrict A,
+                                                                const float* restrict B, float* restrict C,
+                                                                int64_t ldc, int acc, int mr, const float* bias) {
   DL_WACC
   const float* ak = A;
   const float* bk = B;
@@ -94,11 +95,57 @@ __attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict 
   }
   DL_WROWS(DL_WSTORE)
 }
+__attribute__((noinline)) static void ukernel(int64_t kc, const float* restrict A, const float* restrict B,
+                                              float* restrict C, int64_t ldc, int acc, int mr, const float* bias) {
+  ukernel_splat(kc, A, B, C, ldc, acc, mr, bias);
+}
+/* a full column panel's tiles for all mc rows in one call: ~2 % of a 1024² product went to calling
+   the kernel tile by tile (its arguments and the caller's loop state through the stack) */
+__attribute__((noinline)) static void ukernel_strip(int64_t kc, const float* restrict A, const float* restrict B,
+                                                    float* restrict C, int64_t ldc, int acc, int64_t mc,
+                                                    const float* bias) {
+  for (int64_t ir = 0; ir < mc; ir += MR)
+    ukernel_splat(kc, A + ir * kc * A_SPLAT, B, C + ir * ldc, ldc, acc, (int)dl_min64(MR, mc - ir), bias);
+}
 
 /* packed a (n floats) spread in place to A_SPLAT copies of each value, from the end backwards:
  * value i goes to [A_SPLAT·i, A_SPLAT·i + A_SPLAT), never over a value not yet moved */
 static void splat_a(float* Ap, int64_t n) {
   for (int64_t i = n - 1; i >= 0; i--) wasm_v128_store(Ap + A_SPLAT * i, wasm_f32x4_splat(Ap[i]));
+}
+
+/* packs and splats in one pass where a is row-major (its 2 rows read 4 k at a time; each value's
+   4 copies stored at once); otherwise pack_a, then splat_a. With ukernel_strip, against packing
+   and splatting in two passes and one call per tile (1024², one thread, alternated in one page or
+   process, Zen 5): headless Chromium 156 +1.4-5.7 % (7 pairs), Node 26 (V8 14.6) +1.8-2.7 %, Node
+   20 (V8 11.3) -1.5 % in quiet minutes and +11 % in slow ones. Chromium's V8 compiled the two
+   passes' scalar stores and the per-tile calls worse than Node 20's did. */
+static void pack_a(float* restrict Ap, const float* A, int64_t sam, int64_t sak, int64_t mc, int64_t kc);
+_Static_assert(MR == 2 && A_SPLAT == 4, "pack_a_splat writes 2 rows of 4 copies");
+static void pack_a_splat(float* restrict Ap, const float* A, int64_t sam, int64_t sak, int64_t mc, int64_t kc) {
+  if (sak != 1) {
+    pack_a(Ap, A, sam, sak, mc, kc);
+    splat_a(Ap, (mc + MR - 1) / MR * MR * kc);
+    return;
+  }
+  for (int64_t p = 0; p < mc; p += MR) {
+    const float* r0 = A + p * sam;
+    const float* r1 = p + 1 < mc ? r0 + sam : NULL; /* a short last panel: row 1 is zeros */
+    float* restrict d = Ap + p * kc * A_SPLAT;
+    int64_t k = 0;
+#define DL_SPLAT_LANE(j)                                                          \
+  wasm_v128_store(d + (k + (j)) * 8, wasm_i32x4_shuffle(v0, v0, j, j, j, j));    \
+  wasm_v128_store(d + (k + (j)) * 8 + 4, wasm_i32x4_shuffle(v1, v1, j, j, j, j));
+    for (; k + 4 <= kc; k += 4) {
+      const v128_t v0 = wasm_v128_load(r0 + k), v1 = r1 ? wasm_v128_load(r1 + k) : wasm_f32x4_splat(0.0f);
+      DL_SPLAT_LANE(0) DL_SPLAT_LANE(1) DL_SPLAT_LANE(2) DL_SPLAT_LANE(3)
+    }
+#undef DL_SPLAT_LANE
+    for (; k < kc; k++) {
+      wasm_v128_store(d + k * 8, wasm_f32x4_splat(r0[k]));
+      wasm_v128_store(d + k * 8 + 4, wasm_f32x4_splat(r1 ? r1[k] : 0.0f));
+    }
+  }
 }
 #endif
 
@@ -365,14 +412,21 @@ static void gemm_rows(const gemm_dims* g, int amode, bool pack, float* C, const 
   const int64_t ldc = g->ldc, lda = amode == AMODE_ROWS ? g->sam : g->sak;
   for (int64_t ic = m0; ic < m1; ic += mcb) {
     const int64_t mc = dl_min64(mcb, m1 - ic);
-    if (pack) pack_a(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
 #if A_SPLAT > 1
-    if (pack) splat_a(Ap, (mc + MR - 1) / MR * MR * kc);
+    pack_a_splat(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
+#else
+    if (pack) pack_a(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
 #endif
     for (int64_t jr = 0; jr < nc; jr += NR) {
       const int64_t nr = dl_min64(NR, nc - jr);
       const float* bj = bias && pc == 0 ? bias + jc + jr : NULL;
       const bool direct = Bd && nr == NR;
+#if A_SPLAT > 1
+      if (nr == NR) {
+        ukernel_strip(kc, Ap, Bp + jr * kc, C + ic * ldc + jc + jr, ldc, pc > 0 || g->acc, mc, bj);
+        continue;
+      }
+#endif
       for (int64_t ir = 0; ir < mc; ir += MR)
         gemm_tile(amode, kc, pack ? Ap + ir * kc * A_SPLAT : A + (ic + ir) * g->sam + pc * g->sak, lda,
                   direct ? Bd + jr : Bp + jr * kc, direct ? g->sbk : NR, C + (ic + ir) * ldc + jc + jr, ldc, pc > 0 || g->acc,
