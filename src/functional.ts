@@ -795,11 +795,11 @@ function checkAffine(op: string, input: Tensor, dims: number[], params: Record<s
  * const y = F.layerNorm(x, [512], gamma, beta); // x [b, t, 512]
  */
 export function layerNorm(
-  input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps: number | null = 1e-5,
+  input: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5,
 ): Tensor {
   checkArity("layerNorm", arguments, ["input", "normalizedShape", "weight", "bias", "eps"]);
   const dims = normDimsOf("layerNorm", input, normalizedShape);
-  eps = checkScalar("layerNorm", "eps", eps ?? 1e-5);
+  eps = checkScalar("layerNorm", "eps", eps); // null refused, as PyTorch refuses None
   checkAffine("layerNorm", input, dims, { weight, bias });
   if (dims.length === 1) {
     const f = fused.layerNorm(input, weight ?? null, bias ?? null, eps, (x, w, b) => layerNormComposite(x, dims, w, b, eps));

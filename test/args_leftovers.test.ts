@@ -158,3 +158,8 @@ test("Tensor methods that take no arguments refuse one (x.exp(2), x.float(64))",
 test("registerBackend refuses a device named like a dtype (to(name) reads those as dtypes)", () => {
   assert.throws(() => dl.registerBackend({ name: "float64" } as any), /^Error: registerBackend: a device may not be named like a dtype, got 'float64'$/);
 });
+
+test("F.layerNorm refuses a null eps, as PyTorch's layer_norm refuses None", () => {
+  assert.throws(() => call(F.layerNorm, x(), [3], null, null, null), /layerNorm: eps must be a number, got null/);
+  close(F.layerNorm(x(), [3], null, null), F.layerNorm(x(), [3], null, null, 1e-5));
+});

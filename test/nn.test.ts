@@ -189,6 +189,35 @@ describe("Module", () => {
     assert.deepEqual(Object.keys(m.stateDict()), ["w", "runningMean"]);
   });
 
+  it("refuses a registerBuffer call PyTorch's register_buffer refuses, and takes persistent positionally", () => {
+    class Declared extends nn.Module {
+      w = nn.Parameter(Tensor.ones([2]));
+      mean!: Tensor | null; // a declared field reads undefined until registered
+      constructor() {
+        super();
+        this.registerBuffer("mean", Tensor.zeros([2]));
+        this.registerBuffer("scratch", Tensor.zeros([1]), false);
+      }
+    }
+    const m = new Declared();
+    assert.deepEqual(m.namedBuffers().map(([n]) => n), ["mean", "scratch"]);
+    assert.deepEqual(Object.keys(m.stateDict()), ["w", "mean"]);
+    m.registerBuffer("mean", null); // re-registering a buffer is allowed, as in PyTorch
+    const bad = (f: () => void, re: RegExp) => assert.throws(f, re);
+    const R = (...a: unknown[]) => () => (m.registerBuffer as (...x: unknown[]) => void)(...a);
+    bad(R("a.b", null), /Module\.registerBuffer: name must be a non-empty string without '\.', got the string 'a\.b'/);
+    bad(R("", null), /name must be a non-empty string/);
+    bad(R(3, null), /name must be a non-empty string without '\.', got 3/);
+    bad(R("w", Tensor.zeros([2])), /attribute 'w' already exists \(and is not a buffer\)/);
+    bad(R("forward", null), /attribute 'forward' already exists/);
+    bad(R("x", 5), /tensor must be a Tensor or null, got 5/);
+    bad(R("x", [1, 2]), /tensor must be a Tensor or null, got an array/);
+    bad(R("x", null, { persist: true }), /unknown option 'persist' \(expected 'persistent'\)/);
+    bad(R("x", null, { persistent: 1 }), /persistent must be true or false, got 1/);
+    bad(R("x", null, false, 1), /expected at most 3 arguments \(name, tensor, persistent\), got 4/);
+    assert.equal("x" in m, false); // nothing was registered by a refused call
+  });
+
   it("round-trips a state dict into a fresh model, copying in place", () => {
     manualSeed(1);
     const a = new Net();

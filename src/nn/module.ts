@@ -99,13 +99,28 @@ export class Module {
   /**
    * Registers a non-parameter tensor (running statistics, a fixed mask) as field `name`.
    * Persistent buffers are part of the state dict; every buffer follows `to(device)`.
+   * `persistent` comes by name or, as in PyTorch, positionally (`registerBuffer("mask", m, false)`).
+   * @throws Error as PyTorch's register_buffer raises: a name that is not a non-empty string without
+   * ".", a field or method of that name that is not a buffer, a tensor that is neither a Tensor nor null, a
+   * persistent that is not a boolean, unknown options.
    * @example
    * this.registerBuffer("mask", Tensor.ones([t, t]).tril(), { persistent: false });
    */
-  registerBuffer(name: string, tensor: Tensor | null, opts: { persistent?: boolean } = {}): void {
+  registerBuffer(name: string, tensor: Tensor | null, opts: { persistent?: boolean } | boolean = {}): void {
+    const op = "Module.registerBuffer";
+    checkArity(op, arguments, ["name", "tensor", "persistent"]);
+    if (typeof name !== "string" || name === "" || name.includes(".")) {
+      throw new Error(`${op}: name must be a non-empty string without '.', got ${show(name)}`);
+    }
+    if (!(tensor instanceof Tensor) && tensor !== null) throw new Error(`${op}: tensor must be a Tensor or null, got ${show(tensor)}`);
+    const persistent = typeof opts === "boolean" ? opts : checkBool(op, "persistent", given(checkOptions(op, opts, ["persistent"]).persistent, true));
     let m = Module.#buffers.get(this);
+    // a field declared in the class (`runningMean!: Tensor | null`) reads undefined until set here
+    if ((this as unknown as Record<string, unknown>)[name] !== undefined && !m?.has(name)) {
+      throw new Error(`${op}: attribute '${name}' already exists (and is not a buffer)`);
+    }
     if (!m) Module.#buffers.set(this, (m = new Map()));
-    m.set(name, opts.persistent ?? true);
+    m.set(name, persistent);
     (this as unknown as Record<string, unknown>)[name] = tensor;
   }
 
