@@ -307,7 +307,7 @@ export class Module {
     if (!(sd instanceof Map) && (typeof sd !== "object" || sd === null || Array.isArray(sd) || sd instanceof Tensor)) {
       throw new Error(
         `${this.constructor.name}.loadStateDict: expected a state dict (an object or Map from names to Tensors, ` +
-          `e.g. from load(path) or model.stateDict()), got ${describe(sd)}`,
+          `e.g. from load(path) or model.stateDict()), got ${show(sd)}`,
       );
     }
     // PyTorch's positional strict, or { strict }
@@ -323,7 +323,7 @@ export class Module {
       if (t === undefined) {
         missingKeys.push(name);
       } else if (!(t instanceof Tensor)) {
-        mismatched.push(`${name}: expected a Tensor, got ${describe(t)}`);
+        mismatched.push(`${name}: expected a Tensor, got ${show(t)}`);
       } else if (!sameShape(t.shape, s.tensor.shape)) {
         mismatched.push(
           `${name}: copying a tensor of shape [${t.shape.join(", ")}] from the state dict, ` +
@@ -473,12 +473,6 @@ export class Module {
 
 function quote(s: string): string {
   return JSON.stringify(s);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  return typeof v === "object" ? (v as object).constructor?.name ?? "object" : typeof v;
 }
 
 type FloatDType = "float32" | "float64";
