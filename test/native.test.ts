@@ -378,6 +378,8 @@ each("reduce: large inputs (threaded paths), signed zeros and NaN", () => {
     [[3, 90_000], [false, true]],
     [[500, 540], [false, true]],
     [[540, 500], [true, false]],
+    [[260, 1100], [true, false]], // kept columns split over the threads (1024 or more: reduce.c's reduce_v)
+    [[2, 130, 1100], [true, true, false]],
     [[20, 60, 230], [true, false, true]],
     [[3, 300, 300], [false, true, false]],
   ];
