@@ -599,6 +599,25 @@ each("gather and scatterAdd along the last dim of many rows (the threaded row pa
   }
 });
 
+each("scatterAdd along dim 0 with an index expanded along the rows (indexSelect's and embedding's backward): matches js; a bad index throws, out untouched", () => {
+  const r = mulberry32(17);
+  const V = (data: TypedArray, shape: number[], strides: number[], offset = 0): View => ({ data, shape, strides, offset });
+  const rows = 700, n = 96, lim = 13; // many rows into few: every output row gets dozens of adds, in order
+  for (const dt of ["float32", "int32"] as DType[]) {
+    const ids = Int32Array.from({ length: rows }, () => randint(r, 0, lim - 1));
+    const index = V(ids, [rows, n], [1, 0]); // stride 0 along the row: one index per row
+    const src = V(new (ctor(dt))(rows * n).map(gen(r, dt, "tame")), [rows, n], [n, 1]);
+    const into = V(new (ctor(dt))(lim * n).map(gen(r, dt, "tame")), [lim, n], [n, 1]);
+    const [[c], [j]] = both([into], (b, [o]) => b.scatterAdd(o, 0, index, src));
+    assertArrays(c.data, j.data, `scatterAdd ${dt} [${lim},${n}] <- [${rows},${n}] (expanded index)`);
+    const bad = V(ids.slice(), [rows, n], [1, 0]);
+    bad.data[rows - 2] = -1;
+    const out = V(new (ctor(dt))(lim * n).fill(3), [lim, n], [n, 1]);
+    assert.throws(() => be.scatterAdd(out, 0, bad, src), /index out of range/);
+    assert.ok(out.data.every((x) => x === 3), "a rejected scatterAdd leaves out untouched");
+  }
+});
+
 each("scatterAdd into a fresh out (ops.scatterAdd's new tensor): the old contents are ignored, zeros then the adds, on the row path, the general path and for an empty index; the rest of the array untouched; a fresh out that is not contiguous is refused", () => {
   const r = mulberry32(21);
   const V = (data: TypedArray, shape: number[], strides: number[], offset = 0): View => ({ data, shape, strides, offset });

@@ -181,6 +181,24 @@ static void scatter_run(void* c, const int64_t* off, int64_t n, const int64_t* s
   const int32_t* ix = g->ix + off[0];
   const int64_t si = st[0], ss = st[1], so = st[2], sd = g->sdim, lim = g->lim;
   if (g->bad >= 0) return;
+  if (si == 0 && n > 0) {
+    /* one index for the whole run, as in gather_run (indexSelect's backward, so embedding's): one
+       check, then a loop that vectorises, each element getting the same additions in the same order
+       (2048 rows of 128 into 65: 405 -> 48-65 us with check_run's one check per run) */
+    const int32_t k = ix[0];
+    if (DL_UNLIKELY(k < 0 || k >= lim)) { g->bad = 1; return; }
+    if (g->dtype == DL_F32) {
+      const float* s = (const float*)g->s + off[1];
+      float* o = (float*)g->o + off[2] + (int64_t)k * sd;
+      if (so == 1 && ss == 1) for (int64_t i = 0; i < n; i++) o[i] += s[i];
+      else for (int64_t i = 0; i < n; i++) o[i * so] += s[i * ss];
+    } else {
+      const int32_t* s = (const int32_t*)g->s + off[1];
+      int32_t* o = (int32_t*)g->o + off[2] + (int64_t)k * sd;
+      for (int64_t i = 0; i < n; i++) o[i * so] = (int32_t)((uint32_t)o[i * so] + (uint32_t)s[i * ss]);
+    }
+    return;
+  }
   if (g->dtype == DL_F32) {
     const float* s = (const float*)g->s + off[1];
     float* o = (float*)g->o + off[2];
@@ -208,6 +226,7 @@ static void check_run(void* c, const int64_t* off, int64_t n, const int64_t* st)
   const int32_t* ix = g->ix + off[0];
   const int64_t si = st[0], lim = g->lim;
   int bad = 0;
+  if (si == 0) n = n > 0; /* the same index along the run: one check */
   for (int64_t i = 0; i < n; i++) bad |= ix[i * si] < 0 || ix[i * si] >= lim;
   if (bad) g->bad = 1;
 }
