@@ -226,7 +226,7 @@ static void check_run(void* c, const int64_t* off, int64_t n, const int64_t* st)
   const int32_t* ix = g->ix + off[0];
   const int64_t si = st[0], lim = g->lim;
   int bad = 0;
-  if (si == 0) n = n > 0; /* the same index along the run: one check */
+  if (si == 0 && n > 1) n = 1; /* the same index along the run: check it once */
   for (int64_t i = 0; i < n; i++) bad |= ix[i * si] < 0 || ix[i * si] >= lim;
   if (bad) g->bad = 1;
 }

@@ -114,39 +114,6 @@ static void splat_a(float* Ap, int64_t n) {
   for (int64_t i = n - 1; i >= 0; i--) wasm_v128_store(Ap + A_SPLAT * i, wasm_f32x4_splat(Ap[i]));
 }
 
-/* packs and splats in one pass where a is row-major (its 2 rows read 4 k at a time; each value's
-   4 copies stored at once); otherwise pack_a, then splat_a. With ukernel_strip, against packing
-   and splatting in two passes and one call per tile (1024², one thread, alternated in one page or
-   process, Zen 5): headless Chromium 156 +1.4-5.7 % (7 pairs), Node 26 (V8 14.6) +1.8-2.7 %, Node
-   20 (V8 11.3) -1.5 % in quiet minutes and +11 % in slow ones. Chromium's V8 compiled the two
-   passes' scalar stores and the per-tile calls worse than Node 20's did. */
-static void pack_a(float* restrict Ap, const float* A, int64_t sam, int64_t sak, int64_t mc, int64_t kc);
-_Static_assert(MR == 2 && A_SPLAT == 4, "pack_a_splat writes 2 rows of 4 copies");
-static void pack_a_splat(float* restrict Ap, const float* A, int64_t sam, int64_t sak, int64_t mc, int64_t kc) {
-  if (sak != 1) {
-    pack_a(Ap, A, sam, sak, mc, kc);
-    splat_a(Ap, (mc + MR - 1) / MR * MR * kc);
-    return;
-  }
-  for (int64_t p = 0; p < mc; p += MR) {
-    const float* r0 = A + p * sam;
-    const float* r1 = p + 1 < mc ? r0 + sam : NULL; /* a short last panel: row 1 is zeros */
-    float* restrict d = Ap + p * kc * A_SPLAT;
-    int64_t k = 0;
-#define DL_SPLAT_LANE(j)                                                          \
-  wasm_v128_store(d + (k + (j)) * 8, wasm_i32x4_shuffle(v0, v0, j, j, j, j));    \
-  wasm_v128_store(d + (k + (j)) * 8 + 4, wasm_i32x4_shuffle(v1, v1, j, j, j, j));
-    for (; k + 4 <= kc; k += 4) {
-      const v128_t v0 = wasm_v128_load(r0 + k), v1 = r1 ? wasm_v128_load(r1 + k) : wasm_f32x4_splat(0.0f);
-      DL_SPLAT_LANE(0) DL_SPLAT_LANE(1) DL_SPLAT_LANE(2) DL_SPLAT_LANE(3)
-    }
-#undef DL_SPLAT_LANE
-    for (; k < kc; k++) {
-      wasm_v128_store(d + k * 8, wasm_f32x4_splat(r0[k]));
-      wasm_v128_store(d + k * 8 + 4, wasm_f32x4_splat(r1 ? r1[k] : 0.0f));
-    }
-  }
-}
 #endif
 
 /* ---- packing --------------------------------------------------------------------------------- */
@@ -218,6 +185,42 @@ static void pack_a(float* restrict Ap, const float* A, int64_t sam, int64_t sak,
     }
   }
 }
+
+#if A_SPLAT > 1
+/* packs and splats in one pass where a is row-major (its 2 rows read 4 k at a time; each value's
+   4 copies stored at once); otherwise pack_a, then splat_a. With ukernel_strip, against packing
+   and splatting in two passes and one call per tile (1024², one thread, alternated in one page or
+   process, Zen 5; bench/wasm-ab.ts): headless Chromium 156 +3.0-5.7 % (6 pairs; the strip calls
+   alone +1.4-3.0 %), Node 26 (V8 14.6) +1.8-2.7 %, Node 20 (V8 11.3) -1.5 to +1.1 % in quiet
+   minutes and +6 to +13 % in slow ones. Chromium's V8 compiled the two passes' scalar stores and
+   the per-tile calls worse than Node 20's did. */
+_Static_assert(MR == 2 && A_SPLAT == 4, "pack_a_splat writes 2 rows of 4 copies");
+static void pack_a_splat(float* restrict Ap, const float* A, int64_t sam, int64_t sak, int64_t mc, int64_t kc) {
+  if (sak != 1) {
+    pack_a(Ap, A, sam, sak, mc, kc);
+    splat_a(Ap, (mc + MR - 1) / MR * MR * kc);
+    return;
+  }
+  for (int64_t p = 0; p < mc; p += MR) {
+    const float* r0 = A + p * sam;
+    const float* r1 = p + 1 < mc ? r0 + sam : NULL; /* a short last panel: row 1 is zeros */
+    float* restrict d = Ap + p * kc * A_SPLAT;
+    int64_t k = 0;
+#define DL_SPLAT_LANE(j)                                                          \
+  wasm_v128_store(d + (k + (j)) * 8, wasm_i32x4_shuffle(v0, v0, j, j, j, j));    \
+  wasm_v128_store(d + (k + (j)) * 8 + 4, wasm_i32x4_shuffle(v1, v1, j, j, j, j));
+    for (; k + 4 <= kc; k += 4) {
+      const v128_t v0 = wasm_v128_load(r0 + k), v1 = r1 ? wasm_v128_load(r1 + k) : wasm_f32x4_splat(0.0f);
+      DL_SPLAT_LANE(0) DL_SPLAT_LANE(1) DL_SPLAT_LANE(2) DL_SPLAT_LANE(3)
+    }
+#undef DL_SPLAT_LANE
+    for (; k < kc; k++) {
+      wasm_v128_store(d + k * 8, wasm_f32x4_splat(r0[k]));
+      wasm_v128_store(d + k * 8 + 4, wasm_f32x4_splat(r1 ? r1[k] : 0.0f));
+    }
+  }
+}
+#endif
 
 /* B points at element (k 0, col 0) of a kc x nc block; panels of NR columns, k-major, zero padded */
 void dl_gemm_pack_b(float* restrict Bp, const float* B, int64_t sbk, int64_t sbn, int64_t kc, int64_t nc) {
