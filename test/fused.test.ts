@@ -295,6 +295,11 @@ test("fused attention matches the composite: causal or not, L != S, odd sizes, s
   // sizes past one 6-row block and one 16-column tile, not multiples of either
   compare("attention 3-D, 23 positions, dims 17 and 19", [[2, 23, 17], [2, 23, 17], [2, 23, 19]], sdpa({ isCausal: true }));
   compare("attention 2-D", [[13, 3], [13, 3], [13, 2]], sdpa({}));
+  // rows of P (saved for the backward) of 48 and 40 floats, in pool blocks: whole 64-byte lines
+  // streamed out, each causal row's zeros past its kept keys included, and rows that are not aligned
+  compare("attention causal, 48 keys", [[2, 2, 48, 8], [2, 2, 48, 8], [2, 2, 48, 8]], sdpa({ isCausal: true }));
+  compare("attention full, 40 keys", [[1, 3, 40, 4], [1, 3, 40, 4], [1, 3, 40, 4]], sdpa({}));
+  compare("attention causal L > S, 40 keys", [[1, 2, 45, 4], [1, 2, 40, 4], [1, 2, 40, 4]], sdpa({ isCausal: true }));
   // the heads of one qkv projection, as multi-head code makes them: strided views, no copies
   compare("attention on split heads", [[2, 7, 3 * 8]], (qkv) => {
     const [q, k, v] = qkv.split(8, 2).map((t) => t.reshape(2, 7, 2, 4).transpose(1, 2));
