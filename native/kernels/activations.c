@@ -140,36 +140,71 @@ typedef struct {
   int failed; /* a task could not get its scratch */
 } lnb_ctx;
 
-/* One row, in simple loops that vectorise: xhat and dxhat = g·w in float into scratch, the two
- * row sums over them in double (eight partial sums), the parameter gradients, then gx. has_w is a
- * constant at each call, so the weight's load is not conditional. */
-static inline void layernorm_backward_row(const lnb_ctx* c, int64_t r, double* pw, double* pb, float* xh,
-                                          float* dxh, const int has_w) {
+/* Rows of gw's and gb's partial sums kept in float before they go into the task's double ones. */
+#define LNB_ROWS 16
+/* Terms per float lane in a row's sums (16 lanes) before they go into double. */
+#define LNB_CHUNK 512
+
+/* One row in two passes that vectorise. The first takes the row's three sums: Σ(x − mean) (the
+ * saved mean is rounded to float; the forward corrects by the same), Σ dxhat and Σ dxhat·(x −
+ * mean), with mean(dxhat·xhat) = rstd·(Σ dxhat·(x − mean) − d·Σ dxhat) / n for the correction d;
+ * in 16 float lanes per chunk of LNB_CHUNK, then double. The second forms xhat again and writes
+ * gx, with g·xhat and g into the float sums fw and fb. It was seven passes, four of them sums
+ * converted to double: [2048, 128] 83 -> 62 us on 2 threads, 154 -> 89 on one (Zen 5), errors
+ * against a double reference the same (~1e-7 of the largest entry). has_w is a constant at each
+ * call, so the weight's load is not conditional. */
+static inline void layernorm_backward_row(const lnb_ctx* c, int64_t r, float* restrict fw, float* restrict fb,
+                                          const int has_w) {
   const int64_t n = c->n;
   const float* g = c->g + r * n;
   const float* x = c->x + r * n;
   const float* w = c->w;
   float* gx = c->gx + r * n;
   const float mu = c->mean[r], rs = c->rstd[r];
-  /* x - mean, corrected by its own mean as in the forward (the saved mean is rounded to float) */
-  for (int64_t i = 0; i < n; i++) xh[i] = x[i] - mu;
-  const float d = (float)(dl_sum_f(xh, n) / (double)n);
-  for (int64_t i = 0; i < n; i++) {
-    xh[i] = (xh[i] - d) * rs;
-    dxh[i] = has_w ? g[i] * w[i] : g[i];
+  double sx = 0, sd = 0, sdx = 0;
+  for (int64_t i0 = 0; i0 < n; i0 += LNB_CHUNK) {
+    const int64_t i1 = dl_min64(n, i0 + LNB_CHUNK);
+    float ax[16] = { 0 }, ad[16] = { 0 }, adx[16] = { 0 };
+    int64_t i = i0;
+    for (; i + 16 <= i1; i += 16)
+      for (int l = 0; l < 16; l++) {
+        const float xm = x[i + l] - mu, dx = has_w ? g[i + l] * w[i + l] : g[i + l];
+        ax[l] += xm;
+        ad[l] += dx;
+        adx[l] += dx * xm;
+      }
+    for (; i < i1; i++) {
+      const float xm = x[i] - mu, dx = has_w ? g[i] * w[i] : g[i];
+      ax[0] += xm;
+      ad[0] += dx;
+      adx[0] += dx * xm;
+    }
+    sx += dl_hsum16(ax);
+    sd += dl_hsum16(ad);
+    sdx += dl_hsum16(adx);
   }
-  const float s1 = (float)(dl_sum_f(dxh, n) / (double)n), s2 = (float)(dl_dot_f(dxh, xh, n) / (double)n);
-  for (int64_t i = 0; i < n; i++) {
-    pw[i] += (double)(g[i] * xh[i]);
-    pb[i] += g[i];
-  }
+  const double d = sx / (double)n;
+  const float df = (float)d, s1 = (float)(sd / (double)n), s2 = (float)(rs * (sdx - d * sd) / (double)n);
   /* an inf in g·w makes the row's sums infinite and its true gradient inf − inf: NaN for the whole
      row, as PyTorch's (a·g·w + b·x + c, b and c NaN) and the composite's; this form gave ±inf in
      some entries */
-  if (!isfinite(s1) || !isfinite(s2))
-    for (int64_t i = 0; i < n; i++) gx[i] = NAN;
-  else
-    for (int64_t i = 0; i < n; i++) gx[i] = rs * (dxh[i] - s1 - xh[i] * s2);
+  const bool bad = !isfinite(s1) || !isfinite(s2);
+  for (int64_t i = 0; i < n; i++) {
+    const float xh = (x[i] - mu - df) * rs, dx = has_w ? g[i] * w[i] : g[i];
+    fw[i] += g[i] * xh;
+    fb[i] += g[i];
+    gx[i] = bad ? NAN : rs * (dx - s1 - xh * s2);
+  }
+}
+
+/* the float sums fw and fb into the task's double ones, and zeroed */
+static void lnb_flush(double* restrict pw, double* restrict pb, float* restrict fw, float* restrict fb, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    pw[i] += fw[i];
+    pb[i] += fb[i];
+    fw[i] = 0.0f;
+    fb[i] = 0.0f;
+  }
 }
 
 static void layernorm_backward_task(void* p, int64_t t) {
@@ -177,11 +212,14 @@ static void layernorm_backward_task(void* p, int64_t t) {
   const int64_t n = c->n, r0 = t * c->per, r1 = dl_min64(c->rows, r0 + c->per);
   double* pw = c->part + t * 2 * n;
   double* pb = pw + n;
-  float* xh = dl_scratch((size_t)(2 * n)); /* xhat and dxhat of one row */
-  if (!xh) { ((lnb_ctx*)p)->failed = 1; return; }
+  float* fw = dl_scratch((size_t)(2 * n)); /* the float sums of gw and gb */
+  if (!fw) { ((lnb_ctx*)p)->failed = 1; return; }
+  float* fb = fw + n;
+  memset(fw, 0, (size_t)(2 * n) * sizeof(float));
   for (int64_t r = r0; r < r1; r++) {
-    if (c->w) layernorm_backward_row(c, r, pw, pb, xh, xh + n, 1);
-    else layernorm_backward_row(c, r, pw, pb, xh, xh + n, 0);
+    if (c->w) layernorm_backward_row(c, r, fw, fb, 1);
+    else layernorm_backward_row(c, r, fw, fb, 0);
+    if ((r - r0) % LNB_ROWS == LNB_ROWS - 1 || r == r1 - 1) lnb_flush(pw, pb, fw, fb, n);
   }
 }
 
