@@ -162,6 +162,22 @@ test("layerNorm of a row whose spread is 1e-4 of its mean matches float64 on eve
   }
 });
 
+test("layerNorm's input gradient under an upstream gradient whose row sums overflow float32: float64's on cpu and wasm", async () => {
+  // The C kernels sum a row in float lanes and again in float64 when a float sum overflows (here
+  // Σ g ≈ 1e39): the gradient is finite, ~1e37, where float32 sums give NaN (inf − inf).
+  const n = 32, row = Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i) * 3));
+  const up = Array.from({ length: n }, (_, i) => Math.fround(3e37 * (1 + 0.5 * Math.cos(i))));
+  const x64 = Tensor.from(Float64Array.from(row), { shape: [1, n], dtype: "float64", device: "js", requiresGrad: true });
+  F.layerNorm(x64, [n], null, null, 1e-5).backward(Tensor.from(Float64Array.from(up), { shape: [1, n], dtype: "float64", device: "js" }));
+  const want = Array.from(x64.grad!.toTypedArray()), scale = Math.max(...want.map(Math.abs));
+  for (const device of availableDevices().filter((d) => d === "cpu" || d === "wasm")) {
+    const x = f32(row, [1, n], device, true);
+    F.layerNorm(x, [n], null, null, 1e-5).backward(f32(up, [1, n], device));
+    const got = Array.from(await x.grad!.toTypedArrayAsync());
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-5 * scale, `${device}: ${got[i]} against ${want[i]} at ${i}`);
+  }
+});
+
 test("batchNorm, groupNorm and instanceNorm of channels of nearly equal values match float64 on every device", async () => {
   // The composite centred on the float mean alone: its last bit times 1/sqrt(eps) (~316) was noise,
   // and js (which rounds a multi-dim sum per run) and the C kernels (once) gave different noise.

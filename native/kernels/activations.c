@@ -94,24 +94,75 @@ typedef struct {
   double eps;
 } ln_ctx;
 
-/* One row: the mean in double, rounded to float (mu); the centred values x - mu into o (exact for
- * values near mu); their sum and sum of squares in double, whose mean d is mu's rounding error: the
- * corrected two-pass form, o - d, keeps it out of xhat and of the variance. (Centred on mu alone, a
- * row whose spread is 1e-4 of its mean was 3e-4 off.) has_w and has_b are constants at each call,
- * so no load is conditional and every loop vectorises. */
+/* Terms per float lane (16 lanes) in a row's sums before they go into double (layerNorm's forward
+ * and backward). */
+#define LN_CHUNK 512
+
+/* Σ x[0..n): 16 float lanes (v16f) per chunk of LN_CHUNK, then double. */
+static inline double ln_sum(const float* x, int64_t n) {
+  double s = 0;
+  for (int64_t i0 = 0; i0 < n; i0 += LN_CHUNK) {
+    const int64_t i1 = dl_min64(n, i0 + LN_CHUNK);
+    v16f as = { 0 };
+    int64_t i = i0;
+    for (; i + 16 <= i1; i += 16) as += ld16(x + i);
+    for (; i < i1; i++) as[0] += x[i];
+    s += hsum16f(&as);
+  }
+  return s;
+}
+
+/* Σ (x − mu) over x[0..n), and Σ (x − mu)² into *q, as ln_sum. */
+static inline double ln_sums(const float* x, int64_t n, float mu, double* q) {
+  double s = 0, sq = 0;
+  for (int64_t i0 = 0; i0 < n; i0 += LN_CHUNK) {
+    const int64_t i1 = dl_min64(n, i0 + LN_CHUNK);
+    v16f as = { 0 }, aq = { 0 };
+    int64_t i = i0;
+    for (; i + 16 <= i1; i += 16) {
+      const v16f v = ld16(x + i) - mu;
+      as += v;
+      aq += v * v;
+    }
+    for (; i < i1; i++) {
+      const float v = x[i] - mu;
+      as[0] += v;
+      aq[0] += v * v;
+    }
+    s += hsum16f(&as);
+    sq += hsum16f(&aq);
+  }
+  if (!isfinite(sq)) { /* the squares overflowed float (|x − mu| > ~1e19): again in double */
+    s = sq = 0;
+    for (int64_t i = 0; i < n; i++) {
+      const double v = x[i] - mu;
+      s += v;
+      sq += v * v;
+    }
+  }
+  *q = sq;
+  return s;
+}
+
+/* One row: the mean, rounded to float (mu); the sum and sum of squares of the centred values x - mu
+ * (exact for values near mu), whose mean d is mu's rounding error: the corrected two-pass form,
+ * (x - mu) - d, keeps it out of xhat and of the variance. (Centred on mu alone, a row whose spread
+ * is 1e-4 of its mean was 3e-4 off.) Three passes, the sums in float lanes (ln_sum, ln_sums): it
+ * was five, three of them sums converted to double: [2048, 128] 71 -> 44 us on 2 threads (Zen 5,
+ * in-process A/B). has_w and has_b are constants at each call, so no load is
+ * conditional and every loop vectorises. */
 static inline void layernorm_row_(const ln_ctx* c, int64_t r, const int has_w, const int has_b) {
   const int64_t n = c->n;
   const float* x = c->x + r * n;
   float* o = c->out + r * n;
-  const float mu = (float)(dl_sum_f(x, n) / (double)n);
-  for (int64_t i = 0; i < n; i++) o[i] = x[i] - mu;
-  double s;
-  const double q = dl_sum_sq_f(o, n, &s), d = s / (double)n;
+  double q;
+  const float mu = (float)(ln_sum(x, n) / (double)n);
+  const double d = ln_sums(x, n, mu, &q) / (double)n;
   const float rs = (float)(1.0 / sqrt(fmax(q / (double)n - d * d, 0.0) + c->eps)), df = (float)d;
   c->mean[r] = (float)(mu + d);
   c->rstd[r] = rs;
   const float *w = c->w, *b = c->b;
-  for (int64_t i = 0; i < n; i++) o[i] = (o[i] - df) * rs * (has_w ? w[i] : 1.0f) + (has_b ? b[i] : 0.0f);
+  for (int64_t i = 0; i < n; i++) o[i] = (x[i] - mu - df) * rs * (has_w ? w[i] : 1.0f) + (has_b ? b[i] : 0.0f);
 }
 
 static void layernorm_row(void* p, int64_t r) {
@@ -142,17 +193,16 @@ typedef struct {
 
 /* Rows of gw's and gb's partial sums kept in float before they go into the task's double ones. */
 #define LNB_ROWS 16
-/* Terms per float lane in a row's sums (16 lanes) before they go into double. */
-#define LNB_CHUNK 512
 
-/* One row in two passes that vectorise. The first takes the row's three sums: Σ(x − mean) (the
- * saved mean is rounded to float; the forward corrects by the same), Σ dxhat and Σ dxhat·(x −
- * mean), with mean(dxhat·xhat) = rstd·(Σ dxhat·(x − mean) − d·Σ dxhat) / n for the correction d;
- * in 16 float lanes per chunk of LNB_CHUNK, then double. The second forms xhat again and writes
- * gx, with g·xhat and g into the float sums fw and fb. It was seven passes, four of them sums
- * converted to double: [2048, 128] 83 -> 62 us on 2 threads, 154 -> 89 on one (Zen 5), errors
- * against a double reference the same (~1e-7 of the largest entry). has_w is a constant at each
- * call, so the weight's load is not conditional. */
+/* One row in two passes that vectorise. The first takes the row's three sums over xs = (x −
+ * mean)·rstd and dxhat = g·w: Σ xs, whose mean d is the saved mean's rounding to float (the forward
+ * corrects by the same), Σ dxhat and Σ dxhat·xs, so that with xhat = xs − d, mean(dxhat·xhat) =
+ * (Σ dxhat·xs − d·Σ dxhat) / n; in 16 float lanes (v16f) per chunk of LN_CHUNK, then double, and
+ * again in double if a float sum overflowed. The second forms xhat again and writes gx, with
+ * g·xhat and g into the float sums fw and fb. It was seven passes, four of them sums converted to
+ * double: [2048, 128] 83 -> 51 us on 2 threads, 156 -> 70 on one (Zen 5, in-process A/B); errors
+ * against a double reference the same (~1e-7 of the largest entry). has_w is a constant at each call, so
+ * the weight's load is not conditional. */
 static inline void layernorm_backward_row(const lnb_ctx* c, int64_t r, float* restrict fw, float* restrict fb,
                                           const int has_w) {
   const int64_t n = c->n;
@@ -162,35 +212,43 @@ static inline void layernorm_backward_row(const lnb_ctx* c, int64_t r, float* re
   float* gx = c->gx + r * n;
   const float mu = c->mean[r], rs = c->rstd[r];
   double sx = 0, sd = 0, sdx = 0;
-  for (int64_t i0 = 0; i0 < n; i0 += LNB_CHUNK) {
-    const int64_t i1 = dl_min64(n, i0 + LNB_CHUNK);
-    float ax[16] = { 0 }, ad[16] = { 0 }, adx[16] = { 0 };
+  for (int64_t i0 = 0; i0 < n; i0 += LN_CHUNK) {
+    const int64_t i1 = dl_min64(n, i0 + LN_CHUNK);
+    v16f ax = { 0 }, ad = { 0 }, adx = { 0 };
     int64_t i = i0;
-    for (; i + 16 <= i1; i += 16)
-      for (int l = 0; l < 16; l++) {
-        const float xm = x[i + l] - mu, dx = has_w ? g[i + l] * w[i + l] : g[i + l];
-        ax[l] += xm;
-        ad[l] += dx;
-        adx[l] += dx * xm;
-      }
-    for (; i < i1; i++) {
-      const float xm = x[i] - mu, dx = has_w ? g[i] * w[i] : g[i];
-      ax[0] += xm;
-      ad[0] += dx;
-      adx[0] += dx * xm;
+    for (; i + 16 <= i1; i += 16) {
+      const v16f xs = (ld16(x + i) - mu) * rs, dx = has_w ? ld16(g + i) * ld16(w + i) : ld16(g + i);
+      ax += xs;
+      ad += dx;
+      adx += dx * xs;
     }
-    sx += dl_hsum16(ax);
-    sd += dl_hsum16(ad);
-    sdx += dl_hsum16(adx);
+    for (; i < i1; i++) {
+      const float xs = (x[i] - mu) * rs, dx = has_w ? g[i] * w[i] : g[i];
+      ax[0] += xs;
+      ad[0] += dx;
+      adx[0] += dx * xs;
+    }
+    sx += hsum16f(&ax);
+    sd += hsum16f(&ad);
+    sdx += hsum16f(&adx);
+  }
+  if (!isfinite(sx) || !isfinite(sd) || !isfinite(sdx)) { /* overflow in float, or inf/NaN in the row */
+    sx = sd = sdx = 0;
+    for (int64_t i = 0; i < n; i++) {
+      const float xs = (x[i] - mu) * rs, dx = has_w ? g[i] * w[i] : g[i];
+      sx += xs;
+      sd += dx;
+      sdx += (double)dx * xs;
+    }
   }
   const double d = sx / (double)n;
-  const float df = (float)d, s1 = (float)(sd / (double)n), s2 = (float)(rs * (sdx - d * sd) / (double)n);
+  const float df = (float)d, s1 = (float)(sd / (double)n), s2 = (float)((sdx - d * sd) / (double)n);
   /* an inf in g·w makes the row's sums infinite and its true gradient inf − inf: NaN for the whole
      row, as PyTorch's (a·g·w + b·x + c, b and c NaN) and the composite's; this form gave ±inf in
      some entries */
   const bool bad = !isfinite(s1) || !isfinite(s2);
   for (int64_t i = 0; i < n; i++) {
-    const float xh = (x[i] - mu - df) * rs, dx = has_w ? g[i] * w[i] : g[i];
+    const float xh = (x[i] - mu) * rs - df, dx = has_w ? g[i] * w[i] : g[i];
     fw[i] += g[i] * xh;
     fb[i] += g[i];
     gx[i] = bad ? NAN : rs * (dx - s1 - xh * s2);

@@ -376,17 +376,6 @@ static void conv2d_init(conv2d_ctx* c, const int64_t* d) {
  * 16 result fills 37 % of one). Written out instead: for 16 columns at a time, FEW_OB output rows
  * sum their K products in registers; each weight gradient entry is one long dot product, FEW_OB of
  * them sharing the load of their column row. Plain vector loops, on every target (wasm too). */
-/* 16 floats as one value (one zmm, two ymm, four v128): GCC and clang keep an array of them in
- * registers where the same sums over float[16] arrays went through the stack */
-typedef float v16f __attribute__((vector_size(64)));
-/* (macros, not functions: a 64-byte vector passed by value draws GCC's ABI note on AVX2 builds) */
-#define ld16(p) __extension__({ v16f v_; memcpy(&v_, (p), sizeof v_); v_; })
-#define st16(p, v) __extension__({ const v16f v_ = (v); memcpy((p), &v_, sizeof v_); })
-static inline float hsum16f(const v16f* v) {
-  float a[16];
-  memcpy(a, v, sizeof a);
-  return dl_hsum16(a);
-}
 #if defined(__AVX512F__)
 #define FEW_OB 8 /* independent sums per pass: 8 of 32 zmm */
 #elif defined(__AVX2__)
