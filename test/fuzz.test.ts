@@ -162,6 +162,17 @@ test("layerNorm of a row whose spread is 1e-4 of its mean matches float64 on eve
   }
 });
 
+test("layerNorm of a row whose sum overflows float32 (values near 3e38): float64's values on cpu and wasm", async () => {
+  // the C kernels' float lanes overflow here (the mean's sum, then the squares'): both are summed
+  // again in float64
+  const n = 32, row = Array.from({ length: n }, (_, i) => Math.fround(3e38 * (1 + 0.01 * Math.sin(i))));
+  const mu = row.reduce((p, q) => p + q) / n, sd = Math.sqrt(row.reduce((p, q) => p + (q - mu) ** 2, 0) / n + 1e-5);
+  for (const device of availableDevices().filter((d) => d === "cpu" || d === "wasm")) {
+    const y = Array.from(await F.layerNorm(f32(row, [1, n], device), [n], null, null, 1e-5).toTypedArrayAsync());
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(y[i] - (row[i] - mu) / sd) <= 1e-5, `${device}: ${y[i]} against ${(row[i] - mu) / sd} at ${i}`);
+  }
+});
+
 test("layerNorm's input gradient under an upstream gradient whose row sums overflow float32: float64's on cpu and wasm", async () => {
   // The C kernels sum a row in float lanes and again in float64 when a float sum overflows (here
   // Σ g ≈ 1e39): the gradient is finite, ~1e37, where float32 sums give NaN (inf − inf).

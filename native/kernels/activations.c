@@ -98,7 +98,8 @@ typedef struct {
  * and backward). */
 #define LN_CHUNK 512
 
-/* Σ x[0..n): 16 float lanes (v16f) per chunk of LN_CHUNK, then double. */
+/* Σ x[0..n): 16 float lanes (v16f) per chunk of LN_CHUNK, then double; again in double if a float
+ * sum overflowed. */
 static inline double ln_sum(const float* x, int64_t n) {
   double s = 0;
   for (int64_t i0 = 0; i0 < n; i0 += LN_CHUNK) {
@@ -108,6 +109,10 @@ static inline double ln_sum(const float* x, int64_t n) {
     for (; i + 16 <= i1; i += 16) as += ld16(x + i);
     for (; i < i1; i++) as[0] += x[i];
     s += hsum16f(&as);
+  }
+  if (!isfinite(s)) { /* a float sum overflowed (values near 3e38): again in double */
+    s = 0;
+    for (int64_t i = 0; i < n; i++) s += x[i];
   }
   return s;
 }
@@ -149,8 +154,8 @@ static inline double ln_sums(const float* x, int64_t n, float mu, double* q) {
  * (x - mu) - d, keeps it out of xhat and of the variance. (Centred on mu alone, a row whose spread
  * is 1e-4 of its mean was 3e-4 off.) Three passes, the sums in float lanes (ln_sum, ln_sums): it
  * was five, three of them sums converted to double: [2048, 128] 71 -> 44 us on 2 threads (Zen 5,
- * in-process A/B). has_w and has_b are constants at each call, so no load is
- * conditional and every loop vectorises. */
+ * in-process A/B). has_w and has_b are constants at each call, so no load is conditional and
+ * every loop vectorises. */
 static inline void layernorm_row_(const ln_ctx* c, int64_t r, const int has_w, const int has_b) {
   const int64_t n = c->n;
   const float* x = c->x + r * n;
@@ -201,8 +206,8 @@ typedef struct {
  * again in double if a float sum overflowed. The second forms xhat again and writes gx, with
  * g·xhat and g into the float sums fw and fb. It was seven passes, four of them sums converted to
  * double: [2048, 128] 83 -> 51 us on 2 threads, 156 -> 70 on one (Zen 5, in-process A/B); errors
- * against a double reference the same (~1e-7 of the largest entry). has_w is a constant at each call, so
- * the weight's load is not conditional. */
+ * against a double reference the same (~1e-7 of the largest entry). has_w is a constant at each
+ * call, so the weight's load is not conditional. */
 static inline void layernorm_backward_row(const lnb_ctx* c, int64_t r, float* restrict fw, float* restrict fb,
                                           const int has_w) {
   const int64_t n = c->n;

@@ -187,14 +187,6 @@ static inline double dl_dot_f(const float* a, const float* b, int64_t n) {
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/* Σa² in double, and Σa into *sum (eight partial sums each, as dl_dot_f). Two loops, each of which
- * GCC vectorises (one loop with both sums stayed scalar: a convert, a multiply and an add per
- * element, most of layerNorm's time); each partial sum adds the same terms in the same order. */
-static inline double dl_sum_sq_f(const float* a, int64_t n, double* sum) {
-  *sum = dl_sum_f(a, n);
-  return dl_dot_f(a, a, n);
-}
-
 /* a[0] + ... + a[15] added pairwise: lane l with l + 8, then + 4, + 2, + 1. That is the order of
  * _mm512_reduce_add_ps (one tree of shuffles), so the AVX-512 build gives the same bits; a scalar
  * chain of 15 dependent adds per row had been a fifth of attention's forward. */
