@@ -113,7 +113,6 @@ __attribute__((noinline)) static void ukernel_strip(int64_t kc, const float* res
 static void splat_a(float* Ap, int64_t n) {
   for (int64_t i = n - 1; i >= 0; i--) wasm_v128_store(Ap + A_SPLAT * i, wasm_f32x4_splat(Ap[i]));
 }
-
 #endif
 
 /* ---- packing --------------------------------------------------------------------------------- */
