@@ -489,6 +489,12 @@ each("matmul: a read in place or packed, split over threads, across the block si
     [[], 530, 2100, 37, {}, { t: true }, true],
     [[], 300, 2500, 100, { pad: 3 }, {}, false],
     [[3], 200, 1500, 60, {}, {}, true],
+    // a transposed, b row-major with a row stride of 512 floats, K >= 2048 (the GPT's weight
+    // gradient of its 512-wide layer): computed as Cᵀ = Bᵀ·Aᵀ and transposed into out on x86; not
+    // with 12 rows (Cᵀ's tiles would waste more) nor with a bias
+    [[], 128, 2048, 512, { t: true }, {}, false],
+    [[], 12, 2048, 512, { t: true }, {}, false],
+    [[], 40, 2100, 1024, { t: true }, {}, true],
   ];
   // the inputs of each case, the same for both thread counts, and its output with all threads:
   // one thread must give the very same bits (every path sums each element's K in the same order)

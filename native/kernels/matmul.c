@@ -615,16 +615,32 @@ static void mm_task_steal(void* ctx, int64_t t) {
 }
 #endif
 
-/* A product whose C fits the MR×NR tiles much worse than Cᵀ does, over a long K: the weight
- * gradient of a convolution, 32×144 from K = 12544 in the MNIST CNN, needs 3 row panels (the last
- * 8 of 12 rows) and 5 column panels (the last half empty), while 144×32 fills 12 × 1 exactly.
- * Cᵀ = Bᵀ·Aᵀ then costs a transpose of M·N elements, small next to M·N·K: 1.6× faster there
- * (360 vs 600 µs on the Zen 5). */
-static bool swap_pays(int64_t M, int64_t N, int64_t K) {
+/* Whether to compute Cᵀ = Bᵀ·Aᵀ instead, then transpose its M·N elements into C (small next to
+ * M·N·K over a long K). Two reasons to:
+ * - C fits the MR×NR tiles much worse than Cᵀ does: the weight gradient of a convolution, 32×144
+ *   from K = 12544 in the MNIST CNN, needs 3 row panels (the last 8 of 12 rows) and 5 column
+ *   panels (the last half empty), while 144×32 fills 12 × 1 exactly: 1.6× faster there (360 vs
+ *   600 µs on the Zen 5).
+ * - (x86) a transposed and b row-major, as in a weight gradient Gᵀ·X, where b's row stride is a
+ *   multiple of 512 floats (X with 512 features), so b is packed rather than read in place (see
+ *   ukernel_cols_bd), once per thread's chunk of columns, each chunk reading all of a again; in
+ *   Cᵀ = Xᵀ·G both are read in place. Not over a shorter K, where the transpose and the scratch
+ *   cost more than that saves (128×1024·1024×512: 2 % slower), nor where Cᵀ's tiles waste more
+ *   than C's (a tall a of 12 rows fills one row panel exactly). The GPT step's 128×2048·2048×512
+ *   (in-process A/B on the Zen 5): 2 threads 4 % faster warm, 10 % on cold caches; 1 thread 7-8 %.
+ * Never both ways: Cᵀ's product meets neither condition (its padding is no better, and its b is
+ * read in place). */
+static bool swap_pays(const gemm_dims* g) {
+  const int64_t M = g->M, N = g->N, K = g->K;
   if (K < 1024 || M * N > ((int64_t)1 << 20)) return false;
   const int64_t pad = (M + MR - 1) / MR * MR * ((N + NR - 1) / NR * NR);
   const int64_t padt = (N + MR - 1) / MR * MR * ((M + NR - 1) / NR * NR);
-  return padt * 10 < pad * 9; /* at least 10 % fewer padded multiply-adds */
+  if (padt * 10 < pad * 9) return true; /* at least 10 % fewer padded multiply-adds */
+#if defined(DL_X86_GEMM)
+  return K >= 2048 && padt <= pad && a_mode(g) == AMODE_COLS && g->sbn == 1 && g->sbk % 512 == 0 && g->sak % 512 != 0;
+#else
+  return false;
+#endif
 }
 
 /* C [M, N] (row stride ldc) = or (acc) += A·B on the calling thread alone, for kernels that split
@@ -639,9 +655,10 @@ void dl_gemm_serial(float* C, int64_t ldc, const float* A, int64_t sam, int64_t 
 }
 
 /* batch dims: nb, bshape, and the batch strides of a, b and out; offsets already applied to the pointers */
-int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_t* bshape, const int64_t* bsa,
-                  const int64_t* bsb, const int64_t* bsc, int64_t M, int64_t N, int64_t K, int64_t sam,
-                  int64_t sak, int64_t sbk, int64_t sbn, int64_t ldc, const float* bias, int64_t sbias) {
+static int matmul_f32(float* C, const float* A, const float* B, int nb, const int64_t* bshape, const int64_t* bsa,
+                      const int64_t* bsb, const int64_t* bsc, int64_t M, int64_t N, int64_t K, int64_t sam,
+                      int64_t sak, int64_t sbk, int64_t sbn, int64_t ldc, const float* bias, int64_t sbias,
+                      bool may_swap) {
   mm_job j;
   memset(&j, 0, sizeof j);
   j.g.M = M; j.g.N = N; j.g.K = K;
@@ -658,16 +675,14 @@ int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_
     j.nb++;
   }
   if (j.nbatch == 0 || M == 0 || N == 0) return 0;
-  if (j.nbatch == 1 && !bias && swap_pays(M, N, K)) {
+  if (may_swap && j.nbatch == 1 && !bias && swap_pays(&j.g)) {
     size_t cls;
     bool fresh0;
     float* t = (float*)dl_pool_get((size_t)(M * N) * sizeof(float), &cls, &fresh0);
     if (!t) return -1;
     /* t = Cᵀ [N, M]: a' = b read as Bᵀ (rows n, k stride sbk), b' = a read as Aᵀ */
-    const int rc = dl_matmul_f32(t, B, A, 0, NULL, NULL, NULL, NULL, N, M, K, sbn, sbk, sak, sam, M, NULL, 0);
-    if (rc == 0)
-      for (int64_t m = 0; m < M; m++)
-        for (int64_t n = 0; n < N; n++) C[m * ldc + n] = t[n * M + m];
+    const int rc = matmul_f32(t, B, A, 0, NULL, NULL, NULL, NULL, N, M, K, sbn, sbk, sak, sam, M, NULL, 0, false);
+    if (rc == 0) dl_transpose_32((uint32_t*)C, ldc, (const uint32_t*)t, M, M, N);
     dl_pool_put(t, cls);
     return rc;
   }
@@ -739,4 +754,10 @@ int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_
   }
   if (bias_copy) dl_pool_put(bias_copy, bias_cls);
   return 0;
+}
+
+int dl_matmul_f32(float* C, const float* A, const float* B, int nb, const int64_t* bshape, const int64_t* bsa,
+                  const int64_t* bsb, const int64_t* bsc, int64_t M, int64_t N, int64_t K, int64_t sam,
+                  int64_t sak, int64_t sbk, int64_t sbn, int64_t ldc, const float* bias, int64_t sbias) {
+  return matmul_f32(C, A, B, nb, bshape, bsa, bsb, bsc, M, N, K, sam, sak, sbk, sbn, ldc, bias, sbias, true);
 }
