@@ -33,7 +33,7 @@ function parseArgs(argv: string[]): { opts: BenchOptions; modes: ("single" | "is
   return { opts, modes };
 }
 
-function table(runs: { mode: string; isolated: boolean; results: WebResult[] }[], cells: WebCell[]): string {
+function table(runs: { mode: string; isolated: boolean; results: WebResult[]; ceiling: number | null }[], cells: WebCell[]): string {
   const libs = [...new Set(runs.flatMap((r) => r.results.map((x) => x.lib)))];
   const cols = runs.flatMap((r) => libs.map((lib) => ({ run: r, lib, head: `${lib} (${r.isolated ? "isolated" : "1 thread"})` })));
   const rows = cells.map((cell) => [cell.label, ...cols.map(({ run, lib }) => {
@@ -54,6 +54,20 @@ function table(runs: { mode: string; isolated: boolean; results: WebResult[] }[]
       }
     }
   }
+  // one thread (the page that is not isolated): each library's GFLOP/s as a fraction of the ceiling
+  for (const run of runs) {
+    if (run.isolated || !run.ceiling) continue;
+    for (const cell of cells) {
+      if (!cell.flops) continue;
+      const label = `fraction of the SIMD128 ceiling (${run.ceiling.toFixed(1)} GFLOP/s), ${cell.label}`;
+      const row = [label, ...cols.map(() => "")];
+      for (const [i, c] of cols.entries()) {
+        const r = c.run === run ? run.results.find((x) => x.lib === c.lib && x.cell === cell.id) : undefined;
+        if (r?.medianMs !== undefined) row[i + 1] = `${((100 * cell.flops) / r.medianMs / 1e6 / run.ceiling).toFixed(0)} %`;
+      }
+      rows.push(row);
+    }
+  }
   const head = ["workload (ms; GFLOP/s)", ...cols.map((c) => c.head)];
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i ? c.padStart(width[i]) : c.padEnd(width[i]))).join("  ");
@@ -70,7 +84,7 @@ await buildWeb();
 const server = await startServer();
 const chromium = await launchChromium();
 const browserVersion = (await chromium.browser.version()).replace("HeadlessChrome", "Chromium");
-const runs: { mode: string; isolated: boolean; version: Record<string, string>; results: WebResult[] }[] = [];
+const runs: { mode: string; isolated: boolean; version: Record<string, string>; results: WebResult[]; ceiling: number | null }[] = [];
 let cells: WebCell[] = [];
 try {
   for (const mode of modes) {
@@ -90,7 +104,7 @@ try {
     }, opts as Record<string, unknown>);
     cells = run.cells;
     const version = Object.fromEntries(run.results.map((r) => [r.lib, r.version]));
-    runs.push({ mode, isolated: run.isolated, version, results: run.results });
+    runs.push({ mode, isolated: run.isolated, version, results: run.results, ceiling: run.ceiling });
     await page.close();
   }
 } finally {

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { Tensor, availableDevices, manualSeed, nn, optim, setDefaultDevice } from "../src/node.js";
 import { BALLAST_CHUNK, BallastAccount, type View } from "../src/backend/backend.js";
 import { jsBackend as js } from "../src/backend/js.js";
-import { WasmStorage, wasmBackend as wasm, wasmConfig, wasmInfo, wasmMemoryStats, wasmThreadsReady } from "../src/backend/wasm.js";
+import { WasmStorage, wasmBackend as wasm, wasmConfig, wasmGemmCeiling, wasmInfo, wasmMemoryStats, wasmThreadsReady } from "../src/backend/wasm.js";
 import { WASM_BASE64 } from "../src/backend/wasm_module.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -26,6 +26,9 @@ test("the wasm backend loaded, is registered, and says what it runs", () => {
   assert.ok(info.loaded, `wasm did not load: ${info.reason}`);
   assert.ok(availableDevices().includes("wasm"));
   assert.match(info.description, /^gemm .+, (1 thread|2 threads)$/);
+  // the GEMM kernel's own rate (npm run bench:web's ceiling): flops counted and timed, a rate
+  const ceiling = wasmGemmCeiling(2);
+  assert.ok(ceiling !== null && Number.isFinite(ceiling) && ceiling > 0.1, `wasmGemmCeiling gave ${ceiling}`);
 });
 
 // first, while the module's memory is still small (each test file is its own process)

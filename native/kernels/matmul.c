@@ -108,6 +108,50 @@ __attribute__((noinline)) static void ukernel_strip(int64_t kc, const float* res
     ukernel_splat(kc, A + ir * kc * A_SPLAT, B, C + ir * ldc, ldc, acc, (int)dl_min64(MR, mc - ir), bias);
 }
 
+/* ukernel_strip for the first column panel of a block of rows, reading a's values from a itself
+ * (through its strides) and storing them splatted into Ap as it goes, for the later panels: the
+ * block needs no pass of pack_a_splat. Rows in whole MR panels only (mc % MR == 0). */
+static inline __attribute__((always_inline)) void tile_pack(int64_t kc, const float* a0p, const float* a1p,
+                                                            ptrdiff_t as, float* restrict ap,
+                                                            const float* restrict B, float* restrict C,
+                                                            int64_t ldc, int acc, const float* bias) {
+  const int mr = MR;
+  DL_WACC
+  const float* bk = B;
+  const float* const bend = B + kc * (ptrdiff_t)NR;
+#pragma clang loop unroll(disable)
+  for (; bk != bend; bk += NR, a0p += as, a1p += as, ap += MR * A_SPLAT) {
+    DL_WLOADB(bk)
+    const v128_t a0 = wasm_v128_load32_splat(a0p), a1 = wasm_v128_load32_splat(a1p);
+    wasm_v128_store(ap, a0);
+    wasm_v128_store(ap + 4, a1);
+    DL_WMULADD(0, a0)
+    DL_WMULADD(1, a1)
+  }
+  DL_WROWS(DL_WSTORE)
+}
+__attribute__((noinline)) static void ukernel_strip_pack(int64_t kc, const float* A, int64_t sam, int64_t sak,
+                                                         float* restrict Ap, const float* restrict B, float* restrict C,
+                                                         int64_t ldc, int acc, int64_t mc, const float* bias) {
+  for (int64_t ir = 0; ir < mc; ir += MR)
+    tile_pack(kc, A + ir * sam, A + (ir + 1) * sam, (ptrdiff_t)sak, Ap + ir * kc * A_SPLAT, B, C + ir * ldc, ldc, acc,
+              bias);
+}
+
+/* The micro-kernel's own rate, the ceiling of sgemm's (npm run bench:web puts each library's GEMM
+ * beside it): `reps` calls on one panel pair that stays in L1 (KC x MR of splatted a, 8 KiB; KC x
+ * NR of b, 16 KiB), accumulating into one tile, so no packing and no traffic beyond L1. Returns the
+ * flops done. The values stay normal (no denormal slow path): each call adds KC·0.25·0.5 to C. */
+double dl_wasm_gemm_ceiling(int reps) {
+  float* s = dl_scratch((size_t)(A_SPLAT * MR + NR) * KC + MR * NR);
+  if (!s || reps <= 0) return 0.0;
+  float *A = s, *B = A + A_SPLAT * MR * KC, *C = B + NR * KC;
+  for (int64_t i = 0; i < A_SPLAT * MR * KC; i++) A[i] = 0.5f;
+  for (int64_t i = 0; i < NR * KC; i++) B[i] = 0.25f;
+  for (int i = 0; i < reps; i++) ukernel(KC, A, B, C, NR, i > 0, MR, NULL);
+  return 2.0 * MR * NR * KC * reps;
+}
+
 /* packed a (n floats) spread in place to A_SPLAT copies of each value, from the end backwards:
  * value i goes to [A_SPLAT·i, A_SPLAT·i + A_SPLAT), never over a value not yet moved */
 static void splat_a(float* Ap, int64_t n) {
@@ -415,7 +459,8 @@ static void gemm_rows(const gemm_dims* g, int amode, bool pack, float* C, const 
   for (int64_t ic = m0; ic < m1; ic += mcb) {
     const int64_t mc = dl_min64(mcb, m1 - ic);
 #if A_SPLAT > 1
-    pack_a_splat(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
+    const bool fuse = nc >= NR && mc % MR == 0; /* ukernel_strip_pack packs a with the first panel */
+    if (!fuse) pack_a_splat(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
 #else
     if (pack) pack_a(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
 #endif
@@ -424,6 +469,11 @@ static void gemm_rows(const gemm_dims* g, int amode, bool pack, float* C, const 
       const float* bj = bias && pc == 0 ? bias + jc + jr : NULL;
       const bool direct = Bd && nr == NR;
 #if A_SPLAT > 1
+      if (nr == NR && jr == 0 && fuse) {
+        ukernel_strip_pack(kc, A + ic * g->sam + pc * g->sak, g->sam, g->sak, Ap, Bp, C + ic * ldc + jc, ldc,
+                           pc > 0 || g->acc, mc, bj);
+        continue;
+      }
       if (nr == NR) {
         ukernel_strip(kc, Ap, Bp + jr * kc, C + ic * ldc + jc + jr, ldc, pc > 0 || g->acc, mc, bj);
         continue;
@@ -627,9 +677,8 @@ static void mm_task_steal(void* ctx, int64_t t) {
  *   Cᵀ = Xᵀ·G both are read in place. Not over a shorter K, where the transpose and the scratch
  *   cost more than that saves (128×1024·1024×512: 2 % slower), nor where Cᵀ's tiles waste more
  *   than C's (a tall a of 12 rows fills one row panel exactly). The GPT step's 128×2048·2048×512
- *   (in-process A/B on the Zen 5): 2 threads 4 % faster warm, 10 % on cold caches; 1 thread 7-8 %.
- * Never both ways: Cᵀ's product meets neither condition (its padding is no better, and its b is
- * read in place). */
+ *   (in-process A/B on the Zen 5): 2 threads 4-5 % faster warm, 4-10 % on cold caches; 1 thread
+ *   8-9 %. Cᵀ's product is never turned again (may_swap). */
 static bool swap_pays(const gemm_dims* g) {
   const int64_t M = g->M, N = g->N, K = g->K;
   if (K < 1024 || M * N > ((int64_t)1 << 20)) return false;

@@ -89,6 +89,9 @@ EXPORT("names") const char* names(int kind) {
 
 EXPORT("gemmKind") const char* gemm_kind(void) { return dl_gemm_kind(); }
 
+double dl_wasm_gemm_ceiling(int reps); /* matmul.c */
+EXPORT("gemmCeiling") double gemm_ceiling(int reps) { return dl_wasm_gemm_ceiling(reps); }
+
 /* ---- memory for the copied arrays ------------------------------------------------------------ */
 
 /* One block reused by every call (its pages stay warm); replaced when a call needs more. */

@@ -56,6 +56,7 @@ interface Exports {
   meta(): number;
   names(kind: number): number;
   gemmKind(): number;
+  gemmCeiling(reps: number): number;
   arena(bytes: number): number;
   alloc(bytes: number): number;
   free(ptr: number): void;
@@ -1323,6 +1324,32 @@ export function wasmInfo(): { loaded: boolean; reason: string; description: stri
     loaded: true, reason: "", description: `gemm ${cString(ex, ex.gemmKind())}, ${n} thread${n > 1 ? "s" : ""}`, memoryBytes: ex.pages() * PAGE,
     threads: n, threadsNote: note,
   };
+}
+
+/** The GEMM micro-kernel's own rate on the calling thread in GFLOP/s: the kernel on one panel pair
+ *  that stays in L1 (no packing, no traffic beyond L1), the ceiling of this backend's sgemm rate
+ *  (npm run bench:web puts the GEMMs beside it). The engine runs a baseline compilation of the
+ *  module first and optimizes hot functions later (Chromium took ~0.5 s here), so runs of ~20 ms
+ *  go on until `runs` in a row bring no new best (at most ~3 s); the best is returned. null where
+ *  the backend did not load. */
+export function wasmGemmCeiling(runs = 7): number | null {
+  if (!loaded.ex) return null;
+  const rate = (reps: number): [number, number] => {
+    const t0 = performance.now();
+    const flops = ex.gemmCeiling(reps);
+    const ms = performance.now() - t0;
+    return [flops / ms / 1e6, ms];
+  };
+  let reps = 1000, best = 0, stale = 0;
+  const start = performance.now();
+  while (stale < runs && performance.now() - start < 3000) {
+    const [r, ms] = rate(reps);
+    if (r > best * 1.01) stale = 0;
+    else stale++;
+    best = Math.max(best, r);
+    reps = Math.max(1, Math.round(reps * Math.min(100, 20 / Math.max(ms, 0.01))));
+  }
+  return best;
 }
 
 /** The wasm module's memory and its tensors' blocks now (see WasmMemoryStats); zeros where the
