@@ -27,7 +27,7 @@ test("the wasm backend loaded, is registered, and says what it runs", () => {
   assert.ok(availableDevices().includes("wasm"));
   assert.match(info.description, /^gemm .+, (1 thread|2 threads)$/);
   // the GEMM kernel's own rate (npm run bench:web's ceiling): flops counted and timed, a rate
-  const ceiling = wasmGemmCeiling(2);
+  const ceiling = wasmGemmCeiling(2, 0);
   assert.ok(ceiling !== null && Number.isFinite(ceiling) && ceiling > 0.1, `wasmGemmCeiling gave ${ceiling}`);
 });
 
