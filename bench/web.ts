@@ -1,7 +1,8 @@
 // npm run bench:web: W1 (matmul 256², 1024²) and W4 (MNIST MLP step) in headless Chromium, dlgrad
 // `wasm` against TensorFlow.js `wasm` in the same page session (web/bench.ts), twice: a page that is
 // not cross-origin isolated (one thread each) and an isolated one (threads allowed). Prints a table
-// and writes out/bench-web.json. Flags: --target-ms N (measured time per cell, library and round;
+// (with, for the one-thread page, each library's GFLOP/s as a fraction of the rate of dlgrad's GEMM
+// kernel on L1-resident panels: what SIMD128 multiplies and adds allow) and writes out/bench-web.json. Flags: --target-ms N (measured time per cell, library and round;
 // default 500), --rounds N (default 3), --only isolated|single.
 import * as fs from "node:fs";
 import * as os from "node:os";

@@ -197,7 +197,8 @@ export async function runBench(opts: BenchOptions = {}, log: (line: string) => v
   }
   // after the cells, not before: run first, it would warm dlgrad's kernel up (the engine optimizes
   // hot functions some time after they start) ahead of its timed runs and not tfjs's
-  const ceiling = libs[0].skip ? null : Math.max(wasmGemmCeiling()!, wasmGemmCeiling()!);
+  // (one thread's: only the page that is not isolated, where both libraries run on one thread)
+  const ceiling = libs[0].skip || crossOriginIsolated ? null : Math.max(wasmGemmCeiling()!, wasmGemmCeiling()!);
   if (ceiling !== null) log(`SIMD128 ceiling (dlgrad's GEMM kernel on L1-resident panels, this thread; the higher of two): ${ceiling.toFixed(1)} GFLOP/s`);
   return { isolated: crossOriginIsolated, results, ceiling };
 }
