@@ -423,6 +423,18 @@ static int a_mode(const gemm_dims* g) {
   return AMODE_PACK;
 }
 
+/* Whether b is read in place too (ukernel_cols_bd): with a transposed and read in place (amode,
+ * a_mode's), and b row-major, unless b's row stride is a multiple of 512 floats (see there) */
+static bool b_in_place(const gemm_dims* g, int amode) {
+#if defined(DL_X86_GEMM)
+  return amode == AMODE_COLS && g->sbn == 1 && g->sbk != 1 && g->sbk % 512 != 0;
+#else
+  (void)g;
+  (void)amode;
+  return false;
+#endif
+}
+
 /* one tile of C, mr x nr (nr < NR through tmp): a is a packed panel, or for the in-place modes
  * row 0 of the tile in a itself (lda: its row stride, or its k stride when transposed) */
 static inline void gemm_tile(int amode, int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
@@ -469,7 +481,7 @@ static void gemm_rows(const gemm_dims* g, int amode, bool pack, float* C, const 
       const float* bj = bias && pc == 0 ? bias + jc + jr : NULL;
       const bool direct = Bd && nr == NR;
 #if A_SPLAT > 1
-      if (nr == NR && jr == 0 && fuse) {
+      if (jr == 0 && fuse) { /* nc >= NR: a whole panel */
         ukernel_strip_pack(kc, A + ic * g->sam + pc * g->sak, g->sam, g->sak, Ap, Bp, C + ic * ldc + jc, ldc,
                            pc > 0 || g->acc, mc, bj);
         continue;
@@ -508,12 +520,10 @@ static void gemm_block(const gemm_dims* g, int amode, float* C, const float* A, 
   }
   float* Ap = Bp + NC * KC;
   const int64_t K = g->K;
+  const bool bdirect = b_in_place(g, amode);
 #if defined(DL_X86_GEMM)
-  /* b read in place too (ukernel_cols_bd) */
-  const bool bdirect = amode == AMODE_COLS && g->sbn == 1 && g->sbk != 1 && g->sbk % 512 != 0;
   const int64_t kcb = balanced(K, bdirect ? KC_BD : KC, 1);
 #else
-  const bool bdirect = false;
   const int64_t kcb = balanced(K, KC, 1);
 #endif
   const int64_t mcb = balanced(m1 - m0, MC, MR);
@@ -672,8 +682,8 @@ static void mm_task_steal(void* ctx, int64_t t) {
  *   panels (the last half empty), while 144×32 fills 12 × 1 exactly: 1.6× faster there (360 vs
  *   600 µs on the Zen 5).
  * - (x86) a transposed and b row-major, as in a weight gradient Gᵀ·X, where b's row stride is a
- *   multiple of 512 floats (X with 512 features), so b is packed rather than read in place (see
- *   ukernel_cols_bd), once per thread's chunk of columns, each chunk reading all of a again; in
+ *   multiple of 512 floats (X with 512 features), so b is packed rather than read in place
+ *   (b_in_place), once per thread's chunk of columns, each chunk reading all of a again; in
  *   Cᵀ = Xᵀ·G both are read in place. Not over a shorter K, where the transpose and the scratch
  *   cost more than that saves (128×1024·1024×512: 2 % slower), nor where Cᵀ's tiles waste more
  *   than C's (a tall a of 12 rows fills one row panel exactly). The GPT step's 128×2048·2048×512
@@ -685,11 +695,9 @@ static bool swap_pays(const gemm_dims* g) {
   const int64_t pad = (M + MR - 1) / MR * MR * ((N + NR - 1) / NR * NR);
   const int64_t padt = (N + MR - 1) / MR * MR * ((M + NR - 1) / NR * NR);
   if (padt * 10 < pad * 9) return true; /* at least 10 % fewer padded multiply-adds */
-#if defined(DL_X86_GEMM)
-  return K >= 2048 && padt <= pad && a_mode(g) == AMODE_COLS && g->sbn == 1 && g->sbk % 512 == 0 && g->sak % 512 != 0;
-#else
-  return false;
-#endif
+  if (K < 2048 || padt > pad || a_mode(g) != AMODE_COLS || b_in_place(g, AMODE_COLS)) return false;
+  const gemm_dims t = { N, M, K, g->sbn, g->sbk, g->sak, g->sam, M, false }; /* Cᵀ's: a' = Bᵀ, b' = Aᵀ */
+  return b_in_place(&t, a_mode(&t));
 }
 
 /* C [M, N] (row stride ldc) = or (acc) += A·B on the calling thread alone, for kernels that split
