@@ -374,8 +374,8 @@ static void gemm_naive(const gemm_dims* g, float* C, const float* A, const float
  * - row-major a (sak = 1) when N is small: its MR rows are then reused over only a few NR
  *   panels, from L1, and an MC block of rows stays in L2 as the packed one would (not when its
  *   row stride is a multiple of 4 KiB: all MR rows would fall into the same L1 sets);
- * - transposed a (sam = 1, the weight gradient's Gᵀ): each k's MR values are contiguous, a packed
- *   panel with a longer k stride.
+ * - transposed a (sam = 1, the weight gradient's Gᵀ), with AVX-512 only (a_mode says why): each
+ *   k's MR values are contiguous, a packed panel with a longer k stride.
  * Threads each pack their own copy of what they share. Packing b once for both threads, its
  * panels split over them and a second dl_parallel before the products, measured slower on the
  * 2-vCPU Zen 5 (1024²: 3-4 %; 512×2048·2048×128: 15 %): reading the other core's half costs more
@@ -411,12 +411,18 @@ __attribute__((noinline)) static void ukernel_cols_bd(int64_t kc, const float* r
 
 #define AMODE_PACK 0 /* a packed into MR-row panels */
 #define AMODE_ROWS 1 /* a read in place, row-major: A(r, k) = a[r·sam + k] (x86 only) */
-#define AMODE_COLS 2 /* a read in place, transposed: A(r, k) = a[r + k·sak] (x86 only) */
+#define AMODE_COLS 2 /* a read in place, transposed: A(r, k) = a[r + k·sak] (AVX-512 only) */
 #define ROWS_MAX_N 512 /* row-major a in place up to this many columns of C */
 
 static int a_mode(const gemm_dims* g) {
 #if defined(DL_X86_GEMM)
   if (g->sak == 1 && g->sam != 1 && g->N <= ROWS_MAX_N && g->sam % 1024 != 0) return AMODE_ROWS;
+#endif
+#if defined(__AVX512F__)
+  /* Not on AVX2: on a Zen 3 (32 KiB 8-way L1, 512 KiB L2) the GPT step's weight gradients Gᵀ·X,
+     K = 2048, ran 14-40 % slower in place than packed (in-process A/B, 2 threads, warm and cold;
+     1 thread 14-40 % too): a's k stride (M floats, 512-2048 B) and b's row stride put a tile's
+     256 k steps into a few L1 sets, so every tile streams both from L2. */
   if (g->sam == 1 && g->sak != 1 && g->M > 1) return AMODE_COLS;
 #endif
   (void)g;
@@ -681,7 +687,7 @@ static void mm_task_steal(void* ctx, int64_t t) {
  *   from K = 12544 in the MNIST CNN, needs 3 row panels (the last 8 of 12 rows) and 5 column
  *   panels (the last half empty), while 144×32 fills 12 × 1 exactly: 1.6× faster there (360 vs
  *   600 µs on the Zen 5).
- * - (x86) a transposed and b row-major, as in a weight gradient Gᵀ·X, where b's row stride is a
+ * - (AVX-512) a transposed and b row-major, as in a weight gradient Gᵀ·X, where b's row stride is a
  *   multiple of 512 floats (X with 512 features), so b is packed rather than read in place
  *   (b_in_place), once per thread's chunk of columns, each chunk reading all of a again; in
  *   Cᵀ = Xᵀ·G both are read in place. Not over a shorter K, where the transpose and the scratch
