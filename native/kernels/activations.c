@@ -98,17 +98,18 @@ typedef struct {
  * and backward). */
 #define LN_CHUNK 512
 
-/* Σ x[0..n): 16 float lanes (v16f) per chunk of LN_CHUNK, then double; again in double if a float
- * sum overflowed. */
+/* Σ x[0..n): 16 float lanes (vmath.h's vf) per chunk of LN_CHUNK, then double; again in double if
+ * a float sum overflowed. */
 static inline double ln_sum(const float* x, int64_t n) {
   double s = 0;
   for (int64_t i0 = 0; i0 < n; i0 += LN_CHUNK) {
     const int64_t i1 = dl_min64(n, i0 + LN_CHUNK);
-    v16f as = { 0 };
+    vf as[DL_V16] = { 0 };
     int64_t i = i0;
-    for (; i + 16 <= i1; i += 16) as += ld16(x + i);
-    for (; i < i1; i++) as[0] += x[i];
-    s += hsum16f(&as);
+    for (; i + 16 <= i1; i += 16)
+      for (int h = 0; h < DL_V16; h++) as[h] += ldv(x + i + h * DL_VW);
+    for (; i < i1; i++) as[0][0] += x[i];
+    s += hsum16v(as);
   }
   if (!isfinite(s)) { /* a float sum overflowed (values near 3e38): again in double */
     s = 0;
@@ -122,20 +123,21 @@ static inline double ln_sums(const float* x, int64_t n, float mu, double* q) {
   double s = 0, sq = 0;
   for (int64_t i0 = 0; i0 < n; i0 += LN_CHUNK) {
     const int64_t i1 = dl_min64(n, i0 + LN_CHUNK);
-    v16f as = { 0 }, aq = { 0 };
+    vf as[DL_V16] = { 0 }, aq[DL_V16] = { 0 };
     int64_t i = i0;
-    for (; i + 16 <= i1; i += 16) {
-      const v16f v = ld16(x + i) - mu;
-      as += v;
-      aq += v * v;
-    }
+    for (; i + 16 <= i1; i += 16)
+      for (int h = 0; h < DL_V16; h++) {
+        const vf v = ldv(x + i + h * DL_VW) - mu;
+        as[h] += v;
+        aq[h] += v * v;
+      }
     for (; i < i1; i++) {
       const float v = x[i] - mu;
-      as[0] += v;
-      aq[0] += v * v;
+      as[0][0] += v;
+      aq[0][0] += v * v;
     }
-    s += hsum16f(&as);
-    sq += hsum16f(&aq);
+    s += hsum16v(as);
+    sq += hsum16v(aq);
   }
   if (!isfinite(sq)) { /* the squares overflowed float (|x − mu| > ~1e19): again in double */
     s = sq = 0;
@@ -202,7 +204,7 @@ typedef struct {
 /* One row in two passes that vectorise. The first takes the row's three sums over xs = (x −
  * mean)·rstd and dxhat = g·w: Σ xs, whose mean d is the saved mean's rounding to float (the forward
  * corrects by the same), Σ dxhat and Σ dxhat·xs, so that with xhat = xs − d, mean(dxhat·xhat) =
- * (Σ dxhat·xs − d·Σ dxhat) / n; in 16 float lanes (v16f) per chunk of LN_CHUNK, then double, and
+ * (Σ dxhat·xs − d·Σ dxhat) / n; in 16 float lanes (vf) per chunk of LN_CHUNK, then double, and
  * again in double if a float sum overflowed. The second forms xhat again and writes gx, with
  * g·xhat and g into the float sums fw and fb. It was seven passes, four of them sums converted to
  * double: [2048, 128] 83 -> 51 us on 2 threads, 156 -> 70 on one (Zen 5, in-process A/B); errors
@@ -219,23 +221,25 @@ static inline void layernorm_backward_row(const lnb_ctx* c, int64_t r, float* re
   double sx = 0, sd = 0, sdx = 0;
   for (int64_t i0 = 0; i0 < n; i0 += LN_CHUNK) {
     const int64_t i1 = dl_min64(n, i0 + LN_CHUNK);
-    v16f ax = { 0 }, ad = { 0 }, adx = { 0 };
+    vf ax[DL_V16] = { 0 }, ad[DL_V16] = { 0 }, adx[DL_V16] = { 0 };
     int64_t i = i0;
-    for (; i + 16 <= i1; i += 16) {
-      const v16f xs = (ld16(x + i) - mu) * rs, dx = has_w ? ld16(g + i) * ld16(w + i) : ld16(g + i);
-      ax += xs;
-      ad += dx;
-      adx += dx * xs;
-    }
+    for (; i + 16 <= i1; i += 16)
+      for (int h = 0; h < DL_V16; h++) {
+        const int64_t e = i + h * DL_VW;
+        const vf xs = (ldv(x + e) - mu) * rs, dx = has_w ? ldv(g + e) * ldv(w + e) : ldv(g + e);
+        ax[h] += xs;
+        ad[h] += dx;
+        adx[h] += dx * xs;
+      }
     for (; i < i1; i++) {
       const float xs = (x[i] - mu) * rs, dx = has_w ? g[i] * w[i] : g[i];
-      ax[0] += xs;
-      ad[0] += dx;
-      adx[0] += dx * xs;
+      ax[0][0] += xs;
+      ad[0][0] += dx;
+      adx[0][0] += dx * xs;
     }
-    sx += hsum16f(&ax);
-    sd += hsum16f(&ad);
-    sdx += hsum16f(&adx);
+    sx += hsum16v(ax);
+    sd += hsum16v(ad);
+    sdx += hsum16v(adx);
   }
   if (!isfinite(sx) || !isfinite(sd) || !isfinite(sdx)) { /* overflow in float, or inf/NaN in the row */
     sx = sd = sdx = 0;

@@ -126,35 +126,29 @@ static float row_exp_sum(float* r, int64_t n, int64_t w, float scale, float sub)
  * much later: streaming stores skip reading its lines in first (and keep them out of the cache)
  * when the row is aligned. With the sum taken in the exp pass, this took the GPT's heads (16·4 of
  * 128 x 32, causal, warm, in-process A/B on the Zen 5) 578 -> 550 us on 2 threads, 914 -> 871 on
- * one, against separate passes with 32-byte streaming stores. One loop over 16-float vectors for
- * every x86 target: stream16 stores one (a whole 64-byte line with AVX-512, two halves with AVX)
- * at an address aligned to DL_STREAM_ALIGN. */
+ * one, against separate passes with 32-byte streaming stores. One loop over groups of 16 floats
+ * for every x86 target (vmath.h's vf: one 64-byte line with AVX-512, its two halves with AVX),
+ * streamv storing each vector at an address aligned to DL_STREAM_ALIGN. */
 #if defined(__AVX512F__)
 #define DL_STREAM_ALIGN 64
-#define stream16(p, v) _mm512_stream_ps((p), (__m512)(v))
+#define streamv(p, v) _mm512_stream_ps((p), (__m512)(v)) /* vmath.h's vf: 16 floats */
 #elif defined(__AVX__)
 #define DL_STREAM_ALIGN 32
-#define stream16(p, v)                                                            \
-  __extension__({                                                                 \
-    const v16f s_ = (v);                                                          \
-    __m256 lo_, hi_;                                                              \
-    memcpy(&lo_, &s_, sizeof lo_);                                                \
-    memcpy(&hi_, (const char*)&s_ + sizeof lo_, sizeof hi_);                      \
-    _mm256_stream_ps((p), lo_);                                                   \
-    _mm256_stream_ps((p) + 8, hi_);                                               \
-  })
+#define streamv(p, v) _mm256_stream_ps((p), (__m256)(v)) /* 8 floats */
 #endif
 static void scale_store_row(float* dst, float* src, int64_t w, int64_t n, float inv) {
   int64_t j = 0;
 #if defined(DL_STREAM_ALIGN)
   if (((uintptr_t)dst & (DL_STREAM_ALIGN - 1)) == 0) {
-    for (; j + 16 <= w; j += 16) {
-      const v16f v = ld16(src + j) * inv;
-      st16(src + j, v);
-      stream16(dst + j, v);
-    }
+    for (; j + 16 <= w; j += 16)
+      for (int h = 0; h < DL_V16; h++) {
+        const vf v = ldv(src + j + h * DL_VW) * inv;
+        stv(src + j + h * DL_VW, v);
+        streamv(dst + j + h * DL_VW, v);
+      }
     if (j == w)
-      for (; j + 16 <= n; j += 16) stream16(dst + j, (v16f){ 0 });
+      for (; j + 16 <= n; j += 16)
+        for (int h = 0; h < DL_V16; h++) streamv(dst + j + h * DL_VW, (vf){ 0 });
   }
 #endif
   for (int64_t i = j; i < w; i++) src[i] *= inv;

@@ -393,16 +393,20 @@ static void conv_few_forward(float* restrict y, const float* restrict w, const f
   int64_t o0 = 0;
   for (; o0 + FEW_OB <= OC; o0 += FEW_OB)
     for (int64_t p0 = 0; p0 < P16; p0 += 16) {
-      v16f acc[FEW_OB];
+      vf acc[FEW_OB][DL_V16];
 #pragma GCC unroll 8
-      for (int i = 0; i < FEW_OB; i++) acc[i] = (v16f){ 0 };
-      for (int64_t r = 0; r < rows; r++) {
-        const v16f c = ld16(col + r * P + p0);
+      for (int i = 0; i < FEW_OB; i++)
+        for (int h = 0; h < DL_V16; h++) acc[i][h] = (vf){ 0 };
+      for (int64_t r = 0; r < rows; r++)
+        for (int h = 0; h < DL_V16; h++) {
+          const vf c = ldv(col + r * P + p0 + h * DL_VW);
 #pragma GCC unroll 8
-        for (int i = 0; i < FEW_OB; i++) acc[i] += w[(o0 + i) * rows + r] * c;
-      }
+          for (int i = 0; i < FEW_OB; i++) acc[i][h] += w[(o0 + i) * rows + r] * c;
+        }
 #pragma GCC unroll 8
-      for (int i = 0; i < FEW_OB; i++) st16(y + (o0 + i) * P + p0, bias ? bias[o0 + i] + acc[i] : acc[i]);
+      for (int i = 0; i < FEW_OB; i++)
+        for (int h = 0; h < DL_V16; h++)
+          stv(y + (o0 + i) * P + p0 + h * DL_VW, bias ? bias[o0 + i] + acc[i][h] : acc[i][h]);
     }
   /* the rows left over (OC not a multiple of FEW_OB) and the last P % 16 columns, one sum at a time */
   for (int64_t o = 0; o < OC; o++)
@@ -423,16 +427,18 @@ static void conv_few_weight_grad(float* restrict gwt, const float* restrict col,
   for (; o0 + FEW_OB <= OC; o0 += FEW_OB)
     for (int64_t r = 0; r < rows; r++) {
       const float* cr = col + r * P;
-      v16f acc[FEW_OB];
+      vf acc[FEW_OB][DL_V16];
 #pragma GCC unroll 8
-      for (int i = 0; i < FEW_OB; i++) acc[i] = (v16f){ 0 };
-      for (int64_t p = 0; p < P16; p += 16) {
-        const v16f c = ld16(cr + p);
+      for (int i = 0; i < FEW_OB; i++)
+        for (int h = 0; h < DL_V16; h++) acc[i][h] = (vf){ 0 };
+      for (int64_t p = 0; p < P16; p += 16)
+        for (int h = 0; h < DL_V16; h++) {
+          const vf c = ldv(cr + p + h * DL_VW);
 #pragma GCC unroll 8
-        for (int i = 0; i < FEW_OB; i++) acc[i] += c * ld16(g + (o0 + i) * P + p);
-      }
+          for (int i = 0; i < FEW_OB; i++) acc[i][h] += c * ldv(g + (o0 + i) * P + p + h * DL_VW);
+        }
       for (int i = 0; i < FEW_OB; i++) {
-        float t = hsum16f(&acc[i]);
+        float t = hsum16v(acc[i]);
         for (int64_t p = P16; p < P; p++) t += cr[p] * g[(o0 + i) * P + p];
         gwt[r * OC + o0 + i] += t;
       }
@@ -440,9 +446,10 @@ static void conv_few_weight_grad(float* restrict gwt, const float* restrict col,
   for (; o0 < OC; o0++) /* the g rows left over, one at a time */
     for (int64_t r = 0; r < rows; r++) {
       const float* cr = col + r * P;
-      v16f acc = { 0 };
-      for (int64_t p = 0; p < P16; p += 16) acc += ld16(cr + p) * ld16(g + o0 * P + p);
-      float t = hsum16f(&acc);
+      vf acc[DL_V16] = { 0 };
+      for (int64_t p = 0; p < P16; p += 16)
+        for (int h = 0; h < DL_V16; h++) acc[h] += ldv(cr + p + h * DL_VW) * ldv(g + o0 * P + p + h * DL_VW);
+      float t = hsum16v(acc);
       for (int64_t p = P16; p < P; p++) t += cr[p] * g[o0 * P + p];
       gwt[r * OC + o0] += t;
     }
