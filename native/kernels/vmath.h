@@ -138,13 +138,16 @@ static inline double dl_log1p_d(double x) {
   return r;
 }
 
-/* exp in float32, written so that GCC vectorises the loops that call it (8 or 16 lanes; the
- * double exp ran at ~4 ns per element). Cephes' expf (range reduction by ln2 in two parts, degree-6
- * polynomial, ~1 ulp); the argument is clamped to [-87, 88] so that 2^k stays a normal float, and
- * below -87 the result is 0 (so that inf * exp(-inf) is NaN as in js). NaN passes through. */
+/* exp in float32 for x <= 88, written so that GCC vectorises the loops that call it (8 or 16
+ * lanes; the double exp ran at ~4 ns per element). Cephes' expf (range reduction by ln2 in two
+ * parts, degree-6 polynomial, ~1 ulp); the argument is clamped below at -87 so that 2^k stays a
+ * normal float, and below -87 the result is 0 (so that inf * exp(-inf) is NaN as in js). NaN passes
+ * through. Every argument whose result is kept is <= 0 (a softmax's x·scale − max, a
+ * log-probability, GELU's −z²; attention computes the masked lanes past a row's kept entries and
+ * drops them), so there is no clamp at 88 (above it 2^k is garbage): GCC compiled the two clamps into compares and blends on the
+ * critical path, and dropping the upper one made GELU 22 % faster (AVX2, Zen 3; same bits). */
 static inline float dl_exp_f(float x) {
   const float x0 = x;
-  x = x > 88.0f ? 88.0f : x;
   x = x < -87.0f ? -87.0f : x;
   float kd = fmaf(x, 1.44269504088896341f, 12582912.0f); /* 1.5 * 2^23 + round(x / ln2) */
   uint32_t kb;
