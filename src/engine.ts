@@ -1,6 +1,6 @@
 // The engine: the reverse sweep over a recorded graph, grad(), and the one leaf-gradient policy
 // (what backward() stores in .grad). Above ops.ts: its sums are ordinary ops.
-import { type AllocLog, Tensor, setAllocLog, writeCount, writtenSince } from "./core.js";
+import { type AllocLog, Tensor, bumpVersion, setAllocLog, writeCount, writtenSince } from "./core.js";
 import type { Storage } from "./backend/backend.js";
 import { type Node, WindowGrad, noGrad, withGrad } from "./graph.js";
 import { clone } from "./ops.js";
@@ -186,13 +186,19 @@ export function backward(t: Tensor, gradient?: Tensor): void {
   const grads = runBackward([t], [g], (x) => x.isLeaf, false, true);
   // The leaf-gradient policy. A leaf's .grad must be its own dense buffer: a rule may hand the same
   // tensor to two parents (add), a stride-0 view (sum), or the caller's gradient, and optimizers
-  // update .grad in place.
+  // update .grad in place. A second backward adds into the .grad there is, in place, as PyTorch's
+  // AccumulateGrad does (a reference to .grad sees the sum), unless it is a view whose elements
+  // may alias or itself requires grad: then into a new tensor.
   const owned = new Set<Storage>([g.data]);
   noGrad(() => grads.forEach((gx, x) => {
     if (!x.isLeaf || !x.requiresGrad) return;
-    if (x.grad) x.grad = x.grad.add(gx);
+    const prev = x.grad;
+    if (prev && !prev.requiresGrad && prev.isContiguous()) {
+      prev.backend.binary("add", prev, prev, gx);
+      bumpVersion(prev);
+    } else if (prev) x.grad = prev.add(gx);
     else x.grad = gx.isContiguous() && !owned.has(gx.data) ? gx : clone(gx);
-    owned.add(x.grad.data);
+    owned.add(x.grad!.data);
   }));
 }
 

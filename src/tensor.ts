@@ -298,7 +298,8 @@ const methods = {
    */
   int(this: Tensor): Tensor { if (arguments.length > 0) tooMany("int", arguments.length, NO_ARGS); return ops.cast(this, "int32"); },
   /**
-   * Backpropagate from this tensor: accumulate d(this)/d(leaf) into every leaf's `.grad` (torch's `.backward()`).
+   * Backpropagate from this tensor: accumulate d(this)/d(leaf) into every leaf's `.grad` (torch's `.backward()`),
+   * in place where `.grad` is already set, as PyTorch does.
    * @param gradient - d(loss)/d(this), of this tensor's shape; needed unless this tensor has one element.
    * @throws Error if this tensor does not require grad, if a non-scalar has no `gradient`, or if a tensor the graph needs was modified in place since.
    * @example

@@ -39,6 +39,29 @@ describe("autograd engine", () => {
     assert.deepEqual(x.grad!.toArray(), [6, 6, 6]);
   });
 
+  test("a second backward() adds into .grad in place, as PyTorch's AccumulateGrad does", () => {
+    for (const device of availableDevices().filter((d) => d !== "webgpu")) {
+      const x = tensor([1, 2, 3], { requiresGrad: true, device });
+      x.mul(2).sum().backward();
+      const g1 = x.grad!;
+      x.mul(x).sum().backward();
+      assert.equal(x.grad, g1, `${device}: the same tensor`);
+      assert.deepEqual(g1.toArray(), [4, 6, 8], device);
+      // a gradient the caller assigned as a view whose elements alias (expand): a new tensor, the view untouched
+      const base = tensor([1], { device });
+      x.grad = base.expand([3]);
+      x.mul(2).sum().backward();
+      assert.deepEqual(x.grad!.toArray(), [3, 3, 3], device);
+      assert.deepEqual(base.toArray(), [1], device);
+      // one that requires grad itself is not written either
+      const r = tensor([0, 0, 0], { requiresGrad: true, device });
+      x.grad = r;
+      x.mul(2).sum().backward();
+      assert.deepEqual(r.toArray(), [0, 0, 0], device);
+      assert.deepEqual(x.grad!.toArray(), [2, 2, 2], device);
+    }
+  });
+
   test("a tensor used twice gets the sum of both gradients; non-leaves get no .grad", () => {
     const x = tensor([1, -2], { requiresGrad: true });
     const h = x.mul(3);
