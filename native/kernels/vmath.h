@@ -9,7 +9,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#if defined(__AVX512F__)
+#if defined(__AVX__)
 #include <immintrin.h>
 #endif
 
@@ -247,10 +247,20 @@ static inline float dl_sum16_f(const float* a, int64_t n) {
 /* max of a[0..n). A NaN is not looked for: the softmaxes that use this put it through exp and
  * their sum, so it reaches every entry anyway (and the NaN test kept the loop from vectorising). */
 static inline float dl_max_f(const float* a, int64_t n) {
-  float acc[8] = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY };
   int64_t i = 0;
+#if defined(__AVX__)
+  /* GCC leaves the select loop below scalar (a vmaxss per element, AVX2 and AVX-512 builds alike).
+     vmaxps gives its second operand where either is NaN or both are zeros: acc[k] then, as the
+     select does, so the lanes hold the same values */
+  float acc[8];
+  __m256 v = _mm256_set1_ps(-INFINITY);
+  for (; i + 8 <= n; i += 8) v = _mm256_max_ps(_mm256_loadu_ps(a + i), v);
+  _mm256_storeu_ps(acc, v);
+#else
+  float acc[8] = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY };
   for (; i + 8 <= n; i += 8)
     for (int k = 0; k < 8; k++) acc[k] = a[i + k] > acc[k] ? a[i + k] : acc[k];
+#endif
   for (; i < n; i++) acc[0] = a[i] > acc[0] ? a[i] : acc[0];
   float m = acc[0];
   for (int k = 1; k < 8; k++) m = acc[k] > m ? acc[k] : m;
