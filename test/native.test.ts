@@ -490,7 +490,7 @@ each("matmul: a read in place or packed, split over threads, across the block si
     [[], 300, 2500, 100, { pad: 3 }, {}, false],
     [[3], 200, 1500, 60, {}, {}, true],
     // a transposed, b row-major with a row stride of 512 floats, K >= 2048 (the GPT's weight
-    // gradient of its 512-wide layer): computed as Cᵀ = Bᵀ·Aᵀ and transposed into out on x86; not
+    // gradient of its 512-wide layer): computed as Cᵀ = Bᵀ·Aᵀ and transposed into out with AVX-512; not
     // with 12 rows (Cᵀ's tiles would waste more) nor with a bias
     [[], 128, 2048, 512, { t: true }, {}, false],
     [[], 12, 2048, 512, { t: true }, {}, false],
