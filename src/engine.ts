@@ -98,7 +98,7 @@ function sweep(
       grads.set(t, sum);
       if (!createGraph) (owned ??= new Set()).add(sum);
     };
-    roots.forEach((r, i) => add(r, rootGrads[i]));
+    for (let i = 0; i < roots.length; i++) add(roots[i], rootGrads[i]);
     const order = topoOrder(roots);
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
@@ -129,7 +129,7 @@ function sweep(
           born.storages?.delete(g0.data);
           born.storages?.delete(g.data);
         } else if (!kept) dead.push(g);
-        for (const d of dead) release(d, grads, born);
+        if (born.storages !== null) for (const d of dead) release(d, grads, born); // null: none to release
         dead.length = 0;
       }
     }
@@ -189,17 +189,23 @@ export function backward(t: Tensor, gradient?: Tensor): void {
   // update .grad in place. A second backward adds into the .grad there is, in place, as PyTorch's
   // AccumulateGrad does (a reference to .grad sees the sum), unless it is a view whose elements
   // may alias or itself requires grad: then into a new tensor.
-  const owned = new Set<Storage>([g.data]);
-  noGrad(() => grads.forEach((gx, x) => {
-    if (!x.isLeaf || !x.requiresGrad) return;
-    const prev = x.grad;
-    if (prev && !prev.requiresGrad && prev.isContiguous()) {
-      prev.backend.binary("add", prev, prev, gx);
-      bumpVersion(prev);
-    } else if (prev) x.grad = prev.add(gx);
-    else x.grad = gx.isContiguous() && !owned.has(gx.data) ? gx : clone(gx);
-    owned.add(x.grad!.data);
-  }));
+  withGrad(false, () => {
+    // the storages now some leaf's .grad (and the caller's gradient), known only where a leaf gets
+    // its first gradient: the usual later backward adds into each .grad in place and needs no set
+    const given: Storage[] = [g.data];
+    let owned: Set<Storage> | null = null;
+    for (const [x, gx] of grads) {
+      if (!x.isLeaf || !x.requiresGrad) continue;
+      const prev = x.grad;
+      if (prev && !prev.requiresGrad && prev.isContiguous()) {
+        prev.backend.binary("add", prev, prev, gx);
+        bumpVersion(prev);
+      } else if (prev) x.grad = prev.add(gx);
+      else x.grad = gx.isContiguous() && !(owned ??= new Set(given)).has(gx.data) ? gx : clone(gx);
+      given.push(x.grad!.data);
+      owned?.add(x.grad!.data);
+    }
+  });
 }
 
 /**

@@ -529,14 +529,16 @@ function dropDims(t: Tensor, dims: number[], keepdim: boolean | undefined): Tens
  *  so neither pass needs the reshape node of the general path. */
 function sumAll(x: Tensor): Tensor {
   const out = Tensor.alloc([], x.dtype, x.device);
-  const nd = x.ndim, ones = new Array<number>(nd), zeros = new Array<number>(nd), all = new Array<boolean>(nd);
-  for (let d = 0; d < nd; d++) {
-    ones[d] = 1;
-    zeros[d] = 0;
-    all[d] = true;
-  }
-  x.backend.reduce("sum", { data: out.data, shape: ones, strides: zeros, offset: 0 }, x, all);
-  return recorded(x) ? out.track("sum", [x], (g) => [() => g.expand(x.shape)]) : out;
+  const all = allDims(x.ndim);
+  x.backend.reduce("sum", { data: out.data, shape: all.ones, strides: all.zeros, offset: 0 }, x, all.axes);
+  return recorded(x) ? out.track("sum", [x], (g) => [expand(g, x.shape)]) : out;
+}
+
+/** Per rank: the [1, 1, ...] shape and 0 strides of a 0-d output seen at that rank, and every axis
+ *  reduced. Made once per rank (sumAll is the usual loss reduction; kernels only read them). */
+const allDimsCache: { ones: number[]; zeros: number[]; axes: boolean[] }[] = [];
+function allDims(nd: number): { ones: number[]; zeros: number[]; axes: boolean[] } {
+  return (allDimsCache[nd] ??= { ones: new Array<number>(nd).fill(1), zeros: new Array<number>(nd).fill(0), axes: new Array<boolean>(nd).fill(true) });
 }
 
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor {

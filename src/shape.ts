@@ -9,6 +9,7 @@ export function fmt(shape: Shape): string {
 
 /** Same sizes in the same order (a loop: the hot paths compare shapes on every op). */
 export function sameShape(a: Shape, b: Shape): boolean {
+  if (a === b) return true; // an op's output often shares its input's shape array
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

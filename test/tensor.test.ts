@@ -62,6 +62,25 @@ describe("autograd engine", () => {
     }
   });
 
+  test("each leaf's first .grad is a buffer of its own, not another leaf's or the caller's gradient", () => {
+    for (const device of availableDevices().filter((d) => d !== "webgpu")) {
+      // add's rule hands one gradient tensor to both parents
+      const x = tensor([1, 2], { requiresGrad: true, device }), y = tensor([3, 4], { requiresGrad: true, device });
+      x.add(y).sum().backward();
+      assert.notEqual(x.grad!.data, y.grad!.data, `${device}: x and y share a .grad buffer`);
+      x.grad!.mul_(5); // an optimizer writes .grad in place: y's must not move
+      assert.deepEqual(y.grad!.toArray(), [1, 1], device);
+      // backward(gradient) on a leaf: .grad is a copy, so the caller's tensor stays its own
+      const z = tensor([1, 2], { requiresGrad: true, device }), seed = tensor([7, 8], { device });
+      z.backward(seed);
+      assert.notEqual(z.grad!.data, seed.data, device);
+      // a later backward adds into those buffers in place, each separately
+      x.add(y).sum().backward();
+      assert.deepEqual(x.grad!.toArray(), [6, 6], device);
+      assert.deepEqual(y.grad!.toArray(), [2, 2], device);
+    }
+  });
+
   test("a tensor used twice gets the sum of both gradients; non-leaves get no .grad", () => {
     const x = tensor([1, -2], { requiresGrad: true });
     const h = x.mul(3);

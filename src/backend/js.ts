@@ -1,7 +1,7 @@
 // The `js` backend: every kernel of the contract in plain TypeScript. The readable reference.
 import {
   type Backend, type BinaryOp, type DType, type ReduceOp, type ScanOp, type TypedArray, type UnaryOp, type View,
-  dtypeOf, elementCtor, registerBackend,
+  dtypeOf, registerBackend,
 } from "./backend.js";
 import { contiguousStrides, isContiguous } from "../shape.js";
 
@@ -333,7 +333,9 @@ export const jsBackend: Backend = {
   ...hostIO,
 
   alloc(dtype: DType, n: number): TypedArray {
-    return new (elementCtor(dtype))(n); // JS typed arrays start zeroed
+    // JS typed arrays start zeroed. Each constructor named: V8 inlines a `new` of a known one, not
+    // of one picked at run time (every small output of the cpu device is made here too)
+    return dtype === "float32" ? new Float32Array(n) : dtype === "int32" ? new Int32Array(n) : new Float64Array(n);
   },
 
   unary(op, out, a) {
@@ -349,9 +351,8 @@ export const jsBackend: Backend = {
   binary(op, out, a, b) {
     const o = out.data, x = a.data, y = b.data;
     const intFn = o instanceof Int32Array ? int32Fns[op] : undefined;
-    const f = intFn ?? binaryFns[op];
+    if (op === "div" && o instanceof Int32Array) throw new Error("div: integer division is not a kernel");
     let p = out.offset;
-    if (op === "div" && out.data instanceof Int32Array) throw new Error("div: integer division is not a kernel");
     // each operand contiguous or a broadcast scalar: one loop, nothing allocated
     const sa = flatStep(out.shape, a), sb = flatStep(out.shape, b);
     if (sa >= 0 && sb >= 0) {
@@ -368,9 +369,11 @@ export const jsBackend: Backend = {
           case "div": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] / y[ib]; return;
         }
       }
+      const f = intFn ?? binaryFns[op]; // looked up only here: the four above are most calls
       for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = f(x[ia], y[ib]);
       return;
     }
+    const f = intFn ?? binaryFns[op];
     forEachRun(out.shape, [a, b], ([ia, ib], n, [sa, sb]) => {
       for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = f(x[ia], y[ib]);
     });
@@ -417,6 +420,18 @@ export const jsBackend: Backend = {
       });
       return;
     }
+    const nOut = numelOf(out.shape);
+    if (op === "sum" && nOut === 1) {
+      const sa = flatStep(a.shape, a);
+      if (sa >= 0) {
+        // the whole of a flat view into one slot (the usual loss): the loop the general walk ends
+        // up in, before any of its per-call arrays are made
+        let acc = 0;
+        for (let i = 0, n = numelOf(a.shape), ia = a.offset; i < n; i++, ia += sa) acc += x[ia];
+        o[out.offset] = acc;
+        return;
+      }
+    }
     // out strides in a's index space: 0 along reduced axes, so every input element lands on its slot
     const outStrides = new Array<number>(a.shape.length);
     let st = 1;
@@ -427,17 +442,8 @@ export const jsBackend: Backend = {
     // an Int32Array would store ±Infinity as 0, so integer max/min start from the int32 limits
     const isInt = out.data instanceof Int32Array;
     const init = op === "sum" ? 0 : op === "max" ? (isInt ? -2147483648 : -Infinity) : (isInt ? 2147483647 : Infinity);
-    const nOut = out.shape.reduce((s, d) => s * d, 1);
     for (let i = 0; i < nOut; i++) o[out.offset + i] = init;
     const ov = { strides: outStrides, offset: out.offset };
-    const sa = flatStep(a.shape, a);
-    if (op === "sum" && nOut === 1 && sa >= 0) {
-      // the whole of a flat view into one slot: the loop the general walk ends up in, without it
-      let acc = 0;
-      for (let i = 0, n = numelOf(a.shape), ia = a.offset; i < n; i++, ia += sa) acc += x[ia];
-      o[out.offset] += acc;
-      return;
-    }
     if (op === "sum") {
       // A run along a reduced innermost dim is summed in double, and its slot keeps a double too
       // until one final rounding, as the C kernels do (reduce.c): rounding the slot after each run
