@@ -18,7 +18,13 @@
 #include "common.h"
 
 #define MAX_THREADS 64
-#define SPIN_NS 100000 /* a worker spins this long after a job before it sleeps */
+/* A worker spins this long after a job before it sleeps. Waking a sleeper is slow on the VMs we
+ * measure on (2-vCPU Zen 3, Firecracker): the broadcast costs the caller 16-26 us of syscall and
+ * the worker starts 50-90 us later, so a GEMM after a longer gap of single-threaded work took twice
+ * as long as after a short one (64x128x784, the MNIST MLP's weight gradient: ~100 us hot, 160-230
+ * us after gaps of 150 us to 2 ms with a 100 us spin). 1 ms covers the gaps inside a small
+ * model's training step (the MLP's ~0.5 ms); GNU OpenMP spins a similar time by default. */
+#define SPIN_NS 1000000
 #define WAIT_SPIN_NS 20000 /* the caller spins this long for unfinished units, then yields */
 
 static int g_nthreads = 0; /* 0 until started */
