@@ -235,7 +235,7 @@ export function grad(
   const rootGrads = outs.map((o, i) => {
     if (!o.requiresGrad) throw new Error(`grad: output ${i} of shape ${fmt(o.shape)} does not require grad`);
     if (gos[i]) {
-      if (fmt(gos[i].shape) !== fmt(o.shape)) throw new Error(`grad: gradOutputs[${i}] has shape ${fmt(gos[i].shape)}, output ${i} has ${fmt(o.shape)}`);
+      if (!sameShape(gos[i].shape, o.shape)) throw new Error(`grad: gradOutputs[${i}] has shape ${fmt(gos[i].shape)}, output ${i} has ${fmt(o.shape)}`);
       return gos[i];
     }
     if (o.numel !== 1) throw new Error(`grad: gradOutputs must be given for non-scalar output ${i} of shape ${fmt(o.shape)}`);

@@ -1,6 +1,6 @@
 // Composite ops (nn.functional): a few lines of primitives each, no backward code of their own.
 import { Tensor } from "./core.js";
-import { broadcastShapes, fmt, normDims } from "./shape.js";
+import { broadcastShapes, fmt, normDims, sameShape } from "./shape.js";
 import { checkArity, checkInt, checkNumber, checkOptions, describe, INT32_MAX } from "./check.js";
 import { checkIndex, linear as linearOp, where } from "./ops.js";
 import { noGrad } from "./graph.js";
@@ -394,7 +394,7 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
     throw new Error(`${op}: input ${fmt(input.shape)} does not match weight ${fmt(weight.shape)} (expected a weight [out, in] or [in] and an input [..., in])`);
   }
   const biasShape = weight.ndim === 2 ? [weight.shape[0]] : [];
-  if (bias != null && fmt(bias.shape) !== fmt(biasShape)) throw new Error(`${op}: bias must have shape ${fmt(biasShape)} for weight ${fmt(weight.shape)}, got ${fmt(bias.shape)}`);
+  if (bias != null && !sameShape(bias.shape, biasShape)) throw new Error(`${op}: bias must have shape ${fmt(biasShape)} for weight ${fmt(weight.shape)}, got ${fmt(bias.shape)}`);
   if (weight.ndim === 1) {
     const y = input.matmul(weight);
     return bias != null ? y.add(bias) : y;
@@ -780,7 +780,7 @@ function checkAffine(op: string, input: Tensor, dims: number[], params: Record<s
   for (const [name, p] of Object.entries(params)) {
     if (p == null) continue;
     if (!(p instanceof Tensor)) throw new Error(`${op}: ${name} must be a Tensor or null, got ${describe(p)}`);
-    if (fmt(p.shape) !== fmt(want)) throw new Error(`${op}: ${name} of shape ${fmt(p.shape)} does not match the normalized shape ${fmt(want)}`);
+    if (!sameShape(p.shape, want)) throw new Error(`${op}: ${name} of shape ${fmt(p.shape)} does not match the normalized shape ${fmt(want)}`);
   }
 }
 
@@ -876,7 +876,7 @@ export function scaledDotProductAttention(
     const scores = [...broadcastShapes(op, q.shape.slice(0, -2), k.shape.slice(0, -2)), l, s];
     let fits = m.ndim <= scores.length;
     try {
-      fits &&= fmt(broadcastShapes(op, m.shape, scores)) === fmt(scores);
+      fits &&= sameShape(broadcastShapes(op, m.shape, scores), scores);
     } catch {
       fits = false;
     }

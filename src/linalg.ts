@@ -6,7 +6,7 @@
 import { Tensor } from "./core.js";
 import { hostReadable } from "./backend/backend.js";
 import { noGrad } from "./graph.js";
-import { broadcastShapes, fmt } from "./shape.js";
+import { broadcastShapes, fmt, sameShape } from "./shape.js";
 import * as ops from "./ops.js";
 import { checkBool, checkFloat, checkInt, checkOptions, checkTensor, describe } from "./functional/args.js";
 
@@ -183,7 +183,7 @@ export function solve(A: Tensor, B: Tensor): Tensor {
   if (b.device !== a.device) throw new Error(`linalg.solve: B is on device ${b.device}, expected A's device ${a.device}`);
   if (b.dtype !== a.dtype) throw new Error(`linalg.solve: B has dtype ${b.dtype}, expected A's dtype ${a.dtype}`);
   const n = a.shape[a.ndim - 1];
-  const vector = b.ndim === 1 || (b.ndim === a.ndim - 1 && fmt(b.shape) === fmt(a.shape.slice(0, -1)));
+  const vector = b.ndim === 1 || (b.ndim === a.ndim - 1 && sameShape(b.shape, a.shape.slice(0, -1)));
   const bm = vector ? b.unsqueeze(-1) : b;
   if (bm.ndim < 2 || bm.shape[bm.ndim - 2] !== n) {
     throw new Error(`linalg.solve: B must have shape [..., ${n}] or [..., ${n}, k] to match A of shape ${fmt(a.shape)}, got shape ${fmt(b.shape)}`);

@@ -5,7 +5,7 @@ import { Tensor, bumpVersion } from "./core.js";
 import { getDefaultDevice, hostReadable, isFloat } from "./backend/backend.js";
 import { isGradEnabled, noGrad } from "./graph.js";
 import { checkInt32Value } from "./check.js";
-import { broadcastShapes, checkShape, fmt, nonOverlapping, normDim, normDims, numel } from "./shape.js";
+import { broadcastShapes, checkShape, fmt, nonOverlapping, normDim, normDims, numel, sameShape } from "./shape.js";
 import * as ops from "./ops.js";
 import { type Args, checkArity, checkBool, checkFloat, checkInt, checkOptions, checkScalar, checkTensor, describe, given, parseArgs } from "./functional/args.js";
 
@@ -79,7 +79,7 @@ function checkSource(op: string, x: Tensor, value: Tensor | number): void {
   } catch {
     shape = [];
   }
-  if (fmt(shape) !== fmt(x.shape)) throw new Error(`${op}: a value of shape ${fmt(value.shape)} cannot be written into self of shape ${fmt(x.shape)}`);
+  if (!sameShape(shape, x.shape)) throw new Error(`${op}: a value of shape ${fmt(value.shape)} cannot be written into self of shape ${fmt(x.shape)}`);
 }
 
 /** Writes `value` (broadcastable to x) into x's storage and bumps its version. */
@@ -667,7 +667,7 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts?: AddmmOpt
   const beta = checkScalar("addmm", "beta", o.beta ?? 1), alpha = checkScalar("addmm", "alpha", o.alpha ?? 1);
   if (mat1.shape[1] !== mat2.shape[0]) throw new Error(`addmm: mat1 ${fmt(mat1.shape)} and mat2 ${fmt(mat2.shape)} cannot be multiplied`);
   const out = [mat1.shape[0], mat2.shape[1]];
-  if (fmt(broadcastShapes("addmm", input.shape, out)) !== fmt(out)) throw new Error(`addmm: input ${fmt(input.shape)} does not broadcast to the product's shape ${fmt(out)}`);
+  if (!sameShape(broadcastShapes("addmm", input.shape, out), out)) throw new Error(`addmm: input ${fmt(input.shape)} does not broadcast to the product's shape ${fmt(out)}`);
   const prod = alpha === 1 ? mat1.matmul(mat2) : mat1.matmul(mat2).mul(alpha);
   if (beta === 0) return prod;
   return prod.add(beta === 1 ? input : input.mul(beta));
@@ -1236,7 +1236,7 @@ export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tens
   const alpha = checkScalar("indexAdd", "alpha", o.alpha ?? 1);
   checkTensor("indexAdd", "source", source);
   const want = input.ndim === 0 ? [] : input.shape.map((n, i) => (i === d ? idx.numel : n));
-  if (fmt(source.shape) !== fmt(want) && !(input.ndim === 0 && source.numel === idx.numel)) {
+  if (!sameShape(source.shape, want) && !(input.ndim === 0 && source.numel === idx.numel)) {
     throw new Error(`indexAdd: source must have shape ${fmt(want)} (self's shape with the index's length along dim ${d}), got ${fmt(source.shape)}`);
   }
   if (source.dtype !== input.dtype || source.device !== input.device) {
@@ -1330,7 +1330,7 @@ export function indexPut(input: Tensor, indices: readonly Tensor[], values: Tens
   const want = [...B, ...rest];
   let fits: boolean;
   try {
-    fits = fmt(broadcastShapes("indexPut", want, vals.shape)) === fmt(want);
+    fits = sameShape(broadcastShapes("indexPut", want, vals.shape), want);
   } catch {
     fits = false;
   }

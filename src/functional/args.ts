@@ -75,6 +75,7 @@ export function given<T>(v: T | undefined, dflt: T): T {
  * unknown key, or a name given both ways, is an error naming it).
  */
 export function parseArgs(op: string, args: readonly unknown[], names: readonly string[], keywordOnly: readonly string[] = []): Record<string, unknown> {
+  if (args.length === 0) return {}; // the usual call (relu(x), a loss with its defaults)
   const last = args[args.length - 1];
   const opts = args.length > 0 && isOptions(last) ? last : null;
   const positional = opts ? args.slice(0, -1) : args;

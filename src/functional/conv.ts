@@ -6,7 +6,7 @@
 // and the output depths as batch (the transposed one: the taps as output channels, then a col2im
 // over depth).
 import { Tensor } from "../core.js";
-import { fmt } from "../shape.js";
+import { fmt, sameShape } from "../shape.js";
 import { col2im, im2col } from "../ops.js";
 import { conv2d as fusedConv2d } from "../fused.js";
 import type { ConvWindow } from "../backend/backend.js";
@@ -194,7 +194,7 @@ function batched(op: string, input: Tensor, weight: Tensor, nd: number): [Tensor
 }
 
 function checkBias(op: string, bias: Tensor | null, oc: number): void {
-  if (bias && fmt(bias.shape) !== fmt([oc])) throw new Error(`${op}: bias must have shape [${oc}] (one per output channel), got ${fmt(bias.shape)}`);
+  if (bias && !sameShape(bias.shape, [oc])) throw new Error(`${op}: bias must have shape [${oc}] (one per output channel), got ${fmt(bias.shape)}`);
 }
 
 /** 1-D arguments become 2-D ones over a height of 1: [a] → [h, a]. */
