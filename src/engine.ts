@@ -129,7 +129,7 @@ function sweep(
           born.storages?.delete(g0.data);
           born.storages?.delete(g.data);
         } else if (!kept) dead.push(g);
-        if (born.storages !== null) for (const d of dead) release(d, grads, born); // null: none to release
+        for (const d of dead) release(d, grads, born);
         dead.length = 0;
       }
     }
@@ -189,9 +189,10 @@ export function backward(t: Tensor, gradient?: Tensor): void {
   // update .grad in place. A second backward adds into the .grad there is, in place, as PyTorch's
   // AccumulateGrad does (a reference to .grad sees the sum), unless it is a view whose elements
   // may alias or itself requires grad: then into a new tensor.
-  withGrad(false, () => {
-    // the storages now some leaf's .grad (and the caller's gradient), known only where a leaf gets
-    // its first gradient: the usual later backward adds into each .grad in place and needs no set
+  noGrad(() => {
+    // The storages now some leaf's .grad, and the caller's gradient: a leaf's first .grad must be
+    // none of them. An array until a leaf gets its first .grad, then a set: a backward that only
+    // adds into existing .grads (gradient accumulation) builds no set.
     const given: Storage[] = [g.data];
     let owned: Set<Storage> | null = null;
     for (const [x, gx] of grads) {
@@ -201,9 +202,12 @@ export function backward(t: Tensor, gradient?: Tensor): void {
         prev.backend.binary("add", prev, prev, gx);
         bumpVersion(prev);
       } else if (prev) x.grad = prev.add(gx);
-      else x.grad = gx.isContiguous() && !(owned ??= new Set(given)).has(gx.data) ? gx : clone(gx);
-      given.push(x.grad!.data);
-      owned?.add(x.grad!.data);
+      else {
+        owned ??= new Set(given);
+        x.grad = gx.isContiguous() && !owned.has(gx.data) ? gx : clone(gx);
+      }
+      if (owned) owned.add(x.grad!.data);
+      else given.push(x.grad!.data);
     }
   });
 }

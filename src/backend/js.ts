@@ -1,7 +1,7 @@
 // The `js` backend: every kernel of the contract in plain TypeScript. The readable reference.
 import {
   type Backend, type BinaryOp, type DType, type ReduceOp, type ScanOp, type TypedArray, type UnaryOp, type View,
-  dtypeOf, registerBackend,
+  dtypeOf, elementCtor, registerBackend,
 } from "./backend.js";
 import { contiguousStrides, isContiguous } from "../shape.js";
 
@@ -333,9 +333,7 @@ export const jsBackend: Backend = {
   ...hostIO,
 
   alloc(dtype: DType, n: number): TypedArray {
-    // JS typed arrays start zeroed. Each constructor named: V8 inlines a `new` of a known one, not
-    // of one picked at run time (every small output of the cpu device is made here too)
-    return dtype === "float32" ? new Float32Array(n) : dtype === "int32" ? new Int32Array(n) : new Float64Array(n);
+    return new (elementCtor(dtype))(n); // JS typed arrays start zeroed
   },
 
   unary(op, out, a) {

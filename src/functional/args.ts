@@ -77,7 +77,7 @@ export function given<T>(v: T | undefined, dflt: T): T {
 export function parseArgs(op: string, args: readonly unknown[], names: readonly string[], keywordOnly: readonly string[] = []): Record<string, unknown> {
   if (args.length === 0) return {}; // the usual call (relu(x), a loss with its defaults)
   const last = args[args.length - 1];
-  const opts = args.length > 0 && isOptions(last) ? last : null;
+  const opts = isOptions(last) ? last : null;
   const positional = opts ? args.slice(0, -1) : args;
   if (positional.some(isOptions)) throw new Error(`${op}: an options object must be the last argument`);
   if (positional.length > names.length) {
