@@ -2,8 +2,7 @@
  * dl_matmul_f32, without Node: medians of back-to-back calls and of calls after 1 ms of busy
  * waiting (the pool's worker asleep, as between ops of a step), and the step's totals. Less noisy
  * than the Node bench for comparing two versions of matmul.c: build both, run them alternately.
- *   d=native/kernels; cc -O3 -march=native -std=c11 -D_GNU_SOURCE -pthread -I$d bench/gemm-gpt.c \
- *     $d/matmul.c $d/threads.c $d/mempool.c -o /tmp/gemm-gpt -lm && flock /tmp/dlgrad-bench.lock /tmp/gemm-gpt
+ *   bash bench/cc.sh bench/gemm-gpt.c          (builds /tmp/dlgrad-gemm-gpt and runs it)
  * DLGRAD_NUM_THREADS sets the threads (default: all cores, at most 8). */
 #include <stdio.h>
 #include <stdlib.h>
