@@ -489,9 +489,9 @@ static inline void rows_tile(const gemm_dims* g, int amode, bool pack, float* C,
  * other along its rows, not down its columns: the rows of a tile are still ldc apart (often a
  * multiple of 4 KiB: the same L1 set), but the next tile's lines are the next ones of the same
  * rows, not more lines in that set, and the hardware prefetcher follows each row. Measured on the
- * Zen 3, 2 threads, against the BLIS order: bench/gemm-gpt.c's GPT-step products, two alternated
- * pairs: G·W with N = 128 7-11 % faster, the x·Wᵀ shapes 0-5 %, Gᵀ·X -10 to +10 % (noise), the
- * step's total 1-6 %; the squares within the noise (a C harness alternating the orders in one
+ * Zen 3, 2 threads, against the BLIS order: bench/gemm-gpt.c's GPT-step products, alternated:
+ * G·W with N = 128 mostly 5-11 % faster, the x·Wᵀ shapes 0-5 %, Gᵀ·X -10 to +10 % (noise); the
+ * step's total lower in six of eight pairs (0.2-11 %), higher in two; the squares within the noise (a C harness alternating the orders in one
  * process: 1024² and 2048² -0.2 to +2.9 %; in Node 1024² and 2048² 0.998 and 0.999 of the BLIS
  * order's speed, medians of 9 pairs). Groups of 4 panels: no gain; of 16: less. */
 static void gemm_rows(const gemm_dims* g, int amode, bool pack, float* C, const float* A, const float* Bp, float* Ap,
