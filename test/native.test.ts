@@ -455,8 +455,8 @@ function layoutView(r: Rng, batch: number[], rows: number, cols: number, o: { t?
 }
 
 // The x86 GEMM reads a in place (row-major with few columns of C, or transposed) or packs it:
-// each layout around the blocking sizes (MR 12/6/4, NR 32/16, KC 1024/256, MC, NC 2048/1024, AVX2's
-// groups of 128 columns, and the 512-column limit for a in place), split by rows and by columns (fixed, or ranges with work
+// each layout around the blocking sizes (MR 12/6/4, NR 32/16, KC 1024/256, MC, NC 2048/1024, and the
+// 512-column limit for a in place), split by rows and by columns (fixed, or ranges with work
 // stealing), with a bias, with 2 threads and with 1, next to js
 each("matmul: a read in place or packed, split over threads, across the block sizes", () => {
   const r = mulberry32(16);

@@ -6,8 +6,7 @@
  *     pack the KC x NC block of b into NR-wide panels (kept in L2/L3)
  *     for each MC-tall block of rows: pack the MC x KC block of a into MR-tall panels (L2)
  *       for each NR panel, for each MR panel: the register-blocked micro-kernel (b panel in L1,
- *       or in L2 for AVX-512's 64 KiB panels); with AVX2, for each group of 8 NR panels, for each
- *       MR panel, for each NR panel of the group (a panel in L1, b's from L2: gemm_rows says why)
+ *       or in L2 for AVX-512's 64 KiB panels)
  * The micro-kernel (gemm.h, shared with attention.c): AVX-512 12x32 (24 zmm accumulators),
  * AVX2/FMA 6x16, or plain C 4x16.
  * Tiny products (M*N*K <= 4096) skip packing and sum in double, which gives bit-for-bit the js
@@ -36,7 +35,6 @@
 #elif defined(__AVX2__) && defined(__FMA__)
 #define MC (MR * 28) /* 168 rows x KC: 168 KiB of packed a, in L2 (512 KiB on Zen 3) */
 #define KC 256
-#define COL_GROUP (NR * 8) /* gemm_rows: 8 column panels, 128 KiB of packed b */
 #else
 #define MC (MR * 12)
 #define KC 256
@@ -467,37 +465,15 @@ static inline void gemm_tile(int amode, int64_t kc, const float* a, int64_t lda,
         c[i * ldc + j] = acc ? c[i * ldc + j] + tmp[i * NR + j] : bias ? tmp[i * NR + j] + bias[j] : tmp[i * NR + j];
 }
 
-/* gemm_rows' tile at row ir and column jr of the block at (ic, jc), mc x nc */
-static inline void rows_tile(const gemm_dims* g, int amode, bool pack, float* C, const float* A, const float* Bp,
-                             const float* Ap, const float* bias, int64_t ic, int64_t mc, int64_t jc, int64_t nc,
-                             int64_t pc, int64_t kc, const float* Bd, int64_t ir, int64_t jr, float* tmp) {
-  const int64_t nr = dl_min64(NR, nc - jr);
-  const bool direct = Bd && nr == NR;
-  gemm_tile(amode, kc, pack ? Ap + ir * kc * A_SPLAT : A + (ic + ir) * g->sam + pc * g->sak,
-            amode == AMODE_ROWS ? g->sam : g->sak, direct ? Bd + jr : Bp + jr * kc, direct ? g->sbk : NR,
-            C + (ic + ir) * g->ldc + jc + jr, g->ldc, pc > 0 || g->acc, (int)dl_min64(MR, mc - ir), nr,
-            bias && pc == 0 ? bias + jc + jr : NULL, tmp);
-}
-
 /* rows [m0, m1) (in blocks of mcb) x columns [jc, jc + nc) of C for the K slice [pc, pc + kc), b's
  * kc x nc block already packed in Bp, or (Bd not NULL: x86, a transposed) its full panels read in
  * place from Bd with b's row stride and only the short last one packed; Ap: room for a packed
- * MC x KC block when `pack`.
- * The tile order: each column panel of b (in L1) across all row panels of a (from L2), as BLIS
- * does, except with AVX2, where each row panel of a (in L1) goes across a group of COL_GROUP
- * columns' panels (from L2), as OpenBLAS does on Zen, group after group. C's tiles then follow each
- * other along its rows, not down its columns: the rows of a tile are still ldc apart (often a
- * multiple of 4 KiB: the same L1 set), but the next tile's lines are the next ones of the same
- * rows, not more lines in that set, and the hardware prefetcher follows each row. Measured on the
- * Zen 3, 2 threads, against the BLIS order: bench/gemm-gpt.c's GPT-step products, alternated:
- * G·W with N = 128 mostly 5-11 % faster, the x·Wᵀ shapes 0-5 %, Gᵀ·X -10 to +10 % (noise); the
- * step's total lower in six of eight pairs (0.2-11 %), higher in two; the squares within the noise (a C harness alternating the orders in one
- * process: 1024² and 2048² -0.2 to +2.9 %; in Node 1024² and 2048² 0.998 and 0.999 of the BLIS
- * order's speed, medians of 9 pairs). Groups of 4 panels: no gain; of 16: less. */
+ * MC x KC block when `pack` */
 static void gemm_rows(const gemm_dims* g, int amode, bool pack, float* C, const float* A, const float* Bp, float* Ap,
                       const float* bias, int64_t m0, int64_t m1, int64_t mcb, int64_t jc, int64_t nc, int64_t pc,
                       int64_t kc, const float* Bd) {
   _Alignas(64) float tmp[MR * NR];
+  const int64_t ldc = g->ldc, lda = amode == AMODE_ROWS ? g->sam : g->sak;
   for (int64_t ic = m0; ic < m1; ic += mcb) {
     const int64_t mc = dl_min64(mcb, m1 - ic);
 #if A_SPLAT > 1
@@ -506,29 +482,26 @@ static void gemm_rows(const gemm_dims* g, int amode, bool pack, float* C, const 
 #else
     if (pack) pack_a(Ap, A + ic * g->sam + pc * g->sak, g->sam, g->sak, mc, kc);
 #endif
-#if defined(COL_GROUP)
-    for (int64_t j2 = 0; j2 < nc; j2 += COL_GROUP)
-      for (int64_t ir = 0; ir < mc; ir += MR)
-        for (int64_t jr = j2; jr < dl_min64(nc, j2 + COL_GROUP); jr += NR)
-          rows_tile(g, amode, pack, C, A, Bp, Ap, bias, ic, mc, jc, nc, pc, kc, Bd, ir, jr, tmp);
-#else
     for (int64_t jr = 0; jr < nc; jr += NR) {
-#if A_SPLAT > 1
+      const int64_t nr = dl_min64(NR, nc - jr);
       const float* bj = bias && pc == 0 ? bias + jc + jr : NULL;
+      const bool direct = Bd && nr == NR;
+#if A_SPLAT > 1
       if (jr == 0 && fuse) { /* nc >= NR: a whole panel */
-        ukernel_strip_pack(kc, A + ic * g->sam + pc * g->sak, g->sam, g->sak, Ap, Bp, C + ic * g->ldc + jc, g->ldc,
+        ukernel_strip_pack(kc, A + ic * g->sam + pc * g->sak, g->sam, g->sak, Ap, Bp, C + ic * ldc + jc, ldc,
                            pc > 0 || g->acc, mc, bj);
         continue;
       }
-      if (nc - jr >= NR) {
-        ukernel_strip(kc, Ap, Bp + jr * kc, C + ic * g->ldc + jc + jr, g->ldc, pc > 0 || g->acc, mc, bj);
+      if (nr == NR) {
+        ukernel_strip(kc, Ap, Bp + jr * kc, C + ic * ldc + jc + jr, ldc, pc > 0 || g->acc, mc, bj);
         continue;
       }
 #endif
       for (int64_t ir = 0; ir < mc; ir += MR)
-        rows_tile(g, amode, pack, C, A, Bp, Ap, bias, ic, mc, jc, nc, pc, kc, Bd, ir, jr, tmp);
+        gemm_tile(amode, kc, pack ? Ap + ir * kc * A_SPLAT : A + (ic + ir) * g->sam + pc * g->sak, lda,
+                  direct ? Bd + jr : Bp + jr * kc, direct ? g->sbk : NR, C + (ic + ir) * ldc + jc + jr, ldc, pc > 0 || g->acc,
+                  (int)dl_min64(MR, mc - ir), nr, bj, tmp);
     }
-#endif
   }
 }
 
