@@ -8,12 +8,18 @@
  * run one after the other (npm run bench's torch columns) can disagree by more than the
  * difference they measure; alternated in one process, both see the same minutes.
  *
- *   bash bench/cc.sh bench/gemm-blas.c [sizes...]        e.g. bash bench/cc.sh bench/gemm-blas.c 1024 2048
+ *   bash bench/cc.sh bench/gemm-blas.c [products...]
+ *
+ * A product is n (n x n by n x n) or MxKxN with an optional layout: :xW (a and b row-major, the
+ * default), :xWt (b transposed, a layer's forward x·Wᵀ) or :GtX (a transposed, its weight gradient
+ * Gᵀ·X); e.g. 1024 2048 2048x128x512:xWt 128x2048x512:GtX. Default: 1024 2048.
  *
  * OpenBLAS is loaded at run time (dlopen of libopenblas.so.0, Debian's libopenblas0, which
  * python3-torch depends on); without it only dlgrad and the peak are measured. DLGRAD_NUM_THREADS=1
  * measures one thread (both libraries get the same count); ROUNDS sets the rounds (default 15). */
 #include <dlfcn.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +32,33 @@
 double dl_machine_peak_gflops(int reps);
 
 typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
-enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111 };
+enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
+
+/* one product to time: C [M, N] = A [M, K] · B [K, N], a and/or b stored transposed */
+typedef struct {
+  int M, K, N;
+  int ta, tb;
+  const char* arg;
+} product;
+
+/* "n" or "MxKxN[:xW|:xWt|:GtX]"; false when it is neither */
+static bool parse(const char* s, product* p) {
+  char lay[8] = "xW";
+  int n = 0;
+  p->arg = s;
+  p->ta = p->tb = 0;
+  if (sscanf(s, "%dx%dx%d%n", &p->M, &p->K, &p->N, &n) == 3) {
+    if (s[n] == ':' && sscanf(s + n + 1, "%7s", lay) != 1) return false;
+    if (s[n] != ':' && s[n] != 0) return false;
+  } else {
+    if (sscanf(s, "%d%n", &p->M, &n) != 1 || s[n] != 0) return false;
+    p->K = p->N = p->M;
+  }
+  if (strcmp(lay, "xWt") == 0) p->tb = 1;
+  else if (strcmp(lay, "GtX") == 0) p->ta = 1;
+  else if (strcmp(lay, "xW") != 0) return false;
+  return p->M >= 1 && p->K >= 1 && p->N >= 1 && p->M <= 8192 && p->K <= 8192 && p->N <= 8192;
+}
 
 static double now_s(void) {
   struct timespec t;
@@ -57,11 +89,18 @@ static float* big(size_t n) {
 #define MAXR 101
 
 int main(int argc, char** argv) {
-  int sizes[16], ns = 0;
-  for (int i = 1; i < argc && ns < 16; i++) sizes[ns++] = atoi(argv[i]);
-  if (ns == 0) {
-    sizes[ns++] = 1024;
-    sizes[ns++] = 2048;
+  product prods[16];
+  int np = 0;
+  for (int i = 1; i < argc; i++) {
+    if (np == 16 || !parse(argv[i], &prods[np])) {
+      fprintf(stderr, "gemm-blas: '%s': expected n or MxKxN[:xW|:xWt|:GtX], each 1..8192, at most 16 products\n", argv[i]);
+      return 2;
+    }
+    np++;
+  }
+  if (np == 0) {
+    parse("1024", &prods[np++]);
+    parse("2048", &prods[np++]);
   }
   const char* r_env = getenv("ROUNDS");
   int rounds = r_env ? atoi(r_env) : 15;
@@ -78,27 +117,39 @@ int main(int argc, char** argv) {
     printf("OpenBLAS: %s, %d threads\n", config ? config() : "(no version)", nt);
   }
   if (!sgemm) printf("OpenBLAS not found (libopenblas.so.0): dlgrad and the peak only\n");
-  printf("dlgrad: sgemm %s, %d threads; %d rounds per size\n\n", dl_gemm_kind(), nt, rounds);
+  printf("dlgrad: sgemm %s, %d threads; %d rounds per product\n\n", dl_gemm_kind(), nt, rounds);
   printf("GFLOP/s; %% = of the peak FMA rate measured in the same round; last column: OpenBLAS's time ÷ dlgrad's\n");
-  printf("%6s %8s %8s %7s %9s %7s %9s\n", "n", "peak", "dlgrad", "%", "OpenBLAS", "%", "ratio");
+  printf("%22s %8s %8s %7s %9s %7s %9s\n", "product", "peak", "dlgrad", "%", "OpenBLAS", "%", "ratio");
 
-  for (int si = 0; si < ns; si++) {
-    const int n = sizes[si];
-    if (n < 16 || n > 8192) {
-      fprintf(stderr, "size %d: expected 16..8192\n", n);
-      return 2;
-    }
-    const size_t nn = (size_t)n * (size_t)n;
-    float *A = big(nn), *B = big(nn), *C = big(nn);
+  for (int pi = 0; pi < np; pi++) {
+    const product* p = &prods[pi];
+    const int M = p->M, K = p->K, N = p->N;
+    float *A = big((size_t)M * K), *B = big((size_t)K * N), *C = big((size_t)M * N);
     if (!A || !B || !C) {
-      fprintf(stderr, "out of memory at n = %d\n", n);
+      fprintf(stderr, "out of memory at %s\n", p->arg);
       return 1;
     }
-    const double flops = 2.0 * n * (double)n * n;
+    /* strides of a and b (row-major, or transposed: stored as [K, M] and [N, K]) */
+    const int64_t sam = p->ta ? 1 : K, sak = p->ta ? M : 1, sbk = p->tb ? 1 : N, sbn = p->tb ? K : 1;
+    const double flops = 2.0 * M * (double)K * N;
     int reps = (int)(1.5e9 / flops);
     if (reps < 3) reps = 3;
     if (reps > 200) reps = 200;
     double peak[MAXR], g_dl[MAXR], g_ob[MAXR], f_dl[MAXR], f_ob[MAXR], ratio[MAXR], ts[200];
+    if (sgemm) { /* the two must agree before their times mean anything: C's largest difference */
+      float* C2 = big((size_t)M * N);
+      if (!C2) return 1;
+      dl_matmul_f32(C, A, B, 0, NULL, NULL, NULL, NULL, M, N, K, sam, sak, sbk, sbn, N, NULL, 0);
+      sgemm(CBLAS_ROW_MAJOR, p->ta ? CBLAS_TRANS : CBLAS_NO_TRANS, p->tb ? CBLAS_TRANS : CBLAS_NO_TRANS, M, N, K, 1.0f, A,
+            p->ta ? M : K, B, p->tb ? K : N, 0.0f, C2, N);
+      double d = 0;
+      for (size_t i = 0; i < (size_t)M * N; i++) d = fmax(d, fabs((double)C[i] - (double)C2[i]));
+      if (d > 1e-3 * sqrt((double)K)) {
+        fprintf(stderr, "%s: dlgrad and OpenBLAS differ by %g\n", p->arg, d);
+        return 1;
+      }
+      free(C2);
+    }
     for (int r = 0; r < rounds; r++) {
       peak[r] = dl_machine_peak_gflops(5);
       for (int w0 = 0; w0 < 2; w0++) {
@@ -107,8 +158,10 @@ int main(int argc, char** argv) {
         /* two calls first: the other library's threads may still be spinning after its last call */
         for (int i = 0; i < reps + 2; i++) {
           const double t0 = now_s();
-          if (w == 0) dl_matmul_f32(C, A, B, 0, NULL, NULL, NULL, NULL, n, n, n, n, 1, n, 1, n, NULL, 0);
-          else sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, n, n, n, 1.0f, A, n, B, n, 0.0f, C, n);
+          if (w == 0) dl_matmul_f32(C, A, B, 0, NULL, NULL, NULL, NULL, M, N, K, sam, sak, sbk, sbn, N, NULL, 0);
+          else
+            sgemm(CBLAS_ROW_MAJOR, p->ta ? CBLAS_TRANS : CBLAS_NO_TRANS, p->tb ? CBLAS_TRANS : CBLAS_NO_TRANS, M, N, K,
+                  1.0f, A, p->ta ? M : K, B, p->tb ? K : N, 0.0f, C, N);
           if (i >= 2) ts[i - 2] = now_s() - t0;
         }
         const double g = flops / median(ts, reps) / 1e9;
@@ -124,9 +177,9 @@ int main(int argc, char** argv) {
     const double pk = median(peak, rounds), gd = median(g_dl, rounds), fd = median(f_dl, rounds);
     if (sgemm) {
       const double go = median(g_ob, rounds), fo = median(f_ob, rounds), ra = median(ratio, rounds);
-      printf("%6d %8.1f %8.1f %6.1f%% %9.1f %6.1f%% %8.3fx\n", n, pk, gd, 100 * fd, go, 100 * fo, ra);
+      printf("%22s %8.1f %8.1f %6.1f%% %9.1f %6.1f%% %8.3fx\n", p->arg, pk, gd, 100 * fd, go, 100 * fo, ra);
     } else {
-      printf("%6d %8.1f %8.1f %6.1f%% %9s %7s %9s\n", n, pk, gd, 100 * fd, "-", "-", "-");
+      printf("%22s %8.1f %8.1f %6.1f%% %9s %7s %9s\n", p->arg, pk, gd, 100 * fd, "-", "-", "-");
     }
     free(A);
     free(B);
