@@ -4,6 +4,7 @@
 # binding.gyp's: -O3 -march=native); the kernels need native/gen/ops_list.h, made by gen-ops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ $# -ge 1 ] && [ -f "$1" ] || { echo "usage: bash bench/cc.sh bench/<program>.c [args...]" >&2; exit 2; }
 src=$1
 shift
 node scripts/gen-ops.mjs >/dev/null
