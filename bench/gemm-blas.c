@@ -60,6 +60,17 @@ static bool parse(const char* s, product* p) {
   return p->M >= 1 && p->K >= 1 && p->N >= 1 && p->M <= 8192 && p->K <= 8192 && p->N <= 8192;
 }
 
+/* C = A·B by dlgrad (sgemm NULL) or by OpenBLAS; a transposed is stored [K, M], b transposed [N, K] */
+static void multiply(const product* p, sgemm_fn sgemm, const float* A, const float* B, float* C) {
+  const int M = p->M, K = p->K, N = p->N;
+  if (!sgemm)
+    dl_matmul_f32(C, A, B, 0, NULL, NULL, NULL, NULL, M, N, K, p->ta ? 1 : K, p->ta ? M : 1, p->tb ? 1 : N,
+                  p->tb ? K : 1, N, NULL, 0);
+  else
+    sgemm(CBLAS_ROW_MAJOR, p->ta ? CBLAS_TRANS : CBLAS_NO_TRANS, p->tb ? CBLAS_TRANS : CBLAS_NO_TRANS, M, N, K, 1.0f, A,
+          p->ta ? M : K, B, p->tb ? K : N, 0.0f, C, N);
+}
+
 static double now_s(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -129,8 +140,6 @@ int main(int argc, char** argv) {
       fprintf(stderr, "out of memory at %s\n", p->arg);
       return 1;
     }
-    /* strides of a and b (row-major, or transposed: stored as [K, M] and [N, K]) */
-    const int64_t sam = p->ta ? 1 : K, sak = p->ta ? M : 1, sbk = p->tb ? 1 : N, sbn = p->tb ? K : 1;
     const double flops = 2.0 * M * (double)K * N;
     int reps = (int)(1.5e9 / flops);
     if (reps < 3) reps = 3;
@@ -139,9 +148,8 @@ int main(int argc, char** argv) {
     if (sgemm) { /* the two must agree before their times mean anything: C's largest difference */
       float* C2 = big((size_t)M * N);
       if (!C2) return 1;
-      dl_matmul_f32(C, A, B, 0, NULL, NULL, NULL, NULL, M, N, K, sam, sak, sbk, sbn, N, NULL, 0);
-      sgemm(CBLAS_ROW_MAJOR, p->ta ? CBLAS_TRANS : CBLAS_NO_TRANS, p->tb ? CBLAS_TRANS : CBLAS_NO_TRANS, M, N, K, 1.0f, A,
-            p->ta ? M : K, B, p->tb ? K : N, 0.0f, C2, N);
+      multiply(p, NULL, A, B, C);
+      multiply(p, sgemm, A, B, C2);
       double d = 0;
       for (size_t i = 0; i < (size_t)M * N; i++) d = fmax(d, fabs((double)C[i] - (double)C2[i]));
       if (d > 1e-3 * sqrt((double)K)) {
@@ -158,10 +166,7 @@ int main(int argc, char** argv) {
         /* two calls first: the other library's threads may still be spinning after its last call */
         for (int i = 0; i < reps + 2; i++) {
           const double t0 = now_s();
-          if (w == 0) dl_matmul_f32(C, A, B, 0, NULL, NULL, NULL, NULL, M, N, K, sam, sak, sbk, sbn, N, NULL, 0);
-          else
-            sgemm(CBLAS_ROW_MAJOR, p->ta ? CBLAS_TRANS : CBLAS_NO_TRANS, p->tb ? CBLAS_TRANS : CBLAS_NO_TRANS, M, N, K,
-                  1.0f, A, p->ta ? M : K, B, p->tb ? K : N, 0.0f, C, N);
+          multiply(p, w == 0 ? NULL : sgemm, A, B, C);
           if (i >= 2) ts[i - 2] = now_s() - t0;
         }
         const double g = flops / median(ts, reps) / 1e9;

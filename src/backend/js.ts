@@ -352,28 +352,27 @@ export const jsBackend: Backend = {
     if (op === "div" && o instanceof Int32Array) throw new Error("div: integer division is not a kernel");
     let p = out.offset;
     // each operand contiguous or a broadcast scalar: one loop, nothing allocated
-    const sa = flatStep(out.shape, a), sb = flatStep(out.shape, b);
-    if (sa >= 0 && sb >= 0) {
-      const n = numelOf(out.shape);
+    const sa = flatStep(out.shape, a), sb = flatStep(out.shape, b), flat = sa >= 0 && sb >= 0;
+    const n = flat ? numelOf(out.shape) : 0;
+    // the four arithmetic ops written out: f is called from every op here (not inlined), and a
+    // call's double result is boxed on the heap, one allocation per element
+    // (not for an int32 arm of int32Fns: those go through f below)
+    if (flat && intFn === undefined) {
       let ia = a.offset, ib = b.offset;
-      // the four arithmetic ops written out: f is called from every op here (not inlined), and a
-      // call's double result is boxed on the heap, one allocation per element
-      // (not for an int32 arm of int32Fns: those go through f below)
-      if (intFn === undefined) {
-        switch (op) {
-          case "add": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] + y[ib]; return;
-          case "sub": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] - y[ib]; return;
-          case "mul": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] * y[ib]; return;
-          case "div": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] / y[ib]; return;
-        }
+      switch (op) {
+        case "add": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] + y[ib]; return;
+        case "sub": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] - y[ib]; return;
+        case "mul": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] * y[ib]; return;
+        case "div": for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = x[ia] / y[ib]; return;
       }
-      const f = intFn ?? binaryFns[op]; // looked up only here: the four above are most calls
-      for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = f(x[ia], y[ib]);
+    }
+    const f = intFn ?? binaryFns[op]; // looked up only past the four above, which are most calls
+    if (flat) {
+      for (let i = 0, ia = a.offset, ib = b.offset; i < n; i++, ia += sa, ib += sb) o[p++] = f(x[ia], y[ib]);
       return;
     }
-    const f = intFn ?? binaryFns[op];
-    forEachRun(out.shape, [a, b], ([ia, ib], n, [sa, sb]) => {
-      for (let i = 0; i < n; i++, ia += sa, ib += sb) o[p++] = f(x[ia], y[ib]);
+    forEachRun(out.shape, [a, b], ([ia, ib], len, [sa, sb]) => {
+      for (let i = 0; i < len; i++, ia += sa, ib += sb) o[p++] = f(x[ia], y[ib]);
     });
   },
 
