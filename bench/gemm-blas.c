@@ -16,7 +16,14 @@
  *
  * OpenBLAS is loaded at run time (dlopen of libopenblas.so.0, Debian's libopenblas0, which
  * python3-torch depends on); without it only dlgrad and the peak are measured. DLGRAD_NUM_THREADS=1
- * measures one thread (both libraries get the same count); ROUNDS sets the rounds (default 15). */
+ * measures one thread (both libraries get the same count); ROUNDS sets the rounds (default 15).
+ *
+ *   bash bench/cc.sh bench/gemm-blas.c --threads [products...]
+ *
+ * times dlgrad alone, on one thread against all threads, alternated the same way, each against the
+ * peak measured on its own thread count in the same round: what the threads lose beside what the
+ * FMA loop does (their speed-up over one thread, and the FMA loop's). It first checks that the two
+ * give the same bits, as dlgrad's sums do on any thread count. */
 #include <dlfcn.h>
 #include <math.h>
 #include <stdbool.h>
@@ -102,9 +109,10 @@ static float* big(size_t n) {
 int main(int argc, char** argv) {
   product prods[16];
   int np = 0;
-  for (int i = 1; i < argc; i++) {
+  const bool threads = argc > 1 && strcmp(argv[1], "--threads") == 0;
+  for (int i = threads ? 2 : 1; i < argc; i++) {
     if (np == 16 || !parse(argv[i], &prods[np])) {
-      fprintf(stderr, "gemm-blas: '%s': expected n or MxKxN[:xW|:xWt|:GtX], each 1..8192, at most 16 products\n", argv[i]);
+      fprintf(stderr, "gemm-blas: '%s': expected [--threads] then n or MxKxN[:xW|:xWt|:GtX], each 1..8192, at most 16 products\n", argv[i]);
       return 2;
     }
     np++;
@@ -119,7 +127,7 @@ int main(int argc, char** argv) {
   const int nt = dl_num_threads();
 
   sgemm_fn sgemm = NULL;
-  void* lib = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
+  void* lib = threads ? NULL : dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
   if (lib) {
     sgemm = (sgemm_fn)dlsym(lib, "cblas_sgemm");
     void (*set_threads)(int) = (void (*)(int))dlsym(lib, "openblas_set_num_threads");
@@ -127,10 +135,15 @@ int main(int argc, char** argv) {
     if (set_threads) set_threads(nt);
     printf("OpenBLAS: %s, %d threads\n", config ? config() : "(no version)", nt);
   }
-  if (!sgemm) printf("OpenBLAS not found (libopenblas.so.0): dlgrad and the peak only\n");
+  if (!sgemm && !threads) printf("OpenBLAS not found (libopenblas.so.0): dlgrad and the peak only\n");
   printf("dlgrad: sgemm %s, %d threads; %d rounds per product\n\n", dl_gemm_kind(), nt, rounds);
-  printf("GFLOP/s; %% = of the peak FMA rate measured in the same round; last column: OpenBLAS's time ÷ dlgrad's\n");
-  printf("%22s %8s %8s %7s %9s %7s %9s\n", "product", "peak", "dlgrad", "%", "OpenBLAS", "%", "ratio");
+  if (threads) {
+    printf("GFLOP/s; %% = of the peak FMA rate on as many threads, measured in the same round; speed-up = %d threads' ÷ 1's\n", nt);
+    printf("%22s %8s %8s %7s %8s %8s %7s %9s %9s\n", "product", "peak 1", "1 thread", "%", "peak n", "n", "%", "speed-up", "peak's");
+  } else {
+    printf("GFLOP/s; %% = of the peak FMA rate measured in the same round; last column: OpenBLAS's time ÷ dlgrad's\n");
+    printf("%22s %8s %8s %7s %9s %7s %9s\n", "product", "peak", "dlgrad", "%", "OpenBLAS", "%", "ratio");
+  }
 
   for (int pi = 0; pi < np; pi++) {
     const product* p = &prods[pi];
@@ -144,29 +157,36 @@ int main(int argc, char** argv) {
     int reps = (int)(1.5e9 / flops);
     if (reps < 3) reps = 3;
     if (reps > 200) reps = 200;
-    double peak[MAXR], g_dl[MAXR], g_ob[MAXR], f_dl[MAXR], f_ob[MAXR], ratio[MAXR], ts[200];
-    if (sgemm) { /* the two must agree before their times mean anything: C's largest difference */
+    /* --threads: [0] one thread, [1] all; otherwise [0] dlgrad, [1] OpenBLAS */
+    double peak[MAXR], peak_n[MAXR], g_dl[MAXR], g_ob[MAXR], f_dl[MAXR], f_ob[MAXR], ratio[MAXR], pratio[MAXR], ts[200];
+    if (sgemm || threads) { /* the two must agree before their times mean anything: C's largest difference */
       float* C2 = big((size_t)M * N);
       if (!C2) return 1;
+      if (threads) dl_set_num_threads(1);
       multiply(p, NULL, A, B, C);
+      if (threads) dl_set_num_threads(0);
       multiply(p, sgemm, A, B, C2);
       double d = 0;
       for (size_t i = 0; i < (size_t)M * N; i++) d = fmax(d, fabs((double)C[i] - (double)C2[i]));
-      if (d > 1e-3 * sqrt((double)K)) {
-        fprintf(stderr, "%s: dlgrad and OpenBLAS differ by %g\n", p->arg, d);
+      if (threads ? d != 0 : d > 1e-3 * sqrt((double)K)) {
+        fprintf(stderr, "%s: %s differ by %g\n", p->arg, threads ? "one thread and all" : "dlgrad and OpenBLAS", d);
         return 1;
       }
       free(C2);
     }
     for (int r = 0; r < rounds; r++) {
-      peak[r] = dl_machine_peak_gflops(5);
+      if (!threads) peak[r] = dl_machine_peak_gflops(5);
       for (int w0 = 0; w0 < 2; w0++) {
-        const int w = (r % 2) ? 1 - w0 : w0; /* 0: dlgrad, 1: OpenBLAS */
-        if (w == 1 && !sgemm) continue;
+        const int w = (r % 2) ? 1 - w0 : w0; /* 0: dlgrad, 1: OpenBLAS (--threads: 1 thread, all) */
+        if (w == 1 && !sgemm && !threads) continue;
+        if (threads) {
+          dl_set_num_threads(w == 0 ? 1 : 0);
+          (w == 0 ? peak : peak_n)[r] = dl_machine_peak_gflops(5);
+        }
         /* two calls first: the other library's threads may still be spinning after its last call */
         for (int i = 0; i < reps + 2; i++) {
           const double t0 = now_s();
-          multiply(p, w == 0 ? NULL : sgemm, A, B, C);
+          multiply(p, w == 0 ? NULL : sgemm, A, B, C); /* sgemm is NULL with --threads */
           if (i >= 2) ts[i - 2] = now_s() - t0;
         }
         const double g = flops / median(ts, reps) / 1e9;
@@ -174,13 +194,20 @@ int main(int argc, char** argv) {
         else g_ob[r] = g;
       }
       f_dl[r] = g_dl[r] / peak[r];
-      if (sgemm) {
+      if (threads) {
+        f_ob[r] = g_ob[r] / peak_n[r];
+        ratio[r] = g_ob[r] / g_dl[r]; /* all threads' speed ÷ one's */
+        pratio[r] = peak_n[r] / peak[r];
+      } else if (sgemm) {
         f_ob[r] = g_ob[r] / peak[r];
         ratio[r] = g_dl[r] / g_ob[r]; /* OpenBLAS's time ÷ dlgrad's */
       }
     }
     const double pk = median(peak, rounds), gd = median(g_dl, rounds), fd = median(f_dl, rounds);
-    if (sgemm) {
+    if (threads) {
+      printf("%22s %8.1f %8.1f %6.1f%% %8.1f %8.1f %6.1f%% %8.3fx %8.3fx\n", p->arg, pk, gd, 100 * fd, median(peak_n, rounds),
+             median(g_ob, rounds), 100 * median(f_ob, rounds), median(ratio, rounds), median(pratio, rounds));
+    } else if (sgemm) {
       const double go = median(g_ob, rounds), fo = median(f_ob, rounds), ra = median(ratio, rounds);
       printf("%22s %8.1f %8.1f %6.1f%% %9.1f %6.1f%% %8.3fx\n", p->arg, pk, gd, 100 * fd, go, 100 * fo, ra);
     } else {
