@@ -106,6 +106,13 @@ static float* big(size_t n) {
 
 #define MAXR 101
 
+/* one of the two things timed against each other: who multiplies (sgemm NULL: dlgrad) and on how
+   many threads (dl_set_num_threads's argument: 1, or 0 for all) */
+typedef struct {
+  sgemm_fn sgemm;
+  int threads;
+} side;
+
 int main(int argc, char** argv) {
   product prods[16];
   int np = 0;
@@ -137,6 +144,9 @@ int main(int argc, char** argv) {
   }
   if (!sgemm && !threads) printf("OpenBLAS not found (libopenblas.so.0): dlgrad and the peak only\n");
   printf("dlgrad: sgemm %s, %d threads; %d rounds per product\n\n", dl_gemm_kind(), nt, rounds);
+  /* --threads: dlgrad on one thread, then on all; otherwise dlgrad, then OpenBLAS (when loaded) */
+  const side sides[2] = { { NULL, threads ? 1 : 0 }, { sgemm, 0 } };
+  const bool both = threads || sgemm;
   if (threads) {
     printf("GFLOP/s; %% = of the peak FMA rate on as many threads, measured in the same round; speed-up = %d threads' ÷ 1's\n", nt);
     printf("%22s %8s %8s %7s %8s %8s %7s %9s %9s\n", "product", "peak 1", "1 thread", "%", "peak n", "n", "%", "speed-up", "peak's");
@@ -157,17 +167,18 @@ int main(int argc, char** argv) {
     int reps = (int)(1.5e9 / flops);
     if (reps < 3) reps = 3;
     if (reps > 200) reps = 200;
-    /* --threads: [0] one thread, [1] all; otherwise [0] dlgrad, [1] OpenBLAS */
-    double peak[MAXR], peak_n[MAXR], g_dl[MAXR], g_ob[MAXR], f_dl[MAXR], f_ob[MAXR], ratio[MAXR], pratio[MAXR], ts[200];
-    if (sgemm || threads) { /* the two must agree before their times mean anything: C's largest difference */
+    /* per side and round: the peak it is set against, its GFLOP/s and their ratio */
+    double peak[2][MAXR], g[2][MAXR], f[2][MAXR], ratio[MAXR], pratio[MAXR], ts[200];
+    if (both) { /* the two must agree before their times mean anything: C's largest difference */
       float* C2 = big((size_t)M * N);
       if (!C2) return 1;
-      if (threads) dl_set_num_threads(1);
-      multiply(p, NULL, A, B, C);
-      if (threads) dl_set_num_threads(0);
-      multiply(p, sgemm, A, B, C2);
+      dl_set_num_threads(sides[0].threads);
+      multiply(p, sides[0].sgemm, A, B, C);
+      dl_set_num_threads(sides[1].threads);
+      multiply(p, sides[1].sgemm, A, B, C2);
       double d = 0;
       for (size_t i = 0; i < (size_t)M * N; i++) d = fmax(d, fabs((double)C[i] - (double)C2[i]));
+      /* dlgrad's sums are the same bits on any thread count; OpenBLAS's differ by rounding */
       if (threads ? d != 0 : d > 1e-3 * sqrt((double)K)) {
         fprintf(stderr, "%s: %s differ by %g\n", p->arg, threads ? "one thread and all" : "dlgrad and OpenBLAS", d);
         return 1;
@@ -175,43 +186,36 @@ int main(int argc, char** argv) {
       free(C2);
     }
     for (int r = 0; r < rounds; r++) {
-      if (!threads) peak[r] = dl_machine_peak_gflops(5);
+      /* one peak per round for two libraries on the same threads; one per thread count with --threads */
+      if (!threads) peak[0][r] = peak[1][r] = dl_machine_peak_gflops(5);
       for (int w0 = 0; w0 < 2; w0++) {
-        const int w = (r % 2) ? 1 - w0 : w0; /* 0: dlgrad, 1: OpenBLAS (--threads: 1 thread, all) */
-        if (w == 1 && !sgemm && !threads) continue;
-        if (threads) {
-          dl_set_num_threads(w == 0 ? 1 : 0);
-          (w == 0 ? peak : peak_n)[r] = dl_machine_peak_gflops(5);
-        }
+        const int w = (r % 2) ? 1 - w0 : w0;
+        if (w == 1 && !both) continue;
+        dl_set_num_threads(sides[w].threads);
+        if (threads) peak[w][r] = dl_machine_peak_gflops(5);
         /* two calls first: the other library's threads may still be spinning after its last call */
         for (int i = 0; i < reps + 2; i++) {
           const double t0 = now_s();
-          multiply(p, w == 0 ? NULL : sgemm, A, B, C); /* sgemm is NULL with --threads */
+          multiply(p, sides[w].sgemm, A, B, C);
           if (i >= 2) ts[i - 2] = now_s() - t0;
         }
-        const double g = flops / median(ts, reps) / 1e9;
-        if (w == 0) g_dl[r] = g;
-        else g_ob[r] = g;
+        g[w][r] = flops / median(ts, reps) / 1e9;
+        f[w][r] = g[w][r] / peak[w][r];
       }
-      f_dl[r] = g_dl[r] / peak[r];
-      if (threads) {
-        f_ob[r] = g_ob[r] / peak_n[r];
-        ratio[r] = g_ob[r] / g_dl[r]; /* all threads' speed ÷ one's */
-        pratio[r] = peak_n[r] / peak[r];
-      } else if (sgemm) {
-        f_ob[r] = g_ob[r] / peak[r];
-        ratio[r] = g_dl[r] / g_ob[r]; /* OpenBLAS's time ÷ dlgrad's */
-      }
+      /* --threads: all threads' speed ÷ one's, and the peak's; otherwise OpenBLAS's time ÷ dlgrad's */
+      if (!both) continue;
+      ratio[r] = threads ? g[1][r] / g[0][r] : g[0][r] / g[1][r];
+      pratio[r] = peak[1][r] / peak[0][r];
     }
-    const double pk = median(peak, rounds), gd = median(g_dl, rounds), fd = median(f_dl, rounds);
-    if (threads) {
-      printf("%22s %8.1f %8.1f %6.1f%% %8.1f %8.1f %6.1f%% %8.3fx %8.3fx\n", p->arg, pk, gd, 100 * fd, median(peak_n, rounds),
-             median(g_ob, rounds), 100 * median(f_ob, rounds), median(ratio, rounds), median(pratio, rounds));
-    } else if (sgemm) {
-      const double go = median(g_ob, rounds), fo = median(f_ob, rounds), ra = median(ratio, rounds);
-      printf("%22s %8.1f %8.1f %6.1f%% %9.1f %6.1f%% %8.3fx\n", p->arg, pk, gd, 100 * fd, go, 100 * fo, ra);
-    } else {
+    const double pk = median(peak[0], rounds), gd = median(g[0], rounds), fd = median(f[0], rounds);
+    if (!both) {
       printf("%22s %8.1f %8.1f %6.1f%% %9s %7s %9s\n", p->arg, pk, gd, 100 * fd, "-", "-", "-");
+    } else if (threads) {
+      printf("%22s %8.1f %8.1f %6.1f%% %8.1f %8.1f %6.1f%% %8.3fx %8.3fx\n", p->arg, pk, gd, 100 * fd, median(peak[1], rounds),
+             median(g[1], rounds), 100 * median(f[1], rounds), median(ratio, rounds), median(pratio, rounds));
+    } else {
+      printf("%22s %8.1f %8.1f %6.1f%% %9.1f %6.1f%% %8.3fx\n", p->arg, pk, gd, 100 * fd, median(g[1], rounds),
+             100 * median(f[1], rounds), median(ratio, rounds));
     }
     free(A);
     free(B);
